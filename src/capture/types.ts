@@ -1,0 +1,46 @@
+/** One decoded video frame, packed RGB (3 bytes a pixel, no row padding). */
+export interface Frame {
+  cameraId: string;
+  /** 0-based index of the frame in its source (counts every decoded frame, dropped or not). */
+  index: number;
+  /** UTC ms when the frame was captured (for recordings: start time + presentation time). */
+  ts: number;
+  width: number;
+  height: number;
+  rgb: Buffer;
+}
+
+export interface SourceStats {
+  /** Frames decoded from the source. */
+  decoded: number;
+  /** Frames overwritten before the pipeline took them (latest-wins when inference is slower). */
+  dropped: number;
+  /** Corrupt or undecodable frames the decoder skipped. */
+  corrupt: number;
+  /** UTC ms of the last delivered frame, or null before the first. */
+  lastFrameAt: number | null;
+  errors: number;
+  lastError: string | null;
+}
+
+/**
+ * Anything that yields frames: recordings and image folders now; USB (V4L2), GigE Vision and RTSP
+ * cameras implement the same interface. `frames()` may be iterated once; it ends when the source
+ * ends (a recording finished) or `stop()` is called.
+ */
+export interface FrameSource {
+  readonly id: string;
+  frames(): AsyncIterable<Frame>;
+  stats(): SourceStats;
+  stop(): Promise<void>;
+}
+
+export class SourceError extends Error {
+  constructor(
+    message: string,
+    readonly source: string,
+  ) {
+    super(message);
+    this.name = 'SourceError';
+  }
+}

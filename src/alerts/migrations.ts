@@ -12,6 +12,7 @@ export const alertMigrations: Migration[] = [
         seq INTEGER NOT NULL UNIQUE,
         read_id TEXT NOT NULL REFERENCES reads(id),
         entry_id INTEGER NOT NULL,          -- hotlist_entries.id at the time (entries go when a list is replaced)
+        entry_key TEXT NOT NULL,            -- list|plate|state|type: the entry across list versions (duplicates)
         entry TEXT NOT NULL,                -- JSON snapshot of the entry
         list_id TEXT NOT NULL,
         list_version TEXT NOT NULL,         -- IV.C.1: which version produced the hit
@@ -37,7 +38,8 @@ export const alertMigrations: Migration[] = [
         reject_reason TEXT, reject_text TEXT
       );
       CREATE INDEX hits_status ON hits (status);
-      CREATE INDEX hits_dup ON hits (entry_id, read_plate, raised_at);
+      CREATE INDEX hits_dup ON hits (entry_key, raised_at);
+      CREATE INDEX hits_read ON hits (read_id);
       CREATE TABLE hit_events (
         id INTEGER PRIMARY KEY,
         hit_id TEXT NOT NULL REFERENCES hits(id),

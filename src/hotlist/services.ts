@@ -1,0 +1,62 @@
+import type { Service } from '../service.js';
+import type { Unit } from '../unit.js';
+import { HitLog } from '../alerts/hits.js';
+import { ConsoleServer, type UnitStatus } from '../alerts/server.js';
+import type { Authenticator } from '../alerts/sessions.js';
+import { Equivalence } from './normalise.js';
+import { HotlistService } from './service.js';
+import { HotlistStore } from './store.js';
+import type { AuditSink } from './types.js';
+
+export interface HotlistDeps {
+  audit: AuditSink;
+  /** Officer sign-in for the console (policy's UserDirectory). */
+  auth: Authenticator;
+  /** Cameras, GPS and sync for the console's status bar. */
+  unitStatus?: () => UnitStatus;
+  now?: () => number;
+}
+
+export interface HotlistParts {
+  store: HotlistStore;
+  hits: HitLog;
+  matching: HotlistService;
+  console: ConsoleServer;
+  /** In start order: matching first, so the console never shows a read before it was checked. */
+  services: Service[];
+}
+
+/** Build the hotlist store, matching, hit lifecycle and officer console on a unit. */
+export function buildHotlist(unit: Pick<Unit, 'config' | 'db' | 'reads' | 'log'>, deps: HotlistDeps): HotlistParts {
+  const config = unit.config.hotlists;
+  const store = new HotlistStore(unit.db, new Equivalence(config.equivalence));
+  const hits = new HitLog(unit.db, config, deps.audit, deps.now);
+  const matching = new HotlistService({
+    db: unit.db,
+    reads: unit.reads,
+    store,
+    hits,
+    config,
+    audit: deps.audit,
+    log: unit.log.child({ module: 'hotlist' }),
+    now: deps.now,
+  });
+  const console = new ConsoleServer({
+    config: unit.config.console,
+    hotlists: config,
+    hits,
+    reads: unit.reads,
+    service: matching,
+    auth: deps.auth,
+    audit: deps.audit,
+    log: unit.log.child({ module: 'console' }),
+    unitStatus: deps.unitStatus,
+    now: deps.now,
+  });
+  return { store, hits, matching, console, services: [matching, console] };
+}
+
+/** For the daemon's composition root. */
+export function createHotlistServices(unit: Pick<Unit, 'config' | 'db' | 'reads' | 'log'>, deps: HotlistDeps): Service[] {
+  return buildHotlist(unit, deps).services;
+}

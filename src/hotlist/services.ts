@@ -1,5 +1,6 @@
 import type { Service } from '../service.js';
 import type { Unit } from '../unit.js';
+import type { Config } from '../config/schema.js';
 import { HitLog } from '../alerts/hits.js';
 import { ConsoleServer, type UnitStatus } from '../alerts/server.js';
 import type { Authenticator } from '../alerts/sessions.js';
@@ -7,6 +8,9 @@ import { Equivalence } from './normalise.js';
 import { HotlistService } from './service.js';
 import { HotlistStore } from './store.js';
 import type { AuditSink } from './types.js';
+
+/** What the hotlist needs of the unit (a full Unit fits). */
+export type HotlistUnit = Pick<Unit, 'db' | 'reads' | 'log'> & { config: Pick<Config, 'hotlists' | 'console'> };
 
 export interface HotlistDeps {
   audit: AuditSink;
@@ -27,7 +31,7 @@ export interface HotlistParts {
 }
 
 /** Build the hotlist store, matching, hit lifecycle and officer console on a unit. */
-export function buildHotlist(unit: Pick<Unit, 'config' | 'db' | 'reads' | 'log'>, deps: HotlistDeps): HotlistParts {
+export function buildHotlist(unit: HotlistUnit, deps: HotlistDeps): HotlistParts {
   const config = unit.config.hotlists;
   const store = new HotlistStore(unit.db, new Equivalence(config.equivalence));
   const hits = new HitLog(unit.db, config, deps.audit, deps.now);
@@ -57,6 +61,6 @@ export function buildHotlist(unit: Pick<Unit, 'config' | 'db' | 'reads' | 'log'>
 }
 
 /** For the daemon's composition root. */
-export function createHotlistServices(unit: Pick<Unit, 'config' | 'db' | 'reads' | 'log'>, deps: HotlistDeps): Service[] {
+export function createHotlistServices(unit: HotlistUnit, deps: HotlistDeps): Service[] {
   return buildHotlist(unit, deps).services;
 }

@@ -213,7 +213,7 @@ function renderFeed(feed) {
     p.className = 'fp';
     p.textContent = r.plate;
     const st = document.createElement('span');
-    st.textContent = r.state || '??';
+    st.textContent = r.state || '—';
     const meta = document.createElement('span');
     meta.className = 'fm';
     meta.textContent = `${fmtTime(r.ts)} · ${Math.round(r.confidence * 100)}% · ${r.cameraId}`;

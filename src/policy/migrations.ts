@@ -113,3 +113,10 @@ export const policyMigrations: Migration[] = [
     `,
   },
 ];
+
+policyMigrations.push({
+  module: 'policy',
+  version: 2,
+  description: 'query_log.result_ids: which reads each query returned (export of a case, audits)',
+  sql: `ALTER TABLE query_log ADD COLUMN result_ids TEXT NOT NULL DEFAULT '[]';`,
+});

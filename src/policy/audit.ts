@@ -23,6 +23,7 @@ export const AUDIT_TYPES = [
   'hold.set',
   'hold.release',
   'exclusion.zones-changed',
+  'audit.report',
 ] as const;
 
 export const GENESIS_HASH = '0'.repeat(64);

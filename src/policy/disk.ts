@@ -21,7 +21,12 @@ export interface DiskPressureResult {
  *  3. still above: warn loudly and keep everything else. Plate crops and unacknowledged reads
  *     are never deleted for space; retention (acknowledged + window + no hold) is the only purge.
  */
-export function relieveDiskPressure(deps: { db: Db; dataDir: string; maxDiskMb: number; audit?: AuditLog }): DiskPressureResult {
+export function relieveDiskPressure(deps: {
+  db: Db;
+  dataDir: string;
+  maxDiskMb: number;
+  audit?: AuditLog;
+}): DiskPressureResult {
   const { db, dataDir } = deps;
   const limit = deps.maxDiskMb * 1024 * 1024;
   const used = usedBytes(db, dataDir);
@@ -34,12 +39,15 @@ export function relieveDiskPressure(deps: { db: Db; dataDir: string; maxDiskMb: 
     warning: null,
   };
   if (used <= limit) {
-    if (!result.keepOverview) result.warning = `disk ${pct(used, limit)} of storage.maxDiskMb: overview images no longer kept`;
+    if (!result.keepOverview)
+      result.warning = `disk ${pct(used, limit)} of storage.maxDiskMb: overview images no longer kept`;
     return result;
   }
   const target = 0.9 * limit;
   const rows = db
-    .prepare('SELECT id, overview_path, overview_bytes FROM reads WHERE acked_at IS NOT NULL AND overview_path IS NOT NULL ORDER BY ts')
+    .prepare(
+      'SELECT id, overview_path, overview_bytes FROM reads WHERE acked_at IS NOT NULL AND overview_path IS NOT NULL ORDER BY ts',
+    )
     .iterate() as IterableIterator<{ id: string; overview_path: string; overview_bytes: number }>;
   const clear = db.prepare('UPDATE reads SET overview_path = NULL, overview_bytes = 0 WHERE id = ?');
   const toDelete: { id: string; path: string; bytes: number }[] = [];
@@ -66,14 +74,22 @@ export function relieveDiskPressure(deps: { db: Db; dataDir: string; maxDiskMb: 
     (deps.audit ?? new AuditLog(db)).append({
       type: 'retention.run',
       actor: null,
-      details: { diskPressure: true, overviewsDeleted: result.overviewsDeleted, freedBytes: result.freedBytes, usedBytes: used, limitBytes: limit },
+      details: {
+        diskPressure: true,
+        overviewsDeleted: result.overviewsDeleted,
+        freedBytes: result.freedBytes,
+        usedBytes: used,
+        limitBytes: limit,
+      },
     });
   }
   return result;
 }
 
 function usedBytes(db: Db, dataDir: string): number {
-  const images = (db.prepare('SELECT COALESCE(SUM(crop_bytes + overview_bytes), 0) AS n FROM reads').get() as { n: number }).n;
+  const images = (
+    db.prepare('SELECT COALESCE(SUM(crop_bytes + overview_bytes), 0) AS n FROM reads').get() as { n: number }
+  ).n;
   let dbBytes = 0;
   for (const f of ['lpr-edge.db', 'lpr-edge.db-wal']) {
     try {

@@ -22,11 +22,15 @@ export const MASKED_PLATE = '********';
  * zone is dropped; inside a 'mask' zone (and no drop zone) its plate is masked. A read without a
  * GPS fix cannot be placed and is stored (flagged no-gps-fix by the pipeline).
  */
-export function applyExclusionZones(read: Pick<Read, 'gps'>, zones: readonly ExclusionZone[]): ExclusionDecision {
+export function applyExclusionZones(
+  read: Pick<Read, 'gps'>,
+  zones: readonly ExclusionZone[],
+): ExclusionDecision {
   if (!read.gps) return { action: 'store' };
   let mask: string | undefined;
   for (const z of zones) {
-    const inside = z.kind === 'circle' ? distanceM(read.gps, z) <= z.radiusM : insidePolygon(read.gps, z.points);
+    const inside =
+      z.kind === 'circle' ? distanceM(read.gps, z) <= z.radiusM : insidePolygon(read.gps, z.points);
     if (!inside) continue;
     if (z.mode === 'drop') return { action: 'drop', zoneId: z.id };
     mask ??= z.id;
@@ -78,7 +82,9 @@ export class ExclusionZones {
 
   counts(): { zoneId: string; action: 'drop' | 'mask'; count: number; lastAt: number }[] {
     return (
-      this.db.prepare('SELECT zone_id, action, count, last_at FROM exclusion_counts ORDER BY zone_id, action').all() as {
+      this.db
+        .prepare('SELECT zone_id, action, count, last_at FROM exclusion_counts ORDER BY zone_id, action')
+        .all() as {
         zone_id: string;
         action: 'drop' | 'mask';
         count: number;
@@ -106,7 +112,11 @@ export class ExclusionZones {
       return false;
     }
     this.db.transaction(() => {
-      this.audit.append({ type: 'exclusion.zones-changed', actor, details: { added, removed, changed, zones: current } });
+      this.audit.append({
+        type: 'exclusion.zones-changed',
+        actor,
+        details: { added, removed, changed, zones: current },
+      });
       setState(this.db, 'exclusion.zones', current, actor, this.now());
     })();
     return true;

@@ -44,7 +44,12 @@ const EXPORT_ROLES = ['officer', 'admin'];
  * For Official Use Only marking, and writes a dissemination record (who, to whom, why, what) to
  * the audit log. Anything missing is refused and the refusal is audited too.
  */
-export function exportCase(deps: { db: Db; unitId: string; audit?: AuditLog; now?: () => number }, identity: Identity | null | undefined, req: ExportRequest, outFile: string): ExportResult {
+export function exportCase(
+  deps: { db: Db; unitId: string; audit?: AuditLog; now?: () => number },
+  identity: Identity | null | undefined,
+  req: ExportRequest,
+  outFile: string,
+): ExportResult {
   const { db } = deps;
   const audit = deps.audit ?? new AuditLog(db);
   const now = (deps.now ?? Date.now)();
@@ -57,20 +62,29 @@ export function exportCase(deps: { db: Db; unitId: string; audit?: AuditLog; now
   if (!req.reason?.trim()) problems.push('missing reason (--reason)');
   if (!req.requester?.trim()) problems.push('missing requesting person (--requester)');
   if (!req.agency?.trim()) problems.push('missing requesting agency (--agency)');
-  if (!req.purpose) problems.push(`missing purpose (--purpose: one of ${PURPOSES.map((p) => p.code).join(', ')})`);
-  else if (!isPurpose(req.purpose)) problems.push(`unknown purpose "${req.purpose}" (use one of ${PURPOSES.map((p) => p.code).join(', ')})`);
+  if (!req.purpose)
+    problems.push(`missing purpose (--purpose: one of ${PURPOSES.map((p) => p.code).join(', ')})`);
+  else if (!isPurpose(req.purpose))
+    problems.push(`unknown purpose "${req.purpose}" (use one of ${PURPOSES.map((p) => p.code).join(', ')})`);
   if (req.recordsRequest && !req.legalReview?.trim()) {
-    problems.push('a public-records request needs the legal review reference (--legal-review REF, policy VI.H)');
+    problems.push(
+      'a public-records request needs the legal review reference (--legal-review REF, policy VI.H)',
+    );
   }
   const actor = identity ? actorName(identity) : null;
   if (problems.length) {
-    audit.append({ type: 'export', actor, details: { outcome: 'refused', refusal: problems.join('; '), ...req } });
+    audit.append({
+      type: 'export',
+      actor,
+      details: { outcome: 'refused', refusal: problems.join('; '), ...req },
+    });
     throw new PolicyError(`export refused: ${problems.join('; ')}`, 'export-refused');
   }
   const caseNumber = req.caseNumber!;
   const holds = new LegalHolds(db, audit).active({ caseNumber });
   const readIds = new Set<string>();
-  for (const q of listQueryLog(db, { caseNumber })) if (q.outcome === 'ok') for (const id of q.resultIds) readIds.add(id);
+  for (const q of listQueryLog(db, { caseNumber }))
+    if (q.outcome === 'ok') for (const id of q.resultIds) readIds.add(id);
   for (const h of holds) if (h.targetKind === 'read') readIds.add(h.targetId);
   const get = db.prepare('SELECT * FROM reads WHERE id = ?');
   const reads: StoredRead[] = [];
@@ -79,9 +93,17 @@ export function exportCase(deps: { db: Db; unitId: string; audit?: AuditLog; now
     if (row) reads.push(fromRow(row as Parameters<typeof fromRow>[0]));
   }
   reads.sort((a, b) => a.ts - b.ts);
-  const hits = caseHits(db, new Set(reads.map((r) => r.id)), new Set(holds.filter((h) => h.targetKind === 'hit').map((h) => h.targetId)));
+  const hits = caseHits(
+    db,
+    new Set(reads.map((r) => r.id)),
+    new Set(holds.filter((h) => h.targetKind === 'hit').map((h) => h.targetId)),
+  );
   if (reads.length === 0 && hits.length === 0) {
-    audit.append({ type: 'export', actor, details: { outcome: 'refused', refusal: 'nothing recorded for this case', ...req } });
+    audit.append({
+      type: 'export',
+      actor,
+      details: { outcome: 'refused', refusal: 'nothing recorded for this case', ...req },
+    });
     throw new PolicyError(
       `export refused: no reads or hits recorded for case ${caseNumber} (run a query with --case ${caseNumber}, or set a legal hold for it)`,
       'export-empty',
@@ -102,7 +124,10 @@ export function exportCase(deps: { db: Db; unitId: string; audit?: AuditLog; now
   const body = {
     marking: FOUO_MARKING,
     dissemination,
-    reads: reads.map(({ cropPath, overviewPath, ...r }) => ({ ...r, images: { crop: cropPath, overview: overviewPath } })),
+    reads: reads.map(({ cropPath, overviewPath, ...r }) => ({
+      ...r,
+      images: { crop: cropPath, overview: overviewPath },
+    })),
     hits,
     marking_end: 'FOR OFFICIAL USE ONLY',
   };

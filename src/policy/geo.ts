@@ -9,7 +9,10 @@ export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon
 }
 
 /** Point in polygon by ray casting over [lat, lon] corners (zones are small: a plane is fine). */
-export function insidePolygon(p: { lat: number; lon: number }, points: readonly (readonly [number, number])[]): boolean {
+export function insidePolygon(
+  p: { lat: number; lon: number },
+  points: readonly (readonly [number, number])[],
+): boolean {
   let inside = false;
   for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
     const [yi, xi] = points[i]!;
@@ -20,7 +23,12 @@ export function insidePolygon(p: { lat: number; lon: number }, points: readonly 
 }
 
 /** A lat/lon box around a circle, for an indexable SQL prefilter. */
-export function boundingBox(c: { lat: number; lon: number; radiusM: number }): { minLat: number; maxLat: number; minLon: number; maxLon: number } {
+export function boundingBox(c: { lat: number; lon: number; radiusM: number }): {
+  minLat: number;
+  maxLat: number;
+  minLon: number;
+  maxLon: number;
+} {
   const dLat = c.radiusM / 111_320;
   const dLon = c.radiusM / (111_320 * Math.max(0.01, Math.cos((c.lat * Math.PI) / 180)));
   return { minLat: c.lat - dLat, maxLat: c.lat + dLat, minLon: c.lon - dLon, maxLon: c.lon + dLon };

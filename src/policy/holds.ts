@@ -40,16 +40,22 @@ export class LegalHolds {
     private readonly now: () => number = Date.now,
   ) {}
 
-  set(actor: SignedInUser, h: { targetKind: HoldTarget; targetId: string; caseNumber: string; reason: string }): LegalHold {
+  set(
+    actor: SignedInUser,
+    h: { targetKind: HoldTarget; targetId: string; caseNumber: string; reason: string },
+  ): LegalHold {
     requireRole(actor, 'admin');
-    if (!h.caseNumber?.trim()) throw new PolicyError('legal hold needs a case number (--case)', 'missing-case');
+    if (!h.caseNumber?.trim())
+      throw new PolicyError('legal hold needs a case number (--case)', 'missing-case');
     if (!h.reason?.trim()) throw new PolicyError('legal hold needs a reason (--reason)', 'missing-reason');
     if (h.targetKind === 'read' && !this.db.prepare('SELECT 1 FROM reads WHERE id = ?').get(h.targetId)) {
       throw new PolicyError(`no read with id ${h.targetId}`, 'unknown-read');
     }
     return this.db.transaction(() => {
       const info = this.db
-        .prepare('INSERT INTO legal_holds (target_kind, target_id, case_number, reason, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO legal_holds (target_kind, target_id, case_number, reason, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
         .run(h.targetKind, h.targetId, h.caseNumber, h.reason, actor.name, this.now());
       const id = Number(info.lastInsertRowid);
       this.audit.append({ type: 'hold.set', actor: actor.name, details: { holdId: id, ...h } });
@@ -61,14 +67,24 @@ export class LegalHolds {
     requireRole(actor, 'admin');
     const hold = this.get(holdId);
     if (!hold) throw new PolicyError(`no legal hold with id ${holdId}`, 'unknown-hold');
-    if (hold.releasedAt !== null) throw new PolicyError(`legal hold ${holdId} was already released`, 'hold-released');
-    if (!reason?.trim()) throw new PolicyError('releasing a legal hold needs a reason (--reason)', 'missing-reason');
+    if (hold.releasedAt !== null)
+      throw new PolicyError(`legal hold ${holdId} was already released`, 'hold-released');
+    if (!reason?.trim())
+      throw new PolicyError('releasing a legal hold needs a reason (--reason)', 'missing-reason');
     this.db.transaction(() => {
-      this.db.prepare('UPDATE legal_holds SET released_by = ?, released_at = ? WHERE id = ?').run(actor.name, this.now(), holdId);
+      this.db
+        .prepare('UPDATE legal_holds SET released_by = ?, released_at = ? WHERE id = ?')
+        .run(actor.name, this.now(), holdId);
       this.audit.append({
         type: 'hold.release',
         actor: actor.name,
-        details: { holdId, targetKind: hold.targetKind, targetId: hold.targetId, caseNumber: hold.caseNumber, reason },
+        details: {
+          holdId,
+          targetKind: hold.targetKind,
+          targetId: hold.targetId,
+          caseNumber: hold.caseNumber,
+          reason,
+        },
       });
     })();
     return this.get(holdId)!;
@@ -86,11 +102,17 @@ export class LegalHolds {
     if (filter.caseNumber) (where.push('case_number = ?'), args.push(filter.caseNumber));
     if (filter.targetKind) (where.push('target_kind = ?'), args.push(filter.targetKind));
     if (filter.targetId) (where.push('target_id = ?'), args.push(filter.targetId));
-    return (this.db.prepare(`SELECT * FROM legal_holds WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as HoldRow[]).map(fromRow);
+    return (
+      this.db
+        .prepare(`SELECT * FROM legal_holds WHERE ${where.join(' AND ')} ORDER BY id`)
+        .all(...args) as HoldRow[]
+    ).map(fromRow);
   }
 
   isHeld(kind: HoldTarget, id: string): boolean {
-    return !!this.db.prepare('SELECT 1 FROM legal_holds WHERE target_kind = ? AND target_id = ? AND released_at IS NULL').get(kind, id);
+    return !!this.db
+      .prepare('SELECT 1 FROM legal_holds WHERE target_kind = ? AND target_id = ? AND released_at IS NULL')
+      .get(kind, id);
   }
 }
 

@@ -57,7 +57,11 @@ export class ReadQueries {
     private readonly now: () => number = Date.now,
   ) {}
 
-  search(identity: Identity | null | undefined, criteria: QueryCriteria, justification: Justification): QueryResult {
+  search(
+    identity: Identity | null | undefined,
+    criteria: QueryCriteria,
+    justification: Justification,
+  ): QueryResult {
     const problems = this.check(identity, criteria, justification);
     if (problems.length) {
       this.log(identity, criteria, justification, 'refused', problems.join('; '), []);
@@ -73,21 +77,35 @@ export class ReadQueries {
     const problems: string[] = [];
     if (!identity) problems.push('no authenticated user (sign in, or --as NAME on the command line)');
     else if (identity.kind === 'user' && !(SEARCH_ROLES as readonly string[]).includes(identity.role)) {
-      problems.push(`${identity.name} is a ${identity.role}; searching reads needs the officer or admin role`);
-    } else if (identity.kind === 'hq' && !identity.requester) problems.push('headquarters request without a named requester');
+      problems.push(
+        `${identity.name} is a ${identity.role}; searching reads needs the officer or admin role`,
+      );
+    } else if (identity.kind === 'hq' && !identity.requester)
+      problems.push('headquarters request without a named requester');
     if (!j.purpose) problems.push(`missing purpose (one of ${PURPOSES.map((p) => p.code).join(', ')})`);
-    else if (!isPurpose(j.purpose)) problems.push(`unknown purpose "${j.purpose}" (use one of ${PURPOSES.map((p) => p.code).join(', ')})`);
+    else if (!isPurpose(j.purpose))
+      problems.push(`unknown purpose "${j.purpose}" (use one of ${PURPOSES.map((p) => p.code).join(', ')})`);
     if (!j.caseNumber || !j.caseNumber.trim()) problems.push('missing case or incident number');
     if (j.attested !== true) {
-      problems.push('missing attestation that the search is not based solely on protected activity or association (policy V.B)');
+      problems.push(
+        'missing attestation that the search is not based solely on protected activity or association (policy V.B)',
+      );
     }
     const hasCriterion =
-      !!c.plate || !!c.platePrefix || !!c.partial || c.from !== undefined || c.to !== undefined || !!c.cameraId || !!c.near;
-    if (!hasCriterion) problems.push('no search criteria: give a plate, partial plate, time range, camera or place');
+      !!c.plate ||
+      !!c.platePrefix ||
+      !!c.partial ||
+      c.from !== undefined ||
+      c.to !== undefined ||
+      !!c.cameraId ||
+      !!c.near;
+    if (!hasCriterion)
+      problems.push('no search criteria: give a plate, partial plate, time range, camera or place');
     if (c.partial !== undefined && normalisePlate(c.partial).replace(/[?*]/g, '').length < 2) {
       problems.push('partial plate needs at least 2 known characters');
     }
-    if (c.from !== undefined && c.to !== undefined && c.from > c.to) problems.push('time range: --from is after --to');
+    if (c.from !== undefined && c.to !== undefined && c.from > c.to)
+      problems.push('time range: --from is after --to');
     return problems;
   }
 
@@ -95,7 +113,8 @@ export class ReadQueries {
     const where: string[] = [];
     const args: unknown[] = [];
     if (c.plate) (where.push('plate = ?'), args.push(normalisePlate(c.plate)));
-    if (c.platePrefix) (where.push("plate LIKE ? ESCAPE '\\'"), args.push(`${likeEscape(normalisePlate(c.platePrefix))}%`));
+    if (c.platePrefix)
+      (where.push("plate LIKE ? ESCAPE '\\'"), args.push(`${likeEscape(normalisePlate(c.platePrefix))}%`));
     if (c.partial) {
       const pattern = likeEscape(normalisePlate(c.partial)).replace(/\?/g, '_').replace(/\*/g, '%');
       where.push("plate LIKE ? ESCAPE '\\'");
@@ -190,14 +209,19 @@ export interface QueryLogEntry {
 }
 
 /** The query log between two times (audit reports, case exports). */
-export function listQueryLog(db: Db, opts: { from?: number; to?: number; requester?: string; caseNumber?: string } = {}): QueryLogEntry[] {
+export function listQueryLog(
+  db: Db,
+  opts: { from?: number; to?: number; requester?: string; caseNumber?: string } = {},
+): QueryLogEntry[] {
   const where: string[] = [];
   const args: unknown[] = [];
   if (opts.from !== undefined) (where.push('ts >= ?'), args.push(opts.from));
   if (opts.to !== undefined) (where.push('ts <= ?'), args.push(opts.to));
   if (opts.requester !== undefined) (where.push('requester = ?'), args.push(opts.requester));
   if (opts.caseNumber !== undefined) (where.push('case_number = ?'), args.push(opts.caseNumber));
-  const rows = db.prepare(`SELECT * FROM query_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...args) as {
+  const rows = db
+    .prepare(`SELECT * FROM query_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
+    .all(...args) as {
     id: number;
     ts: number;
     requester_kind: string;

@@ -22,7 +22,13 @@ export function approvedRetention(db: Db): ApprovedRetention | undefined {
 }
 
 /** Only an admin sets the retention window; who and when are kept with it and audited. */
-export function approveRetention(db: Db, actor: SignedInUser, days: number, audit = new AuditLog(db), now = Date.now()): ApprovedRetention {
+export function approveRetention(
+  db: Db,
+  actor: SignedInUser,
+  days: number,
+  audit = new AuditLog(db),
+  now = Date.now(),
+): ApprovedRetention {
   requireRole(actor, 'admin');
   if (!Number.isInteger(days) || days < 1 || days > 3650) {
     throw new PolicyError(`--days: got ${days}; give a whole number of days from 1 to 3650`, 'bad-days');
@@ -30,7 +36,11 @@ export function approveRetention(db: Db, actor: SignedInUser, days: number, audi
   const before = approvedRetention(db);
   db.transaction(() => {
     setState(db, APPROVED_KEY, { days }, actor.name, now);
-    audit.append({ type: 'retention.set', actor: actor.name, details: { days, previousDays: before?.days ?? null } });
+    audit.append({
+      type: 'retention.set',
+      actor: actor.name,
+      details: { days, previousDays: before?.days ?? null },
+    });
   })();
   return approvedRetention(db)!;
 }
@@ -55,7 +65,13 @@ export interface RetentionResult {
  * older than the admin-approved window, and no active legal hold covers them. Audited with counts,
  * also when it purged nothing or could not run.
  */
-export function runRetention(deps: { db: Db; dataDir: string; audit?: AuditLog; now?: number; actor?: string | null }): RetentionResult {
+export function runRetention(deps: {
+  db: Db;
+  dataDir: string;
+  audit?: AuditLog;
+  now?: number;
+  actor?: string | null;
+}): RetentionResult {
   const { db, dataDir } = deps;
   const audit = deps.audit ?? new AuditLog(db);
   const now = deps.now ?? Date.now();
@@ -79,11 +95,16 @@ export function runRetention(deps: { db: Db; dataDir: string; audit?: AuditLog; 
   result.ran = true;
   result.cutoff = cutoff;
   const count = (sql: string) => (db.prepare(sql).get(cutoff) as { n: number }).n;
-  const heldClause = "EXISTS (SELECT 1 FROM legal_holds h WHERE h.target_kind = 'read' AND h.target_id = reads.id AND h.released_at IS NULL)";
+  const heldClause =
+    "EXISTS (SELECT 1 FROM legal_holds h WHERE h.target_kind = 'read' AND h.target_id = reads.id AND h.released_at IS NULL)";
   result.keptUnacknowledged = count('SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NULL');
-  result.keptHeld = count(`SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${heldClause}`);
+  result.keptHeld = count(
+    `SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${heldClause}`,
+  );
   const candidates = db
-    .prepare(`SELECT id, crop_path, overview_path FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND NOT ${heldClause} ORDER BY ts`)
+    .prepare(
+      `SELECT id, crop_path, overview_path FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND NOT ${heldClause} ORDER BY ts`,
+    )
     .all(cutoff) as { id: string; crop_path: string | null; overview_path: string | null }[];
   const del = db.prepare('DELETE FROM reads WHERE id = ? AND acked_at IS NOT NULL');
   const files: string[] = [];

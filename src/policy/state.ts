@@ -1,11 +1,15 @@
 import type { Db } from '../store/database.js';
 
 /** Small JSON values the policy module keeps between runs (approved retention, last zones...). */
-export function getState<T>(db: Db, key: string): { value: T; updatedBy: string | null; updatedAt: number } | undefined {
+export function getState<T>(
+  db: Db,
+  key: string,
+): { value: T; updatedBy: string | null; updatedAt: number } | undefined {
   const row = db.prepare('SELECT value, updated_by, updated_at FROM policy_state WHERE key = ?').get(key) as
-    | { value: string; updated_by: string | null; updated_at: number }
-    | undefined;
-  return row ? { value: JSON.parse(row.value) as T, updatedBy: row.updated_by, updatedAt: row.updated_at } : undefined;
+    { value: string; updated_by: string | null; updated_at: number } | undefined;
+  return row
+    ? { value: JSON.parse(row.value) as T, updatedBy: row.updated_by, updatedAt: row.updated_at }
+    : undefined;
 }
 
 export function setState(db: Db, key: string, value: unknown, by: string | null, at = Date.now()): void {

@@ -12,6 +12,9 @@ import { buildHotlist, type HotlistParts } from '../src/hotlist/services.js';
 import { importHotlist } from '../src/hotlist/import.js';
 import { defaultConsoleConfig, defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { images, makeRead } from './helpers/hotlist-fixtures.js';
+import { AuditLog } from '../src/policy/audit.js';
+import { UserDirectory } from '../src/policy/users.js';
+import { policySchema } from '../src/policy/config.js';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -28,20 +31,6 @@ const CHROMIUM_ARGS = [
 // Screenshots land here so a person can look at the console (day and night themes).
 const SHOTS = process.env.CONSOLE_SCREENSHOTS ?? path.join(os.tmpdir(), 'lpr-console-shots');
 
-class PolicyError extends Error {
-  override name = 'PolicyError';
-}
-const users: Record<string, { secret: string; role: string }> = {
-  'ofc.diaz': { secret: 'correct horse 42', role: 'officer' },
-  'tech.kim': { secret: 'wrench wrench 7', role: 'technician' },
-};
-const auth = {
-  signIn(name: string, secret: string) {
-    const u = users[name];
-    if (!u || u.secret !== secret) throw new PolicyError('wrong name or password');
-    return { name, role: u.role };
-  },
-};
 
 let dir: string;
 let db: Db;
@@ -50,7 +39,8 @@ let parts: HotlistParts;
 let browser: Browser;
 let page: Page;
 let url: string;
-const auditLog: { type: string; actor: string; details: Record<string, unknown> }[] = [];
+let auditLog: AuditLog;
+const auditTypes = (type: string, actor: string) => auditLog.list({ limit: 10_000 }).filter((r) => r.type === type && r.actor === actor);
 
 async function saveRead(plate: string, state: string | null, shownState = 'NEW YORK') {
   return reads.save(makeRead(plate, state), await images(plate, shownState));
@@ -65,7 +55,14 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
   reads = new ReadStore(db, dir);
-  const audit = { append: (e: (typeof auditLog)[number]) => void auditLog.push(e) };
+  auditLog = new AuditLog(db);
+  const audit = auditLog;
+  // Real policy users: passwords hashed with scrypt, sessions stored as token hashes.
+  const users = new UserDirectory(db, { ...policySchema.parse({}), passwordCostLog2: 14 }, auditLog);
+  users.bootstrapAdmin('admin.ray', 'admin secret 1', '2026-01-05');
+  const admin = users.signIn('admin.ray', 'admin secret 1');
+  users.addUser(admin, { name: 'ofc.diaz', role: 'officer', secret: 'correct horse 42', trained: '2026-02-01' });
+  users.addUser(admin, { name: 'tech.kim', role: 'technician', secret: 'wrench wrench 7', trained: '2026-02-01' });
   parts = buildHotlist(
     {
       db,
@@ -75,7 +72,7 @@ beforeAll(async () => {
     },
     {
       audit,
-      auth,
+      users,
       unitStatus: () => ({ cameras: [{ id: 'front', ok: true }], gps: { ok: true, detail: '3D fix' }, sync: { ok: false, detail: 'offline, 12 queued' } }),
     },
   );
@@ -113,7 +110,8 @@ describe('officer console in Chromium', () => {
     await page.locator('#signin-name').fill('ofc.diaz');
     await page.locator('#signin-secret').fill('nope');
     await page.locator('#signin-form button').click();
-    await expectText(page, '#signin-error', /wrong name or password/);
+    await expectText(page, '#signin-error', /unknown user or wrong password/);
+    expect(auditTypes('signin.failure', 'ofc.diaz')).toHaveLength(1);
     await page.locator('#signin-secret').fill('correct horse 42');
     await page.locator('#signin-form button').click();
     await page.locator('#no-alert').waitFor({ state: 'visible' });
@@ -154,7 +152,8 @@ describe('officer console in Chromium', () => {
     expect(row.status).toBe('verified');
     const actions = parts.hits.events(row.id).map((e) => `${e.action}:${e.actor}`);
     expect(actions).toEqual(['raised:system', 'seen:ofc.diaz', 'confirm-plate:ofc.diaz', 'confirm-state:ofc.diaz', 'verified:ofc.diaz']);
-    expect(auditLog.some((a) => a.type === 'hit.verified' && a.actor === 'ofc.diaz')).toBe(true);
+    expect(auditTypes('hit.verified', 'ofc.diaz')).toHaveLength(1);
+    expect(auditLog.verify().ok).toBe(true);
   });
 
   it('a repeat of the same plate within the window is recorded but does not alert', async () => {

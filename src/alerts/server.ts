@@ -12,7 +12,7 @@ import type { ConsoleConfig, HotlistsConfig } from '../hotlist/config.js';
 import type { HotlistService } from '../hotlist/service.js';
 import { LIST_TYPE_LABELS, priorityName, type AuditSink } from '../hotlist/types.js';
 import { HitError, type Hit, type HitLog } from './hits.js';
-import { ConsoleSessions, type Authenticator, type ConsoleUser } from './sessions.js';
+import type { ConsoleUser, ConsoleUsers } from './sessions.js';
 
 /** The status bar's view of the rest of the unit (cameras, GPS, sync); the daemon supplies it. */
 export interface UnitStatus {
@@ -54,8 +54,7 @@ class HttpError extends Error {
 export class ConsoleServer implements Service {
   readonly name = 'console';
   private server: Server | null = null;
-  private readonly clients = new Set<{ res: ServerResponse; user: ConsoleUser }>();
-  private readonly sessions: ConsoleSessions;
+  private readonly clients = new Set<{ res: ServerResponse; user: ConsoleUser; token: string }>();
   private readonly feed: StoredRead[] = [];
   private unsubscribes: (() => void)[] = [];
   private heartbeat: NodeJS.Timeout | null = null;
@@ -68,15 +67,13 @@ export class ConsoleServer implements Service {
       hits: HitLog;
       reads: ReadStore;
       service: HotlistService;
-      auth: Authenticator;
+      users: ConsoleUsers;
       audit: AuditSink;
       log: Logger;
       unitStatus?: () => UnitStatus;
       now?: () => number;
     },
-  ) {
-    this.sessions = new ConsoleSessions(deps.config.sessionIdleMinutes * 60_000, deps.now);
-  }
+  ) {}
 
   /** The URL the console listens on (after start). */
   get url(): string {
@@ -133,7 +130,7 @@ export class ConsoleServer implements Service {
     const open = this.deps.hits.open();
     const now = (this.deps.now ?? Date.now)();
     return {
-      user,
+      user: { name: user.name, role: user.role },
       now,
       current: open[0] ? this.hitView(open[0]) : null,
       queue: open.slice(1).map((h) => ({ id: h.id, priority: priorityName(h.priority), listType: LIST_TYPE_LABELS[h.listType], plate: h.entry.plate })),
@@ -192,7 +189,15 @@ export class ConsoleServer implements Service {
   }
 
   private push(): void {
-    for (const c of this.clients) c.res.write(`event: state\ndata: ${JSON.stringify(this.state(c.user))}\n\n`);
+    for (const c of this.clients) {
+      // A session that ended (sign-out elsewhere, expiry, account disabled) stops receiving alerts.
+      if (!this.deps.users.session(c.token)) {
+        c.res.end();
+        this.clients.delete(c);
+        continue;
+      }
+      c.res.write(`event: state\ndata: ${JSON.stringify(this.state(c.user))}\n\n`);
+    }
   }
 
   // ---- HTTP -----------------------------------------------------------------------------------
@@ -210,13 +215,13 @@ export class ConsoleServer implements Service {
     if (method === 'POST' && url.pathname === '/api/signin') return this.signIn(req, res);
     const { user, token } = this.requireUser(req);
     if (method === 'POST' && url.pathname === '/api/signout') {
-      this.sessions.end(token);
+      this.deps.users.endSession(token);
       this.deps.audit.append({ type: 'console.signout', actor: user.name, details: {} });
       res.setHeader('Set-Cookie', `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
       return this.json(res, 200, { ok: true });
     }
     if (method === 'GET' && url.pathname === '/api/state') return this.json(res, 200, this.state(user));
-    if (method === 'GET' && url.pathname === '/api/events') return this.events(req, res, user);
+    if (method === 'GET' && url.pathname === '/api/events') return this.events(req, res, user, token);
     const m = /^\/api\/hits\/([^/]+)\/(seen|confirm|verify|reject|crop|overview)$/.exec(url.pathname);
     if (m) {
       const id = hitId.safeParse(m[1]);
@@ -254,7 +259,8 @@ export class ConsoleServer implements Service {
 
   private requireUser(req: IncomingMessage): { user: ConsoleUser; token: string } {
     const token = cookie(req, COOKIE);
-    const user = this.sessions.get(token);
+    // A well-formed token only: anything else cannot be a session and is not looked up.
+    const user = token && /^[A-Za-z0-9_-]{20,100}$/.test(token) ? this.deps.users.session(token) : null;
     if (!user || !token) throw new HttpError(401, 'sign in first (unknown or expired session)');
     return { user, token };
   }
@@ -263,24 +269,25 @@ export class ConsoleServer implements Service {
     const body = parse(signInBody, await readJson(req));
     let user: ConsoleUser;
     try {
-      user = await this.deps.auth.signIn(body.name, body.secret);
+      // The directory audits every attempt, good or bad.
+      user = this.deps.users.signIn(body.name, body.secret);
     } catch (err) {
-      this.deps.audit.append({ type: 'console.signin-refused', actor: body.name, details: { reason: (err as Error).message } });
-      throw new HttpError(401, (err as Error).message || 'wrong name or password');
+      if ((err as Error).name !== 'PolicyError') throw err;
+      throw new HttpError(401, (err as Error).message);
     }
     if (!CONSOLE_ROLES.includes(user.role)) {
-      this.deps.audit.append({ type: 'console.signin-refused', actor: user.name, details: { reason: `role ${user.role}` } });
+      this.deps.audit.append({ type: 'console.refused', actor: user.name, details: { reason: 'role', role: user.role } });
       throw new HttpError(403, `the console is for officers; ${user.name} is ${user.role}`);
     }
-    const token = this.sessions.create(user);
+    const token = this.deps.users.createSession(user);
     this.deps.audit.append({ type: 'console.signin', actor: user.name, details: {} });
     res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
-    this.json(res, 200, { user });
+    this.json(res, 200, { user: { name: user.name, role: user.role } });
   }
 
-  private events(req: IncomingMessage, res: ServerResponse, user: ConsoleUser): void {
+  private events(req: IncomingMessage, res: ServerResponse, user: ConsoleUser, token: string): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-    const client = { res, user };
+    const client = { res, user, token };
     this.clients.add(client);
     res.write(`retry: 1000\nevent: state\ndata: ${JSON.stringify(this.state(user))}\n\n`);
     req.on('close', () => this.clients.delete(client));

@@ -55,8 +55,6 @@ export const consoleSchema = z.strictObject({
   /** Loopback by default: the in-car computer's browser runs on the same machine. */
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8088),
-  /** Signed-in sessions end after this long without a request. */
-  sessionIdleMinutes: z.number().positive().default(12 * 60),
   /** Reads shown in the console's feed. */
   feedSize: z.number().int().min(1).max(200).default(20),
 });

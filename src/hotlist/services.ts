@@ -3,7 +3,7 @@ import type { Unit } from '../unit.js';
 import type { Config } from '../config/schema.js';
 import { HitLog } from '../alerts/hits.js';
 import { ConsoleServer, type UnitStatus } from '../alerts/server.js';
-import type { Authenticator } from '../alerts/sessions.js';
+import type { ConsoleUsers } from '../alerts/sessions.js';
 import { Equivalence } from './normalise.js';
 import { HotlistService } from './service.js';
 import { HotlistStore } from './store.js';
@@ -14,8 +14,8 @@ export type HotlistUnit = Pick<Unit, 'db' | 'reads' | 'log'> & { config: Pick<Co
 
 export interface HotlistDeps {
   audit: AuditSink;
-  /** Officer sign-in for the console (policy's UserDirectory). */
-  auth: Authenticator;
+  /** Officer sign-in and sessions for the console (policy's UserDirectory). */
+  users: ConsoleUsers;
   /** Cameras, GPS and sync for the console's status bar. */
   unitStatus?: () => UnitStatus;
   now?: () => number;
@@ -51,7 +51,7 @@ export function buildHotlist(unit: HotlistUnit, deps: HotlistDeps): HotlistParts
     hits,
     reads: unit.reads,
     service: matching,
-    auth: deps.auth,
+    users: deps.users,
     audit: deps.audit,
     log: unit.log.child({ module: 'console' }),
     unitStatus: deps.unitStatus,

@@ -289,7 +289,15 @@ export class HitLog {
       return this.get(id)!;
     })();
     if (changed) {
-      this.audit.append({ type: `hit.${action}`, actor, details: { hitId: id, status: hit.status, readId: hit.readId, list: hit.listId } });
+      const details: Record<string, unknown> = { hitId: id, status: hit.status, readId: hit.readId, list: hit.listId, listVersion: hit.listVersion };
+      if (hit.decidedAt !== null && ['verified', 'rejected', 'expired'].includes(hit.status)) {
+        // The policy audit report counts dispositions and time to verify from these records.
+        this.audit.append({
+          type: 'hit.disposition',
+          actor,
+          details: { ...details, outcome: hit.status, reason: hit.rejectReason, text: hit.rejectText, timeToVerifyMs: hit.decidedAt - hit.raisedAt },
+        });
+      } else this.audit.append({ type: `hit.${action}`, actor, details });
       this.emit(hit, action, false);
     }
     return hit;

@@ -30,6 +30,7 @@ export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): 
   let recordLine = 1;
   let first = true;
   let pendingCR = false;
+  let quotedCR = false;
   let any = false; // the current record has content
 
   let carry = '';
@@ -57,10 +58,9 @@ export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): 
             afterQuote = true;
           }
         } else {
-          if (c === '\n' || c === '\r') {
-            if (c === '\r') pendingCR = true;
-            line++;
-          }
+          // Line breaks inside quotes belong to the field; count them for line numbers (CRLF once).
+          if (c === '\r' || (c === '\n' && !quotedCR)) line++;
+          quotedCR = c === '\r';
           field += c;
         }
         if (field.length > MAX_FIELD) throw new CsvSyntaxError(`line ${recordLine}: a quoted field runs past 64 KiB (unbalanced quote?)`, recordLine);

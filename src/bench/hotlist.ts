@@ -140,5 +140,3 @@ export async function benchHotlist(opts: { entries?: number; lookups?: number } 
   }
 }
 
-// `node dist/bench/hotlist.js` runs it on its own.
-if (process.argv[1] && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href) await benchHotlist();

@@ -84,7 +84,7 @@ describe('lpr-edge hotlist', () => {
   });
 
   it('a replacement takes effect atomically while lookups continue in another process', async () => {
-    const N = 150_000;
+    const N = 60_000;
     const write = (file: string, prefix: string) =>
       new Promise<void>((resolve) => {
         const s = createWriteStream(file);

@@ -44,6 +44,7 @@ export class HotlistStore {
   private readonly byId;
   private readonly prefixScan;
   private readonly suffixScan;
+  private readonly endsProbe;
   private readonly insertEntry;
   private infoCache = new Map<number, HotlistInfo>();
   private infoCacheVersion = -1;
@@ -63,9 +64,10 @@ export class HotlistStore {
     this.suffixScan = db
       .prepare(`SELECT id, rkey FROM hotlist_entries WHERE rkey >= ? AND rkey < ? AND length(rkey) BETWEEN ? AND ?`)
       .raw(true);
+    this.endsProbe = db.prepare(`SELECT id, ekey FROM hotlist_entries WHERE ends = ? AND length(ekey) BETWEEN ? AND ?`).raw(true);
     this.insertEntry = db.prepare(`INSERT OR IGNORE INTO hotlist_entries
-      (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (version_id, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.cleanupStaging();
   }
 
@@ -84,24 +86,26 @@ export class HotlistStore {
 
   /**
    * Ids of entries (any version; callers re-check with `activeEntry`) whose key is within one edit of
-   * `ekey`. Pigeonhole: one edit leaves either the first half or the second half of the key intact,
-   * so the entry starts with the first half or ends with the second: two index range scans.
+   * `ekey`. One edit in a key of length L leaves intact either its first L-2 characters (edit in the
+   * last two), its last L-2 (edit in the first two), or its first two and last two (edit in the
+   * middle): a prefix scan, a suffix scan on the reversed key, and one probe of the "ends" index,
+   * each selective even on a list of millions.
    */
   nearKeyIds(ekey: string, within: (candidate: string) => boolean): number[] {
     const L = ekey.length;
-    const m = Math.floor(L / 2);
     const ids = new Set<number>();
-    const head = ekey.slice(0, m);
-    const tail = reverse(ekey.slice(m));
-    const scan = (stmt: typeof this.prefixScan, prefix: string, rev: boolean) => {
-      if (prefix.length === 0) return;
-      for (const row of stmt.all(prefix, prefix + '\u{ffff}', L - 1, L + 1) as [number, string][]) {
+    if (L < 3) return [];
+    const take = (rows: [number, string][], rev: boolean) => {
+      for (const row of rows) {
         const key = rev ? reverse(row[1]) : row[1];
         if (key !== ekey && within(key)) ids.add(row[0]);
       }
     };
-    scan(this.prefixScan, head, false);
-    scan(this.suffixScan, tail, true);
+    const head = ekey.slice(0, L - 2);
+    const tail = reverse(ekey.slice(2));
+    take(this.prefixScan.all(head, head + '\u{ffff}', L - 1, L + 1) as [number, string][], false);
+    take(this.suffixScan.all(tail, tail + '\u{ffff}', L - 1, L + 1) as [number, string][], true);
+    if (L >= 5) take(this.endsProbe.all(endsKey(ekey), L - 1, L + 1) as [number, string][], false);
     return [...ids];
   }
 
@@ -212,6 +216,7 @@ export class HotlistStore {
       e.plate,
       ekey,
       reverse(ekey),
+      endsKey(ekey),
       e.state ?? '',
       e.listType,
       e.source,
@@ -328,6 +333,11 @@ export class StagedVersion {
     this.batch = [];
     this.store.dropVersion(this.versionId);
   }
+}
+
+/** First two and last two characters (the whole key when shorter than four). */
+export function endsKey(ekey: string): string {
+  return ekey.length < 4 ? ekey : ekey.slice(0, 2) + ekey.slice(-2);
 }
 
 interface ListRow {

@@ -78,8 +78,11 @@ export async function benchHotlist(opts: { entries?: number; lookups?: number } 
     let db = openDatabase(path.join(dir, 'unit.db'), allMigrations);
     let store = new HotlistStore(db, new Equivalence(config.equivalence));
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const report = await importHotlist(store, { file: csv, listId: 'national', actor: 'bench', audit: { append: () => undefined } });
     const importS = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const importCpuS = (cpu.user + cpu.system) / 1e6;
     db.close();
 
     // Reopen as the daemon would after the import, then measure lookups.
@@ -126,6 +129,9 @@ export async function benchHotlist(opts: { entries?: number; lookups?: number } 
       duplicates: report.duplicates,
       importSeconds: +importS.toFixed(1),
       importRowsPerSecond: Math.round(N / importS),
+      // CPU time of this process during the import: wall time also counts waiting for a shared CPU.
+      importCpuSeconds: +importCpuS.toFixed(1),
+      loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
       lookups: LOOKUPS,
       exactEquivalenceMs: exact,
       oneDifferenceMs: diff,

@@ -45,7 +45,9 @@ const mb = (bytes: number) => Math.round(bytes / 1e6);
  * Hotlist targets: 2,000,000 entries; exact + equivalence lookup p99 < 0.5 ms; one-difference
  * lookup p99 < 5 ms; importing 2,000,000 CSV rows < 60 s; added RSS < 300 MB.
  */
-export async function benchHotlist(opts: { entries?: number; lookups?: number } = {}): Promise<Record<string, unknown>> {
+export async function benchHotlist(
+  opts: { entries?: number; lookups?: number } = {},
+): Promise<Record<string, unknown>> {
   const N = opts.entries ?? Number(process.env.HOTLIST_BENCH_ENTRIES ?? 2_000_000);
   const LOOKUPS = opts.lookups ?? 20_000;
   const rssStart = process.memoryUsage().rss;
@@ -79,7 +81,12 @@ export async function benchHotlist(opts: { entries?: number; lookups?: number } 
     let store = new HotlistStore(db, new Equivalence(config.equivalence));
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const report = await importHotlist(store, { file: csv, listId: 'national', actor: 'bench', audit: { append: () => undefined } });
+    const report = await importHotlist(store, {
+      file: csv,
+      listId: 'national',
+      actor: 'bench',
+      audit: { append: () => undefined },
+    });
     const importS = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const importCpuS = (cpu.user + cpu.system) / 1e6;
@@ -93,19 +100,35 @@ export async function benchHotlist(opts: { entries?: number; lookups?: number } 
     const oneDiff = new Matcher(store, { ...config, defaultMaxDifferences: 1, exactOnlyAbove: 10_000_000 });
 
     const q = rng(7);
-    const swap: Record<string, string> = { '0': 'O', O: '0', '1': 'I', '8': 'B', B: '8', '5': 'S', S: '5', '2': 'Z', Z: '2' };
+    const swap: Record<string, string> = {
+      '0': 'O',
+      O: '0',
+      '1': 'I',
+      '8': 'B',
+      B: '8',
+      '5': 'S',
+      S: '5',
+      '2': 'Z',
+      Z: '2',
+    };
     const reads: MatchInput[] = [];
     for (let i = 0; i < LOOKUPS; i++) {
       const k = i % 4;
       let p: string;
-      if (k === 0) p = listed[Math.floor(q() * listed.length)]!; // listed plate, as read
-      else if (k === 1) p = [...listed[Math.floor(q() * listed.length)]!].map((c) => swap[c] ?? c).join(''); // look-alike characters
+      if (k === 0)
+        p = listed[Math.floor(q() * listed.length)]!; // listed plate, as read
+      else if (k === 1)
+        p = [...listed[Math.floor(q() * listed.length)]!].map((c) => swap[c] ?? c).join(''); // look-alike characters
       else if (k === 2) {
         const base = listed[Math.floor(q() * listed.length)]!;
         const at = Math.floor(q() * base.length);
         p = base.slice(0, at) + ALNUM[Math.floor(q() * ALNUM.length)] + base.slice(at + 1); // one character off
       } else p = plate(q); // an ordinary passing car
-      reads.push({ plate: p, state: q() < 0.2 ? null : STATES[Math.floor(q() * (STATES.length - 1))]!, candidates: [{ plate: p, confidence: 0.9 }] });
+      reads.push({
+        plate: p,
+        state: q() < 0.2 ? null : STATES[Math.floor(q() * (STATES.length - 1))]!,
+        candidates: [{ plate: p, confidence: 0.9 }],
+      });
     }
     const time = (m: Matcher) => {
       for (const rd of reads.slice(0, 500)) m.match(rd); // warm the page cache
@@ -117,7 +140,12 @@ export async function benchHotlist(opts: { entries?: number; lookups?: number } 
         ms.push(performance.now() - s);
       }
       ms.sort((a, b) => a - b);
-      return { p50: +percentile(ms, 50).toFixed(3), p99: +percentile(ms, 99).toFixed(3), max: +ms.at(-1)!.toFixed(3), readsWithHits: hits };
+      return {
+        p50: +percentile(ms, 50).toFixed(3),
+        p99: +percentile(ms, 99).toFixed(3),
+        max: +ms.at(-1)!.toFixed(3),
+        readsWithHits: hits,
+      };
     };
     const exact = time(exactOnly);
     const diff = time(oneDiff);
@@ -145,4 +173,3 @@ export async function benchHotlist(opts: { entries?: number; lookups?: number } 
     rmSync(dir, { recursive: true, force: true });
   }
 }
-

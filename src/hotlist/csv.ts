@@ -49,7 +49,11 @@ export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): 
             if (text.includes('\r') || text.includes('\0')) {
               // Rare: bare CR line ends or binary data; let the character loop handle and report them.
             } else {
-              if (text.length > MAX_FIELD) throw new CsvSyntaxError(`line ${line}: a line longer than 64 KiB: this is not a hotlist CSV file`, line);
+              if (text.length > MAX_FIELD)
+                throw new CsvSyntaxError(
+                  `line ${line}: a line longer than 64 KiB: this is not a hotlist CSV file`,
+                  line,
+                );
               if (text.length > 0) out.push({ line, fields: text.split(delimiter) });
               line++;
               recordLine = line;
@@ -60,7 +64,8 @@ export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): 
         }
       }
       const c = chunk[i] as string;
-      if (c === '\0') throw new CsvSyntaxError(`line ${line}: binary data (a NUL byte): this is not a CSV text file`, line);
+      if (c === '\0')
+        throw new CsvSyntaxError(`line ${line}: binary data (a NUL byte): this is not a CSV text file`, line);
       if (pendingCR) {
         pendingCR = false;
         if (c === '\n') continue;
@@ -85,7 +90,11 @@ export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): 
           quotedCR = c === '\r';
           field += c;
         }
-        if (field.length > MAX_FIELD) throw new CsvSyntaxError(`line ${recordLine}: a quoted field runs past 64 KiB (unbalanced quote?)`, recordLine);
+        if (field.length > MAX_FIELD)
+          throw new CsvSyntaxError(
+            `line ${recordLine}: a quoted field runs past 64 KiB (unbalanced quote?)`,
+            recordLine,
+          );
         continue;
       }
       if (c === delimiter) {
@@ -109,9 +118,17 @@ export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): 
         quoted = true;
         any = true;
       } else {
-        if (afterQuote) throw new CsvSyntaxError(`line ${line}: text after a closing quote; quote the whole field and double inner quotes`, line);
+        if (afterQuote)
+          throw new CsvSyntaxError(
+            `line ${line}: text after a closing quote; quote the whole field and double inner quotes`,
+            line,
+          );
         field += c;
-        if (field.length > MAX_FIELD) throw new CsvSyntaxError(`line ${recordLine}: a field longer than 64 KiB: this is not a hotlist CSV file`, recordLine);
+        if (field.length > MAX_FIELD)
+          throw new CsvSyntaxError(
+            `line ${recordLine}: a field longer than 64 KiB: this is not a hotlist CSV file`,
+            recordLine,
+          );
       }
     }
     return out;

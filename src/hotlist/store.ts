@@ -55,16 +55,26 @@ export class HotlistStore {
   ) {
     // Joining on the active version makes staged and retired entries invisible to lookups.
     const active = `FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id`;
-    this.byKey = db.prepare(`SELECT e.* ${active} WHERE e.ekey = ? AND (e.expires_at IS NULL OR e.expires_at > ?)`);
-    this.byId = db.prepare(`SELECT e.* ${active} WHERE e.id = ? AND (e.expires_at IS NULL OR e.expires_at > ?)`);
+    this.byKey = db.prepare(
+      `SELECT e.* ${active} WHERE e.ekey = ? AND (e.expires_at IS NULL OR e.expires_at > ?)`,
+    );
+    this.byId = db.prepare(
+      `SELECT e.* ${active} WHERE e.id = ? AND (e.expires_at IS NULL OR e.expires_at > ?)`,
+    );
     // Covering index scans: only the key and rowid are read until a candidate is within distance.
     this.prefixScan = db
-      .prepare(`SELECT id, ekey FROM hotlist_entries WHERE ekey >= ? AND ekey < ? AND length(ekey) BETWEEN ? AND ?`)
+      .prepare(
+        `SELECT id, ekey FROM hotlist_entries WHERE ekey >= ? AND ekey < ? AND length(ekey) BETWEEN ? AND ?`,
+      )
       .raw(true);
     this.suffixScan = db
-      .prepare(`SELECT id, rkey FROM hotlist_entries WHERE rkey >= ? AND rkey < ? AND length(rkey) BETWEEN ? AND ?`)
+      .prepare(
+        `SELECT id, rkey FROM hotlist_entries WHERE rkey >= ? AND rkey < ? AND length(rkey) BETWEEN ? AND ?`,
+      )
       .raw(true);
-    this.endsProbe = db.prepare(`SELECT id, ekey FROM hotlist_entries WHERE ends = ? AND length(ekey) BETWEEN ? AND ?`).raw(true);
+    this.endsProbe = db
+      .prepare(`SELECT id, ekey FROM hotlist_entries WHERE ends = ? AND length(ekey) BETWEEN ? AND ?`)
+      .raw(true);
     this.insertEntry = db.prepare(`INSERT OR IGNORE INTO hotlist_entries
       (version_id, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -73,7 +83,9 @@ export class HotlistStore {
 
   /** Versions left half-staged by a crash are never activated: drop them. */
   private cleanupStaging(): void {
-    const staged = this.db.prepare(`SELECT id FROM hotlist_versions WHERE status = 'staging'`).all() as { id: number }[];
+    const staged = this.db.prepare(`SELECT id FROM hotlist_versions WHERE status = 'staging'`).all() as {
+      id: number;
+    }[];
     for (const s of staged) this.dropVersion(s.id);
   }
 
@@ -173,7 +185,9 @@ export class HotlistStore {
 
   /** id → active version id, to notice lists that changed (re-check of recent reads). */
   activeVersions(): Map<string, number> {
-    const rows = this.db.prepare(`SELECT id, active_version_id AS v FROM hotlists WHERE active_version_id IS NOT NULL`).all() as {
+    const rows = this.db
+      .prepare(`SELECT id, active_version_id AS v FROM hotlists WHERE active_version_id IS NOT NULL`)
+      .all() as {
       id: string;
       v: number;
     }[];
@@ -186,7 +200,9 @@ export class HotlistStore {
   stageVersion(meta: VersionMeta): StagedVersion {
     const versionId = this.db.transaction(() => {
       this.db
-        .prepare(`INSERT INTO hotlists (id, type, active_version_id, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT(id) DO NOTHING`)
+        .prepare(
+          `INSERT INTO hotlists (id, type, active_version_id, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT(id) DO NOTHING`,
+        )
         .run(meta.listId, meta.type, Date.now());
       return Number(
         this.db
@@ -194,7 +210,8 @@ export class HotlistStore {
             `INSERT INTO hotlist_versions (list_id, version, generated_at, received_at, source, status, imported_by)
              VALUES (?, ?, ?, ?, ?, 'staging', ?)`,
           )
-          .run(meta.listId, meta.version, meta.generatedAt, Date.now(), meta.source, meta.importedBy).lastInsertRowid,
+          .run(meta.listId, meta.version, meta.generatedAt, Date.now(), meta.source, meta.importedBy)
+          .lastInsertRowid,
       );
     })();
     return new StagedVersion(this, versionId, meta);
@@ -250,11 +267,24 @@ export class HotlistStore {
   activate(versionId: number, meta: VersionMeta): void {
     let previous: number | null = null;
     this.db.transaction(() => {
-      const count = (this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(versionId) as { n: number }).n;
-      previous = (this.db.prepare(`SELECT active_version_id AS v FROM hotlists WHERE id = ?`).get(meta.listId) as { v: number | null }).v;
-      this.db.prepare(`UPDATE hotlist_versions SET status = 'active', entry_count = ? WHERE id = ?`).run(count, versionId);
-      if (previous !== null) this.db.prepare(`UPDATE hotlist_versions SET status = 'retired' WHERE id = ?`).run(previous);
-      this.db.prepare(`UPDATE hotlists SET active_version_id = ?, type = ? WHERE id = ?`).run(versionId, meta.type, meta.listId);
+      const count = (
+        this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(versionId) as {
+          n: number;
+        }
+      ).n;
+      previous = (
+        this.db.prepare(`SELECT active_version_id AS v FROM hotlists WHERE id = ?`).get(meta.listId) as {
+          v: number | null;
+        }
+      ).v;
+      this.db
+        .prepare(`UPDATE hotlist_versions SET status = 'active', entry_count = ? WHERE id = ?`)
+        .run(count, versionId);
+      if (previous !== null)
+        this.db.prepare(`UPDATE hotlist_versions SET status = 'retired' WHERE id = ?`).run(previous);
+      this.db
+        .prepare(`UPDATE hotlists SET active_version_id = ?, type = ? WHERE id = ?`)
+        .run(versionId, meta.type, meta.listId);
     })();
     if (previous !== null) this.dropEntries(previous);
   }
@@ -297,11 +327,19 @@ export class HotlistStore {
         duplicates += 1 - n;
       }
       let removed = 0;
-      const del = this.db.prepare(`DELETE FROM hotlist_entries WHERE version_id = ? AND plate = ? AND state = ? AND list_type = ?`);
+      const del = this.db.prepare(
+        `DELETE FROM hotlist_entries WHERE version_id = ? AND plate = ? AND state = ? AND list_type = ?`,
+      );
       for (const r of removes) removed += del.run(active, r.plate, r.state ?? '', r.listType).changes;
-      const count = (this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(active) as { n: number }).n;
+      const count = (
+        this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(active) as {
+          n: number;
+        }
+      ).n;
       this.db
-        .prepare(`UPDATE hotlist_versions SET version = ?, generated_at = ?, received_at = ?, entry_count = ? WHERE id = ?`)
+        .prepare(
+          `UPDATE hotlist_versions SET version = ?, generated_at = ?, received_at = ?, entry_count = ? WHERE id = ?`,
+        )
         .run(meta.version, meta.generatedAt, Date.now(), count, active);
       return { added, duplicates, removed, notFound: removes.length - removed };
     })();
@@ -310,7 +348,9 @@ export class HotlistStore {
   /** Entries of the active version of a list matching a plate (CLI remove, tests). */
   findInList(listId: string, plate: string): HotlistEntry[] {
     const rows = this.db
-      .prepare(`SELECT e.* FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id WHERE h.id = ? AND e.plate = ?`)
+      .prepare(
+        `SELECT e.* FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id WHERE h.id = ? AND e.plate = ?`,
+      )
       .all(listId, plate) as EntryRow[];
     return rows.map((r) => this.toEntry(r));
   }

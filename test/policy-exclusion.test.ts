@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
 import { exclusionZoneSchema, type ExclusionZone } from '../src/policy/config.js';
-import { applyExclusionZones, ExclusionZones, maskRead, MASKED_PLATE } from '../src/policy/exclusion.js';
+import { applyExclusionZones, ExclusionZones, MASKED_PLATE } from '../src/policy/exclusion.js';
 import { ReadStore } from '../src/store/reads.js';
 import { cli, makeRead, openTestDb, tempDir } from './policy-helpers.js';
 
@@ -57,15 +57,18 @@ describe('exclusion zones', () => {
     const inside = makeRead({ plate: 'SECRET1', gps: { lat: 40.7501, lon: -73.9899, time: 0, mode: 3 } });
     const masked = makeRead({ plate: 'SECRET2', gps: { lat: 40.705, lon: -74.015, time: 0, mode: 3 } });
     const outside = makeRead({ plate: 'PUBLIC1', gps: { lat: 40.8, lon: -73.9, time: 0, mode: 3 } });
-    // What the pipeline does before saving a read.
+    // What the camera pipeline does with each gate before saving a read.
     for (const r of [inside, masked, outside]) {
-      const d = zones.apply(r);
-      if (d.action === 'store') store.save(r, { crop: Buffer.from('c'), overview: Buffer.from('o') });
-      else if (d.action === 'mask') {
-        const m = maskRead(r, d.zoneId!);
-        store.save(m.read, m.images);
-      }
+      const passed = zones.apply(r);
+      if (!passed) continue;
+      store.save(
+        passed.read,
+        passed.keepImages
+          ? { crop: Buffer.from('c'), overview: Buffer.from('o') }
+          : { crop: null, overview: null },
+      );
     }
+    expect(zones.decide({ gps: null })).toEqual({ action: 'store' });
     db.close();
 
     const db2 = openTestDb(dir);

@@ -8,6 +8,7 @@ import type { Service } from './service.js';
 import type { Logger } from './log.js';
 import type { CameraConfig } from './config/schema.js';
 import { policyServices, type PolicyServices } from './policy/services.js';
+import { PolicyMaintenance } from './policy/maintenance.js';
 
 /** Wait before reopening a camera whose source failed, doubling up to the maximum. */
 const RESTART_MIN_MS = 1000;
@@ -44,6 +45,8 @@ export class Daemon {
     }
     // Audits config and exclusion-zone changes since the last start (policy II, VI.F).
     const daemon = new Daemon(unit, vision, noPosition, policyServices(unit, { recordStartup: true }));
+    const maxDiskMb = config.storage.maxDiskMb;
+    daemon.services.push(new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log }));
     for (const service of daemon.services) {
       await service.start();
       log.info({ service: service.name }, 'service started');

@@ -7,6 +7,8 @@ import { noPosition, type PositionSource } from './gps/types.js';
 import type { Service } from './service.js';
 import type { Logger } from './log.js';
 import type { CameraConfig } from './config/schema.js';
+import { policyServices, type PolicyServices } from './policy/services.js';
+import { PolicyMaintenance } from './policy/maintenance.js';
 
 /** Wait before reopening a camera whose source failed, doubling up to the maximum. */
 const RESTART_MIN_MS = 1000;
@@ -27,6 +29,7 @@ export class Daemon {
     readonly unit: Unit,
     private readonly vision: Vision,
     private readonly position: PositionSource,
+    private readonly policy: PolicyServices,
   ) {}
 
   static async start(opts: LoadOptions & { log?: Logger } = {}): Promise<Daemon> {
@@ -40,7 +43,10 @@ export class Daemon {
       unit.close();
       throw err;
     }
-    const daemon = new Daemon(unit, vision, noPosition);
+    // Audits config and exclusion-zone changes since the last start (policy II, VI.F).
+    const daemon = new Daemon(unit, vision, noPosition, policyServices(unit, { recordStartup: true }));
+    const maxDiskMb = config.storage.maxDiskMb;
+    daemon.services.push(new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log }));
     for (const service of daemon.services) {
       await service.start();
       log.info({ service: service.name }, 'service started');
@@ -71,6 +77,7 @@ export class Daemon {
         reads: this.unit.reads,
         position: this.position,
         log,
+        gates: [this.policy.zones],
       };
       try {
         const source = await openCamera(camera);

@@ -12,6 +12,7 @@ runtime_packages=(
 )
 # Packages only the tests need. Each feature's tests start their own instance of these.
 test_packages=(
+  chromium                      # officer console end-to-end tests (playwright-core drives Debian's build)
 )
 
 packages=("${runtime_packages[@]}")

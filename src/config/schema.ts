@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { v4l2CameraSchema, gigeCameraSchema, rtspCameraSchema } from '../capture/config.js';
+import { gpsSchema } from '../gps/config.js';
 
 /**
  * The daemon's one configuration schema. Every section is strict: an unknown key is an error, so a
@@ -20,7 +22,7 @@ const fileCamera = z.strictObject({
   fps: z.number().positive().max(120).optional(),
 });
 
-export const cameraSchema = z.discriminatedUnion('kind', [fileCamera]);
+export const cameraSchema = z.discriminatedUnion('kind', [fileCamera, v4l2CameraSchema, gigeCameraSchema, rtspCameraSchema]);
 export type CameraConfig = z.infer<typeof cameraSchema>;
 
 const recogniserSchema = z.strictObject({
@@ -87,6 +89,7 @@ export const configSchema = z.strictObject({
     .optional(),
   dataDir: z.string().min(1),
   cameras: z.array(cameraSchema).default([]),
+  gps: gpsSchema.default({ source: 'none' }),
   vision: visionSchema,
   tracker: trackerSchema.default(trackerSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { v4l2CameraSchema, gigeCameraSchema, rtspCameraSchema } from '../capture/config.js';
 import { gpsSchema } from '../gps/config.js';
+import { healthSchema } from '../health/config.js';
 
 /**
  * The daemon's one configuration schema. Every section is strict: an unknown key is an error, so a
@@ -90,6 +91,7 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1),
   cameras: z.array(cameraSchema).default([]),
   gps: gpsSchema.default({ source: 'none' }),
+  health: healthSchema.default(healthSchema.parse({})),
   vision: visionSchema,
   tracker: trackerSchema.default(trackerSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),

@@ -71,6 +71,12 @@ export async function renderDemoVideo(opts: SceneOptions): Promise<{ frames: num
   return { frames, fps };
 }
 
+/** One still of the scene with a vehicle at `progress` of its approach, as PNG (for tests and docs). */
+export async function renderStill(vehicle: DemoVehicle, opts: { width?: number; height?: number; progress?: number } = {}): Promise<Buffer> {
+  const svg = sceneSvg(opts.width ?? 1280, opts.height ?? 720, vehicle, opts.progress ?? 0.8);
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
 /** One frame: road and sky, and a vehicle `progress` (0..1) of the way along its approach. */
 function sceneSvg(width: number, height: number, vehicle: DemoVehicle | null, progress: number): string {
   const horizon = height * 0.45;

@@ -7,7 +7,7 @@ import type { Read, StoredRead } from '../store/types.js';
 import type { PositionSource } from '../gps/types.js';
 import type { Logger } from '../log.js';
 import { Tracker, type FinishedTrack } from '../tracker/tracker.js';
-import { encodeJpeg, clampBox, cropRgb } from '../vision/image.js';
+import { encodeJpeg, clampBox, cropRgb, type Box } from '../vision/image.js';
 import type { ReadGate, StateReader } from './read-gate.js';
 import { round } from '../util/format.js';
 
@@ -74,7 +74,7 @@ export class CameraPipeline {
       this.totals.decode += performance.now() - t0;
       if (next.done) break;
       const frame = next.value;
-      const observations = await vision.findPlates(frame);
+      const observations = await vision.findPlates(frame, this.searchRegions());
       this.totals.detect += vision.times.detectMs;
       this.totals.recognise += vision.times.recogniseMs;
       const t1 = performance.now();
@@ -89,6 +89,16 @@ export class CameraPipeline {
     }
     await this.storeAll(this.tracker.flush());
     return this.stats();
+  }
+
+  /**
+   * Whole frame every `fullFrameEvery` frames (new vehicles appear within that many frames);
+   * otherwise only around the plates being tracked, grown to allow for movement between frames.
+   */
+  private searchRegions(): Box[] | undefined {
+    const every = this.deps.config.vision.detector.fullFrameEvery;
+    if (this.processed % every === 0) return undefined;
+    return this.tracker.lastBoxes().map((b) => [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4] as Box);
   }
 
   stats(): PipelineStats {

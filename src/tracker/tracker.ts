@@ -76,6 +76,11 @@ export class Tracker {
     return this.tracks.length;
   }
 
+  /** Where each open track's plate was last seen (the regions to search in the next frame). */
+  lastBoxes(): TrackedObservation['box'][] {
+    return this.tracks.map((t) => t.lastBox);
+  }
+
   private match(obs: TrackedObservation, claimed: Set<Track>): Track | null {
     let best: Track | null = null;
     let bestScore = 0;

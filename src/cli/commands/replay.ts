@@ -136,6 +136,7 @@ export function formatSummary(name: string, s: PipelineStats): string {
     framesCorrupt: s.framesCorrupt,
     reads: s.reads,
     fps: round((s.framesProcessed * 1000) / Math.max(1, s.elapsedMs), 2),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     stageMsPerFrame: {
       decode: perFrame(s.stageMs.decode),
       detect: perFrame(s.stageMs.detect),

@@ -68,7 +68,7 @@ describe('lpr-edge replay as a field test (video + NMEA track + labels → HTML 
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(html.match(/<img src="data:image\/jpeg;base64,/g)?.length).toBe(2);
     expect(html).toContain('<td id="recall">33.3 %</td>');
-    expect(html).toMatch(/<tr class="misread"><td class="plate">HZN5171<\/td>.*<td class="plate">HZN5177<\/td>/);
+    expect(html, /<table id="vehicles">[^]*?<\/table>/.exec(html)?.[0]).toMatch(/<tr class="misread"><td class="plate">HZN5171<\/td>.*<td class="plate">HZN5177<\/td>/);
     expect(html).toMatch(/<tr class="missed"><td class="plate">BXR3926/);
     // Time to first read for the vehicle that was read: a number of seconds.
     expect(html).toMatch(/<tr class="read"><td class="plate">KDT4821<\/td>.*<td>\d+\.\d s<\/td><\/tr>/);

@@ -23,11 +23,11 @@ export interface FieldResult {
 }
 
 /** Slack around a label's span: tracks start a frame or two early and end after the idle time. */
-const SLACK_S = 1.5;
+const SLACK_S = 1;
 
 /**
  * Compare reads with labels. A read belongs to a vehicle when its [firstSeen, lastSeen] (in video
- * seconds) overlaps the label's span ± 1.5 s. A vehicle is "read" when one of its reads has the
+ * seconds) overlaps the label's span ± 1 s. A vehicle is "read" when one of its reads has the
  * exact plate, "misread" when it only has wrong ones, "missed" when it has none. Reads that belong
  * to no vehicle are false reads.
  */
@@ -38,12 +38,26 @@ export function evaluateField(reads: StoredRead[], labels: Label[], videoStartMs
     return a <= l.toS + SLACK_S && b >= l.fromS - SLACK_S;
   };
   const used = new Set<string>();
+  // First pass: exact plates. A read that is some vehicle's exact match is never another's misread.
+  const exactOf = new Map<Label, StoredRead>();
+  for (const label of labels) {
+    const exact = reads.filter((r) => overlaps(r, label) && r.plate === label.plate).sort((a, b) => a.firstSeen - b.firstSeen)[0];
+    if (exact) {
+      exactOf.set(label, exact);
+      used.add(exact.id);
+    }
+  }
+  const overlapS = (r: StoredRead, l: Label) => {
+    const [a, b] = span(r);
+    return Math.min(b, l.toS) - Math.max(a, l.fromS);
+  };
   const vehicles = labels.map((label): VehicleResult => {
-    const mine = reads.filter((r) => overlaps(r, label));
+    const exact = exactOf.get(label);
+    const mine = reads.filter((r) => overlaps(r, label) && (r === exact || ![...exactOf.values()].includes(r)));
     for (const r of mine) used.add(r.id);
-    const exact = mine.filter((r) => r.plate === label.plate).sort((a, b) => a.firstSeen - b.firstSeen)[0];
     if (exact) return { label, outcome: 'read', read: exact, timeToFirstReadS: Math.max(0, span(exact)[0] - label.fromS) };
-    const best = [...mine].sort((a, b) => b.confidence - a.confidence)[0] ?? null;
+    // The wrong read that overlaps the vehicle's time in view the most.
+    const best = [...mine].sort((a, b) => overlapS(b, label) - overlapS(a, label))[0] ?? null;
     return { label, outcome: best ? 'misread' : 'missed', read: best, timeToFirstReadS: null };
   });
   const falseReads = reads.filter((r) => !used.has(r.id));

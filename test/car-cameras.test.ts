@@ -63,40 +63,104 @@ describe('USB / V4L2 cameras', () => {
     }
     mk('dev/v4l/by-id/x');
     fs.rmSync(path.join(root, 'dev/v4l/by-id/x'), { force: true });
-    fs.symlinkSync('../../video0', path.join(root, 'dev/v4l/by-id/usb-046d_HD_Pro_Webcam_C920_A1B2C3-video-index0'));
-    fs.symlinkSync('../../video1', path.join(root, 'dev/v4l/by-id/usb-046d_HD_Pro_Webcam_C920_A1B2C3-video-index1'));
+    fs.symlinkSync(
+      '../../video0',
+      path.join(root, 'dev/v4l/by-id/usb-046d_HD_Pro_Webcam_C920_A1B2C3-video-index0'),
+    );
+    fs.symlinkSync(
+      '../../video1',
+      path.join(root, 'dev/v4l/by-id/usb-046d_HD_Pro_Webcam_C920_A1B2C3-video-index1'),
+    );
     mk('dev/v4l/by-path/x');
     fs.rmSync(path.join(root, 'dev/v4l/by-path/x'), { force: true });
-    fs.symlinkSync('../../video2', path.join(root, 'dev/v4l/by-path/platform-xhci-hcd.0-usb-0:1.2:1.0-video-index0'));
+    fs.symlinkSync(
+      '../../video2',
+      path.join(root, 'dev/v4l/by-path/platform-xhci-hcd.0-usb-0:1.2:1.0-video-index0'),
+    );
     return root;
   }
 
   it('discovers capture nodes with their stable names from /sys and /dev', () => {
     const devices = discoverV4l2(fakeTree());
     expect(devices).toEqual([
-      { device: '/dev/video0', byId: '/dev/v4l/by-id/usb-046d_HD_Pro_Webcam_C920_A1B2C3-video-index0', byPath: null, name: 'HD Pro Webcam C920' },
-      { device: '/dev/video2', byId: null, byPath: '/dev/v4l/by-path/platform-xhci-hcd.0-usb-0:1.2:1.0-video-index0', name: 'ELP USB Camera' },
+      {
+        device: '/dev/video0',
+        byId: '/dev/v4l/by-id/usb-046d_HD_Pro_Webcam_C920_A1B2C3-video-index0',
+        byPath: null,
+        name: 'HD Pro Webcam C920',
+      },
+      {
+        device: '/dev/video2',
+        byId: null,
+        byPath: '/dev/v4l/by-path/platform-xhci-hcd.0-usb-0:1.2:1.0-video-index0',
+        name: 'ELP USB Camera',
+      },
     ]);
     expect(discoverV4l2(path.join(tmp, 'nothing-here'))).toEqual([]);
   });
 
   it('builds the ffmpeg v4l2 input from format, size, rate and a by-id name', () => {
-    const cfg = camera({ id: 'front', kind: 'v4l2', device: 'usb-046d_C920-video-index0', inputFormat: 'yuyv', width: 1280, height: 720, fps: 10 });
-    expect(resolveV4l2Device(cfg.kind === 'v4l2' ? cfg.device : '')).toBe('/dev/v4l/by-id/usb-046d_C920-video-index0');
-    expect(v4l2InputArgs(cfg as never)).toEqual(['-f', 'v4l2', '-input_format', 'yuyv422', '-video_size', '1280x720', '-framerate', '10', '-ts', 'abs', '-i', '/dev/v4l/by-id/usb-046d_C920-video-index0']);
-    expect(configSchema.shape.cameras.safeParse([{ id: 'x', kind: 'v4l2', device: '/dev/video0', width: 640, height: 480, inputFormat: 'h264' }]).success).toBe(false);
+    const cfg = camera({
+      id: 'front',
+      kind: 'v4l2',
+      device: 'usb-046d_C920-video-index0',
+      inputFormat: 'yuyv',
+      width: 1280,
+      height: 720,
+      fps: 10,
+    });
+    expect(resolveV4l2Device(cfg.kind === 'v4l2' ? cfg.device : '')).toBe(
+      '/dev/v4l/by-id/usb-046d_C920-video-index0',
+    );
+    expect(v4l2InputArgs(cfg as never)).toEqual([
+      '-f',
+      'v4l2',
+      '-input_format',
+      'yuyv422',
+      '-video_size',
+      '1280x720',
+      '-framerate',
+      '10',
+      '-ts',
+      'abs',
+      '-i',
+      '/dev/v4l/by-id/usb-046d_C920-video-index0',
+    ]);
+    expect(
+      configSchema.shape.cameras.safeParse([
+        { id: 'x', kind: 'v4l2', device: '/dev/video0', width: 640, height: 480, inputFormat: 'h264' },
+      ]).success,
+    ).toBe(false);
   });
 
   it('captures through the same ffmpeg path (lavfi input) and reconnects when the stream ends', async () => {
-    const cfg = camera({ id: 'usb1', kind: 'v4l2', device: '/dev/video0', width: 160, height: 120, fps: 20, reconnect: fast });
+    const cfg = camera({
+      id: 'usb1',
+      kind: 'v4l2',
+      device: '/dev/video0',
+      width: 160,
+      height: 120,
+      fps: 20,
+      reconnect: fast,
+    });
     // Each attempt is a 1-second test pattern, as if the camera were unplugged after a second.
     const cam = openLiveCamera(cfg, {
       log: silentLogger(),
-      v4l2Args: (c) => ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${c.width}x${c.height}:rate=${c.fps}:duration=1`],
+      v4l2Args: (c) => [
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=${c.width}x${c.height}:rate=${c.fps}:duration=1`,
+      ],
     });
     cameras.push(cam);
     const { frames } = collect(cam);
-    await waitFor(() => cam.health().reconnects >= 1 && cam.health().state === 'streaming', 15_000, 'reconnect');
+    await waitFor(
+      () => cam.health().reconnects >= 1 && cam.health().state === 'streaming',
+      15_000,
+      'reconnect',
+    );
     expect(frames[0]).toMatchObject({ cameraId: 'usb1', width: 160, height: 120 });
     expect(frames[0]!.rgb.length).toBe(160 * 120 * 3);
     // One index sequence across the reconnect.
@@ -107,7 +171,11 @@ describe('USB / V4L2 cameras', () => {
 });
 
 async function startRtsp(port: number): Promise<ChildProcess> {
-  const c = spawn('/usr/bin/python3', [path.join(import.meta.dirname, 'fixtures/rtsp-server.py'), String(port), '320', '240', '10'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const c = spawn(
+    '/usr/bin/python3',
+    [path.join(import.meta.dirname, 'fixtures/rtsp-server.py'), String(port), '320', '240', '10'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   children.push(c);
   let out = '';
   c.stdout!.on('data', (d) => (out += String(d)));
@@ -117,22 +185,61 @@ async function startRtsp(port: number): Promise<ChildProcess> {
 
 describe('RTSP cameras', () => {
   it('builds a TCP input with a timeout and keeps credentials out of status', () => {
-    expect(rtspInputArgs({ url: 'rtsp://cam/s', transport: 'tcp' }).slice(0, 4)).toEqual(['-rtsp_transport', 'tcp', '-timeout', '5000000']);
+    expect(rtspInputArgs({ url: 'rtsp://cam/s', transport: 'tcp' }).slice(0, 4)).toEqual([
+      '-rtsp_transport',
+      'tcp',
+      '-timeout',
+      '5000000',
+    ]);
   });
 
   it('streams from a local RTSP server, survives the server going away, and several cameras run while one fails', async () => {
     const port = await freePort();
     const deadPort = await freePort();
     let server = await startRtsp(port);
-    const good = openLiveCamera(camera({ id: 'rear', kind: 'rtsp', position: 'rear', name: 'Rear ALPR', url: `rtsp://127.0.0.1:${port}/cam`, width: 320, height: 240, fps: 10, reconnect: fast }), { log: silentLogger() });
-    const broken = openLiveCamera(camera({ id: 'left', kind: 'rtsp', position: 'left', url: `rtsp://tech:s3cret@127.0.0.1:${deadPort}/cam`, width: 320, height: 240, reconnect: fast }), { log: silentLogger() });
+    const good = openLiveCamera(
+      camera({
+        id: 'rear',
+        kind: 'rtsp',
+        position: 'rear',
+        name: 'Rear ALPR',
+        url: `rtsp://127.0.0.1:${port}/cam`,
+        width: 320,
+        height: 240,
+        fps: 10,
+        reconnect: fast,
+      }),
+      { log: silentLogger() },
+    );
+    const broken = openLiveCamera(
+      camera({
+        id: 'left',
+        kind: 'rtsp',
+        position: 'left',
+        url: `rtsp://tech:s3cret@127.0.0.1:${deadPort}/cam`,
+        width: 320,
+        height: 240,
+        reconnect: fast,
+      }),
+      { log: silentLogger() },
+    );
     const seen = new Map<string, number>();
-    const service = new CameraService([good, broken], (f) => void seen.set(f.cameraId, (seen.get(f.cameraId) ?? 0) + 1), silentLogger());
+    const service = new CameraService(
+      [good, broken],
+      (f) => void seen.set(f.cameraId, (seen.get(f.cameraId) ?? 0) + 1),
+      silentLogger(),
+    );
     await service.start();
     try {
       await waitFor(() => (seen.get('rear') ?? 0) >= 20, 20_000, '20 frames from the RTSP camera');
       const h = service.health().cameras;
-      expect(h[0]).toMatchObject({ id: 'rear', name: 'Rear ALPR', position: 'rear', kind: 'rtsp', state: 'streaming' });
+      expect(h[0]).toMatchObject({
+        id: 'rear',
+        name: 'Rear ALPR',
+        position: 'rear',
+        kind: 'rtsp',
+        state: 'streaming',
+      });
       expect(h[0]!.fps).toBeGreaterThan(5);
       expect(h[0]!.lastFrameAgeMs).toBeLessThan(1000);
       // The camera that cannot connect keeps retrying with its error shown, password redacted.
@@ -159,12 +266,24 @@ describe('RTSP cameras', () => {
 
 describe('GigE Vision cameras (aravis, loopback-only network namespace)', () => {
   it('builds an aravissrc pipeline with explicit caps, exposure and gain', () => {
-    const cfg = camera({ id: 'g', kind: 'gige', camera: 'Basler-acA1300-22gm-21234567', pixelFormat: 'bayer_rggb8', width: 1280, height: 960, fps: 7.5, exposureUs: 800, gainDb: 6 });
+    const cfg = camera({
+      id: 'g',
+      kind: 'gige',
+      camera: 'Basler-acA1300-22gm-21234567',
+      pixelFormat: 'bayer_rggb8',
+      width: 1280,
+      height: 960,
+      fps: 7.5,
+      exposureUs: 800,
+      gainDb: 6,
+    });
     const args = gigePipeline(cfg as never);
     expect(args.join(' ')).toBe(
       'gst-launch-1.0 -q aravissrc camera-name=Basler-acA1300-22gm-21234567 exposure=800 exposure-auto=off gain=6 gain-auto=off auto-packet-size=true ! video/x-bayer,format=rggb,width=1280,height=960,framerate=7500/1000 ! bayer2rgb ! videoconvert ! video/x-raw,format=RGB ! fdsink fd=1',
     );
-    expect(parseArvToolList('Aravis-Fake-LPR01 (127.0.0.1)\n')).toEqual([{ name: 'Aravis-Fake-LPR01', address: '127.0.0.1' }]);
+    expect(parseArvToolList('Aravis-Fake-LPR01 (127.0.0.1)\n')).toEqual([
+      { name: 'Aravis-Fake-LPR01', address: '127.0.0.1' },
+    ]);
   });
 
   it('discovers and streams the fake GigE camera inside the namespace; a wrong name fails clearly', async (ctx) => {
@@ -175,15 +294,36 @@ describe('GigE Vision cameras (aravis, loopback-only network namespace)', () => 
     }
     const prefix = ['ip', 'netns', 'exec', ns.name];
     try {
-      const fake = spawn('ip', ['netns', 'exec', ns.name, 'arv-fake-gv-camera-0.8', '-i', '127.0.0.1', '-s', 'LPR01'], { stdio: 'ignore' });
+      const fake = spawn(
+        'ip',
+        ['netns', 'exec', ns.name, 'arv-fake-gv-camera-0.8', '-i', '127.0.0.1', '-s', 'LPR01'],
+        { stdio: 'ignore' },
+      );
       children.push(fake);
-      const found = await waitFor(async () => {
-        const d = await discoverGige({ prefix });
-        return d.length ? d : null;
-      }, 10_000, 'aravis discovery in the namespace');
+      const found = await waitFor(
+        async () => {
+          const d = await discoverGige({ prefix });
+          return d.length ? d : null;
+        },
+        10_000,
+        'aravis discovery in the namespace',
+      );
       expect(found).toEqual([{ name: 'Aravis-Fake-LPR01', address: '127.0.0.1' }]);
 
-      const cam = openLiveCamera(camera({ id: 'gige1', kind: 'gige', camera: found[0]!.name, width: 320, height: 240, fps: 10, exposureUs: 2000, gainDb: 3, reconnect: fast }), { log: silentLogger(), gige: { prefix } });
+      const cam = openLiveCamera(
+        camera({
+          id: 'gige1',
+          kind: 'gige',
+          camera: found[0]!.name,
+          width: 320,
+          height: 240,
+          fps: 10,
+          exposureUs: 2000,
+          gainDb: 3,
+          reconnect: fast,
+        }),
+        { log: silentLogger(), gige: { prefix } },
+      );
       cameras.push(cam);
       const { frames } = collect(cam);
       await waitFor(() => frames.length >= 5, 20_000, 'frames from the fake GigE camera');
@@ -191,12 +331,23 @@ describe('GigE Vision cameras (aravis, loopback-only network namespace)', () => 
       // Grey camera → RGB: every pixel has R = G = B; the fake camera draws a pattern, not a flat image.
       const px = frames[4]!.rgb;
       let grey = true;
-      for (let i = 0; i < px.length; i += 3 * 97) if (px[i] !== px[i + 1] || px[i] !== px[i + 2]) grey = false;
+      for (let i = 0; i < px.length; i += 3 * 97)
+        if (px[i] !== px[i + 1] || px[i] !== px[i + 2]) grey = false;
       expect(grey).toBe(true);
       expect(new Set(px.subarray(0, 3 * 320)).size).toBeGreaterThan(1);
       await cam.stop();
 
-      const wrong = openLiveCamera(camera({ id: 'gige2', kind: 'gige', camera: 'No-Such-Camera', width: 320, height: 240, reconnect: fast }), { log: silentLogger(), gige: { prefix } });
+      const wrong = openLiveCamera(
+        camera({
+          id: 'gige2',
+          kind: 'gige',
+          camera: 'No-Such-Camera',
+          width: 320,
+          height: 240,
+          reconnect: fast,
+        }),
+        { log: silentLogger(), gige: { prefix } },
+      );
       cameras.push(wrong);
       collect(wrong);
       await waitFor(() => wrong.health().errors >= 1, 15_000, 'error for a missing camera');

@@ -81,7 +81,11 @@ describe('recorded track (replay)', () => {
 
 describe('gps config', () => {
   it('defaults gpsd to localhost:2947 and rejects unknown sources', () => {
-    expect(gpsSchema.parse({ source: 'gpsd' })).toMatchObject({ host: '127.0.0.1', port: 2947, maxFixAgeMs: 5000 });
+    expect(gpsSchema.parse({ source: 'gpsd' })).toMatchObject({
+      host: '127.0.0.1',
+      port: 2947,
+      maxFixAgeMs: 5000,
+    });
     expect(gpsSchema.safeParse({ source: 'usb' }).success).toBe(false);
     expect(gpsSchema.safeParse({ source: 'serial' }).success).toBe(false);
   });
@@ -100,17 +104,34 @@ describe('gpsd client against gpsfake', () => {
     fs.writeFileSync(log, nmeaLog(straightDrive(T0, 30), { sats: 8, hdop: 1.2 }));
     const port = await freePort();
     let fake = startGpsfake(port, log);
-    const gps = new GpsdSource({ host: '127.0.0.1', port, maxFixAgeMs: 3000, log: silentLogger(), backoff: new Backoff(100, 400) });
+    const gps = new GpsdSource({
+      host: '127.0.0.1',
+      port,
+      maxFixAgeMs: 3000,
+      log: silentLogger(),
+      backoff: new Backoff(100, 400),
+    });
     await gps.start();
     try {
       // gpsd's very first report has no speed yet (it derives it from consecutive fixes).
-      const first = await waitFor(() => { const r = gps.fixAt(Date.now()); return r?.fix.speedMps !== undefined ? r : null; }, 20_000, 'a fix with speed from gpsd');
+      const first = await waitFor(
+        () => {
+          const r = gps.fixAt(Date.now());
+          return r?.fix.speedMps !== undefined ? r : null;
+        },
+        20_000,
+        'a fix with speed from gpsd',
+      );
       expect(first.fix.mode).toBe(3);
       expect(first.fix.lat).toBeGreaterThan(42.65);
       expect(first.fix.lat).toBeLessThan(42.656);
       expect(first.fix.lon).toBeLessThan(-73.752);
       expect(first.fix.speedMps).toBeCloseTo(12.5, 0);
-      await waitFor(() => gps.health().satellites === 8 && gps.health().hdop === 1.2, 10_000, 'SKY report ' + JSON.stringify(gps.health()));
+      await waitFor(
+        () => gps.health().satellites === 8 && gps.health().hdop === 1.2,
+        10_000,
+        'SKY report ' + JSON.stringify(gps.health()),
+      );
 
       await killChild(fake);
       await waitFor(() => !gps.health().connected, 5000, 'disconnect');
@@ -133,7 +154,13 @@ describe('serial NMEA through a socat pseudo-terminal pair', () => {
     const unit = path.join(tmp, 'ttyGPS0');
     let pair = await ptyPair(receiver, unit);
     children.push(pair);
-    const gps = new SerialNmeaSource({ path: unit, baud: 9600, maxFixAgeMs: 3000, log: silentLogger(), backoff: new Backoff(100, 400) });
+    const gps = new SerialNmeaSource({
+      path: unit,
+      baud: 9600,
+      maxFixAgeMs: 3000,
+      log: silentLogger(),
+      backoff: new Backoff(100, 400),
+    });
     await gps.start();
     const pts = straightDrive(T0, 5);
     const write = (lines: string[]) => fs.appendFileSync(receiver, lines.join('\r\n') + '\r\n');

@@ -35,19 +35,58 @@ function cliAsync(args: string[]): Promise<{ status: number | null; stdout: stri
 describe('lpr-edge provision', () => {
   it('writes a validated config from flags, atomically, keeping the previous one', () => {
     const cfg = path.join(tmp, 'a', 'config.yaml');
-    const r1 = cli(['provision', '--config', cfg, '--unit-id', 'car-12', '--agency', 'nyspd', '--home-state', 'NY', '--camera', 'v4l2:usb-046d_C920-video-index0,id=front,width=1280,height=720,fps=15', '--camera', 'rtsp:rtsp://127.0.0.1:8554/s1,id=rear,position=rear', '--gps', 'gpsd']);
+    const r1 = cli([
+      'provision',
+      '--config',
+      cfg,
+      '--unit-id',
+      'car-12',
+      '--agency',
+      'nyspd',
+      '--home-state',
+      'NY',
+      '--camera',
+      'v4l2:usb-046d_C920-video-index0,id=front,width=1280,height=720,fps=15',
+      '--camera',
+      'rtsp:rtsp://127.0.0.1:8554/s1,id=rear,position=rear',
+      '--gps',
+      'gpsd',
+    ]);
     expect(r1.stderr).toBe('');
     expect(r1.status).toBe(0);
     const c1 = parseYaml(fs.readFileSync(cfg, 'utf8'));
-    expect(c1).toMatchObject({ unitId: 'car-12', agency: 'nyspd', homeState: 'NY', dataDir: '/var/lib/lpr-edge', gps: { source: 'gpsd' } });
+    expect(c1).toMatchObject({
+      unitId: 'car-12',
+      agency: 'nyspd',
+      homeState: 'NY',
+      dataDir: '/var/lib/lpr-edge',
+      gps: { source: 'gpsd' },
+    });
     expect(c1.cameras).toMatchObject([
       { kind: 'v4l2', id: 'front', device: 'usb-046d_C920-video-index0', width: 1280, height: 720, fps: 15 },
-      { kind: 'rtsp', id: 'rear', url: 'rtsp://127.0.0.1:8554/s1', width: 1280, height: 720, position: 'rear' },
+      {
+        kind: 'rtsp',
+        id: 'rear',
+        url: 'rtsp://127.0.0.1:8554/s1',
+        width: 1280,
+        height: 720,
+        position: 'rear',
+      },
     ]);
     expect(fs.statSync(cfg).mode & 0o777).toBe(0o640);
 
     // Second run changes the GPS: the first file is kept as .prev; vision settings survive.
-    const r2 = cli(['provision', '--config', cfg, '--unit-id', 'car-12', '--agency', 'nyspd', '--gps', 'serial:/dev/ttyUSB0:4800']);
+    const r2 = cli([
+      'provision',
+      '--config',
+      cfg,
+      '--unit-id',
+      'car-12',
+      '--agency',
+      'nyspd',
+      '--gps',
+      'serial:/dev/ttyUSB0:4800',
+    ]);
     expect(r2.status).toBe(0);
     expect(r2.stdout).toContain('previous kept as');
     expect(parseYaml(fs.readFileSync(`${cfg}.prev`, 'utf8')).gps).toMatchObject({ source: 'gpsd' });
@@ -62,7 +101,16 @@ describe('lpr-edge provision', () => {
     fs.mkdirSync(path.dirname(cfg));
     fs.writeFileSync(cfg, 'previous: true\n');
     const answers = path.join(tmp, 'bad.yaml');
-    fs.writeFileSync(answers, stringify({ unitId: 'car 12', agency: 'nyspd', cameras: [{ kind: 'v4l2', id: 'f', device: '/dev/video0', width: 1280, height: 720, inputFormat: 'h264' }] }));
+    fs.writeFileSync(
+      answers,
+      stringify({
+        unitId: 'car 12',
+        agency: 'nyspd',
+        cameras: [
+          { kind: 'v4l2', id: 'f', device: '/dev/video0', width: 1280, height: 720, inputFormat: 'h264' },
+        ],
+      }),
+    );
     const r = cli(['provision', '--config', cfg, '--answers', answers]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/unitId: got "car 12"; use letters, digits/);
@@ -73,7 +121,10 @@ describe('lpr-edge provision', () => {
 
   it('refuses to create users (policy: technicians cannot)', () => {
     const answers = path.join(tmp, 'users.yaml');
-    fs.writeFileSync(answers, stringify({ unitId: 'car-1', agency: 'x', users: [{ name: 'tech2', role: 'admin' }] }));
+    fs.writeFileSync(
+      answers,
+      stringify({ unitId: 'car-1', agency: 'x', users: [{ name: 'tech2', role: 'admin' }] }),
+    );
     const r = cli(['provision', '--config', path.join(tmp, 'c.yaml'), '--answers', answers]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/provisioning cannot create users or grant roles \(policy VI\.A\)/);
@@ -89,7 +140,22 @@ describe('lpr-edge provision', () => {
     fs.writeFileSync(path.join(fake, 'dev/video0'), '');
     fs.symlinkSync('../../video0', path.join(fake, 'dev/v4l/by-id/usb-C920-video-index0'));
     const cfg = path.join(tmp, 'i', 'config.yaml');
-    const input = ['car-7', 'nyspd', 'ny', '', '1', 'front', 'front', '1920x1080', 'rtsp://127.0.0.1:8554/rear', 'rear', 'rear', '', 'gpsd'].join('\n') + '\n';
+    const input =
+      [
+        'car-7',
+        'nyspd',
+        'ny',
+        '',
+        '1',
+        'front',
+        'front',
+        '1920x1080',
+        'rtsp://127.0.0.1:8554/rear',
+        'rear',
+        'rear',
+        '',
+        'gpsd',
+      ].join('\n') + '\n';
     const r = cli(['provision', '--config', cfg, '--interactive', '--discovery-root', fake], input);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -97,8 +163,22 @@ describe('lpr-edge provision', () => {
     const c = parseYaml(fs.readFileSync(cfg, 'utf8'));
     expect(c).toMatchObject({ unitId: 'car-7', homeState: 'NY', gps: { source: 'gpsd' } });
     expect(c.cameras).toMatchObject([
-      { kind: 'v4l2', device: '/dev/v4l/by-id/usb-C920-video-index0', id: 'front', position: 'front', width: 1920, height: 1080 },
-      { kind: 'rtsp', url: 'rtsp://127.0.0.1:8554/rear', id: 'rear', position: 'rear', width: 1280, height: 720 },
+      {
+        kind: 'v4l2',
+        device: '/dev/v4l/by-id/usb-C920-video-index0',
+        id: 'front',
+        position: 'front',
+        width: 1920,
+        height: 1080,
+      },
+      {
+        kind: 'rtsp',
+        url: 'rtsp://127.0.0.1:8554/rear',
+        id: 'rear',
+        position: 'rear',
+        width: 1280,
+        height: 720,
+      },
     ]);
   });
 });
@@ -115,7 +195,9 @@ describe('lpr-edge selftest', () => {
     const dir = path.join(tmp, name);
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'config.yaml');
-    const base = parseYaml(cli(['provision', '--config', file, '--unit-id', 'car-1', '--agency', 'a', '--print']).stdout);
+    const base = parseYaml(
+      cli(['provision', '--config', file, '--unit-id', 'car-1', '--agency', 'a', '--print']).stdout,
+    );
     fs.writeFileSync(file, stringify({ ...base, dataDir: path.join(dir, 'data'), ...extra }));
     return file;
   }
@@ -133,7 +215,11 @@ describe('lpr-edge selftest', () => {
   it('passes with a live camera and gpsd, then fails on each broken component with its fix', async () => {
     const rtspPort = await freePort();
     const gpsPort = await freePort();
-    const server = spawn('/usr/bin/python3', [path.join(import.meta.dirname, 'fixtures/rtsp-server.py'), String(rtspPort), '160', '120', '10'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = spawn(
+      '/usr/bin/python3',
+      [path.join(import.meta.dirname, 'fixtures/rtsp-server.py'), String(rtspPort), '160', '120', '10'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     children.push(server);
     let out = '';
     server.stdout!.on('data', (d) => (out += String(d)));
@@ -145,10 +231,30 @@ describe('lpr-edge selftest', () => {
     children.push(fake);
 
     const good = writeConfig('st-good', {
-      cameras: [{ kind: 'rtsp', id: 'rear', url: `rtsp://127.0.0.1:${rtspPort}/cam`, width: 160, height: 120, fps: 10 }],
+      cameras: [
+        {
+          kind: 'rtsp',
+          id: 'rear',
+          url: `rtsp://127.0.0.1:${rtspPort}/cam`,
+          width: 160,
+          height: 120,
+          fps: 10,
+        },
+      ],
       gps: { source: 'gpsd', port: gpsPort },
     });
-    const r = await cliAsync(['selftest', '--json', '--config', good, '--camera-seconds', '2', '--gps-seconds', '15', '--min-free-mb', '1']);
+    const r = await cliAsync([
+      'selftest',
+      '--json',
+      '--config',
+      good,
+      '--camera-seconds',
+      '2',
+      '--gps-seconds',
+      '15',
+      '--min-free-mb',
+      '1',
+    ]);
     const checks = JSON.parse(r.stdout) as Check[];
     const by = (n: string) => checks.find((c) => c.check === n)!;
     expect(by('camera rear'), JSON.stringify(checks)).toMatchObject({ status: 'pass' });
@@ -163,7 +269,9 @@ describe('lpr-edge selftest', () => {
     await killChild(fake);
     const dead = await freePort();
     const bad = writeConfig('st-bad', {
-      cameras: [{ kind: 'rtsp', id: 'left', url: `rtsp://127.0.0.1:${dead}/cam`, width: 160, height: 120, fps: 10 }],
+      cameras: [
+        { kind: 'rtsp', id: 'left', url: `rtsp://127.0.0.1:${dead}/cam`, width: 160, height: 120, fps: 10 },
+      ],
       gps: { source: 'gpsd', port: gpsPort },
     });
     const cfg = parseYaml(fs.readFileSync(bad, 'utf8'));
@@ -171,7 +279,18 @@ describe('lpr-edge selftest', () => {
     fs.writeFileSync(bad, stringify(cfg));
     fs.mkdirSync(path.join(tmp, 'st-bad/data'), { recursive: true });
     fs.writeFileSync(path.join(tmp, 'st-bad/data/lpr-edge.db'), Buffer.alloc(8192, 0x5a));
-    const b = await cliAsync(['selftest', '--json', '--config', bad, '--camera-seconds', '1', '--gps-seconds', '1', '--min-free-mb', '999999999']);
+    const b = await cliAsync([
+      'selftest',
+      '--json',
+      '--config',
+      bad,
+      '--camera-seconds',
+      '1',
+      '--gps-seconds',
+      '1',
+      '--min-free-mb',
+      '999999999',
+    ]);
     expect(b.status).toBe(1);
     const bc = JSON.parse(b.stdout) as Check[];
     const bb = (n: string) => bc.find((c) => c.check === n)!;

@@ -36,9 +36,15 @@ describe('systemd unit', () => {
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     // verify exits 0 on parse warnings, so the check (here and in CI) is "no output at all".
-    const broken = analyze('verify', unitCopy((t) => t.replace('Type=notify', 'Type=notfy')));
+    const broken = analyze(
+      'verify',
+      unitCopy((t) => t.replace('Type=notify', 'Type=notfy')),
+    );
     expect(broken.stderr).toMatch(/Failed to parse service type/);
-    const missing = analyze('verify', unitCopy((t) => t.replace(process.execPath, '/nonexistent/node')));
+    const missing = analyze(
+      'verify',
+      unitCopy((t) => t.replace(process.execPath, '/nonexistent/node')),
+    );
     expect(missing.status).not.toBe(0);
   });
 
@@ -46,13 +52,29 @@ describe('systemd unit', () => {
     const ok = analyze('security', '--offline=true', '--threshold=20', unitCopy());
     expect(ok.stdout).toMatch(/Overall exposure level for lpr-edge.service: 1\.\d/);
     expect(ok.status).toBe(0);
-    const weak = analyze('security', '--offline=true', '--threshold=20', unitCopy((t) => t.split('# Privileges')[0]!));
+    const weak = analyze(
+      'security',
+      '--offline=true',
+      '--threshold=20',
+      unitCopy((t) => t.split('# Privileges')[0]!),
+    );
     expect(weak.status).not.toBe(0);
   });
 
   it('has what the daemon relies on', () => {
     const t = fs.readFileSync(unitFile, 'utf8');
-    for (const line of ['Type=notify', 'NotifyAccess=all', 'WatchdogSec=30', 'Restart=on-failure', 'User=lpr-edge', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/lpr-edge', 'NoNewPrivileges=yes', 'DevicePolicy=closed', 'DeviceAllow=char-video4linux rw']) {
+    for (const line of [
+      'Type=notify',
+      'NotifyAccess=all',
+      'WatchdogSec=30',
+      'Restart=on-failure',
+      'User=lpr-edge',
+      'ProtectSystem=strict',
+      'ReadWritePaths=/var/lib/lpr-edge',
+      'NoNewPrivileges=yes',
+      'DevicePolicy=closed',
+      'DeviceAllow=char-video4linux rw',
+    ]) {
       expect(t).toContain(line);
     }
   });
@@ -61,16 +83,23 @@ describe('systemd unit', () => {
 describe('sd_notify through systemd-notify', () => {
   it('sends READY with our PID and watchdog pings from the event loop, and withholds them when unhealthy', async () => {
     const sock = path.join(tmp, 'notify.sock');
-    const recv = spawn('/usr/bin/python3', [path.join(import.meta.dirname, 'fixtures/notify-socket.py'), sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const recv = spawn(
+      '/usr/bin/python3',
+      [path.join(import.meta.dirname, 'fixtures/notify-socket.py'), sock],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     recv.stdout!.on('data', (d) => (out += String(d)));
     try {
       await waitFor(() => out.includes('READY\n'), 5000, 'notify socket');
       let healthy = true;
-      const n = new SdNotifier({ env: { NOTIFY_SOCKET: sock, WATCHDOG_USEC: '400000' }, healthy: () => healthy });
+      const n = new SdNotifier({
+        env: { NOTIFY_SOCKET: sock, WATCHDOG_USEC: '400000' },
+        healthy: () => healthy,
+      });
       expect(n.watchdogMs).toBe(400);
       await n.ready('3 cameras streaming');
-      await waitFor(() => out.match(/WATCHDOG=1/g)?.length! >= 3, 5000, 'three watchdog pings');
+      await waitFor(() => (out.match(/WATCHDOG=1/g)?.length ?? 0) >= 3, 5000, 'three watchdog pings');
       expect(out).toContain(`READY=1 STATUS=3 cameras streaming MAINPID=${process.pid}`);
       healthy = false;
       const count = out.match(/WATCHDOG=1/g)!.length;
@@ -96,18 +125,42 @@ describe('/healthz and /metrics', () => {
 
   it('reports per-camera frame rate and problems from real cameras', async () => {
     const cfg = (c: Record<string, unknown>) => configSchema.shape.cameras.parse([c])[0] as LiveCameraConfig;
-    const good = openLiveCamera(cfg({ id: 'front', kind: 'v4l2', device: '/dev/video0', width: 128, height: 96, fps: 10 }), {
-      log: silentLogger(),
-      v4l2Args: (c) => ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${c.width}x${c.height}:rate=${c.fps}`],
-    });
-    const bad = openLiveCamera(cfg({ id: 'rear', kind: 'rtsp', position: 'rear', url: 'rtsp://127.0.0.1:1/none', width: 128, height: 96, reconnect: { initialMs: 200 } }), { log: silentLogger() });
+    const good = openLiveCamera(
+      cfg({ id: 'front', kind: 'v4l2', device: '/dev/video0', width: 128, height: 96, fps: 10 }),
+      {
+        log: silentLogger(),
+        v4l2Args: (c) => ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${c.width}x${c.height}:rate=${c.fps}`],
+      },
+    );
+    const bad = openLiveCamera(
+      cfg({
+        id: 'rear',
+        kind: 'rtsp',
+        position: 'rear',
+        url: 'rtsp://127.0.0.1:1/none',
+        width: 128,
+        height: 96,
+        reconnect: { initialMs: 200 },
+      }),
+      { log: silentLogger() },
+    );
     const cams = new CameraService([good, bad], () => undefined, silentLogger());
     await cams.start();
     const server = new HealthServer({
       host: '127.0.0.1',
       port: 0,
       log: silentLogger(),
-      collect: () => ({ unitId: 'car-12', startedAt: Date.now() - 5000, cameras: cams.health().cameras, gps: null, reads: 7, outboxDepth: 2, hotlistAgeS: { ncic: 3600 }, hotlistMaxAgeS: 86400, inference: { lastMs: 41, avgMs: 38.5, count: 90 } }),
+      collect: () => ({
+        unitId: 'car-12',
+        startedAt: Date.now() - 5000,
+        cameras: cams.health().cameras,
+        gps: null,
+        reads: 7,
+        outboxDepth: 2,
+        hotlistAgeS: { ncic: 3600 },
+        hotlistMaxAgeS: 86400,
+        inference: { lastMs: 41, avgMs: 38.5, count: 90 },
+      }),
     });
     await server.start();
     try {
@@ -119,7 +172,9 @@ describe('/healthz and /metrics', () => {
       expect(body.status).toBe('degraded');
       expect(body.problems.join('\n')).toMatch(/camera rear reconnecting/);
       const m = await (await fetch(`${base}/metrics`)).text();
-      const fps = Number(/lpr_camera_fps\{camera="front",position="front",kind="v4l2"\} ([\d.]+)/.exec(m)?.[1]);
+      const fps = Number(
+        /lpr_camera_fps\{camera="front",position="front",kind="v4l2"\} ([\d.]+)/.exec(m)?.[1],
+      );
       expect(fps).toBeGreaterThan(5);
       expect(fps).toBeLessThan(15);
       expect(m).toContain('lpr_camera_up{camera="rear",position="rear",kind="rtsp"} 0');

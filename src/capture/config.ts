@@ -6,7 +6,10 @@ import { z } from 'zod';
  * the frame size the pipeline receives, and reconnect timing.
  */
 
-const id = z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"');
+const id = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"');
 const position = z.enum(['front', 'rear', 'left', 'right']);
 
 export const reconnectSchema = z.strictObject({

@@ -18,7 +18,13 @@ const FORMAT_CAPS: Record<GigeCameraConfig['pixelFormat'], { caps: string; conve
  * sessions, so a size or format left over from another tool must not leak in. `-q` keeps
  * gst-launch's own messages out of the frame pipe.
  */
-export function gigePipeline(cfg: Pick<GigeCameraConfig, 'camera' | 'pixelFormat' | 'width' | 'height' | 'fps' | 'exposureUs' | 'gainDb' | 'packetSize'>, numBuffers?: number): string[] {
+export function gigePipeline(
+  cfg: Pick<
+    GigeCameraConfig,
+    'camera' | 'pixelFormat' | 'width' | 'height' | 'fps' | 'exposureUs' | 'gainDb' | 'packetSize'
+  >,
+  numBuffers?: number,
+): string[] {
   const fmt = FORMAT_CAPS[cfg.pixelFormat];
   const src = ['aravissrc', `camera-name=${cfg.camera}`];
   if (cfg.exposureUs !== undefined) src.push(`exposure=${cfg.exposureUs}`, 'exposure-auto=off');
@@ -29,12 +35,18 @@ export function gigePipeline(cfg: Pick<GigeCameraConfig, 'camera' | 'pixelFormat
   else src.push('auto-packet-size=true');
   if (numBuffers !== undefined) src.push(`num-buffers=${numBuffers}`);
   return [
-    'gst-launch-1.0', '-q',
-    ...src, '!',
-    `${fmt.caps},width=${cfg.width},height=${cfg.height},framerate=${fpsFraction(cfg.fps)}`, '!',
-    ...fmt.convert.split(' '), '!',
-    'video/x-raw,format=RGB', '!',
-    'fdsink', 'fd=1',
+    'gst-launch-1.0',
+    '-q',
+    ...src,
+    '!',
+    `${fmt.caps},width=${cfg.width},height=${cfg.height},framerate=${fpsFraction(cfg.fps)}`,
+    '!',
+    ...fmt.convert.split(' '),
+    '!',
+    'video/x-raw,format=RGB',
+    '!',
+    'fdsink',
+    'fd=1',
   ];
 }
 

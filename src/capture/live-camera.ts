@@ -70,13 +70,16 @@ export class LiveCamera implements FrameSource {
       this.current = source;
       let attemptStart = Date.now();
       let stalled = false;
-      const watchdog = setInterval(() => {
-        const since = Math.max(this.lastFrameAt ?? 0, attemptStart);
-        if (Date.now() - since > this.opts.reconnect.stallMs) {
-          stalled = true;
-          void source.stop();
-        }
-      }, Math.min(1000, this.opts.reconnect.stallMs / 2));
+      const watchdog = setInterval(
+        () => {
+          const since = Math.max(this.lastFrameAt ?? 0, attemptStart);
+          if (Date.now() - since > this.opts.reconnect.stallMs) {
+            stalled = true;
+            void source.stop();
+          }
+        },
+        Math.min(1000, this.opts.reconnect.stallMs / 2),
+      );
       try {
         for await (const frame of source.frames()) {
           if (signal.aborted) break;
@@ -92,9 +95,11 @@ export class LiveCamera implements FrameSource {
           while (this.arrivals.length && this.arrivals[0]! < now - FPS_WINDOW_MS) this.arrivals.shift();
           yield { ...frame, cameraId: this.id, index: this.index++ };
         }
-        if (!signal.aborted) this.fail(stalled ? `no frame for ${this.opts.reconnect.stallMs} ms` : 'stream ended');
+        if (!signal.aborted)
+          this.fail(stalled ? `no frame for ${this.opts.reconnect.stallMs} ms` : 'stream ended');
       } catch (err) {
-        if (!signal.aborted) this.fail(stalled ? `no frame for ${this.opts.reconnect.stallMs} ms` : (err as Error).message);
+        if (!signal.aborted)
+          this.fail(stalled ? `no frame for ${this.opts.reconnect.stallMs} ms` : (err as Error).message);
       } finally {
         clearInterval(watchdog);
         this.droppedBefore += source.stats().dropped;
@@ -105,7 +110,10 @@ export class LiveCamera implements FrameSource {
       this.state = 'reconnecting';
       this.reconnects++;
       const delay = this.backoff.next();
-      this.opts.log.warn({ camera: this.id, err: this.lastError, retryInMs: delay }, 'camera lost; reconnecting');
+      this.opts.log.warn(
+        { camera: this.id, err: this.lastError, retryInMs: delay },
+        'camera lost; reconnecting',
+      );
       await sleep(delay, signal);
     }
     this.state = 'stopped';

@@ -41,10 +41,16 @@ export function openLiveCamera(cfg: LiveCameraConfig, opts: OpenLiveOptions): Li
     case 'v4l2':
       return new LiveCamera({
         ...common,
-        open: ffmpeg(`camera ${cfg.id} (${resolveV4l2Device(cfg.device)})`, (opts.v4l2Args ?? v4l2InputArgs)(cfg)),
+        open: ffmpeg(
+          `camera ${cfg.id} (${resolveV4l2Device(cfg.device)})`,
+          (opts.v4l2Args ?? v4l2InputArgs)(cfg),
+        ),
       });
     case 'rtsp':
-      return new LiveCamera({ ...common, open: ffmpeg(`camera ${cfg.id} (${redactUrl(cfg.url)})`, rtspInputArgs(cfg)) });
+      return new LiveCamera({
+        ...common,
+        open: ffmpeg(`camera ${cfg.id} (${redactUrl(cfg.url)})`, rtspInputArgs(cfg)),
+      });
     case 'gige':
       return new LiveCamera({ ...common, open: () => openGigeReader(cfg, opts.gige) });
   }

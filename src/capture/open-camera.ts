@@ -7,10 +7,19 @@ import { openLiveCamera } from './live.js';
 import { silentLogger } from '../log.js';
 
 /** Build the frame source a camera entry of the config describes. */
-export async function openCamera(camera: CameraConfig, opts: { everyFrame?: boolean; log?: Logger } = {}): Promise<FrameSource> {
+export async function openCamera(
+  camera: CameraConfig,
+  opts: { everyFrame?: boolean; log?: Logger } = {},
+): Promise<FrameSource> {
   switch (camera.kind) {
     case 'file':
-      if (isFolder(camera.path)) return openFolder({ id: camera.id, path: camera.path, everyFrame: opts.everyFrame ?? false, fps: camera.fps });
+      if (isFolder(camera.path))
+        return openFolder({
+          id: camera.id,
+          path: camera.path,
+          everyFrame: opts.everyFrame ?? false,
+          fps: camera.fps,
+        });
       return openRecording({
         id: camera.id,
         path: camera.path,

@@ -20,7 +20,14 @@ export class PipeReader implements FrameSource {
   readonly id: string;
   private proc: ChildProcess | null = null;
   private readonly slot: FrameSlot<Frame>;
-  private readonly counters: SourceStats = { decoded: 0, dropped: 0, corrupt: 0, lastFrameAt: null, errors: 0, lastError: null };
+  private readonly counters: SourceStats = {
+    decoded: 0,
+    dropped: 0,
+    corrupt: 0,
+    lastFrameAt: null,
+    errors: 0,
+    lastError: null,
+  };
   private stopped = false;
   private iterated = false;
   private done: Promise<void> = Promise.resolve();
@@ -71,7 +78,10 @@ export class PipeReader implements FrameSource {
     let lastStderr = '';
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (text: string) => {
-      const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+      const lines = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       // gst-launch's first ERROR line names the cause; later ones repeat "pipeline doesn't want to preroll".
       const err = lines.find((l) => l.startsWith('ERROR'));
       if (err && !lastStderr.startsWith('ERROR')) lastStderr = err;

@@ -79,14 +79,22 @@ export function resolveV4l2Device(device: string): string {
 }
 
 /** ffmpeg input arguments for a V4L2 camera. */
-export function v4l2InputArgs(cfg: Pick<V4l2CameraConfig, 'device' | 'inputFormat' | 'width' | 'height' | 'fps'>): string[] {
+export function v4l2InputArgs(
+  cfg: Pick<V4l2CameraConfig, 'device' | 'inputFormat' | 'width' | 'height' | 'fps'>,
+): string[] {
   return [
-    '-f', 'v4l2',
-    '-input_format', cfg.inputFormat === 'mjpeg' ? 'mjpeg' : 'yuyv422',
-    '-video_size', `${cfg.width}x${cfg.height}`,
-    '-framerate', String(cfg.fps),
+    '-f',
+    'v4l2',
+    '-input_format',
+    cfg.inputFormat === 'mjpeg' ? 'mjpeg' : 'yuyv422',
+    '-video_size',
+    `${cfg.width}x${cfg.height}`,
+    '-framerate',
+    String(cfg.fps),
     // Timestamps from the wall clock, not the driver's monotonic ones (not used, but avoids warnings).
-    '-ts', 'abs',
-    '-i', resolveV4l2Device(cfg.device),
+    '-ts',
+    'abs',
+    '-i',
+    resolveV4l2Device(cfg.device),
   ];
 }

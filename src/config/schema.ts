@@ -12,7 +12,10 @@ const cameraPosition = z.enum(['front', 'rear', 'left', 'right']);
 
 /** A recorded video or an image folder, replayed as if it were a camera (field tests, the demo). */
 const fileCamera = z.strictObject({
-  id: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  id: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
   kind: z.literal('file'),
   position: cameraPosition.default('front'),
   path: z.string().min(1),
@@ -23,7 +26,12 @@ const fileCamera = z.strictObject({
   fps: z.number().positive().max(120).optional(),
 });
 
-export const cameraSchema = z.discriminatedUnion('kind', [fileCamera, v4l2CameraSchema, gigeCameraSchema, rtspCameraSchema]);
+export const cameraSchema = z.discriminatedUnion('kind', [
+  fileCamera,
+  v4l2CameraSchema,
+  gigeCameraSchema,
+  rtspCameraSchema,
+]);
 export type CameraConfig = z.infer<typeof cameraSchema>;
 
 const recogniserSchema = z.strictObject({
@@ -86,8 +94,14 @@ export const logSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  unitId: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
-  agency: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  unitId: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  agency: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
   /** USPS code of the unit's home state: a prior for state recognition. */
   homeState: z
     .string()

@@ -32,7 +32,8 @@ const SLACK_S = 1;
  * to no vehicle are false reads.
  */
 export function evaluateField(reads: StoredRead[], labels: Label[], videoStartMs: number): FieldResult {
-  const span = (r: StoredRead) => [(r.firstSeen - videoStartMs) / 1000, (r.lastSeen - videoStartMs) / 1000] as const;
+  const span = (r: StoredRead) =>
+    [(r.firstSeen - videoStartMs) / 1000, (r.lastSeen - videoStartMs) / 1000] as const;
   const overlaps = (r: StoredRead, l: Label) => {
     const [a, b] = span(r);
     return a <= l.toS + SLACK_S && b >= l.fromS - SLACK_S;
@@ -41,7 +42,9 @@ export function evaluateField(reads: StoredRead[], labels: Label[], videoStartMs
   // First pass: exact plates. A read that is some vehicle's exact match is never another's misread.
   const exactOf = new Map<Label, StoredRead>();
   for (const label of labels) {
-    const exact = reads.filter((r) => overlaps(r, label) && r.plate === label.plate).sort((a, b) => a.firstSeen - b.firstSeen)[0];
+    const exact = reads
+      .filter((r) => overlaps(r, label) && r.plate === label.plate)
+      .sort((a, b) => a.firstSeen - b.firstSeen)[0];
     if (exact) {
       exactOf.set(label, exact);
       used.add(exact.id);
@@ -53,9 +56,17 @@ export function evaluateField(reads: StoredRead[], labels: Label[], videoStartMs
   };
   const vehicles = labels.map((label): VehicleResult => {
     const exact = exactOf.get(label);
-    const mine = reads.filter((r) => overlaps(r, label) && (r === exact || ![...exactOf.values()].includes(r)));
+    const mine = reads.filter(
+      (r) => overlaps(r, label) && (r === exact || ![...exactOf.values()].includes(r)),
+    );
     for (const r of mine) used.add(r.id);
-    if (exact) return { label, outcome: 'read', read: exact, timeToFirstReadS: Math.max(0, span(exact)[0] - label.fromS) };
+    if (exact)
+      return {
+        label,
+        outcome: 'read',
+        read: exact,
+        timeToFirstReadS: Math.max(0, span(exact)[0] - label.fromS),
+      };
     // The wrong read that overlaps the vehicle's time in view the most.
     const best = [...mine].sort((a, b) => overlapS(b, label) - overlapS(a, label))[0] ?? null;
     return { label, outcome: best ? 'misread' : 'missed', read: best, timeToFirstReadS: null };

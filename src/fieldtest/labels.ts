@@ -12,7 +12,11 @@ import { InputError } from '../gps/track.js';
 export const labelSchema = z
   .strictObject({
     plate: z.string().regex(/^[A-Z0-9]{1,10}$/, 'upper-case letters and digits only, e.g. ABC1234'),
-    state: z.string().regex(/^[A-Z]{2}$/, 'a two-letter USPS code').nullable().default(null),
+    state: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'a two-letter USPS code')
+      .nullable()
+      .default(null),
     fromS: z.number().min(0),
     toS: z.number().min(0),
   })
@@ -27,10 +31,14 @@ export function parseLabels(text: string, file: string): Label[] {
     } catch (err) {
       throw new InputError(`labels ${file}: not valid JSON (${(err as Error).message})`);
     }
-    if (!Array.isArray(raw)) throw new InputError(`labels ${file}: expected an array of {plate, state, fromS, toS}`);
+    if (!Array.isArray(raw))
+      throw new InputError(`labels ${file}: expected an array of {plate, state, fromS, toS}`);
   } else {
     const lines = text.split(/\r?\n/).filter((l) => l.trim() && !l.startsWith('#'));
-    const header = lines.shift()?.split(',').map((h) => h.trim());
+    const header = lines
+      .shift()
+      ?.split(',')
+      .map((h) => h.trim());
     if (!header || header.join(',') !== 'plate,state,from_s,to_s') {
       throw new InputError(`labels ${file}: the first line must be the header "plate,state,from_s,to_s"`);
     }
@@ -43,7 +51,9 @@ export function parseLabels(text: string, file: string): Label[] {
     const p = labelSchema.safeParse(r);
     if (!p.success) {
       const issue = p.error.issues[0]!;
-      throw new InputError(`labels ${file}: vehicle ${i + 1} ${issue.path.join('.')}: got ${JSON.stringify((r as Record<string, unknown>)[String(issue.path[0])])}; ${issue.message}`);
+      throw new InputError(
+        `labels ${file}: vehicle ${i + 1} ${issue.path.join('.')}: got ${JSON.stringify((r as Record<string, unknown>)[String(issue.path[0])])}; ${issue.message}`,
+      );
     }
     return p.data;
   });

@@ -28,24 +28,46 @@ function dataUri(dataDir: string, rel: string | null): string | null {
 }
 
 /** The drive as an SVG: the track as a line, reads as dots (green exact, amber misread, red false), hits ringed. */
-export function trackSvg(track: GpsFix[], reads: StoredRead[], classOf: (r: StoredRead) => string, hits: Set<string>, width = 640, height = 420): string {
-  const pts = [...track.map((f) => [f.lat, f.lon]), ...reads.filter((r) => r.gps).map((r) => [r.gps!.lat, r.gps!.lon])] as [number, number][];
-  if (!pts.length) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="60"><text x="10" y="35">no GPS positions</text></svg>`;
+export function trackSvg(
+  track: GpsFix[],
+  reads: StoredRead[],
+  classOf: (r: StoredRead) => string,
+  hits: Set<string>,
+  width = 640,
+  height = 420,
+): string {
+  const pts = [
+    ...track.map((f) => [f.lat, f.lon]),
+    ...reads.filter((r) => r.gps).map((r) => [r.gps!.lat, r.gps!.lon]),
+  ] as [number, number][];
+  if (!pts.length)
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="60"><text x="10" y="35">no GPS positions</text></svg>`;
   const lat0 = pts.reduce((s, p) => s + p[0], 0) / pts.length;
   const k = Math.cos((lat0 * Math.PI) / 180);
   const xs = pts.map((p) => p[1] * k);
   const ys = pts.map((p) => p[0]);
   const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   const pad = 20;
-  const scale = Math.min((width - 2 * pad) / Math.max(maxX - minX, 1e-9), (height - 2 * pad) / Math.max(maxY - minY, 1e-9));
-  const proj = (lat: number, lon: number) => [pad + (lon * k - minX) * scale, height - pad - (lat - minY) * scale].map((v) => v.toFixed(1));
+  const scale = Math.min(
+    (width - 2 * pad) / Math.max(maxX - minX, 1e-9),
+    (height - 2 * pad) / Math.max(maxY - minY, 1e-9),
+  );
+  const proj = (lat: number, lon: number) =>
+    [pad + (lon * k - minX) * scale, height - pad - (lat - minY) * scale].map((v) => v.toFixed(1));
   const line = track.map((f) => proj(f.lat, f.lon).join(',')).join(' ');
-  const colours: Record<string, string> = { exact: '#1a8f3c', misread: '#d98b00', false: '#c62828', read: '#1565c0' };
+  const colours: Record<string, string> = {
+    exact: '#1a8f3c',
+    misread: '#d98b00',
+    false: '#c62828',
+    read: '#1565c0',
+  };
   const dots = reads
     .filter((r) => r.gps)
     .map((r) => {
       const [x, y] = proj(r.gps!.lat, r.gps!.lon);
-      const ring = hits.has(r.id) ? `<circle cx="${x}" cy="${y}" r="10" fill="none" stroke="#c62828" stroke-width="3" class="hit"/>` : '';
+      const ring = hits.has(r.id)
+        ? `<circle cx="${x}" cy="${y}" r="10" fill="none" stroke="#c62828" stroke-width="3" class="hit"/>`
+        : '';
       return `${ring}<circle cx="${x}" cy="${y}" r="5" fill="${colours[classOf(r)] ?? '#1565c0'}" class="read ${classOf(r)}"><title>${esc(r.plate)} ${new Date(r.ts).toISOString()}</title></circle>`;
     })
     .join('');
@@ -62,9 +84,12 @@ ${dots}
 export function renderReport(r: ReportInput): string {
   const ev = r.evaluation;
   const vehicleOf = new Map<string, string>();
-  if (ev) for (const v of ev.vehicles) if (v.read) vehicleOf.set(v.read.id, v.outcome === 'read' ? 'exact' : 'misread');
+  if (ev)
+    for (const v of ev.vehicles)
+      if (v.read) vehicleOf.set(v.read.id, v.outcome === 'read' ? 'exact' : 'misread');
   const falseIds = new Set(ev?.falseReads.map((x) => x.id) ?? []);
-  const classOf = (read: StoredRead) => (falseIds.has(read.id) ? 'false' : (vehicleOf.get(read.id) ?? 'read'));
+  const classOf = (read: StoredRead) =>
+    falseIds.has(read.id) ? 'false' : (vehicleOf.get(read.id) ?? 'read');
   const t = (ms: number) => ((ms - r.videoStartMs) / 1000).toFixed(1);
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const readRows = r.reads
@@ -75,7 +100,10 @@ export function renderReport(r: ReportInput): string {
     .join('\n');
   const vehicleRows = ev
     ? ev.vehicles
-        .map((v) => `<tr class="${v.outcome}"><td class="plate">${esc(v.label.plate)}</td><td>${esc(v.label.state ?? '—')}</td><td>${v.label.fromS}–${v.label.toS} s</td><td class="plate">${esc(v.read?.plate ?? '—')}</td><td>${esc(v.read?.state ?? '—')}</td><td>${v.outcome}</td><td>${v.timeToFirstReadS === null ? '—' : `${v.timeToFirstReadS.toFixed(1)} s`}</td></tr>`)
+        .map(
+          (v) =>
+            `<tr class="${v.outcome}"><td class="plate">${esc(v.label.plate)}</td><td>${esc(v.label.state ?? '—')}</td><td>${v.label.fromS}–${v.label.toS} s</td><td class="plate">${esc(v.read?.plate ?? '—')}</td><td>${esc(v.read?.state ?? '—')}</td><td>${v.outcome}</td><td>${v.timeToFirstReadS === null ? '—' : `${v.timeToFirstReadS.toFixed(1)} s`}</td></tr>`,
+        )
         .join('\n')
     : '';
   return `<!doctype html>

@@ -185,7 +185,12 @@ export class GpsdSource implements PositionSource, Service {
       return;
     }
     const time = t.time ? Date.parse(t.time) : Date.now();
-    const fix: GpsFix = { lat: t.lat, lon: t.lon, time: Number.isFinite(time) ? time : Date.now(), mode: t.mode as 2 | 3 };
+    const fix: GpsFix = {
+      lat: t.lat,
+      lon: t.lon,
+      time: Number.isFinite(time) ? time : Date.now(),
+      mode: t.mode as 2 | 3,
+    };
     const alt = t.altMSL ?? t.alt ?? t.altHAE;
     if (alt !== undefined) fix.altM = alt;
     if (t.speed !== undefined) fix.speedMps = t.speed;

@@ -13,7 +13,12 @@ export function createPositionSource(config: GpsConfig, log: Logger): LiveGps {
     case 'gpsd':
       return new GpsdSource({ host: config.host, port: config.port, maxFixAgeMs: config.maxFixAgeMs, log });
     case 'serial':
-      return new SerialNmeaSource({ path: config.path, baud: config.baud, maxFixAgeMs: config.maxFixAgeMs, log });
+      return new SerialNmeaSource({
+        path: config.path,
+        baud: config.baud,
+        maxFixAgeMs: config.maxFixAgeMs,
+        log,
+      });
     case 'none':
       return noPosition;
   }

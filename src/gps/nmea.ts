@@ -34,7 +34,8 @@ export function parseSentence(raw: string): NmeaResult {
   if (star < start || star + 3 > line.length) return { ok: false, reason: 'no-checksum', line };
   const body = line.slice(start + 1, star);
   const given = Number.parseInt(line.slice(star + 1, star + 3), 16);
-  if (!Number.isFinite(given) || given !== nmeaChecksum(body)) return { ok: false, reason: 'bad-checksum', line };
+  if (!Number.isFinite(given) || given !== nmeaChecksum(body))
+    return { ok: false, reason: 'bad-checksum', line };
   const fields = body.split(',');
   const address = fields[0] ?? '';
   // "GPRMC" → talker GP, type RMC; proprietary "PXXX" sentences are passed through as type.
@@ -44,7 +45,11 @@ export function parseSentence(raw: string): NmeaResult {
 }
 
 /** ddmm.mmmm + hemisphere → signed decimal degrees. */
-export function parseCoordinate(value: string | undefined, hemi: string | undefined, degDigits: 2 | 3): number | null {
+export function parseCoordinate(
+  value: string | undefined,
+  hemi: string | undefined,
+  degDigits: 2 | 3,
+): number | null {
   if (!value || !hemi) return null;
   const deg = Number.parseInt(value.slice(0, degDigits), 10);
   const min = Number.parseFloat(value.slice(degDigits));
@@ -103,7 +108,11 @@ export class NmeaFixBuilder {
         // time,status,lat,N,lon,E,speed(kn),course,date,...
         const [time, status, lat, ns, lon, ew, kn, course, date] = f;
         if (date && date.length === 6) {
-          this.date = { d: Number(date.slice(0, 2)), m: Number(date.slice(2, 4)), y: 2000 + Number(date.slice(4, 6)) };
+          this.date = {
+            d: Number(date.slice(0, 2)),
+            m: Number(date.slice(2, 4)),
+            y: 2000 + Number(date.slice(4, 6)),
+          };
         }
         if (status !== 'A') return 'nofix';
         const knots = num(kn);
@@ -140,7 +149,13 @@ export class NmeaFixBuilder {
     }
   }
 
-  private emit(time: string | undefined, lat: string | undefined, ns: string | undefined, lon: string | undefined, ew: string | undefined): GpsFix | null {
+  private emit(
+    time: string | undefined,
+    lat: string | undefined,
+    ns: string | undefined,
+    lon: string | undefined,
+    ew: string | undefined,
+  ): GpsFix | null {
     const la = parseCoordinate(lat, ns, 2);
     const lo = parseCoordinate(lon, ew, 3);
     if (la === null || lo === null || !time || !this.date) return null;

@@ -24,7 +24,8 @@ export interface UnitStatus {
 export function problems(s: UnitStatus): string[] {
   const out: string[] = [];
   for (const c of s.cameras) {
-    if (c.state !== 'streaming') out.push(`camera ${c.id} ${c.state}${c.lastError ? `: ${c.lastError}` : ''}`);
+    if (c.state !== 'streaming')
+      out.push(`camera ${c.id} ${c.state}${c.lastError ? `: ${c.lastError}` : ''}`);
   }
   if (s.gps) {
     if (!s.gps.connected) out.push(`GPS not connected${s.gps.lastError ? `: ${s.gps.lastError}` : ''}`);
@@ -50,38 +51,97 @@ function labels(l: Record<string, string>): string {
 /** Prometheus text exposition format 0.0.4. */
 export function prometheusText(s: UnitStatus, now = Date.now()): string {
   const lines: string[] = [];
-  const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: [Record<string, string>, number | null | undefined][]) => {
+  const metric = (
+    name: string,
+    type: 'gauge' | 'counter',
+    help: string,
+    samples: [Record<string, string>, number | null | undefined][],
+  ) => {
     const present = samples.filter(([, v]) => v !== null && v !== undefined && Number.isFinite(v));
     if (!present.length) return;
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [l, v] of present) lines.push(`${name}${labels(l)} ${v}`);
   };
   const cam = (c: CameraHealth) => ({ camera: c.id, position: c.position, kind: c.kind });
-  metric('lpr_up', 'gauge', '1 when no problem is reported', [[{ unit: s.unitId }, problems(s).length === 0 ? 1 : 0]]);
-  metric('lpr_uptime_seconds', 'gauge', 'Seconds since the daemon started', [[{}, Math.round((now - s.startedAt) / 1000)]]);
-  metric('lpr_camera_up', 'gauge', '1 while the camera streams', s.cameras.map((c) => [cam(c), c.state === 'streaming' ? 1 : 0]));
-  metric('lpr_camera_fps', 'gauge', 'Frames per second over the last 5 s', s.cameras.map((c) => [cam(c), c.fps]));
-  metric('lpr_camera_last_frame_age_seconds', 'gauge', 'Seconds since the last frame', s.cameras.map((c) => [cam(c), c.lastFrameAgeMs === null ? null : c.lastFrameAgeMs / 1000]));
-  metric('lpr_camera_frames_total', 'counter', 'Frames delivered', s.cameras.map((c) => [cam(c), c.frames]));
-  metric('lpr_camera_frames_dropped_total', 'counter', 'Frames replaced before inference took them', s.cameras.map((c) => [cam(c), c.dropped]));
-  metric('lpr_camera_errors_total', 'counter', 'Camera failures (lost, stalled, refused)', s.cameras.map((c) => [cam(c), c.errors]));
-  metric('lpr_camera_reconnects_total', 'counter', 'Reconnect attempts', s.cameras.map((c) => [cam(c), c.reconnects]));
+  metric('lpr_up', 'gauge', '1 when no problem is reported', [
+    [{ unit: s.unitId }, problems(s).length === 0 ? 1 : 0],
+  ]);
+  metric('lpr_uptime_seconds', 'gauge', 'Seconds since the daemon started', [
+    [{}, Math.round((now - s.startedAt) / 1000)],
+  ]);
+  metric(
+    'lpr_camera_up',
+    'gauge',
+    '1 while the camera streams',
+    s.cameras.map((c) => [cam(c), c.state === 'streaming' ? 1 : 0]),
+  );
+  metric(
+    'lpr_camera_fps',
+    'gauge',
+    'Frames per second over the last 5 s',
+    s.cameras.map((c) => [cam(c), c.fps]),
+  );
+  metric(
+    'lpr_camera_last_frame_age_seconds',
+    'gauge',
+    'Seconds since the last frame',
+    s.cameras.map((c) => [cam(c), c.lastFrameAgeMs === null ? null : c.lastFrameAgeMs / 1000]),
+  );
+  metric(
+    'lpr_camera_frames_total',
+    'counter',
+    'Frames delivered',
+    s.cameras.map((c) => [cam(c), c.frames]),
+  );
+  metric(
+    'lpr_camera_frames_dropped_total',
+    'counter',
+    'Frames replaced before inference took them',
+    s.cameras.map((c) => [cam(c), c.dropped]),
+  );
+  metric(
+    'lpr_camera_errors_total',
+    'counter',
+    'Camera failures (lost, stalled, refused)',
+    s.cameras.map((c) => [cam(c), c.errors]),
+  );
+  metric(
+    'lpr_camera_reconnects_total',
+    'counter',
+    'Reconnect attempts',
+    s.cameras.map((c) => [cam(c), c.reconnects]),
+  );
   if (s.inference) {
-    metric('lpr_inference_last_ms', 'gauge', 'Duration of the last frame inference', [[{}, s.inference.lastMs]]);
+    metric('lpr_inference_last_ms', 'gauge', 'Duration of the last frame inference', [
+      [{}, s.inference.lastMs],
+    ]);
     metric('lpr_inference_avg_ms', 'gauge', 'Average frame inference duration', [[{}, s.inference.avgMs]]);
-    metric('lpr_inference_frames_total', 'counter', 'Frames run through inference', [[{}, s.inference.count]]);
+    metric('lpr_inference_frames_total', 'counter', 'Frames run through inference', [
+      [{}, s.inference.count],
+    ]);
   }
   metric('lpr_reads_total', 'counter', 'Plate reads stored', [[{}, s.reads]]);
   metric('lpr_hits_total', 'counter', 'Hotlist hits raised', [[{}, s.hits]]);
-  metric('lpr_outbox_depth', 'gauge', 'Records waiting for headquarters to acknowledge them', [[{}, s.outboxDepth]]);
+  metric('lpr_outbox_depth', 'gauge', 'Records waiting for headquarters to acknowledge them', [
+    [{}, s.outboxDepth],
+  ]);
   if (s.gps) {
-    metric('lpr_gps_connected', 'gauge', '1 while the GPS source is connected', [[{}, s.gps.connected ? 1 : 0]]);
-    metric('lpr_gps_fix_age_seconds', 'gauge', 'Age of the latest GPS fix', [[{}, s.gps.fixAgeMs === null ? null : s.gps.fixAgeMs / 1000]]);
+    metric('lpr_gps_connected', 'gauge', '1 while the GPS source is connected', [
+      [{}, s.gps.connected ? 1 : 0],
+    ]);
+    metric('lpr_gps_fix_age_seconds', 'gauge', 'Age of the latest GPS fix', [
+      [{}, s.gps.fixAgeMs === null ? null : s.gps.fixAgeMs / 1000],
+    ]);
     metric('lpr_gps_satellites', 'gauge', 'Satellites used in the fix', [[{}, s.gps.satellites]]);
     metric('lpr_gps_hdop', 'gauge', 'Horizontal dilution of precision', [[{}, s.gps.hdop]]);
   }
   if (s.hotlistAgeS) {
-    metric('lpr_hotlist_age_seconds', 'gauge', 'Age of each hotlist', Object.entries(s.hotlistAgeS).map(([list, age]) => [{ list }, age]));
+    metric(
+      'lpr_hotlist_age_seconds',
+      'gauge',
+      'Age of each hotlist',
+      Object.entries(s.hotlistAgeS).map(([list, age]) => [{ list }, age]),
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -46,7 +46,9 @@ export class HealthServer implements Service {
     try {
       status = this.opts.collect();
     } catch (err) {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(`status unavailable: ${(err as Error).message}\n`);
+      res
+        .writeHead(500, { 'content-type': 'text/plain' })
+        .end(`status unavailable: ${(err as Error).message}\n`);
       return;
     }
     if (url === '/healthz') {

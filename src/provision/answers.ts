@@ -8,13 +8,24 @@ import { gpsSchema } from '../gps/config.js';
  * agency's roster comes from an admin or headquarters.
  */
 export const answersSchema = z.strictObject({
-  unitId: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
-  agency: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
-  homeState: z.string().regex(/^[A-Z]{2}$/, 'a two-letter USPS code such as NY').optional(),
+  unitId: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  agency: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  homeState: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'a two-letter USPS code such as NY')
+    .optional(),
   dataDir: z.string().min(1).default('/var/lib/lpr-edge'),
   broker: z
     .strictObject({
-      url: z.string().regex(/^(mqtt|mqtts):\/\/[^\s/]+(:\d+)?\/?$/, 'a URL such as mqtts://hq.example.org:8883'),
+      url: z
+        .string()
+        .regex(/^(mqtt|mqtts):\/\/[^\s/]+(:\d+)?\/?$/, 'a URL such as mqtts://hq.example.org:8883'),
       ca: z.string().min(1).optional(),
       cert: z.string().min(1).optional(),
       key: z.string().min(1).optional(),
@@ -32,7 +43,10 @@ export type Answers = z.infer<typeof answersSchema>;
  */
 export function parseCameraFlag(spec: string, index: number): Record<string, unknown> {
   const m = /^(v4l2|rtsp|gige|file):(.+)$/.exec(spec);
-  if (!m) throw new Error(`--camera "${spec}": expected KIND:TARGET[,key=value…] with KIND v4l2, rtsp, gige or file`);
+  if (!m)
+    throw new Error(
+      `--camera "${spec}": expected KIND:TARGET[,key=value…] with KIND v4l2, rtsp, gige or file`,
+    );
   const kind = m[1]!;
   const [target, ...pairs] = m[2]!.split(',');
   const cam: Record<string, unknown> = { kind, id: `cam${index + 1}` };
@@ -50,7 +64,8 @@ export function parseCameraFlag(spec: string, index: number): Record<string, unk
 export function parseGpsFlag(spec: string): Record<string, unknown> {
   const [source, a, b] = spec.split(':');
   if (source === 'none') return { source: 'none' };
-  if (source === 'gpsd') return { source: 'gpsd', ...(a ? { host: a } : {}), ...(b ? { port: Number(b) } : {}) };
+  if (source === 'gpsd')
+    return { source: 'gpsd', ...(a ? { host: a } : {}), ...(b ? { port: Number(b) } : {}) };
   if (source === 'serial' && a) return { source: 'serial', path: a, ...(b ? { baud: Number(b) } : {}) };
   throw new Error(`--gps "${spec}": expected gpsd[:HOST[:PORT]], serial:PATH[:BAUD] or none`);
 }

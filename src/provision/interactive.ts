@@ -24,7 +24,10 @@ export async function askAnswers(
     const answers: Record<string, unknown> = {};
     answers.unitId = await ask('Unit id (e.g. car-12)', defaults.unitId as string | undefined);
     answers.agency = await ask('Agency code', defaults.agency as string | undefined);
-    const state = await ask('Home state (two letters, empty for none)', defaults.homeState as string | undefined);
+    const state = await ask(
+      'Home state (two letters, empty for none)',
+      defaults.homeState as string | undefined,
+    );
     if (state) answers.homeState = state.toUpperCase();
     const url = await ask('Headquarters broker URL (mqtts://…, empty for none)');
     if (url) {
@@ -41,17 +44,29 @@ export async function askAnswers(
     }
     output.write('\nCameras found:\n');
     const choices: Record<string, unknown>[] = [
-      ...found.v4l2.map((d) => ({ kind: 'v4l2', device: d.byId ?? d.device, label: `USB ${d.name} (${d.byId ?? d.device})` })),
-      ...found.gige.map((d) => ({ kind: 'gige', camera: d.name, label: `GigE ${d.name}${d.address ? ` (${d.address})` : ''}` })),
+      ...found.v4l2.map((d) => ({
+        kind: 'v4l2',
+        device: d.byId ?? d.device,
+        label: `USB ${d.name} (${d.byId ?? d.device})`,
+      })),
+      ...found.gige.map((d) => ({
+        kind: 'gige',
+        camera: d.name,
+        label: `GigE ${d.name}${d.address ? ` (${d.address})` : ''}`,
+      })),
     ];
     if (!choices.length) output.write('  (none)\n');
     choices.forEach((c, i) => output.write(`  ${i + 1}. ${c.label as string}\n`));
     const picked = await ask('Cameras to use (numbers separated by commas, empty for none)');
     const cameras: Record<string, unknown>[] = [];
-    for (const n of picked.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const n of picked
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const c = choices[Number(n) - 1];
       if (!c) throw new Error(`camera choice "${n}" is not in the list (1–${choices.length})`);
-      const { label: _label, ...cam } = c;
+      const cam = { ...c };
+      delete cam.label;
       const id = await ask(`  id for ${c.label as string}`, `cam${cameras.length + 1}`);
       const position = await ask('  position (front, rear, left, right)', 'front');
       const size = await ask('  resolution WIDTHxHEIGHT', '1280x720');

@@ -32,10 +32,14 @@ export function readAnswersFile(file: string): Record<string, unknown> {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`answers ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`, file);
+    throw new ConfigError(
+      `answers ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`,
+      file,
+    );
   }
   const raw: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`answers ${file}: expected a mapping of keys to values`, file);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError(`answers ${file}: expected a mapping of keys to values`, file);
   return raw as Record<string, unknown>;
 }
 
@@ -57,7 +61,10 @@ export function buildConfig(a: Answers, previous: Record<string, unknown> | null
   else delete config.homeState;
   if (a.broker) {
     if (!('sync' in configSchema.shape)) {
-      throw new ConfigError('this build has no "sync" config section yet: leave the broker out, or update lpr-edge', 'broker');
+      throw new ConfigError(
+        'this build has no "sync" config section yet: leave the broker out, or update lpr-edge',
+        'broker',
+      );
     }
     const prevSync = (base.sync as Record<string, unknown> | undefined) ?? {};
     config.sync = {
@@ -84,5 +91,6 @@ export function checkCertificates(a: Answers): void {
     }
     if (!text.includes('-----BEGIN ')) throw new ConfigError(`broker.${k}: ${p} is not a PEM file`, p);
   }
-  if (a.broker?.cert && !a.broker.key) throw new ConfigError('broker.cert given without broker.key: mutual TLS needs both', 'broker');
+  if (a.broker?.cert && !a.broker.key)
+    throw new ConfigError('broker.cert given without broker.key: mutual TLS needs both', 'broker');
 }

@@ -9,7 +9,11 @@ import { parseConfig } from '../config/load.js';
  * target, flushed to disk, and renamed over the target: a power cut in the car leaves either the
  * old or the new config, never half of one.
  */
-export function writeConfigAtomic(file: string, config: Record<string, unknown>, header = ''): { previous: string | null } {
+export function writeConfigAtomic(
+  file: string,
+  config: Record<string, unknown>,
+  header = '',
+): { previous: string | null } {
   parseConfig(config, file);
   const dir = path.dirname(path.resolve(file));
   fs.mkdirSync(dir, { recursive: true });

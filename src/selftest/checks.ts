@@ -34,7 +34,12 @@ export interface SelftestOptions {
 }
 
 const pass = (check: string, detail: string): CheckResult => ({ check, status: 'pass', detail });
-const fail = (check: string, detail: string, fix: string): CheckResult => ({ check, status: 'fail', detail, fix });
+const fail = (check: string, detail: string, fix: string): CheckResult => ({
+  check,
+  status: 'fail',
+  detail,
+  fix,
+});
 const skip = (check: string, detail: string): CheckResult => ({ check, status: 'skip', detail });
 
 /** The text of the known plate the models must read. */
@@ -47,20 +52,32 @@ export async function knownPlateImage(): Promise<{ data: Buffer; width: number; 
     <rect x="170" y="120" width="300" height="120" rx="10" fill="#f4f4f0" stroke="#222" stroke-width="4"/>
     <text x="320" y="212" font-family="DejaVu Sans Mono, monospace" font-weight="bold" font-size="70" text-anchor="middle" fill="#111">${KNOWN_PLATE}</text>
   </svg>`;
-  const { data, info } = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(Buffer.from(svg))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
 
 export async function checkModels(config: Config): Promise<CheckResult> {
   const name = 'models';
   for (const m of [config.vision.detector.model, config.vision.recogniser.model]) {
-    if (!fs.existsSync(m)) return fail(name, `${m} is missing`, 'reinstall lpr-edge (scripts/install.sh) or fix vision.*.model in the config');
+    if (!fs.existsSync(m))
+      return fail(
+        name,
+        `${m} is missing`,
+        'reinstall lpr-edge (scripts/install.sh) or fix vision.*.model in the config',
+      );
   }
   let vision: Vision;
   try {
     vision = await Vision.open(config.vision);
   } catch (err) {
-    return fail(name, `cannot load: ${(err as Error).message}`, 'reinstall lpr-edge; the model files may be damaged');
+    return fail(
+      name,
+      `cannot load: ${(err as Error).message}`,
+      'reinstall lpr-edge; the model files may be damaged',
+    );
   }
   try {
     const img = await knownPlateImage();
@@ -69,7 +86,11 @@ export async function checkModels(config: Config): Promise<CheckResult> {
     const ms = Math.round(performance.now() - t0);
     const texts = plates.map((p) => p.plate);
     if (texts.includes(KNOWN_PLATE)) return pass(name, `read the known plate ${KNOWN_PLATE} in ${ms} ms`);
-    return fail(name, `known plate ${KNOWN_PLATE} read as ${texts.length ? texts.join(', ') : 'nothing'}`, 'the models do not match this version of lpr-edge: reinstall it');
+    return fail(
+      name,
+      `known plate ${KNOWN_PLATE} read as ${texts.length ? texts.join(', ') : 'nothing'}`,
+      'the models do not match this version of lpr-edge: reinstall it',
+    );
   } finally {
     await vision.close();
   }
@@ -77,7 +98,10 @@ export async function checkModels(config: Config): Promise<CheckResult> {
 
 export async function checkCamera(cfg: LiveCameraConfig, opts: SelftestOptions): Promise<CheckResult> {
   const name = `camera ${cfg.id}`;
-  const cam = openLiveCamera({ ...cfg, reconnect: { ...cfg.reconnect, initialMs: 60_000 } }, { log: opts.log, ...opts.live });
+  const cam = openLiveCamera(
+    { ...cfg, reconnect: { ...cfg.reconnect, initialMs: 60_000 } },
+    { log: opts.log, ...opts.live },
+  );
   let frames = 0;
   let first: number | null = null;
   let last = 0;
@@ -92,7 +116,8 @@ export async function checkCamera(cfg: LiveCameraConfig, opts: SelftestOptions):
   // Connecting (RTSP handshake, GigE negotiation) is not part of the rate: wait up to 10 s for the
   // first frame, then sample for cameraSeconds.
   const connectUntil = Date.now() + 10_000;
-  while (first === null && Date.now() < connectUntil && cam.health().errors === 0) await new Promise((r) => setTimeout(r, 50));
+  while (first === null && Date.now() < connectUntil && cam.health().errors === 0)
+    await new Promise((r) => setTimeout(r, 50));
   if (first !== null) await new Promise((r) => setTimeout(r, opts.cameraSeconds * 1000));
   const health = cam.health();
   await cam.stop();
@@ -108,13 +133,19 @@ export async function checkCamera(cfg: LiveCameraConfig, opts: SelftestOptions):
   // Rate over the span between the first and last frame (connection time excluded).
   const fps = frames > 1 ? ((frames - 1) * 1000) / Math.max(1, last - first!) : 0;
   const detail = `${frames} frames, ${fps.toFixed(1)} frames/s (configured ${cfg.fps})`;
-  if (fps < cfg.fps * 0.8) return fail(name, detail, 'lower fps or resolution in the config, or check the camera link (USB 2 hub, switch port)');
+  if (fps < cfg.fps * 0.8)
+    return fail(
+      name,
+      detail,
+      'lower fps or resolution in the config, or check the camera link (USB 2 hub, switch port)',
+    );
   return pass(name, detail);
 }
 
 export async function checkGps(opts: SelftestOptions): Promise<{ result: CheckResult; fix: GpsFix | null }> {
   const gpsCfg = opts.config.gps;
-  if (gpsCfg.source === 'none') return { result: skip('gps', 'no GPS configured (reads are stored without a position)'), fix: null };
+  if (gpsCfg.source === 'none')
+    return { result: skip('gps', 'no GPS configured (reads are stored without a position)'), fix: null };
   const src = createPositionSource(gpsCfg, opts.log);
   await src.start?.();
   const until = Date.now() + opts.gpsSeconds * 1000;
@@ -126,22 +157,51 @@ export async function checkGps(opts: SelftestOptions): Promise<{ result: CheckRe
   if (!got) {
     if (!health?.connected) {
       return {
-        result: fail('gps', `cannot reach ${where}${health?.lastError ? `: ${health.lastError}` : ''}`, gpsCfg.source === 'gpsd' ? 'start gpsd (systemctl start gpsd) and check its device' : 'check the receiver cable and the serial path and baud rate'),
+        result: fail(
+          'gps',
+          `cannot reach ${where}${health?.lastError ? `: ${health.lastError}` : ''}`,
+          gpsCfg.source === 'gpsd'
+            ? 'start gpsd (systemctl start gpsd) and check its device'
+            : 'check the receiver cable and the serial path and baud rate',
+        ),
         fix: null,
       };
     }
-    return { result: fail('gps', `${where} connected but no fix in ${opts.gpsSeconds} s`, 'move the car into open sky and check the antenna; reads are stored without position until then'), fix: null };
+    return {
+      result: fail(
+        'gps',
+        `${where} connected but no fix in ${opts.gpsSeconds} s`,
+        'move the car into open sky and check the antenna; reads are stored without position until then',
+      ),
+      fix: null,
+    };
   }
   const f = got.fix;
-  return { result: pass('gps', `${f.mode}D fix ${f.lat.toFixed(5)}, ${f.lon.toFixed(5)}${f.satellites !== undefined ? `, ${f.satellites} satellites` : ''}${f.hdop !== undefined ? `, HDOP ${f.hdop}` : ''}`), fix: f };
+  return {
+    result: pass(
+      'gps',
+      `${f.mode}D fix ${f.lat.toFixed(5)}, ${f.lon.toFixed(5)}${f.satellites !== undefined ? `, ${f.satellites} satellites` : ''}${f.hdop !== undefined ? `, HDOP ${f.hdop}` : ''}`,
+    ),
+    fix: f,
+  };
 }
 
 export function checkClock(now: number, gpsFix: GpsFix | null): CheckResult {
   const year = new Date(now).getUTCFullYear();
-  if (year < 2024 || year > 2100) return fail('clock', `system clock says ${new Date(now).toISOString()}`, 'set the time (timedatectl) or let the GPS/NTP set it; reads would carry wrong times');
+  if (year < 2024 || year > 2100)
+    return fail(
+      'clock',
+      `system clock says ${new Date(now).toISOString()}`,
+      'set the time (timedatectl) or let the GPS/NTP set it; reads would carry wrong times',
+    );
   if (gpsFix) {
     const skew = Math.abs(now - gpsFix.time);
-    if (skew > 5000) return fail('clock', `system clock is ${(skew / 1000).toFixed(1)} s off GPS time`, 'enable time sync (chrony with gpsd as a source, or NTP)');
+    if (skew > 5000)
+      return fail(
+        'clock',
+        `system clock is ${(skew / 1000).toFixed(1)} s off GPS time`,
+        'enable time sync (chrony with gpsd as a source, or NTP)',
+      );
     return pass('clock', `${new Date(now).toISOString()}, within ${(skew / 1000).toFixed(1)} s of GPS time`);
   }
   return pass('clock', `${new Date(now).toISOString()} (no GPS time to compare)`);
@@ -153,10 +213,19 @@ export function checkDisk(config: Config, minFreeMb: number): CheckResult {
     fs.mkdirSync(config.dataDir, { recursive: true });
     st = fs.statfsSync(config.dataDir);
   } catch (err) {
-    return fail('disk', `cannot use ${config.dataDir}: ${(err as NodeJS.ErrnoException).code ?? err}`, 'create the data directory and give the lpr-edge user write access (scripts/install.sh does)');
+    return fail(
+      'disk',
+      `cannot use ${config.dataDir}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      'create the data directory and give the lpr-edge user write access (scripts/install.sh does)',
+    );
   }
   const freeMb = Math.floor((st.bavail * st.bsize) / 1024 / 1024);
-  if (freeMb < minFreeMb) return fail('disk', `${freeMb} MB free on ${config.dataDir}, need ${minFreeMb} MB`, 'free space, or make sure HQ acknowledges reads so retention can purge them');
+  if (freeMb < minFreeMb)
+    return fail(
+      'disk',
+      `${freeMb} MB free on ${config.dataDir}, need ${minFreeMb} MB`,
+      'free space, or make sure HQ acknowledges reads so retention can purge them',
+    );
   return pass('disk', `${freeMb} MB free on ${config.dataDir}`);
 }
 
@@ -167,12 +236,21 @@ export function checkDatabase(config: Config): CheckResult {
     try {
       const rows = db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[];
       const msg = rows.map((r) => r.integrity_check).join('; ');
-      if (msg !== 'ok') return fail('database', `integrity check: ${msg.slice(0, 200)}`, 'stop lpr-edge, copy the data directory aside, and call support: do not delete unsent reads');
+      if (msg !== 'ok')
+        return fail(
+          'database',
+          `integrity check: ${msg.slice(0, 200)}`,
+          'stop lpr-edge, copy the data directory aside, and call support: do not delete unsent reads',
+        );
       return pass('database', `${file}: integrity ok`);
     } finally {
       db.close();
     }
   } catch (err) {
-    return fail('database', `${file}: ${(err as Error).message}`, 'stop lpr-edge, copy the data directory aside, and call support: do not delete unsent reads');
+    return fail(
+      'database',
+      `${file}: ${(err as Error).message}`,
+      'stop lpr-edge, copy the data directory aside, and call support: do not delete unsent reads',
+    );
   }
 }

@@ -1,4 +1,13 @@
-import { type CheckResult, type SelftestOptions, checkCamera, checkClock, checkDatabase, checkDisk, checkGps, checkModels } from './checks.js';
+import {
+  type CheckResult,
+  type SelftestOptions,
+  checkCamera,
+  checkClock,
+  checkDatabase,
+  checkDisk,
+  checkGps,
+  checkModels,
+} from './checks.js';
 import type { LiveCameraConfig } from '../capture/config.js';
 
 /**
@@ -6,15 +15,28 @@ import type { LiveCameraConfig } from '../capture/config.js';
  * checks come from their modules through `extra` (each returns a CheckResult), so this file does
  * not depend on them.
  */
-export async function runSelftest(opts: SelftestOptions, extra: (() => Promise<CheckResult>)[] = []): Promise<CheckResult[]> {
+export async function runSelftest(
+  opts: SelftestOptions,
+  extra: (() => Promise<CheckResult>)[] = [],
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [{ check: 'config', status: 'pass', detail: 'valid' }];
   results.push(await checkModels(opts.config));
   const live = opts.config.cameras.filter((c): c is LiveCameraConfig => c.kind !== 'file');
-  if (!opts.config.cameras.length) results.push({ check: 'cameras', status: 'fail', detail: 'no camera configured', fix: 'add cameras with "lpr-edge provision"' });
+  if (!opts.config.cameras.length)
+    results.push({
+      check: 'cameras',
+      status: 'fail',
+      detail: 'no camera configured',
+      fix: 'add cameras with "lpr-edge provision"',
+    });
   // Cameras are sampled together: that is how they run in the car (shared USB bus and CPU).
   results.push(...(await Promise.all(live.map((c) => checkCamera(c, opts)))));
   for (const c of opts.config.cameras.filter((c) => c.kind === 'file')) {
-    results.push({ check: `camera ${c.id}`, status: 'skip', detail: `recording ${c.path} (not a live camera)` });
+    results.push({
+      check: `camera ${c.id}`,
+      status: 'skip',
+      detail: `recording ${c.path} (not a live camera)`,
+    });
   }
   const gps = await checkGps(opts);
   results.push(gps.result);

@@ -9,12 +9,17 @@ export function createLoopbackNetns(name: string): { name: string; remove: () =>
   try {
     execFileSync('ip', ['netns', 'add', name], { stdio: 'pipe' });
   } catch (err) {
-    return { error: `cannot create a network namespace (ip netns add: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()})` };
+    return {
+      error: `cannot create a network namespace (ip netns add: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()})`,
+    };
   }
   execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   // Proof that the namespace has nothing but loopback, before anything runs in it.
-  const links = execFileSync('ip', ['-n', name, '-o', 'link', 'show'], { encoding: 'utf8' }).trim().split('\n');
-  if (links.length !== 1 || !/: lo:/.test(links[0]!)) throw new Error(`namespace ${name} has more than loopback: ${links.join(' | ')}`);
+  const links = execFileSync('ip', ['-n', name, '-o', 'link', 'show'], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
+  if (links.length !== 1 || !/: lo:/.test(links[0]!))
+    throw new Error(`namespace ${name} has more than loopback: ${links.join(' | ')}`);
   return {
     name,
     remove: () => {

@@ -32,7 +32,13 @@ function ddmmyy(t: number): string {
 export function straightDrive(start: number, seconds: number, lat = 42.6526, lon = -73.7562): TrackPoint[] {
   const pts: TrackPoint[] = [];
   for (let i = 0; i < seconds; i++) {
-    pts.push({ time: start + i * 1000, lat: lat + i * 0.0001, lon: lon + i * 0.0001, speedMps: 12.5, headingDeg: 38.5 });
+    pts.push({
+      time: start + i * 1000,
+      lat: lat + i * 0.0001,
+      lon: lon + i * 0.0001,
+      speedMps: 12.5,
+      headingDeg: 38.5,
+    });
   }
   return pts;
 }
@@ -52,14 +58,22 @@ export function nmeaBurst(p: TrackPoint, opts: { sats?: number; hdop?: number } 
   const gsv: string[] = [];
   const pages = Math.max(1, Math.ceil(prns.length / 4));
   for (let pg = 0; pg < pages; pg++) {
-    const sv = prns.slice(pg * 4, pg * 4 + 4).map((prn, i) => `${prn},${30 + i * 10},${(pg * 90 + i * 40) % 360},${35 + i}`);
-    gsv.push(nmeaSentence(`GPGSV,${pages},${pg + 1},${String(prns.length).padStart(2, '0')},${sv.join(',')}`));
+    const sv = prns
+      .slice(pg * 4, pg * 4 + 4)
+      .map((prn, i) => `${prn},${30 + i * 10},${(pg * 90 + i * 40) % 360},${35 + i}`);
+    gsv.push(
+      nmeaSentence(`GPGSV,${pages},${pg + 1},${String(prns.length).padStart(2, '0')},${sv.join(',')}`),
+    );
   }
   return [
-    nmeaSentence(`GPGGA,${hhmmss(p.time)},${lat},${ns},${lon},${ew},1,${String(sats).padStart(2, '0')},${hdop.toFixed(1)},85.0,M,-34.0,M,,`),
+    nmeaSentence(
+      `GPGGA,${hhmmss(p.time)},${lat},${ns},${lon},${ew},1,${String(sats).padStart(2, '0')},${hdop.toFixed(1)},85.0,M,-34.0,M,,`,
+    ),
     nmeaSentence(`GPGSA,A,3,${gsa},1.6,${hdop.toFixed(1)},1.3`),
     ...gsv,
-    nmeaSentence(`GPRMC,${hhmmss(p.time)},A,${lat},${ns},${lon},${ew},${knots},${p.headingDeg.toFixed(1)},${ddmmyy(p.time)},,,A`),
+    nmeaSentence(
+      `GPRMC,${hhmmss(p.time)},A,${lat},${ns},${lon},${ew},${knots},${p.headingDeg.toFixed(1)},${ddmmyy(p.time)},,,A`,
+    ),
   ];
 }
 

@@ -14,7 +14,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Poll `check` until it returns a value (not undefined/false) or time runs out. */
-export async function waitFor<T>(check: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -36,7 +40,10 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 /** Kill a child and wait for it to exit. */
-export async function killChild(child: ChildProcess | null | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+export async function killChild(
+  child: ChildProcess | null | undefined,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill(signal);
@@ -47,7 +54,9 @@ export async function killChild(child: ChildProcess | null | undefined, signal: 
 
 /** socat pseudo-terminal pair with stable symlinks `a` and `b` (a serial line with two ends). */
 export async function ptyPair(a: string, b: string): Promise<ChildProcess> {
-  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (d) => (err += String(d)));
   await waitFor(() => /starting data transfer loop/.test(err), 5000, 'socat pty pair');

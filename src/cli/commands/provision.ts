@@ -7,7 +7,12 @@ import { discoverV4l2 } from '../../capture/v4l2.js';
 import { discoverGige } from '../../capture/gige.js';
 import { parseCameraFlag, parseGpsFlag } from '../../provision/answers.js';
 import { askAnswers } from '../../provision/interactive.js';
-import { buildConfig, checkCertificates, readAnswersFile, validateAnswers } from '../../provision/provision.js';
+import {
+  buildConfig,
+  checkCertificates,
+  readAnswersFile,
+  validateAnswers,
+} from '../../provision/provision.js';
 import { writeConfigAtomic } from '../../provision/write-config.js';
 
 export const provisionCommand: Command = {
@@ -57,14 +62,21 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
       if (flag('unit-id')) raw.unitId = flag('unit-id');
       if (flag('agency')) raw.agency = flag('agency');
       if (flag('home-state')) raw.homeState = flag('home-state');
-      if (flag('broker-url')) raw.broker = { url: flag('broker-url'), ...(flag('ca') ? { ca: flag('ca') } : {}), ...(flag('cert') ? { cert: flag('cert') } : {}), ...(flag('key') ? { key: flag('key') } : {}) };
+      if (flag('broker-url'))
+        raw.broker = {
+          url: flag('broker-url'),
+          ...(flag('ca') ? { ca: flag('ca') } : {}),
+          ...(flag('cert') ? { cert: flag('cert') } : {}),
+          ...(flag('key') ? { key: flag('key') } : {}),
+        };
       const cams = values.camera as string[] | undefined;
       if (cams?.length) raw.cameras = cams.map((c, i) => parseCameraFlag(c, i));
       if (flag('gps')) raw.gps = parseGpsFlag(flag('gps')!);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const interactive = Boolean(values.interactive) || (!values.answers && !raw.unitId && process.stdin.isTTY);
+    const interactive =
+      Boolean(values.interactive) || (!values.answers && !raw.unitId && process.stdin.isTTY);
     if (interactive) {
       const found = {
         v4l2: discoverV4l2(flag('discovery-root') ?? '/'),
@@ -81,7 +93,10 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
       throw new UsageError('provision: give --unit-id and --agency (or --answers FILE, or --interactive)');
     }
     if (ctx.dataDir) raw.dataDir = ctx.dataDir;
-    const answers = validateAnswers(raw, values.answers ? `answers ${values.answers as string}` : 'provision');
+    const answers = validateAnswers(
+      raw,
+      values.answers ? `answers ${values.answers as string}` : 'provision',
+    );
     checkCertificates(answers);
     const config = buildConfig(answers, previous);
     if (values.print) {
@@ -91,7 +106,9 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     }
     const header = `# lpr-edge config for unit ${answers.unitId}, written by "lpr-edge provision" on ${new Date().toISOString()}\n`;
     const { previous: kept } = writeConfigAtomic(target, config, header);
-    ctx.stdout.write(`wrote ${target}${kept ? ` (previous kept as ${kept})` : ''}: ${answers.cameras.length} camera(s), GPS ${answers.gps.source}\n`);
+    ctx.stdout.write(
+      `wrote ${target}${kept ? ` (previous kept as ${kept})` : ''}: ${answers.cameras.length} camera(s), GPS ${answers.gps.source}\n`,
+    );
     ctx.stdout.write('next: "lpr-edge selftest" to check the unit\n');
     return 0;
   },

@@ -41,18 +41,28 @@ export const replayCommand: Command = {
   },
   async run(ctx, positionals, values) {
     const input = positionals[0];
-    if (!input || positionals.length > 1) throw new UsageError('replay: name exactly one video file or image folder');
+    if (!input || positionals.length > 1)
+      throw new UsageError('replay: name exactly one video file or image folder');
     const everyFrame = Boolean(values['every-frame']);
     const offsetS = values['gps-offset'] === undefined ? 0 : Number(values['gps-offset']);
-    if (!Number.isFinite(offsetS)) throw new UsageError(`replay: --gps-offset must be a number of seconds, got "${values['gps-offset'] as string}"`);
-    if (values['gps-offset'] !== undefined && !values.gps) throw new UsageError('replay: --gps-offset needs --gps TRACK.nmea');
-    if (values.gps && isFolder(input)) throw new UsageError('replay: --gps needs a video file (an image folder has no timeline)');
+    if (!Number.isFinite(offsetS))
+      throw new UsageError(
+        `replay: --gps-offset must be a number of seconds, got "${values['gps-offset'] as string}"`,
+      );
+    if (values['gps-offset'] !== undefined && !values.gps)
+      throw new UsageError('replay: --gps-offset needs --gps TRACK.nmea');
+    if (values.gps && isFolder(input))
+      throw new UsageError('replay: --gps needs a video file (an image folder has no timeline)');
     // Validate the side files before the (slow) model loading, so a typo fails at once.
     const track: Track | null = values.gps ? loadTrack(values.gps as string) : null;
     const labels: Label[] | null = values.labels ? loadLabels(values.labels as string) : null;
     const cameraId = (values.camera as string | undefined) ?? 'replay';
     // Logs go to stderr so stdout carries only reads.
-    const unit = openUnit({ configPath: ctx.configPath, dataDir: ctx.dataDir, log: createLogger('warn', 'stderr') });
+    const unit = openUnit({
+      configPath: ctx.configPath,
+      dataDir: ctx.dataDir,
+      log: createLogger('warn', 'stderr'),
+    });
     const vision = await Vision.open(unit.config.vision);
     try {
       // With a track, the video's first frame is given the track's time (plus the offset), so
@@ -61,7 +71,9 @@ export const replayCommand: Command = {
       const source = isFolder(input)
         ? openFolder({ id: cameraId, path: input, everyFrame })
         : await openRecording({ id: cameraId, path: input, realtime: !everyFrame, everyFrame, startTime });
-      const position: PositionSource = track ? new TrackPositionSource(track, startTime, offsetS * 1000) : noPosition;
+      const position: PositionSource = track
+        ? new TrackPositionSource(track, startTime, offsetS * 1000)
+        : noPosition;
       const collected: StoredRead[] = [];
       const pipeline = new CameraPipeline(
         source,

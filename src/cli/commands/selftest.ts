@@ -26,17 +26,29 @@ Exit code 0 when every check passed or was skipped, 1 when any failed.`,
       const v = values[name] as string | undefined;
       if (v === undefined) return def;
       const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) throw new UsageError(`selftest: --${name} must be a non-negative number, got "${v}"`);
+      if (!Number.isFinite(n) || n < 0)
+        throw new UsageError(`selftest: --${name} must be a non-negative number, got "${v}"`);
       return n;
     };
-    const opts = { cameraSeconds: num('camera-seconds', 3), gpsSeconds: num('gps-seconds', 10), minFreeMb: num('min-free-mb', 1024) };
+    const opts = {
+      cameraSeconds: num('camera-seconds', 3),
+      gpsSeconds: num('gps-seconds', 10),
+      minFreeMb: num('min-free-mb', 1024),
+    };
     let results: CheckResult[];
     try {
       const { config } = loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir });
       results = await runSelftest({ config, log: silentLogger(), ...opts });
     } catch (err) {
       if ((err as Error).name !== 'ConfigError') throw err;
-      results = [{ check: 'config', status: 'fail', detail: (err as Error).message, fix: 'correct the config (the message names the key), or run "lpr-edge provision"' }];
+      results = [
+        {
+          check: 'config',
+          status: 'fail',
+          detail: (err as Error).message,
+          fix: 'correct the config (the message names the key), or run "lpr-edge provision"',
+        },
+      ];
     }
     ctx.stdout.write(values.json ? JSON.stringify(results, null, 2) + '\n' : formatTable(results));
     return results.some((r) => r.status === 'fail') ? 1 : 0;

@@ -68,12 +68,15 @@ export class LiveCamera implements FrameSource {
       this.state = this.reconnects === 0 && this.index === 0 ? 'connecting' : 'reconnecting';
       const source = this.opts.open();
       this.current = source;
-      let attemptStart = Date.now();
+      const attemptStart = Date.now();
+      let attemptFrameAt: number | null = null;
       let stalled = false;
       const watchdog = setInterval(
         () => {
-          const since = Math.max(this.lastFrameAt ?? 0, attemptStart);
-          if (Date.now() - since > this.opts.reconnect.stallMs) {
+          // Before an attempt's first frame, connecting may take longer than a stall.
+          const limit =
+            attemptFrameAt === null ? this.opts.reconnect.connectTimeoutMs : this.opts.reconnect.stallMs;
+          if (Date.now() - (attemptFrameAt ?? attemptStart) > limit) {
             stalled = true;
             void source.stop();
           }
@@ -89,17 +92,15 @@ export class LiveCamera implements FrameSource {
             this.opts.log.info({ camera: this.id }, 'camera streaming');
           }
           const now = Date.now();
-          attemptStart = now;
+          attemptFrameAt = now;
           this.lastFrameAt = now;
           this.arrivals.push(now);
           while (this.arrivals.length && this.arrivals[0]! < now - FPS_WINDOW_MS) this.arrivals.shift();
           yield { ...frame, cameraId: this.id, index: this.index++ };
         }
-        if (!signal.aborted)
-          this.fail(stalled ? `no frame for ${this.opts.reconnect.stallMs} ms` : 'stream ended');
+        if (!signal.aborted) this.fail(stalled ? 'no frame in time (stalled)' : 'stream ended');
       } catch (err) {
-        if (!signal.aborted)
-          this.fail(stalled ? `no frame for ${this.opts.reconnect.stallMs} ms` : (err as Error).message);
+        if (!signal.aborted) this.fail(stalled ? 'no frame in time (stalled)' : (err as Error).message);
       } finally {
         clearInterval(watchdog);
         this.droppedBefore += source.stats().dropped;

@@ -7,6 +7,8 @@ import { noPosition, type PositionSource } from './gps/types.js';
 import type { Service } from './service.js';
 import type { Logger } from './log.js';
 import type { CameraConfig } from './config/schema.js';
+import { policyServices, type PolicyServices } from './policy/services.js';
+import { PolicyMaintenance } from './policy/maintenance.js';
 
 /** Wait before reopening a camera whose source failed, doubling up to the maximum. */
 const RESTART_MIN_MS = 1000;
@@ -27,12 +29,16 @@ export class Daemon {
     readonly unit: Unit,
     private readonly vision: Vision,
     private readonly position: PositionSource,
+    private readonly policy: PolicyServices,
   ) {}
 
   static async start(opts: LoadOptions & { log?: Logger } = {}): Promise<Daemon> {
     const unit = openUnit(opts);
     const { config, log } = unit;
-    log.info({ unit: config.unitId, agency: config.agency, config: unit.configSource, dataDir: config.dataDir }, 'starting lpr-edge');
+    log.info(
+      { unit: config.unitId, agency: config.agency, config: unit.configSource, dataDir: config.dataDir },
+      'starting lpr-edge',
+    );
     let vision: Vision;
     try {
       vision = await Vision.open(config.vision);
@@ -40,7 +46,10 @@ export class Daemon {
       unit.close();
       throw err;
     }
-    const daemon = new Daemon(unit, vision, noPosition);
+    // Audits config and exclusion-zone changes since the last start (policy II, VI.F).
+    const daemon = new Daemon(unit, vision, noPosition, policyServices(unit, { recordStartup: true }));
+    const maxDiskMb = config.storage.maxDiskMb;
+    daemon.services.push(new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log }));
     for (const service of daemon.services) {
       await service.start();
       log.info({ service: service.name }, 'service started');
@@ -71,6 +80,7 @@ export class Daemon {
         reads: this.unit.reads,
         position: this.position,
         log,
+        gates: [this.policy.zones],
       };
       try {
         const source = await openCamera(camera);
@@ -99,7 +109,9 @@ export class Daemon {
     await Promise.all([...this.pipelines.values()].map((p) => p.source.stop()));
     await Promise.all(this.cameraLoops);
     for (const service of [...this.services].reverse()) {
-      await service.stop().catch((err: unknown) => log.error({ service: service.name, err }, 'service stop failed'));
+      await service
+        .stop()
+        .catch((err: unknown) => log.error({ service: service.name, err }, 'service stop failed'));
     }
     await this.vision.close();
     this.unit.close();

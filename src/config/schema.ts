@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { v4l2CameraSchema, gigeCameraSchema, rtspCameraSchema } from '../capture/config.js';
 import { gpsSchema } from '../gps/config.js';
 import { healthSchema } from '../health/config.js';
+import { policySchema } from '../policy/config.js';
 
 /**
  * The daemon's one configuration schema. Every section is strict: an unknown key is an error, so a
@@ -115,6 +116,7 @@ export const configSchema = z.strictObject({
   tracker: trackerSchema.default(trackerSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
+  policy: policySchema.default(policySchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

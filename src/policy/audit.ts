@@ -254,10 +254,22 @@ export class AuditLog {
   list(opts: AuditListOptions = {}): AuditRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (opts.from !== undefined) (where.push('ts >= ?'), args.push(opts.from));
-    if (opts.to !== undefined) (where.push('ts <= ?'), args.push(opts.to));
-    if (opts.actor !== undefined) (where.push('actor = ?'), args.push(opts.actor));
-    if (opts.afterSeq !== undefined) (where.push('seq > ?'), args.push(opts.afterSeq));
+    if (opts.from !== undefined) {
+      where.push('ts >= ?');
+      args.push(opts.from);
+    }
+    if (opts.to !== undefined) {
+      where.push('ts <= ?');
+      args.push(opts.to);
+    }
+    if (opts.actor !== undefined) {
+      where.push('actor = ?');
+      args.push(opts.actor);
+    }
+    if (opts.afterSeq !== undefined) {
+      where.push('seq > ?');
+      args.push(opts.afterSeq);
+    }
     if (opts.unackedOnly) where.push('acked_at IS NULL');
     if (opts.type !== undefined) {
       const types = Array.isArray(opts.type) ? opts.type : [opts.type];

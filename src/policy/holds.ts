@@ -99,9 +99,18 @@ export class LegalHolds {
   active(filter: { caseNumber?: string; targetKind?: HoldTarget; targetId?: string } = {}): LegalHold[] {
     const where = ['released_at IS NULL'];
     const args: unknown[] = [];
-    if (filter.caseNumber) (where.push('case_number = ?'), args.push(filter.caseNumber));
-    if (filter.targetKind) (where.push('target_kind = ?'), args.push(filter.targetKind));
-    if (filter.targetId) (where.push('target_id = ?'), args.push(filter.targetId));
+    if (filter.caseNumber) {
+      where.push('case_number = ?');
+      args.push(filter.caseNumber);
+    }
+    if (filter.targetKind) {
+      where.push('target_kind = ?');
+      args.push(filter.targetKind);
+    }
+    if (filter.targetId) {
+      where.push('target_id = ?');
+      args.push(filter.targetId);
+    }
     return (
       this.db
         .prepare(`SELECT * FROM legal_holds WHERE ${where.join(' AND ')} ORDER BY id`)

@@ -112,17 +112,31 @@ export class ReadQueries {
   private find(c: QueryCriteria): StoredRead[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (c.plate) (where.push('plate = ?'), args.push(normalisePlate(c.plate)));
-    if (c.platePrefix)
-      (where.push("plate LIKE ? ESCAPE '\\'"), args.push(`${likeEscape(normalisePlate(c.platePrefix))}%`));
+    if (c.plate) {
+      where.push('plate = ?');
+      args.push(normalisePlate(c.plate));
+    }
+    if (c.platePrefix) {
+      where.push("plate LIKE ? ESCAPE '\\'");
+      args.push(`${likeEscape(normalisePlate(c.platePrefix))}%`);
+    }
     if (c.partial) {
       const pattern = likeEscape(normalisePlate(c.partial)).replace(/\?/g, '_').replace(/\*/g, '%');
       where.push("plate LIKE ? ESCAPE '\\'");
       args.push(pattern.includes('%') ? pattern : `%${pattern}%`);
     }
-    if (c.from !== undefined) (where.push('ts >= ?'), args.push(c.from));
-    if (c.to !== undefined) (where.push('ts <= ?'), args.push(c.to));
-    if (c.cameraId) (where.push('camera_id = ?'), args.push(c.cameraId));
+    if (c.from !== undefined) {
+      where.push('ts >= ?');
+      args.push(c.from);
+    }
+    if (c.to !== undefined) {
+      where.push('ts <= ?');
+      args.push(c.to);
+    }
+    if (c.cameraId) {
+      where.push('camera_id = ?');
+      args.push(c.cameraId);
+    }
     if (c.near) {
       const b = boundingBox(c.near);
       where.push('lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?');
@@ -215,10 +229,22 @@ export function listQueryLog(
 ): QueryLogEntry[] {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (opts.from !== undefined) (where.push('ts >= ?'), args.push(opts.from));
-  if (opts.to !== undefined) (where.push('ts <= ?'), args.push(opts.to));
-  if (opts.requester !== undefined) (where.push('requester = ?'), args.push(opts.requester));
-  if (opts.caseNumber !== undefined) (where.push('case_number = ?'), args.push(opts.caseNumber));
+  if (opts.from !== undefined) {
+    where.push('ts >= ?');
+    args.push(opts.from);
+  }
+  if (opts.to !== undefined) {
+    where.push('ts <= ?');
+    args.push(opts.to);
+  }
+  if (opts.requester !== undefined) {
+    where.push('requester = ?');
+    args.push(opts.requester);
+  }
+  if (opts.caseNumber !== undefined) {
+    where.push('case_number = ?');
+    args.push(opts.caseNumber);
+  }
   const rows = db
     .prepare(`SELECT * FROM query_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
     .all(...args) as {

@@ -193,6 +193,54 @@ describe('lpr-edge audit verify', () => {
     const md = fs.readFileSync(out, 'utf8');
     expect(md).toMatch(/^\*\*FOR OFFICIAL USE ONLY\*\*/);
     expect(md).toContain('| olly | investigation-vehicle | 1 | 0 |');
+    // Hit dispositions (written by the hits module) appear with their median time to verify.
+    const db = openTestDb(dir);
+    const audit = new AuditLog(db);
+    for (const ms of [4000, 8000, 30000])
+      audit.append({
+        type: 'hit.disposition',
+        actor: 'olly',
+        details: { outcome: 'verified', timeToVerifyMs: ms },
+      });
+    audit.append({
+      type: 'hit.disposition',
+      actor: 'olly',
+      details: { outcome: 'rejected', reason: 'state-mismatch', timeToVerifyMs: 2000 },
+    });
+    db.close();
+    const html = `${dir}/report.html`;
+    const r2 = cli(
+      dir,
+      [
+        'audit',
+        'report',
+        '--from',
+        '2020-01-01',
+        '--to',
+        '2100-01-01',
+        '--user',
+        'olly',
+        '--json',
+        '--out',
+        html,
+        '--as',
+        'ada',
+      ],
+      {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      },
+    );
+    expect(r2.status).toBe(0);
+    const rep2 = JSON.parse(r2.stdout) as { hitDispositions: unknown[]; signIns: { user: string }[] };
+    expect(rep2.hitDispositions).toEqual([
+      { outcome: 'verified', count: 3, medianSecondsToVerify: 8 },
+      { outcome: 'rejected', count: 1, medianSecondsToVerify: 2 },
+    ]);
+    expect(rep2.signIns.map((s) => s.user)).toEqual(['olly']);
+    const page = fs.readFileSync(html, 'utf8');
+    expect(page).toMatch(/<p class="fouo">FOR OFFICIAL USE ONLY<\/p>/);
+    expect(page).toContain('<td>verified</td><td>3</td><td>8</td>');
+
     // An officer may not run the audit.
     const officer = cli(
       dir,

@@ -7,7 +7,8 @@ import { dummyHash, hashPassword, verifyPassword } from './password.js';
 import { isRole, requireRole, type Role, type SignedInUser } from './roles.js';
 import { inServiceDue, isOverdue, parseTrainingDate } from './training.js';
 
-export type { SignedInUser } from './roles.js';
+export type { SignedInUser, Role, Identity, HqRequester } from './roles.js';
+export { requireRole, ROLES, isRole } from './roles.js';
 
 export interface UserInfo {
   name: string;

@@ -30,6 +30,8 @@ fi
 # onnxruntime-node's install script would fetch CUDA add-ons from a host this network cannot
 # reach; its CPU build is inside the package.
 export ONNXRUNTIME_NODE_INSTALL=skip
-npm ci --no-audit --no-fund
+# `npm install` rather than `npm ci`: npm 11 rejects this lock file in `ci` over an optional
+# Windows-only dependency of vite it never installs here; versions still come from the lock.
+npm install --no-audit --no-fund
 npm run build
 node scripts/make-demo-video.mjs

@@ -35,7 +35,10 @@ export class Daemon {
   static async start(opts: LoadOptions & { log?: Logger } = {}): Promise<Daemon> {
     const unit = openUnit(opts);
     const { config, log } = unit;
-    log.info({ unit: config.unitId, agency: config.agency, config: unit.configSource, dataDir: config.dataDir }, 'starting lpr-edge');
+    log.info(
+      { unit: config.unitId, agency: config.agency, config: unit.configSource, dataDir: config.dataDir },
+      'starting lpr-edge',
+    );
     let vision: Vision;
     try {
       vision = await Vision.open(config.vision);
@@ -106,7 +109,9 @@ export class Daemon {
     await Promise.all([...this.pipelines.values()].map((p) => p.source.stop()));
     await Promise.all(this.cameraLoops);
     for (const service of [...this.services].reverse()) {
-      await service.stop().catch((err: unknown) => log.error({ service: service.name, err }, 'service stop failed'));
+      await service
+        .stop()
+        .catch((err: unknown) => log.error({ service: service.name, err }, 'service stop failed'));
     }
     await this.vision.close();
     this.unit.close();

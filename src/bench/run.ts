@@ -10,7 +10,12 @@ const benches: Record<string, () => Promise<unknown>> = {
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
-console.log(JSON.stringify({ machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}`, node: process.version }));
+console.log(
+  JSON.stringify({
+    machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
+    node: process.version,
+  }),
+);
 for (const name of names) {
   const bench = benches[name];
   if (!bench) {

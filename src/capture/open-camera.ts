@@ -4,10 +4,19 @@ import { openFolder, isFolder } from './folder-source.js';
 import type { FrameSource } from './types.js';
 
 /** Build the frame source a camera entry of the config describes. */
-export async function openCamera(camera: CameraConfig, opts: { everyFrame?: boolean } = {}): Promise<FrameSource> {
+export async function openCamera(
+  camera: CameraConfig,
+  opts: { everyFrame?: boolean } = {},
+): Promise<FrameSource> {
   switch (camera.kind) {
     case 'file':
-      if (isFolder(camera.path)) return openFolder({ id: camera.id, path: camera.path, everyFrame: opts.everyFrame ?? false, fps: camera.fps });
+      if (isFolder(camera.path))
+        return openFolder({
+          id: camera.id,
+          path: camera.path,
+          everyFrame: opts.everyFrame ?? false,
+          fps: camera.fps,
+        });
       return openRecording({
         id: camera.id,
         path: camera.path,

@@ -21,11 +21,16 @@ export const replayCommand: Command = {
   options: { 'every-frame': { type: 'boolean' }, json: { type: 'boolean' }, camera: { type: 'string' } },
   async run(ctx, positionals, values) {
     const input = positionals[0];
-    if (!input || positionals.length > 1) throw new UsageError('replay: name exactly one video file or image folder');
+    if (!input || positionals.length > 1)
+      throw new UsageError('replay: name exactly one video file or image folder');
     const everyFrame = Boolean(values['every-frame']);
     const cameraId = (values.camera as string | undefined) ?? 'replay';
     // Logs go to stderr so stdout carries only reads.
-    const unit = openUnit({ configPath: ctx.configPath, dataDir: ctx.dataDir, log: createLogger('warn', 'stderr') });
+    const unit = openUnit({
+      configPath: ctx.configPath,
+      dataDir: ctx.dataDir,
+      log: createLogger('warn', 'stderr'),
+    });
     const vision = await Vision.open(unit.config.vision);
     try {
       const source = isFolder(input)

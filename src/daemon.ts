@@ -24,6 +24,7 @@ export class Daemon {
   private readonly pipelines = new Map<string, CameraPipeline>();
   private readonly cameraLoops: Promise<void>[] = [];
   private stopping = false;
+  private maintenance: PolicyMaintenance | null = null;
 
   private constructor(
     readonly unit: Unit,
@@ -49,7 +50,8 @@ export class Daemon {
     // Audits config and exclusion-zone changes since the last start (policy II, VI.F).
     const daemon = new Daemon(unit, vision, noPosition, policyServices(unit, { recordStartup: true }));
     const maxDiskMb = config.storage.maxDiskMb;
-    daemon.services.push(new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log }));
+    daemon.maintenance = new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log });
+    daemon.services.push(daemon.maintenance);
     for (const service of daemon.services) {
       await service.start();
       log.info({ service: service.name }, 'service started');
@@ -81,6 +83,7 @@ export class Daemon {
         position: this.position,
         log,
         gates: [this.policy.zones],
+        keepOverview: () => this.maintenance?.keepOverview ?? true,
       };
       try {
         const source = await openCamera(camera);

@@ -166,6 +166,11 @@ describe('retention and legal hold', () => {
         expect(fs.existsSync(path.join(d, s.overviewPath!))).toBe(true);
       }
       expect(store.count()).toBe(6);
+      // The daemon's maintenance service tells the camera pipeline to stop keeping overviews.
+      const m = new PolicyMaintenance({ db, dataDir: d, maxDiskMb: 1, log: silentLogger() });
+      m.tick();
+      expect(m.keepOverview).toBe(false);
+      expect(store.count()).toBe(6);
       db.close();
     } finally {
       fs.rmSync(d, { recursive: true, force: true });

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
 import { authenticateCli } from '../src/policy/cli-identity.js';
@@ -6,7 +8,7 @@ import { policySchema } from '../src/policy/config.js';
 import type { PolicyError } from '../src/policy/errors.js';
 import { hashPassword } from '../src/policy/password.js';
 import { UserDirectory } from '../src/policy/users.js';
-import { ADMIN_PW, cli, OFFICER_PW, openTestDb, provision, tempDir } from './policy-helpers.js';
+import { ADMIN_PW, cli, OFFICER_PW, openTestDb, provision, root, tempDir } from './policy-helpers.js';
 
 const config = policySchema.parse({ passwordCostLog2: 14 });
 
@@ -73,6 +75,27 @@ describe('users through the CLI', () => {
     const noPw = cli(dir, ['users', 'list', '--as', 'ada']);
     expect(noPw.status).not.toBe(0);
     expect(noPw.stderr).toMatch(/set LPR_EDGE_PASSWORD or run on a terminal/);
+  });
+
+  it('prompts for the password without echo on a terminal (a real pty via script(1))', async () => {
+    const cmd = `${process.execPath} ${path.join(root, 'bin/lpr-edge.js')} users list --as ada --data-dir ${dir}`;
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { PATH: process.env.PATH ?? '' } });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      // Answer once the prompt is on the terminal.
+      if (out.includes('password for ada: ') && !child.stdin.writableEnded) child.stdin.end(`${ADMIN_PW}\r`);
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(code).toBe(0);
+    expect(out).toMatch(/ada\tadmin\tactive/);
+    expect(out).not.toContain(ADMIN_PW);
   });
 
   it('locks an account after repeated failures: even the right password is refused until unlocked', () => {

@@ -8,6 +8,7 @@ import { policySchema } from '../src/policy/config.js';
 import type { PolicyError } from '../src/policy/errors.js';
 import { hashPassword } from '../src/policy/password.js';
 import { UserDirectory } from '../src/policy/users.js';
+import { listQueryLog } from '../src/policy/query.js';
 import { ADMIN_PW, cli, OFFICER_PW, openTestDb, provision, root, tempDir } from './policy-helpers.js';
 
 const config = policySchema.parse({ passwordCostLog2: 14 });
@@ -114,6 +115,14 @@ describe('users through the CLI', () => {
     );
     expect(right.status).not.toBe(0);
     expect(right.stderr).toMatch(/account locked/);
+    // The query attempt itself is in the query log, under the claimed name.
+    const db0 = openTestDb(dir);
+    expect(listQueryLog(db0).at(-1)).toMatchObject({
+      requesterKind: 'unauthenticated',
+      requester: 'olly',
+      outcome: 'refused',
+    });
+    db0.close();
     const unlock = cli(dir, ['users', 'unlock', 'olly', '--as', 'ada'], { LPR_EDGE_PASSWORD: ADMIN_PW });
     expect(unlock.status).toBe(0);
     const after = cli(

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog } from '../src/policy/audit.js';
+import { AuditLog, recordHash } from '../src/policy/audit.js';
+import { canonicalJson } from '../src/policy/canonical.js';
 import { ADMIN_PW, cli, dbFile, OFFICER_PW, openTestDb, provision, tempDir } from './policy-helpers.js';
 
 /** What an attacker with root does first: the append-only triggers are in the way. */
@@ -80,6 +81,26 @@ describe('lpr-edge audit verify', () => {
     const r = cli(dir, ['audit', 'verify']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`record ${victim.seq} (${victim.id}, query) was altered`);
+  });
+
+  it('catches an alteration whose hash was recomputed: the next record no longer links to it', () => {
+    const db = rawDb(dir);
+    const row = db.prepare('SELECT * FROM audit_log WHERE seq = 2').get() as Record<string, unknown>;
+    const details = { ...(JSON.parse(row.details as string) as Record<string, unknown>), role: 'auditor' };
+    const hash = recordHash({
+      seq: 2,
+      id: row.id as string,
+      ts: row.ts as number,
+      type: row.type as string,
+      actor: row.actor as string | null,
+      details,
+      prevHash: row.prev_hash as string,
+    });
+    db.prepare('UPDATE audit_log SET details = ?, hash = ? WHERE seq = 2').run(canonicalJson(details), hash);
+    db.close();
+    const r = cli(dir, ['audit', 'verify']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/record 3 \([0-9a-f-]+\) does not link to record 2: record 2 was rewritten/);
   });
 
   it('names the record removed by a DELETE done directly in SQLite', () => {

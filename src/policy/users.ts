@@ -68,8 +68,12 @@ export class UserDirectory {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Whether an admin was ever created (disabled ones count): the first-admin bootstrap is a
+   * one-time provisioning step, not a way back in for whoever has root after admins are disabled.
+   */
   hasAdmin(): boolean {
-    return !!this.db.prepare("SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0").get();
+    return !!this.db.prepare("SELECT 1 FROM users WHERE role = 'admin'").get();
   }
 
   /** The first admin, at provisioning: refused once any active admin exists. */

@@ -262,6 +262,15 @@ describe('lpr-edge audit verify', () => {
     expect(page).toMatch(/<p class="fouo">FOR OFFICIAL USE ONLY<\/p>/);
     expect(page).toContain('<td>verified</td><td>3</td><td>8</td>');
 
+    // The raw records are there for the auditor too.
+    const listed = cli(dir, ['audit', 'list', '--type', 'hit.disposition', '--json', '--as', 'ada'], {
+      LPR_EDGE_PASSWORD: ADMIN_PW,
+    });
+    expect(listed.status).toBe(0);
+    expect(
+      (JSON.parse(listed.stdout) as { details: { outcome: string } }[]).map((x) => x.details.outcome),
+    ).toEqual(['verified', 'verified', 'verified', 'rejected']);
+
     // An officer may not run the audit.
     const officer = cli(
       dir,

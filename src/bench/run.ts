@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { benchPipeline } from './pipeline.js';
 import { benchCar } from './car.js';
+import { benchHotlist } from './hotlist.js';
 
 /**
  * `npm run bench [-- NAME...]`: the performance figures the README reports, measured on this
@@ -9,6 +10,7 @@ import { benchCar } from './car.js';
 const benches: Record<string, () => Promise<unknown>> = {
   pipeline: benchPipeline,
   car: benchCar,
+  hotlist: benchHotlist,
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

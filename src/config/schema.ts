@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hotlistsSchema, consoleSchema } from '../hotlist/config.js';
 import { v4l2CameraSchema, gigeCameraSchema, rtspCameraSchema } from '../capture/config.js';
 import { gpsSchema } from '../gps/config.js';
 import { healthSchema } from '../health/config.js';
@@ -116,6 +117,8 @@ export const configSchema = z.strictObject({
   tracker: trackerSchema.default(trackerSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
+  hotlists: hotlistsSchema.default(hotlistsSchema.parse({})),
+  console: consoleSchema.default(consoleSchema.parse({})),
   policy: policySchema.default(policySchema.parse({})),
 });
 

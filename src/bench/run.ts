@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { benchPipeline } from './pipeline.js';
+import { benchCar } from './car.js';
 import { benchHotlist } from './hotlist.js';
 import { benchConsoleLatency } from './console-latency.js';
 
@@ -9,6 +10,7 @@ import { benchConsoleLatency } from './console-latency.js';
  */
 const benches: Record<string, () => Promise<unknown>> = {
   pipeline: benchPipeline,
+  car: benchCar,
   hotlist: benchHotlist,
   'console-latency': benchConsoleLatency,
 };

@@ -73,3 +73,17 @@ export const syncSchema = z
   });
 
 export type SyncConfig = z.infer<typeof syncSchema>;
+
+/** Relative PEM and password paths are relative to the config file, like every other path. */
+export function resolveSyncPaths(s: SyncConfig, abs: (p: string) => string): SyncConfig {
+  const opt = (p: string | undefined) => (p === undefined ? undefined : abs(p));
+  return {
+    ...s,
+    ca: opt(s.ca),
+    cert: opt(s.cert),
+    key: opt(s.key),
+    passwordFile: opt(s.passwordFile),
+    // hqPublicKey may be the PEM text itself.
+    hqPublicKey: s.hqPublicKey && !s.hqPublicKey.includes('-----BEGIN') ? abs(s.hqPublicKey) : s.hqPublicKey,
+  };
+}

@@ -225,7 +225,7 @@ export class SyncService implements Service {
     for (const [id, sentAt] of this.inFlight) if (sentAt <= resendBefore) this.inFlight.delete(id);
     const room = this.cfg.window - this.inFlight.size;
     if (room <= 0) return;
-    const items = this.outbox.due(Math.min(room, 500), resendBefore);
+    const items = this.outbox.due(Math.min(room, 200), resendBefore);
     if (items.length === 0) return;
     const allowed = this.limiter.take(items.length);
     const batch = items.slice(0, allowed);

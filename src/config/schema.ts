@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policySchema } from '../policy/config.js';
 import { syncSchema } from '../sync/config.js';
 
 /**
@@ -10,7 +11,10 @@ const cameraPosition = z.enum(['front', 'rear', 'left', 'right']);
 
 /** A recorded video or an image folder, replayed as if it were a camera (field tests, the demo). */
 const fileCamera = z.strictObject({
-  id: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  id: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
   kind: z.literal('file'),
   position: cameraPosition.default('front'),
   path: z.string().min(1),
@@ -79,8 +83,14 @@ export const logSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  unitId: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
-  agency: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  unitId: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  agency: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
   /** USPS code of the unit's home state: a prior for state recognition. */
   homeState: z
     .string()
@@ -92,6 +102,7 @@ export const configSchema = z.strictObject({
   tracker: trackerSchema.default(trackerSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
+  policy: policySchema.default(policySchema.parse({})),
   sync: syncSchema.default(syncSchema.parse({})),
 });
 

@@ -9,6 +9,7 @@ import { auditCommand } from './commands/audit.js';
 import { exportCommand } from './commands/export.js';
 import { retentionCommand } from './commands/retention.js';
 import { holdCommand } from './commands/hold.js';
+import { hotlistCommand } from './commands/hotlist.js';
 
 /** Every top-level command, in the order `lpr-edge --help` lists them. */
 export const commands: Command[] = [
@@ -22,4 +23,5 @@ export const commands: Command[] = [
   exportCommand,
   retentionCommand,
   holdCommand,
+  hotlistCommand,
 ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hotlistsSchema, consoleSchema } from '../hotlist/config.js';
 import { policySchema } from '../policy/config.js';
 import { syncSchema } from '../sync/config.js';
 
@@ -102,6 +103,8 @@ export const configSchema = z.strictObject({
   tracker: trackerSchema.default(trackerSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
+  hotlists: hotlistsSchema.default(hotlistsSchema.parse({})),
+  console: consoleSchema.default(consoleSchema.parse({})),
   policy: policySchema.default(policySchema.parse({})),
   sync: syncSchema.default(syncSchema.parse({})),
 });

@@ -1,5 +1,7 @@
 import type { Migration } from './database.js';
 import { storeMigrations } from './migrations.js';
+import { hotlistMigrations } from '../hotlist/migrations.js';
+import { alertMigrations } from '../alerts/migrations.js';
 import { policyMigrations } from '../policy/migrations.js';
 import { syncMigrations } from '../sync/migrations.js';
 
@@ -7,4 +9,10 @@ import { syncMigrations } from '../sync/migrations.js';
  * Every module's migrations. A module that owns tables adds its list here; each module numbers
  * its own versions, so modules never collide.
  */
-export const allMigrations: Migration[] = [...storeMigrations, ...policyMigrations, ...syncMigrations];
+export const allMigrations: Migration[] = [
+  ...storeMigrations,
+  ...policyMigrations,
+  ...hotlistMigrations,
+  ...alertMigrations,
+  ...syncMigrations,
+];

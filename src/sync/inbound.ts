@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/database.js';
 import type { ReadStore } from '../store/reads.js';
+import type { StoredRead } from '../store/types.js';
 import { parseJson } from './codec.js';
 import type { Outbox } from './outbox.js';
 import type { AuditPort, HotlistPort, QueryPort, RosterPort } from './ports.js';
@@ -212,7 +213,7 @@ export class InboundRouter {
     if (!this.d.roster) throw new Rejection('roster: this unit has no user directory');
     try {
       this.d.db.transaction(() => {
-        this.d.roster!.applyRoster(doc.users, `hq:${doc.rosterId}`);
+        this.d.roster!.applyRoster(doc.users, doc.rosterId);
         this.setVersion.run(name, doc.version, doc.issuedAt, Date.now());
       })();
     } catch (err) {
@@ -241,15 +242,15 @@ export class InboundRouter {
     };
     if (!this.d.queries) return refuse('this unit does not answer pull requests (no query service)');
     const limit = Math.min(req.limit ?? this.d.pullMaxResults, this.d.pullMaxResults);
-    let reads;
+    let reads: StoredRead[];
     try {
       // The query service checks purpose, case number and requester, and writes the query log
       // (refusals included), exactly as for an officer's query.
-      reads = await this.d.queries.search(
+      ({ reads } = await this.d.queries.search(
         { kind: 'hq', requester: req.requester ?? '' },
         { ...req.criteria, limit: limit + 1 },
         { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attestation },
-      );
+      ));
     } catch (err) {
       return refuse((err as Error).message);
     }

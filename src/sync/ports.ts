@@ -14,8 +14,8 @@ export interface HotlistPort {
 }
 
 export interface RosterPort {
-  /** Replace the HQ-managed users with this roster atomically. */
-  applyRoster(entries: RosterEntry[], source: string): void;
+  /** Apply the HQ roster atomically (HQ-managed users missing from it are disabled); audits itself. */
+  applyRoster(entries: RosterEntry[], source: string): unknown;
 }
 
 export interface AuditPort {
@@ -37,5 +37,5 @@ export interface QueryPort {
     identity: { kind: 'hq'; requester: string },
     criteria: PullCriteria & { limit?: number },
     justification: PullJustification,
-  ): StoredRead[] | Promise<StoredRead[]>;
+  ): { reads: StoredRead[] } | Promise<{ reads: StoredRead[] }>;
 }

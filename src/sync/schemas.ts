@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { LIST_TYPES } from '../hotlist/types.js';
+import { PURPOSES } from '../policy/purposes.js';
 
 /**
  * Every payload on the wire, defined once. The link validates inbound messages with these, the
@@ -75,7 +77,7 @@ export const hitBodySchema = z
   .meta({ title: 'Hit', description: 'A hotlist hit (fields as the hotlist module stores them).' });
 
 export const dispositionBodySchema = z
-  .looseObject({ id, hitId: id, ts: ms })
+  .looseObject({ id: z.union([z.number().int(), z.string()]), hitId: id, ts: ms })
   .meta({ title: 'Disposition', description: "The officer's verification outcome for a hit." });
 
 export const auditBodySchema = z
@@ -177,34 +179,27 @@ export const signedEnvelopeSchema = z
   .meta({ title: 'SignedDocument', description: 'A document signed with headquarters’ Ed25519 key.' });
 export type SignedEnvelope = z.infer<typeof signedEnvelopeSchema>;
 
-export const LIST_TYPES = [
-  'stolen-vehicle',
-  'stolen-plate',
-  'wanted-person',
-  'suspended-registration',
-  'ncic',
-  'amber',
-  'missing-person',
-  'manual',
-] as const;
-
 export const hotlistEntrySchema = z.object({
   plate: z
     .string()
     .min(1)
     .max(16)
     .regex(/^[A-Z0-9]+$/, 'upper-case letters and digits, no spaces'),
+  /** USPS code, or null for "any state". */
   state: z
     .string()
     .regex(/^[A-Z]{2}$/)
     .nullable(),
   listType: z.enum(LIST_TYPES),
-  source: z.string().max(200).optional(),
-  reference: z.string().max(200).optional(),
-  priority: z.number().int().min(1).max(5).optional(),
+  source: z.string().max(200).nullable().optional(),
+  /** e.g. the NCIC number. */
+  reference: z.string().max(200).nullable().optional(),
+  /** 1 high, 2 medium, 3 low; default by list type. */
+  priority: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
   expiresAt: ms.nullable().optional(),
-  enteredBy: z.string().max(200).optional(),
-  reason: z.string().max(2000).optional(),
+  vehicle: z.string().max(200).nullable().optional(),
+  reason: z.string().max(2000).nullable().optional(),
+  enteredBy: z.string().max(200).nullable().optional(),
 });
 export type HotlistEntry = z.infer<typeof hotlistEntrySchema>;
 
@@ -227,21 +222,21 @@ export const hotlistDocumentSchema = z
       /** The version this delta applies to; the unit must hold exactly it. */
       baseVersion: z.number().int().nonnegative(),
       add: z.array(hotlistEntrySchema),
-      remove: z.array(z.object({ plate: z.string().min(1), state: z.string().nullable() })),
+      remove: z.array(z.object({ plate: z.string().min(1), state: z.string().nullable(), listType: z.enum(LIST_TYPES) })),
     }),
   ])
   .meta({ title: 'HotlistDocument', description: 'A full list or a delta, inside a SignedDocument.' });
 export type HotlistDocument = z.infer<typeof hotlistDocumentSchema>;
 
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 export const rosterEntrySchema = z.object({
   name: z.string().min(1).max(100),
   role: z.enum(['officer', 'technician', 'admin', 'auditor']),
-  disabled: z.boolean().default(false),
-  /** scrypt hash as the policy module stores it; absent = keep the current password. */
+  disabled: z.boolean().optional(),
+  /** scrypt hash as the policy module stores it; absent = keep the local password. */
   passwordHash: z.string().optional(),
-  training: z
-    .array(z.object({ kind: z.enum(['initial', 'in-service']), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }))
-    .default([]),
+  initialTraining: date.optional(),
+  inServiceTraining: z.array(date).optional(),
 });
 export type RosterEntry = z.infer<typeof rosterEntrySchema>;
 
@@ -261,6 +256,10 @@ export type RosterDocument = z.infer<typeof rosterDocumentSchema>;
 export const pullCriteriaSchema = z
   .object({
     plate: z.string().min(1).max(16).optional(),
+    platePrefix: z.string().min(1).max(16).optional(),
+    /** `?` one unknown character, `*` any run. */
+    partial: z.string().min(1).max(16).optional(),
+    cameraId: z.string().min(1).max(100).optional(),
     from: ms.optional(),
     to: ms.optional(),
     near: z
@@ -271,7 +270,7 @@ export const pullCriteriaSchema = z
       })
       .optional(),
   })
-  .meta({ description: 'Plate (exact), time window and/or place. At least one must be given.' });
+  .meta({ description: 'Plate (exact, prefix or partial), camera, time window and/or place. At least one must be given.' });
 export type PullCriteria = z.infer<typeof pullCriteriaSchema>;
 
 /**
@@ -283,7 +282,12 @@ export const pullRequestSchema = z
     v: z.literal(1),
     requestId: id,
     requester: z.string().min(1).max(200).optional(),
-    purpose: z.string().min(1).max(200).optional(),
+    purpose: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({ description: `One of the policy purposes: ${PURPOSES.map((p) => p.code).join(', ')}.` }),
     caseNumber: z.string().min(1).max(200).optional(),
     /** The requester attests the query is for an official purpose (policy V). */
     attestation: z.boolean().optional(),

@@ -51,7 +51,9 @@ describe('outbox drain over mutual TLS', () => {
     await broker.kill();
     await sync.start();
     const crop = await plateCrop();
-    for (let i = 0; i < 10_000; i++) reads.save(makeRead(i), { crop, overview: null });
+    db.transaction(() => {
+      for (let i = 0; i < 10_000; i++) reads.save(makeRead(i), { crop, overview: null });
+    })();
     await until(() => sync.outbox.depth() === 10_000, 10_000, 'reads to enter the outbox');
     const t0 = Date.now();
 

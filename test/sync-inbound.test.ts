@@ -205,8 +205,8 @@ describe('down-link from headquarters', () => {
 
     const qlog = unit.db.prepare('SELECT requester_kind, requester, purpose, outcome FROM query_log ORDER BY id').all();
     expect(qlog).toEqual([
-      { requester_kind: 'hq', requester: 'det.jones', purpose: null, outcome: 'refused' },
-      { requester_kind: 'hq', requester: 'det.jones', purpose: 'investigation-vehicle', outcome: 'ok' },
+      { requester_kind: 'hq', requester: 'hq:det.jones', purpose: null, outcome: 'refused' },
+      { requester_kind: 'hq', requester: 'hq:det.jones', purpose: 'investigation-vehicle', outcome: 'ok' },
     ]);
     // The query log and the audit chain travel up through the outbox and are acknowledged.
     await until(() => sink.count('query-log') === 2 && sync.outbox.depth() === 0, 15_000, 'records to reach HQ');

@@ -13,6 +13,7 @@ import type { AuditPort, HotlistPort, QueryPort, RosterPort } from './ports.js';
 import type { PullResponse, Status } from './schemas.js';
 import { loadPublicKey } from './signing.js';
 import { readSource } from './sources.js';
+import { recordSources } from './adapters.js';
 import { Topics } from './topics.js';
 
 export interface SyncDeps {
@@ -21,7 +22,7 @@ export interface SyncDeps {
   roster?: RosterPort;
   audit?: AuditPort;
   queries?: QueryPort;
-  /** Further outbox streams (hits, dispositions, audit records, query logs). */
+  /** Outbox streams besides reads; default: hits, dispositions, audit records, query logs. */
   sources?: OutboxSource[];
   /** Extra fields for the status topic (software/model versions, camera and GPS health). */
   status?: () => Partial<Omit<Status, 'v' | 'state' | 'agency' | 'unit' | 'ts'>>;
@@ -90,7 +91,7 @@ export class SyncService implements Service {
     this.outbox = new Outbox(
       db,
       config.unitId,
-      [readSource(db, reads, { sendOverview: this.cfg.sendOverview }), ...(deps.sources ?? [])],
+      [readSource(db, reads, { sendOverview: this.cfg.sendOverview }), ...(deps.sources ?? recordSources(db))],
       this.now,
     );
     this.limiter = new RateLimiter(this.cfg.rate);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Db } from '../store/database.js';
-import type { ReadStore } from '../store/reads.js';
+import { fromRow, type ReadStore } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import type { FrameImages } from './codec.js';
 import type { OutboxSource } from './outbox.js';
@@ -22,6 +22,8 @@ export function readBody(read: StoredRead): Record<string, unknown> {
 /** Reads with their plate crop (and the overview frame when configured). */
 export function readSource(db: Db, reads: ReadStore, opts: { sendOverview: boolean }): OutboxSource {
   const scan = db.prepare('SELECT id, seq FROM reads WHERE seq > ? ORDER BY seq LIMIT ?');
+  // Prepared once: the drain loads thousands of reads per second.
+  const get = db.prepare('SELECT * FROM reads WHERE id = ?');
   // The policy migration adds reads.acked_at: acknowledgement makes a read eligible for retention.
   const ackStmt = hasColumn(db, 'reads', 'acked_at')
     ? db.prepare('UPDATE reads SET acked_at = ? WHERE id = ? AND acked_at IS NULL')
@@ -39,8 +41,9 @@ export function readSource(db: Db, reads: ReadStore, opts: { sendOverview: boole
     priority: PRIORITY.read,
     scan: (after, limit) => scan.all(after, limit) as { id: string; seq: number }[],
     load(id) {
-      const read = reads.get(id);
-      if (!read) return undefined;
+      const row = get.get(id) as Parameters<typeof fromRow>[0] | undefined;
+      if (!row) return undefined;
+      const read = fromRow(row);
       const images: FrameImages = {};
       const crop = image(read.cropPath);
       if (crop) images.crop = crop;

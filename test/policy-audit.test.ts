@@ -19,9 +19,24 @@ describe('lpr-edge audit verify', () => {
     template = tempDir();
     provision(template);
     // A few more records of different kinds: two queries (one refused) by the officer.
-    cli(template, ['query', '--plate', 'ABC1234', '--purpose', 'investigation-vehicle', '--case', 'C-1', '--attest', '--as', 'olly'], {
-      LPR_EDGE_PASSWORD: OFFICER_PW,
-    });
+    cli(
+      template,
+      [
+        'query',
+        '--plate',
+        'ABC1234',
+        '--purpose',
+        'investigation-vehicle',
+        '--case',
+        'C-1',
+        '--attest',
+        '--as',
+        'olly',
+      ],
+      {
+        LPR_EDGE_PASSWORD: OFFICER_PW,
+      },
+    );
     cli(template, ['query', '--plate', 'ABC1234', '--as', 'olly'], { LPR_EDGE_PASSWORD: OFFICER_PW });
   });
   // Each test tampers with its own copy of the same unit.
@@ -41,19 +56,26 @@ describe('lpr-edge audit verify', () => {
 
   it('the database itself refuses to change or delete unacknowledged records', () => {
     const db = new Database(dbFile(dir));
-    expect(() => db.prepare("UPDATE audit_log SET actor = 'nobody' WHERE seq = 2").run()).toThrow(/append-only/);
+    expect(() => db.prepare("UPDATE audit_log SET actor = 'nobody' WHERE seq = 2").run()).toThrow(
+      /append-only/,
+    );
     expect(() => db.prepare('DELETE FROM audit_log WHERE seq = 2').run()).toThrow(/not acknowledged/);
     db.close();
   });
 
   it('names the record altered by an UPDATE done directly in SQLite', () => {
     const db = rawDb(dir);
-    const victim = db.prepare("SELECT seq, id, details FROM audit_log WHERE type = 'query' ORDER BY seq LIMIT 1").get() as {
+    const victim = db
+      .prepare("SELECT seq, id, details FROM audit_log WHERE type = 'query' ORDER BY seq LIMIT 1")
+      .get() as {
       seq: number;
       id: string;
       details: string;
     };
-    db.prepare('UPDATE audit_log SET details = ? WHERE seq = ?').run(victim.details.replace('C-1', 'C-2'), victim.seq);
+    db.prepare('UPDATE audit_log SET details = ? WHERE seq = ?').run(
+      victim.details.replace('C-1', 'C-2'),
+      victim.seq,
+    );
     db.close();
     const r = cli(dir, ['audit', 'verify']);
     expect(r.status).toBe(1);
@@ -82,7 +104,11 @@ describe('lpr-edge audit verify', () => {
 
   it('names a record inserted directly in SQLite, even with a plausible link', () => {
     const db = rawDb(dir);
-    const prev = db.prepare('SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string; ts: number };
+    const prev = db.prepare('SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1').get() as {
+      seq: number;
+      hash: string;
+      ts: number;
+    };
     db.prepare(
       `INSERT INTO audit_log (seq, id, ts, type, actor, details, prev_hash, hash)
        VALUES (?, 'forged-1', ?, 'signin.success', 'olly', '{"user":"olly"}', ?, ?)`,
@@ -121,29 +147,60 @@ describe('lpr-edge audit verify', () => {
 
   it('a report lists queries by user and purpose, sign-ins and a random sample, in JSON and Markdown', () => {
     const out = `${dir}/report.md`;
-    const r = cli(dir, ['audit', 'report', '--from', '2020-01-01', '--to', '2100-01-01', '--sample', '1', '--json', '--out', out, '--as', 'ada'], {
-      LPR_EDGE_PASSWORD: ADMIN_PW,
-    });
+    const r = cli(
+      dir,
+      [
+        'audit',
+        'report',
+        '--from',
+        '2020-01-01',
+        '--to',
+        '2100-01-01',
+        '--sample',
+        '1',
+        '--json',
+        '--out',
+        out,
+        '--as',
+        'ada',
+      ],
+      {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      },
+    );
     expect(r.stderr).toMatch(/audit report written/);
     expect(r.status).toBe(0);
     const rep = JSON.parse(r.stdout) as {
       chain: { ok: boolean };
-      queries: { total: number; refused: number; byUserAndPurpose: { user: string; purpose: string; count: number }[] };
+      queries: {
+        total: number;
+        refused: number;
+        byUserAndPurpose: { user: string; purpose: string; count: number }[];
+      };
       signIns: { user: string; success: number }[];
       sample: unknown[];
     };
     expect(rep.chain.ok).toBe(true);
     expect(rep.queries).toMatchObject({ total: 2, refused: 1 });
-    expect(rep.queries.byUserAndPurpose).toContainEqual({ user: 'olly', purpose: 'investigation-vehicle', count: 1, results: 0 });
+    expect(rep.queries.byUserAndPurpose).toContainEqual({
+      user: 'olly',
+      purpose: 'investigation-vehicle',
+      count: 1,
+      results: 0,
+    });
     expect(rep.signIns.find((s) => s.user === 'olly')!.success).toBe(2);
     expect(rep.sample).toHaveLength(1);
     const md = fs.readFileSync(out, 'utf8');
     expect(md).toMatch(/^\*\*FOR OFFICIAL USE ONLY\*\*/);
     expect(md).toContain('| olly | investigation-vehicle | 1 | 0 |');
     // An officer may not run the audit.
-    const officer = cli(dir, ['audit', 'report', '--from', '2020-01-01', '--to', '2100-01-01', '--json', '--as', 'olly'], {
-      LPR_EDGE_PASSWORD: OFFICER_PW,
-    });
+    const officer = cli(
+      dir,
+      ['audit', 'report', '--from', '2020-01-01', '--to', '2100-01-01', '--json', '--as', 'olly'],
+      {
+        LPR_EDGE_PASSWORD: OFFICER_PW,
+      },
+    );
     expect(officer.status).not.toBe(0);
     expect(officer.stderr).toMatch(/needs the auditor or admin role/);
   });

@@ -3,12 +3,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
 import { exclusionZoneSchema, type ExclusionZone } from '../src/policy/config.js';
-import { applyExclusionZones, ExclusionZones, maskRead, MASKED_PLATE } from '../src/policy/exclusion.js';
+import { applyExclusionZones, ExclusionZones, MASKED_PLATE } from '../src/policy/exclusion.js';
 import { ReadStore } from '../src/store/reads.js';
 import { cli, makeRead, openTestDb, tempDir } from './policy-helpers.js';
 
 // Policy II: exclusion zones where reads are not stored, or stored with the plate masked.
-const clinic = exclusionZoneSchema.parse({ id: 'clinic', kind: 'circle', lat: 40.75, lon: -73.99, radiusM: 150, mode: 'drop' });
+const clinic = exclusionZoneSchema.parse({
+  id: 'clinic',
+  kind: 'circle',
+  lat: 40.75,
+  lon: -73.99,
+  radiusM: 150,
+  mode: 'drop',
+});
 const worship = exclusionZoneSchema.parse({
   id: 'worship',
   kind: 'polygon',
@@ -30,9 +37,15 @@ describe('exclusion zones', () => {
 
   it('decides drop inside a circle, mask inside a polygon, store outside or without a fix', () => {
     const at = (lat: number, lon: number) => ({ gps: { lat, lon, time: 0, mode: 3 as const } });
-    expect(applyExclusionZones(at(40.7505, -73.9905), [clinic, worship])).toEqual({ action: 'drop', zoneId: 'clinic' });
+    expect(applyExclusionZones(at(40.7505, -73.9905), [clinic, worship])).toEqual({
+      action: 'drop',
+      zoneId: 'clinic',
+    });
     expect(applyExclusionZones(at(40.7525, -73.99), [clinic])).toEqual({ action: 'store' }); // ~280 m north
-    expect(applyExclusionZones(at(40.705, -74.015), [clinic, worship])).toEqual({ action: 'mask', zoneId: 'worship' });
+    expect(applyExclusionZones(at(40.705, -74.015), [clinic, worship])).toEqual({
+      action: 'mask',
+      zoneId: 'worship',
+    });
     expect(applyExclusionZones(at(40.715, -74.015), [worship])).toEqual({ action: 'store' });
     expect(applyExclusionZones({ gps: null }, [clinic, worship])).toEqual({ action: 'store' });
   });
@@ -44,19 +57,26 @@ describe('exclusion zones', () => {
     const inside = makeRead({ plate: 'SECRET1', gps: { lat: 40.7501, lon: -73.9899, time: 0, mode: 3 } });
     const masked = makeRead({ plate: 'SECRET2', gps: { lat: 40.705, lon: -74.015, time: 0, mode: 3 } });
     const outside = makeRead({ plate: 'PUBLIC1', gps: { lat: 40.8, lon: -73.9, time: 0, mode: 3 } });
-    // What the pipeline does before saving a read.
+    // What the camera pipeline does with each gate before saving a read.
     for (const r of [inside, masked, outside]) {
-      const d = zones.apply(r);
-      if (d.action === 'store') store.save(r, { crop: Buffer.from('c'), overview: Buffer.from('o') });
-      else if (d.action === 'mask') {
-        const m = maskRead(r, d.zoneId!);
-        store.save(m.read, m.images);
-      }
+      const passed = zones.apply(r);
+      if (!passed) continue;
+      store.save(
+        passed.read,
+        passed.keepImages
+          ? { crop: Buffer.from('c'), overview: Buffer.from('o') }
+          : { crop: null, overview: null },
+      );
     }
+    expect(zones.decide({ gps: null })).toEqual({ action: 'store' });
     db.close();
 
     const db2 = openTestDb(dir);
-    const plates = (db2.prepare('SELECT plate, candidates, crop_path FROM reads').all() as { plate: string; candidates: string; crop_path: string | null }[]);
+    const plates = db2.prepare('SELECT plate, candidates, crop_path FROM reads').all() as {
+      plate: string;
+      candidates: string;
+      crop_path: string | null;
+    }[];
     expect(plates.map((p) => p.plate).sort()).toEqual([MASKED_PLATE, 'PUBLIC1'].sort());
     const maskedRow = plates.find((p) => p.plate === MASKED_PLATE)!;
     expect(maskedRow.candidates).toBe('[]');
@@ -66,7 +86,9 @@ describe('exclusion zones', () => {
     const raw = fs.readFileSync(path.join(dir, 'lpr-edge.db')).toString('latin1');
     expect(raw).not.toContain('SECRET1');
     expect(raw).not.toContain('SECRET2');
-    expect(new ExclusionZones(db2, [clinic, worship]).counts().map((c) => [c.zoneId, c.action, c.count])).toEqual([
+    expect(
+      new ExclusionZones(db2, [clinic, worship]).counts().map((c) => [c.zoneId, c.action, c.count]),
+    ).toEqual([
       ['clinic', 'drop', 1],
       ['worship', 'mask', 1],
     ]);
@@ -94,12 +116,21 @@ describe('exclusion zones', () => {
         dataDir: d,
         vision: { detector: { model: 'det.onnx' }, recogniser: { model: 'rec.onnx' } },
       };
-      const write = (zones: unknown[]) => fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ ...base, policy: { exclusionZones: zones } }));
+      const write = (zones: unknown[]) =>
+        fs.writeFileSync(
+          path.join(d, 'config.json'),
+          JSON.stringify({ ...base, policy: { exclusionZones: zones } }),
+        );
       write([]);
       expect(cli(d, ['audit', 'verify', '--config', path.join(d, 'config.json')]).status).toBe(0);
       write([{ id: 'clinic', kind: 'circle', lat: 40.75, lon: -73.99, radiusM: 150 }]);
       expect(cli(d, ['audit', 'verify', '--config', path.join(d, 'config.json')]).status).toBe(0);
-      const bad = cli(d, ['audit', 'verify', '--config', (write([{ id: 'x', kind: 'circle', lat: 99, lon: 0, radiusM: 10 }]), path.join(d, 'config.json'))]);
+      const bad = cli(d, [
+        'audit',
+        'verify',
+        '--config',
+        (write([{ id: 'x', kind: 'circle', lat: 99, lon: 0, radiusM: 10 }]), path.join(d, 'config.json')),
+      ]);
       expect(bad.status).not.toBe(0);
       expect(bad.stderr).toMatch(/policy\.exclusionZones\[0\]\.lat: got 99/);
       const db = openTestDb(d);

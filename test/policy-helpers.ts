@@ -23,12 +23,16 @@ export interface CliResult {
 
 /** Run the built CLI (dist/) with a data dir and extra environment; stdin is not a TTY. */
 export function cli(dataDir: string, args: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/lpr-edge.js'), ...args, '--data-dir', dataDir], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    encoding: 'utf8',
-    input: '',
-    timeout: 30_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'bin/lpr-edge.js'), ...args, '--data-dir', dataDir],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      encoding: 'utf8',
+      input: '',
+      timeout: 30_000,
+    },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -68,7 +72,8 @@ export function makeRead(over: Partial<Read> = {}): Read {
 export function saveReads(dataDir: string, reads: Read[]): void {
   const db = openTestDb(dataDir);
   const store = new ReadStore(db, dataDir);
-  for (const r of reads) store.save(r, { crop: Buffer.from('crop-jpeg'), overview: Buffer.from('overview-jpeg-bytes') });
+  for (const r of reads)
+    store.save(r, { crop: Buffer.from('crop-jpeg'), overview: Buffer.from('overview-jpeg-bytes') });
   db.close();
 }
 
@@ -77,11 +82,17 @@ export const OFFICER_PW = 'officer-pass-1';
 
 /** A data dir with admin "ada" and officer "olly" created through the CLI. */
 export function provision(dataDir: string): void {
-  const a = cli(dataDir, ['users', 'bootstrap-admin', 'ada', '--trained', '2026-01-10'], { LPR_EDGE_NEW_PASSWORD: ADMIN_PW });
-  if (a.status !== 0) throw new Error(`bootstrap failed: ${a.stderr}`);
-  const o = cli(dataDir, ['users', 'add', 'olly', '--role', 'officer', '--trained', '2026-02-01', '--as', 'ada'], {
-    LPR_EDGE_PASSWORD: ADMIN_PW,
-    LPR_EDGE_NEW_PASSWORD: OFFICER_PW,
+  const a = cli(dataDir, ['users', 'bootstrap-admin', 'ada', '--trained', '2026-01-10'], {
+    LPR_EDGE_NEW_PASSWORD: ADMIN_PW,
   });
+  if (a.status !== 0) throw new Error(`bootstrap failed: ${a.stderr}`);
+  const o = cli(
+    dataDir,
+    ['users', 'add', 'olly', '--role', 'officer', '--trained', '2026-02-01', '--as', 'ada'],
+    {
+      LPR_EDGE_PASSWORD: ADMIN_PW,
+      LPR_EDGE_NEW_PASSWORD: OFFICER_PW,
+    },
+  );
   if (o.status !== 0) throw new Error(`adding officer failed: ${o.stderr}`);
 }

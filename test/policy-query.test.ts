@@ -41,18 +41,30 @@ describe('lpr-edge query', () => {
     expect(out.count).toBe(2);
     expect(out.reads.every((x) => x.plate === 'ABC1234')).toBe(true);
     const { log, audit } = lastLog();
-    expect(log).toMatchObject({ requester: 'olly', purpose: 'investigation-vehicle', caseNumber: '26-0042', outcome: 'ok', resultCount: 2 });
+    expect(log).toMatchObject({
+      requester: 'olly',
+      purpose: 'investigation-vehicle',
+      caseNumber: '26-0042',
+      outcome: 'ok',
+      resultCount: 2,
+    });
     expect(log.criteria).toEqual({ plate: 'abc-1234' });
     expect(audit.actor).toBe('olly');
     expect(audit.details).toMatchObject({ outcome: 'ok', resultCount: 2, purpose: 'investigation-vehicle' });
   });
 
   it('finds by partial plate, camera and place', () => {
-    const partial = JSON.parse(cli(dir, ['query', '--partial', 'AB?12', ...full, '--json'], asOfficer).stdout) as { count: number };
+    const partial = JSON.parse(
+      cli(dir, ['query', '--partial', 'AB?12', ...full, '--json'], asOfficer).stdout,
+    ) as { count: number };
     expect(partial.count).toBe(2);
-    const camera = JSON.parse(cli(dir, ['query', '--partial', 'AB?12', '--camera', 'rear', ...full, '--json'], asOfficer).stdout) as { count: number };
+    const camera = JSON.parse(
+      cli(dir, ['query', '--partial', 'AB?12', '--camera', 'rear', ...full, '--json'], asOfficer).stdout,
+    ) as { count: number };
     expect(camera.count).toBe(1);
-    const near = JSON.parse(cli(dir, ['query', '--near', '41.0005,-73.5,100', ...full, '--json'], asOfficer).stdout) as {
+    const near = JSON.parse(
+      cli(dir, ['query', '--near', '41.0005,-73.5,100', ...full, '--json'], asOfficer).stdout,
+    ) as {
       reads: { plate: string }[];
     };
     expect(near.reads.map((x) => x.plate)).toEqual(['XYZ9876']);
@@ -60,9 +72,21 @@ describe('lpr-edge query', () => {
 
   const refusals: [string, string[], RegExp][] = [
     ['purpose', ['--case', '26-0042', '--attest', '--as', 'olly'], /missing purpose/],
-    ['case number', ['--purpose', 'investigation-vehicle', '--attest', '--as', 'olly'], /missing case or incident number/],
-    ['attestation', ['--purpose', 'investigation-vehicle', '--case', '26-0042', '--as', 'olly'], /missing attestation/],
-    ['identity', ['--purpose', 'investigation-vehicle', '--case', '26-0042', '--attest'], /no authenticated user/],
+    [
+      'case number',
+      ['--purpose', 'investigation-vehicle', '--attest', '--as', 'olly'],
+      /missing case or incident number/,
+    ],
+    [
+      'attestation',
+      ['--purpose', 'investigation-vehicle', '--case', '26-0042', '--as', 'olly'],
+      /missing attestation/,
+    ],
+    [
+      'identity',
+      ['--purpose', 'investigation-vehicle', '--case', '26-0042', '--attest'],
+      /no authenticated user/,
+    ],
   ];
   for (const [what, args, message] of refusals) {
     it(`refuses a query without ${what}, naming it, and logs the refusal`, () => {
@@ -86,7 +110,11 @@ describe('lpr-edge query', () => {
   }
 
   it('refuses an unknown purpose code and a search without criteria', () => {
-    const bad = cli(dir, ['query', '--plate', 'ABC1234', '--purpose', 'curiosity', '--case', '1', '--attest', '--as', 'olly'], asOfficer);
+    const bad = cli(
+      dir,
+      ['query', '--plate', 'ABC1234', '--purpose', 'curiosity', '--case', '1', '--attest', '--as', 'olly'],
+      asOfficer,
+    );
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/unknown purpose "curiosity"/);
     const browse = cli(dir, ['query', ...full], asOfficer);
@@ -97,7 +125,14 @@ describe('lpr-edge query', () => {
   it('lists the purpose codes in --help', () => {
     const r = cli(dir, ['query', '--help']);
     expect(r.status).toBe(0);
-    for (const code of ['investigation-vehicle', 'owner-occupant', 'safety-threat', 'suspended-registration', 'public-parking', 'secured-area']) {
+    for (const code of [
+      'investigation-vehicle',
+      'owner-occupant',
+      'safety-threat',
+      'suspended-registration',
+      'public-parking',
+      'secured-area',
+    ]) {
       expect(r.stdout).toContain(code);
     }
   });
@@ -106,12 +141,24 @@ describe('lpr-edge query', () => {
     const db = openTestDb(dir);
     try {
       const q = new ReadQueries(db);
-      const res = q.search({ kind: 'hq', requester: 'sgt.hq' }, { plate: 'XYZ9876' }, { purpose: 'owner-occupant', caseNumber: 'HQ-7', attested: true });
-      expect(res.count).toBe(1);
-      expect(listQueryLog(db).at(-1)).toMatchObject({ requesterKind: 'hq', requester: 'hq:sgt.hq', resultCount: 1 });
-      expect(() => q.search({ kind: 'hq', requester: 'sgt.hq' }, { plate: 'XYZ9876' }, { purpose: 'owner-occupant', caseNumber: 'HQ-7' })).toThrow(
-        /missing attestation/,
+      const res = q.search(
+        { kind: 'hq', requester: 'sgt.hq' },
+        { plate: 'XYZ9876' },
+        { purpose: 'owner-occupant', caseNumber: 'HQ-7', attested: true },
       );
+      expect(res.count).toBe(1);
+      expect(listQueryLog(db).at(-1)).toMatchObject({
+        requesterKind: 'hq',
+        requester: 'hq:sgt.hq',
+        resultCount: 1,
+      });
+      expect(() =>
+        q.search(
+          { kind: 'hq', requester: 'sgt.hq' },
+          { plate: 'XYZ9876' },
+          { purpose: 'owner-occupant', caseNumber: 'HQ-7' },
+        ),
+      ).toThrow(/missing attestation/);
     } finally {
       db.close();
     }

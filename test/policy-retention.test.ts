@@ -8,7 +8,16 @@ import { policySchema } from '../src/policy/config.js';
 import { runRetention } from '../src/policy/retention.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { ReadStore } from '../src/store/reads.js';
-import { ADMIN_PW, cli, makeRead, OFFICER_PW, openTestDb, provision, saveReads, tempDir } from './policy-helpers.js';
+import {
+  ADMIN_PW,
+  cli,
+  makeRead,
+  OFFICER_PW,
+  openTestDb,
+  provision,
+  saveReads,
+  tempDir,
+} from './policy-helpers.js';
 
 const DAY = 86_400_000;
 
@@ -39,21 +48,44 @@ describe('retention and legal hold', () => {
     const run = cli(dir, ['retention', 'run', '--as', 'ada', '--json'], { LPR_EDGE_PASSWORD: ADMIN_PW });
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ ran: false, purged: 0 });
-    const officerSet = cli(dir, ['retention', 'set', '--days', '30', '--as', 'olly'], { LPR_EDGE_PASSWORD: OFFICER_PW });
-    expect(officerSet.status).not.toBe(0);
-    expect(officerSet.stderr).toMatch(/needs the admin role/);
-    const officerHold = cli(dir, ['hold', 'set', '--read', ids.heldOld.id, '--case', 'C-9', '--reason', 'evidence', '--as', 'olly'], {
+    const officerSet = cli(dir, ['retention', 'set', '--days', '30', '--as', 'olly'], {
       LPR_EDGE_PASSWORD: OFFICER_PW,
     });
+    expect(officerSet.status).not.toBe(0);
+    expect(officerSet.stderr).toMatch(/needs the admin role/);
+    const officerHold = cli(
+      dir,
+      ['hold', 'set', '--read', ids.heldOld.id, '--case', 'C-9', '--reason', 'evidence', '--as', 'olly'],
+      {
+        LPR_EDGE_PASSWORD: OFFICER_PW,
+      },
+    );
     expect(officerHold.status).not.toBe(0);
     expect(officerHold.stderr).toMatch(/needs the admin role/);
   });
 
   it('never deletes unacknowledged or held reads; deletes acknowledged old ones with their images; audits the run', () => {
-    expect(cli(dir, ['retention', 'set', '--days', '30', '--as', 'ada'], { LPR_EDGE_PASSWORD: ADMIN_PW }).status).toBe(0);
-    const hold = cli(dir, ['hold', 'set', '--read', ids.heldOld.id, '--case', 'C-9', '--reason', 'evidence in a prosecution', '--as', 'ada'], {
-      LPR_EDGE_PASSWORD: ADMIN_PW,
-    });
+    expect(
+      cli(dir, ['retention', 'set', '--days', '30', '--as', 'ada'], { LPR_EDGE_PASSWORD: ADMIN_PW }).status,
+    ).toBe(0);
+    const hold = cli(
+      dir,
+      [
+        'hold',
+        'set',
+        '--read',
+        ids.heldOld.id,
+        '--case',
+        'C-9',
+        '--reason',
+        'evidence in a prosecution',
+        '--as',
+        'ada',
+      ],
+      {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      },
+    );
     expect(hold.status).toBe(0);
     const db0 = openTestDb(dir);
     const cropOfPurged = new ReadStore(db0, dir).get(ids.ackedOld.id)!.cropPath!;
@@ -62,7 +94,13 @@ describe('retention and legal hold', () => {
 
     const run = cli(dir, ['retention', 'run', '--as', 'ada', '--json'], { LPR_EDGE_PASSWORD: ADMIN_PW });
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ ran: true, windowDays: 30, purged: 1, keptUnacknowledged: 1, keptHeld: 1 });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      ran: true,
+      windowDays: 30,
+      purged: 1,
+      keptUnacknowledged: 1,
+      keptHeld: 1,
+    });
 
     const db = openTestDb(dir);
     try {
@@ -73,9 +111,20 @@ describe('retention and legal hold', () => {
       expect(store.get(ids.ackedNew.id)?.plate).toBe('NEW0001');
       expect(fs.existsSync(path.join(dir, cropOfPurged))).toBe(false);
       const audit = new AuditLog(db);
-      expect(audit.list({ type: 'retention.set' }).at(-1)).toMatchObject({ actor: 'ada', details: { days: 30 } });
-      expect(audit.list({ type: 'hold.set' }).at(-1)).toMatchObject({ actor: 'ada', details: { caseNumber: 'C-9', targetId: ids.heldOld.id } });
-      expect(audit.list({ type: 'retention.run' }).at(-1)!.details).toMatchObject({ purged: 1, keptHeld: 1, keptUnacknowledged: 1, approvedBy: 'ada' });
+      expect(audit.list({ type: 'retention.set' }).at(-1)).toMatchObject({
+        actor: 'ada',
+        details: { days: 30 },
+      });
+      expect(audit.list({ type: 'hold.set' }).at(-1)).toMatchObject({
+        actor: 'ada',
+        details: { caseNumber: 'C-9', targetId: ids.heldOld.id },
+      });
+      expect(audit.list({ type: 'retention.run' }).at(-1)!.details).toMatchObject({
+        purged: 1,
+        keptHeld: 1,
+        keptUnacknowledged: 1,
+        approvedBy: 'ada',
+      });
 
       // Once the hold is released, the next run may purge that read.
       const users = new UserDirectory(db, policySchema.parse({}));
@@ -94,7 +143,9 @@ describe('retention and legal hold', () => {
   it('under disk pressure deletes only overview images of acknowledged reads, never an unacknowledged read', () => {
     const d = tempDir();
     try {
-      const reads = Array.from({ length: 6 }, (_, i) => makeRead({ ts: Date.now() - (10 - i) * DAY, plate: `DSK000${i}` }));
+      const reads = Array.from({ length: 6 }, (_, i) =>
+        makeRead({ ts: Date.now() - (10 - i) * DAY, plate: `DSK000${i}` }),
+      );
       const db = openTestDb(d);
       const store = new ReadStore(db, d);
       const big = Buffer.alloc(300_000, 1);

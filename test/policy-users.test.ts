@@ -29,21 +29,31 @@ describe('users through the CLI', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('creates the first admin only once', () => {
-    const again = cli(dir, ['users', 'bootstrap-admin', 'mallory', '--trained', '2026-01-10'], { LPR_EDGE_NEW_PASSWORD: 'whatever-123' });
+    const again = cli(dir, ['users', 'bootstrap-admin', 'mallory', '--trained', '2026-01-10'], {
+      LPR_EDGE_NEW_PASSWORD: 'whatever-123',
+    });
     expect(again.status).not.toBe(0);
     expect(again.stderr).toMatch(/an admin already exists/);
   });
 
   it('a technician cannot add users (policy VI.A), an admin can, and both attempts are audited', () => {
-    const add = cli(dir, ['users', 'add', 'tech', '--role', 'technician', '--trained', '2026-03-01', '--as', 'ada'], {
-      LPR_EDGE_PASSWORD: ADMIN_PW,
-      LPR_EDGE_NEW_PASSWORD: 'tech-pass-1',
-    });
+    const add = cli(
+      dir,
+      ['users', 'add', 'tech', '--role', 'technician', '--trained', '2026-03-01', '--as', 'ada'],
+      {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+        LPR_EDGE_NEW_PASSWORD: 'tech-pass-1',
+      },
+    );
     expect(add.status).toBe(0);
-    const refused = cli(dir, ['users', 'add', 'vendor2', '--role', 'admin', '--trained', '2026-03-01', '--as', 'tech'], {
-      LPR_EDGE_PASSWORD: 'tech-pass-1',
-      LPR_EDGE_NEW_PASSWORD: 'vendor-pass-1',
-    });
+    const refused = cli(
+      dir,
+      ['users', 'add', 'vendor2', '--role', 'admin', '--trained', '2026-03-01', '--as', 'tech'],
+      {
+        LPR_EDGE_PASSWORD: 'tech-pass-1',
+        LPR_EDGE_NEW_PASSWORD: 'vendor-pass-1',
+      },
+    );
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/tech is a technician; this needs the admin role/);
     const db = openTestDb(dir);
@@ -72,16 +82,24 @@ describe('users through the CLI', () => {
     }
     const fifth = cli(dir, ['users', 'list', '--as', 'olly'], { LPR_EDGE_PASSWORD: 'wrong-guess' });
     expect(fifth.stderr).toMatch(/account now locked/);
-    const right = cli(dir, ['query', '--plate', 'A1', '--purpose', 'safety-threat', '--case', '9', '--attest', '--as', 'olly'], {
-      LPR_EDGE_PASSWORD: OFFICER_PW,
-    });
+    const right = cli(
+      dir,
+      ['query', '--plate', 'A1', '--purpose', 'safety-threat', '--case', '9', '--attest', '--as', 'olly'],
+      {
+        LPR_EDGE_PASSWORD: OFFICER_PW,
+      },
+    );
     expect(right.status).not.toBe(0);
     expect(right.stderr).toMatch(/account locked/);
     const unlock = cli(dir, ['users', 'unlock', 'olly', '--as', 'ada'], { LPR_EDGE_PASSWORD: ADMIN_PW });
     expect(unlock.status).toBe(0);
-    const after = cli(dir, ['query', '--plate', 'A1', '--purpose', 'safety-threat', '--case', '9', '--attest', '--as', 'olly'], {
-      LPR_EDGE_PASSWORD: OFFICER_PW,
-    });
+    const after = cli(
+      dir,
+      ['query', '--plate', 'A1', '--purpose', 'safety-threat', '--case', '9', '--attest', '--as', 'olly'],
+      {
+        LPR_EDGE_PASSWORD: OFFICER_PW,
+      },
+    );
     expect(after.status).toBe(0);
     const db = openTestDb(dir);
     try {
@@ -112,7 +130,10 @@ describe('UserDirectory on a real database file', () => {
     const db = openTestDb(dir);
     const users = new UserDirectory(db, config, new AuditLog(db), () => now);
     users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
-    users.applyRoster([{ name: 'newbie', role: 'officer', passwordHash: hashPassword('newbie-pass-1', 14) }], 'roster-1');
+    users.applyRoster(
+      [{ name: 'newbie', role: 'officer', passwordHash: hashPassword('newbie-pass-1', 14) }],
+      'roster-1',
+    );
     expect(reasonOf(() => users.signIn('newbie', 'newbie-pass-1'))).toBe('no-initial-training');
     const ada = users.signIn('ada', ADMIN_PW);
     users.recordTraining(ada, 'newbie', 'initial', '2026-11-01');
@@ -160,7 +181,11 @@ describe('UserDirectory on a real database file', () => {
   it('a roster from headquarters in replace mode disables users it does not list', () => {
     const db = openTestDb(dir);
     const users = new UserDirectory(db, config, new AuditLog(db), () => now);
-    const r = users.applyRoster([{ name: 'ada', role: 'admin', initialTraining: '2026-01-01' }], 'roster-2', 'replace');
+    const r = users.applyRoster(
+      [{ name: 'ada', role: 'admin', initialTraining: '2026-01-01' }],
+      'roster-2',
+      'replace',
+    );
     expect(r.disabled.sort()).toEqual(['newbie']);
     expect(users.get('ada')!.source).toBe('hq:roster-2');
     expect(new AuditLog(db).verify().ok).toBe(true);

@@ -49,6 +49,11 @@ const detectorSchema = z.strictObject({
   /** Margin added around each detected plate before recognition, as a fraction of its height. */
   cropMargin: z.number().min(0).max(1).default(0.15),
   boxThreshold: z.number().min(0).max(1).default(0.3),
+  /**
+   * Search the whole frame every N frames; in between, search only around plates being tracked.
+   * 1 searches every whole frame (most thorough, slowest).
+   */
+  fullFrameEvery: z.number().int().min(1).max(30).default(3),
 });
 
 export const visionSchema = z.strictObject({

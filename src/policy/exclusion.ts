@@ -1,5 +1,6 @@
 import type { Db } from '../store/database.js';
 import type { Read, ReadImages } from '../store/types.js';
+import type { ReadGate } from '../pipeline/read-gate.js';
 import { AuditLog } from './audit.js';
 import { canonicalJson } from './canonical.js';
 import type { ExclusionZone } from './config.js';
@@ -58,7 +59,9 @@ export function maskRead(read: Read, zoneId: string): { read: Read; images: Read
  * The zones in force plus persisted counts of what each dropped or masked (the count is kept, the
  * plate is not). `recordZones` at startup audits a change in the configured zones.
  */
-export class ExclusionZones {
+export class ExclusionZones implements ReadGate {
+  readonly name = 'exclusion-zones';
+
   private readonly bump;
 
   constructor(
@@ -73,8 +76,19 @@ export class ExclusionZones {
     );
   }
 
+  /**
+   * The pipeline gate: null drops the read, a masked copy without images replaces it, anything
+   * else passes unchanged. Counted per zone.
+   */
+  apply(read: Read): { read: Read; keepImages: boolean } | null {
+    const d = this.decide(read);
+    if (d.action === 'drop') return null;
+    if (d.action === 'mask') return { read: maskRead(read, d.zoneId!).read, keepImages: false };
+    return { read, keepImages: true };
+  }
+
   /** Decide for one read and count it when dropped or masked. */
-  apply(read: Pick<Read, 'gps'>): ExclusionDecision {
+  decide(read: Pick<Read, 'gps'>): ExclusionDecision {
     const d = applyExclusionZones(read, this.zones);
     if (d.action !== 'store' && d.zoneId) this.bump.run(d.zoneId, d.action, this.now());
     return d;

@@ -1,10 +1,54 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { loadConfig } from '../../config/load.js';
+import { Vision } from '../../vision/vision.js';
+import { loadDataset } from '../../evaluation/dataset.js';
+import { evaluate, formatReport } from '../../evaluation/evaluate.js';
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'TODO',
-  usage: 'eval',
-  async run() {
-    throw new Error('not implemented yet');
+  summary: 'measure recognition accuracy on a labelled dataset',
+  usage: `eval <dataset-dir> [--json] [--out FILE] [--limit N] [--errors]
+  <dataset-dir>  full frames with NAME.txt labels (file, x, y, w, h, plate; tab-separated),
+                 or plate crops with DIR.csv / DIR/labels.csv (file,state,plate)
+  --json         print the report as JSON instead of a table
+  --out FILE     also write the JSON report (with every item) to FILE
+  --limit N      only the first N images
+  --errors       list each misread image`,
+  options: {
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    limit: { type: 'string' },
+    errors: { type: 'boolean' },
+  },
+  async run(ctx, positionals, values) {
+    const dir = positionals[0];
+    if (!dir || positionals.length > 1) throw new UsageError('eval: name exactly one dataset folder');
+    const dataset = loadDataset(dir);
+    if (values.limit !== undefined) {
+      const limit = Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new UsageError(`eval: --limit must be a whole number >= 1, got "${values.limit}"`);
+      dataset.items = dataset.items.slice(0, limit);
+    }
+    const { config } = loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir });
+    const vision = await Vision.open(config.vision);
+    try {
+      const report = await evaluate(vision, dataset, path.basename(path.resolve(dir)));
+      if (values.out) writeFileSync(String(values.out), JSON.stringify(report, null, 2));
+      const { items, ...summary } = report;
+      if (values.json) ctx.stdout.write(JSON.stringify(summary) + '\n');
+      else ctx.stdout.write(formatReport(report));
+      if (values.errors) {
+        for (const r of items.filter((i) => !i.correct)) {
+          ctx.stdout.write(`  ${path.basename(r.file)}: expected ${r.expected}, read ${r.read ?? '-'}\n`);
+        }
+      }
+      return 0;
+    } finally {
+      await vision.close();
+    }
   },
 };

@@ -1,10 +1,56 @@
 import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { loadConfig } from '../../config/load.js';
+import { Vision } from '../../vision/vision.js';
+import { loadImage } from '../../vision/load-image.js';
+import { round } from '../../util/format.js';
 
 export const readCommand: Command = {
   name: 'read',
-  summary: 'TODO',
-  usage: 'read',
-  async run() {
-    throw new Error('not implemented yet');
+  summary: 'recognise plates in still images',
+  usage: `read <image>... [--crop] [--json]
+  --crop   each image is already a plate crop: skip detection
+  --json   one JSON line per image: {"file","plates":[{"plate","state","confidence","box":[x,y,w,h]}],"ms"}`,
+  options: { crop: { type: 'boolean' }, json: { type: 'boolean' } },
+  async run(ctx, files, values) {
+    if (files.length === 0) throw new UsageError('read: name at least one image file');
+    const { config } = loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir });
+    const vision = await Vision.open(config.vision);
+    let failures = 0;
+    try {
+      for (const file of files) {
+        const t0 = performance.now();
+        let plates;
+        try {
+          const image = await loadImage(file);
+          plates = values.crop ? await vision.readCrop(image) : await vision.findPlates(image);
+        } catch (err) {
+          if ((err as Error).name !== 'InputError') throw err;
+          failures++;
+          ctx.stderr.write(`lpr-edge: ${(err as Error).message}\n`);
+          if (values.json)
+            ctx.stdout.write(JSON.stringify({ file, error: (err as Error).message, plates: [] }) + '\n');
+          continue;
+        }
+        const ms = round(performance.now() - t0, 1);
+        const out = plates.map((p) => ({
+          plate: p.plate,
+          state: null as string | null,
+          confidence: round(p.confidence, 4),
+          box: p.box.map(Math.round),
+          candidates: p.candidates.map((c) => ({ plate: c.text, confidence: round(c.confidence, 4) })),
+        }));
+        if (values.json) ctx.stdout.write(JSON.stringify({ file, plates: out, ms }) + '\n');
+        else {
+          const text = out.length
+            ? out.map((p) => `${p.plate} (${p.confidence.toFixed(2)})`).join(', ')
+            : 'no plate';
+          ctx.stdout.write(`${file}: ${text}  [${ms} ms]\n`);
+        }
+      }
+    } finally {
+      await vision.close();
+    }
+    return failures ? 1 : 0;
   },
 };

@@ -1,0 +1,53 @@
+import { statSync } from 'node:fs';
+import { FfmpegReader } from './ffmpeg-reader.js';
+import { probeVideo } from './probe.js';
+import { SourceError, type FrameSource } from './types.js';
+
+export interface RecordingOptions {
+  id: string;
+  path: string;
+  /** Pace frames at the recording's own rate, as a live camera would deliver them. */
+  realtime: boolean;
+  everyFrame: boolean;
+  /** Overrides the frame rate from the file header (for timestamps and pacing). */
+  fps?: number;
+  /** UTC ms of the recording's first frame; default: the file's creation_time tag, else now. */
+  startTime?: number;
+  /** Replay the file again when it ends. */
+  loop?: boolean;
+}
+
+/**
+ * A recorded video as a camera. Frame timestamps are the recording's start plus each frame's
+ * position, so reads and GPS tracks from the same drive line up.
+ */
+export async function openRecording(opts: RecordingOptions): Promise<FrameSource> {
+  let stat;
+  try {
+    stat = statSync(opts.path);
+  } catch {
+    throw new SourceError(`${opts.path}: no such file`, opts.path);
+  }
+  if (!stat.isFile()) throw new SourceError(`${opts.path}: not a file`, opts.path);
+  const info = await probeVideo(opts.path);
+  const fps = opts.fps ?? info.fps ?? 25;
+  const start = opts.startTime ?? info.createdAt ?? Date.now();
+  return new FfmpegReader({
+    id: opts.id,
+    label: opts.path,
+    inputArgs: [
+      ...(opts.realtime ? ['-re'] : []),
+      ...(opts.loop ? ['-stream_loop', '-1'] : []),
+      '-i',
+      opts.path,
+    ],
+    width: even(info.width),
+    height: even(info.height),
+    timestamp: (index) => Math.round(start + (index * 1000) / fps),
+    everyFrame: opts.everyFrame,
+  });
+}
+
+function even(n: number): number {
+  return n - (n % 2);
+}

@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { SourceError } from './types.js';
+
+const run = promisify(execFile);
+
+export interface VideoInfo {
+  width: number;
+  height: number;
+  /** Frames per second from the stream header (average rate), or null when unknown. */
+  fps: number | null;
+  /** UTC ms from the container's creation_time tag, when the recorder wrote one. */
+  createdAt: number | null;
+  /** Frame count from the header, when the container records one. */
+  frames: number | null;
+}
+
+/** Ask ffprobe what the first video stream of a file is; fails with a one-line SourceError. */
+export async function probeVideo(file: string): Promise<VideoInfo> {
+  let stdout: string;
+  try {
+    ({ stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames:format_tags=creation_time',
+      '-of',
+      'json',
+      file,
+    ]));
+  } catch (err) {
+    const e = err as { stderr?: string; code?: string };
+    if (e.code === 'ENOENT')
+      throw new SourceError('ffprobe not found: install ffmpeg (apt-get install ffmpeg)', file);
+    const reason = (e.stderr ?? '').trim().split('\n').pop() || 'unreadable';
+    throw new SourceError(`${file}: not a readable video (${reason.replace(`${file}: `, '')})`, file);
+  }
+  const parsed = JSON.parse(stdout) as {
+    streams?: {
+      width?: number;
+      height?: number;
+      avg_frame_rate?: string;
+      r_frame_rate?: string;
+      nb_frames?: string;
+    }[];
+    format?: { tags?: { creation_time?: string } };
+  };
+  const stream = parsed.streams?.[0];
+  if (!stream?.width || !stream.height) throw new SourceError(`${file}: no video stream`, file);
+  const created = parsed.format?.tags?.creation_time;
+  return {
+    width: stream.width,
+    height: stream.height,
+    fps: parseRate(stream.avg_frame_rate) ?? parseRate(stream.r_frame_rate),
+    createdAt: created ? Date.parse(created) || null : null,
+    frames: stream.nb_frames ? Number(stream.nb_frames) || null : null,
+  };
+}
+
+function parseRate(rate: string | undefined): number | null {
+  if (!rate) return null;
+  const [num, den] = rate.split('/').map(Number);
+  if (!num || !den) return null;
+  return num / den;
+}

@@ -1,0 +1,83 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../vision/load-image.js';
+import type { Box } from '../vision/image.js';
+
+/** One labelled picture: a full frame with the plate's box, or a plate crop. */
+export interface LabelledImage {
+  file: string;
+  plate: string;
+  /** USPS code in upper case, when the label has one. */
+  state: string | null;
+  /** Plate box in the full frame; null for crops. */
+  box: Box | null;
+}
+
+export interface Dataset {
+  kind: 'crops' | 'frames';
+  items: LabelledImage[];
+}
+
+/**
+ * Reads the openalpr benchmark layouts: a folder of frames each with `NAME.txt`
+ * (`file<TAB>x<TAB>y<TAB>w<TAB>h<TAB>PLATE`), or a folder of crops with a `file,state,plate`
+ * CSV beside it (`DIR.csv`) or inside it (`labels.csv`).
+ */
+export function loadDataset(dir: string): Dataset {
+  if (!existsSync(dir)) throw new InputError(`${dir}: no such dataset folder`);
+  const csv = [`${dir.replace(/\/+$/, '')}.csv`, path.join(dir, 'labels.csv')].find((f) => existsSync(f));
+  if (csv) return { kind: 'crops', items: parseCropsCsv(csv, dir) };
+  const labels = readdirSync(dir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort();
+  if (labels.length === 0)
+    throw new InputError(`${dir}: no labels (expected NAME.txt beside each image, or ${dir}.csv)`);
+  const items = labels.flatMap((l) => parseFrameLabel(path.join(dir, l), dir));
+  return { kind: 'frames', items };
+}
+
+function parseCropsCsv(csv: string, dir: string): LabelledImage[] {
+  const lines = readFileSync(csv, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim());
+  const header =
+    lines
+      .shift()
+      ?.split(',')
+      .map((h) => h.trim().toLowerCase()) ?? [];
+  const col = (name: string) => header.indexOf(name);
+  if (col('file') < 0 || col('plate') < 0)
+    throw new InputError(`${csv}: header must have file and plate columns`);
+  return lines.map((line, i) => {
+    const cells = line.split(',');
+    const file = cells[col('file')]?.trim();
+    const plate = cells[col('plate')]?.trim();
+    if (!file || !plate) throw new InputError(`${csv}: line ${i + 2}: missing file or plate`);
+    const state = col('state') >= 0 ? cells[col('state')]?.trim().toUpperCase() || null : null;
+    return { file: path.join(dir, file), plate: normalisePlate(plate), state, box: null };
+  });
+}
+
+function parseFrameLabel(labelFile: string, dir: string): LabelledImage[] {
+  return readFileSync(labelFile, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .map((line, i) => {
+      const [file, x, y, w, h, plate] = line.split('\t');
+      if (!file || !plate || [x, y, w, h].some((v) => v === undefined || Number.isNaN(Number(v)))) {
+        throw new InputError(
+          `${labelFile}: line ${i + 1}: expected file, x, y, w, h, plate separated by tabs`,
+        );
+      }
+      return {
+        file: path.join(dir, file),
+        plate: normalisePlate(plate),
+        state: null,
+        box: [Number(x), Number(y), Number(w), Number(h)] as Box,
+      };
+    });
+}
+
+export function normalisePlate(text: string): string {
+  return text.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}

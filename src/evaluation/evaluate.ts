@@ -1,0 +1,162 @@
+import { loadImage } from '../vision/load-image.js';
+import type { Vision, PlateObservation } from '../vision/vision.js';
+import type { Dataset, LabelledImage } from './dataset.js';
+import { editDistance, pct, substitutions } from './metrics.js';
+import { overlapOfSmaller } from '../vision/plate-shape.js';
+
+export interface ItemResult {
+  file: string;
+  expected: string;
+  read: string | null;
+  correct: boolean;
+  /** Ground truth plate found among the detections (frames only). */
+  detected: boolean;
+  inTopN: boolean;
+  expectedState: string | null;
+  state: string | null;
+  plateHeight: number | null;
+  ms: number;
+}
+
+export interface EvalReport {
+  dataset: string;
+  kind: Dataset['kind'];
+  images: number;
+  exactTop1: number;
+  topN: number;
+  detectionRecall: number | null;
+  charAccuracy: number;
+  medianMs: number;
+  confusions: { pair: string; count: number }[];
+  byState: Record<string, { n: number; exact: number }>;
+  byHeight: { range: string; n: number; exact: number }[];
+  state: { coverage: number; correct: number; wrong: number } | null;
+  items: ItemResult[];
+}
+
+const HEIGHT_BUCKETS = [0, 20, 30, 45, 70, Infinity];
+
+export async function evaluate(
+  vision: Vision,
+  dataset: Dataset,
+  name: string,
+  onItem?: (r: ItemResult) => void,
+): Promise<EvalReport> {
+  const items: ItemResult[] = [];
+  for (const item of dataset.items) {
+    const result = await evaluateOne(vision, dataset.kind, item);
+    items.push(result);
+    onItem?.(result);
+  }
+  return summarise(name, dataset.kind, items);
+}
+
+async function evaluateOne(vision: Vision, kind: Dataset['kind'], item: LabelledImage): Promise<ItemResult> {
+  const t0 = performance.now();
+  const image = await loadImage(item.file);
+  const plates: PlateObservation[] =
+    kind === 'crops' ? await vision.readCrop(image) : await vision.findPlates(image);
+  const ms = performance.now() - t0;
+  const best = plates[0] ?? null;
+  const detected = item.box
+    ? plates.some((p) => overlapOfSmaller(p.lineBox, item.box!) > 0.5)
+    : plates.length > 0;
+  return {
+    file: item.file,
+    expected: item.plate,
+    read: best?.plate ?? null,
+    correct: best?.plate === item.plate,
+    detected,
+    inTopN: plates.some((p) => p.plate === item.plate || p.candidates.some((c) => c.text === item.plate)),
+    expectedState: item.state,
+    state: (best as (PlateObservation & { state?: string | null }) | null)?.state ?? null,
+    plateHeight: item.box ? item.box[3] : image.height,
+    ms,
+  };
+}
+
+export function summarise(name: string, kind: Dataset['kind'], items: ItemResult[]): EvalReport {
+  const n = items.length;
+  const confusionCounts = new Map<string, number>();
+  let charErrors = 0;
+  let chars = 0;
+  const byState: EvalReport['byState'] = {};
+  for (const r of items) {
+    chars += r.expected.length;
+    charErrors += Math.min(r.expected.length, editDistance(r.expected, r.read ?? ''));
+    for (const s of substitutions(r.expected, r.read ?? ''))
+      confusionCounts.set(s, (confusionCounts.get(s) ?? 0) + 1);
+    if (r.expectedState) {
+      const s = (byState[r.expectedState] ??= { n: 0, exact: 0 });
+      s.n++;
+      if (r.correct) s.exact++;
+    }
+  }
+  const withState = items.filter((r) => r.expectedState);
+  const stated = withState.filter((r) => r.state);
+  const times = items.map((r) => r.ms).sort((a, b) => a - b);
+  return {
+    dataset: name,
+    kind,
+    images: n,
+    exactTop1: pct(items.filter((r) => r.correct).length, n),
+    topN: pct(items.filter((r) => r.inTopN).length, n),
+    detectionRecall: kind === 'frames' ? pct(items.filter((r) => r.detected).length, n) : null,
+    charAccuracy: pct(chars - charErrors, chars),
+    medianMs: Math.round((times[Math.floor(times.length / 2)] ?? 0) * 10) / 10,
+    confusions: [...confusionCounts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([pair, count]) => ({ pair, count })),
+    byState,
+    byHeight: HEIGHT_BUCKETS.slice(0, -1).map((lo, i) => {
+      const hi = HEIGHT_BUCKETS[i + 1]!;
+      const inBucket = items.filter(
+        (r) => r.plateHeight !== null && r.plateHeight >= lo && r.plateHeight < hi,
+      );
+      return {
+        range: hi === Infinity ? `>=${lo}px` : `${lo}-${hi - 1}px`,
+        n: inBucket.length,
+        exact: pct(inBucket.filter((r) => r.correct).length, inBucket.length),
+      };
+    }),
+    state: withState.length
+      ? {
+          coverage: pct(stated.length, withState.length),
+          correct: pct(stated.filter((r) => r.state === r.expectedState).length, withState.length),
+          wrong: pct(stated.filter((r) => r.state !== r.expectedState).length, withState.length),
+        }
+      : null,
+    items,
+  };
+}
+
+/** The human-readable table `lpr-edge eval` prints. */
+export function formatReport(r: EvalReport): string {
+  const lines = [
+    `dataset            ${r.dataset} (${r.images} ${r.kind === 'crops' ? 'plate crops' : 'full frames'})`,
+    `exact plate top-1  ${r.exactTop1} %`,
+    `in top-N           ${r.topN} %`,
+  ];
+  if (r.detectionRecall !== null) lines.push(`detection recall   ${r.detectionRecall} %`);
+  lines.push(`per-character      ${r.charAccuracy} %`, `median time        ${r.medianMs} ms/image`);
+  if (r.state) {
+    lines.push(
+      `state coverage     ${r.state.coverage} %   correct ${r.state.correct} %   wrong ${r.state.wrong} %`,
+    );
+  }
+  lines.push('', 'by plate height    n     exact');
+  for (const b of r.byHeight)
+    if (b.n) lines.push(`  ${b.range.padEnd(16)} ${String(b.n).padEnd(5)} ${b.exact} %`);
+  const states = Object.entries(r.byState).sort((a, b) => b[1].n - a[1].n);
+  if (states.length) {
+    lines.push('', 'by state           n     exact');
+    for (const [s, v] of states)
+      lines.push(`  ${s.padEnd(16)} ${String(v.n).padEnd(5)} ${pct(v.exact, v.n)} %`);
+  }
+  lines.push('', 'most frequent confusions (expected→read)');
+  lines.push(
+    r.confusions.length ? '  ' + r.confusions.map((c) => `${c.pair} ×${c.count}`).join(', ') : '  none',
+  );
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,53 @@
+import * as ort from 'onnxruntime-node';
+import { existsSync } from 'node:fs';
+
+export { ort };
+
+export class ModelError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+/**
+ * One onnxruntime session on the CPU. Spinning is off: with two sessions (detector and
+ * recogniser) on two cores, spinning threads starve each other and both get slower.
+ */
+export async function openSession(file: string, threads: number): Promise<ort.InferenceSession> {
+  if (!existsSync(file)) throw new ModelError(`model ${file}: file not found`, file);
+  try {
+    return await ort.InferenceSession.create(file, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    });
+  } catch (err) {
+    const reason = (err as Error).message.split('\n')[0];
+    throw new ModelError(`model ${file}: does not load (${reason})`, file);
+  }
+}
+
+/** Check that a session takes one 4-D float input with the channel count we will feed it. */
+export function checkInput(
+  session: ort.InferenceSession,
+  file: string,
+  channels: number,
+  height?: number,
+): void {
+  const meta = session.inputMetadata[0];
+  if (!meta || !meta.isTensor) throw new ModelError(`model ${file}: has no tensor input`, file);
+  const shape = meta.shape;
+  const bad = (why: string) =>
+    new ModelError(`model ${file}: wrong input shape [${shape.join(',')}] (${why})`, file);
+  if (shape.length !== 4) throw bad('expected 4 dimensions N,C,H,W');
+  if (typeof shape[1] === 'number' && shape[1] !== channels) throw bad(`expected ${channels} channel(s)`);
+  if (height !== undefined && typeof shape[2] === 'number' && shape[2] !== height)
+    throw bad(`expected height ${height}`);
+}

@@ -1,0 +1,59 @@
+import type { Box } from './image.js';
+
+/**
+ * Plate-likeness of a text line and of its reading, from shape and content alone. Dash-cam date
+ * stamps, dealer frames, bumper stickers and vehicle lettering are text too; these rules keep
+ * them from becoming reads.
+ */
+export interface ShapeLimits {
+  minChars: number;
+  maxChars: number;
+}
+
+/** Width/height of a plate's main character line: about 2 (short vanity) to 8 (long, tight box). */
+export function lineShapeScore(box: Box): number {
+  const ratio = box[2] / box[3];
+  if (ratio < 1.3 || ratio > 12) return 0;
+  if (ratio < 2) return 0.6;
+  if (ratio > 8) return 0.5;
+  return 1;
+}
+
+/** 0 when the text cannot be a plate, else a prior in (0, 1]. */
+export function textPlateScore(text: string, limits: ShapeLimits): number {
+  if (text.length < limits.minChars || text.length > limits.maxChars) return 0;
+  const digits = (text.match(/[0-9]/g) ?? []).length;
+  const letters = text.length - digits;
+  // Long all-letter strings are words: state names, slogans, dealer names.
+  if (digits === 0 && letters >= 6) return 0.25;
+  if (digits === 0) return 0.5;
+  // All digits of date length: a time/date stamp ("20140512") more often than a plate.
+  if (letters === 0 && text.length >= 8) return 0.2;
+  return 1;
+}
+
+/** Grow a text line box to the crop the recogniser expects. */
+export function padBox(box: Box, padX: number, padY: number): Box {
+  const dx = box[3] * padX;
+  const dy = box[3] * padY;
+  return [box[0] - dx, box[1] - dy, box[2] + 2 * dx, box[3] + 2 * dy];
+}
+
+export function iou(a: Box, b: Box): number {
+  const x0 = Math.max(a[0], b[0]);
+  const y0 = Math.max(a[1], b[1]);
+  const x1 = Math.min(a[0] + a[2], b[0] + b[2]);
+  const y1 = Math.min(a[1] + a[3], b[1] + b[3]);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  return inter / (a[2] * a[3] + b[2] * b[3] - inter || 1);
+}
+
+/** Fraction of the smaller box covered by the overlap (one plate's line inside another's crop). */
+export function overlapOfSmaller(a: Box, b: Box): number {
+  const x0 = Math.max(a[0], b[0]);
+  const y0 = Math.max(a[1], b[1]);
+  const x1 = Math.min(a[0] + a[2], b[0] + b[2]);
+  const y1 = Math.min(a[1] + a[3], b[1] + b[3]);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  return inter / Math.min(a[2] * a[3], b[2] * b[3] || 1);
+}

@@ -1,0 +1,80 @@
+import { openSession, checkInput, ort, ModelError } from './onnx.js';
+import { loadRecogniserSpec, type RecogniserSpec } from './model-spec.js';
+import { ctcDecode, softmaxRows, topCandidates, PLATE_CHARS, type TextCandidate } from './ctc.js';
+import { cropResized, type Box, type RgbImage } from './image.js';
+
+export interface Recognition {
+  text: string;
+  /** Product of the per-character confidences: the probability the whole reading is right. */
+  confidence: number;
+  charConfidences: number[];
+  candidates: TextCandidate[];
+}
+
+/**
+ * Reads the characters of plate crops with a CTC model described by its sidecar. Several crops of
+ * one frame go through the model in one call.
+ */
+export class Recogniser {
+  private readonly allowed: number[];
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly spec: RecogniserSpec,
+    private readonly candidates: number,
+  ) {
+    this.allowed = spec.classes.flatMap((s, i) => (s.length === 1 && PLATE_CHARS.includes(s) ? [i] : []));
+    if (this.allowed.length < 30) {
+      throw new ModelError(
+        `model ${spec.onnxFile}: its alphabet lacks plate characters A-Z 0-9`,
+        spec.onnxFile,
+      );
+    }
+  }
+
+  static async open(modelPath: string, threads: number, candidates = 5): Promise<Recogniser> {
+    const spec = loadRecogniserSpec(modelPath);
+    const session = await openSession(spec.onnxFile, threads);
+    checkInput(session, spec.onnxFile, spec.input.channels, spec.input.height);
+    return new Recogniser(session, spec, candidates);
+  }
+
+  async recognise(image: RgbImage, boxes: Box[]): Promise<Recognition[]> {
+    if (boxes.length === 0) return [];
+    const { width, height, channels, mean, std, order } = this.spec.input;
+    const plane = width * height;
+    const input = new Float32Array(boxes.length * channels * plane);
+    const crops = await Promise.all(boxes.map((b) => cropResized(image, b, width, height, channels)));
+    crops.forEach((pixels, n) => {
+      const base = n * channels * plane;
+      for (let c = 0; c < channels; c++) {
+        const src = channels === 3 && order === 'bgr' ? 2 - c : c;
+        const dst = base + c * plane;
+        for (let i = 0; i < plane; i++) input[dst + i] = (pixels[i * channels + src]! / 255 - mean) / std;
+      }
+    });
+    const inputName = this.spec.input.name ?? this.session.inputNames[0]!;
+    const outputName = this.spec.outputName ?? this.session.outputNames[0]!;
+    const feeds = { [inputName]: new ort.Tensor('float32', input, [boxes.length, channels, height, width]) };
+    const result = await this.session.run(feeds);
+    const output = result[outputName]!;
+    const [, steps, classes] = output.dims as [number, number, number];
+    const data = output.data as Float32Array;
+    return boxes.map((_, n) => {
+      const offset = n * steps * classes;
+      if (!this.spec.softmax) softmaxRows(data, steps, classes, offset);
+      const chars = ctcDecode(data, steps, classes, offset, this.spec.blank, this.allowed, this.spec.classes);
+      const charConfidences = chars.map((c) => c.confidence);
+      return {
+        text: chars.map((c) => c.char).join(''),
+        confidence: charConfidences.reduce((p, c) => p * c, chars.length ? 1 : 0),
+        charConfidences,
+        candidates: topCandidates(chars, this.candidates),
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,147 @@
+import type { Config } from '../config/schema.js';
+import { TextDetector } from './text-detector.js';
+import { Recogniser } from './recogniser.js';
+import { clampBox, cropRgb, type Box, type RgbImage } from './image.js';
+import { lineShapeScore, padBox, textPlateScore, overlapOfSmaller } from './plate-shape.js';
+import type { TextCandidate } from './ctc.js';
+
+/** One plate seen in one frame. */
+export interface PlateObservation {
+  plate: string;
+  /** Confidence of the reading (per-character product) times the plate-likeness prior. */
+  confidence: number;
+  charConfidences: number[];
+  candidates: TextCandidate[];
+  /** The crop that was read, in frame pixels. */
+  box: Box;
+  /** The text line the detector found. */
+  lineBox: Box;
+}
+
+export interface StageTimes {
+  detectMs: number;
+  recogniseMs: number;
+}
+
+/**
+ * The vision stage: text detection, plate-shaped candidates, crop with margin, character
+ * recognition restricted to plate characters, plate-likeness scoring, best first.
+ */
+export class Vision {
+  readonly times: StageTimes = { detectMs: 0, recogniseMs: 0 };
+
+  private constructor(
+    readonly detector: TextDetector,
+    readonly recogniser: Recogniser,
+    private readonly cfg: Config['vision'],
+  ) {}
+
+  static async open(cfg: Config['vision']): Promise<Vision> {
+    const [detector, recogniser] = await Promise.all([
+      TextDetector.open(cfg.detector.model, {
+        inputSize: cfg.detector.inputSize,
+        boxThreshold: cfg.detector.boxThreshold,
+        threads: cfg.threads,
+      }),
+      Recogniser.open(cfg.recogniser.model, cfg.threads, cfg.recogniser.candidates),
+    ]);
+    return new Vision(detector, recogniser, cfg);
+  }
+
+  /**
+   * Plates in a frame, best first, overlapping readings of one plate merged. With `regions`, only
+   * those parts of the frame are searched (around plates already being tracked): far cheaper than
+   * the whole frame, so the pipeline searches whole frames only every few frames.
+   */
+  async findPlates(image: RgbImage, regions?: Box[]): Promise<PlateObservation[]> {
+    const t0 = performance.now();
+    const found = regions ? await this.detectInRegions(image, regions) : await this.detector.detect(image);
+    const lines = found.filter((l) => lineShapeScore(l.box) > 0 && l.box[3] >= 6);
+    const t1 = performance.now();
+    this.times.detectMs = t1 - t0;
+    const { padX, padY } = this.recogniser.spec.crop;
+    const crops: { line: Box; crop: Box; shape: number }[] = [];
+    for (const line of lines) {
+      const crop = clampBox(padBox(line.box, padX, padY), image);
+      if (crop) crops.push({ line: line.box, crop, shape: lineShapeScore(line.box) });
+    }
+    const readings = await this.recogniser.recognise(
+      image,
+      crops.map((c) => c.crop),
+    );
+    this.times.recogniseMs = performance.now() - t1;
+    const observations = readings
+      .map((r, i): PlateObservation | null => {
+        const prior = textPlateScore(r.text, {
+          minChars: this.cfg.minPlateChars,
+          maxChars: this.cfg.maxPlateChars,
+        });
+        if (prior === 0) return null;
+        return {
+          plate: r.text,
+          confidence: r.confidence * prior * crops[i]!.shape,
+          charConfidences: r.charConfidences,
+          candidates: r.candidates,
+          box: crops[i]!.crop,
+          lineBox: crops[i]!.line,
+        };
+      })
+      .filter((o): o is PlateObservation => o !== null)
+      .sort((a, b) => b.confidence - a.confidence);
+    // A plate's text line and its state-name line can both yield readings of one plate region.
+    const kept: PlateObservation[] = [];
+    for (const o of observations) {
+      if (!kept.some((k) => overlapOfSmaller(k.box, o.box) > 0.5)) kept.push(o);
+    }
+    return kept;
+  }
+
+  private async detectInRegions(image: RgbImage, regions: Box[]) {
+    const lines = [];
+    for (const region of regions) {
+      const box = clampBox(region, image);
+      if (!box) continue;
+      const part = await cropRgb(image, box);
+      for (const line of await this.detector.detect(part)) {
+        lines.push({
+          ...line,
+          box: [line.box[0] + box[0], line.box[1] + box[1], line.box[2], line.box[3]] as Box,
+        });
+      }
+    }
+    return lines;
+  }
+
+  /** Read an image that is already a plate crop (detection skipped). */
+  async readCrop(image: RgbImage): Promise<PlateObservation[]> {
+    const whole: Box = [0, 0, image.width, image.height];
+    if (this.recogniser.spec.crop.kind === 'line') {
+      // A text-line model reads one line: take the tallest plate-shaped line in the crop.
+      const lines = (await this.detector.detect(image)).filter((l) => lineShapeScore(l.box) > 0);
+      const tallest = lines.sort((a, b) => b.box[3] - a.box[3])[0];
+      const box = tallest ? clampBox(padBox(tallest.box, 0.1, 0.15), image) : whole;
+      return this.readBoxes(image, [box ?? whole]);
+    }
+    return this.readBoxes(image, [whole]);
+  }
+
+  private async readBoxes(image: RgbImage, boxes: Box[]): Promise<PlateObservation[]> {
+    const t0 = performance.now();
+    const readings = await this.recogniser.recognise(image, boxes);
+    this.times.recogniseMs = performance.now() - t0;
+    return readings
+      .map((r, i) => ({
+        plate: r.text,
+        confidence: r.confidence,
+        charConfidences: r.charConfidences,
+        candidates: r.candidates,
+        box: boxes[i]!,
+        lineBox: boxes[i]!,
+      }))
+      .filter((o) => o.plate.length > 0);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.detector.close(), this.recogniser.close()]);
+  }
+}

@@ -12,6 +12,7 @@ runtime_packages=(
 )
 # Packages only the tests need. Each feature's tests start their own instance of these.
 test_packages=(
+  mosquitto openssl             # sync tests: a real broker with password and mutual-TLS listeners; test certificates
 )
 
 packages=("${runtime_packages[@]}")

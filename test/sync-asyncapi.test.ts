@@ -22,13 +22,17 @@ function ajv() {
 describe('AsyncAPI document', () => {
   it('the committed docs/asyncapi.yaml is exactly what the zod schemas generate', () => {
     const committed = readFileSync(path.join(root, 'docs', 'asyncapi.yaml'), 'utf8');
-    expect(committed, 'run `npx tsc -p . && node scripts/gen-asyncapi.mjs` and commit docs/asyncapi.yaml').toBe(
-      renderAsyncApi(),
-    );
+    expect(
+      committed,
+      'run `npx tsc -p . && node scripts/gen-asyncapi.mjs` and commit docs/asyncapi.yaml',
+    ).toBe(renderAsyncApi());
   });
 
   it('is a structurally valid AsyncAPI 3.0 document whose $refs all resolve', () => {
-    const doc = parse(readFileSync(path.join(root, 'docs', 'asyncapi.yaml'), 'utf8')) as Record<string, unknown>;
+    const doc = parse(readFileSync(path.join(root, 'docs', 'asyncapi.yaml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const { schemas } = require('@asyncapi/specs');
     const validate = ajv().compile(schemas['3.0.0']);
     const ok = validate(doc);
@@ -49,7 +53,8 @@ describe('AsyncAPI document', () => {
     for (const ref of refs) {
       if (!ref.startsWith('#/')) continue; // zod-internal refs inside a schema are relative to it
       let cur: unknown = doc;
-      for (const part of ref.slice(2).split('/')) cur = (cur as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/')];
+      for (const part of ref.slice(2).split('/'))
+        cur = (cur as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/')];
       expect(cur, `unresolved ${ref}`).toBeDefined();
     }
     const channels = doc.channels as Record<string, { address: string }>;

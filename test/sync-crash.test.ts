@@ -63,7 +63,12 @@ describe('sync process killed with SIGKILL mid-drain', () => {
     const ids = new Set(reads.list().map((r) => `car-7:read:${r.id}`));
     db.close();
 
-    const sink = new HqSink({ url: broker.url, username: 'hq', password: 'hq-secret', dbFile: path.join(tmp, 'hq.db') });
+    const sink = new HqSink({
+      url: broker.url,
+      username: 'hq',
+      password: 'hq-secret',
+      dbFile: path.join(tmp, 'hq.db'),
+    });
     await sink.start();
     const first = startChild(configFile);
     await until(() => sink.count('read') >= 3000, 60_000, 'a third of the backlog at HQ');
@@ -73,12 +78,16 @@ describe('sync process killed with SIGKILL mid-drain', () => {
     expect(atKill).toBeLessThan(10_000);
 
     const unitDb = new Database(path.join(dataDir, 'lpr-edge.db'), { readonly: true });
-    const depth = () => unitDb.prepare('SELECT COUNT(*) FROM sync_outbox WHERE acked_at IS NULL').pluck().get() as number;
+    const depth = () =>
+      unitDb.prepare('SELECT COUNT(*) FROM sync_outbox WHERE acked_at IS NULL').pluck().get() as number;
     expect(depth()).toBeGreaterThan(0);
     const second = startChild(configFile);
     await until(() => depth() === 0, 90_000, 'outbox to drain after the restart');
     sink.flush();
-    const rows = sink.db.prepare("SELECT id, crop FROM records WHERE kind = 'read'").all() as { id: string; crop: Buffer }[];
+    const rows = sink.db.prepare("SELECT id, crop FROM records WHERE kind = 'read'").all() as {
+      id: string;
+      crop: Buffer;
+    }[];
     expect(rows.length).toBe(10_000);
     expect(new Set(rows.map((r) => r.id)).size).toBe(10_000);
     expect(rows.every((r) => ids.has(r.id))).toBe(true);

@@ -70,7 +70,9 @@ describe('outbox drain over mutual TLS', () => {
     const drainMs = Date.now() - t0;
     sink.flush();
     expect(sink.count('read')).toBe(10_000);
-    console.log(`drained 10,000 reads in ${drainMs} ms with one broker kill; duplicates dropped at HQ: ${sink.stats.duplicates}, resent: ${sync.stats.resent}`);
+    console.log(
+      `drained 10,000 reads in ${drainMs} ms with one broker kill; duplicates dropped at HQ: ${sink.stats.duplicates}, resent: ${sync.stats.resent}`,
+    );
     // Every read id made it exactly once, and its crop is the JPEG the unit stored.
     const ids = new Set(reads.list().map((r) => `car-1:read:${r.id}`));
     const rows = sink.db.prepare('SELECT id, crop FROM records').all() as { id: string; crop: Buffer }[];

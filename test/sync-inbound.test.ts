@@ -29,7 +29,9 @@ const AGENCY = 'nyspd';
 
 const inbound = (outcome?: string) =>
   unit.db
-    .prepare(`SELECT kind, outcome, reason FROM sync_inbound ${outcome ? 'WHERE outcome = ?' : ''} ORDER BY id`)
+    .prepare(
+      `SELECT kind, outcome, reason FROM sync_inbound ${outcome ? 'WHERE outcome = ?' : ''} ORDER BY id`,
+    )
     .all(...(outcome ? [outcome] : [])) as { kind: string; outcome: string; reason: string | null }[];
 const hotlistAudits = () =>
   policy.audit.list({ type: 'hotlist.import' }).map((r) => r.details as { outcome: string; reason?: string });
@@ -42,7 +44,12 @@ function hotlist(version: number, plates: string[]): HotlistDocument {
     kind: 'full',
     version,
     issuedAt: Date.now(),
-    entries: plates.map((plate) => ({ plate, state: 'NY', listType: 'stolen-vehicle', reference: `NIC/${plate}` })),
+    entries: plates.map((plate) => ({
+      plate,
+      state: 'NY',
+      listType: 'stolen-vehicle',
+      reference: `NIC/${plate}`,
+    })),
   };
 }
 
@@ -124,9 +131,17 @@ describe('down-link from headquarters', () => {
   it('rejects and audits a forged list, a tampered list and a stale list; nothing is applied', async () => {
     const before = hotlistAudits().length;
     const forger = loadPrivateKey(generateSigningKeys().privateKeyPem);
-    await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(signDocument(hotlist(9, ['EVIL1']), forger)));
+    await sink.publishRaw(
+      AGENCY,
+      'car-1',
+      'hotlist',
+      JSON.stringify(signDocument(hotlist(9, ['EVIL1']), forger)),
+    );
     const good = signDocument(hotlist(10, ['OK1']), loadPrivateKey(hqKeys.privateKeyPem));
-    const tampered = { ...good, payload: Buffer.from(JSON.stringify(hotlist(10, ['EVIL2']))).toString('base64') };
+    const tampered = {
+      ...good,
+      payload: Buffer.from(JSON.stringify(hotlist(10, ['EVIL2']))).toString('base64'),
+    };
     await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(tampered));
     const unsigned = { v: 1, alg: 'Ed25519', payload: good.payload, signature: '' };
     await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(unsigned));
@@ -139,7 +154,8 @@ describe('down-link from headquarters', () => {
     expect(rejected[2]!.reason).toMatch(/not a signed document/);
     expect(rejected[3]!.reason).toMatch(/version 1 is older than the current 2/);
     expect(store.list('ncic-stolen')?.version).toBe('2');
-    for (const plate of ['EVIL1', 'EVIL2', 'OLD1']) expect(store.findInList('ncic-stolen', plate)).toHaveLength(0);
+    for (const plate of ['EVIL1', 'EVIL2', 'OLD1'])
+      expect(store.findInList('ncic-stolen', plate)).toHaveLength(0);
     expect(policy.audit.verify().ok).toBe(true);
   });
 
@@ -160,8 +176,15 @@ describe('down-link from headquarters', () => {
     expect(reasons.some((r) => /not JSON/.test(r))).toBe(true);
     expect(reasons.some((r) => /exceeds sync.maxPayloadBytes/.test(r))).toBe(true);
     expect(reasons.some((r) => /unknown message kind "nonsense"/.test(r))).toBe(true);
-    await until(() => logs.some((l) => l.msg === 'inbound sync message rejected' && /malformed ack/.test(l.reason ?? '')), 5000, 'malformed ack logged');
-    expect(logs.filter((l) => l.msg === 'inbound sync message rejected' && l.level === 50).length).toBeGreaterThanOrEqual(5);
+    await until(
+      () =>
+        logs.some((l) => l.msg === 'inbound sync message rejected' && /malformed ack/.test(l.reason ?? '')),
+      5000,
+      'malformed ack logged',
+    );
+    expect(
+      logs.filter((l) => l.msg === 'inbound sync message rejected' && l.level === 50).length,
+    ).toBeGreaterThanOrEqual(5);
 
     // Still alive: a signed roster goes through afterwards.
     await sink.publishRoster({
@@ -203,21 +226,31 @@ describe('down-link from headquarters', () => {
     expect(answered.reads.map((r) => r.id)).toEqual([read.id]);
     expect(answered.reads[0]!.crop?.encoding).toBe('base64');
 
-    const qlog = unit.db.prepare('SELECT requester_kind, requester, purpose, outcome FROM query_log ORDER BY id').all();
+    const qlog = unit.db
+      .prepare('SELECT requester_kind, requester, purpose, outcome FROM query_log ORDER BY id')
+      .all();
     expect(qlog).toEqual([
       { requester_kind: 'hq', requester: 'hq:det.jones', purpose: null, outcome: 'refused' },
       { requester_kind: 'hq', requester: 'hq:det.jones', purpose: 'investigation-vehicle', outcome: 'ok' },
     ]);
     // The query log and the audit chain travel up through the outbox and are acknowledged.
-    await until(() => sink.count('query-log') === 2 && sync.outbox.depth() === 0, 15_000, 'records to reach HQ');
-    const auditCount = (unit.db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number);
+    await until(
+      () => sink.count('query-log') === 2 && sync.outbox.depth() === 0,
+      15_000,
+      'records to reach HQ',
+    );
+    const auditCount = unit.db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
     expect(sink.count('audit')).toBe(auditCount);
     expect(unit.db.prepare('SELECT COUNT(*) FROM audit_log WHERE acked_at IS NULL').pluck().get()).toBe(0);
     expect(unit.db.prepare('SELECT COUNT(*) FROM reads WHERE acked_at IS NULL').pluck().get()).toBe(0);
   });
 
   it('keeps a retained status topic: online while connected, offline after stop', async () => {
-    await until(() => sink.db.prepare("SELECT state FROM unit_status WHERE unit = 'car-1'").pluck().get() === 'online', 10_000, 'online status');
+    await until(
+      () => sink.db.prepare("SELECT state FROM unit_status WHERE unit = 'car-1'").pluck().get() === 'online',
+      10_000,
+      'online status',
+    );
     const c = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
     const seen: string[] = [];
     c.on('message', (_t, p) => seen.push((JSON.parse(p.toString()) as { state: string }).state));

@@ -54,7 +54,9 @@ export async function benchCrop(): Promise<Buffer> {
   const h = 60;
   const raw = Buffer.alloc(w * h * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24; // noise: realistic JPEG size
-  return sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
+  return sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 80 })
+    .toBuffer();
 }
 
 /**
@@ -107,7 +109,8 @@ export async function benchSync(opts: { reads?: number } = {}): Promise<SyncBenc
       const sync = new SyncService(config, db, reads, { log: silentLogger() });
       const t0 = process.hrtime.bigint();
       await sync.start();
-      while (sync.outbox.depth() > 0 || sync.outbox.collect() > 0) await new Promise((r) => setTimeout(r, 20));
+      while (sync.outbox.depth() > 0 || sync.outbox.collect() > 0)
+        await new Promise((r) => setTimeout(r, 20));
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       await sync.stop();
       db.close();

@@ -58,7 +58,9 @@ export async function main(argv: string[]): Promise<number> {
     const keys = generateSigningKeys();
     writeFileSync(path.join(out, 'hq-signing.key'), keys.privateKeyPem, { mode: 0o600 });
     writeFileSync(path.join(out, 'hq-signing.pub'), keys.publicKeyPem);
-    console.log(`wrote ${out}/hq-signing.key (keep secret) and ${out}/hq-signing.pub (sync.hqPublicKey on the units)`);
+    console.log(
+      `wrote ${out}/hq-signing.key (keep secret) and ${out}/hq-signing.pub (sync.hqPublicKey on the units)`,
+    );
     return 0;
   }
   if (!values.url) throw new Error('--url is required');
@@ -83,7 +85,9 @@ export async function main(argv: string[]): Promise<number> {
       const every = Number(values['stats-ms'] ?? 5000);
       const timer = setInterval(() => {
         const cpu = process.cpuUsage();
-        console.log(JSON.stringify({ ...sink.stats, stored: sink.count(), cpuMs: (cpu.user + cpu.system) / 1000 }));
+        console.log(
+          JSON.stringify({ ...sink.stats, stored: sink.count(), cpuMs: (cpu.user + cpu.system) / 1000 }),
+        );
       }, every);
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
@@ -91,13 +95,21 @@ export async function main(argv: string[]): Promise<number> {
       });
       clearInterval(timer);
       const cpu = process.cpuUsage();
-      console.log(JSON.stringify({ final: true, ...sink.stats, stored: sink.count(), cpuMs: (cpu.user + cpu.system) / 1000 }));
+      console.log(
+        JSON.stringify({
+          final: true,
+          ...sink.stats,
+          stored: sink.count(),
+          cpuMs: (cpu.user + cpu.system) / 1000,
+        }),
+      );
       return 0;
     }
     if (cmd === 'hotlist' || cmd === 'roster') {
       if (!values.file || !values.key) throw new Error('--file and --key are required');
       const raw = JSON.parse(readFileSync(values.file, 'utf8')) as unknown;
-      if (cmd === 'hotlist') await sink.publishHotlist(hotlistDocumentSchema.parse(raw), { unit: values.unit });
+      if (cmd === 'hotlist')
+        await sink.publishHotlist(hotlistDocumentSchema.parse(raw), { unit: values.unit });
       else await sink.publishRoster(rosterDocumentSchema.parse(raw), { unit: values.unit });
       console.log(`${cmd} signed and published`);
       return 0;

@@ -58,8 +58,20 @@ export async function runFleetSim(opts: FleetSimOptions = {}): Promise<FleetSimR
     for (let c = 0; c < nConsumers; c++) {
       sinks.push(
         new SinkProcess([
-          '--url', broker.url, '--db', path.join(tmp, `hq-${c}.db`), '--group', 'hq',
-          '--username', 'hq', '--password', 'hq-secret', '--stats-ms', '1000', '--client-id', `hq-consumer-${c}`,
+          '--url',
+          broker.url,
+          '--db',
+          path.join(tmp, `hq-${c}.db`),
+          '--group',
+          'hq',
+          '--username',
+          'hq',
+          '--password',
+          'hq-secret',
+          '--stats-ms',
+          '1000',
+          '--client-id',
+          `hq-consumer-${c}`,
         ]),
       );
     }
@@ -75,7 +87,13 @@ export async function runFleetSim(opts: FleetSimOptions = {}): Promise<FleetSimR
         agency: 'sim',
         dataDir,
         vision: { detector: { model: 'x' }, recogniser: { model: 'x' } },
-        sync: { enabled: true, brokerUrl: broker.url, username: 'unit', password: 'unit-secret', ackTimeoutMs: 15_000 },
+        sync: {
+          enabled: true,
+          brokerUrl: broker.url,
+          username: 'unit',
+          password: 'unit-secret',
+          ackTimeoutMs: 15_000,
+        },
       });
       const sync = new SyncService(config, db, reads, { log: silentLogger() });
       fleet.push({ id, db, reads, sync, made: 0 });
@@ -90,12 +108,15 @@ export async function runFleetSim(opts: FleetSimOptions = {}): Promise<FleetSimR
     // Each unit reads a plate on average every `interval` ms (exponential gaps, random phase).
     for (const u of fleet) {
       const next = () => {
-        const t = setTimeout(() => {
-          if (Date.now() - t0 >= durationS * 1000) return;
-          u.reads.save(benchRead(seq++, u.id), { crop, overview: null });
-          u.made++;
-          next();
-        }, -Math.log(1 - Math.random()) * interval);
+        const t = setTimeout(
+          () => {
+            if (Date.now() - t0 >= durationS * 1000) return;
+            u.reads.save(benchRead(seq++, u.id), { crop, overview: null });
+            u.made++;
+            next();
+          },
+          -Math.log(1 - Math.random()) * interval,
+        );
         timers.push(t);
       };
       next();
@@ -124,10 +145,14 @@ export async function runFleetSim(opts: FleetSimOptions = {}): Promise<FleetSimR
     // Union of what the consumers stored, by message id.
     const hq = new Database(path.join(tmp, 'hq-0.db'));
     for (let c = 1; c < nConsumers; c++) hq.exec(`ATTACH '${path.join(tmp, `hq-${c}.db`)}' AS c${c}`);
-    const union = ['SELECT id FROM main.records', ...sinks.slice(1).map((_, i) => `SELECT id FROM c${i + 1}.records`)].join(' UNION ');
+    const union = [
+      'SELECT id FROM main.records',
+      ...sinks.slice(1).map((_, i) => `SELECT id FROM c${i + 1}.records`),
+    ].join(' UNION ');
     const readsAtHq = hq.prepare(`SELECT COUNT(*) FROM (${union})`).pluck().get() as number;
     const perConsumer = [hq.prepare('SELECT COUNT(*) FROM main.records').pluck().get() as number];
-    for (let c = 1; c < nConsumers; c++) perConsumer.push(hq.prepare(`SELECT COUNT(*) FROM c${c}.records`).pluck().get() as number);
+    for (let c = 1; c < nConsumers; c++)
+      perConsumer.push(hq.prepare(`SELECT COUNT(*) FROM c${c}.records`).pluck().get() as number);
     hq.close();
     const readsMade = fleet.reduce((a, u) => a + u.made, 0);
     const pct = (s: number) => Math.round((s / elapsed) * 1000) / 10;

@@ -51,11 +51,81 @@ export function makeCerts(dir: string): Certs {
   mkdirSync(dir, { recursive: true });
   const p = (f: string) => path.join(dir, f);
   const days = ['-days', '2'];
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=test HQ CA', ...days], dir);
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'rogue.key', '-out', 'rogue.crt', '-subj', '/CN=rogue CA', ...days], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-subj',
+      '/CN=test HQ CA',
+      ...days,
+    ],
+    dir,
+  );
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'rogue.key',
+      '-out',
+      'rogue.crt',
+      '-subj',
+      '/CN=rogue CA',
+      ...days,
+    ],
+    dir,
+  );
   writeFileSync(p('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], dir);
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-extfile', 'server.ext', ...days], dir);
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.csr',
+      '-subj',
+      '/CN=localhost',
+    ],
+    dir,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-extfile',
+      'server.ext',
+      ...days,
+    ],
+    dir,
+  );
   return {
     ca: p('ca.crt'),
     serverCert: p('server.crt'),
@@ -64,8 +134,42 @@ export function makeCerts(dir: string): Certs {
     client(cn) {
       const base = `client-${cn}`;
       writeFileSync(p(`${base}.ext`), 'extendedKeyUsage=clientAuth\n');
-      openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${cn}`], dir);
-      openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${base}.crt`, '-extfile', `${base}.ext`, ...days], dir);
+      openssl(
+        [
+          'req',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          `${base}.key`,
+          '-out',
+          `${base}.csr`,
+          '-subj',
+          `/CN=${cn}`,
+        ],
+        dir,
+      );
+      openssl(
+        [
+          'x509',
+          '-req',
+          '-in',
+          `${base}.csr`,
+          '-CA',
+          'ca.crt',
+          '-CAkey',
+          'ca.key',
+          '-CAcreateserial',
+          '-out',
+          `${base}.crt`,
+          '-extfile',
+          `${base}.ext`,
+          ...days,
+        ],
+        dir,
+      );
       return { cert: p(`${base}.crt`), key: p(`${base}.key`) };
     },
   };
@@ -103,7 +207,8 @@ export class Mosquitto {
     const m = new Mosquitto(dir, await freePort(), await freePort(), certs, users);
     const pw = path.join(dir, 'passwd');
     writeFileSync(pw, '');
-    for (const [user, pass] of Object.entries(users)) execFileSync('mosquitto_passwd', ['-b', pw, user, pass]);
+    for (const [user, pass] of Object.entries(users))
+      execFileSync('mosquitto_passwd', ['-b', pw, user, pass]);
     const asRoot = process.getuid?.() === 0;
     writeFileSync(
       m.conf,

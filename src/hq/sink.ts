@@ -178,7 +178,10 @@ export class HqSink {
       if (this.pending.length >= 1000) this.flush();
     } catch (err) {
       this.stats.invalid++;
-      this.opts.log?.error({ topic, err: (err as Error).message.slice(0, 500) }, 'hq sink: invalid message dropped');
+      this.opts.log?.error(
+        { topic, err: (err as Error).message.slice(0, 500) },
+        'hq sink: invalid message dropped',
+      );
     }
   }
 
@@ -249,7 +252,10 @@ export class HqSink {
   async pull(
     agency: string,
     unit: string,
-    request: Omit<PullRequest, 'v' | 'requestId' | 'includeCrops'> & { requestId?: string; includeCrops?: boolean },
+    request: Omit<PullRequest, 'v' | 'requestId' | 'includeCrops'> & {
+      requestId?: string;
+      includeCrops?: boolean;
+    },
     timeoutMs = 15_000,
   ): Promise<PullResponse> {
     const requestId = request.requestId ?? randomUUID();

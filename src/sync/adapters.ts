@@ -8,7 +8,9 @@ import { tableSource } from './sources.js';
 
 /** The hotlist store behind the down-link: a full list is staged then activated; a delta is one transaction. */
 export function hotlistPort(store: HotlistStore): HotlistPort {
-  const toEntry = (e: HotlistDocument extends infer D ? (D extends { entries: (infer E)[] } ? E : never) : never): EntryInput => ({
+  const toEntry = (
+    e: HotlistDocument extends infer D ? (D extends { entries: (infer E)[] } ? E : never) : never,
+  ): EntryInput => ({
     plate: e.plate,
     state: e.state,
     listType: e.listType as ListType,
@@ -46,7 +48,11 @@ export function hotlistPort(store: HotlistStore): HotlistPort {
           throw err;
         }
       } else {
-        store.applyDelta(meta, doc.add.map(toEntry), doc.remove.map((r) => ({ ...r, listType: r.listType as ListType })));
+        store.applyDelta(
+          meta,
+          doc.add.map(toEntry),
+          doc.remove.map((r) => ({ ...r, listType: r.listType as ListType })),
+        );
       }
     },
   };
@@ -54,7 +60,9 @@ export function hotlistPort(store: HotlistStore): HotlistPort {
 
 const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
 const camel = (row: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(row).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
+  Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+  );
 
 /** The outbox streams besides reads: hits and their lifecycle events, audit records, query logs. */
 export function recordSources(db: Db): OutboxSource[] {

@@ -70,22 +70,20 @@ export function buildAsyncApi(): Record<string, unknown> {
       action: 'send',
       retain: true,
     },
-    ...UP_KINDS.map(
-      (kind): ChannelSpec => ({
-        key: `up-${kind}`,
-        address: `${ROOT_ADDRESS}/up/${kind}`,
-        message: titles[kind]!,
-        summary: `Outbox records of kind ${kind}, in commit order, each with a stable id. Sent again until acknowledged.`,
-        action: 'send',
-        ...(kind === 'read'
-          ? {
-              description:
-                'JSON with the crop as base64 (content type application/json) or, with sync.imageEncoding=binary, ' +
-                'a frame "LPR1" + uint32 BE JSON length + JSON + JPEG bytes (application/vnd.lpr-edge.frame).',
-            }
-          : {}),
-      }),
-    ),
+    ...UP_KINDS.map((kind): ChannelSpec => ({
+      key: `up-${kind}`,
+      address: `${ROOT_ADDRESS}/up/${kind}`,
+      message: titles[kind]!,
+      summary: `Outbox records of kind ${kind}, in commit order, each with a stable id. Sent again until acknowledged.`,
+      action: 'send',
+      ...(kind === 'read'
+        ? {
+            description:
+              'JSON with the crop as base64 (content type application/json) or, with sync.imageEncoding=binary, ' +
+              'a frame "LPR1" + uint32 BE JSON length + JSON + JPEG bytes (application/vnd.lpr-edge.frame).',
+          }
+        : {}),
+    })),
     {
       key: 'pull-response',
       address: `${ROOT_ADDRESS}/up/pull-response`,
@@ -118,7 +116,8 @@ export function buildAsyncApi(): Record<string, unknown> {
       key: 'down-pull',
       address: `${ROOT_ADDRESS}/down/pull`,
       message: 'PullRequest',
-      summary: 'HQ asks for reads; needs purpose, case number, requester and attestation, like an officer query.',
+      summary:
+        'HQ asks for reads; needs purpose, case number, requester and attestation, like an officer query.',
       action: 'receive',
     },
   ];
@@ -159,7 +158,10 @@ export function buildAsyncApi(): Record<string, unknown> {
         protocol: 'mqtts',
         protocolVersion: '5',
         description: 'Any standard MQTT 5 (or 3.1.1) broker; mutual TLS with a pinned CA.',
-        security: [{ $ref: '#/components/securitySchemes/mutualTls' }, { $ref: '#/components/securitySchemes/password' }],
+        security: [
+          { $ref: '#/components/securitySchemes/mutualTls' },
+          { $ref: '#/components/securitySchemes/password' },
+        ],
       },
     },
     channels: Object.fromEntries(
@@ -168,7 +170,10 @@ export function buildAsyncApi(): Record<string, unknown> {
         {
           address: c.address,
           summary: c.summary,
-          parameters: { agency: { $ref: '#/components/parameters/agency' }, unit: { $ref: '#/components/parameters/unit' } },
+          parameters: {
+            agency: { $ref: '#/components/parameters/agency' },
+            unit: { $ref: '#/components/parameters/unit' },
+          },
           messages: { [c.message]: { $ref: `#/components/messages/${c.message}` } },
         },
       ]),

@@ -25,7 +25,11 @@ export function encodeRecord(
   const names = (['crop', 'overview'] as const).filter((k) => images[k]);
   if (encoding === 'base64' || names.length === 0) {
     for (const k of names) {
-      message.body[k] = { encoding: 'base64', contentType: 'image/jpeg', data: images[k]!.toString('base64') };
+      message.body[k] = {
+        encoding: 'base64',
+        contentType: 'image/jpeg',
+        data: images[k]!.toString('base64'),
+      };
     }
     return Buffer.from(JSON.stringify(message), 'utf8');
   }
@@ -59,7 +63,8 @@ export function decodeRecord(buf: Buffer): { json: unknown; images: FrameImages 
     const json = parseJson(buf.subarray(8, 8 + len));
     const data = buf.subarray(8 + len);
     const images: FrameImages = {};
-    const body = (json as { body?: Record<string, { encoding?: string; offset?: number; length?: number }> }).body;
+    const body = (json as { body?: Record<string, { encoding?: string; offset?: number; length?: number }> })
+      .body;
     for (const k of ['crop', 'overview'] as const) {
       const ref = body?.[k];
       if (ref?.encoding === 'binary') {
@@ -77,7 +82,8 @@ export function decodeRecord(buf: Buffer): { json: unknown; images: FrameImages 
   const body = (json as { body?: Record<string, { encoding?: string; data?: string }> }).body;
   for (const k of ['crop', 'overview'] as const) {
     const ref = body?.[k];
-    if (ref?.encoding === 'base64' && typeof ref.data === 'string') images[k] = Buffer.from(ref.data, 'base64');
+    if (ref?.encoding === 'base64' && typeof ref.data === 'string')
+      images[k] = Buffer.from(ref.data, 'base64');
   }
   return { json, images };
 }

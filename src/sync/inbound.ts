@@ -85,9 +85,12 @@ export class InboundRouter {
     const kind = parsed?.channel === 'down' ? (parsed.kind ?? 'unknown') : (parsed?.channel ?? 'unknown');
     try {
       if (payload.length > this.d.maxPayloadBytes) {
-        throw new Rejection(`payload of ${payload.length} bytes exceeds sync.maxPayloadBytes (${this.d.maxPayloadBytes})`);
+        throw new Rejection(
+          `payload of ${payload.length} bytes exceeds sync.maxPayloadBytes (${this.d.maxPayloadBytes})`,
+        );
       }
-      if (!parsed || parsed.agency !== this.d.topics.agency) throw new Rejection('not a topic of this agency');
+      if (!parsed || parsed.agency !== this.d.topics.agency)
+        throw new Rejection('not a topic of this agency');
       if (kind === 'ack') return this.ack(payload);
       if (parsed.channel !== 'down') throw new Rejection(`unexpected channel ${parsed.channel}`);
       if (kind === 'hotlist') return this.done(topic, kind, payload, this.hotlist(payload));
@@ -98,7 +101,11 @@ export class InboundRouter {
       const reason = err instanceof Error ? err.message : String(err);
       this.d.log.error({ topic, bytes: payload.length, reason }, 'inbound sync message rejected');
       if (err instanceof Rejection && err.audit) {
-        this.audit(kind === 'roster' ? 'roster.apply' : 'hotlist.import', { outcome: 'rejected', reason, topic });
+        this.audit(kind === 'roster' ? 'roster.apply' : 'hotlist.import', {
+          outcome: 'rejected',
+          reason,
+          topic,
+        });
       }
       this.safeRecord(topic, kind, payload.length, 'rejected', reason);
       return 'rejected';
@@ -115,7 +122,13 @@ export class InboundRouter {
     return result.outcome;
   }
 
-  private safeRecord(topic: string, kind: string, bytes: number, outcome: InboundOutcome, reason: string | null) {
+  private safeRecord(
+    topic: string,
+    kind: string,
+    bytes: number,
+    outcome: InboundOutcome,
+    reason: string | null,
+  ) {
     try {
       this.record.run(Date.now(), topic, kind, bytes, outcome, reason);
     } catch (err) {
@@ -154,7 +167,10 @@ export class InboundRouter {
     const doc = schema.safeParse(raw);
     if (!doc.success) throw new Rejection(`${what}: invalid document: ${issues(doc.error)}`, true);
     if (doc.data.agency !== this.d.topics.agency) {
-      throw new Rejection(`${what}: signed for agency ${doc.data.agency}, this unit is ${this.d.topics.agency}`, true);
+      throw new Rejection(
+        `${what}: signed for agency ${doc.data.agency}, this unit is ${this.d.topics.agency}`,
+        true,
+      );
     }
     if (doc.data.unit !== undefined && doc.data.unit !== this.d.topics.unit) {
       throw new Rejection(`${what}: addressed to unit ${doc.data.unit}`, true);
@@ -172,7 +188,10 @@ export class InboundRouter {
     const current = this.current(name, this.d.hotlists?.currentVersion(doc.listId));
     if (doc.version === current) return { outcome: 'ignored', reason: `version ${doc.version} already held` };
     if (doc.version < current) {
-      throw new Rejection(`hotlist ${doc.listId}: version ${doc.version} is older than the current ${current}`, true);
+      throw new Rejection(
+        `hotlist ${doc.listId}: version ${doc.version} is older than the current ${current}`,
+        true,
+      );
     }
     if (doc.kind === 'delta' && doc.baseVersion !== current) {
       throw new Rejection(
@@ -187,7 +206,10 @@ export class InboundRouter {
         this.setVersion.run(name, doc.version, doc.issuedAt, Date.now());
       })();
     } catch (err) {
-      throw new Rejection(`hotlist ${doc.listId} v${doc.version} not applied: ${(err as Error).message}`, true);
+      throw new Rejection(
+        `hotlist ${doc.listId} v${doc.version} not applied: ${(err as Error).message}`,
+        true,
+      );
     }
     const entries = doc.kind === 'full' ? doc.entries.length : doc.add.length + doc.remove.length;
     this.audit('hotlist.import', {
@@ -198,7 +220,10 @@ export class InboundRouter {
       version: doc.version,
       entries,
     });
-    this.d.log.info({ listId: doc.listId, kind: doc.kind, version: doc.version, entries }, 'hotlist applied from HQ');
+    this.d.log.info(
+      { listId: doc.listId, kind: doc.kind, version: doc.version, entries },
+      'hotlist applied from HQ',
+    );
     return { outcome: 'applied' };
   }
 
@@ -270,9 +295,17 @@ export class InboundRouter {
       }
       return body;
     });
-    const response = { ...this.response(req.requestId, 'answered'), count: bodies.length, truncated, reads: bodies };
+    const response = {
+      ...this.response(req.requestId, 'answered'),
+      count: bodies.length,
+      truncated,
+      reads: bodies,
+    };
     await this.d.respond(response as PullResponse);
-    this.d.log.info({ requestId: req.requestId, requester: req.requester, count: bodies.length }, 'pull request answered');
+    this.d.log.info(
+      { requestId: req.requestId, requester: req.requester, count: bodies.length },
+      'pull request answered',
+    );
     return { outcome: 'answered' };
   }
 

@@ -34,7 +34,12 @@ type LinkEvents = {
 const UNSUPPORTED_PROTOCOL = new Set([1, 0x84]);
 
 /** Full jitter: a random delay in [0, min(max, initial * 2^attempt)], so a fleet never reconnects in step. */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random = Math.random,
+): number {
   const cap = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
   return Math.max(50, Math.floor(random() * cap));
 }
@@ -106,7 +111,11 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       this.attempt = 0;
       this.stats.connects++;
       this.opts.log.info(
-        { broker: this.opts.url, protocolVersion: this.protocolVersion, sessionPresent: connack.sessionPresent },
+        {
+          broker: this.opts.url,
+          protocolVersion: this.protocolVersion,
+          sessionPresent: connack.sessionPresent,
+        },
         'sync link connected',
       );
       // Subscribe every time: cheap, and correct even if the broker lost the session.

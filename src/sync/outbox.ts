@@ -70,7 +70,9 @@ export class Outbox {
         'UPDATE sync_outbox SET acked_at = ? WHERE msg_id = ? AND acked_at IS NULL RETURNING kind, source_id',
       ),
       depth: db.prepare('SELECT COUNT(*) FROM sync_outbox WHERE acked_at IS NULL').pluck(),
-      resetSent: db.prepare('UPDATE sync_outbox SET last_sent_at = NULL WHERE acked_at IS NULL AND last_sent_at IS NOT NULL'),
+      resetSent: db.prepare(
+        'UPDATE sync_outbox SET last_sent_at = NULL WHERE acked_at IS NULL AND last_sent_at IS NOT NULL',
+      ),
       prune: db.prepare('DELETE FROM sync_outbox WHERE acked_at IS NOT NULL AND acked_at < ?'),
     };
   }
@@ -92,7 +94,14 @@ export class Outbox {
           const rows = source.scan(after, batch);
           const at = this.now();
           for (const r of rows) {
-            this.stmts.enqueue.run(this.messageId(source.kind, r.id), source.kind, r.id, r.seq, source.priority, at);
+            this.stmts.enqueue.run(
+              this.messageId(source.kind, r.id),
+              source.kind,
+              r.id,
+              r.seq,
+              source.priority,
+              at,
+            );
           }
           const last = rows[rows.length - 1];
           if (last) this.stmts.setCursor.run(source.kind, last.seq);

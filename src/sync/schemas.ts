@@ -141,7 +141,9 @@ export const statusSchema = z
     software: z.string().optional(),
     models: z.record(z.string(), z.string()).optional(),
     /** Age of each hotlist in seconds, with its version. */
-    hotlists: z.array(z.object({ listId: z.string(), version: z.number().int(), ageSec: z.number() })).optional(),
+    hotlists: z
+      .array(z.object({ listId: z.string(), version: z.number().int(), ageSec: z.number() }))
+      .optional(),
     /** Records waiting for HQ acknowledgement. */
     queueDepth: z.number().int().nonnegative().optional(),
     inFlight: z.number().int().nonnegative().optional(),
@@ -163,7 +165,10 @@ export const ackSchema = z
     ids: z.array(id).min(1).max(10_000),
     ts: ms.optional(),
   })
-  .meta({ title: 'Ack', description: 'Batched application-level acknowledgement: HQ has committed these ids.' });
+  .meta({
+    title: 'Ack',
+    description: 'Batched application-level acknowledgement: HQ has committed these ids.',
+  });
 export type Ack = z.infer<typeof ackSchema>;
 
 export const signedEnvelopeSchema = z
@@ -222,7 +227,9 @@ export const hotlistDocumentSchema = z
       /** The version this delta applies to; the unit must hold exactly it. */
       baseVersion: z.number().int().nonnegative(),
       add: z.array(hotlistEntrySchema),
-      remove: z.array(z.object({ plate: z.string().min(1), state: z.string().nullable(), listType: z.enum(LIST_TYPES) })),
+      remove: z.array(
+        z.object({ plate: z.string().min(1), state: z.string().nullable(), listType: z.enum(LIST_TYPES) }),
+      ),
     }),
   ])
   .meta({ title: 'HotlistDocument', description: 'A full list or a delta, inside a SignedDocument.' });
@@ -250,7 +257,10 @@ export const rosterDocumentSchema = z
     issuedAt: ms,
     users: z.array(rosterEntrySchema),
   })
-  .meta({ title: 'RosterDocument', description: 'The complete list of authorised users, inside a SignedDocument.' });
+  .meta({
+    title: 'RosterDocument',
+    description: 'The complete list of authorised users, inside a SignedDocument.',
+  });
 export type RosterDocument = z.infer<typeof rosterDocumentSchema>;
 
 export const pullCriteriaSchema = z
@@ -270,7 +280,10 @@ export const pullCriteriaSchema = z
       })
       .optional(),
   })
-  .meta({ description: 'Plate (exact, prefix or partial), camera, time window and/or place. At least one must be given.' });
+  .meta({
+    description:
+      'Plate (exact, prefix or partial), camera, time window and/or place. At least one must be given.',
+  });
 export type PullCriteria = z.infer<typeof pullCriteriaSchema>;
 
 /**
@@ -295,7 +308,10 @@ export const pullRequestSchema = z
     includeCrops: z.boolean().default(false),
     limit: z.number().int().min(1).max(10_000).optional(),
   })
-  .meta({ title: 'PullRequest', description: 'HQ asks a unit for reads, under the same rules as an officer query.' });
+  .meta({
+    title: 'PullRequest',
+    description: 'HQ asks a unit for reads, under the same rules as an officer query.',
+  });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
 export const pullResponseSchema = z

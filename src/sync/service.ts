@@ -91,7 +91,10 @@ export class SyncService implements Service {
     this.outbox = new Outbox(
       db,
       config.unitId,
-      [readSource(db, reads, { sendOverview: this.cfg.sendOverview }), ...(deps.sources ?? recordSources(db))],
+      [
+        readSource(db, reads, { sendOverview: this.cfg.sendOverview }),
+        ...(deps.sources ?? recordSources(db)),
+      ],
       this.now,
     );
     this.limiter = new RateLimiter(this.cfg.rate);
@@ -284,7 +287,9 @@ export class SyncService implements Service {
   }
 
   private async respond(response: PullResponse): Promise<void> {
-    await this.link.publish(this.topics.up('pull-response'), Buffer.from(JSON.stringify(response)), { qos: 1 });
+    await this.link.publish(this.topics.up('pull-response'), Buffer.from(JSON.stringify(response)), {
+      qos: 1,
+    });
   }
 
   private statusPayload(state: 'online' | 'offline'): Buffer {

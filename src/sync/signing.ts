@@ -1,4 +1,11 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { signedEnvelopeSchema, type SignedEnvelope } from './schemas.js';
 
@@ -13,7 +20,9 @@ export function loadPublicKey(pemOrPath: string): KeyObject {
   const pem = pemOrPath.includes('-----BEGIN') ? pemOrPath : readPem(pemOrPath, 'sync.hqPublicKey');
   const key = createPublicKey(pem);
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new Error(`sync.hqPublicKey: got a ${key.asymmetricKeyType} key; an Ed25519 public key (PEM) is needed`);
+    throw new Error(
+      `sync.hqPublicKey: got a ${key.asymmetricKeyType} key; an Ed25519 public key (PEM) is needed`,
+    );
   }
   return key;
 }
@@ -21,12 +30,14 @@ export function loadPublicKey(pemOrPath: string): KeyObject {
 export function loadPrivateKey(pemOrPath: string): KeyObject {
   const pem = pemOrPath.includes('-----BEGIN') ? pemOrPath : readPem(pemOrPath, 'signing key');
   const key = createPrivateKey(pem);
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`signing key is ${key.asymmetricKeyType}, not Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`signing key is ${key.asymmetricKeyType}, not Ed25519`);
   return key;
 }
 
 function readPem(file: string, what: string): string {
-  if (!existsSync(file)) throw new Error(`${what}: file ${file} does not exist; give a PEM path or the PEM text`);
+  if (!existsSync(file))
+    throw new Error(`${what}: file ${file} does not exist; give a PEM path or the PEM text`);
   return readFileSync(file, 'utf8');
 }
 
@@ -59,8 +70,10 @@ export class SignatureError extends Error {
 /** Verify an envelope (already parsed JSON) and return the signed document, parsed as JSON. */
 export function openSigned(raw: unknown, publicKey: KeyObject | undefined): unknown {
   const env = signedEnvelopeSchema.safeParse(raw);
-  if (!env.success) throw new SignatureError('not a signed document (expected {v:1, alg:"Ed25519", payload, signature})');
-  if (!publicKey) throw new SignatureError('no sync.hqPublicKey configured: signed documents cannot be verified');
+  if (!env.success)
+    throw new SignatureError('not a signed document (expected {v:1, alg:"Ed25519", payload, signature})');
+  if (!publicKey)
+    throw new SignatureError('no sync.hqPublicKey configured: signed documents cannot be verified');
   const bytes = Buffer.from(env.data.payload, 'base64');
   const signature = Buffer.from(env.data.signature, 'base64');
   let ok = false;

@@ -15,7 +15,8 @@ function hasColumn(db: Db, table: string, column: string): boolean {
 
 /** The read as it goes on the wire: the stored read minus local-only fields. */
 export function readBody(read: StoredRead): Record<string, unknown> {
-  const { seq: _seq, unitId: _unit, cropPath: _crop, overviewPath: _overview, ...body } = read;
+  const body: Record<string, unknown> = { ...read };
+  for (const local of ['seq', 'unitId', 'cropPath', 'overviewPath']) delete body[local];
   return body;
 }
 
@@ -76,7 +77,9 @@ export function tableSource(
   },
 ): OutboxSource {
   const { table, seqColumn: seq, idColumn: idc } = spec;
-  const scan = db.prepare(`SELECT CAST(${idc} AS TEXT) AS id, ${seq} AS seq FROM ${table} WHERE ${seq} > ? ORDER BY ${seq} LIMIT ?`);
+  const scan = db.prepare(
+    `SELECT CAST(${idc} AS TEXT) AS id, ${seq} AS seq FROM ${table} WHERE ${seq} > ? ORDER BY ${seq} LIMIT ?`,
+  );
   const get = db.prepare(`SELECT * FROM ${table} WHERE ${idc} = ?`);
   const ackStmt = hasColumn(db, table, 'acked_at')
     ? db.prepare(`UPDATE ${table} SET acked_at = ? WHERE ${idc} = ? AND acked_at IS NULL`)

@@ -23,7 +23,12 @@ export async function plateCrop(): Promise<Buffer> {
     .toBuffer();
 }
 
-export function unitConfig(dataDir: string, sync: Record<string, unknown>, unitId = 'car-1', agency = 'nyspd'): Config {
+export function unitConfig(
+  dataDir: string,
+  sync: Record<string, unknown>,
+  unitId = 'car-1',
+  agency = 'nyspd',
+): Config {
   return parseConfig({
     unitId,
     agency,
@@ -44,7 +49,11 @@ export function openStore(dataDir: string): { db: Db; reads: ReadStore } {
   return { db, reads: new ReadStore(db, dataDir) };
 }
 
-export function makeRead(i: number, unitId = 'car-1', at = Date.UTC(2026, 10, 28, 12, 0, 0) + i * 1000): Read {
+export function makeRead(
+  i: number,
+  unitId = 'car-1',
+  at = Date.UTC(2026, 10, 28, 12, 0, 0) + i * 1000,
+): Read {
   const plate = `T${String(i).padStart(6, '0')}`;
   return {
     id: randomUUID(),

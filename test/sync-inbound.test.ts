@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -243,6 +244,62 @@ describe('down-link from headquarters', () => {
     expect(sink.count('audit')).toBe(auditCount);
     expect(unit.db.prepare('SELECT COUNT(*) FROM audit_log WHERE acked_at IS NULL').pluck().get()).toBe(0);
     expect(unit.db.prepare('SELECT COUNT(*) FROM reads WHERE acked_at IS NULL').pluck().get()).toBe(0);
+  });
+
+  it('falls back to MQTT 3.1.1 when the broker refuses MQTT 5', async () => {
+    // A 3.1.1-only broker in front of Mosquitto: it answers a v5 CONNECT with CONNACK 0x01
+    // ("unacceptable protocol version", as MQTT 3.1.1 requires) and forwards v4 connections.
+    const levels: number[] = [];
+    const proxy = net.createServer((s) => {
+      s.once('data', (first) => {
+        // Fixed header: type byte, remaining length (1-4 bytes, 7 bits each), then "\0\4MQTT" and the level.
+        let i = 1;
+        while (first[i]! & 0x80) i++;
+        const level = first[i + 7]!;
+        levels.push(level);
+        if (level === 5) return void s.end(Buffer.from([0x20, 0x02, 0x00, 0x01]));
+        const up = net.connect(broker.port, '127.0.0.1', () => {
+          up.write(first);
+          s.pipe(up).pipe(s);
+        });
+        up.on('error', () => s.destroy());
+        s.on('error', () => up.destroy());
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const port = (proxy.address() as net.AddressInfo).port;
+    const dataDir = path.join(tmp, 'unit-v311');
+    const other = openStore(dataDir);
+    const config = unitConfig(
+      dataDir,
+      {
+        brokerUrl: `mqtt://127.0.0.1:${port}`,
+        protocolVersion: 5,
+        username: 'unit',
+        password: 'unit-secret',
+        reconnectInitialMs: 100,
+      },
+      'car-2',
+    );
+    const s2 = createSyncService({
+      config,
+      db: other.db,
+      reads: other.reads,
+      log: pino({ level: 'silent' }),
+    });
+    await s2.start();
+    try {
+      const read = other.reads.save(makeRead(5, 'car-2'), { crop: await plateCrop(), overview: null });
+      const atHq = () =>
+        sink.db.prepare('SELECT COUNT(*) FROM records WHERE id = ?').pluck().get(`car-2:read:${read.id}`);
+      await until(() => atHq() === 1 && s2.outbox.depth() === 0, 15_000, 'read through the 3.1.1 link');
+      expect(levels.slice(0, 2)).toEqual([5, 4]);
+      expect(s2.health()).toMatchObject({ protocolVersion: 4, fallbacks: 1 });
+    } finally {
+      await s2.stop();
+      other.db.close();
+      proxy.close();
+    }
   });
 
   it('keeps a retained status topic: online while connected, offline after stop', async () => {

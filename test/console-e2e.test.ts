@@ -31,7 +31,6 @@ const CHROMIUM_ARGS = [
 // Screenshots land here so a person can look at the console (day and night themes).
 const SHOTS = process.env.CONSOLE_SCREENSHOTS ?? path.join(os.tmpdir(), 'lpr-console-shots');
 
-
 let dir: string;
 let db: Db;
 let reads: ReadStore;
@@ -40,14 +39,21 @@ let browser: Browser;
 let page: Page;
 let url: string;
 let auditLog: AuditLog;
-const auditTypes = (type: string, actor: string) => auditLog.list({ limit: 10_000 }).filter((r) => r.type === type && r.actor === actor);
+const auditTypes = (type: string, actor: string) =>
+  auditLog.list({ limit: 10_000 }).filter((r) => r.type === type && r.actor === actor);
 
 async function saveRead(plate: string, state: string | null, shownState = 'NEW YORK') {
   return reads.save(makeRead(plate, state), await images(plate, shownState));
 }
 
 function hitsFor(readId: string) {
-  return db.prepare(`SELECT * FROM hits WHERE read_id = ?`).all(readId) as { id: string; status: string; reject_reason: string | null; reject_text: string | null; duplicate_of: string | null }[];
+  return db.prepare(`SELECT * FROM hits WHERE read_id = ?`).all(readId) as {
+    id: string;
+    status: string;
+    reject_reason: string | null;
+    reject_text: string | null;
+    duplicate_of: string | null;
+  }[];
 }
 
 beforeAll(async () => {
@@ -61,8 +67,18 @@ beforeAll(async () => {
   const users = new UserDirectory(db, { ...policySchema.parse({}), passwordCostLog2: 14 }, auditLog);
   users.bootstrapAdmin('admin.ray', 'admin secret 1', '2026-01-05');
   const admin = users.signIn('admin.ray', 'admin secret 1');
-  users.addUser(admin, { name: 'ofc.diaz', role: 'officer', secret: 'correct horse 42', trained: '2026-02-01' });
-  users.addUser(admin, { name: 'tech.kim', role: 'technician', secret: 'wrench wrench 7', trained: '2026-02-01' });
+  users.addUser(admin, {
+    name: 'ofc.diaz',
+    role: 'officer',
+    secret: 'correct horse 42',
+    trained: '2026-02-01',
+  });
+  users.addUser(admin, {
+    name: 'tech.kim',
+    role: 'technician',
+    secret: 'wrench wrench 7',
+    trained: '2026-02-01',
+  });
   parts = buildHotlist(
     {
       db,
@@ -73,7 +89,11 @@ beforeAll(async () => {
     {
       audit,
       users,
-      unitStatus: () => ({ cameras: [{ id: 'front', ok: true }], gps: { ok: true, detail: '3D fix' }, sync: { ok: false, detail: 'offline, 12 queued' } }),
+      unitStatus: () => ({
+        cameras: [{ id: 'front', ok: true }],
+        gps: { ok: true, detail: '3D fix' },
+        sync: { ok: false, detail: 'offline, 12 queued' },
+      }),
     },
   );
   const csv = [
@@ -84,10 +104,19 @@ beforeAll(async () => {
     'REJ9001,NY,stolen-plate,NCIC P-778,,Plate reported stolen,',
   ].join('\r\n');
   writeFileSync(path.join(dir, 'ncic.csv'), csv);
-  await importHotlist(parts.store, { file: path.join(dir, 'ncic.csv'), listId: 'ncic', actor: 'admin.ray', audit });
+  await importHotlist(parts.store, {
+    file: path.join(dir, 'ncic.csv'),
+    listId: 'ncic',
+    actor: 'admin.ray',
+    audit,
+  });
   for (const s of parts.services) await s.start();
   url = parts.console.url;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   // A few earlier reads for the feed.
   for (const p of ['HJK2210', 'GMT5567', 'PLR0093']) await saveRead(p, 'NY');
@@ -128,7 +157,9 @@ describe('officer console in Chromium', () => {
     expect(await page.locator('#hit-ref').innerText()).toContain('NCIC V123456789');
     expect(await page.locator('#hit-vehicle').innerText()).toContain('Honda Accord');
     // The crop is served from the image store and displayed.
-    await page.waitForFunction(() => (document.getElementById('hit-crop') as HTMLImageElement).naturalWidth > 0);
+    await page.waitForFunction(
+      () => (document.getElementById('hit-crop') as HTMLImageElement).naturalWidth > 0,
+    );
     expect(await page.locator('body').getAttribute('data-last-tone')).toBe('medium');
     await page.screenshot({ path: path.join(SHOTS, 'console-alert-day.png') });
     await page.locator('#theme').click();
@@ -138,11 +169,16 @@ describe('officer console in Chromium', () => {
     const verify = page.locator('#verify');
     expect(await verify.isDisabled()).toBe(true);
     await page.keyboard.press('p'); // keyboard: confirm plate
-    await page.waitForFunction(() => document.getElementById('confirm-plate')!.getAttribute('aria-pressed') === 'true');
+    await page.waitForFunction(
+      () => document.getElementById('confirm-plate')!.getAttribute('aria-pressed') === 'true',
+    );
     expect(await verify.isDisabled()).toBe(true);
     // The API refuses too, not only the button.
     const [hit] = hitsFor(read.id);
-    const refused = await page.evaluate(async (id) => (await fetch(`/api/hits/${id}/verify`, { method: 'POST' })).status, hit!.id);
+    const refused = await page.evaluate(
+      async (id) => (await fetch(`/api/hits/${id}/verify`, { method: 'POST' })).status,
+      hit!.id,
+    );
     expect(refused).toBe(409);
     await page.locator('#confirm-state').click();
     await page.waitForFunction(() => !(document.getElementById('verify') as HTMLButtonElement).disabled);
@@ -151,7 +187,13 @@ describe('officer console in Chromium', () => {
     const row = hitsFor(read.id)[0]!;
     expect(row.status).toBe('verified');
     const actions = parts.hits.events(row.id).map((e) => `${e.action}:${e.actor}`);
-    expect(actions).toEqual(['raised:system', 'seen:ofc.diaz', 'confirm-plate:ofc.diaz', 'confirm-state:ofc.diaz', 'verified:ofc.diaz']);
+    expect(actions).toEqual([
+      'raised:system',
+      'seen:ofc.diaz',
+      'confirm-plate:ofc.diaz',
+      'confirm-state:ofc.diaz',
+      'verified:ofc.diaz',
+    ]);
     expect(auditTypes('hit.disposition', 'ofc.diaz').map((r) => r.details.outcome)).toEqual(['verified']);
     expect(auditLog.verify().ok).toBe(true);
   });
@@ -192,7 +234,9 @@ describe('officer console in Chromium', () => {
 
   it('a high-priority hit pre-empts a low-priority one on screen', async () => {
     await saveRead('LOW1234', 'NY');
-    await page.waitForFunction(() => document.getElementById('hit-type')?.textContent === 'Suspended/revoked registration');
+    await page.waitForFunction(
+      () => document.getElementById('hit-type')?.textContent === 'Suspended/revoked registration',
+    );
     expect(await page.locator('#hit-priority').innerText()).toMatch(/low/i);
     await saveRead('AMB3307', null); // state not read: plate-only hit, flagged
     await page.waitForFunction(() => document.getElementById('hit-type')?.textContent === 'AMBER alert');
@@ -207,17 +251,23 @@ describe('officer console in Chromium', () => {
     await page.waitForFunction(() => !(document.getElementById('verify') as HTMLButtonElement).disabled);
     await page.keyboard.press('v');
     // The low-priority alert comes back once the urgent one is dealt with.
-    await page.waitForFunction(() => document.getElementById('hit-type')?.textContent === 'Suspended/revoked registration');
+    await page.waitForFunction(
+      () => document.getElementById('hit-type')?.textContent === 'Suspended/revoked registration',
+    );
   });
 
   it('refuses unknown hits, forged sessions, other origins and paths outside the API', async () => {
     const status = await page.evaluate(async () => {
-      const unknown = (await fetch('/api/hits/00000000-0000-4000-8000-000000000000/verify', { method: 'POST' })).status;
+      const unknown = (
+        await fetch('/api/hits/00000000-0000-4000-8000-000000000000/verify', { method: 'POST' })
+      ).status;
       const notUuid = (await fetch('/api/hits/..%2F..%2Fetc%2Fpasswd/crop')).status;
       return { unknown, notUuid };
     });
     expect(status).toEqual({ unknown: 404, notUuid: 400 });
-    const forged = await fetch(new URL('/api/state', url), { headers: { cookie: 'lpr_console=' + 'A'.repeat(43) } });
+    const forged = await fetch(new URL('/api/state', url), {
+      headers: { cookie: 'lpr_console=' + 'A'.repeat(43) },
+    });
     expect(forged.status).toBe(401);
     const cookies = await page.context().cookies();
     const token = cookies.find((c) => c.name === 'lpr_console')!.value;
@@ -228,10 +278,14 @@ describe('officer console in Chromium', () => {
     expect(cross.status).toBe(403);
     // fetch cannot set Host; a DNS-rebinding page would arrive with its own name there.
     const rebind = await new Promise<number>((resolve, reject) => {
-      const req = http.get(new URL('/api/state', url), { headers: { cookie: `lpr_console=${token}`, host: 'evil.example' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = http.get(
+        new URL('/api/state', url),
+        { headers: { cookie: `lpr_console=${token}`, host: 'evil.example' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
     });
     expect(rebind).toBe(421);
@@ -239,5 +293,8 @@ describe('officer console in Chromium', () => {
 });
 
 async function expectText(p: Page, selector: string, re: RegExp): Promise<void> {
-  await p.waitForFunction(([sel, src]) => new RegExp(src as string).test(document.querySelector(sel as string)?.textContent ?? ''), [selector, re.source] as const);
+  await p.waitForFunction(
+    ([sel, src]) => new RegExp(src as string).test(document.querySelector(sel as string)?.textContent ?? ''),
+    [selector, re.source] as const,
+  );
 }

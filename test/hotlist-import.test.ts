@@ -33,13 +33,20 @@ function file(name: string, content: string | Buffer): string {
 }
 
 function run(f: string, opts: Partial<ImportOptions> = {}) {
-  return importHotlist(store, { file: f, actor: 'admin.ray', audit: { append: (e) => void audit.push(e) }, ...opts });
+  return importHotlist(store, {
+    file: f,
+    actor: 'admin.ray',
+    audit: { append: (e) => void audit.push(e) },
+    ...opts,
+  });
 }
 
 function plates(listId: string): string[] {
   return (
     db
-      .prepare(`SELECT e.plate || ':' || e.state || ':' || e.list_type AS p FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id WHERE h.id = ? ORDER BY e.plate`)
+      .prepare(
+        `SELECT e.plate || ':' || e.state || ':' || e.list_type AS p FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id WHERE h.id = ? ORDER BY e.plate`,
+      )
       .all(listId) as { p: string }[]
   ).map((r) => r.p);
 }
@@ -65,7 +72,10 @@ describe('CSV import', () => {
     expect(plates('ncic')).toEqual(['ABC1234:NY:stolen-vehicle', 'XYZ987:NJ:ncic']);
     const row = db.prepare(`SELECT vehicle, reason FROM hotlist_entries WHERE plate = 'ABC1234'`).get();
     expect(row).toEqual({ vehicle: 'Honda, grey', reason: 'said "armed"' });
-    expect((db.prepare(`SELECT reason FROM hotlist_entries WHERE plate = 'XYZ987'`).get() as { reason: string }).reason).toBe('two\r\nlines');
+    expect(
+      (db.prepare(`SELECT reason FROM hotlist_entries WHERE plate = 'XYZ987'`).get() as { reason: string })
+        .reason,
+    ).toBe('two\r\nlines');
   });
 
   it('normalises lower case and punctuation in plates and states', async () => {
@@ -74,13 +84,16 @@ describe('CSV import', () => {
   });
 
   it('keeps one of duplicate rows and counts the rest', async () => {
-    const r = await run(file('d.csv', 'plate,state,list_type\nABC123,NY,ncic\nabc 123,NY,ncic\nABC123,NJ,ncic\n'));
+    const r = await run(
+      file('d.csv', 'plate,state,list_type\nABC123,NY,ncic\nabc 123,NY,ncic\nABC123,NJ,ncic\n'),
+    );
     expect(r).toMatchObject({ rows: 3, imported: 2, duplicates: 1 });
   });
 
   it('strict mode rejects the whole file with line numbers and keeps the previous version active', async () => {
     await run(file('hq.csv', 'plate,state,list_type\nOLD111,NY,ncic\n'), { version: 'v1' });
-    const bad = 'plate,state,list_type\nNEW111,NY,ncic\n,NY,ncic\nNEW222,XX,ncic\n"multi\nline",NY,ncic\nNEW333,NY,stolen-bike\nNEW444,NY,ncic\n';
+    const bad =
+      'plate,state,list_type\nNEW111,NY,ncic\n,NY,ncic\nNEW222,XX,ncic\n"multi\nline",NY,ncic\nNEW333,NY,stolen-bike\nNEW444,NY,ncic\n';
     const err = await rejects(run(file('hq.csv', bad), { version: 'v2' }));
     expect(err.message).toMatch(/4 bad rows; nothing imported, the previous version stays active/);
     expect(err.problems.map((p) => p.line)).toEqual([3, 4, 5, 7]);
@@ -94,13 +107,20 @@ describe('CSV import', () => {
   });
 
   it('lenient mode skips and reports bad rows', async () => {
-    const r = await run(file('hq.csv', 'plate,state,list_type\nGOOD1,NY,ncic\nABCDEFGHJKLM,NY,ncic\nGOOD2,NY,wanted\n'), { strict: false });
+    const r = await run(
+      file('hq.csv', 'plate,state,list_type\nGOOD1,NY,ncic\nABCDEFGHJKLM,NY,ncic\nGOOD2,NY,wanted\n'),
+      { strict: false },
+    );
     expect(r.imported).toBe(1);
     expect(r.skipped.map((s) => [s.line, s.message])).toEqual([
       [3, 'plate "ABCDEFGHJKLM" is longer than 10 characters'],
       [4, expect.stringMatching(/unknown list type "wanted"/)],
     ]);
-    expect(audit[0]).toMatchObject({ type: 'hotlist.import', actor: 'admin.ray', details: { skipped: 2, imported: 1 } });
+    expect(audit[0]).toMatchObject({
+      type: 'hotlist.import',
+      actor: 'admin.ray',
+      details: { skipped: 2, imported: 1 },
+    });
   });
 
   it('refuses files that are not CSV', async () => {
@@ -110,8 +130,13 @@ describe('CSV import', () => {
       /line 1: header has no plate and list_type \(or give --type\) column .*is this a hotlist CSV/,
     );
     expect((await rejects(run(file('e.csv', '')))).message).toMatch(/empty file/);
-    expect((await rejects(run(file('q.csv', 'plate,state,list_type\n"ABC,NY,ncic\n')))).message).toMatch(/line 2: a quoted field is never closed/);
-    expect(await rejects(run(file('h.csv', 'plate,state,list_type\n')))).toHaveProperty('message', expect.stringMatching(/no valid entries/));
+    expect((await rejects(run(file('q.csv', 'plate,state,list_type\n"ABC,NY,ncic\n')))).message).toMatch(
+      /line 2: a quoted field is never closed/,
+    );
+    expect(await rejects(run(file('h.csv', 'plate,state,list_type\n')))).toHaveProperty(
+      'message',
+      expect.stringMatching(/no valid entries/),
+    );
   });
 
   it('--type supplies the list type when the file has no column for it', async () => {
@@ -126,18 +151,30 @@ describe('CSV import', () => {
       columns: { plate: 'LIC_NO', state: 'LIC_ST', list_type: 'CAT', reference: 'NIC' },
       listTypeValues: { V: 'stolen-vehicle', L: 'stolen-plate' },
     });
-    await run(file('ext.txt', 'NIC|LIC_ST|LIC_NO|CAT\nV000111|NY|ABC123|V\nL000222|CT|DEF456|L\n'), { mapping, listId: 'ncic' });
+    await run(file('ext.txt', 'NIC|LIC_ST|LIC_NO|CAT\nV000111|NY|ABC123|V\nL000222|CT|DEF456|L\n'), {
+      mapping,
+      listId: 'ncic',
+    });
     expect(plates('ncic')).toEqual(['ABC123:NY:stolen-vehicle', 'DEF456:CT:stolen-plate']);
     const noHeader = mappingSchema.parse({ header: false, delimiter: '\t', columns: { plate: 2, state: 1 } });
-    await run(file('tabs.tsv', 'NY\tQQQ111\nNJ\tRRR222\n'), { mapping: noHeader, type: 'wanted-person', listId: 'w' });
+    await run(file('tabs.tsv', 'NY\tQQQ111\nNJ\tRRR222\n'), {
+      mapping: noHeader,
+      type: 'wanted-person',
+      listId: 'w',
+    });
     expect(plates('w')).toEqual(['QQQ111:NY:wanted-person', 'RRR222:NJ:wanted-person']);
     const missing = mappingSchema.parse({ columns: { plate: 'TAG' } });
-    expect((await rejects(run(file('m.csv', 'PLATE,ST\nA1,NY\n'), { mapping: missing, type: 'ncic' }))).message).toMatch(/column "TAG" for plate is not in the header/);
+    expect(
+      (await rejects(run(file('m.csv', 'PLATE,ST\nA1,NY\n'), { mapping: missing, type: 'ncic' }))).message,
+    ).toMatch(/column "TAG" for plate is not in the header/);
   });
 
   it('applies a delta: adds and removes in one step', async () => {
     await run(file('hq.csv', 'plate,state,list_type\nAAA111,NY,ncic\nBBB222,NY,ncic\n'));
-    const r = await run(file('hq-delta.csv', 'plate,state,list_type,action\nCCC333,NY,ncic,add\nAAA111,NY,ncic,remove\n'), { listId: 'hq', mode: 'delta' });
+    const r = await run(
+      file('hq-delta.csv', 'plate,state,list_type,action\nCCC333,NY,ncic,add\nAAA111,NY,ncic,remove\n'),
+      { listId: 'hq', mode: 'delta' },
+    );
     expect(r).toMatchObject({ imported: 1, removed: 1 });
     expect(plates('hq')).toEqual(['BBB222:NY:ncic', 'CCC333:NY:ncic']);
     expect(store.list('hq')?.entryCount).toBe(2);
@@ -161,9 +198,22 @@ describe('JSON import', () => {
     JSON.stringify({
       format: 'lpr-edge.hotlist',
       formatVersion: 1,
-      list: { id: 'nysp-wanted', type: 'wanted-person', version: '2026-11-28.1', generatedAt: '2026-11-28T06:00:00Z', source: 'NYSP' },
+      list: {
+        id: 'nysp-wanted',
+        type: 'wanted-person',
+        version: '2026-11-28.1',
+        generatedAt: '2026-11-28T06:00:00Z',
+        source: 'NYSP',
+      },
       entries: [
-        { plate: 'wnt-001', state: 'NY', reference: 'W-1', priority: 'high', expires: '2027-01-31', vehicle: 'Black sedan' },
+        {
+          plate: 'wnt-001',
+          state: 'NY',
+          reference: 'W-1',
+          priority: 'high',
+          expires: '2027-01-31',
+          vehicle: 'Black sedan',
+        },
         { plate: 'WNT002', state: 'ANY', listType: 'ncic' },
       ],
       ...over,
@@ -173,23 +223,46 @@ describe('JSON import', () => {
     const r = await run(file('w.json', doc({})));
     expect(r).toMatchObject({ listId: 'nysp-wanted', version: '2026-11-28.1', imported: 2 });
     expect(plates('nysp-wanted')).toEqual(['WNT001:NY:wanted-person', 'WNT002::ncic']);
-    expect(store.list('nysp-wanted')).toMatchObject({ generatedAt: Date.parse('2026-11-28T06:00:00Z'), source: 'NYSP', entryCount: 2 });
+    expect(store.list('nysp-wanted')).toMatchObject({
+      generatedAt: Date.parse('2026-11-28T06:00:00Z'),
+      source: 'NYSP',
+      entryCount: 2,
+    });
   });
 
   it('names the bad entry and imports nothing', async () => {
-    const err = await rejects(run(file('w.json', doc({ entries: [{ plate: 'OK1' }, { plate: 'OK2', state: 'Z9' }, { plate: 7 }] }))));
+    const err = await rejects(
+      run(file('w.json', doc({ entries: [{ plate: 'OK1' }, { plate: 'OK2', state: 'Z9' }, { plate: 7 }] }))),
+    );
     expect(err.message).toMatch(/2 bad entries; nothing imported.*entries\[1\]: state "Z9".*entries\[2\]/);
     expect(store.lists()).toEqual([]);
   });
 
   it('refuses a document of another kind', async () => {
-    expect((await rejects(run(file('other.json', '{"hello": 1}')))).message).toMatch(/not a lpr-edge hotlist document: format/);
+    expect((await rejects(run(file('other.json', '{"hello": 1}')))).message).toMatch(
+      /not a lpr-edge hotlist document: format/,
+    );
     expect((await rejects(run(file('bad.json', '{"format": ')))).message).toMatch(/not valid JSON/);
   });
 
   it('applies a delta document', async () => {
     await run(file('w.json', doc({})));
-    await run(file('w2.json', doc({ mode: 'delta', list: { id: 'nysp-wanted', type: 'wanted-person', version: '2026-11-28.2', generatedAt: '2026-11-28T07:00:00Z' }, entries: [{ plate: 'WNT003', state: 'NY' }], removes: [{ plate: 'WNT001', state: 'NY', listType: 'wanted-person' }] })));
+    await run(
+      file(
+        'w2.json',
+        doc({
+          mode: 'delta',
+          list: {
+            id: 'nysp-wanted',
+            type: 'wanted-person',
+            version: '2026-11-28.2',
+            generatedAt: '2026-11-28T07:00:00Z',
+          },
+          entries: [{ plate: 'WNT003', state: 'NY' }],
+          removes: [{ plate: 'WNT001', state: 'NY', listType: 'wanted-person' }],
+        }),
+      ),
+    );
     expect(plates('nysp-wanted')).toEqual(['WNT002::ncic', 'WNT003:NY:wanted-person']);
     expect(store.list('nysp-wanted')?.version).toBe('2026-11-28.2');
   });

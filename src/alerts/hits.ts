@@ -77,7 +77,10 @@ export class HitLog {
 
   constructor(
     private readonly db: Db,
-    private readonly config: Pick<HotlistsConfig, 'duplicateWindowMinutes' | 'hitExpiryMinutes' | 'rejectionReasons'>,
+    private readonly config: Pick<
+      HotlistsConfig,
+      'duplicateWindowMinutes' | 'hitExpiryMinutes' | 'rejectionReasons'
+    >,
     private readonly audit: AuditSink,
     private readonly now: () => number = Date.now,
   ) {}
@@ -97,7 +100,9 @@ export class HitLog {
     const entryKey = `${e.list.id}|${e.plate}|${e.state ?? ''}|${e.listType}`;
     const now = this.now();
     const result = this.db.transaction(() => {
-      const already = this.db.prepare(`SELECT id FROM hits WHERE read_id = ? AND entry_key = ?`).get(read.id, entryKey);
+      const already = this.db
+        .prepare(`SELECT id FROM hits WHERE read_id = ? AND entry_key = ?`)
+        .get(read.id, entryKey);
       if (already) return null;
       const windowStart = now - this.config.duplicateWindowMinutes * 60_000;
       const original = this.db
@@ -107,7 +112,18 @@ export class HitLog {
         .get(entryKey, windowStart) as { id: string } | undefined;
       const id = randomUUID();
       const status: HitStatus = original ? 'suppressed' : 'raised';
-      const { list: _list, listId: _listId, ...entry } = e;
+      const entry: EntryInput = {
+        plate: e.plate,
+        state: e.state,
+        listType: e.listType,
+        source: e.source,
+        reference: e.reference,
+        priority: e.priority,
+        expiresAt: e.expiresAt,
+        vehicle: e.vehicle,
+        reason: e.reason,
+        enteredBy: e.enteredBy,
+      };
       this.db
         .prepare(
           `INSERT INTO hits (id, seq, read_id, entry_id, entry_key, entry, list_id, list_version, list_generated_at, list_type, priority,
@@ -175,13 +191,17 @@ export class HitLog {
   /** Hits waiting for an officer: most urgent first, then oldest first (a new equal-priority hit queues behind). */
   open(): Hit[] {
     const rows = this.db
-      .prepare(`SELECT * FROM hits WHERE status IN ('raised', 'seen') ORDER BY priority ASC, raised_at ASC, seq ASC`)
+      .prepare(
+        `SELECT * FROM hits WHERE status IN ('raised', 'seen') ORDER BY priority ASC, raised_at ASC, seq ASC`,
+      )
       .all() as HitRow[];
     return rows.map(fromRow);
   }
 
   recent(limit = 20): Hit[] {
-    return (this.db.prepare(`SELECT * FROM hits ORDER BY seq DESC LIMIT ?`).all(limit) as HitRow[]).map(fromRow);
+    return (this.db.prepare(`SELECT * FROM hits ORDER BY seq DESC LIMIT ?`).all(limit) as HitRow[]).map(
+      fromRow,
+    );
   }
 
   events(id: string): HitEvent[] {
@@ -207,7 +227,9 @@ export class HitLog {
   markSeen(id: string, actor: string): Hit {
     return this.transition(id, actor, 'seen', (hit, now) => {
       if (hit.status !== 'raised') return null;
-      this.db.prepare(`UPDATE hits SET status = 'seen', seen_at = ?, seen_by = ? WHERE id = ?`).run(now, actor, id);
+      this.db
+        .prepare(`UPDATE hits SET status = 'seen', seen_at = ?, seen_by = ? WHERE id = ?`)
+        .run(now, actor, id);
       return { to: 'seen', details: {} };
     });
   }
@@ -231,10 +253,19 @@ export class HitLog {
   verify(id: string, actor: string): Hit {
     return this.transition(id, actor, 'verified', (hit, now) => {
       this.requireOpen(hit);
-      const missing = [hit.plateConfirmedAt === null ? 'plate' : null, hit.stateConfirmedAt === null ? 'state' : null].filter(Boolean);
-      if (missing.length > 0) throw new HitError(`hit ${id} cannot be verified: ${missing.join(' and ')} not confirmed`, 409);
-      this.db.prepare(`UPDATE hits SET status = 'verified', decided_at = ?, decided_by = ? WHERE id = ?`).run(now, actor, id);
-      return { to: 'verified', details: { plateConfirmedBy: hit.plateConfirmedBy, stateConfirmedBy: hit.stateConfirmedBy } };
+      const missing = [
+        hit.plateConfirmedAt === null ? 'plate' : null,
+        hit.stateConfirmedAt === null ? 'state' : null,
+      ].filter(Boolean);
+      if (missing.length > 0)
+        throw new HitError(`hit ${id} cannot be verified: ${missing.join(' and ')} not confirmed`, 409);
+      this.db
+        .prepare(`UPDATE hits SET status = 'verified', decided_at = ?, decided_by = ? WHERE id = ?`)
+        .run(now, actor, id);
+      return {
+        to: 'verified',
+        details: { plateConfirmedBy: hit.plateConfirmedBy, stateConfirmedBy: hit.stateConfirmedBy },
+      };
     });
   }
 
@@ -242,12 +273,18 @@ export class HitLog {
     return this.transition(id, actor, 'rejected', (hit, now) => {
       this.requireOpen(hit);
       if (!this.config.rejectionReasons.includes(reason)) {
-        throw new HitError(`rejection reason "${reason}" is not one of: ${this.config.rejectionReasons.join(', ')}`, 400);
+        throw new HitError(
+          `rejection reason "${reason}" is not one of: ${this.config.rejectionReasons.join(', ')}`,
+          400,
+        );
       }
       const t = text?.trim() || null;
-      if (reason === 'other' && !t) throw new HitError(`rejection reason "other" needs a text saying why`, 400);
+      if (reason === 'other' && !t)
+        throw new HitError(`rejection reason "other" needs a text saying why`, 400);
       this.db
-        .prepare(`UPDATE hits SET status = 'rejected', decided_at = ?, decided_by = ?, reject_reason = ?, reject_text = ? WHERE id = ?`)
+        .prepare(
+          `UPDATE hits SET status = 'rejected', decided_at = ?, decided_by = ?, reject_reason = ?, reject_text = ? WHERE id = ?`,
+        )
         .run(now, actor, reason, t, id);
       return { to: 'rejected', details: { reason, text: t } };
     });
@@ -256,7 +293,9 @@ export class HitLog {
   /** Open hits past their deadline become expired. Returns how many. */
   expireDue(): number {
     const now = this.now();
-    const due = this.db.prepare(`SELECT id FROM hits WHERE status IN ('raised', 'seen') AND expires_at <= ?`).all(now) as { id: string }[];
+    const due = this.db
+      .prepare(`SELECT id FROM hits WHERE status IN ('raised', 'seen') AND expires_at <= ?`)
+      .all(now) as { id: string }[];
     for (const { id } of due) {
       this.transition(id, 'system', 'expired', (hit, at) => {
         if (!OPEN.includes(hit.status)) return null;
@@ -289,13 +328,25 @@ export class HitLog {
       return this.get(id)!;
     })();
     if (changed) {
-      const details: Record<string, unknown> = { hitId: id, status: hit.status, readId: hit.readId, list: hit.listId, listVersion: hit.listVersion };
+      const details: Record<string, unknown> = {
+        hitId: id,
+        status: hit.status,
+        readId: hit.readId,
+        list: hit.listId,
+        listVersion: hit.listVersion,
+      };
       if (hit.decidedAt !== null && ['verified', 'rejected', 'expired'].includes(hit.status)) {
         // The policy audit report counts dispositions and time to verify from these records.
         this.audit.append({
           type: 'hit.disposition',
           actor,
-          details: { ...details, outcome: hit.status, reason: hit.rejectReason, text: hit.rejectText, timeToVerifyMs: hit.decidedAt - hit.raisedAt },
+          details: {
+            ...details,
+            outcome: hit.status,
+            reason: hit.rejectReason,
+            text: hit.rejectText,
+            timeToVerifyMs: hit.decidedAt - hit.raisedAt,
+          },
         });
       } else this.audit.append({ type: `hit.${action}`, actor, details });
       this.emit(hit, action, false);
@@ -303,9 +354,19 @@ export class HitLog {
     return hit;
   }
 
-  private event(id: string, actor: string, action: string, from: string | null, to: string, details: Record<string, unknown>, ts = this.now()): void {
+  private event(
+    id: string,
+    actor: string,
+    action: string,
+    from: string | null,
+    to: string,
+    details: Record<string, unknown>,
+    ts = this.now(),
+  ): void {
     this.db
-      .prepare(`INSERT INTO hit_events (hit_id, ts, actor, action, from_status, to_status, details) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .prepare(
+        `INSERT INTO hit_events (hit_id, ts, actor, action, from_status, to_status, details) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
       .run(id, ts, actor, action, from, to, JSON.stringify(details));
   }
 }

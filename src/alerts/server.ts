@@ -28,14 +28,21 @@ const STATIC: Record<string, string> = {
   '/console.css': 'console.css',
   '/console.js': 'console.js',
 };
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+};
 const COOKIE = 'lpr_console';
 /** Only officers work alerts (policy IV.C.2); admins and technicians have no business here. */
 const CONSOLE_ROLES = ['officer'];
 
 const signInBody = z.strictObject({ name: z.string().min(1).max(100), secret: z.string().min(1).max(200) });
 const confirmBody = z.strictObject({ what: z.enum(['plate', 'state']) });
-const rejectBody = z.strictObject({ reason: z.string().min(1).max(60), text: z.string().max(500).optional() });
+const rejectBody = z.strictObject({
+  reason: z.string().min(1).max(60),
+  text: z.string().max(500).optional(),
+});
 const hitId = z.uuid();
 
 class HttpError extends Error {
@@ -84,7 +91,10 @@ export class ConsoleServer implements Service {
   }
 
   async start(): Promise<void> {
-    for (const r of this.deps.reads.list({ afterSeq: Math.max(0, this.deps.reads.count() - this.deps.config.feedSize) })) this.feed.unshift(r);
+    for (const r of this.deps.reads.list({
+      afterSeq: Math.max(0, this.deps.reads.count() - this.deps.config.feedSize),
+    }))
+      this.feed.unshift(r);
     this.unsubscribes.push(
       this.deps.reads.onRead((read) => {
         this.feed.unshift(read);
@@ -133,9 +143,31 @@ export class ConsoleServer implements Service {
       user: { name: user.name, role: user.role },
       now,
       current: open[0] ? this.hitView(open[0]) : null,
-      queue: open.slice(1).map((h) => ({ id: h.id, priority: priorityName(h.priority), listType: LIST_TYPE_LABELS[h.listType], plate: h.entry.plate })),
-      feed: this.feed.map((r) => ({ id: r.id, ts: r.ts, plate: r.plate, state: r.state, confidence: r.confidence, cameraId: r.cameraId })),
-      lists: this.deps.service.currency().map((l) => ({ id: l.id, version: l.version, ageHours: l.ageHours, stale: l.stale, entries: l.entryCount })),
+      queue: open
+        .slice(1)
+        .map((h) => ({
+          id: h.id,
+          priority: priorityName(h.priority),
+          listType: LIST_TYPE_LABELS[h.listType],
+          plate: h.entry.plate,
+        })),
+      feed: this.feed.map((r) => ({
+        id: r.id,
+        ts: r.ts,
+        plate: r.plate,
+        state: r.state,
+        confidence: r.confidence,
+        cameraId: r.cameraId,
+      })),
+      lists: this.deps.service
+        .currency()
+        .map((l) => ({
+          id: l.id,
+          version: l.version,
+          ageHours: l.ageHours,
+          stale: l.stale,
+          entries: l.entryCount,
+        })),
       maxAgeHours: this.deps.hotlists.maxAgeHours,
       unit: this.deps.unitStatus?.() ?? {},
       rejectionReasons: this.deps.hotlists.rejectionReasons,
@@ -227,12 +259,14 @@ export class ConsoleServer implements Service {
       const id = hitId.safeParse(m[1]);
       if (!id.success) throw new HttpError(400, `hit id "${m[1]}" is not a UUID`);
       const action = m[2]!;
-      if (method === 'GET' && (action === 'crop' || action === 'overview')) return this.image(res, id.data, action);
+      if (method === 'GET' && (action === 'crop' || action === 'overview'))
+        return this.image(res, id.data, action);
       if (method !== 'POST') throw new HttpError(405, `${method} not allowed here`);
       const body = await readJson(req);
       let hit: Hit;
       if (action === 'seen') hit = this.deps.hits.markSeen(id.data, user.name);
-      else if (action === 'confirm') hit = this.deps.hits.confirm(id.data, parse(confirmBody, body).what, user.name);
+      else if (action === 'confirm')
+        hit = this.deps.hits.confirm(id.data, parse(confirmBody, body).what, user.name);
       else if (action === 'verify') hit = this.deps.hits.verify(id.data, user.name);
       else if (action === 'reject') {
         const b = parse(rejectBody, body);
@@ -251,10 +285,16 @@ export class ConsoleServer implements Service {
     const host = req.headers.host ?? '';
     const a = this.server?.address() as AddressInfo | null;
     const port = a?.port;
-    const okHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${this.deps.config.host}:${port}`]);
+    const okHosts = new Set([
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `[::1]:${port}`,
+      `${this.deps.config.host}:${port}`,
+    ]);
     if (!okHosts.has(host)) throw new HttpError(421, `host "${host}" is not this console`);
     const origin = req.headers.origin;
-    if (origin && origin !== `http://${host}`) throw new HttpError(403, `requests from ${origin} are not accepted`);
+    if (origin && origin !== `http://${host}`)
+      throw new HttpError(403, `requests from ${origin} are not accepted`);
   }
 
   private requireUser(req: IncomingMessage): { user: ConsoleUser; token: string } {
@@ -276,7 +316,11 @@ export class ConsoleServer implements Service {
       throw new HttpError(401, (err as Error).message);
     }
     if (!CONSOLE_ROLES.includes(user.role)) {
-      this.deps.audit.append({ type: 'console.refused', actor: user.name, details: { reason: 'role', role: user.role } });
+      this.deps.audit.append({
+        type: 'console.refused',
+        actor: user.name,
+        details: { reason: 'role', role: user.role },
+      });
       throw new HttpError(403, `the console is for officers; ${user.name} is ${user.role}`);
     }
     const token = this.deps.users.createSession(user);
@@ -286,7 +330,11 @@ export class ConsoleServer implements Service {
   }
 
   private events(req: IncomingMessage, res: ServerResponse, user: ConsoleUser, token: string): void {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+    });
     const client = { res, user, token };
     this.clients.add(client);
     res.write(`retry: 1000\nevent: state\ndata: ${JSON.stringify(this.state(user))}\n\n`);
@@ -366,7 +414,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
   if (!r.success) {
-    throw new HttpError(400, r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    throw new HttpError(
+      400,
+      r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    );
   }
   return r.data;
 }

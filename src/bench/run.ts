@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { benchPipeline } from './pipeline.js';
+import { benchHotlist } from './hotlist.js';
 
 /**
  * `npm run bench [-- NAME...]`: the performance figures the README reports, measured on this
@@ -7,6 +8,7 @@ import { benchPipeline } from './pipeline.js';
  */
 const benches: Record<string, () => Promise<unknown>> = {
   pipeline: benchPipeline,
+  hotlist: benchHotlist,
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

@@ -3,6 +3,8 @@ import { runCommand } from './commands/run.js';
 import { replayCommand } from './commands/replay.js';
 import { readCommand } from './commands/read.js';
 import { evalCommand } from './commands/eval.js';
+import { provisionCommand } from './commands/provision.js';
+import { selftestCommand } from './commands/selftest.js';
 import { usersCommand } from './commands/users.js';
 import { queryCommand } from './commands/query.js';
 import { auditCommand } from './commands/audit.js';
@@ -24,4 +26,6 @@ export const commands: Command[] = [
   retentionCommand,
   holdCommand,
   hotlistCommand,
+  provisionCommand,
+  selftestCommand,
 ];

@@ -115,7 +115,7 @@ function resolvePaths(config: Config, base: string): Config {
   return {
     ...config,
     dataDir: abs(config.dataDir),
-    cameras: config.cameras.map((c) => ({ ...c, path: abs(c.path) })),
+    cameras: config.cameras.map((c) => (c.kind === 'file' ? { ...c, path: abs(c.path) } : c)),
     vision: {
       ...config.vision,
       detector: { ...config.vision.detector, model: abs(config.vision.detector.model) },

@@ -3,7 +3,19 @@ import { LIST_TYPES } from './types.js';
 
 const listType = z.enum(LIST_TYPES);
 
-const fieldName = z.enum(['plate', 'state', 'list_type', 'source', 'reference', 'priority', 'expires', 'vehicle', 'reason', 'entered_by', 'action']);
+const fieldName = z.enum([
+  'plate',
+  'state',
+  'list_type',
+  'source',
+  'reference',
+  'priority',
+  'expires',
+  'vehicle',
+  'reason',
+  'entered_by',
+  'action',
+]);
 
 /**
  * How to read a delimited extract as an agency receives it: its delimiter, which column holds each
@@ -21,7 +33,11 @@ export type ColumnMapping = z.infer<typeof mappingSchema>;
 /** `hotlists:` in the unit's config. */
 export const hotlistsSchema = z.strictObject({
   /** A list older than this (since generated at HQ) warns the officer and is audited (IV.C.1). */
-  maxAgeHours: z.number().positive().max(24 * 30).default(24),
+  maxAgeHours: z
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
   /** Characters an OCR reader confuses; each string is one class, its first character the representative. */
   equivalence: z
     .array(z.string().regex(/^[A-Z0-9]{2,}$/, 'each class is two or more of A–Z, 0–9, e.g. "0ODQ"'))

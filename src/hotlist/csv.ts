@@ -37,8 +37,35 @@ export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): 
   const feed = (chunk: string, last: boolean): CsvRecord[] => {
     const out: CsvRecord[] = [];
     for (let i = 0; i < chunk.length; i++) {
+      // Fast path: at the start of a record, a whole line without quotes is split in one go.
+      if (!quoted && !afterQuote && !pendingCR && !any && field.length === 0 && fields.length === 0) {
+        const nl = chunk.indexOf('\n', i);
+        if (nl >= 0) {
+          const q = chunk.indexOf('"', i);
+          if (q < 0 || q > nl) {
+            let end = nl;
+            if (end > i && chunk[end - 1] === '\r') end--;
+            const text = chunk.slice(i, end);
+            if (text.includes('\r') || text.includes('\0')) {
+              // Rare: bare CR line ends or binary data; let the character loop handle and report them.
+            } else {
+              if (text.length > MAX_FIELD)
+                throw new CsvSyntaxError(
+                  `line ${line}: a line longer than 64 KiB: this is not a hotlist CSV file`,
+                  line,
+                );
+              if (text.length > 0) out.push({ line, fields: text.split(delimiter) });
+              line++;
+              recordLine = line;
+              i = nl;
+              continue;
+            }
+          }
+        }
+      }
       const c = chunk[i] as string;
-      if (c === '\0') throw new CsvSyntaxError(`line ${line}: binary data (a NUL byte): this is not a CSV text file`, line);
+      if (c === '\0')
+        throw new CsvSyntaxError(`line ${line}: binary data (a NUL byte): this is not a CSV text file`, line);
       if (pendingCR) {
         pendingCR = false;
         if (c === '\n') continue;
@@ -63,7 +90,11 @@ export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): 
           quotedCR = c === '\r';
           field += c;
         }
-        if (field.length > MAX_FIELD) throw new CsvSyntaxError(`line ${recordLine}: a quoted field runs past 64 KiB (unbalanced quote?)`, recordLine);
+        if (field.length > MAX_FIELD)
+          throw new CsvSyntaxError(
+            `line ${recordLine}: a quoted field runs past 64 KiB (unbalanced quote?)`,
+            recordLine,
+          );
         continue;
       }
       if (c === delimiter) {
@@ -87,9 +118,17 @@ export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): 
         quoted = true;
         any = true;
       } else {
-        if (afterQuote) throw new CsvSyntaxError(`line ${line}: text after a closing quote; quote the whole field and double inner quotes`, line);
+        if (afterQuote)
+          throw new CsvSyntaxError(
+            `line ${line}: text after a closing quote; quote the whole field and double inner quotes`,
+            line,
+          );
         field += c;
-        if (field.length > MAX_FIELD) throw new CsvSyntaxError(`line ${recordLine}: a field longer than 64 KiB: this is not a hotlist CSV file`, recordLine);
+        if (field.length > MAX_FIELD)
+          throw new CsvSyntaxError(
+            `line ${recordLine}: a field longer than 64 KiB: this is not a hotlist CSV file`,
+            recordLine,
+          );
       }
     }
     return out;

@@ -5,7 +5,15 @@ import type { ColumnMapping } from './config.js';
 import { readCsv, CsvSyntaxError } from './csv.js';
 import { normalisePlate, normaliseState, plateProblem } from './normalise.js';
 import type { HotlistStore, VersionMeta } from './store.js';
-import { DEFAULT_PRIORITY, LIST_TYPES, PRIORITIES, type AuditSink, type EntryInput, type ListType, type Priority } from './types.js';
+import {
+  DEFAULT_PRIORITY,
+  LIST_TYPES,
+  PRIORITIES,
+  type AuditSink,
+  type EntryInput,
+  type ListType,
+  type Priority,
+} from './types.js';
 
 export class InputError extends Error {
   constructor(
@@ -64,22 +72,68 @@ const KEEP_PROBLEMS = 100;
 const MAX_JSON_BYTES = 256 * 1024 * 1024;
 
 type RawRow = Partial<Record<Field, unknown>>;
-type Field = 'plate' | 'state' | 'list_type' | 'source' | 'reference' | 'priority' | 'expires' | 'vehicle' | 'reason' | 'entered_by' | 'action';
-const FIELDS: Field[] = ['plate', 'state', 'list_type', 'source', 'reference', 'priority', 'expires', 'vehicle', 'reason', 'entered_by', 'action'];
+type Field =
+  | 'plate'
+  | 'state'
+  | 'list_type'
+  | 'source'
+  | 'reference'
+  | 'priority'
+  | 'expires'
+  | 'vehicle'
+  | 'reason'
+  | 'entered_by'
+  | 'action';
+const FIELDS: Field[] = [
+  'plate',
+  'state',
+  'list_type',
+  'source',
+  'reference',
+  'priority',
+  'expires',
+  'vehicle',
+  'reason',
+  'entered_by',
+  'action',
+];
 
 /** Header spellings accepted without a mapping ("License Plate", "list-type", "NCIC number", ...). */
 const ALIASES: Record<string, Field> = {
-  plate: 'plate', licenseplate: 'plate', plateno: 'plate', platenumber: 'plate', tag: 'plate',
-  state: 'state', platestate: 'state', st: 'state',
-  listtype: 'list_type', type: 'list_type', list: 'list_type', category: 'list_type',
-  source: 'source', agency: 'source',
-  reference: 'reference', ref: 'reference', referencenumber: 'reference', ncic: 'reference', ncicnumber: 'reference', caseno: 'reference',
+  plate: 'plate',
+  licenseplate: 'plate',
+  plateno: 'plate',
+  platenumber: 'plate',
+  tag: 'plate',
+  state: 'state',
+  platestate: 'state',
+  st: 'state',
+  listtype: 'list_type',
+  type: 'list_type',
+  list: 'list_type',
+  category: 'list_type',
+  source: 'source',
+  agency: 'source',
+  reference: 'reference',
+  ref: 'reference',
+  referencenumber: 'reference',
+  ncic: 'reference',
+  ncicnumber: 'reference',
+  caseno: 'reference',
   priority: 'priority',
-  expires: 'expires', expiry: 'expires', expiresat: 'expires', expiration: 'expires',
-  vehicle: 'vehicle', vehicledescription: 'vehicle', description: 'vehicle',
-  reason: 'reason', notes: 'reason', reasonnotes: 'reason',
+  expires: 'expires',
+  expiry: 'expires',
+  expiresat: 'expires',
+  expiration: 'expires',
+  vehicle: 'vehicle',
+  vehicledescription: 'vehicle',
+  description: 'vehicle',
+  reason: 'reason',
+  notes: 'reason',
+  reasonnotes: 'reason',
   enteredby: 'entered_by',
-  action: 'action', op: 'action',
+  action: 'action',
+  op: 'action',
 };
 
 /** Import a hotlist file: CSV streamed row by row, or the project's JSON. Atomic: all or nothing. */
@@ -93,7 +147,8 @@ export async function importHotlist(store: HotlistStore, opts: ImportOptions): P
     throw new InputError(`hotlist ${opts.file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
   if (!stat.isFile()) throw new InputError(`hotlist ${opts.file}: not a file`);
-  if (opts.type && !LIST_TYPES.includes(opts.type)) throw new InputError(`--type "${opts.type}" is not a list type; use one of ${LIST_TYPES.join(', ')}`);
+  if (opts.type && !LIST_TYPES.includes(opts.type))
+    throw new InputError(`--type "${opts.type}" is not a list type; use one of ${LIST_TYPES.join(', ')}`);
   sniffText(opts.file);
   try {
     const report =
@@ -122,7 +177,12 @@ export async function importHotlist(store: HotlistStore, opts: ImportOptions): P
     opts.audit.append({
       type: 'hotlist.import-rejected',
       actor: opts.actor,
-      details: { file: path.basename(opts.file), list: opts.listId ?? null, format, error: (err as Error).message.slice(0, 2000) },
+      details: {
+        file: path.basename(opts.file),
+        list: opts.listId ?? null,
+        format,
+        error: (err as Error).message.slice(0, 2000),
+      },
     });
     throw err;
   }
@@ -136,7 +196,8 @@ function sniffText(file: string): void {
     const n = readSync(fd, buf, 0, buf.length, 0);
     const head = buf.subarray(0, n);
     if (head.includes(0)) throw new InputError(`hotlist ${file}: binary data, not a CSV or JSON text file`);
-    if (head[0] === 0x50 && head[1] === 0x4b) throw new InputError(`hotlist ${file}: a ZIP/XLSX archive, not CSV; export the sheet as CSV`);
+    if (head[0] === 0x50 && head[1] === 0x4b)
+      throw new InputError(`hotlist ${file}: a ZIP/XLSX archive, not CSV; export the sheet as CSV`);
   } finally {
     closeSync(fd);
   }
@@ -190,7 +251,11 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
         const idx = columns[f];
         if (idx !== undefined) raw[f] = rec.fields[idx];
       }
-      if (rec.fields.length < Object.keys(columns).length && columns.plate !== undefined && rec.fields[columns.plate] === undefined) {
+      if (
+        rec.fields.length < Object.keys(columns).length &&
+        columns.plate !== undefined &&
+        rec.fields[columns.plate] === undefined
+      ) {
         problem(rec.line, `${rec.fields.length} fields where the header has more; plate is missing`);
         continue;
       }
@@ -205,14 +270,19 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
           problem(rec.line, `action "remove" only makes sense in a delta import (--delta)`);
           continue;
         }
-        removes.push({ plate: parsed.entry.plate, state: parsed.entry.state, listType: parsed.entry.listType });
+        removes.push({
+          plate: parsed.entry.plate,
+          state: parsed.entry.state,
+          listType: parsed.entry.listType,
+        });
       } else if (staged) {
         if (problemCount === 0 || !strict) staged.add(parsed.entry);
       } else adds.push(parsed.entry);
     }
   } catch (err) {
     staged?.abort();
-    if (err instanceof CsvSyntaxError) throw new InputError(`hotlist ${opts.file}: ${err.message}; nothing imported`);
+    if (err instanceof CsvSyntaxError)
+      throw new InputError(`hotlist ${opts.file}: ${err.message}; nothing imported`);
     throw err;
   }
   if (!columns) {
@@ -223,7 +293,10 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
     staged?.abort();
     throw new InputError(
       `hotlist ${opts.file}: ${problemCount} bad row${problemCount > 1 ? 's' : ''}; nothing imported, the previous version stays active ` +
-        `(use --lenient to skip bad rows): ${problems.slice(0, 10).map((p) => `${p.where}: ${p.message}`).join('; ')}`,
+        `(use --lenient to skip bad rows): ${problems
+          .slice(0, 10)
+          .map((p) => `${p.where}: ${p.message}`)
+          .join('; ')}`,
       problems,
     );
   }
@@ -232,7 +305,9 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
     staged.flush();
     if (staged.added === 0) {
       staged.abort();
-      throw new InputError(`hotlist ${opts.file}: no valid entries; refusing to replace list "${listId}" with an empty list`);
+      throw new InputError(
+        `hotlist ${opts.file}: no valid entries; refusing to replace list "${listId}" with an empty list`,
+      );
     }
     staged.activate();
     return report(meta, mode, 'csv', rows, staged.added, staged.duplicates, 0, problems, problemCount);
@@ -252,7 +327,19 @@ function report(
   skipped: RowProblem[],
   skippedCount: number,
 ): ImportReport {
-  return { listId: meta.listId, version: meta.version, mode, format, rows, imported, duplicates, removed, skipped, skippedCount, durationMs: 0 };
+  return {
+    listId: meta.listId,
+    version: meta.version,
+    mode,
+    format,
+    rows,
+    imported,
+    duplicates,
+    removed,
+    skipped,
+    skippedCount,
+    durationMs: 0,
+  };
 }
 
 function listIdFromFile(file: string): string {
@@ -266,14 +353,21 @@ function headerKey(h: string): string {
   return h.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
-function columnsFromHeader(header: string[], mapping: ColumnMapping | undefined, opts: ImportOptions, line: number): Partial<Record<Field, number>> {
+function columnsFromHeader(
+  header: string[],
+  mapping: ColumnMapping | undefined,
+  opts: ImportOptions,
+  line: number,
+): Partial<Record<Field, number>> {
   const cols: Partial<Record<Field, number>> = {};
   const keys = header.map((h) => headerKey(h));
   if (mapping && Object.keys(mapping.columns).length > 0) {
     for (const [field, col] of Object.entries(mapping.columns) as [Field, string | number][]) {
       const idx = typeof col === 'number' ? col - 1 : keys.indexOf(headerKey(col));
       if (idx < 0 || idx >= header.length) {
-        throw new InputError(`hotlist ${opts.file}: line ${line}: the mapping's column "${col}" for ${field} is not in the header (${header.join(', ')})`);
+        throw new InputError(
+          `hotlist ${opts.file}: line ${line}: the mapping's column "${col}" for ${field} is not in the header (${header.join(', ')})`,
+        );
       }
       cols[field] = idx;
     }
@@ -287,7 +381,10 @@ function columnsFromHeader(header: string[], mapping: ColumnMapping | undefined,
   if (cols.plate === undefined) missing.push('plate');
   if (cols.list_type === undefined && !opts.type) missing.push('list_type (or give --type)');
   if (missing.length > 0) {
-    const shown = header.slice(0, 12).map((h) => JSON.stringify(h.slice(0, 40))).join(', ');
+    const shown = header
+      .slice(0, 12)
+      .map((h) => JSON.stringify(h.slice(0, 40)))
+      .join(', ');
     throw new InputError(
       `hotlist ${opts.file}: line ${line}: header has no ${missing.join(' and ')} column (found ${shown}); ` +
         `is this a hotlist CSV? The minimal header is "plate,state,list_type"; for other layouts use a column mapping`,
@@ -299,7 +396,10 @@ function columnsFromHeader(header: string[], mapping: ColumnMapping | undefined,
 function columnsByIndex(mapping: ColumnMapping, file: string): Partial<Record<Field, number>> {
   const cols: Partial<Record<Field, number>> = {};
   for (const [field, col] of Object.entries(mapping.columns) as [Field, string | number][]) {
-    if (typeof col !== 'number') throw new InputError(`hotlist ${file}: the mapping has header: false, so column for ${field} must be a number, got "${col}"`);
+    if (typeof col !== 'number')
+      throw new InputError(
+        `hotlist ${file}: the mapping has header: false, so column for ${field} must be a number, got "${col}"`,
+      );
     cols[field] = col - 1;
   }
   if (cols.plate === undefined) throw new InputError(`hotlist ${file}: the mapping names no plate column`);
@@ -318,7 +418,11 @@ function opt(v: unknown, max = 500): string | null {
 }
 
 /** Validate and normalise one row; a string is the problem, worded for the user. */
-function toEntry(raw: RawRow, opts: ImportOptions, mapping?: ColumnMapping): { entry: EntryInput; action: 'add' | 'remove' } | string {
+function toEntry(
+  raw: RawRow,
+  opts: ImportOptions,
+  mapping?: ColumnMapping,
+): { entry: EntryInput; action: 'add' | 'remove' } | string {
   const plateRaw = str(raw.plate);
   const pp = plateProblem(plateRaw);
   if (pp) return pp;
@@ -353,7 +457,8 @@ function toEntry(raw: RawRow, opts: ImportOptions, mapping?: ColumnMapping): { e
   if (action !== 'add' && action !== 'remove') return `action "${raw.action}" is not add or remove`;
   const enteredBy = opt(raw.entered_by, 100);
   const reason = opt(raw.reason, 1000);
-  if (listType === 'manual' && action === 'add' && (!enteredBy || !reason)) return `a manual entry needs entered_by and reason`;
+  if (listType === 'manual' && action === 'add' && (!enteredBy || !reason))
+    return `a manual entry needs entered_by and reason`;
   return {
     action,
     entry: {
@@ -414,11 +519,16 @@ export const hotlistDocumentSchema = z.strictObject({
   }),
   mode: z.enum(['replace', 'delta']).default('replace'),
   entries: z.array(z.unknown()).default([]),
-  removes: z.array(z.strictObject({ plate: z.string(), state: z.string().nullish(), listType: z.string() })).default([]),
+  removes: z
+    .array(z.strictObject({ plate: z.string(), state: z.string().nullish(), listType: z.string() }))
+    .default([]),
 });
 
 async function importJson(store: HotlistStore, opts: ImportOptions, size: number): Promise<ImportReport> {
-  if (size > MAX_JSON_BYTES) throw new InputError(`hotlist ${opts.file}: ${Math.round(size / 1e6)} MB is too large for JSON (limit 256 MB); send large lists as CSV, which is streamed`);
+  if (size > MAX_JSON_BYTES)
+    throw new InputError(
+      `hotlist ${opts.file}: ${Math.round(size / 1e6)} MB is too large for JSON (limit 256 MB); send large lists as CSV, which is streamed`,
+    );
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(opts.file, 'utf8').replace(/^\uFEFF/, ''));
@@ -452,10 +562,25 @@ async function importJson(store: HotlistStore, opts: ImportOptions, size: number
   const entries: EntryInput[] = [];
   d.entries.forEach((e, i) => {
     const r = jsonEntry.safeParse(e);
-    if (!r.success) return problem(`entries[${i}]`, r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '));
+    if (!r.success)
+      return problem(
+        `entries[${i}]`,
+        r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '),
+      );
     const v = r.data;
     const res = toEntry(
-      { plate: v.plate, state: v.state, list_type: v.listType, source: v.source, reference: v.reference, priority: v.priority, expires: v.expires, vehicle: v.vehicle, reason: v.reason, entered_by: v.enteredBy },
+      {
+        plate: v.plate,
+        state: v.state,
+        list_type: v.listType,
+        source: v.source,
+        reference: v.reference,
+        priority: v.priority,
+        expires: v.expires,
+        vehicle: v.vehicle,
+        reason: v.reason,
+        entered_by: v.enteredBy,
+      },
       rowOpts,
     );
     if (typeof res === 'string') return problem(`entries[${i}]`, res);
@@ -463,23 +588,43 @@ async function importJson(store: HotlistStore, opts: ImportOptions, size: number
   });
   const removes: { plate: string; state: string | null; listType: ListType }[] = [];
   d.removes.forEach((r, i) => {
-    const res = toEntry({ plate: r.plate, state: r.state, list_type: r.listType, reason: 'remove', entered_by: 'remove' }, rowOpts);
+    const res = toEntry(
+      { plate: r.plate, state: r.state, list_type: r.listType, reason: 'remove', entered_by: 'remove' },
+      rowOpts,
+    );
     if (typeof res === 'string') return problem(`removes[${i}]`, res);
     removes.push({ plate: res.entry.plate, state: res.entry.state, listType: res.entry.listType });
   });
-  if (mode === 'replace' && removes.length > 0) problem('removes', 'a replace import cannot remove entries; use "mode": "delta"');
+  if (mode === 'replace' && removes.length > 0)
+    problem('removes', 'a replace import cannot remove entries; use "mode": "delta"');
   if (problemCount > 0 && strict) {
     throw new InputError(
       `hotlist ${opts.file}: ${problemCount} bad entr${problemCount > 1 ? 'ies' : 'y'}; nothing imported, the previous version stays active: ` +
-        problems.slice(0, 10).map((p) => `${p.where}: ${p.message}`).join('; '),
+        problems
+          .slice(0, 10)
+          .map((p) => `${p.where}: ${p.message}`)
+          .join('; '),
       problems,
     );
   }
   if (mode === 'delta') {
     const r = store.applyDelta(meta, entries, removes);
-    return report(meta, mode, 'json', d.entries.length + d.removes.length, r.added, r.duplicates, r.removed, problems, problemCount);
+    return report(
+      meta,
+      mode,
+      'json',
+      d.entries.length + d.removes.length,
+      r.added,
+      r.duplicates,
+      r.removed,
+      problems,
+      problemCount,
+    );
   }
-  if (entries.length === 0) throw new InputError(`hotlist ${opts.file}: no valid entries; refusing to replace list "${meta.listId}" with an empty list`);
+  if (entries.length === 0)
+    throw new InputError(
+      `hotlist ${opts.file}: no valid entries; refusing to replace list "${meta.listId}" with an empty list`,
+    );
   const staged = store.stageVersion(meta);
   try {
     for (const e of entries) staged.add(e);
@@ -488,5 +633,15 @@ async function importJson(store: HotlistStore, opts: ImportOptions, size: number
     staged.abort();
     throw err;
   }
-  return report(meta, mode, 'json', d.entries.length, staged.added, staged.duplicates, 0, problems, problemCount);
+  return report(
+    meta,
+    mode,
+    'json',
+    d.entries.length,
+    staged.added,
+    staged.duplicates,
+    0,
+    problems,
+    problemCount,
+  );
 }

@@ -44,7 +44,10 @@ export class Matcher {
 
   constructor(
     readonly store: HotlistStore,
-    private readonly config: Pick<HotlistsConfig, 'maxDifferences' | 'defaultMaxDifferences' | 'exactOnlyAbove' | 'candidates'>,
+    private readonly config: Pick<
+      HotlistsConfig,
+      'maxDifferences' | 'defaultMaxDifferences' | 'exactOnlyAbove' | 'candidates'
+    >,
   ) {
     this.equivalence = store.equivalence;
   }
@@ -55,7 +58,10 @@ export class Matcher {
   }
 
   private anyDifferencesAllowed(): boolean {
-    return this.config.defaultMaxDifferences > 0 || Object.values(this.config.maxDifferences).some((n) => (n ?? 0) > 0);
+    return (
+      this.config.defaultMaxDifferences > 0 ||
+      Object.values(this.config.maxDifferences).some((n) => (n ?? 0) > 0)
+    );
   }
 
   match(input: MatchInput, now = Date.now()): Match[] {
@@ -117,7 +123,9 @@ export class Matcher {
   differences(read: string, entry: string): MatchDifference[] {
     const n = read.length;
     const m = entry.length;
-    const d: number[][] = Array.from({ length: n + 1 }, (_, i) => Array.from({ length: m + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    const d: number[][] = Array.from({ length: n + 1 }, (_, i) =>
+      Array.from({ length: m + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
     for (let i = 1; i <= n; i++) {
       for (let j = 1; j <= m; j++) {
         const sub = this.equivalence.same(read[i - 1]!, entry[j - 1]!) ? 0 : 1;
@@ -133,7 +141,8 @@ export class Matcher {
       if (i > 0 && j > 0 && r !== undefined && e !== undefined) {
         const same = this.equivalence.same(r, e);
         if (d[i]![j] === d[i - 1]![j - 1]! + (same ? 0 : 1)) {
-          if (r !== e) out.push({ position: i, read: r, entry: e, kind: same ? 'equivalent' : 'substitution' });
+          if (r !== e)
+            out.push({ position: i, read: r, entry: e, kind: same ? 'equivalent' : 'substitution' });
           i--;
           j--;
           continue;

@@ -34,6 +34,7 @@ export const hotlistMigrations: Migration[] = [
         plate TEXT NOT NULL,                -- normalised A-Z0-9
         ekey TEXT NOT NULL,                 -- plate with each character replaced by its equivalence class
         rkey TEXT NOT NULL,                 -- ekey reversed: suffix scans for one-difference matching
+        ends TEXT NOT NULL,                 -- first two + last two characters of ekey (one difference in the middle)
         state TEXT NOT NULL,                -- USPS code, '' = any state
         list_type TEXT NOT NULL,
         source TEXT,
@@ -47,6 +48,7 @@ export const hotlistMigrations: Migration[] = [
       CREATE UNIQUE INDEX hotlist_entries_identity ON hotlist_entries (version_id, plate, state, list_type);
       CREATE INDEX hotlist_entries_ekey ON hotlist_entries (ekey);
       CREATE INDEX hotlist_entries_rkey ON hotlist_entries (rkey);
+      CREATE INDEX hotlist_entries_ends ON hotlist_entries (ends);
     `,
   },
 ];

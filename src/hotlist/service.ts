@@ -99,13 +99,18 @@ export class HotlistService implements Service {
     this.known = current;
     if (changed.size === 0 || this.deps.config.recheckWindowMinutes <= 0) return 0;
     const since = this.now() - this.deps.config.recheckWindowMinutes * 60_000;
-    const ids = this.deps.db.prepare(`SELECT id FROM reads WHERE ts >= ? ORDER BY seq`).all(since) as { id: string }[];
+    const ids = this.deps.db.prepare(`SELECT id FROM reads WHERE ts >= ? ORDER BY seq`).all(since) as {
+      id: string;
+    }[];
     let raised = 0;
     for (const { id } of ids) {
       const read = this.deps.reads.get(id);
       if (read) raised += this.onRead(read, { retroactive: true, onlyLists: changed });
     }
-    this.deps.log.info({ lists: [...changed], reads: ids.length, raised }, 'hotlist changed: recent reads re-checked');
+    this.deps.log.info(
+      { lists: [...changed], reads: ids.length, raised },
+      'hotlist changed: recent reads re-checked',
+    );
     return raised;
   }
 
@@ -122,18 +127,32 @@ export class HotlistService implements Service {
       const key = `${l.id}@${l.version}`;
       if (!l.stale || this.staleWarned.has(key)) continue;
       this.staleWarned.add(key);
-      this.deps.log.warn({ list: l.id, version: l.version, ageHours: Math.round(l.ageHours * 10) / 10 }, 'hotlist is older than the limit');
+      this.deps.log.warn(
+        { list: l.id, version: l.version, ageHours: Math.round(l.ageHours * 10) / 10 },
+        'hotlist is older than the limit',
+      );
       this.deps.audit.append({
         type: 'hotlist.stale',
         actor: 'system',
-        details: { list: l.id, version: l.version, ageHours: Math.round(l.ageHours * 10) / 10, maxAgeHours: this.deps.config.maxAgeHours },
+        details: {
+          list: l.id,
+          version: l.version,
+          ageHours: Math.round(l.ageHours * 10) / 10,
+          maxAgeHours: this.deps.config.maxAgeHours,
+        },
       });
     }
   }
 
   health(): Record<string, unknown> {
     return {
-      lists: this.currency().map((l) => ({ id: l.id, version: l.version, entries: l.entryCount, ageHours: Math.round(l.ageHours * 10) / 10, stale: l.stale })),
+      lists: this.currency().map((l) => ({
+        id: l.id,
+        version: l.version,
+        entries: l.entryCount,
+        ageHours: Math.round(l.ageHours * 10) / 10,
+        stale: l.stale,
+      })),
       readsMatched: this.matched,
       openHits: this.deps.hits.open().length,
     };

@@ -10,7 +10,9 @@ import { HotlistStore } from './store.js';
 import type { AuditSink } from './types.js';
 
 /** What the hotlist needs of the unit (a full Unit fits). */
-export type HotlistUnit = Pick<Unit, 'db' | 'reads' | 'log'> & { config: Pick<Config, 'hotlists' | 'console'> };
+export type HotlistUnit = Pick<Unit, 'db' | 'reads' | 'log'> & {
+  config: Pick<Config, 'hotlists' | 'console'>;
+};
 
 export interface HotlistDeps {
   audit: AuditSink;

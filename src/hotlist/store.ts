@@ -32,7 +32,7 @@ export interface VersionMeta {
 }
 
 /** Rows per write transaction while staging a new version: big enough to be fast, small enough not to stall readers. */
-const BATCH = 5000;
+const BATCH = 50_000;
 
 /**
  * The hotlist tables. Lookups are synchronous index probes (better-sqlite3), so a lookup never
@@ -44,6 +44,7 @@ export class HotlistStore {
   private readonly byId;
   private readonly prefixScan;
   private readonly suffixScan;
+  private readonly endsProbe;
   private readonly insertEntry;
   private infoCache = new Map<number, HotlistInfo>();
   private infoCacheVersion = -1;
@@ -54,24 +55,37 @@ export class HotlistStore {
   ) {
     // Joining on the active version makes staged and retired entries invisible to lookups.
     const active = `FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id`;
-    this.byKey = db.prepare(`SELECT e.* ${active} WHERE e.ekey = ? AND (e.expires_at IS NULL OR e.expires_at > ?)`);
-    this.byId = db.prepare(`SELECT e.* ${active} WHERE e.id = ? AND (e.expires_at IS NULL OR e.expires_at > ?)`);
+    this.byKey = db.prepare(
+      `SELECT e.* ${active} WHERE e.ekey = ? AND (e.expires_at IS NULL OR e.expires_at > ?)`,
+    );
+    this.byId = db.prepare(
+      `SELECT e.* ${active} WHERE e.id = ? AND (e.expires_at IS NULL OR e.expires_at > ?)`,
+    );
     // Covering index scans: only the key and rowid are read until a candidate is within distance.
     this.prefixScan = db
-      .prepare(`SELECT id, ekey FROM hotlist_entries WHERE ekey >= ? AND ekey < ? AND length(ekey) BETWEEN ? AND ?`)
+      .prepare(
+        `SELECT id, ekey FROM hotlist_entries WHERE ekey >= ? AND ekey < ? AND length(ekey) BETWEEN ? AND ?`,
+      )
       .raw(true);
     this.suffixScan = db
-      .prepare(`SELECT id, rkey FROM hotlist_entries WHERE rkey >= ? AND rkey < ? AND length(rkey) BETWEEN ? AND ?`)
+      .prepare(
+        `SELECT id, rkey FROM hotlist_entries WHERE rkey >= ? AND rkey < ? AND length(rkey) BETWEEN ? AND ?`,
+      )
+      .raw(true);
+    this.endsProbe = db
+      .prepare(`SELECT id, ekey FROM hotlist_entries WHERE ends = ? AND length(ekey) BETWEEN ? AND ?`)
       .raw(true);
     this.insertEntry = db.prepare(`INSERT OR IGNORE INTO hotlist_entries
-      (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (version_id, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.cleanupStaging();
   }
 
   /** Versions left half-staged by a crash are never activated: drop them. */
   private cleanupStaging(): void {
-    const staged = this.db.prepare(`SELECT id FROM hotlist_versions WHERE status = 'staging'`).all() as { id: number }[];
+    const staged = this.db.prepare(`SELECT id FROM hotlist_versions WHERE status = 'staging'`).all() as {
+      id: number;
+    }[];
     for (const s of staged) this.dropVersion(s.id);
   }
 
@@ -84,24 +98,26 @@ export class HotlistStore {
 
   /**
    * Ids of entries (any version; callers re-check with `activeEntry`) whose key is within one edit of
-   * `ekey`. Pigeonhole: one edit leaves either the first half or the second half of the key intact,
-   * so the entry starts with the first half or ends with the second: two index range scans.
+   * `ekey`. One edit in a key of length L leaves intact either its first L-2 characters (edit in the
+   * last two), its last L-2 (edit in the first two), or its first two and last two (edit in the
+   * middle): a prefix scan, a suffix scan on the reversed key, and one probe of the "ends" index,
+   * each selective even on a list of millions.
    */
   nearKeyIds(ekey: string, within: (candidate: string) => boolean): number[] {
     const L = ekey.length;
-    const m = Math.floor(L / 2);
     const ids = new Set<number>();
-    const head = ekey.slice(0, m);
-    const tail = reverse(ekey.slice(m));
-    const scan = (stmt: typeof this.prefixScan, prefix: string, rev: boolean) => {
-      if (prefix.length === 0) return;
-      for (const row of stmt.all(prefix, prefix + '\u{ffff}', L - 1, L + 1) as [number, string][]) {
+    if (L < 3) return [];
+    const take = (rows: [number, string][], rev: boolean) => {
+      for (const row of rows) {
         const key = rev ? reverse(row[1]) : row[1];
         if (key !== ekey && within(key)) ids.add(row[0]);
       }
     };
-    scan(this.prefixScan, head, false);
-    scan(this.suffixScan, tail, true);
+    const head = ekey.slice(0, L - 2);
+    const tail = reverse(ekey.slice(2));
+    take(this.prefixScan.all(head, head + '\u{ffff}', L - 1, L + 1) as [number, string][], false);
+    take(this.suffixScan.all(tail, tail + '\u{ffff}', L - 1, L + 1) as [number, string][], true);
+    if (L >= 5) take(this.endsProbe.all(endsKey(ekey), L - 1, L + 1) as [number, string][], false);
     return [...ids];
   }
 
@@ -169,7 +185,9 @@ export class HotlistStore {
 
   /** id → active version id, to notice lists that changed (re-check of recent reads). */
   activeVersions(): Map<string, number> {
-    const rows = this.db.prepare(`SELECT id, active_version_id AS v FROM hotlists WHERE active_version_id IS NOT NULL`).all() as {
+    const rows = this.db
+      .prepare(`SELECT id, active_version_id AS v FROM hotlists WHERE active_version_id IS NOT NULL`)
+      .all() as {
       id: string;
       v: number;
     }[];
@@ -182,7 +200,9 @@ export class HotlistStore {
   stageVersion(meta: VersionMeta): StagedVersion {
     const versionId = this.db.transaction(() => {
       this.db
-        .prepare(`INSERT INTO hotlists (id, type, active_version_id, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT(id) DO NOTHING`)
+        .prepare(
+          `INSERT INTO hotlists (id, type, active_version_id, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT(id) DO NOTHING`,
+        )
         .run(meta.listId, meta.type, Date.now());
       return Number(
         this.db
@@ -190,7 +210,8 @@ export class HotlistStore {
             `INSERT INTO hotlist_versions (list_id, version, generated_at, received_at, source, status, imported_by)
              VALUES (?, ?, ?, ?, ?, 'staging', ?)`,
           )
-          .run(meta.listId, meta.version, meta.generatedAt, Date.now(), meta.source, meta.importedBy).lastInsertRowid,
+          .run(meta.listId, meta.version, meta.generatedAt, Date.now(), meta.source, meta.importedBy)
+          .lastInsertRowid,
       );
     })();
     return new StagedVersion(this, versionId, meta);
@@ -198,9 +219,14 @@ export class HotlistStore {
 
   /** @internal rows staged for a version; returns how many were new (the rest were duplicates). */
   insertBatch(versionId: number, entries: EntryInput[]): number {
+    this.importCache(true);
     let added = 0;
+    // In plate order the identity and key indexes are written in runs rather than at random pages.
+    // Sorting is stable, so the first of duplicate rows is the one kept.
+    const rows = entries.map((e) => this.entryParams(versionId, e));
+    rows.sort((a, b) => (a[2]! < b[2]! ? -1 : a[2]! > b[2]! ? 1 : 0));
     this.db.transaction(() => {
-      for (const e of entries) added += this.insertEntry.run(...this.entryParams(versionId, e)).changes;
+      for (const r of rows) added += this.insertEntry.run(...r).changes;
     })();
     return added;
   }
@@ -212,6 +238,7 @@ export class HotlistStore {
       e.plate,
       ekey,
       reverse(ekey),
+      endsKey(ekey),
       e.state ?? '',
       e.listType,
       e.source,
@@ -224,15 +251,40 @@ export class HotlistStore {
     ];
   }
 
+  private cacheRaised = false;
+
+  /**
+   * Index inserts of a multi-million-row list are random B-tree writes: a larger page cache while
+   * staging keeps them in memory (the import's time target); it is returned after the import.
+   */
+  importCache(on: boolean): void {
+    if (on === this.cacheRaised) return;
+    this.cacheRaised = on;
+    this.db.pragma(`cache_size = ${on ? -128 * 1024 : -2000}`);
+  }
+
   /** @internal flip the list to a staged version in one transaction, then drop the previous one. */
   activate(versionId: number, meta: VersionMeta): void {
     let previous: number | null = null;
     this.db.transaction(() => {
-      const count = (this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(versionId) as { n: number }).n;
-      previous = (this.db.prepare(`SELECT active_version_id AS v FROM hotlists WHERE id = ?`).get(meta.listId) as { v: number | null }).v;
-      this.db.prepare(`UPDATE hotlist_versions SET status = 'active', entry_count = ? WHERE id = ?`).run(count, versionId);
-      if (previous !== null) this.db.prepare(`UPDATE hotlist_versions SET status = 'retired' WHERE id = ?`).run(previous);
-      this.db.prepare(`UPDATE hotlists SET active_version_id = ?, type = ? WHERE id = ?`).run(versionId, meta.type, meta.listId);
+      const count = (
+        this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(versionId) as {
+          n: number;
+        }
+      ).n;
+      previous = (
+        this.db.prepare(`SELECT active_version_id AS v FROM hotlists WHERE id = ?`).get(meta.listId) as {
+          v: number | null;
+        }
+      ).v;
+      this.db
+        .prepare(`UPDATE hotlist_versions SET status = 'active', entry_count = ? WHERE id = ?`)
+        .run(count, versionId);
+      if (previous !== null)
+        this.db.prepare(`UPDATE hotlist_versions SET status = 'retired' WHERE id = ?`).run(previous);
+      this.db
+        .prepare(`UPDATE hotlists SET active_version_id = ?, type = ? WHERE id = ?`)
+        .run(versionId, meta.type, meta.listId);
     })();
     if (previous !== null) this.dropEntries(previous);
   }
@@ -275,11 +327,19 @@ export class HotlistStore {
         duplicates += 1 - n;
       }
       let removed = 0;
-      const del = this.db.prepare(`DELETE FROM hotlist_entries WHERE version_id = ? AND plate = ? AND state = ? AND list_type = ?`);
+      const del = this.db.prepare(
+        `DELETE FROM hotlist_entries WHERE version_id = ? AND plate = ? AND state = ? AND list_type = ?`,
+      );
       for (const r of removes) removed += del.run(active, r.plate, r.state ?? '', r.listType).changes;
-      const count = (this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(active) as { n: number }).n;
+      const count = (
+        this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(active) as {
+          n: number;
+        }
+      ).n;
       this.db
-        .prepare(`UPDATE hotlist_versions SET version = ?, generated_at = ?, received_at = ?, entry_count = ? WHERE id = ?`)
+        .prepare(
+          `UPDATE hotlist_versions SET version = ?, generated_at = ?, received_at = ?, entry_count = ? WHERE id = ?`,
+        )
         .run(meta.version, meta.generatedAt, Date.now(), count, active);
       return { added, duplicates, removed, notFound: removes.length - removed };
     })();
@@ -288,7 +348,9 @@ export class HotlistStore {
   /** Entries of the active version of a list matching a plate (CLI remove, tests). */
   findInList(listId: string, plate: string): HotlistEntry[] {
     const rows = this.db
-      .prepare(`SELECT e.* FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id WHERE h.id = ? AND e.plate = ?`)
+      .prepare(
+        `SELECT e.* FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id WHERE h.id = ? AND e.plate = ?`,
+      )
       .all(listId, plate) as EntryRow[];
     return rows.map((r) => this.toEntry(r));
   }
@@ -320,14 +382,27 @@ export class StagedVersion {
   }
 
   activate(): void {
-    this.flush();
-    this.store.activate(this.versionId, this.meta);
+    try {
+      this.flush();
+      this.store.activate(this.versionId, this.meta);
+    } finally {
+      this.store.importCache(false);
+    }
   }
 
   abort(): void {
     this.batch = [];
-    this.store.dropVersion(this.versionId);
+    try {
+      this.store.dropVersion(this.versionId);
+    } finally {
+      this.store.importCache(false);
+    }
   }
+}
+
+/** First two and last two characters (the whole key when shorter than four). */
+export function endsKey(ekey: string): string {
+  return ekey.length < 4 ? ekey : ekey.slice(0, 2) + ekey.slice(-2);
 }
 
 interface ListRow {

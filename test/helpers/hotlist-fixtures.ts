@@ -3,7 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { Read, ReadImages } from '../../src/store/types.js';
 
 /** A plate-like JPEG with the given text (what a crop looks like to the officer). */
-export async function plateJpeg(text: string, state = 'NEW YORK', width = 480, height = 240): Promise<Buffer> {
+export async function plateJpeg(
+  text: string,
+  state = 'NEW YORK',
+  width = 480,
+  height = 240,
+): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
     <rect width="100%" height="100%" fill="#3a3f47"/>
     <rect x="${width * 0.08}" y="${height * 0.18}" width="${width * 0.84}" height="${height * 0.64}" rx="12" fill="#f4f1e6" stroke="#1d3b8c" stroke-width="6"/>

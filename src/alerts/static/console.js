@@ -29,8 +29,19 @@ applyMute();
 
 // Distinct patterns: high = fast two-tone siren, medium = two beeps, low = one soft beep.
 const TONES = {
-  high: [[988, 0.16], [659, 0.16], [988, 0.16], [659, 0.16], [988, 0.16], [659, 0.16]],
-  medium: [[880, 0.2], [0, 0.12], [880, 0.2]],
+  high: [
+    [988, 0.16],
+    [659, 0.16],
+    [988, 0.16],
+    [659, 0.16],
+    [988, 0.16],
+    [659, 0.16],
+  ],
+  medium: [
+    [880, 0.2],
+    [0, 0.12],
+    [880, 0.2],
+  ],
   low: [[523, 0.25]],
 };
 
@@ -96,7 +107,13 @@ function startEvents() {
 // ---- rendering ------------------------------------------------------------------------------
 
 function fmtTime(ms) {
-  return new Date(ms).toLocaleString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', month: 'short', day: 'numeric' });
+  return new Date(ms).toLocaleString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    month: 'short',
+    day: 'numeric',
+  });
 }
 
 function fmtAge(hours) {
@@ -195,8 +212,12 @@ function renderHit(hit, queued) {
   const age = list ? fmtAge(list.ageHours) : fmtAge((state.now - hit.list.generatedAt) / 3600000);
   $('hit-list').textContent = `${hit.list.id} v${hit.list.version} · ${age} old`;
   $('hit-list').className = list && list.stale ? 'stale' : '';
-  $('hit-time').textContent = read.ts ? `${fmtTime(read.ts)} · camera ${read.cameraId}` : fmtTime(hit.raisedAt);
-  $('hit-place').textContent = read.gps ? `${read.gps.lat.toFixed(5)}, ${read.gps.lon.toFixed(5)}` : 'No GPS fix';
+  $('hit-time').textContent = read.ts
+    ? `${fmtTime(read.ts)} · camera ${read.cameraId}`
+    : fmtTime(hit.raisedAt);
+  $('hit-place').textContent = read.gps
+    ? `${read.gps.lat.toFixed(5)}, ${read.gps.lon.toFixed(5)}`
+    : 'No GPS fix';
   $('confirm-plate').setAttribute('aria-pressed', String(hit.plateConfirmed));
   $('confirm-state').setAttribute('aria-pressed', String(hit.stateConfirmed));
   $('confirm-plate').disabled = hit.plateConfirmed;
@@ -234,16 +255,34 @@ function renderStatus(s) {
   bar.textContent = '';
   const cams = s.unit.cameras;
   bar.appendChild(
-    cams ? statusItem('Cameras', cams.every((c) => c.ok), cams.map((c) => `${c.id} ${c.ok ? 'ok' : c.detail || 'down'}`).join(', ') || 'none') : statusItem('Cameras', undefined, 'unknown'),
+    cams
+      ? statusItem(
+          'Cameras',
+          cams.every((c) => c.ok),
+          cams.map((c) => `${c.id} ${c.ok ? 'ok' : c.detail || 'down'}`).join(', ') || 'none',
+        )
+      : statusItem('Cameras', undefined, 'unknown'),
   );
-  bar.appendChild(s.unit.gps ? statusItem('GPS', s.unit.gps.ok, s.unit.gps.detail || (s.unit.gps.ok ? 'fix' : 'no fix')) : statusItem('GPS', undefined, 'unknown'));
+  bar.appendChild(
+    s.unit.gps
+      ? statusItem('GPS', s.unit.gps.ok, s.unit.gps.detail || (s.unit.gps.ok ? 'fix' : 'no fix'))
+      : statusItem('GPS', undefined, 'unknown'),
+  );
   if (s.lists.length === 0) bar.appendChild(statusItem('Hotlists', false, 'none loaded'));
   for (const l of s.lists) {
-    const item = statusItem(`List ${l.id}`, !l.stale, `${fmtAge(l.ageHours)} old${l.stale ? ` (over ${s.maxAgeHours} h)` : ''}`);
+    const item = statusItem(
+      `List ${l.id}`,
+      !l.stale,
+      `${fmtAge(l.ageHours)} old${l.stale ? ` (over ${s.maxAgeHours} h)` : ''}`,
+    );
     item.dataset.list = l.id;
     bar.appendChild(item);
   }
-  bar.appendChild(s.unit.sync ? statusItem('Sync', s.unit.sync.ok, s.unit.sync.detail || (s.unit.sync.ok ? 'connected' : 'offline')) : statusItem('Sync', undefined, 'unknown'));
+  bar.appendChild(
+    s.unit.sync
+      ? statusItem('Sync', s.unit.sync.ok, s.unit.sync.detail || (s.unit.sync.ok ? 'connected' : 'offline'))
+      : statusItem('Sync', undefined, 'unknown'),
+  );
 }
 
 // ---- acts -----------------------------------------------------------------------------------
@@ -306,7 +345,9 @@ $('confirm-plate').addEventListener('click', () => act('confirm', { what: 'plate
 $('confirm-state').addEventListener('click', () => act('confirm', { what: 'state' }));
 $('verify').addEventListener('click', () => act('verify'));
 $('reject').addEventListener('click', openReject);
-$('theme').addEventListener('click', () => applyTheme(document.documentElement.dataset.theme === 'day' ? 'night' : 'day'));
+$('theme').addEventListener('click', () =>
+  applyTheme(document.documentElement.dataset.theme === 'day' ? 'night' : 'day'),
+);
 $('mute').addEventListener('click', () => {
   muteLow = !muteLow;
   applyMute();

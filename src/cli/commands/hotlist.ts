@@ -6,7 +6,13 @@ import { Equivalence, normalisePlate, normaliseState, plateProblem } from '../..
 import { HotlistStore } from '../../hotlist/store.js';
 import { importHotlist, InputError, parseExpiry } from '../../hotlist/import.js';
 import { Matcher } from '../../hotlist/match.js';
-import { DEFAULT_PRIORITY, LIST_TYPES, PRIORITIES, type ListType, type Priority } from '../../hotlist/types.js';
+import {
+  DEFAULT_PRIORITY,
+  LIST_TYPES,
+  PRIORITIES,
+  type ListType,
+  type Priority,
+} from '../../hotlist/types.js';
 import { UsageError, type Command, type CommandContext, type OptionValues } from '../command.js';
 import { str, withPolicy } from './policy-common.js';
 import type { PolicyServices } from '../../policy/services.js';
@@ -21,7 +27,10 @@ function storeOf(unit: Unit): HotlistStore {
 
 function listType(v: string | undefined, usage: string): ListType | undefined {
   if (v === undefined) return undefined;
-  if (!(LIST_TYPES as readonly string[]).includes(v)) throw new UsageError(`--type "${v}" is not a list type; use one of ${LIST_TYPES.join(', ')}\nUsage: lpr-edge ${usage}`);
+  if (!(LIST_TYPES as readonly string[]).includes(v))
+    throw new UsageError(
+      `--type "${v}" is not a list type; use one of ${LIST_TYPES.join(', ')}\nUsage: lpr-edge ${usage}`,
+    );
   return v as ListType;
 }
 
@@ -40,7 +49,10 @@ function state(values: OptionValues): string | null {
   }
 }
 
-async function withHotlist<T>(ctx: CommandContext, fn: (unit: Unit, p: PolicyServices, store: HotlistStore) => Promise<T>): Promise<T> {
+async function withHotlist<T>(
+  ctx: CommandContext,
+  fn: (unit: Unit, p: PolicyServices, store: HotlistStore) => Promise<T>,
+): Promise<T> {
   return withPolicy(ctx, (unit, p) => fn(unit, p, storeOf(unit)));
 }
 
@@ -65,17 +77,21 @@ const importCmd: Command = {
     json: { type: 'boolean' },
   },
   async run(ctx, positionals, values) {
-    if (positionals.length !== 1) throw new UsageError(`give exactly one file\nUsage: lpr-edge ${this.usage}`);
+    if (positionals.length !== 1)
+      throw new UsageError(`give exactly one file\nUsage: lpr-edge ${this.usage}`);
     const file = path.resolve(positionals[0]!);
     const format = str(values, 'format');
-    if (format !== undefined && format !== 'csv' && format !== 'json') throw new UsageError(`--format must be csv or json, got "${format}"`);
+    if (format !== undefined && format !== 'csv' && format !== 'json')
+      throw new UsageError(`--format must be csv or json, got "${format}"`);
     if (values.replace && values.delta) throw new UsageError('give --replace or --delta, not both');
     const list = str(values, 'list');
-    if (list !== undefined && !/^[A-Za-z0-9_-]+$/.test(list)) throw new UsageError(`--list "${list}": use letters, digits, "-" or "_"`);
+    if (list !== undefined && !/^[A-Za-z0-9_-]+$/.test(list))
+      throw new UsageError(`--list "${list}": use letters, digits, "-" or "_"`);
     const type = listType(str(values, 'type'), this.usage);
     const gen = str(values, 'generated-at');
     const generatedAt = gen === undefined ? undefined : Date.parse(gen);
-    if (generatedAt !== undefined && !Number.isFinite(generatedAt)) throw new UsageError(`--generated-at "${gen}" is not an ISO time such as 2026-11-28T06:00:00Z`);
+    if (generatedAt !== undefined && !Number.isFinite(generatedAt))
+      throw new UsageError(`--generated-at "${gen}" is not an ISO time such as 2026-11-28T06:00:00Z`);
     return withHotlist(ctx, async (unit, p, store) => {
       const user = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(user, 'admin');
@@ -83,7 +99,9 @@ const importCmd: Command = {
       const mapping = mappingName === undefined ? undefined : unit.config.hotlists.mappings[mappingName];
       if (mappingName !== undefined && !mapping) {
         const known = Object.keys(unit.config.hotlists.mappings);
-        throw new UsageError(`--mapping "${mappingName}" is not in the config's hotlists.mappings (${known.length ? known.join(', ') : 'none defined'})`);
+        throw new UsageError(
+          `--mapping "${mappingName}" is not in the config's hotlists.mappings (${known.length ? known.join(', ') : 'none defined'})`,
+        );
       }
       const report = await importHotlist(store, {
         file,
@@ -106,7 +124,8 @@ const importCmd: Command = {
             `${report.imported} added, ${report.duplicates} duplicates, ${report.removed} removed, ${report.skippedCount} skipped in ${(report.durationMs / 1000).toFixed(1)} s\n`,
         );
         for (const s of report.skipped) ctx.stderr.write(`skipped ${s.where}: ${s.message}\n`);
-        if (report.skippedCount > report.skipped.length) ctx.stderr.write(`... and ${report.skippedCount - report.skipped.length} more skipped\n`);
+        if (report.skippedCount > report.skipped.length)
+          ctx.stderr.write(`... and ${report.skippedCount - report.skipped.length} more skipped\n`);
       }
       return 0;
     });
@@ -124,14 +143,22 @@ const statusCmd: Command = {
       const max = unit.config.hotlists.maxAgeHours;
       const lists = store.lists().map((l) => {
         const ageHours = (now - l.generatedAt) / 3_600_000;
-        return { ...l, generatedAt: new Date(l.generatedAt).toISOString(), receivedAt: new Date(l.receivedAt).toISOString(), ageHours: Math.round(ageHours * 10) / 10, stale: ageHours > max };
+        return {
+          ...l,
+          generatedAt: new Date(l.generatedAt).toISOString(),
+          receivedAt: new Date(l.receivedAt).toISOString(),
+          ageHours: Math.round(ageHours * 10) / 10,
+          stale: ageHours > max,
+        };
       });
       if (values.json) ctx.stdout.write(JSON.stringify({ maxAgeHours: max, lists }, null, 2) + '\n');
       else if (lists.length === 0) ctx.stdout.write('no hotlists loaded: no read can raise a hit\n');
       else {
         ctx.stdout.write('LIST\tTYPE\tVERSION\tENTRIES\tGENERATED\tAGE\n');
         for (const l of lists) {
-          ctx.stdout.write(`${l.id}\t${l.type}\t${l.version}\t${l.entryCount}\t${l.generatedAt}\t${l.ageHours} h${l.stale ? `  STALE (over ${max} h)` : ''}\n`);
+          ctx.stdout.write(
+            `${l.id}\t${l.type}\t${l.version}\t${l.entryCount}\t${l.generatedAt}\t${l.ageHours} h${l.stale ? `  STALE (over ${max} h)` : ''}\n`,
+          );
         }
       }
       return 0;
@@ -171,7 +198,9 @@ const checkCmd: Command = {
       } else if (matches.length === 0) ctx.stdout.write(`${plate}${st ? ` (${st})` : ''}: no match\n`);
       else {
         for (const m of matches) {
-          const diffs = m.differences.map((d) => `${d.position}:${d.read || '-'}/${d.entry || '-'} ${d.kind}`).join(', ');
+          const diffs = m.differences
+            .map((d) => `${d.position}:${d.read || '-'}/${d.entry || '-'} ${d.kind}`)
+            .join(', ');
           ctx.stdout.write(
             `${m.entry.plate} ${m.entry.state ?? 'any state'}\t${m.entry.listType}\t${m.rule}${diffs ? ` (${diffs})` : ''}` +
               `${m.stateNotRead ? '\tSTATE NOT GIVEN' : ''}\tlist ${m.entry.list.id} v${m.entry.list.version}\t${m.entry.reference ?? ''}\n`,
@@ -186,7 +215,8 @@ const checkCmd: Command = {
 const addCmd: Command = {
   name: 'add',
   summary: 'add a manual local entry with reason (and expiry); officer or admin',
-  usage: 'hotlist add PLATE --state ST|ANY --reason TEXT [--type manual|...] [--expires DATE] [--priority high|medium|low] [--vehicle TEXT] [--reference REF] [--list local] --as USER',
+  usage:
+    'hotlist add PLATE --state ST|ANY --reason TEXT [--type manual|...] [--expires DATE] [--priority high|medium|low] [--vehicle TEXT] [--reference REF] [--list local] --as USER',
   options: {
     ...AS,
     state: { type: 'string' },
@@ -200,33 +230,70 @@ const addCmd: Command = {
   },
   async run(ctx, positionals, values) {
     const plate = onePlate(positionals, this.usage);
-    if (str(values, 'state') === undefined) throw new UsageError(`give --state (a USPS code, or ANY)\nUsage: lpr-edge ${this.usage}`);
+    if (str(values, 'state') === undefined)
+      throw new UsageError(`give --state (a USPS code, or ANY)\nUsage: lpr-edge ${this.usage}`);
     const st = state(values);
     const reason = str(values, 'reason')?.trim();
-    if (!reason) throw new UsageError(`a manual entry needs --reason saying why\nUsage: lpr-edge ${this.usage}`);
+    if (!reason)
+      throw new UsageError(`a manual entry needs --reason saying why\nUsage: lpr-edge ${this.usage}`);
     const type = listType(str(values, 'type'), this.usage) ?? 'manual';
     const ex = str(values, 'expires');
     const expiresAt = ex === undefined ? null : parseExpiry(ex);
-    if (ex !== undefined && expiresAt === null) throw new UsageError(`--expires "${ex}" is not a date such as 2026-12-31`);
+    if (ex !== undefined && expiresAt === null)
+      throw new UsageError(`--expires "${ex}" is not a date such as 2026-12-31`);
     if (expiresAt !== null && expiresAt <= Date.now()) throw new UsageError(`--expires ${ex} is in the past`);
     const pr = str(values, 'priority');
-    if (pr !== undefined && !(pr in PRIORITIES)) throw new UsageError(`--priority must be high, medium or low`);
+    if (pr !== undefined && !(pr in PRIORITIES))
+      throw new UsageError(`--priority must be high, medium or low`);
     const priority: Priority = pr ? PRIORITIES[pr as keyof typeof PRIORITIES] : DEFAULT_PRIORITY[type];
     const listId = str(values, 'list') ?? LOCAL_LIST;
     return withHotlist(ctx, async (_unit, p, store) => {
       const user = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(user, 'officer', 'admin');
       const result = store.applyDelta(
-        { listId, type: 'mixed', version: new Date().toISOString(), generatedAt: Date.now(), source: 'local', importedBy: user.name },
-        [{ plate, state: st, listType: type, source: 'local', reference: str(values, 'reference') ?? null, priority, expiresAt, vehicle: str(values, 'vehicle') ?? null, reason, enteredBy: user.name }],
+        {
+          listId,
+          type: 'mixed',
+          version: new Date().toISOString(),
+          generatedAt: Date.now(),
+          source: 'local',
+          importedBy: user.name,
+        },
+        [
+          {
+            plate,
+            state: st,
+            listType: type,
+            source: 'local',
+            reference: str(values, 'reference') ?? null,
+            priority,
+            expiresAt,
+            vehicle: str(values, 'vehicle') ?? null,
+            reason,
+            enteredBy: user.name,
+          },
+        ],
         [],
       );
       p.audit.append({
         type: 'hotlist.change',
         actor: user.name,
-        details: { action: 'add', list: listId, plate, state: st, listType: type, reason, expiresAt, duplicate: result.added === 0 },
+        details: {
+          action: 'add',
+          list: listId,
+          plate,
+          state: st,
+          listType: type,
+          reason,
+          expiresAt,
+          duplicate: result.added === 0,
+        },
       });
-      ctx.stdout.write(result.added ? `added ${plate} ${st ?? 'any state'} (${type}) to ${listId}\n` : `${plate} ${st ?? 'any state'} (${type}) is already on ${listId}\n`);
+      ctx.stdout.write(
+        result.added
+          ? `added ${plate} ${st ?? 'any state'} (${type}) to ${listId}\n`
+          : `${plate} ${st ?? 'any state'} (${type}) is already on ${listId}\n`,
+      );
       return 0;
     });
   },
@@ -236,7 +303,13 @@ const removeCmd: Command = {
   name: 'remove',
   summary: 'remove a manual entry with reason; officer or admin',
   usage: 'hotlist remove PLATE --reason TEXT [--state ST|ANY] [--type TYPE] [--list local] --as USER',
-  options: { ...AS, state: { type: 'string' }, reason: { type: 'string' }, type: { type: 'string' }, list: { type: 'string' } },
+  options: {
+    ...AS,
+    state: { type: 'string' },
+    reason: { type: 'string' },
+    type: { type: 'string' },
+    list: { type: 'string' },
+  },
   async run(ctx, positionals, values) {
     const plate = onePlate(positionals, this.usage);
     const reason = str(values, 'reason')?.trim();
@@ -248,15 +321,41 @@ const removeCmd: Command = {
     return withHotlist(ctx, async (_unit, p, store) => {
       const user = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(user, 'officer', 'admin');
-      const found = store.findInList(listId, plate).filter((e) => (!stGiven || e.state === st) && (!type || e.listType === type));
-      if (found.length === 0) throw new InputError(`${plate} is not on list "${listId}"${stGiven ? ` for ${st ?? 'any state'}` : ''}; see "lpr-edge hotlist check ${plate}"`);
+      const found = store
+        .findInList(listId, plate)
+        .filter((e) => (!stGiven || e.state === st) && (!type || e.listType === type));
+      if (found.length === 0)
+        throw new InputError(
+          `${plate} is not on list "${listId}"${stGiven ? ` for ${st ?? 'any state'}` : ''}; see "lpr-edge hotlist check ${plate}"`,
+        );
       const result = store.applyDelta(
-        { listId, type: 'mixed', version: new Date().toISOString(), generatedAt: Date.now(), source: 'local', importedBy: user.name },
+        {
+          listId,
+          type: 'mixed',
+          version: new Date().toISOString(),
+          generatedAt: Date.now(),
+          source: 'local',
+          importedBy: user.name,
+        },
         [],
         found.map((e) => ({ plate: e.plate, state: e.state, listType: e.listType })),
       );
-      p.audit.append({ type: 'hotlist.change', actor: user.name, details: { action: 'remove', list: listId, plate, state: st, listType: type ?? null, reason, removed: result.removed } });
-      ctx.stdout.write(`removed ${result.removed} entr${result.removed === 1 ? 'y' : 'ies'} for ${plate} from ${listId}\n`);
+      p.audit.append({
+        type: 'hotlist.change',
+        actor: user.name,
+        details: {
+          action: 'remove',
+          list: listId,
+          plate,
+          state: st,
+          listType: type ?? null,
+          reason,
+          removed: result.removed,
+        },
+      });
+      ctx.stdout.write(
+        `removed ${result.removed} entr${result.removed === 1 ? 'y' : 'ies'} for ${plate} from ${listId}\n`,
+      );
       return 0;
     });
   },

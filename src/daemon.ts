@@ -31,6 +31,7 @@ export class Daemon {
   private stopping = false;
   private readonly notifier = new SdNotifier();
   private readonly startedAt = Date.now();
+  private maintenance: PolicyMaintenance | null = null;
 
   private constructor(
     readonly unit: Unit,
@@ -59,7 +60,8 @@ export class Daemon {
     const daemon = new Daemon(unit, vision, gps, policyServices(unit, { recordStartup: true }));
     if (gps.start && gps.stop) daemon.services.push(gps as Service);
     const maxDiskMb = config.storage.maxDiskMb;
-    daemon.services.push(new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log }));
+    daemon.maintenance = new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log });
+    daemon.services.push(daemon.maintenance);
     for (const service of daemon.services) {
       await service.start();
       log.info({ service: service.name }, 'service started');
@@ -118,6 +120,7 @@ export class Daemon {
         position: this.position,
         log,
         gates: [this.policy.zones],
+        keepOverview: () => this.maintenance?.keepOverview ?? true,
       };
       try {
         const source = await openCamera(camera, { log });

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { benchPipeline } from './pipeline.js';
 import { benchHotlist } from './hotlist.js';
+import { benchConsoleLatency } from './console-latency.js';
 
 /**
  * `npm run bench [-- NAME...]`: the performance figures the README reports, measured on this
@@ -9,6 +10,7 @@ import { benchHotlist } from './hotlist.js';
 const benches: Record<string, () => Promise<unknown>> = {
   pipeline: benchPipeline,
   hotlist: benchHotlist,
+  'console-latency': benchConsoleLatency,
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { benchPipeline } from './pipeline.js';
 import { benchHotlist } from './hotlist.js';
 import { benchConsoleLatency } from './console-latency.js';
+import { benchSyncReport } from './sync.js';
 
 /**
  * `npm run bench [-- NAME...]`: the performance figures the README reports, measured on this
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   pipeline: benchPipeline,
   hotlist: benchHotlist,
   'console-latency': benchConsoleLatency,
+  sync: benchSyncReport,
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

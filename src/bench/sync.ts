@@ -149,3 +149,18 @@ export async function benchSync(opts: { reads?: number } = {}): Promise<SyncBenc
     rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+/** For `npm run bench sync`: drain figures plus the load the machine was under. */
+export async function benchSyncReport(): Promise<SyncBenchResult> {
+  const load0 = os.loadavg()[0];
+  const result = await benchSync({ reads: 5000 });
+  console.log(
+    JSON.stringify({
+      bench: 'sync-drain',
+      ...result,
+      loadAverage1m: [Math.round(load0! * 10) / 10, Math.round(os.loadavg()[0]! * 10) / 10],
+      cores: os.cpus().length,
+    }),
+  );
+  return result;
+}

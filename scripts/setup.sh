@@ -20,6 +20,7 @@ test_packages=(
   iproute2                      # ip netns: GigE tests run in a loopback-only network namespace
   systemd                       # systemd-analyze verify/security, systemd-notify
   shellcheck                    # scripts/install.sh
+  mosquitto openssl             # sync tests: a real broker with password and mutual-TLS listeners; test certificates
 )
 
 packages=("${runtime_packages[@]}")

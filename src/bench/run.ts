@@ -3,6 +3,7 @@ import { benchPipeline } from './pipeline.js';
 import { benchCar } from './car.js';
 import { benchHotlist } from './hotlist.js';
 import { benchConsoleLatency } from './console-latency.js';
+import { benchSyncReport } from './sync.js';
 
 /**
  * `npm run bench [-- NAME...]`: the performance figures the README reports, measured on this
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   car: benchCar,
   hotlist: benchHotlist,
   'console-latency': benchConsoleLatency,
+  sync: benchSyncReport,
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

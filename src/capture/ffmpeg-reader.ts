@@ -17,8 +17,12 @@ export interface FfmpegReaderOptions {
   label: string;
 }
 
-/** Lines ffmpeg prints when it meets a damaged frame; it skips such frames with +discardcorrupt. */
-const CORRUPT_LINE = /error while decoding|concealing|corrupt|invalid nal|missing picture|Invalid data found/i;
+/**
+ * Lines ffmpeg prints (at warning level) when it meets damaged data: the demuxer drops corrupt
+ * packets (+discardcorrupt) and the decoder reports frames it cannot reconstruct.
+ */
+const CORRUPT_LINE =
+  /corrupt|error while decoding|concealing|co located POCs|invalid nal|missing picture|non-existing PPS|decode_slice_header/i;
 
 /**
  * Decodes any input ffmpeg understands into packed RGB24 frames on a pipe. Every camera kind that
@@ -81,7 +85,7 @@ export class FfmpegReader implements FrameSource {
     const { width, height } = this.opts;
     const frameBytes = width * height * 3;
     const args = [
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
+      '-hide_banner', '-nostdin', '-loglevel', 'warning',
       '-fflags', '+discardcorrupt',
       ...this.opts.inputArgs,
       '-an', '-sn',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policySchema } from '../policy/config.js';
 
 /**
  * The daemon's one configuration schema. Every section is strict: an unknown key is an error, so a
@@ -9,7 +10,10 @@ const cameraPosition = z.enum(['front', 'rear', 'left', 'right']);
 
 /** A recorded video or an image folder, replayed as if it were a camera (field tests, the demo). */
 const fileCamera = z.strictObject({
-  id: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  id: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
   kind: z.literal('file'),
   position: cameraPosition.default('front'),
   path: z.string().min(1),
@@ -43,6 +47,11 @@ const detectorSchema = z.strictObject({
   /** Margin added around each detected plate before recognition, as a fraction of its height. */
   cropMargin: z.number().min(0).max(1).default(0.15),
   boxThreshold: z.number().min(0).max(1).default(0.3),
+  /**
+   * Search the whole frame every N frames; in between, search only around plates being tracked.
+   * 1 searches every whole frame (most thorough, slowest).
+   */
+  fullFrameEvery: z.number().int().min(1).max(30).default(3),
 });
 
 export const visionSchema = z.strictObject({
@@ -78,8 +87,14 @@ export const logSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  unitId: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
-  agency: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  unitId: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  agency: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
   /** USPS code of the unit's home state: a prior for state recognition. */
   homeState: z
     .string()
@@ -91,6 +106,7 @@ export const configSchema = z.strictObject({
   tracker: trackerSchema.default(trackerSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
+  policy: policySchema.default(policySchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

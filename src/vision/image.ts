@@ -38,3 +38,12 @@ export async function encodeJpeg(img: RgbImage, quality: number, box?: Box): Pro
   if (box) pipeline = pipeline.extract({ left: box[0], top: box[1], width: box[2], height: box[3] });
   return pipeline.jpeg({ quality, mozjpeg: false }).toBuffer();
 }
+
+/** A region of an image as a new RGB image (for state reading on the plate crop). */
+export async function cropRgb(img: RgbImage, box: Box): Promise<RgbImage> {
+  const rgb = await sharp(img.rgb, rawInput(img))
+    .extract({ left: box[0], top: box[1], width: box[2], height: box[3] })
+    .raw()
+    .toBuffer();
+  return { width: box[2], height: box[3], rgb };
+}

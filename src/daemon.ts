@@ -1,0 +1,115 @@
+import { openUnit, type Unit } from './unit.js';
+import type { LoadOptions } from './config/load.js';
+import { Vision } from './vision/vision.js';
+import { openCamera } from './capture/open-camera.js';
+import { CameraPipeline, type PipelineDeps } from './pipeline/camera-pipeline.js';
+import { noPosition, type PositionSource } from './gps/types.js';
+import type { Service } from './service.js';
+import type { Logger } from './log.js';
+import type { CameraConfig } from './config/schema.js';
+import { policyServices, type PolicyServices } from './policy/services.js';
+import { PolicyMaintenance } from './policy/maintenance.js';
+
+/** Wait before reopening a camera whose source failed, doubling up to the maximum. */
+const RESTART_MIN_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+
+/**
+ * The composition root: builds every service from the validated config, starts them in order,
+ * and stops them in reverse. Nothing here is a module-level singleton, so a test can run a whole
+ * daemon against a temporary data directory.
+ */
+export class Daemon {
+  private readonly services: Service[] = [];
+  private readonly pipelines = new Map<string, CameraPipeline>();
+  private readonly cameraLoops: Promise<void>[] = [];
+  private stopping = false;
+
+  private constructor(
+    readonly unit: Unit,
+    private readonly vision: Vision,
+    private readonly position: PositionSource,
+    private readonly policy: PolicyServices,
+  ) {}
+
+  static async start(opts: LoadOptions & { log?: Logger } = {}): Promise<Daemon> {
+    const unit = openUnit(opts);
+    const { config, log } = unit;
+    log.info({ unit: config.unitId, agency: config.agency, config: unit.configSource, dataDir: config.dataDir }, 'starting lpr-edge');
+    let vision: Vision;
+    try {
+      vision = await Vision.open(config.vision);
+    } catch (err) {
+      unit.close();
+      throw err;
+    }
+    // Audits config and exclusion-zone changes since the last start (policy II, VI.F).
+    const daemon = new Daemon(unit, vision, noPosition, policyServices(unit, { recordStartup: true }));
+    const maxDiskMb = config.storage.maxDiskMb;
+    daemon.services.push(new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log }));
+    for (const service of daemon.services) {
+      await service.start();
+      log.info({ service: service.name }, 'service started');
+    }
+    for (const camera of config.cameras) daemon.cameraLoops.push(daemon.runCamera(camera));
+    log.info({ cameras: config.cameras.map((c) => c.id) }, 'lpr-edge running');
+    return daemon;
+  }
+
+  /** Health of every camera and service, for /healthz, the status topic and selftest. */
+  health(): Record<string, unknown> {
+    return {
+      unit: this.unit.config.unitId,
+      cameras: [...this.pipelines.values()].map((p) => p.health()),
+      services: Object.fromEntries(this.services.map((s) => [s.name, s.health?.() ?? {}])),
+      reads: this.unit.reads.count(),
+    };
+  }
+
+  /** Cameras run independently: one that fails is reopened with backoff and never stops the others. */
+  private async runCamera(camera: CameraConfig): Promise<void> {
+    const { log } = this.unit;
+    let delay = RESTART_MIN_MS;
+    while (!this.stopping) {
+      const deps: PipelineDeps = {
+        config: this.unit.config,
+        vision: this.vision,
+        reads: this.unit.reads,
+        position: this.position,
+        log,
+        gates: [this.policy.zones],
+      };
+      try {
+        const source = await openCamera(camera);
+        const pipeline = new CameraPipeline(source, deps);
+        this.pipelines.set(camera.id, pipeline);
+        const stats = await pipeline.run();
+        if (this.stopping) return;
+        if (camera.kind === 'file' && !camera.loop) {
+          log.info({ camera: camera.id, frames: stats.framesDecoded, reads: stats.reads }, 'recording ended');
+          return;
+        }
+        delay = RESTART_MIN_MS;
+      } catch (err) {
+        log.error({ camera: camera.id, err: (err as Error).message, retryInMs: delay }, 'camera failed');
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, RESTART_MAX_MS);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const { log } = this.unit;
+    log.info('stopping lpr-edge');
+    await Promise.all([...this.pipelines.values()].map((p) => p.source.stop()));
+    await Promise.all(this.cameraLoops);
+    for (const service of [...this.services].reverse()) {
+      await service.stop().catch((err: unknown) => log.error({ service: service.name, err }, 'service stop failed'));
+    }
+    await this.vision.close();
+    this.unit.close();
+    log.info('stopped');
+  }
+}

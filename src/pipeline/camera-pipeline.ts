@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import type { FrameSource } from '../capture/types.js';
+import type { Vision } from '../vision/vision.js';
+import type { ReadStore } from '../store/reads.js';
+import type { Read, StoredRead } from '../store/types.js';
+import type { PositionSource } from '../gps/types.js';
+import type { Logger } from '../log.js';
+import { Tracker, type FinishedTrack } from '../tracker/tracker.js';
+import { encodeJpeg, clampBox, cropRgb, type Box } from '../vision/image.js';
+import type { ReadGate, StateReader } from './read-gate.js';
+import { round } from '../util/format.js';
+
+export interface PipelineDeps {
+  config: Config;
+  vision: Vision;
+  reads: ReadStore;
+  position: PositionSource;
+  log: Logger;
+  gates?: ReadGate[];
+  state?: StateReader;
+}
+
+/** Milliseconds spent in each stage, summed over the frames processed. */
+export interface StageTotals {
+  decode: number;
+  detect: number;
+  recognise: number;
+  track: number;
+  store: number;
+}
+
+export interface PipelineStats {
+  cameraId: string;
+  framesProcessed: number;
+  framesDecoded: number;
+  framesDropped: number;
+  framesCorrupt: number;
+  reads: number;
+  readsGated: number;
+  elapsedMs: number;
+  stageMs: StageTotals;
+}
+
+/**
+ * One camera's path from frames to stored reads: vision on the newest frame, tracking across
+ * frames, and for each vehicle one read tagged with GPS, passed through the gates and committed.
+ */
+export class CameraPipeline {
+  private readonly tracker: Tracker;
+  private readonly totals: StageTotals = { decode: 0, detect: 0, recognise: 0, track: 0, store: 0 };
+  private processed = 0;
+  private stored = 0;
+  private gated = 0;
+  private startedAt = 0;
+  private lastError: string | null = null;
+
+  constructor(
+    readonly source: FrameSource,
+    private readonly deps: PipelineDeps,
+    private readonly onRead?: (read: StoredRead) => void,
+  ) {
+    this.tracker = new Tracker(source.id, deps.config.tracker, deps.config.vision.recogniser.candidates);
+  }
+
+  /** Runs until the source ends or is stopped; open tracks are emitted at the end. */
+  async run(): Promise<PipelineStats> {
+    this.startedAt = performance.now();
+    const frames = this.source.frames()[Symbol.asyncIterator]();
+    const { vision } = this.deps;
+    while (true) {
+      const t0 = performance.now();
+      const next = await frames.next();
+      this.totals.decode += performance.now() - t0;
+      if (next.done) break;
+      const frame = next.value;
+      const observations = await vision.findPlates(frame, this.searchRegions());
+      this.totals.detect += vision.times.detectMs;
+      this.totals.recognise += vision.times.recogniseMs;
+      const t1 = performance.now();
+      const minConfidence = this.deps.config.vision.minConfidence;
+      const finished = this.tracker.update(
+        frame.ts,
+        observations.filter((o) => o.confidence >= minConfidence / 2).map((o) => ({ ...o, ts: frame.ts, frame })),
+      );
+      this.totals.track += performance.now() - t1;
+      this.processed++;
+      await this.storeAll(finished);
+    }
+    await this.storeAll(this.tracker.flush());
+    return this.stats();
+  }
+
+  /**
+   * Whole frame every `fullFrameEvery` frames (new vehicles appear within that many frames);
+   * otherwise only around the plates being tracked, grown to allow for movement between frames.
+   */
+  private searchRegions(): Box[] | undefined {
+    const every = this.deps.config.vision.detector.fullFrameEvery;
+    if (this.processed % every === 0) return undefined;
+    return this.tracker.lastBoxes().map((b) => [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4] as Box);
+  }
+
+  stats(): PipelineStats {
+    const s = this.source.stats();
+    return {
+      cameraId: this.source.id,
+      framesProcessed: this.processed,
+      framesDecoded: s.decoded,
+      framesDropped: s.dropped,
+      framesCorrupt: s.corrupt,
+      reads: this.stored,
+      readsGated: this.gated,
+      elapsedMs: performance.now() - this.startedAt,
+      stageMs: { ...this.totals },
+    };
+  }
+
+  health(): Record<string, unknown> {
+    const s = this.source.stats();
+    return {
+      camera: this.source.id,
+      framesDecoded: s.decoded,
+      framesDropped: s.dropped,
+      lastFrameAgeMs: s.lastFrameAt === null ? null : Date.now() - s.lastFrameAt,
+      reads: this.stored,
+      lastError: this.lastError ?? s.lastError,
+    };
+  }
+
+  private async storeAll(tracks: FinishedTrack[]): Promise<void> {
+    for (const track of tracks) {
+      const t0 = performance.now();
+      try {
+        await this.storeTrack(track);
+      } catch (err) {
+        this.lastError = (err as Error).message;
+        this.deps.log.error({ err, camera: this.source.id, plate: track.vote.plate }, 'could not store read');
+      }
+      this.totals.store += performance.now() - t0;
+    }
+  }
+
+  private async storeTrack(track: FinishedTrack): Promise<void> {
+    const { config, position, reads, log } = this.deps;
+    if (track.vote.confidence < config.vision.minConfidence) {
+      log.debug({ plate: track.vote.plate, confidence: track.vote.confidence }, 'track below minConfidence, not stored');
+      return;
+    }
+    const best = track.best;
+    const fix = position.fixAt(best.ts);
+    const cropBox = clampBox(best.box, best.frame);
+    const state = this.deps.state && cropBox
+      ? await this.deps.state.stateOf({ plate: track.vote.plate, crop: await cropRgb(best.frame, cropBox) })
+      : { state: null, confidence: null };
+    let read: Read = {
+      id: randomUUID(),
+      unitId: config.unitId,
+      cameraId: track.cameraId,
+      ts: best.ts,
+      firstSeen: track.firstSeen,
+      lastSeen: track.lastSeen,
+      plate: track.vote.plate,
+      state: state.state,
+      stateConfidence: state.confidence,
+      confidence: round(track.vote.confidence, 4),
+      charConfidences: track.vote.charConfidences.map((c) => round(c, 4)),
+      candidates: track.candidates.map((c) => ({ plate: c.text, confidence: round(c.confidence, 4) })),
+      frames: track.frames,
+      box: best.box.map(Math.round) as Read['box'],
+      gps: fix?.fix ?? null,
+      gpsFixAgeMs: fix ? Math.round(fix.ageMs) : null,
+      flags: fix ? [] : ['no-gps-fix'],
+    };
+    let keepImages = true;
+    for (const gate of this.deps.gates ?? []) {
+      const result = gate.apply(read);
+      if (!result) {
+        this.gated++;
+        return;
+      }
+      read = result.read;
+      keepImages &&= result.keepImages;
+    }
+    const quality = config.storage.jpegQuality;
+    const images = keepImages
+      ? {
+          crop: cropBox ? await encodeJpeg(best.frame, quality, cropBox) : null,
+          overview: config.storage.keepOverview ? await encodeJpeg(best.frame, quality) : null,
+        }
+      : { crop: null, overview: null };
+    const stored = reads.save(read, images);
+    this.stored++;
+    log.info({ read: stored.id, plate: stored.plate, camera: stored.cameraId, confidence: stored.confidence, frames: stored.frames }, 'read');
+    this.onRead?.(stored);
+  }
+}

@@ -1,0 +1,16 @@
+import type { Read } from '../store/types.js';
+import type { RgbImage } from '../vision/image.js';
+
+/**
+ * A rule every read passes before it is stored (exclusion zones, for one). It may let the read
+ * through, rewrite it (mask the plate, drop the images) or drop it.
+ */
+export interface ReadGate {
+  readonly name: string;
+  apply(read: Read): { read: Read; keepImages: boolean } | null;
+}
+
+/** A state-of-registration reader for a finished track (the plate's printed state, format, prior). */
+export interface StateReader {
+  stateOf(input: { plate: string; crop: RgbImage }): Promise<{ state: string | null; confidence: number | null }>;
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { runCli, DATASET } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+
+const dir = tempDir();
+
+describe('lpr-edge eval', () => {
+  it('reports accuracy, per-state and per-height tables and confusions on a labelled crop set', async () => {
+    const crops = path.join(dir, 'crops');
+    mkdirSync(crops);
+    const rows = [
+      ['ak399.png', 'ak', 'FGJ235'],
+      ['ak399.png', 'ak', 'FGJ285'], // a deliberately wrong label: one 3→8 style confusion
+    ];
+    copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, 'ak399.png'));
+    writeFileSync(path.join(dir, 'crops.csv'), 'file,state,plate\n' + rows.map((r) => r.join(',')).join('\n') + '\n');
+    const table = await runCli(['eval', crops]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/exact plate top-1\s+50 %/);
+    expect(table.stdout).toMatch(/by state\s+n\s+exact\n\s+AK\s+2\s+50 %/);
+    expect(table.stdout).toMatch(/8→3 ×1/);
+
+    const json = await runCli(['eval', crops, '--json']);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ images: 2, exactTop1: 50, kind: 'crops', detectionRecall: null });
+    expect(report.confusions).toEqual([{ pair: '8→3', count: 1 }]);
+  });
+
+  it('measures detection recall on labelled full frames', async () => {
+    const frames = path.join(dir, 'frames');
+    mkdirSync(frames);
+    const label = '12c6cb72-3ea3-49e7-b381-e0cdfc5e8960';
+    copyFileSync(path.join(DATASET, 'endtoend-us', `${label}.jpg`), path.join(frames, `${label}.jpg`));
+    copyFileSync(path.join(DATASET, 'endtoend-us', `${label}.txt`), path.join(frames, `${label}.txt`));
+    const result = await runCli(['eval', frames, '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.kind).toBe('frames');
+    expect(report.detectionRecall).toBe(100);
+  });
+
+  it('explains a folder without labels', async () => {
+    const empty = path.join(dir, 'empty');
+    mkdirSync(empty);
+    const result = await runCli(['eval', empty]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/no labels \(expected NAME\.txt beside each image/);
+  });
+});

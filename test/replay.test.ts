@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { renderDemoVideo } from '../src/demo/scene.js';
+import { runCli, jsonLines } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+
+const dir = tempDir();
+const video = path.join(dir, 'drive.mp4');
+const vehicles = [
+  { plate: 'KDT4821', stateName: 'NEW YORK', bodyColour: '#2b4c7e' },
+  { plate: 'HZN5177', stateName: 'NEW JERSEY', bodyColour: '#8c2f2f' },
+];
+
+describe('replay of a generated drive (ffmpeg + ONNX models + SQLite)', () => {
+  it('reads each vehicle once, with the right plate, and stores the reads with their images', async () => {
+    const { frames } = await renderDemoVideo({ out: video, width: 960, height: 540, fps: 5, vehicles, secondsPerVehicle: 1.6, gapSeconds: 1.2 });
+    const dataDir = path.join(dir, 'data');
+    const result = await runCli(['replay', video, '--every-frame', '--json', '--data-dir', dataDir]);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    const reads = jsonLines(result.stdout);
+    expect(reads.map((r) => r.plate)).toEqual(['KDT4821', 'HZN5177']);
+    for (const r of reads) {
+      expect(Object.keys(r)).toEqual(expect.arrayContaining(['plate', 'state', 'confidence', 'camera', 'firstSeen', 'lastSeen', 'frames']));
+      // Tracking merged the vehicle's frames into one read.
+      expect(r.frames as number).toBeGreaterThan(3);
+      expect(r.confidence as number).toBeGreaterThan(0.5);
+      expect(Date.parse(r.lastSeen as string)).toBeGreaterThan(Date.parse(r.firstSeen as string));
+    }
+    const summary = JSON.parse(result.stderr.trim().split('\n').at(-1)!);
+    expect(summary).toMatchObject({ frames, framesProcessed: frames, framesDropped: 0, reads: 2 });
+    expect(Object.keys(summary.stageMsPerFrame)).toEqual(['decode', 'detect', 'recognise', 'track', 'store']);
+
+    const db = new Database(path.join(dataDir, 'lpr-edge.db'), { readonly: true });
+    const rows = db.prepare('SELECT plate, camera_id, crop_path, overview_path FROM reads ORDER BY seq').all() as Record<string, string>[];
+    db.close();
+    expect(rows.map((r) => r.plate)).toEqual(['KDT4821', 'HZN5177']);
+    for (const row of rows) {
+      expect(row.camera_id).toBe('replay');
+      expect(existsSync(path.join(dataDir, row.crop_path!))).toBe(true);
+      expect(existsSync(path.join(dataDir, row.overview_path!))).toBe(true);
+    }
+  }, 240_000);
+
+  it('fails with one line naming a missing recording', async () => {
+    const result = await runCli(['replay', path.join(dir, 'missing.mp4'), '--data-dir', path.join(dir, 'd2')]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim()).toBe(`lpr-edge: ${path.join(dir, 'missing.mp4')}: no such file`);
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { Tracker, type TrackedObservation } from '../src/tracker/tracker.js';
+import { voteText } from '../src/tracker/vote.js';
+
+const frame = { width: 10, height: 10, rgb: Buffer.alloc(300) };
+const cfg = { idleMs: 1000, maxTrackMs: 10_000, minSimilarity: 0.6 };
+
+function obs(plate: string, ts: number, x: number, confidence = 0.9): TrackedObservation {
+  return {
+    plate,
+    confidence,
+    charConfidences: [...plate].map(() => confidence),
+    candidates: [{ text: plate, confidence }],
+    box: [x, 100, 120, 40],
+    lineBox: [x, 110, 120, 20],
+    ts,
+    frame,
+  };
+}
+
+describe('character voting', () => {
+  it('fixes a character misread in one frame from the others', () => {
+    const vote = voteText([
+      { plate: 'KDT4821', confidence: 0.9, charConfidences: [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9] },
+      { plate: 'KDT4B21', confidence: 0.6, charConfidences: [0.9, 0.9, 0.9, 0.9, 0.4, 0.9, 0.9] },
+      { plate: 'KDT4821', confidence: 0.85, charConfidences: [0.9, 0.9, 0.9, 0.9, 0.8, 0.9, 0.9] },
+    ]);
+    expect(vote.plate).toBe('KDT4821');
+    expect(vote.charConfidences[4]).toBeLessThan(vote.charConfidences[0]!);
+  });
+
+  it('prefers the length most readings agree on (a dropped repeated character loses)', () => {
+    const vote = voteText([
+      { plate: 'AA1234', confidence: 0.8, charConfidences: [0.8, 0.8, 0.8, 0.8, 0.8, 0.8] },
+      { plate: 'A1234', confidence: 0.7, charConfidences: [0.7, 0.7, 0.7, 0.7, 0.7] },
+      { plate: 'AA1234', confidence: 0.75, charConfidences: [0.8, 0.8, 0.8, 0.8, 0.8, 0.8] },
+    ]);
+    expect(vote.plate).toBe('AA1234');
+  });
+});
+
+describe('tracker', () => {
+  it('merges one vehicle seen over many frames into one read, emitted when the track goes idle', () => {
+    const tracker = new Tracker('front', cfg);
+    const plates = ['KDT4821', 'KDT4821', 'KOT4821', 'KDT4821', 'KDT4B21'];
+    for (const [i, p] of plates.entries()) expect(tracker.update(i * 100, [obs(p, i * 100, 100 + i * 10)])).toEqual([]);
+    expect(tracker.update(1000, [])).toEqual([]);
+    const done = tracker.update(1500, []);
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ frames: 5, firstSeen: 0, lastSeen: 400, vote: { plate: 'KDT4821' } });
+  });
+
+  it('keeps two vehicles in one frame apart', () => {
+    const tracker = new Tracker('front', cfg);
+    for (let i = 0; i < 4; i++) tracker.update(i * 100, [obs('ABC123', i * 100, 50), obs('XYZ789', i * 100, 600)]);
+    const done = tracker.flush();
+    expect(done.map((t) => [t.vote.plate, t.frames]).sort()).toEqual([['ABC123', 4], ['XYZ789', 4]]);
+  });
+
+  it('emits a track that lasts too long even while the plate is still in view', () => {
+    const tracker = new Tracker('front', { ...cfg, maxTrackMs: 500 });
+    let emitted = 0;
+    for (let i = 0; i <= 6; i++) emitted += tracker.update(i * 100, [obs('ABC123', i * 100, 50)]).length;
+    expect(emitted).toBe(1);
+  });
+});

@@ -37,8 +37,8 @@ function records(file) {
       obj.plates.forEach((p, i) => out.push({ key: `${obj.file}#${i}`, ...pick(p) }));
     } else if (typeof obj.plate === 'string') {
       // replay --json: one line per read.
-      const at = obj.frame ?? obj.seq ?? obj.ptsMs ?? obj.t ?? obj.time ?? obj.firstSeen ?? obj.at ?? out.length;
-      out.push({ key: `read ${out.length + 1} (${at})`, ...pick(obj) });
+      // Times are not compared: a recording without a creation time starts at the wall clock.
+      out.push({ key: `read ${out.length + 1}`, ...pick(obj), frames: obj.frames });
     }
   });
   return out;
@@ -69,6 +69,7 @@ for (let i = 0; i < Math.max(a.length, b.length); i++) {
   if (x.confidence !== y.confidence && (dc === null || dc > tolerance)) {
     problems.push(`confidence ${fmt(x.confidence)} vs ${fmt(y.confidence)} (|d| > ${tolerance})`);
   }
+  if (x.frames !== y.frames) problems.push(`seen in ${x.frames} vs ${y.frames} frames`);
   if (x.box && y.box && x.box.some((v, k) => Math.abs(v - y.box[k]) > boxPx)) {
     problems.push(`box [${x.box}] vs [${y.box}]`);
   }

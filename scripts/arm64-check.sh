@@ -156,6 +156,27 @@ build_natives() {
   node "$HERE/verify-elf.mjs" "$STAGE" >&2 || die "the release holds non-ARM64 binaries"
 }
 
+# The newest glibc / libstdc++ symbol versions any shipped binary needs: the oldest OS the release
+# runs on. The ceiling is Ubuntu 22.04's (glibc 2.35, GCC 12's libstdc++ 3.4.30); Debian 12 has
+# 2.36 / 3.4.30. better-sqlite3, cross-built against Debian 12's sysroot, sets the floor (2.34).
+GLIBC_CEILING=2.35
+GLIBCXX_CEILING=3.4.30
+check_glibc() {
+  local f v
+  GLIBC_NEEDED=0 GLIBCXX_NEEDED=0
+  while IFS= read -r -d '' f; do
+    v=$(aarch64-linux-gnu-objdump -T "$f" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)
+    if [ -n "$v" ]; then GLIBC_NEEDED=$(printf '%s\n%s\n' "$GLIBC_NEEDED" "$v" | sort -V | tail -1); fi
+    v=$(aarch64-linux-gnu-objdump -T "$f" 2>/dev/null | grep -o 'GLIBCXX_[0-9.]*' | sed 's/GLIBCXX_//' | sort -V | tail -1)
+    if [ -n "$v" ]; then GLIBCXX_NEEDED=$(printf '%s\n%s\n' "$GLIBCXX_NEEDED" "$v" | sort -V | tail -1); fi
+  done < <(find "$STAGE" -type f \( -name '*.node' -o -name '*.so' -o -name '*.so.*' -o -path '*/node/bin/node' \) -print0)
+  log "the release needs glibc >= $GLIBC_NEEDED, libstdc++ >= GLIBCXX_$GLIBCXX_NEEDED"
+  [ "$(printf '%s\n%s\n' "$GLIBC_NEEDED" "$GLIBC_CEILING" | sort -V | tail -1)" = "$GLIBC_CEILING" ] \
+    || die "a binary needs glibc $GLIBC_NEEDED, newer than the oldest target's $GLIBC_CEILING"
+  [ "$(printf '%s\n%s\n' "$GLIBCXX_NEEDED" "$GLIBCXX_CEILING" | sort -V | tail -1)" = "$GLIBCXX_CEILING" ] \
+    || die "a binary needs GLIBCXX_$GLIBCXX_NEEDED, newer than the oldest target's $GLIBCXX_CEILING"
+}
+
 # --- 4. The release tarball ----------------------------------------------------------------------
 package() {
   mkdir -p "$STAGE/node/bin"
@@ -168,7 +189,7 @@ here=$(dirname "$(readlink -f "$0")")
 exec "$here/node/bin/node" "$here/bin/lpr-edge.js" "$@"
 EOF
   chmod 755 "$STAGE/lpr-edge"
-  node "$HERE/manifest.mjs" "$STAGE" "$NODE_ARM64_VERSION" "$(cd "$ROOT" && git rev-parse HEAD 2>/dev/null || echo unknown)" \
+  GLIBC_NEEDED=$GLIBC_NEEDED GLIBCXX_NEEDED=$GLIBCXX_NEEDED node "$HERE/manifest.mjs" "$STAGE" "$NODE_ARM64_VERSION" "$(cd "$ROOT" && git rev-parse HEAD 2>/dev/null || echo unknown)" \
     >"$STAGE/MANIFEST.json"
   mkdir -p "$OUT"
   log "packing $TARBALL"
@@ -303,6 +324,7 @@ else
   fetch_node
   stage_app
   build_natives
+  check_glibc
   package
 fi
 [ "$PACKAGE_ONLY" = 1 ] && { log "--package-only: done"; exit 0; }

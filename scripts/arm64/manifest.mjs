@@ -29,7 +29,15 @@ const manifest = {
   version: pkg.version,
   commit,
   builtAt: new Date().toISOString(),
-  target: { os: 'linux', cpu: 'arm64', libc: 'glibc', minGlibc: '2.28' },
+  target: {
+    os: 'linux',
+    cpu: 'arm64',
+    libc: 'glibc',
+    // Measured by arm64-check.sh from the binaries' versioned symbols.
+    minGlibc: process.env.GLIBC_NEEDED ?? null,
+    minGlibcxx: process.env.GLIBCXX_NEEDED ?? null,
+    tested: 'qemu-aarch64 (cortex-a72) against the x86-64 build: scripts/arm64-check.sh',
+  },
   node: { version: `v${nodeVersion}`, path: 'node/bin/node' },
   modules: Object.fromEntries(
     ['better-sqlite3', 'sharp', '@img/sharp-linux-arm64', '@img/sharp-libvips-linux-arm64', 'onnxruntime-node', '@serialport/bindings-cpp'].map((m) => [m, version(m)]),

@@ -12,6 +12,14 @@ runtime_packages=(
 )
 # Packages only the tests need. Each feature's tests start their own instance of these.
 test_packages=(
+  chromium                      # officer console end-to-end tests (playwright-core drives Debian's build)
+  gpsd gpsd-clients socat       # GPS tests: gpsfake (gpsd-clients) and serial NMEA over a socat pty pair
+  udev                          # serialport's SerialPort.list(); /dev/v4l names on units
+  aravis-tools aravis-tools-cli gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good  # GigE: arv-fake-gv-camera-0.8, arv-tool-0.8, aravissrc
+  python3-gi gir1.2-gst-rtsp-server-1.0  # the local RTSP server fixture (test/fixtures/rtsp-server.py)
+  iproute2                      # ip netns: GigE tests run in a loopback-only network namespace
+  systemd                       # systemd-analyze verify/security, systemd-notify
+  shellcheck                    # scripts/install.sh
 )
 
 packages=("${runtime_packages[@]}")

@@ -28,16 +28,24 @@ export async function benchPipeline(): Promise<PipelineBenchResult[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-'));
   const results: PipelineBenchResult[] = [];
   try {
-    for (const [width, height] of [[1280, 720], [1920, 1080]] as const) {
+    for (const [width, height] of [
+      [1280, 720],
+      [1920, 1080],
+    ] as const) {
       const video = path.join(dir, `drive-${height}p.mp4`);
-      if (!existsSync(video)) await renderDemoVideo({ out: video, width, height, fps: 10, secondsPerVehicle: 2, gapSeconds: 1 });
+      if (!existsSync(video))
+        await renderDemoVideo({ out: video, width, height, fps: 10, secondsPerVehicle: 2, gapSeconds: 1 });
       for (const threads of [1, 2]) {
         const config = path.join(dir, `bench-${threads}.json`);
         const base = embeddedDefaults();
         writeFileSync(config, JSON.stringify({ ...base, cameras: [], vision: { ...base.vision, threads } }));
         const dataDir = path.join(dir, `data-${height}-${threads}`);
         const cli = path.resolve(here, '..', '..', 'bin', 'lpr-edge.js');
-        const { stderr } = await run(process.execPath, [cli, 'replay', video, '--every-frame', '--json', '--config', config, '--data-dir', dataDir], { maxBuffer: 1 << 24 });
+        const { stderr } = await run(
+          process.execPath,
+          [cli, 'replay', video, '--every-frame', '--json', '--config', config, '--data-dir', dataDir],
+          { maxBuffer: 1 << 24 },
+        );
         const summary = JSON.parse(stderr.split('\n').find((l) => l.startsWith('{"summary"'))!) as {
           framesProcessed: number;
           fps: number;

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { hotlistsSchema, consoleSchema } from '../hotlist/config.js';
+import { v4l2CameraSchema, gigeCameraSchema, rtspCameraSchema } from '../capture/config.js';
+import { gpsSchema } from '../gps/config.js';
+import { healthSchema } from '../health/config.js';
 import { policySchema } from '../policy/config.js';
 
 /**
@@ -24,7 +28,12 @@ const fileCamera = z.strictObject({
   fps: z.number().positive().max(120).optional(),
 });
 
-export const cameraSchema = z.discriminatedUnion('kind', [fileCamera]);
+export const cameraSchema = z.discriminatedUnion('kind', [
+  fileCamera,
+  v4l2CameraSchema,
+  gigeCameraSchema,
+  rtspCameraSchema,
+]);
 export type CameraConfig = z.infer<typeof cameraSchema>;
 
 const recogniserSchema = z.strictObject({
@@ -102,10 +111,14 @@ export const configSchema = z.strictObject({
     .optional(),
   dataDir: z.string().min(1),
   cameras: z.array(cameraSchema).default([]),
+  gps: gpsSchema.default({ source: 'none' }),
+  health: healthSchema.default(healthSchema.parse({})),
   vision: visionSchema,
   tracker: trackerSchema.default(trackerSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
+  hotlists: hotlistsSchema.default(hotlistsSchema.parse({})),
+  console: consoleSchema.default(consoleSchema.parse({})),
   policy: policySchema.default(policySchema.parse({})),
 });
 

@@ -81,7 +81,9 @@ export class CameraPipeline {
       const minConfidence = this.deps.config.vision.minConfidence;
       const finished = this.tracker.update(
         frame.ts,
-        observations.filter((o) => o.confidence >= minConfidence / 2).map((o) => ({ ...o, ts: frame.ts, frame })),
+        observations
+          .filter((o) => o.confidence >= minConfidence / 2)
+          .map((o) => ({ ...o, ts: frame.ts, frame })),
       );
       this.totals.track += performance.now() - t1;
       this.processed++;
@@ -144,15 +146,19 @@ export class CameraPipeline {
   private async storeTrack(track: FinishedTrack): Promise<void> {
     const { config, position, reads, log } = this.deps;
     if (track.vote.confidence < config.vision.minConfidence) {
-      log.debug({ plate: track.vote.plate, confidence: track.vote.confidence }, 'track below minConfidence, not stored');
+      log.debug(
+        { plate: track.vote.plate, confidence: track.vote.confidence },
+        'track below minConfidence, not stored',
+      );
       return;
     }
     const best = track.best;
     const fix = position.fixAt(best.ts);
     const cropBox = clampBox(best.box, best.frame);
-    const state = this.deps.state && cropBox
-      ? await this.deps.state.stateOf({ plate: track.vote.plate, crop: await cropRgb(best.frame, cropBox) })
-      : { state: null, confidence: null };
+    const state =
+      this.deps.state && cropBox
+        ? await this.deps.state.stateOf({ plate: track.vote.plate, crop: await cropRgb(best.frame, cropBox) })
+        : { state: null, confidence: null };
     let read: Read = {
       id: randomUUID(),
       unitId: config.unitId,
@@ -191,7 +197,16 @@ export class CameraPipeline {
       : { crop: null, overview: null };
     const stored = reads.save(read, images);
     this.stored++;
-    log.info({ read: stored.id, plate: stored.plate, camera: stored.cameraId, confidence: stored.confidence, frames: stored.frames }, 'read');
+    log.info(
+      {
+        read: stored.id,
+        plate: stored.plate,
+        camera: stored.cameraId,
+        confidence: stored.confidence,
+        frames: stored.frames,
+      },
+      'read',
+    );
     this.onRead?.(stored);
   }
 }

@@ -65,11 +65,17 @@ export class Vision {
       const crop = clampBox(padBox(line.box, padX, padY), image);
       if (crop) crops.push({ line: line.box, crop, shape: lineShapeScore(line.box) });
     }
-    const readings = await this.recogniser.recognise(image, crops.map((c) => c.crop));
+    const readings = await this.recogniser.recognise(
+      image,
+      crops.map((c) => c.crop),
+    );
     this.times.recogniseMs = performance.now() - t1;
     const observations = readings
       .map((r, i): PlateObservation | null => {
-        const prior = textPlateScore(r.text, { minChars: this.cfg.minPlateChars, maxChars: this.cfg.maxPlateChars });
+        const prior = textPlateScore(r.text, {
+          minChars: this.cfg.minPlateChars,
+          maxChars: this.cfg.maxPlateChars,
+        });
         if (prior === 0) return null;
         return {
           plate: r.text,
@@ -97,7 +103,10 @@ export class Vision {
       if (!box) continue;
       const part = await cropRgb(image, box);
       for (const line of await this.detector.detect(part)) {
-        lines.push({ ...line, box: [line.box[0] + box[0], line.box[1] + box[1], line.box[2], line.box[3]] as Box });
+        lines.push({
+          ...line,
+          box: [line.box[0] + box[0], line.box[1] + box[1], line.box[2], line.box[3]] as Box,
+        });
       }
     }
     return lines;

@@ -149,8 +149,9 @@ build_natives() {
   find "$ort/linux" -mindepth 1 -maxdepth 1 ! -name arm64 -exec rm -rf {} +
 
   # sharp: --cpu/--os/--libc made npm pick @img/sharp-linux-arm64 and its libvips.
-  [ -d "$nm/@img/sharp-linux-arm64" ] && [ -d "$nm/@img/sharp-libvips-linux-arm64" ] \
-    || die "npm did not install @img/sharp-linux-arm64 / @img/sharp-libvips-linux-arm64"
+  if [ ! -d "$nm/@img/sharp-linux-arm64" ] || [ ! -d "$nm/@img/sharp-libvips-linux-arm64" ]; then
+    die "npm did not install @img/sharp-linux-arm64 / @img/sharp-libvips-linux-arm64"
+  fi
 
   log "checking that every binary in the release is aarch64"
   node "$HERE/verify-elf.mjs" "$STAGE" >&2 || die "the release holds non-ARM64 binaries"
@@ -205,6 +206,7 @@ EOF
 # The bind mount is invisible outside the namespace and vanishes with it.
 arm64_node() { # DIR ARGS...
   local dir=$1; shift
+  # shellcheck disable=SC2016 # the inner script expands its own positional parameters
   unshare -m --propagation private -- sh -c '
     mount --bind "$1" /proc/cpuinfo || exit 97
     cd "$2" || exit 98

@@ -2,7 +2,7 @@
 // comparison of x86-64 and ARM64 reads, and the guard that only aarch64 binaries ship.
 // (The emulated check itself runs as its own CI step: see docs/arm64.md.)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -104,5 +104,62 @@ describe('verify-elf.mjs (only linux-arm64 binaries ship)', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'a.js'), '1');
     expect(verify(dir).status).toBe(1);
+  });
+});
+
+describe('install.sh --from-tarball (the release tarball installs with the Node.js it carries)', () => {
+  const installer = path.join(root, 'scripts/install.sh');
+  // A release tarball with the real layout (docs/arm64.md) but stand-ins for the large parts.
+  function fakeRelease(name: string, cpu: string): string {
+    const dir = path.join(tmp, name, 'lpr-edge');
+    for (const d of ['bin', 'dist', 'node/bin', 'node_modules', 'systemd', 'models']) mkdirSync(path.join(dir, d), { recursive: true });
+    writeFileSync(path.join(dir, 'bin/lpr-edge.js'), '#!/usr/bin/env node\n');
+    writeFileSync(path.join(dir, 'dist/cli.js'), '');
+    writeFileSync(path.join(dir, 'node/bin/node'), '#!/bin/sh\necho v20.20.2\n', { mode: 0o755 });
+    writeFileSync(path.join(dir, 'lpr-edge'), '#!/bin/sh\n', { mode: 0o755 });
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"lpr-edge","version":"0.1.0"}\n');
+    writeFileSync(path.join(dir, 'systemd/lpr-edge.service'), readFileSync(path.join(root, 'systemd/lpr-edge.service')));
+    writeFileSync(
+      path.join(dir, 'MANIFEST.json'),
+      JSON.stringify({ name: 'lpr-edge', version: '0.1.0', target: { os: 'linux', cpu, libc: 'glibc', minGlibc: '2.34' } }, null, 2),
+    );
+    const tarball = path.join(tmp, name, `lpr-edge-0.1.0-linux-${cpu}.tar.gz`);
+    expect(spawnSync('tar', ['-C', path.dirname(dir), '-czf', tarball, 'lpr-edge']).status).toBe(0);
+    const sum = spawnSync('sha256sum', [path.basename(tarball)], { cwd: path.dirname(tarball), encoding: 'utf8' }).stdout;
+    writeFileSync(`${tarball}.sha256`, sum);
+    return tarball;
+  }
+
+  it('installs the release, its Node.js and a unit drop-in that runs the daemon with it', () => {
+    const tarball = fakeRelease('rel', 'arm64');
+    const dest = path.join(tmp, 'installed');
+    const r = spawnSync(installer, ['--from-tarball', tarball, '--root', dest, '--user', 'root', '--no-apt'], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const opt = path.join(dest, 'opt/lpr-edge');
+    for (const f of ['node/bin/node', 'MANIFEST.json', 'lpr-edge', 'dist/cli.js', 'bin/lpr-edge.js']) expect(existsSync(path.join(opt, f)), f).toBe(true);
+    expect(readlinkSync(path.join(dest, 'usr/local/bin/lpr-edge'))).toBe(path.join(opt, 'lpr-edge'));
+    const dropin = readFileSync(path.join(dest, 'etc/systemd/system/lpr-edge.service.d/release-node.conf'), 'utf8');
+    expect(dropin).toContain('ExecStart=\nExecStart=/opt/lpr-edge/node/bin/node /opt/lpr-edge/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml');
+    // Again: nothing to change in the drop-in (idempotent).
+    const again = spawnSync(installer, ['--from-tarball', tarball, '--root', dest, '--user', 'root', '--no-apt'], { encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('release-node.conf up to date');
+  });
+
+  it('refuses a tarball that does not match its .sha256, and installs nothing', () => {
+    const tarball = fakeRelease('damaged', 'arm64');
+    writeFileSync(`${tarball}.sha256`, `${'0'.repeat(64)}  ${path.basename(tarball)}\n`);
+    const dest = path.join(tmp, 'not-installed');
+    const r = spawnSync(installer, ['--from-tarball', tarball, '--root', dest, '--user', 'root', '--no-apt'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('does not match');
+    expect(existsSync(path.join(dest, 'opt'))).toBe(false);
+  });
+
+  it('refuses a release built for another CPU than the machine it is installed on', () => {
+    const tarball = fakeRelease('other-cpu', 's390x');
+    const r = spawnSync(installer, ['--from-tarball', tarball, '--dry-run', '--no-apt'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/built for s390x; this machine is/);
   });
 });

@@ -215,12 +215,24 @@ arm64_node() { # DIR ARGS...
     sh "$HERE/cpuinfo" "$dir" "$QEMU_CPU" "$@"
 }
 
+# The check runs the release as a unit would have it: installed from the tarball by
+# scripts/install.sh --from-tarball (into a scratch root), or plainly unpacked without installer.
 unpack_for_test() {
   TEST=$BUILD/test
   rm -rf "$TEST"; mkdir -p "$TEST"
-  tar -C "$TEST" -xzf "$TARBALL"
-  APP=$TEST/lpr-edge
   (cd "$OUT" && sha256sum -c --quiet "$NAME.tar.gz.sha256") || die "tarball checksum mismatch"
+  if [ -x "$ROOT/scripts/install.sh" ]; then
+    log "installing the tarball with scripts/install.sh --from-tarball --root $TEST/root"
+    if ! "$ROOT/scripts/install.sh" --from-tarball "$TARBALL" --root "$TEST/root" --user root --no-apt --no-start \
+        >"$TEST/install.log" 2>&1; then
+      tail -20 "$TEST/install.log" >&2
+      die "install.sh --from-tarball failed"
+    fi
+    APP=$TEST/root/opt/lpr-edge
+  else
+    tar -C "$TEST" -xzf "$TARBALL"
+    APP=$TEST/lpr-edge
+  fi
 }
 
 smoke() {

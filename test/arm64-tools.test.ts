@@ -2,7 +2,15 @@
 // comparison of x86-64 and ARM64 reads, and the guard that only aarch64 binaries ship.
 // (The emulated check itself runs as its own CI step: see docs/arm64.md.)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,7 +24,9 @@ function compare(x86: object[], arm: object[]) {
   const b = path.join(tmp, `arm-${Math.random()}.jsonl`);
   writeFileSync(a, x86.map((o) => JSON.stringify(o)).join('\n') + '\n');
   writeFileSync(b, arm.map((o) => JSON.stringify(o)).join('\n') + '\n');
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts/arm64/compare.mjs'), 'test', a, b], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts/arm64/compare.mjs'), 'test', a, b], {
+    encoding: 'utf8',
+  });
   return { code: r.status, out: r.stdout + r.stderr };
 }
 
@@ -42,7 +52,9 @@ describe('compare.mjs (x86-64 vs ARM64 reads)', () => {
   });
 
   it('fails a different plate text, a different state, or a confidence off by more than 1e-3', () => {
-    expect(compare([image('ABC1234', 'NY', 0.97)], [image('ABC1Z34', 'NY', 0.97)]).out).toContain('plate ABC1234 vs ABC1Z34');
+    expect(compare([image('ABC1234', 'NY', 0.97)], [image('ABC1Z34', 'NY', 0.97)]).out).toContain(
+      'plate ABC1234 vs ABC1Z34',
+    );
     expect(compare([image('ABC1234', 'NY', 0.97)], [image('ABC1234', 'NJ', 0.97)]).code).toBe(1);
     const far = compare([image('ABC1234', 'NY', 0.97)], [image('ABC1234', 'NY', 0.9712)]);
     expect(far.code).toBe(1);
@@ -50,7 +62,9 @@ describe('compare.mjs (x86-64 vs ARM64 reads)', () => {
   });
 
   it('fails a plate box that moved by more than 2 px, and a plate only one side found', () => {
-    expect(compare([image('ABC1234', null, 0.9)], [image('ABC1234', null, 0.9, [10, 20, 104, 40])]).code).toBe(1);
+    expect(
+      compare([image('ABC1234', null, 0.9)], [image('ABC1234', null, 0.9, [10, 20, 104, 40])]).code,
+    ).toBe(1);
     const missing = compare([image('ABC1234', null, 0.9)], [{ file: '/data/a.jpg', plates: [], ms: 1 }]);
     expect(missing.code).toBe(1);
   });
@@ -59,7 +73,9 @@ describe('compare.mjs (x86-64 vs ARM64 reads)', () => {
     const x86 = [read('KDT4821', null, 0.9962), read('HZN5177', null, 0.91)];
     expect(compare(x86, [read('KDT4821', null, 0.9961), read('HZN5177', null, 0.9104)]).code).toBe(0);
     expect(compare(x86, [read('KDT4821', null, 0.9962)]).out).toContain('only on x86-64');
-    expect(compare(x86, [read('KDT4821', null, 0.9962, 2), read('HZN5177', null, 0.91)]).out).toContain('seen in 3 vs 2 frames');
+    expect(compare(x86, [read('KDT4821', null, 0.9962, 2), read('HZN5177', null, 0.91)]).out).toContain(
+      'seen in 3 vs 2 frames',
+    );
   });
 
   it('fails when the x86-64 side printed nothing (a check that compares nothing proves nothing)', () => {
@@ -77,7 +93,8 @@ describe('verify-elf.mjs (only linux-arm64 binaries ship)', () => {
     b.writeUInt16LE(machine, 18);
     return b;
   };
-  const verify = (dir: string) => spawnSync(process.execPath, [path.join(root, 'scripts/arm64/verify-elf.mjs'), dir], { encoding: 'utf8' });
+  const verify = (dir: string) =>
+    spawnSync(process.execPath, [path.join(root, 'scripts/arm64/verify-elf.mjs'), dir], { encoding: 'utf8' });
 
   it('accepts a tree whose addons are all aarch64', () => {
     const dir = path.join(tmp, 'good');
@@ -112,20 +129,31 @@ describe('install.sh --from-tarball (the release tarball installs with the Node.
   // A release tarball with the real layout (docs/arm64.md) but stand-ins for the large parts.
   function fakeRelease(name: string, cpu: string): string {
     const dir = path.join(tmp, name, 'lpr-edge');
-    for (const d of ['bin', 'dist', 'node/bin', 'node_modules', 'systemd', 'models']) mkdirSync(path.join(dir, d), { recursive: true });
+    for (const d of ['bin', 'dist', 'node/bin', 'node_modules', 'systemd', 'models'])
+      mkdirSync(path.join(dir, d), { recursive: true });
     writeFileSync(path.join(dir, 'bin/lpr-edge.js'), '#!/usr/bin/env node\n');
     writeFileSync(path.join(dir, 'dist/cli.js'), '');
     writeFileSync(path.join(dir, 'node/bin/node'), '#!/bin/sh\necho v20.20.2\n', { mode: 0o755 });
     writeFileSync(path.join(dir, 'lpr-edge'), '#!/bin/sh\n', { mode: 0o755 });
     writeFileSync(path.join(dir, 'package.json'), '{"name":"lpr-edge","version":"0.1.0"}\n');
-    writeFileSync(path.join(dir, 'systemd/lpr-edge.service'), readFileSync(path.join(root, 'systemd/lpr-edge.service')));
+    writeFileSync(
+      path.join(dir, 'systemd/lpr-edge.service'),
+      readFileSync(path.join(root, 'systemd/lpr-edge.service')),
+    );
     writeFileSync(
       path.join(dir, 'MANIFEST.json'),
-      JSON.stringify({ name: 'lpr-edge', version: '0.1.0', target: { os: 'linux', cpu, libc: 'glibc', minGlibc: '2.34' } }, null, 2),
+      JSON.stringify(
+        { name: 'lpr-edge', version: '0.1.0', target: { os: 'linux', cpu, libc: 'glibc', minGlibc: '2.34' } },
+        null,
+        2,
+      ),
     );
     const tarball = path.join(tmp, name, `lpr-edge-0.1.0-linux-${cpu}.tar.gz`);
     expect(spawnSync('tar', ['-C', path.dirname(dir), '-czf', tarball, 'lpr-edge']).status).toBe(0);
-    const sum = spawnSync('sha256sum', [path.basename(tarball)], { cwd: path.dirname(tarball), encoding: 'utf8' }).stdout;
+    const sum = spawnSync('sha256sum', [path.basename(tarball)], {
+      cwd: path.dirname(tarball),
+      encoding: 'utf8',
+    }).stdout;
     writeFileSync(`${tarball}.sha256`, sum);
     return tarball;
   }
@@ -133,15 +161,29 @@ describe('install.sh --from-tarball (the release tarball installs with the Node.
   it('installs the release, its Node.js and a unit drop-in that runs the daemon with it', () => {
     const tarball = fakeRelease('rel', 'arm64');
     const dest = path.join(tmp, 'installed');
-    const r = spawnSync(installer, ['--from-tarball', tarball, '--root', dest, '--user', 'root', '--no-apt'], { encoding: 'utf8' });
+    const r = spawnSync(
+      installer,
+      ['--from-tarball', tarball, '--root', dest, '--user', 'root', '--no-apt'],
+      { encoding: 'utf8' },
+    );
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const opt = path.join(dest, 'opt/lpr-edge');
-    for (const f of ['node/bin/node', 'MANIFEST.json', 'lpr-edge', 'dist/cli.js', 'bin/lpr-edge.js']) expect(existsSync(path.join(opt, f)), f).toBe(true);
+    for (const f of ['node/bin/node', 'MANIFEST.json', 'lpr-edge', 'dist/cli.js', 'bin/lpr-edge.js'])
+      expect(existsSync(path.join(opt, f)), f).toBe(true);
     expect(readlinkSync(path.join(dest, 'usr/local/bin/lpr-edge'))).toBe(path.join(opt, 'lpr-edge'));
-    const dropin = readFileSync(path.join(dest, 'etc/systemd/system/lpr-edge.service.d/release-node.conf'), 'utf8');
-    expect(dropin).toContain('ExecStart=\nExecStart=/opt/lpr-edge/node/bin/node /opt/lpr-edge/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml');
+    const dropin = readFileSync(
+      path.join(dest, 'etc/systemd/system/lpr-edge.service.d/release-node.conf'),
+      'utf8',
+    );
+    expect(dropin).toContain(
+      'ExecStart=\nExecStart=/opt/lpr-edge/node/bin/node /opt/lpr-edge/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml',
+    );
     // Again: nothing to change in the drop-in (idempotent).
-    const again = spawnSync(installer, ['--from-tarball', tarball, '--root', dest, '--user', 'root', '--no-apt'], { encoding: 'utf8' });
+    const again = spawnSync(
+      installer,
+      ['--from-tarball', tarball, '--root', dest, '--user', 'root', '--no-apt'],
+      { encoding: 'utf8' },
+    );
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('release-node.conf up to date');
   });
@@ -150,7 +192,11 @@ describe('install.sh --from-tarball (the release tarball installs with the Node.
     const tarball = fakeRelease('damaged', 'arm64');
     writeFileSync(`${tarball}.sha256`, `${'0'.repeat(64)}  ${path.basename(tarball)}\n`);
     const dest = path.join(tmp, 'not-installed');
-    const r = spawnSync(installer, ['--from-tarball', tarball, '--root', dest, '--user', 'root', '--no-apt'], { encoding: 'utf8' });
+    const r = spawnSync(
+      installer,
+      ['--from-tarball', tarball, '--root', dest, '--user', 'root', '--no-apt'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('does not match');
     expect(existsSync(path.join(dest, 'opt'))).toBe(false);
@@ -158,7 +204,9 @@ describe('install.sh --from-tarball (the release tarball installs with the Node.
 
   it('refuses a release built for another CPU than the machine it is installed on', () => {
     const tarball = fakeRelease('other-cpu', 's390x');
-    const r = spawnSync(installer, ['--from-tarball', tarball, '--dry-run', '--no-apt'], { encoding: 'utf8' });
+    const r = spawnSync(installer, ['--from-tarball', tarball, '--dry-run', '--no-apt'], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/built for s390x; this machine is/);
   });

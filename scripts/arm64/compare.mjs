@@ -1,3 +1,4 @@
+/* global process, console */
 // Compares the JSON lines that `lpr-edge read --json` / `lpr-edge replay --json` printed on x86-64
 // with those printed by the ARM64 release under emulation.
 // Usage: node scripts/arm64/compare.mjs LABEL X86.jsonl ARM64.jsonl [--tolerance 1e-3] [--box-px 2]
@@ -20,7 +21,9 @@ const boxPx = Number(values['box-px']);
 
 /** Every plate reported, flattened to one record each, keyed by where it came from. */
 function records(file) {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim().startsWith('{'));
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'));
   const out = [];
   lines.forEach((line, n) => {
     let obj;
@@ -33,7 +36,8 @@ function records(file) {
     if (Array.isArray(obj.plates)) {
       // read --json: one line per image with a plates array (possibly empty, possibly an error).
       if (obj.error) out.push({ key: `${obj.file} error`, plate: `error: ${obj.error}`, state: null });
-      if (obj.plates.length === 0 && !obj.error) out.push({ key: `${obj.file}`, plate: '(none)', state: null });
+      if (obj.plates.length === 0 && !obj.error)
+        out.push({ key: `${obj.file}`, plate: '(none)', state: null });
       obj.plates.forEach((p, i) => out.push({ key: `${obj.file}#${i}`, ...pick(p) }));
     } else if (typeof obj.plate === 'string') {
       // replay --json: one line per read.
@@ -45,7 +49,12 @@ function records(file) {
 }
 
 function pick(p) {
-  return { plate: p.plate, state: p.state ?? null, confidence: p.confidence, box: Array.isArray(p.box) ? p.box : null };
+  return {
+    plate: p.plate,
+    state: p.state ?? null,
+    confidence: p.confidence,
+    box: Array.isArray(p.box) ? p.box : null,
+  };
 }
 
 const a = records(x86File);
@@ -65,7 +74,10 @@ for (let i = 0; i < Math.max(a.length, b.length); i++) {
   if (x.key !== y.key) problems.push(`order differs (${x.key} vs ${y.key})`);
   if (x.plate !== y.plate) problems.push(`plate ${x.plate} vs ${y.plate}`);
   if (x.state !== y.state) problems.push(`state ${x.state} vs ${y.state}`);
-  const dc = typeof x.confidence === 'number' && typeof y.confidence === 'number' ? Math.abs(x.confidence - y.confidence) : null;
+  const dc =
+    typeof x.confidence === 'number' && typeof y.confidence === 'number'
+      ? Math.abs(x.confidence - y.confidence)
+      : null;
   if (x.confidence !== y.confidence && (dc === null || dc > tolerance)) {
     problems.push(`confidence ${fmt(x.confidence)} vs ${fmt(y.confidence)} (|d| > ${tolerance})`);
   }

@@ -1,3 +1,4 @@
+/* global process, console */
 // Renders the short recording the ARM64 check replays: the demo road scene (src/demo/scene.ts),
 // small and at a low frame rate because every frame costs seconds under emulation.
 // Usage: node scripts/arm64/make-replay-clip.mjs ROOT OUT.mp4 [VEHICLES] [WIDTH] [FPS]

@@ -1,3 +1,4 @@
+/* global process */
 // Writes MANIFEST.json for a release folder: what it is built from and for, and a checksum of every
 // native binary and model, so a unit (or support) can tell exactly what is installed.
 // Usage: node scripts/arm64/manifest.mjs RELEASE_DIR NODE_VERSION GIT_COMMIT > MANIFEST.json
@@ -40,9 +41,20 @@ const manifest = {
   },
   node: { version: `v${nodeVersion}`, path: 'node/bin/node' },
   modules: Object.fromEntries(
-    ['better-sqlite3', 'sharp', '@img/sharp-linux-arm64', '@img/sharp-libvips-linux-arm64', 'onnxruntime-node', '@serialport/bindings-cpp'].map((m) => [m, version(m)]),
+    [
+      'better-sqlite3',
+      'sharp',
+      '@img/sharp-linux-arm64',
+      '@img/sharp-libvips-linux-arm64',
+      'onnxruntime-node',
+      '@serialport/bindings-cpp',
+    ].map((m) => [m, version(m)]),
   ),
-  natives: files.filter((f) => /\.node$|\.so(\.\d+)*$/.test(f)).map((f) => ({ path: f, sha256: sha256(path.join(dir, f)) })),
-  models: files.filter((f) => /\.onnx$/.test(f) || (f.startsWith('models/') && f.endsWith('.json'))).map((f) => ({ path: f, sha256: sha256(path.join(dir, f)) })),
+  natives: files
+    .filter((f) => /\.node$|\.so(\.\d+)*$/.test(f))
+    .map((f) => ({ path: f, sha256: sha256(path.join(dir, f)) })),
+  models: files
+    .filter((f) => /\.onnx$/.test(f) || (f.startsWith('models/') && f.endsWith('.json')))
+    .map((f) => ({ path: f, sha256: sha256(path.join(dir, f)) })),
 };
 process.stdout.write(JSON.stringify(manifest, null, 2) + '\n');

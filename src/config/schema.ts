@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stateSchema } from '../state/config.js';
 
 /**
  * The daemon's one configuration schema. Every section is strict: an unknown key is an error, so a
@@ -91,6 +92,7 @@ export const configSchema = z.strictObject({
   tracker: trackerSchema.default(trackerSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
+  state: stateSchema.default(stateSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

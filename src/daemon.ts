@@ -3,10 +3,17 @@ import type { LoadOptions } from './config/load.js';
 import { Vision } from './vision/vision.js';
 import { openCamera } from './capture/open-camera.js';
 import { CameraPipeline, type PipelineDeps } from './pipeline/camera-pipeline.js';
-import { noPosition, type PositionSource } from './gps/types.js';
+import type { PositionSource } from './gps/types.js';
 import type { Service } from './service.js';
 import type { Logger } from './log.js';
 import type { CameraConfig } from './config/schema.js';
+import { policyServices, type PolicyServices } from './policy/services.js';
+import { PolicyMaintenance } from './policy/maintenance.js';
+import { createPositionSource } from './gps/index.js';
+import { HealthServer } from './health/server.js';
+import { SdNotifier } from './health/sd-notify.js';
+import { LiveCamera } from './capture/live-camera.js';
+import type { GpsHealth } from './gps/latest-fix.js';
 
 /** Wait before reopening a camera whose source failed, doubling up to the maximum. */
 const RESTART_MIN_MS = 1000;
@@ -22,17 +29,23 @@ export class Daemon {
   private readonly pipelines = new Map<string, CameraPipeline>();
   private readonly cameraLoops: Promise<void>[] = [];
   private stopping = false;
+  private readonly notifier = new SdNotifier();
+  private readonly startedAt = Date.now();
 
   private constructor(
     readonly unit: Unit,
     private readonly vision: Vision,
     private readonly position: PositionSource,
+    private readonly policy: PolicyServices,
   ) {}
 
   static async start(opts: LoadOptions & { log?: Logger } = {}): Promise<Daemon> {
     const unit = openUnit(opts);
     const { config, log } = unit;
-    log.info({ unit: config.unitId, agency: config.agency, config: unit.configSource, dataDir: config.dataDir }, 'starting lpr-edge');
+    log.info(
+      { unit: config.unitId, agency: config.agency, config: unit.configSource, dataDir: config.dataDir },
+      'starting lpr-edge',
+    );
     let vision: Vision;
     try {
       vision = await Vision.open(config.vision);
@@ -40,13 +53,31 @@ export class Daemon {
       unit.close();
       throw err;
     }
-    const daemon = new Daemon(unit, vision, noPosition);
+    // Audits config and exclusion-zone changes since the last start (policy II, VI.F).
+    // GPS (gpsd or serial NMEA) tags every read; it reconnects by itself and is stopped last.
+    const gps = createPositionSource(config.gps, log);
+    const daemon = new Daemon(unit, vision, gps, policyServices(unit, { recordStartup: true }));
+    if (gps.start && gps.stop) daemon.services.push(gps as Service);
+    const maxDiskMb = config.storage.maxDiskMb;
+    daemon.services.push(new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log }));
     for (const service of daemon.services) {
       await service.start();
       log.info({ service: service.name }, 'service started');
     }
+    if (config.health.enabled) {
+      const server = new HealthServer({
+        host: config.health.host,
+        port: config.health.port,
+        log,
+        collect: () => daemon.status(),
+      });
+      await server.start();
+      daemon.services.push(server);
+    }
     for (const camera of config.cameras) daemon.cameraLoops.push(daemon.runCamera(camera));
     log.info({ cameras: config.cameras.map((c) => c.id) }, 'lpr-edge running');
+    // Type=notify: tell systemd we are up, and ping its watchdog from the event loop.
+    await daemon.notifier.ready(`${config.cameras.length} camera(s)`);
     return daemon;
   }
 
@@ -56,6 +87,21 @@ export class Daemon {
       unit: this.unit.config.unitId,
       cameras: [...this.pipelines.values()].map((p) => p.health()),
       services: Object.fromEntries(this.services.map((s) => [s.name, s.health?.() ?? {}])),
+      reads: this.unit.reads.count(),
+    };
+  }
+
+  /** What /healthz and /metrics report (src/health). */
+  status() {
+    const cameras = [...this.pipelines.values()]
+      .map((p) => p.source)
+      .filter((s): s is LiveCamera => s instanceof LiveCamera);
+    const gps = this.services.find((s) => s.name === 'gps');
+    return {
+      unitId: this.unit.config.unitId,
+      startedAt: this.startedAt,
+      cameras: cameras.map((c) => c.health()),
+      gps: (gps?.health?.() as GpsHealth | undefined) ?? null,
       reads: this.unit.reads.count(),
     };
   }
@@ -71,9 +117,10 @@ export class Daemon {
         reads: this.unit.reads,
         position: this.position,
         log,
+        gates: [this.policy.zones],
       };
       try {
-        const source = await openCamera(camera);
+        const source = await openCamera(camera, { log });
         const pipeline = new CameraPipeline(source, deps);
         this.pipelines.set(camera.id, pipeline);
         const stats = await pipeline.run();
@@ -96,10 +143,13 @@ export class Daemon {
     this.stopping = true;
     const { log } = this.unit;
     log.info('stopping lpr-edge');
+    await this.notifier.stopping();
     await Promise.all([...this.pipelines.values()].map((p) => p.source.stop()));
     await Promise.all(this.cameraLoops);
     for (const service of [...this.services].reverse()) {
-      await service.stop().catch((err: unknown) => log.error({ service: service.name, err }, 'service stop failed'));
+      await service
+        .stop()
+        .catch((err: unknown) => log.error({ service: service.name, err }, 'service stop failed'));
     }
     await this.vision.close();
     this.unit.close();

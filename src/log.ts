@@ -6,16 +6,25 @@ export type { Logger };
  * JSON lines on stdout for journald; when stdout is a terminal, the same records pretty-printed
  * so a technician at the console can read them.
  */
-export function createLogger(level: LevelWithSilent = 'info', destination: 'stdout' | 'stderr' = 'stdout'): Logger {
+export function createLogger(
+  level: LevelWithSilent = 'info',
+  destination: 'stdout' | 'stderr' = 'stdout',
+): Logger {
   const fd = destination === 'stdout' ? 1 : 2;
   const tty = destination === 'stdout' ? process.stdout.isTTY : process.stderr.isTTY;
   if (tty) {
     return pino({
       level,
-      transport: { target: 'pino-pretty', options: { destination: fd, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: fd, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
     });
   }
-  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd, sync: false }));
+  return pino(
+    { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ fd, sync: false }),
+  );
 }
 
 /** A logger that drops everything: for tests and library use. */

@@ -25,7 +25,13 @@ async function collect(source: FrameSource, slowMs = 0): Promise<Frame[]> {
 describe('recorded video source (ffmpeg)', () => {
   it('delivers exactly the frames of the recording, with timestamps from its frame rate', async () => {
     const start = Date.UTC(2026, 0, 1, 12);
-    const source = await openRecording({ id: 'cam', path: video, realtime: false, everyFrame: true, startTime: start });
+    const source = await openRecording({
+      id: 'cam',
+      path: video,
+      realtime: false,
+      everyFrame: true,
+      startTime: start,
+    });
     const frames = await collect(source, 2);
     expect(frames).toHaveLength(37);
     expect(frames.map((f) => f.index)).toEqual([...Array(37).keys()]);
@@ -48,11 +54,31 @@ describe('recorded video source (ffmpeg)', () => {
 
   it('skips a corrupt stretch in the middle of a video, counts it and goes on', async () => {
     const ts = path.join(dir, 'long.ts');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10',
-      '-frames:v', '60', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-g', '10', '-f', 'mpegts', ts]);
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=10',
+      '-frames:v',
+      '60',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      '10',
+      '-f',
+      'mpegts',
+      ts,
+    ]);
     const bytes = readFileSync(ts);
     // Overwrite a block in the middle with garbage (keeping MPEG-TS sync bytes so the demuxer goes on).
-    for (let i = Math.floor(bytes.length * 0.45); i < Math.floor(bytes.length * 0.55); i++) if (i % 188 !== 0) bytes[i] = (i * 7919) & 0xff;
+    for (let i = Math.floor(bytes.length * 0.45); i < Math.floor(bytes.length * 0.55); i++)
+      if (i % 188 !== 0) bytes[i] = (i * 7919) & 0xff;
     const damaged = path.join(dir, 'damaged.ts');
     writeFileSync(damaged, bytes);
     const source = await openRecording({ id: 'cam', path: damaged, realtime: false, everyFrame: true });
@@ -65,19 +91,32 @@ describe('recorded video source (ffmpeg)', () => {
   });
 
   it('fails with a one-line error naming a missing or non-video file', async () => {
-    await expect(openRecording({ id: 'c', path: path.join(dir, 'nope.mp4'), realtime: false, everyFrame: true })).rejects.toThrow(
-      /nope\.mp4: no such file/,
-    );
+    await expect(
+      openRecording({ id: 'c', path: path.join(dir, 'nope.mp4'), realtime: false, everyFrame: true }),
+    ).rejects.toThrow(/nope\.mp4: no such file/);
     const text = path.join(dir, 'notes.mp4');
     writeFileSync(text, 'this is not a video');
-    await expect(openRecording({ id: 'c', path: text, realtime: false, everyFrame: true })).rejects.toThrow(/notes\.mp4: not a readable video/);
+    await expect(openRecording({ id: 'c', path: text, realtime: false, everyFrame: true })).rejects.toThrow(
+      /notes\.mp4: not a readable video/,
+    );
   });
 
   it('reads an image folder in name order, skipping and counting undecodable files', async () => {
     const folder = path.join(dir, 'stills');
     mkdirSync(folder);
     for (const [i, size] of ['160x120', '320x240'].entries()) {
-      execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}`, '-frames:v', '1', path.join(folder, `b${i}.png`)]);
+      execFileSync('ffmpeg', [
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=${size}`,
+        '-frames:v',
+        '1',
+        path.join(folder, `b${i}.png`),
+      ]);
     }
     copyFileSync(path.join(folder, 'b0.png'), path.join(folder, 'a.png'));
     writeFileSync(path.join(folder, 'c-broken.jpg'), 'not a jpeg');

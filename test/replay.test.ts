@@ -15,7 +15,15 @@ const vehicles = [
 
 describe('replay of a generated drive (ffmpeg + ONNX models + SQLite)', () => {
   it('reads each vehicle once, with the right plate, and stores the reads with their images', async () => {
-    const { frames } = await renderDemoVideo({ out: video, width: 960, height: 540, fps: 5, vehicles, secondsPerVehicle: 1.6, gapSeconds: 1.2 });
+    const { frames } = await renderDemoVideo({
+      out: video,
+      width: 960,
+      height: 540,
+      fps: 5,
+      vehicles,
+      secondsPerVehicle: 1.6,
+      gapSeconds: 1.2,
+    });
     const dataDir = path.join(dir, 'data');
     const result = await runCli(['replay', video, '--every-frame', '--json', '--data-dir', dataDir]);
     expect(result.stderr).not.toMatch(/error/i);
@@ -23,7 +31,9 @@ describe('replay of a generated drive (ffmpeg + ONNX models + SQLite)', () => {
     const reads = jsonLines(result.stdout);
     expect(reads.map((r) => r.plate)).toEqual(['KDT4821', 'HZN5177']);
     for (const r of reads) {
-      expect(Object.keys(r)).toEqual(expect.arrayContaining(['plate', 'state', 'confidence', 'camera', 'firstSeen', 'lastSeen', 'frames']));
+      expect(Object.keys(r)).toEqual(
+        expect.arrayContaining(['plate', 'state', 'confidence', 'camera', 'firstSeen', 'lastSeen', 'frames']),
+      );
       // Tracking merged the vehicle's frames into one read.
       expect(r.frames as number).toBeGreaterThan(3);
       expect(r.confidence as number).toBeGreaterThan(0.5);
@@ -34,7 +44,9 @@ describe('replay of a generated drive (ffmpeg + ONNX models + SQLite)', () => {
     expect(Object.keys(summary.stageMsPerFrame)).toEqual(['decode', 'detect', 'recognise', 'track', 'store']);
 
     const db = new Database(path.join(dataDir, 'lpr-edge.db'), { readonly: true });
-    const rows = db.prepare('SELECT plate, camera_id, crop_path, overview_path FROM reads ORDER BY seq').all() as Record<string, string>[];
+    const rows = db
+      .prepare('SELECT plate, camera_id, crop_path, overview_path FROM reads ORDER BY seq')
+      .all() as Record<string, string>[];
     db.close();
     expect(rows.map((r) => r.plate)).toEqual(['KDT4821', 'HZN5177']);
     for (const row of rows) {
@@ -45,7 +57,12 @@ describe('replay of a generated drive (ffmpeg + ONNX models + SQLite)', () => {
   }, 240_000);
 
   it('fails with one line naming a missing recording', async () => {
-    const result = await runCli(['replay', path.join(dir, 'missing.mp4'), '--data-dir', path.join(dir, 'd2')]);
+    const result = await runCli([
+      'replay',
+      path.join(dir, 'missing.mp4'),
+      '--data-dir',
+      path.join(dir, 'd2'),
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim()).toBe(`lpr-edge: ${path.join(dir, 'missing.mp4')}: no such file`);
   });

@@ -17,7 +17,10 @@ describe('store', () => {
     const seen: string[] = [];
     store.onRead((r) => seen.push(r.id));
     const read = sampleRead();
-    const stored = store.save(read, { crop: Buffer.from('crop-jpeg'), overview: Buffer.from('overview-jpeg') });
+    const stored = store.save(read, {
+      crop: Buffer.from('crop-jpeg'),
+      overview: Buffer.from('overview-jpeg'),
+    });
     db.close();
 
     const reopened = new ReadStore(openDatabase(file, allMigrations), dir);
@@ -31,8 +34,21 @@ describe('store', () => {
   it('keeps commit order and stores reads without GPS or state', () => {
     const store = new ReadStore(openDatabase(path.join(dir, 'b.db'), allMigrations), dir);
     const a = store.save(sampleRead({ plate: 'AAA111' }), { crop: null, overview: null });
-    const b = store.save(sampleRead({ plate: 'BBB222', gps: null, gpsFixAgeMs: null, state: null, stateConfidence: null, flags: ['no-gps-fix'] }), { crop: null, overview: null });
-    expect(store.list().map((r) => [r.seq, r.plate])).toEqual([[1, 'AAA111'], [2, 'BBB222']]);
+    const b = store.save(
+      sampleRead({
+        plate: 'BBB222',
+        gps: null,
+        gpsFixAgeMs: null,
+        state: null,
+        stateConfidence: null,
+        flags: ['no-gps-fix'],
+      }),
+      { crop: null, overview: null },
+    );
+    expect(store.list().map((r) => [r.seq, r.plate])).toEqual([
+      [1, 'AAA111'],
+      [2, 'BBB222'],
+    ]);
     expect(store.list({ afterSeq: a.seq }).map((r) => r.id)).toEqual([b.id]);
     expect(store.get(b.id)).toMatchObject({ gps: null, state: null, flags: ['no-gps-fix'], cropPath: null });
   });
@@ -42,7 +58,9 @@ describe('store', () => {
     openDatabase(file, allMigrations).close();
     const db = openDatabase(file, allMigrations);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const applied = db.prepare("SELECT COUNT(*) AS n FROM schema_migrations WHERE module = 'store'").get() as { n: number };
+    const applied = db
+      .prepare("SELECT COUNT(*) AS n FROM schema_migrations WHERE module = 'store'")
+      .get() as { n: number };
     expect(applied.n).toBe(allMigrations.filter((m) => m.module === 'store').length);
   });
 
@@ -50,7 +68,9 @@ describe('store', () => {
     const store = new ReadStore(openDatabase(path.join(dir, 'd.db'), allMigrations), dir);
     const read = sampleRead({ id: 'duplicate-id' });
     store.save(read, { crop: null, overview: null });
-    expect(() => store.save({ ...read, ts: read.ts + 86_400_000 * 3 }, { crop: Buffer.from('x'), overview: null })).toThrow(/UNIQUE/);
+    expect(() =>
+      store.save({ ...read, ts: read.ts + 86_400_000 * 3 }, { crop: Buffer.from('x'), overview: null }),
+    ).toThrow(/UNIQUE/);
     const day = new Date(read.ts + 86_400_000 * 3).toISOString().slice(0, 10);
     expect(existsSync(path.join(dir, 'images', day, 'duplicate-id-crop.jpg'))).toBe(false);
   });
@@ -58,6 +78,8 @@ describe('store', () => {
   it('refuses image paths outside the image store', () => {
     const store = new ReadStore(openDatabase(path.join(dir, 'e.db'), allMigrations), dir);
     expect(() => store.imagePath('../../etc/passwd')).toThrow(/outside the image store/);
-    expect(store.imagePath('images/2026-11-28/x-crop.jpg')).toBe(path.join(dir, 'images/2026-11-28/x-crop.jpg'));
+    expect(store.imagePath('images/2026-11-28/x-crop.jpg')).toBe(
+      path.join(dir, 'images/2026-11-28/x-crop.jpg'),
+    );
   });
 });

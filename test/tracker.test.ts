@@ -43,7 +43,8 @@ describe('tracker', () => {
   it('merges one vehicle seen over many frames into one read, emitted when the track goes idle', () => {
     const tracker = new Tracker('front', cfg);
     const plates = ['KDT4821', 'KDT4821', 'KOT4821', 'KDT4821', 'KDT4B21'];
-    for (const [i, p] of plates.entries()) expect(tracker.update(i * 100, [obs(p, i * 100, 100 + i * 10)])).toEqual([]);
+    for (const [i, p] of plates.entries())
+      expect(tracker.update(i * 100, [obs(p, i * 100, 100 + i * 10)])).toEqual([]);
     expect(tracker.update(1000, [])).toEqual([]);
     const done = tracker.update(1500, []);
     expect(done).toHaveLength(1);
@@ -52,9 +53,13 @@ describe('tracker', () => {
 
   it('keeps two vehicles in one frame apart', () => {
     const tracker = new Tracker('front', cfg);
-    for (let i = 0; i < 4; i++) tracker.update(i * 100, [obs('ABC123', i * 100, 50), obs('XYZ789', i * 100, 600)]);
+    for (let i = 0; i < 4; i++)
+      tracker.update(i * 100, [obs('ABC123', i * 100, 50), obs('XYZ789', i * 100, 600)]);
     const done = tracker.flush();
-    expect(done.map((t) => [t.vote.plate, t.frames]).sort()).toEqual([['ABC123', 4], ['XYZ789', 4]]);
+    expect(done.map((t) => [t.vote.plate, t.frames]).sort()).toEqual([
+      ['ABC123', 4],
+      ['XYZ789', 4],
+    ]);
   });
 
   it('emits a track that lasts too long even while the plate is still in view', () => {

@@ -85,13 +85,24 @@ export class FfmpegReader implements FrameSource {
     const { width, height } = this.opts;
     const frameBytes = width * height * 3;
     const args = [
-      '-hide_banner', '-nostdin', '-loglevel', 'warning',
-      '-fflags', '+discardcorrupt',
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'warning',
+      '-fflags',
+      '+discardcorrupt',
       ...this.opts.inputArgs,
-      '-an', '-sn',
-      '-vf', `scale=${width}:${height}`,
-      '-fps_mode', 'passthrough',
-      '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+      '-an',
+      '-sn',
+      '-vf',
+      `scale=${width}:${height}`,
+      '-fps_mode',
+      'passthrough',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
     ];
     const proc = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;

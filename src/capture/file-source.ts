@@ -38,7 +38,8 @@ export async function openRecording(opts: RecordingOptions): Promise<FrameSource
     inputArgs: [
       ...(opts.realtime ? ['-re'] : []),
       ...(opts.loop ? ['-stream_loop', '-1'] : []),
-      '-i', opts.path,
+      '-i',
+      opts.path,
     ],
     width: even(info.width),
     height: even(info.height),

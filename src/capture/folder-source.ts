@@ -25,12 +25,18 @@ export interface FolderOptions {
 export function openFolder(opts: FolderOptions): FrameSource {
   let names: string[];
   try {
-    names = readdirSync(opts.path).filter((n) => IMAGE.test(n)).sort();
+    names = readdirSync(opts.path)
+      .filter((n) => IMAGE.test(n))
+      .sort();
   } catch {
     throw new SourceError(`${opts.path}: cannot read folder`, opts.path);
   }
-  if (names.length === 0) throw new SourceError(`${opts.path}: no images (.jpg, .png, .bmp, .tif, .webp)`, opts.path);
-  return new FolderSource(opts, names.map((n) => path.join(opts.path, n)));
+  if (names.length === 0)
+    throw new SourceError(`${opts.path}: no images (.jpg, .png, .bmp, .tif, .webp)`, opts.path);
+  return new FolderSource(
+    opts,
+    names.map((n) => path.join(opts.path, n)),
+  );
 }
 
 export function isFolder(p: string): boolean {
@@ -44,7 +50,14 @@ export function isFolder(p: string): boolean {
 class FolderSource implements FrameSource {
   readonly id: string;
   private readonly slot: FrameSlot<Frame>;
-  private readonly counters: SourceStats = { decoded: 0, dropped: 0, corrupt: 0, lastFrameAt: null, errors: 0, lastError: null };
+  private readonly counters: SourceStats = {
+    decoded: 0,
+    dropped: 0,
+    corrupt: 0,
+    lastFrameAt: null,
+    errors: 0,
+    lastError: null,
+  };
   private stopped = false;
 
   constructor(
@@ -98,9 +111,24 @@ export async function decodeImage(file: string): Promise<{ width: number; height
   const info = await probeVideo(file);
   const { stdout } = await run(
     'ffmpeg',
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
     { encoding: 'buffer', maxBuffer: info.width * info.height * 3 + 1024 },
   );
-  if (stdout.length !== info.width * info.height * 3) throw new SourceError(`${file}: could not decode image`, file);
+  if (stdout.length !== info.width * info.height * 3)
+    throw new SourceError(`${file}: could not decode image`, file);
   return { width: info.width, height: info.height, rgb: stdout };
 }

@@ -20,20 +20,31 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
   let stdout: string;
   try {
     ({ stdout } = await run('ffprobe', [
-      '-v', 'error',
-      '-select_streams', 'v:0',
-      '-show_entries', 'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames:format_tags=creation_time',
-      '-of', 'json',
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames:format_tags=creation_time',
+      '-of',
+      'json',
       file,
     ]));
   } catch (err) {
     const e = err as { stderr?: string; code?: string };
-    if (e.code === 'ENOENT') throw new SourceError('ffprobe not found: install ffmpeg (apt-get install ffmpeg)', file);
+    if (e.code === 'ENOENT')
+      throw new SourceError('ffprobe not found: install ffmpeg (apt-get install ffmpeg)', file);
     const reason = (e.stderr ?? '').trim().split('\n').pop() || 'unreadable';
     throw new SourceError(`${file}: not a readable video (${reason.replace(`${file}: `, '')})`, file);
   }
   const parsed = JSON.parse(stdout) as {
-    streams?: { width?: number; height?: number; avg_frame_rate?: string; r_frame_rate?: string; nb_frames?: string }[];
+    streams?: {
+      width?: number;
+      height?: number;
+      avg_frame_rate?: string;
+      r_frame_rate?: string;
+      nb_frames?: string;
+    }[];
     format?: { tags?: { creation_time?: string } };
   };
   const stream = parsed.streams?.[0];

@@ -31,7 +31,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   const value = valueAt(input, issue.path);
   const got = value === undefined ? 'missing' : `got ${JSON.stringify(value)}`;
   let allowed = issue.message;
-  if (issue.code === 'invalid_value') allowed = `allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'invalid_value')
+    allowed = `allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   if (issue.code === 'invalid_union' && 'discriminator' in issue) allowed = issue.message;
   return `${key || '(root)'}: ${got}; ${allowed}`;
 }
@@ -67,13 +68,19 @@ export function loadConfigFile(file: string): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`config ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`, file);
+    throw new ConfigError(
+      `config ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`,
+      file,
+    );
   }
   let raw: unknown;
   try {
     raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`config ${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`, file);
+    throw new ConfigError(
+      `config ${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+      file,
+    );
   }
   return resolvePaths(parseConfig(raw, file), path.dirname(path.resolve(file)));
 }
@@ -107,7 +114,7 @@ function resolvePaths(config: Config, base: string): Config {
   return {
     ...config,
     dataDir: abs(config.dataDir),
-    cameras: config.cameras.map((c) => ({ ...c, path: abs(c.path) })),
+    cameras: config.cameras.map((c) => (c.kind === 'file' ? { ...c, path: abs(c.path) } : c)),
     vision: {
       ...config.vision,
       detector: { ...config.vision.detector, model: abs(config.vision.detector.model) },

@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { hotlistsSchema, consoleSchema } from '../hotlist/config.js';
+import { v4l2CameraSchema, gigeCameraSchema, rtspCameraSchema } from '../capture/config.js';
+import { gpsSchema } from '../gps/config.js';
+import { healthSchema } from '../health/config.js';
+import { policySchema } from '../policy/config.js';
 import { stateSchema } from '../state/config.js';
 
 /**
@@ -10,7 +15,10 @@ const cameraPosition = z.enum(['front', 'rear', 'left', 'right']);
 
 /** A recorded video or an image folder, replayed as if it were a camera (field tests, the demo). */
 const fileCamera = z.strictObject({
-  id: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  id: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
   kind: z.literal('file'),
   position: cameraPosition.default('front'),
   path: z.string().min(1),
@@ -21,7 +29,12 @@ const fileCamera = z.strictObject({
   fps: z.number().positive().max(120).optional(),
 });
 
-export const cameraSchema = z.discriminatedUnion('kind', [fileCamera]);
+export const cameraSchema = z.discriminatedUnion('kind', [
+  fileCamera,
+  v4l2CameraSchema,
+  gigeCameraSchema,
+  rtspCameraSchema,
+]);
 export type CameraConfig = z.infer<typeof cameraSchema>;
 
 const recogniserSchema = z.strictObject({
@@ -44,6 +57,11 @@ const detectorSchema = z.strictObject({
   /** Margin added around each detected plate before recognition, as a fraction of its height. */
   cropMargin: z.number().min(0).max(1).default(0.15),
   boxThreshold: z.number().min(0).max(1).default(0.3),
+  /**
+   * Search the whole frame every N frames; in between, search only around plates being tracked.
+   * 1 searches every whole frame (most thorough, slowest).
+   */
+  fullFrameEvery: z.number().int().min(1).max(30).default(3),
 });
 
 export const visionSchema = z.strictObject({
@@ -79,8 +97,14 @@ export const logSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  unitId: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
-  agency: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  unitId: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+  agency: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
   /** USPS code of the unit's home state: a prior for state recognition. */
   homeState: z
     .string()
@@ -88,10 +112,15 @@ export const configSchema = z.strictObject({
     .optional(),
   dataDir: z.string().min(1),
   cameras: z.array(cameraSchema).default([]),
+  gps: gpsSchema.default({ source: 'none' }),
+  health: healthSchema.default(healthSchema.parse({})),
   vision: visionSchema,
   tracker: trackerSchema.default(trackerSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
+  hotlists: hotlistsSchema.default(hotlistsSchema.parse({})),
+  console: consoleSchema.default(consoleSchema.parse({})),
+  policy: policySchema.default(policySchema.parse({})),
   state: stateSchema.default(stateSchema.parse({})),
 });
 

@@ -43,9 +43,33 @@ export async function renderDemoVideo(opts: SceneOptions): Promise<{ frames: num
   mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
   const ffmpeg = spawn(
     'ffmpeg',
-    ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`,
-      '-r', String(fps), '-i', 'pipe:0', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p',
-      '-g', String(fps), opts.out],
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${width}x${height}`,
+      '-r',
+      String(fps),
+      '-i',
+      'pipe:0',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '18',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      String(fps),
+      opts.out,
+    ],
     { stdio: ['pipe', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -62,7 +86,8 @@ export async function renderDemoVideo(opts: SceneOptions): Promise<{ frames: num
   };
   for (const vehicle of vehicles) {
     for (let i = 0; i < gap / 2; i++) await write(sceneSvg(width, height, null, 0));
-    for (let i = 0; i < inView; i++) await write(sceneSvg(width, height, vehicle, i / Math.max(1, inView - 1)));
+    for (let i = 0; i < inView; i++)
+      await write(sceneSvg(width, height, vehicle, i / Math.max(1, inView - 1)));
     for (let i = 0; i < gap / 2; i++) await write(sceneSvg(width, height, null, 0));
   }
   ffmpeg.stdin.end();
@@ -72,7 +97,10 @@ export async function renderDemoVideo(opts: SceneOptions): Promise<{ frames: num
 }
 
 /** One still of the scene with a vehicle at `progress` of its approach, as PNG (for tests and docs). */
-export async function renderStill(vehicle: DemoVehicle, opts: { width?: number; height?: number; progress?: number } = {}): Promise<Buffer> {
+export async function renderStill(
+  vehicle: DemoVehicle,
+  opts: { width?: number; height?: number; progress?: number } = {},
+): Promise<Buffer> {
   const svg = sceneSvg(opts.width ?? 1280, opts.height ?? 720, vehicle, opts.progress ?? 0.8);
   return sharp(Buffer.from(svg)).png().toBuffer();
 }

@@ -27,17 +27,27 @@ export function loadDataset(dir: string): Dataset {
   if (!existsSync(dir)) throw new InputError(`${dir}: no such dataset folder`);
   const csv = [`${dir.replace(/\/+$/, '')}.csv`, path.join(dir, 'labels.csv')].find((f) => existsSync(f));
   if (csv) return { kind: 'crops', items: parseCropsCsv(csv, dir) };
-  const labels = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort();
-  if (labels.length === 0) throw new InputError(`${dir}: no labels (expected NAME.txt beside each image, or ${dir}.csv)`);
+  const labels = readdirSync(dir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort();
+  if (labels.length === 0)
+    throw new InputError(`${dir}: no labels (expected NAME.txt beside each image, or ${dir}.csv)`);
   const items = labels.flatMap((l) => parseFrameLabel(path.join(dir, l), dir));
   return { kind: 'frames', items };
 }
 
 function parseCropsCsv(csv: string, dir: string): LabelledImage[] {
-  const lines = readFileSync(csv, 'utf8').split(/\r?\n/).filter((l) => l.trim());
-  const header = lines.shift()?.split(',').map((h) => h.trim().toLowerCase()) ?? [];
+  const lines = readFileSync(csv, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim());
+  const header =
+    lines
+      .shift()
+      ?.split(',')
+      .map((h) => h.trim().toLowerCase()) ?? [];
   const col = (name: string) => header.indexOf(name);
-  if (col('file') < 0 || col('plate') < 0) throw new InputError(`${csv}: header must have file and plate columns`);
+  if (col('file') < 0 || col('plate') < 0)
+    throw new InputError(`${csv}: header must have file and plate columns`);
   return lines.map((line, i) => {
     const cells = line.split(',');
     const file = cells[col('file')]?.trim();
@@ -55,7 +65,9 @@ function parseFrameLabel(labelFile: string, dir: string): LabelledImage[] {
     .map((line, i) => {
       const [file, x, y, w, h, plate] = line.split('\t');
       if (!file || !plate || [x, y, w, h].some((v) => v === undefined || Number.isNaN(Number(v)))) {
-        throw new InputError(`${labelFile}: line ${i + 1}: expected file, x, y, w, h, plate separated by tabs`);
+        throw new InputError(
+          `${labelFile}: line ${i + 1}: expected file, x, y, w, h, plate separated by tabs`,
+        );
       }
       return {
         file: path.join(dir, file),

@@ -54,10 +54,13 @@ export async function evaluate(
 async function evaluateOne(vision: Vision, kind: Dataset['kind'], item: LabelledImage): Promise<ItemResult> {
   const t0 = performance.now();
   const image = await loadImage(item.file);
-  const plates: PlateObservation[] = kind === 'crops' ? await vision.readCrop(image) : await vision.findPlates(image);
+  const plates: PlateObservation[] =
+    kind === 'crops' ? await vision.readCrop(image) : await vision.findPlates(image);
   const ms = performance.now() - t0;
   const best = plates[0] ?? null;
-  const detected = item.box ? plates.some((p) => overlapOfSmaller(p.lineBox, item.box!) > 0.5) : plates.length > 0;
+  const detected = item.box
+    ? plates.some((p) => overlapOfSmaller(p.lineBox, item.box!) > 0.5)
+    : plates.length > 0;
   return {
     file: item.file,
     expected: item.plate,
@@ -81,7 +84,8 @@ export function summarise(name: string, kind: Dataset['kind'], items: ItemResult
   for (const r of items) {
     chars += r.expected.length;
     charErrors += Math.min(r.expected.length, editDistance(r.expected, r.read ?? ''));
-    for (const s of substitutions(r.expected, r.read ?? '')) confusionCounts.set(s, (confusionCounts.get(s) ?? 0) + 1);
+    for (const s of substitutions(r.expected, r.read ?? ''))
+      confusionCounts.set(s, (confusionCounts.get(s) ?? 0) + 1);
     if (r.expectedState) {
       const s = (byState[r.expectedState] ??= { n: 0, exact: 0 });
       s.n++;
@@ -107,7 +111,9 @@ export function summarise(name: string, kind: Dataset['kind'], items: ItemResult
     byState,
     byHeight: HEIGHT_BUCKETS.slice(0, -1).map((lo, i) => {
       const hi = HEIGHT_BUCKETS[i + 1]!;
-      const inBucket = items.filter((r) => r.plateHeight !== null && r.plateHeight >= lo && r.plateHeight < hi);
+      const inBucket = items.filter(
+        (r) => r.plateHeight !== null && r.plateHeight >= lo && r.plateHeight < hi,
+      );
       return {
         range: hi === Infinity ? `>=${lo}px` : `${lo}-${hi - 1}px`,
         n: inBucket.length,
@@ -135,16 +141,22 @@ export function formatReport(r: EvalReport): string {
   if (r.detectionRecall !== null) lines.push(`detection recall   ${r.detectionRecall} %`);
   lines.push(`per-character      ${r.charAccuracy} %`, `median time        ${r.medianMs} ms/image`);
   if (r.state) {
-    lines.push(`state coverage     ${r.state.coverage} %   correct ${r.state.correct} %   wrong ${r.state.wrong} %`);
+    lines.push(
+      `state coverage     ${r.state.coverage} %   correct ${r.state.correct} %   wrong ${r.state.wrong} %`,
+    );
   }
   lines.push('', 'by plate height    n     exact');
-  for (const b of r.byHeight) if (b.n) lines.push(`  ${b.range.padEnd(16)} ${String(b.n).padEnd(5)} ${b.exact} %`);
+  for (const b of r.byHeight)
+    if (b.n) lines.push(`  ${b.range.padEnd(16)} ${String(b.n).padEnd(5)} ${b.exact} %`);
   const states = Object.entries(r.byState).sort((a, b) => b[1].n - a[1].n);
   if (states.length) {
     lines.push('', 'by state           n     exact');
-    for (const [s, v] of states) lines.push(`  ${s.padEnd(16)} ${String(v.n).padEnd(5)} ${pct(v.exact, v.n)} %`);
+    for (const [s, v] of states)
+      lines.push(`  ${s.padEnd(16)} ${String(v.n).padEnd(5)} ${pct(v.exact, v.n)} %`);
   }
   lines.push('', 'most frequent confusions (expected→read)');
-  lines.push(r.confusions.length ? '  ' + r.confusions.map((c) => `${c.pair} ×${c.count}`).join(', ') : '  none');
+  lines.push(
+    r.confusions.length ? '  ' + r.confusions.map((c) => `${c.pair} ×${c.count}`).join(', ') : '  none',
+  );
   return lines.join('\n') + '\n';
 }

@@ -17,7 +17,8 @@ export function editDistance(a: string, b: string): number {
 export function substitutions(expected: string, read: string): string[] {
   if (expected.length !== read.length) return [];
   const out: string[] = [];
-  for (let i = 0; i < expected.length; i++) if (expected[i] !== read[i]) out.push(`${expected[i]}→${read[i]}`);
+  for (let i = 0; i < expected.length; i++)
+    if (expected[i] !== read[i]) out.push(`${expected[i]}→${read[i]}`);
   return out;
 }
 

@@ -7,7 +7,7 @@ import type { Read, StoredRead } from '../store/types.js';
 import type { PositionSource } from '../gps/types.js';
 import type { Logger } from '../log.js';
 import { Tracker, type FinishedTrack } from '../tracker/tracker.js';
-import { encodeJpeg, clampBox, cropRgb } from '../vision/image.js';
+import { encodeJpeg, clampBox, cropRgb, type Box } from '../vision/image.js';
 import type { ReadGate, StateReader } from './read-gate.js';
 import { round } from '../util/format.js';
 
@@ -74,14 +74,16 @@ export class CameraPipeline {
       this.totals.decode += performance.now() - t0;
       if (next.done) break;
       const frame = next.value;
-      const observations = await vision.findPlates(frame);
+      const observations = await vision.findPlates(frame, this.searchRegions());
       this.totals.detect += vision.times.detectMs;
       this.totals.recognise += vision.times.recogniseMs;
       const t1 = performance.now();
       const minConfidence = this.deps.config.vision.minConfidence;
       const finished = this.tracker.update(
         frame.ts,
-        observations.filter((o) => o.confidence >= minConfidence / 2).map((o) => ({ ...o, ts: frame.ts, frame })),
+        observations
+          .filter((o) => o.confidence >= minConfidence / 2)
+          .map((o) => ({ ...o, ts: frame.ts, frame })),
       );
       this.totals.track += performance.now() - t1;
       this.processed++;
@@ -89,6 +91,16 @@ export class CameraPipeline {
     }
     await this.storeAll(this.tracker.flush());
     return this.stats();
+  }
+
+  /**
+   * Whole frame every `fullFrameEvery` frames (new vehicles appear within that many frames);
+   * otherwise only around the plates being tracked, grown to allow for movement between frames.
+   */
+  private searchRegions(): Box[] | undefined {
+    const every = this.deps.config.vision.detector.fullFrameEvery;
+    if (this.processed % every === 0) return undefined;
+    return this.tracker.lastBoxes().map((b) => [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4] as Box);
   }
 
   stats(): PipelineStats {
@@ -134,15 +146,19 @@ export class CameraPipeline {
   private async storeTrack(track: FinishedTrack): Promise<void> {
     const { config, position, reads, log } = this.deps;
     if (track.vote.confidence < config.vision.minConfidence) {
-      log.debug({ plate: track.vote.plate, confidence: track.vote.confidence }, 'track below minConfidence, not stored');
+      log.debug(
+        { plate: track.vote.plate, confidence: track.vote.confidence },
+        'track below minConfidence, not stored',
+      );
       return;
     }
     const best = track.best;
     const fix = position.fixAt(best.ts);
     const cropBox = clampBox(best.box, best.frame);
-    const state = this.deps.state && cropBox
-      ? await this.deps.state.stateOf({ plate: track.vote.plate, crop: await cropRgb(best.frame, cropBox) })
-      : { state: null, confidence: null };
+    const state =
+      this.deps.state && cropBox
+        ? await this.deps.state.stateOf({ plate: track.vote.plate, crop: await cropRgb(best.frame, cropBox) })
+        : { state: null, confidence: null };
     let read: Read = {
       id: randomUUID(),
       unitId: config.unitId,
@@ -181,7 +197,16 @@ export class CameraPipeline {
       : { crop: null, overview: null };
     const stored = reads.save(read, images);
     this.stored++;
-    log.info({ read: stored.id, plate: stored.plate, camera: stored.cameraId, confidence: stored.confidence, frames: stored.frames }, 'read');
+    log.info(
+      {
+        read: stored.id,
+        plate: stored.plate,
+        camera: stored.cameraId,
+        confidence: stored.confidence,
+        frames: stored.frames,
+      },
+      'read',
+    );
     this.onRead?.(stored);
   }
 }

@@ -12,5 +12,8 @@ export interface ReadGate {
 
 /** A state-of-registration reader for a finished track (the plate's printed state, format, prior). */
 export interface StateReader {
-  stateOf(input: { plate: string; crop: RgbImage }): Promise<{ state: string | null; confidence: number | null }>;
+  stateOf(input: {
+    plate: string;
+    crop: RgbImage;
+  }): Promise<{ state: string | null; confidence: number | null }>;
 }

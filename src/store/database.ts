@@ -49,7 +49,12 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
   const record = db.prepare(
     'INSERT INTO schema_migrations (module, version, description, applied_at) VALUES (?, ?, ?, ?)',
   );
-  const ordered = [...migrations].sort((a, b) => a.module.localeCompare(b.module) || a.version - b.version);
+  // Modules in the order allMigrations lists them (a later module may alter an earlier one's
+  // tables, e.g. policy adds reads.acked_at), versions ascending within a module.
+  const moduleOrder = [...new Set(migrations.map((m) => m.module))];
+  const ordered = [...migrations].sort(
+    (a, b) => moduleOrder.indexOf(a.module) - moduleOrder.indexOf(b.module) || a.version - b.version,
+  );
   for (const m of ordered) {
     if (applied.has(`${m.module}:${m.version}`)) continue;
     db.transaction(() => {

@@ -66,7 +66,8 @@ export class ReadStore {
     const overviewPath = images.overview ? rel('overview') : null;
     mkdirSync(path.join(this.dataDir, 'images', day), { recursive: true });
     if (images.crop && cropPath) writeFileSync(path.join(this.dataDir, cropPath), images.crop);
-    if (images.overview && overviewPath) writeFileSync(path.join(this.dataDir, overviewPath), images.overview);
+    if (images.overview && overviewPath)
+      writeFileSync(path.join(this.dataDir, overviewPath), images.overview);
     try {
       this.insert.run({
         id: read.id,

@@ -57,7 +57,13 @@ export class Tracker {
         track.lastBox = obs.box;
         if (obs.confidence > track.best.confidence) track.best = obs;
       } else {
-        const t: Track = { observations: [obs], best: obs, firstSeen: obs.ts, lastSeen: obs.ts, lastBox: obs.box };
+        const t: Track = {
+          observations: [obs],
+          best: obs,
+          firstSeen: obs.ts,
+          lastSeen: obs.ts,
+          lastBox: obs.box,
+        };
         this.tracks.push(t);
         claimed.add(t);
       }
@@ -76,6 +82,11 @@ export class Tracker {
     return this.tracks.length;
   }
 
+  /** Where each open track's plate was last seen (the regions to search in the next frame). */
+  lastBoxes(): TrackedObservation['box'][] {
+    return this.tracks.map((t) => t.lastBox);
+  }
+
   private match(obs: TrackedObservation, claimed: Set<Track>): Track | null {
     let best: Track | null = null;
     let bestScore = 0;
@@ -84,7 +95,12 @@ export class Tracker {
       const text = similarity(obs.plate, t.best.plate);
       const overlap = iou(obs.box, t.lastBox);
       // Same text anywhere in view, or similar text where the plate just was.
-      const score = text >= this.cfg.minSimilarity ? text + overlap : overlap > 0.2 && text >= 0.3 ? overlap + text / 2 : 0;
+      const score =
+        text >= this.cfg.minSimilarity
+          ? text + overlap
+          : overlap > 0.2 && text >= 0.3
+            ? overlap + text / 2
+            : 0;
       if (score > bestScore) {
         best = t;
         bestScore = score;
@@ -108,7 +124,11 @@ export class Tracker {
     return {
       cameraId: this.cameraId,
       vote,
-      candidates: mergeCandidates(vote, t.observations.map((o) => o.candidates), this.candidates),
+      candidates: mergeCandidates(
+        vote,
+        t.observations.map((o) => o.candidates),
+        this.candidates,
+      ),
       firstSeen: t.firstSeen,
       lastSeen: t.lastSeen,
       frames: t.observations.length,

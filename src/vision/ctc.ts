@@ -85,7 +85,8 @@ export function topCandidates(chars: DecodedChar[], n: number): TextCandidate[] 
   const swaps: { pos: number; char: string; ratio: number }[] = [];
   chars.forEach((c, pos) => {
     for (const alt of c.alternatives) {
-      if (alt.confidence > 0.01) swaps.push({ pos, char: alt.char, ratio: alt.confidence / Math.max(c.confidence, 1e-6) });
+      if (alt.confidence > 0.01)
+        swaps.push({ pos, char: alt.char, ratio: alt.confidence / Math.max(c.confidence, 1e-6) });
     }
   });
   swaps.sort((a, b) => b.ratio - a.ratio);
@@ -96,7 +97,10 @@ export function topCandidates(chars: DecodedChar[], n: number): TextCandidate[] 
       const a = top[i]!;
       const b = top[j]!;
       if (a.pos === b.pos) continue;
-      results.push({ text: replaceAt(replaceAt(text, a.pos, a.char), b.pos, b.char), confidence: base * a.ratio * b.ratio });
+      results.push({
+        text: replaceAt(replaceAt(text, a.pos, a.char), b.pos, b.char),
+        confidence: base * a.ratio * b.ratio,
+      });
     }
   }
   const seen = new Set<string>();

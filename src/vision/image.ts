@@ -24,7 +24,13 @@ export function clampBox(box: Box, img: { width: number; height: number }): Box 
 }
 
 /** Cut `box` out of the image and stretch it to width x height, as raw RGB or grey bytes. */
-export async function cropResized(img: RgbImage, box: Box, width: number, height: number, channels: 1 | 3): Promise<Buffer> {
+export async function cropResized(
+  img: RgbImage,
+  box: Box,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+): Promise<Buffer> {
   let pipeline = sharp(img.rgb, rawInput(img))
     .extract({ left: box[0], top: box[1], width: box[2], height: box[3] })
     .resize(width, height, { fit: 'fill', kernel: 'linear' });

@@ -25,8 +25,10 @@ export async function loadImage(file: string): Promise<RgbImage> {
   } catch (err) {
     const msg = (err as Error).message;
     if (/no such file|ENOENT|input file is missing/i.test(msg)) throw new InputError(`${file}: no such file`);
-    if (/unsupported image format/i.test(msg)) throw new InputError(`${file}: not an image (unsupported format)`);
-    if (/pixel limit/i.test(msg)) throw new InputError(`${file}: image too large (over ${MAX_PIXELS / 1e6} megapixels)`);
+    if (/unsupported image format/i.test(msg))
+      throw new InputError(`${file}: not an image (unsupported format)`);
+    if (/pixel limit/i.test(msg))
+      throw new InputError(`${file}: image too large (over ${MAX_PIXELS / 1e6} megapixels)`);
     throw new InputError(`${file}: cannot decode image (${msg.split('\n')[0]})`);
   }
 }

@@ -29,7 +29,11 @@ const sidecarSchema = z.object({
    * the text line's height added on each side.
    */
   crop: z
-    .object({ kind: z.enum(['plate', 'line']), padX: z.number().min(0).max(3), padY: z.number().min(0).max(3) })
+    .object({
+      kind: z.enum(['plate', 'line']),
+      padX: z.number().min(0).max(3),
+      padY: z.number().min(0).max(3),
+    })
     .default({ kind: 'plate', padX: 0.3, padY: 0.6 }),
   output: z.object({
     name: z.string().optional(),
@@ -57,7 +61,10 @@ export interface RecogniserSpec {
 export function loadRecogniserSpec(modelPath: string): RecogniserSpec {
   const sidecar = modelPath.endsWith('.json') ? modelPath : modelPath.replace(/\.onnx$/, '.json');
   if (!existsSync(sidecar)) {
-    throw new ModelError(`model ${modelPath}: missing sidecar ${sidecar} describing input and alphabet`, modelPath);
+    throw new ModelError(
+      `model ${modelPath}: missing sidecar ${sidecar} describing input and alphabet`,
+      modelPath,
+    );
   }
   let raw: unknown;
   try {
@@ -76,7 +83,9 @@ export function loadRecogniserSpec(modelPath: string): RecogniserSpec {
   if (spec.output.alphabet !== undefined) symbols = [...spec.output.alphabet];
   else if (spec.output.alphabetFile) {
     // PaddleOCR key files: one symbol per line, and the model has one extra class for a space.
-    symbols = readFileSync(path.resolve(dir, spec.output.alphabetFile), 'utf8').split('\n').filter((l, i, a) => l !== '' || i < a.length - 1);
+    symbols = readFileSync(path.resolve(dir, spec.output.alphabetFile), 'utf8')
+      .split('\n')
+      .filter((l, i, a) => l !== '' || i < a.length - 1);
     symbols.push(' ');
   } else throw new ModelError(`model sidecar ${sidecar}: output needs alphabet or alphabetFile`, sidecar);
   const classes = [...symbols];

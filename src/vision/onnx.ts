@@ -35,7 +35,12 @@ export async function openSession(file: string, threads: number): Promise<ort.In
 }
 
 /** Check that a session takes one 4-D float input with the channel count we will feed it. */
-export function checkInput(session: ort.InferenceSession, file: string, channels: number, height?: number): void {
+export function checkInput(
+  session: ort.InferenceSession,
+  file: string,
+  channels: number,
+  height?: number,
+): void {
   const meta = session.inputMetadata[0];
   if (!meta || !meta.isTensor) throw new ModelError(`model ${file}: has no tensor input`, file);
   const shape = meta.shape;
@@ -43,5 +48,6 @@ export function checkInput(session: ort.InferenceSession, file: string, channels
     new ModelError(`model ${file}: wrong input shape [${shape.join(',')}] (${why})`, file);
   if (shape.length !== 4) throw bad('expected 4 dimensions N,C,H,W');
   if (typeof shape[1] === 'number' && shape[1] !== channels) throw bad(`expected ${channels} channel(s)`);
-  if (height !== undefined && typeof shape[2] === 'number' && shape[2] !== height) throw bad(`expected height ${height}`);
+  if (height !== undefined && typeof shape[2] === 'number' && shape[2] !== height)
+    throw bad(`expected height ${height}`);
 }

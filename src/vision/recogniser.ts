@@ -29,7 +29,10 @@ export class Recogniser {
   ) {
     this.allowed = spec.classes.flatMap((s, i) => (s.length === 1 && PLATE_CHARS.includes(s) ? [i] : []));
     if (this.allowed.length < 30) {
-      throw new ModelError(`model ${spec.onnxFile}: its alphabet lacks plate characters A-Z 0-9`, spec.onnxFile);
+      throw new ModelError(
+        `model ${spec.onnxFile}: its alphabet lacks plate characters A-Z 0-9`,
+        spec.onnxFile,
+      );
     }
     if (alphabet === 'full') this.allowed = spec.classes.flatMap((s, i) => (i === spec.blank ? [] : [i]));
   }

@@ -52,7 +52,9 @@ export class TextDetector {
       const std = STD[c]!;
       for (let i = 0; i < plane; i++) input[c * plane + i] = (pixels[i * 3 + src]! / 255 - mean) / std;
     }
-    const result = await this.session.run({ [this.session.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, h, w]) });
+    const result = await this.session.run({
+      [this.session.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, h, w]),
+    });
     const map = result[this.session.outputNames[0]!]!.data as Float32Array;
     const sx = image.width / w;
     const sy = image.height / h;
@@ -78,7 +80,12 @@ export function regions(map: Float32Array, w: number, h: number, boxThreshold: n
     next++;
     label[start] = next;
     stack.push(start);
-    let minX = w, minY = h, maxX = 0, maxY = 0, sum = 0, count = 0;
+    let minX = w,
+      minY = h,
+      maxX = 0,
+      maxY = 0,
+      sum = 0,
+      count = 0;
     while (stack.length) {
       const p = stack.pop()!;
       const x = p % w;
@@ -89,7 +96,12 @@ export function regions(map: Float32Array, w: number, h: number, boxThreshold: n
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
       if (y > maxY) maxY = y;
-      const neighbours = [x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1];
+      const neighbours = [
+        x > 0 ? p - 1 : -1,
+        x < w - 1 ? p + 1 : -1,
+        y > 0 ? p - w : -1,
+        y < h - 1 ? p + w : -1,
+      ];
       for (const q of neighbours) {
         if (q >= 0 && label[q] === 0 && map[q]! >= PIXEL_THRESHOLD) {
           label[q] = next;

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { TextDetector } from './text-detector.js';
 import { Recogniser } from './recogniser.js';
-import { clampBox, type Box, type RgbImage } from './image.js';
+import { clampBox, cropRgb, type Box, type RgbImage } from './image.js';
 import { lineShapeScore, padBox, textPlateScore, overlapOfSmaller } from './plate-shape.js';
 import type { TextCandidate } from './ctc.js';
 
@@ -48,10 +48,15 @@ export class Vision {
     return new Vision(detector, recogniser, cfg);
   }
 
-  /** Plates in a full frame, best first, overlapping readings of one plate merged. */
-  async findPlates(image: RgbImage): Promise<PlateObservation[]> {
+  /**
+   * Plates in a frame, best first, overlapping readings of one plate merged. With `regions`, only
+   * those parts of the frame are searched (around plates already being tracked): far cheaper than
+   * the whole frame, so the pipeline searches whole frames only every few frames.
+   */
+  async findPlates(image: RgbImage, regions?: Box[]): Promise<PlateObservation[]> {
     const t0 = performance.now();
-    const lines = (await this.detector.detect(image)).filter((l) => lineShapeScore(l.box) > 0 && l.box[3] >= 6);
+    const found = regions ? await this.detectInRegions(image, regions) : await this.detector.detect(image);
+    const lines = found.filter((l) => lineShapeScore(l.box) > 0 && l.box[3] >= 6);
     const t1 = performance.now();
     this.times.detectMs = t1 - t0;
     const { padX, padY } = this.recogniser.spec.crop;
@@ -60,11 +65,17 @@ export class Vision {
       const crop = clampBox(padBox(line.box, padX, padY), image);
       if (crop) crops.push({ line: line.box, crop, shape: lineShapeScore(line.box) });
     }
-    const readings = await this.recogniser.recognise(image, crops.map((c) => c.crop));
+    const readings = await this.recogniser.recognise(
+      image,
+      crops.map((c) => c.crop),
+    );
     this.times.recogniseMs = performance.now() - t1;
     const observations = readings
       .map((r, i): PlateObservation | null => {
-        const prior = textPlateScore(r.text, { minChars: this.cfg.minPlateChars, maxChars: this.cfg.maxPlateChars });
+        const prior = textPlateScore(r.text, {
+          minChars: this.cfg.minPlateChars,
+          maxChars: this.cfg.maxPlateChars,
+        });
         if (prior === 0) return null;
         return {
           plate: r.text,
@@ -83,6 +94,22 @@ export class Vision {
       if (!kept.some((k) => overlapOfSmaller(k.box, o.box) > 0.5)) kept.push(o);
     }
     return kept;
+  }
+
+  private async detectInRegions(image: RgbImage, regions: Box[]) {
+    const lines = [];
+    for (const region of regions) {
+      const box = clampBox(region, image);
+      if (!box) continue;
+      const part = await cropRgb(image, box);
+      for (const line of await this.detector.detect(part)) {
+        lines.push({
+          ...line,
+          box: [line.box[0] + box[0], line.box[1] + box[1], line.box[2], line.box[3]] as Box,
+        });
+      }
+    }
+    return lines;
   }
 
   /** Read an image that is already a plate crop (detection skipped). */

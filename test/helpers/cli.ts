@@ -12,7 +12,10 @@ export interface CliResult {
 }
 
 /** Run the built CLI (`node bin/lpr-edge.js ...`) as a user would, capturing its output. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'lpr-edge.js'), ...args], {
       cwd: ROOT,

@@ -29,7 +29,8 @@ export const evalCommand: Command = {
     const dataset = loadDataset(dir);
     if (values.limit !== undefined) {
       const limit = Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`eval: --limit must be a whole number >= 1, got "${values.limit}"`);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new UsageError(`eval: --limit must be a whole number >= 1, got "${values.limit}"`);
       dataset.items = dataset.items.slice(0, limit);
     }
     const { config } = loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir });

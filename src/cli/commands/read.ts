@@ -28,7 +28,8 @@ export const readCommand: Command = {
           if ((err as Error).name !== 'InputError') throw err;
           failures++;
           ctx.stderr.write(`lpr-edge: ${(err as Error).message}\n`);
-          if (values.json) ctx.stdout.write(JSON.stringify({ file, error: (err as Error).message, plates: [] }) + '\n');
+          if (values.json)
+            ctx.stdout.write(JSON.stringify({ file, error: (err as Error).message, plates: [] }) + '\n');
           continue;
         }
         const ms = round(performance.now() - t0, 1);
@@ -41,7 +42,9 @@ export const readCommand: Command = {
         }));
         if (values.json) ctx.stdout.write(JSON.stringify({ file, plates: out, ms }) + '\n');
         else {
-          const text = out.length ? out.map((p) => `${p.plate} (${p.confidence.toFixed(2)})`).join(', ') : 'no plate';
+          const text = out.length
+            ? out.map((p) => `${p.plate} (${p.confidence.toFixed(2)})`).join(', ')
+            : 'no plate';
           ctx.stdout.write(`${file}: ${text}  [${ms} ms]\n`);
         }
       }

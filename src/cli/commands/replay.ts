@@ -6,7 +6,13 @@ import { Vision } from '../../vision/vision.js';
 import { openRecording } from '../../capture/file-source.js';
 import { openFolder, isFolder } from '../../capture/folder-source.js';
 import { CameraPipeline, type PipelineStats } from '../../pipeline/camera-pipeline.js';
-import { noPosition } from '../../gps/types.js';
+import { noPosition, type PositionSource } from '../../gps/types.js';
+import { loadTrack, TrackPositionSource, type Track } from '../../gps/track.js';
+import { loadLabels, type Label } from '../../fieldtest/labels.js';
+import { evaluateField } from '../../fieldtest/evaluate.js';
+import { renderReport } from '../../fieldtest/report.js';
+import type { StoredRead } from '../../store/types.js';
+import { writeFileSync } from 'node:fs';
 import { createLogger } from '../../log.js';
 import { round } from '../../util/format.js';
 
@@ -14,27 +20,66 @@ export const replayCommand: Command = {
   name: 'replay',
   summary: 'run the whole pipeline on a recording or image folder, storing reads like the daemon',
   usage: `replay <video|folder> [--every-frame] [--json] [--camera ID]
+       [--gps TRACK.nmea [--gps-offset S]] [--labels FILE] [--report OUT.html]
   --every-frame  process every frame as fast as possible (default: real time, latest frame wins)
   --json         one JSON line per read: {"plate","state","confidence","camera","firstSeen","lastSeen","frames"};
                  a summary (frames, dropped, reads, frames/s, per-stage ms) goes to stderr
-  --camera ID    camera id recorded with the reads (default "replay")`,
-  options: { 'every-frame': { type: 'boolean' }, json: { type: 'boolean' }, camera: { type: 'string' } },
+  --camera ID    camera id recorded with the reads (default "replay")
+  --gps FILE     NMEA 0183 log of the same drive: reads carry the recorded positions (time-aligned)
+  --gps-offset S the video starts S seconds after the track's first fix (negative: before); default 0
+  --labels FILE  expected plates (CSV "plate,state,from_s,to_s" or JSON) for recall/misreads/false reads
+  --report FILE  write one self-contained HTML report (reads with crops, expected vs read, track plot)
+  --hotlist is not available in this build yet (it needs the hotlist module)`,
+  options: {
+    'every-frame': { type: 'boolean' },
+    json: { type: 'boolean' },
+    camera: { type: 'string' },
+    gps: { type: 'string' },
+    'gps-offset': { type: 'string' },
+    labels: { type: 'string' },
+    report: { type: 'string' },
+  },
   async run(ctx, positionals, values) {
     const input = positionals[0];
-    if (!input || positionals.length > 1) throw new UsageError('replay: name exactly one video file or image folder');
+    if (!input || positionals.length > 1)
+      throw new UsageError('replay: name exactly one video file or image folder');
     const everyFrame = Boolean(values['every-frame']);
+    const offsetS = values['gps-offset'] === undefined ? 0 : Number(values['gps-offset']);
+    if (!Number.isFinite(offsetS))
+      throw new UsageError(
+        `replay: --gps-offset must be a number of seconds, got "${values['gps-offset'] as string}"`,
+      );
+    if (values['gps-offset'] !== undefined && !values.gps)
+      throw new UsageError('replay: --gps-offset needs --gps TRACK.nmea');
+    if (values.gps && isFolder(input))
+      throw new UsageError('replay: --gps needs a video file (an image folder has no timeline)');
+    // Validate the side files before the (slow) model loading, so a typo fails at once.
+    const track: Track | null = values.gps ? loadTrack(values.gps as string) : null;
+    const labels: Label[] | null = values.labels ? loadLabels(values.labels as string) : null;
     const cameraId = (values.camera as string | undefined) ?? 'replay';
     // Logs go to stderr so stdout carries only reads.
-    const unit = openUnit({ configPath: ctx.configPath, dataDir: ctx.dataDir, log: createLogger('warn', 'stderr') });
+    const unit = openUnit({
+      configPath: ctx.configPath,
+      dataDir: ctx.dataDir,
+      log: createLogger('warn', 'stderr'),
+    });
     const vision = await Vision.open(unit.config.vision);
     try {
+      // With a track, the video's first frame is given the track's time (plus the offset), so
+      // reads carry the recorded drive's times and the positions the car had at that moment.
+      const startTime = track ? track.fixes[0]!.time + offsetS * 1000 : Date.now();
       const source = isFolder(input)
         ? openFolder({ id: cameraId, path: input, everyFrame })
-        : await openRecording({ id: cameraId, path: input, realtime: !everyFrame, everyFrame });
+        : await openRecording({ id: cameraId, path: input, realtime: !everyFrame, everyFrame, startTime });
+      const position: PositionSource = track
+        ? new TrackPositionSource(track, startTime, offsetS * 1000)
+        : noPosition;
+      const collected: StoredRead[] = [];
       const pipeline = new CameraPipeline(
         source,
-        { config: unit.config, vision, reads: unit.reads, position: noPosition, log: unit.log },
+        { config: unit.config, vision, reads: unit.reads, position, log: unit.log },
         (read) => {
+          collected.push(read);
           const line = values.json
             ? JSON.stringify({
                 plate: read.plate,
@@ -56,7 +101,35 @@ export const replayCommand: Command = {
       const stats = await pipeline.run();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      ctx.stderr.write(formatSummary(path.basename(input), stats) + '\n');
+      const summary = formatSummary(path.basename(input), stats);
+      ctx.stderr.write(summary + '\n');
+      const evaluation = labels ? evaluateField(collected, labels, startTime) : null;
+      if (evaluation) {
+        ctx.stderr.write(
+          JSON.stringify({
+            vehicles: evaluation.vehicles.length,
+            recall: round(evaluation.recall, 4),
+            misreads: evaluation.misreads,
+            missed: evaluation.missed,
+            falseReads: evaluation.falseReads.length,
+          }) + '\n',
+        );
+      }
+      if (values.report) {
+        const html = renderReport({
+          title: `Field test: ${path.basename(input)}`,
+          video: input,
+          videoStartMs: startTime,
+          reads: collected,
+          dataDir: unit.config.dataDir,
+          track: track?.fixes ?? [],
+          hits: new Set(),
+          evaluation,
+          summary: JSON.parse(summary) as Record<string, unknown>,
+        });
+        writeFileSync(values.report as string, html);
+        ctx.stderr.write(`report written to ${values.report as string}\n`);
+      }
       return 0;
     } finally {
       await vision.close();
@@ -75,6 +148,7 @@ export function formatSummary(name: string, s: PipelineStats): string {
     framesCorrupt: s.framesCorrupt,
     reads: s.reads,
     fps: round((s.framesProcessed * 1000) / Math.max(1, s.elapsedMs), 2),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     stageMsPerFrame: {
       decode: perFrame(s.stageMs.decode),
       detect: perFrame(s.stageMs.detect),

@@ -1,0 +1,444 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../store/database.js';
+import type { StoredRead } from '../store/types.js';
+import type { HotlistsConfig } from '../hotlist/config.js';
+import type { Match, MatchDifference, MatchRule } from '../hotlist/match.js';
+import type { AuditSink, EntryInput, ListType } from '../hotlist/types.js';
+
+export type HitStatus = 'raised' | 'seen' | 'verified' | 'rejected' | 'expired' | 'suppressed';
+
+export interface Hit {
+  id: string;
+  seq: number;
+  readId: string;
+  entryId: number;
+  entry: EntryInput & { id: number };
+  listId: string;
+  listVersion: string;
+  listGeneratedAt: number;
+  listType: ListType;
+  priority: number;
+  readPlate: string;
+  readState: string | null;
+  matchedText: string;
+  via: 'best' | 'candidate';
+  rule: MatchRule;
+  differences: MatchDifference[];
+  stateNotRead: boolean;
+  retroactive: boolean;
+  duplicateOf: string | null;
+  status: HitStatus;
+  raisedAt: number;
+  expiresAt: number;
+  seenAt: number | null;
+  seenBy: string | null;
+  plateConfirmedAt: number | null;
+  plateConfirmedBy: string | null;
+  stateConfirmedAt: number | null;
+  stateConfirmedBy: string | null;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  rejectReason: string | null;
+  rejectText: string | null;
+}
+
+export interface HitEvent {
+  ts: number;
+  actor: string;
+  action: string;
+  fromStatus: string | null;
+  toStatus: string;
+  details: Record<string, unknown>;
+}
+
+/** A refused lifecycle request; `status` is the HTTP status the console answers with. */
+export class HitError extends Error {
+  constructor(
+    message: string,
+    readonly status: 404 | 409 | 400,
+  ) {
+    super(message);
+    this.name = 'PolicyError';
+  }
+}
+
+export type HitListener = (hit: Hit, change: { action: string; alert: boolean }) => void;
+
+const OPEN: HitStatus[] = ['raised', 'seen'];
+
+/**
+ * The hit lifecycle (policy IV.C.2): raised → seen → verified (only after the plate AND the state
+ * were each confirmed) | rejected (with a reason) | expired (nobody answered in time). Every
+ * transition is stored with time and user and audited. A repeat of the same plate against the
+ * same entry inside the duplicate window is recorded as "suppressed" and does not alert.
+ */
+export class HitLog {
+  private readonly listeners = new Set<HitListener>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Pick<
+      HotlistsConfig,
+      'duplicateWindowMinutes' | 'hitExpiryMinutes' | 'rejectionReasons'
+    >,
+    private readonly audit: AuditSink,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  onChange(listener: HitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(hit: Hit, action: string, alert: boolean): void {
+    for (const l of this.listeners) l(hit, { action, alert });
+  }
+
+  /** Record a hit for a read; returns it (status "suppressed" when it is a duplicate), or null if this read already has it. */
+  raise(read: StoredRead, match: Match, opts: { retroactive?: boolean } = {}): Hit | null {
+    const e = match.entry;
+    const entryKey = `${e.list.id}|${e.plate}|${e.state ?? ''}|${e.listType}`;
+    const now = this.now();
+    const result = this.db.transaction(() => {
+      const already = this.db
+        .prepare(`SELECT id FROM hits WHERE read_id = ? AND entry_key = ?`)
+        .get(read.id, entryKey);
+      if (already) return null;
+      const windowStart = now - this.config.duplicateWindowMinutes * 60_000;
+      const original = this.db
+        .prepare(
+          `SELECT id FROM hits WHERE entry_key = ? AND raised_at >= ? AND status != 'suppressed' ORDER BY raised_at DESC LIMIT 1`,
+        )
+        .get(entryKey, windowStart) as { id: string } | undefined;
+      const id = randomUUID();
+      const status: HitStatus = original ? 'suppressed' : 'raised';
+      const entry: EntryInput = {
+        plate: e.plate,
+        state: e.state,
+        listType: e.listType,
+        source: e.source,
+        reference: e.reference,
+        priority: e.priority,
+        expiresAt: e.expiresAt,
+        vehicle: e.vehicle,
+        reason: e.reason,
+        enteredBy: e.enteredBy,
+      };
+      this.db
+        .prepare(
+          `INSERT INTO hits (id, seq, read_id, entry_id, entry_key, entry, list_id, list_version, list_generated_at, list_type, priority,
+             read_plate, read_state, matched_text, via, rule, differences, state_not_read, retroactive, duplicate_of, status, raised_at, expires_at)
+           VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM hits), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          read.id,
+          e.id,
+          entryKey,
+          JSON.stringify(entry),
+          e.list.id,
+          e.list.version,
+          e.list.generatedAt,
+          e.listType,
+          e.priority,
+          read.plate,
+          read.state,
+          match.matchedText,
+          match.via,
+          match.rule,
+          JSON.stringify(match.differences),
+          match.stateNotRead ? 1 : 0,
+          opts.retroactive ? 1 : 0,
+          original?.id ?? null,
+          status,
+          now,
+          now + this.config.hitExpiryMinutes * 60_000,
+        );
+      this.event(id, 'system', status === 'suppressed' ? 'suppressed' : 'raised', null, status, {
+        rule: match.rule,
+        via: match.via,
+        duplicateOf: original?.id ?? null,
+        retroactive: !!opts.retroactive,
+      });
+      return this.get(id)!;
+    })();
+    if (!result) return null;
+    this.audit.append({
+      type: result.status === 'suppressed' ? 'hit.suppressed' : 'hit.raised',
+      actor: 'system',
+      details: {
+        hitId: result.id,
+        readId: read.id,
+        list: result.listId,
+        listVersion: result.listVersion,
+        listType: result.listType,
+        reference: result.entry.reference,
+        plate: result.readPlate,
+        rule: result.rule,
+        retroactive: result.retroactive,
+        duplicateOf: result.duplicateOf,
+      },
+    });
+    this.emit(result, result.status === 'suppressed' ? 'suppressed' : 'raised', result.status === 'raised');
+    return result;
+  }
+
+  get(id: string): Hit | undefined {
+    const row = this.db.prepare(`SELECT * FROM hits WHERE id = ?`).get(id) as HitRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Hits waiting for an officer: most urgent first, then oldest first (a new equal-priority hit queues behind). */
+  open(): Hit[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM hits WHERE status IN ('raised', 'seen') ORDER BY priority ASC, raised_at ASC, seq ASC`,
+      )
+      .all() as HitRow[];
+    return rows.map(fromRow);
+  }
+
+  recent(limit = 20): Hit[] {
+    return (this.db.prepare(`SELECT * FROM hits ORDER BY seq DESC LIMIT ?`).all(limit) as HitRow[]).map(
+      fromRow,
+    );
+  }
+
+  events(id: string): HitEvent[] {
+    const rows = this.db.prepare(`SELECT * FROM hit_events WHERE hit_id = ? ORDER BY id`).all(id) as {
+      ts: number;
+      actor: string;
+      action: string;
+      from_status: string | null;
+      to_status: string;
+      details: string;
+    }[];
+    return rows.map((r) => ({
+      ts: r.ts,
+      actor: r.actor,
+      action: r.action,
+      fromStatus: r.from_status,
+      toStatus: r.to_status,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }));
+  }
+
+  /** The officer has the alert on screen. */
+  markSeen(id: string, actor: string): Hit {
+    return this.transition(id, actor, 'seen', (hit, now) => {
+      if (hit.status !== 'raised') return null;
+      this.db
+        .prepare(`UPDATE hits SET status = 'seen', seen_at = ?, seen_by = ? WHERE id = ?`)
+        .run(now, actor, id);
+      return { to: 'seen', details: {} };
+    });
+  }
+
+  /** One of the two separate confirmations: the plate characters, or the state of registration. */
+  confirm(id: string, what: 'plate' | 'state', actor: string): Hit {
+    return this.transition(id, actor, `confirm-${what}`, (hit, now) => {
+      this.requireOpen(hit);
+      const col = what === 'plate' ? 'plate' : 'state';
+      this.db
+        .prepare(
+          `UPDATE hits SET ${col}_confirmed_at = ?, ${col}_confirmed_by = ?, status = 'seen',
+             seen_at = COALESCE(seen_at, ?), seen_by = COALESCE(seen_by, ?) WHERE id = ?`,
+        )
+        .run(now, actor, now, actor, id);
+      return { to: 'seen', details: { confirmed: what } };
+    });
+  }
+
+  /** Verified: only when both confirmations were given. Nothing else makes a hit actionable. */
+  verify(id: string, actor: string): Hit {
+    return this.transition(id, actor, 'verified', (hit, now) => {
+      this.requireOpen(hit);
+      const missing = [
+        hit.plateConfirmedAt === null ? 'plate' : null,
+        hit.stateConfirmedAt === null ? 'state' : null,
+      ].filter(Boolean);
+      if (missing.length > 0)
+        throw new HitError(`hit ${id} cannot be verified: ${missing.join(' and ')} not confirmed`, 409);
+      this.db
+        .prepare(`UPDATE hits SET status = 'verified', decided_at = ?, decided_by = ? WHERE id = ?`)
+        .run(now, actor, id);
+      return {
+        to: 'verified',
+        details: { plateConfirmedBy: hit.plateConfirmedBy, stateConfirmedBy: hit.stateConfirmedBy },
+      };
+    });
+  }
+
+  reject(id: string, reason: string, text: string | null, actor: string): Hit {
+    return this.transition(id, actor, 'rejected', (hit, now) => {
+      this.requireOpen(hit);
+      if (!this.config.rejectionReasons.includes(reason)) {
+        throw new HitError(
+          `rejection reason "${reason}" is not one of: ${this.config.rejectionReasons.join(', ')}`,
+          400,
+        );
+      }
+      const t = text?.trim() || null;
+      if (reason === 'other' && !t)
+        throw new HitError(`rejection reason "other" needs a text saying why`, 400);
+      this.db
+        .prepare(
+          `UPDATE hits SET status = 'rejected', decided_at = ?, decided_by = ?, reject_reason = ?, reject_text = ? WHERE id = ?`,
+        )
+        .run(now, actor, reason, t, id);
+      return { to: 'rejected', details: { reason, text: t } };
+    });
+  }
+
+  /** Open hits past their deadline become expired. Returns how many. */
+  expireDue(): number {
+    const now = this.now();
+    const due = this.db
+      .prepare(`SELECT id FROM hits WHERE status IN ('raised', 'seen') AND expires_at <= ?`)
+      .all(now) as { id: string }[];
+    for (const { id } of due) {
+      this.transition(id, 'system', 'expired', (hit, at) => {
+        if (!OPEN.includes(hit.status)) return null;
+        this.db.prepare(`UPDATE hits SET status = 'expired', decided_at = ? WHERE id = ?`).run(at, id);
+        return { to: 'expired', details: {} };
+      });
+    }
+    return due.length;
+  }
+
+  private requireOpen(hit: Hit): void {
+    if (!OPEN.includes(hit.status)) throw new HitError(`hit ${hit.id} is already ${hit.status}`, 409);
+  }
+
+  private transition(
+    id: string,
+    actor: string,
+    action: string,
+    apply: (hit: Hit, now: number) => { to: HitStatus; details: Record<string, unknown> } | null,
+  ): Hit {
+    const now = this.now();
+    let changed = false;
+    const hit = this.db.transaction(() => {
+      const before = this.get(id);
+      if (!before) throw new HitError(`no hit with id ${id}`, 404);
+      const res = apply(before, now);
+      if (!res) return before;
+      changed = true;
+      this.event(id, actor, action, before.status, res.to, res.details, now);
+      return this.get(id)!;
+    })();
+    if (changed) {
+      const details: Record<string, unknown> = {
+        hitId: id,
+        status: hit.status,
+        readId: hit.readId,
+        list: hit.listId,
+        listVersion: hit.listVersion,
+      };
+      if (hit.decidedAt !== null && ['verified', 'rejected', 'expired'].includes(hit.status)) {
+        // The policy audit report counts dispositions and time to verify from these records.
+        this.audit.append({
+          type: 'hit.disposition',
+          actor,
+          details: {
+            ...details,
+            outcome: hit.status,
+            reason: hit.rejectReason,
+            text: hit.rejectText,
+            timeToVerifyMs: hit.decidedAt - hit.raisedAt,
+          },
+        });
+      } else this.audit.append({ type: `hit.${action}`, actor, details });
+      this.emit(hit, action, false);
+    }
+    return hit;
+  }
+
+  private event(
+    id: string,
+    actor: string,
+    action: string,
+    from: string | null,
+    to: string,
+    details: Record<string, unknown>,
+    ts = this.now(),
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO hit_events (hit_id, ts, actor, action, from_status, to_status, details) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, ts, actor, action, from, to, JSON.stringify(details));
+  }
+}
+
+interface HitRow {
+  id: string;
+  seq: number;
+  read_id: string;
+  entry_id: number;
+  entry: string;
+  list_id: string;
+  list_version: string;
+  list_generated_at: number;
+  list_type: string;
+  priority: number;
+  read_plate: string;
+  read_state: string | null;
+  matched_text: string;
+  via: string;
+  rule: string;
+  differences: string;
+  state_not_read: number;
+  retroactive: number;
+  duplicate_of: string | null;
+  status: string;
+  raised_at: number;
+  expires_at: number;
+  seen_at: number | null;
+  seen_by: string | null;
+  plate_confirmed_at: number | null;
+  plate_confirmed_by: string | null;
+  state_confirmed_at: number | null;
+  state_confirmed_by: string | null;
+  decided_at: number | null;
+  decided_by: string | null;
+  reject_reason: string | null;
+  reject_text: string | null;
+}
+
+function fromRow(r: HitRow): Hit {
+  return {
+    id: r.id,
+    seq: r.seq,
+    readId: r.read_id,
+    entryId: r.entry_id,
+    entry: { ...(JSON.parse(r.entry) as EntryInput), id: r.entry_id },
+    listId: r.list_id,
+    listVersion: r.list_version,
+    listGeneratedAt: r.list_generated_at,
+    listType: r.list_type as ListType,
+    priority: r.priority,
+    readPlate: r.read_plate,
+    readState: r.read_state,
+    matchedText: r.matched_text,
+    via: r.via as 'best' | 'candidate',
+    rule: r.rule as MatchRule,
+    differences: JSON.parse(r.differences) as MatchDifference[],
+    stateNotRead: r.state_not_read === 1,
+    retroactive: r.retroactive === 1,
+    duplicateOf: r.duplicate_of,
+    status: r.status as HitStatus,
+    raisedAt: r.raised_at,
+    expiresAt: r.expires_at,
+    seenAt: r.seen_at,
+    seenBy: r.seen_by,
+    plateConfirmedAt: r.plate_confirmed_at,
+    plateConfirmedBy: r.plate_confirmed_by,
+    stateConfirmedAt: r.state_confirmed_at,
+    stateConfirmedBy: r.state_confirmed_by,
+    decidedAt: r.decided_at,
+    decidedBy: r.decided_by,
+    rejectReason: r.reject_reason,
+    rejectText: r.reject_text,
+  };
+}

@@ -1,0 +1,56 @@
+import type { Migration } from '../store/database.js';
+
+/** Hits and every transition of their lifecycle. */
+export const alertMigrations: Migration[] = [
+  {
+    module: 'alerts',
+    version: 1,
+    description: 'hits and hit events',
+    sql: `
+      CREATE TABLE hits (
+        id TEXT PRIMARY KEY,                -- UUID, also the sync message id
+        seq INTEGER NOT NULL UNIQUE,
+        read_id TEXT NOT NULL REFERENCES reads(id),
+        entry_id INTEGER NOT NULL,          -- hotlist_entries.id at the time (entries go when a list is replaced)
+        entry_key TEXT NOT NULL,            -- list|plate|state|type: the entry across list versions (duplicates)
+        entry TEXT NOT NULL,                -- JSON snapshot of the entry
+        list_id TEXT NOT NULL,
+        list_version TEXT NOT NULL,         -- IV.C.1: which version produced the hit
+        list_generated_at INTEGER NOT NULL,
+        list_type TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        read_plate TEXT NOT NULL,
+        read_state TEXT,
+        matched_text TEXT NOT NULL,         -- the reading (best or a candidate) that matched
+        via TEXT NOT NULL,                  -- best | candidate
+        rule TEXT NOT NULL,                 -- exact | equivalent | differences
+        differences TEXT NOT NULL,          -- JSON [{position, read, entry, kind}]
+        state_not_read INTEGER NOT NULL,
+        retroactive INTEGER NOT NULL,
+        duplicate_of TEXT,                  -- set when suppressed as a duplicate (recorded, not alerted)
+        status TEXT NOT NULL,               -- raised | seen | verified | rejected | expired | suppressed
+        raised_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        seen_at INTEGER, seen_by TEXT,
+        plate_confirmed_at INTEGER, plate_confirmed_by TEXT,
+        state_confirmed_at INTEGER, state_confirmed_by TEXT,
+        decided_at INTEGER, decided_by TEXT,
+        reject_reason TEXT, reject_text TEXT
+      );
+      CREATE INDEX hits_status ON hits (status);
+      CREATE INDEX hits_dup ON hits (entry_key, raised_at);
+      CREATE INDEX hits_read ON hits (read_id);
+      CREATE TABLE hit_events (
+        id INTEGER PRIMARY KEY,
+        hit_id TEXT NOT NULL REFERENCES hits(id),
+        ts INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,               -- raised | seen | confirm-plate | confirm-state | verified | rejected | expired | suppressed
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX hit_events_hit ON hit_events (hit_id);
+    `,
+  },
+];

@@ -1,0 +1,423 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync, createReadStream, existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Logger } from '../log.js';
+import type { Service } from '../service.js';
+import type { ReadStore } from '../store/reads.js';
+import type { StoredRead } from '../store/types.js';
+import type { ConsoleConfig, HotlistsConfig } from '../hotlist/config.js';
+import type { HotlistService } from '../hotlist/service.js';
+import { LIST_TYPE_LABELS, priorityName, type AuditSink } from '../hotlist/types.js';
+import { HitError, type Hit, type HitLog } from './hits.js';
+import type { ConsoleUser, ConsoleUsers } from './sessions.js';
+
+/** The status bar's view of the rest of the unit (cameras, GPS, sync); the daemon supplies it. */
+export interface UnitStatus {
+  cameras?: { id: string; ok: boolean; detail?: string }[];
+  gps?: { ok: boolean; detail?: string };
+  sync?: { ok: boolean; detail?: string };
+}
+
+// dist/alerts/server.js and src/alerts/server.ts both reach the page at <root>/src/alerts/static.
+const STATIC_DIR = fileURLToPath(new URL('../../src/alerts/static/', import.meta.url));
+const STATIC: Record<string, string> = {
+  '/': 'index.html',
+  '/console.css': 'console.css',
+  '/console.js': 'console.js',
+};
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+};
+const COOKIE = 'lpr_console';
+/** Only officers work alerts (policy IV.C.2); admins and technicians have no business here. */
+const CONSOLE_ROLES = ['officer'];
+
+const signInBody = z.strictObject({ name: z.string().min(1).max(100), secret: z.string().min(1).max(200) });
+const confirmBody = z.strictObject({ what: z.enum(['plate', 'state']) });
+const rejectBody = z.strictObject({
+  reason: z.string().min(1).max(60),
+  text: z.string().max(500).optional(),
+});
+const hitId = z.uuid();
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The officer console: a small web app for the in-car computer's browser. Static page, a JSON API
+ * for the hit lifecycle, and server-sent events that push the whole console state on every change.
+ */
+export class ConsoleServer implements Service {
+  readonly name = 'console';
+  private server: Server | null = null;
+  private readonly clients = new Set<{ res: ServerResponse; user: ConsoleUser; token: string }>();
+  private readonly feed: StoredRead[] = [];
+  private unsubscribes: (() => void)[] = [];
+  private heartbeat: NodeJS.Timeout | null = null;
+  private pushScheduled = false;
+
+  constructor(
+    private readonly deps: {
+      config: ConsoleConfig;
+      hotlists: HotlistsConfig;
+      hits: HitLog;
+      reads: ReadStore;
+      service: HotlistService;
+      users: ConsoleUsers;
+      audit: AuditSink;
+      log: Logger;
+      unitStatus?: () => UnitStatus;
+      now?: () => number;
+    },
+  ) {}
+
+  /** The URL the console listens on (after start). */
+  get url(): string {
+    const a = this.server?.address() as AddressInfo | null;
+    if (!a) throw new Error('console not started');
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `http://${host}:${a.port}/`;
+  }
+
+  async start(): Promise<void> {
+    for (const r of this.deps.reads.list({
+      afterSeq: Math.max(0, this.deps.reads.count() - this.deps.config.feedSize),
+    }))
+      this.feed.unshift(r);
+    this.unsubscribes.push(
+      this.deps.reads.onRead((read) => {
+        this.feed.unshift(read);
+        this.feed.length = Math.min(this.feed.length, this.deps.config.feedSize);
+        this.schedulePush();
+      }),
+      this.deps.hits.onChange(() => this.push()),
+    );
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => this.fail(res, err));
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.deps.config.port, this.deps.config.host, () => resolve());
+    });
+    // Keeps SSE connections alive through proxies and refreshes list ages and hit expiry on screen.
+    this.heartbeat = setInterval(() => this.push(), 15_000);
+    this.heartbeat.unref();
+    this.deps.log.info({ url: this.url }, 'officer console listening');
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribes) u();
+    this.unsubscribes = [];
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const c of this.clients) c.res.end();
+    this.clients.clear();
+    const s = this.server;
+    this.server = null;
+    if (s) {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  }
+
+  health(): Record<string, unknown> {
+    return { listening: this.server ? this.url : null, clients: this.clients.size };
+  }
+
+  // ---- state pushed to the page ---------------------------------------------------------------
+
+  private state(user: ConsoleUser): unknown {
+    const open = this.deps.hits.open();
+    const now = (this.deps.now ?? Date.now)();
+    return {
+      user: { name: user.name, role: user.role },
+      now,
+      current: open[0] ? this.hitView(open[0]) : null,
+      queue: open
+        .slice(1)
+        .map((h) => ({
+          id: h.id,
+          priority: priorityName(h.priority),
+          listType: LIST_TYPE_LABELS[h.listType],
+          plate: h.entry.plate,
+        })),
+      feed: this.feed.map((r) => ({
+        id: r.id,
+        ts: r.ts,
+        plate: r.plate,
+        state: r.state,
+        confidence: r.confidence,
+        cameraId: r.cameraId,
+      })),
+      lists: this.deps.service
+        .currency()
+        .map((l) => ({
+          id: l.id,
+          version: l.version,
+          ageHours: l.ageHours,
+          stale: l.stale,
+          entries: l.entryCount,
+        })),
+      maxAgeHours: this.deps.hotlists.maxAgeHours,
+      unit: this.deps.unitStatus?.() ?? {},
+      rejectionReasons: this.deps.hotlists.rejectionReasons,
+    };
+  }
+
+  private hitView(h: Hit): unknown {
+    const read = this.deps.reads.get(h.readId);
+    return {
+      id: h.id,
+      status: h.status,
+      priority: priorityName(h.priority),
+      listType: h.listType,
+      listTypeLabel: LIST_TYPE_LABELS[h.listType],
+      list: { id: h.listId, version: h.listVersion, generatedAt: h.listGeneratedAt },
+      entry: h.entry,
+      rule: h.rule,
+      via: h.via,
+      matchedText: h.matchedText,
+      differences: h.differences,
+      stateNotRead: h.stateNotRead,
+      retroactive: h.retroactive,
+      raisedAt: h.raisedAt,
+      expiresAt: h.expiresAt,
+      plateConfirmed: h.plateConfirmedAt !== null,
+      stateConfirmed: h.stateConfirmedAt !== null,
+      read: read
+        ? {
+            plate: read.plate,
+            state: read.state,
+            stateConfidence: read.stateConfidence,
+            confidence: read.confidence,
+            charConfidences: read.charConfidences,
+            ts: read.ts,
+            cameraId: read.cameraId,
+            gps: read.gps ? { lat: read.gps.lat, lon: read.gps.lon } : null,
+            hasCrop: read.cropPath !== null,
+            hasOverview: read.overviewPath !== null,
+          }
+        : null,
+    };
+  }
+
+  private schedulePush(): void {
+    if (this.pushScheduled) return;
+    this.pushScheduled = true;
+    setImmediate(() => {
+      this.pushScheduled = false;
+      this.push();
+    });
+  }
+
+  private push(): void {
+    for (const c of this.clients) {
+      // A session that ended (sign-out elsewhere, expiry, account disabled) stops receiving alerts.
+      if (!this.deps.users.session(c.token)) {
+        c.res.end();
+        this.clients.delete(c);
+        continue;
+      }
+      c.res.write(`event: state\ndata: ${JSON.stringify(this.state(c.user))}\n\n`);
+    }
+  }
+
+  // ---- HTTP -----------------------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://console.local');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    this.checkOrigin(req);
+    const method = req.method ?? 'GET';
+    const file = STATIC[url.pathname];
+    if (method === 'GET' && file) return this.sendStatic(res, file);
+    if (method === 'POST' && url.pathname === '/api/signin') return this.signIn(req, res);
+    const { user, token } = this.requireUser(req);
+    if (method === 'POST' && url.pathname === '/api/signout') {
+      this.deps.users.endSession(token);
+      this.deps.audit.append({ type: 'console.signout', actor: user.name, details: {} });
+      res.setHeader('Set-Cookie', `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+      return this.json(res, 200, { ok: true });
+    }
+    if (method === 'GET' && url.pathname === '/api/state') return this.json(res, 200, this.state(user));
+    if (method === 'GET' && url.pathname === '/api/events') return this.events(req, res, user, token);
+    const m = /^\/api\/hits\/([^/]+)\/(seen|confirm|verify|reject|crop|overview)$/.exec(url.pathname);
+    if (m) {
+      const id = hitId.safeParse(m[1]);
+      if (!id.success) throw new HttpError(400, `hit id "${m[1]}" is not a UUID`);
+      const action = m[2]!;
+      if (method === 'GET' && (action === 'crop' || action === 'overview'))
+        return this.image(res, id.data, action);
+      if (method !== 'POST') throw new HttpError(405, `${method} not allowed here`);
+      const body = await readJson(req);
+      let hit: Hit;
+      if (action === 'seen') hit = this.deps.hits.markSeen(id.data, user.name);
+      else if (action === 'confirm')
+        hit = this.deps.hits.confirm(id.data, parse(confirmBody, body).what, user.name);
+      else if (action === 'verify') hit = this.deps.hits.verify(id.data, user.name);
+      else if (action === 'reject') {
+        const b = parse(rejectBody, body);
+        hit = this.deps.hits.reject(id.data, b.reason, b.text ?? null, user.name);
+      } else throw new HttpError(404, 'not found');
+      return this.json(res, 200, { id: hit.id, status: hit.status });
+    }
+    throw new HttpError(404, `no such page: ${url.pathname}`);
+  }
+
+  /**
+   * Browsers send Origin on cross-site POSTs; a page elsewhere must not drive the console. The Host
+   * check stops DNS-rebinding pages from reading the API through a name that resolves to loopback.
+   */
+  private checkOrigin(req: IncomingMessage): void {
+    const host = req.headers.host ?? '';
+    const a = this.server?.address() as AddressInfo | null;
+    const port = a?.port;
+    const okHosts = new Set([
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `[::1]:${port}`,
+      `${this.deps.config.host}:${port}`,
+    ]);
+    if (!okHosts.has(host)) throw new HttpError(421, `host "${host}" is not this console`);
+    const origin = req.headers.origin;
+    if (origin && origin !== `http://${host}`)
+      throw new HttpError(403, `requests from ${origin} are not accepted`);
+  }
+
+  private requireUser(req: IncomingMessage): { user: ConsoleUser; token: string } {
+    const token = cookie(req, COOKIE);
+    // A well-formed token only: anything else cannot be a session and is not looked up.
+    const user = token && /^[A-Za-z0-9_-]{20,100}$/.test(token) ? this.deps.users.session(token) : null;
+    if (!user || !token) throw new HttpError(401, 'sign in first (unknown or expired session)');
+    return { user, token };
+  }
+
+  private async signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parse(signInBody, await readJson(req));
+    let user: ConsoleUser;
+    try {
+      // The directory audits every attempt, good or bad.
+      user = this.deps.users.signIn(body.name, body.secret);
+    } catch (err) {
+      if ((err as Error).name !== 'PolicyError') throw err;
+      throw new HttpError(401, (err as Error).message);
+    }
+    if (!CONSOLE_ROLES.includes(user.role)) {
+      this.deps.audit.append({
+        type: 'console.refused',
+        actor: user.name,
+        details: { reason: 'role', role: user.role },
+      });
+      throw new HttpError(403, `the console is for officers; ${user.name} is ${user.role}`);
+    }
+    const token = this.deps.users.createSession(user);
+    this.deps.audit.append({ type: 'console.signin', actor: user.name, details: {} });
+    res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    this.json(res, 200, { user: { name: user.name, role: user.role } });
+  }
+
+  private events(req: IncomingMessage, res: ServerResponse, user: ConsoleUser, token: string): void {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+    });
+    const client = { res, user, token };
+    this.clients.add(client);
+    res.write(`retry: 1000\nevent: state\ndata: ${JSON.stringify(this.state(user))}\n\n`);
+    req.on('close', () => this.clients.delete(client));
+  }
+
+  private image(res: ServerResponse, id: string, kind: 'crop' | 'overview'): void {
+    const hit = this.deps.hits.get(id);
+    if (!hit) throw new HttpError(404, `no hit with id ${id}`);
+    const read = this.deps.reads.get(hit.readId);
+    const rel = kind === 'crop' ? read?.cropPath : read?.overviewPath;
+    if (!rel) throw new HttpError(404, `hit ${id} has no ${kind} image`);
+    let abs: string;
+    try {
+      abs = this.deps.reads.imagePath(rel);
+    } catch (err) {
+      throw new HttpError(403, (err as Error).message);
+    }
+    if (!existsSync(abs)) throw new HttpError(404, `${kind} image is missing`);
+    res.writeHead(200, { 'Content-Type': 'image/jpeg' });
+    createReadStream(abs).pipe(res);
+  }
+
+  private sendStatic(res: ServerResponse, file: string): void {
+    const body = readFileSync(path.join(STATIC_DIR, file));
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+    );
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    res.end(body);
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(body));
+  }
+
+  private fail(res: ServerResponse, err: unknown): void {
+    let status = 500;
+    let message = 'internal error';
+    if (err instanceof HttpError) ({ status, message } = err);
+    else if (err instanceof HitError) ({ status, message } = err);
+    else this.deps.log.error({ err }, 'console request failed');
+    if (res.headersSent) return void res.end();
+    this.json(res, status, { error: message });
+  }
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > 16 * 1024) throw new HttpError(413, 'request body larger than 16 KiB');
+    chunks.push(c as Buffer);
+  }
+  if (size === 0) return {};
+  // Requiring JSON keeps plain HTML forms on other sites from posting here.
+  if (!type.startsWith('application/json')) throw new HttpError(415, 'send Content-Type: application/json');
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    throw new HttpError(
+      400,
+      r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    );
+  }
+  return r.data;
+}

@@ -1,0 +1,405 @@
+/* global document, window, localStorage, fetch, EventSource, AudioContext */
+// The officer console: renders the state the daemon pushes over server-sent events and sends the
+// officer's acts (confirm plate, confirm state, verify, reject) as JSON requests.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+let state = null;
+let events = null;
+let shownHitId = null;
+const alerted = new Set();
+let audio = null;
+let muteLow = localStorage.getItem('lpr-mute-low') === '1';
+
+// ---- theme and tones ------------------------------------------------------------------------
+
+function applyTheme(theme) {
+  document.documentElement.dataset.theme = theme;
+  localStorage.setItem('lpr-theme', theme);
+  $('theme').textContent = theme === 'day' ? 'Night' : 'Day';
+}
+applyTheme(localStorage.getItem('lpr-theme') || 'day');
+
+function applyMute() {
+  $('mute').textContent = muteLow ? 'Low tones: muted' : 'Low tones: on';
+  $('mute').setAttribute('aria-pressed', String(muteLow));
+  localStorage.setItem('lpr-mute-low', muteLow ? '1' : '0');
+}
+applyMute();
+
+// Distinct patterns: high = fast two-tone siren, medium = two beeps, low = one soft beep.
+const TONES = {
+  high: [
+    [988, 0.16],
+    [659, 0.16],
+    [988, 0.16],
+    [659, 0.16],
+    [988, 0.16],
+    [659, 0.16],
+  ],
+  medium: [
+    [880, 0.2],
+    [0, 0.12],
+    [880, 0.2],
+  ],
+  low: [[523, 0.25]],
+};
+
+function tone(priority) {
+  if (priority === 'low' && muteLow) return;
+  document.body.dataset.lastTone = priority;
+  try {
+    audio = audio || new AudioContext();
+    let t = audio.currentTime + 0.02;
+    for (const [freq, dur] of TONES[priority] || TONES.low) {
+      if (freq > 0) {
+        const osc = audio.createOscillator();
+        const gain = audio.createGain();
+        osc.type = priority === 'high' ? 'square' : 'sine';
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0.25, t);
+        gain.gain.exponentialRampToValueAtTime(0.001, t + dur);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(t);
+        osc.stop(t + dur);
+      }
+      t += dur;
+    }
+  } catch {
+    // No audio device: the visual alert still shows.
+  }
+}
+
+// ---- API ------------------------------------------------------------------------------------
+
+async function api(method, url, body) {
+  const res = await fetch(url, {
+    method,
+    headers: body ? { 'Content-Type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+    credentials: 'same-origin',
+  });
+  const data = await res.json().catch(() => ({}));
+  if (res.status === 401 && url !== '/api/signin') showSignIn();
+  if (!res.ok) throw new Error(data.error || `request failed (${res.status})`);
+  return data;
+}
+
+function showSignIn() {
+  if (events) events.close();
+  events = null;
+  $('app').hidden = true;
+  $('signin').hidden = false;
+  $('signin-name').focus();
+}
+
+function startEvents() {
+  $('signin').hidden = true;
+  $('app').hidden = false;
+  events = new EventSource('/api/events');
+  events.addEventListener('state', (e) => render(JSON.parse(e.data)));
+  events.onerror = () => {
+    // The browser reconnects by itself; a signed-out session shows the sign-in form.
+    api('GET', '/api/state').catch(() => undefined);
+  };
+}
+
+// ---- rendering ------------------------------------------------------------------------------
+
+function fmtTime(ms) {
+  return new Date(ms).toLocaleString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    month: 'short',
+    day: 'numeric',
+  });
+}
+
+function fmtAge(hours) {
+  if (hours < 1) return `${Math.max(0, Math.round(hours * 60))} min`;
+  if (hours < 48) return `${hours.toFixed(1)} h`;
+  return `${Math.round(hours / 24)} days`;
+}
+
+function plateHtml(el, text, charConfidences, differences) {
+  el.textContent = '';
+  const marks = new Map();
+  for (const d of differences || []) {
+    if (d.kind === 'equivalent') marks.set(d.position, 'equiv');
+    else if (d.kind === 'substitution' || d.kind === 'extra') marks.set(d.position, 'diff');
+  }
+  [...text].forEach((ch, i) => {
+    const span = document.createElement('span');
+    span.textContent = ch;
+    const cls = [];
+    if (charConfidences && charConfidences[i] !== undefined && charConfidences[i] < 0.75) {
+      cls.push('low');
+      span.title = `low confidence (${Math.round(charConfidences[i] * 100)}%)`;
+    }
+    if (marks.has(i + 1)) cls.push(marks.get(i + 1));
+    span.className = cls.join(' ');
+    el.appendChild(span);
+  });
+}
+
+function ruleText(hit) {
+  const via = hit.via === 'candidate' ? ` (alternative reading ${hit.matchedText})` : '';
+  if (hit.rule === 'exact') return `Exact match${via}.`;
+  const diffs = hit.differences
+    .map((d) => {
+      if (d.kind === 'equivalent') return `${d.read} read for ${d.entry} at ${d.position} (look-alike)`;
+      if (d.kind === 'substitution') return `${d.read} read for ${d.entry} at ${d.position}`;
+      if (d.kind === 'extra') return `extra ${d.read} at ${d.position}`;
+      return `missing ${d.entry} at ${d.position}`;
+    })
+    .join('; ');
+  const what = hit.rule === 'equivalent' ? 'Look-alike characters' : 'One character differs';
+  return `${what}${via}: ${diffs}.`;
+}
+
+function render(s) {
+  state = s;
+  $('user').textContent = `${s.user.name} (${s.user.role})`;
+  const all = [s.current, ...s.queue].filter(Boolean);
+  // A tone for every hit not alerted before; the most urgent pattern wins.
+  const fresh = all.filter((h) => !alerted.has(h.id));
+  fresh.forEach((h) => alerted.add(h.id));
+  if (fresh.length > 0) {
+    const order = ['high', 'medium', 'low'];
+    tone(order.find((p) => fresh.some((h) => h.priority === p)) || 'low');
+  }
+  renderHit(s.current, s.queue.length);
+  renderFeed(s.feed);
+  renderStatus(s);
+}
+
+function renderHit(hit, queued) {
+  const panel = $('alert');
+  panel.className = 'alert-panel' + (hit ? ` prio-${hit.priority}` : '');
+  $('no-alert').hidden = !!hit;
+  $('hit').hidden = !hit;
+  if (!hit) {
+    closeReject();
+    shownHitId = null;
+    return;
+  }
+  if (hit.id !== shownHitId) {
+    closeReject();
+    shownHitId = hit.id;
+    $('hit-crop').src = hit.read && hit.read.hasCrop ? `/api/hits/${hit.id}/crop` : '';
+    $('hit-overview').src = hit.read && hit.read.hasOverview ? `/api/hits/${hit.id}/overview` : '';
+    if (hit.status === 'raised') api('POST', `/api/hits/${hit.id}/seen`).catch(() => undefined);
+  }
+  $('hit').dataset.hitId = hit.id;
+  $('hit-priority').textContent = hit.priority;
+  $('hit-priority').className = `badge ${hit.priority}`;
+  $('hit-type').textContent = hit.listTypeLabel;
+  $('hit-retro').hidden = !hit.retroactive;
+  $('hit-queue').textContent = queued > 0 ? `${queued} more waiting` : '';
+  const read = hit.read || { plate: hit.matchedText, state: null, charConfidences: [] };
+  const readText = hit.via === 'best' ? read.plate : hit.matchedText;
+  plateHtml($('hit-read'), readText, hit.via === 'best' ? read.charConfidences : null, hit.differences);
+  plateHtml($('hit-entry'), hit.entry.plate, null, []);
+  $('hit-read-state').textContent = read.state ? `State ${read.state}` : 'State not read';
+  $('hit-entry-state').textContent = hit.entry.state ? `State ${hit.entry.state}` : 'Any state';
+  $('hit-state-warning').hidden = !hit.stateNotRead;
+  $('hit-rule').textContent = ruleText(hit);
+  $('hit-vehicle').textContent = hit.entry.vehicle || '—';
+  $('hit-reason').textContent = hit.entry.reason || '—';
+  $('hit-ref').textContent = [hit.entry.reference, hit.entry.source].filter(Boolean).join(' · ') || '—';
+  const list = state.lists.find((l) => l.id === hit.list.id);
+  const age = list ? fmtAge(list.ageHours) : fmtAge((state.now - hit.list.generatedAt) / 3600000);
+  $('hit-list').textContent = `${hit.list.id} v${hit.list.version} · ${age} old`;
+  $('hit-list').className = list && list.stale ? 'stale' : '';
+  $('hit-time').textContent = read.ts
+    ? `${fmtTime(read.ts)} · camera ${read.cameraId}`
+    : fmtTime(hit.raisedAt);
+  $('hit-place').textContent = read.gps
+    ? `${read.gps.lat.toFixed(5)}, ${read.gps.lon.toFixed(5)}`
+    : 'No GPS fix';
+  $('confirm-plate').setAttribute('aria-pressed', String(hit.plateConfirmed));
+  $('confirm-state').setAttribute('aria-pressed', String(hit.stateConfirmed));
+  $('confirm-plate').disabled = hit.plateConfirmed;
+  $('confirm-state').disabled = hit.stateConfirmed;
+  $('verify').disabled = !(hit.plateConfirmed && hit.stateConfirmed);
+}
+
+function renderFeed(feed) {
+  const ol = $('feed');
+  ol.textContent = '';
+  for (const r of feed) {
+    const li = document.createElement('li');
+    const p = document.createElement('span');
+    p.className = 'fp';
+    p.textContent = r.plate;
+    const st = document.createElement('span');
+    st.textContent = r.state || '—';
+    const meta = document.createElement('span');
+    meta.className = 'fm';
+    meta.textContent = `${fmtTime(r.ts)} · ${Math.round(r.confidence * 100)}% · ${r.cameraId}`;
+    li.append(p, st, meta);
+    ol.appendChild(li);
+  }
+}
+
+function statusItem(label, ok, detail) {
+  const span = document.createElement('span');
+  span.className = ok === undefined ? 'unk' : ok ? 'ok' : 'bad';
+  span.textContent = `${label}: ${detail}`;
+  return span;
+}
+
+function renderStatus(s) {
+  const bar = $('status');
+  bar.textContent = '';
+  const cams = s.unit.cameras;
+  bar.appendChild(
+    cams
+      ? statusItem(
+          'Cameras',
+          cams.every((c) => c.ok),
+          cams.map((c) => `${c.id} ${c.ok ? 'ok' : c.detail || 'down'}`).join(', ') || 'none',
+        )
+      : statusItem('Cameras', undefined, 'unknown'),
+  );
+  bar.appendChild(
+    s.unit.gps
+      ? statusItem('GPS', s.unit.gps.ok, s.unit.gps.detail || (s.unit.gps.ok ? 'fix' : 'no fix'))
+      : statusItem('GPS', undefined, 'unknown'),
+  );
+  if (s.lists.length === 0) bar.appendChild(statusItem('Hotlists', false, 'none loaded'));
+  for (const l of s.lists) {
+    const item = statusItem(
+      `List ${l.id}`,
+      !l.stale,
+      `${fmtAge(l.ageHours)} old${l.stale ? ` (over ${s.maxAgeHours} h)` : ''}`,
+    );
+    item.dataset.list = l.id;
+    bar.appendChild(item);
+  }
+  bar.appendChild(
+    s.unit.sync
+      ? statusItem('Sync', s.unit.sync.ok, s.unit.sync.detail || (s.unit.sync.ok ? 'connected' : 'offline'))
+      : statusItem('Sync', undefined, 'unknown'),
+  );
+}
+
+// ---- acts -----------------------------------------------------------------------------------
+
+function currentId() {
+  return state && state.current ? state.current.id : null;
+}
+
+function act(path, body) {
+  const id = currentId();
+  if (!id) return;
+  api('POST', `/api/hits/${id}/${path}`, body).catch((err) => {
+    $('hit-rule').textContent = err.message;
+  });
+}
+
+function openReject() {
+  if (!currentId()) return;
+  const box = $('reject-reasons');
+  box.textContent = '';
+  state.rejectionReasons.forEach((reason, i) => {
+    const label = document.createElement('label');
+    const input = document.createElement('input');
+    input.type = 'radio';
+    input.name = 'reason';
+    input.value = reason;
+    const kbd = document.createElement('kbd');
+    kbd.textContent = String(i + 1);
+    label.append(input, kbd, document.createTextNode(reason));
+    box.appendChild(label);
+  });
+  $('reject-text').value = '';
+  $('reject-error').textContent = '';
+  $('reject-form').hidden = false;
+  const first = box.querySelector('input');
+  if (first) first.focus();
+}
+
+function closeReject() {
+  $('reject-form').hidden = true;
+}
+
+$('reject-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const chosen = document.querySelector('input[name="reason"]:checked');
+  if (!chosen) {
+    $('reject-error').textContent = 'Choose a reason.';
+    return;
+  }
+  const text = $('reject-text').value.trim();
+  const id = currentId();
+  api('POST', `/api/hits/${id}/reject`, { reason: chosen.value, text: text || undefined })
+    .then(closeReject)
+    .catch((err) => {
+      $('reject-error').textContent = err.message;
+    });
+});
+$('reject-cancel').addEventListener('click', closeReject);
+$('confirm-plate').addEventListener('click', () => act('confirm', { what: 'plate' }));
+$('confirm-state').addEventListener('click', () => act('confirm', { what: 'state' }));
+$('verify').addEventListener('click', () => act('verify'));
+$('reject').addEventListener('click', openReject);
+$('theme').addEventListener('click', () =>
+  applyTheme(document.documentElement.dataset.theme === 'day' ? 'night' : 'day'),
+);
+$('mute').addEventListener('click', () => {
+  muteLow = !muteLow;
+  applyMute();
+});
+$('signout').addEventListener('click', () => api('POST', '/api/signout').finally(showSignIn));
+
+$('signin-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  // Creating the audio context inside a user gesture lets later alerts sound.
+  try {
+    audio = audio || new AudioContext();
+  } catch {
+    audio = null;
+  }
+  api('POST', '/api/signin', { name: $('signin-name').value, secret: $('signin-secret').value })
+    .then(() => {
+      $('signin-secret').value = '';
+      $('signin-error').textContent = '';
+      startEvents();
+    })
+    .catch((err) => {
+      $('signin-error').textContent = err.message;
+    });
+});
+
+document.addEventListener('keydown', (e) => {
+  if ($('app').hidden || e.ctrlKey || e.altKey || e.metaKey) return;
+  const rejectOpen = !$('reject-form').hidden;
+  if (e.key === 'Escape' && rejectOpen) return closeReject();
+  const typing = e.target instanceof window.HTMLInputElement && e.target.type !== 'radio';
+  if (typing) return;
+  if (rejectOpen) {
+    const n = Number(e.key);
+    const radios = document.querySelectorAll('input[name="reason"]');
+    if (n >= 1 && n <= radios.length) {
+      radios[n - 1].checked = true;
+      radios[n - 1].focus();
+      e.preventDefault();
+    }
+    return;
+  }
+  const key = e.key.toLowerCase();
+  if (key === 'p' && !$('confirm-plate').disabled && currentId()) act('confirm', { what: 'plate' });
+  else if (key === 's' && !$('confirm-state').disabled && currentId()) act('confirm', { what: 'state' });
+  else if (key === 'v' && !$('verify').disabled) act('verify');
+  else if (key === 'r') openReject();
+  else if (key === 't') $('theme').click();
+  else if (key === 'm') $('mute').click();
+  else return;
+  e.preventDefault();
+});
+
+api('GET', '/api/state')
+  .then(startEvents)
+  .catch(() => showSignIn());

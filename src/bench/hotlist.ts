@@ -1,0 +1,175 @@
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../store/database.js';
+import { allMigrations } from '../store/all-migrations.js';
+import { HotlistStore } from '../hotlist/store.js';
+import { Equivalence } from '../hotlist/normalise.js';
+import { Matcher, type MatchInput } from '../hotlist/match.js';
+import { importHotlist } from '../hotlist/import.js';
+import { defaultHotlistsConfig } from '../hotlist/config.js';
+
+/** A small deterministic PRNG so every run benchmarks the same list. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const LETTERS = 'ABCDEFGHJKLMNPRSTUVWXYZ';
+const DIGITS = '0123456789';
+const ALNUM = LETTERS + DIGITS;
+const STATES = ['NY', 'NJ', 'PA', 'CT', 'MA', 'VT', 'NH', 'OH', 'FL', 'CA', 'TX', ''];
+const TYPES = ['stolen-vehicle', 'stolen-plate', 'ncic', 'suspended-registration', 'wanted-person'];
+
+/** Plate shapes of several states: LLLDDDD, DLLLDDD, LLDDDDD, DDDLLL, and free 5–8 character series. */
+function plate(r: () => number): string {
+  const pick = (s: string) => s[Math.floor(r() * s.length)]!;
+  const shape = ['LLLDDDD', 'DLLLDDD', 'LLDDDDD', 'DDDLLL', '*'][Math.floor(r() * 5)]!;
+  if (shape === '*') return Array.from({ length: 5 + Math.floor(r() * 4) }, () => pick(ALNUM)).join('');
+  return [...shape].map((c) => pick(c === 'L' ? LETTERS : DIGITS)).join('');
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1e6);
+
+/**
+ * Hotlist targets: 2,000,000 entries; exact + equivalence lookup p99 < 0.5 ms; one-difference
+ * lookup p99 < 5 ms; importing 2,000,000 CSV rows < 60 s; added RSS < 300 MB.
+ */
+export async function benchHotlist(
+  opts: { entries?: number; lookups?: number } = {},
+): Promise<Record<string, unknown>> {
+  const N = opts.entries ?? Number(process.env.HOTLIST_BENCH_ENTRIES ?? 2_000_000);
+  const LOOKUPS = opts.lookups ?? 20_000;
+  const rssStart = process.memoryUsage().rss;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-hotlist-'));
+  try {
+    const csv = path.join(dir, 'national.csv');
+    const r = rng(42);
+    const listed: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const out = createWriteStream(csv);
+      out.on('error', reject);
+      let i = 0;
+      const write = () => {
+        let ok = true;
+        while (i < N && ok) {
+          const p = plate(r);
+          if (i % 100 === 0) listed.push(p);
+          const st = STATES[Math.floor(r() * STATES.length)]!;
+          ok = out.write(`${p},${st},${TYPES[i % TYPES.length]},REF${i},"Vehicle ${i % 97}",\n`);
+          i++;
+        }
+        if (i < N) out.once('drain', write);
+        else out.end(resolve);
+      };
+      out.write('plate,state,list_type,reference,vehicle,reason\n');
+      write();
+    });
+
+    const config = defaultHotlistsConfig();
+    let db = openDatabase(path.join(dir, 'unit.db'), allMigrations);
+    let store = new HotlistStore(db, new Equivalence(config.equivalence));
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const report = await importHotlist(store, {
+      file: csv,
+      listId: 'national',
+      actor: 'bench',
+      audit: { append: () => undefined },
+    });
+    const importS = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const importCpuS = (cpu.user + cpu.system) / 1e6;
+    db.close();
+
+    // Reopen as the daemon would after the import, then measure lookups.
+    (globalThis as { gc?: () => void }).gc?.();
+    db = openDatabase(path.join(dir, 'unit.db'), allMigrations);
+    store = new HotlistStore(db, new Equivalence(config.equivalence));
+    const exactOnly = new Matcher(store, { ...config, defaultMaxDifferences: 0 });
+    const oneDiff = new Matcher(store, { ...config, defaultMaxDifferences: 1, exactOnlyAbove: 10_000_000 });
+
+    const q = rng(7);
+    const swap: Record<string, string> = {
+      '0': 'O',
+      O: '0',
+      '1': 'I',
+      '8': 'B',
+      B: '8',
+      '5': 'S',
+      S: '5',
+      '2': 'Z',
+      Z: '2',
+    };
+    const reads: MatchInput[] = [];
+    for (let i = 0; i < LOOKUPS; i++) {
+      const k = i % 4;
+      let p: string;
+      if (k === 0)
+        p = listed[Math.floor(q() * listed.length)]!; // listed plate, as read
+      else if (k === 1)
+        p = [...listed[Math.floor(q() * listed.length)]!].map((c) => swap[c] ?? c).join(''); // look-alike characters
+      else if (k === 2) {
+        const base = listed[Math.floor(q() * listed.length)]!;
+        const at = Math.floor(q() * base.length);
+        p = base.slice(0, at) + ALNUM[Math.floor(q() * ALNUM.length)] + base.slice(at + 1); // one character off
+      } else p = plate(q); // an ordinary passing car
+      reads.push({
+        plate: p,
+        state: q() < 0.2 ? null : STATES[Math.floor(q() * (STATES.length - 1))]!,
+        candidates: [{ plate: p, confidence: 0.9 }],
+      });
+    }
+    const time = (m: Matcher) => {
+      for (const rd of reads.slice(0, 500)) m.match(rd); // warm the page cache
+      const ms: number[] = [];
+      let hits = 0;
+      for (const rd of reads) {
+        const s = performance.now();
+        hits += m.match(rd).length > 0 ? 1 : 0;
+        ms.push(performance.now() - s);
+      }
+      ms.sort((a, b) => a - b);
+      return {
+        p50: +percentile(ms, 50).toFixed(3),
+        p99: +percentile(ms, 99).toFixed(3),
+        max: +ms.at(-1)!.toFixed(3),
+        readsWithHits: hits,
+      };
+    };
+    const exact = time(exactOnly);
+    const diff = time(oneDiff);
+    const rssAfter = process.memoryUsage().rss;
+    db.close();
+    const result = {
+      entries: N,
+      imported: report.imported,
+      duplicates: report.duplicates,
+      importSeconds: +importS.toFixed(1),
+      importRowsPerSecond: Math.round(N / importS),
+      // CPU time of this process during the import: wall time also counts waiting for a shared CPU.
+      importCpuSeconds: +importCpuS.toFixed(1),
+      loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
+      lookups: LOOKUPS,
+      exactEquivalenceMs: exact,
+      oneDifferenceMs: diff,
+      // Upper bound: includes whatever the import left on the heap in this same process.
+      addedRssMb: mb(rssAfter - rssStart),
+      targets: { exactEquivalenceP99Ms: 0.5, oneDifferenceP99Ms: 5, importSeconds: 60, addedRssMb: 300 },
+    };
+    console.log(JSON.stringify(result, null, 2));
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,29 @@
+import os from 'node:os';
+import { benchPipeline } from './pipeline.js';
+import { benchHotlist } from './hotlist.js';
+
+/**
+ * `npm run bench [-- NAME...]`: the performance figures the README reports, measured on this
+ * machine. With no names, every benchmark runs.
+ */
+const benches: Record<string, () => Promise<unknown>> = {
+  pipeline: benchPipeline,
+  hotlist: benchHotlist,
+};
+
+const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
+console.log(
+  JSON.stringify({
+    machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
+    node: process.version,
+  }),
+);
+for (const name of names) {
+  const bench = benches[name];
+  if (!bench) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(benches).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`# ${name}`);
+  await bench();
+}

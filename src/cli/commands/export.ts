@@ -1,0 +1,65 @@
+import { authenticateCli } from '../../policy/cli-identity.js';
+import { exportCase } from '../../policy/export.js';
+import type { PolicyError } from '../../policy/errors.js';
+import { purposeHelp } from '../../policy/purposes.js';
+import type { Identity } from '../../policy/roles.js';
+import { UsageError, type Command } from '../command.js';
+import { str, withPolicy } from './policy-common.js';
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: "disseminate a case's reads and hits to a requesting agency (FOUO file + dissemination record)",
+  usage: `export --case N --reason TEXT --requester NAME --agency AGENCY --purpose CODE --as USER --out FILE
+       [--records-request --legal-review REF]
+
+Exports the reads returned by this case's logged queries and the reads and hits under legal hold
+for it, as JSON marked For Official Use Only. --records-request marks a public-records (FOIL)
+release, which needs --legal-review (policy VI.H).
+
+Purpose codes (policy IV.B):
+${purposeHelp('  ')}`,
+  options: {
+    case: { type: 'string' },
+    reason: { type: 'string' },
+    requester: { type: 'string' },
+    agency: { type: 'string' },
+    purpose: { type: 'string' },
+    'records-request': { type: 'boolean' },
+    'legal-review': { type: 'string' },
+    as: { type: 'string' },
+    out: { type: 'string' },
+  },
+  async run(ctx, positionals, values) {
+    if (positionals.length)
+      throw new UsageError(`unexpected argument "${positionals[0]}"\nUsage: lpr-edge ${this.usage}`);
+    const out = str(values, 'out');
+    if (!out) throw new UsageError(`missing --out FILE\nUsage: lpr-edge ${this.usage}`);
+    return withPolicy(ctx, async (unit, p) => {
+      let identity: Identity | null = null;
+      try {
+        identity = await authenticateCli({ users: p.users }, str(values, 'as'));
+      } catch (err) {
+        if ((err as PolicyError).reason !== 'no-identity') throw err;
+      }
+      const legalReview = str(values, 'legal-review');
+      const result = exportCase(
+        { db: unit.db, unitId: unit.config.unitId, audit: p.audit },
+        identity,
+        {
+          caseNumber: str(values, 'case'),
+          reason: str(values, 'reason'),
+          requester: str(values, 'requester'),
+          agency: str(values, 'agency'),
+          purpose: str(values, 'purpose'),
+          recordsRequest: values['records-request'] === true,
+          ...(legalReview ? { legalReview } : {}),
+        },
+        out,
+      );
+      ctx.stdout.write(
+        `FOR OFFICIAL USE ONLY: exported ${result.reads} read(s) and ${result.hits} hit(s) to ${result.file} (sha256 ${result.sha256}); dissemination recorded as audit record ${result.auditSeq}\n`,
+      );
+      return 0;
+    });
+  },
+};

@@ -1,0 +1,369 @@
+import path from 'node:path';
+import { authenticateCli } from '../../policy/cli-identity.js';
+import { requireRole } from '../../policy/roles.js';
+import type { Unit } from '../../unit.js';
+import { Equivalence, normalisePlate, normaliseState, plateProblem } from '../../hotlist/normalise.js';
+import { HotlistStore } from '../../hotlist/store.js';
+import { importHotlist, InputError, parseExpiry } from '../../hotlist/import.js';
+import { Matcher } from '../../hotlist/match.js';
+import {
+  DEFAULT_PRIORITY,
+  LIST_TYPES,
+  PRIORITIES,
+  type ListType,
+  type Priority,
+} from '../../hotlist/types.js';
+import { UsageError, type Command, type CommandContext, type OptionValues } from '../command.js';
+import { str, withPolicy } from './policy-common.js';
+import type { PolicyServices } from '../../policy/services.js';
+
+const AS = { as: { type: 'string' } } as const;
+/** Manual entries go to this list unless --list says otherwise. */
+const LOCAL_LIST = 'local';
+
+function storeOf(unit: Unit): HotlistStore {
+  return new HotlistStore(unit.db, new Equivalence(unit.config.hotlists.equivalence));
+}
+
+function listType(v: string | undefined, usage: string): ListType | undefined {
+  if (v === undefined) return undefined;
+  if (!(LIST_TYPES as readonly string[]).includes(v))
+    throw new UsageError(
+      `--type "${v}" is not a list type; use one of ${LIST_TYPES.join(', ')}\nUsage: lpr-edge ${usage}`,
+    );
+  return v as ListType;
+}
+
+function onePlate(positionals: string[], usage: string): string {
+  if (positionals.length !== 1) throw new UsageError(`give exactly one plate\nUsage: lpr-edge ${usage}`);
+  const problem = plateProblem(positionals[0]!);
+  if (problem) throw new UsageError(problem);
+  return normalisePlate(positionals[0]!);
+}
+
+function state(values: OptionValues): string | null {
+  try {
+    return normaliseState(str(values, 'state'));
+  } catch (err) {
+    throw new UsageError(`--state: ${(err as Error).message}`);
+  }
+}
+
+async function withHotlist<T>(
+  ctx: CommandContext,
+  fn: (unit: Unit, p: PolicyServices, store: HotlistStore) => Promise<T>,
+): Promise<T> {
+  return withPolicy(ctx, (unit, p) => fn(unit, p, storeOf(unit)));
+}
+
+const importCmd: Command = {
+  name: 'import',
+  summary: 'import a hotlist file (CSV streamed, or JSON); all or nothing (admin)',
+  usage:
+    'hotlist import FILE [--format csv|json] [--list NAME] [--type TYPE] [--replace|--delta] [--lenient] [--mapping NAME] ' +
+    '[--version LABEL] [--generated-at ISO] [--source NAME] [--json] --as USER',
+  options: {
+    ...AS,
+    format: { type: 'string' },
+    list: { type: 'string' },
+    type: { type: 'string' },
+    replace: { type: 'boolean' },
+    delta: { type: 'boolean' },
+    lenient: { type: 'boolean' },
+    mapping: { type: 'string' },
+    version: { type: 'string' },
+    'generated-at': { type: 'string' },
+    source: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(ctx, positionals, values) {
+    if (positionals.length !== 1)
+      throw new UsageError(`give exactly one file\nUsage: lpr-edge ${this.usage}`);
+    const file = path.resolve(positionals[0]!);
+    const format = str(values, 'format');
+    if (format !== undefined && format !== 'csv' && format !== 'json')
+      throw new UsageError(`--format must be csv or json, got "${format}"`);
+    if (values.replace && values.delta) throw new UsageError('give --replace or --delta, not both');
+    const list = str(values, 'list');
+    if (list !== undefined && !/^[A-Za-z0-9_-]+$/.test(list))
+      throw new UsageError(`--list "${list}": use letters, digits, "-" or "_"`);
+    const type = listType(str(values, 'type'), this.usage);
+    const gen = str(values, 'generated-at');
+    const generatedAt = gen === undefined ? undefined : Date.parse(gen);
+    if (generatedAt !== undefined && !Number.isFinite(generatedAt))
+      throw new UsageError(`--generated-at "${gen}" is not an ISO time such as 2026-11-28T06:00:00Z`);
+    return withHotlist(ctx, async (unit, p, store) => {
+      const user = await authenticateCli({ users: p.users }, str(values, 'as'));
+      requireRole(user, 'admin');
+      const mappingName = str(values, 'mapping');
+      const mapping = mappingName === undefined ? undefined : unit.config.hotlists.mappings[mappingName];
+      if (mappingName !== undefined && !mapping) {
+        const known = Object.keys(unit.config.hotlists.mappings);
+        throw new UsageError(
+          `--mapping "${mappingName}" is not in the config's hotlists.mappings (${known.length ? known.join(', ') : 'none defined'})`,
+        );
+      }
+      const report = await importHotlist(store, {
+        file,
+        format: format as 'csv' | 'json' | undefined,
+        listId: list,
+        type,
+        mode: values.delta ? 'delta' : values.replace ? 'replace' : undefined,
+        strict: !values.lenient,
+        mapping,
+        version: str(values, 'version'),
+        generatedAt,
+        source: str(values, 'source'),
+        actor: user.name,
+        audit: p.audit,
+      });
+      if (values.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else {
+        ctx.stdout.write(
+          `imported ${report.listId} version ${report.version} (${report.mode}, ${report.format}): ${report.rows} rows, ` +
+            `${report.imported} added, ${report.duplicates} duplicates, ${report.removed} removed, ${report.skippedCount} skipped in ${(report.durationMs / 1000).toFixed(1)} s\n`,
+        );
+        for (const s of report.skipped) ctx.stderr.write(`skipped ${s.where}: ${s.message}\n`);
+        if (report.skippedCount > report.skipped.length)
+          ctx.stderr.write(`... and ${report.skippedCount - report.skipped.length} more skipped\n`);
+      }
+      return 0;
+    });
+  },
+};
+
+const statusCmd: Command = {
+  name: 'status',
+  summary: 'active lists: version, entries, age; stale lists are flagged',
+  usage: 'hotlist status [--json]',
+  options: { json: { type: 'boolean' } },
+  async run(ctx, _positionals, values) {
+    return withHotlist(ctx, async (unit, _p, store) => {
+      const now = Date.now();
+      const max = unit.config.hotlists.maxAgeHours;
+      const lists = store.lists().map((l) => {
+        const ageHours = (now - l.generatedAt) / 3_600_000;
+        return {
+          ...l,
+          generatedAt: new Date(l.generatedAt).toISOString(),
+          receivedAt: new Date(l.receivedAt).toISOString(),
+          ageHours: Math.round(ageHours * 10) / 10,
+          stale: ageHours > max,
+        };
+      });
+      if (values.json) ctx.stdout.write(JSON.stringify({ maxAgeHours: max, lists }, null, 2) + '\n');
+      else if (lists.length === 0) ctx.stdout.write('no hotlists loaded: no read can raise a hit\n');
+      else {
+        ctx.stdout.write('LIST\tTYPE\tVERSION\tENTRIES\tGENERATED\tAGE\n');
+        for (const l of lists) {
+          ctx.stdout.write(
+            `${l.id}\t${l.type}\t${l.version}\t${l.entryCount}\t${l.generatedAt}\t${l.ageHours} h${l.stale ? `  STALE (over ${max} h)` : ''}\n`,
+          );
+        }
+      }
+      return 0;
+    });
+  },
+};
+
+const checkCmd: Command = {
+  name: 'check',
+  summary: 'check a plate against the active lists (exit 0 when something matches, 1 when nothing does)',
+  usage: 'hotlist check PLATE [--state ST] [--json]',
+  options: { state: { type: 'string' }, json: { type: 'boolean' } },
+  async run(ctx, positionals, values) {
+    const plate = onePlate(positionals, this.usage);
+    const st = state(values);
+    return withHotlist(ctx, async (unit, _p, store) => {
+      const matches = new Matcher(store, unit.config.hotlists).match({ plate, state: st });
+      if (values.json) {
+        ctx.stdout.write(
+          JSON.stringify(
+            matches.map((m) => ({
+              list: m.entry.list.id,
+              listVersion: m.entry.list.version,
+              plate: m.entry.plate,
+              state: m.entry.state,
+              listType: m.entry.listType,
+              priority: m.entry.priority,
+              reference: m.entry.reference,
+              rule: m.rule,
+              differences: m.differences,
+              stateNotRead: m.stateNotRead,
+            })),
+            null,
+            2,
+          ) + '\n',
+        );
+      } else if (matches.length === 0) ctx.stdout.write(`${plate}${st ? ` (${st})` : ''}: no match\n`);
+      else {
+        for (const m of matches) {
+          const diffs = m.differences
+            .map((d) => `${d.position}:${d.read || '-'}/${d.entry || '-'} ${d.kind}`)
+            .join(', ');
+          ctx.stdout.write(
+            `${m.entry.plate} ${m.entry.state ?? 'any state'}\t${m.entry.listType}\t${m.rule}${diffs ? ` (${diffs})` : ''}` +
+              `${m.stateNotRead ? '\tSTATE NOT GIVEN' : ''}\tlist ${m.entry.list.id} v${m.entry.list.version}\t${m.entry.reference ?? ''}\n`,
+          );
+        }
+      }
+      return matches.length > 0 ? 0 : 1;
+    });
+  },
+};
+
+const addCmd: Command = {
+  name: 'add',
+  summary: 'add a manual local entry with reason (and expiry); officer or admin',
+  usage:
+    'hotlist add PLATE --state ST|ANY --reason TEXT [--type manual|...] [--expires DATE] [--priority high|medium|low] [--vehicle TEXT] [--reference REF] [--list local] --as USER',
+  options: {
+    ...AS,
+    state: { type: 'string' },
+    reason: { type: 'string' },
+    type: { type: 'string' },
+    expires: { type: 'string' },
+    priority: { type: 'string' },
+    vehicle: { type: 'string' },
+    reference: { type: 'string' },
+    list: { type: 'string' },
+  },
+  async run(ctx, positionals, values) {
+    const plate = onePlate(positionals, this.usage);
+    if (str(values, 'state') === undefined)
+      throw new UsageError(`give --state (a USPS code, or ANY)\nUsage: lpr-edge ${this.usage}`);
+    const st = state(values);
+    const reason = str(values, 'reason')?.trim();
+    if (!reason)
+      throw new UsageError(`a manual entry needs --reason saying why\nUsage: lpr-edge ${this.usage}`);
+    const type = listType(str(values, 'type'), this.usage) ?? 'manual';
+    const ex = str(values, 'expires');
+    const expiresAt = ex === undefined ? null : parseExpiry(ex);
+    if (ex !== undefined && expiresAt === null)
+      throw new UsageError(`--expires "${ex}" is not a date such as 2026-12-31`);
+    if (expiresAt !== null && expiresAt <= Date.now()) throw new UsageError(`--expires ${ex} is in the past`);
+    const pr = str(values, 'priority');
+    if (pr !== undefined && !(pr in PRIORITIES))
+      throw new UsageError(`--priority must be high, medium or low`);
+    const priority: Priority = pr ? PRIORITIES[pr as keyof typeof PRIORITIES] : DEFAULT_PRIORITY[type];
+    const listId = str(values, 'list') ?? LOCAL_LIST;
+    return withHotlist(ctx, async (_unit, p, store) => {
+      const user = await authenticateCli({ users: p.users }, str(values, 'as'));
+      requireRole(user, 'officer', 'admin');
+      const result = store.applyDelta(
+        {
+          listId,
+          type: 'mixed',
+          version: new Date().toISOString(),
+          generatedAt: Date.now(),
+          source: 'local',
+          importedBy: user.name,
+        },
+        [
+          {
+            plate,
+            state: st,
+            listType: type,
+            source: 'local',
+            reference: str(values, 'reference') ?? null,
+            priority,
+            expiresAt,
+            vehicle: str(values, 'vehicle') ?? null,
+            reason,
+            enteredBy: user.name,
+          },
+        ],
+        [],
+      );
+      p.audit.append({
+        type: 'hotlist.change',
+        actor: user.name,
+        details: {
+          action: 'add',
+          list: listId,
+          plate,
+          state: st,
+          listType: type,
+          reason,
+          expiresAt,
+          duplicate: result.added === 0,
+        },
+      });
+      ctx.stdout.write(
+        result.added
+          ? `added ${plate} ${st ?? 'any state'} (${type}) to ${listId}\n`
+          : `${plate} ${st ?? 'any state'} (${type}) is already on ${listId}\n`,
+      );
+      return 0;
+    });
+  },
+};
+
+const removeCmd: Command = {
+  name: 'remove',
+  summary: 'remove a manual entry with reason; officer or admin',
+  usage: 'hotlist remove PLATE --reason TEXT [--state ST|ANY] [--type TYPE] [--list local] --as USER',
+  options: {
+    ...AS,
+    state: { type: 'string' },
+    reason: { type: 'string' },
+    type: { type: 'string' },
+    list: { type: 'string' },
+  },
+  async run(ctx, positionals, values) {
+    const plate = onePlate(positionals, this.usage);
+    const reason = str(values, 'reason')?.trim();
+    if (!reason) throw new UsageError(`removing an entry needs --reason\nUsage: lpr-edge ${this.usage}`);
+    const type = listType(str(values, 'type'), this.usage);
+    const listId = str(values, 'list') ?? LOCAL_LIST;
+    const stGiven = str(values, 'state') !== undefined;
+    const st = state(values);
+    return withHotlist(ctx, async (_unit, p, store) => {
+      const user = await authenticateCli({ users: p.users }, str(values, 'as'));
+      requireRole(user, 'officer', 'admin');
+      const found = store
+        .findInList(listId, plate)
+        .filter((e) => (!stGiven || e.state === st) && (!type || e.listType === type));
+      if (found.length === 0)
+        throw new InputError(
+          `${plate} is not on list "${listId}"${stGiven ? ` for ${st ?? 'any state'}` : ''}; see "lpr-edge hotlist check ${plate}"`,
+        );
+      const result = store.applyDelta(
+        {
+          listId,
+          type: 'mixed',
+          version: new Date().toISOString(),
+          generatedAt: Date.now(),
+          source: 'local',
+          importedBy: user.name,
+        },
+        [],
+        found.map((e) => ({ plate: e.plate, state: e.state, listType: e.listType })),
+      );
+      p.audit.append({
+        type: 'hotlist.change',
+        actor: user.name,
+        details: {
+          action: 'remove',
+          list: listId,
+          plate,
+          state: st,
+          listType: type ?? null,
+          reason,
+          removed: result.removed,
+        },
+      });
+      ctx.stdout.write(
+        `removed ${result.removed} entr${result.removed === 1 ? 'y' : 'ies'} for ${plate} from ${listId}\n`,
+      );
+      return 0;
+    });
+  },
+};
+
+export const hotlistCommand: Command = {
+  name: 'hotlist',
+  summary: 'hotlists: import, status, check a plate, add or remove manual entries',
+  usage: 'hotlist import|status|check|add|remove ...',
+  subcommands: [importCmd, statusCmd, checkCmd, addCmd, removeCmd],
+};

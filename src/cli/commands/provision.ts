@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { DEFAULT_CONFIG_PATH } from '../../config/load.js';
+import { discoverV4l2 } from '../../capture/v4l2.js';
+import { discoverGige } from '../../capture/gige.js';
+import { parseCameraFlag, parseGpsFlag } from '../../provision/answers.js';
+import { askAnswers } from '../../provision/interactive.js';
+import {
+  buildConfig,
+  checkCertificates,
+  readAnswersFile,
+  validateAnswers,
+} from '../../provision/provision.js';
+import { writeConfigAtomic } from '../../provision/write-config.js';
+
+export const provisionCommand: Command = {
+  name: 'provision',
+  summary: 'set up this unit: id, agency, broker, cameras, GPS (interactive, flags or an answers file)',
+  usage: `provision [--answers FILE] [--unit-id ID --agency CODE] [--home-state XX]
+          [--broker-url URL [--ca PEM] [--cert PEM --key PEM]] [--camera SPEC]... [--gps SPEC]
+          [--interactive] [--discover-gige] [--print]
+  --answers FILE    YAML/JSON with unitId, agency, homeState, dataDir, broker{url,ca,cert,key}, cameras[], gps
+  --camera SPEC     KIND:TARGET[,key=value…], e.g. v4l2:/dev/video0,id=front,width=1280,height=720 (repeatable)
+  --gps SPEC        gpsd[:HOST[:PORT]], serial:PATH[:BAUD] or none
+  --interactive     ask for everything (the default when no answers are given and stdin is a terminal)
+  --discover-gige   list GigE Vision cameras too (aravis broadcasts discovery on the camera network)
+  --print           print the config instead of writing it
+The config is validated, then written atomically to --config (default ${DEFAULT_CONFIG_PATH});
+the previous file is kept as <file>.prev. Users and roles cannot be created here (policy VI.A).`,
+  options: {
+    answers: { type: 'string' },
+    'unit-id': { type: 'string' },
+    agency: { type: 'string' },
+    'home-state': { type: 'string' },
+    'broker-url': { type: 'string' },
+    ca: { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
+    camera: { type: 'string', multiple: true },
+    gps: { type: 'string' },
+    interactive: { type: 'boolean' },
+    'discover-gige': { type: 'boolean' },
+    'discovery-root': { type: 'string' },
+    print: { type: 'boolean' },
+  },
+  async run(ctx, positionals, values) {
+    if (positionals.length) throw new UsageError(`provision: unexpected argument "${positionals[0]}"`);
+    const target = ctx.configPath ?? DEFAULT_CONFIG_PATH;
+    let previous: Record<string, unknown> | null = null;
+    if (fs.existsSync(target)) {
+      try {
+        previous = parseYaml(fs.readFileSync(target, 'utf8')) as Record<string, unknown>;
+      } catch {
+        previous = null; // a broken config is replaced; the broken file is kept as .prev
+      }
+    }
+    let raw: Record<string, unknown> = values.answers ? readAnswersFile(values.answers as string) : {};
+    const flag = (name: string) => values[name] as string | undefined;
+    try {
+      if (flag('unit-id')) raw.unitId = flag('unit-id');
+      if (flag('agency')) raw.agency = flag('agency');
+      if (flag('home-state')) raw.homeState = flag('home-state');
+      if (flag('broker-url'))
+        raw.broker = {
+          url: flag('broker-url'),
+          ...(flag('ca') ? { ca: flag('ca') } : {}),
+          ...(flag('cert') ? { cert: flag('cert') } : {}),
+          ...(flag('key') ? { key: flag('key') } : {}),
+        };
+      const cams = values.camera as string[] | undefined;
+      if (cams?.length) raw.cameras = cams.map((c, i) => parseCameraFlag(c, i));
+      if (flag('gps')) raw.gps = parseGpsFlag(flag('gps')!);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const interactive =
+      Boolean(values.interactive) || (!values.answers && !raw.unitId && process.stdin.isTTY);
+    if (interactive) {
+      const found = {
+        v4l2: discoverV4l2(flag('discovery-root') ?? '/'),
+        gige: values['discover-gige'] ? await discoverGige() : [],
+      };
+      const asked = await askAnswers(process.stdin, ctx.stdout, found, { ...previous, ...raw });
+      try {
+        raw = { ...raw, ...asked, gps: parseGpsFlag(asked.gps as string) };
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    }
+    if (!raw.unitId || !raw.agency) {
+      throw new UsageError('provision: give --unit-id and --agency (or --answers FILE, or --interactive)');
+    }
+    if (ctx.dataDir) raw.dataDir = ctx.dataDir;
+    const answers = validateAnswers(
+      raw,
+      values.answers ? `answers ${values.answers as string}` : 'provision',
+    );
+    checkCertificates(answers);
+    const config = buildConfig(answers, previous);
+    if (values.print) {
+      const { stringify } = await import('yaml');
+      ctx.stdout.write(stringify(config));
+      return 0;
+    }
+    const header = `# lpr-edge config for unit ${answers.unitId}, written by "lpr-edge provision" on ${new Date().toISOString()}\n`;
+    const { previous: kept } = writeConfigAtomic(target, config, header);
+    ctx.stdout.write(
+      `wrote ${target}${kept ? ` (previous kept as ${kept})` : ''}: ${answers.cameras.length} camera(s), GPS ${answers.gps.source}\n`,
+    );
+    ctx.stdout.write('next: "lpr-edge selftest" to check the unit\n');
+    return 0;
+  },
+};

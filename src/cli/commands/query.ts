@@ -1,0 +1,95 @@
+import { authenticateCli } from '../../policy/cli-identity.js';
+import { PolicyError } from '../../policy/errors.js';
+import { purposeHelp } from '../../policy/purposes.js';
+import type { QueryCriteria } from '../../policy/query.js';
+import type { Identity } from '../../policy/roles.js';
+import { UsageError, type Command } from '../command.js';
+import { parseNumber, parseTime, str, withPolicy } from './policy-common.js';
+
+export const queryCommand: Command = {
+  name: 'query',
+  summary: 'search stored reads with a purpose, case number and attestation (every query is logged)',
+  usage: `query [--plate P | --prefix P | --partial P] [--from T] [--to T] [--camera ID] [--near LAT,LON,RADIUS_M]
+       --purpose CODE --case N --attest --as USER [--json] [--limit N]
+
+  --partial: ? is one unknown character, * any run (AB?12*)
+  --attest:  you attest the search is not based solely on religious, political or social views,
+             or on taking part in a lawful event or non-criminal organisation (policy V.B)
+
+Purpose codes (policy IV.B):
+${purposeHelp('  ')}`,
+  options: {
+    plate: { type: 'string' },
+    prefix: { type: 'string' },
+    partial: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    camera: { type: 'string' },
+    near: { type: 'string' },
+    purpose: { type: 'string' },
+    case: { type: 'string' },
+    attest: { type: 'boolean' },
+    as: { type: 'string' },
+    json: { type: 'boolean' },
+    limit: { type: 'string' },
+  },
+  async run(ctx, positionals, values) {
+    if (positionals.length)
+      throw new UsageError(`unexpected argument "${positionals[0]}"\nUsage: lpr-edge ${this.usage}`);
+    const criteria: QueryCriteria = {};
+    if (str(values, 'plate')) criteria.plate = str(values, 'plate');
+    if (str(values, 'prefix')) criteria.platePrefix = str(values, 'prefix');
+    if (str(values, 'partial')) criteria.partial = str(values, 'partial');
+    const from = parseTime(str(values, 'from'), 'from');
+    const to = parseTime(str(values, 'to'), 'to', true);
+    if (from !== undefined) criteria.from = from;
+    if (to !== undefined) criteria.to = to;
+    if (str(values, 'camera')) criteria.cameraId = str(values, 'camera');
+    const near = str(values, 'near');
+    if (near) {
+      const parts = near.split(',').map(Number);
+      const [lat, lon, radiusM] = parts as [number, number, number];
+      if (
+        parts.length !== 3 ||
+        parts.some((n) => !Number.isFinite(n)) ||
+        Math.abs(lat) > 90 ||
+        Math.abs(lon) > 180 ||
+        radiusM <= 0
+      ) {
+        throw new UsageError(`--near: got "${near}"; give LAT,LON,RADIUS_M such as 40.7128,-74.0060,250`);
+      }
+      criteria.near = { lat, lon, radiusM };
+    }
+    const limit = parseNumber(str(values, 'limit'), 'limit');
+    if (limit !== undefined) criteria.limit = Math.max(1, Math.floor(limit));
+    const justification = {
+      purpose: str(values, 'purpose'),
+      caseNumber: str(values, 'case'),
+      attested: values.attest === true,
+    };
+    return withPolicy(ctx, async (_unit, p) => {
+      let identity: Identity | null = null;
+      try {
+        identity = await authenticateCli({ users: p.users }, str(values, 'as'));
+      } catch (err) {
+        // A query without an identity is refused AND logged with whatever else it carried.
+        if ((err as PolicyError).reason !== 'no-identity') throw err;
+      }
+      const result = p.queries.search(identity, criteria, justification);
+      if (values.json) {
+        ctx.stdout.write(
+          `${JSON.stringify({ marking: 'FOR OFFICIAL USE ONLY', queryId: result.queryId, count: result.count, reads: result.reads }, null, 2)}\n`,
+        );
+      } else {
+        ctx.stdout.write(`FOR OFFICIAL USE ONLY - query ${result.queryId}: ${result.count} read(s)\n`);
+        for (const r of result.reads) {
+          const where = r.gps ? `${r.gps.lat.toFixed(5)},${r.gps.lon.toFixed(5)}` : 'no fix';
+          ctx.stdout.write(
+            `${new Date(r.ts).toISOString()}  ${r.plate.padEnd(8)} ${(r.state ?? '--').padEnd(2)}  ${r.cameraId}  ${where}  conf ${r.confidence.toFixed(2)}  ${r.id}\n`,
+          );
+        }
+      }
+      return 0;
+    });
+  },
+};

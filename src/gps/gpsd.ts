@@ -1,0 +1,204 @@
+import net from 'node:net';
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import type { GpsFix } from '../store/types.js';
+import type { Service } from '../service.js';
+import { Backoff, sleep } from '../capture/backoff.js';
+import { LatestFix, type GpsHealth } from './latest-fix.js';
+import type { PositionSource } from './types.js';
+
+/**
+ * A small client for gpsd's JSON protocol over TCP (`?WATCH={"enable":true,"json":true}`).
+ *
+ * Why not node-gpsd: 0.3.4 is barely maintained, does not reconnect, and an `error` event nobody
+ * listens to kills the whole daemon — the wrong failure mode for a unit that must keep reading
+ * plates when the GPS is unplugged. The protocol part we need (TPV and SKY reports) is a few dozen
+ * lines, every message is validated with zod, and reconnects use the same backoff as the cameras.
+ */
+
+// gpsd reports: only the fields we use are validated; others pass through untouched.
+const tpvSchema = z.looseObject({
+  class: z.literal('TPV'),
+  mode: z.number().int().min(0).max(3),
+  time: z.string().optional(),
+  lat: z.number().min(-90).max(90).optional(),
+  lon: z.number().min(-180).max(180).optional(),
+  alt: z.number().optional(),
+  altHAE: z.number().optional(),
+  altMSL: z.number().optional(),
+  speed: z.number().optional(),
+  track: z.number().optional(),
+});
+const skySchema = z.looseObject({
+  class: z.literal('SKY'),
+  hdop: z.number().optional(),
+  uSat: z.number().int().optional(),
+  satellites: z.array(z.looseObject({ used: z.boolean().optional() })).optional(),
+});
+
+export interface GpsdOptions {
+  host: string;
+  port: number;
+  maxFixAgeMs: number;
+  log: Logger;
+  backoff?: Backoff;
+}
+
+export class GpsdSource implements PositionSource, Service {
+  readonly name = 'gps';
+  private readonly latest: LatestFix;
+  private readonly backoff: Backoff;
+  private socket: net.Socket | null = null;
+  private abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  private connected = false;
+  private lastError: string | null = null;
+  private hdop: number | null = null;
+  private satellites: number | null = null;
+  private mode: number | null = null;
+  /** Listeners told about each new fix (tests, the console's position display). */
+  private readonly listeners = new Set<(fix: GpsFix) => void>();
+
+  constructor(private readonly opts: GpsdOptions) {
+    this.latest = new LatestFix(opts.maxFixAgeMs);
+    this.backoff = opts.backoff ?? new Backoff(500, 10_000);
+  }
+
+  fixAt(timeMs: number) {
+    return this.latest.fixAt(timeMs);
+  }
+
+  onFix(listener: (fix: GpsFix) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.loop) return;
+    this.abort = new AbortController();
+    this.loop = this.run(this.abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.socket?.destroy();
+    await this.loop;
+    this.loop = null;
+  }
+
+  health(): GpsHealth & { source: string } {
+    const l = this.latest.latest();
+    return {
+      source: `gpsd ${this.opts.host}:${this.opts.port}`,
+      connected: this.connected,
+      fixAgeMs: l?.ageMs ?? null,
+      mode: this.mode,
+      satellites: l?.fix.satellites ?? this.satellites,
+      hdop: l?.fix.hdop ?? this.hdop,
+      fixes: this.latest.fixes,
+      lost: this.latest.lost,
+      lastError: this.lastError,
+    };
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.session(signal);
+      } catch (err) {
+        this.lastError = (err as Error).message;
+        this.opts.log.warn({ err: this.lastError }, 'gpsd connection lost');
+      }
+      this.connected = false;
+      this.latest.clear();
+      if (signal.aborted) break;
+      await sleep(this.backoff.next(), signal);
+    }
+  }
+
+  /** One connection: resolves when gpsd closes it, rejects on a socket error. */
+  private session(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = net.createConnection({ host: this.opts.host, port: this.opts.port });
+      this.socket = socket;
+      let buffer = '';
+      const onAbort = () => socket.destroy();
+      signal.addEventListener('abort', onAbort, { once: true });
+      socket.setEncoding('utf8');
+      socket.on('connect', () => {
+        this.connected = true;
+        this.opts.log.info({ host: this.opts.host, port: this.opts.port }, 'gpsd connected');
+        socket.write('?WATCH={"enable":true,"json":true};\n');
+      });
+      socket.on('data', (chunk: string) => {
+        buffer += chunk;
+        // A runaway line (not gpsd on that port) must not grow memory without bound.
+        if (buffer.length > 1_000_000) {
+          socket.destroy(new Error('gpsd sent a line longer than 1 MB; is this really gpsd?'));
+          return;
+        }
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (line) this.handle(line);
+        }
+      });
+      socket.on('error', (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      });
+      socket.on('close', () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  private handle(line: string): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      this.lastError = `not JSON from gpsd: ${line.slice(0, 60)}`;
+      return;
+    }
+    const cls = (msg as { class?: unknown }).class;
+    if (cls === 'SKY') {
+      const sky = skySchema.safeParse(msg);
+      if (!sky.success) return;
+      if (sky.data.hdop !== undefined) this.hdop = sky.data.hdop;
+      const used = sky.data.uSat ?? sky.data.satellites?.filter((s) => s.used).length;
+      if (used !== undefined) this.satellites = used;
+      return;
+    }
+    if (cls !== 'TPV') return;
+    const tpv = tpvSchema.safeParse(msg);
+    if (!tpv.success) {
+      this.lastError = `bad TPV from gpsd: ${tpv.error.issues[0]?.message}`;
+      return;
+    }
+    const t = tpv.data;
+    this.mode = t.mode;
+    if (t.mode < 2 || t.lat === undefined || t.lon === undefined) {
+      this.latest.clear();
+      return;
+    }
+    const time = t.time ? Date.parse(t.time) : Date.now();
+    const fix: GpsFix = {
+      lat: t.lat,
+      lon: t.lon,
+      time: Number.isFinite(time) ? time : Date.now(),
+      mode: t.mode as 2 | 3,
+    };
+    const alt = t.altMSL ?? t.alt ?? t.altHAE;
+    if (alt !== undefined) fix.altM = alt;
+    if (t.speed !== undefined) fix.speedMps = t.speed;
+    if (t.track !== undefined) fix.headingDeg = t.track;
+    if (this.hdop !== null) fix.hdop = this.hdop;
+    if (this.satellites !== null) fix.satellites = this.satellites;
+    this.latest.update(fix);
+    this.backoff.reset();
+    for (const l of this.listeners) l(fix);
+  }
+}

@@ -1,0 +1,60 @@
+import type { GpsFix } from '../store/types.js';
+import type { PositionSource } from './types.js';
+
+export type GpsHealth = {
+  connected: boolean;
+  /** Age of the latest fix in ms, or null before the first. */
+  fixAgeMs: number | null;
+  mode: number | null;
+  satellites: number | null;
+  hdop: number | null;
+  fixes: number;
+  lost: number;
+  lastError: string | null;
+};
+
+/**
+ * The latest fix a live receiver gave, as a PositionSource. A read asks for the fix at its own
+ * time; the latest fix is returned with its age when that age is within `maxFixAgeMs`, else null
+ * (the read is then stored without a position and flagged, never dropped). Age is measured on the
+ * unit's clock from when the fix arrived, so a receiver with a wrong clock cannot make a stale fix
+ * look fresh.
+ */
+export class LatestFix implements PositionSource {
+  private fix: GpsFix | null = null;
+  private receivedAt = 0;
+  fixes = 0;
+  /** Times the receiver reported "no fix" after having one (GPS lost). */
+  lost = 0;
+  private hadFix = false;
+
+  constructor(
+    private readonly maxFixAgeMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  update(fix: GpsFix): void {
+    this.fix = fix;
+    this.receivedAt = this.now();
+    this.fixes++;
+    this.hadFix = true;
+  }
+
+  /** The receiver says it has no fix (or the link dropped): forget the position. */
+  clear(): void {
+    if (this.hadFix) this.lost++;
+    this.hadFix = false;
+    this.fix = null;
+  }
+
+  fixAt(timeMs: number): { fix: GpsFix; ageMs: number } | null {
+    if (!this.fix) return null;
+    const ageMs = Math.max(0, timeMs - this.receivedAt);
+    if (ageMs > this.maxFixAgeMs) return null;
+    return { fix: this.fix, ageMs };
+  }
+
+  latest(): { fix: GpsFix; ageMs: number } | null {
+    return this.fix ? { fix: this.fix, ageMs: Math.max(0, this.now() - this.receivedAt) } : null;
+  }
+}

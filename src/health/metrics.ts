@@ -1,0 +1,147 @@
+import type { CameraHealth } from '../capture/live-camera.js';
+import type { GpsHealth } from '../gps/latest-fix.js';
+
+/** Everything /healthz and /metrics report; the daemon fills what it has (missing = not reported). */
+export interface UnitStatus {
+  unitId: string;
+  startedAt: number;
+  cameras: CameraHealth[];
+  /** null when the unit has no GPS configured. */
+  gps: GpsHealth | null;
+  inference?: { lastMs: number | null; avgMs: number | null; count: number };
+  reads?: number;
+  hits?: number;
+  outboxDepth?: number;
+  /** Age of each hotlist in seconds, by list name. */
+  hotlistAgeS?: Record<string, number>;
+  /** Hotlist age above which the unit is degraded (policy IV.C.1; default 24 h). */
+  hotlistMaxAgeS?: number;
+  /** Extra problems other services report (e.g. "broker unreachable"). */
+  problems?: string[];
+}
+
+/** Problems a technician should see; none means healthy. */
+export function problems(s: UnitStatus): string[] {
+  const out: string[] = [];
+  for (const c of s.cameras) {
+    if (c.state !== 'streaming')
+      out.push(`camera ${c.id} ${c.state}${c.lastError ? `: ${c.lastError}` : ''}`);
+  }
+  if (s.gps) {
+    if (!s.gps.connected) out.push(`GPS not connected${s.gps.lastError ? `: ${s.gps.lastError}` : ''}`);
+    else if (s.gps.fixAgeMs === null) out.push('GPS has no fix');
+  }
+  if (s.hotlistAgeS && s.hotlistMaxAgeS !== undefined) {
+    for (const [name, age] of Object.entries(s.hotlistAgeS)) {
+      if (age > s.hotlistMaxAgeS) out.push(`hotlist ${name} is ${Math.round(age / 3600)} h old`);
+    }
+  }
+  return [...out, ...(s.problems ?? [])];
+}
+
+function esc(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function labels(l: Record<string, string>): string {
+  const parts = Object.entries(l).map(([k, v]) => `${k}="${esc(v)}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+/** Prometheus text exposition format 0.0.4. */
+export function prometheusText(s: UnitStatus, now = Date.now()): string {
+  const lines: string[] = [];
+  const metric = (
+    name: string,
+    type: 'gauge' | 'counter',
+    help: string,
+    samples: [Record<string, string>, number | null | undefined][],
+  ) => {
+    const present = samples.filter(([, v]) => v !== null && v !== undefined && Number.isFinite(v));
+    if (!present.length) return;
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [l, v] of present) lines.push(`${name}${labels(l)} ${v}`);
+  };
+  const cam = (c: CameraHealth) => ({ camera: c.id, position: c.position, kind: c.kind });
+  metric('lpr_up', 'gauge', '1 when no problem is reported', [
+    [{ unit: s.unitId }, problems(s).length === 0 ? 1 : 0],
+  ]);
+  metric('lpr_uptime_seconds', 'gauge', 'Seconds since the daemon started', [
+    [{}, Math.round((now - s.startedAt) / 1000)],
+  ]);
+  metric(
+    'lpr_camera_up',
+    'gauge',
+    '1 while the camera streams',
+    s.cameras.map((c) => [cam(c), c.state === 'streaming' ? 1 : 0]),
+  );
+  metric(
+    'lpr_camera_fps',
+    'gauge',
+    'Frames per second over the last 5 s',
+    s.cameras.map((c) => [cam(c), c.fps]),
+  );
+  metric(
+    'lpr_camera_last_frame_age_seconds',
+    'gauge',
+    'Seconds since the last frame',
+    s.cameras.map((c) => [cam(c), c.lastFrameAgeMs === null ? null : c.lastFrameAgeMs / 1000]),
+  );
+  metric(
+    'lpr_camera_frames_total',
+    'counter',
+    'Frames delivered',
+    s.cameras.map((c) => [cam(c), c.frames]),
+  );
+  metric(
+    'lpr_camera_frames_dropped_total',
+    'counter',
+    'Frames replaced before inference took them',
+    s.cameras.map((c) => [cam(c), c.dropped]),
+  );
+  metric(
+    'lpr_camera_errors_total',
+    'counter',
+    'Camera failures (lost, stalled, refused)',
+    s.cameras.map((c) => [cam(c), c.errors]),
+  );
+  metric(
+    'lpr_camera_reconnects_total',
+    'counter',
+    'Reconnect attempts',
+    s.cameras.map((c) => [cam(c), c.reconnects]),
+  );
+  if (s.inference) {
+    metric('lpr_inference_last_ms', 'gauge', 'Duration of the last frame inference', [
+      [{}, s.inference.lastMs],
+    ]);
+    metric('lpr_inference_avg_ms', 'gauge', 'Average frame inference duration', [[{}, s.inference.avgMs]]);
+    metric('lpr_inference_frames_total', 'counter', 'Frames run through inference', [
+      [{}, s.inference.count],
+    ]);
+  }
+  metric('lpr_reads_total', 'counter', 'Plate reads stored', [[{}, s.reads]]);
+  metric('lpr_hits_total', 'counter', 'Hotlist hits raised', [[{}, s.hits]]);
+  metric('lpr_outbox_depth', 'gauge', 'Records waiting for headquarters to acknowledge them', [
+    [{}, s.outboxDepth],
+  ]);
+  if (s.gps) {
+    metric('lpr_gps_connected', 'gauge', '1 while the GPS source is connected', [
+      [{}, s.gps.connected ? 1 : 0],
+    ]);
+    metric('lpr_gps_fix_age_seconds', 'gauge', 'Age of the latest GPS fix', [
+      [{}, s.gps.fixAgeMs === null ? null : s.gps.fixAgeMs / 1000],
+    ]);
+    metric('lpr_gps_satellites', 'gauge', 'Satellites used in the fix', [[{}, s.gps.satellites]]);
+    metric('lpr_gps_hdop', 'gauge', 'Horizontal dilution of precision', [[{}, s.gps.hdop]]);
+  }
+  if (s.hotlistAgeS) {
+    metric(
+      'lpr_hotlist_age_seconds',
+      'gauge',
+      'Age of each hotlist',
+      Object.entries(s.hotlistAgeS).map(([list, age]) => [{ list }, age]),
+    );
+  }
+  return lines.join('\n') + '\n';
+}

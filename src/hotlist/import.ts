@@ -1,0 +1,647 @@
+import { createReadStream, statSync, readFileSync, openSync, readSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ColumnMapping } from './config.js';
+import { readCsv, CsvSyntaxError } from './csv.js';
+import { normalisePlate, normaliseState, plateProblem } from './normalise.js';
+import type { HotlistStore, VersionMeta } from './store.js';
+import {
+  DEFAULT_PRIORITY,
+  LIST_TYPES,
+  PRIORITIES,
+  type AuditSink,
+  type EntryInput,
+  type ListType,
+  type Priority,
+} from './types.js';
+
+export class InputError extends Error {
+  constructor(
+    message: string,
+    readonly problems: RowProblem[] = [],
+  ) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+export interface RowProblem {
+  /** 1-based line in the file (CSV), or 0 for JSON (see `where`). */
+  line: number;
+  where: string;
+  message: string;
+}
+
+export interface ImportOptions {
+  file: string;
+  format?: 'csv' | 'json';
+  /** List id; CSV default: the file name without extension. JSON: from the document. */
+  listId?: string;
+  /** Default list type for rows without one (and the list's type). */
+  type?: ListType;
+  mode?: 'replace' | 'delta';
+  /** Strict (default): any bad row rejects the file. Lenient: bad rows are skipped and reported. */
+  strict?: boolean;
+  mapping?: ColumnMapping;
+  version?: string;
+  /** When HQ generated the list (UTC ms); CSV default: the file's modification time. */
+  generatedAt?: number;
+  source?: string;
+  actor: string;
+  audit: AuditSink;
+  now?: () => number;
+}
+
+export interface ImportReport {
+  listId: string;
+  version: string;
+  mode: 'replace' | 'delta';
+  format: 'csv' | 'json';
+  rows: number;
+  imported: number;
+  duplicates: number;
+  removed: number;
+  skipped: RowProblem[];
+  skippedCount: number;
+  durationMs: number;
+}
+
+/** Problems kept for the report; the count goes on past this. */
+const KEEP_PROBLEMS = 100;
+/** JSON is parsed whole; agencies' large extracts come as CSV. */
+const MAX_JSON_BYTES = 256 * 1024 * 1024;
+
+type RawRow = Partial<Record<Field, unknown>>;
+type Field =
+  | 'plate'
+  | 'state'
+  | 'list_type'
+  | 'source'
+  | 'reference'
+  | 'priority'
+  | 'expires'
+  | 'vehicle'
+  | 'reason'
+  | 'entered_by'
+  | 'action';
+const FIELDS: Field[] = [
+  'plate',
+  'state',
+  'list_type',
+  'source',
+  'reference',
+  'priority',
+  'expires',
+  'vehicle',
+  'reason',
+  'entered_by',
+  'action',
+];
+
+/** Header spellings accepted without a mapping ("License Plate", "list-type", "NCIC number", ...). */
+const ALIASES: Record<string, Field> = {
+  plate: 'plate',
+  licenseplate: 'plate',
+  plateno: 'plate',
+  platenumber: 'plate',
+  tag: 'plate',
+  state: 'state',
+  platestate: 'state',
+  st: 'state',
+  listtype: 'list_type',
+  type: 'list_type',
+  list: 'list_type',
+  category: 'list_type',
+  source: 'source',
+  agency: 'source',
+  reference: 'reference',
+  ref: 'reference',
+  referencenumber: 'reference',
+  ncic: 'reference',
+  ncicnumber: 'reference',
+  caseno: 'reference',
+  priority: 'priority',
+  expires: 'expires',
+  expiry: 'expires',
+  expiresat: 'expires',
+  expiration: 'expires',
+  vehicle: 'vehicle',
+  vehicledescription: 'vehicle',
+  description: 'vehicle',
+  reason: 'reason',
+  notes: 'reason',
+  reasonnotes: 'reason',
+  enteredby: 'entered_by',
+  action: 'action',
+  op: 'action',
+};
+
+/** Import a hotlist file: CSV streamed row by row, or the project's JSON. Atomic: all or nothing. */
+export async function importHotlist(store: HotlistStore, opts: ImportOptions): Promise<ImportReport> {
+  const started = Date.now();
+  const format = opts.format ?? (opts.file.toLowerCase().endsWith('.json') ? 'json' : 'csv');
+  let stat;
+  try {
+    stat = statSync(opts.file);
+  } catch (err) {
+    throw new InputError(`hotlist ${opts.file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+  if (!stat.isFile()) throw new InputError(`hotlist ${opts.file}: not a file`);
+  if (opts.type && !LIST_TYPES.includes(opts.type))
+    throw new InputError(`--type "${opts.type}" is not a list type; use one of ${LIST_TYPES.join(', ')}`);
+  sniffText(opts.file);
+  try {
+    const report =
+      format === 'json'
+        ? await importJson(store, opts, stat.size)
+        : await importCsv(store, opts, stat.mtimeMs);
+    report.durationMs = Date.now() - started;
+    opts.audit.append({
+      type: 'hotlist.import',
+      actor: opts.actor,
+      details: {
+        file: path.basename(opts.file),
+        list: report.listId,
+        version: report.version,
+        mode: report.mode,
+        format,
+        rows: report.rows,
+        imported: report.imported,
+        duplicates: report.duplicates,
+        removed: report.removed,
+        skipped: report.skippedCount,
+      },
+    });
+    return report;
+  } catch (err) {
+    opts.audit.append({
+      type: 'hotlist.import-rejected',
+      actor: opts.actor,
+      details: {
+        file: path.basename(opts.file),
+        list: opts.listId ?? null,
+        format,
+        error: (err as Error).message.slice(0, 2000),
+      },
+    });
+    throw err;
+  }
+}
+
+/** Refuse binary files up front with a clear message instead of a pile of row errors. */
+function sniffText(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const head = buf.subarray(0, n);
+    if (head.includes(0)) throw new InputError(`hotlist ${file}: binary data, not a CSV or JSON text file`);
+    if (head[0] === 0x50 && head[1] === 0x4b)
+      throw new InputError(`hotlist ${file}: a ZIP/XLSX archive, not CSV; export the sheet as CSV`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// ---- CSV -----------------------------------------------------------------------------------------
+
+async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: number): Promise<ImportReport> {
+  const mode = opts.mode ?? 'replace';
+  const strict = opts.strict ?? true;
+  const mapping = opts.mapping;
+  const delimiter = mapping?.delimiter ?? ',';
+  const listId = opts.listId ?? listIdFromFile(opts.file);
+  const now = opts.now ?? Date.now;
+  const meta: VersionMeta = {
+    listId,
+    type: opts.type ?? 'mixed',
+    version: opts.version ?? new Date(now()).toISOString(),
+    generatedAt: opts.generatedAt ?? Math.round(mtimeMs),
+    source: opts.source ?? null,
+    importedBy: opts.actor,
+  };
+  const problems: RowProblem[] = [];
+  let problemCount = 0;
+  const problem = (line: number, message: string) => {
+    problemCount++;
+    if (problems.length < KEEP_PROBLEMS) problems.push({ line, where: `line ${line}`, message });
+  };
+
+  const stream = createReadStream(opts.file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  let columns: Partial<Record<Field, number>> | null = null;
+  let rows = 0;
+  const types = new Set<ListType>();
+  const staged = mode === 'replace' ? store.stageVersion(meta) : null;
+  const adds: EntryInput[] = [];
+  const removes: { plate: string; state: string | null; listType: ListType }[] = [];
+  try {
+    for await (const rec of readCsv(stream, delimiter)) {
+      if (!columns) {
+        if (mapping && !mapping.header) {
+          columns = columnsByIndex(mapping, opts.file);
+        } else {
+          columns = columnsFromHeader(rec.fields, mapping, opts, rec.line);
+          continue;
+        }
+      }
+      if (rec.fields.length === 1 && rec.fields[0]!.trim() === '') continue; // blank line
+      rows++;
+      const raw: RawRow = {};
+      for (const f of FIELDS) {
+        const idx = columns[f];
+        if (idx !== undefined) raw[f] = rec.fields[idx];
+      }
+      if (
+        rec.fields.length < Object.keys(columns).length &&
+        columns.plate !== undefined &&
+        rec.fields[columns.plate] === undefined
+      ) {
+        problem(rec.line, `${rec.fields.length} fields where the header has more; plate is missing`);
+        continue;
+      }
+      const parsed = toEntry(raw, opts, mapping);
+      if (typeof parsed === 'string') {
+        problem(rec.line, parsed);
+        continue;
+      }
+      types.add(parsed.entry.listType);
+      if (parsed.action === 'remove') {
+        if (mode !== 'delta') {
+          problem(rec.line, `action "remove" only makes sense in a delta import (--delta)`);
+          continue;
+        }
+        removes.push({
+          plate: parsed.entry.plate,
+          state: parsed.entry.state,
+          listType: parsed.entry.listType,
+        });
+      } else if (staged) {
+        if (problemCount === 0 || !strict) staged.add(parsed.entry);
+      } else adds.push(parsed.entry);
+    }
+  } catch (err) {
+    staged?.abort();
+    if (err instanceof CsvSyntaxError)
+      throw new InputError(`hotlist ${opts.file}: ${err.message}; nothing imported`);
+    throw err;
+  }
+  if (!columns) {
+    staged?.abort();
+    throw new InputError(`hotlist ${opts.file}: empty file (no header row); nothing imported`);
+  }
+  if (problemCount > 0 && strict) {
+    staged?.abort();
+    throw new InputError(
+      `hotlist ${opts.file}: ${problemCount} bad row${problemCount > 1 ? 's' : ''}; nothing imported, the previous version stays active ` +
+        `(use --lenient to skip bad rows): ${problems
+          .slice(0, 10)
+          .map((p) => `${p.where}: ${p.message}`)
+          .join('; ')}`,
+      problems,
+    );
+  }
+  if (!opts.type) meta.type = types.size === 1 ? [...types][0]! : 'mixed';
+  if (staged) {
+    staged.flush();
+    if (staged.added === 0) {
+      staged.abort();
+      throw new InputError(
+        `hotlist ${opts.file}: no valid entries; refusing to replace list "${listId}" with an empty list`,
+      );
+    }
+    staged.activate();
+    return report(meta, mode, 'csv', rows, staged.added, staged.duplicates, 0, problems, problemCount);
+  }
+  const d = store.applyDelta(meta, adds, removes);
+  return report(meta, mode, 'csv', rows, d.added, d.duplicates, d.removed, problems, problemCount);
+}
+
+function report(
+  meta: VersionMeta,
+  mode: 'replace' | 'delta',
+  format: 'csv' | 'json',
+  rows: number,
+  imported: number,
+  duplicates: number,
+  removed: number,
+  skipped: RowProblem[],
+  skippedCount: number,
+): ImportReport {
+  return {
+    listId: meta.listId,
+    version: meta.version,
+    mode,
+    format,
+    rows,
+    imported,
+    duplicates,
+    removed,
+    skipped,
+    skippedCount,
+    durationMs: 0,
+  };
+}
+
+function listIdFromFile(file: string): string {
+  const base = path.basename(file).replace(/\.[^.]*$/, '');
+  const id = base.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+  if (!id) throw new InputError(`cannot derive a list id from "${file}"; give --list NAME`);
+  return id;
+}
+
+function headerKey(h: string): string {
+  return h.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+function columnsFromHeader(
+  header: string[],
+  mapping: ColumnMapping | undefined,
+  opts: ImportOptions,
+  line: number,
+): Partial<Record<Field, number>> {
+  const cols: Partial<Record<Field, number>> = {};
+  const keys = header.map((h) => headerKey(h));
+  if (mapping && Object.keys(mapping.columns).length > 0) {
+    for (const [field, col] of Object.entries(mapping.columns) as [Field, string | number][]) {
+      const idx = typeof col === 'number' ? col - 1 : keys.indexOf(headerKey(col));
+      if (idx < 0 || idx >= header.length) {
+        throw new InputError(
+          `hotlist ${opts.file}: line ${line}: the mapping's column "${col}" for ${field} is not in the header (${header.join(', ')})`,
+        );
+      }
+      cols[field] = idx;
+    }
+  } else {
+    keys.forEach((k, i) => {
+      const f = ALIASES[k];
+      if (f && cols[f] === undefined) cols[f] = i;
+    });
+  }
+  const missing: string[] = [];
+  if (cols.plate === undefined) missing.push('plate');
+  if (cols.list_type === undefined && !opts.type) missing.push('list_type (or give --type)');
+  if (missing.length > 0) {
+    const shown = header
+      .slice(0, 12)
+      .map((h) => JSON.stringify(h.slice(0, 40)))
+      .join(', ');
+    throw new InputError(
+      `hotlist ${opts.file}: line ${line}: header has no ${missing.join(' and ')} column (found ${shown}); ` +
+        `is this a hotlist CSV? The minimal header is "plate,state,list_type"; for other layouts use a column mapping`,
+    );
+  }
+  return cols;
+}
+
+function columnsByIndex(mapping: ColumnMapping, file: string): Partial<Record<Field, number>> {
+  const cols: Partial<Record<Field, number>> = {};
+  for (const [field, col] of Object.entries(mapping.columns) as [Field, string | number][]) {
+    if (typeof col !== 'number')
+      throw new InputError(
+        `hotlist ${file}: the mapping has header: false, so column for ${field} must be a number, got "${col}"`,
+      );
+    cols[field] = col - 1;
+  }
+  if (cols.plate === undefined) throw new InputError(`hotlist ${file}: the mapping names no plate column`);
+  return cols;
+}
+
+// ---- one row ------------------------------------------------------------------------------------
+
+function str(v: unknown): string {
+  return v === undefined || v === null ? '' : String(v).trim();
+}
+
+function opt(v: unknown, max = 500): string | null {
+  const s = str(v);
+  return s === '' ? null : s.slice(0, max);
+}
+
+/** Validate and normalise one row; a string is the problem, worded for the user. */
+function toEntry(
+  raw: RawRow,
+  opts: ImportOptions,
+  mapping?: ColumnMapping,
+): { entry: EntryInput; action: 'add' | 'remove' } | string {
+  const plateRaw = str(raw.plate);
+  const pp = plateProblem(plateRaw);
+  if (pp) return pp;
+  let state: string | null;
+  try {
+    state = normaliseState(str(raw.state));
+  } catch (err) {
+    return (err as Error).message;
+  }
+  let typeRaw = str(raw.list_type);
+  if (typeRaw && mapping?.listTypeValues[typeRaw]) typeRaw = mapping.listTypeValues[typeRaw] ?? typeRaw;
+  const typeKey = typeRaw.toLowerCase().replace(/[\s_]+/g, '-');
+  let listType: ListType;
+  if (typeKey === '') {
+    if (!opts.type) return `list_type is empty; use one of ${LIST_TYPES.join(', ')} (or give --type)`;
+    listType = opts.type;
+  } else if ((LIST_TYPES as readonly string[]).includes(typeKey)) listType = typeKey as ListType;
+  else return `unknown list type "${typeRaw}"; use one of ${LIST_TYPES.join(', ')}`;
+  const pr = str(raw.priority).toLowerCase();
+  let priority: Priority;
+  if (pr === '') priority = DEFAULT_PRIORITY[listType];
+  else if (pr in PRIORITIES) priority = PRIORITIES[pr as keyof typeof PRIORITIES];
+  else if (pr === '1' || pr === '2' || pr === '3') priority = Number(pr) as Priority;
+  else return `priority "${raw.priority}" is not high, medium, low (or 1, 2, 3)`;
+  const ex = str(raw.expires);
+  let expiresAt: number | null = null;
+  if (ex !== '') {
+    expiresAt = parseExpiry(ex);
+    if (expiresAt === null) return `expires "${ex}" is not a date (use 2026-12-31 or 2026-12-31T18:00:00Z)`;
+  }
+  const action = str(raw.action).toLowerCase() || 'add';
+  if (action !== 'add' && action !== 'remove') return `action "${raw.action}" is not add or remove`;
+  const enteredBy = opt(raw.entered_by, 100);
+  const reason = opt(raw.reason, 1000);
+  if (listType === 'manual' && action === 'add' && (!enteredBy || !reason))
+    return `a manual entry needs entered_by and reason`;
+  return {
+    action,
+    entry: {
+      plate: normalisePlate(plateRaw),
+      state,
+      listType,
+      source: opt(raw.source, 100) ?? opts.source ?? null,
+      reference: opt(raw.reference, 100),
+      priority,
+      expiresAt,
+      vehicle: opt(raw.vehicle),
+      reason,
+      enteredBy,
+    },
+  };
+}
+
+/** "2026-12-31" (valid through that day, UTC), "20261231", or a full ISO 8601 time. */
+export function parseExpiry(s: string): number | null {
+  let m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(s);
+  if (m) {
+    const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1);
+    const d = new Date(t - 1);
+    return d.getUTCMonth() === Number(m[2]) - 1 ? t : null;
+  }
+  m = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.exec(s);
+  if (m) {
+    const t = Date.parse(s);
+    return Number.isFinite(t) ? t : null;
+  }
+  return null;
+}
+
+// ---- JSON ---------------------------------------------------------------------------------------
+
+const jsonEntry = z.looseObject({
+  plate: z.string(),
+  state: z.string().nullish(),
+  listType: z.string().optional(),
+  source: z.string().nullish(),
+  reference: z.string().nullish(),
+  priority: z.union([z.string(), z.number()]).nullish(),
+  expires: z.string().nullish(),
+  vehicle: z.string().nullish(),
+  reason: z.string().nullish(),
+  enteredBy: z.string().nullish(),
+});
+
+export const hotlistDocumentSchema = z.strictObject({
+  format: z.literal('lpr-edge.hotlist'),
+  formatVersion: z.literal(1),
+  list: z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" or "_"'),
+    type: z.enum([...LIST_TYPES, 'mixed']).default('mixed'),
+    version: z.string().min(1).max(100),
+    generatedAt: z.iso.datetime({ offset: true }),
+    source: z.string().max(100).optional(),
+  }),
+  mode: z.enum(['replace', 'delta']).default('replace'),
+  entries: z.array(z.unknown()).default([]),
+  removes: z
+    .array(z.strictObject({ plate: z.string(), state: z.string().nullish(), listType: z.string() }))
+    .default([]),
+});
+
+async function importJson(store: HotlistStore, opts: ImportOptions, size: number): Promise<ImportReport> {
+  if (size > MAX_JSON_BYTES)
+    throw new InputError(
+      `hotlist ${opts.file}: ${Math.round(size / 1e6)} MB is too large for JSON (limit 256 MB); send large lists as CSV, which is streamed`,
+    );
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(opts.file, 'utf8').replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new InputError(`hotlist ${opts.file}: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = hotlistDocumentSchema.safeParse(doc);
+  if (!parsed.success) {
+    const first = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new InputError(`hotlist ${opts.file}: not a lpr-edge hotlist document: ${first.join('; ')}`);
+  }
+  const d = parsed.data;
+  const mode = opts.mode ?? d.mode;
+  const strict = opts.strict ?? true;
+  const listType = opts.type ?? (d.list.type === 'mixed' ? undefined : d.list.type);
+  const rowOpts: ImportOptions = { ...opts, type: listType, source: opts.source ?? d.list.source };
+  const meta: VersionMeta = {
+    listId: opts.listId ?? d.list.id,
+    type: listType ?? 'mixed',
+    version: opts.version ?? d.list.version,
+    generatedAt: Date.parse(d.list.generatedAt),
+    source: d.list.source ?? opts.source ?? null,
+    importedBy: opts.actor,
+  };
+  const problems: RowProblem[] = [];
+  let problemCount = 0;
+  const problem = (where: string, message: string) => {
+    problemCount++;
+    if (problems.length < KEEP_PROBLEMS) problems.push({ line: 0, where, message });
+  };
+  const entries: EntryInput[] = [];
+  d.entries.forEach((e, i) => {
+    const r = jsonEntry.safeParse(e);
+    if (!r.success)
+      return problem(
+        `entries[${i}]`,
+        r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '),
+      );
+    const v = r.data;
+    const res = toEntry(
+      {
+        plate: v.plate,
+        state: v.state,
+        list_type: v.listType,
+        source: v.source,
+        reference: v.reference,
+        priority: v.priority,
+        expires: v.expires,
+        vehicle: v.vehicle,
+        reason: v.reason,
+        entered_by: v.enteredBy,
+      },
+      rowOpts,
+    );
+    if (typeof res === 'string') return problem(`entries[${i}]`, res);
+    entries.push(res.entry);
+  });
+  const removes: { plate: string; state: string | null; listType: ListType }[] = [];
+  d.removes.forEach((r, i) => {
+    const res = toEntry(
+      { plate: r.plate, state: r.state, list_type: r.listType, reason: 'remove', entered_by: 'remove' },
+      rowOpts,
+    );
+    if (typeof res === 'string') return problem(`removes[${i}]`, res);
+    removes.push({ plate: res.entry.plate, state: res.entry.state, listType: res.entry.listType });
+  });
+  if (mode === 'replace' && removes.length > 0)
+    problem('removes', 'a replace import cannot remove entries; use "mode": "delta"');
+  if (problemCount > 0 && strict) {
+    throw new InputError(
+      `hotlist ${opts.file}: ${problemCount} bad entr${problemCount > 1 ? 'ies' : 'y'}; nothing imported, the previous version stays active: ` +
+        problems
+          .slice(0, 10)
+          .map((p) => `${p.where}: ${p.message}`)
+          .join('; '),
+      problems,
+    );
+  }
+  if (mode === 'delta') {
+    const r = store.applyDelta(meta, entries, removes);
+    return report(
+      meta,
+      mode,
+      'json',
+      d.entries.length + d.removes.length,
+      r.added,
+      r.duplicates,
+      r.removed,
+      problems,
+      problemCount,
+    );
+  }
+  if (entries.length === 0)
+    throw new InputError(
+      `hotlist ${opts.file}: no valid entries; refusing to replace list "${meta.listId}" with an empty list`,
+    );
+  const staged = store.stageVersion(meta);
+  try {
+    for (const e of entries) staged.add(e);
+    staged.activate();
+  } catch (err) {
+    staged.abort();
+    throw err;
+  }
+  return report(
+    meta,
+    mode,
+    'json',
+    d.entries.length,
+    staged.added,
+    staged.duplicates,
+    0,
+    problems,
+    problemCount,
+  );
+}

@@ -1,0 +1,160 @@
+import type { Logger } from '../log.js';
+import type { Service } from '../service.js';
+import type { Db } from '../store/database.js';
+import type { ReadStore } from '../store/reads.js';
+import type { StoredRead } from '../store/types.js';
+import type { HitLog } from '../alerts/hits.js';
+import type { HotlistsConfig } from './config.js';
+import { Matcher } from './match.js';
+import type { HotlistStore } from './store.js';
+import type { AuditSink, HotlistInfo } from './types.js';
+
+export interface ListCurrency extends HotlistInfo {
+  ageHours: number;
+  stale: boolean;
+}
+
+/**
+ * Matches every committed read against the active lists and raises hits; notices lists that
+ * changed (imported by this process, the CLI or sync) and re-checks recent reads against them;
+ * warns and audits when a list is older than the limit (IV.C.1); expires unanswered hits.
+ */
+export class HotlistService implements Service {
+  readonly name = 'hotlist';
+  readonly matcher: Matcher;
+  private unsubscribe: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private known = new Map<string, number>();
+  private staleWarned = new Set<string>();
+  matched = 0;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      reads: ReadStore;
+      store: HotlistStore;
+      hits: HitLog;
+      config: HotlistsConfig;
+      audit: AuditSink;
+      log: Logger;
+      now?: () => number;
+      /** How often list changes, staleness and hit expiry are checked. */
+      tickMs?: number;
+    },
+  ) {
+    this.matcher = new Matcher(deps.store, deps.config);
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  async start(): Promise<void> {
+    this.known = this.deps.store.activeVersions();
+    this.unsubscribe = this.deps.reads.onRead((read) => this.onRead(read));
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.deps.tickMs ?? 2000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Match one read; raise a hit per matching entry. Errors are logged: a read is never lost over a hit. */
+  onRead(read: StoredRead, opts: { retroactive?: boolean; onlyLists?: Set<string> } = {}): number {
+    try {
+      let raised = 0;
+      for (const m of this.matcher.match(read, this.now())) {
+        if (opts.onlyLists && !opts.onlyLists.has(m.entry.list.id)) continue;
+        if (this.deps.hits.raise(read, m, { retroactive: opts.retroactive })) raised++;
+      }
+      this.matched++;
+      return raised;
+    } catch (err) {
+      this.deps.log.error({ err, readId: read.id }, 'hotlist matching failed');
+      return 0;
+    }
+  }
+
+  /** Periodic work; also called after an import in this process so the re-check starts at once. */
+  tick(): void {
+    try {
+      this.recheckChangedLists();
+      this.checkCurrency();
+      this.deps.hits.expireDue();
+    } catch (err) {
+      this.deps.log.error({ err }, 'hotlist housekeeping failed');
+    }
+  }
+
+  /** Lists whose active version changed since the last look: re-check reads of the window against them. */
+  recheckChangedLists(): number {
+    const current = this.deps.store.activeVersions();
+    const changed = new Set<string>();
+    for (const [id, v] of current) if (this.known.get(id) !== v) changed.add(id);
+    this.known = current;
+    if (changed.size === 0 || this.deps.config.recheckWindowMinutes <= 0) return 0;
+    const since = this.now() - this.deps.config.recheckWindowMinutes * 60_000;
+    const ids = this.deps.db.prepare(`SELECT id FROM reads WHERE ts >= ? ORDER BY seq`).all(since) as {
+      id: string;
+    }[];
+    let raised = 0;
+    for (const { id } of ids) {
+      const read = this.deps.reads.get(id);
+      if (read) raised += this.onRead(read, { retroactive: true, onlyLists: changed });
+    }
+    this.deps.log.info(
+      { lists: [...changed], reads: ids.length, raised },
+      'hotlist changed: recent reads re-checked',
+    );
+    return raised;
+  }
+
+  currency(): ListCurrency[] {
+    const now = this.now();
+    return this.deps.store.lists().map((l) => {
+      const ageHours = (now - l.generatedAt) / 3_600_000;
+      return { ...l, ageHours, stale: ageHours > this.deps.config.maxAgeHours };
+    });
+  }
+
+  private checkCurrency(): void {
+    for (const l of this.currency()) {
+      const key = `${l.id}@${l.version}`;
+      if (!l.stale || this.staleWarned.has(key)) continue;
+      this.staleWarned.add(key);
+      this.deps.log.warn(
+        { list: l.id, version: l.version, ageHours: Math.round(l.ageHours * 10) / 10 },
+        'hotlist is older than the limit',
+      );
+      this.deps.audit.append({
+        type: 'hotlist.stale',
+        actor: 'system',
+        details: {
+          list: l.id,
+          version: l.version,
+          ageHours: Math.round(l.ageHours * 10) / 10,
+          maxAgeHours: this.deps.config.maxAgeHours,
+        },
+      });
+    }
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      lists: this.currency().map((l) => ({
+        id: l.id,
+        version: l.version,
+        entries: l.entryCount,
+        ageHours: Math.round(l.ageHours * 10) / 10,
+        stale: l.stale,
+      })),
+      readsMatched: this.matched,
+      openHits: this.deps.hits.open().length,
+    };
+  }
+}

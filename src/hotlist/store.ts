@@ -1,0 +1,428 @@
+import type { Db } from '../store/database.js';
+import { Equivalence, reverse } from './normalise.js';
+import type { EntryInput, HotlistEntry, HotlistInfo, ListType } from './types.js';
+
+interface EntryRow {
+  id: number;
+  version_id: number;
+  plate: string;
+  ekey: string;
+  state: string;
+  list_type: string;
+  source: string | null;
+  reference: string | null;
+  priority: number;
+  expires_at: number | null;
+  vehicle: string | null;
+  reason: string | null;
+  entered_by: string | null;
+}
+
+export interface ActiveEntry extends HotlistEntry {
+  list: HotlistInfo;
+}
+
+export interface VersionMeta {
+  listId: string;
+  type: ListType | 'mixed';
+  version: string;
+  generatedAt: number;
+  source: string | null;
+  importedBy: string;
+}
+
+/** Rows per write transaction while staging a new version: big enough to be fast, small enough not to stall readers. */
+const BATCH = 50_000;
+
+/**
+ * The hotlist tables. Lookups are synchronous index probes (better-sqlite3), so a lookup never
+ * waits on an import; an import stages a whole new version and then flips the list's active
+ * version in one transaction.
+ */
+export class HotlistStore {
+  private readonly byKey;
+  private readonly byId;
+  private readonly prefixScan;
+  private readonly suffixScan;
+  private readonly endsProbe;
+  private readonly insertEntry;
+  private infoCache = new Map<number, HotlistInfo>();
+  private infoCacheVersion = -1;
+
+  constructor(
+    readonly db: Db,
+    readonly equivalence: Equivalence,
+  ) {
+    // Joining on the active version makes staged and retired entries invisible to lookups.
+    const active = `FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id`;
+    this.byKey = db.prepare(
+      `SELECT e.* ${active} WHERE e.ekey = ? AND (e.expires_at IS NULL OR e.expires_at > ?)`,
+    );
+    this.byId = db.prepare(
+      `SELECT e.* ${active} WHERE e.id = ? AND (e.expires_at IS NULL OR e.expires_at > ?)`,
+    );
+    // Covering index scans: only the key and rowid are read until a candidate is within distance.
+    this.prefixScan = db
+      .prepare(
+        `SELECT id, ekey FROM hotlist_entries WHERE ekey >= ? AND ekey < ? AND length(ekey) BETWEEN ? AND ?`,
+      )
+      .raw(true);
+    this.suffixScan = db
+      .prepare(
+        `SELECT id, rkey FROM hotlist_entries WHERE rkey >= ? AND rkey < ? AND length(rkey) BETWEEN ? AND ?`,
+      )
+      .raw(true);
+    this.endsProbe = db
+      .prepare(`SELECT id, ekey FROM hotlist_entries WHERE ends = ? AND length(ekey) BETWEEN ? AND ?`)
+      .raw(true);
+    this.insertEntry = db.prepare(`INSERT OR IGNORE INTO hotlist_entries
+      (version_id, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.cleanupStaging();
+  }
+
+  /** Versions left half-staged by a crash are never activated: drop them. */
+  private cleanupStaging(): void {
+    const staged = this.db.prepare(`SELECT id FROM hotlist_versions WHERE status = 'staging'`).all() as {
+      id: number;
+    }[];
+    for (const s of staged) this.dropVersion(s.id);
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  /** Active, unexpired entries whose equivalence key equals `ekey`. */
+  lookupKey(ekey: string, now: number): ActiveEntry[] {
+    return (this.byKey.all(ekey, now) as EntryRow[]).map((r) => this.toEntry(r));
+  }
+
+  /**
+   * Ids of entries (any version; callers re-check with `activeEntry`) whose key is within one edit of
+   * `ekey`. One edit in a key of length L leaves intact either its first L-2 characters (edit in the
+   * last two), its last L-2 (edit in the first two), or its first two and last two (edit in the
+   * middle): a prefix scan, a suffix scan on the reversed key, and one probe of the "ends" index,
+   * each selective even on a list of millions.
+   */
+  nearKeyIds(ekey: string, within: (candidate: string) => boolean): number[] {
+    const L = ekey.length;
+    const ids = new Set<number>();
+    if (L < 3) return [];
+    const take = (rows: [number, string][], rev: boolean) => {
+      for (const row of rows) {
+        const key = rev ? reverse(row[1]) : row[1];
+        if (key !== ekey && within(key)) ids.add(row[0]);
+      }
+    };
+    const head = ekey.slice(0, L - 2);
+    const tail = reverse(ekey.slice(2));
+    take(this.prefixScan.all(head, head + '\u{ffff}', L - 1, L + 1) as [number, string][], false);
+    take(this.suffixScan.all(tail, tail + '\u{ffff}', L - 1, L + 1) as [number, string][], true);
+    if (L >= 5) take(this.endsProbe.all(endsKey(ekey), L - 1, L + 1) as [number, string][], false);
+    return [...ids];
+  }
+
+  activeEntry(id: number, now: number): ActiveEntry | undefined {
+    const row = this.byId.get(id, now) as EntryRow | undefined;
+    return row ? this.toEntry(row) : undefined;
+  }
+
+  private toEntry(r: EntryRow): ActiveEntry {
+    const list = this.listForVersion(r.version_id);
+    return {
+      id: r.id,
+      listId: list.id,
+      list,
+      plate: r.plate,
+      state: r.state === '' ? null : r.state,
+      listType: r.list_type as ListType,
+      source: r.source,
+      reference: r.reference,
+      priority: r.priority as 1 | 2 | 3,
+      expiresAt: r.expires_at,
+      vehicle: r.vehicle,
+      reason: r.reason,
+      enteredBy: r.entered_by,
+    };
+  }
+
+  /** List metadata by version id, cached until the lists change (another process may import). */
+  private listForVersion(versionId: number): HotlistInfo {
+    const dv = this.db.pragma('data_version', { simple: true }) as number;
+    if (dv !== this.infoCacheVersion) {
+      this.infoCache.clear();
+      this.infoCacheVersion = dv;
+    }
+    let info = this.infoCache.get(versionId);
+    if (!info) {
+      const row = this.db
+        .prepare(
+          `SELECT h.id, h.type, v.version, v.generated_at, v.received_at, v.entry_count, v.source
+           FROM hotlist_versions v JOIN hotlists h ON h.id = v.list_id WHERE v.id = ?`,
+        )
+        .get(versionId) as ListRow | undefined;
+      if (!row) throw new Error(`hotlist version ${versionId} not found`);
+      info = listInfo(row);
+      this.infoCache.set(versionId, info);
+    }
+    return info;
+  }
+
+  // ---- lists ---------------------------------------------------------------------------------
+
+  lists(): HotlistInfo[] {
+    const rows = this.db
+      .prepare(
+        `SELECT h.id, h.type, v.version, v.generated_at, v.received_at, v.entry_count, v.source
+         FROM hotlists h JOIN hotlist_versions v ON v.id = h.active_version_id ORDER BY h.id`,
+      )
+      .all() as ListRow[];
+    return rows.map(listInfo);
+  }
+
+  list(id: string): HotlistInfo | undefined {
+    return this.lists().find((l) => l.id === id);
+  }
+
+  /** id → active version id, to notice lists that changed (re-check of recent reads). */
+  activeVersions(): Map<string, number> {
+    const rows = this.db
+      .prepare(`SELECT id, active_version_id AS v FROM hotlists WHERE active_version_id IS NOT NULL`)
+      .all() as {
+      id: string;
+      v: number;
+    }[];
+    return new Map(rows.map((r) => [r.id, r.v]));
+  }
+
+  // ---- writes --------------------------------------------------------------------------------
+
+  /** Start staging a complete new version of a list (replacement). Nothing is visible until `activate`. */
+  stageVersion(meta: VersionMeta): StagedVersion {
+    const versionId = this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO hotlists (id, type, active_version_id, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT(id) DO NOTHING`,
+        )
+        .run(meta.listId, meta.type, Date.now());
+      return Number(
+        this.db
+          .prepare(
+            `INSERT INTO hotlist_versions (list_id, version, generated_at, received_at, source, status, imported_by)
+             VALUES (?, ?, ?, ?, ?, 'staging', ?)`,
+          )
+          .run(meta.listId, meta.version, meta.generatedAt, Date.now(), meta.source, meta.importedBy)
+          .lastInsertRowid,
+      );
+    })();
+    return new StagedVersion(this, versionId, meta);
+  }
+
+  /** @internal rows staged for a version; returns how many were new (the rest were duplicates). */
+  insertBatch(versionId: number, entries: EntryInput[]): number {
+    this.importCache(true);
+    let added = 0;
+    // In plate order the identity and key indexes are written in runs rather than at random pages.
+    // Sorting is stable, so the first of duplicate rows is the one kept.
+    const rows = entries.map((e) => this.entryParams(versionId, e));
+    rows.sort((a, b) => (a[2]! < b[2]! ? -1 : a[2]! > b[2]! ? 1 : 0));
+    this.db.transaction(() => {
+      for (const r of rows) added += this.insertEntry.run(...r).changes;
+    })();
+    return added;
+  }
+
+  private entryParams(versionId: number, e: EntryInput): unknown[] {
+    const ekey = this.equivalence.key(e.plate);
+    return [
+      versionId,
+      e.plate,
+      ekey,
+      reverse(ekey),
+      endsKey(ekey),
+      e.state ?? '',
+      e.listType,
+      e.source,
+      e.reference,
+      e.priority,
+      e.expiresAt,
+      e.vehicle,
+      e.reason,
+      e.enteredBy,
+    ];
+  }
+
+  private cacheRaised = false;
+
+  /**
+   * Index inserts of a multi-million-row list are random B-tree writes: a larger page cache while
+   * staging keeps them in memory (the import's time target); it is returned after the import.
+   */
+  importCache(on: boolean): void {
+    if (on === this.cacheRaised) return;
+    this.cacheRaised = on;
+    this.db.pragma(`cache_size = ${on ? -128 * 1024 : -2000}`);
+  }
+
+  /** @internal flip the list to a staged version in one transaction, then drop the previous one. */
+  activate(versionId: number, meta: VersionMeta): void {
+    let previous: number | null = null;
+    this.db.transaction(() => {
+      const count = (
+        this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(versionId) as {
+          n: number;
+        }
+      ).n;
+      previous = (
+        this.db.prepare(`SELECT active_version_id AS v FROM hotlists WHERE id = ?`).get(meta.listId) as {
+          v: number | null;
+        }
+      ).v;
+      this.db
+        .prepare(`UPDATE hotlist_versions SET status = 'active', entry_count = ? WHERE id = ?`)
+        .run(count, versionId);
+      if (previous !== null)
+        this.db.prepare(`UPDATE hotlist_versions SET status = 'retired' WHERE id = ?`).run(previous);
+      this.db
+        .prepare(`UPDATE hotlists SET active_version_id = ?, type = ? WHERE id = ?`)
+        .run(versionId, meta.type, meta.listId);
+    })();
+    if (previous !== null) this.dropEntries(previous);
+  }
+
+  /** @internal */
+  dropVersion(versionId: number): void {
+    this.dropEntries(versionId);
+    this.db.prepare(`DELETE FROM hotlist_versions WHERE id = ? AND status != 'active'`).run(versionId);
+  }
+
+  private dropEntries(versionId: number): void {
+    // Chunked so a 2-million-row list does not hold one huge write transaction.
+    const del = this.db.prepare(
+      `DELETE FROM hotlist_entries WHERE id IN (SELECT id FROM hotlist_entries WHERE version_id = ? LIMIT 50000)`,
+    );
+    while (del.run(versionId).changes > 0);
+  }
+
+  /**
+   * Delta: adds and removes applied to the active version in one transaction, which also relabels
+   * the version. Returns counts. A list without an active version is created.
+   */
+  applyDelta(
+    meta: VersionMeta,
+    adds: EntryInput[],
+    removes: { plate: string; state: string | null; listType: ListType }[],
+  ): { added: number; duplicates: number; removed: number; notFound: number } {
+    return this.db.transaction(() => {
+      let active = this.activeVersions().get(meta.listId);
+      if (active === undefined) {
+        const staged = this.stageVersion(meta);
+        this.activate(staged.versionId, meta);
+        active = staged.versionId;
+      }
+      let added = 0;
+      let duplicates = 0;
+      for (const e of adds) {
+        const n = this.insertEntry.run(...this.entryParams(active, e)).changes;
+        added += n;
+        duplicates += 1 - n;
+      }
+      let removed = 0;
+      const del = this.db.prepare(
+        `DELETE FROM hotlist_entries WHERE version_id = ? AND plate = ? AND state = ? AND list_type = ?`,
+      );
+      for (const r of removes) removed += del.run(active, r.plate, r.state ?? '', r.listType).changes;
+      const count = (
+        this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(active) as {
+          n: number;
+        }
+      ).n;
+      this.db
+        .prepare(
+          `UPDATE hotlist_versions SET version = ?, generated_at = ?, received_at = ?, entry_count = ? WHERE id = ?`,
+        )
+        .run(meta.version, meta.generatedAt, Date.now(), count, active);
+      return { added, duplicates, removed, notFound: removes.length - removed };
+    })();
+  }
+
+  /** Entries of the active version of a list matching a plate (CLI remove, tests). */
+  findInList(listId: string, plate: string): HotlistEntry[] {
+    const rows = this.db
+      .prepare(
+        `SELECT e.* FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id WHERE h.id = ? AND e.plate = ?`,
+      )
+      .all(listId, plate) as EntryRow[];
+    return rows.map((r) => this.toEntry(r));
+  }
+}
+
+/** A version being written. `add` batches rows; `activate` makes it the list's version; `abort` drops it. */
+export class StagedVersion {
+  private batch: EntryInput[] = [];
+  added = 0;
+  duplicates = 0;
+
+  constructor(
+    private readonly store: HotlistStore,
+    readonly versionId: number,
+    readonly meta: VersionMeta,
+  ) {}
+
+  add(entry: EntryInput): void {
+    this.batch.push(entry);
+    if (this.batch.length >= BATCH) this.flush();
+  }
+
+  flush(): void {
+    if (this.batch.length === 0) return;
+    const n = this.store.insertBatch(this.versionId, this.batch);
+    this.added += n;
+    this.duplicates += this.batch.length - n;
+    this.batch = [];
+  }
+
+  activate(): void {
+    try {
+      this.flush();
+      this.store.activate(this.versionId, this.meta);
+    } finally {
+      this.store.importCache(false);
+    }
+  }
+
+  abort(): void {
+    this.batch = [];
+    try {
+      this.store.dropVersion(this.versionId);
+    } finally {
+      this.store.importCache(false);
+    }
+  }
+}
+
+/** First two and last two characters (the whole key when shorter than four). */
+export function endsKey(ekey: string): string {
+  return ekey.length < 4 ? ekey : ekey.slice(0, 2) + ekey.slice(-2);
+}
+
+interface ListRow {
+  id: string;
+  type: string;
+  version: string;
+  generated_at: number;
+  received_at: number;
+  entry_count: number;
+  source: string | null;
+}
+
+function listInfo(r: ListRow): HotlistInfo {
+  return {
+    id: r.id,
+    type: r.type as ListType,
+    version: r.version,
+    generatedAt: r.generated_at,
+    receivedAt: r.received_at,
+    entryCount: r.entry_count,
+    source: r.source,
+  };
+}

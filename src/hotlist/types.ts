@@ -1,0 +1,82 @@
+/** The list categories of policy III.C, as written in files and on the CLI. */
+export const LIST_TYPES = [
+  'stolen-vehicle',
+  'stolen-plate',
+  'wanted-person',
+  'suspended-registration',
+  'ncic',
+  'amber-alert',
+  'missing-person',
+  'manual',
+] as const;
+export type ListType = (typeof LIST_TYPES)[number];
+
+export const LIST_TYPE_LABELS: Record<ListType, string> = {
+  'stolen-vehicle': 'Stolen vehicle',
+  'stolen-plate': 'Stolen plate',
+  'wanted-person': 'Wanted person',
+  'suspended-registration': 'Suspended/revoked registration',
+  ncic: 'NCIC',
+  'amber-alert': 'AMBER alert',
+  'missing-person': 'Missing person / vulnerable adult',
+  manual: 'Manual local entry',
+};
+
+/** 1 is the most urgent. A higher-priority alert pre-empts a lower one on the console. */
+export const PRIORITIES = { high: 1, medium: 2, low: 3 } as const;
+export type PriorityName = keyof typeof PRIORITIES;
+export type Priority = 1 | 2 | 3;
+
+/** Priority of an entry whose file gives none. */
+export const DEFAULT_PRIORITY: Record<ListType, Priority> = {
+  'amber-alert': 1,
+  'wanted-person': 1,
+  'missing-person': 1,
+  'stolen-vehicle': 2,
+  'stolen-plate': 2,
+  ncic: 2,
+  'suspended-registration': 3,
+  manual: 3,
+};
+
+export function priorityName(p: number): PriorityName {
+  return p <= 1 ? 'high' : p === 2 ? 'medium' : 'low';
+}
+
+/** One hotlist entry as imported (before it gets an id). */
+export interface EntryInput {
+  plate: string;
+  /** USPS code, or null for "any state". */
+  state: string | null;
+  listType: ListType;
+  source: string | null;
+  reference: string | null;
+  priority: Priority;
+  /** UTC ms; null = does not expire. */
+  expiresAt: number | null;
+  vehicle: string | null;
+  reason: string | null;
+  /** Manual entries: who entered it (the reason is `reason`). */
+  enteredBy: string | null;
+}
+
+export interface HotlistEntry extends EntryInput {
+  id: number;
+  listId: string;
+}
+
+/** A named list (e.g. "ncic-stolen") and its active version. */
+export interface HotlistInfo {
+  id: string;
+  type: ListType | 'mixed';
+  version: string;
+  generatedAt: number;
+  receivedAt: number;
+  entryCount: number;
+  source: string | null;
+}
+
+/** Anything that can take an audit record: policy's AuditLog fits. */
+export interface AuditSink {
+  append(event: { type: string; actor: string; details: Record<string, unknown> }): unknown;
+}

@@ -1,0 +1,106 @@
+import { rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../store/database.js';
+import { AuditLog } from './audit.js';
+
+export interface DiskPressureResult {
+  usedBytes: number;
+  limitBytes: number;
+  /** False once usage passes the high-water mark: new reads are stored without overview images. */
+  keepOverview: boolean;
+  overviewsDeleted: number;
+  freedBytes: number;
+  /** Set when the unit is still over its limit after everything it may delete: tell the operator. */
+  warning: string | null;
+}
+
+/**
+ * Disk pressure, in this order and never further (policy VI.B: no unacknowledged read is lost):
+ *  1. above 90% of storage.maxDiskMb: stop keeping overview images for new reads (warn);
+ *  2. above 100%: delete overview images of reads HQ has acknowledged, oldest first, to 90%;
+ *  3. still above: warn loudly and keep everything else. Plate crops and unacknowledged reads
+ *     are never deleted for space; retention (acknowledged + window + no hold) is the only purge.
+ */
+export function relieveDiskPressure(deps: {
+  db: Db;
+  dataDir: string;
+  maxDiskMb: number;
+  audit?: AuditLog;
+}): DiskPressureResult {
+  const { db, dataDir } = deps;
+  const limit = deps.maxDiskMb * 1024 * 1024;
+  const used = usedBytes(db, dataDir);
+  const result: DiskPressureResult = {
+    usedBytes: used,
+    limitBytes: limit,
+    keepOverview: used < 0.9 * limit,
+    overviewsDeleted: 0,
+    freedBytes: 0,
+    warning: null,
+  };
+  if (used <= limit) {
+    if (!result.keepOverview)
+      result.warning = `disk ${pct(used, limit)} of storage.maxDiskMb: overview images no longer kept`;
+    return result;
+  }
+  const target = 0.9 * limit;
+  const rows = db
+    .prepare(
+      'SELECT id, overview_path, overview_bytes FROM reads WHERE acked_at IS NOT NULL AND overview_path IS NOT NULL ORDER BY ts',
+    )
+    .iterate() as IterableIterator<{ id: string; overview_path: string; overview_bytes: number }>;
+  const clear = db.prepare('UPDATE reads SET overview_path = NULL, overview_bytes = 0 WHERE id = ?');
+  const toDelete: { id: string; path: string; bytes: number }[] = [];
+  let projected = used;
+  for (const r of rows) {
+    if (projected <= target) break;
+    toDelete.push({ id: r.id, path: r.overview_path, bytes: r.overview_bytes });
+    projected -= r.overview_bytes;
+  }
+  db.transaction(() => {
+    for (const d of toDelete) clear.run(d.id);
+  })();
+  for (const d of toDelete) {
+    rmSync(path.join(dataDir, d.path), { force: true });
+    result.overviewsDeleted++;
+    result.freedBytes += d.bytes;
+  }
+  const after = used - result.freedBytes;
+  result.warning =
+    after > limit
+      ? `disk ${pct(after, limit)} of storage.maxDiskMb after deleting acknowledged overview images; unacknowledged reads are kept: connect to headquarters to sync`
+      : `disk over storage.maxDiskMb: deleted ${result.overviewsDeleted} overview images of acknowledged reads; overview images no longer kept`;
+  if (result.overviewsDeleted > 0) {
+    (deps.audit ?? new AuditLog(db)).append({
+      type: 'retention.run',
+      actor: null,
+      details: {
+        diskPressure: true,
+        overviewsDeleted: result.overviewsDeleted,
+        freedBytes: result.freedBytes,
+        usedBytes: used,
+        limitBytes: limit,
+      },
+    });
+  }
+  return result;
+}
+
+function usedBytes(db: Db, dataDir: string): number {
+  const images = (
+    db.prepare('SELECT COALESCE(SUM(crop_bytes + overview_bytes), 0) AS n FROM reads').get() as { n: number }
+  ).n;
+  let dbBytes = 0;
+  for (const f of ['lpr-edge.db', 'lpr-edge.db-wal']) {
+    try {
+      dbBytes += statSync(path.join(dataDir, f)).size;
+    } catch {
+      // not there (yet)
+    }
+  }
+  return images + dbBytes;
+}
+
+function pct(used: number, limit: number): string {
+  return `${Math.round((used / limit) * 100)}%`;
+}

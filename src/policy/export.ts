@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../store/database.js';
+import { fromRow } from '../store/reads.js';
+import type { StoredRead } from '../store/types.js';
+import { AuditLog } from './audit.js';
+import { PolicyError } from './errors.js';
+import { LegalHolds } from './holds.js';
+import { isPurpose, PURPOSES } from './purposes.js';
+import { listQueryLog } from './query.js';
+import { actorName, type Identity } from './roles.js';
+
+export const FOUO_MARKING =
+  'FOR OFFICIAL USE ONLY - License plate reader data. Share only with law enforcement with a need to know, ' +
+  'for a purpose permitted by the agency LPR policy (IV.B, IV.D). Further dissemination must be documented.';
+
+export interface ExportRequest {
+  caseNumber?: string;
+  reason?: string;
+  /** The person who asked for the data. */
+  requester?: string;
+  /** Their agency. */
+  agency?: string;
+  purpose?: string;
+  /** A public-records (FOIL) request: needs a legal-review reference (policy VI.H). */
+  recordsRequest?: boolean;
+  legalReview?: string;
+}
+
+export interface ExportResult {
+  file: string;
+  reads: number;
+  hits: number;
+  sha256: string;
+  auditSeq: number;
+}
+
+const EXPORT_ROLES = ['officer', 'admin'];
+
+/**
+ * Dissemination of a case's data (policy IV.D, VI.H). Exports the reads the case's logged queries
+ * returned plus the reads and hits under legal hold for the case, into a JSON file carrying the
+ * For Official Use Only marking, and writes a dissemination record (who, to whom, why, what) to
+ * the audit log. Anything missing is refused and the refusal is audited too.
+ */
+export function exportCase(
+  deps: { db: Db; unitId: string; audit?: AuditLog; now?: () => number },
+  identity: Identity | null | undefined,
+  req: ExportRequest,
+  outFile: string,
+): ExportResult {
+  const { db } = deps;
+  const audit = deps.audit ?? new AuditLog(db);
+  const now = (deps.now ?? Date.now)();
+  const problems: string[] = [];
+  if (!identity) problems.push('no authenticated user (--as NAME)');
+  else if (identity.kind === 'user' && !EXPORT_ROLES.includes(identity.role)) {
+    problems.push(`${identity.name} is a ${identity.role}; exports need the officer or admin role`);
+  }
+  if (!req.caseNumber?.trim()) problems.push('missing case number (--case)');
+  if (!req.reason?.trim()) problems.push('missing reason (--reason)');
+  if (!req.requester?.trim()) problems.push('missing requesting person (--requester)');
+  if (!req.agency?.trim()) problems.push('missing requesting agency (--agency)');
+  if (!req.purpose)
+    problems.push(`missing purpose (--purpose: one of ${PURPOSES.map((p) => p.code).join(', ')})`);
+  else if (!isPurpose(req.purpose))
+    problems.push(`unknown purpose "${req.purpose}" (use one of ${PURPOSES.map((p) => p.code).join(', ')})`);
+  if (req.recordsRequest && !req.legalReview?.trim()) {
+    problems.push(
+      'a public-records request needs the legal review reference (--legal-review REF, policy VI.H)',
+    );
+  }
+  const actor = identity ? actorName(identity) : null;
+  if (problems.length) {
+    audit.append({
+      type: 'export',
+      actor,
+      details: { outcome: 'refused', refusal: problems.join('; '), ...req },
+    });
+    throw new PolicyError(`export refused: ${problems.join('; ')}`, 'export-refused');
+  }
+  const caseNumber = req.caseNumber!;
+  const holds = new LegalHolds(db, audit).active({ caseNumber });
+  const readIds = new Set<string>();
+  for (const q of listQueryLog(db, { caseNumber }))
+    if (q.outcome === 'ok') for (const id of q.resultIds) readIds.add(id);
+  for (const h of holds) if (h.targetKind === 'read') readIds.add(h.targetId);
+  const get = db.prepare('SELECT * FROM reads WHERE id = ?');
+  const reads: StoredRead[] = [];
+  for (const id of readIds) {
+    const row = get.get(id);
+    if (row) reads.push(fromRow(row as Parameters<typeof fromRow>[0]));
+  }
+  reads.sort((a, b) => a.ts - b.ts);
+  const hits = caseHits(
+    db,
+    new Set(reads.map((r) => r.id)),
+    new Set(holds.filter((h) => h.targetKind === 'hit').map((h) => h.targetId)),
+  );
+  if (reads.length === 0 && hits.length === 0) {
+    audit.append({
+      type: 'export',
+      actor,
+      details: { outcome: 'refused', refusal: 'nothing recorded for this case', ...req },
+    });
+    throw new PolicyError(
+      `export refused: no reads or hits recorded for case ${caseNumber} (run a query with --case ${caseNumber}, or set a legal hold for it)`,
+      'export-empty',
+    );
+  }
+  const dissemination = {
+    caseNumber,
+    purpose: req.purpose,
+    reason: req.reason,
+    requester: req.requester,
+    agency: req.agency,
+    recordsRequest: !!req.recordsRequest,
+    legalReview: req.legalReview ?? null,
+    releasedBy: actor,
+    unitId: deps.unitId,
+    exportedAt: new Date(now).toISOString(),
+  };
+  const body = {
+    marking: FOUO_MARKING,
+    dissemination,
+    reads: reads.map(({ cropPath, overviewPath, ...r }) => ({
+      ...r,
+      images: { crop: cropPath, overview: overviewPath },
+    })),
+    hits,
+    marking_end: 'FOR OFFICIAL USE ONLY',
+  };
+  const text = `${JSON.stringify(body, null, 2)}\n`;
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  const abs = path.resolve(outFile);
+  mkdirSync(path.dirname(abs), { recursive: true });
+  const tmp = `${abs}.tmp-${process.pid}`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  // The dissemination record is committed before the file appears under its name: there is never
+  // an export on disk without its audit record.
+  const record = audit.append({
+    type: 'export',
+    actor,
+    details: {
+      outcome: 'ok',
+      ...dissemination,
+      file: path.basename(abs),
+      sha256,
+      readIds: reads.map((r) => r.id),
+      hitIds: hits.map((h) => String(h.id ?? '')),
+    },
+  });
+  renameSync(tmp, abs);
+  return { file: abs, reads: reads.length, hits: hits.length, sha256, auditSeq: record.seq };
+}
+
+/** Hits for these reads or held for the case, when the hits module's table exists. */
+function caseHits(db: Db, readIds: Set<string>, heldHitIds: Set<string>): Record<string, unknown>[] {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hits'").get();
+  if (!table) return [];
+  const cols = (db.prepare('PRAGMA table_info(hits)').all() as { name: string }[]).map((c) => c.name);
+  const rows = db.prepare('SELECT * FROM hits').all() as Record<string, unknown>[];
+  return rows.filter(
+    (h) => heldHitIds.has(String(h.id)) || (cols.includes('read_id') && readIds.has(String(h.read_id))),
+  );
+}

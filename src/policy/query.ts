@@ -1,0 +1,278 @@
+import type { Db } from '../store/database.js';
+import { fromRow } from '../store/reads.js';
+import type { StoredRead } from '../store/types.js';
+import { AuditLog } from './audit.js';
+import { PolicyError } from './errors.js';
+import { boundingBox, distanceM } from './geo.js';
+import { isPurpose, PURPOSES } from './purposes.js';
+import { actorName, type Identity } from './roles.js';
+
+export interface QueryCriteria {
+  /** Exact plate (spaces and dashes ignored, case-insensitive). */
+  plate?: string;
+  /** Plates starting with this. */
+  platePrefix?: string;
+  /** Partial plate: `?` stands for one unknown character, `*` for any run (e.g. `AB?12*`). */
+  partial?: string;
+  /** UTC ms, inclusive. */
+  from?: number;
+  to?: number;
+  cameraId?: string;
+  near?: { lat: number; lon: number; radiusM: number };
+  /** At most this many reads returned (newest first); default 1000. */
+  limit?: number;
+}
+
+export interface Justification {
+  purpose?: string;
+  caseNumber?: string;
+  /** The user attests the search is not based solely on protected activity (policy V.B). */
+  attested?: boolean;
+}
+
+export interface QueryResult {
+  reads: StoredRead[];
+  count: number;
+  queryId: number;
+  auditSeq: number;
+}
+
+/** Roles allowed to search read data; technicians maintain the unit, auditors read the audit log. */
+const SEARCH_ROLES = ['officer', 'admin'] as const;
+
+/** Normalise a plate as the recogniser writes it: upper case, no spaces or dashes. */
+export function normalisePlate(p: string): string {
+  return p.toUpperCase().replace(/[\s-]/g, '');
+}
+
+/**
+ * Policy-checked search of stored reads (policy III.B, IV.B, V, VI.E). Every call, refused or
+ * not, writes a query-log row and an audit record with the criteria and result count. Used by the
+ * CLI, the console, exports and headquarters pull requests (identity `{kind: 'hq', requester}`).
+ */
+export class ReadQueries {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLog = new AuditLog(db),
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  search(
+    identity: Identity | null | undefined,
+    criteria: QueryCriteria,
+    justification: Justification,
+  ): QueryResult {
+    const problems = this.check(identity, criteria, justification);
+    if (problems.length) {
+      this.log(identity, criteria, justification, 'refused', problems.join('; '), []);
+      throw new PolicyError(`query refused: ${problems.join('; ')}`, 'query-refused');
+    }
+    const reads = this.find(criteria);
+    const { queryId, auditSeq } = this.log(identity, criteria, justification, 'ok', null, reads);
+    return { reads, count: reads.length, queryId, auditSeq };
+  }
+
+  /** Everything that is missing or not allowed, each naming the fix. */
+  private check(identity: Identity | null | undefined, c: QueryCriteria, j: Justification): string[] {
+    const problems: string[] = [];
+    if (!identity) problems.push('no authenticated user (sign in, or --as NAME on the command line)');
+    else if (identity.kind === 'user' && !(SEARCH_ROLES as readonly string[]).includes(identity.role)) {
+      problems.push(
+        `${identity.name} is a ${identity.role}; searching reads needs the officer or admin role`,
+      );
+    } else if (identity.kind === 'hq' && !identity.requester)
+      problems.push('headquarters request without a named requester');
+    if (!j.purpose) problems.push(`missing purpose (one of ${PURPOSES.map((p) => p.code).join(', ')})`);
+    else if (!isPurpose(j.purpose))
+      problems.push(`unknown purpose "${j.purpose}" (use one of ${PURPOSES.map((p) => p.code).join(', ')})`);
+    if (!j.caseNumber || !j.caseNumber.trim()) problems.push('missing case or incident number');
+    if (j.attested !== true) {
+      problems.push(
+        'missing attestation that the search is not based solely on protected activity or association (policy V.B)',
+      );
+    }
+    const hasCriterion =
+      !!c.plate ||
+      !!c.platePrefix ||
+      !!c.partial ||
+      c.from !== undefined ||
+      c.to !== undefined ||
+      !!c.cameraId ||
+      !!c.near;
+    if (!hasCriterion)
+      problems.push('no search criteria: give a plate, partial plate, time range, camera or place');
+    if (c.partial !== undefined && normalisePlate(c.partial).replace(/[?*]/g, '').length < 2) {
+      problems.push('partial plate needs at least 2 known characters');
+    }
+    if (c.from !== undefined && c.to !== undefined && c.from > c.to)
+      problems.push('time range: --from is after --to');
+    return problems;
+  }
+
+  private find(c: QueryCriteria): StoredRead[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (c.plate) {
+      where.push('plate = ?');
+      args.push(normalisePlate(c.plate));
+    }
+    if (c.platePrefix) {
+      where.push("plate LIKE ? ESCAPE '\\'");
+      args.push(`${likeEscape(normalisePlate(c.platePrefix))}%`);
+    }
+    if (c.partial) {
+      const pattern = likeEscape(normalisePlate(c.partial)).replace(/\?/g, '_').replace(/\*/g, '%');
+      where.push("plate LIKE ? ESCAPE '\\'");
+      args.push(pattern.includes('%') ? pattern : `%${pattern}%`);
+    }
+    if (c.from !== undefined) {
+      where.push('ts >= ?');
+      args.push(c.from);
+    }
+    if (c.to !== undefined) {
+      where.push('ts <= ?');
+      args.push(c.to);
+    }
+    if (c.cameraId) {
+      where.push('camera_id = ?');
+      args.push(c.cameraId);
+    }
+    if (c.near) {
+      const b = boundingBox(c.near);
+      where.push('lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?');
+      args.push(b.minLat, b.maxLat, b.minLon, b.maxLon);
+    }
+    const sql = `SELECT * FROM reads WHERE ${where.join(' AND ')} ORDER BY ts DESC`;
+    const limit = c.limit ?? 1000;
+    const out: StoredRead[] = [];
+    for (const row of this.db.prepare(sql).iterate(...args)) {
+      const read = fromRow(row as Parameters<typeof fromRow>[0]);
+      if (c.near && (!read.gps || distanceM(read.gps, c.near) > c.near.radiusM)) continue;
+      out.push(read);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private log(
+    identity: Identity | null | undefined,
+    criteria: QueryCriteria,
+    j: Justification,
+    outcome: 'ok' | 'refused',
+    refusal: string | null,
+    reads: StoredRead[],
+  ): { queryId: number; auditSeq: number } {
+    const actor = identity ? actorName(identity) : null;
+    return this.db.transaction(() => {
+      const record = this.audit.append({
+        type: 'query',
+        actor,
+        details: {
+          requesterKind: identity?.kind ?? null,
+          purpose: j.purpose ?? null,
+          caseNumber: j.caseNumber ?? null,
+          attested: j.attested === true,
+          criteria,
+          outcome,
+          refusal,
+          resultCount: reads.length,
+        },
+      });
+      const info = this.db
+        .prepare(
+          `INSERT INTO query_log (ts, requester_kind, requester, purpose, case_number, attested, criteria, outcome, refusal,
+             result_count, audit_seq, result_ids)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          record.ts,
+          identity?.kind ?? 'none',
+          actor,
+          j.purpose ?? null,
+          j.caseNumber ?? null,
+          j.attested === true ? 1 : 0,
+          JSON.stringify(criteria),
+          outcome,
+          refusal,
+          reads.length,
+          record.seq,
+          JSON.stringify(reads.map((r) => r.id)),
+        );
+      return { queryId: Number(info.lastInsertRowid), auditSeq: record.seq };
+    })();
+  }
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+export interface QueryLogEntry {
+  id: number;
+  ts: number;
+  requesterKind: string;
+  requester: string | null;
+  purpose: string | null;
+  caseNumber: string | null;
+  attested: boolean;
+  criteria: QueryCriteria;
+  outcome: 'ok' | 'refused';
+  refusal: string | null;
+  resultCount: number;
+  resultIds: string[];
+}
+
+/** The query log between two times (audit reports, case exports). */
+export function listQueryLog(
+  db: Db,
+  opts: { from?: number; to?: number; requester?: string; caseNumber?: string } = {},
+): QueryLogEntry[] {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (opts.from !== undefined) {
+    where.push('ts >= ?');
+    args.push(opts.from);
+  }
+  if (opts.to !== undefined) {
+    where.push('ts <= ?');
+    args.push(opts.to);
+  }
+  if (opts.requester !== undefined) {
+    where.push('requester = ?');
+    args.push(opts.requester);
+  }
+  if (opts.caseNumber !== undefined) {
+    where.push('case_number = ?');
+    args.push(opts.caseNumber);
+  }
+  const rows = db
+    .prepare(`SELECT * FROM query_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
+    .all(...args) as {
+    id: number;
+    ts: number;
+    requester_kind: string;
+    requester: string | null;
+    purpose: string | null;
+    case_number: string | null;
+    attested: number;
+    criteria: string;
+    outcome: 'ok' | 'refused';
+    refusal: string | null;
+    result_count: number;
+    result_ids: string;
+  }[];
+  return rows.map((r) => ({
+    id: r.id,
+    ts: r.ts,
+    requesterKind: r.requester_kind,
+    requester: r.requester,
+    purpose: r.purpose,
+    caseNumber: r.case_number,
+    attested: r.attested === 1,
+    criteria: JSON.parse(r.criteria) as QueryCriteria,
+    outcome: r.outcome,
+    refusal: r.refusal,
+    resultCount: r.result_count,
+    resultIds: JSON.parse(r.result_ids) as string[],
+  }));
+}

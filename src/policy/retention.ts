@@ -1,0 +1,135 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../store/database.js';
+import { AuditLog } from './audit.js';
+import { PolicyError } from './errors.js';
+import { requireRole, type SignedInUser } from './roles.js';
+import { getState, setState } from './state.js';
+
+const APPROVED_KEY = 'retention.approved';
+const DAY_MS = 86_400_000;
+
+export interface ApprovedRetention {
+  days: number;
+  approvedBy: string;
+  approvedAt: number;
+}
+
+/** The retention window an admin approved (policy VI.D), or undefined: then nothing is purged. */
+export function approvedRetention(db: Db): ApprovedRetention | undefined {
+  const s = getState<{ days: number }>(db, APPROVED_KEY);
+  return s ? { days: s.value.days, approvedBy: s.updatedBy ?? '?', approvedAt: s.updatedAt } : undefined;
+}
+
+/** Only an admin sets the retention window; who and when are kept with it and audited. */
+export function approveRetention(
+  db: Db,
+  actor: SignedInUser,
+  days: number,
+  audit = new AuditLog(db),
+  now = Date.now(),
+): ApprovedRetention {
+  requireRole(actor, 'admin');
+  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+    throw new PolicyError(`--days: got ${days}; give a whole number of days from 1 to 3650`, 'bad-days');
+  }
+  const before = approvedRetention(db);
+  db.transaction(() => {
+    setState(db, APPROVED_KEY, { days }, actor.name, now);
+    audit.append({
+      type: 'retention.set',
+      actor: actor.name,
+      details: { days, previousDays: before?.days ?? null },
+    });
+  })();
+  return approvedRetention(db)!;
+}
+
+export interface RetentionResult {
+  ran: boolean;
+  reason?: string;
+  windowDays: number | null;
+  cutoff: number | null;
+  purged: number;
+  /** Old enough but not acknowledged by HQ: kept (policy VI.B). */
+  keptUnacknowledged: number;
+  /** Old enough and acknowledged but under legal hold: kept (VI.C). */
+  keptHeld: number;
+  /** Old enough, acknowledged, not held, but another table still refers to it (e.g. a hit): kept. */
+  keptReferenced: number;
+  imagesDeleted: number;
+}
+
+/**
+ * One purge run: deletes reads (and their images) only when HQ has acknowledged them, they are
+ * older than the admin-approved window, and no active legal hold covers them. Audited with counts,
+ * also when it purged nothing or could not run.
+ */
+export function runRetention(deps: {
+  db: Db;
+  dataDir: string;
+  audit?: AuditLog;
+  now?: number;
+  actor?: string | null;
+}): RetentionResult {
+  const { db, dataDir } = deps;
+  const audit = deps.audit ?? new AuditLog(db);
+  const now = deps.now ?? Date.now();
+  const approved = approvedRetention(db);
+  const result: RetentionResult = {
+    ran: false,
+    windowDays: approved?.days ?? null,
+    cutoff: null,
+    purged: 0,
+    keptUnacknowledged: 0,
+    keptHeld: 0,
+    keptReferenced: 0,
+    imagesDeleted: 0,
+  };
+  if (!approved) {
+    result.reason = 'no retention window approved by an admin (lpr-edge retention set --days N --as ADMIN)';
+    audit.append({ type: 'retention.run', actor: deps.actor ?? null, details: { ...result } });
+    return result;
+  }
+  const cutoff = now - approved.days * DAY_MS;
+  result.ran = true;
+  result.cutoff = cutoff;
+  const count = (sql: string) => (db.prepare(sql).get(cutoff) as { n: number }).n;
+  const heldClause =
+    "EXISTS (SELECT 1 FROM legal_holds h WHERE h.target_kind = 'read' AND h.target_id = reads.id AND h.released_at IS NULL)";
+  result.keptUnacknowledged = count('SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NULL');
+  result.keptHeld = count(
+    `SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${heldClause}`,
+  );
+  const candidates = db
+    .prepare(
+      `SELECT id, crop_path, overview_path FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND NOT ${heldClause} ORDER BY ts`,
+    )
+    .all(cutoff) as { id: string; crop_path: string | null; overview_path: string | null }[];
+  const del = db.prepare('DELETE FROM reads WHERE id = ? AND acked_at IS NOT NULL');
+  const files: string[] = [];
+  db.transaction(() => {
+    for (const c of candidates) {
+      try {
+        // A savepoint per row: a foreign key from another module's table (a hit) keeps that read.
+        db.transaction(() => del.run(c.id))();
+        result.purged++;
+        for (const p of [c.crop_path, c.overview_path]) if (p) files.push(p);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') result.keptReferenced++;
+        else throw err;
+      }
+    }
+    audit.append({
+      type: 'retention.run',
+      actor: deps.actor ?? null,
+      details: { ...result, approvedBy: approved.approvedBy, approvedAt: approved.approvedAt },
+    });
+  })();
+  // Files go after the commit: a crash in between leaves orphan images, never a read without its image.
+  for (const p of files) {
+    rmSync(path.join(dataDir, p), { force: true });
+    result.imagesDeleted++;
+  }
+  return result;
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { configSchema } from '../config/schema.js';
+import { describeIssues, ConfigError } from '../config/load.js';
+import { embeddedDefaults } from '../config/defaults.js';
+import { answersSchema, type Answers } from './answers.js';
+
+export class PolicyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PolicyError';
+  }
+}
+
+const USER_KEYS = ['users', 'user', 'roles', 'admins', 'accounts', 'roster'];
+
+/** Validate raw answers (file, flags or prompts); user-management keys are refused by policy. */
+export function validateAnswers(raw: Record<string, unknown>, where: string): Answers {
+  const forbidden = Object.keys(raw).filter((k) => USER_KEYS.includes(k));
+  if (forbidden.length) {
+    throw new PolicyError(
+      `${where}: "${forbidden[0]}" is not allowed: provisioning cannot create users or grant roles (policy VI.A); the agency's administrator or headquarters manages the user roster`,
+    );
+  }
+  const r = answersSchema.safeParse(raw);
+  if (!r.success) throw new ConfigError(`${where}: ${describeIssues(r.error, raw)}`, where);
+  return r.data;
+}
+
+export function readAnswersFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `answers ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`,
+      file,
+    );
+  }
+  const raw: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError(`answers ${file}: expected a mapping of keys to values`, file);
+  return raw as Record<string, unknown>;
+}
+
+/**
+ * The unit's config from the answers, keeping what provisioning does not ask about (vision,
+ * tracker, storage… and any other section) from the previous config, else the shipped defaults.
+ */
+export function buildConfig(a: Answers, previous: Record<string, unknown> | null): Record<string, unknown> {
+  const base: Record<string, unknown> = previous ?? { vision: embeddedDefaults().vision };
+  const config: Record<string, unknown> = {
+    ...base,
+    unitId: a.unitId,
+    agency: a.agency,
+    dataDir: a.dataDir,
+    cameras: a.cameras,
+    gps: a.gps,
+  };
+  if (a.homeState) config.homeState = a.homeState;
+  else delete config.homeState;
+  if (a.broker) {
+    if (!('sync' in configSchema.shape)) {
+      throw new ConfigError(
+        'this build has no "sync" config section yet: leave the broker out, or update lpr-edge',
+        'broker',
+      );
+    }
+    const prevSync = (base.sync as Record<string, unknown> | undefined) ?? {};
+    config.sync = {
+      ...prevSync,
+      enabled: true,
+      brokerUrl: a.broker.url,
+      ...(a.broker.ca ? { ca: a.broker.ca } : {}),
+      ...(a.broker.cert ? { cert: a.broker.cert } : {}),
+      ...(a.broker.key ? { key: a.broker.key } : {}),
+    };
+  }
+  return config;
+}
+
+/** Certificate paths given must exist and look like PEM, so the unit does not fail on the road. */
+export function checkCertificates(a: Answers): void {
+  for (const [k, p] of Object.entries({ ca: a.broker?.ca, cert: a.broker?.cert, key: a.broker?.key })) {
+    if (!p) continue;
+    let text: string;
+    try {
+      text = fs.readFileSync(p, 'utf8');
+    } catch {
+      throw new ConfigError(`broker.${k}: cannot read ${p}; copy the file onto the unit first`, p);
+    }
+    if (!text.includes('-----BEGIN ')) throw new ConfigError(`broker.${k}: ${p} is not a PEM file`, p);
+  }
+  if (a.broker?.cert && !a.broker.key)
+    throw new ConfigError('broker.cert given without broker.key: mutual TLS needs both', 'broker');
+}

@@ -1,0 +1,256 @@
+import fs from 'node:fs';
+import sharp from 'sharp';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { openDatabase } from '../store/database.js';
+import { allMigrations } from '../store/all-migrations.js';
+import { databasePath } from '../unit.js';
+import { Vision } from '../vision/vision.js';
+import { openLiveCamera, type OpenLiveOptions } from '../capture/live.js';
+import type { LiveCameraConfig } from '../capture/config.js';
+import { createPositionSource } from '../gps/index.js';
+import type { GpsFix } from '../store/types.js';
+
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+export interface CheckResult {
+  check: string;
+  status: CheckStatus;
+  detail: string;
+  /** What to do about a failure. */
+  fix?: string;
+}
+
+export interface SelftestOptions {
+  config: Config;
+  log: Logger;
+  /** Seconds each camera is sampled. */
+  cameraSeconds: number;
+  /** Seconds to wait for a GPS fix. */
+  gpsSeconds: number;
+  /** Minimum free space on the data directory's filesystem. */
+  minFreeMb: number;
+  live?: Omit<OpenLiveOptions, 'log'>;
+  now?: () => number;
+}
+
+const pass = (check: string, detail: string): CheckResult => ({ check, status: 'pass', detail });
+const fail = (check: string, detail: string, fix: string): CheckResult => ({
+  check,
+  status: 'fail',
+  detail,
+  fix,
+});
+const skip = (check: string, detail: string): CheckResult => ({ check, status: 'skip', detail });
+
+/** The text of the known plate the models must read. */
+export const KNOWN_PLATE = 'LPR2468';
+
+/** A plate-like image (dark text on a white plate on grey) rendered on the unit: no file to lose. */
+export async function knownPlateImage(): Promise<{ data: Buffer; width: number; height: number }> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360">
+    <rect width="640" height="360" fill="#6b6f73"/>
+    <rect x="170" y="120" width="300" height="120" rx="10" fill="#f4f4f0" stroke="#222" stroke-width="4"/>
+    <text x="320" y="212" font-family="DejaVu Sans Mono, monospace" font-weight="bold" font-size="70" text-anchor="middle" fill="#111">${KNOWN_PLATE}</text>
+  </svg>`;
+  const { data, info } = await sharp(Buffer.from(svg))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+export async function checkModels(config: Config): Promise<CheckResult> {
+  const name = 'models';
+  for (const m of [config.vision.detector.model, config.vision.recogniser.model]) {
+    if (!fs.existsSync(m))
+      return fail(
+        name,
+        `${m} is missing`,
+        'reinstall lpr-edge (scripts/install.sh) or fix vision.*.model in the config',
+      );
+  }
+  let vision: Vision;
+  try {
+    vision = await Vision.open(config.vision);
+  } catch (err) {
+    return fail(
+      name,
+      `cannot load: ${(err as Error).message}`,
+      'reinstall lpr-edge; the model files may be damaged',
+    );
+  }
+  try {
+    const img = await knownPlateImage();
+    const t0 = performance.now();
+    const plates = await vision.findPlates({ rgb: img.data, width: img.width, height: img.height });
+    const ms = Math.round(performance.now() - t0);
+    const texts = plates.map((p) => p.plate);
+    if (texts.includes(KNOWN_PLATE)) return pass(name, `read the known plate ${KNOWN_PLATE} in ${ms} ms`);
+    return fail(
+      name,
+      `known plate ${KNOWN_PLATE} read as ${texts.length ? texts.join(', ') : 'nothing'}`,
+      'the models do not match this version of lpr-edge: reinstall it',
+    );
+  } finally {
+    await vision.close();
+  }
+}
+
+export async function checkCamera(cfg: LiveCameraConfig, opts: SelftestOptions): Promise<CheckResult> {
+  const name = `camera ${cfg.id}`;
+  const cam = openLiveCamera(
+    { ...cfg, reconnect: { ...cfg.reconnect, initialMs: 60_000 } },
+    { log: opts.log, ...opts.live },
+  );
+  let frames = 0;
+  let first: number | null = null;
+  let last = 0;
+  const run = (async () => {
+    for await (const f of cam.frames()) {
+      if (f.width !== cfg.width || f.height !== cfg.height) continue;
+      frames++;
+      first ??= Date.now();
+      last = Date.now();
+    }
+  })();
+  // Connecting (RTSP handshake, GigE negotiation) is not part of the rate: wait up to 10 s for the
+  // first frame, then sample for cameraSeconds.
+  const connectUntil = Date.now() + 10_000;
+  while (first === null && Date.now() < connectUntil && cam.health().errors === 0)
+    await new Promise((r) => setTimeout(r, 50));
+  if (first !== null) await new Promise((r) => setTimeout(r, opts.cameraSeconds * 1000));
+  const health = cam.health();
+  await cam.stop();
+  await run;
+  if (frames === 0) {
+    const fixes: Record<string, string> = {
+      v4l2: 'check the USB cable and that the device exists (lpr-edge provision lists cameras)',
+      rtsp: 'check the camera is powered, its URL and credentials, and the network cable',
+      gige: 'check the camera is powered and on the camera network, and its name (arv-tool-0.8 lists cameras)',
+    };
+    return fail(name, `no frames${health.lastError ? `: ${health.lastError}` : ''}`, fixes[cfg.kind]!);
+  }
+  // Rate over the span between the first and last frame (connection time excluded).
+  const fps = frames > 1 ? ((frames - 1) * 1000) / Math.max(1, last - first!) : 0;
+  const detail = `${frames} frames, ${fps.toFixed(1)} frames/s (configured ${cfg.fps})`;
+  if (fps < cfg.fps * 0.8)
+    return fail(
+      name,
+      detail,
+      'lower fps or resolution in the config, or check the camera link (USB 2 hub, switch port)',
+    );
+  return pass(name, detail);
+}
+
+export async function checkGps(opts: SelftestOptions): Promise<{ result: CheckResult; fix: GpsFix | null }> {
+  const gpsCfg = opts.config.gps;
+  if (gpsCfg.source === 'none')
+    return { result: skip('gps', 'no GPS configured (reads are stored without a position)'), fix: null };
+  const src = createPositionSource(gpsCfg, opts.log);
+  await src.start?.();
+  const until = Date.now() + opts.gpsSeconds * 1000;
+  let got: { fix: GpsFix; ageMs: number } | null = null;
+  while (Date.now() < until && !(got = src.fixAt(Date.now()))) await new Promise((r) => setTimeout(r, 100));
+  const health = src.health?.() as { connected?: boolean; lastError?: string | null } | undefined;
+  await src.stop?.();
+  const where = gpsCfg.source === 'gpsd' ? `gpsd at ${gpsCfg.host}:${gpsCfg.port}` : `serial ${gpsCfg.path}`;
+  if (!got) {
+    if (!health?.connected) {
+      return {
+        result: fail(
+          'gps',
+          `cannot reach ${where}${health?.lastError ? `: ${health.lastError}` : ''}`,
+          gpsCfg.source === 'gpsd'
+            ? 'start gpsd (systemctl start gpsd) and check its device'
+            : 'check the receiver cable and the serial path and baud rate',
+        ),
+        fix: null,
+      };
+    }
+    return {
+      result: fail(
+        'gps',
+        `${where} connected but no fix in ${opts.gpsSeconds} s`,
+        'move the car into open sky and check the antenna; reads are stored without position until then',
+      ),
+      fix: null,
+    };
+  }
+  const f = got.fix;
+  return {
+    result: pass(
+      'gps',
+      `${f.mode}D fix ${f.lat.toFixed(5)}, ${f.lon.toFixed(5)}${f.satellites !== undefined ? `, ${f.satellites} satellites` : ''}${f.hdop !== undefined ? `, HDOP ${f.hdop}` : ''}`,
+    ),
+    fix: f,
+  };
+}
+
+export function checkClock(now: number, gpsFix: GpsFix | null): CheckResult {
+  const year = new Date(now).getUTCFullYear();
+  if (year < 2024 || year > 2100)
+    return fail(
+      'clock',
+      `system clock says ${new Date(now).toISOString()}`,
+      'set the time (timedatectl) or let the GPS/NTP set it; reads would carry wrong times',
+    );
+  if (gpsFix) {
+    const skew = Math.abs(now - gpsFix.time);
+    if (skew > 5000)
+      return fail(
+        'clock',
+        `system clock is ${(skew / 1000).toFixed(1)} s off GPS time`,
+        'enable time sync (chrony with gpsd as a source, or NTP)',
+      );
+    return pass('clock', `${new Date(now).toISOString()}, within ${(skew / 1000).toFixed(1)} s of GPS time`);
+  }
+  return pass('clock', `${new Date(now).toISOString()} (no GPS time to compare)`);
+}
+
+export function checkDisk(config: Config, minFreeMb: number): CheckResult {
+  let st: fs.StatsFs;
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    st = fs.statfsSync(config.dataDir);
+  } catch (err) {
+    return fail(
+      'disk',
+      `cannot use ${config.dataDir}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      'create the data directory and give the lpr-edge user write access (scripts/install.sh does)',
+    );
+  }
+  const freeMb = Math.floor((st.bavail * st.bsize) / 1024 / 1024);
+  if (freeMb < minFreeMb)
+    return fail(
+      'disk',
+      `${freeMb} MB free on ${config.dataDir}, need ${minFreeMb} MB`,
+      'free space, or make sure HQ acknowledges reads so retention can purge them',
+    );
+  return pass('disk', `${freeMb} MB free on ${config.dataDir}`);
+}
+
+export function checkDatabase(config: Config): CheckResult {
+  const file = databasePath(config);
+  try {
+    const db = openDatabase(file, allMigrations);
+    try {
+      const rows = db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[];
+      const msg = rows.map((r) => r.integrity_check).join('; ');
+      if (msg !== 'ok')
+        return fail(
+          'database',
+          `integrity check: ${msg.slice(0, 200)}`,
+          'stop lpr-edge, copy the data directory aside, and call support: do not delete unsent reads',
+        );
+      return pass('database', `${file}: integrity ok`);
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    return fail(
+      'database',
+      `${file}: ${(err as Error).message}`,
+      'stop lpr-edge, copy the data directory aside, and call support: do not delete unsent reads',
+    );
+  }
+}

@@ -1,0 +1,60 @@
+import {
+  type CheckResult,
+  type SelftestOptions,
+  checkCamera,
+  checkClock,
+  checkDatabase,
+  checkDisk,
+  checkGps,
+  checkModels,
+} from './checks.js';
+import type { LiveCameraConfig } from '../capture/config.js';
+
+/**
+ * Every check a technician needs before the car leaves the garage, in order. Broker and hotlist
+ * checks come from their modules through `extra` (each returns a CheckResult), so this file does
+ * not depend on them.
+ */
+export async function runSelftest(
+  opts: SelftestOptions,
+  extra: (() => Promise<CheckResult>)[] = [],
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [{ check: 'config', status: 'pass', detail: 'valid' }];
+  results.push(await checkModels(opts.config));
+  const live = opts.config.cameras.filter((c): c is LiveCameraConfig => c.kind !== 'file');
+  if (!opts.config.cameras.length)
+    results.push({
+      check: 'cameras',
+      status: 'fail',
+      detail: 'no camera configured',
+      fix: 'add cameras with "lpr-edge provision"',
+    });
+  // Cameras are sampled together: that is how they run in the car (shared USB bus and CPU).
+  results.push(...(await Promise.all(live.map((c) => checkCamera(c, opts)))));
+  for (const c of opts.config.cameras.filter((c) => c.kind === 'file')) {
+    results.push({
+      check: `camera ${c.id}`,
+      status: 'skip',
+      detail: `recording ${c.path} (not a live camera)`,
+    });
+  }
+  const gps = await checkGps(opts);
+  results.push(gps.result);
+  results.push(checkClock((opts.now ?? Date.now)(), gps.fix));
+  results.push(checkDisk(opts.config, opts.minFreeMb));
+  results.push(checkDatabase(opts.config));
+  for (const e of extra) results.push(await e());
+  return results;
+}
+
+export function formatTable(results: CheckResult[]): string {
+  const w = Math.max(...results.map((r) => r.check.length), 5);
+  const lines = results.map((r) => {
+    const mark = r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'skip';
+    const fix = r.fix ? `\n${' '.repeat(w + 8)}fix: ${r.fix}` : '';
+    return `${r.check.padEnd(w)}  ${mark}  ${r.detail}${fix}`;
+  });
+  const failed = results.filter((r) => r.status === 'fail').length;
+  lines.push('', failed ? `${failed} check(s) failed` : 'all checks passed');
+  return lines.join('\n') + '\n';
+}

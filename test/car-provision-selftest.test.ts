@@ -1,0 +1,314 @@
+import { describe, it, expect, afterAll, afterEach } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn as spawnChild, spawnSync, type ChildProcess } from 'node:child_process';
+import { parse as parseYaml, stringify } from 'yaml';
+import { freePort, waitFor, killChild, spawn } from './helpers/proc.js';
+import { nmeaLog, straightDrive } from './helpers/nmea-track.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const bin = path.join(root, 'bin/lpr-edge.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lpr-prov-'));
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) await killChild(c);
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function cli(args: string[], input?: string) {
+  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, timeout: 60_000 });
+}
+
+/** Run the CLI asynchronously (so test-owned servers keep serving meanwhile). */
+function cliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawnChild(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => (stdout += String(d)));
+    c.stderr.on('data', (d) => (stderr += String(d)));
+    c.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('lpr-edge provision', () => {
+  it('writes a validated config from flags, atomically, keeping the previous one', () => {
+    const cfg = path.join(tmp, 'a', 'config.yaml');
+    const r1 = cli([
+      'provision',
+      '--config',
+      cfg,
+      '--unit-id',
+      'car-12',
+      '--agency',
+      'nyspd',
+      '--home-state',
+      'NY',
+      '--camera',
+      'v4l2:usb-046d_C920-video-index0,id=front,width=1280,height=720,fps=15',
+      '--camera',
+      'rtsp:rtsp://127.0.0.1:8554/s1,id=rear,position=rear',
+      '--gps',
+      'gpsd',
+    ]);
+    expect(r1.stderr).toBe('');
+    expect(r1.status).toBe(0);
+    const c1 = parseYaml(fs.readFileSync(cfg, 'utf8'));
+    expect(c1).toMatchObject({
+      unitId: 'car-12',
+      agency: 'nyspd',
+      homeState: 'NY',
+      dataDir: '/var/lib/lpr-edge',
+      gps: { source: 'gpsd' },
+    });
+    expect(c1.cameras).toMatchObject([
+      { kind: 'v4l2', id: 'front', device: 'usb-046d_C920-video-index0', width: 1280, height: 720, fps: 15 },
+      {
+        kind: 'rtsp',
+        id: 'rear',
+        url: 'rtsp://127.0.0.1:8554/s1',
+        width: 1280,
+        height: 720,
+        position: 'rear',
+      },
+    ]);
+    expect(fs.statSync(cfg).mode & 0o777).toBe(0o640);
+
+    // Second run changes the GPS: the first file is kept as .prev; vision settings survive.
+    const r2 = cli([
+      'provision',
+      '--config',
+      cfg,
+      '--unit-id',
+      'car-12',
+      '--agency',
+      'nyspd',
+      '--gps',
+      'serial:/dev/ttyUSB0:4800',
+    ]);
+    expect(r2.status).toBe(0);
+    expect(r2.stdout).toContain('previous kept as');
+    expect(parseYaml(fs.readFileSync(`${cfg}.prev`, 'utf8')).gps).toMatchObject({ source: 'gpsd' });
+    const c2 = parseYaml(fs.readFileSync(cfg, 'utf8'));
+    expect(c2.gps).toMatchObject({ source: 'serial', path: '/dev/ttyUSB0', baud: 4800 });
+    expect(c2.vision).toEqual(c1.vision);
+    expect(fs.readdirSync(path.dirname(cfg)).sort()).toEqual(['config.yaml', 'config.yaml.prev']);
+  });
+
+  it('writes nothing when the answers are invalid, naming the key and the fix', () => {
+    const cfg = path.join(tmp, 'b', 'config.yaml');
+    fs.mkdirSync(path.dirname(cfg));
+    fs.writeFileSync(cfg, 'previous: true\n');
+    const answers = path.join(tmp, 'bad.yaml');
+    fs.writeFileSync(
+      answers,
+      stringify({
+        unitId: 'car 12',
+        agency: 'nyspd',
+        cameras: [
+          { kind: 'v4l2', id: 'f', device: '/dev/video0', width: 1280, height: 720, inputFormat: 'h264' },
+        ],
+      }),
+    );
+    const r = cli(['provision', '--config', cfg, '--answers', answers]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/unitId: got "car 12"; use letters, digits/);
+    expect(r.stderr).toMatch(/cameras\[0\]\.inputFormat: got "h264"; allowed: "mjpeg", "yuyv"/);
+    expect(fs.readFileSync(cfg, 'utf8')).toBe('previous: true\n');
+    expect(fs.readdirSync(path.dirname(cfg))).toEqual(['config.yaml']);
+  });
+
+  it('refuses to create users (policy: technicians cannot)', () => {
+    const answers = path.join(tmp, 'users.yaml');
+    fs.writeFileSync(
+      answers,
+      stringify({ unitId: 'car-1', agency: 'x', users: [{ name: 'tech2', role: 'admin' }] }),
+    );
+    const r = cli(['provision', '--config', path.join(tmp, 'c.yaml'), '--answers', answers]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/provisioning cannot create users or grant roles \(policy VI\.A\)/);
+    expect(fs.existsSync(path.join(tmp, 'c.yaml'))).toBe(false);
+  });
+
+  it('asks interactively, offering the cameras it discovered', () => {
+    const fake = path.join(tmp, 'fakeroot');
+    fs.mkdirSync(path.join(fake, 'sys/class/video4linux/video0'), { recursive: true });
+    fs.writeFileSync(path.join(fake, 'sys/class/video4linux/video0/name'), 'HD Pro Webcam C920\n');
+    fs.writeFileSync(path.join(fake, 'sys/class/video4linux/video0/index'), '0\n');
+    fs.mkdirSync(path.join(fake, 'dev/v4l/by-id'), { recursive: true });
+    fs.writeFileSync(path.join(fake, 'dev/video0'), '');
+    fs.symlinkSync('../../video0', path.join(fake, 'dev/v4l/by-id/usb-C920-video-index0'));
+    const cfg = path.join(tmp, 'i', 'config.yaml');
+    const input =
+      [
+        'car-7',
+        'nyspd',
+        'ny',
+        '',
+        '1',
+        'front',
+        'front',
+        '1920x1080',
+        'rtsp://127.0.0.1:8554/rear',
+        'rear',
+        'rear',
+        '',
+        'gpsd',
+      ].join('\n') + '\n';
+    const r = cli(['provision', '--config', cfg, '--interactive', '--discovery-root', fake], input);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('1. USB HD Pro Webcam C920 (/dev/v4l/by-id/usb-C920-video-index0)');
+    const c = parseYaml(fs.readFileSync(cfg, 'utf8'));
+    expect(c).toMatchObject({ unitId: 'car-7', homeState: 'NY', gps: { source: 'gpsd' } });
+    expect(c.cameras).toMatchObject([
+      {
+        kind: 'v4l2',
+        device: '/dev/v4l/by-id/usb-C920-video-index0',
+        id: 'front',
+        position: 'front',
+        width: 1920,
+        height: 1080,
+      },
+      {
+        kind: 'rtsp',
+        url: 'rtsp://127.0.0.1:8554/rear',
+        id: 'rear',
+        position: 'rear',
+        width: 1280,
+        height: 720,
+      },
+    ]);
+  });
+});
+
+interface Check {
+  check: string;
+  status: string;
+  detail: string;
+  fix?: string;
+}
+
+describe('lpr-edge selftest', () => {
+  function writeConfig(name: string, extra: Record<string, unknown>): string {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'config.yaml');
+    const base = parseYaml(
+      cli(['provision', '--config', file, '--unit-id', 'car-1', '--agency', 'a', '--print']).stdout,
+    );
+    fs.writeFileSync(file, stringify({ ...base, dataDir: path.join(dir, 'data'), ...extra }));
+    return file;
+  }
+
+  it('fails a broken config with the key named', () => {
+    const file = path.join(tmp, 'broken.yaml');
+    fs.writeFileSync(file, 'unitId: car-1\nagency: a\ndataDir: /tmp\ncameras: [{id: x, kind: usb}]\n');
+    const r = cli(['selftest', '--json', '--config', file]);
+    expect(r.status).toBe(1);
+    const checks = JSON.parse(r.stdout) as Check[];
+    expect(checks[0]).toMatchObject({ check: 'config', status: 'fail' });
+    expect(checks[0]!.detail).toMatch(/cameras\[0\]\.kind/);
+  });
+
+  it('passes with a live camera and gpsd, then fails on each broken component with its fix', async () => {
+    const rtspPort = await freePort();
+    const gpsPort = await freePort();
+    const server = spawn(
+      '/usr/bin/python3',
+      [path.join(import.meta.dirname, 'fixtures/rtsp-server.py'), String(rtspPort), '160', '120', '10'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(server);
+    let out = '';
+    server.stdout!.on('data', (d) => (out += String(d)));
+    await waitFor(() => out.includes('READY'), 10_000, 'RTSP server');
+    // gpsfake replays a drive whose timestamps are now, so the clock check can compare.
+    const log = path.join(tmp, 'now.nmea');
+    fs.writeFileSync(log, nmeaLog(straightDrive(Math.floor(Date.now() / 1000) * 1000 + 2000, 60)));
+    const fake = spawn('gpsfake', ['-P', String(gpsPort), '-n', '-c', '0.1', '-q', log], { stdio: 'ignore' });
+    children.push(fake);
+
+    const good = writeConfig('st-good', {
+      cameras: [
+        {
+          kind: 'rtsp',
+          id: 'rear',
+          url: `rtsp://127.0.0.1:${rtspPort}/cam`,
+          width: 160,
+          height: 120,
+          fps: 10,
+        },
+      ],
+      gps: { source: 'gpsd', port: gpsPort },
+    });
+    const r = await cliAsync([
+      'selftest',
+      '--json',
+      '--config',
+      good,
+      '--camera-seconds',
+      '2',
+      '--gps-seconds',
+      '15',
+      '--min-free-mb',
+      '1',
+    ]);
+    const checks = JSON.parse(r.stdout) as Check[];
+    const by = (n: string) => checks.find((c) => c.check === n)!;
+    expect(by('camera rear'), JSON.stringify(checks)).toMatchObject({ status: 'pass' });
+    expect(by('camera rear').detail).toMatch(/frames\/s \(configured 10\)/);
+    expect(by('gps')).toMatchObject({ status: 'pass' });
+    expect(by('gps').detail).toMatch(/3D fix 42\.65/);
+    expect(by('disk').status).toBe('pass');
+    expect(by('database')).toMatchObject({ status: 'pass' });
+    expect(by('clock').status).toBe('pass');
+
+    // Now break things: a camera nobody serves, gpsd gone, a corrupt database, a full disk, a missing model.
+    await killChild(fake);
+    const dead = await freePort();
+    const bad = writeConfig('st-bad', {
+      cameras: [
+        { kind: 'rtsp', id: 'left', url: `rtsp://127.0.0.1:${dead}/cam`, width: 160, height: 120, fps: 10 },
+      ],
+      gps: { source: 'gpsd', port: gpsPort },
+    });
+    const cfg = parseYaml(fs.readFileSync(bad, 'utf8'));
+    cfg.vision.recogniser.model = path.join(tmp, 'missing.onnx');
+    fs.writeFileSync(bad, stringify(cfg));
+    fs.mkdirSync(path.join(tmp, 'st-bad/data'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'st-bad/data/lpr-edge.db'), Buffer.alloc(8192, 0x5a));
+    const b = await cliAsync([
+      'selftest',
+      '--json',
+      '--config',
+      bad,
+      '--camera-seconds',
+      '1',
+      '--gps-seconds',
+      '1',
+      '--min-free-mb',
+      '999999999',
+    ]);
+    expect(b.status).toBe(1);
+    const bc = JSON.parse(b.stdout) as Check[];
+    const bb = (n: string) => bc.find((c) => c.check === n)!;
+    expect(bb('camera left')).toMatchObject({ status: 'fail' });
+    expect(bb('camera left').detail).toMatch(/no frames: .*Connection refused/);
+    expect(bb('camera left').fix).toMatch(/URL and credentials/);
+    expect(bb('gps')).toMatchObject({ status: 'fail' });
+    expect(bb('gps').detail).toMatch(/cannot reach gpsd at 127\.0\.0\.1/);
+    expect(bb('gps').fix).toMatch(/start gpsd/);
+    expect(bb('models')).toMatchObject({ status: 'fail' });
+    expect(bb('models').detail).toContain('missing.onnx is missing');
+    expect(bb('disk')).toMatchObject({ status: 'fail' });
+    expect(bb('disk').detail).toMatch(/need 999999999 MB/);
+    expect(bb('database')).toMatchObject({ status: 'fail' });
+    expect(bb('database').fix).toMatch(/do not delete unsent reads/);
+    // The human-readable table says the same.
+    const t = await cliAsync(['selftest', '--config', bad, '--camera-seconds', '1', '--gps-seconds', '1']);
+    expect(t.stdout).toMatch(/camera left\s+FAIL/);
+    expect(t.stdout).toMatch(/check\(s\) failed/);
+  });
+});

@@ -1,0 +1,192 @@
+import { describe, it, expect, afterAll } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { SdNotifier } from '../src/health/sd-notify.js';
+import { HealthServer } from '../src/health/server.js';
+import { healthSchema } from '../src/health/config.js';
+import { openLiveCamera } from '../src/capture/live.js';
+import { CameraService } from '../src/capture/cameras.js';
+import { configSchema } from '../src/config/schema.js';
+import type { LiveCameraConfig } from '../src/capture/config.js';
+import { silentLogger } from '../src/log.js';
+import { waitFor, killChild, spawn } from './helpers/proc.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const unitFile = path.join(root, 'systemd/lpr-edge.service');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lpr-sd-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A copy of the unit for checking on this machine: ExecStart's node is wherever node is here. */
+function unitCopy(edit: (text: string) => string = (t) => t): string {
+  const dir = fs.mkdtempSync(path.join(tmp, 'u-'));
+  const file = path.join(dir, 'lpr-edge.service');
+  fs.writeFileSync(file, edit(fs.readFileSync(unitFile, 'utf8').replace('/usr/bin/node', process.execPath)));
+  return file;
+}
+
+function analyze(...args: string[]) {
+  return spawnSync('systemd-analyze', args, { encoding: 'utf8' });
+}
+
+describe('systemd unit', () => {
+  it('passes systemd-analyze verify, and a broken copy does not', () => {
+    const ok = analyze('verify', unitCopy());
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    // verify exits 0 on parse warnings, so the check (here and in CI) is "no output at all".
+    const broken = analyze(
+      'verify',
+      unitCopy((t) => t.replace('Type=notify', 'Type=notfy')),
+    );
+    expect(broken.stderr).toMatch(/Failed to parse service type/);
+    const missing = analyze(
+      'verify',
+      unitCopy((t) => t.replace(process.execPath, '/nonexistent/node')),
+    );
+    expect(missing.status).not.toBe(0);
+  });
+
+  it('scores at most 2.0 on systemd-analyze security; the same unit without hardening fails the threshold', () => {
+    const ok = analyze('security', '--offline=true', '--threshold=20', unitCopy());
+    expect(ok.stdout).toMatch(/Overall exposure level for lpr-edge.service: 1\.\d/);
+    expect(ok.status).toBe(0);
+    const weak = analyze(
+      'security',
+      '--offline=true',
+      '--threshold=20',
+      unitCopy((t) => t.split('# Privileges')[0]!),
+    );
+    expect(weak.status).not.toBe(0);
+  });
+
+  it('has what the daemon relies on', () => {
+    const t = fs.readFileSync(unitFile, 'utf8');
+    for (const line of [
+      'Type=notify',
+      'NotifyAccess=all',
+      'WatchdogSec=30',
+      'Restart=on-failure',
+      'User=lpr-edge',
+      'ProtectSystem=strict',
+      'ReadWritePaths=/var/lib/lpr-edge',
+      'NoNewPrivileges=yes',
+      'DevicePolicy=closed',
+      'DeviceAllow=char-video4linux rw',
+    ]) {
+      expect(t).toContain(line);
+    }
+  });
+});
+
+describe('sd_notify through systemd-notify', () => {
+  it('sends READY with our PID and watchdog pings from the event loop, and withholds them when unhealthy', async () => {
+    const sock = path.join(tmp, 'notify.sock');
+    const recv = spawn(
+      '/usr/bin/python3',
+      [path.join(import.meta.dirname, 'fixtures/notify-socket.py'), sock],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    recv.stdout!.on('data', (d) => (out += String(d)));
+    try {
+      await waitFor(() => out.includes('READY\n'), 5000, 'notify socket');
+      let healthy = true;
+      const n = new SdNotifier({
+        env: { NOTIFY_SOCKET: sock, WATCHDOG_USEC: '400000' },
+        healthy: () => healthy,
+      });
+      expect(n.watchdogMs).toBe(400);
+      await n.ready('3 cameras streaming');
+      await waitFor(() => (out.match(/WATCHDOG=1/g)?.length ?? 0) >= 3, 5000, 'three watchdog pings');
+      expect(out).toContain(`READY=1 STATUS=3 cameras streaming MAINPID=${process.pid}`);
+      healthy = false;
+      const count = out.match(/WATCHDOG=1/g)!.length;
+      await new Promise((r) => setTimeout(r, 700));
+      expect(out.match(/WATCHDOG=1/g)!.length).toBeLessThanOrEqual(count + 1);
+      await n.stopping();
+      await waitFor(() => out.includes('STOPPING=1'), 3000, 'STOPPING');
+      // Without NOTIFY_SOCKET (not under systemd) nothing is sent and nothing fails.
+      const off = new SdNotifier({ env: {} });
+      expect(off.enabled).toBe(false);
+      await off.ready();
+    } finally {
+      await killChild(recv);
+    }
+  });
+});
+
+describe('/healthz and /metrics', () => {
+  it('refuses to listen anywhere but loopback', () => {
+    expect(healthSchema.safeParse({ host: '0.0.0.0' }).success).toBe(false);
+    expect(healthSchema.parse({})).toEqual({ enabled: true, host: '127.0.0.1', port: 9108 });
+  });
+
+  it('reports per-camera frame rate and problems from real cameras', async () => {
+    const cfg = (c: Record<string, unknown>) => configSchema.shape.cameras.parse([c])[0] as LiveCameraConfig;
+    const good = openLiveCamera(
+      cfg({ id: 'front', kind: 'v4l2', device: '/dev/video0', width: 128, height: 96, fps: 10 }),
+      {
+        log: silentLogger(),
+        v4l2Args: (c) => ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${c.width}x${c.height}:rate=${c.fps}`],
+      },
+    );
+    const bad = openLiveCamera(
+      cfg({
+        id: 'rear',
+        kind: 'rtsp',
+        position: 'rear',
+        url: 'rtsp://127.0.0.1:1/none',
+        width: 128,
+        height: 96,
+        reconnect: { initialMs: 200 },
+      }),
+      { log: silentLogger() },
+    );
+    const cams = new CameraService([good, bad], () => undefined, silentLogger());
+    await cams.start();
+    const server = new HealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      log: silentLogger(),
+      collect: () => ({
+        unitId: 'car-12',
+        startedAt: Date.now() - 5000,
+        cameras: cams.health().cameras,
+        gps: null,
+        reads: 7,
+        outboxDepth: 2,
+        hotlistAgeS: { ncic: 3600 },
+        hotlistMaxAgeS: 86400,
+        inference: { lastMs: 41, avgMs: 38.5, count: 90 },
+      }),
+    });
+    await server.start();
+    try {
+      await waitFor(() => good.health().fps >= 5, 10_000, 'camera at speed');
+      const base = `http://127.0.0.1:${server.port}`;
+      const h = await fetch(`${base}/healthz`);
+      expect(h.status).toBe(503);
+      const body = (await h.json()) as { status: string; problems: string[] };
+      expect(body.status).toBe('degraded');
+      expect(body.problems.join('\n')).toMatch(/camera rear reconnecting/);
+      const m = await (await fetch(`${base}/metrics`)).text();
+      const fps = Number(
+        /lpr_camera_fps\{camera="front",position="front",kind="v4l2"\} ([\d.]+)/.exec(m)?.[1],
+      );
+      expect(fps).toBeGreaterThan(5);
+      expect(fps).toBeLessThan(15);
+      expect(m).toContain('lpr_camera_up{camera="rear",position="rear",kind="rtsp"} 0');
+      expect(m).toContain('lpr_reads_total 7');
+      expect(m).toContain('lpr_outbox_depth 2');
+      expect(m).toContain('lpr_inference_avg_ms 38.5');
+      expect(m).toContain('lpr_hotlist_age_seconds{list="ncic"} 3600');
+      expect(m).toContain('lpr_up{unit="car-12"} 0');
+      expect((await fetch(`${base}/nope`)).status).toBe(404);
+    } finally {
+      await server.stop();
+      await cams.stop();
+    }
+  });
+});

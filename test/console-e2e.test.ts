@@ -1,0 +1,300 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import http from 'node:http';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { openDatabase, type Db } from '../src/store/database.js';
+import { allMigrations } from '../src/store/all-migrations.js';
+import { ReadStore } from '../src/store/reads.js';
+import { silentLogger } from '../src/log.js';
+import { buildHotlist, type HotlistParts } from '../src/hotlist/services.js';
+import { importHotlist } from '../src/hotlist/import.js';
+import { defaultConsoleConfig, defaultHotlistsConfig } from '../src/hotlist/config.js';
+import { images, makeRead } from './helpers/hotlist-fixtures.js';
+import { AuditLog } from '../src/policy/audit.js';
+import { UserDirectory } from '../src/policy/users.js';
+import { policySchema } from '../src/policy/config.js';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+// Screenshots land here so a person can look at the console (day and night themes).
+const SHOTS = process.env.CONSOLE_SCREENSHOTS ?? path.join(os.tmpdir(), 'lpr-console-shots');
+
+let dir: string;
+let db: Db;
+let reads: ReadStore;
+let parts: HotlistParts;
+let browser: Browser;
+let page: Page;
+let url: string;
+let auditLog: AuditLog;
+const auditTypes = (type: string, actor: string) =>
+  auditLog.list({ limit: 10_000 }).filter((r) => r.type === type && r.actor === actor);
+
+async function saveRead(plate: string, state: string | null, shownState = 'NEW YORK') {
+  return reads.save(makeRead(plate, state), await images(plate, shownState));
+}
+
+function hitsFor(readId: string) {
+  return db.prepare(`SELECT * FROM hits WHERE read_id = ?`).all(readId) as {
+    id: string;
+    status: string;
+    reject_reason: string | null;
+    reject_text: string | null;
+    duplicate_of: string | null;
+  }[];
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'console-e2e-'));
+  mkdirSync(SHOTS, { recursive: true });
+  db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
+  reads = new ReadStore(db, dir);
+  auditLog = new AuditLog(db);
+  const audit = auditLog;
+  // Real policy users: passwords hashed with scrypt, sessions stored as token hashes.
+  const users = new UserDirectory(db, { ...policySchema.parse({}), passwordCostLog2: 14 }, auditLog);
+  users.bootstrapAdmin('admin.ray', 'admin secret 1', '2026-01-05');
+  const admin = users.signIn('admin.ray', 'admin secret 1');
+  users.addUser(admin, {
+    name: 'ofc.diaz',
+    role: 'officer',
+    secret: 'correct horse 42',
+    trained: '2026-02-01',
+  });
+  users.addUser(admin, {
+    name: 'tech.kim',
+    role: 'technician',
+    secret: 'wrench wrench 7',
+    trained: '2026-02-01',
+  });
+  parts = buildHotlist(
+    {
+      db,
+      reads,
+      log: silentLogger(),
+      config: { hotlists: defaultHotlistsConfig(), console: { ...defaultConsoleConfig(), port: 0 } },
+    },
+    {
+      audit,
+      users,
+      unitStatus: () => ({
+        cameras: [{ id: 'front', ok: true }],
+        gps: { ok: true, detail: '3D fix' },
+        sync: { ok: false, detail: 'offline, 12 queued' },
+      }),
+    },
+  );
+  const csv = [
+    'plate,state,list_type,reference,vehicle,reason,priority',
+    'KXT4821,NY,stolen-vehicle,NCIC V123456789,2019 Honda Accord grey,Stolen 2026-11-20 Brooklyn,',
+    'AMB3307,NY,amber-alert,AMBER NY-2026-114,Blue Ford Escape,Child abduction: approach with caution,',
+    'LOW1234,NY,suspended-registration,DMV R-5521,Black Nissan Altima,Registration suspended (insurance),',
+    'REJ9001,NY,stolen-plate,NCIC P-778,,Plate reported stolen,',
+  ].join('\r\n');
+  writeFileSync(path.join(dir, 'ncic.csv'), csv);
+  await importHotlist(parts.store, {
+    file: path.join(dir, 'ncic.csv'),
+    listId: 'ncic',
+    actor: 'admin.ray',
+    audit,
+  });
+  for (const s of parts.services) await s.start();
+  url = parts.console.url;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // A few earlier reads for the feed.
+  for (const p of ['HJK2210', 'GMT5567', 'PLR0093']) await saveRead(p, 'NY');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const s of [...(parts?.services ?? [])].reverse()) await s.stop();
+  db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('officer console in Chromium', () => {
+  it('refuses a technician and a wrong password, signs an officer in', async () => {
+    await page.goto(url);
+    await page.locator('#signin-name').fill('tech.kim');
+    await page.locator('#signin-secret').fill('wrench wrench 7');
+    await page.locator('#signin-form button').click();
+    await expectText(page, '#signin-error', /for officers/);
+    await page.locator('#signin-name').fill('ofc.diaz');
+    await page.locator('#signin-secret').fill('nope');
+    await page.locator('#signin-form button').click();
+    await expectText(page, '#signin-error', /unknown user or wrong password/);
+    expect(auditTypes('signin.failure', 'ofc.diaz')).toHaveLength(1);
+    await page.locator('#signin-secret').fill('correct horse 42');
+    await page.locator('#signin-form button').click();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    expect(await page.locator('.fouo').innerText()).toMatch(/FOR OFFICIAL USE ONLY/);
+    expect(await page.locator('#feed li').count()).toBe(3);
+    await page.screenshot({ path: path.join(SHOTS, 'console-idle-day.png') });
+  });
+
+  it('shows an alert for a matching read; Verify stays disabled until plate AND state are confirmed', async () => {
+    const read = await saveRead('KXT4821', 'NY');
+    await page.locator('#hit').waitFor({ state: 'visible', timeout: 5000 });
+    expect(await page.locator('#hit-type').innerText()).toBe('Stolen vehicle');
+    expect(await page.locator('#hit-entry').innerText()).toBe('KXT4821');
+    expect(await page.locator('#hit-ref').innerText()).toContain('NCIC V123456789');
+    expect(await page.locator('#hit-vehicle').innerText()).toContain('Honda Accord');
+    // The crop is served from the image store and displayed.
+    await page.waitForFunction(
+      () => (document.getElementById('hit-crop') as HTMLImageElement).naturalWidth > 0,
+    );
+    expect(await page.locator('body').getAttribute('data-last-tone')).toBe('medium');
+    await page.screenshot({ path: path.join(SHOTS, 'console-alert-day.png') });
+    await page.locator('#theme').click();
+    await page.screenshot({ path: path.join(SHOTS, 'console-alert-night.png') });
+    await page.locator('#theme').click();
+
+    const verify = page.locator('#verify');
+    expect(await verify.isDisabled()).toBe(true);
+    await page.keyboard.press('p'); // keyboard: confirm plate
+    await page.waitForFunction(
+      () => document.getElementById('confirm-plate')!.getAttribute('aria-pressed') === 'true',
+    );
+    expect(await verify.isDisabled()).toBe(true);
+    // The API refuses too, not only the button.
+    const [hit] = hitsFor(read.id);
+    const refused = await page.evaluate(
+      async (id) => (await fetch(`/api/hits/${id}/verify`, { method: 'POST' })).status,
+      hit!.id,
+    );
+    expect(refused).toBe(409);
+    await page.locator('#confirm-state').click();
+    await page.waitForFunction(() => !(document.getElementById('verify') as HTMLButtonElement).disabled);
+    await verify.click();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    const row = hitsFor(read.id)[0]!;
+    expect(row.status).toBe('verified');
+    const actions = parts.hits.events(row.id).map((e) => `${e.action}:${e.actor}`);
+    expect(actions).toEqual([
+      'raised:system',
+      'seen:ofc.diaz',
+      'confirm-plate:ofc.diaz',
+      'confirm-state:ofc.diaz',
+      'verified:ofc.diaz',
+    ]);
+    expect(auditTypes('hit.disposition', 'ofc.diaz').map((r) => r.details.outcome)).toEqual(['verified']);
+    expect(auditLog.verify().ok).toBe(true);
+  });
+
+  it('a repeat of the same plate within the window is recorded but does not alert', async () => {
+    const tone = await page.locator('body').getAttribute('data-last-tone');
+    await page.evaluate(() => document.body.removeAttribute('data-last-tone'));
+    const read = await saveRead('KXT4821', 'NY');
+    const rows = hitsFor(read.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.status).toBe('suppressed');
+    expect(rows[0]!.duplicate_of).not.toBeNull();
+    // The read reaches the feed, and still no alert or tone.
+    await page.waitForFunction(() => document.querySelector('#feed li .fp')?.textContent === 'KXT4821');
+    expect(await page.locator('#no-alert').isVisible()).toBe(true);
+    expect(await page.locator('body').getAttribute('data-last-tone')).toBeNull();
+    expect(tone).toBe('medium');
+  });
+
+  it('a rejection records its reason', async () => {
+    const read = await saveRead('REJ9001', 'NY');
+    await page.locator('#hit').waitFor({ state: 'visible' });
+    await page.keyboard.press('r');
+    await page.locator('#reject-form').waitFor({ state: 'visible' });
+    await page.screenshot({ path: path.join(SHOTS, 'console-reject-day.png') });
+    // "other" without text is refused with a message.
+    const reasons = defaultHotlistsConfig().rejectionReasons;
+    await page.keyboard.press(String(reasons.indexOf('other') + 1));
+    await page.locator('#reject-form button[type=submit]').click();
+    await expectText(page, '#reject-error', /needs a text/);
+    await page.locator(`#reject-reasons input[value="wrong state"]`).check();
+    await page.locator('#reject-form button[type=submit]').click();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    const row = hitsFor(read.id)[0]!;
+    expect(row.status).toBe('rejected');
+    expect(row.reject_reason).toBe('wrong state');
+  });
+
+  it('a high-priority hit pre-empts a low-priority one on screen', async () => {
+    await saveRead('LOW1234', 'NY');
+    await page.waitForFunction(
+      () => document.getElementById('hit-type')?.textContent === 'Suspended/revoked registration',
+    );
+    expect(await page.locator('#hit-priority').innerText()).toMatch(/low/i);
+    await saveRead('AMB3307', null); // state not read: plate-only hit, flagged
+    await page.waitForFunction(() => document.getElementById('hit-type')?.textContent === 'AMBER alert');
+    expect(await page.locator('body').getAttribute('data-last-tone')).toBe('high');
+    expect(await page.locator('#hit-queue').innerText()).toBe('1 more waiting');
+    expect(await page.locator('#hit-state-warning').isVisible()).toBe(true);
+    await page.locator('#theme').click();
+    await page.screenshot({ path: path.join(SHOTS, 'console-amber-night.png') });
+    await page.locator('#theme').click();
+    await page.locator('#confirm-plate').click();
+    await page.locator('#confirm-state').click();
+    await page.waitForFunction(() => !(document.getElementById('verify') as HTMLButtonElement).disabled);
+    await page.keyboard.press('v');
+    // The low-priority alert comes back once the urgent one is dealt with.
+    await page.waitForFunction(
+      () => document.getElementById('hit-type')?.textContent === 'Suspended/revoked registration',
+    );
+  });
+
+  it('refuses unknown hits, forged sessions, other origins and paths outside the API', async () => {
+    const status = await page.evaluate(async () => {
+      const unknown = (
+        await fetch('/api/hits/00000000-0000-4000-8000-000000000000/verify', { method: 'POST' })
+      ).status;
+      const notUuid = (await fetch('/api/hits/..%2F..%2Fetc%2Fpasswd/crop')).status;
+      return { unknown, notUuid };
+    });
+    expect(status).toEqual({ unknown: 404, notUuid: 400 });
+    const forged = await fetch(new URL('/api/state', url), {
+      headers: { cookie: 'lpr_console=' + 'A'.repeat(43) },
+    });
+    expect(forged.status).toBe(401);
+    const cookies = await page.context().cookies();
+    const token = cookies.find((c) => c.name === 'lpr_console')!.value;
+    const cross = await fetch(new URL('/api/hits/00000000-0000-4000-8000-000000000000/seen', url), {
+      method: 'POST',
+      headers: { cookie: `lpr_console=${token}`, origin: 'http://evil.example' },
+    });
+    expect(cross.status).toBe(403);
+    // fetch cannot set Host; a DNS-rebinding page would arrive with its own name there.
+    const rebind = await new Promise<number>((resolve, reject) => {
+      const req = http.get(
+        new URL('/api/state', url),
+        { headers: { cookie: `lpr_console=${token}`, host: 'evil.example' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+    });
+    expect(rebind).toBe(421);
+  });
+});
+
+async function expectText(p: Page, selector: string, re: RegExp): Promise<void> {
+  await p.waitForFunction(
+    ([sel, src]) => new RegExp(src as string).test(document.querySelector(sel as string)?.textContent ?? ''),
+    [selector, re.source] as const,
+  );
+}

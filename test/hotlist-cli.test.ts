@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase, type Db } from '../src/store/database.js';
+import { allMigrations } from '../src/store/all-migrations.js';
+import { HotlistStore } from '../src/hotlist/store.js';
+import { Equivalence } from '../src/hotlist/normalise.js';
+import { Matcher } from '../src/hotlist/match.js';
+import { defaultHotlistsConfig } from '../src/hotlist/config.js';
+
+const BIN = path.resolve('bin/lpr-edge.js');
+let dir: string;
+const ADMIN_PW = 'admin secret 1';
+const OFFICER_PW = 'officer secret 2';
+
+function cli(args: string[], password?: string, newPassword?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args, '--data-dir', dir], {
+    encoding: 'utf8',
+    env: { ...process.env, LPR_EDGE_PASSWORD: password ?? '', LPR_EDGE_NEW_PASSWORD: newPassword ?? '' },
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hotlist-cli-'));
+  expect(
+    cli(['users', 'bootstrap-admin', 'admin.ray', '--trained', '2026-01-05'], undefined, ADMIN_PW).code,
+  ).toBe(0);
+  expect(
+    cli(
+      ['users', 'add', 'ofc.diaz', '--role', 'officer', '--trained', '2026-02-01', '--as', 'admin.ray'],
+      ADMIN_PW,
+      OFFICER_PW,
+    ).code,
+  ).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('lpr-edge hotlist', () => {
+  it('imports as an admin only, then reports status and checks plates', () => {
+    const f = path.join(dir, 'ncic.csv');
+    writeFileSync(
+      f,
+      'plate,state,list_type,reference\nABC1234,NY,stolen-vehicle,NCIC-1\nKID0001,,amber-alert,A-9\n',
+    );
+    const refused = cli(['hotlist', 'import', f, '--as', 'ofc.diaz'], OFFICER_PW);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toMatch(/ofc.diaz is an officer; this needs the admin role/);
+    const noId = cli(['hotlist', 'import', f]);
+    expect(noId.err).toMatch(/needs an identity: add --as NAME/);
+    const ok = cli(
+      [
+        'hotlist',
+        'import',
+        f,
+        '--as',
+        'admin.ray',
+        '--generated-at',
+        new Date(Date.now() - 30 * 3600_000).toISOString(),
+      ],
+      ADMIN_PW,
+    );
+    expect(ok.err).toBe('');
+    expect(ok.out).toMatch(/imported ncic version .*2 rows, 2 added/);
+
+    const status = cli(['hotlist', 'status', '--json']);
+    const s = JSON.parse(status.out) as {
+      lists: { id: string; entryCount: number; stale: boolean; ageHours: number }[];
+    };
+    expect(s.lists).toEqual([
+      expect.objectContaining({ id: 'ncic', entryCount: 2, stale: true, ageHours: 30 }),
+    ]);
+    expect(cli(['hotlist', 'status']).out).toMatch(/ncic\tmixed\t.*\t2\t.*STALE \(over 24 h\)/);
+
+    const hit = cli(['hotlist', 'check', 'abc-1284', '--state', 'NY', '--json']);
+    expect(hit.code).toBe(0);
+    expect(JSON.parse(hit.out)).toEqual([
+      expect.objectContaining({
+        plate: 'ABC1234',
+        rule: 'differences',
+        differences: [{ position: 6, read: '8', entry: '3', kind: 'substitution' }],
+      }),
+    ]);
+    expect(cli(['hotlist', 'check', 'KIDOOO1']).out).toMatch(
+      /KID0001 any state\tamber-alert\tequivalent .*STATE NOT GIVEN/,
+    );
+    const miss = cli(['hotlist', 'check', 'ZZZ999', '--state', 'NY']);
+    expect(miss.code).toBe(1);
+    expect(miss.out).toBe('ZZZ999 (NY): no match\n');
+    expect(cli(['hotlist', 'check', 'ABC1234', '--state', 'XX']).err).toMatch(
+      /--state: state "XX" is not a USPS code/,
+    );
+  });
+
+  it('adds and removes manual entries with reason, audited', () => {
+    const add = cli(
+      [
+        'hotlist',
+        'add',
+        'loc-777',
+        '--state',
+        'NY',
+        '--reason',
+        'seen at burglary scene',
+        '--expires',
+        '2099-01-01',
+        '--as',
+        'ofc.diaz',
+      ],
+      OFFICER_PW,
+    );
+    expect(add.out).toBe('added LOC777 NY (manual) to local\n');
+    expect(cli(['hotlist', 'add', 'LOC778', '--state', 'NY', '--as', 'ofc.diaz'], OFFICER_PW).err).toMatch(
+      /needs --reason/,
+    );
+    expect(cli(['hotlist', 'check', 'LOC777', '--state', 'NY']).out).toMatch(/LOC777 NY\tmanual\texact/);
+    const rm = cli(
+      ['hotlist', 'remove', 'LOC777', '--reason', 'cleared by detective', '--as', 'ofc.diaz'],
+      OFFICER_PW,
+    );
+    expect(rm.out).toBe('removed 1 entry for LOC777 from local\n');
+    expect(cli(['hotlist', 'check', 'LOC777', '--state', 'NY']).code).toBe(1);
+    expect(cli(['hotlist', 'remove', 'LOC777', '--reason', 'x', '--as', 'ofc.diaz'], OFFICER_PW).err).toMatch(
+      /is not on list "local"/,
+    );
+    const db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
+    try {
+      const rows = db
+        .prepare(`SELECT type, actor, details FROM audit_log WHERE type LIKE 'hotlist.%' ORDER BY seq`)
+        .all() as { type: string; actor: string; details: string }[];
+      expect(
+        rows.map(
+          (r) => `${r.type}:${r.actor}:${(JSON.parse(r.details) as { action?: string }).action ?? ''}`,
+        ),
+      ).toEqual([
+        'hotlist.import:admin.ray:',
+        'hotlist.change:ofc.diaz:add',
+        'hotlist.change:ofc.diaz:remove',
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a replacement takes effect atomically while lookups continue in another process', async () => {
+    const N = 60_000;
+    const write = (file: string, prefix: string) =>
+      new Promise<void>((resolve) => {
+        const s = createWriteStream(file);
+        s.write('plate,state,list_type\n');
+        for (let i = 0; i < N; i++) s.write(`${prefix}${String(i).padStart(6, '0')},NY,stolen-vehicle\n`);
+        s.end(resolve);
+      });
+    const v1 = path.join(dir, 'big-v1.csv');
+    const v2 = path.join(dir, 'big-v2.csv');
+    await write(v1, 'A');
+    await write(v2, 'B');
+    expect(
+      cli(['hotlist', 'import', v1, '--list', 'big', '--version', 'v1', '--as', 'admin.ray'], ADMIN_PW).code,
+    ).toBe(0);
+
+    const db: Db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
+    // Exact matching only: every plate of these lists is one digit away from thousands of others.
+    const config = { ...defaultHotlistsConfig(), defaultMaxDifferences: 0 };
+    const matcher = new Matcher(new HotlistStore(db, new Equivalence(config.equivalence)), config);
+    // One read whose alternatives name a plate of each version: a consistent snapshot matches exactly one.
+    const read = {
+      plate: 'A000777',
+      state: 'NY',
+      candidates: [
+        { plate: 'A000777', confidence: 0.5 },
+        { plate: 'B000777', confidence: 0.4 },
+      ],
+    };
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'hotlist',
+        'import',
+        v2,
+        '--list',
+        'big',
+        '--version',
+        'v2',
+        '--as',
+        'admin.ray',
+        '--data-dir',
+        dir,
+      ],
+      {
+        env: { ...process.env, LPR_EDGE_PASSWORD: ADMIN_PW },
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let done = false;
+    void exited.then(() => (done = true));
+    const seen: string[] = [];
+    let lookups = 0;
+    const deadline = Date.now() + 120_000;
+    try {
+      while (!done && Date.now() < deadline) {
+        const matches = matcher.match(read).filter((m) => m.entry.list.id === 'big');
+        lookups++;
+        expect(matches).toHaveLength(1);
+        const m = matches[0]!;
+        expect(m.entry.plate).toBe(m.entry.list.version === 'v1' ? 'A000777' : 'B000777');
+        if (seen.at(-1) !== m.entry.list.version) seen.push(m.entry.list.version);
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(await exited).toBe(0);
+      const after = matcher.match(read).filter((m) => m.entry.list.id === 'big');
+      expect(after.map((m) => `${m.entry.list.version}:${m.entry.plate}`)).toEqual(['v2:B000777']);
+      // Lookups ran throughout and saw the old version, then the new one, never a mix or a gap.
+      expect(lookups).toBeGreaterThan(50);
+      expect(seen[0]).toBe('v1');
+    } finally {
+      db.close();
+    }
+  });
+});

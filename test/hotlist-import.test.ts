@@ -1,0 +1,269 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase, type Db } from '../src/store/database.js';
+import { allMigrations } from '../src/store/all-migrations.js';
+import { HotlistStore } from '../src/hotlist/store.js';
+import { Equivalence } from '../src/hotlist/normalise.js';
+import { importHotlist, InputError, type ImportOptions } from '../src/hotlist/import.js';
+import { readCsv } from '../src/hotlist/csv.js';
+import { defaultHotlistsConfig, mappingSchema } from '../src/hotlist/config.js';
+
+let dir: string;
+let db: Db;
+let store: HotlistStore;
+let audit: { type: string; actor: string; details: Record<string, unknown> }[];
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hotlist-import-'));
+  db = openDatabase(path.join(dir, 'unit.db'), allMigrations);
+  store = new HotlistStore(db, new Equivalence(defaultHotlistsConfig().equivalence));
+  audit = [];
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function file(name: string, content: string | Buffer): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+function run(f: string, opts: Partial<ImportOptions> = {}) {
+  return importHotlist(store, {
+    file: f,
+    actor: 'admin.ray',
+    audit: { append: (e) => void audit.push(e) },
+    ...opts,
+  });
+}
+
+function plates(listId: string): string[] {
+  return (
+    db
+      .prepare(
+        `SELECT e.plate || ':' || e.state || ':' || e.list_type AS p FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id WHERE h.id = ? ORDER BY e.plate`,
+      )
+      .all(listId) as { p: string }[]
+  ).map((r) => r.p);
+}
+
+async function rejects(p: Promise<unknown>): Promise<InputError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return err as InputError;
+  }
+  throw new Error('expected the import to be rejected');
+}
+
+describe('CSV import', () => {
+  it('reads a BOM, CRLF line ends, quoted fields with commas, quotes and line breaks', async () => {
+    const csv =
+      '\uFEFFplate,state,list_type,vehicle,reason\r\n' +
+      'ABC1234,NY,stolen-vehicle,"Honda, grey","said ""armed"""\r\n' +
+      'XYZ987,NJ,ncic,,"two\r\nlines"\r\n';
+    const report = await run(file('ncic.csv', csv));
+    expect(report).toMatchObject({ listId: 'ncic', rows: 2, imported: 2, skippedCount: 0 });
+    expect(plates('ncic')).toEqual(['ABC1234:NY:stolen-vehicle', 'XYZ987:NJ:ncic']);
+    const row = db.prepare(`SELECT vehicle, reason FROM hotlist_entries WHERE plate = 'ABC1234'`).get();
+    expect(row).toEqual({ vehicle: 'Honda, grey', reason: 'said "armed"' });
+    expect(
+      (db.prepare(`SELECT reason FROM hotlist_entries WHERE plate = 'XYZ987'`).get() as { reason: string })
+        .reason,
+    ).toBe('two\r\nlines');
+  });
+
+  it('normalises lower case and punctuation in plates and states', async () => {
+    await run(file('l.csv', 'Plate,State,List Type\nabc-123,ny,Stolen Vehicle\n"k 9.x",Any,ncic\n'));
+    expect(plates('l')).toEqual(['ABC123:NY:stolen-vehicle', 'K9X::ncic']);
+  });
+
+  it('keeps one of duplicate rows and counts the rest', async () => {
+    const r = await run(
+      file('d.csv', 'plate,state,list_type\nABC123,NY,ncic\nabc 123,NY,ncic\nABC123,NJ,ncic\n'),
+    );
+    expect(r).toMatchObject({ rows: 3, imported: 2, duplicates: 1 });
+  });
+
+  it('strict mode rejects the whole file with line numbers and keeps the previous version active', async () => {
+    await run(file('hq.csv', 'plate,state,list_type\nOLD111,NY,ncic\n'), { version: 'v1' });
+    const bad =
+      'plate,state,list_type\nNEW111,NY,ncic\n,NY,ncic\nNEW222,XX,ncic\n"multi\nline",NY,ncic\nNEW333,NY,stolen-bike\nNEW444,NY,ncic\n';
+    const err = await rejects(run(file('hq.csv', bad), { version: 'v2' }));
+    expect(err.message).toMatch(/4 bad rows; nothing imported, the previous version stays active/);
+    expect(err.problems.map((p) => p.line)).toEqual([3, 4, 5, 7]);
+    expect(err.message).toMatch(/line 4: state "XX" is not a USPS code/);
+    expect(err.message).toMatch(/line 7: unknown list type "stolen-bike"; use one of stolen-vehicle, /);
+    expect(plates('hq')).toEqual(['OLD111:NY:ncic']);
+    expect(store.list('hq')?.version).toBe('v1');
+    // Nothing of the rejected version is left behind.
+    expect((db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries`).get() as { n: number }).n).toBe(1);
+    expect(audit.map((a) => a.type)).toEqual(['hotlist.import', 'hotlist.import-rejected']);
+  });
+
+  it('lenient mode skips and reports bad rows', async () => {
+    const r = await run(
+      file('hq.csv', 'plate,state,list_type\nGOOD1,NY,ncic\nABCDEFGHJKLM,NY,ncic\nGOOD2,NY,wanted\n'),
+      { strict: false },
+    );
+    expect(r.imported).toBe(1);
+    expect(r.skipped.map((s) => [s.line, s.message])).toEqual([
+      [3, 'plate "ABCDEFGHJKLM" is longer than 10 characters'],
+      [4, expect.stringMatching(/unknown list type "wanted"/)],
+    ]);
+    expect(audit[0]).toMatchObject({
+      type: 'hotlist.import',
+      actor: 'admin.ray',
+      details: { skipped: 2, imported: 1 },
+    });
+  });
+
+  it('refuses files that are not CSV', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    expect((await rejects(run(file('x.csv', png)))).message).toMatch(/binary data, not a CSV/);
+    expect((await rejects(run(file('notes.csv', 'Dear chief,\nthe list is late.\n')))).message).toMatch(
+      /line 1: header has no plate and list_type \(or give --type\) column .*is this a hotlist CSV/,
+    );
+    expect((await rejects(run(file('e.csv', '')))).message).toMatch(/empty file/);
+    expect((await rejects(run(file('q.csv', 'plate,state,list_type\n"ABC,NY,ncic\n')))).message).toMatch(
+      /line 2: a quoted field is never closed/,
+    );
+    expect(await rejects(run(file('h.csv', 'plate,state,list_type\n')))).toHaveProperty(
+      'message',
+      expect.stringMatching(/no valid entries/),
+    );
+  });
+
+  it('--type supplies the list type when the file has no column for it', async () => {
+    await run(file('amber.csv', 'plate,state\nKID001,PA\n'), { type: 'amber-alert' });
+    expect(plates('amber')).toEqual(['KID001:PA:amber-alert']);
+    expect(store.list('amber')?.type).toBe('amber-alert');
+  });
+
+  it('reads agency extracts through a column mapping (delimiter, header names, type codes)', async () => {
+    const mapping = mappingSchema.parse({
+      delimiter: '|',
+      columns: { plate: 'LIC_NO', state: 'LIC_ST', list_type: 'CAT', reference: 'NIC' },
+      listTypeValues: { V: 'stolen-vehicle', L: 'stolen-plate' },
+    });
+    await run(file('ext.txt', 'NIC|LIC_ST|LIC_NO|CAT\nV000111|NY|ABC123|V\nL000222|CT|DEF456|L\n'), {
+      mapping,
+      listId: 'ncic',
+    });
+    expect(plates('ncic')).toEqual(['ABC123:NY:stolen-vehicle', 'DEF456:CT:stolen-plate']);
+    const noHeader = mappingSchema.parse({ header: false, delimiter: '\t', columns: { plate: 2, state: 1 } });
+    await run(file('tabs.tsv', 'NY\tQQQ111\nNJ\tRRR222\n'), {
+      mapping: noHeader,
+      type: 'wanted-person',
+      listId: 'w',
+    });
+    expect(plates('w')).toEqual(['QQQ111:NY:wanted-person', 'RRR222:NJ:wanted-person']);
+    const missing = mappingSchema.parse({ columns: { plate: 'TAG' } });
+    expect(
+      (await rejects(run(file('m.csv', 'PLATE,ST\nA1,NY\n'), { mapping: missing, type: 'ncic' }))).message,
+    ).toMatch(/column "TAG" for plate is not in the header/);
+  });
+
+  it('applies a delta: adds and removes in one step', async () => {
+    await run(file('hq.csv', 'plate,state,list_type\nAAA111,NY,ncic\nBBB222,NY,ncic\n'));
+    const r = await run(
+      file('hq-delta.csv', 'plate,state,list_type,action\nCCC333,NY,ncic,add\nAAA111,NY,ncic,remove\n'),
+      { listId: 'hq', mode: 'delta' },
+    );
+    expect(r).toMatchObject({ imported: 1, removed: 1 });
+    expect(plates('hq')).toEqual(['BBB222:NY:ncic', 'CCC333:NY:ncic']);
+    expect(store.list('hq')?.entryCount).toBe(2);
+  });
+
+  it('parses quotes split across stream chunks', async () => {
+    async function* chunks() {
+      for (const c of ['a,"x', '"', '"y",b\r', '\nc,"', '"', '\n']) yield c;
+    }
+    const out = [];
+    for await (const r of readCsv(chunks())) out.push(r);
+    expect(out).toEqual([
+      { line: 1, fields: ['a', 'x"y', 'b'] },
+      { line: 2, fields: ['c', ''] },
+    ]);
+  });
+});
+
+describe('JSON import', () => {
+  const doc = (over: object) =>
+    JSON.stringify({
+      format: 'lpr-edge.hotlist',
+      formatVersion: 1,
+      list: {
+        id: 'nysp-wanted',
+        type: 'wanted-person',
+        version: '2026-11-28.1',
+        generatedAt: '2026-11-28T06:00:00Z',
+        source: 'NYSP',
+      },
+      entries: [
+        {
+          plate: 'wnt-001',
+          state: 'NY',
+          reference: 'W-1',
+          priority: 'high',
+          expires: '2027-01-31',
+          vehicle: 'Black sedan',
+        },
+        { plate: 'WNT002', state: 'ANY', listType: 'ncic' },
+      ],
+      ...over,
+    });
+
+  it('imports the project format with list metadata', async () => {
+    const r = await run(file('w.json', doc({})));
+    expect(r).toMatchObject({ listId: 'nysp-wanted', version: '2026-11-28.1', imported: 2 });
+    expect(plates('nysp-wanted')).toEqual(['WNT001:NY:wanted-person', 'WNT002::ncic']);
+    expect(store.list('nysp-wanted')).toMatchObject({
+      generatedAt: Date.parse('2026-11-28T06:00:00Z'),
+      source: 'NYSP',
+      entryCount: 2,
+    });
+  });
+
+  it('names the bad entry and imports nothing', async () => {
+    const err = await rejects(
+      run(file('w.json', doc({ entries: [{ plate: 'OK1' }, { plate: 'OK2', state: 'Z9' }, { plate: 7 }] }))),
+    );
+    expect(err.message).toMatch(/2 bad entries; nothing imported.*entries\[1\]: state "Z9".*entries\[2\]/);
+    expect(store.lists()).toEqual([]);
+  });
+
+  it('refuses a document of another kind', async () => {
+    expect((await rejects(run(file('other.json', '{"hello": 1}')))).message).toMatch(
+      /not a lpr-edge hotlist document: format/,
+    );
+    expect((await rejects(run(file('bad.json', '{"format": ')))).message).toMatch(/not valid JSON/);
+  });
+
+  it('applies a delta document', async () => {
+    await run(file('w.json', doc({})));
+    await run(
+      file(
+        'w2.json',
+        doc({
+          mode: 'delta',
+          list: {
+            id: 'nysp-wanted',
+            type: 'wanted-person',
+            version: '2026-11-28.2',
+            generatedAt: '2026-11-28T07:00:00Z',
+          },
+          entries: [{ plate: 'WNT003', state: 'NY' }],
+          removes: [{ plate: 'WNT001', state: 'NY', listType: 'wanted-person' }],
+        }),
+      ),
+    );
+    expect(plates('nysp-wanted')).toEqual(['WNT002::ncic', 'WNT003:NY:wanted-person']);
+    expect(store.list('nysp-wanted')?.version).toBe('2026-11-28.2');
+  });
+});

@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase, type Db } from '../src/store/database.js';
+import { allMigrations } from '../src/store/all-migrations.js';
+import { ReadStore } from '../src/store/reads.js';
+import { silentLogger } from '../src/log.js';
+import { HotlistStore } from '../src/hotlist/store.js';
+import { Equivalence } from '../src/hotlist/normalise.js';
+import { HotlistService } from '../src/hotlist/service.js';
+import { HitLog, HitError } from '../src/alerts/hits.js';
+import { importHotlist } from '../src/hotlist/import.js';
+import { defaultHotlistsConfig } from '../src/hotlist/config.js';
+import { AuditLog } from '../src/policy/audit.js';
+import { makeRead } from './helpers/hotlist-fixtures.js';
+
+let dir: string;
+let db: Db;
+let reads: ReadStore;
+let store: HotlistStore;
+let hits: HitLog;
+let service: HotlistService;
+let audit: AuditLog;
+let now: number;
+
+const config = {
+  ...defaultHotlistsConfig(),
+  duplicateWindowMinutes: 10,
+  hitExpiryMinutes: 5,
+  recheckWindowMinutes: 60,
+  maxAgeHours: 24,
+};
+
+async function load(listId: string, csv: string, generatedAt = now) {
+  const f = path.join(dir, `${listId}.csv`);
+  writeFileSync(f, csv);
+  return importHotlist(store, { file: f, listId, actor: 'admin.ray', audit, generatedAt });
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hotlist-service-'));
+  db = openDatabase(path.join(dir, 'unit.db'), allMigrations);
+  now = Date.UTC(2026, 10, 28, 12);
+  audit = new AuditLog(db, () => now);
+  reads = new ReadStore(db, dir);
+  store = new HotlistStore(db, new Equivalence(config.equivalence));
+  hits = new HitLog(db, config, audit, () => now);
+  service = new HotlistService({
+    db,
+    reads,
+    store,
+    hits,
+    config,
+    audit,
+    log: silentLogger(),
+    now: () => now,
+    tickMs: 60_000,
+  });
+  await load('ncic', 'plate,state,list_type\nABC1234,NY,stolen-vehicle\n');
+  await service.start();
+});
+afterEach(async () => {
+  await service.stop();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const save = (plate: string, state: string | null, ts = now) =>
+  reads.save(makeRead(plate, state, { ts }), { crop: null, overview: null });
+
+describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
+  it('raises a hit for a saved read, recording list version, rule and differences', () => {
+    const r = save('ABC1Z34', 'NY');
+    const [hit] = hits.open();
+    expect(hit).toMatchObject({
+      readId: r.id,
+      listId: 'ncic',
+      rule: 'equivalent',
+      status: 'raised',
+      retroactive: false,
+    });
+    expect(hit!.listVersion).toBe(store.list('ncic')!.version);
+    expect(hit!.differences).toEqual([{ position: 5, read: 'Z', entry: '2', kind: 'equivalent' }]);
+  });
+
+  it('suppresses the same plate and entry within the window, alerts again after it', () => {
+    save('ABC1234', 'NY');
+    now += 5 * 60_000;
+    save('ABC1234', 'NY');
+    expect(db.prepare(`SELECT status FROM hits ORDER BY seq`).pluck().all()).toEqual([
+      'raised',
+      'suppressed',
+    ]);
+    now += 11 * 60_000;
+    save('ABC1234', 'NY');
+    expect(db.prepare(`SELECT status FROM hits ORDER BY seq`).pluck().all()).toEqual([
+      'raised',
+      'suppressed',
+      'raised',
+    ]);
+  });
+
+  it('verifies only with both confirmations, rejects only with a configured reason, expires unanswered hits', () => {
+    save('ABC1234', 'NY');
+    const id = hits.open()[0]!.id;
+    expect(() => hits.verify(id, 'ofc.diaz')).toThrow(/plate and state not confirmed/);
+    hits.confirm(id, 'state', 'ofc.diaz');
+    expect(() => hits.verify(id, 'ofc.diaz')).toThrow(/plate not confirmed/);
+    expect(() => hits.reject(id, 'looked odd', null, 'ofc.diaz')).toThrow(HitError);
+    hits.confirm(id, 'plate', 'ofc.diaz');
+    expect(hits.verify(id, 'ofc.diaz').status).toBe('verified');
+    expect(() => hits.reject(id, 'misread', null, 'ofc.diaz')).toThrow(/already verified/);
+
+    now += 60 * 60_000;
+    save('ABC1234', 'NY');
+    const second = hits.open()[0]!.id;
+    now += 6 * 60_000;
+    service.tick();
+    expect(hits.get(second)!.status).toBe('expired');
+    const dispositions = audit.list({ type: 'hit.disposition' }).map((r) => r.details.outcome);
+    expect(dispositions).toEqual(['verified', 'expired']);
+    expect(audit.verify().ok).toBe(true);
+  });
+
+  it('re-checks recent reads when a list arrives and raises retroactive hits', async () => {
+    const old = save('WNT0001', 'PA', now - 90 * 60_000); // outside the window
+    const recent = save('WNT0001', 'PA', now - 20 * 60_000);
+    expect(hits.open()).toHaveLength(0);
+    await load('wanted', 'plate,state,list_type\nWNT0001,PA,wanted-person\n');
+    service.tick();
+    const open = hits.open();
+    expect(open.map((h) => [h.readId, h.retroactive, h.listId])).toEqual([[recent.id, true, 'wanted']]);
+    expect(open.some((h) => h.readId === old.id)).toBe(false);
+    // A second look finds nothing new.
+    service.tick();
+    expect(hits.open()).toHaveLength(1);
+  });
+
+  it('warns once per version when a list is older than the limit', async () => {
+    await load('old', 'plate,state,list_type\nOLD0001,NY,ncic\n', now - 30 * 3_600_000);
+    service.tick();
+    service.tick();
+    expect(audit.list({ type: 'hotlist.stale' }).map((r) => r.details.list)).toEqual(['old']);
+    expect(service.currency().find((l) => l.id === 'old')).toMatchObject({ stale: true });
+    expect(service.currency().find((l) => l.id === 'ncic')).toMatchObject({ stale: false });
+  });
+
+  it('a list replacement leaves earlier hits and their list version intact', async () => {
+    save('ABC1234', 'NY');
+    const v1 = store.list('ncic')!.version;
+    now += 1000;
+    await load('ncic', 'plate,state,list_type\nXYZ9999,NY,stolen-vehicle\n');
+    expect(hits.recent()[0]).toMatchObject({
+      listVersion: v1,
+      entry: expect.objectContaining({ plate: 'ABC1234' }),
+    });
+    expect(service.matcher.match({ plate: 'ABC1234', state: 'NY' })).toEqual([]);
+  });
+});

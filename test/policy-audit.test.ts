@@ -1,0 +1,207 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../src/policy/audit.js';
+import { ADMIN_PW, cli, dbFile, OFFICER_PW, openTestDb, provision, tempDir } from './policy-helpers.js';
+
+/** What an attacker with root does first: the append-only triggers are in the way. */
+function rawDb(dir: string): Database.Database {
+  const db = new Database(dbFile(dir));
+  db.exec('DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_unacked_delete;');
+  return db;
+}
+
+// Policy VI.F: the audit log is append-only and tamper-evident; `lpr-edge audit verify` proves it.
+describe('lpr-edge audit verify', () => {
+  let template: string;
+  let dir: string;
+  beforeAll(() => {
+    template = tempDir();
+    provision(template);
+    // A few more records of different kinds: two queries (one refused) by the officer.
+    cli(
+      template,
+      [
+        'query',
+        '--plate',
+        'ABC1234',
+        '--purpose',
+        'investigation-vehicle',
+        '--case',
+        'C-1',
+        '--attest',
+        '--as',
+        'olly',
+      ],
+      {
+        LPR_EDGE_PASSWORD: OFFICER_PW,
+      },
+    );
+    cli(template, ['query', '--plate', 'ABC1234', '--as', 'olly'], { LPR_EDGE_PASSWORD: OFFICER_PW });
+  });
+  // Each test tampers with its own copy of the same unit.
+  beforeEach(() => {
+    dir = tempDir();
+    fs.cpSync(template, dir, { recursive: true });
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => fs.rmSync(template, { recursive: true, force: true }));
+
+  it('passes on an untouched log', () => {
+    const r = cli(dir, ['audit', 'verify']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/audit chain intact: \d+ records/);
+  });
+
+  it('the database itself refuses to change or delete unacknowledged records', () => {
+    const db = new Database(dbFile(dir));
+    expect(() => db.prepare("UPDATE audit_log SET actor = 'nobody' WHERE seq = 2").run()).toThrow(
+      /append-only/,
+    );
+    expect(() => db.prepare('DELETE FROM audit_log WHERE seq = 2').run()).toThrow(/not acknowledged/);
+    db.close();
+  });
+
+  it('names the record altered by an UPDATE done directly in SQLite', () => {
+    const db = rawDb(dir);
+    const victim = db
+      .prepare("SELECT seq, id, details FROM audit_log WHERE type = 'query' ORDER BY seq LIMIT 1")
+      .get() as {
+      seq: number;
+      id: string;
+      details: string;
+    };
+    db.prepare('UPDATE audit_log SET details = ? WHERE seq = ?').run(
+      victim.details.replace('C-1', 'C-2'),
+      victim.seq,
+    );
+    db.close();
+    const r = cli(dir, ['audit', 'verify']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`record ${victim.seq} (${victim.id}, query) was altered`);
+  });
+
+  it('names the record removed by a DELETE done directly in SQLite', () => {
+    const db = rawDb(dir);
+    db.prepare('DELETE FROM audit_log WHERE seq = 3').run();
+    db.close();
+    const r = cli(dir, ['audit', 'verify']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/record 3 was removed/);
+  });
+
+  it('detects records cut off the end of the chain', () => {
+    const db = rawDb(dir);
+    const last = (db.prepare('SELECT MAX(seq) AS n FROM audit_log').get() as { n: number }).n;
+    db.prepare('DELETE FROM audit_log WHERE seq = ?').run(last);
+    db.close();
+    const r = cli(dir, ['audit', 'verify', '--json']);
+    expect(r.status).toBe(1);
+    // The chain head (kept apart from the rows) still names the removed record.
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, firstBad: { problem: 'removed' } });
+  });
+
+  it('names a record inserted directly in SQLite, even with a plausible link', () => {
+    const db = rawDb(dir);
+    const prev = db.prepare('SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1').get() as {
+      seq: number;
+      hash: string;
+      ts: number;
+    };
+    db.prepare(
+      `INSERT INTO audit_log (seq, id, ts, type, actor, details, prev_hash, hash)
+       VALUES (?, 'forged-1', ?, 'signin.success', 'olly', '{"user":"olly"}', ?, ?)`,
+    ).run(prev.seq + 1, prev.ts + 1, prev.hash, 'f'.repeat(64));
+    db.close();
+    const r = cli(dir, ['audit', 'verify']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`record ${prev.seq + 1} (forged-1) was inserted`);
+  });
+
+  it('names a record replaced in the middle (delete + insert with the same seq)', () => {
+    const db = rawDb(dir);
+    const row = db.prepare('SELECT * FROM audit_log WHERE seq = 4').get() as Record<string, unknown>;
+    db.prepare('DELETE FROM audit_log WHERE seq = 4').run();
+    db.prepare(
+      `INSERT INTO audit_log (seq, id, ts, type, actor, details, prev_hash, hash) VALUES (4, 'forged-2', ?, ?, ?, ?, ?, ?)`,
+    ).run(row.ts, row.type, row.actor, row.details, row.prev_hash, row.hash);
+    db.close();
+    const r = cli(dir, ['audit', 'verify']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('record 4 (forged-2');
+  });
+
+  it('acknowledged records can be purged as a prefix and the rest still verifies', () => {
+    const db = openTestDb(dir);
+    const audit = new AuditLog(db);
+    const all = audit.list();
+    expect(audit.markAcknowledged(all.slice(0, 3).map((r) => r.id))).toBe(3);
+    // Unacknowledged records are never purged, whatever their age.
+    expect(audit.purgeAcknowledged(Date.now() + 1000)).toBe(3);
+    expect(audit.list()[0]!.seq).toBe(4);
+    expect(audit.verify()).toMatchObject({ ok: true, count: all.length - 3 });
+    db.close();
+    expect(cli(dir, ['audit', 'verify']).status).toBe(0);
+  });
+
+  it('a report lists queries by user and purpose, sign-ins and a random sample, in JSON and Markdown', () => {
+    const out = `${dir}/report.md`;
+    const r = cli(
+      dir,
+      [
+        'audit',
+        'report',
+        '--from',
+        '2020-01-01',
+        '--to',
+        '2100-01-01',
+        '--sample',
+        '1',
+        '--json',
+        '--out',
+        out,
+        '--as',
+        'ada',
+      ],
+      {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      },
+    );
+    expect(r.stderr).toMatch(/audit report written/);
+    expect(r.status).toBe(0);
+    const rep = JSON.parse(r.stdout) as {
+      chain: { ok: boolean };
+      queries: {
+        total: number;
+        refused: number;
+        byUserAndPurpose: { user: string; purpose: string; count: number }[];
+      };
+      signIns: { user: string; success: number }[];
+      sample: unknown[];
+    };
+    expect(rep.chain.ok).toBe(true);
+    expect(rep.queries).toMatchObject({ total: 2, refused: 1 });
+    expect(rep.queries.byUserAndPurpose).toContainEqual({
+      user: 'olly',
+      purpose: 'investigation-vehicle',
+      count: 1,
+      results: 0,
+    });
+    expect(rep.signIns.find((s) => s.user === 'olly')!.success).toBe(2);
+    expect(rep.sample).toHaveLength(1);
+    const md = fs.readFileSync(out, 'utf8');
+    expect(md).toMatch(/^\*\*FOR OFFICIAL USE ONLY\*\*/);
+    expect(md).toContain('| olly | investigation-vehicle | 1 | 0 |');
+    // An officer may not run the audit.
+    const officer = cli(
+      dir,
+      ['audit', 'report', '--from', '2020-01-01', '--to', '2100-01-01', '--json', '--as', 'olly'],
+      {
+        LPR_EDGE_PASSWORD: OFFICER_PW,
+      },
+    );
+    expect(officer.status).not.toBe(0);
+    expect(officer.stderr).toMatch(/needs the auditor or admin role/);
+  });
+});

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../src/policy/audit.js';
+import {
+  ADMIN_PW,
+  cli,
+  makeRead,
+  OFFICER_PW,
+  openTestDb,
+  provision,
+  saveReads,
+  tempDir,
+} from './policy-helpers.js';
+
+// Policy IV.D, VI.H: exports carry FOUO and a dissemination record naming reason, requester, agency.
+describe('lpr-edge export', () => {
+  let dir: string;
+  const held = makeRead({ plate: 'HELD001' });
+  const env = { LPR_EDGE_PASSWORD: OFFICER_PW };
+  const base = [
+    'export',
+    '--case',
+    '26-0099',
+    '--reason',
+    'stolen vehicle follow-up',
+    '--purpose',
+    'investigation-vehicle',
+    '--as',
+    'olly',
+  ];
+
+  beforeAll(() => {
+    dir = tempDir();
+    provision(dir);
+    saveReads(dir, [makeRead({ plate: 'CASE123' }), makeRead({ plate: 'OTHER99' }), held]);
+    // The case's data: what a logged query returned, plus a read an admin put under legal hold.
+    const q = cli(
+      dir,
+      [
+        'query',
+        '--plate',
+        'CASE123',
+        '--purpose',
+        'investigation-vehicle',
+        '--case',
+        '26-0099',
+        '--attest',
+        '--as',
+        'olly',
+      ],
+      env,
+    );
+    expect(q.status).toBe(0);
+    const h = cli(
+      dir,
+      ['hold', 'set', '--read', held.id, '--case', '26-0099', '--reason', 'evidence', '--as', 'ada'],
+      {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      },
+    );
+    expect(h.status).toBe(0);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function exports() {
+    const db = openTestDb(dir);
+    try {
+      return new AuditLog(db).list({ type: 'export' });
+    } finally {
+      db.close();
+    }
+  }
+
+  it('refuses an export without requester or agency, names what is missing, writes no file', () => {
+    const out = path.join(dir, 'refused.json');
+    const noRequester = cli(dir, [...base, '--agency', 'State Police', '--out', out], env);
+    expect(noRequester.status).not.toBe(0);
+    expect(noRequester.stderr).toMatch(/export refused: missing requesting person \(--requester\)/);
+    const noAgency = cli(dir, [...base, '--requester', 'Det. Rivera', '--out', out], env);
+    expect(noAgency.status).not.toBe(0);
+    expect(noAgency.stderr).toMatch(/missing requesting agency \(--agency\)/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(exports().map((e) => e.details.outcome)).toEqual(['refused', 'refused']);
+  });
+
+  it('a records-law request needs a legal review reference', () => {
+    const out = path.join(dir, 'foil.json');
+    const r = cli(
+      dir,
+      [...base, '--requester', 'J. Public', '--agency', 'none', '--records-request', '--out', out],
+      env,
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--legal-review/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('with requester and agency writes a FOUO file and the dissemination record', () => {
+    const out = path.join(dir, 'case-26-0099.json');
+    const r = cli(
+      dir,
+      [...base, '--requester', 'Det. Rivera', '--agency', 'State Police Troop K', '--out', out],
+      env,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const text = fs.readFileSync(out, 'utf8');
+    const file = JSON.parse(text) as {
+      marking: string;
+      dissemination: Record<string, unknown>;
+      reads: { plate: string }[];
+    };
+    expect(file.marking).toMatch(/^FOR OFFICIAL USE ONLY/);
+    expect(file.reads.map((x) => x.plate).sort()).toEqual(['CASE123', 'HELD001']);
+    expect(file.dissemination).toMatchObject({
+      requester: 'Det. Rivera',
+      agency: 'State Police Troop K',
+      releasedBy: 'olly',
+    });
+    const rec = exports().at(-1)!;
+    expect(rec.actor).toBe('olly');
+    expect(rec.details).toMatchObject({
+      outcome: 'ok',
+      caseNumber: '26-0099',
+      reason: 'stolen vehicle follow-up',
+      requester: 'Det. Rivera',
+      agency: 'State Police Troop K',
+      purpose: 'investigation-vehicle',
+      sha256: createHash('sha256').update(text).digest('hex'),
+    });
+    expect((rec.details.readIds as string[]).length).toBe(2);
+    expect(cli(dir, ['audit', 'verify']).status).toBe(0);
+  });
+});

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listQueryLog } from '../src/policy/query.js';
+import { AuditLog } from '../src/policy/audit.js';
+import { ReadQueries } from '../src/policy/query.js';
+import { cli, makeRead, OFFICER_PW, openTestDb, provision, saveReads, tempDir } from './policy-helpers.js';
+
+// Policy IV.B, V.B, VI.E, III.B: queries through the real CLI against a real SQLite file.
+describe('lpr-edge query', () => {
+  let dir: string;
+  const asOfficer = { LPR_EDGE_PASSWORD: OFFICER_PW };
+  const full = ['--purpose', 'investigation-vehicle', '--case', '26-0042', '--attest', '--as', 'olly'];
+
+  beforeAll(() => {
+    dir = tempDir();
+    provision(dir);
+    const t = Date.parse('2026-11-20T12:00:00Z');
+    saveReads(dir, [
+      makeRead({ plate: 'ABC1234', ts: t }),
+      makeRead({ plate: 'ABC1234', ts: t + 60_000, cameraId: 'rear' }),
+      makeRead({ plate: 'XYZ9876', ts: t + 120_000, gps: { lat: 41.0, lon: -73.5, time: t, mode: 3 } }),
+    ]);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function lastLog() {
+    const db = openTestDb(dir);
+    try {
+      return { log: listQueryLog(db).at(-1)!, audit: new AuditLog(db).list({ type: 'query' }).at(-1)! };
+    } finally {
+      db.close();
+    }
+  }
+
+  it('returns matching reads when purpose, case, attestation and identity are given, and logs the query', () => {
+    const r = cli(dir, ['query', '--plate', 'abc-1234', ...full, '--json'], asOfficer);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { marking: string; count: number; reads: { plate: string }[] };
+    expect(out.marking).toBe('FOR OFFICIAL USE ONLY');
+    expect(out.count).toBe(2);
+    expect(out.reads.every((x) => x.plate === 'ABC1234')).toBe(true);
+    const { log, audit } = lastLog();
+    expect(log).toMatchObject({
+      requester: 'olly',
+      purpose: 'investigation-vehicle',
+      caseNumber: '26-0042',
+      outcome: 'ok',
+      resultCount: 2,
+    });
+    expect(log.criteria).toEqual({ plate: 'abc-1234' });
+    expect(audit.actor).toBe('olly');
+    expect(audit.details).toMatchObject({ outcome: 'ok', resultCount: 2, purpose: 'investigation-vehicle' });
+  });
+
+  it('finds by partial plate, camera and place', () => {
+    const partial = JSON.parse(
+      cli(dir, ['query', '--partial', 'AB?12', ...full, '--json'], asOfficer).stdout,
+    ) as { count: number };
+    expect(partial.count).toBe(2);
+    const camera = JSON.parse(
+      cli(dir, ['query', '--partial', 'AB?12', '--camera', 'rear', ...full, '--json'], asOfficer).stdout,
+    ) as { count: number };
+    expect(camera.count).toBe(1);
+    const near = JSON.parse(
+      cli(dir, ['query', '--near', '41.0005,-73.5,100', ...full, '--json'], asOfficer).stdout,
+    ) as {
+      reads: { plate: string }[];
+    };
+    expect(near.reads.map((x) => x.plate)).toEqual(['XYZ9876']);
+  });
+
+  const refusals: [string, string[], RegExp][] = [
+    ['purpose', ['--case', '26-0042', '--attest', '--as', 'olly'], /missing purpose/],
+    [
+      'case number',
+      ['--purpose', 'investigation-vehicle', '--attest', '--as', 'olly'],
+      /missing case or incident number/,
+    ],
+    [
+      'attestation',
+      ['--purpose', 'investigation-vehicle', '--case', '26-0042', '--as', 'olly'],
+      /missing attestation/,
+    ],
+    [
+      'identity',
+      ['--purpose', 'investigation-vehicle', '--case', '26-0042', '--attest'],
+      /no authenticated user/,
+    ],
+  ];
+  for (const [what, args, message] of refusals) {
+    it(`refuses a query without ${what}, naming it, and logs the refusal`, () => {
+      const before = (() => {
+        const db = openTestDb(dir);
+        const n = listQueryLog(db).length;
+        db.close();
+        return n;
+      })();
+      const r = cli(dir, ['query', '--plate', 'ABC1234', ...args], asOfficer);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/query refused/);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).not.toMatch(/ABC1234/);
+      const { log, audit } = lastLog();
+      expect(log.id).toBe(before + 1);
+      expect(log).toMatchObject({ outcome: 'refused', resultCount: 0 });
+      expect(log.refusal).toMatch(message);
+      expect(audit.details).toMatchObject({ outcome: 'refused', criteria: { plate: 'ABC1234' } });
+    });
+  }
+
+  it('refuses an unknown purpose code and a search without criteria', () => {
+    const bad = cli(
+      dir,
+      ['query', '--plate', 'ABC1234', '--purpose', 'curiosity', '--case', '1', '--attest', '--as', 'olly'],
+      asOfficer,
+    );
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/unknown purpose "curiosity"/);
+    const browse = cli(dir, ['query', ...full], asOfficer);
+    expect(browse.status).not.toBe(0);
+    expect(browse.stderr).toMatch(/no search criteria/);
+  });
+
+  it('lists the purpose codes in --help', () => {
+    const r = cli(dir, ['query', '--help']);
+    expect(r.status).toBe(0);
+    for (const code of [
+      'investigation-vehicle',
+      'owner-occupant',
+      'safety-threat',
+      'suspended-registration',
+      'public-parking',
+      'secured-area',
+    ]) {
+      expect(r.stdout).toContain(code);
+    }
+  });
+
+  it('accepts a headquarters requester as identity and logs it as hq:NAME', () => {
+    const db = openTestDb(dir);
+    try {
+      const q = new ReadQueries(db);
+      const res = q.search(
+        { kind: 'hq', requester: 'sgt.hq' },
+        { plate: 'XYZ9876' },
+        { purpose: 'owner-occupant', caseNumber: 'HQ-7', attested: true },
+      );
+      expect(res.count).toBe(1);
+      expect(listQueryLog(db).at(-1)).toMatchObject({
+        requesterKind: 'hq',
+        requester: 'hq:sgt.hq',
+        resultCount: 1,
+      });
+      expect(() =>
+        q.search(
+          { kind: 'hq', requester: 'sgt.hq' },
+          { plate: 'XYZ9876' },
+          { purpose: 'owner-occupant', caseNumber: 'HQ-7' },
+        ),
+      ).toThrow(/missing attestation/);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../src/policy/audit.js';
+import { relieveDiskPressure } from '../src/policy/disk.js';
+import { LegalHolds } from '../src/policy/holds.js';
+import { policySchema } from '../src/policy/config.js';
+import { runRetention } from '../src/policy/retention.js';
+import { UserDirectory } from '../src/policy/users.js';
+import { ReadStore } from '../src/store/reads.js';
+import {
+  ADMIN_PW,
+  cli,
+  makeRead,
+  OFFICER_PW,
+  openTestDb,
+  provision,
+  saveReads,
+  tempDir,
+} from './policy-helpers.js';
+
+const DAY = 86_400_000;
+
+// Policy VI.B, VI.C, VI.D: a read is purged only when acknowledged by HQ, older than the window
+// an admin approved, and not under legal hold.
+describe('retention and legal hold', () => {
+  let dir: string;
+  const old = Date.now() - 40 * DAY;
+  const ids = {
+    ackedOld: makeRead({ ts: old, plate: 'OLD0001' }),
+    unackedOld: makeRead({ ts: old, plate: 'OLD0002' }),
+    heldOld: makeRead({ ts: old, plate: 'OLD0003' }),
+    ackedNew: makeRead({ ts: Date.now() - DAY, plate: 'NEW0001' }),
+  };
+  beforeAll(() => {
+    dir = tempDir();
+    provision(dir);
+    saveReads(dir, Object.values(ids));
+    const db = openTestDb(dir);
+    // HQ acknowledged three of them (the sync module does this on an MQTT ack).
+    const ack = db.prepare('UPDATE reads SET acked_at = ? WHERE id = ?');
+    for (const r of [ids.ackedOld, ids.heldOld, ids.ackedNew]) ack.run(Date.now(), r.id);
+    db.close();
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('purges nothing until an admin approves a window, and only an admin may approve or hold', () => {
+    const run = cli(dir, ['retention', 'run', '--as', 'ada', '--json'], { LPR_EDGE_PASSWORD: ADMIN_PW });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ran: false, purged: 0 });
+    const officerSet = cli(dir, ['retention', 'set', '--days', '30', '--as', 'olly'], {
+      LPR_EDGE_PASSWORD: OFFICER_PW,
+    });
+    expect(officerSet.status).not.toBe(0);
+    expect(officerSet.stderr).toMatch(/needs the admin role/);
+    const officerHold = cli(
+      dir,
+      ['hold', 'set', '--read', ids.heldOld.id, '--case', 'C-9', '--reason', 'evidence', '--as', 'olly'],
+      {
+        LPR_EDGE_PASSWORD: OFFICER_PW,
+      },
+    );
+    expect(officerHold.status).not.toBe(0);
+    expect(officerHold.stderr).toMatch(/needs the admin role/);
+  });
+
+  it('never deletes unacknowledged or held reads; deletes acknowledged old ones with their images; audits the run', () => {
+    expect(
+      cli(dir, ['retention', 'set', '--days', '30', '--as', 'ada'], { LPR_EDGE_PASSWORD: ADMIN_PW }).status,
+    ).toBe(0);
+    const hold = cli(
+      dir,
+      [
+        'hold',
+        'set',
+        '--read',
+        ids.heldOld.id,
+        '--case',
+        'C-9',
+        '--reason',
+        'evidence in a prosecution',
+        '--as',
+        'ada',
+      ],
+      {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      },
+    );
+    expect(hold.status).toBe(0);
+    const db0 = openTestDb(dir);
+    const cropOfPurged = new ReadStore(db0, dir).get(ids.ackedOld.id)!.cropPath!;
+    db0.close();
+    expect(fs.existsSync(path.join(dir, cropOfPurged))).toBe(true);
+
+    const run = cli(dir, ['retention', 'run', '--as', 'ada', '--json'], { LPR_EDGE_PASSWORD: ADMIN_PW });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      ran: true,
+      windowDays: 30,
+      purged: 1,
+      keptUnacknowledged: 1,
+      keptHeld: 1,
+    });
+
+    const db = openTestDb(dir);
+    try {
+      const store = new ReadStore(db, dir);
+      expect(store.get(ids.ackedOld.id)).toBeUndefined();
+      expect(store.get(ids.unackedOld.id)?.plate).toBe('OLD0002');
+      expect(store.get(ids.heldOld.id)?.plate).toBe('OLD0003');
+      expect(store.get(ids.ackedNew.id)?.plate).toBe('NEW0001');
+      expect(fs.existsSync(path.join(dir, cropOfPurged))).toBe(false);
+      const audit = new AuditLog(db);
+      expect(audit.list({ type: 'retention.set' }).at(-1)).toMatchObject({
+        actor: 'ada',
+        details: { days: 30 },
+      });
+      expect(audit.list({ type: 'hold.set' }).at(-1)).toMatchObject({
+        actor: 'ada',
+        details: { caseNumber: 'C-9', targetId: ids.heldOld.id },
+      });
+      expect(audit.list({ type: 'retention.run' }).at(-1)!.details).toMatchObject({
+        purged: 1,
+        keptHeld: 1,
+        keptUnacknowledged: 1,
+        approvedBy: 'ada',
+      });
+
+      // Once the hold is released, the next run may purge that read.
+      const users = new UserDirectory(db, policySchema.parse({}));
+      const ada = users.signIn('ada', ADMIN_PW);
+      const holds = new LegalHolds(db);
+      holds.release(ada, holds.active({ caseNumber: 'C-9' })[0]!.id, 'case closed');
+      const again = runRetention({ db, dataDir: dir, actor: 'ada' });
+      expect(again).toMatchObject({ purged: 1, keptHeld: 0, keptUnacknowledged: 1 });
+      expect(store.get(ids.unackedOld.id)).toBeDefined();
+      expect(audit.verify().ok).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('under disk pressure deletes only overview images of acknowledged reads, never an unacknowledged read', () => {
+    const d = tempDir();
+    try {
+      const reads = Array.from({ length: 6 }, (_, i) =>
+        makeRead({ ts: Date.now() - (10 - i) * DAY, plate: `DSK000${i}` }),
+      );
+      const db = openTestDb(d);
+      const store = new ReadStore(db, d);
+      const big = Buffer.alloc(300_000, 1);
+      for (const r of reads) store.save(r, { crop: Buffer.from('crop'), overview: big });
+      for (const r of reads.slice(0, 3)) db.prepare('UPDATE reads SET acked_at = 1 WHERE id = ?').run(r.id);
+      // 1.8 MB of overviews against a 1 MB cap.
+      const res = relieveDiskPressure({ db, dataDir: d, maxDiskMb: 1 });
+      expect(res.keepOverview).toBe(false);
+      expect(res.overviewsDeleted).toBe(3);
+      expect(res.warning).toMatch(/unacknowledged reads are kept/);
+      for (const r of reads.slice(0, 3)) expect(store.get(r.id)!.overviewPath).toBeNull();
+      for (const r of reads.slice(3)) {
+        const s = store.get(r.id)!;
+        expect(s.plate).toBe(r.plate);
+        expect(fs.existsSync(path.join(d, s.overviewPath!))).toBe(true);
+      }
+      expect(store.count()).toBe(6);
+      db.close();
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

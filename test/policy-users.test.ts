@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../src/policy/audit.js';
+import { authenticateCli } from '../src/policy/cli-identity.js';
+import { policySchema } from '../src/policy/config.js';
+import type { PolicyError } from '../src/policy/errors.js';
+import { hashPassword } from '../src/policy/password.js';
+import { UserDirectory } from '../src/policy/users.js';
+import { ADMIN_PW, cli, OFFICER_PW, openTestDb, provision, tempDir } from './policy-helpers.js';
+
+const config = policySchema.parse({ passwordCostLog2: 14 });
+
+function reasonOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    expect((err as Error).name).toBe('PolicyError');
+    return (err as PolicyError).reason;
+  }
+  return undefined;
+}
+
+describe('users through the CLI', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+    provision(dir);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the first admin only once', () => {
+    const again = cli(dir, ['users', 'bootstrap-admin', 'mallory', '--trained', '2026-01-10'], {
+      LPR_EDGE_NEW_PASSWORD: 'whatever-123',
+    });
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toMatch(/an admin already exists/);
+  });
+
+  it('a technician cannot add users (policy VI.A), an admin can, and both attempts are audited', () => {
+    const add = cli(
+      dir,
+      ['users', 'add', 'tech', '--role', 'technician', '--trained', '2026-03-01', '--as', 'ada'],
+      {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+        LPR_EDGE_NEW_PASSWORD: 'tech-pass-1',
+      },
+    );
+    expect(add.status).toBe(0);
+    const refused = cli(
+      dir,
+      ['users', 'add', 'vendor2', '--role', 'admin', '--trained', '2026-03-01', '--as', 'tech'],
+      {
+        LPR_EDGE_PASSWORD: 'tech-pass-1',
+        LPR_EDGE_NEW_PASSWORD: 'vendor-pass-1',
+      },
+    );
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/tech is a technician; this needs the admin role/);
+    const db = openTestDb(dir);
+    try {
+      expect(new UserDirectory(db, config).get('vendor2')).toBeUndefined();
+      const adds = new AuditLog(db).list({ type: 'user.add' }).map((r) => r.details.user);
+      expect(adds).toEqual(['ada', 'olly', 'tech']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('needs --as, and a password from the environment when there is no terminal', () => {
+    const noAs = cli(dir, ['users', 'list']);
+    expect(noAs.status).not.toBe(0);
+    expect(noAs.stderr).toMatch(/needs an identity: add --as NAME/);
+    const noPw = cli(dir, ['users', 'list', '--as', 'ada']);
+    expect(noPw.status).not.toBe(0);
+    expect(noPw.stderr).toMatch(/set LPR_EDGE_PASSWORD or run on a terminal/);
+  });
+
+  it('locks an account after repeated failures: even the right password is refused until unlocked', () => {
+    for (let i = 1; i <= 4; i++) {
+      const r = cli(dir, ['users', 'list', '--as', 'olly'], { LPR_EDGE_PASSWORD: 'wrong-guess' });
+      expect(r.stderr).toMatch(/unknown user or wrong password/);
+    }
+    const fifth = cli(dir, ['users', 'list', '--as', 'olly'], { LPR_EDGE_PASSWORD: 'wrong-guess' });
+    expect(fifth.stderr).toMatch(/account now locked/);
+    const right = cli(
+      dir,
+      ['query', '--plate', 'A1', '--purpose', 'safety-threat', '--case', '9', '--attest', '--as', 'olly'],
+      {
+        LPR_EDGE_PASSWORD: OFFICER_PW,
+      },
+    );
+    expect(right.status).not.toBe(0);
+    expect(right.stderr).toMatch(/account locked/);
+    const unlock = cli(dir, ['users', 'unlock', 'olly', '--as', 'ada'], { LPR_EDGE_PASSWORD: ADMIN_PW });
+    expect(unlock.status).toBe(0);
+    const after = cli(
+      dir,
+      ['query', '--plate', 'A1', '--purpose', 'safety-threat', '--case', '9', '--attest', '--as', 'olly'],
+      {
+        LPR_EDGE_PASSWORD: OFFICER_PW,
+      },
+    );
+    expect(after.status).toBe(0);
+    const db = openTestDb(dir);
+    try {
+      const failures = new AuditLog(db).list({ type: 'signin.failure', actor: 'olly' });
+      expect(failures.map((f) => f.details.reason)).toEqual([
+        'bad-credentials',
+        'bad-credentials',
+        'bad-credentials',
+        'bad-credentials',
+        'locked-out',
+        'locked-out',
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('UserDirectory on a real database file', () => {
+  let dir: string;
+  let now = Date.parse('2026-11-28T12:00:00Z');
+  beforeAll(() => {
+    dir = tempDir();
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses sign-in without initial training (policy VII), e.g. for a roster entry without it', () => {
+    const db = openTestDb(dir);
+    const users = new UserDirectory(db, config, new AuditLog(db), () => now);
+    users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
+    users.applyRoster(
+      [{ name: 'newbie', role: 'officer', passwordHash: hashPassword('newbie-pass-1', 14) }],
+      'roster-1',
+    );
+    expect(reasonOf(() => users.signIn('newbie', 'newbie-pass-1'))).toBe('no-initial-training');
+    const ada = users.signIn('ada', ADMIN_PW);
+    users.recordTraining(ada, 'newbie', 'initial', '2026-11-01');
+    expect(users.signIn('newbie', 'newbie-pass-1').role).toBe('officer');
+    db.close();
+  });
+
+  it('shows and logs overdue in-service training at sign-in', async () => {
+    const db = openTestDb(dir);
+    const users = new UserDirectory(db, { ...config, inServiceMonths: 12 }, new AuditLog(db), () => now);
+    const ada = users.signIn('ada', ADMIN_PW);
+    users.addUser(ada, { name: 'old', role: 'officer', secret: 'old-pass-12', trained: '2025-06-01' });
+    const lines: string[] = [];
+    const user = await authenticateCli({ users }, 'old', {
+      env: { LPR_EDGE_PASSWORD: 'old-pass-12' },
+      stdin: process.stdin,
+      stderr: { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream,
+    });
+    expect(user.trainingOverdue).toBe(true);
+    expect(lines.join('')).toMatch(/in-service LPR training overdue since 2026-06-01/);
+    expect(new AuditLog(db).list({ type: 'signin.success', actor: 'old' }).at(-1)!.details).toMatchObject({
+      trainingOverdue: true,
+      inServiceDue: '2026-06-01',
+    });
+    users.recordTraining(ada, 'old', 'in-service', '2026-11-15');
+    expect(users.signIn('old', 'old-pass-12').trainingOverdue).toBe(false);
+    db.close();
+  });
+
+  it('sessions expire, and end when the user is disabled', () => {
+    const db = openTestDb(dir);
+    const users = new UserDirectory(db, { ...config, sessionTtlMinutes: 30 }, new AuditLog(db), () => now);
+    const ada = users.signIn('ada', ADMIN_PW);
+    const token = users.createSession(users.signIn('old', 'old-pass-12'));
+    expect(users.session(token)?.name).toBe('old');
+    now += 31 * 60_000;
+    expect(users.session(token)).toBeNull();
+    const t2 = users.createSession(users.signIn('old', 'old-pass-12'));
+    users.setDisabled(ada, 'old', true);
+    expect(users.session(t2)).toBeNull();
+    expect(reasonOf(() => users.signIn('old', 'old-pass-12'))).toBe('disabled');
+    db.close();
+  });
+
+  it('a roster from headquarters in replace mode disables users it does not list', () => {
+    const db = openTestDb(dir);
+    const users = new UserDirectory(db, config, new AuditLog(db), () => now);
+    const r = users.applyRoster(
+      [{ name: 'ada', role: 'admin', initialTraining: '2026-01-01' }],
+      'roster-2',
+      'replace',
+    );
+    expect(r.disabled.sort()).toEqual(['newbie']);
+    expect(users.get('ada')!.source).toBe('hq:roster-2');
+    expect(new AuditLog(db).verify().ok).toBe(true);
+    db.close();
+  });
+});

@@ -4,6 +4,7 @@ import { benchCar } from './car.js';
 import { benchHotlist } from './hotlist.js';
 import { benchConsoleLatency } from './console-latency.js';
 import { benchSyncReport } from './sync.js';
+import { benchPolicy } from './policy.js';
 
 /**
  * `npm run bench [-- NAME...]`: the performance figures the README reports, measured on this
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   hotlist: benchHotlist,
   'console-latency': benchConsoleLatency,
   sync: benchSyncReport,
+  policy: benchPolicy,
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

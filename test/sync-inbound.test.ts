@@ -314,6 +314,16 @@ describe('down-link from headquarters', () => {
     await c.subscribeAsync(`lpr/v1/${AGENCY}/car-1/status`, { qos: 1 });
     await until(() => seen.length >= 1, 5000, 'retained status');
     expect(seen[0]).toBe('online');
+    const status = JSON.parse(
+      sink.db.prepare("SELECT payload FROM unit_status WHERE unit = 'car-1'").pluck().get() as string,
+    ) as {
+      software: string;
+      hotlists: { listId: string; version: number; ageSec: number }[];
+      queueDepth: number;
+    };
+    expect(status.software).toMatch(/^\d+\.\d+\.\d+/);
+    expect(status.hotlists).toEqual([{ listId: 'ncic-stolen', version: 2, ageSec: expect.any(Number) }]);
+    expect(status.queueDepth).toBe(0);
     await sync.stop();
     await until(() => seen.at(-1) === 'offline', 5000, 'offline status');
     await c.endAsync();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Fleet simulation: N units -> one local Mosquitto -> two shared-subscription HQ consumers.
 // Usage: npx tsc -p . && node scripts/fleet-sim.mjs [--units 200] [--duration 120] [--interval-ms 4000]
+/* global console, process */
 import { parseArgs } from 'node:util';
 import { runFleetSim } from '../dist/hq/fleet-sim.js';
 

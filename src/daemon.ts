@@ -29,9 +29,9 @@ export class Daemon {
   private readonly pipelines = new Map<string, CameraPipeline>();
   private readonly cameraLoops: Promise<void>[] = [];
   private stopping = false;
+  private maintenance: PolicyMaintenance | null = null;
   private readonly notifier = new SdNotifier();
   private readonly startedAt = Date.now();
-  private maintenance: PolicyMaintenance | null = null;
 
   private constructor(
     readonly unit: Unit,

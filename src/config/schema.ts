@@ -5,6 +5,7 @@ import { gpsSchema } from '../gps/config.js';
 import { healthSchema } from '../health/config.js';
 import { policySchema } from '../policy/config.js';
 import { syncSchema } from '../sync/config.js';
+import { stateSchema } from '../state/config.js';
 
 /**
  * The daemon's one configuration schema. Every section is strict: an unknown key is an error, so a
@@ -122,6 +123,7 @@ export const configSchema = z.strictObject({
   console: consoleSchema.default(consoleSchema.parse({})),
   policy: policySchema.default(policySchema.parse({})),
   sync: syncSchema.default(syncSchema.parse({})),
+  state: stateSchema.default(stateSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

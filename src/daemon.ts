@@ -14,6 +14,8 @@ import { HealthServer } from './health/server.js';
 import { SdNotifier } from './health/sd-notify.js';
 import { LiveCamera } from './capture/live-camera.js';
 import type { GpsHealth } from './gps/latest-fix.js';
+import { buildHotlist } from './hotlist/services.js';
+import type { UnitStatus } from './alerts/server.js';
 
 /** Wait before reopening a camera whose source failed, doubling up to the maximum. */
 const RESTART_MIN_MS = 1000;
@@ -62,6 +64,13 @@ export class Daemon {
     const maxDiskMb = config.storage.maxDiskMb;
     daemon.maintenance = new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log });
     daemon.services.push(daemon.maintenance);
+    // Hotlist matching on every committed read, the hit lifecycle and the officer console.
+    const hotlist = buildHotlist(unit, {
+      audit: daemon.policy.audit,
+      users: daemon.policy.users,
+      unitStatus: () => daemon.consoleStatus(),
+    });
+    daemon.services.push(...hotlist.services);
     for (const service of daemon.services) {
       await service.start();
       log.info({ service: service.name }, 'service started');
@@ -105,6 +114,25 @@ export class Daemon {
       cameras: cameras.map((c) => c.health()),
       gps: (gps?.health?.() as GpsHealth | undefined) ?? null,
       reads: this.unit.reads.count(),
+    };
+  }
+
+  /** The officer console's status bar: cameras and GPS (sync joins when it exists). */
+  consoleStatus(): UnitStatus {
+    const s = this.status();
+    const gps = s.gps;
+    return {
+      cameras: [...this.pipelines.values()].map((p) => {
+        const h = p.health() as { camera: string; lastFrameAgeMs: number | null; lastError?: string | null };
+        const ok = h.lastFrameAgeMs !== null && h.lastFrameAgeMs < 5000;
+        return { id: h.camera, ok, detail: ok ? 'ok' : (h.lastError ?? 'no frames') };
+      }),
+      gps: gps
+        ? {
+            ok: gps.fixAgeMs !== null && gps.fixAgeMs < 5000,
+            detail: gps.fixAgeMs === null ? 'no fix' : `${gps.mode ?? '?'}D fix`,
+          }
+        : undefined,
     };
   }
 

@@ -16,6 +16,36 @@ import { writeFileSync } from 'node:fs';
 import { policyServices } from '../../policy/services.js';
 import { createLogger } from '../../log.js';
 import { round } from '../../util/format.js';
+import type { Unit } from '../../unit.js';
+import { Equivalence } from '../../hotlist/normalise.js';
+import { HotlistStore } from '../../hotlist/store.js';
+import { Matcher } from '../../hotlist/match.js';
+import { HitLog } from '../../alerts/hits.js';
+import { AuditLog } from '../../policy/audit.js';
+
+/** Match each replayed read as the daemon would, raising hits; returns a summary per hit. */
+function replayHotlist(unit: Unit) {
+  const cfg = unit.config.hotlists;
+  const store = new HotlistStore(unit.db, new Equivalence(cfg.equivalence));
+  const matcher = new Matcher(store, cfg);
+  const hits = new HitLog(unit.db, cfg, new AuditLog(unit.db));
+  return (read: StoredRead) =>
+    matcher.match(read).flatMap((m) => {
+      const hit = hits.raise(read, m);
+      if (!hit) return [];
+      return [
+        {
+          plate: m.entry.plate,
+          state: m.entry.state,
+          listType: m.entry.listType,
+          list: m.entry.list.id,
+          listVersion: m.entry.list.version,
+          rule: m.rule,
+          status: hit.status,
+        },
+      ];
+    });
+}
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -30,7 +60,8 @@ export const replayCommand: Command = {
   --gps-offset S the video starts S seconds after the track's first fix (negative: before); default 0
   --labels FILE  expected plates (CSV "plate,state,from_s,to_s" or JSON) for recall/misreads/false reads
   --report FILE  write one self-contained HTML report (reads with crops, expected vs read, track plot)
-  --hotlist is not available in this build yet (it needs the hotlist module)`,
+  --hotlist      check each read against the unit's active hotlists: hits are raised (as the daemon
+                 would) and printed ("HIT ..." lines, or "hits" in --json)`,
   options: {
     'every-frame': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -39,6 +70,7 @@ export const replayCommand: Command = {
     'gps-offset': { type: 'string' },
     labels: { type: 'string' },
     report: { type: 'string' },
+    hotlist: { type: 'boolean' },
   },
   async run(ctx, positionals, values) {
     const input = positionals[0];
@@ -76,6 +108,7 @@ export const replayCommand: Command = {
         ? new TrackPositionSource(track, startTime, offsetS * 1000)
         : noPosition;
       const collected: StoredRead[] = [];
+      const hotlist = values.hotlist ? replayHotlist(unit) : null;
       const pipeline = new CameraPipeline(
         source,
         // Exclusion zones apply as on the road (with --gps, reads carry the recorded positions).
@@ -89,6 +122,7 @@ export const replayCommand: Command = {
         },
         (read) => {
           collected.push(read);
+          const hits = hotlist ? hotlist(read) : [];
           const line = values.json
             ? JSON.stringify({
                 plate: read.plate,
@@ -99,9 +133,16 @@ export const replayCommand: Command = {
                 lastSeen: new Date(read.lastSeen).toISOString(),
                 frames: read.frames,
                 id: read.id,
+                ...(hotlist ? { hits } : {}),
               })
             : `${new Date(read.ts).toISOString()}  ${read.plate.padEnd(8)}  ${read.state ?? '--'}  ${read.confidence.toFixed(2)}  ${read.frames} frames`;
           ctx.stdout.write(line + '\n');
+          if (!values.json) {
+            for (const h of hits)
+              ctx.stdout.write(
+                `  HIT ${h.plate} ${h.state ?? 'any state'} ${h.listType} (${h.rule}) list ${h.list} v${h.listVersion}${h.status === 'suppressed' ? ' [duplicate]' : ''}\n`,
+              );
+          }
         },
       );
       const stop = () => void source.stop();

@@ -6,14 +6,14 @@ import {
   checkDatabase,
   checkDisk,
   checkGps,
+  checkHotlists,
   checkModels,
 } from './checks.js';
 import type { LiveCameraConfig } from '../capture/config.js';
 
 /**
- * Every check a technician needs before the car leaves the garage, in order. Broker and hotlist
- * checks come from their modules through `extra` (each returns a CheckResult), so this file does
- * not depend on them.
+ * Every check a technician needs before the car leaves the garage, in order. The broker check
+ * comes from the sync module through `extra` (each returns a CheckResult) once it is merged.
  */
 export async function runSelftest(
   opts: SelftestOptions,
@@ -42,7 +42,9 @@ export async function runSelftest(
   results.push(gps.result);
   results.push(checkClock((opts.now ?? Date.now)(), gps.fix));
   results.push(checkDisk(opts.config, opts.minFreeMb));
-  results.push(checkDatabase(opts.config));
+  const db = checkDatabase(opts.config);
+  results.push(db);
+  if (db.status === 'pass') results.push(checkHotlists(opts.config, (opts.now ?? Date.now)()));
   for (const e of extra) results.push(await e());
   return results;
 }

@@ -10,10 +10,11 @@ import {
   checkModels,
 } from './checks.js';
 import type { LiveCameraConfig } from '../capture/config.js';
+import { checkBroker, type BrokerSettings } from './broker.js';
 
 /**
- * Every check a technician needs before the car leaves the garage, in order. The broker check
- * comes from the sync module through `extra` (each returns a CheckResult) once it is merged.
+ * Every check a technician needs before the car leaves the garage, in order. `extra` lets other
+ * modules add checks (each returns a CheckResult).
  */
 export async function runSelftest(
   opts: SelftestOptions,
@@ -45,6 +46,8 @@ export async function runSelftest(
   const db = checkDatabase(opts.config);
   results.push(db);
   if (db.status === 'pass') results.push(checkHotlists(opts.config, (opts.now ?? Date.now)()));
+  // The sync section arrives with the sync module; until then there is nothing to check.
+  results.push(await checkBroker((opts.config as unknown as { sync?: BrokerSettings }).sync));
   for (const e of extra) results.push(await e());
   return results;
 }

@@ -20,6 +20,7 @@ test_packages=(
   iproute2                      # ip netns: GigE tests run in a loopback-only network namespace
   systemd                       # systemd-analyze verify/security, systemd-notify
   shellcheck                    # scripts/install.sh
+  mosquitto                     # selftest broker check (test/car-broker-check.test.ts)
 )
 
 packages=("${runtime_packages[@]}")

@@ -114,6 +114,12 @@ export class Daemon {
       cameras: cameras.map((c) => c.health()),
       gps: (gps?.health?.() as GpsHealth | undefined) ?? null,
       reads: this.unit.reads.count(),
+      // Vision is shared by the cameras: its last frame's detect + recognise time.
+      inference: {
+        lastMs: Math.round((this.vision.times.detectMs + this.vision.times.recogniseMs) * 10) / 10,
+        avgMs: null,
+        count: 0,
+      },
     };
   }
 

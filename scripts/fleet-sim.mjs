@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Fleet simulation: N units -> one local Mosquitto -> two shared-subscription HQ consumers.
-// Usage: npx tsc -p . && node scripts/fleet-sim.mjs [--units 200] [--duration 120] [--interval-ms 4000]
+// Usage: npx tsc -p . && node scripts/fleet-sim.mjs [--units 200] [--duration 120] [--interval-ms 3000]
+/* global console, process */
 import { parseArgs } from 'node:util';
 import { runFleetSim } from '../dist/hq/fleet-sim.js';
 
@@ -8,7 +9,7 @@ const { values } = parseArgs({
   options: {
     units: { type: 'string', default: '200' },
     duration: { type: 'string', default: '120' },
-    'interval-ms': { type: 'string', default: '4000' },
+    'interval-ms': { type: 'string', default: '3000' },
     consumers: { type: 'string', default: '2' },
   },
 });

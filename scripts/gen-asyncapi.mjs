@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Write docs/asyncapi.yaml from the zod schemas (run `npx tsc -p .` first).
+/* global console */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

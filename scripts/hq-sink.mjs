@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Reference headquarters consumer (logic in src/hq/; run `npx tsc -p .` first).
+/* global console, process */
 import { main } from '../dist/hq/cli.js';
 
 main(process.argv.slice(2)).then(

@@ -55,7 +55,6 @@ if [ -n "$ROOT" ]; then START=0; fi
 
 # Debian packages the daemon uses at run time.
 APT_PACKAGES=(
-  nodejs            # the runtime (Node.js 20 or newer)
   ffmpeg            # USB (V4L2) and RTSP capture, recordings
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good libaravis-0.8-0  # GigE Vision (aravissrc)
   aravis-tools-cli  # arv-tool-0.8: GigE camera discovery for provisioning
@@ -73,6 +72,22 @@ run() {
   else
     say "+ $(printf '%q ' "$@")"
     "$@"
+  fi
+}
+
+# Node.js 20 or newer is required; Debian 12 and Ubuntu 24.04 ship 18, so it is not taken from apt.
+check_node() {
+  # A release tarball (--from-tarball) brings its own Node.js.
+  if [ -n "$FROM_TARBALL" ]; then say "Node.js: the release's own"; return; fi
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [ "$major" -ge 20 ]; then
+    say "Node.js: $(node --version)"
+  elif [ "$DRY_RUN" = 1 ]; then
+    say "WARNING: Node.js 20 or newer is needed (found ${major:-none}); install it (NodeSource packages or the official arm64/x64 tarball) before a real install"
+  else
+    echo "install.sh: Node.js 20 or newer is needed (found ${major:-none}); install it from NodeSource or the official tarball, then run install.sh again" >&2
+    exit 1
   fi
 }
 
@@ -274,6 +289,7 @@ install_release_runtime() {
 need_root
 check_platform
 use_release_tarball
+check_node
 install_packages
 create_system_user
 install_app

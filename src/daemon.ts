@@ -14,7 +14,9 @@ import { HealthServer } from './health/server.js';
 import { SdNotifier } from './health/sd-notify.js';
 import { LiveCamera } from './capture/live-camera.js';
 import type { GpsHealth } from './gps/latest-fix.js';
-import { buildHotlist } from './hotlist/services.js';
+import { createSyncService, type SyncService } from './sync/service.js';
+import { hotlistPort } from './sync/adapters.js';
+import { buildHotlist, type HotlistParts } from './hotlist/services.js';
 import type { UnitStatus } from './alerts/server.js';
 
 /** Wait before reopening a camera whose source failed, doubling up to the maximum. */
@@ -32,6 +34,8 @@ export class Daemon {
   private readonly cameraLoops: Promise<void>[] = [];
   private stopping = false;
   private maintenance: PolicyMaintenance | null = null;
+  private hotlist: HotlistParts | null = null;
+  private sync: SyncService | null = null;
   private readonly notifier = new SdNotifier();
   private readonly startedAt = Date.now();
 
@@ -71,6 +75,17 @@ export class Daemon {
       unitStatus: () => daemon.consoleStatus(),
     });
     daemon.services.push(...hotlist.services);
+    daemon.hotlist = hotlist;
+    // Headquarters: reads, hits, audit and query logs up; signed hotlists, roster, pull requests down.
+    if (config.sync.enabled) {
+      daemon.sync = createSyncService(unit, {
+        audit: daemon.policy.audit,
+        roster: daemon.policy.users,
+        queries: daemon.policy.queries,
+        hotlists: hotlistPort(hotlist.store),
+      });
+      daemon.services.push(daemon.sync);
+    }
     for (const service of daemon.services) {
       await service.start();
       log.info({ service: service.name }, 'service started');
@@ -92,16 +107,6 @@ export class Daemon {
     return daemon;
   }
 
-  /** Health of every camera and service, for /healthz, the status topic and selftest. */
-  health(): Record<string, unknown> {
-    return {
-      unit: this.unit.config.unitId,
-      cameras: [...this.pipelines.values()].map((p) => p.health()),
-      services: Object.fromEntries(this.services.map((s) => [s.name, s.health?.() ?? {}])),
-      reads: this.unit.reads.count(),
-    };
-  }
-
   /** What /healthz and /metrics report (src/health). */
   status() {
     const cameras = [...this.pipelines.values()]
@@ -114,10 +119,25 @@ export class Daemon {
       cameras: cameras.map((c) => c.health()),
       gps: (gps?.health?.() as GpsHealth | undefined) ?? null,
       reads: this.unit.reads.count(),
+      hits: this.hotlist?.hits.count(),
+      outboxDepth: this.sync ? (this.sync.health().queueDepth as number) : undefined,
+      hotlistAgeS: Object.fromEntries(
+        (this.hotlist?.store.lists() ?? []).map((l) => [
+          l.id,
+          Math.round((Date.now() - l.generatedAt) / 1000),
+        ]),
+      ),
+      hotlistMaxAgeS: this.unit.config.hotlists.maxAgeHours * 3600,
+      // Vision is shared by the cameras: its last frame's detect + recognise time.
+      inference: {
+        lastMs: Math.round((this.vision.times.detectMs + this.vision.times.recogniseMs) * 10) / 10,
+        avgMs: null,
+        count: 0,
+      },
     };
   }
 
-  /** The officer console's status bar: cameras and GPS (sync joins when it exists). */
+  /** The officer console's status bar: cameras, GPS and the headquarters link. */
   consoleStatus(): UnitStatus {
     const s = this.status();
     const gps = s.gps;
@@ -131,6 +151,12 @@ export class Daemon {
         ? {
             ok: gps.fixAgeMs !== null && gps.fixAgeMs < 5000,
             detail: gps.fixAgeMs === null ? 'no fix' : `${gps.mode ?? '?'}D fix`,
+          }
+        : undefined,
+      sync: this.sync
+        ? {
+            ok: this.sync.health().connected === true,
+            detail: `${String(this.sync.health().queueDepth)} queued`,
           }
         : undefined,
     };

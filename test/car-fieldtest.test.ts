@@ -86,6 +86,12 @@ describe('lpr-edge replay as a field test (video + NMEA track + labels → HTML 
       'plate,state,from_s,to_s\nKDT4821,NY,0.6,2.2\nHZN5171,NJ,3.4,5.0\nBXR3926,VT,20,22\n',
     );
     const report = path.join(tmp, 'report.html');
+    // A hotlist with the first vehicle on it: its read must raise a hit, as the daemon would.
+    const hotlist = path.join(tmp, 'stolen.csv');
+    fs.writeFileSync(
+      hotlist,
+      'plate,state,list_type,reference\nKDT4821,NY,stolen-vehicle,NCIC-77\nZZZ9999,,stolen-plate,NCIC-78\n',
+    );
     const r = await cli([
       'replay',
       video,
@@ -97,6 +103,8 @@ describe('lpr-edge replay as a field test (video + NMEA track + labels → HTML 
       track,
       '--gps-offset',
       '10',
+      '--hotlist',
+      hotlist,
       '--labels',
       labels,
       '--report',
@@ -131,6 +139,18 @@ describe('lpr-edge replay as a field test (video + NMEA track + labels → HTML 
     expect(html.match(/<img src="data:image\/jpeg;base64,/g)?.length).toBe(1);
     expect(html).toContain('masked:clinic');
     expect(html).toContain('<td id="recall">33.3 %</td>');
+    // The hit: in the summary, marked on the read and ringed on the track plot.
+    expect(
+      JSON.parse(
+        r.stderr
+          .trim()
+          .split('\n')
+          .find((l) => l.startsWith('{"summary"'))!,
+      ),
+    ).toMatchObject({ hits: 1 });
+    expect(html.match(/<b>HIT<\/b>/g)?.length).toBe(1);
+    expect(html).toMatch(/<td class="plate">KDT4821<\/td>[^\n]*<b>HIT<\/b>/);
+    expect(html.match(/class="hit"/g)?.length).toBe(1);
     expect(html, /<table id="vehicles">[^]*?<\/table>/.exec(html)?.[0]).toMatch(
       /<tr class="misread"><td class="plate">HZN5171<\/td>.*<td class="plate">\*{8}<\/td>/,
     );

@@ -71,7 +71,7 @@ describe('sync process killed with SIGKILL mid-drain', () => {
     });
     await sink.start();
     const first = startChild(configFile);
-    await until(() => sink.count('read') >= 3000, 60_000, 'a third of the backlog at HQ');
+    await until(() => sink.count('read') >= 3000, 120_000, 'a third of the backlog at HQ');
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const atKill = sink.count('read');
@@ -82,7 +82,7 @@ describe('sync process killed with SIGKILL mid-drain', () => {
       unitDb.prepare('SELECT COUNT(*) FROM sync_outbox WHERE acked_at IS NULL').pluck().get() as number;
     expect(depth()).toBeGreaterThan(0);
     const second = startChild(configFile);
-    await until(() => depth() === 0, 90_000, 'outbox to drain after the restart');
+    await until(() => depth() === 0, 150_000, 'outbox to drain after the restart');
     sink.flush();
     const rows = sink.db.prepare("SELECT id, crop FROM records WHERE kind = 'read'").all() as {
       id: string;
@@ -99,5 +99,5 @@ describe('sync process killed with SIGKILL mid-drain', () => {
     second.kill('SIGTERM');
     await new Promise((r) => second.once('exit', r));
     await sink.stop();
-  }, 170_000);
+  }, 330_000);
 });

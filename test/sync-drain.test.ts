@@ -59,14 +59,14 @@ describe('outbox drain over mutual TLS', () => {
 
     await broker.start();
     // Kill the broker again once part of the backlog has gone through.
-    await until(() => sink.count('read') >= 2500, 60_000, 'first quarter of the backlog');
+    await until(() => sink.count('read') >= 2500, 120_000, 'first quarter of the backlog');
     await broker.kill();
     const atKill = sink.count('read');
     expect(atKill).toBeLessThan(10_000);
     await new Promise((r) => setTimeout(r, 500));
     await broker.start();
 
-    await until(() => sync.outbox.depth() === 0, 90_000, 'outbox to drain');
+    await until(() => sync.outbox.depth() === 0, 150_000, 'outbox to drain');
     const drainMs = Date.now() - t0;
     sink.flush();
     expect(sink.count('read')).toBe(10_000);
@@ -84,5 +84,5 @@ describe('outbox drain over mutual TLS', () => {
     await sync.stop();
     await sink.stop();
     db.close();
-  }, 150_000);
+  }, 330_000);
 });

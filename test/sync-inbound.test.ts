@@ -1,4 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +20,8 @@ import { generateSigningKeys, loadPrivateKey, signDocument } from '../src/sync/s
 import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, plateCrop, unitConfig, until } from './helpers/unit.js';
 
+const execFileAsync = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let tmp: string;
 let broker: Mosquitto;
 let sink: HqSink;
@@ -246,6 +251,44 @@ describe('down-link from headquarters', () => {
     expect(unit.db.prepare('SELECT COUNT(*) FROM reads WHERE acked_at IS NULL').pluck().get()).toBe(0);
   });
 
+  it('the hq-sink CLI signs and publishes a hotlist and sends a pull request', async () => {
+    const keyFile = path.join(tmp, 'hq-signing.key');
+    writeFileSync(keyFile, hqKeys.privateKeyPem);
+    const docFile = path.join(tmp, 'list-v3.json');
+    writeFileSync(docFile, JSON.stringify(hotlist(3, ['CLI777'])));
+    const cli = (...args: string[]) =>
+      execFileAsync(process.execPath, [
+        path.join(root, 'scripts/hq-sink.mjs'),
+        ...args,
+        '--url',
+        broker.url,
+        '--username',
+        'hq',
+        '--password',
+        'hq-secret',
+      ]);
+    await cli('hotlist', '--key', keyFile, '--file', docFile);
+    await until(() => store.list('ncic-stolen')?.version === '3', 10_000, 'hotlist v3 from the CLI');
+    expect(store.findInList('ncic-stolen', 'CLI777')).toHaveLength(1);
+    const { stdout } = await cli(
+      'pull',
+      '--agency',
+      AGENCY,
+      '--unit',
+      'car-1',
+      '--requester',
+      'det.smith',
+      '--purpose',
+      'safety-threat',
+      '--case',
+      'I-42',
+      '--plate',
+      'PULL123',
+    );
+    const answer = JSON.parse(stdout) as { status: string; count: number };
+    expect(answer).toMatchObject({ status: 'answered', count: 1 });
+  });
+
   it('falls back to MQTT 3.1.1 when the broker refuses MQTT 5', async () => {
     // A 3.1.1-only broker in front of Mosquitto: it answers a v5 CONNECT with CONNACK 0x01
     // ("unacceptable protocol version", as MQTT 3.1.1 requires) and forwards v4 connections.
@@ -314,6 +357,16 @@ describe('down-link from headquarters', () => {
     await c.subscribeAsync(`lpr/v1/${AGENCY}/car-1/status`, { qos: 1 });
     await until(() => seen.length >= 1, 5000, 'retained status');
     expect(seen[0]).toBe('online');
+    const status = JSON.parse(
+      sink.db.prepare("SELECT payload FROM unit_status WHERE unit = 'car-1'").pluck().get() as string,
+    ) as {
+      software: string;
+      hotlists: { listId: string; version: number; ageSec: number }[];
+      queueDepth: number;
+    };
+    expect(status.software).toMatch(/^\d+\.\d+\.\d+/);
+    expect(status.hotlists).toEqual([{ listId: 'ncic-stolen', version: 3, ageSec: expect.any(Number) }]);
+    expect(status.queueDepth).toBe(0);
     await sync.stop();
     await until(() => seen.at(-1) === 'offline', 5000, 'offline status');
     await c.endAsync();

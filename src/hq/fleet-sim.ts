@@ -46,7 +46,7 @@ export interface FleetSimResult {
 export async function runFleetSim(opts: FleetSimOptions = {}): Promise<FleetSimResult> {
   const units = opts.units ?? 200;
   const durationS = opts.durationS ?? 120;
-  const interval = opts.readIntervalMs ?? 4000;
+  const interval = opts.readIntervalMs ?? 3000;
   const nConsumers = opts.consumers ?? 2;
   const log = opts.log ?? (() => {});
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-fleet-'));

@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../config/defaults.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Service } from '../service.js';
@@ -15,6 +17,15 @@ import { loadPublicKey } from './signing.js';
 import { readSource } from './sources.js';
 import { recordSources } from './adapters.js';
 import { Topics } from './topics.js';
+
+const SOFTWARE_VERSION = (() => {
+  try {
+    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return 'unknown';
+  }
+})();
 
 export interface SyncDeps {
   log: Logger;
@@ -76,6 +87,8 @@ export class SyncService implements Service {
   private collectQueued = false;
   private started = false;
   readonly stats = { published: 0, acked: 0, resent: 0, publishErrors: 0 };
+  /** Lists applied from HQ, with their age (policy IV.C.1), for the status topic. */
+  private readonly hotlistAges?: () => { listId: string; version: number; ageSec: number }[];
 
   constructor(
     private readonly config: Config,
@@ -98,6 +111,15 @@ export class SyncService implements Service {
       this.now,
     );
     this.limiter = new RateLimiter(this.cfg.rate);
+    const versions = db.prepare(
+      "SELECT name, version, issued_at FROM sync_versions WHERE name LIKE 'hotlist:%'",
+    );
+    this.hotlistAges = () =>
+      (versions.all() as { name: string; version: number; issued_at: number }[]).map((r) => ({
+        listId: r.name.slice('hotlist:'.length),
+        version: r.version,
+        ageSec: Math.round((this.now() - r.issued_at) / 1000),
+      }));
     let publicKey: KeyObject | undefined;
     if (this.cfg.hqPublicKey) publicKey = loadPublicKey(this.cfg.hqPublicKey);
     else this.log.warn('sync.hqPublicKey is not set: signed hotlists and rosters from HQ will be rejected');
@@ -152,7 +174,10 @@ export class SyncService implements Service {
       this.schedulePump();
     });
     this.link.on('message', (topic, payload) => {
-      void this.inbound.handle(topic, payload);
+      void this.inbound.handle(topic, payload).then((outcome) => {
+        // A new list or roster changes what the status reports (list ages): tell HQ at once.
+        if (outcome === 'applied') this.publishStatus();
+      });
     });
     this.link.start();
     this.timers.push(
@@ -307,6 +332,8 @@ export class SyncService implements Service {
       agency: this.config.agency,
       unit: this.config.unitId,
       ts: this.now(),
+      software: SOFTWARE_VERSION,
+      ...(this.hotlistAges ? { hotlists: this.hotlistAges() } : {}),
       ...extra,
       ...(queueDepth !== undefined ? { queueDepth, inFlight: this.inFlight?.size ?? 0 } : {}),
     };

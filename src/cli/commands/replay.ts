@@ -14,44 +14,19 @@ import { renderReport } from '../../fieldtest/report.js';
 import type { StoredRead } from '../../store/types.js';
 import { writeFileSync } from 'node:fs';
 import { policyServices } from '../../policy/services.js';
+import { HotlistStore } from '../../hotlist/store.js';
+import { Equivalence } from '../../hotlist/normalise.js';
+import { importHotlist } from '../../hotlist/import.js';
+import { HotlistService } from '../../hotlist/service.js';
+import { HitLog } from '../../alerts/hits.js';
 import { createLogger } from '../../log.js';
 import { round } from '../../util/format.js';
-import type { Unit } from '../../unit.js';
-import { Equivalence } from '../../hotlist/normalise.js';
-import { HotlistStore } from '../../hotlist/store.js';
-import { Matcher } from '../../hotlist/match.js';
-import { HitLog } from '../../alerts/hits.js';
-import { AuditLog } from '../../policy/audit.js';
-
-/** Match each replayed read as the daemon would, raising hits; returns a summary per hit. */
-function replayHotlist(unit: Unit) {
-  const cfg = unit.config.hotlists;
-  const store = new HotlistStore(unit.db, new Equivalence(cfg.equivalence));
-  const matcher = new Matcher(store, cfg);
-  const hits = new HitLog(unit.db, cfg, new AuditLog(unit.db));
-  return (read: StoredRead) =>
-    matcher.match(read).flatMap((m) => {
-      const hit = hits.raise(read, m);
-      if (!hit) return [];
-      return [
-        {
-          plate: m.entry.plate,
-          state: m.entry.state,
-          listType: m.entry.listType,
-          list: m.entry.list.id,
-          listVersion: m.entry.list.version,
-          rule: m.rule,
-          status: hit.status,
-        },
-      ];
-    });
-}
 
 export const replayCommand: Command = {
   name: 'replay',
   summary: 'run the whole pipeline on a recording or image folder, storing reads like the daemon',
   usage: `replay <video|folder> [--every-frame] [--json] [--camera ID]
-       [--gps TRACK.nmea [--gps-offset S]] [--labels FILE] [--report OUT.html]
+       [--gps TRACK.nmea [--gps-offset S]] [--hotlist FILE] [--labels FILE] [--report OUT.html]
   --every-frame  process every frame as fast as possible (default: real time, latest frame wins)
   --json         one JSON line per read: {"plate","state","confidence","camera","firstSeen","lastSeen","frames"};
                  a summary (frames, dropped, reads, frames/s, per-stage ms) goes to stderr
@@ -60,8 +35,8 @@ export const replayCommand: Command = {
   --gps-offset S the video starts S seconds after the track's first fix (negative: before); default 0
   --labels FILE  expected plates (CSV "plate,state,from_s,to_s" or JSON) for recall/misreads/false reads
   --report FILE  write one self-contained HTML report (reads with crops, expected vs read, track plot)
-  --hotlist      check each read against the unit's active hotlists: hits are raised (as the daemon
-                 would) and printed ("HIT ..." lines, or "hits" in --json)`,
+  --hotlist FILE a hotlist (CSV or JSON, as "hotlist import" takes) loaded into the replay's database;
+                 every read is matched and hits are raised as the daemon raises them`,
   options: {
     'every-frame': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -70,7 +45,7 @@ export const replayCommand: Command = {
     'gps-offset': { type: 'string' },
     labels: { type: 'string' },
     report: { type: 'string' },
-    hotlist: { type: 'boolean' },
+    hotlist: { type: 'string' },
   },
   async run(ctx, positionals, values) {
     const input = positionals[0];
@@ -108,7 +83,38 @@ export const replayCommand: Command = {
         ? new TrackPositionSource(track, startTime, offsetS * 1000)
         : noPosition;
       const collected: StoredRead[] = [];
-      const hotlist = values.hotlist ? replayHotlist(unit) : null;
+      // --hotlist: the list is imported into this replay's database and reads are matched by the
+      // same service the daemon runs, so hits are raised exactly as on the road.
+      const hitReads = new Set<string>();
+      let hitCount = 0;
+      let matching: HotlistService | null = null;
+      if (values.hotlist) {
+        const p = policyServices(unit);
+        const store = new HotlistStore(unit.db, new Equivalence(unit.config.hotlists.equivalence));
+        const imported = await importHotlist(store, {
+          file: values.hotlist as string,
+          actor: 'replay',
+          audit: p.audit,
+          source: 'replay',
+        });
+        ctx.stderr.write(`hotlist ${imported.listId}: ${imported.imported} entries\n`);
+        const hits = new HitLog(unit.db, unit.config.hotlists, p.audit);
+        hits.onChange((hit, { action }) => {
+          if (action !== 'raised' && action !== 'suppressed') return;
+          hitReads.add(hit.readId);
+          if (action === 'raised') hitCount++;
+        });
+        matching = new HotlistService({
+          db: unit.db,
+          reads: unit.reads,
+          store,
+          hits,
+          config: unit.config.hotlists,
+          audit: p.audit,
+          log: unit.log,
+        });
+        await matching.start();
+      }
       const pipeline = new CameraPipeline(
         source,
         // Exclusion zones apply as on the road (with --gps, reads carry the recorded positions).
@@ -122,7 +128,6 @@ export const replayCommand: Command = {
         },
         (read) => {
           collected.push(read);
-          const hits = hotlist ? hotlist(read) : [];
           const line = values.json
             ? JSON.stringify({
                 plate: read.plate,
@@ -133,16 +138,9 @@ export const replayCommand: Command = {
                 lastSeen: new Date(read.lastSeen).toISOString(),
                 frames: read.frames,
                 id: read.id,
-                ...(hotlist ? { hits } : {}),
               })
             : `${new Date(read.ts).toISOString()}  ${read.plate.padEnd(8)}  ${read.state ?? '--'}  ${read.confidence.toFixed(2)}  ${read.frames} frames`;
           ctx.stdout.write(line + '\n');
-          if (!values.json) {
-            for (const h of hits)
-              ctx.stdout.write(
-                `  HIT ${h.plate} ${h.state ?? 'any state'} ${h.listType} (${h.rule}) list ${h.list} v${h.listVersion}${h.status === 'suppressed' ? ' [duplicate]' : ''}\n`,
-              );
-          }
         },
       );
       const stop = () => void source.stop();
@@ -151,7 +149,13 @@ export const replayCommand: Command = {
       const stats = await pipeline.run();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      const summary = formatSummary(path.basename(input), stats);
+      await matching?.stop();
+      const summary = values.hotlist
+        ? JSON.stringify({
+            ...(JSON.parse(formatSummary(path.basename(input), stats)) as object),
+            hits: hitCount,
+          })
+        : formatSummary(path.basename(input), stats);
       ctx.stderr.write(summary + '\n');
       const evaluation = labels ? evaluateField(collected, labels, startTime) : null;
       if (evaluation) {
@@ -173,7 +177,7 @@ export const replayCommand: Command = {
           reads: collected,
           dataDir: unit.config.dataDir,
           track: track?.fixes ?? [],
-          hits: new Set(),
+          hits: hitReads,
           evaluation,
           summary: JSON.parse(summary) as Record<string, unknown>,
         });

@@ -29,6 +29,7 @@ export class Daemon {
   private readonly pipelines = new Map<string, CameraPipeline>();
   private readonly cameraLoops: Promise<void>[] = [];
   private stopping = false;
+  private maintenance: PolicyMaintenance | null = null;
   private readonly notifier = new SdNotifier();
   private readonly startedAt = Date.now();
 
@@ -59,7 +60,8 @@ export class Daemon {
     const daemon = new Daemon(unit, vision, gps, policyServices(unit, { recordStartup: true }));
     if (gps.start && gps.stop) daemon.services.push(gps as Service);
     const maxDiskMb = config.storage.maxDiskMb;
-    daemon.services.push(new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log }));
+    daemon.maintenance = new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log });
+    daemon.services.push(daemon.maintenance);
     for (const service of daemon.services) {
       await service.start();
       log.info({ service: service.name }, 'service started');
@@ -118,6 +120,7 @@ export class Daemon {
         position: this.position,
         log,
         gates: [this.policy.zones],
+        keepOverview: () => this.maintenance?.keepOverview ?? true,
       };
       try {
         const source = await openCamera(camera, { log });

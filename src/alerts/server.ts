@@ -143,14 +143,12 @@ export class ConsoleServer implements Service {
       user: { name: user.name, role: user.role },
       now,
       current: open[0] ? this.hitView(open[0]) : null,
-      queue: open
-        .slice(1)
-        .map((h) => ({
-          id: h.id,
-          priority: priorityName(h.priority),
-          listType: LIST_TYPE_LABELS[h.listType],
-          plate: h.entry.plate,
-        })),
+      queue: open.slice(1).map((h) => ({
+        id: h.id,
+        priority: priorityName(h.priority),
+        listType: LIST_TYPE_LABELS[h.listType],
+        plate: h.entry.plate,
+      })),
       feed: this.feed.map((r) => ({
         id: r.id,
         ts: r.ts,
@@ -159,15 +157,13 @@ export class ConsoleServer implements Service {
         confidence: r.confidence,
         cameraId: r.cameraId,
       })),
-      lists: this.deps.service
-        .currency()
-        .map((l) => ({
-          id: l.id,
-          version: l.version,
-          ageHours: l.ageHours,
-          stale: l.stale,
-          entries: l.entryCount,
-        })),
+      lists: this.deps.service.currency().map((l) => ({
+        id: l.id,
+        version: l.version,
+        ageHours: l.ageHours,
+        stale: l.stale,
+        entries: l.entryCount,
+      })),
       maxAgeHours: this.deps.hotlists.maxAgeHours,
       unit: this.deps.unitStatus?.() ?? {},
       rejectionReasons: this.deps.hotlists.rejectionReasons,

@@ -3,6 +3,9 @@ import { loadRecogniserSpec, type RecogniserSpec } from './model-spec.js';
 import { ctcDecode, softmaxRows, topCandidates, PLATE_CHARS, type TextCandidate } from './ctc.js';
 import { cropResized, type Box, type RgbImage } from './image.js';
 
+/** 'plate': only A-Z 0-9 may be emitted; 'full': every symbol of the model's alphabet. */
+export type RecogniserAlphabet = 'plate' | 'full';
+
 export interface Recognition {
   text: string;
   /** Product of the per-character confidences: the probability the whole reading is right. */
@@ -22,6 +25,7 @@ export class Recogniser {
     private readonly session: ort.InferenceSession,
     readonly spec: RecogniserSpec,
     private readonly candidates: number,
+    readonly alphabet: RecogniserAlphabet = 'plate',
   ) {
     this.allowed = spec.classes.flatMap((s, i) => (s.length === 1 && PLATE_CHARS.includes(s) ? [i] : []));
     if (this.allowed.length < 30) {
@@ -30,6 +34,16 @@ export class Recogniser {
         spec.onnxFile,
       );
     }
+    if (alphabet === 'full') this.allowed = spec.classes.flatMap((s, i) => (i === spec.blank ? [] : [i]));
+  }
+
+  /**
+   * The same model and session decoding with another alphabet: 'full' reads words (state names,
+   * slogans: lower case, spaces, punctuation) that the plate-character restriction would garble.
+   * Shares the onnxruntime session, so it costs no memory; close only the original.
+   */
+  withAlphabet(alphabet: RecogniserAlphabet): Recogniser {
+    return new Recogniser(this.session, this.spec, this.candidates, alphabet);
   }
 
   static async open(modelPath: string, threads: number, candidates = 5): Promise<Recogniser> {
@@ -39,9 +53,14 @@ export class Recogniser {
     return new Recogniser(session, spec, candidates);
   }
 
-  async recognise(image: RgbImage, boxes: Box[]): Promise<Recognition[]> {
+  /**
+   * `width` overrides the model's input width for this call (models with a dynamic width axis,
+   * such as PP-OCR's, read long lines of words better at their own aspect ratio).
+   */
+  async recognise(image: RgbImage, boxes: Box[], opts: { width?: number } = {}): Promise<Recognition[]> {
     if (boxes.length === 0) return [];
-    const { width, height, channels, mean, std, order } = this.spec.input;
+    const { height, channels, mean, std, order } = this.spec.input;
+    const width = opts.width ?? this.spec.input.width;
     const plane = width * height;
     const input = new Float32Array(boxes.length * channels * plane);
     const crops = await Promise.all(boxes.map((b) => cropResized(image, b, width, height, channels)));

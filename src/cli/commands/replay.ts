@@ -13,6 +13,7 @@ import { evaluateField } from '../../fieldtest/evaluate.js';
 import { renderReport } from '../../fieldtest/report.js';
 import type { StoredRead } from '../../store/types.js';
 import { writeFileSync } from 'node:fs';
+import { policyServices } from '../../policy/services.js';
 import { createLogger } from '../../log.js';
 import { round } from '../../util/format.js';
 
@@ -77,7 +78,15 @@ export const replayCommand: Command = {
       const collected: StoredRead[] = [];
       const pipeline = new CameraPipeline(
         source,
-        { config: unit.config, vision, reads: unit.reads, position, log: unit.log },
+        // Exclusion zones apply as on the road (with --gps, reads carry the recorded positions).
+        {
+          config: unit.config,
+          vision,
+          reads: unit.reads,
+          position,
+          log: unit.log,
+          gates: [policyServices(unit).zones],
+        },
         (read) => {
           collected.push(read);
           const line = values.json

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { isValidFormat } from './formats.js';
+import { STATE_CODES } from './states.js';
+
+/**
+ * The `state` config section: how the state of registration is read and how sure the unit must
+ * be before it shows one. The defaults for textWeight, formatWeight and threshold come from
+ * `node scripts/calibrate-state.mjs` on the calibration part of openalpr-dev crops-us
+ * (docs/recognition.md); re-run it after changing the word list or the recogniser.
+ */
+const formatPattern = z.string().refine(isValidFormat, 'use L (letter), D (digit), * (either) or literal A-Z 0-9, 2-10 long');
+
+export const stateSchema = z.strictObject({
+  /** Read the state at all (off: every read has state null). */
+  enabled: z.boolean().default(true),
+  /**
+   * Recogniser used to read the printed words (its full alphabet); default: the bundled generic
+   * PP-OCR recogniser (models/ppocr-rec.json). A plate-only model cannot read words.
+   */
+  wordModel: z.string().min(1).optional(),
+  /** Below this calibrated confidence a read gets `state: null` ("state not read"). */
+  threshold: z.number().min(0).max(1).default(0.8),
+  /**
+   * Share of the plates this unit sees that are from its home state (config `homeState`). Kept
+   * modest by default: it breaks ties between weak readings, it never names a state alone.
+   */
+  homePrior: z.number().min(0).max(0.95).default(0.5),
+  /** Log-odds added per line of printed state words that matches a state (fitted). */
+  textWeight: z.number().min(0).max(50).default(10),
+  /** Likelihood ratio of a plate that fits a state's character format (fitted). */
+  formatWeight: z.number().min(1).max(20).default(3),
+  /** Word matches below this similarity (1 - edits / length) are ignored. */
+  minSimilarity: z.number().min(0.3).max(1).default(0.6),
+  /** Per-state character formats replacing the defaults, e.g. {"NY": ["LLLDDDD"]}. */
+  formats: z
+    .record(
+      z.string().refine((c) => STATE_CODES.includes(c), 'a USPS code such as NY (upper case)'),
+      z.array(formatPattern).min(1),
+    )
+    .default({}),
+});
+
+export type StateConfig = z.infer<typeof stateSchema>;

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { openUnit } from '../../unit.js';
 import { Vision } from '../../vision/vision.js';
+import { createStateReader } from '../../state/reader.js';
 import { openRecording } from '../../capture/file-source.js';
 import { openFolder, isFolder } from '../../capture/folder-source.js';
 import { CameraPipeline, type PipelineStats } from '../../pipeline/camera-pipeline.js';
@@ -64,6 +65,7 @@ export const replayCommand: Command = {
       log: createLogger('warn', 'stderr'),
     });
     const vision = await Vision.open(unit.config.vision);
+    const state = await createStateReader(unit.config, vision);
     try {
       // With a track, the video's first frame is given the track's time (plus the offset), so
       // reads carry the recorded drive's times and the positions the car had at that moment.
@@ -77,7 +79,7 @@ export const replayCommand: Command = {
       const collected: StoredRead[] = [];
       const pipeline = new CameraPipeline(
         source,
-        { config: unit.config, vision, reads: unit.reads, position, log: unit.log },
+        { config: unit.config, vision, reads: unit.reads, position, log: unit.log, state },
         (read) => {
           collected.push(read);
           const line = values.json
@@ -132,6 +134,7 @@ export const replayCommand: Command = {
       }
       return 0;
     } finally {
+      await state.close();
       await vision.close();
       unit.close();
     }

@@ -1,4 +1,5 @@
 import { openUnit, type Unit } from './unit.js';
+import { syntaxOptions } from './state/syntax.js';
 import type { LoadOptions } from './config/load.js';
 import { Vision } from './vision/vision.js';
 import { createStateReader, type PlateStateReader } from './state/reader.js';
@@ -52,7 +53,7 @@ export class Daemon {
     let vision: Vision;
     let state: PlateStateReader;
     try {
-      vision = await Vision.open(config.vision);
+      vision = await Vision.open(config.vision, syntaxOptions(config));
       state = await createStateReader(config, vision);
     } catch (err) {
       unit.close();

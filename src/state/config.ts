@@ -31,6 +31,10 @@ export const stateSchema = z.strictObject({
   formatWeight: z.number().min(1).max(20).default(3),
   /** Word matches below this similarity (1 - edits / length) are ignored. */
   minSimilarity: z.number().min(0.3).max(1).default(0.6),
+  /** Fix look-alike characters (0/O, 1/I, 8/B, ...) by plate format where the image is ambiguous. */
+  syntaxFix: z.boolean().default(true),
+  /** A character read at or above this confidence is never changed by the format. */
+  syntaxMaxConfidence: z.number().min(0).max(1).default(0.9),
   /** Per-state character formats replacing the defaults, e.g. {"NY": ["LLLDDDD"]}. */
   formats: z
     .record(

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { syntaxOptions } from '../../state/syntax.js';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
@@ -46,7 +47,7 @@ export const evalCommand: Command = {
       dataset.items = dataset.items.filter((i) => isHeldOut(i.file) === heldOut);
     }
     const { config } = loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir });
-    const vision = await Vision.open(config.vision);
+    const vision = await Vision.open(config.vision, syntaxOptions(config));
     const state = config.state.enabled ? await createStateReader(config, vision) : undefined;
     try {
       const report = await evaluate(vision, dataset, path.basename(path.resolve(dir)), undefined, state);

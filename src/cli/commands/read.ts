@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { syntaxOptions } from '../../state/syntax.js';
 import { UsageError } from '../command.js';
 import { loadConfig } from '../../config/load.js';
 import { Vision } from '../../vision/vision.js';
@@ -18,7 +19,7 @@ export const readCommand: Command = {
   async run(ctx, files, values) {
     if (files.length === 0) throw new UsageError('read: name at least one image file');
     const { config } = loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir });
-    const vision = await Vision.open(config.vision);
+    const vision = await Vision.open(config.vision, syntaxOptions(config));
     const stateReader = config.state.enabled ? await createStateReader(config, vision) : null;
     let failures = 0;
     try {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { syntaxOptions } from '../../state/syntax.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { openUnit } from '../../unit.js';
@@ -64,7 +65,7 @@ export const replayCommand: Command = {
       dataDir: ctx.dataDir,
       log: createLogger('warn', 'stderr'),
     });
-    const vision = await Vision.open(unit.config.vision);
+    const vision = await Vision.open(unit.config.vision, syntaxOptions(unit.config));
     const state = await createStateReader(unit.config, vision);
     try {
       // With a track, the video's first frame is given the track's time (plus the offset), so

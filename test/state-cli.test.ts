@@ -36,10 +36,18 @@ describe('bad input', () => {
     const white = path.join(dir, 'white.png');
     const wide = path.join(dir, 'wide.png');
     const text = path.join(dir, 'not-an-image.jpg');
-    await sharp({ create: { width: 1, height: 1, channels: 3, background: 'grey' } }).png().toFile(one);
-    await sharp({ create: { width: 240, height: 120, channels: 3, background: 'black' } }).png().toFile(black);
-    await sharp({ create: { width: 240, height: 120, channels: 3, background: 'white' } }).png().toFile(white);
-    await sharp({ create: { width: 20_000, height: 60, channels: 3, background: 'white' } }).png().toFile(wide);
+    await sharp({ create: { width: 1, height: 1, channels: 3, background: 'grey' } })
+      .png()
+      .toFile(one);
+    await sharp({ create: { width: 240, height: 120, channels: 3, background: 'black' } })
+      .png()
+      .toFile(black);
+    await sharp({ create: { width: 240, height: 120, channels: 3, background: 'white' } })
+      .png()
+      .toFile(white);
+    await sharp({ create: { width: 20_000, height: 60, channels: 3, background: 'white' } })
+      .png()
+      .toFile(wide);
     writeFileSync(text, 'this is a text file, not a picture\n');
     const images = [one, black, white, wide];
     for (const mode of [['--crop'], []]) {

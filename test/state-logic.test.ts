@@ -99,9 +99,19 @@ describe('formats and calibration', () => {
 
   it('chooses a threshold that keeps wrong states under the limit', () => {
     const samples: StateSample[] = [
-      ...Array.from({ length: 40 }, (_, i) => ({ file: `g${i}`, expected: 'NY', lines: ['NEW YORK'], plate: 'ABC1234' })),
+      ...Array.from({ length: 40 }, (_, i) => ({
+        file: `g${i}`,
+        expected: 'NY',
+        lines: ['NEW YORK'],
+        plate: 'ABC1234',
+      })),
       // Misleading weak evidence: a garbled word that looks like another state's name.
-      ...Array.from({ length: 10 }, (_, i) => ({ file: `b${i}`, expected: 'TX', lines: ['NEVADX'], plate: 'ABC1234' })),
+      ...Array.from({ length: 10 }, (_, i) => ({
+        file: `b${i}`,
+        expected: 'TX',
+        lines: ['NEVADX'],
+        plate: 'ABC1234',
+      })),
     ];
     const f = fit(samples, params);
     const o = outcome(samples, f.params, f.threshold);

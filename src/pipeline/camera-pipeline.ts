@@ -160,7 +160,10 @@ export class CameraPipeline {
     const plateBox = clampBox(plateRegion(best.lineBox), best.frame);
     const state =
       this.deps.state && cropBox
-        ? await this.deps.state.stateOf({ plate: track.vote.plate, crop: await cropRgb(best.frame, plateBox ?? cropBox) })
+        ? await this.deps.state.stateOf({
+            plate: track.vote.plate,
+            crop: await cropRgb(best.frame, plateBox ?? cropBox),
+          })
         : { state: null, confidence: null };
     let read: Read = {
       id: randomUUID(),

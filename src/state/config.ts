@@ -8,7 +8,9 @@ import { STATE_CODES } from './states.js';
  * `node scripts/calibrate-state.mjs` on the calibration part of openalpr-dev crops-us
  * (docs/recognition.md); re-run it after changing the word list or the recogniser.
  */
-const formatPattern = z.string().refine(isValidFormat, 'use L (letter), D (digit), * (either) or literal A-Z 0-9, 2-10 long');
+const formatPattern = z
+  .string()
+  .refine(isValidFormat, 'use L (letter), D (digit), * (either) or literal A-Z 0-9, 2-10 long');
 
 export const stateSchema = z.strictObject({
   /** Read the state at all (off: every read has state null). */

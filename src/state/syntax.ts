@@ -3,8 +3,28 @@ import type { Config } from '../config/schema.js';
 import type { TextCandidate } from '../vision/ctc.js';
 
 /** Glyph pairs that differ on a plate mostly by which position they are in. */
-const DIGIT_FOR: Record<string, string> = { O: '0', D: '0', Q: '0', I: '1', L: '1', B: '8', Z: '2', S: '5', G: '6', T: '7' };
-const LETTER_FOR: Record<string, string> = { '0': 'O', '1': 'I', '8': 'B', '2': 'Z', '5': 'S', '6': 'G', '7': 'T', '4': 'A' };
+const DIGIT_FOR: Record<string, string> = {
+  O: '0',
+  D: '0',
+  Q: '0',
+  I: '1',
+  L: '1',
+  B: '8',
+  Z: '2',
+  S: '5',
+  G: '6',
+  T: '7',
+};
+const LETTER_FOR: Record<string, string> = {
+  '0': 'O',
+  '1': 'I',
+  '8': 'B',
+  '2': 'Z',
+  '5': 'S',
+  '6': 'G',
+  '7': 'T',
+  '4': 'A',
+};
 
 export interface SyntaxOptions {
   formats: FormatTable;
@@ -29,8 +49,17 @@ export interface SyntaxResult {
  * model itself was unsure of, swap them. A reading that already fits a format is left alone,
  * and the length never changes: the syntax ranks and repairs, it never invents characters.
  */
-export function fixSyntax(plate: string, charConfidences: readonly number[], opts: SyntaxOptions): SyntaxResult {
-  const unchanged = (format: string | null): SyntaxResult => ({ plate, charConfidences: [...charConfidences], fixes: [], format });
+export function fixSyntax(
+  plate: string,
+  charConfidences: readonly number[],
+  opts: SyntaxOptions,
+): SyntaxResult {
+  const unchanged = (format: string | null): SyntaxResult => ({
+    plate,
+    charConfidences: [...charConfidences],
+    fixes: [],
+    format,
+  });
   const patterns = orderedPatterns(opts).filter((p) => p.length === plate.length);
   const fits = patterns.find((p) => matchesFormat(plate, p));
   if (fits) return unchanged(fits);

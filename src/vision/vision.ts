@@ -153,9 +153,10 @@ export class Vision {
     if (!this.syntax || !r.text) return r;
     const fixed = fixSyntax(r.text, r.charConfidences, this.syntax);
     const seen = new Set<string>();
-    const candidates = rankCandidates([{ text: fixed.plate, confidence: r.confidence }, ...r.candidates], this.syntax).filter(
-      (c) => (seen.has(c.text) ? false : (seen.add(c.text), true)),
-    );
+    const candidates = rankCandidates(
+      [{ text: fixed.plate, confidence: r.confidence }, ...r.candidates],
+      this.syntax,
+    ).filter((c) => (seen.has(c.text) ? false : (seen.add(c.text), true)));
     return { ...r, text: fixed.plate, charConfidences: fixed.charConfidences, candidates };
   }
 

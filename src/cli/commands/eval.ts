@@ -60,7 +60,9 @@ export const evalCommand: Command = {
           ctx.stdout.write(`  ${path.basename(r.file)}: expected ${r.expected}, read ${r.read ?? '-'}\n`);
         }
         for (const r of items.filter((i) => i.state && i.expectedState && i.state !== i.expectedState)) {
-          ctx.stdout.write(`  ${path.basename(r.file)}: state ${r.expectedState}, read ${r.state} (${r.stateConfidence})\n`);
+          ctx.stdout.write(
+            `  ${path.basename(r.file)}: state ${r.expectedState}, read ${r.state} (${r.stateConfidence})\n`,
+          );
         }
       }
       return 0;

@@ -34,7 +34,11 @@ export const readCommand: Command = {
             // A crop is the plate itself; in a frame, read the plate region around the characters.
             const region = values.crop ? null : clampBox(plateRegion(p.lineBox), image);
             const crop = region ? await cropRgb(image, region) : image;
-            states.push(stateReader ? await stateReader.stateOf({ plate: p.plate, crop }) : { state: null, confidence: null });
+            states.push(
+              stateReader
+                ? await stateReader.stateOf({ plate: p.plate, crop })
+                : { state: null, confidence: null },
+            );
           }
         } catch (err) {
           if ((err as Error).name !== 'InputError') throw err;

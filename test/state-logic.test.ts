@@ -6,6 +6,7 @@ import { fit, isHeldOut, outcome, type StateSample } from '../src/state/calibrat
 import { fixSyntax, rankCandidates, type SyntaxOptions } from '../src/state/syntax.js';
 import { stateSchema } from '../src/state/config.js';
 import { plateRegion } from '../src/state/reader.js';
+import { framePositionScore, textPlateScore } from '../src/vision/plate-shape.js';
 import { STATES } from '../src/state/states.js';
 
 const params: StateParams = {
@@ -158,5 +159,26 @@ describe('plate region', () => {
     expect(y + h).toBeGreaterThan(140 + 30);
     expect(x).toBeLessThan(100);
     expect(x + w).toBeGreaterThan(300);
+  });
+});
+
+describe('non-plate text in full frames', () => {
+  const frame = { width: 1280, height: 720 };
+
+  it('demotes text in the top strip and date stamps in the corners', () => {
+    expect(framePositionScore([500, 400, 200, 50], frame)).toBe(1);
+    expect(framePositionScore([500, 20, 200, 40], frame)).toBeLessThan(1);
+    // A burnt-in time stamp in the bottom-right corner.
+    expect(framePositionScore([1000, 690, 250, 24], frame)).toBeLessThan(
+      framePositionScore([500, 20, 200, 40], frame),
+    );
+  });
+
+  it('scores date-like digit runs and long words below plates', () => {
+    const limits = { minChars: 4, maxChars: 8 };
+    expect(textPlateScore('ABC1234', limits)).toBe(1);
+    expect(textPlateScore('20140512', limits)).toBeLessThan(0.5);
+    expect(textPlateScore('TOYOTAS', limits)).toBeLessThan(0.5);
+    expect(textPlateScore('201405121234', limits)).toBe(0);
   });
 });

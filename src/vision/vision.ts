@@ -2,7 +2,13 @@ import type { Config } from '../config/schema.js';
 import { TextDetector } from './text-detector.js';
 import { Recogniser } from './recogniser.js';
 import { clampBox, cropRgb, type Box, type RgbImage } from './image.js';
-import { lineShapeScore, padBox, textPlateScore, overlapOfSmaller } from './plate-shape.js';
+import {
+  lineShapeScore,
+  padBox,
+  textPlateScore,
+  overlapOfSmaller,
+  framePositionScore,
+} from './plate-shape.js';
 import type { TextCandidate } from './ctc.js';
 import type { Recognition } from './recogniser.js';
 import { fixSyntax, rankCandidates, type SyntaxOptions } from '../state/syntax.js';
@@ -70,7 +76,12 @@ export class Vision {
     const crops: { line: Box; crop: Box; shape: number }[] = [];
     for (const line of lines) {
       const crop = clampBox(padBox(line.box, padX, padY), image);
-      if (crop) crops.push({ line: line.box, crop, shape: lineShapeScore(line.box) });
+      if (crop)
+        crops.push({
+          line: line.box,
+          crop,
+          shape: lineShapeScore(line.box) * framePositionScore(line.box, image),
+        });
     }
     const readings = await this.recogniser.recognise(
       image,

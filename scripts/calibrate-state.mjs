@@ -28,7 +28,9 @@ for (const item of loadDataset(dir).items.filter((i) => i.state)) {
   const { lines } = await reader.estimate({ plate, crop: image });
   const words = lines
     .map((l) => l.text)
-    .filter((t) => !plate || editDistance(normaliseWords(t), plate) > Math.max(1, Math.floor(plate.length / 3)));
+    .filter(
+      (t) => !plate || editDistance(normaliseWords(t), plate) > Math.max(1, Math.floor(plate.length / 3)),
+    );
   samples.push({ file: item.file, expected: item.state, plate, lines: words });
 }
 await reader.close();
@@ -36,11 +38,19 @@ await vision.close();
 
 const s = config.state;
 // Calibrated without a home state: the dataset is not one unit's traffic.
-const base = { homePrior: s.homePrior, textWeight: s.textWeight, formatWeight: s.formatWeight, minSimilarity: s.minSimilarity, formats: mergeFormats(s.formats) };
+const base = {
+  homePrior: s.homePrior,
+  textWeight: s.textWeight,
+  formatWeight: s.formatWeight,
+  minSimilarity: s.minSimilarity,
+  formats: mergeFormats(s.formats),
+};
 const train = samples.filter((x) => !isHeldOut(x.file));
 const held = samples.filter((x) => isHeldOut(x.file));
 const f = fit(train, base);
-console.log(`fitted on ${train.length}: textWeight ${f.params.textWeight}, formatWeight ${f.params.formatWeight}, threshold ${f.threshold}`);
+console.log(
+  `fitted on ${train.length}: textWeight ${f.params.textWeight}, formatWeight ${f.params.formatWeight}, threshold ${f.threshold}`,
+);
 console.log('calibration', outcome(train, f.params, f.threshold));
 console.log('held-out   ', outcome(held, f.params, f.threshold));
 console.table(reliability(held, f.params));

@@ -2,8 +2,10 @@
 # Install lpr-edge on a Debian 12 / Ubuntu 22.04+ unit (arm64 or x86-64).
 #
 #   sudo scripts/install.sh [--dry-run] [--prefix /opt/lpr-edge] [--no-apt] [--no-start]
-#                           [--root DIR] [--user NAME]
+#                           [--root DIR] [--user NAME] [--from-tarball FILE]
 #
+# --from-tarball FILE installs a release tarball (lpr-edge-VERSION-linux-arm64.tar.gz, built by
+# scripts/arm64-check.sh, layout in docs/arm64.md) with the Node.js it carries.
 # --root DIR installs into DIR as if it were / (image building, tests); --user NAME runs the daemon
 # as an existing account instead of creating the "lpr-edge" system user.
 # Idempotent: every step checks before it acts, so running it again (an upgrade, or after a
@@ -22,10 +24,11 @@ ROOT=
 DRY_RUN=0
 APT=1
 START=1
+FROM_TARBALL=
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 usage() {
- sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+ sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
     --no-start) START=0 ;;
     --root) ROOT="${2:?--root needs a directory}"; shift ;;
     --user) SERVICE_USER="${2:?--user needs a name}"; CREATE_USER=0; shift ;;
+    --from-tarball) FROM_TARBALL="${2:?--from-tarball needs a file}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -51,7 +55,6 @@ if [ -n "$ROOT" ]; then START=0; fi
 
 # Debian packages the daemon uses at run time.
 APT_PACKAGES=(
-  nodejs            # the runtime (Node.js 20 or newer)
   ffmpeg            # USB (V4L2) and RTSP capture, recordings
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good libaravis-0.8-0  # GigE Vision (aravissrc)
   aravis-tools-cli  # arv-tool-0.8: GigE camera discovery for provisioning
@@ -69,6 +72,22 @@ run() {
   else
     say "+ $(printf '%q ' "$@")"
     "$@"
+  fi
+}
+
+# Node.js 20 or newer is required; Debian 12 and Ubuntu 24.04 ship 18, so it is not taken from apt.
+check_node() {
+  # A release tarball (--from-tarball) brings its own Node.js.
+  if [ -n "$FROM_TARBALL" ]; then say "Node.js: the release's own"; return; fi
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [ "$major" -ge 20 ]; then
+    say "Node.js: $(node --version)"
+  elif [ "$DRY_RUN" = 1 ]; then
+    say "WARNING: Node.js 20 or newer is needed (found ${major:-none}); install it (NodeSource packages or the official arm64/x64 tarball) before a real install"
+  else
+    echo "install.sh: Node.js 20 or newer is needed (found ${major:-none}); install it from NodeSource or the official tarball, then run install.sh again" >&2
+    exit 1
   fi
 }
 
@@ -191,11 +210,90 @@ install_unit() {
   fi
 }
 
+# --- Release tarball (--from-tarball): owned by the ARM64 release (docs/arm64.md) ---------------
+# Kept to these two functions so the steps above stay as they are.
+# use_release_tarball: checks FILE against FILE.sha256 (when beside it) and that it was built for
+# this machine's CPU and glibc, unpacks it, and points SRC_DIR at it: the steps above then install
+# the release instead of this work tree. The release carries its own Node.js (node/bin/node, the
+# version its native modules were built for), so Debian's nodejs package is not installed.
+# install_release_runtime: installs that Node.js, the release's MANIFEST.json and lpr-edge wrapper,
+# points the lpr-edge command at the wrapper, and runs the unit with that Node.js (a drop-in, so
+# the unit file itself stays the project's).
+RELEASE_TMP=
+use_release_tarball() {
+  [ -n "$FROM_TARBALL" ] || return 0
+  [ -f "$FROM_TARBALL" ] || { echo "install.sh: --from-tarball $FROM_TARBALL: no such file" >&2; exit 1; }
+  if [ -f "$FROM_TARBALL.sha256" ] && ! (cd "$(dirname "$FROM_TARBALL")" && sha256sum -c --quiet "$(basename "$FROM_TARBALL").sha256" >/dev/null 2>&1); then
+    echo "install.sh: $FROM_TARBALL does not match $FROM_TARBALL.sha256 (damaged or incomplete copy)" >&2
+    exit 1
+  fi
+  RELEASE_TMP="$(mktemp -d)"
+  trap 'rm -rf "$RELEASE_TMP"' EXIT
+  tar -xzf "$FROM_TARBALL" -C "$RELEASE_TMP" || { echo "install.sh: $FROM_TARBALL: not a release tarball" >&2; exit 1; }
+  local rel="$RELEASE_TMP/lpr-edge" manifest
+  manifest="$rel/MANIFEST.json"
+  if [ ! -f "$manifest" ] || [ ! -x "$rel/node/bin/node" ] || [ ! -f "$rel/dist/cli.js" ]; then
+    echo "install.sh: $FROM_TARBALL: not a release tarball (expected lpr-edge/MANIFEST.json, node/bin/node, dist/cli.js)" >&2
+    exit 1
+  fi
+  local cpu glibc here
+  cpu="$(sed -n 's/^ *"cpu": *"\([a-z0-9_]*\)".*/\1/p' "$manifest" | head -n 1)"
+  glibc="$(sed -n 's/^ *"minGlibc": *"\([0-9.]*\)".*/\1/p' "$manifest" | head -n 1)"
+  # With --root the target is another system (an image being built): its CPU is not this one's.
+  if [ -z "$ROOT" ]; then
+    case "$(uname -m)" in aarch64|arm64) here=arm64 ;; x86_64|amd64) here=x64 ;; *) here="$(uname -m)" ;; esac
+    if [ "$cpu" != "$here" ]; then
+      echo "install.sh: $FROM_TARBALL is built for $cpu; this machine is $here" >&2
+      exit 1
+    fi
+    local have
+    have="$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')"
+    if [ -n "$glibc" ] && [ -n "$have" ] && [ "$(printf '%s\n%s\n' "$glibc" "$have" | sort -V | head -n 1)" != "$glibc" ]; then
+      echo "install.sh: this release needs glibc $glibc or newer; this system has $have (Debian 12 / Ubuntu 22.04 or newer)" >&2
+      exit 1
+    fi
+  fi
+  local p kept=()
+  for p in "${APT_PACKAGES[@]}"; do [ "$p" = nodejs ] || kept+=("$p"); done
+  APT_PACKAGES=("${kept[@]}")
+  SRC_DIR="$rel"
+  say "release: $(basename "$FROM_TARBALL") ($cpu, $("$rel/node/bin/node" --version 2>/dev/null || echo "Node.js for $cpu"))"
+}
+
+install_release_runtime() {
+  [ -n "$FROM_TARBALL" ] || return 0
+  local item
+  for item in node MANIFEST.json lpr-edge; do
+    run cp -a --update "$SRC_DIR/$item" "$PREFIX/"
+  done
+  if [ "$(readlink "$BIN_LINK" 2>/dev/null)" != "$PREFIX/lpr-edge" ]; then
+    run ln -sfn "$PREFIX/lpr-edge" "$BIN_LINK"
+  fi
+  local dropin_dir="$UNIT_DIR/lpr-edge.service.d" want
+  want="$(printf '%s\n' '# Written by install.sh --from-tarball: run with the Node.js that ships in the release.' \
+    '[Service]' 'ExecStart=' \
+    "ExecStart=${PREFIX#"$ROOT"}/node/bin/node ${PREFIX#"$ROOT"}/bin/lpr-edge.js run --config ${CONFIG_DIR#"$ROOT"}/config.yaml")"
+  if [ -f "$dropin_dir/release-node.conf" ] && [ "$(cat "$dropin_dir/release-node.conf")" = "$want" ]; then
+    say "unit drop-in: $dropin_dir/release-node.conf up to date"
+  elif [ "$DRY_RUN" = 1 ]; then
+    say "[dry-run] write $dropin_dir/release-node.conf (ExecStart with ${PREFIX#"$ROOT"}/node/bin/node)"
+  else
+    install -d -m 0755 "$dropin_dir"
+    printf '%s\n' "$want" >"$dropin_dir/release-node.conf"
+    say "+ wrote $dropin_dir/release-node.conf"
+    [ -n "$ROOT" ] || run systemctl daemon-reload
+  fi
+}
+# --- end of the release tarball functions --------------------------------------------------------
+
 need_root
 check_platform
+use_release_tarball
+check_node
 install_packages
 create_system_user
 install_app
+install_release_runtime
 create_dirs
 install_unit
 say "done. Check the unit with: sudo lpr-edge selftest"

@@ -16,6 +16,10 @@ import { HealthServer } from './health/server.js';
 import { SdNotifier } from './health/sd-notify.js';
 import { LiveCamera } from './capture/live-camera.js';
 import type { GpsHealth } from './gps/latest-fix.js';
+import { createSyncService, type SyncService } from './sync/service.js';
+import { hotlistPort } from './sync/adapters.js';
+import { buildHotlist, type HotlistParts } from './hotlist/services.js';
+import type { UnitStatus } from './alerts/server.js';
 
 /** Wait before reopening a camera whose source failed, doubling up to the maximum. */
 const RESTART_MIN_MS = 1000;
@@ -31,6 +35,9 @@ export class Daemon {
   private readonly pipelines = new Map<string, CameraPipeline>();
   private readonly cameraLoops: Promise<void>[] = [];
   private stopping = false;
+  private maintenance: PolicyMaintenance | null = null;
+  private hotlist: HotlistParts | null = null;
+  private sync: SyncService | null = null;
   /** Reads the state of registration of each finished track (src/state). */
   private state?: PlateStateReader;
   private readonly notifier = new SdNotifier();
@@ -66,7 +73,26 @@ export class Daemon {
     daemon.state = state;
     if (gps.start && gps.stop) daemon.services.push(gps as Service);
     const maxDiskMb = config.storage.maxDiskMb;
-    daemon.services.push(new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log }));
+    daemon.maintenance = new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log });
+    daemon.services.push(daemon.maintenance);
+    // Hotlist matching on every committed read, the hit lifecycle and the officer console.
+    const hotlist = buildHotlist(unit, {
+      audit: daemon.policy.audit,
+      users: daemon.policy.users,
+      unitStatus: () => daemon.consoleStatus(),
+    });
+    daemon.services.push(...hotlist.services);
+    daemon.hotlist = hotlist;
+    // Headquarters: reads, hits, audit and query logs up; signed hotlists, roster, pull requests down.
+    if (config.sync.enabled) {
+      daemon.sync = createSyncService(unit, {
+        audit: daemon.policy.audit,
+        roster: daemon.policy.users,
+        queries: daemon.policy.queries,
+        hotlists: hotlistPort(hotlist.store),
+      });
+      daemon.services.push(daemon.sync);
+    }
     for (const service of daemon.services) {
       await service.start();
       log.info({ service: service.name }, 'service started');
@@ -88,16 +114,6 @@ export class Daemon {
     return daemon;
   }
 
-  /** Health of every camera and service, for /healthz, the status topic and selftest. */
-  health(): Record<string, unknown> {
-    return {
-      unit: this.unit.config.unitId,
-      cameras: [...this.pipelines.values()].map((p) => p.health()),
-      services: Object.fromEntries(this.services.map((s) => [s.name, s.health?.() ?? {}])),
-      reads: this.unit.reads.count(),
-    };
-  }
-
   /** What /healthz and /metrics report (src/health). */
   status() {
     const cameras = [...this.pipelines.values()]
@@ -110,6 +126,46 @@ export class Daemon {
       cameras: cameras.map((c) => c.health()),
       gps: (gps?.health?.() as GpsHealth | undefined) ?? null,
       reads: this.unit.reads.count(),
+      hits: this.hotlist?.hits.count(),
+      outboxDepth: this.sync ? (this.sync.health().queueDepth as number) : undefined,
+      hotlistAgeS: Object.fromEntries(
+        (this.hotlist?.store.lists() ?? []).map((l) => [
+          l.id,
+          Math.round((Date.now() - l.generatedAt) / 1000),
+        ]),
+      ),
+      hotlistMaxAgeS: this.unit.config.hotlists.maxAgeHours * 3600,
+      // Vision is shared by the cameras: its last frame's detect + recognise time.
+      inference: {
+        lastMs: Math.round((this.vision.times.detectMs + this.vision.times.recogniseMs) * 10) / 10,
+        avgMs: null,
+        count: 0,
+      },
+    };
+  }
+
+  /** The officer console's status bar: cameras, GPS and the headquarters link. */
+  consoleStatus(): UnitStatus {
+    const s = this.status();
+    const gps = s.gps;
+    return {
+      cameras: [...this.pipelines.values()].map((p) => {
+        const h = p.health() as { camera: string; lastFrameAgeMs: number | null; lastError?: string | null };
+        const ok = h.lastFrameAgeMs !== null && h.lastFrameAgeMs < 5000;
+        return { id: h.camera, ok, detail: ok ? 'ok' : (h.lastError ?? 'no frames') };
+      }),
+      gps: gps
+        ? {
+            ok: gps.fixAgeMs !== null && gps.fixAgeMs < 5000,
+            detail: gps.fixAgeMs === null ? 'no fix' : `${gps.mode ?? '?'}D fix`,
+          }
+        : undefined,
+      sync: this.sync
+        ? {
+            ok: this.sync.health().connected === true,
+            detail: `${String(this.sync.health().queueDepth)} queued`,
+          }
+        : undefined,
     };
   }
 
@@ -125,6 +181,7 @@ export class Daemon {
         position: this.position,
         log,
         gates: [this.policy.zones],
+        keepOverview: () => this.maintenance?.keepOverview ?? true,
         state: this.state,
       };
       try {

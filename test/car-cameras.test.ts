@@ -281,6 +281,11 @@ describe('GigE Vision cameras (aravis, loopback-only network namespace)', () => 
     expect(args.join(' ')).toBe(
       'gst-launch-1.0 -q aravissrc camera-name=Basler-acA1300-22gm-21234567 exposure=800 exposure-auto=off gain=6 gain-auto=off auto-packet-size=true ! video/x-bayer,format=rggb,width=1280,height=960,framerate=7500/1000 ! bayer2rgb ! videoconvert ! video/x-raw,format=RGB ! fdsink fd=1',
     );
+    expect(
+      configSchema.shape.cameras.safeParse([
+        { id: 'g', kind: 'gige', camera: 'x', serial: 'y', width: 640, height: 480 },
+      ]).error?.issues[0]?.message,
+    ).toMatch(/exactly one of "camera".*or "serial"/);
     expect(parseArvToolList('Aravis-Fake-LPR01 (127.0.0.1)\n')).toEqual([
       { name: 'Aravis-Fake-LPR01', address: '127.0.0.1' },
     ]);
@@ -336,6 +341,36 @@ describe('GigE Vision cameras (aravis, loopback-only network namespace)', () => 
       expect(grey).toBe(true);
       expect(new Set(px.subarray(0, 3 * 320)).size).toBeGreaterThan(1);
       await cam.stop();
+
+      // By serial number: resolved to the aravis id by discovery (inside the namespace too).
+      const bySerial = openLiveCamera(
+        camera({
+          id: 'gige3',
+          kind: 'gige',
+          serial: 'LPR01',
+          width: 160,
+          height: 120,
+          fps: 10,
+          reconnect: fast,
+        }),
+        { log: silentLogger(), gige: { prefix } },
+      );
+      cameras.push(bySerial);
+      const serialFrames = collect(bySerial).frames;
+      await waitFor(() => serialFrames.length >= 3, 20_000, 'frames from the camera found by serial');
+      expect(serialFrames[0]!.rgb.length).toBe(160 * 120 * 3);
+      await bySerial.stop();
+      const noSerial = openLiveCamera(
+        camera({ id: 'gige4', kind: 'gige', serial: 'XYZ999', width: 160, height: 120, reconnect: fast }),
+        { log: silentLogger(), gige: { prefix } },
+      );
+      cameras.push(noSerial);
+      collect(noSerial);
+      await waitFor(() => noSerial.health().errors >= 1, 15_000, 'error for an unknown serial');
+      expect(noSerial.health().lastError).toBe(
+        'GigE camera with serial XYZ999 not found (found: Aravis-Fake-LPR01)',
+      );
+      await noSerial.stop();
 
       const wrong = openLiveCamera(
         camera({

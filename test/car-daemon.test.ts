@@ -100,6 +100,12 @@ describe('lpr-edge run under a systemd-like supervisor', () => {
     );
     await waitFor(async () => (await metric(/lpr_gps_connected (\d)/)) === 1, 15_000, 'GPS in /metrics');
     await waitFor(async () => (await fetch(`${base}/healthz`)).status === 200, 15_000, '/healthz ok');
+    // Inference time of the last frame is reported once the camera's frames go through vision.
+    await waitFor(
+      async () => (await metric(/lpr_inference_last_ms ([\d.]+)/)) > 0,
+      15_000,
+      'inference ms in /metrics',
+    );
 
     // The camera goes away: the daemon keeps running (watchdog still pinged) and reports it.
     await killChild(rtsp);

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { renderDemoVideo } from '../src/demo/scene.js';
 import { parseLabels } from '../src/fieldtest/labels.js';
+import { embeddedDefaults } from '../src/config/defaults.js';
+import { stringify } from 'yaml';
 import { nmeaLog, straightDrive } from './helpers/nmea-track.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -57,7 +59,25 @@ describe('lpr-edge replay as a field test (video + NMEA track + labels → HTML 
       gapSeconds: 1.2,
     });
     const track = path.join(tmp, 'drive.nmea');
-    fs.writeFileSync(track, nmeaLog(straightDrive(T0, 30)));
+    // 0.001° a second (fast, but it spreads the two vehicles' positions 300 m apart on the map).
+    fs.writeFileSync(track, nmeaLog(straightDrive(T0, 30, 42.6526, -73.7562, 0.001)));
+    // An exclusion zone (mask) around where the second vehicle is passed: it applies as on the road.
+    const cfg = path.join(tmp, 'config.yaml');
+    const base = embeddedDefaults();
+    fs.writeFileSync(
+      cfg,
+      stringify({
+        unitId: 'car-12',
+        agency: 'nyspd',
+        dataDir: path.join(tmp, 'data'),
+        vision: base.vision,
+        policy: {
+          exclusionZones: [
+            { id: 'clinic', kind: 'circle', lat: 42.6666, lon: -73.7422, radiusM: 250, mode: 'mask' },
+          ],
+        },
+      }),
+    );
     const labels = path.join(tmp, 'labels.csv');
     // The second vehicle is labelled with a different plate (so its read counts as a misread),
     // and a third labelled vehicle never appears (missed).
@@ -66,17 +86,25 @@ describe('lpr-edge replay as a field test (video + NMEA track + labels → HTML 
       'plate,state,from_s,to_s\nKDT4821,NY,0.6,2.2\nHZN5171,NJ,3.4,5.0\nBXR3926,VT,20,22\n',
     );
     const report = path.join(tmp, 'report.html');
+    // A hotlist with the first vehicle on it: its read must raise a hit, as the daemon would.
+    const hotlist = path.join(tmp, 'stolen.csv');
+    fs.writeFileSync(
+      hotlist,
+      'plate,state,list_type,reference\nKDT4821,NY,stolen-vehicle,NCIC-77\nZZZ9999,,stolen-plate,NCIC-78\n',
+    );
     const r = await cli([
       'replay',
       video,
       '--every-frame',
       '--json',
-      '--data-dir',
-      path.join(tmp, 'data'),
+      '--config',
+      cfg,
       '--gps',
       track,
       '--gps-offset',
       '10',
+      '--hotlist',
+      hotlist,
       '--labels',
       labels,
       '--report',
@@ -88,7 +116,11 @@ describe('lpr-edge replay as a field test (video + NMEA track + labels → HTML 
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { plate: string; firstSeen: string });
-    expect(reads.map((x) => x.plate)).toEqual(['KDT4821', 'HZN5177']);
+    expect(reads[0]!.plate).toBe('KDT4821');
+    // The second vehicle was read inside the zone: stored masked, without images.
+    const positions = () => JSON.stringify(fs.readFileSync(report, 'utf8').match(/<td>4\d\.[^<]*<\/td>/g));
+    expect(reads[1]!.plate, positions()).not.toBe('HZN5177');
+    expect(reads).toHaveLength(2);
     // Reads carry the drive's recorded time: track start + 10 s offset + position in the video.
     const first = Date.parse(reads[0]!.firstSeen);
     expect(first).toBeGreaterThanOrEqual(T0 + 10_000);
@@ -104,10 +136,23 @@ describe('lpr-edge replay as a field test (video + NMEA track + labels → HTML 
     const html = fs.readFileSync(report, 'utf8');
     // Self-contained: no external resource, crops inline.
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
-    expect(html.match(/<img src="data:image\/jpeg;base64,/g)?.length).toBe(2);
+    expect(html.match(/<img src="data:image\/jpeg;base64,/g)?.length).toBe(1);
+    expect(html).toContain('masked:clinic');
     expect(html).toContain('<td id="recall">33.3 %</td>');
+    // The hit: in the summary, marked on the read and ringed on the track plot.
+    expect(
+      JSON.parse(
+        r.stderr
+          .trim()
+          .split('\n')
+          .find((l) => l.startsWith('{"summary"'))!,
+      ),
+    ).toMatchObject({ hits: 1 });
+    expect(html.match(/<b>HIT<\/b>/g)?.length).toBe(1);
+    expect(html).toMatch(/<td class="plate">KDT4821<\/td>[^\n]*<b>HIT<\/b>/);
+    expect(html.match(/class="hit"/g)?.length).toBe(1);
     expect(html, /<table id="vehicles">[^]*?<\/table>/.exec(html)?.[0]).toMatch(
-      /<tr class="misread"><td class="plate">HZN5171<\/td>.*<td class="plate">HZN5177<\/td>/,
+      /<tr class="misread"><td class="plate">HZN5171<\/td>.*<td class="plate">\*{8}<\/td>/,
     );
     expect(html).toMatch(/<tr class="missed"><td class="plate">BXR3926/);
     // Time to first read for the vehicle that was read: a number of seconds.
@@ -118,10 +163,10 @@ describe('lpr-edge replay as a field test (video + NMEA track + labels → HTML 
     );
     expect(html.match(/class="read exact"/g)?.length).toBe(1);
     expect(html.match(/class="read misread"/g)?.length).toBe(1);
-    // Positions in the reads table come from the track: ~10–12 s in, so lat 42.6526 + 10..12 × 0.0001.
+    // Positions in the reads table come from the track: ~10–12 s in, so lat 42.6526 + 10..12 × 0.001.
     const lat = Number(/<td>(42\.\d{5}), -73\.\d{5} \(\d+ ms\)<\/td>/.exec(html)?.[1]);
-    expect(lat).toBeGreaterThanOrEqual(42.6536);
-    expect(lat).toBeLessThanOrEqual(42.6539);
+    expect(lat).toBeGreaterThanOrEqual(42.6626);
+    expect(lat).toBeLessThanOrEqual(42.6646);
   }, 240_000);
 
   it('refuses a track without fixes before loading models', async () => {

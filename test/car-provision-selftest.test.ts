@@ -6,6 +6,11 @@ import { spawn as spawnChild, spawnSync, type ChildProcess } from 'node:child_pr
 import { parse as parseYaml, stringify } from 'yaml';
 import { freePort, waitFor, killChild, spawn } from './helpers/proc.js';
 import { nmeaLog, straightDrive } from './helpers/nmea-track.js';
+import { openDatabase } from '../src/store/database.js';
+import { allMigrations } from '../src/store/all-migrations.js';
+import { HotlistStore } from '../src/hotlist/store.js';
+import { Equivalence } from '../src/hotlist/normalise.js';
+import { importHotlist } from '../src/hotlist/import.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'bin/lpr-edge.js');
@@ -190,7 +195,35 @@ interface Check {
   fix?: string;
 }
 
+/** Import a one-entry hotlist generated at `generatedAt` into a data directory's database. */
+async function importList(dataDir: string, generatedAt: number): Promise<void> {
+  const db = openDatabase(path.join(dataDir, 'lpr-edge.db'), allMigrations);
+  try {
+    const file = path.join(dataDir, 'stolen.csv');
+    fs.writeFileSync(file, 'plate,state,list_type\nABC1234,NY,stolen-vehicle\n');
+    await importHotlist(new HotlistStore(db, new Equivalence([])), {
+      file,
+      generatedAt,
+      actor: 'test',
+      audit: { append: () => undefined },
+    });
+  } finally {
+    db.close();
+  }
+}
+
 describe('lpr-edge selftest', () => {
+  it('fails when a hotlist is older than hotlists.maxAgeHours (policy IV.C.1)', async () => {
+    const file = writeConfig('st-old', { hotlists: { maxAgeHours: 24 } });
+    await importList(path.join(tmp, 'st-old/data'), Date.now() - 50 * 3_600_000);
+    const r = await cliAsync(['selftest', '--json', '--config', file, '--min-free-mb', '1']);
+    expect(r.status).toBe(1);
+    const h = (JSON.parse(r.stdout) as Check[]).find((c) => c.check === 'hotlists')!;
+    expect(h).toMatchObject({ status: 'fail' });
+    expect(h.detail).toMatch(/older than 24 h: stolen 50\.0 h/);
+    expect(h.fix).toMatch(/connect to headquarters/);
+  });
+
   function writeConfig(name: string, extra: Record<string, unknown>): string {
     const dir = path.join(tmp, name);
     fs.mkdirSync(dir, { recursive: true });
@@ -243,6 +276,7 @@ describe('lpr-edge selftest', () => {
       ],
       gps: { source: 'gpsd', port: gpsPort },
     });
+    await importList(path.join(tmp, 'st-good/data'), Date.now() - 3_600_000);
     const r = await cliAsync([
       'selftest',
       '--json',
@@ -264,6 +298,8 @@ describe('lpr-edge selftest', () => {
     expect(by('disk').status).toBe('pass');
     expect(by('database')).toMatchObject({ status: 'pass' });
     expect(by('clock').status).toBe('pass');
+    expect(by('hotlists')).toMatchObject({ status: 'pass' });
+    expect(by('hotlists').detail).toMatch(/^stolen 1\.\d h$/);
 
     // Now break things: a camera nobody serves, gpsd gone, a corrupt database, a full disk, a missing model.
     await killChild(fake);

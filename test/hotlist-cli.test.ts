@@ -36,10 +36,11 @@ beforeAll(() => {
       OFFICER_PW,
     ).code,
   ).toBe(0);
-});
+}, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('lpr-edge hotlist', () => {
+// Each step spawns the CLI (a fresh Node process): allow for a busy 2-core machine.
+describe('lpr-edge hotlist', { timeout: 240_000 }, () => {
   it('imports as an admin only, then reports status and checks plates', () => {
     const f = path.join(dir, 'ncic.csv');
     writeFileSync(

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog } from '../src/policy/audit.js';
+import { AuditLog, recordHash } from '../src/policy/audit.js';
+import { canonicalJson } from '../src/policy/canonical.js';
 import { ADMIN_PW, cli, dbFile, OFFICER_PW, openTestDb, provision, tempDir } from './policy-helpers.js';
 
 /** What an attacker with root does first: the append-only triggers are in the way. */
@@ -80,6 +81,26 @@ describe('lpr-edge audit verify', () => {
     const r = cli(dir, ['audit', 'verify']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`record ${victim.seq} (${victim.id}, query) was altered`);
+  });
+
+  it('catches an alteration whose hash was recomputed: the next record no longer links to it', () => {
+    const db = rawDb(dir);
+    const row = db.prepare('SELECT * FROM audit_log WHERE seq = 2').get() as Record<string, unknown>;
+    const details = { ...(JSON.parse(row.details as string) as Record<string, unknown>), role: 'auditor' };
+    const hash = recordHash({
+      seq: 2,
+      id: row.id as string,
+      ts: row.ts as number,
+      type: row.type as string,
+      actor: row.actor as string | null,
+      details,
+      prevHash: row.prev_hash as string,
+    });
+    db.prepare('UPDATE audit_log SET details = ?, hash = ? WHERE seq = 2').run(canonicalJson(details), hash);
+    db.close();
+    const r = cli(dir, ['audit', 'verify']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/record 3 \([0-9a-f-]+\) does not link to record 2: record 2 was rewritten/);
   });
 
   it('names the record removed by a DELETE done directly in SQLite', () => {
@@ -193,6 +214,63 @@ describe('lpr-edge audit verify', () => {
     const md = fs.readFileSync(out, 'utf8');
     expect(md).toMatch(/^\*\*FOR OFFICIAL USE ONLY\*\*/);
     expect(md).toContain('| olly | investigation-vehicle | 1 | 0 |');
+    // Hit dispositions (written by the hits module) appear with their median time to verify.
+    const db = openTestDb(dir);
+    const audit = new AuditLog(db);
+    for (const ms of [4000, 8000, 30000])
+      audit.append({
+        type: 'hit.disposition',
+        actor: 'olly',
+        details: { outcome: 'verified', timeToVerifyMs: ms },
+      });
+    audit.append({
+      type: 'hit.disposition',
+      actor: 'olly',
+      details: { outcome: 'rejected', reason: 'state-mismatch', timeToVerifyMs: 2000 },
+    });
+    db.close();
+    const html = `${dir}/report.html`;
+    const r2 = cli(
+      dir,
+      [
+        'audit',
+        'report',
+        '--from',
+        '2020-01-01',
+        '--to',
+        '2100-01-01',
+        '--user',
+        'olly',
+        '--json',
+        '--out',
+        html,
+        '--as',
+        'ada',
+      ],
+      {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      },
+    );
+    expect(r2.status).toBe(0);
+    const rep2 = JSON.parse(r2.stdout) as { hitDispositions: unknown[]; signIns: { user: string }[] };
+    expect(rep2.hitDispositions).toEqual([
+      { outcome: 'verified', count: 3, medianSecondsToVerify: 8 },
+      { outcome: 'rejected', count: 1, medianSecondsToVerify: 2 },
+    ]);
+    expect(rep2.signIns.map((s) => s.user)).toEqual(['olly']);
+    const page = fs.readFileSync(html, 'utf8');
+    expect(page).toMatch(/<p class="fouo">FOR OFFICIAL USE ONLY<\/p>/);
+    expect(page).toContain('<td>verified</td><td>3</td><td>8</td>');
+
+    // The raw records are there for the auditor too.
+    const listed = cli(dir, ['audit', 'list', '--type', 'hit.disposition', '--json', '--as', 'ada'], {
+      LPR_EDGE_PASSWORD: ADMIN_PW,
+    });
+    expect(listed.status).toBe(0);
+    expect(
+      (JSON.parse(listed.stdout) as { details: { outcome: string } }[]).map((x) => x.details.outcome),
+    ).toEqual(['verified', 'verified', 'verified', 'rejected']);
+
     // An officer may not run the audit.
     const officer = cli(
       dir,

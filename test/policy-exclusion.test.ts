@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
-import { exclusionZoneSchema, type ExclusionZone } from '../src/policy/config.js';
+import { exclusionZoneSchema } from '../src/policy/config.js';
 import { applyExclusionZones, ExclusionZones, MASKED_PLATE } from '../src/policy/exclusion.js';
 import { ReadStore } from '../src/store/reads.js';
 import { cli, makeRead, openTestDb, tempDir } from './policy-helpers.js';
@@ -100,7 +100,7 @@ describe('exclusion zones', () => {
     const audit = new AuditLog(db);
     expect(new ExclusionZones(db, [clinic]).recordZones()).toBe(true);
     expect(new ExclusionZones(db, [clinic]).recordZones()).toBe(false);
-    const moved: ExclusionZone = { ...clinic, radiusM: 300 };
+    const moved = exclusionZoneSchema.parse({ ...clinic, radiusM: 300 });
     expect(new ExclusionZones(db, [moved, worship]).recordZones()).toBe(true);
     const last = audit.list({ type: 'exclusion.zones-changed' }).at(-1)!;
     expect(last.details).toMatchObject({ added: ['worship'], removed: [], changed: ['clinic'] });

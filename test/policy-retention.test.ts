@@ -5,7 +5,10 @@ import { AuditLog } from '../src/policy/audit.js';
 import { relieveDiskPressure } from '../src/policy/disk.js';
 import { LegalHolds } from '../src/policy/holds.js';
 import { policySchema } from '../src/policy/config.js';
-import { runRetention } from '../src/policy/retention.js';
+import { approveRetention, runRetention } from '../src/policy/retention.js';
+import { PolicyMaintenance } from '../src/policy/maintenance.js';
+import { markReadsAcknowledged } from '../src/policy/acks.js';
+import { silentLogger } from '../src/log.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { ReadStore } from '../src/store/reads.js';
 import {
@@ -163,6 +166,38 @@ describe('retention and legal hold', () => {
         expect(fs.existsSync(path.join(d, s.overviewPath!))).toBe(true);
       }
       expect(store.count()).toBe(6);
+      // The daemon's maintenance service tells the camera pipeline to stop keeping overviews.
+      const m = new PolicyMaintenance({ db, dataDir: d, maxDiskMb: 1, log: silentLogger() });
+      m.tick();
+      expect(m.keepOverview).toBe(false);
+      expect(store.count()).toBe(6);
+      db.close();
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('the daemon maintenance service runs retention against the approved window and reports disk state', async () => {
+    const d = tempDir();
+    try {
+      const db = openTestDb(d);
+      const store = new ReadStore(db, d);
+      const a = makeRead({ ts: Date.now() - 10 * DAY, plate: 'MNT0001' });
+      const b = makeRead({ ts: Date.now() - 10 * DAY, plate: 'MNT0002' });
+      for (const r of [a, b]) store.save(r, { crop: Buffer.from('c'), overview: Buffer.from('o') });
+      expect(markReadsAcknowledged(db, [a.id, a.id])).toBe(1);
+      const users = new UserDirectory(db, policySchema.parse({ passwordCostLog2: 14 }));
+      users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
+      approveRetention(db, users.signIn('ada', ADMIN_PW), 7);
+      const m = new PolicyMaintenance({ db, dataDir: d, maxDiskMb: 100, log: silentLogger() }, 60_000);
+      await m.start();
+      await m.stop();
+      expect(store.get(a.id)).toBeUndefined();
+      expect(store.get(b.id)?.plate).toBe('MNT0002');
+      expect(m.health()).toMatchObject({
+        keepOverview: true,
+        lastRetention: { purged: 1, keptUnacknowledged: 1 },
+      });
       db.close();
     } finally {
       fs.rmSync(d, { recursive: true, force: true });

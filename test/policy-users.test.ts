@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
 import { authenticateCli } from '../src/policy/cli-identity.js';
@@ -6,7 +8,8 @@ import { policySchema } from '../src/policy/config.js';
 import type { PolicyError } from '../src/policy/errors.js';
 import { hashPassword } from '../src/policy/password.js';
 import { UserDirectory } from '../src/policy/users.js';
-import { ADMIN_PW, cli, OFFICER_PW, openTestDb, provision, tempDir } from './policy-helpers.js';
+import { listQueryLog } from '../src/policy/query.js';
+import { ADMIN_PW, cli, OFFICER_PW, openTestDb, provision, root, tempDir } from './policy-helpers.js';
 
 const config = policySchema.parse({ passwordCostLog2: 14 });
 
@@ -75,6 +78,27 @@ describe('users through the CLI', () => {
     expect(noPw.stderr).toMatch(/set LPR_EDGE_PASSWORD or run on a terminal/);
   });
 
+  it('prompts for the password without echo on a terminal (a real pty via script(1))', async () => {
+    const cmd = `${process.execPath} ${path.join(root, 'bin/lpr-edge.js')} users list --as ada --data-dir ${dir}`;
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { PATH: process.env.PATH ?? '' } });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      // Answer once the prompt is on the terminal.
+      if (out.includes('password for ada: ') && !child.stdin.writableEnded) child.stdin.end(`${ADMIN_PW}\r`);
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(code).toBe(0);
+    expect(out).toMatch(/ada\tadmin\tactive/);
+    expect(out).not.toContain(ADMIN_PW);
+  });
+
   it('locks an account after repeated failures: even the right password is refused until unlocked', () => {
     for (let i = 1; i <= 4; i++) {
       const r = cli(dir, ['users', 'list', '--as', 'olly'], { LPR_EDGE_PASSWORD: 'wrong-guess' });
@@ -91,6 +115,14 @@ describe('users through the CLI', () => {
     );
     expect(right.status).not.toBe(0);
     expect(right.stderr).toMatch(/account locked/);
+    // The query attempt itself is in the query log, under the claimed name.
+    const db0 = openTestDb(dir);
+    expect(listQueryLog(db0).at(-1)).toMatchObject({
+      requesterKind: 'unauthenticated',
+      requester: 'olly',
+      outcome: 'refused',
+    });
+    db0.close();
     const unlock = cli(dir, ['users', 'unlock', 'olly', '--as', 'ada'], { LPR_EDGE_PASSWORD: ADMIN_PW });
     expect(unlock.status).toBe(0);
     const after = cli(

@@ -183,6 +183,11 @@ export class HitLog {
     return result;
   }
 
+  /** Hits raised on this unit (suppressed duplicates included), for /metrics. */
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM hits').get() as { n: number }).n;
+  }
+
   get(id: string): Hit | undefined {
     const row = this.db.prepare(`SELECT * FROM hits WHERE id = ?`).get(id) as HitRow | undefined;
     return row ? fromRow(row) : undefined;

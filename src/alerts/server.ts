@@ -66,6 +66,7 @@ export class ConsoleServer implements Service {
   private unsubscribes: (() => void)[] = [];
   private heartbeat: NodeJS.Timeout | null = null;
   private pushScheduled = false;
+  private listenError: string | null = null;
 
   constructor(
     private readonly deps: {
@@ -106,10 +107,18 @@ export class ConsoleServer implements Service {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => this.fail(res, err));
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.deps.config.port, this.deps.config.host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.server!.once('error', reject);
+        this.server!.listen(this.deps.config.port, this.deps.config.host, () => resolve());
+      });
+    } catch (err) {
+      // Reads and hits are still recorded without the console; health and the log say why.
+      this.listenError = `${this.deps.config.host}:${this.deps.config.port}: ${(err as Error).message}`;
+      this.deps.log.error({ err: this.listenError }, 'officer console could not listen');
+      this.server = null;
+      return;
+    }
     // Keeps SSE connections alive through proxies and refreshes list ages and hit expiry on screen.
     this.heartbeat = setInterval(() => this.push(), 15_000);
     this.heartbeat.unref();
@@ -131,7 +140,7 @@ export class ConsoleServer implements Service {
   }
 
   health(): Record<string, unknown> {
-    return { listening: this.server ? this.url : null, clients: this.clients.size };
+    return { listening: this.server ? this.url : null, error: this.listenError, clients: this.clients.size };
   }
 
   // ---- state pushed to the page ---------------------------------------------------------------
@@ -143,14 +152,12 @@ export class ConsoleServer implements Service {
       user: { name: user.name, role: user.role },
       now,
       current: open[0] ? this.hitView(open[0]) : null,
-      queue: open
-        .slice(1)
-        .map((h) => ({
-          id: h.id,
-          priority: priorityName(h.priority),
-          listType: LIST_TYPE_LABELS[h.listType],
-          plate: h.entry.plate,
-        })),
+      queue: open.slice(1).map((h) => ({
+        id: h.id,
+        priority: priorityName(h.priority),
+        listType: LIST_TYPE_LABELS[h.listType],
+        plate: h.entry.plate,
+      })),
       feed: this.feed.map((r) => ({
         id: r.id,
         ts: r.ts,
@@ -159,15 +166,13 @@ export class ConsoleServer implements Service {
         confidence: r.confidence,
         cameraId: r.cameraId,
       })),
-      lists: this.deps.service
-        .currency()
-        .map((l) => ({
-          id: l.id,
-          version: l.version,
-          ageHours: l.ageHours,
-          stale: l.stale,
-          entries: l.entryCount,
-        })),
+      lists: this.deps.service.currency().map((l) => ({
+        id: l.id,
+        version: l.version,
+        ageHours: l.ageHours,
+        stale: l.stale,
+        entries: l.entryCount,
+      })),
       maxAgeHours: this.deps.hotlists.maxAgeHours,
       unit: this.deps.unitStatus?.() ?? {},
       rejectionReasons: this.deps.hotlists.rejectionReasons,

@@ -1,6 +1,10 @@
 import os from 'node:os';
 import { benchPipeline } from './pipeline.js';
+import { benchCar } from './car.js';
 import { benchHotlist } from './hotlist.js';
+import { benchConsoleLatency } from './console-latency.js';
+import { benchSyncReport } from './sync.js';
+import { benchPolicy } from './policy.js';
 
 /**
  * `npm run bench [-- NAME...]`: the performance figures the README reports, measured on this
@@ -8,7 +12,11 @@ import { benchHotlist } from './hotlist.js';
  */
 const benches: Record<string, () => Promise<unknown>> = {
   pipeline: benchPipeline,
+  car: benchCar,
   hotlist: benchHotlist,
+  'console-latency': benchConsoleLatency,
+  sync: benchSyncReport,
+  policy: benchPolicy,
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

@@ -45,18 +45,26 @@ export const v4l2CameraSchema = z.strictObject({
 });
 
 /** A GigE Vision camera through aravis. `camera`: the aravis name ("Vendor-Model-Serial"), serial or IP. */
-export const gigeCameraSchema = z.strictObject({
-  kind: z.literal('gige'),
-  ...common,
-  camera: z.string().min(1),
-  pixelFormat: z.enum(['mono8', 'rgb8', 'bayer_rggb8']).default('mono8'),
-  /** Exposure in µs; omit for the camera's auto exposure. Plates at speed want ≤ 1000 µs. */
-  exposureUs: z.number().positive().max(1_000_000).optional(),
-  /** Gain in dB; omit for auto gain. */
-  gainDb: z.number().min(0).max(48).optional(),
-  /** GigE packet size; omit to let aravis negotiate (jumbo frames need switch support). */
-  packetSize: z.number().int().min(576).max(9000).optional(),
-});
+export const gigeCameraSchema = z
+  .strictObject({
+    kind: z.literal('gige'),
+    ...common,
+    /** The aravis id ("Vendor-Model-Serial") or IP address. Give this or `serial`. */
+    camera: z.string().min(1).optional(),
+    /** The camera's serial number: resolved to its aravis id by discovery each time it is opened. */
+    serial: z.string().min(1).optional(),
+    pixelFormat: z.enum(['mono8', 'rgb8', 'bayer_rggb8']).default('mono8'),
+    /** Exposure in µs; omit for the camera's auto exposure. Plates at speed want ≤ 1000 µs. */
+    exposureUs: z.number().positive().max(1_000_000).optional(),
+    /** Gain in dB; omit for auto gain. */
+    gainDb: z.number().min(0).max(48).optional(),
+    /** GigE packet size; omit to let aravis negotiate (jumbo frames need switch support). */
+    packetSize: z.number().int().min(576).max(9000).optional(),
+  })
+  .refine((c) => (c.camera === undefined) !== (c.serial === undefined), {
+    message: 'give exactly one of "camera" (aravis id or IP address) or "serial"',
+    path: ['camera'],
+  });
 
 /** A network camera over RTSP. Credentials may be in the URL; they never appear in logs. */
 export const rtspCameraSchema = z.strictObject({

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { GigeCameraConfig } from './config.js';
 import { PipeReader } from './pipe-reader.js';
+import { SourceError, type Frame, type FrameSource, type SourceStats } from './types.js';
 
 const run = promisify(execFile);
 
@@ -19,9 +20,9 @@ const FORMAT_CAPS: Record<GigeCameraConfig['pixelFormat'], { caps: string; conve
  * gst-launch's own messages out of the frame pipe.
  */
 export function gigePipeline(
-  cfg: Pick<
+  cfg: { camera: string } & Pick<
     GigeCameraConfig,
-    'camera' | 'pixelFormat' | 'width' | 'height' | 'fps' | 'exposureUs' | 'gainDb' | 'packetSize'
+    'pixelFormat' | 'width' | 'height' | 'fps' | 'exposureUs' | 'gainDb' | 'packetSize'
   >,
   numBuffers?: number,
 ): string[] {
@@ -58,14 +59,67 @@ export interface GigeOptions {
   prefix?: string[];
 }
 
-export function openGigeReader(cfg: GigeCameraConfig, opts: GigeOptions = {}): PipeReader {
-  return new PipeReader({
-    id: cfg.id,
-    label: `GigE camera ${cfg.camera}`,
-    command: [...(opts.prefix ?? []), ...gigePipeline(cfg)],
-    width: cfg.width,
-    height: cfg.height,
+export function openGigeReader(cfg: GigeCameraConfig, opts: GigeOptions = {}): FrameSource {
+  const reader = (camera: string) =>
+    new PipeReader({
+      id: cfg.id,
+      label: `GigE camera ${camera}`,
+      command: [...(opts.prefix ?? []), ...gigePipeline({ ...cfg, camera })],
+      width: cfg.width,
+      height: cfg.height,
+    });
+  if (cfg.camera) return reader(cfg.camera);
+  const serial = cfg.serial!;
+  // By serial: find the camera's aravis id by discovery each time it is opened (its IP may change).
+  return new DeferredSource(cfg.id, async () => {
+    const found = await discoverGige(opts);
+    const match = found.find((d) => d.name === serial || d.name.endsWith(`-${serial}`));
+    if (!match) {
+      throw new SourceError(
+        `GigE camera with serial ${serial} not found (${found.length ? `found: ${found.map((d) => d.name).join(', ')}` : 'no GigE camera answered'})`,
+        serial,
+      );
+    }
+    return reader(match.name);
   });
+}
+
+/** A source whose real source is only known after an async step (discovery). */
+export class DeferredSource implements FrameSource {
+  private inner: FrameSource | null = null;
+  private stopped = false;
+
+  constructor(
+    readonly id: string,
+    private readonly make: () => Promise<FrameSource>,
+  ) {}
+
+  async *frames(): AsyncGenerator<Frame> {
+    this.inner = await this.make();
+    if (this.stopped) {
+      await this.inner.stop();
+      return;
+    }
+    yield* this.inner.frames();
+  }
+
+  stats(): SourceStats {
+    return (
+      this.inner?.stats() ?? {
+        decoded: 0,
+        dropped: 0,
+        corrupt: 0,
+        lastFrameAt: null,
+        errors: 0,
+        lastError: null,
+      }
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.inner?.stop();
+  }
 }
 
 export interface GigeDevice {

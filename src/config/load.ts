@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { embeddedDefaults } from './defaults.js';
+import { resolveSyncPaths } from '../sync/config.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/lpr-edge/config.yaml';
 
@@ -120,5 +121,6 @@ function resolvePaths(config: Config, base: string): Config {
       detector: { ...config.vision.detector, model: abs(config.vision.detector.model) },
       recogniser: { ...config.vision.recogniser, model: abs(config.vision.recogniser.model) },
     },
+    sync: resolveSyncPaths(config.sync, abs),
   };
 }

@@ -4,6 +4,7 @@ import { v4l2CameraSchema, gigeCameraSchema, rtspCameraSchema } from '../capture
 import { gpsSchema } from '../gps/config.js';
 import { healthSchema } from '../health/config.js';
 import { policySchema } from '../policy/config.js';
+import { syncSchema } from '../sync/config.js';
 import { stateSchema } from '../state/config.js';
 
 /**
@@ -121,6 +122,7 @@ export const configSchema = z.strictObject({
   hotlists: hotlistsSchema.default(hotlistsSchema.parse({})),
   console: consoleSchema.default(consoleSchema.parse({})),
   policy: policySchema.default(policySchema.parse({})),
+  sync: syncSchema.default(syncSchema.parse({})),
   state: stateSchema.default(stateSchema.parse({})),
 });
 

@@ -328,9 +328,11 @@ export class HotlistStore {
       }
       let removed = 0;
       const del = this.db.prepare(
-        `DELETE FROM hotlist_entries WHERE version_id = ? AND plate = ? AND state = ? AND list_type = ?`,
+        `DELETE FROM hotlist_entries WHERE ekey = ? AND version_id = ? AND plate = ? AND state = ? AND list_type = ?`,
       );
-      for (const r of removes) removed += del.run(active, r.plate, r.state ?? '', r.listType).changes;
+      for (const r of removes) {
+        removed += del.run(this.equivalence.key(r.plate), active, r.plate, r.state ?? '', r.listType).changes;
+      }
       const count = (
         this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(active) as {
           n: number;
@@ -349,9 +351,10 @@ export class HotlistStore {
   findInList(listId: string, plate: string): HotlistEntry[] {
     const rows = this.db
       .prepare(
-        `SELECT e.* FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id WHERE h.id = ? AND e.plate = ?`,
+        `SELECT e.* FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id
+         WHERE e.ekey = ? AND h.id = ? AND e.plate = ?`,
       )
-      .all(listId, plate) as EntryRow[];
+      .all(this.equivalence.key(plate), listId, plate) as EntryRow[];
     return rows.map((r) => this.toEntry(r));
   }
 }

@@ -19,6 +19,8 @@ export interface PipelineDeps {
   position: PositionSource;
   log: Logger;
   gates?: ReadGate[];
+  /** False while the disk is nearly full (policy maintenance): store new reads without overview images. */
+  keepOverview?: () => boolean;
   state?: StateReader;
 }
 
@@ -198,7 +200,10 @@ export class CameraPipeline {
     const images = keepImages
       ? {
           crop: cropBox ? await encodeJpeg(best.frame, quality, cropBox) : null,
-          overview: config.storage.keepOverview ? await encodeJpeg(best.frame, quality) : null,
+          overview:
+            config.storage.keepOverview && (this.deps.keepOverview?.() ?? true)
+              ? await encodeJpeg(best.frame, quality)
+              : null,
         }
       : { crop: null, overview: null };
     const stored = reads.save(read, images);

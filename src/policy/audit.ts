@@ -223,7 +223,7 @@ export class AuditLog {
           row.seq,
           row.id,
           'inserted',
-          `record ${row.seq} (${row.id}) does not link to the record before it: a record was inserted or replaced there`,
+          `record ${row.seq} (${row.id}) does not link to record ${row.seq - 1}: record ${row.seq - 1} was rewritten with a new hash, or a record was inserted or replaced there`,
         );
       }
       prevHash = row.hash;

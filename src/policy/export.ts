@@ -160,8 +160,9 @@ function caseHits(db: Db, readIds: Set<string>, heldHitIds: Set<string>): Record
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hits'").get();
   if (!table) return [];
   const cols = (db.prepare('PRAGMA table_info(hits)').all() as { name: string }[]).map((c) => c.name);
-  const rows = db.prepare('SELECT * FROM hits').all() as Record<string, unknown>[];
-  return rows.filter(
-    (h) => heldHitIds.has(String(h.id)) || (cols.includes('read_id') && readIds.has(String(h.read_id))),
-  );
+  const byRead = cols.includes('read_id') ? 'OR read_id IN (SELECT value FROM json_each(?))' : '';
+  const args = [JSON.stringify([...heldHitIds]), ...(byRead ? [JSON.stringify([...readIds])] : [])];
+  return db
+    .prepare(`SELECT * FROM hits WHERE id IN (SELECT value FROM json_each(?)) ${byRead}`)
+    .all(...args) as Record<string, unknown>[];
 }

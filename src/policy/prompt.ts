@@ -24,11 +24,12 @@ export async function readSecret(envVar: string, label: string, io: PromptIo = d
 function promptHidden(question: string, io: PromptIo): Promise<string> {
   const stdin = io.stdin;
   return new Promise((resolve, reject) => {
-    io.stderr.write(question);
     let value = '';
+    // Echo off before the prompt appears, so nothing typed or pasted right after it is shown.
     stdin.setRawMode(true);
     stdin.resume();
     stdin.setEncoding('utf8');
+    io.stderr.write(question);
     const done = (err?: Error) => {
       stdin.setRawMode(false);
       stdin.pause();

@@ -72,6 +72,20 @@ export class ReadQueries {
     return { reads, count: reads.length, queryId, auditSeq };
   }
 
+  /**
+   * Log a query that never reached `search` because the person could not be authenticated (wrong
+   * password, locked out...): it is still a query attempt and goes to the query log, under the
+   * name that was claimed.
+   */
+  refuseUnauthenticated(
+    claimedName: string | null,
+    criteria: QueryCriteria,
+    justification: Justification,
+    reason: string,
+  ): void {
+    this.log(null, criteria, justification, 'refused', `not authenticated: ${reason}`, [], claimedName);
+  }
+
   /** Everything that is missing or not allowed, each naming the fix. */
   private check(identity: Identity | null | undefined, c: QueryCriteria, j: Justification): string[] {
     const problems: string[] = [];
@@ -161,14 +175,15 @@ export class ReadQueries {
     outcome: 'ok' | 'refused',
     refusal: string | null,
     reads: StoredRead[],
+    claimedName: string | null = null,
   ): { queryId: number; auditSeq: number } {
-    const actor = identity ? actorName(identity) : null;
+    const actor = identity ? actorName(identity) : claimedName;
     return this.db.transaction(() => {
       const record = this.audit.append({
         type: 'query',
         actor,
         details: {
-          requesterKind: identity?.kind ?? null,
+          requesterKind: identity?.kind ?? (claimedName ? 'unauthenticated' : null),
           purpose: j.purpose ?? null,
           caseNumber: j.caseNumber ?? null,
           attested: j.attested === true,
@@ -186,7 +201,7 @@ export class ReadQueries {
         )
         .run(
           record.ts,
-          identity?.kind ?? 'none',
+          identity?.kind ?? (claimedName ? 'unauthenticated' : 'none'),
           actor,
           j.purpose ?? null,
           j.caseNumber ?? null,

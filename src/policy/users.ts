@@ -7,7 +7,8 @@ import { dummyHash, hashPassword, verifyPassword } from './password.js';
 import { isRole, requireRole, type Role, type SignedInUser } from './roles.js';
 import { inServiceDue, isOverdue, parseTrainingDate } from './training.js';
 
-export type { SignedInUser } from './roles.js';
+export type { SignedInUser, Role, Identity, HqRequester } from './roles.js';
+export { requireRole, ROLES, isRole } from './roles.js';
 
 export interface UserInfo {
   name: string;
@@ -67,8 +68,12 @@ export class UserDirectory {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Whether an admin was ever created (disabled ones count): the first-admin bootstrap is a
+   * one-time provisioning step, not a way back in for whoever has root after admins are disabled.
+   */
   hasAdmin(): boolean {
-    return !!this.db.prepare("SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0").get();
+    return !!this.db.prepare("SELECT 1 FROM users WHERE role = 'admin'").get();
   }
 
   /** The first admin, at provisioning: refused once any active admin exists. */

@@ -10,6 +10,8 @@ import { openLiveCamera, type OpenLiveOptions } from '../capture/live.js';
 import type { LiveCameraConfig } from '../capture/config.js';
 import { createPositionSource } from '../gps/index.js';
 import type { GpsFix } from '../store/types.js';
+import { HotlistStore } from '../hotlist/store.js';
+import { Equivalence } from '../hotlist/normalise.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 export interface CheckResult {
@@ -252,5 +254,38 @@ export function checkDatabase(config: Config): CheckResult {
       `${file}: ${(err as Error).message}`,
       'stop lpr-edge, copy the data directory aside, and call support: do not delete unsent reads',
     );
+  }
+}
+
+/** Hotlist currency (policy IV.C.1): every list younger than hotlists.maxAgeHours. */
+export function checkHotlists(config: Config, now: number): CheckResult {
+  const file = databasePath(config);
+  try {
+    const db = openDatabase(file, allMigrations);
+    try {
+      const lists = new HotlistStore(db, new Equivalence(config.hotlists.equivalence)).lists();
+      if (!lists.length) {
+        return fail(
+          'hotlists',
+          'no hotlist loaded',
+          'connect to headquarters (sync) or import a list with "lpr-edge hotlist import"',
+        );
+      }
+      const maxH = config.hotlists.maxAgeHours;
+      const ages = lists.map((l) => ({ id: l.id, hours: (now - l.generatedAt) / 3_600_000 }));
+      const old = ages.filter((a) => a.hours > maxH);
+      const text = ages.map((a) => `${a.id} ${a.hours.toFixed(1)} h`).join(', ');
+      if (old.length)
+        return fail(
+          'hotlists',
+          `older than ${maxH} h: ${old.map((a) => `${a.id} ${a.hours.toFixed(1)} h`).join(', ')}`,
+          'connect to headquarters so the lists sync, or import current lists',
+        );
+      return pass('hotlists', text);
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    return fail('hotlists', `cannot read hotlists: ${(err as Error).message}`, 'see the database check');
   }
 }

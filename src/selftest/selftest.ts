@@ -6,14 +6,15 @@ import {
   checkDatabase,
   checkDisk,
   checkGps,
+  checkHotlists,
   checkModels,
 } from './checks.js';
 import type { LiveCameraConfig } from '../capture/config.js';
+import { checkBroker, type BrokerSettings } from './broker.js';
 
 /**
- * Every check a technician needs before the car leaves the garage, in order. Broker and hotlist
- * checks come from their modules through `extra` (each returns a CheckResult), so this file does
- * not depend on them.
+ * Every check a technician needs before the car leaves the garage, in order. `extra` lets other
+ * modules add checks (each returns a CheckResult).
  */
 export async function runSelftest(
   opts: SelftestOptions,
@@ -42,7 +43,11 @@ export async function runSelftest(
   results.push(gps.result);
   results.push(checkClock((opts.now ?? Date.now)(), gps.fix));
   results.push(checkDisk(opts.config, opts.minFreeMb));
-  results.push(checkDatabase(opts.config));
+  const db = checkDatabase(opts.config);
+  results.push(db);
+  if (db.status === 'pass') results.push(checkHotlists(opts.config, (opts.now ?? Date.now)()));
+  // The sync section arrives with the sync module; until then there is nothing to check.
+  results.push(await checkBroker((opts.config as unknown as { sync?: BrokerSettings }).sync));
   for (const e of extra) results.push(await e());
   return results;
 }

@@ -29,13 +29,19 @@ function ddmmyy(t: number): string {
 }
 
 /** A straight drive north-east from (lat, lon), one point a second. */
-export function straightDrive(start: number, seconds: number, lat = 42.6526, lon = -73.7562): TrackPoint[] {
+export function straightDrive(
+  start: number,
+  seconds: number,
+  lat = 42.6526,
+  lon = -73.7562,
+  stepDeg = 0.0001,
+): TrackPoint[] {
   const pts: TrackPoint[] = [];
   for (let i = 0; i < seconds; i++) {
     pts.push({
       time: start + i * 1000,
-      lat: lat + i * 0.0001,
-      lon: lon + i * 0.0001,
+      lat: lat + i * stepDeg,
+      lon: lon + i * stepDeg,
       speedMps: 12.5,
       headingDeg: 38.5,
     });

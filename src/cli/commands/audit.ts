@@ -74,9 +74,52 @@ const report: Command = {
   },
 };
 
+const list: Command = {
+  name: 'list',
+  summary: 'show audit records (auditor or admin)',
+  usage: 'audit list [--from DATE] [--to DATE] [--type TYPE] [--user NAME] [--unacked] [--json] --as AUDITOR',
+  options: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    type: { type: 'string' },
+    user: { type: 'string' },
+    unacked: { type: 'boolean' },
+    json: { type: 'boolean' },
+    as: { type: 'string' },
+  },
+  async run(ctx, _positionals, values) {
+    const from = parseTime(str(values, 'from'), 'from');
+    const to = parseTime(str(values, 'to'), 'to', true);
+    return withPolicy(ctx, async (_unit, p) => {
+      const me = await authenticateCli({ users: p.users }, str(values, 'as'));
+      requireRole(me, 'auditor', 'admin');
+      const type = str(values, 'type');
+      const user = str(values, 'user');
+      const records = p.audit.list({
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+        ...(type ? { type } : {}),
+        ...(user ? { actor: user } : {}),
+        unackedOnly: values.unacked === true,
+      });
+      if (values.json) ctx.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+      else {
+        for (const r of records) {
+          const ack = r.ackedAt ? 'acked' : 'unacked';
+          const when = new Date(r.ts).toISOString();
+          ctx.stdout.write(
+            `${r.seq}\t${when}\t${r.type}\t${r.actor ?? '-'}\t${ack}\t${JSON.stringify(r.details)}\n`,
+          );
+        }
+      }
+      return 0;
+    });
+  },
+};
+
 export const auditCommand: Command = {
   name: 'audit',
   summary: 'tamper-evident audit log: verify the chain, report on use (policy VI.F, VI.G)',
-  usage: 'audit <verify|report> ...',
-  subcommands: [verify, report],
+  usage: 'audit <verify|report|list> ...',
+  subcommands: [verify, report, list],
 };

@@ -72,8 +72,19 @@ ${purposeHelp('  ')}`,
       try {
         identity = await authenticateCli({ users: p.users }, str(values, 'as'));
       } catch (err) {
-        // A query without an identity is refused AND logged with whatever else it carried.
-        if ((err as PolicyError).reason !== 'no-identity') throw err;
+        // A query without an identity is refused by search() and logged with whatever else it
+        // carried; one whose sign-in failed is logged here, then the sign-in error is shown.
+        if ((err as PolicyError).reason !== 'no-identity') {
+          if ((err as Error).name === 'PolicyError') {
+            p.queries.refuseUnauthenticated(
+              str(values, 'as') ?? null,
+              criteria,
+              justification,
+              (err as Error).message,
+            );
+          }
+          throw err;
+        }
       }
       const result = p.queries.search(identity, criteria, justification);
       if (values.json) {

@@ -15,6 +15,12 @@ import { evaluateField } from '../../fieldtest/evaluate.js';
 import { renderReport } from '../../fieldtest/report.js';
 import type { StoredRead } from '../../store/types.js';
 import { writeFileSync } from 'node:fs';
+import { policyServices } from '../../policy/services.js';
+import { HotlistStore } from '../../hotlist/store.js';
+import { Equivalence } from '../../hotlist/normalise.js';
+import { importHotlist } from '../../hotlist/import.js';
+import { HotlistService } from '../../hotlist/service.js';
+import { HitLog } from '../../alerts/hits.js';
 import { createLogger } from '../../log.js';
 import { round } from '../../util/format.js';
 
@@ -22,7 +28,7 @@ export const replayCommand: Command = {
   name: 'replay',
   summary: 'run the whole pipeline on a recording or image folder, storing reads like the daemon',
   usage: `replay <video|folder> [--every-frame] [--json] [--camera ID]
-       [--gps TRACK.nmea [--gps-offset S]] [--labels FILE] [--report OUT.html]
+       [--gps TRACK.nmea [--gps-offset S]] [--hotlist FILE] [--labels FILE] [--report OUT.html]
   --every-frame  process every frame as fast as possible (default: real time, latest frame wins)
   --json         one JSON line per read: {"plate","state","confidence","camera","firstSeen","lastSeen","frames"};
                  a summary (frames, dropped, reads, frames/s, per-stage ms) goes to stderr
@@ -31,7 +37,8 @@ export const replayCommand: Command = {
   --gps-offset S the video starts S seconds after the track's first fix (negative: before); default 0
   --labels FILE  expected plates (CSV "plate,state,from_s,to_s" or JSON) for recall/misreads/false reads
   --report FILE  write one self-contained HTML report (reads with crops, expected vs read, track plot)
-  --hotlist is not available in this build yet (it needs the hotlist module)`,
+  --hotlist FILE a hotlist (CSV or JSON, as "hotlist import" takes) loaded into the replay's database;
+                 every read is matched and hits are raised as the daemon raises them`,
   options: {
     'every-frame': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -40,6 +47,7 @@ export const replayCommand: Command = {
     'gps-offset': { type: 'string' },
     labels: { type: 'string' },
     report: { type: 'string' },
+    hotlist: { type: 'string' },
   },
   async run(ctx, positionals, values) {
     const input = positionals[0];
@@ -78,9 +86,50 @@ export const replayCommand: Command = {
         ? new TrackPositionSource(track, startTime, offsetS * 1000)
         : noPosition;
       const collected: StoredRead[] = [];
+      // --hotlist: the list is imported into this replay's database and reads are matched by the
+      // same service the daemon runs, so hits are raised exactly as on the road.
+      const hitReads = new Set<string>();
+      let hitCount = 0;
+      let matching: HotlistService | null = null;
+      if (values.hotlist) {
+        const p = policyServices(unit);
+        const store = new HotlistStore(unit.db, new Equivalence(unit.config.hotlists.equivalence));
+        const imported = await importHotlist(store, {
+          file: values.hotlist as string,
+          actor: 'replay',
+          audit: p.audit,
+          source: 'replay',
+        });
+        ctx.stderr.write(`hotlist ${imported.listId}: ${imported.imported} entries\n`);
+        const hits = new HitLog(unit.db, unit.config.hotlists, p.audit);
+        hits.onChange((hit, { action }) => {
+          if (action !== 'raised' && action !== 'suppressed') return;
+          hitReads.add(hit.readId);
+          if (action === 'raised') hitCount++;
+        });
+        matching = new HotlistService({
+          db: unit.db,
+          reads: unit.reads,
+          store,
+          hits,
+          config: unit.config.hotlists,
+          audit: p.audit,
+          log: unit.log,
+        });
+        await matching.start();
+      }
       const pipeline = new CameraPipeline(
         source,
-        { config: unit.config, vision, reads: unit.reads, position, log: unit.log, state },
+        // Exclusion zones apply as on the road (with --gps, reads carry the recorded positions).
+        {
+          config: unit.config,
+          vision,
+          reads: unit.reads,
+          position,
+          log: unit.log,
+          gates: [policyServices(unit).zones],
+          state,
+        },
         (read) => {
           collected.push(read);
           const line = values.json
@@ -104,7 +153,13 @@ export const replayCommand: Command = {
       const stats = await pipeline.run();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      const summary = formatSummary(path.basename(input), stats);
+      await matching?.stop();
+      const summary = values.hotlist
+        ? JSON.stringify({
+            ...(JSON.parse(formatSummary(path.basename(input), stats)) as object),
+            hits: hitCount,
+          })
+        : formatSummary(path.basename(input), stats);
       ctx.stderr.write(summary + '\n');
       const evaluation = labels ? evaluateField(collected, labels, startTime) : null;
       if (evaluation) {
@@ -126,7 +181,7 @@ export const replayCommand: Command = {
           reads: collected,
           dataDir: unit.config.dataDir,
           track: track?.fixes ?? [],
-          hits: new Set(),
+          hits: hitReads,
           evaluation,
           summary: JSON.parse(summary) as Record<string, unknown>,
         });

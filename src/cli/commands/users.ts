@@ -9,7 +9,14 @@ import { required, str, withPolicy } from './policy-common.js';
 const AS = { as: { type: 'string' } } as const;
 
 async function newPassword(name: string): Promise<string> {
-  return readSecret(NEW_PASSWORD_ENV, `new password for ${name}`);
+  const first = await readSecret(NEW_PASSWORD_ENV, `new password for ${name}`);
+  // Typed at a prompt (not from the environment): ask twice so a typo does not lock the user out.
+  if (!process.env[NEW_PASSWORD_ENV]) {
+    const again = await readSecret(NEW_PASSWORD_ENV, `repeat the new password for ${name}`);
+    if (again !== first)
+      throw new PolicyError('the two passwords differ; nothing was changed', 'password-mismatch');
+  }
+  return first;
 }
 
 function oneName(positionals: string[], usage: string): string {

@@ -1,0 +1,138 @@
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../log.js';
+import { hotlistDocumentSchema, rosterDocumentSchema } from '../sync/schemas.js';
+import { generateSigningKeys } from '../sync/signing.js';
+import { HqSink } from './sink.js';
+
+const USAGE = `hq-sink: reference headquarters consumer for lpr-edge sync
+
+  node scripts/hq-sink.mjs run     --url URL --db FILE [--group hq] [--agency A] [auth] [--stats-ms 5000]
+  node scripts/hq-sink.mjs keygen  --out DIR                 (writes hq-signing.key and hq-signing.pub)
+  node scripts/hq-sink.mjs hotlist --url URL --key KEY --file DOC.json [--unit U] [auth]
+  node scripts/hq-sink.mjs roster  --url URL --key KEY --file DOC.json [--unit U] [auth]
+  node scripts/hq-sink.mjs pull    --url URL --agency A --unit U --requester NAME --purpose CODE --case NO
+                                   [--plate P] [--from ISO] [--to ISO] [auth]
+
+auth: --username U --password P, and/or --ca CA.pem --cert CERT.pem --client-key KEY.pem (mutual TLS)
+DOC.json for hotlist/roster is a HotlistDocument / RosterDocument (docs/asyncapi.yaml); it is signed here.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      db: { type: 'string' },
+      group: { type: 'string' },
+      agency: { type: 'string' },
+      unit: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      'client-key': { type: 'string' },
+      key: { type: 'string' },
+      file: { type: 'string' },
+      out: { type: 'string' },
+      requester: { type: 'string' },
+      purpose: { type: 'string' },
+      case: { type: 'string' },
+      plate: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'stats-ms': { type: 'string' },
+      'client-id': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  const cmd = positionals[0];
+  if (!cmd || values.help) {
+    console.log(USAGE);
+    return cmd ? 0 : 2;
+  }
+  if (cmd === 'keygen') {
+    const out = values.out ?? '.';
+    mkdirSync(out, { recursive: true });
+    const keys = generateSigningKeys();
+    writeFileSync(path.join(out, 'hq-signing.key'), keys.privateKeyPem, { mode: 0o600 });
+    writeFileSync(path.join(out, 'hq-signing.pub'), keys.publicKeyPem);
+    console.log(
+      `wrote ${out}/hq-signing.key (keep secret) and ${out}/hq-signing.pub (sync.hqPublicKey on the units)`,
+    );
+    return 0;
+  }
+  if (!values.url) throw new Error('--url is required');
+  const log = createLogger('info', 'stderr');
+  const sink = new HqSink({
+    url: values.url,
+    dbFile: values.db ?? ':memory:',
+    clientId: values['client-id'],
+    group: values.group,
+    agency: values.agency,
+    username: values.username,
+    password: values.password,
+    ca: values.ca,
+    cert: values.cert,
+    key: values['client-key'],
+    signingKey: values.key,
+    log,
+  });
+  await sink.start();
+  try {
+    if (cmd === 'run') {
+      const every = Number(values['stats-ms'] ?? 5000);
+      const timer = setInterval(() => {
+        const cpu = process.cpuUsage();
+        console.log(
+          JSON.stringify({ ...sink.stats, stored: sink.count(), cpuMs: (cpu.user + cpu.system) / 1000 }),
+        );
+      }, every);
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      clearInterval(timer);
+      const cpu = process.cpuUsage();
+      console.log(
+        JSON.stringify({
+          final: true,
+          ...sink.stats,
+          stored: sink.count(),
+          cpuMs: (cpu.user + cpu.system) / 1000,
+        }),
+      );
+      return 0;
+    }
+    if (cmd === 'hotlist' || cmd === 'roster') {
+      if (!values.file || !values.key) throw new Error('--file and --key are required');
+      const raw = JSON.parse(readFileSync(values.file, 'utf8')) as unknown;
+      if (cmd === 'hotlist')
+        await sink.publishHotlist(hotlistDocumentSchema.parse(raw), { unit: values.unit });
+      else await sink.publishRoster(rosterDocumentSchema.parse(raw), { unit: values.unit });
+      console.log(`${cmd} signed and published`);
+      return 0;
+    }
+    if (cmd === 'pull') {
+      if (!values.agency || !values.unit) throw new Error('--agency and --unit are required');
+      const answer = await sink.pull(values.agency, values.unit, {
+        requester: values.requester,
+        purpose: values.purpose,
+        caseNumber: values.case,
+        attestation: true,
+        criteria: {
+          ...(values.plate ? { plate: values.plate } : {}),
+          ...(values.from ? { from: Date.parse(values.from) } : {}),
+          ...(values.to ? { to: Date.parse(values.to) } : {}),
+        },
+      });
+      console.log(JSON.stringify(answer, null, 2));
+      return answer.status === 'answered' ? 0 : 1;
+    }
+    console.error(`unknown command ${cmd}\n${USAGE}`);
+    return 2;
+  } finally {
+    await sink.stop();
+  }
+}

@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../config/defaults.js';
+
+export interface SinkStats {
+  received: number;
+  stored: number;
+  duplicates: number;
+  invalid: number;
+  acksSent: number;
+  cpuMs: number;
+  final?: boolean;
+}
+
+/** The reference HQ consumer as its own process (scripts/hq-sink.mjs run), for benches and the fleet simulation. */
+export class SinkProcess {
+  readonly proc: ChildProcess;
+  last?: SinkStats;
+  private buf = '';
+
+  constructor(args: string[]) {
+    this.proc = spawn(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'hq-sink.mjs'), 'run', ...args], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    this.proc.stdout?.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+      let i;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, i);
+        this.buf = this.buf.slice(i + 1);
+        try {
+          this.last = JSON.parse(line) as SinkStats;
+        } catch {
+          /* not a stats line */
+        }
+      }
+    });
+  }
+
+  async ready(timeoutMs = 20_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!this.last) {
+      if (Date.now() > end) throw new Error('hq sink process did not report');
+      if (this.proc.exitCode !== null) throw new Error(`hq sink process exited with ${this.proc.exitCode}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async stop(): Promise<SinkStats | undefined> {
+    if (this.proc.exitCode !== null) return this.last;
+    await new Promise<void>((resolve) => {
+      this.proc.once('exit', () => resolve());
+      this.proc.kill('SIGTERM');
+    });
+    return this.last;
+  }
+}

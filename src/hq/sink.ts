@@ -1,0 +1,291 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from '../log.js';
+import { decodeRecord, parseJson } from '../sync/codec.js';
+import {
+  pullResponseSchema,
+  statusSchema,
+  upMessageSchema,
+  type HotlistDocument,
+  type PullRequest,
+  type PullResponse,
+  type RosterDocument,
+} from '../sync/schemas.js';
+import { loadPrivateKey, signDocument } from '../sync/signing.js';
+import { FLEET, ROOT, Topics, hqSubscriptions, parseTopic } from '../sync/topics.js';
+
+/**
+ * The reference headquarters consumer: the integration tests' counterpart and the example an HQ
+ * team starts from. Several instances share the load through an MQTT 5 shared subscription
+ * (`$share/{group}/...`); each stores records into SQLite (de-duplicating by message id) and
+ * acknowledges them to the unit only after the transaction has committed.
+ */
+export interface HqSinkOptions {
+  url: string;
+  dbFile: string;
+  clientId?: string;
+  group?: string;
+  /** Agency to consume ('+' = all). */
+  agency?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  username?: string;
+  password?: string;
+  /** Ed25519 private key (PEM text or path) for signing hotlists and rosters. */
+  signingKey?: string;
+  /** Commit + acknowledge at least this often. */
+  flushMs?: number;
+  log?: Logger;
+}
+
+interface Pending {
+  id: string;
+  agency: string;
+  unit: string;
+  kind: string;
+  seq: number;
+  sentAt: number;
+  body: string;
+  crop: Buffer | null;
+}
+
+export class HqSink {
+  readonly db: Database.Database;
+  private client?: MqttClient;
+  private pending: Pending[] = [];
+  private flushTimer?: NodeJS.Timeout;
+  private readonly signingKey?: KeyObject;
+  private readonly waiters = new Map<string, (r: PullResponse) => void>();
+  private readonly insert;
+  readonly stats = { received: 0, stored: 0, duplicates: 0, invalid: 0, acksSent: 0 };
+
+  constructor(private readonly opts: HqSinkOptions) {
+    if (opts.dbFile !== ':memory:') mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    this.db = new Database(opts.dbFile);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS records (
+        id TEXT PRIMARY KEY,            -- the unit's stable message id: duplicates are dropped here
+        agency TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        sent_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        body TEXT NOT NULL,             -- JSON, images removed
+        crop BLOB
+      );
+      CREATE INDEX IF NOT EXISTS records_unit_kind_seq ON records (unit, kind, seq);
+      CREATE TABLE IF NOT EXISTS unit_status (
+        agency TEXT NOT NULL, unit TEXT NOT NULL, state TEXT NOT NULL, ts INTEGER NOT NULL, payload TEXT NOT NULL,
+        PRIMARY KEY (agency, unit)
+      );
+      CREATE TABLE IF NOT EXISTS pull_responses (
+        request_id TEXT PRIMARY KEY, agency TEXT NOT NULL, unit TEXT NOT NULL, status TEXT NOT NULL,
+        count INTEGER NOT NULL, received_at INTEGER NOT NULL, payload TEXT NOT NULL
+      );
+    `);
+    this.insert = this.db.prepare(
+      `INSERT OR IGNORE INTO records (id, agency, unit, kind, seq, sent_at, received_at, body, crop)
+       VALUES (@id, @agency, @unit, @kind, @seq, @sentAt, @receivedAt, @body, @crop)`,
+    );
+    if (opts.signingKey) this.signingKey = loadPrivateKey(opts.signingKey);
+  }
+
+  async start(): Promise<void> {
+    const o = this.opts;
+    const options: IClientOptions = {
+      clientId: o.clientId ?? `hq-sink-${randomUUID().slice(0, 8)}`,
+      protocolVersion: 5,
+      // A clean session on purpose: the units keep every record until HQ acknowledges it and
+      // send it again, so HQ needs no broker-side queue (and shared subscriptions restored from a
+      // broker's persistence are unreliable on some brokers, Mosquitto 2.0 among them).
+      clean: true,
+      reconnectPeriod: 500,
+      ...(o.ca ? { ca: readFileSync(o.ca) } : {}),
+      ...(o.cert ? { cert: readFileSync(o.cert) } : {}),
+      ...(o.key ? { key: readFileSync(o.key) } : {}),
+      rejectUnauthorized: true,
+      ...(o.username ? { username: o.username, password: o.password } : {}),
+    };
+    const client = mqtt.connect(o.url, options);
+    this.client = client;
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('error', (err) => o.log?.warn({ err: err.message }, 'hq sink link error'));
+    client.on('connect', () => {
+      client.subscribe(hqSubscriptions(o.group ?? 'hq', o.agency ?? '+'), { qos: 1 });
+    });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`hq sink could not connect to ${o.url}`)), 15_000);
+      client.once('connect', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    // Wait for the SUBACK so the caller knows records will be received.
+    await client.subscribeAsync(hqSubscriptions(o.group ?? 'hq', o.agency ?? '+'), { qos: 1 });
+    this.flushTimer = setInterval(() => this.flush(), this.opts.flushMs ?? 50);
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    this.stats.received++;
+    const t = parseTopic(topic);
+    try {
+      if (!t) throw new Error('not an lpr/v1 topic');
+      if (t.channel === 'status') {
+        const s = statusSchema.parse(parseJson(payload));
+        this.db
+          .prepare(
+            `INSERT INTO unit_status (agency, unit, state, ts, payload) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (agency, unit) DO UPDATE SET state = excluded.state, ts = excluded.ts, payload = excluded.payload
+             WHERE excluded.ts >= unit_status.ts`,
+          )
+          .run(s.agency, s.unit, s.state, s.ts, JSON.stringify(s));
+        return;
+      }
+      if (t.channel === 'up' && t.kind === 'pull-response') {
+        const r = pullResponseSchema.parse(parseJson(payload));
+        this.db
+          .prepare('INSERT OR IGNORE INTO pull_responses VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(r.requestId, r.agency, r.unit, r.status, r.count, Date.now(), JSON.stringify(r));
+        this.waiters.get(r.requestId)?.(r);
+        return;
+      }
+      const { json, images } = decodeRecord(payload);
+      const m = upMessageSchema.parse(json);
+      if (m.agency !== t.agency || m.unit !== t.unit || m.kind !== t.kind) {
+        throw new Error(`message ${m.id} does not match its topic ${topic}`);
+      }
+      const body = { ...(m.body as Record<string, unknown>) };
+      delete body.crop;
+      delete body.overview;
+      this.pending.push({
+        id: m.id,
+        agency: m.agency,
+        unit: m.unit,
+        kind: m.kind,
+        seq: m.seq,
+        sentAt: m.sentAt,
+        body: JSON.stringify(body),
+        crop: images.crop ?? null,
+      });
+      if (this.pending.length >= 1000) this.flush();
+    } catch (err) {
+      this.stats.invalid++;
+      this.opts.log?.error(
+        { topic, err: (err as Error).message.slice(0, 500) },
+        'hq sink: invalid message dropped',
+      );
+    }
+  }
+
+  /** Commit what arrived, then acknowledge it to each unit (one ack message per unit). */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const receivedAt = Date.now();
+    const acks = new Map<string, string[]>();
+    this.db.transaction(() => {
+      for (const p of batch) {
+        const r = this.insert.run({ ...p, receivedAt });
+        if (r.changes === 1) this.stats.stored++;
+        else this.stats.duplicates++;
+        // Duplicates are acknowledged too: the unit evidently did not get the earlier ack.
+        const key = `${p.agency}/${p.unit}`;
+        const list = acks.get(key) ?? [];
+        list.push(p.id);
+        acks.set(key, list);
+      }
+    })();
+    for (const [key, ids] of acks) {
+      const [agency, unit] = key.split('/') as [string, string];
+      const topic = new Topics(agency, unit).ack();
+      for (let i = 0; i < ids.length; i += 5000) {
+        const chunk = ids.slice(i, i + 5000);
+        this.client?.publish(topic, JSON.stringify({ v: 1, ids: chunk, ts: Date.now() }), { qos: 1 });
+        this.stats.acksSent++;
+      }
+    }
+  }
+
+  count(kind?: string): number {
+    const sql = kind ? 'SELECT COUNT(*) FROM records WHERE kind = ?' : 'SELECT COUNT(*) FROM records';
+    return this.db
+      .prepare(sql)
+      .pluck()
+      .get(...(kind ? [kind] : [])) as number;
+  }
+
+  private sign(doc: unknown): string {
+    if (!this.signingKey) throw new Error('hq sink has no signing key');
+    return JSON.stringify(signDocument(doc, this.signingKey));
+  }
+
+  /** Publish a signed hotlist to one unit, or (retained) to the whole agency fleet. */
+  async publishHotlist(doc: HotlistDocument, target: { unit?: string } = {}): Promise<void> {
+    await this.publishSigned(doc.agency, target.unit, 'hotlist', this.sign(doc));
+  }
+
+  async publishRoster(doc: RosterDocument, target: { unit?: string } = {}): Promise<void> {
+    await this.publishSigned(doc.agency, target.unit, 'roster', this.sign(doc));
+  }
+
+  /** Publish raw bytes on a down topic (tests use this for forged and malformed messages). */
+  async publishRaw(agency: string, unit: string, kind: string, payload: Buffer | string): Promise<void> {
+    await this.client!.publishAsync(`${ROOT}/${agency}/${unit}/down/${kind}`, payload, { qos: 1 });
+  }
+
+  private async publishSigned(agency: string, unit: string | undefined, kind: string, payload: string) {
+    const topic = `${ROOT}/${agency}/${unit ?? FLEET}/down/${kind}`;
+    // Fleet-wide documents are retained so every unit gets the current one when it connects.
+    await this.client!.publishAsync(topic, payload, { qos: 1, retain: unit === undefined });
+  }
+
+  /** Send a pull request to a unit and wait for its answer. */
+  async pull(
+    agency: string,
+    unit: string,
+    request: Omit<PullRequest, 'v' | 'requestId' | 'includeCrops'> & {
+      requestId?: string;
+      includeCrops?: boolean;
+    },
+    timeoutMs = 15_000,
+  ): Promise<PullResponse> {
+    const requestId = request.requestId ?? randomUUID();
+    const responseTopic = new Topics(agency, unit).up('pull-response');
+    // Listen directly as well: with a shared subscription the answer may go to another consumer.
+    await this.client!.subscribeAsync(responseTopic, { qos: 1 });
+    try {
+      const answer = new Promise<PullResponse>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no answer to pull request ${requestId}`)), timeoutMs);
+        this.waiters.set(requestId, (r) => {
+          clearTimeout(t);
+          resolve(r);
+        });
+      });
+      await this.client!.publishAsync(
+        new Topics(agency, unit).down('pull'),
+        JSON.stringify({ v: 1, ...request, requestId }),
+        { qos: 1 },
+      );
+      return await answer;
+    } finally {
+      this.waiters.delete(requestId);
+      await this.client?.unsubscribeAsync(responseTopic).catch(() => {});
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.flushTimer);
+    this.flush();
+    await this.client?.endAsync().catch(() => {});
+    this.db.close();
+  }
+}

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import mqtt from 'mqtt';
+import type { CheckResult } from './checks.js';
+
+/** The broker settings selftest needs (the sync section's brokerUrl, TLS files and credentials). */
+export interface BrokerSettings {
+  enabled?: boolean;
+  brokerUrl?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  username?: string;
+  password?: string;
+  passwordFile?: string;
+  clientId?: string;
+}
+
+/**
+ * Connect once to the headquarters broker with the unit's own credentials and disconnect: proves
+ * the network path, the TLS chain (pinned CA, client certificate) and the authentication. A
+ * separate client id suffix keeps the daemon's persistent session untouched.
+ */
+export async function checkBroker(s: BrokerSettings | undefined, timeoutMs = 10_000): Promise<CheckResult> {
+  const name = 'broker';
+  if (!s?.enabled || !s.brokerUrl)
+    return { check: name, status: 'skip', detail: 'no headquarters broker configured' };
+  let password = s.password;
+  try {
+    if (s.passwordFile) password = fs.readFileSync(s.passwordFile, 'utf8').split('\n')[0];
+  } catch {
+    return {
+      check: name,
+      status: 'fail',
+      detail: `cannot read passwordFile ${s.passwordFile}`,
+      fix: 'provision the broker password file',
+    };
+  }
+  let tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
+  try {
+    tls = {
+      ...(s.ca ? { ca: fs.readFileSync(s.ca) } : {}),
+      ...(s.cert ? { cert: fs.readFileSync(s.cert) } : {}),
+      ...(s.key ? { key: fs.readFileSync(s.key) } : {}),
+    };
+  } catch (err) {
+    return {
+      check: name,
+      status: 'fail',
+      detail: `cannot read a certificate: ${(err as Error).message}`,
+      fix: 'run "lpr-edge provision" with the certificate paths',
+    };
+  }
+  const url = s.brokerUrl;
+  return new Promise((resolve) => {
+    const client = mqtt.connect(url, {
+      clientId: `${s.clientId ?? 'lpr-selftest'}-selftest-${process.pid}`,
+      username: s.username,
+      password,
+      ...tls,
+      rejectUnauthorized: true,
+      reconnectPeriod: 0,
+      connectTimeout: timeoutMs,
+      clean: true,
+    });
+    const finish = (r: CheckResult) => {
+      clearTimeout(timer);
+      client.end(true);
+      resolve(r);
+    };
+    const timer = setTimeout(
+      () =>
+        finish({
+          check: name,
+          status: 'fail',
+          detail: `no answer from ${url} in ${timeoutMs / 1000} s`,
+          fix: 'check the mobile data link and the broker address',
+        }),
+      timeoutMs,
+    );
+    client.once('connect', () =>
+      finish({ check: name, status: 'pass', detail: `connected and authenticated to ${url}` }),
+    );
+    client.once('error', (err) => {
+      const code = (err as Error & { code?: number | string }).code;
+      const auth =
+        code === 4 ||
+        code === 5 ||
+        code === 134 ||
+        code === 135 ||
+        /not authori[sz]ed|bad user name or password/i.test(err.message);
+      finish(
+        auth
+          ? {
+              check: name,
+              status: 'fail',
+              detail: `${url} refused the unit's credentials (${err.message})`,
+              fix: 'ask headquarters to check the unit account, or re-provision its certificate/password',
+            }
+          : {
+              check: name,
+              status: 'fail',
+              detail: `cannot connect to ${url}: ${err.message}`,
+              fix: 'check the mobile data link, the broker address and the CA certificate',
+            },
+      );
+    });
+  });
+}

@@ -1,0 +1,111 @@
+import type { HotlistStore } from '../hotlist/store.js';
+import { DEFAULT_PRIORITY, type EntryInput, type ListType } from '../hotlist/types.js';
+import type { Db } from '../store/database.js';
+import type { OutboxSource } from './outbox.js';
+import type { HotlistPort } from './ports.js';
+import type { HotlistDocument } from './schemas.js';
+import { tableSource } from './sources.js';
+
+/** The hotlist store behind the down-link: a full list is staged then activated; a delta is one transaction. */
+export function hotlistPort(store: HotlistStore): HotlistPort {
+  const toEntry = (
+    e: HotlistDocument extends infer D ? (D extends { entries: (infer E)[] } ? E : never) : never,
+  ): EntryInput => ({
+    plate: e.plate,
+    state: e.state,
+    listType: e.listType as ListType,
+    source: e.source ?? 'hq',
+    reference: e.reference ?? null,
+    priority: e.priority ?? DEFAULT_PRIORITY[e.listType as ListType],
+    expiresAt: e.expiresAt ?? null,
+    vehicle: e.vehicle ?? null,
+    reason: e.reason ?? null,
+    enteredBy: e.enteredBy ?? null,
+  });
+  return {
+    currentVersion(listId) {
+      const v = store.list(listId)?.version;
+      return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+    },
+    apply(doc) {
+      const entries = doc.kind === 'full' ? doc.entries : doc.add;
+      const types = new Set(entries.map((e) => e.listType));
+      const meta = {
+        listId: doc.listId,
+        type: types.size === 1 ? ([...types][0] as ListType) : ('mixed' as const),
+        version: String(doc.version),
+        generatedAt: doc.issuedAt,
+        source: 'hq',
+        importedBy: 'hq',
+      };
+      if (doc.kind === 'full') {
+        const staged = store.stageVersion(meta);
+        try {
+          for (const e of doc.entries) staged.add(toEntry(e));
+          staged.activate();
+        } catch (err) {
+          staged.abort();
+          throw err;
+        }
+      } else {
+        store.applyDelta(
+          meta,
+          doc.add.map(toEntry),
+          doc.remove.map((r) => ({ ...r, listType: r.listType as ListType })),
+        );
+      }
+    },
+  };
+}
+
+const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
+const camel = (row: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+  );
+
+/** The outbox streams besides reads: hits and their lifecycle events, audit records, query logs. */
+export function recordSources(db: Db): OutboxSource[] {
+  return [
+    tableSource(db, {
+      kind: 'hit',
+      table: 'hits',
+      seqColumn: 'seq',
+      idColumn: 'id',
+      toBody: (r) => {
+        const b = camel(r);
+        return { ...b, ts: r.raised_at, entry: json(r.entry), differences: json(r.differences) };
+      },
+    }),
+    tableSource(db, {
+      kind: 'disposition',
+      table: 'hit_events',
+      seqColumn: 'id',
+      idColumn: 'id',
+      toBody: (r) => ({ ...camel(r), details: json(r.details) }),
+    }),
+    tableSource(db, {
+      kind: 'audit',
+      table: 'audit_log',
+      seqColumn: 'seq',
+      idColumn: 'id',
+      toBody: (r) => ({
+        seq: r.seq,
+        id: r.id,
+        ts: r.ts,
+        type: r.type,
+        actor: r.actor,
+        details: json(r.details),
+        prevHash: r.prev_hash,
+        hash: r.hash,
+      }),
+    }),
+    tableSource(db, {
+      kind: 'query-log',
+      table: 'query_log',
+      seqColumn: 'id',
+      idColumn: 'id',
+      toBody: (r) => ({ ...camel(r), attested: r.attested === 1, criteria: json(r.criteria) }),
+    }),
+  ];
+}

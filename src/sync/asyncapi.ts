@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { stringify } from 'yaml';
+import {
+  ackSchema,
+  hotlistDocumentSchema,
+  pullRequestSchema,
+  pullResponseSchema,
+  rosterDocumentSchema,
+  signedEnvelopeSchema,
+  statusSchema,
+  upMessageSchemas,
+} from './schemas.js';
+import { PROTOCOL_VERSION, UP_KINDS } from './topics.js';
+
+/**
+ * The AsyncAPI 3 document of the unit ↔ headquarters protocol, generated from the zod schemas in
+ * schemas.ts (so the document cannot drift from the code). It is written from the unit's point
+ * of view: `send` is unit → HQ, `receive` is HQ → unit. `node scripts/gen-asyncapi.mjs` writes
+ * docs/asyncapi.yaml; a test checks the committed file equals this output.
+ */
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const out = z.toJSONSchema(schema, { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  delete out.$schema;
+  return out;
+}
+
+const ROOT_ADDRESS = `lpr/${PROTOCOL_VERSION}/{agency}/{unit}`;
+const mqttOp = (qos: 0 | 1, retain = false) => ({ mqtt: { qos, retain, bindingVersion: '0.2.0' } });
+
+interface ChannelSpec {
+  key: string;
+  address: string;
+  message: string;
+  summary: string;
+  action: 'send' | 'receive';
+  retain?: boolean;
+  description?: string;
+  contentType?: string;
+}
+
+export function buildAsyncApi(): Record<string, unknown> {
+  const schemas: Record<string, unknown> = {
+    Status: jsonSchema(statusSchema),
+    Ack: jsonSchema(ackSchema),
+    SignedDocument: jsonSchema(signedEnvelopeSchema),
+    HotlistDocument: jsonSchema(hotlistDocumentSchema),
+    RosterDocument: jsonSchema(rosterDocumentSchema),
+    PullRequest: jsonSchema(pullRequestSchema),
+    PullResponse: jsonSchema(pullResponseSchema),
+  };
+  const titles: Record<string, string> = {
+    read: 'ReadMessage',
+    hit: 'HitMessage',
+    disposition: 'DispositionMessage',
+    audit: 'AuditMessage',
+    'query-log': 'QueryLogMessage',
+  };
+  for (const kind of UP_KINDS) schemas[titles[kind]!] = jsonSchema(upMessageSchemas[kind]);
+
+  const channels: ChannelSpec[] = [
+    {
+      key: 'status',
+      address: `${ROOT_ADDRESS}/status`,
+      message: 'Status',
+      summary: 'Unit status (retained). The last will sets it offline.',
+      action: 'send',
+      retain: true,
+    },
+    ...UP_KINDS.map((kind): ChannelSpec => ({
+      key: `up-${kind}`,
+      address: `${ROOT_ADDRESS}/up/${kind}`,
+      message: titles[kind]!,
+      summary: `Outbox records of kind ${kind}, in commit order, each with a stable id. Sent again until acknowledged.`,
+      action: 'send',
+      ...(kind === 'read'
+        ? {
+            description:
+              'JSON with the crop as base64 (content type application/json) or, with sync.imageEncoding=binary, ' +
+              'a frame "LPR1" + uint32 BE JSON length + JSON + JPEG bytes (application/vnd.lpr-edge.frame).',
+          }
+        : {}),
+    })),
+    {
+      key: 'pull-response',
+      address: `${ROOT_ADDRESS}/up/pull-response`,
+      message: 'PullResponse',
+      summary: 'Answer to a pull request: answered, refused (with the reason) or error.',
+      action: 'send',
+    },
+    {
+      key: 'ack',
+      address: `${ROOT_ADDRESS}/ack`,
+      message: 'Ack',
+      summary: 'Batched application-level acknowledgement: ids HQ has durably stored.',
+      action: 'receive',
+    },
+    {
+      key: 'down-hotlist',
+      address: `${ROOT_ADDRESS}/down/hotlist`,
+      message: 'SignedHotlist',
+      summary: 'A signed hotlist (full or delta). For all units of an agency use unit = "fleet", retained.',
+      action: 'receive',
+    },
+    {
+      key: 'down-roster',
+      address: `${ROOT_ADDRESS}/down/roster`,
+      message: 'SignedRoster',
+      summary: 'The signed authorised-user roster. For all units of an agency use unit = "fleet", retained.',
+      action: 'receive',
+    },
+    {
+      key: 'down-pull',
+      address: `${ROOT_ADDRESS}/down/pull`,
+      message: 'PullRequest',
+      summary:
+        'HQ asks for reads; needs purpose, case number, requester and attestation, like an officer query.',
+      action: 'receive',
+    },
+  ];
+
+  const messages: Record<string, unknown> = {};
+  for (const c of channels) {
+    const signed = c.message === 'SignedHotlist' || c.message === 'SignedRoster';
+    messages[c.message] = {
+      name: c.message,
+      title: c.message,
+      summary: c.summary,
+      contentType: 'application/json',
+      payload: { $ref: `#/components/schemas/${signed ? 'SignedDocument' : c.message}` },
+      ...(signed
+        ? {
+            description: `The envelope's payload is base64 of a ${
+              c.message === 'SignedHotlist' ? 'HotlistDocument' : 'RosterDocument'
+            } (see components.schemas), signed with headquarters' Ed25519 key.`,
+          }
+        : {}),
+      ...(c.description ? { description: c.description } : {}),
+    };
+  }
+
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'lpr-edge headquarters sync',
+      version: `${PROTOCOL_VERSION}.0.0`,
+      description:
+        'MQTT protocol between an lpr-edge unit (a patrol car) and headquarters. Generated from the zod ' +
+        'schemas in src/sync/schemas.ts; see docs/sync.md for the delivery guarantees.',
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      hq: {
+        host: 'hq-broker.example.org:8883',
+        protocol: 'mqtts',
+        protocolVersion: '5',
+        description: 'Any standard MQTT 5 (or 3.1.1) broker; mutual TLS with a pinned CA.',
+        security: [
+          { $ref: '#/components/securitySchemes/mutualTls' },
+          { $ref: '#/components/securitySchemes/password' },
+        ],
+      },
+    },
+    channels: Object.fromEntries(
+      channels.map((c) => [
+        c.key,
+        {
+          address: c.address,
+          summary: c.summary,
+          parameters: {
+            agency: { $ref: '#/components/parameters/agency' },
+            unit: { $ref: '#/components/parameters/unit' },
+          },
+          messages: { [c.message]: { $ref: `#/components/messages/${c.message}` } },
+        },
+      ]),
+    ),
+    operations: Object.fromEntries(
+      channels.map((c) => [
+        `${c.action}-${c.key}`,
+        {
+          action: c.action,
+          channel: { $ref: `#/channels/${c.key}` },
+          summary: c.summary,
+          messages: [{ $ref: `#/channels/${c.key}/messages/${c.message}` }],
+          bindings: mqttOp(1, c.retain ?? false),
+        },
+      ]),
+    ),
+    components: {
+      schemas,
+      messages,
+      parameters: {
+        agency: { description: 'Agency id from the unit config ([A-Za-z0-9_-]).' },
+        unit: { description: 'Unit id from the unit config ([A-Za-z0-9_-]); "fleet" addresses every unit.' },
+      },
+      securitySchemes: {
+        mutualTls: { type: 'X509', description: 'Client certificate signed by the agency CA.' },
+        password: { type: 'userPassword', description: 'Optional username/password on top of TLS.' },
+      },
+    },
+  };
+}
+
+export function renderAsyncApi(): string {
+  return (
+    '# Generated by scripts/gen-asyncapi.mjs from src/sync/schemas.ts. Do not edit by hand.\n' +
+    stringify(buildAsyncApi(), { lineWidth: 0, aliasDuplicateObjects: false })
+  );
+}

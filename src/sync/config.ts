@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * The `sync` config section: the MQTT link to headquarters. Off by default so a bench unit or a
+ * demo never tries to reach a broker.
+ */
+export const syncSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** mqtt://host:1883 or mqtts://host:8883 (TLS needs `ca`; mutual TLS adds `cert` + `key`). */
+    brokerUrl: z
+      .string()
+      .regex(/^(mqtt|mqtts|tcp|tls|ssl):\/\/[^\s/]+(:\d+)?\/?$/, 'a URL such as mqtts://hq.example.org:8883')
+      .optional(),
+    /** 5 = MQTT 5; 4 = MQTT 3.1.1. With 5 the link falls back to 3.1.1 if the broker refuses v5. */
+    protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5),
+    /** Pinned CA certificate (PEM path): only a broker certificate signed by it is accepted. */
+    ca: z.string().min(1).optional(),
+    /** Client certificate and key (PEM paths) for mutual TLS. */
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    /** Read the password from this file (first line) instead of putting it in the config. */
+    passwordFile: z.string().min(1).optional(),
+    /** MQTT client id; default `lpr-{agency}-{unitId}`. Must be stable for the persistent session. */
+    clientId: z.string().min(1).max(128).optional(),
+    /** How long the broker keeps the session (subscriptions, queued acks and requests) offline. */
+    sessionExpirySec: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffffffff)
+      .default(7 * 24 * 3600),
+    keepaliveSec: z.number().int().min(5).max(3600).default(30),
+    /** Reconnect backoff: full jitter between 0 and min(max, initial * 2^attempt). */
+    reconnectInitialMs: z.number().int().min(50).default(1000),
+    reconnectMaxMs: z.number().int().min(100).default(60_000),
+    /** Ed25519 public key of headquarters (PEM text or a path to a PEM file). */
+    hqPublicKey: z.string().min(1).optional(),
+    /** Records sent but not yet acknowledged by headquarters, at most. */
+    window: z.number().int().min(1).max(100_000).default(1000),
+    /** Messages per second, at most (0 = no limit). */
+    rate: z.number().int().min(0).default(1000),
+    /** A record not acknowledged this long after it was sent is sent again (same id). */
+    ackTimeoutMs: z.number().int().min(100).default(30_000),
+    /** How the plate crop travels: base64 inside JSON, or JSON + raw JPEG in one binary frame. */
+    imageEncoding: z.enum(['base64', 'binary']).default('base64'),
+    /** Send the overview frame with each read (large; off by default). */
+    sendOverview: z.boolean().default(false),
+    /** Inbound messages larger than this are rejected before parsing. */
+    maxPayloadBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * 1024 * 1024),
+    /** Status topic refresh period. */
+    statusIntervalMs: z.number().int().min(1000).default(60_000),
+    /** Most reads one pull request may return. */
+    pullMaxResults: z.number().int().min(1).max(10_000).default(500),
+  })
+  .refine((s) => !s.enabled || s.brokerUrl !== undefined, {
+    message: 'sync.enabled is true: set sync.brokerUrl (e.g. mqtts://hq.example.org:8883)',
+    path: ['brokerUrl'],
+  })
+  .refine((s) => (s.cert === undefined) === (s.key === undefined), {
+    message: 'mutual TLS needs both sync.cert and sync.key',
+    path: ['cert'],
+  })
+  .refine((s) => !(s.password !== undefined && s.passwordFile !== undefined), {
+    message: 'set either sync.password or sync.passwordFile, not both',
+    path: ['passwordFile'],
+  });
+
+export type SyncConfig = z.infer<typeof syncSchema>;
+
+/** Relative PEM and password paths are relative to the config file, like every other path. */
+export function resolveSyncPaths(s: SyncConfig, abs: (p: string) => string): SyncConfig {
+  const opt = (p: string | undefined) => (p === undefined ? undefined : abs(p));
+  return {
+    ...s,
+    ca: opt(s.ca),
+    cert: opt(s.cert),
+    key: opt(s.key),
+    passwordFile: opt(s.passwordFile),
+    // hqPublicKey may be the PEM text itself.
+    hqPublicKey: s.hqPublicKey && !s.hqPublicKey.includes('-----BEGIN') ? abs(s.hqPublicKey) : s.hqPublicKey,
+  };
+}

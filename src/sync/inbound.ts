@@ -1,0 +1,326 @@
+import type { KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/database.js';
+import type { ReadStore } from '../store/reads.js';
+import type { StoredRead } from '../store/types.js';
+import { parseJson } from './codec.js';
+import type { Outbox } from './outbox.js';
+import type { AuditPort, HotlistPort, QueryPort, RosterPort } from './ports.js';
+import {
+  ackSchema,
+  hotlistDocumentSchema,
+  pullRequestSchema,
+  rosterDocumentSchema,
+  type HotlistDocument,
+  type PullResponse,
+  type RosterDocument,
+} from './schemas.js';
+import { openSigned } from './signing.js';
+import { readBody } from './sources.js';
+import { parseTopic, type Topics } from './topics.js';
+
+export type InboundOutcome = 'applied' | 'ignored' | 'rejected' | 'answered' | 'refused';
+
+export interface InboundDeps {
+  db: Db;
+  log: Logger;
+  topics: Topics;
+  outbox: Outbox;
+  reads: ReadStore;
+  publicKey?: KeyObject;
+  maxPayloadBytes: number;
+  pullMaxResults: number;
+  hotlists?: HotlistPort;
+  roster?: RosterPort;
+  audit?: AuditPort;
+  queries?: QueryPort;
+  /** Send a pull response (the service publishes it on up/pull-response). */
+  respond(response: PullResponse): Promise<void>;
+  /** HQ acknowledged these message ids (newly). */
+  onAcked?(ids: string[]): void;
+}
+
+class Rejection extends Error {
+  constructor(
+    message: string,
+    readonly audit = false,
+  ) {
+    super(message);
+  }
+}
+
+function issues(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * Everything that arrives from headquarters goes through here. Nothing in this class may throw
+ * to the MQTT client: a bad message is logged, recorded in sync_inbound and dropped, and a
+ * document is applied completely or not at all.
+ */
+export class InboundRouter {
+  private readonly record;
+  private readonly versionStmt;
+  private readonly setVersion;
+
+  constructor(private readonly d: InboundDeps) {
+    this.record = d.db.prepare(
+      'INSERT INTO sync_inbound (ts, topic, kind, bytes, outcome, reason) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.versionStmt = d.db.prepare('SELECT version FROM sync_versions WHERE name = ?').pluck();
+    this.setVersion = d.db.prepare(
+      `INSERT INTO sync_versions (name, version, issued_at, applied_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET version = excluded.version, issued_at = excluded.issued_at, applied_at = excluded.applied_at`,
+    );
+  }
+
+  /** Handle one message. Resolves when done; never rejects. */
+  async handle(topic: string, payload: Buffer): Promise<InboundOutcome | 'acked'> {
+    const parsed = parseTopic(topic);
+    const kind = parsed?.channel === 'down' ? (parsed.kind ?? 'unknown') : (parsed?.channel ?? 'unknown');
+    try {
+      if (payload.length > this.d.maxPayloadBytes) {
+        throw new Rejection(
+          `payload of ${payload.length} bytes exceeds sync.maxPayloadBytes (${this.d.maxPayloadBytes})`,
+        );
+      }
+      if (!parsed || parsed.agency !== this.d.topics.agency)
+        throw new Rejection('not a topic of this agency');
+      if (kind === 'ack') return this.ack(payload);
+      if (parsed.channel !== 'down') throw new Rejection(`unexpected channel ${parsed.channel}`);
+      if (kind === 'hotlist') return this.done(topic, kind, payload, this.hotlist(payload));
+      if (kind === 'roster') return this.done(topic, kind, payload, this.roster(payload));
+      if (kind === 'pull') return this.done(topic, kind, payload, await this.pull(payload));
+      throw new Rejection(`unknown message kind "${kind}"`);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.d.log.error({ topic, bytes: payload.length, reason }, 'inbound sync message rejected');
+      if (err instanceof Rejection && err.audit) {
+        this.audit(kind === 'roster' ? 'roster.apply' : 'hotlist.import', {
+          outcome: 'rejected',
+          reason,
+          topic,
+        });
+      }
+      this.safeRecord(topic, kind, payload.length, 'rejected', reason);
+      return 'rejected';
+    }
+  }
+
+  private done(
+    topic: string,
+    kind: string,
+    payload: Buffer,
+    result: { outcome: InboundOutcome; reason?: string },
+  ): InboundOutcome {
+    this.safeRecord(topic, kind, payload.length, result.outcome, result.reason ?? null);
+    return result.outcome;
+  }
+
+  private safeRecord(
+    topic: string,
+    kind: string,
+    bytes: number,
+    outcome: InboundOutcome,
+    reason: string | null,
+  ) {
+    try {
+      this.record.run(Date.now(), topic, kind, bytes, outcome, reason);
+    } catch (err) {
+      this.d.log.error({ err: (err as Error).message }, 'could not record inbound message');
+    }
+  }
+
+  private audit(type: string, details: Record<string, unknown>): void {
+    try {
+      this.d.audit?.append({ type, actor: 'hq', details });
+    } catch (err) {
+      this.d.log.error({ err: (err as Error).message, type }, 'could not write audit record');
+    }
+  }
+
+  private ack(payload: Buffer): 'acked' {
+    const parsed = ackSchema.safeParse(parseJson(payload));
+    if (!parsed.success) throw new Rejection(`malformed ack: ${issues(parsed.error)}`);
+    const done = this.d.outbox.ack(parsed.data.ids);
+    if (done.length) this.d.onAcked?.(done);
+    return 'acked';
+  }
+
+  /** Verify the signature and the target; return the signed document. */
+  private signed<T extends { agency: string; unit?: string | undefined }>(
+    payload: Buffer,
+    schema: z.ZodType<T>,
+    what: string,
+  ): T {
+    let raw: unknown;
+    try {
+      raw = openSigned(parseJson(payload), this.d.publicKey);
+    } catch (err) {
+      throw new Rejection(`${what}: ${(err as Error).message}`, true);
+    }
+    const doc = schema.safeParse(raw);
+    if (!doc.success) throw new Rejection(`${what}: invalid document: ${issues(doc.error)}`, true);
+    if (doc.data.agency !== this.d.topics.agency) {
+      throw new Rejection(
+        `${what}: signed for agency ${doc.data.agency}, this unit is ${this.d.topics.agency}`,
+        true,
+      );
+    }
+    if (doc.data.unit !== undefined && doc.data.unit !== this.d.topics.unit) {
+      throw new Rejection(`${what}: addressed to unit ${doc.data.unit}`, true);
+    }
+    return doc.data;
+  }
+
+  private current(name: string, fromPort: number | undefined): number {
+    return Math.max(fromPort ?? 0, (this.versionStmt.get(name) as number | undefined) ?? 0);
+  }
+
+  private hotlist(payload: Buffer): { outcome: InboundOutcome; reason?: string } {
+    const doc: HotlistDocument = this.signed(payload, hotlistDocumentSchema, 'hotlist');
+    const name = `hotlist:${doc.listId}`;
+    const current = this.current(name, this.d.hotlists?.currentVersion(doc.listId));
+    if (doc.version === current) return { outcome: 'ignored', reason: `version ${doc.version} already held` };
+    if (doc.version < current) {
+      throw new Rejection(
+        `hotlist ${doc.listId}: version ${doc.version} is older than the current ${current}`,
+        true,
+      );
+    }
+    if (doc.kind === 'delta' && doc.baseVersion !== current) {
+      throw new Rejection(
+        `hotlist ${doc.listId}: delta applies to version ${doc.baseVersion}, this unit holds ${current}; send a full list`,
+        true,
+      );
+    }
+    if (!this.d.hotlists) throw new Rejection('hotlist: this unit has no hotlist store');
+    try {
+      this.d.db.transaction(() => {
+        this.d.hotlists!.apply(doc);
+        this.setVersion.run(name, doc.version, doc.issuedAt, Date.now());
+      })();
+    } catch (err) {
+      throw new Rejection(
+        `hotlist ${doc.listId} v${doc.version} not applied: ${(err as Error).message}`,
+        true,
+      );
+    }
+    const entries = doc.kind === 'full' ? doc.entries.length : doc.add.length + doc.remove.length;
+    this.audit('hotlist.import', {
+      outcome: 'applied',
+      source: 'hq',
+      listId: doc.listId,
+      kind: doc.kind,
+      version: doc.version,
+      entries,
+    });
+    this.d.log.info(
+      { listId: doc.listId, kind: doc.kind, version: doc.version, entries },
+      'hotlist applied from HQ',
+    );
+    return { outcome: 'applied' };
+  }
+
+  private roster(payload: Buffer): { outcome: InboundOutcome; reason?: string } {
+    const doc: RosterDocument = this.signed(payload, rosterDocumentSchema, 'roster');
+    const name = `roster:${doc.rosterId}`;
+    const current = this.current(name, undefined);
+    if (doc.version === current) return { outcome: 'ignored', reason: `version ${doc.version} already held` };
+    if (doc.version < current) {
+      throw new Rejection(`roster: version ${doc.version} is older than the current ${current}`, true);
+    }
+    if (!this.d.roster) throw new Rejection('roster: this unit has no user directory');
+    try {
+      this.d.db.transaction(() => {
+        this.d.roster!.applyRoster(doc.users, doc.rosterId);
+        this.setVersion.run(name, doc.version, doc.issuedAt, Date.now());
+      })();
+    } catch (err) {
+      throw new Rejection(`roster v${doc.version} not applied: ${(err as Error).message}`, true);
+    }
+    this.d.log.info({ version: doc.version, users: doc.users.length }, 'user roster applied from HQ');
+    return { outcome: 'applied' };
+  }
+
+  private async pull(payload: Buffer): Promise<{ outcome: InboundOutcome; reason?: string }> {
+    const raw = parseJson(payload);
+    const parsed = pullRequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const requestId = (raw as { requestId?: unknown } | null)?.requestId;
+      const reason = `malformed pull request: ${issues(parsed.error)}`;
+      if (typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 200) {
+        await this.d.respond(this.response(requestId, 'error', reason));
+      }
+      throw new Rejection(reason);
+    }
+    const req = parsed.data;
+    const refuse = async (reason: string) => {
+      this.d.log.warn({ requestId: req.requestId, requester: req.requester, reason }, 'pull request refused');
+      await this.d.respond(this.response(req.requestId, 'refused', reason));
+      return { outcome: 'refused' as const, reason };
+    };
+    if (!this.d.queries) return refuse('this unit does not answer pull requests (no query service)');
+    const limit = Math.min(req.limit ?? this.d.pullMaxResults, this.d.pullMaxResults);
+    let reads: StoredRead[];
+    try {
+      // The query service checks purpose, case number and requester, and writes the query log
+      // (refusals included), exactly as for an officer's query.
+      ({ reads } = await this.d.queries.search(
+        { kind: 'hq', requester: req.requester ?? '' },
+        { ...req.criteria, limit: limit + 1 },
+        { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attestation },
+      ));
+    } catch (err) {
+      return refuse((err as Error).message);
+    }
+    const truncated = reads.length > limit;
+    const bodies = reads.slice(0, limit).map((r) => {
+      const body = readBody(r);
+      if (req.includeCrops && r.cropPath) {
+        try {
+          body.crop = {
+            encoding: 'base64',
+            contentType: 'image/jpeg',
+            data: readFileSync(this.d.reads.imagePath(r.cropPath)).toString('base64'),
+          };
+        } catch {
+          /* image gone: send the metadata */
+        }
+      }
+      return body;
+    });
+    const response = {
+      ...this.response(req.requestId, 'answered'),
+      count: bodies.length,
+      truncated,
+      reads: bodies,
+    };
+    await this.d.respond(response as PullResponse);
+    this.d.log.info(
+      { requestId: req.requestId, requester: req.requester, count: bodies.length },
+      'pull request answered',
+    );
+    return { outcome: 'answered' };
+  }
+
+  private response(requestId: string, status: PullResponse['status'], reason?: string): PullResponse {
+    return {
+      v: 1,
+      requestId,
+      agency: this.d.topics.agency,
+      unit: this.d.topics.unit,
+      status,
+      ...(reason ? { reason } : {}),
+      count: 0,
+      truncated: false,
+      reads: [],
+      ts: Date.now(),
+    };
+  }
+}

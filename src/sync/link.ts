@@ -1,0 +1,200 @@
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import type { Logger } from '../log.js';
+
+export interface LinkOptions {
+  url: string;
+  clientId: string;
+  protocolVersion: 5 | 4;
+  /** PEM paths. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  username?: string;
+  password?: string;
+  keepaliveSec: number;
+  sessionExpirySec: number;
+  reconnectInitialMs: number;
+  reconnectMaxMs: number;
+  /** Topics to subscribe (QoS 1) on every connect. */
+  subscriptions: string[];
+  /** Retained last will: the broker publishes it if the link dies without a clean stop. */
+  will: { topic: string; payload: Buffer };
+  log: Logger;
+}
+
+type LinkEvents = {
+  connect: [{ sessionPresent: boolean; protocolVersion: 5 | 4 }];
+  disconnect: [];
+  message: [topic: string, payload: Buffer];
+};
+
+/** CONNACK codes meaning "this broker does not speak that protocol version" (3.1.1: 1, v5: 0x84). */
+const UNSUPPORTED_PROTOCOL = new Set([1, 0x84]);
+
+/** Full jitter: a random delay in [0, min(max, initial * 2^attempt)], so a fleet never reconnects in step. */
+export function backoffDelay(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random = Math.random,
+): number {
+  const cap = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.max(50, Math.floor(random() * cap));
+}
+
+/**
+ * The MQTT connection to headquarters: mutual TLS with a pinned CA, persistent session (the broker
+ * keeps our subscriptions and queues acks and requests while we are away), jittered reconnect,
+ * retained last will, and a fall back to MQTT 3.1.1 if the broker refuses v5.
+ */
+export class MqttLink extends EventEmitter<LinkEvents> {
+  private client?: MqttClient;
+  private protocolVersion: 5 | 4;
+  private attempt = 0;
+  private timer?: NodeJS.Timeout;
+  private stopping = false;
+  private readonly tls: Pick<IClientOptions, 'ca' | 'cert' | 'key'>;
+  readonly stats = { connects: 0, disconnects: 0, fallbacks: 0 };
+
+  constructor(private readonly opts: LinkOptions) {
+    super();
+    this.protocolVersion = opts.protocolVersion;
+    // Read the PEM files once, at start: a missing file is a config error, not a reconnect loop.
+    this.tls = {
+      ...(opts.ca ? { ca: readFileSync(opts.ca) } : {}),
+      ...(opts.cert ? { cert: readFileSync(opts.cert) } : {}),
+      ...(opts.key ? { key: readFileSync(opts.key) } : {}),
+    };
+  }
+
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
+
+  get version(): 5 | 4 {
+    return this.protocolVersion;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.open();
+  }
+
+  private clientOptions(): IClientOptions {
+    const o = this.opts;
+    return {
+      clientId: o.clientId,
+      protocolVersion: this.protocolVersion,
+      // Persistent session: 3.1.1 uses clean=false; v5 uses clean start=false plus an expiry.
+      clean: false,
+      ...(this.protocolVersion === 5 ? { properties: { sessionExpiryInterval: o.sessionExpirySec } } : {}),
+      keepalive: o.keepaliveSec,
+      // We schedule reconnects ourselves, with jitter.
+      reconnectPeriod: 0,
+      connectTimeout: 15_000,
+      ...this.tls,
+      // Pinned CA: only a broker certificate that chains to `ca` is accepted.
+      rejectUnauthorized: true,
+      ...(o.username ? { username: o.username } : {}),
+      ...(o.password ? { password: o.password } : {}),
+      will: { topic: o.will.topic, payload: o.will.payload, qos: 1, retain: true },
+      resubscribe: false,
+    };
+  }
+
+  private open(): void {
+    const client = mqtt.connect(this.opts.url, this.clientOptions());
+    this.client = client;
+    client.on('connect', (connack) => {
+      this.attempt = 0;
+      this.stats.connects++;
+      this.opts.log.info(
+        {
+          broker: this.opts.url,
+          protocolVersion: this.protocolVersion,
+          sessionPresent: connack.sessionPresent,
+        },
+        'sync link connected',
+      );
+      // Subscribe every time: cheap, and correct even if the broker lost the session.
+      client.subscribe(this.opts.subscriptions, { qos: 1 }, (err) => {
+        if (err && !this.stopping) this.opts.log.error({ err: err.message }, 'sync subscribe failed');
+      });
+      this.emit('connect', { sessionPresent: connack.sessionPresent, protocolVersion: this.protocolVersion });
+    });
+    client.on('message', (topic, payload) => this.emit('message', topic, payload));
+    client.on('error', (err) => {
+      const code = (err as { code?: unknown }).code;
+      if (this.protocolVersion === 5 && typeof code === 'number' && UNSUPPORTED_PROTOCOL.has(code)) {
+        this.opts.log.warn({ broker: this.opts.url }, 'broker refused MQTT 5; falling back to MQTT 3.1.1');
+        this.protocolVersion = 4;
+        this.stats.fallbacks++;
+        this.replaceClient(0);
+        return;
+      }
+      this.opts.log.warn({ err: err.message, code }, 'sync link error');
+    });
+    client.on('close', () => {
+      if (client !== this.client) return;
+      if (this.stats.connects > 0) this.stats.disconnects++;
+      this.emit('disconnect');
+      if (!this.stopping) this.scheduleReconnect();
+    });
+  }
+
+  private replaceClient(delayMs: number): void {
+    const old = this.client;
+    this.client = undefined;
+    old?.removeAllListeners();
+    old?.on('error', () => {});
+    old?.end(true);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.stopping) this.open();
+    }, delayMs);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.timer) return; // one pending reconnect at a time
+    const delay = backoffDelay(this.attempt++, this.opts.reconnectInitialMs, this.opts.reconnectMaxMs);
+    this.opts.log.debug({ delayMs: delay, attempt: this.attempt }, 'sync link reconnect scheduled');
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stopping || !this.client) return;
+      this.client.reconnect();
+    }, delay);
+  }
+
+  /** Publish and wait for the broker's PUBACK (QoS 1). Rejects if the link is down. */
+  publish(topic: string, payload: Buffer | string, opts: IClientPublishOptions = { qos: 1 }): Promise<void> {
+    const client = this.client;
+    if (!client?.connected) return Promise.reject(new Error('sync link is not connected'));
+    return new Promise((resolve, reject) => {
+      client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** Publish `finalMessage` (the offline status) and disconnect cleanly: the will is not sent. */
+  async stop(finalMessage?: { topic: string; payload: Buffer }): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    const client = this.client;
+    if (!client) return;
+    if (finalMessage && client.connected) {
+      await Promise.race([
+        this.publish(finalMessage.topic, finalMessage.payload, { qos: 1, retain: true }).catch(() => {}),
+        new Promise((r) => setTimeout(r, 2000)),
+      ]);
+    }
+    await Promise.race([
+      new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
+      new Promise<void>((resolve) => setTimeout(resolve, 3000)),
+    ]);
+    client.end(true);
+    client.removeAllListeners();
+    this.client = undefined;
+  }
+}

@@ -1,0 +1,53 @@
+import type { Migration } from '../store/database.js';
+
+/** Tables owned by sync: the outbox, its per-stream cursors, applied down-link versions, inbound log. */
+export const syncMigrations: Migration[] = [
+  {
+    module: 'sync',
+    version: 1,
+    description: 'outbox, stream cursors, down-link versions, inbound message log',
+    sql: `
+      -- One row per record to deliver. Filled from each source table by cursor (in the same
+      -- transaction as the cursor moves), so a record committed before a crash is always enqueued.
+      CREATE TABLE sync_outbox (
+        oseq INTEGER PRIMARY KEY AUTOINCREMENT,   -- enqueue order = commit order within a stream
+        msg_id TEXT NOT NULL UNIQUE,              -- {unit}:{kind}:{record id}: stable across retries
+        kind TEXT NOT NULL,                       -- read, hit, disposition, audit, query-log
+        source_id TEXT NOT NULL,
+        source_seq INTEGER NOT NULL,
+        priority INTEGER NOT NULL,                -- lower is sent first
+        enqueued_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_sent_at INTEGER,
+        acked_at INTEGER                          -- set only by an HQ acknowledgement
+      );
+      CREATE INDEX sync_outbox_pending ON sync_outbox (priority, oseq) WHERE acked_at IS NULL;
+      CREATE INDEX sync_outbox_acked ON sync_outbox (acked_at) WHERE acked_at IS NOT NULL;
+
+      CREATE TABLE sync_cursors (
+        kind TEXT PRIMARY KEY,
+        last_seq INTEGER NOT NULL
+      );
+
+      -- Versions of signed documents applied from HQ (hotlists by list id, the roster).
+      CREATE TABLE sync_versions (
+        name TEXT PRIMARY KEY,                    -- 'hotlist:<listId>' or 'roster:<rosterId>'
+        version INTEGER NOT NULL,
+        issued_at INTEGER NOT NULL,
+        applied_at INTEGER NOT NULL
+      );
+
+      -- Every inbound message that was not a plain ack: what it was and what became of it.
+      CREATE TABLE sync_inbound (
+        id INTEGER PRIMARY KEY,
+        ts INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('applied', 'ignored', 'rejected', 'answered', 'refused')),
+        reason TEXT
+      );
+      CREATE INDEX sync_inbound_ts ON sync_inbound (ts);
+    `,
+  },
+];

@@ -1,0 +1,178 @@
+import type { Db } from '../store/database.js';
+import type { FrameImages } from './codec.js';
+import type { UpKind } from './topics.js';
+
+/**
+ * Where outbox records come from: a table with a commit-order sequence. The outbox never copies
+ * payloads; it keeps ids and builds each message from the source row when it is sent.
+ */
+export interface OutboxSource {
+  kind: UpKind;
+  /** Lower is sent first: hits and audit before bulk reads. */
+  priority: number;
+  /** Records committed after `afterSeq`, in commit order. */
+  scan(afterSeq: number, limit: number): { id: string; seq: number }[];
+  /** The message body (and images) for one record, or undefined if it no longer exists. */
+  load(id: string): { body: Record<string, unknown>; images?: FrameImages } | undefined;
+  /** HQ has acknowledged these records: mark them (makes them eligible for local retention). */
+  acknowledged?(ids: string[], at: number): void;
+}
+
+export interface OutboxItem {
+  msgId: string;
+  kind: UpKind;
+  sourceId: string;
+  sourceSeq: number;
+  attempts: number;
+}
+
+interface ItemRow {
+  msg_id: string;
+  kind: UpKind;
+  source_id: string;
+  source_seq: number;
+  attempts: number;
+}
+
+/**
+ * The durable queue of records for headquarters. A record is done only when HQ acknowledges its
+ * message id on the ack topic; until then it is sent again after `ackTimeoutMs` (HQ de-duplicates
+ * by id), including after a restart.
+ */
+export class Outbox {
+  private readonly sources = new Map<UpKind, OutboxSource>();
+  private readonly stmts;
+
+  constructor(
+    private readonly db: Db,
+    private readonly unitId: string,
+    sources: OutboxSource[],
+    private readonly now: () => number = Date.now,
+  ) {
+    for (const s of sources) this.sources.set(s.kind, s);
+    this.stmts = {
+      cursor: db.prepare('SELECT last_seq FROM sync_cursors WHERE kind = ?').pluck(),
+      setCursor: db.prepare(
+        'INSERT INTO sync_cursors (kind, last_seq) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET last_seq = excluded.last_seq',
+      ),
+      enqueue: db.prepare(
+        `INSERT OR IGNORE INTO sync_outbox (msg_id, kind, source_id, source_seq, priority, enqueued_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      due: db.prepare(
+        `SELECT msg_id, kind, source_id, source_seq, attempts FROM sync_outbox
+         WHERE acked_at IS NULL AND (last_sent_at IS NULL OR last_sent_at <= ?)
+         ORDER BY priority, oseq LIMIT ?`,
+      ),
+      sent: db.prepare('UPDATE sync_outbox SET attempts = attempts + 1, last_sent_at = ? WHERE msg_id = ?'),
+      unsent: db.prepare('UPDATE sync_outbox SET last_sent_at = NULL WHERE msg_id = ? AND acked_at IS NULL'),
+      ack: db.prepare(
+        'UPDATE sync_outbox SET acked_at = ? WHERE msg_id = ? AND acked_at IS NULL RETURNING kind, source_id',
+      ),
+      depth: db.prepare('SELECT COUNT(*) FROM sync_outbox WHERE acked_at IS NULL').pluck(),
+      resetSent: db.prepare(
+        'UPDATE sync_outbox SET last_sent_at = NULL WHERE acked_at IS NULL AND last_sent_at IS NOT NULL',
+      ),
+      prune: db.prepare('DELETE FROM sync_outbox WHERE acked_at IS NOT NULL AND acked_at < ?'),
+    };
+  }
+
+  messageId(kind: UpKind, sourceId: string): string {
+    return `${this.unitId}:${kind}:${sourceId}`;
+  }
+
+  /**
+   * Move newly committed source records into the outbox. The cursor moves in the same
+   * transaction as the inserts, so a crash at any point neither skips nor doubles a record.
+   */
+  collect(batch = 5000): number {
+    let added = 0;
+    for (const source of this.sources.values()) {
+      for (;;) {
+        const n = this.db.transaction(() => {
+          const after = (this.stmts.cursor.get(source.kind) as number | undefined) ?? 0;
+          const rows = source.scan(after, batch);
+          const at = this.now();
+          for (const r of rows) {
+            this.stmts.enqueue.run(
+              this.messageId(source.kind, r.id),
+              source.kind,
+              r.id,
+              r.seq,
+              source.priority,
+              at,
+            );
+          }
+          const last = rows[rows.length - 1];
+          if (last) this.stmts.setCursor.run(source.kind, last.seq);
+          return rows.length;
+        })();
+        added += n;
+        if (n < batch) break;
+      }
+    }
+    return added;
+  }
+
+  /** Records due for sending (never sent, or sent before `resendBefore`), by priority then commit order. */
+  due(limit: number, resendBefore: number): OutboxItem[] {
+    return (this.stmts.due.all(resendBefore, limit) as ItemRow[]).map((r) => ({
+      msgId: r.msg_id,
+      kind: r.kind,
+      sourceId: r.source_id,
+      sourceSeq: r.source_seq,
+      attempts: r.attempts,
+    }));
+  }
+
+  load(item: OutboxItem): ReturnType<OutboxSource['load']> {
+    return this.sources.get(item.kind)?.load(item.sourceId);
+  }
+
+  markSent(msgIds: string[], at = this.now()): void {
+    this.db.transaction(() => {
+      for (const id of msgIds) this.stmts.sent.run(at, id);
+    })();
+  }
+
+  /** A send failed before reaching the broker: make it due again at once. */
+  markUnsent(msgIds: string[]): void {
+    this.db.transaction(() => {
+      for (const id of msgIds) this.stmts.unsent.run(id);
+    })();
+  }
+
+  /** Apply an HQ acknowledgement. Returns the ids that were newly acknowledged (unknown ids are ignored). */
+  ack(msgIds: string[]): string[] {
+    const at = this.now();
+    return this.db.transaction(() => {
+      const done: string[] = [];
+      const byKind = new Map<UpKind, string[]>();
+      for (const id of msgIds) {
+        const row = this.stmts.ack.get(at, id) as { kind: UpKind; source_id: string } | undefined;
+        if (!row) continue;
+        done.push(id);
+        const list = byKind.get(row.kind) ?? [];
+        list.push(row.source_id);
+        byKind.set(row.kind, list);
+      }
+      for (const [kind, ids] of byKind) this.sources.get(kind)?.acknowledged?.(ids, at);
+      return done;
+    })();
+  }
+
+  /** Records not yet acknowledged by HQ. */
+  depth(): number {
+    return this.stmts.depth.get() as number;
+  }
+
+  /** After a restart nothing is in flight any more: everything unacknowledged is due again. */
+  resetInFlight(): void {
+    this.stmts.resetSent.run();
+  }
+
+  /** Forget acknowledged entries older than `olderThanMs` (the source rows keep their acked_at). */
+  prune(olderThanMs: number): number {
+    return this.stmts.prune.run(this.now() - olderThanMs).changes;
+  }
+}

@@ -1,0 +1,41 @@
+import type { StoredRead } from '../store/types.js';
+import type { HotlistDocument, PullCriteria, RosterEntry } from './schemas.js';
+
+/**
+ * What sync needs from the other modules, as narrow interfaces: the daemon passes the real
+ * hotlist store, user directory, audit log and query service; tests can pass the same real
+ * classes on a temporary database.
+ */
+export interface HotlistPort {
+  /** Version of the list this unit holds, or undefined if it holds none. */
+  currentVersion(listId: string): number | undefined;
+  /** Apply a verified full list or delta atomically (throw, and nothing is applied). */
+  apply(doc: HotlistDocument): void;
+}
+
+export interface RosterPort {
+  /** Apply the HQ roster atomically (HQ-managed users missing from it are disabled); audits itself. */
+  applyRoster(entries: RosterEntry[], source: string): unknown;
+}
+
+export interface AuditPort {
+  append(event: { type: string; actor: string | null; details: Record<string, unknown> }): unknown;
+}
+
+export interface PullJustification {
+  purpose?: string;
+  caseNumber?: string;
+  attested?: boolean;
+}
+
+/**
+ * The policy-checked read search (the same one an officer's query goes through). It writes the
+ * query log, and throws (an Error named PolicyError) when the request is refused.
+ */
+export interface QueryPort {
+  search(
+    identity: { kind: 'hq'; requester: string },
+    criteria: PullCriteria & { limit?: number },
+    justification: PullJustification,
+  ): { reads: StoredRead[] } | Promise<{ reads: StoredRead[] }>;
+}

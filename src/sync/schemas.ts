@@ -1,0 +1,332 @@
+import { z } from 'zod';
+import { LIST_TYPES } from '../hotlist/types.js';
+import { PURPOSES } from '../policy/purposes.js';
+
+/**
+ * Every payload on the wire, defined once. The link validates inbound messages with these, the
+ * outbox builds outbound ones from them, the reference HQ consumer parses with them, and
+ * docs/asyncapi.yaml is generated from them (scripts/gen-asyncapi.mjs).
+ *
+ * Conventions: times are UTC milliseconds since the epoch; every message carries `v` (the payload
+ * version, 1) so a consumer can tell a future change apart.
+ */
+
+const id = z.string().min(1).max(200);
+const ms = z.number().int().nonnegative();
+const segment = z.string().regex(/^[A-Za-z0-9_-]+$/);
+const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
+
+// ---------------------------------------------------------------- up: outbox records
+
+export const gpsFixSchema = z
+  .object({
+    lat: z.number().min(-90).max(90),
+    lon: z.number().min(-180).max(180),
+    time: ms,
+    mode: z.union([z.literal(2), z.literal(3)]),
+    hdop: z.number().optional(),
+    satellites: z.number().int().optional(),
+    speedMps: z.number().optional(),
+    headingDeg: z.number().optional(),
+    altM: z.number().optional(),
+  })
+  .meta({ description: 'The GPS fix the read was tagged with.' });
+
+export const imageSchema = z
+  .discriminatedUnion('encoding', [
+    z.object({ encoding: z.literal('base64'), contentType: z.literal('image/jpeg'), data: b64 }),
+    z.object({
+      encoding: z.literal('binary'),
+      contentType: z.literal('image/jpeg'),
+      /** Byte offset and length of the image inside the binary frame, after the JSON. */
+      offset: z.number().int().nonnegative(),
+      length: z.number().int().nonnegative(),
+    }),
+  ])
+  .meta({
+    description:
+      'A JPEG, either base64 inside the JSON, or raw bytes after the JSON in a binary frame ' +
+      '("LPR1", 4-byte big-endian JSON length, JSON, images).',
+  });
+
+export const readBodySchema = z
+  .object({
+    id,
+    cameraId: z.string(),
+    ts: ms,
+    firstSeen: ms,
+    lastSeen: ms,
+    plate: z.string().min(1).max(16),
+    state: z.string().nullable(),
+    stateConfidence: z.number().nullable(),
+    confidence: z.number().min(0).max(1),
+    charConfidences: z.array(z.number()),
+    candidates: z.array(z.object({ plate: z.string(), confidence: z.number() })),
+    frames: z.number().int().nonnegative(),
+    box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+    gps: gpsFixSchema.nullable(),
+    gpsFixAgeMs: z.number().int().nullable(),
+    flags: z.array(z.string()),
+    crop: imageSchema.optional(),
+    overview: imageSchema.optional(),
+  })
+  .meta({ title: 'Read', description: 'One plate read as the tracker decided it.' });
+
+export const hitBodySchema = z
+  .looseObject({ id, ts: ms })
+  .meta({ title: 'Hit', description: 'A hotlist hit (fields as the hotlist module stores them).' });
+
+export const dispositionBodySchema = z
+  .looseObject({ id: z.union([z.number().int(), z.string()]), hitId: id, ts: ms })
+  .meta({ title: 'Disposition', description: "The officer's verification outcome for a hit." });
+
+export const auditBodySchema = z
+  .object({
+    seq: z.number().int().positive(),
+    id,
+    ts: ms,
+    type: z.string(),
+    actor: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+    prevHash: z.string().regex(/^[0-9a-f]{64}$/),
+    hash: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .meta({ title: 'AuditRecord', description: 'One link of the unit’s hash-chained audit log.' });
+
+export const queryLogBodySchema = z
+  .looseObject({ id: z.union([z.number().int(), z.string()]), ts: ms })
+  .meta({ title: 'QueryLogRecord', description: 'Who searched which data, why, and what came back.' });
+
+const envelope = <K extends string, B extends z.ZodType>(kind: K, body: B, title: string) =>
+  z
+    .object({
+      v: z.literal(1),
+      /** Stable message id: `{unit}:{kind}:{record id}`. HQ de-duplicates on it. */
+      id,
+      kind: z.literal(kind),
+      agency: segment,
+      unit: segment,
+      /** The record's commit position in its own stream on the unit. */
+      seq: z.number().int().nonnegative(),
+      /** When the unit sent this copy (a retry has a later sentAt, same id). */
+      sentAt: ms,
+      body,
+    })
+    .meta({ title });
+
+export const upMessageSchemas = {
+  read: envelope('read', readBodySchema, 'ReadMessage'),
+  hit: envelope('hit', hitBodySchema, 'HitMessage'),
+  disposition: envelope('disposition', dispositionBodySchema, 'DispositionMessage'),
+  audit: envelope('audit', auditBodySchema, 'AuditMessage'),
+  'query-log': envelope('query-log', queryLogBodySchema, 'QueryLogMessage'),
+} as const;
+
+export const upMessageSchema = z.discriminatedUnion('kind', [
+  upMessageSchemas.read,
+  upMessageSchemas.hit,
+  upMessageSchemas.disposition,
+  upMessageSchemas.audit,
+  upMessageSchemas['query-log'],
+]);
+export type UpMessage = z.infer<typeof upMessageSchema>;
+
+export const statusSchema = z
+  .object({
+    v: z.literal(1),
+    state: z.enum(['online', 'offline']),
+    agency: segment,
+    unit: segment,
+    ts: ms,
+    software: z.string().optional(),
+    models: z.record(z.string(), z.string()).optional(),
+    /** Age of each hotlist in seconds, with its version. */
+    hotlists: z
+      .array(z.object({ listId: z.string(), version: z.number().int(), ageSec: z.number() }))
+      .optional(),
+    /** Records waiting for HQ acknowledgement. */
+    queueDepth: z.number().int().nonnegative().optional(),
+    inFlight: z.number().int().nonnegative().optional(),
+    cameras: z.record(z.string(), z.unknown()).optional(),
+    gps: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({
+    title: 'Status',
+    description: 'Retained. Published online at connect and periodically; the last will publishes offline.',
+  });
+export type Status = z.infer<typeof statusSchema>;
+
+// ---------------------------------------------------------------- down: HQ → unit
+
+export const ackSchema = z
+  .object({
+    v: z.literal(1),
+    /** Message ids HQ has durably stored. */
+    ids: z.array(id).min(1).max(10_000),
+    ts: ms.optional(),
+  })
+  .meta({
+    title: 'Ack',
+    description: 'Batched application-level acknowledgement: HQ has committed these ids.',
+  });
+export type Ack = z.infer<typeof ackSchema>;
+
+export const signedEnvelopeSchema = z
+  .object({
+    v: z.literal(1),
+    alg: z.literal('Ed25519'),
+    keyId: z.string().max(200).optional(),
+    /** base64 of the UTF-8 JSON document that was signed (a HotlistDocument or RosterDocument). */
+    payload: b64.min(1),
+    /** base64 Ed25519 signature over the payload bytes (before base64). */
+    signature: b64.min(1),
+  })
+  .meta({ title: 'SignedDocument', description: 'A document signed with headquarters’ Ed25519 key.' });
+export type SignedEnvelope = z.infer<typeof signedEnvelopeSchema>;
+
+export const hotlistEntrySchema = z.object({
+  plate: z
+    .string()
+    .min(1)
+    .max(16)
+    .regex(/^[A-Z0-9]+$/, 'upper-case letters and digits, no spaces'),
+  /** USPS code, or null for "any state". */
+  state: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .nullable(),
+  listType: z.enum(LIST_TYPES),
+  source: z.string().max(200).nullable().optional(),
+  /** e.g. the NCIC number. */
+  reference: z.string().max(200).nullable().optional(),
+  /** 1 high, 2 medium, 3 low; default by list type. */
+  priority: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+  expiresAt: ms.nullable().optional(),
+  vehicle: z.string().max(200).nullable().optional(),
+  reason: z.string().max(2000).nullable().optional(),
+  enteredBy: z.string().max(200).nullable().optional(),
+});
+export type HotlistEntry = z.infer<typeof hotlistEntrySchema>;
+
+const hotlistCommon = {
+  type: z.literal('hotlist'),
+  agency: segment,
+  /** Only for this unit when set; otherwise for every unit of the agency. */
+  unit: segment.optional(),
+  listId: segment,
+  version: z.number().int().positive(),
+  issuedAt: ms,
+};
+
+export const hotlistDocumentSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ ...hotlistCommon, kind: z.literal('full'), entries: z.array(hotlistEntrySchema) }),
+    z.object({
+      ...hotlistCommon,
+      kind: z.literal('delta'),
+      /** The version this delta applies to; the unit must hold exactly it. */
+      baseVersion: z.number().int().nonnegative(),
+      add: z.array(hotlistEntrySchema),
+      remove: z.array(
+        z.object({ plate: z.string().min(1), state: z.string().nullable(), listType: z.enum(LIST_TYPES) }),
+      ),
+    }),
+  ])
+  .meta({ title: 'HotlistDocument', description: 'A full list or a delta, inside a SignedDocument.' });
+export type HotlistDocument = z.infer<typeof hotlistDocumentSchema>;
+
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+export const rosterEntrySchema = z.object({
+  name: z.string().min(1).max(100),
+  role: z.enum(['officer', 'technician', 'admin', 'auditor']),
+  disabled: z.boolean().optional(),
+  /** scrypt hash as the policy module stores it; absent = keep the local password. */
+  passwordHash: z.string().optional(),
+  initialTraining: date.optional(),
+  inServiceTraining: z.array(date).optional(),
+});
+export type RosterEntry = z.infer<typeof rosterEntrySchema>;
+
+export const rosterDocumentSchema = z
+  .object({
+    type: z.literal('roster'),
+    agency: segment,
+    unit: segment.optional(),
+    rosterId: segment.default('main'),
+    version: z.number().int().positive(),
+    issuedAt: ms,
+    users: z.array(rosterEntrySchema),
+  })
+  .meta({
+    title: 'RosterDocument',
+    description: 'The complete list of authorised users, inside a SignedDocument.',
+  });
+export type RosterDocument = z.infer<typeof rosterDocumentSchema>;
+
+export const pullCriteriaSchema = z
+  .object({
+    plate: z.string().min(1).max(16).optional(),
+    platePrefix: z.string().min(1).max(16).optional(),
+    /** `?` one unknown character, `*` any run. */
+    partial: z.string().min(1).max(16).optional(),
+    cameraId: z.string().min(1).max(100).optional(),
+    from: ms.optional(),
+    to: ms.optional(),
+    near: z
+      .object({
+        lat: z.number().min(-90).max(90),
+        lon: z.number().min(-180).max(180),
+        radiusM: z.number().positive().max(100_000),
+      })
+      .optional(),
+  })
+  .meta({
+    description:
+      'Plate (exact, prefix or partial), camera, time window and/or place. At least one must be given.',
+  });
+export type PullCriteria = z.infer<typeof pullCriteriaSchema>;
+
+/**
+ * A pull request. Purpose, case number and requester are optional in the *schema* on purpose: a
+ * request without them must be answered with a refusal (and logged), not silently dropped.
+ */
+export const pullRequestSchema = z
+  .object({
+    v: z.literal(1),
+    requestId: id,
+    requester: z.string().min(1).max(200).optional(),
+    purpose: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({ description: `One of the policy purposes: ${PURPOSES.map((p) => p.code).join(', ')}.` }),
+    caseNumber: z.string().min(1).max(200).optional(),
+    /** The requester attests the query is for an official purpose (policy V). */
+    attestation: z.boolean().optional(),
+    criteria: pullCriteriaSchema,
+    includeCrops: z.boolean().default(false),
+    limit: z.number().int().min(1).max(10_000).optional(),
+  })
+  .meta({
+    title: 'PullRequest',
+    description: 'HQ asks a unit for reads, under the same rules as an officer query.',
+  });
+export type PullRequest = z.infer<typeof pullRequestSchema>;
+
+export const pullResponseSchema = z
+  .object({
+    v: z.literal(1),
+    requestId: id,
+    agency: segment,
+    unit: segment,
+    status: z.enum(['answered', 'refused', 'error']),
+    reason: z.string().optional(),
+    count: z.number().int().nonnegative(),
+    /** More matched than were returned (limit reached). */
+    truncated: z.boolean().default(false),
+    reads: z.array(readBodySchema).default([]),
+    ts: ms,
+  })
+  .meta({ title: 'PullResponse', description: 'The answer to one pull request (refusals included).' });
+export type PullResponse = z.infer<typeof pullResponseSchema>;

@@ -1,0 +1,360 @@
+import type { KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../config/defaults.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { Service } from '../service.js';
+import type { Db } from '../store/database.js';
+import type { ReadStore } from '../store/reads.js';
+import { encodeRecord } from './codec.js';
+import { InboundRouter } from './inbound.js';
+import { MqttLink } from './link.js';
+import { Outbox, type OutboxSource } from './outbox.js';
+import type { AuditPort, HotlistPort, QueryPort, RosterPort } from './ports.js';
+import type { PullResponse, Status } from './schemas.js';
+import { loadPublicKey } from './signing.js';
+import { readSource } from './sources.js';
+import { recordSources } from './adapters.js';
+import { Topics } from './topics.js';
+
+const SOFTWARE_VERSION = (() => {
+  try {
+    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+export interface SyncDeps {
+  log: Logger;
+  hotlists?: HotlistPort;
+  roster?: RosterPort;
+  audit?: AuditPort;
+  queries?: QueryPort;
+  /** Outbox streams besides reads; default: hits, dispositions, audit records, query logs. */
+  sources?: OutboxSource[];
+  /** Extra fields for the status topic (software/model versions, camera and GPS health). */
+  status?: () => Partial<Omit<Status, 'v' | 'state' | 'agency' | 'unit' | 'ts'>>;
+  now?: () => number;
+}
+
+/** Token bucket: `rate` messages per second with one second of burst. 0 = unlimited. */
+class RateLimiter {
+  private tokens: number;
+  private last = Date.now();
+  constructor(private readonly rate: number) {
+    this.tokens = rate;
+  }
+  take(n: number): number {
+    if (this.rate === 0) return n;
+    const now = Date.now();
+    this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    const got = Math.min(n, Math.floor(this.tokens));
+    this.tokens -= got;
+    return got;
+  }
+}
+
+function readPassword(cfg: Config['sync']): string | undefined {
+  if (cfg.password) return cfg.password;
+  if (cfg.passwordFile) return readFileSync(cfg.passwordFile, 'utf8').split(/\r?\n/)[0];
+  return undefined;
+}
+
+/**
+ * The headquarters sync: drains the outbox over the MQTT link (bounded window, rate limit,
+ * priority), applies HQ acknowledgements, handles the down-link, and keeps the retained status
+ * topic current.
+ */
+export class SyncService implements Service {
+  readonly name = 'sync';
+  readonly topics: Topics;
+  readonly outbox: Outbox;
+  readonly link: MqttLink;
+  readonly inbound: InboundRouter;
+  private readonly inFlight = new Map<string, number>();
+  private readonly limiter: RateLimiter;
+  private readonly cfg: Config['sync'];
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe?: () => void;
+  private pumping = false;
+  private pumpAgain = false;
+  private collectQueued = false;
+  private started = false;
+  readonly stats = { published: 0, acked: 0, resent: 0, publishErrors: 0 };
+  /** Lists applied from HQ, with their age (policy IV.C.1), for the status topic. */
+  private readonly hotlistAges?: () => { listId: string; version: number; ageSec: number }[];
+
+  constructor(
+    private readonly config: Config,
+    db: Db,
+    private readonly reads: ReadStore,
+    private readonly deps: SyncDeps,
+  ) {
+    this.cfg = config.sync;
+    if (!this.cfg.brokerUrl) throw new Error('sync.brokerUrl is not set');
+    this.log = deps.log.child({ module: 'sync' });
+    this.now = deps.now ?? Date.now;
+    this.topics = new Topics(config.agency, config.unitId);
+    this.outbox = new Outbox(
+      db,
+      config.unitId,
+      [
+        readSource(db, reads, { sendOverview: this.cfg.sendOverview }),
+        ...(deps.sources ?? recordSources(db)),
+      ],
+      this.now,
+    );
+    this.limiter = new RateLimiter(this.cfg.rate);
+    const versions = db.prepare(
+      "SELECT name, version, issued_at FROM sync_versions WHERE name LIKE 'hotlist:%'",
+    );
+    this.hotlistAges = () =>
+      (versions.all() as { name: string; version: number; issued_at: number }[]).map((r) => ({
+        listId: r.name.slice('hotlist:'.length),
+        version: r.version,
+        ageSec: Math.round((this.now() - r.issued_at) / 1000),
+      }));
+    let publicKey: KeyObject | undefined;
+    if (this.cfg.hqPublicKey) publicKey = loadPublicKey(this.cfg.hqPublicKey);
+    else this.log.warn('sync.hqPublicKey is not set: signed hotlists and rosters from HQ will be rejected');
+    this.inbound = new InboundRouter({
+      db,
+      log: this.log,
+      topics: this.topics,
+      outbox: this.outbox,
+      reads,
+      publicKey,
+      maxPayloadBytes: this.cfg.maxPayloadBytes,
+      pullMaxResults: this.cfg.pullMaxResults,
+      hotlists: deps.hotlists,
+      roster: deps.roster,
+      audit: deps.audit,
+      queries: deps.queries,
+      respond: (r) => this.respond(r),
+      onAcked: (ids) => {
+        this.stats.acked += ids.length;
+        for (const id of ids) this.inFlight.delete(id);
+        this.schedulePump();
+      },
+    });
+    this.link = new MqttLink({
+      url: this.cfg.brokerUrl,
+      clientId: this.cfg.clientId ?? `lpr-${config.agency}-${config.unitId}`,
+      protocolVersion: this.cfg.protocolVersion,
+      ca: this.cfg.ca,
+      cert: this.cfg.cert,
+      key: this.cfg.key,
+      username: this.cfg.username,
+      password: readPassword(this.cfg),
+      keepaliveSec: this.cfg.keepaliveSec,
+      sessionExpirySec: this.cfg.sessionExpirySec,
+      reconnectInitialMs: this.cfg.reconnectInitialMs,
+      reconnectMaxMs: this.cfg.reconnectMaxMs,
+      subscriptions: this.topics.subscriptions(),
+      will: { topic: this.topics.status(), payload: this.statusPayload('offline') },
+      log: this.log,
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    // After a restart nothing is in flight: whatever HQ has not acknowledged is due again.
+    this.outbox.resetInFlight();
+    this.outbox.collect();
+    this.unsubscribe = this.reads.onRead(() => this.scheduleCollect());
+    this.link.on('connect', () => {
+      this.publishStatus();
+      this.schedulePump();
+    });
+    this.link.on('message', (topic, payload) => {
+      void this.inbound.handle(topic, payload).then((outcome) => {
+        // A new list or roster changes what the status reports (list ages): tell HQ at once.
+        if (outcome === 'applied') this.publishStatus();
+      });
+    });
+    this.link.start();
+    this.timers.push(
+      // Picks up records written by other processes (CLI), resends timed-out ones, refills the rate.
+      setInterval(() => {
+        this.scheduleCollect();
+        this.schedulePump();
+      }, 250),
+      setInterval(() => this.publishStatus(), this.cfg.statusIntervalMs),
+      setInterval(() => this.outbox.prune(7 * 24 * 3600_000), 3600_000),
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.unsubscribe?.();
+    await this.link.stop({ topic: this.topics.status(), payload: this.statusPayload('offline') });
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      connected: this.link.connected,
+      protocolVersion: this.link.version,
+      queueDepth: this.outbox.depth(),
+      inFlight: this.inFlight.size,
+      ...this.stats,
+      ...this.link.stats,
+    };
+  }
+
+  private scheduleCollect(): void {
+    if (this.collectQueued) return;
+    this.collectQueued = true;
+    setImmediate(() => {
+      this.collectQueued = false;
+      if (!this.started) return;
+      try {
+        if (this.outbox.collect() > 0) this.schedulePump();
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'outbox collect failed');
+      }
+    });
+  }
+
+  private schedulePump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    setImmediate(() => {
+      try {
+        this.pump();
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'outbox pump failed');
+      } finally {
+        this.pumping = false;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.schedulePump();
+        }
+      }
+    });
+  }
+
+  /** Send what the window and the rate allow. Synchronous: publishes are queued on the socket. */
+  private pump(): void {
+    if (!this.started || !this.link.connected) return;
+    const now = this.now();
+    const resendBefore = now - this.cfg.ackTimeoutMs;
+    for (const [id, sentAt] of this.inFlight) if (sentAt <= resendBefore) this.inFlight.delete(id);
+    const room = this.cfg.window - this.inFlight.size;
+    if (room <= 0) return;
+    const items = this.outbox.due(Math.min(room, 200), resendBefore);
+    if (items.length === 0) return;
+    const allowed = this.limiter.take(items.length);
+    const batch = items.slice(0, allowed);
+    if (batch.length === 0) return;
+    this.outbox.markSent(
+      batch.map((i) => i.msgId),
+      now,
+    );
+    const v5 = this.link.version === 5;
+    for (const item of batch) {
+      if (item.attempts > 0) this.stats.resent++;
+      const loaded = this.outbox.load(item);
+      if (!loaded) {
+        // The source row is gone (cannot normally happen: unacked records are not purged).
+        this.log.warn({ msgId: item.msgId }, 'outbox record has no source row; dropping it');
+        this.outbox.ack([item.msgId]);
+        continue;
+      }
+      const message = {
+        v: 1,
+        id: item.msgId,
+        kind: item.kind,
+        agency: this.config.agency,
+        unit: this.config.unitId,
+        seq: item.sourceSeq,
+        sentAt: now,
+        body: loaded.body,
+      };
+      const payload = encodeRecord(message, loaded.images ?? {}, this.cfg.imageEncoding);
+      const binary = payload[0] !== 0x7b; // not '{'
+      this.inFlight.set(item.msgId, now);
+      this.link
+        .publish(this.topics.up(item.kind), payload, {
+          qos: 1,
+          ...(v5
+            ? { properties: { contentType: binary ? 'application/vnd.lpr-edge.frame' : 'application/json' } }
+            : {}),
+        })
+        .then(() => {
+          this.stats.published++;
+        })
+        .catch((err: Error) => {
+          // Never reached the broker: make it due again right away.
+          this.stats.publishErrors++;
+          this.inFlight.delete(item.msgId);
+          try {
+            this.outbox.markUnsent([item.msgId]);
+          } catch {
+            /* database closed during shutdown */
+          }
+          this.log.debug({ msgId: item.msgId, err: err.message }, 'publish failed; will retry');
+        });
+    }
+    if (batch.length === items.length || allowed > 0) this.pumpAgain = true;
+  }
+
+  private async respond(response: PullResponse): Promise<void> {
+    await this.link.publish(this.topics.up('pull-response'), Buffer.from(JSON.stringify(response)), {
+      qos: 1,
+    });
+  }
+
+  private statusPayload(state: 'online' | 'offline'): Buffer {
+    let extra: ReturnType<NonNullable<SyncDeps['status']>> = {};
+    let queueDepth: number | undefined;
+    try {
+      extra = this.deps.status?.() ?? {};
+      queueDepth = this.outbox?.depth();
+    } catch {
+      /* status is best effort */
+    }
+    const status: Status = {
+      v: 1,
+      state,
+      agency: this.config.agency,
+      unit: this.config.unitId,
+      ts: this.now(),
+      software: SOFTWARE_VERSION,
+      ...(this.hotlistAges ? { hotlists: this.hotlistAges() } : {}),
+      ...extra,
+      ...(queueDepth !== undefined ? { queueDepth, inFlight: this.inFlight?.size ?? 0 } : {}),
+    };
+    return Buffer.from(JSON.stringify(status));
+  }
+
+  private publishStatus(): void {
+    if (!this.link.connected) return;
+    this.link
+      .publish(this.topics.status(), this.statusPayload('online'), { qos: 1, retain: true })
+      .catch((err: Error) => this.log.debug({ err: err.message }, 'status publish failed'));
+  }
+}
+
+/**
+ * Build the sync service for a unit (the daemon calls this when `sync.enabled`). The unit's
+ * stores are passed in; the other modules' services come in `deps`.
+ */
+export function createSyncService(
+  unit: { config: Config; db: Db; reads: ReadStore; log: Logger },
+  deps: Partial<SyncDeps> = {},
+): SyncService {
+  return new SyncService(unit.config, unit.db, unit.reads, { log: unit.log, ...deps });
+}

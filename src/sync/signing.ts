@@ -1,0 +1,91 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { signedEnvelopeSchema, type SignedEnvelope } from './schemas.js';
+
+/**
+ * Ed25519 signatures over the exact bytes of a JSON document. The signed bytes travel base64 in
+ * the envelope, so no canonical-JSON agreement is needed between HQ and the unit: the unit
+ * verifies the bytes it received, then parses them.
+ */
+
+/** A PEM string, or a path to a PEM file. */
+export function loadPublicKey(pemOrPath: string): KeyObject {
+  const pem = pemOrPath.includes('-----BEGIN') ? pemOrPath : readPem(pemOrPath, 'sync.hqPublicKey');
+  const key = createPublicKey(pem);
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new Error(
+      `sync.hqPublicKey: got a ${key.asymmetricKeyType} key; an Ed25519 public key (PEM) is needed`,
+    );
+  }
+  return key;
+}
+
+export function loadPrivateKey(pemOrPath: string): KeyObject {
+  const pem = pemOrPath.includes('-----BEGIN') ? pemOrPath : readPem(pemOrPath, 'signing key');
+  const key = createPrivateKey(pem);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`signing key is ${key.asymmetricKeyType}, not Ed25519`);
+  return key;
+}
+
+function readPem(file: string, what: string): string {
+  if (!existsSync(file))
+    throw new Error(`${what}: file ${file} does not exist; give a PEM path or the PEM text`);
+  return readFileSync(file, 'utf8');
+}
+
+export function generateSigningKeys(): { publicKeyPem: string; privateKeyPem: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  return {
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+export function signDocument(document: unknown, privateKey: KeyObject, keyId?: string): SignedEnvelope {
+  const bytes = Buffer.from(JSON.stringify(document), 'utf8');
+  return {
+    v: 1,
+    alg: 'Ed25519',
+    ...(keyId ? { keyId } : {}),
+    payload: bytes.toString('base64'),
+    signature: sign(null, bytes, privateKey).toString('base64'),
+  };
+}
+
+export class SignatureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SignatureError';
+  }
+}
+
+/** Verify an envelope (already parsed JSON) and return the signed document, parsed as JSON. */
+export function openSigned(raw: unknown, publicKey: KeyObject | undefined): unknown {
+  const env = signedEnvelopeSchema.safeParse(raw);
+  if (!env.success)
+    throw new SignatureError('not a signed document (expected {v:1, alg:"Ed25519", payload, signature})');
+  if (!publicKey)
+    throw new SignatureError('no sync.hqPublicKey configured: signed documents cannot be verified');
+  const bytes = Buffer.from(env.data.payload, 'base64');
+  const signature = Buffer.from(env.data.signature, 'base64');
+  let ok = false;
+  try {
+    ok = verify(null, bytes, publicKey, signature);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new SignatureError('signature does not verify against headquarters’ public key');
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch {
+    throw new SignatureError('signed payload is not JSON');
+  }
+}

@@ -1,0 +1,1 @@
+export { Mosquitto, freePort, makeCerts, waitForPort, type Certs } from '../../src/hq/local-broker.js';

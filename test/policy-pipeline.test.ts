@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openRecording } from '../src/capture/file-source.js';
+import { embeddedDefaults } from '../src/config/defaults.js';
+import { renderDemoVideo } from '../src/demo/scene.js';
+import type { PositionSource } from '../src/gps/types.js';
+import { silentLogger } from '../src/log.js';
+import { exclusionZoneSchema } from '../src/policy/config.js';
+import { ExclusionZones } from '../src/policy/exclusion.js';
+import { CameraPipeline } from '../src/pipeline/camera-pipeline.js';
+import { ReadStore } from '../src/store/reads.js';
+import { Vision } from '../src/vision/vision.js';
+import { openTestDb, tempDir } from './policy-helpers.js';
+
+// Policy II end to end: a generated drive through ffmpeg, the ONNX models and the tracker; the
+// first vehicle is seen inside a drop zone, the second outside it.
+describe('exclusion zones in the camera pipeline', () => {
+  const dir = tempDir();
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('drops the read taken inside the zone (count kept, plate not) and stores the one outside', async () => {
+    const video = path.join(dir, 'drive.mp4');
+    await renderDemoVideo({
+      out: video,
+      width: 960,
+      height: 540,
+      fps: 5,
+      vehicles: [
+        { plate: 'KDT4821', stateName: 'NEW YORK', bodyColour: '#2b4c7e' },
+        { plate: 'HZN5177', stateName: 'NEW JERSEY', bodyColour: '#8c2f2f' },
+      ],
+      secondsPerVehicle: 1.6,
+      gapSeconds: 1.2,
+    });
+    const inside = { lat: 40.75, lon: -73.99 };
+    const outside = { lat: 40.8, lon: -73.9 };
+    // The car is parked by the clinic for the first vehicle, then drives off.
+    let calls = 0;
+    const position: PositionSource = {
+      fixAt: (time) => ({ fix: { ...(calls++ === 0 ? inside : outside), time, mode: 3 }, ageMs: 50 }),
+    };
+    const config = { ...embeddedDefaults(), dataDir: dir };
+    const db = openTestDb(dir);
+    const reads = new ReadStore(db, dir);
+    const zones = new ExclusionZones(db, [
+      exclusionZoneSchema.parse({ id: 'clinic', kind: 'circle', ...inside, radiusM: 200, mode: 'drop' }),
+    ]);
+    const vision = await Vision.open(config.vision);
+    try {
+      const source = await openRecording({ id: 'front', path: video, realtime: false, everyFrame: true });
+      const pipeline = new CameraPipeline(source, {
+        config,
+        vision,
+        reads,
+        position,
+        log: silentLogger(),
+        gates: [zones],
+      });
+      const stats = await pipeline.run();
+      expect(stats.readsGated).toBe(1);
+    } finally {
+      await vision.close();
+    }
+    expect(reads.list().map((r) => r.plate)).toEqual(['HZN5177']);
+    expect(zones.counts()).toMatchObject([{ zoneId: 'clinic', action: 'drop', count: 1 }]);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    expect(fs.readFileSync(path.join(dir, 'lpr-edge.db')).toString('latin1')).not.toContain('KDT4821');
+    // Only the stored read has images on disk.
+    const images = fs
+      .readdirSync(path.join(dir, 'images'), { recursive: true })
+      .filter((f) => String(f).endsWith('.jpg'));
+    expect(images).toHaveLength(2);
+  }, 240_000);
+});

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HqSink } from '../src/hq/sink.js';
+import { Mosquitto } from './helpers/mosquitto.js';
+import { makeRead, openStore, plateCrop, unitConfig, until, writeConfig } from './helpers/unit.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let tmp: string;
+let broker: Mosquitto;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-crash-'));
+  broker = await Mosquitto.create(path.join(tmp, 'broker'));
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await broker?.kill('SIGTERM');
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function startChild(configFile: string): ChildProcess {
+  const child = spawn(process.execPath, [path.join(root, 'test/fixtures/sync-child.mjs'), configFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout?.resume();
+  children.push(child);
+  return child;
+}
+
+describe('sync process killed with SIGKILL mid-drain', () => {
+  it('10,000 reads: after the restart HQ has every read exactly once and the outbox is empty', async () => {
+    const dataDir = path.join(tmp, 'unit');
+    const client = broker.certs.client('car-7');
+    const config = unitConfig(
+      dataDir,
+      {
+        brokerUrl: broker.tlsUrl,
+        ca: broker.certs.ca,
+        cert: client.cert,
+        key: client.key,
+        imageEncoding: 'binary',
+        rate: 0,
+        window: 1000,
+        ackTimeoutMs: 5000,
+        reconnectInitialMs: 100,
+      },
+      'car-7',
+    );
+    const configFile = writeConfig(path.join(tmp, 'config.json'), { ...config, log: { level: 'warn' } });
+    // The reads are committed before the sync process ever runs (the broker is irrelevant here).
+    const { db, reads } = openStore(dataDir);
+    const crop = await plateCrop();
+    db.transaction(() => {
+      for (let i = 0; i < 10_000; i++) reads.save(makeRead(i, 'car-7'), { crop, overview: null });
+    })();
+    const ids = new Set(reads.list().map((r) => `car-7:read:${r.id}`));
+    db.close();
+
+    const sink = new HqSink({
+      url: broker.url,
+      username: 'hq',
+      password: 'hq-secret',
+      dbFile: path.join(tmp, 'hq.db'),
+    });
+    await sink.start();
+    const first = startChild(configFile);
+    await until(() => sink.count('read') >= 3000, 120_000, 'a third of the backlog at HQ');
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const atKill = sink.count('read');
+    expect(atKill).toBeLessThan(10_000);
+
+    const unitDb = new Database(path.join(dataDir, 'lpr-edge.db'), { readonly: true });
+    const depth = () =>
+      unitDb.prepare('SELECT COUNT(*) FROM sync_outbox WHERE acked_at IS NULL').pluck().get() as number;
+    expect(depth()).toBeGreaterThan(0);
+    const second = startChild(configFile);
+    await until(() => depth() === 0, 150_000, 'outbox to drain after the restart');
+    sink.flush();
+    const rows = sink.db.prepare("SELECT id, crop FROM records WHERE kind = 'read'").all() as {
+      id: string;
+      crop: Buffer;
+    }[];
+    expect(rows.length).toBe(10_000);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(10_000);
+    expect(rows.every((r) => ids.has(r.id))).toBe(true);
+    // Binary frames: the crop arrives byte for byte.
+    expect(rows.every((r) => Buffer.compare(r.crop, crop) === 0)).toBe(true);
+    // Every read is marked acknowledged on the unit (eligible for retention).
+    expect(unitDb.prepare('SELECT COUNT(*) FROM reads WHERE acked_at IS NULL').pluck().get()).toBe(0);
+    unitDb.close();
+    second.kill('SIGTERM');
+    await new Promise((r) => second.once('exit', r));
+    await sink.stop();
+  }, 330_000);
+});

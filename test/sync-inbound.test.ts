@@ -1,0 +1,374 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import mqtt from 'mqtt';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HqSink } from '../src/hq/sink.js';
+import { Equivalence } from '../src/hotlist/normalise.js';
+import { HotlistStore } from '../src/hotlist/store.js';
+import { policyServices } from '../src/policy/services.js';
+import { hotlistPort } from '../src/sync/adapters.js';
+import type { HotlistDocument } from '../src/sync/schemas.js';
+import { createSyncService, type SyncService } from '../src/sync/service.js';
+import { generateSigningKeys, loadPrivateKey, signDocument } from '../src/sync/signing.js';
+import { Mosquitto } from './helpers/mosquitto.js';
+import { makeRead, openStore, plateCrop, unitConfig, until } from './helpers/unit.js';
+
+const execFileAsync = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let tmp: string;
+let broker: Mosquitto;
+let sink: HqSink;
+let sync: SyncService;
+let unit: ReturnType<typeof openStore>;
+let store: HotlistStore;
+let policy: ReturnType<typeof policyServices>;
+const logs: { level: number; msg: string; reason?: string }[] = [];
+const hqKeys = generateSigningKeys();
+const AGENCY = 'nyspd';
+
+const inbound = (outcome?: string) =>
+  unit.db
+    .prepare(
+      `SELECT kind, outcome, reason FROM sync_inbound ${outcome ? 'WHERE outcome = ?' : ''} ORDER BY id`,
+    )
+    .all(...(outcome ? [outcome] : [])) as { kind: string; outcome: string; reason: string | null }[];
+const hotlistAudits = () =>
+  policy.audit.list({ type: 'hotlist.import' }).map((r) => r.details as { outcome: string; reason?: string });
+
+function hotlist(version: number, plates: string[]): HotlistDocument {
+  return {
+    type: 'hotlist',
+    agency: AGENCY,
+    listId: 'ncic-stolen',
+    kind: 'full',
+    version,
+    issuedAt: Date.now(),
+    entries: plates.map((plate) => ({
+      plate,
+      state: 'NY',
+      listType: 'stolen-vehicle',
+      reference: `NIC/${plate}`,
+    })),
+  };
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-inbound-'));
+  broker = await Mosquitto.create(path.join(tmp, 'broker'));
+  const dataDir = path.join(tmp, 'unit');
+  unit = openStore(dataDir);
+  // MQTT 3.1.1 and username/password here; the drain test covers MQTT 5 with mutual TLS.
+  const config = unitConfig(dataDir, {
+    brokerUrl: broker.url,
+    protocolVersion: 4,
+    username: 'unit',
+    password: 'unit-secret',
+    hqPublicKey: hqKeys.publicKeyPem,
+    maxPayloadBytes: 64 * 1024,
+    ackTimeoutMs: 2000,
+  });
+  const sinkStream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const log = pino({ level: 'info' }, sinkStream);
+  store = new HotlistStore(unit.db, new Equivalence(config.hotlists.equivalence));
+  policy = policyServices({ db: unit.db, config });
+  sync = createSyncService(
+    { config, db: unit.db, reads: unit.reads, log },
+    { hotlists: hotlistPort(store), roster: policy.users, audit: policy.audit, queries: policy.queries },
+  );
+  const hqCert = broker.certs.client('hq');
+  sink = new HqSink({
+    url: broker.tlsUrl,
+    ca: broker.certs.ca,
+    ...hqCert,
+    dbFile: path.join(tmp, 'hq.db'),
+    signingKey: hqKeys.privateKeyPem,
+  });
+  await sink.start();
+  await sync.start();
+  await until(() => sync.link.connected, 10_000, 'unit to connect');
+});
+
+afterAll(async () => {
+  await sync?.stop();
+  await sink?.stop();
+  unit?.db.close();
+  await broker?.kill('SIGTERM');
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('down-link from headquarters', () => {
+  it('applies a signed full hotlist sent to the fleet (retained) and a signed delta', async () => {
+    await sink.publishHotlist(hotlist(1, ['ABC1234', 'XYZ999']));
+    await until(() => store.list('ncic-stolen') !== undefined, 10_000, 'hotlist v1');
+    expect(store.findInList('ncic-stolen', 'ABC1234')).toHaveLength(1);
+    await sink.publishHotlist(
+      {
+        type: 'hotlist',
+        agency: AGENCY,
+        unit: 'car-1',
+        listId: 'ncic-stolen',
+        kind: 'delta',
+        version: 2,
+        baseVersion: 1,
+        issuedAt: Date.now(),
+        add: [{ plate: 'NEW1', state: 'NY', listType: 'stolen-vehicle' }],
+        remove: [{ plate: 'XYZ999', state: 'NY', listType: 'stolen-vehicle' }],
+      },
+      { unit: 'car-1' },
+    );
+    await until(() => store.list('ncic-stolen')?.version === '2', 10_000, 'hotlist v2');
+    expect(store.findInList('ncic-stolen', 'NEW1')).toHaveLength(1);
+    expect(store.findInList('ncic-stolen', 'XYZ999')).toHaveLength(0);
+    expect(hotlistAudits().filter((a) => a.outcome === 'applied')).toHaveLength(2);
+  });
+
+  it('rejects and audits a forged list, a tampered list and a stale list; nothing is applied', async () => {
+    const before = hotlistAudits().length;
+    const forger = loadPrivateKey(generateSigningKeys().privateKeyPem);
+    await sink.publishRaw(
+      AGENCY,
+      'car-1',
+      'hotlist',
+      JSON.stringify(signDocument(hotlist(9, ['EVIL1']), forger)),
+    );
+    const good = signDocument(hotlist(10, ['OK1']), loadPrivateKey(hqKeys.privateKeyPem));
+    const tampered = {
+      ...good,
+      payload: Buffer.from(JSON.stringify(hotlist(10, ['EVIL2']))).toString('base64'),
+    };
+    await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(tampered));
+    const unsigned = { v: 1, alg: 'Ed25519', payload: good.payload, signature: '' };
+    await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(unsigned));
+    await sink.publishHotlist(hotlist(1, ['OLD1']), { unit: 'car-1' }); // genuine, but older than v2
+    await until(() => hotlistAudits().length >= before + 4, 10_000, 'four rejections audited');
+    const rejected = hotlistAudits().slice(before);
+    expect(rejected.map((a) => a.outcome)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(rejected[0]!.reason).toMatch(/signature does not verify/);
+    expect(rejected[1]!.reason).toMatch(/signature does not verify/);
+    expect(rejected[2]!.reason).toMatch(/not a signed document/);
+    expect(rejected[3]!.reason).toMatch(/version 1 is older than the current 2/);
+    expect(store.list('ncic-stolen')?.version).toBe('2');
+    for (const plate of ['EVIL1', 'EVIL2', 'OLD1'])
+      expect(store.findInList('ncic-stolen', plate)).toHaveLength(0);
+    expect(policy.audit.verify().ok).toBe(true);
+  });
+
+  it('logs and ignores malformed and oversized payloads, and keeps working', async () => {
+    const n = inbound('rejected').length;
+    await sink.publishRaw(AGENCY, 'car-1', 'hotlist', '{"v":1,"alg":"Ed25519",');
+    await sink.publishRaw(AGENCY, 'car-1', 'pull', Buffer.from([0xff, 0x00, 0x13]));
+    await sink.publishRaw(AGENCY, 'car-1', 'roster', Buffer.alloc(100 * 1024, 0x41));
+    await sink.publishRaw(AGENCY, 'car-1', 'nonsense', '{}');
+    // An ack with the wrong shape must not mark anything synced.
+    const c = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+    await c.publishAsync(`lpr/v1/${AGENCY}/car-1/ack`, JSON.stringify({ v: 1, ids: 'all' }), { qos: 1 });
+    await c.endAsync();
+    await until(() => inbound('rejected').length >= n + 4, 10_000, 'rejections recorded');
+    const reasons = inbound('rejected')
+      .slice(n)
+      .map((r) => r.reason ?? '');
+    expect(reasons.some((r) => /not JSON/.test(r))).toBe(true);
+    expect(reasons.some((r) => /exceeds sync.maxPayloadBytes/.test(r))).toBe(true);
+    expect(reasons.some((r) => /unknown message kind "nonsense"/.test(r))).toBe(true);
+    await until(
+      () =>
+        logs.some((l) => l.msg === 'inbound sync message rejected' && /malformed ack/.test(l.reason ?? '')),
+      5000,
+      'malformed ack logged',
+    );
+    expect(
+      logs.filter((l) => l.msg === 'inbound sync message rejected' && l.level === 50).length,
+    ).toBeGreaterThanOrEqual(5);
+
+    // Still alive: a signed roster goes through afterwards.
+    await sink.publishRoster({
+      type: 'roster',
+      agency: AGENCY,
+      rosterId: 'main',
+      version: 1,
+      issuedAt: Date.now(),
+      users: [{ name: 'jsmith', role: 'officer', initialTraining: '2026-01-10' }],
+    });
+    await until(() => policy.users.list().some((u) => u.name === 'jsmith'), 10_000, 'roster applied');
+    expect(policy.users.list().find((u) => u.name === 'jsmith')?.role).toBe('officer');
+  });
+
+  it('refuses a pull request without purpose, answers one with purpose; both are in the query log and reach HQ', async () => {
+    const crop = await plateCrop();
+    const read = unit.reads.save({ ...makeRead(1), plate: 'PULL123' }, { crop, overview: null });
+    unit.reads.save(makeRead(2), { crop, overview: null });
+
+    const refused = await sink.pull(AGENCY, 'car-1', {
+      requester: 'det.jones',
+      caseNumber: 'C-2026-77',
+      attestation: true,
+      criteria: { plate: 'PULL123' },
+    });
+    expect(refused.status).toBe('refused');
+    expect(refused.reason).toMatch(/missing purpose/);
+    expect(refused.reads).toEqual([]);
+
+    const answered = await sink.pull(AGENCY, 'car-1', {
+      requester: 'det.jones',
+      purpose: 'investigation-vehicle',
+      caseNumber: 'C-2026-77',
+      attestation: true,
+      criteria: { plate: 'PULL123' },
+      includeCrops: true,
+    });
+    expect(answered.status).toBe('answered');
+    expect(answered.reads.map((r) => r.id)).toEqual([read.id]);
+    expect(answered.reads[0]!.crop?.encoding).toBe('base64');
+
+    const qlog = unit.db
+      .prepare('SELECT requester_kind, requester, purpose, outcome FROM query_log ORDER BY id')
+      .all();
+    expect(qlog).toEqual([
+      { requester_kind: 'hq', requester: 'hq:det.jones', purpose: null, outcome: 'refused' },
+      { requester_kind: 'hq', requester: 'hq:det.jones', purpose: 'investigation-vehicle', outcome: 'ok' },
+    ]);
+    // The query log and the audit chain travel up through the outbox and are acknowledged.
+    await until(
+      () => sink.count('query-log') === 2 && sync.outbox.depth() === 0,
+      15_000,
+      'records to reach HQ',
+    );
+    const auditCount = unit.db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
+    expect(sink.count('audit')).toBe(auditCount);
+    expect(unit.db.prepare('SELECT COUNT(*) FROM audit_log WHERE acked_at IS NULL').pluck().get()).toBe(0);
+    expect(unit.db.prepare('SELECT COUNT(*) FROM reads WHERE acked_at IS NULL').pluck().get()).toBe(0);
+  });
+
+  it('the hq-sink CLI signs and publishes a hotlist and sends a pull request', async () => {
+    const keyFile = path.join(tmp, 'hq-signing.key');
+    writeFileSync(keyFile, hqKeys.privateKeyPem);
+    const docFile = path.join(tmp, 'list-v3.json');
+    writeFileSync(docFile, JSON.stringify(hotlist(3, ['CLI777'])));
+    const cli = (...args: string[]) =>
+      execFileAsync(process.execPath, [
+        path.join(root, 'scripts/hq-sink.mjs'),
+        ...args,
+        '--url',
+        broker.url,
+        '--username',
+        'hq',
+        '--password',
+        'hq-secret',
+      ]);
+    await cli('hotlist', '--key', keyFile, '--file', docFile);
+    await until(() => store.list('ncic-stolen')?.version === '3', 10_000, 'hotlist v3 from the CLI');
+    expect(store.findInList('ncic-stolen', 'CLI777')).toHaveLength(1);
+    const { stdout } = await cli(
+      'pull',
+      '--agency',
+      AGENCY,
+      '--unit',
+      'car-1',
+      '--requester',
+      'det.smith',
+      '--purpose',
+      'safety-threat',
+      '--case',
+      'I-42',
+      '--plate',
+      'PULL123',
+    );
+    const answer = JSON.parse(stdout) as { status: string; count: number };
+    expect(answer).toMatchObject({ status: 'answered', count: 1 });
+  });
+
+  it('falls back to MQTT 3.1.1 when the broker refuses MQTT 5', async () => {
+    // A 3.1.1-only broker in front of Mosquitto: it answers a v5 CONNECT with CONNACK 0x01
+    // ("unacceptable protocol version", as MQTT 3.1.1 requires) and forwards v4 connections.
+    const levels: number[] = [];
+    const proxy = net.createServer((s) => {
+      s.once('data', (first) => {
+        // Fixed header: type byte, remaining length (1-4 bytes, 7 bits each), then "\0\4MQTT" and the level.
+        let i = 1;
+        while (first[i]! & 0x80) i++;
+        const level = first[i + 7]!;
+        levels.push(level);
+        if (level === 5) return void s.end(Buffer.from([0x20, 0x02, 0x00, 0x01]));
+        const up = net.connect(broker.port, '127.0.0.1', () => {
+          up.write(first);
+          s.pipe(up).pipe(s);
+        });
+        up.on('error', () => s.destroy());
+        s.on('error', () => up.destroy());
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const port = (proxy.address() as net.AddressInfo).port;
+    const dataDir = path.join(tmp, 'unit-v311');
+    const other = openStore(dataDir);
+    const config = unitConfig(
+      dataDir,
+      {
+        brokerUrl: `mqtt://127.0.0.1:${port}`,
+        protocolVersion: 5,
+        username: 'unit',
+        password: 'unit-secret',
+        reconnectInitialMs: 100,
+      },
+      'car-2',
+    );
+    const s2 = createSyncService({
+      config,
+      db: other.db,
+      reads: other.reads,
+      log: pino({ level: 'silent' }),
+    });
+    await s2.start();
+    try {
+      const read = other.reads.save(makeRead(5, 'car-2'), { crop: await plateCrop(), overview: null });
+      const atHq = () =>
+        sink.db.prepare('SELECT COUNT(*) FROM records WHERE id = ?').pluck().get(`car-2:read:${read.id}`);
+      await until(() => atHq() === 1 && s2.outbox.depth() === 0, 15_000, 'read through the 3.1.1 link');
+      expect(levels.slice(0, 2)).toEqual([5, 4]);
+      expect(s2.health()).toMatchObject({ protocolVersion: 4, fallbacks: 1 });
+    } finally {
+      await s2.stop();
+      other.db.close();
+      proxy.close();
+    }
+  });
+
+  it('keeps a retained status topic: online while connected, offline after stop', async () => {
+    await until(
+      () => sink.db.prepare("SELECT state FROM unit_status WHERE unit = 'car-1'").pluck().get() === 'online',
+      10_000,
+      'online status',
+    );
+    const c = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+    const seen: string[] = [];
+    c.on('message', (_t, p) => seen.push((JSON.parse(p.toString()) as { state: string }).state));
+    await c.subscribeAsync(`lpr/v1/${AGENCY}/car-1/status`, { qos: 1 });
+    await until(() => seen.length >= 1, 5000, 'retained status');
+    expect(seen[0]).toBe('online');
+    const status = JSON.parse(
+      sink.db.prepare("SELECT payload FROM unit_status WHERE unit = 'car-1'").pluck().get() as string,
+    ) as {
+      software: string;
+      hotlists: { listId: string; version: number; ageSec: number }[];
+      queueDepth: number;
+    };
+    expect(status.software).toMatch(/^\d+\.\d+\.\d+/);
+    expect(status.hotlists).toEqual([{ listId: 'ncic-stolen', version: 3, ageSec: expect.any(Number) }]);
+    expect(status.queueDepth).toBe(0);
+    await sync.stop();
+    await until(() => seen.at(-1) === 'offline', 5000, 'offline status');
+    await c.endAsync();
+  });
+});

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../src/policy/audit.js';
+import { recordSources } from '../src/sync/adapters.js';
+import { backoffDelay } from '../src/sync/link.js';
+import { Outbox } from '../src/sync/outbox.js';
+import { readSource } from '../src/sync/sources.js';
+import { makeRead, openStore } from './helpers/unit.js';
+
+let tmp: string;
+let unit: ReturnType<typeof openStore>;
+let now = 1_000_000;
+
+beforeEach(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-outbox-'));
+  unit = openStore(tmp);
+  now = 1_000_000;
+});
+afterEach(() => {
+  unit.db.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const outbox = () =>
+  new Outbox(
+    unit.db,
+    'car-1',
+    [readSource(unit.db, unit.reads, { sendOverview: false }), ...recordSources(unit.db)],
+    () => now,
+  );
+
+describe('outbox (SQLite on disk)', () => {
+  it('sends audit records before bulk reads, each stream in commit order, and resends only after the ack timeout', () => {
+    const reads = [0, 1, 2].map((i) => unit.reads.save(makeRead(i), { crop: null, overview: null }));
+    const audit = new AuditLog(unit.db);
+    const a1 = audit.append({ type: 'query', actor: 'x', details: {} });
+    const a2 = audit.append({ type: 'export', actor: 'x', details: {} });
+    const box = outbox();
+    expect(box.collect()).toBe(5);
+    expect(box.collect()).toBe(0); // the cursor moved: nothing is enqueued twice
+    const due = box.due(10, now - 5000);
+    expect(due.map((d) => d.msgId)).toEqual([
+      `car-1:audit:${a1.id}`,
+      `car-1:audit:${a2.id}`,
+      ...reads.map((r) => `car-1:read:${r.id}`),
+    ]);
+    box.markSent(
+      due.slice(0, 3).map((d) => d.msgId),
+      now,
+    );
+    expect(box.due(10, now - 5000)).toHaveLength(2); // in flight, not due
+    now += 6000;
+    expect(box.due(10, now - 5000)).toHaveLength(5); // ack timeout passed: due again, same ids
+  });
+
+  it('marks records synced only through an ack, ignores unknown ids, and sets acked_at on the source rows', () => {
+    const r = unit.reads.save(makeRead(1), { crop: null, overview: null });
+    const box = outbox();
+    box.collect();
+    expect(box.ack(['car-1:read:nope', 'car-2:read:' + r.id])).toEqual([]);
+    expect(box.depth()).toBe(1);
+    expect(box.ack([`car-1:read:${r.id}`])).toEqual([`car-1:read:${r.id}`]);
+    expect(box.ack([`car-1:read:${r.id}`])).toEqual([]); // a repeated ack changes nothing
+    expect(box.depth()).toBe(0);
+    expect(unit.db.prepare('SELECT acked_at FROM reads WHERE id = ?').pluck().get(r.id)).toBe(now);
+  });
+
+  it('after a restart everything unacknowledged is due at once, and records committed meanwhile are picked up', () => {
+    const box = outbox();
+    unit.reads.save(makeRead(1), { crop: null, overview: null });
+    box.collect();
+    box.markSent(
+      box.due(10, 0).map((d) => d.msgId),
+      now,
+    );
+    unit.reads.save(makeRead(2), { crop: null, overview: null }); // committed, not yet collected: "crash"
+    const again = outbox();
+    again.resetInFlight();
+    expect(again.collect()).toBe(1);
+    expect(again.due(10, now - 30_000)).toHaveLength(2);
+  });
+});
+
+describe('reconnect backoff', () => {
+  it('is full jitter, capped at the maximum', () => {
+    expect(backoffDelay(0, 1000, 60_000, () => 0.999)).toBe(999);
+    expect(backoffDelay(3, 1000, 60_000, () => 0.5)).toBe(4000);
+    expect(backoffDelay(20, 1000, 60_000, () => 0.999)).toBe(59_940);
+    expect(backoffDelay(5, 1000, 60_000, () => 0)).toBe(50); // never a zero-delay reconnect storm
+  });
+});

@@ -1,6 +1,8 @@
 import { openUnit, type Unit } from './unit.js';
+import { syntaxOptions } from './state/syntax.js';
 import type { LoadOptions } from './config/load.js';
 import { Vision } from './vision/vision.js';
+import { createStateReader, type PlateStateReader } from './state/reader.js';
 import { openCamera } from './capture/open-camera.js';
 import { CameraPipeline, type PipelineDeps } from './pipeline/camera-pipeline.js';
 import type { PositionSource } from './gps/types.js';
@@ -36,6 +38,8 @@ export class Daemon {
   private maintenance: PolicyMaintenance | null = null;
   private hotlist: HotlistParts | null = null;
   private sync: SyncService | null = null;
+  /** Reads the state of registration of each finished track (src/state). */
+  private state?: PlateStateReader;
   private readonly notifier = new SdNotifier();
   private readonly startedAt = Date.now();
 
@@ -54,8 +58,10 @@ export class Daemon {
       'starting lpr-edge',
     );
     let vision: Vision;
+    let state: PlateStateReader;
     try {
-      vision = await Vision.open(config.vision);
+      vision = await Vision.open(config.vision, syntaxOptions(config));
+      state = await createStateReader(config, vision);
     } catch (err) {
       unit.close();
       throw err;
@@ -64,6 +70,7 @@ export class Daemon {
     // GPS (gpsd or serial NMEA) tags every read; it reconnects by itself and is stopped last.
     const gps = createPositionSource(config.gps, log);
     const daemon = new Daemon(unit, vision, gps, policyServices(unit, { recordStartup: true }));
+    daemon.state = state;
     if (gps.start && gps.stop) daemon.services.push(gps as Service);
     const maxDiskMb = config.storage.maxDiskMb;
     daemon.maintenance = new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log });
@@ -175,6 +182,7 @@ export class Daemon {
         log,
         gates: [this.policy.zones],
         keepOverview: () => this.maintenance?.keepOverview ?? true,
+        state: this.state,
       };
       try {
         const source = await openCamera(camera, { log });
@@ -208,6 +216,7 @@ export class Daemon {
         .stop()
         .catch((err: unknown) => log.error({ service: service.name, err }, 'service stop failed'));
     }
+    await this.state?.close();
     await this.vision.close();
     this.unit.close();
     log.info('stopped');

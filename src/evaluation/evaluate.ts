@@ -3,6 +3,9 @@ import type { Vision, PlateObservation } from '../vision/vision.js';
 import type { Dataset, LabelledImage } from './dataset.js';
 import { editDistance, pct, substitutions } from './metrics.js';
 import { overlapOfSmaller } from '../vision/plate-shape.js';
+import { clampBox, cropRgb } from '../vision/image.js';
+import { plateRegion } from '../state/reader.js';
+import type { StateReader } from '../pipeline/read-gate.js';
 
 export interface ItemResult {
   file: string;
@@ -14,6 +17,7 @@ export interface ItemResult {
   inTopN: boolean;
   expectedState: string | null;
   state: string | null;
+  stateConfidence: number | null;
   plateHeight: number | null;
   ms: number;
 }
@@ -41,23 +45,36 @@ export async function evaluate(
   dataset: Dataset,
   name: string,
   onItem?: (r: ItemResult) => void,
+  stateReader?: StateReader,
 ): Promise<EvalReport> {
   const items: ItemResult[] = [];
   for (const item of dataset.items) {
-    const result = await evaluateOne(vision, dataset.kind, item);
+    const result = await evaluateOne(vision, dataset.kind, item, stateReader);
     items.push(result);
     onItem?.(result);
   }
   return summarise(name, dataset.kind, items);
 }
 
-async function evaluateOne(vision: Vision, kind: Dataset['kind'], item: LabelledImage): Promise<ItemResult> {
+async function evaluateOne(
+  vision: Vision,
+  kind: Dataset['kind'],
+  item: LabelledImage,
+  stateReader?: StateReader,
+): Promise<ItemResult> {
   const t0 = performance.now();
   const image = await loadImage(item.file);
   const plates: PlateObservation[] =
     kind === 'crops' ? await vision.readCrop(image) : await vision.findPlates(image);
-  const ms = performance.now() - t0;
   const best = plates[0] ?? null;
+  let state: { state: string | null; confidence: number | null } = { state: null, confidence: null };
+  if (best && stateReader) {
+    // A crop is the plate; in a frame the plate is the region around the character line.
+    const region = kind === 'crops' ? null : clampBox(plateRegion(best.lineBox), image);
+    const crop = region ? await cropRgb(image, region) : image;
+    state = await stateReader.stateOf({ plate: best.plate, crop });
+  }
+  const ms = performance.now() - t0;
   const detected = item.box
     ? plates.some((p) => overlapOfSmaller(p.lineBox, item.box!) > 0.5)
     : plates.length > 0;
@@ -69,7 +86,8 @@ async function evaluateOne(vision: Vision, kind: Dataset['kind'], item: Labelled
     detected,
     inTopN: plates.some((p) => p.plate === item.plate || p.candidates.some((c) => c.text === item.plate)),
     expectedState: item.state,
-    state: (best as (PlateObservation & { state?: string | null }) | null)?.state ?? null,
+    state: state.state,
+    stateConfidence: state.confidence,
     plateHeight: item.box ? item.box[3] : image.height,
     ms,
   };

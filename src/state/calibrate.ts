@@ -41,7 +41,14 @@ export function outcome(samples: readonly StateSample[], params: StateParams, th
   }
   const n = samples.length;
   const pct = (x: number) => (n ? Math.round((1000 * x) / n) / 10 : 0);
-  return { n, correct, wrong, coverage: pct(correct + wrong), correctPct: pct(correct), wrongPct: pct(wrong) };
+  return {
+    n,
+    correct,
+    wrong,
+    coverage: pct(correct + wrong),
+    correctPct: pct(correct),
+    wrongPct: pct(wrong),
+  };
 }
 
 /** Mean log-likelihood of the true state (what fitting maximises). */
@@ -91,7 +98,11 @@ export function fit(
 }
 
 /** Reliability table: per confidence bin, how often the best state was right. */
-export function reliability(samples: readonly StateSample[], params: StateParams, bins = [0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.01]) {
+export function reliability(
+  samples: readonly StateSample[],
+  params: StateParams,
+  bins = [0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.01],
+) {
   return bins.slice(0, -1).map((lo, i) => {
     const hi = bins[i + 1]!;
     const inBin = samples

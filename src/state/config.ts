@@ -8,7 +8,9 @@ import { STATE_CODES } from './states.js';
  * `node scripts/calibrate-state.mjs` on the calibration part of openalpr-dev crops-us
  * (docs/recognition.md); re-run it after changing the word list or the recogniser.
  */
-const formatPattern = z.string().refine(isValidFormat, 'use L (letter), D (digit), * (either) or literal A-Z 0-9, 2-10 long');
+const formatPattern = z
+  .string()
+  .refine(isValidFormat, 'use L (letter), D (digit), * (either) or literal A-Z 0-9, 2-10 long');
 
 export const stateSchema = z.strictObject({
   /** Read the state at all (off: every read has state null). */
@@ -31,6 +33,10 @@ export const stateSchema = z.strictObject({
   formatWeight: z.number().min(1).max(20).default(3),
   /** Word matches below this similarity (1 - edits / length) are ignored. */
   minSimilarity: z.number().min(0.3).max(1).default(0.6),
+  /** Fix look-alike characters (0/O, 1/I, 8/B, ...) by plate format where the image is ambiguous. */
+  syntaxFix: z.boolean().default(true),
+  /** A character read at or above this confidence is never changed by the format. */
+  syntaxMaxConfidence: z.number().min(0).max(1).default(0.9),
   /** Per-state character formats replacing the defaults, e.g. {"NY": ["LLLDDDD"]}. */
   formats: z
     .record(

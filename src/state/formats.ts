@@ -81,7 +81,8 @@ export function matchesFormat(plate: string, pattern: string): boolean {
   for (let i = 0; i < plate.length; i++) {
     const c = plate[i]!;
     const p = pattern[i]!;
-    if (p === 'L' ? !/[A-Z]/.test(c) : p === 'D' ? !/[0-9]/.test(c) : p === '*' ? false : c !== p) return false;
+    if (p === 'L' ? !/[A-Z]/.test(c) : p === 'D' ? !/[0-9]/.test(c) : p === '*' ? false : c !== p)
+      return false;
   }
   return true;
 }

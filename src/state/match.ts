@@ -86,7 +86,10 @@ interface Phrase {
 const COMMON_WORDS = ['STATE', 'THE', 'OF', 'COM', 'GOV', 'AND'];
 
 function distinctiveLength(phrase: string): number {
-  const words = phrase.toUpperCase().split(/[^A-Z0-9]+/).filter(Boolean);
+  const words = phrase
+    .toUpperCase()
+    .split(/[^A-Z0-9]+/)
+    .filter(Boolean);
   const distinct = words.filter((w) => !COMMON_WORDS.includes(w)).join('').length;
   return Math.max(4, distinct);
 }
@@ -113,7 +116,11 @@ const EXACT_BELOW = 6;
  * of another state's phrase matched at the same place ("KANSAS" in "ARKANSAS", "VIRGINIA" in
  * "WEST VIRGINIA") is dropped in favour of the longer one.
  */
-export function matchStateWords(lines: readonly string[], minSimilarity = 0.6, states: readonly StateInfo[] = STATES): WordMatch[] {
+export function matchStateWords(
+  lines: readonly string[],
+  minSimilarity = 0.6,
+  states: readonly StateInfo[] = STATES,
+): WordMatch[] {
   const phrases = phrasesOf(states);
   const found: (WordMatch & { key: string })[] = [];
   lines.forEach((raw, line) => {

@@ -42,7 +42,10 @@ export function textEvidence(matches: readonly WordMatch[], minSimilarity: numbe
   const out = new Map<string, number>();
   for (const [state, lines] of perLine) {
     const best = [...lines.values()].sort((a, b) => b - a).slice(0, MAX_LINES);
-    out.set(state, best.reduce((s, q) => s + q, 0));
+    out.set(
+      state,
+      best.reduce((s, q) => s + q, 0),
+    );
   }
   return out;
 }
@@ -61,7 +64,11 @@ export function estimateState(lines: readonly string[], plate: string, params: S
   const logFormat = Math.log(params.formatWeight);
   const scores = STATE_CODES.map((code) => {
     const prior = home ? (code === home ? params.homePrior : (1 - params.homePrior) / (n - 1)) : 1 / n;
-    return Math.log(Math.max(prior, 1e-9)) + params.textWeight * (evidence.get(code) ?? 0) + (fitting.has(code) ? logFormat : 0);
+    return (
+      Math.log(Math.max(prior, 1e-9)) +
+      params.textWeight * (evidence.get(code) ?? 0) +
+      (fitting.has(code) ? logFormat : 0)
+    );
   });
   const max = Math.max(...scores);
   const exp = scores.map((s) => Math.exp(s - max));

@@ -56,7 +56,10 @@ export class PlateStateReader implements StateReader {
   }
 
   /** Full detail: the estimate and the lines it was based on (for `read --json` and tuning). */
-  async estimate(input: { plate: string; crop: RgbImage }): Promise<{ estimate: StateEstimate; lines: PlateWordLine[] }> {
+  async estimate(input: {
+    plate: string;
+    crop: RgbImage;
+  }): Promise<{ estimate: StateEstimate; lines: PlateWordLine[] }> {
     const lines = await readWordLines(this.detector, this.words, input.crop);
     const words = lines.filter((l) => !isPlateLine(l.text, input.plate)).map((l) => l.text);
     return { estimate: estimateState(words, input.plate, this.params), lines };
@@ -70,7 +73,9 @@ export class PlateStateReader implements StateReader {
     if (!this.cfg.enabled) return { state: null, confidence: null };
     const { estimate } = await this.estimate(input);
     const confidence = Math.round(estimate.confidence * 1000) / 1000;
-    return estimate.confidence >= this.cfg.threshold ? { state: estimate.best, confidence } : { state: null, confidence };
+    return estimate.confidence >= this.cfg.threshold
+      ? { state: estimate.best, confidence }
+      : { state: null, confidence };
   }
 }
 
@@ -90,7 +95,12 @@ export async function createStateReader(config: Config, vision: Vision): Promise
   const wordModel = path.resolve(config.state.wordModel ?? BUNDLED_MODELS.recogniser);
   const spec = loadRecogniserSpec(wordModel);
   if (spec.onnxFile === vision.recogniser.spec.onnxFile) {
-    return new PlateStateReader(vision.detector, vision.recogniser.withAlphabet('full'), config.state, config.homeState);
+    return new PlateStateReader(
+      vision.detector,
+      vision.recogniser.withAlphabet('full'),
+      config.state,
+      config.homeState,
+    );
   }
   const own = await Recogniser.open(wordModel, config.vision.threads, 1);
   return new PlateStateReader(vision.detector, own.withAlphabet('full'), config.state, config.homeState, own);

@@ -20,7 +20,11 @@ const MAX_LINE_WIDTH = 640;
  * detector and a full-alphabet recogniser. Each line is read at its own aspect ratio: a long
  * slogan squeezed into the plate recogniser's fixed width would be unreadable.
  */
-export async function readWordLines(detector: TextDetector, words: Recogniser, crop: RgbImage): Promise<PlateWordLine[]> {
+export async function readWordLines(
+  detector: TextDetector,
+  words: Recogniser,
+  crop: RgbImage,
+): Promise<PlateWordLine[]> {
   if (crop.width < 8 || crop.height < 8) return [];
   const lines = (await detector.detect(crop)).filter((l) => l.box[3] >= 4 && l.box[2] >= l.box[3] * 0.8);
   const height = words.spec.input.height;

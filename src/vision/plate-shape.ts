@@ -57,3 +57,18 @@ export function overlapOfSmaller(a: Box, b: Box): number {
   const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
   return inter / Math.min(a[2] * a[3], b[2] * b[3] || 1);
 }
+
+/**
+ * Where in a full frame a text line sits: plates are rarely in the top strip of a dash-cam or
+ * patrol-camera frame (sky, signs, overhead gantries), and date/time stamps are burnt into the
+ * frame's corners. A prior in (0, 1]; it reorders and can push a read under minConfidence, it
+ * never removes a plate outright.
+ */
+export function framePositionScore(line: Box, frame: { width: number; height: number }): number {
+  const cx = (line[0] + line[2] / 2) / frame.width;
+  const cy = (line[1] + line[3] / 2) / frame.height;
+  const corner = (cx < 0.3 || cx > 0.7) && (cy < 0.08 || cy > 0.94);
+  if (corner) return 0.3;
+  if (cy < 0.15) return 0.5;
+  return 1;
+}

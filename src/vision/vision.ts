@@ -2,8 +2,16 @@ import type { Config } from '../config/schema.js';
 import { TextDetector } from './text-detector.js';
 import { Recogniser } from './recogniser.js';
 import { clampBox, cropRgb, type Box, type RgbImage } from './image.js';
-import { lineShapeScore, padBox, textPlateScore, overlapOfSmaller } from './plate-shape.js';
+import {
+  lineShapeScore,
+  padBox,
+  textPlateScore,
+  overlapOfSmaller,
+  framePositionScore,
+} from './plate-shape.js';
 import type { TextCandidate } from './ctc.js';
+import type { Recognition } from './recogniser.js';
+import { fixSyntax, rankCandidates, type SyntaxOptions } from '../state/syntax.js';
 
 /** One plate seen in one frame. */
 export interface PlateObservation {
@@ -34,9 +42,14 @@ export class Vision {
     readonly detector: TextDetector,
     readonly recogniser: Recogniser,
     private readonly cfg: Config['vision'],
+    private readonly syntax: SyntaxOptions | null,
   ) {}
 
-  static async open(cfg: Config['vision']): Promise<Vision> {
+  /**
+   * `syntax`: plate formats for position-dependent fixing of look-alike characters
+   * (src/state/syntax.ts); omitted, readings are reported as the model made them.
+   */
+  static async open(cfg: Config['vision'], syntax?: SyntaxOptions): Promise<Vision> {
     const [detector, recogniser] = await Promise.all([
       TextDetector.open(cfg.detector.model, {
         inputSize: cfg.detector.inputSize,
@@ -45,7 +58,7 @@ export class Vision {
       }),
       Recogniser.open(cfg.recogniser.model, cfg.threads, cfg.recogniser.candidates),
     ]);
-    return new Vision(detector, recogniser, cfg);
+    return new Vision(detector, recogniser, cfg, syntax ?? null);
   }
 
   /**
@@ -63,7 +76,12 @@ export class Vision {
     const crops: { line: Box; crop: Box; shape: number }[] = [];
     for (const line of lines) {
       const crop = clampBox(padBox(line.box, padX, padY), image);
-      if (crop) crops.push({ line: line.box, crop, shape: lineShapeScore(line.box) });
+      if (crop)
+        crops.push({
+          line: line.box,
+          crop,
+          shape: lineShapeScore(line.box) * framePositionScore(line.box, image),
+        });
     }
     const readings = await this.recogniser.recognise(
       image,
@@ -127,7 +145,7 @@ export class Vision {
 
   private async readBoxes(image: RgbImage, boxes: Box[]): Promise<PlateObservation[]> {
     const t0 = performance.now();
-    const readings = await this.recogniser.recognise(image, boxes);
+    const readings = (await this.recogniser.recognise(image, boxes)).map((r) => this.applySyntax(r));
     this.times.recogniseMs = performance.now() - t0;
     return readings
       .map((r, i) => ({
@@ -139,6 +157,18 @@ export class Vision {
         lineBox: boxes[i]!,
       }))
       .filter((o) => o.plate.length > 0);
+  }
+
+  /** Fix look-alikes the image left ambiguous and rank candidates by plate format. */
+  private applySyntax(r: Recognition): Recognition {
+    if (!this.syntax || !r.text) return r;
+    const fixed = fixSyntax(r.text, r.charConfidences, this.syntax);
+    const seen = new Set<string>();
+    const candidates = rankCandidates(
+      [{ text: fixed.plate, confidence: r.confidence }, ...r.candidates],
+      this.syntax,
+    ).filter((c) => (seen.has(c.text) ? false : (seen.add(c.text), true)));
+    return { ...r, text: fixed.plate, charConfidences: fixed.charConfidences, candidates };
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,10 @@
 import path from 'node:path';
+import { syntaxOptions } from '../../state/syntax.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { openUnit } from '../../unit.js';
 import { Vision } from '../../vision/vision.js';
+import { createStateReader } from '../../state/reader.js';
 import { openRecording } from '../../capture/file-source.js';
 import { openFolder, isFolder } from '../../capture/folder-source.js';
 import { CameraPipeline, type PipelineStats } from '../../pipeline/camera-pipeline.js';
@@ -71,7 +73,8 @@ export const replayCommand: Command = {
       dataDir: ctx.dataDir,
       log: createLogger('warn', 'stderr'),
     });
-    const vision = await Vision.open(unit.config.vision);
+    const vision = await Vision.open(unit.config.vision, syntaxOptions(unit.config));
+    const state = await createStateReader(unit.config, vision);
     try {
       // With a track, the video's first frame is given the track's time (plus the offset), so
       // reads carry the recorded drive's times and the positions the car had at that moment.
@@ -125,6 +128,7 @@ export const replayCommand: Command = {
           position,
           log: unit.log,
           gates: [policyServices(unit).zones],
+          state,
         },
         (read) => {
           collected.push(read);
@@ -186,6 +190,7 @@ export const replayCommand: Command = {
       }
       return 0;
     } finally {
+      await state.close();
       await vision.close();
       unit.close();
     }

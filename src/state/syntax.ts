@@ -1,0 +1,116 @@
+import { matchesFormat, mergeFormats, type FormatTable } from './formats.js';
+import type { Config } from '../config/schema.js';
+import type { TextCandidate } from '../vision/ctc.js';
+
+/** Glyph pairs that differ on a plate mostly by which position they are in. */
+const DIGIT_FOR: Record<string, string> = {
+  O: '0',
+  D: '0',
+  Q: '0',
+  I: '1',
+  L: '1',
+  B: '8',
+  Z: '2',
+  S: '5',
+  G: '6',
+  T: '7',
+};
+const LETTER_FOR: Record<string, string> = {
+  '0': 'O',
+  '1': 'I',
+  '8': 'B',
+  '2': 'Z',
+  '5': 'S',
+  '6': 'G',
+  '7': 'T',
+  '4': 'A',
+};
+
+export interface SyntaxOptions {
+  formats: FormatTable;
+  /** Formats of these states are tried first (the unit's home state). */
+  preferStates?: string[];
+  /** A character read at or above this confidence is never changed: the image is clear there. */
+  maxConfidence: number;
+}
+
+export interface SyntaxResult {
+  plate: string;
+  charConfidences: number[];
+  /** Positions changed, with what was read there. */
+  fixes: { pos: number; from: string; to: string }[];
+  /** The format the result fits, if any. */
+  format: string | null;
+}
+
+/**
+ * Position-dependent fixing of look-alike characters (0/O, 1/I, 8/B, 2/Z, 5/S, 6/G): when a
+ * reading fits no known plate format, but would fit one by swapping only characters that the
+ * model itself was unsure of, swap them. A reading that already fits a format is left alone,
+ * and the length never changes: the syntax ranks and repairs, it never invents characters.
+ */
+export function fixSyntax(
+  plate: string,
+  charConfidences: readonly number[],
+  opts: SyntaxOptions,
+): SyntaxResult {
+  const unchanged = (format: string | null): SyntaxResult => ({
+    plate,
+    charConfidences: [...charConfidences],
+    fixes: [],
+    format,
+  });
+  const patterns = orderedPatterns(opts).filter((p) => p.length === plate.length);
+  const fits = patterns.find((p) => matchesFormat(plate, p));
+  if (fits) return unchanged(fits);
+  let best: SyntaxResult | null = null;
+  for (const pattern of patterns) {
+    const fixes: SyntaxResult['fixes'] = [];
+    let ok = true;
+    for (let i = 0; i < plate.length && ok; i++) {
+      const c = plate[i]!;
+      const want = pattern[i]!;
+      const isDigit = /[0-9]/.test(c);
+      const mismatch = (want === 'L' && isDigit) || (want === 'D' && !isDigit);
+      if (!mismatch) {
+        if (want !== 'L' && want !== 'D' && want !== '*' && want !== c) ok = false;
+        continue;
+      }
+      const to = want === 'D' ? DIGIT_FOR[c] : LETTER_FOR[c];
+      if (!to || (charConfidences[i] ?? 0) >= opts.maxConfidence) ok = false;
+      else fixes.push({ pos: i, from: c, to });
+    }
+    if (!ok) continue;
+    // Fewest changes wins; the first (preferred) pattern wins ties.
+    if (!best || fixes.length < best.fixes.length) {
+      let fixed = plate;
+      for (const f of fixes) fixed = fixed.slice(0, f.pos) + f.to + fixed.slice(f.pos + 1);
+      // The swapped character is as uncertain as the one it replaces.
+      best = { plate: fixed, charConfidences: [...charConfidences], fixes, format: pattern };
+    }
+  }
+  return best ?? unchanged(null);
+}
+
+/** Rank candidates: those that fit a known format first, keeping the model's order otherwise. */
+export function rankCandidates(candidates: readonly TextCandidate[], opts: SyntaxOptions): TextCandidate[] {
+  const patterns = orderedPatterns(opts);
+  const fits = (t: string) => patterns.some((p) => matchesFormat(t, p));
+  return [...candidates.filter((c) => fits(c.text)), ...candidates.filter((c) => !fits(c.text))];
+}
+
+function orderedPatterns(opts: SyntaxOptions): string[] {
+  const preferred = (opts.preferStates ?? []).flatMap((s) => opts.formats[s] ?? []);
+  const rest = Object.values(opts.formats).flat();
+  return [...new Set([...preferred, ...rest])];
+}
+
+/** The syntax options a unit's config asks for (undefined: syntax fixing off). */
+export function syntaxOptions(config: Config): SyntaxOptions | undefined {
+  if (!config.state.syntaxFix) return undefined;
+  return {
+    formats: mergeFormats(config.state.formats),
+    preferStates: config.homeState ? [config.homeState] : [],
+    maxConfidence: config.state.syntaxMaxConfidence,
+  };
+}

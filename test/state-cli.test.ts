@@ -1,0 +1,65 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { DATASET, jsonLines, runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+
+// Held-out crops (not used to tune the state reader) that it reads with a wide margin.
+const CROPS: [file: string, state: string][] = [
+  ['ny279.png', 'NY'],
+  ['nj104.png', 'NJ'],
+  ['tx39.png', 'TX'],
+  ['nd1227.png', 'ND'],
+];
+
+describe('state of registration through lpr-edge read', () => {
+  it('reports state and stateConfidence for real plate crops', async () => {
+    const files = CROPS.map(([f]) => path.join(DATASET, 'crops-us', f));
+    const result = await runCli(['read', '--crop', '--json', ...files], { timeoutMs: 240_000 });
+    expect(result.code, result.stderr).toBe(0);
+    const lines = jsonLines(result.stdout);
+    expect(lines).toHaveLength(CROPS.length);
+    lines.forEach((line, i) => {
+      const plate = (line.plates as { state: string | null; stateConfidence: number | null }[])[0]!;
+      expect(plate.state, String(line.file)).toBe(CROPS[i]![1]);
+      expect(plate.stateConfidence).toBeGreaterThanOrEqual(0.8);
+    });
+  }, 300_000);
+});
+
+describe('bad input', () => {
+  it('gives an empty result or one clear error, never a crash or hang', async () => {
+    const dir = tempDir('lpr-edge-state-bad-');
+    const one = path.join(dir, 'one-pixel.png');
+    const black = path.join(dir, 'black.png');
+    const white = path.join(dir, 'white.png');
+    const wide = path.join(dir, 'wide.png');
+    const text = path.join(dir, 'not-an-image.jpg');
+    await sharp({ create: { width: 1, height: 1, channels: 3, background: 'grey' } })
+      .png()
+      .toFile(one);
+    await sharp({ create: { width: 240, height: 120, channels: 3, background: 'black' } })
+      .png()
+      .toFile(black);
+    await sharp({ create: { width: 240, height: 120, channels: 3, background: 'white' } })
+      .png()
+      .toFile(white);
+    await sharp({ create: { width: 20_000, height: 60, channels: 3, background: 'white' } })
+      .png()
+      .toFile(wide);
+    writeFileSync(text, 'this is a text file, not a picture\n');
+    const images = [one, black, white, wide];
+    for (const mode of [['--crop'], []]) {
+      const result = await runCli(['read', ...mode, '--json', ...images, text], { timeoutMs: 240_000 });
+      // Exit 1 because one file was not an image; no stack trace.
+      expect(result.code).toBe(1);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.stderr).toContain(`${text}: not an image`);
+      const lines = jsonLines(result.stdout);
+      expect(lines.map((l) => l.file)).toEqual([...images, text]);
+      for (const l of lines.slice(0, 4)) expect(l.plates).toEqual([]);
+      expect(lines[4]!.error).toMatch(/not an image/);
+    }
+  }, 300_000);
+});

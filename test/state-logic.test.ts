@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { fuzzyFind, matchStateWords, normaliseWords } from '../src/state/match.js';
+import { estimateState, type StateParams } from '../src/state/posterior.js';
+import { DEFAULT_FORMATS, matchesFormat, statesFitting, mergeFormats } from '../src/state/formats.js';
+import { fit, isHeldOut, outcome, type StateSample } from '../src/state/calibrate.js';
+import { fixSyntax, rankCandidates, type SyntaxOptions } from '../src/state/syntax.js';
+import { stateSchema } from '../src/state/config.js';
+import { plateRegion } from '../src/state/reader.js';
+import { framePositionScore, textPlateScore } from '../src/vision/plate-shape.js';
+import { STATES } from '../src/state/states.js';
+
+const params: StateParams = {
+  homePrior: 0.5,
+  textWeight: 10,
+  formatWeight: 3,
+  minSimilarity: 0.6,
+  formats: DEFAULT_FORMATS,
+};
+
+describe('state word matching', () => {
+  it('covers the 50 states, DC and the territories once each', () => {
+    const codes = STATES.map((s) => s.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(codes.length).toBe(56);
+  });
+
+  it('finds a phrase inside a longer line despite OCR errors', () => {
+    expect(fuzzyFind('SUNSHINESTATE', 'XXSUNSH1NESTATEYY').distance).toBeLessThan(0.5);
+    expect(normaliseWords('myflorida.com')).toBe('MYFLORIDACOM');
+  });
+
+  it('matches state names and slogans as OCR reads them', () => {
+    expect(matchStateWords(['Live Free or Die'])[0]?.state).toBe('NH');
+    expect(matchStateWords(['THE EMPIRE STATE'])[0]?.state).toBe('NY');
+    expect(matchStateWords(['Famous Potatoes'])[0]?.state).toBe('ID');
+    expect(matchStateWords(['Land of Linco1n'])[0]?.state).toBe('IL');
+    expect(matchStateWords(['lowA'])[0]?.state).toBe('IA');
+  });
+
+  it('prefers the longer name that contains a shorter one', () => {
+    expect(matchStateWords(['Arkansas'])[0]?.state).toBe('AR');
+    expect(matchStateWords(['WEST VIRGINIA'])[0]?.state).toBe('WV');
+    expect(matchStateWords(['VIRGINIA'])[0]?.state).toBe('VA');
+  });
+
+  it('does not take shared words or random text for a state', () => {
+    expect(matchStateWords(['STATE'])).toEqual([]);
+    expect(matchStateWords(['JAN', '2012', 'DECAL', 'TOYOTA'])).toEqual([]);
+    // One real error in a four-letter name is too easy to make by chance.
+    expect(matchStateWords(['OHXO TOWN']).filter((m) => m.state === 'OH' && m.phrase === 'OHIO')).toEqual([]);
+  });
+});
+
+describe('state posterior', () => {
+  it('is sure with a clean state name, unsure without words', () => {
+    const sure = estimateState(['NEW YORK', 'EMPIRE STATE'], 'ABC1234', params);
+    expect(sure.best).toBe('NY');
+    expect(sure.confidence).toBeGreaterThan(0.99);
+    const none = estimateState([], 'ABC1234', params);
+    expect(none.confidence).toBeLessThan(0.3);
+  });
+
+  it('uses the home state as a prior that breaks ties but never names a state alone', () => {
+    const home = { ...params, homeState: 'NY' };
+    const alone = estimateState([], 'ABC1234', home);
+    expect(alone.best).toBe('NY');
+    expect(alone.confidence).toBeLessThan(0.8);
+    // Strong printed evidence for another state wins over the prior.
+    expect(estimateState(['VIRGINIA'], 'ABC1234', home).best).toBe('VA');
+  });
+
+  it('gives two equally good states about half each', () => {
+    const e = estimateState(['NORTH DAKOTA', 'SOUTH DAKOTA'], '', params);
+    expect(e.confidence).toBeLessThan(0.6);
+  });
+});
+
+describe('formats and calibration', () => {
+  it('matches L/D patterns', () => {
+    expect(matchesFormat('ABC1234', 'LLLDDDD')).toBe(true);
+    expect(matchesFormat('AB1C234', 'LLLDDDD')).toBe(false);
+    expect(statesFitting('7ABC123', DEFAULT_FORMATS)).toContain('CA');
+    expect(mergeFormats({ NY: ['DDDD'] }).NY).toEqual(['DDDD']);
+  });
+
+  it('rejects a bad format in config with the key named', () => {
+    const r = stateSchema.safeParse({ formats: { NY: ['L_D'] } });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(['formats', 'NY', 0]);
+    expect(stateSchema.safeParse({ formats: { XX: ['LLL'] } }).success).toBe(false);
+  });
+
+  it('splits held-out files deterministically by name, about 30 %', () => {
+    const names = Array.from({ length: 1000 }, (_, i) => `plate${i}.png`);
+    const held = names.filter((n) => isHeldOut(n)).length;
+    expect(held).toBeGreaterThan(240);
+    expect(held).toBeLessThan(360);
+    expect(isHeldOut('/a/b/x1.png')).toBe(isHeldOut('/c/x1.png'));
+  });
+
+  it('chooses a threshold that keeps wrong states under the limit', () => {
+    const samples: StateSample[] = [
+      ...Array.from({ length: 40 }, (_, i) => ({
+        file: `g${i}`,
+        expected: 'NY',
+        lines: ['NEW YORK'],
+        plate: 'ABC1234',
+      })),
+      // Misleading weak evidence: a garbled word that looks like another state's name.
+      ...Array.from({ length: 10 }, (_, i) => ({
+        file: `b${i}`,
+        expected: 'TX',
+        lines: ['NEVADX'],
+        plate: 'ABC1234',
+      })),
+    ];
+    const f = fit(samples, params);
+    const o = outcome(samples, f.params, f.threshold);
+    expect(o.wrongPct).toBeLessThanOrEqual(2);
+    expect(o.correct).toBe(40);
+  });
+});
+
+describe('syntax-aware decoding', () => {
+  const opts: SyntaxOptions = { formats: { NY: ['LLLDDDD'] }, preferStates: ['NY'], maxConfidence: 0.9 };
+
+  it('fixes a look-alike where the model was unsure', () => {
+    const r = fixSyntax('ABC12O4', [0.99, 0.99, 0.99, 0.99, 0.99, 0.55, 0.99], opts);
+    expect(r.plate).toBe('ABC1204');
+    expect(r.fixes).toEqual([{ pos: 5, from: 'O', to: '0' }]);
+  });
+
+  it('leaves a confidently read character alone', () => {
+    expect(fixSyntax('ABC12O4', [0.99, 0.99, 0.99, 0.99, 0.99, 0.97, 0.99], opts).plate).toBe('ABC12O4');
+  });
+
+  it('never inserts, deletes or swaps non-look-alikes', () => {
+    expect(fixSyntax('ABC123', [0.3, 0.3, 0.3, 0.3, 0.3, 0.3], opts).plate).toBe('ABC123');
+    expect(fixSyntax('ABC12X4', [0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3], opts).plate).toBe('ABC12X4');
+    expect(fixSyntax('A8C1234', [0.9, 0.5, 0.9, 0.9, 0.9, 0.9, 0.9], opts).plate).toBe('ABC1234');
+  });
+
+  it('ranks candidates that fit a format first', () => {
+    const ranked = rankCandidates(
+      [
+        { text: '0BC1234', confidence: 0.5 },
+        { text: 'OBC1234', confidence: 0.4 },
+      ],
+      opts,
+    );
+    expect(ranked[0]?.text).toBe('OBC1234');
+  });
+});
+
+describe('plate region', () => {
+  it('grows a character line to the plate around it', () => {
+    const [x, y, w, h] = plateRegion([100, 100, 200, 40]);
+    expect(y).toBeLessThan(100 - 30);
+    expect(y + h).toBeGreaterThan(140 + 30);
+    expect(x).toBeLessThan(100);
+    expect(x + w).toBeGreaterThan(300);
+  });
+});
+
+describe('non-plate text in full frames', () => {
+  const frame = { width: 1280, height: 720 };
+
+  it('demotes text in the top strip and date stamps in the corners', () => {
+    expect(framePositionScore([500, 400, 200, 50], frame)).toBe(1);
+    expect(framePositionScore([500, 20, 200, 40], frame)).toBeLessThan(1);
+    // A burnt-in time stamp in the bottom-right corner.
+    expect(framePositionScore([1000, 690, 250, 24], frame)).toBeLessThan(
+      framePositionScore([500, 20, 200, 40], frame),
+    );
+  });
+
+  it('scores date-like digit runs and long words below plates', () => {
+    const limits = { minChars: 4, maxChars: 8 };
+    expect(textPlateScore('ABC1234', limits)).toBe(1);
+    expect(textPlateScore('20140512', limits)).toBeLessThan(0.5);
+    expect(textPlateScore('TOYOTAS', limits)).toBeLessThan(0.5);
+    expect(textPlateScore('201405121234', limits)).toBe(0);
+  });
+});

@@ -57,12 +57,13 @@ export class Daemon {
       { unit: config.unitId, agency: config.agency, config: unit.configSource, dataDir: config.dataDir },
       'starting lpr-edge',
     );
-    let vision: Vision;
+    let vision: Vision | null = null;
     let state: PlateStateReader;
     try {
       vision = await Vision.open(config.vision, syntaxOptions(config));
       state = await createStateReader(config, vision);
     } catch (err) {
+      await vision?.close();
       unit.close();
       throw err;
     }

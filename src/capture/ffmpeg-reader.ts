@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { FrameSlot } from './frame-slot.js';
-import { SourceError, type Frame, type FrameSource, type SourceStats } from './types.js';
+import { PipeReader } from './pipe-reader.js';
 
 export interface FfmpegReaderOptions {
   id: string;
   /** Everything before the output options: e.g. ['-re', '-i', 'file.mp4'] or v4l2/rtsp input args. */
   inputArgs: string[];
-  /** Size of the decoded frames (the reader scales to it if the input differs). */
+  /** Size of the decoded frames (ffmpeg scales to it if the input differs). */
   width: number;
   height: number;
   /** Capture time of frame `index`; recordings derive it from their start time and frame rate. */
@@ -28,134 +26,26 @@ const CORRUPT_LINE =
  * Decodes any input ffmpeg understands into packed RGB24 frames on a pipe. Every camera kind that
  * ffmpeg can open (files, V4L2, RTSP) is this reader with different input arguments.
  */
-export class FfmpegReader implements FrameSource {
-  readonly id: string;
-  private proc: ChildProcess | null = null;
-  private readonly slot: FrameSlot<Frame>;
-  private readonly counters: SourceStats = {
-    decoded: 0,
-    dropped: 0,
-    corrupt: 0,
-    lastFrameAt: null,
-    errors: 0,
-    lastError: null,
-  };
-  private stopped = false;
-  private iterated = false;
-  /** Resolves when ffmpeg has exited and every frame has been handed to the slot. */
-  private done: Promise<void> = Promise.resolve();
-
-  constructor(private readonly opts: FfmpegReaderOptions) {
-    this.id = opts.id;
-    this.slot = new FrameSlot<Frame>(opts.everyFrame);
-  }
-
-  stats(): SourceStats {
-    return { ...this.counters, dropped: this.slot.dropped };
-  }
-
-  async *frames(): AsyncGenerator<Frame> {
-    if (this.iterated) throw new Error(`frame source ${this.id} can be iterated only once`);
-    this.iterated = true;
-    this.done = this.decode();
-    const failure = this.done.catch((err: unknown) => err as Error);
-    while (true) {
-      const frame = await this.slot.take();
-      if (frame === null) break;
-      yield frame;
-    }
-    const err = await failure;
-    if (err instanceof Error) throw err;
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.slot.end();
-    const proc = this.proc;
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 2000);
-      await new Promise((resolve) => proc.once('close', resolve));
-      clearTimeout(killer);
-    }
-    await this.done.catch(() => undefined);
-  }
-
-  private async decode(): Promise<void> {
-    const { width, height } = this.opts;
-    const frameBytes = width * height * 3;
-    const args = [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'warning',
-      '-fflags',
-      '+discardcorrupt',
-      ...this.opts.inputArgs,
-      '-an',
-      '-sn',
-      '-vf',
-      `scale=${width}:${height}`,
-      '-fps_mode',
-      'passthrough',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      'pipe:1',
-    ];
-    const proc = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc = proc;
-    const spawnError = new Promise<Error>((resolve) => proc.once('error', resolve));
-    let lastStderr = '';
-    proc.stderr!.setEncoding('utf8');
-    proc.stderr!.on('data', (text: string) => {
-      for (const line of text.split('\n')) {
-        if (!line.trim()) continue;
-        lastStderr = line.trim();
-        if (CORRUPT_LINE.test(line)) this.counters.corrupt++;
-      }
+export class FfmpegReader extends PipeReader {
+  constructor(opts: FfmpegReaderOptions) {
+    super({
+      id: opts.id,
+      label: opts.label,
+      width: opts.width,
+      height: opts.height,
+      everyFrame: opts.everyFrame,
+      timestamp: opts.timestamp,
+      corruptLine: CORRUPT_LINE,
+      // A recording whose tail is damaged still delivered its frames: the replay ends, not fails.
+      toleratesLateFailure: true,
+      installHint: 'install ffmpeg (apt-get install ffmpeg)',
+      command: [
+        'ffmpeg',
+        ...['-hide_banner', '-nostdin', '-loglevel', 'warning', '-fflags', '+discardcorrupt'],
+        ...opts.inputArgs,
+        ...['-an', '-sn', '-vf', `scale=${opts.width}:${opts.height}`, '-fps_mode', 'passthrough'],
+        ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+      ],
     });
-    const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
-
-    let frame = Buffer.allocUnsafe(frameBytes);
-    let filled = 0;
-    try {
-      for await (const chunk of proc.stdout! as AsyncIterable<Buffer>) {
-        let offset = 0;
-        while (offset < chunk.length) {
-          const n = Math.min(frameBytes - filled, chunk.length - offset);
-          chunk.copy(frame, filled, offset, offset + n);
-          filled += n;
-          offset += n;
-          if (filled === frameBytes) {
-            const index = this.counters.decoded++;
-            const ts = this.opts.timestamp(index);
-            this.counters.lastFrameAt = ts;
-            await this.slot.put({ cameraId: this.id, index, ts, width, height, rgb: frame });
-            frame = Buffer.allocUnsafe(frameBytes);
-            filled = 0;
-          }
-        }
-      }
-      const code = await Promise.race([exited, spawnError]);
-      if (code instanceof Error) {
-        throw new SourceError(
-          (code as NodeJS.ErrnoException).code === 'ENOENT'
-            ? 'ffmpeg not found: install ffmpeg (apt-get install ffmpeg)'
-            : `${this.opts.label}: cannot start ffmpeg (${code.message})`,
-          this.opts.label,
-        );
-      }
-      if (code !== 0 && !this.stopped) {
-        this.counters.errors++;
-        this.counters.lastError = lastStderr || `ffmpeg exited with code ${code}`;
-        if (this.counters.decoded === 0) {
-          throw new SourceError(`${this.opts.label}: ${this.counters.lastError}`, this.opts.label);
-        }
-      }
-    } finally {
-      this.slot.end();
-    }
   }
 }

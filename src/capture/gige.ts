@@ -67,6 +67,9 @@ export function openGigeReader(cfg: GigeCameraConfig, opts: GigeOptions = {}): F
       command: [...(opts.prefix ?? []), ...gigePipeline({ ...cfg, camera })],
       width: cfg.width,
       height: cfg.height,
+      // gst-launch's first ERROR line names the cause; later ones repeat "pipeline doesn't want to preroll".
+      causeLine: /^ERROR/,
+      installHint: 'install it (see docs/in-car.md)',
     });
   if (cfg.camera) return reader(cfg.camera);
   const serial = cfg.serial!;

@@ -8,13 +8,26 @@ export interface PipeReaderOptions {
   command: string[];
   width: number;
   height: number;
+  /** What the user asked to read, for error messages (a path, or a URL without credentials). */
   label: string;
+  /** Deliver every frame (back-pressure) instead of dropping to the latest. */
   everyFrame?: boolean;
+  /** Capture time of frame `index`; default: the unit's clock on arrival. */
+  timestamp?: (index: number) => number;
+  /** stderr lines that report a damaged frame the program skipped (counted as corrupt). */
+  corruptLine?: RegExp;
+  /** stderr lines that name the cause of a failure (preferred over the last line). */
+  causeLine?: RegExp;
+  /** A program that fails after delivering frames only ends the source (a recording's damaged tail). */
+  toleratesLateFailure?: boolean;
+  /** Where to tell the user to get the program from when it is missing. */
+  installHint: string;
 }
 
 /**
- * Reads fixed-size RGB24 frames from any program's stdout (gst-launch for GigE cameras; ffmpeg
- * sources use FfmpegReader). Frames are stamped with the unit's clock on arrival.
+ * Reads fixed-size RGB24 frames from a program's stdout: ffmpeg for recordings, V4L2 and RTSP,
+ * gst-launch for GigE cameras. Frames go through a one-frame slot (latest wins) or, for replays
+ * of every frame, with back-pressure on the pipe.
  */
 export class PipeReader implements FrameSource {
   readonly id: string;
@@ -30,6 +43,7 @@ export class PipeReader implements FrameSource {
   };
   private stopped = false;
   private iterated = false;
+  /** Resolves when the program has exited and every frame has been handed to the slot. */
   private done: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: PipeReaderOptions) {
@@ -69,25 +83,27 @@ export class PipeReader implements FrameSource {
   }
 
   private async read(): Promise<void> {
-    const { width, height } = this.opts;
+    const { width, height, corruptLine, causeLine } = this.opts;
     const frameBytes = width * height * 3;
+    const timestamp = this.opts.timestamp ?? (() => Date.now());
     const [cmd, ...args] = this.opts.command;
     const proc = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     const spawnError = new Promise<Error>((resolve) => proc.once('error', resolve));
-    let lastStderr = '';
+    let cause = '';
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (text: string) => {
-      const lines = text
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-      // gst-launch's first ERROR line names the cause; later ones repeat "pipeline doesn't want to preroll".
-      const err = lines.find((l) => l.startsWith('ERROR'));
-      if (err && !lastStderr.startsWith('ERROR')) lastStderr = err;
-      else if (!lastStderr && lines.length) lastStderr = lines[lines.length - 1]!;
+      for (const line of text.split('\n').map((l) => l.trim())) {
+        if (!line) continue;
+        if (corruptLine?.test(line)) this.counters.corrupt++;
+        // The first line naming the cause wins; later ones tend to repeat consequences.
+        if (causeLine?.test(line)) {
+          if (!causeLine.test(cause)) cause = line;
+        } else if (!causeLine?.test(cause)) cause = line;
+      }
     });
     const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
+
     let frame = Buffer.allocUnsafe(frameBytes);
     let filled = 0;
     try {
@@ -100,7 +116,7 @@ export class PipeReader implements FrameSource {
           offset += n;
           if (filled === frameBytes) {
             const index = this.counters.decoded++;
-            const ts = Date.now();
+            const ts = timestamp(index);
             this.counters.lastFrameAt = ts;
             await this.slot.put({ cameraId: this.id, index, ts, width, height, rgb: frame });
             frame = Buffer.allocUnsafe(frameBytes);
@@ -112,15 +128,17 @@ export class PipeReader implements FrameSource {
       if (code instanceof Error) {
         throw new SourceError(
           (code as NodeJS.ErrnoException).code === 'ENOENT'
-            ? `${cmd} not found: install it (see docs/in-car.md)`
+            ? `${cmd} not found: ${this.opts.installHint}`
             : `${this.opts.label}: cannot start ${cmd} (${code.message})`,
           this.opts.label,
         );
       }
       if (code !== 0 && !this.stopped) {
         this.counters.errors++;
-        this.counters.lastError = lastStderr || `${cmd} exited with code ${code}`;
-        throw new SourceError(`${this.opts.label}: ${this.counters.lastError}`, this.opts.label);
+        this.counters.lastError = cause || `${cmd} exited with code ${code}`;
+        if (!this.opts.toleratesLateFailure || this.counters.decoded === 0) {
+          throw new SourceError(`${this.opts.label}: ${this.counters.lastError}`, this.opts.label);
+        }
       }
     } finally {
       this.slot.end();

@@ -603,18 +603,22 @@ def degrade(rng, plate: Image.Image, out_w: int, out_h: int, strength: float = 1
     # lighting: contrast / brightness / gamma / low light / shading gradient / glare
     hh, ww = a.shape
     if rng.random() < 0.4:
-        gx = np.linspace(rng.uniform(0.55, 1.15), rng.uniform(0.55, 1.15), ww, dtype=np.float32)[None, :]
+        gx = np.linspace(rng.uniform(0.7, 1.1), rng.uniform(0.7, 1.1), ww, dtype=np.float32)[None, :]
         gy = np.linspace(rng.uniform(0.7, 1.1), rng.uniform(0.7, 1.1), hh, dtype=np.float32)[:, None]
         a = a * gx * gy
     if rng.random() < 0.1:  # glare blob
         yy, xx = np.mgrid[0:hh, 0:ww]
         cx, cy, s = rng.uniform(0, ww), rng.uniform(0, hh), rng.uniform(0.1, 0.4) * ww
         a = a + rng.uniform(30, 100) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * s * s))
-    contrast = rng.uniform(0.5, 1.15) if rng.random() < 0.85 else rng.uniform(0.3, 0.5)
+    contrast = rng.uniform(0.6, 1.15) if rng.random() < 0.85 else rng.uniform(0.4, 0.6)
     mu = a.mean()
-    a = (a - mu) * contrast + mu + rng.uniform(-35, 30)
-    if rng.random() < 0.1:  # low light (noise is added after, like a real sensor)
-        a = a * rng.uniform(0.3, 0.6)
+    a = (a - mu) * contrast + mu + rng.uniform(-20, 20)
+    if rng.random() < 0.6:  # camera auto-exposure: stretch the crop to a random output range
+        lo, hi = np.percentile(a, [1, 99])
+        olo, ohi = rng.uniform(0, 70), rng.uniform(170, 255)
+        a = (a - lo) / max(8.0, hi - lo) * (ohi - olo) + olo
+    elif rng.random() < 0.15:  # low light (noise is added after, like a real sensor)
+        a = a * rng.uniform(0.35, 0.6)
     a = np.clip(a, 0, 255)
     a = 255 * (a / 255) ** rng.uniform(0.7, 1.4)
     if rng.random() < 0.5:

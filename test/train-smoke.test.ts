@@ -14,7 +14,15 @@ const CROPS = resolve(ROOT, '..', 'shared', 'datasets', 'openalpr-dev', 'crops-u
 interface Sidecar {
   name: string;
   version: string;
-  input: { name: string; height: number; width: number; channels: number; mean: number; std: number; resize: string };
+  input: {
+    name: string;
+    height: number;
+    width: number;
+    channels: number;
+    mean: number;
+    std: number;
+    resize: string;
+  };
   output: { name: string; layout: string; blank: number; alphabet: string; softmax: boolean };
 }
 
@@ -38,7 +46,13 @@ async function preprocess(file: string, meta: Sidecar): Promise<Float32Array> {
 }
 
 /** Greedy CTC decode of [N, T, C] logits; returns text and the minimum per-character probability. */
-function decode(data: Float32Array, n: number, T: number, C: number, meta: Sidecar): { text: string; minConf: number }[] {
+function decode(
+  data: Float32Array,
+  n: number,
+  T: number,
+  C: number,
+  meta: Sidecar,
+): { text: string; minConf: number }[] {
   const res: { text: string; minConf: number }[] = [];
   for (let b = 0; b < n; b++) {
     let text = '';
@@ -68,12 +82,18 @@ function decode(data: Float32Array, n: number, T: number, C: number, meta: Sidec
   return res;
 }
 
-async function readPlates(onnx: string, meta: Sidecar, files: string[]): Promise<{ text: string; minConf: number }[]> {
+async function readPlates(
+  onnx: string,
+  meta: Sidecar,
+  files: string[],
+): Promise<{ text: string; minConf: number }[]> {
   const session = await ort.InferenceSession.create(onnx);
   const { width: W, height: H } = meta.input;
   const buf = new Float32Array(files.length * W * H);
   for (let i = 0; i < files.length; i++) buf.set(await preprocess(files[i] as string, meta), i * W * H);
-  const out = await session.run({ [meta.input.name]: new ort.Tensor('float32', buf, [files.length, 1, H, W]) });
+  const out = await session.run({
+    [meta.input.name]: new ort.Tensor('float32', buf, [files.length, 1, H, W]),
+  });
   const logits = out[meta.output.name];
   if (!logits) throw new Error('missing output ' + meta.output.name);
   const [n, T, C] = logits.dims as number[];
@@ -110,34 +130,49 @@ describe('plate recogniser training pipeline', () => {
   const committedOnnx = join(ROOT, 'models', 'plate-rec.onnx');
   const committedMeta = join(ROOT, 'models', 'plate-rec.json');
 
-  it('committed model reads synthetic plates rendered by synth.py', async () => {
-    const meta = JSON.parse(readFileSync(committedMeta, 'utf8')) as Sidecar;
-    const dir = tmp('plate-rec-synth-');
-    const texts = ['ABC1234', '7KQX52', 'MN40H8'];
-    const r = spawnSync(PY, ['scripts/train/synth.py', '--out', dir, '--seed', '7', ...texts.flatMap((t) => ['--text', t])], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const files = texts.map((t, i) => join(dir, `text${String(i).padStart(2, '0')}_${t}.png`));
-    const got = await readPlates(committedOnnx, meta, files);
-    expect(got.map((g) => g.text)).toEqual(texts);
-  }, 30_000);
+  const haveModel = existsSync(committedOnnx) && existsSync(committedMeta);
 
-  // Validation-split crops (never trained on) that the committed model reads with a high margin.
+  it.skipIf(!haveModel)(
+    'committed model reads synthetic plates rendered by synth.py',
+    async () => {
+      const meta = JSON.parse(readFileSync(committedMeta, 'utf8')) as Sidecar;
+      const dir = tmp('plate-rec-synth-');
+      const texts = ['ABC1234', '7KQX52', 'MN40H8'];
+      const r = spawnSync(
+        PY,
+        ['scripts/train/synth.py', '--out', dir, '--seed', '7', ...texts.flatMap((t) => ['--text', t])],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const files = texts.map((t, i) => join(dir, `text${String(i).padStart(2, '0')}_${t}.png`));
+      const got = await readPlates(committedOnnx, meta, files);
+      expect(got.map((g) => g.text)).toEqual(texts);
+    },
+    30_000,
+  );
+
+  // Validation-split crops (md5(name) % 100 < 30, never trained on).
+  // TODO: not yet verified against a trained model; replace with crops measured to read with a high margin.
   const realCases: [string, string][] = [
-    ['ca1043.png', '5EKR790'],
-    ['ny942.png', 'FCP5943'],
-    ['ia289.png', '8584HH'],
+    ['ca1218.png', '5NNY092'],
+    ['ca1592.png', '5PPP064'],
+    ['ct1475.png', '725SLV'],
   ];
-  it.skipIf(!existsSync(CROPS))('committed model reads held-out real crops from crops-us', async () => {
-    const meta = JSON.parse(readFileSync(committedMeta, 'utf8')) as Sidecar;
-    const got = await readPlates(
-      committedOnnx,
-      meta,
-      realCases.map(([f]) => join(CROPS, f)),
-    );
-    expect(got.map((g) => g.text)).toEqual(realCases.map(([, t]) => t));
-  }, 30_000);
+  it.skipIf(!haveModel || !existsSync(CROPS))(
+    'committed model reads held-out real crops from crops-us',
+    async () => {
+      const meta = JSON.parse(readFileSync(committedMeta, 'utf8')) as Sidecar;
+      const got = await readPlates(
+        committedOnnx,
+        meta,
+        realCases.map(([f]) => join(CROPS, f)),
+      );
+      expect(got.map((g) => g.text)).toEqual(realCases.map(([, t]) => t));
+    },
+    30_000,
+  );
 });

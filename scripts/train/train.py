@@ -132,12 +132,15 @@ class Mixer(torch.utils.data.IterableDataset):
     """Infinite stream of batches mixing cached synthetic plates and augmented real crops."""
 
     def __init__(self, X, Y, real, batch, real_frac_fn, seed, steps):
+        # steps <= 0: endless (time-budgeted run); real_frac_fn(step) decides the real share per batch
         self.X, self.Y, self.real, self.batch = X, Y, real, batch
         self.real_frac_fn, self.seed, self.steps = real_frac_fn, seed, steps
 
     def __iter__(self):
         rng = np.random.default_rng(self.seed + 7)
-        for step in range(self.steps):
+        step = -1
+        while self.steps <= 0 or step < self.steps - 1:
+            step += 1
             nr = int(round(self.batch * self.real_frac_fn(step))) if self.real else 0
             ns = self.batch - nr
             imgs, labs = [], []
@@ -222,6 +225,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--synth", type=int, default=80000, help="number of cached synthetic plates")
     ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--minutes", type=float, default=0.0,
+                    help="time budget for the training loop; overrides --steps (cosine LR over wall time)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--real-frac", type=float, default=0.25, help="share of real crops per batch (phase 1)")
@@ -261,16 +266,28 @@ def main():
     model = PlateRec()
     print("params: %.2fM" % (sum(p.numel() for p in model.parameters()) / 1e6), flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=max(2, a.steps), pct_start=0.08)
-    ft_step = int(a.steps * a.ft_start)
-    frac = lambda s: a.real_frac if s < ft_step else a.ft_real_frac  # noqa: E731
-    ds = Mixer(X, Y, real_train, a.batch, frac, a.seed, a.steps)
+    import math
+    import multiprocessing as mp
+    progress = mp.Value("d", 0.0)  # fraction of the run done, shared with the data worker
+
+    def lr_at(p):  # linear warm-up then cosine decay to 1 %
+        return a.lr * (p / 0.05 if p < 0.05 else 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, (p - 0.05) / 0.95))))
+
+    frac = lambda s: a.real_frac if progress.value < a.ft_start else a.ft_real_frac  # noqa: E731
+    ds = Mixer(X, Y, real_train, a.batch, frac, a.seed, 0 if a.minutes > 0 else a.steps)
     dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=0 if a.smoke else 1)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     model.train()
     t1 = time.time()
     ema = None
+    n_steps = 0
     for step, (x, tg, ln) in enumerate(dl):
+        p = (time.time() - t1) / (a.minutes * 60) if a.minutes > 0 else step / max(1, a.steps)
+        if p >= 1.0:
+            break
+        progress.value = p
+        for g in opt.param_groups:
+            g["lr"] = lr_at(p)
         logits = model(x)  # N,T,C
         lp = F.log_softmax(logits, -1).permute(1, 0, 2)
         il = torch.full((x.shape[0],), lp.shape[0], dtype=torch.long)
@@ -279,11 +296,11 @@ def main():
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
-        sched.step()
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
-        if step % 100 == 0 or step == a.steps - 1:
+        n_steps = step + 1
+        if step % 100 == 0:
             el = time.time() - t1
-            print("step %d/%d loss %.3f lr %.2e %.0f img/s %.1f min" % (step, a.steps, ema, sched.get_last_lr()[0], (step + 1) * a.batch / el, el / 60), flush=True)
+            print("step %d p=%.3f loss %.3f lr %.2e %.0f img/s %.1f min" % (step, p, ema, opt.param_groups[0]["lr"], (step + 1) * a.batch / el, el / 60), flush=True)
         if a.eval_every and step and step % a.eval_every == 0:
             for k, v in val_sets.items():
                 if v:
@@ -291,7 +308,7 @@ def main():
     t_train = time.time() - t1
 
     path = export(model, a.out)
-    report = {"seed": a.seed, "steps": a.steps, "batch": a.batch, "synth": len(X), "data_prep_s": round(t_data, 1),
+    report = {"seed": a.seed, "steps": n_steps, "minutes_budget": a.minutes, "batch": a.batch, "synth": len(X), "data_prep_s": round(t_data, 1),
               "train_s": round(t_train, 1), "total_s": round(time.time() - t0, 1)}
     if not a.smoke:
         for k, v in list(val_sets.items()) + [("crops-us-all", all_us)]:

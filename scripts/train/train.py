@@ -1,0 +1,327 @@
+#!/usr/bin/python3
+"""Train the lpr-edge plate-text recogniser (CTC, CPU) and export it to ONNX.
+
+Data: synthetic plates from synth.py (cached as .npz) + real crops from openalpr-dev
+`crops-us` (train split only) + plate crops cut from `endtoend-eu` boxes (train split only).
+`endtoend-us` is never read (held-out end-to-end benchmark).
+
+Split: a file is in the validation split iff md5(file name) % 100 < 30 (deterministic).
+
+Full run (the committed model):
+  /usr/bin/python3 scripts/train/train.py --out models
+CI smoke run (seconds, no real data needed):
+  /usr/bin/python3 scripts/train/train.py --smoke --out /tmp/x
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synth  # noqa: E402
+
+ALPHABET = synth.ALPHABET
+H, W = 32, 128
+MEAN, STD = 0.5, 0.5
+SYNTH_VERSION = "v4"  # bump when synth.py changes, invalidates the cache
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "datasets", "openalpr-dev")
+
+
+def is_val(name: str) -> bool:
+    return int(hashlib.md5(name.encode()).hexdigest(), 16) % 100 < 30
+
+
+def clean_label(s: str) -> str:
+    return "".join(c for c in s.strip().upper() if c in ALPHABET)
+
+
+# ----------------------------------------------------------------------------- model
+def block(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class PlateRec(nn.Module):
+    """1x32x128 -> [N, 32, 37] logits. Six conv blocks + 1-D conv head (no RNN)."""
+
+    def __init__(self, n_cls=len(ALPHABET) + 1):
+        super().__init__()
+        self.features = nn.Sequential(
+            block(1, 32), nn.MaxPool2d(2),            # 16x64
+            block(32, 64), nn.MaxPool2d(2),           # 8x32
+            block(64, 128), block(128, 128), nn.MaxPool2d((2, 1)),   # 4x32
+            block(128, 192), block(192, 192), nn.MaxPool2d((2, 1)),  # 2x32
+        )
+        self.collapse = nn.Sequential(nn.Conv2d(192, 256, (2, 1), bias=False), nn.BatchNorm2d(256), nn.ReLU(inplace=True))  # 1x32
+        self.drop = nn.Dropout(0.15)
+        self.head = nn.Sequential(
+            nn.Conv1d(256, 256, 3, padding=1, bias=False), nn.BatchNorm1d(256), nn.ReLU(inplace=True),
+            nn.Conv1d(256, n_cls, 1),
+        )
+
+    def forward(self, x):
+        f = self.collapse(self.features(x))  # N,256,1,T
+        f = self.drop(f.squeeze(2))
+        return self.head(f).permute(0, 2, 1)  # N,T,C
+
+
+# ----------------------------------------------------------------------------- data
+def load_crops_us(root):
+    items = []
+    with open(os.path.join(root, "crops-us.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            lab = clean_label(row["plate"])
+            p = os.path.join(root, "crops-us", row["file"].strip())
+            if lab and os.path.exists(p):
+                items.append((row["file"].strip(), Image.open(p).convert("RGB"), lab))
+    return items
+
+
+def load_eu_crops(root):
+    items = []
+    d = os.path.join(root, "endtoend-eu")
+    for fn in sorted(os.listdir(d)):
+        if not fn.endswith(".txt"):
+            continue
+        for line in open(os.path.join(d, fn)):
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 6:
+                continue
+            img, x, y, w, h, plate = parts[:6]
+            lab = clean_label(plate)
+            if not lab:
+                continue
+            im = Image.open(os.path.join(d, img)).convert("RGB")
+            x, y, w, h = int(x), int(y), int(w), int(h)
+            items.append((img, im.crop((x, y, x + w, y + h)), lab))
+    return items
+
+
+def to_input(img: Image.Image) -> np.ndarray:
+    """Inference preprocessing exactly as described in plate-rec.json (grey, stretch, /255, (x-m)/s)."""
+    g = img.convert("L").resize((W, H), Image.BILINEAR)
+    return ((np.asarray(g, np.float32) / 255.0) - MEAN) / STD
+
+
+def synth_cache(n, seed, workers, cache_dir):
+    os.makedirs(cache_dir, exist_ok=True)
+    p = os.path.join(cache_dir, "synth_%s_%d_%d_%dx%d.npz" % (SYNTH_VERSION, seed, n, W, H))
+    if os.path.exists(p):
+        z = np.load(p)
+        return z["X"], list(z["Y"])
+    t = time.time()
+    X, Y = synth.generate(n, seed, W, H, workers=workers)
+    np.savez(p, X=X, Y=np.array(Y))
+    print("generated %d synthetic plates in %.1fs -> %s" % (n, time.time() - t, p), flush=True)
+    return X, Y
+
+
+class Mixer(torch.utils.data.IterableDataset):
+    """Infinite stream of batches mixing cached synthetic plates and augmented real crops."""
+
+    def __init__(self, X, Y, real, batch, real_frac_fn, seed, steps):
+        # steps <= 0: endless (time-budgeted run); real_frac_fn(step) decides the real share per batch
+        self.X, self.Y, self.real, self.batch = X, Y, real, batch
+        self.real_frac_fn, self.seed, self.steps = real_frac_fn, seed, steps
+
+    def __iter__(self):
+        rng = np.random.default_rng(self.seed + 7)
+        step = -1
+        while self.steps <= 0 or step < self.steps - 1:
+            step += 1
+            nr = int(round(self.batch * self.real_frac_fn(step))) if self.real else 0
+            ns = self.batch - nr
+            imgs, labs = [], []
+            for i in rng.integers(0, len(self.X), ns):
+                a = self.X[i]
+                if rng.random() < 0.5:  # cheap jitter: random sub-crop / pad then stretch back
+                    hh, ww = a.shape
+                    t, b = int(rng.integers(0, 3)), hh - int(rng.integers(0, 3))
+                    l, r = int(rng.integers(0, 5)), ww - int(rng.integers(0, 5))
+                    a = np.asarray(Image.fromarray(a[t:b, l:r]).resize((W, H), Image.BILINEAR))
+                if rng.random() < 0.05:
+                    a = 255 - a  # rare polarity flip
+                imgs.append(a)
+                labs.append(self.Y[i])
+            for j in rng.integers(0, len(self.real), nr):
+                _, im, lab = self.real[j]
+                imgs.append(synth.degrade(rng, im, W, H, strength=float(rng.uniform(0.3, 1.0))))
+                labs.append(lab)
+            x = torch.from_numpy(((np.stack(imgs).astype(np.float32) / 255.0) - MEAN) / STD).unsqueeze(1)
+            tg = torch.tensor([ALPHABET.index(c) + 1 for l_ in labs for c in l_], dtype=torch.long)
+            ln = torch.tensor([len(l_) for l_ in labs], dtype=torch.long)
+            yield x, tg, ln
+
+
+def greedy_decode(logits: np.ndarray):
+    """logits [N,T,C] -> list of (text, per-char confidences)."""
+    e = np.exp(logits - logits.max(-1, keepdims=True))
+    p = e / e.sum(-1, keepdims=True)
+    idx = p.argmax(-1)
+    out = []
+    for n in range(idx.shape[0]):
+        s, conf, prev = [], [], 0
+        for t, k in enumerate(idx[n]):
+            if k != 0 and k != prev:
+                s.append(ALPHABET[k - 1])
+                conf.append(float(p[n, t, k]))
+            prev = k
+        out.append(("".join(s), conf))
+    return out
+
+
+@torch.no_grad()
+def evaluate(model, items, bs=64):
+    model.eval()
+    ok, rows = 0, []
+    for i in range(0, len(items), bs):
+        chunk = items[i: i + bs]
+        x = torch.from_numpy(np.stack([to_input(im) for _, im, _ in chunk])).unsqueeze(1)
+        dec = greedy_decode(model(x).numpy())
+        for (name, _, lab), (txt, conf) in zip(chunk, dec):
+            ok += txt == lab
+            rows.append((name, lab, txt, min(conf) if conf else 0.0))
+    model.train()
+    return ok / max(1, len(items)), rows
+
+
+def export(model, out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    model.eval()
+    onnx_path = os.path.join(out_dir, "plate-rec.onnx")
+    dummy = torch.zeros(1, 1, H, W)
+    torch.onnx.export(model, dummy, onnx_path, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, opset_version=13,
+                      do_constant_folding=True)
+    meta = {
+        "name": "plate-rec", "version": "1",
+        "input": {"name": "input", "height": H, "width": W, "channels": 1, "mean": MEAN, "std": STD, "resize": "stretch"},
+        "output": {"name": "logits", "layout": "NTC", "blank": 0, "alphabet": ALPHABET, "softmax": False},
+    }
+    with open(os.path.join(out_dir, "plate-rec.json"), "w") as f:
+        json.dump(meta, f)
+        f.write("\n")
+    import onnx
+    onnx.checker.check_model(onnx.load(onnx_path))
+    return onnx_path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(ROOT, "models"))
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--synth", type=int, default=80000, help="number of cached synthetic plates")
+    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--minutes", type=float, default=0.0,
+                    help="time budget for the training loop; overrides --steps (cosine LR over wall time)")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--real-frac", type=float, default=0.25, help="share of real crops per batch (phase 1)")
+    ap.add_argument("--ft-real-frac", type=float, default=0.5, help="share of real crops in the fine-tune phase")
+    ap.add_argument("--ft-start", type=float, default=0.7, help="fraction of steps after which fine-tuning starts")
+    ap.add_argument("--no-eu", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="processes for synthetic generation")
+    ap.add_argument("--cache", default="/tmp/plate-rec-cache")
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--smoke", action="store_true", help="tiny CI run: 64 synthetic plates, 2 steps, export")
+    a = ap.parse_args()
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    np.random.seed(a.seed)
+    t0 = time.time()
+
+    if a.smoke:
+        X, Y = synth.generate(32, a.seed, W, H, workers=1, chunk=32)
+        real_train, val_sets, all_us = [], {}, []
+        a.steps, a.batch, a.eval_every = 2, 16, 0
+    else:
+        X, Y = synth_cache(a.synth, a.seed, a.workers, a.cache)
+        us = load_crops_us(a.data)
+        us_train = [it for it in us if not is_val(it[0])]
+        us_val = [it for it in us if is_val(it[0])]
+        eu = [] if a.no_eu else load_eu_crops(a.data)
+        eu_train = [it for it in eu if not is_val(it[0])]
+        eu_val = [it for it in eu if is_val(it[0])]
+        real_train = us_train + eu_train
+        val_sets = {"crops-us-val": us_val, "eu-val": eu_val}
+        all_us = us
+        print("real train: %d crops-us + %d eu; val: %d crops-us + %d eu" % (len(us_train), len(eu_train), len(us_val), len(eu_val)), flush=True)
+    t_data = time.time() - t0
+
+    model = PlateRec()
+    print("params: %.2fM" % (sum(p.numel() for p in model.parameters()) / 1e6), flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
+    import math
+    import multiprocessing as mp
+    progress = mp.Value("d", 0.0)  # fraction of the run done, shared with the data worker
+
+    def lr_at(p):  # linear warm-up then cosine decay to 1 %
+        return a.lr * (p / 0.05 if p < 0.05 else 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, (p - 0.05) / 0.95))))
+
+    frac = lambda s: a.real_frac if progress.value < a.ft_start else a.ft_real_frac  # noqa: E731
+    ds = Mixer(X, Y, real_train, a.batch, frac, a.seed, 0 if a.minutes > 0 else a.steps)
+    dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=0 if a.smoke else 1)
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    model.train()
+    t1 = time.time()
+    ema = None
+    n_steps = 0
+    for step, (x, tg, ln) in enumerate(dl):
+        p = (time.time() - t1) / (a.minutes * 60) if a.minutes > 0 else step / max(1, a.steps)
+        if p >= 1.0:
+            break
+        progress.value = p
+        for g in opt.param_groups:
+            g["lr"] = lr_at(p)
+        logits = model(x)  # N,T,C
+        lp = F.log_softmax(logits, -1).permute(1, 0, 2)
+        il = torch.full((x.shape[0],), lp.shape[0], dtype=torch.long)
+        loss = ctc(lp, tg, il, ln)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
+        n_steps = step + 1
+        if step % 100 == 0:
+            el = time.time() - t1
+            print("step %d p=%.3f loss %.3f lr %.2e %.0f img/s %.1f min" % (step, p, ema, opt.param_groups[0]["lr"], (step + 1) * a.batch / el, el / 60), flush=True)
+        if a.eval_every and step and step % a.eval_every == 0:
+            for k, v in val_sets.items():
+                if v:
+                    print("  eval step %d %s: %.3f" % (step, k, evaluate(model, v)[0]), flush=True)
+    t_train = time.time() - t1
+
+    path = export(model, a.out)
+    report = {"seed": a.seed, "steps": n_steps, "minutes_budget": a.minutes, "batch": a.batch, "synth": len(X), "data_prep_s": round(t_data, 1),
+              "train_s": round(t_train, 1), "total_s": round(time.time() - t0, 1)}
+    if not a.smoke:
+        for k, v in list(val_sets.items()) + [("crops-us-all", all_us)]:
+            if v:
+                acc, rows = evaluate(model, v)
+                report[k] = {"n": len(v), "exact": sum(r[1] == r[2] for r in rows), "acc": round(acc, 4)}
+                with open(os.path.join(a.cache, "eval-%s.csv" % k), "w") as f:
+                    f.write("file,label,pred,min_conf\n")
+                    for r in rows:
+                        f.write("%s,%s,%s,%.4f\n" % r)
+    print("REPORT " + json.dumps(report), flush=True)
+    print("exported", path)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,6 +12,8 @@ runtime_packages=(
 )
 # Packages only the tests need. Each feature's tests start their own instance of these.
 test_packages=(
+  python3-torch python3-torchvision python3-onnx python3-numpy python3-pil libopenblas0-pthread  # recogniser training smoke test (scripts/train)
+  fonts-liberation fonts-urw-base35 fonts-roboto fonts-opendin fonts-bebas-neue fonts-routed-gothic fonts-b612 fonts-freefont-ttf fonts-noto-core  # plate fonts for the synthetic generator
   chromium                      # officer console end-to-end tests (playwright-core drives Debian's build)
   gpsd gpsd-clients socat       # GPS tests: gpsfake (gpsd-clients) and serial NMEA over a socat pty pair
   udev                          # serialport's SerialPort.list(); /dev/v4l names on units

@@ -92,7 +92,7 @@ function isPlateLine(text: string, plate: string): boolean {
  * words, so then the word model gets its own session. Call `close()` when done.
  */
 export async function createStateReader(config: Config, vision: Vision): Promise<PlateStateReader> {
-  const wordModel = path.resolve(config.state.wordModel ?? BUNDLED_MODELS.recogniser);
+  const wordModel = path.resolve(config.state.wordModel ?? BUNDLED_MODELS.words);
   const spec = loadRecogniserSpec(wordModel);
   if (spec.onnxFile === vision.recogniser.spec.onnxFile) {
     return new PlateStateReader(

@@ -2,10 +2,9 @@ import net from 'node:net';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { GpsFix } from '../store/types.js';
-import type { Service } from '../service.js';
-import { Backoff, sleep } from '../capture/backoff.js';
-import { LatestFix, type GpsHealth } from './latest-fix.js';
-import type { PositionSource } from './types.js';
+import type { Backoff } from '../capture/backoff.js';
+import type { GpsHealth } from './latest-fix.js';
+import { ReconnectingGpsSource } from './reconnecting-source.js';
 
 /**
  * A small client for gpsd's JSON protocol over TCP (`?WATCH={"enable":true,"json":true}`).
@@ -44,46 +43,19 @@ export interface GpsdOptions {
   backoff?: Backoff;
 }
 
-export class GpsdSource implements PositionSource, Service {
-  readonly name = 'gps';
-  private readonly latest: LatestFix;
-  private readonly backoff: Backoff;
+export class GpsdSource extends ReconnectingGpsSource {
+  protected readonly lostMessage = 'gpsd connection lost';
   private socket: net.Socket | null = null;
-  private abort = new AbortController();
-  private loop: Promise<void> | null = null;
-  private connected = false;
-  private lastError: string | null = null;
   private hdop: number | null = null;
   private satellites: number | null = null;
   private mode: number | null = null;
-  /** Listeners told about each new fix (tests, the console's position display). */
-  private readonly listeners = new Set<(fix: GpsFix) => void>();
 
   constructor(private readonly opts: GpsdOptions) {
-    this.latest = new LatestFix(opts.maxFixAgeMs);
-    this.backoff = opts.backoff ?? new Backoff(500, 10_000);
+    super(opts.log, opts.maxFixAgeMs, opts.backoff);
   }
 
-  fixAt(timeMs: number) {
-    return this.latest.fixAt(timeMs);
-  }
-
-  onFix(listener: (fix: GpsFix) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  async start(): Promise<void> {
-    if (this.loop) return;
-    this.abort = new AbortController();
-    this.loop = this.run(this.abort.signal);
-  }
-
-  async stop(): Promise<void> {
-    this.abort.abort();
+  protected closeConnection(): void {
     this.socket?.destroy();
-    await this.loop;
-    this.loop = null;
   }
 
   health(): GpsHealth & { source: string } {
@@ -101,23 +73,8 @@ export class GpsdSource implements PositionSource, Service {
     };
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.session(signal);
-      } catch (err) {
-        this.lastError = (err as Error).message;
-        this.opts.log.warn({ err: this.lastError }, 'gpsd connection lost');
-      }
-      this.connected = false;
-      this.latest.clear();
-      if (signal.aborted) break;
-      await sleep(this.backoff.next(), signal);
-    }
-  }
-
   /** One connection: resolves when gpsd closes it, rejects on a socket error. */
-  private session(signal: AbortSignal): Promise<void> {
+  protected session(signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = net.createConnection({ host: this.opts.host, port: this.opts.port });
       this.socket = socket;
@@ -197,8 +154,6 @@ export class GpsdSource implements PositionSource, Service {
     if (t.track !== undefined) fix.headingDeg = t.track;
     if (this.hdop !== null) fix.hdop = this.hdop;
     if (this.satellites !== null) fix.satellites = this.satellites;
-    this.latest.update(fix);
-    this.backoff.reset();
-    for (const l of this.listeners) l(fix);
+    this.publish(fix);
   }
 }

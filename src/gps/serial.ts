@@ -1,11 +1,9 @@
 import { SerialPort, ReadlineParser } from 'serialport';
 import type { Logger } from 'pino';
-import type { GpsFix } from '../store/types.js';
-import type { Service } from '../service.js';
-import { Backoff, sleep } from '../capture/backoff.js';
-import { LatestFix, type GpsHealth } from './latest-fix.js';
+import type { Backoff } from '../capture/backoff.js';
+import type { GpsHealth } from './latest-fix.js';
 import { NmeaFixBuilder } from './nmea.js';
-import type { PositionSource } from './types.js';
+import { ReconnectingGpsSource } from './reconnecting-source.js';
 
 export interface SerialNmeaOptions {
   path: string;
@@ -20,44 +18,19 @@ export interface SerialNmeaOptions {
  * by serialport's readline parser, checksums verified by NmeaFixBuilder. When the port goes away
  * (USB receiver unplugged) it is reopened with backoff; reads meanwhile get no position.
  */
-export class SerialNmeaSource implements PositionSource, Service {
-  readonly name = 'gps';
-  private readonly latest: LatestFix;
-  private readonly backoff: Backoff;
+export class SerialNmeaSource extends ReconnectingGpsSource {
+  protected readonly lostMessage: string;
   private readonly builder = new NmeaFixBuilder();
   private port: SerialPort | null = null;
-  private abort = new AbortController();
-  private loop: Promise<void> | null = null;
-  private connected = false;
-  private lastError: string | null = null;
-  private readonly listeners = new Set<(fix: GpsFix) => void>();
 
   constructor(private readonly opts: SerialNmeaOptions) {
-    this.latest = new LatestFix(opts.maxFixAgeMs);
-    this.backoff = opts.backoff ?? new Backoff(500, 10_000);
+    super(opts.log, opts.maxFixAgeMs, opts.backoff);
+    this.lostMessage = `GPS serial port ${opts.path} lost`;
   }
 
-  fixAt(timeMs: number) {
-    return this.latest.fixAt(timeMs);
-  }
-
-  onFix(listener: (fix: GpsFix) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  async start(): Promise<void> {
-    if (this.loop) return;
-    this.abort = new AbortController();
-    this.loop = this.run(this.abort.signal);
-  }
-
-  async stop(): Promise<void> {
-    this.abort.abort();
+  protected async closeConnection(): Promise<void> {
     const port = this.port;
     if (port?.isOpen) await new Promise<void>((r) => port.close(() => r()));
-    await this.loop;
-    this.loop = null;
   }
 
   health(): GpsHealth & { source: string; rejectedSentences: number } {
@@ -76,22 +49,7 @@ export class SerialNmeaSource implements PositionSource, Service {
     };
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.session(signal);
-      } catch (err) {
-        this.lastError = (err as Error).message;
-        this.opts.log.warn({ path: this.opts.path, err: this.lastError }, 'GPS serial port lost');
-      }
-      this.connected = false;
-      this.latest.clear();
-      if (signal.aborted) break;
-      await sleep(this.backoff.next(), signal);
-    }
-  }
-
-  private session(signal: AbortSignal): Promise<void> {
+  protected session(signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baud, autoOpen: false });
       this.port = port;
@@ -102,11 +60,7 @@ export class SerialNmeaSource implements PositionSource, Service {
       parser.on('data', (line: string) => {
         const r = this.builder.push(line);
         if (r === 'nofix') this.latest.clear();
-        else if (r) {
-          this.latest.update(r);
-          this.backoff.reset();
-          for (const l of this.listeners) l(r);
-        }
+        else if (r) this.publish(r);
       });
       port.on('error', (err) => {
         signal.removeEventListener('abort', onAbort);

@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import type { GpsFix } from '../store/types.js';
+import type { Service } from '../service.js';
+import { Backoff, sleep } from '../capture/backoff.js';
+import { LatestFix } from './latest-fix.js';
+import type { PositionSource } from './types.js';
+
+/**
+ * What every live GPS receiver shares: the latest fix, listeners, and one connection at a time,
+ * reopened with backoff when it is lost (receiver unplugged, gpsd restarted). Reads meanwhile get
+ * no position. Subclasses open one connection in `session` and report fixes with `publish`.
+ */
+export abstract class ReconnectingGpsSource implements PositionSource, Service {
+  readonly name = 'gps';
+  protected readonly latest: LatestFix;
+  private readonly backoff: Backoff;
+  private abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  protected connected = false;
+  protected lastError: string | null = null;
+  /** Listeners told about each new fix (tests, the console's position display). */
+  private readonly listeners = new Set<(fix: GpsFix) => void>();
+
+  constructor(
+    protected readonly log: Logger,
+    maxFixAgeMs: number,
+    backoff?: Backoff,
+  ) {
+    this.latest = new LatestFix(maxFixAgeMs);
+    this.backoff = backoff ?? new Backoff(500, 10_000);
+  }
+
+  /** One connection: resolves when the other end closes it, rejects on an error. */
+  protected abstract session(signal: AbortSignal): Promise<void>;
+  /** Close the current connection so that `session` settles (on stop). */
+  protected abstract closeConnection(): Promise<void> | void;
+  /** What to log when the connection is lost. */
+  protected abstract readonly lostMessage: string;
+
+  fixAt(timeMs: number) {
+    return this.latest.fixAt(timeMs);
+  }
+
+  onFix(listener: (fix: GpsFix) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.loop) return;
+    this.abort = new AbortController();
+    this.loop = this.run(this.abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.closeConnection();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** A fix arrived: it becomes the latest, and a working receiver resets the backoff. */
+  protected publish(fix: GpsFix): void {
+    this.latest.update(fix);
+    this.backoff.reset();
+    for (const l of this.listeners) l(fix);
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.session(signal);
+      } catch (err) {
+        this.lastError = (err as Error).message;
+        this.log.warn({ err: this.lastError }, this.lostMessage);
+      }
+      this.connected = false;
+      this.latest.clear();
+      if (signal.aborted) break;
+      await sleep(this.backoff.next(), signal);
+    }
+  }
+}

@@ -175,7 +175,9 @@ describe('/healthz and /metrics', () => {
       const fps = Number(
         /lpr_camera_fps\{camera="front",position="front",kind="v4l2"\} ([\d.]+)/.exec(m)?.[1],
       );
-      expect(fps).toBeGreaterThan(5);
+      // A 10 fps source: the figure is a rate, not a frame count, and it is not zero. The lower
+      // bound is loose because a loaded CI machine can slow ffmpeg's -re pacing between reads.
+      expect(fps).toBeGreaterThan(2);
       expect(fps).toBeLessThan(15);
       expect(m).toContain('lpr_camera_up{camera="rear",position="rear",kind="rtsp"} 0');
       expect(m).toContain('lpr_reads_total 7');

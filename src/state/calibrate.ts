@@ -12,12 +12,15 @@ export interface StateSample {
 }
 
 /**
- * Deterministic split: a file belongs to the held-out part when the first byte of the SHA-1 of
- * its base name falls below `fraction`. Stable across machines and runs, independent of order.
+ * Deterministic split: a file belongs to the held-out part when the MD5 of its base name, as a
+ * number, modulo 100 is below `fraction` × 100. It is the recogniser trainer's validation rule
+ * (`is_val` in scripts/train/train.py), so "held-out" means never trained on by the plate
+ * recogniser and never used to fit the state reader. Stable across machines and runs.
  */
 export function isHeldOut(file: string, fraction = 0.3): boolean {
   const base = file.split('/').pop() ?? file;
-  return createHash('sha1').update(base).digest()[0]! < Math.round(256 * fraction);
+  const n = BigInt('0x' + createHash('md5').update(base).digest('hex'));
+  return n % 100n < BigInt(Math.round(100 * fraction));
 }
 
 export interface Outcome {

@@ -106,10 +106,12 @@ export class Vision {
           shape: lineShapeScore(line.box) * framePositionScore(line.box, image),
         });
     }
-    const readings = await this.recogniser.recognise(
-      image,
-      crops.map((c) => c.crop),
-    );
+    const readings = (
+      await this.recogniser.recognise(
+        image,
+        crops.map((c) => c.crop),
+      )
+    ).map((r) => this.applySyntax(r));
     this.times.recogniseMs = performance.now() - t1;
     const observations = readings
       .map((r, i): PlateObservation | null => {

@@ -38,6 +38,8 @@ export function normaliseState(raw: string | null | undefined): string | null {
  */
 export class Equivalence {
   private readonly map = new Map<string, string>();
+  /** The characters a key can contain: A–Z and 0–9, each class by its representative only. */
+  readonly alphabet: readonly string[];
 
   constructor(readonly classes: readonly string[]) {
     for (const cls of classes) {
@@ -46,6 +48,9 @@ export class Equivalence {
       if (!rep) continue;
       for (const c of chars) this.map.set(c, rep);
     }
+    this.alphabet = [
+      ...new Set([...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'].map((c) => this.map.get(c) ?? c)),
+    ];
   }
 
   key(plate: string): string {

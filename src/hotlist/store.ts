@@ -1,5 +1,6 @@
 import type { Db } from '../store/database.js';
 import { Equivalence, reverse } from './normalise.js';
+import { planNearScan } from './near.js';
 import type { EntryInput, HotlistEntry, HotlistInfo, ListType } from './types.js';
 
 interface EntryRow {
@@ -44,7 +45,6 @@ export class HotlistStore {
   private readonly byId;
   private readonly prefixScan;
   private readonly suffixScan;
-  private readonly endsProbe;
   private readonly insertEntry;
   private infoCache = new Map<number, HotlistInfo>();
   private infoCacheVersion = -1;
@@ -72,12 +72,9 @@ export class HotlistStore {
         `SELECT id, rkey FROM hotlist_entries WHERE rkey >= ? AND rkey < ? AND length(rkey) BETWEEN ? AND ?`,
       )
       .raw(true);
-    this.endsProbe = db
-      .prepare(`SELECT id, ekey FROM hotlist_entries WHERE ends = ? AND length(ekey) BETWEEN ? AND ?`)
-      .raw(true);
     this.insertEntry = db.prepare(`INSERT OR IGNORE INTO hotlist_entries
-      (version_id, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.cleanupStaging();
   }
 
@@ -97,28 +94,30 @@ export class HotlistStore {
   }
 
   /**
-   * Ids of entries (any version; callers re-check with `activeEntry`) whose key is within one edit of
-   * `ekey`. One edit in a key of length L leaves intact either its first L-2 characters (edit in the
-   * last two), its last L-2 (edit in the first two), or its first two and last two (edit in the
-   * middle): a prefix scan, a suffix scan on the reversed key, and one probe of the "ends" index,
-   * each selective even on a list of millions.
+   * Keys of entries (any version; callers re-check with `activeEntry`) that may be within `n` edits
+   * of `ekey`: id → key. A few prefix scans of the key and reversed-key indexes (see near.ts), each
+   * reading only index entries, so even a list of millions is searched in a fraction of a
+   * millisecond per scan. Callers confirm each candidate with an edit distance.
    */
-  nearKeyIds(ekey: string, within: (candidate: string) => boolean): number[] {
-    const L = ekey.length;
-    const ids = new Set<number>();
-    if (L < 3) return [];
-    const take = (rows: [number, string][], rev: boolean) => {
-      for (const row of rows) {
-        const key = rev ? reverse(row[1]) : row[1];
-        if (key !== ekey && within(key)) ids.add(row[0]);
-      }
-    };
-    const head = ekey.slice(0, L - 2);
-    const tail = reverse(ekey.slice(2));
-    take(this.prefixScan.all(head, head + '\u{ffff}', L - 1, L + 1) as [number, string][], false);
-    take(this.suffixScan.all(tail, tail + '\u{ffff}', L - 1, L + 1) as [number, string][], true);
-    if (L >= 5) take(this.endsProbe.all(endsKey(ekey), L - 1, L + 1) as [number, string][], false);
-    return [...ids];
+  nearKeys(ekey: string, n: number): Map<number, string> {
+    const out = new Map<number, string>();
+    const plan = planNearScan(ekey, n, this.equivalence.alphabet);
+    if (!plan) return out;
+    for (const p of plan.keyPrefixes) {
+      for (const [id, key] of this.prefixScan.all(p, p + '\u{ffff}', plan.minLength, plan.maxLength) as [
+        number,
+        string,
+      ][])
+        out.set(id, key);
+    }
+    for (const p of plan.reversedPrefixes) {
+      for (const [id, rkey] of this.suffixScan.all(p, p + '\u{ffff}', plan.minLength, plan.maxLength) as [
+        number,
+        string,
+      ][])
+        if (!out.has(id)) out.set(id, reverse(rkey));
+    }
+    return out;
   }
 
   activeEntry(id: number, now: number): ActiveEntry | undefined {
@@ -238,7 +237,6 @@ export class HotlistStore {
       e.plate,
       ekey,
       reverse(ekey),
-      endsKey(ekey),
       e.state ?? '',
       e.listType,
       e.source,
@@ -401,11 +399,6 @@ export class StagedVersion {
       this.store.importCache(false);
     }
   }
-}
-
-/** First two and last two characters (the whole key when shorter than four). */
-export function endsKey(ekey: string): string {
-  return ekey.length < 4 ? ekey : ekey.slice(0, 2) + ekey.slice(-2);
 }
 
 interface ListRow {

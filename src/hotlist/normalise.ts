@@ -55,7 +55,10 @@ export class Equivalence {
 
   key(plate: string): string {
     let out = '';
-    for (const c of plate) out += this.map.get(c) ?? c;
+    for (let i = 0; i < plate.length; i++) {
+      const c = plate[i]!;
+      out += this.map.get(c) ?? c;
+    }
     return out;
   }
 
@@ -64,6 +67,9 @@ export class Equivalence {
   }
 }
 
+/** Reversed (plates and keys are ASCII: no surrogate pairs to keep together). */
 export function reverse(s: string): string {
-  return [...s].reverse().join('');
+  let out = '';
+  for (let i = s.length - 1; i >= 0; i--) out += s[i];
+  return out;
 }

@@ -218,21 +218,26 @@ export class HotlistStore {
 
   /** @internal rows staged for a version; returns how many were new (the rest were duplicates). */
   insertBatch(versionId: number, entries: EntryInput[]): number {
-    this.importCache(true);
-    let added = 0;
-    // In plate order the identity and key indexes are written in runs rather than at random pages.
-    // Sorting is stable, so the first of duplicate rows is the one kept.
-    const rows = entries.map((e) => this.entryParams(versionId, e));
-    rows.sort((a, b) => (a[2]! < b[2]! ? -1 : a[2]! > b[2]! ? 1 : 0));
-    this.db.transaction(() => {
-      for (const r of rows) added += this.insertEntry.run(...r).changes;
-    })();
-    return added;
+    return this.writeTransaction(() => {
+      let added = 0;
+      for (const e of entries) added += this.insertRow(versionId, e);
+      return added;
+    });
   }
 
-  private entryParams(versionId: number, e: EntryInput): unknown[] {
+  /** @internal `fn` in one write transaction, with the import page cache. */
+  writeTransaction<T>(fn: () => T): T {
+    this.importCache(true);
+    return this.db.transaction(fn)();
+  }
+
+  /**
+   * @internal one entry into a version: 1 if new, 0 if a duplicate (same plate, state and type:
+   * the first one stays). Positional arguments: no per-row parameter array.
+   */
+  insertRow(versionId: number, e: EntryInput): number {
     const ekey = this.equivalence.key(e.plate);
-    return [
+    return this.insertEntry.run(
       versionId,
       e.plate,
       ekey,
@@ -246,7 +251,7 @@ export class HotlistStore {
       e.vehicle,
       e.reason,
       e.enteredBy,
-    ];
+    ).changes;
   }
 
   private cacheRaised = false;
@@ -307,9 +312,38 @@ export class HotlistStore {
    */
   applyDelta(
     meta: VersionMeta,
-    adds: EntryInput[],
+    adds: EntryInput[] | StagedVersion,
     removes: { plate: string; state: string | null; listType: ListType }[],
   ): { added: number; duplicates: number; removed: number; notFound: number } {
+    if (!Array.isArray(adds)) {
+      // Adds staged in a hidden version (a file's worth, streamed): copied in the same transaction
+      // as the removes, then the staging version is dropped.
+      const staged = adds;
+      staged.flush();
+      try {
+        return this.db.transaction(() => {
+          let active = this.activeVersions().get(meta.listId);
+          if (active === undefined) {
+            const fresh = this.stageVersion(meta);
+            this.activate(fresh.versionId, meta);
+            active = fresh.versionId;
+          }
+          // Adds first, then removes (as with rows given directly).
+          const copied = this.db
+            .prepare(
+              `INSERT OR IGNORE INTO hotlist_entries
+               (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
+               SELECT ?, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by
+               FROM hotlist_entries WHERE version_id = ? ORDER BY id`,
+            )
+            .run(active, staged.versionId).changes;
+          const r = this.applyDelta(meta, [], removes);
+          return { ...r, added: copied, duplicates: staged.duplicates + (staged.added - copied) };
+        })();
+      } finally {
+        staged.abort();
+      }
+    }
     return this.db.transaction(() => {
       let active = this.activeVersions().get(meta.listId);
       if (active === undefined) {
@@ -320,7 +354,7 @@ export class HotlistStore {
       let added = 0;
       let duplicates = 0;
       for (const e of adds) {
-        const n = this.insertEntry.run(...this.entryParams(active, e)).changes;
+        const n = this.insertRow(active, e);
         added += n;
         duplicates += 1 - n;
       }
@@ -372,6 +406,22 @@ export class StagedVersion {
   add(entry: EntryInput): void {
     this.batch.push(entry);
     if (this.batch.length >= BATCH) this.flush();
+  }
+
+  /**
+   * Run `fn` in one write transaction in which `insert` stores entries at once (no batch held in
+   * memory): for a caller that reads a chunk of a file and stores its rows as it parses them.
+   */
+  write<T>(fn: () => T): T {
+    this.flush();
+    return this.store.writeTransaction(fn);
+  }
+
+  /** Only inside `write`. */
+  insert(entry: EntryInput): void {
+    const n = this.store.insertRow(this.versionId, entry);
+    this.added += n;
+    this.duplicates += 1 - n;
   }
 
   flush(): void {

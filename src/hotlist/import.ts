@@ -601,11 +601,12 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
   let rowOpts: ImportOptions = opts;
   let rows = 0;
   const removes: { plate: string; state: string | null; listType: ListType }[] = [];
+  const rawRemoves: (z.infer<typeof removeSchema> & { where: string; line: number })[] = [];
   const stage = (): StagedVersion => {
     if (staged) return staged;
     if (header.list === undefined)
       throw new InputError(
-        `hotlist ${opts.file}: "list" must come before "entries" and "removes" in the document (it names the list they belong to)`,
+        `hotlist ${opts.file}: "list" must come before "entries" in the document (it names the list the entries are staged for)`,
       );
     const early = documentHeaderSchema.partial().safeParse(header);
     if (!early.success) throw notHotlist(early.error.issues);
@@ -636,7 +637,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
             throw notHotlist([
               { code: 'custom', path: ['format'], message: 'expected "lpr-edge.hotlist"', input: ev.value },
             ]);
-        } else if (ev.kind === 'array-start') stage();
+        } else if (ev.kind === 'array-start' && ev.key === 'entries') stage();
         else if (ev.kind === 'item') {
           rows++;
           const where = `${ev.key}[${ev.index}]`;
@@ -670,6 +671,8 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
             if (typeof res === 'string') problem(where, ev.line, res);
             else if (problemCount === 0 || !strict) staged!.add(res.entry);
           } else {
+            // Removes are few and need no list to be checked: kept until the end, so they may
+            // come before "list".
             const r = removeSchema.safeParse(ev.value);
             if (!r.success) {
               problem(
@@ -679,19 +682,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
               );
               continue;
             }
-            const res = toEntry(
-              {
-                plate: r.data.plate,
-                state: r.data.state,
-                list_type: r.data.listType,
-                reason: 'remove',
-                entered_by: 'remove',
-              },
-              rowOpts,
-            );
-            if (typeof res === 'string') problem(where, ev.line, res);
-            else
-              removes.push({ plate: res.entry.plate, state: res.entry.state, listType: res.entry.listType });
+            rawRemoves.push({ ...r.data, where, line: ev.line });
           }
         }
       }
@@ -704,6 +695,14 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
     if (!full.success) throw notHotlist(full.error.issues);
     const mode = opts.mode ?? full.data.mode;
     const st = stage();
+    for (const r of rawRemoves) {
+      const res = toEntry(
+        { plate: r.plate, state: r.state, list_type: r.listType, reason: 'remove', entered_by: 'remove' },
+        rowOpts,
+      );
+      if (typeof res === 'string') problem(r.where, r.line, res);
+      else removes.push({ plate: res.entry.plate, state: res.entry.state, listType: res.entry.listType });
+    }
     if (mode === 'replace' && removes.length > 0)
       problem('removes', 0, 'a replace import cannot remove entries; use "mode": "delta"');
     if (problemCount > 0 && strict) {

@@ -41,7 +41,7 @@ class Reader {
       return false;
     }
     let chunk = String(r.value);
-    if (this.first) {
+    if (this.first && chunk.length > 0) {
       this.first = false;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
@@ -74,13 +74,14 @@ class Reader {
         this.line += countLines(text);
         return { text, line };
       }
-      if (this.buf.length - this.pos > MAX_VALUE)
-        throw new JsonSyntaxError(`${what} is larger than 1 MB: not a hotlist document?`, line);
-      if (!(await this.more()))
+      if (this.eof)
         throw new JsonSyntaxError(
           `the file ends inside ${what}: the JSON is truncated (an incomplete download?)`,
           line,
         );
+      if (this.buf.length - this.pos > MAX_VALUE)
+        throw new JsonSyntaxError(`${what} is larger than 1 MB: not a hotlist document?`, line);
+      await this.more();
     }
   }
 

@@ -232,6 +232,7 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
 
   let columns: Partial<Record<Field, number>> | null = null;
   let at: number[] = [];
+  let nColumns = 0;
   let rows = 0;
   const types = new Set<ListType>();
   // Adds are staged in a hidden version in both modes: replace activates it, delta merges it into
@@ -245,18 +246,16 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
       } else {
         columns = columnsFromHeader(rec.fields, mapping, opts, rec.line);
         at = FIELDS.map((f) => columns![f] ?? -1);
+        nColumns = Object.keys(columns).length;
         return;
       }
       at = FIELDS.map((f) => columns![f] ?? -1);
+      nColumns = Object.keys(columns).length;
     }
     const fields = rec.fields;
     if (fields.length === 1 && fields[0]!.trim() === '') return; // blank line
     rows++;
-    if (
-      fields.length < Object.keys(columns).length &&
-      columns.plate !== undefined &&
-      fields[columns.plate] === undefined
-    ) {
+    if (fields.length < nColumns && columns.plate !== undefined && fields[columns.plate] === undefined) {
       problem(rec.line, `${fields.length} fields where the header has more; plate is missing`);
       return;
     }
@@ -460,6 +459,9 @@ function opt(v: unknown, max = 500): string | null {
   return s === '' ? null : s.slice(0, max);
 }
 
+/** List-type codes as files write them most often, spelled as they are (no case or "_" fix-up per row). */
+const TYPE_KEYS = new Map<string, string>(LIST_TYPES.map((t) => [t, t]));
+
 /** Validate and normalise one row; a string is the problem, worded for the user. */
 function toEntry(
   raw: RawRow,
@@ -477,7 +479,7 @@ function toEntry(
   }
   let typeRaw = str(raw.list_type);
   if (typeRaw && mapping?.listTypeValues[typeRaw]) typeRaw = mapping.listTypeValues[typeRaw] ?? typeRaw;
-  const typeKey = typeRaw.toLowerCase().replace(/[\s_]+/g, '-');
+  const typeKey = TYPE_KEYS.get(typeRaw) ?? typeRaw.toLowerCase().replace(/[\s_]+/g, '-');
   let listType: ListType;
   if (typeKey === '') {
     if (!opts.type) return `list_type is empty; use one of ${LIST_TYPES.join(', ')} (or give --type)`;
@@ -505,7 +507,7 @@ function toEntry(
   return {
     action,
     entry: {
-      plate: normalisePlate(plateRaw),
+      plate: /^[A-Z0-9]+$/.test(plateRaw) ? plateRaw : normalisePlate(plateRaw),
       state,
       listType,
       source: opt(raw.source, 100) ?? opts.source ?? null,

@@ -10,7 +10,12 @@ import { Equivalence } from '../src/hotlist/normalise.js';
 import { Matcher, type MatchInput } from '../src/hotlist/match.js';
 import { importHotlist } from '../src/hotlist/import.js';
 import { defaultHotlistsConfig, hotlistsSchema, type HotlistsConfig } from '../src/hotlist/config.js';
-import { boundedEditDistance, maxDifferencesForLength, neighbourhood } from '../src/hotlist/near.js';
+import {
+  boundedEditDistance,
+  maxDifferencesForLength,
+  neighbourhood,
+  planNearScan,
+} from '../src/hotlist/near.js';
 import { LIST_TYPES, type ListType } from '../src/hotlist/types.js';
 
 const audit = { append: () => undefined };
@@ -276,6 +281,17 @@ describe('N-difference search finds exactly what a full scan finds', () => {
     expect(boundedEditDistance('ABC1234', 'ABC1234', 0)).toBe(0);
     expect(boundedEditDistance('ABC1234', 'XXXX234', 2)).toBe(3); // capped at max + 1
     expect(boundedEditDistance('WNT45678', 'WT4567', 3)).toBe(2);
+    // Short readings tolerate fewer differences, so no scan reads a large part of a list.
+    expect([2, 3, 4, 5, 6, 7, 8, 12].map(maxDifferencesForLength)).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
+    const alphabet = new Equivalence(defaultHotlistsConfig().equivalence).alphabet;
+    for (let len = 1; len <= 12; len++)
+      for (let n = 1; n <= 3; n++) {
+        const plan = planNearScan('ABCDEFGHJKLM'.slice(0, len), n, alphabet);
+        if (maxDifferencesForLength(len) === 0) expect(plan).toBeNull();
+        else
+          for (const p of [...plan!.keyPrefixes, ...plan!.reversedPrefixes])
+            expect(p.length).toBeGreaterThanOrEqual(2);
+      }
     const n = neighbourhood('AB', ['A', 'B', 'C']);
     for (const s of ['AB', 'CB', 'AC', 'B', 'A', 'CAB', 'ACB', 'ABC']) expect(n).toContain(s);
   });

@@ -276,14 +276,19 @@ export class HotlistStore {
   }
 
   /** @internal flip the list to a staged version in one transaction, then drop the previous one. */
-  activate(versionId: number, meta: VersionMeta): void {
+  activate(versionId: number, meta: VersionMeta, knownCount?: number): void {
     let previous: number | null = null;
     this.db.transaction(() => {
-      const count = (
-        this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(versionId) as {
-          n: number;
-        }
-      ).n;
+      // The stager counted its rows; counting again would read the whole table (no version index).
+      const count =
+        knownCount ??
+        (
+          this.db
+            .prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`)
+            .get(versionId) as {
+            n: number;
+          }
+        ).n;
       previous = (
         this.db.prepare(`SELECT active_version_id AS v FROM hotlists WHERE id = ?`).get(meta.listId) as {
           v: number | null;
@@ -444,7 +449,7 @@ export class StagedVersion {
   activate(): void {
     try {
       this.flush();
-      this.store.activate(this.versionId, this.meta);
+      this.store.activate(this.versionId, this.meta, this.added);
     } finally {
       this.store.importCache(false);
     }

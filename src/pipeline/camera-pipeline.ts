@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { FrameSource } from '../capture/types.js';
-import type { Vision } from '../vision/vision.js';
+import type { SearchRegion, Vision } from '../vision/vision.js';
 import type { ReadStore } from '../store/reads.js';
 import type { Read, StoredRead } from '../store/types.js';
 import type { PositionSource } from '../gps/types.js';
@@ -100,10 +100,13 @@ export class CameraPipeline {
    * Whole frame every `fullFrameEvery` frames (new vehicles appear within that many frames);
    * otherwise only around the plates being tracked, grown to allow for movement between frames.
    */
-  private searchRegions(): Box[] | undefined {
+  private searchRegions(): SearchRegion[] | undefined {
     const every = this.deps.config.vision.detector.fullFrameEvery;
     if (this.processed % every === 0) return undefined;
-    return this.tracker.lastBoxes().map((b) => [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4] as Box);
+    return this.tracker.lastBoxes().map((b) => ({
+      box: [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4] as Box,
+      plateHeight: b[3],
+    }));
   }
 
   stats(): PipelineStats {

@@ -84,7 +84,7 @@ export async function checkModels(config: Config): Promise<CheckResult> {
   try {
     const img = await knownPlateImage();
     const t0 = performance.now();
-    const plates = await vision.findPlates({ rgb: img.data, width: img.width, height: img.height });
+    const plates = await vision.findPlatesInStill({ rgb: img.data, width: img.width, height: img.height });
     const ms = Math.round(performance.now() - t0);
     const texts = plates.map((p) => p.plate);
     if (texts.includes(KNOWN_PLATE)) return pass(name, `read the known plate ${KNOWN_PLATE} in ${ms} ms`);

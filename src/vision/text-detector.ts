@@ -39,8 +39,9 @@ export class TextDetector {
     return new TextDetector(session, opts);
   }
 
-  async detect(image: RgbImage): Promise<TextBox[]> {
-    const scale = Math.min(1, this.opts.inputSize / Math.max(image.width, image.height));
+  /** Text lines in `image`, shrunk first so its longest side is at most `maxSide` (default: `inputSize`). */
+  async detect(image: RgbImage, maxSide = this.opts.inputSize): Promise<TextBox[]> {
+    const scale = Math.min(1, maxSide / Math.max(image.width, image.height));
     const w = Math.max(32, Math.round((image.width * scale) / 32) * 32);
     const h = Math.max(32, Math.round((image.height * scale) / 32) * 32);
     const pixels = await sharp(image.rgb, rawInput(image)).resize(w, h, { fit: 'fill' }).raw().toBuffer();

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { TextDetector } from './text-detector.js';
+import { TextDetector, type TextBox } from './text-detector.js';
 import { Recogniser } from './recogniser.js';
 import { clampBox, cropRgb, type Box, type RgbImage } from './image.js';
 import {
@@ -25,6 +25,18 @@ export interface PlateObservation {
   /** The text line the detector found. */
   lineBox: Box;
 }
+
+/**
+ * Part of a video frame to search around a plate already being tracked. The region is shrunk so
+ * that plate is about ROI_PLATE_HEIGHT px tall: the detector needs no more detail than that, and its
+ * cost grows with the pixels it is given. Crops for recognition still come from the full frame.
+ */
+export interface SearchRegion {
+  box: Box;
+  plateHeight: number;
+}
+
+const ROI_PLATE_HEIGHT = 48;
 
 export interface StageTimes {
   detectMs: number;
@@ -62,13 +74,24 @@ export class Vision {
   }
 
   /**
-   * Plates in a frame, best first, overlapping readings of one plate merged. With `regions`, only
-   * those parts of the frame are searched (around plates already being tracked): far cheaper than
-   * the whole frame, so the pipeline searches whole frames only every few frames.
+   * Plates in a video frame, best first, overlapping readings of one plate merged. With `regions`,
+   * only those parts of the frame are searched (around plates already being tracked): far cheaper
+   * than the whole frame, so the pipeline searches whole frames only every few frames.
    */
-  async findPlates(image: RgbImage, regions?: Box[]): Promise<PlateObservation[]> {
+  async findPlates(image: RgbImage, regions?: SearchRegion[]): Promise<PlateObservation[]> {
     const t0 = performance.now();
     const found = regions ? await this.detectInRegions(image, regions) : await this.detector.detect(image);
+    return this.readLines(image, found, t0);
+  }
+
+  /** Plates in a still image (`read`, `eval`): one look only, so searched at `stillInputSize`. */
+  async findPlatesInStill(image: RgbImage): Promise<PlateObservation[]> {
+    const t0 = performance.now();
+    const found = await this.detector.detect(image, this.cfg.detector.stillInputSize);
+    return this.readLines(image, found, t0);
+  }
+
+  private async readLines(image: RgbImage, found: TextBox[], t0: number): Promise<PlateObservation[]> {
     const lines = found.filter((l) => lineShapeScore(l.box) > 0 && l.box[3] >= 6);
     const t1 = performance.now();
     this.times.detectMs = t1 - t0;
@@ -114,13 +137,15 @@ export class Vision {
     return kept;
   }
 
-  private async detectInRegions(image: RgbImage, regions: Box[]) {
-    const lines = [];
+  private async detectInRegions(image: RgbImage, regions: SearchRegion[]): Promise<TextBox[]> {
+    const lines: TextBox[] = [];
     for (const region of regions) {
-      const box = clampBox(region, image);
+      const box = clampBox(region.box, image);
       if (!box) continue;
       const part = await cropRgb(image, box);
-      for (const line of await this.detector.detect(part)) {
+      const shrink = Math.min(1, ROI_PLATE_HEIGHT / Math.max(1, region.plateHeight));
+      const maxSide = Math.max(32, Math.round(Math.max(box[2], box[3]) * shrink));
+      for (const line of await this.detector.detect(part, maxSide)) {
         lines.push({
           ...line,
           box: [line.box[0] + box[0], line.box[1] + box[1], line.box[2], line.box[3]] as Box,

@@ -29,7 +29,7 @@ export const readCommand: Command = {
         const states: StateReading[] = [];
         try {
           const image = await loadImage(file);
-          plates = values.crop ? await vision.readCrop(image) : await vision.findPlates(image);
+          plates = values.crop ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
           for (const p of plates) {
             // A crop is the plate itself; in a frame, read the plate region around the characters.
             const region = values.crop ? null : clampBox(plateRegion(p.lineBox), image);

@@ -52,15 +52,4 @@ export const hotlistMigrations: Migration[] = [
       CREATE INDEX hotlist_entries_ends ON hotlist_entries (ends);
     `,
   },
-  {
-    module: 'hotlist',
-    version: 2,
-    description: 'drop the "ends" key and index (N-difference search uses the key and reversed key only)',
-    // One index fewer to maintain makes imports faster; the split-key search of near.ts finds
-    // one difference with the key and reversed-key indexes alone.
-    sql: `
-      DROP INDEX hotlist_entries_ends;
-      ALTER TABLE hotlist_entries DROP COLUMN ends;
-    `,
-  },
 ];

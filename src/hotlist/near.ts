@@ -10,7 +10,9 @@ import { reverse } from './normalise.js';
  * within t1 edits of Q1 (a prefix scan of the key index) or ends with one within t2 edits of Q2 (a
  * prefix scan of the reversed-key index):
  *
- * - N = 1: t1 = t2 = 0: one prefix scan with Q1 and one with reversed Q2.
+ * - N = 1: t1 = t2 = 0: one prefix scan with Q1 and one with reversed Q2. (The store answers
+ *   N = 1 with a more selective three-probe search on its "ends" index instead: a 2–3 character
+ *   Q1 reads thousands of rows of a national list.)
  * - N = 2: t1 = 0, t2 = 1: one prefix scan with a short Q1 (2–3 characters), and the 1-edit
  *   neighbourhood of a longer Q2 on the reversed key.
  * - N = 3: t1 = t2 = 1: the 1-edit neighbourhoods of both halves.

@@ -1,6 +1,6 @@
 import type { Db } from '../store/database.js';
 import { Equivalence, reverse } from './normalise.js';
-import { planNearScan } from './near.js';
+import { maxDifferencesForLength, planNearScan } from './near.js';
 import type { EntryInput, HotlistEntry, HotlistInfo, ListType } from './types.js';
 
 interface EntryRow {
@@ -45,6 +45,7 @@ export class HotlistStore {
   private readonly byId;
   private readonly prefixScan;
   private readonly suffixScan;
+  private readonly endsProbe;
   private readonly prefixScanMany;
   private readonly suffixScanMany;
   private readonly insertEntry;
@@ -74,6 +75,9 @@ export class HotlistStore {
         `SELECT id, rkey FROM hotlist_entries WHERE rkey >= ? AND rkey < ? AND length(rkey) BETWEEN ? AND ?`,
       )
       .raw(true);
+    this.endsProbe = db
+      .prepare(`SELECT id, ekey FROM hotlist_entries WHERE ends = ? AND length(ekey) BETWEEN ? AND ?`)
+      .raw(true);
     // Many prefixes in one statement (the N-difference neighbourhoods: ~160 prefixes): one range
     // scan of the index per prefix, without a statement call each.
     this.prefixScanMany = db
@@ -89,8 +93,8 @@ export class HotlistStore {
       )
       .raw(true);
     this.insertEntry = db.prepare(`INSERT OR IGNORE INTO hotlist_entries
-      (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (version_id, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.cleanupStaging();
   }
 
@@ -117,6 +121,7 @@ export class HotlistStore {
    */
   nearKeys(ekey: string, n: number): Map<number, string> {
     const out = new Map<number, string>();
+    if (n === 1) return this.oneEditKeys(ekey, out);
     const plan = planNearScan(ekey, n, this.equivalence.alphabet);
     if (!plan) return out;
     const scan = (prefixes: string[], one: typeof this.prefixScan, many: typeof this.prefixScanMany) =>
@@ -126,6 +131,28 @@ export class HotlistStore {
     for (const [id, key] of scan(plan.keyPrefixes, this.prefixScan, this.prefixScanMany)) out.set(id, key);
     for (const [id, rkey] of scan(plan.reversedPrefixes, this.suffixScan, this.suffixScanMany))
       if (!out.has(id)) out.set(id, reverse(rkey));
+    return out;
+  }
+
+  /**
+   * One edit in a key of length L leaves intact either its first L-2 characters (edit in the last
+   * two), its last L-2 (edit in the first two), or its first two and last two (edit in the
+   * middle): a prefix scan, a suffix scan on the reversed key, and one probe of the "ends" index,
+   * each selective even on a list of millions (the split search of near.ts would scan a 2–3
+   * character prefix: thousands of rows on a national list).
+   */
+  private oneEditKeys(ekey: string, out: Map<number, string>): Map<number, string> {
+    const L = ekey.length;
+    if (maxDifferencesForLength(L) < 1) return out;
+    const head = ekey.slice(0, L - 2);
+    const tail = reverse(ekey.slice(2));
+    for (const [id, key] of this.prefixScan.all(head, head + '\u{ffff}', L - 1, L + 1) as [number, string][])
+      out.set(id, key);
+    for (const [id, rkey] of this.suffixScan.all(tail, tail + '\u{ffff}', L - 1, L + 1) as [number, string][])
+      if (!out.has(id)) out.set(id, reverse(rkey));
+    if (L >= 5)
+      for (const [id, key] of this.endsProbe.all(endsKey(ekey), L - 1, L + 1) as [number, string][])
+        out.set(id, key);
     return out;
   }
 
@@ -251,6 +278,7 @@ export class HotlistStore {
       e.plate,
       ekey,
       reverse(ekey),
+      endsKey(ekey),
       e.state ?? '',
       e.listType,
       e.source,
@@ -346,8 +374,8 @@ export class HotlistStore {
           const copied = this.db
             .prepare(
               `INSERT OR IGNORE INTO hotlist_entries
-               (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
-               SELECT ?, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by
+               (version_id, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
+               SELECT ?, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by
                FROM hotlist_entries WHERE version_id = ? ORDER BY id`,
             )
             .run(active, staged.versionId).changes;
@@ -463,6 +491,11 @@ export class StagedVersion {
       this.store.importCache(false);
     }
   }
+}
+
+/** First two and last two characters (the whole key when shorter than four). */
+export function endsKey(ekey: string): string {
+  return ekey.length < 4 ? ekey : ekey.slice(0, 2) + ekey.slice(-2);
 }
 
 interface ListRow {

@@ -11,7 +11,7 @@ import { reverse } from './normalise.js';
  * prefix scan of the reversed-key index):
  *
  * - N = 1: t1 = t2 = 0: one prefix scan with Q1 and one with reversed Q2. (The store answers
- *   N = 1 with a more selective three-probe search on its "ends" index instead: a 2–3 character
+ *   N = 1 with a more selective search instead, see HotlistStore.oneEditKeys: a 2–3 character
  *   Q1 reads thousands of rows of a national list.)
  * - N = 2: t1 = 0, t2 = 1: one prefix scan with a short Q1 (2–3 characters), and the 1-edit
  *   neighbourhood of a longer Q2 on the reversed key.
@@ -78,6 +78,21 @@ export function neighbourhood(q: string, alphabet: readonly string[]): string[] 
     }
     if (i < q.length) out.add(head + q.slice(i + 1)); // deleted at i
   }
+  return [...out];
+}
+
+/** Every string exactly one edit from `q` (substitution, insertion, deletion), without `q`. */
+export function neighbourhoodExact(q: string, alphabet: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (let i = 0; i <= q.length; i++) {
+    const head = q.slice(0, i);
+    for (const c of alphabet) {
+      out.add(head + c + q.slice(i));
+      if (i < q.length) out.add(head + c + q.slice(i + 1));
+    }
+    if (i < q.length) out.add(head + q.slice(i + 1));
+  }
+  out.delete(q);
   return [...out];
 }
 

@@ -1,6 +1,6 @@
 import type { Db } from '../store/database.js';
 import { Equivalence, reverse } from './normalise.js';
-import { maxDifferencesForLength, planNearScan } from './near.js';
+import { maxDifferencesForLength, neighbourhoodExact, planNearScan } from './near.js';
 import type { EntryInput, HotlistEntry, HotlistInfo, ListType } from './types.js';
 
 interface EntryRow {
@@ -45,7 +45,7 @@ export class HotlistStore {
   private readonly byId;
   private readonly prefixScan;
   private readonly suffixScan;
-  private readonly endsProbe;
+  private readonly keyProbeMany;
   private readonly prefixScanMany;
   private readonly suffixScanMany;
   private readonly insertEntry;
@@ -75,8 +75,8 @@ export class HotlistStore {
         `SELECT id, rkey FROM hotlist_entries WHERE rkey >= ? AND rkey < ? AND length(rkey) BETWEEN ? AND ?`,
       )
       .raw(true);
-    this.endsProbe = db
-      .prepare(`SELECT id, ekey FROM hotlist_entries WHERE ends = ? AND length(ekey) BETWEEN ? AND ?`)
+    this.keyProbeMany = db
+      .prepare(`SELECT e.id, e.ekey FROM json_each(?) j, hotlist_entries e WHERE e.ekey = j.value`)
       .raw(true);
     // Many prefixes in one statement (the N-difference neighbourhoods: ~160 prefixes): one range
     // scan of the index per prefix, without a statement call each.
@@ -93,8 +93,8 @@ export class HotlistStore {
       )
       .raw(true);
     this.insertEntry = db.prepare(`INSERT OR IGNORE INTO hotlist_entries
-      (version_id, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.cleanupStaging();
   }
 
@@ -137,9 +137,9 @@ export class HotlistStore {
   /**
    * One edit in a key of length L leaves intact either its first L-2 characters (edit in the last
    * two), its last L-2 (edit in the first two), or its first two and last two (edit in the
-   * middle): a prefix scan, a suffix scan on the reversed key, and one probe of the "ends" index,
-   * each selective even on a list of millions (the split search of near.ts would scan a 2–3
-   * character prefix: thousands of rows on a national list).
+   * middle): a prefix scan, a suffix scan on the reversed key, and exact probes of every key with
+   * one edit in the middle (about 200 for seven characters, one statement). Each is selective
+   * even on a national list, where the split search's 2–3 character prefixes read thousands of rows.
    */
   private oneEditKeys(ekey: string, out: Map<number, string>): Map<number, string> {
     const L = ekey.length;
@@ -150,9 +150,14 @@ export class HotlistStore {
       out.set(id, key);
     for (const [id, rkey] of this.suffixScan.all(tail, tail + '\u{ffff}', L - 1, L + 1) as [number, string][])
       if (!out.has(id)) out.set(id, reverse(rkey));
-    if (L >= 5)
-      for (const [id, key] of this.endsProbe.all(endsKey(ekey), L - 1, L + 1) as [number, string][])
+    if (L >= 5) {
+      const a = ekey.slice(0, 2);
+      const z = ekey.slice(L - 2);
+      const middle = ekey.slice(2, L - 2);
+      const keys = neighbourhoodExact(middle, this.equivalence.alphabet).map((m) => a + m + z);
+      for (const [id, key] of this.keyProbeMany.all(JSON.stringify(keys)) as [number, string][])
         out.set(id, key);
+    }
     return out;
   }
 
@@ -278,7 +283,6 @@ export class HotlistStore {
       e.plate,
       ekey,
       reverse(ekey),
-      endsKey(ekey),
       e.state ?? '',
       e.listType,
       e.source,
@@ -374,8 +378,8 @@ export class HotlistStore {
           const copied = this.db
             .prepare(
               `INSERT OR IGNORE INTO hotlist_entries
-               (version_id, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
-               SELECT ?, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by
+               (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
+               SELECT ?, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by
                FROM hotlist_entries WHERE version_id = ? ORDER BY id`,
             )
             .run(active, staged.versionId).changes;
@@ -491,11 +495,6 @@ export class StagedVersion {
       this.store.importCache(false);
     }
   }
-}
-
-/** First two and last two characters (the whole key when shorter than four). */
-export function endsKey(ekey: string): string {
-  return ekey.length < 4 ? ekey : ekey.slice(0, 2) + ekey.slice(-2);
 }
 
 interface ListRow {

@@ -44,10 +44,14 @@ export const hotlistsSchema = z.strictObject({
     .default(['0ODQ', '1I', '2Z', '5S', '8B', '6G']),
   /** Named column mappings for `hotlist import --mapping NAME`. */
   mappings: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), mappingSchema).default({}),
-  /** Character differences (insert, delete or substitute) tolerated per list type (0 = exact or equivalent only). */
-  maxDifferences: z.partialRecord(listType, z.number().int().min(0).max(1)).default({}),
-  /** For list types not named in maxDifferences. */
-  defaultMaxDifferences: z.number().int().min(0).max(1).default(1),
+  /**
+   * Character differences (insert, delete or substitute, on top of look-alikes) tolerated per list
+   * type, 0–3 (0 = exact or equivalent only). A reading of L characters never gets more than
+   * floor((L - 2) / 2): none for 3 characters, 1 for 4–5, 2 for 6–7, 3 for 8 or more.
+   */
+  maxDifferences: z.partialRecord(listType, z.number().int().min(0).max(3)).default({}),
+  /** For list types not named in maxDifferences (0–3). */
+  defaultMaxDifferences: z.number().int().min(0).max(3).default(1),
   /** Lists with more entries than this match exactly/equivalently only (the largest national extracts). */
   exactOnlyAbove: z.number().int().positive().default(5_000_000),
   /** How many of the read's top candidates (besides the best reading) are checked too. */

@@ -21,42 +21,85 @@ export class CsvSyntaxError extends Error {
 /** A field longer than this is not a hotlist value: the file is most likely not CSV. */
 const MAX_FIELD = 64 * 1024;
 
-export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): AsyncGenerator<CsvRecord> {
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false; // inside a quoted field
-  let afterQuote = false; // just closed a quoted field
-  let line = 1;
-  let recordLine = 1;
-  let first = true;
-  let pendingCR = false;
-  let quotedCR = false;
-  let any = false; // the current record has content
+/**
+ * Push parser: `push` each chunk of text, `end` after the last; records are handed to `emit` as
+ * they complete, synchronously, so a caller can store each one inside its own write transaction
+ * without holding a chunk's worth of records in memory.
+ */
+export class CsvParser {
+  private fields: string[] = [];
+  private field = '';
+  private quoted = false; // inside a quoted field
+  private afterQuote = false; // just closed a quoted field
+  private line = 1;
+  private recordLine = 1;
+  private first = true;
+  private pendingCR = false;
+  private quotedCR = false;
+  private any = false; // the current record has content
+  private carry = '';
 
-  let carry = '';
-  const feed = (chunk: string, last: boolean): CsvRecord[] => {
-    const out: CsvRecord[] = [];
+  constructor(private readonly delimiter = ',') {}
+
+  push(text: string, emit: (rec: CsvRecord) => void): void {
+    if (this.first) {
+      this.first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    const chunk = this.carry + text;
+    this.carry = '';
+    this.feed(chunk, false, emit);
+  }
+
+  end(emit: (rec: CsvRecord) => void): void {
+    if (this.carry) {
+      const c = this.carry;
+      this.carry = '';
+      this.feed(c, true, emit);
+    }
+    if (this.quoted)
+      throw new CsvSyntaxError(`line ${this.recordLine}: a quoted field is never closed`, this.recordLine);
+    if (this.any || this.field.length > 0 || this.afterQuote) {
+      this.fields.push(this.field);
+      emit({ line: this.recordLine, fields: this.fields });
+      this.fields = [];
+      this.field = '';
+      this.any = false;
+      this.afterQuote = false;
+    }
+  }
+
+  private feed(chunk: string, last: boolean, emit: (rec: CsvRecord) => void): void {
+    const delimiter = this.delimiter;
     for (let i = 0; i < chunk.length; i++) {
-      // Fast path: at the start of a record, a whole line without quotes is split in one go.
-      if (!quoted && !afterQuote && !pendingCR && !any && field.length === 0 && fields.length === 0) {
+      // Fast path: at the start of a record, a whole line is split in one go (quoted fields
+      // included, when the line's quotes are balanced and no field spans lines).
+      if (
+        !this.quoted &&
+        !this.afterQuote &&
+        !this.pendingCR &&
+        !this.any &&
+        this.field.length === 0 &&
+        this.fields.length === 0
+      ) {
         const nl = chunk.indexOf('\n', i);
         if (nl >= 0) {
-          const q = chunk.indexOf('"', i);
-          if (q < 0 || q > nl) {
-            let end = nl;
-            if (end > i && chunk[end - 1] === '\r') end--;
-            const text = chunk.slice(i, end);
-            if (text.includes('\r') || text.includes('\0')) {
-              // Rare: bare CR line ends or binary data; let the character loop handle and report them.
-            } else {
-              if (text.length > MAX_FIELD)
-                throw new CsvSyntaxError(
-                  `line ${line}: a line longer than 64 KiB: this is not a hotlist CSV file`,
-                  line,
-                );
-              if (text.length > 0) out.push({ line, fields: text.split(delimiter) });
-              line++;
-              recordLine = line;
+          let end = nl;
+          if (end > i && chunk.charCodeAt(end - 1) === 13) end--;
+          const text = chunk.slice(i, end);
+          if (text.length > MAX_FIELD)
+            throw new CsvSyntaxError(
+              `line ${this.line}: a line longer than 64 KiB: this is not a hotlist CSV file`,
+              this.line,
+            );
+          if (!text.includes('\r') && !text.includes('\0')) {
+            const fields = text.includes('"') ? splitQuoted(text, delimiter) : text.split(delimiter);
+            // Otherwise (a field running over lines, text after a closing quote...): the character
+            // loop below handles and reports it.
+            if (fields) {
+              if (text.length > 0) emit({ line: this.line, fields });
+              this.line++;
+              this.recordLine = this.line;
               i = nl;
               continue;
             }
@@ -65,87 +108,135 @@ export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): 
       }
       const c = chunk[i] as string;
       if (c === '\0')
-        throw new CsvSyntaxError(`line ${line}: binary data (a NUL byte): this is not a CSV text file`, line);
-      if (pendingCR) {
-        pendingCR = false;
+        throw new CsvSyntaxError(
+          `line ${this.line}: binary data (a NUL byte): this is not a CSV text file`,
+          this.line,
+        );
+      if (this.pendingCR) {
+        this.pendingCR = false;
         if (c === '\n') continue;
       }
-      if (quoted) {
+      if (this.quoted) {
         if (c === '"') {
           if (i + 1 === chunk.length && !last) {
             // A quote at the end of a chunk may be the first of a doubled pair: decide with the next chunk.
-            carry = '"';
+            this.carry = '"';
             break;
           }
           if (chunk[i + 1] === '"') {
-            field += '"';
+            this.field += '"';
             i++;
           } else {
-            quoted = false;
-            afterQuote = true;
+            this.quoted = false;
+            this.afterQuote = true;
           }
         } else {
           // Line breaks inside quotes belong to the field; count them for line numbers (CRLF once).
-          if (c === '\r' || (c === '\n' && !quotedCR)) line++;
-          quotedCR = c === '\r';
-          field += c;
+          if (c === '\r' || (c === '\n' && !this.quotedCR)) this.line++;
+          this.quotedCR = c === '\r';
+          this.field += c;
         }
-        if (field.length > MAX_FIELD)
+        if (this.field.length > MAX_FIELD)
           throw new CsvSyntaxError(
-            `line ${recordLine}: a quoted field runs past 64 KiB (unbalanced quote?)`,
-            recordLine,
+            `line ${this.recordLine}: a quoted field runs past 64 KiB (unbalanced quote?)`,
+            this.recordLine,
           );
         continue;
       }
       if (c === delimiter) {
-        fields.push(field);
-        field = '';
-        afterQuote = false;
-        any = true;
+        this.fields.push(this.field);
+        this.field = '';
+        this.afterQuote = false;
+        this.any = true;
       } else if (c === '\n' || c === '\r') {
-        if (c === '\r') pendingCR = true;
-        if (any || field.length > 0 || afterQuote) {
-          fields.push(field);
-          out.push({ line: recordLine, fields });
+        if (c === '\r') this.pendingCR = true;
+        if (this.any || this.field.length > 0 || this.afterQuote) {
+          this.fields.push(this.field);
+          emit({ line: this.recordLine, fields: this.fields });
         }
-        fields = [];
-        field = '';
-        afterQuote = false;
-        any = false;
-        line++;
-        recordLine = line;
-      } else if (c === '"' && field.length === 0 && !afterQuote) {
-        quoted = true;
-        any = true;
+        this.fields = [];
+        this.field = '';
+        this.afterQuote = false;
+        this.any = false;
+        this.line++;
+        this.recordLine = this.line;
+      } else if (c === '"' && this.field.length === 0 && !this.afterQuote) {
+        this.quoted = true;
+        this.any = true;
       } else {
-        if (afterQuote)
+        if (this.afterQuote)
           throw new CsvSyntaxError(
-            `line ${line}: text after a closing quote; quote the whole field and double inner quotes`,
-            line,
+            `line ${this.line}: text after a closing quote; quote the whole field and double inner quotes`,
+            this.line,
           );
-        field += c;
-        if (field.length > MAX_FIELD)
+        this.field += c;
+        if (this.field.length > MAX_FIELD)
           throw new CsvSyntaxError(
-            `line ${recordLine}: a field longer than 64 KiB: this is not a hotlist CSV file`,
-            recordLine,
+            `line ${this.recordLine}: a field longer than 64 KiB: this is not a hotlist CSV file`,
+            this.recordLine,
           );
       }
     }
-    return out;
-  };
-  for await (let chunk of chunks) {
-    if (first) {
-      first = false;
-      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+  }
+}
+
+/**
+ * One line with quoted fields, or null when the line is not complete or not simple: a quote left
+ * open (the field goes on past the line end), or text after a closing quote (reported by the
+ * character loop).
+ */
+function splitQuoted(text: string, delimiter: string): string[] | null {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (text.charCodeAt(i) === 34) {
+      let value = '';
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) return null;
+        value += text.slice(j, q);
+        if (text.charCodeAt(q + 1) === 34) {
+          value += '"';
+          j = q + 2;
+          continue;
+        }
+        j = q + 1;
+        break;
+      }
+      out.push(value);
+      if (j === text.length) return out;
+      if (text[j] !== delimiter) return null;
+      i = j + 1;
+      if (i === text.length) {
+        out.push('');
+        return out;
+      }
+    } else {
+      const d = text.indexOf(delimiter, i);
+      const end = d < 0 ? text.length : d;
+      const value = text.slice(i, end);
+      if (value.includes('"')) return null; // a quote inside an unquoted field: let the loop decide
+      out.push(value);
+      if (d < 0) return out;
+      i = d + 1;
+      if (i === text.length) {
+        out.push('');
+        return out;
+      }
     }
-    chunk = carry + chunk;
-    carry = '';
-    yield* feed(chunk, false);
   }
-  if (carry) yield* feed(carry, true);
-  if (quoted) throw new CsvSyntaxError(`line ${recordLine}: a quoted field is never closed`, recordLine);
-  if (any || field.length > 0 || afterQuote) {
-    fields.push(field);
-    yield { line: recordLine, fields };
+}
+
+export async function* readCsv(chunks: AsyncIterable<string>, delimiter = ','): AsyncGenerator<CsvRecord> {
+  const parser = new CsvParser(delimiter);
+  let out: CsvRecord[] = [];
+  const emit = (r: CsvRecord) => void out.push(r);
+  for await (const chunk of chunks) {
+    parser.push(chunk, emit);
+    yield* out;
+    out = [];
   }
+  parser.end(emit);
+  yield* out;
 }

@@ -1,10 +1,11 @@
-import { createReadStream, statSync, readFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ColumnMapping } from './config.js';
-import { readCsv, CsvSyntaxError } from './csv.js';
+import { CsvParser, CsvSyntaxError, type CsvRecord } from './csv.js';
+import { readJsonObject, JsonSyntaxError } from './json-stream.js';
 import { normalisePlate, normaliseState, plateProblem } from './normalise.js';
-import type { HotlistStore, VersionMeta } from './store.js';
+import type { HotlistStore, StagedVersion, VersionMeta } from './store.js';
 import {
   DEFAULT_PRIORITY,
   LIST_TYPES,
@@ -26,7 +27,7 @@ export class InputError extends Error {
 }
 
 export interface RowProblem {
-  /** 1-based line in the file (CSV), or 0 for JSON (see `where`). */
+  /** 1-based line in the file where the row (CSV) or element (JSON) starts; 0 when not one place. */
   line: number;
   where: string;
   message: string;
@@ -68,8 +69,12 @@ export interface ImportReport {
 
 /** Problems kept for the report; the count goes on past this. */
 const KEEP_PROBLEMS = 100;
-/** JSON is parsed whole; agencies' large extracts come as CSV. */
-const MAX_JSON_BYTES = 256 * 1024 * 1024;
+/**
+ * Text read (and rows stored) per write transaction: about 60,000 short rows. Larger chunks mean
+ * fewer commits (each rewrites the index pages it touched); smaller ones keep other writers (the
+ * daemon storing reads) waiting less.
+ */
+const CSV_CHUNK = 4 << 20;
 
 type RawRow = Partial<Record<Field, unknown>>;
 type Field =
@@ -152,9 +157,7 @@ export async function importHotlist(store: HotlistStore, opts: ImportOptions): P
   sniffText(opts.file);
   try {
     const report =
-      format === 'json'
-        ? await importJson(store, opts, stat.size)
-        : await importCsv(store, opts, stat.mtimeMs);
+      format === 'json' ? await importJson(store, opts) : await importCsv(store, opts, stat.mtimeMs);
     report.durationMs = Date.now() - started;
     opts.audit.append({
       type: 'hotlist.import',
@@ -227,70 +230,72 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
     if (problems.length < KEEP_PROBLEMS) problems.push({ line, where: `line ${line}`, message });
   };
 
-  const stream = createReadStream(opts.file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   let columns: Partial<Record<Field, number>> | null = null;
+  let at: number[] = [];
+  let nColumns = 0;
   let rows = 0;
   const types = new Set<ListType>();
-  const staged = mode === 'replace' ? store.stageVersion(meta) : null;
-  const adds: EntryInput[] = [];
+  // Adds are staged in a hidden version in both modes: replace activates it, delta merges it into
+  // the active version in one transaction. Either way nothing is visible until the whole file is read.
+  const staged = store.stageVersion(meta);
   const removes: { plate: string; state: string | null; listType: ListType }[] = [];
-  try {
-    for await (const rec of readCsv(stream, delimiter)) {
-      if (!columns) {
-        if (mapping && !mapping.header) {
-          columns = columnsByIndex(mapping, opts.file);
-        } else {
-          columns = columnsFromHeader(rec.fields, mapping, opts, rec.line);
-          continue;
-        }
+  const onRecord = (rec: CsvRecord) => {
+    if (!columns) {
+      if (mapping && !mapping.header) {
+        columns = columnsByIndex(mapping, opts.file);
+      } else {
+        columns = columnsFromHeader(rec.fields, mapping, opts, rec.line);
+        at = FIELDS.map((f) => columns![f] ?? -1);
+        nColumns = Object.keys(columns).length;
+        return;
       }
-      if (rec.fields.length === 1 && rec.fields[0]!.trim() === '') continue; // blank line
-      rows++;
-      const raw: RawRow = {};
-      for (const f of FIELDS) {
-        const idx = columns[f];
-        if (idx !== undefined) raw[f] = rec.fields[idx];
-      }
-      if (
-        rec.fields.length < Object.keys(columns).length &&
-        columns.plate !== undefined &&
-        rec.fields[columns.plate] === undefined
-      ) {
-        problem(rec.line, `${rec.fields.length} fields where the header has more; plate is missing`);
-        continue;
-      }
-      const parsed = toEntry(raw, opts, mapping);
-      if (typeof parsed === 'string') {
-        problem(rec.line, parsed);
-        continue;
-      }
-      types.add(parsed.entry.listType);
-      if (parsed.action === 'remove') {
-        if (mode !== 'delta') {
-          problem(rec.line, `action "remove" only makes sense in a delta import (--delta)`);
-          continue;
-        }
-        removes.push({
-          plate: parsed.entry.plate,
-          state: parsed.entry.state,
-          listType: parsed.entry.listType,
-        });
-      } else if (staged) {
-        if (problemCount === 0 || !strict) staged.add(parsed.entry);
-      } else adds.push(parsed.entry);
+      at = FIELDS.map((f) => columns![f] ?? -1);
+      nColumns = Object.keys(columns).length;
     }
+    const fields = rec.fields;
+    if (fields.length === 1 && fields[0]!.trim() === '') return; // blank line
+    rows++;
+    if (fields.length < nColumns && columns.plate !== undefined && fields[columns.plate] === undefined) {
+      problem(rec.line, `${fields.length} fields where the header has more; plate is missing`);
+      return;
+    }
+    const parsed = toEntry(rawRow(fields, at), opts, mapping);
+    if (typeof parsed === 'string') {
+      problem(rec.line, parsed);
+      return;
+    }
+    types.add(parsed.entry.listType);
+    if (parsed.action === 'remove') {
+      if (mode !== 'delta') {
+        problem(rec.line, `action "remove" only makes sense in a delta import (--delta)`);
+        return;
+      }
+      removes.push({
+        plate: parsed.entry.plate,
+        state: parsed.entry.state,
+        listType: parsed.entry.listType,
+      });
+    } else if (problemCount === 0 || !strict) staged.insert(parsed.entry);
+  };
+  // Each chunk of the file is parsed and stored in one write transaction, row by row as it is
+  // parsed: no batch of rows is held in memory, and other writers wait at most one chunk.
+  const parser = new CsvParser(delimiter);
+  const stream = createReadStream(opts.file, { encoding: 'utf8', highWaterMark: CSV_CHUNK });
+  try {
+    for await (const chunk of stream) staged.write(() => parser.push(chunk as string, onRecord));
+    staged.write(() => parser.end(onRecord));
   } catch (err) {
-    staged?.abort();
+    staged.abort();
     if (err instanceof CsvSyntaxError)
       throw new InputError(`hotlist ${opts.file}: ${err.message}; nothing imported`);
     throw err;
   }
   if (!columns) {
-    staged?.abort();
+    staged.abort();
     throw new InputError(`hotlist ${opts.file}: empty file (no header row); nothing imported`);
   }
   if (problemCount > 0 && strict) {
-    staged?.abort();
+    staged.abort();
     throw new InputError(
       `hotlist ${opts.file}: ${problemCount} bad row${problemCount > 1 ? 's' : ''}; nothing imported, the previous version stays active ` +
         `(use --lenient to skip bad rows): ${problems
@@ -301,19 +306,56 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
     );
   }
   if (!opts.type) meta.type = types.size === 1 ? [...types][0]! : 'mixed';
-  if (staged) {
-    staged.flush();
-    if (staged.added === 0) {
-      staged.abort();
-      throw new InputError(
-        `hotlist ${opts.file}: no valid entries; refusing to replace list "${listId}" with an empty list`,
-      );
-    }
-    staged.activate();
-    return report(meta, mode, 'csv', rows, staged.added, staged.duplicates, 0, problems, problemCount);
+  return finish(store, staged, meta, mode, 'csv', rows, removes, problems, problemCount, opts.file);
+}
+
+/** Activate (replace) or merge (delta) a staged version and report. */
+function finish(
+  store: HotlistStore,
+  staged: StagedVersion,
+  meta: VersionMeta,
+  mode: 'replace' | 'delta',
+  format: 'csv' | 'json',
+  rows: number,
+  removes: { plate: string; state: string | null; listType: ListType }[],
+  problems: RowProblem[],
+  problemCount: number,
+  file: string,
+): ImportReport {
+  if (mode === 'delta') {
+    const d = store.applyDelta(meta, staged, removes);
+    return report(meta, mode, format, rows, d.added, d.duplicates, d.removed, problems, problemCount);
   }
-  const d = store.applyDelta(meta, adds, removes);
-  return report(meta, mode, 'csv', rows, d.added, d.duplicates, d.removed, problems, problemCount);
+  try {
+    staged.flush();
+    if (staged.added === 0)
+      throw new InputError(
+        `hotlist ${file}: no valid entries; refusing to replace list "${meta.listId}" with an empty list`,
+      );
+    staged.activate();
+  } catch (err) {
+    staged.abort();
+    throw err;
+  }
+  return report(meta, mode, format, rows, staged.added, staged.duplicates, 0, problems, problemCount);
+}
+
+/** The row's fields by name (one object shape for every row). */
+function rawRow(f: string[], at: number[]): RawRow {
+  const get = (i: number) => (at[i]! < 0 ? undefined : f[at[i]!]);
+  return {
+    plate: get(0),
+    state: get(1),
+    list_type: get(2),
+    source: get(3),
+    reference: get(4),
+    priority: get(5),
+    expires: get(6),
+    vehicle: get(7),
+    reason: get(8),
+    entered_by: get(9),
+    action: get(10),
+  };
 }
 
 function report(
@@ -417,6 +459,9 @@ function opt(v: unknown, max = 500): string | null {
   return s === '' ? null : s.slice(0, max);
 }
 
+/** List-type codes as files write them most often, spelled as they are (no case or "_" fix-up per row). */
+const TYPE_KEYS = new Map<string, string>(LIST_TYPES.map((t) => [t, t]));
+
 /** Validate and normalise one row; a string is the problem, worded for the user. */
 function toEntry(
   raw: RawRow,
@@ -434,7 +479,7 @@ function toEntry(
   }
   let typeRaw = str(raw.list_type);
   if (typeRaw && mapping?.listTypeValues[typeRaw]) typeRaw = mapping.listTypeValues[typeRaw] ?? typeRaw;
-  const typeKey = typeRaw.toLowerCase().replace(/[\s_]+/g, '-');
+  const typeKey = TYPE_KEYS.get(typeRaw) ?? typeRaw.toLowerCase().replace(/[\s_]+/g, '-');
   let listType: ListType;
   if (typeKey === '') {
     if (!opts.type) return `list_type is empty; use one of ${LIST_TYPES.join(', ')} (or give --type)`;
@@ -462,7 +507,7 @@ function toEntry(
   return {
     action,
     entry: {
-      plate: normalisePlate(plateRaw),
+      plate: /^[A-Z0-9]+$/.test(plateRaw) ? plateRaw : normalisePlate(plateRaw),
       state,
       listType,
       source: opt(raw.source, 100) ?? opts.source ?? null,
@@ -524,124 +569,159 @@ export const hotlistDocumentSchema = z.strictObject({
     .default([]),
 });
 
-async function importJson(store: HotlistStore, opts: ImportOptions, size: number): Promise<ImportReport> {
-  if (size > MAX_JSON_BYTES)
-    throw new InputError(
-      `hotlist ${opts.file}: ${Math.round(size / 1e6)} MB is too large for JSON (limit 256 MB); send large lists as CSV, which is streamed`,
-    );
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(opts.file, 'utf8').replace(/^\uFEFF/, ''));
-  } catch (err) {
-    throw new InputError(`hotlist ${opts.file}: not valid JSON (${(err as Error).message})`);
-  }
-  const parsed = hotlistDocumentSchema.safeParse(doc);
-  if (!parsed.success) {
-    const first = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new InputError(`hotlist ${opts.file}: not a lpr-edge hotlist document: ${first.join('; ')}`);
-  }
-  const d = parsed.data;
-  const mode = opts.mode ?? d.mode;
+/** The document's members other than its two arrays. */
+const documentHeaderSchema = hotlistDocumentSchema.omit({ entries: true, removes: true });
+const removeSchema = z.strictObject({ plate: z.string(), state: z.string().nullish(), listType: z.string() });
+
+/**
+ * The project's JSON, streamed: `entries` and `removes` are read element by element (millions of
+ * entries in bounded memory), each validated with the same schemas as before and staged like CSV
+ * rows. `list` must come before `entries` (its id and type are needed to stage them); the other
+ * members may come in any order.
+ */
+async function importJson(store: HotlistStore, opts: ImportOptions): Promise<ImportReport> {
   const strict = opts.strict ?? true;
-  const listType = opts.type ?? (d.list.type === 'mixed' ? undefined : d.list.type);
-  const rowOpts: ImportOptions = { ...opts, type: listType, source: opts.source ?? d.list.source };
-  const meta: VersionMeta = {
-    listId: opts.listId ?? d.list.id,
-    type: listType ?? 'mixed',
-    version: opts.version ?? d.list.version,
-    generatedAt: Date.parse(d.list.generatedAt),
-    source: d.list.source ?? opts.source ?? null,
-    importedBy: opts.actor,
-  };
+  const header: Record<string, unknown> = {};
   const problems: RowProblem[] = [];
   let problemCount = 0;
-  const problem = (where: string, message: string) => {
+  // "entries[12]: <what is wrong> (line 40)": the element as the document names it, then where
+  // an editor finds it.
+  const problem = (where: string, line: number, message: string) => {
     problemCount++;
-    if (problems.length < KEEP_PROBLEMS) problems.push({ line: 0, where, message });
+    if (problems.length < KEEP_PROBLEMS)
+      problems.push({ line, where, message: line > 0 ? `${message} (line ${line})` : message });
   };
-  const entries: EntryInput[] = [];
-  d.entries.forEach((e, i) => {
-    const r = jsonEntry.safeParse(e);
-    if (!r.success)
-      return problem(
-        `entries[${i}]`,
-        r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '),
-      );
-    const v = r.data;
-    const res = toEntry(
-      {
-        plate: v.plate,
-        state: v.state,
-        list_type: v.listType,
-        source: v.source,
-        reference: v.reference,
-        priority: v.priority,
-        expires: v.expires,
-        vehicle: v.vehicle,
-        reason: v.reason,
-        entered_by: v.enteredBy,
-      },
-      rowOpts,
+  const notHotlist = (issues: z.core.$ZodIssue[]) =>
+    new InputError(
+      `hotlist ${opts.file}: not a lpr-edge hotlist document: ${issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}`,
     );
-    if (typeof res === 'string') return problem(`entries[${i}]`, res);
-    entries.push(res.entry);
-  });
+  let staged: StagedVersion | null = null;
+  let meta: VersionMeta | null = null;
+  let rowOpts: ImportOptions = opts;
+  let rows = 0;
   const removes: { plate: string; state: string | null; listType: ListType }[] = [];
-  d.removes.forEach((r, i) => {
-    const res = toEntry(
-      { plate: r.plate, state: r.state, list_type: r.listType, reason: 'remove', entered_by: 'remove' },
-      rowOpts,
-    );
-    if (typeof res === 'string') return problem(`removes[${i}]`, res);
-    removes.push({ plate: res.entry.plate, state: res.entry.state, listType: res.entry.listType });
-  });
-  if (mode === 'replace' && removes.length > 0)
-    problem('removes', 'a replace import cannot remove entries; use "mode": "delta"');
-  if (problemCount > 0 && strict) {
-    throw new InputError(
-      `hotlist ${opts.file}: ${problemCount} bad entr${problemCount > 1 ? 'ies' : 'y'}; nothing imported, the previous version stays active: ` +
-        problems
-          .slice(0, 10)
-          .map((p) => `${p.where}: ${p.message}`)
-          .join('; '),
-      problems,
-    );
-  }
-  if (mode === 'delta') {
-    const r = store.applyDelta(meta, entries, removes);
-    return report(
-      meta,
-      mode,
-      'json',
-      d.entries.length + d.removes.length,
-      r.added,
-      r.duplicates,
-      r.removed,
-      problems,
-      problemCount,
-    );
-  }
-  if (entries.length === 0)
-    throw new InputError(
-      `hotlist ${opts.file}: no valid entries; refusing to replace list "${meta.listId}" with an empty list`,
-    );
-  const staged = store.stageVersion(meta);
+  const rawRemoves: (z.infer<typeof removeSchema> & { where: string; line: number })[] = [];
+  const stage = (): StagedVersion => {
+    if (staged) return staged;
+    if (header.list === undefined)
+      throw new InputError(
+        `hotlist ${opts.file}: "list" must come before "entries" in the document (it names the list the entries are staged for)`,
+      );
+    const early = documentHeaderSchema.partial().safeParse(header);
+    if (!early.success) throw notHotlist(early.error.issues);
+    const list = early.data.list!;
+    const listType = opts.type ?? (list.type === 'mixed' ? undefined : list.type);
+    rowOpts = { ...opts, type: listType, source: opts.source ?? list.source };
+    meta = {
+      listId: opts.listId ?? list.id,
+      type: listType ?? 'mixed',
+      version: opts.version ?? list.version,
+      generatedAt: Date.parse(list.generatedAt),
+      source: list.source ?? opts.source ?? null,
+      importedBy: opts.actor,
+    };
+    staged = store.stageVersion(meta);
+    return staged;
+  };
+
+  const stream = createReadStream(opts.file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   try {
-    for (const e of entries) staged.add(e);
-    staged.activate();
-  } catch (err) {
-    staged.abort();
-    throw err;
+    try {
+      for await (const ev of readJsonObject(stream, new Set(['entries', 'removes']))) {
+        if (ev.kind === 'member') {
+          if (ev.key === 'entries' || ev.key === 'removes')
+            throw new InputError(`hotlist ${opts.file}: line ${ev.line}: "${ev.key}" must be an array`);
+          header[ev.key] = ev.value;
+          if (ev.key === 'format' && ev.value !== 'lpr-edge.hotlist')
+            throw notHotlist([
+              { code: 'custom', path: ['format'], message: 'expected "lpr-edge.hotlist"', input: ev.value },
+            ]);
+        } else if (ev.kind === 'array-start' && ev.key === 'entries') stage();
+        else if (ev.kind === 'item') {
+          rows++;
+          const where = `${ev.key}[${ev.index}]`;
+          if (ev.key === 'entries') {
+            const r = jsonEntry.safeParse(ev.value);
+            if (!r.success) {
+              problem(
+                where,
+                ev.line,
+                r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '),
+              );
+              continue;
+            }
+            const v = r.data;
+            const res = toEntry(
+              {
+                plate: v.plate,
+                state: v.state,
+                list_type: v.listType,
+                source: v.source,
+                reference: v.reference,
+                priority: v.priority,
+                expires: v.expires,
+                vehicle: v.vehicle,
+                reason: v.reason,
+                entered_by: v.enteredBy,
+                action: undefined,
+              },
+              rowOpts,
+            );
+            if (typeof res === 'string') problem(where, ev.line, res);
+            else if (problemCount === 0 || !strict) staged!.add(res.entry);
+          } else {
+            // Removes are few and need no list to be checked: kept until the end, so they may
+            // come before "list".
+            const r = removeSchema.safeParse(ev.value);
+            if (!r.success) {
+              problem(
+                where,
+                ev.line,
+                r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '),
+              );
+              continue;
+            }
+            rawRemoves.push({ ...r.data, where, line: ev.line });
+          }
+        }
+      }
+    } catch (err) {
+      if (err instanceof JsonSyntaxError)
+        throw new InputError(`hotlist ${opts.file}: not valid JSON: ${err.message}; nothing imported`);
+      throw err;
+    }
+    const full = documentHeaderSchema.safeParse(header);
+    if (!full.success) throw notHotlist(full.error.issues);
+    const mode = opts.mode ?? full.data.mode;
+    const st = stage();
+    for (const r of rawRemoves) {
+      const res = toEntry(
+        { plate: r.plate, state: r.state, list_type: r.listType, reason: 'remove', entered_by: 'remove' },
+        rowOpts,
+      );
+      if (typeof res === 'string') problem(r.where, r.line, res);
+      else removes.push({ plate: res.entry.plate, state: res.entry.state, listType: res.entry.listType });
+    }
+    if (mode === 'replace' && removes.length > 0)
+      problem('removes', 0, 'a replace import cannot remove entries; use "mode": "delta"');
+    if (problemCount > 0 && strict) {
+      throw new InputError(
+        `hotlist ${opts.file}: ${problemCount} bad entr${problemCount > 1 ? 'ies' : 'y'}; nothing imported, the previous version stays active: ` +
+          problems
+            .slice(0, 10)
+            .map((p) => `${p.where}: ${p.message}`)
+            .join('; '),
+        problems,
+      );
+    }
+    const out = finish(store, st, meta!, mode, 'json', rows, removes, problems, problemCount, opts.file);
+    staged = null;
+    return out;
+  } finally {
+    // Anything but a completed import leaves the previous version as it was.
+    (staged as StagedVersion | null)?.abort();
   }
-  return report(
-    meta,
-    mode,
-    'json',
-    d.entries.length,
-    staged.added,
-    staged.duplicates,
-    0,
-    problems,
-    problemCount,
-  );
 }

@@ -1,6 +1,7 @@
 import type { Candidate } from '../store/types.js';
 import type { HotlistsConfig } from './config.js';
 import { Equivalence, normalisePlate } from './normalise.js';
+import { boundedEditDistance, maxDifferencesForLength } from './near.js';
 import type { ActiveEntry, HotlistStore } from './store.js';
 import type { ListType } from './types.js';
 
@@ -36,8 +37,8 @@ const RULE_RANK: Record<MatchRule, number> = { exact: 0, equivalent: 1, differen
 
 /**
  * Matches a read against every active list: exact, OCR-equivalent characters, and (per list type)
- * one character difference; the read's best text first, then its top candidates. Each match says
- * which rule matched and which characters differ.
+ * up to three character differences; the read's best text first, then its top candidates. Each
+ * match says which rule matched and which characters differ.
  */
 export class Matcher {
   readonly equivalence: Equivalence;
@@ -52,15 +53,21 @@ export class Matcher {
     this.equivalence = store.equivalence;
   }
 
-  allowedDifferences(type: ListType, listSize: number): number {
+  /**
+   * Differences tolerated for an entry of this list type on a list of this size, for a reading of
+   * `readLength` characters (short readings tolerate fewer: see maxDifferencesForLength).
+   */
+  allowedDifferences(type: ListType, listSize: number, readLength = Infinity): number {
     if (listSize > this.config.exactOnlyAbove) return 0;
-    return this.config.maxDifferences[type] ?? this.config.defaultMaxDifferences;
+    const configured = this.config.maxDifferences[type] ?? this.config.defaultMaxDifferences;
+    return Math.min(configured, maxDifferencesForLength(readLength));
   }
 
-  private anyDifferencesAllowed(): boolean {
-    return (
-      this.config.defaultMaxDifferences > 0 ||
-      Object.values(this.config.maxDifferences).some((n) => (n ?? 0) > 0)
+  /** The most differences any list type may have: how far the index search has to look. */
+  private mostDifferences(): number {
+    return Math.max(
+      this.config.defaultMaxDifferences,
+      ...Object.values(this.config.maxDifferences).map((n) => n ?? 0),
     );
   }
 
@@ -87,7 +94,7 @@ export class Matcher {
       const prev = best.get(m.entry.id);
       if (!prev || rank(m) < rank(prev)) best.set(m.entry.id, m);
     };
-    const near = this.anyDifferencesAllowed();
+    const most = this.mostDifferences();
     for (const { text, via } of texts) {
       const key = this.equivalence.key(text);
       for (const e of this.store.lookupKey(key, now)) {
@@ -101,11 +108,16 @@ export class Matcher {
           stateNotRead: stateRead === null,
         });
       }
-      if (!near) continue;
-      for (const id of this.store.nearKeyIds(key, (k) => withinOneEdit(k, key))) {
+      const n = Math.min(most, maxDifferencesForLength(key.length));
+      if (n < 1) continue;
+      for (const [id, k] of this.store.nearKeys(key, n)) {
+        if (k === key) continue; // found by the key lookup above
+        // Counted in key space: look-alike characters are not differences.
+        const d = boundedEditDistance(k, key, n);
+        if (d > n) continue;
         const e = this.store.activeEntry(id, now);
         if (!e || !stateOk(e, stateRead)) continue;
-        if (this.allowedDifferences(e.listType, e.list.entryCount) < 1) continue;
+        if (d > this.allowedDifferences(e.listType, e.list.entryCount, key.length)) continue;
         consider({
           entry: e,
           rule: 'differences',
@@ -160,23 +172,12 @@ export class Matcher {
   }
 }
 
+/** Lower is better: the rule, then fewer real differences, then the best reading over a candidate. */
 function rank(m: Match): number {
-  return RULE_RANK[m.rule] * 2 + (m.via === 'best' ? 0 : 1);
+  const real = m.differences.filter((d) => d.kind !== 'equivalent').length;
+  return RULE_RANK[m.rule] * 100 + real * 2 + (m.via === 'best' ? 0 : 1);
 }
 
 function stateOk(e: ActiveEntry, stateRead: string | null): boolean {
   return e.state === null || stateRead === null || e.state === stateRead;
-}
-
-/** Edit distance (insert, delete, substitute) of at most one. */
-export function withinOneEdit(a: string, b: string): boolean {
-  if (a === b) return true;
-  const la = a.length;
-  const lb = b.length;
-  if (Math.abs(la - lb) > 1) return false;
-  let i = 0;
-  while (i < la && i < lb && a[i] === b[i]) i++;
-  if (la === lb) return a.slice(i + 1) === b.slice(i + 1);
-  if (la > lb) return a.slice(i + 1) === b.slice(i);
-  return a.slice(i) === b.slice(i + 1);
 }

@@ -38,6 +38,8 @@ export function normaliseState(raw: string | null | undefined): string | null {
  */
 export class Equivalence {
   private readonly map = new Map<string, string>();
+  /** The characters a key can contain: A–Z and 0–9, each class by its representative only. */
+  readonly alphabet: readonly string[];
 
   constructor(readonly classes: readonly string[]) {
     for (const cls of classes) {
@@ -46,11 +48,17 @@ export class Equivalence {
       if (!rep) continue;
       for (const c of chars) this.map.set(c, rep);
     }
+    this.alphabet = [
+      ...new Set([...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'].map((c) => this.map.get(c) ?? c)),
+    ];
   }
 
   key(plate: string): string {
     let out = '';
-    for (const c of plate) out += this.map.get(c) ?? c;
+    for (let i = 0; i < plate.length; i++) {
+      const c = plate[i]!;
+      out += this.map.get(c) ?? c;
+    }
     return out;
   }
 
@@ -59,6 +67,9 @@ export class Equivalence {
   }
 }
 
+/** Reversed (plates and keys are ASCII: no surrogate pairs to keep together). */
 export function reverse(s: string): string {
-  return [...s].reverse().join('');
+  let out = '';
+  for (let i = s.length - 1; i >= 0; i--) out += s[i];
+  return out;
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../store/database.js';
 import { Equivalence, reverse } from './normalise.js';
+import { maxDifferencesForLength, neighbourhoodExact, planNearScan } from './near.js';
 import type { EntryInput, HotlistEntry, HotlistInfo, ListType } from './types.js';
 
 interface EntryRow {
@@ -44,7 +45,9 @@ export class HotlistStore {
   private readonly byId;
   private readonly prefixScan;
   private readonly suffixScan;
-  private readonly endsProbe;
+  private readonly keyProbeMany;
+  private readonly prefixScanMany;
+  private readonly suffixScanMany;
   private readonly insertEntry;
   private infoCache = new Map<number, HotlistInfo>();
   private infoCacheVersion = -1;
@@ -72,12 +75,26 @@ export class HotlistStore {
         `SELECT id, rkey FROM hotlist_entries WHERE rkey >= ? AND rkey < ? AND length(rkey) BETWEEN ? AND ?`,
       )
       .raw(true);
-    this.endsProbe = db
-      .prepare(`SELECT id, ekey FROM hotlist_entries WHERE ends = ? AND length(ekey) BETWEEN ? AND ?`)
+    this.keyProbeMany = db
+      .prepare(`SELECT e.id, e.ekey FROM json_each(?) j, hotlist_entries e WHERE e.ekey = j.value`)
+      .raw(true);
+    // Many prefixes in one statement (the N-difference neighbourhoods: ~160 prefixes): one range
+    // scan of the index per prefix, without a statement call each.
+    this.prefixScanMany = db
+      .prepare(
+        `SELECT e.id, e.ekey FROM json_each(?) j, hotlist_entries e
+         WHERE e.ekey >= j.value AND e.ekey < j.value || '\u{ffff}' AND length(e.ekey) BETWEEN ? AND ?`,
+      )
+      .raw(true);
+    this.suffixScanMany = db
+      .prepare(
+        `SELECT e.id, e.rkey FROM json_each(?) j, hotlist_entries e
+         WHERE e.rkey >= j.value AND e.rkey < j.value || '\u{ffff}' AND length(e.rkey) BETWEEN ? AND ?`,
+      )
       .raw(true);
     this.insertEntry = db.prepare(`INSERT OR IGNORE INTO hotlist_entries
-      (version_id, plate, ekey, rkey, ends, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.cleanupStaging();
   }
 
@@ -97,28 +114,51 @@ export class HotlistStore {
   }
 
   /**
-   * Ids of entries (any version; callers re-check with `activeEntry`) whose key is within one edit of
-   * `ekey`. One edit in a key of length L leaves intact either its first L-2 characters (edit in the
-   * last two), its last L-2 (edit in the first two), or its first two and last two (edit in the
-   * middle): a prefix scan, a suffix scan on the reversed key, and one probe of the "ends" index,
-   * each selective even on a list of millions.
+   * Keys of entries (any version; callers re-check with `activeEntry`) that may be within `n` edits
+   * of `ekey`: id → key. A few prefix scans of the key and reversed-key indexes (see near.ts), each
+   * reading only index entries, so even a list of millions is searched in a fraction of a
+   * millisecond per scan. Callers confirm each candidate with an edit distance.
    */
-  nearKeyIds(ekey: string, within: (candidate: string) => boolean): number[] {
+  nearKeys(ekey: string, n: number): Map<number, string> {
+    const out = new Map<number, string>();
+    if (n === 1) return this.oneEditKeys(ekey, out);
+    const plan = planNearScan(ekey, n, this.equivalence.alphabet);
+    if (!plan) return out;
+    const scan = (prefixes: string[], one: typeof this.prefixScan, many: typeof this.prefixScanMany) =>
+      (prefixes.length === 1
+        ? one.all(prefixes[0], prefixes[0] + '\u{ffff}', plan.minLength, plan.maxLength)
+        : many.all(JSON.stringify(prefixes), plan.minLength, plan.maxLength)) as [number, string][];
+    for (const [id, key] of scan(plan.keyPrefixes, this.prefixScan, this.prefixScanMany)) out.set(id, key);
+    for (const [id, rkey] of scan(plan.reversedPrefixes, this.suffixScan, this.suffixScanMany))
+      if (!out.has(id)) out.set(id, reverse(rkey));
+    return out;
+  }
+
+  /**
+   * One edit in a key of length L leaves intact either its first L-2 characters (edit in the last
+   * two), its last L-2 (edit in the first two), or its first two and last two (edit in the
+   * middle): a prefix scan, a suffix scan on the reversed key, and exact probes of every key with
+   * one edit in the middle (about 200 for seven characters, one statement). Each is selective
+   * even on a national list, where the split search's 2–3 character prefixes read thousands of rows.
+   */
+  private oneEditKeys(ekey: string, out: Map<number, string>): Map<number, string> {
     const L = ekey.length;
-    const ids = new Set<number>();
-    if (L < 3) return [];
-    const take = (rows: [number, string][], rev: boolean) => {
-      for (const row of rows) {
-        const key = rev ? reverse(row[1]) : row[1];
-        if (key !== ekey && within(key)) ids.add(row[0]);
-      }
-    };
+    if (maxDifferencesForLength(L) < 1) return out;
     const head = ekey.slice(0, L - 2);
     const tail = reverse(ekey.slice(2));
-    take(this.prefixScan.all(head, head + '\u{ffff}', L - 1, L + 1) as [number, string][], false);
-    take(this.suffixScan.all(tail, tail + '\u{ffff}', L - 1, L + 1) as [number, string][], true);
-    if (L >= 5) take(this.endsProbe.all(endsKey(ekey), L - 1, L + 1) as [number, string][], false);
-    return [...ids];
+    for (const [id, key] of this.prefixScan.all(head, head + '\u{ffff}', L - 1, L + 1) as [number, string][])
+      out.set(id, key);
+    for (const [id, rkey] of this.suffixScan.all(tail, tail + '\u{ffff}', L - 1, L + 1) as [number, string][])
+      if (!out.has(id)) out.set(id, reverse(rkey));
+    if (L >= 5) {
+      const a = ekey.slice(0, 2);
+      const z = ekey.slice(L - 2);
+      const middle = ekey.slice(2, L - 2);
+      const keys = neighbourhoodExact(middle, this.equivalence.alphabet).map((m) => a + m + z);
+      for (const [id, key] of this.keyProbeMany.all(JSON.stringify(keys)) as [number, string][])
+        out.set(id, key);
+    }
+    return out;
   }
 
   activeEntry(id: number, now: number): ActiveEntry | undefined {
@@ -219,26 +259,30 @@ export class HotlistStore {
 
   /** @internal rows staged for a version; returns how many were new (the rest were duplicates). */
   insertBatch(versionId: number, entries: EntryInput[]): number {
-    this.importCache(true);
-    let added = 0;
-    // In plate order the identity and key indexes are written in runs rather than at random pages.
-    // Sorting is stable, so the first of duplicate rows is the one kept.
-    const rows = entries.map((e) => this.entryParams(versionId, e));
-    rows.sort((a, b) => (a[2]! < b[2]! ? -1 : a[2]! > b[2]! ? 1 : 0));
-    this.db.transaction(() => {
-      for (const r of rows) added += this.insertEntry.run(...r).changes;
-    })();
-    return added;
+    return this.writeTransaction(() => {
+      let added = 0;
+      for (const e of entries) added += this.insertRow(versionId, e);
+      return added;
+    });
   }
 
-  private entryParams(versionId: number, e: EntryInput): unknown[] {
+  /** @internal `fn` in one write transaction, with the import page cache. */
+  writeTransaction<T>(fn: () => T): T {
+    this.importCache(true);
+    return this.db.transaction(fn)();
+  }
+
+  /**
+   * @internal one entry into a version: 1 if new, 0 if a duplicate (same plate, state and type:
+   * the first one stays). Positional arguments: no per-row parameter array.
+   */
+  insertRow(versionId: number, e: EntryInput): number {
     const ekey = this.equivalence.key(e.plate);
-    return [
+    return this.insertEntry.run(
       versionId,
       e.plate,
       ekey,
       reverse(ekey),
-      endsKey(ekey),
       e.state ?? '',
       e.listType,
       e.source,
@@ -248,7 +292,7 @@ export class HotlistStore {
       e.vehicle,
       e.reason,
       e.enteredBy,
-    ];
+    ).changes;
   }
 
   private cacheRaised = false;
@@ -264,14 +308,19 @@ export class HotlistStore {
   }
 
   /** @internal flip the list to a staged version in one transaction, then drop the previous one. */
-  activate(versionId: number, meta: VersionMeta): void {
+  activate(versionId: number, meta: VersionMeta, knownCount?: number): void {
     let previous: number | null = null;
     this.db.transaction(() => {
-      const count = (
-        this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(versionId) as {
-          n: number;
-        }
-      ).n;
+      // The stager counted its rows; counting again would read the whole table (no version index).
+      const count =
+        knownCount ??
+        (
+          this.db
+            .prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`)
+            .get(versionId) as {
+            n: number;
+          }
+        ).n;
       previous = (
         this.db.prepare(`SELECT active_version_id AS v FROM hotlists WHERE id = ?`).get(meta.listId) as {
           v: number | null;
@@ -309,9 +358,38 @@ export class HotlistStore {
    */
   applyDelta(
     meta: VersionMeta,
-    adds: EntryInput[],
+    adds: EntryInput[] | StagedVersion,
     removes: { plate: string; state: string | null; listType: ListType }[],
   ): { added: number; duplicates: number; removed: number; notFound: number } {
+    if (!Array.isArray(adds)) {
+      // Adds staged in a hidden version (a file's worth, streamed): copied in the same transaction
+      // as the removes, then the staging version is dropped.
+      const staged = adds;
+      staged.flush();
+      try {
+        return this.db.transaction(() => {
+          let active = this.activeVersions().get(meta.listId);
+          if (active === undefined) {
+            const fresh = this.stageVersion(meta);
+            this.activate(fresh.versionId, meta);
+            active = fresh.versionId;
+          }
+          // Adds first, then removes (as with rows given directly).
+          const copied = this.db
+            .prepare(
+              `INSERT OR IGNORE INTO hotlist_entries
+               (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
+               SELECT ?, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by
+               FROM hotlist_entries WHERE version_id = ? ORDER BY id`,
+            )
+            .run(active, staged.versionId).changes;
+          const r = this.applyDelta(meta, [], removes);
+          return { ...r, added: copied, duplicates: staged.duplicates + (staged.added - copied) };
+        })();
+      } finally {
+        staged.abort();
+      }
+    }
     return this.db.transaction(() => {
       let active = this.activeVersions().get(meta.listId);
       if (active === undefined) {
@@ -322,7 +400,7 @@ export class HotlistStore {
       let added = 0;
       let duplicates = 0;
       for (const e of adds) {
-        const n = this.insertEntry.run(...this.entryParams(active, e)).changes;
+        const n = this.insertRow(active, e);
         added += n;
         duplicates += 1 - n;
       }
@@ -376,6 +454,22 @@ export class StagedVersion {
     if (this.batch.length >= BATCH) this.flush();
   }
 
+  /**
+   * Run `fn` in one write transaction in which `insert` stores entries at once (no batch held in
+   * memory): for a caller that reads a chunk of a file and stores its rows as it parses them.
+   */
+  write<T>(fn: () => T): T {
+    this.flush();
+    return this.store.writeTransaction(fn);
+  }
+
+  /** Only inside `write`. */
+  insert(entry: EntryInput): void {
+    const n = this.store.insertRow(this.versionId, entry);
+    this.added += n;
+    this.duplicates += 1 - n;
+  }
+
   flush(): void {
     if (this.batch.length === 0) return;
     const n = this.store.insertBatch(this.versionId, this.batch);
@@ -387,7 +481,7 @@ export class StagedVersion {
   activate(): void {
     try {
       this.flush();
-      this.store.activate(this.versionId, this.meta);
+      this.store.activate(this.versionId, this.meta, this.added);
     } finally {
       this.store.importCache(false);
     }
@@ -401,11 +495,6 @@ export class StagedVersion {
       this.store.importCache(false);
     }
   }
-}
-
-/** First two and last two characters (the whole key when shorter than four). */
-export function endsKey(ekey: string): string {
-  return ekey.length < 4 ? ekey : ekey.slice(0, 2) + ekey.slice(-2);
 }
 
 interface ListRow {

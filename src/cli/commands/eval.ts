@@ -20,7 +20,7 @@ export const evalCommand: Command = {
   --out FILE     also write the JSON report (with every item) to FILE
   --limit N      only the first N images
   --errors       list each misread image (and each wrong state)
-  --split S      only part of a crops set: "held-out" (30 %, chosen by a hash of the file name)
+  --split S      only part of a set: "held-out" (30 %, md5 of the file name; never trained on)
                  or "calibration" (the other 70 %, on which the state reader was tuned)`,
   options: {
     json: { type: 'boolean' },

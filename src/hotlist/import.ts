@@ -646,11 +646,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
           if (ev.key === 'entries') {
             const r = jsonEntry.safeParse(ev.value);
             if (!r.success) {
-              problem(
-                where,
-                ev.line,
-                r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '),
-              );
+              problem(where, ev.line, issuesText(r.error));
               continue;
             }
             const v = r.data;
@@ -677,11 +673,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
             // come before "list".
             const r = removeSchema.safeParse(ev.value);
             if (!r.success) {
-              problem(
-                where,
-                ev.line,
-                r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '),
-              );
+              problem(where, ev.line, issuesText(r.error));
               continue;
             }
             rawRemoves.push({ ...r.data, where, line: ev.line });
@@ -724,4 +716,9 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
     // Anything but a completed import leaves the previous version as it was.
     (staged as StagedVersion | null)?.abort();
   }
+}
+
+/** A zod error as one line: each issue's path and message. */
+function issuesText(error: z.ZodError): string {
+  return error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
 }

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { probeVideo } from './probe.js';
 import { FrameSlot } from './frame-slot.js';
-import { SourceError, type Frame, type FrameSource, type SourceStats } from './types.js';
+import { SourceError, emptySourceStats, type Frame, type FrameSource, type SourceStats } from './types.js';
 
 const run = promisify(execFile);
 const IMAGE = /\.(jpe?g|png|bmp|tiff?|webp)$/i;
@@ -50,14 +50,7 @@ export function isFolder(p: string): boolean {
 class FolderSource implements FrameSource {
   readonly id: string;
   private readonly slot: FrameSlot<Frame>;
-  private readonly counters: SourceStats = {
-    decoded: 0,
-    dropped: 0,
-    corrupt: 0,
-    lastFrameAt: null,
-    errors: 0,
-    lastError: null,
-  };
+  private readonly counters: SourceStats = emptySourceStats();
   private stopped = false;
 
   constructor(

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { GigeCameraConfig } from './config.js';
 import { PipeReader } from './pipe-reader.js';
-import { SourceError, type Frame, type FrameSource, type SourceStats } from './types.js';
+import { SourceError, emptySourceStats, type Frame, type FrameSource, type SourceStats } from './types.js';
 
 const run = promisify(execFile);
 
@@ -107,16 +107,7 @@ export class DeferredSource implements FrameSource {
   }
 
   stats(): SourceStats {
-    return (
-      this.inner?.stats() ?? {
-        decoded: 0,
-        dropped: 0,
-        corrupt: 0,
-        lastFrameAt: null,
-        errors: 0,
-        lastError: null,
-      }
-    );
+    return this.inner?.stats() ?? emptySourceStats();
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { FrameSlot } from './frame-slot.js';
-import { SourceError, type Frame, type FrameSource, type SourceStats } from './types.js';
+import { SourceError, emptySourceStats, type Frame, type FrameSource, type SourceStats } from './types.js';
 
 export interface PipeReaderOptions {
   id: string;
@@ -33,14 +33,7 @@ export class PipeReader implements FrameSource {
   readonly id: string;
   private proc: ChildProcess | null = null;
   private readonly slot: FrameSlot<Frame>;
-  private readonly counters: SourceStats = {
-    decoded: 0,
-    dropped: 0,
-    corrupt: 0,
-    lastFrameAt: null,
-    errors: 0,
-    lastError: null,
-  };
+  private readonly counters: SourceStats = emptySourceStats();
   private stopped = false;
   private iterated = false;
   /** Resolves when the program has exited and every frame has been handed to the slot. */

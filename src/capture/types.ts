@@ -23,6 +23,11 @@ export interface SourceStats {
   lastError: string | null;
 }
 
+/** Counters of a source that has delivered nothing yet. */
+export function emptySourceStats(): SourceStats {
+  return { decoded: 0, dropped: 0, corrupt: 0, lastFrameAt: null, errors: 0, lastError: null };
+}
+
 /**
  * Anything that yields frames: recordings and image folders now; USB (V4L2), GigE Vision and RTSP
  * cameras implement the same interface. `frames()` may be iterated once; it ends when the source

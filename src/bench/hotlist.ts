@@ -8,6 +8,7 @@ import { Equivalence } from '../hotlist/normalise.js';
 import { Matcher, type MatchInput } from '../hotlist/match.js';
 import { importHotlist } from '../hotlist/import.js';
 import { defaultHotlistsConfig } from '../hotlist/config.js';
+import { percentile } from './percentile.js';
 
 /** A small deterministic PRNG so every run benchmarks the same list. */
 function rng(seed: number): () => number {
@@ -33,10 +34,6 @@ function plate(r: () => number): string {
   const shape = ['LLLDDDD', 'DLLLDDD', 'LLDDDDD', 'DDDLLL', '*'][Math.floor(r() * 5)]!;
   if (shape === '*') return Array.from({ length: 5 + Math.floor(r() * 4) }, () => pick(ALNUM)).join('');
   return [...shape].map((c) => pick(c === 'L' ? LETTERS : DIGITS)).join('');
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1e6);

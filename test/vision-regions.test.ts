@@ -24,7 +24,7 @@ describe('vision: searching regions of a 1080p frame', () => {
     const [whole] = await vision.findPlates(frame);
     expect(whole?.plate).toBe(vehicle.plate);
     const b = whole!.box;
-    // The characters are tall enough here that the region is searched shrunken (to 48 px).
+    // The characters are tall enough here that the region is searched shrunken (to 32 px).
     expect(b[3]).toBeGreaterThan(60);
     const region: Box = [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4];
     const [inRegion] = await vision.findPlates(frame, [{ box: region, plateHeight: b[3] }]);

@@ -23,19 +23,24 @@ import type { Box, RgbImage } from './image.js';
  *    pixel, as libvips does.
  */
 
-/** 8-bit sRGB to linear light (float32), and linear light in 1/255 steps back to 8-bit sRGB. */
-const toLinear = new Float32Array(256);
+/**
+ * Each channel's share of luminance by 8-bit sRGB value (linear light times its weight, float32 as
+ * in libvips), and linear light in 1/255 steps back to 8-bit sRGB.
+ */
+const shareR = new Float32Array(256);
+const shareG = new Float32Array(256);
+const shareB = new Float32Array(256);
 const fromLinear = new Int32Array(257);
 for (let i = 0; i < 256; i++) {
   const f = Math.fround(i / 255);
-  toLinear[i] = f <= 0.04045 ? f / 12.92 : Math.pow((f + 0.055) / 1.055, 2.4);
+  const linear = Math.fround(f <= 0.04045 ? f / 12.92 : Math.pow((f + 0.055) / 1.055, 2.4));
+  shareR[i] = Math.fround(0.2126) * linear;
+  shareG[i] = Math.fround(0.7152) * linear;
+  shareB[i] = Math.fround(0.0722) * linear;
   const v = Math.fround(f <= 0.0031308 ? 12.92 * f : 1.055 * Math.pow(f, 1 / 2.4) - 0.055);
   fromLinear[i] = Math.round(255 * v);
 }
 fromLinear[256] = fromLinear[255]!; // lets the interpolation below read [i + 1] at i = 255
-const KR = Math.fround(0.2126);
-const KG = Math.fround(0.7152);
-const KB = Math.fround(0.0722);
 
 /** libvips' fixed-point scale for resampling weights (VIPS_INTERPOLATE_SHIFT = 12). */
 const SHIFT = 12;
@@ -48,18 +53,34 @@ function rint(x: number): number {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+/** libvips' last step to grey: linear light (times 255, float32) to 8-bit sRGB, interpolating. */
+function toSrgb(at: number): number {
+  const i = at | 0;
+  const lo = fromLinear[i]!;
+  return Math.round(lo + (fromLinear[i + 1]! - lo) * Math.fround(at - i));
+}
+
+/**
+ * toSrgb() by 1/16 steps of its input, -1 where the output changes inside a step: most pixels are
+ * looked up, the rest computed (the interpolation was most of greyCrop's cost).
+ */
+const STEPS = 16;
+const stepped = new Int16Array(256 * STEPS + 1);
+for (let k = 0; k <= 256 * STEPS; k++) {
+  const lo = toSrgb(Math.min(255, k / STEPS));
+  stepped[k] = lo === toSrgb(Math.min(255, (k + 1) / STEPS)) ? lo : -1;
+}
+
 function greyCrop(img: RgbImage, [x0, y0, w, h]: Box): Uint8Array {
   const out = new Uint8Array(w * h);
   const rgb = img.rgb;
   const f = Math.fround;
-  for (let y = 0; y < h; y++) {
-    let p = ((y0 + y) * img.width + x0) * 3;
-    let q = y * w;
-    for (let x = 0; x < w; x++, p += 3) {
-      const lum = f(f(f(KR * toLinear[rgb[p]!]!) + f(KG * toLinear[rgb[p + 1]!]!)) + f(KB * toLinear[rgb[p + 2]!]!));
-      const at = Math.min(255, Math.max(0, f(lum * 255)));
-      const i = at | 0;
-      out[q++] = Math.round(fromLinear[i]! + (fromLinear[i + 1]! - fromLinear[i]!) * f(at - i));
+  for (let y = 0, q = 0; y < h; y++) {
+    for (let p = ((y0 + y) * img.width + x0) * 3, end = p + w * 3; p < end; p += 3) {
+      const lum = f(f(shareR[rgb[p]!]! + shareG[rgb[p + 1]!]!) + shareB[rgb[p + 2]!]!);
+      const at = Math.min(255, f(lum * 255)); // the weights sum to a hair over 1 in float32
+      const g = stepped[(at * STEPS) | 0]!;
+      out[q++] = g >= 0 ? g : toSrgb(at);
     }
   }
   return out;
@@ -133,7 +154,12 @@ function reduce(input: Plane, outLen: number): Plane {
       weight[o * taps + i] = Math.trunc((c[i]! / sum) * ONE);
     }
   }
-  const dst: Plane = { data: new Uint8Array(outLen * src.lines), len: outLen, lines: src.lines, vertical: src.vertical };
+  const dst: Plane = {
+    data: new Uint8Array(outLen * src.lines),
+    len: outLen,
+    lines: src.lines,
+    vertical: src.vertical,
+  };
   const [ss, sl] = strides(src);
   const [ds, dl] = strides(dst);
   for (let line = 0; line < src.lines; line++) {

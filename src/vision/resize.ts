@@ -109,12 +109,16 @@ function boxShrink(src: Plane, k: number): Plane {
   const [ds, dl] = strides(dst);
   // libvips' SIMD path: (sum + k/2) * floor(2^24 / k) >> 24, which is not always round-to-nearest.
   const multiplier = Math.floor(2 ** 24 / k);
-  for (let line = 0; line < src.lines; line++) {
-    for (let o = 0; o < len; o++) {
-      let sum = k >> 1;
-      for (let j = 0; j < k; j++) sum += src.data[line * sl + Math.min(src.len - 1, o * k + j) * ss]!;
-      dst.data[line * dl + o * ds] = Math.floor((sum * multiplier) / 2 ** 24);
+  // Across lines innermost: contiguous memory when shrinking vertically, the costly direction.
+  const sums = new Int32Array(src.lines);
+  for (let o = 0; o < len; o++) {
+    sums.fill(k >> 1);
+    for (let j = 0; j < k; j++) {
+      const at = Math.min(src.len - 1, o * k + j) * ss;
+      for (let line = 0; line < src.lines; line++) sums[line]! += src.data[at + line * sl]!;
     }
+    for (let line = 0; line < src.lines; line++)
+      dst.data[line * dl + o * ds] = Math.floor((sums[line]! * multiplier) / 2 ** 24);
   }
   return dst;
 }
@@ -162,13 +166,18 @@ function reduce(input: Plane, outLen: number): Plane {
   };
   const [ss, sl] = strides(src);
   const [ds, dl] = strides(dst);
-  for (let line = 0; line < src.lines; line++) {
-    const base = line * sl;
-    for (let o = 0, t = 0; o < outLen; o++) {
-      let acc = HALF;
-      for (let i = 0; i < taps; i++, t++) acc += weight[t]! * src.data[base + index[t]! * ss]!;
-      dst.data[line * dl + o * ds] = Math.min(255, Math.max(0, acc >> SHIFT));
+  // Across lines innermost (contiguous when reducing vertically); integer sums, so the order of
+  // the additions does not change the result.
+  const acc = new Int32Array(src.lines);
+  for (let o = 0, t = 0; o < outLen; o++) {
+    acc.fill(HALF);
+    for (let i = 0; i < taps; i++, t++) {
+      const w = weight[t]!;
+      const at = index[t]! * ss;
+      for (let line = 0; line < src.lines; line++) acc[line]! += w * src.data[at + line * sl]!;
     }
+    for (let line = 0; line < src.lines; line++)
+      dst.data[line * dl + o * ds] = Math.min(255, Math.max(0, acc[line]! >> SHIFT));
   }
   return dst;
 }

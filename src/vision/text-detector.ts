@@ -39,12 +39,18 @@ export class TextDetector {
     return new TextDetector(session, opts);
   }
 
-  /** Text lines in `image`, shrunk first so its longest side is at most `maxSide` (default: `inputSize`). */
-  async detect(image: RgbImage, maxSide = this.opts.inputSize): Promise<TextBox[]> {
-    const scale = Math.min(1, maxSide / Math.max(image.width, image.height));
-    const w = Math.max(32, Math.round((image.width * scale) / 32) * 32);
-    const h = Math.max(32, Math.round((image.height * scale) / 32) * 32);
-    const pixels = await sharp(image.rgb, rawInput(image)).resize(w, h, { fit: 'fill' }).raw().toBuffer();
+  /**
+   * Text lines in `image` (or only in `region` of it, in one sharp call), shrunk first so the
+   * longest side is at most `maxSide` (default: `inputSize`). Boxes are in image pixels.
+   */
+  async detect(image: RgbImage, maxSide = this.opts.inputSize, region?: Box): Promise<TextBox[]> {
+    const [left, top, width, height] = region ?? [0, 0, image.width, image.height];
+    const scale = Math.min(1, maxSide / Math.max(width, height));
+    const w = Math.max(32, Math.round((width * scale) / 32) * 32);
+    const h = Math.max(32, Math.round((height * scale) / 32) * 32);
+    let picture = sharp(image.rgb, rawInput(image));
+    if (region) picture = picture.extract({ left, top, width, height });
+    const pixels = await picture.resize(w, h, { fit: 'fill' }).raw().toBuffer();
     const plane = w * h;
     const input = new Float32Array(3 * plane);
     for (let c = 0; c < 3; c++) {
@@ -57,11 +63,11 @@ export class TextDetector {
       [this.session.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, h, w]),
     });
     const map = result[this.session.outputNames[0]!]!.data as Float32Array;
-    const sx = image.width / w;
-    const sy = image.height / h;
+    const sx = width / w;
+    const sy = height / h;
     return regions(map, w, h, this.opts.boxThreshold).map(({ box, score }) => ({
       score,
-      box: [box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy] as Box,
+      box: [left + box[0] * sx, top + box[1] * sy, box[2] * sx, box[3] * sy] as Box,
     }));
   }
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { TextDetector, type TextBox } from './text-detector.js';
 import { Recogniser } from './recogniser.js';
-import { clampBox, cropRgb, type Box, type RgbImage } from './image.js';
+import { clampBox, type Box, type RgbImage } from './image.js';
 import {
   lineShapeScore,
   padBox,
@@ -146,15 +146,9 @@ export class Vision {
     for (const region of regions) {
       const box = clampBox(region.box, image);
       if (!box) continue;
-      const part = await cropRgb(image, box);
       const shrink = Math.min(1, ROI_PLATE_HEIGHT / Math.max(1, region.plateHeight));
       const maxSide = Math.max(32, Math.round(Math.max(box[2], box[3]) * shrink));
-      for (const line of await this.detector.detect(part, maxSide)) {
-        lines.push({
-          ...line,
-          box: [line.box[0] + box[0], line.box[1] + box[1], line.box[2], line.box[3]] as Box,
-        });
-      }
+      lines.push(...(await this.detector.detect(image, maxSide, box)));
     }
     return lines;
   }

@@ -39,6 +39,9 @@ describe('configuration', () => {
       /vision\.threads: got 0;.*>=\s?1/,
     );
     expect(() => parseConfig({ ...valid, unitId: undefined })).toThrow(/unitId: missing/);
+    expect(() => parseConfig({ ...valid, region: 'eu', plateCountries: ['SK', 'AT'] })).toThrow(
+      /plateCountries\[1\]: got "AT"; one of SK, CZ, PL/,
+    );
     expect(() => parseConfig({ ...valid, homeState: 'New York' })).toThrow(
       /homeState: got "New York"; a two-letter USPS code/,
     );

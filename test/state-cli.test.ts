@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DATASET, jsonLines, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { BUNDLED_MODELS } from '../src/config/defaults.js';
 
 // Held-out crops (md5 split: never trained on, not used to tune the state reader) that it reads
 // with a wide margin.
@@ -40,6 +41,38 @@ describe('plate formats on full frames', () => {
     const best = (line!.plates as { plate: string; candidates: { plate: string }[] }[])[0]!;
     expect(best.plate).toBe('EMR7094');
     expect(best.candidates.map((c) => c.plate)).toContain('EMR7D94');
+  }, 120_000);
+});
+
+describe('European plates (region eu)', () => {
+  // A Slovak plate, RK 019AF; the model alone reads "RKO19AF", the O with low confidence.
+  it('fixes look-alikes by the configured country formats and reports no US state', async () => {
+    const dir = tempDir('lpr-edge-eu-');
+    const config = path.join(dir, 'eu.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        unitId: 'eu',
+        agency: 'a',
+        dataDir: path.join(dir, 'data'),
+        region: 'eu',
+        plateCountries: ['SK'],
+        vision: {
+          detector: { model: BUNDLED_MODELS.detector },
+          recogniser: { model: BUNDLED_MODELS.recogniser },
+        },
+      }),
+    );
+    const frame = path.join(DATASET, 'endtoend-eu', 'test_015.jpg');
+    const plates = async (args: string[]) => {
+      const result = await runCli(['read', '--json', frame, ...args]);
+      expect(result.code, result.stderr).toBe(0);
+      return jsonLines(result.stdout)[0]!.plates as { plate: string; state: string | null }[];
+    };
+    const [asUs] = await plates([]);
+    expect(asUs!.plate).toBe('RKO19AF');
+    const [asSlovak] = await plates(['--config', config]);
+    expect(asSlovak).toMatchObject({ plate: 'RK019AF', state: null });
   }, 120_000);
 });
 

@@ -3,7 +3,8 @@ import { fuzzyFind, matchStateWords, normaliseWords } from '../src/state/match.j
 import { estimateState, type StateParams } from '../src/state/posterior.js';
 import { DEFAULT_FORMATS, matchesFormat, statesFitting, mergeFormats } from '../src/state/formats.js';
 import { fit, isHeldOut, outcome, type StateSample } from '../src/state/calibrate.js';
-import { fixSyntax, rankCandidates, type SyntaxOptions } from '../src/state/syntax.js';
+import { fixSyntax, rankCandidates, syntaxOptions, type SyntaxOptions } from '../src/state/syntax.js';
+import { parseConfig } from '../src/config/load.js';
 import { stateSchema } from '../src/state/config.js';
 import { plateRegion } from '../src/state/reader.js';
 import { framePositionScore, textPlateScore } from '../src/vision/plate-shape.js';
@@ -138,6 +139,26 @@ describe('syntax-aware decoding', () => {
     expect(fixSyntax('ABC123', [0.3, 0.3, 0.3, 0.3, 0.3, 0.3], opts).plate).toBe('ABC123');
     expect(fixSyntax('ABC12X4', [0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3], opts).plate).toBe('ABC12X4');
     expect(fixSyntax('A8C1234', [0.9, 0.5, 0.9, 0.9, 0.9, 0.9, 0.9], opts).plate).toBe('ABC1234');
+  });
+
+  it('uses European national formats with region eu, the configured countries only', () => {
+    const base = {
+      unitId: 'u',
+      agency: 'a',
+      dataDir: '/tmp/x',
+      vision: { detector: { model: 'd' }, recogniser: { model: 'r' } },
+    };
+    const slovak = syntaxOptions(parseConfig({ ...base, region: 'eu', plateCountries: ['SK'] }))!;
+    expect(Object.keys(slovak.formats)).toEqual(['SK']);
+    // A Slovak plate (district, three digits, two letters) read with an unsure O among the digits.
+    expect(fixSyntax('RKO19AF', [0.99, 0.99, 0.6, 0.99, 0.99, 0.99, 0.99], slovak).plate).toBe('RK019AF');
+    // The same reading under US formats fits no state's series that a swap would reach.
+    const us = syntaxOptions(parseConfig(base))!;
+    expect(fixSyntax('RKO19AF', [0.99, 0.99, 0.6, 0.99, 0.99, 0.99, 0.99], us).plate).toBe('RKO19AF');
+    expect(Object.keys(syntaxOptions(parseConfig({ ...base, region: 'eu' }))!.formats)).toContain('DE');
+    // A Polish "WA 56660" read with an unsure S fits Poland's WA 12345 after one swap.
+    const neighbours = syntaxOptions(parseConfig({ ...base, region: 'eu', plateCountries: ['SK', 'PL'] }))!;
+    expect(fixSyntax('WAS6660', [0.99, 0.99, 0.5, 0.99, 0.99, 0.99, 0.99], neighbours).plate).toBe('WA56660');
   });
 
   it('ranks candidates that fit a format first', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EUROPEAN_COUNTRIES } from '../state/eu-formats.js';
 import { hotlistsSchema, consoleSchema } from '../hotlist/config.js';
 import { v4l2CameraSchema, gigeCameraSchema, rtspCameraSchema } from '../capture/config.js';
 import { gpsSchema } from '../gps/config.js';
@@ -116,6 +117,18 @@ export const configSchema = z.strictObject({
     .string()
     .regex(/^[A-Z]{2}$/, 'a two-letter USPS code such as NY')
     .optional(),
+  /**
+   * Where the plates this unit reads are issued. 'us': US states (state of registration read,
+   * state formats fix look-alike characters). 'eu': European national plates: the formats of
+   * `plateCountries` fix look-alikes, and reads carry no US state.
+   */
+  region: z.enum(['us', 'eu']).default('us'),
+  /** With region 'eu': ISO codes of the countries whose formats apply, the unit's own first (default: all known). */
+  plateCountries: z
+    .array(
+      z.string().refine((c) => EUROPEAN_COUNTRIES.includes(c), `one of ${EUROPEAN_COUNTRIES.join(', ')}`),
+    )
+    .default([]),
   dataDir: z.string().min(1),
   cameras: z.array(cameraSchema).default([]),
   gps: gpsSchema.default({ source: 'none' }),

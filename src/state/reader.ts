@@ -92,6 +92,8 @@ function isPlateLine(text: string, plate: string): boolean {
  * words, so then the word model gets its own session. Call `close()` when done.
  */
 export async function createStateReader(config: Config, vision: Vision): Promise<PlateStateReader> {
+  // European plates carry no US state: every read gets state null.
+  if (config.region !== 'us') config = { ...config, state: { ...config.state, enabled: false } };
   const wordModel = path.resolve(config.state.wordModel ?? BUNDLED_MODELS.words);
   const spec = loadRecogniserSpec(wordModel);
   if (spec.onnxFile === vision.recogniser.spec.onnxFile) {

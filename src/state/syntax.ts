@@ -1,4 +1,5 @@
 import { matchesFormat, mergeFormats, type FormatTable } from './formats.js';
+import { EUROPEAN_COUNTRIES, EUROPEAN_FORMATS } from './eu-formats.js';
 import type { Config } from '../config/schema.js';
 import type { TextCandidate } from '../vision/ctc.js';
 
@@ -108,6 +109,14 @@ function orderedPatterns(opts: SyntaxOptions): string[] {
 /** The syntax options a unit's config asks for (undefined: syntax fixing off). */
 export function syntaxOptions(config: Config): SyntaxOptions | undefined {
   if (!config.state.syntaxFix) return undefined;
+  if (config.region === 'eu') {
+    const countries = config.plateCountries.length ? config.plateCountries : EUROPEAN_COUNTRIES;
+    return {
+      formats: Object.fromEntries(countries.map((c) => [c, EUROPEAN_FORMATS[c]!])),
+      preferStates: countries.slice(0, 1),
+      maxConfidence: config.state.syntaxMaxConfidence,
+    };
+  }
   return {
     formats: mergeFormats(config.state.formats),
     preferStates: config.homeState ? [config.homeState] : [],

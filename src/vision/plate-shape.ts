@@ -32,6 +32,23 @@ export function textPlateScore(text: string, limits: ShapeLimits): number {
   return 1;
 }
 
+/**
+ * Text printed around a plate's characters (the state name, a slogan, a dealer's frame) is a
+ * shorter line just above or below a taller line that it overlaps horizontally: the characters.
+ * 0.2 for such a line, so it does not become a read of its own; 1 otherwise. Lines beside the
+ * characters (stacked letters) and other vehicles' plates, further away, keep 1.
+ */
+export function plateSurroundScore(line: Box, lines: Box[]): number {
+  for (const other of lines) {
+    if (other === line || other[3] < line[3] * 1.5) continue;
+    const overlapX = Math.min(line[0] + line[2], other[0] + other[2]) - Math.max(line[0], other[0]);
+    if (overlapX < 0.5 * Math.min(line[2], other[2])) continue;
+    const gap = line[1] > other[1] ? line[1] - (other[1] + other[3]) : other[1] - (line[1] + line[3]);
+    if (gap <= other[3] * 1.5) return 0.2;
+  }
+  return 1;
+}
+
 /** Grow a text line box to the crop the recogniser expects. */
 export function padBox(box: Box, padX: number, padY: number): Box {
   const dx = box[3] * padX;

@@ -8,6 +8,7 @@ import {
   textPlateScore,
   overlapOfSmaller,
   framePositionScore,
+  plateSurroundScore,
 } from './plate-shape.js';
 import type { TextCandidate } from './ctc.js';
 import type { Recognition } from './recogniser.js';
@@ -99,13 +100,14 @@ export class Vision {
     this.times.detectMs = t1 - t0;
     const { padX, padY } = this.recogniser.spec.crop;
     const crops: { line: Box; crop: Box; shape: number }[] = [];
-    for (const line of lines) {
-      const crop = clampBox(padBox(line.box, padX, padY), image);
+    const everyLine = found.map((l) => l.box);
+    for (const { box: line } of lines) {
+      const crop = clampBox(padBox(line, padX, padY), image);
       if (crop)
         crops.push({
-          line: line.box,
+          line,
           crop,
-          shape: lineShapeScore(line.box) * framePositionScore(line.box, image),
+          shape: lineShapeScore(line) * framePositionScore(line, image) * plateSurroundScore(line, everyLine),
         });
     }
     const readings = (

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { embeddedDefaults } from '../src/config/defaults.js';
+import { syntaxOptions } from '../src/state/syntax.js';
+import { Vision } from '../src/vision/vision.js';
+import { plateSurroundScore } from '../src/vision/plate-shape.js';
+import type { Box, RgbImage } from '../src/vision/image.js';
+
+// A plate in a dealer's frame: the state name above the characters and the dealer's text
+// ("AUTO 24", plate-like content) on the frame below. Only the characters may become a read.
+const SCENE = `<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="720">
+<rect width="1280" height="720" fill="#6b6b66"/>
+<rect x="440" y="260" width="400" height="260" rx="20" fill="#2a3b5c"/>
+<rect x="500" y="300" width="280" height="140" rx="8" fill="#222"/>
+<rect x="510" y="305" width="260" height="120" rx="6" fill="#f4f4ef"/>
+<text x="640" y="335" font-family="DejaVu Sans" font-weight="bold" font-size="20" fill="#1f3f7a" text-anchor="middle">New York</text>
+<text x="640" y="400" font-family="DejaVu Sans Condensed" font-weight="bold" font-size="58" fill="#1b2a4a" text-anchor="middle">KDT4821</text>
+<text x="640" y="434" font-family="DejaVu Sans" font-weight="bold" font-size="15" fill="#fff" text-anchor="middle">AUTO 24</text>
+</svg>`;
+
+describe('text around a plate is not a plate', () => {
+  let vision: Vision;
+  let frame: RgbImage;
+
+  beforeAll(async () => {
+    const config = embeddedDefaults();
+    vision = await Vision.open(config.vision, syntaxOptions(config));
+    const { data, info } = await sharp(Buffer.from(SCENE))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    frame = { rgb: data, width: info.width, height: info.height };
+  });
+  afterAll(() => vision.close());
+
+  it('reads the characters, and the state name and dealer frame too weakly to be tracked', async () => {
+    const found = await vision.findPlates(frame);
+    expect(found[0]?.plate).toBe('KDT4821');
+    // The pipeline tracks observations at or above half of minConfidence.
+    const tracked = found.filter((o) => o.confidence >= embeddedDefaults().vision.minConfidence / 2);
+    expect(tracked.map((o) => o.plate)).toEqual(['KDT4821']);
+    // Both lines were found and read; they are there, just ranked as surround text.
+    expect(found.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('scores only shorter lines just above or below a taller line it overlaps', () => {
+    const characters: Box = [100, 100, 200, 50];
+    expect(plateSurroundScore([130, 60, 140, 20], [characters])).toBe(0.2); // state name above
+    expect(plateSurroundScore([120, 160, 160, 18], [characters])).toBe(0.2); // dealer frame below
+    expect(plateSurroundScore([310, 105, 20, 40], [characters])).toBe(1); // stacked letters beside
+    expect(plateSurroundScore([130, 400, 140, 20], [characters])).toBe(1); // another plate, far below
+    expect(plateSurroundScore(characters, [characters, [130, 60, 140, 20]])).toBe(1); // the characters
+  });
+});

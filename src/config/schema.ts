@@ -74,8 +74,11 @@ const detectorSchema = z.strictObject({
 export const visionSchema = z.strictObject({
   detector: detectorSchema,
   recogniser: recogniserSchema,
-  /** onnxruntime intra-op threads per session. */
-  threads: z.number().int().min(1).max(16).default(1),
+  /**
+   * onnxruntime intra-op threads per session. 2 by default, the unit's core count: every camera
+   * shares the one detector and recogniser, whose runs take turns, so each run may use both cores.
+   */
+  threads: z.number().int().min(1).max(16).default(2),
   /** Reads below this confidence are not stored. */
   minConfidence: z.number().min(0).max(1).default(0.5),
   minPlateChars: z.number().int().min(1).max(10).default(4),

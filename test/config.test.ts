@@ -18,7 +18,7 @@ describe('configuration', () => {
   it('accepts a minimal config and fills in defaults', () => {
     const config = parseConfig(valid);
     expect(config.tracker.idleMs).toBe(1500);
-    expect(config.vision.threads).toBe(1);
+    expect(config.vision.threads).toBe(2);
     expect(config.cameras).toEqual([]);
   });
 

@@ -50,5 +50,6 @@ describe('text around a plate is not a plate', () => {
     expect(plateSurroundScore([310, 105, 20, 40], [characters])).toBe(1); // stacked letters beside
     expect(plateSurroundScore([130, 400, 140, 20], [characters])).toBe(1); // another plate, far below
     expect(plateSurroundScore(characters, [characters, [130, 60, 140, 20]])).toBe(1); // the characters
+    expect(plateSurroundScore(characters, [[90, 80, 220, 110]])).toBe(1); // inside a taller merged box
   });
 });

@@ -36,7 +36,7 @@ export function textPlateScore(text: string, limits: ShapeLimits): number {
  * Text printed around a plate's characters (the state name, a slogan, a dealer's frame) is a
  * shorter line just above or below a taller line that it overlaps horizontally: the characters.
  * 0.2 for such a line, so it does not become a read of its own; 1 otherwise. Lines beside the
- * characters (stacked letters) and other vehicles' plates, further away, keep 1.
+ * characters (stacked letters), inside a taller box, and other vehicles' plates further away keep 1.
  */
 export function plateSurroundScore(line: Box, lines: Box[]): number {
   for (const other of lines) {
@@ -44,7 +44,9 @@ export function plateSurroundScore(line: Box, lines: Box[]): number {
     const overlapX = Math.min(line[0] + line[2], other[0] + other[2]) - Math.max(line[0], other[0]);
     if (overlapX < 0.5 * Math.min(line[2], other[2])) continue;
     const gap = line[1] > other[1] ? line[1] - (other[1] + other[3]) : other[1] - (line[1] + line[3]);
-    if (gap <= other[3] * 1.5) return 0.2;
+    // Mostly outside the taller line: a line inside it (a box merging the plate with its
+    // surround holds the characters themselves) is not surround text.
+    if (gap >= -0.25 * line[3] && gap <= other[3] * 1.5) return 0.2;
   }
   return 1;
 }

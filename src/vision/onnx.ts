@@ -15,10 +15,7 @@ export class ModelError extends Error {
 
 /**
  * One onnxruntime session on the CPU. Spinning is off: with two sessions (detector and
- * recogniser) on two cores, spinning threads starve each other and both get slower. The memory
- * arena is off: it keeps the largest buffers any input shape ever needed, and the detector sees
- * whole frames, regions of every size and plate crops; without it the 1080p replay peaks 50-60 MB
- * lower at the same frame rate (measured, README).
+ * recogniser) on two cores, spinning threads starve each other and both get slower.
  */
 export async function openSession(file: string, threads: number): Promise<ort.InferenceSession> {
   if (!existsSync(file)) throw new ModelError(`model ${file}: file not found`, file);
@@ -29,7 +26,6 @@ export async function openSession(file: string, threads: number): Promise<ort.In
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      enableCpuMemArena: false,
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
   } catch (err) {

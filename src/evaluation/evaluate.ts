@@ -3,8 +3,7 @@ import type { Vision, PlateObservation } from '../vision/vision.js';
 import type { Dataset, LabelledImage } from './dataset.js';
 import { editDistance, pct, substitutions } from './metrics.js';
 import { overlapOfSmaller } from '../vision/plate-shape.js';
-import { clampBox, cropRgb } from '../vision/image.js';
-import { plateRegion } from '../state/reader.js';
+import { stateAroundLine } from '../state/reader.js';
 import type { StateReader } from '../pipeline/read-gate.js';
 
 export interface ItemResult {
@@ -70,9 +69,10 @@ async function evaluateOne(
   let state: { state: string | null; confidence: number | null } = { state: null, confidence: null };
   if (best && stateReader) {
     // A crop is the plate; in a frame the plate is the region around the character line.
-    const region = kind === 'crops' ? null : clampBox(plateRegion(best.lineBox), image);
-    const crop = region ? await cropRgb(image, region) : image;
-    state = await stateReader.stateOf({ plate: best.plate, crop });
+    state =
+      kind === 'crops'
+        ? await stateReader.stateOf({ plate: best.plate, crop: image })
+        : await stateAroundLine(stateReader, image, best.plate, best.lineBox);
   }
   const ms = performance.now() - t0;
   const detected = item.box

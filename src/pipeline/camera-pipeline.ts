@@ -7,9 +7,9 @@ import type { Read, StoredRead } from '../store/types.js';
 import type { PositionSource } from '../gps/types.js';
 import type { Logger } from '../log.js';
 import { Tracker, type FinishedTrack } from '../tracker/tracker.js';
-import { encodeJpeg, clampBox, cropRgb, type Box } from '../vision/image.js';
+import { encodeJpeg, clampBox, type Box } from '../vision/image.js';
 import type { ReadGate, StateReader } from './read-gate.js';
-import { plateRegion } from '../state/reader.js';
+import { stateAroundLine } from '../state/reader.js';
 import { round } from '../util/format.js';
 
 export interface PipelineDeps {
@@ -161,15 +161,9 @@ export class CameraPipeline {
     const best = track.best;
     const fix = position.fixAt(best.ts);
     const cropBox = clampBox(best.box, best.frame);
-    // The state name and slogan are above and below the characters: read them on the whole plate.
-    const plateBox = clampBox(plateRegion(best.lineBox), best.frame);
-    const state =
-      this.deps.state && cropBox
-        ? await this.deps.state.stateOf({
-            plate: track.vote.plate,
-            crop: await cropRgb(best.frame, plateBox ?? cropBox),
-          })
-        : { state: null, confidence: null };
+    const state = this.deps.state
+      ? await stateAroundLine(this.deps.state, best.frame, track.vote.plate, best.lineBox)
+      : { state: null, confidence: null };
     let read: Read = {
       id: randomUUID(),
       unitId: config.unitId,

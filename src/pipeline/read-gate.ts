@@ -1,5 +1,5 @@
 import type { Read } from '../store/types.js';
-import type { RgbImage } from '../vision/image.js';
+import type { Box, RgbImage } from '../vision/image.js';
 
 /**
  * A rule every read passes before it is stored (exclusion zones, for one). It may let the read
@@ -15,5 +15,7 @@ export interface StateReader {
   stateOf(input: {
     plate: string;
     crop: RgbImage;
+    /** Where the characters are in the crop, when known (that line is not read as words). */
+    characters?: Box;
   }): Promise<{ state: string | null; confidence: number | null }>;
 }

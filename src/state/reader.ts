@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Recogniser } from '../vision/recogniser.js';
 import { loadRecogniserSpec } from '../vision/model-spec.js';
 import { BUNDLED_MODELS } from '../config/defaults.js';
-import type { Box, RgbImage } from '../vision/image.js';
+import { clampBox, cropRgb, type Box, type RgbImage } from '../vision/image.js';
 import { editDistance } from '../evaluation/metrics.js';
 import { readWordLines, type PlateWordLine } from './words.js';
 import { estimateState, type StateEstimate, type StateParams } from './posterior.js';
@@ -27,6 +27,22 @@ export interface StateReading {
 export function plateRegion(line: Box): Box {
   const [x, y, w, h] = line;
   return [x - 0.35 * h, y - 0.95 * h, w + 0.7 * h, h * 2.9];
+}
+
+/**
+ * The state of a plate found in a frame, read on the plate around its character line (the state
+ * name and slogan are above and below the characters); the characters are not read again.
+ */
+export async function stateAroundLine(
+  reader: StateReader,
+  frame: RgbImage,
+  plate: string,
+  line: Box,
+): Promise<StateReading> {
+  const region = clampBox(plateRegion(line), frame);
+  if (!region) return { state: null, confidence: null };
+  const characters: Box = [line[0] - region[0], line[1] - region[1], line[2], line[3]];
+  return reader.stateOf({ plate, crop: await cropRgb(frame, region), characters });
 }
 
 /**
@@ -59,8 +75,9 @@ export class PlateStateReader implements StateReader {
   async estimate(input: {
     plate: string;
     crop: RgbImage;
+    characters?: Box;
   }): Promise<{ estimate: StateEstimate; lines: PlateWordLine[] }> {
-    const lines = await readWordLines(this.detector, this.words, input.crop);
+    const lines = await readWordLines(this.detector, this.words, input.crop, input.characters);
     const words = lines.filter((l) => !isPlateLine(l.text, input.plate)).map((l) => l.text);
     return { estimate: estimateState(words, input.plate, this.params), lines };
   }
@@ -69,7 +86,7 @@ export class PlateStateReader implements StateReader {
     await this.owned?.close();
   }
 
-  async stateOf(input: { plate: string; crop: RgbImage }): Promise<StateReading> {
+  async stateOf(input: { plate: string; crop: RgbImage; characters?: Box }): Promise<StateReading> {
     if (!this.cfg.enabled) return { state: null, confidence: null };
     const { estimate } = await this.estimate(input);
     const confidence = Math.round(estimate.confidence * 1000) / 1000;

@@ -5,8 +5,7 @@ import { loadConfig } from '../../config/load.js';
 import { Vision } from '../../vision/vision.js';
 import { loadImage } from '../../vision/load-image.js';
 import { round } from '../../util/format.js';
-import { clampBox, cropRgb } from '../../vision/image.js';
-import { createStateReader, plateRegion, type StateReading } from '../../state/reader.js';
+import { createStateReader, stateAroundLine, type StateReading } from '../../state/reader.js';
 
 export const readCommand: Command = {
   name: 'read',
@@ -32,12 +31,12 @@ export const readCommand: Command = {
           plates = values.crop ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
           for (const p of plates) {
             // A crop is the plate itself; in a frame, read the plate region around the characters.
-            const region = values.crop ? null : clampBox(plateRegion(p.lineBox), image);
-            const crop = region ? await cropRgb(image, region) : image;
             states.push(
-              stateReader
-                ? await stateReader.stateOf({ plate: p.plate, crop })
-                : { state: null, confidence: null },
+              !stateReader
+                ? { state: null, confidence: null }
+                : values.crop
+                  ? await stateReader.stateOf({ plate: p.plate, crop: image })
+                  : await stateAroundLine(stateReader, image, p.plate, p.lineBox),
             );
           }
         } catch (err) {

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { renderStill, DEMO_VEHICLES } from '../src/demo/scene.js';
+import { embeddedDefaults } from '../src/config/defaults.js';
+import { syntaxOptions } from '../src/state/syntax.js';
+import {
+  createStateReader,
+  plateRegion,
+  stateAroundLine,
+  type PlateStateReader,
+} from '../src/state/reader.js';
+import { Vision } from '../src/vision/vision.js';
+import { clampBox, cropRgb, type Box, type RgbImage } from '../src/vision/image.js';
+
+// In a frame the reader knows where the plate's characters are; it reads only the other lines
+// (state name, slogan) as words, which saves the costliest recognition and changes no answer.
+describe('state words around a plate found in a frame', () => {
+  const vehicle = DEMO_VEHICLES[0]!;
+  let vision: Vision;
+  let reader: PlateStateReader;
+  let frame: RgbImage;
+
+  beforeAll(async () => {
+    const config = embeddedDefaults();
+    vision = await Vision.open(config.vision, syntaxOptions(config));
+    reader = await createStateReader(config, vision);
+    const png = await renderStill(vehicle, { width: 1280, height: 720, progress: 0.9 });
+    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    frame = { rgb: data, width: info.width, height: info.height };
+  });
+  afterAll(async () => {
+    await reader.close();
+    await vision.close();
+  });
+
+  it('reads the state name but not the characters again', async () => {
+    const [plate] = await vision.findPlates(frame);
+    expect(plate?.plate).toBe(vehicle.plate);
+    const region = clampBox(plateRegion(plate!.lineBox), frame)!;
+    const crop = await cropRgb(frame, region);
+    const characters: Box = [
+      plate!.lineBox[0] - region[0],
+      plate!.lineBox[1] - region[1],
+      plate!.lineBox[2],
+      plate!.lineBox[3],
+    ];
+    const squash = (t: string) => t.toUpperCase().replace(/[^A-Z0-9]/g, '');
+    const every = await reader.estimate({ plate: plate!.plate, crop });
+    const others = await reader.estimate({ plate: plate!.plate, crop, characters });
+    expect(every.lines.map((l) => squash(l.text))).toContain(vehicle.plate);
+    expect(others.lines.map((l) => squash(l.text))).not.toContain(vehicle.plate);
+    expect(others.lines.length).toBe(every.lines.length - 1);
+    expect(others.estimate.best).toBe(every.estimate.best);
+    const state = await stateAroundLine(reader, frame, plate!.plate, plate!.lineBox);
+    expect(state.state).toBe('NY'); // NEW YORK is printed on the plate
+  });
+});

@@ -66,34 +66,29 @@ export function planNearScan(key: string, n: number, alphabet: readonly string[]
  */
 export function neighbourhood(q: string, alphabet: readonly string[]): string[] {
   const out = new Set<string>([q]);
-  for (let i = 0; i <= q.length; i++) {
-    const head = q.slice(0, i);
-    if (i >= MIN_SCAN) {
-      out.add(head);
-      break;
-    }
-    for (const c of alphabet) {
-      out.add(head + c + q.slice(i)); // inserted before position i
-      if (i < q.length) out.add(head + c + q.slice(i + 1)); // substituted at i
-    }
-    if (i < q.length) out.add(head + q.slice(i + 1)); // deleted at i
-  }
+  addEdits(q, alphabet, Math.min(q.length, MIN_SCAN - 1), out);
+  if (q.length >= MIN_SCAN) out.add(q.slice(0, MIN_SCAN));
   return [...out];
 }
 
 /** Every string exactly one edit from `q` (substitution, insertion, deletion), without `q`. */
 export function neighbourhoodExact(q: string, alphabet: readonly string[]): string[] {
   const out = new Set<string>();
-  for (let i = 0; i <= q.length; i++) {
-    const head = q.slice(0, i);
-    for (const c of alphabet) {
-      out.add(head + c + q.slice(i));
-      if (i < q.length) out.add(head + c + q.slice(i + 1));
-    }
-    if (i < q.length) out.add(head + q.slice(i + 1));
-  }
+  addEdits(q, alphabet, q.length, out);
   out.delete(q);
   return [...out];
+}
+
+/** Add to `out` every one-edit variant of `q` with the edit at positions 0..last. */
+function addEdits(q: string, alphabet: readonly string[], last: number, out: Set<string>): void {
+  for (let i = 0; i <= last; i++) {
+    const head = q.slice(0, i);
+    for (const c of alphabet) {
+      out.add(head + c + q.slice(i)); // inserted before position i
+      if (i < q.length) out.add(head + c + q.slice(i + 1)); // substituted at i
+    }
+    if (i < q.length) out.add(head + q.slice(i + 1)); // deleted at i
+  }
 }
 
 /** Drop prefixes that extend another one in the set (its scan already covers them). */

@@ -109,8 +109,12 @@ function isPlateLine(text: string, plate: string): boolean {
  * words, so then the word model gets its own session. Call `close()` when done.
  */
 export async function createStateReader(config: Config, vision: Vision): Promise<PlateStateReader> {
-  // European plates carry no US state: every read gets state null.
-  if (config.region !== 'us') config = { ...config, state: { ...config.state, enabled: false } };
+  // Off, or European plates (no US state): every read gets state null, and no word model is
+  // opened, since nothing will be read.
+  if (!config.state.enabled || config.region !== 'us') {
+    const off = { ...config.state, enabled: false };
+    return new PlateStateReader(vision.detector, vision.recogniser, off, config.homeState);
+  }
   const wordModel = path.resolve(config.state.wordModel ?? BUNDLED_MODELS.words);
   const spec = loadRecogniserSpec(wordModel);
   if (spec.onnxFile === vision.recogniser.spec.onnxFile) {

@@ -78,18 +78,6 @@ def main(src: str, dst: str) -> None:
         del conv.input[1:]
         conv.input.extend([wn, bn])
 
-    def bypass(node, replacement):
-        """Remove `node`, feeding its consumers from `replacement` instead."""
-        out = node.output[0]
-        for n in nodes:
-            for i, name in enumerate(n.input):
-                if name == out:
-                    n.input[i] = replacement
-        for o in graph.output:
-            if o.name == out:
-                raise ValueError("cannot bypass a graph output")
-        nodes.remove(node)
-
     def only_consumer(name):
         users = consumers(name)
         outputs = {o.name for o in graph.output}

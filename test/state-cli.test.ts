@@ -44,6 +44,21 @@ describe('plate formats on full frames', () => {
   }, 120_000);
 });
 
+describe("the state's own plate formats", () => {
+  // A held-out Arkansas crop, 094NKC. The model prefers "O94NKC" (0.55 against 0.44), which fits
+  // New Jersey's format; Arkansas's formats only fit the digit.
+  it('settle a look-alike once the state is read', async () => {
+    const crop = path.join(DATASET, 'crops-us', 'ar480.png');
+    const result = await runCli(['read', '--crop', '--json', crop]);
+    expect(result.code, result.stderr).toBe(0);
+    const [line] = jsonLines(result.stdout);
+    const best = (line!.plates as { plate: string; state: string; candidates: { plate: string }[] }[])[0]!;
+    expect(best.state).toBe('AR');
+    expect(best.plate).toBe('094NKC');
+    expect(best.candidates.map((c) => c.plate)).toContain('O94NKC');
+  }, 120_000);
+});
+
 describe('European plates (region eu)', () => {
   // A Slovak plate, RK 019AF; the model alone reads "RKO19AF", the O with low confidence.
   it('fixes look-alikes by the configured country formats and reports no US state', async () => {

@@ -3,7 +3,13 @@ import { fuzzyFind, matchStateWords, normaliseWords } from '../src/state/match.j
 import { estimateState, type StateParams } from '../src/state/posterior.js';
 import { DEFAULT_FORMATS, matchesFormat, statesFitting, mergeFormats } from '../src/state/formats.js';
 import { fit, isHeldOut, outcome, type StateSample } from '../src/state/calibrate.js';
-import { fixSyntax, rankCandidates, syntaxOptions, type SyntaxOptions } from '../src/state/syntax.js';
+import {
+  fitStateFormats,
+  fixSyntax,
+  rankCandidates,
+  syntaxOptions,
+  type SyntaxOptions,
+} from '../src/state/syntax.js';
 import { parseConfig } from '../src/config/load.js';
 import { stateSchema } from '../src/state/config.js';
 import { plateRegion } from '../src/state/reader.js';
@@ -170,6 +176,55 @@ describe('syntax-aware decoding', () => {
       opts,
     );
     expect(ranked[0]?.text).toBe('OBC1234');
+  });
+
+  describe('with the state read', () => {
+    const us: SyntaxOptions = { formats: DEFAULT_FORMATS, maxConfidence: 0.9 };
+    const reading = (plate: string, charConfidences: number[], candidates: [string, number][]) => ({
+      plate,
+      charConfidences,
+      candidates: candidates.map(([text, confidence]) => ({ text, confidence })),
+    });
+
+    it("takes the model's candidate that fits the state's formats", () => {
+      // "O94NKC" fits New Jersey's format, so fixing by every state's formats keeps it; on an
+      // Arkansas plate (DDDLLL or LLLDDD) only the digit reading fits.
+      const r = reading(
+        'O94NKC',
+        [0.55, 0.99, 0.99, 0.99, 0.99, 0.99],
+        [
+          ['O94NKC', 0.55],
+          ['094NKC', 0.44],
+        ],
+      );
+      expect(fixSyntax(r.plate, r.charConfidences, us).plate).toBe('O94NKC');
+      const fitted = fitStateFormats(r, 'AR', us);
+      expect(fitted.plate).toBe('094NKC');
+      expect(fitted.candidates.map((c) => c.text)).toEqual(['094NKC', 'O94NKC']);
+      expect(fitStateFormats(r, 'NJ', us).plate).toBe('O94NKC');
+    });
+
+    it('swaps a look-alike the model was unsure of when no candidate fits', () => {
+      const r = reading('D57SMF', [0.5, 0.99, 0.99, 0.99, 0.99, 0.99], [['D57SMF', 0.5]]);
+      expect(fitStateFormats(r, 'NV', us).plate).toBe('057SMF');
+    });
+
+    it('changes nothing the model read with confidence, nor without a state, nor a vanity plate', () => {
+      const sure = reading(
+        '20FY20',
+        [0.99, 0.96, 0.99, 0.99, 0.99, 0.99],
+        [
+          ['20FY20', 0.96],
+          ['2OFY20', 0.03],
+        ],
+      );
+      expect(fitStateFormats(sure, 'MA', us).plate).toBe('20FY20');
+      const unsure = reading('0QK466', [0.99, 0.6, 0.99, 0.99, 0.99, 0.99], [['0QK466', 0.6]]);
+      expect(fitStateFormats(unsure, null, us)).toBe(unsure);
+      expect(fitStateFormats(unsure, 'LA', undefined)).toBe(unsure);
+      const vanity = reading('BUBBIE2', [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [['BUBBIE2', 0.5]]);
+      expect(fitStateFormats(vanity, 'CA', us).plate).toBe('BUBBIE2');
+    });
   });
 });
 

@@ -4,6 +4,7 @@ import type { Dataset, LabelledImage } from './dataset.js';
 import { editDistance, pct, substitutions } from './metrics.js';
 import { overlapOfSmaller } from '../vision/plate-shape.js';
 import { stateAroundLine } from '../state/reader.js';
+import { fitStateFormats } from '../state/syntax.js';
 import type { StateReader } from '../pipeline/read-gate.js';
 
 export interface ItemResult {
@@ -65,7 +66,7 @@ async function evaluateOne(
   const image = await loadImage(item.file);
   const plates: PlateObservation[] =
     kind === 'crops' ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
-  const best = plates[0] ?? null;
+  let best = plates[0] ?? null;
   let state: { state: string | null; confidence: number | null } = { state: null, confidence: null };
   if (best && stateReader) {
     // A crop is the plate; in a frame the plate is the region around the character line.
@@ -73,6 +74,8 @@ async function evaluateOne(
       kind === 'crops'
         ? await stateReader.stateOf({ plate: best.plate, crop: image })
         : await stateAroundLine(stateReader, image, best.plate, best.lineBox);
+    // The state's own plate formats settle look-alikes the image left open.
+    best = fitStateFormats(best, state.state, vision.syntax ?? undefined);
   }
   const ms = performance.now() - t0;
   const detected = item.box

@@ -10,6 +10,7 @@ import { Tracker, type FinishedTrack } from '../tracker/tracker.js';
 import { encodeJpeg, clampBox, type Box } from '../vision/image.js';
 import type { ReadGate, StateReader } from './read-gate.js';
 import { stateAroundLine } from '../state/reader.js';
+import { fitStateFormats } from '../state/syntax.js';
 import { round } from '../util/format.js';
 
 export interface PipelineDeps {
@@ -164,6 +165,12 @@ export class CameraPipeline {
     const state = this.deps.state
       ? await stateAroundLine(this.deps.state, best.frame, track.vote.plate, best.lineBox)
       : { state: null, confidence: null };
+    // The state's own plate formats settle look-alikes the image left open.
+    const reading = fitStateFormats(
+      { plate: track.vote.plate, charConfidences: track.vote.charConfidences, candidates: track.candidates },
+      state.state,
+      this.deps.vision.syntax ?? undefined,
+    );
     let read: Read = {
       id: randomUUID(),
       unitId: config.unitId,
@@ -171,12 +178,12 @@ export class CameraPipeline {
       ts: best.ts,
       firstSeen: track.firstSeen,
       lastSeen: track.lastSeen,
-      plate: track.vote.plate,
+      plate: reading.plate,
       state: state.state,
       stateConfidence: state.confidence,
       confidence: round(track.vote.confidence, 4),
-      charConfidences: track.vote.charConfidences.map((c) => round(c, 4)),
-      candidates: track.candidates.map((c) => ({ plate: c.text, confidence: round(c.confidence, 4) })),
+      charConfidences: reading.charConfidences.map((c) => round(c, 4)),
+      candidates: reading.candidates.map((c) => ({ plate: c.text, confidence: round(c.confidence, 4) })),
       frames: track.frames,
       box: best.box.map(Math.round) as Read['box'],
       gps: fix?.fix ?? null,

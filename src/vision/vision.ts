@@ -57,7 +57,8 @@ export class Vision {
     readonly detector: TextDetector,
     readonly recogniser: Recogniser,
     private readonly cfg: Config['vision'],
-    private readonly syntax: SyntaxOptions | null,
+    /** Plate formats the readings are fixed with (null: syntax fixing off). */
+    readonly syntax: SyntaxOptions | null,
   ) {}
 
   /**

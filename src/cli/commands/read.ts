@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { syntaxOptions } from '../../state/syntax.js';
+import { fitStateFormats, syntaxOptions } from '../../state/syntax.js';
 import { UsageError } from '../command.js';
 import { loadConfig } from '../../config/load.js';
 import { Vision } from '../../vision/vision.js';
@@ -29,15 +29,15 @@ export const readCommand: Command = {
         try {
           const image = await loadImage(file);
           plates = values.crop ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
-          for (const p of plates) {
+          for (const [i, p] of plates.entries()) {
             // A crop is the plate itself; in a frame, read the plate region around the characters.
-            states.push(
-              !stateReader
-                ? { state: null, confidence: null }
-                : values.crop
-                  ? await stateReader.stateOf({ plate: p.plate, crop: image })
-                  : await stateAroundLine(stateReader, image, p.plate, p.lineBox),
-            );
+            const state = !stateReader
+              ? { state: null, confidence: null }
+              : values.crop
+                ? await stateReader.stateOf({ plate: p.plate, crop: image })
+                : await stateAroundLine(stateReader, image, p.plate, p.lineBox);
+            states.push(state);
+            plates[i] = fitStateFormats(p, state.state, vision.syntax ?? undefined);
           }
         } catch (err) {
           if ((err as Error).name !== 'InputError') throw err;

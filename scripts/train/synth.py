@@ -398,6 +398,8 @@ def render_us(rng, text=None, splits=None, clean=False):
                 e = _emblem(rng, sep_w * 0.9, char_h * rng.uniform(0.4, 0.85), fg if rng.random() < 0.5 else _rc(rng))
                 im.paste(e, (int(x + sep_w * 0.05), int(cy - e.size[1] / 2)), e)
             x += sep_w + gap
+    # the main character line, as a text detector finds it on a full frame (see degrade's line_crop)
+    im.info["line"] = (x_start, y, x - gap, y + char_h)
     if stacked is not None:  # small stacked characters left of the main text (not in label)
         sh = char_h / len(stacked) * 0.9
         sx = x_start - sh * 0.9 - gap * 2
@@ -482,6 +484,7 @@ def render_eu(rng, text=None, splits=None, clean=False):
     cy = H * rng.uniform(0.48, 0.53)
     y = cy - char_h / 2
     fg = (10, 10, 10)
+    im.info["line"] = (x, y, x + tw, y + char_h)
     for it in items:
         if it[0] == "g":
             _paste_mask(im, it[1], x, y, fg)
@@ -514,6 +517,12 @@ def _perspective_coeffs(src, dst):
     return np.linalg.solve(np.array(A, np.float64), np.array(B, np.float64)).tolist()
 
 
+def _apply_perspective(c, x, y):
+    """A point through PIL perspective coefficients (as _perspective_coeffs returns them)."""
+    d = c[6] * x + c[7] * y + 1
+    return (c[0] * x + c[1] * y + c[2]) / d, (c[3] * x + c[4] * y + c[5]) / d
+
+
 def _motion_blur(a, rng):
     L = max(2, int(round(a.shape[1] * rng.uniform(0.01, 0.035))))
     ang = rng.uniform(0, math.pi) if rng.random() < 0.4 else rng.uniform(-0.25, 0.25)
@@ -525,10 +534,18 @@ def _motion_blur(a, rng):
     return acc / L
 
 
-def degrade(rng, plate: Image.Image, out_w: int, out_h: int, strength: float = 1.0) -> np.ndarray:
-    """Place plate in a scene with perspective, crop with variable margins, degrade; return uint8 HxW grey."""
+def degrade(rng, plate: Image.Image, out_w: int, out_h: int, strength: float = 1.0, line_crop: bool = False) -> np.ndarray:
+    """Place plate in a scene with perspective, crop with variable margins, degrade; return uint8 HxW grey.
+
+    line_crop: crop around the main character line instead of the whole plate (the plate's
+    `info["line"]` box), as lpr-edge does on full frames: the text detector finds the character
+    line, and the recogniser reads that line plus a small margin, the state name and slogan cut off.
+    """
+    line = plate.info.get("line") if line_crop else None
     # work at a modest resolution: the output is tiny anyway, and this keeps generation fast
     tw0 = rng.uniform(150, 230)
+    if line is not None:
+        line = [v * tw0 / plate.size[0] for v in line]
     plate = plate.resize((int(tw0), max(8, int(plate.size[1] * tw0 / plate.size[0]))), Image.BILINEAR)
     pw, ph = plate.size
     pad = int(max(pw, ph) * 0.3)
@@ -571,6 +588,16 @@ def degrade(rng, plate: Image.Image, out_w: int, out_h: int, strength: float = 1
             return rng.uniform(0.0, 0.15)
         return rng.uniform(0.1, 0.3)
     box = (x0 - m() * bw, y0 - m() * bh, x1 + m() * bw, y1 + m() * bh)
+    if line is not None:
+        # the line's corners through the same perspective (plate -> scene), then a detector-like
+        # box around them: a little narrower or wider than the glyphs, a little taller
+        fwd = _perspective_coeffs(dst.tolist(), src.tolist())
+        lx0, ly0, lx1, ly1 = line
+        pts = [_apply_perspective(fwd, px + pad, py + pad) for px, py in ((lx0, ly0), (lx1, ly0), (lx1, ly1), (lx0, ly1))]
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        lh = max(ys) - min(ys)
+        box = (min(xs) - rng.uniform(-0.05, 0.3) * lh, min(ys) - rng.uniform(0.0, 0.3) * lh,
+               max(xs) + rng.uniform(-0.05, 0.3) * lh, max(ys) + rng.uniform(0.0, 0.3) * lh)
     crop = warped.crop(tuple(int(round(v)) for v in box))
 
     # colour -> grey with random sensor weights, sometimes IR-like
@@ -634,28 +661,33 @@ def degrade(rng, plate: Image.Image, out_w: int, out_h: int, strength: float = 1
     return np.asarray(gi, np.uint8)
 
 
-def sample(rng: np.random.Generator, out_w: int = 128, out_h: int = 32, eu_frac: float = 0.12) -> tuple[np.ndarray, str]:
+def sample(rng: np.random.Generator, out_w: int = 128, out_h: int = 32, eu_frac: float = 0.12,
+           line_frac: float = 0.0) -> tuple[np.ndarray, str]:
+    """One synthetic crop: a whole plate, or with probability line_frac its character line."""
     if rng.random() < eu_frac:
         plate, text = render_eu(rng)
     else:
         plate, text = render_us(rng)
-    return degrade(rng, plate, out_w, out_h), text
+    # no extra draw at line_frac 0: the sets generated before line crops stay byte-identical
+    line_crop = line_frac > 0 and rng.random() < line_frac
+    return degrade(rng, plate, out_w, out_h, line_crop=line_crop), text
 
 
 def _gen_chunk(args):
-    seed, n, w, h, eu_frac = args
+    seed, n, w, h, eu_frac, line_frac = args
     rng = np.random.default_rng(seed)
     X = np.zeros((n, h, w), np.uint8)
     Y = []
     for i in range(n):
-        X[i], t = sample(rng, w, h, eu_frac)
+        X[i], t = sample(rng, w, h, eu_frac, line_frac)
         Y.append(t)
     return X, Y
 
 
-def generate(n: int, seed: int, w: int = 128, h: int = 32, eu_frac: float = 0.12, workers: int = 1, chunk: int = 2000):
+def generate(n: int, seed: int, w: int = 128, h: int = 32, eu_frac: float = 0.12, workers: int = 1, chunk: int = 2000,
+             line_frac: float = 0.0):
     """Deterministic for a given (n, seed, chunk) regardless of worker count."""
-    jobs = [(seed * 100003 + i, min(chunk, n - i * chunk), w, h, eu_frac) for i in range((n + chunk - 1) // chunk)]
+    jobs = [(seed * 100003 + i, min(chunk, n - i * chunk), w, h, eu_frac, line_frac) for i in range((n + chunk - 1) // chunk)]
     if workers > 1:
         import multiprocessing as mp
         with mp.get_context("fork").Pool(workers) as pool:
@@ -672,10 +704,11 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--n", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--text", action="append", default=[], help="render these exact texts (US layout, light degradation)")
+    ap.add_argument("--text", action="append", default=[], help="render these exact texts (US layout, clean; with --line-frac > 0 their character line only)")
     ap.add_argument("--width", type=int, default=0, help="resize output to this width (0 = native render size)")
     ap.add_argument("--height", type=int, default=0)
     ap.add_argument("--grid", action="store_true")
+    ap.add_argument("--line-frac", type=float, default=0.0, help="share of character-line crops (as on full frames)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     rng = np.random.default_rng(a.seed)
@@ -686,6 +719,10 @@ def main():
         assert all(c in ALPHABET for c in t), t
         sp = [len(t) // 2] if len(t) >= 5 else []
         plate, _ = render_us(rng, t, sp, clean=True)
+        if a.line_frac > 0:  # the character line with a detector-like margin, as on full frames
+            x0, y0, x1, y1 = plate.info["line"]
+            m = 0.12 * (y1 - y0)
+            plate = plate.crop((int(x0 - m), int(y0 - m), int(x1 + m), int(y1 + m)))
         if a.width and a.height:
             plate = plate.resize((a.width, a.height), Image.BILINEAR)
         im = plate.convert("L")
@@ -695,7 +732,7 @@ def main():
         imgs.append(im)
     for i in range(a.n):
         w, h = (a.width or 256), (a.height or 64)
-        arr, t = sample(rng, w, h)
+        arr, t = sample(rng, w, h, line_frac=a.line_frac)
         im = Image.fromarray(arr, "L")
         name = "synth%05d_%s.png" % (i, t)
         im.save(os.path.join(a.out, name))

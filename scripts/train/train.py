@@ -141,14 +141,15 @@ def to_input(img: Image.Image) -> np.ndarray:
     return ((np.asarray(g, np.float32) / 255.0) - MEAN) / STD
 
 
-def synth_cache(n, seed, workers, cache_dir):
+def synth_cache(n, seed, workers, cache_dir, line_frac=0.0):
     os.makedirs(cache_dir, exist_ok=True)
-    p = os.path.join(cache_dir, "synth_%s_%d_%d_%dx%d.npz" % (SYNTH_VERSION, seed, n, W, H))
+    lines = "_line%g" % line_frac if line_frac > 0 else ""
+    p = os.path.join(cache_dir, "synth_%s%s_%d_%d_%dx%d.npz" % (SYNTH_VERSION, lines, seed, n, W, H))
     if os.path.exists(p):
         z = np.load(p)
         return z["X"], list(z["Y"])
     t = time.time()
-    X, Y = synth.generate(n, seed, W, H, workers=workers)
+    X, Y = synth.generate(n, seed, W, H, workers=workers, line_frac=line_frac)
     np.savez(p, X=X, Y=np.array(Y))
     print("generated %d synthetic plates in %.1fs -> %s" % (n, time.time() - t, p), flush=True)
     return X, Y
@@ -250,6 +251,8 @@ def main():
     ap.add_argument("--data", default=DEFAULT_DATA)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--synth", type=int, default=80000, help="number of cached synthetic plates")
+    ap.add_argument("--line-frac", type=float, default=0.0,
+                    help="share of synthetic crops cut around the character line, as on full frames")
     ap.add_argument("--steps", type=int, default=6000)
     ap.add_argument("--minutes", type=float, default=0.0,
                     help="time budget for the training loop; overrides --steps (cosine LR over wall time)")
@@ -273,11 +276,11 @@ def main():
     t0 = time.time()
 
     if a.smoke:
-        X, Y = synth.generate(32, a.seed, W, H, workers=1, chunk=32)
+        X, Y = synth.generate(32, a.seed, W, H, workers=1, chunk=32, line_frac=0.5)
         real_train, val_sets, all_us = [], {}, []
         a.steps, a.batch, a.eval_every = 2, 16, 0
     else:
-        X, Y = synth_cache(a.synth, a.seed, a.workers, a.cache)
+        X, Y = synth_cache(a.synth, a.seed, a.workers, a.cache, a.line_frac)
         us = load_crops_us(a.data)
         us_train = [it for it in us if not is_val(it[0])]
         us_val = [it for it in us if is_val(it[0])]

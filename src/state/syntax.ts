@@ -135,32 +135,32 @@ export interface PlateReading {
  * Once the state of registration is read, its own formats are far stronger evidence than every
  * state's formats together: "O94NKC" fits New Jersey's format, but on an Arkansas plate it can
  * only be "094NKC". A reading that fits none of the state's formats is replaced by the model's
- * best candidate that does (the model's own alternatives), else by swapping look-alikes the
- * model was unsure of; characters read with confidence (`maxConfidence`) never change. A reading that still fits nothing (a vanity plate) is left alone.
+ * best candidate that does (the model's own alternatives), else by swapping look-alikes the model
+ * was unsure of; characters read with confidence (`maxConfidence`) never change. A reading that
+ * still fits nothing (a vanity plate) is left alone.
  */
 export function fitStateFormats<T extends PlateReading>(
   reading: T,
   state: string | null,
   opts: SyntaxOptions | undefined,
 ): T {
-  const patterns = state && opts ? (opts.formats[state] ?? []) : [];
-  if (!patterns.length || !reading.plate) return reading;
+  const patterns = (state && opts?.formats[state]) || [];
+  if (!state || !opts || !patterns.length || !reading.plate) return reading;
   const fits = (text: string) => patterns.some((p) => matchesFormat(text, p));
   if (fits(reading.plate)) return reading;
   // Only characters the model was unsure of may change: where it was sure, the image is clear.
+  const { maxConfidence } = opts;
   const unsureOnly = (text: string) =>
-    [...text].every(
-      (c, i) => c === reading.plate[i] || (reading.charConfidences[i] ?? 1) < opts!.maxConfidence,
-    );
+    [...text].every((c, i) => c === reading.plate[i] || (reading.charConfidences[i] ?? 1) < maxConfidence);
   const candidate = reading.candidates.find(
     (c) => c.text.length === reading.plate.length && fits(c.text) && unsureOnly(c.text),
   );
-  const fixed = candidate
-    ? candidate.text
-    : fixSyntax(reading.plate, reading.charConfidences, { ...opts!, formats: { [state!]: patterns } }).plate;
+  const fixed =
+    candidate?.text ??
+    fixSyntax(reading.plate, reading.charConfidences, { ...opts, formats: { [state]: patterns } }).plate;
   if (fixed === reading.plate) return reading;
-  const rest = reading.candidates.filter((c) => c.text !== fixed);
   const top = Math.max(0, ...reading.candidates.map((c) => c.confidence));
-  const confidence = reading.candidates.find((c) => c.text === fixed)?.confidence ?? top;
+  const confidence = candidate?.confidence ?? top;
+  const rest = reading.candidates.filter((c) => c.text !== fixed);
   return { ...reading, plate: fixed, candidates: [{ text: fixed, confidence }, ...rest] };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
 import { runCli, jsonLines } from './helpers/cli.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { embeddedDefaults } from '../src/config/defaults.js';
@@ -87,6 +88,29 @@ describe('plate recogniser training pipeline', () => {
       );
       expect(r.status, r.stderr).toBe(0);
       const files = texts.map((t, i) => join(dir, `text${String(i).padStart(2, '0')}_${t}.png`));
+      expect(await readCrops(files)).toEqual(texts);
+    },
+    60_000,
+  );
+
+  it.skipIf(!haveModel)(
+    'synth.py cuts the character line, as the detector does on full frames, and it reads',
+    async () => {
+      const dir = tmp('plate-rec-line-');
+      const texts = ['ABC1234', '7XYZ123'];
+      const args = ['--out', dir, '--seed', '7', '--line-frac', '1', ...texts.flatMap((t) => ['--text', t])];
+      const r = spawnSync(PY, ['scripts/train/synth.py', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const files = texts.map((t, i) => join(dir, `text${String(i).padStart(2, '0')}_${t}.png`));
+      for (const f of files) {
+        // A whole plate is about 2:1; its character line with a small margin is far wider.
+        const { width, height } = await sharp(f).metadata();
+        expect(width! / height!).toBeGreaterThan(2.8);
+      }
       expect(await readCrops(files)).toEqual(texts);
     },
     60_000,

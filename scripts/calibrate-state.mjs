@@ -2,6 +2,7 @@
 // Fits the state reader's weights and threshold (src/state/config.ts defaults) on the calibration
 // part (70 %, by file-name hash) of a crops dataset with states, and reports the held-out 30 %.
 // Usage: npx tsc -p . && node scripts/calibrate-state.mjs [crops-dir]   (default: openalpr-dev crops-us)
+/* global console, process */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -3,8 +3,7 @@ import type { Vision, PlateObservation } from '../vision/vision.js';
 import type { Dataset, LabelledImage } from './dataset.js';
 import { editDistance, pct, substitutions } from './metrics.js';
 import { overlapOfSmaller } from '../vision/plate-shape.js';
-import { stateAroundLine } from '../state/reader.js';
-import { fitStateFormats } from '../state/syntax.js';
+import { readStateAndFit } from '../state/reader.js';
 import type { StateReader } from '../pipeline/read-gate.js';
 
 export interface ItemResult {
@@ -66,17 +65,17 @@ async function evaluateOne(
   const image = await loadImage(item.file);
   const plates: PlateObservation[] =
     kind === 'crops' ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
-  let best = plates[0] ?? null;
-  let state: { state: string | null; confidence: number | null } = { state: null, confidence: null };
-  if (best && stateReader) {
-    // A crop is the plate; in a frame the plate is the region around the character line.
-    state =
-      kind === 'crops'
-        ? await stateReader.stateOf({ plate: best.plate, crop: image })
-        : await stateAroundLine(stateReader, image, best.plate, best.lineBox);
-    // The state's own plate formats settle look-alikes the image left open.
-    best = fitStateFormats(best, state.state, vision.syntax ?? undefined);
-  }
+  const found = plates[0];
+  // A crop is the plate; in a frame the plate is the region around the character line.
+  const { reading: best, state } = found
+    ? await readStateAndFit(
+        stateReader,
+        vision.syntax ?? undefined,
+        image,
+        found,
+        kind === 'crops' ? null : found.lineBox,
+      )
+    : { reading: null, state: { state: null, confidence: null } };
   const ms = performance.now() - t0;
   const detected = item.box
     ? plates.some((p) => overlapOfSmaller(p.lineBox, item.box!) > 0.5)

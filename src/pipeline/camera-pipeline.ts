@@ -9,8 +9,7 @@ import type { Logger } from '../log.js';
 import { Tracker, type FinishedTrack } from '../tracker/tracker.js';
 import { encodeJpeg, clampBox, type Box } from '../vision/image.js';
 import type { ReadGate, StateReader } from './read-gate.js';
-import { stateAroundLine } from '../state/reader.js';
-import { fitStateFormats } from '../state/syntax.js';
+import { readStateAndFit } from '../state/reader.js';
 import { round } from '../util/format.js';
 
 export interface PipelineDeps {
@@ -162,14 +161,13 @@ export class CameraPipeline {
     const best = track.best;
     const fix = position.fixAt(best.ts);
     const cropBox = clampBox(best.box, best.frame);
-    const state = this.deps.state
-      ? await stateAroundLine(this.deps.state, best.frame, track.vote.plate, best.lineBox)
-      : { state: null, confidence: null };
-    // The state's own plate formats settle look-alikes the image left open.
-    const reading = fitStateFormats(
-      { plate: track.vote.plate, charConfidences: track.vote.charConfidences, candidates: track.candidates },
-      state.state,
+    // The state, then its own plate formats settle look-alikes the image left open.
+    const { reading, state } = await readStateAndFit(
+      this.deps.state,
       this.deps.vision.syntax ?? undefined,
+      best.frame,
+      { plate: track.vote.plate, charConfidences: track.vote.charConfidences, candidates: track.candidates },
+      best.lineBox,
     );
     let read: Read = {
       id: randomUUID(),

@@ -12,6 +12,7 @@ import { readWordLines, type PlateWordLine } from './words.js';
 import { estimateState, type StateEstimate, type StateParams } from './posterior.js';
 import { mergeFormats } from './formats.js';
 import { normaliseWords } from './match.js';
+import { fitStateFormats, type PlateReading, type SyntaxOptions } from './syntax.js';
 import type { StateConfig } from './config.js';
 
 export interface StateReading {
@@ -43,6 +44,26 @@ export async function stateAroundLine(
   if (!region) return { state: null, confidence: null };
   const characters: Box = [line[0] - region[0], line[1] - region[1], line[2], line[3]];
   return reader.stateOf({ plate, crop: await cropRgb(frame, region), characters });
+}
+
+/**
+ * The state of one plate, and its reading settled by that state's formats (`fitStateFormats`).
+ * `line`: where the characters are in `image` (a frame); null when `image` is the plate crop.
+ * Without a reader the state is null and the reading unchanged.
+ */
+export async function readStateAndFit<T extends PlateReading>(
+  reader: StateReader | null | undefined,
+  syntax: SyntaxOptions | undefined,
+  image: RgbImage,
+  reading: T,
+  line: Box | null,
+): Promise<{ reading: T; state: StateReading }> {
+  const state = !reader
+    ? { state: null, confidence: null }
+    : line
+      ? await stateAroundLine(reader, image, reading.plate, line)
+      : await reader.stateOf({ plate: reading.plate, crop: image });
+  return { reading: fitStateFormats(reading, state.state, syntax), state };
 }
 
 /**

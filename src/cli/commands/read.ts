@@ -1,11 +1,11 @@
 import type { Command } from '../command.js';
-import { fitStateFormats, syntaxOptions } from '../../state/syntax.js';
+import { syntaxOptions } from '../../state/syntax.js';
 import { UsageError } from '../command.js';
 import { loadConfig } from '../../config/load.js';
 import { Vision } from '../../vision/vision.js';
 import { loadImage } from '../../vision/load-image.js';
 import { round } from '../../util/format.js';
-import { createStateReader, stateAroundLine, type StateReading } from '../../state/reader.js';
+import { createStateReader, readStateAndFit, type StateReading } from '../../state/reader.js';
 
 export const readCommand: Command = {
   name: 'read',
@@ -18,7 +18,8 @@ export const readCommand: Command = {
   async run(ctx, files, values) {
     if (files.length === 0) throw new UsageError('read: name at least one image file');
     const { config } = loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir });
-    const vision = await Vision.open(config.vision, syntaxOptions(config));
+    const syntax = syntaxOptions(config);
+    const vision = await Vision.open(config.vision, syntax);
     const stateReader = config.state.enabled ? await createStateReader(config, vision) : null;
     let failures = 0;
     try {
@@ -31,13 +32,10 @@ export const readCommand: Command = {
           plates = values.crop ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
           for (const [i, p] of plates.entries()) {
             // A crop is the plate itself; in a frame, read the plate region around the characters.
-            const state = !stateReader
-              ? { state: null, confidence: null }
-              : values.crop
-                ? await stateReader.stateOf({ plate: p.plate, crop: image })
-                : await stateAroundLine(stateReader, image, p.plate, p.lineBox);
+            const line = values.crop ? null : p.lineBox;
+            const { reading, state } = await readStateAndFit(stateReader, syntax, image, p, line);
             states.push(state);
-            plates[i] = fitStateFormats(p, state.state, vision.syntax ?? undefined);
+            plates[i] = reading;
           }
         } catch (err) {
           if ((err as Error).name !== 'InputError') throw err;

@@ -129,6 +129,8 @@ describe('plate recogniser training pipeline', () => {
           'models/plate-rec.onnx',
           '--lr',
           '1e-5',
+          '--ema',
+          '0.99',
           '--out',
           out,
         ],
@@ -137,7 +139,8 @@ describe('plate recogniser training pipeline', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/fine-tuning from models\/plate-rec.onnx/);
       // A model trained from scratch for two steps reads nothing; this one starts where the
-      // shipped model is, so it reads a real held-out crop as the shipped model does.
+      // shipped model is, so it reads a real held-out crop as the shipped model does (and so
+      // does the weight average that --ema exports instead of the last step).
       const config = writeConfig(
         join(out, 'config.json'),
         parseConfig({

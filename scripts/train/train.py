@@ -103,6 +103,22 @@ def load_onnx_weights(model: PlateRec, onnx_path: str):
             conv.bias.copy_(torch.from_numpy(b))
 
 
+class WeightAverage:
+    """Exponential moving average of a model's parameters; buffers (batch-norm statistics) are
+    copied from the model as they are."""
+
+    def __init__(self, model, decay):
+        import copy
+        self.model, self.decay = copy.deepcopy(model), decay
+
+    @torch.no_grad()
+    def update(self, model):
+        for avg, cur in zip(self.model.parameters(), model.parameters()):
+            avg.mul_(self.decay).add_(cur.detach(), alpha=1 - self.decay)
+        for avg, cur in zip(self.model.buffers(), model.buffers()):
+            avg.copy_(cur)
+
+
 # ----------------------------------------------------------------------------- data
 def load_crops_us(root):
     items = []
@@ -251,6 +267,8 @@ def main():
     ap.add_argument("--data", default=DEFAULT_DATA)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--synth", type=int, default=80000, help="number of cached synthetic plates")
+    ap.add_argument("--synth-sets", type=int, default=1,
+                    help="use this many synthetic sets of --synth plates each, seeded --seed, --seed+1, ... (cached separately, so earlier sets are reused)")
     ap.add_argument("--line-frac", type=float, default=0.0,
                     help="share of synthetic crops cut around the character line, as on full frames")
     ap.add_argument("--steps", type=int, default=6000)
@@ -266,6 +284,8 @@ def main():
     ap.add_argument("--workers", type=int, default=2, help="processes for synthetic generation")
     ap.add_argument("--cache", default="/tmp/plate-rec-cache")
     ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--ema", type=float, default=0.0,
+                    help="export an exponential moving average of the weights with this decay (e.g. 0.999) instead of the last step's weights")
     ap.add_argument("--init", help="fine-tune an exported plate-rec.onnx instead of starting from scratch (use a lower --lr, e.g. 3e-4)")
     ap.add_argument("--smoke", action="store_true", help="tiny CI run: 64 synthetic plates, 2 steps, export")
     a = ap.parse_args()
@@ -280,7 +300,9 @@ def main():
         real_train, val_sets, all_us = [], {}, []
         a.steps, a.batch, a.eval_every = 2, 16, 0
     else:
-        X, Y = synth_cache(a.synth, a.seed, a.workers, a.cache, a.line_frac)
+        sets = [synth_cache(a.synth, a.seed + k, a.workers, a.cache, a.line_frac) for k in range(a.synth_sets)]
+        X = np.concatenate([x for x, _ in sets])
+        Y = [y for _, ys in sets for y in ys]
         us = load_crops_us(a.data)
         us_train = [it for it in us if not is_val(it[0])]
         us_val = [it for it in us if is_val(it[0])]
@@ -299,6 +321,9 @@ def main():
         print("fine-tuning from %s" % a.init, flush=True)
     print("params: %.2fM" % (sum(p.numel() for p in model.parameters()) / 1e6), flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
+    # A time-budgeted run ends wherever the clock stops; averaging the weights over the last
+    # ~1/(1-decay) steps makes the exported model depend less on that last step.
+    averaged = WeightAverage(model, a.ema) if a.ema > 0 else None
     import math
     import multiprocessing as mp
     progress = mp.Value("d", 0.0)  # fraction of the run done, shared with the data worker
@@ -329,6 +354,8 @@ def main():
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
+        if averaged:
+            averaged.update(model)
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
         n_steps = step + 1
         if step % 100 == 0:
@@ -337,11 +364,13 @@ def main():
         if a.eval_every and step and step % a.eval_every == 0:
             for k, v in val_sets.items():
                 if v:
-                    print("  eval step %d %s: %.3f" % (step, k, evaluate(model, v)[0]), flush=True)
+                    print("  eval step %d %s: %.3f" % (step, k, evaluate(averaged.model if averaged else model, v)[0]), flush=True)
     t_train = time.time() - t1
 
+    if averaged:
+        model = averaged.model
     path = export(model, a.out)
-    report = {"init": a.init, "lr": a.lr, "seed": a.seed, "steps": n_steps, "minutes_budget": a.minutes, "batch": a.batch, "synth": len(X), "data_prep_s": round(t_data, 1),
+    report = {"init": a.init, "lr": a.lr, "seed": a.seed, "ema": a.ema, "steps": n_steps, "minutes_budget": a.minutes, "batch": a.batch, "synth": len(X), "data_prep_s": round(t_data, 1),
               "train_s": round(t_train, 1), "total_s": round(time.time() - t0, 1)}
     if not a.smoke:
         for k, v in list(val_sets.items()) + [("crops-us-all", all_us)]:

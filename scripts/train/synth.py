@@ -5,8 +5,8 @@ Written for this project. Renders state-like US plates (and some EU-style plates
 PIL from system fonts, then degrades them the way in-vehicle camera crops are degraded.
 Everything is driven by a numpy Generator, so output is a pure function of the seed.
 
-Label = main plate characters only (0-9A-Z). Separators (space, dash, dot, emblem),
-stacked small characters, stickers, state names and slogans are NOT part of the label.
+Label = main plate characters only (0-9A-Z). Separators (space, dash, dot, emblem, sticker),
+stacked or trailing small characters, stickers, state names and slogans are NOT part of the label.
 
 CLI:
   synth.py --out DIR --n 200 --seed 1            # random plates -> DIR/*.png + DIR/labels.csv
@@ -354,17 +354,24 @@ def render_us(rng, text=None, splits=None, clean=False):
     char_h = rng.uniform(0.40, 0.56) * H
     cond = rng.uniform(0.55, 1.05)
     gap = rng.uniform(0.02, 0.14) * char_h
-    sep_kind = rng.choice(["space", "dash", "dot", "emblem", "none"], p=[0.35, 0.25, 0.08, 0.22, 0.10])
+    if clean:  # test fixtures: the separators they have always had
+        sep_kind = rng.choice(["space", "dash", "dot", "emblem", "none"], p=[0.35, 0.25, 0.08, 0.22, 0.10])
+    else:  # "sticker": a registration decal between the character groups (e.g. Missouri)
+        sep_kind = rng.choice(["space", "dash", "dot", "emblem", "sticker", "none"], p=[0.31, 0.22, 0.08, 0.2, 0.11, 0.08])
     items = _glyph_row(rng, text, splits, fpath, char_h, cond, gap)
     stacked = None
     if not clean and rng.random() < 0.12:
         stacked = "".join(rng.choice(list(LETTERS), int(rng.integers(2, 4))))
-    sep_w = {"space": 0.45, "dash": 0.55, "dot": 0.35, "emblem": 0.75, "none": 0.05}[str(sep_kind)] * char_h
+    # small characters right of the main ones (a year, a type code), not part of the plate number
+    suffix = None
+    if not clean and rng.random() < 0.08:
+        suffix = "".join(rng.choice(list(DIGITS if rng.random() < 0.6 else LETTERS), int(rng.integers(1, 3))))
+    sep_w = {"space": 0.45, "dash": 0.55, "dot": 0.35, "emblem": 0.75, "sticker": 0.6, "none": 0.05}[str(sep_kind)] * char_h
 
     def total_width(items, gap, sep_w):
         return sum(it[1].size[0] for it in items if it[0] == "g") + gap * (len(items) - 1) + sum(sep_w for it in items if it[0] == "sep")
 
-    max_w = W * (0.86 if stacked is None else 0.72) if len(text) > 2 else W * 0.6
+    max_w = W * (0.86 - 0.14 * (stacked is not None) - 0.12 * (suffix is not None)) if len(text) > 2 else W * 0.6
     tw = total_width(items, gap, sep_w)
     if tw > max_w:  # condense to fit
         s = max_w / tw
@@ -397,9 +404,11 @@ def render_us(rng, text=None, splits=None, clean=False):
             elif sep_kind == "emblem":
                 e = _emblem(rng, sep_w * 0.9, char_h * rng.uniform(0.4, 0.85), fg if rng.random() < 0.5 else _rc(rng))
                 im.paste(e, (int(x + sep_w * 0.05), int(cy - e.size[1] / 2)), e)
+            elif sep_kind == "sticker":
+                dh = char_h * rng.uniform(0.3, 0.7)
+                im.paste(_sticker(rng, sep_w * 0.75, dh), (int(x + sep_w * 0.12), int(cy - dh / 2 + rng.uniform(-0.15, 0.15) * char_h)))
             x += sep_w + gap
-    # the main character line, as a text detector finds it on a full frame (see degrade's line_crop)
-    im.info["line"] = (x_start, y, x - gap, y + char_h)
+    line_x0, line_x1 = x_start, x - gap
     if stacked is not None:  # small stacked characters left of the main text (not in label)
         sh = char_h / len(stacked) * 0.9
         sx = x_start - sh * 0.9 - gap * 2
@@ -407,6 +416,20 @@ def render_us(rng, text=None, splits=None, clean=False):
             g = _glyph(fpath, ch)
             gm = g.resize((max(1, int(g.size[0] * sh / g.size[1] * 0.8)), max(1, int(sh))), Image.BILINEAR)
             _paste_mask(im, gm, sx, y + k * char_h / len(stacked), fg)
+        line_x0 = min(line_x0, sx)
+    if suffix is not None:  # small characters after the main text, top- or bottom-aligned (not in label)
+        sh = char_h * rng.uniform(0.3, 0.5)
+        sy = y if rng.random() < 0.5 else y + char_h - sh
+        sx = line_x1 + gap * rng.uniform(1, 3)
+        for ch in suffix:
+            g = _glyph(fpath, ch)
+            gm = g.resize((max(1, int(g.size[0] * sh / g.size[1] * cond)), max(1, int(sh))), Image.BILINEAR)
+            _paste_mask(im, gm, sx, sy, fg)
+            sx += gm.size[0] + gap * 0.5
+        line_x1 = max(line_x1, sx)
+    # the character line as a text detector finds it on a full frame, small side characters
+    # included because a detector merges them into the line (see degrade's line_crop)
+    im.info["line"] = (line_x0, y, line_x1, y + char_h)
 
     if not clean:
         # stickers / decals in corners or beside the characters

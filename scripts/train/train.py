@@ -34,7 +34,7 @@ import synth  # noqa: E402
 ALPHABET = synth.ALPHABET
 H, W = 32, 128
 MEAN, STD = 0.5, 0.5
-SYNTH_VERSION = "v4"  # bump when synth.py changes, invalidates the cache
+SYNTH_VERSION = "v5"  # bump when synth.py changes, invalidates the cache
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "datasets", "openalpr-dev")

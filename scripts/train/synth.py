@@ -111,6 +111,7 @@ SLOGANS = [
 ]
 COUNTIES = ["CLARK", "MADISON", "JEFFERSON", "FRANKLIN", "WASHINGTON", "JACKSON", "LINCOLN",
             "MARION", "MONROE", "GREENE", "WARREN", "UNION", "COUNTY", "TRANSPORTER", "TRUCK", "TRAILER"]
+SEPARATORS = ["space", "dash", "dot", "emblem", "sticker", "none"]
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 EU_CODES = ["D", "NL", "F", "I", "E", "B", "A", "PL", "CZ", "SK", "SLO", "HR", "P", "L", "GB", "RO", "H", "S", "FIN", "DK"]
 
@@ -321,7 +322,7 @@ def _glyph_row(rng, text, splits, font_path, char_h, cond, spacing_px):
 
 
 # ----------------------------------------------------------------------------- plates
-def render_us(rng, text=None, splits=None, clean=False):
+def render_us(rng, text=None, splits=None, clean=False, separator=None):
     W, H = 320, 160
     if text is None:
         text, splits = rand_us_text(rng)
@@ -354,10 +355,12 @@ def render_us(rng, text=None, splits=None, clean=False):
     char_h = rng.uniform(0.40, 0.56) * H
     cond = rng.uniform(0.55, 1.05)
     gap = rng.uniform(0.02, 0.14) * char_h
-    if clean:  # test fixtures: the separators they have always had
+    if separator is not None:
+        sep_kind = separator
+    elif clean:  # test fixtures: the separators they have always had
         sep_kind = rng.choice(["space", "dash", "dot", "emblem", "none"], p=[0.35, 0.25, 0.08, 0.22, 0.10])
     else:  # "sticker": a registration decal between the character groups (e.g. Missouri)
-        sep_kind = rng.choice(["space", "dash", "dot", "emblem", "sticker", "none"], p=[0.31, 0.22, 0.08, 0.2, 0.11, 0.08])
+        sep_kind = rng.choice(SEPARATORS, p=[0.31, 0.22, 0.08, 0.2, 0.11, 0.08])
     items = _glyph_row(rng, text, splits, fpath, char_h, cond, gap)
     stacked = None
     if not clean and rng.random() < 0.12:
@@ -367,14 +370,22 @@ def render_us(rng, text=None, splits=None, clean=False):
     if not clean and rng.random() < 0.08:
         suffix = "".join(rng.choice(list(DIGITS if rng.random() < 0.6 else LETTERS), int(rng.integers(1, 3))))
     sep_w = {"space": 0.45, "dash": 0.55, "dot": 0.35, "emblem": 0.75, "sticker": 0.6, "none": 0.05}[str(sep_kind)] * char_h
+    if sep_kind == "emblem" and not clean:  # some states' emblems are as large as a character (e.g. Arizona)
+        sep_w = rng.uniform(0.6, 1.2) * char_h
+    # characters from edge to edge, so the plate's border or frame is right beside the first and last
+    wide = not clean and stacked is None and suffix is None and len(text) > 4 and rng.random() < 0.2
+    if wide:
+        items = _glyph_row(rng, text, splits, fpath, char_h, cond * 1.4, gap)
 
     def total_width(items, gap, sep_w):
         return sum(it[1].size[0] for it in items if it[0] == "g") + gap * (len(items) - 1) + sum(sep_w for it in items if it[0] == "sep")
 
     max_w = W * (0.86 - 0.14 * (stacked is not None) - 0.12 * (suffix is not None)) if len(text) > 2 else W * 0.6
+    if wide:
+        max_w = W * rng.uniform(0.92, 0.97)
     tw = total_width(items, gap, sep_w)
-    if tw > max_w:  # condense to fit
-        s = max_w / tw
+    if tw > max_w or wide:  # condense to fit (or, for edge-to-edge characters, widen to fill)
+        s = min(max_w / tw, 1.5)
         items = [("g", it[1].resize((max(1, int(it[1].size[0] * s)), it[1].size[1]), Image.BILINEAR)) if it[0] == "g" else it for it in items]
         gap *= s
         sep_w *= s
@@ -402,7 +413,7 @@ def render_us(rng, text=None, splits=None, clean=False):
                 r = max(1.5, char_h * 0.06)
                 ImageDraw.Draw(im).ellipse([x + sep_w / 2 - r, cy - r, x + sep_w / 2 + r, cy + r], fill=fg)
             elif sep_kind == "emblem":
-                e = _emblem(rng, sep_w * 0.9, char_h * rng.uniform(0.4, 0.85), fg if rng.random() < 0.5 else _rc(rng))
+                e = _emblem(rng, sep_w * 0.9, char_h * rng.uniform(0.4, 1.0 if sep_w > char_h * 0.8 else 0.85), fg if rng.random() < 0.5 else _rc(rng))
                 im.paste(e, (int(x + sep_w * 0.05), int(cy - e.size[1] / 2)), e)
             elif sep_kind == "sticker":
                 dh = char_h * rng.uniform(0.3, 0.7)
@@ -436,7 +447,10 @@ def render_us(rng, text=None, splits=None, clean=False):
         for _ in range(int(rng.choice([0, 1, 2, 3], p=[0.3, 0.35, 0.25, 0.1]))):
             sw, sh = rng.uniform(0.08, 0.17) * W, rng.uniform(0.1, 0.2) * H
             pos = rng.random()
-            if pos < 0.7:  # corners
+            if wide:  # top corners only: elsewhere it would cover a character
+                sx = rng.choice([rng.uniform(0.01, 0.06) * W, W - sw - rng.uniform(0.01, 0.06) * W])
+                sy = rng.uniform(0.01, 0.08) * H
+            elif pos < 0.7:  # corners
                 sx = rng.choice([rng.uniform(0.01, 0.06) * W, W - sw - rng.uniform(0.01, 0.06) * W])
                 sy = rng.choice([rng.uniform(0.01, 0.08) * H, H - sh - rng.uniform(0.01, 0.08) * H])
             else:  # bottom beside chars
@@ -732,6 +746,7 @@ def main():
     ap.add_argument("--height", type=int, default=0)
     ap.add_argument("--grid", action="store_true")
     ap.add_argument("--line-frac", type=float, default=0.0, help="share of character-line crops (as on full frames)")
+    ap.add_argument("--separator", choices=SEPARATORS, help="with --text: this separator between the character groups")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     rng = np.random.default_rng(a.seed)
@@ -741,7 +756,7 @@ def main():
         t = t.upper()
         assert all(c in ALPHABET for c in t), t
         sp = [len(t) // 2] if len(t) >= 5 else []
-        plate, _ = render_us(rng, t, sp, clean=True)
+        plate, _ = render_us(rng, t, sp, clean=True, separator=a.separator)
         if a.line_frac > 0:  # the character line with a detector-like margin, as on full frames
             x0, y0, x1, y1 = plate.info["line"]
             m = 0.12 * (y1 - y0)

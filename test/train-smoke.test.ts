@@ -116,6 +116,25 @@ describe('plate recogniser training pipeline', () => {
     60_000,
   );
 
+  it.skipIf(!haveModel)(
+    'a registration sticker between the character groups is not read as characters',
+    async () => {
+      // Missouri-style plates carry a decal with small digits between the groups: "YF2 [46] L6G".
+      const dir = tmp('plate-rec-sticker-');
+      const texts = ['YF2L6G', 'HK5R9C', '4KD2951'];
+      const args = ['--out', dir, '--seed', '7', '--separator', 'sticker', '--line-frac', '1'];
+      const r = spawnSync(PY, ['scripts/train/synth.py', ...args, ...texts.flatMap((t) => ['--text', t])], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const files = texts.map((t, i) => join(dir, `text${String(i).padStart(2, '0')}_${t}.png`));
+      expect(await readCrops(files)).toEqual(texts);
+    },
+    60_000,
+  );
+
   it.skipIf(!haveModel || !existsSync(CROPS))(
     '--init fine-tunes the shipped model: after a few tiny steps it still reads plates',
     async () => {

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { parseConfig } from '../src/config/load.js';
 import { writeConfig } from './helpers/unit.js';
+import { isHeldOut } from '../src/state/calibrate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PY = '/usr/bin/python3';
@@ -131,6 +132,40 @@ describe('plate recogniser training pipeline', () => {
       expect(r.status, r.stderr).toBe(0);
       const files = texts.map((t, i) => join(dir, `text${String(i).padStart(2, '0')}_${t}.png`));
       expect(await readCrops(files)).toEqual(texts);
+    },
+    60_000,
+  );
+
+  it.skipIf(!haveModel)(
+    'find-lines.mjs gives train.py the character line of each training crop, never of a held-out one',
+    async () => {
+      const dir = tmp('plate-rec-lines-');
+      const texts = ['ABC1234', '7KQX52', 'MN40H8', 'JX1000', '5VCF203', '444MWK'];
+      const r = spawnSync(
+        PY,
+        ['scripts/train/synth.py', '--out', dir, '--seed', '7', ...texts.flatMap((t) => ['--text', t])],
+        { cwd: ROOT, encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const found = spawnSync('node', ['scripts/train/find-lines.mjs', dir], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 50_000,
+      });
+      expect(found.status, found.stderr).toBe(0);
+      const lines = JSON.parse(found.stdout) as Record<string, [number, number, number, number]>;
+      const files = texts.map((t, i) => `text${String(i).padStart(2, '0')}_${t}.png`);
+      const train = files.filter((f) => !isHeldOut(f));
+      expect(train.length).toBeGreaterThan(0);
+      expect(Object.keys(lines).sort()).toEqual(train.sort());
+      for (const [file, [x, y, w, h]] of Object.entries(lines)) {
+        // The characters only: inside the plate, well under its height (the state name is left out).
+        const meta = await sharp(join(dir, file)).metadata();
+        expect(x).toBeGreaterThanOrEqual(0);
+        expect(x + w).toBeLessThanOrEqual(meta.width!);
+        expect(h).toBeLessThan(0.7 * meta.height!);
+        expect(h).toBeGreaterThan(0.3 * meta.height!);
+      }
     },
     60_000,
   );

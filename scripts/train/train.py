@@ -120,14 +120,22 @@ class WeightAverage:
 
 
 # ----------------------------------------------------------------------------- data
-def load_crops_us(root):
+def load_crops_us(root, lines_file=None):
+    """Real plate crops; with `lines_file` (find-lines.mjs output) those crops whose character
+    line the text detector found carry it as `info["line"]`, for line crops as on full frames."""
+    lines = json.load(open(lines_file)) if lines_file and os.path.exists(lines_file) else {}
     items = []
     with open(os.path.join(root, "crops-us.csv"), newline="") as f:
         for row in csv.DictReader(f):
             lab = clean_label(row["plate"])
-            p = os.path.join(root, "crops-us", row["file"].strip())
+            name = row["file"].strip()
+            p = os.path.join(root, "crops-us", name)
             if lab and os.path.exists(p):
-                items.append((row["file"].strip(), Image.open(p).convert("RGB"), lab))
+                im = Image.open(p).convert("RGB")
+                if name in lines:
+                    x, y, w, h = lines[name]
+                    im.info["line"] = (x, y, x + w, y + h)
+                items.append((name, im, lab))
     return items
 
 
@@ -174,9 +182,10 @@ def synth_cache(n, seed, workers, cache_dir, line_frac=0.0):
 class Mixer(torch.utils.data.IterableDataset):
     """Infinite stream of batches mixing cached synthetic plates and augmented real crops."""
 
-    def __init__(self, X, Y, real, batch, real_frac_fn, seed, steps):
-        # steps <= 0: endless (time-budgeted run); real_frac_fn(step) decides the real share per batch
-        self.X, self.Y, self.real, self.batch = X, Y, real, batch
+    def __init__(self, X, Y, real, batch, real_frac_fn, seed, steps, line_frac=0.0):
+        # steps <= 0: endless (time-budgeted run); real_frac_fn(step) decides the real share per batch;
+        # line_frac: share of real crops with a known character line that are cut around it
+        self.X, self.Y, self.real, self.batch, self.line_frac = X, Y, real, batch, line_frac
         self.real_frac_fn, self.seed, self.steps = real_frac_fn, seed, steps
 
     def __iter__(self):
@@ -200,7 +209,8 @@ class Mixer(torch.utils.data.IterableDataset):
                 labs.append(self.Y[i])
             for j in rng.integers(0, len(self.real), nr):
                 _, im, lab = self.real[j]
-                imgs.append(synth.degrade(rng, im, W, H, strength=float(rng.uniform(0.3, 1.0))))
+                line_crop = "line" in im.info and rng.random() < self.line_frac
+                imgs.append(synth.degrade(rng, im, W, H, strength=float(rng.uniform(0.3, 1.0)), line_crop=line_crop))
                 labs.append(lab)
             x = torch.from_numpy(((np.stack(imgs).astype(np.float32) / 255.0) - MEAN) / STD).unsqueeze(1)
             tg = torch.tensor([ALPHABET.index(c) + 1 for l_ in labs for c in l_], dtype=torch.long)
@@ -271,6 +281,8 @@ def main():
                     help="use this many synthetic sets of --synth plates each, seeded --seed, --seed+1, ... (cached separately, so earlier sets are reused)")
     ap.add_argument("--line-frac", type=float, default=0.0,
                     help="share of synthetic crops cut around the character line, as on full frames")
+    ap.add_argument("--real-lines", default=os.path.join(HERE, "crops-us-lines.json"),
+                    help="character lines of the real train crops (find-lines.mjs); with --line-frac > 0 that share of them is cut as line crops")
     ap.add_argument("--steps", type=int, default=6000)
     ap.add_argument("--minutes", type=float, default=0.0,
                     help="time budget for the training loop; overrides --steps (cosine LR over wall time)")
@@ -303,7 +315,7 @@ def main():
         sets = [synth_cache(a.synth, a.seed + k, a.workers, a.cache, a.line_frac) for k in range(a.synth_sets)]
         X = np.concatenate([x for x, _ in sets])
         Y = [y for _, ys in sets for y in ys]
-        us = load_crops_us(a.data)
+        us = load_crops_us(a.data, a.real_lines)
         us_train = [it for it in us if not is_val(it[0])]
         us_val = [it for it in us if is_val(it[0])]
         eu = [] if a.no_eu else load_eu_crops(a.data)
@@ -312,7 +324,8 @@ def main():
         real_train = us_train + eu_train
         val_sets = {"crops-us-val": us_val, "eu-val": eu_val}
         all_us = us
-        print("real train: %d crops-us + %d eu; val: %d crops-us + %d eu" % (len(us_train), len(eu_train), len(us_val), len(eu_val)), flush=True)
+        n_lines = sum("line" in it[1].info for it in us_train)
+        print("real train: %d crops-us (%d with a character line) + %d eu; val: %d crops-us + %d eu" % (len(us_train), n_lines, len(eu_train), len(us_val), len(eu_val)), flush=True)
     t_data = time.time() - t0
 
     model = PlateRec(fused=bool(a.init))
@@ -332,7 +345,7 @@ def main():
         return a.lr * (p / 0.05 if p < 0.05 else 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, (p - 0.05) / 0.95))))
 
     frac = lambda s: a.real_frac if progress.value < a.ft_start else a.ft_real_frac  # noqa: E731
-    ds = Mixer(X, Y, real_train, a.batch, frac, a.seed, 0 if a.minutes > 0 else a.steps)
+    ds = Mixer(X, Y, real_train, a.batch, frac, a.seed, 0 if a.minutes > 0 else a.steps, a.line_frac)
     dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=0 if a.smoke else 1)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     model.train()

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { syntaxOptions } from '../src/state/syntax.js';
 import { Vision } from '../src/vision/vision.js';
-import { plateSurroundScore } from '../src/vision/plate-shape.js';
+import { joinSplitLines, plateSurroundScore } from '../src/vision/plate-shape.js';
 import type { Box, RgbImage } from '../src/vision/image.js';
 
 // A plate in a dealer's frame: the state name above the characters and the dealer's text
@@ -18,20 +18,35 @@ const SCENE = `<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="720"
 <text x="640" y="434" font-family="DejaVu Sans" font-weight="bold" font-size="15" fill="#fff" text-anchor="middle">AUTO 24</text>
 </svg>`;
 
-describe('text around a plate is not a plate', () => {
-  let vision: Vision;
-  let frame: RgbImage;
+// A plate whose two character groups are far apart: the text detector finds two lines.
+const SPLIT_SCENE = `<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="720">
+<rect width="1280" height="720" fill="#55606b"/>
+<rect x="460" y="300" width="400" height="150" rx="8" fill="#f2f2ee"/>
+<text x="660" y="328" font-family="DejaVu Sans" font-size="20" fill="#333" text-anchor="middle">MISSOURI</text>
+<text x="478" y="405" font-family="DejaVu Sans Condensed" font-weight="bold" font-size="66" fill="#222">444</text>
+<text x="842" y="405" font-family="DejaVu Sans Condensed" font-weight="bold" font-size="66" fill="#222" text-anchor="end">MWK</text>
+</svg>`;
 
+async function render(svg: string): Promise<RgbImage> {
+  const { data, info } = await sharp(Buffer.from(svg))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { rgb: data, width: info.width, height: info.height };
+}
+
+let vision: Vision;
+beforeAll(async () => {
+  const config = embeddedDefaults();
+  vision = await Vision.open(config.vision, syntaxOptions(config));
+});
+afterAll(() => vision.close());
+
+describe('text around a plate is not a plate', () => {
+  let frame: RgbImage;
   beforeAll(async () => {
-    const config = embeddedDefaults();
-    vision = await Vision.open(config.vision, syntaxOptions(config));
-    const { data, info } = await sharp(Buffer.from(SCENE))
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    frame = { rgb: data, width: info.width, height: info.height };
+    frame = await render(SCENE);
   });
-  afterAll(() => vision.close());
 
   it('reads the characters, and the state name and dealer frame too weakly to be tracked', async () => {
     const found = await vision.findPlates(frame);
@@ -51,5 +66,22 @@ describe('text around a plate is not a plate', () => {
     expect(plateSurroundScore([130, 400, 140, 20], [characters])).toBe(1); // another plate, far below
     expect(plateSurroundScore(characters, [characters, [130, 60, 140, 20]])).toBe(1); // the characters
     expect(plateSurroundScore(characters, [[90, 80, 220, 110]])).toBe(1); // inside a taller merged box
+  });
+});
+
+describe('a plate split into two lines by a wide gap', () => {
+  it('is read whole', async () => {
+    const found = await vision.findPlates(await render(SPLIT_SCENE));
+    // Alone, neither "444" nor "MWK" is plate-like enough: "MISSOURI" would come first.
+    expect(found[0]?.plate).toBe('444MWK');
+  });
+
+  it('joins only lines side by side at the same height and close together', () => {
+    const left: Box = [100, 100, 60, 40];
+    expect(joinSplitLines([left, [190, 102, 60, 38]])).toEqual([[100, 100, 150, 40]]);
+    expect(joinSplitLines([left, [190, 100, 60, 20]])).toEqual([]); // much shorter: a sticker's text
+    expect(joinSplitLines([left, [190, 125, 60, 40]])).toEqual([]); // a line lower down
+    expect(joinSplitLines([left, [260, 100, 60, 40]])).toEqual([]); // too far apart
+    expect(joinSplitLines([left])).toEqual([]);
   });
 });

@@ -91,3 +91,27 @@ export function framePositionScore(line: Box, frame: { width: number; height: nu
   if (cy < 0.15) return 0.5;
   return 1;
 }
+
+/**
+ * The text detector splits a plate whose character groups are far apart ("444  MWK", or a
+ * large emblem between them) into two lines. Every such pair, side by side at the same height,
+ * joined into one line, as extra candidates: the readings decide which one is the plate.
+ */
+export function joinSplitLines(lines: Box[]): Box[] {
+  const joined: Box[] = [];
+  for (const a of lines) {
+    for (const b of lines) {
+      if (a === b || b[0] <= a[0]) continue;
+      const h = Math.max(a[3], b[3]);
+      if (Math.min(a[3], b[3]) < 0.7 * h) continue;
+      const overlapY = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
+      if (overlapY < 0.6 * Math.min(a[3], b[3])) continue;
+      const gap = b[0] - (a[0] + a[2]);
+      if (gap < -0.2 * h || gap > 1.5 * h) continue;
+      const x0 = a[0];
+      const y0 = Math.min(a[1], b[1]);
+      joined.push([x0, y0, Math.max(a[0] + a[2], b[0] + b[2]) - x0, Math.max(a[1] + a[3], b[1] + b[3]) - y0]);
+    }
+  }
+  return joined;
+}

@@ -8,6 +8,7 @@ import {
   textPlateScore,
   overlapOfSmaller,
   framePositionScore,
+  joinSplitLines,
   plateSurroundScore,
 } from './plate-shape.js';
 import type { TextCandidate } from './ctc.js';
@@ -96,13 +97,13 @@ export class Vision {
   }
 
   private async readLines(image: RgbImage, found: TextBox[], t0: number): Promise<PlateObservation[]> {
-    const lines = found.filter((l) => lineShapeScore(l.box) > 0 && l.box[3] >= 6);
+    const everyLine = found.map((l) => l.box);
+    const lines = [...everyLine, ...joinSplitLines(everyLine)].filter((l) => lineShapeScore(l) > 0 && l[3] >= 6);
     const t1 = performance.now();
     this.times.detectMs = t1 - t0;
     const { padX, padY } = this.recogniser.spec.crop;
     const crops: { line: Box; crop: Box; shape: number }[] = [];
-    const everyLine = found.map((l) => l.box);
-    for (const { box: line } of lines) {
+    for (const line of lines) {
       const crop = clampBox(padBox(line, padX, padY), image);
       if (crop)
         crops.push({

@@ -163,6 +163,8 @@ describe('plate recogniser training pipeline', () => {
         const meta = await sharp(join(dir, file)).metadata();
         expect(x).toBeGreaterThanOrEqual(0);
         expect(x + w).toBeLessThanOrEqual(meta.width!);
+        expect(y).toBeGreaterThanOrEqual(0);
+        expect(y + h).toBeLessThanOrEqual(meta.height!);
         expect(h).toBeLessThan(0.7 * meta.height!);
         expect(h).toBeGreaterThan(0.3 * meta.height!);
       }

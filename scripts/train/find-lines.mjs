@@ -37,5 +37,7 @@ for (const item of loadDataset(dir).items.filter((i) => !isHeldOut(i.file))) {
 }
 await vision.close();
 console.error(`${Object.keys(lines).length} of ${train} training crops have a character line`);
-const entries = Object.entries(lines).map(([file, box]) => `  ${JSON.stringify(file)}: ${JSON.stringify(box)}`);
+const entries = Object.entries(lines).map(
+  ([file, box]) => `  ${JSON.stringify(file)}: ${JSON.stringify(box)}`,
+);
 console.log(`{\n${entries.join(',\n')}\n}`);

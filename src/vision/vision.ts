@@ -98,7 +98,9 @@ export class Vision {
 
   private async readLines(image: RgbImage, found: TextBox[], t0: number): Promise<PlateObservation[]> {
     const everyLine = found.map((l) => l.box);
-    const lines = [...everyLine, ...joinSplitLines(everyLine)].filter((l) => lineShapeScore(l) > 0 && l[3] >= 6);
+    const lines = [...everyLine, ...joinSplitLines(everyLine)].filter(
+      (l) => lineShapeScore(l) > 0 && l[3] >= 6,
+    );
     const t1 = performance.now();
     this.times.detectMs = t1 - t0;
     const { padX, padY } = this.recogniser.spec.crop;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
@@ -77,18 +77,23 @@ describe('plate recogniser training pipeline', () => {
     return jsonLines(result.stdout).map((l) => (l.plates as { plate: string }[])[0]?.plate ?? '');
   }
 
+  /** Render `texts` with synth.py (`--text`, seed 7, plus `args`) into `dir`; the files' paths. */
+  function renderTexts(dir: string, texts: string[], args: string[] = []): string[] {
+    const textArgs = texts.flatMap((t) => ['--text', t]);
+    const r = spawnSync(PY, ['scripts/train/synth.py', '--out', dir, '--seed', '7', ...args, ...textArgs], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    return texts.map((t, i) => join(dir, `text${String(i).padStart(2, '0')}_${t}.png`));
+  }
+
   it.skipIf(!haveModel)(
     'committed model reads synthetic plates rendered by synth.py',
     async () => {
-      const dir = tmp('plate-rec-synth-');
       const texts = ['ABC1234', '7KQX52', 'MN40H8'];
-      const r = spawnSync(
-        PY,
-        ['scripts/train/synth.py', '--out', dir, '--seed', '7', ...texts.flatMap((t) => ['--text', t])],
-        { cwd: ROOT, encoding: 'utf8', timeout: 30_000 },
-      );
-      expect(r.status, r.stderr).toBe(0);
-      const files = texts.map((t, i) => join(dir, `text${String(i).padStart(2, '0')}_${t}.png`));
+      const files = renderTexts(tmp('plate-rec-synth-'), texts);
       expect(await readCrops(files)).toEqual(texts);
     },
     60_000,
@@ -97,16 +102,8 @@ describe('plate recogniser training pipeline', () => {
   it.skipIf(!haveModel)(
     'synth.py cuts the character line, as the detector does on full frames, and it reads',
     async () => {
-      const dir = tmp('plate-rec-line-');
       const texts = ['ABC1234', '7XYZ123'];
-      const args = ['--out', dir, '--seed', '7', '--line-frac', '1', ...texts.flatMap((t) => ['--text', t])];
-      const r = spawnSync(PY, ['scripts/train/synth.py', ...args], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      expect(r.status, r.stderr).toBe(0);
-      const files = texts.map((t, i) => join(dir, `text${String(i).padStart(2, '0')}_${t}.png`));
+      const files = renderTexts(tmp('plate-rec-line-'), texts, ['--line-frac', '1']);
       for (const f of files) {
         // A whole plate is about 2:1; its character line with a small margin is far wider.
         const { width, height } = await sharp(f).metadata();
@@ -121,16 +118,13 @@ describe('plate recogniser training pipeline', () => {
     'a registration sticker between the character groups is not read as characters',
     async () => {
       // Missouri-style plates carry a decal with small digits between the groups: "YF2 [46] L6G".
-      const dir = tmp('plate-rec-sticker-');
       const texts = ['YF2L6G', 'HK5R9C', '4KD2951'];
-      const args = ['--out', dir, '--seed', '7', '--separator', 'sticker', '--line-frac', '1'];
-      const r = spawnSync(PY, ['scripts/train/synth.py', ...args, ...texts.flatMap((t) => ['--text', t])], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      expect(r.status, r.stderr).toBe(0);
-      const files = texts.map((t, i) => join(dir, `text${String(i).padStart(2, '0')}_${t}.png`));
+      const files = renderTexts(tmp('plate-rec-sticker-'), texts, [
+        '--separator',
+        'sticker',
+        '--line-frac',
+        '1',
+      ]);
       expect(await readCrops(files)).toEqual(texts);
     },
     60_000,
@@ -141,12 +135,7 @@ describe('plate recogniser training pipeline', () => {
     async () => {
       const dir = tmp('plate-rec-lines-');
       const texts = ['ABC1234', '7KQX52', 'MN40H8', 'JX1000', '5VCF203', '444MWK'];
-      const r = spawnSync(
-        PY,
-        ['scripts/train/synth.py', '--out', dir, '--seed', '7', ...texts.flatMap((t) => ['--text', t])],
-        { cwd: ROOT, encoding: 'utf8', timeout: 30_000 },
-      );
-      expect(r.status, r.stderr).toBe(0);
+      const files = renderTexts(dir, texts).map((f) => basename(f));
       const found = spawnSync('node', ['scripts/train/find-lines.mjs', dir], {
         cwd: ROOT,
         encoding: 'utf8',
@@ -154,7 +143,6 @@ describe('plate recogniser training pipeline', () => {
       });
       expect(found.status, found.stderr).toBe(0);
       const lines = JSON.parse(found.stdout) as Record<string, [number, number, number, number]>;
-      const files = texts.map((t, i) => `text${String(i).padStart(2, '0')}_${t}.png`);
       const train = files.filter((f) => !isHeldOut(f));
       expect(train.length).toBeGreaterThan(0);
       expect(Object.keys(lines).sort()).toEqual(train.sort());

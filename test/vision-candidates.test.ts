@@ -1,10 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { syntaxOptions } from '../src/state/syntax.js';
 import { Vision } from '../src/vision/vision.js';
 import { joinSplitLines, plateSurroundScore } from '../src/vision/plate-shape.js';
 import type { Box, RgbImage } from '../src/vision/image.js';
+import { loadImage } from '../src/vision/load-image.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// A real 600 × 600 frame (openalpr-dev, beside the project) with a Washington plate "627 WWI".
+const SMALL_FRAME = resolve(ROOT, '..', 'shared', 'datasets', 'openalpr-dev', 'endtoend-us', 'car1.jpg');
 
 // A plate in a dealer's frame: the state name above the characters and the dealer's text
 // ("AUTO 24", plate-like content) on the frame below. Only the characters may become a read.
@@ -84,4 +92,24 @@ describe('a plate split into two lines by a wide gap', () => {
     expect(joinSplitLines([left, [260, 100, 60, 40]])).toEqual([]); // too far apart
     expect(joinSplitLines([left])).toEqual([]);
   });
+});
+
+describe('a small still picture', () => {
+  it.skipIf(!existsSync(SMALL_FRAME))(
+    'is searched again enlarged, where the whole plate line is found',
+    async () => {
+      const frame = await loadImage(SMALL_FRAME);
+      expect([frame.width, frame.height]).toEqual([600, 600]);
+      // At the frame's own size the detector finds "627" but no line over "WWI" (x 318-350).
+      const overWWI = (b: Box) => b[0] < 330 && b[0] + b[2] > 340 && b[1] < 390 && b[1] + b[3] > 390;
+      const atOwnSize = await vision.detector.detect(
+        frame,
+        embeddedDefaults().vision.detector.stillInputSize,
+      );
+      expect(atOwnSize.some((l) => overWWI(l.box))).toBe(false);
+      const found = await vision.findPlatesInStill(frame);
+      expect(found[0]?.plate).toBe('627WWI');
+      expect(overWWI(found[0]!.lineBox)).toBe(true);
+    },
+  );
 });

@@ -42,10 +42,16 @@ export class TextDetector {
   /**
    * Text lines in `image` (or only in `region` of it, in one sharp call), shrunk first so the
    * longest side is at most `maxSide` (default: `inputSize`). Boxes are in image pixels.
+   * `maxScale` above 1 lets a small image be enlarged, up to `maxSide`.
    */
-  async detect(image: RgbImage, maxSide = this.opts.inputSize, region?: Box): Promise<TextBox[]> {
+  async detect(
+    image: RgbImage,
+    maxSide = this.opts.inputSize,
+    region?: Box,
+    maxScale = 1,
+  ): Promise<TextBox[]> {
     const [left, top, width, height] = region ?? [0, 0, image.width, image.height];
-    const scale = Math.min(1, maxSide / Math.max(width, height));
+    const scale = Math.min(maxScale, maxSide / Math.max(width, height));
     const w = Math.max(32, Math.round((width * scale) / 32) * 32);
     const h = Math.max(32, Math.round((height * scale) / 32) * 32);
     let picture = sharp(image.rgb, rawInput(image));

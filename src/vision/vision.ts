@@ -42,6 +42,10 @@ export interface SearchRegion {
 
 const ROI_PLATE_HEIGHT = 32;
 
+/** How much a small still is enlarged for its second search, at most; and at least, to be worth it. */
+const STILL_ENLARGE = 2;
+const MIN_ENLARGE = 1.2;
+
 export interface StageTimes {
   detectMs: number;
   recogniseMs: number;
@@ -89,10 +93,20 @@ export class Vision {
     return this.readLines(image, found, t0);
   }
 
-  /** Plates in a still image (`read`, `eval`): one look only, so searched at `stillInputSize`. */
+  /**
+   * Plates in a still image (`read`, `eval`): one look only, so searched at `stillInputSize`.
+   * A still smaller than that is searched a second time enlarged (up to STILL_ENLARGE times), and
+   * the lines of both searches are read: in small pictures the detector can miss part of a plate's
+   * line at its own size ("627 WWI" found as "627" alone in a 600 × 600 frame), or find it only
+   * there. Overlapping readings of one plate are merged as usual.
+   */
   async findPlatesInStill(image: RgbImage): Promise<PlateObservation[]> {
     const t0 = performance.now();
-    const found = await this.detector.detect(image, this.cfg.detector.stillInputSize);
+    const maxSide = this.cfg.detector.stillInputSize;
+    const found = await this.detector.detect(image, maxSide);
+    const enlarge = Math.min(STILL_ENLARGE, maxSide / Math.max(image.width, image.height));
+    if (enlarge >= MIN_ENLARGE)
+      found.push(...(await this.detector.detect(image, maxSide, undefined, enlarge)));
     return this.readLines(image, found, t0);
   }
 

@@ -209,15 +209,22 @@ describe('syntax-aware decoding', () => {
       expect(fitStateFormats(r, 'NV', us).plate).toBe('057SMF');
     });
 
-    it('changes nothing the model read with confidence, nor without a state, nor a vanity plate', () => {
-      const sure = reading(
-        '20FY20',
-        [0.99, 0.96, 0.99, 0.99, 0.99, 0.99],
+    it('takes a fitting candidate even where the model was sure of its first reading', () => {
+      // A Louisiana "OQK 466": the state prints O and 0 alike, and the model was sure of "0".
+      const r = reading(
+        '0QK466',
+        [0.95, 0.99, 0.99, 0.99, 0.99, 0.99],
         [
-          ['20FY20', 0.96],
-          ['2OFY20', 0.03],
+          ['0QK466', 0.95],
+          ['OQK466', 0.047],
         ],
       );
+      expect(fitStateFormats(r, 'LA', us).plate).toBe('OQK466');
+    });
+
+    it('swaps nothing the model read with confidence, and changes nothing without a state, nor a vanity plate', () => {
+      // No candidate fits Massachusetts' formats; a swap would need the sure "0" to become "O".
+      const sure = reading('20FY20', [0.99, 0.96, 0.99, 0.99, 0.99, 0.99], [['20FY20', 0.96]]);
       expect(fitStateFormats(sure, 'MA', us).plate).toBe('20FY20');
       const unsure = reading('0QK466', [0.99, 0.6, 0.99, 0.99, 0.99, 0.99], [['0QK466', 0.6]]);
       expect(fitStateFormats(unsure, null, us)).toBe(unsure);

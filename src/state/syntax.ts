@@ -135,9 +135,11 @@ export interface PlateReading {
  * Once the state of registration is read, its own formats are far stronger evidence than every
  * state's formats together: "O94NKC" fits New Jersey's format, but on an Arkansas plate it can
  * only be "094NKC". A reading that fits none of the state's formats is replaced by the model's
- * best candidate that does (the model's own alternatives), else by swapping look-alikes the model
- * was unsure of; characters read with confidence (`maxConfidence`) never change. A reading that
- * still fits nothing (a vanity plate) is left alone.
+ * best candidate that does, however sure the model was of its first reading: the candidates are
+ * the model's own readings of the image, and the state's formats rank them (the model is often
+ * sure of the wrong one of two glyphs a state prints alike, O and 0). Failing a candidate,
+ * look-alikes the model was unsure of are swapped; a swap never touches a character read with
+ * confidence (`maxConfidence`). A reading that still fits nothing (a vanity plate) is left alone.
  */
 export function fitStateFormats<T extends PlateReading>(
   reading: T,
@@ -148,13 +150,7 @@ export function fitStateFormats<T extends PlateReading>(
   if (!state || !opts || !patterns.length || !reading.plate) return reading;
   const fits = (text: string) => patterns.some((p) => matchesFormat(text, p));
   if (fits(reading.plate)) return reading;
-  // Only characters the model was unsure of may change: where it was sure, the image is clear.
-  const { maxConfidence } = opts;
-  const unsureOnly = (text: string) =>
-    [...text].every((c, i) => c === reading.plate[i] || (reading.charConfidences[i] ?? 1) < maxConfidence);
-  const candidate = reading.candidates.find(
-    (c) => c.text.length === reading.plate.length && fits(c.text) && unsureOnly(c.text),
-  );
+  const candidate = reading.candidates.find((c) => c.text.length === reading.plate.length && fits(c.text));
   const fixed =
     candidate?.text ??
     fixSyntax(reading.plate, reading.charConfidences, { ...opts, formats: { [state]: patterns } }).plate;

@@ -35,7 +35,7 @@ export const stateSchema = z.strictObject({
   minSimilarity: z.number().min(0.3).max(1).default(0.6),
   /** Fix look-alike characters (0/O, 1/I, 8/B, ...) by plate format where the image is ambiguous. */
   syntaxFix: z.boolean().default(true),
-  /** A character read at or above this confidence is never changed by the format. */
+  /** A character read at or above this confidence is never swapped for a look-alike by the format. */
   syntaxMaxConfidence: z.number().min(0).max(1).default(0.9),
   /** Per-state character formats replacing the defaults, e.g. {"NY": ["LLLDDDD"]}. */
   formats: z

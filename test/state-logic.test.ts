@@ -137,6 +137,12 @@ describe('syntax-aware decoding', () => {
     expect(r.fixes).toEqual([{ pos: 5, from: 'O', to: '0' }]);
   });
 
+  it('reads an unsure A as 4 where the format wants a digit (a Missouri sticker beside the 4)', () => {
+    const missouri: SyntaxOptions = { formats: { MO: ['LLDLDL'] }, maxConfidence: 0.9 };
+    expect(fixSyntax('AGAV3U', [0.99, 0.99, 0.6, 0.99, 0.99, 0.99], missouri).plate).toBe('AG4V3U');
+    expect(fixSyntax('AGAV3U', [0.99, 0.99, 0.95, 0.99, 0.99, 0.99], missouri).plate).toBe('AGAV3U');
+  });
+
   it('leaves a confidently read character alone', () => {
     expect(fixSyntax('ABC12O4', [0.99, 0.99, 0.99, 0.99, 0.99, 0.97, 0.99], opts).plate).toBe('ABC12O4');
   });

@@ -15,6 +15,7 @@ const DIGIT_FOR: Record<string, string> = {
   S: '5',
   G: '6',
   T: '7',
+  A: '4',
 };
 const LETTER_FOR: Record<string, string> = {
   '0': 'O',

@@ -14,6 +14,11 @@ export const BUNDLED_MODELS = {
   detector: path.join(PROJECT_ROOT, 'models/ppocr-det.onnx'),
   /** The project's plate-character recogniser (models/plate-rec.md). */
   recogniser: path.join(PROJECT_ROOT, 'models/plate-rec.onnx'),
+  /**
+   * The same network trained further, better on European plates but worse on US frames: for units
+   * with `region: eu` (models/plate-rec.md, "plate-rec-eu").
+   */
+  recogniserEu: path.join(PROJECT_ROOT, 'models/plate-rec-eu.onnx'),
   /** The generic PP-OCR recogniser: reads the state names and slogans printed on plates. */
   words: path.join(PROJECT_ROOT, 'models/ppocr-rec.json'),
 };

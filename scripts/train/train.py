@@ -34,6 +34,7 @@ import synth  # noqa: E402
 ALPHABET = synth.ALPHABET
 H, W = 32, 128
 MEAN, STD = 0.5, 0.5
+FRESH_SEED_BASE = 10 ** 12  # --fresh-per-step plates: far from the cached sets' seed * 100003 + chunk
 SYNTH_VERSION = "v5"  # bump when synth.py changes, invalidates the cache
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -182,11 +183,13 @@ def synth_cache(n, seed, workers, cache_dir, line_frac=0.0):
 class Mixer(torch.utils.data.IterableDataset):
     """Infinite stream of batches mixing cached synthetic plates and augmented real crops."""
 
-    def __init__(self, X, Y, real, batch, real_frac_fn, seed, steps, line_frac=0.0):
+    def __init__(self, X, Y, real, batch, real_frac_fn, seed, steps, line_frac=0.0, fresh=0):
         # steps <= 0: endless (time-budgeted run); real_frac_fn(step) decides the real share per batch;
-        # line_frac: share of real crops with a known character line that are cut around it
+        # line_frac: share of real crops with a known character line that are cut around it (and of
+        # fresh synthetic plates cut around their line); fresh: synthetic plates generated per step
+        # that replace random cached ones
         self.X, self.Y, self.real, self.batch, self.line_frac = X, Y, real, batch, line_frac
-        self.real_frac_fn, self.seed, self.steps = real_frac_fn, seed, steps
+        self.real_frac_fn, self.seed, self.steps, self.fresh = real_frac_fn, seed, steps, fresh
 
     def __iter__(self):
         rng = np.random.default_rng(self.seed + 7)
@@ -212,6 +215,13 @@ class Mixer(torch.utils.data.IterableDataset):
                 line_crop = "line" in im.info and rng.random() < self.line_frac
                 imgs.append(synth.degrade(rng, im, W, H, strength=float(rng.uniform(0.3, 1.0)), line_crop=line_crop))
                 labs.append(lab)
+            if self.fresh:
+                # A small cached set seen for many epochs gets memorised: each further run from the
+                # shipped model read full frames worse. New plates keep replacing old ones instead.
+                # (This worker's copy of X only; seeds apart from every cached set's.)
+                Xn, Yn = synth._gen_chunk((FRESH_SEED_BASE + self.seed * 10 ** 6 + step, self.fresh, W, H, 0.12, self.line_frac))
+                for x_new, y_new, slot in zip(Xn, Yn, rng.integers(0, len(self.X), self.fresh)):
+                    self.X[slot], self.Y[slot] = x_new, y_new
             x = torch.from_numpy(((np.stack(imgs).astype(np.float32) / 255.0) - MEAN) / STD).unsqueeze(1)
             tg = torch.tensor([ALPHABET.index(c) + 1 for l_ in labs for c in l_], dtype=torch.long)
             ln = torch.tensor([len(l_) for l_ in labs], dtype=torch.long)
@@ -298,6 +308,8 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--ema", type=float, default=0.0,
                     help="export an exponential moving average of the weights with this decay (e.g. 0.999) instead of the last step's weights")
+    ap.add_argument("--fresh-per-step", type=int, default=0,
+                    help="generate this many new synthetic plates per step (in the data worker) to replace random cached ones")
     ap.add_argument("--init", help="fine-tune an exported plate-rec.onnx instead of starting from scratch (use a lower --lr, e.g. 3e-4)")
     ap.add_argument("--smoke", action="store_true", help="tiny CI run: 64 synthetic plates, 2 steps, export")
     a = ap.parse_args()
@@ -345,7 +357,7 @@ def main():
         return a.lr * (p / 0.05 if p < 0.05 else 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, (p - 0.05) / 0.95))))
 
     frac = lambda s: a.real_frac if progress.value < a.ft_start else a.ft_real_frac  # noqa: E731
-    ds = Mixer(X, Y, real_train, a.batch, frac, a.seed, 0 if a.minutes > 0 else a.steps, a.line_frac)
+    ds = Mixer(X, Y, real_train, a.batch, frac, a.seed, 0 if a.minutes > 0 else a.steps, a.line_frac, a.fresh_per_step)
     dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=0 if a.smoke else 1)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     model.train()

@@ -68,6 +68,33 @@ describe('plate recogniser training pipeline', () => {
     expect(dims[2]).toBe(37);
   }, 60_000);
 
+  it('--fresh-per-step replaces cached synthetic plates with newly generated ones as training runs', () => {
+    // Three steps of the batch stream over a cached set of 40 plates, 8 new plates per step.
+    const script = `
+import json, synth, train
+X, Y = synth.generate(40, 5, train.W, train.H)
+before = [x.copy() for x in X]
+labels = list(Y)
+mixer = train.Mixer(X, list(Y), [], 16, lambda s: 0, 5, 3, 0.5, fresh=8)
+batches = sum(1 for _ in mixer)
+changed = [i for i in range(40) if (X[i] != before[i]).any()]
+print(json.dumps({"batches": batches, "changed": len(changed),
+                  "relabelled": sum(mixer.Y[i] != labels[i] for i in changed)}))
+`;
+    const r = spawnSync(PY, ['-c', script], {
+      cwd: join(ROOT, 'scripts', 'train'),
+      encoding: 'utf8',
+      timeout: 50_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { batches: number; changed: number; relabelled: number };
+    expect(out.batches).toBe(3);
+    // 24 draws with replacement over 40 slots: well over 10 distinct plates replaced, each
+    // with its own new label (a new random plate text).
+    expect(out.changed).toBeGreaterThan(10);
+    expect(out.relabelled).toBeGreaterThan(out.changed * 0.8);
+  }, 60_000);
+
   const haveModel = existsSync(join(ROOT, 'models', 'plate-rec.onnx'));
 
   /** The shipped recogniser through the product's own path: `lpr-edge read --crop --json`. */

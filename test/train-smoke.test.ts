@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { isHeldOut } from '../src/state/calibrate.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PY = '/usr/bin/python3';
 const CROPS = resolve(ROOT, '..', 'shared', 'datasets', 'openalpr-dev', 'crops-us');
+const FRAMES = resolve(ROOT, '..', 'shared', 'datasets', 'openalpr-dev', 'endtoend-us');
 
 interface Sidecar {
   name: string;
@@ -183,6 +184,35 @@ print(json.dumps({"batches": batches, "changed": len(changed),
         expect(h).toBeLessThan(0.7 * meta.height!);
         expect(h).toBeGreaterThan(0.3 * meta.height!);
       }
+    },
+    60_000,
+  );
+
+  it.skipIf(!haveModel || !existsSync(FRAMES))(
+    'compare-on-frames.mjs reads the same plate crops of full frames with each model',
+    () => {
+      // car13 (EMR7094) the shipped model reads; car17 (L781601, a dark, blurred plate) it does not.
+      const dir = tmp('compare-frames-');
+      for (const name of ['car13', 'car17']) {
+        copyFileSync(join(FRAMES, `${name}.jpg`), join(dir, `${name}.jpg`));
+        copyFileSync(join(FRAMES, `${name}.txt`), join(dir, `${name}.txt`));
+      }
+      const r = spawnSync(
+        'node',
+        [
+          'scripts/train/compare-on-frames.mjs',
+          'models/plate-rec.onnx',
+          'models/plate-rec-eu.onnx',
+          '--frames',
+          dir,
+        ],
+        { cwd: ROOT, encoding: 'utf8', timeout: 50_000 },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines[0]).toBe('models/plate-rec.onnx: 1 of 2 plate crops read exactly (50.0 %)');
+      expect(lines[1]).toMatch(/^ {2}car17\.jpg: L781601 read (?!L781601)/);
+      expect(lines.filter((l) => l.startsWith('models/plate-rec-eu.onnx: '))).toHaveLength(1);
     },
     60_000,
   );

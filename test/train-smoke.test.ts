@@ -29,6 +29,7 @@ interface Sidecar {
     std: number;
     resize: string;
   };
+  crop?: { kind: string; padX: number; padY: number };
   output: { name: string; layout: string; blank: number; alphabet: string; softmax: boolean };
 }
 
@@ -56,6 +57,11 @@ describe('plate recogniser training pipeline', () => {
     expect(meta.output.alphabet).toBe('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ');
     expect(meta.output.blank).toBe(0);
     expect(meta.input.channels).toBe(1);
+    // The crop full frames are cut to, as the shipped model's sidecar says: without it a newly
+    // trained model would be given whole-plate crops on full frames.
+    const shipped = JSON.parse(readFileSync(join(ROOT, 'models', 'plate-rec.json'), 'utf8')) as Sidecar;
+    expect(meta.crop).toEqual(shipped.crop);
+    expect(meta.crop?.padY).toBeLessThan(0.3);
     const session = await ort.InferenceSession.create(join(out, 'plate-rec.onnx'));
     expect(session.inputNames).toContain(meta.input.name);
     expect(session.outputNames).toContain(meta.output.name);

@@ -271,6 +271,10 @@ def export(model, out_dir):
     meta = {
         "name": "plate-rec", "version": "1",
         "input": {"name": "input", "height": H, "width": W, "channels": 1, "mean": MEAN, "std": STD, "resize": "stretch"},
+        # The crop lpr-edge cuts on full frames: the text line grown by these fractions of its
+        # height. Without it the sidecar's default (a whole-plate margin) applies, and a model
+        # trained here on line crops reads full frames far worse (endtoend-us 33 % against 72 %).
+        "crop": {"kind": "plate", "padX": 0.05, "padY": 0.12},
         "output": {"name": "logits", "layout": "NTC", "blank": 0, "alphabet": ALPHABET, "softmax": False},
     }
     with open(os.path.join(out_dir, "plate-rec.json"), "w") as f:

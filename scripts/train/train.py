@@ -216,9 +216,9 @@ class Mixer(torch.utils.data.IterableDataset):
                 imgs.append(synth.degrade(rng, im, W, H, strength=float(rng.uniform(0.3, 1.0)), line_crop=line_crop))
                 labs.append(lab)
             if self.fresh:
-                # A small cached set seen for many epochs gets memorised: each further run from the
-                # shipped model read full frames worse. New plates keep replacing old ones instead.
-                # (This worker's copy of X only; seeds apart from every cached set's.)
+                # A small cached set seen for many epochs is memorised (models/plate-rec.md): new
+                # plates keep replacing old ones instead. (This worker's copy of X only; seeds
+                # apart from every cached set's.)
                 Xn, Yn = synth._gen_chunk((FRESH_SEED_BASE + self.seed * 10 ** 6 + step, self.fresh, W, H, 0.12, self.line_frac))
                 for x_new, y_new, slot in zip(Xn, Yn, rng.integers(0, len(self.X), self.fresh)):
                     self.X[slot], self.Y[slot] = x_new, y_new

@@ -22,6 +22,7 @@ test_packages=(
   iproute2                      # ip netns: GigE tests run in a loopback-only network namespace
   systemd                       # systemd-analyze verify/security, systemd-notify
   shellcheck                    # scripts/install.sh
+  clang lld                     # scripts/build-wasm.sh: the test that the committed crop module is built from its C source
   mosquitto openssl             # sync tests and the selftest broker check: a real broker with password and mutual-TLS listeners; test certificates
   qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross g++-aarch64-linux-gnu  # ARM64 release check (scripts/arm64-check.sh): emulator, arm64 sysroot, cross-compiler for better-sqlite3
 )

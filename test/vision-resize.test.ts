@@ -1,5 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { cropGreyResized } from '../src/vision/resize.js';
@@ -95,5 +97,40 @@ describe('cropGreyResized matches sharp on real photos', () => {
     expect(() => cropGreyResized(img, [img.width - 5, 0, 10, 10], 128, 32)).toThrow(RangeError);
     expect(() => cropGreyResized(img, [0, 0, 0, 10], 128, 32)).toThrow(RangeError);
     expect(() => cropGreyResized(img, [0.5, 0, 10, 10], 128, 32)).toThrow(RangeError);
+  });
+
+  it('a multi-megapixel box (its own WebAssembly memory) and a small one after it', async () => {
+    // A 4000x3000 photo made of the real frame tiled, so that the box holds real plate detail.
+    const { img } = photos[0]!;
+    const big = { width: 4000, height: 3000, rgb: Buffer.alloc(4000 * 3000 * 3) };
+    for (let y = 0; y < big.height; y++)
+      for (let x = 0; x < big.width; x += img.width) {
+        const from = (y % img.height) * img.width * 3;
+        const n = Math.min(img.width, big.width - x) * 3;
+        img.rgb.copy(big.rgb, (y * big.width + x) * 3, from, from + n);
+      }
+    const d = await difference(big, [0, 0, 4000, 3000]);
+    expect(d.mean).toBeLessThan(0.1);
+    expect(d.max).toBeLessThanOrEqual(2);
+    expect((await difference(img, photos[0]!.plate)).mean).toBeLessThan(0.1);
+  });
+});
+
+describe('the WebAssembly crop module', () => {
+  it('is what scripts/build-wasm.sh builds from src/vision/crop-grey.c', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'build-wasm-'));
+    try {
+      const built = path.join(dir, 'crop-grey-wasm.ts');
+      const run = spawnSync('bash', ['scripts/build-wasm.sh', '--out', built], { encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const committed = readFileSync('src/vision/crop-grey-wasm.ts', 'utf8');
+      expect(
+        readFileSync(built, 'utf8') === committed,
+        'run scripts/build-wasm.sh and commit the result',
+      ).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,13 +6,25 @@ import sharp from 'sharp';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { syntaxOptions } from '../src/state/syntax.js';
 import { Vision } from '../src/vision/vision.js';
-import { joinSplitLines, plateSurroundScore } from '../src/vision/plate-shape.js';
-import type { Box, RgbImage } from '../src/vision/image.js';
+import { joinSplitLines, padBox, plateSurroundScore } from '../src/vision/plate-shape.js';
+import { clampBox, type Box, type RgbImage } from '../src/vision/image.js';
 import { loadImage } from '../src/vision/load-image.js';
+import { withEdgeCharacters } from '../src/vision/edge-characters.js';
+import type { Recognition } from '../src/vision/recogniser.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // A real 600 × 600 frame (openalpr-dev, beside the project) with a Washington plate "627 WWI".
 const SMALL_FRAME = resolve(ROOT, '..', 'shared', 'datasets', 'openalpr-dev', 'endtoend-us', 'car1.jpg');
+// A real 1280 × 720 frame whose plate "AJK7551" has its A on a darker band at the left edge.
+const SET_APART_FRAME = resolve(
+  ROOT,
+  '..',
+  'shared',
+  'datasets',
+  'openalpr-dev',
+  'endtoend-us',
+  'wts-lg-000044.jpg',
+);
 
 // A plate in a dealer's frame: the state name above the characters and the dealer's text
 // ("AUTO 24", plate-like content) on the frame below. Only the characters may become a read.
@@ -112,4 +124,44 @@ describe('a small still picture', () => {
       expect(overWWI(found[0]!.lineBox)).toBe(true);
     },
   );
+});
+
+describe('a character the text line leaves out at an end', () => {
+  it.skipIf(!existsSync(SET_APART_FRAME))('is read from a wider crop', async () => {
+    const frame = await loadImage(SET_APART_FRAME);
+    const found = await vision.findPlatesInStill(frame);
+    const plate = found[0]!;
+    expect(plate.plate).toBe('AJK7551');
+    // The detector's line starts right of the A (x 337-345 in the label), so the usual crop alone
+    // reads "JK7551"; the reading's box is the wider crop it came from.
+    expect(plate.lineBox[0]).toBeGreaterThan(345);
+    const { padX, padY } = vision.recogniser.spec.crop;
+    const [usual] = await vision.recogniser.recognise(frame, [
+      clampBox(padBox(plate.lineBox, padX, padY), frame)!,
+    ]);
+    expect(usual!.text).toBe('JK7551');
+    expect(plate.box[0]).toBeLessThan(340);
+  });
+
+  const reading = (text: string, charConfidences: number[]): Recognition => ({
+    text,
+    confidence: charConfidences.reduce((p, c) => p * c, 1),
+    charConfidences,
+    candidates: [],
+  });
+
+  it('takes only readings that add confident characters at the ends', () => {
+    const narrow = reading('JK7551', [0.99, 0.99, 0.99, 0.99, 0.99, 0.99]);
+    const sure = Array(7).fill(0.99);
+    expect(withEdgeCharacters(narrow, reading('AJK7551', sure), 8).text).toBe('AJK7551');
+    expect(withEdgeCharacters(narrow, reading('JK7551I', sure), 8).text).toBe('JK7551I');
+    // An unsure added character (a bolt, the frame's edge) is not taken.
+    expect(withEdgeCharacters(narrow, reading('JK7551I', [...sure.slice(0, 6), 0.6]), 8)).toBe(narrow);
+    // The wider crop read the plate itself differently: not an addition at the ends.
+    expect(withEdgeCharacters(narrow, reading('AJK7S51', sure), 8)).toBe(narrow);
+    expect(withEdgeCharacters(narrow, reading('JK7551', sure.slice(1)), 8)).toBe(narrow);
+    // Longer than a plate can be.
+    expect(withEdgeCharacters(narrow, reading('AJK75512', Array(8).fill(0.99)), 7)).toBe(narrow);
+    expect(withEdgeCharacters(reading('', []), reading('AB', [0.99, 0.99]), 8).text).toBe('');
+  });
 });

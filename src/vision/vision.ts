@@ -13,6 +13,7 @@ import {
 } from './plate-shape.js';
 import type { TextCandidate } from './ctc.js';
 import type { Recognition } from './recogniser.js';
+import { withEdgeCharacters, WIDER_PAD_X } from './edge-characters.js';
 import { fixSyntax, rankCandidates, type SyntaxOptions } from '../state/syntax.js';
 
 /** One plate seen in one frame. */
@@ -128,12 +129,11 @@ export class Vision {
           shape: lineShapeScore(line) * framePositionScore(line, image) * plateSurroundScore(line, everyLine),
         });
     }
-    const readings = (
-      await this.recogniser.recognise(
-        image,
-        crops.map((c) => c.crop),
-      )
-    ).map((r) => this.applySyntax(r));
+    const firstReadings = await this.recogniser.recognise(
+      image,
+      crops.map((c) => c.crop),
+    );
+    const readings = (await this.readEdgesAgain(image, crops, firstReadings)).map((r) => this.applySyntax(r));
     this.times.recogniseMs = performance.now() - t1;
     const observations = readings
       .map((r, i): PlateObservation | null => {
@@ -159,6 +159,35 @@ export class Vision {
       if (!kept.some((k) => overlapOfSmaller(k.box, o.box) > 0.5)) kept.push(o);
     }
     return kept;
+  }
+
+  /**
+   * Plate-like readings read again from a crop about one character wider on each side, all in one
+   * model call, in case the detector's line left out a character at an end
+   * (src/vision/edge-characters.ts). A reading it extends takes the wider crop as its box.
+   */
+  private async readEdgesAgain(
+    image: RgbImage,
+    crops: { line: Box; crop: Box }[],
+    readings: Recognition[],
+  ): Promise<Recognition[]> {
+    const limits = { minChars: this.cfg.minPlateChars, maxChars: this.cfg.maxPlateChars };
+    const again = readings.flatMap((r, i) => {
+      if (textPlateScore(r.text, limits) === 0) return [];
+      const wider = clampBox(padBox(crops[i]!.line, WIDER_PAD_X, this.recogniser.spec.crop.padY), image);
+      return wider ? [{ i, wider }] : [];
+    });
+    if (again.length === 0) return readings;
+    const widerReadings = await this.recogniser.recognise(
+      image,
+      again.map((a) => a.wider),
+    );
+    const result = [...readings];
+    again.forEach(({ i, wider }, n) => {
+      result[i] = withEdgeCharacters(readings[i]!, widerReadings[n]!, limits.maxChars);
+      if (result[i] !== readings[i]) crops[i]!.crop = wider;
+    });
+    return result;
   }
 
   private async detectInRegions(image: RgbImage, regions: SearchRegion[]): Promise<TextBox[]> {

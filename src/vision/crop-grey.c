@@ -1,10 +1,24 @@
 /*
  * Crop + greyscale + stretch of a plate crop, compiled to WebAssembly (scripts/build-wasm.sh) and
- * called from src/vision/resize.ts, which documents the algorithm: it reproduces sharp / libvips
+ * called from src/vision/resize.ts. It reproduces sharp 0.35 / libvips 8.18 for
  *   sharp(raw rgb).extract(box).resize(w, h, { fit: 'fill', kernel: 'linear' }).greyscale().raw()
- * because the recogniser was trained and evaluated on sharp's pixels. The same steps were first
- * written in TypeScript; in WebAssembly they take a fraction of the time (see resize.ts), and the
- * arithmetic is the same IEEE double and 32-bit integer arithmetic, so the pixels are identical.
+ * because the recogniser was trained and evaluated on sharp's pixels (test/vision-resize.test.ts
+ * compares the two). These steps were first written in TypeScript; here they take a third of the
+ * time, with identical pixels: the arithmetic is the same IEEE double and 32-bit integer
+ * arithmetic, and there is no -ffast-math.
+ *
+ * What libvips does, step by step, and so what this file does:
+ * 1. greyscale BEFORE resizing (sharp's pipeline order), through linear light: 8-bit sRGB to
+ *    linear with a float lookup table, Y = 0.2126 R + 0.7152 G + 0.0722 B, then back to 8-bit
+ *    sRGB by interpolating in an integer lookup table.
+ * 2. vertical reduce, then horizontal reduce, for each axis that shrinks (vips_reducev/h):
+ *    when the axis shrinks by 4x or more, first an integer box shrink by k = floor(factor / 2)
+ *    (vips "gap" 2.0), with libvips' own fixed-point average; then a triangle filter as wide as
+ *    the remaining factor, centred on each output pixel's centre, with 12-bit integer weights
+ *    and edge pixels repeated.
+ * 3. for the axes that grow, one bilinear pass (vips_affine) sampling input x = out x / scale
+ *    - 0.5, edge pixels repeated. An axis with scale 1 in that pass is still shifted by half a
+ *    pixel, as libvips does.
  *
  * Freestanding: no libc. Memory is laid out by the caller: the lookup tables (filled once from
  * TypeScript, which has Math.pow), then per call the RGB rows of the box, the output, and scratch
@@ -12,6 +26,7 @@
  */
 #include <stdint.h>
 
+/* libvips' fixed-point scale for resampling weights (VIPS_INTERPOLATE_SHIFT). */
 #define SHIFT 12
 #define ONE (1 << SHIFT)
 #define HALF (ONE >> 1)
@@ -46,9 +61,10 @@ static int imin(int a, int b) { return a < b ? a : b; }
 static int imax(int a, int b) { return a > b ? a : b; }
 static double dmin(double a, double b) { return a < b ? a : b; }
 static double dmax(double a, double b) { return a > b ? a : b; }
-/* JavaScript's Math.round: halves go up. */
+/* JavaScript's Math.round, which the lookup tables were built with: halves go up. */
 static double js_round(double x) { return __builtin_floor(x + 0.5); }
 
+/* libvips' last step to grey: linear light (times 255, float32) to 8-bit sRGB, interpolating. */
 static int to_srgb(double at) {
   int i = (int)at;
   int lo = from_linear[i];
@@ -58,6 +74,8 @@ static int to_srgb(double at) {
 static uint8_t *grey(const uint8_t *rgb, int w, int h) {
   uint8_t *out = take((uint32_t)(w * h));
   for (int q = 0, n = w * h; q < n; q++, rgb += 3) {
+    /* The weights sum to a hair over 1, so white can land just above 255. Most pixels are looked
+       up in `stepped`; it holds -1 where the output changes inside a 1/64 step. */
     double at = dmin(255, (share_r[rgb[0]] + share_g[rgb[1]] + share_b[rgb[2]]) * 255);
     int g = stepped[(int)(at * STEPS)];
     out[q] = (uint8_t)(g >= 0 ? g : to_srgb(at));
@@ -74,12 +92,15 @@ typedef struct {
 static int step_of(plane p) { return p.vertical ? p.lines : 1; }
 static int line_step_of(plane p) { return p.vertical ? 1 : p.len; }
 
+/* vips_shrinkh/v (ceil mode): mean of each k samples, the last block padded with the edge one. */
 static plane box_shrink(plane src, int k) {
   plane dst = {0, (src.len + k - 1) / k, src.lines, src.vertical};
   dst.data = take((uint32_t)(dst.len * dst.lines));
   int ss = step_of(src), sl = line_step_of(src), ds = step_of(dst), dl = line_step_of(dst);
+  /* libvips' SIMD path: (sum + k/2) * floor(2^24 / k) >> 24, not always round-to-nearest. */
   uint64_t multiplier = (uint64_t)((1u << 24) / (uint32_t)k);
   uint32_t *sums = take(4u * (uint32_t)src.lines);
+  /* Across lines innermost: contiguous memory when shrinking vertically, the costly direction. */
   for (int o = 0; o < dst.len; o++) {
     for (int line = 0; line < src.lines; line++) sums[line] = (uint32_t)(k >> 1);
     for (int j = 0; j < k; j++) {
@@ -92,9 +113,12 @@ static plane box_shrink(plane src, int k) {
   return dst;
 }
 
+/* vips_reduceh/v with the linear kernel, from `input.len` down to `out_len` samples per line. */
 static plane reduce(plane input, int out_len) {
+  /* sharp passes 1 / (in / out) to vips_resize, which passes 1 / that to reduce: keep the round
+     trip, so that the factor rounds as there. */
   double factor = 1 / (1 / ((double)input.len / out_len));
-  double extra = out_len * factor - input.len;
+  double extra = out_len * factor - input.len; /* > 0: samples invented past the edges */
   plane src = input;
   int k = imax(1, (int)__builtin_floor((double)input.len / out_len / 2));
   if (k > 1) {
@@ -103,11 +127,14 @@ static plane reduce(plane input, int out_len) {
     extra /= k;
   }
   if (factor == 1) return src;
+  /* rint: halves to even, as C's rint (decides the tap count at factors like 2.5). */
   int taps = 2 * (int)__builtin_rint(factor) + 1;
   int half = taps >> 1;
   int32_t *index = take(4u * (uint32_t)(out_len * taps));
   int32_t *weight = take(4u * (uint32_t)(out_len * taps));
   double *c = take(8u * (uint32_t)taps);
+  /* Input position of output sample 0 (centre convention: pixel i covers [i, i + 1)), in
+     libvips' order of operations so that the weights round the same way. */
   double shift = (1 + extra) / 2 - 1;
   double pos = 0.5 * factor - 0.5 - shift;
   for (int o = 0; o < out_len; o++, pos += factor) {
@@ -140,6 +167,7 @@ static plane reduce(plane input, int out_len) {
   return dst;
 }
 
+/* vips_affine with the bilinear interpolator, as vips_resize uses it to enlarge. */
 static void bilinear(const uint8_t *src, int w, int h, uint8_t *out, int width, int height) {
   double x_step = 1 / (1 / ((double)w / width));
   double y_step = 1 / (1 / ((double)h / height));

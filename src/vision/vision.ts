@@ -171,10 +171,12 @@ export class Vision {
     crops: { line: Box; crop: Box }[],
     readings: Recognition[],
   ): Promise<Recognition[]> {
+    const { padX, padY } = this.recogniser.spec.crop;
+    if (padX >= WIDER_PAD_X) return readings; // a model whose own crop is already that wide
     const limits = { minChars: this.cfg.minPlateChars, maxChars: this.cfg.maxPlateChars };
     const again = readings.flatMap((r, i) => {
       if (textPlateScore(r.text, limits) === 0) return [];
-      const wider = clampBox(padBox(crops[i]!.line, WIDER_PAD_X, this.recogniser.spec.crop.padY), image);
+      const wider = clampBox(padBox(crops[i]!.line, WIDER_PAD_X, padY), image);
       return wider ? [{ i, wider }] : [];
     });
     if (again.length === 0) return readings;

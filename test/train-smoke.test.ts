@@ -269,6 +269,40 @@ print(json.dumps({"batches": batches, "changed": len(changed),
     60_000,
   );
 
+  it.skipIf(!haveModel)(
+    '--head lstm puts an LSTM on the shipped convolutions; --init of that model starts from exactly its weights',
+    async () => {
+      const smoke = (out: string, ...args: string[]) => {
+        const r = spawnSync(PY, ['scripts/train/train.py', '--smoke', ...args, '--out', out], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 50_000,
+        });
+        expect(r.status, r.stderr).toBe(0);
+        return r.stdout;
+      };
+      const first = tmp('plate-rec-lstm-');
+      expect(smoke(first, '--head', 'lstm', '--init', 'models/plate-rec.onnx')).toMatch(/"head": "lstm"/);
+      // Continued with a learning rate of 0, the head is taken from the file (not the default
+      // conv head) and every weight is read back where it was: the same logits, bit for bit.
+      const again = tmp('plate-rec-lstm-again-');
+      expect(smoke(again, '--init', join(first, 'plate-rec.onnx'), '--lr', '0')).toMatch(/"head": "lstm"/);
+      const x = new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: 3 * 32 * 128 }, (_, i) => Math.sin(i * 0.37)),
+        [3, 1, 32, 128],
+      );
+      const logits = async (dir: string) => {
+        const session = await ort.InferenceSession.create(join(dir, 'plate-rec.onnx'));
+        return (await session.run({ input: x })).logits!;
+      };
+      const [a, b] = [await logits(first), await logits(again)];
+      expect(a.dims).toEqual([3, 32, 37]);
+      expect(Array.from(b.data as Float32Array)).toEqual(Array.from(a.data as Float32Array));
+    },
+    60_000,
+  );
+
   // Validation-split crops (md5(name) % 100 < 30, never trained on), measured to read correctly.
   const realCases: [string, string][] = [
     ['ca1218.png', '5NNY092'],

@@ -57,10 +57,12 @@ def norm(fused, bn, cout):
 
 
 class PlateRec(nn.Module):
-    """1x32x128 -> [N, 32, 37] logits. Six conv blocks + 1-D conv head (no RNN)."""
+    """1x32x128 -> [N, 32, 37] logits. Six conv blocks, then a 1-D conv head (`head="conv"`) or
+    a bidirectional LSTM (`head="lstm"`), which sees the whole line when it places a character."""
 
-    def __init__(self, n_cls=len(ALPHABET) + 1, fused=False):
+    def __init__(self, n_cls=len(ALPHABET) + 1, fused=False, head="conv"):
         super().__init__()
+        self.head_kind = head
 
         def block(cin, cout):
             return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=fused), norm(fused, nn.BatchNorm2d, cout), nn.ReLU(inplace=True))
@@ -73,26 +75,38 @@ class PlateRec(nn.Module):
         )
         self.collapse = nn.Sequential(nn.Conv2d(192, 256, (2, 1), bias=fused), norm(fused, nn.BatchNorm2d, 256), nn.ReLU(inplace=True))  # 1x32
         self.drop = nn.Dropout(0.15)
-        self.head = nn.Sequential(
-            nn.Conv1d(256, 256, 3, padding=1, bias=fused), norm(fused, nn.BatchNorm1d, 256), nn.ReLU(inplace=True),
-            nn.Conv1d(256, n_cls, 1),
-        )
+        if head == "lstm":
+            self.rnn = nn.LSTM(256, 128, batch_first=True, bidirectional=True)
+            self.out = nn.Linear(256, n_cls)
+        else:
+            self.head = nn.Sequential(
+                nn.Conv1d(256, 256, 3, padding=1, bias=fused), norm(fused, nn.BatchNorm1d, 256), nn.ReLU(inplace=True),
+                nn.Conv1d(256, n_cls, 1),
+            )
 
     def forward(self, x):
         f = self.collapse(self.features(x))  # N,256,1,T
         f = self.drop(f.squeeze(2))
+        if self.head_kind == "lstm":
+            return self.out(self.rnn(f.permute(0, 2, 1))[0])  # N,T,C
         return self.head(f).permute(0, 2, 1)  # N,T,C
 
 
 def load_onnx_weights(model: PlateRec, onnx_path: str):
     """Fine-tuning starts from an exported model: its Conv nodes, in graph order, are the fused
-    model's convolutions in module order."""
+    model's convolutions in module order. An LSTM-head model takes only the convolutions before
+    the head from a conv-head model (its head starts fresh); from an LSTM-head model, all."""
     import onnx
     from onnx import numpy_helper
     g = onnx.load(onnx_path).graph
     init = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     onnx_convs = [n for n in g.node if n.op_type == "Conv"]
     convs = [m for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d))]
+    onnx_lstms = [n for n in g.node if n.op_type == "LSTM"]
+    if model.head_kind == "lstm" and not onnx_lstms:
+        onnx_convs = onnx_convs[: len(convs)]
+    elif model.head_kind == "lstm":
+        load_onnx_lstm(model, init, onnx_lstms[0], g)
     if len(onnx_convs) != len(convs):
         sys.exit("--init %s: %d convolutions, this architecture has %d" % (onnx_path, len(onnx_convs), len(convs)))
     with torch.no_grad():
@@ -102,6 +116,33 @@ def load_onnx_weights(model: PlateRec, onnx_path: str):
                 sys.exit("--init %s: weight %s has shape %s, expected %s" % (onnx_path, node.input[1], w.shape, tuple(conv.weight.shape)))
             conv.weight.copy_(torch.from_numpy(w))
             conv.bias.copy_(torch.from_numpy(b))
+
+
+def onnx_has_lstm(onnx_path: str) -> bool:
+    import onnx
+    return any(n.op_type == "LSTM" for n in onnx.load(onnx_path).graph.node)
+
+
+def load_onnx_lstm(model: PlateRec, init, node, graph):
+    """The LSTM and output layer of an exported LSTM-head model. ONNX keeps the gates in the
+    order i, o, f, c and PyTorch in i, f, c, o; the bias is W's then R's."""
+    def reorder(t):  # [4H, ...] from iofc to ifco
+        i, o, f, c = np.split(t, 4, axis=0)
+        return np.concatenate([i, f, c, o], axis=0)
+    w, r, b = (np.array(init[name]) for name in node.input[1:4])
+    hidden = model.rnn.hidden_size
+    with torch.no_grad():
+        for d, suffix in enumerate(["", "_reverse"]):
+            getattr(model.rnn, "weight_ih_l0" + suffix).copy_(torch.from_numpy(reorder(w[d])))
+            getattr(model.rnn, "weight_hh_l0" + suffix).copy_(torch.from_numpy(reorder(r[d])))
+            getattr(model.rnn, "bias_ih_l0" + suffix).copy_(torch.from_numpy(reorder(b[d][: 4 * hidden])))
+            getattr(model.rnn, "bias_hh_l0" + suffix).copy_(torch.from_numpy(reorder(b[d][4 * hidden:])))
+        matmul = [n for n in graph.node if n.op_type in ("MatMul", "Gemm") and n.input[1] in init][-1]
+        weight = np.array(init[matmul.input[1]])
+        model.out.weight.copy_(torch.from_numpy(weight.T if matmul.op_type == "MatMul" else weight))
+        add = [n for n in graph.node if n.op_type == "Add" and any(i in init for i in n.input)][-1]
+        bias = next(np.array(init[i]) for i in add.input if i in init)
+        model.out.bias.copy_(torch.from_numpy(bias))
 
 
 class WeightAverage:
@@ -312,9 +353,15 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--ema", type=float, default=0.0,
                     help="export an exponential moving average of the weights with this decay (e.g. 0.999) instead of the last step's weights")
+    ap.add_argument("--ema-start", type=float, default=0.0,
+                    help="fraction of the run after which the weight average starts (a new head's first, random steps are left out)")
     ap.add_argument("--fresh-per-step", type=int, default=0,
                     help="generate this many new synthetic plates per step (in the data worker) to replace random cached ones")
+    ap.add_argument("--head", choices=["conv", "lstm"],
+                    help="the layer that turns the column features into characters: 1-D convolutions (default), or a bidirectional LSTM; with --init, the init model's own head unless given")
     ap.add_argument("--init", help="fine-tune an exported plate-rec.onnx instead of starting from scratch (use a lower --lr, e.g. 3e-4)")
+    ap.add_argument("--init-lr-scale", type=float, default=1.0,
+                    help="learning-rate multiplier for the convolutional layers taken from --init")
     ap.add_argument("--smoke", action="store_true", help="tiny CI run: 64 synthetic plates, 2 steps, export")
     a = ap.parse_args()
 
@@ -344,15 +391,21 @@ def main():
         print("real train: %d crops-us (%d with a character line) + %d eu; val: %d crops-us + %d eu" % (len(us_train), n_lines, len(eu_train), len(us_val), len(eu_val)), flush=True)
     t_data = time.time() - t0
 
-    model = PlateRec(fused=bool(a.init))
+    a.head = a.head or ("lstm" if a.init and onnx_has_lstm(a.init) else "conv")
+    model = PlateRec(fused=bool(a.init), head=a.head)
     if a.init:
         load_onnx_weights(model, a.init)
         print("fine-tuning from %s" % a.init, flush=True)
     print("params: %.2fM" % (sum(p.numel() for p in model.parameters()) / 1e6), flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
+    # Layers taken from --init can learn more slowly than a new head (--init-lr-scale), so the
+    # new head fits the features the shipped model already reads frames with.
+    inherited = [p_ for n_, p_ in model.named_parameters() if a.init and n_.startswith(("features", "collapse"))]
+    fresh = [p_ for n_, p_ in model.named_parameters() if not (a.init and n_.startswith(("features", "collapse")))]
+    groups = [{"params": inherited, "scale": a.init_lr_scale}, {"params": fresh, "scale": 1.0}]
+    opt = torch.optim.AdamW([g_ for g_ in groups if g_["params"]], lr=a.lr, weight_decay=1e-4)
     # A time-budgeted run ends wherever the clock stops; averaging the weights over the last
     # ~1/(1-decay) steps makes the exported model depend less on that last step.
-    averaged = WeightAverage(model, a.ema) if a.ema > 0 else None
+    averaged = None
     import math
     import multiprocessing as mp
     progress = mp.Value("d", 0.0)  # fraction of the run done, shared with the data worker
@@ -374,7 +427,7 @@ def main():
             break
         progress.value = p
         for g in opt.param_groups:
-            g["lr"] = lr_at(p)
+            g["lr"] = lr_at(p) * g["scale"]
         logits = model(x)  # N,T,C
         lp = F.log_softmax(logits, -1).permute(1, 0, 2)
         il = torch.full((x.shape[0],), lp.shape[0], dtype=torch.long)
@@ -383,13 +436,15 @@ def main():
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
-        if averaged:
+        if a.ema > 0 and averaged is None and p >= a.ema_start:
+            averaged = WeightAverage(model, a.ema)
+        elif averaged:
             averaged.update(model)
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
         n_steps = step + 1
         if step % 100 == 0:
             el = time.time() - t1
-            print("step %d p=%.3f loss %.3f lr %.2e %.0f img/s %.1f min" % (step, p, ema, opt.param_groups[0]["lr"], (step + 1) * a.batch / el, el / 60), flush=True)
+            print("step %d p=%.3f loss %.3f lr %.2e %.0f img/s %.1f min" % (step, p, ema, opt.param_groups[-1]["lr"], (step + 1) * a.batch / el, el / 60), flush=True)
         if a.eval_every and step and step % a.eval_every == 0:
             for k, v in val_sets.items():
                 if v:
@@ -399,7 +454,7 @@ def main():
     if averaged:
         model = averaged.model
     path = export(model, a.out)
-    report = {"init": a.init, "lr": a.lr, "seed": a.seed, "ema": a.ema, "steps": n_steps, "minutes_budget": a.minutes, "batch": a.batch, "synth": len(X), "data_prep_s": round(t_data, 1),
+    report = {"init": a.init, "head": a.head, "lr": a.lr, "seed": a.seed, "ema": a.ema, "ema_start": a.ema_start, "init_lr_scale": a.init_lr_scale, "steps": n_steps, "minutes_budget": a.minutes, "batch": a.batch, "synth": len(X), "data_prep_s": round(t_data, 1),
               "train_s": round(t_train, 1), "total_s": round(time.time() - t0, 1)}
     if not a.smoke:
         for k, v in list(val_sets.items()) + [("crops-us-all", all_us)]:

@@ -399,9 +399,10 @@ def main():
     print("params: %.2fM" % (sum(p.numel() for p in model.parameters()) / 1e6), flush=True)
     # Layers taken from --init can learn more slowly than a new head (--init-lr-scale), so the
     # new head fits the features the shipped model already reads frames with.
-    inherited = [p_ for n_, p_ in model.named_parameters() if a.init and n_.startswith(("features", "collapse"))]
-    fresh = [p_ for n_, p_ in model.named_parameters() if not (a.init and n_.startswith(("features", "collapse")))]
-    groups = [{"params": inherited, "scale": a.init_lr_scale}, {"params": fresh, "scale": 1.0}]
+    inherited = lambda name: bool(a.init) and name.startswith(("features", "collapse"))  # noqa: E731
+    params = list(model.named_parameters())
+    groups = [{"params": [p_ for n_, p_ in params if inherited(n_)], "scale": a.init_lr_scale},
+              {"params": [p_ for n_, p_ in params if not inherited(n_)], "scale": 1.0}]
     opt = torch.optim.AdamW([g_ for g_ in groups if g_["params"]], lr=a.lr, weight_decay=1e-4)
     # A time-budgeted run ends wherever the clock stops; averaging the weights over the last
     # ~1/(1-decay) steps makes the exported model depend less on that last step.

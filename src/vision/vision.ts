@@ -10,6 +10,7 @@ import {
   framePositionScore,
   joinSplitLines,
   plateSurroundScore,
+  type ShapeLimits,
 } from './plate-shape.js';
 import type { TextCandidate } from './ctc.js';
 import type { Recognition } from './recogniser.js';
@@ -137,10 +138,7 @@ export class Vision {
     this.times.recogniseMs = performance.now() - t1;
     const observations = readings
       .map((r, i): PlateObservation | null => {
-        const prior = textPlateScore(r.text, {
-          minChars: this.cfg.minPlateChars,
-          maxChars: this.cfg.maxPlateChars,
-        });
+        const prior = textPlateScore(r.text, this.plateLimits);
         if (prior === 0) return null;
         return {
           plate: r.text,
@@ -173,9 +171,8 @@ export class Vision {
   ): Promise<Recognition[]> {
     const { padX, padY } = this.recogniser.spec.crop;
     if (padX >= WIDER_PAD_X) return readings; // a model whose own crop is already that wide
-    const limits = { minChars: this.cfg.minPlateChars, maxChars: this.cfg.maxPlateChars };
     const again = readings.flatMap((r, i) => {
-      if (textPlateScore(r.text, limits) === 0) return [];
+      if (textPlateScore(r.text, this.plateLimits) === 0) return [];
       const wider = clampBox(padBox(crops[i]!.line, WIDER_PAD_X, padY), image);
       return wider ? [{ i, wider }] : [];
     });
@@ -186,10 +183,15 @@ export class Vision {
     );
     const result = [...readings];
     again.forEach(({ i, wider }, n) => {
-      result[i] = withEdgeCharacters(readings[i]!, widerReadings[n]!, limits.maxChars);
+      result[i] = withEdgeCharacters(readings[i]!, widerReadings[n]!, this.plateLimits.maxChars);
       if (result[i] !== readings[i]) crops[i]!.crop = wider;
     });
     return result;
+  }
+
+  /** How many characters a plate reading may have. */
+  private get plateLimits(): ShapeLimits {
+    return { minChars: this.cfg.minPlateChars, maxChars: this.cfg.maxPlateChars };
   }
 
   private async detectInRegions(image: RgbImage, regions: SearchRegion[]): Promise<TextBox[]> {

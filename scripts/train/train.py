@@ -361,7 +361,7 @@ def main():
                     help="the layer that turns the column features into characters: 1-D convolutions (default), or a bidirectional LSTM; with --init, the init model's own head unless given")
     ap.add_argument("--init", help="fine-tune an exported plate-rec.onnx instead of starting from scratch (use a lower --lr, e.g. 3e-4)")
     ap.add_argument("--init-lr-scale", type=float, default=1.0,
-                    help="learning-rate multiplier for the convolutional layers taken from --init")
+                    help="learning-rate multiplier for the convolutional blocks taken from --init (not the head, which always learns at --lr)")
     ap.add_argument("--smoke", action="store_true", help="tiny CI run: 64 synthetic plates, 2 steps, export")
     a = ap.parse_args()
 

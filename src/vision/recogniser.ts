@@ -3,6 +3,7 @@ import { loadRecogniserSpec, type RecogniserSpec } from './model-spec.js';
 import { ctcDecode, softmaxRows, topCandidates, PLATE_CHARS, type TextCandidate } from './ctc.js';
 import { cropResized, type Box, type RgbImage } from './image.js';
 import { cropGreyResized } from './resize.js';
+import { cropSource } from './colour-contrast.js';
 
 /** 'plate': only A-Z 0-9 may be emitted; 'full': every symbol of the model's alphabet. */
 export type RecogniserAlphabet = 'plate' | 'full';
@@ -69,7 +70,10 @@ export class Recogniser {
     // trained and evaluated on. Colour crops (PP-OCR) still go through sharp.
     const crops =
       channels === 1
-        ? boxes.map((b) => cropGreyResized(image, b, width, height))
+        ? boxes.map((b) => {
+            const source = cropSource(image, b);
+            return cropGreyResized(source.image, source.box, width, height);
+          })
         : await Promise.all(boxes.map((b) => cropResized(image, b, width, height, channels)));
     crops.forEach((pixels, n) => {
       const base = n * channels * plane;

@@ -44,6 +44,12 @@ describe('characters as bright as their background', () => {
     const yellow = await render(plate('KDT482', '#d8c000', '#30d0e0'));
     expect(colourAxis(dark, whole(dark)).gain).toBeLessThan(COLOUR_CONTRAST_GAIN);
     expect(colourAxis(yellow, whole(yellow)).gain).toBeGreaterThanOrEqual(COLOUR_CONTRAST_GAIN);
+    // An infrared camera's grey picture, a blank crop and a single pixel stay on luminance.
+    const grey = await render(plate('KDT482', '#333', '#ccc'));
+    expect(colourAxis(grey, whole(grey)).gain).toBeLessThan(COLOUR_CONTRAST_GAIN);
+    const black: RgbImage = { width: 40, height: 20, rgb: Buffer.alloc(40 * 20 * 3) };
+    expect(colourAxis(black, whole(black)).gain).toBe(0);
+    expect(colourAxis(yellow, [10, 10, 1, 1]).gain).toBe(0);
   });
 
   // Yellow and turquoise of about the same luminance: in grey the characters all but vanish.

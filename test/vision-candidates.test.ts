@@ -2,15 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { embeddedDefaults } from '../src/config/defaults.js';
-import { syntaxOptions } from '../src/state/syntax.js';
-import { Vision } from '../src/vision/vision.js';
+import type { Vision } from '../src/vision/vision.js';
 import { joinSplitLines, padBox, plateSurroundScore } from '../src/vision/plate-shape.js';
 import { clampBox, type Box, type RgbImage } from '../src/vision/image.js';
 import { loadImage } from '../src/vision/load-image.js';
 import { withEdgeCharacters } from '../src/vision/edge-characters.js';
 import type { Recognition } from '../src/vision/recogniser.js';
+import { openDefaultVision, renderSvg } from './helpers/vision.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // A real 600 × 600 frame (openalpr-dev, beside the project) with a Washington plate "627 WWI".
@@ -47,25 +46,16 @@ const SPLIT_SCENE = `<svg xmlns="http://www.w3.org/2000/svg" width="1280" height
 <text x="842" y="405" font-family="DejaVu Sans Condensed" font-weight="bold" font-size="66" fill="#222" text-anchor="end">MWK</text>
 </svg>`;
 
-async function render(svg: string): Promise<RgbImage> {
-  const { data, info } = await sharp(Buffer.from(svg))
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { rgb: data, width: info.width, height: info.height };
-}
-
 let vision: Vision;
 beforeAll(async () => {
-  const config = embeddedDefaults();
-  vision = await Vision.open(config.vision, syntaxOptions(config));
+  vision = await openDefaultVision();
 });
 afterAll(() => vision.close());
 
 describe('text around a plate is not a plate', () => {
   let frame: RgbImage;
   beforeAll(async () => {
-    frame = await render(SCENE);
+    frame = await renderSvg(SCENE);
   });
 
   it('reads the characters, and the state name and dealer frame too weakly to be tracked', async () => {
@@ -91,7 +81,7 @@ describe('text around a plate is not a plate', () => {
 
 describe('a plate split into two lines by a wide gap', () => {
   it('is read whole', async () => {
-    const found = await vision.findPlates(await render(SPLIT_SCENE));
+    const found = await vision.findPlates(await renderSvg(SPLIT_SCENE));
     // Alone, neither "444" nor "MWK" is plate-like enough: "MISSOURI" would come first.
     expect(found[0]?.plate).toBe('444MWK');
   });

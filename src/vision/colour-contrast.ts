@@ -16,7 +16,8 @@ export const COLOUR_CONTRAST_GAIN = 2;
 const SAMPLES = 1024;
 
 const LUMA = [0.2126, 0.7152, 0.0722] as const;
-const LUMA_LENGTH = Math.hypot(...LUMA);
+/** Luminance's direction in RGB, as a unit vector. */
+const LUMA_UNIT = LUMA.map((c) => c / Math.hypot(...LUMA));
 
 export interface ColourAxis {
   mean: number[];
@@ -63,7 +64,7 @@ export function colourAxis(img: RgbImage, box: Box): ColourAxis {
   const variance = (v: readonly number[]) =>
     cov.reduce((s, row, i) => s + v[i]! * row.reduce((t, c, j) => t + c * v[j]!, 0), 0);
   // Power iteration, started from luminance's direction, converges on the principal axis.
-  let axis = LUMA.map((c) => c / LUMA_LENGTH);
+  let axis = LUMA_UNIT;
   for (let it = 0; it < 30; it++) {
     const next = cov.map((row) => row.reduce((t, c, j) => t + c * axis[j]!, 0));
     const length = Math.hypot(...next);
@@ -71,7 +72,7 @@ export function colourAxis(img: RgbImage, box: Box): ColourAxis {
     axis = next.map((c) => c / length);
   }
   if (axis.reduce((s, c, i) => s + c * LUMA[i]!, 0) < 0) axis = axis.map((c) => -c);
-  const lumaVariance = variance(LUMA.map((c) => c / LUMA_LENGTH));
+  const lumaVariance = variance(LUMA_UNIT);
   const gain = Math.sqrt(variance(axis) / Math.max(lumaVariance, 1e-9));
   return { mean, axis, gain };
 }

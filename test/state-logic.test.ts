@@ -13,6 +13,8 @@ import {
 import { parseConfig } from '../src/config/load.js';
 import { stateSchema } from '../src/state/config.js';
 import { plateRegion } from '../src/state/reader.js';
+import { joinRows, type PlateWordLine } from '../src/state/words.js';
+import type { Box } from '../src/vision/image.js';
 import { framePositionScore, textPlateScore } from '../src/vision/plate-shape.js';
 import { STATES } from '../src/state/states.js';
 
@@ -48,6 +50,14 @@ describe('state word matching', () => {
     expect(matchStateWords(['Arkansas'])[0]?.state).toBe('AR');
     expect(matchStateWords(['WEST VIRGINIA'])[0]?.state).toBe('WV');
     expect(matchStateWords(['VIRGINIA'])[0]?.state).toBe('VA');
+    // One misread letter of the longer name still counts as that name...
+    expect(matchStateWords(['NEST VIRGINIA'])[0]?.state).toBe('WV');
+  });
+
+  it('keeps the shorter name when the longer one only fits by misreading what follows it', () => {
+    // "20" is a poor "DC": a plate's year beside WASHINGTON is not Washington DC.
+    expect(matchStateWords(['WASHINGTON 2007'])[0]?.state).toBe('WA');
+    expect(matchStateWords(['WASHINGTON DC'])[0]?.state).toBe('DC');
   });
 
   it('does not take shared words or random text for a state', () => {
@@ -55,6 +65,30 @@ describe('state word matching', () => {
     expect(matchStateWords(['JAN', '2012', 'DECAL', 'TOYOTA'])).toEqual([]);
     // One real error in a four-letter name is too easy to make by chance.
     expect(matchStateWords(['OHXO TOWN']).filter((m) => m.state === 'OH' && m.phrase === 'OHIO')).toEqual([]);
+  });
+});
+
+describe('words split across one row', () => {
+  const line = (text: string, box: Box): PlateWordLine => ({ text, confidence: 0.9, box, relHeight: 0.1 });
+
+  it('joins the parts of one row, left to right', () => {
+    const rows = joinRows([line('Virginia', [70, 10, 60, 12]), line('West', [30, 11, 35, 11])]);
+    expect(rows.map((r) => r.text)).toEqual(['West Virginia']);
+    expect(rows[0]!.box).toEqual([30, 10, 100, 12]);
+    expect(matchStateWords(rows.map((r) => r.text))[0]?.state).toBe('WV');
+  });
+
+  it('keeps lines on other rows, of other heights or far apart as they are', () => {
+    const state = line('West', [30, 10, 35, 12]);
+    const slogan = line('Wild Wonderful', [30, 90, 90, 12]);
+    const characters = line('9ABC123', [70, 30, 150, 50]);
+    const farRight = line('2007', [250, 10, 30, 12]);
+    expect(joinRows([state, slogan, characters, farRight]).map((r) => r.text)).toEqual([
+      'West',
+      'Wild Wonderful',
+      '9ABC123',
+      '2007',
+    ]);
   });
 });
 

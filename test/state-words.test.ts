@@ -11,6 +11,10 @@ import {
 } from '../src/state/reader.js';
 import { Vision } from '../src/vision/vision.js';
 import { clampBox, cropRgb, type Box, type RgbImage } from '../src/vision/image.js';
+import { loadImage } from '../src/vision/load-image.js';
+import { readWordLines } from '../src/state/words.js';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // In a frame the reader knows where the plate's characters are; it reads only the other lines
 // (state name, slogan) as words, which saves the costliest recognition and changes no answer.
@@ -53,5 +57,53 @@ describe('state words around a plate found in a frame', () => {
     expect(others.estimate.best).toBe(every.estimate.best);
     const state = await stateAroundLine(reader, frame, plate!.plate, plate!.lineBox);
     expect(state.state).toBe('NY'); // NEW YORK is printed on the plate
+  });
+});
+
+// Real openalpr-dev pictures (beside the project).
+const DATASET = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'shared',
+  'datasets',
+  'openalpr-dev',
+);
+
+describe('state names on real plates', () => {
+  let vision: Vision;
+  let reader: PlateStateReader;
+
+  beforeAll(async () => {
+    const config = embeddedDefaults();
+    vision = await Vision.open(config.vision, syntaxOptions(config));
+    reader = await createStateReader(config, vision);
+  });
+  afterAll(async () => {
+    await reader.close();
+    await vision.close();
+  });
+
+  // A Texas plate about 80 px wide in a 1280 × 720 frame: TEXAS is a few pixels tall, too small for the
+  // text detector until the plate is enlarged for it.
+  it('reads the state of a small plate in a frame', async () => {
+    const frame = await loadImage(resolve(DATASET, 'endtoend-us', 'wts-lg-000021.jpg'));
+    const [plate] = await vision.findPlatesInStill(frame);
+    expect(plate?.plate).toBe('BGB3282');
+    const state = await stateAroundLine(reader, frame, plate!.plate, plate!.lineBox);
+    expect(state.state).toBe('TX');
+
+    const region = clampBox(plateRegion(plate!.lineBox), frame)!;
+    const crop = await cropRgb(frame, region);
+    const unenlarged = await readWordLines(vision.detector, reader.words, crop, undefined, 0);
+    expect(unenlarged.some((l) => /TEXAS/i.test(l.text))).toBe(false);
+  });
+
+  // A 118 × 61 crop: enlarged for the detector, "West Virginia" is found as two words, and
+  // "Virginia" alone would name Virginia.
+  it('reads a state name the detector split in two', async () => {
+    const crop = await loadImage(resolve(DATASET, 'crops-us', 'wv1113.png'));
+    const [plate] = await vision.readCrop(crop);
+    expect((await reader.stateOf({ plate: plate!.plate, crop })).state).toBe('WV');
   });
 });

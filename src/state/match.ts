@@ -112,9 +112,17 @@ function phrasesOf(states: readonly StateInfo[]): Phrase[] {
 const EXACT_BELOW = 6;
 
 /**
+ * A longer phrase only wins over the shorter one it contains when its extra letters are mostly
+ * read: at most this many errors per extra letter. "WASHINGTON 2007" must stay Washington, not
+ * become "WASHINGTON DC" (the "20" a poor "DC"); "NEST VIRGINIA" is West Virginia.
+ */
+const EXTRA_ERRORS = 0.5;
+
+/**
  * Every state phrase that matches part of a line well enough, best first. A phrase that is part
  * of another state's phrase matched at the same place ("KANSAS" in "ARKANSAS", "VIRGINIA" in
- * "WEST VIRGINIA") is dropped in favour of the longer one.
+ * "WEST VIRGINIA") is dropped in favour of the longer one, when the longer one's extra letters
+ * are there (`EXTRA_ERRORS`).
  */
 export function matchStateWords(
   lines: readonly string[],
@@ -122,7 +130,7 @@ export function matchStateWords(
   states: readonly StateInfo[] = STATES,
 ): WordMatch[] {
   const phrases = phrasesOf(states);
-  const found: (WordMatch & { key: string })[] = [];
+  const found: (WordMatch & { key: string; distance: number })[] = [];
   lines.forEach((raw, line) => {
     const text = normaliseWords(raw);
     if (text.length < 3) return;
@@ -133,7 +141,7 @@ export function matchStateWords(
       if (p.key.length < EXACT_BELOW && distance > CHEAP) continue;
       const similarity = 1 - distance / p.distinctive;
       if (similarity < minSimilarity) continue;
-      found.push({ state: p.state, phrase: p.phrase, similarity, line, start, end, key: p.key });
+      found.push({ state: p.state, phrase: p.phrase, similarity, line, start, end, key: p.key, distance });
     }
   });
   const kept = found.filter(
@@ -144,12 +152,12 @@ export function matchStateWords(
           o.line === m.line &&
           o.key.length > m.key.length &&
           o.key.includes(m.key) &&
-          o.similarity >= m.similarity - 0.15 &&
+          o.distance - m.distance <= EXTRA_ERRORS * (o.key.length - m.key.length) &&
           o.start <= m.end &&
           m.start <= o.end,
       ),
   );
   return kept
-    .map(({ key: _key, ...m }) => m)
+    .map(({ key: _key, distance: _distance, ...m }) => m)
     .sort((a, b) => b.similarity - a.similarity || b.phrase.length - a.phrase.length);
 }

@@ -76,7 +76,7 @@ export class PlateStateReader implements StateReader {
 
   constructor(
     private readonly detector: TextDetector,
-    private readonly words: Recogniser,
+    readonly words: Recogniser,
     private readonly cfg: StateConfig,
     homeState?: string,
     /** A recogniser session this reader opened itself (closed by close()). */

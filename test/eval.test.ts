@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, DATASET } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
@@ -42,6 +42,21 @@ describe('lpr-edge eval', () => {
     const report = JSON.parse(result.stdout);
     expect(report.kind).toBe('frames');
     expect(report.detectionRecall).toBe(100);
+  });
+
+  it('reports how often a state was read on frames without state labels', async () => {
+    const frames = path.join(dir, 'texas');
+    mkdirSync(frames);
+    const label = 'wts-lg-000021'; // a small Texas plate; frame labels carry no state
+    copyFileSync(path.join(DATASET, 'endtoend-us', `${label}.jpg`), path.join(frames, `${label}.jpg`));
+    copyFileSync(path.join(DATASET, 'endtoend-us', `${label}.txt`), path.join(frames, `${label}.txt`));
+    const out = path.join(dir, 'texas.json');
+    await runCli(['eval', frames, '--out', out]);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(report.items[0]).toMatchObject({ read: 'BGB3282', state: 'TX', expectedState: null });
+    expect(report.state).toEqual({ coverage: 100, correct: null, wrong: null });
+    const table = await runCli(['eval', frames]);
+    expect(table.stdout).toMatch(/state coverage\s+100 %\s+\(no state labels: right or wrong not known\)/);
   });
 
   it('explains a folder without labels', async () => {

@@ -33,7 +33,12 @@ export interface EvalReport {
   confusions: { pair: string; count: number }[];
   byState: Record<string, { n: number; exact: number }>;
   byHeight: { range: string; n: number; exact: number }[];
-  state: { coverage: number; correct: number; wrong: number } | null;
+  /**
+   * How often a state was read (coverage), and how often rightly or wrongly, in % of the images.
+   * On a set without state labels (full frames) only the coverage is known: correct and wrong are
+   * null. Null when there are no labels and no state was read (the reader off, `region: eu`).
+   */
+  state: { coverage: number; correct: number | null; wrong: number | null } | null;
   items: ItemResult[];
 }
 
@@ -112,8 +117,6 @@ export function summarise(name: string, kind: Dataset['kind'], items: ItemResult
       if (r.correct) s.exact++;
     }
   }
-  const withState = items.filter((r) => r.expectedState);
-  const stated = withState.filter((r) => r.state);
   const times = items.map((r) => r.ms).sort((a, b) => a - b);
   return {
     dataset: name,
@@ -140,14 +143,22 @@ export function summarise(name: string, kind: Dataset['kind'], items: ItemResult
         exact: pct(inBucket.filter((r) => r.correct).length, inBucket.length),
       };
     }),
-    state: withState.length
-      ? {
-          coverage: pct(stated.length, withState.length),
-          correct: pct(stated.filter((r) => r.state === r.expectedState).length, withState.length),
-          wrong: pct(stated.filter((r) => r.state !== r.expectedState).length, withState.length),
-        }
-      : null,
+    state: stateSummary(items),
     items,
+  };
+}
+
+function stateSummary(items: ItemResult[]): EvalReport['state'] {
+  const withState = items.filter((r) => r.expectedState);
+  if (withState.length === 0) {
+    const read = items.filter((r) => r.state).length;
+    return read ? { coverage: pct(read, items.length), correct: null, wrong: null } : null;
+  }
+  const stated = withState.filter((r) => r.state);
+  return {
+    coverage: pct(stated.length, withState.length),
+    correct: pct(stated.filter((r) => r.state === r.expectedState).length, withState.length),
+    wrong: pct(stated.filter((r) => r.state !== r.expectedState).length, withState.length),
   };
 }
 
@@ -162,7 +173,9 @@ export function formatReport(r: EvalReport): string {
   lines.push(`per-character      ${r.charAccuracy} %`, `median time        ${r.medianMs} ms/image`);
   if (r.state) {
     lines.push(
-      `state coverage     ${r.state.coverage} %   correct ${r.state.correct} %   wrong ${r.state.wrong} %`,
+      r.state.correct === null
+        ? `state coverage     ${r.state.coverage} %   (no state labels: right or wrong not known)`
+        : `state coverage     ${r.state.coverage} %   correct ${r.state.correct} %   wrong ${r.state.wrong} %`,
     );
   }
   lines.push('', 'by plate height    n     exact');

@@ -2,39 +2,41 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { renderStill, DEMO_VEHICLES } from '../src/demo/scene.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
-import { syntaxOptions } from '../src/state/syntax.js';
 import {
   createStateReader,
   plateRegion,
   stateAroundLine,
   type PlateStateReader,
 } from '../src/state/reader.js';
-import { Vision } from '../src/vision/vision.js';
+import type { Vision } from '../src/vision/vision.js';
 import { clampBox, cropRgb, type Box, type RgbImage } from '../src/vision/image.js';
 import { loadImage } from '../src/vision/load-image.js';
 import { readWordLines } from '../src/state/words.js';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { DATASET } from './helpers/cli.js';
+import { openDefaultVision } from './helpers/vision.js';
+
+let vision: Vision;
+let reader: PlateStateReader;
+beforeAll(async () => {
+  vision = await openDefaultVision();
+  reader = await createStateReader(embeddedDefaults(), vision);
+});
+afterAll(async () => {
+  await reader.close();
+  await vision.close();
+});
 
 // In a frame the reader knows where the plate's characters are; it reads only the other lines
 // (state name, slogan) as words, which saves the costliest recognition and changes no answer.
 describe('state words around a plate found in a frame', () => {
   const vehicle = DEMO_VEHICLES[0]!;
-  let vision: Vision;
-  let reader: PlateStateReader;
   let frame: RgbImage;
 
   beforeAll(async () => {
-    const config = embeddedDefaults();
-    vision = await Vision.open(config.vision, syntaxOptions(config));
-    reader = await createStateReader(config, vision);
     const png = await renderStill(vehicle, { width: 1280, height: 720, progress: 0.9 });
     const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     frame = { rgb: data, width: info.width, height: info.height };
-  });
-  afterAll(async () => {
-    await reader.close();
-    await vision.close();
   });
 
   it('reads the state name but not the characters again', async () => {
@@ -61,29 +63,7 @@ describe('state words around a plate found in a frame', () => {
 });
 
 // Real openalpr-dev pictures (beside the project).
-const DATASET = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'shared',
-  'datasets',
-  'openalpr-dev',
-);
-
 describe('state names on real plates', () => {
-  let vision: Vision;
-  let reader: PlateStateReader;
-
-  beforeAll(async () => {
-    const config = embeddedDefaults();
-    vision = await Vision.open(config.vision, syntaxOptions(config));
-    reader = await createStateReader(config, vision);
-  });
-  afterAll(async () => {
-    await reader.close();
-    await vision.close();
-  });
-
   // A Texas plate about 80 px wide in a 1280 × 720 frame: TEXAS is a few pixels tall, too small for the
   // text detector until the plate is enlarged for it.
   it('reads the state of a small plate in a frame', async () => {

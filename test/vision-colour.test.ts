@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { DATASET } from './helpers/cli.js';
 import type { Vision } from '../src/vision/vision.js';
 import { colourAxis, COLOUR_CONTRAST_GAIN } from '../src/vision/colour-contrast.js';
 import type { RgbImage } from '../src/vision/image.js';
 import { loadImage } from '../src/vision/load-image.js';
 import { openDefaultVision, renderSvg } from './helpers/vision.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // A real New Mexico plate (openalpr-dev, beside the project): "LJK920" in yellow on turquoise.
-const NEW_MEXICO = resolve(ROOT, '..', 'shared', 'datasets', 'openalpr-dev', 'crops-us', 'nm647.png');
+const NEW_MEXICO = resolve(DATASET, 'crops-us', 'nm647.png');
 
 /** A plate crop: characters and background in the given colours, a state name above. */
 function plate(text: string, ink: string, background: string): string {

@@ -8,6 +8,7 @@ import {
   fixSyntax,
   rankCandidates,
   syntaxOptions,
+  withoutSeparator,
   type SyntaxOptions,
 } from '../src/state/syntax.js';
 import { parseConfig } from '../src/config/load.js';
@@ -185,6 +186,42 @@ describe('syntax-aware decoding', () => {
     expect(fixSyntax('ABC123', [0.3, 0.3, 0.3, 0.3, 0.3, 0.3], opts).plate).toBe('ABC123');
     expect(fixSyntax('ABC12X4', [0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3], opts).plate).toBe('ABC12X4');
     expect(fixSyntax('A8C1234', [0.9, 0.5, 0.9, 0.9, 0.9, 0.9, 0.9], opts).plate).toBe('ABC1234');
+  });
+
+  describe('a separator read as a character', () => {
+    const missouri: SyntaxOptions = { formats: { MO: ['LLDLDL'] }, maxConfidence: 0.9 };
+    const sure = 0.99;
+
+    it('drops the unsure interior character without which the reading fits a format', () => {
+      const r = withoutSeparator('PJ2JX1V', [sure, sure, sure, 0.71, sure, sure, sure], missouri, 4);
+      expect(r?.plate).toBe('PJ2X1V');
+      expect(r?.charConfidences).toEqual(Array(6).fill(sure));
+      expect(r?.fixes).toEqual([{ pos: 3, from: 'J', to: '' }]);
+      // Dropped, the rest is still fixed by position where the model was unsure.
+      expect(withoutSeparator('PJ2JXIV', [sure, sure, sure, 0.5, sure, 0.6, sure], missouri, 4)?.plate).toBe(
+        'PJ2X1V',
+      );
+    });
+
+    it('keeps a character read with confidence, one at an end, and a reading that still fits nothing', () => {
+      expect(withoutSeparator('PJ2JX1V', Array(7).fill(0.85), missouri, 4)).toBeNull();
+      expect(withoutSeparator('IPJ2X1V', [0.5, sure, sure, sure, sure, sure, sure], missouri, 4)).toBeNull();
+      expect(withoutSeparator('PJ2X1VI', [sure, sure, sure, sure, sure, sure, 0.5], missouri, 4)).toBeNull();
+      expect(
+        withoutSeparator('PJ2JJX1V', [sure, sure, sure, 0.5, 0.5, sure, sure, sure], missouri, 4),
+      ).toBeNull();
+      // Only the least certain character is ever tried.
+      expect(withoutSeparator('PJ2JX1V', [sure, 0.4, sure, 0.71, sure, sure, sure], missouri, 4)).toBeNull();
+      // Never below the shortest plate.
+      expect(
+        withoutSeparator(
+          'AB1C',
+          [sure, sure, 0.3, sure],
+          { formats: { XX: ['LLL'] }, maxConfidence: 0.9 },
+          4,
+        ),
+      ).toBeNull();
+    });
   });
 
   it('uses European national formats with region eu, the configured countries only', () => {

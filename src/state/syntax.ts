@@ -39,7 +39,7 @@ export interface SyntaxOptions {
 export interface SyntaxResult {
   plate: string;
   charConfidences: number[];
-  /** Positions changed, with what was read there. */
+  /** Positions changed, with what was read there (`to` empty: dropped as a separator). */
   fixes: { pos: number; from: string; to: string }[];
   /** The format the result fits, if any. */
   format: string | null;
@@ -92,6 +92,41 @@ export function fixSyntax(
     }
   }
   return best ?? unchanged(null);
+}
+
+/** The most an interior character may be read with and still be taken for a separator. */
+export const SEPARATOR_MAX_CONFIDENCE = 0.8;
+
+/**
+ * A separator between a plate's character groups (an emblem, a registration sticker, a dash)
+ * can be read as a character: Missouri's "PJ2 X1V", with a red sticker between the groups, was
+ * read "PJ2JX1V", the J at 0.71. So a reading that fits no format even with look-alikes swapped
+ * (`fixSyntax`), but fits one once its least certain interior character is dropped, loses that
+ * character: at most one, never at the ends (a character the line cuts short there is not a
+ * separator), and only one the model was unsure of (below SEPARATOR_MAX_CONFIDENCE). The
+ * syntax removes what the image left in doubt; it never adds a character. Null when nothing
+ * is dropped.
+ */
+export function withoutSeparator(
+  plate: string,
+  charConfidences: readonly number[],
+  opts: SyntaxOptions,
+  minChars: number,
+): SyntaxResult | null {
+  if (plate.length <= Math.max(minChars, 2)) return null;
+  let least = -1;
+  for (let i = 1; i < plate.length - 1; i++) {
+    const c = charConfidences[i] ?? 0;
+    if (c < SEPARATOR_MAX_CONFIDENCE && (least < 0 || c < charConfidences[least]!)) least = i;
+  }
+  if (least < 0) return null;
+  const shorter = fixSyntax(
+    plate.slice(0, least) + plate.slice(least + 1),
+    charConfidences.filter((_, i) => i !== least),
+    opts,
+  );
+  if (shorter.format === null) return null;
+  return { ...shorter, fixes: [{ pos: least, from: plate[least]!, to: '' }, ...shorter.fixes] };
 }
 
 /** Rank candidates: those that fit a known format first, keeping the model's order otherwise. */

@@ -15,7 +15,7 @@ import {
 import type { TextCandidate } from './ctc.js';
 import type { Recognition } from './recogniser.js';
 import { withEdgeCharacters, WIDER_PAD_X } from './edge-characters.js';
-import { fixSyntax, rankCandidates, type SyntaxOptions } from '../state/syntax.js';
+import { fixSyntax, rankCandidates, withoutSeparator, type SyntaxOptions } from '../state/syntax.js';
 
 /** One plate seen in one frame. */
 export interface PlateObservation {
@@ -235,10 +235,17 @@ export class Vision {
       .filter((o) => o.plate.length > 0);
   }
 
-  /** Fix look-alikes the image left ambiguous and rank candidates by plate format. */
+  /**
+   * Fix look-alikes the image left ambiguous (or, failing that, drop a separator read as a
+   * character) and rank candidates by plate format.
+   */
   private applySyntax(r: Recognition): Recognition {
     if (!this.syntax || !r.text) return r;
-    const fixed = fixSyntax(r.text, r.charConfidences, this.syntax);
+    const swapped = fixSyntax(r.text, r.charConfidences, this.syntax);
+    const fixed =
+      swapped.format === null
+        ? (withoutSeparator(r.text, r.charConfidences, this.syntax, this.cfg.minPlateChars) ?? swapped)
+        : swapped;
     const seen = new Set<string>();
     const candidates = rankCandidates(
       [{ text: fixed.plate, confidence: r.confidence }, ...r.candidates],

@@ -8,7 +8,7 @@ import {
   fixSyntax,
   rankCandidates,
   syntaxOptions,
-  withoutSeparator,
+  withoutStrayMark,
   type SyntaxOptions,
 } from '../src/state/syntax.js';
 import { parseConfig } from '../src/config/load.js';
@@ -188,39 +188,36 @@ describe('syntax-aware decoding', () => {
     expect(fixSyntax('A8C1234', [0.9, 0.5, 0.9, 0.9, 0.9, 0.9, 0.9], opts).plate).toBe('ABC1234');
   });
 
-  describe('a separator read as a character', () => {
+  describe('a mark read as a character', () => {
     const missouri: SyntaxOptions = { formats: { MO: ['LLDLDL'] }, maxConfidence: 0.9 };
     const sure = 0.99;
+    const drop = (plate: string, conf: number[]) => withoutStrayMark(plate, conf, missouri, 4);
 
-    it('drops the unsure interior character without which the reading fits a format', () => {
-      const r = withoutSeparator('PJ2JX1V', [sure, sure, sure, 0.71, sure, sure, sure], missouri, 4);
+    it('drops an unsure separator between the groups when the reading then fits a format', () => {
+      const r = drop('PJ2JX1V', [sure, sure, sure, 0.71, sure, sure, sure]);
       expect(r?.plate).toBe('PJ2X1V');
       expect(r?.charConfidences).toEqual(Array(6).fill(sure));
       expect(r?.fixes).toEqual([{ pos: 3, from: 'J', to: '' }]);
       // Dropped, the rest is still fixed by position where the model was unsure.
-      expect(withoutSeparator('PJ2JXIV', [sure, sure, sure, 0.5, sure, 0.6, sure], missouri, 4)?.plate).toBe(
-        'PJ2X1V',
-      );
+      expect(drop('PJ2JXIV', [sure, sure, sure, 0.5, sure, 0.6, sure])?.plate).toBe('PJ2X1V');
     });
 
-    it('keeps a character read with confidence, one at an end, and a reading that still fits nothing', () => {
-      expect(withoutSeparator('PJ2JX1V', Array(7).fill(0.85), missouri, 4)).toBeNull();
-      expect(withoutSeparator('IPJ2X1V', [0.5, sure, sure, sure, sure, sure, sure], missouri, 4)).toBeNull();
-      expect(withoutSeparator('PJ2X1VI', [sure, sure, sure, sure, sure, sure, 0.5], missouri, 4)).toBeNull();
-      expect(
-        withoutSeparator('PJ2JJX1V', [sure, sure, sure, 0.5, 0.5, sure, sure, sure], missouri, 4),
-      ).toBeNull();
+    it('drops an I or 1 at an end (a bolt, the frame edge) unless read with confidence', () => {
+      expect(drop('HK5R9CI', [sure, sure, sure, sure, sure, sure, 0.94])?.plate).toBe('HK5R9C');
+      expect(drop('1HK5R9C', [0.9, sure, sure, sure, sure, sure, sure])?.plate).toBe('HK5R9C');
+      expect(drop('HK5R9CI', [sure, sure, sure, sure, sure, sure, 0.97])).toBeNull();
+      // Another character at an end is the plate's, however unsure.
+      expect(drop('HK5R9CA', [sure, sure, sure, sure, sure, sure, 0.3])).toBeNull();
+    });
+
+    it('keeps a confident interior character, and a reading that still fits nothing', () => {
+      expect(drop('PJ2JX1V', Array(7).fill(0.85))).toBeNull();
+      expect(drop('PJ2JJX1V', [sure, sure, sure, 0.5, 0.5, sure, sure, sure])).toBeNull();
       // Only the least certain character is ever tried.
-      expect(withoutSeparator('PJ2JX1V', [sure, 0.4, sure, 0.71, sure, sure, sure], missouri, 4)).toBeNull();
+      expect(drop('PJ2JX1V', [sure, 0.4, sure, 0.71, sure, sure, sure])).toBeNull();
       // Never below the shortest plate.
-      expect(
-        withoutSeparator(
-          'AB1C',
-          [sure, sure, 0.3, sure],
-          { formats: { XX: ['LLL'] }, maxConfidence: 0.9 },
-          4,
-        ),
-      ).toBeNull();
+      const short = { formats: { XX: ['LLL'] }, maxConfidence: 0.9 };
+      expect(withoutStrayMark('AB1C', [sure, sure, 0.3, sure], short, 4)).toBeNull();
     });
   });
 

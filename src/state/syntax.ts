@@ -39,7 +39,7 @@ export interface SyntaxOptions {
 export interface SyntaxResult {
   plate: string;
   charConfidences: number[];
-  /** Positions changed, with what was read there (`to` empty: dropped as a separator). */
+  /** Positions changed, with what was read there (`to` empty: dropped, not a character). */
   fixes: { pos: number; from: string; to: string }[];
   /** The format the result fits, if any. */
   format: string | null;
@@ -94,30 +94,39 @@ export function fixSyntax(
   return best ?? unchanged(null);
 }
 
-/** The most an interior character may be read with and still be taken for a separator. */
+/** An interior character read below this may be a separator between the character groups. */
 export const SEPARATOR_MAX_CONFIDENCE = 0.8;
+/** An I or 1 at either end read below this may be a bolt or the edge of the plate's frame. */
+export const EDGE_STROKE_MAX_CONFIDENCE = 0.95;
 
 /**
- * A separator between a plate's character groups (an emblem, a registration sticker, a dash)
- * can be read as a character: Missouri's "PJ2 X1V", with a red sticker between the groups, was
- * read "PJ2JX1V", the J at 0.71. So a reading that fits no format even with look-alikes swapped
- * (`fixSyntax`), but fits one once its least certain interior character is dropped, loses that
- * character: at most one, never at the ends (a character the line cuts short there is not a
- * separator), and only one the model was unsure of (below SEPARATOR_MAX_CONFIDENCE). The
- * syntax removes what the image left in doubt; it never adds a character. Null when nothing
- * is dropped.
+ * A plate's line can hold a mark that is not a character, and the recogniser may read it as one:
+ * - a separator between the character groups (an emblem, a registration sticker, a dash):
+ *   Missouri's "PJ2 X1V", with a red sticker between the groups, read "PJ2JX1V", the J at 0.71;
+ * - a bolt or the frame's edge at either end, a vertical stroke read as I or 1: "HK5R9C" read
+ *   "HK5R9CI", the I at 0.94.
+ * So a reading that fits no format even with look-alikes swapped (`fixSyntax`), but fits one
+ * once such a character is dropped, loses it: at most one (the least certain that may go), an
+ * interior one only if read below SEPARATOR_MAX_CONFIDENCE, one at an end only if it is I or 1
+ * read below EDGE_STROKE_MAX_CONFIDENCE. The syntax removes what the image left in doubt; it
+ * never adds a character. Null when nothing is dropped.
  */
-export function withoutSeparator(
+export function withoutStrayMark(
   plate: string,
   charConfidences: readonly number[],
   opts: SyntaxOptions,
   minChars: number,
 ): SyntaxResult | null {
   if (plate.length <= Math.max(minChars, 2)) return null;
-  let least = -1;
-  for (let i = 1; i < plate.length - 1; i++) {
+  const last = plate.length - 1;
+  const mayGo = (i: number): boolean => {
     const c = charConfidences[i] ?? 0;
-    if (c < SEPARATOR_MAX_CONFIDENCE && (least < 0 || c < charConfidences[least]!)) least = i;
+    if (i > 0 && i < last) return c < SEPARATOR_MAX_CONFIDENCE;
+    return /[I1]/.test(plate[i]!) && c < EDGE_STROKE_MAX_CONFIDENCE;
+  };
+  let least = -1;
+  for (let i = 0; i <= last; i++) {
+    if (mayGo(i) && (least < 0 || charConfidences[i]! < charConfidences[least]!)) least = i;
   }
   if (least < 0) return null;
   const shorter = fixSyntax(

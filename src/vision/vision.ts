@@ -15,7 +15,7 @@ import {
 import type { TextCandidate } from './ctc.js';
 import type { Recognition } from './recogniser.js';
 import { withEdgeCharacters, WIDER_PAD_X } from './edge-characters.js';
-import { fixSyntax, rankCandidates, withoutSeparator, type SyntaxOptions } from '../state/syntax.js';
+import { fixSyntax, rankCandidates, withoutStrayMark, type SyntaxOptions } from '../state/syntax.js';
 
 /** One plate seen in one frame. */
 export interface PlateObservation {
@@ -236,15 +236,15 @@ export class Vision {
   }
 
   /**
-   * Fix look-alikes the image left ambiguous (or, failing that, drop a separator read as a
-   * character) and rank candidates by plate format.
+   * Fix look-alikes the image left ambiguous (or, failing that, drop a mark read as a character:
+   * a separator, a bolt) and rank candidates by plate format.
    */
   private applySyntax(r: Recognition): Recognition {
     if (!this.syntax || !r.text) return r;
     const swapped = fixSyntax(r.text, r.charConfidences, this.syntax);
     const fixed =
       swapped.format === null
-        ? (withoutSeparator(r.text, r.charConfidences, this.syntax, this.cfg.minPlateChars) ?? swapped)
+        ? (withoutStrayMark(r.text, r.charConfidences, this.syntax, this.cfg.minPlateChars) ?? swapped)
         : swapped;
     const seen = new Set<string>();
     const candidates = rankCandidates(

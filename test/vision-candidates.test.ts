@@ -7,7 +7,7 @@ import type { Vision } from '../src/vision/vision.js';
 import { joinSplitLines, padBox, plateSurroundScore } from '../src/vision/plate-shape.js';
 import { clampBox, type Box, type RgbImage } from '../src/vision/image.js';
 import { loadImage } from '../src/vision/load-image.js';
-import { withEdgeCharacters } from '../src/vision/edge-characters.js';
+import { withEdgeCharacters, withWiderReading } from '../src/vision/edge-characters.js';
 import type { Recognition } from '../src/vision/recogniser.js';
 import { openDefaultVision, renderSvg } from './helpers/vision.js';
 import { DATASET } from './helpers/cli.js';
@@ -174,5 +174,44 @@ describe('a character the text line leaves out at an end', () => {
     // Longer than a plate can be.
     expect(withEdgeCharacters(narrow, reading('AJK75512', Array(8).fill(0.99)), 7)).toBe(narrow);
     expect(withEdgeCharacters(reading('', []), reading('AB', [0.99, 0.99]), 8).text).toBe('');
+  });
+});
+
+describe('a second look from the wider crop', () => {
+  // A real 1280 × 720 frame: a small, dark Missouri plate "DH5 X9P".
+  const DARK_FRAME = resolve(DATASET, 'endtoend-us', 'wts-lg-000013.jpg');
+
+  it.skipIf(!existsSync(DARK_FRAME))('recovers a character the tight crop lost', async () => {
+    const frame = await loadImage(DARK_FRAME);
+    const plate = (await vision.findPlatesInStill(frame))[0]!;
+    expect(plate.plate).toBe('DH5X9P');
+    const { padX, padY } = vision.recogniser.spec.crop;
+    const [tight] = await vision.recogniser.recognise(frame, [
+      clampBox(padBox(plate.lineBox, padX, padY), frame)!,
+    ]);
+    expect(tight!.text).toBe('D5X9P');
+  });
+
+  const reading = (text: string, confidence = 0.9): Recognition => ({
+    text,
+    confidence: confidence ** text.length,
+    charConfidences: Array(text.length).fill(confidence),
+    candidates: [],
+  });
+  const limits = { minChars: 4, maxChars: 8 };
+  const missouri = (r: Recognition) => /^[A-Z]{2}[0-9][A-Z][0-9][A-Z]$/.test(r.text);
+
+  it('takes the wider reading only when it alone fits a format and is read with confidence', () => {
+    expect(withWiderReading(reading('D5X9P'), reading('DH5X9P'), limits, missouri).text).toBe('DH5X9P');
+    const narrow = reading('D5X9P');
+    // Unsure, too long, or fitting no better: the tight reading stays.
+    expect(withWiderReading(narrow, reading('DH5X9P', 0.6), limits, missouri)).toBe(narrow);
+    expect(withWiderReading(narrow, reading('DH5X9P'), { minChars: 4, maxChars: 5 }, missouri)).toBe(narrow);
+    expect(withWiderReading(narrow, reading('DH5X9PP'), limits, missouri)).toBe(narrow);
+    const fits = reading('DH5X9P');
+    expect(withWiderReading(fits, reading('DH5X9R'), limits, () => true)).toBe(fits);
+    // Syntax fixing off: only characters added at the ends count.
+    expect(withWiderReading(narrow, reading('DH5X9P'), limits, null)).toBe(narrow);
+    expect(withWiderReading(reading('H5X9P'), reading('DH5X9P', 0.95), limits, null).text).toBe('DH5X9P');
   });
 });

@@ -138,6 +138,18 @@ export function withoutStrayMark(
   return { ...shorter, fixes: [{ pos: least, from: plate[least]!, to: '' }, ...shorter.fixes] };
 }
 
+/** What the vision stage does to every reading: `fixSyntax`, and failing that `withoutStrayMark`. */
+export function fixReading(
+  plate: string,
+  charConfidences: readonly number[],
+  opts: SyntaxOptions,
+  minChars: number,
+): SyntaxResult {
+  const swapped = fixSyntax(plate, charConfidences, opts);
+  if (swapped.format !== null) return swapped;
+  return withoutStrayMark(plate, charConfidences, opts, minChars) ?? swapped;
+}
+
 /** Rank candidates: those that fit a known format first, keeping the model's order otherwise. */
 export function rankCandidates(candidates: readonly TextCandidate[], opts: SyntaxOptions): TextCandidate[] {
   const patterns = orderedPatterns(opts);

@@ -14,8 +14,8 @@ import {
 } from './plate-shape.js';
 import type { TextCandidate } from './ctc.js';
 import type { Recognition } from './recogniser.js';
-import { withEdgeCharacters, WIDER_PAD_X } from './edge-characters.js';
-import { fixSyntax, rankCandidates, withoutStrayMark, type SyntaxOptions } from '../state/syntax.js';
+import { withWiderReading, WIDER_PAD_X } from './edge-characters.js';
+import { fixReading, rankCandidates, type SyntaxOptions } from '../state/syntax.js';
 
 /** One plate seen in one frame. */
 export interface PlateObservation {
@@ -161,8 +161,8 @@ export class Vision {
 
   /**
    * Plate-like readings read again from a crop about one character wider on each side, all in one
-   * model call, in case the detector's line left out a character at an end
-   * (src/vision/edge-characters.ts). A reading it extends takes the wider crop as its box.
+   * model call, in case the detector's line left out a character at an end, or the tight crop lost
+   * one (src/vision/edge-characters.ts). A reading replaced takes the wider crop as its box.
    */
   private async readEdgesAgain(
     image: RgbImage,
@@ -181,9 +181,14 @@ export class Vision {
       image,
       again.map((a) => a.wider),
     );
+    const syntax = this.syntax;
+    const fitsFormat = syntax
+      ? (r: Recognition) =>
+          fixReading(r.text, r.charConfidences, syntax, this.plateLimits.minChars).format !== null
+      : null;
     const result = [...readings];
     again.forEach(({ i, wider }, n) => {
-      result[i] = withEdgeCharacters(readings[i]!, widerReadings[n]!, this.plateLimits.maxChars);
+      result[i] = withWiderReading(readings[i]!, widerReadings[n]!, this.plateLimits, fitsFormat);
       if (result[i] !== readings[i]) crops[i]!.crop = wider;
     });
     return result;
@@ -241,11 +246,7 @@ export class Vision {
    */
   private applySyntax(r: Recognition): Recognition {
     if (!this.syntax || !r.text) return r;
-    const swapped = fixSyntax(r.text, r.charConfidences, this.syntax);
-    const fixed =
-      swapped.format === null
-        ? (withoutStrayMark(r.text, r.charConfidences, this.syntax, this.cfg.minPlateChars) ?? swapped)
-        : swapped;
+    const fixed = fixReading(r.text, r.charConfidences, this.syntax, this.cfg.minPlateChars);
     const seen = new Set<string>();
     const candidates = rankCandidates(
       [{ text: fixed.plate, confidence: r.confidence }, ...r.candidates],

@@ -16,7 +16,7 @@ import { stateSchema } from '../src/state/config.js';
 import { plateRegion } from '../src/state/reader.js';
 import { joinRows, type PlateWordLine } from '../src/state/words.js';
 import type { Box } from '../src/vision/image.js';
-import { framePositionScore, textPlateScore } from '../src/vision/plate-shape.js';
+import { framePositionScore, platePrior, textPlateScore } from '../src/vision/plate-shape.js';
 import { STATES } from '../src/state/states.js';
 
 const params: StateParams = {
@@ -198,8 +198,11 @@ describe('syntax-aware decoding', () => {
       expect(r?.plate).toBe('PJ2X1V');
       expect(r?.charConfidences).toEqual(Array(6).fill(sure));
       expect(r?.fixes).toEqual([{ pos: 3, from: 'J', to: '' }]);
-      // Dropped, the rest is still fixed by position where the model was unsure.
-      expect(drop('PJ2JXIV', [sure, sure, sure, 0.5, sure, 0.6, sure])?.plate).toBe('PJ2X1V');
+      // One change only: the rest must fit as read, with no look-alike swapped as well. A state
+      // name "NEWYORK" less its unsure W would fit only with an unsure O read as 0.
+      expect(drop('PJ2JXIV', [sure, sure, sure, 0.5, sure, 0.6, sure])).toBeNull();
+      const swapsToFit: SyntaxOptions = { formats: { XX: ['LLLDLL'] }, maxConfidence: 0.9 };
+      expect(withoutStrayMark('NEWYORK', [1, 1, 0.5, 1, 0.61, 0.97, 1], swapsToFit, 4)).toBeNull();
     });
 
     it('drops an I or 1 at an end (a bolt, the frame edge) unless read with confidence', () => {
@@ -337,5 +340,15 @@ describe('non-plate text in full frames', () => {
     expect(textPlateScore('20140512', limits)).toBeLessThan(0.5);
     expect(textPlateScore('TOYOTAS', limits)).toBeLessThan(0.5);
     expect(textPlateScore('201405121234', limits)).toBe(0);
+  });
+
+  it('keeps a word a word when syntax fixing gave it digits', () => {
+    const limits = { minChars: 4, maxChars: 8 };
+    expect(textPlateScore('ORE6ON', limits)).toBe(1);
+    expect(platePrior('OREGON', 'ORE6ON', limits)).toBe(textPlateScore('OREGON', limits));
+    expect(platePrior('OREGON', 'ORE6ON', limits)).toBeLessThan(0.5);
+    // A plate's own digits count; the fixed text's length must still fit a plate.
+    expect(platePrior('PJ2JX1V', 'PJ2X1V', limits)).toBe(1);
+    expect(platePrior('AB', 'AB', limits)).toBe(0);
   });
 });

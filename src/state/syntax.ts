@@ -134,8 +134,9 @@ export function withoutStrayMark(
     charConfidences.filter((_, i) => i !== least),
     opts,
   );
-  if (shorter.format === null) return null;
-  return { ...shorter, fixes: [{ pos: least, from: plate[least]!, to: '' }, ...shorter.fixes] };
+  // One change only: the rest must fit as read ("NEWYORK" less its W would need an O swapped to 0).
+  if (shorter.format === null || shorter.fixes.length > 0) return null;
+  return { ...shorter, fixes: [{ pos: least, from: plate[least]!, to: '' }] };
 }
 
 /** What the vision stage does to every reading: `fixSyntax`, and failing that `withoutStrayMark`. */

@@ -33,6 +33,16 @@ export function textPlateScore(text: string, limits: ShapeLimits): number {
 }
 
 /**
+ * The plate prior of a reading after syntax fixing, no higher than the reading as the model made
+ * it would get: the fixes may correct a plate, never make a word look like one ("OREGON" with an
+ * unsure G is "ORE6ON" by position, but the model read a word). Limits apply to the fixed text.
+ */
+export function platePrior(asRead: string, fixed: string, limits: ShapeLimits): number {
+  const anyLength = { minChars: 0, maxChars: Infinity };
+  return Math.min(textPlateScore(fixed, limits), textPlateScore(asRead, anyLength));
+}
+
+/**
  * Text printed around a plate's characters (the state name, a slogan, a dealer's frame) is a
  * shorter line just above or below a taller line that it overlaps horizontally: the characters.
  * 0.2 for such a line, so it does not become a read of its own; 1 otherwise. Lines beside the

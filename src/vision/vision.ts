@@ -5,6 +5,7 @@ import { clampBox, type Box, type RgbImage } from './image.js';
 import {
   lineShapeScore,
   padBox,
+  platePrior,
   textPlateScore,
   overlapOfSmaller,
   framePositionScore,
@@ -134,11 +135,12 @@ export class Vision {
       image,
       crops.map((c) => c.crop),
     );
-    const readings = (await this.readEdgesAgain(image, crops, firstReadings)).map((r) => this.applySyntax(r));
+    const asRead = await this.readEdgesAgain(image, crops, firstReadings);
+    const readings = asRead.map((r) => this.applySyntax(r));
     this.times.recogniseMs = performance.now() - t1;
     const observations = readings
       .map((r, i): PlateObservation | null => {
-        const prior = textPlateScore(r.text, this.plateLimits);
+        const prior = platePrior(asRead[i]!.text, r.text, this.plateLimits);
         if (prior === 0) return null;
         return {
           plate: r.text,

@@ -248,7 +248,7 @@ export class Vision {
    */
   private applySyntax(r: Recognition): Recognition {
     if (!this.syntax || !r.text) return r;
-    const fixed = fixReading(r.text, r.charConfidences, this.syntax, this.cfg.minPlateChars);
+    const fixed = fixReading(r.text, r.charConfidences, this.syntax, this.plateLimits.minChars);
     const seen = new Set<string>();
     const candidates = rankCandidates(
       [{ text: fixed.plate, confidence: r.confidence }, ...r.candidates],

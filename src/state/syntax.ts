@@ -129,14 +129,16 @@ export function withoutStrayMark(
     if (mayGo(i) && (least < 0 || charConfidences[i]! < charConfidences[least]!)) least = i;
   }
   if (least < 0) return null;
-  const shorter = fixSyntax(
-    plate.slice(0, least) + plate.slice(least + 1),
-    charConfidences.filter((_, i) => i !== least),
-    opts,
-  );
+  const rest = plate.slice(0, least) + plate.slice(least + 1);
   // One change only: the rest must fit as read ("NEWYORK" less its W would need an O swapped to 0).
-  if (shorter.format === null || shorter.fixes.length > 0) return null;
-  return { ...shorter, fixes: [{ pos: least, from: plate[least]!, to: '' }] };
+  const format = orderedPatterns(opts).find((p) => matchesFormat(rest, p));
+  if (!format) return null;
+  return {
+    plate: rest,
+    charConfidences: charConfidences.filter((_, i) => i !== least),
+    fixes: [{ pos: least, from: plate[least]!, to: '' }],
+    format,
+  };
 }
 
 /** What the vision stage does to every reading: `fixSyntax`, and failing that `withoutStrayMark`. */

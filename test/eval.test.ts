@@ -27,8 +27,37 @@ describe('lpr-edge eval', () => {
 
     const json = await runCli(['eval', crops, '--json']);
     const report = JSON.parse(json.stdout);
-    expect(report).toMatchObject({ images: 2, exactTop1: 50, kind: 'crops', detectionRecall: null });
+    expect(report).toMatchObject({
+      images: 2,
+      exactTop1: 50,
+      lookAlikeTop1: 50, // 8 and 3 are not look-alikes: still a misread
+      kind: 'crops',
+      detectionRecall: null,
+    });
     expect(report.confusions).toEqual([{ pair: '8→3', count: 1 }]);
+  });
+
+  it('counts a read that differs from its label only by look-alikes separately, as hotlists compare', async () => {
+    const crops = path.join(dir, 'look-alike');
+    mkdirSync(crops);
+    copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, 'ak399.png'));
+    // The same crop (read FGJ235) labelled as read, and with Z for its 2: the label convention of
+    // another data set, or a plate whose 2 and Z the state prints alike.
+    writeFileSync(
+      path.join(dir, 'look-alike.csv'),
+      'file,state,plate\nak399.png,ak,FGJ235\nak399.png,ak,FGJZ35\n',
+    );
+    const table = await runCli(['eval', crops]);
+    expect(table.stdout).toMatch(/exact plate top-1\s+50 %\nlook-alike exact\s+100 %/);
+    const out = path.join(dir, 'look-alike.json');
+    await runCli(['eval', crops, '--out', out]);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(
+      report.items.map((i: { correct: boolean; lookAlike: boolean }) => [i.correct, i.lookAlike]),
+    ).toEqual([
+      [true, true],
+      [false, true],
+    ]);
   });
 
   it('measures detection recall on labelled full frames', async () => {

@@ -5,12 +5,18 @@ import { editDistance, pct, substitutions } from './metrics.js';
 import { overlapOfSmaller } from '../vision/plate-shape.js';
 import { readStateAndFit } from '../state/reader.js';
 import type { StateReader } from '../pipeline/read-gate.js';
+import type { Equivalence } from '../hotlist/normalise.js';
 
 export interface ItemResult {
   file: string;
   expected: string;
   read: string | null;
   correct: boolean;
+  /**
+   * Right but for look-alike characters (0/O/D/Q, 1/I, ...: the unit's hotlist equivalence
+   * classes): a hotlist entry of the labelled plate would match the read without a difference.
+   */
+  lookAlike: boolean;
   /** Ground truth plate found among the detections (frames only). */
   detected: boolean;
   inTopN: boolean;
@@ -26,6 +32,8 @@ export interface EvalReport {
   kind: Dataset['kind'];
   images: number;
   exactTop1: number;
+  /** Right but for look-alikes, as hotlists compare plates (`lookAlike`). */
+  lookAlikeTop1: number;
   topN: number;
   detectionRecall: number | null;
   charAccuracy: number;
@@ -44,19 +52,21 @@ export interface EvalReport {
 
 const HEIGHT_BUCKETS = [0, 20, 30, 45, 70, Infinity];
 
+export interface EvaluateOptions {
+  /** Reads the state of each plate; without it every state is null. */
+  stateReader?: StateReader;
+  /** The look-alike classes hotlists compare plates by (`hotlists.equivalence`). */
+  equivalence: Equivalence;
+}
+
 export async function evaluate(
   vision: Vision,
   dataset: Dataset,
   name: string,
-  onItem?: (r: ItemResult) => void,
-  stateReader?: StateReader,
+  opts: EvaluateOptions,
 ): Promise<EvalReport> {
   const items: ItemResult[] = [];
-  for (const item of dataset.items) {
-    const result = await evaluateOne(vision, dataset.kind, item, stateReader);
-    items.push(result);
-    onItem?.(result);
-  }
+  for (const item of dataset.items) items.push(await evaluateOne(vision, dataset.kind, item, opts));
   return summarise(name, dataset.kind, items);
 }
 
@@ -64,7 +74,7 @@ async function evaluateOne(
   vision: Vision,
   kind: Dataset['kind'],
   item: LabelledImage,
-  stateReader?: StateReader,
+  { stateReader, equivalence }: EvaluateOptions,
 ): Promise<ItemResult> {
   const t0 = performance.now();
   const image = await loadImage(item.file);
@@ -90,6 +100,7 @@ async function evaluateOne(
     expected: item.plate,
     read: best?.plate ?? null,
     correct: best?.plate === item.plate,
+    lookAlike: best !== null && equivalence.key(best.plate) === equivalence.key(item.plate),
     detected,
     inTopN: plates.some((p) => p.plate === item.plate || p.candidates.some((c) => c.text === item.plate)),
     expectedState: item.state,
@@ -123,6 +134,7 @@ export function summarise(name: string, kind: Dataset['kind'], items: ItemResult
     kind,
     images: n,
     exactTop1: pct(items.filter((r) => r.correct).length, n),
+    lookAlikeTop1: pct(items.filter((r) => r.lookAlike).length, n),
     topN: pct(items.filter((r) => r.inTopN).length, n),
     detectionRecall: kind === 'frames' ? pct(items.filter((r) => r.detected).length, n) : null,
     charAccuracy: pct(chars - charErrors, chars),
@@ -167,6 +179,7 @@ export function formatReport(r: EvalReport): string {
   const lines = [
     `dataset            ${r.dataset} (${r.images} ${r.kind === 'crops' ? 'plate crops' : 'full frames'})`,
     `exact plate top-1  ${r.exactTop1} %`,
+    `look-alike exact   ${r.lookAlikeTop1} %   (0/O, 1/I, ... as one: as hotlists compare plates)`,
     `in top-N           ${r.topN} %`,
   ];
   if (r.detectionRecall !== null) lines.push(`detection recall   ${r.detectionRecall} %`);

@@ -9,6 +9,7 @@ import { loadDataset } from '../../evaluation/dataset.js';
 import { evaluate, formatReport } from '../../evaluation/evaluate.js';
 import { createStateReader } from '../../state/reader.js';
 import { isHeldOut } from '../../state/calibrate.js';
+import { Equivalence } from '../../hotlist/normalise.js';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -50,7 +51,10 @@ export const evalCommand: Command = {
     const vision = await Vision.open(config.vision, syntaxOptions(config));
     const state = config.state.enabled ? await createStateReader(config, vision) : undefined;
     try {
-      const report = await evaluate(vision, dataset, path.basename(path.resolve(dir)), undefined, state);
+      const report = await evaluate(vision, dataset, path.basename(path.resolve(dir)), {
+        stateReader: state,
+        equivalence: new Equivalence(config.hotlists.equivalence),
+      });
       if (values.out) writeFileSync(String(values.out), JSON.stringify(report, null, 2));
       const { items, ...summary } = report;
       if (values.json) ctx.stdout.write(JSON.stringify(summary) + '\n');

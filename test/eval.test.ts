@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, DATASET } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { wilsonInterval } from '../src/evaluation/metrics.js';
 
 const dir = tempDir();
 
@@ -21,7 +22,7 @@ describe('lpr-edge eval', () => {
     );
     const table = await runCli(['eval', crops]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/exact plate top-1\s+50 %/);
+    expect(table.stdout).toMatch(/exact plate top-1\s+50 %\s+\(95 % interval [\d.]+–[\d.]+ %\)/);
     expect(table.stdout).toMatch(/by state\s+n\s+exact\n\s+AK\s+2\s+50 %/);
     expect(table.stdout).toMatch(/8→3 ×1/);
 
@@ -35,6 +36,7 @@ describe('lpr-edge eval', () => {
       detectionRecall: null,
     });
     expect(report.confusions).toEqual([{ pair: '8→3', count: 1 }]);
+    expect(report.exactTop1Interval).toEqual(wilsonInterval(1, 2));
   });
 
   it('counts a read that differs from its label only by look-alikes separately, as hotlists compare', async () => {
@@ -48,7 +50,7 @@ describe('lpr-edge eval', () => {
       'file,state,plate\nak399.png,ak,FGJ235\nak399.png,ak,FGJZ35\n',
     );
     const table = await runCli(['eval', crops]);
-    expect(table.stdout).toMatch(/exact plate top-1\s+50 %\nlook-alike exact\s+100 %/);
+    expect(table.stdout).toMatch(/exact plate top-1\s+50 %.*\nlook-alike exact\s+100 %/);
     const out = path.join(dir, 'look-alike.json');
     await runCli(['eval', crops, '--out', out]);
     const report = JSON.parse(readFileSync(out, 'utf8'));
@@ -86,6 +88,13 @@ describe('lpr-edge eval', () => {
     expect(report.state).toEqual({ coverage: 100, correct: null, wrong: null });
     const table = await runCli(['eval', frames]);
     expect(table.stdout).toMatch(/state coverage\s+100 %\s+\(no state labels: right or wrong not known\)/);
+  });
+
+  it('gives the 95 % interval of the exact rate, which small sets leave wide', () => {
+    expect(wilsonInterval(67, 78)).toEqual([76.5, 91.9]); // endtoend-us: 85.9 %
+    expect(wilsonInterval(90, 101)).toEqual([81.5, 93.8]); // crops-us held-out: 89.1 %
+    expect(wilsonInterval(5, 5)).toEqual([56.6, 100]); // all right, yet far from proof
+    expect(wilsonInterval(0, 0)).toEqual([0, 100]);
   });
 
   it('explains a folder without labels', async () => {

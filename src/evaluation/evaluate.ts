@@ -1,7 +1,7 @@
 import { loadImage } from '../vision/load-image.js';
 import type { Vision, PlateObservation } from '../vision/vision.js';
 import type { Dataset, LabelledImage } from './dataset.js';
-import { editDistance, pct, substitutions } from './metrics.js';
+import { editDistance, pct, substitutions, wilsonInterval } from './metrics.js';
 import { overlapOfSmaller } from '../vision/plate-shape.js';
 import { readStateAndFit } from '../state/reader.js';
 import type { StateReader } from '../pipeline/read-gate.js';
@@ -32,6 +32,8 @@ export interface EvalReport {
   kind: Dataset['kind'];
   images: number;
   exactTop1: number;
+  /** Where the exact rate lies with 95 % confidence, given how few images the set has (%). */
+  exactTop1Interval: [number, number];
   /** Right but for look-alikes, as hotlists compare plates (`lookAlike`). */
   lookAlikeTop1: number;
   topN: number;
@@ -134,6 +136,7 @@ export function summarise(name: string, kind: Dataset['kind'], items: ItemResult
     kind,
     images: n,
     exactTop1: pct(items.filter((r) => r.correct).length, n),
+    exactTop1Interval: wilsonInterval(items.filter((r) => r.correct).length, n),
     lookAlikeTop1: pct(items.filter((r) => r.lookAlike).length, n),
     topN: pct(items.filter((r) => r.inTopN).length, n),
     detectionRecall: kind === 'frames' ? pct(items.filter((r) => r.detected).length, n) : null,
@@ -178,7 +181,7 @@ function stateSummary(items: ItemResult[]): EvalReport['state'] {
 export function formatReport(r: EvalReport): string {
   const lines = [
     `dataset            ${r.dataset} (${r.images} ${r.kind === 'crops' ? 'plate crops' : 'full frames'})`,
-    `exact plate top-1  ${r.exactTop1} %`,
+    `exact plate top-1  ${r.exactTop1} %   (95 % interval ${r.exactTop1Interval[0]}–${r.exactTop1Interval[1]} %)`,
     `look-alike exact   ${r.lookAlikeTop1} %   (0/O, 1/I, ... as one: as hotlists compare plates)`,
     `in top-N           ${r.topN} %`,
   ];

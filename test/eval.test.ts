@@ -51,6 +51,8 @@ describe('lpr-edge eval', () => {
     );
     const table = await runCli(['eval', crops]);
     expect(table.stdout).toMatch(/exact plate top-1\s+50 %.*\nlook-alike exact\s+100 %/);
+    const errors = await runCli(['eval', crops, '--errors']);
+    expect(errors.stdout).toMatch(/ak399\.png: expected FGJZ35, read FGJ235 \(look-alikes only\)/);
     const out = path.join(dir, 'look-alike.json');
     await runCli(['eval', crops, '--out', out]);
     const report = JSON.parse(readFileSync(out, 'utf8'));

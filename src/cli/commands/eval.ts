@@ -14,13 +14,13 @@ import { Equivalence } from '../../hotlist/normalise.js';
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'measure recognition accuracy on a labelled dataset',
-  usage: `eval <dataset-dir> [--json] [--out FILE] [--limit N] [--errors]
+  usage: `eval <dataset-dir> [--json] [--out FILE] [--limit N] [--errors] [--split S]
   <dataset-dir>  full frames with NAME.txt labels (file, x, y, w, h, plate; tab-separated),
                  or plate crops with DIR.csv / DIR/labels.csv (file,state,plate)
   --json         print the report as JSON instead of a table
   --out FILE     also write the JSON report (with every item) to FILE
   --limit N      only the first N images
-  --errors       list each misread image (and each wrong state)
+  --errors       list each misread image, marking those wrong only by look-alikes (and each wrong state)
   --split S      only part of a set: "held-out" (30 %, md5 of the file name; never trained on)
                  or "calibration" (the other 70 %, on which the state reader was tuned)`,
   options: {
@@ -61,7 +61,10 @@ export const evalCommand: Command = {
       else ctx.stdout.write(formatReport(report));
       if (values.errors) {
         for (const r of items.filter((i) => !i.correct)) {
-          ctx.stdout.write(`  ${path.basename(r.file)}: expected ${r.expected}, read ${r.read ?? '-'}\n`);
+          const alike = r.lookAlike ? ' (look-alikes only)' : '';
+          ctx.stdout.write(
+            `  ${path.basename(r.file)}: expected ${r.expected}, read ${r.read ?? '-'}${alike}\n`,
+          );
         }
         for (const r of items.filter((i) => i.state && i.expectedState && i.state !== i.expectedState)) {
           ctx.stdout.write(

@@ -115,6 +115,7 @@ async function evaluateOne(
 
 export function summarise(name: string, kind: Dataset['kind'], items: ItemResult[]): EvalReport {
   const n = items.length;
+  const right = items.filter((r) => r.correct).length;
   const confusionCounts = new Map<string, number>();
   let charErrors = 0;
   let chars = 0;
@@ -135,8 +136,8 @@ export function summarise(name: string, kind: Dataset['kind'], items: ItemResult
     dataset: name,
     kind,
     images: n,
-    exactTop1: pct(items.filter((r) => r.correct).length, n),
-    exactTop1Interval: wilsonInterval(items.filter((r) => r.correct).length, n),
+    exactTop1: pct(right, n),
+    exactTop1Interval: wilsonInterval(right, n),
     lookAlikeTop1: pct(items.filter((r) => r.lookAlike).length, n),
     topN: pct(items.filter((r) => r.inTopN).length, n),
     detectionRecall: kind === 'frames' ? pct(items.filter((r) => r.detected).length, n) : null,

@@ -28,8 +28,8 @@ export function pct(n: number, d: number): number {
 
 /**
  * The Wilson score interval of a proportion of k in n, in %, rounded to 0.1: where the true rate
- * lies with 95 % confidence. On the sets at hand (78 frames, 101 crops) it spans 10 to 15 points,
- * which is why one model or rule is never chosen on a frame or two.
+ * lies with 95 % confidence. On the sets at hand (78 frames, 101 crops) it spans 10 to 15 points:
+ * too wide to choose between two models or rules that differ by a frame or two.
  */
 export function wilsonInterval(k: number, n: number): [number, number] {
   if (n === 0) return [0, 100];

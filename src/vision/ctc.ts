@@ -113,3 +113,39 @@ export function topCandidates(chars: DecodedChar[], n: number): TextCandidate[] 
 function replaceAt(s: string, pos: number, ch: string): string {
   return s.slice(0, pos) + ch + s.slice(pos + 1);
 }
+
+/**
+ * Log probability that a CTC output spells `labels` (class indices), summed over every alignment
+ * (the forward algorithm). Greedy decoding follows one alignment only; summing over all of them
+ * gives a text's probability under a model whatever its step count or timing, so two models can
+ * be compared on one text. `probs`: softmax rows, `steps` × `classes` from `offset`.
+ */
+export function sequenceLogProb(
+  probs: Float32Array,
+  steps: number,
+  classes: number,
+  offset: number,
+  blank: number,
+  labels: readonly number[],
+): number {
+  // Extended labels: a blank before, between and after the characters.
+  const ext = [blank, ...labels.flatMap((l) => [l, blank])];
+  const at = (t: number, s: number) => Math.log(Math.max(probs[offset + t * classes + ext[s]!]!, 1e-30));
+  let alpha = ext.map((_, s) => (s < 2 ? at(0, s) : -Infinity));
+  for (let t = 1; t < steps; t++) {
+    alpha = ext.map((label, s) => {
+      let sum = logAdd(alpha[s]!, s >= 1 ? alpha[s - 1]! : -Infinity);
+      // A step may skip the blank between two characters, unless they are the same character.
+      if (s >= 2 && label !== blank && label !== ext[s - 2]) sum = logAdd(sum, alpha[s - 2]!);
+      return sum + at(t, s);
+    });
+  }
+  const last = ext.length - 1;
+  return logAdd(alpha[last]!, last >= 1 ? alpha[last - 1]! : -Infinity);
+}
+
+function logAdd(a: number, b: number): number {
+  if (a === -Infinity) return b;
+  if (b === -Infinity) return a;
+  return Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b)));
+}

@@ -318,3 +318,31 @@ print(json.dumps({"batches": batches, "changed": len(changed),
     60_000,
   );
 });
+
+describe('second-opinion recogniser training pipeline (train_pp.py)', () => {
+  it('--smoke fine-tunes PP-OCRv4 briefly and exports a grey-input plate model with its sidecar', async () => {
+    const out = tmp('plate-rec-pp-smoke-');
+    const r = spawnSync(PY, ['scripts/train/train_pp.py', '--smoke', '--out', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 50_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const meta = JSON.parse(readFileSync(join(out, 'plate-rec-pp.json'), 'utf8')) as Sidecar;
+    expect(meta.name).toBe('plate-rec-pp');
+    expect(meta.input).toMatchObject({ name: 'input', height: 48, width: 240, channels: 1 });
+    expect(meta.output).toMatchObject({ alphabet: '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', blank: 0 });
+    // It reads the crop plate-rec read, so it is cut the same way.
+    const shipped = JSON.parse(readFileSync(join(ROOT, 'models', 'plate-rec.json'), 'utf8')) as Sidecar;
+    expect(meta.crop).toEqual(shipped.crop);
+    const session = await ort.InferenceSession.create(join(out, 'plate-rec-pp.onnx'));
+    const x = new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: 2 * 48 * 240 }, (_, i) => Math.sin(i * 0.37)),
+      [2, 1, 48, 240],
+    );
+    const logits = (await session.run({ input: x })).logits!;
+    expect(logits.dims).toEqual([2, 30, 37]);
+    expect(Array.from(logits.data as Float32Array).every(Number.isFinite)).toBe(true);
+  }, 60_000);
+});

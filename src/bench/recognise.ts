@@ -12,6 +12,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const CROPS = path.resolve(here, '..', '..', '..', 'shared', 'datasets', 'openalpr-dev', 'crops-us');
 
 export interface RecogniseBenchResult {
+  model: string;
   threads: number;
   crops: number;
   /** One crop per model call, as for a frame with one plate. */
@@ -23,7 +24,8 @@ export interface RecogniseBenchResult {
 
 /**
  * The plate recogniser alone on real plate crops (openalpr-dev crops-us, beside the project):
- * crop, resize, normalise, inference and CTC decoding, per crop, with 1 and 2 threads.
+ * crop, resize, normalise, inference and CTC decoding, per crop, with 1 and 2 threads. Then the
+ * same for the second-opinion recogniser, which reads once per plate rather than per line.
  */
 export async function benchRecognise(): Promise<RecogniseBenchResult[]> {
   if (!existsSync(CROPS)) {
@@ -38,8 +40,9 @@ export async function benchRecognise(): Promise<RecogniseBenchResult[]> {
   for (const f of files) images.push(await loadImage(path.join(CROPS, f)));
   const whole = (img: RgbImage): Box => [0, 0, img.width, img.height];
   const results: RecogniseBenchResult[] = [];
-  for (const threads of [1, 2]) {
-    const rec = await Recogniser.open(BUNDLED_MODELS.recogniser, threads);
+  const models = [BUNDLED_MODELS.recogniser, BUNDLED_MODELS.secondOpinion];
+  for (const [model, threads] of models.flatMap((m) => [1, 2].map((t) => [m, t] as const))) {
+    const rec = await Recogniser.open(model, threads);
     try {
       for (const img of images.slice(0, 10)) await rec.recognise(img, [whole(img)]); // warm-up
       const single: number[] = [];
@@ -59,6 +62,7 @@ export async function benchRecognise(): Promise<RecogniseBenchResult[]> {
       const batchOf4MsPerCrop = (performance.now() - t) / (images.length * 4);
       single.sort((a, b) => a - b);
       const result = {
+        model: path.basename(model, '.onnx'),
         threads,
         crops: images.length,
         singleMedianMs: round(percentile(single, 50), 2),

@@ -19,6 +19,11 @@ export const BUNDLED_MODELS = {
    * with `region: eu` (models/plate-rec.md, "plate-rec-eu").
    */
   recogniserEu: path.join(PROJECT_ROOT, 'models/plate-rec-eu.onnx'),
+  /**
+   * PP-OCRv4's recogniser fine-tuned on plates: the second opinion asked once per plate
+   * (models/plate-rec-pp.md).
+   */
+  secondOpinion: path.join(PROJECT_ROOT, 'models/plate-rec-pp.onnx'),
   /** The generic PP-OCR recogniser: reads the state names and slogans printed on plates. */
   words: path.join(PROJECT_ROOT, 'models/ppocr-rec.json'),
 };

@@ -44,6 +44,12 @@ const recogniserSchema = z.strictObject({
   model: z.string().min(1),
   /** Top-N candidates kept per plate. */
   candidates: z.number().int().min(1).max(10).default(5),
+  /**
+   * A second recogniser asked once per plate (a still's plates, a finished track), whose reading
+   * replaces the first's when the two models together find it more probable (models/plate-rec-pp.md).
+   * Unset: the bundled plate-rec-pp; null: none.
+   */
+  secondOpinion: z.string().min(1).nullable().optional(),
 });
 
 const sizeSchema = z

@@ -82,7 +82,7 @@ async function evaluateOne(
   const image = await loadImage(item.file);
   const plates: PlateObservation[] =
     kind === 'crops' ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
-  const found = plates[0];
+  const found = plates[0] && (await vision.reconsider(image, plates[0].box, plates[0]));
   // A crop is the plate; in a frame the plate is the region around the character line.
   const { reading: best, state } = found
     ? await readStateAndFit(

@@ -161,12 +161,18 @@ export class CameraPipeline {
     const best = track.best;
     const fix = position.fixAt(best.ts);
     const cropBox = clampBox(best.box, best.frame);
-    // The state, then its own plate formats settle look-alikes the image left open.
+    // A second opinion on a reading that fits no plate format; then the state, whose own plate
+    // formats settle look-alikes the image left open.
+    const voted = {
+      plate: track.vote.plate,
+      charConfidences: track.vote.charConfidences,
+      candidates: track.candidates,
+    };
     const { reading, state } = await readStateAndFit(
       this.deps.state,
       this.deps.vision.syntax ?? undefined,
       best.frame,
-      { plate: track.vote.plate, charConfidences: track.vote.charConfidences, candidates: track.candidates },
+      cropBox ? await this.deps.vision.reconsider(best.frame, cropBox, voted) : voted,
       best.lineBox,
     );
     let read: Read = {

@@ -1,6 +1,13 @@
 import { openSession, checkInput, ort, ModelError } from './onnx.js';
 import { loadRecogniserSpec, type RecogniserSpec } from './model-spec.js';
-import { ctcDecode, softmaxRows, topCandidates, PLATE_CHARS, type TextCandidate } from './ctc.js';
+import {
+  ctcDecode,
+  sequenceLogProb,
+  softmaxRows,
+  topCandidates,
+  PLATE_CHARS,
+  type TextCandidate,
+} from './ctc.js';
 import { cropResized, type Box, type RgbImage } from './image.js';
 import { cropGreyResized } from './resize.js';
 import { cropSource } from './colour-contrast.js';
@@ -14,6 +21,11 @@ export interface Recognition {
   confidence: number;
   charConfidences: number[];
   candidates: TextCandidate[];
+  /**
+   * Log probability of any text under this crop's model output, over every alignment
+   * (`sequenceLogProb`): how well another reading fits what this model saw.
+   */
+  logProbOf?: (text: string) => number;
 }
 
 /**
@@ -22,6 +34,7 @@ export interface Recognition {
  */
 export class Recogniser {
   private readonly allowed: number[];
+  private readonly classIndex: Map<string, number>;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -29,6 +42,7 @@ export class Recogniser {
     private readonly candidates: number,
     readonly alphabet: RecogniserAlphabet = 'plate',
   ) {
+    this.classIndex = new Map(spec.classes.map((s, i) => [s, i]));
     this.allowed = spec.classes.flatMap((s, i) => (s.length === 1 && PLATE_CHARS.includes(s) ? [i] : []));
     if (this.allowed.length < 30) {
       throw new ModelError(
@@ -100,6 +114,11 @@ export class Recogniser {
         confidence: charConfidences.reduce((p, c) => p * c, chars.length ? 1 : 0),
         charConfidences,
         candidates: topCandidates(chars, this.candidates),
+        logProbOf: (text: string) => {
+          const labels = [...text].map((ch) => this.classIndex.get(ch) ?? -1);
+          if (labels.includes(-1)) return -Infinity;
+          return sequenceLogProb(data, steps, classes, offset, this.spec.blank, labels);
+        },
       };
     });
   }

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { BUNDLED_MODELS } from '../config/defaults.js';
 import { TextDetector, type TextBox } from './text-detector.js';
 import { Recogniser } from './recogniser.js';
 import { clampBox, type Box, type RgbImage } from './image.js';
@@ -16,7 +17,7 @@ import {
 import type { TextCandidate } from './ctc.js';
 import type { Recognition } from './recogniser.js';
 import { withWiderReading, WIDER_PAD_X } from './edge-characters.js';
-import { fixReading, rankCandidates, type SyntaxOptions } from '../state/syntax.js';
+import { fixReading, rankCandidates, type PlateReading, type SyntaxOptions } from '../state/syntax.js';
 
 /** One plate seen in one frame. */
 export interface PlateObservation {
@@ -67,6 +68,8 @@ export class Vision {
     private readonly cfg: Config['vision'],
     /** Plate formats the readings are fixed with (null: syntax fixing off). */
     readonly syntax: SyntaxOptions | null,
+    /** A recogniser built differently, asked once per plate (`reconsider`); null: none. */
+    readonly second: Recogniser | null = null,
   ) {}
 
   /**
@@ -74,15 +77,20 @@ export class Vision {
    * (src/state/syntax.ts); omitted, readings are reported as the model made them.
    */
   static async open(cfg: Config['vision'], syntax?: SyntaxOptions): Promise<Vision> {
-    const [detector, recogniser] = await Promise.all([
+    const second =
+      cfg.recogniser.secondOpinion === undefined
+        ? BUNDLED_MODELS.secondOpinion
+        : cfg.recogniser.secondOpinion;
+    const [detector, recogniser, secondRecogniser] = await Promise.all([
       TextDetector.open(cfg.detector.model, {
         inputSize: cfg.detector.inputSize,
         boxThreshold: cfg.detector.boxThreshold,
         threads: cfg.threads,
       }),
       Recogniser.open(cfg.recogniser.model, cfg.threads, cfg.recogniser.candidates),
+      second ? Recogniser.open(second, cfg.threads, cfg.recogniser.candidates) : null,
     ]);
-    return new Vision(detector, recogniser, cfg, syntax ?? null);
+    return new Vision(detector, recogniser, cfg, syntax ?? null, secondRecogniser);
   }
 
   /**
@@ -183,10 +191,8 @@ export class Vision {
       image,
       again.map((a) => a.wider),
     );
-    const syntax = this.syntax;
-    const fitsFormat = syntax
-      ? (r: Recognition) =>
-          fixReading(r.text, r.charConfidences, syntax, this.plateLimits.minChars).format !== null
+    const fitsFormat = this.syntax
+      ? (r: Recognition) => this.fitsFormat(r.text, r.charConfidences) === true
       : null;
     const result = [...readings];
     again.forEach(({ i, wider }, n) => {
@@ -243,6 +249,43 @@ export class Vision {
   }
 
   /**
+   * A second opinion on a plate whose reading fits no plate format, from the second recogniser
+   * (a network built differently, whose errors are mostly not the first one's): both read the
+   * plate's crop, and the second's reading is taken if it fits a format and the two models
+   * together find it more probable (the sum of its log probabilities under each, over every
+   * alignment). A reading that fits a format is left alone, as in the second look at a wider crop:
+   * on a plate both read plausibly, the second model is no more often right than the first.
+   * Asked once per plate (a still's plates, a finished track), not per frame. The reading's
+   * confidence, which chose the plate, is kept. Needs plate formats (syntax fixing on).
+   */
+  async reconsider<T extends PlateReading>(image: RgbImage, box: Box, reading: T): Promise<T> {
+    if (!this.second || !reading.plate || this.fitsFormat(reading.plate, reading.charConfidences) !== false)
+      return reading;
+    const [own] = await this.recogniser.recognise(image, [box]);
+    const [other] = await this.second.recognise(image, [box]);
+    if (!own?.logProbOf || !other?.logProbOf || !this.fitsFormat(other.text, other.charConfidences))
+      return reading;
+    const both = (text: string) => own.logProbOf!(text) + other.logProbOf!(text);
+    if (both(other.text) <= Math.max(both(reading.plate), both(own.text))) return reading;
+    const fixed = this.applySyntax(other);
+    if (textPlateScore(fixed.text, this.plateLimits) === 0) return reading;
+    const seen = new Set<string>();
+    const candidates = [...fixed.candidates, ...reading.candidates]
+      .filter((c) => (seen.has(c.text) ? false : (seen.add(c.text), true)))
+      .slice(0, this.cfg.recogniser.candidates);
+    return { ...reading, plate: fixed.text, charConfidences: fixed.charConfidences, candidates };
+  }
+
+  /**
+   * Whether a reading fits a plate format as read or with the look-alike fixes syntax fixing
+   * would make; null with syntax fixing off (no formats to judge by).
+   */
+  private fitsFormat(text: string, charConfidences: number[]): boolean | null {
+    if (!this.syntax) return null;
+    return fixReading(text, charConfidences, this.syntax, this.plateLimits.minChars).format !== null;
+  }
+
+  /**
    * Fix look-alikes the image left ambiguous (or, failing that, drop a mark read as a character:
    * a separator, a bolt) and rank candidates by plate format.
    */
@@ -258,6 +301,6 @@ export class Vision {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.detector.close(), this.recogniser.close()]);
+    await Promise.all([this.detector.close(), this.recogniser.close(), this.second?.close()]);
   }
 }

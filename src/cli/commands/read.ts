@@ -33,7 +33,8 @@ export const readCommand: Command = {
           for (const [i, p] of plates.entries()) {
             // A crop is the plate itself; in a frame, read the plate region around the characters.
             const line = values.crop ? null : p.lineBox;
-            const { reading, state } = await readStateAndFit(stateReader, syntax, image, p, line);
+            const settled = await vision.reconsider(image, p.box, p);
+            const { reading, state } = await readStateAndFit(stateReader, syntax, image, settled, line);
             states.push(state);
             plates[i] = reading;
           }

@@ -74,11 +74,14 @@ export class Vision {
 
   /**
    * `syntax`: plate formats for position-dependent fixing of look-alike characters
-   * (src/state/syntax.ts); omitted, readings are reported as the model made them.
+   * (src/state/syntax.ts); omitted, readings are reported as the model made them, and no second
+   * opinion is opened.
    */
   static async open(cfg: Config['vision'], syntax?: SyntaxOptions): Promise<Vision> {
-    const second =
-      cfg.recogniser.secondOpinion === undefined
+    // The second opinion judges by plate formats: without them it would never be asked.
+    const second = !syntax
+      ? null
+      : cfg.recogniser.secondOpinion === undefined
         ? BUNDLED_MODELS.secondOpinion
         : cfg.recogniser.secondOpinion;
     const [detector, recogniser, secondRecogniser] = await Promise.all([
@@ -269,10 +272,10 @@ export class Vision {
     if (both(other.text) <= Math.max(both(reading.plate), both(own.text))) return reading;
     const fixed = this.applySyntax(other);
     if (textPlateScore(fixed.text, this.plateLimits) === 0) return reading;
-    const seen = new Set<string>();
-    const candidates = [...fixed.candidates, ...reading.candidates]
-      .filter((c) => (seen.has(c.text) ? false : (seen.add(c.text), true)))
-      .slice(0, this.cfg.recogniser.candidates);
+    const candidates = uniqueTexts([...fixed.candidates, ...reading.candidates]).slice(
+      0,
+      this.cfg.recogniser.candidates,
+    );
     return { ...reading, plate: fixed.text, charConfidences: fixed.charConfidences, candidates };
   }
 
@@ -292,15 +295,19 @@ export class Vision {
   private applySyntax(r: Recognition): Recognition {
     if (!this.syntax || !r.text) return r;
     const fixed = fixReading(r.text, r.charConfidences, this.syntax, this.plateLimits.minChars);
-    const seen = new Set<string>();
-    const candidates = rankCandidates(
-      [{ text: fixed.plate, confidence: r.confidence }, ...r.candidates],
-      this.syntax,
-    ).filter((c) => (seen.has(c.text) ? false : (seen.add(c.text), true)));
+    const candidates = uniqueTexts(
+      rankCandidates([{ text: fixed.plate, confidence: r.confidence }, ...r.candidates], this.syntax),
+    );
     return { ...r, text: fixed.plate, charConfidences: fixed.charConfidences, candidates };
   }
 
   async close(): Promise<void> {
     await Promise.all([this.detector.close(), this.recogniser.close(), this.second?.close()]);
   }
+}
+
+/** Candidates with each text once, the first (best ranked) kept. */
+function uniqueTexts(candidates: TextCandidate[]): TextCandidate[] {
+  const seen = new Set<string>();
+  return candidates.filter((c) => (seen.has(c.text) ? false : (seen.add(c.text), true)));
 }

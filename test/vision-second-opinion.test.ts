@@ -48,6 +48,13 @@ describe.skipIf(!existsSync(FRAMES))('second opinion (plate-rec-pp)', () => {
     const image = await loadImage(path.join(FRAMES, 'wts-lg-000146.jpg'));
     expect(await settled(without, image)).toBe('4FEU3B7');
     expect(await settled(withSecond, image)).toBe('4EEU387');
+    // The first reading stays among the candidates (hotlists are checked against them), and the
+    // confidence that chose this plate among the frame's lines is kept.
+    const [top] = await withSecond.findPlatesInStill(image);
+    const second = await withSecond.reconsider(image, top!.box, top!);
+    expect(second.candidates.map((c) => c.text)).toContain('4FEU3B7');
+    expect(second.confidence).toBe(top!.confidence);
+    expect(second.charConfidences).toHaveLength(7);
   });
 
   it('leaves alone a reading that fits a format, even where the second model reads otherwise', async () => {

@@ -272,10 +272,17 @@ export class Vision {
     if (both(other.text) <= Math.max(both(reading.plate), both(own.text))) return reading;
     const fixed = this.applySyntax(other);
     if (textPlateScore(fixed.text, this.plateLimits) === 0) return reading;
-    const candidates = uniqueTexts([...fixed.candidates, ...reading.candidates]).slice(
-      0,
-      this.cfg.recogniser.candidates,
-    );
+    // The first reading stays second in line: hotlists are checked against the candidates too.
+    const first = reading.candidates.find((c) => c.text === reading.plate) ?? {
+      text: reading.plate,
+      confidence: reading.charConfidences.reduce((p, c) => p * c, 1),
+    };
+    const candidates = uniqueTexts([
+      ...fixed.candidates.slice(0, 1),
+      first,
+      ...fixed.candidates,
+      ...reading.candidates,
+    ]).slice(0, this.cfg.recogniser.candidates);
     return { ...reading, plate: fixed.text, charConfidences: fixed.charConfidences, candidates };
   }
 

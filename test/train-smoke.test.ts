@@ -43,16 +43,21 @@ afterAll(() => {
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** A trainer's `--smoke` run into a new directory: the directory and the sidecar it wrote. */
+function smokeRun(script: string, model: string): { out: string; meta: Sidecar } {
+  const out = tmp(`${model}-smoke-`);
+  const r = spawnSync(PY, [`scripts/train/${script}`, '--smoke', '--out', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 50_000,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return { out, meta: JSON.parse(readFileSync(join(out, `${model}.json`), 'utf8')) as Sidecar };
+}
+
 describe('plate recogniser training pipeline', () => {
   it('--smoke trains briefly and exports a loadable ONNX with the sidecar shape', async () => {
-    const out = tmp('plate-rec-smoke-');
-    const r = spawnSync(PY, ['scripts/train/train.py', '--smoke', '--out', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const meta = JSON.parse(readFileSync(join(out, 'plate-rec.json'), 'utf8')) as Sidecar;
+    const { out, meta } = smokeRun('train.py', 'plate-rec');
     expect(meta.name).toBe('plate-rec');
     expect(meta.output.alphabet).toBe('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ');
     expect(meta.output.blank).toBe(0);
@@ -321,14 +326,7 @@ print(json.dumps({"batches": batches, "changed": len(changed),
 
 describe('second-opinion recogniser training pipeline (train_pp.py)', () => {
   it('--smoke fine-tunes PP-OCRv4 briefly and exports a grey-input plate model with its sidecar', async () => {
-    const out = tmp('plate-rec-pp-smoke-');
-    const r = spawnSync(PY, ['scripts/train/train_pp.py', '--smoke', '--out', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const meta = JSON.parse(readFileSync(join(out, 'plate-rec-pp.json'), 'utf8')) as Sidecar;
+    const { out, meta } = smokeRun('train_pp.py', 'plate-rec-pp');
     expect(meta.name).toBe('plate-rec-pp');
     expect(meta.input).toMatchObject({ name: 'input', height: 48, width: 240, channels: 1 });
     expect(meta.output).toMatchObject({ alphabet: '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', blank: 0 });

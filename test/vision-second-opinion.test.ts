@@ -12,6 +12,14 @@ import { tempDir } from './helpers/tmp.js';
 
 const FRAMES = path.join(DATASET, 'endtoend-us');
 const dir = tempDir();
+const defaults = embeddedDefaults();
+/** The embedded demo config with the second opinion turned off. */
+const withoutSecond = {
+  ...defaults,
+  vision: { ...defaults.vision, recogniser: { ...defaults.vision.recogniser, secondOpinion: null } },
+};
+const OFF_CONFIG = path.join(dir, 'second-opinion-off.json');
+writeFileSync(OFF_CONFIG, JSON.stringify(withoutSecond));
 
 /** The plate a still's top observation settles on once the second opinion has been asked. */
 async function settled(vision: Vision, image: RgbImage): Promise<string | undefined> {
@@ -21,15 +29,11 @@ async function settled(vision: Vision, image: RgbImage): Promise<string | undefi
 
 // Real endtoend-us frames (never trained on), through the bundled models.
 describe.skipIf(!existsSync(FRAMES))('second opinion (plate-rec-pp)', () => {
-  const defaults = embeddedDefaults();
   let withSecond: Vision;
   let without: Vision;
   beforeAll(async () => {
     withSecond = await Vision.open(defaults.vision, syntaxOptions(defaults));
-    const off = parseConfig({
-      ...defaults,
-      vision: { ...defaults.vision, recogniser: { ...defaults.vision.recogniser, secondOpinion: null } },
-    });
+    const off = parseConfig(withoutSecond);
     without = await Vision.open(off.vision, syntaxOptions(off));
   });
   afterAll(async () => {
@@ -72,17 +76,20 @@ describe.skipIf(!existsSync(FRAMES))('second opinion (plate-rec-pp)', () => {
     const on = await runCli(['read', frame, '--json']);
     expect(on.code).toBe(0);
     expect(plateOf(on.stdout)).toBe('4EEU387');
-    const configFile = path.join(dir, 'off.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        ...defaults,
-        vision: { ...defaults.vision, recogniser: { ...defaults.vision.recogniser, secondOpinion: null } },
-      }),
-    );
-    const off = await runCli(['read', frame, '--json', '--config', configFile]);
+    const off = await runCli(['read', frame, '--json', '--config', OFF_CONFIG]);
     expect(off.code, off.stderr).toBe(0);
     expect(plateOf(off.stdout)).toBe('4FEU3B7');
+  });
+
+  it("joins the candidates a read state's formats choose from", async () => {
+    // A held-out Rhode Island crop: plate-rec reads "X0706", its 0 at 0.995, and none of its
+    // candidates fits Rhode Island's formats; the second model reads "XO706", which does.
+    const crop = path.join(DATASET, 'crops-us', 'ri1558.png');
+    const first = (stdout: string) => (jsonLines(stdout)[0]!.plates as { plate: string; state: string }[])[0];
+    const on = await runCli(['read', '--crop', '--json', crop]);
+    expect(first(on.stdout)).toMatchObject({ plate: 'XO706', state: 'RI' });
+    const off = await runCli(['read', '--crop', '--json', crop, '--config', OFF_CONFIG]);
+    expect(first(off.stdout)).toMatchObject({ plate: 'X0706', state: 'RI' });
   });
 
   it('rejects a bad model path naming the key', () => {

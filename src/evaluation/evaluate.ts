@@ -91,6 +91,7 @@ async function evaluateOne(
         image,
         found,
         kind === 'crops' ? null : found.lineBox,
+        () => vision.secondReading(image, found.box),
       )
     : { reading: null, state: { state: null, confidence: null } };
   const ms = performance.now() - t0;

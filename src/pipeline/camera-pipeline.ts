@@ -174,6 +174,7 @@ export class CameraPipeline {
       best.frame,
       cropBox ? await this.deps.vision.reconsider(best.frame, cropBox, voted) : voted,
       best.lineBox,
+      cropBox ? () => this.deps.vision.secondReading(best.frame, cropBox) : undefined,
     );
     let read: Read = {
       id: randomUUID(),

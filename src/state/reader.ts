@@ -12,7 +12,8 @@ import { readWordLines, type PlateWordLine } from './words.js';
 import { estimateState, type StateEstimate, type StateParams } from './posterior.js';
 import { mergeFormats } from './formats.js';
 import { normaliseWords } from './match.js';
-import { fitStateFormats, type PlateReading, type SyntaxOptions } from './syntax.js';
+import { fitStateFormats, misfitsStateFormats, type PlateReading, type SyntaxOptions } from './syntax.js';
+import type { TextCandidate } from '../vision/ctc.js';
 import type { StateConfig } from './config.js';
 
 export interface StateReading {
@@ -49,7 +50,10 @@ export async function stateAroundLine(
 /**
  * The state of one plate, and its reading settled by that state's formats (`fitStateFormats`).
  * `line`: where the characters are in `image` (a frame); null when `image` is the plate crop.
- * Without a reader the state is null and the reading unchanged.
+ * Without a reader the state is null and the reading unchanged. `secondReading`: the second
+ * recogniser's reading of the plate (`Vision.secondReading`), asked only when the reading fits
+ * none of the read state's formats; it joins the candidates the state's formats choose from,
+ * after the first model's own.
  */
 export async function readStateAndFit<T extends PlateReading>(
   reader: StateReader | null | undefined,
@@ -57,13 +61,18 @@ export async function readStateAndFit<T extends PlateReading>(
   image: RgbImage,
   reading: T,
   line: Box | null,
+  secondReading?: () => Promise<TextCandidate | null>,
 ): Promise<{ reading: T; state: StateReading }> {
   const state = !reader
     ? { state: null, confidence: null }
     : line
       ? await stateAroundLine(reader, image, reading.plate, line)
       : await reader.stateOf({ plate: reading.plate, crop: image });
-  return { reading: fitStateFormats(reading, state.state, syntax), state };
+  const second =
+    secondReading && misfitsStateFormats(reading.plate, state.state, syntax) ? await secondReading() : null;
+  const withSecond = second ? { ...reading, candidates: [...reading.candidates, second] } : reading;
+  const fitted = fitStateFormats(withSecond, state.state, syntax);
+  return { reading: fitted === withSecond ? reading : fitted, state };
 }
 
 /**

@@ -191,6 +191,16 @@ export interface PlateReading {
   candidates: TextCandidate[];
 }
 
+/** Whether a reading fits none of a read state's own formats (false without a state or formats). */
+export function misfitsStateFormats(
+  plate: string,
+  state: string | null,
+  opts: SyntaxOptions | undefined,
+): boolean {
+  const patterns = (state && opts?.formats[state]) || [];
+  return patterns.length > 0 && plate.length > 0 && !patterns.some((p) => matchesFormat(plate, p));
+}
+
 /**
  * Once the state of registration is read, its own formats are far stronger evidence than every
  * state's formats together: "O94NKC" fits New Jersey's format, but on an Arkansas plate it can
@@ -206,10 +216,9 @@ export function fitStateFormats<T extends PlateReading>(
   state: string | null,
   opts: SyntaxOptions | undefined,
 ): T {
-  const patterns = (state && opts?.formats[state]) || [];
-  if (!state || !opts || !patterns.length || !reading.plate) return reading;
+  if (!state || !opts || !misfitsStateFormats(reading.plate, state, opts)) return reading;
+  const patterns = opts.formats[state]!;
   const fits = (text: string) => patterns.some((p) => matchesFormat(text, p));
-  if (fits(reading.plate)) return reading;
   const candidate = reading.candidates.find((c) => c.text.length === reading.plate.length && fits(c.text));
   const fixed =
     candidate?.text ??

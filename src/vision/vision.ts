@@ -287,6 +287,16 @@ export class Vision {
   }
 
   /**
+   * The second recogniser's own reading of a plate's crop, for the read state's formats to choose
+   * from (`readStateAndFit`); null without a second recogniser.
+   */
+  async secondReading(image: RgbImage, box: Box): Promise<TextCandidate | null> {
+    if (!this.second) return null;
+    const [reading] = await this.second.recognise(image, [box]);
+    return reading?.text ? { text: reading.text, confidence: reading.confidence } : null;
+  }
+
+  /**
    * Whether a reading fits a plate format as read or with the look-alike fixes syntax fixing
    * would make; null with syntax fixing off (no formats to judge by).
    */

@@ -34,7 +34,9 @@ export const readCommand: Command = {
             // A crop is the plate itself; in a frame, read the plate region around the characters.
             const line = values.crop ? null : p.lineBox;
             const settled = await vision.reconsider(image, p.box, p);
-            const { reading, state } = await readStateAndFit(stateReader, syntax, image, settled, line);
+            const { reading, state } = await readStateAndFit(stateReader, syntax, image, settled, line, () =>
+              vision.secondReading(image, p.box),
+            );
             states.push(state);
             plates[i] = reading;
           }

@@ -61,6 +61,7 @@ export interface StageTimes {
  */
 export class Vision {
   readonly times: StageTimes = { detectMs: 0, recogniseMs: 0 };
+  private lastSecond: { image: RgbImage; box: Box; reading: Recognition | undefined } | null = null;
 
   private constructor(
     readonly detector: TextDetector,
@@ -265,7 +266,7 @@ export class Vision {
     if (!this.second || !reading.plate || this.fitsFormat(reading.plate, reading.charConfidences) !== false)
       return reading;
     const [own] = await this.recogniser.recognise(image, [box]);
-    const [other] = await this.second.recognise(image, [box]);
+    const other = await this.readSecond(image, box);
     if (!own?.logProbOf || !other?.logProbOf || !this.fitsFormat(other.text, other.charConfidences))
       return reading;
     const both = (text: string) => own.logProbOf!(text) + other.logProbOf!(text);
@@ -291,9 +292,20 @@ export class Vision {
    * from (`readStateAndFit`); null without a second recogniser.
    */
   async secondReading(image: RgbImage, box: Box): Promise<TextCandidate | null> {
-    if (!this.second) return null;
-    const [reading] = await this.second.recognise(image, [box]);
+    const reading = this.second && (await this.readSecond(image, box));
     return reading?.text ? { text: reading.text, confidence: reading.confidence } : null;
+  }
+
+  /**
+   * The second recogniser's reading of one crop. Both rules can ask for the same plate (its
+   * reading fits no format, then none of its state's either), so the last reading is kept.
+   */
+  private async readSecond(image: RgbImage, box: Box): Promise<Recognition | undefined> {
+    const last = this.lastSecond;
+    if (last && last.image === image && last.box.every((v, i) => v === box[i])) return last.reading;
+    const [reading] = await this.second!.recognise(image, [box]);
+    this.lastSecond = { image, box: [...box], reading };
+    return reading;
   }
 
   /**

@@ -69,7 +69,7 @@ export class Vision {
     private readonly cfg: Config['vision'],
     /** Plate formats the readings are fixed with (null: syntax fixing off). */
     readonly syntax: SyntaxOptions | null,
-    /** A recogniser built differently, asked once per plate (`reconsider`); null: none. */
+    /** A recogniser built differently, asked per plate (`reconsider`, `secondReading`); null: none. */
     readonly second: Recogniser | null = null,
   ) {}
 

@@ -3,7 +3,7 @@ import type { Vision, PlateObservation } from '../vision/vision.js';
 import type { Dataset, LabelledImage } from './dataset.js';
 import { editDistance, pct, substitutions, wilsonInterval } from './metrics.js';
 import { overlapOfSmaller } from '../vision/plate-shape.js';
-import { readStateAndFit } from '../state/reader.js';
+import { settlePlate } from '../state/reader.js';
 import type { StateReader } from '../pipeline/read-gate.js';
 import type { Equivalence } from '../hotlist/normalise.js';
 
@@ -82,17 +82,10 @@ async function evaluateOne(
   const image = await loadImage(item.file);
   const plates: PlateObservation[] =
     kind === 'crops' ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
-  const found = plates[0] && (await vision.reconsider(image, plates[0].box, plates[0]));
+  const found = plates[0];
   // A crop is the plate; in a frame the plate is the region around the character line.
   const { reading: best, state } = found
-    ? await readStateAndFit(
-        stateReader,
-        vision.syntax ?? undefined,
-        image,
-        found,
-        kind === 'crops' ? null : found.lineBox,
-        () => vision.secondReading(image, found.box),
-      )
+    ? await settlePlate(vision, stateReader, image, found, found.box, kind === 'crops' ? null : found.lineBox)
     : { reading: null, state: { state: null, confidence: null } };
   const ms = performance.now() - t0;
   const detected = item.box

@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { Tracker, type FinishedTrack } from '../tracker/tracker.js';
 import { encodeJpeg, clampBox, type Box } from '../vision/image.js';
 import type { ReadGate, StateReader } from './read-gate.js';
-import { readStateAndFit } from '../state/reader.js';
+import { settlePlate } from '../state/reader.js';
 import { round } from '../util/format.js';
 
 export interface PipelineDeps {
@@ -161,20 +161,14 @@ export class CameraPipeline {
     const best = track.best;
     const fix = position.fixAt(best.ts);
     const cropBox = clampBox(best.box, best.frame);
-    // A second opinion on a reading that fits no plate format; then the state, whose own plate
-    // formats settle look-alikes the image left open.
-    const voted = {
-      plate: track.vote.plate,
-      charConfidences: track.vote.charConfidences,
-      candidates: track.candidates,
-    };
-    const { reading, state } = await readStateAndFit(
+    // The second opinion, the state, and the state's own formats settle the voted reading.
+    const { reading, state } = await settlePlate(
+      this.deps.vision,
       this.deps.state,
-      this.deps.vision.syntax ?? undefined,
       best.frame,
-      cropBox ? await this.deps.vision.reconsider(best.frame, cropBox, voted) : voted,
+      { plate: track.vote.plate, charConfidences: track.vote.charConfidences, candidates: track.candidates },
+      cropBox,
       best.lineBox,
-      cropBox ? () => this.deps.vision.secondReading(best.frame, cropBox) : undefined,
     );
     let read: Read = {
       id: randomUUID(),

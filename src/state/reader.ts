@@ -12,8 +12,7 @@ import { readWordLines, type PlateWordLine } from './words.js';
 import { estimateState, type StateEstimate, type StateParams } from './posterior.js';
 import { mergeFormats } from './formats.js';
 import { normaliseWords } from './match.js';
-import { fitStateFormats, misfitsStateFormats, type PlateReading, type SyntaxOptions } from './syntax.js';
-import type { TextCandidate } from '../vision/ctc.js';
+import { fitStateFormats, misfitsStateFormats, type PlateReading } from './syntax.js';
 import type { StateConfig } from './config.js';
 
 export interface StateReading {
@@ -48,28 +47,32 @@ export async function stateAroundLine(
 }
 
 /**
- * The state of one plate, and its reading settled by that state's formats (`fitStateFormats`).
- * `line`: where the characters are in `image` (a frame); null when `image` is the plate crop.
- * Without a reader the state is null and the reading unchanged. `secondReading`: the second
- * recogniser's reading of the plate (`Vision.secondReading`), asked only when the reading fits
- * none of the read state's formats; it joins the candidates the state's formats choose from,
- * after the first model's own.
+ * One plate's final reading and its state, once per plate (a still's plates, a finished track):
+ * the second opinion on a reading that fits no format (`Vision.reconsider`), then the state, then
+ * that state's formats (`fitStateFormats`), which choose among the candidates and, when the
+ * reading fits none of them, the second recogniser's reading too (`Vision.secondReading`).
+ * `box`: the crop that was read (null: no second opinion); `line`: where the characters are in
+ * `image` (a frame), null when `image` is the plate crop. Without a reader the state is null.
  */
-export async function readStateAndFit<T extends PlateReading>(
+export async function settlePlate<T extends PlateReading>(
+  vision: Vision,
   reader: StateReader | null | undefined,
-  syntax: SyntaxOptions | undefined,
   image: RgbImage,
-  reading: T,
+  first: T,
+  box: Box | null,
   line: Box | null,
-  secondReading?: () => Promise<TextCandidate | null>,
 ): Promise<{ reading: T; state: StateReading }> {
+  const syntax = vision.syntax ?? undefined;
+  const reading = box ? await vision.reconsider(image, box, first) : first;
   const state = !reader
     ? { state: null, confidence: null }
     : line
       ? await stateAroundLine(reader, image, reading.plate, line)
       : await reader.stateOf({ plate: reading.plate, crop: image });
   const second =
-    secondReading && misfitsStateFormats(reading.plate, state.state, syntax) ? await secondReading() : null;
+    box && misfitsStateFormats(reading.plate, state.state, syntax)
+      ? await vision.secondReading(image, box)
+      : null;
   const withSecond = second ? { ...reading, candidates: [...reading.candidates, second] } : reading;
   const fitted = fitStateFormats(withSecond, state.state, syntax);
   return { reading: fitted === withSecond ? reading : fitted, state };

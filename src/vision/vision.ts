@@ -289,7 +289,7 @@ export class Vision {
 
   /**
    * The second recogniser's own reading of a plate's crop, for the read state's formats to choose
-   * from (`readStateAndFit`); null without a second recogniser.
+   * from (`settlePlate`); null without a second recogniser.
    */
   async secondReading(image: RgbImage, box: Box): Promise<TextCandidate | null> {
     const reading = this.second && (await this.readSecond(image, box));

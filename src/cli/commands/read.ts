@@ -5,7 +5,7 @@ import { loadConfig } from '../../config/load.js';
 import { Vision } from '../../vision/vision.js';
 import { loadImage } from '../../vision/load-image.js';
 import { round } from '../../util/format.js';
-import { createStateReader, readStateAndFit, type StateReading } from '../../state/reader.js';
+import { createStateReader, settlePlate, type StateReading } from '../../state/reader.js';
 
 export const readCommand: Command = {
   name: 'read',
@@ -33,10 +33,7 @@ export const readCommand: Command = {
           for (const [i, p] of plates.entries()) {
             // A crop is the plate itself; in a frame, read the plate region around the characters.
             const line = values.crop ? null : p.lineBox;
-            const settled = await vision.reconsider(image, p.box, p);
-            const { reading, state } = await readStateAndFit(stateReader, syntax, image, settled, line, () =>
-              vision.secondReading(image, p.box),
-            );
+            const { reading, state } = await settlePlate(vision, stateReader, image, p, p.box, line);
             states.push(state);
             plates[i] = reading;
           }

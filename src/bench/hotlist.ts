@@ -9,18 +9,7 @@ import { Matcher, type MatchInput } from '../hotlist/match.js';
 import { importHotlist } from '../hotlist/import.js';
 import { defaultHotlistsConfig } from '../hotlist/config.js';
 import { percentile } from './percentile.js';
-
-/** A small deterministic PRNG so every run benchmarks the same list. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../util/random.js';
 
 const LETTERS = 'ABCDEFGHJKLMNPRSTUVWXYZ';
 const DIGITS = '0123456789';
@@ -40,7 +29,7 @@ const mb = (bytes: number) => Math.round(bytes / 1e6);
 
 /** Write a hotlist CSV of `n` synthetic entries; returns every 100th plate (to read back). */
 async function writeList(csv: string, n: number, seed: number): Promise<string[]> {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const listed: string[] = [];
   await new Promise<void>((resolve, reject) => {
     const out = createWriteStream(csv);
@@ -82,7 +71,7 @@ const SWAP: Record<string, string> = {
  * passing plates; 20 % without a state.
  */
 function readings(listed: string[], count: number, edits: number, seed: number): MatchInput[] {
-  const q = rng(seed);
+  const q = seededRandom(seed);
   const reads: MatchInput[] = [];
   for (let i = 0; i < count; i++) {
     const k = i % 4;

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { loadImage } from '../vision/load-image.js';
 import type { Vision, PlateObservation } from '../vision/vision.js';
 import type { Dataset, LabelledImage } from './dataset.js';
@@ -6,6 +7,7 @@ import { overlapOfSmaller } from '../vision/plate-shape.js';
 import { settlePlate } from '../state/reader.js';
 import type { StateReader } from '../pipeline/read-gate.js';
 import type { Equivalence } from '../hotlist/normalise.js';
+import { degrade, formatDegradations, type Degradation } from './degrade.js';
 
 export interface ItemResult {
   file: string;
@@ -29,6 +31,8 @@ export interface ItemResult {
 
 export interface EvalReport {
   dataset: string;
+  /** The damage done to every picture before reading (`--degrade`); absent when none. */
+  degraded?: string;
   kind: Dataset['kind'];
   images: number;
   exactTop1: number;
@@ -59,6 +63,8 @@ export interface EvaluateOptions {
   stateReader?: StateReader;
   /** The look-alike classes hotlists compare plates by (`hotlists.equivalence`). */
   equivalence: Equivalence;
+  /** Damage done to every picture before it is read, in order (robustness figures). */
+  degradations?: Degradation[];
 }
 
 export async function evaluate(
@@ -69,17 +75,22 @@ export async function evaluate(
 ): Promise<EvalReport> {
   const items: ItemResult[] = [];
   for (const item of dataset.items) items.push(await evaluateOne(vision, dataset.kind, item, opts));
-  return summarise(name, dataset.kind, items);
+  const report = summarise(name, dataset.kind, items);
+  return opts.degradations?.length ? { ...report, degraded: formatDegradations(opts.degradations) } : report;
 }
 
 async function evaluateOne(
   vision: Vision,
   kind: Dataset['kind'],
   item: LabelledImage,
-  { stateReader, equivalence }: EvaluateOptions,
+  { stateReader, equivalence, degradations }: EvaluateOptions,
 ): Promise<ItemResult> {
   const t0 = performance.now();
-  const image = await loadImage(item.file);
+  const loaded = await loadImage(item.file);
+  const plateHeight = item.box ? item.box[3] : loaded.height;
+  const image = degradations?.length
+    ? await degrade(loaded, degradations, plateHeight, path.basename(item.file))
+    : loaded;
   const plates: PlateObservation[] =
     kind === 'crops' ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
   const found = plates[0];
@@ -102,7 +113,7 @@ async function evaluateOne(
     expectedState: item.state,
     state: state.state,
     stateConfidence: state.confidence,
-    plateHeight: item.box ? item.box[3] : image.height,
+    plateHeight,
     ms,
   };
 }
@@ -180,6 +191,7 @@ export function formatReport(r: EvalReport): string {
     `look-alike exact   ${r.lookAlikeTop1} %   (0/O, 1/I, ... as one: as hotlists compare plates)`,
     `in top-N           ${r.topN} %`,
   ];
+  if (r.degraded) lines.splice(1, 0, `degraded           ${r.degraded}   (every picture, before reading)`);
   if (r.detectionRecall !== null) lines.push(`detection recall   ${r.detectionRecall} %`);
   lines.push(`per-character      ${r.charAccuracy} %`, `median time        ${r.medianMs} ms/image`);
   if (r.state) {

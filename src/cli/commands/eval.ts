@@ -10,11 +10,12 @@ import { evaluate, formatReport } from '../../evaluation/evaluate.js';
 import { createStateReader } from '../../state/reader.js';
 import { isHeldOut } from '../../state/calibrate.js';
 import { Equivalence } from '../../hotlist/normalise.js';
+import { DEGRADATION_HELP, parseDegradations, type Degradation } from '../../evaluation/degrade.js';
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'measure recognition accuracy on a labelled dataset',
-  usage: `eval <dataset-dir> [--json] [--out FILE] [--limit N] [--errors] [--split S]
+  usage: `eval <dataset-dir> [--json] [--out FILE] [--limit N] [--errors] [--split S] [--degrade D]
   <dataset-dir>  full frames with NAME.txt labels (file, x, y, w, h, plate; tab-separated),
                  or plate crops with DIR.csv / DIR/labels.csv (file,state,plate)
   --json         print the report as JSON instead of a table
@@ -22,13 +23,16 @@ export const evalCommand: Command = {
   --limit N      only the first N images
   --errors       list each misread image, marking those wrong only by look-alikes (and each wrong state)
   --split S      only part of a set: "held-out" (30 %, md5 of the file name; never trained on)
-                 or "calibration" (the other 70 %, on which the state reader was tuned)`,
+                 or "calibration" (the other 70 %, on which the state reader was tuned)
+  --degrade D    damage every picture before reading it, to measure robustness: KIND[:N], several
+                 comma-separated, applied in order. Kinds: ${DEGRADATION_HELP}`,
   options: {
     json: { type: 'boolean' },
     out: { type: 'string' },
     limit: { type: 'string' },
     errors: { type: 'boolean' },
     split: { type: 'string' },
+    degrade: { type: 'string' },
   },
   async run(ctx, positionals, values) {
     const dir = positionals[0];
@@ -47,6 +51,8 @@ export const evalCommand: Command = {
       const heldOut = values.split === 'held-out';
       dataset.items = dataset.items.filter((i) => isHeldOut(i.file) === heldOut);
     }
+    const degradations =
+      values.degrade === undefined ? undefined : parseDegradeOption(String(values.degrade));
     const { config } = loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir });
     const vision = await Vision.open(config.vision, syntaxOptions(config));
     const state = config.state.enabled ? await createStateReader(config, vision) : undefined;
@@ -54,6 +60,7 @@ export const evalCommand: Command = {
       const report = await evaluate(vision, dataset, path.basename(path.resolve(dir)), {
         stateReader: state,
         equivalence: new Equivalence(config.hotlists.equivalence),
+        degradations,
       });
       if (values.out) writeFileSync(String(values.out), JSON.stringify(report, null, 2));
       const { items, ...summary } = report;
@@ -79,3 +86,11 @@ export const evalCommand: Command = {
     }
   },
 };
+
+function parseDegradeOption(spec: string): Degradation[] {
+  try {
+    return parseDegradations(spec);
+  } catch (err) {
+    throw new UsageError(`eval: --degrade: ${(err as Error).message}`);
+  }
+}

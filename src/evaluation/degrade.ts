@@ -1,0 +1,222 @@
+import sharp from 'sharp';
+import { rawInput, type RgbImage } from '../vision/image.js';
+import { seedOf, seededRandom } from '../util/random.js';
+
+/**
+ * Controlled damage to a labelled picture, for `lpr-edge eval --degrade`: how reading holds up
+ * under the conditions that break generic OCR in a patrol car (motion blur, night, infrared
+ * cameras, tilted plates, far plates, heavy compression), measured on real plates instead of
+ * assumed. Amounts are relative to the plate's height where size matters, so a crop and a full
+ * frame with the same plate are damaged alike. Deterministic: noise is seeded by the file name.
+ */
+export interface Degradation {
+  kind: DegradationKind;
+  amount: number;
+}
+
+type DegradationKind = keyof typeof KINDS;
+
+interface KindSpec {
+  /** What the amount means, for the usage text and errors. */
+  amount: string;
+  min: number;
+  max: number;
+  /** The amount when none is given; undefined when one is required. */
+  default?: number;
+}
+
+const KINDS = {
+  motion: { amount: 'blur length as a fraction of the plate height', min: 0.01, max: 2 },
+  dark: {
+    amount: 'fraction of the light reaching the sensor, gained back up with its noise',
+    min: 0.02,
+    max: 1,
+  },
+  ir: {
+    amount: 'none: one channel (red, nearest the near-infrared), contrast stretched',
+    min: 0,
+    max: 0,
+    default: 0,
+  },
+  skew: { amount: 'rotation in degrees', min: -45, max: 45 },
+  'low-res': {
+    amount: 'plate height in pixels the picture is shrunk to, then enlarged back',
+    min: 4,
+    max: 200,
+  },
+  jpeg: { amount: 'JPEG quality', min: 1, max: 100 },
+} satisfies Record<string, KindSpec>;
+
+export const DEGRADATION_HELP = Object.entries(KINDS)
+  .map(([k, s]) => `${k}${'default' in s ? '' : ':N'} (${s.amount})`)
+  .join(', ');
+
+/** Parse `KIND[:AMOUNT][,KIND[:AMOUNT]...]`; the error names the part at fault and the forms allowed. */
+export function parseDegradations(spec: string): Degradation[] {
+  return spec.split(',').map((part) => {
+    const [name = '', amountText, ...rest] = part.trim().split(':');
+    const kind = KINDS[name as DegradationKind] as KindSpec | undefined;
+    if (!kind || rest.length)
+      throw new Error(`"${part}" is not a degradation; use one or more of: ${DEGRADATION_HELP}`);
+    if (amountText === undefined) {
+      if (kind.default === undefined)
+        throw new Error(`"${part}" needs an amount: ${name}:N, N the ${kind.amount}`);
+      return { kind: name as DegradationKind, amount: kind.default };
+    }
+    const amount = Number(amountText);
+    if (
+      kind.default !== undefined ||
+      amountText === '' ||
+      !Number.isFinite(amount) ||
+      amount < kind.min ||
+      amount > kind.max
+    ) {
+      const range =
+        kind.default !== undefined
+          ? 'takes no amount'
+          : `amount from ${kind.min} to ${kind.max} (${kind.amount})`;
+      throw new Error(`"${part}": ${name} ${range}`);
+    }
+    return { kind: name as DegradationKind, amount };
+  });
+}
+
+export function formatDegradations(list: Degradation[]): string {
+  return list.map((d) => (d.kind === 'ir' ? d.kind : `${d.kind}:${d.amount}`)).join(',');
+}
+
+/** The picture damaged by each degradation in turn; `plateHeight` scales the size-relative ones. */
+export async function degrade(
+  image: RgbImage,
+  list: Degradation[],
+  plateHeight: number,
+  seedText: string,
+): Promise<RgbImage> {
+  let out = image;
+  for (const d of list) {
+    switch (d.kind) {
+      case 'motion':
+        out = motionBlur(out, Math.max(1, Math.round(d.amount * plateHeight)));
+        break;
+      case 'dark':
+        out = lowLight(out, d.amount, seededRandom(seedOf(seedText)));
+        break;
+      case 'ir':
+        out = infraredLike(out);
+        break;
+      case 'skew':
+        out = await rotateKeepingSize(out, d.amount);
+        break;
+      case 'low-res':
+        out = await lowResolution(out, d.amount / plateHeight);
+        break;
+      case 'jpeg':
+        out = await jpegRoundTrip(out, d.amount);
+        break;
+    }
+  }
+  return out;
+}
+
+/** Horizontal motion: each pixel the mean of `length` pixels along its row (edges repeated). */
+export function motionBlur(image: RgbImage, length: number): RgbImage {
+  const { width, height, rgb } = image;
+  const out = Buffer.alloc(rgb.length);
+  const before = Math.floor((length - 1) / 2);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    for (let c = 0; c < 3; c++) {
+      // Running sum over the window [x - before, x - before + length - 1], clamped to the row.
+      const at = (x: number) => rgb[row + Math.min(width - 1, Math.max(0, x)) * 3 + c]!;
+      let sum = 0;
+      for (let k = 0; k < length; k++) sum += at(k - before);
+      for (let x = 0; x < width; x++) {
+        out[row + x * 3 + c] = Math.round(sum / length);
+        sum += at(x - before + length) - at(x - before);
+      }
+    }
+  }
+  return { width, height, rgb: out };
+}
+
+/**
+ * A night picture: only `light` of the light reaches the sensor, which adds its read noise
+ * (2 levels, Gaussian) and rounds to 8 bits; the camera's gain then scales it back up, noise,
+ * lost levels and all.
+ */
+export function lowLight(image: RgbImage, light: number, random: () => number): RgbImage {
+  const out = Buffer.alloc(image.rgb.length);
+  for (let i = 0; i < image.rgb.length; i++) {
+    const sensed = Math.round(clampByte(image.rgb[i]! * light + 2 * gaussian(random)));
+    out[i] = Math.round(clampByte(sensed / light));
+  }
+  return { ...image, rgb: out };
+}
+
+/**
+ * An infrared-like grey picture: near-infrared cameras see no colour, and paints look unlike
+ * their visible brightness; the red channel is the nearest of the three. Stretched so its 1st and
+ * 99th percentiles span 0–255, as the camera's exposure would.
+ */
+export function infraredLike(image: RgbImage): RgbImage {
+  const n = image.width * image.height;
+  const red = new Uint8Array(n);
+  for (let i = 0; i < n; i++) red[i] = image.rgb[i * 3]!;
+  const sorted = Uint8Array.from(red).sort();
+  const lo = sorted[Math.floor(0.01 * (n - 1))]!;
+  const hi = Math.max(lo + 1, sorted[Math.floor(0.99 * (n - 1))]!);
+  const out = Buffer.alloc(n * 3);
+  for (let i = 0; i < n; i++)
+    out.fill(Math.round(clampByte(((red[i]! - lo) * 255) / (hi - lo))), i * 3, i * 3 + 3);
+  return { ...image, rgb: out };
+}
+
+/** Rotated about its centre, cut back to its own size; the corners filled with its mean colour. */
+async function rotateKeepingSize(image: RgbImage, degrees: number): Promise<RgbImage> {
+  const { channels } = await sharp(image.rgb, rawInput(image)).stats();
+  const [r, g, b] = channels.map((c) => Math.round(c.mean));
+  const rotated = await sharp(image.rgb, rawInput(image))
+    .rotate(degrees, { background: { r: r!, g: g!, b: b! } })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const left = Math.floor((rotated.info.width - image.width) / 2);
+  const top = Math.floor((rotated.info.height - image.height) / 2);
+  const rgb = await sharp(rotated.data, {
+    raw: { width: rotated.info.width, height: rotated.info.height, channels: 3 },
+  })
+    .extract({ left, top, width: image.width, height: image.height })
+    .raw()
+    .toBuffer();
+  return { ...image, rgb };
+}
+
+/** Shrunk by `scale` (a far plate's few pixels), then enlarged back to the original size. */
+async function lowResolution(image: RgbImage, scale: number): Promise<RgbImage> {
+  if (scale >= 1) return image;
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  const small = await sharp(image.rgb, rawInput(image))
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  const rgb = await sharp(small, { raw: { width, height, channels: 3 } })
+    .resize(image.width, image.height, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
+  return { ...image, rgb };
+}
+
+async function jpegRoundTrip(image: RgbImage, quality: number): Promise<RgbImage> {
+  const jpeg = await sharp(image.rgb, rawInput(image)).jpeg({ quality, mozjpeg: false }).toBuffer();
+  const rgb = await sharp(jpeg).removeAlpha().raw().toBuffer();
+  return { ...image, rgb };
+}
+
+function clampByte(v: number): number {
+  return Math.min(255, Math.max(0, v));
+}
+
+/** A standard normal sample (Box–Muller). */
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}

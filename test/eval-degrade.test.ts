@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { infraredLike, lowLight, motionBlur, parseDegradations, degrade } from '../src/evaluation/degrade.js';
+import { seededRandom } from '../src/util/random.js';
+import type { RgbImage } from '../src/vision/image.js';
+import { runCli, DATASET } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+
+/** A grey picture from one row of values, `rows` rows tall. */
+function greyRows(values: number[], rows = 2): RgbImage {
+  const rgb = Buffer.alloc(values.length * rows * 3);
+  for (let y = 0; y < rows; y++)
+    values.forEach((v, x) => rgb.fill(v, (y * values.length + x) * 3, (y * values.length + x) * 3 + 3));
+  return { width: values.length, height: rows, rgb };
+}
+
+const firstRow = (img: RgbImage) => Array.from({ length: img.width }, (_, x) => img.rgb[x * 3]!);
+
+describe('degradations for robustness figures', () => {
+  it('motion blur smears a thin stroke over the blur length, keeping its ink', () => {
+    const stroke = greyRows([0, 0, 0, 0, 200, 0, 0, 0, 0, 0]);
+    const blurred = motionBlur(stroke, 4);
+    expect(firstRow(blurred)).toEqual([0, 0, 50, 50, 50, 50, 0, 0, 0, 0]);
+    // Every row and channel alike.
+    expect(blurred.rgb.subarray(30, 60)).toEqual(blurred.rgb.subarray(0, 30));
+  });
+
+  it('low light adds noise and loses grey levels, the same way for the same seed', () => {
+    const ramp = greyRows(
+      Array.from({ length: 200 }, (_, i) => i),
+      4,
+    );
+    const night = lowLight(ramp, 0.1, seededRandom(7));
+    const levels = new Set(night.rgb).size;
+    expect(levels).toBeLessThan(40); // about 26 levels survive a tenth of the light
+    expect(night.rgb.equals(ramp.rgb)).toBe(false);
+    // Brightness is gained back: the mean stays near the original's.
+    const mean = (b: Buffer) => b.reduce((s, v) => s + v, 0) / b.length;
+    expect(Math.abs(mean(night.rgb) - mean(ramp.rgb))).toBeLessThan(5);
+    expect(lowLight(ramp, 0.1, seededRandom(7)).rgb.equals(night.rgb)).toBe(true);
+    expect(lowLight(ramp, 0.1, seededRandom(8)).rgb.equals(night.rgb)).toBe(false);
+  });
+
+  it('infrared-like pictures are grey, stretched, and lose red print on white', () => {
+    // White, red print, dark-blue print: near-infrared sees red ink as white.
+    const rgb = Buffer.from([255, 255, 255, 220, 20, 20, 20, 30, 120, 255, 255, 255]);
+    const ir = infraredLike({ width: 4, height: 1, rgb });
+    const px = (i: number) => [...ir.rgb.subarray(i * 3, i * 3 + 3)];
+    expect(px(0)).toEqual([255, 255, 255]);
+    expect(px(2)).toEqual([0, 0, 0]); // the blue characters: darkest, stretched to black
+    expect(px(1)[0]).toBeGreaterThan(200); // the red characters nearly vanish
+    expect(px(1)[1]).toBe(px(1)[0]);
+  });
+
+  it('scales size-relative damage by the plate height, and keeps the picture size', async () => {
+    const img = greyRows(
+      Array.from({ length: 60 }, (_, i) => (i % 12 < 6 ? 40 : 200)),
+      30,
+    );
+    for (const spec of ['skew:10', 'low-res:8', 'jpeg:10', 'ir', 'dark:0.1,motion:0.1']) {
+      const out = await degrade(img, parseDegradations(spec), 30, 'file.png');
+      expect([out.width, out.height, out.rgb.length], spec).toEqual([60, 30, 60 * 30 * 3]);
+      expect(out.rgb.equals(img.rgb), spec).toBe(false);
+    }
+    // motion:0.2 of a 15 px plate is a 3 px blur: the 6 px stripes keep dark and light cores.
+    // Of a 60 px plate it is 12 px, one whole period: the stripes vanish into one grey.
+    const short = await degrade(img, parseDegradations('motion:0.2'), 15, 'f');
+    const long = await degrade(img, parseDegradations('motion:0.2'), 60, 'f');
+    expect(firstRow(short)).toEqual(expect.arrayContaining([40, 200]));
+    expect(new Set(firstRow(long).slice(12, 48))).toEqual(new Set([120]));
+  });
+
+  it('rejects a bad --degrade naming the part at fault and what is allowed', () => {
+    expect(parseDegradations('dark:0.1,skew:-5')).toEqual([
+      { kind: 'dark', amount: 0.1 },
+      { kind: 'skew', amount: -5 },
+    ]);
+    expect(() => parseDegradations('fog:2')).toThrow(
+      /"fog:2" is not a degradation; use one or more of: motion:N/,
+    );
+    expect(() => parseDegradations('motion')).toThrow(/"motion" needs an amount: motion:N/);
+    expect(() => parseDegradations('jpeg:0')).toThrow(/jpeg amount from 1 to 100/);
+    expect(() => parseDegradations('ir:1')).toThrow(/ir takes no amount/);
+  });
+});
+
+describe('lpr-edge eval --degrade (real crops)', () => {
+  const dir = tempDir();
+  const crops = path.join(dir, 'crops');
+  mkdirSync(crops);
+  const rows = [
+    ['ak399.png', 'ak', 'FGJ235'],
+    ['ri1558.png', 'ri', 'XO706'],
+  ];
+  for (const [file] of rows) copyFileSync(path.join(DATASET, 'crops-us', file!), path.join(crops, file!));
+  writeFileSync(path.join(dir, 'crops.csv'), 'file,state,plate\n' + rows.map((r) => r.join(',')).join('\n'));
+
+  it('reads the same plates worse as the damage grows, and says what was done', async () => {
+    const exact = async (spec?: string) => {
+      const run = await runCli(['eval', crops, '--json', ...(spec ? ['--degrade', spec] : [])]);
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.stdout) as { exactTop1: number; degraded?: string };
+    };
+    const undamaged = await exact();
+    expect(undamaged).toMatchObject({ exactTop1: 100 });
+    expect(undamaged).not.toHaveProperty('degraded');
+    expect(await exact('motion:0.03')).toMatchObject({ exactTop1: 100, degraded: 'motion:0.03' });
+    expect(await exact('motion:0.5')).toMatchObject({ exactTop1: 0 });
+    const table = await runCli(['eval', crops, '--degrade', 'low-res:6']);
+    expect(table.stdout).toMatch(/degraded\s+low-res:6\s+\(every picture, before reading\)/);
+    expect(table.stdout).toMatch(/exact plate top-1\s+0 %/);
+  }, 120_000);
+
+  it('refuses a bad --degrade before reading anything', async () => {
+    const run = await runCli(['eval', crops, '--degrade', 'skew:90']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--degrade: "skew:90": skew amount from -45 to 45/);
+  });
+});

@@ -59,16 +59,38 @@ describe('degradations for robustness figures', () => {
       30,
     );
     for (const spec of ['skew:10', 'low-res:8', 'jpeg:10', 'ir', 'dark:0.1,motion:0.1']) {
-      const out = await degrade(img, parseDegradations(spec), 30, 'file.png');
+      const { image: out } = await degrade(img, parseDegradations(spec), 30, 'file.png');
       expect([out.width, out.height, out.rgb.length], spec).toEqual([60, 30, 60 * 30 * 3]);
       expect(out.rgb.equals(img.rgb), spec).toBe(false);
     }
     // motion:0.2 of a 15 px plate is a 3 px blur: the 6 px stripes keep dark and light cores.
     // Of a 60 px plate it is 12 px, one whole period: the stripes vanish into one grey.
-    const short = await degrade(img, parseDegradations('motion:0.2'), 15, 'f');
-    const long = await degrade(img, parseDegradations('motion:0.2'), 60, 'f');
+    const { image: short } = await degrade(img, parseDegradations('motion:0.2'), 15, 'f');
+    const { image: long } = await degrade(img, parseDegradations('motion:0.2'), 60, 'f');
     expect(firstRow(short)).toEqual(expect.arrayContaining([40, 200]));
     expect(new Set(firstRow(long).slice(12, 48))).toEqual(new Set([120]));
+  });
+
+  it('moves the labelled plate box with a rotation, as the picture moves', async () => {
+    const [width, height] = [200, 120];
+    const rgb = Buffer.alloc(width * height * 3);
+    for (let y = 70; y < 90; y++) rgb.fill(255, (y * width + 120) * 3, (y * width + 170) * 3);
+    const { image, plateBox } = await degrade(
+      { width, height, rgb },
+      parseDegradations('skew:12'),
+      20,
+      'f',
+      [120, 70, 50, 20],
+    );
+    let [x0, y0, x1, y1] = [width, height, 0, 0];
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        if (image.rgb[(y * width + x) * 3]! > 128)
+          [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x + 1), Math.max(y1, y + 1)];
+    const expected = [x0, y0, x1 - x0, y1 - y0];
+    plateBox!.forEach((v, i) =>
+      expect(Math.abs(v - expected[i]!), `box ${plateBox} vs ${expected}`).toBeLessThan(2.5),
+    );
   });
 
   it('rejects a bad --degrade naming the part at fault and what is allowed', () => {

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { rawInput, type RgbImage } from '../vision/image.js';
+import { rawInput, turnedBounds, type Box, type RgbImage } from '../vision/image.js';
 import { seedOf, seededRandom } from '../util/random.js';
 
 /**
@@ -17,82 +17,68 @@ export interface Degradation {
 type DegradationKind = keyof typeof KINDS;
 
 interface KindSpec {
-  /** What the amount means, for the usage text and errors. */
-  amount: string;
-  min: number;
-  max: number;
-  /** The amount when none is given; undefined when one is required. */
-  default?: number;
+  /** What it does, or what its amount means: for the usage text and errors. */
+  meaning: string;
+  /** Allowed amounts; absent for a kind that takes none. */
+  range?: [min: number, max: number];
 }
 
 const KINDS = {
-  motion: { amount: 'blur length as a fraction of the plate height', min: 0.01, max: 2 },
+  motion: { meaning: 'blur length as a fraction of the plate height', range: [0.01, 2] },
   dark: {
-    amount: 'fraction of the light reaching the sensor, gained back up with its noise',
-    min: 0.02,
-    max: 1,
+    meaning: 'fraction of the light reaching the sensor, gained back up with its noise',
+    range: [0.02, 1],
   },
-  ir: {
-    amount: 'none: one channel (red, nearest the near-infrared), contrast stretched',
-    min: 0,
-    max: 0,
-    default: 0,
-  },
-  skew: { amount: 'rotation in degrees', min: -45, max: 45 },
+  ir: { meaning: 'infrared-like: one channel (red, nearest the near-infrared), contrast stretched' },
+  skew: { meaning: 'rotation in degrees', range: [-45, 45] },
   'low-res': {
-    amount: 'plate height in pixels the picture is shrunk to, then enlarged back',
-    min: 4,
-    max: 200,
+    meaning: 'plate height in pixels the picture is shrunk to, then enlarged back',
+    range: [4, 200],
   },
-  jpeg: { amount: 'JPEG quality', min: 1, max: 100 },
+  jpeg: { meaning: 'JPEG quality', range: [1, 100] },
 } satisfies Record<string, KindSpec>;
 
-export const DEGRADATION_HELP = Object.entries(KINDS)
-  .map(([k, s]) => `${k}${'default' in s ? '' : ':N'} (${s.amount})`)
+export const DEGRADATION_HELP = Object.entries(KINDS as Record<string, KindSpec>)
+  .map(([name, k]) => `${name}${k.range ? ':N' : ''} (${k.meaning})`)
   .join(', ');
 
 /** Parse `KIND[:AMOUNT][,KIND[:AMOUNT]...]`; the error names the part at fault and the forms allowed. */
 export function parseDegradations(spec: string): Degradation[] {
   return spec.split(',').map((part) => {
     const [name = '', amountText, ...rest] = part.trim().split(':');
-    const kind = KINDS[name as DegradationKind] as KindSpec | undefined;
-    if (!kind || rest.length)
+    if (!Object.hasOwn(KINDS, name) || rest.length)
       throw new Error(`"${part}" is not a degradation; use one or more of: ${DEGRADATION_HELP}`);
-    if (amountText === undefined) {
-      if (kind.default === undefined)
-        throw new Error(`"${part}" needs an amount: ${name}:N, N the ${kind.amount}`);
-      return { kind: name as DegradationKind, amount: kind.default };
+    const kind = name as DegradationKind;
+    const { meaning, range } = KINDS[kind] as KindSpec;
+    if (!range) {
+      if (amountText !== undefined) throw new Error(`"${part}": ${name} takes no amount`);
+      return { kind, amount: 0 };
     }
-    const amount = Number(amountText);
-    if (
-      kind.default !== undefined ||
-      amountText === '' ||
-      !Number.isFinite(amount) ||
-      amount < kind.min ||
-      amount > kind.max
-    ) {
-      const range =
-        kind.default !== undefined
-          ? 'takes no amount'
-          : `amount from ${kind.min} to ${kind.max} (${kind.amount})`;
-      throw new Error(`"${part}": ${name} ${range}`);
-    }
-    return { kind: name as DegradationKind, amount };
+    if (amountText === undefined) throw new Error(`"${part}" needs an amount: ${name}:N, N the ${meaning}`);
+    const amount = amountText === '' ? NaN : Number(amountText);
+    if (!(amount >= range[0] && amount <= range[1]))
+      throw new Error(`"${part}": ${name} amount from ${range[0]} to ${range[1]} (${meaning})`);
+    return { kind, amount };
   });
 }
 
 export function formatDegradations(list: Degradation[]): string {
-  return list.map((d) => (d.kind === 'ir' ? d.kind : `${d.kind}:${d.amount}`)).join(',');
+  return list.map((d) => ((KINDS[d.kind] as KindSpec).range ? `${d.kind}:${d.amount}` : d.kind)).join(',');
 }
 
-/** The picture damaged by each degradation in turn; `plateHeight` scales the size-relative ones. */
+/**
+ * The picture damaged by each degradation in turn, and where the labelled plate box (if any) is
+ * then: a rotation moves it. `plateHeight` scales the size-relative kinds.
+ */
 export async function degrade(
   image: RgbImage,
   list: Degradation[],
   plateHeight: number,
   seedText: string,
-): Promise<RgbImage> {
+  plateBox: Box | null = null,
+): Promise<{ image: RgbImage; plateBox: Box | null }> {
   let out = image;
+  let box = plateBox;
   for (const d of list) {
     switch (d.kind) {
       case 'motion':
@@ -106,6 +92,7 @@ export async function degrade(
         break;
       case 'skew':
         out = await rotateKeepingSize(out, d.amount);
+        box = box && turnedBounds(box, d.amount, [out.width / 2, out.height / 2]);
         break;
       case 'low-res':
         out = await lowResolution(out, d.amount / plateHeight);
@@ -115,7 +102,7 @@ export async function degrade(
         break;
     }
   }
-  return out;
+  return { image: out, plateBox: box };
 }
 
 /** Horizontal motion: each pixel the mean of `length` pixels along its row (edges repeated). */

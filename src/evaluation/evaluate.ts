@@ -88,9 +88,9 @@ async function evaluateOne(
   const t0 = performance.now();
   const loaded = await loadImage(item.file);
   const plateHeight = item.box ? item.box[3] : loaded.height;
-  const image = degradations?.length
-    ? await degrade(loaded, degradations, plateHeight, path.basename(item.file))
-    : loaded;
+  const { image, plateBox } = degradations?.length
+    ? await degrade(loaded, degradations, plateHeight, path.basename(item.file), item.box)
+    : { image: loaded, plateBox: item.box };
   const plates: PlateObservation[] =
     kind === 'crops' ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
   const found = plates[0];
@@ -99,8 +99,8 @@ async function evaluateOne(
     ? await settlePlate(vision, stateReader, image, found, found.box, kind === 'crops' ? null : found.lineBox)
     : { reading: null, state: { state: null, confidence: null } };
   const ms = performance.now() - t0;
-  const detected = item.box
-    ? plates.some((p) => overlapOfSmaller(p.lineBox, item.box!) > 0.5)
+  const detected = plateBox
+    ? plates.some((p) => overlapOfSmaller(p.lineBox, plateBox) > 0.5)
     : plates.length > 0;
   return {
     file: item.file,

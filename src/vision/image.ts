@@ -53,3 +53,67 @@ export async function cropRgb(img: RgbImage, box: Box): Promise<RgbImage> {
     .toBuffer();
   return { width: box[2], height: box[3], rgb };
 }
+
+/**
+ * A text line that is not level in the picture: `box` is the line's own rectangle turned level
+ * about its centre, `tilt` the angle (degrees, clockwise on screen) it is turned by in the picture.
+ */
+export interface TiltedBox {
+  box: Box;
+  tilt: number;
+}
+
+/** The upright box around `box` once turned by `degrees` (clockwise on screen) about `centre`. */
+export function turnedBounds(box: Box, degrees: number, centre: [x: number, y: number]): Box {
+  const [cx, cy] = centre;
+  const cos = Math.cos((degrees * Math.PI) / 180);
+  const sin = Math.sin((degrees * Math.PI) / 180);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const [x, y] of [
+    [box[0], box[1]],
+    [box[0] + box[2], box[1]],
+    [box[0], box[1] + box[3]],
+    [box[0] + box[2], box[1] + box[3]],
+  ] as const) {
+    xs.push(cx + (x - cx) * cos - (y - cy) * sin);
+    ys.push(cy + (x - cx) * sin + (y - cy) * cos);
+  }
+  const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
+  return [x0, y0, Math.max(...xs) - x0, Math.max(...ys) - y0];
+}
+
+export function boxCentre(box: Box): [x: number, y: number] {
+  return [box[0] + box[2] / 2, box[1] + box[3] / 2];
+}
+
+/** Where a tilted line lies in the picture, as an upright box. */
+export function tiltedBounds(t: TiltedBox): Box {
+  return turnedBounds(t.box, t.tilt, boxCentre(t.box));
+}
+
+/**
+ * The part of the picture around a tilted line, turned so the line is level, and the line's box
+ * in it: a recogniser reads the line as it reads a level one. Pixels from beyond the picture's
+ * edge are the picture's mean grey.
+ */
+export async function levelled(img: RgbImage, t: TiltedBox): Promise<{ image: RgbImage; box: Box }> {
+  const region = clampBox(tiltedBounds(t), img);
+  if (!region) return { image: img, box: clampBox(t.box, img) ?? [0, 0, img.width, img.height] };
+  const patch = await sharp(img.rgb, rawInput(img))
+    .extract({ left: region[0], top: region[1], width: region[2], height: region[3] })
+    .rotate(-t.tilt, { background: { r: 128, g: 128, b: 128 } })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  // The region's centre lands on the turned patch's centre; the line's centre turns about it.
+  const [cx, cy] = boxCentre(t.box);
+  const [rx, ry] = boxCentre(region);
+  const [dx, dy] = [cx - rx, cy - ry];
+  const cos = Math.cos((-t.tilt * Math.PI) / 180);
+  const sin = Math.sin((-t.tilt * Math.PI) / 180);
+  const px = patch.info.width / 2 + dx * cos - dy * sin;
+  const py = patch.info.height / 2 + dx * sin + dy * cos;
+  const image = { width: patch.info.width, height: patch.info.height, rgb: patch.data };
+  const box: Box = [px - t.box[2] / 2, py - t.box[3] / 2, t.box[2], t.box[3]];
+  return { image, box: clampBox(box, image) ?? [0, 0, image.width, image.height] };
+}

@@ -8,7 +8,7 @@ import {
   PLATE_CHARS,
   type TextCandidate,
 } from './ctc.js';
-import { cropResized, type Box, type RgbImage } from './image.js';
+import { cropResized, levelled, type Box, type RgbImage, type TiltedBox } from './image.js';
 import { cropGreyResized } from './resize.js';
 import { cropSource } from './colour-contrast.js';
 
@@ -71,24 +71,32 @@ export class Recogniser {
 
   /**
    * `width` overrides the model's input width for this call (models with a dynamic width axis,
-   * such as PP-OCR's, read long lines of words better at their own aspect ratio).
+   * such as PP-OCR's, read long lines of words better at their own aspect ratio). A tilted line
+   * is turned level before it is cut.
    */
-  async recognise(image: RgbImage, boxes: Box[], opts: { width?: number } = {}): Promise<Recognition[]> {
+  async recognise(
+    image: RgbImage,
+    boxes: (Box | TiltedBox)[],
+    opts: { width?: number } = {},
+  ): Promise<Recognition[]> {
     if (boxes.length === 0) return [];
     const { height, channels, mean, std, order } = this.spec.input;
     const width = opts.width ?? this.spec.input.width;
     const plane = width * height;
     const input = new Float32Array(boxes.length * channels * plane);
+    const level = await Promise.all(
+      boxes.map((b) => (Array.isArray(b) ? { image, box: b } : levelled(image, b))),
+    );
     // Grey crops (our plate model) are cut in TypeScript: sharp's fixed cost per call was twice the
     // model's. The resampler reproduces sharp's pixels (src/vision/resize.ts), which the model was
     // trained and evaluated on. Colour crops (PP-OCR) still go through sharp.
     const crops =
       channels === 1
-        ? boxes.map((b) => {
-            const source = cropSource(image, b);
+        ? level.map((l) => {
+            const source = cropSource(l.image, l.box);
             return cropGreyResized(source.image, source.box, width, height);
           })
-        : await Promise.all(boxes.map((b) => cropResized(image, b, width, height, channels)));
+        : await Promise.all(level.map((l) => cropResized(l.image, l.box, width, height, channels)));
     crops.forEach((pixels, n) => {
       const base = n * channels * plane;
       for (let c = 0; c < channels; c++) {

@@ -1,11 +1,13 @@
 import sharp from 'sharp';
 import { openSession, checkInput, ort } from './onnx.js';
-import { rawInput, type Box, type RgbImage } from './image.js';
+import { rawInput, type Box, type RgbImage, type TiltedBox } from './image.js';
 
 export interface TextBox {
   box: Box;
   /** Mean text probability inside the region. */
   score: number;
+  /** The line's own rectangle and angle, when it is a long line tilted enough to be turned level. */
+  tilted?: TiltedBox;
 }
 
 export interface TextDetectorOptions {
@@ -21,6 +23,18 @@ const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 const PIXEL_THRESHOLD = 0.3;
 const UNCLIP_RATIO = 1.6;
+/**
+ * A line is turned level before it is read only when its tilt makes its upright box much taller
+ * than the line: its ends rise or fall by MIN_DRIFT of its thickness or more (a plate line four
+ * times longer than thick: about 5 degrees). Below that, the upright box reads as well, and
+ * turning costs sharpness (measured: docs/recognition.md, "Tilted plates"). Beyond MAX_TILT a
+ * region is more likely a blob than a line of text.
+ */
+const MIN_DRIFT = 0.35;
+const MIN_TILT = 2;
+const MAX_TILT = 30;
+/** Only a region this many times longer than thick has a direction worth trusting. */
+const MIN_ELONGATION = 2.5;
 
 /**
  * Finds lines of text with a DB (differentiable binarisation) segmentation model such as
@@ -71,9 +85,19 @@ export class TextDetector {
     const map = result[this.session.outputNames[0]!]!.data as Float32Array;
     const sx = width / w;
     const sy = height / h;
-    return regions(map, w, h, this.opts.boxThreshold).map(({ box, score }) => ({
+    const toImage = (b: Box): Box => [left + b[0] * sx, top + b[1] * sy, b[2] * sx, b[3] * sy];
+    return regions(map, w, h, this.opts.boxThreshold).map(({ box, score, tilted }) => ({
       score,
-      box: [left + box[0] * sx, top + box[1] * sy, box[2] * sx, box[3] * sy] as Box,
+      box: toImage(box),
+      // The map is stretched to a multiple of 32 on each side (sx, sy within a few % of each
+      // other), so the angle is turned by the stretch and the lengths taken at the mean scale.
+      ...(tilted && {
+        tilted: {
+          box: scaledAboutCentre(toImage(tilted.box), tilted.box, (sx + sy) / 2),
+          tilt:
+            (Math.atan2(Math.sin(rad(tilted.tilt)) * sy, Math.cos(rad(tilted.tilt)) * sx) * 180) / Math.PI,
+        },
+      }),
     }));
   }
 
@@ -93,6 +117,7 @@ export function regions(map: Float32Array, w: number, h: number, boxThreshold: n
     next++;
     label[start] = next;
     stack.push(start);
+    const pixels: number[] = [];
     let minX = w,
       minY = h,
       maxX = 0,
@@ -105,6 +130,7 @@ export function regions(map: Float32Array, w: number, h: number, boxThreshold: n
       const y = (p - x) / w;
       sum += map[p]!;
       count++;
+      pixels.push(p);
       if (x < minX) minX = x;
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
@@ -129,7 +155,67 @@ export function regions(map: Float32Array, w: number, h: number, boxThreshold: n
     if (score < boxThreshold) continue;
     // DB shrinks text regions during training; grow them back by area * ratio / perimeter.
     const d = (bw * bh * UNCLIP_RATIO) / (2 * (bw + bh));
-    out.push({ box: [minX - d, minY - d, bw + 2 * d, bh + 2 * d], score });
+    const tilted = tiltOf(pixels, w);
+    out.push({ box: [minX - d, minY - d, bw + 2 * d, bh + 2 * d], score, ...(tilted && { tilted }) });
   }
   return out;
+}
+
+/**
+ * The direction of a region from its second moments, and its own rectangle along that direction
+ * (unclipped as the upright box is); undefined for a region that is level, short or not a line.
+ */
+function tiltOf(pixels: number[], w: number): TiltedBox | undefined {
+  const n = pixels.length;
+  let mx = 0;
+  let my = 0;
+  for (const p of pixels) {
+    mx += p % w;
+    my += Math.floor(p / w);
+  }
+  mx /= n;
+  my /= n;
+  let xx = 0;
+  let yy = 0;
+  let xy = 0;
+  for (const p of pixels) {
+    const dx = (p % w) - mx;
+    const dy = Math.floor(p / w) - my;
+    xx += dx * dx;
+    yy += dy * dy;
+    xy += dx * dy;
+  }
+  const angle = 0.5 * Math.atan2(2 * xy, xx - yy);
+  const tilt = (angle * 180) / Math.PI;
+  if (Math.abs(tilt) < MIN_TILT || Math.abs(tilt) > MAX_TILT) return undefined;
+  const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+  let [u0, u1, v0, v1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const p of pixels) {
+    const dx = (p % w) - mx;
+    const dy = Math.floor(p / w) - my;
+    const u = dx * cos + dy * sin;
+    const v = -dx * sin + dy * cos;
+    [u0, u1, v0, v1] = [Math.min(u0, u), Math.max(u1, u), Math.min(v0, v), Math.max(v1, v)];
+  }
+  const [length, thickness] = [u1 - u0 + 1, v1 - v0 + 1];
+  if (length < MIN_ELONGATION * thickness) return undefined;
+  if (length * Math.abs(Math.sin(angle)) < MIN_DRIFT * thickness) return undefined;
+  const d = (length * thickness * UNCLIP_RATIO) / (2 * (length + thickness));
+  // The rectangle's centre, back in map coordinates.
+  const [cu, cv] = [(u0 + u1) / 2, (v0 + v1) / 2];
+  const cx = mx + cu * cos - cv * sin + 0.5;
+  const cy = my + cu * sin + cv * cos + 0.5;
+  const [L, T] = [length + 2 * d, thickness + 2 * d];
+  return { box: [cx - L / 2, cy - T / 2, L, T], tilt };
+}
+
+function rad(degrees: number): number {
+  return (degrees * Math.PI) / 180;
+}
+
+/** `box` (already moved to the picture) with the size of `mapBox` times `scale`, same centre. */
+function scaledAboutCentre(box: Box, mapBox: Box, scale: number): Box {
+  const [cx, cy] = [box[0] + box[2] / 2, box[1] + box[3] / 2];
+  const [w, h] = [mapBox[2] * scale, mapBox[3] * scale];
+  return [cx - w / 2, cy - h / 2, w, h];
 }

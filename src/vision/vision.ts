@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { BUNDLED_MODELS } from '../config/defaults.js';
 import { TextDetector, type TextBox } from './text-detector.js';
 import { Recogniser } from './recogniser.js';
-import { clampBox, type Box, type RgbImage } from './image.js';
+import { clampBox, tiltedBounds, type Box, type RgbImage, type TiltedBox } from './image.js';
 import {
   lineShapeScore,
   padBox,
@@ -127,25 +127,31 @@ export class Vision {
 
   private async readLines(image: RgbImage, found: TextBox[], t0: number): Promise<PlateObservation[]> {
     const everyLine = found.map((l) => l.box);
-    const lines = [...everyLine, ...joinSplitLines(everyLine)].filter(
-      (l) => lineShapeScore(l) > 0 && l[3] >= 6,
-    );
+    const tiltOf = new Map(found.flatMap((l) => (l.tilted ? [[l.box, l.tilted] as const] : [])));
+    const lines = [...everyLine, ...joinSplitLines(everyLine)].filter((l) => {
+      const own = tiltOf.get(l)?.box ?? l;
+      return lineShapeScore(own) > 0 && own[3] >= 6;
+    });
     const t1 = performance.now();
     this.times.detectMs = t1 - t0;
-    const { padX, padY } = this.recogniser.spec.crop;
-    const crops: { line: Box; crop: Box; shape: number }[] = [];
+    const crops: LineCrop[] = [];
     for (const line of lines) {
-      const crop = clampBox(padBox(line, padX, padY), image);
-      if (crop)
+      const tilted = tiltOf.get(line);
+      const read = this.cropOfLine(image, line, tilted, this.recogniser.spec.crop.padX);
+      if (read)
         crops.push({
           line,
-          crop,
-          shape: lineShapeScore(line) * framePositionScore(line, image) * plateSurroundScore(line, everyLine),
+          tilted,
+          read,
+          shape:
+            lineShapeScore(tilted?.box ?? line) *
+            framePositionScore(line, image) *
+            plateSurroundScore(line, everyLine),
         });
     }
     const firstReadings = await this.recogniser.recognise(
       image,
-      crops.map((c) => c.crop),
+      crops.map((c) => c.read),
     );
     const asRead = await this.readEdgesAgain(image, crops, firstReadings);
     const readings = asRead.map((r) => this.applySyntax(r));
@@ -159,7 +165,7 @@ export class Vision {
           confidence: r.confidence * prior * crops[i]!.shape,
           charConfidences: r.charConfidences,
           candidates: r.candidates,
-          box: crops[i]!.crop,
+          box: uprightCrop(crops[i]!.read, image),
           lineBox: crops[i]!.line,
         };
       })
@@ -180,14 +186,13 @@ export class Vision {
    */
   private async readEdgesAgain(
     image: RgbImage,
-    crops: { line: Box; crop: Box }[],
+    crops: LineCrop[],
     readings: Recognition[],
   ): Promise<Recognition[]> {
-    const { padX, padY } = this.recogniser.spec.crop;
-    if (padX >= WIDER_PAD_X) return readings; // a model whose own crop is already that wide
+    if (this.recogniser.spec.crop.padX >= WIDER_PAD_X) return readings; // a model whose own crop is already that wide
     const again = readings.flatMap((r, i) => {
       if (textPlateScore(r.text, this.plateLimits) === 0) return [];
-      const wider = clampBox(padBox(crops[i]!.line, WIDER_PAD_X, padY), image);
+      const wider = this.cropOfLine(image, crops[i]!.line, crops[i]!.tilted, WIDER_PAD_X);
       return wider ? [{ i, wider }] : [];
     });
     if (again.length === 0) return readings;
@@ -201,9 +206,27 @@ export class Vision {
     const result = [...readings];
     again.forEach(({ i, wider }, n) => {
       result[i] = withWiderReading(readings[i]!, widerReadings[n]!, this.plateLimits, fitsFormat);
-      if (result[i] !== readings[i]) crops[i]!.crop = wider;
+      if (result[i] !== readings[i]) crops[i]!.read = wider;
     });
     return result;
+  }
+
+  /**
+   * What the recogniser reads for a text line: the line grown by `padX` of its height on each
+   * side (and the model's padY above and below), along the line itself when it is tilted.
+   */
+  private cropOfLine(
+    image: RgbImage,
+    line: Box,
+    tilted: TiltedBox | undefined,
+    padX: number,
+  ): Box | TiltedBox | null {
+    const { padY } = this.recogniser.spec.crop;
+    if (tilted) {
+      const crop = { box: padBox(tilted.box, padX, padY), tilt: tilted.tilt };
+      return clampBox(tiltedBounds(crop), image) ? crop : null;
+    }
+    return clampBox(padBox(line, padX, padY), image);
   }
 
   /** How many characters a plate reading may have. */
@@ -226,17 +249,21 @@ export class Vision {
   /** Read an image that is already a plate crop (detection skipped). */
   async readCrop(image: RgbImage): Promise<PlateObservation[]> {
     const whole: Box = [0, 0, image.width, image.height];
+    const lines = (await this.detector.detect(image)).filter(
+      (l) => lineShapeScore(l.tilted?.box ?? l.box) > 0,
+    );
+    // The plate's characters are the crop's tallest plate-shaped line.
+    const characters = lines.sort((a, b) => b.box[3] - a.box[3])[0];
     if (this.recogniser.spec.crop.kind === 'line') {
-      // A text-line model reads one line: take the tallest plate-shaped line in the crop.
-      const lines = (await this.detector.detect(image)).filter((l) => lineShapeScore(l.box) > 0);
-      const tallest = lines.sort((a, b) => b.box[3] - a.box[3])[0];
-      const box = tallest ? clampBox(padBox(tallest.box, 0.1, 0.15), image) : whole;
+      // A text-line model reads that line alone.
+      const box = characters ? clampBox(padBox(characters.box, 0.1, 0.15), image) : whole;
       return this.readBoxes(image, [box ?? whole]);
     }
-    return this.readBoxes(image, [whole]);
+    // A plate tilted in its crop is turned level by its characters' line.
+    return this.readBoxes(image, [characters?.tilted ? { box: whole, tilt: characters.tilted.tilt } : whole]);
   }
 
-  private async readBoxes(image: RgbImage, boxes: Box[]): Promise<PlateObservation[]> {
+  private async readBoxes(image: RgbImage, boxes: (Box | TiltedBox)[]): Promise<PlateObservation[]> {
     const t0 = performance.now();
     const readings = (await this.recogniser.recognise(image, boxes)).map((r) => this.applySyntax(r));
     this.times.recogniseMs = performance.now() - t0;
@@ -246,8 +273,8 @@ export class Vision {
         confidence: r.confidence,
         charConfidences: r.charConfidences,
         candidates: r.candidates,
-        box: boxes[i]!,
-        lineBox: boxes[i]!,
+        box: uprightCrop(boxes[i]!, image),
+        lineBox: uprightCrop(boxes[i]!, image),
       }))
       .filter((o) => o.plate.length > 0);
   }
@@ -333,6 +360,22 @@ export class Vision {
   async close(): Promise<void> {
     await Promise.all([this.detector.close(), this.recogniser.close(), this.second?.close()]);
   }
+}
+
+/** A text line of a frame and the crop of it the recogniser reads. */
+interface LineCrop {
+  line: Box;
+  tilted: TiltedBox | undefined;
+  read: Box | TiltedBox;
+  shape: number;
+}
+
+/** A crop as an upright box in the frame: a tilted line's bounds, within the frame. */
+function uprightCrop(crop: Box | TiltedBox, image: RgbImage): Box {
+  if (Array.isArray(crop)) return crop;
+  return (
+    clampBox(tiltedBounds(crop), image) ?? clampBox(crop.box, image) ?? [0, 0, image.width, image.height]
+  );
 }
 
 /** Candidates with each text once, the first (best ranked) kept. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadImage } from '../vision/load-image.js';
-import type { Vision, PlateObservation } from '../vision/vision.js';
+import { readingCrop, type Vision, type PlateObservation } from '../vision/vision.js';
 import type { Dataset, LabelledImage } from './dataset.js';
 import { editDistance, pct, substitutions, wilsonInterval } from './metrics.js';
 import { overlapOfSmaller } from '../vision/plate-shape.js';
@@ -96,7 +96,14 @@ async function evaluateOne(
   const found = plates[0];
   // A crop is the plate; in a frame the plate is the region around the character line.
   const { reading: best, state } = found
-    ? await settlePlate(vision, stateReader, image, found, found.box, kind === 'crops' ? null : found.lineBox)
+    ? await settlePlate(
+        vision,
+        stateReader,
+        image,
+        found,
+        readingCrop(found),
+        kind === 'crops' ? null : found.lineBox,
+      )
     : { reading: null, state: { state: null, confidence: null } };
   const ms = performance.now() - t0;
   const detected = plateBox

@@ -167,7 +167,7 @@ export class CameraPipeline {
       this.deps.state,
       best.frame,
       { plate: track.vote.plate, charConfidences: track.vote.charConfidences, candidates: track.candidates },
-      cropBox,
+      best.tilted ?? cropBox,
       best.lineBox,
     );
     let read: Read = {

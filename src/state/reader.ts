@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Recogniser } from '../vision/recogniser.js';
 import { loadRecogniserSpec } from '../vision/model-spec.js';
 import { BUNDLED_MODELS } from '../config/defaults.js';
-import { clampBox, cropRgb, type Box, type RgbImage } from '../vision/image.js';
+import { clampBox, cropRgb, type Box, type RgbImage, type TiltedBox } from '../vision/image.js';
 import { editDistance } from '../evaluation/metrics.js';
 import { readWordLines, type PlateWordLine } from './words.js';
 import { estimateState, type StateEstimate, type StateParams } from './posterior.js';
@@ -51,7 +51,7 @@ export async function stateAroundLine(
  * the second opinion on a reading that fits no format (`Vision.reconsider`), then the state, then
  * that state's formats (`fitStateFormats`), which choose among the candidates and, when the
  * reading fits none of them, the second recogniser's reading too (`Vision.secondReading`).
- * `box`: the crop that was read (null: no second opinion); `line`: where the characters are in
+ * `box`: the crop that was read, level if it was tilted (`readingCrop`; null: no second opinion); `line`: where the characters are in
  * `image` (a frame), null when `image` is the plate crop. Without a reader the state is null.
  */
 export async function settlePlate<T extends PlateReading>(
@@ -59,7 +59,7 @@ export async function settlePlate<T extends PlateReading>(
   reader: StateReader | null | undefined,
   image: RgbImage,
   first: T,
-  box: Box | null,
+  box: Box | TiltedBox | null,
   line: Box | null,
 ): Promise<{ reading: T; state: StateReading }> {
   const syntax = vision.syntax ?? undefined;

@@ -26,10 +26,17 @@ export interface PlateObservation {
   confidence: number;
   charConfidences: number[];
   candidates: TextCandidate[];
-  /** The crop that was read, in frame pixels. */
+  /** The crop that was read, in frame pixels (for a tilted line, the upright box around it). */
   box: Box;
   /** The text line the detector found. */
   lineBox: Box;
+  /** A tilted line's crop as it was read, turned level; read it again with `readingCrop`. */
+  tilted?: TiltedBox;
+}
+
+/** The crop to read a plate again from: as it was first read, level even when it is tilted. */
+export function readingCrop(o: PlateObservation): Box | TiltedBox {
+  return o.tilted ?? o.box;
 }
 
 /**
@@ -61,7 +68,7 @@ export interface StageTimes {
  */
 export class Vision {
   readonly times: StageTimes = { detectMs: 0, recogniseMs: 0 };
-  private lastSecond: { image: RgbImage; box: Box; reading: Recognition | undefined } | null = null;
+  private lastSecond: { image: RgbImage; crop: string; reading: Recognition | undefined } | null = null;
 
   private constructor(
     readonly detector: TextDetector,
@@ -167,6 +174,7 @@ export class Vision {
           candidates: r.candidates,
           box: uprightCrop(crops[i]!.read, image),
           lineBox: crops[i]!.line,
+          ...tiltedOnly(crops[i]!.read),
         };
       })
       .filter((o): o is PlateObservation => o !== null)
@@ -275,6 +283,7 @@ export class Vision {
         candidates: r.candidates,
         box: uprightCrop(boxes[i]!, image),
         lineBox: uprightCrop(boxes[i]!, image),
+        ...tiltedOnly(boxes[i]!),
       }))
       .filter((o) => o.plate.length > 0);
   }
@@ -289,7 +298,7 @@ export class Vision {
    * Asked once per plate (a still's plates, a finished track), not per frame. The reading's
    * confidence, which chose the plate, is kept. Needs plate formats (syntax fixing on).
    */
-  async reconsider<T extends PlateReading>(image: RgbImage, box: Box, reading: T): Promise<T> {
+  async reconsider<T extends PlateReading>(image: RgbImage, box: Box | TiltedBox, reading: T): Promise<T> {
     if (!this.second || !reading.plate || this.fitsFormat(reading.plate, reading.charConfidences) !== false)
       return reading;
     const [own] = await this.recogniser.recognise(image, [box]);
@@ -318,7 +327,7 @@ export class Vision {
    * The second recogniser's own reading of a plate's crop, for the read state's formats to choose
    * from (`settlePlate`); null without a second recogniser.
    */
-  async secondReading(image: RgbImage, box: Box): Promise<TextCandidate | null> {
+  async secondReading(image: RgbImage, box: Box | TiltedBox): Promise<TextCandidate | null> {
     const reading = this.second && (await this.readSecond(image, box));
     return reading?.text ? { text: reading.text, confidence: reading.confidence } : null;
   }
@@ -327,11 +336,12 @@ export class Vision {
    * The second recogniser's reading of one crop. Both rules can ask for the same plate (its
    * reading fits no format, then none of its state's either), so the last reading is kept.
    */
-  private async readSecond(image: RgbImage, box: Box): Promise<Recognition | undefined> {
+  private async readSecond(image: RgbImage, box: Box | TiltedBox): Promise<Recognition | undefined> {
+    const crop = JSON.stringify(box);
     const last = this.lastSecond;
-    if (last && last.image === image && last.box.every((v, i) => v === box[i])) return last.reading;
+    if (last && last.image === image && last.crop === crop) return last.reading;
     const [reading] = await this.second!.recognise(image, [box]);
-    this.lastSecond = { image, box: [...box], reading };
+    this.lastSecond = { image, crop, reading };
     return reading;
   }
 
@@ -368,6 +378,10 @@ interface LineCrop {
   tilted: TiltedBox | undefined;
   read: Box | TiltedBox;
   shape: number;
+}
+
+function tiltedOnly(crop: Box | TiltedBox): { tilted?: TiltedBox } {
+  return Array.isArray(crop) ? {} : { tilted: crop };
 }
 
 /** A crop as an upright box in the frame: a tilted line's bounds, within the frame. */

@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { syntaxOptions } from '../../state/syntax.js';
 import { UsageError } from '../command.js';
 import { loadConfig } from '../../config/load.js';
-import { Vision } from '../../vision/vision.js';
+import { Vision, readingCrop } from '../../vision/vision.js';
 import { loadImage } from '../../vision/load-image.js';
 import { round } from '../../util/format.js';
 import { createStateReader, settlePlate, type StateReading } from '../../state/reader.js';
@@ -33,7 +33,7 @@ export const readCommand: Command = {
           for (const [i, p] of plates.entries()) {
             // A crop is the plate itself; in a frame, read the plate region around the characters.
             const line = values.crop ? null : p.lineBox;
-            const { reading, state } = await settlePlate(vision, stateReader, image, p, p.box, line);
+            const { reading, state } = await settlePlate(vision, stateReader, image, p, readingCrop(p), line);
             states.push(state);
             plates[i] = reading;
           }

@@ -50,8 +50,12 @@ export async function readWordLines(
   for (const line of lines.slice(0, 12)) {
     const box = clampBox(padBox(line.box, 0.15, 0.12), crop);
     if (!box) continue;
-    const width = Math.min(MAX_LINE_WIDTH, Math.max(32, Math.round((height * box[2]) / box[3] / 8) * 8));
-    const [r] = await words.recognise(crop, [box], { width });
+    // A tilted line (a tilted plate's state name) is read turned level, at its own aspect ratio.
+    const level = line.tilted && padBox(line.tilted.box, 0.15, 0.12);
+    const read = level ? { box: level, tilt: line.tilted!.tilt } : box;
+    const [, , w, h] = level || box;
+    const width = Math.min(MAX_LINE_WIDTH, Math.max(32, Math.round((height * w) / h / 8) * 8));
+    const [r] = await words.recognise(crop, [read], { width });
     if (!r || !r.text.trim()) continue;
     out.push({ text: r.text, confidence: r.confidence, box, relHeight: line.box[3] / crop.height });
   }

@@ -103,6 +103,26 @@ describe.skipIf(!existsSync(DATASET))('reading tilted plates (real pictures)', (
     expect(JSON.parse(run.stdout)).toMatchObject({ exactTop1: 100 });
   }, 120_000);
 
+  it('reads the state name of plates turned 12 degrees', async () => {
+    // Before the state's words were turned level, none of these four states was read.
+    const crops = path.join(dir, 'states');
+    mkdirSync(crops);
+    const rows = [
+      ['ar1097.png', 'ar', 'UNI'],
+      ['ma880.png', 'ma', '196XJY'],
+      ['nj814.png', 'nj', 'D15AEC'],
+      ['pa1451.png', 'pa', 'XCG6033'],
+    ];
+    for (const [f] of rows) copyFileSync(path.join(DATASET, 'crops-us', f!), path.join(crops, f!));
+    writeFileSync(
+      path.join(dir, 'states.csv'),
+      'file,state,plate\n' + rows.map((r) => r.join(',')).join('\n'),
+    );
+    const run = await runCli(['eval', crops, '--degrade', 'skew:12', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ state: { coverage: 100, correct: 100, wrong: 0 } });
+  }, 120_000);
+
   it('reads a tilted plate in a recorded video (ffmpeg-rotated frame, daemon replay path)', async () => {
     // wts-lg-000017 turned 8 degrees: before, the replay read "ZFR971".
     const video = path.join(dir, 'tilted.mp4');

@@ -254,7 +254,10 @@ export class Vision {
     return lines;
   }
 
-  /** Read an image that is already a plate crop (detection skipped). */
+  /**
+   * Read an image that is already one plate's crop: its text lines are found only to know where
+   * the characters are (and whether they are tilted), not to search for plates.
+   */
   async readCrop(image: RgbImage): Promise<PlateObservation[]> {
     const whole: Box = [0, 0, image.width, image.height];
     const lines = (await this.detector.detect(image)).filter(

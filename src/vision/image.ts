@@ -94,8 +94,8 @@ export function tiltedBounds(t: TiltedBox): Box {
 
 /**
  * The part of the picture around a tilted line, turned so the line is level, and the line's box
- * in it: a recogniser reads the line as it reads a level one. Pixels from beyond the picture's
- * edge are the picture's mean grey.
+ * in it: a recogniser reads the line as it reads a level one. Corners the turn brings in from
+ * beyond the region (or the picture's edge) are mid grey.
  */
 export async function levelled(img: RgbImage, t: TiltedBox): Promise<{ image: RgbImage; box: Box }> {
   const region = clampBox(tiltedBounds(t), img);

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { openSession, checkInput, ort } from './onnx.js';
-import { rawInput, type Box, type RgbImage, type TiltedBox } from './image.js';
+import { boxCentre, rawInput, type Box, type RgbImage, type TiltedBox } from './image.js';
 
 export interface TextBox {
   box: Box;
@@ -215,7 +215,7 @@ function rad(degrees: number): number {
 
 /** `box` (already moved to the picture) with the size of `mapBox` times `scale`, same centre. */
 function scaledAboutCentre(box: Box, mapBox: Box, scale: number): Box {
-  const [cx, cy] = [box[0] + box[2] / 2, box[1] + box[3] / 2];
+  const [cx, cy] = boxCentre(box);
   const [w, h] = [mapBox[2] * scale, mapBox[3] * scale];
   return [cx - w / 2, cy - h / 2, w, h];
 }

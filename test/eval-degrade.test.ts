@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { infraredLike, lowLight, motionBlur, parseDegradations, degrade } from '../src/evaluation/degrade.js';
 import { seededRandom } from '../src/util/random.js';
 import type { RgbImage } from '../src/vision/image.js';
-import { runCli, DATASET } from './helpers/cli.js';
+import { runCli } from './helpers/cli.js';
+import { cropSet, evalSummary } from './helpers/crop-set.js';
 import { tempDir } from './helpers/tmp.js';
 
 /** A grey picture from one row of values, `rows` rows tall. */
@@ -109,21 +108,13 @@ describe('degradations for robustness figures', () => {
 
 describe('lpr-edge eval --degrade (real crops)', () => {
   const dir = tempDir();
-  const crops = path.join(dir, 'crops');
-  mkdirSync(crops);
-  const rows = [
+  const crops = cropSet(dir, 'crops', [
     ['ak399.png', 'ak', 'FGJ235'],
     ['ri1558.png', 'ri', 'XO706'],
-  ];
-  for (const [file] of rows) copyFileSync(path.join(DATASET, 'crops-us', file!), path.join(crops, file!));
-  writeFileSync(path.join(dir, 'crops.csv'), 'file,state,plate\n' + rows.map((r) => r.join(',')).join('\n'));
+  ]);
 
   it('reads the same plates worse as the damage grows, and says what was done', async () => {
-    const exact = async (spec?: string) => {
-      const run = await runCli(['eval', crops, '--json', ...(spec ? ['--degrade', spec] : [])]);
-      expect(run.code, run.stderr).toBe(0);
-      return JSON.parse(run.stdout) as { exactTop1: number; degraded?: string };
-    };
+    const exact = (spec?: string) => evalSummary(crops, ...(spec ? ['--degrade', spec] : []));
     const undamaged = await exact();
     expect(undamaged).toMatchObject({ exactTop1: 100 });
     expect(undamaged).not.toHaveProperty('degraded');

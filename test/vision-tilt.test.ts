@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { regions } from '../src/vision/text-detector.js';
@@ -7,6 +7,7 @@ import { levelled, tiltedBounds, type RgbImage } from '../src/vision/image.js';
 import { degrade, parseDegradations } from '../src/evaluation/degrade.js';
 import { DATASET, jsonLines, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { cropSet, evalSummary } from './helpers/crop-set.js';
 
 /** A text-probability map holding one bar `length` × `thickness` turned `degrees` about (cx, cy). */
 function barMap(w: number, h: number, length: number, thickness: number, degrees: number): Float32Array {
@@ -76,9 +77,7 @@ describe.skipIf(!existsSync(DATASET))('reading tilted plates (real pictures)', (
     for (const f of ['wts-lg-000013', 'wts-lg-000041', 'wts-lg-000086', 'wts-lg-000156'])
       for (const ext of ['.jpg', '.txt'])
         copyFileSync(path.join(DATASET, 'endtoend-us', f + ext), path.join(frames, f + ext));
-    const run = await runCli(['eval', frames, '--degrade', 'skew:10', '--json']);
-    expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({
+    expect(await evalSummary(frames, '--degrade', 'skew:10')).toMatchObject({
       exactTop1: 100,
       detectionRecall: 100,
       degraded: 'skew:10',
@@ -86,41 +85,25 @@ describe.skipIf(!existsSync(DATASET))('reading tilted plates (real pictures)', (
   }, 120_000);
 
   it('reads whole-plate crops turned 15 degrees', async () => {
-    const crops = path.join(dir, 'crops');
-    mkdirSync(crops);
-    const rows = [
+    const crops = cropSet(dir, 'crops', [
       ['ca574.png', 'ca', '4CVU806'],
       ['ca1629.png', 'ca', '4HFX108'],
       ['ar810.png', 'ar', 'NOX226'],
-    ];
-    for (const [f] of rows) copyFileSync(path.join(DATASET, 'crops-us', f!), path.join(crops, f!));
-    writeFileSync(
-      path.join(dir, 'crops.csv'),
-      'file,state,plate\n' + rows.map((r) => r.join(',')).join('\n'),
-    );
-    const run = await runCli(['eval', crops, '--degrade', 'skew:15', '--json']);
-    expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ exactTop1: 100 });
+    ]);
+    expect(await evalSummary(crops, '--degrade', 'skew:15')).toMatchObject({ exactTop1: 100 });
   }, 120_000);
 
   it('reads the state name of plates turned 12 degrees', async () => {
     // Before the state's words were turned level, none of these four states was read.
-    const crops = path.join(dir, 'states');
-    mkdirSync(crops);
-    const rows = [
+    const crops = cropSet(dir, 'states', [
       ['ar1097.png', 'ar', 'UNI'],
       ['ma880.png', 'ma', '196XJY'],
       ['nj814.png', 'nj', 'D15AEC'],
       ['pa1451.png', 'pa', 'XCG6033'],
-    ];
-    for (const [f] of rows) copyFileSync(path.join(DATASET, 'crops-us', f!), path.join(crops, f!));
-    writeFileSync(
-      path.join(dir, 'states.csv'),
-      'file,state,plate\n' + rows.map((r) => r.join(',')).join('\n'),
-    );
-    const run = await runCli(['eval', crops, '--degrade', 'skew:12', '--json']);
-    expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ state: { coverage: 100, correct: 100, wrong: 0 } });
+    ]);
+    expect(await evalSummary(crops, '--degrade', 'skew:12')).toMatchObject({
+      state: { coverage: 100, correct: 100, wrong: 0 },
+    });
   }, 120_000);
 
   it('reads a tilted plate in a recorded video (ffmpeg-rotated frame, daemon replay path)', async () => {

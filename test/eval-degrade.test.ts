@@ -57,7 +57,7 @@ describe('degradations for robustness figures', () => {
       Array.from({ length: 60 }, (_, i) => (i % 12 < 6 ? 40 : 200)),
       30,
     );
-    for (const spec of ['skew:10', 'low-res:8', 'jpeg:10', 'ir', 'dark:0.1,motion:0.1']) {
+    for (const spec of ['skew:10', 'shear:10', 'low-res:8', 'jpeg:10', 'ir', 'dark:0.1,motion:0.1']) {
       const { image: out } = await degrade(img, parseDegradations(spec), 30, 'file.png');
       expect([out.width, out.height, out.rgb.length], spec).toEqual([60, 30, 60 * 30 * 3]);
       expect(out.rgb.equals(img.rgb), spec).toBe(false);
@@ -90,6 +90,29 @@ describe('degradations for robustness figures', () => {
     plateBox!.forEach((v, i) =>
       expect(Math.abs(v - expected[i]!), `box ${plateBox} vs ${expected}`).toBeLessThan(2.5),
     );
+  });
+
+  it('shear slants vertical strokes and moves the labelled box with them', async () => {
+    // A white box 20 × 40 in the middle of a black 100 × 40 picture, sheared 20 degrees: the
+    // bottom row's stroke moves right and the top row's left by 20 × tan 20° ≈ 7 pixels.
+    const [width, height] = [100, 40];
+    const rgb = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) rgb.fill(255, (y * width + 40) * 3, (y * width + 60) * 3);
+    const { image, plateBox } = await degrade(
+      { width, height, rgb },
+      parseDegradations('shear:20'),
+      40,
+      'f',
+      [40, 0, 20, 40],
+    );
+    const whiteIn = (y: number) =>
+      Array.from({ length: width }, (_, x) => x).filter((x) => image.rgb[(y * width + x) * 3]! > 128);
+    const shift = 19.5 * Math.tan((20 * Math.PI) / 180);
+    expect(Math.abs(whiteIn(0)[0]! - (40 - shift))).toBeLessThan(1.5);
+    expect(Math.abs(whiteIn(height - 1)[0]! - (40 + shift))).toBeLessThan(1.5);
+    expect(whiteIn(height - 1)).toHaveLength(whiteIn(0).length); // strokes keep their width
+    expect(plateBox![0]).toBeCloseTo(40 - 20 * Math.tan((20 * Math.PI) / 180), 5);
+    expect(plateBox![2]).toBeCloseTo(20 + 40 * Math.tan((20 * Math.PI) / 180), 5);
   });
 
   it('rejects a bad --degrade naming the part at fault and what is allowed', () => {

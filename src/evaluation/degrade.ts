@@ -31,6 +31,10 @@ const KINDS = {
   },
   ir: { meaning: 'infrared-like: one channel (red, nearest the near-infrared), contrast stretched' },
   skew: { meaning: 'rotation in degrees', range: [-45, 45] },
+  shear: {
+    meaning: 'slant of vertical strokes in degrees (an oblique view, a rolling shutter)',
+    range: [-45, 45],
+  },
   'low-res': {
     meaning: 'plate height in pixels the picture is shrunk to, then enlarged back',
     range: [4, 200],
@@ -93,6 +97,10 @@ export async function degrade(
       case 'skew':
         out = await rotateKeepingSize(out, d.amount);
         box = box && turnedBounds(box, d.amount, [out.width / 2, out.height / 2]);
+        break;
+      case 'shear':
+        out = shear(out, d.amount);
+        box = box && shearedBounds(box, d.amount, out.height);
         break;
       case 'low-res':
         out = await lowResolution(out, d.amount / plateHeight);
@@ -175,6 +183,38 @@ async function rotateKeepingSize(image: RgbImage, degrees: number): Promise<RgbI
     .raw()
     .toBuffer();
   return { ...image, rgb };
+}
+
+/**
+ * Each row shifted sideways in proportion to its distance from the middle row, so vertical
+ * strokes lean by `degrees` (right at the bottom for a positive angle); pixels between two
+ * source pixels are interpolated, edges repeated.
+ */
+export function shear(image: RgbImage, degrees: number): RgbImage {
+  const { width, height, rgb } = image;
+  const slope = Math.tan((degrees * Math.PI) / 180);
+  const out = Buffer.alloc(rgb.length);
+  for (let y = 0; y < height; y++) {
+    const shift = (y + 0.5 - height / 2) * slope;
+    const row = y * width * 3;
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(width - 1, Math.max(0, x - shift));
+      const x0 = Math.floor(sx);
+      const x1 = Math.min(width - 1, x0 + 1);
+      const f = sx - x0;
+      for (let c = 0; c < 3; c++)
+        out[row + x * 3 + c] = Math.round(rgb[row + x0 * 3 + c]! * (1 - f) + rgb[row + x1 * 3 + c]! * f);
+    }
+  }
+  return { width, height, rgb: out };
+}
+
+/** Where `box` lies after `shear`: its top and bottom edges shifted by their rows' amounts. */
+function shearedBounds(box: Box, degrees: number, height: number): Box {
+  const slope = Math.tan((degrees * Math.PI) / 180);
+  const shifts = [box[1], box[1] + box[3]].map((y) => (y - height / 2) * slope);
+  const x0 = box[0] + Math.min(...shifts);
+  return [x0, box[1], box[2] + Math.abs(shifts[1]! - shifts[0]!), box[3]];
 }
 
 /** Shrunk by `scale` (a far plate's few pixels), then enlarged back to the original size. */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { infraredLike, lowLight, motionBlur, parseDegradations, degrade } from '../src/evaluation/degrade.js';
 import { seededRandom } from '../src/util/random.js';
-import type { RgbImage } from '../src/vision/image.js';
+import type { Box, RgbImage } from '../src/vision/image.js';
 import { runCli } from './helpers/cli.js';
 import { cropSet, evalSummary } from './helpers/crop-set.js';
 import { tempDir } from './helpers/tmp.js';
+import { whiteBoxOnBlack } from './helpers/vision.js';
 
 /** A grey picture from one row of values, `rows` rows tall. */
 function greyRows(values: number[], rows = 2): RgbImage {
@@ -72,15 +73,9 @@ describe('degradations for robustness figures', () => {
 
   it('moves the labelled plate box with a rotation, as the picture moves', async () => {
     const [width, height] = [200, 120];
-    const rgb = Buffer.alloc(width * height * 3);
-    for (let y = 70; y < 90; y++) rgb.fill(255, (y * width + 120) * 3, (y * width + 170) * 3);
-    const { image, plateBox } = await degrade(
-      { width, height, rgb },
-      parseDegradations('skew:12'),
-      20,
-      'f',
-      [120, 70, 50, 20],
-    );
+    const plate: Box = [120, 70, 50, 20];
+    const picture = whiteBoxOnBlack(width, height, plate);
+    const { image, plateBox } = await degrade(picture, parseDegradations('skew:12'), 20, 'f', plate);
     let [x0, y0, x1, y1] = [width, height, 0, 0];
     for (let y = 0; y < height; y++)
       for (let x = 0; x < width; x++)
@@ -96,15 +91,9 @@ describe('degradations for robustness figures', () => {
     // A white box 20 × 40 in the middle of a black 100 × 40 picture, sheared 20 degrees: the
     // bottom row's stroke moves right and the top row's left by 20 × tan 20° ≈ 7 pixels.
     const [width, height] = [100, 40];
-    const rgb = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y++) rgb.fill(255, (y * width + 40) * 3, (y * width + 60) * 3);
-    const { image, plateBox } = await degrade(
-      { width, height, rgb },
-      parseDegradations('shear:20'),
-      40,
-      'f',
-      [40, 0, 20, 40],
-    );
+    const plate: Box = [40, 0, 20, 40];
+    const picture = whiteBoxOnBlack(width, height, plate);
+    const { image, plateBox } = await degrade(picture, parseDegradations('shear:20'), 40, 'f', plate);
     const whiteIn = (y: number) =>
       Array.from({ length: width }, (_, x) => x).filter((x) => image.rgb[(y * width + x) * 3]! > 128);
     const shift = 19.5 * Math.tan((20 * Math.PI) / 180);

@@ -3,11 +3,12 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { regions } from '../src/vision/text-detector.js';
-import { levelled, tiltedBounds, type RgbImage } from '../src/vision/image.js';
+import { levelled, tiltedBounds, type Box, type RgbImage } from '../src/vision/image.js';
 import { degrade, parseDegradations } from '../src/evaluation/degrade.js';
 import { DATASET, jsonLines, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { cropSet, evalSummary } from './helpers/crop-set.js';
+import { whiteBoxOnBlack } from './helpers/vision.js';
 
 /** A text-probability map holding one bar `length` × `thickness` turned `degrees` about (cx, cy). */
 function barMap(w: number, h: number, length: number, thickness: number, degrees: number): Float32Array {
@@ -47,11 +48,14 @@ describe('tilted text lines', () => {
 
   it('turns the picture around a tilted line so the line is level in its box', async () => {
     // A white band 90 × 14 on black, turned 12 degrees as a camera would see it.
-    const [width, height] = [200, 120];
-    const rgb = Buffer.alloc(width * height * 3);
-    for (let y = 53; y < 67; y++) rgb.fill(255, (y * width + 55) * 3, (y * width + 145) * 3);
-    const { image: turned } = await degrade({ width, height, rgb }, parseDegradations('skew:12'), 14, 'f');
-    const tilted = { box: [55, 53, 90, 14] as [number, number, number, number], tilt: 12 };
+    const band: Box = [55, 53, 90, 14];
+    const { image: turned } = await degrade(
+      whiteBoxOnBlack(200, 120, band),
+      parseDegradations('skew:12'),
+      14,
+      'f',
+    );
+    const tilted = { box: band, tilt: 12 };
     expect(tiltedBounds(tilted)[3]).toBeGreaterThan(30); // upright, the band's box is mostly black
     const { image, box } = await levelled(turned, tilted);
     // Level again: inside the box nearly every pixel is white, and the rows just outside are black.

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { rawInput, turnedBounds, type Box, type RgbImage } from '../vision/image.js';
+import { radians, rawInput, turnedBounds, type Box, type RgbImage } from '../vision/image.js';
 import { seedOf, seededRandom } from '../util/random.js';
 
 /**
@@ -192,7 +192,7 @@ async function rotateKeepingSize(image: RgbImage, degrees: number): Promise<RgbI
  */
 export function shear(image: RgbImage, degrees: number): RgbImage {
   const { width, height, rgb } = image;
-  const slope = Math.tan((degrees * Math.PI) / 180);
+  const slope = Math.tan(radians(degrees));
   const out = Buffer.alloc(rgb.length);
   for (let y = 0; y < height; y++) {
     const shift = (y + 0.5 - height / 2) * slope;
@@ -211,7 +211,7 @@ export function shear(image: RgbImage, degrees: number): RgbImage {
 
 /** Where `box` lies after `shear`: its top and bottom edges shifted by their rows' amounts. */
 function shearedBounds(box: Box, degrees: number, height: number): Box {
-  const slope = Math.tan((degrees * Math.PI) / 180);
+  const slope = Math.tan(radians(degrees));
   const shifts = [box[1], box[1] + box[3]].map((y) => (y - height / 2) * slope);
   const x0 = box[0] + Math.min(...shifts);
   return [x0, box[1], box[2] + Math.abs(shifts[1]! - shifts[0]!), box[3]];

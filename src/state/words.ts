@@ -51,11 +51,10 @@ export async function readWordLines(
     const box = clampBox(padBox(line.box, 0.15, 0.12), crop);
     if (!box) continue;
     // A tilted line (a tilted plate's state name) is read turned level, at its own aspect ratio.
-    const level = line.tilted && padBox(line.tilted.box, 0.15, 0.12);
-    const read = level ? { box: level, tilt: line.tilted!.tilt } : box;
-    const [, , w, h] = level || box;
+    const tilted = line.tilted && { box: padBox(line.tilted.box, 0.15, 0.12), tilt: line.tilted.tilt };
+    const [, , w, h] = tilted ? tilted.box : box;
     const width = Math.min(MAX_LINE_WIDTH, Math.max(32, Math.round((height * w) / h / 8) * 8));
-    const [r] = await words.recognise(crop, [read], { width });
+    const [r] = await words.recognise(crop, [tilted || box], { width });
     if (!r || !r.text.trim()) continue;
     out.push({ text: r.text, confidence: r.confidence, box, relHeight: line.box[3] / crop.height });
   }

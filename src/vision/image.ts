@@ -63,22 +63,30 @@ export interface TiltedBox {
   tilt: number;
 }
 
+export function radians(degrees: number): number {
+  return (degrees * Math.PI) / 180;
+}
+
+/** `point` turned by `degrees` (clockwise on screen: y points down) about `centre`. */
+export function turnPoint(
+  [x, y]: [x: number, y: number],
+  degrees: number,
+  [cx, cy]: [x: number, y: number],
+): [x: number, y: number] {
+  const [cos, sin] = [Math.cos(radians(degrees)), Math.sin(radians(degrees))];
+  return [cx + (x - cx) * cos - (y - cy) * sin, cy + (x - cx) * sin + (y - cy) * cos];
+}
+
 /** The upright box around `box` once turned by `degrees` (clockwise on screen) about `centre`. */
 export function turnedBounds(box: Box, degrees: number, centre: [x: number, y: number]): Box {
-  const [cx, cy] = centre;
-  const cos = Math.cos((degrees * Math.PI) / 180);
-  const sin = Math.sin((degrees * Math.PI) / 180);
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (const [x, y] of [
-    [box[0], box[1]],
-    [box[0] + box[2], box[1]],
-    [box[0], box[1] + box[3]],
-    [box[0] + box[2], box[1] + box[3]],
-  ] as const) {
-    xs.push(cx + (x - cx) * cos - (y - cy) * sin);
-    ys.push(cy + (x - cx) * sin + (y - cy) * cos);
-  }
+  const corners = [
+    turnPoint([box[0], box[1]], degrees, centre),
+    turnPoint([box[0] + box[2], box[1]], degrees, centre),
+    turnPoint([box[0], box[1] + box[3]], degrees, centre),
+    turnPoint([box[0] + box[2], box[1] + box[3]], degrees, centre),
+  ];
+  const xs = corners.map((c) => c[0]);
+  const ys = corners.map((c) => c[1]);
   const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
   return [x0, y0, Math.max(...xs) - x0, Math.max(...ys) - y0];
 }
@@ -108,11 +116,8 @@ export async function levelled(img: RgbImage, t: TiltedBox): Promise<{ image: Rg
   // The region's centre lands on the turned patch's centre; the line's centre turns about it.
   const [cx, cy] = boxCentre(t.box);
   const [rx, ry] = boxCentre(region);
-  const [dx, dy] = [cx - rx, cy - ry];
-  const cos = Math.cos((-t.tilt * Math.PI) / 180);
-  const sin = Math.sin((-t.tilt * Math.PI) / 180);
-  const px = patch.info.width / 2 + dx * cos - dy * sin;
-  const py = patch.info.height / 2 + dx * sin + dy * cos;
+  const patchCentre: [number, number] = [patch.info.width / 2, patch.info.height / 2];
+  const [px, py] = turnPoint([patchCentre[0] + cx - rx, patchCentre[1] + cy - ry], -t.tilt, patchCentre);
   const image = { width: patch.info.width, height: patch.info.height, rgb: patch.data };
   const box: Box = [px - t.box[2] / 2, py - t.box[3] / 2, t.box[2], t.box[3]];
   return { image, box: clampBox(box, image) ?? [0, 0, image.width, image.height] };

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { openSession, checkInput, ort } from './onnx.js';
-import { boxCentre, rawInput, type Box, type RgbImage, type TiltedBox } from './image.js';
+import { boxCentre, radians, rawInput, type Box, type RgbImage, type TiltedBox } from './image.js';
 
 export interface TextBox {
   box: Box;
@@ -95,7 +95,8 @@ export class TextDetector {
         tilted: {
           box: scaledAboutCentre(toImage(tilted.box), tilted.box, (sx + sy) / 2),
           tilt:
-            (Math.atan2(Math.sin(rad(tilted.tilt)) * sy, Math.cos(rad(tilted.tilt)) * sx) * 180) / Math.PI,
+            (Math.atan2(Math.sin(radians(tilted.tilt)) * sy, Math.cos(radians(tilted.tilt)) * sx) * 180) /
+            Math.PI,
         },
       }),
     }));
@@ -207,10 +208,6 @@ function tiltOf(pixels: number[], w: number): TiltedBox | undefined {
   const cy = my + cu * sin + cv * cos + 0.5;
   const [L, T] = [length + 2 * d, thickness + 2 * d];
   return { box: [cx - L / 2, cy - T / 2, L, T], tilt };
-}
-
-function rad(degrees: number): number {
-  return (degrees * Math.PI) / 180;
 }
 
 /** `box` (already moved to the picture) with the size of `mapBox` times `scale`, same centre. */

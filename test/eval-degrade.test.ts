@@ -104,6 +104,25 @@ describe('degradations for robustness figures', () => {
     expect(plateBox![2]).toBeCloseTo(20 + 40 * Math.tan((20 * Math.PI) / 180), 5);
   });
 
+  it('slope tilts level lines, keeps strokes vertical, and moves the labelled box with them', async () => {
+    // A white box 40 × 10 in the middle of a black 100 × 40 picture, sloped 20 degrees: its right
+    // column moves down and its left column up by 19.5 × tan 20° ≈ 7 pixels; each column keeps
+    // its height.
+    const [width, height] = [100, 40];
+    const plate: Box = [30, 15, 40, 10];
+    const picture = whiteBoxOnBlack(width, height, plate);
+    const { image, plateBox } = await degrade(picture, parseDegradations('slope:20'), 10, 'f', plate);
+    expect([image.width, image.height]).toEqual([width, height]);
+    const whiteIn = (x: number) =>
+      Array.from({ length: height }, (_, y) => y).filter((y) => image.rgb[(y * width + x) * 3]! > 128);
+    const shift = 19.5 * Math.tan((20 * Math.PI) / 180);
+    expect(Math.abs(whiteIn(30)[0]! - (15 - shift))).toBeLessThan(1.5);
+    expect(Math.abs(whiteIn(69)[0]! - (15 + shift))).toBeLessThan(1.5);
+    expect(whiteIn(69)).toHaveLength(whiteIn(30).length);
+    expect(plateBox![1]).toBeCloseTo(15 - 20 * Math.tan((20 * Math.PI) / 180), 5);
+    expect(plateBox![3]).toBeCloseTo(10 + 40 * Math.tan((20 * Math.PI) / 180), 5);
+  });
+
   it('rejects a bad --degrade naming the part at fault and what is allowed', () => {
     expect(parseDegradations('dark:0.1,skew:-5')).toEqual([
       { kind: 'dark', amount: 0.1 },

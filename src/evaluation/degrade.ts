@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { radians, rawInput, turnedBounds, type Box, type RgbImage } from '../vision/image.js';
+import { radians, rawInput, shiftedColumns, turnedBounds, type Box, type RgbImage } from '../vision/image.js';
 import { seedOf, seededRandom } from '../util/random.js';
 
 /**
@@ -33,6 +33,11 @@ const KINDS = {
   skew: { meaning: 'rotation in degrees', range: [-45, 45] },
   shear: {
     meaning: 'slant of vertical strokes in degrees (an oblique view, a rolling shutter)',
+    range: [-45, 45],
+  },
+  slope: {
+    meaning:
+      'slope of the character line in degrees, vertical strokes still vertical (a plate seen from the side)',
     range: [-45, 45],
   },
   'low-res': {
@@ -101,6 +106,10 @@ export async function degrade(
       case 'shear':
         out = shear(out, d.amount);
         box = box && shearedBounds(box, d.amount, out.height);
+        break;
+      case 'slope':
+        out = slope(out, d.amount);
+        box = box && slopedBounds(box, d.amount, out.width);
         break;
       case 'low-res':
         out = await lowResolution(out, d.amount / plateHeight);
@@ -215,6 +224,28 @@ function shearedBounds(box: Box, degrees: number, height: number): Box {
   const shifts = [box[1], box[1] + box[3]].map((y) => (y - height / 2) * slope);
   const x0 = box[0] + Math.min(...shifts);
   return [x0, box[1], box[2] + Math.abs(shifts[1]! - shifts[0]!), box[3]];
+}
+
+/**
+ * Each column shifted up or down in proportion to its distance from the middle column, so level
+ * lines slope by `degrees` (down to the right for a positive angle) while vertical strokes stay
+ * vertical: what a camera level with a plate but beside it sees. Edges repeated.
+ */
+export function slope(image: RgbImage, degrees: number): RgbImage {
+  const slope = Math.tan(radians(degrees));
+  return shiftedColumns(
+    image,
+    [0, 0, image.width, image.height],
+    (x) => -(x + 0.5 - image.width / 2) * slope,
+  );
+}
+
+/** Where `box` lies after `slope`: its left and right edges shifted by their columns' amounts. */
+function slopedBounds(box: Box, degrees: number, width: number): Box {
+  const slope = Math.tan(radians(degrees));
+  const shifts = [box[0], box[0] + box[2]].map((x) => (x - width / 2) * slope);
+  const y0 = box[1] + Math.min(...shifts);
+  return [box[0], y0, box[2], box[3] + Math.abs(shifts[1]! - shifts[0]!)];
 }
 
 /** Shrunk by `scale` (a far plate's few pixels), then enlarged back to the original size. */

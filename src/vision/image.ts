@@ -122,3 +122,49 @@ export async function levelled(img: RgbImage, t: TiltedBox): Promise<{ image: Rg
   const box: Box = [px - t.box[2] / 2, py - t.box[3] / 2, t.box[2], t.box[3]];
   return { image, box: clampBox(box, image) ?? [0, 0, image.width, image.height] };
 }
+
+/**
+ * The part of the picture around a tilted line with each column moved up or down until the line
+ * is level, and the line's box in it. Where the tilt comes from seeing the plate from the side
+ * (the camera level, the plate beside it), its characters' strokes are still vertical: turning
+ * the line level (`levelled`) would slant them by the tilt, moving the columns does not.
+ */
+export function unsloped(img: RgbImage, t: TiltedBox): { image: RgbImage; box: Box } {
+  const region = clampBox(tiltedBounds(t), img);
+  if (!region) return { image: img, box: clampBox(t.box, img) ?? [0, 0, img.width, img.height] };
+  const [cx, cy] = boxCentre(t.box);
+  const slope = Math.tan(radians(t.tilt));
+  const [rx, ry] = region;
+  const image = shiftedColumns(img, region, (x) => (x + 0.5 - cx) * slope);
+  // The line's length along its slope spans less width, and its thickness more height.
+  const cos = Math.cos(radians(t.tilt));
+  const [w, h] = [t.box[2] * cos, t.box[3] / cos];
+  const box: Box = [cx - rx - w / 2, cy - ry - h / 2, w, h];
+  return { image, box: clampBox(box, image) ?? [0, 0, image.width, image.height] };
+}
+
+/**
+ * `region` of the picture with each column's pixels taken from `rise(x)` rows further down (x in
+ * picture pixels), interpolated between rows; beyond the picture its first or last row repeats.
+ */
+export function shiftedColumns(img: RgbImage, region: Box, rise: (x: number) => number): RgbImage {
+  const [rx, ry, width, height] = region;
+  const rgb = Buffer.alloc(width * height * 3);
+  for (let x = 0; x < width; x++) {
+    const offset = rise(rx + x);
+    for (let y = 0; y < height; y++) {
+      const sy = Math.min(img.height - 1, Math.max(0, ry + y + offset));
+      const y0 = Math.floor(sy);
+      const y1 = Math.min(img.height - 1, y0 + 1);
+      const f = sy - y0;
+      const [above, below, at] = [
+        (y0 * img.width + rx + x) * 3,
+        (y1 * img.width + rx + x) * 3,
+        (y * width + x) * 3,
+      ];
+      for (let c = 0; c < 3; c++)
+        rgb[at + c] = Math.round(img.rgb[above + c]! * (1 - f) + img.rgb[below + c]! * f);
+    }
+  }
+  return { width, height, rgb };
+}

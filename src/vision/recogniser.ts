@@ -8,7 +8,7 @@ import {
   PLATE_CHARS,
   type TextCandidate,
 } from './ctc.js';
-import { cropResized, levelled, type Box, type RgbImage, type TiltedBox } from './image.js';
+import { cropResized, levelled, unsloped, type Box, type RgbImage, type TiltedBox } from './image.js';
 import { cropGreyResized } from './resize.js';
 import { cropSource } from './colour-contrast.js';
 
@@ -71,8 +71,12 @@ export class Recogniser {
 
   /**
    * `width` overrides the model's input width for this call (models with a dynamic width axis,
-   * such as PP-OCR's, read long lines of words better at their own aspect ratio). A tilted line
-   * is turned level before it is cut.
+   * such as PP-OCR's, read long lines of words better at their own aspect ratio).
+   *
+   * A tilted line is read levelled two ways, in the same model call, and the surer reading is
+   * kept: turned level (right when the camera or the plate is rolled) and with its columns moved
+   * level (right when the plate is seen from the side, its strokes still vertical). Which of the
+   * two tilted it cannot be told from the line's box.
    */
   async recognise(
     image: RgbImage,
@@ -83,10 +87,12 @@ export class Recogniser {
     const { height, channels, mean, std, order } = this.spec.input;
     const width = opts.width ?? this.spec.input.width;
     const plane = width * height;
-    const input = new Float32Array(boxes.length * channels * plane);
-    const level = await Promise.all(
-      boxes.map((b) => (Array.isArray(b) ? { image, box: b } : levelled(image, b))),
+    const views = await Promise.all(
+      boxes.map(async (b) =>
+        Array.isArray(b) ? [{ image, box: b }] : [await levelled(image, b), unsloped(image, b)],
+      ),
     );
+    const level = views.flat();
     // Grey crops (our plate model) are cut in TypeScript: sharp's fixed cost per call was twice the
     // model's. The resampler reproduces sharp's pixels (src/vision/resize.ts), which the model was
     // trained and evaluated on. Colour crops (PP-OCR) still go through sharp.
@@ -97,6 +103,7 @@ export class Recogniser {
             return cropGreyResized(source.image, source.box, width, height);
           })
         : await Promise.all(level.map((l) => cropResized(l.image, l.box, width, height, channels)));
+    const input = new Float32Array(level.length * channels * plane);
     crops.forEach((pixels, n) => {
       const base = n * channels * plane;
       for (let c = 0; c < channels; c++) {
@@ -107,12 +114,12 @@ export class Recogniser {
     });
     const inputName = this.spec.input.name ?? this.session.inputNames[0]!;
     const outputName = this.spec.outputName ?? this.session.outputNames[0]!;
-    const feeds = { [inputName]: new ort.Tensor('float32', input, [boxes.length, channels, height, width]) };
+    const feeds = { [inputName]: new ort.Tensor('float32', input, [level.length, channels, height, width]) };
     const result = await this.session.run(feeds);
     const output = result[outputName]!;
     const [, steps, classes] = output.dims as [number, number, number];
     const data = output.data as Float32Array;
-    return boxes.map((_, n) => {
+    const readings = level.map((_, n) => {
       const offset = n * steps * classes;
       if (!this.spec.softmax) softmaxRows(data, steps, classes, offset);
       const chars = ctcDecode(data, steps, classes, offset, this.spec.blank, this.allowed, this.spec.classes);
@@ -128,6 +135,11 @@ export class Recogniser {
           return sequenceLogProb(data, steps, classes, offset, this.spec.blank, labels);
         },
       };
+    });
+    let next = 0;
+    return views.map((v) => {
+      const ofBox = readings.slice(next, (next += v.length));
+      return ofBox.reduce((best, r) => (r.confidence > best.confidence ? r : best));
     });
   }
 

@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#damages[@]} -eq 0 ]; then
   damages=(none motion:0.03 motion:0.06 motion:0.1 dark:0.25 dark:0.1 dark:0.05 ir
-    skew:5 skew:10 skew:15 shear:10 shear:20 low-res:20 low-res:15 low-res:11 jpeg:25 jpeg:10 "dark:0.1,motion:0.05")
+    skew:5 skew:10 skew:15 slope:10 slope:15 shear:10 shear:20 low-res:20 low-res:15 low-res:11 jpeg:25 jpeg:10 "dark:0.1,motion:0.05")
 fi
 for set in crops-us endtoend-us; do
   [ -d "$dataset/$set" ] || { echo "robustness.sh: $dataset/$set not found (set DATASET)" >&2; exit 1; }

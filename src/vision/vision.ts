@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { BUNDLED_MODELS } from '../config/defaults.js';
 import { TextDetector, type TextBox } from './text-detector.js';
 import { Recogniser } from './recogniser.js';
+import { forDetection } from './noise.js';
 import { clampBox, tiltedBounds, type Box, type RgbImage, type TiltedBox } from './image.js';
 import {
   lineShapeScore,
@@ -111,7 +112,10 @@ export class Vision {
    */
   async findPlates(image: RgbImage, regions?: SearchRegion[]): Promise<PlateObservation[]> {
     const t0 = performance.now();
-    const found = regions ? await this.detectInRegions(image, regions) : await this.detector.detect(image);
+    const searched = await forDetection(image);
+    const found = regions
+      ? await this.detectInRegions(searched, regions)
+      : await this.detector.detect(searched);
     return this.readLines(image, found, t0);
   }
 
@@ -125,10 +129,11 @@ export class Vision {
   async findPlatesInStill(image: RgbImage): Promise<PlateObservation[]> {
     const t0 = performance.now();
     const maxSide = this.cfg.detector.stillInputSize;
-    const found = await this.detector.detect(image, maxSide);
+    const searched = await forDetection(image);
+    const found = await this.detector.detect(searched, maxSide);
     const enlarge = Math.min(STILL_ENLARGE, maxSide / Math.max(image.width, image.height));
     if (enlarge >= MIN_ENLARGE)
-      found.push(...(await this.detector.detect(image, maxSide, undefined, enlarge)));
+      found.push(...(await this.detector.detect(searched, maxSide, undefined, enlarge)));
     return this.readLines(image, found, t0);
   }
 
@@ -260,7 +265,7 @@ export class Vision {
    */
   async readCrop(image: RgbImage): Promise<PlateObservation[]> {
     const whole: Box = [0, 0, image.width, image.height];
-    const lines = (await this.detector.detect(image)).filter(
+    const lines = (await this.detector.detect(await forDetection(image))).filter(
       (l) => lineShapeScore(l.tilted?.box ?? l.box) > 0,
     );
     // The plate's characters are the crop's tallest plate-shaped line.

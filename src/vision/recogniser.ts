@@ -92,18 +92,18 @@ export class Recogniser {
         Array.isArray(b) ? [{ image, box: b }] : [await levelled(image, b), unsloped(image, b)],
       ),
     );
-    const level = views.flat();
+    const cuts = views.flat();
     // Grey crops (our plate model) are cut in TypeScript: sharp's fixed cost per call was twice the
     // model's. The resampler reproduces sharp's pixels (src/vision/resize.ts), which the model was
     // trained and evaluated on. Colour crops (PP-OCR) still go through sharp.
     const crops =
       channels === 1
-        ? level.map((l) => {
+        ? cuts.map((l) => {
             const source = cropSource(l.image, l.box);
             return cropGreyResized(source.image, source.box, width, height);
           })
-        : await Promise.all(level.map((l) => cropResized(l.image, l.box, width, height, channels)));
-    const input = new Float32Array(level.length * channels * plane);
+        : await Promise.all(cuts.map((l) => cropResized(l.image, l.box, width, height, channels)));
+    const input = new Float32Array(cuts.length * channels * plane);
     crops.forEach((pixels, n) => {
       const base = n * channels * plane;
       for (let c = 0; c < channels; c++) {
@@ -114,12 +114,12 @@ export class Recogniser {
     });
     const inputName = this.spec.input.name ?? this.session.inputNames[0]!;
     const outputName = this.spec.outputName ?? this.session.outputNames[0]!;
-    const feeds = { [inputName]: new ort.Tensor('float32', input, [level.length, channels, height, width]) };
+    const feeds = { [inputName]: new ort.Tensor('float32', input, [cuts.length, channels, height, width]) };
     const result = await this.session.run(feeds);
     const output = result[outputName]!;
     const [, steps, classes] = output.dims as [number, number, number];
     const data = output.data as Float32Array;
-    const readings = level.map((_, n) => {
+    const readings = cuts.map((_, n) => {
       const offset = n * steps * classes;
       if (!this.spec.softmax) softmaxRows(data, steps, classes, offset);
       const chars = ctcDecode(data, steps, classes, offset, this.spec.blank, this.allowed, this.spec.classes);

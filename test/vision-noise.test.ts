@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { forDetection, noiseLevel, NOISY } from '../src/vision/noise.js';
 import { lowLight } from '../src/evaluation/degrade.js';
 import { seededRandom } from '../src/util/random.js';
 import type { RgbImage } from '../src/vision/image.js';
-import { DATASET, jsonLines, runCli } from './helpers/cli.js';
+import { DATASET } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { platesReplayedFrom } from './helpers/replay-still.js';
 import { evalSummary } from './helpers/crop-set.js';
 import { whiteBoxOnBlack } from './helpers/vision.js';
 
@@ -62,22 +62,7 @@ describe.skipIf(!existsSync(DATASET))('reading noisy frames (real pictures)', ()
 
   it('reads a plate in a noisy recorded video (ffmpeg noise, daemon replay path)', async () => {
     // Frame 7fbfbe28 with ffmpeg's temporal noise (strength 45, seed 1): before, nothing was read.
-    const video = path.join(dir, 'noisy.mp4');
-    const ffmpeg = spawnSync('ffmpeg', [
-      ...['-loglevel', 'error', '-y', '-loop', '1', '-framerate', '5', '-t', '2'],
-      ...['-i', path.join(DATASET, 'endtoend-us', '7fbfbe28-aecb-45be-bd05-7cf26acb3c5c.jpg')],
-      ...['-vf', 'noise=alls=45:allf=t:all_seed=1,format=yuv420p', '-c:v', 'libx264', '-crf', '12', video],
-    ]);
-    expect(ffmpeg.status, ffmpeg.stderr.toString()).toBe(0);
-    const run = await runCli([
-      'replay',
-      video,
-      '--every-frame',
-      '--json',
-      '--data-dir',
-      path.join(dir, 'data'),
-    ]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(jsonLines(run.stdout).map((r) => r.plate)).toContain('KC4Z3X');
+    const frame = '7fbfbe28-aecb-45be-bd05-7cf26acb3c5c.jpg';
+    expect(await platesReplayedFrom(dir, frame, 'noise=alls=45:allf=t:all_seed=1')).toContain('KC4Z3X');
   }, 120_000);
 });

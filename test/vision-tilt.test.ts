@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { regions } from '../src/vision/text-detector.js';
 import { levelled, tiltedBounds, unsloped, type Box, type RgbImage } from '../src/vision/image.js';
 import { degrade, parseDegradations } from '../src/evaluation/degrade.js';
-import { DATASET, jsonLines, runCli } from './helpers/cli.js';
+import { DATASET } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { platesReplayedFrom } from './helpers/replay-still.js';
 import { cropSet, evalSummary } from './helpers/crop-set.js';
 import { whiteBoxOnBlack } from './helpers/vision.js';
 
@@ -162,52 +162,13 @@ describe.skipIf(!existsSync(DATASET))('reading tilted plates (real pictures)', (
 
   it('reads a tilted plate in a recorded video (ffmpeg-rotated frame, daemon replay path)', async () => {
     // wts-lg-000017 turned 8 degrees: before, the replay read "ZFR971".
-    const video = path.join(dir, 'tilted.mp4');
-    const ffmpeg = spawnSync('ffmpeg', [
-      ...['-loglevel', 'error', '-y', '-loop', '1', '-framerate', '5', '-t', '2'],
-      ...['-i', path.join(DATASET, 'endtoend-us', 'wts-lg-000017.jpg')],
-      ...[
-        '-vf',
-        'rotate=8*PI/180:fillcolor=gray,scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p',
-        '-c:v',
-        'libx264',
-        '-crf',
-        '12',
-        video,
-      ],
-    ]);
-    expect(ffmpeg.status, ffmpeg.stderr.toString()).toBe(0);
-    const run = await runCli([
-      'replay',
-      video,
-      '--every-frame',
-      '--json',
-      '--data-dir',
-      path.join(dir, 'data'),
-    ]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(jsonLines(run.stdout).map((r) => r.plate)).toContain('7FR971');
+    const filter = 'rotate=8*PI/180:fillcolor=gray';
+    expect(await platesReplayedFrom(dir, 'wts-lg-000017.jpg', filter)).toContain('7FR971');
   }, 120_000);
 
   it('reads a plate seen from the side in a recorded video (ffmpeg-sheared frame, replay path)', async () => {
     // wts-lg-000192 with its columns sloped 17 degrees (shy 0.3): turned level, nothing was read.
-    const video = path.join(dir, 'sloped.mp4');
-    const ffmpeg = spawnSync('ffmpeg', [
-      ...['-loglevel', 'error', '-y', '-loop', '1', '-framerate', '5', '-t', '2'],
-      ...['-i', path.join(DATASET, 'endtoend-us', 'wts-lg-000192.jpg')],
-      ...['-vf', 'shear=shy=0.3:fillcolor=gray,scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p'],
-      ...['-c:v', 'libx264', '-crf', '12', video],
-    ]);
-    expect(ffmpeg.status, ffmpeg.stderr.toString()).toBe(0);
-    const run = await runCli([
-      'replay',
-      video,
-      '--every-frame',
-      '--json',
-      '--data-dir',
-      path.join(dir, 'data2'),
-    ]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(jsonLines(run.stdout).map((r) => r.plate)).toContain('5NWV468');
+    const filter = 'shear=shy=0.3:fillcolor=gray';
+    expect(await platesReplayedFrom(dir, 'wts-lg-000192.jpg', filter)).toContain('5NWV468');
   }, 120_000);
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { forDetection, noiseLevel, NOISY } from '../src/vision/noise.js';
 import { lowLight } from '../src/evaluation/degrade.js';
 import { seededRandom } from '../src/util/random.js';
@@ -8,7 +7,7 @@ import type { RgbImage } from '../src/vision/image.js';
 import { DATASET } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { platesReplayedFrom } from './helpers/replay-still.js';
-import { evalSummary } from './helpers/crop-set.js';
+import { evalSummary, frameSet } from './helpers/crop-set.js';
 import { whiteBoxOnBlack } from './helpers/vision.js';
 
 function flatGrey(width: number, height: number, level: number): RgbImage {
@@ -48,12 +47,13 @@ describe.skipIf(!existsSync(DATASET))('reading noisy frames (real pictures)', ()
   const dir = tempDir();
 
   it('reads frames taken with a tenth of the light', async () => {
-    const frames = path.join(dir, 'dark');
-    mkdirSync(frames);
-    const names = ['12c6cb72-3ea3-49e7-b381-e0cdfc5e8960', '7fbfbe28-aecb-45be-bd05-7cf26acb3c5c', 'car8'];
-    for (const f of [...names, 'wts-lg-000020', 'wts-lg-000039'])
-      for (const ext of ['.jpg', '.txt'])
-        copyFileSync(path.join(DATASET, 'endtoend-us', f + ext), path.join(frames, f + ext));
+    const frames = frameSet(dir, 'dark', [
+      '12c6cb72-3ea3-49e7-b381-e0cdfc5e8960',
+      '7fbfbe28-aecb-45be-bd05-7cf26acb3c5c',
+      'car8',
+      'wts-lg-000020',
+      'wts-lg-000039',
+    ]);
     expect(await evalSummary(frames, '--degrade', 'dark:0.1')).toMatchObject({
       exactTop1: 100,
       detectionRecall: 100,

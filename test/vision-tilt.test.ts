@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { regions } from '../src/vision/text-detector.js';
 import { levelled, tiltedBounds, unsloped, type Box, type RgbImage } from '../src/vision/image.js';
 import { degrade, parseDegradations } from '../src/evaluation/degrade.js';
 import { DATASET } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { platesReplayedFrom } from './helpers/replay-still.js';
-import { cropSet, evalSummary } from './helpers/crop-set.js';
+import { cropSet, evalSummary, frameSet } from './helpers/crop-set.js';
 import { whiteBoxOnBlack } from './helpers/vision.js';
 
 /** A text-probability map holding one bar `length` × `thickness` turned `degrees` about (cx, cy). */
@@ -105,11 +104,12 @@ describe.skipIf(!existsSync(DATASET))('reading tilted plates (real pictures)', (
   const dir = tempDir();
 
   it('reads frames turned 10 degrees as it reads them level', async () => {
-    const frames = path.join(dir, 'frames');
-    mkdirSync(frames);
-    for (const f of ['wts-lg-000013', 'wts-lg-000041', 'wts-lg-000086', 'wts-lg-000156'])
-      for (const ext of ['.jpg', '.txt'])
-        copyFileSync(path.join(DATASET, 'endtoend-us', f + ext), path.join(frames, f + ext));
+    const frames = frameSet(dir, 'frames', [
+      'wts-lg-000013',
+      'wts-lg-000041',
+      'wts-lg-000086',
+      'wts-lg-000156',
+    ]);
     expect(await evalSummary(frames, '--degrade', 'skew:10')).toMatchObject({
       exactTop1: 100,
       detectionRecall: 100,
@@ -121,11 +121,12 @@ describe.skipIf(!existsSync(DATASET))('reading tilted plates (real pictures)', (
   // were read with their strokes slanted: WLX039, SX5K9V, CWM2245, 5NMV468 and MRM935,
   // DB8R360, 9999CC. Their columns moved level, they read right.
   it('reads frames sloping 15 degrees, seen from the side', async () => {
-    const frames = path.join(dir, 'sloped');
-    mkdirSync(frames);
-    for (const f of ['wts-lg-000039', 'wts-lg-000042', 'wts-lg-000137', 'wts-lg-000192'])
-      for (const ext of ['.jpg', '.txt'])
-        copyFileSync(path.join(DATASET, 'endtoend-us', f + ext), path.join(frames, f + ext));
+    const frames = frameSet(dir, 'sloped', [
+      'wts-lg-000039',
+      'wts-lg-000042',
+      'wts-lg-000137',
+      'wts-lg-000192',
+    ]);
     expect(await evalSummary(frames, '--degrade', 'slope:15')).toMatchObject({
       exactTop1: 100,
       detectionRecall: 100,

@@ -18,6 +18,16 @@ export function cropSet(
   return folder;
 }
 
+/** A folder of real endtoend-us frames with their label files, in `eval`'s frame layout. */
+export function frameSet(dir: string, name: string, frames: string[]): string {
+  const folder = path.join(dir, name);
+  mkdirSync(folder);
+  for (const f of frames)
+    for (const ext of ['.jpg', '.txt'])
+      copyFileSync(path.join(DATASET, 'endtoend-us', f + ext), path.join(folder, f + ext));
+  return folder;
+}
+
 /** `lpr-edge eval FOLDER --json` with extra arguments; the summary, after checking it exited 0. */
 export async function evalSummary(folder: string, ...args: string[]): Promise<Record<string, unknown>> {
   const run = await runCli(['eval', folder, '--json', ...args]);

@@ -145,6 +145,12 @@ describe('officer console in Chromium', () => {
     await page.locator('#signin-form button').click();
     await page.locator('#no-alert').waitFor({ state: 'visible' });
     expect(await page.locator('.fouo').innerText()).toMatch(/FOR OFFICIAL USE ONLY/);
+    // The feed of earlier reads is fetched after sign-in: wait for it rather than race it.
+    await page
+      .waitForFunction(() => document.querySelectorAll('#feed li').length >= 3, undefined, {
+        timeout: 10_000,
+      })
+      .catch(() => undefined);
     expect(await page.locator('#feed li').count()).toBe(3);
     await page.screenshot({ path: path.join(SHOTS, 'console-idle-day.png') });
   });

@@ -105,10 +105,9 @@ describe('a small still picture', () => {
       expect([frame.width, frame.height]).toEqual([600, 600]);
       // At the frame's own size the detector finds "627" but no line over "WWI" (x 318-350).
       const overWWI = (b: Box) => b[0] < 330 && b[0] + b[2] > 340 && b[1] < 390 && b[1] + b[3] > 390;
-      const atOwnSize = await vision.detector.detect(
-        frame,
-        embeddedDefaults().vision.detector.stillInputSize,
-      );
+      const atOwnSize = await vision.detector.detect(frame, {
+        maxSide: embeddedDefaults().vision.detector.stillInputSize,
+      });
       expect(atOwnSize.some((l) => overWWI(l.box))).toBe(false);
       const found = await vision.findPlatesInStill(frame);
       expect(found[0]?.plate).toBe('627WWI');

@@ -42,7 +42,7 @@ export async function readWordLines(
 ): Promise<PlateWordLine[]> {
   if (crop.width < 8 || crop.height < 8) return [];
   const enlarge = Math.min(MAX_ENLARGE, Math.max(1, detectWidth / crop.width));
-  const lines = (await detector.detect(crop, undefined, undefined, enlarge)).filter(
+  const lines = (await detector.detect(crop, { maxScale: enlarge })).filter(
     (l) => l.box[3] >= 4 && l.box[2] >= l.box[3] * 0.8 && !(characters && iou(l.box, characters) > 0.5),
   );
   const height = words.spec.input.height;

@@ -1,5 +1,4 @@
-import sharp from 'sharp';
-import { rawInput, type RgbImage } from './image.js';
+import type { RgbImage } from './image.js';
 
 /**
  * Sensor noise at or above this (standard deviation, grey levels) makes the text detector search
@@ -52,13 +51,12 @@ export function noiseLevel(image: RgbImage): number {
 }
 
 /**
- * The picture the text detector should search: a noisy picture (low light gained up) smoothed,
- * else the picture itself. Noise breaks the detector's character lines into pieces; a slight
- * blur joins them again and costs clean pictures their sharpness, so only noisy ones get it.
- * Characters are always read from the picture itself.
+ * How much the text detector should smooth the picture before searching it (Gaussian sigma,
+ * pixels): a noisy picture (low light gained up) a little, a clean one not at all. Noise breaks
+ * the detector's character lines into pieces; a slight blur joins them again and costs clean
+ * pictures their sharpness, so only noisy ones get it. Characters are always read from the
+ * picture itself.
  */
-export async function forDetection(image: RgbImage): Promise<RgbImage> {
-  if (noiseLevel(image) < NOISY) return image;
-  const rgb = await sharp(image.rgb, rawInput(image)).blur(SMOOTHING_SIGMA).raw().toBuffer();
-  return { ...image, rgb };
+export function detectionSmoothing(image: RgbImage): number {
+  return noiseLevel(image) < NOISY ? 0 : SMOOTHING_SIGMA;
 }

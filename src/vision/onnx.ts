@@ -16,6 +16,10 @@ export class ModelError extends Error {
 /**
  * One onnxruntime session on the CPU. Spinning is off: with two sessions (detector and
  * recogniser) on two cores, spinning threads starve each other and both get slower.
+ * Memory patterns are off: onnxruntime plans one block per input shape it sees, and the
+ * detector sees a new shape with every region search, so the memory arena kept growing (peak
+ * RSS of a long 1080p replay about 625 MB with them, about 540 MB without, at the same speed;
+ * README, Performance).
  */
 export async function openSession(file: string, threads: number): Promise<ort.InferenceSession> {
   if (!existsSync(file)) throw new ModelError(`model ${file}: file not found`, file);
@@ -26,6 +30,7 @@ export async function openSession(file: string, threads: number): Promise<ort.In
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      enableMemPattern: false,
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
   } catch (err) {

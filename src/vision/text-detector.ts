@@ -36,6 +36,17 @@ const MAX_TILT = 30;
 /** Only a region this many times longer than thick has a direction worth trusting. */
 const MIN_ELONGATION = 2.5;
 
+export interface DetectOptions {
+  /** The longest side the image is shrunk to (default: the model's `inputSize`). */
+  maxSide?: number;
+  /** Search only this part of the image. */
+  region?: Box;
+  /** Above 1, a small image may be enlarged, up to `maxSide`. */
+  maxScale?: number;
+  /** Gaussian blur (pixels at the image's own size) before searching: for noisy pictures. */
+  smoothing?: number;
+}
+
 /**
  * Finds lines of text with a DB (differentiable binarisation) segmentation model such as
  * PP-OCRv4's detector: the model outputs a text-probability map; connected regions above a
@@ -53,24 +64,14 @@ export class TextDetector {
     return new TextDetector(session, opts);
   }
 
-  /**
-   * Text lines in `image` (or only in `region` of it, in one sharp call), shrunk first so the
-   * longest side is at most `maxSide` (default: `inputSize`). Boxes are in image pixels.
-   * `maxScale` above 1 lets a small image be enlarged, up to `maxSide`.
-   */
-  async detect(
-    image: RgbImage,
-    maxSide = this.opts.inputSize,
-    region?: Box,
-    maxScale = 1,
-  ): Promise<TextBox[]> {
+  /** Text lines in `image`; boxes are in image pixels. */
+  async detect(image: RgbImage, opts: DetectOptions = {}): Promise<TextBox[]> {
+    const { maxSide = this.opts.inputSize, region, maxScale = 1, smoothing = 0 } = opts;
     const [left, top, width, height] = region ?? [0, 0, image.width, image.height];
     const scale = Math.min(maxScale, maxSide / Math.max(width, height));
     const w = Math.max(32, Math.round((width * scale) / 32) * 32);
     const h = Math.max(32, Math.round((height * scale) / 32) * 32);
-    let picture = sharp(image.rgb, rawInput(image));
-    if (region) picture = picture.extract({ left, top, width, height });
-    const pixels = await picture.resize(w, h, { fit: 'fill' }).raw().toBuffer();
+    const pixels = await searchedPixels(image, region, smoothing, w, h);
     const plane = w * h;
     const input = new Float32Array(3 * plane);
     for (let c = 0; c < 3; c++) {
@@ -105,6 +106,28 @@ export class TextDetector {
   async close(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * The searched pixels: `region` of the image (or all of it), smoothed by `smoothing` at the
+ * image's own size, stretched to w × h. sharp blurs after resizing whatever the order of the
+ * calls, so smoothing takes a call of its own; only the region is smoothed, not the frame.
+ */
+async function searchedPixels(
+  image: RgbImage,
+  region: Box | undefined,
+  smoothing: number,
+  w: number,
+  h: number,
+): Promise<Buffer> {
+  let picture = sharp(image.rgb, rawInput(image));
+  if (region)
+    picture = picture.extract({ left: region[0], top: region[1], width: region[2], height: region[3] });
+  if (smoothing > 0) {
+    const { data, info } = await picture.blur(smoothing).raw().toBuffer({ resolveWithObject: true });
+    picture = sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } });
+  }
+  return picture.resize(w, h, { fit: 'fill' }).raw().toBuffer();
 }
 
 /** Connected regions of the probability map above the pixel threshold, as unclipped boxes. */

@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { BUNDLED_MODELS } from '../config/defaults.js';
 import { TextDetector, type TextBox } from './text-detector.js';
 import { Recogniser } from './recogniser.js';
-import { forDetection } from './noise.js';
+import { detectionSmoothing } from './noise.js';
 import { clampBox, tiltedBounds, type Box, type RgbImage, type TiltedBox } from './image.js';
 import {
   lineShapeScore,
@@ -112,10 +112,10 @@ export class Vision {
    */
   async findPlates(image: RgbImage, regions?: SearchRegion[]): Promise<PlateObservation[]> {
     const t0 = performance.now();
-    const searched = await forDetection(image);
+    const smoothing = detectionSmoothing(image);
     const found = regions
-      ? await this.detectInRegions(searched, regions)
-      : await this.detector.detect(searched);
+      ? await this.detectInRegions(image, regions, smoothing)
+      : await this.detector.detect(image, { smoothing });
     return this.readLines(image, found, t0);
   }
 
@@ -129,11 +129,11 @@ export class Vision {
   async findPlatesInStill(image: RgbImage): Promise<PlateObservation[]> {
     const t0 = performance.now();
     const maxSide = this.cfg.detector.stillInputSize;
-    const searched = await forDetection(image);
-    const found = await this.detector.detect(searched, maxSide);
+    const smoothing = detectionSmoothing(image);
+    const found = await this.detector.detect(image, { maxSide, smoothing });
     const enlarge = Math.min(STILL_ENLARGE, maxSide / Math.max(image.width, image.height));
     if (enlarge >= MIN_ENLARGE)
-      found.push(...(await this.detector.detect(searched, maxSide, undefined, enlarge)));
+      found.push(...(await this.detector.detect(image, { maxSide, maxScale: enlarge, smoothing })));
     return this.readLines(image, found, t0);
   }
 
@@ -247,14 +247,18 @@ export class Vision {
     return { minChars: this.cfg.minPlateChars, maxChars: this.cfg.maxPlateChars };
   }
 
-  private async detectInRegions(image: RgbImage, regions: SearchRegion[]): Promise<TextBox[]> {
+  private async detectInRegions(
+    image: RgbImage,
+    regions: SearchRegion[],
+    smoothing: number,
+  ): Promise<TextBox[]> {
     const lines: TextBox[] = [];
     for (const region of regions) {
       const box = clampBox(region.box, image);
       if (!box) continue;
       const shrink = Math.min(1, ROI_PLATE_HEIGHT / Math.max(1, region.plateHeight));
       const maxSide = Math.max(32, Math.round(Math.max(box[2], box[3]) * shrink));
-      lines.push(...(await this.detector.detect(image, maxSide, box)));
+      lines.push(...(await this.detector.detect(image, { maxSide, region: box, smoothing })));
     }
     return lines;
   }
@@ -265,7 +269,7 @@ export class Vision {
    */
   async readCrop(image: RgbImage): Promise<PlateObservation[]> {
     const whole: Box = [0, 0, image.width, image.height];
-    const lines = (await this.detector.detect(await forDetection(image))).filter(
+    const lines = (await this.detector.detect(image, { smoothing: detectionSmoothing(image) })).filter(
       (l) => lineShapeScore(l.tilted?.box ?? l.box) > 0,
     );
     // The plate's characters are the crop's tallest plate-shaped line.

@@ -8,6 +8,9 @@ import { settlePlate } from '../state/reader.js';
 import type { StateReader } from '../pipeline/read-gate.js';
 import type { Equivalence } from '../hotlist/normalise.js';
 import { degrade, formatDegradations, type Degradation } from './degrade.js';
+import { onCamera, readAsVideo, type VideoShow } from './video.js';
+import type { PipelineDeps } from '../pipeline/camera-pipeline.js';
+import type { Box, RgbImage } from '../vision/image.js';
 
 export interface ItemResult {
   file: string;
@@ -33,6 +36,8 @@ export interface EvalReport {
   dataset: string;
   /** The damage done to every picture before reading (`--degrade`); absent when none. */
   degraded?: string;
+  /** Read through the daemon's video path, as a camera of this size (`--video`); absent: as stills. */
+  video?: string;
   kind: Dataset['kind'];
   images: number;
   exactTop1: number;
@@ -65,6 +70,15 @@ export interface EvaluateOptions {
   equivalence: Equivalence;
   /** Damage done to every picture before it is read, in order (robustness figures). */
   degradations?: Degradation[];
+  /** Frames shown to the daemon's video pipeline instead of searched as stills (`--video`). */
+  video?: { show: VideoShow; pipeline: PipelineDeps };
+}
+
+/** What reading one picture gave: the plate and state taken, and every plate found. */
+interface Outcome {
+  plate: string | null;
+  state: { state: string | null; confidence: number | null };
+  found: { box: Box; texts: string[] }[];
 }
 
 export async function evaluate(
@@ -76,52 +90,88 @@ export async function evaluate(
   const items: ItemResult[] = [];
   for (const item of dataset.items) items.push(await evaluateOne(vision, dataset.kind, item, opts));
   const report = summarise(name, dataset.kind, items);
-  return opts.degradations?.length ? { ...report, degraded: formatDegradations(opts.degradations) } : report;
+  return {
+    ...report,
+    ...(opts.degradations?.length && { degraded: formatDegradations(opts.degradations) }),
+    ...(opts.video && { video: `${opts.video.show.width}x${opts.video.show.height}` }),
+  };
 }
 
 async function evaluateOne(
   vision: Vision,
   kind: Dataset['kind'],
   item: LabelledImage,
-  { stateReader, equivalence, degradations }: EvaluateOptions,
+  { stateReader, equivalence, degradations, video }: EvaluateOptions,
 ): Promise<ItemResult> {
   const t0 = performance.now();
   const loaded = await loadImage(item.file);
-  const plateHeight = item.box ? item.box[3] : loaded.height;
-  const { image, plateBox } = degradations?.length
-    ? await degrade(loaded, degradations, plateHeight, path.basename(item.file), item.box)
+  const labelHeight = item.box ? item.box[3] : loaded.height;
+  let { image, plateBox } = degradations?.length
+    ? await degrade(loaded, degradations, labelHeight, path.basename(item.file), item.box)
     : { image: loaded, plateBox: item.box };
+  let outcome: Outcome;
+  if (video) {
+    ({ image, plateBox } = await onCamera(image, plateBox, video.show.width, video.show.height));
+    outcome = await readVideo(image, video);
+  } else {
+    outcome = await readStill(vision, kind, image, stateReader);
+  }
+  const ms = performance.now() - t0;
+  const { plate, state, found } = outcome;
+  const detected = plateBox ? found.some((f) => overlapOfSmaller(f.box, plateBox) > 0.5) : found.length > 0;
+  return {
+    file: item.file,
+    expected: item.plate,
+    read: plate,
+    correct: plate === item.plate,
+    lookAlike: plate !== null && equivalence.key(plate) === equivalence.key(item.plate),
+    detected,
+    inTopN: found.some((f) => f.texts.includes(item.plate)),
+    expectedState: item.state,
+    state: state.state,
+    stateConfidence: state.confidence,
+    // As the camera sees it: a frame shrunk to fit the camera (--video) has a smaller plate.
+    plateHeight: video && plateBox ? Math.round(plateBox[3]) : labelHeight,
+    ms,
+  };
+}
+
+/** A still: searched once (a crop read as a plate), the best plate settled as the daemon does. */
+async function readStill(
+  vision: Vision,
+  kind: Dataset['kind'],
+  image: RgbImage,
+  stateReader: StateReader | undefined,
+): Promise<Outcome> {
   const plates: PlateObservation[] =
     kind === 'crops' ? await vision.readCrop(image) : await vision.findPlatesInStill(image);
-  const found = plates[0];
+  const first = plates[0];
   // A crop is the plate; in a frame the plate is the region around the character line.
-  const { reading: best, state } = found
+  const { reading, state } = first
     ? await settlePlate(
         vision,
         stateReader,
         image,
-        found,
-        readingCrop(found),
-        kind === 'crops' ? null : found.lineBox,
+        first,
+        readingCrop(first),
+        kind === 'crops' ? null : first.lineBox,
       )
     : { reading: null, state: { state: null, confidence: null } };
-  const ms = performance.now() - t0;
-  const detected = plateBox
-    ? plates.some((p) => overlapOfSmaller(p.lineBox, plateBox) > 0.5)
-    : plates.length > 0;
   return {
-    file: item.file,
-    expected: item.plate,
-    read: best?.plate ?? null,
-    correct: best?.plate === item.plate,
-    lookAlike: best !== null && equivalence.key(best.plate) === equivalence.key(item.plate),
-    detected,
-    inTopN: plates.some((p) => p.plate === item.plate || p.candidates.some((c) => c.text === item.plate)),
-    expectedState: item.state,
-    state: state.state,
-    stateConfidence: state.confidence,
-    plateHeight,
-    ms,
+    plate: reading?.plate ?? null,
+    state,
+    found: plates.map((p) => ({ box: p.lineBox, texts: [p.plate, ...p.candidates.map((c) => c.text)] })),
+  };
+}
+
+/** A frame shown to the video pipeline: the read it stores from the most frames is the reading. */
+async function readVideo(image: RgbImage, video: NonNullable<EvaluateOptions['video']>): Promise<Outcome> {
+  const reads = await readAsVideo(video.pipeline, image, video.show.frames);
+  const first = reads[0];
+  return {
+    plate: first?.plate ?? null,
+    state: { state: first?.state ?? null, confidence: first?.stateConfidence ?? null },
+    found: reads.map((r) => ({ box: r.box, texts: [r.plate, ...r.candidates.map((c) => c.plate)] })),
   };
 }
 
@@ -199,6 +249,8 @@ export function formatReport(r: EvalReport): string {
     `in top-N           ${r.topN} %`,
   ];
   if (r.degraded) lines.splice(1, 0, `degraded           ${r.degraded}   (every picture, before reading)`);
+  if (r.video)
+    lines.splice(1, 0, `read as video      ${r.video} camera   (the daemon's path: tracking and voting)`);
   if (r.detectionRecall !== null) lines.push(`detection recall   ${r.detectionRecall} %`);
   lines.push(`per-character      ${r.charAccuracy} %`, `median time        ${r.medianMs} ms/image`);
   if (r.state) {

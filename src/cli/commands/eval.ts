@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { syntaxOptions } from '../../state/syntax.js';
 import path from 'node:path';
 import type { Command } from '../command.js';
@@ -11,11 +12,15 @@ import { createStateReader } from '../../state/reader.js';
 import { isHeldOut } from '../../state/calibrate.js';
 import { Equivalence } from '../../hotlist/normalise.js';
 import { DEGRADATION_HELP, parseDegradations, type Degradation } from '../../evaluation/degrade.js';
+import { parseVideoShow, VIDEO_FRAMES, type VideoShow } from '../../evaluation/video.js';
+import { openUnit } from '../../unit.js';
+import { createLogger } from '../../log.js';
+import { noPosition } from '../../gps/types.js';
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'measure recognition accuracy on a labelled dataset',
-  usage: `eval <dataset-dir> [--json] [--out FILE] [--limit N] [--errors] [--split S] [--degrade D]
+  usage: `eval <dataset-dir> [--json] [--out FILE] [--limit N] [--errors] [--split S] [--degrade D] [--video WxH]
   <dataset-dir>  full frames with NAME.txt labels (file, x, y, w, h, plate; tab-separated),
                  or plate crops with DIR.csv / DIR/labels.csv (file,state,plate)
   --json         print the report as JSON instead of a table
@@ -25,7 +30,11 @@ export const evalCommand: Command = {
   --split S      only part of a set: "held-out" (30 %, md5 of the file name; never trained on)
                  or "calibration" (the other 70 %, on which the state reader was tuned)
   --degrade D    damage every picture before reading it, to measure robustness: KIND[:N], several
-                 comma-separated, applied in order. Kinds: ${DEGRADATION_HELP}`,
+                 comma-separated, applied in order. Kinds: ${DEGRADATION_HELP}
+  --video WxH    full frames only: read each frame as the daemon reads video from a WxH camera
+                 (e.g. 1920x1080): the frame at its own size in a grey picture of that size, shown
+                 for ${VIDEO_FRAMES} frames to the whole pipeline (whole-frame and tracked-plate
+                 searches, tracking, voting); the read stored from the most frames counts`,
   options: {
     json: { type: 'boolean' },
     out: { type: 'string' },
@@ -33,6 +42,7 @@ export const evalCommand: Command = {
     errors: { type: 'boolean' },
     split: { type: 'string' },
     degrade: { type: 'string' },
+    video: { type: 'string' },
   },
   async run(ctx, positionals, values) {
     const dir = positionals[0];
@@ -53,7 +63,15 @@ export const evalCommand: Command = {
     }
     const degradations =
       values.degrade === undefined ? undefined : parseDegradeOption(String(values.degrade));
-    const { config } = loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir });
+    const show = values.video === undefined ? undefined : parseVideoOption(String(values.video));
+    if (show && dataset.kind !== 'frames')
+      throw new UsageError('eval: --video needs a set of full frames (plate crops are not camera pictures)');
+    // Video reads are stored as the daemon stores them: in a database of their own, removed after.
+    const videoDir = show ? mkdtempSync(path.join(os.tmpdir(), 'lpr-eval-video-')) : undefined;
+    const unit = videoDir
+      ? openUnit({ configPath: ctx.configPath, dataDir: videoDir, log: createLogger('warn', 'stderr') })
+      : undefined;
+    const config = unit?.config ?? loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir }).config;
     const vision = await Vision.open(config.vision, syntaxOptions(config));
     const state = config.state.enabled ? await createStateReader(config, vision) : undefined;
     try {
@@ -61,6 +79,13 @@ export const evalCommand: Command = {
         stateReader: state,
         equivalence: new Equivalence(config.hotlists.equivalence),
         degradations,
+        video:
+          show && unit
+            ? {
+                show,
+                pipeline: { config, vision, reads: unit.reads, position: noPosition, log: unit.log, state },
+              }
+            : undefined,
       });
       if (values.out) writeFileSync(String(values.out), JSON.stringify(report, null, 2));
       const { items, ...summary } = report;
@@ -83,9 +108,19 @@ export const evalCommand: Command = {
     } finally {
       await state?.close();
       await vision.close();
+      unit?.close();
+      if (videoDir) rmSync(videoDir, { recursive: true, force: true });
     }
   },
 };
+
+function parseVideoOption(spec: string): VideoShow {
+  try {
+    return parseVideoShow(spec);
+  } catch (err) {
+    throw new UsageError(`eval: --video: ${(err as Error).message}`);
+  }
+}
 
 function parseDegradeOption(spec: string): Degradation[] {
   try {

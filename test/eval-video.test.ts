@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { onCamera, parseVideoShow } from '../src/evaluation/video.js';
+import { DATASET, runCli } from './helpers/cli.js';
+import { cropSet, evalSummary, frameSet } from './helpers/crop-set.js';
+import { tempDir } from './helpers/tmp.js';
+import { whiteBoxOnBlack } from './helpers/vision.js';
+
+describe('a labelled frame as a camera sees it (eval --video)', () => {
+  it('sits at its own size at the bottom centre of the camera picture, its plate box moved with it', async () => {
+    const frame = whiteBoxOnBlack(100, 50, [10, 20, 30, 10]);
+    const { image, plateBox } = await onCamera(frame, [10, 20, 30, 10], 300, 200);
+    expect([image.width, image.height]).toEqual([300, 200]);
+    expect(plateBox).toEqual([110, 170, 30, 10]);
+    const at = (x: number, y: number) => image.rgb[(y * 300 + x) * 3];
+    expect(at(115, 175)).toBe(255); // the white box, moved
+    expect(at(105, 175)).toBe(0); // the frame's own black
+    expect(at(50, 50)).toBe(96); // the camera's grey around it
+  });
+
+  it('is shrunk to fit a smaller camera, its plate box with it', async () => {
+    const { image, plateBox } = await onCamera(
+      whiteBoxOnBlack(400, 200, [0, 0, 1, 1]),
+      [40, 100, 80, 40],
+      200,
+      200,
+    );
+    expect([image.width, image.height]).toEqual([200, 200]);
+    expect(plateBox).toEqual([20, 150, 40, 20]);
+  });
+
+  it('names the camera size it needs', () => {
+    expect(parseVideoShow('1920x1080')).toMatchObject({ width: 1920, height: 1080 });
+    for (const bad of ['1920', '1920x', 'x1080', '10x10', '1920*1080'])
+      expect(() => parseVideoShow(bad)).toThrow(/WIDTHxHEIGHT, e\.g\. 1920x1080/);
+  });
+});
+
+describe.skipIf(!existsSync(DATASET))('eval --video (real frames, the daemon path)', () => {
+  const dir = tempDir();
+
+  it('reads frames through tracking and voting, as a 1080p camera would see them', async () => {
+    const frames = frameSet(dir, 'video', ['car1', 'car13', '316b64c0-55bf-4079-a1c0-d93f461a576f']);
+    expect(await evalSummary(frames, '--video', '1920x1080')).toMatchObject({
+      video: '1920x1080',
+      images: 3,
+      exactTop1: 100,
+      detectionRecall: 100,
+    });
+  }, 120_000);
+
+  it('refuses plate crops and a malformed camera size, saying what to give', async () => {
+    const crops = cropSet(dir, 'crops', [['ak399.png', 'ak', 'FGJ235']]);
+    const onCrops = await runCli(['eval', crops, '--video', '1920x1080']);
+    expect(onCrops.code).toBe(2);
+    expect(onCrops.stderr).toMatch(/--video needs a set of full frames/);
+    const frames = frameSet(dir, 'one', ['car1']);
+    const bad = await runCli(['eval', frames, '--video', '1080p']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--video: "1080p" is not a camera size: give WIDTHxHEIGHT/);
+  });
+});

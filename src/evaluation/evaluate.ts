@@ -7,6 +7,7 @@ import { overlapOfSmaller } from '../vision/plate-shape.js';
 import { settlePlate } from '../state/reader.js';
 import type { StateReader } from '../pipeline/read-gate.js';
 import type { Equivalence } from '../hotlist/normalise.js';
+import { round } from '../util/format.js';
 import { degrade, formatDegradations, type Degradation } from './degrade.js';
 import { onCamera, readAsVideo, type VideoShow } from './video.js';
 import type { PipelineDeps } from '../pipeline/camera-pipeline.js';
@@ -30,6 +31,8 @@ export interface ItemResult {
   stateConfidence: number | null;
   plateHeight: number | null;
   ms: number;
+  /** Read as video (`--video`): reads stored away from the labelled plate (other text taken for a plate). */
+  otherReads?: number;
 }
 
 export interface EvalReport {
@@ -47,6 +50,8 @@ export interface EvalReport {
   lookAlikeTop1: number;
   topN: number;
   detectionRecall: number | null;
+  /** Read as video: reads stored away from the labelled plate, per frame (false reads in the car). */
+  otherReadsPerImage?: number;
   charAccuracy: number;
   medianMs: number;
   confusions: { pair: string; count: number }[];
@@ -93,7 +98,13 @@ export async function evaluate(
   return {
     ...report,
     ...(opts.degradations?.length && { degraded: formatDegradations(opts.degradations) }),
-    ...(opts.video && { video: `${opts.video.show.width}x${opts.video.show.height}` }),
+    ...(opts.video && {
+      video: `${opts.video.show.width}x${opts.video.show.height}`,
+      otherReadsPerImage: round(
+        items.reduce((sum, r) => sum + (r.otherReads ?? 0), 0) / Math.max(1, items.length),
+        2,
+      ),
+    }),
   };
 }
 
@@ -118,7 +129,9 @@ async function evaluateOne(
   }
   const ms = performance.now() - t0;
   const { plate, state, found } = outcome;
-  const detected = plateBox ? found.some((f) => overlapOfSmaller(f.box, plateBox) > 0.5) : found.length > 0;
+  const onPlate = (f: Outcome['found'][number]) =>
+    plateBox !== null && overlapOfSmaller(f.box, plateBox) > 0.5;
+  const detected = plateBox ? found.some(onPlate) : found.length > 0;
   return {
     file: item.file,
     expected: item.plate,
@@ -133,6 +146,7 @@ async function evaluateOne(
     // As the camera sees it: a frame shrunk to fit the camera (--video) has a smaller plate.
     plateHeight: video && plateBox ? Math.round(plateBox[3]) : labelHeight,
     ms,
+    ...(video && plateBox && { otherReads: found.filter((f) => !onPlate(f)).length }),
   };
 }
 
@@ -252,6 +266,10 @@ export function formatReport(r: EvalReport): string {
   if (r.video)
     lines.splice(1, 0, `read as video      ${r.video} camera   (the daemon's path: tracking and voting)`);
   if (r.detectionRecall !== null) lines.push(`detection recall   ${r.detectionRecall} %`);
+  if (r.otherReadsPerImage !== undefined)
+    lines.push(
+      `other reads        ${r.otherReadsPerImage} per frame   (stored away from the labelled plate)`,
+    );
   lines.push(`per-character      ${r.charAccuracy} %`, `median time        ${r.medianMs} ms/image`);
   if (r.state) {
     lines.push(

@@ -340,6 +340,12 @@ describe('non-plate text in full frames', () => {
     expect(textPlateScore('20140512', limits)).toBeLessThan(0.5);
     expect(textPlateScore('TOYOTAS', limits)).toBeLessThan(0.5);
     expect(textPlateScore('201405121234', limits)).toBe(0);
+    // A stamp's date read without its dashes, shorter than a whole date.
+    expect(textPlateScore('2014058', limits)).toBeLessThan(0.5);
+    expect(textPlateScore('201405', limits)).toBeLessThan(0.5);
+    // Numeric plates that do not start with a year and a month stay plates.
+    expect(textPlateScore('8951283', limits)).toBe(1);
+    expect(textPlateScore('2014951', limits)).toBe(1);
   });
 
   it('keeps a word a word when syntax fixing gave it digits', () => {

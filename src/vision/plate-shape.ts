@@ -19,6 +19,9 @@ export function lineShapeScore(box: Box): number {
   return 1;
 }
 
+/** A year from 1990 to 2039 and a month: the start of a date stamp's digits. */
+const DATE_START = /^(199\d|20[0-3]\d)(0[1-9]|1[0-2])/;
+
 /** 0 when the text cannot be a plate, else a prior in (0, 1]. */
 export function textPlateScore(text: string, limits: ShapeLimits): number {
   if (text.length < limits.minChars || text.length > limits.maxChars) return 0;
@@ -27,8 +30,10 @@ export function textPlateScore(text: string, limits: ShapeLimits): number {
   // Long all-letter strings are words: state names, slogans, dealer names.
   if (digits === 0 && letters >= 6) return 0.25;
   if (digits === 0) return 0.5;
-  // All digits of date length: a time/date stamp ("20140512") more often than a plate.
-  if (letters === 0 && text.length >= 8) return 0.2;
+  // All digits of date length: a time/date stamp ("20140512") more often than a plate. So are
+  // shorter digit runs that start with a year and a month ("2014058": a stamp's date read
+  // without its dashes); one all-digit plate in about 1,700 starts that way (50 years × 12 months).
+  if (letters === 0 && (text.length >= 8 || DATE_START.test(text))) return 0.2;
   return 1;
 }
 

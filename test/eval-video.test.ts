@@ -48,6 +48,14 @@ describe.skipIf(!existsSync(DATASET))('eval --video (real frames, the daemon pat
     expect(await evalSummary(frames)).not.toHaveProperty('otherReadsPerImage');
   }, 120_000);
 
+  it('reads small plates that a whole 1080p frame shows too roughly, by looking closer in the next frame', async () => {
+    // Plates 28-60 px tall (HK0E7C, KCS1M, CCV020): the whole-frame search, at about half the
+    // frame's size, finds each line but reads it too doubtfully to start a track.
+    const frames = frameSet(dir, 'small', ['3850ba91-3c64-4c64-acba-0c46b61ec0da', 'car15', 'wts-lg-000088']);
+    const summary = await evalSummary(frames, '--video', '1920x1080');
+    expect(summary).toMatchObject({ images: 3, exactTop1: 100, detectionRecall: 100 });
+  }, 120_000);
+
   it('refuses plate crops and a malformed camera size, saying what to give', async () => {
     const crops = cropSet(dir, 'crops', [['ak399.png', 'ak', 'FGJ235']]);
     const onCrops = await runCli(['eval', crops, '--video', '1920x1080']);

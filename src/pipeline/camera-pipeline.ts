@@ -8,6 +8,7 @@ import type { PositionSource } from '../gps/types.js';
 import type { Logger } from '../log.js';
 import { Tracker, type FinishedTrack } from '../tracker/tracker.js';
 import { encodeJpeg, clampBox, type Box } from '../vision/image.js';
+import { overlapOfSmaller } from '../vision/plate-shape.js';
 import type { ReadGate, StateReader } from './read-gate.js';
 import { settlePlate } from '../state/reader.js';
 import { round } from '../util/format.js';
@@ -46,6 +47,16 @@ export interface PipelineStats {
 }
 
 /**
+ * How many lines a whole-frame search read too doubtfully to track are looked at again, closer,
+ * in the next frame. A whole 1080p frame is searched at about half its size, where a small plate's
+ * line is found but its box is too rough to read it well; the next frame searches around it as
+ * around a tracked plate (at about 32 px a plate), and a plate read well there starts a track.
+ * Through `eval --video 1920x1080` on endtoend-us: 70.5 -> 74.4 % read, detection recall 85.9 ->
+ * 91.0 %; taking 6 instead of 3, or only lines read at 0.02 or more, reads the same.
+ */
+const SECOND_LOOKS = 3;
+
+/**
  * One camera's path from frames to stored reads: vision on the newest frame, tracking across
  * frames, and for each vehicle one read tagged with GPS, passed through the gates and committed.
  */
@@ -57,6 +68,8 @@ export class CameraPipeline {
   private gated = 0;
   private startedAt = 0;
   private lastError: string | null = null;
+  /** Crops of lines the last whole-frame search read too doubtfully to track. */
+  private secondLooks: Box[] = [];
 
   constructor(
     readonly source: FrameSource,
@@ -77,17 +90,18 @@ export class CameraPipeline {
       this.totals.decode += performance.now() - t0;
       if (next.done) break;
       const frame = next.value;
-      const observations = await vision.findPlates(frame, this.searchRegions());
+      const regions = this.searchRegions();
+      const observations = await vision.findPlates(frame, regions);
       this.totals.detect += vision.times.detectMs;
       this.totals.recognise += vision.times.recogniseMs;
       const t1 = performance.now();
-      const minConfidence = this.deps.config.vision.minConfidence;
+      const trackable = this.deps.config.vision.minConfidence / 2;
       const finished = this.tracker.update(
         frame.ts,
-        observations
-          .filter((o) => o.confidence >= minConfidence / 2)
-          .map((o) => ({ ...o, ts: frame.ts, frame })),
+        observations.filter((o) => o.confidence >= trackable).map((o) => ({ ...o, ts: frame.ts, frame })),
       );
+      if (!regions)
+        this.secondLooks = this.doubtfulLines(observations.filter((o) => o.confidence < trackable));
       this.totals.track += performance.now() - t1;
       this.processed++;
       await this.storeAll(finished);
@@ -98,15 +112,27 @@ export class CameraPipeline {
 
   /**
    * Whole frame every `fullFrameEvery` frames (new vehicles appear within that many frames);
-   * otherwise only around the plates being tracked, grown to allow for movement between frames.
+   * otherwise only around the plates being tracked, grown to allow for movement between frames,
+   * and, in the frame after a whole-frame search, around the lines it read too doubtfully.
    */
   private searchRegions(): SearchRegion[] | undefined {
     const every = this.deps.config.vision.detector.fullFrameEvery;
     if (this.processed % every === 0) return undefined;
-    return this.tracker.lastBoxes().map((b) => ({
+    const boxes = [...this.tracker.lastBoxes(), ...this.secondLooks];
+    this.secondLooks = [];
+    return boxes.map((b) => ({
       box: [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4] as Box,
       plateHeight: b[3],
     }));
+  }
+
+  /** The most confident doubtful readings' crops, where no tracked plate is already searched. */
+  private doubtfulLines(doubtful: { box: Box }[]): Box[] {
+    const tracked = this.tracker.lastBoxes();
+    return doubtful
+      .map((o) => o.box)
+      .filter((box) => !tracked.some((t) => overlapOfSmaller(t, box) > 0.5))
+      .slice(0, SECOND_LOOKS);
   }
 
   stats(): PipelineStats {

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { embeddedDefaults } from '../src/config/defaults.js';
+import { emptySourceStats, type Frame, type FrameSource } from '../src/capture/types.js';
+import { silentLogger } from '../src/log.js';
+import { CameraPipeline, type PipelineDeps } from '../src/pipeline/camera-pipeline.js';
+import type { PlateObservation, SearchRegion, Vision } from '../src/vision/vision.js';
+import type { Box } from '../src/vision/image.js';
+
+// Which parts of each frame the pipeline asks the vision stage to search. The vision stage is a
+// stand-in here (this is the pipeline's plan alone); the same path on real frames and the real
+// models is measured in test/eval-video.test.ts.
+const FRAMES = 6;
+
+function observation(plate: string, confidence: number, box: Box): PlateObservation {
+  return { plate, confidence, charConfidences: [...plate].map(() => 0.9), candidates: [], box, lineBox: box };
+}
+
+async function searchPlan(wholeFrame: PlateObservation[]): Promise<(SearchRegion[] | undefined)[]> {
+  const asked: (SearchRegion[] | undefined)[] = [];
+  const vision = {
+    times: { detectMs: 0, recogniseMs: 0 },
+    findPlates: async (_frame: Frame, regions?: SearchRegion[]) => {
+      asked.push(regions);
+      return regions ? [] : wholeFrame;
+    },
+  } as unknown as Vision;
+  const source: FrameSource = {
+    id: 'front',
+    stats: emptySourceStats,
+    stop: async () => {},
+    async *frames() {
+      for (let index = 0; index < FRAMES; index++)
+        yield { cameraId: 'front', index, ts: index * 100, width: 1920, height: 1080, rgb: Buffer.alloc(0) };
+    },
+  };
+  const deps = {
+    config: embeddedDefaults(),
+    vision,
+    reads: {},
+    position: { fixAt: () => null },
+    log: silentLogger(),
+  } as unknown as PipelineDeps;
+  await new CameraPipeline(source, deps).run();
+  return asked;
+}
+
+describe('pipeline: a second, closer look at lines read too doubtfully to track', () => {
+  it('searches around them in the frame after the whole-frame search, once, at most three', async () => {
+    const doubtful = [0.2, 0.1, 0.05, 0.01].map((c, i) =>
+      observation(`ABC12${i}`, c, [100 + 300 * i, 800, 60, 20]),
+    );
+    const plan = await searchPlan(doubtful);
+    // Whole frames at 0 and 3 (fullFrameEvery 3); frames 1 and 4 look again; 2 and 5 have nothing to search.
+    expect(plan.map((r) => (r === undefined ? 'whole' : r.length))).toEqual(['whole', 3, 0, 'whole', 3, 0]);
+    // The most confident three, each searched as a tracked plate would be: around it, its height kept.
+    expect(plan[1]!.map((r) => r.box[0])).toEqual([100 - 60, 400 - 60, 700 - 60]);
+    expect(plan[1]![0]).toEqual({ box: [40, 770, 180, 80], plateHeight: 20 });
+  });
+
+  it('does not look again where a tracked plate is searched anyway', async () => {
+    const plan = await searchPlan([
+      observation('KDT4821', 0.9, [500, 700, 120, 40]),
+      observation('KDT421', 0.1, [510, 705, 100, 30]), // the same plate, read worse from a rougher box
+      observation('7XY123', 0.1, [1500, 900, 60, 20]),
+    ]);
+    expect(plan[1]!.map((r) => r.plateHeight)).toEqual([40, 20]);
+  });
+});

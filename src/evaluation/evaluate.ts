@@ -120,17 +120,16 @@ async function evaluateOne(
   let { image, plateBox } = degradations?.length
     ? await degrade(loaded, degradations, labelHeight, path.basename(item.file), item.box)
     : { image: loaded, plateBox: item.box };
+  const onPlate = (f: { box: Box }) => plateBox !== null && overlapOfSmaller(f.box, plateBox) > 0.5;
   let outcome: Outcome;
   if (video) {
     ({ image, plateBox } = await onCamera(image, plateBox, video.show.width, video.show.height));
-    outcome = await readVideo(image, video);
+    outcome = await readVideo(image, video, onPlate);
   } else {
     outcome = await readStill(vision, kind, image, stateReader);
   }
   const ms = performance.now() - t0;
   const { plate, state, found } = outcome;
-  const onPlate = (f: Outcome['found'][number]) =>
-    plateBox !== null && overlapOfSmaller(f.box, plateBox) > 0.5;
   const detected = plateBox ? found.some(onPlate) : found.length > 0;
   return {
     file: item.file,
@@ -179,9 +178,17 @@ async function readStill(
 }
 
 /** A frame shown to the video pipeline: the read it stores from the most frames is the reading. */
-async function readVideo(image: RgbImage, video: NonNullable<EvaluateOptions['video']>): Promise<Outcome> {
+/**
+ * A frame shown to the video path: every vehicle in view makes a read of its own, so the reading
+ * is the read stored on the labelled plate (or, if none is, the one stored from the most frames).
+ */
+async function readVideo(
+  image: RgbImage,
+  video: NonNullable<EvaluateOptions['video']>,
+  onPlate: (read: { box: Box }) => boolean,
+): Promise<Outcome> {
   const reads = await readAsVideo(video.pipeline, image, video.show.frames);
-  const first = reads[0];
+  const first = reads.find(onPlate) ?? reads[0];
   return {
     plate: first?.plate ?? null,
     state: { state: first?.state ?? null, confidence: first?.stateConfidence ?? null },

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
+import { onCamera } from '../src/evaluation/video.js';
+import { loadImage } from '../src/vision/load-image.js';
+import { DATASET } from './helpers/cli.js';
 import { renderStill, DEMO_VEHICLES } from '../src/demo/scene.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { Vision } from '../src/vision/vision.js';
@@ -38,3 +43,27 @@ describe('vision: searching regions of a 1080p frame', () => {
     expect(await vision.findPlates(frame, [{ box: sky, plateHeight: 120 }])).toEqual([]);
   });
 });
+
+describe.skipIf(!existsSync(DATASET))(
+  'vision: searching the region of a plate tracked by its whole outline',
+  () => {
+    it('searches again, closer, when the region shrunk for the plate shows no line of characters', async () => {
+      const vision = await Vision.open(embeddedDefaults().vision);
+      try {
+        // A real frame (plate 21A1BX, 40 px tall) as a 1080p camera sees it. The whole-frame search
+        // takes the whole plate, border and all, for its line, so the crop is far taller than the
+        // characters, and a region shrunk by that height holds characters too small to find.
+        const frame = await loadImage(path.join(DATASET, 'endtoend-us', 'wts-lg-000032.jpg'));
+        const { image } = await onCamera(frame, null, 1920, 1080);
+        const [whole] = await vision.findPlates(image);
+        const b = whole!.box;
+        expect(b[3]).toBeGreaterThan(60);
+        const region: Box = [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4];
+        const inRegion = await vision.findPlates(image, [{ box: region, plateHeight: b[3] }]);
+        expect(inRegion.map((o) => o.plate)).toEqual(['21A1BX']);
+      } finally {
+        await vision.close();
+      }
+    });
+  },
+);

@@ -54,7 +54,8 @@ describe('pipeline: a second, closer look at lines read too doubtfully to track'
     expect(plan.map((r) => (r === undefined ? 'whole' : r.length))).toEqual(['whole', 3, 0, 'whole', 3, 0]);
     // The most confident three, each searched as a tracked plate would be: around it, its height kept.
     expect(plan[1]!.map((r) => r.box[0])).toEqual([100 - 60, 400 - 60, 700 - 60]);
-    expect(plan[1]![0]).toEqual({ box: [40, 770, 180, 80], plateHeight: 20 });
+    // Just seen, so each is searched again closer if its region shows no line of characters.
+    expect(plan[1]![0]).toEqual({ box: [40, 770, 180, 80], plateHeight: 20, closerIfEmpty: true });
   });
 
   it('does not look again where a tracked plate is searched anyway', async () => {
@@ -64,5 +65,12 @@ describe('pipeline: a second, closer look at lines read too doubtfully to track'
       observation('7XY123', 0.1, [1500, 900, 60, 20]),
     ]);
     expect(plan[1]!.map((r) => r.plateHeight)).toEqual([40, 20]);
+  });
+
+  it('searches closer around a tracked plate only while it was seen in the frame before', async () => {
+    // Seen in the whole frame 0; the stand-in's region searches find nothing, as once a car has gone.
+    const plan = await searchPlan([observation('KDT4821', 0.9, [500, 700, 120, 40])]);
+    expect(plan[1]!.map((r) => r.closerIfEmpty)).toEqual([true]);
+    expect(plan[2]!.map((r) => r.closerIfEmpty)).toEqual([false]);
   });
 });

@@ -59,7 +59,9 @@ describe.skipIf(!existsSync(DATASET))(
         const b = whole!.box;
         expect(b[3]).toBeGreaterThan(60);
         const region: Box = [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4];
-        const inRegion = await vision.findPlates(image, [{ box: region, plateHeight: b[3] }]);
+        const inRegion = await vision.findPlates(image, [
+          { box: region, plateHeight: b[3], closerIfEmpty: true },
+        ]);
         expect(inRegion.map((o) => o.plate)).toEqual(['21A1BX']);
       } finally {
         await vision.close();

@@ -70,6 +70,8 @@ export class CameraPipeline {
   private lastError: string | null = null;
   /** Crops of lines the last whole-frame search read too doubtfully to track. */
   private secondLooks: Box[] = [];
+  /** When the last frame processed was taken. */
+  private lastFrameTs: number | null = null;
 
   constructor(
     readonly source: FrameSource,
@@ -104,6 +106,7 @@ export class CameraPipeline {
         this.secondLooks = this.doubtfulLines(observations.filter((o) => o.confidence < trackable));
       this.totals.track += performance.now() - t1;
       this.processed++;
+      this.lastFrameTs = frame.ts;
       await this.storeAll(finished);
     }
     await this.storeAll(this.tracker.flush());
@@ -113,25 +116,32 @@ export class CameraPipeline {
   /**
    * Whole frame every `fullFrameEvery` frames (new vehicles appear within that many frames);
    * otherwise only around the plates being tracked, grown to allow for movement between frames,
-   * and, in the frame after a whole-frame search, around the lines it read too doubtfully.
+   * and, in the frame after a whole-frame search, around the lines it read too doubtfully. Where a
+   * plate was seen in the last frame it should still be there, so a search that finds no line of
+   * characters is repeated closer; around a plate not seen since, the vehicle has most likely
+   * gone, and one search is enough.
    */
   private searchRegions(): SearchRegion[] | undefined {
     const every = this.deps.config.vision.detector.fullFrameEvery;
     if (this.processed % every === 0) return undefined;
-    const boxes = [...this.tracker.lastBoxes(), ...this.secondLooks];
+    const sightings = [
+      ...this.tracker.lastSightings(),
+      ...this.secondLooks.map((box) => ({ box, ts: this.lastFrameTs })),
+    ];
     this.secondLooks = [];
-    return boxes.map((b) => ({
+    return sightings.map(({ box: b, ts }) => ({
       box: [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4] as Box,
       plateHeight: b[3],
+      closerIfEmpty: ts === this.lastFrameTs,
     }));
   }
 
   /** The most confident doubtful readings' crops, where no tracked plate is already searched. */
   private doubtfulLines(doubtful: { box: Box }[]): Box[] {
-    const tracked = this.tracker.lastBoxes();
+    const tracked = this.tracker.lastSightings();
     return doubtful
       .map((o) => o.box)
-      .filter((box) => !tracked.some((t) => overlapOfSmaller(t, box) > 0.5))
+      .filter((box) => !tracked.some((t) => overlapOfSmaller(t.box, box) > 0.5))
       .slice(0, SECOND_LOOKS);
   }
 

@@ -82,9 +82,9 @@ export class Tracker {
     return this.tracks.length;
   }
 
-  /** Where each open track's plate was last seen (the regions to search in the next frame). */
-  lastBoxes(): TrackedObservation['box'][] {
-    return this.tracks.map((t) => t.lastBox);
+  /** Where and when each open track's plate was last seen (the regions to search in the next frame). */
+  lastSightings(): { box: TrackedObservation['box']; ts: number }[] {
+    return this.tracks.map((t) => ({ box: t.lastBox, ts: t.lastSeen }));
   }
 
   private match(obs: TrackedObservation, claimed: Set<Track>): Track | null {

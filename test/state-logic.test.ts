@@ -343,9 +343,14 @@ describe('non-plate text in full frames', () => {
     // A stamp's date read without its dashes, shorter than a whole date.
     expect(textPlateScore('2014058', limits)).toBeLessThan(0.5);
     expect(textPlateScore('201405', limits)).toBeLessThan(0.5);
+    // ... or with its dash read as a letter.
+    expect(textPlateScore('2014D506', limits)).toBeLessThan(0.5);
+    expect(textPlateScore('2014D05', limits)).toBeLessThan(0.5);
     // Numeric plates that do not start with a year and a month stay plates.
     expect(textPlateScore('8951283', limits)).toBe(1);
     expect(textPlateScore('2014951', limits)).toBe(1);
+    expect(textPlateScore('2014A75', limits)).toBe(1);
+    expect(textPlateScore('2014AB05', limits)).toBe(1);
   });
 
   it('keeps a word a word when syntax fixing gave it digits', () => {

@@ -19,8 +19,12 @@ export function lineShapeScore(box: Box): number {
   return 1;
 }
 
-/** A year from 1990 to 2039 and a month: the start of a date stamp's digits. */
-const DATE_START = /^(199\d|20[0-3]\d)(0[1-9]|1[0-2])/;
+/**
+ * A year from 1990 to 2039 and a month: the start of a date stamp. The dash between them may be
+ * read as nothing or as a letter, and the month's 0 as its look-alike D, O or Q ("2014-05-06" read
+ * "201405", "2014D05" or "2014D506").
+ */
+const DATE_START = /^(199\d|20[0-3]\d)[A-Z]?([0DOQ][1-9]|1[0-2])/;
 
 /** 0 when the text cannot be a plate, else a prior in (0, 1]. */
 export function textPlateScore(text: string, limits: ShapeLimits): number {
@@ -33,7 +37,8 @@ export function textPlateScore(text: string, limits: ShapeLimits): number {
   // All digits of date length: a time/date stamp ("20140512") more often than a plate. So are
   // shorter digit runs that start with a year and a month ("2014058": a stamp's date read
   // without its dashes); one all-digit plate in about 1,700 starts that way (50 years × 12 months).
-  if (letters === 0 && (text.length >= 8 || DATE_START.test(text))) return 0.2;
+  // One letter, where a stamp's dash or the month's 0 was, does not make it a plate ("2014D506").
+  if ((letters === 0 && text.length >= 8) || (letters <= 1 && DATE_START.test(text))) return 0.2;
   return 1;
 }
 

@@ -177,7 +177,6 @@ async function readStill(
   };
 }
 
-/** A frame shown to the video pipeline: the read it stores from the most frames is the reading. */
 /**
  * A frame shown to the video path: every vehicle in view makes a read of its own, so the reading
  * is the read stored on the labelled plate (or, if none is, the one stored from the most frames).

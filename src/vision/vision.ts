@@ -61,10 +61,11 @@ const ROI_PLATE_HEIGHT = 32;
  * the detector found was the whole plate (characters, border and state name as one box), the
  * characters come out too small to be found, and the region yields nothing. A region searched
  * without a line at least REGION_MIN_LINE of that height is searched again at REGION_RETRY_SCALE
- * times the scale, if its plate was seen in the last frame (`closerIfEmpty`): around a plate
- * not seen since, the vehicle has most likely gone, and a second search would only cost time. Through `eval --video 1920x1080` on endtoend-us: 74.4 -> 78.2 % (21A1BX,
- * VLX039, FE5R2D, none lost); retrying only when nothing at all was found, or below 0.3 or 0.4,
- * 76.9 %; at three times the scale, 75.6 %.
+ * times the scale, if its plate was seen in the last frame (`closerIfEmpty`): around a plate not
+ * seen since, the vehicle has most likely gone, and a second search would only cost time.
+ * Through `eval --video 1920x1080` on endtoend-us: 74.4 -> 78.2 % (21A1BX, VLX039, FE5R2D read,
+ * none lost); retrying only when nothing at all was found, or below 0.3 or 0.4, 76.9 %; at three
+ * times the scale, 75.6 %.
  */
 const REGION_MIN_LINE = 0.2;
 const REGION_RETRY_SCALE = 2;

@@ -3,6 +3,7 @@ import { BUNDLED_MODELS } from '../config/defaults.js';
 import { TextDetector, type TextBox } from './text-detector.js';
 import { Recogniser } from './recogniser.js';
 import { detectionSmoothing } from './noise.js';
+import { tileGrid } from './tiles.js';
 import { clampBox, tiltedBounds, type Box, type RgbImage, type TiltedBox } from './image.js';
 import {
   lineShapeScore,
@@ -69,6 +70,16 @@ const ROI_PLATE_HEIGHT = 32;
  */
 const REGION_MIN_LINE = 0.2;
 const REGION_RETRY_SCALE = 2;
+
+/**
+ * A still larger than `stillInputSize` is shrunk for its search, and its small plates with it;
+ * it is also searched in tiles at up to TILE_CLOSER times that scale (at most its own size), each
+ * tile as large as one search, neighbours overlapping by TILE_OVERLAP of a tile. The endtoend-us
+ * frames, each put in a 2,560 × 1,440 picture: 62.8 -> 80.8 % (at their own size, 87.2 %), at 1.9
+ * instead of 0.26 s a picture; overlapping by 0.15, the same.
+ */
+const TILE_CLOSER = 2;
+const TILE_OVERLAP = 0.25;
 
 /** How much a small still is enlarged for its second search, at most; and at least, to be worth it. */
 const STILL_ENLARGE = 2;
@@ -140,7 +151,8 @@ export class Vision {
    * A still smaller than that is searched a second time enlarged (up to STILL_ENLARGE times), and
    * the lines of both searches are read: in small pictures the detector can miss part of a plate's
    * line at its own size ("627 WWI" found as "627" alone in a 600 × 600 frame), or find it only
-   * there. Overlapping readings of one plate are merged as usual.
+   * there. Overlapping readings of one plate are merged as usual. A still larger than that is
+   * also searched in tiles, closer (`detectInTiles`).
    */
   async findPlatesInStill(image: RgbImage): Promise<PlateObservation[]> {
     const t0 = performance.now();
@@ -150,7 +162,31 @@ export class Vision {
     const enlarge = Math.min(STILL_ENLARGE, maxSide / Math.max(image.width, image.height));
     if (enlarge >= MIN_ENLARGE)
       found.push(...(await this.detector.detect(image, { maxSide, maxScale: enlarge, smoothing })));
+    found.push(...(await this.detectInTiles(image, maxSide, smoothing)));
     return this.readLines(image, found, t0);
+  }
+
+  /** A still larger than `maxSide` searched tile by tile, closer than as a whole (TILE_CLOSER). */
+  private async detectInTiles(image: RgbImage, maxSide: number, smoothing: number): Promise<TextBox[]> {
+    const longSide = Math.max(image.width, image.height);
+    if (longSide <= maxSide) return [];
+    const scale = Math.min(1, (TILE_CLOSER * maxSide) / longSide);
+    // Each tile, at that scale, is as large as one search: maxSide wide, in a camera's 16:9.
+    const tiles = tileGrid(
+      image.width,
+      image.height,
+      maxSide / scale,
+      (maxSide * 9) / 16 / scale,
+      TILE_OVERLAP,
+    );
+    const lines: TextBox[] = [];
+    for (const tile of tiles) {
+      const region = clampBox(tile, image);
+      if (!region) continue;
+      const tileSide = Math.round(Math.max(region[2], region[3]) * scale);
+      lines.push(...(await this.detector.detect(image, { maxSide: tileSide, region, smoothing })));
+    }
+    return lines;
   }
 
   private async readLines(image: RgbImage, found: TextBox[], t0: number): Promise<PlateObservation[]> {

@@ -340,17 +340,13 @@ describe('non-plate text in full frames', () => {
     expect(textPlateScore('20140512', limits)).toBeLessThan(0.5);
     expect(textPlateScore('TOYOTAS', limits)).toBeLessThan(0.5);
     expect(textPlateScore('201405121234', limits)).toBe(0);
-    // A stamp's date read without its dashes, shorter than a whole date.
-    expect(textPlateScore('2014058', limits)).toBeLessThan(0.5);
-    expect(textPlateScore('201405', limits)).toBeLessThan(0.5);
-    // ... or with its dash read as a letter.
-    expect(textPlateScore('2014D506', limits)).toBeLessThan(0.5);
-    expect(textPlateScore('2014D05', limits)).toBeLessThan(0.5);
-    // Numeric plates that do not start with a year and a month stay plates.
-    expect(textPlateScore('8951283', limits)).toBe(1);
-    expect(textPlateScore('2014951', limits)).toBe(1);
-    expect(textPlateScore('2014A75', limits)).toBe(1);
-    expect(textPlateScore('2014AB05', limits)).toBe(1);
+    // A stamp's date read without its dashes, shorter than a whole date, or with its dash or the
+    // month's 0 read as a letter.
+    for (const stamp of ['2014058', '201405', '2014D506', '2014D05'])
+      expect(textPlateScore(stamp, limits)).toBeLessThan(0.5);
+    // Plates that do not start with a year and a month stay plates.
+    for (const plate of ['8951283', '2014951', '2014A75', '2014AB05'])
+      expect(textPlateScore(plate, limits)).toBe(1);
   });
 
   it('keeps a word a word when syntax fixing gave it digits', () => {

@@ -12,11 +12,9 @@ export function tileGrid(
   tileHeight: number,
   overlap: number,
 ): Box[] {
-  const xs = starts(width, Math.min(tileWidth, width), overlap);
-  const ys = starts(height, Math.min(tileHeight, height), overlap);
-  return ys.flatMap((y) =>
-    xs.map((x): Box => [x, y, Math.min(tileWidth, width), Math.min(tileHeight, height)]),
-  );
+  const w = Math.min(tileWidth, width);
+  const h = Math.min(tileHeight, height);
+  return starts(height, h, overlap).flatMap((y) => starts(width, w, overlap).map((x): Box => [x, y, w, h]));
 }
 
 function starts(size: number, tile: number, overlap: number): number[] {

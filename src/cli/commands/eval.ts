@@ -34,7 +34,7 @@ export const evalCommand: Command = {
   --video WxH    full frames only: read each frame as the daemon reads video from a WxH camera
                  (e.g. 1920x1080): the frame at its own size in a grey picture of that size, shown
                  for ${VIDEO_FRAMES} frames to the whole pipeline (whole-frame and tracked-plate
-                 searches, tracking, voting); the read stored from the most frames counts`,
+                 searches, tracking, voting); the read stored on the labelled plate counts`,
   options: {
     json: { type: 'boolean' },
     out: { type: 'string' },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { onCamera, parseVideoShow } from '../src/evaluation/video.js';
-import { DATASET, runCli } from './helpers/cli.js';
+import { DATASET, ROOT, runCli } from './helpers/cli.js';
 import { cropSet, evalSummary, frameSet } from './helpers/crop-set.js';
 import { tempDir } from './helpers/tmp.js';
 import { whiteBoxOnBlack } from './helpers/vision.js';
@@ -54,6 +55,25 @@ describe.skipIf(!existsSync(DATASET))('eval --video (real frames, the daemon pat
     const frames = frameSet(dir, 'small', ['3850ba91-3c64-4c64-acba-0c46b61ec0da', 'car15', 'wts-lg-000088']);
     const summary = await evalSummary(frames, '--video', '1920x1080');
     expect(summary).toMatchObject({ images: 3, exactTop1: 100, detectionRecall: 100 });
+  }, 120_000);
+
+  it('reads plates too small for the whole-frame search by sweeping the frame at its own size', async () => {
+    // AJK7551 and 7AWV401, 37 and 47 px tall: at about half the frame's size the whole-frame
+    // search does not find 7AWV401's line at all, and reads AJK7551's as "2Q74".
+    const frames = frameSet(dir, 'sweep', ['wts-lg-000044', 'wts-lg-000167']);
+    const swept = await evalSummary(frames, '--video', '1920x1080');
+    expect(swept).toMatchObject({ images: 2, exactTop1: 100, detectionRecall: 100 });
+    const config = path.join(dir, 'no-sweep.yaml');
+    writeFileSync(
+      config,
+      [
+        `unitId: t\nagency: a\ndataDir: ${dir}/d\nvision:`,
+        `  detector: { model: ${ROOT}/models/ppocr-det.onnx, sweepEvery: 0 }`,
+        `  recogniser: { model: ${ROOT}/models/plate-rec.onnx }\n`,
+      ].join('\n'),
+    );
+    const unswept = await evalSummary(frames, '--video', '1920x1080', '--config', config);
+    expect(unswept).toMatchObject({ images: 2, exactTop1: 0 });
   }, 120_000);
 
   it('refuses plate crops and a malformed camera size, saying what to give', async () => {

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { Tracker, type FinishedTrack } from '../tracker/tracker.js';
 import { encodeJpeg, clampBox, type Box } from '../vision/image.js';
 import { overlapOfSmaller } from '../vision/plate-shape.js';
+import { FrameSweep } from './sweep.js';
 import type { ReadGate, StateReader } from './read-gate.js';
 import { settlePlate } from '../state/reader.js';
 import { round } from '../util/format.js';
@@ -73,6 +74,7 @@ export class CameraPipeline {
   private secondLooks: Box[] = [];
   /** When the last frame processed was taken. */
   private lastFrameTs: number | null = null;
+  private readonly sweep: FrameSweep;
 
   constructor(
     readonly source: FrameSource,
@@ -80,6 +82,8 @@ export class CameraPipeline {
     private readonly onRead?: (read: StoredRead) => void,
   ) {
     this.tracker = new Tracker(source.id, deps.config.tracker, deps.config.vision.recogniser.candidates);
+    const { sweepEvery, inputSize } = deps.config.vision.detector;
+    this.sweep = new FrameSweep(sweepEvery, inputSize);
   }
 
   /** Runs until the source ends or is stopped; open tracks are emitted at the end. */
@@ -103,8 +107,10 @@ export class CameraPipeline {
         frame.ts,
         observations.filter((o) => o.confidence >= trackable).map((o) => ({ ...o, ts: frame.ts, frame })),
       );
-      if (!regions)
+      if (!regions) {
         this.secondLooks = this.doubtfulLines(observations.filter((o) => o.confidence < trackable));
+        this.sweep.afterWholeSearch(frame.width, frame.height);
+      }
       this.totals.track += performance.now() - t1;
       this.processed++;
       this.lastFrameTs = frame.ts;
@@ -117,10 +123,10 @@ export class CameraPipeline {
   /**
    * Whole frame every `fullFrameEvery` frames (new vehicles appear within that many frames);
    * otherwise only around the plates being tracked, grown to allow for movement between frames,
-   * and, in the frame after a whole-frame search, around the lines it read too doubtfully. Where a
-   * plate was seen in the last frame it should still be there, so a search that finds no line of
-   * characters is repeated closer; around a plate not seen since, the vehicle has most likely
-   * gone, and one search is enough.
+   * and, in the frame after a whole-frame search, around the lines it read too doubtfully and in
+   * the sweep's tile, if one is due (`FrameSweep`). Where a plate was seen in the last frame it
+   * should still be there, so a search that finds no line of characters is repeated closer; around
+   * a plate not seen since, the vehicle has most likely gone, and one search is enough.
    */
   private searchRegions(): SearchRegion[] | undefined {
     const every = this.deps.config.vision.detector.fullFrameEvery;
@@ -130,11 +136,12 @@ export class CameraPipeline {
       ...this.secondLooks.map((box) => ({ box, ts: this.lastFrameTs })),
     ];
     this.secondLooks = [];
-    return sightings.map(({ box: b, ts }) => ({
+    const aroundPlates = sightings.map(({ box: b, ts }) => ({
       box: [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4] as Box,
       plateHeight: b[3],
       closerIfEmpty: ts === this.lastFrameTs,
     }));
+    return [...aroundPlates, ...this.sweep.take()];
   }
 
   /** The most confident doubtful readings' crops, where no tracked plate is already searched. */

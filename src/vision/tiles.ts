@@ -22,3 +22,19 @@ function starts(size: number, tile: number, overlap: number): number[] {
   const n = Math.ceil((size - tile * overlap) / (tile * (1 - overlap)));
   return Array.from({ length: n }, (_, i) => Math.round((i * (size - tile)) / (n - 1)));
 }
+
+/**
+ * The tiles a video frame is swept in at its own size (`pipeline/sweep.ts`), each the size of one
+ * whole-frame search (`searchSide` wide, 16:9), neighbours overlapping by SWEEP_OVERLAP: enough
+ * for the small plates the sweep is for, which the whole-frame search misses. Bottom row first:
+ * a car's camera sees plates below the horizon more often than above it. None when the
+ * whole-frame search already sees the frame at SWEEP_BELOW of its size or more (a 720p frame at
+ * 1,088 px: 0.85).
+ */
+export function sweepTiles(width: number, height: number, searchSide: number): Box[] {
+  if (searchSide / Math.max(width, height) >= SWEEP_BELOW) return [];
+  return tileGrid(width, height, searchSide, (searchSide * 9) / 16, SWEEP_OVERLAP).reverse();
+}
+
+const SWEEP_OVERLAP = 0.15;
+const SWEEP_BELOW = 0.75;

@@ -50,7 +50,8 @@ export function readingCrop(o: PlateObservation): Box | TiltedBox {
  */
 export interface SearchRegion {
   box: Box;
-  plateHeight: number;
+  /** Absent: no plate is known there, and the region is searched at the frame's own size. */
+  plateHeight?: number;
   /** Search again closer if the shrunk region shows no line of characters (REGION_MIN_LINE). */
   closerIfEmpty?: boolean;
 }
@@ -308,10 +309,11 @@ export class Vision {
     for (const region of regions) {
       const box = clampBox(region.box, image);
       if (!box) continue;
-      const shrink = Math.min(1, ROI_PLATE_HEIGHT / Math.max(1, region.plateHeight));
+      const plateHeight = region.plateHeight ?? ROI_PLATE_HEIGHT;
+      const shrink = Math.min(1, ROI_PLATE_HEIGHT / Math.max(1, plateHeight));
       const maxSide = Math.max(32, Math.round(Math.max(box[2], box[3]) * shrink));
       let found = await this.detector.detect(image, { maxSide, region: box, smoothing });
-      const characters = (l: TextBox) => l.box[3] >= REGION_MIN_LINE * region.plateHeight;
+      const characters = (l: TextBox) => l.box[3] >= REGION_MIN_LINE * plateHeight;
       if (region.closerIfEmpty && shrink < 1 && !found.some(characters)) {
         const closer = Math.round(Math.max(box[2], box[3]) * Math.min(1, shrink * REGION_RETRY_SCALE));
         found = await this.detector.detect(image, { maxSide: closer, region: box, smoothing });

@@ -11,11 +11,21 @@ import type { Box } from '../src/vision/image.js';
 // models is measured in test/eval-video.test.ts.
 const FRAMES = 6;
 
+interface Camera {
+  frames?: number;
+  width?: number;
+  height?: number;
+  sweepEvery?: number;
+}
+
 function observation(plate: string, confidence: number, box: Box): PlateObservation {
   return { plate, confidence, charConfidences: [...plate].map(() => 0.9), candidates: [], box, lineBox: box };
 }
 
-async function searchPlan(wholeFrame: PlateObservation[]): Promise<(SearchRegion[] | undefined)[]> {
+async function searchPlan(
+  wholeFrame: PlateObservation[],
+  { frames = FRAMES, width = 1920, height = 1080, sweepEvery = 0 }: Camera = {},
+): Promise<(SearchRegion[] | undefined)[]> {
   const asked: (SearchRegion[] | undefined)[] = [];
   const vision = {
     times: { detectMs: 0, recogniseMs: 0 },
@@ -29,12 +39,14 @@ async function searchPlan(wholeFrame: PlateObservation[]): Promise<(SearchRegion
     stats: emptySourceStats,
     stop: async () => {},
     async *frames() {
-      for (let index = 0; index < FRAMES; index++)
-        yield { cameraId: 'front', index, ts: index * 100, width: 1920, height: 1080, rgb: Buffer.alloc(0) };
+      for (let index = 0; index < frames; index++)
+        yield { cameraId: 'front', index, ts: index * 100, width, height, rgb: Buffer.alloc(0) };
     },
   };
+  const config = embeddedDefaults();
+  config.vision.detector.sweepEvery = sweepEvery;
   const deps = {
-    config: embeddedDefaults(),
+    config,
     vision,
     reads: {},
     position: { fixAt: () => null },
@@ -72,5 +84,28 @@ describe('pipeline: a second, closer look at lines read too doubtfully to track'
     const plan = await searchPlan([observation('KDT4821', 0.9, [500, 700, 120, 40])]);
     expect(plan[1]!.map((r) => r.closerIfEmpty)).toEqual([true]);
     expect(plan[2]!.map((r) => r.closerIfEmpty)).toEqual([false]);
+  });
+});
+
+describe('pipeline: a frame much larger than the whole-frame search is swept at its own size', () => {
+  it('searches one tile in the frame after every second whole-frame search, in turn, bottom row first', async () => {
+    // Whole frames at 0, 3, ... 21 (fullFrameEvery 3): tiles after the 1st, 3rd, 5th and 7th.
+    const plan = await searchPlan([], { frames: 24, sweepEvery: 2 });
+    const tiles = plan.flatMap((regions, frame) => (regions?.length ? [{ frame, regions }] : []));
+    expect(tiles.map((t) => t.frame)).toEqual([1, 7, 13, 19]);
+    // Each is one region the size of a whole-frame search (1088 x 612), at the frame's own size.
+    expect(tiles.map((t) => t.regions)).toEqual([
+      [{ box: [832, 468, 1088, 612] }],
+      [{ box: [0, 468, 1088, 612] }],
+      [{ box: [832, 0, 1088, 612] }],
+      [{ box: [0, 0, 1088, 612] }],
+    ]);
+  });
+
+  it('does not sweep a frame the whole-frame search already sees nearly at its own size, or when turned off', async () => {
+    const at720p = await searchPlan([], { frames: 12, width: 1280, height: 720, sweepEvery: 1 });
+    expect(at720p.every((regions) => !regions?.length)).toBe(true);
+    const off = await searchPlan([], { frames: 12, sweepEvery: 0 });
+    expect(off.every((regions) => !regions?.length)).toBe(true);
   });
 });

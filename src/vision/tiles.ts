@@ -23,6 +23,9 @@ function starts(size: number, tile: number, overlap: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.round((i * (size - tile)) / (n - 1)));
 }
 
+const SWEEP_OVERLAP = 0.15;
+const SWEEP_BELOW = 0.75;
+
 /**
  * The tiles a video frame is swept in at its own size (`pipeline/sweep.ts`), each the size of one
  * whole-frame search (`searchSide` wide, 16:9), neighbours overlapping by SWEEP_OVERLAP: enough
@@ -35,6 +38,3 @@ export function sweepTiles(width: number, height: number, searchSide: number): B
   if (searchSide / Math.max(width, height) >= SWEEP_BELOW) return [];
   return tileGrid(width, height, searchSide, (searchSide * 9) / 16, SWEEP_OVERLAP).reverse();
 }
-
-const SWEEP_OVERLAP = 0.15;
-const SWEEP_BELOW = 0.75;

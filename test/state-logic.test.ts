@@ -349,6 +349,15 @@ describe('non-plate text in full frames', () => {
       expect(textPlateScore(plate, limits)).toBe(1);
   });
 
+  it('scores a state name, alone or with a mark or two beside it, below plates', () => {
+    const limits = { minChars: 4, maxChars: 8 };
+    for (const name of ['TEXAS', 'OHIO', 'NEWYORK', '2XTEXAS', 'MAINE1'])
+      expect(textPlateScore(name, limits)).toBeLessThan(0.25);
+    // Four-letter names only alone; other letters and digits around a name make a plate.
+    for (const plate of ['OHIO12', 'IOWA7', 'TEXAS123', 'TEX4S'])
+      expect(textPlateScore(plate, limits)).toBeGreaterThanOrEqual(0.5);
+  });
+
   it('keeps a word a word when syntax fixing gave it digits', () => {
     const limits = { minChars: 4, maxChars: 8 };
     expect(textPlateScore('ORE6ON', limits)).toBe(1);

@@ -11,6 +11,8 @@ import { withEdgeCharacters, withWiderReading } from '../src/vision/edge-charact
 import type { Recognition } from '../src/vision/recogniser.js';
 import { openDefaultVision, renderSvg } from './helpers/vision.js';
 import { DATASET } from './helpers/cli.js';
+import { platesReplayedFrom } from './helpers/replay-still.js';
+import { tempDir } from './helpers/tmp.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // A real 600 × 600 frame (openalpr-dev, beside the project) with a Washington plate "627 WWI".
@@ -68,6 +70,19 @@ describe('text around a plate is not a plate', () => {
     // Both lines were found and read; they are there, just ranked as surround text.
     expect(found.length).toBeGreaterThanOrEqual(2);
   });
+
+  it.skipIf(!existsSync(DATASET))(
+    'stores only the characters of a real plate whose state name reads cleanly (ffmpeg, daemon replay)',
+    async () => {
+      // A Texas plate, CWL9084. Its "TEXAS" was stored as a read of its own as the frame sits in
+      // a 1080p picture, and "2XTEXAS" at its own size.
+      const dir = tempDir();
+      const frame = 'wts-lg-000175.jpg';
+      expect(await platesReplayedFrom(dir, frame, 'null')).toEqual(['CWL9084']);
+      expect(await platesReplayedFrom(dir, frame, 'pad=1920:1080:320:360:gray')).toEqual(['CWL9084']);
+    },
+    120_000,
+  );
 
   it('scores only shorter lines just above or below a taller line it overlaps', () => {
     const characters: Box = [100, 100, 200, 50];

@@ -1,4 +1,5 @@
 import type { Box } from './image.js';
+import { STATES } from '../state/states.js';
 
 /**
  * Plate-likeness of a text line and of its reading, from shape and content alone. Dash-cam date
@@ -26,11 +27,26 @@ export function lineShapeScore(box: Box): number {
  */
 const DATE_START = /^(199\d|20[0-3]\d)[A-Z]?([0DOQ][1-9]|1[0-2])/;
 
+/**
+ * State and territory names as one word ("TEXAS", "NEWYORK"): printed on nearly every US plate,
+ * above or below the characters, and read cleanly where the characters are not, sometimes with a
+ * mark or two beside them ("2XTEXAS"). A plate whose characters spell its state's name is one of
+ * a kind. Names of four letters (OHIO, IOWA, UTAH, GUAM) count only alone: inside a longer
+ * reading they are as likely a vanity plate's.
+ */
+const STATE_NAMES = STATES.map((s) => s.name.replace(/[^A-Z]/g, ''));
+function isStateName(text: string): boolean {
+  return STATE_NAMES.some(
+    (name) => text === name || (name.length >= 5 && text.length <= name.length + 2 && text.includes(name)),
+  );
+}
+
 /** 0 when the text cannot be a plate, else a prior in (0, 1]. */
 export function textPlateScore(text: string, limits: ShapeLimits): number {
   if (text.length < limits.minChars || text.length > limits.maxChars) return 0;
   const digits = (text.match(/[0-9]/g) ?? []).length;
   const letters = text.length - digits;
+  if (isStateName(text)) return 0.2;
   // Long all-letter strings are words: state names, slogans, dealer names.
   if (digits === 0 && letters >= 6) return 0.25;
   if (digits === 0) return 0.5;

@@ -23,6 +23,20 @@ function starts(size: number, tile: number, overlap: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.round((i * (size - tile)) / (n - 1)));
 }
 
+/**
+ * Tiles that cover a picture searched at `scale` of its size, each as large there as one search
+ * (`searchSide` wide, in a camera's 16:9).
+ */
+export function searchTiles(
+  width: number,
+  height: number,
+  searchSide: number,
+  scale: number,
+  overlap: number,
+): Box[] {
+  return tileGrid(width, height, searchSide / scale, (searchSide * 9) / 16 / scale, overlap);
+}
+
 const SWEEP_OVERLAP = 0.15;
 const SWEEP_BELOW = 0.75;
 
@@ -36,5 +50,5 @@ const SWEEP_BELOW = 0.75;
  */
 export function sweepTiles(width: number, height: number, searchSide: number): Box[] {
   if (searchSide / Math.max(width, height) >= SWEEP_BELOW) return [];
-  return tileGrid(width, height, searchSide, (searchSide * 9) / 16, SWEEP_OVERLAP).reverse();
+  return searchTiles(width, height, searchSide, 1, SWEEP_OVERLAP).reverse();
 }

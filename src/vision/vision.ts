@@ -3,7 +3,7 @@ import { BUNDLED_MODELS } from '../config/defaults.js';
 import { TextDetector, type TextBox } from './text-detector.js';
 import { Recogniser } from './recogniser.js';
 import { detectionSmoothing } from './noise.js';
-import { tileGrid } from './tiles.js';
+import { searchTiles } from './tiles.js';
 import { clampBox, tiltedBounds, type Box, type RgbImage, type TiltedBox } from './image.js';
 import {
   lineShapeScore,
@@ -172,16 +172,8 @@ export class Vision {
     const longSide = Math.max(image.width, image.height);
     if (longSide <= maxSide) return [];
     const scale = Math.min(1, (TILE_CLOSER * maxSide) / longSide);
-    // Each tile, at that scale, is as large as one search: maxSide wide, in a camera's 16:9.
-    const tiles = tileGrid(
-      image.width,
-      image.height,
-      maxSide / scale,
-      (maxSide * 9) / 16 / scale,
-      TILE_OVERLAP,
-    );
     const lines: TextBox[] = [];
-    for (const tile of tiles) {
+    for (const tile of searchTiles(image.width, image.height, maxSide, scale, TILE_OVERLAP)) {
       const region = clampBox(tile, image);
       if (!region) continue;
       const tileSide = Math.round(Math.max(region[2], region[3]) * scale);

@@ -12,6 +12,7 @@ import {
   type SyntaxOptions,
 } from '../src/state/syntax.js';
 import { parseConfig } from '../src/config/load.js';
+import { embeddedDefaults } from '../src/config/defaults.js';
 import { stateSchema } from '../src/state/config.js';
 import { plateRegion } from '../src/state/reader.js';
 import { joinRows, type PlateWordLine } from '../src/state/words.js';
@@ -338,7 +339,7 @@ describe('non-plate text in full frames', () => {
     const limits = { minChars: 4, maxChars: 8 };
     expect(textPlateScore('ABC1234', limits)).toBe(1);
     expect(textPlateScore('20140512', limits)).toBeLessThan(0.5);
-    expect(textPlateScore('TOYOTAS', limits)).toBeLessThan(0.5);
+    expect(textPlateScore('TOYOTAS', limits)).toBeLessThan(1);
     expect(textPlateScore('201405121234', limits)).toBe(0);
     // A stamp's date read without its dashes, shorter than a whole date, or with its dash or the
     // month's 0 read as a letter.
@@ -356,6 +357,24 @@ describe('non-plate text in full frames', () => {
     // Four-letter names only alone; other letters and digits around a name make a plate.
     for (const plate of ['OHIO12', 'IOWA7', 'TEXAS123', 'TEX4S'])
       expect(textPlateScore(plate, limits)).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('scores all-letter text half a plate at any length, so a sure vanity plate is still tracked', () => {
+    const limits = { minChars: 4, maxChars: 8 };
+    const trackable = embeddedDefaults().vision.minConfidence / 2;
+    for (const vanity of ['BRRRR', 'FZRULZ', 'NEILDMND']) {
+      expect(textPlateScore(vanity, limits)).toBeLessThan(1);
+      expect(textPlateScore(vanity, limits) * 0.95).toBeGreaterThanOrEqual(trackable);
+    }
+  });
+
+  it('scores vehicle lettering (makes, models, badges, taxi markings) as low as a state name', () => {
+    const limits = { minChars: 4, maxChars: 8 };
+    for (const lettering of ['TOYOTA', 'HYUNDAI', 'HYBRID', 'TAXICAB'])
+      expect(textPlateScore(lettering, limits)).toBe(textPlateScore('TEXAS', limits));
+    // Only the words themselves: a plate that holds one among other characters stays a plate.
+    expect(textPlateScore('TOYOTA1', limits)).toBe(1);
+    expect(textPlateScore('MYTOYOTA', limits)).toBe(0.5);
   });
 
   it('keeps a word a word when syntax fixing gave it digits', () => {

@@ -84,6 +84,18 @@ describe('text around a plate is not a plate', () => {
     120_000,
   );
 
+  it.skipIf(!existsSync(DATASET))(
+    'stores vanity plates spelt in letters alone (ffmpeg, daemon replay)',
+    async () => {
+      // Scored as words, these were never tracked: the daemon stored nothing for FZRULZ and a
+      // misreading with a digit, NE1LUWNU, for NEILDMND.
+      const dir = tempDir();
+      expect(await platesReplayedFrom(dir, 'car8.jpg', 'null')).toEqual(['FZRULZ']);
+      expect(await platesReplayedFrom(dir, 'us5.jpg', 'null')).toEqual(['NEILDMND']);
+    },
+    120_000,
+  );
+
   it('scores only shorter lines just above or below a taller line it overlaps', () => {
     const characters: Box = [100, 100, 200, 50];
     expect(plateSurroundScore([130, 60, 140, 20], [characters])).toBe(0.2); // state name above

@@ -41,15 +41,30 @@ function isStateName(text: string): boolean {
   );
 }
 
+/**
+ * Lettering that vehicles carry on their backs, near the plate: makes and models, trim badges,
+ * taxi and service markings. Read whole, these are words, not vanity plates; a plate that spells
+ * exactly one of them is rare enough to lose.
+ */
+const VEHICLE_LETTERING = new Set([
+  ...['ACURA', 'AUDI', 'BUICK', 'CADILLAC', 'CHEVROLET', 'CHEVY', 'CHRYSLER', 'DODGE', 'FORD', 'GMC'],
+  ...['HONDA', 'HYUNDAI', 'INFINITI', 'ISUZU', 'JEEP', 'KIA', 'LEXUS', 'LINCOLN', 'MAZDA', 'MERCEDES'],
+  ...['MERCURY', 'MITSUBISHI', 'NISSAN', 'PONTIAC', 'PORSCHE', 'SCION', 'SUBARU', 'TESLA', 'TOYOTA'],
+  ...['VOLKSWAGEN', 'VOLVO', 'ACCORD', 'ALTIMA', 'CAMRY', 'CIVIC', 'COROLLA', 'ELANTRA', 'ESCAPE'],
+  ...['EXPLORER', 'FORESTER', 'FUSION', 'IMPALA', 'MALIBU', 'ODYSSEY', 'OUTBACK', 'PRIUS', 'SANTAFE'],
+  ...['SENTRA', 'SIENNA', 'SILVERADO', 'TACOMA', 'TAHOE', 'TUNDRA', 'WRANGLER', 'HYBRID', 'LIMITED'],
+  ...['SPORT', 'TOURING', 'TAXI', 'TAXICAB', 'POLICE', 'SHERIFF', 'AMBULANCE', 'RESCUE'],
+]);
+
 /** 0 when the text cannot be a plate, else a prior in (0, 1]. */
 export function textPlateScore(text: string, limits: ShapeLimits): number {
   if (text.length < limits.minChars || text.length > limits.maxChars) return 0;
   const digits = (text.match(/[0-9]/g) ?? []).length;
   const letters = text.length - digits;
-  if (isStateName(text)) return 0.2;
-  // Long all-letter strings are words: state names, slogans, dealer names.
-  if (digits === 0 && letters >= 6) return 0.25;
-  if (digits === 0) return 0.5;
+  if (isStateName(text) || VEHICLE_LETTERING.has(text)) return 0.2;
+  // All-letter text is as often a word (a dealer's name, a sign) as a vanity plate (FZRULZ,
+  // NEILDMND): half a plate's prior, whatever its length, so a sure reading is still tracked.
+  if (letters === text.length) return 0.5;
   // All digits of date length: a time/date stamp ("20140512") more often than a plate. So are
   // shorter digit runs that start with a year and a month ("2014058": a stamp's date read
   // without its dashes); one all-digit plate in about 1,700 starts that way (50 years × 12 months).

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { renderDemoVideo } from '../src/demo/scene.js';
+import { DEMO_VEHICLES, renderDemoVideo } from '../src/demo/scene.js';
 import { runCli, jsonLines } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -54,6 +54,30 @@ describe('replay of a generated drive (ffmpeg + ONNX models + SQLite)', () => {
       expect(existsSync(path.join(dataDir, row.crop_path!))).toBe(true);
       expect(existsSync(path.join(dataDir, row.overview_path!))).toBe(true);
     }
+  }, 240_000);
+
+  it('stores only the plates of a 1080p drive, no misread state name', async () => {
+    // The bench's drive, one round: at 1080p the Vermont plate's name was once read "VERNMONT",
+    // all letters, and stored as a plate of its own.
+    const drive = path.join(dir, 'drive-1080p.mp4');
+    await renderDemoVideo({
+      out: drive,
+      width: 1920,
+      height: 1080,
+      fps: 10,
+      secondsPerVehicle: 2,
+      gapSeconds: 1,
+    });
+    const result = await runCli([
+      'replay',
+      drive,
+      '--every-frame',
+      '--json',
+      '--data-dir',
+      path.join(dir, 'd1080'),
+    ]);
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout).map((r) => r.plate)).toEqual(DEMO_VEHICLES.map((v) => v.plate));
   }, 240_000);
 
   it('fails with one line naming a missing recording', async () => {

@@ -354,8 +354,11 @@ describe('non-plate text in full frames', () => {
     const limits = { minChars: 4, maxChars: 8 };
     for (const name of ['TEXAS', 'OHIO', 'NEWYORK', '2XTEXAS', 'MAINE1'])
       expect(textPlateScore(name, limits)).toBeLessThan(0.25);
+    // Names of six letters or more, misread by a letter.
+    for (const misread of ['VERNMONT', 'FLORDA', 'GEORGIX', 'NEVADO'])
+      expect(textPlateScore(misread, limits)).toBeLessThan(0.25);
     // Four-letter names only alone; other letters and digits around a name make a plate.
-    for (const plate of ['OHIO12', 'IOWA7', 'TEXAS123', 'TEX4S'])
+    for (const plate of ['OHIO12', 'IOWA7', 'TEXAS123', 'TEX4S', 'TEXAD'])
       expect(textPlateScore(plate, limits)).toBeGreaterThanOrEqual(0.5);
   });
 

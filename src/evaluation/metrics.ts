@@ -1,18 +1,3 @@
-/** Levenshtein distance, for per-character accuracy. */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}
-
 /** Character substitutions between an expected and a read plate of the same length ("0→O"). */
 export function substitutions(expected: string, read: string): string[] {
   if (expected.length !== read.length) return [];

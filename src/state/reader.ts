@@ -7,7 +7,7 @@ import { Recogniser } from '../vision/recogniser.js';
 import { loadRecogniserSpec } from '../vision/model-spec.js';
 import { BUNDLED_MODELS } from '../config/defaults.js';
 import { clampBox, cropRgb, type Box, type RgbImage, type TiltedBox } from '../vision/image.js';
-import { editDistance } from '../evaluation/metrics.js';
+import { editDistance } from '../util/edit-distance.js';
 import { readWordLines, type PlateWordLine } from './words.js';
 import { estimateState, type StateEstimate, type StateParams } from './posterior.js';
 import { mergeFormats } from './formats.js';

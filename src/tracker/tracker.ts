@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { PlateObservation } from '../vision/vision.js';
 import type { RgbImage } from '../vision/image.js';
 import { iou } from '../vision/plate-shape.js';
-import { editDistance } from '../evaluation/metrics.js';
+import { editDistance } from '../util/edit-distance.js';
 import { voteText, mergeCandidates, type Vote } from './vote.js';
 import type { TextCandidate } from '../vision/ctc.js';
 

@@ -1,5 +1,6 @@
 import type { Box } from './image.js';
 import { STATES } from '../state/states.js';
+import { editDistance } from '../util/edit-distance.js';
 
 /**
  * Plate-likeness of a text line and of its reading, from shape and content alone. Dash-cam date
@@ -32,12 +33,16 @@ const DATE_START = /^(199\d|20[0-3]\d)[A-Z]?([0DOQ][1-9]|1[0-2])/;
  * above or below the characters, and read cleanly where the characters are not, sometimes with a
  * mark or two beside them ("2XTEXAS"). A plate whose characters spell its state's name is one of
  * a kind. Names of four letters (OHIO, IOWA, UTAH, GUAM) count only alone: inside a longer
- * reading they are as likely a vanity plate's.
+ * reading they are as likely a vanity plate's. Names of six letters or more count misread by one
+ * letter too ("VERNMONT"): in script, or small, a name is often read so.
  */
 const STATE_NAMES = STATES.map((s) => s.name.replace(/[^A-Z]/g, ''));
 function isStateName(text: string): boolean {
   return STATE_NAMES.some(
-    (name) => text === name || (name.length >= 5 && text.length <= name.length + 2 && text.includes(name)),
+    (name) =>
+      text === name ||
+      (name.length >= 5 && text.length <= name.length + 2 && text.includes(name)) ||
+      (name.length >= 6 && /^[A-Z]+$/.test(text) && editDistance(text, name) <= 1),
   );
 }
 

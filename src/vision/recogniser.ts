@@ -11,6 +11,7 @@ import {
 import { cropResized, levelled, unsloped, type Box, type RgbImage, type TiltedBox } from './image.js';
 import { cropGreyResized } from './resize.js';
 import { cropSource } from './colour-contrast.js';
+import { deslanted } from './deslant.js';
 
 /** 'plate': only A-Z 0-9 may be emitted; 'full': every symbol of the model's alphabet. */
 export type RecogniserAlphabet = 'plate' | 'full';
@@ -95,12 +96,13 @@ export class Recogniser {
     const cuts = views.flat();
     // Grey crops (our plate model) are cut in TypeScript: sharp's fixed cost per call was twice the
     // model's. The resampler reproduces sharp's pixels (src/vision/resize.ts), which the model was
-    // trained and evaluated on. Colour crops (PP-OCR) still go through sharp.
+    // trained and evaluated on; strokes that lean clearly are then sheared upright (deslant.ts).
+    // Colour crops (PP-OCR) still go through sharp.
     const crops =
       channels === 1
         ? cuts.map((l) => {
             const source = cropSource(l.image, l.box);
-            return cropGreyResized(source.image, source.box, width, height);
+            return deslanted(cropGreyResized(source.image, source.box, width, height), width, height);
           })
         : await Promise.all(cuts.map((l) => cropResized(l.image, l.box, width, height, channels)));
     const input = new Float32Array(cuts.length * channels * plane);

@@ -16,7 +16,7 @@ const { createStateReader } = await dist('state/reader.js');
 const { fit, outcome, reliability, isHeldOut } = await dist('state/calibrate.js');
 const { mergeFormats } = await dist('state/formats.js');
 const { normaliseWords } = await dist('state/match.js');
-const { editDistance } = await dist('evaluation/metrics.js');
+const { editDistance } = await dist('util/edit-distance.js');
 
 const dir = process.argv[2] ?? path.resolve(root, '..', 'shared', 'datasets', 'openalpr-dev', 'crops-us');
 const { config } = loadConfig({});

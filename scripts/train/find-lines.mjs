@@ -17,7 +17,7 @@ const { Vision } = await dist('vision/vision.js');
 const { loadImage } = await dist('vision/load-image.js');
 const { loadDataset } = await dist('evaluation/dataset.js');
 const { isHeldOut } = await dist('state/calibrate.js');
-const { editDistance } = await dist('evaluation/metrics.js');
+const { editDistance } = await dist('util/edit-distance.js');
 
 const dir = process.argv[2] ?? path.resolve(root, '..', 'shared', 'datasets', 'openalpr-dev', 'crops-us');
 const { config } = loadConfig({});

@@ -9,8 +9,13 @@
  * strokes are upright already scores best unsheared and is left alone.
  */
 
-/** Shears tried, as the sideways shift per row (tan of the lean): -30 to 30 degrees by 2.5 (a crop stretched to the model's width leans more than the plate). */
-const SHEARS = Array.from({ length: 25 }, (_, i) => Math.tan(((i - 12) * 2.5 * Math.PI) / 180));
+/**
+ * Shears tried besides none, as the sideways shift per row (tan of the lean): -30 to 30 degrees by
+ * 2.5 (a crop stretched to the model's width leans more than the plate).
+ */
+const SHEARS = Array.from({ length: 25 }, (_, i) => (i - 12) * 2.5)
+  .filter((degrees) => degrees !== 0)
+  .map((degrees) => Math.tan((degrees * Math.PI) / 180));
 /** A shear is applied only if it stacks the edges this much better than none (a clear lean). */
 const MIN_GAIN = 1.15;
 /** Leans under this many degrees are left: the model reads them as well as upright ones. */

@@ -81,6 +81,14 @@ describe.skipIf(!existsSync(DATASET))('eval --video (real frames, the daemon pat
     expect(unswept).toMatchObject({ images: 2, exactTop1: 0 });
   }, 120_000);
 
+  it('does not store the edge of a plate frame that some frames read as a character and others do not', async () => {
+    // Missouri HK5R9C: the frame's edge after the C is read I close up, 1 in the whole-frame
+    // search and not at all in other close searches; the vote stored HK5R9CI.
+    const frames = frameSet(dir, 'edge', ['wts-lg-000034']);
+    const summary = await evalSummary(frames, '--video', '1920x1080');
+    expect(summary).toMatchObject({ images: 1, exactTop1: 100 });
+  }, 120_000);
+
   it('refuses plate crops and a malformed camera size, saying what to give', async () => {
     const crops = cropSet(dir, 'crops', [['ak399.png', 'ak', 'FGJ235']]);
     const onCrops = await runCli(['eval', crops, '--video', '1920x1080']);

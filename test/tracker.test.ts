@@ -37,6 +37,43 @@ describe('character voting', () => {
     ]);
     expect(vote.plate).toBe('AA1234');
   });
+
+  // Missouri HK5R9C as the 1080p video eval read it (wts-lg-000034): the plate frame's edge after
+  // the C is read I close up, 1 in the whole-frame search, and not at all in other frames.
+  const reading = (plate: string, confidence: number, last = confidence) => ({
+    plate,
+    confidence,
+    charConfidences: [...plate].map((_, i) => (i === plate.length - 1 ? last : 1)),
+  });
+
+  it('drops an end stroke that some frames read as I, some as 1 and some not at all', () => {
+    const frames = [
+      reading('HK5R9C1', 0.75),
+      reading('HK5R9C', 1),
+      reading('HK5R9CI', 0.95, 0.96),
+      reading('HK5R9C1', 0.75),
+      reading('HK5R9C', 1),
+      reading('HK5R9CI', 0.95, 0.96),
+      reading('HK5R9C1', 0.75),
+      reading('HK5R9C', 1),
+      reading('HK5R9CI', 0.95, 0.96),
+      reading('HK5R9C1', 0.75),
+    ];
+    expect(voteText(frames).plate).toBe('HK5R9C');
+    // The same frames without the ones that saw no seventh character keep it, as before.
+    expect(voteText(frames.filter((r) => r.plate.length === 7)).plate).toBe('HK5R9CI');
+  });
+
+  it('keeps a last character that most frames read the same, though some frames missed it', () => {
+    const vote = voteText([
+      reading('HK5R9C1', 0.9),
+      reading('HK5R9C1', 0.85),
+      reading('HK5R9C', 0.95),
+      reading('HK5R9C1', 0.8),
+    ]);
+    expect(vote.plate).toBe('HK5R9C1');
+    expect(vote.charConfidences[6]).toBeLessThan(vote.charConfidences[5]!);
+  });
 });
 
 describe('tracker', () => {

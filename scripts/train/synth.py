@@ -6,7 +6,8 @@ PIL from system fonts, then degrades them the way in-vehicle camera crops are de
 Everything is driven by a numpy Generator, so output is a pure function of the seed.
 
 Label = main plate characters only (0-9A-Z). Separators (space, dash, dot, emblem, sticker),
-stacked or trailing small characters, stickers, state names and slogans are NOT part of the label.
+stacked or trailing small characters, wheelchair symbols, stickers, state names and slogans are
+NOT part of the label.
 
 CLI:
   synth.py --out DIR --n 200 --seed 1            # random plates -> DIR/*.png + DIR/labels.csv
@@ -298,6 +299,30 @@ def _emblem(rng, size_w, size_h, color):
     return im
 
 
+def _access_symbol(rng, h):
+    """The International Symbol of Access (a wheelchair user), as printed on disability plates
+    beside the characters: an 'L' mask, h tall, sometimes white on a filled square."""
+    h = max(8, int(h))
+    w = int(h * rng.uniform(0.75, 0.95))
+    im = Image.new("L", (w, h), 0)
+    d = ImageDraw.Draw(im)
+    t = max(2, int(h * rng.uniform(0.08, 0.12)))  # stroke width
+    lean = rng.uniform(-0.05, 0.1) * w
+    d.ellipse([0.5 * w - 0.1 * h + lean, 0.02 * h, 0.5 * w + 0.1 * h + lean, 0.22 * h], fill=255)  # head
+    hip = (0.48 * w, 0.62 * h)
+    d.line([(0.52 * w + lean, 0.28 * h), hip], fill=255, width=t)  # back
+    d.line([(0.5 * w + lean * 0.7, 0.4 * h), (0.8 * w, 0.4 * h)], fill=255, width=t)  # arm
+    d.line([hip, (0.8 * w, 0.62 * h), (0.92 * w, 0.95 * h)], fill=255, width=t)  # seat and leg
+    r = 0.3 * h  # the wheel: an open arc around the hip, the gap where the legs are
+    cx, cy = 0.4 * w, 0.68 * h
+    d.arc([cx - r, cy - r, cx + r, cy + r], start=int(rng.uniform(-40, -10)), end=int(rng.uniform(250, 280)), fill=255, width=t)
+    if rng.random() < 0.4:  # white on a filled square: the square is the mask, the figure a hole
+        sq = Image.new("L", (int(w * 1.2), int(h * 1.1)), 255)
+        sq.paste(0, (int(w * 0.1), int(h * 0.05)), im)
+        return sq
+    return im
+
+
 def _sticker(rng, w, h):
     im = Image.new("RGB", (max(4, int(w)), max(4, int(h))), _rc(rng, 0, 255))
     d = ImageDraw.Draw(im)
@@ -369,11 +394,15 @@ def render_us(rng, text=None, splits=None, clean=False, separator=None):
     suffix = None
     if not clean and rng.random() < 0.08:
         suffix = "".join(rng.choice(list(DIGITS if rng.random() < 0.6 else LETTERS), int(rng.integers(1, 3))))
+    # a disability plate's wheelchair symbol, as tall as the characters, left or right of them
+    access = None
+    if not clean and stacked is None and suffix is None and rng.random() < 0.07:
+        access = (_access_symbol(rng, char_h * rng.uniform(0.75, 1.05)), "left" if rng.random() < 0.5 else "right")
     sep_w = {"space": 0.45, "dash": 0.55, "dot": 0.35, "emblem": 0.75, "sticker": 0.6, "none": 0.05}[str(sep_kind)] * char_h
     if sep_kind == "emblem" and not clean:  # some states' emblems are as large as a character (e.g. Arizona)
         sep_w = rng.uniform(0.6, 1.2) * char_h
     # characters from edge to edge, so the plate's border or frame is right beside the first and last
-    wide = not clean and stacked is None and suffix is None and len(text) > 4 and rng.random() < 0.2
+    wide = not clean and stacked is None and suffix is None and access is None and len(text) > 4 and rng.random() < 0.2
     if wide:
         items = _glyph_row(rng, text, splits, fpath, char_h, cond * 1.4, gap)
 
@@ -381,6 +410,8 @@ def render_us(rng, text=None, splits=None, clean=False, separator=None):
         return sum(it[1].size[0] for it in items if it[0] == "g") + gap * (len(items) - 1) + sum(sep_w for it in items if it[0] == "sep")
 
     max_w = W * (0.86 - 0.14 * (stacked is not None) - 0.12 * (suffix is not None)) if len(text) > 2 else W * 0.6
+    if access is not None:
+        max_w -= access[0].size[0] + 2 * gap
     if wide:
         max_w = W * rng.uniform(0.92, 0.97)
     tw = total_width(items, gap, sep_w)
@@ -394,6 +425,9 @@ def render_us(rng, text=None, splits=None, clean=False, separator=None):
     x = (W - tw) / 2 + rng.uniform(-0.06, 0.06) * (W - tw)
     if stacked is not None:
         x = max(x, W * 0.2)
+    if access is not None:  # room for the symbol on its side
+        room = access[0].size[0] + 2 * gap + 0.03 * W
+        x = max(x, room) if access[1] == "left" else min(x, W - room - tw)
     y = cy - char_h / 2
     emboss = (not clean) and rng.random() < 0.35
     shadow = tuple(int(v * 0.45) for v in fg) if not dark else (0, 0, 0)
@@ -438,6 +472,17 @@ def render_us(rng, text=None, splits=None, clean=False, separator=None):
             _paste_mask(im, gm, sx, sy, fg)
             sx += gm.size[0] + gap * 0.5
         line_x1 = max(line_x1, sx)
+    if access is not None:  # not in the label; a detector merges it into the line
+        sym, side = access
+        sy = cy - sym.size[1] / 2 + rng.uniform(-0.05, 0.05) * char_h
+        colour = fg if rng.random() < 0.6 else _rc(rng, 0, 160) if not dark else _rc(rng, 150, 255)
+        if side == "left":
+            sx = x_start - 2 * gap - sym.size[0]
+            line_x0 = sx
+        else:
+            sx = line_x1 + 2 * gap
+            line_x1 = sx + sym.size[0]
+        _paste_mask(im, sym, sx, sy, colour)
     # the character line as a text detector finds it on a full frame, small side characters
     # included because a detector merges them into the line (see degrade's line_crop)
     im.info["line"] = (line_x0, y, line_x1, y + char_h)

@@ -64,6 +64,12 @@ describe('character voting', () => {
     expect(voteText(frames.filter((r) => r.plate.length === 7)).plate).toBe('HK5R9CI');
   });
 
+  it('keeps a first character that is not a stroke, though frames whose crop cut it off outweigh it', () => {
+    const cutOff = { plate: 'JK7551', confidence: 0.9, charConfidences: [0.9, 0.9, 0.9, 0.9, 0.9, 0.9] };
+    const weakA = { plate: 'AJK7551', confidence: 0.8, charConfidences: [0.4, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9] };
+    expect(voteText([weakA, cutOff, weakA, cutOff, weakA]).plate).toBe('AJK7551');
+  });
+
   it('keeps a last character that most frames read the same, though some frames missed it', () => {
     const vote = voteText([
       reading('HK5R9C1', 0.9),

@@ -15,6 +15,8 @@ interface Reading {
 
 /** A plate keeps at least this many characters when a first or last one is voted away. */
 const MIN_VOTED_CHARS = 4;
+/** What a bolt or a frame's edge beside the characters is read as: a vertical stroke. */
+const EDGE_STROKES = 'I1';
 
 interface Tally {
   weight: number;
@@ -31,8 +33,9 @@ interface Tally {
  * Readings one character shorter that lack the first or the last character also vote, for "no
  * character" there: a bolt or the plate frame's edge beside the characters is read as a stroke
  * (I, 1) in some frames and not at all in others, as the crop around the plate moves, while a
- * real character is read in every frame. Such an end character goes when no single reading of it
- * outweighs the frames that saw nothing there.
+ * real character is read in every frame. Such an end stroke goes when no single reading of it
+ * outweighs the frames that saw nothing there. Other end characters stay: a first character the
+ * line's crop cut off in some frames is still a character.
  */
 export function voteText(readings: Reading[]): Vote {
   const byLength = new Map<number, Reading[]>();
@@ -55,7 +58,7 @@ export function voteText(readings: Reading[]): Vote {
   if (length > MIN_VOTED_CHARS) {
     for (const end of [0, length - 1]) {
       const blank = tallies[end]!.get('');
-      if (blank && blank.weight > chosen[end]!.tally.weight) {
+      if (blank && EDGE_STROKES.includes(chosen[end]!.ch) && blank.weight > chosen[end]!.tally.weight) {
         chosen.splice(end, 1);
         break; // one end at most: the plate loses one character, never two
       }

@@ -194,6 +194,16 @@ describe('syntax-aware decoding', () => {
     const sure = 0.99;
     const drop = (plate: string, conf: number[]) => withoutStrayMark(plate, conf, missouri, 4);
 
+    it("drops a Missouri plate frame's edge read as a last 1, with the unit's own formats", () => {
+      // Missouri issues AB1 C2D; with a seven-character series in the table, HK5R9C1 fitted it
+      // and the edge stayed (wts-lg-000034 replayed as H.264).
+      expect(statesFitting('HK5R9C', DEFAULT_FORMATS)).toContain('MO');
+      expect(statesFitting('HK5R9C1', DEFAULT_FORMATS)).toEqual([]);
+      const unit = syntaxOptions(embeddedDefaults())!;
+      const r = withoutStrayMark('HK5R9C1', [sure, sure, sure, sure, sure, sure, 0.88], unit, 4);
+      expect(r?.plate).toBe('HK5R9C');
+    });
+
     it('drops an unsure separator between the groups when the reading then fits a format', () => {
       const r = drop('PJ2JX1V', [sure, sure, sure, 0.71, sure, sure, sure]);
       expect(r?.plate).toBe('PJ2X1V');

@@ -96,6 +96,19 @@ describe('text around a plate is not a plate', () => {
     120_000,
   );
 
+  it.skipIf(!existsSync(DATASET))(
+    "does not store a plate frame's edge as a last character (ffmpeg, daemon replay)",
+    async () => {
+      // Missouri HK5R9C in a 1080p picture: the edge after the C was read 1 and stored
+      // (HK5R9C1) while Missouri's format table held a seven-character series it does not issue.
+      const dir = tempDir();
+      expect(await platesReplayedFrom(dir, 'wts-lg-000034.jpg', 'pad=1920:1080:320:360:gray')).toEqual([
+        'HK5R9C',
+      ]);
+    },
+    120_000,
+  );
+
   it('scores only shorter lines just above or below a taller line it overlaps', () => {
     const characters: Box = [100, 100, 200, 50];
     expect(plateSurroundScore([130, 60, 140, 20], [characters])).toBe(0.2); // state name above

@@ -31,7 +31,7 @@ export const DEFAULT_FORMATS: Readonly<Record<string, readonly string[]>> = {
   MI: ['LLLDDDD', 'DLLDDD', 'LLLDDD', 'DLLLDD'],
   MN: ['DDDLLL', 'LLLDDD'],
   MS: ['LLLDDD', 'LLDDDDD', 'LLLDDDD'],
-  MO: ['LLDLDL', 'LLDDLD', 'LLDLDLD'],
+  MO: ['LLDLDL'],
   MT: ['DLDDDDL', 'DDLDDDDL', 'DDDDDDL'],
   NE: ['LLLDDD', 'DDLDDD', 'DLDDDD'],
   NV: ['DDLDDD', 'DDDLLL', 'DDLLDDD'],

@@ -126,6 +126,11 @@ describe('formats and calibration', () => {
     expect(mergeFormats({ NY: ['DDDD'] }).NY).toEqual(['DDDD']);
   });
 
+  it('knows the current series of Arkansas (ABC 12D) and Kansas (1234 ABC)', () => {
+    expect(statesFitting('ABC12D', DEFAULT_FORMATS)).toContain('AR');
+    expect(statesFitting('1234ABC', DEFAULT_FORMATS)).toContain('KS');
+  });
+
   it('rejects a bad format in config with the key named', () => {
     const r = stateSchema.safeParse({ formats: { NY: ['L_D'] } });
     expect(r.success).toBe(false);

@@ -8,8 +8,10 @@
 export const DEFAULT_FORMATS: Readonly<Record<string, readonly string[]>> = {
   AK: ['LLLDDD'],
   AL: ['DDLDDDD', 'DLDDDDL', 'DDLDDDL', 'DLLDDDD'],
+  // Arizona's newest series (six characters, the fourth a digit, the rest either) is left out: a
+  // pattern that fits most six-character readings would make "fits a format" say nothing.
   AZ: ['LLLDDDD', 'DLLDDD', 'LLLDDD'],
-  AR: ['DDDLLL', 'LLLDDD'],
+  AR: ['DDDLLL', 'LLLDDD', 'LLLDDL'],
   CA: ['DLLLDDD', 'DLLDDDD', 'DDDDDLD'],
   CO: ['LLLDDD', 'DDDLLL', 'LLLLDD', 'LLLDDDD'],
   CT: ['DLLLDD', 'LLDDDDD', 'DDDLLL', 'LLLDDDD'],
@@ -22,7 +24,7 @@ export const DEFAULT_FORMATS: Readonly<Record<string, readonly string[]>> = {
   IL: ['LDDDDDD', 'LLDDDDD', 'LLLDDDD', 'DDDDDDD'],
   IN: ['DDDLLL', 'DDDDLL', 'DDLDDDD'],
   IA: ['LLLDDD', 'DDDLLL'],
-  KS: ['DDDLLL', 'LLLDDD'],
+  KS: ['DDDLLL', 'LLLDDD', 'DDDDLLL'],
   KY: ['DDDLLL', 'LLLDDD'],
   LA: ['LLLDDD', 'DDDLLL'],
   ME: ['DDDDLL', 'DDDLL', 'DDDDDLL'],

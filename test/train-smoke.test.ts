@@ -131,7 +131,9 @@ print(json.dumps({"batches": batches, "changed": len(changed),
   it.skipIf(!haveModel)(
     'committed model reads synthetic plates rendered by synth.py',
     async () => {
-      const texts = ['ABC1234', '7KQX52', 'MN40H8'];
+      // A 0 between letters, in New Jersey's A12 BCD series. (MN40H8, used before, fitted only a
+      // Missouri series the table no longer has, and its 0 is then read as the O it looks like.)
+      const texts = ['ABC1234', '7KQX52', 'M40HNB'];
       const files = renderTexts(tmp('plate-rec-synth-'), texts);
       expect(await readCrops(files)).toEqual(texts);
     },

@@ -126,9 +126,10 @@ describe('formats and calibration', () => {
     expect(mergeFormats({ NY: ['DDDD'] }).NY).toEqual(['DDDD']);
   });
 
-  it('knows the current series of Arkansas (ABC 12D) and Kansas (1234 ABC)', () => {
+  it('knows the current series of Arkansas (ABC 12D), Kansas (1234 ABC) and Maine (123 ABC)', () => {
     expect(statesFitting('ABC12D', DEFAULT_FORMATS)).toContain('AR');
     expect(statesFitting('1234ABC', DEFAULT_FORMATS)).toContain('KS');
+    expect(statesFitting('123ABC', DEFAULT_FORMATS)).toContain('ME');
   });
 
   it('rejects a bad format in config with the key named', () => {

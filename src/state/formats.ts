@@ -27,7 +27,7 @@ export const DEFAULT_FORMATS: Readonly<Record<string, readonly string[]>> = {
   KS: ['DDDLLL', 'LLLDDD', 'DDDDLLL'],
   KY: ['DDDLLL', 'LLLDDD'],
   LA: ['LLLDDD', 'DDDLLL'],
-  ME: ['DDDDLL', 'DDDLL', 'DDDDDLL'],
+  ME: ['DDDDLL', 'DDDLL', 'DDDDDLL', 'DDDLLL'],
   MD: ['DLLDDDD', 'LLLDDDD', 'DLLLDD'],
   MA: ['DLLDDD', 'DLLLDD', 'DDDLLD', 'DDLDDD', 'DLDDDD'],
   MI: ['LLLDDDD', 'DLLDDD', 'LLLDDD', 'DLLLDD'],

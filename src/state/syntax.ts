@@ -99,6 +99,11 @@ export const SEPARATOR_MAX_CONFIDENCE = 0.8;
 /** An I or 1 at either end read below this may be a bolt or the edge of the plate's frame. */
 export const EDGE_STROKE_MAX_CONFIDENCE = 0.95;
 
+/** Whether a character is what a bolt or a frame's edge beside the characters reads as: a stroke. */
+export function isEdgeStroke(ch: string): boolean {
+  return ch === 'I' || ch === '1';
+}
+
 /**
  * A plate's line can hold a mark that is not a character, and the recogniser may read it as one:
  * - a separator between the character groups (an emblem, a registration sticker, a dash):
@@ -122,7 +127,7 @@ export function withoutStrayMark(
   const mayGo = (i: number): boolean => {
     const c = charConfidences[i] ?? 0;
     if (i > 0 && i < last) return c < SEPARATOR_MAX_CONFIDENCE;
-    return /[I1]/.test(plate[i]!) && c < EDGE_STROKE_MAX_CONFIDENCE;
+    return isEdgeStroke(plate[i]!) && c < EDGE_STROKE_MAX_CONFIDENCE;
   };
   let least = -1;
   for (let i = 0; i <= last; i++) {

@@ -1,5 +1,6 @@
 import type { TextCandidate } from '../vision/ctc.js';
 import { editDistance } from '../util/edit-distance.js';
+import { isEdgeStroke } from '../state/syntax.js';
 
 export interface Vote {
   plate: string;
@@ -15,8 +16,6 @@ interface Reading {
 
 /** A plate keeps at least this many characters when a first or last one is voted away. */
 const MIN_VOTED_CHARS = 4;
-/** What a bolt or a frame's edge beside the characters is read as: a vertical stroke. */
-const EDGE_STROKES = 'I1';
 
 interface Tally {
   weight: number;
@@ -58,7 +57,7 @@ export function voteText(readings: Reading[]): Vote {
   if (length > MIN_VOTED_CHARS) {
     for (const end of [0, length - 1]) {
       const blank = tallies[end]!.get('');
-      if (blank && EDGE_STROKES.includes(chosen[end]!.ch) && blank.weight > chosen[end]!.tally.weight) {
+      if (blank && isEdgeStroke(chosen[end]!.ch) && blank.weight > chosen[end]!.tally.weight) {
         chosen.splice(end, 1);
         break; // one end at most: the plate loses one character, never two
       }

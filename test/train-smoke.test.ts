@@ -231,7 +231,7 @@ print(json.dumps({"batches": batches, "changed": len(changed),
   );
 
   it.skipIf(!haveModel || !existsSync(CROPS))(
-    '--init fine-tunes the shipped model: after a few tiny steps it still reads plates',
+    '--init fine-tunes the shipped model (here anchored to its outputs by --distill): after a few tiny steps it still reads plates',
     async () => {
       const out = tmp('plate-rec-init-');
       const r = spawnSync(
@@ -245,6 +245,8 @@ print(json.dumps({"batches": batches, "changed": len(changed),
           '1e-5',
           '--ema',
           '0.99',
+          '--distill',
+          '1',
           '--out',
           out,
         ],
@@ -252,6 +254,7 @@ print(json.dumps({"batches": batches, "changed": len(changed),
       );
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/fine-tuning from models\/plate-rec.onnx/);
+      expect(r.stdout).toMatch(/"distill": 1\.0/);
       // A model trained from scratch for two steps reads nothing; this one starts where the
       // shipped model is, so it reads a real held-out crop as the shipped model does (and so
       // does the weight average that --ema exports instead of the last step).
@@ -275,6 +278,20 @@ print(json.dumps({"batches": batches, "changed": len(changed),
     },
     60_000,
   );
+
+  it('--distill without --init is refused, naming what it needs', () => {
+    const r = spawnSync(
+      PY,
+      ['scripts/train/train.py', '--smoke', '--distill', '1', '--out', tmp('plate-rec-d-')],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 50_000,
+      },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--distill needs --init/);
+  });
 
   it.skipIf(!haveModel)(
     '--head lstm puts an LSTM on the shipped convolutions; --init of that model starts from exactly its weights',

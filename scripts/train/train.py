@@ -362,8 +362,14 @@ def main():
     ap.add_argument("--init", help="fine-tune an exported plate-rec.onnx instead of starting from scratch (use a lower --lr, e.g. 3e-4)")
     ap.add_argument("--init-lr-scale", type=float, default=1.0,
                     help="learning-rate multiplier for the convolutional blocks taken from --init (not the head, which always learns at --lr)")
+    ap.add_argument("--distill", type=float, default=0.0,
+                    help="with --init: weight of a loss keeping the outputs near the init model's on every batch "
+                         "(KL divergence per output step), so a run learns what its data adds without moving "
+                         "the init model's readings elsewhere")
     ap.add_argument("--smoke", action="store_true", help="tiny CI run: 64 synthetic plates, 2 steps, export")
     a = ap.parse_args()
+    if a.distill > 0 and not a.init:
+        ap.error("--distill needs --init: the model whose outputs the run stays near")
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -396,6 +402,14 @@ def main():
     if a.init:
         load_onnx_weights(model, a.init)
         print("fine-tuning from %s" % a.init, flush=True)
+    # Every run from run 2's weights tipped plates run 2 reads narrowly (models/plate-rec.md):
+    # a frozen copy of the init model anchors the outputs where the new data does not disagree.
+    teacher = None
+    if a.distill > 0:
+        import copy
+        teacher = copy.deepcopy(model).eval()
+        for p_ in teacher.parameters():
+            p_.requires_grad_(False)
     print("params: %.2fM" % (sum(p.numel() for p in model.parameters()) / 1e6), flush=True)
     # Layers taken from --init can learn more slowly than a new head (--init-lr-scale), so the
     # new head fits the features the shipped model already reads frames with.
@@ -433,6 +447,11 @@ def main():
         lp = F.log_softmax(logits, -1).permute(1, 0, 2)
         il = torch.full((x.shape[0],), lp.shape[0], dtype=torch.long)
         loss = ctc(lp, tg, il, ln)
+        if teacher is not None:
+            with torch.no_grad():
+                target = F.log_softmax(teacher(x), -1)
+            kl = F.kl_div(F.log_softmax(logits, -1), target, log_target=True, reduction="none").sum(-1).mean()
+            loss = loss + a.distill * kl
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -455,7 +474,7 @@ def main():
     if averaged:
         model = averaged.model
     path = export(model, a.out)
-    report = {"init": a.init, "head": a.head, "lr": a.lr, "seed": a.seed, "ema": a.ema, "ema_start": a.ema_start, "init_lr_scale": a.init_lr_scale, "steps": n_steps, "minutes_budget": a.minutes, "batch": a.batch, "synth": len(X), "data_prep_s": round(t_data, 1),
+    report = {"init": a.init, "head": a.head, "lr": a.lr, "seed": a.seed, "ema": a.ema, "ema_start": a.ema_start, "init_lr_scale": a.init_lr_scale, "distill": a.distill, "steps": n_steps, "minutes_budget": a.minutes, "batch": a.batch, "synth": len(X), "data_prep_s": round(t_data, 1),
               "train_s": round(t_train, 1), "total_s": round(time.time() - t0, 1)}
     if not a.smoke:
         for k, v in list(val_sets.items()) + [("crops-us-all", all_us)]:

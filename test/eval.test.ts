@@ -99,6 +99,25 @@ describe('lpr-edge eval', () => {
     expect(wilsonInterval(0, 0)).toEqual([0, 100]);
   });
 
+  it('counts a picture it cannot read as a miss and names it, and still reports the rest', async () => {
+    const crops = path.join(dir, 'damaged');
+    mkdirSync(crops);
+    copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, 'ak399.png'));
+    writeFileSync(path.join(crops, 'broken.png'), 'not a picture');
+    writeFileSync(
+      path.join(dir, 'damaged.csv'),
+      'file,state,plate\nak399.png,ak,FGJ235\nbroken.png,ny,ABC1234\ngone.png,ny,XYZ7890\n',
+    );
+    const table = await runCli(['eval', crops, '--errors']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/unreadable\s+2 pictures\s+\(counted as misses/);
+    expect(table.stdout).toMatch(/exact plate top-1\s+33\.3 %/);
+    expect(table.stdout).toMatch(/not read: .*broken\.png: not an image/);
+    expect(table.stdout).toMatch(/not read: .*gone\.png: no such file/);
+    const report = JSON.parse((await runCli(['eval', crops, '--json'])).stdout);
+    expect(report).toMatchObject({ images: 3, unreadable: 2, exactTop1: 33.3 });
+  });
+
   it('explains a folder without labels', async () => {
     const empty = path.join(dir, 'empty');
     mkdirSync(empty);

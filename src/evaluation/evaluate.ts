@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadImage } from '../vision/load-image.js';
+import { InputError, loadImage } from '../vision/load-image.js';
 import { readingCrop, type Vision, type PlateObservation } from '../vision/vision.js';
 import type { Dataset, LabelledImage } from './dataset.js';
 import { pct, substitutions, wilsonInterval } from './metrics.js';
@@ -34,6 +34,8 @@ export interface ItemResult {
   ms: number;
   /** Read as video (`--video`): reads stored away from the labelled plate (other text taken for a plate). */
   otherReads?: number;
+  /** Why the picture could not be read at all (missing, not an image): counted as a miss. */
+  error?: string;
 }
 
 export interface EvalReport {
@@ -44,6 +46,8 @@ export interface EvalReport {
   video?: string;
   kind: Dataset['kind'];
   images: number;
+  /** Pictures that could not be read at all (`ItemResult.error`), counted as misses. */
+  unreadable: number;
   exactTop1: number;
   /** Where the exact rate lies with 95 % confidence, given how few images the set has (%). */
   exactTop1Interval: [number, number];
@@ -116,7 +120,14 @@ async function evaluateOne(
   { stateReader, equivalence, degradations, video }: EvaluateOptions,
 ): Promise<ItemResult> {
   const t0 = performance.now();
-  const loaded = await loadImage(item.file);
+  let loaded: RgbImage;
+  try {
+    loaded = await loadImage(item.file);
+  } catch (err) {
+    // One bad file in a set of hundreds is reported with the results, not instead of them.
+    if (!(err instanceof InputError)) throw err;
+    return unreadItem(item, err.message, performance.now() - t0);
+  }
   const labelHeight = item.box ? item.box[3] : loaded.height;
   let { image, plateBox } = degradations?.length
     ? await degrade(loaded, degradations, labelHeight, path.basename(item.file), item.box)
@@ -147,6 +158,25 @@ async function evaluateOne(
     plateHeight: video && plateBox ? Math.round(plateBox[3]) : labelHeight,
     ms,
     ...(video && plateBox && { otherReads: found.filter((f) => !onPlate(f)).length }),
+  };
+}
+
+/** A picture that could not be loaded: a miss, with the reason. */
+function unreadItem(item: LabelledImage, error: string, ms: number): ItemResult {
+  return {
+    file: item.file,
+    expected: item.plate,
+    read: null,
+    correct: false,
+    lookAlike: false,
+    detected: false,
+    inTopN: false,
+    expectedState: item.state,
+    state: null,
+    stateConfidence: null,
+    plateHeight: item.box ? item.box[3] : null,
+    ms,
+    error,
   };
 }
 
@@ -214,11 +244,15 @@ export function summarise(name: string, kind: Dataset['kind'], items: ItemResult
       if (r.correct) s.exact++;
     }
   }
-  const times = items.map((r) => r.ms).sort((a, b) => a - b);
+  const times = items
+    .filter((r) => r.error === undefined)
+    .map((r) => r.ms)
+    .sort((a, b) => a - b);
   return {
     dataset: name,
     kind,
     images: n,
+    unreadable: items.filter((r) => r.error !== undefined).length,
     exactTop1: pct(right, n),
     exactTop1Interval: wilsonInterval(right, n),
     lookAlikeTop1: pct(items.filter((r) => r.lookAlike).length, n),
@@ -269,6 +303,12 @@ export function formatReport(r: EvalReport): string {
     `look-alike exact   ${r.lookAlikeTop1} %   (0/O, 1/I, ... as one: as hotlists compare plates)`,
     `in top-N           ${r.topN} %`,
   ];
+  if (r.unreadable)
+    lines.splice(
+      1,
+      0,
+      `unreadable         ${r.unreadable} ${r.unreadable === 1 ? 'picture' : 'pictures'}   (counted as misses; --errors names them)`,
+    );
   if (r.degraded) lines.splice(1, 0, `degraded           ${r.degraded}   (every picture, before reading)`);
   if (r.video)
     lines.splice(1, 0, `read as video      ${r.video} camera   (the daemon's path: tracking and voting)`);

@@ -26,7 +26,8 @@ export const evalCommand: Command = {
   --json         print the report as JSON instead of a table
   --out FILE     also write the JSON report (with every item) to FILE
   --limit N      only the first N images
-  --errors       list each misread image, marking those wrong only by look-alikes (and each wrong state)
+  --errors       list each misread image, marking those wrong only by look-alikes (and each wrong state,
+                 and each picture that could not be read)
   --split S      only part of a set: "held-out" (30 %, md5 of the file name; never trained on)
                  or "calibration" (the other 70 %, on which the state reader was tuned)
   --degrade D    damage every picture before reading it, to measure robustness: KIND[:N], several
@@ -92,7 +93,9 @@ export const evalCommand: Command = {
       if (values.json) ctx.stdout.write(JSON.stringify(summary) + '\n');
       else ctx.stdout.write(formatReport(report));
       if (values.errors) {
-        for (const r of items.filter((i) => !i.correct)) {
+        for (const r of items.filter((i) => i.error !== undefined))
+          ctx.stdout.write(`  not read: ${r.error}\n`);
+        for (const r of items.filter((i) => !i.correct && i.error === undefined)) {
           const alike = r.lookAlike ? ' (look-alikes only)' : '';
           ctx.stdout.write(
             `  ${path.basename(r.file)}: expected ${r.expected}, read ${r.read ?? '-'}${alike}\n`,

@@ -118,6 +118,19 @@ describe('lpr-edge eval', () => {
     expect(report).toMatchObject({ images: 3, unreadable: 2, exactTop1: 33.3 });
   });
 
+  it('reads a labels CSV as spreadsheets export it: a byte-order mark, quoted cells', async () => {
+    const crops = path.join(dir, 'exported');
+    mkdirSync(crops);
+    copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, 'ak399.png'));
+    writeFileSync(
+      path.join(dir, 'exported.csv'),
+      '\uFEFF"file","state","plate"\r\n"ak399.png","ak","FGJ235"\r\n',
+    );
+    const report = JSON.parse((await runCli(['eval', crops, '--json'])).stdout);
+    expect(report).toMatchObject({ images: 1, unreadable: 0, exactTop1: 100 });
+    expect(report.byState).toEqual({ AK: { n: 1, exact: 1 } });
+  });
+
   it('explains a folder without labels', async () => {
     const empty = path.join(dir, 'empty');
     mkdirSync(empty);

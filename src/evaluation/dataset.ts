@@ -38,22 +38,24 @@ export function loadDataset(dir: string): Dataset {
 
 function parseCropsCsv(csv: string, dir: string): LabelledImage[] {
   const lines = readFileSync(csv, 'utf8')
+    .replace(/^\uFEFF/, '') // a byte-order mark, as spreadsheet exports write
     .split(/\r?\n/)
     .filter((l) => l.trim());
   const header =
     lines
       .shift()
       ?.split(',')
-      .map((h) => h.trim().toLowerCase()) ?? [];
+      .map(csvCell)
+      .map((h) => h.toLowerCase()) ?? [];
   const col = (name: string) => header.indexOf(name);
   if (col('file') < 0 || col('plate') < 0)
     throw new InputError(`${csv}: header must have file and plate columns`);
   return lines.map((line, i) => {
-    const cells = line.split(',');
-    const file = cells[col('file')]?.trim();
-    const plate = cells[col('plate')]?.trim();
+    const cells = line.split(',').map(csvCell);
+    const file = cells[col('file')];
+    const plate = cells[col('plate')];
     if (!file || !plate) throw new InputError(`${csv}: line ${i + 2}: missing file or plate`);
-    const state = col('state') >= 0 ? cells[col('state')]?.trim().toUpperCase() || null : null;
+    const state = col('state') >= 0 ? cells[col('state')]?.toUpperCase() || null : null;
     return { file: path.join(dir, file), plate: normalisePlate(plate), state, box: null };
   });
 }
@@ -76,6 +78,11 @@ function parseFrameLabel(labelFile: string, dir: string): LabelledImage[] {
         box: [Number(x), Number(y), Number(w), Number(h)] as Box,
       };
     });
+}
+
+/** A CSV cell without the blanks and the quotes around it. */
+function csvCell(cell: string): string {
+  return cell.trim().replace(/^"(.*)"$/, '$1');
 }
 
 export function normalisePlate(text: string): string {

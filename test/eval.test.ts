@@ -7,19 +7,22 @@ import { wilsonInterval } from '../src/evaluation/metrics.js';
 
 const dir = tempDir();
 
+/** A crop set named `name`: the real crop ak399.png (an Alaska plate, FGJ235) and `csv` as its labels. */
+function cropSet(name: string, csv: string): string {
+  const crops = path.join(dir, name);
+  mkdirSync(crops);
+  copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, 'ak399.png'));
+  writeFileSync(path.join(dir, `${name}.csv`), csv);
+  return crops;
+}
+
 describe('lpr-edge eval', () => {
   it('reports accuracy, per-state and per-height tables and confusions on a labelled crop set', async () => {
-    const crops = path.join(dir, 'crops');
-    mkdirSync(crops);
     const rows = [
       ['ak399.png', 'ak', 'FGJ235'],
       ['ak399.png', 'ak', 'FGJ285'], // a deliberately wrong label: one 3→8 style confusion
     ];
-    copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, 'ak399.png'));
-    writeFileSync(
-      path.join(dir, 'crops.csv'),
-      'file,state,plate\n' + rows.map((r) => r.join(',')).join('\n') + '\n',
-    );
+    const crops = cropSet('crops', 'file,state,plate\n' + rows.map((r) => r.join(',')).join('\n') + '\n');
     const table = await runCli(['eval', crops]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/exact plate top-1\s+50 %\s+\(95 % interval [\d.]+–[\d.]+ %\)/);
@@ -40,15 +43,9 @@ describe('lpr-edge eval', () => {
   });
 
   it('counts a read that differs from its label only by look-alikes separately, as hotlists compare', async () => {
-    const crops = path.join(dir, 'look-alike');
-    mkdirSync(crops);
-    copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, 'ak399.png'));
     // The same crop (read FGJ235) labelled as read, and with Z for its 2: the label convention of
     // another data set, or a plate whose 2 and Z the state prints alike.
-    writeFileSync(
-      path.join(dir, 'look-alike.csv'),
-      'file,state,plate\nak399.png,ak,FGJ235\nak399.png,ak,FGJZ35\n',
-    );
+    const crops = cropSet('look-alike', 'file,state,plate\nak399.png,ak,FGJ235\nak399.png,ak,FGJZ35\n');
     const table = await runCli(['eval', crops]);
     expect(table.stdout).toMatch(/exact plate top-1\s+50 %.*\nlook-alike exact\s+100 %/);
     const errors = await runCli(['eval', crops, '--errors']);
@@ -100,14 +97,11 @@ describe('lpr-edge eval', () => {
   });
 
   it('counts a picture it cannot read as a miss and names it, and still reports the rest', async () => {
-    const crops = path.join(dir, 'damaged');
-    mkdirSync(crops);
-    copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, 'ak399.png'));
-    writeFileSync(path.join(crops, 'broken.png'), 'not a picture');
-    writeFileSync(
-      path.join(dir, 'damaged.csv'),
+    const crops = cropSet(
+      'damaged',
       'file,state,plate\nak399.png,ak,FGJ235\nbroken.png,ny,ABC1234\ngone.png,ny,XYZ7890\n',
     );
+    writeFileSync(path.join(crops, 'broken.png'), 'not a picture');
     const table = await runCli(['eval', crops, '--errors']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/unreadable\s+2 pictures\s+\(counted as misses/);
@@ -119,13 +113,7 @@ describe('lpr-edge eval', () => {
   });
 
   it('reads a labels CSV as spreadsheets export it: a byte-order mark, quoted cells', async () => {
-    const crops = path.join(dir, 'exported');
-    mkdirSync(crops);
-    copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, 'ak399.png'));
-    writeFileSync(
-      path.join(dir, 'exported.csv'),
-      '\uFEFF"file","state","plate"\r\n"ak399.png","ak","FGJ235"\r\n',
-    );
+    const crops = cropSet('exported', '\uFEFF"file","state","plate"\r\n"ak399.png","ak","FGJ235"\r\n');
     const report = JSON.parse((await runCli(['eval', crops, '--json'])).stdout);
     expect(report).toMatchObject({ images: 1, unreadable: 0, exactTop1: 100 });
     expect(report.byState).toEqual({ AK: { n: 1, exact: 1 } });

@@ -136,7 +136,26 @@ describe('formats and calibration', () => {
     const r = stateSchema.safeParse({ formats: { NY: ['L_D'] } });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.path).toEqual(['formats', 'NY', 0]);
+    expect(r.error?.issues[0]?.message).toMatch(/\[1-9OND\] \(one of those\)/);
     expect(stateSchema.safeParse({ formats: { XX: ['LLL'] } }).success).toBe(false);
+    for (const bad of ['[9-1]LLDDD', '[]LLDDD', '[1-9LLDDD', 'ABC123']) {
+      expect(stateSchema.safeParse({ formats: { WV: [bad] } }).success, bad).toBe(false);
+    }
+    expect(stateSchema.safeParse({ formats: { WV: ['[1-9OND]LLDDD'] } }).success).toBe(true);
+  });
+
+  it('matches a position that allows only some characters, written [1-9OND]', () => {
+    expect(matchesFormat('OAM145', '[1-9OND]LLDDD')).toBe(true);
+    expect(matchesFormat('4AM145', '[1-9OND]LLDDD')).toBe(true);
+    expect(matchesFormat('0AM145', '[1-9OND]LLDDD')).toBe(false);
+    expect(matchesFormat('AAM145', '[1-9OND]LLDDD')).toBe(false);
+    expect(matchesFormat('OAM1450', '[1-9OND]LLDDD')).toBe(false);
+  });
+
+  it("knows West Virginia's month code: its plates start 1-9, O, N or D, never 0", () => {
+    expect(statesFitting('OEC617', DEFAULT_FORMATS)).toContain('WV');
+    expect(statesFitting('4N3972', DEFAULT_FORMATS)).toContain('WV');
+    expect(statesFitting('0EC617', DEFAULT_FORMATS)).not.toContain('WV');
   });
 
   it('splits held-out files deterministically by name, about 30 %', () => {
@@ -296,6 +315,22 @@ describe('syntax-aware decoding', () => {
       expect(fitted.plate).toBe('094NKC');
       expect(fitted.candidates.map((c) => c.text)).toEqual(['094NKC', 'O94NKC']);
       expect(fitStateFormats(r, 'NJ', us).plate).toBe('O94NKC');
+    });
+
+    it("reads a West Virginia plate's first 0 as the month code O, however sure the model was", () => {
+      // The state prints O and 0 alike; only O can start a West Virginia plate (October).
+      const r = reading(
+        '0EC617',
+        [0.97, 0.99, 0.99, 0.99, 0.99, 0.99],
+        [
+          ['0EC617', 0.97],
+          ['OEC617', 0.02],
+        ],
+      );
+      expect(fitStateFormats(r, 'WV', us).plate).toBe('OEC617');
+      const unsure = reading('0AM145', [0.6, 0.99, 0.99, 0.99, 0.99, 0.99], [['0AM145', 0.6]]);
+      expect(fitStateFormats(unsure, 'WV', us).plate).toBe('OAM145');
+      expect(fitStateFormats(unsure, 'OH', us).plate).toBe('0AM145');
     });
 
     it('swaps a look-alike the model was unsure of when no candidate fits', () => {

@@ -10,7 +10,10 @@ import { STATE_CODES } from './states.js';
  */
 const formatPattern = z
   .string()
-  .refine(isValidFormat, 'use L (letter), D (digit), * (either) or literal A-Z 0-9, 2-10 long');
+  .refine(
+    isValidFormat,
+    'use L (letter), D (digit), * (either), [1-9OND] (one of those) or literal A-Z 0-9, 2-10 long',
+  );
 
 export const stateSchema = z.strictObject({
   /** Read the state at all (off: every read has state null). */

@@ -1,6 +1,7 @@
 /**
- * Plate character formats per state: `L` a letter, `D` a digit, `*` either, anything else that
- * literal character. Plates carry no spaces or dashes here (reads are normalised to A-Z 0-9).
+ * Plate character formats per state: `L` a letter, `D` a digit, `*` either, `[...]` one of the
+ * characters listed (ranges such as `1-9` allowed), anything else that literal character. Plates
+ * carry no spaces or dashes here (reads are normalised to A-Z 0-9).
  * These are the standard passenger series of recent years; specialty and vanity plates follow
  * no format, so a format match is evidence, never a requirement. Units override or extend them
  * per state in the `state.formats` config section.
@@ -56,7 +57,9 @@ export const DEFAULT_FORMATS: Readonly<Record<string, readonly string[]>> = {
   VT: ['LLLDDD', 'DDDLDDD'],
   VA: ['LLLDDDD', 'LLLDDD', 'DDDDDD'],
   WA: ['LLLDDDD', 'DDDLLL'],
-  WV: ['DLLDDD', 'LLLDDD', 'DDLDDD'],
+  // West Virginia's first character is the month the registration expires: 1-9, then O, N and D
+  // for October to December. So a plate there never starts with 0, and "0AM145" is "OAM145".
+  WV: ['[1-9OND]LLDDD', '[1-9OND]LDDDD', '[1-9OND]DLDDD'],
   WI: ['LLLDDDD', 'DDDLLL', 'LLLDDD'],
   WY: ['DDDDDD', 'DDDDDDD', 'DDLDDDD', 'DLDDDD'],
   PR: ['LLLDDD'],
@@ -73,19 +76,64 @@ export function mergeFormats(overrides: Record<string, string[]> = {}): FormatTa
   return { ...DEFAULT_FORMATS, ...overrides };
 }
 
-/** Whether a pattern can describe a plate (valid characters, plate length). */
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const DIGITS = '0123456789';
+/** One position of a pattern: `L`, `D`, `*`, a literal, or a bracketed class such as `[1-9OND]`. */
+const SLOT = /L|D|\*|[A-Z0-9]|\[(?:[A-Z0-9](?:-[A-Z0-9])?)+\]/g;
+const slotCache = new Map<string, string[] | null>();
+
+/** Expands `[1-9OND]` to "123456789OND". */
+function expandClass(body: string): string {
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    if (body[i + 1] === '-' && i + 2 < body.length) {
+      const from = body.charCodeAt(i);
+      const to = body.charCodeAt(i + 2);
+      if (to < from) return ''; // a reversed range: the pattern is refused
+      for (let c = from; c <= to; c++) out += String.fromCharCode(c);
+      i += 2;
+    } else out += body[i];
+  }
+  return out;
+}
+
+function slotCharacters(token: string): string {
+  if (token === 'L') return LETTERS;
+  if (token === 'D') return DIGITS;
+  if (token === '*') return LETTERS + DIGITS;
+  return token.startsWith('[') ? expandClass(token.slice(1, -1)) : token;
+}
+
+/**
+ * The characters each position of a pattern allows, or null when the pattern is not one (a
+ * stray character, an empty or reversed range). Cached: the same few patterns are matched
+ * against every reading.
+ */
+export function formatSlots(pattern: string): readonly string[] | null {
+  const cached = slotCache.get(pattern);
+  if (cached !== undefined) return cached;
+  const tokens = pattern.match(SLOT) ?? [];
+  let slots: string[] | null = tokens.map(slotCharacters);
+  if (tokens.join('') !== pattern || slots.some((s) => s === '')) slots = null;
+  slotCache.set(pattern, slots);
+  return slots;
+}
+
+/** Whether a pattern can describe a plate (valid positions, plate length, not all literal). */
 export function isValidFormat(pattern: string): boolean {
-  return /^[LD*A-Z0-9]{2,10}$/.test(pattern) && /[LD*]/.test(pattern);
+  const slots = formatSlots(pattern);
+  return slots !== null && slots.length >= 2 && slots.length <= 10 && slots.some((s) => s.length > 1);
+}
+
+/** How many characters a plate of this pattern has. */
+export function formatLength(pattern: string): number {
+  return formatSlots(pattern)?.length ?? 0;
 }
 
 export function matchesFormat(plate: string, pattern: string): boolean {
-  if (plate.length !== pattern.length) return false;
-  for (let i = 0; i < plate.length; i++) {
-    const c = plate[i]!;
-    const p = pattern[i]!;
-    if (p === 'L' ? !/[A-Z]/.test(c) : p === 'D' ? !/[0-9]/.test(c) : p === '*' ? false : c !== p)
-      return false;
-  }
+  const slots = formatSlots(pattern);
+  if (!slots || plate.length !== slots.length) return false;
+  for (let i = 0; i < plate.length; i++) if (!slots[i]!.includes(plate[i]!)) return false;
   return true;
 }
 

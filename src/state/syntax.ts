@@ -1,4 +1,4 @@
-import { matchesFormat, mergeFormats, type FormatTable } from './formats.js';
+import { formatLength, formatSlots, matchesFormat, mergeFormats, type FormatTable } from './formats.js';
 import { EUROPEAN_COUNTRIES, EUROPEAN_FORMATS } from './eu-formats.js';
 import type { Config } from '../config/schema.js';
 import type { TextCandidate } from '../vision/ctc.js';
@@ -62,23 +62,19 @@ export function fixSyntax(
     fixes: [],
     format,
   });
-  const patterns = orderedPatterns(opts).filter((p) => p.length === plate.length);
+  const patterns = orderedPatterns(opts).filter((p) => formatLength(p) === plate.length);
   const fits = patterns.find((p) => matchesFormat(plate, p));
   if (fits) return unchanged(fits);
   let best: SyntaxResult | null = null;
   for (const pattern of patterns) {
     const fixes: SyntaxResult['fixes'] = [];
     let ok = true;
+    const slots = formatSlots(pattern)!;
     for (let i = 0; i < plate.length && ok; i++) {
       const c = plate[i]!;
-      const want = pattern[i]!;
-      const isDigit = /[0-9]/.test(c);
-      const mismatch = (want === 'L' && isDigit) || (want === 'D' && !isDigit);
-      if (!mismatch) {
-        if (want !== 'L' && want !== 'D' && want !== '*' && want !== c) ok = false;
-        continue;
-      }
-      const to = want === 'D' ? DIGIT_FOR[c] : LETTER_FOR[c];
+      const allowed = slots[i]!;
+      if (allowed.includes(c)) continue;
+      const to = [DIGIT_FOR[c], LETTER_FOR[c]].find((t) => t !== undefined && allowed.includes(t));
       if (!to || (charConfidences[i] ?? 0) >= opts.maxConfidence) ok = false;
       else fixes.push({ pos: i, from: c, to });
     }

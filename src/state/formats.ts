@@ -2,9 +2,11 @@
  * Plate character formats per state: `L` a letter, `D` a digit, `*` either, `[...]` one of the
  * characters listed (ranges such as `1-9` allowed), anything else that literal character. Plates
  * carry no spaces or dashes here (reads are normalised to A-Z 0-9).
- * These are the standard passenger series of recent years; specialty and vanity plates follow
- * no format, so a format match is evidence, never a requirement. Units override or extend them
- * per state in the `state.formats` config section.
+ * These are the standard passenger series of recent years, and older series still on the road
+ * where real plates show them (Maryland's `ABC 123`, Massachusetts' `123 ABC` and `12A B34`,
+ * Tennessee's `123 ABC`: openalpr-dev crops-us). Specialty and vanity plates follow no format,
+ * so a format match is evidence, never a requirement. Units override or extend them per state in
+ * the `state.formats` config section.
  */
 export const DEFAULT_FORMATS: Readonly<Record<string, readonly string[]>> = {
   AK: ['LLLDDD'],
@@ -29,8 +31,8 @@ export const DEFAULT_FORMATS: Readonly<Record<string, readonly string[]>> = {
   KY: ['DDDLLL', 'LLLDDD'],
   LA: ['LLLDDD', 'DDDLLL'],
   ME: ['DDDDLL', 'DDDLL', 'DDDDDLL', 'DDDLLL'],
-  MD: ['DLLDDDD', 'LLLDDDD', 'DLLLDD'],
-  MA: ['DLLDDD', 'DLLLDD', 'DDDLLD', 'DDLDDD', 'DLDDDD'],
+  MD: ['DLLDDDD', 'LLLDDDD', 'DLLLDD', 'LLLDDD'],
+  MA: ['DLLDDD', 'DLLLDD', 'DDDLLD', 'DDLDDD', 'DLDDDD', 'DDLLDD', 'DDDLLL'],
   MI: ['LLLDDDD', 'DLLDDD', 'LLLDDD', 'DLLLDD'],
   MN: ['DDDLLL', 'LLLDDD'],
   MS: ['LLLDDD', 'LLDDDDD', 'LLLDDDD'],
@@ -51,7 +53,7 @@ export const DEFAULT_FORMATS: Readonly<Record<string, readonly string[]>> = {
   RI: ['LLDDD', 'DDDDDD', 'DDDDD', 'LLDDDD'],
   SC: ['LLLDDD', 'DDDLLL'],
   SD: ['DLDDDD', 'DDLDDD', 'DDDLDDD'],
-  TN: ['LDDDDL', 'DDDLLLL', 'LLLDDDD'],
+  TN: ['LDDDDL', 'DDDLLLL', 'LLLDDDD', 'DDDLLL'],
   TX: ['LLLDDDD', 'LLDLDDD', 'DLLDDD', 'LLLDDDL'],
   UT: ['LDDDLL', 'DDDLLL', 'LDDDDLL'],
   VT: ['LLLDDD', 'DDDLDDD'],

@@ -61,7 +61,7 @@ export const DEFAULT_FORMATS: Readonly<Record<string, readonly string[]>> = {
   WA: ['LLLDDDD', 'DDDLLL'],
   // West Virginia's first character is the month the registration expires: 1-9, then O, N and D
   // for October to December. So a plate there never starts with 0, and "0AM145" is "OAM145".
-  WV: ['[1-9OND]LLDDD', '[1-9OND]LDDDD', '[1-9OND]DLDDD'],
+  WV: ['[1-9OND]LLDDD', '[1-9OND]LDDDD'],
   WI: ['LLLDDDD', 'DDDLLL', 'LLLDDD'],
   WY: ['DDDDDD', 'DDDDDDD', 'DDLDDDD', 'DLDDDD'],
   PR: ['LLLDDD'],

@@ -3,8 +3,9 @@
  * characters listed (ranges such as `1-9` allowed), anything else that literal character. Plates
  * carry no spaces or dashes here (reads are normalised to A-Z 0-9).
  * These are the standard passenger series of recent years, and older series still on the road
- * where real plates show them (Maryland's `ABC 123`, Massachusetts' `123 ABC` and `12A B34`,
- * Tennessee's `123 ABC`: openalpr-dev crops-us). Specialty and vanity plates follow no format,
+ * where real plates show them in a shape the table already has (Maryland's `ABC 123`,
+ * Massachusetts' and Tennessee's `123 ABC`: openalpr-dev crops-us). A new shape would let more
+ * misreadings fit as read (Massachusetts' `12A B34` let a truncated `51TA60` stand). Specialty and vanity plates follow no format,
  * so a format match is evidence, never a requirement. Units override or extend them per state in
  * the `state.formats` config section.
  */
@@ -32,7 +33,7 @@ export const DEFAULT_FORMATS: Readonly<Record<string, readonly string[]>> = {
   LA: ['LLLDDD', 'DDDLLL'],
   ME: ['DDDDLL', 'DDDLL', 'DDDDDLL', 'DDDLLL'],
   MD: ['DLLDDDD', 'LLLDDDD', 'DLLLDD', 'LLLDDD'],
-  MA: ['DLLDDD', 'DLLLDD', 'DDDLLD', 'DDLDDD', 'DLDDDD', 'DDLLDD', 'DDDLLL'],
+  MA: ['DLLDDD', 'DLLLDD', 'DDDLLD', 'DDLDDD', 'DLDDDD', 'DDDLLL'],
   MI: ['LLLDDDD', 'DLLDDD', 'LLLDDD', 'DLLLDD'],
   MN: ['DDDLLL', 'LLLDDD'],
   MS: ['LLLDDD', 'LLDDDDD', 'LLLDDDD'],

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { runCli, DATASET } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { wilsonInterval } from '../src/evaluation/metrics.js';
+import { loadDataset } from '../src/evaluation/dataset.js';
 
 const dir = tempDir();
 
@@ -117,6 +118,19 @@ describe('lpr-edge eval', () => {
     const report = JSON.parse((await runCli(['eval', crops, '--json'])).stdout);
     expect(report).toMatchObject({ images: 1, unreadable: 0, exactTop1: 100 });
     expect(report.byState).toEqual({ AK: { n: 1, exact: 1 } });
+  });
+
+  it('reads frame labels written with spaces as well as tabs, and names a bad line', () => {
+    const frames = path.join(dir, 'spaced');
+    mkdirSync(frames);
+    writeFileSync(path.join(frames, 'a.txt'), 'a.jpg\t10\t20\t90\t45\t7ABC123\n');
+    writeFileSync(path.join(frames, 'b.txt'), 'b.jpg  11 21  91 46 ABC 123\r\n');
+    expect(loadDataset(frames).items).toEqual([
+      { file: path.join(frames, 'a.jpg'), plate: '7ABC123', state: null, box: [10, 20, 90, 45] },
+      { file: path.join(frames, 'b.jpg'), plate: 'ABC123', state: null, box: [11, 21, 91, 46] },
+    ]);
+    writeFileSync(path.join(frames, 'c.txt'), 'c.jpg 12 22 wide 47 XYZ789\n');
+    expect(() => loadDataset(frames)).toThrow(/c\.txt: line 1: expected file, x, y, w, h, plate/);
   });
 
   it('explains a folder without labels', async () => {

@@ -65,8 +65,14 @@ function parseFrameLabel(labelFile: string, dir: string): LabelledImage[] {
     .split(/\r?\n/)
     .filter((l) => l.trim())
     .map((line, i) => {
-      const [file, x, y, w, h, plate] = line.split('\t');
-      if (!file || !plate || [x, y, w, h].some((v) => v === undefined || Number.isNaN(Number(v)))) {
+      // Tabs, as the set's README writes them. A line without tabs is split at blanks, as the
+      // openalpr benchmark's own reader does, so a label retyped with spaces still loads; the
+      // plate is then the rest of the line ("ABC 123").
+      const tabs = line.includes('\t');
+      const [file, x, y, w, h, ...rest] = tabs ? line.split('\t') : line.trim().split(/\s+/);
+      const plate = tabs ? rest[0] : rest.join(' ');
+      const numbers = [x, y, w, h].map((v) => (v === undefined || v.trim() === '' ? NaN : Number(v)));
+      if (!file || !plate || numbers.some((v) => Number.isNaN(v))) {
         throw new InputError(
           `${labelFile}: line ${i + 1}: expected file, x, y, w, h, plate separated by tabs`,
         );
@@ -75,7 +81,7 @@ function parseFrameLabel(labelFile: string, dir: string): LabelledImage[] {
         file: path.join(dir, file),
         plate: normalisePlate(plate),
         state: null,
-        box: [Number(x), Number(y), Number(w), Number(h)] as Box,
+        box: numbers as Box,
       };
     });
 }

@@ -6,7 +6,9 @@
 // picks, once, the line crop over each labelled plate; every model then reads those same crops,
 // with no format fixing, and the script prints each model's exact-read rate and misreads.
 // Usage: npx tsc -p . && node scripts/train/compare-on-frames.mjs MODEL.onnx [MODEL.onnx ...]
-//        (frames: --frames DIR, default ../shared/datasets/openalpr-dev/endtoend-us)
+//        (frames: --frames DIR, default ../shared/datasets/openalpr-dev/endtoend-us;
+//        --labelled-box PAD: read the labelled plate box grown by PAD of its size on every side
+//        instead, as a plate detector as good as the labels would crop it)
 /* global console, process */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,12 +28,17 @@ const frames =
   at >= 0
     ? args.splice(at, 2)[1]
     : path.resolve(root, '..', 'shared', 'datasets', 'openalpr-dev', 'endtoend-us');
-if (args.length === 0) {
-  console.error('usage: compare-on-frames.mjs MODEL.onnx [MODEL.onnx ...] [--frames DIR]');
+const boxAt = args.indexOf('--labelled-box');
+const boxPad = boxAt >= 0 ? Number(args.splice(boxAt, 2)[1]) : null;
+if (args.length === 0 || Number.isNaN(boxPad)) {
+  console.error(
+    'usage: compare-on-frames.mjs MODEL.onnx [MODEL.onnx ...] [--frames DIR] [--labelled-box PAD]',
+  );
   process.exit(2);
 }
 
-// The crop the shipped pipeline reads for each labelled plate: its best observation over the box.
+// The crop the shipped pipeline reads for each labelled plate (its best observation over the box),
+// or with --labelled-box the labelled box itself.
 const { config } = loadConfig({});
 const vision = await Vision.open(config.vision);
 const crops = [];
@@ -40,10 +47,20 @@ for (const item of loadDataset(frames).items) {
   const found = (await vision.findPlatesInStill(image)).find(
     (p) => item.box && overlapOfSmaller(p.lineBox, item.box) > 0.5,
   );
-  if (found) crops.push({ name: path.basename(item.file), plate: item.plate, image, box: found.box });
+  const box = boxPad === null ? found?.box : grown(item.box, boxPad, image);
+  if (box) crops.push({ name: path.basename(item.file), plate: item.plate, image, box });
   else console.error(`${path.basename(item.file)}: no line over the labelled plate`);
 }
 await vision.close();
+
+/** A labelled box grown by `pad` of its width and height on every side, within the frame. */
+function grown([x, y, w, h], pad, image) {
+  const x0 = Math.max(0, Math.round(x - pad * w));
+  const y0 = Math.max(0, Math.round(y - pad * h));
+  const x1 = Math.min(image.width, Math.round(x + w + pad * w));
+  const y1 = Math.min(image.height, Math.round(y + h + pad * h));
+  return [x0, y0, x1 - x0, y1 - y0];
+}
 
 for (const model of args) {
   const recogniser = await Recogniser.open(model, config.vision.threads);

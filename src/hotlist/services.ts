@@ -61,8 +61,3 @@ export function buildHotlist(unit: HotlistUnit, deps: HotlistDeps): HotlistParts
   });
   return { store, hits, matching, console, services: [matching, console] };
 }
-
-/** For the daemon's composition root. */
-export function createHotlistServices(unit: HotlistUnit, deps: HotlistDeps): Service[] {
-  return buildHotlist(unit, deps).services;
-}

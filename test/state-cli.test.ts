@@ -91,6 +91,41 @@ describe('European plates (region eu)', () => {
   }, 120_000);
 });
 
+describe('the home state on full frames', () => {
+  // A Californian plate, 7EAV033, about 34 px tall in a dealer's lot: its "California" script is
+  // too small for the word detector, so only its format (one only California issues) and the
+  // unit's home state say where it is from.
+  it('names the home state of a plate in its format when homePrior says most plates are local', async () => {
+    const dir = tempDir('lpr-edge-home-');
+    const config = (homePrior: number) => {
+      const file = path.join(dir, `ca-${homePrior}.json`);
+      writeFileSync(
+        file,
+        JSON.stringify({
+          unitId: 'ca',
+          agency: 'a',
+          dataDir: path.join(dir, 'data'),
+          homeState: 'CA',
+          state: { homePrior },
+          vision: {
+            detector: { model: BUNDLED_MODELS.detector },
+            recogniser: { model: BUNDLED_MODELS.recogniser },
+          },
+        }),
+      );
+      return file;
+    };
+    const frame = path.join(DATASET, 'endtoend-us', 'wts-lg-000157.jpg');
+    const best = async (file: string) => {
+      const result = await runCli(['read', '--json', frame, '--config', file]);
+      expect(result.code, result.stderr).toBe(0);
+      return (jsonLines(result.stdout)[0]!.plates as { plate: string; state: string | null }[])[0];
+    };
+    expect(await best(config(0.5))).toMatchObject({ plate: '7EAV033', state: null });
+    expect(await best(config(0.7))).toMatchObject({ plate: '7EAV033', state: 'CA' });
+  }, 120_000);
+});
+
 describe('bad input', () => {
   it('gives an empty result or one clear error, never a crash or hang', async () => {
     const dir = tempDir('lpr-edge-state-bad-');

@@ -112,6 +112,28 @@ describe('state posterior', () => {
     expect(estimateState(['VIRGINIA'], 'ABC1234', home).best).toBe('VA');
   });
 
+  it('names the home state from a format only it issues once homePrior is high, never from the prior alone', () => {
+    const local = { ...params, homeState: 'CA', homePrior: 0.7 };
+    const californian = estimateState([], '7EAV033', local);
+    expect(californian.best).toBe('CA');
+    expect(californian.confidence).toBeGreaterThanOrEqual(0.8);
+    // The default prior leaves that to the words: format and prior together stay below 0.8.
+    expect(estimateState([], '7EAV033', { ...local, homePrior: 0.5 }).confidence).toBeLessThan(0.8);
+    // A plate in no format (a vanity plate) gets the prior itself, below the threshold.
+    expect(estimateState([], 'FZRULZ', local).confidence).toBeCloseTo(0.7, 5);
+    // A format another state issues is evidence against home.
+    expect(estimateState([], 'UF2V5S', local).confidence).toBeLessThan(0.8);
+  });
+
+  it('refuses a homePrior at or above the threshold, naming the key', () => {
+    const r = stateSchema.safeParse({ homePrior: 0.8 });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(['homePrior']);
+    expect(r.error?.issues[0]?.message).toMatch(/below state\.threshold/);
+    expect(stateSchema.safeParse({ homePrior: 0.9, threshold: 0.95 }).success).toBe(true);
+    expect(stateSchema.safeParse({ homePrior: 0.7 }).success).toBe(true);
+  });
+
   it('gives two equally good states about half each', () => {
     const e = estimateState(['NORTH DAKOTA', 'SOUTH DAKOTA'], '', params);
     expect(e.confidence).toBeLessThan(0.6);

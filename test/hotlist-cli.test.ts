@@ -9,6 +9,7 @@ import { HotlistStore } from '../src/hotlist/store.js';
 import { Equivalence } from '../src/hotlist/normalise.js';
 import { Matcher } from '../src/hotlist/match.js';
 import { defaultHotlistsConfig } from '../src/hotlist/config.js';
+import { DEMO_VEHICLES } from '../src/demo/scene.js';
 
 const BIN = path.resolve('bin/lpr-edge.js');
 let dir: string;
@@ -222,5 +223,24 @@ describe('lpr-edge hotlist', { timeout: 240_000 }, () => {
     } finally {
       db.close();
     }
+  });
+});
+
+// Last: it adds a list the tests above do not expect.
+describe('the sample hotlist', { timeout: 240_000 }, () => {
+  it('imports the sample hotlist shipped for the demo, whose entries match the demo recording', () => {
+    const ok = cli(
+      ['hotlist', 'import', 'hotlists/demo.csv', '--list', 'demo', '--as', 'admin.ray'],
+      ADMIN_PW,
+    );
+    expect(ok.err).toBe('');
+    expect(ok.out).toMatch(/imported demo version .*4 rows, 4 added/);
+    const rules = DEMO_VEHICLES.map((v) => {
+      const state = { 'NEW YORK': 'NY', 'NEW JERSEY': 'NJ', VERMONT: 'VT' }[v.stateName]!;
+      const r = cli(['hotlist', 'check', v.plate, '--state', state, '--json']);
+      expect(r.code, v.plate).toBe(0);
+      return (JSON.parse(r.out) as { rule: string }[]).map((m) => m.rule);
+    });
+    expect(rules).toEqual([['exact'], ['differences'], ['equivalent']]);
   });
 });

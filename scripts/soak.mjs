@@ -5,7 +5,7 @@
 // Usage: npx tsc -p . && node scripts/soak.mjs [--minutes 60] [--every 30] [--warmup 5]
 //        [--max-rss-growth 50]   (MB per hour, after the warm-up)
 // Not part of CI (it takes as long as it is asked to); its figures go in the README.
-/* global console, process */
+/* global console, process, setTimeout */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

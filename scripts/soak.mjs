@@ -3,7 +3,7 @@
 // for as long as a patrol shift asks of it, and its memory, open files, threads and database are
 // sampled throughout. It fails when memory or open files keep growing once warmed up.
 // Usage: npx tsc -p . && node scripts/soak.mjs [--minutes 60] [--every 30] [--warmup 5]
-//        [--max-rss-growth 50]   (MB per hour, after the warm-up)
+//        [--max-rss-growth 20]   (MB per hour, after the warm-up)
 // Not part of CI (it takes as long as it is asked to); its figures go in the README.
 /* global console, process, setTimeout */
 import { spawn, spawnSync } from 'node:child_process';
@@ -22,7 +22,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '60' },
     every: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '5' },
-    'max-rss-growth': { type: 'string', default: '50' },
+    'max-rss-growth': { type: 'string', default: '20' },
   },
 });
 const minutes = Number(values.minutes);

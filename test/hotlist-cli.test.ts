@@ -10,6 +10,7 @@ import { Equivalence } from '../src/hotlist/normalise.js';
 import { Matcher } from '../src/hotlist/match.js';
 import { defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { DEMO_VEHICLES } from '../src/demo/scene.js';
+import { STATES } from '../src/state/states.js';
 
 const BIN = path.resolve('bin/lpr-edge.js');
 let dir: string;
@@ -236,7 +237,7 @@ describe('the sample hotlist', { timeout: 240_000 }, () => {
     expect(ok.err).toBe('');
     expect(ok.out).toMatch(/imported demo version .*4 rows, 4 added/);
     const rules = DEMO_VEHICLES.map((v) => {
-      const state = { 'NEW YORK': 'NY', 'NEW JERSEY': 'NJ', VERMONT: 'VT' }[v.stateName]!;
+      const state = STATES.find((s) => s.name === v.stateName)!.code;
       const r = cli(['hotlist', 'check', v.plate, '--state', state, '--json']);
       expect(r.code, v.plate).toBe(0);
       return (JSON.parse(r.out) as { rule: string }[]).map((m) => m.rule);

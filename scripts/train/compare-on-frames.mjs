@@ -53,7 +53,11 @@ for (const item of loadDataset(frames).items) {
 }
 await vision.close();
 
-/** A labelled box grown by `pad` of its width and height on every side, within the frame. */
+/**
+ * A labelled box grown by `pad` of its width and height on every side, within the frame. Rounded
+ * to the nearest pixel, not widened to whole pixels as `clampBox` does: the figures in
+ * models/plate-rec.md were measured so, and one frame reads differently the other way.
+ */
 function grown([x, y, w, h], pad, image) {
   const x0 = Math.max(0, Math.round(x - pad * w));
   const y0 = Math.max(0, Math.round(y - pad * h));

@@ -5,9 +5,9 @@
  * These are the standard passenger series of recent years, and older series still on the road
  * where real plates show them in a shape the table already has (Maryland's `ABC 123`,
  * Massachusetts' and Tennessee's `123 ABC`: openalpr-dev crops-us). A new shape would let more
- * misreadings fit as read (Massachusetts' `12A B34` let a truncated `51TA60` stand). Specialty and vanity plates follow no format,
- * so a format match is evidence, never a requirement. Units override or extend them per state in
- * the `state.formats` config section.
+ * misreadings fit as read (Massachusetts' `12A B34` let a truncated `51TA60` stand). Specialty and
+ * vanity plates follow no format, so a format match is evidence, never a requirement. Units
+ * override or extend them per state in the `state.formats` config section.
  */
 export const DEFAULT_FORMATS: Readonly<Record<string, readonly string[]>> = {
   AK: ['LLLDDD'],

@@ -54,6 +54,18 @@ describe('replay of a generated drive (ffmpeg + ONNX models + SQLite)', () => {
       expect(existsSync(path.join(dataDir, row.crop_path!))).toBe(true);
       expect(existsSync(path.join(dataDir, row.overview_path!))).toBe(true);
     }
+    // The officer verifies the state on the stored crop (policy IV.C.2), so it shows the whole
+    // plate with its printed state name: read on its own, each crop names its vehicle's state.
+    // (From the characters alone the New Jersey plate would get the home state's format prior.)
+    const crops = await runCli([
+      'read',
+      '--crop',
+      '--json',
+      ...rows.map((r) => path.join(dataDir, r.crop_path!)),
+    ]);
+    expect(crops.code).toBe(0);
+    const states = jsonLines(crops.stdout).map((c) => (c.plates as { state: string }[])[0]?.state);
+    expect(states).toEqual(['NY', 'NJ']);
   }, 240_000);
 
   it('stores only the plates of a 1080p drive, no misread state name', async () => {

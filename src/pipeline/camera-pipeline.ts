@@ -7,11 +7,11 @@ import type { Read, StoredRead } from '../store/types.js';
 import type { PositionSource } from '../gps/types.js';
 import type { Logger } from '../log.js';
 import { Tracker, type FinishedTrack } from '../tracker/tracker.js';
-import { encodeJpeg, clampBox, type Box } from '../vision/image.js';
+import { encodeJpeg, clampBox, unionBox, type Box } from '../vision/image.js';
 import { overlapOfSmaller } from '../vision/plate-shape.js';
 import { FrameSweep } from './sweep.js';
 import type { ReadGate, StateReader } from './read-gate.js';
-import { settlePlate } from '../state/reader.js';
+import { plateRegion, settlePlate } from '../state/reader.js';
 import { round } from '../util/format.js';
 
 export interface PipelineDeps {
@@ -244,9 +244,12 @@ export class CameraPipeline {
       keepImages &&= result.keepImages;
     }
     const quality = config.storage.jpegQuality;
+    // The officer verifies a hit's characters and state against this crop (policy IV.C.2): the
+    // whole plate the state was read on, with its printed name and slogan, not only the line read.
+    const evidenceBox = clampBox(unionBox(plateRegion(best.lineBox), best.box), best.frame);
     const images = keepImages
       ? {
-          crop: cropBox ? await encodeJpeg(best.frame, quality, cropBox) : null,
+          crop: evidenceBox ? await encodeJpeg(best.frame, quality, evidenceBox) : null,
           overview:
             config.storage.keepOverview && (this.deps.keepOverview?.() ?? true)
               ? await encodeJpeg(best.frame, quality)

@@ -23,6 +23,13 @@ export function clampBox(box: Box, img: { width: number; height: number }): Box 
   return [x0, y0, x1 - x0, y1 - y0];
 }
 
+/** The smallest box holding both. */
+export function unionBox(a: Box, b: Box): Box {
+  const x0 = Math.min(a[0], b[0]);
+  const y0 = Math.min(a[1], b[1]);
+  return [x0, y0, Math.max(a[0] + a[2], b[0] + b[2]) - x0, Math.max(a[1] + a[3], b[1] + b[3]) - y0];
+}
+
 /** Cut `box` out of the image and stretch it to width x height, as raw RGB or grey bytes. */
 export async function cropResized(
   img: RgbImage,

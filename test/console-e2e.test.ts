@@ -102,6 +102,7 @@ beforeAll(async () => {
     'AMB3307,NY,amber-alert,AMBER NY-2026-114,Blue Ford Escape,Child abduction: approach with caution,',
     'LOW1234,NY,suspended-registration,DMV R-5521,Black Nissan Altima,Registration suspended (insurance),',
     'REJ9001,NY,stolen-plate,NCIC P-778,,Plate reported stolen,',
+    'ALT5150,NY,stolen-plate,NCIC P-990,,Plate reported stolen,',
   ].join('\r\n');
   writeFileSync(path.join(dir, 'ncic.csv'), csv);
   await importHotlist(parts.store, {
@@ -260,6 +261,31 @@ describe('officer console in Chromium', () => {
     await page.waitForFunction(
       () => document.getElementById('hit-type')?.textContent === 'Suspended/revoked registration',
     );
+  });
+
+  it('a hit on an alternative reading shows what the unit read, the differing character marked', async () => {
+    // The unit read ALT5157; its second-best reading ALT5150 is on the list.
+    const read = await reads.save(
+      makeRead('ALT5157', 'NY', {
+        candidates: [
+          { plate: 'ALT5157', confidence: 0.9 },
+          { plate: 'ALT5150', confidence: 0.06 },
+        ],
+      }),
+      await images('ALT5157'),
+    );
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'ALT5150');
+    expect(await page.locator('#hit-read').innerText()).toBe('ALT5157');
+    expect(await page.locator('#hit-read span.diff').allInnerTexts()).toEqual(['7']);
+    expect(await page.locator('#hit-rule').innerText()).toBe(
+      'Exact match on the alternative reading ALT5150, not on what the unit read (ALT5157).',
+    );
+    await page.keyboard.press('r');
+    await page.locator(`#reject-reasons input[value="misread"]`).check();
+    await page.locator('#reject-form button[type=submit]').click();
+    // The low-priority alert from before comes back.
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'LOW1234');
+    expect(hitsFor(read.id)[0]!.status).toBe('rejected');
   });
 
   it('refuses unknown hits, forged sessions, other origins and paths outside the API', async () => {

@@ -193,6 +193,12 @@ export class ConsoleServer implements Service {
       via: h.via,
       matchedText: h.matchedText,
       differences: h.differences,
+      // A hit on an alternative reading still shows the officer what the unit read, marked where
+      // it differs from the entry: showing the matched alternative would look like an exact read.
+      readDifferences:
+        read && h.via === 'candidate'
+          ? this.deps.service.matcher.differences(read.plate, h.entry.plate)
+          : h.differences,
       stateNotRead: h.stateNotRead,
       retroactive: h.retroactive,
       raisedAt: h.raisedAt,

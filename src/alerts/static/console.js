@@ -144,7 +144,10 @@ function plateHtml(el, text, charConfidences, differences) {
 }
 
 function ruleText(hit) {
-  const via = hit.via === 'candidate' ? ` (alternative reading ${hit.matchedText})` : '';
+  const via =
+    hit.via === 'candidate'
+      ? ` on the alternative reading ${hit.matchedText}, not on what the unit read${hit.read ? ` (${hit.read.plate})` : ''}`
+      : '';
   if (hit.rule === 'exact') return `Exact match${via}.`;
   const diffs = hit.differences
     .map((d) => {
@@ -198,8 +201,8 @@ function renderHit(hit, queued) {
   $('hit-retro').hidden = !hit.retroactive;
   $('hit-queue').textContent = queued > 0 ? `${queued} more waiting` : '';
   const read = hit.read || { plate: hit.matchedText, state: null, charConfidences: [] };
-  const readText = hit.via === 'best' ? read.plate : hit.matchedText;
-  plateHtml($('hit-read'), readText, hit.via === 'best' ? read.charConfidences : null, hit.differences);
+  // What the unit read, even when an alternative reading matched (hit-rule names that one).
+  plateHtml($('hit-read'), read.plate, read.charConfidences, hit.readDifferences);
   plateHtml($('hit-entry'), hit.entry.plate, null, []);
   $('hit-read-state').textContent = read.state ? `State ${read.state}` : 'State not read';
   $('hit-entry-state').textContent = hit.entry.state ? `State ${hit.entry.state}` : 'Any state';

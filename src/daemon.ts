@@ -34,6 +34,8 @@ export class Daemon {
   private readonly services: Service[] = [];
   private readonly pipelines = new Map<string, CameraPipeline>();
   private readonly cameraLoops: Promise<void>[] = [];
+  /** Recordings played to their end (a field-test replay, the demo): finished, not failed. */
+  private readonly endedRecordings = new Set<string>();
   private stopping = false;
   private maintenance: PolicyMaintenance | null = null;
   private hotlist: HotlistParts | null = null;
@@ -152,6 +154,7 @@ export class Daemon {
     return {
       cameras: [...this.pipelines.values()].map((p) => {
         const h = p.health() as { camera: string; lastFrameAgeMs: number | null; lastError?: string | null };
+        if (this.endedRecordings.has(h.camera)) return { id: h.camera, ok: true, detail: 'recording ended' };
         const ok = h.lastFrameAgeMs !== null && h.lastFrameAgeMs < 5000;
         return { id: h.camera, ok, detail: ok ? 'ok' : (h.lastError ?? 'no frames') };
       }),
@@ -193,6 +196,7 @@ export class Daemon {
         if (this.stopping) return;
         if (camera.kind === 'file' && !camera.loop) {
           log.info({ camera: camera.id, frames: stats.framesDecoded, reads: stats.reads }, 'recording ended');
+          this.endedRecordings.add(camera.id);
           return;
         }
         delay = RESTART_MIN_MS;

@@ -1,0 +1,50 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { Daemon } from '../src/daemon.js';
+import { renderDemoVideo } from '../src/demo/scene.js';
+import { embeddedDefaults } from '../src/config/defaults.js';
+import { silentLogger } from '../src/log.js';
+import { tempDir } from './helpers/tmp.js';
+import { freePort, waitFor } from './helpers/proc.js';
+
+const dir = tempDir('daemon-recording-');
+let daemon: Daemon | undefined;
+afterAll(async () => {
+  await daemon?.stop();
+});
+
+describe('the daemon on a recording (field-test replay, the demo)', () => {
+  it('reads the drive, then shows the camera as a recording that ended, not as a fault', async () => {
+    const video = path.join(dir, 'drive.mp4');
+    await renderDemoVideo({
+      out: video,
+      width: 960,
+      height: 540,
+      fps: 5,
+      vehicles: [{ plate: 'KDT4821', stateName: 'NEW YORK', bodyColour: '#2b4c7e' }],
+      secondsPerVehicle: 1.6,
+      gapSeconds: 1.2,
+    });
+    const config = path.join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      stringify({
+        unitId: 'car-7',
+        agency: 'nyspd',
+        dataDir: path.join(dir, 'data'),
+        vision: embeddedDefaults().vision,
+        cameras: [{ id: 'front', kind: 'file', path: video, realtime: false }],
+        console: { port: await freePort() },
+        health: { port: await freePort() },
+      }),
+    );
+    daemon = await Daemon.start({ configPath: config, log: silentLogger() });
+    // The camera appears once its pipeline has opened the file.
+    const front = () => daemon!.consoleStatus().cameras?.[0];
+    await waitFor(() => front()?.detail === 'recording ended', 120_000, 'the recording to end');
+    expect(front()).toEqual({ id: 'front', ok: true, detail: 'recording ended' });
+    expect(daemon.status().reads).toBe(1);
+  }, 180_000);
+});

@@ -149,7 +149,10 @@ describe('lpr-edge replay as a field test (video + NMEA track + labels → HTML 
       ),
     ).toMatchObject({ hits: 1 });
     expect(html.match(/<b>HIT<\/b>/g)?.length).toBe(1);
-    expect(html).toMatch(/<td class="plate">KDT4821<\/td>[^\n]*<b>HIT<\/b>/);
+    // The read's row says what it hit: entry, list type, rule.
+    expect(html).toMatch(/<td class="plate">KDT4821<\/td>[^\n]*<b>HIT<\/b> KDT4821, Stolen vehicle, exact</);
+    // The summary is a table: the frames and the hits at a glance.
+    expect(html).toMatch(/<table id="summary">.*<tr><th>hits<\/th><td>1<\/td><\/tr>/);
     expect(html.match(/class="hit"/g)?.length).toBe(1);
     expect(html, /<table id="vehicles">[^]*?<\/table>/.exec(html)?.[0]).toMatch(
       /<tr class="misread"><td class="plate">HZN5171<\/td>.*<td class="plate">\*{8}<\/td>/,

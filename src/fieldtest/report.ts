@@ -10,8 +10,8 @@ export interface ReportInput {
   reads: StoredRead[];
   dataDir: string;
   track: GpsFix[];
-  /** Read ids that raised a hotlist hit. */
-  hits: Set<string>;
+  /** Read ids that raised a hotlist hit, each with what it hit ("KDT4821, stolen vehicle, exact"). */
+  hits: Map<string, string[]>;
   evaluation: FieldResult | null;
   summary: Record<string, unknown>;
 }
@@ -32,7 +32,7 @@ export function trackSvg(
   track: GpsFix[],
   reads: StoredRead[],
   classOf: (r: StoredRead) => string,
-  hits: Set<string>,
+  hits: ReadonlyMap<string, unknown>,
   width = 640,
   height = 420,
 ): string {
@@ -80,6 +80,26 @@ ${dots}
 </svg>`;
 }
 
+function hitCell(hits: string[] | undefined): string {
+  return hits ? ` <b>HIT</b> ${hits.map(esc).join('; ')}` : '';
+}
+
+/** The replay's summary line as a table a field engineer can read at a glance. */
+function summaryTable(summary: Record<string, unknown>): string {
+  const rows = Object.entries(summary)
+    .filter(([key]) => key !== 'summary')
+    .map(([key, value]) => {
+      const shown =
+        value !== null && typeof value === 'object'
+          ? Object.entries(value)
+              .map(([k, v]) => `${k} ${String(v)}`)
+              .join(', ')
+          : String(value);
+      return `<tr><th>${esc(key)}</th><td>${esc(shown)}</td></tr>`;
+    });
+  return `<table id="summary">${rows.join('')}</table>`;
+}
+
 /** One self-contained HTML page (crops inline as data URIs, no external resources). */
 export function renderReport(r: ReportInput): string {
   const ev = r.evaluation;
@@ -95,7 +115,7 @@ export function renderReport(r: ReportInput): string {
   const readRows = r.reads
     .map((read) => {
       const img = dataUri(r.dataDir, read.cropPath);
-      return `<tr class="${classOf(read)}"><td>${t(read.firstSeen)}–${t(read.lastSeen)} s</td><td>${img ? `<img src="${img}" alt="crop of ${esc(read.plate)}">` : '—'}</td><td class="plate">${esc(read.plate)}</td><td>${esc(read.state ?? '—')}</td><td>${read.confidence.toFixed(2)}</td><td>${read.gps ? `${read.gps.lat.toFixed(5)}, ${read.gps.lon.toFixed(5)} (${read.gpsFixAgeMs} ms)` : 'no fix'}</td><td>${esc(read.flags.join(', '))}${r.hits.has(read.id) ? ' <b>HIT</b>' : ''}</td><td>${classOf(read)}</td></tr>`;
+      return `<tr class="${classOf(read)}"><td>${t(read.firstSeen)}–${t(read.lastSeen)} s</td><td>${img ? `<img src="${img}" alt="crop of ${esc(read.plate)}">` : '—'}</td><td class="plate">${esc(read.plate)}</td><td>${esc(read.state ?? '—')}</td><td>${read.confidence.toFixed(2)}</td><td>${read.gps ? `${read.gps.lat.toFixed(5)}, ${read.gps.lon.toFixed(5)} (${read.gpsFixAgeMs} ms)` : 'no fix'}</td><td>${esc(read.flags.join(', '))}${hitCell(r.hits.get(read.id))}</td><td>${classOf(read)}</td></tr>`;
     })
     .join('\n');
   const vehicleRows = ev
@@ -118,7 +138,7 @@ tr.misread td{background:#fff4dc}tr.missed td,tr.false td{background:#fde4e4}tr.
 <p class="fouo">FOR OFFICIAL USE ONLY</p>
 <h1>${esc(r.title)}</h1>
 <p>Video <code>${esc(r.video)}</code>, first frame ${new Date(r.videoStartMs).toISOString()}.</p>
-<pre id="summary">${esc(JSON.stringify(r.summary, null, 2))}</pre>
+${summaryTable(r.summary)}
 ${
   ev
     ? `<h2>Expected vs read</h2>

@@ -20,9 +20,18 @@ import { HotlistStore } from '../../hotlist/store.js';
 import { Equivalence } from '../../hotlist/normalise.js';
 import { importHotlist } from '../../hotlist/import.js';
 import { HotlistService } from '../../hotlist/service.js';
+import { LIST_TYPE_LABELS } from '../../hotlist/types.js';
+import type { MatchRule } from '../../hotlist/match.js';
 import { HitLog } from '../../alerts/hits.js';
 import { createLogger } from '../../log.js';
 import { round } from '../../util/format.js';
+
+/** How the field-test report names a hit's match rule. */
+const RULE_WORDS: Record<MatchRule, string> = {
+  exact: 'exact',
+  equivalent: 'look-alike characters',
+  differences: 'characters differ',
+};
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -88,7 +97,7 @@ export const replayCommand: Command = {
       const collected: StoredRead[] = [];
       // --hotlist: the list is imported into this replay's database and reads are matched by the
       // same service the daemon runs, so hits are raised exactly as on the road.
-      const hitReads = new Set<string>();
+      const hitReads = new Map<string, string[]>();
       let hitCount = 0;
       let matching: HotlistService | null = null;
       if (values.hotlist) {
@@ -104,7 +113,13 @@ export const replayCommand: Command = {
         const hits = new HitLog(unit.db, unit.config.hotlists, p.audit);
         hits.onChange((hit, { action }) => {
           if (action !== 'raised' && action !== 'suppressed') return;
-          hitReads.add(hit.readId);
+          const what = [
+            hit.entry.plate,
+            LIST_TYPE_LABELS[hit.listType],
+            RULE_WORDS[hit.rule] + (hit.via === 'candidate' ? ' on an alternative reading' : ''),
+            ...(action === 'suppressed' ? ['a repeat: no alert'] : []),
+          ].join(', ');
+          hitReads.set(hit.readId, [...(hitReads.get(hit.readId) ?? []), what]);
           if (action === 'raised') hitCount++;
         });
         matching = new HotlistService({

@@ -271,6 +271,18 @@ describe('lpr-edge audit verify', () => {
       (JSON.parse(listed.stdout) as { details: { outcome: string } }[]).map((x) => x.details.outcome),
     ).toEqual(['verified', 'verified', 'verified', 'rejected']);
 
+    // Without --json or --out the report is printed for the terminal.
+    const printed = cli(
+      dir,
+      ['audit', 'report', '--from', '2020-01-01', '--to', '2100-01-01', '--as', 'ada'],
+      {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      },
+    );
+    expect(printed.status).toBe(0);
+    expect(printed.stdout).toMatch(/^\*\*FOR OFFICIAL USE ONLY\*\*/);
+    expect(printed.stdout).toContain('| olly | investigation-vehicle | 1 | 0 |');
+
     // An officer may not run the audit.
     const officer = cli(
       dir,

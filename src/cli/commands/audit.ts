@@ -25,7 +25,7 @@ const verify: Command = {
 const report: Command = {
   name: 'report',
   summary:
-    'audit of use for a period (policy VI.G): queries by user and purpose, exports, sign-ins, hits, a random sample',
+    'audit of use for a period (policy VI.G): queries by user and purpose, exports, sign-ins, hits, a random sample; printed as Markdown unless --json or --out',
   usage:
     'audit report --from DATE --to DATE [--user NAME] [--sample N] [--json] [--out FILE.md|FILE.html] --as AUDITOR',
   options: {
@@ -46,8 +46,6 @@ const report: Command = {
     const out = str(values, 'out');
     if (out && !/\.(md|html?)$/i.test(out))
       throw new UsageError(`--out: got "${out}"; the file name must end in .md or .html`);
-    if (!out && !values.json)
-      throw new UsageError(`give --json, --out FILE.md|.html, or both\nUsage: lpr-edge ${this.usage}`);
     return withPolicy(ctx, async (unit, p) => {
       const me = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(me, 'auditor', 'admin');
@@ -69,6 +67,8 @@ const report: Command = {
         ctx.stderr.write(`audit report written to ${out}\n`);
       }
       if (values.json) ctx.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      // Neither: the auditor reads it in the terminal.
+      else if (!out) ctx.stdout.write(reportMarkdown(r));
       return 0;
     });
   },

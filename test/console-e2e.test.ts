@@ -267,6 +267,7 @@ describe('officer console in Chromium', () => {
     // The unit read ALT5157; its second-best reading ALT5150 is on the list.
     const read = await reads.save(
       makeRead('ALT5157', 'NY', {
+        box: [420, 330, 140, 50], // where overviewJpeg draws the plate
         candidates: [
           { plate: 'ALT5157', confidence: 0.9 },
           { plate: 'ALT5150', confidence: 0.06 },
@@ -280,6 +281,20 @@ describe('officer console in Chromium', () => {
     expect(await page.locator('#hit-rule').innerText()).toBe(
       'Exact match on the alternative reading ALT5150, not on what the unit read (ALT5157).',
     );
+    // The plate is outlined on the overview, over the image (which stays as the camera took it).
+    await page.locator('#hit-overview-mark').waitFor({ state: 'visible' });
+    const { mark, image } = await page.evaluate(() => {
+      const rect = (id: string) => document.getElementById(id)!.getBoundingClientRect().toJSON() as DOMRect;
+      return { mark: rect('hit-overview-mark'), image: rect('hit-overview') };
+    });
+    const scale = Math.min(image.width / 960, image.height / 540);
+    const imageLeft = image.x + (image.width - 960 * scale) / 2;
+    const imageTop = image.y + (image.height - 540 * scale) / 2;
+    expect(mark.x + mark.width / 2).toBeCloseTo(imageLeft + (420 + 70) * scale, 0);
+    expect(mark.y + mark.height / 2).toBeCloseTo(imageTop + (330 + 25) * scale, 0);
+    expect(mark.width).toBeGreaterThan(140 * scale);
+    expect(mark.width).toBeLessThan(140 * scale + 10);
+    await page.screenshot({ path: path.join(SHOTS, 'console-alternative-day.png') });
     await page.keyboard.press('r');
     await page.locator(`#reject-reasons input[value="misread"]`).check();
     await page.locator('#reject-form button[type=submit]').click();

@@ -214,6 +214,7 @@ export class ConsoleServer implements Service {
             charConfidences: read.charConfidences,
             ts: read.ts,
             cameraId: read.cameraId,
+            box: read.box,
             gps: read.gps ? { lat: read.gps.lat, lon: read.gps.lon } : null,
             hasCrop: read.cropPath !== null,
             hasOverview: read.overviewPath !== null,

@@ -191,6 +191,7 @@ function renderHit(hit, queued) {
     closeReject();
     shownHitId = hit.id;
     $('hit-crop').src = hit.read && hit.read.hasCrop ? `/api/hits/${hit.id}/crop` : '';
+    $('hit-overview-mark').hidden = true;
     $('hit-overview').src = hit.read && hit.read.hasOverview ? `/api/hits/${hit.id}/overview` : '';
     if (hit.status === 'raised') api('POST', `/api/hits/${hit.id}/seen`).catch(() => undefined);
   }
@@ -227,6 +228,29 @@ function renderHit(hit, queued) {
   $('confirm-state').disabled = hit.stateConfirmed;
   $('verify').disabled = !(hit.plateConfirmed && hit.stateConfirmed);
 }
+
+/** Outline the read plate on the overview (drawn over the image, which stays unaltered). */
+function markPlateOnOverview() {
+  const img = $('hit-overview');
+  const mark = $('hit-overview-mark');
+  const box = state && state.current && state.current.read ? state.current.read.box : null;
+  if (!box || !img.naturalWidth) {
+    mark.hidden = true;
+    return;
+  }
+  // The image is scaled to fit its frame (object-fit: contain) and centred in it.
+  const scale = Math.min(img.clientWidth / img.naturalWidth, img.clientHeight / img.naturalHeight);
+  const left = img.offsetLeft + (img.clientWidth - img.naturalWidth * scale) / 2;
+  const top = img.offsetTop + (img.clientHeight - img.naturalHeight * scale) / 2;
+  const pad = 3; // the outline sits just outside the plate
+  mark.style.left = `${left + box[0] * scale - pad}px`;
+  mark.style.top = `${top + box[1] * scale - pad}px`;
+  mark.style.width = `${box[2] * scale + 2 * pad}px`;
+  mark.style.height = `${box[3] * scale + 2 * pad}px`;
+  mark.hidden = false;
+}
+$('hit-overview').addEventListener('load', markPlateOnOverview);
+window.addEventListener('resize', markPlateOnOverview);
 
 function renderFeed(feed) {
   const ol = $('feed');

@@ -425,6 +425,17 @@ export class HotlistStore {
     })();
   }
 
+  /** Unexpired entries of a list's active version, newest first (the console's watch list). */
+  activeEntriesOf(listId: string, now: number, limit = 200): ActiveEntry[] {
+    const rows = this.db
+      .prepare(
+        `SELECT e.* FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id
+         WHERE h.id = ? AND (e.expires_at IS NULL OR e.expires_at > ?) ORDER BY e.id DESC LIMIT ?`,
+      )
+      .all(listId, now, limit) as EntryRow[];
+    return rows.map((r) => this.toEntry(r));
+  }
+
   /** Entries of the active version of a list matching a plate (CLI remove, tests). */
   findInList(listId: string, plate: string): HotlistEntry[] {
     const rows = this.db

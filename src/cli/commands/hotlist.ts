@@ -6,6 +6,7 @@ import { Equivalence, normalisePlate, normaliseState, plateProblem } from '../..
 import { HotlistStore } from '../../hotlist/store.js';
 import { importHotlist, InputError, parseExpiry } from '../../hotlist/import.js';
 import { Matcher } from '../../hotlist/match.js';
+import { addManualEntry, LOCAL_LIST, removeManualEntries } from '../../hotlist/manual.js';
 import {
   DEFAULT_PRIORITY,
   LIST_TYPES,
@@ -18,8 +19,6 @@ import { str, withPolicy } from './policy-common.js';
 import type { PolicyServices } from '../../policy/services.js';
 
 const AS = { as: { type: 'string' } } as const;
-/** Manual entries go to this list unless --list says otherwise. */
-const LOCAL_LIST = 'local';
 
 function storeOf(unit: Unit): HotlistStore {
   return new HotlistStore(unit.db, new Equivalence(unit.config.hotlists.equivalence));
@@ -250,47 +249,19 @@ const addCmd: Command = {
     return withHotlist(ctx, async (_unit, p, store) => {
       const user = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(user, 'officer', 'admin');
-      const result = store.applyDelta(
-        {
-          listId,
-          type: 'mixed',
-          version: new Date().toISOString(),
-          generatedAt: Date.now(),
-          source: 'local',
-          importedBy: user.name,
-        },
-        [
-          {
-            plate,
-            state: st,
-            listType: type,
-            source: 'local',
-            reference: str(values, 'reference') ?? null,
-            priority,
-            expiresAt,
-            vehicle: str(values, 'vehicle') ?? null,
-            reason,
-            enteredBy: user.name,
-          },
-        ],
-        [],
-      );
-      p.audit.append({
-        type: 'hotlist.change',
-        actor: user.name,
-        details: {
-          action: 'add',
-          list: listId,
-          plate,
-          state: st,
-          listType: type,
-          reason,
-          expiresAt,
-          duplicate: result.added === 0,
-        },
+      const added = addManualEntry(store, p.audit, user.name, {
+        plate,
+        state: st,
+        reason,
+        listType: type,
+        expiresAt,
+        priority,
+        vehicle: str(values, 'vehicle') ?? null,
+        reference: str(values, 'reference') ?? null,
+        listId,
       });
       ctx.stdout.write(
-        result.added
+        added
           ? `added ${plate} ${st ?? 'any state'} (${type}) to ${listId}\n`
           : `${plate} ${st ?? 'any state'} (${type}) is already on ${listId}\n`,
       );
@@ -321,41 +292,18 @@ const removeCmd: Command = {
     return withHotlist(ctx, async (_unit, p, store) => {
       const user = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(user, 'officer', 'admin');
-      const found = store
-        .findInList(listId, plate)
-        .filter((e) => (!stGiven || e.state === st) && (!type || e.listType === type));
-      if (found.length === 0)
+      const removed = removeManualEntries(store, p.audit, user.name, {
+        plate,
+        reason,
+        ...(stGiven ? { state: st } : {}),
+        ...(type ? { listType: type } : {}),
+        listId,
+      });
+      if (removed === 0)
         throw new InputError(
           `${plate} is not on list "${listId}"${stGiven ? ` for ${st ?? 'any state'}` : ''}; see "lpr-edge hotlist check ${plate}"`,
         );
-      const result = store.applyDelta(
-        {
-          listId,
-          type: 'mixed',
-          version: new Date().toISOString(),
-          generatedAt: Date.now(),
-          source: 'local',
-          importedBy: user.name,
-        },
-        [],
-        found.map((e) => ({ plate: e.plate, state: e.state, listType: e.listType })),
-      );
-      p.audit.append({
-        type: 'hotlist.change',
-        actor: user.name,
-        details: {
-          action: 'remove',
-          list: listId,
-          plate,
-          state: st,
-          listType: type ?? null,
-          reason,
-          removed: result.removed,
-        },
-      });
-      ctx.stdout.write(
-        `removed ${result.removed} entr${result.removed === 1 ? 'y' : 'ies'} for ${plate} from ${listId}\n`,
-      );
+      ctx.stdout.write(`removed ${removed} entr${removed === 1 ? 'y' : 'ies'} for ${plate} from ${listId}\n`);
       return 0;
     });
   },

@@ -11,6 +11,7 @@ import { Equivalence } from '../src/hotlist/normalise.js';
 import { HotlistService } from '../src/hotlist/service.js';
 import { HitLog, HitError } from '../src/alerts/hits.js';
 import { importHotlist } from '../src/hotlist/import.js';
+import { addManualEntry } from '../src/hotlist/manual.js';
 import { defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { AuditLog } from '../src/policy/audit.js';
 import { makeRead } from './helpers/hotlist-fixtures.js';
@@ -135,6 +136,17 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     // A second look finds nothing new.
     service.tick();
     expect(hits.open()).toHaveLength(1);
+  });
+
+  it('re-checks recent reads when an entry is added to a list already there (a delta)', () => {
+    addManualEntry(store, audit, 'ofc.diaz', { plate: 'FRST001', state: null, reason: 'first entry' });
+    service.tick(); // the new list "local" is checked, and known from here on
+    const recent = save('DLT0001', 'NJ', now - 20 * 60_000);
+    expect(hits.open()).toHaveLength(0);
+    // Same list, same active version id: only its contents changed.
+    addManualEntry(store, audit, 'ofc.diaz', { plate: 'DLT0001', state: null, reason: 'BOLO' });
+    service.tick();
+    expect(hits.open().map((h) => [h.readId, h.retroactive, h.listId])).toEqual([[recent.id, true, 'local']]);
   });
 
   it('warns once per version when a list is older than the limit', async () => {

@@ -24,7 +24,7 @@ export class HotlistService implements Service {
   readonly matcher: Matcher;
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private known = new Map<string, number>();
+  private known = new Map<string, string>();
   private staleWarned = new Set<string>();
   matched = 0;
 
@@ -50,7 +50,7 @@ export class HotlistService implements Service {
   }
 
   async start(): Promise<void> {
-    this.known = this.deps.store.activeVersions();
+    this.known = this.deps.store.activeStamps();
     this.unsubscribe = this.deps.reads.onRead((read) => this.onRead(read));
     this.tick();
     this.timer = setInterval(() => this.tick(), this.deps.tickMs ?? 2000);
@@ -91,9 +91,12 @@ export class HotlistService implements Service {
     }
   }
 
-  /** Lists whose active version changed since the last look: re-check reads of the window against them. */
+  /**
+   * Lists that changed since the last look (a new version or a delta): re-check reads of the
+   * window against them.
+   */
   recheckChangedLists(): number {
-    const current = this.deps.store.activeVersions();
+    const current = this.deps.store.activeStamps();
     const changed = new Set<string>();
     for (const [id, v] of current) if (this.known.get(id) !== v) changed.add(id);
     this.known = current;

@@ -234,6 +234,20 @@ export class HotlistStore {
     return new Map(rows.map((r) => [r.id, r.v]));
   }
 
+  /**
+   * Per list, a stamp that changes whenever its active entries may have: a new version, or a delta
+   * applied to the active one (which keeps its id but is relabelled and re-counted).
+   */
+  activeStamps(): Map<string, string> {
+    const rows = this.db
+      .prepare(
+        `SELECT h.id, v.id || ':' || v.version || ':' || v.received_at || ':' || v.entry_count AS stamp
+         FROM hotlists h JOIN hotlist_versions v ON v.id = h.active_version_id`,
+      )
+      .all() as { id: string; stamp: string }[];
+    return new Map(rows.map((r) => [r.id, r.stamp]));
+  }
+
   // ---- writes --------------------------------------------------------------------------------
 
   /** Start staging a complete new version of a list (replacement). Nothing is visible until `activate`. */

@@ -303,6 +303,69 @@ describe('officer console in Chromium', () => {
     expect(hitsFor(read.id)[0]!.status).toBe('rejected');
   });
 
+  it('an officer watches for plates from the console: reads of them alert, earlier ones too', async () => {
+    // Clear the low-priority alert left from before.
+    await page.keyboard.press('r');
+    await page.locator(`#reject-reasons input[value="misread"]`).check();
+    await page.locator('#reject-form button[type=submit]').click();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    const earlier = await saveRead('RET4560', 'NY'); // read before anyone watched for it
+
+    await page.keyboard.press('w');
+    await page.locator('#watch-plate').fill('wat 123');
+    await page.locator('#watch-state').fill('XX');
+    await page.locator('#watch-reason').fill('BOLO: hit and run, dispatch 14:02');
+    await page.locator('#watch-form button[type=submit]').click();
+    await expectText(page, '#watch-error', /state: state "XX" is not a USPS code/);
+    await page.locator('#watch-state').fill('');
+    await page.locator('#watch-hours').selectOption('4');
+    await page.locator('#watch-form button[type=submit]').click();
+    await page.locator('#watch-form').waitFor({ state: 'hidden' });
+    await page.waitForFunction(() => document.querySelector('#watching li .fp')?.textContent === 'WAT123');
+    expect(await page.locator('#watching li').first().innerText()).toMatch(
+      /WAT123\s+any state\s+until .* · BOLO: hit and run, dispatch 14:02 · ofc\.diaz/,
+    );
+
+    // A read of it raises an alert that names the officer's reason.
+    const read = await saveRead('WAT123', 'NJ');
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'WAT123');
+    expect(await page.locator('#hit-type').innerText()).toBe('Manual local entry');
+    expect(await page.locator('#hit-reason').innerText()).toBe('BOLO: hit and run, dispatch 14:02');
+    expect(hitsFor(read.id)).toHaveLength(1);
+
+    // Watching for a plate read in the last hour raises a retroactive alert for that read.
+    await page.keyboard.press('r');
+    await page.locator(`#reject-reasons input[value="vehicle does not match"]`).check();
+    await page.locator('#reject-form button[type=submit]').click();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    await page.locator('#watch').click();
+    await page.locator('#watch-plate').fill('RET4560');
+    await page.locator('#watch-state').fill('ny');
+    await page.locator('#watch-reason').fill('Seen leaving a burglary');
+    await page.locator('#watch-form button[type=submit]').click();
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'RET4560');
+    expect(await page.locator('#hit-retro').isVisible()).toBe(true);
+    expect(hitsFor(earlier.id)).toHaveLength(1);
+
+    // "Found" takes the plate off the list; every change is audited under the officer's name.
+    await page.locator('#watching li', { hasText: 'WAT123' }).getByText('Found').click();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#watching li .fp')].every((e) => e.textContent !== 'WAT123'),
+    );
+    expect(
+      auditTypes('hotlist.change', 'ofc.diaz').map((r) => [
+        r.details.action,
+        r.details.plate,
+        r.details.reason,
+      ]),
+    ).toEqual([
+      ['add', 'WAT123', 'BOLO: hit and run, dispatch 14:02'],
+      ['add', 'RET4560', 'Seen leaving a burglary'],
+      ['remove', 'WAT123', 'found'],
+    ]);
+    expect(auditLog.verify().ok).toBe(true);
+  });
+
   it('refuses unknown hits, forged sessions, other origins and paths outside the API', async () => {
     const status = await page.evaluate(async () => {
       const unknown = (

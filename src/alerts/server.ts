@@ -10,9 +10,11 @@ import type { ReadStore } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import type { ConsoleConfig, HotlistsConfig } from '../hotlist/config.js';
 import type { HotlistService } from '../hotlist/service.js';
+import type { HotlistStore } from '../hotlist/store.js';
 import { LIST_TYPE_LABELS, priorityName, type AuditSink } from '../hotlist/types.js';
 import { HitError, type Hit, type HitLog } from './hits.js';
 import type { ConsoleUser, ConsoleUsers } from './sessions.js';
+import { unwatchBody, unwatchPlate, WATCH_HOURS, watchBody, watchedPlates, watchPlate } from './watch.js';
 
 /** The status bar's view of the rest of the unit (cameras, GPS, sync); the daemon supplies it. */
 export interface UnitStatus {
@@ -75,6 +77,8 @@ export class ConsoleServer implements Service {
       hits: HitLog;
       reads: ReadStore;
       service: HotlistService;
+      /** The officer's watch list is kept here as manual entries. */
+      store: HotlistStore;
       users: ConsoleUsers;
       audit: AuditSink;
       log: Logger;
@@ -176,6 +180,8 @@ export class ConsoleServer implements Service {
       maxAgeHours: this.deps.hotlists.maxAgeHours,
       unit: this.deps.unitStatus?.() ?? {},
       rejectionReasons: this.deps.hotlists.rejectionReasons,
+      watching: watchedPlates(this.deps.store, now),
+      watchHours: WATCH_HOURS,
     };
   }
 
@@ -266,6 +272,8 @@ export class ConsoleServer implements Service {
     }
     if (method === 'GET' && url.pathname === '/api/state') return this.json(res, 200, this.state(user));
     if (method === 'GET' && url.pathname === '/api/events') return this.events(req, res, user, token);
+    if (method === 'POST' && url.pathname === '/api/watch') return this.watch(req, res, user);
+    if (method === 'POST' && url.pathname === '/api/watch/remove') return this.unwatch(req, res, user);
     const m = /^\/api\/hits\/([^/]+)\/(seen|confirm|verify|reject|crop|overview)$/.exec(url.pathname);
     if (m) {
       const id = hitId.safeParse(m[1]);
@@ -287,6 +295,25 @@ export class ConsoleServer implements Service {
       return this.json(res, 200, { id: hit.id, status: hit.status });
     }
     throw new HttpError(404, `no such page: ${url.pathname}`);
+  }
+
+  /** Adds a plate to the officer's watch list; reads of the last hour are checked against it at once. */
+  private async watch(req: IncomingMessage, res: ServerResponse, user: ConsoleUser): Promise<void> {
+    const body = parse(watchBody, await readJson(req));
+    const now = (this.deps.now ?? Date.now)();
+    const added = watchPlate(this.deps.store, this.deps.audit, user.name, body, now);
+    this.deps.service.recheckChangedLists();
+    this.push();
+    this.json(res, 200, { added });
+  }
+
+  private async unwatch(req: IncomingMessage, res: ServerResponse, user: ConsoleUser): Promise<void> {
+    const body = parse(unwatchBody, await readJson(req));
+    const removed = unwatchPlate(this.deps.store, this.deps.audit, user.name, body);
+    if (removed === 0)
+      throw new HttpError(404, `${body.plate} ${body.state ?? 'any state'} is not on the watch list`);
+    this.push();
+    this.json(res, 200, { removed });
   }
 
   /**

@@ -53,6 +53,7 @@ export function buildHotlist(unit: HotlistUnit, deps: HotlistDeps): HotlistParts
     hits,
     reads: unit.reads,
     service: matching,
+    store,
     users: deps.users,
     audit: deps.audit,
     log: unit.log.child({ module: 'console' }),

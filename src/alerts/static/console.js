@@ -174,6 +174,7 @@ function render(s) {
   }
   renderHit(s.current, s.queue.length);
   renderFeed(s.feed);
+  renderWatching(s.watching);
   renderStatus(s);
 }
 
@@ -270,6 +271,38 @@ function renderFeed(feed) {
   }
 }
 
+function renderWatching(list) {
+  const ol = $('watching');
+  ol.textContent = '';
+  $('watching-none').hidden = list.length > 0;
+  for (const w of list) {
+    const li = document.createElement('li');
+    const p = document.createElement('span');
+    p.className = 'fp';
+    p.textContent = w.plate;
+    const st = document.createElement('span');
+    st.textContent = w.state || 'any state';
+    const meta = document.createElement('span');
+    meta.className = 'fm';
+    meta.textContent = `until ${fmtTime(w.expiresAt)} · ${w.reason} · ${w.enteredBy}`;
+    const actions = document.createElement('div');
+    actions.className = 'watch-actions';
+    for (const reason of ['found', 'no longer needed']) {
+      const b = document.createElement('button');
+      b.className = 'btn btn-small';
+      b.textContent = reason === 'found' ? 'Found' : 'Stop watching';
+      b.addEventListener('click', () =>
+        api('POST', '/api/watch/remove', { plate: w.plate, state: w.state, reason }).catch((err) => {
+          meta.textContent = err.message;
+        }),
+      );
+      actions.appendChild(b);
+    }
+    li.append(p, st, meta, actions);
+    ol.appendChild(li);
+  }
+}
+
 function statusItem(label, ok, detail) {
   const span = document.createElement('span');
   span.className = ok === undefined ? 'unk' : ok ? 'ok' : 'bad';
@@ -352,6 +385,42 @@ function closeReject() {
   $('reject-form').hidden = true;
 }
 
+function openWatch() {
+  const hours = $('watch-hours');
+  hours.textContent = '';
+  for (const h of state.watchHours) {
+    const option = document.createElement('option');
+    option.value = String(h);
+    option.textContent = `${h} hours`;
+    option.selected = h === 12; // a shift
+    hours.appendChild(option);
+  }
+  for (const id of ['watch-plate', 'watch-state', 'watch-reason']) $(id).value = '';
+  $('watch-error').textContent = '';
+  $('watch-form').hidden = false;
+  $('watch-plate').focus();
+}
+
+function closeWatch() {
+  $('watch-form').hidden = true;
+}
+
+$('watch-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  api('POST', '/api/watch', {
+    plate: $('watch-plate').value,
+    state: $('watch-state').value.trim() || null,
+    reason: $('watch-reason').value,
+    hours: Number($('watch-hours').value),
+  })
+    .then(closeWatch)
+    .catch((err) => {
+      $('watch-error').textContent = err.message;
+    });
+});
+$('watch-cancel').addEventListener('click', closeWatch);
+$('watch').addEventListener('click', openWatch);
+
 $('reject-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const chosen = document.querySelector('input[name="reason"]:checked');
@@ -404,8 +473,11 @@ document.addEventListener('keydown', (e) => {
   if ($('app').hidden || e.ctrlKey || e.altKey || e.metaKey) return;
   const rejectOpen = !$('reject-form').hidden;
   if (e.key === 'Escape' && rejectOpen) return closeReject();
-  const typing = e.target instanceof window.HTMLInputElement && e.target.type !== 'radio';
-  if (typing) return;
+  if (e.key === 'Escape' && !$('watch-form').hidden) return closeWatch();
+  const typing =
+    (e.target instanceof window.HTMLInputElement && e.target.type !== 'radio') ||
+    e.target instanceof window.HTMLSelectElement;
+  if (typing || !$('watch-form').hidden) return;
   if (rejectOpen) {
     const n = Number(e.key);
     const radios = document.querySelectorAll('input[name="reason"]');
@@ -421,6 +493,7 @@ document.addEventListener('keydown', (e) => {
   else if (key === 's' && !$('confirm-state').disabled && currentId()) act('confirm', { what: 'state' });
   else if (key === 'v' && !$('verify').disabled) act('verify');
   else if (key === 'r') openReject();
+  else if (key === 'w') openWatch();
   else if (key === 't') $('theme').click();
   else if (key === 'm') $('mute').click();
   else return;

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { normalisePlate, normaliseState, plateProblem } from '../hotlist/normalise.js';
+import { addManualEntry, LOCAL_LIST, removeManualEntries } from '../hotlist/manual.js';
+import type { HotlistStore } from '../hotlist/store.js';
+import type { AuditSink } from '../hotlist/types.js';
+
+/**
+ * The officer's own watch list on the console: plates to look out for during a shift, kept as
+ * manual local entries (policy III.C: who entered each and why) that expire by themselves.
+ */
+
+/** How long an officer's entry lasts: at most three days, so none outlives its reason unnoticed. */
+export const WATCH_HOURS = [4, 8, 12, 24, 72] as const;
+
+const plate = z
+  .string()
+  .max(20)
+  .superRefine((v, ctx) => {
+    const problem = plateProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform(normalisePlate);
+
+const state = z
+  .string()
+  .max(3)
+  .nullable()
+  .transform((v, ctx) => {
+    try {
+      return normaliseState(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+export const watchBody = z.strictObject({
+  plate,
+  state,
+  reason: z.string().trim().min(1, 'say why you are watching for this plate').max(200),
+  hours: z
+    .number()
+    .refine((h) => (WATCH_HOURS as readonly number[]).includes(h), `one of ${WATCH_HOURS.join(', ')} hours`),
+});
+
+export const unwatchBody = z.strictObject({
+  plate,
+  state,
+  reason: z.string().trim().min(1, 'say why the plate is no longer watched for').max(200),
+});
+
+export interface WatchedPlate {
+  plate: string;
+  state: string | null;
+  reason: string | null;
+  enteredBy: string | null;
+  expiresAt: number | null;
+}
+
+/** The manual entries on the unit's local list, newest first (what the console shows). */
+export function watchedPlates(store: HotlistStore, now: number): WatchedPlate[] {
+  return store
+    .activeEntriesOf(LOCAL_LIST, now)
+    .filter((e) => e.listType === 'manual')
+    .map((e) => ({
+      plate: e.plate,
+      state: e.state,
+      reason: e.reason,
+      enteredBy: e.enteredBy,
+      expiresAt: e.expiresAt,
+    }));
+}
+
+export function watchPlate(
+  store: HotlistStore,
+  audit: AuditSink,
+  user: string,
+  body: z.infer<typeof watchBody>,
+  now: number,
+): boolean {
+  return addManualEntry(store, audit, user, {
+    plate: body.plate,
+    state: body.state,
+    reason: body.reason,
+    expiresAt: now + body.hours * 3_600_000,
+  });
+}
+
+export function unwatchPlate(
+  store: HotlistStore,
+  audit: AuditSink,
+  user: string,
+  body: z.infer<typeof unwatchBody>,
+): number {
+  return removeManualEntries(store, audit, user, {
+    plate: body.plate,
+    state: body.state,
+    reason: body.reason,
+    listType: 'manual',
+  });
+}

@@ -19,6 +19,7 @@ import type { GpsHealth } from './gps/latest-fix.js';
 import { createSyncService, type SyncService } from './sync/service.js';
 import { hotlistPort } from './sync/adapters.js';
 import { buildHotlist, type HotlistParts } from './hotlist/services.js';
+import { canFallBehind, listAgeHours } from './hotlist/currency.js';
 import type { UnitStatus } from './alerts/server.js';
 
 /** Wait before reopening a camera whose source failed, doubling up to the maximum. */
@@ -131,11 +132,11 @@ export class Daemon {
       reads: this.unit.reads.count(),
       hits: this.hotlist?.hits.count(),
       outboxDepth: this.sync ? (this.sync.health().queueDepth as number) : undefined,
+      // Lists from a source only: the unit's own entries cannot fall behind.
       hotlistAgeS: Object.fromEntries(
-        (this.hotlist?.store.lists() ?? []).map((l) => [
-          l.id,
-          Math.round((Date.now() - l.generatedAt) / 1000),
-        ]),
+        (this.hotlist?.store.lists() ?? [])
+          .filter(canFallBehind)
+          .map((l) => [l.id, Math.round(listAgeHours(l, Date.now()) * 3600)]),
       ),
       hotlistMaxAgeS: this.unit.config.hotlists.maxAgeHours * 3600,
       // Vision is shared by the cameras: its last frame's detect + recognise time.

@@ -147,6 +147,12 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     addManualEntry(store, audit, 'ofc.diaz', { plate: 'DLT0001', state: null, reason: 'BOLO' });
     service.tick();
     expect(hits.open().map((h) => [h.readId, h.retroactive, h.listId])).toEqual([[recent.id, true, 'local']]);
+    // A day and more later the agency's list is stale; the unit's own entries are not.
+    now += 30 * 3_600_000;
+    expect(service.currency().map((l) => [l.id, l.stale])).toEqual([
+      ['local', false],
+      ['ncic', true],
+    ]);
   });
 
   it('warns once per version when a list is older than the limit', async () => {

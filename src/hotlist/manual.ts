@@ -9,6 +9,8 @@ import { DEFAULT_PRIORITY, type AuditSink, type ListType, type Priority } from '
 
 /** Manual entries go to this list unless another is named. */
 export const LOCAL_LIST = 'local';
+/** The source recorded on manual entries and on the versions they make. */
+export const LOCAL_SOURCE = 'local';
 
 export interface ManualAdd {
   plate: string;
@@ -39,7 +41,7 @@ function localVersion(listId: string, user: string): VersionMeta {
     type: 'mixed',
     version: new Date().toISOString(),
     generatedAt: Date.now(),
-    source: 'local',
+    source: LOCAL_SOURCE,
     importedBy: user,
   };
 }
@@ -56,7 +58,7 @@ export function addManualEntry(store: HotlistStore, audit: AuditSink, user: stri
         plate: add.plate,
         state: add.state,
         listType,
-        source: 'local',
+        source: LOCAL_SOURCE,
         reference: add.reference ?? null,
         priority: add.priority ?? DEFAULT_PRIORITY[listType],
         expiresAt,

@@ -6,6 +6,7 @@ import type { StoredRead } from '../store/types.js';
 import type { HitLog } from '../alerts/hits.js';
 import type { HotlistsConfig } from './config.js';
 import { Matcher } from './match.js';
+import { isStale, listAgeHours } from './currency.js';
 import type { HotlistStore } from './store.js';
 import type { AuditSink, HotlistInfo } from './types.js';
 
@@ -120,8 +121,8 @@ export class HotlistService implements Service {
   currency(): ListCurrency[] {
     const now = this.now();
     return this.deps.store.lists().map((l) => {
-      const ageHours = (now - l.generatedAt) / 3_600_000;
-      return { ...l, ageHours, stale: ageHours > this.deps.config.maxAgeHours };
+      const ageHours = listAgeHours(l, now);
+      return { ...l, ageHours, stale: isStale(l, now, this.deps.config.maxAgeHours) };
     });
   }
 

@@ -12,6 +12,7 @@ import { createPositionSource } from '../gps/index.js';
 import type { GpsFix } from '../store/types.js';
 import { HotlistStore } from '../hotlist/store.js';
 import { Equivalence } from '../hotlist/normalise.js';
+import { isStale, listAgeHours } from '../hotlist/currency.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 export interface CheckResult {
@@ -272,8 +273,12 @@ export function checkHotlists(config: Config, now: number): CheckResult {
         );
       }
       const maxH = config.hotlists.maxAgeHours;
-      const ages = lists.map((l) => ({ id: l.id, hours: (now - l.generatedAt) / 3_600_000 }));
-      const old = ages.filter((a) => a.hours > maxH);
+      const ages = lists.map((l) => ({
+        id: l.id,
+        hours: listAgeHours(l, now),
+        stale: isStale(l, now, maxH),
+      }));
+      const old = ages.filter((a) => a.stale);
       const text = ages.map((a) => `${a.id} ${a.hours.toFixed(1)} h`).join(', ');
       if (old.length)
         return fail(

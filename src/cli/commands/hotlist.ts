@@ -7,6 +7,7 @@ import { HotlistStore } from '../../hotlist/store.js';
 import { importHotlist, InputError, parseExpiry } from '../../hotlist/import.js';
 import { Matcher } from '../../hotlist/match.js';
 import { addManualEntry, LOCAL_LIST, removeManualEntries } from '../../hotlist/manual.js';
+import { isStale, listAgeHours } from '../../hotlist/currency.js';
 import {
   DEFAULT_PRIORITY,
   LIST_TYPES,
@@ -141,13 +142,12 @@ const statusCmd: Command = {
       const now = Date.now();
       const max = unit.config.hotlists.maxAgeHours;
       const lists = store.lists().map((l) => {
-        const ageHours = (now - l.generatedAt) / 3_600_000;
         return {
           ...l,
           generatedAt: new Date(l.generatedAt).toISOString(),
           receivedAt: new Date(l.receivedAt).toISOString(),
-          ageHours: Math.round(ageHours * 10) / 10,
-          stale: ageHours > max,
+          ageHours: Math.round(listAgeHours(l, now) * 10) / 10,
+          stale: isStale(l, now, max),
         };
       });
       if (values.json) ctx.stdout.write(JSON.stringify({ maxAgeHours: max, lists }, null, 2) + '\n');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { renderDemoVideo } from '../src/demo/scene.js';
+import { renderShortDrive } from './helpers/video.js';
 import { parseLabels } from '../src/fieldtest/labels.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { stringify } from 'yaml';
@@ -49,15 +49,7 @@ describe('lpr-edge replay as a field test (video + NMEA track + labels → HTML 
       { plate: 'HZN5177', stateName: 'NEW JERSEY', bodyColour: '#8c2f2f' },
     ];
     // fps 5, 1.6 s in view, 1.2 s gap: vehicle 1 in view 0.6–2.2 s, vehicle 2 3.4–5.0 s.
-    await renderDemoVideo({
-      out: video,
-      width: 960,
-      height: 540,
-      fps: 5,
-      vehicles,
-      secondsPerVehicle: 1.6,
-      gapSeconds: 1.2,
-    });
+    await renderShortDrive(video, vehicles);
     const track = path.join(tmp, 'drive.nmea');
     // 0.001° a second (fast, but it spreads the two vehicles' positions 300 m apart on the map).
     fs.writeFileSync(track, nmeaLog(straightDrive(T0, 30, 42.6526, -73.7562, 0.001)));

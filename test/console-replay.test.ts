@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { renderDemoVideo } from '../src/demo/scene.js';
+import { NJ_SEDAN, NY_SEDAN, renderShortDrive } from './helpers/video.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { openDatabase } from '../src/store/database.js';
 import { allMigrations } from '../src/store/all-migrations.js';
@@ -38,18 +38,7 @@ afterAll(async () => {
 describe('replayed drive to the officer console (ffmpeg + ONNX + SQLite + Chromium)', () => {
   it('a hotlisted plate read from video raises an alert on the console', async () => {
     const video = path.join(dir, 'drive.mp4');
-    await renderDemoVideo({
-      out: video,
-      width: 960,
-      height: 540,
-      fps: 5,
-      vehicles: [
-        { plate: 'HZN5177', stateName: 'NEW JERSEY', bodyColour: '#8c2f2f' },
-        { plate: 'KDT4821', stateName: 'NEW YORK', bodyColour: '#2b4c7e' },
-      ],
-      secondsPerVehicle: 1.6,
-      gapSeconds: 1.2,
-    });
+    await renderShortDrive(video, [NJ_SEDAN, NY_SEDAN]);
     const config = { ...embeddedDefaults(), dataDir: path.join(dir, 'data'), cameras: [] };
     const db = openDatabase(path.join(config.dataDir, 'lpr-edge.db'), allMigrations);
     const reads = new ReadStore(db, config.dataDir);

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { Daemon } from '../src/daemon.js';
-import { renderDemoVideo } from '../src/demo/scene.js';
+import { NY_SEDAN, renderShortDrive } from './helpers/video.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { silentLogger } from '../src/log.js';
 import { tempDir } from './helpers/tmp.js';
@@ -18,15 +18,7 @@ afterAll(async () => {
 describe('the daemon on a recording (field-test replay, the demo)', () => {
   it('reads the drive, then shows the camera as a recording that ended, not as a fault', async () => {
     const video = path.join(dir, 'drive.mp4');
-    await renderDemoVideo({
-      out: video,
-      width: 960,
-      height: 540,
-      fps: 5,
-      vehicles: [{ plate: 'KDT4821', stateName: 'NEW YORK', bodyColour: '#2b4c7e' }],
-      secondsPerVehicle: 1.6,
-      gapSeconds: 1.2,
-    });
+    await renderShortDrive(video, [NY_SEDAN]);
     const config = path.join(dir, 'config.yaml');
     writeFileSync(
       config,

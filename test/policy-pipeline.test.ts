@@ -3,7 +3,6 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRecording } from '../src/capture/file-source.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
-import { renderDemoVideo } from '../src/demo/scene.js';
 import type { PositionSource } from '../src/gps/types.js';
 import { silentLogger } from '../src/log.js';
 import { exclusionZoneSchema } from '../src/policy/config.js';
@@ -12,6 +11,7 @@ import { CameraPipeline } from '../src/pipeline/camera-pipeline.js';
 import { ReadStore } from '../src/store/reads.js';
 import { Vision } from '../src/vision/vision.js';
 import { openTestDb, tempDir } from './policy-helpers.js';
+import { NJ_SEDAN, NY_SEDAN, renderShortDrive } from './helpers/video.js';
 
 // Policy II end to end: a generated drive through ffmpeg, the ONNX models and the tracker; the
 // first vehicle is seen inside a drop zone, the second outside it.
@@ -21,18 +21,7 @@ describe('exclusion zones in the camera pipeline', () => {
 
   it('drops the read taken inside the zone (count kept, plate not) and stores the one outside', async () => {
     const video = path.join(dir, 'drive.mp4');
-    await renderDemoVideo({
-      out: video,
-      width: 960,
-      height: 540,
-      fps: 5,
-      vehicles: [
-        { plate: 'KDT4821', stateName: 'NEW YORK', bodyColour: '#2b4c7e' },
-        { plate: 'HZN5177', stateName: 'NEW JERSEY', bodyColour: '#8c2f2f' },
-      ],
-      secondsPerVehicle: 1.6,
-      gapSeconds: 1.2,
-    });
+    await renderShortDrive(video, [NY_SEDAN, NJ_SEDAN]);
     const inside = { lat: 40.75, lon: -73.99 };
     const outside = { lat: 40.8, lon: -73.9 };
     // The car is parked by the clinic for the first vehicle, then drives off.

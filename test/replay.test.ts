@@ -5,25 +5,14 @@ import { existsSync } from 'node:fs';
 import { DEMO_VEHICLES, renderDemoVideo } from '../src/demo/scene.js';
 import { runCli, jsonLines } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { NJ_SEDAN, NY_SEDAN, renderShortDrive } from './helpers/video.js';
 
 const dir = tempDir();
 const video = path.join(dir, 'drive.mp4');
-const vehicles = [
-  { plate: 'KDT4821', stateName: 'NEW YORK', bodyColour: '#2b4c7e' },
-  { plate: 'HZN5177', stateName: 'NEW JERSEY', bodyColour: '#8c2f2f' },
-];
 
 describe('replay of a generated drive (ffmpeg + ONNX models + SQLite)', () => {
   it('reads each vehicle once, with the right plate, and stores the reads with their images', async () => {
-    const { frames } = await renderDemoVideo({
-      out: video,
-      width: 960,
-      height: 540,
-      fps: 5,
-      vehicles,
-      secondsPerVehicle: 1.6,
-      gapSeconds: 1.2,
-    });
+    const { frames } = await renderShortDrive(video, [NY_SEDAN, NJ_SEDAN]);
     const dataDir = path.join(dir, 'data');
     const result = await runCli(['replay', video, '--every-frame', '--json', '--data-dir', dataDir]);
     expect(result.stderr).not.toMatch(/error/i);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { renderDemoVideo, type DemoVehicle } from '../../src/demo/scene.js';
 
 /** Encode a test-pattern video of exactly `frames` frames with ffmpeg's lavfi source. */
 export function makeTestVideo(out: string, opts: { frames: number; fps?: number; size?: string }): void {
@@ -21,4 +22,27 @@ export function makeTestVideo(out: string, opts: { frames: number; fps?: number;
     '5',
     out,
   ]);
+}
+
+/** The two demo vehicles most tests drive past. */
+export const NY_SEDAN: DemoVehicle = { plate: 'KDT4821', stateName: 'NEW YORK', bodyColour: '#2b4c7e' };
+export const NJ_SEDAN: DemoVehicle = { plate: 'HZN5177', stateName: 'NEW JERSEY', bodyColour: '#8c2f2f' };
+
+/**
+ * A short 960×540 drive at 5 fps: each vehicle in view for 1.6 s after a 1.2 s gap (the first
+ * from 0.6 to 2.2 s, the second from 3.4 to 5.0 s, ...). Small enough to read in seconds.
+ */
+export function renderShortDrive(
+  out: string,
+  vehicles: DemoVehicle[],
+): Promise<{ frames: number; fps: number }> {
+  return renderDemoVideo({
+    out,
+    width: 960,
+    height: 540,
+    fps: 5,
+    vehicles,
+    secondsPerVehicle: 1.6,
+    gapSeconds: 1.2,
+  });
 }

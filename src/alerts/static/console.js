@@ -253,21 +253,27 @@ function markPlateOnOverview() {
 $('hit-overview').addEventListener('load', markPlateOnOverview);
 window.addEventListener('resize', markPlateOnOverview);
 
+/** A side-panel row: the plate, its state, and a line of details under them. */
+function plateRow(plate, stateText, details) {
+  const li = document.createElement('li');
+  const p = document.createElement('span');
+  p.className = 'fp';
+  p.textContent = plate;
+  const st = document.createElement('span');
+  st.textContent = stateText;
+  const meta = document.createElement('span');
+  meta.className = 'fm';
+  meta.textContent = details;
+  li.append(p, st, meta);
+  return { li, meta };
+}
+
 function renderFeed(feed) {
   const ol = $('feed');
   ol.textContent = '';
   for (const r of feed) {
-    const li = document.createElement('li');
-    const p = document.createElement('span');
-    p.className = 'fp';
-    p.textContent = r.plate;
-    const st = document.createElement('span');
-    st.textContent = r.state || '—';
-    const meta = document.createElement('span');
-    meta.className = 'fm';
-    meta.textContent = `${fmtTime(r.ts)} · ${Math.round(r.confidence * 100)}% · ${r.cameraId}`;
-    li.append(p, st, meta);
-    ol.appendChild(li);
+    const details = `${fmtTime(r.ts)} · ${Math.round(r.confidence * 100)}% · ${r.cameraId}`;
+    ol.appendChild(plateRow(r.plate, r.state || '—', details).li);
   }
 }
 
@@ -276,15 +282,8 @@ function renderWatching(list) {
   ol.textContent = '';
   $('watching-none').hidden = list.length > 0;
   for (const w of list) {
-    const li = document.createElement('li');
-    const p = document.createElement('span');
-    p.className = 'fp';
-    p.textContent = w.plate;
-    const st = document.createElement('span');
-    st.textContent = w.state || 'any state';
-    const meta = document.createElement('span');
-    meta.className = 'fm';
-    meta.textContent = `until ${fmtTime(w.expiresAt)} · ${w.reason} · ${w.enteredBy}`;
+    const details = `until ${fmtTime(w.expiresAt)} · ${w.reason} · ${w.enteredBy}`;
+    const { li, meta } = plateRow(w.plate, w.state || 'any state', details);
     const actions = document.createElement('div');
     actions.className = 'watch-actions';
     for (const reason of ['found', 'no longer needed']) {
@@ -298,7 +297,7 @@ function renderWatching(list) {
       );
       actions.appendChild(b);
     }
-    li.append(p, st, meta, actions);
+    li.appendChild(actions);
     ol.appendChild(li);
   }
 }

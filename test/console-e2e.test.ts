@@ -326,9 +326,13 @@ describe('officer console in Chromium', () => {
       /WAT123\s+any state\s+until .* · BOLO: hit and run, dispatch 14:02 · ofc\.diaz/,
     );
 
-    // A read of it raises an alert that names the officer's reason.
+    // A read of it raises an alert that names the officer's reason; the alert is not left under
+    // a form the officer happened to have open.
+    await page.keyboard.press('w');
+    await page.locator('#watch-plate').fill('half typed');
     const read = await saveRead('WAT123', 'NJ');
     await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'WAT123');
+    expect(await page.locator('#watch-form').isHidden()).toBe(true);
     expect(await page.locator('#hit-type').innerText()).toBe('Manual local entry');
     expect(await page.locator('#hit-reason').innerText()).toBe('BOLO: hit and run, dispatch 14:02');
     expect(hitsFor(read.id)).toHaveLength(1);

@@ -190,6 +190,8 @@ function renderHit(hit, queued) {
   }
   if (hit.id !== shownHitId) {
     closeReject();
+    // A new alert is marked seen below, so nothing may cover it.
+    closeWatch();
     shownHitId = hit.id;
     $('hit-crop').src = hit.read && hit.read.hasCrop ? `/api/hits/${hit.id}/crop` : '';
     $('hit-overview-mark').hidden = true;

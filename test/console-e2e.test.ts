@@ -334,6 +334,8 @@ describe('officer console in Chromium', () => {
     await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'WAT123');
     expect(await page.locator('#watch-form').isHidden()).toBe(true);
     expect(await page.locator('#hit-type').innerText()).toBe('Manual local entry');
+    // Medium unless the officer chose otherwise: two beeps, which muting low tones leaves alone.
+    expect(await page.locator('#hit-priority').innerText()).toMatch(/medium/i);
     expect(await page.locator('#hit-reason').innerText()).toBe('BOLO: hit and run, dispatch 14:02');
     expect(hitsFor(read.id)).toHaveLength(1);
 
@@ -346,8 +348,10 @@ describe('officer console in Chromium', () => {
     await page.locator('#watch-plate').fill('RET4560');
     await page.locator('#watch-state').fill('ny');
     await page.locator('#watch-reason').fill('Seen leaving a burglary');
+    await page.locator('#watch-priority').selectOption('high');
     await page.locator('#watch-form button[type=submit]').click();
     await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'RET4560');
+    expect(await page.locator('#hit-priority').innerText()).toMatch(/high/i);
     expect(await page.locator('#hit-retro').isVisible()).toBe(true);
     expect(hitsFor(earlier.id)).toHaveLength(1);
 

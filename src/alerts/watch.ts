@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { normalisePlate, normaliseState, plateProblem } from '../hotlist/normalise.js';
 import { addManualEntry, LOCAL_LIST, removeManualEntries } from '../hotlist/manual.js';
 import type { HotlistStore } from '../hotlist/store.js';
-import type { AuditSink } from '../hotlist/types.js';
+import { PRIORITIES, type AuditSink } from '../hotlist/types.js';
 
 /**
  * The officer's own watch list on the console: plates to look out for during a shift, kept as
@@ -41,6 +41,8 @@ export const watchBody = z.strictObject({
   hours: z
     .number()
     .refine((h) => (WATCH_HOURS as readonly number[]).includes(h), `one of ${WATCH_HOURS.join(', ')} hours`),
+  /** How its hit sounds: the officer chooses (low tones can be muted, and manual entries default low). */
+  priority: z.enum(['high', 'medium', 'low']),
 });
 
 export const unwatchBody = z.strictObject({
@@ -83,6 +85,7 @@ export function watchPlate(
     state: body.state,
     reason: body.reason,
     expiresAt: now + body.hours * 3_600_000,
+    priority: PRIORITIES[body.priority],
   });
 }
 

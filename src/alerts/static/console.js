@@ -397,6 +397,7 @@ function openWatch() {
     hours.appendChild(option);
   }
   for (const id of ['watch-plate', 'watch-state', 'watch-reason']) $(id).value = '';
+  $('watch-priority').value = 'medium';
   $('watch-error').textContent = '';
   $('watch-form').hidden = false;
   $('watch-plate').focus();
@@ -413,6 +414,7 @@ $('watch-form').addEventListener('submit', (e) => {
     state: $('watch-state').value.trim() || null,
     reason: $('watch-reason').value,
     hours: Number($('watch-hours').value),
+    priority: $('watch-priority').value,
   })
     .then(closeWatch)
     .catch((err) => {

@@ -40,13 +40,22 @@ describe('lpr-edge read', () => {
     writeFileSync(notImage, 'plain text, not a JPEG');
     const good = path.join(dir, 'good.png');
     copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), good);
-    const result = await runCli(['read', '--crop', '--json', notImage, path.join(dir, 'missing.png'), good]);
+    const result = await runCli([
+      'read',
+      '--crop',
+      '--json',
+      notImage,
+      path.join(dir, 'missing.png'),
+      dir,
+      good,
+    ]);
     expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${dir}: a folder; give the image files in it`);
     expect(result.stderr).toMatch(/notes\.jpg: not an image|notes\.jpg: cannot decode image/);
     expect(result.stderr).toMatch(/missing\.png: no such file/);
     const lines = jsonLines(result.stdout);
-    expect(lines).toHaveLength(3);
-    expect((lines[2]!.plates as { plate: string }[])[0]!.plate).toBe('FGJ235');
+    expect(lines).toHaveLength(4);
+    expect((lines[3]!.plates as { plate: string }[])[0]!.plate).toBe('FGJ235');
   });
 
   it('names a model that does not load', async () => {

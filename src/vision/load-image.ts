@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import sharp from 'sharp';
 import type { RgbImage } from './image.js';
 
@@ -26,9 +27,21 @@ export async function loadImage(file: string): Promise<RgbImage> {
     const msg = (err as Error).message;
     if (/no such file|ENOENT|input file is missing/i.test(msg)) throw new InputError(`${file}: no such file`);
     if (/unsupported image format/i.test(msg))
-      throw new InputError(`${file}: not an image (unsupported format)`);
+      throw new InputError(
+        isDirectory(file)
+          ? `${file}: a folder; give the image files in it (or measure a labelled folder with "lpr-edge eval")`
+          : `${file}: not an image (unsupported format)`,
+      );
     if (/pixel limit/i.test(msg))
       throw new InputError(`${file}: image too large (over ${MAX_PIXELS / 1e6} megapixels)`);
     throw new InputError(`${file}: cannot decode image (${msg.split('\n')[0]})`);
+  }
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -10,7 +10,7 @@ export interface ReportInput {
   reads: StoredRead[];
   dataDir: string;
   track: GpsFix[];
-  /** Read ids that raised a hotlist hit, each with what it hit ("KDT4821, stolen vehicle, exact"). */
+  /** Read ids that raised a hotlist hit, each with what it hit ("KDT4821, Stolen vehicle, exact"). */
   hits: Map<string, string[]>;
   evaluation: FieldResult | null;
   summary: Record<string, unknown>;

@@ -223,15 +223,11 @@ export class HotlistStore {
     return this.lists().find((l) => l.id === id);
   }
 
-  /** id → active version id, to notice lists that changed (re-check of recent reads). */
-  activeVersions(): Map<string, number> {
-    const rows = this.db
-      .prepare(`SELECT id, active_version_id AS v FROM hotlists WHERE active_version_id IS NOT NULL`)
-      .all() as {
-      id: string;
-      v: number;
-    }[];
-    return new Map(rows.map((r) => [r.id, r.v]));
+  /** The list's active version id, if it has one (deltas are applied to it). */
+  private activeVersionId(listId: string): number | undefined {
+    const row = this.db.prepare(`SELECT active_version_id AS v FROM hotlists WHERE id = ?`).get(listId) as
+      { v: number | null } | undefined;
+    return row?.v ?? undefined;
   }
 
   /**
@@ -382,7 +378,7 @@ export class HotlistStore {
       staged.flush();
       try {
         return this.db.transaction(() => {
-          let active = this.activeVersions().get(meta.listId);
+          let active = this.activeVersionId(meta.listId);
           if (active === undefined) {
             const fresh = this.stageVersion(meta);
             this.activate(fresh.versionId, meta);
@@ -405,7 +401,7 @@ export class HotlistStore {
       }
     }
     return this.db.transaction(() => {
-      let active = this.activeVersions().get(meta.listId);
+      let active = this.activeVersionId(meta.listId);
       if (active === undefined) {
         const staged = this.stageVersion(meta);
         this.activate(staged.versionId, meta);

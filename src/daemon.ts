@@ -164,13 +164,13 @@ export class Daemon {
             ok: gps.fixAgeMs !== null && gps.fixAgeMs < 5000,
             detail: gps.fixAgeMs === null ? 'no fix' : `${gps.mode ?? '?'}D fix`,
           }
-        : undefined,
+        : { ok: null, detail: 'not configured' },
       sync: this.sync
         ? {
             ok: this.sync.health().connected === true,
             detail: `${String(this.sync.health().queueDepth)} queued`,
           }
-        : undefined,
+        : { ok: null, detail: 'off (no broker configured)' },
     };
   }
 

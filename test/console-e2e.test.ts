@@ -91,7 +91,7 @@ beforeAll(async () => {
       users,
       unitStatus: () => ({
         cameras: [{ id: 'front', ok: true }],
-        gps: { ok: true, detail: '3D fix' },
+        gps: { ok: null, detail: 'not configured' },
         sync: { ok: false, detail: 'offline, 12 queued' },
       }),
     },
@@ -153,6 +153,16 @@ describe('officer console in Chromium', () => {
       })
       .catch(() => undefined);
     expect(await page.locator('#feed li').count()).toBe(3);
+    // The status bar: what works (green), what does not (red), what this unit has none of (grey).
+    const bar = await page
+      .locator('#status span')
+      .evaluateAll((spans) => spans.map((s) => `${s.className}: ${s.textContent ?? ''}`));
+    expect(bar).toEqual([
+      'ok: Cameras: front ok',
+      'unk: GPS: not configured',
+      expect.stringMatching(/^ok: List ncic: \d+ min old$/),
+      'bad: Sync: offline, 12 queued',
+    ]);
     await page.screenshot({ path: path.join(SHOTS, 'console-idle-day.png') });
   });
 

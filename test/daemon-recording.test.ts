@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 describe('the daemon on a recording (field-test replay, the demo)', () => {
-  it('reads the drive, then shows the camera as a recording that ended, not as a fault', async () => {
+  it('reads the drive, then shows the camera as a recording that ended, not as a fault, and GPS and sync as not in use', async () => {
     const video = path.join(dir, 'drive.mp4');
     await renderShortDrive(video, [NY_SEDAN]);
     const config = path.join(dir, 'config.yaml');
@@ -39,5 +39,10 @@ describe('the daemon on a recording (field-test replay, the demo)', () => {
     await waitFor(() => front()?.detail === 'recording ended', 120_000, 'the recording to end');
     expect(front()).toEqual({ id: 'front', ok: true, detail: 'recording ended' });
     expect(daemon.status().reads).toBe(1);
+    // No GPS receiver or broker in this config: the console says so rather than "unknown".
+    expect(daemon.consoleStatus()).toMatchObject({
+      gps: { ok: null, detail: 'not configured' },
+      sync: { ok: null, detail: 'off (no broker configured)' },
+    });
   }, 180_000);
 });

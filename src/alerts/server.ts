@@ -16,11 +16,15 @@ import { HitError, type Hit, type HitLog } from './hits.js';
 import type { ConsoleUser, ConsoleUsers } from './sessions.js';
 import { unwatchBody, unwatchPlate, WATCH_HOURS, watchBody, watchedPlates, watchPlate } from './watch.js';
 
-/** The status bar's view of the rest of the unit (cameras, GPS, sync); the daemon supplies it. */
+/**
+ * The status bar's view of the rest of the unit (cameras, GPS, sync); the daemon supplies it.
+ * `ok: null` is a part this unit does not use (no GPS receiver or broker configured): shown as
+ * such, neither a fault nor "unknown".
+ */
 export interface UnitStatus {
   cameras?: { id: string; ok: boolean; detail?: string }[];
-  gps?: { ok: boolean; detail?: string };
-  sync?: { ok: boolean; detail?: string };
+  gps?: { ok: boolean | null; detail?: string };
+  sync?: { ok: boolean | null; detail?: string };
 }
 
 // dist/alerts/server.js and src/alerts/server.ts both reach the page at <root>/src/alerts/static.

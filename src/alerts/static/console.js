@@ -304,9 +304,10 @@ function renderWatching(list) {
   }
 }
 
+// ok: true, false, or undefined / null (not known, or a part this unit does not use).
 function statusItem(label, ok, detail) {
   const span = document.createElement('span');
-  span.className = ok === undefined ? 'unk' : ok ? 'ok' : 'bad';
+  span.className = ok == null ? 'unk' : ok ? 'ok' : 'bad';
   span.textContent = `${label}: ${detail}`;
   return span;
 }

@@ -305,6 +305,42 @@ describe('officer console in Chromium', () => {
     expect(mark.width).toBeGreaterThan(140 * scale);
     expect(mark.width).toBeLessThan(140 * scale + 10);
     await page.screenshot({ path: path.join(SHOTS, 'console-alternative-day.png') });
+
+    // On the smaller screens of in-car computers both plates still show whole, and the buttons
+    // that act on the alert are on screen without scrolling.
+    for (const [width, height] of [
+      [1024, 768],
+      [800, 600],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      const layout = await page.evaluate(() => {
+        const panel = document.getElementById('alert')!.getBoundingClientRect();
+        const plate = (id: string) => {
+          const el = document.getElementById(id)!;
+          const r = el.getBoundingClientRect();
+          return {
+            clipped: el.scrollWidth > el.clientWidth,
+            inPanel: r.left >= panel.left && r.right <= panel.right,
+          };
+        };
+        const onScreen = (id: string) => {
+          const r = document.getElementById(id)!.getBoundingClientRect();
+          return r.top >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+        };
+        return {
+          read: plate('hit-read'),
+          entry: plate('hit-entry'),
+          buttons: ['confirm-plate', 'confirm-state', 'verify', 'reject'].map(onScreen),
+        };
+      });
+      expect(layout, `${width} x ${height}`).toEqual({
+        read: { clipped: false, inPanel: true },
+        entry: { clipped: false, inPanel: true },
+        buttons: [true, true, true, true],
+      });
+      await page.screenshot({ path: path.join(SHOTS, `console-alternative-${width}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.keyboard.press('r');
     await page.locator(`#reject-reasons input[value="misread"]`).check();
     await page.locator('#reject-form button[type=submit]').click();

@@ -208,6 +208,9 @@ function renderHit(hit, queued) {
   // What the unit read, even when an alternative reading matched (hit-rule names that one).
   plateHtml($('hit-read'), read.plate, read.charConfidences, hit.readDifferences);
   plateHtml($('hit-entry'), hit.entry.plate, null, []);
+  // Both plates at one size, small enough for the longer to fit whole (console.css, .compare).
+  const chars = Math.max(7, read.plate.length, hit.entry.plate.length);
+  document.querySelector('.compare').style.setProperty('--plate-chars', String(chars));
   $('hit-read-state').textContent = read.state ? `State ${read.state}` : 'State not read';
   $('hit-entry-state').textContent = hit.entry.state ? `State ${hit.entry.state}` : 'Any state';
   $('hit-state-warning').hidden = !hit.stateNotRead;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { markReadsAcknowledged } from '../src/policy/acks.js';
 import { silentLogger } from '../src/log.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { ReadStore } from '../src/store/reads.js';
+import type { Db } from '../src/store/database.js';
 import {
   ADMIN_PW,
   cli,
@@ -143,34 +145,48 @@ describe('retention and legal hold', () => {
     }
   });
 
-  it('under disk pressure deletes only overview images of acknowledged reads, never an unacknowledged read', () => {
+  it('under disk pressure deletes only overview images of acknowledged reads, never an unacknowledged, held or hit read', () => {
     const d = tempDir();
     try {
-      const reads = Array.from({ length: 6 }, (_, i) =>
+      const reads = Array.from({ length: 8 }, (_, i) =>
         makeRead({ ts: Date.now() - (10 - i) * DAY, plate: `DSK000${i}` }),
       );
       const db = openTestDb(d);
       const store = new ReadStore(db, d);
       const big = Buffer.alloc(300_000, 1);
       for (const r of reads) store.save(r, { crop: Buffer.from('crop'), overview: big });
-      for (const r of reads.slice(0, 3)) db.prepare('UPDATE reads SET acked_at = 1 WHERE id = ?').run(r.id);
-      // 1.8 MB of overviews against a 1 MB cap.
+      for (const r of reads.slice(0, 5)) db.prepare('UPDATE reads SET acked_at = 1 WHERE id = ?').run(r.id);
+      // The two oldest acknowledged reads are evidence: one under legal hold, one with a hit.
+      const users = new UserDirectory(db, policySchema.parse({ passwordCostLog2: 14 }));
+      users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
+      new LegalHolds(db).set(users.signIn('ada', ADMIN_PW), {
+        targetKind: 'read',
+        targetId: reads[0]!.id,
+        caseNumber: 'C-77',
+        reason: 'prosecution evidence',
+      });
+      insertHit(db, reads[1]!.id);
+      // 2.4 MB of overviews against a 1 MB cap.
       const res = relieveDiskPressure({ db, dataDir: d, maxDiskMb: 1 });
       expect(res.keepOverview).toBe(false);
       expect(res.overviewsDeleted).toBe(3);
       expect(res.warning).toMatch(/unacknowledged reads are kept/);
-      for (const r of reads.slice(0, 3)) expect(store.get(r.id)!.overviewPath).toBeNull();
-      for (const r of reads.slice(3)) {
+      expect(new AuditLog(db).list({ type: 'retention.run' }).at(-1)!.details).toMatchObject({
+        diskPressure: true,
+        overviewsDeleted: 3,
+      });
+      for (const r of reads.slice(2, 5)) expect(store.get(r.id)!.overviewPath).toBeNull();
+      for (const r of [...reads.slice(0, 2), ...reads.slice(5)]) {
         const s = store.get(r.id)!;
         expect(s.plate).toBe(r.plate);
         expect(fs.existsSync(path.join(d, s.overviewPath!))).toBe(true);
       }
-      expect(store.count()).toBe(6);
+      expect(store.count()).toBe(8);
       // The daemon's maintenance service tells the camera pipeline to stop keeping overviews.
       const m = new PolicyMaintenance({ db, dataDir: d, maxDiskMb: 1, log: silentLogger() });
       m.tick();
       expect(m.keepOverview).toBe(false);
-      expect(store.count()).toBe(6);
+      expect(store.count()).toBe(8);
       db.close();
     } finally {
       fs.rmSync(d, { recursive: true, force: true });
@@ -204,3 +220,14 @@ describe('retention and legal hold', () => {
     }
   });
 });
+
+/** A hit on the read, as the alerts module records one (only the columns the schema requires). */
+function insertHit(db: Db, readId: string): void {
+  db.prepare(
+    `INSERT INTO hits (id, seq, read_id, entry_id, entry_key, entry, list_id, list_version, list_generated_at,
+       list_type, priority, read_plate, matched_text, via, rule, differences, state_not_read, retroactive,
+       status, raised_at, expires_at)
+     VALUES (?, 1, ?, 1, 'ncic|DSK0001|NY|stolen-vehicle', '{}', 'ncic', 'v1', 0, 'stolen-vehicle', 1,
+       'DSK0001', 'DSK0001', 'best', 'exact', '[]', 0, 0, 'verified', 0, 0)`,
+  ).run(randomUUID(), readId);
+}

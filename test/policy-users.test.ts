@@ -210,6 +210,28 @@ describe('UserDirectory on a real database file', () => {
     db.close();
   });
 
+  it('a roster that demotes every admin does not reopen the first-admin bootstrap (policy VI.A)', () => {
+    const db = openTestDb(path.join(dir, 'demoted'));
+    const users = new UserDirectory(db, config, new AuditLog(db), () => now);
+    users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
+    users.applyRoster([{ name: 'ada', role: 'officer', initialTraining: '2026-01-01' }], 'roster-9');
+    expect(users.list().filter((u) => u.role === 'admin')).toEqual([]);
+    // Whoever has a shell on the unit (a vendor) cannot make themselves admin now.
+    expect(reasonOf(() => users.bootstrapAdmin('vendor', 'vendor secret 1', '2026-01-01'))).toBe(
+      'admin-exists',
+    );
+    expect(users.get('vendor')).toBeUndefined();
+    db.close();
+    // Nor on a unit whose only users ever came from headquarters' roster.
+    const db2 = openTestDb(path.join(dir, 'hq-only'));
+    const users2 = new UserDirectory(db2, config, new AuditLog(db2), () => now);
+    users2.applyRoster([{ name: 'ofc', role: 'officer', initialTraining: '2026-01-01' }], 'roster-1');
+    expect(reasonOf(() => users2.bootstrapAdmin('vendor', 'vendor secret 1', '2026-01-01'))).toBe(
+      'admin-exists',
+    );
+    db2.close();
+  });
+
   it('a roster from headquarters in replace mode disables users it does not list', () => {
     const db = openTestDb(dir);
     const users = new UserDirectory(db, config, new AuditLog(db), () => now);

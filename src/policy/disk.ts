@@ -2,6 +2,7 @@ import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
+import { READ_HELD_SQL } from './holds.js';
 
 export interface DiskPressureResult {
   usedBytes: number;
@@ -18,6 +19,8 @@ export interface DiskPressureResult {
  * Disk pressure, in this order and never further (policy VI.B: no unacknowledged read is lost):
  *  1. above 90% of storage.maxDiskMb: stop keeping overview images for new reads (warn);
  *  2. above 100%: delete overview images of reads HQ has acknowledged, oldest first, to 90%;
+ *     never those of a read under legal hold (VI.C) or with a hit (the officer verifies a hit
+ *     against its overview, IV.C.2, and it is the hit's evidence);
  *  3. still above: warn loudly and keep everything else. Plate crops and unacknowledged reads
  *     are never deleted for space; retention (acknowledged + window + no hold) is the only purge.
  */
@@ -46,7 +49,10 @@ export function relieveDiskPressure(deps: {
   const target = 0.9 * limit;
   const rows = db
     .prepare(
-      'SELECT id, overview_path, overview_bytes FROM reads WHERE acked_at IS NOT NULL AND overview_path IS NOT NULL ORDER BY ts',
+      `SELECT id, overview_path, overview_bytes FROM reads
+       WHERE acked_at IS NOT NULL AND overview_path IS NOT NULL
+         AND NOT ${READ_HELD_SQL} AND NOT EXISTS (SELECT 1 FROM hits WHERE hits.read_id = reads.id)
+       ORDER BY ts`,
     )
     .iterate() as IterableIterator<{ id: string; overview_path: string; overview_bytes: number }>;
   const clear = db.prepare('UPDATE reads SET overview_path = NULL, overview_bytes = 0 WHERE id = ?');

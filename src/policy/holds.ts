@@ -3,6 +3,10 @@ import { AuditLog } from './audit.js';
 import { PolicyError } from './errors.js';
 import { requireRole, type SignedInUser } from './roles.js';
 
+/** SQL condition: the read `reads.id` is under a legal hold not yet released (policy VI.C). */
+export const READ_HELD_SQL =
+  "EXISTS (SELECT 1 FROM legal_holds h WHERE h.target_kind = 'read' AND h.target_id = reads.id AND h.released_at IS NULL)";
+
 export type HoldTarget = 'read' | 'hit';
 
 export interface LegalHold {

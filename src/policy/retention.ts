@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
 import { PolicyError } from './errors.js';
+import { READ_HELD_SQL } from './holds.js';
 import { requireRole, type SignedInUser } from './roles.js';
 import { getState, setState } from './state.js';
 
@@ -95,15 +96,13 @@ export function runRetention(deps: {
   result.ran = true;
   result.cutoff = cutoff;
   const count = (sql: string) => (db.prepare(sql).get(cutoff) as { n: number }).n;
-  const heldClause =
-    "EXISTS (SELECT 1 FROM legal_holds h WHERE h.target_kind = 'read' AND h.target_id = reads.id AND h.released_at IS NULL)";
   result.keptUnacknowledged = count('SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NULL');
   result.keptHeld = count(
-    `SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${heldClause}`,
+    `SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
   );
   const candidates = db
     .prepare(
-      `SELECT id, crop_path, overview_path FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND NOT ${heldClause} ORDER BY ts`,
+      `SELECT id, crop_path, overview_path FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL} ORDER BY ts`,
     )
     .all(cutoff) as { id: string; crop_path: string | null; overview_path: string | null }[];
   const del = db.prepare('DELETE FROM reads WHERE id = ? AND acked_at IS NOT NULL');

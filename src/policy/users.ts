@@ -5,10 +5,14 @@ import type { PolicyConfig } from './config.js';
 import { PolicyError } from './errors.js';
 import { dummyHash, hashPassword, verifyPassword } from './password.js';
 import { isRole, requireRole, type Role, type SignedInUser } from './roles.js';
+import { getState, setState } from './state.js';
 import { inServiceDue, isOverdue, parseTrainingDate } from './training.js';
 
 export type { SignedInUser, Role, Identity, HqRequester } from './roles.js';
 export { requireRole, ROLES, isRole } from './roles.js';
+
+/** policy_state key: set once the agency owns the roster (first admin, or a roster from HQ). */
+const ROSTER_OWNED = 'users.rosterOwned';
 
 export interface UserInfo {
   name: string;
@@ -69,11 +73,16 @@ export class UserDirectory {
   ) {}
 
   /**
-   * Whether an admin was ever created (disabled ones count): the first-admin bootstrap is a
-   * one-time provisioning step, not a way back in for whoever has root after admins are disabled.
+   * Whether the agency already owns this unit's roster: an admin was created here (disabled ones
+   * count) or headquarters sent a roster. The first-admin bootstrap is a one-time provisioning
+   * step, not a way back in for whoever has root after the admins are disabled or demoted
+   * (policy VI.A: a vendor may not add users without the agency).
    */
   hasAdmin(): boolean {
-    return !!this.db.prepare("SELECT 1 FROM users WHERE role = 'admin'").get();
+    return (
+      getState(this.db, ROSTER_OWNED) !== undefined ||
+      !!this.db.prepare("SELECT 1 FROM users WHERE role = 'admin' OR source LIKE 'hq:%'").get()
+    );
   }
 
   /** The first admin, at provisioning: refused once any active admin exists. */
@@ -87,6 +96,7 @@ export class UserDirectory {
           );
         }
         this.insertUser(name, 'admin', secret, trained, null);
+        setState(this.db, ROSTER_OWNED, { by: 'bootstrap' }, name, this.now());
         this.audit.append({
           type: 'user.add',
           actor: null,
@@ -325,6 +335,7 @@ export class UserDirectory {
     const result = { added: [] as string[], updated: [] as string[], disabled: [] as string[] };
     this.db.transaction(() => {
       const now = this.now();
+      setState(this.db, ROSTER_OWNED, { by: src }, src, now);
       const names = new Set(entries.map((e) => e.name));
       for (const e of entries) {
         const existing = this.db.prepare('SELECT * FROM users WHERE name = ?').get(e.name) as

@@ -67,6 +67,19 @@ describe('outbox (SQLite on disk)', () => {
     expect(unit.db.prepare('SELECT acked_at FROM reads WHERE id = ?').pluck().get(r.id)).toBe(now);
   });
 
+  it('sends a read made after retention purged every earlier one (sequence numbers are never reused)', () => {
+    const old = [0, 1, 2].map((i) => unit.reads.save(makeRead(i), { crop: null, overview: null }));
+    const box = outbox();
+    expect(box.collect()).toBe(3);
+    expect(box.ack(old.map((r) => `car-1:read:${r.id}`))).toHaveLength(3);
+    // Retention deletes acknowledged reads, the newest among them (a car parked past the window).
+    expect(unit.db.prepare('DELETE FROM reads WHERE acked_at IS NOT NULL').run().changes).toBe(3);
+    const fresh = unit.reads.save(makeRead(3), { crop: null, overview: null });
+    expect(fresh.seq).toBe(4);
+    expect(box.collect()).toBe(1);
+    expect(box.due(10, now).map((d) => d.msgId)).toEqual([`car-1:read:${fresh.id}`]);
+  });
+
   it('after a restart everything unacknowledged is due at once, and records committed meanwhile are picked up', () => {
     const box = outbox();
     unit.reads.save(makeRead(1), { crop: null, overview: null });

@@ -37,4 +37,19 @@ export const storeMigrations: Migration[] = [
       CREATE INDEX reads_plate ON reads (plate);
     `,
   },
+  {
+    module: 'store',
+    version: 2,
+    description: 'read sequence that never goes back',
+    // seq was MAX(seq) + 1, so purging the newest reads (retention) handed their numbers out
+    // again, below the sync cursor: those reads were never sent. The last number given is kept.
+    sql: `
+      CREATE TABLE read_seq (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+      INSERT INTO read_seq (id, last) SELECT 1, COALESCE(MAX(seq), 0) FROM reads;
+      CREATE TRIGGER reads_seq_advance AFTER INSERT ON reads
+      BEGIN
+        UPDATE read_seq SET last = NEW.seq WHERE id = 1 AND NEW.seq > last;
+      END;
+    `,
+  },
 ];

@@ -47,7 +47,7 @@ export class ReadStore {
       char_confidences, candidates, frames, box, crop_path, overview_path, crop_bytes, overview_bytes,
       lat, lon, gps_fix_age_ms, gps, flags
     ) VALUES (
-      @id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM reads), @unitId, @cameraId, @ts, @firstSeen, @lastSeen, @plate,
+      @id, (SELECT last + 1 FROM read_seq WHERE id = 1), @unitId, @cameraId, @ts, @firstSeen, @lastSeen, @plate,
       @state, @stateConfidence, @confidence, @charConfidences, @candidates, @frames, @box, @cropPath,
       @overviewPath, @cropBytes, @overviewBytes, @lat, @lon, @gpsFixAgeMs, @gps, @flags
     )`);

@@ -70,10 +70,19 @@ describe('sync process killed with SIGKILL mid-drain', () => {
       dbFile: path.join(tmp, 'hq.db'),
     });
     await sink.start();
+    const statusRow = () =>
+      sink.db.prepare("SELECT state, payload FROM unit_status WHERE unit = 'car-7'").get() as
+        { state: string; payload: string } | undefined;
+    const unitState = () => statusRow()?.state;
     const first = startChild(configFile);
     await until(() => sink.count('read') >= 3000, 120_000, 'a third of the backlog at HQ');
+    await until(() => unitState() === 'online', 10_000, 'the unit online at HQ');
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
+    // The broker publishes the unit's last will: HQ sees it go offline, though the will's ts is
+    // older than the online status it replaces.
+    await until(() => unitState() === 'offline', 10_000, 'the last will at HQ');
+    expect(JSON.parse(statusRow().payload)).toMatchObject({ state: 'offline', will: true });
     const atKill = sink.count('read');
     expect(atKill).toBeLessThan(10_000);
 
@@ -82,6 +91,7 @@ describe('sync process killed with SIGKILL mid-drain', () => {
       unitDb.prepare('SELECT COUNT(*) FROM sync_outbox WHERE acked_at IS NULL').pluck().get() as number;
     expect(depth()).toBeGreaterThan(0);
     const second = startChild(configFile);
+    await until(() => unitState() === 'online', 10_000, 'the unit online again');
     await until(() => depth() === 0, 150_000, 'outbox to drain after the restart');
     sink.flush();
     const rows = sink.db.prepare("SELECT id, crop FROM records WHERE kind = 'read'").all() as {

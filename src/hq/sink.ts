@@ -67,7 +67,8 @@ export class HqSink {
     if (opts.dbFile !== ':memory:') mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     this.db = new Database(opts.dbFile);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    // FULL: an ack tells the unit it may purge the record, so a commit must survive power loss.
+    this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS records (
@@ -144,9 +145,10 @@ export class HqSink {
           .prepare(
             `INSERT INTO unit_status (agency, unit, state, ts, payload) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (agency, unit) DO UPDATE SET state = excluded.state, ts = excluded.ts, payload = excluded.payload
-             WHERE excluded.ts >= unit_status.ts`,
+             WHERE ? OR excluded.ts >= unit_status.ts`,
           )
-          .run(s.agency, s.unit, s.state, s.ts, JSON.stringify(s));
+          // A last will ends the connection whose statuses came before it, whatever its ts.
+          .run(s.agency, s.unit, s.state, s.ts, JSON.stringify(s), s.will ? 1 : 0);
         return;
       }
       if (t.channel === 'up' && t.kind === 'pull-response') {

@@ -135,6 +135,12 @@ export const statusSchema = z
   .object({
     v: z.literal(1),
     state: z.enum(['online', 'offline']),
+    /**
+     * Set on the last will: the broker publishes it when the unit's connection dies, so it ends
+     * that connection even though its `ts` (when the connection was made) is older than the
+     * statuses sent over it. HQ applies a will whatever its `ts`.
+     */
+    will: z.literal(true).optional(),
     agency: segment,
     unit: segment,
     ts: ms,

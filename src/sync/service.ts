@@ -157,7 +157,7 @@ export class SyncService implements Service {
       reconnectInitialMs: this.cfg.reconnectInitialMs,
       reconnectMaxMs: this.cfg.reconnectMaxMs,
       subscriptions: this.topics.subscriptions(),
-      will: { topic: this.topics.status(), payload: this.statusPayload('offline') },
+      will: { topic: this.topics.status(), payload: this.statusPayload('offline', { will: true }) },
       log: this.log,
     });
   }
@@ -317,7 +317,7 @@ export class SyncService implements Service {
     });
   }
 
-  private statusPayload(state: 'online' | 'offline'): Buffer {
+  private statusPayload(state: 'online' | 'offline', opts: { will?: true } = {}): Buffer {
     let extra: ReturnType<NonNullable<SyncDeps['status']>> = {};
     let queueDepth: number | undefined;
     try {
@@ -332,6 +332,7 @@ export class SyncService implements Service {
       agency: this.config.agency,
       unit: this.config.unitId,
       ts: this.now(),
+      ...opts,
       software: SOFTWARE_VERSION,
       ...(this.hotlistAges ? { hotlists: this.hotlistAges() } : {}),
       ...extra,

@@ -52,7 +52,7 @@ describe('lpr-edge audit verify', () => {
     const r = cli(dir, ['audit', 'verify']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/audit chain intact: \d+ records/);
+    expect(r.stdout).toMatch(/audit chain intact: \d+ records; query log matches it/);
   });
 
   it('the database itself refuses to change or delete unacknowledged records', () => {
@@ -62,6 +62,31 @@ describe('lpr-edge audit verify', () => {
     );
     expect(() => db.prepare('DELETE FROM audit_log WHERE seq = 2').run()).toThrow(/not acknowledged/);
     db.close();
+  });
+
+  it('the query log is append-only, and a row deleted or rewritten behind the triggers fails verify', () => {
+    const db = new Database(dbFile(dir));
+    expect(() => db.prepare('DELETE FROM query_log').run()).toThrow(/append-only/);
+    expect(() => db.prepare("UPDATE query_log SET purpose = 'parking'").run()).toThrow(/append-only/);
+    // Root drops the triggers and files the granted query under another case.
+    db.exec('DROP TRIGGER query_log_no_update; DROP TRIGGER query_log_no_delete;');
+    const granted = db.prepare("SELECT id FROM query_log WHERE outcome = 'ok'").pluck().get() as number;
+    db.prepare("UPDATE query_log SET case_number = 'C-2' WHERE id = ?").run(granted);
+    db.close();
+    const altered = cli(dir, ['audit', 'verify']);
+    expect(altered.status).toBe(1);
+    expect(altered.stderr).toMatch(
+      new RegExp(`query log does not match the audit chain: query-log row ${granted} was altered`),
+    );
+    const db2 = new Database(dbFile(dir));
+    db2.prepare('DELETE FROM query_log WHERE id = ?').run(granted);
+    db2.close();
+    const removed = cli(dir, ['audit', 'verify', '--json']);
+    expect(removed.status).toBe(1);
+    expect(JSON.parse(removed.stdout)).toMatchObject({
+      ok: false,
+      queryLog: expect.stringMatching(/was removed/),
+    });
   });
 
   it('names the record altered by an UPDATE done directly in SQLite', () => {

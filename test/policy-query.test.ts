@@ -51,6 +51,9 @@ describe('lpr-edge query', () => {
     expect(log.criteria).toEqual({ plate: 'abc-1234' });
     expect(audit.actor).toBe('olly');
     expect(audit.details).toMatchObject({ outcome: 'ok', resultCount: 2, purpose: 'investigation-vehicle' });
+    // Which reads it returned is in the hash chain too, so the query log can be checked against it.
+    expect(log.resultIds).toHaveLength(2);
+    expect(audit.details.resultIds).toEqual(log.resultIds);
   });
 
   it('finds by partial plate, camera and place', () => {

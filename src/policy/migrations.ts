@@ -120,3 +120,18 @@ policyMigrations.push({
   description: 'query_log.result_ids: which reads each query returned (export of a case, audits)',
   sql: `ALTER TABLE query_log ADD COLUMN result_ids TEXT NOT NULL DEFAULT '[]';`,
 });
+
+policyMigrations.push({
+  module: 'policy',
+  version: 3,
+  description: 'query_log is append-only',
+  // The query log is evidence of use (policy III.B, VI.F): rows are never changed or deleted.
+  // Root can drop these triggers; `audit verify` then finds the rows that no longer match the
+  // query records in the hash chain.
+  sql: `
+    CREATE TRIGGER query_log_no_update BEFORE UPDATE ON query_log
+      BEGIN SELECT RAISE(ABORT, 'query_log is append-only'); END;
+    CREATE TRIGGER query_log_no_delete BEFORE DELETE ON query_log
+      BEGIN SELECT RAISE(ABORT, 'query_log is append-only'); END;
+  `,
+});

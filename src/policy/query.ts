@@ -191,6 +191,7 @@ export class ReadQueries {
           outcome,
           refusal,
           resultCount: reads.length,
+          resultIds: reads.map((r) => r.id),
         },
       });
       const info = this.db
@@ -290,4 +291,40 @@ export function listQueryLog(
     resultCount: r.result_count,
     resultIds: JSON.parse(r.result_ids) as string[],
   }));
+}
+
+/**
+ * The query log against the hash chain (policy VI.F): every `query` record still on the unit has
+ * its query-log row, and each row says what its record says. The log itself is not chained, so
+ * this is what shows a row deleted or rewritten by someone who dropped its triggers. Returns the
+ * first mismatch, or null.
+ */
+export function queryLogMismatch(db: Db): string | null {
+  const records = db
+    .prepare("SELECT seq, details FROM audit_log WHERE type = 'query' ORDER BY seq")
+    .all() as { seq: number; details: string }[];
+  const rowFor = db.prepare('SELECT * FROM query_log WHERE audit_seq = ?');
+  for (const r of records) {
+    const d = JSON.parse(r.details) as Record<string, unknown>;
+    const row = rowFor.get(r.seq) as
+      | {
+          id: number;
+          purpose: string | null;
+          case_number: string | null;
+          outcome: string;
+          result_count: number;
+          result_ids: string;
+        }
+      | undefined;
+    if (!row) return `query-log row of audit record ${r.seq} was removed`;
+    const same =
+      row.purpose === d.purpose &&
+      row.case_number === d.caseNumber &&
+      row.outcome === d.outcome &&
+      row.result_count === d.resultCount &&
+      // Records written before result ids were chained (2026-12-01) carry none to compare.
+      (d.resultIds === undefined || row.result_ids === JSON.stringify(d.resultIds));
+    if (!same) return `query-log row ${row.id} was altered: it no longer matches audit record ${r.seq}`;
+  }
+  return null;
 }

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { authenticateCli } from '../../policy/cli-identity.js';
+import { queryLogMismatch } from '../../policy/query.js';
 import { buildAuditReport, reportHtml, reportMarkdown } from '../../policy/report.js';
 import { requireRole } from '../../policy/roles.js';
 import { UsageError, type Command } from '../command.js';
@@ -8,16 +9,20 @@ import { parseNumber, parseTime, required, str, withPolicy } from './policy-comm
 const verify: Command = {
   name: 'verify',
   summary:
-    'recompute the audit hash chain; exit 0 when intact, 1 naming the first altered, removed or inserted record',
+    'recompute the audit hash chain and check the query log against it; exit 0 when intact, 1 naming the first altered, removed or inserted record',
   usage: 'audit verify [--json]',
   options: { json: { type: 'boolean' } },
   async run(ctx, _positionals, values) {
-    return withPolicy(ctx, async (_unit, p) => {
+    return withPolicy(ctx, async (unit, p) => {
       const result = p.audit.verify();
-      if (values.json) ctx.stdout.write(`${JSON.stringify(result)}\n`);
-      else if (result.ok) ctx.stdout.write(`audit chain intact: ${result.count} records\n`);
-      else ctx.stderr.write(`lpr-edge: audit chain BROKEN: ${result.firstBad!.message}\n`);
-      return result.ok ? 0 : 1;
+      const queryLog = queryLogMismatch(unit.db);
+      const ok = result.ok && queryLog === null;
+      if (values.json) ctx.stdout.write(`${JSON.stringify({ ...result, ok, queryLog })}\n`);
+      else if (!result.ok) ctx.stderr.write(`lpr-edge: audit chain BROKEN: ${result.firstBad!.message}\n`);
+      else if (queryLog)
+        ctx.stderr.write(`lpr-edge: query log does not match the audit chain: ${queryLog}\n`);
+      else ctx.stdout.write(`audit chain intact: ${result.count} records; query log matches it\n`);
+      return ok ? 0 : 1;
     });
   },
 };

@@ -39,6 +39,7 @@ describe('configuration', () => {
       /vision\.threads: got 0;.*>=\s?1/,
     );
     expect(() => parseConfig({ ...valid, unitId: undefined })).toThrow(/unitId: missing/);
+    expect(() => parseConfig({ ...valid, unitId: 'fleet' })).toThrow(/unitId: .*"fleet" is reserved/);
     expect(() => parseConfig({ ...valid, region: 'eu', plateCountries: ['SK', 'AT'] })).toThrow(
       /plateCountries\[1\]: got "AT"; one of SK, CZ, PL/,
     );

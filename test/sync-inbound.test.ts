@@ -134,6 +134,65 @@ describe('down-link from headquarters', () => {
     expect(hotlistAudits().filter((a) => a.outcome === 'applied')).toHaveLength(2);
   });
 
+  it('a unit that connects later gets every fleet list (one retained topic per list), never a fleet delta', async () => {
+    const amber = { ...hotlist(1, ['AMB3307']), listId: 'amber-alerts' };
+    await sink.publishHotlist(amber);
+    await expect(
+      sink.publishHotlist({ ...amber, kind: 'delta', version: 2, baseVersion: 1, add: [], remove: [] }),
+    ).rejects.toThrow(/fleet topics carry full lists/);
+    // A car that was off while both fleet lists were published (ncic-stolen in the test above).
+    const dataDir = path.join(tmp, 'car-2');
+    const car2 = openStore(dataDir);
+    const config = unitConfig(
+      dataDir,
+      {
+        brokerUrl: broker.url,
+        protocolVersion: 4,
+        username: 'unit',
+        password: 'unit-secret',
+        hqPublicKey: hqKeys.publicKeyPem,
+      },
+      'car-2',
+    );
+    const store2 = new HotlistStore(car2.db, new Equivalence(config.hotlists.equivalence));
+    const policy2 = policyServices({ db: car2.db, config });
+    const sync2 = createSyncService(
+      { config, db: car2.db, reads: car2.reads, log: pino({ level: 'silent' }) },
+      {
+        hotlists: hotlistPort(store2),
+        roster: policy2.users,
+        audit: policy2.audit,
+        queries: policy2.queries,
+      },
+    );
+    try {
+      await sync2.start();
+      await until(
+        () => store2.list('ncic-stolen') !== undefined && store2.list('amber-alerts') !== undefined,
+        10_000,
+        'both fleet lists on the late unit',
+      );
+      expect(store2.findInList('amber-alerts', 'AMB3307')).toHaveLength(1);
+      expect(store2.findInList('ncic-stolen', 'ABC1234')).toHaveLength(1);
+      // A list on another list's fleet topic is refused: it would displace that list there.
+      const n = inbound('rejected').length;
+      await sink.publishRaw(
+        AGENCY,
+        'fleet',
+        'hotlist/ncic-stolen',
+        JSON.stringify(signDocument({ ...amber, version: 5 }, loadPrivateKey(hqKeys.privateKeyPem))),
+      );
+      await until(() => inbound('rejected').length > n, 10_000, 'the misplaced list refused');
+      expect(inbound('rejected').at(-1)!.reason).toMatch(
+        /fleet lists go on …\/fleet\/down\/hotlist\/amber-alerts/,
+      );
+      expect(store.list('amber-alerts')?.version).toBe('1');
+    } finally {
+      await sync2.stop();
+      car2.db.close();
+    }
+  });
+
   it('rejects and audits a forged list, a tampered list and a stale list; nothing is applied', async () => {
     const before = hotlistAudits().length;
     const forger = loadPrivateKey(generateSigningKeys().privateKeyPem);
@@ -365,7 +424,13 @@ describe('down-link from headquarters', () => {
       queueDepth: number;
     };
     expect(status.software).toMatch(/^\d+\.\d+\.\d+/);
-    expect(status.hotlists).toEqual([{ listId: 'ncic-stolen', version: 3, ageSec: expect.any(Number) }]);
+    expect(status.hotlists).toEqual(
+      expect.arrayContaining([
+        { listId: 'ncic-stolen', version: 3, ageSec: expect.any(Number) },
+        { listId: 'amber-alerts', version: 1, ageSec: expect.any(Number) },
+      ]),
+    );
+    expect(status.hotlists).toHaveLength(2);
     expect(status.queueDepth).toBe(0);
     await sync.stop();
     await until(() => seen.at(-1) === 'offline', 5000, 'offline status');

@@ -126,7 +126,12 @@ export const configSchema = z.strictObject({
   unitId: z
     .string()
     .min(1)
-    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
+    .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"')
+    // The sync topics address every unit of the agency as "fleet" (src/sync/topics.ts).
+    .refine(
+      (id) => id !== 'fleet',
+      '"fleet" is reserved (it addresses every unit on the sync link); choose another id',
+    ),
   agency: z
     .string()
     .min(1)

@@ -230,13 +230,25 @@ export class HqSink {
     return JSON.stringify(signDocument(doc, this.signingKey));
   }
 
-  /** Publish a signed hotlist to one unit, or (retained) to the whole agency fleet. */
+  /**
+   * Publish a signed hotlist to one unit, or (retained, full lists only, one topic per list) to
+   * the whole agency fleet.
+   */
   async publishHotlist(doc: HotlistDocument, target: { unit?: string } = {}): Promise<void> {
-    await this.publishSigned(doc.agency, target.unit, 'hotlist', this.sign(doc));
+    const topics = new Topics(doc.agency, target.unit ?? FLEET);
+    if (target.unit) return this.publishSigned(topics.down('hotlist'), false, this.sign(doc));
+    if (doc.kind !== 'full')
+      throw new Error('a delta goes to one unit (target.unit); fleet topics carry full lists');
+    await this.publishSigned(topics.fleetHotlist(doc.listId), true, this.sign(doc));
   }
 
   async publishRoster(doc: RosterDocument, target: { unit?: string } = {}): Promise<void> {
-    await this.publishSigned(doc.agency, target.unit, 'roster', this.sign(doc));
+    const topics = new Topics(doc.agency, target.unit ?? FLEET);
+    await this.publishSigned(
+      target.unit ? topics.down('roster') : topics.fleetRoster(),
+      !target.unit,
+      this.sign(doc),
+    );
   }
 
   /** Publish raw bytes on a down topic (tests use this for forged and malformed messages). */
@@ -244,10 +256,9 @@ export class HqSink {
     await this.client!.publishAsync(`${ROOT}/${agency}/${unit}/down/${kind}`, payload, { qos: 1 });
   }
 
-  private async publishSigned(agency: string, unit: string | undefined, kind: string, payload: string) {
-    const topic = `${ROOT}/${agency}/${unit ?? FLEET}/down/${kind}`;
-    // Fleet-wide documents are retained so every unit gets the current one when it connects.
-    await this.client!.publishAsync(topic, payload, { qos: 1, retain: unit === undefined });
+  /** Fleet-wide documents are retained so every unit gets the current ones when it connects. */
+  private async publishSigned(topic: string, retain: boolean, payload: string): Promise<void> {
+    await this.client!.publishAsync(topic, payload, { qos: 1, retain });
   }
 
   /** Send a pull request to a unit and wait for its answer. */

@@ -10,7 +10,7 @@ import {
   statusSchema,
   upMessageSchemas,
 } from './schemas.js';
-import { PROTOCOL_VERSION, UP_KINDS } from './topics.js';
+import { FLEET, PROTOCOL_VERSION, UP_KINDS } from './topics.js';
 
 /**
  * The AsyncAPI 3 document of the unit ↔ headquarters protocol, generated from the zod schemas in
@@ -29,6 +29,7 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
 }
 
 const ROOT_ADDRESS = `lpr/${PROTOCOL_VERSION}/{agency}/{unit}`;
+const FLEET_ADDRESS = `lpr/${PROTOCOL_VERSION}/{agency}/${FLEET}`;
 const mqttOp = (qos: 0 | 1, retain = false) => ({ mqtt: { qos, retain, bindingVersion: '0.2.0' } });
 
 interface ChannelSpec {
@@ -40,6 +41,8 @@ interface ChannelSpec {
   retain?: boolean;
   description?: string;
   contentType?: string;
+  /** Address parameters; agency and unit unless given. */
+  parameters?: string[];
 }
 
 export function buildAsyncApi(): Record<string, unknown> {
@@ -102,15 +105,35 @@ export function buildAsyncApi(): Record<string, unknown> {
       key: 'down-hotlist',
       address: `${ROOT_ADDRESS}/down/hotlist`,
       message: 'SignedHotlist',
-      summary: 'A signed hotlist (full or delta). For all units of an agency use unit = "fleet", retained.',
+      summary: 'A signed hotlist (full or delta) for this unit.',
       action: 'receive',
+    },
+    {
+      key: 'fleet-hotlist',
+      address: `${FLEET_ADDRESS}/down/hotlist/{listId}`,
+      message: 'SignedHotlist',
+      summary:
+        'A signed full hotlist for every unit of the agency, retained: one topic per list, so a unit that ' +
+        'connects gets every current list. Deltas go to one unit.',
+      action: 'receive',
+      retain: true,
+      parameters: ['agency', 'listId'],
     },
     {
       key: 'down-roster',
       address: `${ROOT_ADDRESS}/down/roster`,
       message: 'SignedRoster',
-      summary: 'The signed authorised-user roster. For all units of an agency use unit = "fleet", retained.',
+      summary: 'The signed authorised-user roster for this unit.',
       action: 'receive',
+    },
+    {
+      key: 'fleet-roster',
+      address: `${FLEET_ADDRESS}/down/roster`,
+      message: 'SignedRoster',
+      summary: 'The signed authorised-user roster for every unit of the agency, retained.',
+      action: 'receive',
+      retain: true,
+      parameters: ['agency'],
     },
     {
       key: 'down-pull',
@@ -124,6 +147,7 @@ export function buildAsyncApi(): Record<string, unknown> {
 
   const messages: Record<string, unknown> = {};
   for (const c of channels) {
+    if (messages[c.message]) continue; // the unit's and the fleet's channels share a message
     const signed = c.message === 'SignedHotlist' || c.message === 'SignedRoster';
     messages[c.message] = {
       name: c.message,
@@ -170,10 +194,9 @@ export function buildAsyncApi(): Record<string, unknown> {
         {
           address: c.address,
           summary: c.summary,
-          parameters: {
-            agency: { $ref: '#/components/parameters/agency' },
-            unit: { $ref: '#/components/parameters/unit' },
-          },
+          parameters: Object.fromEntries(
+            (c.parameters ?? ['agency', 'unit']).map((p) => [p, { $ref: `#/components/parameters/${p}` }]),
+          ),
           messages: { [c.message]: { $ref: `#/components/messages/${c.message}` } },
         },
       ]),
@@ -195,7 +218,11 @@ export function buildAsyncApi(): Record<string, unknown> {
       messages,
       parameters: {
         agency: { description: 'Agency id from the unit config ([A-Za-z0-9_-]).' },
-        unit: { description: 'Unit id from the unit config ([A-Za-z0-9_-]); "fleet" addresses every unit.' },
+        unit: {
+          description:
+            'Unit id from the unit config ([A-Za-z0-9_-]); "fleet" is reserved for the fleet channels.',
+        },
+        listId: { description: 'The hotlist id ([A-Za-z0-9_-]), as in the HotlistDocument.' },
       },
       securitySchemes: {
         mutualTls: { type: 'X509', description: 'Client certificate signed by the agency CA.' },

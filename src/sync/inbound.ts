@@ -19,7 +19,7 @@ import {
 } from './schemas.js';
 import { openSigned } from './signing.js';
 import { readBody } from './sources.js';
-import { parseTopic, type Topics } from './topics.js';
+import { FLEET, parseTopic, type ParsedTopic, type Topics } from './topics.js';
 
 export type InboundOutcome = 'applied' | 'ignored' | 'rejected' | 'answered' | 'refused';
 
@@ -93,7 +93,7 @@ export class InboundRouter {
         throw new Rejection('not a topic of this agency');
       if (kind === 'ack') return this.ack(payload);
       if (parsed.channel !== 'down') throw new Rejection(`unexpected channel ${parsed.channel}`);
-      if (kind === 'hotlist') return this.done(topic, kind, payload, this.hotlist(payload));
+      if (kind === 'hotlist') return this.done(topic, kind, payload, this.hotlist(payload, parsed));
       if (kind === 'roster') return this.done(topic, kind, payload, this.roster(payload));
       if (kind === 'pull') return this.done(topic, kind, payload, await this.pull(payload));
       throw new Rejection(`unknown message kind "${kind}"`);
@@ -182,8 +182,22 @@ export class InboundRouter {
     return Math.max(fromPort ?? 0, (this.versionStmt.get(name) as number | undefined) ?? 0);
   }
 
-  private hotlist(payload: Buffer): { outcome: InboundOutcome; reason?: string } {
+  private hotlist(payload: Buffer, topic: ParsedTopic): { outcome: InboundOutcome; reason?: string } {
     const doc: HotlistDocument = this.signed(payload, hotlistDocumentSchema, 'hotlist');
+    if (topic.unit === FLEET) {
+      // Fleet topics are retained, one list each: a list on another list's topic would replace it
+      // there, and a retained delta would be stale for every unit that already moved past it.
+      if (topic.listId !== doc.listId)
+        throw new Rejection(
+          `hotlist ${doc.listId}: fleet lists go on …/fleet/down/hotlist/${doc.listId}`,
+          true,
+        );
+      if (doc.kind !== 'full')
+        throw new Rejection(
+          `hotlist ${doc.listId}: fleet topics carry full lists; send a delta to one unit`,
+          true,
+        );
+    }
     const name = `hotlist:${doc.listId}`;
     const current = this.current(name, this.d.hotlists?.currentVersion(doc.listId));
     if (doc.version === current) return { outcome: 'ignored', reason: `version ${doc.version} already held` };

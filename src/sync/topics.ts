@@ -6,8 +6,10 @@
  *   lpr/v1/{agency}/{unit}/up/pull-response  unit → HQ   answer to a pull request
  *   lpr/v1/{agency}/{unit}/ack               HQ → unit   batched application-level acknowledgements
  *   lpr/v1/{agency}/{unit}/down/{kind}       HQ → unit   hotlist, roster, pull (addressed to one unit)
- *   lpr/v1/{agency}/fleet/down/{kind}        HQ → all    hotlist, roster (retained: a unit gets the
- *                                                          current one each time it connects)
+ *   lpr/v1/{agency}/fleet/down/hotlist/{listId}
+ *                                            HQ → all    one full hotlist per topic (retained: a unit
+ *                                                          gets every current list each time it connects)
+ *   lpr/v1/{agency}/fleet/down/roster        HQ → all    the roster (retained)
  *
  * Agency and unit ids are restricted by the config schema to [A-Za-z0-9_-], so they can never
  * contain the MQTT wildcards or separators.
@@ -53,12 +55,21 @@ export class Topics {
   down(kind: DownKind): string {
     return `${this.base}/down/${kind}`;
   }
-  fleetDown(kind: 'hotlist' | 'roster'): string {
-    return `${this.fleetBase}/down/${kind}`;
+  /** One topic per list: a broker retains one message per topic, and a fleet has several lists. */
+  fleetHotlist(listId: string): string {
+    return `${this.fleetBase}/down/hotlist/${check(listId, 'list id')}`;
+  }
+  fleetRoster(): string {
+    return `${this.fleetBase}/down/roster`;
   }
   /** What the unit subscribes to. */
   subscriptions(): string[] {
-    return [this.ack(), `${this.base}/down/+`, `${this.fleetBase}/down/+`];
+    return [
+      this.ack(),
+      `${this.base}/down/+`,
+      `${this.fleetBase}/down/roster`,
+      `${this.fleetBase}/down/hotlist/+`,
+    ];
   }
 }
 
@@ -68,17 +79,21 @@ export interface ParsedTopic {
   /** 'status' | 'ack' | 'up' | 'down' */
   channel: string;
   kind?: string;
+  /** The list a fleet hotlist topic carries (…/fleet/down/hotlist/{listId}). */
+  listId?: string;
 }
 
 /** Split a v1 topic; undefined if it is not one of ours. */
 export function parseTopic(topic: string): ParsedTopic | undefined {
   const parts = topic.split('/');
   if (parts[0] !== 'lpr' || parts[1] !== PROTOCOL_VERSION) return undefined;
-  const [, , agency, unit, channel, kind] = parts;
-  if (!agency || !unit || !channel || parts.length > 6) return undefined;
+  const [, , agency, unit, channel, kind, listId] = parts;
+  if (!agency || !unit || !channel || parts.length > 7) return undefined;
   if (!SEGMENT.test(agency) || !SEGMENT.test(unit)) return undefined;
   if ((channel === 'up' || channel === 'down') && !kind) return undefined;
-  return { agency, unit, channel, kind };
+  if (listId === undefined) return { agency, unit, channel, kind };
+  if (unit !== FLEET || channel !== 'down' || kind !== 'hotlist' || !SEGMENT.test(listId)) return undefined;
+  return { agency, unit, channel, kind, listId };
 }
 
 /** Shared-subscription filters for a headquarters consumer group (MQTT 5 `$share`). */

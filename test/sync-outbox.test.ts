@@ -80,6 +80,43 @@ describe('outbox (SQLite on disk)', () => {
     expect(box.due(10, now).map((d) => d.msgId)).toEqual([`car-1:read:${fresh.id}`]);
   });
 
+  it('a unit re-imaged under the same unit id sends its numbered records under new message ids', () => {
+    // Query-log rows and hit events are numbered 1, 2, ... in each database.
+    const logQuery = (db: typeof unit.db) =>
+      db
+        .prepare(
+          `INSERT INTO query_log (ts, requester_kind, requester, purpose, case_number, attested, criteria, outcome, result_count)
+           VALUES (1, 'user', 'olly', 'investigation-vehicle', 'C-1', 1, '{}', 'ok', 0)`,
+        )
+        .run();
+    logQuery(unit.db);
+    const first = outbox();
+    first.collect();
+    const reimaged = openStore(path.join(tmp, 'reimaged'));
+    try {
+      logQuery(reimaged.db);
+      const second = new Outbox(reimaged.db, 'car-1', recordSources(reimaged.db), () => now);
+      second.collect();
+      const [a] = first.due(10, now).map((d) => d.msgId);
+      const [b] = second.due(10, now).map((d) => d.msgId);
+      expect(a).toMatch(/^car-1:query-log:[0-9a-f]{16}-1$/);
+      expect(b).toMatch(/^car-1:query-log:[0-9a-f]{16}-1$/);
+      expect(b).not.toBe(a); // HQ, which de-duplicates on the id, keeps both
+    } finally {
+      reimaged.db.close();
+    }
+  });
+
+  it('resends at once after the clock is stepped back, instead of waiting for it to catch up', () => {
+    const r = unit.reads.save(makeRead(1), { crop: null, overview: null });
+    const box = outbox();
+    box.collect();
+    box.markSent([`car-1:read:${r.id}`], now);
+    expect(box.due(10, now - 5000, now)).toHaveLength(0); // in flight
+    now -= 3_600_000; // NTP steps the clock back an hour
+    expect(box.due(10, now - 5000, now).map((d) => d.msgId)).toEqual([`car-1:read:${r.id}`]);
+  });
+
   it('after a restart everything unacknowledged is due at once, and records committed meanwhile are picked up', () => {
     const box = outbox();
     unit.reads.save(makeRead(1), { crop: null, overview: null });

@@ -82,6 +82,7 @@ export function recordSources(db: Db): OutboxSource[] {
       table: 'hit_events',
       seqColumn: 'id',
       idColumn: 'id',
+      localIds: true,
       toBody: (r) => ({ ...camel(r), details: json(r.details) }),
     }),
     tableSource(db, {
@@ -105,6 +106,7 @@ export function recordSources(db: Db): OutboxSource[] {
       table: 'query_log',
       seqColumn: 'id',
       idColumn: 'id',
+      localIds: true,
       toBody: (r) => ({ ...camel(r), attested: r.attested === 1, criteria: json(r.criteria) }),
     }),
   ];

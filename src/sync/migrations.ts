@@ -50,4 +50,15 @@ export const syncMigrations: Migration[] = [
       CREATE INDEX sync_inbound_ts ON sync_inbound (ts);
     `,
   },
+  {
+    module: 'sync',
+    version: 2,
+    description: 'install id: message ids of records numbered per database stay unique at HQ',
+    // hit_events and query_log number their rows 1, 2, ...: a unit re-imaged under the same unit
+    // id would send "car-1:query-log:5" again, and HQ would drop the new record as a duplicate.
+    sql: `
+      CREATE TABLE sync_install (id INTEGER PRIMARY KEY CHECK (id = 1), uid TEXT NOT NULL);
+      INSERT INTO sync_install (id, uid) VALUES (1, lower(hex(randomblob(8))));
+    `,
+  },
 ];

@@ -16,6 +16,8 @@ export interface OutboxSource {
   load(id: string): { body: Record<string, unknown>; images?: FrameImages } | undefined;
   /** HQ has acknowledged these records: mark them (makes them eligible for local retention). */
   acknowledged?(ids: string[], at: number): void;
+  /** Ids are row numbers of this database, not UUIDs: message ids then carry the install id. */
+  localIds?: boolean;
 }
 
 export interface OutboxItem {
@@ -42,6 +44,8 @@ interface ItemRow {
 export class Outbox {
   private readonly sources = new Map<UpKind, OutboxSource>();
   private readonly stmts;
+  /** Random per database (sync migration 2): tells apart two databases under one unit id. */
+  private readonly installId: string;
 
   constructor(
     private readonly db: Db,
@@ -50,6 +54,7 @@ export class Outbox {
     private readonly now: () => number = Date.now,
   ) {
     for (const s of sources) this.sources.set(s.kind, s);
+    this.installId = db.prepare('SELECT uid FROM sync_install WHERE id = 1').pluck().get() as string;
     this.stmts = {
       cursor: db.prepare('SELECT last_seq FROM sync_cursors WHERE kind = ?').pluck(),
       setCursor: db.prepare(
@@ -61,7 +66,7 @@ export class Outbox {
       ),
       due: db.prepare(
         `SELECT msg_id, kind, source_id, source_seq, attempts FROM sync_outbox
-         WHERE acked_at IS NULL AND (last_sent_at IS NULL OR last_sent_at <= ?)
+         WHERE acked_at IS NULL AND (last_sent_at IS NULL OR last_sent_at <= ? OR last_sent_at > ?)
          ORDER BY priority, oseq LIMIT ?`,
       ),
       sent: db.prepare('UPDATE sync_outbox SET attempts = attempts + 1, last_sent_at = ? WHERE msg_id = ?'),
@@ -78,7 +83,8 @@ export class Outbox {
   }
 
   messageId(kind: UpKind, sourceId: string): string {
-    return `${this.unitId}:${kind}:${sourceId}`;
+    const local = this.sources.get(kind)?.localIds === true;
+    return `${this.unitId}:${kind}:${local ? `${this.installId}-` : ''}${sourceId}`;
   }
 
   /**
@@ -114,9 +120,13 @@ export class Outbox {
     return added;
   }
 
-  /** Records due for sending (never sent, or sent before `resendBefore`), by priority then commit order. */
-  due(limit: number, resendBefore: number): OutboxItem[] {
-    return (this.stmts.due.all(resendBefore, limit) as ItemRow[]).map((r) => ({
+  /**
+   * Records due for sending, by priority then commit order: never sent, sent before
+   * `resendBefore`, or "sent" after now (the clock was stepped back: waiting for it to catch up
+   * would stall the link for as long as it was wrong).
+   */
+  due(limit: number, resendBefore: number, now = this.now()): OutboxItem[] {
+    return (this.stmts.due.all(resendBefore, now, limit) as ItemRow[]).map((r) => ({
       msgId: r.msg_id,
       kind: r.kind,
       sourceId: r.source_id,

@@ -251,10 +251,12 @@ export class SyncService implements Service {
     if (!this.started || !this.link.connected) return;
     const now = this.now();
     const resendBefore = now - this.cfg.ackTimeoutMs;
-    for (const [id, sentAt] of this.inFlight) if (sentAt <= resendBefore) this.inFlight.delete(id);
+    // Timed out, or sent "in the future" because the clock was stepped back since.
+    for (const [id, sentAt] of this.inFlight)
+      if (sentAt <= resendBefore || sentAt > now) this.inFlight.delete(id);
     const room = this.cfg.window - this.inFlight.size;
     if (room <= 0) return;
-    const items = this.outbox.due(Math.min(room, 200), resendBefore);
+    const items = this.outbox.due(Math.min(room, 200), resendBefore, now);
     if (items.length === 0) return;
     const allowed = this.limiter.take(items.length);
     const batch = items.slice(0, allowed);

@@ -73,6 +73,8 @@ export function tableSource(
     table: string;
     seqColumn: string;
     idColumn: string;
+    /** The id column numbers rows (INTEGER PRIMARY KEY) rather than holding a UUID. */
+    localIds?: boolean;
     toBody: (row: Record<string, unknown>) => Record<string, unknown>;
   },
 ): OutboxSource {
@@ -87,6 +89,7 @@ export function tableSource(
   return {
     kind: spec.kind,
     priority: PRIORITY[spec.kind],
+    localIds: spec.localIds === true,
     scan: (after, limit) => scan.all(after, limit) as { id: string; seq: number }[],
     load(id) {
       const row = get.get(id) as Record<string, unknown> | undefined;

@@ -404,6 +404,34 @@ describe('down-link from headquarters', () => {
     }
   });
 
+  it('HQ quarantines a record it cannot store and acknowledges it, so the unit stops resending it', async () => {
+    const c = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+    const acked: string[] = [];
+    c.on('message', (_t, p) => acked.push(...(JSON.parse(p.toString()) as { ids: string[] }).ids));
+    await c.subscribeAsync(`lpr/v1/${AGENCY}/car-9/ack`, { qos: 1 });
+    const bad = {
+      v: 1,
+      id: 'car-9:read:not-a-valid-read',
+      kind: 'read',
+      agency: AGENCY,
+      unit: 'car-9',
+      seq: 'x',
+    };
+    await c.publishAsync(`lpr/v1/${AGENCY}/car-9/up/read`, JSON.stringify(bad), { qos: 1 });
+    await c.publishAsync(`lpr/v1/${AGENCY}/car-9/up/read`, 'no envelope at all', { qos: 1 });
+    await until(() => acked.includes(bad.id), 10_000, 'the quarantined record acknowledged');
+    const kept = sink.db.prepare('SELECT unit, reason, payload FROM quarantine WHERE id = ?').get(bad.id) as {
+      unit: string;
+      reason: string;
+      payload: Buffer;
+    };
+    expect(kept.unit).toBe('car-9');
+    expect(kept.reason).toMatch(/seq/);
+    expect(JSON.parse(kept.payload.toString())).toEqual(bad);
+    expect(sink.db.prepare('SELECT COUNT(*) FROM quarantine').pluck().get()).toBe(1); // no id: dropped
+    await c.endAsync();
+  });
+
   it('keeps a retained status topic: online while connected, offline after stop', async () => {
     await until(
       () => sink.db.prepare("SELECT state FROM unit_status WHERE unit = 'car-1'").pluck().get() === 'online',
@@ -422,7 +450,16 @@ describe('down-link from headquarters', () => {
       software: string;
       hotlists: { listId: string; version: number; ageSec: number }[];
       queueDepth: number;
+      roster: unknown;
+      lastRejected: unknown;
     };
+    // HQ learns from the status which roster the unit holds and what it last refused, and why.
+    expect(status.roster).toEqual({ rosterId: 'main', version: 1 });
+    expect(status.lastRejected).toEqual({
+      ts: expect.any(Number),
+      topic: expect.stringMatching(/^lpr\/v1\/nyspd\//),
+      reason: inbound('rejected').at(-1)!.reason,
+    });
     expect(status.software).toMatch(/^\d+\.\d+\.\d+/);
     expect(status.hotlists).toEqual(
       expect.arrayContaining([

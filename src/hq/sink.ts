@@ -57,6 +57,15 @@ export class HqSink {
   readonly db: Database.Database;
   private client?: MqttClient;
   private pending: Pending[] = [];
+  /** Records that failed validation but carry an id: kept raw and acknowledged (see onMessage). */
+  private quarantine: {
+    id: string;
+    agency: string;
+    unit: string;
+    topic: string;
+    reason: string;
+    payload: Buffer;
+  }[] = [];
   private flushTimer?: NodeJS.Timeout;
   private readonly signingKey?: KeyObject;
   private readonly waiters = new Map<string, (r: PullResponse) => void>();
@@ -86,6 +95,10 @@ export class HqSink {
       CREATE TABLE IF NOT EXISTS unit_status (
         agency TEXT NOT NULL, unit TEXT NOT NULL, state TEXT NOT NULL, ts INTEGER NOT NULL, payload TEXT NOT NULL,
         PRIMARY KEY (agency, unit)
+      );
+      CREATE TABLE IF NOT EXISTS quarantine (
+        id TEXT PRIMARY KEY, agency TEXT NOT NULL, unit TEXT NOT NULL, topic TEXT NOT NULL,
+        reason TEXT NOT NULL, received_at INTEGER NOT NULL, payload BLOB NOT NULL
       );
       CREATE TABLE IF NOT EXISTS pull_responses (
         request_id TEXT PRIMARY KEY, agency TEXT NOT NULL, unit TEXT NOT NULL, status TEXT NOT NULL,
@@ -180,30 +193,46 @@ export class HqSink {
       if (this.pending.length >= 1000) this.flush();
     } catch (err) {
       this.stats.invalid++;
+      const reason = (err as Error).message.slice(0, 500);
+      // A record HQ cannot store would be sent again forever, holding a slot of the unit's window
+      // and never becoming eligible for its retention: keep it as it came, for review, and
+      // acknowledge it. Only a message without a readable id is dropped.
+      const id = t?.channel === 'up' ? messageIdOf(payload) : undefined;
+      if (t && id) this.quarantine.push({ id, agency: t.agency, unit: t.unit, topic, reason, payload });
       this.opts.log?.error(
-        { topic, err: (err as Error).message.slice(0, 500) },
-        'hq sink: invalid message dropped',
+        { topic, err: reason },
+        id ? 'hq sink: invalid record quarantined' : 'hq sink: invalid message dropped',
       );
     }
   }
 
   /** Commit what arrived, then acknowledge it to each unit (one ack message per unit). */
   flush(): void {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 && this.quarantine.length === 0) return;
     const batch = this.pending;
+    const quarantined = this.quarantine;
     this.pending = [];
+    this.quarantine = [];
     const receivedAt = Date.now();
     const acks = new Map<string, string[]>();
+    const ack = (p: { agency: string; unit: string; id: string }) => {
+      const key = `${p.agency}/${p.unit}`;
+      const list = acks.get(key);
+      if (list) list.push(p.id);
+      else acks.set(key, [p.id]);
+    };
     this.db.transaction(() => {
       for (const p of batch) {
         const r = this.insert.run({ ...p, receivedAt });
         if (r.changes === 1) this.stats.stored++;
         else this.stats.duplicates++;
         // Duplicates are acknowledged too: the unit evidently did not get the earlier ack.
-        const key = `${p.agency}/${p.unit}`;
-        const list = acks.get(key) ?? [];
-        list.push(p.id);
-        acks.set(key, list);
+        ack(p);
+      }
+      const keep = this.db.prepare('INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const q of quarantined) {
+        keep.run(q.id, q.agency, q.unit, q.topic, q.reason, receivedAt, q.payload);
+        ack(q);
       }
     })();
     for (const [key, ids] of acks) {
@@ -300,5 +329,16 @@ export class HqSink {
     this.flush();
     await this.client?.endAsync().catch(() => {});
     this.db.close();
+  }
+}
+
+/** The message id of an up-link record, if its envelope can be read at all. */
+function messageIdOf(payload: Buffer): string | undefined {
+  try {
+    const { json } = decodeRecord(payload);
+    const id = (json as { id?: unknown }).id;
+    return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -79,6 +79,31 @@ export class InboundRouter {
     );
   }
 
+  /** What the unit's status tells HQ about the down-link: the roster held, the last rejection. */
+  statusSummary(): {
+    roster?: { rosterId: string; version: number };
+    lastRejected?: { ts: number; topic: string; reason: string };
+  } {
+    const roster = this.d.db
+      .prepare(
+        "SELECT name, version FROM sync_versions WHERE name LIKE 'roster:%' ORDER BY applied_at DESC LIMIT 1",
+      )
+      .get() as { name: string; version: number } | undefined;
+    const rejected = this.d.db
+      .prepare(
+        "SELECT ts, topic, reason FROM sync_inbound WHERE outcome = 'rejected' ORDER BY id DESC LIMIT 1",
+      )
+      .get() as { ts: number; topic: string; reason: string | null } | undefined;
+    return {
+      ...(roster
+        ? { roster: { rosterId: roster.name.slice('roster:'.length), version: roster.version } }
+        : {}),
+      ...(rejected
+        ? { lastRejected: { ts: rejected.ts, topic: rejected.topic, reason: rejected.reason ?? '' } }
+        : {}),
+    };
+  }
+
   /** Handle one message. Resolves when done; never rejects. */
   async handle(topic: string, payload: Buffer): Promise<InboundOutcome | 'acked'> {
     const parsed = parseTopic(topic);

@@ -150,6 +150,13 @@ export const statusSchema = z
     hotlists: z
       .array(z.object({ listId: z.string(), version: z.number().int(), ageSec: z.number() }))
       .optional(),
+    /** The roster this unit holds (absent until HQ has sent one). */
+    roster: z.object({ rosterId: z.string(), version: z.number().int() }).optional(),
+    /**
+     * The last message from HQ this unit rejected (bad signature, stale version, invalid document,
+     * ...), so HQ learns of it without the unit's log; also in the unit's sync_inbound table.
+     */
+    lastRejected: z.object({ ts: ms, topic: z.string(), reason: z.string() }).optional(),
     /** Records waiting for HQ acknowledgement. */
     queueDepth: z.number().int().nonnegative().optional(),
     inFlight: z.number().int().nonnegative().optional(),

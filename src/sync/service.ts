@@ -175,8 +175,8 @@ export class SyncService implements Service {
     });
     this.link.on('message', (topic, payload) => {
       void this.inbound.handle(topic, payload).then((outcome) => {
-        // A new list or roster changes what the status reports (list ages): tell HQ at once.
-        if (outcome === 'applied') this.publishStatus();
+        // A new list or roster, or a rejected message, changes what the status reports: tell HQ at once.
+        if (outcome === 'applied' || outcome === 'rejected') this.publishStatus();
       });
     });
     this.link.start();
@@ -321,9 +321,11 @@ export class SyncService implements Service {
 
   private statusPayload(state: 'online' | 'offline', opts: { will?: true } = {}): Buffer {
     let extra: ReturnType<NonNullable<SyncDeps['status']>> = {};
+    let downLink: ReturnType<InboundRouter['statusSummary']> = {};
     let queueDepth: number | undefined;
     try {
       extra = this.deps.status?.() ?? {};
+      downLink = this.inbound.statusSummary();
       queueDepth = this.outbox?.depth();
     } catch {
       /* status is best effort */
@@ -337,6 +339,7 @@ export class SyncService implements Service {
       ...opts,
       software: SOFTWARE_VERSION,
       ...(this.hotlistAges ? { hotlists: this.hotlistAges() } : {}),
+      ...downLink,
       ...extra,
       ...(queueDepth !== undefined ? { queueDepth, inFlight: this.inFlight?.size ?? 0 } : {}),
     };

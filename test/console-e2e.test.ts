@@ -74,6 +74,12 @@ beforeAll(async () => {
     trained: '2026-02-01',
   });
   users.addUser(admin, {
+    name: 'ofc.lee', // initial training long ago, no in-service training since (policy VII)
+    role: 'officer',
+    secret: 'overdue horse 9',
+    trained: '2025-01-01',
+  });
+  users.addUser(admin, {
     name: 'tech.kim',
     role: 'technician',
     secret: 'wrench wrench 7',
@@ -418,6 +424,26 @@ describe('officer console in Chromium', () => {
       ['remove', 'WAT123', 'found'],
     ]);
     expect(auditLog.verify().ok).toBe(true);
+  });
+
+  it('tells an officer whose in-service training is overdue, for as long as they are signed in', async () => {
+    expect(await page.locator('#user-warnings').isHidden()).toBe(true); // ofc.diaz is up to date
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const lee = await context.newPage();
+      await lee.goto(url);
+      await lee.locator('#signin-name').fill('ofc.lee');
+      await lee.locator('#signin-secret').fill('overdue horse 9');
+      await lee.locator('#signin-form button').click();
+      await lee.locator('#user-warnings').waitFor({ state: 'visible' });
+      expect(await lee.locator('#user-warnings').innerText()).toBe(
+        'In-service LPR training overdue since 2026-01-01.',
+      );
+      await lee.reload(); // still there on the next page load of the same session
+      await lee.locator('#user-warnings').waitFor({ state: 'visible' });
+    } finally {
+      await context.close();
+    }
   });
 
   it('refuses unknown hits, forged sessions, other origins and paths outside the API', async () => {

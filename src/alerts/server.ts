@@ -157,7 +157,7 @@ export class ConsoleServer implements Service {
     const open = this.deps.hits.open();
     const now = (this.deps.now ?? Date.now)();
     return {
-      user: { name: user.name, role: user.role },
+      user: { name: user.name, role: user.role, warnings: user.warnings ?? [] },
       now,
       current: open[0] ? this.hitView(open[0]) : null,
       queue: open.slice(1).map((h) => ({

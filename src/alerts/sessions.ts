@@ -1,6 +1,8 @@
 export interface ConsoleUser {
   name: string;
   role: string;
+  /** Shown on the console while signed in, e.g. overdue in-service training (policy VII). */
+  warnings?: string[];
 }
 
 /**

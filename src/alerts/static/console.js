@@ -164,6 +164,10 @@ function ruleText(hit) {
 function render(s) {
   state = s;
   $('user').textContent = `${s.user.name} (${s.user.role})`;
+  // Overdue in-service training (policy VII): shown for as long as the officer is signed in.
+  const warnings = s.user.warnings || [];
+  $('user-warnings').hidden = warnings.length === 0;
+  $('user-warnings').textContent = warnings.map((w) => `${w[0].toUpperCase()}${w.slice(1)}.`).join(' ');
   const all = [s.current, ...s.queue].filter(Boolean);
   // A tone for every hit not alerted before; the most urgent pattern wins.
   const fresh = all.filter((h) => !alerted.has(h.id));

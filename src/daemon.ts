@@ -83,6 +83,7 @@ export class Daemon {
     const hotlist = buildHotlist(unit, {
       audit: daemon.policy.audit,
       users: daemon.policy.users,
+      queries: daemon.policy.queries,
       unitStatus: () => daemon.consoleStatus(),
     });
     daemon.services.push(...hotlist.services);

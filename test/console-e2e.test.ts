@@ -15,6 +15,7 @@ import { images, makeRead } from './helpers/hotlist-fixtures.js';
 import { AuditLog } from '../src/policy/audit.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { policySchema } from '../src/policy/config.js';
+import { listQueryLog, ReadQueries } from '../src/policy/query.js';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -95,6 +96,7 @@ beforeAll(async () => {
     {
       audit,
       users,
+      queries: new ReadQueries(db, auditLog),
       unitStatus: () => ({
         cameras: [{ id: 'front', ok: true }],
         gps: { ok: null, detail: 'not configured' },
@@ -355,13 +357,14 @@ describe('officer console in Chromium', () => {
     expect(hitsFor(read.id)[0]!.status).toBe('rejected');
   });
 
-  it('an officer watches for plates from the console: reads of them alert, earlier ones too', async () => {
+  it('an officer watches for plates from the console: new reads of them alert; earlier ones only through a logged inquiry', async () => {
     // Clear the low-priority alert left from before.
     await page.keyboard.press('r');
     await page.locator(`#reject-reasons input[value="misread"]`).check();
     await page.locator('#reject-form button[type=submit]').click();
     await page.locator('#no-alert').waitFor({ state: 'visible' });
     const earlier = await saveRead('RET4560', 'NY'); // read before anyone watched for it
+    const passedBy = await saveRead('WAT123', 'NJ'); // likewise
 
     await page.keyboard.press('w');
     await page.locator('#watch-plate').fill('wat 123');
@@ -377,6 +380,9 @@ describe('officer console in Chromium', () => {
     expect(await page.locator('#watching li').first().innerText()).toMatch(
       /WAT123\s+any state\s+until .* · BOLO: hit and run, dispatch 14:02 · ofc\.diaz/,
     );
+    // Stored reads were not searched for it: that would be an inquiry the officer did not make.
+    expect(hitsFor(passedBy.id)).toEqual([]);
+    expect(listQueryLog(db)).toEqual([]);
 
     // A read of it raises an alert that names the officer's reason; the alert is not left under
     // a form the officer happened to have open.
@@ -391,7 +397,8 @@ describe('officer console in Chromium', () => {
     expect(await page.locator('#hit-reason').innerText()).toBe('BOLO: hit and run, dispatch 14:02');
     expect(hitsFor(read.id)).toHaveLength(1);
 
-    // Watching for a plate read in the last hour raises a retroactive alert for that read.
+    // Searching the last hour's reads as well is an LPR inquiry: purpose, case number and the
+    // officer's attestation, or nothing is added; then it is logged and raises a retroactive alert.
     await page.keyboard.press('r');
     await page.locator(`#reject-reasons input[value="vehicle does not match"]`).check();
     await page.locator('#reject-form button[type=submit]').click();
@@ -401,11 +408,33 @@ describe('officer console in Chromium', () => {
     await page.locator('#watch-state').fill('ny');
     await page.locator('#watch-reason').fill('Seen leaving a burglary');
     await page.locator('#watch-priority').selectOption('high');
+    await page.locator('#watch-lookback').check();
+    await page.locator('#watch-purpose').selectOption('investigation-vehicle');
+    await page.locator('#watch-case').fill('26-0117');
+    await page.locator('#watch-form button[type=submit]').click();
+    await expectText(
+      page,
+      '#watch-error',
+      /lookBack\.attested: confirm the search is not based solely on protected/,
+    );
+    expect(await page.locator('#watching li', { hasText: 'RET4560' }).count()).toBe(0);
+    await page.locator('#watch-attest').check();
     await page.locator('#watch-form button[type=submit]').click();
     await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'RET4560');
     expect(await page.locator('#hit-priority').innerText()).toMatch(/high/i);
     expect(await page.locator('#hit-retro').isVisible()).toBe(true);
     expect(hitsFor(earlier.id)).toHaveLength(1);
+    expect(listQueryLog(db)).toEqual([
+      expect.objectContaining({
+        requester: 'ofc.diaz',
+        purpose: 'investigation-vehicle',
+        caseNumber: '26-0117',
+        attested: true,
+        outcome: 'ok',
+        criteria: { plate: 'RET4560', from: expect.any(Number) },
+        resultIds: [earlier.id],
+      }),
+    ]);
 
     // "Found" takes the plate off the list; every change is audited under the officer's name.
     await page.locator('#watching li', { hasText: 'WAT123' }).getByText('Found').click();

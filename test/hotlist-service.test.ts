@@ -138,15 +138,34 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     expect(hits.open()).toHaveLength(1);
   });
 
-  it('re-checks recent reads when an entry is added to a list already there (a delta)', () => {
-    addManualEntry(store, audit, 'ofc.diaz', { plate: 'FRST001', state: null, reason: 'first entry' });
-    service.tick(); // the new list "local" is checked, and known from here on
+  it('re-checks recent reads when an entry is added to a list already there (a delta)', async () => {
+    service.tick(); // "ncic" is known from here on
     const recent = save('DLT0001', 'NJ', now - 20 * 60_000);
     expect(hits.open()).toHaveLength(0);
     // Same list, same active version id: only its contents changed.
-    addManualEntry(store, audit, 'ofc.diaz', { plate: 'DLT0001', state: null, reason: 'BOLO' });
+    const delta = path.join(dir, 'delta.csv');
+    writeFileSync(delta, 'plate,state,list_type\nDLT0001,NJ,stolen-vehicle\n');
+    await importHotlist(store, {
+      file: delta,
+      listId: 'ncic',
+      mode: 'delta',
+      actor: 'admin.ray',
+      audit,
+      generatedAt: now,
+    });
     service.tick();
-    expect(hits.open().map((h) => [h.readId, h.retroactive, h.listId])).toEqual([[recent.id, true, 'local']]);
+    expect(hits.open().map((h) => [h.readId, h.retroactive, h.listId])).toEqual([[recent.id, true, 'ncic']]);
+  });
+
+  it("does not search stored reads for the unit's own manual entries (that is an inquiry: policy VI.E)", () => {
+    const recent = save('MAN0001', 'NJ', now - 20 * 60_000);
+    addManualEntry(store, audit, 'ofc.diaz', { plate: 'MAN0001', state: null, reason: 'BOLO' });
+    service.tick();
+    expect(hits.open()).toEqual([]);
+    // New reads of it do alert.
+    const later = save('MAN0001', 'NJ', now);
+    expect(hits.open().map((h) => [h.readId, h.retroactive, h.listId])).toEqual([[later.id, false, 'local']]);
+    expect(recent.id).not.toBe(later.id);
     // A day and more later the agency's list is stale; the unit's own entries are not.
     now += 30 * 3_600_000;
     expect(service.currency().map((l) => [l.id, l.stale])).toEqual([

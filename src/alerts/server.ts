@@ -11,6 +11,9 @@ import type { StoredRead } from '../store/types.js';
 import type { ConsoleConfig, HotlistsConfig } from '../hotlist/config.js';
 import type { HotlistService } from '../hotlist/service.js';
 import type { HotlistStore } from '../hotlist/store.js';
+import { LOCAL_LIST } from '../hotlist/manual.js';
+import { PURPOSES } from '../policy/purposes.js';
+import type { ReadQueries } from '../policy/query.js';
 import { LIST_TYPE_LABELS, priorityName, type AuditSink } from '../hotlist/types.js';
 import { HitError, type Hit, type HitLog } from './hits.js';
 import type { ConsoleUser, ConsoleUsers } from './sessions.js';
@@ -87,6 +90,8 @@ export class ConsoleServer implements Service {
       audit: AuditSink;
       log: Logger;
       unitStatus?: () => UnitStatus;
+      /** Logged, purposeful searches of stored reads (the watch list's look back). */
+      queries?: Pick<ReadQueries, 'search'>;
       now?: () => number;
     },
   ) {}
@@ -186,6 +191,7 @@ export class ConsoleServer implements Service {
       rejectionReasons: this.deps.hotlists.rejectionReasons,
       watching: watchedPlates(this.deps.store, now),
       watchHours: WATCH_HOURS,
+      purposes: PURPOSES.map((p) => ({ code: p.code, text: `${p.text} (${p.clause})` })),
     };
   }
 
@@ -301,14 +307,35 @@ export class ConsoleServer implements Service {
     throw new HttpError(404, `no such page: ${url.pathname}`);
   }
 
-  /** Adds a plate to the officer's watch list; reads of the last hour are checked against it at once. */
+  /**
+   * Adds a plate to the officer's watch list. With `lookBack` (purpose, case number, attestation)
+   * the reads of the recheck window are searched for it first, as a logged inquiry, and those that
+   * match raise retroactive hits; a refused search adds nothing.
+   */
   private async watch(req: IncomingMessage, res: ServerResponse, user: ConsoleUser): Promise<void> {
     const body = parse(watchBody, await readJson(req));
     const now = (this.deps.now ?? Date.now)();
+    let earlier: StoredRead[] = [];
+    if (body.lookBack) {
+      if (!this.deps.queries) throw new HttpError(503, 'this unit cannot search its stored reads');
+      const from = now - this.deps.hotlists.recheckWindowMinutes * 60_000;
+      const identity = {
+        kind: 'user' as const,
+        ...user,
+        warnings: user.warnings ?? [],
+        trainingOverdue: user.trainingOverdue ?? false,
+      };
+      try {
+        ({ reads: earlier } = this.deps.queries.search(identity, { plate: body.plate, from }, body.lookBack));
+      } catch (err) {
+        if ((err as Error).name !== 'PolicyError') throw err;
+        throw new HttpError(403, (err as Error).message);
+      }
+    }
     const added = watchPlate(this.deps.store, this.deps.audit, user.name, body, now);
-    this.deps.service.recheckChangedLists();
+    const raised = this.deps.service.lookBack(earlier, LOCAL_LIST);
     this.push();
-    this.json(res, 200, { added });
+    this.json(res, 200, { added, ...(body.lookBack ? { lookBack: { reads: earlier.length, raised } } : {}) });
   }
 
   private async unwatch(req: IncomingMessage, res: ServerResponse, user: ConsoleUser): Promise<void> {

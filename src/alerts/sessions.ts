@@ -1,8 +1,11 @@
+import type { Role } from '../policy/roles.js';
+
 export interface ConsoleUser {
   name: string;
-  role: string;
+  role: Role;
   /** Shown on the console while signed in, e.g. overdue in-service training (policy VII). */
   warnings?: string[];
+  trainingOverdue?: boolean;
 }
 
 /**

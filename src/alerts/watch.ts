@@ -3,6 +3,7 @@ import { normalisePlate, normaliseState, plateProblem } from '../hotlist/normali
 import { addManualEntry, LOCAL_LIST, removeManualEntries } from '../hotlist/manual.js';
 import type { HotlistStore } from '../hotlist/store.js';
 import { PRIORITIES, type AuditSink } from '../hotlist/types.js';
+import { PURPOSES, type PurposeCode } from '../policy/purposes.js';
 
 /**
  * The officer's own watch list on the console: plates to look out for during a shift, kept as
@@ -34,6 +35,21 @@ const state = z
     }
   });
 
+/**
+ * Looking for the plate among the reads already stored is an LPR inquiry (policy III.B, VI.E): it
+ * names a purpose and a case or incident number, carries the officer's attestation (V), and goes
+ * to the query log. Without it the watch applies to new reads only.
+ */
+const lookBack = z.strictObject({
+  purpose: z.enum(PURPOSES.map((p) => p.code) as [PurposeCode, ...PurposeCode[]], {
+    message: `choose the purpose of the search (one of ${PURPOSES.map((p) => p.code).join(', ')})`,
+  }),
+  caseNumber: z.string().trim().min(1, 'give the case or incident number').max(100),
+  attested: z.literal(true, {
+    message: 'confirm the search is not based solely on protected activity or association',
+  }),
+});
+
 export const watchBody = z.strictObject({
   plate,
   state,
@@ -43,6 +59,7 @@ export const watchBody = z.strictObject({
     .refine((h) => (WATCH_HOURS as readonly number[]).includes(h), `one of ${WATCH_HOURS.join(', ')} hours`),
   /** How its hit sounds: the officer chooses (low tones can be muted, and manual entries default low). */
   priority: z.enum(['high', 'medium', 'low']),
+  lookBack: lookBack.optional(),
 });
 
 export const unwatchBody = z.strictObject({

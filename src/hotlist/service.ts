@@ -6,7 +6,7 @@ import type { StoredRead } from '../store/types.js';
 import type { HitLog } from '../alerts/hits.js';
 import type { HotlistsConfig } from './config.js';
 import { Matcher } from './match.js';
-import { isStale, listAgeHours } from './currency.js';
+import { canFallBehind, isStale, listAgeHours } from './currency.js';
 import type { HotlistStore } from './store.js';
 import type { AuditSink, HotlistInfo } from './types.js';
 
@@ -94,12 +94,20 @@ export class HotlistService implements Service {
 
   /**
    * Lists that changed since the last look (a new version or a delta): re-check reads of the
-   * window against them.
+   * window against them. Not the unit's own manual entries: looking for a plate someone just
+   * typed in among stored reads is an LPR inquiry, done only with a purpose, a case number and
+   * an attestation, and logged (policy III.B, VI.E; `lookBack`).
    */
   recheckChangedLists(): number {
     const current = this.deps.store.activeStamps();
+    const local = new Set(
+      this.deps.store
+        .lists()
+        .filter((l) => !canFallBehind(l))
+        .map((l) => l.id),
+    );
     const changed = new Set<string>();
-    for (const [id, v] of current) if (this.known.get(id) !== v) changed.add(id);
+    for (const [id, v] of current) if (this.known.get(id) !== v && !local.has(id)) changed.add(id);
     this.known = current;
     if (changed.size === 0 || this.deps.config.recheckWindowMinutes <= 0) return 0;
     const since = this.now() - this.deps.config.recheckWindowMinutes * 60_000;
@@ -115,6 +123,14 @@ export class HotlistService implements Service {
       { lists: [...changed], reads: ids.length, raised },
       'hotlist changed: recent reads re-checked',
     );
+    return raised;
+  }
+
+  /** Match reads an inquiry returned against one list, as retroactive hits (the watch list's look back). */
+  lookBack(reads: StoredRead[], listId: string): number {
+    let raised = 0;
+    for (const read of reads)
+      raised += this.onRead(read, { retroactive: true, onlyLists: new Set([listId]) });
     return raised;
   }
 

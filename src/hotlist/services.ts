@@ -8,6 +8,7 @@ import { Equivalence } from './normalise.js';
 import { HotlistService } from './service.js';
 import { HotlistStore } from './store.js';
 import type { AuditSink } from './types.js';
+import type { ReadQueries } from '../policy/query.js';
 
 /** What the hotlist needs of the unit (a full Unit fits). */
 export type HotlistUnit = Pick<Unit, 'db' | 'reads' | 'log'> & {
@@ -20,6 +21,8 @@ export interface HotlistDeps {
   users: ConsoleUsers;
   /** Cameras, GPS and sync for the console's status bar. */
   unitStatus?: () => UnitStatus;
+  /** Logged, purposeful searches of stored reads (policy's ReadQueries), for the watch list's look back. */
+  queries?: Pick<ReadQueries, 'search'>;
   now?: () => number;
 }
 
@@ -58,6 +61,7 @@ export function buildHotlist(unit: HotlistUnit, deps: HotlistDeps): HotlistParts
     audit: deps.audit,
     log: unit.log.child({ module: 'console' }),
     unitStatus: deps.unitStatus,
+    queries: deps.queries,
     now: deps.now,
   });
   return { store, hits, matching, console, services: [matching, console] };

@@ -404,8 +404,19 @@ function openWatch() {
     option.selected = h === 12; // a shift
     hours.appendChild(option);
   }
-  for (const id of ['watch-plate', 'watch-state', 'watch-reason']) $(id).value = '';
+  for (const id of ['watch-plate', 'watch-state', 'watch-reason', 'watch-case']) $(id).value = '';
   $('watch-priority').value = 'medium';
+  const purposes = $('watch-purpose');
+  purposes.textContent = '';
+  for (const p of [{ code: '', text: 'choose…' }, ...state.purposes]) {
+    const option = document.createElement('option');
+    option.value = p.code;
+    option.textContent = p.text;
+    purposes.appendChild(option);
+  }
+  $('watch-lookback').checked = false;
+  $('watch-attest').checked = false;
+  $('watch-lookback-fields').hidden = true;
   $('watch-error').textContent = '';
   $('watch-form').hidden = false;
   $('watch-plate').focus();
@@ -423,6 +434,15 @@ $('watch-form').addEventListener('submit', (e) => {
     reason: $('watch-reason').value,
     hours: Number($('watch-hours').value),
     priority: $('watch-priority').value,
+    ...($('watch-lookback').checked
+      ? {
+          lookBack: {
+            purpose: $('watch-purpose').value,
+            caseNumber: $('watch-case').value,
+            attested: $('watch-attest').checked,
+          },
+        }
+      : {}),
   })
     .then(closeWatch)
     .catch((err) => {
@@ -430,6 +450,9 @@ $('watch-form').addEventListener('submit', (e) => {
     });
 });
 $('watch-cancel').addEventListener('click', closeWatch);
+$('watch-lookback').addEventListener('change', () => {
+  $('watch-lookback-fields').hidden = !$('watch-lookback').checked;
+});
 $('watch').addEventListener('click', openWatch);
 
 $('reject-form').addEventListener('submit', (e) => {

@@ -110,6 +110,7 @@ beforeAll(async () => {
     'AMB3307,NY,amber-alert,AMBER NY-2026-114,Blue Ford Escape,Child abduction: approach with caution,',
     'LOW1234,NY,suspended-registration,DMV R-5521,Black Nissan Altima,Registration suspended (insurance),',
     'REJ9001,NY,stolen-plate,NCIC P-778,,Plate reported stolen,',
+    'NOP4420,NY,stolen-plate,NCIC P-812,,Plate reported stolen,',
     'ALT5150,NY,stolen-plate,NCIC P-990,,Plate reported stolen,',
   ].join('\r\n');
   writeFileSync(path.join(dir, 'ncic.csv'), csv);
@@ -191,8 +192,37 @@ describe('officer console in Chromium', () => {
     await page.screenshot({ path: path.join(SHOTS, 'console-alert-night.png') });
     await page.locator('#theme').click();
 
+    // Policy IV.C.2: confirmed while seeing the pictures. Another session of the same officer
+    // that was never sent them (a script, a second tab that did not load) is refused.
+    const [raised] = hitsFor(read.id);
+    const elsewhere = await browser.newContext();
+    try {
+      const api = elsewhere.request;
+      const signin = await api.post(`${url}api/signin`, {
+        data: { name: 'ofc.diaz', secret: 'correct horse 42' },
+      });
+      expect(signin.status()).toBe(200);
+      const blind = await api.post(`${url}api/hits/${raised!.id}/confirm`, { data: { what: 'plate' } });
+      expect(blind.status()).toBe(409);
+      expect(((await blind.json()) as { error: string }).error).toMatch(
+        /the plate crop and the overview image of this hit have not been shown on this console yet/,
+      );
+      expect((await api.get(`${url}api/hits/${raised!.id}/crop`)).status()).toBe(200);
+      const halfSeen = await api.post(`${url}api/hits/${raised!.id}/confirm`, { data: { what: 'plate' } });
+      expect(((await halfSeen.json()) as { error: string }).error).toMatch(
+        /^the overview image of this hit has not/,
+      );
+    } finally {
+      await elsewhere.close();
+    }
+    expect(hitsFor(read.id)[0]!.status).toBe('seen'); // nothing was confirmed
+
     const verify = page.locator('#verify');
     expect(await verify.isDisabled()).toBe(true);
+    // P and S wait until the pictures are on screen.
+    await page.waitForFunction(
+      () => !(document.getElementById('confirm-plate') as HTMLButtonElement).disabled,
+    );
     await page.keyboard.press('p'); // keyboard: confirm plate
     await page.waitForFunction(
       () => document.getElementById('confirm-plate')!.getAttribute('aria-pressed') === 'true',
@@ -255,6 +285,29 @@ describe('officer console in Chromium', () => {
     const row = hitsFor(read.id)[0]!;
     expect(row.status).toBe('rejected');
     expect(row.reject_reason).toBe('wrong state');
+  });
+
+  it('a read stored without a plate picture cannot be confirmed, only rejected', async () => {
+    const read = await reads.save(makeRead('NOP4420', 'NY'), { crop: null, overview: null });
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'NOP4420');
+    expect(await page.locator('#confirm-plate').isDisabled()).toBe(true);
+    expect(await page.locator('#confirm-state').isDisabled()).toBe(true);
+    const [hit] = hitsFor(read.id);
+    const answer = await page.evaluate(async (id) => {
+      const res = await fetch(`/api/hits/${id}/confirm`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ what: 'plate' }),
+      });
+      return { status: res.status, body: (await res.json()) as { error: string } };
+    }, hit!.id);
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatch(/no plate picture was stored with this read/);
+    await page.keyboard.press('r');
+    await page.locator(`#reject-reasons input[value="plate not visible"]`).check();
+    await page.locator('#reject-form button[type=submit]').click();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    expect(hitsFor(read.id)[0]!.status).toBe('rejected');
   });
 
   it('a high-priority hit pre-empts a low-priority one on screen', async () => {

@@ -17,6 +17,7 @@ import type { ReadQueries } from '../policy/query.js';
 import { LIST_TYPE_LABELS, priorityName, type AuditSink } from '../hotlist/types.js';
 import { HitError, type Hit, type HitLog } from './hits.js';
 import type { ConsoleUser, ConsoleUsers } from './sessions.js';
+import { ShownPictures, type Picture } from './shown.js';
 import { unwatchBody, unwatchPlate, WATCH_HOURS, watchBody, watchedPlates, watchPlate } from './watch.js';
 
 /**
@@ -71,6 +72,7 @@ export class ConsoleServer implements Service {
   readonly name = 'console';
   private server: Server | null = null;
   private readonly clients = new Set<{ res: ServerResponse; user: ConsoleUser; token: string }>();
+  private readonly shown = new ShownPictures();
   private readonly feed: StoredRead[] = [];
   private unsubscribes: (() => void)[] = [];
   private heartbeat: NodeJS.Timeout | null = null;
@@ -290,14 +292,16 @@ export class ConsoleServer implements Service {
       if (!id.success) throw new HttpError(400, `hit id "${m[1]}" is not a UUID`);
       const action = m[2]!;
       if (method === 'GET' && (action === 'crop' || action === 'overview'))
-        return this.image(res, id.data, action);
+        return this.image(res, id.data, action, token);
       if (method !== 'POST') throw new HttpError(405, `${method} not allowed here`);
       const body = await readJson(req);
       let hit: Hit;
       if (action === 'seen') hit = this.deps.hits.markSeen(id.data, user.name);
-      else if (action === 'confirm')
-        hit = this.deps.hits.confirm(id.data, parse(confirmBody, body).what, user.name);
-      else if (action === 'verify') hit = this.deps.hits.verify(id.data, user.name);
+      else if (action === 'confirm') {
+        const what = parse(confirmBody, body).what;
+        this.requirePicturesShown(token, id.data);
+        hit = this.deps.hits.confirm(id.data, what, user.name);
+      } else if (action === 'verify') hit = this.deps.hits.verify(id.data, user.name);
       else if (action === 'reject') {
         const b = parse(rejectBody, body);
         hit = this.deps.hits.reject(id.data, b.reason, b.text ?? null, user.name);
@@ -411,7 +415,16 @@ export class ConsoleServer implements Service {
     req.on('close', () => this.clients.delete(client));
   }
 
-  private image(res: ServerResponse, id: string, kind: 'crop' | 'overview'): void {
+  /** Policy IV.C.2: confirmations only from a console that was sent the hit's pictures. */
+  private requirePicturesShown(token: string, id: string): void {
+    const hit = this.deps.hits.get(id);
+    if (!hit) throw new HttpError(404, `no hit with id ${id}`);
+    const read = this.deps.reads.get(hit.readId);
+    const refusal = this.shown.refusal(token, id, { crop: !!read?.cropPath, overview: !!read?.overviewPath });
+    if (refusal) throw new HttpError(409, refusal);
+  }
+
+  private image(res: ServerResponse, id: string, kind: Picture, token: string): void {
     const hit = this.deps.hits.get(id);
     if (!hit) throw new HttpError(404, `no hit with id ${id}`);
     const read = this.deps.reads.get(hit.readId);
@@ -424,6 +437,7 @@ export class ConsoleServer implements Service {
       throw new HttpError(403, (err as Error).message);
     }
     if (!existsSync(abs)) throw new HttpError(404, `${kind} image is missing`);
+    this.shown.record(token, id, kind);
     res.writeHead(200, { 'Content-Type': 'image/jpeg' });
     createReadStream(abs).pipe(res);
   }

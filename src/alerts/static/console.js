@@ -7,6 +7,8 @@ const $ = (id) => document.getElementById(id);
 let state = null;
 let events = null;
 let shownHitId = null;
+/** The alert's pictures not yet on screen: P and S wait for them. */
+let picturesLoading = new Set();
 const alerted = new Set();
 let audio = null;
 let muteLow = localStorage.getItem('lpr-mute-low') === '1';
@@ -197,6 +199,11 @@ function renderHit(hit, queued) {
     // A new alert is marked seen below, so nothing may cover it.
     closeWatch();
     shownHitId = hit.id;
+    picturesLoading = new Set(
+      [hit.read && hit.read.hasCrop && 'crop', hit.read && hit.read.hasOverview && 'overview'].filter(
+        Boolean,
+      ),
+    );
     $('hit-crop').src = hit.read && hit.read.hasCrop ? `/api/hits/${hit.id}/crop` : '';
     $('hit-overview-mark').hidden = true;
     $('hit-overview').src = hit.read && hit.read.hasOverview ? `/api/hits/${hit.id}/overview` : '';
@@ -234,8 +241,10 @@ function renderHit(hit, queued) {
     : 'No GPS fix';
   $('confirm-plate').setAttribute('aria-pressed', String(hit.plateConfirmed));
   $('confirm-state').setAttribute('aria-pressed', String(hit.stateConfirmed));
-  $('confirm-plate').disabled = hit.plateConfirmed;
-  $('confirm-state').disabled = hit.stateConfirmed;
+  // Confirmed while seeing the pictures (policy IV.C.2; the server refuses otherwise too).
+  const unseen = picturesLoading.size > 0 || !(hit.read && hit.read.hasCrop);
+  $('confirm-plate').disabled = hit.plateConfirmed || unseen;
+  $('confirm-state').disabled = hit.stateConfirmed || unseen;
   $('verify').disabled = !(hit.plateConfirmed && hit.stateConfirmed);
 }
 
@@ -260,6 +269,13 @@ function markPlateOnOverview() {
   mark.hidden = false;
 }
 $('hit-overview').addEventListener('load', markPlateOnOverview);
+
+function pictureShown(kind) {
+  picturesLoading.delete(kind);
+  if (state && state.current) renderHit(state.current, state.queue.length);
+}
+$('hit-crop').addEventListener('load', () => pictureShown('crop'));
+$('hit-overview').addEventListener('load', () => pictureShown('overview'));
 window.addEventListener('resize', markPlateOnOverview);
 
 /** A side-panel row: the plate, its state, and a line of details under them. */

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { configSchema } from '../config/schema.js';
-import { describeIssues, ConfigError } from '../config/load.js';
+import { describeIssues, ConfigError, parseConfigText } from '../config/load.js';
 import { embeddedDefaults } from '../config/defaults.js';
 import { answersSchema, type Answers } from './answers.js';
 
@@ -37,7 +36,7 @@ export function readAnswersFile(file: string): Record<string, unknown> {
       file,
     );
   }
-  const raw: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  const raw = parseConfigText(text, file, 'answers');
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
     throw new ConfigError(`answers ${file}: expected a mapping of keys to values`, file);
   return raw as Record<string, unknown>;

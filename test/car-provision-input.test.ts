@@ -50,3 +50,61 @@ describe('provision --answers with a syntax error', () => {
     expect(fs.existsSync(path.join(tmp, 'j'))).toBe(false);
   });
 });
+
+describe('provision --interactive', () => {
+  const empty = path.join(tmp, 'no-cameras');
+  fs.mkdirSync(empty, { recursive: true });
+  const interactive = (cfg: string, answers: string[]) =>
+    cli(['provision', '--config', cfg, '--interactive', '--discovery-root', empty], {
+      input: answers.join('\n') + '\n',
+    });
+
+  it('asks again when a camera number is not in the list', () => {
+    const r = interactive('ask-again.yaml', ['car-1', 'nyspd', '', '', '3', '', '', 'none']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('"3" is not in the list: no cameras were found, leave it empty');
+    expect(fs.readFileSync(path.join(tmp, 'ask-again.yaml'), 'utf8')).toMatch(/cameras: \[\]/);
+  });
+
+  it('stops with an error and writes nothing when the input ends mid-session', () => {
+    fs.writeFileSync(path.join(tmp, 'kept.yaml'), 'previous: true\n');
+    // The bad camera number is asked again; then the input ends.
+    const r = interactive('kept.yaml', ['car-1', 'nyspd', '', '', '3']);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(
+      /the input ended at "Cameras to use .*" before every question was answered; nothing was written/,
+    );
+    // Ending right after the agency no longer writes a config of defaults either.
+    const s = interactive('kept.yaml', ['car-1', 'nyspd']);
+    expect(s.status).toBe(2);
+    expect(s.stderr).toMatch(/the input ended at "Home state/);
+    expect(fs.readFileSync(path.join(tmp, 'kept.yaml'), 'utf8')).toBe('previous: true\n');
+    expect(fs.existsSync(path.join(tmp, 'kept.yaml.prev'))).toBe(false);
+  });
+
+  it('asks again for the CA of an mqtts broker left empty', () => {
+    fs.writeFileSync(
+      path.join(tmp, 'ca.pem'),
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    );
+    const r = interactive('ca.yaml', [
+      'car-1',
+      'nyspd',
+      '',
+      'mqtts://hq.example.org:8883',
+      '',
+      'ca.pem',
+      '',
+      '',
+      '',
+      'none',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      'an mqtts broker needs the CA certificate that signed its certificate: give its PEM path',
+    );
+  });
+});

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
 import { ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -106,5 +107,60 @@ describe('provision --interactive', () => {
     expect(r.stdout).toContain(
       'an mqtts broker needs the CA certificate that signed its certificate: give its PEM path',
     );
+  });
+});
+
+describe('provision with relative paths', () => {
+  it('stores them absolute, as meant from where the technician ran it, so selftest finds them', () => {
+    const here = fs.realpathSync(tmp);
+    fs.mkdirSync(path.join(tmp, 'certs'), { recursive: true });
+    fs.writeFileSync(
+      path.join(tmp, 'certs/ca.pem'),
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    );
+    fs.mkdirSync(path.join(tmp, 'clips'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'clips/a.mp4'), '');
+    const cfg = 'rel/conf/config.yaml';
+    const r = cli([
+      'provision',
+      '--config',
+      cfg,
+      '--data-dir',
+      'reldata',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'nyspd',
+      '--broker-url',
+      'mqtts://127.0.0.1:1',
+      '--ca',
+      'certs/ca.pem',
+      '--camera',
+      'file:clips/a.mp4,id=clip',
+      '--gps',
+      'serial:gps0:4800',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const c = parseYaml(fs.readFileSync(path.join(tmp, cfg), 'utf8'));
+    expect(c).toMatchObject({
+      dataDir: path.join(here, 'reldata'),
+      sync: { ca: path.join(here, 'certs/ca.pem') },
+      cameras: [{ path: path.join(here, 'clips/a.mp4') }],
+      gps: { source: 'serial', path: path.join(here, 'gps0'), baud: 4800 },
+    });
+    // Later commands find the same files, from any folder.
+    const s = cli(
+      ['selftest', '--json', '--config', path.join(tmp, cfg), '--gps-seconds', '1', '--min-free-mb', '1'],
+      {
+        cwd: '/',
+      },
+    );
+    const checks = JSON.parse(s.stdout) as { check: string; status: string; detail: string }[];
+    const by = (n: string) => checks.find((x) => x.check === n)!;
+    expect(by('database').detail).toContain(path.join(here, 'reldata', 'lpr-edge.db'));
+    expect(by('camera clip').detail).toContain(path.join(here, 'clips/a.mp4'));
+    // The CA is read; only the (closed) broker port fails.
+    expect(by('broker').detail).toMatch(/cannot connect to mqtts:\/\/127\.0\.0\.1:1/);
   });
 });

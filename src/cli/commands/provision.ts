@@ -8,6 +8,7 @@ import { discoverGige } from '../../capture/gige.js';
 import { parseCameraFlag, parseGpsFlag } from '../../provision/answers.js';
 import { askAnswers } from '../../provision/interactive.js';
 import {
+  absolutePaths,
   buildConfig,
   checkCertificates,
   readAnswersFile,
@@ -93,9 +94,8 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
       throw new UsageError('provision: give --unit-id and --agency (or --answers FILE, or --interactive)');
     }
     if (ctx.dataDir) raw.dataDir = ctx.dataDir;
-    const answers = validateAnswers(
-      raw,
-      values.answers ? `answers ${values.answers as string}` : 'provision',
+    const answers = absolutePaths(
+      validateAnswers(raw, values.answers ? `answers ${values.answers as string}` : 'provision'),
     );
     checkCertificates(answers);
     const config = buildConfig(answers, previous);

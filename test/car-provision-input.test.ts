@@ -164,3 +164,32 @@ describe('provision with relative paths', () => {
     expect(by('broker').detail).toMatch(/cannot connect to mqtts:\/\/127\.0\.0\.1:1/);
   });
 });
+
+describe('provision --config FILE.json', () => {
+  it('writes JSON, which later commands (and a second provision) read', () => {
+    const args = [
+      'provision',
+      '--config',
+      'cj.json',
+      '--data-dir',
+      'jdata',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'nyspd',
+    ];
+    expect(cli(args).status).toBe(0);
+    const c = JSON.parse(fs.readFileSync(path.join(tmp, 'cj.json'), 'utf8')) as Record<string, unknown>;
+    expect(c).toMatchObject({ unitId: 'car-1', agency: 'nyspd' });
+    const s = cli(['hotlist', 'status', '--json', '--config', 'cj.json']);
+    expect(s.stderr).toBe('');
+    expect(s.status).toBe(0);
+    expect(JSON.parse(s.stdout)).toMatchObject({ lists: [] });
+    // Provisioning again keeps the JSON previous file and the sections it does not ask about.
+    const again = cli([...args, '--home-state', 'NY']);
+    expect(again.status).toBe(0);
+    const c2 = JSON.parse(fs.readFileSync(path.join(tmp, 'cj.json'), 'utf8')) as Record<string, unknown>;
+    expect(c2).toMatchObject({ homeState: 'NY', vision: c.vision });
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'cj.json.prev'), 'utf8'))).toEqual(c);
+  });
+});

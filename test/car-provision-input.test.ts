@@ -193,3 +193,57 @@ describe('provision --config FILE.json', () => {
     expect(JSON.parse(fs.readFileSync(path.join(tmp, 'cj.json.prev'), 'utf8'))).toEqual(c);
   });
 });
+
+describe('provision flags', () => {
+  const base = ['provision', '--unit-id', 'car-1', '--agency', 'nyspd'];
+  /** Provision into a fresh file; returns the run and the config written (or null). */
+  function provision(name: string, extra: string[]) {
+    const file = path.join(tmp, 'flags', `${name}.yaml`);
+    const r = cli([...base, '--config', file, ...extra]);
+    return { ...r, config: fs.existsSync(file) ? parseYaml(fs.readFileSync(file, 'utf8')) : null };
+  }
+  function refused(name: string, extra: string[], message: RegExp): void {
+    const r = provision(name, extra);
+    expect(r.status, r.stderr).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(message);
+    expect(r.config).toBeNull();
+  }
+
+  it('refuses certificates without a broker instead of dropping them', () => {
+    refused('ca', ['--ca', 'x.pem'], /--ca is for the headquarters broker: give --broker-url too/);
+    refused('key', ['--cert', 'c.pem', '--key', 'k.pem'], /--cert is for the headquarters broker/);
+  });
+
+  it('keeps camera ids that look like numbers as text', () => {
+    const r = provision('id007', ['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=007,fps=10']);
+    expect(r.stderr).toBe('');
+    expect(r.config.cameras).toMatchObject([{ id: '007', fps: 10 }]);
+  });
+
+  it('says a gpsd port must be a number', () => {
+    refused('port', ['--gps', 'gpsd:localhost:abc'], /the gpsd port must be a number from 1 to 65535/);
+  });
+
+  it('takes serial device paths with colons, and a baud rate only from an all-digit last part', () => {
+    const dev = '/dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.0';
+    expect(provision('by-path', ['--gps', `serial:${dev}`]).config.gps).toEqual({
+      source: 'serial',
+      path: dev,
+      baud: 9600,
+      maxFixAgeMs: 5000,
+    });
+    expect(provision('by-path-baud', ['--gps', `serial:${dev}:4800`]).config.gps).toMatchObject({
+      path: dev,
+      baud: 4800,
+    });
+    expect(provision('tty', ['--gps', 'serial:/dev/ttyUSB0:38400']).config.gps).toMatchObject({
+      path: '/dev/ttyUSB0',
+      baud: 38400,
+    });
+    expect(provision('gpsd', ['--gps', 'gpsd:10.0.0.2:2948']).config.gps).toMatchObject({
+      host: '10.0.0.2',
+      port: 2948,
+    });
+  });
+});

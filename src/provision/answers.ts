@@ -36,6 +36,9 @@ export const answersSchema = z.strictObject({
 });
 export type Answers = z.infer<typeof answersSchema>;
 
+/** Camera keys whose values are text even when they look like numbers (id=007, serial=21345678). */
+const TEXT_KEYS = ['id', 'name', 'device', 'url', 'camera', 'serial', 'path'];
+
 /**
  * `--camera` flag: `KIND:TARGET[,key=value…]`, e.g.
  * `v4l2:/dev/video0,id=front,width=1280,height=720`, `rtsp:rtsp://10.0.0.5/s1,id=rear,position=rear`,
@@ -55,17 +58,32 @@ export function parseCameraFlag(spec: string, index: number): Record<string, unk
   for (const p of pairs) {
     const [k, v] = p.split('=');
     if (!k || v === undefined) throw new Error(`--camera "${spec}": "${p}" is not key=value`);
-    cam[k] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
+    if (TEXT_KEYS.includes(k)) cam[k] = v;
+    else cam[k] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
   }
   return cam;
 }
 
-/** `--gps` flag: `gpsd[:HOST[:PORT]]`, `serial:PATH[:BAUD]` or `none`. */
+/**
+ * `--gps` flag: `gpsd[:HOST[:PORT]]`, `serial:PATH[:BAUD]` or `none`. A serial PATH may itself contain
+ * colons (/dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.0), so only an all-digit last part is the baud
+ * rate; a path ending in ":digits" needs its baud rate written after it.
+ */
 export function parseGpsFlag(spec: string): Record<string, unknown> {
-  const [source, a, b] = spec.split(':');
+  const [source, ...rest] = spec.split(':');
   if (source === 'none') return { source: 'none' };
-  if (source === 'gpsd')
-    return { source: 'gpsd', ...(a ? { host: a } : {}), ...(b ? { port: Number(b) } : {}) };
-  if (source === 'serial' && a) return { source: 'serial', path: a, ...(b ? { baud: Number(b) } : {}) };
+  if (source === 'gpsd' && rest.length <= 2) {
+    const [host, port] = rest;
+    if (port && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535))
+      throw new Error(
+        `--gps "${spec}": the gpsd port must be a number from 1 to 65535 (gpsd's own is 2947), e.g. gpsd:${host || 'localhost'}:2947`,
+      );
+    return { source: 'gpsd', ...(host ? { host } : {}), ...(port ? { port: Number(port) } : {}) };
+  }
+  if (source === 'serial') {
+    const baud = rest.length > 1 && /^\d+$/.test(rest.at(-1)!) ? rest.pop() : undefined;
+    const path = rest.join(':');
+    if (path) return { source: 'serial', path, ...(baud ? { baud: Number(baud) } : {}) };
+  }
   throw new Error(`--gps "${spec}": expected gpsd[:HOST[:PORT]], serial:PATH[:BAUD] or none`);
 }

@@ -215,6 +215,30 @@ describe('provision flags', () => {
     refused('key', ['--cert', 'c.pem', '--key', 'k.pem'], /--cert is for the headquarters broker/);
   });
 
+  it('names the field and the fix for an empty CA path', () => {
+    refused(
+      'empty-ca',
+      ['--broker-url', 'mqtts://hq.example.org:8883', '--ca', ''],
+      /broker\.ca: got ""; empty: give the path of the CA certificate \(PEM\)/,
+    );
+    fs.writeFileSync(
+      path.join(tmp, 'empty-ca.yaml'),
+      'unitId: c\nagency: a\nbroker: {url: "mqtts://h:8883", ca: ""}\n',
+    );
+    const r = cli(['provision', '--config', 'flags/x.yaml', '--answers', 'empty-ca.yaml']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/answers empty-ca\.yaml: broker\.ca: got ""; empty: give the path/);
+    expect(r.stderr).not.toMatch(/Too small/);
+  });
+
+  it('refuses two cameras with the same id, naming it', () => {
+    refused(
+      'dup',
+      ['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=front', '--camera', 'rtsp:rtsp://10.0.0.6/s1,id=front'],
+      /cameras\[1\]\.id: got "front"; cameras\[0\] has this id too: give each camera its own id/,
+    );
+  });
+
   it('keeps camera ids that look like numbers as text', () => {
     const r = provision('id007', ['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=007,fps=10']);
     expect(r.stderr).toBe('');
@@ -245,5 +269,10 @@ describe('provision flags', () => {
       host: '10.0.0.2',
       port: 2948,
     });
+  });
+
+  it('refuses a home state that is not a US state, DC or territory', () => {
+    refused('xx', ['--home-state', 'XX'], /homeState: got "XX"; not a US state, DC or territory/);
+    expect(provision('pr', ['--home-state', 'PR']).config).toMatchObject({ homeState: 'PR' });
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cameraSchema } from '../config/schema.js';
 import { gpsSchema } from '../gps/config.js';
+import { STATE_CODES } from '../state/states.js';
 
 /**
  * What a technician provides when provisioning a unit (interactively, by flags, or in an answers
@@ -18,7 +19,10 @@ export const answersSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
   homeState: z
     .string()
-    .regex(/^[A-Z]{2}$/, 'a two-letter USPS code such as NY')
+    .refine(
+      (c) => STATE_CODES.includes(c),
+      'not a US state, DC or territory: use its two-letter USPS code such as NY',
+    )
     .optional(),
   dataDir: z.string().min(1).default('/var/lib/lpr-edge'),
   broker: z
@@ -26,12 +30,32 @@ export const answersSchema = z.strictObject({
       url: z
         .string()
         .regex(/^(mqtt|mqtts):\/\/[^\s/]+(:\d+)?\/?$/, 'a URL such as mqtts://hq.example.org:8883'),
-      ca: z.string().min(1).optional(),
-      cert: z.string().min(1).optional(),
-      key: z.string().min(1).optional(),
+      ca: z
+        .string()
+        .min(1, "empty: give the path of the CA certificate (PEM) that signed the broker's certificate")
+        .optional(),
+      cert: z
+        .string()
+        .min(1, 'empty: give the path of the client certificate (PEM), or leave it out')
+        .optional(),
+      key: z.string().min(1, "empty: give the path of the client certificate's key (PEM)").optional(),
     })
     .optional(),
-  cameras: z.array(cameraSchema).default([]),
+  cameras: z
+    .array(cameraSchema)
+    // Reads, metrics and selftest tell cameras apart by id.
+    .superRefine((cams, ctx) =>
+      cams.forEach((c, i) => {
+        const first = cams.findIndex((o) => o.id === c.id);
+        if (first < i)
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'id'],
+            message: `cameras[${first}] has this id too: give each camera its own id`,
+          });
+      }),
+    )
+    .default([]),
   gps: gpsSchema.default({ source: 'none' }),
 });
 export type Answers = z.infer<typeof answersSchema>;

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { configSchema } from '../config/schema.js';
 import { describeIssues, ConfigError, parseConfigText } from '../config/load.js';
 import { embeddedDefaults } from '../config/defaults.js';
 import { answersSchema, type Answers } from './answers.js';
@@ -83,12 +82,6 @@ export function buildConfig(a: Answers, previous: Record<string, unknown> | null
   if (a.homeState) config.homeState = a.homeState;
   else delete config.homeState;
   if (a.broker) {
-    if (!('sync' in configSchema.shape)) {
-      throw new ConfigError(
-        'this build has no "sync" config section yet: leave the broker out, or update lpr-edge',
-        'broker',
-      );
-    }
     const prevSync = (base.sync as Record<string, unknown> | undefined) ?? {};
     config.sync = {
       ...prevSync,

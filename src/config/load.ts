@@ -74,16 +74,59 @@ export function loadConfigFile(file: string): Config {
       file,
     );
   }
-  let raw: unknown;
-  try {
-    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(
-      `config ${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
-      file,
-    );
-  }
+  const raw = parseConfigText(text, file, 'config');
   return resolvePaths(parseConfig(raw, file), path.dirname(path.resolve(file)));
+}
+
+/**
+ * Parse a config or answers file as JSON (by its .json name) or YAML. A syntax error becomes one
+ * ConfigError line naming the file and where the error is (the parsers' own messages run over
+ * several lines or, for JSON, give a character offset).
+ */
+export function parseConfigText(text: string, file: string, what: string): unknown {
+  const json = file.endsWith('.json');
+  try {
+    return json ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    const first = (err as Error).message
+      .split('\n')[0]!
+      .replace(/:$/, '')
+      .replace(/ in JSON at position \d+$/, '');
+    const where = json && !/line \d+/.test(first) ? ` at ${jsonErrorLine(text)}` : '';
+    throw new ConfigError(`${what} ${file}: not valid ${json ? 'JSON' : 'YAML'}${where}: ${first}`, file);
+  }
+}
+
+/**
+ * "line L, column C" of the syntax error in a JSON text. V8 gives a character offset in most
+ * messages, and for a text that is merely cut short the offset is its end. When it gives none
+ * ("Unexpected token"), the shortest prefix of the text that fails before its end ends just after
+ * the offending character.
+ */
+function jsonErrorLine(text: string): string {
+  /** Where parsing text[0, n) fails: n when it is only incomplete (or fine), -1 when unknown. */
+  const errorAt = (n: number): number => {
+    try {
+      JSON.parse(text.slice(0, n));
+      return n;
+    } catch (err) {
+      const m = (err as Error).message;
+      const at = /at position (\d+)/.exec(m);
+      return at ? Number(at[1]) : m.startsWith('Unexpected end') ? n : -1;
+    }
+  };
+  let pos = errorAt(text.length);
+  if (pos < 0) {
+    let [lo, hi] = [0, text.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (errorAt(mid) < mid) hi = mid;
+      else lo = mid + 1;
+    }
+    pos = lo - 1;
+  }
+  const lines = text.slice(0, pos).split('\n');
+  return `line ${lines.length}, column ${lines.at(-1)!.length + 1}`;
 }
 
 export interface LoadOptions {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cameraSchema } from '../config/schema.js';
 import { gpsSchema } from '../gps/config.js';
+import { STATE_CODES } from '../state/states.js';
 
 /**
  * What a technician provides when provisioning a unit (interactively, by flags, or in an answers
@@ -18,7 +19,10 @@ export const answersSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"'),
   homeState: z
     .string()
-    .regex(/^[A-Z]{2}$/, 'a two-letter USPS code such as NY')
+    .refine(
+      (c) => STATE_CODES.includes(c),
+      'not a US state, DC or territory: use its two-letter USPS code such as NY',
+    )
     .optional(),
   dataDir: z.string().min(1).default('/var/lib/lpr-edge'),
   broker: z
@@ -26,15 +30,38 @@ export const answersSchema = z.strictObject({
       url: z
         .string()
         .regex(/^(mqtt|mqtts):\/\/[^\s/]+(:\d+)?\/?$/, 'a URL such as mqtts://hq.example.org:8883'),
-      ca: z.string().min(1).optional(),
-      cert: z.string().min(1).optional(),
-      key: z.string().min(1).optional(),
+      ca: z
+        .string()
+        .min(1, "empty: give the path of the CA certificate (PEM) that signed the broker's certificate")
+        .optional(),
+      cert: z
+        .string()
+        .min(1, 'empty: give the path of the client certificate (PEM), or leave it out')
+        .optional(),
+      key: z.string().min(1, "empty: give the path of the client certificate's key (PEM)").optional(),
     })
     .optional(),
-  cameras: z.array(cameraSchema).default([]),
+  cameras: z
+    .array(cameraSchema)
+    // Reads, metrics and selftest tell cameras apart by id.
+    .superRefine((cams, ctx) =>
+      cams.forEach((c, i) => {
+        const first = cams.findIndex((o) => o.id === c.id);
+        if (first < i)
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'id'],
+            message: `cameras[${first}] has this id too: give each camera its own id`,
+          });
+      }),
+    )
+    .default([]),
   gps: gpsSchema.default({ source: 'none' }),
 });
 export type Answers = z.infer<typeof answersSchema>;
+
+/** Camera keys whose values are text even when they look like numbers (id=007, serial=21345678). */
+const TEXT_KEYS = ['id', 'name', 'device', 'url', 'camera', 'serial', 'path'];
 
 /**
  * `--camera` flag: `KIND:TARGET[,key=value…]`, e.g.
@@ -55,17 +82,32 @@ export function parseCameraFlag(spec: string, index: number): Record<string, unk
   for (const p of pairs) {
     const [k, v] = p.split('=');
     if (!k || v === undefined) throw new Error(`--camera "${spec}": "${p}" is not key=value`);
-    cam[k] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
+    if (TEXT_KEYS.includes(k)) cam[k] = v;
+    else cam[k] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
   }
   return cam;
 }
 
-/** `--gps` flag: `gpsd[:HOST[:PORT]]`, `serial:PATH[:BAUD]` or `none`. */
+/**
+ * `--gps` flag: `gpsd[:HOST[:PORT]]`, `serial:PATH[:BAUD]` or `none`. A serial PATH may itself contain
+ * colons (/dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.0), so only an all-digit last part is the baud
+ * rate; a path ending in ":digits" needs its baud rate written after it.
+ */
 export function parseGpsFlag(spec: string): Record<string, unknown> {
-  const [source, a, b] = spec.split(':');
+  const [source, ...rest] = spec.split(':');
   if (source === 'none') return { source: 'none' };
-  if (source === 'gpsd')
-    return { source: 'gpsd', ...(a ? { host: a } : {}), ...(b ? { port: Number(b) } : {}) };
-  if (source === 'serial' && a) return { source: 'serial', path: a, ...(b ? { baud: Number(b) } : {}) };
+  if (source === 'gpsd' && rest.length <= 2) {
+    const [host, port] = rest;
+    if (port && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535))
+      throw new Error(
+        `--gps "${spec}": the gpsd port must be a number from 1 to 65535 (gpsd's own is 2947), e.g. gpsd:${host || 'localhost'}:2947`,
+      );
+    return { source: 'gpsd', ...(host ? { host } : {}), ...(port ? { port: Number(port) } : {}) };
+  }
+  if (source === 'serial') {
+    const baud = rest.length > 1 && /^\d+$/.test(rest.at(-1)!) ? rest.pop() : undefined;
+    const path = rest.join(':');
+    if (path) return { source: 'serial', path, ...(baud ? { baud: Number(baud) } : {}) };
+  }
   throw new Error(`--gps "${spec}": expected gpsd[:HOST[:PORT]], serial:PATH[:BAUD] or none`);
 }

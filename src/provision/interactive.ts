@@ -2,6 +2,14 @@ import readline from 'node:readline';
 import type { V4l2Device } from '../capture/v4l2.js';
 import type { GigeDevice } from '../capture/gige.js';
 
+/** The technician's input ended (a short answers pipe, Ctrl-D) before every question was answered. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
 /**
  * The question-and-answer session for a technician at the unit's console. Lines are read from an
  * async iterator (not rl.question) so answers piped in ahead of the prompts are never lost.
@@ -17,8 +25,21 @@ export async function askAnswers(
   const ask = async (q: string, def?: string): Promise<string> => {
     output.write(def ? `${q} [${def}]: ` : `${q}: `);
     const r = await lines.next();
-    const v = r.done ? '' : String(r.value).trim();
-    return v || def || '';
+    // Answering the rest with defaults would write a config nobody chose.
+    if (r.done)
+      throw new InputError(
+        `provision: the input ended at "${q}" before every question was answered; nothing was written (answer each question, or use --answers FILE)`,
+      );
+    return String(r.value).trim() || def || '';
+  };
+  /** Ask again (while there is input) until `problem` finds nothing wrong with the answer. */
+  const askValid = async (q: string, problem: (v: string) => string | undefined, def?: string) => {
+    for (;;) {
+      const v = await ask(q, def);
+      const p = problem(v);
+      if (!p) return v;
+      output.write(`  ${p}\n`);
+    }
   };
   try {
     const answers: Record<string, unknown> = {};
@@ -33,11 +54,17 @@ export async function askAnswers(
     if (url) {
       const broker: Record<string, string> = { url };
       if (url.startsWith('mqtts:')) {
-        broker.ca = await ask('  CA certificate (PEM path)');
+        broker.ca = await askValid('  CA certificate (PEM path)', (v) =>
+          v
+            ? undefined
+            : 'an mqtts broker needs the CA certificate that signed its certificate: give its PEM path',
+        );
         const cert = await ask('  client certificate (PEM path, empty for none)');
         if (cert) {
           broker.cert = cert;
-          broker.key = await ask('  client key (PEM path)');
+          broker.key = await askValid('  client key (PEM path)', (v) =>
+            v ? undefined : "a client certificate needs its key: give the key's PEM path",
+          );
         }
       }
       answers.broker = broker;
@@ -57,19 +84,30 @@ export async function askAnswers(
     ];
     if (!choices.length) output.write('  (none)\n');
     choices.forEach((c, i) => output.write(`  ${i + 1}. ${c.label as string}\n`));
-    const picked = await ask('Cameras to use (numbers separated by commas, empty for none)');
+    const numbers = (v: string) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    const picked = await askValid('Cameras to use (numbers separated by commas, empty for none)', (v) => {
+      const bad = numbers(v).find((n) => !/^\d+$/.test(n) || !choices[Number(n) - 1]);
+      if (bad === undefined) return undefined;
+      return choices.length
+        ? `"${bad}" is not in the list: answer numbers from 1 to ${choices.length} separated by commas, or leave it empty for none`
+        : `"${bad}" is not in the list: no cameras were found, leave it empty (network cameras come next)`;
+    });
     const cameras: Record<string, unknown>[] = [];
-    for (const n of picked
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)) {
-      const c = choices[Number(n) - 1];
-      if (!c) throw new Error(`camera choice "${n}" is not in the list (1–${choices.length})`);
+    for (const n of numbers(picked)) {
+      const c = choices[Number(n) - 1]!;
       const cam = { ...c };
       delete cam.label;
       const id = await ask(`  id for ${c.label as string}`, `cam${cameras.length + 1}`);
       const position = await ask('  position (front, rear, left, right)', 'front');
-      const size = await ask('  resolution WIDTHxHEIGHT', '1280x720');
+      const size = await askValid(
+        '  resolution WIDTHxHEIGHT',
+        (v) => (/^\d+x\d+$/.test(v) ? undefined : 'answer WIDTHxHEIGHT in pixels, such as 1280x720'),
+        '1280x720',
+      );
       const [w, h] = size.split('x').map(Number);
       cameras.push({ ...cam, id, position, width: w, height: h });
     }

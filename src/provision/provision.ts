@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { configSchema } from '../config/schema.js';
-import { describeIssues, ConfigError } from '../config/load.js';
+import path from 'node:path';
+import { describeIssues, ConfigError, parseConfigText } from '../config/load.js';
 import { embeddedDefaults } from '../config/defaults.js';
 import { answersSchema, type Answers } from './answers.js';
 
@@ -37,10 +36,33 @@ export function readAnswersFile(file: string): Record<string, unknown> {
       file,
     );
   }
-  const raw: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  const raw = parseConfigText(text, file, 'answers');
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
     throw new ConfigError(`answers ${file}: expected a mapping of keys to values`, file);
   return raw as Record<string, unknown>;
+}
+
+/**
+ * The answers with every file path absolute, resolved against `cwd` (where the technician ran
+ * provision). Stored relative, a path would later be taken relative to the config file's folder
+ * (src/config/load.ts), which is not where the technician meant.
+ */
+export function absolutePaths(a: Answers, cwd = process.cwd()): Answers {
+  const abs = (p: string) => path.resolve(cwd, p);
+  const opt = (p: string | undefined) => (p === undefined ? undefined : abs(p));
+  return {
+    ...a,
+    dataDir: abs(a.dataDir),
+    broker: a.broker && {
+      ...a.broker,
+      ca: opt(a.broker.ca),
+      cert: opt(a.broker.cert),
+      key: opt(a.broker.key),
+    },
+    // v4l2 devices are not paths when relative: a bare name means /dev/v4l/by-id/NAME.
+    cameras: a.cameras.map((c) => (c.kind === 'file' ? { ...c, path: abs(c.path) } : c)),
+    gps: a.gps.source === 'serial' ? { ...a.gps, path: abs(a.gps.path) } : a.gps,
+  };
 }
 
 /**
@@ -60,12 +82,6 @@ export function buildConfig(a: Answers, previous: Record<string, unknown> | null
   if (a.homeState) config.homeState = a.homeState;
   else delete config.homeState;
   if (a.broker) {
-    if (!('sync' in configSchema.shape)) {
-      throw new ConfigError(
-        'this build has no "sync" config section yet: leave the broker out, or update lpr-edge',
-        'broker',
-      );
-    }
     const prevSync = (base.sync as Record<string, unknown> | undefined) ?? {};
     config.sync = {
       ...prevSync,

@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../config/load.js';
 
 /**
- * Write a config file atomically, keeping the previous one as `<file>.prev`. The new text is
+ * Write a config file (JSON when its name ends in .json, else YAML) atomically, keeping the previous one as `<file>.prev`. The new text is
  * validated first (nothing is written when it is invalid), written to a temporary file beside the
  * target, flushed to disk, and renamed over the target: a power cut in the car leaves either the
  * old or the new config, never half of one.
@@ -17,7 +17,8 @@ export function writeConfigAtomic(
   parseConfig(config, file);
   const dir = path.dirname(path.resolve(file));
   fs.mkdirSync(dir, { recursive: true });
-  const text = header + stringify(config);
+  // Later commands parse a .json config as JSON (src/config/load.ts); JSON has no comment for the header.
+  const text = file.endsWith('.json') ? `${JSON.stringify(config, null, 2)}\n` : header + stringify(config);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   const fd = fs.openSync(tmp, 'w', 0o640);
   try {

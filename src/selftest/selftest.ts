@@ -10,7 +10,7 @@ import {
   checkModels,
 } from './checks.js';
 import type { LiveCameraConfig } from '../capture/config.js';
-import { checkBroker, type BrokerSettings } from './broker.js';
+import { checkBroker } from './broker.js';
 
 /**
  * Every check a technician needs before the car leaves the garage, in order. `extra` lets other
@@ -46,8 +46,7 @@ export async function runSelftest(
   const db = checkDatabase(opts.config);
   results.push(db);
   if (db.status === 'pass') results.push(checkHotlists(opts.config, (opts.now ?? Date.now)()));
-  // The sync section arrives with the sync module; until then there is nothing to check.
-  results.push(await checkBroker((opts.config as unknown as { sync?: BrokerSettings }).sync));
+  results.push(await checkBroker(opts.config.sync));
   for (const e of extra) results.push(await e());
   return results;
 }

@@ -8,6 +8,7 @@ import { discoverGige } from '../../capture/gige.js';
 import { parseCameraFlag, parseGpsFlag } from '../../provision/answers.js';
 import { askAnswers } from '../../provision/interactive.js';
 import {
+  absolutePaths,
   buildConfig,
   checkCertificates,
   readAnswersFile,
@@ -23,7 +24,7 @@ export const provisionCommand: Command = {
           [--interactive] [--discover-gige] [--print]
   --answers FILE    YAML/JSON with unitId, agency, homeState, dataDir, broker{url,ca,cert,key}, cameras[], gps
   --camera SPEC     KIND:TARGET[,key=value…], e.g. v4l2:/dev/video0,id=front,width=1280,height=720 (repeatable)
-  --gps SPEC        gpsd[:HOST[:PORT]], serial:PATH[:BAUD] or none
+  --gps SPEC        gpsd[:HOST[:PORT]], serial:PATH[:BAUD] (BAUD: an all-digit last part) or none
   --interactive     ask for everything (the default when no answers are given and stdin is a terminal)
   --discover-gige   list GigE Vision cameras too (aravis broadcasts discovery on the camera network)
   --print           print the config instead of writing it
@@ -58,6 +59,12 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     }
     let raw: Record<string, unknown> = values.answers ? readAnswersFile(values.answers as string) : {};
     const flag = (name: string) => values[name] as string | undefined;
+    // The certificates belong to a broker; without one they would be silently left out.
+    const tlsFlag = ['ca', 'cert', 'key'].find((k) => flag(k) !== undefined);
+    if (tlsFlag && flag('broker-url') === undefined)
+      throw new UsageError(
+        `provision: --${tlsFlag} is for the headquarters broker: give --broker-url too (e.g. --broker-url mqtts://hq.example.org:8883)`,
+      );
     try {
       if (flag('unit-id')) raw.unitId = flag('unit-id');
       if (flag('agency')) raw.agency = flag('agency');
@@ -65,15 +72,16 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
       if (flag('broker-url'))
         raw.broker = {
           url: flag('broker-url'),
-          ...(flag('ca') ? { ca: flag('ca') } : {}),
-          ...(flag('cert') ? { cert: flag('cert') } : {}),
-          ...(flag('key') ? { key: flag('key') } : {}),
+          // An empty path is kept, for validation to refuse by name.
+          ...(flag('ca') !== undefined ? { ca: flag('ca') } : {}),
+          ...(flag('cert') !== undefined ? { cert: flag('cert') } : {}),
+          ...(flag('key') !== undefined ? { key: flag('key') } : {}),
         };
       const cams = values.camera as string[] | undefined;
       if (cams?.length) raw.cameras = cams.map((c, i) => parseCameraFlag(c, i));
       if (flag('gps')) raw.gps = parseGpsFlag(flag('gps')!);
     } catch (err) {
-      throw new UsageError((err as Error).message);
+      throw new UsageError(`provision: ${(err as Error).message}`);
     }
     const interactive =
       Boolean(values.interactive) || (!values.answers && !raw.unitId && process.stdin.isTTY);
@@ -93,9 +101,8 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
       throw new UsageError('provision: give --unit-id and --agency (or --answers FILE, or --interactive)');
     }
     if (ctx.dataDir) raw.dataDir = ctx.dataDir;
-    const answers = validateAnswers(
-      raw,
-      values.answers ? `answers ${values.answers as string}` : 'provision',
+    const answers = absolutePaths(
+      validateAnswers(raw, values.answers ? `answers ${values.answers as string}` : 'provision'),
     );
     checkCertificates(answers);
     const config = buildConfig(answers, previous);

@@ -1,0 +1,278 @@
+import { describe, it, expect } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
+import { ROOT } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+
+/**
+ * `lpr-edge provision` with bad or awkward input from the technician: one clear line, a non-zero
+ * exit, no stack trace and nothing written.
+ */
+const tmp = tempDir('lpr-prov-input-');
+
+/** Run the built CLI from `cwd` (the technician's current directory). */
+function cli(args: string[], opts: { input?: string; cwd?: string } = {}) {
+  return spawnSync(process.execPath, [path.join(ROOT, 'bin/lpr-edge.js'), ...args], {
+    cwd: opts.cwd ?? tmp,
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    timeout: 60_000,
+  });
+}
+
+/** The user saw one message line, no stack trace. */
+function expectOneLine(stderr: string): void {
+  expect(stderr).not.toMatch(/\n\s+at |unexpected error/);
+  expect(stderr.trim().split('\n')).toHaveLength(1);
+}
+
+describe('provision --answers with a syntax error', () => {
+  it('names the YAML file and the line, exits 2, writes nothing', () => {
+    fs.writeFileSync(path.join(tmp, 'bad.yaml'), 'unitId: car-1\nagency: [unclosed\n');
+    const r = cli(['provision', '--config', 'y/config.yaml', '--answers', 'bad.yaml']);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(/^lpr-edge: answers bad\.yaml: not valid YAML: .* at line \d+, column \d+$/m);
+    expect(fs.existsSync(path.join(tmp, 'y'))).toBe(false);
+  });
+
+  it('names the JSON file and the line of the error', () => {
+    fs.writeFileSync(path.join(tmp, 'bad.json'), '{\n  "unitId": "car-1",\n  "agency": }\n');
+    const r = cli(['provision', '--config', 'j/config.yaml', '--answers', 'bad.json']);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(/^lpr-edge: answers bad\.json: not valid JSON at line 3, column 13: /);
+    fs.writeFileSync(path.join(tmp, 'comma.json'), '{\n  "unitId": "car-1",\n  "agency": "a",\n}\n');
+    const c = cli(['provision', '--config', 'j/config.yaml', '--answers', 'comma.json']);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(/^lpr-edge: answers comma\.json: not valid JSON at line 4, column 1: /);
+    expect(fs.existsSync(path.join(tmp, 'j'))).toBe(false);
+  });
+});
+
+describe('provision --interactive', () => {
+  const empty = path.join(tmp, 'no-cameras');
+  fs.mkdirSync(empty, { recursive: true });
+  const interactive = (cfg: string, answers: string[]) =>
+    cli(['provision', '--config', cfg, '--interactive', '--discovery-root', empty], {
+      input: answers.join('\n') + '\n',
+    });
+
+  it('asks again when a camera number is not in the list', () => {
+    const r = interactive('ask-again.yaml', ['car-1', 'nyspd', '', '', '3', '', '', 'none']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('"3" is not in the list: no cameras were found, leave it empty');
+    expect(fs.readFileSync(path.join(tmp, 'ask-again.yaml'), 'utf8')).toMatch(/cameras: \[\]/);
+  });
+
+  it('stops with an error and writes nothing when the input ends mid-session', () => {
+    fs.writeFileSync(path.join(tmp, 'kept.yaml'), 'previous: true\n');
+    // The bad camera number is asked again; then the input ends.
+    const r = interactive('kept.yaml', ['car-1', 'nyspd', '', '', '3']);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(
+      /the input ended at "Cameras to use .*" before every question was answered; nothing was written/,
+    );
+    // Ending right after the agency no longer writes a config of defaults either.
+    const s = interactive('kept.yaml', ['car-1', 'nyspd']);
+    expect(s.status).toBe(2);
+    expect(s.stderr).toMatch(/the input ended at "Home state/);
+    expect(fs.readFileSync(path.join(tmp, 'kept.yaml'), 'utf8')).toBe('previous: true\n');
+    expect(fs.existsSync(path.join(tmp, 'kept.yaml.prev'))).toBe(false);
+  });
+
+  it('asks again for the CA of an mqtts broker left empty', () => {
+    fs.writeFileSync(
+      path.join(tmp, 'ca.pem'),
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    );
+    const r = interactive('ca.yaml', [
+      'car-1',
+      'nyspd',
+      '',
+      'mqtts://hq.example.org:8883',
+      '',
+      'ca.pem',
+      '',
+      '',
+      '',
+      'none',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      'an mqtts broker needs the CA certificate that signed its certificate: give its PEM path',
+    );
+  });
+});
+
+describe('provision with relative paths', () => {
+  it('stores them absolute, as meant from where the technician ran it, so selftest finds them', () => {
+    const here = fs.realpathSync(tmp);
+    fs.mkdirSync(path.join(tmp, 'certs'), { recursive: true });
+    fs.writeFileSync(
+      path.join(tmp, 'certs/ca.pem'),
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    );
+    fs.mkdirSync(path.join(tmp, 'clips'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'clips/a.mp4'), '');
+    const cfg = 'rel/conf/config.yaml';
+    const r = cli([
+      'provision',
+      '--config',
+      cfg,
+      '--data-dir',
+      'reldata',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'nyspd',
+      '--broker-url',
+      'mqtts://127.0.0.1:1',
+      '--ca',
+      'certs/ca.pem',
+      '--camera',
+      'file:clips/a.mp4,id=clip',
+      '--gps',
+      'serial:gps0:4800',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const c = parseYaml(fs.readFileSync(path.join(tmp, cfg), 'utf8'));
+    expect(c).toMatchObject({
+      dataDir: path.join(here, 'reldata'),
+      sync: { ca: path.join(here, 'certs/ca.pem') },
+      cameras: [{ path: path.join(here, 'clips/a.mp4') }],
+      gps: { source: 'serial', path: path.join(here, 'gps0'), baud: 4800 },
+    });
+    // Later commands find the same files, from any folder.
+    const s = cli(
+      ['selftest', '--json', '--config', path.join(tmp, cfg), '--gps-seconds', '1', '--min-free-mb', '1'],
+      {
+        cwd: '/',
+      },
+    );
+    const checks = JSON.parse(s.stdout) as { check: string; status: string; detail: string }[];
+    const by = (n: string) => checks.find((x) => x.check === n)!;
+    expect(by('database').detail).toContain(path.join(here, 'reldata', 'lpr-edge.db'));
+    expect(by('camera clip').detail).toContain(path.join(here, 'clips/a.mp4'));
+    // The CA is read; only the (closed) broker port fails.
+    expect(by('broker').detail).toMatch(/cannot connect to mqtts:\/\/127\.0\.0\.1:1/);
+  });
+});
+
+describe('provision --config FILE.json', () => {
+  it('writes JSON, which later commands (and a second provision) read', () => {
+    const args = [
+      'provision',
+      '--config',
+      'cj.json',
+      '--data-dir',
+      'jdata',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'nyspd',
+    ];
+    expect(cli(args).status).toBe(0);
+    const c = JSON.parse(fs.readFileSync(path.join(tmp, 'cj.json'), 'utf8')) as Record<string, unknown>;
+    expect(c).toMatchObject({ unitId: 'car-1', agency: 'nyspd' });
+    const s = cli(['hotlist', 'status', '--json', '--config', 'cj.json']);
+    expect(s.stderr).toBe('');
+    expect(s.status).toBe(0);
+    expect(JSON.parse(s.stdout)).toMatchObject({ lists: [] });
+    // Provisioning again keeps the JSON previous file and the sections it does not ask about.
+    const again = cli([...args, '--home-state', 'NY']);
+    expect(again.status).toBe(0);
+    const c2 = JSON.parse(fs.readFileSync(path.join(tmp, 'cj.json'), 'utf8')) as Record<string, unknown>;
+    expect(c2).toMatchObject({ homeState: 'NY', vision: c.vision });
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'cj.json.prev'), 'utf8'))).toEqual(c);
+  });
+});
+
+describe('provision flags', () => {
+  const base = ['provision', '--unit-id', 'car-1', '--agency', 'nyspd'];
+  /** Provision into a fresh file; returns the run and the config written (or null). */
+  function provision(name: string, extra: string[]) {
+    const file = path.join(tmp, 'flags', `${name}.yaml`);
+    const r = cli([...base, '--config', file, ...extra]);
+    return { ...r, config: fs.existsSync(file) ? parseYaml(fs.readFileSync(file, 'utf8')) : null };
+  }
+  function refused(name: string, extra: string[], message: RegExp): void {
+    const r = provision(name, extra);
+    expect(r.status, r.stderr).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(message);
+    expect(r.config).toBeNull();
+  }
+
+  it('refuses certificates without a broker instead of dropping them', () => {
+    refused('ca', ['--ca', 'x.pem'], /--ca is for the headquarters broker: give --broker-url too/);
+    refused('key', ['--cert', 'c.pem', '--key', 'k.pem'], /--cert is for the headquarters broker/);
+  });
+
+  it('names the field and the fix for an empty CA path', () => {
+    refused(
+      'empty-ca',
+      ['--broker-url', 'mqtts://hq.example.org:8883', '--ca', ''],
+      /broker\.ca: got ""; empty: give the path of the CA certificate \(PEM\)/,
+    );
+    fs.writeFileSync(
+      path.join(tmp, 'empty-ca.yaml'),
+      'unitId: c\nagency: a\nbroker: {url: "mqtts://h:8883", ca: ""}\n',
+    );
+    const r = cli(['provision', '--config', 'flags/x.yaml', '--answers', 'empty-ca.yaml']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/answers empty-ca\.yaml: broker\.ca: got ""; empty: give the path/);
+    expect(r.stderr).not.toMatch(/Too small/);
+  });
+
+  it('refuses two cameras with the same id, naming it', () => {
+    refused(
+      'dup',
+      ['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=front', '--camera', 'rtsp:rtsp://10.0.0.6/s1,id=front'],
+      /cameras\[1\]\.id: got "front"; cameras\[0\] has this id too: give each camera its own id/,
+    );
+  });
+
+  it('keeps camera ids that look like numbers as text', () => {
+    const r = provision('id007', ['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=007,fps=10']);
+    expect(r.stderr).toBe('');
+    expect(r.config.cameras).toMatchObject([{ id: '007', fps: 10 }]);
+  });
+
+  it('says a gpsd port must be a number', () => {
+    refused('port', ['--gps', 'gpsd:localhost:abc'], /the gpsd port must be a number from 1 to 65535/);
+  });
+
+  it('takes serial device paths with colons, and a baud rate only from an all-digit last part', () => {
+    const dev = '/dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.0';
+    expect(provision('by-path', ['--gps', `serial:${dev}`]).config.gps).toEqual({
+      source: 'serial',
+      path: dev,
+      baud: 9600,
+      maxFixAgeMs: 5000,
+    });
+    expect(provision('by-path-baud', ['--gps', `serial:${dev}:4800`]).config.gps).toMatchObject({
+      path: dev,
+      baud: 4800,
+    });
+    expect(provision('tty', ['--gps', 'serial:/dev/ttyUSB0:38400']).config.gps).toMatchObject({
+      path: '/dev/ttyUSB0',
+      baud: 38400,
+    });
+    expect(provision('gpsd', ['--gps', 'gpsd:10.0.0.2:2948']).config.gps).toMatchObject({
+      host: '10.0.0.2',
+      port: 2948,
+    });
+  });
+
+  it('refuses a home state that is not a US state, DC or territory', () => {
+    refused('xx', ['--home-state', 'XX'], /homeState: got "XX"; not a US state, DC or territory/);
+    expect(provision('pr', ['--home-state', 'PR']).config).toMatchObject({ homeState: 'PR' });
+  });
+});

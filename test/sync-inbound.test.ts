@@ -279,6 +279,37 @@ describe('down-link from headquarters', () => {
     expect(refused.reason).toMatch(/missing purpose/);
     expect(refused.reads).toEqual([]);
 
+    // Not signed by headquarters, or signed long ago: refused before any search, nothing answered.
+    const rejectedBefore = inbound('rejected').length;
+    const request = {
+      v: 1,
+      requestId: 'f0d1b0a4-51d7-4d43-9a43-26f0a1f70c11',
+      agency: AGENCY,
+      unit: 'car-1',
+      issuedAt: Date.now(),
+      requester: 'det.jones',
+      purpose: 'investigation-vehicle',
+      caseNumber: 'C-2026-77',
+      attestation: true,
+      criteria: { plate: 'PULL123' },
+    };
+    await sink.publishRaw(AGENCY, 'car-1', 'pull', JSON.stringify(request));
+    const key = loadPrivateKey(hqKeys.privateKeyPem);
+    const stale = { ...request, issuedAt: Date.now() - 2 * 86_400_000 };
+    await sink.publishRaw(AGENCY, 'car-1', 'pull', JSON.stringify(signDocument(stale, key)));
+    const elsewhere = { ...request, unit: 'car-2' };
+    await sink.publishRaw(AGENCY, 'car-1', 'pull', JSON.stringify(signDocument(elsewhere, key)));
+    await until(() => inbound('rejected').length >= rejectedBefore + 3, 10_000, 'three pulls rejected');
+    expect(
+      inbound('rejected')
+        .slice(rejectedBefore)
+        .map((r) => r.reason),
+    ).toEqual([
+      expect.stringMatching(/^pull: not a signed document/),
+      expect.stringMatching(/^pull: issued .*, outside the day a request is valid/),
+      expect.stringMatching(/^pull: signed for nyspd\/car-2, this unit is nyspd\/car-1/),
+    ]);
+
     const answered = await sink.pull(AGENCY, 'car-1', {
       requester: 'det.jones',
       purpose: 'investigation-vehicle',
@@ -331,6 +362,8 @@ describe('down-link from headquarters', () => {
     expect(store.findInList('ncic-stolen', 'CLI777')).toHaveLength(1);
     const { stdout } = await cli(
       'pull',
+      '--key',
+      keyFile,
       '--agency',
       AGENCY,
       '--unit',

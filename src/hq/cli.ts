@@ -12,7 +12,7 @@ const USAGE = `hq-sink: reference headquarters consumer for lpr-edge sync
   node scripts/hq-sink.mjs keygen  --out DIR                 (writes hq-signing.key and hq-signing.pub)
   node scripts/hq-sink.mjs hotlist --url URL --key KEY --file DOC.json [--unit U] [auth]
   node scripts/hq-sink.mjs roster  --url URL --key KEY --file DOC.json [--unit U] [auth]
-  node scripts/hq-sink.mjs pull    --url URL --agency A --unit U --requester NAME --purpose CODE --case NO
+  node scripts/hq-sink.mjs pull    --url URL --key HQ.key --agency A --unit U --requester NAME --purpose CODE --case NO
                                    [--plate P] [--from ISO] [--to ISO] [auth]
 
 auth: --username U --password P, and/or --ca CA.pem --cert CERT.pem --client-key KEY.pem (mutual TLS)
@@ -115,7 +115,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cmd === 'pull') {
-      if (!values.agency || !values.unit) throw new Error('--agency and --unit are required');
+      if (!values.agency || !values.unit || !values.key)
+        throw new Error('--agency, --unit and --key are required (pull requests are signed)');
       const answer = await sink.pull(values.agency, values.unit, {
         requester: values.requester,
         purpose: values.purpose,

@@ -294,7 +294,7 @@ export class HqSink {
   async pull(
     agency: string,
     unit: string,
-    request: Omit<PullRequest, 'v' | 'requestId' | 'includeCrops'> & {
+    request: Omit<PullRequest, 'v' | 'requestId' | 'includeCrops' | 'agency' | 'unit' | 'issuedAt'> & {
       requestId?: string;
       includeCrops?: boolean;
     },
@@ -312,11 +312,8 @@ export class HqSink {
           resolve(r);
         });
       });
-      await this.client!.publishAsync(
-        new Topics(agency, unit).down('pull'),
-        JSON.stringify({ v: 1, ...request, requestId }),
-        { qos: 1 },
-      );
+      const signed = this.sign({ v: 1, ...request, requestId, agency, unit, issuedAt: Date.now() });
+      await this.client!.publishAsync(new Topics(agency, unit).down('pull'), signed, { qos: 1 });
       return await answer;
     } finally {
       this.waiters.delete(requestId);

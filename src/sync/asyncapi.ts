@@ -30,6 +30,12 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
 
 const ROOT_ADDRESS = `lpr/${PROTOCOL_VERSION}/{agency}/{unit}`;
 const FLEET_ADDRESS = `lpr/${PROTOCOL_VERSION}/{agency}/${FLEET}`;
+/** What each signed message's envelope carries. */
+const SIGNED_CONTENT: Record<string, string> = {
+  SignedHotlist: 'HotlistDocument',
+  SignedRoster: 'RosterDocument',
+  SignedPullRequest: 'PullRequest',
+};
 const mqttOp = (qos: 0 | 1, retain = false) => ({ mqtt: { qos, retain, bindingVersion: '0.2.0' } });
 
 interface ChannelSpec {
@@ -138,7 +144,7 @@ export function buildAsyncApi(): Record<string, unknown> {
     {
       key: 'down-pull',
       address: `${ROOT_ADDRESS}/down/pull`,
-      message: 'PullRequest',
+      message: 'SignedPullRequest',
       summary:
         'HQ asks for reads; needs purpose, case number, requester and attestation, like an officer query.',
       action: 'receive',
@@ -148,7 +154,7 @@ export function buildAsyncApi(): Record<string, unknown> {
   const messages: Record<string, unknown> = {};
   for (const c of channels) {
     if (messages[c.message]) continue; // the unit's and the fleet's channels share a message
-    const signed = c.message === 'SignedHotlist' || c.message === 'SignedRoster';
+    const signed = c.message.startsWith('Signed');
     messages[c.message] = {
       name: c.message,
       title: c.message,
@@ -157,9 +163,7 @@ export function buildAsyncApi(): Record<string, unknown> {
       payload: { $ref: `#/components/schemas/${signed ? 'SignedDocument' : c.message}` },
       ...(signed
         ? {
-            description: `The envelope's payload is base64 of a ${
-              c.message === 'SignedHotlist' ? 'HotlistDocument' : 'RosterDocument'
-            } (see components.schemas), signed with headquarters' Ed25519 key.`,
+            description: `The envelope's payload is base64 of a ${SIGNED_CONTENT[c.message]} (see components.schemas), signed with headquarters' Ed25519 key.`,
           }
         : {}),
       ...(c.description ? { description: c.description } : {}),

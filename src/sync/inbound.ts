@@ -21,6 +21,9 @@ import { openSigned } from './signing.js';
 import { readBody } from './sources.js';
 import { FLEET, parseTopic, type ParsedTopic, type Topics } from './topics.js';
 
+/** A pull request is valid for a day after HQ issued it; a few minutes of clock skew are allowed. */
+const PULL_MAX_AGE_MS = 24 * 3_600_000;
+const CLOCK_SKEW_MS = 5 * 60_000;
 export type InboundOutcome = 'applied' | 'ignored' | 'rejected' | 'answered' | 'refused';
 
 export interface InboundDeps {
@@ -288,7 +291,14 @@ export class InboundRouter {
   }
 
   private async pull(payload: Buffer): Promise<{ outcome: InboundOutcome; reason?: string }> {
-    const raw = parseJson(payload);
+    // Signed like hotlists: the pull is the one path that sends read data off the unit, so the
+    // broker's access rules are not the only thing standing between it and whoever can publish.
+    let raw: unknown;
+    try {
+      raw = openSigned(parseJson(payload), this.d.publicKey);
+    } catch (err) {
+      throw new Rejection(`pull: ${(err as Error).message}`);
+    }
     const parsed = pullRequestSchema.safeParse(raw);
     if (!parsed.success) {
       const requestId = (raw as { requestId?: unknown } | null)?.requestId;
@@ -299,6 +309,16 @@ export class InboundRouter {
       throw new Rejection(reason);
     }
     const req = parsed.data;
+    if (req.agency !== this.d.topics.agency || req.unit !== this.d.topics.unit)
+      throw new Rejection(
+        `pull: signed for ${req.agency}/${req.unit}, this unit is ${this.d.topics.agency}/${this.d.topics.unit}`,
+      );
+    const age = Date.now() - req.issuedAt;
+    if (age > PULL_MAX_AGE_MS || age < -CLOCK_SKEW_MS) {
+      throw new Rejection(
+        `pull: issued ${new Date(req.issuedAt).toISOString()}, outside the day a request is valid; send a new one`,
+      );
+    }
     const refuse = async (reason: string) => {
       this.d.log.warn({ requestId: req.requestId, requester: req.requester, reason }, 'pull request refused');
       await this.d.respond(this.response(req.requestId, 'refused', reason));

@@ -307,6 +307,11 @@ export const pullRequestSchema = z
   .object({
     v: z.literal(1),
     requestId: id,
+    /** The request is signed like hotlists, for exactly one unit of one agency. */
+    agency: segment,
+    unit: segment,
+    /** When HQ issued it: the unit refuses a request older than a day (one replayed or left queued). */
+    issuedAt: ms,
     requester: z.string().min(1).max(200).optional(),
     purpose: z
       .string()
@@ -323,7 +328,8 @@ export const pullRequestSchema = z
   })
   .meta({
     title: 'PullRequest',
-    description: 'HQ asks a unit for reads, under the same rules as an officer query.',
+    description:
+      'HQ asks a unit for reads, under the same rules as an officer query; sent inside a SignedDocument.',
   });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 

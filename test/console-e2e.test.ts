@@ -120,6 +120,15 @@ beforeAll(async () => {
     actor: 'admin.ray',
     audit,
   });
+  // A list nobody has refreshed for 30 hours (policy IV.C.1: over the 24-hour limit).
+  writeFileSync(path.join(dir, 'dmv.csv'), 'plate,state,list_type\r\nOLD7777,NY,suspended-registration\r\n');
+  await importHotlist(parts.store, {
+    file: path.join(dir, 'dmv.csv'),
+    listId: 'dmv',
+    actor: 'admin.ray',
+    audit,
+    generatedAt: Date.now() - 30 * 3_600_000,
+  });
   for (const s of parts.services) await s.start();
   url = parts.console.url;
   browser = await chromium.launch({
@@ -169,6 +178,7 @@ describe('officer console in Chromium', () => {
     expect(bar).toEqual([
       'ok: Cameras: front ok',
       'unk: GPS: not configured',
+      'bad: List dmv: 30.0 h old (over 24 h)',
       expect.stringMatching(/^ok: List ncic: \d+ min old$/),
       'bad: Sync: offline, 12 queued',
     ]);

@@ -59,8 +59,15 @@ describe('users through the CLI', () => {
     );
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/tech is a technician; this needs the admin role/);
+    // Nor grant a role, their own or anyone's.
+    const promote = cli(dir, ['users', 'set-role', 'tech', '--role', 'admin', '--as', 'tech'], {
+      LPR_EDGE_PASSWORD: 'tech-pass-1',
+    });
+    expect(promote.status).not.toBe(0);
+    expect(promote.stderr).toMatch(/tech is a technician; this needs the admin role/);
     const db = openTestDb(dir);
     try {
+      expect(new UserDirectory(db, config).get('tech')!.role).toBe('technician');
       expect(new UserDirectory(db, config).get('vendor2')).toBeUndefined();
       const adds = new AuditLog(db).list({ type: 'user.add' }).map((r) => r.details.user);
       expect(adds).toEqual(['ada', 'olly', 'tech']);

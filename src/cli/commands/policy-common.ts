@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 import { openUnit, type Unit } from '../../unit.js';
 import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../log.js';
@@ -52,4 +54,39 @@ export function parseNumber(value: string | undefined, key: string): number | un
   const n = Number(value);
   if (!Number.isFinite(n)) throw new UsageError(`--${key}: got "${value}"; give a number`);
   return n;
+}
+
+/**
+ * Refuse an output file that cannot be written, before anything is queried, written or audited:
+ * a folder (or device) in its place, or a parent folder that is missing or not writable.
+ * `example` is a file name to suggest inside a folder given by mistake.
+ */
+export function checkOutFile(file: string, key: string, example: string): void {
+  const existing = statOrNull(file);
+  if (existing?.isDirectory())
+    throw new UsageError(
+      `--${key}: "${file}" is a folder; give a file name, such as ${path.join(file, example)}`,
+    );
+  if (existing && !existing.isFile())
+    throw new UsageError(`--${key}: "${file}" exists and is not a regular file; give another file name`);
+  const dir = path.dirname(path.resolve(file));
+  const parent = statOrNull(dir);
+  if (!parent)
+    throw new UsageError(`--${key}: folder ${dir} does not exist; create it first or give another path`);
+  if (!parent.isDirectory()) throw new UsageError(`--${key}: ${dir} is not a folder; give another path`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(
+      `--${key}: cannot write in ${dir} (permission denied); give a folder you can write to`,
+    );
+  }
+}
+
+function statOrNull(p: string) {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
 }

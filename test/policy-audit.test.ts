@@ -350,4 +350,22 @@ describe('lpr-edge audit verify', () => {
     expect(report(`${dir}/r.md`).status).toBe(0);
     expect(reports()).toBe(1);
   });
+
+  it('refuses a reversed date range, as query does, instead of an empty report', () => {
+    for (const sub of ['report', 'list']) {
+      const r = cli(dir, ['audit', sub, '--from', '2026-12-02', '--to', '2026-12-01', '--as', 'ada'], {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        'lpr-edge: time range: --from (2026-12-02T00:00:00.000Z) is after --to (2026-12-01T23:59:59.999Z); give the earlier time as --from\n',
+      );
+    }
+    const bad = cli(dir, ['audit', 'report', '--from', '2026-02-30', '--to', '2026-12-01', '--as', 'ada'], {
+      LPR_EDGE_PASSWORD: ADMIN_PW,
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--from: got "2026-02-30"; 2026-02-30 is not a calendar date/);
+  });
 });

@@ -5,7 +5,15 @@ import { queryLogMismatch } from '../../policy/query.js';
 import { buildAuditReport, reportHtml, reportMarkdown } from '../../policy/report.js';
 import { requireRole } from '../../policy/roles.js';
 import { UsageError, type Command } from '../command.js';
-import { checkOutFile, parseNumber, parseTime, required, str, withPolicy } from './policy-common.js';
+import {
+  checkOutFile,
+  checkRange,
+  parseNumber,
+  parseTime,
+  required,
+  str,
+  withPolicy,
+} from './policy-common.js';
 
 const verify: Command = {
   name: 'verify',
@@ -46,6 +54,7 @@ const report: Command = {
   async run(ctx, _positionals, values) {
     const from = parseTime(required(values, 'from', this.usage), 'from')!;
     const to = parseTime(required(values, 'to', this.usage), 'to', true)!;
+    checkRange(from, to);
     const sample = parseNumber(str(values, 'sample'), 'sample') ?? 0;
     if (!Number.isInteger(sample) || sample < 0)
       throw new UsageError(`--sample: got ${sample}; give a whole number of queries`);
@@ -100,6 +109,7 @@ const list: Command = {
   async run(ctx, _positionals, values) {
     const from = parseTime(str(values, 'from'), 'from');
     const to = parseTime(str(values, 'to'), 'to', true);
+    checkRange(from, to);
     return withPolicy(ctx, async (_unit, p) => {
       const me = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(me, 'auditor', 'admin');

@@ -154,6 +154,13 @@ describe('lpr-edge query', () => {
     expect(logged()).toBe(before);
   });
 
+  it('refuses --plate, --prefix and --partial together: they are alternatives', () => {
+    const r = cli(dir, ['query', '--plate', 'ABC1234', '--prefix', 'AB', ...full], asOfficer);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('lpr-edge: give one of --plate, --prefix or --partial, not --plate and --prefix\n');
+  });
+
   it('lists the purpose codes in --help', () => {
     const r = cli(dir, ['query', '--help']);
     expect(r.status).toBe(0);

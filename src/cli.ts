@@ -24,9 +24,11 @@ async function main(): Promise<void> {
   }
 }
 
-/** Errors whose message is already written for the user (config, input files, models). */
+/** Errors whose message is already written for the user (config, data dir, input files, models). */
 function isUserFacing(err: Error): boolean {
-  return ['ConfigError', 'SourceError', 'ModelError', 'InputError', 'PolicyError'].includes(err.name);
+  return ['ConfigError', 'DatabaseError', 'SourceError', 'ModelError', 'InputError', 'PolicyError'].includes(
+    err.name,
+  );
 }
 
 await main();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderStill, DEMO_VEHICLES } from '../src/demo/scene.js';
-import { runCli, jsonLines, DATASET } from './helpers/cli.js';
+import { runCli, jsonLines, DATASET, ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
@@ -25,6 +25,21 @@ describe('lpr-edge read', () => {
     expect(w).toBeLessThan(400);
     expect(w / h).toBeGreaterThan(1.5);
     expect(x).toBeGreaterThan(0);
+    // `read --help` and the README describe exactly the keys the output has.
+    expect(Object.keys(plates[0]!)).toEqual([
+      'plate',
+      'state',
+      'stateConfidence',
+      'confidence',
+      'box',
+      'candidates',
+    ]);
+    const candidates = (plates[0] as unknown as { candidates: object[] }).candidates;
+    expect(Object.keys(candidates[0]!)).toEqual(['plate', 'confidence']);
+    const contract =
+      '{"file","plates":[{"plate","state","stateConfidence","confidence","box":[x,y,w,h],"candidates":[{"plate","confidence"}]}],"ms"}';
+    expect((await runCli(['read', '--help'])).stdout).toContain(contract);
+    expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(contract);
   });
 
   it('reads a real plate crop with --crop', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig, loadConfig, loadConfigFile } from '../src/config/load.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
@@ -92,5 +92,25 @@ describe('configuration', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/unknown key "camras"/);
+  });
+
+  it('names the data directory and the fix when it is a file, or holds a file that is not a database', async () => {
+    const file = path.join(dir, 'not-a-folder');
+    writeFileSync(file, 'x');
+    const notFolder = await runCli(['audit', 'verify', '--data-dir', file]);
+    expect(notFolder.code).toBe(2);
+    expect(notFolder.stderr).toBe(
+      `lpr-edge: data directory ${file} is not a folder (a file is in the way); point --data-dir (or dataDir in the config) at a folder\n`,
+    );
+    const junk = path.join(dir, 'junk-data');
+    mkdirSync(junk);
+    writeFileSync(path.join(junk, 'lpr-edge.db'), 'these are not the reads you are looking for\n'.repeat(20));
+    const notDb = await runCli(['audit', 'verify', '--data-dir', junk]);
+    expect(notDb.code).toBe(2);
+    expect(notDb.stderr.trim().split('\n')).toHaveLength(1);
+    expect(notDb.stderr).toMatch(
+      `lpr-edge: ${path.join(junk, 'lpr-edge.db')} is not a usable database (file is not a database); check that --data-dir`,
+    );
+    expect(notDb.stderr).toMatch(/do not delete it/);
   });
 });

@@ -319,4 +319,53 @@ describe('lpr-edge audit verify', () => {
     expect(officer.status).not.toBe(0);
     expect(officer.stderr).toMatch(/needs the auditor or admin role/);
   });
+
+  it('a report whose --out cannot be written is refused before it is recorded', () => {
+    const reports = () => {
+      const db = openTestDb(dir);
+      try {
+        return new AuditLog(db).list({ type: 'audit.report' }).length;
+      } finally {
+        db.close();
+      }
+    };
+    const report = (out: string) =>
+      cli(
+        dir,
+        ['audit', 'report', '--from', '2020-01-01', '--to', '2100-01-01', '--out', out, '--as', 'ada'],
+        {
+          LPR_EDGE_PASSWORD: ADMIN_PW,
+        },
+      );
+    const missing = report(`${dir}/missing/dir/r.md`);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(
+      `lpr-edge: --out: folder ${dir}/missing/dir does not exist; create it first or give another path\n`,
+    );
+    fs.mkdirSync(`${dir}/old.md`);
+    const folder = report(`${dir}/old.md`);
+    expect(folder.status).toBe(2);
+    expect(folder.stderr).toMatch(/^lpr-edge: --out: ".*old\.md" is a folder; give a file name/);
+    expect(reports()).toBe(0);
+    expect(report(`${dir}/r.md`).status).toBe(0);
+    expect(reports()).toBe(1);
+  });
+
+  it('refuses a reversed date range, as query does, instead of an empty report', () => {
+    for (const sub of ['report', 'list']) {
+      const r = cli(dir, ['audit', sub, '--from', '2026-12-02', '--to', '2026-12-01', '--as', 'ada'], {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        'lpr-edge: time range: --from (2026-12-02T00:00:00.000Z) is after --to (2026-12-01T23:59:59.999Z); give the earlier time as --from\n',
+      );
+    }
+    const bad = cli(dir, ['audit', 'report', '--from', '2026-02-30', '--to', '2026-12-01', '--as', 'ada'], {
+      LPR_EDGE_PASSWORD: ADMIN_PW,
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--from: got "2026-02-30"; 2026-02-30 is not a calendar date/);
+  });
 });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
+import { exportCase } from '../src/policy/export.js';
 import {
   ADMIN_PW,
   cli,
@@ -132,5 +133,57 @@ describe('lpr-edge export', () => {
     });
     expect((rec.details.readIds as string[]).length).toBe(2);
     expect(cli(dir, ['audit', 'verify']).status).toBe(0);
+  });
+
+  it('refuses --out naming a folder, or in a missing folder, before anything is exported or audited', () => {
+    const args = [...base, '--requester', 'Det. Rivera', '--agency', 'State Police Troop K'];
+    const folder = path.join(dir, 'exports');
+    fs.mkdirSync(folder);
+    const before = exports().length;
+    const intoFolder = cli(dir, [...args, '--out', folder], env);
+    expect(intoFolder.status).toBe(2);
+    expect(intoFolder.stderr).toBe(
+      `lpr-edge: --out: "${folder}" is a folder; give a file name, such as ${folder}/export.json\n`,
+    );
+    const missing = cli(dir, [...args, '--out', path.join(dir, 'no-such', 'x.json')], env);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^lpr-edge: --out: folder .*no-such does not exist; create it first/);
+    // No dissemination was recorded, and no FOUO temp file was left behind.
+    expect(exports().length).toBe(before);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(fs.readdirSync(folder)).toEqual([]);
+  });
+
+  it('a file that cannot be written leaves no dissemination record and no temp file', () => {
+    // The folder appears after the CLI's check (or the library is called directly): the rename fails.
+    const folder = path.join(dir, 'late-folder');
+    fs.mkdirSync(folder);
+    const db = openTestDb(dir);
+    try {
+      const audit = new AuditLog(db);
+      const before = audit.list({ type: 'export' }).length;
+      const olly = {
+        kind: 'user',
+        name: 'olly',
+        role: 'officer',
+        warnings: [],
+        trainingOverdue: false,
+      } as const;
+      const req = {
+        caseNumber: '26-0099',
+        reason: 'stolen vehicle follow-up',
+        requester: 'Det. Rivera',
+        agency: 'State Police Troop K',
+        purpose: 'investigation-vehicle',
+      };
+      expect(() => exportCase({ db, unitId: 'car-12', audit }, olly, req, folder)).toThrow(
+        /cannot write .*late-folder.*nothing was written or recorded/,
+      );
+      expect(audit.list({ type: 'export' }).length).toBe(before);
+      expect(audit.verify().ok).toBe(true);
+    } finally {
+      db.close();
+    }
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });

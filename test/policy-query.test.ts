@@ -125,6 +125,42 @@ describe('lpr-edge query', () => {
     expect(browse.stderr).toMatch(/no search criteria/);
   });
 
+  it('takes ISO dates and date-times with offsets, and refuses anything else before searching', () => {
+    const count = (...args: string[]) =>
+      (JSON.parse(cli(dir, ['query', ...args, ...full, '--json'], asOfficer).stdout) as { count: number })
+        .count;
+    // A bare --to date includes that day; 13:01:30+01:00 is 12:01:30 UTC.
+    expect(count('--from', '2026-11-20', '--to', '2026-11-20')).toBe(3);
+    expect(count('--from', '2026-11-20T12:00:30Z', '--to', '2026-11-20T13:01:30+01:00')).toBe(1);
+    const logged = () => {
+      const db = openTestDb(dir);
+      try {
+        return listQueryLog(db).length;
+      } finally {
+        db.close();
+      }
+    };
+    const before = logged();
+    for (const value of ['01/12/2026', '2026-02-30', '1', '2026-11-20T24:00', '2026-11-20 12:00']) {
+      const r = cli(dir, ['query', '--from', value, ...full], asOfficer);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(`lpr-edge: --from: got "${value}"; `);
+      expect(r.stderr).toMatch(/give an ISO date \(2026-11-28\) or date-time \(2026-11-28T14:30/);
+    }
+    expect(cli(dir, ['query', '--from', '2026-02-30', ...full], asOfficer).stderr).toMatch(
+      /2026-02-30 is not a calendar date/,
+    );
+    // Nothing was searched, so nothing was logged.
+    expect(logged()).toBe(before);
+  });
+
+  it('refuses --plate, --prefix and --partial together: they are alternatives', () => {
+    const r = cli(dir, ['query', '--plate', 'ABC1234', '--prefix', 'AB', ...full], asOfficer);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('lpr-edge: give one of --plate, --prefix or --partial, not --plate and --prefix\n');
+  });
+
   it('lists the purpose codes in --help', () => {
     const r = cli(dir, ['query', '--help']);
     expect(r.status).toBe(0);

@@ -221,13 +221,50 @@ describe('retention and legal hold', () => {
   });
 });
 
+describe('lpr-edge hold set --hit', () => {
+  let dir: string;
+  let hitId: string;
+  beforeAll(() => {
+    dir = tempDir();
+    provision(dir);
+    const read = makeRead({ plate: 'HIT0001' });
+    saveReads(dir, [read]);
+    const db = openTestDb(dir);
+    hitId = insertHit(db, read.id);
+    db.close();
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a hit id that does not exist, and holds one that does', () => {
+    const hold = (id: string) =>
+      cli(dir, ['hold', 'set', '--hit', id, '--case', 'C-1', '--reason', 'court', '--as', 'ada'], {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      });
+    const unknown = hold('abc');
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toBe('lpr-edge: no hit with id abc\n');
+    const db = openTestDb(dir);
+    try {
+      expect(new LegalHolds(db).active()).toEqual([]);
+      expect(new AuditLog(db).list({ type: 'hold.set' })).toEqual([]);
+    } finally {
+      db.close();
+    }
+    const known = hold(hitId);
+    expect(known.status).toBe(0);
+    expect(known.stdout).toMatch(`legal hold 1 set on hit ${hitId} for case C-1`);
+  });
+});
+
 /** A hit on the read, as the alerts module records one (only the columns the schema requires). */
-function insertHit(db: Db, readId: string): void {
+function insertHit(db: Db, readId: string): string {
+  const id = randomUUID();
   db.prepare(
     `INSERT INTO hits (id, seq, read_id, entry_id, entry_key, entry, list_id, list_version, list_generated_at,
        list_type, priority, read_plate, matched_text, via, rule, differences, state_not_read, retroactive,
        status, raised_at, expires_at)
      VALUES (?, 1, ?, 1, 'ncic|DSK0001|NY|stolen-vehicle', '{}', 'ncic', 'v1', 0, 'stolen-vehicle', 1,
        'DSK0001', 'DSK0001', 'best', 'exact', '[]', 0, 0, 'verified', 0, 0)`,
-  ).run(randomUUID(), readId);
+  ).run(id, readId);
+  return id;
 }

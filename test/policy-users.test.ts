@@ -112,7 +112,11 @@ describe('users through the CLI', () => {
       expect(r.stderr).toMatch(/unknown user or wrong password/);
     }
     const fifth = cli(dir, ['users', 'list', '--as', 'olly'], { LPR_EDGE_PASSWORD: 'wrong-guess' });
-    expect(fifth.stderr).toMatch(/account now locked/);
+    // The failure that locks the account looks exactly like an unknown name (docs/policy.md).
+    const unknown = cli(dir, ['users', 'list', '--as', 'nobody'], { LPR_EDGE_PASSWORD: 'wrong-guess' });
+    expect(fifth.stderr).toBe('lpr-edge: sign-in refused for olly: unknown user or wrong password\n');
+    expect(unknown.stderr).toBe('lpr-edge: sign-in refused for nobody: unknown user or wrong password\n');
+    expect(fifth.status).toBe(unknown.status);
     const right = cli(
       dir,
       ['query', '--plate', 'A1', '--purpose', 'safety-threat', '--case', '9', '--attest', '--as', 'olly'],

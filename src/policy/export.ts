@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/database.js';
 import { fromRow } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import { AuditLog } from './audit.js';
+import { writeFileWithRecord } from './audited-file.js';
 import { PolicyError } from './errors.js';
 import { LegalHolds } from './holds.js';
 import { isPurpose, PURPOSES } from './purposes.js';
@@ -134,24 +134,22 @@ export function exportCase(
   const text = `${JSON.stringify(body, null, 2)}\n`;
   const sha256 = createHash('sha256').update(text).digest('hex');
   const abs = path.resolve(outFile);
-  mkdirSync(path.dirname(abs), { recursive: true });
-  const tmp = `${abs}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  // The dissemination record is committed before the file appears under its name: there is never
-  // an export on disk without its audit record.
-  const record = audit.append({
-    type: 'export',
-    actor,
-    details: {
-      outcome: 'ok',
-      ...dissemination,
-      file: path.basename(abs),
-      sha256,
-      readIds: reads.map((r) => r.id),
-      hitIds: hits.map((h) => String(h.id ?? '')),
-    },
-  });
-  renameSync(tmp, abs);
+  // The dissemination record says "ok" only if the file was written, and no export is ever on
+  // disk without its record.
+  const record = writeFileWithRecord(db, abs, text, () =>
+    audit.append({
+      type: 'export',
+      actor,
+      details: {
+        outcome: 'ok',
+        ...dissemination,
+        file: path.basename(abs),
+        sha256,
+        readIds: reads.map((r) => r.id),
+        hitIds: hits.map((h) => String(h.id ?? '')),
+      },
+    }),
+  );
   return { file: abs, reads: reads.length, hits: hits.length, sha256, auditSeq: record.seq };
 }
 

@@ -55,6 +55,9 @@ export class LegalHolds {
     if (h.targetKind === 'read' && !this.db.prepare('SELECT 1 FROM reads WHERE id = ?').get(h.targetId)) {
       throw new PolicyError(`no read with id ${h.targetId}`, 'unknown-read');
     }
+    if (h.targetKind === 'hit' && !this.hitExists(h.targetId)) {
+      throw new PolicyError(`no hit with id ${h.targetId}`, 'unknown-hit');
+    }
     return this.db.transaction(() => {
       const info = this.db
         .prepare(
@@ -120,6 +123,12 @@ export class LegalHolds {
         .prepare(`SELECT * FROM legal_holds WHERE ${where.join(' AND ')} ORDER BY id`)
         .all(...args) as HoldRow[]
     ).map(fromRow);
+  }
+
+  /** Hits live in the alerts module's table; without that table there are none to hold. */
+  private hitExists(id: string): boolean {
+    const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hits'").get();
+    return !!table && !!this.db.prepare('SELECT 1 FROM hits WHERE id = ?').get(id);
   }
 
   isHeld(kind: HoldTarget, id: string): boolean {

@@ -206,9 +206,14 @@ export class UserDirectory {
   signIn(name: string, secret: string): SignedInUser {
     const now = this.now();
     const row = this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
-    const fail = (reason: string, message: string, extra: Record<string, unknown> = {}): never => {
+    const fail = (
+      reason: string,
+      message: string,
+      extra: Record<string, unknown> = {},
+      shownReason = reason,
+    ): never => {
       this.audit.append({ type: 'signin.failure', actor: name, details: { user: name, reason, ...extra } });
-      throw new PolicyError(`sign-in refused for ${name}: ${message}`, reason);
+      throw new PolicyError(`sign-in refused for ${name}: ${message}`, shownReason);
     };
     if (!row) {
       // Spend the same time as a real check so the response does not reveal which names exist.
@@ -229,13 +234,13 @@ export class UserDirectory {
         .prepare('UPDATE users SET failed_attempts = ?, locked_until = ? WHERE name = ?')
         .run(locks ? 0 : attempts, until, name);
       if (locks) {
+        // Audited as the lockout it is, but answered exactly like an unknown name: saying "now
+        // locked" would tell whoever is guessing that this user exists.
         return fail(
           'locked-out',
-          `wrong password; account now locked for ${this.config.lockoutMinutes} minutes after ${attempts} failures`,
-          {
-            attempts,
-            lockedUntil: until,
-          },
+          'unknown user or wrong password',
+          { attempts, lockedUntil: until },
+          'bad-credentials',
         );
       }
       return fail('bad-credentials', 'unknown user or wrong password', { attempts });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import sharp from 'sharp';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { openDatabase } from '../store/database.js';
+import { DatabaseError, openDatabase } from '../store/database.js';
 import { allMigrations } from '../store/all-migrations.js';
 import { databasePath } from '../unit.js';
 import { Vision } from '../vision/vision.js';
@@ -252,7 +252,8 @@ export function checkDatabase(config: Config): CheckResult {
   } catch (err) {
     return fail(
       'database',
-      `${file}: ${(err as Error).message}`,
+      // A DatabaseError already names the file.
+      err instanceof DatabaseError ? err.message : `${file}: ${(err as Error).message}`,
       'stop lpr-edge, copy the data directory aside, and call support: do not delete unsent reads',
     );
   }

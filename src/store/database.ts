@@ -15,18 +15,66 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * The data directory or database cannot be used (a file where the folder should be, a file that
+ * is not a database). The message names the path and the fix; cli.ts prints it as one line.
+ */
+export class DatabaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseError';
+  }
+}
+
+const WHERE = '--data-dir (or dataDir in the config)';
+
 /** Open (creating if needed) the unit's database in WAL mode, then apply pending migrations in order. */
 export function openDatabase(file: string, migrations: readonly Migration[]): Db {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // NORMAL is durable across application crashes in WAL mode; a power cut may lose the last
-  // transaction but never corrupts the file.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db, migrations);
-  return db;
+  if (file !== ':memory:') {
+    const dir = path.dirname(file);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new DatabaseError(
+        code === 'EEXIST' || code === 'ENOTDIR'
+          ? `data directory ${dir} is not a folder (a file is in the way); point ${WHERE} at a folder`
+          : `cannot create the data directory ${dir} (${code}); point ${WHERE} at a folder lpr-edge can write`,
+      );
+    }
+  }
+  let db: Db | undefined;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; a power cut may lose the last
+    // transaction but never corrupts the file.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, migrations);
+    return db;
+  } catch (err) {
+    db?.close();
+    throw databaseError(file, err);
+  }
+}
+
+/** A user-facing error for the ways a database file cannot be opened; anything else unchanged. */
+function databaseError(file: string, err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    // Never suggest deleting it: a damaged database may still hold reads not yet sent to HQ.
+    return new DatabaseError(
+      `${file} is not a usable database (${(err as Error).message}); check that ${WHERE} names the unit's data folder; if it does, stop lpr-edge, copy the folder aside and call support (do not delete it)`,
+    );
+  }
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') {
+    return new DatabaseError(
+      `cannot open the database ${file} (${(err as Error).message}); point ${WHERE} at a folder lpr-edge can write`,
+    );
+  }
+  return err;
 }
 
 export function migrate(db: Db, migrations: readonly Migration[]): void {

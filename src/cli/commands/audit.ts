@@ -1,10 +1,19 @@
-import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileWithRecord } from '../../policy/audited-file.js';
 import { authenticateCli } from '../../policy/cli-identity.js';
 import { queryLogMismatch } from '../../policy/query.js';
 import { buildAuditReport, reportHtml, reportMarkdown } from '../../policy/report.js';
 import { requireRole } from '../../policy/roles.js';
 import { UsageError, type Command } from '../command.js';
-import { parseNumber, parseTime, required, str, withPolicy } from './policy-common.js';
+import {
+  checkOutFile,
+  checkRange,
+  parseNumber,
+  parseTime,
+  required,
+  str,
+  withPolicy,
+} from './policy-common.js';
 
 const verify: Command = {
   name: 'verify',
@@ -45,32 +54,37 @@ const report: Command = {
   async run(ctx, _positionals, values) {
     const from = parseTime(required(values, 'from', this.usage), 'from')!;
     const to = parseTime(required(values, 'to', this.usage), 'to', true)!;
+    checkRange(from, to);
     const sample = parseNumber(str(values, 'sample'), 'sample') ?? 0;
     if (!Number.isInteger(sample) || sample < 0)
       throw new UsageError(`--sample: got ${sample}; give a whole number of queries`);
     const out = str(values, 'out');
     if (out && !/\.(md|html?)$/i.test(out))
       throw new UsageError(`--out: got "${out}"; the file name must end in .md or .html`);
+    if (out) checkOutFile(out, 'out', 'audit-report.md');
     return withPolicy(ctx, async (unit, p) => {
       const me = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(me, 'auditor', 'admin');
       const user = str(values, 'user');
       const r = buildAuditReport(unit.db, { from, to, sample, ...(user ? { user } : {}) });
-      p.audit.append({
-        type: 'audit.report',
-        actor: me.name,
-        details: {
-          from: r.from,
-          to: r.to,
-          user: user ?? null,
-          sample,
-          sampledQueryIds: r.sample.map((q) => q.id),
-        },
-      });
+      const record = () =>
+        p.audit.append({
+          type: 'audit.report',
+          actor: me.name,
+          details: {
+            from: r.from,
+            to: r.to,
+            user: user ?? null,
+            sample,
+            sampledQueryIds: r.sample.map((q) => q.id),
+          },
+        });
       if (out) {
-        writeFileSync(out, /\.html?$/i.test(out) ? reportHtml(r) : reportMarkdown(r), { mode: 0o600 });
+        // Recorded only if the file is written.
+        const text = /\.html?$/i.test(out) ? reportHtml(r) : reportMarkdown(r);
+        writeFileWithRecord(unit.db, path.resolve(out), text, record);
         ctx.stderr.write(`audit report written to ${out}\n`);
-      }
+      } else record();
       if (values.json) ctx.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       // Neither: the auditor reads it in the terminal.
       else if (!out) ctx.stdout.write(reportMarkdown(r));
@@ -95,6 +109,7 @@ const list: Command = {
   async run(ctx, _positionals, values) {
     const from = parseTime(str(values, 'from'), 'from');
     const to = parseTime(str(values, 'to'), 'to', true);
+    checkRange(from, to);
     return withPolicy(ctx, async (_unit, p) => {
       const me = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(me, 'auditor', 'admin');

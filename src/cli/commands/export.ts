@@ -4,7 +4,7 @@ import type { PolicyError } from '../../policy/errors.js';
 import { purposeHelp } from '../../policy/purposes.js';
 import type { Identity } from '../../policy/roles.js';
 import { UsageError, type Command } from '../command.js';
-import { str, withPolicy } from './policy-common.js';
+import { checkOutFile, str, withPolicy } from './policy-common.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -34,6 +34,7 @@ ${purposeHelp('  ')}`,
       throw new UsageError(`unexpected argument "${positionals[0]}"\nUsage: lpr-edge ${this.usage}`);
     const out = str(values, 'out');
     if (!out) throw new UsageError(`missing --out FILE\nUsage: lpr-edge ${this.usage}`);
+    checkOutFile(out, 'out', 'export.json');
     return withPolicy(ctx, async (unit, p) => {
       let identity: Identity | null = null;
       try {

@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 import { openUnit, type Unit } from '../../unit.js';
 import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../log.js';
@@ -30,21 +32,49 @@ export function required(values: OptionValues, key: string, usage: string): stri
   return v;
 }
 
+/** YYYY-MM-DD, optionally THH:MM[:SS[.fff]] and Z or an offset ±HH:MM. */
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:Z|([+-])(\d{2}):?(\d{2}))?)?$/;
+
 /**
- * A time given as an ISO date or date-time (UTC unless it carries an offset). A bare date as the
- * end of a range means the end of that day, so `--to 2026-11-28` includes the 28th.
+ * A time given as an ISO 8601 date or date-time (UTC unless it carries an offset). A bare date as
+ * the end of a range means the end of that day, so `--to 2026-11-28` includes the 28th. Only ISO
+ * is accepted, and only real calendar dates: Date.parse alone takes "01/12/2026" (month first),
+ * "1" (the year 2001) and "2026-02-30" (rolled over to March 2nd).
  */
 export function parseTime(value: string | undefined, key: string, endOfDay = false): number | undefined {
   if (value === undefined) return undefined;
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const ms = Date.parse(
-    dateOnly ? `${value}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`,
-  );
-  if (Number.isNaN(ms))
-    throw new UsageError(
-      `--${key}: got "${value}"; give a date (2026-11-28) or date-time (2026-11-28T14:30)`,
+  const bad = (why: string) =>
+    new UsageError(
+      `--${key}: got "${value}"; ${why}give an ISO date (2026-11-28) or date-time (2026-11-28T14:30, UTC unless it ends in an offset such as +01:00)`,
     );
-  return dateOnly && endOfDay ? ms + 86_400_000 - 1 : ms;
+  const m = ISO_TIME.exec(value);
+  if (!m) throw bad('');
+  const [, y, mo, d, h, mi, s = '00', frac = '', sign, oh = '00', om = '00'] = m;
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > daysInMonth(Number(y), Number(mo)))
+    throw bad(`${y}-${mo}-${d} is not a calendar date; `);
+  if (h === undefined) {
+    const start = Date.parse(`${y}-${mo}-${d}T00:00:00.000Z`);
+    return endOfDay ? start + 86_400_000 - 1 : start;
+  }
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh) > 23 || Number(om) > 59)
+    throw bad('that is not a time of day; ');
+  // Rebuilt in the one form Date.parse is specified to read.
+  const offset = sign ? `${sign}${oh}:${om}` : 'Z';
+  return Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${frac.padEnd(3, '0').slice(0, 3)}${offset}`);
+}
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+}
+
+/** Refuse a reversed range up front, as `query` does, rather than answering with nothing. */
+export function checkRange(from: number | undefined, to: number | undefined): void {
+  if (from !== undefined && to !== undefined && from > to)
+    throw new UsageError(
+      `time range: --from (${new Date(from).toISOString()}) is after --to (${new Date(to).toISOString()}); give the earlier time as --from`,
+    );
 }
 
 export function parseNumber(value: string | undefined, key: string): number | undefined {
@@ -52,4 +82,39 @@ export function parseNumber(value: string | undefined, key: string): number | un
   const n = Number(value);
   if (!Number.isFinite(n)) throw new UsageError(`--${key}: got "${value}"; give a number`);
   return n;
+}
+
+/**
+ * Refuse an output file that cannot be written, before anything is queried, written or audited:
+ * a folder (or device) in its place, or a parent folder that is missing or not writable.
+ * `example` is a file name to suggest inside a folder given by mistake.
+ */
+export function checkOutFile(file: string, key: string, example: string): void {
+  const existing = statOrNull(file);
+  if (existing?.isDirectory())
+    throw new UsageError(
+      `--${key}: "${file}" is a folder; give a file name, such as ${path.join(file, example)}`,
+    );
+  if (existing && !existing.isFile())
+    throw new UsageError(`--${key}: "${file}" exists and is not a regular file; give another file name`);
+  const dir = path.dirname(path.resolve(file));
+  const parent = statOrNull(dir);
+  if (!parent)
+    throw new UsageError(`--${key}: folder ${dir} does not exist; create it first or give another path`);
+  if (!parent.isDirectory()) throw new UsageError(`--${key}: ${dir} is not a folder; give another path`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(
+      `--${key}: cannot write in ${dir} (permission denied); give a folder you can write to`,
+    );
+  }
+}
+
+function statOrNull(p: string) {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
 }

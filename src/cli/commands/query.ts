@@ -36,6 +36,12 @@ ${purposeHelp('  ')}`,
   async run(ctx, positionals, values) {
     if (positionals.length)
       throw new UsageError(`unexpected argument "${positionals[0]}"\nUsage: lpr-edge ${this.usage}`);
+    // Alternatives, as the usage shows: together they would be ANDed and quietly find nothing.
+    const plateOptions = ['plate', 'prefix', 'partial'].filter((k) => str(values, k) !== undefined);
+    if (plateOptions.length > 1)
+      throw new UsageError(
+        `give one of --plate, --prefix or --partial, not ${plateOptions.map((k) => `--${k}`).join(' and ')}`,
+      );
     const criteria: QueryCriteria = {};
     if (str(values, 'plate')) criteria.plate = str(values, 'plate');
     if (str(values, 'prefix')) criteria.platePrefix = str(values, 'prefix');

@@ -12,8 +12,10 @@ export const readCommand: Command = {
   summary: 'recognise plates in still images',
   usage: `read <image>... [--crop] [--json]
   --crop   each image is already a plate crop: skip detection
-  --json   one JSON line per image: {"file","plates":[{"plate","state","stateConfidence","confidence","box":[x,y,w,h]}],"ms"}
-           state is a USPS code, or null when the unit is not sure (stateConfidence below state.threshold)`,
+  --json   one JSON line per image, plates best first:
+           {"file","plates":[{"plate","state","stateConfidence","confidence","box":[x,y,w,h],"candidates":[{"plate","confidence"}]}],"ms"}
+           state is a USPS code, or null when the unit is not sure (stateConfidence below state.threshold);
+           candidates are the alternative readings kept for the plate (vision.recogniser.candidates)`,
   options: { crop: { type: 'boolean' }, json: { type: 'boolean' } },
   async run(ctx, files, values) {
     if (files.length === 0) throw new UsageError('read: name at least one image file');

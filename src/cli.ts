@@ -31,4 +31,10 @@ function isUserFacing(err: Error): boolean {
   );
 }
 
+// `lpr-edge query ... | head`: the reader went away; what it did not want is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 await main();

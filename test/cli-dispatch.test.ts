@@ -1,8 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { AuditLog } from '../src/policy/audit.js';
+import { ADMIN_PW, openTestDb, provision, root } from './policy-helpers.js';
 
 // The command dispatcher: what a user sees for a mistyped subcommand or options in front.
 describe('lpr-edge command line', () => {
@@ -49,5 +52,23 @@ describe('lpr-edge command line', () => {
     expect(r.stderr).toBe(
       'lpr-edge: unknown option "--json" before the command; command options go after it (lpr-edge <command> [options]); run "lpr-edge --help" for the list\n',
     );
+  });
+});
+
+describe('lpr-edge piped into a reader that stops early', () => {
+  it('exits quietly when the reader closes the pipe (lpr-edge ... | head)', () => {
+    const dir = tempDir();
+    provision(dir);
+    const db = openTestDb(dir);
+    const audit = new AuditLog(db);
+    for (let i = 0; i < 3000; i++) audit.append({ type: 'query', actor: 'ada', details: { n: i } });
+    db.close();
+    const r = spawnSync(
+      'sh',
+      ['-c', `node bin/lpr-edge.js audit list --json --as ada --data-dir "${dir}" | head -c 100 > /dev/null`],
+      { cwd: root, env: { ...process.env, LPR_EDGE_PASSWORD: ADMIN_PW }, encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });

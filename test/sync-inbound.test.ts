@@ -10,6 +10,9 @@ import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
+import { HitLog } from '../src/alerts/hits.js';
+import { defaultHotlistsConfig } from '../src/hotlist/config.js';
+import { HotlistService } from '../src/hotlist/service.js';
 import { Equivalence } from '../src/hotlist/normalise.js';
 import { HotlistStore } from '../src/hotlist/store.js';
 import { policyServices } from '../src/policy/services.js';
@@ -132,6 +135,65 @@ describe('down-link from headquarters', () => {
     expect(store.findInList('ncic-stolen', 'NEW1')).toHaveLength(1);
     expect(store.findInList('ncic-stolen', 'XYZ999')).toHaveLength(0);
     expect(hotlistAudits().filter((a) => a.outcome === 'applied')).toHaveLength(2);
+  });
+
+  it('sends each hit and every step of its verification to HQ, in the documented shapes', async () => {
+    const config = defaultHotlistsConfig();
+    const hits = new HitLog(unit.db, config, policy.audit);
+    const matching = new HotlistService({
+      db: unit.db,
+      reads: unit.reads,
+      store,
+      hits,
+      config,
+      audit: policy.audit,
+      log: pino({ level: 'silent' }),
+    });
+    await matching.start();
+    try {
+      const read = unit.reads.save(
+        { ...makeRead(7), plate: 'ABC1234', state: 'NY' },
+        { crop: null, overview: null },
+      );
+      const [hit] = hits.open();
+      expect(hit!.readId).toBe(read.id);
+      hits.markSeen(hit!.id, 'ofc.diaz');
+      hits.confirm(hit!.id, 'plate', 'ofc.diaz');
+      hits.confirm(hit!.id, 'state', 'ofc.diaz');
+      hits.verify(hit!.id, 'ofc.diaz');
+      await until(
+        () => sink.count('hit') === 1 && sink.count('disposition') === 5,
+        15_000,
+        'the hit and its steps at HQ',
+      );
+      // The sink stored them only after validating them against the AsyncAPI schemas.
+      const bodies = (kind: string) =>
+        (
+          sink.db
+            .prepare('SELECT body FROM records WHERE kind = ? ORDER BY seq')
+            .pluck()
+            .all(kind) as string[]
+        ).map((b) => JSON.parse(b) as Record<string, unknown>);
+      expect(bodies('hit')[0]).toMatchObject({
+        id: hit!.id,
+        readId: read.id,
+        listId: 'ncic-stolen',
+        listType: 'stolen-vehicle',
+        readPlate: 'ABC1234',
+        rule: 'exact',
+        stateNotRead: false,
+        retroactive: false,
+      });
+      expect(bodies('disposition').map((b) => [b.action, b.actor])).toEqual([
+        ['raised', 'system'],
+        ['seen', 'ofc.diaz'],
+        ['confirm-plate', 'ofc.diaz'],
+        ['confirm-state', 'ofc.diaz'],
+        ['verified', 'ofc.diaz'],
+      ]);
+    } finally {
+      await matching.stop();
+    }
   });
 
   it('a unit that connects later gets every fleet list (one retained topic per list), never a fleet delta', async () => {

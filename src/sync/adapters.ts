@@ -74,7 +74,14 @@ export function recordSources(db: Db): OutboxSource[] {
       idColumn: 'id',
       toBody: (r) => {
         const b = camel(r);
-        return { ...b, ts: r.raised_at, entry: json(r.entry), differences: json(r.differences) };
+        return {
+          ...b,
+          ts: r.raised_at,
+          entry: json(r.entry),
+          differences: json(r.differences),
+          stateNotRead: r.state_not_read === 1,
+          retroactive: r.retroactive === 1,
+        };
       },
     }),
     tableSource(db, {
@@ -107,7 +114,12 @@ export function recordSources(db: Db): OutboxSource[] {
       seqColumn: 'id',
       idColumn: 'id',
       localIds: true,
-      toBody: (r) => ({ ...camel(r), attested: r.attested === 1, criteria: json(r.criteria) }),
+      toBody: (r) => ({
+        ...camel(r),
+        attested: r.attested === 1,
+        criteria: json(r.criteria),
+        resultIds: json(r.result_ids),
+      }),
     }),
   ];
 }

@@ -72,13 +72,76 @@ export const readBodySchema = z
   })
   .meta({ title: 'Read', description: 'One plate read as the tracker decided it.' });
 
+const textOrNull = z.string().nullable();
+const HIT_STATUSES = ['raised', 'seen', 'verified', 'rejected', 'expired', 'suppressed'] as const;
+
+// Loose objects: HQ keeps fields a later unit version adds; the ones below are always there.
 export const hitBodySchema = z
-  .looseObject({ id, ts: ms })
-  .meta({ title: 'Hit', description: 'A hotlist hit (fields as the hotlist module stores them).' });
+  .looseObject({
+    id,
+    /** When the hit was raised (= raisedAt). */
+    ts: ms,
+    seq: z.number().int().positive(),
+    readId: id,
+    /** The hotlist entry as it was when the hit was raised. */
+    entry: z.record(z.string(), z.unknown()),
+    entryKey: z.string(),
+    listId: z.string(),
+    /** Which list version produced the hit (policy IV.C.1). */
+    listVersion: z.string(),
+    listGeneratedAt: ms,
+    listType: z.enum(LIST_TYPES),
+    priority: z.number().int().min(1).max(3).meta({ description: '1 high, 2 medium, 3 low' }),
+    readPlate: z.string(),
+    readState: textOrNull,
+    /** The reading that matched: the unit's best, or one of its alternatives (`via`). */
+    matchedText: z.string(),
+    via: z.enum(['best', 'candidate']),
+    rule: z.enum(['exact', 'equivalent', 'differences']),
+    differences: z.array(
+      z.looseObject({
+        position: z.number().int(),
+        read: z.string(),
+        entry: z.string(),
+        kind: z.enum(['equivalent', 'substitution', 'extra', 'missing']),
+      }),
+    ),
+    stateNotRead: z.boolean(),
+    retroactive: z.boolean(),
+    duplicateOf: id.nullable(),
+    /** The status when this copy was sent; later changes arrive as dispositions. */
+    status: z.enum(HIT_STATUSES),
+    raisedAt: ms,
+    expiresAt: ms,
+  })
+  .meta({ title: 'Hit', description: 'A hotlist hit as raised on the unit.' });
 
 export const dispositionBodySchema = z
-  .looseObject({ id: z.union([z.number().int(), z.string()]), hitId: id, ts: ms })
-  .meta({ title: 'Disposition', description: "The officer's verification outcome for a hit." });
+  .looseObject({
+    /** Numbered per unit database; the message id is what is unique at HQ. */
+    id: z.number().int(),
+    hitId: id,
+    ts: ms,
+    actor: z.string(),
+    action: z.enum([
+      'raised',
+      'seen',
+      'confirm-plate',
+      'confirm-state',
+      'verified',
+      'rejected',
+      'expired',
+      'suppressed',
+    ]),
+    fromStatus: z.enum(HIT_STATUSES).nullable(),
+    toStatus: z.enum(HIT_STATUSES),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({
+    title: 'Disposition',
+    description:
+      "One step of a hit's life: seen, each confirmation, the officer's outcome (with the reason).",
+  });
 
 export const auditBodySchema = z
   .object({
@@ -94,7 +157,24 @@ export const auditBodySchema = z
   .meta({ title: 'AuditRecord', description: 'One link of the unit’s hash-chained audit log.' });
 
 export const queryLogBodySchema = z
-  .looseObject({ id: z.union([z.number().int(), z.string()]), ts: ms })
+  .looseObject({
+    /** Numbered per unit database; the message id is what is unique at HQ. */
+    id: z.number().int(),
+    ts: ms,
+    requesterKind: z.string().meta({ description: 'user, hq, unauthenticated or none' }),
+    requester: textOrNull,
+    purpose: textOrNull,
+    caseNumber: textOrNull,
+    attested: z.boolean(),
+    criteria: z.record(z.string(), z.unknown()),
+    outcome: z.enum(['ok', 'refused']),
+    refusal: textOrNull,
+    resultCount: z.number().int().nonnegative(),
+    /** The reads the query returned. */
+    resultIds: z.array(z.string()),
+    /** Its `query` record in the audit chain. */
+    auditSeq: z.number().int().nullable(),
+  })
   .meta({ title: 'QueryLogRecord', description: 'Who searched which data, why, and what came back.' });
 
 const envelope = <K extends string, B extends z.ZodType>(kind: K, body: B, title: string) =>

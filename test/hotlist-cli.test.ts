@@ -148,6 +148,40 @@ describe('lpr-edge hotlist', { timeout: 240_000 }, () => {
     }
   });
 
+  it('refuses words that name properties every object inherits, with a clear message', () => {
+    // "toString" and "constructor" are found by `in` on any object: they once reached SQLite as
+    // functions and crashed with a stack trace.
+    const add = cli(
+      [
+        'hotlist',
+        'add',
+        'ZZP124',
+        '--state',
+        'ANY',
+        '--reason',
+        'x',
+        '--priority',
+        'toString',
+        '--as',
+        'ofc.diaz',
+      ],
+      OFFICER_PW,
+    );
+    expect(add.code).toBe(2);
+    expect(add.err).toBe('lpr-edge: --priority must be high, medium or low\n');
+    const f = path.join(dir, 'inherited.csv');
+    writeFileSync(f, 'plate,state,list_type,priority\nPRI001,NY,ncic,constructor\n');
+    const imp = cli(['hotlist', 'import', f, '--as', 'admin.ray'], ADMIN_PW);
+    expect(imp.code).toBe(2);
+    expect(imp.err).toMatch(/line 2: priority "constructor" is not high, medium, low/);
+    const mapping = cli(['hotlist', 'import', f, '--mapping', 'toString', '--as', 'admin.ray'], ADMIN_PW);
+    expect(mapping.code).toBe(2);
+    expect(mapping.err).toMatch(/--mapping "toString" is not in the config's hotlists.mappings/);
+    for (const r of [add, imp, mapping]) expect(r.err).not.toMatch(/unexpected error|\n\s+at /);
+    expect(cli(['hotlist', 'check', 'ZZP124']).code).toBe(1);
+    expect(cli(['hotlist', 'check', 'PRI001']).code).toBe(1);
+  });
+
   it('a replacement takes effect atomically while lookups continue in another process', async () => {
     const N = 60_000;
     const write = (file: string, prefix: string) =>

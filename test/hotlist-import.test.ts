@@ -169,6 +169,23 @@ describe('CSV import', () => {
     ).toMatch(/column "TAG" for plate is not in the header/);
   });
 
+  it('takes no inherited object property for a column, code or priority', async () => {
+    // A header "constructor" is no field, and a mapping has no code "toString" unless it says so.
+    await run(file('c.csv', 'constructor,plate,state,list_type\nx,CTR001,NY,ncic\n'));
+    expect(plates('c')).toEqual(['CTR001:NY:ncic']);
+    const mapping = mappingSchema.parse({ listTypeValues: { V: 'stolen-vehicle' } });
+    const err = await rejects(
+      run(file('m.csv', 'plate,state,list_type,priority\nAAA111,NY,toString,\nBBB222,NY,V,constructor\n'), {
+        mapping,
+      }),
+    );
+    expect(err.problems.map((p) => [p.line, p.message])).toEqual([
+      [2, expect.stringMatching(/unknown list type "toString"/)],
+      [3, 'priority "constructor" is not high, medium, low (or 1, 2, 3)'],
+    ]);
+    expect(store.list('m')).toBeUndefined();
+  });
+
   it('applies a delta: adds and removes in one step', async () => {
     await run(file('hq.csv', 'plate,state,list_type\nAAA111,NY,ncic\nBBB222,NY,ncic\n'));
     const r = await run(

@@ -415,7 +415,8 @@ function columnsFromHeader(
     }
   } else {
     keys.forEach((k, i) => {
-      const f = ALIASES[k];
+      // Own keys only: a column named "constructor" is no field.
+      const f = Object.hasOwn(ALIASES, k) ? ALIASES[k] : undefined;
       if (f && cols[f] === undefined) cols[f] = i;
     });
   }
@@ -478,7 +479,8 @@ function toEntry(
     return (err as Error).message;
   }
   let typeRaw = str(raw.list_type);
-  if (typeRaw && mapping?.listTypeValues[typeRaw]) typeRaw = mapping.listTypeValues[typeRaw] ?? typeRaw;
+  // Own keys only: a code such as "toString" would otherwise find a function on every object.
+  if (mapping && Object.hasOwn(mapping.listTypeValues, typeRaw)) typeRaw = mapping.listTypeValues[typeRaw]!;
   const typeKey = TYPE_KEYS.get(typeRaw) ?? typeRaw.toLowerCase().replace(/[\s_]+/g, '-');
   let listType: ListType;
   if (typeKey === '') {
@@ -489,7 +491,7 @@ function toEntry(
   const pr = str(raw.priority).toLowerCase();
   let priority: Priority;
   if (pr === '') priority = DEFAULT_PRIORITY[listType];
-  else if (pr in PRIORITIES) priority = PRIORITIES[pr as keyof typeof PRIORITIES];
+  else if (Object.hasOwn(PRIORITIES, pr)) priority = PRIORITIES[pr as keyof typeof PRIORITIES];
   else if (pr === '1' || pr === '2' || pr === '3') priority = Number(pr) as Priority;
   else return `priority "${raw.priority}" is not high, medium, low (or 1, 2, 3)`;
   const ex = str(raw.expires);

@@ -96,7 +96,10 @@ const importCmd: Command = {
       const user = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(user, 'admin');
       const mappingName = str(values, 'mapping');
-      const mapping = mappingName === undefined ? undefined : unit.config.hotlists.mappings[mappingName];
+      const mappings = unit.config.hotlists.mappings;
+      // Own keys only: "toString" is on every object and is no mapping.
+      const mapping =
+        mappingName !== undefined && Object.hasOwn(mappings, mappingName) ? mappings[mappingName] : undefined;
       if (mappingName !== undefined && !mapping) {
         const known = Object.keys(unit.config.hotlists.mappings);
         throw new UsageError(
@@ -242,7 +245,8 @@ const addCmd: Command = {
       throw new UsageError(`--expires "${ex}" is not a date such as 2026-12-31`);
     if (expiresAt !== null && expiresAt <= Date.now()) throw new UsageError(`--expires ${ex} is in the past`);
     const pr = str(values, 'priority');
-    if (pr !== undefined && !(pr in PRIORITIES))
+    // Own keys only: `in` would take "toString" (inherited) as a priority.
+    if (pr !== undefined && !Object.hasOwn(PRIORITIES, pr))
       throw new UsageError(`--priority must be high, medium or low`);
     const priority: Priority = pr ? PRIORITIES[pr as keyof typeof PRIORITIES] : DEFAULT_PRIORITY[type];
     const listId = str(values, 'list') ?? LOCAL_LIST;

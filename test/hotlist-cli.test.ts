@@ -11,6 +11,7 @@ import { Matcher } from '../src/hotlist/match.js';
 import { defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { DEMO_VEHICLES } from '../src/demo/scene.js';
 import { STATES } from '../src/state/states.js';
+import { hotlistPort } from '../src/sync/adapters.js';
 
 const BIN = path.resolve('bin/lpr-edge.js');
 let dir: string;
@@ -146,6 +147,112 @@ describe('lpr-edge hotlist', { timeout: 240_000 }, () => {
     } finally {
       db.close();
     }
+  });
+
+  it('manual entries change only local lists: an HQ or imported list keeps its entries and its age', () => {
+    const stale = path.join(dir, 'stale.csv');
+    writeFileSync(stale, 'plate,state,list_type\nSTL001,NY,ncic\n');
+    const generatedAt = '2001-12-01T00:00:00.000Z';
+    expect(
+      cli(['hotlist', 'import', stale, '--generated-at', generatedAt, '--as', 'admin.ray'], ADMIN_PW).code,
+    ).toBe(0);
+    // A list as sync applies it from HQ, written to the unit's database.
+    const db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
+    try {
+      hotlistPort(new HotlistStore(db, new Equivalence(defaultHotlistsConfig().equivalence))).apply({
+        type: 'hotlist',
+        agency: 'nyspd',
+        listId: 'nysp-wanted',
+        kind: 'full',
+        version: 1,
+        issuedAt: Date.now() - 3600_000,
+        entries: [{ plate: 'HQW001', state: 'NY', listType: 'wanted-person' }],
+      });
+    } finally {
+      db.close();
+    }
+    const lists = () =>
+      (JSON.parse(cli(['hotlist', 'status', '--json']).out) as { lists: Record<string, unknown>[] }).lists;
+    const before = lists();
+
+    const add = cli(
+      [
+        'hotlist',
+        'add',
+        'OFC001',
+        '--state',
+        'NY',
+        '--reason',
+        'seen',
+        '--list',
+        'stale',
+        '--as',
+        'ofc.diaz',
+      ],
+      OFFICER_PW,
+    );
+    expect(add.code).toBe(2);
+    expect(add.err).toMatch(
+      /^lpr-edge: list "stale" came from an import \(source not given\): it changes only by "lpr-edge hotlist import" or sync from HQ. Manual entries go to the list "local" \(leave out --list\)/,
+    );
+    const rm = cli(
+      ['hotlist', 'remove', 'HQW001', '--reason', 'gone', '--list', 'nysp-wanted', '--as', 'ofc.diaz'],
+      OFFICER_PW,
+    );
+    expect(rm.code).toBe(2);
+    expect(rm.err).toMatch(/^lpr-edge: list "nysp-wanted" came from HQ: it changes only by/);
+    const badName = cli(
+      [
+        'hotlist',
+        'add',
+        'OFC001',
+        '--state',
+        'NY',
+        '--reason',
+        'seen',
+        '--list',
+        'bad list',
+        '--as',
+        'ofc.diaz',
+      ],
+      OFFICER_PW,
+    );
+    expect(badName.code).toBe(2);
+    expect(badName.err).toBe('lpr-edge: --list "bad list": use letters, digits, "-" or "_"\n');
+
+    // The unit's own lists still take manual entries, and those leave every other list as it was.
+    expect(
+      cli(['hotlist', 'add', 'OFC001', '--state', 'NY', '--reason', 'seen', '--as', 'ofc.diaz'], OFFICER_PW)
+        .out,
+    ).toBe('added OFC001 NY (manual) to local\n');
+    expect(
+      cli(
+        [
+          'hotlist',
+          'add',
+          'OFC002',
+          '--state',
+          'NY',
+          '--reason',
+          'seen',
+          '--list',
+          'shift',
+          '--as',
+          'ofc.diaz',
+        ],
+        OFFICER_PW,
+      ).out,
+    ).toBe('added OFC002 NY (manual) to shift\n');
+    const after = lists();
+    const byId = (ls: Record<string, unknown>[], id: string) => ls.find((l) => l.id === id);
+    for (const id of ['stale', 'nysp-wanted']) expect(byId(after, id)).toEqual(byId(before, id));
+    expect(byId(after, 'stale')).toMatchObject({ generatedAt, stale: true, entryCount: 1 });
+    expect(byId(after, 'shift')).toMatchObject({ source: 'local', stale: false, entryCount: 1 });
+    expect(cli(['hotlist', 'check', 'HQW001', '--state', 'NY']).out).toMatch(
+      /HQW001 NY\twanted-person\texact/,
+    );
+    expect(cli(['hotlist', 'check', 'OFC001', '--state', 'NY']).out).not.toMatch(/list stale/);
+    expect(cli(['hotlist', 'status']).out).not.toMatch(/bad list/);
   });
 
   it('refuses words that name properties every object inherits, with a clear message', () => {

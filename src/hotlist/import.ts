@@ -8,6 +8,7 @@ import { normalisePlate, normaliseState, plateProblem } from './normalise.js';
 import type { HotlistStore, StagedVersion, VersionMeta } from './store.js';
 import {
   DEFAULT_PRIORITY,
+  LIST_ID,
   LIST_TYPES,
   PRIORITIES,
   type AuditSink,
@@ -558,7 +559,7 @@ export const hotlistDocumentSchema = z.strictObject({
   format: z.literal('lpr-edge.hotlist'),
   formatVersion: z.literal(1),
   list: z.strictObject({
-    id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" or "_"'),
+    id: z.string().regex(LIST_ID, 'letters, digits, "-" or "_"'),
     type: z.enum([...LIST_TYPES, 'mixed']).default('mixed'),
     version: z.string().min(1).max(100),
     generatedAt: z.iso.datetime({ offset: true }),

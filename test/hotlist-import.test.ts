@@ -255,6 +255,24 @@ describe('JSON import', () => {
     expect(store.lists()).toEqual([]);
   });
 
+  it('refuses an entry with a key it does not know, naming the key meant', async () => {
+    // "expiry" is not the key for the expiry: dropped, the entry would never expire.
+    const text = doc({
+      entries: [
+        { plate: 'WNT001', state: 'NY' },
+        { plate: 'EXP001', state: 'NY', expiry: '2020-01-31' },
+        { plate: 'EXP002', state: 'NY', colour: 'red' },
+      ],
+    });
+    const err = await rejects(run(file('w.json', text)));
+    expect(err.message).toMatch(/2 bad entries; nothing imported/);
+    expect(err.problems.map((p) => `${p.where}: ${p.message}`)).toEqual([
+      'entries[1]: unknown key "expiry"; did you mean "expires"? (line 1)',
+      'entries[2]: unknown key "colour"; the keys are plate, state, listType, source, reference, priority, expires, vehicle, reason, enteredBy (line 1)',
+    ]);
+    expect(store.lists()).toEqual([]);
+  });
+
   it('refuses a document of another kind', async () => {
     expect((await rejects(run(file('other.json', '{"hello": 1}')))).message).toMatch(
       /not a lpr-edge hotlist document: format/,

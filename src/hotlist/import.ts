@@ -542,7 +542,9 @@ export function parseExpiry(s: string): number | null {
 
 // ---- JSON ---------------------------------------------------------------------------------------
 
-const jsonEntry = z.looseObject({
+// Strict: a misspelt key (say "expiry" for "expires") would otherwise be dropped, and the entry
+// imported without what it meant to say.
+const jsonEntry = z.strictObject({
   plate: z.string(),
   state: z.string().nullish(),
   listType: z.string().optional(),
@@ -649,7 +651,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
           if (ev.key === 'entries') {
             const r = jsonEntry.safeParse(ev.value);
             if (!r.success) {
-              problem(where, ev.line, issuesText(r.error));
+              problem(where, ev.line, issuesText(r.error, ENTRY_KEYS));
               continue;
             }
             const v = r.data;
@@ -676,7 +678,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
             // come before "list".
             const r = removeSchema.safeParse(ev.value);
             if (!r.success) {
-              problem(where, ev.line, issuesText(r.error));
+              problem(where, ev.line, issuesText(r.error, REMOVE_KEYS));
               continue;
             }
             rawRemoves.push({ ...r.data, where, line: ev.line });
@@ -721,7 +723,38 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
   }
 }
 
-/** A zod error as one line: each issue's path and message. */
-function issuesText(error: z.ZodError): string {
-  return error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
+/** Each field's key in a JSON entry (CSV headers spell them with "_"). */
+const JSON_KEYS: Partial<Record<Field, string>> = {
+  plate: 'plate',
+  state: 'state',
+  list_type: 'listType',
+  source: 'source',
+  reference: 'reference',
+  priority: 'priority',
+  expires: 'expires',
+  vehicle: 'vehicle',
+  reason: 'reason',
+  entered_by: 'enteredBy',
+};
+const ENTRY_KEYS = Object.values(JSON_KEYS);
+const REMOVE_KEYS = ['plate', 'state', 'listType'];
+
+/**
+ * A zod error as one line: each issue's path and message. An unknown key is named with the key
+ * meant, when it is one of the header spellings CSV accepts ("expiry", "list_type", "notes"...).
+ */
+function issuesText(error: z.ZodError, keys: string[]): string {
+  const unknown = (key: string) => {
+    const k = headerKey(key);
+    const field = Object.hasOwn(ALIASES, k) ? ALIASES[k] : undefined;
+    const meant = field && JSON_KEYS[field];
+    return meant && keys.includes(meant)
+      ? `unknown key "${key}"; did you mean "${meant}"?`
+      : `unknown key "${key}"; the keys are ${keys.join(', ')}`;
+  };
+  return error.issues
+    .map((x) =>
+      x.code === 'unrecognized_keys' ? x.keys.map(unknown).join('; ') : `${x.path.join('.')}: ${x.message}`,
+    )
+    .join('; ');
 }

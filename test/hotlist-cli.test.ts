@@ -255,6 +255,45 @@ describe('lpr-edge hotlist', { timeout: 240_000 }, () => {
     expect(cli(['hotlist', 'status']).out).not.toMatch(/bad list/);
   });
 
+  it('refuses a CSV with a column twice or a row of another width, and keeps the list as it was', () => {
+    const f = path.join(dir, 'cols.csv');
+    const imp = (text: string) => {
+      writeFileSync(f, text);
+      return cli(['hotlist', 'import', f, '--as', 'admin.ray'], ADMIN_PW);
+    };
+    expect(imp('plate,state,list_type\nCOL001,NY,ncic\n').code).toBe(0);
+    const version = () =>
+      (
+        JSON.parse(cli(['hotlist', 'status', '--json']).out) as { lists: { id: string; version: string }[] }
+      ).lists.find((l) => l.id === 'cols')?.version;
+    const v1 = version();
+
+    // Two plate columns: only the first was read, the second plate silently dropped.
+    const dup = imp('plate,plate,list_type\nCOL002,COL003,ncic\n');
+    expect(dup.code).toBe(2);
+    expect(dup.err).toMatch(
+      /line 1: columns 1 \("plate"\) and 2 \("plate"\) both give plate; remove one.*nothing imported/,
+    );
+    const alias = imp('Plate,State,Tag,List Type\nCOL002,NY,COL003,ncic\n');
+    expect(alias.code).toBe(2);
+    expect(alias.err).toMatch(/line 1: columns 1 \("Plate"\) and 3 \("Tag"\) both give plate/);
+    // A vehicle description with an unquoted comma pushes the fields after it one column on.
+    const ragged = imp(
+      'plate,state,list_type,vehicle,reason\nCOL002,NY,ncic,"Honda, grey",x\nCOL003,NY,ncic,Honda, grey,x\nCOL004,NY\n',
+    );
+    expect(ragged.code).toBe(2);
+    expect(ragged.err).toMatch(
+      /2 bad rows; nothing imported.*line 3: 6 fields where the header has 5; quote a field that contains ","; line 4: 2 fields where the header has 5/,
+    );
+    for (const r of [dup, alias, ragged]) expect(r.err).not.toMatch(/unexpected error/);
+    expect(version()).toBe(v1);
+    expect(cli(['hotlist', 'check', 'COL001', '--state', 'NY']).code).toBe(0);
+    for (const plate of ['COL002', 'COL003', 'COL004'])
+      expect(cli(['hotlist', 'check', plate, '--state', 'NY']).out).not.toMatch(
+        new RegExp(`^${plate} `, 'm'),
+      );
+  });
+
   it('refuses words that name properties every object inherits, with a clear message', () => {
     // "toString" and "constructor" are found by `in` on any object: they once reached SQLite as
     // functions and crashed with a stack trace.

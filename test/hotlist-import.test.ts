@@ -186,6 +186,34 @@ describe('CSV import', () => {
     expect(store.list('m')).toBeUndefined();
   });
 
+  it('refuses a column a mapping names twice, and rows wider or narrower than the first', async () => {
+    const mapping = mappingSchema.parse({ delimiter: '|', columns: { plate: 'LIC_NO', list_type: 'CAT' } });
+    expect(
+      (await rejects(run(file('m.txt', 'LIC_NO|CAT|LIC_NO\nAAA111|ncic|BBB222\n'), { mapping }))).message,
+    ).toMatch(
+      /line 1: columns 1 \("LIC_NO"\) and 3 \("LIC_NO"\) both give the mapping's "LIC_NO"; give plate as a column number/,
+    );
+    const noHeader = mappingSchema.parse({ header: false, columns: { plate: 1, state: 2 } });
+    const err = await rejects(
+      run(file('n.csv', 'AAA111,NY\nBBB222,NY,extra\nCCC333\n'), { mapping: noHeader, type: 'ncic' }),
+    );
+    expect(err.problems.map((p) => [p.line, p.message])).toEqual([
+      [2, '3 fields where line 1 has 2; quote a field that contains ","'],
+      [3, '1 field where line 1 has 2'],
+    ]);
+    expect(store.list('m')).toBeUndefined();
+    expect(store.list('n')).toBeUndefined();
+    // Lenient: skipped and reported like any bad row.
+    const r = await run(file('l.csv', 'plate,state,list_type\nAAA111,NY,ncic\nBBB222,NY,ncic,x\n'), {
+      strict: false,
+    });
+    expect(r).toMatchObject({
+      imported: 1,
+      skippedCount: 1,
+      skipped: [expect.objectContaining({ line: 3 })],
+    });
+  });
+
   it('applies a delta: adds and removes in one step', async () => {
     await run(file('hq.csv', 'plate,state,list_type\nAAA111,NY,ncic\nBBB222,NY,ncic\n'));
     const r = await run(

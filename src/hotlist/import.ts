@@ -233,7 +233,11 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
 
   let columns: Partial<Record<Field, number>> | null = null;
   let at: number[] = [];
-  let nColumns = 0;
+  // Fields every row must have: the header's count (without a header, the first row's). A row
+  // with more or fewer has a field split by an unquoted delimiter, or merged: its values would be
+  // read from the wrong columns.
+  let width = 0;
+  let widthFrom = '';
   let rows = 0;
   const types = new Set<ListType>();
   // Adds are staged in a hidden version in both modes: replace activates it, delta merges it into
@@ -247,17 +251,25 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
       } else {
         columns = columnsFromHeader(rec.fields, mapping, opts, rec.line);
         at = FIELDS.map((f) => columns![f] ?? -1);
-        nColumns = Object.keys(columns).length;
+        width = rec.fields.length;
+        widthFrom = 'the header';
         return;
       }
       at = FIELDS.map((f) => columns![f] ?? -1);
-      nColumns = Object.keys(columns).length;
     }
     const fields = rec.fields;
     if (fields.length === 1 && fields[0]!.trim() === '') return; // blank line
     rows++;
-    if (fields.length < nColumns && columns.plate !== undefined && fields[columns.plate] === undefined) {
-      problem(rec.line, `${fields.length} fields where the header has more; plate is missing`);
+    if (width === 0) {
+      width = fields.length;
+      widthFrom = `line ${rec.line}`;
+    }
+    if (fields.length !== width) {
+      problem(
+        rec.line,
+        `${fields.length} field${fields.length === 1 ? '' : 's'} where ${widthFrom} has ${width}` +
+          (fields.length > width ? `; quote a field that contains ${JSON.stringify(delimiter)}` : ''),
+      );
       return;
     }
     const parsed = toEntry(rawRow(fields, at), opts, mapping);
@@ -404,6 +416,12 @@ function columnsFromHeader(
 ): Partial<Record<Field, number>> {
   const cols: Partial<Record<Field, number>> = {};
   const keys = header.map((h) => headerKey(h));
+  // Two columns for one field: which one holds the value is anyone's guess, so neither is taken.
+  const twice = (field: string, a: number, b: number, fix: string) =>
+    new InputError(
+      `hotlist ${opts.file}: line ${line}: columns ${a + 1} ("${header[a]}") and ${b + 1} ("${header[b]}") ` +
+        `both give ${field}; ${fix}; nothing imported`,
+    );
   if (mapping && Object.keys(mapping.columns).length > 0) {
     for (const [field, col] of Object.entries(mapping.columns) as [Field, string | number][]) {
       const idx = typeof col === 'number' ? col - 1 : keys.indexOf(headerKey(col));
@@ -412,13 +430,19 @@ function columnsFromHeader(
           `hotlist ${opts.file}: line ${line}: the mapping's column "${col}" for ${field} is not in the header (${header.join(', ')})`,
         );
       }
+      const again = typeof col === 'number' ? -1 : keys.indexOf(headerKey(col), idx + 1);
+      if (again >= 0)
+        throw twice(`the mapping's "${col}"`, idx, again, `give ${field} as a column number in the mapping`);
       cols[field] = idx;
     }
   } else {
     keys.forEach((k, i) => {
       // Own keys only: a column named "constructor" is no field.
       const f = Object.hasOwn(ALIASES, k) ? ALIASES[k] : undefined;
-      if (f && cols[f] === undefined) cols[f] = i;
+      if (!f) return;
+      if (cols[f] !== undefined)
+        throw twice(f, cols[f], i, 'remove one, or name the column to use in a column mapping (--mapping)');
+      cols[f] = i;
     });
   }
   const missing: string[] = [];

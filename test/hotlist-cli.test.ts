@@ -294,6 +294,38 @@ describe('lpr-edge hotlist', { timeout: 240_000 }, () => {
       );
   });
 
+  it("an unknown code in an extract read through a mapping is answered with the mapping's codes", () => {
+    const config = path.join(dir, 'mapping-config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        unitId: 'car-1',
+        agency: 'nyspd',
+        dataDir: dir,
+        vision: { detector: { model: 'unused.onnx' }, recogniser: { model: 'unused.onnx' } },
+        hotlists: {
+          mappings: {
+            nysp: {
+              delimiter: '|',
+              columns: { plate: 'LIC_NO', state: 'LIC_ST', list_type: 'CAT' },
+              listTypeValues: { V: 'stolen-vehicle', L: 'stolen-plate', W: 'wanted-person' },
+            },
+          },
+        },
+      }),
+    );
+    const f = path.join(dir, 'extract.txt');
+    writeFileSync(f, 'LIC_ST|LIC_NO|CAT\nNY|MAP001|V\nNY|MAP002|Q\n');
+    const r = cli(
+      ['hotlist', 'import', f, '--mapping', 'nysp', '--config', config, '--as', 'admin.ray'],
+      ADMIN_PW,
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /line 3: unknown list type "Q"; the mapping's codes are V \(stolen-vehicle\), L \(stolen-plate\), W \(wanted-person\)\n$/,
+    );
+  });
+
   it('refuses words that name properties every object inherits, with a clear message', () => {
     // "toString" and "constructor" are found by `in` on any object: they once reached SQLite as
     // functions and crashed with a stack trace.

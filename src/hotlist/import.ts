@@ -512,7 +512,13 @@ function toEntry(
     if (!opts.type) return `list_type is empty; use one of ${LIST_TYPES.join(', ')} (or give --type)`;
     listType = opts.type;
   } else if ((LIST_TYPES as readonly string[]).includes(typeKey)) listType = typeKey as ListType;
-  else return `unknown list type "${typeRaw}"; use one of ${LIST_TYPES.join(', ')}`;
+  else {
+    // A file read through a mapping writes the mapping's codes: those are the ones to offer.
+    const codes = Object.entries(mapping?.listTypeValues ?? {}).map(([code, type]) => `${code} (${type})`);
+    return codes.length > 0
+      ? `unknown list type "${typeRaw}"; the mapping's codes are ${codes.join(', ')}`
+      : `unknown list type "${typeRaw}"; use one of ${LIST_TYPES.join(', ')}`;
+  }
   const pr = str(raw.priority).toLowerCase();
   let priority: Priority;
   if (pr === '') priority = DEFAULT_PRIORITY[listType];

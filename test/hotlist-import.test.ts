@@ -214,6 +214,26 @@ describe('CSV import', () => {
     });
   });
 
+  it('refuses a manual entry that does not say who entered it and why (policy III.C)', async () => {
+    const csv =
+      'plate,state,list_type,entered_by,reason\n' +
+      'MAN001,NY,manual,,seen at the scene\n' +
+      'MAN002,NY,manual,sgt.lee,\n' +
+      'MAN003,NY,manual,sgt.lee,BOLO\n' +
+      'NCI004,NY,ncic,,\n';
+    const err = await rejects(run(file('bolo.csv', csv)));
+    expect(err.problems.map((p) => [p.line, p.message])).toEqual([
+      [2, 'a manual entry needs entered_by and reason'],
+      [3, 'a manual entry needs entered_by and reason'],
+    ]);
+    expect(store.list('bolo')).toBeUndefined();
+    // With who and why, it is imported and keeps both.
+    await run(file('bolo.csv', 'plate,state,list_type,entered_by,reason\nMAN003,NY,manual,sgt.lee,BOLO\n'));
+    expect(store.findInList('bolo', 'MAN003')).toEqual([
+      expect.objectContaining({ listType: 'manual', enteredBy: 'sgt.lee', reason: 'BOLO' }),
+    ]);
+  });
+
   it('applies a delta: adds and removes in one step', async () => {
     await run(file('hq.csv', 'plate,state,list_type\nAAA111,NY,ncic\nBBB222,NY,ncic\n'));
     const r = await run(

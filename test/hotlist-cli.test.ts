@@ -326,6 +326,36 @@ describe('lpr-edge hotlist', { timeout: 240_000 }, () => {
     );
   });
 
+  it('refuses a list generated in the future, which would show a negative age and never go stale', () => {
+    const f = path.join(dir, 'ahead.csv');
+    writeFileSync(f, 'plate,state,list_type\nAHD001,NY,ncic\n');
+    const flag = cli(['hotlist', 'import', f, '--generated-at', '2030-01-01', '--as', 'admin.ray'], ADMIN_PW);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toMatch(
+      /^lpr-edge: hotlist .*ahead.csv: --generated-at 2030-01-01T00:00:00.000Z is in the future \(this unit's clock says .*; 5 minutes of clock difference are allowed\).*set --generated-at to that time; nothing imported\n$/,
+    );
+    const json = path.join(dir, 'ahead.json');
+    writeFileSync(
+      json,
+      JSON.stringify({
+        format: 'lpr-edge.hotlist',
+        formatVersion: 1,
+        list: { id: 'ahead', type: 'ncic', version: 'v1', generatedAt: '2099-01-01T00:00:00Z' },
+        entries: [{ plate: 'AHD001', state: 'NY' }],
+      }),
+    );
+    const doc = cli(['hotlist', 'import', json, '--as', 'admin.ray'], ADMIN_PW);
+    expect(doc.code).toBe(2);
+    expect(doc.err).toMatch(/list.generatedAt 2099-01-01T00:00:00.000Z is in the future/);
+    const lists = () =>
+      (JSON.parse(cli(['hotlist', 'status', '--json']).out) as { lists: { id: string }[] }).lists;
+    expect(lists().map((l) => l.id)).not.toContain('ahead');
+    // A source whose clock runs a little ahead is no error: that much is clock skew.
+    const skew = new Date(Date.now() + 2 * 60_000).toISOString();
+    expect(cli(['hotlist', 'import', f, '--generated-at', skew, '--as', 'admin.ray'], ADMIN_PW).code).toBe(0);
+    expect(lists()).toContainEqual(expect.objectContaining({ id: 'ahead', stale: false }));
+  });
+
   it('refuses words that name properties every object inherits, with a clear message', () => {
     // "toString" and "constructor" are found by `in` on any object: they once reached SQLite as
     // functions and crashed with a stack trace.

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../src/store/database.js';
@@ -232,6 +232,20 @@ describe('CSV import', () => {
     expect(store.findInList('bolo', 'MAN003')).toEqual([
       expect.objectContaining({ listType: 'manual', enteredBy: 'sgt.lee', reason: 'BOLO' }),
     ]);
+  });
+
+  it("refuses a file dated ahead of the unit's clock as the list's generation time", async () => {
+    const f = file('late.csv', 'plate,state,list_type\nLTE001,NY,ncic\n');
+    utimesSync(f, new Date('2031-01-01T00:00:00Z'), new Date('2031-01-01T00:00:00Z'));
+    expect((await rejects(run(f))).message).toMatch(
+      /the file's modification time 2031-01-01T00:00:00.000Z is in the future .*give that time with --generated-at; nothing imported/,
+    );
+    expect(store.list('late')).toBeUndefined();
+    // Up to five minutes ahead is clock skew; past that it is refused.
+    const now = () => Date.parse('2030-12-31T23:55:00Z');
+    await run(f, { now });
+    expect(store.list('late')?.generatedAt).toBe(Date.parse('2031-01-01T00:00:00Z'));
+    await rejects(run(f, { now: () => Date.parse('2030-12-31T23:54:59Z') }));
   });
 
   it('applies a delta: adds and removes in one step', async () => {

@@ -70,6 +70,8 @@ export interface ImportReport {
 
 /** Problems kept for the report; the count goes on past this. */
 const KEEP_PROBLEMS = 100;
+/** How far ahead of this unit's clock a list's generation time may be: clock skew, not a date. */
+const FUTURE_SKEW_MS = 5 * 60_000;
 /**
  * Text read (and rows stored) per write transaction: about 60,000 short rows. Larger chunks mean
  * fewer commits (each rewrites the index pages it touched); smaller ones keep other writers (the
@@ -224,6 +226,15 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
     source: opts.source ?? null,
     importedBy: opts.actor,
   };
+  if (opts.generatedAt !== undefined) notInFuture(meta.generatedAt, '--generated-at', now(), opts.file);
+  else
+    notInFuture(
+      meta.generatedAt,
+      "the file's modification time",
+      now(),
+      opts.file,
+      'give that time with --generated-at',
+    );
   const problems: RowProblem[] = [];
   let problemCount = 0;
   const problem = (line: number, message: string) => {
@@ -320,6 +331,25 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
   }
   if (!opts.type) meta.type = types.size === 1 ? [...types][0]! : 'mixed';
   return finish(store, staged, meta, mode, 'csv', rows, removes, problems, problemCount, opts.file);
+}
+
+/**
+ * A list's age counts from when it was generated (IV.C.1): one dated ahead of now would show a
+ * negative age and not go stale until that date, however old it really is.
+ */
+function notInFuture(
+  generatedAt: number,
+  field: string,
+  now: number,
+  file: string,
+  how = `set ${field} to that time`,
+): void {
+  if (generatedAt <= now + FUTURE_SKEW_MS) return;
+  throw new InputError(
+    `hotlist ${file}: ${field} ${new Date(generatedAt).toISOString()} is in the future (this unit's clock says ` +
+      `${new Date(now).toISOString()}; ${FUTURE_SKEW_MS / 60_000} minutes of clock difference are allowed). ` +
+      `A list's age counts from when it was generated: ${how}; nothing imported`,
+  );
 }
 
 /** Activate (replace) or merge (delta) a staged version and report. */
@@ -658,6 +688,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
       source: list.source ?? opts.source ?? null,
       importedBy: opts.actor,
     };
+    notInFuture(meta.generatedAt, 'list.generatedAt', (opts.now ?? Date.now)(), opts.file);
     staged = store.stageVersion(meta);
     return staged;
   };

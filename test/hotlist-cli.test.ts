@@ -11,6 +11,7 @@ import { Matcher } from '../src/hotlist/match.js';
 import { defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { DEMO_VEHICLES } from '../src/demo/scene.js';
 import { STATES } from '../src/state/states.js';
+import { hotlistPort } from '../src/sync/adapters.js';
 
 const BIN = path.resolve('bin/lpr-edge.js');
 let dir: string;
@@ -146,6 +147,247 @@ describe('lpr-edge hotlist', { timeout: 240_000 }, () => {
     } finally {
       db.close();
     }
+  });
+
+  it('manual entries change only local lists: an HQ or imported list keeps its entries and its age', () => {
+    const stale = path.join(dir, 'stale.csv');
+    writeFileSync(stale, 'plate,state,list_type\nSTL001,NY,ncic\n');
+    const generatedAt = '2001-12-01T00:00:00.000Z';
+    expect(
+      cli(['hotlist', 'import', stale, '--generated-at', generatedAt, '--as', 'admin.ray'], ADMIN_PW).code,
+    ).toBe(0);
+    // A list as sync applies it from HQ, written to the unit's database.
+    const db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
+    try {
+      hotlistPort(new HotlistStore(db, new Equivalence(defaultHotlistsConfig().equivalence))).apply({
+        type: 'hotlist',
+        agency: 'nyspd',
+        listId: 'nysp-wanted',
+        kind: 'full',
+        version: 1,
+        issuedAt: Date.now() - 3600_000,
+        entries: [{ plate: 'HQW001', state: 'NY', listType: 'wanted-person' }],
+      });
+    } finally {
+      db.close();
+    }
+    const lists = () =>
+      (JSON.parse(cli(['hotlist', 'status', '--json']).out) as { lists: Record<string, unknown>[] }).lists;
+    const before = lists();
+
+    const add = cli(
+      [
+        'hotlist',
+        'add',
+        'OFC001',
+        '--state',
+        'NY',
+        '--reason',
+        'seen',
+        '--list',
+        'stale',
+        '--as',
+        'ofc.diaz',
+      ],
+      OFFICER_PW,
+    );
+    expect(add.code).toBe(2);
+    expect(add.err).toMatch(
+      /^lpr-edge: list "stale" came from an import \(source not given\): it changes only by "lpr-edge hotlist import" or sync from HQ. Manual entries go to the list "local" \(leave out --list\)/,
+    );
+    const rm = cli(
+      ['hotlist', 'remove', 'HQW001', '--reason', 'gone', '--list', 'nysp-wanted', '--as', 'ofc.diaz'],
+      OFFICER_PW,
+    );
+    expect(rm.code).toBe(2);
+    expect(rm.err).toMatch(/^lpr-edge: list "nysp-wanted" came from HQ: it changes only by/);
+    const badName = cli(
+      [
+        'hotlist',
+        'add',
+        'OFC001',
+        '--state',
+        'NY',
+        '--reason',
+        'seen',
+        '--list',
+        'bad list',
+        '--as',
+        'ofc.diaz',
+      ],
+      OFFICER_PW,
+    );
+    expect(badName.code).toBe(2);
+    expect(badName.err).toBe('lpr-edge: --list "bad list": use letters, digits, "-" or "_"\n');
+
+    // The unit's own lists still take manual entries, and those leave every other list as it was.
+    expect(
+      cli(['hotlist', 'add', 'OFC001', '--state', 'NY', '--reason', 'seen', '--as', 'ofc.diaz'], OFFICER_PW)
+        .out,
+    ).toBe('added OFC001 NY (manual) to local\n');
+    expect(
+      cli(
+        [
+          'hotlist',
+          'add',
+          'OFC002',
+          '--state',
+          'NY',
+          '--reason',
+          'seen',
+          '--list',
+          'shift',
+          '--as',
+          'ofc.diaz',
+        ],
+        OFFICER_PW,
+      ).out,
+    ).toBe('added OFC002 NY (manual) to shift\n');
+    const after = lists();
+    const byId = (ls: Record<string, unknown>[], id: string) => ls.find((l) => l.id === id);
+    for (const id of ['stale', 'nysp-wanted']) expect(byId(after, id)).toEqual(byId(before, id));
+    expect(byId(after, 'stale')).toMatchObject({ generatedAt, stale: true, entryCount: 1 });
+    expect(byId(after, 'shift')).toMatchObject({ source: 'local', stale: false, entryCount: 1 });
+    expect(cli(['hotlist', 'check', 'HQW001', '--state', 'NY']).out).toMatch(
+      /HQW001 NY\twanted-person\texact/,
+    );
+    expect(cli(['hotlist', 'check', 'OFC001', '--state', 'NY']).out).not.toMatch(/list stale/);
+    expect(cli(['hotlist', 'status']).out).not.toMatch(/bad list/);
+  });
+
+  it('refuses a CSV with a column twice or a row of another width, and keeps the list as it was', () => {
+    const f = path.join(dir, 'cols.csv');
+    const imp = (text: string) => {
+      writeFileSync(f, text);
+      return cli(['hotlist', 'import', f, '--as', 'admin.ray'], ADMIN_PW);
+    };
+    expect(imp('plate,state,list_type\nCOL001,NY,ncic\n').code).toBe(0);
+    const version = () =>
+      (
+        JSON.parse(cli(['hotlist', 'status', '--json']).out) as { lists: { id: string; version: string }[] }
+      ).lists.find((l) => l.id === 'cols')?.version;
+    const v1 = version();
+
+    // Two plate columns: only the first was read, the second plate silently dropped.
+    const dup = imp('plate,plate,list_type\nCOL002,COL003,ncic\n');
+    expect(dup.code).toBe(2);
+    expect(dup.err).toMatch(
+      /line 1: columns 1 \("plate"\) and 2 \("plate"\) both give plate; remove one.*nothing imported/,
+    );
+    const alias = imp('Plate,State,Tag,List Type\nCOL002,NY,COL003,ncic\n');
+    expect(alias.code).toBe(2);
+    expect(alias.err).toMatch(/line 1: columns 1 \("Plate"\) and 3 \("Tag"\) both give plate/);
+    // A vehicle description with an unquoted comma pushes the fields after it one column on.
+    const ragged = imp(
+      'plate,state,list_type,vehicle,reason\nCOL002,NY,ncic,"Honda, grey",x\nCOL003,NY,ncic,Honda, grey,x\nCOL004,NY\n',
+    );
+    expect(ragged.code).toBe(2);
+    expect(ragged.err).toMatch(
+      /2 bad rows; nothing imported.*line 3: 6 fields where the header has 5; quote a field that contains ","; line 4: 2 fields where the header has 5/,
+    );
+    for (const r of [dup, alias, ragged]) expect(r.err).not.toMatch(/unexpected error/);
+    expect(version()).toBe(v1);
+    expect(cli(['hotlist', 'check', 'COL001', '--state', 'NY']).code).toBe(0);
+    for (const plate of ['COL002', 'COL003', 'COL004'])
+      expect(cli(['hotlist', 'check', plate, '--state', 'NY']).out).not.toMatch(
+        new RegExp(`^${plate} `, 'm'),
+      );
+  });
+
+  it("an unknown code in an extract read through a mapping is answered with the mapping's codes", () => {
+    const config = path.join(dir, 'mapping-config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        unitId: 'car-1',
+        agency: 'nyspd',
+        dataDir: dir,
+        vision: { detector: { model: 'unused.onnx' }, recogniser: { model: 'unused.onnx' } },
+        hotlists: {
+          mappings: {
+            nysp: {
+              delimiter: '|',
+              columns: { plate: 'LIC_NO', state: 'LIC_ST', list_type: 'CAT' },
+              listTypeValues: { V: 'stolen-vehicle', L: 'stolen-plate', W: 'wanted-person' },
+            },
+          },
+        },
+      }),
+    );
+    const f = path.join(dir, 'extract.txt');
+    writeFileSync(f, 'LIC_ST|LIC_NO|CAT\nNY|MAP001|V\nNY|MAP002|Q\n');
+    const r = cli(
+      ['hotlist', 'import', f, '--mapping', 'nysp', '--config', config, '--as', 'admin.ray'],
+      ADMIN_PW,
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /line 3: unknown list type "Q"; the mapping's codes are V \(stolen-vehicle\), L \(stolen-plate\), W \(wanted-person\)\n$/,
+    );
+  });
+
+  it('refuses a list generated in the future, which would show a negative age and never go stale', () => {
+    const f = path.join(dir, 'ahead.csv');
+    writeFileSync(f, 'plate,state,list_type\nAHD001,NY,ncic\n');
+    const flag = cli(['hotlist', 'import', f, '--generated-at', '2030-01-01', '--as', 'admin.ray'], ADMIN_PW);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toMatch(
+      /^lpr-edge: hotlist .*ahead.csv: --generated-at 2030-01-01T00:00:00.000Z is in the future \(this unit's clock says .*; 5 minutes of clock difference are allowed\).*set --generated-at to that time; nothing imported\n$/,
+    );
+    const json = path.join(dir, 'ahead.json');
+    writeFileSync(
+      json,
+      JSON.stringify({
+        format: 'lpr-edge.hotlist',
+        formatVersion: 1,
+        list: { id: 'ahead', type: 'ncic', version: 'v1', generatedAt: '2099-01-01T00:00:00Z' },
+        entries: [{ plate: 'AHD001', state: 'NY' }],
+      }),
+    );
+    const doc = cli(['hotlist', 'import', json, '--as', 'admin.ray'], ADMIN_PW);
+    expect(doc.code).toBe(2);
+    expect(doc.err).toMatch(/list.generatedAt 2099-01-01T00:00:00.000Z is in the future/);
+    const lists = () =>
+      (JSON.parse(cli(['hotlist', 'status', '--json']).out) as { lists: { id: string }[] }).lists;
+    expect(lists().map((l) => l.id)).not.toContain('ahead');
+    // A source whose clock runs a little ahead is no error: that much is clock skew.
+    const skew = new Date(Date.now() + 2 * 60_000).toISOString();
+    expect(cli(['hotlist', 'import', f, '--generated-at', skew, '--as', 'admin.ray'], ADMIN_PW).code).toBe(0);
+    expect(lists()).toContainEqual(expect.objectContaining({ id: 'ahead', stale: false }));
+  });
+
+  it('refuses words that name properties every object inherits, with a clear message', () => {
+    // "toString" and "constructor" are found by `in` on any object: they once reached SQLite as
+    // functions and crashed with a stack trace.
+    const add = cli(
+      [
+        'hotlist',
+        'add',
+        'ZZP124',
+        '--state',
+        'ANY',
+        '--reason',
+        'x',
+        '--priority',
+        'toString',
+        '--as',
+        'ofc.diaz',
+      ],
+      OFFICER_PW,
+    );
+    expect(add.code).toBe(2);
+    expect(add.err).toBe('lpr-edge: --priority must be high, medium or low\n');
+    const f = path.join(dir, 'inherited.csv');
+    writeFileSync(f, 'plate,state,list_type,priority\nPRI001,NY,ncic,constructor\n');
+    const imp = cli(['hotlist', 'import', f, '--as', 'admin.ray'], ADMIN_PW);
+    expect(imp.code).toBe(2);
+    expect(imp.err).toMatch(/line 2: priority "constructor" is not high, medium, low/);
+    const mapping = cli(['hotlist', 'import', f, '--mapping', 'toString', '--as', 'admin.ray'], ADMIN_PW);
+    expect(mapping.code).toBe(2);
+    expect(mapping.err).toMatch(/--mapping "toString" is not in the config's hotlists.mappings/);
+    for (const r of [add, imp, mapping]) expect(r.err).not.toMatch(/unexpected error|\n\s+at /);
+    expect(cli(['hotlist', 'check', 'ZZP124']).code).toBe(1);
+    expect(cli(['hotlist', 'check', 'PRI001']).code).toBe(1);
   });
 
   it('a replacement takes effect atomically while lookups continue in another process', async () => {

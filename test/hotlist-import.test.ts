@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Db } from '../src/store/database.js';
@@ -169,6 +169,85 @@ describe('CSV import', () => {
     ).toMatch(/column "TAG" for plate is not in the header/);
   });
 
+  it('takes no inherited object property for a column, code or priority', async () => {
+    // A header "constructor" is no field, and a mapping has no code "toString" unless it says so.
+    await run(file('c.csv', 'constructor,plate,state,list_type\nx,CTR001,NY,ncic\n'));
+    expect(plates('c')).toEqual(['CTR001:NY:ncic']);
+    const mapping = mappingSchema.parse({ listTypeValues: { V: 'stolen-vehicle' } });
+    const err = await rejects(
+      run(file('m.csv', 'plate,state,list_type,priority\nAAA111,NY,toString,\nBBB222,NY,V,constructor\n'), {
+        mapping,
+      }),
+    );
+    expect(err.problems.map((p) => [p.line, p.message])).toEqual([
+      [2, expect.stringMatching(/unknown list type "toString"/)],
+      [3, 'priority "constructor" is not high, medium, low (or 1, 2, 3)'],
+    ]);
+    expect(store.list('m')).toBeUndefined();
+  });
+
+  it('refuses a column a mapping names twice, and rows wider or narrower than the first', async () => {
+    const mapping = mappingSchema.parse({ delimiter: '|', columns: { plate: 'LIC_NO', list_type: 'CAT' } });
+    expect(
+      (await rejects(run(file('m.txt', 'LIC_NO|CAT|LIC_NO\nAAA111|ncic|BBB222\n'), { mapping }))).message,
+    ).toMatch(
+      /line 1: columns 1 \("LIC_NO"\) and 3 \("LIC_NO"\) both give the mapping's "LIC_NO"; give plate as a column number/,
+    );
+    const noHeader = mappingSchema.parse({ header: false, columns: { plate: 1, state: 2 } });
+    const err = await rejects(
+      run(file('n.csv', 'AAA111,NY\nBBB222,NY,extra\nCCC333\n'), { mapping: noHeader, type: 'ncic' }),
+    );
+    expect(err.problems.map((p) => [p.line, p.message])).toEqual([
+      [2, '3 fields where line 1 has 2; quote a field that contains ","'],
+      [3, '1 field where line 1 has 2'],
+    ]);
+    expect(store.list('m')).toBeUndefined();
+    expect(store.list('n')).toBeUndefined();
+    // Lenient: skipped and reported like any bad row.
+    const r = await run(file('l.csv', 'plate,state,list_type\nAAA111,NY,ncic\nBBB222,NY,ncic,x\n'), {
+      strict: false,
+    });
+    expect(r).toMatchObject({
+      imported: 1,
+      skippedCount: 1,
+      skipped: [expect.objectContaining({ line: 3 })],
+    });
+  });
+
+  it('refuses a manual entry that does not say who entered it and why (policy III.C)', async () => {
+    const csv =
+      'plate,state,list_type,entered_by,reason\n' +
+      'MAN001,NY,manual,,seen at the scene\n' +
+      'MAN002,NY,manual,sgt.lee,\n' +
+      'MAN003,NY,manual,sgt.lee,BOLO\n' +
+      'NCI004,NY,ncic,,\n';
+    const err = await rejects(run(file('bolo.csv', csv)));
+    expect(err.problems.map((p) => [p.line, p.message])).toEqual([
+      [2, 'a manual entry needs entered_by and reason'],
+      [3, 'a manual entry needs entered_by and reason'],
+    ]);
+    expect(store.list('bolo')).toBeUndefined();
+    // With who and why, it is imported and keeps both.
+    await run(file('bolo.csv', 'plate,state,list_type,entered_by,reason\nMAN003,NY,manual,sgt.lee,BOLO\n'));
+    expect(store.findInList('bolo', 'MAN003')).toEqual([
+      expect.objectContaining({ listType: 'manual', enteredBy: 'sgt.lee', reason: 'BOLO' }),
+    ]);
+  });
+
+  it("refuses a file dated ahead of the unit's clock as the list's generation time", async () => {
+    const f = file('late.csv', 'plate,state,list_type\nLTE001,NY,ncic\n');
+    utimesSync(f, new Date('2031-01-01T00:00:00Z'), new Date('2031-01-01T00:00:00Z'));
+    expect((await rejects(run(f))).message).toMatch(
+      /the file's modification time 2031-01-01T00:00:00.000Z is in the future .*give that time with --generated-at; nothing imported/,
+    );
+    expect(store.list('late')).toBeUndefined();
+    // Up to five minutes ahead is clock skew; past that it is refused.
+    const now = () => Date.parse('2030-12-31T23:55:00Z');
+    await run(f, { now });
+    expect(store.list('late')?.generatedAt).toBe(Date.parse('2031-01-01T00:00:00Z'));
+    await rejects(run(f, { now: () => Date.parse('2030-12-31T23:54:59Z') }));
+  });
+
   it('applies a delta: adds and removes in one step', async () => {
     await run(file('hq.csv', 'plate,state,list_type\nAAA111,NY,ncic\nBBB222,NY,ncic\n'));
     const r = await run(
@@ -235,6 +314,24 @@ describe('JSON import', () => {
       run(file('w.json', doc({ entries: [{ plate: 'OK1' }, { plate: 'OK2', state: 'Z9' }, { plate: 7 }] }))),
     );
     expect(err.message).toMatch(/2 bad entries; nothing imported.*entries\[1\]: state "Z9".*entries\[2\]/);
+    expect(store.lists()).toEqual([]);
+  });
+
+  it('refuses an entry with a key it does not know, naming the key meant', async () => {
+    // "expiry" is not the key for the expiry: dropped, the entry would never expire.
+    const text = doc({
+      entries: [
+        { plate: 'WNT001', state: 'NY' },
+        { plate: 'EXP001', state: 'NY', expiry: '2020-01-31' },
+        { plate: 'EXP002', state: 'NY', colour: 'red' },
+      ],
+    });
+    const err = await rejects(run(file('w.json', text)));
+    expect(err.message).toMatch(/2 bad entries; nothing imported/);
+    expect(err.problems.map((p) => `${p.where}: ${p.message}`)).toEqual([
+      'entries[1]: unknown key "expiry"; did you mean "expires"? (line 1)',
+      'entries[2]: unknown key "colour"; the keys are plate, state, listType, source, reference, priority, expires, vehicle, reason, enteredBy (line 1)',
+    ]);
     expect(store.lists()).toEqual([]);
   });
 

@@ -8,6 +8,7 @@ import { normalisePlate, normaliseState, plateProblem } from './normalise.js';
 import type { HotlistStore, StagedVersion, VersionMeta } from './store.js';
 import {
   DEFAULT_PRIORITY,
+  LIST_ID,
   LIST_TYPES,
   PRIORITIES,
   type AuditSink,
@@ -69,6 +70,8 @@ export interface ImportReport {
 
 /** Problems kept for the report; the count goes on past this. */
 const KEEP_PROBLEMS = 100;
+/** How far ahead of this unit's clock a list's generation time may be: clock skew, not a date. */
+const FUTURE_SKEW_MS = 5 * 60_000;
 /**
  * Text read (and rows stored) per write transaction: about 60,000 short rows. Larger chunks mean
  * fewer commits (each rewrites the index pages it touched); smaller ones keep other writers (the
@@ -223,6 +226,15 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
     source: opts.source ?? null,
     importedBy: opts.actor,
   };
+  if (opts.generatedAt !== undefined) notInFuture(meta.generatedAt, '--generated-at', now(), opts.file);
+  else
+    notInFuture(
+      meta.generatedAt,
+      "the file's modification time",
+      now(),
+      opts.file,
+      'give that time with --generated-at',
+    );
   const problems: RowProblem[] = [];
   let problemCount = 0;
   const problem = (line: number, message: string) => {
@@ -232,7 +244,11 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
 
   let columns: Partial<Record<Field, number>> | null = null;
   let at: number[] = [];
-  let nColumns = 0;
+  // Fields every row must have: the header's count (without a header, the first row's). A row
+  // with more or fewer has a field split by an unquoted delimiter, or merged: its values would be
+  // read from the wrong columns.
+  let width = 0;
+  let widthFrom = '';
   let rows = 0;
   const types = new Set<ListType>();
   // Adds are staged in a hidden version in both modes: replace activates it, delta merges it into
@@ -246,17 +262,25 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
       } else {
         columns = columnsFromHeader(rec.fields, mapping, opts, rec.line);
         at = FIELDS.map((f) => columns![f] ?? -1);
-        nColumns = Object.keys(columns).length;
+        width = rec.fields.length;
+        widthFrom = 'the header';
         return;
       }
       at = FIELDS.map((f) => columns![f] ?? -1);
-      nColumns = Object.keys(columns).length;
     }
     const fields = rec.fields;
     if (fields.length === 1 && fields[0]!.trim() === '') return; // blank line
     rows++;
-    if (fields.length < nColumns && columns.plate !== undefined && fields[columns.plate] === undefined) {
-      problem(rec.line, `${fields.length} fields where the header has more; plate is missing`);
+    if (width === 0) {
+      width = fields.length;
+      widthFrom = `line ${rec.line}`;
+    }
+    if (fields.length !== width) {
+      problem(
+        rec.line,
+        `${fields.length} field${fields.length === 1 ? '' : 's'} where ${widthFrom} has ${width}` +
+          (fields.length > width ? `; quote a field that contains ${JSON.stringify(delimiter)}` : ''),
+      );
       return;
     }
     const parsed = toEntry(rawRow(fields, at), opts, mapping);
@@ -307,6 +331,25 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
   }
   if (!opts.type) meta.type = types.size === 1 ? [...types][0]! : 'mixed';
   return finish(store, staged, meta, mode, 'csv', rows, removes, problems, problemCount, opts.file);
+}
+
+/**
+ * A list's age counts from when it was generated (IV.C.1): one dated ahead of now would show a
+ * negative age and not go stale until that date, however old it really is.
+ */
+function notInFuture(
+  generatedAt: number,
+  field: string,
+  now: number,
+  file: string,
+  how = `set ${field} to that time`,
+): void {
+  if (generatedAt <= now + FUTURE_SKEW_MS) return;
+  throw new InputError(
+    `hotlist ${file}: ${field} ${new Date(generatedAt).toISOString()} is in the future (this unit's clock says ` +
+      `${new Date(now).toISOString()}; ${FUTURE_SKEW_MS / 60_000} minutes of clock difference are allowed). ` +
+      `A list's age counts from when it was generated: ${how}; nothing imported`,
+  );
 }
 
 /** Activate (replace) or merge (delta) a staged version and report. */
@@ -403,6 +446,12 @@ function columnsFromHeader(
 ): Partial<Record<Field, number>> {
   const cols: Partial<Record<Field, number>> = {};
   const keys = header.map((h) => headerKey(h));
+  // Two columns for one field: which one holds the value is anyone's guess, so neither is taken.
+  const twice = (field: string, a: number, b: number, fix: string) =>
+    new InputError(
+      `hotlist ${opts.file}: line ${line}: columns ${a + 1} ("${header[a]}") and ${b + 1} ("${header[b]}") ` +
+        `both give ${field}; ${fix}; nothing imported`,
+    );
   if (mapping && Object.keys(mapping.columns).length > 0) {
     for (const [field, col] of Object.entries(mapping.columns) as [Field, string | number][]) {
       const idx = typeof col === 'number' ? col - 1 : keys.indexOf(headerKey(col));
@@ -411,12 +460,19 @@ function columnsFromHeader(
           `hotlist ${opts.file}: line ${line}: the mapping's column "${col}" for ${field} is not in the header (${header.join(', ')})`,
         );
       }
+      const again = typeof col === 'number' ? -1 : keys.indexOf(headerKey(col), idx + 1);
+      if (again >= 0)
+        throw twice(`the mapping's "${col}"`, idx, again, `give ${field} as a column number in the mapping`);
       cols[field] = idx;
     }
   } else {
     keys.forEach((k, i) => {
-      const f = ALIASES[k];
-      if (f && cols[f] === undefined) cols[f] = i;
+      // Own keys only: a column named "constructor" is no field.
+      const f = Object.hasOwn(ALIASES, k) ? ALIASES[k] : undefined;
+      if (!f) return;
+      if (cols[f] !== undefined)
+        throw twice(f, cols[f], i, 'remove one, or name the column to use in a column mapping (--mapping)');
+      cols[f] = i;
     });
   }
   const missing: string[] = [];
@@ -478,18 +534,25 @@ function toEntry(
     return (err as Error).message;
   }
   let typeRaw = str(raw.list_type);
-  if (typeRaw && mapping?.listTypeValues[typeRaw]) typeRaw = mapping.listTypeValues[typeRaw] ?? typeRaw;
+  // Own keys only: a code such as "toString" would otherwise find a function on every object.
+  if (mapping && Object.hasOwn(mapping.listTypeValues, typeRaw)) typeRaw = mapping.listTypeValues[typeRaw]!;
   const typeKey = TYPE_KEYS.get(typeRaw) ?? typeRaw.toLowerCase().replace(/[\s_]+/g, '-');
   let listType: ListType;
   if (typeKey === '') {
     if (!opts.type) return `list_type is empty; use one of ${LIST_TYPES.join(', ')} (or give --type)`;
     listType = opts.type;
   } else if ((LIST_TYPES as readonly string[]).includes(typeKey)) listType = typeKey as ListType;
-  else return `unknown list type "${typeRaw}"; use one of ${LIST_TYPES.join(', ')}`;
+  else {
+    // A file read through a mapping writes the mapping's codes: those are the ones to offer.
+    const codes = Object.entries(mapping?.listTypeValues ?? {}).map(([code, type]) => `${code} (${type})`);
+    return codes.length > 0
+      ? `unknown list type "${typeRaw}"; the mapping's codes are ${codes.join(', ')}`
+      : `unknown list type "${typeRaw}"; use one of ${LIST_TYPES.join(', ')}`;
+  }
   const pr = str(raw.priority).toLowerCase();
   let priority: Priority;
   if (pr === '') priority = DEFAULT_PRIORITY[listType];
-  else if (pr in PRIORITIES) priority = PRIORITIES[pr as keyof typeof PRIORITIES];
+  else if (Object.hasOwn(PRIORITIES, pr)) priority = PRIORITIES[pr as keyof typeof PRIORITIES];
   else if (pr === '1' || pr === '2' || pr === '3') priority = Number(pr) as Priority;
   else return `priority "${raw.priority}" is not high, medium, low (or 1, 2, 3)`;
   const ex = str(raw.expires);
@@ -539,7 +602,9 @@ export function parseExpiry(s: string): number | null {
 
 // ---- JSON ---------------------------------------------------------------------------------------
 
-const jsonEntry = z.looseObject({
+// Strict: a misspelt key (say "expiry" for "expires") would otherwise be dropped, and the entry
+// imported without what it meant to say.
+const jsonEntry = z.strictObject({
   plate: z.string(),
   state: z.string().nullish(),
   listType: z.string().optional(),
@@ -556,7 +621,7 @@ export const hotlistDocumentSchema = z.strictObject({
   format: z.literal('lpr-edge.hotlist'),
   formatVersion: z.literal(1),
   list: z.strictObject({
-    id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" or "_"'),
+    id: z.string().regex(LIST_ID, 'letters, digits, "-" or "_"'),
     type: z.enum([...LIST_TYPES, 'mixed']).default('mixed'),
     version: z.string().min(1).max(100),
     generatedAt: z.iso.datetime({ offset: true }),
@@ -623,6 +688,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
       source: list.source ?? opts.source ?? null,
       importedBy: opts.actor,
     };
+    notInFuture(meta.generatedAt, 'list.generatedAt', (opts.now ?? Date.now)(), opts.file);
     staged = store.stageVersion(meta);
     return staged;
   };
@@ -646,7 +712,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
           if (ev.key === 'entries') {
             const r = jsonEntry.safeParse(ev.value);
             if (!r.success) {
-              problem(where, ev.line, issuesText(r.error));
+              problem(where, ev.line, issuesText(r.error, ENTRY_KEYS));
               continue;
             }
             const v = r.data;
@@ -673,7 +739,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
             // come before "list".
             const r = removeSchema.safeParse(ev.value);
             if (!r.success) {
-              problem(where, ev.line, issuesText(r.error));
+              problem(where, ev.line, issuesText(r.error, REMOVE_KEYS));
               continue;
             }
             rawRemoves.push({ ...r.data, where, line: ev.line });
@@ -718,7 +784,38 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
   }
 }
 
-/** A zod error as one line: each issue's path and message. */
-function issuesText(error: z.ZodError): string {
-  return error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ');
+/** Each field's key in a JSON entry (CSV headers spell them with "_"). */
+const JSON_KEYS: Partial<Record<Field, string>> = {
+  plate: 'plate',
+  state: 'state',
+  list_type: 'listType',
+  source: 'source',
+  reference: 'reference',
+  priority: 'priority',
+  expires: 'expires',
+  vehicle: 'vehicle',
+  reason: 'reason',
+  entered_by: 'enteredBy',
+};
+const ENTRY_KEYS = Object.values(JSON_KEYS);
+const REMOVE_KEYS = ['plate', 'state', 'listType'];
+
+/**
+ * A zod error as one line: each issue's path and message. An unknown key is named with the key
+ * meant, when it is one of the header spellings CSV accepts ("expiry", "list_type", "notes"...).
+ */
+function issuesText(error: z.ZodError, keys: string[]): string {
+  const unknown = (key: string) => {
+    const k = headerKey(key);
+    const field = Object.hasOwn(ALIASES, k) ? ALIASES[k] : undefined;
+    const meant = field && JSON_KEYS[field];
+    return meant && keys.includes(meant)
+      ? `unknown key "${key}"; did you mean "${meant}"?`
+      : `unknown key "${key}"; the keys are ${keys.join(', ')}`;
+  };
+  return error.issues
+    .map((x) =>
+      x.code === 'unrecognized_keys' ? x.keys.map(unknown).join('; ') : `${x.path.join('.')}: ${x.message}`,
+    )
+    .join('; ');
 }

@@ -22,6 +22,9 @@ export const LIST_TYPE_LABELS: Record<ListType, string> = {
   manual: 'Manual local entry',
 };
 
+/** A list id as files, the CLI and sync name it. */
+export const LIST_ID = /^[A-Za-z0-9_-]+$/;
+
 /** 1 is the most urgent. A higher-priority alert pre-empts a lower one on the console. */
 export const PRIORITIES = { high: 1, medium: 2, low: 3 } as const;
 export type PriorityName = keyof typeof PRIORITIES;

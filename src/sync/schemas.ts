@@ -277,28 +277,46 @@ export const signedEnvelopeSchema = z
   .meta({ title: 'SignedDocument', description: 'A document signed with headquarters’ Ed25519 key.' });
 export type SignedEnvelope = z.infer<typeof signedEnvelopeSchema>;
 
-export const hotlistEntrySchema = z.object({
-  plate: z
-    .string()
-    .min(1)
-    .max(16)
-    .regex(/^[A-Z0-9]+$/, 'upper-case letters and digits, no spaces'),
-  /** USPS code, or null for "any state". */
-  state: z
-    .string()
-    .regex(/^[A-Z]{2}$/)
-    .nullable(),
-  listType: z.enum(LIST_TYPES),
-  source: z.string().max(200).nullable().optional(),
-  /** e.g. the NCIC number. */
-  reference: z.string().max(200).nullable().optional(),
-  /** 1 high, 2 medium, 3 low; default by list type. */
-  priority: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
-  expiresAt: ms.nullable().optional(),
-  vehicle: z.string().max(200).nullable().optional(),
-  reason: z.string().max(2000).nullable().optional(),
-  enteredBy: z.string().max(200).nullable().optional(),
-});
+export const hotlistEntrySchema = z
+  .object({
+    plate: z
+      .string()
+      .min(1)
+      .max(16)
+      .regex(/^[A-Z0-9]+$/, 'upper-case letters and digits, no spaces'),
+    /** USPS code, or null for "any state". */
+    state: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .nullable(),
+    listType: z.enum(LIST_TYPES),
+    source: z.string().max(200).nullable().optional(),
+    /** e.g. the NCIC number. */
+    reference: z.string().max(200).nullable().optional(),
+    /** 1 high, 2 medium, 3 low; default by list type. */
+    priority: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+    expiresAt: ms.nullable().optional(),
+    vehicle: z.string().max(200).nullable().optional(),
+    reason: z.string().max(2000).nullable().optional(),
+    enteredBy: z.string().max(200).nullable().optional(),
+  })
+  // Policy III.C: a manual entry says who entered it and why, whichever way it reaches the unit
+  // (the CSV and JSON importers refuse one without them too).
+  .superRefine((e, ctx) => {
+    if (e.listType !== 'manual') return;
+    for (const key of ['enteredBy', 'reason'] as const) {
+      if (!e[key]?.trim())
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `a manual entry needs ${key} (${key === 'enteredBy' ? 'who entered it' : 'why'}; policy III.C)`,
+        });
+    }
+  })
+  .meta({
+    description:
+      'One hotlist entry. A manual entry (listType "manual") must give enteredBy (who entered it) and reason (why): policy III.C.',
+  });
 export type HotlistEntry = z.infer<typeof hotlistEntrySchema>;
 
 const hotlistCommon = {

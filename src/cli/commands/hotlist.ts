@@ -10,6 +10,7 @@ import { addManualEntry, LOCAL_LIST, removeManualEntries } from '../../hotlist/m
 import { isStale, listAgeHours } from '../../hotlist/currency.js';
 import {
   DEFAULT_PRIORITY,
+  LIST_ID,
   LIST_TYPES,
   PRIORITIES,
   type ListType,
@@ -32,6 +33,14 @@ function listType(v: string | undefined, usage: string): ListType | undefined {
       `--type "${v}" is not a list type; use one of ${LIST_TYPES.join(', ')}\nUsage: lpr-edge ${usage}`,
     );
   return v as ListType;
+}
+
+/** `--list NAME`, named as import and sync name lists. */
+function listName(values: OptionValues): string | undefined {
+  const list = str(values, 'list');
+  if (list !== undefined && !LIST_ID.test(list))
+    throw new UsageError(`--list "${list}": use letters, digits, "-" or "_"`);
+  return list;
 }
 
 function onePlate(positionals: string[], usage: string): string {
@@ -84,9 +93,7 @@ const importCmd: Command = {
     if (format !== undefined && format !== 'csv' && format !== 'json')
       throw new UsageError(`--format must be csv or json, got "${format}"`);
     if (values.replace && values.delta) throw new UsageError('give --replace or --delta, not both');
-    const list = str(values, 'list');
-    if (list !== undefined && !/^[A-Za-z0-9_-]+$/.test(list))
-      throw new UsageError(`--list "${list}": use letters, digits, "-" or "_"`);
+    const list = listName(values);
     const type = listType(str(values, 'type'), this.usage);
     const gen = str(values, 'generated-at');
     const generatedAt = gen === undefined ? undefined : Date.parse(gen);
@@ -96,7 +103,10 @@ const importCmd: Command = {
       const user = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(user, 'admin');
       const mappingName = str(values, 'mapping');
-      const mapping = mappingName === undefined ? undefined : unit.config.hotlists.mappings[mappingName];
+      const mappings = unit.config.hotlists.mappings;
+      // Own keys only: "toString" is on every object and is no mapping.
+      const mapping =
+        mappingName !== undefined && Object.hasOwn(mappings, mappingName) ? mappings[mappingName] : undefined;
       if (mappingName !== undefined && !mapping) {
         const known = Object.keys(unit.config.hotlists.mappings);
         throw new UsageError(
@@ -242,10 +252,11 @@ const addCmd: Command = {
       throw new UsageError(`--expires "${ex}" is not a date such as 2026-12-31`);
     if (expiresAt !== null && expiresAt <= Date.now()) throw new UsageError(`--expires ${ex} is in the past`);
     const pr = str(values, 'priority');
-    if (pr !== undefined && !(pr in PRIORITIES))
+    // Own keys only: `in` would take "toString" (inherited) as a priority.
+    if (pr !== undefined && !Object.hasOwn(PRIORITIES, pr))
       throw new UsageError(`--priority must be high, medium or low`);
     const priority: Priority = pr ? PRIORITIES[pr as keyof typeof PRIORITIES] : DEFAULT_PRIORITY[type];
-    const listId = str(values, 'list') ?? LOCAL_LIST;
+    const listId = listName(values) ?? LOCAL_LIST;
     return withHotlist(ctx, async (_unit, p, store) => {
       const user = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(user, 'officer', 'admin');
@@ -286,7 +297,7 @@ const removeCmd: Command = {
     const reason = str(values, 'reason')?.trim();
     if (!reason) throw new UsageError(`removing an entry needs --reason\nUsage: lpr-edge ${this.usage}`);
     const type = listType(str(values, 'type'), this.usage);
-    const listId = str(values, 'list') ?? LOCAL_LIST;
+    const listId = listName(values) ?? LOCAL_LIST;
     const stGiven = str(values, 'state') !== undefined;
     const st = state(values);
     return withHotlist(ctx, async (_unit, p, store) => {

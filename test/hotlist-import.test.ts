@@ -248,6 +248,18 @@ describe('CSV import', () => {
     await rejects(run(f, { now: () => Date.parse('2030-12-31T23:54:59Z') }));
   });
 
+  it("refuses to import under the unit's own list or source (never stale, open to officers)", async () => {
+    const f = file('agency.csv', 'plate,state,list_type\nAGY001,NY,ncic\n');
+    expect((await rejects(run(f, { listId: 'local' }))).message).toMatch(
+      /the list "local" holds the unit's manual entries .*import under another list id/,
+    );
+    expect((await rejects(run(f, { source: 'local' }))).message).toMatch(
+      /source "local" is reserved for the unit's own manual entries/,
+    );
+    expect(store.list('local')).toBeUndefined();
+    expect(store.list('agency')).toBeUndefined();
+  });
+
   it('applies a delta: adds and removes in one step', async () => {
     await run(file('hq.csv', 'plate,state,list_type\nAAA111,NY,ncic\nBBB222,NY,ncic\n'));
     const r = await run(

@@ -111,4 +111,10 @@ describe('manual entries in a hotlist from HQ', () => {
       expect.objectContaining({ enteredBy: 'sgt.lee', reason: 'BOLO' }),
     ]);
   });
+
+  it("rejects a list from HQ under the unit's own list id", async () => {
+    expect(await send({ ...doc([]), listId: 'local' })).toBe('rejected');
+    expect(audits[0]!.details.reason).toMatch(/the list id "local" is the unit's own manual entries/);
+    expect(store.list('local')).toBeUndefined();
+  });
 });

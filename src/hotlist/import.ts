@@ -10,6 +10,8 @@ import {
   DEFAULT_PRIORITY,
   LIST_ID,
   LIST_TYPES,
+  LOCAL_LIST,
+  LOCAL_SOURCE,
   PRIORITIES,
   type AuditSink,
   type EntryInput,
@@ -235,6 +237,7 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
       opts.file,
       'give that time with --generated-at',
     );
+  notTheUnitsOwn(meta, opts.file);
   const problems: RowProblem[] = [];
   let problemCount = 0;
   const problem = (line: number, message: string) => {
@@ -350,6 +353,22 @@ function notInFuture(
       `${new Date(now).toISOString()}; ${FUTURE_SKEW_MS / 60_000} minutes of clock difference are allowed). ` +
       `A list's age counts from when it was generated: ${how}; nothing imported`,
   );
+}
+
+/**
+ * The `local` list and the `local` source are the unit's own manual entries: never stale, and
+ * open to officers' changes. An import under either name would make an agency list look like
+ * that, or turn the unit's own list into one officers may no longer change.
+ */
+function notTheUnitsOwn(meta: VersionMeta, file: string): void {
+  if (meta.listId === LOCAL_LIST)
+    throw new InputError(
+      `hotlist ${file}: the list "${LOCAL_LIST}" holds the unit's manual entries (hotlist add, the console's watch list); import under another list id`,
+    );
+  if (meta.source === LOCAL_SOURCE)
+    throw new InputError(
+      `hotlist ${file}: source "${LOCAL_SOURCE}" is reserved for the unit's own manual entries; name where the list came from (e.g. the agency or NCIC)`,
+    );
 }
 
 /** Activate (replace) or merge (delta) a staged version and report. */
@@ -689,6 +708,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
       importedBy: opts.actor,
     };
     notInFuture(meta.generatedAt, 'list.generatedAt', (opts.now ?? Date.now)(), opts.file);
+    notTheUnitsOwn(meta, opts.file);
     staged = store.stageVersion(meta);
     return staged;
   };

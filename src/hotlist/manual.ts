@@ -1,6 +1,14 @@
 import { InputError } from './import.js';
 import type { HotlistStore, VersionMeta } from './store.js';
-import { DEFAULT_PRIORITY, LIST_ID, type AuditSink, type ListType, type Priority } from './types.js';
+import {
+  DEFAULT_PRIORITY,
+  LIST_ID,
+  LOCAL_LIST,
+  LOCAL_SOURCE,
+  type AuditSink,
+  type ListType,
+  type Priority,
+} from './types.js';
 
 /**
  * Manual local entries (policy III.C): plates an officer or admin adds on the unit, each saying who
@@ -14,9 +22,7 @@ import { DEFAULT_PRIORITY, LIST_ID, type AuditSink, type ListType, type Priority
  * Relabelling such a list with a manual change would reset its age, so a stale list would look
  * current (policy IV.C.1), and a plate HQ still wants found could be taken off it on one unit.
  */
-export const LOCAL_LIST = 'local';
-/** The source recorded on manual entries and on the versions they make. */
-export const LOCAL_SOURCE = 'local';
+export { LOCAL_LIST, LOCAL_SOURCE } from './types.js';
 
 export interface ManualAdd {
   plate: string;

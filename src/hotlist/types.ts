@@ -83,3 +83,8 @@ export interface HotlistInfo {
 export interface AuditSink {
   append(event: { type: string; actor: string; details: Record<string, unknown> }): unknown;
 }
+
+/** The unit's own manual entries (hotlist add, the console's watch list) go to this list. */
+export const LOCAL_LIST = 'local';
+/** The source recorded on manual entries and on the versions they make. */
+export const LOCAL_SOURCE = 'local';

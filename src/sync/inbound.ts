@@ -20,6 +20,7 @@ import {
 import { openSigned } from './signing.js';
 import { readBody } from './sources.js';
 import { FLEET, parseTopic, type ParsedTopic, type Topics } from './topics.js';
+import { LOCAL_LIST } from '../hotlist/types.js';
 
 /** A pull request is valid for a day after HQ issued it; a few minutes of clock skew are allowed. */
 const PULL_MAX_AGE_MS = 24 * 3_600_000;
@@ -212,6 +213,11 @@ export class InboundRouter {
 
   private hotlist(payload: Buffer, topic: ParsedTopic): { outcome: InboundOutcome; reason?: string } {
     const doc: HotlistDocument = this.signed(payload, hotlistDocumentSchema, 'hotlist');
+    if (doc.listId === LOCAL_LIST)
+      throw new Rejection(
+        `hotlist: the list id "${LOCAL_LIST}" is the unit's own manual entries; use another`,
+        true,
+      );
     if (topic.unit === FLEET) {
       // Fleet topics are retained, one list each: a list on another list's topic would replace it
       // there, and a retained delta would be stale for every unit that already moved past it.

@@ -50,6 +50,32 @@ describe('exclusion zones', () => {
     expect(applyExclusionZones({ gps: null }, [clinic, worship])).toEqual({ action: 'store' });
   });
 
+  it('places a read without a fix by the last fix and how far the car can have gone since (failing closed)', () => {
+    const noFix = { gps: null };
+    const lastFix = (lat: number, lon: number, ageMs: number) => ({ fix: { lat, lon }, ageMs });
+    // Lost the fix 30 s ago about 460 m north of the clinic's edge: it may be there now (40 m/s × 30 s).
+    expect(applyExclusionZones(noFix, [clinic], lastFix(40.7555, -73.99, 30_000))).toEqual({
+      action: 'drop',
+      zoneId: 'clinic',
+    });
+    // 5 s ago at the same place: at most 200 m travelled, short of the clinic.
+    expect(applyExclusionZones(noFix, [clinic], lastFix(40.7555, -73.99, 5_000))).toEqual({
+      action: 'store',
+    });
+    // Near the polygon (about 550 m east of its east edge), 20 s ago: masked.
+    expect(applyExclusionZones(noFix, [worship], lastFix(40.705, -74.0035, 20_000))).toEqual({
+      action: 'mask',
+      zoneId: 'worship',
+    });
+    expect(applyExclusionZones(noFix, [worship], lastFix(40.705, -73.95, 20_000))).toEqual({
+      action: 'store',
+    });
+    // More than ten minutes without a fix: the car could be anywhere; stored and flagged.
+    expect(applyExclusionZones(noFix, [clinic], lastFix(40.75, -73.99, 11 * 60_000))).toEqual({
+      action: 'store',
+    });
+  });
+
   it('drops the plate of a read inside a zone: nothing stored but the count, which persists', () => {
     const db = openTestDb(dir);
     const store = new ReadStore(db, dir);

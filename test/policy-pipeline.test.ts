@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRecording } from '../src/capture/file-source.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
+import { LatestFix } from '../src/gps/latest-fix.js';
 import type { PositionSource } from '../src/gps/types.js';
 import { silentLogger } from '../src/log.js';
 import { exclusionZoneSchema } from '../src/policy/config.js';
@@ -61,5 +62,47 @@ describe('exclusion zones in the camera pipeline', () => {
       .readdirSync(path.join(dir, 'images'), { recursive: true })
       .filter((f) => String(f).endsWith('.jpg'));
     expect(images).toHaveLength(2);
+  }, 240_000);
+
+  it('drops a read made after the receiver lost its fix beside the zone (failing closed)', async () => {
+    const sub = path.join(dir, 'lost');
+    fs.mkdirSync(sub);
+    const video = path.join(sub, 'drive.mp4');
+    await renderShortDrive(video, [NY_SEDAN]);
+    // The receiver's last fix was at the clinic's gate; then it reported no fix (an underground lot).
+    const position = new LatestFix(5000);
+    position.update({ lat: 40.7515, lon: -73.99, time: Date.now(), mode: 3 });
+    position.clear();
+    const config = { ...embeddedDefaults(), dataDir: sub };
+    const db = openTestDb(sub);
+    const reads = new ReadStore(db, sub);
+    const zones = new ExclusionZones(db, [
+      exclusionZoneSchema.parse({
+        id: 'clinic',
+        kind: 'circle',
+        lat: 40.75,
+        lon: -73.99,
+        radiusM: 150,
+        mode: 'drop',
+      }),
+    ]);
+    const vision = await Vision.open(config.vision);
+    try {
+      const source = await openRecording({ id: 'front', path: video, realtime: false, everyFrame: true });
+      const pipeline = new CameraPipeline(source, {
+        config,
+        vision,
+        reads,
+        position,
+        log: silentLogger(),
+        gates: [zones],
+      });
+      expect((await pipeline.run()).readsGated).toBe(1);
+    } finally {
+      await vision.close();
+    }
+    expect(reads.count()).toBe(0);
+    expect(zones.counts()).toMatchObject([{ zoneId: 'clinic', action: 'drop', count: 1 }]);
+    db.close();
   }, 240_000);
 });

@@ -23,6 +23,8 @@ export type GpsHealth = {
 export class LatestFix implements PositionSource {
   private fix: GpsFix | null = null;
   private receivedAt = 0;
+  /** Kept when the receiver loses its fix: the last place the unit is known to have been. */
+  private lastKnown: GpsFix | null = null;
   fixes = 0;
   /** Times the receiver reported "no fix" after having one (GPS lost). */
   lost = 0;
@@ -35,6 +37,7 @@ export class LatestFix implements PositionSource {
 
   update(fix: GpsFix): void {
     this.fix = fix;
+    this.lastKnown = fix;
     this.receivedAt = this.now();
     this.fixes++;
     this.hadFix = true;
@@ -52,6 +55,10 @@ export class LatestFix implements PositionSource {
     const ageMs = Math.max(0, timeMs - this.receivedAt);
     if (ageMs > this.maxFixAgeMs) return null;
     return { fix: this.fix, ageMs };
+  }
+
+  lastKnownAt(timeMs: number): { fix: GpsFix; ageMs: number } | null {
+    return this.lastKnown ? { fix: this.lastKnown, ageMs: Math.max(0, timeMs - this.receivedAt) } : null;
   }
 
   latest(): { fix: GpsFix; ageMs: number } | null {

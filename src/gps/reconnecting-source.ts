@@ -41,6 +41,10 @@ export abstract class ReconnectingGpsSource implements PositionSource, Service {
     return this.latest.fixAt(timeMs);
   }
 
+  lastKnownAt(timeMs: number) {
+    return this.latest.lastKnownAt(timeMs);
+  }
+
   onFix(listener: (fix: GpsFix) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -70,6 +70,11 @@ export class TrackPositionSource implements PositionSource {
   }
 
   fixAt(timeMs: number): { fix: GpsFix; ageMs: number } | null {
+    const last = this.lastKnownAt(timeMs);
+    return last && last.ageMs <= this.maxFixAgeMs ? last : null;
+  }
+
+  lastKnownAt(timeMs: number): { fix: GpsFix; ageMs: number } | null {
     const t = this.trackTime(timeMs);
     // Binary search for the last fix at or before t.
     let lo = 0;
@@ -84,8 +89,6 @@ export class TrackPositionSource implements PositionSource {
     }
     if (found < 0) return null;
     const fix = this.track.fixes[found]!;
-    const ageMs = t - fix.time;
-    if (ageMs > this.maxFixAgeMs) return null;
-    return { fix, ageMs };
+    return { fix, ageMs: t - fix.time };
   }
 }

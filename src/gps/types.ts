@@ -6,6 +6,11 @@ import type { GpsFix } from '../store/types.js';
  */
 export interface PositionSource {
   fixAt(timeMs: number): { fix: GpsFix; ageMs: number } | null;
+  /**
+   * The last fix there was before `timeMs`, however old, with its age: where the unit was when it
+   * last knew (exclusion zones use it when there is no fix now). Sources without history omit it.
+   */
+  lastKnownAt?(timeMs: number): { fix: GpsFix; ageMs: number } | null;
 }
 
 /** The position source of a unit without GPS configured. */

@@ -235,7 +235,7 @@ export class CameraPipeline {
     };
     let keepImages = true;
     for (const gate of this.deps.gates ?? []) {
-      const result = gate.apply(read);
+      const result = gate.apply(read, { lastKnown: fix ? null : (position.lastKnownAt?.(best.ts) ?? null) });
       if (!result) {
         this.gated++;
         return;

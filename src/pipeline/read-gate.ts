@@ -1,4 +1,4 @@
-import type { Read } from '../store/types.js';
+import type { GpsFix, Read } from '../store/types.js';
 import type { Box, RgbImage } from '../vision/image.js';
 
 /**
@@ -7,7 +7,12 @@ import type { Box, RgbImage } from '../vision/image.js';
  */
 export interface ReadGate {
   readonly name: string;
-  apply(read: Read): { read: Read; keepImages: boolean } | null;
+  apply(read: Read, context?: GateContext): { read: Read; keepImages: boolean } | null;
+}
+
+export interface GateContext {
+  /** For a read without a fix: the last fix the unit had, and how long before the read. */
+  lastKnown?: { fix: GpsFix; ageMs: number } | null;
 }
 
 /** A state-of-registration reader for a finished track (the plate's printed state, format, prior). */

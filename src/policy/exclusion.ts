@@ -1,6 +1,6 @@
 import type { Db } from '../store/database.js';
 import type { Read, ReadImages } from '../store/types.js';
-import type { ReadGate } from '../pipeline/read-gate.js';
+import type { GateContext, ReadGate } from '../pipeline/read-gate.js';
 import { AuditLog } from './audit.js';
 import { canonicalJson } from './canonical.js';
 import type { ExclusionZone } from './config.js';
@@ -18,25 +18,56 @@ export interface ExclusionDecision {
 /** What a masked read's plate becomes: not a possible plate, and the same for every plate. */
 export const MASKED_PLATE = '********';
 
+/** Fastest the unit is assumed to move while it has no fix (144 km/h). */
+const MAX_SPEED_MPS = 40;
+/** Longer without a fix than this, and where the unit is cannot be bounded usefully. */
+const LAST_KNOWN_MAX_AGE_MS = 10 * 60_000;
+
 /**
  * Decide what happens to a read given the exclusion zones (policy II). A read inside any 'drop'
- * zone is dropped; inside a 'mask' zone (and no drop zone) its plate is masked. A read without a
- * GPS fix cannot be placed and is stored (flagged no-gps-fix by the pipeline).
+ * zone is dropped; inside a 'mask' zone (and no drop zone) its plate is masked.
+ *
+ * A read without a fix is placed by the last fix the unit had, if that is at most ten minutes
+ * old: the unit can have moved at most MAX_SPEED_MPS × that age from there, and a zone within that
+ * reach counts as one the read may be in (the zone's rule is applied, failing closed). Otherwise
+ * it cannot be placed and is stored (flagged no-gps-fix by the pipeline).
  */
 export function applyExclusionZones(
   read: Pick<Read, 'gps'>,
   zones: readonly ExclusionZone[],
+  lastKnown?: { fix: { lat: number; lon: number }; ageMs: number } | null,
 ): ExclusionDecision {
-  if (!read.gps) return { action: 'store' };
+  let inZone: (z: ExclusionZone) => boolean;
+  if (read.gps) {
+    const at = read.gps;
+    inZone = (z) => (z.kind === 'circle' ? distanceM(at, z) <= z.radiusM : insidePolygon(at, z.points));
+  } else if (lastKnown && lastKnown.ageMs <= LAST_KNOWN_MAX_AGE_MS) {
+    const reach = (lastKnown.ageMs / 1000) * MAX_SPEED_MPS;
+    inZone = (z) => distanceToZoneM(lastKnown.fix, z) <= reach;
+  } else return { action: 'store' };
   let mask: string | undefined;
   for (const z of zones) {
-    const inside =
-      z.kind === 'circle' ? distanceM(read.gps, z) <= z.radiusM : insidePolygon(read.gps, z.points);
-    if (!inside) continue;
+    if (!inZone(z)) continue;
     if (z.mode === 'drop') return { action: 'drop', zoneId: z.id };
     mask ??= z.id;
   }
   return mask ? { action: 'mask', zoneId: mask } : { action: 'store' };
+}
+
+/**
+ * How far a point is from a zone, at least (0 inside it). A polygon is taken by its bounding
+ * circle around the mean of its corners: never farther than the polygon itself, so a zone judged
+ * out of reach is.
+ */
+function distanceToZoneM(p: { lat: number; lon: number }, z: ExclusionZone): number {
+  if (z.kind === 'circle') return Math.max(0, distanceM(p, z) - z.radiusM);
+  if (insidePolygon(p, z.points)) return 0;
+  const centre = {
+    lat: z.points.reduce((s, q) => s + q[0], 0) / z.points.length,
+    lon: z.points.reduce((s, q) => s + q[1], 0) / z.points.length,
+  };
+  const radius = Math.max(...z.points.map(([lat, lon]) => distanceM(centre, { lat, lon })));
+  return Math.max(0, distanceM(p, centre) - radius);
 }
 
 /** A read with its plate, candidates and images removed; it still counts as a vehicle seen. */
@@ -80,16 +111,16 @@ export class ExclusionZones implements ReadGate {
    * The pipeline gate: null drops the read, a masked copy without images replaces it, anything
    * else passes unchanged. Counted per zone.
    */
-  apply(read: Read): { read: Read; keepImages: boolean } | null {
-    const d = this.decide(read);
+  apply(read: Read, context: GateContext = {}): { read: Read; keepImages: boolean } | null {
+    const d = this.decide(read, context.lastKnown);
     if (d.action === 'drop') return null;
     if (d.action === 'mask') return { read: maskRead(read, d.zoneId!).read, keepImages: false };
     return { read, keepImages: true };
   }
 
   /** Decide for one read and count it when dropped or masked. */
-  decide(read: Pick<Read, 'gps'>): ExclusionDecision {
-    const d = applyExclusionZones(read, this.zones);
+  decide(read: Pick<Read, 'gps'>, lastKnown?: GateContext['lastKnown']): ExclusionDecision {
+    const d = applyExclusionZones(read, this.zones, lastKnown);
     if (d.action !== 'store' && d.zoneId) this.bump.run(d.zoneId, d.action, this.now());
     return d;
   }

@@ -157,6 +157,11 @@ describe('streaming JSON import', { timeout: 180_000 }, () => {
     );
     expect(activePlates()).toEqual({ n: 100, version: 'v1' });
     expect(leftovers()).toBe(0);
+    // The generation time is the document's own, not one given beside it.
+    expect((await rejects(run(full, { generatedAt: Date.now() }))).message).toMatch(
+      /--generated-at is for CSV files; a JSON list says when it was generated in list\.generatedAt/,
+    );
+    expect(activePlates()).toEqual({ n: 100, version: 'v1' });
   });
 
   it('members in any order: removes and mode before list, list before entries required', async () => {

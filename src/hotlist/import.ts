@@ -664,6 +664,10 @@ const removeSchema = z.strictObject({ plate: z.string(), state: z.string().nulli
  * members may come in any order.
  */
 async function importJson(store: HotlistStore, opts: ImportOptions): Promise<ImportReport> {
+  if (opts.generatedAt !== undefined)
+    throw new InputError(
+      `hotlist ${opts.file}: --generated-at is for CSV files; a JSON list says when it was generated in list.generatedAt`,
+    );
   const strict = opts.strict ?? true;
   const header: Record<string, unknown> = {};
   const problems: RowProblem[] = [];

@@ -42,10 +42,10 @@ beforeAll(async () => {
   );
   await importHotlist(store, { file: path.join(dir, 'hq.csv'), listId: 'hq', actor: 'test', audit });
   writeFileSync(
-    path.join(dir, 'local.csv'),
+    path.join(dir, 'bolo.csv'),
     'plate,state,list_type,entered_by,reason\nAMB7778,PA,manual,sgt.lee,seen near school\n',
   );
-  await importHotlist(store, { file: path.join(dir, 'local.csv'), listId: 'local', actor: 'test', audit });
+  await importHotlist(store, { file: path.join(dir, 'bolo.csv'), listId: 'bolo', actor: 'test', audit });
 });
 
 afterAll(() => {

@@ -111,6 +111,8 @@ beforeAll(async () => {
     'LOW1234,NY,suspended-registration,DMV R-5521,Black Nissan Altima,Registration suspended (insurance),',
     'REJ9001,NY,stolen-plate,NCIC P-778,,Plate reported stolen,',
     'NOP4420,NY,stolen-plate,NCIC P-812,,Plate reported stolen,',
+    'SIG1001,NY,stolen-plate,NCIC P-905,,Plate reported stolen,',
+    'OFF0001,NY,stolen-vehicle,NCIC V-311,,Stolen,',
     'ALT5150,NY,stolen-plate,NCIC P-990,,Plate reported stolen,',
   ].join('\r\n');
   writeFileSync(path.join(dir, 'ncic.csv'), csv);
@@ -196,7 +198,8 @@ describe('officer console in Chromium', () => {
     await page.waitForFunction(
       () => (document.getElementById('hit-crop') as HTMLImageElement).naturalWidth > 0,
     );
-    expect(await page.locator('body').getAttribute('data-last-tone')).toBe('medium');
+    // One tone for the hits that arrive together, once they have (300 ms).
+    await page.waitForFunction(() => document.body.dataset.lastTone === 'medium');
     await page.screenshot({ path: path.join(SHOTS, 'console-alert-day.png') });
     await page.locator('#theme').click();
     await page.screenshot({ path: path.join(SHOTS, 'console-alert-night.png') });
@@ -274,6 +277,7 @@ describe('officer console in Chromium', () => {
     // The read reaches the feed, and still no alert or tone.
     await page.waitForFunction(() => document.querySelector('#feed li .fp')?.textContent === 'KXT4821');
     expect(await page.locator('#no-alert').isVisible()).toBe(true);
+    await page.waitForTimeout(400); // longer than tones are gathered for
     expect(await page.locator('body').getAttribute('data-last-tone')).toBeNull();
     expect(tone).toBe('medium');
   });
@@ -295,6 +299,33 @@ describe('officer console in Chromium', () => {
     const row = hitsFor(read.id)[0]!;
     expect(row.status).toBe('rejected');
     expect(row.reject_reason).toBe('wrong state');
+  });
+
+  it('after signing in again the alert on screen can still be confirmed (its pictures are fetched again)', async () => {
+    const read = await saveRead('SIG1001', 'NY');
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'SIG1001');
+    await page.waitForFunction(
+      () => !(document.getElementById('confirm-plate') as HTMLButtonElement).disabled,
+    );
+    await page.locator('#signout').click();
+    await page.locator('#signin').waitFor({ state: 'visible' });
+    expect(await page.locator('#signin-name').inputValue()).toBe(''); // the next officer's form is empty
+    await page.locator('#signin-name').fill('ofc.diaz');
+    await page.locator('#signin-secret').fill('correct horse 42');
+    await page.locator('#signin-form button').click();
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'SIG1001');
+    await page.waitForFunction(
+      () => !(document.getElementById('confirm-plate') as HTMLButtonElement).disabled,
+    );
+    await page.keyboard.press('p');
+    await page.waitForFunction(
+      () => document.getElementById('confirm-plate')!.getAttribute('aria-pressed') === 'true',
+    );
+    expect(parts.hits.events(hitsFor(read.id)[0]!.id).map((e) => e.action)).toContain('confirm-plate');
+    await page.keyboard.press('r');
+    await page.locator(`#reject-reasons input[value="misread"]`).check();
+    await page.locator('#reject-form button[type=submit]').click();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
   });
 
   it('a read stored without a plate picture cannot be confirmed, only rejected', async () => {
@@ -328,7 +359,7 @@ describe('officer console in Chromium', () => {
     expect(await page.locator('#hit-priority').innerText()).toMatch(/low/i);
     await saveRead('AMB3307', null); // state not read: plate-only hit, flagged
     await page.waitForFunction(() => document.getElementById('hit-type')?.textContent === 'AMBER alert');
-    expect(await page.locator('body').getAttribute('data-last-tone')).toBe('high');
+    await page.waitForFunction(() => document.body.dataset.lastTone === 'high');
     expect(await page.locator('#hit-queue').innerText()).toBe('1 more waiting');
     expect(await page.locator('#hit-state-warning').isVisible()).toBe(true);
     await page.locator('#theme').click();
@@ -571,6 +602,19 @@ describe('officer console in Chromium', () => {
       req.on('error', reject);
     });
     expect(rebind).toBe(421);
+  });
+
+  it('tells the officer at once when the console has lost the unit, and takes the buttons away', async () => {
+    await saveRead('OFF0001', 'NY'); // an alert on screen when the unit goes away
+    await page.locator('#hit').waitFor({ state: 'visible' });
+    await parts.console.stop(); // the daemon stopped, or the cable to the unit came out
+    await page.locator('#not-live').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await page.locator('#not-live').innerText()).toMatch(
+      /^NOT LIVE since .*: this console has lost the unit/,
+    );
+    for (const id of ['#confirm-plate', '#confirm-state', '#verify', '#reject'])
+      expect(await page.locator(id).isDisabled()).toBe(true);
+    await page.screenshot({ path: path.join(SHOTS, 'console-not-live.png') });
   });
 });
 

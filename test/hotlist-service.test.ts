@@ -108,6 +108,11 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     expect(() => hits.verify(id, 'ofc.diaz')).toThrow(/plate and state not confirmed/);
     hits.confirm(id, 'state', 'ofc.diaz');
     expect(() => hits.verify(id, 'ofc.diaz')).toThrow(/plate not confirmed/);
+    // A partner's confirmation does not count for the officer who verifies.
+    hits.confirm(id, 'plate', 'ofc.lee');
+    expect(() => hits.verify(id, 'ofc.diaz')).toThrow(
+      /plate not confirmed by ofc\.diaz \(confirmed by ofc\.lee: confirm them yourself\)/,
+    );
     expect(() => hits.reject(id, 'looked odd', null, 'ofc.diaz')).toThrow(HitError);
     hits.confirm(id, 'plate', 'ofc.diaz');
     expect(hits.verify(id, 'ofc.diaz').status).toBe('verified');

@@ -254,16 +254,23 @@ export class HitLog {
     });
   }
 
-  /** Verified: only when both confirmations were given. Nothing else makes a hit actionable. */
+  /**
+   * Verified: only when the verifying officer gave both confirmations (policy IV.C.2: the officer
+   * who makes the stop checked plate and state). Nothing else makes a hit actionable.
+   */
   verify(id: string, actor: string): Hit {
     return this.transition(id, actor, 'verified', (hit, now) => {
       this.requireOpen(hit);
       const missing = [
-        hit.plateConfirmedAt === null ? 'plate' : null,
-        hit.stateConfirmedAt === null ? 'state' : null,
+        hit.plateConfirmedBy === actor ? null : 'plate',
+        hit.stateConfirmedBy === actor ? null : 'state',
       ].filter(Boolean);
+      const others = [hit.plateConfirmedBy, hit.stateConfirmedBy].filter((by) => by && by !== actor);
       if (missing.length > 0)
-        throw new HitError(`hit ${id} cannot be verified: ${missing.join(' and ')} not confirmed`, 409);
+        throw new HitError(
+          `hit ${id} cannot be verified: ${missing.join(' and ')} not confirmed${others.length ? ` by ${actor} (confirmed by ${[...new Set(others)].join(', ')}: confirm them yourself)` : ''}`,
+          409,
+        );
       this.db
         .prepare(`UPDATE hits SET status = 'verified', decided_at = ?, decided_by = ? WHERE id = ?`)
         .run(now, actor, id);

@@ -166,7 +166,7 @@ export class ConsoleServer implements Service {
     return {
       user: { name: user.name, role: user.role, warnings: user.warnings ?? [] },
       now,
-      current: open[0] ? this.hitView(open[0]) : null,
+      current: open[0] ? this.hitView(open[0], user) : null,
       queue: open.slice(1).map((h) => ({
         id: h.id,
         priority: priorityName(h.priority),
@@ -197,7 +197,7 @@ export class ConsoleServer implements Service {
     };
   }
 
-  private hitView(h: Hit): unknown {
+  private hitView(h: Hit, user: ConsoleUser): unknown {
     const read = this.deps.reads.get(h.readId);
     return {
       id: h.id,
@@ -221,8 +221,9 @@ export class ConsoleServer implements Service {
       retroactive: h.retroactive,
       raisedAt: h.raisedAt,
       expiresAt: h.expiresAt,
-      plateConfirmed: h.plateConfirmedAt !== null,
-      stateConfirmed: h.stateConfirmedAt !== null,
+      // Confirmed by this officer: the one who verifies confirms both (a partner's do not count).
+      plateConfirmed: h.plateConfirmedBy === user.name,
+      stateConfirmed: h.stateConfirmedBy === user.name,
       read: read
         ? {
             plate: read.plate,

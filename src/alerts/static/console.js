@@ -10,6 +10,8 @@ let shownHitId = null;
 /** The alert's pictures not yet on screen: P and S wait for them. */
 let picturesLoading = new Set();
 const alerted = new Set();
+const pendingTones = new Set();
+let toneTimer = null;
 let audio = null;
 let muteLow = localStorage.getItem('lpr-mute-low') === '1';
 
@@ -98,13 +100,45 @@ function showSignIn() {
 function startEvents() {
   $('signin').hidden = true;
   $('app').hidden = false;
+  showPicturesAgain();
   events = new EventSource('/api/events');
-  events.addEventListener('state', (e) => render(JSON.parse(e.data)));
+  events.addEventListener('state', (e) => {
+    lastUpdate = Date.now();
+    setLive(true);
+    render(JSON.parse(e.data));
+  });
+  events.onopen = showPicturesAgain;
   events.onerror = () => {
     // The browser reconnects by itself; a signed-out session shows the sign-in form.
+    setLive(false);
     api('GET', '/api/state').catch(() => undefined);
   };
 }
+
+/** The next render fetches the alert's pictures again (after a reconnect, or when refused). */
+function showPicturesAgain() {
+  shownHitId = null;
+  if (state && state.current) renderHit(state.current, state.queue.length);
+}
+
+// The server sends the state at least every 15 s: longer without, or a broken stream, and what
+// is on screen may no longer be true. Say so, and take the alert's buttons away.
+let lastUpdate = 0;
+let liveSince = null;
+function setLive(live) {
+  if (live === !$('app').classList.contains('not-live')) return;
+  $('app').classList.toggle('not-live', !live);
+  $('not-live').hidden = live;
+  if (!live) {
+    liveSince = new Date();
+    $('not-live').textContent =
+      `NOT LIVE since ${liveSince.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}: this console has lost the unit; alerts and status may be out of date.`;
+  }
+  if (state && state.current) renderHit(state.current, state.queue.length);
+}
+window.setInterval(() => {
+  if (events && lastUpdate && Date.now() - lastUpdate > 35_000) setLive(false);
+}, 5000);
 
 // ---- rendering ------------------------------------------------------------------------------
 
@@ -159,7 +193,12 @@ function ruleText(hit) {
       return `missing ${d.entry} at ${d.position}`;
     })
     .join('; ');
-  const what = hit.rule === 'equivalent' ? 'Look-alike characters' : 'One character differs';
+  const what =
+    hit.rule === 'equivalent'
+      ? 'Look-alike characters'
+      : hit.differences.length === 1
+        ? 'One character differs'
+        : `${hit.differences.length} characters differ`;
   return `${what}${via}: ${diffs}.`;
 }
 
@@ -174,9 +213,15 @@ function render(s) {
   // A tone for every hit not alerted before; the most urgent pattern wins.
   const fresh = all.filter((h) => !alerted.has(h.id));
   fresh.forEach((h) => alerted.add(h.id));
-  if (fresh.length > 0) {
-    const order = ['high', 'medium', 'low'];
-    tone(order.find((p) => fresh.some((h) => h.priority === p)) || 'low');
+  for (const h of fresh) pendingTones.add(h.priority);
+  // Hits raised together (a list import, a busy street) arrive as separate updates: one tone,
+  // the most urgent, for all that arrive within 300 ms.
+  if (fresh.length > 0 && !toneTimer) {
+    toneTimer = window.setTimeout(() => {
+      tone(['high', 'medium', 'low'].find((p) => pendingTones.has(p)) || 'low');
+      pendingTones.clear();
+      toneTimer = null;
+    }, 300);
   }
   renderHit(s.current, s.queue.length);
   renderFeed(s.feed);
@@ -204,9 +249,12 @@ function renderHit(hit, queued) {
         Boolean,
       ),
     );
-    $('hit-crop').src = hit.read && hit.read.hasCrop ? `/api/hits/${hit.id}/crop` : '';
+    // A fresh URL each time: the server counts what it has sent to this session (confirmations
+    // need it), so a reconnect or a new sign-in must fetch the pictures again.
+    const fresh = `?t=${Date.now()}`;
+    $('hit-crop').src = hit.read && hit.read.hasCrop ? `/api/hits/${hit.id}/crop${fresh}` : '';
     $('hit-overview-mark').hidden = true;
-    $('hit-overview').src = hit.read && hit.read.hasOverview ? `/api/hits/${hit.id}/overview` : '';
+    $('hit-overview').src = hit.read && hit.read.hasOverview ? `/api/hits/${hit.id}/overview${fresh}` : '';
     if (hit.status === 'raised') api('POST', `/api/hits/${hit.id}/seen`).catch(() => undefined);
   }
   $('hit').dataset.hitId = hit.id;
@@ -243,9 +291,12 @@ function renderHit(hit, queued) {
   $('confirm-state').setAttribute('aria-pressed', String(hit.stateConfirmed));
   // Confirmed while seeing the pictures (policy IV.C.2; the server refuses otherwise too).
   const unseen = picturesLoading.size > 0 || !(hit.read && hit.read.hasCrop);
-  $('confirm-plate').disabled = hit.plateConfirmed || unseen;
-  $('confirm-state').disabled = hit.stateConfirmed || unseen;
-  $('verify').disabled = !(hit.plateConfirmed && hit.stateConfirmed);
+  // Nothing is decided on a screen that may be out of date.
+  const notLive = $('app').classList.contains('not-live');
+  $('confirm-plate').disabled = hit.plateConfirmed || unseen || notLive;
+  $('confirm-state').disabled = hit.stateConfirmed || unseen || notLive;
+  $('verify').disabled = !(hit.plateConfirmed && hit.stateConfirmed) || notLive;
+  $('reject').disabled = notLive;
 }
 
 /** Outline the read plate on the overview (drawn over the image, which stays unaltered). */
@@ -381,6 +432,7 @@ function act(path, body) {
   if (!id) return;
   api('POST', `/api/hits/${id}/${path}`, body).catch((err) => {
     $('hit-rule').textContent = err.message;
+    if (/not been shown on this console/.test(err.message)) showPicturesAgain();
   });
 }
 
@@ -498,7 +550,16 @@ $('mute').addEventListener('click', () => {
   muteLow = !muteLow;
   applyMute();
 });
-$('signout').addEventListener('click', () => api('POST', '/api/signout').finally(showSignIn));
+$('signout').addEventListener('click', () =>
+  api('POST', '/api/signout').finally(() => {
+    // The next officer starts from the defaults and an empty form, not this one's choices.
+    localStorage.removeItem('lpr-mute-low');
+    muteLow = false;
+    applyMute();
+    $('signin-name').value = '';
+    showSignIn();
+  }),
+);
 
 $('signin-form').addEventListener('submit', (e) => {
   e.preventDefault();
@@ -542,7 +603,7 @@ document.addEventListener('keydown', (e) => {
   if (key === 'p' && !$('confirm-plate').disabled && currentId()) act('confirm', { what: 'plate' });
   else if (key === 's' && !$('confirm-state').disabled && currentId()) act('confirm', { what: 'state' });
   else if (key === 'v' && !$('verify').disabled) act('verify');
-  else if (key === 'r') openReject();
+  else if (key === 'r' && !$('reject').disabled) openReject();
   else if (key === 'w') openWatch();
   else if (key === 't') $('theme').click();
   else if (key === 'm') $('mute').click();

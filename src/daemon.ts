@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openUnit, type Unit } from './unit.js';
 import { syntaxOptions } from './state/syntax.js';
 import type { LoadOptions } from './config/load.js';
@@ -22,6 +23,12 @@ import { buildHotlist, type HotlistParts } from './hotlist/services.js';
 import { canFallBehind, listAgeHours } from './hotlist/currency.js';
 import type { UnitStatus } from './alerts/server.js';
 
+/** The daemon could not start; the message names the cause and the config key to change. */
+export class StartError extends Error {
+  override name = 'StartError';
+  exitCode = 1;
+}
+
 /** Wait before reopening a camera whose source failed, doubling up to the maximum. */
 const RESTART_MIN_MS = 1000;
 const RESTART_MAX_MS = 30_000;
@@ -38,6 +45,8 @@ export class Daemon {
   /** Recordings played to their end (a field-test replay, the demo): finished, not failed. */
   private readonly endedRecordings = new Set<string>();
   private stopping = false;
+  /** Aborted on stop, so a camera waiting to be retried does not hold up the shutdown. */
+  private readonly stopSignal = new AbortController();
   private maintenance: PolicyMaintenance | null = null;
   private hotlist: HotlistParts | null = null;
   private sync: SyncService | null = null;
@@ -98,19 +107,35 @@ export class Daemon {
       });
       daemon.services.push(daemon.sync);
     }
-    for (const service of daemon.services) {
-      await service.start();
-      log.info({ service: service.name }, 'service started');
-    }
-    if (config.health.enabled) {
-      const server = new HealthServer({
-        host: config.health.host,
-        port: config.health.port,
-        log,
-        collect: () => daemon.status(),
-      });
-      await server.start();
-      daemon.services.push(server);
+    try {
+      // Listed as they start, so a failed start stops only what did start.
+      for (const service of daemon.services.splice(0)) {
+        await service.start();
+        daemon.services.push(service);
+        log.info({ service: service.name }, 'service started');
+      }
+      if (config.health.enabled) {
+        const server = new HealthServer({
+          host: config.health.host,
+          port: config.health.port,
+          log,
+          collect: () => daemon.status(),
+        });
+        await server.start().catch((err: NodeJS.ErrnoException) => {
+          throw err.code === 'EADDRINUSE'
+            ? new StartError(
+                `health port ${config.health.host}:${config.health.port} is already in use (config key health.port)`,
+              )
+            : err;
+        });
+        daemon.services.push(server);
+      }
+    } catch (err) {
+      // Without this the started services (GPS, console, sync) keep the process alive, headless,
+      // until systemd's start timeout: stop what started and let the process exit non-zero.
+      log.error({ err: (err as Error).message }, 'start failed');
+      await daemon.stop();
+      throw err instanceof StartError ? err : new StartError(`could not start: ${(err as Error).message}`);
     }
     for (const camera of config.cameras) daemon.cameraLoops.push(daemon.runCamera(camera));
     log.info({ cameras: config.cameras.map((c) => c.id) }, 'lpr-edge running');
@@ -205,7 +230,7 @@ export class Daemon {
       } catch (err) {
         log.error({ camera: camera.id, err: (err as Error).message, retryInMs: delay }, 'camera failed');
       }
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
       delay = Math.min(delay * 2, RESTART_MAX_MS);
     }
   }
@@ -213,6 +238,7 @@ export class Daemon {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.stopSignal.abort();
     const { log } = this.unit;
     log.info('stopping lpr-edge');
     await this.notifier.stopping();

@@ -21,7 +21,9 @@ import { createSyncService, type SyncService } from './sync/service.js';
 import { hotlistPort } from './sync/adapters.js';
 import { buildHotlist, type HotlistParts } from './hotlist/services.js';
 import { canFallBehind, listAgeHours } from './hotlist/currency.js';
-import type { UnitStatus } from './alerts/server.js';
+import type { UnitStatus as ConsoleStatus } from './alerts/server.js';
+import type { UnitStatus } from './health/metrics.js';
+import type { CameraHealth } from './capture/live-camera.js';
 
 /** The daemon could not start; the message names the cause and the config key to change. */
 export class StartError extends Error {
@@ -44,6 +46,10 @@ export class Daemon {
   private readonly cameraLoops: Promise<void>[] = [];
   /** Recordings played to their end (a field-test replay, the demo): finished, not failed. */
   private readonly endedRecordings = new Set<string>();
+  /** Why each camera last failed to open or run, until it runs again. */
+  private readonly cameraErrors = new Map<string, string>();
+  /** Frames processed by pipelines since replaced (a camera reopened), so the total only grows. */
+  private framesEarlier = 0;
   private stopping = false;
   /** Aborted on stop, so a camera waiting to be retried does not hold up the shutdown. */
   private readonly stopSignal = new AbortController();
@@ -145,42 +151,83 @@ export class Daemon {
   }
 
   /** What /healthz and /metrics report (src/health). */
-  status() {
-    const cameras = [...this.pipelines.values()]
-      .map((p) => p.source)
-      .filter((s): s is LiveCamera => s instanceof LiveCamera);
+  status(): UnitStatus {
+    const { config } = this.unit;
+    const pipelines = [...this.pipelines.values()];
     const gps = this.services.find((s) => s.name === 'gps');
+    const consoleHealth = this.services.find((s) => s.name === 'console')?.health?.();
+    const extra: string[] = [];
+    for (const p of pipelines) {
+      const h = p.health();
+      if (h.storeError) extra.push(`camera ${h.camera} cannot store reads: ${h.storeError}`);
+    }
+    // Reads are still recorded without the console, but the officer gets no alerts: not healthy.
+    if (consoleHealth?.error) extra.push(`officer console not listening: ${String(consoleHealth.error)}`);
+    const sync = this.sync?.health();
     return {
-      unitId: this.unit.config.unitId,
+      unitId: config.unitId,
       startedAt: this.startedAt,
-      cameras: cameras.map((c) => c.health()),
+      // Every configured camera, recordings too: one that never opened is reported, not left out.
+      cameras: config.cameras.map((c) => this.cameraHealth(c)),
       gps: (gps?.health?.() as GpsHealth | undefined) ?? null,
+      gpsMaxFixAgeMs: config.gps.source === 'none' ? undefined : config.gps.maxFixAgeMs,
+      sync: sync ? { connected: sync.connected === true, queueDepth: sync.queueDepth as number } : null,
       reads: this.unit.reads.count(),
+      storeFailures: pipelines.reduce((n, p) => n + p.health().storeFailures, 0),
       hits: this.hotlist?.hits.count(),
-      outboxDepth: this.sync ? (this.sync.health().queueDepth as number) : undefined,
+      outboxDepth: sync ? (sync.queueDepth as number) : undefined,
       // Lists from a source only: the unit's own entries cannot fall behind.
       hotlistAgeS: Object.fromEntries(
         (this.hotlist?.store.lists() ?? [])
           .filter(canFallBehind)
           .map((l) => [l.id, Math.round(listAgeHours(l, Date.now()) * 3600)]),
       ),
-      hotlistMaxAgeS: this.unit.config.hotlists.maxAgeHours * 3600,
+      hotlistMaxAgeS: config.hotlists.maxAgeHours * 3600,
       // Vision is shared by the cameras: its last frame's detect + recognise time.
       inference: {
         lastMs: Math.round((this.vision.times.detectMs + this.vision.times.recogniseMs) * 10) / 10,
         avgMs: null,
-        count: 0,
+        count: pipelines.reduce((n, p) => n + p.stats().framesProcessed, this.framesEarlier),
       },
+      problems: extra,
+    };
+  }
+
+  /** A live camera reports its own health; a recording is described from its pipeline. */
+  private cameraHealth(c: CameraConfig): CameraHealth {
+    const pipeline = this.pipelines.get(c.id);
+    if (pipeline?.source instanceof LiveCamera) return pipeline.source.health();
+    const h = pipeline?.health();
+    const failed = this.cameraErrors.get(c.id);
+    return {
+      id: c.id,
+      name: ('name' in c && c.name) || c.id,
+      position: c.position,
+      kind: c.kind,
+      state: this.endedRecordings.has(c.id)
+        ? 'ended'
+        : failed !== undefined
+          ? 'failed'
+          : pipeline
+            ? 'streaming'
+            : 'connecting',
+      fps: 0,
+      lastFrameAgeMs: h?.lastFrameAgeMs ?? null,
+      frames: h?.framesDecoded ?? 0,
+      dropped: h?.framesDropped ?? 0,
+      errors: 0,
+      reconnects: 0,
+      lastError: failed ?? h?.lastError ?? null,
     };
   }
 
   /** The officer console's status bar: cameras, GPS and the headquarters link. */
-  consoleStatus(): UnitStatus {
+  consoleStatus(): ConsoleStatus {
     const s = this.status();
     const gps = s.gps;
     return {
       cameras: [...this.pipelines.values()].map((p) => {
-        const h = p.health() as { camera: string; lastFrameAgeMs: number | null; lastError?: string | null };
+        const h = p.health();
         if (this.endedRecordings.has(h.camera)) return { id: h.camera, ok: true, detail: 'recording ended' };
         const ok = h.lastFrameAgeMs !== null && h.lastFrameAgeMs < 5000;
         return { id: h.camera, ok, detail: ok ? 'ok' : (h.lastError ?? 'no frames') };
@@ -218,7 +265,9 @@ export class Daemon {
       try {
         const source = await openCamera(camera, { log });
         const pipeline = new CameraPipeline(source, deps);
+        this.framesEarlier += this.pipelines.get(camera.id)?.stats().framesProcessed ?? 0;
         this.pipelines.set(camera.id, pipeline);
+        this.cameraErrors.delete(camera.id);
         const stats = await pipeline.run();
         if (this.stopping) return;
         if (camera.kind === 'file' && !camera.loop) {
@@ -228,6 +277,7 @@ export class Daemon {
         }
         delay = RESTART_MIN_MS;
       } catch (err) {
+        this.cameraErrors.set(camera.id, (err as Error).message);
         log.error({ camera: camera.id, err: (err as Error).message, retryInMs: delay }, 'camera failed');
       }
       await sleep(delay, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);

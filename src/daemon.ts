@@ -34,6 +34,12 @@ export class StartError extends Error {
 /** Wait before reopening a camera whose source failed, doubling up to the maximum. */
 const RESTART_MIN_MS = 1000;
 const RESTART_MAX_MS = 30_000;
+/**
+ * A live camera that delivers frames its pipeline has not taken for this long is stuck (e.g. inference
+ * hung): the watchdog pings stop and systemd restarts the unit. Nothing else stops them — no GPS, no
+ * broker, a camera unplugged (it reconnects by itself): a restart fixes none of those.
+ */
+const STUCK_PIPELINE_MS = 120_000;
 
 /**
  * The composition root: builds every service from the validated config, starts them in order,
@@ -58,7 +64,9 @@ export class Daemon {
   private sync: SyncService | null = null;
   /** Reads the state of registration of each finished track (src/state). */
   private state?: PlateStateReader;
-  private readonly notifier = new SdNotifier();
+  private readonly notifier = new SdNotifier({ healthy: () => this.watchdogHealthy() });
+  private stuckPipelineMs = STUCK_PIPELINE_MS;
+  private stuckLogged = false;
   private readonly startedAt = Date.now();
 
   private constructor(
@@ -68,7 +76,8 @@ export class Daemon {
     private readonly policy: PolicyServices,
   ) {}
 
-  static async start(opts: LoadOptions & { log?: Logger } = {}): Promise<Daemon> {
+  /** `stuckPipelineMs`: for tests; the default is STUCK_PIPELINE_MS. */
+  static async start(opts: LoadOptions & { log?: Logger; stuckPipelineMs?: number } = {}): Promise<Daemon> {
     const unit = openUnit(opts);
     const { config, log } = unit;
     log.info(
@@ -90,6 +99,7 @@ export class Daemon {
     const gps = createPositionSource(config.gps, log);
     const daemon = new Daemon(unit, vision, gps, policyServices(unit, { recordStartup: true }));
     daemon.state = state;
+    if (opts.stuckPipelineMs !== undefined) daemon.stuckPipelineMs = opts.stuckPipelineMs;
     if (gps.start && gps.stop) daemon.services.push(gps as Service);
     const maxDiskMb = config.storage.maxDiskMb;
     daemon.maintenance = new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log });
@@ -156,7 +166,10 @@ export class Daemon {
     const pipelines = [...this.pipelines.values()];
     const gps = this.services.find((s) => s.name === 'gps');
     const consoleHealth = this.services.find((s) => s.name === 'console')?.health?.();
-    const extra: string[] = [];
+    const extra = this.stuckPipelines().map(
+      (id) =>
+        `camera ${id} delivers frames but none processed for ${this.stuckPipelineMs / 1000} s (pipeline stuck)`,
+    );
     for (const p of pipelines) {
       const h = p.health();
       if (h.storeError) extra.push(`camera ${h.camera} cannot store reads: ${h.storeError}`);
@@ -191,6 +204,30 @@ export class Daemon {
       },
       problems: extra,
     };
+  }
+
+  /** Live cameras that deliver frames their pipeline has not taken for stuckPipelineMs. */
+  private stuckPipelines(): string[] {
+    return [...this.pipelines.values()]
+      .filter((p) => {
+        if (!(p.source instanceof LiveCamera)) return false;
+        const camera = p.source.health();
+        const sinceProcessed = p.health().lastProcessedAgeMs ?? 0;
+        return camera.state === 'streaming' && sinceProcessed > this.stuckPipelineMs;
+      })
+      .map((p) => p.source.id);
+  }
+
+  /** Before each watchdog ping: withheld only for what a restart can fix (a stuck pipeline). */
+  private watchdogHealthy(): boolean {
+    const stuck = this.stuckPipelines();
+    if (stuck.length && !this.stuckLogged)
+      this.unit.log.error(
+        { cameras: stuck },
+        'pipeline stuck: withholding watchdog pings so systemd restarts lpr-edge',
+      );
+    this.stuckLogged = stuck.length > 0;
+    return stuck.length === 0;
   }
 
   /** A live camera reports its own health; a recording is described from its pipeline. */

@@ -86,7 +86,7 @@ export class CameraPipeline {
   /** Reads that could not be saved (e.g. a full disk), and the last one's error while saves fail. */
   private storeFailures = 0;
   private storeError: string | null = null;
-  /** Wall-clock time the last frame went through vision (the watchdog's sign of progress). */
+  /** Wall-clock time the last frame went through vision, or the run began (the watchdog's sign of progress). */
   private lastProcessedAt: number | null = null;
   /** Crops of lines the last whole-frame search read too doubtfully to track. */
   private secondLooks: Box[] = [];
@@ -107,6 +107,7 @@ export class CameraPipeline {
   /** Runs until the source ends or is stopped; open tracks are emitted at the end. */
   async run(): Promise<PipelineStats> {
     this.startedAt = performance.now();
+    this.lastProcessedAt = Date.now();
     const frames = this.source.frames()[Symbol.asyncIterator]();
     const { vision } = this.deps;
     while (true) {

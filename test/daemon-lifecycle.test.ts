@@ -77,6 +77,19 @@ describe('lpr-edge run: starting and stopping', () => {
     expect(unit).not.toMatch(/RestartPreventExitStatus=.*75/);
   }, 90_000);
 
+  it('on SIGHUP while still starting (models loading) stops once up, with the same exit status', async () => {
+    const d = await run('hup-early', {});
+    await waitFor(
+      () => d.out().includes('starting lpr-edge'),
+      60_000,
+      `daemon starting: ${d.out()}${d.err()}`,
+    );
+    expect(d.out()).not.toContain('lpr-edge running');
+    d.child.kill('SIGHUP');
+    expect(await d.exited).toBe(75);
+    expect(d.out()).toContain('"msg":"stopped"');
+  }, 90_000);
+
   it('stops on SIGTERM well within TimeoutStopSec while a failed camera waits to be retried', async () => {
     const d = await run('retry', {
       cameras: [{ id: 'rear', kind: 'file', path: path.join(dir, 'missing.mp4') }],

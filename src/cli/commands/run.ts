@@ -16,10 +16,13 @@ export const runCommand: Command = {
   /etc/lpr-edge/config.yaml it runs the embedded demo: the bundled recording (data/demo/demo.mp4),
   reads stored in ./data, no broker.`,
   async run(ctx) {
-    const daemon = await Daemon.start({ configPath: ctx.configPath, dataDir: ctx.dataDir });
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    // Listening before the start, so a signal during it (models load for seconds) stops the daemon
+    // as soon as it is up instead of killing it half-started.
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, () => resolve(s));
     });
+    const daemon = await Daemon.start({ configPath: ctx.configPath, dataDir: ctx.dataDir });
+    const signal = await stopped;
     if (signal === 'SIGHUP')
       daemon.unit.log.info('SIGHUP: stopping so that systemd restarts lpr-edge with the config read again');
     await daemon.stop();

@@ -26,9 +26,15 @@ async function main(): Promise<void> {
 
 /** Errors whose message is already written for the user (config, data dir, input files, models). */
 function isUserFacing(err: Error): boolean {
-  return ['ConfigError', 'DatabaseError', 'SourceError', 'ModelError', 'InputError', 'PolicyError'].includes(
-    err.name,
-  );
+  return [
+    'ConfigError',
+    'DatabaseError',
+    'SourceError',
+    'ModelError',
+    'InputError',
+    'PolicyError',
+    'StartError',
+  ].includes(err.name);
 }
 
 // `lpr-edge query ... | head`: the reader went away; what it did not want is not an error.

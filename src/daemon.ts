@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openUnit, type Unit } from './unit.js';
 import { syntaxOptions } from './state/syntax.js';
 import type { LoadOptions } from './config/load.js';
@@ -20,11 +21,25 @@ import { createSyncService, type SyncService } from './sync/service.js';
 import { hotlistPort } from './sync/adapters.js';
 import { buildHotlist, type HotlistParts } from './hotlist/services.js';
 import { canFallBehind, listAgeHours } from './hotlist/currency.js';
-import type { UnitStatus } from './alerts/server.js';
+import type { UnitStatus as ConsoleStatus } from './alerts/server.js';
+import type { UnitStatus } from './health/metrics.js';
+import type { CameraHealth } from './capture/live-camera.js';
+
+/** The daemon could not start; the message names the cause and the config key to change. */
+export class StartError extends Error {
+  override name = 'StartError';
+  exitCode = 1;
+}
 
 /** Wait before reopening a camera whose source failed, doubling up to the maximum. */
 const RESTART_MIN_MS = 1000;
 const RESTART_MAX_MS = 30_000;
+/**
+ * A live camera that delivers frames its pipeline has not taken for this long is stuck (e.g. inference
+ * hung): the watchdog pings stop and systemd restarts the unit. Nothing else stops them — no GPS, no
+ * broker, a camera unplugged (it reconnects by itself): a restart fixes none of those.
+ */
+const STUCK_PIPELINE_MS = 120_000;
 
 /**
  * The composition root: builds every service from the validated config, starts them in order,
@@ -37,13 +52,21 @@ export class Daemon {
   private readonly cameraLoops: Promise<void>[] = [];
   /** Recordings played to their end (a field-test replay, the demo): finished, not failed. */
   private readonly endedRecordings = new Set<string>();
+  /** Why each camera last failed to open or run, until it runs again. */
+  private readonly cameraErrors = new Map<string, string>();
+  /** Frames processed by pipelines since replaced (a camera reopened), so the total only grows. */
+  private framesEarlier = 0;
   private stopping = false;
+  /** Aborted on stop, so a camera waiting to be retried does not hold up the shutdown. */
+  private readonly stopSignal = new AbortController();
   private maintenance: PolicyMaintenance | null = null;
   private hotlist: HotlistParts | null = null;
   private sync: SyncService | null = null;
   /** Reads the state of registration of each finished track (src/state). */
   private state?: PlateStateReader;
-  private readonly notifier = new SdNotifier();
+  private readonly notifier = new SdNotifier({ healthy: () => this.watchdogHealthy() });
+  private stuckPipelineMs = STUCK_PIPELINE_MS;
+  private stuckLogged = false;
   private readonly startedAt = Date.now();
 
   private constructor(
@@ -53,7 +76,8 @@ export class Daemon {
     private readonly policy: PolicyServices,
   ) {}
 
-  static async start(opts: LoadOptions & { log?: Logger } = {}): Promise<Daemon> {
+  /** `stuckPipelineMs`: for tests; the default is STUCK_PIPELINE_MS. */
+  static async start(opts: LoadOptions & { log?: Logger; stuckPipelineMs?: number } = {}): Promise<Daemon> {
     const unit = openUnit(opts);
     const { config, log } = unit;
     log.info(
@@ -75,6 +99,7 @@ export class Daemon {
     const gps = createPositionSource(config.gps, log);
     const daemon = new Daemon(unit, vision, gps, policyServices(unit, { recordStartup: true }));
     daemon.state = state;
+    if (opts.stuckPipelineMs !== undefined) daemon.stuckPipelineMs = opts.stuckPipelineMs;
     if (gps.start && gps.stop) daemon.services.push(gps as Service);
     const maxDiskMb = config.storage.maxDiskMb;
     daemon.maintenance = new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log });
@@ -98,19 +123,35 @@ export class Daemon {
       });
       daemon.services.push(daemon.sync);
     }
-    for (const service of daemon.services) {
-      await service.start();
-      log.info({ service: service.name }, 'service started');
-    }
-    if (config.health.enabled) {
-      const server = new HealthServer({
-        host: config.health.host,
-        port: config.health.port,
-        log,
-        collect: () => daemon.status(),
-      });
-      await server.start();
-      daemon.services.push(server);
+    try {
+      // Listed as they start, so a failed start stops only what did start.
+      for (const service of daemon.services.splice(0)) {
+        await service.start();
+        daemon.services.push(service);
+        log.info({ service: service.name }, 'service started');
+      }
+      if (config.health.enabled) {
+        const server = new HealthServer({
+          host: config.health.host,
+          port: config.health.port,
+          log,
+          collect: () => daemon.status(),
+        });
+        await server.start().catch((err: NodeJS.ErrnoException) => {
+          throw err.code === 'EADDRINUSE'
+            ? new StartError(
+                `health port ${config.health.host}:${config.health.port} is already in use (config key health.port)`,
+              )
+            : err;
+        });
+        daemon.services.push(server);
+      }
+    } catch (err) {
+      // Without this the started services (GPS, console, sync) keep the process alive, headless,
+      // until systemd's start timeout: stop what started and let the process exit non-zero.
+      log.error({ err: (err as Error).message }, 'start failed');
+      await daemon.stop();
+      throw err instanceof StartError ? err : new StartError(`could not start: ${(err as Error).message}`);
     }
     for (const camera of config.cameras) daemon.cameraLoops.push(daemon.runCamera(camera));
     log.info({ cameras: config.cameras.map((c) => c.id) }, 'lpr-edge running');
@@ -120,42 +161,110 @@ export class Daemon {
   }
 
   /** What /healthz and /metrics report (src/health). */
-  status() {
-    const cameras = [...this.pipelines.values()]
-      .map((p) => p.source)
-      .filter((s): s is LiveCamera => s instanceof LiveCamera);
+  status(): UnitStatus {
+    const { config } = this.unit;
+    const pipelines = [...this.pipelines.values()];
     const gps = this.services.find((s) => s.name === 'gps');
+    const consoleHealth = this.services.find((s) => s.name === 'console')?.health?.();
+    const extra = this.stuckPipelines().map(
+      (id) =>
+        `camera ${id} delivers frames but none processed for ${this.stuckPipelineMs / 1000} s (pipeline stuck)`,
+    );
+    for (const p of pipelines) {
+      const h = p.health();
+      if (h.storeError) extra.push(`camera ${h.camera} cannot store reads: ${h.storeError}`);
+    }
+    // Reads are still recorded without the console, but the officer gets no alerts: not healthy.
+    if (consoleHealth?.error) extra.push(`officer console not listening: ${String(consoleHealth.error)}`);
+    const sync = this.sync?.health();
     return {
-      unitId: this.unit.config.unitId,
+      unitId: config.unitId,
       startedAt: this.startedAt,
-      cameras: cameras.map((c) => c.health()),
+      // Every configured camera, recordings too: one that never opened is reported, not left out.
+      cameras: config.cameras.map((c) => this.cameraHealth(c)),
       gps: (gps?.health?.() as GpsHealth | undefined) ?? null,
+      gpsMaxFixAgeMs: config.gps.source === 'none' ? undefined : config.gps.maxFixAgeMs,
+      sync: sync ? { connected: sync.connected === true, queueDepth: sync.queueDepth as number } : null,
       reads: this.unit.reads.count(),
+      storeFailures: pipelines.reduce((n, p) => n + p.health().storeFailures, 0),
       hits: this.hotlist?.hits.count(),
-      outboxDepth: this.sync ? (this.sync.health().queueDepth as number) : undefined,
+      outboxDepth: sync ? (sync.queueDepth as number) : undefined,
       // Lists from a source only: the unit's own entries cannot fall behind.
       hotlistAgeS: Object.fromEntries(
         (this.hotlist?.store.lists() ?? [])
           .filter(canFallBehind)
           .map((l) => [l.id, Math.round(listAgeHours(l, Date.now()) * 3600)]),
       ),
-      hotlistMaxAgeS: this.unit.config.hotlists.maxAgeHours * 3600,
+      hotlistMaxAgeS: config.hotlists.maxAgeHours * 3600,
       // Vision is shared by the cameras: its last frame's detect + recognise time.
       inference: {
         lastMs: Math.round((this.vision.times.detectMs + this.vision.times.recogniseMs) * 10) / 10,
         avgMs: null,
-        count: 0,
+        count: pipelines.reduce((n, p) => n + p.stats().framesProcessed, this.framesEarlier),
       },
+      problems: extra,
+    };
+  }
+
+  /** Live cameras that deliver frames their pipeline has not taken for stuckPipelineMs. */
+  private stuckPipelines(): string[] {
+    return [...this.pipelines.values()]
+      .filter((p) => {
+        if (!(p.source instanceof LiveCamera)) return false;
+        const camera = p.source.health();
+        const sinceProcessed = p.health().lastProcessedAgeMs ?? 0;
+        return camera.state === 'streaming' && sinceProcessed > this.stuckPipelineMs;
+      })
+      .map((p) => p.source.id);
+  }
+
+  /** Before each watchdog ping: withheld only for what a restart can fix (a stuck pipeline). */
+  private watchdogHealthy(): boolean {
+    const stuck = this.stuckPipelines();
+    if (stuck.length && !this.stuckLogged)
+      this.unit.log.error(
+        { cameras: stuck },
+        'pipeline stuck: withholding watchdog pings so systemd restarts lpr-edge',
+      );
+    this.stuckLogged = stuck.length > 0;
+    return stuck.length === 0;
+  }
+
+  /** A live camera reports its own health; a recording is described from its pipeline. */
+  private cameraHealth(c: CameraConfig): CameraHealth {
+    const pipeline = this.pipelines.get(c.id);
+    if (pipeline?.source instanceof LiveCamera) return pipeline.source.health();
+    const h = pipeline?.health();
+    const failed = this.cameraErrors.get(c.id);
+    return {
+      id: c.id,
+      name: ('name' in c && c.name) || c.id,
+      position: c.position,
+      kind: c.kind,
+      state: this.endedRecordings.has(c.id)
+        ? 'ended'
+        : failed !== undefined
+          ? 'failed'
+          : pipeline
+            ? 'streaming'
+            : 'connecting',
+      fps: 0,
+      lastFrameAgeMs: h?.lastFrameAgeMs ?? null,
+      frames: h?.framesDecoded ?? 0,
+      dropped: h?.framesDropped ?? 0,
+      errors: 0,
+      reconnects: 0,
+      lastError: failed ?? h?.lastError ?? null,
     };
   }
 
   /** The officer console's status bar: cameras, GPS and the headquarters link. */
-  consoleStatus(): UnitStatus {
+  consoleStatus(): ConsoleStatus {
     const s = this.status();
     const gps = s.gps;
     return {
       cameras: [...this.pipelines.values()].map((p) => {
-        const h = p.health() as { camera: string; lastFrameAgeMs: number | null; lastError?: string | null };
+        const h = p.health();
         if (this.endedRecordings.has(h.camera)) return { id: h.camera, ok: true, detail: 'recording ended' };
         const ok = h.lastFrameAgeMs !== null && h.lastFrameAgeMs < 5000;
         return { id: h.camera, ok, detail: ok ? 'ok' : (h.lastError ?? 'no frames') };
@@ -193,7 +302,9 @@ export class Daemon {
       try {
         const source = await openCamera(camera, { log });
         const pipeline = new CameraPipeline(source, deps);
+        this.framesEarlier += this.pipelines.get(camera.id)?.stats().framesProcessed ?? 0;
         this.pipelines.set(camera.id, pipeline);
+        this.cameraErrors.delete(camera.id);
         const stats = await pipeline.run();
         if (this.stopping) return;
         if (camera.kind === 'file' && !camera.loop) {
@@ -203,9 +314,10 @@ export class Daemon {
         }
         delay = RESTART_MIN_MS;
       } catch (err) {
+        this.cameraErrors.set(camera.id, (err as Error).message);
         log.error({ camera: camera.id, err: (err as Error).message, retryInMs: delay }, 'camera failed');
       }
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
       delay = Math.min(delay * 2, RESTART_MAX_MS);
     }
   }
@@ -213,6 +325,7 @@ export class Daemon {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.stopSignal.abort();
     const { log } = this.unit;
     log.info('stopping lpr-edge');
     await this.notifier.stopping();

@@ -77,6 +77,8 @@ describe('lpr-edge run under a systemd-like supervisor', () => {
           },
         ],
         gps: { source: 'gpsd', port: gpsPort },
+        // A port of its own: a console that cannot listen makes /healthz degraded.
+        console: { port: await freePort() },
         health: { port: healthPort },
         log: { level: 'warn' },
       }),

@@ -94,6 +94,8 @@ describe('lpr-edge provision', () => {
     ]);
     expect(r2.status).toBe(0);
     expect(r2.stdout).toContain('previous kept as');
+    // A running daemon reads its config only at start: the technician is told to restart it.
+    expect(r2.stdout).toMatch(/then "sudo systemctl restart lpr-edge"/);
     expect(parseYaml(fs.readFileSync(`${cfg}.prev`, 'utf8')).gps).toMatchObject({ source: 'gpsd' });
     const c2 = parseYaml(fs.readFileSync(cfg, 'utf8'));
     expect(c2.gps).toMatchObject({ source: 'serial', path: '/dev/ttyUSB0', baud: 4800 });

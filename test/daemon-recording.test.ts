@@ -19,6 +19,7 @@ describe('the daemon on a recording (field-test replay, the demo)', () => {
   it('reads the drive, then shows the camera as a recording that ended, not as a fault, and GPS and sync as not in use', async () => {
     const video = path.join(dir, 'drive.mp4');
     await renderShortDrive(video, [NY_SEDAN]);
+    const healthPort = await freePort();
     const config = path.join(dir, 'config.yaml');
     writeFileSync(
       config,
@@ -30,7 +31,7 @@ describe('the daemon on a recording (field-test replay, the demo)', () => {
         // At the recording's own pace, as a camera: a loaded machine drops frames, not the vehicle.
         cameras: [{ id: 'front', kind: 'file', path: video }],
         console: { port: await freePort() },
-        health: { port: await freePort() },
+        health: { port: healthPort },
       }),
     );
     daemon = await Daemon.start({ configPath: config, log: silentLogger() });
@@ -39,6 +40,11 @@ describe('the daemon on a recording (field-test replay, the demo)', () => {
     await waitFor(() => front()?.detail === 'recording ended', 120_000, 'the recording to end');
     expect(front()).toEqual({ id: 'front', ok: true, detail: 'recording ended' });
     expect(daemon.status().reads).toBe(1);
+    // /healthz lists the recording too, and a recording that ended leaves the unit healthy.
+    const res = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
+    const body = (await res.json()) as { cameras: { id: string; state: string }[]; problems: string[] };
+    expect({ status: res.status, problems: body.problems }).toEqual({ status: 200, problems: [] });
+    expect(body.cameras).toMatchObject([{ id: 'front', kind: 'file', state: 'ended' }]);
     // No GPS receiver or broker in this config: the console says so rather than "unknown".
     expect(daemon.consoleStatus()).toMatchObject({
       gps: { ok: null, detail: 'not configured' },

@@ -3,7 +3,8 @@ import { Backoff, sleep } from './backoff.js';
 import type { ReconnectConfig } from './config.js';
 import type { Frame, FrameSource, SourceStats } from './types.js';
 
-export type CameraState = 'connecting' | 'streaming' | 'reconnecting' | 'stopped';
+/** `ended` and `failed` are for recordings (file cameras): played to the end, or could not be opened. */
+export type CameraState = 'connecting' | 'streaming' | 'reconnecting' | 'stopped' | 'ended' | 'failed';
 
 /** What /healthz, /metrics, the status topic and selftest show for one camera. */
 export type CameraHealth = {

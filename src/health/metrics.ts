@@ -8,6 +8,12 @@ export interface UnitStatus {
   cameras: CameraHealth[];
   /** null when the unit has no GPS configured. */
   gps: GpsHealth | null;
+  /** A fix older than this is not attached to reads (`gps.maxFixAgeMs`): a stale fix is a problem. */
+  gpsMaxFixAgeMs?: number;
+  /** The headquarters link: reported, never a problem (a patrol car is often out of coverage). */
+  sync?: { connected: boolean; queueDepth: number } | null;
+  /** Reads that could not be saved since the start, all cameras. */
+  storeFailures?: number;
   inference?: { lastMs: number | null; avgMs: number | null; count: number };
   reads?: number;
   hits?: number;
@@ -24,12 +30,16 @@ export interface UnitStatus {
 export function problems(s: UnitStatus): string[] {
   const out: string[] = [];
   for (const c of s.cameras) {
-    if (c.state !== 'streaming')
+    if (c.state !== 'streaming' && c.state !== 'ended')
       out.push(`camera ${c.id} ${c.state}${c.lastError ? `: ${c.lastError}` : ''}`);
   }
   if (s.gps) {
     if (!s.gps.connected) out.push(`GPS not connected${s.gps.lastError ? `: ${s.gps.lastError}` : ''}`);
     else if (s.gps.fixAgeMs === null) out.push('GPS has no fix');
+    else if (s.gpsMaxFixAgeMs !== undefined && s.gps.fixAgeMs > s.gpsMaxFixAgeMs)
+      out.push(
+        `GPS fix is ${Math.round(s.gps.fixAgeMs / 1000)} s old (reads get no position after gps.maxFixAgeMs ${s.gpsMaxFixAgeMs} ms)`,
+      );
   }
   if (s.hotlistAgeS && s.hotlistMaxAgeS !== undefined) {
     for (const [name, age] of Object.entries(s.hotlistAgeS)) {
@@ -121,7 +131,13 @@ export function prometheusText(s: UnitStatus, now = Date.now()): string {
     ]);
   }
   metric('lpr_reads_total', 'counter', 'Plate reads stored', [[{}, s.reads]]);
+  metric('lpr_store_failures_total', 'counter', 'Reads that could not be saved', [[{}, s.storeFailures]]);
   metric('lpr_hits_total', 'counter', 'Hotlist hits raised', [[{}, s.hits]]);
+  if (s.sync) {
+    metric('lpr_sync_connected', 'gauge', '1 while the headquarters link is up', [
+      [{}, s.sync.connected ? 1 : 0],
+    ]);
+  }
   metric('lpr_outbox_depth', 'gauge', 'Records waiting for headquarters to acknowledge them', [
     [{}, s.outboxDepth],
   ]);

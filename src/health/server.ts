@@ -64,6 +64,8 @@ export class HealthServer implements Service {
         reads: status.reads ?? null,
         hits: status.hits ?? null,
         outboxDepth: status.outboxDepth ?? null,
+        sync: status.sync ?? null,
+        storeFailures: status.storeFailures ?? null,
         hotlistAgeS: status.hotlistAgeS ?? null,
       };
       res.writeHead(p.length ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body));

@@ -47,6 +47,19 @@ export interface PipelineStats {
   stageMs: StageTotals;
 }
 
+export interface PipelineHealth {
+  camera: string;
+  framesDecoded: number;
+  framesDropped: number;
+  lastFrameAgeMs: number | null;
+  reads: number;
+  lastError: string | null;
+  lastProcessedAgeMs: number | null;
+  storeFailures: number;
+  /** The last read's save error, until a read is saved again. */
+  storeError: string | null;
+}
+
 /**
  * How many lines a whole-frame search read too doubtfully to track are looked at again, closer,
  * in the next frame. A whole 1080p frame is searched at about half its size, where a small plate's
@@ -70,6 +83,11 @@ export class CameraPipeline {
   private gated = 0;
   private startedAt = 0;
   private lastError: string | null = null;
+  /** Reads that could not be saved (e.g. a full disk), and the last one's error while saves fail. */
+  private storeFailures = 0;
+  private storeError: string | null = null;
+  /** Wall-clock time the last frame went through vision, or the run began (the watchdog's sign of progress). */
+  private lastProcessedAt: number | null = null;
   /** Crops of lines the last whole-frame search read too doubtfully to track. */
   private secondLooks: Box[] = [];
   /** When the last frame processed was taken. */
@@ -89,6 +107,7 @@ export class CameraPipeline {
   /** Runs until the source ends or is stopped; open tracks are emitted at the end. */
   async run(): Promise<PipelineStats> {
     this.startedAt = performance.now();
+    this.lastProcessedAt = Date.now();
     const frames = this.source.frames()[Symbol.asyncIterator]();
     const { vision } = this.deps;
     while (true) {
@@ -113,6 +132,7 @@ export class CameraPipeline {
       }
       this.totals.track += performance.now() - t1;
       this.processed++;
+      this.lastProcessedAt = Date.now();
       this.lastFrameTs = frame.ts;
       await this.storeAll(finished);
     }
@@ -168,7 +188,7 @@ export class CameraPipeline {
     };
   }
 
-  health(): Record<string, unknown> {
+  health(): PipelineHealth {
     const s = this.source.stats();
     return {
       camera: this.source.id,
@@ -177,6 +197,9 @@ export class CameraPipeline {
       lastFrameAgeMs: s.lastFrameAt === null ? null : Date.now() - s.lastFrameAt,
       reads: this.stored,
       lastError: this.lastError ?? s.lastError,
+      lastProcessedAgeMs: this.lastProcessedAt === null ? null : Date.now() - this.lastProcessedAt,
+      storeFailures: this.storeFailures,
+      storeError: this.storeError,
     };
   }
 
@@ -187,6 +210,8 @@ export class CameraPipeline {
         await this.storeTrack(track);
       } catch (err) {
         this.lastError = (err as Error).message;
+        this.storeFailures++;
+        this.storeError = this.lastError;
         this.deps.log.error({ err, camera: this.source.id, plate: track.vote.plate }, 'could not store read');
       }
       this.totals.store += performance.now() - t0;
@@ -257,6 +282,7 @@ export class CameraPipeline {
         }
       : { crop: null, overview: null };
     const stored = reads.save(read, images);
+    this.storeError = null;
     this.stored++;
     log.info(
       {

@@ -116,7 +116,10 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     ctx.stdout.write(
       `wrote ${target}${kept ? ` (previous kept as ${kept})` : ''}: ${answers.cameras.length} camera(s), GPS ${answers.gps.source}\n`,
     );
-    ctx.stdout.write('next: "lpr-edge selftest" to check the unit\n');
+    // The running daemon reads its config only when it starts.
+    ctx.stdout.write(
+      'next: "lpr-edge selftest" to check the unit, then "sudo systemctl restart lpr-edge" so the daemon uses this config\n',
+    );
     return 0;
   },
 };

@@ -12,7 +12,8 @@ import { configSchema } from '../src/config/schema.js';
 import type { LiveCameraConfig } from '../src/capture/config.js';
 import type { LiveCamera } from '../src/capture/live-camera.js';
 import type { Frame } from '../src/capture/types.js';
-import { silentLogger } from '../src/log.js';
+import { pino } from 'pino';
+import { silentLogger, type Logger } from '../src/log.js';
 import { createLoopbackNetns } from './helpers/netns.js';
 import { freePort, waitFor, killChild, spawn, portOpen } from './helpers/proc.js';
 
@@ -167,6 +168,72 @@ describe('USB / V4L2 cameras', () => {
     const n = frames.length;
     expect(frames.map((f) => f.index)).toEqual([...Array(n).keys()]);
     expect(cam.health()).toMatchObject({ id: 'usb1', position: 'front', lastError: 'stream ended' });
+  });
+});
+
+/** A debug-level logger whose records land in `records`, to check what a technician would see. */
+function recordingLogger(): { log: Logger; records: { level: number; msg: string; retryInMs?: number }[] } {
+  const records: { level: number; msg: string; retryInMs?: number }[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line)) });
+  return { log, records };
+}
+
+/** A USB camera whose every attempt is a test pattern lasting `seconds`, as if unplugged then. */
+function patternCamera(id: string, seconds: number, reconnect: Record<string, number>, log: Logger) {
+  const cfg = camera({
+    id,
+    kind: 'v4l2',
+    device: '/dev/video0',
+    width: 160,
+    height: 120,
+    fps: 20,
+    reconnect,
+  });
+  const cam = openLiveCamera(cfg, {
+    log,
+    v4l2Args: (c) => [
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${c.width}x${c.height}:rate=${c.fps}:duration=${seconds}`,
+    ],
+  });
+  cameras.push(cam);
+  return cam;
+}
+
+describe('a flapping camera', () => {
+  it('backs off to maxMs when each attempt gives a few frames and dies, and logs the repeats at debug', async () => {
+    const { log, records } = recordingLogger();
+    // Five frames (a quarter of a second) per attempt, like a camera on a loose connector.
+    const cam = patternCamera('flap', 0.25, { ...fast, steadyMs: 10_000 }, log);
+    const { frames } = collect(cam);
+    const lost = () => records.filter((r) => r.msg === 'camera lost; reconnecting');
+    await waitFor(() => lost().length >= 4, 15_000, 'four losses');
+    expect(frames.length).toBeGreaterThan(0);
+    const delays = lost().map((r) => r.retryInMs!);
+    // 200, 400, 800, 1000 ms (±20 %): not 200 ms every time.
+    expect(delays[1]!).toBeGreaterThan(delays[0]!);
+    expect(delays[2]!).toBeGreaterThan(delays[1]!);
+    expect(delays[3]!).toBeGreaterThanOrEqual(800);
+    // One warning for the first loss; the repeats are debug (pino levels: 40 warn, 30 info, 20 debug).
+    expect(lost().map((r) => r.level)).toEqual([40, 20, 20, 20]);
+    const streamingInfo = records.filter((r) => r.msg === 'camera streaming' && r.level === 30);
+    expect(streamingInfo.length).toBeLessThanOrEqual(2);
+  });
+
+  it('resets the backoff once frames have flowed for steadyMs', async () => {
+    const { log, records } = recordingLogger();
+    // Each attempt streams for a second, twice steadyMs: every loss follows a steady stream.
+    const cam = patternCamera('steady', 1, { ...fast, steadyMs: 500 }, log);
+    collect(cam);
+    const lost = () => records.filter((r) => r.msg === 'camera lost; reconnecting');
+    await waitFor(() => lost().length >= 3, 15_000, 'three losses');
+    for (const r of lost()) {
+      expect(r.retryInMs!).toBeLessThanOrEqual(240);
+      expect(r.level).toBe(40);
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../src/store/database.js';
 import { allMigrations } from '../src/store/all-migrations.js';
@@ -73,6 +73,25 @@ describe('store', () => {
     ).toThrow(/UNIQUE/);
     const day = new Date(read.ts + 86_400_000 * 3).toISOString().slice(0, 10);
     expect(existsSync(path.join(dir, 'images', day, 'duplicate-id-crop.jpg'))).toBe(false);
+  });
+
+  it('removes the crop it wrote when writing the overview fails', () => {
+    const store = new ReadStore(openDatabase(path.join(dir, 'f.db'), allMigrations), dir);
+    const read = sampleRead({ id: 'overview-fails' });
+    const day = new Date(read.ts).toISOString().slice(0, 10);
+    // A real write failure: a folder already sits where the overview file would go.
+    mkdirSync(path.join(dir, 'images', day, 'overview-fails-overview.jpg'), { recursive: true });
+    expect(() => store.save(read, { crop: Buffer.from('crop'), overview: Buffer.from('ov') })).toThrow();
+    expect(existsSync(path.join(dir, 'images', day, 'overview-fails-crop.jpg'))).toBe(false);
+    expect(store.get(read.id)).toBeUndefined();
+  });
+
+  it("a duplicate read id on the same day neither overwrites nor deletes the first read's image", () => {
+    const store = new ReadStore(openDatabase(path.join(dir, 'g.db'), allMigrations), dir);
+    const read = sampleRead({ id: 'same-day-dup' });
+    const first = store.save(read, { crop: Buffer.from('first'), overview: null });
+    expect(() => store.save(read, { crop: Buffer.from('second'), overview: null })).toThrow();
+    expect(readFileSync(path.join(dir, first.cropPath!), 'utf8')).toBe('first');
   });
 
   it('refuses image paths outside the image store', () => {

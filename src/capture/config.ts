@@ -18,6 +18,11 @@ export const reconnectSchema = z.strictObject({
   maxMs: z.number().int().min(100).default(30_000),
   /** A camera that delivers no frame for this long is treated as lost and reopened. */
   stallMs: z.number().int().min(500).default(5000),
+  /**
+   * Frames must flow this long before the backoff resets: a camera that gives a few frames and
+   * dies again (a loose connector) keeps backing off to maxMs instead of respawning every second.
+   */
+  steadyMs: z.number().int().min(500).default(10_000),
   /** How long one attempt may take to deliver its first frame (RTSP handshake, ffmpeg probing, GigE negotiation). */
   connectTimeoutMs: z.number().int().min(1000).default(15_000),
 });

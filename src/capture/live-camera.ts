@@ -41,8 +41,12 @@ const FPS_WINDOW_MS = 5000;
  * A live camera that never gives up: the one reconnect-with-backoff wrapper every live camera
  * kind (V4L2, GigE, RTSP) runs in. When the stream ends, fails, or delivers nothing for
  * `stallMs` (a frozen camera keeps its socket open), the attempt is stopped and a new one opened
- * after a backoff delay (1 s doubling to 30 s by default, reset once frames flow again). Frames
- * keep one index sequence across reconnects. `frames()` ends only when `stop()` is called.
+ * after a backoff delay (1 s doubling to 30 s by default, reset once frames have flowed for
+ * `steadyMs`, so a flapping camera backs off too). Frames keep one index sequence across
+ * reconnects. `frames()` ends only when `stop()` is called.
+ *
+ * Logging: the first loss after steady streaming is a warning; further short-lived attempts are
+ * logged at debug with a count, so a flapping camera does not flood the journal.
  */
 export class LiveCamera implements FrameSource {
   readonly id: string;
@@ -57,6 +61,8 @@ export class LiveCamera implements FrameSource {
   private reconnects = 0;
   private lastError: string | null = null;
   private droppedBefore = 0;
+  /** Attempts lost since frames last flowed steadily (or since start). */
+  private shortAttempts = 0;
 
   constructor(private readonly opts: LiveCameraOptions) {
     this.id = opts.id;
@@ -71,6 +77,8 @@ export class LiveCamera implements FrameSource {
       this.current = source;
       const attemptStart = Date.now();
       let attemptFrameAt: number | null = null;
+      let attemptFirstFrameAt: number | null = null;
+      let steady = false;
       let stalled = false;
       const watchdog = setInterval(
         () => {
@@ -87,12 +95,23 @@ export class LiveCamera implements FrameSource {
       try {
         for await (const frame of source.frames()) {
           if (signal.aborted) break;
-          if (this.state !== 'streaming') {
-            this.state = 'streaming';
-            this.backoff.reset();
-            this.opts.log.info({ camera: this.id }, 'camera streaming');
-          }
           const now = Date.now();
+          if (attemptFirstFrameAt === null) {
+            attemptFirstFrameAt = now;
+            this.state = 'streaming';
+            const level = this.shortAttempts <= 1 ? 'info' : 'debug';
+            this.opts.log[level]({ camera: this.id, shortAttempts: this.shortAttempts }, 'camera streaming');
+          }
+          if (!steady && now - attemptFirstFrameAt >= this.opts.reconnect.steadyMs) {
+            steady = true;
+            this.backoff.reset();
+            if (this.shortAttempts > 1)
+              this.opts.log.info(
+                { camera: this.id, shortAttempts: this.shortAttempts },
+                'camera streaming steadily again',
+              );
+            this.shortAttempts = 0;
+          }
           attemptFrameAt = now;
           this.lastFrameAt = now;
           this.arrivals.push(now);
@@ -112,8 +131,10 @@ export class LiveCamera implements FrameSource {
       this.state = 'reconnecting';
       this.reconnects++;
       const delay = this.backoff.next();
-      this.opts.log.warn(
-        { camera: this.id, err: this.lastError, retryInMs: delay },
+      const level = this.shortAttempts === 0 ? 'warn' : 'debug';
+      this.shortAttempts++;
+      this.opts.log[level](
+        { camera: this.id, err: this.lastError, retryInMs: delay, shortAttempts: this.shortAttempts },
         'camera lost; reconnecting',
       );
       await sleep(delay, signal);

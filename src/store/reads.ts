@@ -32,7 +32,8 @@ export type ReadListener = (read: StoredRead) => void;
 
 /**
  * Reads and their images. Images are files under `<dataDir>/images/<day>/`, written before the
- * row is committed so a stored read never points at a missing file.
+ * row is committed so a stored read never points at a missing file; a save that fails removes
+ * the images it wrote.
  */
 export class ReadStore {
   private readonly insert;
@@ -64,11 +65,25 @@ export class ReadStore {
     const rel = (kind: string) => path.join('images', day, `${read.id}-${kind}.jpg`);
     const cropPath = images.crop ? rel('crop') : null;
     const overviewPath = images.overview ? rel('overview') : null;
-    mkdirSync(path.join(this.dataDir, 'images', day), { recursive: true });
-    if (images.crop && cropPath) writeFileSync(path.join(this.dataDir, cropPath), images.crop);
-    if (images.overview && overviewPath)
-      writeFileSync(path.join(this.dataDir, overviewPath), images.overview);
+    // Files this call created: any failure below (a full disk mid-write, the insert) removes them,
+    // so a failed save leaves no orphaned or zero-byte image behind.
+    const created: string[] = [];
+    const write = (rel: string, data: Buffer) => {
+      const abs = path.join(this.dataDir, rel);
+      try {
+        // 'wx': never overwrite another read's image (a duplicate id on the same day).
+        writeFileSync(abs, data, { flag: 'wx' });
+      } catch (err) {
+        // The file exists if the open created it before the write failed (ENOSPC).
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') created.push(abs);
+        throw err;
+      }
+      created.push(abs);
+    };
     try {
+      mkdirSync(path.join(this.dataDir, 'images', day), { recursive: true });
+      if (images.crop && cropPath) write(cropPath, images.crop);
+      if (images.overview && overviewPath) write(overviewPath, images.overview);
       this.insert.run({
         id: read.id,
         unitId: read.unitId,
@@ -95,7 +110,7 @@ export class ReadStore {
         flags: JSON.stringify(read.flags),
       });
     } catch (err) {
-      for (const p of [cropPath, overviewPath]) if (p) rmSync(path.join(this.dataDir, p), { force: true });
+      for (const abs of created) rmSync(abs, { force: true });
       throw err;
     }
     const stored = this.get(read.id);

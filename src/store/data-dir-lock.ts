@@ -1,0 +1,114 @@
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseError } from './database.js';
+
+/** A takeover claim older than this was left by a starter that died mid-takeover. */
+const CLAIM_STALE_MS = 10_000;
+
+/**
+ * One daemon per data directory: `<dataDir>/lpr-edge.lock` holds "<pid> <boot id>" for the
+ * daemon's lifetime. Two daemons on one directory would both sync (re-sending each other's
+ * records) and fight over the database. CLI commands do not lock: they must work beside the daemon.
+ *
+ * Node has no flock, so the lock is a file that only one process can create: it is written to a
+ * private file first and hard-linked into place (link fails if the name exists), so it is never
+ * seen empty. A lock whose process is gone (a crash, or a power cut: the boot id differs) is
+ * stale and taken over; `lpr-edge.lock.takeover-<pid>` makes sure only one of two daemons
+ * starting at once takes over the same stale lock.
+ */
+export class DataDirLock {
+  private constructor(
+    readonly file: string,
+    private readonly content: string,
+  ) {}
+
+  static acquire(dataDir: string, pid = process.pid): DataDirLock {
+    mkdirSync(dataDir, { recursive: true });
+    const file = path.join(dataDir, 'lpr-edge.lock');
+    const content = `${pid} ${bootId()}\n`;
+    const mine = `${file}.${pid}`;
+    writeFileSync(mine, content);
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        if (tryLink(mine, file)) return new DataDirLock(file, content);
+        const holder = readHolder(file);
+        if (!holder) continue; // released between our link and read: try again
+        if (holder.bootId === bootId() && alive(holder.pid)) {
+          throw new DatabaseError(
+            `data directory ${dataDir} is in use by another lpr-edge daemon (pid ${holder.pid}); stop it first`,
+          );
+        }
+        takeOver(file, holder.raw, holder.pid);
+      }
+      throw new DatabaseError(`could not lock data directory ${dataDir} (${file} keeps changing)`);
+    } finally {
+      rmSync(mine, { force: true });
+    }
+  }
+
+  /** Removes the lock, unless (after a takeover we did not notice) it is no longer ours. */
+  release(): void {
+    if (readText(this.file) === this.content) rmSync(this.file, { force: true });
+  }
+}
+
+/** Removes a stale lock, if this process is the one to claim it and it is still the stale one. */
+function takeOver(file: string, staleContent: string, stalePid: number): void {
+  const claim = `${file}.takeover-${stalePid}`;
+  try {
+    if (Date.now() - statSync(claim).mtimeMs > CLAIM_STALE_MS) rmSync(claim, { force: true });
+  } catch {
+    // no claim yet
+  }
+  // The claim is a hard link to whatever the lock is now: if another starter has already
+  // replaced the stale lock, the claim shows their content and we leave it alone.
+  if (!tryLink(file, claim)) return;
+  try {
+    if (readText(claim) === staleContent) rmSync(file, { force: true });
+  } finally {
+    rmSync(claim, { force: true });
+  }
+}
+
+function tryLink(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function readHolder(file: string): { raw: string; pid: number; bootId: string } | null {
+  const raw = readText(file);
+  if (raw === null) return null;
+  const [pid, boot = ''] = raw.trim().split(/\s+/);
+  // Unparseable content is treated as a dead holder (pid 0 is never alive here).
+  return { raw, pid: Number.parseInt(pid ?? '', 10) || 0, bootId: boot };
+}
+
+function alive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Changes at every boot, so a pid recorded before a power cut is never mistaken for a live one. */
+function bootId(): string {
+  return readText('/proc/sys/kernel/random/boot_id')?.trim() ?? '';
+}

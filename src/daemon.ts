@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DataDirLock } from './store/data-dir-lock.js';
 import { openUnit, type Unit } from './unit.js';
 import { syntaxOptions } from './state/syntax.js';
 import type { LoadOptions } from './config/load.js';
@@ -64,6 +65,7 @@ export class Daemon {
   private sync: SyncService | null = null;
   /** Reads the state of registration of each finished track (src/state). */
   private state?: PlateStateReader;
+  private lock: DataDirLock | null = null;
   private readonly notifier = new SdNotifier({ healthy: () => this.watchdogHealthy() });
   private stuckPipelineMs = STUCK_PIPELINE_MS;
   private stuckLogged = false;
@@ -80,6 +82,14 @@ export class Daemon {
   static async start(opts: LoadOptions & { log?: Logger; stuckPipelineMs?: number } = {}): Promise<Daemon> {
     const unit = openUnit(opts);
     const { config, log } = unit;
+    // One daemon per data directory: two would send each other's records and share the cameras.
+    let lock: DataDirLock;
+    try {
+      lock = DataDirLock.acquire(config.dataDir);
+    } catch (err) {
+      unit.close();
+      throw err;
+    }
     log.info(
       { unit: config.unitId, agency: config.agency, config: unit.configSource, dataDir: config.dataDir },
       'starting lpr-edge',
@@ -92,6 +102,7 @@ export class Daemon {
     } catch (err) {
       await vision?.close();
       unit.close();
+      lock.release();
       throw err;
     }
     // Audits config and exclusion-zone changes since the last start (policy II, VI.F).
@@ -99,6 +110,7 @@ export class Daemon {
     const gps = createPositionSource(config.gps, log);
     const daemon = new Daemon(unit, vision, gps, policyServices(unit, { recordStartup: true }));
     daemon.state = state;
+    daemon.lock = lock;
     if (opts.stuckPipelineMs !== undefined) daemon.stuckPipelineMs = opts.stuckPipelineMs;
     if (gps.start && gps.stop) daemon.services.push(gps as Service);
     const maxDiskMb = config.storage.maxDiskMb;
@@ -339,6 +351,7 @@ export class Daemon {
     await this.state?.close();
     await this.vision.close();
     this.unit.close();
+    this.lock?.release();
     log.info('stopped');
   }
 }

@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { stringify } from 'yaml';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { freePort, waitFor, killChild, spawn } from './helpers/proc.js';
@@ -89,6 +89,27 @@ describe('lpr-edge run: starting and stopping', () => {
     expect(await d.exited).toBe(75);
     expect(d.out()).toContain('"msg":"stopped"');
   }, 90_000);
+
+  it('refuses a second daemon on the same data directory, naming the first; CLI commands still work', async () => {
+    const first = await run('shared', {});
+    await waitFor(() => first.out().includes('lpr-edge running'), 60_000, `first daemon up: ${first.err()}`);
+    const second = await run('shared', {});
+    expect(await second.exited).toBe(2);
+    expect(second.err()).toMatch(
+      new RegExp(
+        `^lpr-edge: data directory .*shared is in use by another lpr-edge daemon \\(pid ${first.child.pid}\\); stop it first`,
+      ),
+    );
+    const status = spawnSync(
+      process.execPath,
+      [path.join(root, 'bin/lpr-edge.js'), 'hotlist', 'status', '--config', path.join(dir, 'shared.yaml')],
+      { encoding: 'utf8' },
+    );
+    expect(status.status).toBe(0);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'shared', 'lpr-edge.lock'))).toBe(false);
+  }, 120_000);
 
   it('stops on SIGTERM well within TimeoutStopSec while a failed camera waits to be retried', async () => {
     const d = await run('retry', {

@@ -99,6 +99,15 @@ describe('recorded video source (ffmpeg)', () => {
     await expect(openRecording({ id: 'c', path: text, realtime: false, everyFrame: true })).rejects.toThrow(
       /notes\.mp4: not a readable video/,
     );
+    // A 1-pixel-high video: refused, where it used to spin forever on empty frames, deaf to SIGTERM.
+    const row = path.join(dir, 'row.mkv');
+    execFileSync('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=color=gray:size=640x2:duration=1'],
+      ...['-vf', 'scale=640:1', '-c:v', 'ffv1', row],
+    ]);
+    await expect(openRecording({ id: 'c', path: row, realtime: false, everyFrame: true })).rejects.toThrow(
+      /row\.mkv: the video is 640x1, too small to hold a plate \(at least 16x16\)/,
+    );
   });
 
   it('reads an image folder in name order, skipping and counting undecodable files', async () => {

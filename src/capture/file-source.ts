@@ -30,6 +30,13 @@ export async function openRecording(opts: RecordingOptions): Promise<FrameSource
   }
   if (!stat.isFile()) throw new SourceError(`${opts.path}: not a file`, opts.path);
   const info = await probeVideo(opts.path);
+  // Below this no plate fits, and a 1-pixel side rounds to an empty frame the reader cannot step over.
+  if (info.width < MIN_SIDE || info.height < MIN_SIDE) {
+    throw new SourceError(
+      `${opts.path}: the video is ${info.width}x${info.height}, too small to hold a plate (at least ${MIN_SIDE}x${MIN_SIDE})`,
+      opts.path,
+    );
+  }
   const fps = opts.fps ?? info.fps ?? 25;
   const start = opts.startTime ?? info.createdAt ?? Date.now();
   return new FfmpegReader({
@@ -47,6 +54,8 @@ export async function openRecording(opts: RecordingOptions): Promise<FrameSource
     everyFrame: opts.everyFrame,
   });
 }
+
+const MIN_SIDE = 16;
 
 function even(n: number): number {
   return n - (n % 2);

@@ -78,6 +78,8 @@ export class PipeReader implements FrameSource {
   private async read(): Promise<void> {
     const { width, height, corruptLine, causeLine } = this.opts;
     const frameBytes = width * height * 3;
+    // An empty frame would never be filled and the loop would spin without yielding.
+    if (frameBytes <= 0) throw new Error(`${this.opts.label}: frame size ${width}x${height} is empty`);
     const timestamp = this.opts.timestamp ?? (() => Date.now());
     const [cmd, ...args] = this.opts.command;
     const proc = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });

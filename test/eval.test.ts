@@ -18,6 +18,14 @@ function cropSet(name: string, csv: string): string {
 }
 
 describe('lpr-edge eval', () => {
+  it("names the mistake when given the labels file instead of the dataset's folder", async () => {
+    const crops = cropSet('asfile', 'file,state,plate\nak399.png,AK,FGJ235\n');
+    const r = await runCli(['eval', `${crops}.csv`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/asfile\.csv: not a folder; give the dataset's folder/);
+    expect(r.stderr).not.toMatch(/unexpected error|ENOTDIR/);
+  });
+
   it('reports accuracy, per-state and per-height tables and confusions on a labelled crop set', async () => {
     const rows = [
       ['ak399.png', 'ak', 'FGJ235'],

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../vision/load-image.js';
 import type { Box } from '../vision/image.js';
@@ -25,15 +25,28 @@ export interface Dataset {
  */
 export function loadDataset(dir: string): Dataset {
   if (!existsSync(dir)) throw new InputError(`${dir}: no such dataset folder`);
-  const csv = [`${dir.replace(/\/+$/, '')}.csv`, path.join(dir, 'labels.csv')].find((f) => existsSync(f));
-  if (csv) return { kind: 'crops', items: parseCropsCsv(csv, dir) };
-  const labels = readdirSync(dir)
-    .filter((f) => f.endsWith('.txt'))
-    .sort();
-  if (labels.length === 0)
-    throw new InputError(`${dir}: no labels (expected NAME.txt beside each image, or ${dir}.csv)`);
-  const items = labels.flatMap((l) => parseFrameLabel(path.join(dir, l), dir));
-  return { kind: 'frames', items };
+  if (!statSync(dir).isDirectory())
+    throw new InputError(
+      `${dir}: not a folder; give the dataset's folder (its labels are ${path.basename(dir).endsWith('.csv') ? 'found beside or inside it' : 'NAME.txt files or DIR.csv'})`,
+    );
+  try {
+    const csv = [`${dir.replace(/\/+$/, '')}.csv`, path.join(dir, 'labels.csv')].find(
+      (f) => existsSync(f) && statSync(f).isFile(),
+    );
+    if (csv) return { kind: 'crops', items: parseCropsCsv(csv, dir) };
+    const labels = readdirSync(dir)
+      .filter((f) => f.endsWith('.txt') && statSync(path.join(dir, f)).isFile())
+      .sort();
+    if (labels.length === 0)
+      throw new InputError(`${dir}: no labels (expected NAME.txt beside each image, or ${dir}.csv)`);
+    const items = labels.flatMap((l) => parseFrameLabel(path.join(dir, l), dir));
+    return { kind: 'frames', items };
+  } catch (err) {
+    // Unreadable labels (permissions): one line naming the file, not a stack trace.
+    const e = err as NodeJS.ErrnoException;
+    if (e.code && e.path) throw new InputError(`${e.path}: cannot read the labels (${e.code})`);
+    throw err;
+  }
 }
 
 function parseCropsCsv(csv: string, dir: string): LabelledImage[] {

@@ -19,22 +19,23 @@ import { NJ_SEDAN, NY_SEDAN, renderShortDrive } from './helpers/video.js';
 describe('exclusion zones in the camera pipeline', () => {
   const dir = tempDir();
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const clinic = { lat: 40.75, lon: -73.99 };
 
-  it('drops the read taken inside the zone (count kept, plate not) and stores the one outside', async () => {
-    const video = path.join(dir, 'drive.mp4');
-    await renderShortDrive(video, [NY_SEDAN, NJ_SEDAN]);
-    const inside = { lat: 40.75, lon: -73.99 };
-    const outside = { lat: 40.8, lon: -73.9 };
-    // The car is parked by the clinic for the first vehicle, then drives off.
-    let calls = 0;
-    const position: PositionSource = {
-      fixAt: (time) => ({ fix: { ...(calls++ === 0 ? inside : outside), time, mode: 3 }, ageMs: 50 }),
-    };
-    const config = { ...embeddedDefaults(), dataDir: dir };
-    const db = openTestDb(dir);
-    const reads = new ReadStore(db, dir);
+  /** Drive past `vehicles` with a drop zone around the clinic; the reads stored and the zones. */
+  async function drive(
+    name: string,
+    vehicles: Parameters<typeof renderShortDrive>[1],
+    position: PositionSource,
+  ) {
+    const sub = path.join(dir, name);
+    fs.mkdirSync(sub);
+    const video = path.join(sub, 'drive.mp4');
+    await renderShortDrive(video, vehicles);
+    const config = { ...embeddedDefaults(), dataDir: sub };
+    const db = openTestDb(sub);
+    const reads = new ReadStore(db, sub);
     const zones = new ExclusionZones(db, [
-      exclusionZoneSchema.parse({ id: 'clinic', kind: 'circle', ...inside, radiusM: 200, mode: 'drop' }),
+      exclusionZoneSchema.parse({ id: 'clinic', kind: 'circle', ...clinic, radiusM: 200, mode: 'drop' }),
     ]);
     const vision = await Vision.open(config.vision);
     try {
@@ -48,59 +49,40 @@ describe('exclusion zones in the camera pipeline', () => {
         gates: [zones],
       });
       const stats = await pipeline.run();
-      expect(stats.readsGated).toBe(1);
+      return { sub, db, reads, zones, gated: stats.readsGated };
     } finally {
       await vision.close();
     }
+  }
+
+  it('drops the read taken inside the zone (count kept, plate not) and stores the one outside', async () => {
+    const outside = { lat: 40.8, lon: -73.9 };
+    // The car is parked by the clinic for the first vehicle, then drives off.
+    let calls = 0;
+    const position: PositionSource = {
+      fixAt: (time) => ({ fix: { ...(calls++ === 0 ? clinic : outside), time, mode: 3 }, ageMs: 50 }),
+    };
+    const { sub, db, reads, zones, gated } = await drive('parked', [NY_SEDAN, NJ_SEDAN], position);
+    expect(gated).toBe(1);
     expect(reads.list().map((r) => r.plate)).toEqual(['HZN5177']);
     expect(zones.counts()).toMatchObject([{ zoneId: 'clinic', action: 'drop', count: 1 }]);
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
-    expect(fs.readFileSync(path.join(dir, 'lpr-edge.db')).toString('latin1')).not.toContain('KDT4821');
+    expect(fs.readFileSync(path.join(sub, 'lpr-edge.db')).toString('latin1')).not.toContain('KDT4821');
     // Only the stored read has images on disk.
     const images = fs
-      .readdirSync(path.join(dir, 'images'), { recursive: true })
+      .readdirSync(path.join(sub, 'images'), { recursive: true })
       .filter((f) => String(f).endsWith('.jpg'));
     expect(images).toHaveLength(2);
   }, 240_000);
 
   it('drops a read made after the receiver lost its fix beside the zone (failing closed)', async () => {
-    const sub = path.join(dir, 'lost');
-    fs.mkdirSync(sub);
-    const video = path.join(sub, 'drive.mp4');
-    await renderShortDrive(video, [NY_SEDAN]);
     // The receiver's last fix was at the clinic's gate; then it reported no fix (an underground lot).
     const position = new LatestFix(5000);
-    position.update({ lat: 40.7515, lon: -73.99, time: Date.now(), mode: 3 });
+    position.update({ lat: 40.7517, lon: -73.99, time: Date.now(), mode: 3 });
     position.clear();
-    const config = { ...embeddedDefaults(), dataDir: sub };
-    const db = openTestDb(sub);
-    const reads = new ReadStore(db, sub);
-    const zones = new ExclusionZones(db, [
-      exclusionZoneSchema.parse({
-        id: 'clinic',
-        kind: 'circle',
-        lat: 40.75,
-        lon: -73.99,
-        radiusM: 150,
-        mode: 'drop',
-      }),
-    ]);
-    const vision = await Vision.open(config.vision);
-    try {
-      const source = await openRecording({ id: 'front', path: video, realtime: false, everyFrame: true });
-      const pipeline = new CameraPipeline(source, {
-        config,
-        vision,
-        reads,
-        position,
-        log: silentLogger(),
-        gates: [zones],
-      });
-      expect((await pipeline.run()).readsGated).toBe(1);
-    } finally {
-      await vision.close();
-    }
+    const { db, reads, zones, gated } = await drive('lost', [NY_SEDAN], position);
+    expect(gated).toBe(1);
     expect(reads.count()).toBe(0);
     expect(zones.counts()).toMatchObject([{ zoneId: 'clinic', action: 'drop', count: 1 }]);
     db.close();

@@ -16,6 +16,9 @@ const CLAIM_STALE_MS = 10_000;
  * stale and taken over; `lpr-edge.lock.takeover-<pid>` makes sure only one of two daemons
  * starting at once takes over the same stale lock.
  */
+
+/** For a short synchronous pause between attempts (start-up only). */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 export class DataDirLock {
   private constructor(
     readonly file: string,
@@ -29,7 +32,9 @@ export class DataDirLock {
     const mine = `${file}.${pid}`;
     writeFileSync(mine, content);
     try {
-      for (let attempt = 0; attempt < 5; attempt++) {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        // Daemons starting together on a stale lock: give the one taking it over time to finish.
+        if (attempt > 0) Atomics.wait(PAUSE, 0, 0, 25);
         if (tryLink(mine, file)) return new DataDirLock(file, content);
         const holder = readHolder(file);
         if (!holder) continue; // released between our link and read: try again

@@ -17,7 +17,8 @@ import { Equivalence } from '../src/hotlist/normalise.js';
 import { HotlistStore } from '../src/hotlist/store.js';
 import { policyServices } from '../src/policy/services.js';
 import { hotlistPort } from '../src/sync/adapters.js';
-import type { HotlistDocument } from '../src/sync/schemas.js';
+import { queryLogMismatch } from '../src/policy/query.js';
+import type { HotlistDocument, PullResponse } from '../src/sync/schemas.js';
 import { createSyncService, type SyncService } from '../src/sync/service.js';
 import { generateSigningKeys, loadPrivateKey, signDocument } from '../src/sync/signing.js';
 import { Mosquitto } from './helpers/mosquitto.js';
@@ -401,6 +402,102 @@ describe('down-link from headquarters', () => {
     expect(sink.count('audit')).toBe(auditCount);
     expect(unit.db.prepare('SELECT COUNT(*) FROM audit_log WHERE acked_at IS NULL').pluck().get()).toBe(0);
     expect(unit.db.prepare('SELECT COUNT(*) FROM reads WHERE acked_at IS NULL').pluck().get()).toBe(0);
+  });
+
+  it('answers a pull request HQ sends again (its answer was lost) with the same reads, audited as a repeat, at a limited pace', async () => {
+    // A unit of its own, with a clock the test can move past the pace of repeats.
+    const dataDir = path.join(tmp, 'unit-repeat');
+    const car = openStore(dataDir);
+    const config = unitConfig(
+      dataDir,
+      { brokerUrl: broker.url, username: 'unit', password: 'unit-secret', hqPublicKey: hqKeys.publicKeyPem },
+      'car-3',
+    );
+    const carPolicy = policyServices({ db: car.db, config });
+    let clockAhead = 0;
+    const s3 = createSyncService(
+      { config, db: car.db, reads: car.reads, log: pino({ level: 'silent' }) },
+      { audit: carPolicy.audit, queries: carPolicy.queries, now: () => Date.now() + clockAhead },
+    );
+    // HQ's side of the answers: every one published, repeats included.
+    const hq = await mqtt.connectAsync(broker.url, { username: 'unit', password: 'unit-secret' });
+    const answers: PullResponse[] = [];
+    hq.on('message', (_topic, payload) => answers.push(JSON.parse(String(payload)) as PullResponse));
+    await hq.subscribeAsync(`lpr/v1/${AGENCY}/car-3/up/pull-response`, { qos: 1 });
+    const carInbound = (outcome: string) =>
+      // Only pulls: this unit has no hotlist store and rejects the fleet lists retained on the broker.
+      car.db
+        .prepare("SELECT reason FROM sync_inbound WHERE kind = 'pull' AND outcome = ? ORDER BY id")
+        .pluck()
+        .all(outcome);
+    await s3.start();
+    try {
+      await until(() => s3.link.connected, 10_000, 'car-3 to connect');
+      const crop = await plateCrop();
+      const first = car.reads.save({ ...makeRead(1, 'car-3'), plate: 'AGAIN12' }, { crop, overview: null });
+      const request = {
+        v: 1,
+        requestId: '7c0e8a52-3b7f-4c55-9a55-2f5d3e0b9a01',
+        agency: AGENCY,
+        unit: 'car-3',
+        issuedAt: Date.now(),
+        requester: 'det.jones',
+        purpose: 'investigation-vehicle',
+        caseNumber: 'C-2026-81',
+        attestation: true,
+        criteria: { plate: 'AGAIN12' },
+        includeCrops: true,
+      };
+      const key = loadPrivateKey(hqKeys.privateKeyPem);
+      const signed = JSON.stringify(signDocument(request, key));
+      await sink.publishRaw(AGENCY, 'car-3', 'pull', signed);
+      await until(() => answers.length === 1, 10_000, 'the first answer');
+      expect(answers[0]).toMatchObject({ status: 'answered', count: 1 });
+      expect(answers[0]!.repeat).toBeUndefined();
+
+      // The same plate read again after the answer: a repeat must not slip it in unaudited.
+      car.reads.save({ ...makeRead(9, 'car-3'), plate: 'AGAIN12' }, { crop, overview: null });
+      // At once (a redelivery, an impatient HQ): dropped, within the pace of repeats.
+      await sink.publishRaw(AGENCY, 'car-3', 'pull', signed);
+      await until(() => carInbound('ignored').length === 1, 10_000, 'the early repeat to be dropped');
+      expect(carInbound('ignored')[0]).toMatch(/repeats are answered at most every 30 s/);
+
+      // Later, the answer having been lost: the same signed request gets the same answer again.
+      clockAhead = 31_000;
+      await sink.publishRaw(AGENCY, 'car-3', 'pull', signed);
+      await until(() => answers.length === 2, 10_000, 'the answer to the repeat');
+      expect(answers[1]).toMatchObject({
+        requestId: request.requestId,
+        status: 'answered',
+        count: 1,
+        repeat: 1,
+      });
+      expect(answers[1]!.reads.map((r) => r.id)).toEqual([first.id]);
+      expect(answers[1]!.reads[0]!.crop?.encoding).toBe('base64');
+
+      // The audit: one query, and one repeat pointing at it; the query log has the one query.
+      const audits = carPolicy.audit.list({ type: ['query', 'query.repeat'] });
+      expect(audits.map((a) => a.type)).toEqual(['query', 'query.repeat']);
+      expect(audits[1]!.details).toMatchObject({
+        requestId: request.requestId,
+        querySeq: audits[0]!.seq,
+        repeat: 1,
+        resultIds: [first.id],
+      });
+      expect(car.db.prepare('SELECT COUNT(*) FROM query_log').pluck().get()).toBe(1);
+      expect(queryLogMismatch(car.db)).toBeNull();
+
+      // The same request id with other criteria is not a repeat: rejected, nothing answered.
+      const other = { ...request, criteria: { plate: 'OTHER99' } };
+      await sink.publishRaw(AGENCY, 'car-3', 'pull', JSON.stringify(signDocument(other, key)));
+      await until(() => carInbound('rejected').length === 1, 10_000, 'the reused id to be rejected');
+      expect(carInbound('rejected')[0]).toMatch(/already used for another request/);
+      expect(answers).toHaveLength(2);
+    } finally {
+      await hq.endAsync();
+      await s3.stop();
+      car.db.close();
+    }
   });
 
   it('the hq-sink CLI signs and publishes a hotlist and sends a pull request', async () => {

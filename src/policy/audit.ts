@@ -7,6 +7,7 @@ export const AUDIT_TYPES = [
   'signin.success',
   'signin.failure',
   'query',
+  'query.repeat',
   'export',
   'hit.disposition',
   'hotlist.import',

@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { Logger } from '../log.js';
@@ -14,6 +14,7 @@ import {
   pullRequestSchema,
   rosterDocumentSchema,
   type HotlistDocument,
+  type PullRequest,
   type PullResponse,
   type RosterDocument,
 } from './schemas.js';
@@ -25,6 +26,13 @@ import { LOCAL_LIST } from '../hotlist/types.js';
 /** A pull request is valid for a day after HQ issued it; a few minutes of clock skew are allowed. */
 const PULL_MAX_AGE_MS = 24 * 3_600_000;
 const CLOCK_SKEW_MS = 5 * 60_000;
+/**
+ * HQ that lost an answer sends the same request again; it is answered again, but no more often than
+ * this and no more times than that: a repeat re-sends read data (crops too), and a captured signed
+ * request replayed in a loop must not turn the unit into a fire hose for a day.
+ */
+const PULL_REPEAT_MIN_MS = 30_000;
+const PULL_MAX_REPEATS = 10;
 export type InboundOutcome = 'applied' | 'ignored' | 'rejected' | 'answered' | 'refused';
 
 export interface InboundDeps {
@@ -44,6 +52,8 @@ export interface InboundDeps {
   respond(response: PullResponse): Promise<void>;
   /** HQ acknowledged these message ids (newly). */
   onAcked?(ids: string[]): void;
+  /** The clock pull requests are timed by (their validity, the pace of repeats). */
+  now?: () => number;
 }
 
 class Rejection extends Error {
@@ -71,8 +81,11 @@ export class InboundRouter {
   private readonly record;
   private readonly versionStmt;
   private readonly setVersion;
+  private readonly pulls;
+  private readonly now: () => number;
 
   constructor(private readonly d: InboundDeps) {
+    this.now = d.now ?? Date.now;
     this.record = d.db.prepare(
       'INSERT INTO sync_inbound (ts, topic, kind, bytes, outcome, reason) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -81,6 +94,21 @@ export class InboundRouter {
       `INSERT INTO sync_versions (name, version, issued_at, applied_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET version = excluded.version, issued_at = excluded.issued_at, applied_at = excluded.applied_at`,
     );
+    this.pulls = {
+      get: d.db.prepare('SELECT * FROM sync_pulls WHERE request_id = ?'),
+      claim: d.db.prepare(
+        'INSERT OR REPLACE INTO sync_pulls (request_id, digest, issued_at, answered_at) VALUES (?, ?, ?, ?)',
+      ),
+      answered: d.db.prepare(
+        `UPDATE sync_pulls SET status = ?, reason = ?, truncated = ?, read_ids = ?, query_seq = ?
+         WHERE request_id = ?`,
+      ),
+      repeated: d.db.prepare(
+        `UPDATE sync_pulls SET repeats = repeats + 1, answered_at = ?, issued_at = max(issued_at, ?)
+         WHERE request_id = ?`,
+      ),
+      prune: d.db.prepare('DELETE FROM sync_pulls WHERE issued_at < ?'),
+    };
   }
 
   /** What the unit's status tells HQ about the down-link: the roster held, the last rejection. */
@@ -319,13 +347,23 @@ export class InboundRouter {
       throw new Rejection(
         `pull: signed for ${req.agency}/${req.unit}, this unit is ${this.d.topics.agency}/${this.d.topics.unit}`,
       );
-    const age = Date.now() - req.issuedAt;
+    const age = this.now() - req.issuedAt;
     if (age > PULL_MAX_AGE_MS || age < -CLOCK_SKEW_MS) {
       throw new Rejection(
         `pull: issued ${new Date(req.issuedAt).toISOString()}, outside the day a request is valid; send a new one`,
       );
     }
+    // Requests still valid are remembered: a repeat (HQ lost the answer) is not a new query.
+    const digest = pullDigest(req);
+    const prior = this.pulls.get.get(req.requestId) as PullRow | undefined;
+    // A row never answered long after it was claimed: the unit stopped while answering; start over.
+    const abandoned = prior?.status === null && this.now() - prior.answered_at >= PULL_REPEAT_MIN_MS;
+    if (prior && !abandoned) return this.repeatPull(req, prior, digest);
+    // Claimed before the first await, so a copy arriving while this one is searched is a repeat.
+    this.pulls.prune.run(this.now() - PULL_MAX_AGE_MS - CLOCK_SKEW_MS);
+    this.pulls.claim.run(req.requestId, digest, req.issuedAt, this.now());
     const refuse = async (reason: string) => {
+      this.pulls.answered.run('refused', reason, 0, '[]', null, req.requestId);
       this.d.log.warn({ requestId: req.requestId, requester: req.requester, reason }, 'pull request refused');
       await this.d.respond(this.response(req.requestId, 'refused', reason));
       return { outcome: 'refused' as const, reason };
@@ -333,10 +371,11 @@ export class InboundRouter {
     if (!this.d.queries) return refuse('this unit does not answer pull requests (no query service)');
     const limit = Math.min(req.limit ?? this.d.pullMaxResults, this.d.pullMaxResults);
     let reads: StoredRead[];
+    let auditSeq: number | undefined;
     try {
       // The query service checks purpose, case number and requester, and writes the query log
       // (refusals included), exactly as for an officer's query.
-      ({ reads } = await this.d.queries.search(
+      ({ reads, auditSeq } = await this.d.queries.search(
         { kind: 'hq', requester: req.requester ?? '' },
         { ...req.criteria, limit: limit + 1 },
         { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attestation },
@@ -345,21 +384,16 @@ export class InboundRouter {
       return refuse((err as Error).message);
     }
     const truncated = reads.length > limit;
-    const bodies = reads.slice(0, limit).map((r) => {
-      const body = readBody(r);
-      if (req.includeCrops && r.cropPath) {
-        try {
-          body.crop = {
-            encoding: 'base64',
-            contentType: 'image/jpeg',
-            data: readFileSync(this.d.reads.imagePath(r.cropPath)).toString('base64'),
-          };
-        } catch {
-          /* image gone: send the metadata */
-        }
-      }
-      return body;
-    });
+    reads = reads.slice(0, limit);
+    const bodies = this.bodies(reads, req.includeCrops);
+    this.pulls.answered.run(
+      'answered',
+      null,
+      truncated ? 1 : 0,
+      JSON.stringify(reads.map((r) => r.id)),
+      auditSeq ?? null,
+      req.requestId,
+    );
     const response = {
       ...this.response(req.requestId, 'answered'),
       count: bodies.length,
@@ -372,6 +406,78 @@ export class InboundRouter {
       'pull request answered',
     );
     return { outcome: 'answered' };
+  }
+
+  /**
+   * The same request again: answered with the first answer's reads (not searched again, so no new
+   * query), audited as `query.repeat` pointing at the first answer's query record, rate-limited.
+   */
+  private async repeatPull(
+    req: PullRequest,
+    prior: PullRow,
+    digest: string,
+  ): Promise<{ outcome: InboundOutcome; reason?: string }> {
+    if (prior.digest !== digest)
+      throw new Rejection(`pull: request id ${req.requestId} was already used for another request`);
+    const ago = this.now() - prior.answered_at;
+    if (prior.status === null)
+      return { outcome: 'ignored', reason: `repeat of request ${req.requestId} while it is being answered` };
+    if (ago < PULL_REPEAT_MIN_MS)
+      return {
+        outcome: 'ignored',
+        reason: `repeat of request ${req.requestId} answered ${Math.round(ago / 1000)} s ago; repeats are answered at most every ${PULL_REPEAT_MIN_MS / 1000} s`,
+      };
+    if (prior.repeats >= PULL_MAX_REPEATS)
+      return {
+        outcome: 'ignored',
+        reason: `request ${req.requestId} already answered again ${prior.repeats} times; send a new request`,
+      };
+    const repeat = prior.repeats + 1;
+    this.pulls.repeated.run(this.now(), req.issuedAt, req.requestId);
+    const ids = JSON.parse(prior.read_ids) as string[];
+    // Reads purged by retention since the first answer are left out.
+    const reads = ids.map((id) => this.d.reads.get(id)).filter((r): r is StoredRead => r !== undefined);
+    const sent = prior.status === 'answered' ? reads : [];
+    this.audit('query.repeat', {
+      requestId: req.requestId,
+      requester: req.requester ?? null,
+      purpose: req.purpose ?? null,
+      caseNumber: req.caseNumber ?? null,
+      querySeq: prior.query_seq,
+      status: prior.status,
+      repeat,
+      resultIds: sent.map((r) => r.id),
+    });
+    await this.d.respond({
+      ...this.response(req.requestId, prior.status, prior.reason ?? undefined),
+      count: sent.length,
+      truncated: prior.truncated === 1,
+      reads: this.bodies(sent, req.includeCrops),
+      repeat,
+    } as PullResponse);
+    this.d.log.info(
+      { requestId: req.requestId, requester: req.requester, count: sent.length, repeat },
+      'pull request repeated by HQ: answered again',
+    );
+    return { outcome: prior.status, reason: `repeat ${repeat} of request ${req.requestId}` };
+  }
+
+  private bodies(reads: StoredRead[], includeCrops: boolean): ReturnType<typeof readBody>[] {
+    return reads.map((r) => {
+      const body = readBody(r);
+      if (includeCrops && r.cropPath) {
+        try {
+          body.crop = {
+            encoding: 'base64',
+            contentType: 'image/jpeg',
+            data: readFileSync(this.d.reads.imagePath(r.cropPath)).toString('base64'),
+          };
+        } catch {
+          /* image gone: send the metadata */
+        }
+      }
+      return body;
+    });
   }
 
   private response(requestId: string, status: PullResponse['status'], reason?: string): PullResponse {
@@ -388,4 +494,24 @@ export class InboundRouter {
       ts: Date.now(),
     };
   }
+}
+
+interface PullRow {
+  request_id: string;
+  digest: string;
+  issued_at: number;
+  answered_at: number;
+  repeats: number;
+  status: 'answered' | 'refused' | null;
+  reason: string | null;
+  truncated: number;
+  read_ids: string;
+  query_seq: number | null;
+}
+
+/** What makes two pull requests the same one: everything but issuedAt (HQ may sign a repeat anew). */
+function pullDigest(req: PullRequest): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ ...req, issuedAt: 0 }))
+    .digest('hex');
 }

@@ -61,4 +61,26 @@ export const syncMigrations: Migration[] = [
       INSERT INTO sync_install (id, uid) VALUES (1, lower(hex(randomblob(8))));
     `,
   },
+  {
+    module: 'sync',
+    version: 3,
+    description: 'pull requests answered, so a repeated request gets the same answer, not a new query',
+    sql: `
+      -- One row per pull request answered while it is valid (a day): HQ that lost the answer
+      -- sends the same request id again and gets the first answer's reads again.
+      CREATE TABLE sync_pulls (
+        request_id TEXT PRIMARY KEY,
+        digest TEXT NOT NULL,                     -- sha256 of the request but issuedAt: an id reused for another request is refused
+        issued_at INTEGER NOT NULL,               -- the latest issuedAt seen; rows past validity are pruned
+        answered_at INTEGER NOT NULL,             -- last answer sent (repeats are rate-limited)
+        repeats INTEGER NOT NULL DEFAULT 0,
+        status TEXT,                              -- 'answered' or 'refused'; NULL while the first answer is made
+        reason TEXT,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        read_ids TEXT NOT NULL DEFAULT '[]',      -- JSON: the reads of the first answer, in order
+        query_seq INTEGER                         -- audit seq of the first answer's query record
+      );
+      CREATE INDEX sync_pulls_issued ON sync_pulls (issued_at);
+    `,
+  },
 ];

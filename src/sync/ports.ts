@@ -37,5 +37,11 @@ export interface QueryPort {
     identity: { kind: 'hq'; requester: string },
     criteria: PullCriteria & { limit?: number },
     justification: PullJustification,
-  ): { reads: StoredRead[] } | Promise<{ reads: StoredRead[] }>;
+  ): PullQueryResult | Promise<PullQueryResult>;
+}
+
+export interface PullQueryResult {
+  reads: StoredRead[];
+  /** Sequence number of the query's audit record (a repeated request's record points to it). */
+  auditSeq?: number;
 }

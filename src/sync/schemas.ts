@@ -404,7 +404,12 @@ export type PullCriteria = z.infer<typeof pullCriteriaSchema>;
 export const pullRequestSchema = z
   .object({
     v: z.literal(1),
-    requestId: id,
+    requestId: id.meta({
+      description:
+        'HQ that lost the answer sends the same request again with the same requestId (re-signed or not): ' +
+        "the unit answers again with the first answer's reads instead of searching again, at most once " +
+        'every 30 s and 10 times per request; the same id with other criteria is rejected.',
+    }),
     /** The request is signed like hotlists, for exactly one unit of one agency. */
     agency: segment,
     unit: segment,
@@ -444,6 +449,16 @@ export const pullResponseSchema = z
     truncated: z.boolean().default(false),
     reads: z.array(readBodySchema).default([]),
     ts: ms,
+    repeat: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({
+        description:
+          'Set when this answers a repeat of a request already answered (same requestId): 1 for the first ' +
+          "repeat. Status, reason and reads are the first answer's (reads deleted since are left out).",
+      }),
   })
   .meta({ title: 'PullResponse', description: 'The answer to one pull request (refusals included).' });
 export type PullResponse = z.infer<typeof pullResponseSchema>;

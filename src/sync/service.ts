@@ -137,6 +137,7 @@ export class SyncService implements Service {
       audit: deps.audit,
       queries: deps.queries,
       respond: (r) => this.respond(r),
+      now: this.now,
       onAcked: (ids) => {
         this.stats.acked += ids.length;
         for (const id of ids) this.inFlight.delete(id);

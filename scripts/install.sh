@@ -8,8 +8,10 @@
 # scripts/arm64-check.sh, layout in docs/arm64.md) with the Node.js it carries.
 # --root DIR installs into DIR as if it were / (image building, tests); --user NAME runs the daemon
 # as an existing account instead of creating the "lpr-edge" system user.
-# Idempotent: every step checks before it acts, so running it again (an upgrade, or after a
-# failure half way) only does what is missing. --dry-run prints every action without doing it.
+# Idempotent: every step checks before it acts, so running it again (an upgrade, a rollback to an
+# older release, or after a failure half way) only does what is missing or different: the files
+# under the prefix become exactly the release's, whatever their dates; config and data are kept.
+# --dry-run prints every action without doing it.
 # It creates only the *system* account the daemon runs as; it never creates people's accounts
 # (the agency's user roster comes from the admin or headquarters, see docs/policy).
 set -euo pipefail
@@ -28,7 +30,7 @@ FROM_TARBALL=
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 usage() {
- sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+ sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -147,20 +149,64 @@ create_system_user() {
   done
 }
 
+# What a file or directory tree holds: each path with its type, mode and link target, and each
+# file's SHA-256. Equal signatures mean the same files, whatever their modification times say.
+tree_signature() {
+  local name
+  name="$(basename "$1")"
+  (
+    cd "$(dirname "$1")" || exit 1
+    find "$name" -printf '%y %m %p %l\n' | LC_ALL=C sort
+    find "$name" -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum
+  )
+}
+
+# Make $2 an exact copy of $1 (a file or a directory). Unchanged: left alone. Changed in any way
+# (content, mode, a file added or gone): copied whole beside it and swapped in by renaming, so an
+# older release installed over a newer one (a rollback) puts back every older file and drops files
+# the newer one added (cp --update went by mtimes and left the newer files), and a running
+# executable is never written over (node/bin/node: "Text file busy").
+replace_tree() {
+  local src="$1" dst="$2"
+  if [ -e "$dst" ] && [ "$(tree_signature "$src")" = "$(tree_signature "$dst")" ]; then
+    say "$dst: up to date"
+    return
+  fi
+  # .new and .old left by an install that was interrupted are of no use: start from the release.
+  local leftover
+  for leftover in "$dst.new" "$dst.old"; do
+    if [ -e "$leftover" ] || [ -L "$leftover" ]; then run rm -rf "$leftover"; fi
+  done
+  run cp -a "$src" "$dst.new"
+  if [ -e "$dst" ] || [ -L "$dst" ]; then
+    run mv -T "$dst" "$dst.old"
+    run mv -T "$dst.new" "$dst"
+    run rm -rf "$dst.old"
+  else
+    run mv -T "$dst.new" "$dst"
+  fi
+}
+
 install_app() {
   if [ ! -f "$SRC_DIR/dist/cli.js" ]; then
     echo "install.sh: $SRC_DIR/dist/cli.js is missing; run 'npm run setup' (or use a release tarball) first" >&2
     [ "$DRY_RUN" = 1 ] || exit 1
   fi
   [ -d "$PREFIX" ] || run install -d -m 0755 "$PREFIX"
-  # rsync would be nicer; cp -a keeps this to coreutils. Only changed files are rewritten by --update.
+  # These belong to the release, whole: the daemon writes nothing under $PREFIX (ProtectSystem=strict);
+  # its config and data live in /etc/lpr-edge and /var/lib/lpr-edge, which this never replaces.
+  # coreutils and findutils only (no rsync on a minimal image).
   local item
   for item in bin dist models node_modules package.json systemd docs; do
     if [ -e "$SRC_DIR/$item" ]; then
-      run cp -a --update "$SRC_DIR/$item" "$PREFIX/"
+      replace_tree "$SRC_DIR/$item" "$PREFIX/$item"
+    elif [ -e "$PREFIX/$item" ]; then
+      run rm -rf "${PREFIX:?}/$item" # the release being installed has none (an older one, say)
     fi
   done
-  if [ "$(readlink "$BIN_LINK" 2>/dev/null)" = "$PREFIX/bin/lpr-edge.js" ]; then
+  if [ -n "$FROM_TARBALL" ]; then
+    : # the command goes to the release's launcher (install_release_runtime), not bin/lpr-edge.js
+  elif [ "$(readlink "$BIN_LINK" 2>/dev/null)" = "$PREFIX/bin/lpr-edge.js" ]; then
     say "command: $BIN_LINK present"
   else
     run install -d -m 0755 "$(dirname "$BIN_LINK")"
@@ -264,9 +310,12 @@ install_release_runtime() {
   [ -n "$FROM_TARBALL" ] || return 0
   local item
   for item in node MANIFEST.json lpr-edge; do
-    run cp -a --update "$SRC_DIR/$item" "$PREFIX/"
+    replace_tree "$SRC_DIR/$item" "$PREFIX/$item"
   done
-  if [ "$(readlink "$BIN_LINK" 2>/dev/null)" != "$PREFIX/lpr-edge" ]; then
+  if [ "$(readlink "$BIN_LINK" 2>/dev/null)" = "$PREFIX/lpr-edge" ]; then
+    say "command: $BIN_LINK present"
+  else
+    run install -d -m 0755 "$(dirname "$BIN_LINK")"
     run ln -sfn "$PREFIX/lpr-edge" "$BIN_LINK"
   fi
   local dropin_dir="$UNIT_DIR/lpr-edge.service.d" want

@@ -37,7 +37,7 @@ describe('scripts/install.sh', () => {
     expect(r.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
   });
 
-  it('is idempotent: a second run into the same root does nothing but refresh the application files', () => {
+  it('is idempotent: a second run into the same root changes nothing', () => {
     // A small application tree beside a copy of the script (the real one has a large node_modules).
     const src = path.join(tmp, 'src');
     for (const d of ['scripts', 'systemd', 'bin', 'dist'])
@@ -59,9 +59,81 @@ describe('scripts/install.sh', () => {
 
     const second = sh(path.join(src, 'scripts/install.sh'), args);
     expect(second.status).toBe(0);
-    const actions = second.stdout.split('\n').filter((l) => l.startsWith('+ '));
-    expect(actions.every((l) => l.startsWith('+ cp -a --update '))).toBe(true);
-    expect(second.stdout).toContain('up to date');
+    expect(second.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
+    expect(second.stdout).toContain('/opt/lpr-edge/dist: up to date');
+  });
+
+  it('a rollback (an older release installed over a newer one) puts back exactly the older files; config and data are kept', () => {
+    // Release tarballs with the real layout (docs/arm64.md), stand-ins for the large parts. B is
+    // newer in content and in file dates, as a later build is; it also adds a file A does not have.
+    function release(version: string, mtime: Date, extra: Record<string, string> = {}): string {
+      const dir = path.join(tmp, `rel-${version}`, 'lpr-edge');
+      const files: Record<string, string> = {
+        'bin/lpr-edge.js': '#!/usr/bin/env node\n',
+        'dist/cli.js': `export const version = '${version}';\n`,
+        'models/plate-rec.json': `{"version":"${version}"}\n`,
+        'node_modules/dep/index.js': `module.exports = '${version}';\n`,
+        'package.json': `{"name":"lpr-edge","version":"${version}"}\n`,
+        'systemd/lpr-edge.service': fs.readFileSync(path.join(root, 'systemd/lpr-edge.service'), 'utf8'),
+        'docs/in-car.md': `# lpr-edge ${version}\n`,
+        'node/bin/node': `#!/bin/sh\necho v20.${version}\n`,
+        'lpr-edge': `#!/bin/sh\n# ${version}\n`,
+        'MANIFEST.json': JSON.stringify({ name: 'lpr-edge', version, target: { os: 'linux', cpu: 'arm64' } }),
+        ...extra,
+      };
+      for (const [rel, text] of Object.entries(files)) {
+        const file = path.join(dir, rel);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, text, { mode: rel === 'node/bin/node' || rel === 'lpr-edge' ? 0o755 : 0o644 });
+        fs.utimesSync(file, mtime, mtime);
+      }
+      const tarball = path.join(tmp, `rel-${version}`, `lpr-edge-${version}-linux-arm64.tar.gz`);
+      expect(sh('tar', ['-C', path.dirname(dir), '-czf', tarball, 'lpr-edge']).status).toBe(0);
+      return tarball;
+    }
+    const a = release('0.1.0', new Date('2026-01-10T00:00:00Z'));
+    const b = release('0.2.0', new Date('2026-06-10T00:00:00Z'), {
+      'dist/new-feature.js': 'export {};\n',
+    });
+    const dest = path.join(tmp, 'rollback');
+    const opt = path.join(dest, 'opt/lpr-edge');
+    const install = (tarball: string) => {
+      const r = sh(script, ['--from-tarball', tarball, '--root', dest, '--user', 'root', '--no-apt']);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      return r.stdout;
+    };
+    /** Every file under the prefix with its content (symlinks and directories left out). */
+    const installed = () => {
+      const out: Record<string, string> = {};
+      for (const rel of fs.readdirSync(opt, { recursive: true }) as string[]) {
+        if (fs.lstatSync(path.join(opt, rel)).isFile())
+          out[rel] = fs.readFileSync(path.join(opt, rel), 'utf8');
+      }
+      return out;
+    };
+
+    install(a);
+    const filesOfA = installed();
+    expect(filesOfA['dist/cli.js']).toContain('0.1.0');
+    // The unit's own config and data, which no install may touch.
+    fs.writeFileSync(path.join(dest, 'etc/lpr-edge/config.yaml'), 'unitId: car-12\n');
+    fs.writeFileSync(path.join(dest, 'var/lib/lpr-edge/lpr-edge.db'), 'reads');
+
+    install(b);
+    expect(installed()['dist/cli.js']).toContain('0.2.0');
+    expect(installed()['dist/new-feature.js']).toBeDefined();
+
+    install(a);
+    expect(installed()).toEqual(filesOfA);
+    expect(fs.statSync(path.join(opt, 'node/bin/node')).mode & 0o777).toBe(0o755);
+    expect(fs.readFileSync(path.join(dest, 'etc/lpr-edge/config.yaml'), 'utf8')).toBe('unitId: car-12\n');
+    expect(fs.readFileSync(path.join(dest, 'var/lib/lpr-edge/lpr-edge.db'), 'utf8')).toBe('reads');
+    // No staging copies left beside the installed ones.
+    expect(fs.readdirSync(opt).filter((n) => /\.(new|old)$/.test(n))).toEqual([]);
+
+    // And A once more: nothing left to change.
+    const again = install(a);
+    expect(again.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
   });
 
   it('refuses unknown options', () => {

@@ -80,6 +80,52 @@ describe('systemd unit', () => {
   });
 });
 
+/** The unit's settings, section by section; a later assignment wins, an empty one resets (as systemd reads them). */
+function unitSettings(text: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  let section = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) section = header[1]!;
+    else {
+      const eq = line.indexOf('=');
+      (out[section] ??= {})[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    }
+  }
+  return out;
+}
+
+describe('systemd unit: restarts', () => {
+  it('keeps restarting a failing daemon forever: no start limit ever leaves the reader dead until a reboot', () => {
+    const { Unit: unit = {}, Service: service = {} } = unitSettings(fs.readFileSync(unitFile, 'utf8'));
+    // Failures that must be retried: a failed start (exit 1), SIGHUP's restart (exit 75), a crash.
+    expect(service.Restart).toBe('on-failure');
+    for (const key of ['RestartPreventExitStatus', 'SuccessExitStatus']) {
+      expect(service[key] ?? '', key).not.toMatch(/\b(1|75)\b/);
+    }
+    const restartSec = Number(service.RestartSec ?? '0.1');
+    expect(restartSec).toBeGreaterThan(0);
+    expect(restartSec).toBeLessThanOrEqual(30);
+    expect(unit.StartLimitAction ?? 'none').toBe('none');
+    // systemd's start rate limit (systemd.unit(5)): more than StartLimitBurst starts within
+    // StartLimitIntervalSec and the unit is failed for good; an interval of 0 turns it off.
+    // Defaults when unset: 10 s and 5 (DefaultStartLimit* in system.conf).
+    const interval = Number(unit.StartLimitIntervalSec ?? '10');
+    const burst = Number(unit.StartLimitBurst ?? '5');
+    // A fault that lasts two hours: each start fails after about 3 s, then RestartSec passes.
+    const starts = Array.from({ length: Math.ceil(7200 / (restartSec + 3)) }, (_, i) => i * (restartSec + 3));
+    const refused = starts.findIndex(
+      (t, i) => interval > 0 && starts.slice(0, i).filter((s) => s > t - interval).length >= burst,
+    );
+    expect(refused, `start ${refused + 1} (after ${starts[refused]} s) would be refused for good`).toBe(-1);
+    // And every directive is one this systemd knows (Debian 12: 252, so no RestartSteps=).
+    const verify = analyze('verify', unitCopy());
+    expect(verify.stderr).toBe('');
+  });
+});
+
 describe('sd_notify through systemd-notify', () => {
   it('sends READY with our PID and watchdog pings from the event loop, and withholds them when unhealthy', async () => {
     const sock = path.join(tmp, 'notify.sock');

@@ -299,7 +299,22 @@ function renderHit(hit, queued) {
   $('confirm-state').disabled = hit.stateConfirmed || unseen || notLive;
   $('verify').disabled = !(hit.plateConfirmed && hit.stateConfirmed) || notLive;
   $('reject').disabled = notLive;
+  updateMoreBelow();
 }
+
+/**
+ * The buttons stay at the bottom of the screen (sticky) while a long alert scrolls under them:
+ * say so while any of it is hidden there, so a long reason is not taken to end where they begin.
+ */
+function updateMoreBelow() {
+  const hidden =
+    !$('hit').hidden &&
+    $('hit-body').getBoundingClientRect().bottom > $('hit-actions').getBoundingClientRect().top + 1;
+  $('more-below').hidden = !hidden;
+}
+// Scroll events do not bubble: caught on the way down, from whichever element scrolls.
+document.addEventListener('scroll', updateMoreBelow, true);
+window.addEventListener('resize', updateMoreBelow);
 
 /** Outline the read plate on the overview (drawn over the image, which stays unaltered). */
 function markPlateOnOverview() {

@@ -31,6 +31,11 @@ const CHROMIUM_ARGS = [
 
 // Screenshots land here so a person can look at the console (day and night themes).
 const SHOTS = process.env.CONSOLE_SCREENSHOTS ?? path.join(os.tmpdir(), 'lpr-console-shots');
+/** A hotlist reason longer than the alert has room for on a small screen; its end is marked. */
+const LONG_REASON =
+  'Vehicle taken at gunpoint from a fuel station on Route 9 by two men who left in it northbound. '.repeat(
+    10,
+  ) + 'END OF REASON: do not approach alone.';
 
 let dir: string;
 let db: Db;
@@ -114,6 +119,8 @@ beforeAll(async () => {
     'SIG1001,NY,stolen-plate,NCIC P-905,,Plate reported stolen,',
     'OFF0001,NY,stolen-vehicle,NCIC V-311,,Stolen,',
     'ALT5150,NY,stolen-plate,NCIC P-990,,Plate reported stolen,',
+    `LNG2024,NY,stolen-vehicle,NCIC V-424,,${LONG_REASON},`,
+    'SHR1001,NY,stolen-plate,NCIC P-1001,,Plate reported stolen,',
   ].join('\r\n');
   writeFileSync(path.join(dir, 'ncic.csv'), csv);
   await importHotlist(parts.store, {
@@ -602,6 +609,65 @@ describe('officer console in Chromium', () => {
       req.on('error', reject);
     });
     expect(rebind).toBe(421);
+  });
+
+  it('a long reason under the sticky buttons is announced ("More below") until scrolled into view', async () => {
+    // Clear what earlier tests left on screen.
+    while (await page.locator('#hit').isVisible()) {
+      const id = await page.locator('#hit').getAttribute('data-hit-id');
+      await page.keyboard.press('r');
+      await page.locator(`#reject-reasons input[value="misread"]`).check();
+      await page.locator('#reject-form button[type=submit]').click();
+      await page.waitForFunction(
+        (shown) =>
+          document.getElementById('hit')!.hidden || document.getElementById('hit')!.dataset.hitId !== shown,
+        id,
+      );
+    }
+    await page.setViewportSize({ width: 800, height: 600 });
+    // Where the reason ends compared with the top of the buttons, and whether its end can be seen.
+    const reasonEnd = () =>
+      page.evaluate(() => {
+        const reason = document.getElementById('hit-reason')!.getBoundingClientRect();
+        const buttons = document.getElementById('hit-actions')!.getBoundingClientRect();
+        return {
+          underButtons: reason.bottom > buttons.top,
+          onScreen: reason.bottom <= window.innerHeight,
+          cue: !document.getElementById('more-below')!.hidden,
+        };
+      });
+
+    const long = await saveRead('LNG2024', 'NY');
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'LNG2024');
+    await expectText(page, '#hit-reason', /END OF REASON/);
+    expect(await reasonEnd()).toMatchObject({ underButtons: true, cue: true });
+    expect(await page.locator('#more-below').innerText()).toBe('More below ▼');
+    await page.screenshot({ path: path.join(SHOTS, 'console-long-reason-800.png') });
+    // Scrolled as an officer would (wheel or finger over the alert): the end shows, the cue goes.
+    const panel = (await page.locator('#alert').boundingBox())!;
+    await page.mouse.move(panel.x + panel.width / 2, panel.y + 40);
+    for (let i = 0; i < 10 && (await reasonEnd()).cue; i++) {
+      await page.mouse.wheel(0, 200);
+      await page.waitForTimeout(100);
+    }
+    expect(await reasonEnd()).toEqual({ underButtons: false, onScreen: true, cue: false });
+    await page.screenshot({ path: path.join(SHOTS, 'console-long-reason-800-end.png') });
+    await page.keyboard.press('r');
+    await page.locator(`#reject-reasons input[value="misread"]`).check();
+    await page.locator('#reject-form button[type=submit]').click();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    expect(hitsFor(long.id)[0]!.status).toBe('rejected');
+
+    // A short reason that fits above the buttons: no cue.
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await saveRead('SHR1001', 'NY');
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'SHR1001');
+    expect(await reasonEnd()).toEqual({ underButtons: false, onScreen: true, cue: false });
+    await page.keyboard.press('r');
+    await page.locator(`#reject-reasons input[value="misread"]`).check();
+    await page.locator('#reject-form button[type=submit]').click();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   it('tells the officer at once when the console has lost the unit, and takes the buttons away', async () => {

@@ -15,6 +15,11 @@ import { addManualEntry } from '../src/hotlist/manual.js';
 import { defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { AuditLog } from '../src/policy/audit.js';
 import { makeRead } from './helpers/hotlist-fixtures.js';
+import { Outbox } from '../src/sync/outbox.js';
+import { recordSources } from '../src/sync/adapters.js';
+import { dispositionBodySchema } from '../src/sync/schemas.js';
+import { buildAuditReport } from '../src/policy/report.js';
+import { Matcher } from '../src/hotlist/match.js';
 
 let dir: string;
 let db: Db;
@@ -129,6 +134,77 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     expect(audit.verify().ok).toBe(true);
   });
 
+  it('an expired hit says whether any console showed it, goes to HQ so, and stays missed until acknowledged', () => {
+    save('ABC1234', 'NY');
+    const unseen = hits.open()[0]!.id;
+    now += 60 * 60_000; // past the duplicate window: the same plate alerts again
+    save('ABC1234', 'NY');
+    const shown = hits.open().find((h) => h.id !== unseen)!.id;
+    hits.markSeen(shown, 'ofc.diaz');
+    hits.confirm(shown, 'plate', 'ofc.diaz');
+    expect(hits.missed()).toEqual({ total: 0, hits: [] });
+    now += 6 * 60_000;
+    service.tick();
+
+    // The hit log and the audit chain: the outcome, and whether anyone was ever told of it.
+    expect(hits.events(unseen).at(-1)).toMatchObject({
+      action: 'expired',
+      toStatus: 'expired',
+      details: { neverShown: true, seenBy: null, plateConfirmedBy: null },
+    });
+    expect(hits.events(shown).at(-1)!.details).toMatchObject({
+      neverShown: false,
+      seenBy: 'ofc.diaz',
+      plateConfirmedBy: 'ofc.diaz',
+      stateConfirmedBy: null,
+    });
+    const expiries = audit
+      .list({ type: 'hit.disposition' })
+      .map((r) => [r.details.hitId, r.details.outcome, r.details.neverShown]);
+    expect(expiries).toEqual([
+      [unseen, 'expired', true],
+      [shown, 'expired', false],
+    ]);
+
+    // The supervisors' audit report counts apart the ones nobody was shown (policy VI.G).
+    expect(
+      buildAuditReport(db, { from: 0, to: now + 1 }).hitDispositions.map((h) => [h.outcome, h.count]),
+    ).toEqual([
+      ['expired (never shown)', 1],
+      ['expired', 1],
+    ]);
+
+    // To HQ as dispositions, valid against the documented schema.
+    const box = new Outbox(db, 'car-1', recordSources(db), () => now);
+    box.collect();
+    const sent = box
+      .due(1000, now)
+      .filter((d) => d.kind === 'disposition')
+      .map((d) => dispositionBodySchema.parse(box.load(d)!.body))
+      .filter((b) => b.action === 'expired');
+    expect(sent.map((b) => [b.hitId, b.details.neverShown])).toEqual([
+      [unseen, true],
+      [shown, false],
+    ]);
+
+    // Missed until an officer acknowledges it; acknowledging makes nothing actionable.
+    expect(hits.missed().hits.map((h) => h.id)).toEqual([shown, unseen]);
+    expect(() => hits.confirm(unseen, 'state', 'ofc.diaz')).toThrow(/already expired/);
+    hits.acknowledgeExpired(unseen, 'ofc.diaz');
+    expect(hits.get(unseen)).toMatchObject({ status: 'expired', expiryAckedBy: 'ofc.diaz' });
+    expect(hits.missed()).toMatchObject({ total: 1, hits: [{ id: shown }] });
+    expect(audit.list({ type: 'hit.expiry-acknowledged' }).map((r) => r.actor)).toEqual(['ofc.diaz']);
+    expect(audit.list({ type: 'hit.disposition' })).toHaveLength(2); // not a second disposition
+    expect(hits.events(unseen).at(-1)).toMatchObject({ action: 'expiry-acknowledged', toStatus: 'expired' });
+    expect(audit.verify().ok).toBe(true);
+  });
+
+  it('only an expired hit can be acknowledged as missed', () => {
+    save('ABC1234', 'NY');
+    const id = hits.open()[0]!.id;
+    expect(() => hits.acknowledgeExpired(id, 'ofc.diaz')).toThrow(/is raised, not expired/);
+  });
+
   it('re-checks recent reads when a list arrives and raises retroactive hits', async () => {
     const old = save('WNT0001', 'PA', now - 90 * 60_000); // outside the window
     const recent = save('WNT0001', 'PA', now - 20 * 60_000);
@@ -198,5 +274,51 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
       entry: expect.objectContaining({ plate: 'ABC1234' }),
     });
     expect(service.matcher.match({ plate: 'ABC1234', state: 'NY' })).toEqual([]);
+  });
+});
+
+describe('upgrading a unit to missed-hit notices (alerts migration 2)', () => {
+  it('hits that expired before the upgrade are not put before the officer as missed; later ones are', async () => {
+    const file = path.join(dir, 'old.db');
+    const old = openDatabase(
+      file,
+      allMigrations.filter((m) => !(m.module === 'alerts' && m.version === 2)),
+    );
+    const oldReads = new ReadStore(old, dir);
+    const oldStore = new HotlistStore(old, new Equivalence(config.equivalence));
+    const oldAudit = new AuditLog(old, () => now);
+    writeFileSync(
+      path.join(dir, 'l.csv'),
+      'plate,state,list_type\nABC1234,NY,stolen-vehicle\nXYZ9876,NY,stolen-vehicle\n',
+    );
+    await importHotlist(oldStore, {
+      file: path.join(dir, 'l.csv'),
+      listId: 'l',
+      actor: 'admin.ray',
+      audit: oldAudit,
+      generatedAt: now,
+    });
+    const oldHits = new HitLog(old, config, oldAudit, () => now);
+    const raise = (plate: string) => {
+      const read = oldReads.save(makeRead(plate, 'NY', { ts: now }), { crop: null, overview: null });
+      return oldHits.raise(read, new Matcher(oldStore, config).match(read, now)[0]!)!.id;
+    };
+    const before = raise('ABC1234');
+    now += 6 * 60_000;
+    oldHits.expireDue();
+    const open = raise('XYZ9876'); // still open when the unit is upgraded
+    old.close();
+
+    const upgraded = openDatabase(file, allMigrations);
+    try {
+      const log = new HitLog(upgraded, config, new AuditLog(upgraded, () => now), () => now);
+      expect(log.get(before)).toMatchObject({ status: 'expired', expiryAckedBy: 'system' });
+      expect(log.missed()).toEqual({ total: 0, hits: [] });
+      now += 6 * 60_000;
+      log.expireDue();
+      expect(log.missed().hits.map((h) => h.id)).toEqual([open]);
+    } finally {
+      upgraded.close();
+    }
   });
 });

@@ -40,6 +40,9 @@ export interface Hit {
   decidedBy: string | null;
   rejectReason: string | null;
   rejectText: string | null;
+  /** An expired hit: when and by whom the officer acknowledged the console's notice of it. */
+  expiryAckedAt: number | null;
+  expiryAckedBy: string | null;
 }
 
 export interface HitEvent {
@@ -65,12 +68,16 @@ export class HitError extends Error {
 export type HitListener = (hit: Hit, change: { action: string; alert: boolean }) => void;
 
 const OPEN: HitStatus[] = ['raised', 'seen'];
+/** The actions that end a hit's life: each is one `hit.disposition` audit record. */
+const DISPOSITIONS = ['verified', 'rejected', 'expired'];
 
 /**
  * The hit lifecycle (policy IV.C.2): raised → seen → verified (only after the plate AND the state
  * were each confirmed) | rejected (with a reason) | expired (nobody answered in time). Every
  * transition is stored with time and user and audited. A repeat of the same plate against the
  * same entry inside the duplicate window is recorded as "suppressed" and does not alert.
+ * An expired hit is never dropped silently: it records whether any console ever showed it, and
+ * stays on the console as missed until an officer acknowledges it (no stop can be made from it).
  */
 export class HitLog {
   private readonly listeners = new Set<HitListener>();
@@ -302,7 +309,10 @@ export class HitLog {
     });
   }
 
-  /** Open hits past their deadline become expired. Returns how many. */
+  /**
+   * Open hits past their deadline become expired. Returns how many. Each says whether any console
+   * ever had it on screen (`neverShown`: nobody was told of it) and how far an officer got with it.
+   */
   expireDue(): number {
     const now = this.now();
     const due = this.db
@@ -312,10 +322,36 @@ export class HitLog {
       this.transition(id, 'system', 'expired', (hit, at) => {
         if (!OPEN.includes(hit.status)) return null;
         this.db.prepare(`UPDATE hits SET status = 'expired', decided_at = ? WHERE id = ?`).run(at, id);
-        return { to: 'expired', details: {} };
+        return { to: 'expired', details: expiryDetails(hit) };
       });
     }
     return due.length;
+  }
+
+  /** Expired hits no officer has acknowledged yet, the latest expiry first (the console's "missed"). */
+  missed(limit = 50): { total: number; hits: Hit[] } {
+    const where = `status = 'expired' AND expiry_acked_at IS NULL`;
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM hits WHERE ${where}`).get() as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM hits WHERE ${where} ORDER BY decided_at DESC, seq DESC LIMIT ?`)
+      .all(limit) as HitRow[];
+    return { total, hits: rows.map(fromRow) };
+  }
+
+  /**
+   * The officer has read the console's notice that this hit expired. The hit stays expired:
+   * nothing here makes it actionable (a stop needs the vehicle read and verified again).
+   */
+  acknowledgeExpired(id: string, actor: string): Hit {
+    return this.transition(id, actor, 'expiry-acknowledged', (hit, now) => {
+      if (hit.status !== 'expired')
+        throw new HitError(`hit ${id} is ${hit.status}, not expired: nothing to acknowledge`, 409);
+      if (hit.expiryAckedAt !== null) return null;
+      this.db
+        .prepare(`UPDATE hits SET expiry_acked_at = ?, expiry_acked_by = ? WHERE id = ?`)
+        .run(now, actor, id);
+      return { to: 'expired', details: {} };
+    });
   }
 
   private requireOpen(hit: Hit): void {
@@ -347,7 +383,7 @@ export class HitLog {
         list: hit.listId,
         listVersion: hit.listVersion,
       };
-      if (hit.decidedAt !== null && ['verified', 'rejected', 'expired'].includes(hit.status)) {
+      if (DISPOSITIONS.includes(action) && hit.decidedAt !== null) {
         // The policy audit report counts dispositions and time to verify from these records.
         this.audit.append({
           type: 'hit.disposition',
@@ -358,6 +394,7 @@ export class HitLog {
             reason: hit.rejectReason,
             text: hit.rejectText,
             timeToVerifyMs: hit.decidedAt - hit.raisedAt,
+            ...(hit.status === 'expired' ? expiryDetails(hit) : {}),
           },
         });
       } else this.audit.append({ type: `hit.${action}`, actor, details });
@@ -416,6 +453,18 @@ interface HitRow {
   decided_by: string | null;
   reject_reason: string | null;
   reject_text: string | null;
+  expiry_acked_at: number | null;
+  expiry_acked_by: string | null;
+}
+
+/** What an expiry records besides the outcome: whether anyone was ever shown the alert. */
+function expiryDetails(hit: Hit): Record<string, unknown> {
+  return {
+    neverShown: hit.seenAt === null,
+    seenBy: hit.seenBy,
+    plateConfirmedBy: hit.plateConfirmedBy,
+    stateConfirmedBy: hit.stateConfirmedBy,
+  };
 }
 
 function fromRow(r: HitRow): Hit {
@@ -452,5 +501,7 @@ function fromRow(r: HitRow): Hit {
     decidedBy: r.decided_by,
     rejectReason: r.reject_reason,
     rejectText: r.reject_text,
+    expiryAckedAt: r.expiry_acked_at,
+    expiryAckedBy: r.expiry_acked_by,
   };
 }

@@ -53,4 +53,17 @@ export const alertMigrations: Migration[] = [
       CREATE INDEX hit_events_hit ON hit_events (hit_id);
     `,
   },
+  {
+    module: 'alerts',
+    version: 2,
+    description: 'an expired hit waits on the console until an officer acknowledges it',
+    // hit_events gains the action "expiry-acknowledged" (expired → expired).
+    sql: `
+      ALTER TABLE hits ADD COLUMN expiry_acked_at INTEGER;
+      ALTER TABLE hits ADD COLUMN expiry_acked_by TEXT;
+      -- Hits that expired before this version were never announced on the console and are
+      -- already at HQ as expired: they are not put before the officer of today as new.
+      UPDATE hits SET expiry_acked_at = decided_at, expiry_acked_by = 'system' WHERE status = 'expired';
+    `,
+  },
 ];

@@ -54,6 +54,8 @@ const rejectBody = z.strictObject({
   text: z.string().max(500).optional(),
 });
 const hitId = z.uuid();
+/** Missed hits listed on the console; the rest are counted ("and N more"). */
+const MISSED_SHOWN = 20;
 
 class HttpError extends Error {
   constructor(
@@ -173,6 +175,7 @@ export class ConsoleServer implements Service {
         listType: LIST_TYPE_LABELS[h.listType],
         plate: h.entry.plate,
       })),
+      missed: this.missedView(),
       feed: this.feed.map((r) => ({
         id: r.id,
         ts: r.ts,
@@ -194,6 +197,31 @@ export class ConsoleServer implements Service {
       watching: watchedPlates(this.deps.store, now),
       watchHours: WATCH_HOURS,
       purposes: PURPOSES.map((p) => ({ code: p.code, text: `${p.text} (${p.clause})` })),
+    };
+  }
+
+  /**
+   * Hits that expired before an officer verified them, until one acknowledges each: what was
+   * missed, never how to act on it (no pictures, no buttons but Acknowledge).
+   */
+  private missedView(): unknown {
+    const { total, hits } = this.deps.hits.missed(MISSED_SHOWN);
+    return {
+      total,
+      hits: hits.map((h) => ({
+        id: h.id,
+        priority: priorityName(h.priority),
+        listTypeLabel: LIST_TYPE_LABELS[h.listType],
+        listId: h.listId,
+        plate: h.entry.plate,
+        state: h.entry.state,
+        readPlate: h.readPlate,
+        reason: h.entry.reason,
+        reference: h.entry.reference,
+        raisedAt: h.raisedAt,
+        expiredAt: h.decidedAt,
+        neverShown: h.seenAt === null,
+      })),
     };
   }
 
@@ -287,7 +315,9 @@ export class ConsoleServer implements Service {
     if (method === 'GET' && url.pathname === '/api/events') return this.events(req, res, user, token);
     if (method === 'POST' && url.pathname === '/api/watch') return this.watch(req, res, user);
     if (method === 'POST' && url.pathname === '/api/watch/remove') return this.unwatch(req, res, user);
-    const m = /^\/api\/hits\/([^/]+)\/(seen|confirm|verify|reject|crop|overview)$/.exec(url.pathname);
+    const m = /^\/api\/hits\/([^/]+)\/(seen|confirm|verify|reject|acknowledge|crop|overview)$/.exec(
+      url.pathname,
+    );
     if (m) {
       const id = hitId.safeParse(m[1]);
       if (!id.success) throw new HttpError(400, `hit id "${m[1]}" is not a UUID`);
@@ -306,7 +336,8 @@ export class ConsoleServer implements Service {
       else if (action === 'reject') {
         const b = parse(rejectBody, body);
         hit = this.deps.hits.reject(id.data, b.reason, b.text ?? null, user.name);
-      } else throw new HttpError(404, 'not found');
+      } else if (action === 'acknowledge') hit = this.deps.hits.acknowledgeExpired(id.data, user.name);
+      else throw new HttpError(404, 'not found');
       return this.json(res, 200, { id: hit.id, status: hit.status });
     }
     throw new HttpError(404, `no such page: ${url.pathname}`);

@@ -86,7 +86,9 @@ export class HotlistService implements Service {
     try {
       this.recheckChangedLists();
       this.checkCurrency();
-      this.deps.hits.expireDue();
+      const expired = this.deps.hits.expireDue();
+      // The console shows them as missed; the journal should say so too.
+      if (expired > 0) this.deps.log.warn({ expired }, 'hits expired before an officer verified them');
     } catch (err) {
       this.deps.log.error({ err }, 'hotlist housekeeping failed');
     }

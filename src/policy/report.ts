@@ -104,7 +104,8 @@ export function buildAuditReport(
         reads: Array.isArray(d.readIds) ? d.readIds.length : 0,
       });
     } else if (r.type === 'hit.disposition') {
-      const outcome = String(d.outcome ?? d.disposition ?? 'unknown');
+      // Supervisors see apart the expired hits no console ever showed: nobody was told of them.
+      const outcome = `${String(d.outcome ?? d.disposition ?? 'unknown')}${d.neverShown === true ? ' (never shown)' : ''}`;
       dispositionCounts.set(outcome, (dispositionCounts.get(outcome) ?? 0) + 1);
       const ms =
         typeof d.timeToVerifyMs === 'number'

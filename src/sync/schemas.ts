@@ -132,6 +132,7 @@ export const dispositionBodySchema = z
       'rejected',
       'expired',
       'suppressed',
+      'expiry-acknowledged',
     ]),
     fromStatus: z.enum(HIT_STATUSES).nullable(),
     toStatus: z.enum(HIT_STATUSES),
@@ -140,7 +141,9 @@ export const dispositionBodySchema = z
   .meta({
     title: 'Disposition',
     description:
-      "One step of a hit's life: seen, each confirmation, the officer's outcome (with the reason).",
+      "One step of a hit's life: seen, each confirmation, the officer's outcome (with the reason); " +
+      'an expiry (details.neverShown: no console ever showed the alert), and the officer acknowledging ' +
+      "the console's notice of it (expiry-acknowledged).",
   });
 
 export const auditBodySchema = z

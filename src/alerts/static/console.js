@@ -135,6 +135,7 @@ function setLive(live) {
       `NOT LIVE since ${liveSince.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}: this console has lost the unit; alerts and status may be out of date.`;
   }
   if (state && state.current) renderHit(state.current, state.queue.length);
+  if (state) renderMissed(state.missed);
 }
 window.setInterval(() => {
   if (events && lastUpdate && Date.now() - lastUpdate > 35_000) setLive(false);
@@ -224,6 +225,7 @@ function render(s) {
     }, 300);
   }
   renderHit(s.current, s.queue.length);
+  renderMissed(s.missed);
   renderFeed(s.feed);
   renderWatching(s.watching);
   renderStatus(s);
@@ -297,7 +299,22 @@ function renderHit(hit, queued) {
   $('confirm-state').disabled = hit.stateConfirmed || unseen || notLive;
   $('verify').disabled = !(hit.plateConfirmed && hit.stateConfirmed) || notLive;
   $('reject').disabled = notLive;
+  updateMoreBelow();
 }
+
+/**
+ * The buttons stay at the bottom of the screen (sticky) while a long alert scrolls under them:
+ * say so while any of it is hidden there, so a long reason is not taken to end where they begin.
+ */
+function updateMoreBelow() {
+  const hidden =
+    !$('hit').hidden &&
+    $('hit-body').getBoundingClientRect().bottom > $('hit-actions').getBoundingClientRect().top + 1;
+  $('more-below').hidden = !hidden;
+}
+// Scroll events do not bubble: caught on the way down, from whichever element scrolls.
+document.addEventListener('scroll', updateMoreBelow, true);
+window.addEventListener('resize', updateMoreBelow);
 
 /** Outline the read plate on the overview (drawn over the image, which stays unaltered). */
 function markPlateOnOverview() {
@@ -343,6 +360,63 @@ function plateRow(plate, stateText, details) {
   li.append(p, st, meta);
   return { li, meta };
 }
+
+/**
+ * Hits that expired before anyone verified them stay here, and in the banner, until an officer
+ * acknowledges each. They show what was missed, not how to act on it: no pictures, no stop.
+ */
+function renderMissed(missed) {
+  const { total, hits } = missed;
+  $('missed').hidden = total === 0;
+  $('missed-banner').hidden = total === 0;
+  const ol = $('missed-list');
+  ol.textContent = '';
+  if (total === 0) return;
+  const never = hits.filter((h) => h.neverShown).length;
+  const latest = hits[0];
+  $('missed-text').textContent =
+    `MISSED: ${total} hit${total > 1 ? 's' : ''} expired before verification` +
+    `${never ? ` (${never} never shown)` : ''}, latest ${latest.plate} ${latest.listTypeLabel.toLowerCase()}` +
+    ` at ${fmtTime(latest.raisedAt)}. No stop on ${total > 1 ? 'them' : 'it'}.`;
+  const notLive = $('app').classList.contains('not-live');
+  for (const h of hits) {
+    const details = [
+      `${h.priority} · ${h.listTypeLabel} · list ${h.listId}`,
+      h.reference,
+      `read ${h.readPlate} at ${fmtTime(h.raisedAt)}`,
+      `expired ${fmtTime(h.expiredAt)}`,
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    const { li } = plateRow(h.plate, h.state || 'any state', details);
+    li.dataset.hitId = h.id;
+    const seen = document.createElement('span');
+    seen.className = h.neverShown ? 'fr never' : 'fr';
+    seen.textContent = h.neverShown ? 'NEVER SHOWN on a console' : 'Shown, not verified';
+    if (h.reason) seen.textContent += ` · ${h.reason}`;
+    const actions = document.createElement('div');
+    actions.className = 'watch-actions';
+    const b = document.createElement('button');
+    b.className = 'btn btn-small';
+    b.textContent = 'Acknowledge';
+    b.disabled = notLive;
+    b.addEventListener('click', () =>
+      api('POST', `/api/hits/${h.id}/acknowledge`).catch((err) => {
+        seen.textContent = err.message;
+      }),
+    );
+    actions.appendChild(b);
+    li.append(seen, actions);
+    ol.appendChild(li);
+  }
+  $('missed-more').hidden = total <= hits.length;
+  $('missed-more').textContent = `and ${total - hits.length} more (acknowledge these to see them)`;
+}
+$('missed-review').addEventListener('click', () => {
+  $('missed').scrollIntoView({ block: 'start' });
+  const first = $('missed-list').querySelector('button');
+  if (first) first.focus();
+});
 
 function renderFeed(feed) {
   const ol = $('feed');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { openDatabase, type Db } from '../src/store/database.js';
 import { allMigrations } from '../src/store/all-migrations.js';
 import { ReadStore } from '../src/store/reads.js';
@@ -16,18 +16,7 @@ import { AuditLog } from '../src/policy/audit.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { policySchema } from '../src/policy/config.js';
 import { listQueryLog, ReadQueries } from '../src/policy/query.js';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--autoplay-policy=no-user-gesture-required',
-];
+import { expectText, launchChromium } from './helpers/chromium.js';
 
 // Screenshots land here so a person can look at the console (day and night themes).
 const SHOTS = process.env.CONSOLE_SCREENSHOTS ?? path.join(os.tmpdir(), 'lpr-console-shots');
@@ -140,11 +129,7 @@ beforeAll(async () => {
   });
   for (const s of parts.services) await s.start();
   url = parts.console.url;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    headless: true,
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   // A few earlier reads for the feed.
   for (const p of ['HJK2210', 'GMT5567', 'PLR0093']) await saveRead(p, 'NY');
@@ -683,10 +668,3 @@ describe('officer console in Chromium', () => {
     await page.screenshot({ path: path.join(SHOTS, 'console-not-live.png') });
   });
 });
-
-async function expectText(p: Page, selector: string, re: RegExp): Promise<void> {
-  await p.waitForFunction(
-    ([sel, src]) => new RegExp(src as string).test(document.querySelector(sel as string)?.textContent ?? ''),
-    [selector, re.source] as const,
-  );
-}

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { NJ_SEDAN, NY_SEDAN, renderShortDrive } from './helpers/video.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { openDatabase } from '../src/store/database.js';
@@ -17,17 +17,7 @@ import { importHotlist } from '../src/hotlist/import.js';
 import { AuditLog } from '../src/policy/audit.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { tempDir } from './helpers/tmp.js';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+import { launchChromium } from './helpers/chromium.js';
 
 const dir = tempDir('console-replay-');
 let browser: Browser | undefined;
@@ -64,11 +54,7 @@ describe('replayed drive to the officer console (ffmpeg + ONNX + SQLite + Chromi
     for (const s of parts.services) await s.start();
     const vision = await Vision.open(config.vision);
     try {
-      browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: CHROMIUM_ARGS,
-        headless: true,
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(parts.console.url);
       await page.fill('#signin-name', 'ofc.diaz');

@@ -1,4 +1,4 @@
-import { PipeReader } from './pipe-reader.js';
+import { PipeReader, type FrameClock } from './pipe-reader.js';
 
 export interface FfmpegReaderOptions {
   id: string;
@@ -7,8 +7,8 @@ export interface FfmpegReaderOptions {
   /** Size of the decoded frames (ffmpeg scales to it if the input differs). */
   width: number;
   height: number;
-  /** Capture time of frame `index`; recordings derive it from their start time and frame rate. */
-  timestamp: (index: number) => number;
+  /** Times the frames; default: as they arrive (live cameras). */
+  clock?: FrameClock;
   /** Deliver every frame (back-pressure) instead of dropping to the latest. */
   everyFrame: boolean;
   /** What the user asked to read, for error messages (a path or a URL without credentials). */
@@ -34,7 +34,7 @@ export class FfmpegReader extends PipeReader {
       width: opts.width,
       height: opts.height,
       everyFrame: opts.everyFrame,
-      timestamp: opts.timestamp,
+      clock: opts.clock,
       corruptLine: CORRUPT_LINE,
       // A recording whose tail is damaged still delivered its frames: the replay ends, not fails.
       toleratesLateFailure: true,

@@ -50,7 +50,15 @@ export async function openRecording(opts: RecordingOptions): Promise<FrameSource
     ],
     width: even(info.width),
     height: even(info.height),
-    timestamp: (index) => Math.round(start + (index * 1000) / fps),
+    // The recording's own timeline, from its frame rate.
+    clock: {
+      time: (index) => {
+        const mono = (index * 1000) / fps;
+        return { ts: Math.round(start + mono), mono };
+      },
+      line: (line) => line,
+      end: () => {},
+    },
     everyFrame: opts.everyFrame,
   });
 }

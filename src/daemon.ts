@@ -25,6 +25,7 @@ import { canFallBehind, listAgeHours } from './hotlist/currency.js';
 import type { UnitStatus as ConsoleStatus } from './alerts/server.js';
 import type { UnitStatus } from './health/metrics.js';
 import type { CameraHealth } from './capture/live-camera.js';
+import { monotonicMs } from './util/clock.js';
 
 /** The daemon could not start; the message names the cause and the config key to change. */
 export class StartError extends Error {
@@ -69,7 +70,8 @@ export class Daemon {
   private readonly notifier = new SdNotifier({ healthy: () => this.watchdogHealthy() });
   private stuckPipelineMs = STUCK_PIPELINE_MS;
   private stuckLogged = false;
-  private readonly startedAt = Date.now();
+  /** On the monotonic clock: the uptime must not jump when the wall clock is stepped. */
+  private readonly startedAt = monotonicMs();
 
   private constructor(
     readonly unit: Unit,
@@ -191,7 +193,7 @@ export class Daemon {
     const sync = this.sync?.health();
     return {
       unitId: config.unitId,
-      startedAt: this.startedAt,
+      uptimeS: Math.round((monotonicMs() - this.startedAt) / 1000),
       // Every configured camera, recordings too: one that never opened is reported, not left out.
       cameras: config.cameras.map((c) => this.cameraHealth(c)),
       gps: (gps?.health?.() as GpsHealth | undefined) ?? null,

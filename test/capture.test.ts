@@ -23,7 +23,7 @@ async function collect(source: FrameSource, slowMs = 0): Promise<Frame[]> {
 }
 
 describe('recorded video source (ffmpeg)', () => {
-  it('delivers exactly the frames of the recording, with timestamps from its frame rate', async () => {
+  it('delivers exactly the frames of the recording, timed by their presentation times', async () => {
     const start = Date.UTC(2026, 0, 1, 12);
     const source = await openRecording({
       id: 'cam',

@@ -198,7 +198,7 @@ describe('/healthz and /metrics', () => {
       log: silentLogger(),
       collect: () => ({
         unitId: 'car-12',
-        startedAt: Date.now() - 5000,
+        uptimeS: 5,
         cameras: cams.health().cameras,
         gps: null,
         reads: 7,

@@ -40,7 +40,15 @@ async function searchPlan(
     stop: async () => {},
     async *frames() {
       for (let index = 0; index < frames; index++)
-        yield { cameraId: 'front', index, ts: index * 100, width, height, rgb: Buffer.alloc(0) };
+        yield {
+          cameraId: 'front',
+          index,
+          ts: index * 100,
+          mono: index * 100,
+          width,
+          height,
+          rgb: Buffer.alloc(0),
+        };
     },
   };
   const config = embeddedDefaults();

@@ -5,7 +5,7 @@ import { voteText } from '../src/tracker/vote.js';
 const frame = { width: 10, height: 10, rgb: Buffer.alloc(300) };
 const cfg = { idleMs: 1000, maxTrackMs: 10_000, minSimilarity: 0.6 };
 
-function obs(plate: string, ts: number, x: number, confidence = 0.9): TrackedObservation {
+function obs(plate: string, ts: number, x: number, confidence = 0.9, mono = ts): TrackedObservation {
   return {
     plate,
     confidence,
@@ -14,6 +14,7 @@ function obs(plate: string, ts: number, x: number, confidence = 0.9): TrackedObs
     box: [x, 100, 120, 40],
     lineBox: [x, 110, 120, 20],
     ts,
+    mono,
     frame,
   };
 }
@@ -110,5 +111,36 @@ describe('tracker', () => {
     let emitted = 0;
     for (let i = 0; i <= 6; i++) emitted += tracker.update(i * 100, [obs('ABC123', i * 100, 50)]).length;
     expect(emitted).toBe(1);
+  });
+
+  // Frames carry the wall clock (what reads record) and the monotonic clock (what tracking runs on).
+  // The wall clock is stepped by an hour between the third and fourth frame, as NTP or the GPS
+  // does after boot in a patrol car.
+  it.each([
+    ['back', -3_600_000],
+    ['forward', 3_600_000],
+  ])('keeps one vehicle one read, its times in order, when the wall clock steps %s mid-track', (_, step) => {
+    const tracker = new Tracker('front', cfg);
+    const wall0 = Date.UTC(2026, 11, 1, 9, 0, 0);
+    const wall = (i: number) => wall0 + i * 100 + (i >= 3 ? step : 0);
+    const mono = (i: number) => 5000 + i * 100;
+    const done = [];
+    for (let i = 0; i < 6; i++)
+      done.push(
+        ...tracker.update(mono(i), [obs('KDT4821', wall(i), 100 + i * 10, i === 1 ? 0.95 : 0.9, mono(i))]),
+      );
+    expect(done).toEqual([]);
+    // The plate has gone: the track ends idleMs later by the monotonic clock, not an hour later.
+    done.push(...tracker.update(mono(5) + cfg.idleMs + 1, []));
+    expect(done).toHaveLength(1);
+    expect(tracker.open).toBe(0);
+    // On the corrected (latest) clock, as far apart as they really were; the best frame was the
+    // second, taken before the step.
+    expect(done[0]).toMatchObject({
+      frames: 6,
+      firstSeen: wall(5) - 500,
+      lastSeen: wall(5),
+      ts: wall(5) - 400,
+    });
   });
 });

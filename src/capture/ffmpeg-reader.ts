@@ -1,4 +1,4 @@
-import { PipeReader } from './pipe-reader.js';
+import { PipeReader, type FrameClock, type FrameTime } from './pipe-reader.js';
 
 export interface FfmpegReaderOptions {
   id: string;
@@ -7,8 +7,13 @@ export interface FfmpegReaderOptions {
   /** Size of the decoded frames (ffmpeg scales to it if the input differs). */
   width: number;
   height: number;
-  /** Capture time of frame `index`; recordings derive it from their start time and frame rate. */
-  timestamp: (index: number) => number;
+  /**
+   * Recordings: UTC ms of the first frame, and the frame rate to assume for a frame without a
+   * presentation time. Each frame is then timed by its own presentation time, so a variable frame
+   * rate recording (phones record so) keeps its real times. Without it (live cameras) frames are
+   * timed as they arrive.
+   */
+  timeline?: { start: number; fps: number };
   /** Deliver every frame (back-pressure) instead of dropping to the latest. */
   everyFrame: boolean;
   /** What the user asked to read, for error messages (a path or a URL without credentials). */
@@ -28,24 +33,106 @@ const CORRUPT_LINE =
  */
 export class FfmpegReader extends PipeReader {
   constructor(opts: FfmpegReaderOptions) {
+    const timeline = opts.timeline;
+    // A recording's frames are described on stderr by the showinfo filter (its per-frame checksums
+    // off: they would cost a pass over every frame), which logs at info level; the level tag on
+    // each line tells those apart from warnings and errors.
+    const logging = timeline ? ['-nostats', '-loglevel', 'level+info'] : ['-loglevel', 'warning'];
+    const filter = `scale=${opts.width}:${opts.height}` + (timeline ? ',showinfo=checksum=0' : '');
     super({
       id: opts.id,
       label: opts.label,
       width: opts.width,
       height: opts.height,
       everyFrame: opts.everyFrame,
-      timestamp: opts.timestamp,
+      clock: timeline ? new PresentationClock(timeline.start, timeline.fps) : undefined,
       corruptLine: CORRUPT_LINE,
       // A recording whose tail is damaged still delivered its frames: the replay ends, not fails.
       toleratesLateFailure: true,
       installHint: 'install ffmpeg (apt-get install ffmpeg)',
       command: [
         'ffmpeg',
-        ...['-hide_banner', '-nostdin', '-loglevel', 'warning', '-fflags', '+discardcorrupt'],
+        ...['-hide_banner', '-nostdin', ...logging, '-fflags', '+discardcorrupt'],
         ...opts.inputArgs,
-        ...['-an', '-sn', '-vf', `scale=${opts.width}:${opts.height}`, '-fps_mode', 'passthrough'],
+        ...['-an', '-sn', '-vf', filter, '-fps_mode', 'passthrough'],
         ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
       ],
     });
+  }
+}
+
+/** `[context @ 0x…] [level] text` as ffmpeg prints it with `-loglevel level+…`. */
+const LEVEL_TAG = /^((?:\[[^\]]* @ 0x[0-9a-f]+\] )?)\[(\w+)\] /;
+const DIAGNOSTIC = new Set(['panic', 'fatal', 'error', 'warning']);
+const TIME_BASE = /config in time_base: (\d+)\/(\d+)/;
+const FRAME_PTS = /\bn:\s*\d+ pts:\s*(-?\d+)/;
+
+/**
+ * Times a recording's frames by their presentation times (pts × time base), which the showinfo
+ * filter prints, one line per frame in output order (`-fps_mode passthrough` neither drops nor
+ * repeats a frame), before ffmpeg writes that frame to stdout; the two pipes are read
+ * independently, so a frame may wait briefly for its line. The monotonic time is the recording's
+ * own timeline (it also keeps rising across `-stream_loop` loops); the wall-clock time is the
+ * recording's start plus it.
+ */
+class PresentationClock implements FrameClock {
+  /** Seconds per pts unit, from the filter's configuration line. */
+  private timeBase = 0;
+  /** Presentation times (ms) of frames described but not yet taken. */
+  private readonly pending: number[] = [];
+  private waiting: ((ms: number) => void) | null = null;
+  private ended = false;
+  private lastMs: number | null = null;
+
+  constructor(
+    private readonly start: number,
+    private readonly fps: number,
+  ) {}
+
+  time(): FrameTime | Promise<FrameTime> {
+    const ms = this.pending.shift();
+    if (ms !== undefined) return this.at(ms);
+    // No line will come for it (not expected): one nominal frame after the last.
+    if (this.ended) return this.at(this.next());
+    return new Promise((resolve) => (this.waiting = (t) => resolve(this.at(t))));
+  }
+
+  line(line: string): string | null {
+    const tag = LEVEL_TAG.exec(line);
+    if (!tag) return line;
+    if (DIAGNOSTIC.has(tag[2]!)) return tag[1] + line.slice(tag[0].length);
+    if (!line.includes('Parsed_showinfo')) return null;
+    const base = TIME_BASE.exec(line);
+    if (base) this.timeBase = Number(base[1]) / Number(base[2]);
+    const frame = FRAME_PTS.exec(line);
+    if (frame) this.push(this.timeBase ? Number(frame[1]) * this.timeBase * 1000 : this.next());
+    // A frame without a pts ("pts:NOPTS") is placed one nominal frame after the last.
+    else if (/\bn:\s*\d+ pts:/.test(line)) this.push(this.next());
+    return null;
+  }
+
+  end(): void {
+    this.ended = true;
+    this.waiting?.(this.next());
+    this.waiting = null;
+  }
+
+  private push(ms: number): void {
+    this.lastMs = ms;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve(ms);
+    } else this.pending.push(ms);
+  }
+
+  /** One nominal frame after the last frame timed. */
+  private next(): number {
+    this.lastMs = this.lastMs === null ? 0 : this.lastMs + 1000 / this.fps;
+    return this.lastMs;
+  }
+
+  private at(ms: number): FrameTime {
+    return { ts: Math.round(this.start + ms), mono: ms };
   }
 }

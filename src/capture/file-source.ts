@@ -9,7 +9,7 @@ export interface RecordingOptions {
   /** Pace frames at the recording's own rate, as a live camera would deliver them. */
   realtime: boolean;
   everyFrame: boolean;
-  /** Overrides the frame rate from the file header (for timestamps and pacing). */
+  /** Overrides the frame rate from the file header (for a frame that carries no presentation time). */
   fps?: number;
   /** UTC ms of the recording's first frame; default: the file's creation_time tag, else now. */
   startTime?: number;
@@ -18,8 +18,9 @@ export interface RecordingOptions {
 }
 
 /**
- * A recorded video as a camera. Frame timestamps are the recording's start plus each frame's
- * position, so reads and GPS tracks from the same drive line up.
+ * A recorded video as a camera. Frame timestamps are the recording's start plus each frame's own
+ * presentation time (not its index over a nominal frame rate: phones record at a variable rate),
+ * so reads and GPS tracks from the same drive line up.
  */
 export async function openRecording(opts: RecordingOptions): Promise<FrameSource> {
   let stat;
@@ -50,7 +51,7 @@ export async function openRecording(opts: RecordingOptions): Promise<FrameSource
     ],
     width: even(info.width),
     height: even(info.height),
-    timestamp: (index) => Math.round(start + (index * 1000) / fps),
+    timeline: { start, fps },
     everyFrame: opts.everyFrame,
   });
 }

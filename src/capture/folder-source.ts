@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { probeVideo } from './probe.js';
 import { FrameSlot } from './frame-slot.js';
+import { monotonicMs } from '../util/clock.js';
 import { SourceError, emptySourceStats, type Frame, type FrameSource, type SourceStats } from './types.js';
 
 const run = promisify(execFile);
@@ -87,9 +88,18 @@ class FolderSource implements FrameSource {
       try {
         const { width, height, rgb } = await decodeImage(file);
         this.counters.decoded++;
-        const ts = Math.round(start + index * interval);
-        this.counters.lastFrameAt = ts;
-        await this.slot.put({ cameraId: this.id, index, ts, width, height, rgb });
+        // The folder's own timeline, as a recording's.
+        const mono = index * interval;
+        this.counters.lastFrameMono = monotonicMs();
+        await this.slot.put({
+          cameraId: this.id,
+          index,
+          ts: Math.round(start + mono),
+          mono,
+          width,
+          height,
+          rgb,
+        });
       } catch (err) {
         this.counters.corrupt++;
         this.counters.lastError = (err as Error).message;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { Backoff, sleep } from './backoff.js';
 import type { ReconnectConfig } from './config.js';
 import type { Frame, FrameSource, SourceStats } from './types.js';
+import { monotonicMs } from '../util/clock.js';
 
 /** `ended` and `failed` are for recordings (file cameras): played to the end, or could not be opened. */
 export type CameraState = 'connecting' | 'streaming' | 'reconnecting' | 'stopped' | 'ended' | 'failed';
@@ -56,7 +57,8 @@ export class LiveCamera implements FrameSource {
   private state: CameraState = 'connecting';
   private index = 0;
   private readonly arrivals: number[] = [];
-  private lastFrameAt: number | null = null;
+  /** Arrival times, like every time kept here, on the monotonic clock: a wall-clock step must not fake a stall. */
+  private lastFrameMono: number | null = null;
   private errors = 0;
   private reconnects = 0;
   private lastError: string | null = null;
@@ -75,7 +77,7 @@ export class LiveCamera implements FrameSource {
       this.state = this.reconnects === 0 && this.index === 0 ? 'connecting' : 'reconnecting';
       const source = this.opts.open();
       this.current = source;
-      const attemptStart = Date.now();
+      const attemptStart = monotonicMs();
       let attemptFrameAt: number | null = null;
       let attemptFirstFrameAt: number | null = null;
       let steady = false;
@@ -85,7 +87,7 @@ export class LiveCamera implements FrameSource {
           // Before an attempt's first frame, connecting may take longer than a stall.
           const limit =
             attemptFrameAt === null ? this.opts.reconnect.connectTimeoutMs : this.opts.reconnect.stallMs;
-          if (Date.now() - (attemptFrameAt ?? attemptStart) > limit) {
+          if (monotonicMs() - (attemptFrameAt ?? attemptStart) > limit) {
             stalled = true;
             void source.stop();
           }
@@ -95,7 +97,7 @@ export class LiveCamera implements FrameSource {
       try {
         for await (const frame of source.frames()) {
           if (signal.aborted) break;
-          const now = Date.now();
+          const now = monotonicMs();
           if (attemptFirstFrameAt === null) {
             attemptFirstFrameAt = now;
             this.state = 'streaming';
@@ -113,7 +115,7 @@ export class LiveCamera implements FrameSource {
             this.shortAttempts = 0;
           }
           attemptFrameAt = now;
-          this.lastFrameAt = now;
+          this.lastFrameMono = now;
           this.arrivals.push(now);
           while (this.arrivals.length && this.arrivals[0]! < now - FPS_WINDOW_MS) this.arrivals.shift();
           yield { ...frame, cameraId: this.id, index: this.index++ };
@@ -153,14 +155,14 @@ export class LiveCamera implements FrameSource {
       decoded: this.index,
       dropped: this.droppedBefore + (this.current?.stats().dropped ?? 0),
       corrupt: this.current?.stats().corrupt ?? 0,
-      lastFrameAt: this.lastFrameAt,
+      lastFrameMono: this.lastFrameMono,
       errors: this.errors,
       lastError: this.lastError,
     };
   }
 
   health(): CameraHealth {
-    const now = Date.now();
+    const now = monotonicMs();
     const recent = this.arrivals.filter((t) => t >= now - FPS_WINDOW_MS);
     // Frames per second over the window (or since the first frame, when that is shorter).
     const span = recent.length > 1 ? Math.max(now - recent[0]!, 1000) : FPS_WINDOW_MS;
@@ -171,7 +173,7 @@ export class LiveCamera implements FrameSource {
       kind: this.opts.kind,
       state: this.state,
       fps: Math.round((recent.length / span) * 1000 * 10) / 10,
-      lastFrameAgeMs: this.lastFrameAt === null ? null : now - this.lastFrameAt,
+      lastFrameAgeMs: this.lastFrameMono === null ? null : now - this.lastFrameMono,
       frames: this.index,
       dropped: this.stats().dropped,
       errors: this.errors,

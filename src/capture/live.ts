@@ -34,7 +34,6 @@ export function openLiveCamera(cfg: LiveCameraConfig, opts: OpenLiveOptions): Li
       inputArgs,
       width: cfg.width,
       height: cfg.height,
-      timestamp: () => Date.now(),
       everyFrame: false,
     });
   switch (cfg.kind) {

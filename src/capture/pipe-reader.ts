@@ -1,6 +1,30 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { FrameSlot } from './frame-slot.js';
 import { SourceError, emptySourceStats, type Frame, type FrameSource, type SourceStats } from './types.js';
+import { monotonicMs } from '../util/clock.js';
+
+/** When a frame was captured: wall-clock UTC ms for records, and a time that never steps for durations. */
+export type FrameTime = Pick<Frame, 'ts' | 'mono'>;
+
+/**
+ * Times a program's frames. It may learn them from the program's stderr (a recording's
+ * presentation times), so it sees every stderr line before the reader does.
+ */
+export interface FrameClock {
+  /** Capture time of frame `index`; a promise while its stderr line has not arrived yet. */
+  time(index: number): FrameTime | Promise<FrameTime>;
+  /** Returns the line as a diagnostic (corrupt frame, cause of a failure), or null if it was the clock's. */
+  line(line: string): string | null;
+  /** stderr has ended: no more lines will come. */
+  end(): void;
+}
+
+/** Live cameras: each frame is timed by the unit's clocks as it arrives. */
+export const arrivalClock: FrameClock = {
+  time: () => ({ ts: Date.now(), mono: monotonicMs() }),
+  line: (line) => line,
+  end: () => {},
+};
 
 export interface PipeReaderOptions {
   id: string;
@@ -12,8 +36,8 @@ export interface PipeReaderOptions {
   label: string;
   /** Deliver every frame (back-pressure) instead of dropping to the latest. */
   everyFrame?: boolean;
-  /** Capture time of frame `index`; default: the unit's clock on arrival. */
-  timestamp?: (index: number) => number;
+  /** Times the frames; default: `arrivalClock`. */
+  clock?: FrameClock;
   /** stderr lines that report a damaged frame the program skipped (counted as corrupt). */
   corruptLine?: RegExp;
   /** stderr lines that name the cause of a failure (preferred over the last line). */
@@ -80,22 +104,32 @@ export class PipeReader implements FrameSource {
     const frameBytes = width * height * 3;
     // An empty frame would never be filled and the loop would spin without yielding.
     if (frameBytes <= 0) throw new Error(`${this.opts.label}: frame size ${width}x${height} is empty`);
-    const timestamp = this.opts.timestamp ?? (() => Date.now());
+    const clock = this.opts.clock ?? arrivalClock;
     const [cmd, ...args] = this.opts.command;
     const proc = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     const spawnError = new Promise<Error>((resolve) => proc.once('error', resolve));
     let cause = '';
+    // A chunk may end inside a line: keep that part until the rest arrives.
+    let partial = '';
+    const onLine = (raw: string) => {
+      const line = raw.trim() && clock.line(raw.trim());
+      if (!line) return;
+      if (corruptLine?.test(line)) this.counters.corrupt++;
+      // The first line naming the cause wins; later ones tend to repeat consequences.
+      if (causeLine?.test(line)) {
+        if (!causeLine.test(cause)) cause = line;
+      } else if (!causeLine?.test(cause)) cause = line;
+    };
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (text: string) => {
-      for (const line of text.split('\n').map((l) => l.trim())) {
-        if (!line) continue;
-        if (corruptLine?.test(line)) this.counters.corrupt++;
-        // The first line naming the cause wins; later ones tend to repeat consequences.
-        if (causeLine?.test(line)) {
-          if (!causeLine.test(cause)) cause = line;
-        } else if (!causeLine?.test(cause)) cause = line;
-      }
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!;
+      lines.forEach(onLine);
+    });
+    proc.stderr!.once('close', () => {
+      onLine(partial);
+      clock.end();
     });
     const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
 
@@ -111,9 +145,10 @@ export class PipeReader implements FrameSource {
           offset += n;
           if (filled === frameBytes) {
             const index = this.counters.decoded++;
-            const ts = timestamp(index);
-            this.counters.lastFrameAt = ts;
-            await this.slot.put({ cameraId: this.id, index, ts, width, height, rgb: frame });
+            const time = clock.time(index);
+            const { ts, mono } = time instanceof Promise ? await time : time;
+            this.counters.lastFrameMono = monotonicMs();
+            await this.slot.put({ cameraId: this.id, index, ts, mono, width, height, rgb: frame });
             frame = Buffer.allocUnsafe(frameBytes);
             filled = 0;
           }

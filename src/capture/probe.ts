@@ -7,7 +7,10 @@ const run = promisify(execFile);
 export interface VideoInfo {
   width: number;
   height: number;
-  /** Frames per second from the stream header (average rate), or null when unknown. */
+  /**
+   * Frames per second from the stream header (average rate), or null when unknown. Frames are
+   * timed by their own presentation times; this is only assumed for a frame without one.
+   */
   fps: number | null;
   /** UTC ms from the container's creation_time tag, when the recorder wrote one. */
   createdAt: number | null;

@@ -3,8 +3,14 @@ export interface Frame {
   cameraId: string;
   /** 0-based index of the frame in its source (counts every decoded frame, dropped or not). */
   index: number;
-  /** UTC ms when the frame was captured (for recordings: start time + presentation time). */
+  /** UTC ms when the frame was captured (for recordings: start time + presentation time): what reads record. */
   ts: number;
+  /**
+   * When the frame was captured on a clock that never steps, in ms: the unit's monotonic clock for
+   * cameras, the recording's own timeline (presentation time) for recordings. Tracking, expiry and
+   * every duration use it, so an NTP or GPS step of the wall clock cannot split or stall a track.
+   */
+  mono: number;
   width: number;
   height: number;
   rgb: Buffer;
@@ -17,15 +23,15 @@ export interface SourceStats {
   dropped: number;
   /** Corrupt or undecodable frames the decoder skipped. */
   corrupt: number;
-  /** UTC ms of the last delivered frame, or null before the first. */
-  lastFrameAt: number | null;
+  /** When the last frame arrived, on the unit's monotonic clock (`monotonicMs()`), or null before the first. */
+  lastFrameMono: number | null;
   errors: number;
   lastError: string | null;
 }
 
 /** Counters of a source that has delivered nothing yet. */
 export function emptySourceStats(): SourceStats {
-  return { decoded: 0, dropped: 0, corrupt: 0, lastFrameAt: null, errors: 0, lastError: null };
+  return { decoded: 0, dropped: 0, corrupt: 0, lastFrameMono: null, errors: 0, lastError: null };
 }
 
 /**

@@ -3,6 +3,7 @@ import { CameraPipeline, type PipelineDeps } from '../pipeline/camera-pipeline.j
 import { emptySourceStats, type Frame, type FrameSource, type SourceStats } from '../capture/types.js';
 import { rawInput, type Box, type RgbImage } from '../vision/image.js';
 import type { StoredRead } from '../store/types.js';
+import { monotonicMs } from '../util/clock.js';
 
 /**
  * `eval --video WxH`: each labelled frame is shown to the daemon's own video path instead of the
@@ -96,10 +97,10 @@ class StillCamera implements FrameSource {
   async *frames(): AsyncGenerator<Frame> {
     const start = Date.now();
     for (let index = 0; index < this.count; index++) {
-      const ts = start + index * FRAME_MS;
+      const mono = index * FRAME_MS;
       this.counters.decoded++;
-      this.counters.lastFrameAt = ts;
-      yield { cameraId: this.id, index, ts, ...this.image };
+      this.counters.lastFrameMono = monotonicMs();
+      yield { cameraId: this.id, index, ts: start + mono, mono, ...this.image };
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { GpsFix } from '../store/types.js';
 import type { PositionSource } from './types.js';
+import { monotonicMs } from '../util/clock.js';
 
 export type GpsHealth = {
   connected: boolean;
@@ -18,10 +19,11 @@ export type GpsHealth = {
  * time; the latest fix is returned with its age when that age is within `maxFixAgeMs`, else null
  * (the read is then stored without a position and flagged, never dropped). Age is measured on the
  * unit's clock from when the fix arrived, so a receiver with a wrong clock cannot make a stale fix
- * look fresh.
+ * look fresh; and on its monotonic clock, so neither can the unit's own clock being stepped.
  */
 export class LatestFix implements PositionSource {
   private fix: GpsFix | null = null;
+  /** When the fix arrived, on the monotonic clock. */
   private receivedAt = 0;
   /** Kept when the receiver loses its fix: the last place the unit is known to have been. */
   private lastKnown: GpsFix | null = null;
@@ -33,12 +35,13 @@ export class LatestFix implements PositionSource {
   constructor(
     private readonly maxFixAgeMs: number,
     private readonly now: () => number = Date.now,
+    private readonly mono: () => number = monotonicMs,
   ) {}
 
   update(fix: GpsFix): void {
     this.fix = fix;
     this.lastKnown = fix;
-    this.receivedAt = this.now();
+    this.receivedAt = this.mono();
     this.fixes++;
     this.hadFix = true;
   }
@@ -52,16 +55,24 @@ export class LatestFix implements PositionSource {
 
   fixAt(timeMs: number): { fix: GpsFix; ageMs: number } | null {
     if (!this.fix) return null;
-    const ageMs = Math.max(0, timeMs - this.receivedAt);
+    const ageMs = this.ageAt(timeMs);
     if (ageMs > this.maxFixAgeMs) return null;
     return { fix: this.fix, ageMs };
   }
 
   lastKnownAt(timeMs: number): { fix: GpsFix; ageMs: number } | null {
-    return this.lastKnown ? { fix: this.lastKnown, ageMs: Math.max(0, timeMs - this.receivedAt) } : null;
+    return this.lastKnown ? { fix: this.lastKnown, ageMs: this.ageAt(timeMs) } : null;
   }
 
   latest(): { fix: GpsFix; ageMs: number } | null {
-    return this.fix ? { fix: this.fix, ageMs: Math.max(0, this.now() - this.receivedAt) } : null;
+    return this.fix ? { fix: this.fix, ageMs: Math.max(0, this.mono() - this.receivedAt) } : null;
+  }
+
+  /**
+   * The fix's age at wall-clock `timeMs` (a read's time, on the wall clock as it is now): how long
+   * ago it arrived by the monotonic clock, less how long ago `timeMs` was.
+   */
+  private ageAt(timeMs: number): number {
+    return Math.max(0, this.mono() - this.receivedAt - (this.now() - timeMs));
   }
 }

@@ -4,7 +4,8 @@ import type { GpsHealth } from '../gps/latest-fix.js';
 /** Everything /healthz and /metrics report; the daemon fills what it has (missing = not reported). */
 export interface UnitStatus {
   unitId: string;
-  startedAt: number;
+  /** Seconds since the daemon started, by the monotonic clock (a wall-clock step does not change it). */
+  uptimeS: number;
   cameras: CameraHealth[];
   /** null when the unit has no GPS configured. */
   gps: GpsHealth | null;
@@ -59,7 +60,7 @@ function labels(l: Record<string, string>): string {
 }
 
 /** Prometheus text exposition format 0.0.4. */
-export function prometheusText(s: UnitStatus, now = Date.now()): string {
+export function prometheusText(s: UnitStatus): string {
   const lines: string[] = [];
   const metric = (
     name: string,
@@ -76,9 +77,7 @@ export function prometheusText(s: UnitStatus, now = Date.now()): string {
   metric('lpr_up', 'gauge', '1 when no problem is reported', [
     [{ unit: s.unitId }, problems(s).length === 0 ? 1 : 0],
   ]);
-  metric('lpr_uptime_seconds', 'gauge', 'Seconds since the daemon started', [
-    [{}, Math.round((now - s.startedAt) / 1000)],
-  ]);
+  metric('lpr_uptime_seconds', 'gauge', 'Seconds since the daemon started', [[{}, s.uptimeS]]);
   metric(
     'lpr_camera_up',
     'gauge',

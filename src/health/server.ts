@@ -56,7 +56,7 @@ export class HealthServer implements Service {
       const body = {
         status: p.length ? 'degraded' : 'ok',
         unitId: status.unitId,
-        uptimeS: Math.round((Date.now() - status.startedAt) / 1000),
+        uptimeS: status.uptimeS,
         problems: p,
         cameras: status.cameras,
         gps: status.gps,

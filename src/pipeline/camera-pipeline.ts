@@ -13,6 +13,7 @@ import { FrameSweep } from './sweep.js';
 import type { ReadGate, StateReader } from './read-gate.js';
 import { plateRegion, settlePlate } from '../state/reader.js';
 import { round } from '../util/format.js';
+import { monotonicMs } from '../util/clock.js';
 
 export interface PipelineDeps {
   config: Config;
@@ -86,12 +87,15 @@ export class CameraPipeline {
   /** Reads that could not be saved (e.g. a full disk), and the last one's error while saves fail. */
   private storeFailures = 0;
   private storeError: string | null = null;
-  /** Wall-clock time the last frame went through vision, or the run began (the watchdog's sign of progress). */
+  /**
+   * When (monotonic) the last frame went through vision, or the run began: the watchdog's sign of
+   * progress, which a wall-clock step must neither fake nor hide.
+   */
   private lastProcessedAt: number | null = null;
   /** Crops of lines the last whole-frame search read too doubtfully to track. */
   private secondLooks: Box[] = [];
-  /** When the last frame processed was taken. */
-  private lastFrameTs: number | null = null;
+  /** When (monotonic, `Frame.mono`) the last frame processed was taken. */
+  private lastFrameMono: number | null = null;
   private readonly sweep: FrameSweep;
 
   constructor(
@@ -107,7 +111,7 @@ export class CameraPipeline {
   /** Runs until the source ends or is stopped; open tracks are emitted at the end. */
   async run(): Promise<PipelineStats> {
     this.startedAt = performance.now();
-    this.lastProcessedAt = Date.now();
+    this.lastProcessedAt = monotonicMs();
     const frames = this.source.frames()[Symbol.asyncIterator]();
     const { vision } = this.deps;
     while (true) {
@@ -123,8 +127,10 @@ export class CameraPipeline {
       const t1 = performance.now();
       const trackable = this.deps.config.vision.minConfidence / 2;
       const finished = this.tracker.update(
-        frame.ts,
-        observations.filter((o) => o.confidence >= trackable).map((o) => ({ ...o, ts: frame.ts, frame })),
+        frame.mono,
+        observations
+          .filter((o) => o.confidence >= trackable)
+          .map((o) => ({ ...o, ts: frame.ts, mono: frame.mono, frame })),
       );
       if (!regions) {
         this.secondLooks = this.doubtfulLines(observations.filter((o) => o.confidence < trackable));
@@ -132,8 +138,8 @@ export class CameraPipeline {
       }
       this.totals.track += performance.now() - t1;
       this.processed++;
-      this.lastProcessedAt = Date.now();
-      this.lastFrameTs = frame.ts;
+      this.lastProcessedAt = monotonicMs();
+      this.lastFrameMono = frame.mono;
       await this.storeAll(finished);
     }
     await this.storeAll(this.tracker.flush());
@@ -153,13 +159,13 @@ export class CameraPipeline {
     if (this.processed % every === 0) return undefined;
     const sightings = [
       ...this.tracker.lastSightings(),
-      ...this.secondLooks.map((box) => ({ box, ts: this.lastFrameTs })),
+      ...this.secondLooks.map((box) => ({ box, mono: this.lastFrameMono })),
     ];
     this.secondLooks = [];
-    const aroundPlates = sightings.map(({ box: b, ts }) => ({
+    const aroundPlates = sightings.map(({ box: b, mono }) => ({
       box: [b[0] - b[2], b[1] - b[3] * 1.5, b[2] * 3, b[3] * 4] as Box,
       plateHeight: b[3],
-      closerIfEmpty: ts === this.lastFrameTs,
+      closerIfEmpty: mono === this.lastFrameMono,
     }));
     return [...aroundPlates, ...this.sweep.take()];
   }
@@ -190,14 +196,15 @@ export class CameraPipeline {
 
   health(): PipelineHealth {
     const s = this.source.stats();
+    const now = monotonicMs();
     return {
       camera: this.source.id,
       framesDecoded: s.decoded,
       framesDropped: s.dropped,
-      lastFrameAgeMs: s.lastFrameAt === null ? null : Date.now() - s.lastFrameAt,
+      lastFrameAgeMs: s.lastFrameMono === null ? null : now - s.lastFrameMono,
       reads: this.stored,
       lastError: this.lastError ?? s.lastError,
-      lastProcessedAgeMs: this.lastProcessedAt === null ? null : Date.now() - this.lastProcessedAt,
+      lastProcessedAgeMs: this.lastProcessedAt === null ? null : now - this.lastProcessedAt,
       storeFailures: this.storeFailures,
       storeError: this.storeError,
     };
@@ -228,7 +235,7 @@ export class CameraPipeline {
       return;
     }
     const best = track.best;
-    const fix = position.fixAt(best.ts);
+    const fix = position.fixAt(track.ts);
     const cropBox = clampBox(best.box, best.frame);
     // The second opinion, the state, and the state's own formats settle the voted reading.
     const { reading, state } = await settlePlate(
@@ -243,7 +250,7 @@ export class CameraPipeline {
       id: randomUUID(),
       unitId: config.unitId,
       cameraId: track.cameraId,
-      ts: best.ts,
+      ts: track.ts,
       firstSeen: track.firstSeen,
       lastSeen: track.lastSeen,
       plate: reading.plate,
@@ -260,7 +267,7 @@ export class CameraPipeline {
     };
     let keepImages = true;
     for (const gate of this.deps.gates ?? []) {
-      const result = gate.apply(read, { lastKnown: fix ? null : (position.lastKnownAt?.(best.ts) ?? null) });
+      const result = gate.apply(read, { lastKnown: fix ? null : (position.lastKnownAt?.(track.ts) ?? null) });
       if (!result) {
         this.gated++;
         return;

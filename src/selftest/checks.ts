@@ -13,6 +13,7 @@ import type { GpsFix } from '../store/types.js';
 import { HotlistStore } from '../hotlist/store.js';
 import { Equivalence } from '../hotlist/normalise.js';
 import { isStale, listAgeHours } from '../hotlist/currency.js';
+import { monotonicMs } from '../util/clock.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 export interface CheckResult {
@@ -112,14 +113,15 @@ export async function checkCamera(cfg: LiveCameraConfig, opts: SelftestOptions):
     for await (const f of cam.frames()) {
       if (f.width !== cfg.width || f.height !== cfg.height) continue;
       frames++;
-      first ??= Date.now();
-      last = Date.now();
+      // Arrival on the monotonic clock: the clock is often stepped (NTP) while a new unit is checked.
+      first ??= f.mono;
+      last = f.mono;
     }
   })();
   // Connecting (RTSP handshake, GigE negotiation) is not part of the rate: wait up to 10 s for the
   // first frame, then sample for cameraSeconds.
-  const connectUntil = Date.now() + 10_000;
-  while (first === null && Date.now() < connectUntil && cam.health().errors === 0)
+  const connectUntil = monotonicMs() + 10_000;
+  while (first === null && monotonicMs() < connectUntil && cam.health().errors === 0)
     await new Promise((r) => setTimeout(r, 50));
   if (first !== null) await new Promise((r) => setTimeout(r, opts.cameraSeconds * 1000));
   const health = cam.health();
@@ -151,9 +153,10 @@ export async function checkGps(opts: SelftestOptions): Promise<{ result: CheckRe
     return { result: skip('gps', 'no GPS configured (reads are stored without a position)'), fix: null };
   const src = createPositionSource(gpsCfg, opts.log);
   await src.start?.();
-  const until = Date.now() + opts.gpsSeconds * 1000;
+  const until = monotonicMs() + opts.gpsSeconds * 1000;
   let got: { fix: GpsFix; ageMs: number } | null = null;
-  while (Date.now() < until && !(got = src.fixAt(Date.now()))) await new Promise((r) => setTimeout(r, 100));
+  while (monotonicMs() < until && !(got = src.fixAt(Date.now())))
+    await new Promise((r) => setTimeout(r, 100));
   const health = src.health?.() as { connected?: boolean; lastError?: string | null } | undefined;
   await src.stop?.();
   const where = gpsCfg.source === 'gpsd' ? `gpsd at ${gpsCfg.host}:${gpsCfg.port}` : `serial ${gpsCfg.path}`;

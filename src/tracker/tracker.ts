@@ -8,28 +8,39 @@ import type { TextCandidate } from '../vision/ctc.js';
 
 /** An observation as the tracker keeps it: the plate seen in one frame, with that frame. */
 export interface TrackedObservation extends PlateObservation {
+  /** The frame's wall-clock time (UTC ms), for the record. */
   ts: number;
+  /** The frame's time on a clock that never steps (`Frame.mono`): tracking runs on it. */
+  mono: number;
   frame: RgbImage;
 }
 
-/** One vehicle's plate over the frames it was seen in: what becomes a Read. */
+/**
+ * One vehicle's plate over the frames it was seen in: what becomes a Read. Its times are UTC ms on
+ * the wall clock of the track's last frame, the others placed by the monotonic clock: if the wall
+ * clock was stepped (NTP, GPS) while the plate was in view, they are all on the corrected clock,
+ * in order, and as far apart as they really were.
+ */
 export interface FinishedTrack {
   cameraId: string;
   vote: Vote;
   candidates: TextCandidate[];
   firstSeen: number;
   lastSeen: number;
+  /** When the best observation's frame was taken. */
+  ts: number;
   frames: number;
   /** The most confident observation: its crop and frame are stored with the read. */
   best: TrackedObservation;
 }
 
+/** An open track; its times are monotonic (`TrackedObservation.mono`). */
 interface Track {
   observations: TrackedObservation[];
   best: TrackedObservation;
   firstSeen: number;
   lastSeen: number;
-  lastBox: TrackedObservation['box'];
+  last: TrackedObservation;
 }
 
 /**
@@ -45,30 +56,30 @@ export class Tracker {
     private readonly candidates = 5,
   ) {}
 
-  /** Add one frame's observations; returns the tracks that ended by this frame's time. */
-  update(ts: number, observations: TrackedObservation[]): FinishedTrack[] {
+  /** Add one frame's observations; returns the tracks that ended by this frame's (monotonic) time. */
+  update(mono: number, observations: TrackedObservation[]): FinishedTrack[] {
     const claimed = new Set<Track>();
     for (const obs of observations) {
       const track = this.match(obs, claimed);
       if (track) {
         claimed.add(track);
         track.observations.push(obs);
-        track.lastSeen = obs.ts;
-        track.lastBox = obs.box;
+        track.lastSeen = obs.mono;
+        track.last = obs;
         if (obs.confidence > track.best.confidence) track.best = obs;
       } else {
         const t: Track = {
           observations: [obs],
           best: obs,
-          firstSeen: obs.ts,
-          lastSeen: obs.ts,
-          lastBox: obs.box,
+          firstSeen: obs.mono,
+          lastSeen: obs.mono,
+          last: obs,
         };
         this.tracks.push(t);
         claimed.add(t);
       }
     }
-    return this.expire(ts);
+    return this.expire(mono);
   }
 
   /** Emit every open track (the source ended or the daemon is stopping). */
@@ -82,9 +93,9 @@ export class Tracker {
     return this.tracks.length;
   }
 
-  /** Where and when each open track's plate was last seen (the regions to search in the next frame). */
-  lastSightings(): { box: TrackedObservation['box']; ts: number }[] {
-    return this.tracks.map((t) => ({ box: t.lastBox, ts: t.lastSeen }));
+  /** Where and when (monotonic) each open track's plate was last seen (the regions to search in the next frame). */
+  lastSightings(): { box: TrackedObservation['box']; mono: number }[] {
+    return this.tracks.map((t) => ({ box: t.last.box, mono: t.lastSeen }));
   }
 
   private match(obs: TrackedObservation, claimed: Set<Track>): Track | null {
@@ -93,7 +104,7 @@ export class Tracker {
     for (const t of this.tracks) {
       if (claimed.has(t)) continue;
       const text = similarity(obs.plate, t.best.plate);
-      const overlap = iou(obs.box, t.lastBox);
+      const overlap = iou(obs.box, t.last.box);
       // Same text anywhere in view, or similar text where the plate just was.
       const score =
         text >= this.cfg.minSimilarity
@@ -121,6 +132,9 @@ export class Tracker {
 
   private finish(t: Track): FinishedTrack {
     const vote = voteText(t.observations);
+    // The last frame's wall clock is the most recently set one: place the other times by the
+    // monotonic clock from it.
+    const wall = (mono: number) => Math.round(t.last.ts - (t.lastSeen - mono));
     return {
       cameraId: this.cameraId,
       vote,
@@ -129,8 +143,9 @@ export class Tracker {
         t.observations.map((o) => o.candidates),
         this.candidates,
       ),
-      firstSeen: t.firstSeen,
-      lastSeen: t.lastSeen,
+      firstSeen: wall(t.firstSeen),
+      lastSeen: t.last.ts,
+      ts: wall(t.best.mono),
       frames: t.observations.length,
       best: t.best,
     };

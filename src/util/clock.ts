@@ -1,0 +1,9 @@
+/**
+ * Milliseconds on the unit's monotonic clock (from process start). It never steps: NTP or the GPS
+ * setting the wall clock after boot (in a patrol car often backwards, or by minutes) leaves it
+ * alone. Every duration, age and ordering on the unit is measured with it; wall-clock time
+ * (Date.now()) is only what records carry.
+ */
+export function monotonicMs(): number {
+  return performance.now();
+}

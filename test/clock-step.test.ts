@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openLiveCamera } from '../src/capture/live.js';
+import { configSchema } from '../src/config/schema.js';
+import { embeddedDefaults } from '../src/config/defaults.js';
+import { renderDemoVideo } from '../src/demo/scene.js';
+import { LatestFix } from '../src/gps/latest-fix.js';
+import { noPosition } from '../src/gps/types.js';
+import { silentLogger } from '../src/log.js';
+import { CameraPipeline } from '../src/pipeline/camera-pipeline.js';
+import { ReadStore } from '../src/store/reads.js';
+import type { StoredRead } from '../src/store/types.js';
+import { NY_SEDAN } from './helpers/video.js';
+import { openDefaultVision } from './helpers/vision.js';
+import { openTestDb, tempDir } from './policy-helpers.js';
+
+// A patrol car's clock is set by NTP or the GPS after boot, often backwards or by minutes. Here
+// the wall clock (Date.now, what a live camera stamps its frames with) is stepped by an hour while
+// a plate is in view of a USB camera: the camera's real ffmpeg path (fed a rendered drive, as these
+// machines have no V4L2), the ONNX models, the tracker and a real SQLite store.
+describe('a wall-clock step while a plate is in view of a live camera', () => {
+  const dir = tempDir();
+  const video = path.join(dir, 'drive.mp4');
+  // 960x540 at 5 fps: the plate in view for 1.6 s, with 1.5 s of empty road before and after.
+  beforeAll(
+    () =>
+      renderDemoVideo({
+        out: video,
+        width: 960,
+        height: 540,
+        fps: 5,
+        vehicles: [NY_SEDAN],
+        secondsPerVehicle: 1.6,
+        gapSeconds: 3,
+      }),
+    120_000,
+  );
+  afterEach(() => vi.restoreAllMocks());
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function driveWithClockStep(stepMs: number) {
+    const realNow = Date.now.bind(Date);
+    let offset = 0;
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    const sub = fs.mkdtempSync(path.join(dir, 'run-'));
+    const config = { ...embeddedDefaults(), dataDir: sub };
+    config.tracker = { ...config.tracker, idleMs: 600 };
+    const db = openTestDb(sub);
+    const reads = new ReadStore(db, sub);
+    const vision = await openDefaultVision();
+    // The clock steps as the plate is seen well for the second time: mid-track.
+    const findPlates = vision.findPlates.bind(vision);
+    let sightings = 0;
+    vision.findPlates = async (frame, regions) => {
+      const found = await findPlates(frame, regions);
+      if (found.some((o) => o.confidence >= config.vision.minConfidence) && ++sightings === 2)
+        offset = stepMs;
+      return found;
+    };
+    const cfg = configSchema.shape.cameras.parse([
+      {
+        id: 'front',
+        kind: 'v4l2',
+        device: '/dev/video0',
+        width: 960,
+        height: 540,
+        fps: 5,
+        // The drive plays once: the attempt after it ends would wait a minute.
+        reconnect: { initialMs: 60_000, maxMs: 60_000 },
+      },
+    ])[0]!;
+    if (cfg.kind !== 'v4l2') throw new Error('not a USB camera');
+    // At half speed, so a loaded test machine still looks at several frames of the plate.
+    const cam = openLiveCamera(cfg, {
+      log: silentLogger(),
+      v4l2Args: () => ['-readrate', '0.5', '-i', video],
+    });
+    const storedWhileStreaming: StoredRead[] = [];
+    let stopping = false;
+    const pipeline = new CameraPipeline(
+      cam,
+      { config, vision, reads, position: noPosition, log: silentLogger() },
+      (read) => {
+        if (!stopping) storedWhileStreaming.push(read);
+      },
+    );
+    try {
+      const run = pipeline.run();
+      // Waiting by the monotonic clock too (test/helpers' waitFor would see the step).
+      const until = performance.now() + 60_000;
+      while (cam.health().state !== 'reconnecting') {
+        if (performance.now() > until) throw new Error('the drive did not play to its end in 60 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      stopping = true;
+      await cam.stop();
+      await run;
+      return { sightings, storedWhileStreaming, stored: reads.list(), clockNow: Date.now() };
+    } finally {
+      await vision.close();
+      db.close();
+    }
+  }
+
+  it.each([
+    ['back', -3_600_000],
+    ['forward', 3_600_000],
+  ])(
+    'steps %s an hour: still one read, stored once the plate has gone, its times in order on the new clock',
+    async (_, step) => {
+      const { sightings, storedWhileStreaming, stored, clockNow } = await driveWithClockStep(step);
+      expect(sightings).toBeGreaterThanOrEqual(3);
+      expect(stored.map((r) => r.plate)).toEqual(['KDT4821']);
+      // Emitted when the plate had been gone idleMs, not when the camera stopped (the flush).
+      expect(storedWhileStreaming.map((r) => r.plate)).toEqual(['KDT4821']);
+      const read = stored[0]!;
+      // In view about 3.2 s at half speed: the span is the real one, not an hour or negative.
+      expect(read.lastSeen - read.firstSeen).toBeGreaterThan(0);
+      expect(read.lastSeen - read.firstSeen).toBeLessThan(5000);
+      expect(read.ts).toBeGreaterThanOrEqual(read.firstSeen);
+      expect(read.ts).toBeLessThanOrEqual(read.lastSeen);
+      // On the corrected clock: seconds before the test's (stepped) now.
+      expect(clockNow - read.lastSeen).toBeGreaterThanOrEqual(0);
+      expect(clockNow - read.lastSeen).toBeLessThan(30_000);
+    },
+    180_000,
+  );
+});
+
+// A read asks for the fix at its own (wall-clock) time; the fix's age must come from the monotonic
+// clock, or a stepped clock makes a stale fix look fresh (back) or a fresh one stale (forward).
+describe('the age of the GPS fix attached to a read, across a wall-clock step', () => {
+  const T = Date.UTC(2026, 11, 1, 9, 0, 0);
+  const fix = { lat: 42.65, lon: -73.75, time: T, mode: 3 as const };
+
+  it('is the time since the fix arrived when the clock steps back', () => {
+    let wall = T;
+    let mono = 1000;
+    const gps = new LatestFix(
+      5000,
+      () => wall,
+      () => mono,
+    );
+    gps.update(fix);
+    mono += 2000;
+    wall += 2000 - 3_600_000;
+    expect(gps.fixAt(wall)?.ageMs).toBe(2000);
+    expect(gps.latest()?.ageMs).toBe(2000);
+    // Ten seconds after it arrived it is stale, though the wall clock is still before it.
+    mono += 8000;
+    wall += 8000;
+    expect(gps.fixAt(wall)).toBeNull();
+  });
+
+  it('is the time since the fix arrived when the clock steps forward', () => {
+    let wall = T;
+    let mono = 1000;
+    const gps = new LatestFix(
+      5000,
+      () => wall,
+      () => mono,
+    );
+    gps.update(fix);
+    mono += 1000;
+    wall += 1000 + 3_600_000;
+    expect(gps.fixAt(wall)?.ageMs).toBe(1000);
+    // A read whose frame was taken half a second earlier: the fix was half a second old then.
+    expect(gps.fixAt(wall - 500)?.ageMs).toBe(500);
+  });
+});

@@ -15,8 +15,11 @@ export interface VideoInfo {
   frames: number | null;
 }
 
-/** Ask ffprobe what the first video stream of a file is; fails with a one-line SourceError. */
-export async function probeVideo(file: string): Promise<VideoInfo> {
+/**
+ * Ask ffprobe what the first video stream of a file is; fails with a one-line SourceError naming
+ * `what` the file should have been.
+ */
+export async function probeVideo(file: string, what: 'video' | 'image' = 'video'): Promise<VideoInfo> {
   let stdout: string;
   try {
     ({ stdout } = await run('ffprobe', [
@@ -35,7 +38,7 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
     if (e.code === 'ENOENT')
       throw new SourceError('ffprobe not found: install ffmpeg (apt-get install ffmpeg)', file);
     const reason = (e.stderr ?? '').trim().split('\n').pop() || 'unreadable';
-    throw new SourceError(`${file}: not a readable video (${reason.replace(`${file}: `, '')})`, file);
+    throw new SourceError(`${file}: not a readable ${what} (${reason.replace(`${file}: `, '')})`, file);
   }
   const parsed = JSON.parse(stdout) as {
     streams?: {
@@ -48,7 +51,8 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
     format?: { tags?: { creation_time?: string } };
   };
   const stream = parsed.streams?.[0];
-  if (!stream?.width || !stream.height) throw new SourceError(`${file}: no video stream`, file);
+  if (!stream?.width || !stream.height)
+    throw new SourceError(`${file}: ${what === 'image' ? 'not an image' : 'no video stream'}`, file);
   const created = parsed.format?.tags?.creation_time;
   return {
     width: stream.width,

@@ -9,8 +9,11 @@ export class InputError extends Error {
   }
 }
 
-/** Largest still we accept: beyond this a picture is not a camera frame and would exhaust memory. */
-const MAX_PIXELS = 60_000_000;
+/**
+ * Largest still we accept (also each image of a replayed folder): beyond this a picture is not a
+ * camera frame and would exhaust memory.
+ */
+export const MAX_PIXELS = 60_000_000;
 
 /** Decode a still image file (JPEG, PNG, WebP, TIFF, ...) to RGB; a one-line InputError if it can't. */
 export async function loadImage(file: string): Promise<RgbImage> {

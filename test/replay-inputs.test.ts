@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { DATASET, jsonLines, runCli } from './helpers/cli.js';
@@ -50,5 +51,48 @@ describe('replay of an image folder with bad images', { timeout: 180_000 }, () =
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(
       /^lpr-edge: replay: none of the 2 images in \S*all-bad could be read \(each named above\); nothing was replayed$/,
     );
+  });
+});
+
+describe('replay of a phone video recorded upright (rotation metadata)', { timeout: 180_000 }, () => {
+  it('replays the frames upright at their shown size, not squashed into the coded size', async () => {
+    // The phone records 1200x676 frames turned on their side and marks them "turn 90 degrees";
+    // shown, the video is 676x1200, upright. ffmpeg 6 and later set that mark with the input
+    // option -display_rotation, older ones with the stream's rotate tag.
+    const coded = path.join(dir, 'coded.mp4');
+    const phone = path.join(dir, 'phone.mp4');
+    execFileSync('ffmpeg', [
+      ...['-loglevel', 'error', '-y', '-loop', '1', '-framerate', '5', '-t', '2', '-i', FRAME],
+      ...[
+        '-vf',
+        'crop=676:1200:482:0,transpose=clock,format=yuv420p',
+        '-c:v',
+        'libx264',
+        '-crf',
+        '12',
+        coded,
+      ],
+    ]);
+    const help = spawnSync('ffmpeg', ['-hide_banner', '-h', 'full']).stdout.toString();
+    const rotate = help.includes('display_rotation')
+      ? ['-display_rotation', '90', '-i', coded]
+      : ['-i', coded, '-metadata:s:v:0', 'rotate=90'];
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...rotate, '-c', 'copy', phone]);
+    const probe = execFileSync('ffprobe', [
+      ...['-v', 'error', '-select_streams', 'v:0', '-of', 'json'],
+      ...['-show_entries', 'stream=width,height:stream_side_data=rotation', phone],
+    ]).toString();
+    expect(probe).toMatch(/"width": 1200,\s+"height": 676/);
+    expect(probe).toMatch(/"rotation": -?90/);
+
+    const data = path.join(dir, 'd-phone');
+    const r = await runCli(['replay', phone, '--every-frame', '--json', '--data-dir', data]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout).map((l) => l.plate)).toEqual(['EMR7094']);
+    // The overview the officer is shown is the whole frame: portrait, as the phone showed it.
+    const day = readdirSync(path.join(data, 'images'))[0]!;
+    const overview = readdirSync(path.join(data, 'images', day)).find((f) => f.endsWith('-overview.jpg'))!;
+    const { width, height } = await sharp(path.join(data, 'images', day, overview)).metadata();
+    expect([width, height]).toEqual([676, 1200]);
   });
 });

@@ -8,11 +8,15 @@ import { loadDataset } from '../src/evaluation/dataset.js';
 
 const dir = tempDir();
 
-/** A crop set named `name`: the real crop ak399.png (an Alaska plate, FGJ235) and `csv` as its labels. */
+/**
+ * A crop set named `name`: the real crop ak399.png (an Alaska plate, FGJ235), also as copy.png
+ * (a crop may be labelled only once), and `csv` as its labels.
+ */
 function cropSet(name: string, csv: string): string {
   const crops = path.join(dir, name);
   mkdirSync(crops);
-  copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, 'ak399.png'));
+  for (const copy of ['ak399.png', 'copy.png'])
+    copyFileSync(path.join(DATASET, 'crops-us', 'ak399.png'), path.join(crops, copy));
   writeFileSync(path.join(dir, `${name}.csv`), csv);
   return crops;
 }
@@ -29,7 +33,7 @@ describe('lpr-edge eval', () => {
   it('reports accuracy, per-state and per-height tables and confusions on a labelled crop set', async () => {
     const rows = [
       ['ak399.png', 'ak', 'FGJ235'],
-      ['ak399.png', 'ak', 'FGJ285'], // a deliberately wrong label: one 3→8 style confusion
+      ['copy.png', 'ak', 'FGJ285'], // a deliberately wrong label: one 3→8 style confusion
     ];
     const crops = cropSet('crops', 'file,state,plate\n' + rows.map((r) => r.join(',')).join('\n') + '\n');
     const table = await runCli(['eval', crops]);
@@ -54,11 +58,11 @@ describe('lpr-edge eval', () => {
   it('counts a read that differs from its label only by look-alikes separately, as hotlists compare', async () => {
     // The same crop (read FGJ235) labelled as read, and with Z for its 2: the label convention of
     // another data set, or a plate whose 2 and Z the state prints alike.
-    const crops = cropSet('look-alike', 'file,state,plate\nak399.png,ak,FGJ235\nak399.png,ak,FGJZ35\n');
+    const crops = cropSet('look-alike', 'file,state,plate\nak399.png,ak,FGJ235\ncopy.png,ak,FGJZ35\n');
     const table = await runCli(['eval', crops]);
     expect(table.stdout).toMatch(/exact plate top-1\s+50 %.*\nlook-alike exact\s+100 %/);
     const errors = await runCli(['eval', crops, '--errors']);
-    expect(errors.stdout).toMatch(/ak399\.png: expected FGJZ35, read FGJ235 \(look-alikes only\)/);
+    expect(errors.stdout).toMatch(/copy\.png: expected FGJZ35, read FGJ235 \(look-alikes only\)/);
     const out = path.join(dir, 'look-alike.json');
     await runCli(['eval', crops, '--out', out]);
     const report = JSON.parse(readFileSync(out, 'utf8'));
@@ -138,7 +142,80 @@ describe('lpr-edge eval', () => {
       { file: path.join(frames, 'b.jpg'), plate: 'ABC123', state: null, box: [11, 21, 91, 46] },
     ]);
     writeFileSync(path.join(frames, 'c.txt'), 'c.jpg 12 22 wide 47 XYZ789\n');
-    expect(() => loadDataset(frames)).toThrow(/c\.txt: line 1: expected file, x, y, w, h, plate/);
+    expect(() => loadDataset(frames)).toThrow(
+      /c\.txt: line 1: w must be a number above 0, got "wide" \(expected file, x, y, w, h, plate/,
+    );
+  });
+
+  it('refuses an impossible label, naming its file and line, before measuring anything', async () => {
+    const cases: [label: string, error: RegExp][] = [
+      ['ak399.png,ak,-', /the plate is empty/],
+      ['ak399.png,ak,FGJ?35', /plate "FGJ\?35" has "\?": only A–Z and 0–9 are read/],
+      ['ak399.png,ak,FGJ_235', /plate "FGJ_235" has "_"/],
+      ['ak399.png,ak,ÖFGJ235', /plate "ÖFGJ235" has "Ö"/],
+      [
+        'ak399.png,ak,FGJ235FGJ235FGJ235',
+        /plate "FGJ235FGJ235FGJ235" has 18 characters; no plate has more than 10/,
+      ],
+      ['ak399.png,alaska,FGJ235', /state "alaska" is not a USPS code \(e\.g\. NY\); leave it empty/],
+      ['ak399.png,ak', /missing file or plate/],
+    ];
+    for (const [i, [label, error]] of cases.entries()) {
+      // A blank line before the label: line numbers are the file's own.
+      const crops = cropSet(`bad-${i}`, `file,state,plate\ncopy.png,ak,FGJ235\n\n${label}\n`);
+      const r = await runCli(['eval', crops, '--json']);
+      expect(r.code, label).toBe(2);
+      expect(r.stderr.trim(), label).toMatch(
+        new RegExp(`^lpr-edge: \\S*bad-${i}\\.csv: line 4: ${error.source}`),
+      );
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    }
+    // Every bad label is counted, so one round of edits fixes them all.
+    const many = cropSet('bad-many', 'file,state,plate\nak399.png,ak,-\ncopy.png,zz,FGJ235\nx.png,,A?\n');
+    expect((await runCli(['eval', many])).stderr).toMatch(
+      /line 2: the plate is empty \(and 2 more bad labels\)/,
+    );
+  });
+
+  it('refuses a crop labelled twice with different plates, naming both lines', async () => {
+    const crops = cropSet(
+      'conflict',
+      'file,state,plate\nak399.png,ak,FGJ235\ncopy.png,ak,FGJ235\nak399.png,ak,FGJ285\n',
+    );
+    const r = await runCli(['eval', crops]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /conflict\.csv: line 4: ak399\.png is labelled FGJ285 \(AK\) here but FGJ235 \(AK\) at \S*conflict\.csv: line 2/,
+    );
+  });
+
+  it('measures a label given twice once, and names a missing picture, with warnings naming the lines', async () => {
+    const crops = cropSet(
+      'twice',
+      'file,state,plate\nak399.png,ak,FGJ235\nak399.png,AK,fgj-235\ngone.png,ny,ABC1234\n',
+    );
+    const r = await runCli(['eval', crops, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /lpr-edge: warning: \S*twice\.csv: line 3: ak399\.png FGJ235 is labelled already \(\S*twice\.csv: line 2\); measured once/,
+    );
+    expect(r.stderr).toMatch(
+      /lpr-edge: warning: \S*twice\.csv: line 4: gone\.png: no such file; measured as a miss/,
+    );
+    expect(JSON.parse(r.stdout)).toMatchObject({ images: 2, unreadable: 1, exactTop1: 50 });
+  });
+
+  it('refuses a frame label whose box is impossible', async () => {
+    const frames = path.join(dir, 'boxes');
+    mkdirSync(frames);
+    writeFileSync(path.join(frames, 'a.txt'), 'a.jpg\t10\t20\t90\t45\t7ABC123\n');
+    writeFileSync(path.join(frames, 'b.txt'), '\nb.jpg\t-4\t20\t0\t45\tABC123\n');
+    const r = await runCli(['eval', frames]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(
+      /b\.txt: line 2: x must be a number of at least 0, got "-4"; w must be a number above 0, got "0" \(expected file, x, y, w, h, plate/,
+    );
   });
 
   it('explains a folder without labels', async () => {

@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
 import { FfmpegReader } from './ffmpeg-reader.js';
 import { probeVideo } from './probe.js';
 import { SourceError, type FrameSource } from './types.js';
+import { inputFileProblem } from '../util/input-file.js';
 
 export interface RecordingOptions {
   id: string;
@@ -23,13 +23,9 @@ export interface RecordingOptions {
  * so reads and GPS tracks from the same drive line up.
  */
 export async function openRecording(opts: RecordingOptions): Promise<FrameSource> {
-  let stat;
-  try {
-    stat = statSync(opts.path);
-  } catch {
-    throw new SourceError(`${opts.path}: no such file`, opts.path);
-  }
-  if (!stat.isFile()) throw new SourceError(`${opts.path}: not a file`, opts.path);
+  // ffprobe and ffmpeg would wait forever on a named pipe nobody writes to.
+  const problem = inputFileProblem(opts.path);
+  if (problem) throw new SourceError(`${opts.path}: ${problem.message}`, opts.path);
   const info = await probeVideo(opts.path);
   // Below this no plate fits, and a 1-pixel side rounds to an empty frame the reader cannot step over.
   if (info.width < MIN_SIDE || info.height < MIN_SIDE) {

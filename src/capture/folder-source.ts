@@ -2,10 +2,13 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { probeVideo } from './probe.js';
 import { FrameSlot } from './frame-slot.js';
 import { monotonicMs } from '../util/clock.js';
 import { SourceError, emptySourceStats, type Frame, type FrameSource, type SourceStats } from './types.js';
+import { inputFileProblem } from '../util/input-file.js';
+import { MAX_PIXELS } from '../vision/load-image.js';
 
 const run = promisify(execFile);
 const IMAGE = /\.(jpe?g|png|bmp|tiff?|webp)$/i;
@@ -17,11 +20,14 @@ export interface FolderOptions {
   /** Spacing of the images in time, for timestamps (a folder of stills has no clock of its own). */
   fps?: number;
   startTime?: number;
+  /** Told of each image skipped (cannot be decoded, too large, not a file), with the reason. */
+  onSkip?: (reason: string) => void;
 }
 
 /**
  * A folder of still images, in file-name order, as a camera. Each image is decoded by ffmpeg at
- * its own size; an image that cannot be decoded is skipped and counted as corrupt.
+ * its own size; an image that cannot be decoded (or is larger than `read` accepts) is skipped,
+ * counted as corrupt and reported to `onSkip`.
  */
 export function openFolder(opts: FolderOptions): FrameSource {
   let names: string[];
@@ -103,15 +109,25 @@ class FolderSource implements FrameSource {
       } catch (err) {
         this.counters.corrupt++;
         this.counters.lastError = (err as Error).message;
+        this.opts.onSkip?.((err as Error).message);
       }
     }
     this.slot.end();
   }
 }
 
-/** Decode one still image to RGB24 with ffmpeg. */
+/**
+ * Decode one still image to RGB24 with ffmpeg. Refused before decoding: anything but a regular
+ * file (ffprobe would wait forever on a named pipe) and an image over `MAX_PIXELS`, the limit
+ * `read` applies, whose pixels would exhaust memory.
+ */
 export async function decodeImage(file: string): Promise<{ width: number; height: number; rgb: Buffer }> {
-  const info = await probeVideo(file);
+  const problem = inputFileProblem(file);
+  if (problem) throw new SourceError(`${file}: ${problem.message}`, file);
+  // The size from the header alone: ffprobe decodes a PNG whole to tell its size.
+  refuseHuge(file, await headerSize(file));
+  const info = await probeVideo(file, 'image');
+  refuseHuge(file, info); // formats sharp does not read (BMP)
   const { stdout } = await run(
     'ffmpeg',
     [
@@ -134,4 +150,22 @@ export async function decodeImage(file: string): Promise<{ width: number; height
   if (stdout.length !== info.width * info.height * 3)
     throw new SourceError(`${file}: could not decode image`, file);
   return { width: info.width, height: info.height, rgb: stdout };
+}
+
+/** Width and height from the image's header (sharp reads no pixels for this), or null. */
+async function headerSize(file: string): Promise<{ width: number; height: number } | null> {
+  try {
+    const { width, height } = await sharp(file, { limitInputPixels: false }).metadata();
+    return width && height ? { width, height } : null;
+  } catch {
+    return null; // not a format sharp knows: ffprobe decides
+  }
+}
+
+function refuseHuge(file: string, size: { width: number; height: number } | null): void {
+  if (size && size.width * size.height > MAX_PIXELS)
+    throw new SourceError(
+      `${file}: image too large (${size.width}x${size.height}, over ${MAX_PIXELS / 1e6} megapixels)`,
+      file,
+    );
 }

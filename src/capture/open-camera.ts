@@ -19,6 +19,7 @@ export async function openCamera(
           path: camera.path,
           everyFrame: opts.everyFrame ?? false,
           fps: camera.fps,
+          onSkip: (reason) => opts.log?.warn({ camera: camera.id }, `image skipped: ${reason}`),
         });
       return openRecording({
         id: camera.id,

@@ -5,6 +5,11 @@ import { SourceError } from './types.js';
 const run = promisify(execFile);
 
 export interface VideoInfo {
+  /**
+   * Size of the frames as shown, which is the size ffmpeg decodes them at: a video with rotation
+   * metadata (a phone held upright records landscape frames marked "turn 90 degrees") is turned
+   * upright by ffmpeg's autorotation, so its coded width and height are swapped here.
+   */
   width: number;
   height: number;
   /**
@@ -18,8 +23,11 @@ export interface VideoInfo {
   frames: number | null;
 }
 
-/** Ask ffprobe what the first video stream of a file is; fails with a one-line SourceError. */
-export async function probeVideo(file: string): Promise<VideoInfo> {
+/**
+ * Ask ffprobe what the first video stream of a file is; fails with a one-line SourceError naming
+ * `what` the file should have been.
+ */
+export async function probeVideo(file: string, what: 'video' | 'image' = 'video'): Promise<VideoInfo> {
   let stdout: string;
   try {
     ({ stdout } = await run('ffprobe', [
@@ -28,7 +36,7 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
       '-select_streams',
       'v:0',
       '-show_entries',
-      'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames:format_tags=creation_time',
+      'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames:stream_tags=rotate:stream_side_data=rotation:format_tags=creation_time',
       '-of',
       'json',
       file,
@@ -38,7 +46,7 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
     if (e.code === 'ENOENT')
       throw new SourceError('ffprobe not found: install ffmpeg (apt-get install ffmpeg)', file);
     const reason = (e.stderr ?? '').trim().split('\n').pop() || 'unreadable';
-    throw new SourceError(`${file}: not a readable video (${reason.replace(`${file}: `, '')})`, file);
+    throw new SourceError(`${file}: not a readable ${what} (${reason.replace(`${file}: `, '')})`, file);
   }
   const parsed = JSON.parse(stdout) as {
     streams?: {
@@ -47,15 +55,23 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
       avg_frame_rate?: string;
       r_frame_rate?: string;
       nb_frames?: string;
+      tags?: { rotate?: string };
+      side_data_list?: { rotation?: number }[];
     }[];
     format?: { tags?: { creation_time?: string } };
   };
   const stream = parsed.streams?.[0];
-  if (!stream?.width || !stream.height) throw new SourceError(`${file}: no video stream`, file);
+  if (!stream?.width || !stream.height)
+    throw new SourceError(`${file}: ${what === 'image' ? 'not an image' : 'no video stream'}`, file);
   const created = parsed.format?.tags?.creation_time;
+  // ffmpeg 5+ reports the display matrix as side data; older versions as a `rotate` tag.
+  const rotation =
+    stream.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation ??
+    (Number(stream.tags?.rotate) || 0);
+  const quarterTurn = Math.abs(Math.round(rotation)) % 180 === 90;
   return {
-    width: stream.width,
-    height: stream.height,
+    width: quarterTurn ? stream.height : stream.width,
+    height: quarterTurn ? stream.width : stream.height,
     fps: parseRate(stream.avg_frame_rate) ?? parseRate(stream.r_frame_rate),
     createdAt: created ? Date.parse(created) || null : null,
     frames: stream.nb_frames ? Number(stream.nb_frames) || null : null,

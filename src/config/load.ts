@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { embeddedDefaults } from './defaults.js';
 import { resolveSyncPaths } from '../sync/config.js';
+import { inputFileProblem } from '../util/input-file.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/lpr-edge/config.yaml';
 
@@ -65,6 +66,7 @@ export function parseConfig(input: unknown, file = '(embedded)'): Config {
 
 /** Read YAML or JSON; relative paths inside it are resolved against the file's folder. */
 export function loadConfigFile(file: string): Config {
+  refuseSpecialFile(file, 'config');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -76,6 +78,15 @@ export function loadConfigFile(file: string): Config {
   }
   const raw = parseConfigText(text, file, 'config');
   return resolvePaths(parseConfig(raw, file), path.dirname(path.resolve(file)));
+}
+
+/**
+ * A named pipe, device or socket would block a read forever (a pipe until something writes to
+ * it): refused as config or answers before it is opened.
+ */
+export function refuseSpecialFile(file: string, what: string): void {
+  const problem = inputFileProblem(file);
+  if (problem?.kind === 'special') throw new ConfigError(`${what} ${file}: ${problem.message}`, file);
 }
 
 /**

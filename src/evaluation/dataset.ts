@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { InputError } from '../vision/load-image.js';
 import type { Box } from '../vision/image.js';
+import { STATE_CODES } from '../state/states.js';
+import { inputFileProblem } from '../util/input-file.js';
 
 /** One labelled picture: a full frame with the plate's box, or a plate crop. */
 export interface LabelledImage {
@@ -16,7 +19,75 @@ export interface LabelledImage {
 export interface Dataset {
   kind: 'crops' | 'frames';
   items: LabelledImage[];
+  /**
+   * Labels kept but worth a look, each naming its file and line: a picture that is missing
+   * (measured as a miss, as an unreadable picture is) or a label given twice (measured once).
+   */
+  warnings: string[];
 }
+
+/** No plate has more characters (hotlists draw the same line). */
+const MAX_PLATE_CHARS = 10;
+/** What may stand between a plate's groups in a label ("ABC 123", "B-AB.123"); taken out. */
+const SEPARATORS = /[\s.·-]/g;
+
+/**
+ * The plate as written in a label, normalised to what the recognisers read: A–Z and 0–9 only.
+ * Anything else (a "?" for an unreadable character, an Ö, a stray column) is an error rather than
+ * quietly dropped, which would leave a shorter plate no read could ever match.
+ */
+const plateSchema = z.string().transform((raw, ctx) => {
+  const plate = raw.toUpperCase().replace(SEPARATORS, '');
+  const others = [...new Set(plate.replace(/[A-Z0-9]/g, ''))];
+  if (plate === '') ctx.addIssue({ code: 'custom', message: 'the plate is empty' });
+  else if (others.length)
+    ctx.addIssue({
+      code: 'custom',
+      message: `plate "${raw}" has ${others.map((c) => `"${c}"`).join(', ')}: only A–Z and 0–9 are read (spaces and hyphens between groups are fine)`,
+    });
+  else if (plate.length > MAX_PLATE_CHARS)
+    ctx.addIssue({
+      code: 'custom',
+      message: `plate "${raw}" has ${plate.length} characters; no plate has more than ${MAX_PLATE_CHARS} (check the columns)`,
+    });
+  return plate;
+});
+
+/** A USPS code in any case, or nothing. */
+const stateSchema = z
+  .string()
+  .refine((s) => s.trim() === '' || STATE_CODES.includes(s.trim().toUpperCase()), {
+    error: (issue) =>
+      `state "${String(issue.input)}" is not a USPS code (e.g. NY); leave it empty when not known`,
+  })
+  .transform((s) => s.trim().toUpperCase() || null);
+
+const fileSchema = z.string().trim().min(1, 'the file name is empty');
+
+/** A box's x or y (at least 0) or, `size`, its w or h (above 0). */
+const pixels = (name: string, size: boolean) =>
+  z
+    .string()
+    .trim()
+    .transform((v, ctx) => {
+      const n = v === '' ? NaN : Number(v);
+      if (!Number.isFinite(n) || n < 0 || (size && n === 0))
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a number ${size ? 'above 0' : 'of at least 0'}, got "${v}"`,
+        });
+      return n;
+    });
+
+const cropLabel = z.object({ file: fileSchema, plate: plateSchema, state: stateSchema });
+const frameLabel = z.object({
+  file: fileSchema,
+  x: pixels('x', false),
+  y: pixels('y', false),
+  w: pixels('w', true),
+  h: pixels('h', true),
+  plate: plateSchema,
+});
 
 /**
  * Reads the openalpr benchmark layouts: a folder of frames each with `NAME.txt`
@@ -29,18 +100,27 @@ export function loadDataset(dir: string): Dataset {
     throw new InputError(
       `${dir}: not a folder; give the dataset's folder (its labels are ${path.basename(dir).endsWith('.csv') ? 'found beside or inside it' : 'NAME.txt files or DIR.csv'})`,
     );
+  const errors = new LabelErrors();
   try {
     const csv = [`${dir.replace(/\/+$/, '')}.csv`, path.join(dir, 'labels.csv')].find(
-      (f) => existsSync(f) && statSync(f).isFile(),
+      (f) => existsSync(f) && !statSync(f).isDirectory(),
     );
-    if (csv) return { kind: 'crops', items: parseCropsCsv(csv, dir) };
+    if (csv) {
+      // A named pipe would block the read forever: refused, not passed over.
+      const problem = inputFileProblem(csv);
+      if (problem) throw new InputError(`${csv}: ${problem.message}`);
+      return checked('crops', parseCropsCsv(csv, dir, errors), errors);
+    }
     const labels = readdirSync(dir)
       .filter((f) => f.endsWith('.txt') && statSync(path.join(dir, f)).isFile())
       .sort();
     if (labels.length === 0)
       throw new InputError(`${dir}: no labels (expected NAME.txt beside each image, or ${dir}.csv)`);
-    const items = labels.flatMap((l) => parseFrameLabel(path.join(dir, l), dir));
-    return { kind: 'frames', items };
+    return checked(
+      'frames',
+      labels.flatMap((l) => parseFrameLabel(path.join(dir, l), dir, errors)),
+      errors,
+    );
   } catch (err) {
     // Unreadable labels (permissions): one line naming the file, not a stack trace.
     const e = err as NodeJS.ErrnoException;
@@ -49,61 +129,149 @@ export function loadDataset(dir: string): Dataset {
   }
 }
 
-function parseCropsCsv(csv: string, dir: string): LabelledImage[] {
-  const lines = readFileSync(csv, 'utf8')
+/** A label and where it was written, for messages. */
+interface Located {
+  item: LabelledImage;
+  where: string;
+}
+
+/** Lines of a text file with their 1-based numbers, blank lines left out (but counted). */
+function numberedLines(file: string): { line: string; n: number }[] {
+  return readFileSync(file, 'utf8')
     .replace(/^\uFEFF/, '') // a byte-order mark, as spreadsheet exports write
     .split(/\r?\n/)
-    .filter((l) => l.trim());
+    .map((line, i) => ({ line, n: i + 1 }))
+    .filter(({ line }) => line.trim());
+}
+
+/** Every bad label at once: the first named, the count of the rest, so one edit round fixes all. */
+class LabelErrors {
+  private readonly errors: string[] = [];
+
+  add(where: string, error: z.ZodError | string): void {
+    const message = typeof error === 'string' ? error : error.issues.map((i) => i.message).join('; ');
+    this.errors.push(`${where}: ${message}`);
+  }
+
+  throwIfAny(): void {
+    const [first, ...rest] = this.errors;
+    if (!first) return;
+    const more = rest.length ? ` (and ${rest.length} more bad label${rest.length > 1 ? 's' : ''})` : '';
+    throw new InputError(`${first}${more}`);
+  }
+}
+
+function parseCropsCsv(csv: string, dir: string, errors: LabelErrors): Located[] {
+  const lines = numberedLines(csv);
   const header =
     lines
       .shift()
-      ?.split(',')
+      ?.line.split(',')
       .map(csvCell)
       .map((h) => h.toLowerCase()) ?? [];
   const col = (name: string) => header.indexOf(name);
   if (col('file') < 0 || col('plate') < 0)
     throw new InputError(`${csv}: header must have file and plate columns`);
-  return lines.map((line, i) => {
+  return lines.flatMap(({ line, n }) => {
     const cells = line.split(',').map(csvCell);
+    const where = `${csv}: line ${n}`;
     const file = cells[col('file')];
     const plate = cells[col('plate')];
-    if (!file || !plate) throw new InputError(`${csv}: line ${i + 2}: missing file or plate`);
-    const state = col('state') >= 0 ? cells[col('state')]?.toUpperCase() || null : null;
-    return { file: path.join(dir, file), plate: normalisePlate(plate), state, box: null };
+    if (!file || !plate) {
+      errors.add(where, 'missing file or plate');
+      return [];
+    }
+    const r = cropLabel.safeParse({
+      file,
+      plate,
+      state: col('state') >= 0 ? (cells[col('state')] ?? '') : '',
+    });
+    if (!r.success) {
+      errors.add(where, r.error);
+      return [];
+    }
+    return [
+      {
+        item: { file: path.join(dir, r.data.file), plate: r.data.plate, state: r.data.state, box: null },
+        where,
+      },
+    ];
   });
 }
 
-function parseFrameLabel(labelFile: string, dir: string): LabelledImage[] {
-  return readFileSync(labelFile, 'utf8')
-    .split(/\r?\n/)
-    .filter((l) => l.trim())
-    .map((line, i) => {
-      // Tabs, as the set's README writes them. A line without tabs is split at blanks, as the
-      // openalpr benchmark's own reader does, so a label retyped with spaces still loads; the
-      // plate is then the rest of the line ("ABC 123").
-      const tabs = line.includes('\t');
-      const [file, x, y, w, h, ...rest] = tabs ? line.split('\t') : line.trim().split(/\s+/);
-      const plate = tabs ? rest[0] : rest.join(' ');
-      const numbers = [x, y, w, h].map((v) => (v === undefined || v.trim() === '' ? NaN : Number(v)));
-      if (!file || !plate || numbers.some((v) => Number.isNaN(v))) {
-        throw new InputError(
-          `${labelFile}: line ${i + 1}: expected file, x, y, w, h, plate separated by tabs`,
+function parseFrameLabel(labelFile: string, dir: string, errors: LabelErrors): Located[] {
+  return numberedLines(labelFile).flatMap(({ line, n }) => {
+    // Tabs, as the set's README writes them. A line without tabs is split at blanks, as the
+    // openalpr benchmark's own reader does, so a label retyped with spaces still loads; the
+    // plate is then the rest of the line ("ABC 123").
+    const tabs = line.includes('\t');
+    const [file, x, y, w, h, ...rest] = tabs ? line.split('\t') : line.trim().split(/\s+/);
+    const plate = tabs ? rest[0] : rest.join(' ');
+    const where = `${labelFile}: line ${n}`;
+    const format = 'expected file, x, y, w, h, plate separated by tabs';
+    if (!file || !plate || [x, y, w, h].some((v) => v === undefined)) {
+      errors.add(where, format);
+      return [];
+    }
+    const r = frameLabel.safeParse({ file, x, y, w, h, plate });
+    if (!r.success) {
+      const numbers = r.error.issues.some((i) => ['x', 'y', 'w', 'h'].includes(String(i.path[0])));
+      errors.add(where, numbers ? `${r.error.issues.map((i) => i.message).join('; ')} (${format})` : r.error);
+      return [];
+    }
+    const { x: bx, y: by, w: bw, h: bh } = r.data;
+    return [
+      {
+        item: {
+          file: path.join(dir, r.data.file),
+          plate: r.data.plate,
+          state: null,
+          box: [bx, by, bw, bh] as Box,
+        },
+        where,
+      },
+    ];
+  });
+}
+
+/**
+ * The checks across labels. A crop shows one plate, so a crop labelled twice with different
+ * plates (or states) is an error: one of the two is wrong and either would skew the figures. The
+ * same label twice is measured once, with a warning; so is the same plate twice on one frame. A
+ * missing picture stays in the set, measured as a miss as an unreadable one is, with a warning
+ * naming its label.
+ */
+function checked(kind: Dataset['kind'], labels: Located[], errors: LabelErrors): Dataset {
+  const warnings: string[] = [];
+  const seen = new Map<string, Located>();
+  const items: LabelledImage[] = [];
+  for (const label of labels) {
+    const { item, where } = label;
+    const key = kind === 'crops' ? item.file : `${item.file}\n${item.plate}`;
+    const first = seen.get(key);
+    if (first) {
+      const same = first.item.plate === item.plate && first.item.state === item.state;
+      const name = path.basename(item.file);
+      if (same)
+        warnings.push(`${where}: ${name} ${item.plate} is labelled already (${first.where}); measured once`);
+      else
+        errors.add(
+          where,
+          `${name} is labelled ${item.plate}${item.state ? ` (${item.state})` : ''} here but ${first.item.plate}${first.item.state ? ` (${first.item.state})` : ''} at ${first.where}; a crop shows one plate: keep the right label`,
         );
-      }
-      return {
-        file: path.join(dir, file),
-        plate: normalisePlate(plate),
-        state: null,
-        box: numbers as Box,
-      };
-    });
+      continue;
+    }
+    seen.set(key, label);
+    const problem = inputFileProblem(item.file);
+    if (problem)
+      warnings.push(`${where}: ${path.basename(item.file)}: ${problem.message}; measured as a miss`);
+    items.push(item);
+  }
+  errors.throwIfAny();
+  return { kind, items, warnings };
 }
 
 /** A CSV cell without the blanks and the quotes around it. */
 function csvCell(cell: string): string {
   return cell.trim().replace(/^"(.*)"$/, '$1');
-}
-
-export function normalisePlate(text: string): string {
-  return text.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }

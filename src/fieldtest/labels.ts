@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../gps/track.js';
+import { inputFileProblem } from '../util/input-file.js';
 
 /**
  * Ground truth for a recorded drive: one entry per vehicle, with its plate and the span of
@@ -60,6 +61,9 @@ export function parseLabels(text: string, file: string): Label[] {
 }
 
 export function loadLabels(file: string): Label[] {
+  // A named pipe would block the read forever.
+  const problem = inputFileProblem(file);
+  if (problem?.kind === 'special') throw new InputError(`labels ${file}: ${problem.message}`);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

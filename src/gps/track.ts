@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { GpsFix } from '../store/types.js';
 import type { PositionSource } from './types.js';
 import { NmeaFixBuilder } from './nmea.js';
+import { inputFileProblem } from '../util/input-file.js';
 
 export class InputError extends Error {
   constructor(message: string) {
@@ -29,6 +30,9 @@ export function parseTrack(text: string): Track {
 }
 
 export function loadTrack(file: string): Track {
+  // A named pipe would block the read forever.
+  const problem = inputFileProblem(file);
+  if (problem?.kind === 'special') throw new InputError(`GPS track ${file}: ${problem.message}`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -5,6 +5,7 @@ import type { ColumnMapping } from './config.js';
 import { CsvParser, CsvSyntaxError, type CsvRecord } from './csv.js';
 import { readJsonObject, JsonSyntaxError } from './json-stream.js';
 import { normalisePlate, normaliseState, plateProblem } from './normalise.js';
+import { inputFileProblem } from '../util/input-file.js';
 import type { HotlistStore, StagedVersion, VersionMeta } from './store.js';
 import {
   DEFAULT_PRIORITY,
@@ -156,7 +157,9 @@ export async function importHotlist(store: HotlistStore, opts: ImportOptions): P
   } catch (err) {
     throw new InputError(`hotlist ${opts.file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
-  if (!stat.isFile()) throw new InputError(`hotlist ${opts.file}: not a file`);
+  // A named pipe would block the import forever: refused, as a folder or device is.
+  if (!stat.isFile())
+    throw new InputError(`hotlist ${opts.file}: ${inputFileProblem(opts.file)?.message ?? 'not a file'}`);
   if (opts.type && !LIST_TYPES.includes(opts.type))
     throw new InputError(`--type "${opts.type}" is not a list type; use one of ${LIST_TYPES.join(', ')}`);
   sniffText(opts.file);

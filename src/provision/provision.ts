@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeIssues, ConfigError, parseConfigText } from '../config/load.js';
+import { describeIssues, ConfigError, parseConfigText, refuseSpecialFile } from '../config/load.js';
 import { embeddedDefaults } from '../config/defaults.js';
 import { answersSchema, type Answers } from './answers.js';
 
@@ -27,6 +27,7 @@ export function validateAnswers(raw: Record<string, unknown>, where: string): An
 }
 
 export function readAnswersFile(file: string): Record<string, unknown> {
+  refuseSpecialFile(file, 'answers');
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -99,6 +100,7 @@ export function buildConfig(a: Answers, previous: Record<string, unknown> | null
 export function checkCertificates(a: Answers): void {
   for (const [k, p] of Object.entries({ ca: a.broker?.ca, cert: a.broker?.cert, key: a.broker?.key })) {
     if (!p) continue;
+    refuseSpecialFile(p, `broker.${k}`);
     let text: string;
     try {
       text = fs.readFileSync(p, 'utf8');

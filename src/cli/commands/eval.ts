@@ -22,7 +22,9 @@ export const evalCommand: Command = {
   summary: 'measure recognition accuracy on a labelled dataset',
   usage: `eval <dataset-dir> [--json] [--out FILE] [--limit N] [--errors] [--split S] [--degrade D] [--video WxH]
   <dataset-dir>  full frames with NAME.txt labels (file, x, y, w, h, plate; tab-separated),
-                 or plate crops with DIR.csv / DIR/labels.csv (file,state,plate)
+                 or plate crops with DIR.csv / DIR/labels.csv (file,state,plate); a bad label (empty, a
+                 character other than A-Z 0-9, over 10 characters, an unknown state, an impossible box,
+                 a crop labelled twice differently) stops eval naming its file and line
   --json         print the report as JSON instead of a table
   --out FILE     also write the JSON report (with every item) to FILE
   --limit N      only the first N images
@@ -49,6 +51,7 @@ export const evalCommand: Command = {
     const dir = positionals[0];
     if (!dir || positionals.length > 1) throw new UsageError('eval: name exactly one dataset folder');
     const dataset = loadDataset(dir);
+    for (const warning of dataset.warnings) ctx.stderr.write(`lpr-edge: warning: ${warning}\n`);
     if (values.limit !== undefined) {
       const limit = Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1)

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { DEFAULT_CONFIG_PATH } from '../../config/load.js';
+import { DEFAULT_CONFIG_PATH, refuseSpecialFile } from '../../config/load.js';
 import { discoverV4l2 } from '../../capture/v4l2.js';
 import { discoverGige } from '../../capture/gige.js';
 import { parseCameraFlag, parseGpsFlag } from '../../provision/answers.js';
@@ -50,6 +50,7 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     if (positionals.length) throw new UsageError(`provision: unexpected argument "${positionals[0]}"`);
     const target = ctx.configPath ?? DEFAULT_CONFIG_PATH;
     let previous: Record<string, unknown> | null = null;
+    refuseSpecialFile(target, 'config');
     if (fs.existsSync(target)) {
       try {
         previous = parseYaml(fs.readFileSync(target, 'utf8')) as Record<string, unknown>;

@@ -88,8 +88,11 @@ export const replayCommand: Command = {
       // With a track, the video's first frame is given the track's time (plus the offset), so
       // reads carry the recorded drive's times and the positions the car had at that moment.
       const startTime = track ? track.fixes[0]!.time + offsetS * 1000 : Date.now();
-      const source = isFolder(input)
-        ? openFolder({ id: cameraId, path: input, everyFrame })
+      const folder = isFolder(input);
+      // An image of a folder that cannot be read is named and skipped; the rest are replayed.
+      const onSkip = (reason: string) => ctx.stderr.write(`lpr-edge: warning: ${reason}; skipped\n`);
+      const source = folder
+        ? openFolder({ id: cameraId, path: input, everyFrame, onSkip })
         : await openRecording({ id: cameraId, path: input, realtime: !everyFrame, everyFrame, startTime });
       const position: PositionSource = track
         ? new TrackPositionSource(track, startTime, offsetS * 1000)
@@ -202,6 +205,13 @@ export const replayCommand: Command = {
         });
         writeFileSync(values.report as string, html);
         ctx.stderr.write(`report written to ${values.report as string}\n`);
+      }
+      // A folder none of whose images could be read replayed nothing: a failure, not a quiet run.
+      if (folder && stats.framesDecoded === 0 && stats.framesCorrupt > 0) {
+        ctx.stderr.write(
+          `lpr-edge: replay: none of the ${stats.framesCorrupt} images in ${input} could be read (each named above); nothing was replayed\n`,
+        );
+        return 1;
       }
       return 0;
     } finally {

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { DATASET, jsonLines, runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+
+const dir = tempDir();
+/** A real 1600x1200 frame whose plate (EMR7094, 256 px wide) every replay here reads. */
+const FRAME = path.join(DATASET, 'endtoend-us', 'car13.jpg');
+
+function replay(input: string, data: string) {
+  return runCli(['replay', input, '--every-frame', '--json', '--data-dir', path.join(dir, data)]);
+}
+
+function summaryOf(stderr: string): Record<string, unknown> {
+  return jsonLines(stderr).find((l) => 'summary' in l)!;
+}
+
+describe('replay of an image folder with bad images', { timeout: 180_000 }, () => {
+  it('names and skips each image it cannot read, a too-large one undecoded, and replays the rest', async () => {
+    const folder = path.join(dir, 'mixed');
+    mkdirSync(folder);
+    copyFileSync(FRAME, path.join(folder, 'a-car.jpg'));
+    writeFileSync(path.join(folder, 'b-text.jpg'), 'not a picture');
+    // 64 megapixels, over read's 60: a few hundred kB of PNG, 190 MB once decoded.
+    await sharp({ create: { width: 8000, height: 8000, channels: 3, background: '#777' } })
+      .png()
+      .toFile(path.join(folder, 'c-huge.png'));
+    const r = await replay(folder, 'd-mixed');
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout).map((l) => l.plate)).toEqual(['EMR7094']);
+    expect(r.stderr).toMatch(/lpr-edge: warning: \S*b-text\.jpg: not an image; skipped/);
+    expect(r.stderr).toMatch(
+      /lpr-edge: warning: \S*c-huge\.png: image too large \(8000x8000, over 60 megapixels\); skipped/,
+    );
+    expect(summaryOf(r.stderr)).toMatchObject({ frames: 1, framesCorrupt: 2, reads: 1 });
+  });
+
+  it('fails with a summary when no image of the folder can be read', async () => {
+    const folder = path.join(dir, 'all-bad');
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, 'a.jpg'), 'not a picture');
+    writeFileSync(path.join(folder, 'b.png'), Buffer.alloc(64));
+    const r = await replay(folder, 'd-bad');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/warning: \S*a\.jpg: not an image; skipped/);
+    expect(r.stderr).toMatch(/warning: \S*b\.png: .*; skipped/);
+    expect(summaryOf(r.stderr)).toMatchObject({ frames: 0, framesCorrupt: 2, reads: 0 });
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /^lpr-edge: replay: none of the 2 images in \S*all-bad could be read \(each named above\); nothing was replayed$/,
+    );
+  });
+});
+
+describe('replay of a phone video recorded upright (rotation metadata)', { timeout: 180_000 }, () => {
+  it('replays the frames upright at their shown size, not squashed into the coded size', async () => {
+    // The phone records 1200x676 frames turned on their side and marks them "turn 90 degrees";
+    // shown, the video is 676x1200, upright. ffmpeg 6 and later set that mark with the input
+    // option -display_rotation, older ones with the stream's rotate tag.
+    const coded = path.join(dir, 'coded.mp4');
+    const phone = path.join(dir, 'phone.mp4');
+    execFileSync('ffmpeg', [
+      ...['-loglevel', 'error', '-y', '-loop', '1', '-framerate', '5', '-t', '2', '-i', FRAME],
+      ...[
+        '-vf',
+        'crop=676:1200:482:0,transpose=clock,format=yuv420p',
+        '-c:v',
+        'libx264',
+        '-crf',
+        '12',
+        coded,
+      ],
+    ]);
+    const help = spawnSync('ffmpeg', ['-hide_banner', '-h', 'full']).stdout.toString();
+    const rotate = help.includes('display_rotation')
+      ? ['-display_rotation', '90', '-i', coded]
+      : ['-i', coded, '-metadata:s:v:0', 'rotate=90'];
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...rotate, '-c', 'copy', phone]);
+    const probe = execFileSync('ffprobe', [
+      ...['-v', 'error', '-select_streams', 'v:0', '-of', 'json'],
+      ...['-show_entries', 'stream=width,height:stream_side_data=rotation', phone],
+    ]).toString();
+    expect(probe).toMatch(/"width": 1200,\s+"height": 676/);
+    expect(probe).toMatch(/"rotation": -?90/);
+
+    const data = path.join(dir, 'd-phone');
+    const r = await runCli(['replay', phone, '--every-frame', '--json', '--data-dir', data]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout).map((l) => l.plate)).toEqual(['EMR7094']);
+    // The overview the officer is shown is the whole frame: portrait, as the phone showed it.
+    const day = readdirSync(path.join(data, 'images'))[0]!;
+    const overview = readdirSync(path.join(data, 'images', day)).find((f) => f.endsWith('-overview.jpg'))!;
+    const { width, height } = await sharp(path.join(data, 'images', day, overview)).metadata();
+    expect([width, height]).toEqual([676, 1200]);
+  });
+});

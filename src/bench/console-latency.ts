@@ -12,19 +12,17 @@ import { defaultConsoleConfig, defaultHotlistsConfig } from '../hotlist/config.j
 import { AuditLog } from '../policy/audit.js';
 import { UserDirectory } from '../policy/users.js';
 import { policySchema } from '../policy/config.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM_PATH, launchChromium } from './chromium.js';
 
 /**
  * From a matching read being committed (what the tracker hands over) to the alert shown in the
  * officer console in Chromium: p50/p95 over a series of hits. Target: p95 < 250 ms.
  */
 export async function benchConsoleLatency(opts: { alerts?: number } = {}): Promise<Record<string, unknown>> {
-  if (!existsSync(CHROMIUM)) {
-    console.log(JSON.stringify({ skipped: `${CHROMIUM} not installed (apt-get install chromium)` }));
+  if (!existsSync(CHROMIUM_PATH)) {
+    console.log(JSON.stringify({ skipped: `${CHROMIUM_PATH} not installed (apt-get install chromium)` }));
     return {};
   }
-  const { chromium } = await import('playwright-core');
   const N = Math.min(opts.alerts ?? 20, 23);
   // Every plate differs from every other in three places, so each read hits exactly one entry.
   const L = 'ABCDEFGHJKLMNPRSTUVWXYZ';
@@ -59,20 +57,7 @@ export async function benchConsoleLatency(opts: { alerts?: number } = {}): Promi
   );
   await importHotlist(parts.store, { file: csv, listId: 'bench', actor: 'admin', audit });
   for (const s of parts.services) await s.start();
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(parts.console.url);

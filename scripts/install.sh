@@ -9,8 +9,9 @@
 # --root DIR installs into DIR as if it were / (image building, tests); --user NAME runs the daemon
 # as an existing account instead of creating the "lpr-edge" system user.
 # Idempotent: every step checks before it acts, so running it again (an upgrade, a rollback to an
-# older release, or after a failure half way) only does what is missing or different: the files
-# under the prefix become exactly the release's, whatever their dates; config and data are kept.
+# older release, or after a failure or power cut half way) only does what is missing or different:
+# the files under the prefix become exactly the release's, whatever their dates; config and data
+# are kept.
 # --dry-run prints every action without doing it.
 # It creates only the *system* account the daemon runs as; it never creates people's accounts
 # (the agency's user roster comes from the admin or headquarters, see docs/policy).
@@ -30,7 +31,7 @@ FROM_TARBALL=
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 usage() {
- sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+ sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -48,6 +49,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 # Everything below writes under $ROOT (empty = the real system).
+UNIT_PREFIX="$PREFIX" # the prefix as the unit sees it (links and the unit drop-in are read there)
 PREFIX="$ROOT$PREFIX"
 CONFIG_DIR="$ROOT$CONFIG_DIR"
 DATA_DIR_ON_DISK="$ROOT$DATA_DIR"
@@ -161,29 +163,78 @@ tree_signature() {
   )
 }
 
+present() { [ -e "$1" ] || [ -L "$1" ]; }
+
+# Parts copied beside their installed copy ($dst.new) by replace_tree, for swap_staged to put in place.
+STAGED=()
+
 # Make $2 an exact copy of $1 (a file or a directory). Unchanged: left alone. Changed in any way
-# (content, mode, a file added or gone): copied whole beside it and swapped in by renaming, so an
-# older release installed over a newer one (a rollback) puts back every older file and drops files
-# the newer one added (cp --update went by mtimes and left the newer files), and a running
-# executable is never written over (node/bin/node: "Text file busy").
+# (content, mode, a file added or gone): copied whole beside it ($2.new), and swap_staged renames
+# it in place, so an older release installed over a newer one (a rollback) puts back every older
+# file and drops files the newer one added (cp --update went by mtimes and left the newer files),
+# and a running executable is never written over (node/bin/node: "Text file busy").
 replace_tree() {
   local src="$1" dst="$2"
+  local leftovers=("$dst.new" "$dst.old")
+  # A power cut between swap_staged's two renames leaves the installed copy as $dst.old and no
+  # $dst (the unit then has no dist/, say). Put it back before anything else: it is the only whole
+  # copy, and the unit keeps it until the new one is in place.
+  if ! present "$dst" && present "$dst.old"; then
+    run mv -T "$dst.old" "$dst"
+    leftovers=("$dst.new")
+  fi
+  # With $dst whole, a .new or .old left by an interrupted install is of no use.
+  local leftover
   if [ -e "$dst" ] && [ "$(tree_signature "$src")" = "$(tree_signature "$dst")" ]; then
     say "$dst: up to date"
-    return
+    for leftover in "${leftovers[@]}"; do if present "$leftover"; then run rm -rf "$leftover"; fi; done
+    return 0
   fi
-  # .new and .old left by an install that was interrupted are of no use: start from the release.
-  local leftover
-  for leftover in "$dst.new" "$dst.old"; do
-    if [ -e "$leftover" ] || [ -L "$leftover" ]; then run rm -rf "$leftover"; fi
-  done
+  for leftover in "${leftovers[@]}"; do if present "$leftover"; then run rm -rf "$leftover"; fi; done
   run cp -a "$src" "$dst.new"
-  if [ -e "$dst" ] || [ -L "$dst" ]; then
-    run mv -T "$dst" "$dst.old"
+  STAGED+=("$dst")
+}
+
+# Put every staged part in place. The copies are written to disk first (sync): otherwise a rename
+# can reach the disk before the data of the files it puts in place, and a power cut then leaves
+# empty or torn files under the prefix. Then only renames, all parts one after the other, so the
+# release is mixed for milliseconds rather than for the length of the copies. The two renames of a
+# part are not one atomic step (mv --exchange needs coreutils 9.5; Debian 12 has 9.1, Ubuntu 24.04
+# 9.4): a cut between them is repaired by the next run (replace_tree above).
+swap_staged() {
+  [ ${#STAGED[@]} -gt 0 ] || return 0
+  run sync -f "$PREFIX" # syncfs of the filesystem the prefix is on: one for all the parts
+  local dst olds=()
+  for dst in "${STAGED[@]}"; do
+    if present "$dst"; then
+      run mv -T "$dst" "$dst.old"
+      olds+=("$dst.old")
+    fi
     run mv -T "$dst.new" "$dst"
-    run rm -rf "$dst.old"
+  done
+  # And the renames: a unit switched off right after "done" must come back with this release.
+  run sync -f "$PREFIX"
+  for dst in "${olds[@]}"; do run rm -rf "$dst"; done
+  STAGED=()
+}
+
+# Remove a part the release being installed does not have, with any staging copies of it.
+remove_part() {
+  local p
+  for p in "$1" "$1.new" "$1.old"; do
+    if present "$p"; then run rm -rf "$p"; fi
+  done
+}
+
+# The lpr-edge command in PATH, pointing at $1 under the prefix as the unit sees it: with --root
+# DIR the link is followed on the unit, where DIR is /.
+link_command() {
+  local target="$UNIT_PREFIX/$1"
+  if [ "$(readlink "$BIN_LINK" 2>/dev/null)" = "$target" ]; then
+    say "command: $BIN_LINK present"
   else
-    run mv -T "$dst.new" "$dst"
+    run install -d -m 0755 "$(dirname "$BIN_LINK")"
+    run ln -sfn "$target" "$BIN_LINK"
   fi
 }
 
@@ -196,21 +247,24 @@ install_app() {
   # These belong to the release, whole: the daemon writes nothing under $PREFIX (ProtectSystem=strict);
   # its config and data live in /etc/lpr-edge and /var/lib/lpr-edge, which this never replaces.
   # coreutils and findutils only (no rsync on a minimal image).
-  local item
-  for item in bin dist models node_modules package.json systemd docs; do
-    if [ -e "$SRC_DIR/$item" ]; then
-      replace_tree "$SRC_DIR/$item" "$PREFIX/$item"
-    elif [ -e "$PREFIX/$item" ]; then
-      run rm -rf "${PREFIX:?}/$item" # the release being installed has none (an older one, say)
+  # node, MANIFEST.json and lpr-edge come only with a release tarball (its Node.js and launcher).
+  # Installing a work tree after a tarball removes them: the unit would otherwise keep running the
+  # tarball's Node.js with this tree's native modules (another ABI).
+  local item src
+  for item in bin dist models node_modules package.json systemd docs node MANIFEST.json lpr-edge; do
+    src="$SRC_DIR/$item"
+    case "$item" in node|MANIFEST.json|lpr-edge) [ -n "$FROM_TARBALL" ] || src= ;; esac
+    if [ -n "$src" ] && [ -e "$src" ]; then
+      replace_tree "$src" "$PREFIX/$item"
+    else
+      remove_part "${PREFIX:?}/$item" # the release being installed has none (an older one, say)
     fi
   done
+  swap_staged
   if [ -n "$FROM_TARBALL" ]; then
     : # the command goes to the release's launcher (install_release_runtime), not bin/lpr-edge.js
-  elif [ "$(readlink "$BIN_LINK" 2>/dev/null)" = "$PREFIX/bin/lpr-edge.js" ]; then
-    say "command: $BIN_LINK present"
   else
-    run install -d -m 0755 "$(dirname "$BIN_LINK")"
-    run ln -sfn "$PREFIX/bin/lpr-edge.js" "$BIN_LINK"
+    link_command bin/lpr-edge.js
   fi
 }
 
@@ -257,14 +311,16 @@ install_unit() {
 }
 
 # --- Release tarball (--from-tarball): owned by the ARM64 release (docs/arm64.md) ---------------
-# Kept to these two functions so the steps above stay as they are.
+# Kept to these two functions (and the three parts install_app adds for a tarball).
 # use_release_tarball: checks FILE against FILE.sha256 (when beside it) and that it was built for
 # this machine's CPU and glibc, unpacks it, and points SRC_DIR at it: the steps above then install
 # the release instead of this work tree. The release carries its own Node.js (node/bin/node, the
 # version its native modules were built for), so Debian's nodejs package is not installed.
-# install_release_runtime: installs that Node.js, the release's MANIFEST.json and lpr-edge wrapper,
-# points the lpr-edge command at the wrapper, and runs the unit with that Node.js (a drop-in, so
-# the unit file itself stays the project's).
+# That Node.js (node/), the release's MANIFEST.json and lpr-edge wrapper are installed by
+# install_app with the other parts (all swapped in together); install_release_runtime points the
+# lpr-edge command at the wrapper and runs the unit with that Node.js (a drop-in, so the unit file
+# itself stays the project's). Without --from-tarball it removes that drop-in, as install_app
+# removes node/, MANIFEST.json and the wrapper: a work tree runs with the system's Node.js.
 RELEASE_TMP=
 use_release_tarball() {
   [ -n "$FROM_TARBALL" ] || return 0
@@ -307,25 +363,26 @@ use_release_tarball() {
 }
 
 install_release_runtime() {
-  [ -n "$FROM_TARBALL" ] || return 0
-  local item
-  for item in node MANIFEST.json lpr-edge; do
-    replace_tree "$SRC_DIR/$item" "$PREFIX/$item"
-  done
-  if [ "$(readlink "$BIN_LINK" 2>/dev/null)" = "$PREFIX/lpr-edge" ]; then
-    say "command: $BIN_LINK present"
-  else
-    run install -d -m 0755 "$(dirname "$BIN_LINK")"
-    run ln -sfn "$PREFIX/lpr-edge" "$BIN_LINK"
-  fi
   local dropin_dir="$UNIT_DIR/lpr-edge.service.d" want
+  if [ -z "$FROM_TARBALL" ]; then
+    # A work tree installed after a tarball: install_app removed the tarball's Node.js; the drop-in
+    # naming it goes too, so the unit runs bin/lpr-edge.js with the system's Node.js again. Other
+    # drop-ins in that directory are the admin's and stay.
+    if [ -f "$dropin_dir/release-node.conf" ]; then
+      run rm -f "$dropin_dir/release-node.conf"
+      run rmdir --ignore-fail-on-non-empty "$dropin_dir"
+      [ -n "$ROOT" ] || run systemctl daemon-reload
+    fi
+    return 0
+  fi
+  link_command lpr-edge
   want="$(printf '%s\n' '# Written by install.sh --from-tarball: run with the Node.js that ships in the release.' \
     '[Service]' 'ExecStart=' \
-    "ExecStart=${PREFIX#"$ROOT"}/node/bin/node ${PREFIX#"$ROOT"}/bin/lpr-edge.js run --config ${CONFIG_DIR#"$ROOT"}/config.yaml")"
+    "ExecStart=$UNIT_PREFIX/node/bin/node $UNIT_PREFIX/bin/lpr-edge.js run --config ${CONFIG_DIR#"$ROOT"}/config.yaml")"
   if [ -f "$dropin_dir/release-node.conf" ] && [ "$(cat "$dropin_dir/release-node.conf")" = "$want" ]; then
     say "unit drop-in: $dropin_dir/release-node.conf up to date"
   elif [ "$DRY_RUN" = 1 ]; then
-    say "[dry-run] write $dropin_dir/release-node.conf (ExecStart with ${PREFIX#"$ROOT"}/node/bin/node)"
+    say "[dry-run] write $dropin_dir/release-node.conf (ExecStart with $UNIT_PREFIX/node/bin/node)"
   else
     install -d -m 0755 "$dropin_dir"
     printf '%s\n' "$want" >"$dropin_dir/release-node.conf"

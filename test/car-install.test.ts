@@ -9,11 +9,55 @@ const script = path.join(root, 'scripts/install.sh');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lpr-install-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function sh(cmd: string, args: string[]) {
-  return spawnSync(cmd, args, { encoding: 'utf8' });
+function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(cmd, args, { encoding: 'utf8', env });
 }
 
 describe('scripts/install.sh', () => {
+  // Release tarballs with the real layout (docs/arm64.md), stand-ins for the large parts.
+  function release(version: string, mtime: Date, extra: Record<string, string> = {}): string {
+    const dir = path.join(tmp, `rel-${version}`, 'lpr-edge');
+    const files: Record<string, string> = {
+      'bin/lpr-edge.js': '#!/usr/bin/env node\n',
+      'dist/cli.js': `export const version = '${version}';\n`,
+      'models/plate-rec.json': `{"version":"${version}"}\n`,
+      'node_modules/dep/index.js': `module.exports = '${version}';\n`,
+      'package.json': `{"name":"lpr-edge","version":"${version}"}\n`,
+      'systemd/lpr-edge.service': fs.readFileSync(path.join(root, 'systemd/lpr-edge.service'), 'utf8'),
+      'docs/in-car.md': `# lpr-edge ${version}\n`,
+      'node/bin/node': `#!/bin/sh\necho v20.${version}\n`,
+      'lpr-edge': `#!/bin/sh\n# ${version}\n`,
+      'MANIFEST.json': JSON.stringify({ name: 'lpr-edge', version, target: { os: 'linux', cpu: 'arm64' } }),
+      ...extra,
+    };
+    for (const [rel, text] of Object.entries(files)) {
+      const file = path.join(dir, rel);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text, { mode: rel === 'node/bin/node' || rel === 'lpr-edge' ? 0o755 : 0o644 });
+      fs.utimesSync(file, mtime, mtime);
+    }
+    const tarball = path.join(tmp, `rel-${version}`, `lpr-edge-${version}-linux-arm64.tar.gz`);
+    expect(sh('tar', ['-C', path.dirname(dir), '-czf', tarball, 'lpr-edge']).status).toBe(0);
+    return tarball;
+  }
+
+  /** A work tree (no node/, launcher or MANIFEST.json) with its own copy of the installer. */
+  function workTree(version: string): string {
+    const src = path.join(tmp, `tree-${version}`);
+    const files: Record<string, string> = {
+      'scripts/install.sh': fs.readFileSync(script, 'utf8'),
+      'systemd/lpr-edge.service': fs.readFileSync(path.join(root, 'systemd/lpr-edge.service'), 'utf8'),
+      'bin/lpr-edge.js': '#!/usr/bin/env node\n',
+      'dist/cli.js': `export const version = '${version}';\n`,
+      'node_modules/dep/index.js': `module.exports = '${version}';\n`,
+    };
+    for (const [rel, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(src, rel)), { recursive: true });
+      fs.writeFileSync(path.join(src, rel), text, { mode: rel.endsWith('.sh') ? 0o755 : 0o644 });
+    }
+    return src;
+  }
+
   it('passes shellcheck', () => {
     const r = sh('shellcheck', [script]);
     expect(r.stdout + r.stderr).toBe('');
@@ -53,44 +97,18 @@ describe('scripts/install.sh', () => {
     expect(first.status).toBe(0);
     expect(fs.existsSync(path.join(dest, 'etc/systemd/system/lpr-edge.service'))).toBe(true);
     expect(fs.statSync(path.join(dest, 'var/lib/lpr-edge')).mode & 0o777).toBe(0o750);
-    expect(fs.readlinkSync(path.join(dest, 'usr/local/bin/lpr-edge'))).toBe(
-      path.join(dest, 'opt/lpr-edge/bin/lpr-edge.js'),
-    );
+    // The link is followed on the unit, where --root's directory is /: no build path in it.
+    expect(fs.readlinkSync(path.join(dest, 'usr/local/bin/lpr-edge'))).toBe('/opt/lpr-edge/bin/lpr-edge.js');
 
     const second = sh(path.join(src, 'scripts/install.sh'), args);
     expect(second.status).toBe(0);
     expect(second.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
     expect(second.stdout).toContain('/opt/lpr-edge/dist: up to date');
+    expect(second.stdout).toContain(`command: ${path.join(dest, 'usr/local/bin/lpr-edge')} present`);
   });
 
   it('a rollback (an older release installed over a newer one) puts back exactly the older files; config and data are kept', () => {
-    // Release tarballs with the real layout (docs/arm64.md), stand-ins for the large parts. B is
-    // newer in content and in file dates, as a later build is; it also adds a file A does not have.
-    function release(version: string, mtime: Date, extra: Record<string, string> = {}): string {
-      const dir = path.join(tmp, `rel-${version}`, 'lpr-edge');
-      const files: Record<string, string> = {
-        'bin/lpr-edge.js': '#!/usr/bin/env node\n',
-        'dist/cli.js': `export const version = '${version}';\n`,
-        'models/plate-rec.json': `{"version":"${version}"}\n`,
-        'node_modules/dep/index.js': `module.exports = '${version}';\n`,
-        'package.json': `{"name":"lpr-edge","version":"${version}"}\n`,
-        'systemd/lpr-edge.service': fs.readFileSync(path.join(root, 'systemd/lpr-edge.service'), 'utf8'),
-        'docs/in-car.md': `# lpr-edge ${version}\n`,
-        'node/bin/node': `#!/bin/sh\necho v20.${version}\n`,
-        'lpr-edge': `#!/bin/sh\n# ${version}\n`,
-        'MANIFEST.json': JSON.stringify({ name: 'lpr-edge', version, target: { os: 'linux', cpu: 'arm64' } }),
-        ...extra,
-      };
-      for (const [rel, text] of Object.entries(files)) {
-        const file = path.join(dir, rel);
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, text, { mode: rel === 'node/bin/node' || rel === 'lpr-edge' ? 0o755 : 0o644 });
-        fs.utimesSync(file, mtime, mtime);
-      }
-      const tarball = path.join(tmp, `rel-${version}`, `lpr-edge-${version}-linux-arm64.tar.gz`);
-      expect(sh('tar', ['-C', path.dirname(dir), '-czf', tarball, 'lpr-edge']).status).toBe(0);
-      return tarball;
-    }
+    // B is newer in content and in file dates, as a later build is; it also adds a file A does not have.
     const a = release('0.1.0', new Date('2026-01-10T00:00:00Z'));
     const b = release('0.2.0', new Date('2026-06-10T00:00:00Z'), {
       'dist/new-feature.js': 'export {};\n',
@@ -134,6 +152,88 @@ describe('scripts/install.sh', () => {
     // And A once more: nothing left to change.
     const again = install(a);
     expect(again.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
+  });
+
+  it('a power cut between the two renames of an upgrade: the re-run puts the old copy back first and keeps it until the new one is in place', () => {
+    const dest = path.join(tmp, 'power-cut');
+    const opt = path.join(dest, 'opt/lpr-edge');
+    const args = ['--root', dest, '--user', 'root', '--no-apt'];
+    const a = workTree('1.0.0');
+    const b = workTree('2.0.0');
+    const first = sh(path.join(a, 'scripts/install.sh'), args);
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    // What a cut between "mv dist dist.old" and "mv dist.new dist" of the upgrade to B leaves:
+    // A's dist as dist.old, B's as dist.new, no dist (the daemon cannot start).
+    fs.renameSync(path.join(opt, 'dist'), path.join(opt, 'dist.old'));
+    fs.cpSync(path.join(b, 'dist'), path.join(opt, 'dist.new'), { recursive: true });
+
+    // The re-run is cut too, while it copies B's dist (a cp that kills the installer outright, as
+    // a power cut would): A's dist must be back in place, not deleted as a leftover.
+    const shims = path.join(tmp, 'shims');
+    fs.mkdirSync(shims, { recursive: true });
+    const realCp = sh('sh', ['-c', 'command -v cp']).stdout.trim();
+    fs.writeFileSync(
+      path.join(shims, 'cp'),
+      `#!/bin/sh\ncase "$*" in *'/opt/lpr-edge/dist.new') kill -KILL "$PPID"; exit 1 ;; esac\nexec ${realCp} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const cut = sh(path.join(b, 'scripts/install.sh'), args, {
+      ...process.env,
+      PATH: `${shims}:${process.env.PATH}`,
+    });
+    expect(cut.signal, cut.stdout + cut.stderr).toBe('SIGKILL');
+    expect(fs.readFileSync(path.join(opt, 'dist/cli.js'), 'utf8')).toContain('1.0.0');
+
+    // A whole re-run installs B, and its copy is on disk (sync) before a rename puts it in place.
+    const rerun = sh(path.join(b, 'scripts/install.sh'), args);
+    expect(rerun.status, rerun.stdout + rerun.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(opt, 'dist/cli.js'), 'utf8')).toContain('2.0.0');
+    expect(fs.readFileSync(path.join(opt, 'node_modules/dep/index.js'), 'utf8')).toContain('2.0.0');
+    expect(fs.readdirSync(opt).filter((n) => /\.(new|old)$/.test(n))).toEqual([]);
+    const lines = rerun.stdout.split('\n');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    const copied = at(/^\+ cp -a \S+ \S+\/dist\.new/);
+    const synced = at(/^\+ sync -f /);
+    const renamed = at(/^\+ mv -T \S+\/dist \S+\/dist\.old/);
+    expect(copied).toBeGreaterThan(-1);
+    expect(synced).toBeGreaterThan(copied);
+    expect(renamed).toBeGreaterThan(synced);
+  });
+
+  it("a work tree installed after a release tarball drops the tarball's Node.js, launcher, MANIFEST.json and unit drop-in; a tarball after it brings them back", () => {
+    const dest = path.join(tmp, 'switch');
+    const opt = path.join(dest, 'opt/lpr-edge');
+    const link = path.join(dest, 'usr/local/bin/lpr-edge');
+    const dropin = path.join(dest, 'etc/systemd/system/lpr-edge.service.d/release-node.conf');
+    const args = ['--root', dest, '--user', 'root', '--no-apt'];
+    const tarball = release('0.3.0', new Date('2026-03-01T00:00:00Z'));
+    const fromTarball = () => {
+      const r = sh(script, ['--from-tarball', tarball, ...args]);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      return r.stdout;
+    };
+    fromTarball();
+    // The launcher link as the unit sees it (not inside --root's directory); present on a re-run.
+    expect(fs.readlinkSync(link)).toBe('/opt/lpr-edge/lpr-edge');
+    expect(fs.existsSync(dropin)).toBe(true);
+    expect(fromTarball()).toContain(`command: ${link} present`);
+
+    const tree = workTree('0.4.0');
+    const r = sh(path.join(tree, 'scripts/install.sh'), args);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    for (const f of ['node', 'lpr-edge', 'MANIFEST.json'])
+      expect(fs.existsSync(path.join(opt, f)), f).toBe(false);
+    expect(fs.existsSync(dropin)).toBe(false);
+    expect(fs.existsSync(path.dirname(dropin))).toBe(false);
+    expect(fs.readlinkSync(link)).toBe('/opt/lpr-edge/bin/lpr-edge.js');
+    expect(fs.readFileSync(path.join(opt, 'dist/cli.js'), 'utf8')).toContain('0.4.0');
+
+    // And back to the tarball: its Node.js, launcher link and drop-in return.
+    fromTarball();
+    expect(fs.readlinkSync(link)).toBe('/opt/lpr-edge/lpr-edge');
+    expect(fs.readFileSync(path.join(opt, 'node/bin/node'), 'utf8')).toContain('v20.0.3.0');
+    expect(fs.readFileSync(dropin, 'utf8')).toContain('ExecStart=/opt/lpr-edge/node/bin/node ');
+    expect(fs.readFileSync(path.join(opt, 'dist/cli.js'), 'utf8')).toContain('0.3.0');
   });
 
   it('refuses unknown options', () => {

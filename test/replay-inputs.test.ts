@@ -31,9 +31,9 @@ describe('replay of an image folder with bad images', { timeout: 180_000 }, () =
     const r = await replay(folder, 'd-mixed');
     expect(r.code, r.stderr).toBe(0);
     expect(jsonLines(r.stdout).map((l) => l.plate)).toEqual(['EMR7094']);
-    expect(r.stderr).toMatch(/lpr-edge: warning: \S*b-text\.jpg: not an image; skipped/);
+    expect(r.stderr).toMatch(/lpr-edge: warning: \S*b-text\.jpg: not an image\b.*; skipped/);
     expect(r.stderr).toMatch(
-      /lpr-edge: warning: \S*c-huge\.png: image too large \(8000x8000, over 60 megapixels\); skipped/,
+      /lpr-edge: warning: \S*c-huge\.png: image too large \(.*over 60 megapixels\); skipped/,
     );
     expect(summaryOf(r.stderr)).toMatchObject({ frames: 1, framesCorrupt: 2, reads: 1 });
   });
@@ -45,12 +45,34 @@ describe('replay of an image folder with bad images', { timeout: 180_000 }, () =
     writeFileSync(path.join(folder, 'b.png'), Buffer.alloc(64));
     const r = await replay(folder, 'd-bad');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/warning: \S*a\.jpg: not an image; skipped/);
+    expect(r.stderr).toMatch(/warning: \S*a\.jpg: not an image\b.*; skipped/);
     expect(r.stderr).toMatch(/warning: \S*b\.png: .*; skipped/);
     expect(summaryOf(r.stderr)).toMatchObject({ frames: 0, framesCorrupt: 2, reads: 0 });
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(
       /^lpr-edge: replay: none of the 2 images in \S*all-bad could be read \(each named above\); nothing was replayed$/,
     );
+  });
+});
+
+describe('replay of a folder of phone photos', { timeout: 180_000 }, () => {
+  it('turns each photo upright by its EXIF orientation, as read does', async () => {
+    // Phones store a photo as the sensor saw it and mark "turn 90 degrees clockwise to show"
+    // (EXIF orientation 6): here the 1600x1200 frame stored sideways, 1200x1600.
+    const folder = path.join(dir, 'photos');
+    mkdirSync(folder);
+    await sharp(FRAME)
+      .rotate(-90)
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toFile(path.join(folder, 'photo.jpg'));
+    const stored = await sharp(path.join(folder, 'photo.jpg')).metadata();
+    expect([stored.width, stored.height, stored.orientation]).toEqual([1200, 1600, 6]);
+
+    const data = path.join(dir, 'd-photos');
+    const r = await runCli(['replay', folder, '--every-frame', '--json', '--data-dir', data]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout).map((l) => l.plate)).toEqual(['EMR7094']);
+    expect(await overviewSize(data)).toEqual([1600, 1200]);
   });
 });
 
@@ -90,9 +112,14 @@ describe('replay of a phone video recorded upright (rotation metadata)', { timeo
     expect(r.code, r.stderr).toBe(0);
     expect(jsonLines(r.stdout).map((l) => l.plate)).toEqual(['EMR7094']);
     // The overview the officer is shown is the whole frame: portrait, as the phone showed it.
-    const day = readdirSync(path.join(data, 'images'))[0]!;
-    const overview = readdirSync(path.join(data, 'images', day)).find((f) => f.endsWith('-overview.jpg'))!;
-    const { width, height } = await sharp(path.join(data, 'images', day, overview)).metadata();
-    expect([width, height]).toEqual([676, 1200]);
+    expect(await overviewSize(data)).toEqual([676, 1200]);
   });
 });
+
+/** Width and height of the one overview picture a replay stored in its data dir. */
+async function overviewSize(data: string): Promise<[number, number]> {
+  const day = readdirSync(path.join(data, 'images'))[0]!;
+  const overview = readdirSync(path.join(data, 'images', day)).find((f) => f.endsWith('-overview.jpg'))!;
+  const { width, height } = await sharp(path.join(data, 'images', day, overview)).metadata();
+  return [width!, height!];
+}

@@ -2,13 +2,13 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import sharp from 'sharp';
 import { probeVideo } from './probe.js';
 import { FrameSlot } from './frame-slot.js';
 import { monotonicMs } from '../util/clock.js';
 import { SourceError, emptySourceStats, type Frame, type FrameSource, type SourceStats } from './types.js';
 import { inputFileProblem } from '../util/input-file.js';
-import { MAX_PIXELS } from '../vision/load-image.js';
+import { MAX_PIXELS, loadImage } from '../vision/load-image.js';
+import type { RgbImage } from '../vision/image.js';
 
 const run = promisify(execFile);
 const IMAGE = /\.(jpe?g|png|bmp|tiff?|webp)$/i;
@@ -25,8 +25,8 @@ export interface FolderOptions {
 }
 
 /**
- * A folder of still images, in file-name order, as a camera. Each image is decoded by ffmpeg at
- * its own size; an image that cannot be decoded (or is larger than `read` accepts) is skipped,
+ * A folder of still images, in file-name order, as a camera. Each image is decoded at its own
+ * size, upright; an image that cannot be decoded (or is larger than `read` accepts) is skipped,
  * counted as corrupt and reported to `onSkip`.
  */
 export function openFolder(opts: FolderOptions): FrameSource {
@@ -117,55 +117,35 @@ class FolderSource implements FrameSource {
 }
 
 /**
- * Decode one still image to RGB24 with ffmpeg. Refused before decoding: anything but a regular
- * file (ffprobe would wait forever on a named pipe) and an image over `MAX_PIXELS`, the limit
- * `read` applies, whose pixels would exhaust memory.
+ * Decode one still image to RGB24 as `read` does (sharp: turned upright by its EXIF orientation,
+ * as phones and dash cams save them; refused over `MAX_PIXELS` before decoding). BMP, which sharp
+ * does not read, goes through ffmpeg, after the same checks.
  */
-export async function decodeImage(file: string): Promise<{ width: number; height: number; rgb: Buffer }> {
+export async function decodeImage(file: string): Promise<RgbImage> {
+  if (!/\.bmp$/i.test(file)) {
+    try {
+      return await loadImage(file);
+    } catch (err) {
+      throw new SourceError((err as Error).message, file);
+    }
+  }
   const problem = inputFileProblem(file);
   if (problem) throw new SourceError(`${file}: ${problem.message}`, file);
-  // The size from the header alone: ffprobe decodes a PNG whole to tell its size.
-  refuseHuge(file, await headerSize(file));
   const info = await probeVideo(file, 'image');
-  refuseHuge(file, info); // formats sharp does not read (BMP)
+  if (info.width * info.height > MAX_PIXELS)
+    throw new SourceError(
+      `${file}: image too large (${info.width}x${info.height}, over ${MAX_PIXELS / 1e6} megapixels)`,
+      file,
+    );
   const { stdout } = await run(
     'ffmpeg',
     [
-      '-hide_banner',
-      '-nostdin',
-      '-loglevel',
-      'error',
-      '-i',
-      file,
-      '-frames:v',
-      '1',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      'pipe:1',
+      ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', file],
+      ...['-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
     ],
     { encoding: 'buffer', maxBuffer: info.width * info.height * 3 + 1024 },
   );
   if (stdout.length !== info.width * info.height * 3)
     throw new SourceError(`${file}: could not decode image`, file);
   return { width: info.width, height: info.height, rgb: stdout };
-}
-
-/** Width and height from the image's header (sharp reads no pixels for this), or null. */
-async function headerSize(file: string): Promise<{ width: number; height: number } | null> {
-  try {
-    const { width, height } = await sharp(file, { limitInputPixels: false }).metadata();
-    return width && height ? { width, height } : null;
-  } catch {
-    return null; // not a format sharp knows: ffprobe decides
-  }
-}
-
-function refuseHuge(file: string, size: { width: number; height: number } | null): void {
-  if (size && size.width * size.height > MAX_PIXELS)
-    throw new SourceError(
-      `${file}: image too large (${size.width}x${size.height}, over ${MAX_PIXELS / 1e6} megapixels)`,
-      file,
-    );
 }

@@ -61,8 +61,12 @@ export class FfmpegReader extends PipeReader {
   }
 }
 
-/** `[context @ 0x…] [level] text` as ffmpeg prints it with `-loglevel level+…`. */
-const LEVEL_TAG = /^((?:\[[^\]]* @ 0x[0-9a-f]+\] )?)\[(\w+)\] /;
+/**
+ * `[context @ 0x…] [level] text` as ffmpeg prints it with `-loglevel level+…`. The text may be
+ * empty: showinfo ends a frame's side data (x264's SEI on each loop's first frame) with a line
+ * that is only the tag and a space, and that line is its own, not a diagnostic.
+ */
+const LEVEL_TAG = /^((?:\[[^\]]* @ 0x[0-9a-f]+\] )?)\[(\w+)\](?: |$)/;
 const DIAGNOSTIC = new Set(['panic', 'fatal', 'error', 'warning']);
 const TIME_BASE = /config in time_base: (\d+)\/(\d+)/;
 const FRAME_PTS = /\bn:\s*\d+ pts:\s*(-?\d+)/;
@@ -100,7 +104,10 @@ class PresentationClock implements FrameClock {
   line(line: string): string | null {
     const tag = LEVEL_TAG.exec(line);
     if (!tag) return line;
-    if (DIAGNOSTIC.has(tag[2]!)) return tag[1] + line.slice(tag[0].length);
+    if (DIAGNOSTIC.has(tag[2]!)) {
+      const text = line.slice(tag[0].length).trim();
+      return text ? tag[1] + text : null;
+    }
     if (!line.includes('Parsed_showinfo')) return null;
     const base = TIME_BASE.exec(line);
     if (base) this.timeBase = Number(base[1]) / Number(base[2]);

@@ -70,3 +70,36 @@ describe('a recording whose ffmpeg dies mid-replay', () => {
     60_000,
   );
 });
+
+describe('a recording whose video starts after the start of the file', () => {
+  it('gives its first frame the recording start time, and the rest their real spacing', async () => {
+    // Audio from 0 s, video from 2 s: ffmpeg's timeline starts with the audio, as for a cut
+    // dashcam segment or a file whose sound was recorded first.
+    const video = path.join(dir, 'late-video.mkv');
+    ffmpeg([
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=4'],
+      ...['-itsoffset', '2', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=5:duration=2'],
+      ...['-map', '0:a', '-map', '1:v', '-c:a', 'aac', '-c:v', 'libx264', video],
+    ]);
+    const source = await openRecording({
+      id: 'front',
+      path: video,
+      realtime: false,
+      everyFrame: true,
+      startTime: T0,
+      loop: true,
+    });
+    const times: { ts: number; mono: number }[] = [];
+    // Two loops of 10 frames, 200 ms apart.
+    for await (const f of source.frames()) {
+      times.push({ ts: f.ts - T0, mono: f.mono });
+      if (times.length === 20) await source.stop();
+    }
+    expect(times.slice(0, 10).map((t) => t.ts)).toEqual([
+      0, 200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800,
+    ]);
+    expect(times.map((t) => t.mono)).toEqual(times.map((t) => expect.closeTo(t.ts, 0)));
+    // The second loop carries on after the first.
+    for (let i = 10; i < 20; i++) expect(times[i]!.ts - times[i - 1]!.ts).toBeGreaterThanOrEqual(200);
+  }, 60_000);
+});

@@ -76,8 +76,10 @@ const FRAME_PTS = /\bn:\s*\d+ pts:\s*(-?\d+)/;
  * filter prints, one line per frame in output order (`-fps_mode passthrough` neither drops nor
  * repeats a frame), before ffmpeg writes that frame to stdout; the two pipes are read
  * independently, so a frame may wait briefly for its line. The monotonic time is the recording's
- * own timeline (it also keeps rising across `-stream_loop` loops); the wall-clock time is the
- * recording's start plus it.
+ * own timeline, measured from its first frame (it also keeps rising across `-stream_loop` loops);
+ * the wall-clock time is the recording's start plus it. ffmpeg's timeline starts at the earliest
+ * stream of the file, not at the video: cut DVR segments start their video late, and a file whose
+ * audio starts first puts the first frame seconds in. The start given is the first frame's time.
  */
 class PresentationClock implements FrameClock {
   /** Seconds per pts unit, from the filter's configuration line. */
@@ -87,6 +89,8 @@ class PresentationClock implements FrameClock {
   private waiting: ((ms: number) => void) | null = null;
   private ended = false;
   private lastMs: number | null = null;
+  /** The first frame's presentation time on ffmpeg's timeline (ms): the recording's 0. */
+  private origin: number | null = null;
 
   constructor(
     private readonly start: number,
@@ -112,7 +116,8 @@ class PresentationClock implements FrameClock {
     const base = TIME_BASE.exec(line);
     if (base) this.timeBase = Number(base[1]) / Number(base[2]);
     const frame = FRAME_PTS.exec(line);
-    if (frame) this.push(this.timeBase ? Number(frame[1]) * this.timeBase * 1000 : this.next());
+    if (frame)
+      this.push(this.timeBase ? this.fromFirst(Number(frame[1]) * this.timeBase * 1000) : this.next());
     // A frame without a pts ("pts:NOPTS") is placed one nominal frame after the last.
     else if (/\bn:\s*\d+ pts:/.test(line)) this.push(this.next());
     return null;
@@ -131,6 +136,13 @@ class PresentationClock implements FrameClock {
       this.waiting = null;
       resolve(ms);
     } else this.pending.push(ms);
+  }
+
+  /** A presentation time (ms on ffmpeg's timeline) as time since the recording's first frame. */
+  private fromFirst(ms: number): number {
+    // Frames before it without a pts were placed a nominal frame apart from 0; this one follows them.
+    this.origin ??= ms - (this.lastMs === null ? 0 : this.lastMs + 1000 / this.fps);
+    return ms - this.origin;
   }
 
   /** One nominal frame after the last frame timed. */

@@ -6,7 +6,7 @@ import { configSchema } from '../src/config/schema.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { renderDemoVideo } from '../src/demo/scene.js';
 import { LatestFix } from '../src/gps/latest-fix.js';
-import { noPosition } from '../src/gps/types.js';
+import { noPosition, type PositionSource } from '../src/gps/types.js';
 import { silentLogger } from '../src/log.js';
 import { CameraPipeline } from '../src/pipeline/camera-pipeline.js';
 import { ReadStore } from '../src/store/reads.js';
@@ -19,7 +19,7 @@ import { openTestDb, tempDir } from './policy-helpers.js';
 // the wall clock (Date.now, what a live camera stamps its frames with) is stepped by an hour while
 // a plate is in view of a USB camera: the camera's real ffmpeg path (fed a rendered drive, as these
 // machines have no V4L2), the ONNX models, the tracker and a real SQLite store.
-describe('a wall-clock step while a plate is in view of a live camera', () => {
+describe('a wall-clock step around a plate in view of a live camera', () => {
   const dir = tempDir();
   const video = path.join(dir, 'drive.mp4');
   // 960x540 at 5 fps: the plate in view for 1.6 s, with 1.5 s of empty road before and after.
@@ -39,10 +39,20 @@ describe('a wall-clock step while a plate is in view of a live camera', () => {
   afterEach(() => vi.restoreAllMocks());
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function driveWithClockStep(stepMs: number) {
+  /**
+   * Plays the drive to a USB camera and steps the wall clock by `stepMs`: when the plate is seen
+   * well for the second time (mid-track), or as its read is stored (after the plate was last
+   * seen, while the tracker waits idleMs for it to come back). `gps` is the receiver's latest fix,
+   * given fixes by the caller.
+   */
+  async function driveWithClockStep(
+    stepMs: number,
+    opts: { when?: 'mid-track' | 'as the read is stored'; gps?: LatestFix } = {},
+  ) {
     const realNow = Date.now.bind(Date);
     let offset = 0;
     vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    const when = opts.when ?? 'mid-track';
     const sub = fs.mkdtempSync(path.join(dir, 'run-'));
     const config = { ...embeddedDefaults(), dataDir: sub };
     config.tracker = { ...config.tracker, idleMs: 600 };
@@ -55,9 +65,18 @@ describe('a wall-clock step while a plate is in view of a live camera', () => {
     vision.findPlates = async (frame, regions) => {
       const found = await findPlates(frame, regions);
       if (found.some((o) => o.confidence >= config.vision.minConfidence) && ++sightings === 2)
-        offset = stepMs;
+        if (when === 'mid-track') offset = stepMs;
       return found;
     };
+    const gps = opts.gps;
+    const position: PositionSource = gps
+      ? {
+          fixAt: (timeMs, monoMs) => {
+            if (when === 'as the read is stored') offset = stepMs;
+            return gps.fixAt(timeMs, monoMs);
+          },
+        }
+      : noPosition;
     const cfg = configSchema.shape.cameras.parse([
       {
         id: 'front',
@@ -80,7 +99,7 @@ describe('a wall-clock step while a plate is in view of a live camera', () => {
     let stopping = false;
     const pipeline = new CameraPipeline(
       cam,
-      { config, vision, reads, position: noPosition, log: silentLogger() },
+      { config, vision, reads, position, log: silentLogger() },
       (read) => {
         if (!stopping) storedWhileStreaming.push(read);
       },
@@ -126,6 +145,38 @@ describe('a wall-clock step while a plate is in view of a live camera', () => {
     },
     180_000,
   );
+
+  // The read is stored idleMs after the plate was last seen; a step of the wall clock in between must
+  // not change the age of the fix attached to it: the frame was taken when it was, on the monotonic
+  // clock, whatever the wall clock says by the time the read is stored.
+  describe('after the plate was last seen, with a GPS receiver', () => {
+    it('steps back an hour: the read keeps the fresh position the receiver gives', async () => {
+      // A receiver giving a fix five times a second, as it does while the car drives. Its wall
+      // clock is the (stepped) Date.now as it is when asked.
+      const gps = new LatestFix(2000, () => Date.now());
+      const fix = () => gps.update({ lat: 42.65, lon: -73.75, time: Date.now(), mode: 3 });
+      fix();
+      const receiver = setInterval(fix, 200);
+      try {
+        const { stored } = await driveWithClockStep(-3_600_000, { when: 'as the read is stored', gps });
+        expect(stored.map((r) => [r.plate, r.gps?.lat, r.flags])).toEqual([['KDT4821', 42.65, []]]);
+        expect(stored[0]!.gpsFixAgeMs).toBeLessThan(1000);
+      } finally {
+        clearInterval(receiver);
+      }
+    }, 180_000);
+
+    it('steps forward an hour: a fix older than maxFixAgeMs when the plate was seen is not attached', async () => {
+      // One fix before the camera starts, then the receiver says nothing (a hung serial line): the
+      // plate comes into view 3 s into the drive (at half speed), with the fix over 2 s old.
+      const gps = new LatestFix(2000, () => Date.now());
+      gps.update({ lat: 42.65, lon: -73.75, time: Date.now(), mode: 3 });
+      const { stored } = await driveWithClockStep(3_600_000, { when: 'as the read is stored', gps });
+      expect(stored.map((r) => [r.plate, r.gps, r.gpsFixAgeMs, r.flags])).toEqual([
+        ['KDT4821', null, null, ['no-gps-fix']],
+      ]);
+    }, 180_000);
+  });
 });
 
 // A read asks for the fix at its own (wall-clock) time; the fix's age must come from the monotonic
@@ -167,5 +218,22 @@ describe('the age of the GPS fix attached to a read, across a wall-clock step', 
     expect(gps.fixAt(wall)?.ageMs).toBe(1000);
     // A read whose frame was taken half a second earlier: the fix was half a second old then.
     expect(gps.fixAt(wall - 500)?.ageMs).toBe(500);
+  });
+
+  it("is measured to a live frame's monotonic time, whatever the clock did after the frame", () => {
+    let wall = T;
+    let mono = 1000;
+    const gps = new LatestFix(
+      5000,
+      () => wall,
+      () => mono,
+    );
+    gps.update(fix);
+    // The frame is taken a second after the fix; the read is stored 1.5 s later, after a step.
+    const frame = { ts: wall + 1000, mono: mono + 1000 };
+    mono += 2500;
+    wall += 2500 - 3_600_000;
+    expect(gps.fixAt(frame.ts, frame.mono)?.ageMs).toBe(1000);
+    expect(gps.lastKnownAt(frame.ts, frame.mono)?.ageMs).toBe(1000);
   });
 });

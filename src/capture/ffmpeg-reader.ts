@@ -61,8 +61,12 @@ export class FfmpegReader extends PipeReader {
   }
 }
 
-/** `[context @ 0x…] [level] text` as ffmpeg prints it with `-loglevel level+…`. */
-const LEVEL_TAG = /^((?:\[[^\]]* @ 0x[0-9a-f]+\] )?)\[(\w+)\] /;
+/**
+ * `[context @ 0x…] [level] text` as ffmpeg prints it with `-loglevel level+…`. The text may be
+ * empty: showinfo ends a frame's side data (x264's SEI on each loop's first frame) with a line
+ * that is only the tag and a space, and that line is its own, not a diagnostic.
+ */
+const LEVEL_TAG = /^((?:\[[^\]]* @ 0x[0-9a-f]+\] )?)\[(\w+)\](?: |$)/;
 const DIAGNOSTIC = new Set(['panic', 'fatal', 'error', 'warning']);
 const TIME_BASE = /config in time_base: (\d+)\/(\d+)/;
 const FRAME_PTS = /\bn:\s*\d+ pts:\s*(-?\d+)/;
@@ -72,8 +76,10 @@ const FRAME_PTS = /\bn:\s*\d+ pts:\s*(-?\d+)/;
  * filter prints, one line per frame in output order (`-fps_mode passthrough` neither drops nor
  * repeats a frame), before ffmpeg writes that frame to stdout; the two pipes are read
  * independently, so a frame may wait briefly for its line. The monotonic time is the recording's
- * own timeline (it also keeps rising across `-stream_loop` loops); the wall-clock time is the
- * recording's start plus it.
+ * own timeline, measured from its first frame (it also keeps rising across `-stream_loop` loops);
+ * the wall-clock time is the recording's start plus it. ffmpeg's timeline starts at the earliest
+ * stream of the file, not at the video: cut DVR segments start their video late, and a file whose
+ * audio starts first puts the first frame seconds in. The start given is the first frame's time.
  */
 class PresentationClock implements FrameClock {
   /** Seconds per pts unit, from the filter's configuration line. */
@@ -83,6 +89,8 @@ class PresentationClock implements FrameClock {
   private waiting: ((ms: number) => void) | null = null;
   private ended = false;
   private lastMs: number | null = null;
+  /** The first frame's presentation time on ffmpeg's timeline (ms): the recording's 0. */
+  private origin: number | null = null;
 
   constructor(
     private readonly start: number,
@@ -100,12 +108,16 @@ class PresentationClock implements FrameClock {
   line(line: string): string | null {
     const tag = LEVEL_TAG.exec(line);
     if (!tag) return line;
-    if (DIAGNOSTIC.has(tag[2]!)) return tag[1] + line.slice(tag[0].length);
+    if (DIAGNOSTIC.has(tag[2]!)) {
+      const text = line.slice(tag[0].length).trim();
+      return text ? tag[1] + text : null;
+    }
     if (!line.includes('Parsed_showinfo')) return null;
     const base = TIME_BASE.exec(line);
     if (base) this.timeBase = Number(base[1]) / Number(base[2]);
     const frame = FRAME_PTS.exec(line);
-    if (frame) this.push(this.timeBase ? Number(frame[1]) * this.timeBase * 1000 : this.next());
+    if (frame)
+      this.push(this.timeBase ? this.fromFirst(Number(frame[1]) * this.timeBase * 1000) : this.next());
     // A frame without a pts ("pts:NOPTS") is placed one nominal frame after the last.
     else if (/\bn:\s*\d+ pts:/.test(line)) this.push(this.next());
     return null;
@@ -124,6 +136,13 @@ class PresentationClock implements FrameClock {
       this.waiting = null;
       resolve(ms);
     } else this.pending.push(ms);
+  }
+
+  /** A presentation time (ms on ffmpeg's timeline) as time since the recording's first frame. */
+  private fromFirst(ms: number): number {
+    // Frames before it without a pts were placed a nominal frame apart from 0; this one follows them.
+    this.origin ??= ms - (this.lastMs === null ? 0 : this.lastMs + 1000 / this.fps);
+    return ms - this.origin;
   }
 
   /** One nominal frame after the last frame timed. */

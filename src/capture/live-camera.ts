@@ -51,6 +51,8 @@ const FPS_WINDOW_MS = 5000;
  */
 export class LiveCamera implements FrameSource {
   readonly id: string;
+  /** Every live kind's frames are timed on arrival (`arrivalClock`). */
+  readonly unitClock = true;
   private readonly backoff: Backoff;
   private readonly abort = new AbortController();
   private current: FrameSource | null = null;

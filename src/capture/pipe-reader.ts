@@ -113,7 +113,9 @@ export class PipeReader implements FrameSource {
     // A chunk may end inside a line: keep that part until the rest arrives.
     let partial = '';
     const onLine = (raw: string) => {
-      const line = raw.trim() && clock.line(raw.trim());
+      // The clock sees the line as printed: trimmed, a showinfo line that is only its tag would
+      // no longer read as one and would be taken for a diagnostic.
+      const line = raw.trim() && clock.line(raw)?.trim();
       if (!line) return;
       if (corruptLine?.test(line)) this.counters.corrupt++;
       // The first line naming the cause wins; later ones tend to repeat consequences.
@@ -127,11 +129,12 @@ export class PipeReader implements FrameSource {
       partial = lines.pop()!;
       lines.forEach(onLine);
     });
-    proc.stderr!.once('close', () => {
-      onLine(partial);
-      clock.end();
-    });
-    const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
+    // A last line without its newline was cut off by the program dying mid-write (programs end
+    // their lines): a fragment, often of a frame's description, so neither a cause nor a frame time.
+    proc.stderr!.once('close', () => clock.end());
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      proc.once('close', (code, signal) => resolve({ code, signal })),
+    );
 
     let frame = Buffer.allocUnsafe(frameBytes);
     let filled = 0;
@@ -154,18 +157,22 @@ export class PipeReader implements FrameSource {
           }
         }
       }
-      const code = await Promise.race([exited, spawnError]);
-      if (code instanceof Error) {
+      const exit = await Promise.race([exited, spawnError]);
+      if (exit instanceof Error) {
         throw new SourceError(
-          (code as NodeJS.ErrnoException).code === 'ENOENT'
+          (exit as NodeJS.ErrnoException).code === 'ENOENT'
             ? `${cmd} not found: ${this.opts.installHint}`
-            : `${this.opts.label}: cannot start ${cmd} (${code.message})`,
+            : `${this.opts.label}: cannot start ${cmd} (${exit.message})`,
           this.opts.label,
         );
       }
-      if (code !== 0 && !this.stopped) {
+      if (exit.code !== 0 && !this.stopped) {
         this.counters.errors++;
-        this.counters.lastError = cause || `${cmd} exited with code ${code}`;
+        // Killed from outside (the OOM killer, an operator), the program says nothing of it, and
+        // what it last said (a warning about a damaged packet) is not why it ended.
+        this.counters.lastError = exit.signal
+          ? `${cmd} was killed (${exit.signal})`
+          : cause || `${cmd} exited with code ${exit.code}`;
         if (!this.opts.toleratesLateFailure || this.counters.decoded === 0) {
           throw new SourceError(`${this.opts.label}: ${this.counters.lastError}`, this.opts.label);
         }

@@ -41,6 +41,11 @@ export function emptySourceStats(): SourceStats {
  */
 export interface FrameSource {
   readonly id: string;
+  /**
+   * True when frames' `mono` is the unit's monotonic clock (`monotonicMs()`): live cameras. A
+   * recording's `mono` is its own timeline and says nothing about when on the unit it was shown.
+   */
+  readonly unitClock?: boolean;
   frames(): AsyncIterable<Frame>;
   stats(): SourceStats;
   stop(): Promise<void>;

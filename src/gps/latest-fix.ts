@@ -19,7 +19,8 @@ export type GpsHealth = {
  * time; the latest fix is returned with its age when that age is within `maxFixAgeMs`, else null
  * (the read is then stored without a position and flagged, never dropped). Age is measured on the
  * unit's clock from when the fix arrived, so a receiver with a wrong clock cannot make a stale fix
- * look fresh; and on its monotonic clock, so neither can the unit's own clock being stepped.
+ * look fresh; and on its monotonic clock, up to the read's frame's own monotonic time (a live
+ * camera's), so neither can the unit's own clock being stepped, even after the frame was taken.
  */
 export class LatestFix implements PositionSource {
   private fix: GpsFix | null = null;
@@ -53,15 +54,15 @@ export class LatestFix implements PositionSource {
     this.fix = null;
   }
 
-  fixAt(timeMs: number): { fix: GpsFix; ageMs: number } | null {
+  fixAt(timeMs: number, monoMs?: number): { fix: GpsFix; ageMs: number } | null {
     if (!this.fix) return null;
-    const ageMs = this.ageAt(timeMs);
+    const ageMs = this.ageAt(timeMs, monoMs);
     if (ageMs > this.maxFixAgeMs) return null;
     return { fix: this.fix, ageMs };
   }
 
-  lastKnownAt(timeMs: number): { fix: GpsFix; ageMs: number } | null {
-    return this.lastKnown ? { fix: this.lastKnown, ageMs: this.ageAt(timeMs) } : null;
+  lastKnownAt(timeMs: number, monoMs?: number): { fix: GpsFix; ageMs: number } | null {
+    return this.lastKnown ? { fix: this.lastKnown, ageMs: this.ageAt(timeMs, monoMs) } : null;
   }
 
   latest(): { fix: GpsFix; ageMs: number } | null {
@@ -69,10 +70,12 @@ export class LatestFix implements PositionSource {
   }
 
   /**
-   * The fix's age at wall-clock `timeMs` (a read's time, on the wall clock as it is now): how long
-   * ago it arrived by the monotonic clock, less how long ago `timeMs` was.
+   * The fix's age at a read's moment: from its arrival to `monoMs` on the monotonic clock. Without
+   * it (a recording's frame), that moment is placed by how long ago wall-clock `timeMs` is now,
+   * which a wall-clock step between the frame and now would shift by the step.
    */
-  private ageAt(timeMs: number): number {
-    return Math.max(0, this.mono() - this.receivedAt - (this.now() - timeMs));
+  private ageAt(timeMs: number, monoMs?: number): number {
+    const at = monoMs ?? this.mono() - (this.now() - timeMs);
+    return Math.max(0, at - this.receivedAt);
   }
 }

@@ -37,12 +37,12 @@ export abstract class ReconnectingGpsSource implements PositionSource, Service {
   /** What to log when the connection is lost. */
   protected abstract readonly lostMessage: string;
 
-  fixAt(timeMs: number) {
-    return this.latest.fixAt(timeMs);
+  fixAt(timeMs: number, monoMs?: number) {
+    return this.latest.fixAt(timeMs, monoMs);
   }
 
-  lastKnownAt(timeMs: number) {
-    return this.latest.lastKnownAt(timeMs);
+  lastKnownAt(timeMs: number, monoMs?: number) {
+    return this.latest.lastKnownAt(timeMs, monoMs);
   }
 
   onFix(listener: (fix: GpsFix) => void): () => void {

@@ -235,7 +235,10 @@ export class CameraPipeline {
       return;
     }
     const best = track.best;
-    const fix = position.fixAt(track.ts);
+    // The read is stored idleMs after its last frame; the wall clock may have been stepped since.
+    // A live frame's monotonic time fixes the moment the fix's age is measured to.
+    const mono = this.source.unitClock ? best.mono : undefined;
+    const fix = position.fixAt(track.ts, mono);
     const cropBox = clampBox(best.box, best.frame);
     // The second opinion, the state, and the state's own formats settle the voted reading.
     const { reading, state } = await settlePlate(
@@ -267,7 +270,9 @@ export class CameraPipeline {
     };
     let keepImages = true;
     for (const gate of this.deps.gates ?? []) {
-      const result = gate.apply(read, { lastKnown: fix ? null : (position.lastKnownAt?.(track.ts) ?? null) });
+      const result = gate.apply(read, {
+        lastKnown: fix ? null : (position.lastKnownAt?.(track.ts, mono) ?? null),
+      });
       if (!result) {
         this.gated++;
         return;

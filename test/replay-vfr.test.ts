@@ -1,12 +1,13 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRecording } from '../src/capture/file-source.js';
 import { ReadStore } from '../src/store/reads.js';
+import { runCli } from './helpers/cli.js';
 import { nmeaLog, straightDrive } from './helpers/nmea-track.js';
 import { NY_SEDAN, renderShortDrive } from './helpers/video.js';
-import { openTestDb, root, tempDir } from './policy-helpers.js';
+import { openTestDb, tempDir } from './policy-helpers.js';
 
 // Phones record at a variable frame rate: slower in the dark or when the scene is still. A
 // recording's frames must be timed by their own presentation times, not by index / nominal rate.
@@ -70,7 +71,7 @@ describe('variable-frame-rate recordings', () => {
     // 0.001° of latitude a second: a read's position tells the second it was matched to.
     fs.writeFileSync(track, nmeaLog(straightDrive(T0, 30, 42.6526, -73.7562, 0.001)));
     const data = path.join(dir, 'data');
-    const r = await replay([video, '--every-frame', '--json', '--gps', track, '--data-dir', data]);
+    const r = await runCli(['replay', video, '--every-frame', '--json', '--gps', track, '--data-dir', data]);
     expect(r.code, r.stderr).toBe(0);
     const reads = r.stdout
       .trim()
@@ -94,16 +95,3 @@ describe('variable-frame-rate recordings', () => {
     }
   }, 240_000);
 });
-
-function replay(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(process.execPath, [path.join(root, 'bin/lpr-edge.js'), 'replay', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += String(d)));
-    c.stderr.on('data', (d) => (stderr += String(d)));
-    c.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

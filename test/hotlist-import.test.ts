@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -374,5 +374,21 @@ describe('JSON import', () => {
     );
     expect(plates('nysp-wanted')).toEqual(['WNT002::ncic', 'WNT003:NY:wanted-person']);
     expect(store.list('nysp-wanted')?.version).toBe('2026-11-28.2');
+  });
+});
+
+describe('import duration', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is the real time taken when NTP sets the clock forward an hour mid-import (not an hour)', async () => {
+    const f = file('list.csv', 'plate,state,list_type\nABC1234,NY,stolen-vehicle\n');
+    const realNow = Date.now.bind(Date);
+    let calls = 0;
+    // The first reading of the clock is before the step, every later one after it.
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + (calls++ === 0 ? 0 : 3_600_000));
+    const report = await run(f, { listId: 'ncic' });
+    expect(report.imported).toBe(1);
+    expect(report.durationMs).toBeGreaterThanOrEqual(0);
+    expect(report.durationMs).toBeLessThan(60_000);
   });
 });

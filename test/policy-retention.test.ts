@@ -221,6 +221,45 @@ describe('retention and legal hold', () => {
   });
 });
 
+describe('the daily retention run and a stepped clock', () => {
+  it('a unit that booted with its clock a year ahead still runs retention a day after the clock is set right', () => {
+    const d = tempDir();
+    try {
+      const db = openTestDb(d);
+      const store = new ReadStore(db, d);
+      const users = new UserDirectory(db, policySchema.parse({ passwordCostLog2: 14 }));
+      users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
+      approveRetention(db, users.signIn('ada', ADMIN_PW), 7);
+      const realNow = Date.now();
+      let wall = realNow + 365 * DAY; // a stale RTC, a year fast
+      let mono = 0;
+      const m = new PolicyMaintenance(
+        { db, dataDir: d, maxDiskMb: 100, log: silentLogger() },
+        60_000,
+        () => wall,
+        () => mono,
+      );
+      m.tick(); // the run at start
+      expect(m.health()).toMatchObject({ lastRetention: { purged: 0 } });
+      wall = realNow; // the GPS sets the clock right: a year back
+      const due = makeRead({ ts: realNow - 10 * DAY, plate: 'DAY0001' });
+      store.save(due, { crop: null, overview: null });
+      markReadsAcknowledged(db, [due.id]);
+      mono += DAY / 2;
+      m.tick(); // not yet: half a day since the last run
+      expect(store.get(due.id)?.plate).toBe('DAY0001');
+      mono += DAY / 2;
+      wall += DAY;
+      m.tick(); // a day after the last run, whatever the wall clock says about it
+      expect(store.get(due.id)).toBeUndefined();
+      expect(m.health()).toMatchObject({ lastRetention: { purged: 1 } });
+      db.close();
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('lpr-edge hold set --hit', () => {
   let dir: string;
   let hitId: string;

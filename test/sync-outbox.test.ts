@@ -32,7 +32,7 @@ const outbox = () =>
   );
 
 describe('outbox (SQLite on disk)', () => {
-  it('sends audit records before bulk reads, each stream in commit order, and resends only after the ack timeout', () => {
+  it('sends audit records before bulk reads, each stream in commit order; a record in flight is due again only when marked unsent', () => {
     const reads = [0, 1, 2].map((i) => unit.reads.save(makeRead(i), { crop: null, overview: null }));
     const audit = new AuditLog(unit.db);
     const a1 = audit.append({ type: 'query', actor: 'x', details: {} });
@@ -40,7 +40,7 @@ describe('outbox (SQLite on disk)', () => {
     const box = outbox();
     expect(box.collect()).toBe(5);
     expect(box.collect()).toBe(0); // the cursor moved: nothing is enqueued twice
-    const due = box.due(10, now - 5000);
+    const due = box.due(10);
     expect(due.map((d) => d.msgId)).toEqual([
       `car-1:audit:${a1.id}`,
       `car-1:audit:${a2.id}`,
@@ -50,9 +50,9 @@ describe('outbox (SQLite on disk)', () => {
       due.slice(0, 3).map((d) => d.msgId),
       now,
     );
-    expect(box.due(10, now - 5000)).toHaveLength(2); // in flight, not due
-    now += 6000;
-    expect(box.due(10, now - 5000)).toHaveLength(5); // ack timeout passed: due again, same ids
+    expect(box.due(10)).toHaveLength(2); // in flight, not due
+    box.markUnsent([due[0]!.msgId]); // the service's ack timeout ran out (on the monotonic clock)
+    expect(box.due(10).map((d) => d.msgId)).toEqual([due[0]!.msgId, ...due.slice(3).map((d) => d.msgId)]);
   });
 
   it('marks records synced only through an ack, ignores unknown ids, and sets acked_at on the source rows', () => {
@@ -77,7 +77,7 @@ describe('outbox (SQLite on disk)', () => {
     const fresh = unit.reads.save(makeRead(3), { crop: null, overview: null });
     expect(fresh.seq).toBe(4);
     expect(box.collect()).toBe(1);
-    expect(box.due(10, now).map((d) => d.msgId)).toEqual([`car-1:read:${fresh.id}`]);
+    expect(box.due(10).map((d) => d.msgId)).toEqual([`car-1:read:${fresh.id}`]);
   });
 
   it('a unit re-imaged under the same unit id sends its numbered records under new message ids', () => {
@@ -97,8 +97,8 @@ describe('outbox (SQLite on disk)', () => {
       logQuery(reimaged.db);
       const second = new Outbox(reimaged.db, 'car-1', recordSources(reimaged.db), () => now);
       second.collect();
-      const [a] = first.due(10, now).map((d) => d.msgId);
-      const [b] = second.due(10, now).map((d) => d.msgId);
+      const [a] = first.due(10).map((d) => d.msgId);
+      const [b] = second.due(10).map((d) => d.msgId);
       expect(a).toMatch(/^car-1:query-log:[0-9a-f]{16}-1$/);
       expect(b).toMatch(/^car-1:query-log:[0-9a-f]{16}-1$/);
       expect(b).not.toBe(a); // HQ, which de-duplicates on the id, keeps both
@@ -107,14 +107,15 @@ describe('outbox (SQLite on disk)', () => {
     }
   });
 
-  it('resends at once after the clock is stepped back, instead of waiting for it to catch up', () => {
-    const r = unit.reads.save(makeRead(1), { crop: null, overview: null });
+  it('a step of the wall clock neither makes a record in flight due nor holds one that is due', () => {
+    const [r1, r2] = [1, 2].map((i) => unit.reads.save(makeRead(i), { crop: null, overview: null }));
     const box = outbox();
     box.collect();
-    box.markSent([`car-1:read:${r.id}`], now);
-    expect(box.due(10, now - 5000, now)).toHaveLength(0); // in flight
-    now -= 3_600_000; // NTP steps the clock back an hour
-    expect(box.due(10, now - 5000, now).map((d) => d.msgId)).toEqual([`car-1:read:${r.id}`]);
+    box.markSent([`car-1:read:${r1!.id}`], now);
+    for (const step of [-3_600_000, 7_200_000]) {
+      now += step; // NTP or the GPS steps the clock back an hour, then forward two
+      expect(box.due(10).map((d) => d.msgId)).toEqual([`car-1:read:${r2!.id}`]);
+    }
   });
 
   it('after a restart everything unacknowledged is due at once, and records committed meanwhile are picked up', () => {
@@ -122,14 +123,14 @@ describe('outbox (SQLite on disk)', () => {
     unit.reads.save(makeRead(1), { crop: null, overview: null });
     box.collect();
     box.markSent(
-      box.due(10, 0).map((d) => d.msgId),
+      box.due(10).map((d) => d.msgId),
       now,
     );
     unit.reads.save(makeRead(2), { crop: null, overview: null }); // committed, not yet collected: "crash"
     const again = outbox();
     again.resetInFlight();
     expect(again.collect()).toBe(1);
-    expect(again.due(10, now - 30_000)).toHaveLength(2);
+    expect(again.due(10)).toHaveLength(2);
   });
 });
 

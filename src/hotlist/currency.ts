@@ -1,7 +1,11 @@
 import { LOCAL_SOURCE } from './manual.js';
 import type { HotlistInfo } from './types.js';
 
-/** Hours since the list was generated at its source (policy IV.C.1 counts its age from there). */
+/**
+ * Hours since the list was generated at its source (policy IV.C.1 counts its age from there).
+ * `generatedAt` is the source's clock, so this is one of the few ages taken on the wall clock
+ * (nothing else can be compared with a time from elsewhere); a wrong unit clock skews it.
+ */
 export function listAgeHours(list: HotlistInfo, now: number): number {
   return (now - list.generatedAt) / 3_600_000;
 }

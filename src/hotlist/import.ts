@@ -6,6 +6,7 @@ import { CsvParser, CsvSyntaxError, type CsvRecord } from './csv.js';
 import { readJsonObject, JsonSyntaxError } from './json-stream.js';
 import { normalisePlate, normaliseState, plateProblem } from './normalise.js';
 import { inputFileProblem } from '../util/input-file.js';
+import { monotonicMs } from '../util/clock.js';
 import type { HotlistStore, StagedVersion, VersionMeta } from './store.js';
 import {
   DEFAULT_PRIORITY,
@@ -149,7 +150,8 @@ const ALIASES: Record<string, Field> = {
 
 /** Import a hotlist file: CSV streamed row by row, or the project's JSON. Atomic: all or nothing. */
 export async function importHotlist(store: HotlistStore, opts: ImportOptions): Promise<ImportReport> {
-  const started = Date.now();
+  // A duration: the monotonic clock (NTP or the GPS may step the wall clock mid-import).
+  const started = monotonicMs();
   const format = opts.format ?? (opts.file.toLowerCase().endsWith('.json') ? 'json' : 'csv');
   let stat;
   try {
@@ -166,7 +168,7 @@ export async function importHotlist(store: HotlistStore, opts: ImportOptions): P
   try {
     const report =
       format === 'json' ? await importJson(store, opts) : await importCsv(store, opts, stat.mtimeMs);
-    report.durationMs = Date.now() - started;
+    report.durationMs = Math.round(monotonicMs() - started);
     opts.audit.append({
       type: 'hotlist.import',
       actor: opts.actor,

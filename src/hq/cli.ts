@@ -13,7 +13,8 @@ const USAGE = `hq-sink: reference headquarters consumer for lpr-edge sync
   node scripts/hq-sink.mjs hotlist --url URL --key KEY --file DOC.json [--unit U] [auth]
   node scripts/hq-sink.mjs roster  --url URL --key KEY --file DOC.json [--unit U] [auth]
   node scripts/hq-sink.mjs pull    --url URL --key HQ.key --agency A --unit U --requester NAME --purpose CODE --case NO
-                                   [--plate P] [--from ISO] [--to ISO] [auth]
+                                   [--plate P] [--from ISO] [--to ISO] [--resend-ms 15000] [--attempts 8] [auth]
+                                   (no answer within --resend-ms: the same signed request is sent again)
 
 auth: --username U --password P, and/or --ca CA.pem --cert CERT.pem --client-key KEY.pem (mutual TLS)
 DOC.json for hotlist/roster is a HotlistDocument / RosterDocument (docs/asyncapi.yaml); it is signed here.`;
@@ -43,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       'stats-ms': { type: 'string' },
+      'resend-ms': { type: 'string' },
+      attempts: { type: 'string' },
       'client-id': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -117,17 +120,24 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'pull') {
       if (!values.agency || !values.unit || !values.key)
         throw new Error('--agency, --unit and --key are required (pull requests are signed)');
-      const answer = await sink.pull(values.agency, values.unit, {
-        requester: values.requester,
-        purpose: values.purpose,
-        caseNumber: values.case,
-        attestation: true,
-        criteria: {
-          ...(values.plate ? { plate: values.plate } : {}),
-          ...(values.from ? { from: Date.parse(values.from) } : {}),
-          ...(values.to ? { to: Date.parse(values.to) } : {}),
+      const resendMs = positiveInt(values['resend-ms'], '--resend-ms');
+      const attempts = positiveInt(values.attempts, '--attempts');
+      const answer = await sink.pull(
+        values.agency,
+        values.unit,
+        {
+          requester: values.requester,
+          purpose: values.purpose,
+          caseNumber: values.case,
+          attestation: true,
+          criteria: {
+            ...(values.plate ? { plate: values.plate } : {}),
+            ...(values.from ? { from: Date.parse(values.from) } : {}),
+            ...(values.to ? { to: Date.parse(values.to) } : {}),
+          },
         },
-      });
+        { resendMs, attempts },
+      );
       console.log(JSON.stringify(answer, null, 2));
       return answer.status === 'answered' ? 0 : 1;
     }
@@ -136,4 +146,12 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await sink.stop();
   }
+}
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`${name} must be a positive whole number, not "${value}"`);
+  return n;
 }

@@ -42,6 +42,14 @@ export interface HqSinkOptions {
   log?: Logger;
 }
 
+/** How `pull` waits for a unit's answer. */
+export interface PullOptions {
+  /** No answer within this long: send the same signed request again (default 15 s). */
+  resendMs?: number;
+  /** Sends at most, the first included (default 8); no answer after the last: give up. */
+  attempts?: number;
+}
+
 interface Pending {
   id: string;
   agency: string;
@@ -165,10 +173,7 @@ export class HqSink {
         return;
       }
       if (t.channel === 'up' && t.kind === 'pull-response') {
-        const r = pullResponseSchema.parse(parseJson(payload));
-        this.db
-          .prepare('INSERT OR IGNORE INTO pull_responses VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(r.requestId, r.agency, r.unit, r.status, r.count, Date.now(), JSON.stringify(r));
+        const r = this.keepPullResponse(pullResponseSchema.parse(parseJson(payload)));
         this.waiters.get(r.requestId)?.(r);
         return;
       }
@@ -290,7 +295,48 @@ export class HqSink {
     await this.client!.publishAsync(topic, payload, { qos: 1, retain });
   }
 
-  /** Send a pull request to a unit and wait for its answer. */
+  /**
+   * Store an answer to a pull request. The same request may be answered more than once (HQ sent it
+   * again; each answer arrives here twice when `pull` listens besides the shared subscription):
+   * answers are merged, each read kept once, so repeats add nothing twice. Returns what is stored.
+   */
+  private keepPullResponse(r: PullResponse): PullResponse {
+    return this.db.transaction(() => {
+      const prior = this.db
+        .prepare('SELECT payload FROM pull_responses WHERE request_id = ?')
+        .pluck()
+        .get(r.requestId) as string | undefined;
+      let kept = r;
+      if (prior) {
+        const first = JSON.parse(prior) as PullResponse;
+        const have = new Set(first.reads.map((read) => read.id));
+        const reads = [...first.reads, ...r.reads.filter((read) => !have.has(read.id))];
+        kept = { ...first, reads, count: reads.length, truncated: first.truncated || r.truncated };
+      }
+      this.db
+        .prepare(
+          `INSERT INTO pull_responses VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (request_id) DO UPDATE SET count = excluded.count, payload = excluded.payload`,
+        )
+        .run(
+          kept.requestId,
+          kept.agency,
+          kept.unit,
+          kept.status,
+          kept.count,
+          Date.now(),
+          JSON.stringify(kept),
+        );
+      return kept;
+    })();
+  }
+
+  /**
+   * Send a pull request to a unit and wait for its answer. The request is signed once; with no
+   * answer within `resendMs` the very same message is sent again (a unit without a session at the
+   * broker, offline, never got it; or its answer was lost: the unit answers a repeated requestId
+   * with its first answer's reads), at most `attempts` times in all.
+   */
   async pull(
     agency: string,
     unit: string,
@@ -298,24 +344,35 @@ export class HqSink {
       requestId?: string;
       includeCrops?: boolean;
     },
-    timeoutMs = 15_000,
+    opts: PullOptions = {},
   ): Promise<PullResponse> {
+    const resendMs = opts.resendMs ?? 15_000;
+    const attempts = opts.attempts ?? 8;
     const requestId = request.requestId ?? randomUUID();
-    const responseTopic = new Topics(agency, unit).up('pull-response');
+    const topics = new Topics(agency, unit);
+    const responseTopic = topics.up('pull-response');
     // Listen directly as well: with a shared subscription the answer may go to another consumer.
     await this.client!.subscribeAsync(responseTopic, { qos: 1 });
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const answer = new Promise<PullResponse>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no answer to pull request ${requestId}`)), timeoutMs);
-        this.waiters.set(requestId, (r) => {
-          clearTimeout(t);
-          resolve(r);
-        });
-      });
+      const answer = new Promise<PullResponse>((resolve) => this.waiters.set(requestId, resolve));
       const signed = this.sign({ v: 1, ...request, requestId, agency, unit, issuedAt: Date.now() });
-      await this.client!.publishAsync(new Topics(agency, unit).down('pull'), signed, { qos: 1 });
-      return await answer;
+      for (let sent = 1; ; sent++) {
+        await this.client!.publishAsync(topics.down('pull'), signed, { qos: 1 });
+        const waited = new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), resendMs);
+        });
+        const r = await Promise.race([answer, waited]);
+        clearTimeout(timer);
+        if (r) return r;
+        if (sent >= attempts)
+          throw new Error(
+            `no answer to pull request ${requestId} (sent ${sent} times, ${resendMs / 1000} s apart)`,
+          );
+        this.opts.log?.info({ requestId, unit, sent }, 'no answer to the pull request yet; sending it again');
+      }
     } finally {
+      clearTimeout(timer);
       this.waiters.delete(requestId);
       await this.client?.unsubscribeAsync(responseTopic).catch(() => {});
     }

@@ -52,7 +52,10 @@ export interface InboundDeps {
   respond(response: PullResponse): Promise<void>;
   /** HQ acknowledged these message ids (newly). */
   onAcked?(ids: string[]): void;
-  /** The clock pull requests are timed by (their validity, the pace of repeats). */
+  /**
+   * The wall clock pull requests are timed by: their validity against HQ's `issuedAt` (a time from
+   * elsewhere), and the pace of repeats (from `sync_pulls.answered_at`, which outlives a restart).
+   */
   now?: () => number;
 }
 
@@ -83,6 +86,8 @@ export class InboundRouter {
   private readonly setVersion;
   private readonly pulls;
   private readonly now: () => number;
+  /** Requests this process is searching for now: a copy arriving meanwhile waits for that answer. */
+  private readonly answering = new Set<string>();
 
   constructor(private readonly d: InboundDeps) {
     this.now = d.now ?? Date.now;
@@ -347,6 +352,7 @@ export class InboundRouter {
       throw new Rejection(
         `pull: signed for ${req.agency}/${req.unit}, this unit is ${this.d.topics.agency}/${this.d.topics.unit}`,
       );
+    // issuedAt is HQ's clock: only the unit's wall clock can be compared with it.
     const age = this.now() - req.issuedAt;
     if (age > PULL_MAX_AGE_MS || age < -CLOCK_SKEW_MS) {
       throw new Rejection(
@@ -356,8 +362,9 @@ export class InboundRouter {
     // Requests still valid are remembered: a repeat (HQ lost the answer) is not a new query.
     const digest = pullDigest(req);
     const prior = this.pulls.get.get(req.requestId) as PullRow | undefined;
-    // A row never answered long after it was claimed: the unit stopped while answering; start over.
-    const abandoned = prior?.status === null && this.now() - prior.answered_at >= PULL_REPEAT_MIN_MS;
+    // A row never answered and not being answered here: the unit stopped while answering; start
+    // over. (Known without reading the clock, which may have been stepped since the claim.)
+    const abandoned = prior?.status === null && !this.answering.has(req.requestId);
     if (prior && !abandoned) return this.repeatPull(req, prior, digest);
     // Claimed before the first await, so a copy arriving while this one is searched is a repeat.
     this.pulls.prune.run(this.now() - PULL_MAX_AGE_MS - CLOCK_SKEW_MS);
@@ -372,6 +379,7 @@ export class InboundRouter {
     const limit = Math.min(req.limit ?? this.d.pullMaxResults, this.d.pullMaxResults);
     let reads: StoredRead[];
     let auditSeq: number | undefined;
+    this.answering.add(req.requestId);
     try {
       // The query service checks purpose, case number and requester, and writes the query log
       // (refusals included), exactly as for an officer's query.
@@ -382,6 +390,8 @@ export class InboundRouter {
       ));
     } catch (err) {
       return refuse((err as Error).message);
+    } finally {
+      this.answering.delete(req.requestId);
     }
     const truncated = reads.length > limit;
     reads = reads.slice(0, limit);
@@ -419,10 +429,12 @@ export class InboundRouter {
   ): Promise<{ outcome: InboundOutcome; reason?: string }> {
     if (prior.digest !== digest)
       throw new Rejection(`pull: request id ${req.requestId} was already used for another request`);
-    const ago = this.now() - prior.answered_at;
     if (prior.status === null)
       return { outcome: 'ignored', reason: `repeat of request ${req.requestId} while it is being answered` };
-    if (ago < PULL_REPEAT_MIN_MS)
+    // answered_at is wall clock (it outlives a restart). Stepped back since, it lies ahead: that is
+    // no reason to hold HQ's repeats until the clock catches up (an hour, for an hour's step).
+    const ago = this.now() - prior.answered_at;
+    if (ago >= 0 && ago < PULL_REPEAT_MIN_MS)
       return {
         outcome: 'ignored',
         reason: `repeat of request ${req.requestId} answered ${Math.round(ago / 1000)} s ago; repeats are answered at most every ${PULL_REPEAT_MIN_MS / 1000} s`,

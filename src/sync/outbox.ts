@@ -38,8 +38,11 @@ interface ItemRow {
 
 /**
  * The durable queue of records for headquarters. A record is done only when HQ acknowledges its
- * message id on the ack topic; until then it is sent again after `ackTimeoutMs` (HQ de-duplicates
- * by id), including after a restart.
+ * message id on the ack topic; until then it is sent again (HQ de-duplicates by id): after the ack
+ * timeout, which the sync service times on the monotonic clock and ends with `markUnsent`, and
+ * after a restart (`resetInFlight`). `last_sent_at` marks a record in flight and says when it went
+ * (wall clock); it is never compared with the clock, so a step of the clock neither holds resends
+ * back until it catches up nor makes the whole window look timed out.
  */
 export class Outbox {
   private readonly sources = new Map<UpKind, OutboxSource>();
@@ -66,7 +69,7 @@ export class Outbox {
       ),
       due: db.prepare(
         `SELECT msg_id, kind, source_id, source_seq, attempts FROM sync_outbox
-         WHERE acked_at IS NULL AND (last_sent_at IS NULL OR last_sent_at <= ? OR last_sent_at > ?)
+         WHERE acked_at IS NULL AND last_sent_at IS NULL
          ORDER BY priority, oseq LIMIT ?`,
       ),
       sent: db.prepare('UPDATE sync_outbox SET attempts = attempts + 1, last_sent_at = ? WHERE msg_id = ?'),
@@ -121,12 +124,11 @@ export class Outbox {
   }
 
   /**
-   * Records due for sending, by priority then commit order: never sent, sent before
-   * `resendBefore`, or "sent" after now (the clock was stepped back: waiting for it to catch up
-   * would stall the link for as long as it was wrong).
+   * Records due for sending, by priority then commit order: never sent, or no longer in flight
+   * (`markUnsent`: timed out or failed; `resetInFlight`: restarted).
    */
-  due(limit: number, resendBefore: number, now = this.now()): OutboxItem[] {
-    return (this.stmts.due.all(resendBefore, now, limit) as ItemRow[]).map((r) => ({
+  due(limit: number): OutboxItem[] {
+    return (this.stmts.due.all(limit) as ItemRow[]).map((r) => ({
       msgId: r.msg_id,
       kind: r.kind,
       sourceId: r.source_id,
@@ -145,7 +147,7 @@ export class Outbox {
     })();
   }
 
-  /** A send failed before reaching the broker: make it due again at once. */
+  /** A send failed before reaching the broker, or HQ did not acknowledge it in time: due again. */
   markUnsent(msgIds: string[]): void {
     this.db.transaction(() => {
       for (const id of msgIds) this.stmts.unsent.run(id);

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { Service } from '../service.js';
 import type { Db } from '../store/database.js';
 import type { ReadStore } from '../store/reads.js';
+import { monotonicMs } from '../util/clock.js';
 import { encodeRecord } from './codec.js';
 import { InboundRouter } from './inbound.js';
 import { MqttLink } from './link.js';
@@ -37,19 +38,24 @@ export interface SyncDeps {
   sources?: OutboxSource[];
   /** Extra fields for the status topic (software/model versions, camera and GPS health). */
   status?: () => Partial<Omit<Status, 'v' | 'state' | 'agency' | 'unit' | 'ts'>>;
+  /** The wall clock: what records carry (`sentAt`, status `ts`), and list ages against HQ's `issuedAt`. */
   now?: () => number;
 }
 
-/** Token bucket: `rate` messages per second with one second of burst. 0 = unlimited. */
+/**
+ * Token bucket: `rate` messages per second with one second of burst. 0 = unlimited. Refilled by the
+ * monotonic clock: on the wall clock a step forward counted as time that had passed (a burst the
+ * bucket had not saved up), and a step back made the refill negative.
+ */
 class RateLimiter {
   private tokens: number;
-  private last = Date.now();
+  private last = monotonicMs();
   constructor(private readonly rate: number) {
     this.tokens = rate;
   }
   take(n: number): number {
     if (this.rate === 0) return n;
-    const now = Date.now();
+    const now = monotonicMs();
     this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) / 1000) * this.rate);
     this.last = now;
     const got = Math.min(n, Math.floor(this.tokens));
@@ -75,6 +81,11 @@ export class SyncService implements Service {
   readonly outbox: Outbox;
   readonly link: MqttLink;
   readonly inbound: InboundRouter;
+  /**
+   * Sent and not yet acknowledged, with when (monotonic clock). The ack timeout is timed here, not
+   * from `sync_outbox.last_sent_at` (a wall-clock record): a clock stepped forward would make every
+   * record in flight look timed out and send the window again; one stepped back would hold them.
+   */
   private readonly inFlight = new Map<string, number>();
   private readonly limiter: RateLimiter;
   private readonly cfg: Config['sync'];
@@ -114,6 +125,7 @@ export class SyncService implements Service {
     const versions = db.prepare(
       "SELECT name, version, issued_at FROM sync_versions WHERE name LIKE 'hotlist:%'",
     );
+    // Ages against HQ's issuedAt, a time from elsewhere: only the wall clock can compare with it.
     this.hotlistAges = () =>
       (versions.all() as { name: string; version: number; issued_at: number }[]).map((r) => ({
         listId: r.name.slice('hotlist:'.length),
@@ -167,6 +179,7 @@ export class SyncService implements Service {
     if (this.started) return;
     this.started = true;
     // After a restart nothing is in flight: whatever HQ has not acknowledged is due again.
+    this.inFlight.clear();
     this.outbox.resetInFlight();
     this.outbox.collect();
     this.unsubscribe = this.reads.onRead(() => this.scheduleCollect());
@@ -250,22 +263,30 @@ export class SyncService implements Service {
   /** Send what the window and the rate allow. Synchronous: publishes are queued on the socket. */
   private pump(): void {
     if (!this.started || !this.link.connected) return;
-    const now = this.now();
-    const resendBefore = now - this.cfg.ackTimeoutMs;
-    // Timed out, or sent "in the future" because the clock was stepped back since.
-    for (const [id, sentAt] of this.inFlight)
-      if (sentAt <= resendBefore || sentAt > now) this.inFlight.delete(id);
+    // Not acknowledged within the ack timeout: due again (same id; HQ de-duplicates).
+    const timedOut: string[] = [];
+    const resendBefore = monotonicMs() - this.cfg.ackTimeoutMs;
+    for (const [id, sentAt] of this.inFlight) if (sentAt <= resendBefore) timedOut.push(id);
+    if (timedOut.length > 0) {
+      for (const id of timedOut) this.inFlight.delete(id);
+      this.outbox.markUnsent(timedOut);
+    }
     const room = this.cfg.window - this.inFlight.size;
     if (room <= 0) return;
-    const items = this.outbox.due(Math.min(room, 200), resendBefore, now);
+    const items = this.outbox.due(Math.min(room, 200));
     if (items.length === 0) return;
     const allowed = this.limiter.take(items.length);
     const batch = items.slice(0, allowed);
     if (batch.length === 0) return;
+    const now = this.now();
+    const sentAt = monotonicMs();
     this.outbox.markSent(
       batch.map((i) => i.msgId),
       now,
     );
+    // In flight from here, before anything below can throw: a record marked sent but not timed
+    // here would not be sent again until the next restart.
+    for (const item of batch) this.inFlight.set(item.msgId, sentAt);
     const v5 = this.link.version === 5;
     for (const item of batch) {
       if (item.attempts > 0) this.stats.resent++;
@@ -273,6 +294,7 @@ export class SyncService implements Service {
       if (!loaded) {
         // The source row is gone (cannot normally happen: unacked records are not purged).
         this.log.warn({ msgId: item.msgId }, 'outbox record has no source row; dropping it');
+        this.inFlight.delete(item.msgId);
         this.outbox.ack([item.msgId]);
         continue;
       }
@@ -288,7 +310,6 @@ export class SyncService implements Service {
       };
       const payload = encodeRecord(message, loaded.images ?? {}, this.cfg.imageEncoding);
       const binary = payload[0] !== 0x7b; // not '{'
-      this.inFlight.set(item.msgId, now);
       this.link
         .publish(this.topics.up(item.kind), payload, {
           qos: 1,

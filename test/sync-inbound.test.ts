@@ -475,16 +475,19 @@ describe('down-link from headquarters', () => {
       expect(answers[1]!.reads.map((r) => r.id)).toEqual([first.id]);
       expect(answers[1]!.reads[0]!.crop?.encoding).toBe('base64');
 
-      // The audit: one query, and one repeat pointing at it; the query log has the one query.
-      const audits = carPolicy.audit.list({ type: ['query', 'query.repeat'] });
-      expect(audits.map((a) => a.type)).toEqual(['query', 'query.repeat']);
+      // Read data disclosed again: a query-log row of its own, its record pointing at the first.
+      const audits = carPolicy.audit.list({ type: 'query' });
+      expect(audits).toHaveLength(2);
       expect(audits[1]!.details).toMatchObject({
-        requestId: request.requestId,
-        querySeq: audits[0]!.seq,
-        repeat: 1,
+        purpose: 'investigation-vehicle',
+        caseNumber: 'C-2026-81',
         resultIds: [first.id],
+        repeat: { of: audits[0]!.seq, requestId: request.requestId, count: 1 },
       });
-      expect(car.db.prepare('SELECT COUNT(*) FROM query_log').pluck().get()).toBe(1);
+      expect(car.db.prepare('SELECT result_ids FROM query_log ORDER BY id').pluck().all()).toEqual([
+        JSON.stringify([first.id]),
+        JSON.stringify([first.id]),
+      ]);
       expect(queryLogMismatch(car.db)).toBeNull();
 
       // The same request id with other criteria is not a repeat: rejected, nothing answered.

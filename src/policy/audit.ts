@@ -7,7 +7,6 @@ export const AUDIT_TYPES = [
   'signin.success',
   'signin.failure',
   'query',
-  'query.repeat',
   'export',
   'hit.disposition',
   'hotlist.import',

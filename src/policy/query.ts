@@ -73,6 +73,21 @@ export class ReadQueries {
   }
 
   /**
+   * A search answered again without searching (a headquarters pull request repeated because its
+   * answer was lost): the reads are disclosed again, so it is logged as a query of its own
+   * (policy III.B: every pull of read data), its record pointing at the first answer's.
+   */
+  logRepeat(
+    identity: Identity,
+    criteria: QueryCriteria,
+    justification: Justification,
+    reads: StoredRead[],
+    repeat: { of: number | null; requestId: string; count: number },
+  ): void {
+    this.log(identity, criteria, justification, 'ok', null, reads, null, repeat);
+  }
+
+  /**
    * Log a query that never reached `search` because the person could not be authenticated (wrong
    * password, locked out...): it is still a query attempt and goes to the query log, under the
    * name that was claimed.
@@ -176,6 +191,7 @@ export class ReadQueries {
     refusal: string | null,
     reads: StoredRead[],
     claimedName: string | null = null,
+    repeat?: { of: number | null; requestId: string; count: number },
   ): { queryId: number; auditSeq: number } {
     const actor = identity ? actorName(identity) : claimedName;
     return this.db.transaction(() => {
@@ -192,6 +208,7 @@ export class ReadQueries {
           refusal,
           resultCount: reads.length,
           resultIds: reads.map((r) => r.id),
+          ...(repeat && { repeat }),
         },
       });
       const info = this.db

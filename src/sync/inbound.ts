@@ -419,8 +419,8 @@ export class InboundRouter {
   }
 
   /**
-   * The same request again: answered with the first answer's reads (not searched again, so no new
-   * query), audited as `query.repeat` pointing at the first answer's query record, rate-limited.
+   * The same request again: answered with the first answer's reads (not searched again), logged as
+   * a query of its own whose record points at the first answer's (`repeat.of`), rate-limited.
    */
   private async repeatPull(
     req: PullRequest,
@@ -450,16 +450,15 @@ export class InboundRouter {
     // Reads purged by retention since the first answer are left out.
     const reads = ids.map((id) => this.d.reads.get(id)).filter((r): r is StoredRead => r !== undefined);
     const sent = prior.status === 'answered' ? reads : [];
-    this.audit('query.repeat', {
-      requestId: req.requestId,
-      requester: req.requester ?? null,
-      purpose: req.purpose ?? null,
-      caseNumber: req.caseNumber ?? null,
-      querySeq: prior.query_seq,
-      status: prior.status,
-      repeat,
-      resultIds: sent.map((r) => r.id),
-    });
+    // Read data sent again is a disclosure of its own: a query-log row (III.B), not only audit.
+    if (prior.status === 'answered')
+      this.d.queries?.logRepeat(
+        { kind: 'hq', requester: req.requester ?? '' },
+        req.criteria,
+        { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attestation },
+        sent,
+        { of: prior.query_seq, requestId: req.requestId, count: repeat },
+      );
     await this.d.respond({
       ...this.response(req.requestId, prior.status, prior.reason ?? undefined),
       count: sent.length,

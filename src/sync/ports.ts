@@ -38,6 +38,17 @@ export interface QueryPort {
     criteria: PullCriteria & { limit?: number },
     justification: PullJustification,
   ): PullQueryResult | Promise<PullQueryResult>;
+  /**
+   * The same request answered again with the first answer's reads (HQ lost it): no new search,
+   * but read data disclosed again, so a query-log row of its own pointing at the first's record.
+   */
+  logRepeat(
+    identity: { kind: 'hq'; requester: string },
+    criteria: PullCriteria & { limit?: number },
+    justification: PullJustification,
+    reads: StoredRead[],
+    repeat: { of: number | null; requestId: string; count: number },
+  ): void;
 }
 
 export interface PullQueryResult {

@@ -10,6 +10,8 @@ let shownHitId = null;
 /** The alert's pictures not yet on screen: P and S wait for them. */
 let picturesLoading = new Set();
 const alerted = new Set();
+/** The unit's clock minus this browser's: the countdown agrees with when the unit expires a hit. */
+let clockSkew = 0;
 const pendingTones = new Set();
 let toneTimer = null;
 let audio = null;
@@ -224,6 +226,7 @@ function render(s) {
       toneTimer = null;
     }, 300);
   }
+  clockSkew = s.now - Date.now();
   renderHit(s.current, s.queue.length);
   renderMissed(s.missed);
   renderFeed(s.feed);
@@ -257,7 +260,9 @@ function renderHit(hit, queued) {
     $('hit-crop').src = hit.read && hit.read.hasCrop ? `/api/hits/${hit.id}/crop${fresh}` : '';
     $('hit-overview-mark').hidden = true;
     $('hit-overview').src = hit.read && hit.read.hasOverview ? `/api/hits/${hit.id}/overview${fresh}` : '';
-    if (hit.status === 'raised') api('POST', `/api/hits/${hit.id}/seen`).catch(() => undefined);
+    // Every time it comes on screen, not only the first: a hit back after a more urgent one was
+    // dealt with (or after a reconnect) is in the officer's hands again, and gets time to be worked.
+    api('POST', `/api/hits/${hit.id}/seen`).catch(() => undefined);
   }
   $('hit').dataset.hitId = hit.id;
   $('hit-priority').textContent = hit.priority;
@@ -299,8 +304,36 @@ function renderHit(hit, queued) {
   $('confirm-state').disabled = hit.stateConfirmed || unseen || notLive;
   $('verify').disabled = !(hit.plateConfirmed && hit.stateConfirmed) || notLive;
   $('reject').disabled = notLive;
+  renderExpiry();
   updateMoreBelow();
 }
+
+/** The countdown shows this close to the alert's deadline. */
+const EXPIRY_WARNING_MS = 2 * 60_000;
+
+/**
+ * The last minutes before the alert expires, counted down beside its buttons so it does not leave
+ * the screen by surprise. Each act on it gives more time (the server's hitGraceMinutes) until the
+ * ceiling, after which the countdown says no more can be given.
+ */
+function renderExpiry() {
+  const hit = state && state.current;
+  const el = $('hit-expires');
+  const left = hit ? hit.expiresAt - (Date.now() + clockSkew) : Infinity;
+  if (left > EXPIRY_WARNING_MS) {
+    el.hidden = true;
+    return;
+  }
+  const secs = Math.max(0, Math.ceil(left / 1000));
+  const text =
+    secs > 0
+      ? `Alert expires in ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}`
+      : 'Alert expiring now';
+  el.textContent = hit.expiresAt >= hit.latestExpiresAt ? `${text} (final: it cannot be extended)` : text;
+  el.classList.toggle('urgent', secs <= 30);
+  el.hidden = false;
+}
+window.setInterval(renderExpiry, 1000);
 
 /**
  * The buttons stay at the bottom of the screen (sticky) while a long alert scrolls under them:

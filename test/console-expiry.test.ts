@@ -21,7 +21,7 @@ import { expectText, launchChromium, signIn } from './helpers/chromium.js';
 
 // A hit nobody verified in time must not vanish: the console says it was missed (and whether any
 // console ever showed it) until an officer acknowledges it, and HQ learns the same. Nor may one
-// an officer is working expire under them.
+// an officer is working expire under them, or one expire without a sound.
 
 const SHOTS = process.env.CONSOLE_SCREENSHOTS ?? path.join(os.tmpdir(), 'lpr-console-shots');
 /** 12 s (checked every 2 s): time to confirm one alert's plate on a loaded machine, short enough to wait for. */
@@ -45,6 +45,9 @@ const hitOf = (readId: string) =>
     raised_at: number;
     expiry_acked_by: string | null;
   };
+/** How many tones the page has played, and the last (console.js sets both as it plays one). */
+const tones = (p: Page) =>
+  p.evaluate(() => [Number(document.body.dataset.toneCount ?? 0), document.body.dataset.lastTone ?? null]);
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'console-expiry-'));
@@ -83,8 +86,10 @@ beforeAll(async () => {
       'AMB3307,NY,amber-alert,AMBER NY-2026-114,Child abduction',
       'LOW1234,NY,suspended-registration,DMV R-5521,Registration suspended (insurance)',
       'WRK5150,NY,stolen-vehicle,NCIC V-5150,Stolen overnight',
+      'TWO2222,NY,stolen-plate,NCIC P-2222,Plates stolen',
       'BCK4040,NY,stolen-vehicle,NCIC V-4040,Stolen from a driveway',
       'AMB7070,NY,amber-alert,AMBER NY-2026-170,Child abduction',
+      'TWO2222,,ncic,NCIC W-2222,Wanted: any state',
     ].join('\r\n'),
   );
   await importHotlist(parts.store, {
@@ -295,5 +300,55 @@ describe('hits that expire unverified, in Chromium', () => {
     const seen = parts.hits.events(hitOf(waiting.id).id).filter((e) => e.action === 'seen');
     expect(seen.map((e) => e.fromStatus)).toEqual(['raised', 'seen']);
     expect(seen[1]!.details.expiresAt).toBeGreaterThan(raisedAt + EXPIRY_MS);
+  });
+
+  it('hits expiring together sound one short tone, not with low tones muted, and not again after a reload', async () => {
+    // A partner's console beside this one, with low tones muted.
+    const quiet = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await quiet.goto(parts.console.url);
+      await signIn(quiet, 'ofc.diaz', 'correct horse 42');
+      await quiet.locator('#mute').click();
+      await quiet.locator('#no-alert').waitFor({ state: 'visible' });
+      const [before] = await tones(page);
+
+      // One read, two lists: two alerts arrive together (one tone), and nobody answers them.
+      const read = await reads.save(makeRead('TWO2222', 'NY'), await images('TWO2222'));
+      await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'TWO2222');
+      await page.waitForFunction(() => document.body.dataset.lastTone === 'medium');
+      await quiet.waitForFunction(() => document.body.dataset.lastTone === 'medium');
+      const both = () =>
+        (db.prepare(`SELECT status FROM hits WHERE read_id = ?`).all(read.id) as { status: string }[]).map(
+          (h) => h.status,
+        );
+      expect(both()).toHaveLength(2);
+      await expect.poll(both, { timeout: 30_000, interval: 250 }).toEqual(['expired', 'expired']);
+
+      // They expire at one check of the unit: the banner comes with one short falling tone.
+      await expectText(
+        page,
+        '#missed-text',
+        /^MISSED: 2 hits expired before verification \(1 never shown\), latest TWO2222/,
+      );
+      await page.waitForFunction(() => document.body.dataset.lastTone === 'expired');
+      await page.waitForTimeout(1000); // longer than tones are gathered for
+      expect(await tones(page)).toEqual([before + 2, 'expired']); // the alerts' tone, then this one
+      // Muted with the low tones: the banner says it, silently.
+      await expectText(quiet, '#missed-text', /^MISSED: 2 hits/);
+      await quiet.waitForTimeout(1000);
+      expect(await tones(quiet)).toEqual([1, 'medium']);
+
+      // A reload shows the same missed hits without sounding them again.
+      await page.reload();
+      await expectText(
+        page,
+        '#missed-text',
+        /^MISSED: 2 hits expired before verification \(1 never shown\), latest TWO2222/,
+      );
+      await page.waitForTimeout(1000);
+      expect(await tones(page)).toEqual([0, null]);
+    } finally {
+      await quiet.close();
+    }
   });
 });

@@ -10,6 +10,8 @@ let shownHitId = null;
 /** The alert's pictures not yet on screen: P and S wait for them. */
 let picturesLoading = new Set();
 const alerted = new Set();
+/** Expiries up to this time (the unit's clock) have been announced, or were listed when the page loaded. */
+let missedSince = null;
 /** The unit's clock minus this browser's: the countdown agrees with when the unit expires a hit. */
 let clockSkew = 0;
 const pendingTones = new Set();
@@ -33,7 +35,8 @@ function applyMute() {
 }
 applyMute();
 
-// Distinct patterns: high = fast two-tone siren, medium = two beeps, low = one soft beep.
+// Distinct patterns: high = fast two-tone siren, medium = two beeps, low = one soft beep;
+// expired (a hit was missed) = a short falling pair, soft: it calls for no stop.
 const TONES = {
   high: [
     [988, 0.16],
@@ -49,11 +52,20 @@ const TONES = {
     [880, 0.2],
   ],
   low: [[523, 0.25]],
+  expired: [
+    [659, 0.14],
+    [440, 0.22],
+  ],
 };
+/** When sounds gather (below), the most urgent plays: a new hit before a missed one. */
+const TONE_ORDER = ['high', 'medium', 'low', 'expired'];
 
 function tone(priority) {
-  if (priority === 'low' && muteLow) return;
+  // The mute covers what needs no action on the road: low hits, and the notice of a missed hit.
+  if ((priority === 'low' || priority === 'expired') && muteLow) return;
+  // What sounded, and how often: tests (and a curious technician) read these off the page.
   document.body.dataset.lastTone = priority;
+  document.body.dataset.toneCount = String(Number(document.body.dataset.toneCount || 0) + 1);
   try {
     audio = audio || new AudioContext();
     let t = audio.currentTime + 0.02;
@@ -61,7 +73,7 @@ function tone(priority) {
       if (freq > 0) {
         const osc = audio.createOscillator();
         const gain = audio.createGain();
-        osc.type = priority === 'high' ? 'square' : 'sine';
+        osc.type = priority === 'high' ? 'square' : priority === 'expired' ? 'triangle' : 'sine';
         osc.frequency.value = freq;
         gain.gain.setValueAtTime(0.25, t);
         gain.gain.exponentialRampToValueAtTime(0.001, t + dur);
@@ -74,6 +86,18 @@ function tone(priority) {
   } catch {
     // No audio device: the visual alert still shows.
   }
+}
+
+// Things that happen together (a list import, a busy street, hits expiring at one tick) arrive
+// as separate updates: one tone, the most urgent, for all that arrive within 300 ms.
+function queueTone(kind) {
+  pendingTones.add(kind);
+  if (toneTimer) return;
+  toneTimer = window.setTimeout(() => {
+    tone(TONE_ORDER.find((p) => pendingTones.has(p)));
+    pendingTones.clear();
+    toneTimer = null;
+  }, 300);
 }
 
 // ---- API ------------------------------------------------------------------------------------
@@ -216,15 +240,14 @@ function render(s) {
   // A tone for every hit not alerted before; the most urgent pattern wins.
   const fresh = all.filter((h) => !alerted.has(h.id));
   fresh.forEach((h) => alerted.add(h.id));
-  for (const h of fresh) pendingTones.add(h.priority);
-  // Hits raised together (a list import, a busy street) arrive as separate updates: one tone,
-  // the most urgent, for all that arrive within 300 ms.
-  if (fresh.length > 0 && !toneTimer) {
-    toneTimer = window.setTimeout(() => {
-      tone(['high', 'medium', 'low'].find((p) => pendingTones.has(p)) || 'low');
-      pendingTones.clear();
-      toneTimer = null;
-    }, 300);
+  for (const h of fresh) queueTone(h.priority);
+  // A tone when a hit expires while this page is open. What was already missed when the page
+  // loaded (a reload, a sign-in) is on screen in the banner as the officer arrives: no tone.
+  if (missedSince === null) missedSince = s.now;
+  const newlyMissed = s.missed.hits.filter((h) => h.expiredAt > missedSince);
+  if (newlyMissed.length > 0) {
+    missedSince = Math.max(...newlyMissed.map((h) => h.expiredAt));
+    queueTone('expired');
   }
   clockSkew = s.now - Date.now();
   renderHit(s.current, s.queue.length);

@@ -20,11 +20,15 @@ import { images, makeRead } from './helpers/hotlist-fixtures.js';
 import { expectText, launchChromium, signIn } from './helpers/chromium.js';
 
 // A hit nobody verified in time must not vanish: the console says it was missed (and whether any
-// console ever showed it) until an officer acknowledges it, and HQ learns the same.
+// console ever showed it) until an officer acknowledges it, and HQ learns the same. Nor may one
+// an officer is working expire under them, or one expire without a sound.
 
 const SHOTS = process.env.CONSOLE_SCREENSHOTS ?? path.join(os.tmpdir(), 'lpr-console-shots');
-/** 9 s (checked every 2 s): time to confirm one alert's plate on a loaded machine, short enough to wait for. */
-const EXPIRY_MINUTES = 0.15;
+/** 12 s (checked every 2 s): time to confirm one alert's plate on a loaded machine, short enough to wait for. */
+const EXPIRY_MINUTES = 0.2;
+const EXPIRY_MS = EXPIRY_MINUTES * 60_000;
+/** 9 s more after each act on an alert; at most 24 s (twice the expiry) after it was raised. */
+const GRACE_MINUTES = 0.15;
 
 let dir: string;
 let db: Db;
@@ -38,8 +42,12 @@ const hitOf = (readId: string) =>
   db.prepare(`SELECT * FROM hits WHERE read_id = ?`).get(readId) as {
     id: string;
     status: string;
+    raised_at: number;
     expiry_acked_by: string | null;
   };
+/** How many tones the page has played, and the last (console.js sets both as it plays one). */
+const tones = (p: Page) =>
+  p.evaluate(() => [Number(document.body.dataset.toneCount ?? 0), document.body.dataset.lastTone ?? null]);
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'console-expiry-'));
@@ -61,7 +69,11 @@ beforeAll(async () => {
       reads,
       log: silentLogger(),
       config: {
-        hotlists: { ...defaultHotlistsConfig(), hitExpiryMinutes: EXPIRY_MINUTES },
+        hotlists: {
+          ...defaultHotlistsConfig(),
+          hitExpiryMinutes: EXPIRY_MINUTES,
+          hitGraceMinutes: GRACE_MINUTES,
+        },
         console: { ...defaultConsoleConfig(), port: 0 },
       },
     },
@@ -73,6 +85,11 @@ beforeAll(async () => {
       'plate,state,list_type,reference,reason',
       'AMB3307,NY,amber-alert,AMBER NY-2026-114,Child abduction',
       'LOW1234,NY,suspended-registration,DMV R-5521,Registration suspended (insurance)',
+      'WRK5150,NY,stolen-vehicle,NCIC V-5150,Stolen overnight',
+      'TWO2222,NY,stolen-plate,NCIC P-2222,Plates stolen',
+      'BCK4040,NY,stolen-vehicle,NCIC V-4040,Stolen from a driveway',
+      'AMB7070,NY,amber-alert,AMBER NY-2026-170,Child abduction',
+      'TWO2222,,ncic,NCIC W-2222,Wanted: any state',
     ].join('\r\n'),
   );
   await importHotlist(parts.store, {
@@ -98,7 +115,7 @@ describe('hits that expire unverified, in Chromium', () => {
     // No console signed in (the officer is out of the car): this hit is never shown to anyone.
     await page.goto(parts.console.url);
     const low = await reads.save(makeRead('LOW1234', 'NY'), await images('LOW1234'));
-    await expect.poll(() => hitOf(low.id).status, { timeout: 20_000, interval: 250 }).toBe('expired');
+    await expect.poll(() => hitOf(low.id).status, { timeout: 30_000, interval: 250 }).toBe('expired');
     await signIn(page, 'ofc.diaz', 'correct horse 42');
     await page.locator('#no-alert').waitFor({ state: 'visible' });
     await expectText(page, '#missed-text', /^MISSED: 1 hit expired before verification \(1 never shown\)/);
@@ -115,7 +132,7 @@ describe('hits that expire unverified, in Chromium', () => {
     );
 
     // Nobody verifies in time: the alert leaves the screen, and the console says so.
-    await page.locator('#no-alert').waitFor({ state: 'visible', timeout: 20_000 });
+    await page.locator('#no-alert').waitFor({ state: 'visible', timeout: 30_000 });
     expect(hitOf(amber.id).status).toBe('expired');
     await expectText(page, '#missed-text', /^MISSED: 2 hits/);
     expect(await page.locator('#missed-text').innerText()).toMatch(
@@ -203,5 +220,135 @@ describe('hits that expire unverified, in Chromium', () => {
       'ofc.diaz',
     ]);
     expect(auditLog.verify().ok).toBe(true);
+  });
+
+  it('an officer who confirms the plate just before the deadline can still confirm the state and verify after it', async () => {
+    const read = await reads.save(makeRead('WRK5150', 'NY'), await images('WRK5150'));
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'WRK5150');
+    await page.waitForFunction(
+      () => !(document.getElementById('confirm-plate') as HTMLButtonElement).disabled,
+    );
+    // The alert counts down its last minutes (here all 12 s of them); the officer is still
+    // checking the plate when only seconds are left, and confirms it.
+    await expectText(page, '#hit-expires', /^Alert expires in 0:0[1-3]$/, 30_000);
+    await page.keyboard.press('p');
+    await page.waitForFunction(
+      () => document.getElementById('confirm-plate')!.getAttribute('aria-pressed') === 'true',
+    );
+    // That gave them time: 9 s from the confirmation.
+    await expectText(page, '#hit-expires', /^Alert expires in 0:0[5-9]$/);
+    await page.screenshot({ path: path.join(SHOTS, 'console-expires-in.png') });
+
+    // Past the first deadline, and past the unit's next check of it (every 2 s): still theirs.
+    const { raised_at: raisedAt } = hitOf(read.id);
+    await page.waitForTimeout(Math.max(0, raisedAt + EXPIRY_MS + 2_500 - Date.now()));
+    expect(hitOf(read.id).status).toBe('seen');
+    expect(await page.locator('#hit-entry').innerText()).toBe('WRK5150');
+    await page.keyboard.press('s');
+    await page.waitForFunction(() => !(document.getElementById('verify') as HTMLButtonElement).disabled);
+    await page.keyboard.press('v');
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    expect(hitOf(read.id).status).toBe('verified');
+    expect(Date.now()).toBeGreaterThan(raisedAt + EXPIRY_MS);
+    expect(parts.hits.events(hitOf(read.id).id).map((e) => e.action)).toEqual([
+      'raised',
+      'seen',
+      'confirm-plate',
+      'confirm-state',
+      'verified',
+    ]);
+    expect(await page.locator('#missed-banner').isHidden()).toBe(true);
+  });
+
+  it('an alert back on screen after a more urgent one was dealt with gets time to be worked', async () => {
+    const waiting = await reads.save(makeRead('BCK4040', 'NY'), await images('BCK4040'));
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'BCK4040');
+    // An AMBER alert takes the screen; the officer deals with it until the first is nearly due.
+    await reads.save(makeRead('AMB7070', 'NY'), await images('AMB7070'));
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'AMB7070');
+    const { raised_at: raisedAt } = hitOf(waiting.id);
+    await page.waitForTimeout(Math.max(0, raisedAt + EXPIRY_MS - 3_000 - Date.now()));
+    for (const key of ['p', 's', 'v']) {
+      const button = { p: 'confirm-plate', s: 'confirm-state', v: 'verify' }[key]!;
+      await page.waitForFunction(
+        (id) => !(document.getElementById(id) as HTMLButtonElement).disabled,
+        button,
+      );
+      await page.keyboard.press(key);
+    }
+
+    // The first is back, and stays past its first deadline and the unit's next check of it.
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'BCK4040');
+    await page.waitForTimeout(Math.max(0, raisedAt + EXPIRY_MS + 2_500 - Date.now()));
+    expect(hitOf(waiting.id).status).toBe('seen');
+    expect(await page.locator('#hit-entry').innerText()).toBe('BCK4040');
+    await expectText(page, '#hit-expires', /^Alert expires in 0:0\d$/);
+    // On the smallest in-car screen the countdown and the buttons are all on screen.
+    await page.setViewportSize({ width: 800, height: 600 });
+    for (const id of ['hit-expires', 'confirm-plate', 'reject']) {
+      const box = (await page.locator(`#${id}`).boundingBox())!;
+      expect(box.y + box.height).toBeLessThanOrEqual(600);
+    }
+    await page.screenshot({ path: path.join(SHOTS, 'console-expires-in-800.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.locator('#reject').click();
+    await page.keyboard.press('1'); // misread
+    await page.locator('#reject-form button[type="submit"]').click();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    expect(hitOf(waiting.id).status).toBe('rejected');
+    // Shown again is in its record, with the deadline it gave.
+    const seen = parts.hits.events(hitOf(waiting.id).id).filter((e) => e.action === 'seen');
+    expect(seen.map((e) => e.fromStatus)).toEqual(['raised', 'seen']);
+    expect(seen[1]!.details.expiresAt).toBeGreaterThan(raisedAt + EXPIRY_MS);
+  });
+
+  it('hits expiring together sound one short tone, not with low tones muted, and not again after a reload', async () => {
+    // A partner's console beside this one, with low tones muted.
+    const quiet = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await quiet.goto(parts.console.url);
+      await signIn(quiet, 'ofc.diaz', 'correct horse 42');
+      await quiet.locator('#mute').click();
+      await quiet.locator('#no-alert').waitFor({ state: 'visible' });
+      const [before] = await tones(page);
+
+      // One read, two lists: two alerts arrive together (one tone), and nobody answers them.
+      const read = await reads.save(makeRead('TWO2222', 'NY'), await images('TWO2222'));
+      await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'TWO2222');
+      await page.waitForFunction(() => document.body.dataset.lastTone === 'medium');
+      await quiet.waitForFunction(() => document.body.dataset.lastTone === 'medium');
+      const both = () =>
+        (db.prepare(`SELECT status FROM hits WHERE read_id = ?`).all(read.id) as { status: string }[]).map(
+          (h) => h.status,
+        );
+      expect(both()).toHaveLength(2);
+      await expect.poll(both, { timeout: 30_000, interval: 250 }).toEqual(['expired', 'expired']);
+
+      // They expire at one check of the unit: the banner comes with one short falling tone.
+      await expectText(
+        page,
+        '#missed-text',
+        /^MISSED: 2 hits expired before verification \(1 never shown\), latest TWO2222/,
+      );
+      await page.waitForFunction(() => document.body.dataset.lastTone === 'expired');
+      await page.waitForTimeout(1000); // longer than tones are gathered for
+      expect(await tones(page)).toEqual([before + 2, 'expired']); // the alerts' tone, then this one
+      // Muted with the low tones: the banner says it, silently.
+      await expectText(quiet, '#missed-text', /^MISSED: 2 hits/);
+      await quiet.waitForTimeout(1000);
+      expect(await tones(quiet)).toEqual([1, 'medium']);
+
+      // A reload shows the same missed hits without sounding them again.
+      await page.reload();
+      await expectText(
+        page,
+        '#missed-text',
+        /^MISSED: 2 hits expired before verification \(1 never shown\), latest TWO2222/,
+      );
+      await page.waitForTimeout(1000);
+      expect(await tones(page)).toEqual([0, null]);
+    } finally {
+      await quiet.close();
+    }
   });
 });

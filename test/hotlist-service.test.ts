@@ -199,6 +199,71 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     expect(audit.verify().ok).toBe(true);
   });
 
+  it('a hit an officer is working does not expire under them, but not past twice the expiry either', () => {
+    const minutes = (m: number) => m * 60_000;
+    // Plate confirmed 30 s before the 5-minute deadline: the officer gets 2 minutes from then to
+    // compare the state and verify, and can still do both after the first deadline has passed.
+    const raisedAt = now;
+    save('ABC1234', 'NY');
+    const id = hits.open()[0]!.id;
+    hits.markSeen(id, 'ofc.diaz'); // shown at once: 2 minutes from now is earlier, nothing moves
+    expect(hits.get(id)!.expiresAt).toBe(raisedAt + minutes(5));
+    now = raisedAt + minutes(4.5);
+    hits.confirm(id, 'plate', 'ofc.diaz');
+    expect(hits.get(id)!.expiresAt).toBe(raisedAt + minutes(6.5));
+    now = raisedAt + minutes(6);
+    service.tick();
+    expect(hits.get(id)!.status).toBe('seen');
+    hits.confirm(id, 'state', 'ofc.diaz');
+    expect(hits.verify(id, 'ofc.diaz').status).toBe('verified');
+    // The new deadline is in the record of the act that moved it (and so goes to HQ).
+    expect(hits.events(id).map((e) => [e.action, e.details.expiresAt])).toEqual([
+      ['raised', undefined],
+      ['seen', undefined],
+      ['confirm-plate', raisedAt + minutes(6.5)],
+      ['confirm-state', raisedAt + minutes(8)],
+      ['verified', undefined],
+    ]);
+
+    // A hit shown again and again (it keeps coming back on screen) still ends 10 minutes after it
+    // was raised: nothing stays open for ever.
+    now += minutes(60);
+    const start = now;
+    save('ABC1234', 'NY');
+    const worked = hits.open()[0]!.id;
+    expect(hits.latestExpiry(hits.get(worked)!)).toBe(start + minutes(10));
+    for (const at of [4, 5.5, 7, 8.5, 9.9]) {
+      now = start + minutes(at);
+      hits.markSeen(worked, 'ofc.diaz');
+      service.tick();
+      expect(hits.get(worked)!.status).toBe('seen');
+    }
+    expect(hits.get(worked)!.expiresAt).toBe(start + minutes(10));
+    now = start + minutes(10);
+    service.tick();
+    expect(hits.get(worked)!.status).toBe('expired');
+    // Shown again is recorded only when it moved the deadline (at 9.9 minutes it could not).
+    expect(
+      hits
+        .events(worked)
+        .filter((e) => e.action === 'seen')
+        .map((e) => [e.fromStatus, (e.details.expiresAt as number | undefined) ?? null]),
+    ).toEqual([
+      ['raised', start + minutes(6)],
+      ['seen', start + minutes(7.5)],
+      ['seen', start + minutes(9)],
+      ['seen', start + minutes(10)],
+    ]);
+
+    // A hit nobody acts on expires on time, as before.
+    now += minutes(60);
+    save('ABC1234', 'NY');
+    const ignored = hits.open()[0]!.id;
+    now += minutes(5);
+    service.tick();
+    expect(hits.get(ignored)!.status).toBe('expired');
+  });
+
   it('only an expired hit can be acknowledged as missed', () => {
     save('ABC1234', 'NY');
     const id = hits.open()[0]!.id;

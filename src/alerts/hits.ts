@@ -29,6 +29,7 @@ export interface Hit {
   duplicateOf: string | null;
   status: HitStatus;
   raisedAt: number;
+  /** The deadline: hitExpiryMinutes after it was raised, moved later while an officer works it. */
   expiresAt: number;
   seenAt: number | null;
   seenBy: string | null;
@@ -68,6 +69,8 @@ export class HitError extends Error {
 export type HitListener = (hit: Hit, change: { action: string; alert: boolean }) => void;
 
 const OPEN: HitStatus[] = ['raised', 'seen'];
+/** However long officers keep working a hit, it expires by this many times hitExpiryMinutes after it was raised. */
+const MAX_EXPIRY_FACTOR = 2;
 /** The actions that end a hit's life: each is one `hit.disposition` audit record. */
 const DISPOSITIONS = ['verified', 'rejected', 'expired'];
 
@@ -78,6 +81,8 @@ const DISPOSITIONS = ['verified', 'rejected', 'expired'];
  * same entry inside the duplicate window is recorded as "suppressed" and does not alert.
  * An expired hit is never dropped silently: it records whether any console ever showed it, and
  * stays on the console as missed until an officer acknowledges it (no stop can be made from it).
+ * A hit an officer is working does not expire under them: each act on it moves its deadline to
+ * at least hitGraceMinutes later, up to a ceiling (`latestExpiry`).
  */
 export class HitLog {
   private readonly listeners = new Set<HitListener>();
@@ -86,7 +91,7 @@ export class HitLog {
     private readonly db: Db,
     private readonly config: Pick<
       HotlistsConfig,
-      'duplicateWindowMinutes' | 'hitExpiryMinutes' | 'rejectionReasons'
+      'duplicateWindowMinutes' | 'hitExpiryMinutes' | 'hitGraceMinutes' | 'rejectionReasons'
     >,
     private readonly audit: AuditSink,
     private readonly now: () => number = Date.now,
@@ -235,14 +240,20 @@ export class HitLog {
     }));
   }
 
-  /** The officer has the alert on screen. */
+  /**
+   * The officer has the alert on screen: shown for the first time, or again (after a more urgent
+   * alert was dealt with, or a reconnect). Either gives the officer time to work it; showing it
+   * again is recorded only when that moved its deadline.
+   */
   markSeen(id: string, actor: string): Hit {
     return this.transition(id, actor, 'seen', (hit, now) => {
-      if (hit.status !== 'raised') return null;
+      if (!OPEN.includes(hit.status)) return null;
+      const expiresAt = this.extendDeadline(hit, now);
+      if (hit.status === 'seen') return expiresAt === null ? null : { to: 'seen', details: { expiresAt } };
       this.db
         .prepare(`UPDATE hits SET status = 'seen', seen_at = ?, seen_by = ? WHERE id = ?`)
         .run(now, actor, id);
-      return { to: 'seen', details: {} };
+      return { to: 'seen', details: expiresAt === null ? {} : { expiresAt } };
     });
   }
 
@@ -257,7 +268,8 @@ export class HitLog {
              seen_at = COALESCE(seen_at, ?), seen_by = COALESCE(seen_by, ?) WHERE id = ?`,
         )
         .run(now, actor, now, actor, id);
-      return { to: 'seen', details: { confirmed: what } };
+      const expiresAt = this.extendDeadline(hit, now);
+      return { to: 'seen', details: { confirmed: what, ...(expiresAt === null ? {} : { expiresAt }) } };
     });
   }
 
@@ -352,6 +364,23 @@ export class HitLog {
         .run(now, actor, id);
       return { to: 'expired', details: {} };
     });
+  }
+
+  /** The latest a hit can expire, however long officers work it: nothing stays open for ever. */
+  latestExpiry(hit: Pick<Hit, 'raisedAt'>): number {
+    return hit.raisedAt + MAX_EXPIRY_FACTOR * this.config.hitExpiryMinutes * 60_000;
+  }
+
+  /**
+   * An officer acted on the hit: it stays open at least hitGraceMinutes from now (up to
+   * `latestExpiry`), so a stop they are about to verify is not lost to the clock half-way. The
+   * deadline never moves earlier. Returns the new deadline, or null when it did not move.
+   */
+  private extendDeadline(hit: Hit, now: number): number | null {
+    const deadline = Math.min(now + this.config.hitGraceMinutes * 60_000, this.latestExpiry(hit));
+    if (deadline <= hit.expiresAt) return null;
+    this.db.prepare(`UPDATE hits SET expires_at = ? WHERE id = ?`).run(deadline, hit.id);
+    return deadline;
   }
 
   private requireOpen(hit: Hit): void {

@@ -248,7 +248,9 @@ export class ConsoleServer implements Service {
       stateNotRead: h.stateNotRead,
       retroactive: h.retroactive,
       raisedAt: h.raisedAt,
+      // The console counts down the last minutes, and says when acting on it gives no more time.
       expiresAt: h.expiresAt,
+      latestExpiresAt: this.deps.hits.latestExpiry(h),
       // Confirmed by this officer: the one who verifies confirms both (a partner's do not count).
       plateConfirmed: h.plateConfirmedBy === user.name,
       stateConfirmed: h.stateConfirmedBy === user.name,

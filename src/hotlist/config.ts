@@ -60,6 +60,12 @@ export const hotlistsSchema = z.strictObject({
   duplicateWindowMinutes: z.number().positive().default(10),
   /** A hit nobody verifies or rejects within this time becomes "expired". */
   hitExpiryMinutes: z.number().positive().default(15),
+  /**
+   * A hit an officer is working is not taken from under them: after each act on it (shown on a
+   * console, a confirmation) it stays open at least this long, though never past twice
+   * hitExpiryMinutes from when it was raised. Enough to finish checking the crop and press Verify.
+   */
+  hitGraceMinutes: z.number().positive().default(2),
   /** When a list arrives, reads of this window are re-checked and hits raised as retroactive. */
   recheckWindowMinutes: z.number().min(0).default(60),
   /** Reasons offered on the console for rejecting a hit ("other" always asks for text). */

@@ -10,6 +10,10 @@ let shownHitId = null;
 /** The alert's pictures not yet on screen: P and S wait for them. */
 let picturesLoading = new Set();
 const alerted = new Set();
+/** Expiries up to this time (the unit's clock) have been announced, or were listed when the page loaded. */
+let missedSince = null;
+/** The unit's clock minus this browser's: the countdown agrees with when the unit expires a hit. */
+let clockSkew = 0;
 const pendingTones = new Set();
 let toneTimer = null;
 let audio = null;
@@ -31,7 +35,8 @@ function applyMute() {
 }
 applyMute();
 
-// Distinct patterns: high = fast two-tone siren, medium = two beeps, low = one soft beep.
+// Distinct patterns: high = fast two-tone siren, medium = two beeps, low = one soft beep;
+// expired (a hit was missed) = a short falling pair, soft: it calls for no stop.
 const TONES = {
   high: [
     [988, 0.16],
@@ -47,11 +52,20 @@ const TONES = {
     [880, 0.2],
   ],
   low: [[523, 0.25]],
+  expired: [
+    [659, 0.14],
+    [440, 0.22],
+  ],
 };
+/** When sounds gather (below), the most urgent plays: a new hit before a missed one. */
+const TONE_ORDER = ['high', 'medium', 'low', 'expired'];
 
 function tone(priority) {
-  if (priority === 'low' && muteLow) return;
+  // The mute covers what needs no action on the road: low hits, and the notice of a missed hit.
+  if ((priority === 'low' || priority === 'expired') && muteLow) return;
+  // What sounded, and how often: tests (and a curious technician) read these off the page.
   document.body.dataset.lastTone = priority;
+  document.body.dataset.toneCount = String(Number(document.body.dataset.toneCount || 0) + 1);
   try {
     audio = audio || new AudioContext();
     let t = audio.currentTime + 0.02;
@@ -59,7 +73,7 @@ function tone(priority) {
       if (freq > 0) {
         const osc = audio.createOscillator();
         const gain = audio.createGain();
-        osc.type = priority === 'high' ? 'square' : 'sine';
+        osc.type = priority === 'high' ? 'square' : priority === 'expired' ? 'triangle' : 'sine';
         osc.frequency.value = freq;
         gain.gain.setValueAtTime(0.25, t);
         gain.gain.exponentialRampToValueAtTime(0.001, t + dur);
@@ -72,6 +86,18 @@ function tone(priority) {
   } catch {
     // No audio device: the visual alert still shows.
   }
+}
+
+// Things that happen together (a list import, a busy street, hits expiring at one tick) arrive
+// as separate updates: one tone, the most urgent, for all that arrive within 300 ms.
+function queueTone(kind) {
+  pendingTones.add(kind);
+  if (toneTimer) return;
+  toneTimer = window.setTimeout(() => {
+    tone(TONE_ORDER.find((p) => pendingTones.has(p)));
+    pendingTones.clear();
+    toneTimer = null;
+  }, 300);
 }
 
 // ---- API ------------------------------------------------------------------------------------
@@ -214,16 +240,16 @@ function render(s) {
   // A tone for every hit not alerted before; the most urgent pattern wins.
   const fresh = all.filter((h) => !alerted.has(h.id));
   fresh.forEach((h) => alerted.add(h.id));
-  for (const h of fresh) pendingTones.add(h.priority);
-  // Hits raised together (a list import, a busy street) arrive as separate updates: one tone,
-  // the most urgent, for all that arrive within 300 ms.
-  if (fresh.length > 0 && !toneTimer) {
-    toneTimer = window.setTimeout(() => {
-      tone(['high', 'medium', 'low'].find((p) => pendingTones.has(p)) || 'low');
-      pendingTones.clear();
-      toneTimer = null;
-    }, 300);
+  for (const h of fresh) queueTone(h.priority);
+  // A tone when a hit expires while this page is open. What was already missed when the page
+  // loaded (a reload, a sign-in) is on screen in the banner as the officer arrives: no tone.
+  if (missedSince === null) missedSince = s.now;
+  const newlyMissed = s.missed.hits.filter((h) => h.expiredAt > missedSince);
+  if (newlyMissed.length > 0) {
+    missedSince = Math.max(...newlyMissed.map((h) => h.expiredAt));
+    queueTone('expired');
   }
+  clockSkew = s.now - Date.now();
   renderHit(s.current, s.queue.length);
   renderMissed(s.missed);
   renderFeed(s.feed);
@@ -257,7 +283,9 @@ function renderHit(hit, queued) {
     $('hit-crop').src = hit.read && hit.read.hasCrop ? `/api/hits/${hit.id}/crop${fresh}` : '';
     $('hit-overview-mark').hidden = true;
     $('hit-overview').src = hit.read && hit.read.hasOverview ? `/api/hits/${hit.id}/overview${fresh}` : '';
-    if (hit.status === 'raised') api('POST', `/api/hits/${hit.id}/seen`).catch(() => undefined);
+    // Every time it comes on screen, not only the first: a hit back after a more urgent one was
+    // dealt with (or after a reconnect) is in the officer's hands again, and gets time to be worked.
+    api('POST', `/api/hits/${hit.id}/seen`).catch(() => undefined);
   }
   $('hit').dataset.hitId = hit.id;
   $('hit-priority').textContent = hit.priority;
@@ -299,8 +327,36 @@ function renderHit(hit, queued) {
   $('confirm-state').disabled = hit.stateConfirmed || unseen || notLive;
   $('verify').disabled = !(hit.plateConfirmed && hit.stateConfirmed) || notLive;
   $('reject').disabled = notLive;
+  renderExpiry();
   updateMoreBelow();
 }
+
+/** The countdown shows this close to the alert's deadline. */
+const EXPIRY_WARNING_MS = 2 * 60_000;
+
+/**
+ * The last minutes before the alert expires, counted down beside its buttons so it does not leave
+ * the screen by surprise. Each act on it gives more time (the server's hitGraceMinutes) until the
+ * ceiling, after which the countdown says no more can be given.
+ */
+function renderExpiry() {
+  const hit = state && state.current;
+  const el = $('hit-expires');
+  const left = hit ? hit.expiresAt - (Date.now() + clockSkew) : Infinity;
+  if (left > EXPIRY_WARNING_MS) {
+    el.hidden = true;
+    return;
+  }
+  const secs = Math.max(0, Math.ceil(left / 1000));
+  const text =
+    secs > 0
+      ? `Alert expires in ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}`
+      : 'Alert expiring now';
+  el.textContent = hit.expiresAt >= hit.latestExpiresAt ? `${text} (final: it cannot be extended)` : text;
+  el.classList.toggle('urgent', secs <= 30);
+  el.hidden = false;
+}
+window.setInterval(renderExpiry, 1000);
 
 /**
  * The buttons stay at the bottom of the screen (sticky) while a long alert scrolls under them:

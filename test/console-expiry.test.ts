@@ -193,7 +193,7 @@ describe('hits that expire unverified, in Chromium', () => {
     const box = new Outbox(db, 'car-1', recordSources(db));
     box.collect();
     const toHq = box
-      .due(1000, Date.now())
+      .due(1000)
       .filter((d) => d.kind === 'disposition')
       .map((d) => dispositionBodySchema.parse(box.load(d)!.body))
       .filter((b) => b.action === 'expired')

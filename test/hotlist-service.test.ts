@@ -178,7 +178,7 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     const box = new Outbox(db, 'car-1', recordSources(db), () => now);
     box.collect();
     const sent = box
-      .due(1000, now)
+      .due(1000)
       .filter((d) => d.kind === 'disposition')
       .map((d) => dispositionBodySchema.parse(box.load(d)!.body))
       .filter((b) => b.action === 'expired');
@@ -262,6 +262,60 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     now += minutes(5);
     service.tick();
     expect(hits.get(ignored)!.status).toBe('expired');
+  });
+
+  it('a hit past its deadline cannot be confirmed, even before the expiry check has run', () => {
+    save('ABC1234', 'NY');
+    const id = hits.open()[0]!.id;
+    hits.confirm(id, 'plate', 'ofc.diaz');
+    now += 5 * 60_000; // its deadline; the service's next check has not run yet
+    expect(hits.get(id)!.status).toBe('seen');
+    expect(() => hits.confirm(id, 'state', 'ofc.diaz')).toThrow(
+      /has expired: read and verify the vehicle again/,
+    );
+    expect(() => hits.verify(id, 'ofc.diaz')).toThrow(/has expired/);
+    hits.markSeen(id, 'ofc.diaz'); // shown again too late: no new lease of life
+    service.tick();
+    expect(hits.get(id)!.status).toBe('expired');
+  });
+
+  it('a vehicle seen again after its hit expired alerts again, inside the duplicate window', () => {
+    save('ABC1234', 'NY');
+    now += 6 * 60_000;
+    service.tick(); // expired unanswered
+    save('ABC1234', 'NY'); // 6 minutes on: inside the 10-minute window, but nobody verified it
+    expect(db.prepare(`SELECT status FROM hits ORDER BY seq`).pluck().all()).toEqual(['expired', 'raised']);
+  });
+
+  it('deadlines run on the steady clock: the wall clock stepped after boot neither expires nor prolongs a hit', async () => {
+    await service.stop(); // this test's own hit log raises the hits
+    // The unit's wall clock and its steady (monotonic) clock, moved apart as NTP or the GPS would.
+    let steady = 0;
+    const log = new HitLog(
+      db,
+      config,
+      audit,
+      () => now,
+      () => steady,
+    );
+    const raise = () => {
+      const read = reads.save(makeRead('ABC1234', 'NY', { ts: now }), { crop: null, overview: null });
+      return log.raise(read, service.matcher.match(read, now)[0]!)!;
+    };
+    const first = raise();
+    now += 60 * 60_000; // stepped an hour forward a minute later: the officer still has 4 minutes
+    steady += 60_000;
+    expect(log.expireDue()).toBe(0);
+    log.confirm(first.id, 'plate', 'ofc.diaz');
+    log.confirm(first.id, 'state', 'ofc.diaz');
+    expect(log.verify(first.id, 'ofc.diaz').status).toBe('verified');
+
+    now += 60 * 60_000;
+    const second = raise();
+    now -= 60 * 60_000; // stepped an hour back: the hit still expires 5 minutes after it was raised
+    steady += 5 * 60_000;
+    expect(log.expireDue()).toBe(1);
+    expect(log.get(second.id)!.status).toBe('expired');
   });
 
   it('only an expired hit can be acknowledged as missed', () => {

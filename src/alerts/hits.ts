@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { monotonicMs } from '../util/clock.js';
 import type { Db } from '../store/database.js';
 import type { StoredRead } from '../store/types.js';
 import type { HotlistsConfig } from '../hotlist/config.js';
@@ -95,7 +96,17 @@ export class HitLog {
     >,
     private readonly audit: AuditSink,
     private readonly now: () => number = Date.now,
+    // Deadlines run on a clock that never steps (NTP or the GPS setting the wall clock after boot
+    // would expire every open hit at once, or keep a stale one open for the size of the step). A
+    // test that injects the wall clock gets it as the steady clock too.
+    private readonly steady: () => number = now === Date.now ? monotonicMs : now,
   ) {}
+
+  /**
+   * Steady-clock raise time and deadline of the hits raised since the process started. Hits from
+   * before a restart are not in it: theirs is the stored wall-clock `expires_at`, all there is.
+   */
+  private readonly deadlines = new Map<string, { raised: number; deadline: number }>();
 
   onChange(listener: HitListener): () => void {
     this.listeners.add(listener);
@@ -119,7 +130,7 @@ export class HitLog {
       const windowStart = now - this.config.duplicateWindowMinutes * 60_000;
       const original = this.db
         .prepare(
-          `SELECT id FROM hits WHERE entry_key = ? AND raised_at >= ? AND status != 'suppressed' ORDER BY raised_at DESC LIMIT 1`,
+          `SELECT id FROM hits WHERE entry_key = ? AND raised_at >= ? AND status NOT IN ('suppressed', 'expired') ORDER BY raised_at DESC LIMIT 1`,
         )
         .get(entryKey, windowStart) as { id: string } | undefined;
       const id = randomUUID();
@@ -166,6 +177,10 @@ export class HitLog {
           now,
           now + this.config.hitExpiryMinutes * 60_000,
         );
+      if (status === 'raised') {
+        const raised = this.steady();
+        this.deadlines.set(id, { raised, deadline: raised + this.config.hitExpiryMinutes * 60_000 });
+      }
       this.event(id, 'system', status === 'suppressed' ? 'suppressed' : 'raised', null, status, {
         rule: match.rule,
         via: match.via,
@@ -247,7 +262,7 @@ export class HitLog {
    */
   markSeen(id: string, actor: string): Hit {
     return this.transition(id, actor, 'seen', (hit, now) => {
-      if (!OPEN.includes(hit.status)) return null;
+      if (!OPEN.includes(hit.status) || this.pastDeadline(hit, now)) return null;
       const expiresAt = this.extendDeadline(hit, now);
       if (hit.status === 'seen') return expiresAt === null ? null : { to: 'seen', details: { expiresAt } };
       this.db
@@ -327,10 +342,16 @@ export class HitLog {
    */
   expireDue(): number {
     const now = this.now();
-    const due = this.db
-      .prepare(`SELECT id FROM hits WHERE status IN ('raised', 'seen') AND expires_at <= ?`)
-      .all(now) as { id: string }[];
+    const steadyNow = this.steady();
+    const open = this.db
+      .prepare(`SELECT id, expires_at FROM hits WHERE status IN ('raised', 'seen')`)
+      .all() as { id: string; expires_at: number }[];
+    const due = open.filter(({ id, expires_at }) => {
+      const steady = this.deadlines.get(id);
+      return steady ? steady.deadline <= steadyNow : expires_at <= now;
+    });
     for (const { id } of due) {
+      this.deadlines.delete(id);
       this.transition(id, 'system', 'expired', (hit, at) => {
         if (!OPEN.includes(hit.status)) return null;
         this.db.prepare(`UPDATE hits SET status = 'expired', decided_at = ? WHERE id = ?`).run(at, id);
@@ -377,14 +398,33 @@ export class HitLog {
    * deadline never moves earlier. Returns the new deadline, or null when it did not move.
    */
   private extendDeadline(hit: Hit, now: number): number | null {
-    const deadline = Math.min(now + this.config.hitGraceMinutes * 60_000, this.latestExpiry(hit));
-    if (deadline <= hit.expiresAt) return null;
+    const grace = this.config.hitGraceMinutes * 60_000;
+    const steady = this.deadlines.get(hit.id);
+    let deadline: number;
+    if (steady) {
+      const steadyNow = this.steady();
+      const moved = Math.min(steadyNow + grace, steady.raised + (this.latestExpiry(hit) - hit.raisedAt));
+      if (moved <= steady.deadline) return null;
+      steady.deadline = moved;
+      deadline = now + (moved - steadyNow); // stored for the console and for after a restart
+    } else {
+      deadline = Math.min(now + grace, this.latestExpiry(hit));
+      if (deadline <= hit.expiresAt) return null;
+    }
     this.db.prepare(`UPDATE hits SET expires_at = ? WHERE id = ?`).run(deadline, hit.id);
     return deadline;
   }
 
   private requireOpen(hit: Hit): void {
     if (!OPEN.includes(hit.status)) throw new HitError(`hit ${hit.id} is already ${hit.status}`, 409);
+    // Past its deadline it is expired, whether or not the expiry check (every 2 s) has run yet.
+    if (this.pastDeadline(hit, this.now()))
+      throw new HitError(`hit ${hit.id} has expired: read and verify the vehicle again`, 409);
+  }
+
+  private pastDeadline(hit: Hit, now: number): boolean {
+    const steady = this.deadlines.get(hit.id);
+    return steady ? steady.deadline <= this.steady() : hit.expiresAt <= now;
   }
 
   private transition(
@@ -400,6 +440,7 @@ export class HitLog {
       if (!before) throw new HitError(`no hit with id ${id}`, 404);
       const res = apply(before, now);
       if (!res) return before;
+      if (!OPEN.includes(res.to)) this.deadlines.delete(id);
       changed = true;
       this.event(id, actor, action, before.status, res.to, res.details, now);
       return this.get(id)!;

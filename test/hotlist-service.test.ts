@@ -92,7 +92,7 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
 
   it('suppresses the same plate and entry within the window, alerts again after it', () => {
     save('ABC1234', 'NY');
-    now += 5 * 60_000;
+    now += 4 * 60_000; // the first still open (5-minute expiry)
     save('ABC1234', 'NY');
     expect(db.prepare(`SELECT status FROM hits ORDER BY seq`).pluck().all()).toEqual([
       'raised',
@@ -101,7 +101,7 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     now += 11 * 60_000;
     save('ABC1234', 'NY');
     expect(db.prepare(`SELECT status FROM hits ORDER BY seq`).pluck().all()).toEqual([
-      'raised',
+      'expired', // unanswered meanwhile
       'suppressed',
       'raised',
     ]);
@@ -137,12 +137,12 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
   it('an expired hit says whether any console showed it, goes to HQ so, and stays missed until acknowledged', () => {
     save('ABC1234', 'NY');
     const unseen = hits.open()[0]!.id;
+    expect(hits.missed()).toEqual({ total: 0, hits: [] });
     now += 60 * 60_000; // past the duplicate window: the same plate alerts again
-    save('ABC1234', 'NY');
+    save('ABC1234', 'NY'); // (the first, long past its deadline, expires as this one is raised)
     const shown = hits.open().find((h) => h.id !== unseen)!.id;
     hits.markSeen(shown, 'ofc.diaz');
     hits.confirm(shown, 'plate', 'ofc.diaz');
-    expect(hits.missed()).toEqual({ total: 0, hits: [] });
     now += 6 * 60_000;
     service.tick();
 
@@ -281,9 +281,8 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
 
   it('a vehicle seen again after its hit expired alerts again, inside the duplicate window', () => {
     save('ABC1234', 'NY');
-    now += 6 * 60_000;
-    service.tick(); // expired unanswered
-    save('ABC1234', 'NY'); // 6 minutes on: inside the 10-minute window, but nobody verified it
+    now += 5 * 60_000; // its deadline, before the service's next expiry check has run
+    save('ABC1234', 'NY'); // inside the 10-minute window, but nobody verified the first
     expect(db.prepare(`SELECT status FROM hits ORDER BY seq`).pluck().all()).toEqual(['expired', 'raised']);
   });
 
@@ -306,6 +305,11 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     now += 60 * 60_000; // stepped an hour forward a minute later: the officer still has 4 minutes
     steady += 60_000;
     expect(log.expireDue()).toBe(0);
+    // The console counts down from the wall clock as it reads now: 4 minutes, not 56 overdue.
+    expect(log.deadlineView(log.get(first.id)!)).toEqual({
+      expiresAt: now + 4 * 60_000,
+      latestExpiresAt: now + 9 * 60_000,
+    });
     log.confirm(first.id, 'plate', 'ofc.diaz');
     log.confirm(first.id, 'state', 'ofc.diaz');
     expect(log.verify(first.id, 'ofc.diaz').status).toBe('verified');
@@ -316,6 +320,20 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     steady += 5 * 60_000;
     expect(log.expireDue()).toBe(1);
     expect(log.get(second.id)!.status).toBe('expired');
+  });
+
+  it('an extended deadline is stored in whole milliseconds on the real clocks, as HQ expects', async () => {
+    await service.stop();
+    const log = new HitLog(db, { ...config, hitExpiryMinutes: 0.01, hitGraceMinutes: 1 }, audit);
+    const read = reads.save(makeRead('ABC1234', 'NY'), { crop: null, overview: null });
+    const hit = log.raise(read, service.matcher.match(read)[0]!)!;
+    await new Promise((r) => setTimeout(r, 30));
+    const seen = log.markSeen(hit.id, 'ofc.diaz');
+    expect(seen.expiresAt).toBeGreaterThan(hit.expiresAt);
+    expect(db.prepare('SELECT typeof(expires_at) FROM hits WHERE id = ?').pluck().get(hit.id)).toBe(
+      'integer',
+    );
+    expect(Number.isInteger(log.deadlineView(seen).expiresAt)).toBe(true);
   });
 
   it('only an expired hit can be acknowledged as missed', () => {

@@ -121,6 +121,9 @@ export class HitLog {
   raise(read: StoredRead, match: Match, opts: { retroactive?: boolean } = {}): Hit | null {
     const e = match.entry;
     const entryKey = `${e.list.id}|${e.plate}|${e.state ?? ''}|${e.listType}`;
+    // A hit past its deadline is expired now, not at the next check: the vehicle seen again must
+    // alert again, not be suppressed as its duplicate.
+    this.expireDue();
     const now = this.now();
     const result = this.db.transaction(() => {
       const already = this.db
@@ -387,6 +390,19 @@ export class HitLog {
     });
   }
 
+  /**
+   * The hit's deadline and ceiling on the wall clock as it reads now, for the console's countdown.
+   * Hits raised since start run on the steady clock, so their wall times are projected from it: a
+   * wall-clock step since the hit was raised would otherwise shift the countdown by the step.
+   */
+  deadlineView(hit: Hit): { expiresAt: number; latestExpiresAt: number } {
+    const steady = this.deadlines.get(hit.id);
+    if (!steady) return { expiresAt: hit.expiresAt, latestExpiresAt: this.latestExpiry(hit) };
+    const toWall = (t: number) => Math.round(this.now() + (t - this.steady()));
+    const ceiling = steady.raised + (this.latestExpiry(hit) - hit.raisedAt);
+    return { expiresAt: toWall(steady.deadline), latestExpiresAt: toWall(ceiling) };
+  }
+
   /** The latest a hit can expire, however long officers work it: nothing stays open for ever. */
   latestExpiry(hit: Pick<Hit, 'raisedAt'>): number {
     return hit.raisedAt + MAX_EXPIRY_FACTOR * this.config.hitExpiryMinutes * 60_000;
@@ -406,7 +422,7 @@ export class HitLog {
       const moved = Math.min(steadyNow + grace, steady.raised + (this.latestExpiry(hit) - hit.raisedAt));
       if (moved <= steady.deadline) return null;
       steady.deadline = moved;
-      deadline = now + (moved - steadyNow); // stored for the console and for after a restart
+      deadline = Math.round(now + (moved - steadyNow)); // stored for after a restart (and HQ): whole ms
     } else {
       deadline = Math.min(now + grace, this.latestExpiry(hit));
       if (deadline <= hit.expiresAt) return null;

@@ -249,8 +249,7 @@ export class ConsoleServer implements Service {
       retroactive: h.retroactive,
       raisedAt: h.raisedAt,
       // The console counts down the last minutes, and says when acting on it gives no more time.
-      expiresAt: h.expiresAt,
-      latestExpiresAt: this.deps.hits.latestExpiry(h),
+      ...this.deps.hits.deadlineView(h),
       // Confirmed by this officer: the one who verifies confirms both (a partner's do not count).
       plateConfirmed: h.plateConfirmedBy === user.name,
       stateConfirmed: h.stateConfirmedBy === user.name,

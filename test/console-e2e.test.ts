@@ -110,6 +110,8 @@ beforeAll(async () => {
     'ALT5150,NY,stolen-plate,NCIC P-990,,Plate reported stolen,',
     `LNG2024,NY,stolen-vehicle,NCIC V-424,,${LONG_REASON},`,
     'SHR1001,NY,stolen-plate,NCIC P-1001,,Plate reported stolen,',
+    'BNR3030,NY,stolen-vehicle,NCIC V-3030,,Stolen from a car park,',
+    'EXP0001,NY,suspended-registration,DMV R-0001,,Registration suspended (insurance),',
   ].join('\r\n');
   writeFileSync(path.join(dir, 'ncic.csv'), csv);
   await importHotlist(parts.store, {
@@ -648,6 +650,62 @@ describe('officer console in Chromium', () => {
     await saveRead('SHR1001', 'NY');
     await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'SHR1001');
     expect(await reasonEnd()).toEqual({ underButtons: false, onScreen: true, cue: false });
+    await page.keyboard.press('r');
+    await page.locator(`#reject-reasons input[value="misread"]`).check();
+    await page.locator('#reject-form button[type=submit]').click();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('the "More below" cue follows the missed-hits banner coming and going above an alert', async () => {
+    await page.setViewportSize({ width: 800, height: 600 });
+    // An alert on screen, and a less urgent one queued behind it that nobody will get to.
+    await saveRead('BNR3030', 'NY');
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'BNR3030');
+    const queued = await saveRead('EXP0001', 'NY');
+    await expectText(page, '#hit-queue', /^1 more waiting$/);
+    await page.waitForFunction(
+      () => !(document.getElementById('confirm-plate') as HTMLButtonElement).disabled,
+    );
+    // How far the alert's end is above the top of its buttons (below them when negative).
+    const endAboveButtons = () =>
+      page.evaluate(() => ({
+        gap:
+          document.getElementById('hit-actions')!.getBoundingClientRect().top -
+          document.getElementById('hit-body')!.getBoundingClientRect().bottom,
+        cue: !document.getElementById('more-below')!.hidden,
+        banner: !document.getElementById('missed-banner')!.hidden,
+      }));
+    // From the top of the alert (the panel may still be scrolled from before): its end is hidden.
+    await page.evaluate(() => document.querySelector('.main')!.scrollTo(0, 0));
+    await page.waitForFunction(() => !document.getElementById('more-below')!.hidden);
+    expect(await endAboveButtons()).toMatchObject({ cue: true, banner: false });
+    // The officer scrolls until the alert's end just shows above the buttons: the cue goes.
+    const { gap } = await endAboveButtons();
+    await page.evaluate((by) => document.querySelector('.main')!.scrollBy(0, by), 20 - gap);
+    await page.waitForFunction(() => document.getElementById('more-below')!.hidden);
+    expect((await endAboveButtons()).gap).toBeGreaterThan(0);
+
+    // The queued hit expires: the banner comes above, pushing the alert's end under the buttons,
+    // with no scroll or resize to say so. The cue comes with it, not at the next update.
+    const hit = hitsFor(queued.id)[0]!;
+    db.prepare(`UPDATE hits SET expires_at = ? WHERE id = ?`).run(Date.now(), hit.id);
+    await page.locator('#missed-banner').waitFor({ state: 'visible', timeout: 10_000 });
+    const withBanner = await endAboveButtons();
+    expect(withBanner.gap).toBeLessThan(0);
+    expect(withBanner.cue).toBe(true);
+    await page.screenshot({ path: path.join(SHOTS, 'console-banner-more-below-800.png') });
+
+    // Acknowledged: the banner goes, the end shows above the buttons again, and so does the cue.
+    const status = await page.evaluate(
+      (id) => fetch(`/api/hits/${id}/acknowledge`, { method: 'POST' }).then((r) => r.status),
+      hit.id,
+    );
+    expect(status).toBe(200);
+    await page.locator('#missed-banner').waitFor({ state: 'hidden' });
+    expect(await endAboveButtons()).toMatchObject({ cue: false, banner: false });
+    expect((await endAboveButtons()).gap).toBeGreaterThan(0);
+
     await page.keyboard.press('r');
     await page.locator(`#reject-reasons input[value="misread"]`).check();
     await page.locator('#reject-form button[type=submit]').click();

@@ -351,4 +351,76 @@ describe('hits that expire unverified, in Chromium', () => {
       await quiet.close();
     }
   });
+
+  it('the banner counts every missed hit never shown, and a new read leaves the Acknowledge buttons alone', async () => {
+    // A clean start: what earlier tests left missed is acknowledged.
+    for (const h of parts.hits.missed(1000).hits) parts.hits.acknowledgeExpired(h.id, 'ofc.diaz');
+    // The console closed while 25 hits come and go: the first 8 nobody was shown, the other 17
+    // an officer had on screen (elsewhere). More than the console lists (20) expire unanswered.
+    await page.goto('about:blank');
+    // Any two differ in at least 4 places (a Reed-Solomon code over 5 letters): a read of one
+    // is no near match for another, so each read raises one hit.
+    const plates = Array.from({ length: 25 }, (_, i) => {
+      const [x, y] = [Math.floor(i / 5), i % 5];
+      return [x, y, x + y, x + 2 * y, x + 3 * y].map((v) => 'ACEHK'[v % 5]).join('') + '77';
+    });
+    writeFileSync(
+      path.join(dir, 'mis.csv'),
+      ['plate,state,list_type,reference', ...plates.map((p) => `${p},NY,stolen-plate,NCIC ${p}`)].join(
+        '\r\n',
+      ),
+    );
+    await importHotlist(parts.store, {
+      file: path.join(dir, 'mis.csv'),
+      listId: 'mis',
+      actor: 'admin.ray',
+      audit: auditLog,
+    });
+    const ids: string[] = [];
+    for (const plate of plates) {
+      const read = await reads.save(makeRead(plate, 'NY'), { crop: null, overview: null });
+      const raised = db.prepare(`SELECT id, status FROM hits WHERE read_id = ?`).all(read.id);
+      expect(raised).toEqual([{ id: expect.any(String), status: 'raised' }]);
+      ids.push(hitOf(read.id).id);
+    }
+    for (const id of ids.slice(8)) parts.hits.markSeen(id, 'ofc.diaz');
+    // The never-shown ones expire first: the console lists the latest expiries, so only 3 of them.
+    const expire = async (batch: string[]) => {
+      const due = db.prepare(`UPDATE hits SET expires_at = ? WHERE id = ?`);
+      for (const id of batch) due.run(Date.now(), id);
+      await expect
+        .poll(() => batch.filter((id) => parts.hits.get(id)!.status !== 'expired'), {
+          timeout: 10_000,
+          interval: 100,
+        })
+        .toEqual([]);
+    };
+    await expire(ids.slice(0, 8));
+    await expire(ids.slice(8));
+
+    await page.goto(parts.console.url);
+    await expectText(
+      page,
+      '#missed-text',
+      new RegExp(
+        `^MISSED: 25 hits expired before verification \\(8 never shown\\), latest ${plates[24]} stolen plate`,
+      ),
+    );
+    expect(await page.locator('#missed-list li').count()).toBe(20);
+    expect(await page.locator('#missed-list li', { hasText: 'NEVER SHOWN' }).count()).toBe(3);
+    expect(await page.locator('#missed-more').innerText()).toBe('and 5 more (acknowledge these to see them)');
+
+    // Review puts the officer on the first Acknowledge; a read arriving (the car drives on) does
+    // not swap that button for another under their finger, nor take the focus from it.
+    await page.locator('#missed-review').click();
+    const first = await page.locator('#missed-list button').first().elementHandle();
+    expect(await first!.evaluate((b) => document.activeElement === b)).toBe(true);
+    await reads.save(makeRead('TTT9001', 'NY'), { crop: null, overview: null });
+    await page.waitForFunction(() => document.getElementById('feed')!.textContent!.includes('TTT9001'));
+    expect(await first!.evaluate((b) => [b.isConnected, document.activeElement === b])).toEqual([true, true]);
+    // It still works: Enter acknowledges the hit it is for, and the banner counts down.
+    await page.keyboard.press('Enter');
+    await expectText(page, '#missed-text', /^MISSED: 24 hits expired before verification \(8 never shown\)/);
+    expect(parts.hits.get(ids[24]!)!.expiryAckedBy).toBe('ofc.diaz');
+  });
 });

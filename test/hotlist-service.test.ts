@@ -137,7 +137,7 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
   it('an expired hit says whether any console showed it, goes to HQ so, and stays missed until acknowledged', () => {
     save('ABC1234', 'NY');
     const unseen = hits.open()[0]!.id;
-    expect(hits.missed()).toEqual({ total: 0, hits: [] });
+    expect(hits.missed()).toEqual({ total: 0, neverShown: 0, hits: [] });
     now += 60 * 60_000; // past the duplicate window: the same plate alerts again
     save('ABC1234', 'NY'); // (the first, long past its deadline, expires as this one is raised)
     const shown = hits.open().find((h) => h.id !== unseen)!.id;
@@ -197,6 +197,30 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     expect(audit.list({ type: 'hit.disposition' })).toHaveLength(2); // not a second disposition
     expect(hits.events(unseen).at(-1)).toMatchObject({ action: 'expiry-acknowledged', toStatus: 'expired' });
     expect(audit.verify().ok).toBe(true);
+  });
+
+  it('counts every missed hit never shown, not only the ones listed', () => {
+    // 25 hits of one plate, each past the duplicate window of the one before: the first 8 nobody
+    // was shown, the other 17 an officer had on screen. All expire unanswered.
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      save('ABC1234', 'NY');
+      const id = hits.open().find((h) => !ids.includes(h.id))!.id;
+      ids.push(id);
+      if (i >= 8) hits.markSeen(id, 'ofc.diaz');
+      now += 11 * 60_000;
+    }
+    service.tick();
+    expect(hits.open()).toEqual([]);
+
+    // The console lists 20: the latest, of which only 3 were never shown; 8 were, in all.
+    const missed = hits.missed(20);
+    expect(missed.hits).toHaveLength(20);
+    expect(missed.hits.filter((h) => h.seenAt === null)).toHaveLength(3);
+    expect(missed).toMatchObject({ total: 25, neverShown: 8 });
+    hits.acknowledgeExpired(ids[0]!, 'ofc.diaz');
+    hits.acknowledgeExpired(ids[24]!, 'ofc.diaz');
+    expect(hits.missed(20)).toMatchObject({ total: 23, neverShown: 7 });
   });
 
   it('a hit an officer is working does not expire under them, but not past twice the expiry either', () => {
@@ -450,7 +474,7 @@ describe('upgrading a unit to missed-hit notices (alerts migration 2)', () => {
     try {
       const log = new HitLog(upgraded, config, new AuditLog(upgraded, () => now), () => now);
       expect(log.get(before)).toMatchObject({ status: 'expired', expiryAckedBy: 'system' });
-      expect(log.missed()).toEqual({ total: 0, hits: [] });
+      expect(log.missed()).toEqual({ total: 0, neverShown: 0, hits: [] });
       now += 6 * 60_000;
       log.expireDue();
       expect(log.missed().hits.map((h) => h.id)).toEqual([open]);

@@ -364,14 +364,22 @@ export class HitLog {
     return due.length;
   }
 
-  /** Expired hits no officer has acknowledged yet, the latest expiry first (the console's "missed"). */
-  missed(limit = 50): { total: number; hits: Hit[] } {
+  /**
+   * Expired hits no officer has acknowledged yet, the latest expiry first (the console's "missed"):
+   * at most `limit` of them, with how many there are in all and how many of all those no console
+   * ever showed (`neverShown` counts every one, not only those listed).
+   */
+  missed(limit = 50): { total: number; neverShown: number; hits: Hit[] } {
     const where = `status = 'expired' AND expiry_acked_at IS NULL`;
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM hits WHERE ${where}`).get() as { n: number }).n;
+    const counts = this.db
+      .prepare(
+        `SELECT COUNT(*) AS total, COALESCE(SUM(seen_at IS NULL), 0) AS neverShown FROM hits WHERE ${where}`,
+      )
+      .get() as { total: number; neverShown: number };
     const rows = this.db
       .prepare(`SELECT * FROM hits WHERE ${where} ORDER BY decided_at DESC, seq DESC LIMIT ?`)
       .all(limit) as HitRow[];
-    return { total, hits: rows.map(fromRow) };
+    return { total: counts.total, neverShown: counts.neverShown, hits: rows.map(fromRow) };
   }
 
   /**

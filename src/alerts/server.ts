@@ -205,9 +205,11 @@ export class ConsoleServer implements Service {
    * missed, never how to act on it (no pictures, no buttons but Acknowledge).
    */
   private missedView(): unknown {
-    const { total, hits } = this.deps.hits.missed(MISSED_SHOWN);
+    const { total, neverShown, hits } = this.deps.hits.missed(MISSED_SHOWN);
     return {
       total,
+      // Over all of them, not only the MISSED_SHOWN listed: the banner counts what nobody saw.
+      neverShown,
       hits: hits.map((h) => ({
         id: h.id,
         priority: priorityName(h.priority),

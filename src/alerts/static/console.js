@@ -18,6 +18,8 @@ const pendingTones = new Set();
 let toneTimer = null;
 let audio = null;
 let muteLow = localStorage.getItem('lpr-mute-low') === '1';
+/** What the missed list on screen was built from: it is built again only when that changes. */
+let missedShown = null;
 
 // ---- theme and tones ------------------------------------------------------------------------
 
@@ -162,6 +164,8 @@ function setLive(live) {
   }
   if (state && state.current) renderHit(state.current, state.queue.length);
   if (state) renderMissed(state.missed);
+  // The banner above may have come or gone, moving the alert's end: measured once all is laid out.
+  updateMoreBelow();
 }
 window.setInterval(() => {
   if (events && lastUpdate && Date.now() - lastUpdate > 35_000) setLive(false);
@@ -255,6 +259,9 @@ function render(s) {
   renderFeed(s.feed);
   renderWatching(s.watching);
   renderStatus(s);
+  // renderHit measured before the banners (missed hits, warnings) came or went above the alert and
+  // moved where it ends; nothing else (no scroll, no resize) says so: measure again now.
+  updateMoreBelow();
 }
 
 function renderHit(hit, queued) {
@@ -422,19 +429,28 @@ function plateRow(plate, stateText, details) {
  * acknowledges each. They show what was missed, not how to act on it: no pictures, no stop.
  */
 function renderMissed(missed) {
-  const { total, hits } = missed;
+  const { total, neverShown, hits } = missed;
+  const notLive = $('app').classList.contains('not-live');
+  // Built again only when what it lists changed, not on every update (each new read sends one):
+  // an Acknowledge being touched, or focused by Review, stays the same button.
+  const key = JSON.stringify(missed);
+  if (key === missedShown) {
+    for (const b of $('missed-list').querySelectorAll('button')) b.disabled = notLive;
+    return;
+  }
+  missedShown = key;
   $('missed').hidden = total === 0;
   $('missed-banner').hidden = total === 0;
   const ol = $('missed-list');
   ol.textContent = '';
   if (total === 0) return;
-  const never = hits.filter((h) => h.neverShown).length;
+  // Counted by the unit over every missed hit, not only the ones listed here.
+  const never = neverShown;
   const latest = hits[0];
   $('missed-text').textContent =
     `MISSED: ${total} hit${total > 1 ? 's' : ''} expired before verification` +
     `${never ? ` (${never} never shown)` : ''}, latest ${latest.plate} ${latest.listTypeLabel.toLowerCase()}` +
     ` at ${fmtTime(latest.raisedAt)}. No stop on ${total > 1 ? 'them' : 'it'}.`;
-  const notLive = $('app').classList.contains('not-live');
   for (const h of hits) {
     const details = [
       `${h.priority} · ${h.listTypeLabel} · list ${h.listId}`,

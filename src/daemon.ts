@@ -18,6 +18,7 @@ import { HealthServer } from './health/server.js';
 import { SdNotifier } from './health/sd-notify.js';
 import { LiveCamera } from './capture/live-camera.js';
 import type { GpsHealth } from './gps/latest-fix.js';
+import type { ClockHealth } from './gps/clock-check.js';
 import { createSyncService, type SyncService } from './sync/service.js';
 import { hotlistPort } from './sync/adapters.js';
 import { buildHotlist, type HotlistParts } from './hotlist/services.js';
@@ -191,12 +192,16 @@ export class Daemon {
     // Reads are still recorded without the console, but the officer gets no alerts: not healthy.
     if (consoleHealth?.error) extra.push(`officer console not listening: ${String(consoleHealth.error)}`);
     const sync = this.sync?.health();
+    // A live receiver reports the clock check with its health; it is shown on its own.
+    const { clock = null, ...gpsHealth } =
+      (gps?.health?.() as (GpsHealth & { clock?: ClockHealth }) | undefined) ?? {};
     return {
       unitId: config.unitId,
       uptimeS: Math.round((monotonicMs() - this.startedAt) / 1000),
       // Every configured camera, recordings too: one that never opened is reported, not left out.
       cameras: config.cameras.map((c) => this.cameraHealth(c)),
-      gps: (gps?.health?.() as GpsHealth | undefined) ?? null,
+      gps: gps?.health ? (gpsHealth as GpsHealth) : null,
+      clock,
       gpsMaxFixAgeMs: config.gps.source === 'none' ? undefined : config.gps.maxFixAgeMs,
       sync: sync ? { connected: sync.connected === true, queueDepth: sync.queueDepth as number } : null,
       reads: this.unit.reads.count(),

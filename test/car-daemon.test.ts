@@ -47,8 +47,11 @@ describe('lpr-edge run under a systemd-like supervisor', () => {
     };
     let rtsp = await startRtsp();
     const log = path.join(tmp, 'drive.nmea');
-    fs.writeFileSync(log, nmeaLog(straightDrive(Date.now(), 60)));
-    start('gpsfake', ['-P', String(gpsPort), '-n', '-c', '0.1', '-q', log]);
+    // Ten minutes of drive from about now, one burst (6 sentences) a second as a receiver sends it:
+    // gpsd's TPV times then agree with the unit's clock, which /healthz checks (a faster pace, or
+    // the log looping back, would put GPS time seconds off the clock and the unit degraded).
+    fs.writeFileSync(log, nmeaLog(straightDrive(Date.now() + 2000, 600)));
+    start('gpsfake', ['-P', String(gpsPort), '-n', '-c', '0.166', '-q', log]);
     const sock = path.join(tmp, 'notify.sock');
     const notify = start('/usr/bin/python3', [
       path.join(import.meta.dirname, 'fixtures/notify-socket.py'),

@@ -256,6 +256,7 @@ describe('provision flags', () => {
       path: dev,
       baud: 9600,
       maxFixAgeMs: 5000,
+      maxClockOffsetMs: 5000,
     });
     expect(provision('by-path-baud', ['--gps', `serial:${dev}:4800`]).config.gps).toMatchObject({
       path: dev,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_CLOCK_OFFSET_MS } from './clock-check.js';
 
 /**
  * `gps:` in the config. gpsd is the normal source (it owns the receiver and shares it); a serial
@@ -11,6 +12,8 @@ const gpsdSource = z.strictObject({
   port: z.number().int().min(1).max(65535).default(2947),
   /** A fix older than this is not attached to a read (the read gets the "no-gps" flag instead). */
   maxFixAgeMs: z.number().int().positive().default(5000),
+  /** The unit's clock further than this from GPS time makes /healthz degraded (src/gps/clock-check.ts). */
+  maxClockOffsetMs: z.number().int().positive().default(DEFAULT_MAX_CLOCK_OFFSET_MS),
 });
 
 const serialSource = z.strictObject({
@@ -18,6 +21,8 @@ const serialSource = z.strictObject({
   path: z.string().min(1),
   baud: z.number().int().positive().default(9600),
   maxFixAgeMs: z.number().int().positive().default(5000),
+  /** The unit's clock further than this from GPS time makes /healthz degraded (src/gps/clock-check.ts). */
+  maxClockOffsetMs: z.number().int().positive().default(DEFAULT_MAX_CLOCK_OFFSET_MS),
 });
 
 const noneSource = z.strictObject({

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { GpsFix } from '../store/types.js';
 import type { Backoff } from '../capture/backoff.js';
 import type { GpsHealth } from './latest-fix.js';
+import type { ClockHealth } from './clock-check.js';
 import { ReconnectingGpsSource } from './reconnecting-source.js';
 
 /**
@@ -39,6 +40,8 @@ export interface GpsdOptions {
   host: string;
   port: number;
   maxFixAgeMs: number;
+  /** Default DEFAULT_MAX_CLOCK_OFFSET_MS (5 s). */
+  maxClockOffsetMs?: number;
   log: Logger;
   backoff?: Backoff;
 }
@@ -51,14 +54,14 @@ export class GpsdSource extends ReconnectingGpsSource {
   private mode: number | null = null;
 
   constructor(private readonly opts: GpsdOptions) {
-    super(opts.log, opts.maxFixAgeMs, opts.backoff);
+    super(opts.log, opts.maxFixAgeMs, opts.backoff, opts.maxClockOffsetMs);
   }
 
   protected closeConnection(): void {
     this.socket?.destroy();
   }
 
-  health(): GpsHealth & { source: string } {
+  health(): GpsHealth & { source: string; clock: ClockHealth } {
     const l = this.latest.latest();
     return {
       source: `gpsd ${this.opts.host}:${this.opts.port}`,
@@ -70,6 +73,7 @@ export class GpsdSource extends ReconnectingGpsSource {
       fixes: this.latest.fixes,
       lost: this.latest.lost,
       lastError: this.lastError,
+      clock: this.clock.health(),
     };
   }
 
@@ -141,11 +145,13 @@ export class GpsdSource extends ReconnectingGpsSource {
       this.latest.clear();
       return;
     }
-    const time = t.time ? Date.parse(t.time) : Date.now();
+    const gpsTime = t.time ? Date.parse(t.time) : NaN;
+    // Only a fix with the receiver's own time says anything about the unit's clock.
+    if (Number.isFinite(gpsTime)) this.clock.observe(gpsTime);
     const fix: GpsFix = {
       lat: t.lat,
       lon: t.lon,
-      time: Number.isFinite(time) ? time : Date.now(),
+      time: Number.isFinite(gpsTime) ? gpsTime : Date.now(),
       mode: t.mode as 2 | 3,
     };
     const alt = t.altMSL ?? t.alt ?? t.altHAE;

@@ -11,12 +11,19 @@ export type LiveGps = PositionSource & Partial<Service>;
 export function createPositionSource(config: GpsConfig, log: Logger): LiveGps {
   switch (config.source) {
     case 'gpsd':
-      return new GpsdSource({ host: config.host, port: config.port, maxFixAgeMs: config.maxFixAgeMs, log });
+      return new GpsdSource({
+        host: config.host,
+        port: config.port,
+        maxFixAgeMs: config.maxFixAgeMs,
+        maxClockOffsetMs: config.maxClockOffsetMs,
+        log,
+      });
     case 'serial':
       return new SerialNmeaSource({
         path: config.path,
         baud: config.baud,
         maxFixAgeMs: config.maxFixAgeMs,
+        maxClockOffsetMs: config.maxClockOffsetMs,
         log,
       });
     case 'none':

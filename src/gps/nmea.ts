@@ -92,6 +92,11 @@ export class NmeaFixBuilder {
   /** Sentences rejected for a bad or missing checksum (reported in health). */
   rejected = 0;
   accepted = 0;
+  /**
+   * Told the UTC time of each valid RMC (status A) whose own date and time parse: the receiver's
+   * time, which a live source checks the unit's clock against. GGA has no date, so it is not used.
+   */
+  onTime?: (utcMs: number) => void;
 
   /** Feed one line; returns a fix when this sentence completes one, `'nofix'` when the receiver says it has none. */
   push(line: string): GpsFix | 'nofix' | null {
@@ -107,14 +112,20 @@ export class NmeaFixBuilder {
       case 'RMC': {
         // time,status,lat,N,lon,E,speed(kn),course,date,...
         const [time, status, lat, ns, lon, ew, kn, course, date] = f;
-        if (date && date.length === 6) {
-          this.date = {
+        let day: { y: number; m: number; d: number } | null = null;
+        if (date && /^\d{6}$/.test(date)) {
+          day = {
             d: Number(date.slice(0, 2)),
             m: Number(date.slice(2, 4)),
             y: 2000 + Number(date.slice(4, 6)),
           };
+          this.date = day;
         }
         if (status !== 'A') return 'nofix';
+        if (this.onTime && day && time && /^\d{6}(\.\d+)?$/.test(time)) {
+          const t = utcMs(time, day);
+          if (t !== null) this.onTime(t);
+        }
         const knots = num(kn);
         this.speedMps = knots === undefined ? undefined : knots * KNOTS_TO_MPS;
         this.headingDeg = num(course);

@@ -3,6 +3,7 @@ import type { GpsFix } from '../store/types.js';
 import type { Service } from '../service.js';
 import { Backoff, sleep } from '../capture/backoff.js';
 import { LatestFix } from './latest-fix.js';
+import { ClockCheck, DEFAULT_MAX_CLOCK_OFFSET_MS } from './clock-check.js';
 import type { PositionSource } from './types.js';
 
 /**
@@ -13,6 +14,8 @@ import type { PositionSource } from './types.js';
 export abstract class ReconnectingGpsSource implements PositionSource, Service {
   readonly name = 'gps';
   protected readonly latest: LatestFix;
+  /** The unit's wall clock against the receiver's UTC (subclasses feed it each live fix's time). */
+  protected readonly clock: ClockCheck;
   private readonly backoff: Backoff;
   private abort = new AbortController();
   private loop: Promise<void> | null = null;
@@ -25,8 +28,10 @@ export abstract class ReconnectingGpsSource implements PositionSource, Service {
     protected readonly log: Logger,
     maxFixAgeMs: number,
     backoff?: Backoff,
+    maxClockOffsetMs = DEFAULT_MAX_CLOCK_OFFSET_MS,
   ) {
     this.latest = new LatestFix(maxFixAgeMs);
+    this.clock = new ClockCheck(maxClockOffsetMs, log);
     this.backoff = backoff ?? new Backoff(500, 10_000);
   }
 

@@ -2,6 +2,7 @@ import { SerialPort, ReadlineParser } from 'serialport';
 import type { Logger } from 'pino';
 import type { Backoff } from '../capture/backoff.js';
 import type { GpsHealth } from './latest-fix.js';
+import type { ClockHealth } from './clock-check.js';
 import { NmeaFixBuilder } from './nmea.js';
 import { ReconnectingGpsSource } from './reconnecting-source.js';
 
@@ -9,6 +10,8 @@ export interface SerialNmeaOptions {
   path: string;
   baud: number;
   maxFixAgeMs: number;
+  /** Default DEFAULT_MAX_CLOCK_OFFSET_MS (5 s). */
+  maxClockOffsetMs?: number;
   log: Logger;
   backoff?: Backoff;
 }
@@ -24,8 +27,10 @@ export class SerialNmeaSource extends ReconnectingGpsSource {
   private port: SerialPort | null = null;
 
   constructor(private readonly opts: SerialNmeaOptions) {
-    super(opts.log, opts.maxFixAgeMs, opts.backoff);
+    super(opts.log, opts.maxFixAgeMs, opts.backoff, opts.maxClockOffsetMs);
     this.lostMessage = `GPS serial port ${opts.path} lost`;
+    // Each valid RMC (status A, its own date and time) measures the unit's clock on arrival.
+    this.builder.onTime = (utcMs) => this.clock.observe(utcMs);
   }
 
   protected async closeConnection(): Promise<void> {
@@ -33,7 +38,7 @@ export class SerialNmeaSource extends ReconnectingGpsSource {
     if (port?.isOpen) await new Promise<void>((r) => port.close(() => r()));
   }
 
-  health(): GpsHealth & { source: string; rejectedSentences: number } {
+  health(): GpsHealth & { source: string; rejectedSentences: number; clock: ClockHealth } {
     const l = this.latest.latest();
     return {
       source: `serial ${this.opts.path}@${this.opts.baud}`,
@@ -46,6 +51,7 @@ export class SerialNmeaSource extends ReconnectingGpsSource {
       lost: this.latest.lost,
       lastError: this.lastError,
       rejectedSentences: this.builder.rejected,
+      clock: this.clock.health(),
     };
   }
 

@@ -1,5 +1,6 @@
 import type { CameraHealth } from '../capture/live-camera.js';
 import type { GpsHealth } from '../gps/latest-fix.js';
+import type { ClockHealth } from '../gps/clock-check.js';
 
 /** Everything /healthz and /metrics report; the daemon fills what it has (missing = not reported). */
 export interface UnitStatus {
@@ -11,6 +12,8 @@ export interface UnitStatus {
   gps: GpsHealth | null;
   /** A fix older than this is not attached to reads (`gps.maxFixAgeMs`): a stale fix is a problem. */
   gpsMaxFixAgeMs?: number;
+  /** The unit's wall clock checked against live GPS time; null without a live GPS source. */
+  clock?: ClockHealth | null;
   /** The headquarters link: reported, never a problem (a patrol car is often out of coverage). */
   sync?: { connected: boolean; queueDepth: number } | null;
   /** Reads that could not be saved since the start, all cameras. */
@@ -42,6 +45,10 @@ export function problems(s: UnitStatus): string[] {
         `GPS fix is ${Math.round(s.gps.fixAgeMs / 1000)} s old (reads get no position after gps.maxFixAgeMs ${s.gpsMaxFixAgeMs} ms)`,
       );
   }
+  if (s.clock?.status === 'off' && s.clock.offsetMs !== null)
+    out.push(
+      `system clock is ${Math.abs(s.clock.offsetMs / 1000).toFixed(1)} s ${s.clock.offsetMs > 0 ? 'behind' : 'ahead of'} GPS time (more than gps.maxClockOffsetMs ${s.clock.maxOffsetMs} ms): reads are stamped with a wrong time`,
+    );
   if (s.hotlistAgeS && s.hotlistMaxAgeS !== undefined) {
     for (const [name, age] of Object.entries(s.hotlistAgeS)) {
       if (age > s.hotlistMaxAgeS) out.push(`hotlist ${name} is ${Math.round(age / 3600)} h old`);
@@ -149,6 +156,17 @@ export function prometheusText(s: UnitStatus): string {
     ]);
     metric('lpr_gps_satellites', 'gauge', 'Satellites used in the fix', [[{}, s.gps.satellites]]);
     metric('lpr_gps_hdop', 'gauge', 'Horizontal dilution of precision', [[{}, s.gps.hdop]]);
+  }
+  if (s.clock) {
+    metric(
+      'lpr_clock_offset_seconds',
+      'gauge',
+      'GPS time minus the system clock (median of the last fixes)',
+      [[{}, s.clock.offsetMs === null ? null : s.clock.offsetMs / 1000]],
+    );
+    metric('lpr_clock_ok', 'gauge', '1 while the system clock is within gps.maxClockOffsetMs of GPS time', [
+      [{}, s.clock.status === 'unknown' ? null : s.clock.status === 'ok' ? 1 : 0],
+    ]);
   }
   if (s.hotlistAgeS) {
     metric(

@@ -60,6 +60,7 @@ export class HealthServer implements Service {
         problems: p,
         cameras: status.cameras,
         gps: status.gps,
+        clock: status.clock ?? null,
         inference: status.inference ?? null,
         reads: status.reads ?? null,
         hits: status.hits ?? null,

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { monotonicMs } from '../util/clock.js';
+
+/** `gps.maxClockOffsetMs` by default: the selftest's clock check uses the same 5 s. */
+export const DEFAULT_MAX_CLOCK_OFFSET_MS = 5000;
+/** Offsets kept; the median of them absorbs a receiver's ±1 s of latency and one odd sentence. */
+export const CLOCK_SAMPLES = 5;
+/**
+ * GPS times before this are not taken: a receiver hit by the GPS week-number rollover reports a
+ * date 1024 weeks (19.6 years) back, which says nothing about the unit's clock.
+ */
+const EARLIEST_GPS_TIME = Date.UTC(2020, 0, 1);
+
+export type ClockHealth = {
+  /** `unknown` until a live fix with a valid time arrived; `off` beyond `maxOffsetMs`. */
+  status: 'unknown' | 'ok' | 'off';
+  /** GPS time − the unit's wall clock at the fix's arrival (median of the last fixes), in ms. */
+  offsetMs: number | null;
+  maxOffsetMs: number;
+  /** Fixes the offset is the median of. */
+  samples: number;
+  /** How long ago (monotonic clock) the last fix with a valid time arrived. */
+  checkedAgeMs: number | null;
+};
+
+/**
+ * Reads are stamped with the unit's wall clock, which in a patrol car may be wrong (no RTC battery,
+ * NTP not reached yet, drift). A live receiver's fixes carry UTC, so each one measures the wall
+ * clock: offset = GPS time − wall clock when the fix arrived. Only live sources use this; a replayed
+ * track carries recorded times and has no clock check.
+ */
+export class ClockCheck {
+  private readonly offsets: number[] = [];
+  private checkedAt: number | null = null;
+  private off = false;
+
+  constructor(
+    private readonly maxOffsetMs: number,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+    private readonly mono: () => number = monotonicMs,
+  ) {}
+
+  /** A live fix with a valid UTC time just arrived. */
+  observe(gpsTimeMs: number): void {
+    if (!Number.isFinite(gpsTimeMs) || gpsTimeMs < EARLIEST_GPS_TIME) return;
+    this.offsets.push(gpsTimeMs - this.now());
+    if (this.offsets.length > CLOCK_SAMPLES) this.offsets.shift();
+    this.checkedAt = this.mono();
+    const offsetMs = this.offsetMs()!;
+    const off = Math.abs(offsetMs) > this.maxOffsetMs;
+    const detail = { offsetS: Math.round(offsetMs / 100) / 10, maxOffsetMs: this.maxOffsetMs };
+    // Once per change, not per fix.
+    if (off && !this.off)
+      this.log.warn(detail, 'system clock is off GPS time: reads are stamped with a wrong time');
+    else if (!off && this.off) this.log.info(detail, 'system clock agrees with GPS time again');
+    this.off = off;
+  }
+
+  private offsetMs(): number | null {
+    const n = this.offsets.length;
+    if (!n) return null;
+    const s = [...this.offsets].sort((a, b) => a - b);
+    return n % 2 ? s[(n - 1) / 2]! : Math.round((s[n / 2 - 1]! + s[n / 2]!) / 2);
+  }
+
+  health(): ClockHealth {
+    const offsetMs = this.offsetMs();
+    return {
+      status: offsetMs === null ? 'unknown' : this.off ? 'off' : 'ok',
+      offsetMs,
+      maxOffsetMs: this.maxOffsetMs,
+      samples: this.offsets.length,
+      checkedAgeMs: this.checkedAt === null ? null : Math.round(this.mono() - this.checkedAt),
+    };
+  }
+}

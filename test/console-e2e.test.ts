@@ -91,6 +91,7 @@ beforeAll(async () => {
       audit,
       users,
       queries: new ReadQueries(db, auditLog),
+      now: () => Date.now(), // one clock for wall and deadlines: a test expires a hit by its stored deadline
       unitStatus: () => ({
         cameras: [{ id: 'front', ok: true }],
         gps: { ok: null, detail: 'not configured' },

@@ -97,8 +97,9 @@ export class HitLog {
     private readonly audit: AuditSink,
     private readonly now: () => number = Date.now,
     // Deadlines run on a clock that never steps (NTP or the GPS setting the wall clock after boot
-    // would expire every open hit at once, or keep a stale one open for the size of the step). A
-    // test that injects the wall clock gets it as the steady clock too.
+    // would expire every open hit at once, or keep a stale one open for the size of the step).
+    // One injected clock for both (a test's) has no steps: the stored deadlines are then all
+    // there is, and a test may move one.
     private readonly steady: () => number = now === Date.now ? monotonicMs : now,
   ) {}
 
@@ -180,7 +181,7 @@ export class HitLog {
           now,
           now + this.config.hitExpiryMinutes * 60_000,
         );
-      if (status === 'raised') {
+      if (status === 'raised' && this.steady !== this.now) {
         const raised = this.steady();
         this.deadlines.set(id, { raised, deadline: raised + this.config.hitExpiryMinutes * 60_000 });
       }

@@ -13,6 +13,7 @@ import {
   type PullRequest,
   type PullResponse,
   type RosterDocument,
+  type Status,
 } from '../sync/schemas.js';
 import { loadPrivateKey, signDocument } from '../sync/signing.js';
 import { FLEET, ROOT, Topics, hqSubscriptions, parseTopic } from '../sync/topics.js';
@@ -161,15 +162,7 @@ export class HqSink {
     try {
       if (!t) throw new Error('not an lpr/v1 topic');
       if (t.channel === 'status') {
-        const s = statusSchema.parse(parseJson(payload));
-        this.db
-          .prepare(
-            `INSERT INTO unit_status (agency, unit, state, ts, payload) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (agency, unit) DO UPDATE SET state = excluded.state, ts = excluded.ts, payload = excluded.payload
-             WHERE ? OR excluded.ts >= unit_status.ts`,
-          )
-          // A last will ends the connection whose statuses came before it, whatever its ts.
-          .run(s.agency, s.unit, s.state, s.ts, JSON.stringify(s), s.will ? 1 : 0);
+        this.keepStatus(statusSchema.parse(parseJson(payload)));
         return;
       }
       if (t.channel === 'up' && t.kind === 'pull-response') {
@@ -209,6 +202,28 @@ export class HqSink {
         id ? 'hq sink: invalid record quarantined' : 'hq sink: invalid message dropped',
       );
     }
+  }
+
+  /**
+   * Keep a unit's newest status (see `replacesStatus`). Read, compare and write in one immediate
+   * transaction: consumers sharing the database take turns, so "arrived later" is commit order.
+   */
+  private keepStatus(s: Status): void {
+    this.db
+      .transaction(() => {
+        const held = this.db
+          .prepare('SELECT payload FROM unit_status WHERE agency = ? AND unit = ?')
+          .pluck()
+          .get(s.agency, s.unit) as string | undefined;
+        if (held !== undefined && !replacesStatus(s, JSON.parse(held) as Status)) return;
+        this.db
+          .prepare(
+            `INSERT INTO unit_status (agency, unit, state, ts, payload) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (agency, unit) DO UPDATE SET state = excluded.state, ts = excluded.ts, payload = excluded.payload`,
+          )
+          .run(s.agency, s.unit, s.state, s.ts, JSON.stringify(s));
+      })
+      .immediate();
   }
 
   /** Commit what arrived, then acknowledge it to each unit (one ack message per unit). */
@@ -384,6 +399,27 @@ export class HqSink {
     await this.client?.endAsync().catch(() => {});
     this.db.close();
   }
+}
+
+/**
+ * Whether status `next`, just received, replaces `held`, the one HQ keeps for the unit. Never by
+ * the unit's wall clock (`ts`), which NTP or the GPS steps, often backwards, after boot:
+ * - the same boot (`bootId`): by connection, then the last will (it ends its connection, after
+ *   every status sent over it), then `seq`; a copy of the status held (QoS 1 redelivery) changes
+ *   nothing;
+ * - another boot: the later arrival wins. The broker delivers one publisher's messages on a topic
+ *   in the order it received them, and a new boot's connection (same client id) begins after the
+ *   old one ended, its will published when it ended (on the keepalive timeout, or on the new
+ *   connection taking the session over).
+ * Units older than `bootId` are ordered by `ts`, their will applied whatever its `ts`.
+ */
+export function replacesStatus(next: Status, held: Status): boolean {
+  if (next.bootId === undefined && held.bootId === undefined) return next.will === true || next.ts >= held.ts;
+  if (next.bootId !== held.bootId) return true;
+  const key = (s: Status) => [s.connection ?? 0, s.will ? 1 : 0, s.will ? 0 : (s.seq ?? 0)];
+  const [a, b] = [key(next), key(held)];
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+  return false;
 }
 
 /** The message id of an up-link record, if its envelope can be read at all. */

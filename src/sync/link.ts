@@ -19,8 +19,12 @@ export interface LinkOptions {
   reconnectMaxMs: number;
   /** Topics to subscribe (QoS 1) on every connect. */
   subscriptions: string[];
-  /** Retained last will: the broker publishes it if the link dies without a clean stop. */
-  will: { topic: string; payload: Buffer };
+  /**
+   * Retained last will: the broker publishes it if the link dies without a clean stop. Called for
+   * every connection attempt (the first, each reconnect, the fall back to 3.1.1), as the will is
+   * fixed when a connection is made and each connection's will names that connection.
+   */
+  will: () => { topic: string; payload: Buffer };
   log: Logger;
 }
 
@@ -99,9 +103,14 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       rejectUnauthorized: true,
       ...(o.username ? { username: o.username } : {}),
       ...(o.password ? { password: o.password } : {}),
-      will: { topic: o.will.topic, payload: o.will.payload, qos: 1, retain: true },
+      will: this.will(),
       resubscribe: false,
     };
+  }
+
+  private will(): NonNullable<IClientOptions['will']> {
+    const { topic, payload } = this.opts.will();
+    return { topic, payload, qos: 1, retain: true };
   }
 
   private open(): void {
@@ -164,6 +173,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.stopping || !this.client) return;
+      // mqtt.js builds each CONNECT from its options: the reconnect carries a will of its own.
+      this.client.options.will = this.will();
       this.client.reconnect();
     }, delay);
   }

@@ -219,14 +219,48 @@ export const statusSchema = z
     v: z.literal(1),
     state: z.enum(['online', 'offline']),
     /**
-     * Set on the last will: the broker publishes it when the unit's connection dies, so it ends
-     * that connection even though its `ts` (when the connection was made) is older than the
-     * statuses sent over it. HQ applies a will whatever its `ts`.
+     * Set on the last will: the broker publishes it when the unit's connection dies. It ends that
+     * connection (`connection`): it comes after every status sent over it, though its `ts` (when
+     * the connection was made) is older, and before anything of a later connection or boot.
      */
-    will: z.literal(true).optional(),
+    will: z.literal(true).optional().meta({
+      description:
+        'Set on the last will (offline). It ends the connection it names: after every status of that connection, before anything of a later one.',
+    }),
     agency: segment,
     unit: segment,
-    ts: ms,
+    /**
+     * The unit's wall clock when the status was made: a record only. A patrol car's clock is
+     * stepped by NTP or the GPS after boot, often backwards, so HQ never orders statuses by it
+     * (except from units older than `bootId`).
+     */
+    ts: ms.meta({
+      description:
+        "The unit's wall clock, a record only: it is stepped (often backwards), so HQ orders statuses by bootId, connection and seq.",
+    }),
+    /**
+     * Random per start of the unit's daemon. HQ orders the statuses of one boot by `connection`
+     * and `seq`; a status of another boot replaces the one HQ holds when it arrives later.
+     */
+    bootId: z.uuid().optional().meta({
+      description:
+        'Random per start of the unit. Same boot: HQ orders by connection, then the will, then seq. Another boot: the later arrival replaces what HQ holds. Absent (older units): ordered by ts, the will applied whatever its ts.',
+    }),
+    /**
+     * The connection to the broker within the boot (1, 2, ...; numbers of attempts that never
+     * connected are skipped). The last will carries the number of the connection it ends.
+     */
+    connection: z.number().int().positive().optional().meta({
+      description:
+        'The connection to the broker within the boot (increasing; the will carries the number of the connection it ends).',
+    }),
+    /**
+     * Increases with every status of the boot (1, 2, ...), across connections. The last will has
+     * none: it comes after every status of its connection and before those of the next.
+     */
+    seq: z.number().int().positive().optional().meta({
+      description: 'Increases with every status of the boot, across connections; absent on the will.',
+    }),
     software: z.string().optional(),
     models: z.record(z.string(), z.string()).optional(),
     /** Age of each hotlist in seconds, with its version. */
@@ -248,7 +282,8 @@ export const statusSchema = z
   })
   .meta({
     title: 'Status',
-    description: 'Retained. Published online at connect and periodically; the last will publishes offline.',
+    description:
+      'Retained. Published online at connect and periodically, offline at a clean stop; the last will (set at each connect) publishes offline when the connection dies.',
   });
 export type Status = z.infer<typeof statusSchema>;
 

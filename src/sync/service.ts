@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config/defaults.js';
@@ -37,7 +37,9 @@ export interface SyncDeps {
   /** Outbox streams besides reads; default: hits, dispositions, audit records, query logs. */
   sources?: OutboxSource[];
   /** Extra fields for the status topic (software/model versions, camera and GPS health). */
-  status?: () => Partial<Omit<Status, 'v' | 'state' | 'agency' | 'unit' | 'ts'>>;
+  status?: () => Partial<
+    Omit<Status, 'v' | 'state' | 'agency' | 'unit' | 'ts' | 'bootId' | 'connection' | 'seq' | 'will'>
+  >;
   /** The wall clock: what records carry (`sentAt`, status `ts`), and list ages against HQ's `issuedAt`. */
   now?: () => number;
 }
@@ -98,6 +100,14 @@ export class SyncService implements Service {
   private collectQueued = false;
   private started = false;
   readonly stats = { published: 0, acked: 0, resent: 0, publishErrors: 0 };
+  /**
+   * Orders this boot's statuses at HQ, never the wall clock (stepped by NTP or the GPS, often
+   * backwards): a random id per start, the connection to the broker within the boot (each
+   * connection's last will names it) and a number per status, kept in memory.
+   */
+  readonly bootId = randomUUID();
+  private connection = 0;
+  private statusSeq = 0;
   /** Lists applied from HQ, with their age (policy IV.C.1), for the status topic. */
   private readonly hotlistAges?: () => { listId: string; version: number; ageSec: number }[];
 
@@ -170,7 +180,11 @@ export class SyncService implements Service {
       reconnectInitialMs: this.cfg.reconnectInitialMs,
       reconnectMaxMs: this.cfg.reconnectMaxMs,
       subscriptions: this.topics.subscriptions(),
-      will: { topic: this.topics.status(), payload: this.statusPayload('offline', { will: true }) },
+      // Made for each connection attempt: the will ends that connection, after its statuses.
+      will: () => {
+        this.connection++;
+        return { topic: this.topics.status(), payload: this.statusPayload('offline', { will: true }) };
+      },
       log: this.log,
     });
   }
@@ -358,7 +372,10 @@ export class SyncService implements Service {
       agency: this.config.agency,
       unit: this.config.unitId,
       ts: this.now(),
-      ...opts,
+      bootId: this.bootId,
+      connection: this.connection,
+      // The will has no number: it comes after every status of its connection.
+      ...(opts.will ? opts : { seq: ++this.statusSeq }),
       software: SOFTWARE_VERSION,
       ...(this.hotlistAges ? { hotlists: this.hotlistAges() } : {}),
       ...downLink,

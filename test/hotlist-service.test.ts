@@ -137,7 +137,7 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
   it('an expired hit says whether any console showed it, goes to HQ so, and stays missed until acknowledged', () => {
     save('ABC1234', 'NY');
     const unseen = hits.open()[0]!.id;
-    expect(hits.missed()).toEqual({ total: 0, neverShown: 0, hits: [] });
+    expect(hits.missed()).toEqual({ total: 0, neverShown: 0, expiredEver: 0, hits: [] });
     now += 60 * 60_000; // past the duplicate window: the same plate alerts again
     save('ABC1234', 'NY'); // (the first, long past its deadline, expires as this one is raised)
     const shown = hits.open().find((h) => h.id !== unseen)!.id;
@@ -220,7 +220,7 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
     expect(missed).toMatchObject({ total: 25, neverShown: 8 });
     hits.acknowledgeExpired(ids[0]!, 'ofc.diaz');
     hits.acknowledgeExpired(ids[24]!, 'ofc.diaz');
-    expect(hits.missed(20)).toMatchObject({ total: 23, neverShown: 7 });
+    expect(hits.missed(20)).toMatchObject({ total: 23, neverShown: 7, expiredEver: 25 }); // acknowledged still counted
   });
 
   it('a hit an officer is working does not expire under them, but not past twice the expiry either', () => {
@@ -474,7 +474,7 @@ describe('upgrading a unit to missed-hit notices (alerts migration 2)', () => {
     try {
       const log = new HitLog(upgraded, config, new AuditLog(upgraded, () => now), () => now);
       expect(log.get(before)).toMatchObject({ status: 'expired', expiryAckedBy: 'system' });
-      expect(log.missed()).toEqual({ total: 0, neverShown: 0, hits: [] });
+      expect(log.missed()).toMatchObject({ total: 0, neverShown: 0, expiredEver: 1, hits: [] });
       now += 6 * 60_000;
       log.expireDue();
       expect(log.missed().hits.map((h) => h.id)).toEqual([open]);

@@ -370,17 +370,24 @@ export class HitLog {
    * at most `limit` of them, with how many there are in all and how many of all those no console
    * ever showed (`neverShown` counts every one, not only those listed).
    */
-  missed(limit = 50): { total: number; neverShown: number; hits: Hit[] } {
+  missed(limit = 50): { total: number; neverShown: number; expiredEver: number; hits: Hit[] } {
     const where = `status = 'expired' AND expiry_acked_at IS NULL`;
     const counts = this.db
       .prepare(
         `SELECT COUNT(*) AS total, COALESCE(SUM(seen_at IS NULL), 0) AS neverShown FROM hits WHERE ${where}`,
       )
       .get() as { total: number; neverShown: number };
+    // Every expiry ever, acknowledged or not: it only rises, and only when a hit expires (not when
+    // an acknowledgement brings an older one into the list, nor with the clock), so the console
+    // knows by it when to sound the missed-hit tone.
+    const expiredEver = this.db
+      .prepare(`SELECT COUNT(*) FROM hits WHERE status = 'expired'`)
+      .pluck()
+      .get() as number;
     const rows = this.db
       .prepare(`SELECT * FROM hits WHERE ${where} ORDER BY decided_at DESC, seq DESC LIMIT ?`)
       .all(limit) as HitRow[];
-    return { total: counts.total, neverShown: counts.neverShown, hits: rows.map(fromRow) };
+    return { ...counts, expiredEver, hits: rows.map(fromRow) };
   }
 
   /**

@@ -205,9 +205,10 @@ export class ConsoleServer implements Service {
    * missed, never how to act on it (no pictures, no buttons but Acknowledge).
    */
   private missedView(): unknown {
-    const { total, neverShown, hits } = this.deps.hits.missed(MISSED_SHOWN);
+    const { total, neverShown, expiredEver, hits } = this.deps.hits.missed(MISSED_SHOWN);
     return {
       total,
+      expiredEver,
       // Over all of them, not only the MISSED_SHOWN listed: the banner counts what nobody saw.
       neverShown,
       hits: hits.map((h) => ({

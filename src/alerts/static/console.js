@@ -10,8 +10,8 @@ let shownHitId = null;
 /** The alert's pictures not yet on screen: P and S wait for them. */
 let picturesLoading = new Set();
 const alerted = new Set();
-/** Expiries up to this time (the unit's clock) have been announced, or were listed when the page loaded. */
-let missedSince = null;
+/** How many hits had expired in all when this page last looked: more now means a tone. */
+let expiredSeen = null;
 /** The unit's clock minus this browser's: the countdown agrees with when the unit expires a hit. */
 let clockSkew = 0;
 const pendingTones = new Set();
@@ -247,12 +247,9 @@ function render(s) {
   for (const h of fresh) queueTone(h.priority);
   // A tone when a hit expires while this page is open. What was already missed when the page
   // loaded (a reload, a sign-in) is on screen in the banner as the officer arrives: no tone.
-  if (missedSince === null) missedSince = s.now;
-  const newlyMissed = s.missed.hits.filter((h) => h.expiredAt > missedSince);
-  if (newlyMissed.length > 0) {
-    missedSince = Math.max(...newlyMissed.map((h) => h.expiredAt));
-    queueTone('expired');
-  }
+  // Counted, not timed: the unit's clock may be stepped while the page is open.
+  if (expiredSeen !== null && s.missed.expiredEver > expiredSeen) queueTone('expired');
+  expiredSeen = s.missed.expiredEver;
   clockSkew = s.now - Date.now();
   renderHit(s.current, s.queue.length);
   renderMissed(s.missed);
@@ -701,6 +698,7 @@ $('signout').addEventListener('click', () =>
     // The next officer starts from the defaults and an empty form, not this one's choices.
     localStorage.removeItem('lpr-mute-low');
     muteLow = false;
+    expiredSeen = null; // what expired meanwhile is in the banner the next officer signs in to
     applyMute();
     $('signin-name').value = '';
     showSignIn();

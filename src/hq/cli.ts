@@ -13,7 +13,7 @@ const USAGE = `hq-sink: reference headquarters consumer for lpr-edge sync
   node scripts/hq-sink.mjs hotlist --url URL --key KEY --file DOC.json [--unit U] [auth]
   node scripts/hq-sink.mjs roster  --url URL --key KEY --file DOC.json [--unit U] [auth]
   node scripts/hq-sink.mjs pull    --url URL --key HQ.key --agency A --unit U --requester NAME --purpose CODE --case NO
-                                   [--plate P] [--from ISO] [--to ISO] [--resend-ms 15000] [--attempts 8] [auth]
+                                   [--plate P] [--from ISO] [--to ISO] [--resend-ms 35000] [--attempts 4] [auth]
                                    (no answer within --resend-ms: the same signed request is sent again)
 
 auth: --username U --password P, and/or --ca CA.pem --cert CERT.pem --client-key KEY.pem (mutual TLS)

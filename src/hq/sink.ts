@@ -45,9 +45,9 @@ export interface HqSinkOptions {
 
 /** How `pull` waits for a unit's answer. */
 export interface PullOptions {
-  /** No answer within this long: send the same signed request again (default 15 s). */
+  /** No answer within this long: send the same signed request again (default 35 s: a unit answers a repeat at most every 30 s). */
   resendMs?: number;
-  /** Sends at most, the first included (default 8); no answer after the last: give up. */
+  /** Sends at most, the first included (default 4); no answer after the last: give up. */
   attempts?: number;
 }
 
@@ -361,8 +361,8 @@ export class HqSink {
     },
     opts: PullOptions = {},
   ): Promise<PullResponse> {
-    const resendMs = opts.resendMs ?? 15_000;
-    const attempts = opts.attempts ?? 8;
+    const resendMs = opts.resendMs ?? 35_000;
+    const attempts = opts.attempts ?? 4;
     const requestId = request.requestId ?? randomUUID();
     const topics = new Topics(agency, unit);
     const responseTopic = topics.up('pull-response');

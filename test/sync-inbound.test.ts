@@ -18,6 +18,7 @@ import { HotlistStore } from '../src/hotlist/store.js';
 import { policyServices } from '../src/policy/services.js';
 import { hotlistPort } from '../src/sync/adapters.js';
 import { queryLogMismatch } from '../src/policy/query.js';
+import { buildAuditReport, reportMarkdown } from '../src/policy/report.js';
 import type { HotlistDocument, PullResponse } from '../src/sync/schemas.js';
 import { createSyncService, type SyncService } from '../src/sync/service.js';
 import { generateSigningKeys, loadPrivateKey, signDocument } from '../src/sync/signing.js';
@@ -489,13 +490,42 @@ describe('down-link from headquarters', () => {
         JSON.stringify([first.id]),
       ]);
       expect(queryLogMismatch(car.db)).toBeNull();
+      // The supervisors' audit report (VI.G) counts one query, answered once more for HQ.
+      const report = buildAuditReport(car.db, { from: 0, to: Date.now() + 60_000 });
+      expect(report.queries).toMatchObject({ total: 1, refused: 0, repeats: 1 });
+      expect(reportMarkdown(report)).toContain('1 total, 0 refused; 1 answered again for HQ');
+
+      // A refused request sent again is refused again, and logged again as a refused inquiry.
+      const unjustified = {
+        ...request,
+        requestId: '7c0e8a52-3b7f-4c55-9a55-2f5d3e0b9a02',
+        purpose: undefined,
+      };
+      const signedRefusal = JSON.stringify(signDocument(unjustified, key));
+      await sink.publishRaw(AGENCY, 'car-3', 'pull', signedRefusal);
+      await until(() => answers.length === 3, 10_000, 'the refusal');
+      clockAhead = 62_000;
+      await sink.publishRaw(AGENCY, 'car-3', 'pull', signedRefusal);
+      await until(() => answers.length === 4, 10_000, 'the repeated refusal');
+      expect(answers[3]).toMatchObject({ status: 'refused', repeat: 1 });
+      expect(car.db.prepare('SELECT outcome FROM query_log ORDER BY id').pluck().all()).toEqual([
+        'ok',
+        'ok',
+        'refused',
+        'refused',
+      ]);
+      expect(buildAuditReport(car.db, { from: 0, to: Date.now() + 120_000 }).queries).toMatchObject({
+        total: 2,
+        refused: 1,
+        repeats: 2,
+      });
 
       // The same request id with other criteria is not a repeat: rejected, nothing answered.
       const other = { ...request, criteria: { plate: 'OTHER99' } };
       await sink.publishRaw(AGENCY, 'car-3', 'pull', JSON.stringify(signDocument(other, key)));
       await until(() => carInbound('rejected').length === 1, 10_000, 'the reused id to be rejected');
       expect(carInbound('rejected')[0]).toMatch(/already used for another request/);
-      expect(answers).toHaveLength(2);
+      expect(answers).toHaveLength(4);
     } finally {
       await hq.endAsync();
       await s3.stop();

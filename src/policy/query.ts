@@ -83,8 +83,9 @@ export class ReadQueries {
     justification: Justification,
     reads: StoredRead[],
     repeat: { of: number | null; requestId: string; count: number },
+    refusal: string | null = null,
   ): void {
-    this.log(identity, criteria, justification, 'ok', null, reads, null, repeat);
+    this.log(identity, criteria, justification, refusal ? 'refused' : 'ok', refusal, reads, null, repeat);
   }
 
   /**
@@ -253,6 +254,11 @@ export interface QueryLogEntry {
   refusal: string | null;
   resultCount: number;
   resultIds: string[];
+  /**
+   * A headquarters pull request answered again (its answer lost): that request's id, from this
+   * row's chained record; null for a query of its own.
+   */
+  repeatOf: string | null;
 }
 
 /** The query log between two times (audit reports, case exports). */
@@ -279,7 +285,11 @@ export function listQueryLog(
     args.push(opts.caseNumber);
   }
   const rows = db
-    .prepare(`SELECT * FROM query_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
+    .prepare(
+      `SELECT q.*, json_extract(a.details, '$.repeat.requestId') AS repeat_of
+         FROM query_log q LEFT JOIN audit_log a ON a.seq = q.audit_seq
+         ${where.length ? `WHERE ${where.map((w) => `q.${w}`).join(' AND ')}` : ''} ORDER BY q.id`,
+    )
     .all(...args) as {
     id: number;
     ts: number;
@@ -293,6 +303,7 @@ export function listQueryLog(
     refusal: string | null;
     result_count: number;
     result_ids: string;
+    repeat_of: string | null;
   }[];
   return rows.map((r) => ({
     id: r.id,
@@ -307,6 +318,7 @@ export function listQueryLog(
     refusal: r.refusal,
     resultCount: r.result_count,
     resultIds: JSON.parse(r.result_ids) as string[],
+    repeatOf: r.repeat_of,
   }));
 }
 

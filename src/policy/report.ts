@@ -13,6 +13,8 @@ export interface AuditReport {
   queries: {
     total: number;
     refused: number;
+    /** Headquarters pull requests answered again (their answers lost), not counted as queries. */
+    repeats: number;
     byUserAndPurpose: { user: string; purpose: string; count: number; results: number }[];
   };
   exports: {
@@ -51,11 +53,14 @@ export function buildAuditReport(
 ): AuditReport {
   const audit = new AuditLog(db);
   const records = audit.list({ from: opts.from, to: opts.to, ...(opts.user ? { actor: opts.user } : {}) });
-  const queries = listQueryLog(db, {
+  const logged = listQueryLog(db, {
     from: opts.from,
     to: opts.to,
     ...(opts.user ? { requester: opts.user } : {}),
   });
+  // A pull request HQ sent again is one query answered twice: counted apart, not sampled twice.
+  const queries = logged.filter((q) => q.repeatOf === null);
+  const repeats = logged.length - queries.length;
 
   const byKey = new Map<string, { user: string; purpose: string; count: number; results: number }>();
   for (const q of queries) {
@@ -149,6 +154,7 @@ export function buildAuditReport(
     queries: {
       total: queries.length,
       refused: queries.filter((q) => q.outcome === 'refused').length,
+      repeats,
       byUserAndPurpose: [...byKey.values()].sort(
         (a, b) => a.user.localeCompare(b.user) || a.purpose.localeCompare(b.purpose),
       ),
@@ -198,7 +204,7 @@ export function reportMarkdown(r: AuditReport): string {
     '',
     `Generated ${r.generatedAt}. Audit chain: ${r.chain.ok ? `intact (${r.chain.count} records)` : `BROKEN: ${r.chain.firstBad?.message}`}.`,
     '',
-    `## Queries by user and purpose (${r.queries.total} total, ${r.queries.refused} refused)`,
+    `## Queries by user and purpose (${queryCounts(r)})`,
     '',
     table(
       ['user', 'purpose', 'queries', 'reads returned'],
@@ -293,7 +299,7 @@ export function reportHtml(r: AuditReport): string {
 ${fouo}
 <h1>LPR audit report ${h(r.from)} to ${h(r.to)}${r.user ? ` (user ${h(r.user)})` : ''}</h1>
 <p>Generated ${h(r.generatedAt)}. Audit chain: ${r.chain.ok ? `intact (${r.chain.count} records)` : `<strong>BROKEN</strong>: ${h(r.chain.firstBad?.message)}`}.</p>
-<h2>Queries by user and purpose (${r.queries.total} total, ${r.queries.refused} refused)</h2>
+<h2>Queries by user and purpose (${h(queryCounts(r))})</h2>
 ${table(
   ['user', 'purpose', 'queries', 'reads returned'],
   r.queries.byUserAndPurpose.map((q) => [q.user, q.purpose, q.count, q.results]),
@@ -351,4 +357,9 @@ ${table(
 ${fouo}
 </body></html>
 `;
+}
+
+function queryCounts(r: AuditReport): string {
+  const again = r.queries.repeats ? `; ${r.queries.repeats} answered again for HQ` : '';
+  return `${r.queries.total} total, ${r.queries.refused} refused${again}`;
 }

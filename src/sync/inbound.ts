@@ -450,15 +450,16 @@ export class InboundRouter {
     // Reads purged by retention since the first answer are left out.
     const reads = ids.map((id) => this.d.reads.get(id)).filter((r): r is StoredRead => r !== undefined);
     const sent = prior.status === 'answered' ? reads : [];
-    // Read data sent again is a disclosure of its own: a query-log row (III.B), not only audit.
-    if (prior.status === 'answered')
-      this.d.queries?.logRepeat(
-        { kind: 'hq', requester: req.requester ?? '' },
-        req.criteria,
-        { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attestation },
-        sent,
-        { of: prior.query_seq, requestId: req.requestId, count: repeat },
-      );
+    // Read data sent again is a disclosure of its own, and a refusal repeated an inquiry refused
+    // again: each a query-log row (III.B, VI.E) pointing at the first.
+    this.d.queries?.logRepeat(
+      { kind: 'hq', requester: req.requester ?? '' },
+      req.criteria,
+      { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attestation },
+      sent,
+      { of: prior.query_seq, requestId: req.requestId, count: repeat },
+      prior.status === 'refused' ? prior.reason : null,
+    );
     await this.d.respond({
       ...this.response(req.requestId, prior.status, prior.reason ?? undefined),
       count: sent.length,

@@ -48,6 +48,7 @@ export interface QueryPort {
     justification: PullJustification,
     reads: StoredRead[],
     repeat: { of: number | null; requestId: string; count: number },
+    refusal?: string | null,
   ): void;
 }
 

@@ -102,4 +102,20 @@ describe('a recording whose video starts after the start of the file', () => {
     // The second loop carries on after the first.
     for (let i = 10; i < 20; i++) expect(times[i]!.ts - times[i - 1]!.ts).toBeGreaterThanOrEqual(200);
   }, 60_000);
+
+  it("keeps its video 2 s after the file's creation time, when that is the start it has", async () => {
+    // The same file stamped with when recording began (the audio's start): no start is given,
+    // as for a daemon camera of kind file, so the creation time is the file's start, not the video's.
+    const stamped = path.join(dir, 'late-video-stamped.mkv');
+    ffmpeg([
+      ...['-i', path.join(dir, 'late-video.mkv'), '-c', 'copy'],
+      ...['-metadata', `creation_time=${new Date(T0).toISOString()}`, stamped],
+    ]);
+    const source = await openRecording({ id: 'front', path: stamped, realtime: false, everyFrame: true });
+    const times: number[] = [];
+    for await (const f of source.frames()) times.push(f.ts - T0);
+    expect(times[0]).toBeGreaterThanOrEqual(1900);
+    expect(times[0]).toBeLessThanOrEqual(2100);
+    expect(times[9]! - times[0]!).toBe(1800);
+  }, 60_000);
 });

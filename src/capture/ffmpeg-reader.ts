@@ -8,12 +8,12 @@ export interface FfmpegReaderOptions {
   width: number;
   height: number;
   /**
-   * Recordings: UTC ms of the first frame, and the frame rate to assume for a frame without a
-   * presentation time. Each frame is then timed by its own presentation time, so a variable frame
-   * rate recording (phones record so) keeps its real times. Without it (live cameras) frames are
-   * timed as they arrive.
+   * Recordings: UTC ms of the first frame (or, `fromFileStart`, of the file's start: its
+   * creation time), and the frame rate to assume for a frame without a presentation time. Each
+   * frame is then timed by its own presentation time, so a variable frame rate recording (phones
+   * record so) keeps its real times. Without it (live cameras) frames are timed as they arrive.
    */
-  timeline?: { start: number; fps: number };
+  timeline?: { start: number; fps: number; fromFileStart?: boolean };
   /** Deliver every frame (back-pressure) instead of dropping to the latest. */
   everyFrame: boolean;
   /** What the user asked to read, for error messages (a path or a URL without credentials). */
@@ -45,7 +45,9 @@ export class FfmpegReader extends PipeReader {
       width: opts.width,
       height: opts.height,
       everyFrame: opts.everyFrame,
-      clock: timeline ? new PresentationClock(timeline.start, timeline.fps) : undefined,
+      clock: timeline
+        ? new PresentationClock(timeline.start, timeline.fps, timeline.fromFileStart ?? false)
+        : undefined,
       corruptLine: CORRUPT_LINE,
       // A recording whose tail is damaged still delivered its frames: the replay ends, not fails.
       toleratesLateFailure: true,
@@ -79,7 +81,9 @@ const FRAME_PTS = /\bn:\s*\d+ pts:\s*(-?\d+)/;
  * own timeline, measured from its first frame (it also keeps rising across `-stream_loop` loops);
  * the wall-clock time is the recording's start plus it. ffmpeg's timeline starts at the earliest
  * stream of the file, not at the video: cut DVR segments start their video late, and a file whose
- * audio starts first puts the first frame seconds in. The start given is the first frame's time.
+ * audio starts first puts the first frame seconds in. The start given is the first frame's time,
+ * unless it is the file's own creation time (`fromFileStart`): then the first frame really came
+ * that far into the file, and keeps its place.
  */
 class PresentationClock implements FrameClock {
   /** Seconds per pts unit, from the filter's configuration line. */
@@ -95,6 +99,7 @@ class PresentationClock implements FrameClock {
   constructor(
     private readonly start: number,
     private readonly fps: number,
+    private readonly fromFileStart: boolean,
   ) {}
 
   time(): FrameTime | Promise<FrameTime> {
@@ -141,7 +146,7 @@ class PresentationClock implements FrameClock {
   /** A presentation time (ms on ffmpeg's timeline) as time since the recording's first frame. */
   private fromFirst(ms: number): number {
     // Frames before it without a pts were placed a nominal frame apart from 0; this one follows them.
-    this.origin ??= ms - (this.lastMs === null ? 0 : this.lastMs + 1000 / this.fps);
+    this.origin ??= this.fromFileStart ? 0 : ms - (this.lastMs === null ? 0 : this.lastMs + 1000 / this.fps);
     return ms - this.origin;
   }
 

@@ -36,6 +36,8 @@ export async function openRecording(opts: RecordingOptions): Promise<FrameSource
   }
   const fps = opts.fps ?? info.fps ?? 25;
   const start = opts.startTime ?? info.createdAt ?? Date.now();
+  // A creation time is the file's start, which its video may follow by a second or two.
+  const fromFileStart = opts.startTime === undefined && info.createdAt !== null;
   return new FfmpegReader({
     id: opts.id,
     label: opts.path,
@@ -47,7 +49,7 @@ export async function openRecording(opts: RecordingOptions): Promise<FrameSource
     ],
     width: even(info.width),
     height: even(info.height),
-    timeline: { start, fps },
+    timeline: { start, fps, fromFileStart },
     everyFrame: opts.everyFrame,
   });
 }

@@ -184,55 +184,45 @@ describe('a wall-clock step around a plate in view of a live camera', () => {
 describe('the age of the GPS fix attached to a read, across a wall-clock step', () => {
   const T = Date.UTC(2026, 11, 1, 9, 0, 0);
   const fix = { lat: 42.65, lon: -73.75, time: T, mode: 3 as const };
-
-  it('is the time since the fix arrived when the clock steps back', () => {
-    let wall = T;
-    let mono = 1000;
+  /** One fix received, on a wall and a monotonic clock the test moves apart. */
+  const receivedFix = () => {
+    const clock = { wall: T, mono: 1000 };
     const gps = new LatestFix(
       5000,
-      () => wall,
-      () => mono,
+      () => clock.wall,
+      () => clock.mono,
     );
     gps.update(fix);
-    mono += 2000;
-    wall += 2000 - 3_600_000;
-    expect(gps.fixAt(wall)?.ageMs).toBe(2000);
+    return { gps, clock };
+  };
+
+  it('is the time since the fix arrived when the clock steps back', () => {
+    const { gps, clock } = receivedFix();
+    clock.mono += 2000;
+    clock.wall += 2000 - 3_600_000;
+    expect(gps.fixAt(clock.wall)?.ageMs).toBe(2000);
     expect(gps.latest()?.ageMs).toBe(2000);
     // Ten seconds after it arrived it is stale, though the wall clock is still before it.
-    mono += 8000;
-    wall += 8000;
-    expect(gps.fixAt(wall)).toBeNull();
+    clock.mono += 8000;
+    clock.wall += 8000;
+    expect(gps.fixAt(clock.wall)).toBeNull();
   });
 
   it('is the time since the fix arrived when the clock steps forward', () => {
-    let wall = T;
-    let mono = 1000;
-    const gps = new LatestFix(
-      5000,
-      () => wall,
-      () => mono,
-    );
-    gps.update(fix);
-    mono += 1000;
-    wall += 1000 + 3_600_000;
-    expect(gps.fixAt(wall)?.ageMs).toBe(1000);
+    const { gps, clock } = receivedFix();
+    clock.mono += 1000;
+    clock.wall += 1000 + 3_600_000;
+    expect(gps.fixAt(clock.wall)?.ageMs).toBe(1000);
     // A read whose frame was taken half a second earlier: the fix was half a second old then.
-    expect(gps.fixAt(wall - 500)?.ageMs).toBe(500);
+    expect(gps.fixAt(clock.wall - 500)?.ageMs).toBe(500);
   });
 
   it("is measured to a live frame's monotonic time, whatever the clock did after the frame", () => {
-    let wall = T;
-    let mono = 1000;
-    const gps = new LatestFix(
-      5000,
-      () => wall,
-      () => mono,
-    );
-    gps.update(fix);
+    const { gps, clock } = receivedFix();
     // The frame is taken a second after the fix; the read is stored 1.5 s later, after a step.
-    const frame = { ts: wall + 1000, mono: mono + 1000 };
-    mono += 2500;
-    wall += 2500 - 3_600_000;
+    const frame = { ts: clock.wall + 1000, mono: clock.mono + 1000 };
+    clock.mono += 2500;
+    clock.wall += 2500 - 3_600_000;
     expect(gps.fixAt(frame.ts, frame.mono)?.ageMs).toBe(1000);
     expect(gps.lastKnownAt(frame.ts, frame.mono)?.ageMs).toBe(1000);
   });

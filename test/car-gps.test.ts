@@ -44,6 +44,16 @@ describe('NMEA parsing', () => {
     expect(parseCoordinate('03345.3720', 'E', 3)).toBeCloseTo(33.7562, 4);
   });
 
+  it('dates the first GGA after midnight, which has no date, on the new day', () => {
+    const b = new NmeaFixBuilder();
+    const midnight = Date.UTC(2026, 11, 31, 24);
+    const drive = straightDrive(midnight - 2000, 4); // 23:59:58 to 00:00:01, GGA before RMC
+    const times = drive
+      .flatMap((p) => nmeaBurst(p).map((l) => b.push(l)))
+      .flatMap((r) => (r && r !== 'nofix' ? [r.time] : []));
+    expect(times).toEqual(drive.map((p) => p.time));
+  });
+
   it('reports "no fix" when the receiver says its data is void', () => {
     const b = new NmeaFixBuilder();
     expect(b.push(nmeaSentence('GPRMC,120000.00,V,,,,,,,281126,,,N'))).toBe('nofix');

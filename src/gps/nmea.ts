@@ -80,6 +80,8 @@ const KNOTS_TO_MPS = 0.514444;
  * in any order); a fix is emitted on each RMC or GGA that has a valid position, carrying the latest
  * values the other sentences gave for that second.
  */
+const HALF_DAY_MS = 12 * 3_600_000;
+
 export class NmeaFixBuilder {
   private date: { y: number; m: number; d: number } | null = null;
   private mode: 2 | 3 | null = null;
@@ -170,8 +172,15 @@ export class NmeaFixBuilder {
     const la = parseCoordinate(lat, ns, 2);
     const lo = parseCoordinate(lon, ew, 3);
     if (la === null || lo === null || !time || !this.date) return null;
-    const t = utcMs(time, this.date);
+    let t = utcMs(time, this.date);
     if (t === null) return null;
+    // GGA carries no date: the first one after midnight, before that second's RMC, still has
+    // yesterday's. A time of day half a day before the last fix is the next day's.
+    if (this.lastFixTime !== null && t < this.lastFixTime - HALF_DAY_MS) {
+      t += 2 * HALF_DAY_MS;
+      const next = new Date(t);
+      this.date = { y: next.getUTCFullYear(), m: next.getUTCMonth() + 1, d: next.getUTCDate() };
+    }
     // RMC and GGA of the same second both complete a fix; emit it once, with everything known.
     if (this.lastFixTime === t) return null;
     this.lastFixTime = t;

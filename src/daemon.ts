@@ -128,17 +128,18 @@ export class Daemon {
     });
     daemon.services.push(...hotlist.services);
     daemon.hotlist = hotlist;
-    // Headquarters: reads, hits, audit and query logs up; signed hotlists, roster, pull requests down.
-    if (config.sync.enabled) {
-      daemon.sync = createSyncService(unit, {
-        audit: daemon.policy.audit,
-        roster: daemon.policy.users,
-        queries: daemon.policy.queries,
-        hotlists: hotlistPort(hotlist.store),
-      });
-      daemon.services.push(daemon.sync);
-    }
     try {
+      // Headquarters: reads, hits, audit and query logs up; signed hotlists, roster, pull requests
+      // down. Created in here: reading its certificates or password file can fail like a start.
+      if (config.sync.enabled) {
+        daemon.sync = createSyncService(unit, {
+          audit: daemon.policy.audit,
+          roster: daemon.policy.users,
+          queries: daemon.policy.queries,
+          hotlists: hotlistPort(hotlist.store),
+        });
+        daemon.services.push(daemon.sync);
+      }
       // Listed as they start, so a failed start stops only what did start.
       for (const service of daemon.services.splice(0)) {
         await service.start();

@@ -65,6 +65,27 @@ describe('lpr-edge run: starting and stopping', () => {
     );
   }, 90_000);
 
+  it('exits at once with one line, not waiting for ever, when a file the config names is a named pipe', async () => {
+    const fifo = path.join(dir, 'password.fifo');
+    spawnSync('mkfifo', [fifo]);
+    const d = await run('fifo-password', {
+      sync: {
+        enabled: true,
+        brokerUrl: `mqtt://127.0.0.1:${await freePort()}`,
+        username: 'car-3',
+        passwordFile: fifo,
+      },
+    });
+    const code = await Promise.race([
+      d.exited,
+      new Promise((r) => setTimeout(() => r('still running'), 60_000)),
+    ]);
+    expect(code).toBe(1);
+    expect(d.err()).toBe(
+      `lpr-edge: could not start: sync.passwordFile ${fifo}: a named pipe (FIFO), not a regular file; save what comes down the pipe to a file and give that\n`,
+    );
+  }, 90_000);
+
   it('on SIGHUP logs it, stops and exits non-zero so that systemd (Restart=on-failure) starts it again', async () => {
     const d = await run('hup', {});
     await waitFor(() => d.out().includes('lpr-edge running'), 60_000, `daemon up: ${d.out()}${d.err()}`);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../log.js';
+import { readConfiguredFile } from '../util/input-file.js';
 
 export interface LinkOptions {
   url: string;
@@ -67,9 +67,9 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     this.protocolVersion = opts.protocolVersion;
     // Read the PEM files once, at start: a missing file is a config error, not a reconnect loop.
     this.tls = {
-      ...(opts.ca ? { ca: readFileSync(opts.ca) } : {}),
-      ...(opts.cert ? { cert: readFileSync(opts.cert) } : {}),
-      ...(opts.key ? { key: readFileSync(opts.key) } : {}),
+      ...(opts.ca ? { ca: readConfiguredFile(opts.ca, 'sync.ca') } : {}),
+      ...(opts.cert ? { cert: readConfiguredFile(opts.cert, 'sync.cert') } : {}),
+      ...(opts.key ? { key: readConfiguredFile(opts.key, 'sync.key') } : {}),
     };
   }
 

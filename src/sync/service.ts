@@ -8,6 +8,7 @@ import type { Service } from '../service.js';
 import type { Db } from '../store/database.js';
 import type { ReadStore } from '../store/reads.js';
 import { monotonicMs } from '../util/clock.js';
+import { readConfiguredFile } from '../util/input-file.js';
 import { encodeRecord } from './codec.js';
 import { InboundRouter } from './inbound.js';
 import { MqttLink } from './link.js';
@@ -68,7 +69,8 @@ class RateLimiter {
 
 function readPassword(cfg: Config['sync']): string | undefined {
   if (cfg.password) return cfg.password;
-  if (cfg.passwordFile) return readFileSync(cfg.passwordFile, 'utf8').split(/\r?\n/)[0];
+  if (cfg.passwordFile)
+    return readConfiguredFile(cfg.passwordFile, 'sync.passwordFile').toString('utf8').split(/\r?\n/)[0];
   return undefined;
 }
 

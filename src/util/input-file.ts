@@ -1,4 +1,4 @@
-import { statSync, type Stats } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 
 export interface FileProblem {
   kind: 'missing' | 'unreadable' | 'folder' | 'special';
@@ -31,4 +31,15 @@ function specialKind(stat: Stats): string {
   if (stat.isSocket()) return 'a socket';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
   return 'a special file';
+}
+
+/**
+ * Read a file the configuration names (a certificate, a password file), refusing a named pipe,
+ * device or socket first: the daemon would otherwise wait at start for ever. `key` is the config
+ * key, so the one-line error says what to change.
+ */
+export function readConfiguredFile(file: string, key: string): Buffer {
+  const problem = inputFileProblem(file);
+  if (problem) throw new Error(`${key} ${file}: ${problem.message}`);
+  return readFileSync(file);
 }

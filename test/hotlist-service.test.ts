@@ -367,8 +367,11 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
   });
 
   it('re-checks recent reads when a list arrives and raises retroactive hits', async () => {
-    const old = save('WNT0001', 'PA', now - 90 * 60_000); // outside the window
-    const recent = save('WNT0001', 'PA', now - 20 * 60_000);
+    // The window counts from when a read was stored: 90 minutes before the list is outside it.
+    const old = save('WNT0001', 'PA');
+    now += 70 * 60_000;
+    const recent = save('WNT0001', 'PA');
+    now += 20 * 60_000;
     expect(hits.open()).toHaveLength(0);
     await load('wanted', 'plate,state,list_type\nWNT0001,PA,wanted-person\n');
     service.tick();
@@ -435,6 +438,93 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
       entry: expect.objectContaining({ plate: 'ABC1234' }),
     });
     expect(service.matcher.match({ plate: 'ABC1234', state: 'NY' })).toEqual([]);
+  });
+});
+
+describe('the re-check window when the wall clock is stepped (SQLite on disk)', () => {
+  // The unit's steady (monotonic) clock, apart from the wall clock `now` that NTP or the GPS steps.
+  let steady = 0;
+  let stepped: HotlistService;
+  const start = async () => {
+    await service.stop();
+    steady = 0;
+    stepped = new HotlistService({
+      db,
+      reads,
+      store,
+      hits,
+      config,
+      audit,
+      log: silentLogger(),
+      now: () => now,
+      steady: () => steady,
+      tickMs: 60_000,
+    });
+    await stepped.start();
+  };
+  afterEach(() => stepped.stop());
+  const hitReads = (listId: string) =>
+    hits
+      .open()
+      .filter((h) => h.listId === listId && h.retroactive)
+      .map((h) => h.readId)
+      .sort();
+  const wanted = (...plates: string[]) =>
+    ['plate,state,list_type', ...plates.map((p) => `${p},NY,stolen-vehicle`)].join('\n') + '\n';
+
+  it('a read made minutes before the GPS set the clock hours forward is re-checked when the list arrives', async () => {
+    await start();
+    steady += 10 * 60_000;
+    now += 10 * 60_000;
+    const passed = save('STL0001', 'NY'); // a stolen car passes, 10 minutes after boot
+    steady += 5 * 60_000;
+    now += 5 * 60_000 + 3 * 3_600_000; // 5 minutes later the GPS sets the clock 3 hours forward
+    await load('stolen', wanted('STL0001'));
+    stepped.tick();
+    expect(hitReads('stolen')).toEqual([passed.id]);
+  });
+
+  it('a step back brings no old reads into the window, from before the start or since', async () => {
+    const before = save('KDT3150', 'NY', now - 30 * 60_000); // stored by the previous run
+    const older = save('WMB8826', 'NY', now - 2 * 3_600_000);
+    await start();
+    const since = save('HPL4471', 'NY');
+    // 10 minutes on, NTP sets the clock 3 hours back: 40 and 10 minutes old are in the window,
+    // 2 hours 10 minutes old is not, whatever the wall clock now says.
+    steady += 10 * 60_000;
+    now += 10 * 60_000 - 3 * 3_600_000;
+    await load('a', wanted('KDT3150', 'WMB8826', 'HPL4471'));
+    stepped.tick();
+    expect(hitReads('a')).toEqual([before.id, since.id].sort());
+    expect(hitReads('a')).not.toContain(older.id);
+    // An hour on and set back 3 hours again: every one of them is now older than the window.
+    steady += 60 * 60_000;
+    now += 60 * 60_000 - 3 * 3_600_000;
+    await load('b', wanted('KDT3150', 'WMB8826', 'HPL4471'));
+    stepped.tick();
+    expect(hitReads('b')).toEqual([]);
+  });
+
+  it('the window is exact to its slice, and what it keeps in memory stays bounded', async () => {
+    await start();
+    const saved: { id: string; at: number }[] = [];
+    for (let i = 0; i < 180; i++) {
+      saved.push({ id: save('EDG0001', 'NY').id, at: steady });
+      steady += 60_000;
+      now += 60_000;
+    }
+    const marks = (stepped as unknown as { marks: unknown[] }).marks.length;
+    expect(marks).toBeLessThanOrEqual(62);
+    await load('edge', wanted('EDG0001'));
+    stepped.tick();
+    // Each read re-checked leaves a hit row (raised, or suppressed as a repeat): exactly the last hour's.
+    const rechecked = db
+      .prepare(`SELECT read_id FROM hits WHERE list_id = 'edge' ORDER BY seq`)
+      .pluck()
+      .all();
+    const inWindow = saved.filter((r) => r.at >= steady - 60 * 60_000).map((r) => r.id);
+    expect(inWindow).toHaveLength(60);
+    expect(rechecked).toEqual(inWindow);
   });
 });
 

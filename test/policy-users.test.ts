@@ -221,6 +221,52 @@ describe('UserDirectory on a real database file', () => {
     db.close();
   });
 
+  it('a lockout runs on the steady clock: the wall clock stepped after it neither ends nor lengthens it', () => {
+    const db = openTestDb(path.join(dir, 'lockout'));
+    let steady = 0; // the unit's monotonic clock, apart from the wall clock `now`
+    const locking = { ...config, lockoutThreshold: 2, lockoutMinutes: 15 };
+    const users = new UserDirectory(
+      db,
+      locking,
+      new AuditLog(db),
+      () => now,
+      () => steady,
+    );
+    users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
+    users.applyRoster([{ name: 'olly', role: 'officer', passwordHash: hashPassword(OFFICER_PW, 14) }], 'r');
+    users.recordTraining(users.signIn('ada', ADMIN_PW), 'olly', 'initial', '2026-01-01');
+    const lock = () => {
+      expect(reasonOf(() => users.signIn('olly', 'wrong-guess'))).toBe('bad-credentials');
+      expect(reasonOf(() => users.signIn('olly', 'wrong-guess'))).toBe('bad-credentials'); // locks
+    };
+    try {
+      // A minute after the lockout the GPS sets the clock 3 hours forward: 14 minutes still to go.
+      lock();
+      steady += 60_000;
+      now += 60_000 + 3 * 3_600_000;
+      expect(reasonOf(() => users.signIn('olly', OFFICER_PW))).toBe('locked-out');
+      expect(users.get('olly')!.lockedUntil).toBe(now + 14 * 60_000);
+      steady += 14 * 60_000;
+      now += 14 * 60_000;
+      expect(users.signIn('olly', OFFICER_PW).name).toBe('olly');
+
+      // NTP sets it 3 hours back: the lockout still ends after 15 minutes, not 3 hours 15.
+      lock();
+      steady += 15 * 60_000;
+      now += 15 * 60_000 - 3 * 3_600_000;
+      expect(users.get('olly')!.lockedUntil).toBeNull();
+      expect(users.signIn('olly', OFFICER_PW).name).toBe('olly');
+
+      // An admin's unlock from another process (the CLI) still ends it at once.
+      lock();
+      const cli = new UserDirectory(db, locking, new AuditLog(db), () => now);
+      cli.unlock(cli.signIn('ada', ADMIN_PW), 'olly');
+      expect(users.signIn('olly', OFFICER_PW).name).toBe('olly');
+    } finally {
+      db.close();
+    }
+  });
+
   it('a roster that demotes every admin does not reopen the first-admin bootstrap (policy VI.A)', () => {
     const db = openTestDb(path.join(dir, 'demoted'));
     const users = new UserDirectory(db, config, new AuditLog(db), () => now);

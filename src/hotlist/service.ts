@@ -9,6 +9,7 @@ import { Matcher } from './match.js';
 import { canFallBehind, isStale, listAgeHours } from './currency.js';
 import type { HotlistStore } from './store.js';
 import type { AuditSink, HotlistInfo } from './types.js';
+import { monotonicMs } from '../util/clock.js';
 
 export interface ListCurrency extends HotlistInfo {
   ageHours: number;
@@ -27,6 +28,17 @@ export class HotlistService implements Service {
   private timer: NodeJS.Timeout | null = null;
   private known = new Map<string, string>();
   private staleWarned = new Set<string>();
+  /**
+   * When this process stored its reads, on the steady clock: one mark (steady time, first read
+   * seq) per slice of the re-check window, pruned past the window, so a bounded number of marks
+   * (about 1000) whatever the read rate. Reads after `startSeq` are re-checked by these, not by
+   * their wall-clock `ts`, which a step of the clock after boot moves by hours.
+   */
+  private marks: { at: number; seq: number }[] = [];
+  /** The last read seq stored before start, and both clocks then (for reads of an earlier run). */
+  private startSeq = 0;
+  private startWall = 0;
+  private startSteady = 0;
   matched = 0;
 
   constructor(
@@ -39,6 +51,11 @@ export class HotlistService implements Service {
       audit: AuditSink;
       log: Logger;
       now?: () => number;
+      /**
+       * The steady (monotonic) clock the re-check window is measured on; by default the monotonic
+       * clock, or `now` when only that is injected (a test's clock, which never steps).
+       */
+      steady?: () => number;
       /** How often list changes, staleness and hit expiry are checked. */
       tickMs?: number;
     },
@@ -50,9 +67,27 @@ export class HotlistService implements Service {
     return (this.deps.now ?? Date.now)();
   }
 
+  private steady(): number {
+    const now = this.deps.now;
+    return (this.deps.steady ?? (now === undefined || now === Date.now ? monotonicMs : now))();
+  }
+
+  private windowMs(): number {
+    return this.deps.config.recheckWindowMinutes * 60_000;
+  }
+
   async start(): Promise<void> {
     this.known = this.deps.store.activeStamps();
-    this.unsubscribe = this.deps.reads.onRead((read) => this.onRead(read));
+    this.startSeq =
+      (this.deps.db.prepare('SELECT last FROM read_seq WHERE id = 1').pluck().get() as number | undefined) ??
+      0;
+    this.startWall = this.now();
+    this.startSteady = this.steady();
+    this.marks = [];
+    this.unsubscribe = this.deps.reads.onRead((read) => {
+      this.noteStored(read.seq);
+      this.onRead(read);
+    });
     this.tick();
     this.timer = setInterval(() => this.tick(), this.deps.tickMs ?? 2000);
     this.timer.unref();
@@ -79,6 +114,52 @@ export class HotlistService implements Service {
       this.deps.log.error({ err, readId: read.id }, 'hotlist matching failed');
       return 0;
     }
+  }
+
+  /** Marks when a read was stored, on the steady clock, for the re-check window. */
+  private noteStored(seq: number): void {
+    const at = this.steady();
+    const slice = Math.max(1000, this.windowMs() / 1000);
+    const last = this.marks.at(-1);
+    if (!last || at - last.at >= slice) this.marks.push({ at, seq });
+    while (this.marks.length > 1 && this.marks[0]!.at + slice <= at - this.windowMs()) this.marks.shift();
+  }
+
+  /**
+   * Ids of the reads of the re-check window, in commit order. Reads stored by this process are
+   * chosen by when they were stored, on the steady clock: a step of the wall clock (the GPS setting
+   * it hours forward after boot, NTP setting it back) neither hides a read made minutes ago nor
+   * brings back hours of old ones. Up to one mark's slice (a thousandth of the window, at least a
+   * second) more may be re-checked, never less. Reads from before the process started
+   * have only their wall-clock `ts`: none once the process has run for the whole window, and
+   * otherwise those no older than the window both by the clock now and by the clock at start (a
+   * step back since does not widen it).
+   */
+  private windowReads(): string[] {
+    const steadyNow = this.steady();
+    const from = steadyNow - this.windowMs();
+    const slice = Math.max(1000, this.windowMs() / 1000);
+    const first = this.marks.find((m) => m.at + slice > from);
+    const ids: string[] = [];
+    const up = steadyNow - this.startSteady;
+    if (up < this.windowMs()) {
+      const since = Math.max(this.now() - this.windowMs(), this.startWall - (this.windowMs() - up));
+      ids.push(
+        ...(this.deps.db
+          .prepare('SELECT id FROM reads WHERE seq <= ? AND ts >= ? ORDER BY seq')
+          .pluck()
+          .all(this.startSeq, since) as string[]),
+      );
+    }
+    if (first) {
+      ids.push(
+        ...(this.deps.db
+          .prepare('SELECT id FROM reads WHERE seq >= ? ORDER BY seq')
+          .pluck()
+          .all(first.seq) as string[]),
+      );
+    }
+    return ids;
   }
 
   /** Periodic work; also called after an import in this process so the re-check starts at once. */
@@ -112,12 +193,9 @@ export class HotlistService implements Service {
     for (const [id, v] of current) if (this.known.get(id) !== v && !local.has(id)) changed.add(id);
     this.known = current;
     if (changed.size === 0 || this.deps.config.recheckWindowMinutes <= 0) return 0;
-    const since = this.now() - this.deps.config.recheckWindowMinutes * 60_000;
-    const ids = this.deps.db.prepare(`SELECT id FROM reads WHERE ts >= ? ORDER BY seq`).all(since) as {
-      id: string;
-    }[];
+    const ids = this.windowReads();
     let raised = 0;
-    for (const { id } of ids) {
+    for (const id of ids) {
       const read = this.deps.reads.get(id);
       if (read) raised += this.onRead(read, { retroactive: true, onlyLists: changed });
     }

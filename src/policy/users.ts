@@ -6,6 +6,7 @@ import { PolicyError } from './errors.js';
 import { dummyHash, hashPassword, verifyPassword } from './password.js';
 import { isRole, requireRole, type Role, type SignedInUser } from './roles.js';
 import { getState, setState } from './state.js';
+import { monotonicMs } from '../util/clock.js';
 import { inServiceDue, isOverdue, parseTrainingDate } from './training.js';
 
 export type { SignedInUser, Role, Identity, HqRequester } from './roles.js';
@@ -70,7 +71,28 @@ export class UserDirectory {
     >,
     readonly audit: AuditLog = new AuditLog(db),
     private readonly now: () => number = Date.now,
+    // Lockouts this process sets run on a clock that never steps (the GPS or NTP setting the
+    // wall clock after boot would end one early, or lengthen it by the size of the step).
+    private readonly steady: () => number = now === Date.now ? monotonicMs : now,
   ) {}
+
+  /**
+   * Lockouts set by this process: the wall-clock `locked_until` written, and the steady-clock
+   * end. Used while the row still holds that value (an unlock or a lockout by another process,
+   * the CLI, changes it); lockouts from before a restart have only the stored wall-clock time.
+   */
+  private readonly lockouts = new Map<string, { until: number; end: number }>();
+
+  /** When the account's lockout ends on the wall clock as it reads now, or null if not locked. */
+  private lockEnd(row: UserRow, now: number): number | null {
+    if (row.locked_until === null) return null;
+    const mine = this.lockouts.get(row.name);
+    if (mine && mine.until === row.locked_until) {
+      const left = mine.end - this.steady();
+      return left > 0 ? Math.round(now + left) : null;
+    }
+    return row.locked_until > now ? row.locked_until : null;
+  }
 
   /**
    * Whether the agency already owns this unit's roster: an admin was created here (disabled ones
@@ -220,10 +242,11 @@ export class UserDirectory {
       verifyPassword(secret, (this.dummy ??= dummyHash(this.config.passwordCostLog2)));
       return fail('bad-credentials', 'unknown user or wrong password');
     }
-    if (row.locked_until !== null && row.locked_until > now) {
+    const lockedUntil = this.lockEnd(row, now);
+    if (lockedUntil !== null) {
       return fail(
         'locked-out',
-        `account locked after repeated failures until ${new Date(row.locked_until).toISOString()}; wait or ask an admin to unlock it`,
+        `account locked after repeated failures until ${new Date(lockedUntil).toISOString()}; wait or ask an admin to unlock it`,
       );
     }
     if (!row.password_hash || !verifyPassword(secret, row.password_hash)) {
@@ -233,6 +256,8 @@ export class UserDirectory {
       this.db
         .prepare('UPDATE users SET failed_attempts = ?, locked_until = ? WHERE name = ?')
         .run(locks ? 0 : attempts, until, name);
+      if (until !== null)
+        this.lockouts.set(name, { until, end: this.steady() + this.config.lockoutMinutes * 60_000 });
       if (locks) {
         // Audited as the lockout it is, but answered exactly like an unknown name: saying "now
         // locked" would tell whoever is guessing that this user exists.
@@ -455,7 +480,7 @@ export class UserDirectory {
       name: row.name,
       role: row.role,
       disabled: row.disabled === 1,
-      lockedUntil: row.locked_until !== null && row.locked_until > this.now() ? row.locked_until : null,
+      lockedUntil: this.lockEnd(row, this.now()),
       source: row.source,
       initialTraining: t.initial,
       lastTraining: t.latest,

@@ -18,7 +18,15 @@ export interface FfmpegReaderOptions {
   everyFrame: boolean;
   /** What the user asked to read, for error messages (a path or a URL without credentials). */
   label: string;
+  /**
+   * Fail when ffmpeg writes no frame for this long: a looping recording (`-stream_loop -1`) with
+   * nothing decodable left goes round forever without one, and without ending.
+   */
+  stallMs?: number;
 }
+
+/** Lines that say why a recording gave nothing: its data ends early or is not what it claims. */
+const TRUNCATED_LINE = /partial file|moov atom not found|Invalid data found|truncat|end of file/i;
 
 /**
  * Lines ffmpeg prints (at warning level) when it meets damaged data: the demuxer drops corrupt
@@ -49,6 +57,8 @@ export class FfmpegReader extends PipeReader {
         ? new PresentationClock(timeline.start, timeline.fps, timeline.fromFileStart ?? false)
         : undefined,
       corruptLine: CORRUPT_LINE,
+      ...(timeline ? { causeLine: TRUNCATED_LINE, noFrame: 'no frame could be decoded' } : {}),
+      stallMs: opts.stallMs,
       // A recording whose tail is damaged still delivered its frames: the replay ends, not fails.
       toleratesLateFailure: true,
       installHint: 'install ffmpeg (apt-get install ffmpeg)',

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { FfmpegReader } from './ffmpeg-reader.js';
 import { probeVideo } from './probe.js';
 import { SourceError, type FrameSource } from './types.js';
@@ -26,6 +27,9 @@ export async function openRecording(opts: RecordingOptions): Promise<FrameSource
   // ffprobe and ffmpeg would wait forever on a named pipe nobody writes to.
   const problem = inputFileProblem(opts.path);
   if (problem) throw new SourceError(`${opts.path}: ${problem.message}`, opts.path);
+  // ffprobe would only say "Invalid data found when processing input".
+  if (statSync(opts.path).size === 0)
+    throw new SourceError(`${opts.path}: the file is empty (0 bytes); not a video`, opts.path);
   const info = await probeVideo(opts.path);
   // Below this no plate fits, and a 1-pixel side rounds to an empty frame the reader cannot step over.
   if (info.width < MIN_SIDE || info.height < MIN_SIDE) {
@@ -51,8 +55,15 @@ export async function openRecording(opts: RecordingOptions): Promise<FrameSource
     height: even(info.height),
     timeline: { start, fps, fromFileStart },
     everyFrame: opts.everyFrame,
+    // Looping, ffmpeg goes round forever once nothing in the file decodes (it is empty or was cut
+    // short after it was opened) and never ends: a recording that gives no frame for this long has
+    // failed. A frame is due every 1/fps (also under -re); a late-starting video waits a little more.
+    ...(opts.loop ? { stallMs: Math.max(LOOP_STALL_MS, 3000 / fps) } : {}),
   });
 }
+
+/** How long a looping recording may give no frame before it counts as failed. */
+export const LOOP_STALL_MS = 15_000;
 
 const MIN_SIDE = 16;
 

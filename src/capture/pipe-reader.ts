@@ -46,6 +46,17 @@ export interface PipeReaderOptions {
   toleratesLateFailure?: boolean;
   /** Where to tell the user to get the program from when it is missing. */
   installHint: string;
+  /**
+   * What went wrong, after the label, when the program delivered no frame at all (a recording
+   * with nothing decodable): said instead of the program's last words, which then follow as the cause.
+   */
+  noFrame?: string;
+  /**
+   * Stop the program and fail when it writes nothing for this long while the reader waits on it
+   * (time spent handing a frame on, under back-pressure, does not count): a looping recording
+   * whose data is gone makes ffmpeg go round and round without a frame, forever.
+   */
+  stallMs?: number;
 }
 
 /**
@@ -110,6 +121,8 @@ export class PipeReader implements FrameSource {
     this.proc = proc;
     const spawnError = new Promise<Error>((resolve) => proc.once('error', resolve));
     let cause = '';
+    // ffmpeg's `[demuxer @ 0x…] ` before a line is no help to the user.
+    const causeText = () => cause.replace(/^\[[^\]]* @ 0x[0-9a-f]+\] /, '');
     // A chunk may end inside a line: keep that part until the rest arrives.
     let partial = '';
     const onLine = (raw: string) => {
@@ -136,10 +149,26 @@ export class PipeReader implements FrameSource {
       proc.once('close', (code, signal) => resolve({ code, signal })),
     );
 
+    // When the reader began waiting on the program's output (null while a frame is handed on).
+    let waitingSince: number | null = monotonicMs();
+    let stalled = false;
+    const stallMs = this.opts.stallMs;
+    const watchdog =
+      stallMs === undefined
+        ? null
+        : setInterval(
+            () => {
+              if (waitingSince === null || monotonicMs() - waitingSince < stallMs || stalled) return;
+              stalled = true;
+              proc.kill('SIGKILL');
+            },
+            Math.min(1000, stallMs),
+          );
     let frame = Buffer.allocUnsafe(frameBytes);
     let filled = 0;
     try {
       for await (const chunk of proc.stdout! as AsyncIterable<Buffer>) {
+        waitingSince = monotonicMs();
         let offset = 0;
         while (offset < chunk.length) {
           const n = Math.min(frameBytes - filled, chunk.length - offset);
@@ -151,7 +180,9 @@ export class PipeReader implements FrameSource {
             const time = clock.time(index);
             const { ts, mono } = time instanceof Promise ? await time : time;
             this.counters.lastFrameMono = monotonicMs();
+            waitingSince = null;
             await this.slot.put({ cameraId: this.id, index, ts, mono, width, height, rgb: frame });
+            waitingSince = monotonicMs();
             frame = Buffer.allocUnsafe(frameBytes);
             filled = 0;
           }
@@ -166,6 +197,16 @@ export class PipeReader implements FrameSource {
           this.opts.label,
         );
       }
+      if (stalled && !this.stopped) {
+        this.counters.errors++;
+        const seconds = Math.round(stallMs! / 1000);
+        const what =
+          this.counters.decoded === 0
+            ? `${this.opts.noFrame ?? 'no frame'} in ${seconds} s`
+            : `no new frame in ${seconds} s after ${this.counters.decoded} frames`;
+        this.counters.lastError = `${what}${cause ? ` (${cmd}: ${causeText()})` : ''}; stopped`;
+        throw new SourceError(`${this.opts.label}: ${this.counters.lastError}`, this.opts.label);
+      }
       if (exit.code !== 0 && !this.stopped) {
         this.counters.errors++;
         // Killed from outside (the OOM killer, an operator), the program says nothing of it, and
@@ -173,11 +214,14 @@ export class PipeReader implements FrameSource {
         this.counters.lastError = exit.signal
           ? `${cmd} was killed (${exit.signal})`
           : cause || `${cmd} exited with code ${exit.code}`;
+        if (this.counters.decoded === 0 && this.opts.noFrame && !exit.signal)
+          this.counters.lastError = `${this.opts.noFrame} (${cause ? `${cmd}: ${causeText()}` : `${cmd} exited with code ${exit.code}`})`;
         if (!this.opts.toleratesLateFailure || this.counters.decoded === 0) {
           throw new SourceError(`${this.opts.label}: ${this.counters.lastError}`, this.opts.label);
         }
       }
     } finally {
+      if (watchdog) clearInterval(watchdog);
       this.slot.end();
     }
   }

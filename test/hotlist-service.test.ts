@@ -44,15 +44,9 @@ async function load(listId: string, csv: string, generatedAt = now) {
   return importHotlist(store, { file: f, listId, actor: 'admin.ray', audit, generatedAt });
 }
 
-beforeEach(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'hotlist-service-'));
-  db = openDatabase(path.join(dir, 'unit.db'), allMigrations);
-  now = Date.UTC(2026, 10, 28, 12);
-  audit = new AuditLog(db, () => now);
-  reads = new ReadStore(db, dir);
-  store = new HotlistStore(db, new Equivalence(config.equivalence));
-  hits = new HitLog(db, config, audit, () => now);
-  service = new HotlistService({
+/** The hotlist service on this test's unit, on the test's clock. */
+const serviceOn = (clocks: { steady?: () => number }) =>
+  new HotlistService({
     db,
     reads,
     store,
@@ -61,8 +55,19 @@ beforeEach(async () => {
     audit,
     log: silentLogger(),
     now: () => now,
+    ...clocks,
     tickMs: 60_000,
   });
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'hotlist-service-'));
+  db = openDatabase(path.join(dir, 'unit.db'), allMigrations);
+  now = Date.UTC(2026, 10, 28, 12);
+  audit = new AuditLog(db, () => now);
+  reads = new ReadStore(db, dir);
+  store = new HotlistStore(db, new Equivalence(config.equivalence));
+  hits = new HitLog(db, config, audit, () => now);
+  service = serviceOn({});
   await load('ncic', 'plate,state,list_type\nABC1234,NY,stolen-vehicle\n');
   await service.start();
 });
@@ -448,18 +453,7 @@ describe('the re-check window when the wall clock is stepped (SQLite on disk)', 
   const start = async () => {
     await service.stop();
     steady = 0;
-    stepped = new HotlistService({
-      db,
-      reads,
-      store,
-      hits,
-      config,
-      audit,
-      log: silentLogger(),
-      now: () => now,
-      steady: () => steady,
-      tickMs: 60_000,
-    });
+    stepped = serviceOn({ steady: () => steady });
     await stepped.start();
   };
   afterEach(() => stepped.stop());

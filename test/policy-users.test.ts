@@ -267,6 +267,37 @@ describe('UserDirectory on a real database file', () => {
     }
   });
 
+  it('a console session runs on the steady clock: a wall-clock step neither signs the officer out nor prolongs it', () => {
+    const db = openTestDb(path.join(dir, 'session-step'));
+    let steady = 0;
+    const users = new UserDirectory(
+      db,
+      { ...config, sessionTtlMinutes: 60 },
+      new AuditLog(db),
+      () => now,
+      () => steady,
+    );
+    users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
+    try {
+      // Ten minutes in, the GPS sets the clock 3 hours forward: the officer stays signed in.
+      const token = users.createSession(users.signIn('ada', ADMIN_PW));
+      steady += 10 * 60_000;
+      now += 10 * 60_000 + 3 * 3_600_000;
+      expect(users.session(token)?.name).toBe('ada');
+      steady += 50 * 60_000;
+      now += 50 * 60_000;
+      expect(users.session(token)).toBeNull(); // an hour after sign-in, as configured
+
+      // NTP sets it 3 hours back: the session still ends after its hour, not four.
+      const again = users.createSession(users.signIn('ada', ADMIN_PW));
+      steady += 60 * 60_000;
+      now += 60 * 60_000 - 3 * 3_600_000;
+      expect(users.session(again)).toBeNull();
+    } finally {
+      db.close();
+    }
+  });
+
   it('a roster that demotes every admin does not reopen the first-admin bootstrap (policy VI.A)', () => {
     const db = openTestDb(path.join(dir, 'demoted'));
     const users = new UserDirectory(db, config, new AuditLog(db), () => now);

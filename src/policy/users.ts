@@ -82,6 +82,12 @@ export class UserDirectory {
    * the CLI, changes it); lockouts from before a restart have only the stored wall-clock time.
    */
   private readonly lockouts = new Map<string, { until: number; end: number }>();
+  /**
+   * Console sessions created by this process: steady-clock expiry by token hash. A session must
+   * not end when the GPS sets the clock hours forward (signing the officer out mid-shift), nor
+   * outlive its time when NTP sets it back. Sessions from before a restart use `expires_at`.
+   */
+  private readonly sessionEnds = new Map<string, number>();
 
   /** When the account's lockout ends on the wall clock as it reads now, or null if not locked. */
   private lockEnd(row: UserRow, now: number): number | null {
@@ -301,9 +307,11 @@ export class UserDirectory {
   createSession(user: SignedInUser): string {
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
+    const ttl = this.config.sessionTtlMinutes * 60_000;
     this.db
       .prepare('INSERT INTO sessions (token_hash, user_name, created_at, expires_at) VALUES (?, ?, ?, ?)')
-      .run(tokenHash(token), user.name, now, now + this.config.sessionTtlMinutes * 60_000);
+      .run(tokenHash(token), user.name, now, now + ttl);
+    this.sessionEnds.set(tokenHash(token), this.steady() + ttl);
     return token;
   }
 
@@ -314,8 +322,9 @@ export class UserDirectory {
       .prepare('SELECT user_name, expires_at FROM sessions WHERE token_hash = ?')
       .get(tokenHash(token)) as { user_name: string; expires_at: number } | undefined;
     if (!s) return null;
-    if (s.expires_at <= now) {
-      this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash(token));
+    const end = this.sessionEnds.get(tokenHash(token));
+    if (end !== undefined ? end <= this.steady() : s.expires_at <= now) {
+      this.endSession(token);
       return null;
     }
     const info = this.get(s.user_name);
@@ -331,6 +340,7 @@ export class UserDirectory {
 
   endSession(token: string): void {
     this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash(token));
+    this.sessionEnds.delete(tokenHash(token));
   }
 
   get(name: string): UserInfo | undefined {

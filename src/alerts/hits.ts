@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { monotonicMs } from '../util/clock.js';
+import { steadyClockFor } from '../util/clock.js';
 import type { Db } from '../store/database.js';
 import type { StoredRead } from '../store/types.js';
 import type { HotlistsConfig } from '../hotlist/config.js';
@@ -100,7 +100,7 @@ export class HitLog {
     // would expire every open hit at once, or keep a stale one open for the size of the step).
     // One injected clock for both (a test's) has no steps: the stored deadlines are then all
     // there is, and a test may move one.
-    private readonly steady: () => number = now === Date.now ? monotonicMs : now,
+    private readonly steady: () => number = steadyClockFor(now),
   ) {}
 
   /**

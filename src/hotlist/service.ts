@@ -9,7 +9,7 @@ import { Matcher } from './match.js';
 import { canFallBehind, isStale, listAgeHours } from './currency.js';
 import type { HotlistStore } from './store.js';
 import type { AuditSink, HotlistInfo } from './types.js';
-import { monotonicMs } from '../util/clock.js';
+import { steadyClockFor } from '../util/clock.js';
 
 export interface ListCurrency extends HotlistInfo {
   ageHours: number;
@@ -69,7 +69,7 @@ export class HotlistService implements Service {
 
   private steady(): number {
     const now = this.deps.now;
-    return (this.deps.steady ?? (now === undefined || now === Date.now ? monotonicMs : now))();
+    return (this.deps.steady ?? steadyClockFor(now))();
   }
 
   private windowMs(): number {

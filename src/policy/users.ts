@@ -6,7 +6,7 @@ import { PolicyError } from './errors.js';
 import { dummyHash, hashPassword, verifyPassword } from './password.js';
 import { isRole, requireRole, type Role, type SignedInUser } from './roles.js';
 import { getState, setState } from './state.js';
-import { monotonicMs } from '../util/clock.js';
+import { steadyClockFor } from '../util/clock.js';
 import { inServiceDue, isOverdue, parseTrainingDate } from './training.js';
 
 export type { SignedInUser, Role, Identity, HqRequester } from './roles.js';
@@ -73,7 +73,7 @@ export class UserDirectory {
     private readonly now: () => number = Date.now,
     // Lockouts this process sets run on a clock that never steps (the GPS or NTP setting the
     // wall clock after boot would end one early, or lengthen it by the size of the step).
-    private readonly steady: () => number = now === Date.now ? monotonicMs : now,
+    private readonly steady: () => number = steadyClockFor(now),
   ) {}
 
   /**

@@ -7,3 +7,11 @@
 export function monotonicMs(): number {
   return performance.now();
 }
+
+/**
+ * The steady clock to pair with a wall clock: the monotonic clock for the real one; the injected
+ * clock itself otherwise (a test's clock, which never steps unless the test steps it).
+ */
+export function steadyClockFor(now: () => number = Date.now): () => number {
+  return now === Date.now ? monotonicMs : now;
+}

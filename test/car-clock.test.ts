@@ -66,7 +66,7 @@ describe('the unit clock checked against live GPS time (serial NMEA through a so
     daemon = await Daemon.start({ configPath: config, log });
     const base = `http://127.0.0.1:${healthPort}`;
     const healthz = async () => {
-      const res = await fetch(`${base}/healthz`);
+      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) });
       return { code: res.status, body: (await res.json()) as Healthz };
     };
     await waitFor(

@@ -200,4 +200,17 @@ describe('serial NMEA through a socat pseudo-terminal pair', () => {
       await gps.stop();
     }
   });
+
+  it('stops at once when stopped while the port is still opening (a start that fails halfway)', async () => {
+    const unit = path.join(tmp, 'ttyGPS2');
+    children.push(await ptyPair(path.join(tmp, 'receiver2'), unit));
+    for (let i = 0; i < 5; i++) {
+      const gps = new SerialNmeaSource({ path: unit, baud: 9600, maxFixAgeMs: 3000, log: silentLogger() });
+      await gps.start();
+      const stopped = gps.stop().then(() => 'stopped');
+      const hung = new Promise((r) => setTimeout(() => r('still stopping after 3 s'), 3000));
+      expect(await Promise.race([stopped, hung])).toBe('stopped');
+      expect(gps.health().connected).toBe(false);
+    }
+  });
 });

@@ -60,9 +60,12 @@ export class SerialNmeaSource extends ReconnectingGpsSource {
       const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baud, autoOpen: false });
       this.port = port;
       const parser = port.pipe(new ReadlineParser({ delimiter: '\n' }));
+      // Listening before `open`: a stop that comes while the port is still opening must close it
+      // as soon as it is open, or `stop` (and a failed daemon start) would wait for ever.
       const onAbort = () => {
         if (port.isOpen) port.close();
       };
+      signal.addEventListener('abort', onAbort, { once: true });
       parser.on('data', (line: string) => {
         const r = this.builder.push(line);
         if (r === 'nofix') this.latest.clear();
@@ -77,9 +80,12 @@ export class SerialNmeaSource extends ReconnectingGpsSource {
         resolve();
       });
       port.open((err) => {
-        if (err) return reject(err);
+        if (err) {
+          signal.removeEventListener('abort', onAbort);
+          return reject(err);
+        }
+        if (signal.aborted) return void port.close();
         this.connected = true;
-        signal.addEventListener('abort', onAbort, { once: true });
         this.opts.log.info({ path: this.opts.path }, 'GPS serial port open');
       });
     });

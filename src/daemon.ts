@@ -27,6 +27,7 @@ import type { UnitStatus as ConsoleStatus } from './alerts/server.js';
 import type { UnitStatus } from './health/metrics.js';
 import type { CameraHealth } from './capture/live-camera.js';
 import { monotonicMs } from './util/clock.js';
+import { settlesWithin } from './util/settles-within.js';
 
 /** The daemon could not start; the message names the cause and the config key to change. */
 export class StartError extends Error {
@@ -43,6 +44,11 @@ const RESTART_MAX_MS = 30_000;
  * broker, a camera unplugged (it reconnects by itself): a restart fixes none of those.
  */
 const STUCK_PIPELINE_MS = 120_000;
+/**
+ * How long a stop waits for the camera pipelines to finish their frame; under systemd's
+ * TimeoutStopSec (30 s) so that the rest still stops in order.
+ */
+const STOP_GRACE_MS = 10_000;
 
 /**
  * The composition root: builds every service from the validated config, starts them in order,
@@ -53,6 +59,8 @@ export class Daemon {
   private readonly services: Service[] = [];
   private readonly pipelines = new Map<string, CameraPipeline>();
   private readonly cameraLoops: Promise<void>[] = [];
+  /** Cameras whose loop has not ended yet (named when a stop gives up waiting for them). */
+  private readonly camerasRunning = new Set<string>();
   /** Recordings played to their end (a field-test replay, the demo): finished, not failed. */
   private readonly endedRecordings = new Set<string>();
   /** Why each camera last failed to open or run, until it runs again. */
@@ -60,6 +68,8 @@ export class Daemon {
   /** Frames processed by pipelines since replaced (a camera reopened), so the total only grows. */
   private framesEarlier = 0;
   private stopping = false;
+  private stopped: Promise<void> | null = null;
+  private stopGraceMs = STOP_GRACE_MS;
   /** Aborted on stop, so a camera waiting to be retried does not hold up the shutdown. */
   private readonly stopSignal = new AbortController();
   private maintenance: PolicyMaintenance | null = null;
@@ -81,8 +91,10 @@ export class Daemon {
     private readonly policy: PolicyServices,
   ) {}
 
-  /** `stuckPipelineMs`: for tests; the default is STUCK_PIPELINE_MS. */
-  static async start(opts: LoadOptions & { log?: Logger; stuckPipelineMs?: number } = {}): Promise<Daemon> {
+  /** `stuckPipelineMs`, `stopGraceMs`: for tests; the defaults are STUCK_PIPELINE_MS, STOP_GRACE_MS. */
+  static async start(
+    opts: LoadOptions & { log?: Logger; stuckPipelineMs?: number; stopGraceMs?: number } = {},
+  ): Promise<Daemon> {
     const unit = openUnit(opts);
     const { config, log } = unit;
     // One daemon per data directory: two would send each other's records and share the cameras.
@@ -115,6 +127,7 @@ export class Daemon {
     daemon.state = state;
     daemon.lock = lock;
     if (opts.stuckPipelineMs !== undefined) daemon.stuckPipelineMs = opts.stuckPipelineMs;
+    if (opts.stopGraceMs !== undefined) daemon.stopGraceMs = opts.stopGraceMs;
     if (gps.start && gps.stop) daemon.services.push(gps as Service);
     const maxDiskMb = config.storage.maxDiskMb;
     daemon.maintenance = new PolicyMaintenance({ db: unit.db, dataDir: config.dataDir, maxDiskMb, log });
@@ -169,7 +182,12 @@ export class Daemon {
       await daemon.stop();
       throw err instanceof StartError ? err : new StartError(`could not start: ${(err as Error).message}`);
     }
-    for (const camera of config.cameras) daemon.cameraLoops.push(daemon.runCamera(camera));
+    for (const camera of config.cameras) {
+      daemon.camerasRunning.add(camera.id);
+      daemon.cameraLoops.push(
+        daemon.runCamera(camera).finally(() => daemon.camerasRunning.delete(camera.id)),
+      );
+    }
     log.info({ cameras: config.cameras.map((c) => c.id) }, 'lpr-edge running');
     // Type=notify: tell systemd we are up, and ping its watchdog from the event loop.
     await daemon.notifier.ready(`${config.cameras.length} camera(s)`);
@@ -321,6 +339,8 @@ export class Daemon {
       };
       try {
         const source = await openCamera(camera, { log });
+        // A stop that came while the camera was opening found no pipeline to stop.
+        if (this.stopping) return await source.stop();
         const pipeline = new CameraPipeline(source, deps);
         this.framesEarlier += this.pipelines.get(camera.id)?.stats().framesProcessed ?? 0;
         this.pipelines.set(camera.id, pipeline);
@@ -342,22 +362,35 @@ export class Daemon {
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  /** Stops everything; a second call waits for the first to finish. */
+  stop(): Promise<void> {
+    this.stopped ??= this.stopAll();
+    return this.stopped;
+  }
+
+  private async stopAll(): Promise<void> {
     this.stopping = true;
     this.stopSignal.abort();
     const { log } = this.unit;
     log.info('stopping lpr-edge');
     await this.notifier.stopping();
     await Promise.all([...this.pipelines.values()].map((p) => p.source.stop()));
-    await Promise.all(this.cameraLoops);
+    // A pipeline stuck in inference or in the database does not end when its source stops: the
+    // rest is stopped without it, and the models it may still be using are left open.
+    const loopsEnded = await settlesWithin(Promise.all(this.cameraLoops), this.stopGraceMs);
+    if (!loopsEnded) {
+      const cameras = [...this.camerasRunning];
+      log.warn({ cameras, waitedMs: this.stopGraceMs }, 'camera pipeline did not stop; stopping without it');
+    }
     for (const service of [...this.services].reverse()) {
       await service
         .stop()
         .catch((err: unknown) => log.error({ service: service.name, err }, 'service stop failed'));
     }
-    await this.state?.close();
-    await this.vision.close();
+    if (loopsEnded) {
+      await this.state?.close();
+      await this.vision.close();
+    }
     this.unit.close();
     this.lock?.release();
     log.info('stopped');

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { openRecording } from '../src/capture/file-source.js';
 import { openFolder } from '../src/capture/folder-source.js';
+import { probeVideo } from '../src/capture/probe.js';
 import { FrameSlot } from '../src/capture/frame-slot.js';
 import type { Frame, FrameSource } from '../src/capture/types.js';
 import { tempDir } from './helpers/tmp.js';
@@ -50,6 +51,24 @@ describe('recorded video source (ffmpeg)', () => {
     expect(frames.length + stats.dropped).toBe(37);
     // The last frame of the recording is never lost: the consumer always gets the newest.
     expect(frames.at(-1)!.index).toBe(36);
+  });
+
+  it('gives no frames, and starts no ffmpeg, when stopped before it is read', async () => {
+    const source = await openRecording({
+      id: 'cam',
+      path: video,
+      realtime: true,
+      everyFrame: false,
+      loop: true,
+    });
+    await source.stop();
+    // A looping recording read at its own pace would never end; a stopped one ends at once.
+    const frames = await Promise.race([
+      collect(source),
+      new Promise<string>((r) => setTimeout(() => r('still reading after 5 s'), 5000)),
+    ]);
+    expect(frames).toEqual([]);
+    expect(source.stats().decoded).toBe(0);
   });
 
   it('skips a corrupt stretch in the middle of a video, counts it and goes on', async () => {
@@ -108,6 +127,22 @@ describe('recorded video source (ffmpeg)', () => {
     await expect(openRecording({ id: 'c', path: row, realtime: false, everyFrame: true })).rejects.toThrow(
       /row\.mkv: the video is 640x1, too small to hold a plate \(at least 16x16\)/,
     );
+  });
+
+  it('names a file that ffprobe gives no answer on (a hung network mount) instead of waiting for ever', async () => {
+    // An ffprobe that hangs, first on the PATH: the real one cannot be made to hang on demand.
+    const bin = path.join(dir, 'hung-bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, 'ffprobe'), '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+    const pathBefore = process.env.PATH;
+    process.env.PATH = `${bin}:${pathBefore}`;
+    try {
+      await expect(probeVideo(video, 'video', 500)).rejects.toThrow(
+        `${video}: ffprobe gave no answer in 0.5 s`,
+      );
+    } finally {
+      process.env.PATH = pathBefore;
+    }
   });
 
   it('reads an image folder in name order, skipping and counting undecodable files', async () => {

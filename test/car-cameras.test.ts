@@ -12,9 +12,9 @@ import { configSchema } from '../src/config/schema.js';
 import type { LiveCameraConfig } from '../src/capture/config.js';
 import type { LiveCamera } from '../src/capture/live-camera.js';
 import type { Frame } from '../src/capture/types.js';
-import { pino } from 'pino';
 import { silentLogger, type Logger } from '../src/log.js';
 import { createLoopbackNetns } from './helpers/netns.js';
+import { recordingLogger } from './helpers/logger.js';
 import { freePort, waitFor, killChild, spawn, portOpen } from './helpers/proc.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lpr-cam-'));
@@ -171,13 +171,6 @@ describe('USB / V4L2 cameras', () => {
   });
 });
 
-/** A debug-level logger whose records land in `records`, to check what a technician would see. */
-function recordingLogger(): { log: Logger; records: { level: number; msg: string; retryInMs?: number }[] } {
-  const records: { level: number; msg: string; retryInMs?: number }[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line)) });
-  return { log, records };
-}
-
 /** A USB camera whose every attempt is a test pattern lasting `seconds`, as if unplugged then. */
 function patternCamera(id: string, seconds: number, reconnect: Record<string, number>, log: Logger) {
   const cfg = camera({
@@ -212,7 +205,7 @@ describe('a flapping camera', () => {
     const lost = () => records.filter((r) => r.msg === 'camera lost; reconnecting');
     await waitFor(() => lost().length >= 4, 15_000, 'four losses');
     expect(frames.length).toBeGreaterThan(0);
-    const delays = lost().map((r) => r.retryInMs!);
+    const delays = lost().map((r) => r.retryInMs as number);
     // 200, 400, 800, 1000 ms (±20 %): not 200 ms every time.
     expect(delays[1]!).toBeGreaterThan(delays[0]!);
     expect(delays[2]!).toBeGreaterThan(delays[1]!);
@@ -231,7 +224,7 @@ describe('a flapping camera', () => {
     const lost = () => records.filter((r) => r.msg === 'camera lost; reconnecting');
     await waitFor(() => lost().length >= 3, 15_000, 'three losses');
     for (const r of lost()) {
-      expect(r.retryInMs!).toBeLessThanOrEqual(240);
+      expect(r.retryInMs as number).toBeLessThanOrEqual(240);
       expect(r.level).toBe(40);
     }
   });

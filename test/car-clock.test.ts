@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
-import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { Daemon } from '../src/daemon.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { nmeaSentence } from '../src/gps/nmea.js';
 import { nmeaBurst } from './helpers/nmea-track.js';
 import { tempDir } from './helpers/tmp.js';
+import { recordingLogger } from './helpers/logger.js';
 import { freePort, killChild, ptyPair, waitFor, spawn, portOpen } from './helpers/proc.js';
 import { GpsdSource } from '../src/gps/gpsd.js';
 import { Backoff } from '../src/capture/backoff.js';
@@ -29,18 +28,6 @@ type Healthz = {
   problems: string[];
   clock: { status: string; offsetMs: number | null; maxOffsetMs: number; samples: number } | null;
 };
-
-/** A logger whose records the test can read. */
-function recordingLogger(): { log: pino.Logger; records: { level: number; msg: string }[] } {
-  const records: { level: number; msg: string }[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) records.push(JSON.parse(line));
-      cb();
-    },
-  });
-  return { log: pino({ level: 'info' }, sink), records };
-}
 
 describe('the unit clock checked against live GPS time (serial NMEA through a socat pty)', () => {
   it('reports a clock an hour off GPS time as degraded in /healthz and /metrics, and ok once it agrees; logs each change once', async () => {

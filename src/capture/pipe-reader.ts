@@ -86,6 +86,8 @@ export class PipeReader implements FrameSource {
   async *frames(): AsyncGenerator<Frame> {
     if (this.iterated) throw new Error(`frame source ${this.id} can be iterated only once`);
     this.iterated = true;
+    // Stopped before it was read (the daemon stopping while the camera opened): start nothing.
+    if (this.stopped) return;
     this.done = this.read();
     const failure = this.done.catch((err: unknown) => err as Error);
     for (;;) {

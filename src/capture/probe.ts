@@ -3,6 +3,8 @@ import { promisify } from 'node:util';
 import { SourceError } from './types.js';
 
 const run = promisify(execFile);
+/** A local file answers in well under a second; a hung mount or device must not hold a start. */
+const PROBE_TIMEOUT_MS = 20_000;
 
 export interface VideoInfo {
   /**
@@ -27,24 +29,33 @@ export interface VideoInfo {
  * Ask ffprobe what the first video stream of a file is; fails with a one-line SourceError naming
  * `what` the file should have been.
  */
-export async function probeVideo(file: string, what: 'video' | 'image' = 'video'): Promise<VideoInfo> {
+export async function probeVideo(
+  file: string,
+  what: 'video' | 'image' = 'video',
+  timeoutMs = PROBE_TIMEOUT_MS,
+): Promise<VideoInfo> {
   let stdout: string;
   try {
-    ({ stdout } = await run('ffprobe', [
-      '-v',
-      'error',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames:stream_tags=rotate:stream_side_data=rotation:format_tags=creation_time',
-      '-of',
-      'json',
-      file,
-    ]));
+    ({ stdout } = await run(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames:stream_tags=rotate:stream_side_data=rotation:format_tags=creation_time',
+        '-of',
+        'json',
+        file,
+      ],
+      { timeout: timeoutMs },
+    ));
   } catch (err) {
-    const e = err as { stderr?: string; code?: string };
+    const e = err as { stderr?: string; code?: string; killed?: boolean };
     if (e.code === 'ENOENT')
       throw new SourceError('ffprobe not found: install ffmpeg (apt-get install ffmpeg)', file);
+    if (e.killed) throw new SourceError(`${file}: ffprobe gave no answer in ${timeoutMs / 1000} s`, file);
     const reason = (e.stderr ?? '').trim().split('\n').pop() || 'unreadable';
     throw new SourceError(`${file}: not a readable ${what} (${reason.replace(`${file}: `, '')})`, file);
   }

@@ -80,6 +80,10 @@ export class HealthServer implements Service {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = null;
-    if (s) await new Promise<void>((r) => s.close(() => r()));
+    if (!s) return;
+    const closed = new Promise<void>((r) => s.close(() => r()));
+    // A client that connected and sent nothing (or half a request) would hold `close` for ever.
+    s.closeAllConnections();
+    await closed;
   }
 }

@@ -37,19 +37,30 @@ export class SinkProcess {
     });
   }
 
+  /** Whether the process has ended, by an exit of its own or by a signal (then `exitCode` stays null). */
+  get exited(): boolean {
+    return this.proc.exitCode !== null || this.proc.signalCode !== null;
+  }
+
   async ready(timeoutMs = 20_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (!this.last) {
       if (Date.now() > end) throw new Error('hq sink process did not report');
-      if (this.proc.exitCode !== null) throw new Error(`hq sink process exited with ${this.proc.exitCode}`);
+      if (this.exited)
+        throw new Error(`hq sink process exited with ${this.proc.exitCode ?? this.proc.signalCode}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
-  async stop(): Promise<SinkStats | undefined> {
-    if (this.proc.exitCode !== null) return this.last;
+  /** SIGTERM, then SIGKILL if the process has not exited `killAfterMs` later. */
+  async stop(killAfterMs = 10_000): Promise<SinkStats | undefined> {
+    if (this.exited) return this.last;
     await new Promise<void>((resolve) => {
-      this.proc.once('exit', () => resolve());
+      const timer = setTimeout(() => this.proc.kill('SIGKILL'), killAfterMs);
+      this.proc.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.proc.kill('SIGTERM');
     });
     return this.last;

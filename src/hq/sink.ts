@@ -17,6 +17,7 @@ import {
 } from '../sync/schemas.js';
 import { loadPrivateKey, signDocument } from '../sync/signing.js';
 import { FLEET, ROOT, Topics, hqSubscriptions, parseTopic } from '../sync/topics.js';
+import { endMqttClient } from '../util/mqtt-end.js';
 
 /**
  * The reference headquarters consumer: the integration tests' counterpart and the example an HQ
@@ -396,7 +397,8 @@ export class HqSink {
   async stop(): Promise<void> {
     clearInterval(this.flushTimer);
     this.flush();
-    await this.client?.endAsync().catch(() => {});
+    // A hung or vanished broker must not keep HQ from stopping (hq-sink run ignoring SIGTERM).
+    if (this.client) await endMqttClient(this.client, 3000);
     this.db.close();
   }
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../log.js';
 import { readConfiguredFile } from '../util/input-file.js';
+import { endMqttClient } from '../util/mqtt-end.js';
 
 export interface LinkOptions {
   url: string;
@@ -200,11 +201,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
         new Promise((r) => setTimeout(r, 2000)),
       ]);
     }
-    await Promise.race([
-      new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
-      new Promise<void>((resolve) => setTimeout(resolve, 3000)),
-    ]);
-    client.end(true);
+    await endMqttClient(client, 3000);
     client.removeAllListeners();
     this.client = undefined;
   }

@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt';
+import { settlesWithin } from './settles-within.js';
 
 /**
  * End an MQTT client: cleanly (in-flight QoS 1 messages acknowledged, then DISCONNECT) if that
@@ -8,13 +9,6 @@ import type { MqttClient } from 'mqtt';
  * destroyed here directly.
  */
 export async function endMqttClient(client: MqttClient, graceMs = 3000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const ended = await Promise.race([
-    new Promise<boolean>((resolve) => client.end(false, {}, () => resolve(true))),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), graceMs);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (!ended) client.stream?.destroy();
+  const ended = new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+  if (!(await settlesWithin(ended, graceMs))) client.stream?.destroy();
 }

@@ -206,6 +206,29 @@ describe('lpr-edge eval', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ images: 2, unreadable: 1, exactTop1: 50 });
   });
 
+  it('warns only about the pictures measured: those in the --split, or within --limit', async () => {
+    // ak399.png and lost.png are in the calibration part, copy.png and gone.png held out.
+    const crops = cropSet(
+      'split-warnings',
+      'file,state,plate\nak399.png,ak,FGJ235\nak399.png,ak,FGJ235\ncopy.png,ak,FGJ235\ncopy.png,ak,FGJ235\n' +
+        'lost.png,ny,ABC1234\ngone.png,ny,XYZ7890\n',
+    );
+    const heldOut = await runCli(['eval', crops, '--json', '--split', 'held-out']);
+    expect(heldOut.code, heldOut.stderr).toBe(0);
+    const warnings = heldOut.stderr.trim().split('\n');
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(
+      /line 5: copy\.png FGJ235 is labelled already \(\S*: line 4\); measured once$/,
+    );
+    expect(warnings[1]).toMatch(/line 7: gone\.png: no such file; measured as a miss$/);
+    expect(JSON.parse(heldOut.stdout)).toMatchObject({ images: 2, unreadable: 1, exactTop1: 50 });
+
+    const first = await runCli(['eval', crops, '--json', '--limit', '1']);
+    expect(first.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/line 3: ak399\.png FGJ235 is labelled already/),
+    ]);
+  });
+
   it('refuses a frame label whose box is impossible', async () => {
     const frames = path.join(dir, 'boxes');
     mkdirSync(frames);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DATASET, runCli } from './helpers/cli.js';
+import { DATASET, ROOT, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { makeTestVideo } from './helpers/video.js';
 
@@ -10,16 +10,18 @@ const dir = tempDir();
 /** A named pipe nobody writes to: reading it waits forever. */
 const fifo = path.join(dir, 'pipe.jpg');
 execFileSync('mkfifo', [fifo]);
-const PIPE_REFUSED =
-  /pipe\.jpg: a named pipe \(FIFO\), not a regular file; save what comes down the pipe to a file/;
 /** Before the fix these hung until killed; a refusal takes only the time to start (and load the models). */
 const LIMIT = { timeoutMs: 60_000 };
 
-/** The command exits non-zero at once with one line naming the pipe, no stack trace. */
-function expectRefused(r: { code: number | null; stderr: string }, prefix = ''): void {
+/**
+ * The command exits non-zero at once with one line naming the pipe (`name`, after `prefix`, both
+ * regular expressions), no stack trace.
+ */
+function expectRefused(r: { code: number | null; stderr: string }, prefix = '', name = 'pipe\\.jpg'): void {
   expect(r.code, r.stderr).not.toBeNull(); // null: killed by the timeout, i.e. it hung
   expect(r.code).not.toBe(0);
-  expect(r.stderr).toMatch(new RegExp(`lpr-edge: ${prefix}\\S*${PIPE_REFUSED.source}`));
+  const refused = `${name}: a named pipe \\(FIFO\\), not a regular file; save what comes down the pipe to a file`;
+  expect(r.stderr).toMatch(new RegExp(`lpr-edge: ${prefix}\\S*${refused}`));
   expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
 }
 
@@ -75,6 +77,46 @@ describe(
       expectRefused(await runCli([...provision, '--answers', fifo], LIMIT), 'answers ');
       const flags = ['--unit-id', 'car-1', '--agency', 'pd', '--broker-url', 'mqtts://127.0.0.1:8883'];
       expectRefused(await runCli([...provision, ...flags, '--ca', fifo], LIMIT), 'broker.ca ');
+    });
+
+    it('model files named in the config, and the sidecar beside a recogniser model', async () => {
+      const [det, second, words] = ['det.onnx', 'second.json', 'words.json'].map((f) => path.join(dir, f));
+      // A recogniser given as its .onnx, whose sidecar beside it is a pipe.
+      const rec = path.join(dir, 'rec.onnx');
+      execFileSync('mkfifo', [det, second, words, path.join(dir, 'rec.json')]);
+      const models = {
+        det: path.join(ROOT, 'models/ppocr-det.onnx'),
+        rec: path.join(ROOT, 'models/plate-rec.onnx'),
+      };
+      const read = (vision: string, state = '') => {
+        const config = path.join(dir, 'models.yaml');
+        writeFileSync(config, `unitId: t\nagency: a\ndataDir: ${dir}/d-models\nvision:\n${vision}${state}`);
+        const crop = path.join(DATASET, 'crops-us', 'ak399.png');
+        // A refusal comes before or while the other models load: seconds, where the pipe hangs.
+        return runCli(['read', '--crop', crop, '--config', config], { timeoutMs: 20_000 });
+      };
+      const recogniser = `  recogniser: { model: ${models.rec} }\n`;
+      expectRefused(
+        await read(`  detector: { model: ${det} }\n${recogniser}`),
+        'vision\\.detector\\.model ',
+        'det\\.onnx',
+      );
+      const detector = `  detector: { model: ${models.det} }\n`;
+      expectRefused(
+        await read(`${detector}  recogniser: { model: ${rec} }\n`),
+        'vision\\.recogniser\\.model \\S*rec\\.onnx: ',
+        'rec\\.json',
+      );
+      expectRefused(
+        await read(`${detector}  recogniser: { model: ${models.rec}, secondOpinion: ${second} }\n`),
+        'vision\\.recogniser\\.secondOpinion ',
+        'second\\.json',
+      );
+      expectRefused(
+        await read(`${detector}${recogniser}`, `state: { wordModel: ${words} }\n`),
+        'state\\.wordModel ',
+        'words\\.json',
+      );
     });
   },
 );

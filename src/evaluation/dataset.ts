@@ -23,7 +23,13 @@ export interface Dataset {
    * Labels kept but worth a look, each naming its file and line: a picture that is missing
    * (measured as a miss, as an unreadable picture is) or a label given twice (measured once).
    */
-  warnings: string[];
+  warnings: DatasetWarning[];
+}
+
+export interface DatasetWarning {
+  /** The picture it is about: a part of the set measured alone is warned about its own only. */
+  file: string;
+  message: string;
 }
 
 /** No plate has more characters (hotlists draw the same line). */
@@ -242,7 +248,7 @@ function parseFrameLabel(labelFile: string, dir: string, errors: LabelErrors): L
  * naming its label.
  */
 function checked(kind: Dataset['kind'], labels: Located[], errors: LabelErrors): Dataset {
-  const warnings: string[] = [];
+  const warnings: DatasetWarning[] = [];
   const seen = new Map<string, Located>();
   const items: LabelledImage[] = [];
   for (const label of labels) {
@@ -253,7 +259,10 @@ function checked(kind: Dataset['kind'], labels: Located[], errors: LabelErrors):
       const same = first.item.plate === item.plate && first.item.state === item.state;
       const name = path.basename(item.file);
       if (same)
-        warnings.push(`${where}: ${name} ${item.plate} is labelled already (${first.where}); measured once`);
+        warnings.push({
+          file: item.file,
+          message: `${where}: ${name} ${item.plate} is labelled already (${first.where}); measured once`,
+        });
       else
         errors.add(
           where,
@@ -264,7 +273,10 @@ function checked(kind: Dataset['kind'], labels: Located[], errors: LabelErrors):
     seen.set(key, label);
     const problem = inputFileProblem(item.file);
     if (problem)
-      warnings.push(`${where}: ${path.basename(item.file)}: ${problem.message}; measured as a miss`);
+      warnings.push({
+        file: item.file,
+        message: `${where}: ${path.basename(item.file)}: ${problem.message}; measured as a miss`,
+      });
     items.push(item);
   }
   errors.throwIfAny();

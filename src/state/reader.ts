@@ -149,7 +149,7 @@ export async function createStateReader(config: Config, vision: Vision): Promise
     return new PlateStateReader(vision.detector, vision.recogniser, off, config.homeState);
   }
   const wordModel = path.resolve(config.state.wordModel ?? BUNDLED_MODELS.words);
-  const spec = loadRecogniserSpec(wordModel);
+  const spec = loadRecogniserSpec(wordModel, 'state.wordModel');
   if (spec.onnxFile === vision.recogniser.spec.onnxFile) {
     return new PlateStateReader(
       vision.detector,
@@ -158,6 +158,6 @@ export async function createStateReader(config: Config, vision: Vision): Promise
       config.homeState,
     );
   }
-  const own = await Recogniser.open(wordModel, config.vision.threads, 1);
+  const own = await Recogniser.open(wordModel, config.vision.threads, 1, 'state.wordModel');
   return new PlateStateReader(vision.detector, own.withAlphabet('full'), config.state, config.homeState, own);
 }

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModelError } from './onnx.js';
+import { ModelError, refuseSpecialModelFile } from './onnx.js';
 
 /**
  * The JSON sidecar beside every recognition model: how to feed it and how to read its output.
@@ -58,7 +58,8 @@ export interface RecogniserSpec {
   softmax: boolean;
 }
 
-export function loadRecogniserSpec(modelPath: string): RecogniserSpec {
+/** `key`: the config key that named `modelPath`, for errors (see refuseSpecialModelFile). */
+export function loadRecogniserSpec(modelPath: string, key = 'model'): RecogniserSpec {
   const sidecar = modelPath.endsWith('.json') ? modelPath : modelPath.replace(/\.onnx$/, '.json');
   if (!existsSync(sidecar)) {
     throw new ModelError(
@@ -66,6 +67,7 @@ export function loadRecogniserSpec(modelPath: string): RecogniserSpec {
       modelPath,
     );
   }
+  refuseSpecialModelFile(sidecar, key, modelPath);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(sidecar, 'utf8'));
@@ -83,7 +85,9 @@ export function loadRecogniserSpec(modelPath: string): RecogniserSpec {
   if (spec.output.alphabet !== undefined) symbols = [...spec.output.alphabet];
   else if (spec.output.alphabetFile) {
     // PaddleOCR key files: one symbol per line, and the model has one extra class for a space.
-    symbols = readFileSync(path.resolve(dir, spec.output.alphabetFile), 'utf8')
+    const alphabetFile = path.resolve(dir, spec.output.alphabetFile);
+    refuseSpecialModelFile(alphabetFile, key, modelPath);
+    symbols = readFileSync(alphabetFile, 'utf8')
       .split('\n')
       .filter((l, i, a) => l !== '' || i < a.length - 1);
     symbols.push(' ');

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { existsSync } from 'node:fs';
+import { inputFileProblem } from '../util/input-file.js';
 
 export { ort };
 
@@ -14,6 +15,19 @@ export class ModelError extends Error {
 }
 
 /**
+ * Refuse a model's file that is a named pipe, device or socket: onnxruntime, or the read of a
+ * sidecar, would wait on it for ever, and the daemon's start with them. `key` is the config key
+ * that named the model (`model` when none did) and `model` the path it gave, so the one-line
+ * error says what to change even when `file` is one beside it (the sidecar, the .onnx it names).
+ */
+export function refuseSpecialModelFile(file: string, key: string, model = file): void {
+  const problem = inputFileProblem(file);
+  if (problem?.kind !== 'special') return;
+  const beside = file === model ? '' : ` ${file}:`;
+  throw new ModelError(`${key} ${model}:${beside} ${problem.message}`, file);
+}
+
+/**
  * One onnxruntime session on the CPU. Spinning is off: with two sessions (detector and
  * recogniser) on two cores, spinning threads starve each other and both get slower.
  * Memory patterns are off: onnxruntime plans one block per input shape it sees, and the
@@ -21,7 +35,13 @@ export class ModelError extends Error {
  * RSS of a long 1080p replay about 625 MB with them, about 540 MB without, at the same speed;
  * README, Performance).
  */
-export async function openSession(file: string, threads: number): Promise<ort.InferenceSession> {
+export async function openSession(
+  file: string,
+  threads: number,
+  key = 'model',
+  model = file,
+): Promise<ort.InferenceSession> {
+  refuseSpecialModelFile(file, key, model);
   if (!existsSync(file)) throw new ModelError(`model ${file}: file not found`, file);
   try {
     return await ort.InferenceSession.create(file, {

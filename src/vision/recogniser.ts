@@ -63,9 +63,10 @@ export class Recogniser {
     return new Recogniser(this.session, this.spec, this.candidates, alphabet);
   }
 
-  static async open(modelPath: string, threads: number, candidates = 5): Promise<Recogniser> {
-    const spec = loadRecogniserSpec(modelPath);
-    const session = await openSession(spec.onnxFile, threads);
+  /** `key`: the config key that named `modelPath`, for errors (see refuseSpecialModelFile). */
+  static async open(modelPath: string, threads: number, candidates = 5, key = 'model'): Promise<Recogniser> {
+    const spec = loadRecogniserSpec(modelPath, key);
+    const session = await openSession(spec.onnxFile, threads, key, modelPath);
     checkInput(session, spec.onnxFile, spec.input.channels, spec.input.height);
     return new Recogniser(session, spec, candidates);
   }

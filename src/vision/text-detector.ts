@@ -58,8 +58,9 @@ export class TextDetector {
     private readonly opts: TextDetectorOptions,
   ) {}
 
-  static async open(file: string, opts: TextDetectorOptions): Promise<TextDetector> {
-    const session = await openSession(file, opts.threads);
+  /** `key`: the config key that named `file`, for errors (see refuseSpecialModelFile). */
+  static async open(file: string, opts: TextDetectorOptions, key = 'model'): Promise<TextDetector> {
+    const session = await openSession(file, opts.threads, key);
     checkInput(session, file, 3);
     return new TextDetector(session, opts);
   }

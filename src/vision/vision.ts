@@ -122,13 +122,20 @@ export class Vision {
         ? BUNDLED_MODELS.secondOpinion
         : cfg.recogniser.secondOpinion;
     const [detector, recogniser, secondRecogniser] = await Promise.all([
-      TextDetector.open(cfg.detector.model, {
-        inputSize: cfg.detector.inputSize,
-        boxThreshold: cfg.detector.boxThreshold,
-        threads: cfg.threads,
-      }),
-      Recogniser.open(cfg.recogniser.model, cfg.threads, cfg.recogniser.candidates),
-      second ? Recogniser.open(second, cfg.threads, cfg.recogniser.candidates) : null,
+      TextDetector.open(
+        cfg.detector.model,
+        { inputSize: cfg.detector.inputSize, boxThreshold: cfg.detector.boxThreshold, threads: cfg.threads },
+        'vision.detector.model',
+      ),
+      Recogniser.open(
+        cfg.recogniser.model,
+        cfg.threads,
+        cfg.recogniser.candidates,
+        'vision.recogniser.model',
+      ),
+      second
+        ? Recogniser.open(second, cfg.threads, cfg.recogniser.candidates, 'vision.recogniser.secondOpinion')
+        : null,
     ]);
     return new Vision(detector, recogniser, cfg, syntax ?? null, secondRecogniser);
   }

@@ -51,7 +51,6 @@ export const evalCommand: Command = {
     const dir = positionals[0];
     if (!dir || positionals.length > 1) throw new UsageError('eval: name exactly one dataset folder');
     const dataset = loadDataset(dir);
-    for (const warning of dataset.warnings) ctx.stderr.write(`lpr-edge: warning: ${warning}\n`);
     if (values.limit !== undefined) {
       const limit = Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1)
@@ -65,6 +64,10 @@ export const evalCommand: Command = {
       const heldOut = values.split === 'held-out';
       dataset.items = dataset.items.filter((i) => isHeldOut(i.file) === heldOut);
     }
+    // Only about the pictures measured: the rest of the set is not read, so its labels do not count.
+    const measured = new Set(dataset.items.map((i) => i.file));
+    for (const w of dataset.warnings.filter((w) => measured.has(w.file)))
+      ctx.stderr.write(`lpr-edge: warning: ${w.message}\n`);
     const degradations =
       values.degrade === undefined ? undefined : parseDegradeOption(String(values.degrade));
     const show = values.video === undefined ? undefined : parseVideoOption(String(values.video));

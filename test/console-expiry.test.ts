@@ -49,6 +49,15 @@ const hitOf = (readId: string) =>
 const tones = (p: Page) =>
   p.evaluate(() => [Number(document.body.dataset.toneCount ?? 0), document.body.dataset.lastTone ?? null]);
 
+/** The officer confirms the plate and the state of the alert on screen and verifies it, by keyboard. */
+async function confirmAndVerify(): Promise<void> {
+  for (const key of ['p', 's', 'v']) {
+    const button = { p: 'confirm-plate', s: 'confirm-state', v: 'verify' }[key]!;
+    await page.waitForFunction((id) => !(document.getElementById(id) as HTMLButtonElement).disabled, button);
+    await page.keyboard.press(key);
+  }
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'console-expiry-'));
   mkdirSync(SHOTS, { recursive: true });
@@ -91,6 +100,8 @@ beforeAll(async () => {
       'BCK4040,NY,stolen-vehicle,NCIC V-4040,Stolen from a driveway',
       'AMB7070,NY,amber-alert,AMBER NY-2026-170,Child abduction',
       'TWO2222,,ncic,NCIC W-2222,Wanted: any state',
+      'AMB9090,NY,amber-alert,AMBER NY-2026-190,Child abduction',
+      'QUE6060,NY,stolen-vehicle,NCIC V-6060,Stolen from a car park',
     ].join('\r\n'),
   );
   await importHotlist(parts.store, {
@@ -269,14 +280,7 @@ describe('hits that expire unverified, in Chromium', () => {
     await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'AMB7070');
     const { raised_at: raisedAt } = hitOf(waiting.id);
     await page.waitForTimeout(Math.max(0, raisedAt + EXPIRY_MS - 3_000 - Date.now()));
-    for (const key of ['p', 's', 'v']) {
-      const button = { p: 'confirm-plate', s: 'confirm-state', v: 'verify' }[key]!;
-      await page.waitForFunction(
-        (id) => !(document.getElementById(id) as HTMLButtonElement).disabled,
-        button,
-      );
-      await page.keyboard.press(key);
-    }
+    await confirmAndVerify();
 
     // The first is back, and stays past its first deadline and the unit's next check of it.
     await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'BCK4040');
@@ -301,6 +305,57 @@ describe('hits that expire unverified, in Chromium', () => {
     const seen = parts.hits.events(hitOf(waiting.id).id).filter((e) => e.action === 'seen');
     expect(seen.map((e) => e.fromStatus)).toEqual(['raised', 'seen']);
     expect(seen[1]!.details.expiresAt).toBeGreaterThan(raisedAt + EXPIRY_MS);
+  });
+
+  it('a hit waiting behind the alert counts down in the side panel, marked urgent in its last minute', async () => {
+    // An AMBER alert on screen, held there (its deadline moved out of the way) ...
+    const amber = await reads.save(makeRead('AMB9090', 'NY'), await images('AMB9090'));
+    await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'AMB9090');
+    await expect.poll(() => hitOf(amber.id).status).toBe('seen');
+    const due = db.prepare(`UPDATE hits SET expires_at = ? WHERE id = ?`);
+    due.run(Date.now() + 10 * 60_000, hitOf(amber.id).id);
+    // ... and a stolen vehicle waiting behind it, never shown: 12 s to go, so urgent at once.
+    const queued = await reads.save(makeRead('QUE6060', 'NY'), await images('QUE6060'));
+    const queuedId = hitOf(queued.id).id;
+    const row = page.locator(`#waiting-list li[data-hit-id="${queuedId}"]`);
+    /** The queued hit's countdown and its class, read together (the list is redrawn every second). */
+    const countdown = () => row.locator('.left').evaluate((el) => [el.textContent, el.className]);
+    await expect
+      .poll(countdown)
+      .toEqual([expect.stringMatching(/^⚠ expires in 0:(0[1-9]|1[0-2])$/), 'left urgent']);
+    expect(await row.innerText()).toMatch(/^QUE6060\s+NY\s+medium · Stolen vehicle\s+⚠ expires in/);
+    await page.screenshot({ path: path.join(SHOTS, 'console-waiting-urgent.png') });
+    // It counts down.
+    const seconds = async () => Number(/(\d+):(\d\d)$/.exec((await countdown())[0]!)?.[2] ?? 0);
+    const first = await seconds();
+    await expect.poll(seconds, { timeout: 5_000, interval: 200 }).toBeLessThan(first);
+
+    // Over a minute to go it is not marked; it is once under a minute.
+    due.run(Date.now() + 65_000, queuedId);
+    await reads.save(makeRead('TTT9002', 'NY'), { crop: null, overview: null }); // an update to the console
+    await expect.poll(countdown).toEqual([expect.stringMatching(/^expires in 1:0[0-5]$/), 'left']);
+    await expect
+      .poll(countdown, { timeout: 10_000, interval: 200 })
+      .toEqual([expect.stringMatching(/^⚠ expires in 0:5\d$/), 'left urgent']);
+
+    // Expired, it leaves the list for the missed hits, with their tone, as a queued hit always has.
+    due.run(Date.now(), queuedId);
+    await page.locator('#waiting').waitFor({ state: 'hidden', timeout: 10_000 });
+    expect(parts.hits.get(queuedId)!.status).toBe('expired');
+    await expectText(
+      page,
+      '#missed-text',
+      /^MISSED: 1 hit expired before verification \(1 never shown\), latest QUE6060/,
+    );
+    await page.waitForFunction(() => document.body.dataset.lastTone === 'expired');
+    expect(await page.locator('#hit-entry').innerText()).toBe('AMB9090');
+
+    // Clean up for what follows: the missed hit acknowledged, the AMBER alert verified.
+    await page.locator('#missed-list li', { hasText: 'QUE6060' }).getByText('Acknowledge').click();
+    await page.locator('#missed-banner').waitFor({ state: 'hidden' });
+    await confirmAndVerify();
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
+    expect(hitOf(amber.id).status).toBe('verified');
   });
 
   it('hits expiring together sound one short tone, not with low tones muted, and not again after a reload', async () => {

@@ -174,6 +174,9 @@ export class ConsoleServer implements Service {
         priority: priorityName(h.priority),
         listType: LIST_TYPE_LABELS[h.listType],
         plate: h.entry.plate,
+        state: h.entry.state,
+        // Each waiting hit counts down too: one may expire before it reaches the screen.
+        ...this.deps.hits.deadlineView(h),
       })),
       missed: this.missedView(),
       feed: this.feed.map((r) => ({

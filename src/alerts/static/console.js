@@ -252,6 +252,7 @@ function render(s) {
   expiredSeen = s.missed.expiredEver;
   clockSkew = s.now - Date.now();
   renderHit(s.current, s.queue.length);
+  renderWaiting();
   renderMissed(s.missed);
   renderFeed(s.feed);
   renderWatching(s.watching);
@@ -336,7 +337,17 @@ function renderHit(hit, queued) {
 }
 
 /** The countdown shows this close to the alert's deadline. */
-const EXPIRY_WARNING_MS = 2 * 60_000;
+const EXPIRY_WARNING_SECS = 2 * 60;
+/** A waiting hit this close to its deadline is marked urgent: it may expire before it is shown. */
+const WAITING_URGENT_SECS = 60;
+
+/** The whole seconds left before a hit expires, by the unit's clock, and how a countdown says them. */
+function timeLeft(hit) {
+  const secs = Math.max(0, Math.ceil((hit.expiresAt - (Date.now() + clockSkew)) / 1000));
+  const text =
+    secs > 0 ? `expires in ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}` : 'expiring now';
+  return { secs, text };
+}
 
 /**
  * The last minutes before the alert expires, counted down beside its buttons so it does not leave
@@ -346,21 +357,43 @@ const EXPIRY_WARNING_MS = 2 * 60_000;
 function renderExpiry() {
   const hit = state && state.current;
   const el = $('hit-expires');
-  const left = hit ? hit.expiresAt - (Date.now() + clockSkew) : Infinity;
-  if (left > EXPIRY_WARNING_MS) {
+  const left = hit ? timeLeft(hit) : null;
+  if (!left || left.secs > EXPIRY_WARNING_SECS) {
     el.hidden = true;
     return;
   }
-  const secs = Math.max(0, Math.ceil(left / 1000));
-  const text =
-    secs > 0
-      ? `Alert expires in ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}`
-      : 'Alert expiring now';
+  const text = `Alert ${left.text}`;
   el.textContent = hit.expiresAt >= hit.latestExpiresAt ? `${text} (final: it cannot be extended)` : text;
-  el.classList.toggle('urgent', secs <= 30);
+  el.classList.toggle('urgent', left.secs <= 30);
   el.hidden = false;
 }
-window.setInterval(renderExpiry, 1000);
+
+/**
+ * The hits waiting behind the alert, in the order they will be shown, each counting down: one may
+ * expire before it reaches the screen. Its last minute is marked in words (⚠) as well as colour.
+ */
+function renderWaiting() {
+  const queue = state ? state.queue : [];
+  $('waiting').hidden = queue.length === 0;
+  const ol = $('waiting-list');
+  ol.textContent = '';
+  for (const h of queue) {
+    const { li } = plateRow(h.plate, h.state || 'any state', `${h.priority} · ${h.listType}`);
+    li.dataset.hitId = h.id;
+    const { secs, text } = timeLeft(h);
+    const urgent = secs < WAITING_URGENT_SECS;
+    const left = document.createElement('span');
+    left.className = urgent ? 'left urgent' : 'left';
+    left.textContent = urgent ? `⚠ ${text}` : text;
+    li.appendChild(left);
+    ol.appendChild(li);
+  }
+}
+
+window.setInterval(() => {
+  renderExpiry();
+  renderWaiting();
+}, 1000);
 
 /**
  * The buttons stay at the bottom of the screen (sticky) while a long alert scrolls under them:

@@ -184,7 +184,7 @@ describe('officer console in Chromium', () => {
 
   it('shows an alert for a matching read; Verify stays disabled until plate AND state are confirmed', async () => {
     const read = await saveRead('KXT4821', 'NY');
-    await page.locator('#hit').waitFor({ state: 'visible', timeout: 5000 });
+    await page.locator('#hit').waitFor({ state: 'visible' });
     expect(await page.locator('#hit-type').innerText()).toBe('Stolen vehicle');
     expect(await page.locator('#hit-entry').innerText()).toBe('KXT4821');
     expect(await page.locator('#hit-ref').innerText()).toContain('NCIC V123456789');

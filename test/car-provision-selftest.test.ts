@@ -259,10 +259,14 @@ describe('lpr-edge selftest', () => {
     let out = '';
     server.stdout!.on('data', (d) => (out += String(d)));
     await waitFor(() => out.includes('READY'), 10_000, 'RTSP server');
-    // gpsfake replays a drive whose timestamps are now, so the clock check can compare.
+    // gpsfake replays a drive whose timestamps are now, so the clock check can compare: one burst
+    // (6 sentences) a second, as a receiver sends it, so GPS time keeps pace with the clock (at a
+    // faster pace it runs ahead, and the clock check fails once the run takes a few seconds longer).
     const log = path.join(tmp, 'now.nmea');
     fs.writeFileSync(log, nmeaLog(straightDrive(Math.floor(Date.now() / 1000) * 1000 + 2000, 60)));
-    const fake = spawn('gpsfake', ['-P', String(gpsPort), '-n', '-c', '0.1', '-q', log], { stdio: 'ignore' });
+    const fake = spawn('gpsfake', ['-P', String(gpsPort), '-n', '-c', '0.166', '-q', log], {
+      stdio: 'ignore',
+    });
     children.push(fake);
 
     const good = writeConfig('st-good', {

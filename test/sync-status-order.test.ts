@@ -179,15 +179,37 @@ describe('unit status at HQ', () => {
         qos: 1,
         retain: true,
       });
-      await new Promise((r) => setTimeout(r, 200));
+    };
+    // A status of another unit over the same connection, after what was published before it: once
+    // HQ holds it, HQ has dealt with those (the broker delivers one client's messages in order).
+    let marks = 0;
+    const dealtWith = async () => {
+      const mark = ++marks;
+      await c.publishAsync(
+        `lpr/v1/${AGENCY}/car-old-mark/status`,
+        JSON.stringify({
+          v: 1,
+          agency: AGENCY,
+          unit: 'car-old-mark',
+          state: 'online',
+          ts: Date.now(),
+          queueDepth: mark,
+        }),
+        { qos: 1 },
+      );
+      await until(() => atHq('car-old-mark')?.queueDepth === mark, 10_000, `marker ${mark} at HQ`);
     };
     try {
       const t = Date.now();
       await publish({ state: 'online', ts: t, queueDepth: 1 });
+      await until(() => atHq(unit)?.queueDepth === 1, 10_000, 'the first status at HQ');
       expect(atHq(unit)).toMatchObject({ queueDepth: 1 });
+      // An older one (by ts) does not replace it.
       await publish({ state: 'online', ts: t - 1000, queueDepth: 2 });
+      await dealtWith();
       expect(atHq(unit)).toMatchObject({ queueDepth: 1 });
       await publish({ state: 'offline', ts: t - 5000, will: true });
+      await until(() => atHq(unit)?.state === 'offline', 10_000, 'the will at HQ');
       expect(atHq(unit)).toMatchObject({ state: 'offline', will: true });
       // Upgraded: a status with a boot id replaces it, whatever its ts.
       await publish({
@@ -197,6 +219,7 @@ describe('unit status at HQ', () => {
         connection: 1,
         seq: 1,
       });
+      await until(() => atHq(unit)?.seq === 1, 10_000, 'the status with a boot id at HQ');
       expect(atHq(unit)).toMatchObject({ state: 'online', seq: 1 });
     } finally {
       await c.endAsync();

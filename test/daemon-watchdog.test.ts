@@ -29,6 +29,20 @@ function start(cmd: string, args: string[]): () => string {
   return () => out;
 }
 
+/** Waits until `count()` has not changed for `ms`; returns it. */
+async function unchangedFor(count: () => number, ms: number, timeoutMs: number): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  let last = count();
+  let since = Date.now();
+  while (Date.now() - since < ms) {
+    if (Date.now() > end) throw new Error(`still changing after ${timeoutMs} ms (at ${last})`);
+    await new Promise((r) => setTimeout(r, 50));
+    const now = count();
+    if (now !== last) [last, since] = [now, Date.now()];
+  }
+  return last;
+}
+
 describe('the systemd watchdog', () => {
   it('keeps being pinged without GPS or broker, and stops when a live camera delivers frames its pipeline does not take', async () => {
     const rtspPort = await freePort();
@@ -93,9 +107,9 @@ describe('the systemd watchdog', () => {
       10_000,
       'stuck pipeline reported',
     );
-    // A ping already on its way (a systemd-notify child) may still arrive.
-    await new Promise((r) => setTimeout(r, 500));
-    const stuckAt = pings();
+    // Pings already on their way (systemd-notify children) may still arrive: the count is taken
+    // once it has not changed for 1 s (it never would be while pings were still sent, every 200 ms).
+    const stuckAt = await unchangedFor(pings, 1000, 10_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(pings()).toBe(stuckAt);
 

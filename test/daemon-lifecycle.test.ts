@@ -141,6 +141,8 @@ describe('lpr-edge run: starting and stopping', () => {
     const t0 = Date.now();
     d.child.kill('SIGTERM');
     expect(await d.exited).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(3000);
+    // Well short of the 8 s wait (which began just before t0, as its log line was seen), with room
+    // for a loaded machine's slow shutdown.
+    expect(Date.now() - t0).toBeLessThan(6000);
   }, 90_000);
 });

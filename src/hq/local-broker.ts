@@ -245,12 +245,19 @@ export class Mosquitto {
     await waitForPort(this.tlsPort);
   }
 
-  /** SIGKILL: no clean shutdown, no final persistence save. */
+  /**
+   * SIGKILL by default: no clean shutdown, no final persistence save. A broker another signal has
+   * not ended within 5 s (a hung or overloaded one) gets SIGKILL, so a stop never waits forever.
+   */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
+      const force = signal === 'SIGKILL' ? undefined : setTimeout(() => proc.kill('SIGKILL'), 5000);
+      proc.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
       proc.kill(signal);
     });
     this.proc = undefined;

@@ -55,7 +55,10 @@ describe('a wall-clock step around a plate in view of a live camera', () => {
     const when = opts.when ?? 'mid-track';
     const sub = fs.mkdtempSync(path.join(dir, 'run-'));
     const config = { ...embeddedDefaults(), dataDir: sub };
-    config.tracker = { ...config.tracker, idleMs: 600 };
+    // Frames of the plate come 400 ms apart (5 fps at half speed), further when inference is slow:
+    // 1.5 s keeps them one track. The road is empty for 3 s after the plate, so the read is still
+    // stored while the camera streams.
+    config.tracker = { ...config.tracker, idleMs: 1500 };
     const db = openTestDb(sub);
     const reads = new ReadStore(db, sub);
     const vision = await openDefaultVision();

@@ -58,15 +58,17 @@ describe('data directory lock (one daemon per data directory)', () => {
     const dir = dataDir('race');
     writeFileSync(path.join(dir, 'lpr-edge.lock'), `${deadPid()} ${bootId}\n`);
     const module = path.resolve('dist/store/data-dir-lock.js');
-    // The starters all try at one agreed moment, then hold what they got so the others see it.
-    const at = Date.now() + 1500;
+    // The starters all try at one agreed moment, then hold what they got so the others see it: the
+    // moment far enough off that all four have started by then on a loaded machine, and held long
+    // enough that one late all the same finds the winner alive (not its lock left stale).
+    const at = Date.now() + 5000;
     const script = `
       const { DataDirLock } = await import(${JSON.stringify(module)});
       await new Promise((r) => setTimeout(r, ${at} - Date.now() - 10));
       while (Date.now() < ${at});
       try { DataDirLock.acquire(${JSON.stringify(dir)}); console.log('locked'); }
       catch (err) { console.log(err.message); }
-      setTimeout(() => {}, 1000);`;
+      setTimeout(() => {}, 5000);`;
     const run = () =>
       new Promise<string>((resolve) => {
         const child = spawn(process.execPath, ['--input-type=module', '-e', script]);

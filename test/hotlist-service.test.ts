@@ -353,7 +353,8 @@ describe('hotlist service and hit lifecycle (SQLite on disk)', () => {
 
   it('an extended deadline is stored in whole milliseconds on the real clocks, as HQ expects', async () => {
     await service.stop();
-    const log = new HitLog(db, { ...config, hitExpiryMinutes: 0.01, hitGraceMinutes: 1 }, audit);
+    // 6 s to expiry: a stalled machine cannot let it lapse before it is marked seen.
+    const log = new HitLog(db, { ...config, hitExpiryMinutes: 0.1, hitGraceMinutes: 1 }, audit);
     const read = reads.save(makeRead('ABC1234', 'NY'), { crop: null, overview: null });
     const hit = log.raise(read, service.matcher.match(read)[0]!)!;
     await new Promise((r) => setTimeout(r, 30));

@@ -3,6 +3,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../util/free-port.js';
+import { stopChild } from '../util/stop-child.js';
 
 export { freePort };
 
@@ -250,16 +251,7 @@ export class Mosquitto {
    * not ended within 5 s (a hung or overloaded one) gets SIGKILL, so a stop never waits forever.
    */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const proc = this.proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const force = signal === 'SIGKILL' ? undefined : setTimeout(() => proc.kill('SIGKILL'), 5000);
-      proc.once('exit', () => {
-        clearTimeout(force);
-        resolve();
-      });
-      proc.kill(signal);
-    });
+    if (this.proc) await stopChild(this.proc, signal, 5000);
     this.proc = undefined;
   }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config/defaults.js';
+import { stopChild } from '../util/stop-child.js';
 
 export interface SinkStats {
   received: number;
@@ -54,15 +55,7 @@ export class SinkProcess {
 
   /** SIGTERM, then SIGKILL if the process has not exited `killAfterMs` later. */
   async stop(killAfterMs = 10_000): Promise<SinkStats | undefined> {
-    if (this.exited) return this.last;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.proc.kill('SIGKILL'), killAfterMs);
-      this.proc.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.proc.kill('SIGTERM');
-    });
+    await stopChild(this.proc, 'SIGTERM', killAfterMs);
     return this.last;
   }
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { stopChild } from '../../src/util/stop-child.js';
 
 export { freePort } from '../../src/util/free-port.js';
 
@@ -29,17 +30,12 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** Kill a child and wait for it to exit. */
+/** Kill a child and wait for it to exit (SIGKILL after 3 s). */
 export async function killChild(
   child: ChildProcess | null | undefined,
   signal: NodeJS.Signals = 'SIGTERM',
 ): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill(signal);
-  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(t);
+  if (child) await stopChild(child, signal, 3000);
 }
 
 /** socat pseudo-terminal pair with stable symlinks `a` and `b` (a serial line with two ends). */

@@ -13,6 +13,7 @@ import type { Logger } from './log.js';
 import type { CameraConfig } from './config/schema.js';
 import { policyServices, type PolicyServices } from './policy/services.js';
 import { PolicyMaintenance } from './policy/maintenance.js';
+import { zonesWithoutPosition } from './policy/exclusion.js';
 import { createPositionSource } from './gps/index.js';
 import { HealthServer } from './health/server.js';
 import { SdNotifier } from './health/sd-notify.js';
@@ -97,6 +98,11 @@ export class Daemon {
   ): Promise<Daemon> {
     const unit = openUnit(opts);
     const { config, log } = unit;
+    const unplaceable = zonesWithoutPosition(config);
+    if (unplaceable) {
+      unit.close();
+      throw new StartError(unplaceable);
+    }
     // One daemon per data directory: two would send each other's records and share the cameras.
     let lock: DataDirLock;
     try {

@@ -167,4 +167,31 @@ describe('exclusion zones', () => {
       fs.rmSync(d, { recursive: true, force: true });
     }
   });
+
+  it('the daemon refuses to start with zones but no GPS source: it could place no read in them', () => {
+    const d = tempDir();
+    try {
+      const config = path.join(d, 'config.json');
+      const zone = { id: 'clinic', kind: 'circle', lat: 40.75, lon: -73.99, radiusM: 150 };
+      fs.writeFileSync(
+        config,
+        JSON.stringify({
+          unitId: 'car-12',
+          agency: 'demo-pd',
+          dataDir: d,
+          cameras: [{ id: 'front', kind: 'file', path: path.join(d, 'drive.mp4') }],
+          vision: { detector: { model: 'det.onnx' }, recogniser: { model: 'rec.onnx' } },
+          policy: { exclusionZones: [zone] },
+        }),
+      );
+      const r = cli(d, ['run', '--config', config]);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/policy\.exclusionZones: 1 zone\(s\) configured but gps\.source is "none"/);
+      expect(r.stderr).toMatch(/set gps\.source to gpsd or serial/);
+      // Nothing was started or stored: no reads table rows, no lock left behind.
+      expect(fs.existsSync(path.join(d, 'lpr-edge.lock'))).toBe(false);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
 });

@@ -24,6 +24,22 @@ const MAX_SPEED_MPS = 40;
 const LAST_KNOWN_MAX_AGE_MS = 10 * 60_000;
 
 /**
+ * Exclusion zones are places by GPS: a unit with zones and no GPS source could never place a read
+ * in one, and would store every plate read inside them (policy II). The problem, naming the keys
+ * and the fix, or null when the zones can apply.
+ */
+export function zonesWithoutPosition(config: {
+  gps: { source: string };
+  policy: { exclusionZones: readonly unknown[] };
+}): string | null {
+  if (config.policy.exclusionZones.length === 0 || config.gps.source !== 'none') return null;
+  return (
+    `policy.exclusionZones: ${config.policy.exclusionZones.length} zone(s) configured but gps.source is "none", ` +
+    'so no read could be placed in them; set gps.source to gpsd or serial, or remove the zones'
+  );
+}
+
+/**
  * Decide what happens to a read given the exclusion zones (policy II). A read inside any 'drop'
  * zone is dropped; inside a 'mask' zone (and no drop zone) its plate is masked.
  *

@@ -39,6 +39,8 @@ export function embeddedDefaults(): Config {
     homeState: 'NY',
     dataDir: path.join(PROJECT_ROOT, 'data'),
     cameras: [{ id: 'demo', kind: 'file', position: 'front', path: DEMO_VIDEO, realtime: true }],
+    // The demo shows its reads as they are stored; a unit's log carries no plates.
+    log: { plates: true },
     vision: {
       detector: { model: BUNDLED_MODELS.detector },
       recogniser: { model: BUNDLED_MODELS.recogniser },

@@ -120,6 +120,12 @@ export const storageSchema = z.strictObject({
 
 export const logSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /**
+   * Put each stored read's plate in its log line. Off on a unit: the journal is kept outside the
+   * approved retention window, so plates belong only in the store (policy VI.B, VI.D). The
+   * embedded demo turns it on, for the engineer watching it.
+   */
+  plates: z.boolean().default(false),
 });
 
 export const configSchema = z.strictObject({

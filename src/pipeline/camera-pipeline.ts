@@ -219,7 +219,8 @@ export class CameraPipeline {
         this.lastError = (err as Error).message;
         this.storeFailures++;
         this.storeError = this.lastError;
-        this.deps.log.error({ err, camera: this.source.id, plate: track.vote.plate }, 'could not store read');
+        // No plate: the read did not pass the exclusion zones, and logs are outside retention.
+        this.deps.log.error({ err, camera: this.source.id }, 'could not store read');
       }
       this.totals.store += performance.now() - t0;
     }
@@ -228,10 +229,7 @@ export class CameraPipeline {
   private async storeTrack(track: FinishedTrack): Promise<void> {
     const { config, position, reads, log } = this.deps;
     if (track.vote.confidence < config.vision.minConfidence) {
-      log.debug(
-        { plate: track.vote.plate, confidence: track.vote.confidence },
-        'track below minConfidence, not stored',
-      );
+      log.debug({ confidence: track.vote.confidence }, 'track below minConfidence, not stored');
       return;
     }
     const best = track.best;
@@ -299,7 +297,7 @@ export class CameraPipeline {
     log.info(
       {
         read: stored.id,
-        plate: stored.plate,
+        ...(config.log.plates ? { plate: stored.plate } : {}),
         camera: stored.cameraId,
         confidence: stored.confidence,
         frames: stored.frames,

@@ -341,6 +341,7 @@ export class Daemon {
         log,
         gates: [this.policy.zones],
         keepOverview: () => this.maintenance?.keepOverview ?? true,
+        hitsHotlist: (read) => this.hotlist?.matching.wouldHit(read) ?? false,
         state: this.state,
       };
       try {

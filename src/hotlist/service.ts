@@ -5,7 +5,7 @@ import type { ReadStore } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import type { HitLog } from '../alerts/hits.js';
 import type { HotlistsConfig } from './config.js';
-import { Matcher } from './match.js';
+import { Matcher, type MatchInput } from './match.js';
 import { canFallBehind, isStale, listAgeHours } from './currency.js';
 import type { HotlistStore } from './store.js';
 import type { AuditSink, HotlistInfo } from './types.js';
@@ -98,6 +98,17 @@ export class HotlistService implements Service {
     this.unsubscribe = null;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /** Whether a read about to be stored matches an entry: it will raise a hit (or a suppressed repeat). */
+  wouldHit(read: MatchInput): boolean {
+    try {
+      return this.matcher.match(read, this.now()).length > 0;
+    } catch (err) {
+      // Keeping the overview costs only disk: when in doubt, keep it.
+      this.deps.log.error({ err }, 'hotlist lookup before storing failed');
+      return true;
+    }
   }
 
   /** Match one read; raise a hit per matching entry. Errors are logged: a read is never lost over a hit. */

@@ -24,6 +24,12 @@ export interface PipelineDeps {
   gates?: ReadGate[];
   /** False while the disk is nearly full (policy maintenance): store new reads without overview images. */
   keepOverview?: () => boolean;
+  /**
+   * True for a read that matches a hotlist: it keeps its overview even when overviews are not
+   * kept (storage.keepOverview false, or the disk nearly full), because the officer verifies the
+   * hit against it (policy IV.C.2).
+   */
+  hitsHotlist?: (read: Read) => boolean;
   state?: StateReader;
 }
 
@@ -226,6 +232,12 @@ export class CameraPipeline {
     }
   }
 
+  private keepsOverview(read: Read): boolean {
+    const { config, keepOverview, hitsHotlist } = this.deps;
+    if (config.storage.keepOverview && (keepOverview?.() ?? true)) return true;
+    return hitsHotlist?.(read) ?? false;
+  }
+
   private async storeTrack(track: FinishedTrack): Promise<void> {
     const { config, position, reads, log } = this.deps;
     if (track.vote.confidence < config.vision.minConfidence) {
@@ -285,10 +297,7 @@ export class CameraPipeline {
     const images = keepImages
       ? {
           crop: evidenceBox ? await encodeJpeg(best.frame, quality, evidenceBox) : null,
-          overview:
-            config.storage.keepOverview && (this.deps.keepOverview?.() ?? true)
-              ? await encodeJpeg(best.frame, quality)
-              : null,
+          overview: this.keepsOverview(read) ? await encodeJpeg(best.frame, quality) : null,
         }
       : { crop: null, overview: null };
     const stored = reads.save(read, images);

@@ -30,6 +30,17 @@ describe('lpr-edge eval', () => {
     expect(r.stderr).not.toMatch(/unexpected error|ENOTDIR/);
   });
 
+  it('refuses an --out it cannot write before measuring anything', async () => {
+    const crops = cropSet('badout', 'file,state,plate\nak399.png,AK,FGJ235\n');
+    const intoFolder = await runCli(['eval', crops, '--out', dir]);
+    expect(intoFolder.code).toBe(2);
+    expect(intoFolder.stderr).toMatch(/--out: ".*" is a folder; give a file name, such as .*eval\.json/);
+    const missingFolder = await runCli(['eval', crops, '--out', path.join(dir, 'nowhere', 'x.json')]);
+    expect(missingFolder.code).toBe(2);
+    expect(missingFolder.stderr).toMatch(/--out: folder .*nowhere does not exist/);
+    expect(missingFolder.stdout).not.toMatch(/exact plate/);
+  });
+
   it('reports accuracy, per-state and per-height tables and confusions on a labelled crop set', async () => {
     const rows = [
       ['ak399.png', 'ak', 'FGJ235'],

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { syntaxOptions } from '../../state/syntax.js';
 import path from 'node:path';
 import type { Command } from '../command.js';
+import { checkOutFile } from './policy-common.js';
 import { UsageError } from '../command.js';
 import { loadConfig } from '../../config/load.js';
 import { Vision } from '../../vision/vision.js';
@@ -68,6 +69,7 @@ export const evalCommand: Command = {
     const measured = new Set(dataset.items.map((i) => i.file));
     for (const w of dataset.warnings.filter((w) => measured.has(w.file)))
       ctx.stderr.write(`lpr-edge: warning: ${w.message}\n`);
+    if (values.out !== undefined) checkOutFile(String(values.out), 'out', 'eval.json');
     const degradations =
       values.degrade === undefined ? undefined : parseDegradeOption(String(values.degrade));
     const show = values.video === undefined ? undefined : parseVideoOption(String(values.video));

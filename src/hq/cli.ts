@@ -1,15 +1,17 @@
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../log.js';
 import { hotlistDocumentSchema, rosterDocumentSchema } from '../sync/schemas.js';
-import { generateSigningKeys } from '../sync/signing.js';
+import { generateSigningKeys, loadPrivateKey } from '../sync/signing.js';
+import { parseTime } from '../cli/commands/policy-common.js';
 import { HqSink } from './sink.js';
 
 const USAGE = `hq-sink: reference headquarters consumer for lpr-edge sync
 
   node scripts/hq-sink.mjs run     --url URL --db FILE [--group hq] [--agency A] [auth] [--stats-ms 5000]
-  node scripts/hq-sink.mjs keygen  --out DIR                 (writes hq-signing.key and hq-signing.pub)
+  node scripts/hq-sink.mjs keygen  --out DIR [--force]       (writes hq-signing.key and hq-signing.pub;
+                                                             --force replaces an existing pair)
   node scripts/hq-sink.mjs hotlist --url URL --key KEY --file DOC.json [--unit U] [auth]
   node scripts/hq-sink.mjs roster  --url URL --key KEY --file DOC.json [--unit U] [auth]
   node scripts/hq-sink.mjs pull    --url URL --key HQ.key --agency A --unit U --requester NAME --purpose CODE --case NO
@@ -47,16 +49,23 @@ export async function main(argv: string[]): Promise<number> {
       'resend-ms': { type: 'string' },
       attempts: { type: 'string' },
       'client-id': { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
   const cmd = positionals[0];
   if (!cmd || values.help) {
     console.log(USAGE);
-    return cmd ? 0 : 2;
+    return values.help ? 0 : 2;
   }
   if (cmd === 'keygen') {
     const out = values.out ?? '.';
+    // A new pair would silently cut every unit off: units verify against the old public key.
+    const existing = ['hq-signing.key', 'hq-signing.pub'].filter((f) => existsSync(path.join(out, f)));
+    if (existing.length > 0 && !values.force)
+      throw new Error(
+        `${path.join(out, existing[0]!)} exists; the units verify against that pair. Give another --out, or --force to replace it (then provision every unit with the new hq-signing.pub)`,
+      );
     mkdirSync(out, { recursive: true });
     const keys = generateSigningKeys();
     writeFileSync(path.join(out, 'hq-signing.key'), keys.privateKeyPem, { mode: 0o600 });
@@ -67,10 +76,24 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!values.url) throw new Error('--url is required');
+  // run acknowledges every record it takes, and a unit may delete what HQ acknowledged: it must
+  // store them on disk. The other commands take records only when given a database.
+  if (cmd === 'run' && !values.db)
+    throw new Error('run: --db FILE is required (records are acknowledged once stored)');
+  if (values.key) loadPrivateKey(values.key); // a wrong file named now, before connecting
+  const criteria =
+    cmd === 'pull'
+      ? {
+          ...(values.plate ? { plate: values.plate } : {}),
+          ...(values.from ? { from: parseTime(values.from, 'from') } : {}),
+          ...(values.to ? { to: parseTime(values.to, 'to', true) } : {}),
+        }
+      : {};
   const log = createLogger('info', 'stderr');
   const sink = new HqSink({
     url: values.url,
     dbFile: values.db ?? ':memory:',
+    consume: values.db !== undefined,
     clientId: values['client-id'],
     group: values.group,
     agency: values.agency,
@@ -130,11 +153,7 @@ export async function main(argv: string[]): Promise<number> {
           purpose: values.purpose,
           caseNumber: values.case,
           attestation: true,
-          criteria: {
-            ...(values.plate ? { plate: values.plate } : {}),
-            ...(values.from ? { from: Date.parse(values.from) } : {}),
-            ...(values.to ? { to: Date.parse(values.to) } : {}),
-          },
+          criteria,
         },
         { resendMs, attempts },
       );

@@ -41,6 +41,12 @@ export interface HqSinkOptions {
   signingKey?: string;
   /** Commit + acknowledge at least this often. */
   flushMs?: number;
+  /**
+   * Consume the units' records and acknowledge them (default true). Off for a tool that only
+   * publishes or asks (hotlist, roster, pull) without a database of its own: an acknowledged
+   * record is one the unit may delete, so only a consumer that stores it may take it.
+   */
+  consume?: boolean;
   log?: Logger;
 }
 
@@ -142,8 +148,9 @@ export class HqSink {
     this.client = client;
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     client.on('error', (err) => o.log?.warn({ err: err.message }, 'hq sink link error'));
+    const consume = o.consume ?? true;
     client.on('connect', () => {
-      client.subscribe(hqSubscriptions(o.group ?? 'hq', o.agency ?? '+'), { qos: 1 });
+      if (consume) client.subscribe(hqSubscriptions(o.group ?? 'hq', o.agency ?? '+'), { qos: 1 });
     });
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`hq sink could not connect to ${o.url}`)), 15_000);
@@ -153,7 +160,7 @@ export class HqSink {
       });
     });
     // Wait for the SUBACK so the caller knows records will be received.
-    await client.subscribeAsync(hqSubscriptions(o.group ?? 'hq', o.agency ?? '+'), { qos: 1 });
+    if (consume) await client.subscribeAsync(hqSubscriptions(o.group ?? 'hq', o.agency ?? '+'), { qos: 1 });
     this.flushTimer = setInterval(() => this.flush(), this.opts.flushMs ?? 50);
   }
 

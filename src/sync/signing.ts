@@ -29,7 +29,17 @@ export function loadPublicKey(pemOrPath: string): KeyObject {
 
 export function loadPrivateKey(pemOrPath: string): KeyObject {
   const pem = pemOrPath.includes('-----BEGIN') ? pemOrPath : readPem(pemOrPath, 'signing key');
-  const key = createPrivateKey(pem);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch (err) {
+    const which = pemOrPath.includes('-----BEGIN') ? '' : ` ${pemOrPath}`;
+    const isPublic = pem.includes('PUBLIC KEY');
+    throw new Error(
+      `signing key${which}: ${isPublic ? 'this is a public key' : `not a PEM private key (${(err as Error).message})`}; ` +
+        'give the private key (hq-signing.key from keygen), not hq-signing.pub',
+    );
+  }
   if (key.asymmetricKeyType !== 'ed25519')
     throw new Error(`signing key is ${key.asymmetricKeyType}, not Ed25519`);
   return key;

@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HqSink } from '../src/hq/sink.js';
+import { silentLogger } from '../src/log.js';
+import { policyServices } from '../src/policy/services.js';
+import { createSyncService } from '../src/sync/service.js';
+import { generateSigningKeys } from '../src/sync/signing.js';
+import { Mosquitto } from './helpers/mosquitto.js';
+import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
+
+// The reference HQ tool: a unit may delete what HQ acknowledged, so only a consumer that stores
+// records on disk may take them; and its inputs are checked before it connects.
+const execFileAsync = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const hqKeys = generateSigningKeys();
+let tmp: string;
+let broker: Mosquitto;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-hq-sink-cli-'));
+  broker = await Mosquitto.create(path.join(tmp, 'broker'));
+});
+
+afterAll(async () => {
+  await broker?.kill('SIGTERM');
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function hqSink(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await execFileAsync(process.execPath, [path.join(root, 'scripts/hq-sink.mjs'), ...args]);
+    return { code: 0, ...r };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('hq-sink', () => {
+  it('takes no unit record without a database of its own, and takes it with one', async () => {
+    const dataDir = path.join(tmp, 'car-1');
+    const car = openStore(dataDir);
+    const config = unitConfig(
+      dataDir,
+      { brokerUrl: broker.url, username: 'unit', password: 'unit-secret', hqPublicKey: hqKeys.publicKeyPem },
+      'car-1',
+    );
+    const policy = policyServices({ db: car.db, config });
+    car.reads.save(makeRead(1, 'car-1'), { crop: null, overview: null });
+    const sync = createSyncService(
+      { config, db: car.db, reads: car.reads, log: silentLogger() },
+      { audit: policy.audit, queries: policy.queries },
+    );
+    const auth = { url: broker.url, username: 'hq', password: 'hq-secret', flushMs: 20 };
+    const publisher = new HqSink({ ...auth, dbFile: ':memory:', consume: false });
+    await publisher.start();
+    await sync.start();
+    try {
+      // The unit sends its backlog (a read and its audit records); nothing takes or acknowledges it.
+      await until(() => sync.stats.published >= 1, 20_000, 'the unit publishing its backlog');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(publisher.count()).toBe(0);
+      expect(sync.stats.acked).toBe(0);
+      const consumer = new HqSink({ ...auth, dbFile: path.join(tmp, 'hq.db') });
+      await consumer.start();
+      try {
+        await until(() => consumer.count('read') === 1, 60_000, 'the read at HQ');
+        await until(() => sync.stats.acked >= 1, 20_000, 'the acknowledgement at the unit');
+      } finally {
+        await consumer.stop();
+      }
+    } finally {
+      await sync.stop();
+      await publisher.stop();
+      car.db.close();
+    }
+  }, 120_000);
+
+  it('refuses run without --db, bad pull dates and a public key as --key, before connecting', async () => {
+    const run = await hqSink('run', '--url', broker.url);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/run: --db FILE is required/);
+    const keys = path.join(tmp, 'keys');
+    expect((await hqSink('keygen', '--out', keys)).code).toBe(0);
+    const pull = ['pull', '--url', broker.url, '--agency', 'nyspd', '--unit', 'car-1'];
+    const badDate = await hqSink(...pull, '--key', path.join(keys, 'hq-signing.key'), '--from', '01/12/2026');
+    expect(badDate.code).toBe(1);
+    expect(badDate.stderr).toMatch(/--from: got "01\/12\/2026"; give an ISO date/);
+    const publicKey = await hqSink(...pull, '--key', path.join(keys, 'hq-signing.pub'));
+    expect(publicKey.code).toBe(1);
+    expect(publicKey.stderr).toMatch(/hq-signing\.pub: this is a public key; give the private key/);
+  });
+
+  it('will not replace a signing key pair the units verify against, unless told to', async () => {
+    const keys = path.join(tmp, 'pair');
+    expect((await hqSink('keygen', '--out', keys)).code).toBe(0);
+    const before = readFileSync(path.join(keys, 'hq-signing.pub'), 'utf8');
+    const again = await hqSink('keygen', '--out', keys);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/hq-signing\.key exists; the units verify against that pair.*--force/);
+    expect(readFileSync(path.join(keys, 'hq-signing.pub'), 'utf8')).toBe(before);
+    expect((await hqSink('keygen', '--out', keys, '--force')).code).toBe(0);
+    expect(readFileSync(path.join(keys, 'hq-signing.pub'), 'utf8')).not.toBe(before);
+    expect((await hqSink('--help')).code).toBe(0);
+  });
+});

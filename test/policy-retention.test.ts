@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
 import { relieveDiskPressure } from '../src/policy/disk.js';
@@ -105,6 +107,8 @@ describe('retention and legal hold', () => {
       purged: 1,
       keptUnacknowledged: 1,
       keptHeld: 1,
+      imagesDeleted: 2,
+      imagesFailed: 0,
     });
 
     const db = openTestDb(dir);
@@ -216,6 +220,90 @@ describe('retention and legal hold', () => {
       });
       db.close();
     } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
+// Policy VI.D: each purge is audited, and the record tells what was destroyed, image files included.
+describe('the image files a retention run deletes', () => {
+  /** A unit with an approved 7-day window and acknowledged reads 10 days old, each with two images. */
+  function unitWithPurgeableReads(n: number) {
+    const d = tempDir();
+    const db = openTestDb(d);
+    const store = new ReadStore(db, d);
+    const users = new UserDirectory(db, policySchema.parse({ passwordCostLog2: 14 }));
+    users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
+    approveRetention(db, users.signIn('ada', ADMIN_PW), 7);
+    const reads = Array.from({ length: n }, (_, i) =>
+      store.save(makeRead({ ts: Date.now() - 10 * DAY, plate: `IMG000${i}` }), {
+        crop: Buffer.from('crop-jpeg'),
+        overview: Buffer.from('overview-jpeg'),
+      }),
+    );
+    markReadsAcknowledged(
+      db,
+      reads.map((r) => r.id),
+    );
+    return { d, db, reads, audit: new AuditLog(db) };
+  }
+  /** The retention run's follow-up record: what became of the image files of the reads it purged. */
+  const imagesRecord = (audit: AuditLog) => audit.list({ type: 'retention.images' }).at(-1);
+
+  it('records the number of image files it deleted', () => {
+    const { d, db, reads, audit } = unitWithPurgeableReads(3);
+    try {
+      const r = runRetention({ db, dataDir: d, actor: 'ada', log: silentLogger() });
+      expect(r).toMatchObject({ purged: 3, imagesDeleted: 6, imagesFailed: 0 });
+      for (const read of reads)
+        for (const p of [read.cropPath!, read.overviewPath!])
+          expect(fs.existsSync(path.join(d, p))).toBe(false);
+      const run = audit.list({ type: 'retention.run' }).at(-1)!;
+      expect(run.details).toMatchObject({ purged: 3, imagesToDelete: 6 });
+      expect(imagesRecord(audit)).toMatchObject({
+        actor: 'ada',
+        details: { run: run.id, imagesDeleted: 6, imagesFailed: 0, failedPaths: [] },
+      });
+      expect(audit.verify().ok).toBe(true);
+    } finally {
+      db.close();
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('a file it cannot delete is counted, logged with its path and audited; the run completes', () => {
+    const { d, db, reads, audit } = unitWithPurgeableReads(2);
+    try {
+      // A non-empty directory where the crop should be: no unlink removes it, not even root's.
+      const stuck = reads[0]!.cropPath!;
+      fs.rmSync(path.join(d, stuck));
+      fs.mkdirSync(path.join(d, stuck));
+      fs.writeFileSync(path.join(d, stuck, 'inside'), 'x');
+      const warnings: { path?: string; msg: string }[] = [];
+      const log = pino(
+        { level: 'warn' },
+        new Writable({
+          write(chunk: Buffer, _enc, done) {
+            for (const l of chunk.toString().split('\n').filter(Boolean)) warnings.push(JSON.parse(l));
+            done();
+          },
+        }),
+      );
+      const r = runRetention({ db, dataDir: d, actor: 'ada', log });
+      expect(r).toMatchObject({ purged: 2, imagesDeleted: 3, imagesFailed: 1 });
+      // The purge itself is committed and audited whatever became of the files.
+      expect(new ReadStore(db, d).count()).toBe(0);
+      const run = audit.list({ type: 'retention.run' }).at(-1)!;
+      expect(run.details).toMatchObject({ purged: 2, imagesToDelete: 4 });
+      expect(imagesRecord(audit)).toMatchObject({
+        details: { run: run.id, imagesDeleted: 3, imagesFailed: 1, failedPaths: [stuck] },
+      });
+      expect(warnings).toEqual([expect.objectContaining({ path: stuck })]);
+      for (const p of [reads[0]!.overviewPath!, reads[1]!.cropPath!, reads[1]!.overviewPath!])
+        expect(fs.existsSync(path.join(d, p))).toBe(false);
+      expect(audit.verify().ok).toBe(true);
+    } finally {
+      db.close();
       fs.rmSync(d, { recursive: true, force: true });
     }
   });

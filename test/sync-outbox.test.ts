@@ -55,23 +55,55 @@ describe('outbox (SQLite on disk)', () => {
     expect(box.due(10).map((d) => d.msgId)).toEqual([due[0]!.msgId, ...due.slice(3).map((d) => d.msgId)]);
   });
 
-  it('marks records synced only through an ack, ignores unknown ids, and sets acked_at on the source rows', () => {
+  it('marks records synced only through an ack of a record it sent, ignores unknown and unsent ids, and sets acked_at on the source rows', () => {
     const r = unit.reads.save(makeRead(1), { crop: null, overview: null });
+    const msgId = `car-1:read:${r.id}`;
     const box = outbox();
     box.collect();
-    expect(box.ack(['car-1:read:nope', 'car-2:read:' + r.id])).toEqual([]);
+    const nothing = { acked: [], repeated: 0, unsent: 0 };
+    expect(box.ack(['car-1:read:nope', 'car-2:read:' + r.id])).toEqual({ ...nothing, unknown: 2 });
+    // Queued but never sent: an ack for it is no evidence HQ has it (policy VI.B).
+    expect(box.ack([msgId])).toEqual({ ...nothing, unsent: 1, unknown: 0 });
+    expect(unit.db.prepare('SELECT acked_at FROM reads WHERE id = ?').pluck().get(r.id)).toBeNull();
     expect(box.depth()).toBe(1);
-    expect(box.ack([`car-1:read:${r.id}`])).toEqual([`car-1:read:${r.id}`]);
-    expect(box.ack([`car-1:read:${r.id}`])).toEqual([]); // a repeated ack changes nothing
+    expect(box.due(10).map((d) => d.msgId)).toEqual([msgId]); // still to be sent
+    box.markSent([msgId], now);
+    expect(box.ack([msgId])).toEqual({ ...nothing, acked: [msgId], unknown: 0 });
+    expect(box.ack([msgId])).toEqual({ ...nothing, repeated: 1, unknown: 0 }); // a repeated ack changes nothing
     expect(box.depth()).toBe(0);
     expect(unit.db.prepare('SELECT acked_at FROM reads WHERE id = ?').pluck().get(r.id)).toBe(now);
+  });
+
+  it('takes a late ack for a record sent and due again (ack timeout, restart), not for one whose publish failed', () => {
+    const [timedOut, restarted, failed] = [1, 2, 3].map(
+      (i) => `car-1:read:${unit.reads.save(makeRead(i), { crop: null, overview: null }).id}`,
+    );
+    const box = outbox();
+    box.collect();
+    box.markSent([timedOut!, restarted!, failed!], now);
+    box.markUnsent([timedOut!]); // HQ's ack did not come within the ack timeout
+    box.markNotDelivered([failed!]); // the publish never reached the broker
+    const again = outbox();
+    again.resetInFlight(); // the unit restarted
+    expect(again.due(10).map((d) => d.msgId)).toEqual([timedOut, restarted, failed]);
+    expect(again.ack([timedOut!, restarted!, failed!])).toEqual({
+      acked: [timedOut, restarted],
+      repeated: 0,
+      unsent: 1,
+      unknown: 0,
+    });
+    expect(again.due(10).map((d) => d.msgId)).toEqual([failed]);
   });
 
   it('sends a read made after retention purged every earlier one (sequence numbers are never reused)', () => {
     const old = [0, 1, 2].map((i) => unit.reads.save(makeRead(i), { crop: null, overview: null }));
     const box = outbox();
     expect(box.collect()).toBe(3);
-    expect(box.ack(old.map((r) => `car-1:read:${r.id}`))).toHaveLength(3);
+    box.markSent(
+      box.due(10).map((d) => d.msgId),
+      now,
+    );
+    expect(box.ack(old.map((r) => `car-1:read:${r.id}`)).acked).toHaveLength(3);
     // Retention deletes acknowledged reads, the newest among them (a car parked past the window).
     expect(unit.db.prepare('DELETE FROM reads WHERE acked_at IS NOT NULL').run().changes).toBe(3);
     const fresh = unit.reads.save(makeRead(3), { crop: null, overview: null });

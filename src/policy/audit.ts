@@ -20,6 +20,7 @@ export const AUDIT_TYPES = [
   'config.change',
   'retention.set',
   'retention.run',
+  'retention.images',
   'hold.set',
   'hold.release',
   'exclusion.zones-changed',

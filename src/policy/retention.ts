@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '../log.js';
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
 import { PolicyError } from './errors.js';
@@ -58,13 +59,21 @@ export interface RetentionResult {
   keptHeld: number;
   /** Old enough, acknowledged, not held, but another table still refers to it (e.g. a hit): kept. */
   keptReferenced: number;
+  /** Image files of purged reads deleted after the commit. */
   imagesDeleted: number;
+  /** Image files of purged reads that could not be deleted (logged with their paths, audited). */
+  imagesFailed: number;
 }
+
+/** At most this many failed paths go into the audit record; the count is always exact. */
+const MAX_FAILED_PATHS_AUDITED = 100;
 
 /**
  * One purge run: deletes reads (and their images) only when HQ has acknowledged them, they are
  * older than the admin-approved window, and no active legal hold covers them. Audited with counts,
- * also when it purged nothing or could not run.
+ * also when it purged nothing or could not run: `retention.run` commits with the purge and says how
+ * many image files are to go; `retention.images` follows the deletions and says how many went and
+ * which could not be deleted. A file that cannot be deleted never fails the run.
  */
 export function runRetention(deps: {
   db: Db;
@@ -72,6 +81,7 @@ export function runRetention(deps: {
   audit?: AuditLog;
   now?: number;
   actor?: string | null;
+  log?: Logger;
 }): RetentionResult {
   const { db, dataDir } = deps;
   const audit = deps.audit ?? new AuditLog(db);
@@ -86,6 +96,7 @@ export function runRetention(deps: {
     keptHeld: 0,
     keptReferenced: 0,
     imagesDeleted: 0,
+    imagesFailed: 0,
   };
   if (!approved) {
     result.reason = 'no retention window approved by an admin (lpr-edge retention set --days N --as ADMIN)';
@@ -107,7 +118,7 @@ export function runRetention(deps: {
     .all(cutoff) as { id: string; crop_path: string | null; overview_path: string | null }[];
   const del = db.prepare('DELETE FROM reads WHERE id = ? AND acked_at IS NOT NULL');
   const files: string[] = [];
-  db.transaction(() => {
+  const runRecord = db.transaction(() => {
     for (const c of candidates) {
       try {
         // A savepoint per row: a foreign key from another module's table (a hit) keeps that read.
@@ -119,16 +130,53 @@ export function runRetention(deps: {
         else throw err;
       }
     }
-    audit.append({
+    // Committed with the purge, so no purge goes unaudited. The files are deleted only after the
+    // commit, so this record can say how many are to go, not how many went.
+    return audit.append({
       type: 'retention.run',
       actor: deps.actor ?? null,
-      details: { ...result, approvedBy: approved.approvedBy, approvedAt: approved.approvedAt },
+      details: {
+        ran: result.ran,
+        windowDays: result.windowDays,
+        cutoff: result.cutoff,
+        purged: result.purged,
+        keptUnacknowledged: result.keptUnacknowledged,
+        keptHeld: result.keptHeld,
+        keptReferenced: result.keptReferenced,
+        imagesToDelete: files.length,
+        approvedBy: approved.approvedBy,
+        approvedAt: approved.approvedAt,
+      },
     });
   })();
+  if (files.length === 0) return result;
   // Files go after the commit: a crash in between leaves orphan images, never a read without its image.
+  const failedPaths: string[] = [];
   for (const p of files) {
-    rmSync(path.join(dataDir, p), { force: true });
-    result.imagesDeleted++;
+    try {
+      // force: a file already missing counts as deleted (it is no longer on the unit either way).
+      rmSync(path.join(dataDir, p), { force: true });
+      result.imagesDeleted++;
+    } catch (err) {
+      // The reads are gone already; a file left behind is counted, logged and audited, and the
+      // rest are still deleted.
+      result.imagesFailed++;
+      failedPaths.push(p);
+      deps.log?.warn(
+        { path: p, err: (err as Error).message },
+        'retention: could not delete an image file of a purged read',
+      );
+    }
   }
+  audit.append({
+    type: 'retention.images',
+    actor: deps.actor ?? null,
+    details: {
+      run: runRecord.id,
+      imagesDeleted: result.imagesDeleted,
+      imagesFailed: result.imagesFailed,
+      failedPaths: failedPaths.slice(0, MAX_FAILED_PATHS_AUDITED),
+    },
+  });
   return result;
 }

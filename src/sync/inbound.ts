@@ -209,8 +209,11 @@ export class InboundRouter {
   private ack(payload: Buffer): 'acked' {
     const parsed = ackSchema.safeParse(parseJson(payload));
     if (!parsed.success) throw new Rejection(`malformed ack: ${issues(parsed.error)}`);
-    const done = this.d.outbox.ack(parsed.data.ids);
-    if (done.length) this.d.onAcked?.(done);
+    const { acked, unsent, unknown } = this.d.outbox.ack(parsed.data.ids);
+    // Counts only: the ids name reads, and a forged ack is no reason to write them to the log.
+    if (unsent + unknown > 0)
+      this.d.log.warn({ unsent, unknown }, 'ack from HQ names records this unit never sent; ignored');
+    if (acked.length) this.d.onAcked?.(acked);
     return 'acked';
   }
 

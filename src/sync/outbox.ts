@@ -28,6 +28,18 @@ export interface OutboxItem {
   attempts: number;
 }
 
+/** What one ack message did. */
+export interface AckResult {
+  /** Newly acknowledged: the source rows are marked (which makes them eligible for retention). */
+  acked: string[];
+  /** Sent and acknowledged before: HQ acknowledges a duplicate again. Nothing to do. */
+  repeated: number;
+  /** In the outbox but never sent: ignored (see `ack`). */
+  unsent: number;
+  /** Not in the outbox (never queued here, or forgotten a week after its ack): ignored. */
+  unknown: number;
+}
+
 interface ItemRow {
   msg_id: string;
   kind: UpKind;
@@ -42,7 +54,8 @@ interface ItemRow {
  * timeout, which the sync service times on the monotonic clock and ends with `markUnsent`, and
  * after a restart (`resetInFlight`). `last_sent_at` marks a record in flight and says when it went
  * (wall clock); it is never compared with the clock, so a step of the clock neither holds resends
- * back until it catches up nor makes the whole window look timed out.
+ * back until it catches up nor makes the whole window look timed out. `attempts` counts the sends
+ * that were handed to the broker: an ack counts only for a record sent at least once.
  */
 export class Outbox {
   private readonly sources = new Map<UpKind, OutboxSource>();
@@ -74,9 +87,12 @@ export class Outbox {
       ),
       sent: db.prepare('UPDATE sync_outbox SET attempts = attempts + 1, last_sent_at = ? WHERE msg_id = ?'),
       unsent: db.prepare('UPDATE sync_outbox SET last_sent_at = NULL WHERE msg_id = ? AND acked_at IS NULL'),
-      ack: db.prepare(
-        'UPDATE sync_outbox SET acked_at = ? WHERE msg_id = ? AND acked_at IS NULL RETURNING kind, source_id',
+      undelivered: db.prepare(
+        `UPDATE sync_outbox SET last_sent_at = NULL, attempts = attempts - 1
+         WHERE msg_id = ? AND acked_at IS NULL AND attempts > 0`,
       ),
+      ackTarget: db.prepare('SELECT kind, source_id, attempts, acked_at FROM sync_outbox WHERE msg_id = ?'),
+      ack: db.prepare('UPDATE sync_outbox SET acked_at = ? WHERE msg_id = ? AND acked_at IS NULL'),
       depth: db.prepare('SELECT COUNT(*) FROM sync_outbox WHERE acked_at IS NULL').pluck(),
       resetSent: db.prepare(
         'UPDATE sync_outbox SET last_sent_at = NULL WHERE acked_at IS NULL AND last_sent_at IS NOT NULL',
@@ -154,22 +170,43 @@ export class Outbox {
     })();
   }
 
-  /** Apply an HQ acknowledgement. Returns the ids that were newly acknowledged (unknown ids are ignored). */
-  ack(msgIds: string[]): string[] {
+  /**
+   * The publish failed before it reached the broker: due again, and the attempt does not count,
+   * so the record is not taken for sent (an ack for it would not count).
+   */
+  markNotDelivered(msgIds: string[]): void {
+    this.db.transaction(() => {
+      for (const id of msgIds) this.stmts.undelivered.run(id);
+    })();
+  }
+
+  /**
+   * Apply an HQ acknowledgement. An ack makes a record eligible for local retention (policy VI.B,
+   * VI.F), so it counts only for a record this unit has sent at least once: anyone able to publish
+   * on the ack topic could otherwise have reads purged that HQ never received. A record sent and
+   * then due again (ack timeout, restart) still counts: its late ack is HQ's answer to that send.
+   */
+  ack(msgIds: string[]): AckResult {
     const at = this.now();
     return this.db.transaction(() => {
-      const done: string[] = [];
+      const result: AckResult = { acked: [], repeated: 0, unsent: 0, unknown: 0 };
       const byKind = new Map<UpKind, string[]>();
       for (const id of msgIds) {
-        const row = this.stmts.ack.get(at, id) as { kind: UpKind; source_id: string } | undefined;
-        if (!row) continue;
-        done.push(id);
-        const list = byKind.get(row.kind) ?? [];
-        list.push(row.source_id);
-        byKind.set(row.kind, list);
+        const row = this.stmts.ackTarget.get(id) as
+          { kind: UpKind; source_id: string; attempts: number; acked_at: number | null } | undefined;
+        if (!row) result.unknown++;
+        else if (row.acked_at !== null) result.repeated++;
+        else if (row.attempts === 0) result.unsent++;
+        else {
+          this.stmts.ack.run(at, id);
+          result.acked.push(id);
+          const list = byKind.get(row.kind) ?? [];
+          list.push(row.source_id);
+          byKind.set(row.kind, list);
+        }
       }
       for (const [kind, ids] of byKind) this.sources.get(kind)?.acknowledged?.(ids, at);
-      return done;
+      return result;
     })();
   }
 

@@ -337,11 +337,11 @@ export class SyncService implements Service {
           this.stats.published++;
         })
         .catch((err: Error) => {
-          // Never reached the broker: make it due again right away.
+          // Never reached the broker: due again right away, and not counted as sent.
           this.stats.publishErrors++;
           this.inFlight.delete(item.msgId);
           try {
-            this.outbox.markUnsent([item.msgId]);
+            this.outbox.markNotDelivered([item.msgId]);
           } catch {
             /* database closed during shutdown */
           }

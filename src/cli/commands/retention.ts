@@ -34,12 +34,13 @@ const run: Command = {
         dataDir: unit.config.dataDir,
         audit: p.audit,
         actor: admin.name,
+        log: unit.log,
       });
       if (values.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
       else if (!r.ran) ctx.stdout.write(`nothing purged: ${r.reason}\n`);
       else {
         ctx.stdout.write(
-          `purged ${r.purged} read(s) older than ${r.windowDays} days; kept ${r.keptUnacknowledged} not acknowledged by HQ, ${r.keptHeld} under legal hold, ${r.keptReferenced} referenced\n`,
+          `purged ${r.purged} read(s) older than ${r.windowDays} days; kept ${r.keptUnacknowledged} not acknowledged by HQ, ${r.keptHeld} under legal hold, ${r.keptReferenced} referenced; deleted ${r.imagesDeleted} image file(s)${r.imagesFailed ? `, ${r.imagesFailed} could not be deleted (paths in the log and the audit record)` : ''}\n`,
         );
       }
       return 0;

@@ -89,7 +89,9 @@ export function buildAsyncApi(): Record<string, unknown> {
         ? {
             description:
               'JSON with the crop as base64 (content type application/json) or, with sync.imageEncoding=binary, ' +
-              'a frame "LPR1" + uint32 BE JSON length + JSON + JPEG bytes (application/vnd.lpr-edge.frame).',
+              'a frame "LPR1" + uint32 BE JSON length + JSON + JPEG bytes (application/vnd.lpr-edge.frame). ' +
+              "A read too large for the broker's maximum packet size comes without its overview, then without its " +
+              'crop too, each listed in body.imagesLeftOut (the images stay on the unit).',
           }
         : {}),
     })),

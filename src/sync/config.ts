@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MQTT_MAX_PACKET_BYTES } from './message-size.js';
 
 /**
  * The `sync` config section: the MQTT link to headquarters. Off by default so a bench unit or a
@@ -48,6 +49,18 @@ export const syncSchema = z
     imageEncoding: z.enum(['base64', 'binary']).default('base64'),
     /** Send the overview frame with each read (large; off by default). */
     sendOverview: z.boolean().default(false),
+    /**
+     * Largest MQTT packet one outbound message may make (payload, topic and headers: what brokers
+     * limit as their maximum packet size). Default 1 MiB, EMQX's default; a broker that announces a
+     * smaller Maximum Packet Size in its MQTT 5 CONNACK is honoured too, but one speaking 3.1.1
+     * cannot say, so set this to its limit. Larger reads go without images (see docs/sync.md).
+     */
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(8 * 1024)
+      .max(MQTT_MAX_PACKET_BYTES)
+      .default(1024 * 1024),
     /** Inbound messages larger than this are rejected before parsing. */
     maxPayloadBytes: z
       .number()

@@ -61,6 +61,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   private timer?: NodeJS.Timeout;
   private stopping = false;
   private readonly tls: Pick<IClientOptions, 'ca' | 'cert' | 'key'>;
+  /** The Maximum Packet Size the broker announced in this connection's CONNACK (MQTT 5 only). */
+  private brokerMaxPacket?: number;
   readonly stats = { connects: 0, disconnects: 0, fallbacks: 0 };
 
   constructor(private readonly opts: LinkOptions) {
@@ -80,6 +82,14 @@ export class MqttLink extends EventEmitter<LinkEvents> {
 
   get version(): 5 | 4 {
     return this.protocolVersion;
+  }
+
+  /**
+   * The largest packet the broker accepts, when it said so (an MQTT 5 CONNACK may carry it; 3.1.1
+   * has no way to). It drops the connection of a client sending anything larger.
+   */
+  get maxPacketBytes(): number | undefined {
+    return this.brokerMaxPacket;
   }
 
   start(): void {
@@ -120,11 +130,14 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     client.on('connect', (connack) => {
       this.attempt = 0;
       this.stats.connects++;
+      // Per connection: a reconnect may reach another cluster node, configured otherwise.
+      this.brokerMaxPacket = connack.properties?.maximumPacketSize;
       this.opts.log.info(
         {
           broker: this.opts.url,
           protocolVersion: this.protocolVersion,
           sessionPresent: connack.sessionPresent,
+          ...(this.brokerMaxPacket !== undefined ? { brokerMaxPacketBytes: this.brokerMaxPacket } : {}),
         },
         'sync link connected',
       );

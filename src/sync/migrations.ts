@@ -83,4 +83,17 @@ export const syncMigrations: Migration[] = [
       CREATE INDEX sync_pulls_issued ON sync_pulls (issued_at);
     `,
   },
+  {
+    module: 'sync',
+    version: 4,
+    description: 'parked records: too large for the broker even without images, kept but not sent',
+    sql: `
+      -- Set when a record cannot fit the broker's maximum packet size even without its images:
+      -- sending it would only get the connection dropped again and again. It stays unacknowledged
+      -- (never purged); each start clears the mark, so a raised limit sends it.
+      ALTER TABLE sync_outbox ADD COLUMN parked_at INTEGER;
+      ALTER TABLE sync_outbox ADD COLUMN parked_reason TEXT;
+      CREATE INDEX sync_outbox_parked ON sync_outbox (oseq) WHERE parked_at IS NOT NULL AND acked_at IS NULL;
+    `,
+  },
 ];

@@ -82,7 +82,7 @@ export class Outbox {
       ),
       due: db.prepare(
         `SELECT msg_id, kind, source_id, source_seq, attempts FROM sync_outbox
-         WHERE acked_at IS NULL AND last_sent_at IS NULL
+         WHERE acked_at IS NULL AND last_sent_at IS NULL AND parked_at IS NULL
          ORDER BY priority, oseq LIMIT ?`,
       ),
       sent: db.prepare('UPDATE sync_outbox SET attempts = attempts + 1, last_sent_at = ? WHERE msg_id = ?'),

@@ -12,6 +12,8 @@ import { PURPOSES } from '../policy/purposes.js';
  */
 
 const id = z.string().min(1).max(200);
+/** Message ids of parked records the status names (the count covers them all). */
+export const PARKED_IDS_SHOWN = 10;
 const ms = z.number().int().nonnegative();
 const segment = z.string().regex(/^[A-Za-z0-9_-]+$/);
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
@@ -49,6 +51,22 @@ export const imageSchema = z
       '("LPR1", 4-byte big-endian JSON length, JSON, images).',
   });
 
+export const imageLeftOutSchema = z
+  .object({
+    image: z.enum(['crop', 'overview']),
+    /** Why it did not come: the message with it would have been larger than the broker accepts. */
+    reason: z.enum(['message-too-large']),
+    /** The image's size in bytes. */
+    bytes: z.number().int().nonnegative(),
+    /** The largest packet the unit could send (sync.maxMessageBytes, or the broker's announced maximum). */
+    limitBytes: z.number().int().positive(),
+  })
+  .meta({
+    description:
+      'An image the unit holds but left out of this message, and why. It stays on the unit (local retention; a pull request can ask for the crop).',
+  });
+export type ImageLeftOut = z.infer<typeof imageLeftOutSchema>;
+
 export const readBodySchema = z
   .object({
     id,
@@ -69,6 +87,10 @@ export const readBodySchema = z
     flags: z.array(z.string()),
     crop: imageSchema.optional(),
     overview: imageSchema.optional(),
+    imagesLeftOut: z.array(imageLeftOutSchema).optional().meta({
+      description:
+        "Images left out because the message with them would have exceeded the broker's maximum packet size: the overview first, then the crop.",
+    }),
   })
   .meta({ title: 'Read', description: 'One plate read as the tracker decided it.' });
 
@@ -276,6 +298,19 @@ export const statusSchema = z
     lastRejected: z.object({ ts: ms, topic: z.string(), reason: z.string() }).optional(),
     /** Records waiting for HQ acknowledgement. */
     queueDepth: z.number().int().nonnegative().optional(),
+    /**
+     * Records too large for the broker even without images: kept on the unit (counted in
+     * queueDepth), not sent until a start finds a limit they fit. Absent when there are none.
+     */
+    parked: z
+      .object({
+        count: z.number().int().positive(),
+        ids: z.array(id).max(PARKED_IDS_SHOWN),
+      })
+      .optional()
+      .meta({
+        description: `Records too large for the broker even without images: kept on the unit (counted in queueDepth) and not sent until a start of the unit finds a limit they fit (sync.maxMessageBytes raised, a broker taking larger packets). ids: the first ${PARKED_IDS_SHOWN} message ids.`,
+      }),
     inFlight: z.number().int().nonnegative().optional(),
     cameras: z.record(z.string(), z.unknown()).optional(),
     gps: z.record(z.string(), z.unknown()).optional(),

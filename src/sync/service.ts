@@ -9,10 +9,11 @@ import type { Db } from '../store/database.js';
 import type { ReadStore } from '../store/reads.js';
 import { monotonicMs } from '../util/clock.js';
 import { readConfiguredFile } from '../util/input-file.js';
-import { encodeRecord } from './codec.js';
 import { InboundRouter } from './inbound.js';
 import { MqttLink } from './link.js';
-import { Outbox, type OutboxSource } from './outbox.js';
+import { contentTypeOf, fitRecord, publishPacketBytes } from './message-size.js';
+import { Outbox, type OutboxItem, type OutboxSource } from './outbox.js';
+import { ParkedRecords } from './parked.js';
 import type { AuditPort, HotlistPort, QueryPort, RosterPort } from './ports.js';
 import type { PullResponse, Status } from './schemas.js';
 import { loadPublicKey } from './signing.js';
@@ -83,6 +84,8 @@ export class SyncService implements Service {
   readonly name = 'sync';
   readonly topics: Topics;
   readonly outbox: Outbox;
+  /** Records too large for the broker even without images: held back, not dropped. */
+  private readonly parked: ParkedRecords;
   readonly link: MqttLink;
   readonly inbound: InboundRouter;
   /**
@@ -101,7 +104,8 @@ export class SyncService implements Service {
   private pumpAgain = false;
   private collectQueued = false;
   private started = false;
-  readonly stats = { published: 0, acked: 0, resent: 0, publishErrors: 0 };
+  /** `sentWithoutImages`: messages sent without an image that would have made them too large. */
+  readonly stats = { published: 0, acked: 0, resent: 0, publishErrors: 0, sentWithoutImages: 0 };
   /**
    * Orders this boot's statuses at HQ, never the wall clock (stepped by NTP or the GPS, often
    * backwards): a random id per start, the connection to the broker within the boot (each
@@ -133,6 +137,7 @@ export class SyncService implements Service {
       ],
       this.now,
     );
+    this.parked = new ParkedRecords(db, this.now);
     this.limiter = new RateLimiter(this.cfg.rate);
     const versions = db.prepare(
       "SELECT name, version, issued_at FROM sync_versions WHERE name LIKE 'hotlist:%'",
@@ -197,6 +202,10 @@ export class SyncService implements Service {
     // After a restart nothing is in flight: whatever HQ has not acknowledged is due again.
     this.inFlight.clear();
     this.outbox.resetInFlight();
+    // Parked records are tried again at each start: the limit may have been raised since.
+    const released = this.parked.releaseAll();
+    if (released > 0)
+      this.log.info({ records: released }, 'parked records are due again; checked against the limit');
     this.outbox.collect();
     this.unsubscribe = this.reads.onRead(() => this.scheduleCollect());
     this.link.on('connect', () => {
@@ -236,6 +245,8 @@ export class SyncService implements Service {
       protocolVersion: this.link.version,
       queueDepth: this.outbox.depth(),
       inFlight: this.inFlight.size,
+      maxMessageBytes: this.messageLimit(),
+      parked: this.parked.summary(),
       ...this.stats,
       ...this.link.stats,
     };
@@ -276,6 +287,28 @@ export class SyncService implements Service {
     });
   }
 
+  /**
+   * The largest packet a message may make: `sync.maxMessageBytes`, or less when the broker
+   * announced less for this connection. A larger one would get the connection dropped.
+   */
+  private messageLimit(): number {
+    return Math.min(this.cfg.maxMessageBytes, this.link.maxPacketBytes ?? Infinity);
+  }
+
+  /**
+   * Hold back a record that cannot fit even without images: sent, it would only get the
+   * connection dropped, again after every reconnect, ahead of everything queued behind it. It is
+   * kept (unacknowledged, never purged) and reported; the next start tries it again.
+   */
+  private park(item: OutboxItem, packetBytes: number, limitBytes: number): void {
+    this.inFlight.delete(item.msgId);
+    this.parked.park(item.msgId, `${packetBytes} bytes without images, limit ${limitBytes}`);
+    this.log.error(
+      { msgId: item.msgId, kind: item.kind, packetBytes, limitBytes },
+      'record too large for the broker even without images: parked on the unit, not sent; tried again at the next start',
+    );
+  }
+
   /** Send what the window and the rate allow. Synchronous: publishes are queued on the socket. */
   private pump(): void {
     if (!this.started || !this.link.connected) return;
@@ -304,6 +337,8 @@ export class SyncService implements Service {
     // here would not be sent again until the next restart.
     for (const item of batch) this.inFlight.set(item.msgId, sentAt);
     const v5 = this.link.version === 5;
+    const limitBytes = this.messageLimit();
+    let parkedAny = false;
     for (const item of batch) {
       if (item.attempts > 0) this.stats.resent++;
       const loaded = this.outbox.load(item);
@@ -324,14 +359,37 @@ export class SyncService implements Service {
         sentAt: now,
         body: loaded.body,
       };
-      const payload = encodeRecord(message, loaded.images ?? {}, this.cfg.imageEncoding);
-      const binary = payload[0] !== 0x7b; // not '{'
+      const topic = this.topics.up(item.kind);
+      const fitted = fitRecord(message, loaded.images ?? {}, {
+        encoding: this.cfg.imageEncoding,
+        limitBytes,
+        packetBytes: (p) =>
+          publishPacketBytes(topic, p.length, { v5, ...(v5 ? { contentType: contentTypeOf(p) } : {}) }),
+      });
+      if (!fitted.fits) {
+        this.park(item, fitted.packetBytes, limitBytes);
+        parkedAny = true;
+        continue;
+      }
+      if (fitted.leftOut.length > 0) {
+        this.stats.sentWithoutImages++;
+        // The record id only: a plate in the log would outlive the read's retention.
+        this.log.warn(
+          {
+            msgId: item.msgId,
+            kind: item.kind,
+            imagesLeftOut: fitted.leftOut.map((l) => l.image),
+            packetBytes: fitted.fullPacketBytes,
+            limitBytes,
+          },
+          'record too large for the broker: sent without images, which stay on the unit',
+        );
+      }
+      const payload = fitted.payload;
       this.link
-        .publish(this.topics.up(item.kind), payload, {
+        .publish(topic, payload, {
           qos: 1,
-          ...(v5
-            ? { properties: { contentType: binary ? 'application/vnd.lpr-edge.frame' : 'application/json' } }
-            : {}),
+          ...(v5 ? { properties: { contentType: contentTypeOf(payload) } } : {}),
         })
         .then(() => {
           this.stats.published++;
@@ -348,6 +406,8 @@ export class SyncService implements Service {
           this.log.debug({ msgId: item.msgId, err: err.message }, 'publish failed; will retry');
         });
     }
+    // HQ learns of a parked record at once, not at the next status interval.
+    if (parkedAny) this.publishStatus();
     if (batch.length === items.length || allowed > 0) this.pumpAgain = true;
   }
 
@@ -361,10 +421,13 @@ export class SyncService implements Service {
     let extra: ReturnType<NonNullable<SyncDeps['status']>> = {};
     let downLink: ReturnType<InboundRouter['statusSummary']> = {};
     let queueDepth: number | undefined;
+    let parked: Status['parked'];
     try {
       extra = this.deps.status?.() ?? {};
       downLink = this.inbound.statusSummary();
       queueDepth = this.outbox?.depth();
+      const held = this.parked?.summary();
+      if (held && held.count > 0) parked = held;
     } catch {
       /* status is best effort */
     }
@@ -383,6 +446,7 @@ export class SyncService implements Service {
       ...downLink,
       ...extra,
       ...(queueDepth !== undefined ? { queueDepth, inFlight: this.inFlight?.size ?? 0 } : {}),
+      ...(parked ? { parked } : {}),
     };
     return Buffer.from(JSON.stringify(status));
   }

@@ -1,0 +1,89 @@
+import { encodeRecord, type FrameImages } from './codec.js';
+import type { ImageLeftOut } from './schemas.js';
+
+/**
+ * Keeping outbound messages within the broker's maximum packet size. A broker drops the
+ * connection of a client that sends a larger packet (MQTT 5 §3.1.2.11.4, and what 3.1.1 brokers
+ * do), so one such record, sent again after every reconnect ahead of the records queued behind
+ * it, would stop the whole up-link.
+ */
+
+/** The largest packet MQTT can express: a remaining length of 268,435,455 plus the fixed header. */
+export const MQTT_MAX_PACKET_BYTES = 268_435_460;
+
+export const JSON_CONTENT_TYPE = 'application/json';
+export const FRAME_CONTENT_TYPE = 'application/vnd.lpr-edge.frame';
+
+/** Bytes of an MQTT variable byte integer. */
+function varIntBytes(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x20_0000 ? 3 : 4;
+}
+
+/**
+ * The size of a QoS 1 PUBLISH packet as MQTT 5 §3.1.2.11.4 defines it for the maximum packet size:
+ * the whole packet (fixed header, topic, packet id, MQTT 5 properties with the content type,
+ * payload). Mosquitto 2.0.11 counts 1-4 bytes fewer (not the remaining length), so this errs on
+ * the safe side there.
+ */
+export function publishPacketBytes(
+  topic: string,
+  payloadBytes: number,
+  opts: { v5: boolean; contentType?: string },
+): number {
+  let properties = 0;
+  if (opts.contentType !== undefined) properties += 1 + 2 + Buffer.byteLength(opts.contentType);
+  const remaining =
+    2 + Buffer.byteLength(topic) + 2 + (opts.v5 ? varIntBytes(properties) + properties : 0) + payloadBytes;
+  return 1 + varIntBytes(remaining) + remaining;
+}
+
+/** JSON starts with '{'; anything else the codec makes is a binary frame. */
+export function contentTypeOf(payload: Buffer): string {
+  return payload[0] === 0x7b ? JSON_CONTENT_TYPE : FRAME_CONTENT_TYPE;
+}
+
+export type FitResult =
+  | { fits: true; payload: Buffer; leftOut: ImageLeftOut[]; fullPacketBytes: number }
+  | { fits: false; packetBytes: number };
+
+/**
+ * Encode a record so its PUBLISH packet is at most `limitBytes`: as stored; if that is too big,
+ * without the overview frame; then without the plate crop too. Each image left out is listed in
+ * the body's `imagesLeftOut`, so HQ knows it exists on the unit and why it did not come. A record
+ * too big even without images does not fit (`fits: false`).
+ */
+export function fitRecord(
+  message: { body: Record<string, unknown> } & Record<string, unknown>,
+  images: FrameImages,
+  opts: {
+    encoding: 'base64' | 'binary';
+    limitBytes: number;
+    /** The packet size for a payload (topic, protocol version and content type are the caller's). */
+    packetBytes: (payload: Buffer) => number;
+  },
+): FitResult {
+  // encodeRecord writes the images into the body: each attempt gets its own copy.
+  const encode = (kept: FrameImages, leftOut: ImageLeftOut[]) =>
+    encodeRecord(
+      { ...message, body: { ...message.body, ...(leftOut.length > 0 ? { imagesLeftOut: leftOut } : {}) } },
+      kept,
+      opts.encoding,
+    );
+  let kept = { ...images };
+  const leftOut: ImageLeftOut[] = [];
+  let payload = encode(kept, leftOut);
+  const fullPacketBytes = opts.packetBytes(payload);
+  let packetBytes = fullPacketBytes;
+  // The overview is the large, optional one; the crop is what HQ matches plates against.
+  for (const image of ['overview', 'crop'] as const) {
+    if (packetBytes <= opts.limitBytes) break;
+    const { [image]: dropped, ...rest } = kept;
+    if (!dropped) continue;
+    kept = rest;
+    leftOut.push({ image, reason: 'message-too-large', bytes: dropped.length, limitBytes: opts.limitBytes });
+    payload = encode(kept, leftOut);
+    packetBytes = opts.packetBytes(payload);
+  }
+  if (packetBytes > opts.limitBytes) return { fits: false, packetBytes };
+  return { fits: true, payload, leftOut, fullPacketBytes };
+}

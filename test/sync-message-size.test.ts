@@ -1,0 +1,97 @@
+import { generate } from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import { decodeRecord } from '../src/sync/codec.js';
+import {
+  FRAME_CONTENT_TYPE,
+  JSON_CONTENT_TYPE,
+  contentTypeOf,
+  fitRecord,
+  publishPacketBytes,
+} from '../src/sync/message-size.js';
+
+// mqtt-packet is the serializer mqtt.js writes every packet with: its length is what the broker
+// receives and measures against its maximum packet size.
+describe('publishPacketBytes', () => {
+  const topic = 'lpr/v1/nyspd/car-12/up/read';
+  // Around each boundary of the remaining-length integer (128, 16,384, 2,097,152).
+  const sizes = [0, 1, 60, 100, 127, 16_300, 16_383, 16_384, 60_000, 2_097_100, 2_097_152];
+  it.each(sizes)('equals the length mqtt.js sends for a %d-byte payload (MQTT 5 and 3.1.1)', (n) => {
+    const payload = Buffer.alloc(n, 0x41);
+    for (const contentType of [JSON_CONTENT_TYPE, FRAME_CONTENT_TYPE]) {
+      const v5 = generate(
+        {
+          cmd: 'publish',
+          topic,
+          payload,
+          qos: 1,
+          messageId: 42,
+          dup: false,
+          retain: false,
+          properties: { contentType },
+        },
+        { protocolVersion: 5 },
+      );
+      expect(publishPacketBytes(topic, n, { v5: true, contentType })).toBe(v5.length);
+    }
+    const v5bare = generate(
+      { cmd: 'publish', topic, payload, qos: 1, messageId: 42, dup: false, retain: false },
+      { protocolVersion: 5 },
+    );
+    expect(publishPacketBytes(topic, n, { v5: true })).toBe(v5bare.length);
+    const v4 = generate(
+      { cmd: 'publish', topic, payload, qos: 1, messageId: 42, dup: false, retain: false },
+      { protocolVersion: 4 },
+    );
+    expect(publishPacketBytes(topic, n, { v5: false })).toBe(v4.length);
+  });
+});
+
+describe('fitRecord', () => {
+  const message = () => ({
+    v: 1,
+    id: 'car-1:read:r1',
+    kind: 'read',
+    body: { id: 'r1', flags: [] as string[] },
+  });
+  const packetBytes = (p: Buffer) =>
+    publishPacketBytes('t', p.length, { v5: true, contentType: contentTypeOf(p) });
+  const crop = Buffer.alloc(3_000, 1);
+  const overview = Buffer.alloc(30_000, 2);
+
+  it.each(['base64', 'binary'] as const)(
+    '%s: keeps every image that fits, overview left out before the crop',
+    (encoding) => {
+      const all = fitRecord(message(), { crop, overview }, { encoding, limitBytes: 100_000, packetBytes });
+      expect(all.fits && all.leftOut).toEqual([]);
+      const noOverview = fitRecord(
+        message(),
+        { crop, overview },
+        { encoding, limitBytes: 10_000, packetBytes },
+      );
+      if (!noOverview.fits) throw new Error('should fit without the overview');
+      expect(noOverview.leftOut).toEqual([
+        { image: 'overview', reason: 'message-too-large', bytes: 30_000, limitBytes: 10_000 },
+      ]);
+      expect(packetBytes(noOverview.payload)).toBeLessThanOrEqual(10_000);
+      const decoded = decodeRecord(noOverview.payload);
+      expect(decoded.images.crop?.equals(crop)).toBe(true);
+      expect(decoded.images.overview).toBeUndefined();
+      const none = fitRecord(message(), { crop, overview }, { encoding, limitBytes: 1_000, packetBytes });
+      if (!none.fits) throw new Error('should fit without images');
+      expect(none.leftOut.map((l) => l.image)).toEqual(['overview', 'crop']);
+      expect(contentTypeOf(none.payload)).toBe(JSON_CONTENT_TYPE);
+      expect((decodeRecord(none.payload).json as { body: object }).body).toHaveProperty(
+        'imagesLeftOut',
+        none.leftOut,
+      );
+    },
+  );
+
+  it('does not fit a record too big without images, and never changes the message it was given', () => {
+    const m = message();
+    const before = JSON.stringify(m);
+    const r = fitRecord(m, { crop }, { encoding: 'base64', limitBytes: 50, packetBytes });
+    expect(r.fits).toBe(false);
+    expect(JSON.stringify(m)).toBe(before);
+  });
+});

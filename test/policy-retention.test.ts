@@ -12,6 +12,7 @@ import { approveRetention, runRetention } from '../src/policy/retention.js';
 import { PolicyMaintenance } from '../src/policy/maintenance.js';
 import { markReadsAcknowledged } from '../src/policy/acks.js';
 import { silentLogger } from '../src/log.js';
+import { recordingLogger } from './helpers/logger.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { ReadStore } from '../src/store/reads.js';
 import type { Db } from '../src/store/database.js';
@@ -191,6 +192,36 @@ describe('retention and legal hold', () => {
       m.tick();
       expect(m.keepOverview).toBe(false);
       expect(store.count()).toBe(8);
+      db.close();
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('under disk pressure counts an overview it could not delete, audits it, and deletes the rest', () => {
+    const d = tempDir();
+    try {
+      const reads = Array.from({ length: 3 }, (_, i) => makeRead({ ts: Date.now() - (5 - i) * DAY }));
+      const db = openTestDb(d);
+      const store = new ReadStore(db, d);
+      for (const r of reads) store.save(r, { crop: null, overview: Buffer.alloc(500_000, 1) });
+      db.prepare('UPDATE reads SET acked_at = 1').run();
+      // A folder with a file in it where the oldest overview is: not deletable, even for root.
+      const stuck = store.get(reads[0]!.id)!.overviewPath!;
+      fs.rmSync(path.join(d, stuck));
+      fs.mkdirSync(path.join(d, stuck, 'x'), { recursive: true });
+      const { log, records } = recordingLogger();
+      const res = relieveDiskPressure({ db, dataDir: d, maxDiskMb: 0.5, log });
+      expect(res.overviewsDeleted).toBe(2);
+      expect(new AuditLog(db).list({ type: 'retention.run' }).at(-1)!.details).toMatchObject({
+        diskPressure: true,
+        overviewsDeleted: 2,
+        overviewsFailed: 1,
+        failedPaths: [stuck],
+      });
+      expect(records.some((r) => r.path === stuck && /could not delete/.test(r.msg))).toBe(true);
+      for (const r of reads.slice(1))
+        expect(fs.readdirSync(path.dirname(path.join(d, stuck)))).not.toContain(r.id);
       db.close();
     } finally {
       fs.rmSync(d, { recursive: true, force: true });

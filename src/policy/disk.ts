@@ -1,8 +1,10 @@
-import { rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
 import { READ_HELD_SQL } from './holds.js';
+import { deleteImageFiles, MAX_FAILED_PATHS_AUDITED } from './image-files.js';
+import type { Logger } from '../log.js';
 
 export interface DiskPressureResult {
   usedBytes: number;
@@ -29,6 +31,7 @@ export function relieveDiskPressure(deps: {
   dataDir: string;
   maxDiskMb: number;
   audit?: AuditLog;
+  log?: Logger;
 }): DiskPressureResult {
   const { db, dataDir } = deps;
   const limit = deps.maxDiskMb * 1024 * 1024;
@@ -66,8 +69,14 @@ export function relieveDiskPressure(deps: {
   db.transaction(() => {
     for (const d of toDelete) clear.run(d.id);
   })();
-  for (const d of toDelete) {
-    rmSync(path.join(dataDir, d.path), { force: true });
+  const { deleted, failed } = deleteImageFiles(
+    dataDir,
+    toDelete.map((d) => d.path),
+    deps.log,
+    'disk pressure: an overview image of an acknowledged read',
+  );
+  const gone = new Set(deleted);
+  for (const d of toDelete.filter((d) => gone.has(d.path))) {
     result.overviewsDeleted++;
     result.freedBytes += d.bytes;
   }
@@ -76,13 +85,15 @@ export function relieveDiskPressure(deps: {
     after > limit
       ? `disk ${pct(after, limit)} of storage.maxDiskMb after deleting acknowledged overview images; unacknowledged reads are kept: connect to headquarters to sync`
       : `disk over storage.maxDiskMb: deleted ${result.overviewsDeleted} overview images of acknowledged reads; overview images no longer kept`;
-  if (result.overviewsDeleted > 0) {
+  if (toDelete.length > 0) {
     (deps.audit ?? new AuditLog(db)).append({
       type: 'retention.run',
       actor: null,
       details: {
         diskPressure: true,
         overviewsDeleted: result.overviewsDeleted,
+        overviewsFailed: failed.length,
+        failedPaths: failed.slice(0, MAX_FAILED_PATHS_AUDITED),
         freedBytes: result.freedBytes,
         usedBytes: used,
         limitBytes: limit,

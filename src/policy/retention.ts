@@ -1,10 +1,9 @@
-import { rmSync } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
 import { PolicyError } from './errors.js';
 import { READ_HELD_SQL } from './holds.js';
+import { deleteImageFiles, MAX_FAILED_PATHS_AUDITED } from './image-files.js';
 import { requireRole, type SignedInUser } from './roles.js';
 import { getState, setState } from './state.js';
 
@@ -64,9 +63,6 @@ export interface RetentionResult {
   /** Image files of purged reads that could not be deleted (logged with their paths, audited). */
   imagesFailed: number;
 }
-
-/** At most this many failed paths go into the audit record; the count is always exact. */
-const MAX_FAILED_PATHS_AUDITED = 100;
 
 /**
  * One purge run: deletes reads (and their images) only when HQ has acknowledged them, they are
@@ -150,24 +146,15 @@ export function runRetention(deps: {
     });
   })();
   if (files.length === 0) return result;
-  // Files go after the commit: a crash in between leaves orphan images, never a read without its image.
-  const failedPaths: string[] = [];
-  for (const p of files) {
-    try {
-      // force: a file already missing counts as deleted (it is no longer on the unit either way).
-      rmSync(path.join(dataDir, p), { force: true });
-      result.imagesDeleted++;
-    } catch (err) {
-      // The reads are gone already; a file left behind is counted, logged and audited, and the
-      // rest are still deleted.
-      result.imagesFailed++;
-      failedPaths.push(p);
-      deps.log?.warn(
-        { path: p, err: (err as Error).message },
-        'retention: could not delete an image file of a purged read',
-      );
-    }
-  }
+  // The reads are gone already; a file left behind is counted, logged and audited.
+  const { deleted, failed } = deleteImageFiles(
+    dataDir,
+    files,
+    deps.log,
+    'retention: an image file of a purged read',
+  );
+  result.imagesDeleted = deleted.length;
+  result.imagesFailed = failed.length;
   audit.append({
     type: 'retention.images',
     actor: deps.actor ?? null,
@@ -175,7 +162,7 @@ export function runRetention(deps: {
       run: runRecord.id,
       imagesDeleted: result.imagesDeleted,
       imagesFailed: result.imagesFailed,
-      failedPaths: failedPaths.slice(0, MAX_FAILED_PATHS_AUDITED),
+      failedPaths: failed.slice(0, MAX_FAILED_PATHS_AUDITED),
     },
   });
   return result;

@@ -78,6 +78,11 @@ export class ConsoleServer implements Service {
   private server: Server | null = null;
   private readonly clients = new Set<{ res: ServerResponse; token: string }>();
   private readonly shown = new ShownPictures();
+  /**
+   * The live view: the latest reads made since this process started, newest first. Nothing is
+   * loaded from the store: showing reads made before (another shift's, last week's) would be a
+   * lookup of stored read data without purpose or query-log record (policy III.B).
+   */
   private readonly feed: StoredRead[] = [];
   private unsubscribes: (() => void)[] = [];
   private heartbeat: NodeJS.Timeout | null = null;
@@ -112,10 +117,6 @@ export class ConsoleServer implements Service {
   }
 
   async start(): Promise<void> {
-    for (const r of this.deps.reads.list({
-      afterSeq: Math.max(0, this.deps.reads.count() - this.deps.config.feedSize),
-    }))
-      this.feed.unshift(r);
     this.unsubscribes.push(
       this.deps.reads.onRead((read) => {
         this.feed.unshift(read);

@@ -134,7 +134,7 @@ beforeAll(async () => {
   url = parts.console.url;
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  // A few earlier reads for the feed.
+  // A few reads made before the officer signs in: the feed shows those made since the unit started.
   for (const p of ['HJK2210', 'GMT5567', 'PLR0093']) await saveRead(p, 'NY');
 });
 

@@ -206,7 +206,7 @@ describe('UserDirectory on a real database file', () => {
     db.close();
   });
 
-  it('sessions expire, and end when the user is disabled', () => {
+  it('sessions expire, and end when the user is disabled or their role changes', () => {
     const db = openTestDb(dir);
     const users = new UserDirectory(db, { ...config, sessionTtlMinutes: 30 }, new AuditLog(db), () => now);
     const ada = users.signIn('ada', ADMIN_PW);
@@ -214,6 +214,13 @@ describe('UserDirectory on a real database file', () => {
     expect(users.session(token)?.name).toBe('old');
     now += 31 * 60_000;
     expect(users.session(token)).toBeNull();
+    // A session was granted for the role held then: a new one means signing in again under it.
+    const officer = users.createSession(users.signIn('old', 'old-pass-12'));
+    users.setRole(ada, 'old', 'officer'); // no change: the session stands
+    expect(users.session(officer)?.role).toBe('officer');
+    users.setRole(ada, 'old', 'technician');
+    expect(users.session(officer)).toBeNull();
+    users.setRole(ada, 'old', 'officer');
     const t2 = users.createSession(users.signIn('old', 'old-pass-12'));
     users.setDisabled(ada, 'old', true);
     expect(users.session(t2)).toBeNull();

@@ -46,6 +46,9 @@ const TYPES: Record<string, string> = {
 const COOKIE = 'lpr_console';
 /** Only officers work alerts (policy IV.C.2); admins and technicians have no business here. */
 const CONSOLE_ROLES = ['officer'];
+/** No live session. An admin disabling a user, or changing their password or role, ends theirs. */
+const NO_SESSION =
+  'sign in first (no live session: signed out, expired, or ended by an admin changing the account)';
 
 const signInBody = z.strictObject({ name: z.string().min(1).max(100), secret: z.string().min(1).max(200) });
 const confirmBody = z.strictObject({ what: z.enum(['plate', 'state']) });
@@ -73,8 +76,13 @@ class HttpError extends Error {
 export class ConsoleServer implements Service {
   readonly name = 'console';
   private server: Server | null = null;
-  private readonly clients = new Set<{ res: ServerResponse; user: ConsoleUser; token: string }>();
+  private readonly clients = new Set<{ res: ServerResponse; token: string }>();
   private readonly shown = new ShownPictures();
+  /**
+   * The live view: the latest reads made since this process started, newest first. Nothing is
+   * loaded from the store: showing reads made before (another shift's, last week's) would be a
+   * lookup of stored read data without purpose or query-log record (policy III.B).
+   */
   private readonly feed: StoredRead[] = [];
   private unsubscribes: (() => void)[] = [];
   private heartbeat: NodeJS.Timeout | null = null;
@@ -109,10 +117,6 @@ export class ConsoleServer implements Service {
   }
 
   async start(): Promise<void> {
-    for (const r of this.deps.reads.list({
-      afterSeq: Math.max(0, this.deps.reads.count() - this.deps.config.feedSize),
-    }))
-      this.feed.unshift(r);
     this.unsubscribes.push(
       this.deps.reads.onRead((read) => {
         this.feed.unshift(read);
@@ -288,13 +292,15 @@ export class ConsoleServer implements Service {
 
   private push(): void {
     for (const c of this.clients) {
-      // A session that ended (sign-out elsewhere, expiry, account disabled) stops receiving alerts.
-      if (!this.deps.users.session(c.token)) {
+      // A session that ended (sign-out elsewhere, expiry, account disabled, role changed) or whose
+      // user is no longer an officer stops receiving alerts before this state is sent.
+      const user = this.sessionUser(c.token);
+      if (user instanceof HttpError) {
         c.res.end();
         this.clients.delete(c);
         continue;
       }
-      c.res.write(`event: state\ndata: ${JSON.stringify(this.state(c.user))}\n\n`);
+      c.res.write(`event: state\ndata: ${JSON.stringify(this.state(user))}\n\n`);
     }
   }
 
@@ -413,9 +419,30 @@ export class ConsoleServer implements Service {
   private requireUser(req: IncomingMessage): { user: ConsoleUser; token: string } {
     const token = cookie(req, COOKIE);
     // A well-formed token only: anything else cannot be a session and is not looked up.
-    const user = token && /^[A-Za-z0-9_-]{20,100}$/.test(token) ? this.deps.users.session(token) : null;
-    if (!user || !token) throw new HttpError(401, 'sign in first (unknown or expired session)');
+    if (!token || !/^[A-Za-z0-9_-]{20,100}$/.test(token)) throw new HttpError(401, NO_SESSION);
+    const user = this.sessionUser(token);
+    if (user instanceof HttpError) throw user;
     return { user, token };
+  }
+
+  /**
+   * The user behind a session as the directory has them now, checked as sign-in checks them, for
+   * every request and every push: a role is granted at sign-in, but an admin or a roster from
+   * headquarters may change it mid-shift (the directory itself refuses a disabled or untrained
+   * account). A session whose user may no longer work the console is ended here, and audited.
+   */
+  private sessionUser(token: string): ConsoleUser | HttpError {
+    const user = this.deps.users.session(token);
+    if (!user) return new HttpError(401, NO_SESSION);
+    const refusal = consoleRefusal(user);
+    if (!refusal) return user;
+    this.deps.users.endSession(token);
+    this.deps.audit.append({
+      type: 'console.refused',
+      actor: user.name,
+      details: { reason: 'role', role: user.role, session: 'ended' },
+    });
+    return new HttpError(403, `signed out: ${refusal}`);
   }
 
   private async signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -428,13 +455,14 @@ export class ConsoleServer implements Service {
       if ((err as Error).name !== 'PolicyError') throw err;
       throw new HttpError(401, (err as Error).message);
     }
-    if (!CONSOLE_ROLES.includes(user.role)) {
+    const refusal = consoleRefusal(user);
+    if (refusal) {
       this.deps.audit.append({
         type: 'console.refused',
         actor: user.name,
         details: { reason: 'role', role: user.role },
       });
-      throw new HttpError(403, `the console is for officers; ${user.name} is ${user.role}`);
+      throw new HttpError(403, refusal);
     }
     const token = this.deps.users.createSession(user);
     this.deps.audit.append({ type: 'console.signin', actor: user.name, details: {} });
@@ -448,7 +476,7 @@ export class ConsoleServer implements Service {
       'Cache-Control': 'no-store',
       Connection: 'keep-alive',
     });
-    const client = { res, user, token };
+    const client = { res, token };
     this.clients.add(client);
     res.write(`retry: 1000\nevent: state\ndata: ${JSON.stringify(this.state(user))}\n\n`);
     req.on('close', () => this.clients.delete(client));
@@ -505,6 +533,13 @@ export class ConsoleServer implements Service {
     if (res.headersSent) return void res.end();
     this.json(res, status, { error: message });
   }
+}
+
+/** Why this user may not work the console, or null: checked at sign-in and on every use of a session. */
+function consoleRefusal(user: ConsoleUser): string | null {
+  return CONSOLE_ROLES.includes(user.role)
+    ? null
+    : `the console is for officers; ${user.name} is ${user.role}`;
 }
 
 function cookie(req: IncomingMessage, name: string): string | undefined {

@@ -81,7 +81,7 @@ export const consoleSchema = z.strictObject({
   /** Loopback by default: the in-car computer's browser runs on the same machine. */
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8088),
-  /** Reads shown in the console's feed. */
+  /** Reads shown in the console's feed: the latest made since the daemon started (none from the store). */
   feedSize: z.number().int().min(1).max(200).default(20),
 });
 export type ConsoleConfig = z.infer<typeof consoleSchema>;

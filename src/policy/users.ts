@@ -159,6 +159,9 @@ export class UserDirectory {
     if (before.role === 'admin' && role !== 'admin') this.assertAnotherAdmin(name);
     this.db.transaction(() => {
       this.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE name = ?').run(role, this.now(), name);
+      // As on disabling: a session was granted for the role the user had then (the console is for
+      // officers only), so a new role means signing in again under it.
+      if (role !== before.role) this.db.prepare('DELETE FROM sessions WHERE user_name = ?').run(name);
       this.audit.append({
         type: 'user.change',
         actor: actor.name,
@@ -276,13 +279,9 @@ export class UserDirectory {
       }
       return fail('bad-credentials', 'unknown user or wrong password', { attempts });
     }
-    if (row.disabled) return fail('disabled', 'account disabled by the agency administrator');
     const info = this.get(name)!;
-    if (!info.initialTraining)
-      return fail(
-        'no-initial-training',
-        'no initial LPR training on record (policy VII); an admin records it',
-      );
+    const refusal = standingRefusal(info);
+    if (refusal) return fail(refusal.reason, refusal.message);
     this.db.prepare('UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE name = ?').run(name);
     const warnings: string[] = [];
     if (info.trainingOverdue) {
@@ -315,7 +314,10 @@ export class UserDirectory {
     return token;
   }
 
-  /** The user behind a live session, or null when unknown, expired, or the user was disabled since. */
+  /**
+   * The user behind a live session as the directory has them now (role, training), or null when
+   * unknown, expired, or the account was disabled since.
+   */
   session(token: string): SignedInUser | null {
     const now = this.now();
     const s = this.db
@@ -327,8 +329,10 @@ export class UserDirectory {
       this.endSession(token);
       return null;
     }
+    // The account's standing as sign-in checks it, again on every use: disabled or without
+    // initial training since, the session no longer counts.
     const info = this.get(s.user_name);
-    if (!info || info.disabled || !info.initialTraining) return null;
+    if (!info || standingRefusal(info)) return null;
     return {
       kind: 'user',
       name: info.name,
@@ -502,6 +506,20 @@ export class UserDirectory {
       ),
     };
   }
+}
+
+/**
+ * Why the account may not be used now, whatever the password: disabled by the agency, or no
+ * initial LPR training on record (policy VII). Sign-in and every session use this one check.
+ */
+function standingRefusal(info: UserInfo): { reason: string; message: string } | null {
+  if (info.disabled) return { reason: 'disabled', message: 'account disabled by the agency administrator' };
+  if (!info.initialTraining)
+    return {
+      reason: 'no-initial-training',
+      message: 'no initial LPR training on record (policy VII); an admin records it',
+    };
+  return null;
 }
 
 function tokenHash(token: string): string {

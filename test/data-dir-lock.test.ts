@@ -43,7 +43,7 @@ describe('data directory lock (one daemon per data directory)', () => {
     const dir = dataDir('stale');
     writeFileSync(path.join(dir, 'lpr-edge.lock'), `${deadPid()} ${bootId}\n`);
     const lock = DataDirLock.acquire(dir);
-    expect(readFileSync(path.join(dir, 'lpr-edge.lock'), 'utf8')).toBe(`${process.pid} ${bootId}\n`);
+    expect(readFileSync(path.join(dir, 'lpr-edge.lock'), 'utf8')).toBe(`${process.pid} ${bootId} daemon\n`);
     lock.release();
   });
 

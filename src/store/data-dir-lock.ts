@@ -6,9 +6,12 @@ import { DatabaseError } from './database.js';
 const CLAIM_STALE_MS = 10_000;
 
 /**
- * One daemon per data directory: `<dataDir>/lpr-edge.lock` holds "<pid> <boot id>" for the
- * daemon's lifetime. Two daemons on one directory would both sync (re-sending each other's
- * records) and fight over the database. CLI commands do not lock: they must work beside the daemon.
+ * One daemon per data directory: `<dataDir>/lpr-edge.lock` holds "<pid> <boot id> <holder>" for as
+ * long as its holder (the daemon, or a replay) runs. Two daemons on one directory would both sync (re-sending each other's
+ * records) and fight over the database. A replay holds it too: it stores reads as the daemon
+ * does, and a daemon running beside it takes them for its own (a hotlist update re-checks recent
+ * reads, and a replayed plate would alert on the officer's console mid-shift). Other CLI commands
+ * do not lock: they must work beside the daemon.
  *
  * Node has no flock, so the lock is a file that only one process can create: it is written to a
  * private file first and hard-linked into place (link fails if the name exists), so it is never
@@ -16,6 +19,12 @@ const CLAIM_STALE_MS = 10_000;
  * stale and taken over; `lpr-edge.lock.takeover-<pid>` makes sure only one of two daemons
  * starting at once takes over the same stale lock.
  */
+
+/** What holds the lock; named in the refusal so the person knows what to stop or wait for. */
+export type LockHolder = 'daemon' | 'replay';
+
+/** The data directory is locked by a live daemon or replay (the message names which, and its pid). */
+export class DataDirInUse extends DatabaseError {}
 
 /** For a short synchronous pause between attempts (start-up only). */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
@@ -25,10 +34,13 @@ export class DataDirLock {
     private readonly content: string,
   ) {}
 
-  static acquire(dataDir: string, pid = process.pid): DataDirLock {
+  static acquire(
+    dataDir: string,
+    { holder = 'daemon', pid = process.pid }: { holder?: LockHolder; pid?: number } = {},
+  ): DataDirLock {
     mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, 'lpr-edge.lock');
-    const content = `${pid} ${bootId()}\n`;
+    const content = `${pid} ${bootId()} ${holder}\n`;
     const mine = `${file}.${pid}`;
     writeFileSync(mine, content);
     try {
@@ -36,14 +48,10 @@ export class DataDirLock {
         // Daemons starting together on a stale lock: give the one taking it over time to finish.
         if (attempt > 0) Atomics.wait(PAUSE, 0, 0, 25);
         if (tryLink(mine, file)) return new DataDirLock(file, content);
-        const holder = readHolder(file);
-        if (!holder) continue; // released between our link and read: try again
-        if (holder.bootId === bootId() && alive(holder.pid)) {
-          throw new DatabaseError(
-            `data directory ${dataDir} is in use by another lpr-edge daemon (pid ${holder.pid}); stop it first`,
-          );
-        }
-        takeOver(file, holder.raw, holder.pid);
+        const current = readHolder(file);
+        if (!current) continue; // released between our link and read: try again
+        if (current.bootId === bootId() && alive(current.pid)) throw inUse(dataDir, current);
+        takeOver(file, current.raw, current.pid);
       }
       throw new DatabaseError(`could not lock data directory ${dataDir} (${file} keeps changing)`);
     } finally {
@@ -94,12 +102,33 @@ function readText(file: string): string | null {
   }
 }
 
-function readHolder(file: string): { raw: string; pid: number; bootId: string } | null {
+interface LockRecord {
+  raw: string;
+  pid: number;
+  bootId: string;
+  holder: LockHolder;
+}
+
+function readHolder(file: string): LockRecord | null {
   const raw = readText(file);
   if (raw === null) return null;
-  const [pid, boot = ''] = raw.trim().split(/\s+/);
-  // Unparseable content is treated as a dead holder (pid 0 is never alive here).
-  return { raw, pid: Number.parseInt(pid ?? '', 10) || 0, bootId: boot };
+  const [pid, boot = '', holder] = raw.trim().split(/\s+/);
+  // Unparseable content is treated as a dead holder (pid 0 is never alive here). A lock written
+  // before the holder was recorded is a daemon's: only the daemon locked then.
+  return {
+    raw,
+    pid: Number.parseInt(pid ?? '', 10) || 0,
+    bootId: boot,
+    holder: holder === 'replay' ? 'replay' : 'daemon',
+  };
+}
+
+function inUse(dataDir: string, current: LockRecord): DataDirInUse {
+  const what =
+    current.holder === 'replay'
+      ? `an lpr-edge replay (pid ${current.pid}); wait for it to finish or stop it`
+      : `another lpr-edge daemon (pid ${current.pid}); stop it first`;
+  return new DataDirInUse(`data directory ${dataDir} is in use by ${what}`);
 }
 
 function alive(pid: number): boolean {

@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { openUnit } from '../../unit.js';
 import { Vision } from '../../vision/vision.js';
-import { createStateReader } from '../../state/reader.js';
+import { createStateReader, type PlateStateReader } from '../../state/reader.js';
 import { openRecording } from '../../capture/file-source.js';
 import { openFolder, isFolder } from '../../capture/folder-source.js';
 import { CameraPipeline, type PipelineStats } from '../../pipeline/camera-pipeline.js';
@@ -16,13 +16,12 @@ import { renderReport } from '../../fieldtest/report.js';
 import type { StoredRead } from '../../store/types.js';
 import { writeFileSync } from 'node:fs';
 import { policyServices } from '../../policy/services.js';
-import { HotlistStore } from '../../hotlist/store.js';
-import { Equivalence } from '../../hotlist/normalise.js';
-import { importHotlist } from '../../hotlist/import.js';
-import { HotlistService } from '../../hotlist/service.js';
 import { LIST_TYPE_LABELS } from '../../hotlist/types.js';
 import type { MatchRule } from '../../hotlist/match.js';
-import { HitLog } from '../../alerts/hits.js';
+import { ReplayHotlist } from '../../fieldtest/replay-hotlist.js';
+import { DataDirInUse, DataDirLock } from '../../store/data-dir-lock.js';
+import { DatabaseError } from '../../store/database.js';
+import type { FrameSource } from '../../capture/types.js';
 import { createLogger } from '../../log.js';
 import { round } from '../../util/format.js';
 
@@ -46,8 +45,10 @@ export const replayCommand: Command = {
   --gps-offset S the video starts S seconds after the track's first fix (negative: before); default 0
   --labels FILE  expected plates (CSV "plate,state,from_s,to_s" or JSON) for recall/misreads/false reads
   --report FILE  write one self-contained HTML report (reads with crops, expected vs read, track plot)
-  --hotlist FILE a hotlist (CSV or JSON, as "hotlist import" takes) loaded into the replay's database;
-                 every read is matched and hits are raised as the daemon raises them`,
+  --hotlist FILE a hotlist (CSV or JSON, as "hotlist import" takes) that every read is matched against,
+                 hits raised as the daemon raises them; the list and its hits are kept apart from the
+                 unit's and deleted at the end (the unit's own lists are not matched)
+  The data directory is locked for the replay, as for the daemon: one of them at a time.`,
   options: {
     'every-frame': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -82,39 +83,38 @@ export const replayCommand: Command = {
       dataDir: ctx.dataDir,
       log: createLogger('warn', 'stderr'),
     });
-    const vision = await Vision.open(unit.config.vision, syntaxOptions(unit.config));
-    const state = await createStateReader(unit.config, vision);
+    let lock: DataDirLock;
     try {
-      // With a track, the video's first frame is given the track's time (plus the offset), so
-      // reads carry the recorded drive's times and the positions the car had at that moment.
-      const startTime = track ? track.fixes[0]!.time + offsetS * 1000 : Date.now();
-      const folder = isFolder(input);
-      // An image of a folder that cannot be read is named and skipped; the rest are replayed.
-      const onSkip = (reason: string) => ctx.stderr.write(`lpr-edge: warning: ${reason}; skipped\n`);
-      const source = folder
-        ? openFolder({ id: cameraId, path: input, everyFrame, onSkip })
-        : await openRecording({ id: cameraId, path: input, realtime: !everyFrame, everyFrame, startTime });
-      const position: PositionSource = track
-        ? new TrackPositionSource(track, startTime, offsetS * 1000)
-        : noPosition;
-      const collected: StoredRead[] = [];
-      // --hotlist: the list is imported into this replay's database and reads are matched by the
-      // same service the daemon runs, so hits are raised exactly as on the road.
+      lock = lockForReplay(unit.config.dataDir);
+    } catch (err) {
+      unit.close();
+      throw err;
+    }
+    // From here on a signal ends the replay through the clean-up below (lock released, scratch
+    // hotlist deleted) rather than killing it midway: before the recording starts nothing is
+    // replayed; during it the recording stops and what was read is reported. A second signal
+    // kills as usual.
+    let source: FrameSource | null = null;
+    let interrupted = false;
+    const stop = () => {
+      interrupted = true;
+      void source?.stop();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let hotlist: ReplayHotlist | null = null;
+    let vision: Vision | null = null;
+    let state: PlateStateReader | null = null;
+    try {
+      // --hotlist: reads are matched by the service the daemon runs, so hits are raised exactly as on
+      // the road, but against a scratch copy of the list that is no part of the unit (see
+      // replay-hotlist.ts). Imported before the (slow) model loading, so a bad list fails at once.
       const hitReads = new Map<string, string[]>();
       let hitCount = 0;
-      let matching: HotlistService | null = null;
       if (values.hotlist) {
-        const p = policyServices(unit);
-        const store = new HotlistStore(unit.db, new Equivalence(unit.config.hotlists.equivalence));
-        const imported = await importHotlist(store, {
-          file: values.hotlist as string,
-          actor: 'replay',
-          audit: p.audit,
-          source: 'replay',
-        });
-        ctx.stderr.write(`hotlist ${imported.listId}: ${imported.imported} entries\n`);
-        const hits = new HitLog(unit.db, unit.config.hotlists, p.audit);
-        hits.onChange((hit, { action }) => {
+        hotlist = await ReplayHotlist.open(unit, values.hotlist as string);
+        ctx.stderr.write(`hotlist ${hotlist.imported.listId}: ${hotlist.imported.imported} entries\n`);
+        hotlist.hits.onChange((hit, { action }) => {
           if (action !== 'raised' && action !== 'suppressed') return;
           const what = [
             hit.entry.plate,
@@ -125,17 +125,27 @@ export const replayCommand: Command = {
           hitReads.set(hit.readId, [...(hitReads.get(hit.readId) ?? []), what]);
           if (action === 'raised') hitCount++;
         });
-        matching = new HotlistService({
-          db: unit.db,
-          reads: unit.reads,
-          store,
-          hits,
-          config: unit.config.hotlists,
-          audit: p.audit,
-          log: unit.log,
-        });
-        await matching.start();
       }
+      vision = await Vision.open(unit.config.vision, syntaxOptions(unit.config));
+      state = await createStateReader(unit.config, vision);
+      // With a track, the video's first frame is given the track's time (plus the offset), so
+      // reads carry the recorded drive's times and the positions the car had at that moment.
+      const startTime = track ? track.fixes[0]!.time + offsetS * 1000 : Date.now();
+      const folder = isFolder(input);
+      // An image of a folder that cannot be read is named and skipped; the rest are replayed.
+      const onSkip = (reason: string) => ctx.stderr.write(`lpr-edge: warning: ${reason}; skipped\n`);
+      source = folder
+        ? openFolder({ id: cameraId, path: input, everyFrame, onSkip })
+        : await openRecording({ id: cameraId, path: input, realtime: !everyFrame, everyFrame, startTime });
+      if (interrupted) {
+        await source.stop();
+        ctx.stderr.write('lpr-edge: replay: interrupted before the recording started; nothing replayed\n');
+        return 130;
+      }
+      const position: PositionSource = track
+        ? new TrackPositionSource(track, startTime, offsetS * 1000)
+        : noPosition;
+      const collected: StoredRead[] = [];
       const pipeline = new CameraPipeline(
         source,
         // Exclusion zones apply as on the road (with --gps, reads carry the recorded positions).
@@ -165,13 +175,7 @@ export const replayCommand: Command = {
           ctx.stdout.write(line + '\n');
         },
       );
-      const stop = () => void source.stop();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
       const stats = await pipeline.run();
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      await matching?.stop();
       const summary = values.hotlist
         ? JSON.stringify({
             ...(JSON.parse(formatSummary(path.basename(input), stats)) as object),
@@ -215,12 +219,33 @@ export const replayCommand: Command = {
       }
       return 0;
     } finally {
-      await state.close();
-      await vision.close();
-      unit.close();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      try {
+        await hotlist?.close();
+        await state?.close();
+        await vision?.close();
+        unit.close();
+      } finally {
+        lock.release();
+      }
     }
   },
 };
+
+/**
+ * The replay stores reads in the unit's data directory, so it locks it as the daemon does (see
+ * data-dir-lock.ts): never beside a running daemon, and no daemon starts while it runs.
+ */
+function lockForReplay(dataDir: string): DataDirLock {
+  try {
+    return DataDirLock.acquire(dataDir, { holder: 'replay' });
+  } catch (err) {
+    if (err instanceof DataDirInUse)
+      throw new DatabaseError(`${err.message}, or replay into another --data-dir`);
+    throw err;
+  }
+}
 
 export function formatSummary(name: string, s: PipelineStats): string {
   const perFrame = (ms: number) => round(ms / Math.max(1, s.framesProcessed), 1);

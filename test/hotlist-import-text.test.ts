@@ -7,7 +7,7 @@ import { openDatabase } from '../src/store/database.js';
 import { allMigrations } from '../src/store/all-migrations.js';
 
 /**
- * What `lpr-edge hotlist import` makes of a file's text: its encoding. Through the CLI, into the
+ * What `lpr-edge hotlist import` makes of a file's text: its encoding and the dates in it. Through the CLI, into the
  * unit's database on disk.
  */
 
@@ -174,5 +174,78 @@ describe('hotlist import: the text of the file', { timeout: 240_000 }, () => {
     const jr = importFile('split.json', json);
     expect(jr.err).toBe('');
     expect(stored('SPLITJ', 'vehicle')).toEqual([expect.stringMatching(/^Citrox+€$/)]);
+  });
+
+  it('refuses an expiry that is no calendar date or time instead of rolling it over', () => {
+    const csv =
+      'plate,state,list_type,expires\n' +
+      'EXP001,NY,ncic,2027-02-28T23:59:59+05:30\n' +
+      'EXP002,NY,ncic,2027-02-30T10:00:00Z\n' +
+      'EXP003,NY,ncic,2027-12-31T24:00:00Z\n' +
+      'EXP004,NY,ncic,2027-04-31T00:00:00-05:00\n' +
+      'EXP005,NY,ncic,2027-06-01T12:60:00Z\n' +
+      'EXP006,NY,ncic,2027-06-01T12:00:00+24:00\n' +
+      'EXP007,NY,ncic,2028-02-29T12:00:00.250Z\n';
+    const r = importFile('expiry.csv', csv);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/5 bad rows; nothing imported/);
+    expect(r.err).toMatch(/line 3: expires "2027-02-30T10:00:00Z" is not a date: 2027-02 has no day 30;/);
+    expect(r.err).toMatch(
+      /line 4: expires "2027-12-31T24:00:00Z" is not a time: hour 24 \(hours run 00–23; midnight is T00:00 of the next day\)/,
+    );
+    expect(r.err).toMatch(
+      /line 5: expires "2027-04-31T00:00:00-05:00" is not a date: 2027-04 has no day 31;/,
+    );
+    expect(r.err).toMatch(
+      /line 6: expires "2027-06-01T12:60:00Z" is not a time: minute 60 \(minutes run 00–59\)/,
+    );
+    expect(r.err).toMatch(/line 7: expires "2027-06-01T12:00:00\+24:00" is not a time: offset \+24:00/);
+    expect(r.err).not.toMatch(/line [28]:/);
+    expect(versions().expiry).toBeUndefined();
+
+    // The valid ones, alone, import at the instant they name.
+    const good = importFile(
+      'expiry.csv',
+      csv
+        .split('\n')
+        .filter((l, i) => [0, 1, 7].includes(i))
+        .join('\n'),
+    );
+    expect(good.err).toBe('');
+    expect(stored('EXP001', 'expires_at')).toEqual([Date.parse('2027-02-28T18:29:59Z')]);
+    expect(stored('EXP007', 'expires_at')).toEqual([Date.parse('2028-02-29T12:00:00.250Z')]);
+
+    const doc = jsonDoc('expiry-json', [
+      { plate: 'EXP011', state: 'NY', expires: '2027-03-01T00:00:00Z' },
+      { plate: 'EXP012', state: 'NY', expires: '2027-02-29T10:00:00Z' },
+    ]);
+    const j = importFile('expiry.json', doc);
+    const entryLine = doc.slice(0, doc.indexOf('"EXP012"')).split('\n').length - 1; // its "{"
+    expect(j.code).toBe(2);
+    expect(j.err).toMatch(
+      new RegExp(
+        `1 bad entry; .*entries\\[1\\]: expires "2027-02-29T10:00:00Z" is not a date: 2027-02 has no day 29 \\(line ${entryLine}\\)`,
+      ),
+    );
+    expect(versions()['expiry-json']).toBeUndefined();
+
+    const add = cli(
+      [
+        'hotlist',
+        'add',
+        'EXP021',
+        '--state',
+        'NY',
+        '--reason',
+        'x',
+        '--expires',
+        '2099-02-30T10:00:00Z',
+        '--as',
+        'admin.ray',
+      ],
+      ADMIN_PW,
+    );
+    expect(add.code).toBe(2);
+    expect(add.err).toMatch(/--expires "2099-02-30T10:00:00Z" is not a date: 2099-02 has no day 30/);
   });
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ColumnMapping } from './config.js';
 import { CsvParser, CsvSyntaxError, type CsvRecord } from './csv.js';
 import { readJsonObject, JsonSyntaxError } from './json-stream.js';
+import { readExpiry } from './expiry.js';
 import { NotUtf8Error, readUtf8Text } from './utf8-text.js';
 import { normalisePlate, normaliseState, plateProblem } from './normalise.js';
 import { inputFileProblem } from '../util/input-file.js';
@@ -598,8 +599,9 @@ function toEntry(
   const ex = str(raw.expires);
   let expiresAt: number | null = null;
   if (ex !== '') {
-    expiresAt = parseExpiry(ex);
-    if (expiresAt === null) return `expires "${ex}" is not a date (use 2026-12-31 or 2026-12-31T18:00:00Z)`;
+    const expiry = readExpiry(ex);
+    if (typeof expiry === 'string') return `expires "${ex}" ${expiry}`;
+    expiresAt = expiry;
   }
   const action = str(raw.action).toLowerCase() || 'add';
   if (action !== 'add' && action !== 'remove') return `action "${raw.action}" is not add or remove`;
@@ -622,22 +624,6 @@ function toEntry(
       enteredBy,
     },
   };
-}
-
-/** "2026-12-31" (valid through that day, UTC), "20261231", or a full ISO 8601 time. */
-export function parseExpiry(s: string): number | null {
-  let m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(s);
-  if (m) {
-    const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1);
-    const d = new Date(t - 1);
-    return d.getUTCMonth() === Number(m[2]) - 1 ? t : null;
-  }
-  m = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.exec(s);
-  if (m) {
-    const t = Date.parse(s);
-    return Number.isFinite(t) ? t : null;
-  }
-  return null;
 }
 
 // ---- JSON ---------------------------------------------------------------------------------------

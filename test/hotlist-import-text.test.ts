@@ -7,8 +7,8 @@ import { openDatabase } from '../src/store/database.js';
 import { allMigrations } from '../src/store/all-migrations.js';
 
 /**
- * What `lpr-edge hotlist import` makes of a file's text: its encoding and the dates in it. Through the CLI, into the
- * unit's database on disk.
+ * What `lpr-edge hotlist import` makes of a file's text: its encoding, the dates in it and the
+ * empty rows spreadsheets leave at the end. Through the CLI, into the unit's database on disk.
  */
 
 const BIN = path.resolve('bin/lpr-edge.js');
@@ -247,5 +247,24 @@ describe('hotlist import: the text of the file', { timeout: 240_000 }, () => {
     );
     expect(add.code).toBe(2);
     expect(add.err).toMatch(/--expires "2099-02-30T10:00:00Z" is not a date: 2099-02 has no day 30/);
+  });
+
+  it('skips rows of only delimiters, as a spreadsheet leaves after its last row, like blank lines', () => {
+    const csv =
+      ',,,\n' + // an empty first row of the sheet
+      'plate,state,list_type,vehicle\r\n' +
+      'ROW001,NY,ncic,Ford\r\n' +
+      ',,,\r\n' +
+      'ROW002,NY,ncic,\r\n' +
+      ',,,\r\n' +
+      ', , ,\r\n' +
+      '"",,,\r\n';
+    const r = importFile('sheet.csv', csv);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/imported sheet version .*2 rows, 2 added/);
+    // A row with anything in it is still a row: one value short of a plate is reported.
+    const partial = importFile('sheet.csv', 'plate,state,list_type,vehicle\nROW003,NY,ncic,\n,,,Ford\n');
+    expect(partial.code).toBe(2);
+    expect(partial.err).toMatch(/1 bad row; .*line 3: plate/);
   });
 });

@@ -281,6 +281,9 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
   const staged = store.stageVersion(meta);
   const removes: { plate: string; state: string | null; listType: ListType }[] = [];
   const onRecord = (rec: CsvRecord) => {
+    // A blank line, or a row of only delimiters (",,,": what a spreadsheet exports for an empty
+    // row, often after the last one): no data to read, or to take for the header.
+    if (rec.fields.every((f) => f.trim() === '')) return;
     if (!columns) {
       if (mapping && !mapping.header) {
         columns = columnsByIndex(mapping, opts.file);
@@ -294,7 +297,6 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
       at = FIELDS.map((f) => columns![f] ?? -1);
     }
     const fields = rec.fields;
-    if (fields.length === 1 && fields[0]!.trim() === '') return; // blank line
     rows++;
     if (width === 0) {
       width = fields.length;

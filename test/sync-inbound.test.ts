@@ -257,7 +257,7 @@ describe('down-link from headquarters', () => {
     }
   });
 
-  it('rejects and audits a forged list, a tampered list and a stale list; nothing is applied', async () => {
+  it('rejects and audits a forged list, a tampered list, malformed envelopes (naming the field) and a stale list; nothing is applied', async () => {
     const before = hotlistAudits().length;
     const forger = loadPrivateKey(generateSigningKeys().privateKeyPem);
     await sink.publishRaw(
@@ -274,14 +274,21 @@ describe('down-link from headquarters', () => {
     await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(tampered));
     const unsigned = { v: 1, alg: 'Ed25519', payload: good.payload, signature: '' };
     await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(unsigned));
+    // Envelopes another signer might send: the reason names the field and what was expected.
+    await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify({ ...good, alg: 'RS256' }));
+    const noSignature: Record<string, unknown> = { ...good };
+    delete noSignature.signature;
+    await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(noSignature));
     await sink.publishHotlist(hotlist(1, ['OLD1']), { unit: 'car-1' }); // genuine, but older than v2
-    await until(() => hotlistAudits().length >= before + 4, 10_000, 'four rejections audited');
+    await until(() => hotlistAudits().length >= before + 6, 10_000, 'six rejections audited');
     const rejected = hotlistAudits().slice(before);
-    expect(rejected.map((a) => a.outcome)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(rejected.map((a) => a.outcome)).toEqual(Array(6).fill('rejected'));
     expect(rejected[0]!.reason).toMatch(/signature does not verify/);
     expect(rejected[1]!.reason).toMatch(/signature does not verify/);
-    expect(rejected[2]!.reason).toMatch(/not a signed document/);
-    expect(rejected[3]!.reason).toMatch(/version 1 is older than the current 2/);
+    expect(rejected[2]!.reason).toMatch(/not a signed document: signature: empty/);
+    expect(rejected[3]!.reason).toMatch(/not a signed document: alg: expected "Ed25519", got "RS256"/);
+    expect(rejected[4]!.reason).toMatch(/not a signed document: signature: missing/);
+    expect(rejected[5]!.reason).toMatch(/version 1 is older than the current 2/);
     expect(store.list('ncic-stolen')?.version).toBe('2');
     for (const plate of ['EVIL1', 'EVIL2', 'OLD1'])
       expect(store.findInList('ncic-stolen', plate)).toHaveLength(0);
@@ -369,7 +376,7 @@ describe('down-link from headquarters', () => {
         .slice(rejectedBefore)
         .map((r) => r.reason),
     ).toEqual([
-      expect.stringMatching(/^pull: not a signed document/),
+      expect.stringMatching(/^pull: not a signed document: alg, payload, signature: missing/),
       expect.stringMatching(/^pull: issued .*, outside the day a request is valid/),
       expect.stringMatching(/^pull: signed for nyspd\/car-2, this unit is nyspd\/car-1/),
     ]);

@@ -1,9 +1,11 @@
-import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ColumnMapping } from './config.js';
 import { CsvParser, CsvSyntaxError, type CsvRecord } from './csv.js';
 import { readJsonObject, JsonSyntaxError } from './json-stream.js';
+import { readExpiry } from './expiry.js';
+import { NotUtf8Error, readUtf8Text } from './utf8-text.js';
 import { normalisePlate, normaliseState, plateProblem } from './normalise.js';
 import { inputFileProblem } from '../util/input-file.js';
 import { monotonicMs } from '../util/clock.js';
@@ -208,12 +210,27 @@ function sniffText(file: string): void {
     const buf = Buffer.alloc(4096);
     const n = readSync(fd, buf, 0, buf.length, 0);
     const head = buf.subarray(0, n);
+    // Before the NUL test: UTF-16 text is half NUL bytes, and is no binary file but a matter of saving it again.
+    const encoding = otherUnicode(head);
+    if (encoding)
+      throw new InputError(
+        `hotlist ${file}: ${encoding} text; save the file as UTF-8 (the encoding is chosen when saving: ` +
+          `in Excel "CSV UTF-8", in an editor "UTF-8") and import it again`,
+      );
     if (head.includes(0)) throw new InputError(`hotlist ${file}: binary data, not a CSV or JSON text file`);
     if (head[0] === 0x50 && head[1] === 0x4b)
       throw new InputError(`hotlist ${file}: a ZIP/XLSX archive, not CSV; export the sheet as CSV`);
   } finally {
     closeSync(fd);
   }
+}
+
+/** UTF-16 or UTF-32, as the byte-order mark a file starts with says; null for anything else. */
+function otherUnicode(head: Buffer): string | null {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  if (starts(0xff, 0xfe, 0, 0) || starts(0, 0, 0xfe, 0xff)) return 'UTF-32';
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return 'UTF-16';
+  return null;
 }
 
 // ---- CSV -----------------------------------------------------------------------------------------
@@ -264,6 +281,9 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
   const staged = store.stageVersion(meta);
   const removes: { plate: string; state: string | null; listType: ListType }[] = [];
   const onRecord = (rec: CsvRecord) => {
+    // A blank line, or a row of only delimiters (",,,": what a spreadsheet exports for an empty
+    // row, often after the last one): no data to read, or to take for the header.
+    if (rec.fields.every((f) => f.trim() === '')) return;
     if (!columns) {
       if (mapping && !mapping.header) {
         columns = columnsByIndex(mapping, opts.file);
@@ -277,7 +297,6 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
       at = FIELDS.map((f) => columns![f] ?? -1);
     }
     const fields = rec.fields;
-    if (fields.length === 1 && fields[0]!.trim() === '') return; // blank line
     rows++;
     if (width === 0) {
       width = fields.length;
@@ -312,13 +331,13 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
   // Each chunk of the file is parsed and stored in one write transaction, row by row as it is
   // parsed: no batch of rows is held in memory, and other writers wait at most one chunk.
   const parser = new CsvParser(delimiter);
-  const stream = createReadStream(opts.file, { encoding: 'utf8', highWaterMark: CSV_CHUNK });
   try {
-    for await (const chunk of stream) staged.write(() => parser.push(chunk as string, onRecord));
+    for await (const chunk of readUtf8Text(opts.file, CSV_CHUNK))
+      staged.write(() => parser.push(chunk, onRecord));
     staged.write(() => parser.end(onRecord));
   } catch (err) {
     staged.abort();
-    if (err instanceof CsvSyntaxError)
+    if (err instanceof CsvSyntaxError || err instanceof NotUtf8Error)
       throw new InputError(`hotlist ${opts.file}: ${err.message}; nothing imported`);
     throw err;
   }
@@ -582,8 +601,9 @@ function toEntry(
   const ex = str(raw.expires);
   let expiresAt: number | null = null;
   if (ex !== '') {
-    expiresAt = parseExpiry(ex);
-    if (expiresAt === null) return `expires "${ex}" is not a date (use 2026-12-31 or 2026-12-31T18:00:00Z)`;
+    const expiry = readExpiry(ex);
+    if (typeof expiry === 'string') return `expires "${ex}" ${expiry}`;
+    expiresAt = expiry;
   }
   const action = str(raw.action).toLowerCase() || 'add';
   if (action !== 'add' && action !== 'remove') return `action "${raw.action}" is not add or remove`;
@@ -606,22 +626,6 @@ function toEntry(
       enteredBy,
     },
   };
-}
-
-/** "2026-12-31" (valid through that day, UTC), "20261231", or a full ISO 8601 time. */
-export function parseExpiry(s: string): number | null {
-  let m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(s);
-  if (m) {
-    const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1);
-    const d = new Date(t - 1);
-    return d.getUTCMonth() === Number(m[2]) - 1 ? t : null;
-  }
-  m = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.exec(s);
-  if (m) {
-    const t = Date.parse(s);
-    return Number.isFinite(t) ? t : null;
-  }
-  return null;
 }
 
 // ---- JSON ---------------------------------------------------------------------------------------
@@ -722,10 +726,10 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
     return staged;
   };
 
-  const stream = createReadStream(opts.file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const text = readUtf8Text(opts.file, 1 << 20);
   try {
     try {
-      for await (const ev of readJsonObject(stream, new Set(['entries', 'removes']))) {
+      for await (const ev of readJsonObject(text, new Set(['entries', 'removes']))) {
         if (ev.kind === 'member') {
           if (ev.key === 'entries' || ev.key === 'removes')
             throw new InputError(`hotlist ${opts.file}: line ${ev.line}: "${ev.key}" must be an array`);
@@ -778,6 +782,8 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
     } catch (err) {
       if (err instanceof JsonSyntaxError)
         throw new InputError(`hotlist ${opts.file}: not valid JSON: ${err.message}; nothing imported`);
+      if (err instanceof NotUtf8Error)
+        throw new InputError(`hotlist ${opts.file}: ${err.message}; nothing imported`);
       throw err;
     }
     const full = documentHeaderSchema.safeParse(header);

@@ -7,6 +7,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { signedEnvelopeSchema, type SignedEnvelope } from './schemas.js';
 
 /**
@@ -80,8 +81,7 @@ export class SignatureError extends Error {
 /** Verify an envelope (already parsed JSON) and return the signed document, parsed as JSON. */
 export function openSigned(raw: unknown, publicKey: KeyObject | undefined): unknown {
   const env = signedEnvelopeSchema.safeParse(raw);
-  if (!env.success)
-    throw new SignatureError('not a signed document (expected {v:1, alg:"Ed25519", payload, signature})');
+  if (!env.success) throw new SignatureError(`not a signed document: ${envelopeProblems(raw, env.error)}`);
   if (!publicKey)
     throw new SignatureError('no sync.hqPublicKey configured: signed documents cannot be verified');
   const bytes = Buffer.from(env.data.payload, 'base64');
@@ -98,4 +98,45 @@ export function openSigned(raw: unknown, publicKey: KeyObject | undefined): unkn
   } catch {
     throw new SignatureError('signed payload is not JSON');
   }
+}
+
+const ENVELOPE = '{v:1, alg:"Ed25519", payload, signature}';
+
+/**
+ * Each envelope field that is wrong, and what was expected of it ("alg: expected "Ed25519", got
+ * "RS256""; "signature: missing"): the same words for every fault would leave whoever runs HQ's
+ * signer guessing which one it is.
+ */
+function envelopeProblems(raw: unknown, error: z.ZodError): string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return `expected an object ${ENVELOPE}, got ${describe(raw)}`;
+  const fields = raw as Record<string, unknown>;
+  const missing: string[] = [];
+  const wrong: string[] = [];
+  for (const issue of error.issues) {
+    const key = String(issue.path[0]);
+    const value = fields[key];
+    if (value === undefined) {
+      if (!missing.includes(key)) missing.push(key);
+    } else if (issue.code === 'invalid_value')
+      wrong.push(
+        `${key}: expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describe(value)}`,
+      );
+    else if (issue.code === 'invalid_type')
+      wrong.push(`${key}: expected a ${issue.expected}, got ${describe(value)}`);
+    else if (issue.code === 'too_small') wrong.push(`${key}: empty`);
+    else if (issue.code === 'too_big') wrong.push(`${key}: longer than ${issue.maximum} characters`);
+    else if (issue.code === 'invalid_format') wrong.push(`${key}: not ${issue.message}`);
+    else wrong.push(`${key}: ${issue.message}`);
+  }
+  const problems = [...(missing.length > 0 ? [`${missing.join(', ')}: missing`] : []), ...wrong];
+  return `${problems.join('; ')} (expected ${ENVELOPE})`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

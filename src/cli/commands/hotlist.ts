@@ -4,7 +4,8 @@ import { requireRole } from '../../policy/roles.js';
 import type { Unit } from '../../unit.js';
 import { Equivalence, normalisePlate, normaliseState, plateProblem } from '../../hotlist/normalise.js';
 import { HotlistStore } from '../../hotlist/store.js';
-import { importHotlist, InputError, parseExpiry } from '../../hotlist/import.js';
+import { importHotlist, InputError } from '../../hotlist/import.js';
+import { readExpiry } from '../../hotlist/expiry.js';
 import { Matcher } from '../../hotlist/match.js';
 import { addManualEntry, LOCAL_LIST, removeManualEntries } from '../../hotlist/manual.js';
 import { isStale, listAgeHours } from '../../hotlist/currency.js';
@@ -247,9 +248,9 @@ const addCmd: Command = {
       throw new UsageError(`a manual entry needs --reason saying why\nUsage: lpr-edge ${this.usage}`);
     const type = listType(str(values, 'type'), this.usage) ?? 'manual';
     const ex = str(values, 'expires');
-    const expiresAt = ex === undefined ? null : parseExpiry(ex);
-    if (ex !== undefined && expiresAt === null)
-      throw new UsageError(`--expires "${ex}" is not a date such as 2026-12-31`);
+    const expiry = ex === undefined ? null : readExpiry(ex);
+    if (typeof expiry === 'string') throw new UsageError(`--expires "${ex}" ${expiry}`);
+    const expiresAt = expiry;
     if (expiresAt !== null && expiresAt <= Date.now()) throw new UsageError(`--expires ${ex} is in the past`);
     const pr = str(values, 'priority');
     // Own keys only: `in` would take "toString" (inherited) as a priority.

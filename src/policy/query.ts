@@ -22,6 +22,11 @@ export interface QueryCriteria {
   near?: { lat: number; lon: number; radiusM: number };
   /** At most this many reads returned (newest first); default 1000. */
   limit?: number;
+  /**
+   * Not a search filter: what an export logs as its criteria, the case whose queried and held
+   * reads it released (`exportCase`). `search` ignores it.
+   */
+  exportOfCase?: string;
 }
 
 export interface Justification {
@@ -87,6 +92,22 @@ export class ReadQueries {
     refusal: string | null = null,
   ): void {
     this.log(identity, criteria, justification, refusal ? 'refused' : 'ok', refusal, reads, null, repeat);
+  }
+
+  /**
+   * Log an export of a case's reads (policy III.B: every export of read data is in the query log,
+   * like a search), refused (`refusal` set, no reads) or not. `exportCase` calls it in the same
+   * transaction as its dissemination record.
+   */
+  logExport(
+    identity: Identity | null | undefined,
+    caseNumber: string | undefined,
+    justification: Justification,
+    reads: StoredRead[],
+    refusal: string | null = null,
+  ): void {
+    const criteria = { exportOfCase: caseNumber };
+    this.log(identity, criteria, justification, refusal ? 'refused' : 'ok', refusal, reads);
   }
 
   /**

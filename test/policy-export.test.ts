@@ -297,3 +297,107 @@ describe('lpr-edge export', () => {
     expect(file.reads.map((x) => x.plate)).toEqual(['CASE123']);
   });
 });
+
+// Policy IV.B: read data is disclosed only for the purpose it was searched for. Any officer may
+// release a case's reads (the query log and dissemination record say who did), but only under a
+// purpose the case's queries were made for, and only the reads those queries returned.
+describe('lpr-edge export: purpose of the case', () => {
+  let dir: string;
+  const vehicle = makeRead({ plate: 'CASE123' });
+  const threat = makeRead({ plate: 'THREAT9' });
+  const held = makeRead({ plate: 'HELD002' });
+  const asBob = { LPR_EDGE_PASSWORD: 'bob-pass-1' };
+  const exportAs = (user: string, caseNumber: string, purpose: string, out: string) =>
+    cli(
+      dir,
+      [
+        'export',
+        '--case',
+        caseNumber,
+        '--reason',
+        'follow-up',
+        '--purpose',
+        purpose,
+        '--attest',
+        '--requester',
+        'Det. Rivera',
+        '--agency',
+        'State Police Troop K',
+        '--as',
+        user,
+        '--out',
+        path.join(dir, out),
+      ],
+      user === 'bob' ? asBob : { LPR_EDGE_PASSWORD: OFFICER_PW },
+    );
+  const exported = (out: string) =>
+    (JSON.parse(fs.readFileSync(path.join(dir, out), 'utf8')) as { reads: { plate: string }[] }).reads
+      .map((r) => r.plate)
+      .sort();
+
+  beforeAll(() => {
+    dir = tempDir();
+    provision(dir);
+    const bob = cli(
+      dir,
+      ['users', 'add', 'bob', '--role', 'officer', '--trained', '2026-02-01', '--as', 'ada'],
+      { LPR_EDGE_PASSWORD: ADMIN_PW, LPR_EDGE_NEW_PASSWORD: 'bob-pass-1' },
+    );
+    expect(bob.status).toBe(0);
+    saveReads(dir, [vehicle, threat, held]);
+    const query = (plate: string, purpose: string) =>
+      cli(
+        dir,
+        ['query', '--plate', plate, '--purpose', purpose, '--case', 'C-1', '--attest', '--as', 'olly'],
+        { LPR_EDGE_PASSWORD: OFFICER_PW },
+      );
+    expect(query('CASE123', 'investigation-vehicle').status).toBe(0);
+    expect(query('THREAT9', 'safety-threat').status).toBe(0);
+    const hold = cli(
+      dir,
+      ['hold', 'set', '--read', held.id, '--case', 'C-2', '--reason', 'evidence', '--as', 'ada'],
+      { LPR_EDGE_PASSWORD: ADMIN_PW },
+    );
+    expect(hold.status).toBe(0);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses an export under a purpose the case was never queried for, naming purpose and case', () => {
+    const r = exportAs('bob', 'C-1', 'public-parking', 'parking.json');
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe(
+      'lpr-edge: export refused: case C-1 was queried for investigation-vehicle, safety-threat, not public-parking; ' +
+        'its reads are released only for a purpose they were queried for (policy IV.B)\n',
+    );
+    expect(fs.existsSync(path.join(dir, 'parking.json'))).toBe(false);
+    const db = openTestDb(dir);
+    try {
+      expect(listQueryLog(db).at(-1)).toMatchObject({
+        requester: 'bob',
+        purpose: 'public-parking',
+        caseNumber: 'C-1',
+        outcome: 'refused',
+        resultIds: [],
+      });
+      expect(new AuditLog(db).list({ type: 'export' }).at(-1)!.details).toMatchObject({
+        outcome: 'refused',
+        purpose: 'public-parking',
+      });
+    } finally {
+      db.close();
+    }
+  });
+
+  it("releases only the reads the case's queries under the export's purpose returned, whoever exports", () => {
+    expect(exportAs('bob', 'C-1', 'investigation-vehicle', 'vehicle.json').status).toBe(0);
+    expect(exported('vehicle.json')).toEqual(['CASE123']);
+    expect(exportAs('olly', 'C-1', 'safety-threat', 'threat.json').status).toBe(0);
+    expect(exported('threat.json')).toEqual(['THREAT9']);
+    expect(cli(dir, ['audit', 'verify']).status).toBe(0);
+  });
+
+  it('a case that has only reads under legal hold (no queries) exports them under its stated purpose', () => {
+    expect(exportAs('bob', 'C-2', 'public-parking', 'held.json').status).toBe(0);
+    expect(exported('held.json')).toEqual(['HELD002']);
+  });
+});

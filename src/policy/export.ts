@@ -42,7 +42,8 @@ const EXPORT_ROLES = ['officer', 'admin'];
 
 /**
  * Dissemination of a case's data (policy IV.D, VI.H). Exports the reads the case's logged queries
- * returned plus the reads and hits under legal hold for the case, into a JSON file carrying the
+ * for the export's purpose returned (refused for a purpose the case was never queried for, policy
+ * IV.B) plus the reads and hits under legal hold for the case, into a JSON file carrying the
  * For Official Use Only marking, and writes a dissemination record (who, to whom, why, what) to
  * the audit log and a query-log record like a search's (policy III.B). Anything missing is refused
  * and the refusal is logged in both too.
@@ -93,13 +94,23 @@ export function exportCase(
     throw new PolicyError(`export refused: ${problems.join('; ')}`, 'export-refused');
   }
   const caseNumber = req.caseNumber!;
-  const holds = new LegalHolds(db, audit).active({ caseNumber });
-  const readIds = new Set<string>();
+  const purpose = req.purpose!;
   // The case's earlier exports are in the query log too, but are no source of its reads: a read
   // whose legal hold was released since must not come back through them.
-  for (const q of listQueryLog(db, { caseNumber }))
-    if (q.outcome === 'ok' && q.criteria.exportOfCase === undefined)
-      for (const id of q.resultIds) readIds.add(id);
+  const caseQueries = listQueryLog(db, { caseNumber }).filter(
+    (q) => q.outcome === 'ok' && q.criteria.exportOfCase === undefined,
+  );
+  // Purpose limitation (policy IV.B): reads searched for one purpose are not disclosed for another.
+  // Whoever exports (any officer on the case) is named in both records; the purpose is what binds.
+  const queriedFor = [...new Set(caseQueries.map((q) => q.purpose ?? ''))].sort();
+  if (queriedFor.length && !queriedFor.includes(purpose)) {
+    const refusal = `case ${caseNumber} was queried for ${queriedFor.join(', ')}, not ${purpose}; its reads are released only for a purpose they were queried for (policy IV.B)`;
+    refuse(refusal);
+    throw new PolicyError(`export refused: ${refusal}`, 'export-purpose');
+  }
+  const holds = new LegalHolds(db, audit).active({ caseNumber });
+  const readIds = new Set<string>();
+  for (const q of caseQueries) if (q.purpose === purpose) for (const id of q.resultIds) readIds.add(id);
   for (const h of holds) if (h.targetKind === 'read') readIds.add(h.targetId);
   const get = db.prepare('SELECT * FROM reads WHERE id = ?');
   const reads: StoredRead[] = [];

@@ -12,8 +12,9 @@ export const exportCommand: Command = {
   usage: `export --case N --reason TEXT --requester NAME --agency AGENCY --purpose CODE --attest --as USER
        --out FILE [--records-request --legal-review REF]
 
-Exports the reads returned by this case's logged queries and the reads and hits under legal hold
-for it, as JSON marked For Official Use Only; the export is logged in the query log like a query.
+Exports the reads returned by this case's logged queries for --purpose (refused for a purpose the
+case was never queried for, policy IV.B) and the reads and hits under legal hold for it, as JSON
+marked For Official Use Only; the export is logged in the query log like a query.
 --attest: as for query, you attest the export is not based solely on religious, political or
 social views, or on taking part in a lawful event or non-criminal organisation (policy V.B).
 --records-request marks a public-records (FOIL) release, which needs --legal-review (policy VI.H).

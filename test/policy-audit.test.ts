@@ -26,6 +26,9 @@ describe('lpr-edge audit verify', () => {
         'query',
         '--plate',
         'ABC1234',
+        // Two criteria: the row keeps them in the order given, its chained record sorts them.
+        '--from',
+        '2020-01-01',
         '--purpose',
         'investigation-vehicle',
         '--case',
@@ -86,6 +89,83 @@ describe('lpr-edge audit verify', () => {
     expect(JSON.parse(removed.stdout)).toMatchObject({
       ok: false,
       queryLog: expect.stringMatching(/was removed/),
+    });
+  });
+
+  // Every column the audit report and exports read (who, why, what, when) is checked, not only some.
+  it.each([
+    ['requester', "'ada'"],
+    ['requester_kind', "'hq'"],
+    ['criteria', `'{"plate":"XYZ9876"}'`],
+    ['attested', '0'],
+    ['ts', 'ts - 86400000'],
+    ['refusal', "'none'"],
+    ['purpose', "'public-parking'"],
+    ['case_number', "'C-2'"],
+    ['outcome', "'refused'"],
+    ['result_count', '7'],
+    ['result_ids', `'["forged"]'`],
+  ])('a query-log row whose %s was rewritten behind the triggers fails verify', (column, value) => {
+    const db = new Database(dbFile(dir));
+    db.exec('DROP TRIGGER query_log_no_update; DROP TRIGGER query_log_no_delete;');
+    const granted = db.prepare("SELECT id FROM query_log WHERE outcome = 'ok'").pluck().get() as number;
+    expect(db.prepare(`UPDATE query_log SET ${column} = ${value} WHERE id = ?`).run(granted).changes).toBe(1);
+    db.close();
+    const r = cli(dir, ['audit', 'verify']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `query log does not match the audit chain: query-log row ${granted} was altered \\(${column}\\)`,
+      ),
+    );
+    expect(r.status).toBe(1);
+  });
+
+  it('a query-log row inserted or duplicated behind the triggers fails verify', () => {
+    const db = new Database(dbFile(dir));
+    db.exec('DROP TRIGGER query_log_no_update; DROP TRIGGER query_log_no_delete;');
+    const granted = db.prepare("SELECT * FROM query_log WHERE outcome = 'ok'").get() as Record<
+      string,
+      unknown
+    >;
+    const insert = (auditSeq: unknown) =>
+      Number(
+        db
+          .prepare(
+            `INSERT INTO query_log (ts, requester_kind, requester, purpose, case_number, attested, criteria, outcome,
+               refusal, result_count, audit_seq, result_ids)
+             VALUES (@ts, @requester_kind, 'ada', @purpose, @case_number, @attested, @criteria, @outcome,
+               @refusal, @result_count, ?, @result_ids)`,
+          )
+          .run(auditSeq, granted).lastInsertRowid,
+      );
+    // A query credited to ada that she never made: no chained record at all...
+    const forged = insert(null);
+    db.close();
+    const noRecord = cli(dir, ['audit', 'verify']);
+    expect(noRecord.status).toBe(1);
+    expect(noRecord.stderr).toMatch(
+      new RegExp(`query-log row ${forged} was inserted: it has no query record in the audit chain`),
+    );
+    // ... or a copy pointing at the record of a real query.
+    const db2 = new Database(dbFile(dir));
+    db2.prepare('DELETE FROM query_log WHERE id = ?').run(forged);
+    const copy = Number(
+      db2
+        .prepare(
+          `INSERT INTO query_log (ts, requester_kind, requester, purpose, case_number, attested, criteria, outcome,
+             refusal, result_count, audit_seq, result_ids)
+           SELECT ts, requester_kind, 'ada', purpose, case_number, attested, criteria, outcome, refusal, result_count,
+             audit_seq, result_ids FROM query_log WHERE id = ?`,
+        )
+        .run(granted.id).lastInsertRowid,
+    );
+    db2.close();
+    const duplicate = cli(dir, ['audit', 'verify', '--json']);
+    expect(duplicate.status).toBe(1);
+    expect(JSON.parse(duplicate.stdout)).toMatchObject({
+      ok: false,
+      queryLog: `query-log row ${copy} was inserted: audit record ${String(granted.audit_seq)} already has row ${String(granted.id)}`,
     });
   });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
 import { exportCase } from '../src/policy/export.js';
+import { listQueryLog } from '../src/policy/query.js';
 import {
   ADMIN_PW,
   cli,
@@ -18,6 +19,7 @@ import {
 // Policy IV.D, VI.H: exports carry FOUO and a dissemination record naming reason, requester, agency.
 describe('lpr-edge export', () => {
   let dir: string;
+  let heldBy: number;
   const held = makeRead({ plate: 'HELD001' });
   const env = { LPR_EDGE_PASSWORD: OFFICER_PW };
   const base = [
@@ -28,6 +30,7 @@ describe('lpr-edge export', () => {
     'stolen vehicle follow-up',
     '--purpose',
     'investigation-vehicle',
+    '--attest',
     '--as',
     'olly',
   ];
@@ -62,8 +65,18 @@ describe('lpr-edge export', () => {
       },
     );
     expect(h.status).toBe(0);
+    heldBy = Number(/legal hold (\d+) set/.exec(h.stdout)![1]);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function queryLog() {
+    const db = openTestDb(dir);
+    try {
+      return listQueryLog(db);
+    } finally {
+      db.close();
+    }
+  }
 
   function exports() {
     const db = openTestDb(dir);
@@ -132,6 +145,18 @@ describe('lpr-edge export', () => {
       sha256: createHash('sha256').update(text).digest('hex'),
     });
     expect((rec.details.readIds as string[]).length).toBe(2);
+    // Policy III.B: the export of read data is in the query log like a search, who, why and what.
+    expect(queryLog().at(-1)).toMatchObject({
+      requesterKind: 'user',
+      requester: 'olly',
+      purpose: 'investigation-vehicle',
+      caseNumber: '26-0099',
+      attested: true,
+      criteria: { exportOfCase: '26-0099' },
+      outcome: 'ok',
+      resultCount: 2,
+      resultIds: rec.details.readIds,
+    });
     expect(cli(dir, ['audit', 'verify']).status).toBe(0);
   });
 
@@ -175,6 +200,7 @@ describe('lpr-edge export', () => {
         requester: 'Det. Rivera',
         agency: 'State Police Troop K',
         purpose: 'investigation-vehicle',
+        attested: true,
       };
       expect(() => exportCase({ db, unitId: 'car-12', audit }, olly, req, folder)).toThrow(
         /cannot write .*late-folder.*nothing was written or recorded/,
@@ -185,5 +211,193 @@ describe('lpr-edge export', () => {
       db.close();
     }
     expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+  it('refuses an export without the attestation, and logs the refused export like a refused search', () => {
+    const out = path.join(dir, 'unattested.json');
+    const before = queryLog().length;
+    const r = cli(
+      dir,
+      [
+        ...base.filter((a) => a !== '--attest'),
+        '--requester',
+        'Det. Rivera',
+        '--agency',
+        'State Police Troop K',
+        '--out',
+        out,
+      ],
+      env,
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/export refused: missing attestation .*\(--attest, policy V\.B\)/);
+    expect(fs.existsSync(out)).toBe(false);
+    const logged = queryLog();
+    expect(logged).toHaveLength(before + 1);
+    expect(logged.at(-1)).toMatchObject({
+      requester: 'olly',
+      caseNumber: '26-0099',
+      attested: false,
+      criteria: { exportOfCase: '26-0099' },
+      outcome: 'refused',
+      refusal: expect.stringMatching(/missing attestation/),
+      resultCount: 0,
+    });
+    expect(cli(dir, ['audit', 'verify']).status).toBe(0);
+  });
+
+  it('an export appears in the audit report under the user who exported and its purpose', () => {
+    const olly = () => {
+      const rep = cli(
+        dir,
+        [
+          'audit',
+          'report',
+          '--from',
+          '2020-01-01',
+          '--to',
+          '2100-01-01',
+          '--user',
+          'olly',
+          '--json',
+          '--as',
+          'ada',
+        ],
+        { LPR_EDGE_PASSWORD: ADMIN_PW },
+      );
+      expect(rep.status).toBe(0);
+      const report = JSON.parse(rep.stdout) as {
+        queries: { byUserAndPurpose: { user: string; purpose: string; count: number; results: number }[] };
+      };
+      return report.queries.byUserAndPurpose.find((q) => q.purpose === 'investigation-vehicle')!;
+    };
+    const before = olly();
+    const out = path.join(dir, 'for-report.json');
+    const r = cli(
+      dir,
+      [...base, '--requester', 'Det. Rivera', '--agency', 'State Police Troop K', '--out', out],
+      env,
+    );
+    expect(r.status).toBe(0);
+    // One more query by olly for that purpose, which released the case's two reads.
+    expect(olly()).toEqual({ ...before, count: before.count + 1, results: before.results + 2 });
+  });
+  it("a read whose hold was released is not exported again through the case's earlier exports", () => {
+    const released = cli(dir, ['hold', 'release', String(heldBy), '--reason', 'case closed', '--as', 'ada'], {
+      LPR_EDGE_PASSWORD: ADMIN_PW,
+    });
+    expect(released.status).toBe(0);
+    const out = path.join(dir, 'after-release.json');
+    const r = cli(
+      dir,
+      [...base, '--requester', 'Det. Rivera', '--agency', 'State Police Troop K', '--out', out],
+      env,
+    );
+    expect(r.status).toBe(0);
+    const file = JSON.parse(fs.readFileSync(out, 'utf8')) as { reads: { plate: string }[] };
+    expect(file.reads.map((x) => x.plate)).toEqual(['CASE123']);
+  });
+});
+
+// Policy IV.B: read data is disclosed only for the purpose it was searched for. Any officer may
+// release a case's reads (the query log and dissemination record say who did), but only under a
+// purpose the case's queries were made for, and only the reads those queries returned.
+describe('lpr-edge export: purpose of the case', () => {
+  let dir: string;
+  const vehicle = makeRead({ plate: 'CASE123' });
+  const threat = makeRead({ plate: 'THREAT9' });
+  const held = makeRead({ plate: 'HELD002' });
+  const asBob = { LPR_EDGE_PASSWORD: 'bob-pass-1' };
+  const exportAs = (user: string, caseNumber: string, purpose: string, out: string) =>
+    cli(
+      dir,
+      [
+        'export',
+        '--case',
+        caseNumber,
+        '--reason',
+        'follow-up',
+        '--purpose',
+        purpose,
+        '--attest',
+        '--requester',
+        'Det. Rivera',
+        '--agency',
+        'State Police Troop K',
+        '--as',
+        user,
+        '--out',
+        path.join(dir, out),
+      ],
+      user === 'bob' ? asBob : { LPR_EDGE_PASSWORD: OFFICER_PW },
+    );
+  const exported = (out: string) =>
+    (JSON.parse(fs.readFileSync(path.join(dir, out), 'utf8')) as { reads: { plate: string }[] }).reads
+      .map((r) => r.plate)
+      .sort();
+
+  beforeAll(() => {
+    dir = tempDir();
+    provision(dir);
+    const bob = cli(
+      dir,
+      ['users', 'add', 'bob', '--role', 'officer', '--trained', '2026-02-01', '--as', 'ada'],
+      { LPR_EDGE_PASSWORD: ADMIN_PW, LPR_EDGE_NEW_PASSWORD: 'bob-pass-1' },
+    );
+    expect(bob.status).toBe(0);
+    saveReads(dir, [vehicle, threat, held]);
+    const query = (plate: string, purpose: string) =>
+      cli(
+        dir,
+        ['query', '--plate', plate, '--purpose', purpose, '--case', 'C-1', '--attest', '--as', 'olly'],
+        { LPR_EDGE_PASSWORD: OFFICER_PW },
+      );
+    expect(query('CASE123', 'investigation-vehicle').status).toBe(0);
+    expect(query('THREAT9', 'safety-threat').status).toBe(0);
+    const hold = cli(
+      dir,
+      ['hold', 'set', '--read', held.id, '--case', 'C-2', '--reason', 'evidence', '--as', 'ada'],
+      { LPR_EDGE_PASSWORD: ADMIN_PW },
+    );
+    expect(hold.status).toBe(0);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses an export under a purpose the case was never queried for, naming purpose and case', () => {
+    const r = exportAs('bob', 'C-1', 'public-parking', 'parking.json');
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe(
+      'lpr-edge: export refused: case C-1 was queried for investigation-vehicle, safety-threat, not public-parking; ' +
+        'its reads are released only for a purpose they were queried for (policy IV.B)\n',
+    );
+    expect(fs.existsSync(path.join(dir, 'parking.json'))).toBe(false);
+    const db = openTestDb(dir);
+    try {
+      expect(listQueryLog(db).at(-1)).toMatchObject({
+        requester: 'bob',
+        purpose: 'public-parking',
+        caseNumber: 'C-1',
+        outcome: 'refused',
+        resultIds: [],
+      });
+      expect(new AuditLog(db).list({ type: 'export' }).at(-1)!.details).toMatchObject({
+        outcome: 'refused',
+        purpose: 'public-parking',
+      });
+    } finally {
+      db.close();
+    }
+  });
+
+  it("releases only the reads the case's queries under the export's purpose returned, whoever exports", () => {
+    expect(exportAs('bob', 'C-1', 'investigation-vehicle', 'vehicle.json').status).toBe(0);
+    expect(exported('vehicle.json')).toEqual(['CASE123']);
+    expect(exportAs('olly', 'C-1', 'safety-threat', 'threat.json').status).toBe(0);
+    expect(exported('threat.json')).toEqual(['THREAT9']);
+    expect(cli(dir, ['audit', 'verify']).status).toBe(0);
+  });
+
+  it('a case that has only reads under legal hold (no queries) exports them under its stated purpose', () => {
+    expect(exportAs('bob', 'C-2', 'public-parking', 'held.json').status).toBe(0);
+    expect(exported('held.json')).toEqual(['HELD002']);
   });
 });

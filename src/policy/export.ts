@@ -8,7 +8,7 @@ import { writeFileWithRecord } from './audited-file.js';
 import { PolicyError } from './errors.js';
 import { LegalHolds } from './holds.js';
 import { isPurpose, PURPOSES } from './purposes.js';
-import { listQueryLog } from './query.js';
+import { listQueryLog, ReadQueries } from './query.js';
 import { actorName, type Identity } from './roles.js';
 
 export const FOUO_MARKING =
@@ -23,6 +23,8 @@ export interface ExportRequest {
   /** Their agency. */
   agency?: string;
   purpose?: string;
+  /** The user attests the export is not based solely on protected activity (policy V.B), as for a search. */
+  attested?: boolean;
   /** A public-records (FOIL) request: needs a legal-review reference (policy VI.H). */
   recordsRequest?: boolean;
   legalReview?: string;
@@ -40,9 +42,11 @@ const EXPORT_ROLES = ['officer', 'admin'];
 
 /**
  * Dissemination of a case's data (policy IV.D, VI.H). Exports the reads the case's logged queries
- * returned plus the reads and hits under legal hold for the case, into a JSON file carrying the
+ * for the export's purpose returned (refused for a purpose the case was never queried for, policy
+ * IV.B) plus the reads and hits under legal hold for the case, into a JSON file carrying the
  * For Official Use Only marking, and writes a dissemination record (who, to whom, why, what) to
- * the audit log. Anything missing is refused and the refusal is audited too.
+ * the audit log and a query-log record like a search's (policy III.B). Anything missing is refused
+ * and the refusal is logged in both too.
  */
 export function exportCase(
   deps: { db: Db; unitId: string; audit?: AuditLog; now?: () => number },
@@ -52,7 +56,9 @@ export function exportCase(
 ): ExportResult {
   const { db } = deps;
   const audit = deps.audit ?? new AuditLog(db);
+  const queries = new ReadQueries(db, audit);
   const now = (deps.now ?? Date.now)();
+  const justification = { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attested };
   const problems: string[] = [];
   if (!identity) problems.push('no authenticated user (--as NAME)');
   else if (identity.kind === 'user' && !EXPORT_ROLES.includes(identity.role)) {
@@ -71,20 +77,40 @@ export function exportCase(
       'a public-records request needs the legal review reference (--legal-review REF, policy VI.H)',
     );
   }
+  if (req.attested !== true) {
+    problems.push(
+      'missing attestation that the export is not based solely on protected activity or association (--attest, policy V.B)',
+    );
+  }
   const actor = identity ? actorName(identity) : null;
+  // A refused export is in the query log and the audit log, as a refused search is.
+  const refuse = (refusal: string) =>
+    db.transaction(() => {
+      queries.logExport(identity, req.caseNumber, justification, [], refusal);
+      audit.append({ type: 'export', actor, details: { outcome: 'refused', refusal, ...req } });
+    })();
   if (problems.length) {
-    audit.append({
-      type: 'export',
-      actor,
-      details: { outcome: 'refused', refusal: problems.join('; '), ...req },
-    });
+    refuse(problems.join('; '));
     throw new PolicyError(`export refused: ${problems.join('; ')}`, 'export-refused');
   }
   const caseNumber = req.caseNumber!;
+  const purpose = req.purpose!;
+  // The case's earlier exports are in the query log too, but are no source of its reads: a read
+  // whose legal hold was released since must not come back through them.
+  const caseQueries = listQueryLog(db, { caseNumber }).filter(
+    (q) => q.outcome === 'ok' && q.criteria.exportOfCase === undefined,
+  );
+  // Purpose limitation (policy IV.B): reads searched for one purpose are not disclosed for another.
+  // Whoever exports (any officer on the case) is named in both records; the purpose is what binds.
+  const queriedFor = [...new Set(caseQueries.map((q) => q.purpose ?? ''))].sort();
+  if (queriedFor.length && !queriedFor.includes(purpose)) {
+    const refusal = `case ${caseNumber} was queried for ${queriedFor.join(', ')}, not ${purpose}; its reads are released only for a purpose they were queried for (policy IV.B)`;
+    refuse(refusal);
+    throw new PolicyError(`export refused: ${refusal}`, 'export-purpose');
+  }
   const holds = new LegalHolds(db, audit).active({ caseNumber });
   const readIds = new Set<string>();
-  for (const q of listQueryLog(db, { caseNumber }))
-    if (q.outcome === 'ok') for (const id of q.resultIds) readIds.add(id);
+  for (const q of caseQueries) if (q.purpose === purpose) for (const id of q.resultIds) readIds.add(id);
   for (const h of holds) if (h.targetKind === 'read') readIds.add(h.targetId);
   const get = db.prepare('SELECT * FROM reads WHERE id = ?');
   const reads: StoredRead[] = [];
@@ -99,11 +125,7 @@ export function exportCase(
     new Set(holds.filter((h) => h.targetKind === 'hit').map((h) => h.targetId)),
   );
   if (reads.length === 0 && hits.length === 0) {
-    audit.append({
-      type: 'export',
-      actor,
-      details: { outcome: 'refused', refusal: 'nothing recorded for this case', ...req },
-    });
+    refuse('nothing recorded for this case');
     throw new PolicyError(
       `export refused: no reads or hits recorded for case ${caseNumber} (run a query with --case ${caseNumber}, or set a legal hold for it)`,
       'export-empty',
@@ -134,10 +156,11 @@ export function exportCase(
   const text = `${JSON.stringify(body, null, 2)}\n`;
   const sha256 = createHash('sha256').update(text).digest('hex');
   const abs = path.resolve(outFile);
-  // The dissemination record says "ok" only if the file was written, and no export is ever on
-  // disk without its record.
-  const record = writeFileWithRecord(db, abs, text, () =>
-    audit.append({
+  // The dissemination and query-log records say "ok" only if the file was written, and no export
+  // is ever on disk without them.
+  const record = writeFileWithRecord(db, abs, text, () => {
+    queries.logExport(identity, caseNumber, justification, reads);
+    return audit.append({
       type: 'export',
       actor,
       details: {
@@ -148,8 +171,8 @@ export function exportCase(
         readIds: reads.map((r) => r.id),
         hitIds: hits.map((h) => String(h.id ?? '')),
       },
-    }),
-  );
+    });
+  });
   return { file: abs, reads: reads.length, hits: hits.length, sha256, auditSeq: record.seq };
 }
 

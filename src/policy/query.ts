@@ -2,6 +2,7 @@ import type { Db } from '../store/database.js';
 import { fromRow } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import { AuditLog } from './audit.js';
+import { canonicalJson } from './canonical.js';
 import { PolicyError } from './errors.js';
 import { boundingBox, distanceM } from './geo.js';
 import { isPurpose, PURPOSES } from './purposes.js';
@@ -21,6 +22,11 @@ export interface QueryCriteria {
   near?: { lat: number; lon: number; radiusM: number };
   /** At most this many reads returned (newest first); default 1000. */
   limit?: number;
+  /**
+   * Not a search filter: what an export logs as its criteria, the case whose queried and held
+   * reads it released (`exportCase`). `search` ignores it.
+   */
+  exportOfCase?: string;
 }
 
 export interface Justification {
@@ -86,6 +92,22 @@ export class ReadQueries {
     refusal: string | null = null,
   ): void {
     this.log(identity, criteria, justification, refusal ? 'refused' : 'ok', refusal, reads, null, repeat);
+  }
+
+  /**
+   * Log an export of a case's reads (policy III.B: every export of read data is in the query log,
+   * like a search), refused (`refusal` set, no reads) or not. `exportCase` calls it in the same
+   * transaction as its dissemination record.
+   */
+  logExport(
+    identity: Identity | null | undefined,
+    caseNumber: string | undefined,
+    justification: Justification,
+    reads: StoredRead[],
+    refusal: string | null = null,
+  ): void {
+    const criteria = { exportOfCase: caseNumber };
+    this.log(identity, criteria, justification, refusal ? 'refused' : 'ok', refusal, reads);
   }
 
   /**
@@ -324,36 +346,89 @@ export function listQueryLog(
 
 /**
  * The query log against the hash chain (policy VI.F): every `query` record still on the unit has
- * its query-log row, and each row says what its record says. The log itself is not chained, so
- * this is what shows a row deleted or rewritten by someone who dropped its triggers. Returns the
- * first mismatch, or null.
+ * exactly one query-log row, each row says in every column what its record says, and no row is
+ * without a record. The log itself is not chained, so this is what shows a row deleted, rewritten
+ * or added by someone who dropped its triggers. Returns the first mismatch, or null.
  */
 export function queryLogMismatch(db: Db): string | null {
   const records = db
-    .prepare("SELECT seq, details FROM audit_log WHERE type = 'query' ORDER BY seq")
-    .all() as { seq: number; details: string }[];
-  const rowFor = db.prepare('SELECT * FROM query_log WHERE audit_seq = ?');
+    .prepare("SELECT seq, ts, actor, details FROM audit_log WHERE type = 'query' ORDER BY seq")
+    .all() as QueryRecord[];
+  const rowFor = db.prepare('SELECT * FROM query_log WHERE audit_seq = ? ORDER BY id LIMIT 1');
   for (const r of records) {
-    const d = JSON.parse(r.details) as Record<string, unknown>;
-    const row = rowFor.get(r.seq) as
-      | {
-          id: number;
-          purpose: string | null;
-          case_number: string | null;
-          outcome: string;
-          result_count: number;
-          result_ids: string;
-        }
-      | undefined;
+    const row = rowFor.get(r.seq) as QueryLogRow | undefined;
     if (!row) return `query-log row of audit record ${r.seq} was removed`;
-    const same =
-      row.purpose === d.purpose &&
-      row.case_number === d.caseNumber &&
-      row.outcome === d.outcome &&
-      row.result_count === d.resultCount &&
-      // Records written before result ids were chained (2026-12-01) carry none to compare.
-      (d.resultIds === undefined || row.result_ids === JSON.stringify(d.resultIds));
-    if (!same) return `query-log row ${row.id} was altered: it no longer matches audit record ${r.seq}`;
+    const altered = alteredColumns(row, r);
+    if (altered.length)
+      return `query-log row ${row.id} was altered (${altered.join(', ')}): it no longer matches audit record ${r.seq}`;
+  }
+  return insertedRow(db);
+}
+
+interface QueryRecord {
+  seq: number;
+  ts: number;
+  actor: string | null;
+  details: string;
+}
+
+type QueryLogRow = Record<string, unknown> & { id: number; audit_seq: number | null };
+
+/** The columns of a query-log row that differ from what its chained `query` record says. */
+function alteredColumns(row: QueryLogRow, record: QueryRecord): string[] {
+  const d = JSON.parse(record.details) as Record<string, unknown>;
+  // The row as `ReadQueries.log` wrote it from this record (the row's own id and the link excepted).
+  const expected: Record<string, unknown> = {
+    ts: record.ts,
+    requester_kind: d.requesterKind ?? 'none',
+    requester: record.actor,
+    purpose: d.purpose,
+    case_number: d.caseNumber,
+    attested: d.attested === true ? 1 : 0,
+    criteria: canonicalJson(d.criteria),
+    outcome: d.outcome,
+    refusal: d.refusal,
+    result_count: d.resultCount,
+    // Records written before result ids were chained (2026-12-01) carry none to compare.
+    ...(d.resultIds !== undefined && { result_ids: JSON.stringify(d.resultIds) }),
+  };
+  // The row keeps criteria in the order they were given, the record with its keys sorted.
+  const actual: Record<string, unknown> = { ...row, criteria: canonicalCriteria(row.criteria) };
+  return Object.keys(expected).filter((column) => actual[column] !== expected[column]);
+}
+
+function canonicalCriteria(text: unknown): unknown {
+  try {
+    return canonicalJson(JSON.parse(String(text)));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A row no `query` record accounts for: a forged query, or a second row for a record that has
+ * its own. Rows whose records were purged after headquarters acknowledged them (below the chain's
+ * recorded base) have nothing left to be checked against on the unit.
+ */
+function insertedRow(db: Db): string | null {
+  const base = db.prepare("SELECT value FROM policy_state WHERE key = 'audit.base'").pluck().get() as
+    string | undefined;
+  const purgedUpTo = base ? (JSON.parse(base) as { seq: number }).seq : 0;
+  const rows = db
+    .prepare(
+      `SELECT q.id, q.audit_seq, a.seq AS record_seq FROM query_log q
+         LEFT JOIN audit_log a ON a.seq = q.audit_seq AND a.type = 'query' ORDER BY q.id`,
+    )
+    .all() as { id: number; audit_seq: number | null; record_seq: number | null }[];
+  const rowOf = new Map<number, number>();
+  for (const row of rows) {
+    if (row.audit_seq !== null && row.audit_seq <= purgedUpTo && row.record_seq === null) continue;
+    if (row.record_seq === null)
+      return `query-log row ${row.id} was inserted: it has no query record in the audit chain`;
+    const first = rowOf.get(row.record_seq);
+    if (first !== undefined)
+      return `query-log row ${row.id} was inserted: audit record ${row.record_seq} already has row ${first}`;
+    rowOf.set(row.record_seq, row.id);
   }
   return null;
 }

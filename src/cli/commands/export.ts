@@ -9,12 +9,15 @@ import { checkOutFile, str, withPolicy } from './policy-common.js';
 export const exportCommand: Command = {
   name: 'export',
   summary: "disseminate a case's reads and hits to a requesting agency (FOUO file + dissemination record)",
-  usage: `export --case N --reason TEXT --requester NAME --agency AGENCY --purpose CODE --as USER --out FILE
-       [--records-request --legal-review REF]
+  usage: `export --case N --reason TEXT --requester NAME --agency AGENCY --purpose CODE --attest --as USER
+       --out FILE [--records-request --legal-review REF]
 
-Exports the reads returned by this case's logged queries and the reads and hits under legal hold
-for it, as JSON marked For Official Use Only. --records-request marks a public-records (FOIL)
-release, which needs --legal-review (policy VI.H).
+Exports the reads returned by this case's logged queries for --purpose (refused for a purpose the
+case was never queried for, policy IV.B) and the reads and hits under legal hold for it, as JSON
+marked For Official Use Only; the export is logged in the query log like a query.
+--attest: as for query, you attest the export is not based solely on religious, political or
+social views, or on taking part in a lawful event or non-criminal organisation (policy V.B).
+--records-request marks a public-records (FOIL) release, which needs --legal-review (policy VI.H).
 
 Purpose codes (policy IV.B):
 ${purposeHelp('  ')}`,
@@ -24,6 +27,7 @@ ${purposeHelp('  ')}`,
     requester: { type: 'string' },
     agency: { type: 'string' },
     purpose: { type: 'string' },
+    attest: { type: 'boolean' },
     'records-request': { type: 'boolean' },
     'legal-review': { type: 'string' },
     as: { type: 'string' },
@@ -52,6 +56,7 @@ ${purposeHelp('  ')}`,
           requester: str(values, 'requester'),
           agency: str(values, 'agency'),
           purpose: str(values, 'purpose'),
+          attested: values.attest === true,
           recordsRequest: values['records-request'] === true,
           ...(legalReview ? { legalReview } : {}),
         },

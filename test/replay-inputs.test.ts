@@ -54,6 +54,50 @@ describe('replay of an image folder with bad images', { timeout: 180_000 }, () =
   });
 });
 
+describe('replay refuses what would lose or falsify its run', { timeout: 180_000 }, () => {
+  it('fails when a read cannot be stored, naming the error', async () => {
+    const folder = path.join(dir, 'one-car');
+    mkdirSync(folder);
+    copyFileSync(FRAME, path.join(folder, 'a-car.jpg'));
+    // A file where the images folder goes: the read's crop cannot be saved.
+    mkdirSync(path.join(dir, 'd-full'));
+    writeFileSync(path.join(dir, 'd-full', 'images'), '');
+    const r = await replay(folder, 'd-full');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /^lpr-edge: replay: 1 read\(s\) could not be stored \(last error: .+\)$/,
+    );
+  });
+
+  it('checks --report, --gps-offset and exclusion zones before replaying anything', async () => {
+    const folder = path.join(dir, 'one-car');
+    const report = await runCli(['replay', folder, '--report', path.join(dir, 'nowhere', 'r.html')]);
+    expect(report.code).toBe(2);
+    expect(report.stderr).toMatch(/--report: folder \S*nowhere does not exist/);
+    const track = path.join(dir, 'track.nmea');
+    writeFileSync(track, '');
+    const offset = await runCli(['replay', 'drive.mp4', '--gps', track, '--gps-offset', '1e300']);
+    expect(offset.code).toBe(2);
+    expect(offset.stderr).toMatch(/--gps-offset must be a number of seconds within ±86400 \(a day\)/);
+    const config = path.join(dir, 'zones.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        unitId: 'car-12',
+        agency: 'nyspd',
+        dataDir: path.join(dir, 'd-zones'),
+        vision: { detector: { model: 'det.onnx' }, recogniser: { model: 'rec.onnx' } },
+        policy: { exclusionZones: [{ id: 'clinic', kind: 'circle', lat: 40.75, lon: -73.99, radiusM: 150 }] },
+      }),
+    );
+    const zones = await runCli(['replay', folder, '--config', config]);
+    expect(zones.code).toBe(2);
+    expect(zones.stderr).toMatch(
+      /1 exclusion zone\(s\) \(policy\.exclusionZones\); give the drive's track with --gps/,
+    );
+  });
+});
+
 describe('replay of a folder of phone photos', { timeout: 180_000 }, () => {
   it('turns each photo upright by its EXIF orientation, as read does', async () => {
     // Phones store a photo as the sensor saw it and mark "turn 90 degrees clockwise to show"

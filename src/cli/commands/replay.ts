@@ -2,6 +2,7 @@ import path from 'node:path';
 import { syntaxOptions } from '../../state/syntax.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { checkOutFile } from './policy-common.js';
 import { openUnit } from '../../unit.js';
 import { Vision } from '../../vision/vision.js';
 import { createStateReader, type PlateStateReader } from '../../state/reader.js';
@@ -38,7 +39,7 @@ export const replayCommand: Command = {
   usage: `replay <video|folder> [--every-frame] [--json] [--camera ID]
        [--gps TRACK.nmea [--gps-offset S]] [--hotlist FILE] [--labels FILE] [--report OUT.html]
   --every-frame  process every frame as fast as possible (default: real time, latest frame wins)
-  --json         one JSON line per read: {"plate","state","confidence","camera","firstSeen","lastSeen","frames"};
+  --json         one JSON line per read: {"plate","state","confidence","camera","firstSeen","lastSeen","frames","id"};
                  a summary (frames, dropped, reads, frames/s, per-stage ms) goes to stderr
   --camera ID    camera id recorded with the reads (default "replay")
   --gps FILE     NMEA 0183 log of the same drive: reads carry the recorded positions (time-aligned)
@@ -65,14 +66,18 @@ export const replayCommand: Command = {
       throw new UsageError('replay: name exactly one video file or image folder');
     const everyFrame = Boolean(values['every-frame']);
     const offsetS = values['gps-offset'] === undefined ? 0 : Number(values['gps-offset']);
-    if (!Number.isFinite(offsetS))
+    // A recording and its track are of one drive: an offset of more than a day is a typo (and one
+    // beyond about 10^13 s gives times no Date can hold, so every read would fail to store).
+    if (!Number.isFinite(offsetS) || Math.abs(offsetS) > MAX_GPS_OFFSET_S)
       throw new UsageError(
-        `replay: --gps-offset must be a number of seconds, got "${values['gps-offset'] as string}"`,
+        `replay: --gps-offset must be a number of seconds within ±${MAX_GPS_OFFSET_S} (a day), got "${values['gps-offset'] as string}"`,
       );
     if (values['gps-offset'] !== undefined && !values.gps)
       throw new UsageError('replay: --gps-offset needs --gps TRACK.nmea');
     if (values.gps && isFolder(input))
       throw new UsageError('replay: --gps needs a video file (an image folder has no timeline)');
+    // Checked now: the report is written after the whole replay, which would otherwise be lost.
+    if (values.report !== undefined) checkOutFile(String(values.report), 'report', 'report.html');
     // Validate the side files before the (slow) model loading, so a typo fails at once.
     const track: Track | null = values.gps ? loadTrack(values.gps as string) : null;
     const labels: Label[] | null = values.labels ? loadLabels(values.labels as string) : null;
@@ -83,6 +88,14 @@ export const replayCommand: Command = {
       dataDir: ctx.dataDir,
       log: createLogger('warn', 'stderr'),
     });
+    // Zones are places: without the drive's positions no read could be placed in one, and every
+    // plate read inside them would be stored (policy II), as the daemon refuses gps.source none.
+    if (!track && unit.config.policy.exclusionZones.length > 0) {
+      unit.close();
+      throw new UsageError(
+        `replay: the config has ${unit.config.policy.exclusionZones.length} exclusion zone(s) (policy.exclusionZones); give the drive's track with --gps TRACK.nmea so they apply, or replay with a config without zones`,
+      );
+    }
     let lock: DataDirLock;
     try {
       lock = lockForReplay(unit.config.dataDir);
@@ -155,7 +168,8 @@ export const replayCommand: Command = {
           reads: unit.reads,
           position,
           log: unit.log,
-          gates: [policyServices(unit).zones],
+          // The config the replay runs with is audited as the daemon's is at its start.
+          gates: [policyServices(unit, { recordStartup: true }).zones],
           state,
         },
         (read) => {
@@ -217,6 +231,14 @@ export const replayCommand: Command = {
         );
         return 1;
       }
+      // Reads that could not be stored are lost from the field test: a failure, not a quiet run.
+      const { storeFailures, lastError } = pipeline.health();
+      if (storeFailures > 0) {
+        ctx.stderr.write(
+          `lpr-edge: replay: ${storeFailures} read(s) could not be stored (last error: ${lastError ?? 'unknown'})\n`,
+        );
+        return 1;
+      }
       return 0;
     } finally {
       process.off('SIGINT', stop);
@@ -246,6 +268,9 @@ function lockForReplay(dataDir: string): DataDirLock {
     throw err;
   }
 }
+
+/** The most a recording may start before or after its GPS track's first fix (--gps-offset). */
+const MAX_GPS_OFFSET_S = 86_400;
 
 export function formatSummary(name: string, s: PipelineStats): string {
   const perFrame = (ms: number) => round(ms / Math.max(1, s.framesProcessed), 1);

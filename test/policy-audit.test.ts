@@ -375,6 +375,14 @@ describe('lpr-edge audit verify', () => {
     expect(
       (JSON.parse(listed.stdout) as { details: { outcome: string } }[]).map((x) => x.details.outcome),
     ).toEqual(['verified', 'verified', 'verified', 'rejected']);
+    // A type that names no record would list nothing, as if nothing had happened.
+    const family = cli(dir, ['audit', 'list', '--type', 'signin', '--as', 'ada'], {
+      LPR_EDGE_PASSWORD: ADMIN_PW,
+    });
+    expect(family.status).toBe(2);
+    expect(family.stderr).toMatch(
+      /--type: no record type "signin"; did you mean signin\.success or signin\.failure/,
+    );
 
     // Without --json or --out the report is printed for the terminal.
     const printed = cli(

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { AUDIT_TYPES } from '../../policy/audit.js';
 import { writeFileWithRecord } from '../../policy/audited-file.js';
 import { authenticateCli } from '../../policy/cli-identity.js';
 import { queryLogMismatch } from '../../policy/query.js';
@@ -110,10 +111,11 @@ const list: Command = {
     const from = parseTime(str(values, 'from'), 'from');
     const to = parseTime(str(values, 'to'), 'to', true);
     checkRange(from, to);
+    const type = str(values, 'type');
+    checkAuditType(type);
     return withPolicy(ctx, async (_unit, p) => {
       const me = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(me, 'auditor', 'admin');
-      const type = str(values, 'type');
       const user = str(values, 'user');
       const records = p.audit.list({
         ...(from !== undefined ? { from } : {}),
@@ -143,3 +145,11 @@ export const auditCommand: Command = {
   usage: 'audit <verify|report|list> ...',
   subcommands: [verify, report, list],
 };
+
+/** A --type that names no record type would list nothing, as if nothing had happened: refused. */
+function checkAuditType(type: string | undefined): void {
+  if (type === undefined || (AUDIT_TYPES as readonly string[]).includes(type)) return;
+  const family = AUDIT_TYPES.filter((t) => t.startsWith(`${type}.`));
+  const hint = family.length > 0 ? `did you mean ${family.join(' or ')}? ` : '';
+  throw new UsageError(`--type: no record type "${type}"; ${hint}the types are ${AUDIT_TYPES.join(', ')}`);
+}

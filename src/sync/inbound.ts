@@ -7,7 +7,7 @@ import type { ReadStore } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import { parseJson } from './codec.js';
 import type { Outbox } from './outbox.js';
-import type { AuditPort, HotlistPort, QueryPort, RosterPort } from './ports.js';
+import type { AuditPort, HotlistApplied, HotlistPort, QueryPort, RosterPort } from './ports.js';
 import {
   ackSchema,
   hotlistDocumentSchema,
@@ -281,10 +281,12 @@ export class InboundRouter {
       );
     }
     if (!this.d.hotlists) throw new Rejection('hotlist: this unit has no hotlist store');
+    let counts: HotlistApplied;
     try {
-      this.d.db.transaction(() => {
-        this.d.hotlists!.apply(doc);
+      counts = this.d.db.transaction(() => {
+        const applied = this.d.hotlists!.apply(doc);
         this.setVersion.run(name, doc.version, doc.issuedAt, Date.now());
+        return applied;
       })();
     } catch (err) {
       throw new Rejection(
@@ -293,18 +295,9 @@ export class InboundRouter {
       );
     }
     const entries = doc.kind === 'full' ? doc.entries.length : doc.add.length + doc.remove.length;
-    this.audit('hotlist.import', {
-      outcome: 'applied',
-      source: 'hq',
-      listId: doc.listId,
-      kind: doc.kind,
-      version: doc.version,
-      entries,
-    });
-    this.d.log.info(
-      { listId: doc.listId, kind: doc.kind, version: doc.version, entries },
-      'hotlist applied from HQ',
-    );
+    const details = { listId: doc.listId, kind: doc.kind, version: doc.version, entries, ...counts };
+    this.audit('hotlist.import', { outcome: 'applied', source: 'hq', ...details });
+    this.d.log.info(details, 'hotlist applied from HQ');
     return { outcome: 'applied' };
   }
 

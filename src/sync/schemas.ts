@@ -367,18 +367,32 @@ const hotlistCommon = {
   issuedAt: ms,
 };
 
+/** One entry (plate, state and listType) given twice with other fields that differ is refused: which is meant is a guess. */
+const ONCE =
+  'Each plate, state and listType once: copies that differ in other fields are refused, identical ones kept once.';
+
 export const hotlistDocumentSchema = z
   .discriminatedUnion('kind', [
-    z.object({ ...hotlistCommon, kind: z.literal('full'), entries: z.array(hotlistEntrySchema) }),
+    z.object({
+      ...hotlistCommon,
+      kind: z.literal('full'),
+      entries: z.array(hotlistEntrySchema).meta({ description: ONCE }),
+    }),
     z.object({
       ...hotlistCommon,
       kind: z.literal('delta'),
       /** The version this delta applies to; the unit must hold exactly it. */
       baseVersion: z.number().int().nonnegative(),
-      add: z.array(hotlistEntrySchema),
-      remove: z.array(
-        z.object({ plate: z.string().min(1), state: z.string().nullable(), listType: z.enum(LIST_TYPES) }),
-      ),
+      /** An add for an entry already on the list replaces its fields: how HQ renews an expiry. */
+      add: z.array(hotlistEntrySchema).meta({
+        description: `${ONCE} An entry already on the list (same plate, state and listType) has its other fields replaced (a renewed expiry, a new reference).`,
+      }),
+      /** Applied before `add`: a delta that removes and adds one entry leaves the added one. */
+      remove: z
+        .array(
+          z.object({ plate: z.string().min(1), state: z.string().nullable(), listType: z.enum(LIST_TYPES) }),
+        )
+        .meta({ description: 'Applied before add (removing and adding one entry leaves the added one).' }),
     }),
   ])
   .meta({ title: 'HotlistDocument', description: 'A full list or a delta, inside a SignedDocument.' });

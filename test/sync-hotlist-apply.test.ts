@@ -140,6 +140,31 @@ describe('a delta from HQ', () => {
     expect(entry('XYZ999')).toMatchObject({ reference: 'X2' });
     expect(audits.at(-1)!.details).toMatchObject({ added: 1, removed: 1 });
   });
+
+  it('reads the plates and states of removes as the importers do, refuses ones that are none, and reports removes that found nothing', async () => {
+    await send(full(1, [sv('ABC1234'), sv('KEEP001')]));
+    // Once reported "applied" while ABC1234 stayed on the list.
+    expect(await send(delta(2, [], [{ plate: 'abc-1234', state: 'ny', listType: 'stolen-vehicle' }]))).toBe(
+      'applied',
+    );
+    expect(entry('ABC1234')).toBeUndefined();
+    expect(audits.at(-1)!.details).toMatchObject({ removed: 1, notFound: 0 });
+
+    expect(await send(delta(3, [], [{ plate: 'ÄBC', state: 'NY', listType: 'stolen-vehicle' }]))).toBe(
+      'rejected',
+    );
+    expect(lastInbound().reason).toMatch(/remove\.0\.plate: plate "ÄBC" has characters outside A–Z and 0–9/);
+    expect(
+      await send(delta(3, [], [sv('KEEP001'), { plate: 'KEEP001', state: 'XX', listType: 'ncic' }])),
+    ).toBe('rejected');
+    expect(lastInbound().reason).toMatch(/remove\.1\.state: state "XX" is not a USPS code/);
+    expect(entry('KEEP001')).toBeDefined();
+    expect(store.list('ncic')?.version).toBe('2');
+
+    expect(await send(delta(3, [], [sv('GONE001')]))).toBe('applied');
+    expect(lastInbound()).toEqual({ outcome: 'applied', reason: '1 remove named no entry on the list' });
+    expect(audits.at(-1)!.details).toMatchObject({ outcome: 'applied', removed: 0, notFound: 1 });
+  });
 });
 
 describe('a list from HQ is refused, audited and not applied', () => {
@@ -153,6 +178,20 @@ describe('a list from HQ is refused, audited and not applied', () => {
     expect(lastInbound()).toEqual({ outcome: 'rejected', reason: expect.stringMatching(reason) });
     expect(store.list('ncic')).toBeUndefined();
   }
+
+  it('with an entry key it does not know: a misspelt expiresAt would leave the entry never expiring', async () => {
+    await refused(
+      full(1, [sv('EXP001', { expires: Date.now() + DAY })]),
+      /entries\.0: Unrecognized key: "expires"/,
+    );
+  });
+
+  it('with a state that is no USPS code', async () => {
+    await refused(
+      full(1, [sv('ABC1234'), sv('XXS001', { state: 'XX' })]),
+      /entries\.1\.state: state "XX" is not a USPS code/,
+    );
+  });
 
   it('giving one entry twice with different fields, naming both', async () => {
     await refused(

@@ -298,6 +298,13 @@ export class InboundRouter {
     const details = { listId: doc.listId, kind: doc.kind, version: doc.version, entries, ...counts };
     this.audit('hotlist.import', { outcome: 'applied', source: 'hq', ...details });
     this.d.log.info(details, 'hotlist applied from HQ');
+    // A remove that found nothing: HQ's list and the unit's disagree. Counted in the audit record
+    // (which reaches HQ), and noted with the message in sync_inbound.
+    if (counts.notFound > 0)
+      return {
+        outcome: 'applied',
+        reason: `${counts.notFound} remove${counts.notFound === 1 ? '' : 's'} named no entry on the list`,
+      };
     return { outcome: 'applied' };
   }
 

@@ -206,4 +206,16 @@ describe('a list from HQ is refused, audited and not applied', () => {
     expect(await send(full(1, [sv('ABC1234'), sv('ABC1234')]))).toBe('applied');
     expect(store.list('ncic')?.entryCount).toBe(1);
   });
+
+  it("issued more than 5 minutes ahead of the unit's clock (its age would count from then)", async () => {
+    const ahead = Date.now() + 3_600_000;
+    await refused(
+      full(1, [sv('ABC1234')], { issuedAt: ahead }),
+      new RegExp(
+        `issuedAt ${new Date(ahead).toISOString()} is in the future .*5 minutes of clock difference are allowed`,
+      ),
+    );
+    // A couple of minutes is clock skew.
+    expect(await send(full(1, [sv('ABC1234')], { issuedAt: Date.now() + 2 * 60_000 }))).toBe('applied');
+  });
 });

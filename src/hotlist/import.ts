@@ -6,6 +6,7 @@ import { CsvParser, CsvSyntaxError, type CsvRecord } from './csv.js';
 import { readJsonObject, JsonSyntaxError } from './json-stream.js';
 import { normalisePlate, normaliseState, plateProblem } from './normalise.js';
 import { conflictMessage, type EntryField } from './conflicts.js';
+import { generatedInFuture } from './currency.js';
 import { inputFileProblem } from '../util/input-file.js';
 import { monotonicMs } from '../util/clock.js';
 import type { DeltaCounts, EntryKey, HotlistStore, StagedVersion, VersionMeta } from './store.js';
@@ -81,8 +82,6 @@ export interface ImportReport {
 
 /** Problems kept for the report; the count goes on past this. */
 const KEEP_PROBLEMS = 100;
-/** How far ahead of this unit's clock a list's generation time may be: clock skew, not a date. */
-const FUTURE_SKEW_MS = 5 * 60_000;
 /**
  * Text read (and rows stored) per write transaction: about 60,000 short rows. Larger chunks mean
  * fewer commits (each rewrites the index pages it touched); smaller ones keep other writers (the
@@ -357,23 +356,10 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
   return finish(store, staged, meta, mode, 'csv', rows, removes, problems, problemCount, opts.file);
 }
 
-/**
- * A list's age counts from when it was generated (IV.C.1): one dated ahead of now would show a
- * negative age and not go stale until that date, however old it really is.
- */
-function notInFuture(
-  generatedAt: number,
-  field: string,
-  now: number,
-  file: string,
-  how = `set ${field} to that time`,
-): void {
-  if (generatedAt <= now + FUTURE_SKEW_MS) return;
-  throw new InputError(
-    `hotlist ${file}: ${field} ${new Date(generatedAt).toISOString()} is in the future (this unit's clock says ` +
-      `${new Date(now).toISOString()}; ${FUTURE_SKEW_MS / 60_000} minutes of clock difference are allowed). ` +
-      `A list's age counts from when it was generated: ${how}; nothing imported`,
-  );
+/** Refuse a list dated ahead of this unit's clock (see `generatedInFuture`). */
+function notInFuture(generatedAt: number, field: string, now: number, file: string, how?: string): void {
+  const problem = generatedInFuture(generatedAt, field, now, how);
+  if (problem) throw new InputError(`hotlist ${file}: ${problem}; nothing imported`);
 }
 
 /**

@@ -22,6 +22,7 @@ import { openSigned } from './signing.js';
 import { readBody } from './sources.js';
 import { FLEET, parseTopic, type ParsedTopic, type Topics } from './topics.js';
 import { LOCAL_LIST } from '../hotlist/types.js';
+import { generatedInFuture } from '../hotlist/currency.js';
 
 /** A pull request is valid for a day after HQ issued it; a few minutes of clock skew are allowed. */
 const PULL_MAX_AGE_MS = 24 * 3_600_000;
@@ -280,6 +281,9 @@ export class InboundRouter {
         true,
       );
     }
+    // As for a file: the list's age counts from issuedAt.
+    const future = generatedInFuture(doc.issuedAt, 'issuedAt', this.now());
+    if (future) throw new Rejection(`hotlist ${doc.listId} v${doc.version}: ${future}; not applied`, true);
     if (!this.d.hotlists) throw new Rejection('hotlist: this unit has no hotlist store');
     let counts: HotlistApplied;
     try {

@@ -388,7 +388,11 @@ const hotlistCommon = {
   unit: segment.optional(),
   listId: segment,
   version: z.number().int().positive(),
-  issuedAt: ms,
+  /** When HQ generated it: the list's age counts from here, so the unit refuses one dated ahead of its clock. */
+  issuedAt: ms.meta({
+    description:
+      "When HQ generated the list: its age counts from here. More than 5 minutes ahead of the unit's clock is refused.",
+  }),
 };
 
 /** One entry (plate, state and listType) given twice with other fields that differ is refused: which is meant is a guess. */

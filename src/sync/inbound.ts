@@ -270,6 +270,15 @@ export class InboundRouter {
     const current = this.current(name, this.d.hotlists?.currentVersion(doc.listId));
     if (doc.version === current) return { outcome: 'ignored', reason: `version ${doc.version} already held` };
     if (doc.version < current) {
+      // A fleet list is retained and comes again at every connect, whatever this unit holds: one
+      // older than a delta HQ sent this unit since is superseded, as designed, not an error to
+      // report each time. One sent to this unit alone is HQ's mistake, and HQ should hear of it.
+      // Neither replaces the newer list.
+      if (topic.unit === FLEET)
+        return {
+          outcome: 'ignored',
+          reason: `version ${doc.version} superseded: this unit holds version ${current} (a later list or delta sent to it)`,
+        };
       throw new Rejection(
         `hotlist ${doc.listId}: version ${doc.version} is older than the current ${current}`,
         true,

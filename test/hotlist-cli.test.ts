@@ -294,6 +294,37 @@ describe('lpr-edge hotlist', { timeout: 240_000 }, () => {
       );
   });
 
+  it('a delta renews an entry already on the list: its new expiry and reference take effect', () => {
+    const header = 'plate,state,list_type,expires,reference\n';
+    const full = path.join(dir, 'renew.csv');
+    writeFileSync(full, header + 'RNW1234,NY,stolen-vehicle,2020-01-01,OLD\n');
+    expect(cli(['hotlist', 'import', full, '--as', 'admin.ray'], ADMIN_PW).code).toBe(0);
+    expect(cli(['hotlist', 'check', 'RNW1234', '--state', 'NY']).out).toBe('RNW1234 (NY): no match\n');
+
+    const delta = path.join(dir, 'renew-delta.csv');
+    writeFileSync(delta, header + 'RNW1234,NY,stolen-vehicle,2099-12-31,NEW\n');
+    const imp = cli(
+      ['hotlist', 'import', delta, '--delta', '--list', 'renew', '--as', 'admin.ray'],
+      ADMIN_PW,
+    );
+    expect(imp.err).toBe('');
+    expect(imp.out).toMatch(/1 rows, 0 added, 1 updated, 0 duplicates, 0 removed, 0 skipped/);
+    const hit = cli(['hotlist', 'check', 'RNW1234', '--state', 'NY', '--json']);
+    expect(hit.code).toBe(0);
+    expect(JSON.parse(hit.out)).toEqual([
+      expect.objectContaining({ list: 'renew', plate: 'RNW1234', rule: 'exact', reference: 'NEW' }),
+    ]);
+    const db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
+    try {
+      const store = new HotlistStore(db, new Equivalence(defaultHotlistsConfig().equivalence));
+      expect(store.findInList('renew', 'RNW1234')).toEqual([
+        expect.objectContaining({ expiresAt: Date.parse('2100-01-01T00:00:00Z'), reference: 'NEW' }),
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
   it("an unknown code in an extract read through a mapping is answered with the mapping's codes", () => {
     const config = path.join(dir, 'mapping-config.json');
     writeFileSync(

@@ -271,6 +271,68 @@ describe('CSV import', () => {
     expect(store.list('hq')?.entryCount).toBe(2);
   });
 
+  it("a delta's add for an entry already on the list replaces its fields: a renewed expiry and reference", async () => {
+    const header = 'plate,state,list_type,expires,reference\n';
+    await run(file('ncic.csv', header + 'ABC1234,NY,stolen-vehicle,2020-01-01,OLD\nKEEP001,NY,ncic,,K-1\n'));
+    const r = await run(
+      file(
+        'ncic-delta.csv',
+        header + 'ABC1234,NY,stolen-vehicle,2099-12-31,NEW\nKEEP001,NY,ncic,,K-1\nNEW0001,NY,ncic,,N-1\n',
+      ),
+      { listId: 'ncic', mode: 'delta' },
+    );
+    // KEEP001 is on the list as given: a duplicate, not an update.
+    expect(r).toMatchObject({ imported: 1, updated: 1, duplicates: 1, removed: 0 });
+    const [entry] = store.findInList('ncic', 'ABC1234');
+    expect(entry).toMatchObject({ expiresAt: Date.parse('2100-01-01T00:00:00Z'), reference: 'NEW' });
+    expect(store.lookupKey(store.equivalence.key('ABC1234'), Date.now())).toHaveLength(1);
+    expect(store.list('ncic')?.entryCount).toBe(3);
+    expect(audit.at(-1)!.details).toMatchObject({ mode: 'delta', imported: 1, updated: 1, duplicates: 1 });
+  });
+
+  it('a delta that removes and adds one entry leaves the added one: removes go first', async () => {
+    await run(file('hq.csv', 'plate,state,list_type,reference\nAAA111,NY,ncic,OLD\nBBB222,NY,ncic,B\n'));
+    const r = await run(
+      file(
+        'hq-delta.csv',
+        'plate,state,list_type,reference,action\n' +
+          'AAA111,NY,ncic,,remove\nAAA111,NY,ncic,NEW,add\n' +
+          // Document order is not what decides: an add before the remove of its entry stays too.
+          'BBB222,NY,ncic,B2,add\nBBB222,NY,ncic,,remove\nGONE999,NY,ncic,,remove\n',
+      ),
+      { listId: 'hq', mode: 'delta' },
+    );
+    expect(r).toMatchObject({ imported: 2, updated: 0, removed: 2, notFound: 1 });
+    expect(plates('hq')).toEqual(['AAA111:NY:ncic', 'BBB222:NY:ncic']);
+    expect(store.findInList('hq', 'AAA111')[0]!.reference).toBe('NEW');
+    expect(store.findInList('hq', 'BBB222')[0]!.reference).toBe('B2');
+  });
+
+  it('refuses an entry given twice in one file with different fields, naming both lines; identical copies are kept once', async () => {
+    await run(file('hq.csv', 'plate,state,list_type\nOLD111,NY,ncic\n'), { version: 'v1' });
+    const text =
+      'plate,state,list_type,expires,reference\n' +
+      'ABC1234,NY,stolen-vehicle,2020-01-01,R-1\n' +
+      'XYZ999,NY,ncic,,X\n' +
+      'abc-1234,ny,stolen-vehicle,2099-12-31,R-1\n' +
+      'XYZ999,NY,ncic,,X\n';
+    const err = await rejects(run(file('hq.csv', text), { version: 'v2' }));
+    expect(err.message).toMatch(/1 bad row; nothing imported, the previous version stays active/);
+    expect(err.problems).toEqual([
+      {
+        line: 4,
+        where: 'line 4',
+        message:
+          'ABC1234 NY (stolen-vehicle) is also given at line 2, with another expires; give each entry once (which of the two is meant cannot be told)',
+      },
+    ]);
+    expect(plates('hq')).toEqual(['OLD111:NY:ncic']);
+    // --lenient: the later copy is skipped and reported, like any bad row.
+    const r = await run(file('hq.csv', text), { version: 'v3', strict: false });
+    expect(r).toMatchObject({ imported: 2, duplicates: 1, skippedCount: 1 });
+    expect(r.skipped[0]!.message).toMatch(/is also given at line 2/);
+  });
+
   it('parses quotes split across stream chunks', async () => {
     async function* chunks() {
       for (const c of ['a,"x', '"', '"y",b\r', '\nc,"', '"', '\n']) yield c;
@@ -352,6 +414,21 @@ describe('JSON import', () => {
       /not a lpr-edge hotlist document: format/,
     );
     expect((await rejects(run(file('bad.json', '{"format": ')))).message).toMatch(/not valid JSON/);
+  });
+
+  it('refuses an entry given twice with different fields, naming both elements', async () => {
+    const text = doc({
+      entries: [
+        { plate: 'WNT001', state: 'NY', expires: '2020-01-31' },
+        { plate: 'WNT002', state: 'NY' },
+        { plate: 'WNT001', state: 'NY', expires: '2027-01-31', reference: 'W-9' },
+      ],
+    });
+    const err = await rejects(run(file('w.json', text)));
+    expect(err.problems.map((p) => `${p.where}: ${p.message}`)).toEqual([
+      'entries[2]: WNT001 NY (wanted-person) is also given at entries[0], with another reference and expires; give each entry once (which of the two is meant cannot be told) (line 1)',
+    ]);
+    expect(store.lists()).toEqual([]);
   });
 
   it('applies a delta document', async () => {

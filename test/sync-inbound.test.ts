@@ -257,6 +257,90 @@ describe('down-link from headquarters', () => {
     }
   });
 
+  it('a retained fleet list older than a delta sent to the unit since is ignored at each connect, and never replaces it', async () => {
+    // The documented flow: the fleet topic keeps ncic-stolen v1 (the first test), HQ takes one car
+    // to v2 with a delta, and the car gets v1 again every time it connects.
+    const dataDir = path.join(tmp, 'car-3');
+    const car3 = openStore(dataDir);
+    const config = unitConfig(
+      dataDir,
+      {
+        brokerUrl: broker.url,
+        protocolVersion: 4,
+        username: 'unit',
+        password: 'unit-secret',
+        hqPublicKey: hqKeys.publicKeyPem,
+      },
+      'car-3',
+    );
+    const store3 = new HotlistStore(car3.db, new Equivalence(config.hotlists.equivalence));
+    const policy3 = policyServices({ db: car3.db, config });
+    const connect = async () => {
+      const s = createSyncService(
+        { config, db: car3.db, reads: car3.reads, log: pino({ level: 'silent' }) },
+        {
+          hotlists: hotlistPort(store3),
+          roster: policy3.users,
+          audit: policy3.audit,
+          queries: policy3.queries,
+        },
+      );
+      await s.start();
+      return s;
+    };
+    const fleetTopic = `lpr/v1/${AGENCY}/fleet/down/hotlist/ncic-stolen`;
+    const deliveries = () =>
+      car3.db
+        .prepare('SELECT outcome, reason FROM sync_inbound WHERE topic = ? ORDER BY id')
+        .all(fleetTopic) as { outcome: string; reason: string | null }[];
+    let sync3 = await connect();
+    try {
+      await until(() => store3.list('ncic-stolen')?.version === '1', 10_000, 'the fleet list');
+      await sink.publishHotlist(
+        {
+          type: 'hotlist',
+          agency: AGENCY,
+          unit: 'car-3',
+          listId: 'ncic-stolen',
+          kind: 'delta',
+          version: 2,
+          baseVersion: 1,
+          issuedAt: Date.now(),
+          add: [{ plate: 'ABC1234', state: 'NY', listType: 'stolen-vehicle', reference: 'NIC/ABC1234/2' }],
+          remove: [],
+        },
+        { unit: 'car-3' },
+      );
+      await until(() => store3.list('ncic-stolen')?.version === '2', 10_000, 'the delta');
+      for (let reconnect = 1; reconnect <= 2; reconnect++) {
+        await sync3.stop();
+        sync3 = await connect();
+        await until(
+          () => deliveries().length === 1 + reconnect,
+          10_000,
+          `fleet v1 again (connect ${reconnect})`,
+        );
+      }
+      expect(deliveries()).toEqual([
+        { outcome: 'applied', reason: null },
+        ...[1, 2].map(() => ({
+          outcome: 'ignored',
+          reason: 'version 1 superseded: this unit holds version 2 (a later list or delta sent to it)',
+        })),
+      ]);
+      // Nothing for HQ or an auditor to chase: no rejection in the status, none in the audit chain.
+      expect(sync3.inbound.statusSummary().lastRejected).toBeUndefined();
+      expect(
+        policy3.audit.list({ type: 'hotlist.import' }).map((r) => (r.details as { outcome: string }).outcome),
+      ).not.toContain('rejected');
+      expect(store3.list('ncic-stolen')?.version).toBe('2');
+      expect(store3.findInList('ncic-stolen', 'ABC1234')[0]!.reference).toBe('NIC/ABC1234/2');
+    } finally {
+      await sync3.stop();
+      car3.db.close();
+    }
+  });
+
   it('rejects and audits a forged list, a tampered list, malformed envelopes (naming the field) and a stale list; nothing is applied', async () => {
     const before = hotlistAudits().length;
     const forger = loadPrivateKey(generateSigningKeys().privateKeyPem);
@@ -407,7 +491,12 @@ describe('down-link from headquarters', () => {
       'records to reach HQ',
     );
     const auditCount = unit.db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
-    expect(sink.count('audit')).toBe(auditCount);
+    // This unit's: the other cars of these tests send their audit chains to the same HQ.
+    const atHq = sink.db
+      .prepare("SELECT COUNT(*) FROM records WHERE kind = 'audit' AND unit = 'car-1'")
+      .pluck()
+      .get() as number;
+    expect(atHq).toBe(auditCount);
     expect(unit.db.prepare('SELECT COUNT(*) FROM audit_log WHERE acked_at IS NULL').pluck().get()).toBe(0);
     expect(unit.db.prepare('SELECT COUNT(*) FROM reads WHERE acked_at IS NULL').pluck().get()).toBe(0);
   });

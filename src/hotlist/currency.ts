@@ -1,5 +1,7 @@
-import { LOCAL_SOURCE } from './manual.js';
-import type { HotlistInfo } from './types.js';
+import { LOCAL_SOURCE, type HotlistInfo } from './types.js';
+
+/** How far ahead of this unit's clock a list's generation time may be: clock skew, not a date. */
+export const FUTURE_SKEW_MS = 5 * 60_000;
 
 /**
  * Hours since the list was generated at its source (policy IV.C.1 counts its age from there).
@@ -21,4 +23,24 @@ export function canFallBehind(list: HotlistInfo): boolean {
 /** Policy IV.C.1: a list from elsewhere older than the limit is stale. */
 export function isStale(list: HotlistInfo, now: number, maxAgeHours: number): boolean {
   return canFallBehind(list) && listAgeHours(list, now) > maxAgeHours;
+}
+
+/**
+ * Why a list said to be generated at `generatedAt` cannot be taken now, or null. Its age counts
+ * from then (IV.C.1): a list dated ahead of now would show a negative age and not go stale until
+ * that date, however old it really is. Files (`hotlist import`) and lists from HQ alike. `field`
+ * names where the time came from; `how` says how to give the right one.
+ */
+export function generatedInFuture(
+  generatedAt: number,
+  field: string,
+  now: number,
+  how = `set ${field} to that time`,
+): string | null {
+  if (generatedAt <= now + FUTURE_SKEW_MS) return null;
+  return (
+    `${field} ${new Date(generatedAt).toISOString()} is in the future (this unit's clock says ` +
+    `${new Date(now).toISOString()}; ${FUTURE_SKEW_MS / 60_000} minutes of clock difference are allowed). ` +
+    `A list's age counts from when it was generated: ${how}`
+  );
 }

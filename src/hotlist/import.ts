@@ -7,9 +7,11 @@ import { readJsonObject, JsonSyntaxError } from './json-stream.js';
 import { readExpiry } from './expiry.js';
 import { NotUtf8Error, readUtf8Text } from './utf8-text.js';
 import { normalisePlate, normaliseState, plateProblem } from './normalise.js';
+import { conflictMessage, type EntryField } from './conflicts.js';
+import { generatedInFuture } from './currency.js';
 import { inputFileProblem } from '../util/input-file.js';
 import { monotonicMs } from '../util/clock.js';
-import type { HotlistStore, StagedVersion, VersionMeta } from './store.js';
+import type { DeltaCounts, EntryKey, HotlistStore, StagedVersion, VersionMeta } from './store.js';
 import {
   DEFAULT_PRIORITY,
   LIST_ID,
@@ -66,9 +68,15 @@ export interface ImportReport {
   mode: 'replace' | 'delta';
   format: 'csv' | 'json';
   rows: number;
+  /** Entries new to the list. */
   imported: number;
+  /** Delta: entries already on the list whose fields an add replaced. */
+  updated: number;
+  /** Copies identical to an entry given earlier in the file or (delta) already on the list. */
   duplicates: number;
   removed: number;
+  /** Delta: removes that named no entry on the list. */
+  notFound: number;
   skipped: RowProblem[];
   skippedCount: number;
   durationMs: number;
@@ -76,8 +84,6 @@ export interface ImportReport {
 
 /** Problems kept for the report; the count goes on past this. */
 const KEEP_PROBLEMS = 100;
-/** How far ahead of this unit's clock a list's generation time may be: clock skew, not a date. */
-const FUTURE_SKEW_MS = 5 * 60_000;
 /**
  * Text read (and rows stored) per write transaction: about 60,000 short rows. Larger chunks mean
  * fewer commits (each rewrites the index pages it touched); smaller ones keep other writers (the
@@ -182,8 +188,10 @@ export async function importHotlist(store: HotlistStore, opts: ImportOptions): P
         format,
         rows: report.rows,
         imported: report.imported,
+        updated: report.updated,
         duplicates: report.duplicates,
         removed: report.removed,
+        notFound: report.notFound,
         skipped: report.skippedCount,
       },
     });
@@ -278,8 +286,14 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
   const types = new Set<ListType>();
   // Adds are staged in a hidden version in both modes: replace activates it, delta merges it into
   // the active version in one transaction. Either way nothing is visible until the whole file is read.
-  const staged = store.stageVersion(meta);
-  const removes: { plate: string; state: string | null; listType: ListType }[] = [];
+  // An entry on two lines with different fields is a bad row (the later one): which is meant is a guess.
+  const staged = store.stageVersion(meta, (c) =>
+    problem(
+      c.origin.line,
+      conflictMessage(c, (line) => `line ${line}`, csvColumn),
+    ),
+  );
+  const removes: EntryKey[] = [];
   const onRecord = (rec: CsvRecord) => {
     // A blank line, or a row of only delimiters (",,,": what a spreadsheet exports for an empty
     // row, often after the last one): no data to read, or to take for the header.
@@ -326,7 +340,8 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
         state: parsed.entry.state,
         listType: parsed.entry.listType,
       });
-    } else if (problemCount === 0 || !strict) staged.insert(parsed.entry);
+    } else if (problemCount === 0 || !strict)
+      staged.insert(parsed.entry, { position: rec.line, line: rec.line });
   };
   // Each chunk of the file is parsed and stored in one write transaction, row by row as it is
   // parsed: no batch of rows is held in memory, and other writers wait at most one chunk.
@@ -360,23 +375,10 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
   return finish(store, staged, meta, mode, 'csv', rows, removes, problems, problemCount, opts.file);
 }
 
-/**
- * A list's age counts from when it was generated (IV.C.1): one dated ahead of now would show a
- * negative age and not go stale until that date, however old it really is.
- */
-function notInFuture(
-  generatedAt: number,
-  field: string,
-  now: number,
-  file: string,
-  how = `set ${field} to that time`,
-): void {
-  if (generatedAt <= now + FUTURE_SKEW_MS) return;
-  throw new InputError(
-    `hotlist ${file}: ${field} ${new Date(generatedAt).toISOString()} is in the future (this unit's clock says ` +
-      `${new Date(now).toISOString()}; ${FUTURE_SKEW_MS / 60_000} minutes of clock difference are allowed). ` +
-      `A list's age counts from when it was generated: ${how}; nothing imported`,
-  );
+/** Refuse a list dated ahead of this unit's clock (see `generatedInFuture`). */
+function notInFuture(generatedAt: number, field: string, now: number, file: string, how?: string): void {
+  const problem = generatedInFuture(generatedAt, field, now, how);
+  if (problem) throw new InputError(`hotlist ${file}: ${problem}; nothing imported`);
 }
 
 /**
@@ -403,14 +405,14 @@ function finish(
   mode: 'replace' | 'delta',
   format: 'csv' | 'json',
   rows: number,
-  removes: { plate: string; state: string | null; listType: ListType }[],
+  removes: EntryKey[],
   problems: RowProblem[],
   problemCount: number,
   file: string,
 ): ImportReport {
   if (mode === 'delta') {
     const d = store.applyDelta(meta, staged, removes);
-    return report(meta, mode, format, rows, d.added, d.duplicates, d.removed, problems, problemCount);
+    return report(meta, mode, format, rows, d, problems, problemCount);
   }
   try {
     staged.flush();
@@ -423,7 +425,8 @@ function finish(
     staged.abort();
     throw err;
   }
-  return report(meta, mode, format, rows, staged.added, staged.duplicates, 0, problems, problemCount);
+  const counts = { added: staged.added, updated: 0, duplicates: staged.duplicates, removed: 0, notFound: 0 };
+  return report(meta, mode, format, rows, counts, problems, problemCount);
 }
 
 /** The row's fields by name (one object shape for every row). */
@@ -449,9 +452,7 @@ function report(
   mode: 'replace' | 'delta',
   format: 'csv' | 'json',
   rows: number,
-  imported: number,
-  duplicates: number,
-  removed: number,
+  counts: DeltaCounts,
   skipped: RowProblem[],
   skippedCount: number,
 ): ImportReport {
@@ -461,9 +462,11 @@ function report(
     mode,
     format,
     rows,
-    imported,
-    duplicates,
-    removed,
+    imported: counts.added,
+    updated: counts.updated,
+    duplicates: counts.duplicates,
+    removed: counts.removed,
+    notFound: counts.notFound,
     skipped,
     skippedCount,
     durationMs: 0,
@@ -699,7 +702,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
   let meta: VersionMeta | null = null;
   let rowOpts: ImportOptions = opts;
   let rows = 0;
-  const removes: { plate: string; state: string | null; listType: ListType }[] = [];
+  const removes: EntryKey[] = [];
   const rawRemoves: (z.infer<typeof removeSchema> & { where: string; line: number })[] = [];
   const stage = (): StagedVersion => {
     if (staged) return staged;
@@ -722,7 +725,13 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
     };
     notInFuture(meta.generatedAt, 'list.generatedAt', (opts.now ?? Date.now)(), opts.file);
     notTheUnitsOwn(meta, opts.file);
-    staged = store.stageVersion(meta);
+    staged = store.stageVersion(meta, (c) =>
+      problem(
+        `entries[${c.origin.position}]`,
+        c.origin.line,
+        conflictMessage(c, (index) => `entries[${index}]`, jsonKey),
+      ),
+    );
     return staged;
   };
 
@@ -766,7 +775,8 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
               rowOpts,
             );
             if (typeof res === 'string') problem(where, ev.line, res);
-            else if (problemCount === 0 || !strict) staged!.add(res.entry);
+            else if (problemCount === 0 || !strict)
+              staged!.add(res.entry, { position: ev.index, line: ev.line });
           } else {
             // Removes are few and need no list to be checked: kept until the end, so they may
             // come before "list".
@@ -790,6 +800,9 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
     if (!full.success) throw notHotlist(full.error.issues);
     const mode = opts.mode ?? full.data.mode;
     const st = stage();
+    // Entries still batched are stored now: an entry given twice with different fields is found
+    // there, and must count among the problems below.
+    st.flush();
     for (const r of rawRemoves) {
       const res = toEntry(
         { plate: r.plate, state: r.state, list_type: r.listType, reason: 'remove', entered_by: 'remove' },
@@ -833,6 +846,19 @@ const JSON_KEYS: Partial<Record<Field, string>> = {
   entered_by: 'enteredBy',
 };
 const ENTRY_KEYS = Object.values(JSON_KEYS);
+
+/** An entry field as a CSV header and a JSON document spell it (conflicting duplicates name them). */
+const FIELD_OF: Record<EntryField, Field> = {
+  source: 'source',
+  reference: 'reference',
+  priority: 'priority',
+  expiresAt: 'expires',
+  vehicle: 'vehicle',
+  reason: 'reason',
+  enteredBy: 'entered_by',
+};
+const csvColumn = (f: EntryField): string => FIELD_OF[f];
+const jsonKey = (f: EntryField): string => JSON_KEYS[FIELD_OF[f]]!;
 const REMOVE_KEYS = ['plate', 'state', 'listType'];
 
 /**

@@ -90,7 +90,7 @@ export function addManualEntry(store: HotlistStore, audit: AuditSink, user: stri
   const listType = add.listType ?? 'manual';
   const expiresAt = add.expiresAt ?? null;
   const result = onManualList(store, listId, () =>
-    store.applyDelta(
+    store.applyManualChange(
       localVersion(listId, user),
       [
         {
@@ -143,7 +143,7 @@ export function removeManualEntries(
           (!remove.listType || e.listType === remove.listType),
       );
     if (found.length === 0) return 0;
-    return store.applyDelta(
+    return store.applyManualChange(
       localVersion(listId, user),
       [],
       found.map((e) => ({ plate: e.plate, state: e.state, listType: e.listType })),

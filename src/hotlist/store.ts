@@ -1,6 +1,14 @@
 import type { Db } from '../store/database.js';
+import {
+  conflictMessage,
+  ENTRY_FIELDS,
+  type EntryConflict,
+  type EntryField,
+  type EntryOrigin,
+} from './conflicts.js';
 import { Equivalence, reverse } from './normalise.js';
 import { maxDifferencesForLength, neighbourhoodExact, planNearScan } from './near.js';
+import { RowOrigins } from './row-origins.js';
 import type { EntryInput, HotlistEntry, HotlistInfo, ListType } from './types.js';
 
 interface EntryRow {
@@ -35,6 +43,38 @@ export interface VersionMeta {
 /** Rows per write transaction while staging a new version: big enough to be fast, small enough not to stall readers. */
 const BATCH = 50_000;
 
+/** An entry to take off a list: its key. */
+export interface EntryKey {
+  plate: string;
+  state: string | null;
+  listType: ListType;
+}
+
+/** What a delta did. */
+export interface DeltaCounts {
+  /** Entries new to the list. */
+  added: number;
+  /** Entries already on the list whose fields the delta's add replaced (a new expiry, reference...). */
+  updated: number;
+  /** Adds identical to an entry already on the list, or to another add of the same delta. */
+  duplicates: number;
+  removed: number;
+  /** Removes that named no entry on the list. */
+  notFound: number;
+}
+
+/** Each entry field's column. */
+const COLUMN: Record<EntryField, string> = {
+  source: 'source',
+  reference: 'reference',
+  priority: 'priority',
+  expiresAt: 'expires_at',
+  vehicle: 'vehicle',
+  reason: 'reason',
+  enteredBy: 'entered_by',
+};
+const FIELD_COLUMNS = ENTRY_FIELDS.map((f) => COLUMN[f]);
+
 /**
  * The hotlist tables. Lookups are synchronous index probes (better-sqlite3), so a lookup never
  * waits on an import; an import stages a whole new version and then flips the list's active
@@ -49,6 +89,7 @@ export class HotlistStore {
   private readonly prefixScanMany;
   private readonly suffixScanMany;
   private readonly insertEntry;
+  private readonly entryWithKey;
   private infoCache = new Map<number, HotlistInfo>();
   private infoCacheVersion = -1;
 
@@ -95,6 +136,9 @@ export class HotlistStore {
     this.insertEntry = db.prepare(`INSERT OR IGNORE INTO hotlist_entries
       (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.entryWithKey = db.prepare(
+      `SELECT * FROM hotlist_entries WHERE ekey = ? AND plate = ? AND state = ? AND list_type = ? AND version_id = ?`,
+    );
     this.cleanupStaging();
   }
 
@@ -246,8 +290,13 @@ export class HotlistStore {
 
   // ---- writes --------------------------------------------------------------------------------
 
-  /** Start staging a complete new version of a list (replacement). Nothing is visible until `activate`. */
-  stageVersion(meta: VersionMeta): StagedVersion {
+  /**
+   * Start staging a complete new version of a list (replacement), or a delta's adds. Nothing is
+   * visible until `activate` (or `applyDelta`). An entry staged twice is kept once when both copies
+   * are identical; copies that differ are handed to `onConflict` (default: throw), and the later
+   * copy is not staged.
+   */
+  stageVersion(meta: VersionMeta, onConflict?: (conflict: EntryConflict) => void): StagedVersion {
     const versionId = this.db.transaction(() => {
       this.db
         .prepare(
@@ -264,16 +313,7 @@ export class HotlistStore {
           .lastInsertRowid,
       );
     })();
-    return new StagedVersion(this, versionId, meta);
-  }
-
-  /** @internal rows staged for a version; returns how many were new (the rest were duplicates). */
-  insertBatch(versionId: number, entries: EntryInput[]): number {
-    return this.writeTransaction(() => {
-      let added = 0;
-      for (const e of entries) added += this.insertRow(versionId, e);
-      return added;
-    });
+    return new StagedVersion(this, versionId, meta, onConflict);
   }
 
   /** @internal `fn` in one write transaction, with the import page cache. */
@@ -283,12 +323,13 @@ export class HotlistStore {
   }
 
   /**
-   * @internal one entry into a version: 1 if new, 0 if a duplicate (same plate, state and type:
-   * the first one stays). Positional arguments: no per-row parameter array.
+   * @internal one entry into a version: its row id, or null when the version already has an entry
+   * with its plate, state and type (that one is left as it is). Positional arguments: no per-row
+   * parameter array.
    */
-  insertRow(versionId: number, e: EntryInput): number {
+  insertRow(versionId: number, e: EntryInput): number | null {
     const ekey = this.equivalence.key(e.plate);
-    return this.insertEntry.run(
+    const r = this.insertEntry.run(
       versionId,
       e.plate,
       ekey,
@@ -302,7 +343,21 @@ export class HotlistStore {
       e.vehicle,
       e.reason,
       e.enteredBy,
-    ).changes;
+    );
+    return r.changes === 1 ? Number(r.lastInsertRowid) : null;
+  }
+
+  /** @internal the entry of a version with `e`'s plate, state and type, and the fields in which `e` differs from it. */
+  sameKeyEntry(versionId: number, e: EntryInput): { id: number; differs: EntryField[] } | undefined {
+    const row = this.entryWithKey.get(
+      this.equivalence.key(e.plate),
+      e.plate,
+      e.state ?? '',
+      e.listType,
+      versionId,
+    ) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    return { id: row.id as number, differs: ENTRY_FIELDS.filter((f) => row[COLUMN[f]] !== e[f]) };
   }
 
   private cacheRaised = false;
@@ -363,76 +418,101 @@ export class HotlistStore {
   }
 
   /**
-   * Delta: adds and removes applied to the active version in one transaction, which also relabels
-   * the version. Returns counts. A list without an active version is created.
+   * A delta of a list (a file imported with --delta, or one from HQ): removes, then the adds staged
+   * in `adds` (a hidden version, dropped afterwards), in one transaction that also relabels the
+   * active version; a list without an active version is created.
+   *
+   * An add for an entry already on the list (same plate, state and type) replaces its fields: that
+   * is how a source renews an expiry or corrects a reference. Removes go first, so a delta that
+   * removes and adds the same entry leaves the added one.
    */
-  applyDelta(
-    meta: VersionMeta,
-    adds: EntryInput[] | StagedVersion,
-    removes: { plate: string; state: string | null; listType: ListType }[],
-  ): { added: number; duplicates: number; removed: number; notFound: number } {
-    if (!Array.isArray(adds)) {
-      // Adds staged in a hidden version (a file's worth, streamed): copied in the same transaction
-      // as the removes, then the staging version is dropped.
-      const staged = adds;
-      staged.flush();
-      try {
-        return this.db.transaction(() => {
-          let active = this.activeVersionId(meta.listId);
-          if (active === undefined) {
-            const fresh = this.stageVersion(meta);
-            this.activate(fresh.versionId, meta);
-            active = fresh.versionId;
-          }
-          // Adds first, then removes (as with rows given directly).
-          const copied = this.db
-            .prepare(
-              `INSERT OR IGNORE INTO hotlist_entries
-               (version_id, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by)
-               SELECT ?, plate, ekey, rkey, state, list_type, source, reference, priority, expires_at, vehicle, reason, entered_by
-               FROM hotlist_entries WHERE version_id = ? ORDER BY id`,
-            )
-            .run(active, staged.versionId).changes;
-          const r = this.applyDelta(meta, [], removes);
-          return { ...r, added: copied, duplicates: staged.duplicates + (staged.added - copied) };
-        })();
-      } finally {
-        staged.abort();
-      }
+  applyDelta(meta: VersionMeta, adds: StagedVersion, removes: EntryKey[]): DeltaCounts {
+    try {
+      adds.flush();
+      return this.db.transaction(() => {
+        const active = this.activeOrNewVersion(meta);
+        const { removed, notFound } = this.removeEntries(active, removes);
+        const sameKey = `a.ekey = s.ekey AND a.plate = s.plate AND a.state = s.state AND a.list_type = s.list_type`;
+        const updated = this.db
+          .prepare(
+            `UPDATE hotlist_entries AS a SET ${FIELD_COLUMNS.map((c) => `${c} = s.${c}`).join(', ')}
+             FROM hotlist_entries AS s
+             WHERE s.version_id = ? AND a.version_id = ? AND ${sameKey}
+               AND NOT (${FIELD_COLUMNS.map((c) => `a.${c} IS s.${c}`).join(' AND ')})`,
+          )
+          .run(adds.versionId, active).changes;
+        const added = this.db
+          .prepare(
+            `INSERT OR IGNORE INTO hotlist_entries
+             (version_id, plate, ekey, rkey, state, list_type, ${FIELD_COLUMNS.join(', ')})
+             SELECT ?, plate, ekey, rkey, state, list_type, ${FIELD_COLUMNS.join(', ')}
+             FROM hotlist_entries WHERE version_id = ? ORDER BY id`,
+          )
+          .run(active, adds.versionId).changes;
+        this.relabel(active, meta);
+        // Staged adds neither new nor different: already on the list as they are.
+        const unchanged = adds.added - added - updated;
+        return { added, updated, duplicates: adds.duplicates + unchanged, removed, notFound };
+      })();
+    } finally {
+      adds.abort();
     }
+  }
+
+  /**
+   * The unit's manual entries (`hotlist add` / `remove`, the console's watch list), in one
+   * transaction that relabels the list's version. An add already on the list leaves that entry as
+   * it was (counted as a duplicate): an officer adding a plate again does not rewrite who entered
+   * it and why.
+   */
+  applyManualChange(meta: VersionMeta, adds: EntryInput[], removes: EntryKey[]): DeltaCounts {
     return this.db.transaction(() => {
-      let active = this.activeVersionId(meta.listId);
-      if (active === undefined) {
-        const staged = this.stageVersion(meta);
-        this.activate(staged.versionId, meta);
-        active = staged.versionId;
-      }
+      const active = this.activeOrNewVersion(meta);
+      const { removed, notFound } = this.removeEntries(active, removes);
       let added = 0;
-      let duplicates = 0;
-      for (const e of adds) {
-        const n = this.insertRow(active, e);
-        added += n;
-        duplicates += 1 - n;
-      }
-      let removed = 0;
-      const del = this.db.prepare(
-        `DELETE FROM hotlist_entries WHERE ekey = ? AND version_id = ? AND plate = ? AND state = ? AND list_type = ?`,
-      );
-      for (const r of removes) {
-        removed += del.run(this.equivalence.key(r.plate), active, r.plate, r.state ?? '', r.listType).changes;
-      }
-      const count = (
-        this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(active) as {
-          n: number;
-        }
-      ).n;
-      this.db
-        .prepare(
-          `UPDATE hotlist_versions SET version = ?, generated_at = ?, received_at = ?, entry_count = ? WHERE id = ?`,
-        )
-        .run(meta.version, meta.generatedAt, Date.now(), count, active);
-      return { added, duplicates, removed, notFound: removes.length - removed };
+      for (const e of adds) if (this.insertRow(active, e) !== null) added++;
+      this.relabel(active, meta);
+      return { added, updated: 0, duplicates: adds.length - added, removed, notFound };
     })();
+  }
+
+  /** The list's active version, made (empty) when it has none. Inside a transaction. */
+  private activeOrNewVersion(meta: VersionMeta): number {
+    const active = this.activeVersionId(meta.listId);
+    if (active !== undefined) return active;
+    const fresh = this.stageVersion(meta);
+    this.activate(fresh.versionId, meta);
+    return fresh.versionId;
+  }
+
+  private removeEntries(versionId: number, removes: EntryKey[]): { removed: number; notFound: number } {
+    const del = this.db.prepare(
+      `DELETE FROM hotlist_entries WHERE ekey = ? AND version_id = ? AND plate = ? AND state = ? AND list_type = ?`,
+    );
+    let removed = 0;
+    for (const r of removes)
+      removed += del.run(
+        this.equivalence.key(r.plate),
+        versionId,
+        r.plate,
+        r.state ?? '',
+        r.listType,
+      ).changes;
+    return { removed, notFound: removes.length - removed };
+  }
+
+  /** A delta's version label and time on the active version, and its entry count again. */
+  private relabel(versionId: number, meta: VersionMeta): void {
+    const count = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM hotlist_entries WHERE version_id = ?`).get(versionId) as {
+        n: number;
+      }
+    ).n;
+    this.db
+      .prepare(
+        `UPDATE hotlist_versions SET version = ?, generated_at = ?, received_at = ?, entry_count = ? WHERE id = ?`,
+      )
+      .run(meta.version, meta.generatedAt, Date.now(), count, versionId);
   }
 
   /** Unexpired entries of a list's active version, newest first (the console's watch list). */
@@ -458,20 +538,28 @@ export class HotlistStore {
   }
 }
 
-/** A version being written. `add` batches rows; `activate` makes it the list's version; `abort` drops it. */
+/**
+ * A version being written. `add` batches rows; `activate` makes it the list's version; `abort`
+ * drops it. Each entry may say where it came from (`EntryOrigin`), so that an entry given twice
+ * with different fields is reported naming both places.
+ */
 export class StagedVersion {
-  private batch: EntryInput[] = [];
+  private batch: { entry: EntryInput; origin: EntryOrigin }[] = [];
+  private readonly origins = new RowOrigins();
+  /** Entries staged (each key once). */
   added = 0;
+  /** Copies identical to an entry already staged, kept once. */
   duplicates = 0;
 
   constructor(
     private readonly store: HotlistStore,
     readonly versionId: number,
     readonly meta: VersionMeta,
+    private readonly onConflict: (conflict: EntryConflict) => void = throwConflict,
   ) {}
 
-  add(entry: EntryInput): void {
-    this.batch.push(entry);
+  add(entry: EntryInput, origin: EntryOrigin = NO_ORIGIN): void {
+    this.batch.push({ entry, origin });
     if (this.batch.length >= BATCH) this.flush();
   }
 
@@ -485,18 +573,31 @@ export class StagedVersion {
   }
 
   /** Only inside `write`. */
-  insert(entry: EntryInput): void {
-    const n = this.store.insertRow(this.versionId, entry);
-    this.added += n;
-    this.duplicates += 1 - n;
+  insert(entry: EntryInput, origin: EntryOrigin = NO_ORIGIN): void {
+    const id = this.store.insertRow(this.versionId, entry);
+    if (id !== null) {
+      this.added++;
+      this.origins.record(id, origin.position);
+      return;
+    }
+    const first = this.store.sameKeyEntry(this.versionId, entry)!;
+    if (first.differs.length === 0) this.duplicates++;
+    else
+      this.onConflict({
+        entry,
+        origin,
+        firstPosition: this.origins.positionOf(first.id),
+        differs: first.differs,
+      });
   }
 
   flush(): void {
     if (this.batch.length === 0) return;
-    const n = this.store.insertBatch(this.versionId, this.batch);
-    this.added += n;
-    this.duplicates += this.batch.length - n;
+    const batch = this.batch;
     this.batch = [];
+    this.store.writeTransaction(() => {
+      for (const b of batch) this.insert(b.entry, b.origin);
+    });
   }
 
   activate(): void {
@@ -516,6 +617,12 @@ export class StagedVersion {
       this.store.importCache(false);
     }
   }
+}
+
+const NO_ORIGIN: EntryOrigin = { position: 0, line: 0 };
+
+function throwConflict(c: EntryConflict): never {
+  throw new Error(conflictMessage(c, (position) => `#${position}`));
 }
 
 interface ListRow {

@@ -1,16 +1,19 @@
-import type { HotlistStore } from '../hotlist/store.js';
+import { conflictMessage } from '../hotlist/conflicts.js';
+import type { HotlistStore, StagedVersion, VersionMeta } from '../hotlist/store.js';
 import { DEFAULT_PRIORITY, type EntryInput, type ListType } from '../hotlist/types.js';
 import type { Db } from '../store/database.js';
 import type { OutboxSource } from './outbox.js';
 import type { HotlistPort } from './ports.js';
-import type { HotlistDocument } from './schemas.js';
+import type { HotlistEntry } from './schemas.js';
 import { tableSource } from './sources.js';
 
-/** The hotlist store behind the down-link: a full list is staged then activated; a delta is one transaction. */
+/**
+ * The hotlist store behind the down-link: a full list is staged then activated; a delta's adds are
+ * staged, then merged with its removes in one transaction. Both are staged so that an entry given
+ * twice with different fields is refused, naming both (`entries.3` and `entries.1`).
+ */
 export function hotlistPort(store: HotlistStore): HotlistPort {
-  const toEntry = (
-    e: HotlistDocument extends infer D ? (D extends { entries: (infer E)[] } ? E : never) : never,
-  ): EntryInput => ({
+  const toEntry = (e: HotlistEntry): EntryInput => ({
     plate: e.plate,
     state: e.state,
     listType: e.listType as ListType,
@@ -22,6 +25,20 @@ export function hotlistPort(store: HotlistStore): HotlistPort {
     reason: e.reason ?? null,
     enteredBy: e.enteredBy ?? null,
   });
+  /** The entries staged for `meta`, each named by its path in the document (`add.2`). */
+  const stage = (meta: VersionMeta, entries: HotlistEntry[], path: string): StagedVersion => {
+    const staged = store.stageVersion(meta, (c) => {
+      throw new Error(`${path}.${c.origin.position}: ${conflictMessage(c, (i) => `${path}.${i}`)}`);
+    });
+    try {
+      entries.forEach((e, i) => staged.add(toEntry(e), { position: i, line: 0 }));
+      staged.flush();
+      return staged;
+    } catch (err) {
+      staged.abort();
+      throw err;
+    }
+  };
   return {
     currentVersion(listId) {
       const v = store.list(listId)?.version;
@@ -38,22 +55,15 @@ export function hotlistPort(store: HotlistStore): HotlistPort {
         source: 'hq',
         importedBy: 'hq',
       };
-      if (doc.kind === 'full') {
-        const staged = store.stageVersion(meta);
-        try {
-          for (const e of doc.entries) staged.add(toEntry(e));
-          staged.activate();
-        } catch (err) {
-          staged.abort();
-          throw err;
-        }
-      } else {
-        store.applyDelta(
-          meta,
-          doc.add.map(toEntry),
-          doc.remove.map((r) => ({ ...r, listType: r.listType as ListType })),
-        );
+      if (doc.kind === 'delta') return store.applyDelta(meta, stage(meta, doc.add, 'add'), doc.remove);
+      const staged = stage(meta, doc.entries, 'entries');
+      try {
+        staged.activate();
+      } catch (err) {
+        staged.abort();
+        throw err;
       }
+      return { added: staged.added, updated: 0, duplicates: staged.duplicates, removed: 0, notFound: 0 };
     },
   };
 }

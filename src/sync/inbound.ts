@@ -7,7 +7,7 @@ import type { ReadStore } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import { parseJson } from './codec.js';
 import type { Outbox } from './outbox.js';
-import type { AuditPort, HotlistPort, QueryPort, RosterPort } from './ports.js';
+import type { AuditPort, HotlistApplied, HotlistPort, QueryPort, RosterPort } from './ports.js';
 import {
   ackSchema,
   hotlistDocumentSchema,
@@ -22,6 +22,7 @@ import { openSigned } from './signing.js';
 import { readBody } from './sources.js';
 import { FLEET, parseTopic, type ParsedTopic, type Topics } from './topics.js';
 import { LOCAL_LIST } from '../hotlist/types.js';
+import { generatedInFuture } from '../hotlist/currency.js';
 
 /** A pull request is valid for a day after HQ issued it; a few minutes of clock skew are allowed. */
 const PULL_MAX_AGE_MS = 24 * 3_600_000;
@@ -272,6 +273,15 @@ export class InboundRouter {
     const current = this.current(name, this.d.hotlists?.currentVersion(doc.listId));
     if (doc.version === current) return { outcome: 'ignored', reason: `version ${doc.version} already held` };
     if (doc.version < current) {
+      // A fleet list is retained and comes again at every connect, whatever this unit holds: one
+      // older than a delta HQ sent this unit since is superseded, as designed, not an error to
+      // report each time. One sent to this unit alone is HQ's mistake, and HQ should hear of it.
+      // Neither replaces the newer list.
+      if (topic.unit === FLEET)
+        return {
+          outcome: 'ignored',
+          reason: `version ${doc.version} superseded: this unit holds version ${current} (a later list or delta sent to it)`,
+        };
       throw new Rejection(
         `hotlist ${doc.listId}: version ${doc.version} is older than the current ${current}`,
         true,
@@ -283,11 +293,16 @@ export class InboundRouter {
         true,
       );
     }
+    // As for a file: the list's age counts from issuedAt.
+    const future = generatedInFuture(doc.issuedAt, 'issuedAt', this.now());
+    if (future) throw new Rejection(`hotlist ${doc.listId} v${doc.version}: ${future}; not applied`, true);
     if (!this.d.hotlists) throw new Rejection('hotlist: this unit has no hotlist store');
+    let counts: HotlistApplied;
     try {
-      this.d.db.transaction(() => {
-        this.d.hotlists!.apply(doc);
+      counts = this.d.db.transaction(() => {
+        const applied = this.d.hotlists!.apply(doc);
         this.setVersion.run(name, doc.version, doc.issuedAt, Date.now());
+        return applied;
       })();
     } catch (err) {
       throw new Rejection(
@@ -296,18 +311,16 @@ export class InboundRouter {
       );
     }
     const entries = doc.kind === 'full' ? doc.entries.length : doc.add.length + doc.remove.length;
-    this.audit('hotlist.import', {
-      outcome: 'applied',
-      source: 'hq',
-      listId: doc.listId,
-      kind: doc.kind,
-      version: doc.version,
-      entries,
-    });
-    this.d.log.info(
-      { listId: doc.listId, kind: doc.kind, version: doc.version, entries },
-      'hotlist applied from HQ',
-    );
+    const details = { listId: doc.listId, kind: doc.kind, version: doc.version, entries, ...counts };
+    this.audit('hotlist.import', { outcome: 'applied', source: 'hq', ...details });
+    this.d.log.info(details, 'hotlist applied from HQ');
+    // A remove that found nothing: HQ's list and the unit's disagree. Counted in the audit record
+    // (which reaches HQ), and noted with the message in sync_inbound.
+    if (counts.notFound > 0)
+      return {
+        outcome: 'applied',
+        reason: `${counts.notFound} remove${counts.notFound === 1 ? '' : 's'} named no entry on the list`,
+      };
     return { outcome: 'applied' };
   }
 

@@ -10,7 +10,19 @@ export interface HotlistPort {
   /** Version of the list this unit holds, or undefined if it holds none. */
   currentVersion(listId: string): number | undefined;
   /** Apply a verified full list or delta atomically (throw, and nothing is applied). */
-  apply(doc: HotlistDocument): void;
+  apply(doc: HotlistDocument): HotlistApplied;
+}
+
+/** What a list or delta from HQ did to the unit's list (a full list adds only). */
+export interface HotlistApplied {
+  added: number;
+  /** Delta adds for entries already on the list, whose fields they replaced. */
+  updated: number;
+  /** Copies identical to another in the document or (delta) to an entry already on the list. */
+  duplicates: number;
+  removed: number;
+  /** Delta removes that named no entry on the list. */
+  notFound: number;
 }
 
 export interface RosterPort {

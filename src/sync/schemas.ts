@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalisePlate, normaliseState, plateProblem } from '../hotlist/normalise.js';
 import { LIST_TYPES } from '../hotlist/types.js';
 import { PURPOSES } from '../policy/purposes.js';
 
@@ -350,18 +351,41 @@ export const signedEnvelopeSchema = z
   .meta({ title: 'SignedDocument', description: 'A document signed with headquarters’ Ed25519 key.' });
 export type SignedEnvelope = z.infer<typeof signedEnvelopeSchema>;
 
+/**
+ * A plate read as the file importers read one (src/hotlist/normalise.ts): case, spaces and
+ * punctuation dropped, then 1–10 characters A–Z, 0–9. A remove of "abc-1234" takes off the entry
+ * ABC1234; one that cannot be a plate is refused rather than found to match nothing.
+ */
+const hotlistPlate = z
+  .string()
+  .transform((raw, ctx) => {
+    const problem = plateProblem(raw);
+    if (!problem) return normalisePlate(raw);
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  })
+  .meta({ description: 'Stored as A–Z and 0–9 ("abc-1234" is ABC1234), 1–10 characters.' });
+
+/** A USPS code as the file importers check it (case ignored); null, "ANY" or "*": any state. */
+const hotlistState = z
+  .string()
+  .nullable()
+  .transform((raw, ctx) => {
+    try {
+      return normaliseState(raw);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  })
+  .meta({ description: 'USPS code (NY); null, "ANY" or "*" for any state.' });
+
+// Strict, as the JSON file importer: a misspelt key (say "expires" for "expiresAt") would otherwise
+// be dropped, and the entry applied without what it meant to say (one that never expires).
 export const hotlistEntrySchema = z
-  .object({
-    plate: z
-      .string()
-      .min(1)
-      .max(16)
-      .regex(/^[A-Z0-9]+$/, 'upper-case letters and digits, no spaces'),
-    /** USPS code, or null for "any state". */
-    state: z
-      .string()
-      .regex(/^[A-Z]{2}$/)
-      .nullable(),
+  .strictObject({
+    plate: hotlistPlate,
+    state: hotlistState,
     listType: z.enum(LIST_TYPES),
     source: z.string().max(200).nullable().optional(),
     /** e.g. the NCIC number. */
@@ -399,21 +423,40 @@ const hotlistCommon = {
   unit: segment.optional(),
   listId: segment,
   version: z.number().int().positive(),
-  issuedAt: ms,
+  /** When HQ generated it: the list's age counts from here, so the unit refuses one dated ahead of its clock. */
+  issuedAt: ms.meta({
+    description:
+      "When HQ generated the list: its age counts from here. More than 5 minutes ahead of the unit's clock is refused.",
+  }),
 };
+
+/** One entry (plate, state and listType) given twice with other fields that differ is refused: which is meant is a guess. */
+const ONCE =
+  'Each plate, state and listType once: copies that differ in other fields are refused, identical ones kept once.';
 
 export const hotlistDocumentSchema = z
   .discriminatedUnion('kind', [
-    z.object({ ...hotlistCommon, kind: z.literal('full'), entries: z.array(hotlistEntrySchema) }),
+    z.object({
+      ...hotlistCommon,
+      kind: z.literal('full'),
+      entries: z.array(hotlistEntrySchema).meta({ description: ONCE }),
+    }),
     z.object({
       ...hotlistCommon,
       kind: z.literal('delta'),
       /** The version this delta applies to; the unit must hold exactly it. */
       baseVersion: z.number().int().nonnegative(),
-      add: z.array(hotlistEntrySchema),
-      remove: z.array(
-        z.object({ plate: z.string().min(1), state: z.string().nullable(), listType: z.enum(LIST_TYPES) }),
-      ),
+      /** An add for an entry already on the list replaces its fields: how HQ renews an expiry. */
+      add: z.array(hotlistEntrySchema).meta({
+        description: `${ONCE} An entry already on the list (same plate, state and listType) has its other fields replaced (a renewed expiry, a new reference).`,
+      }),
+      /** Applied before `add`: a delta that removes and adds one entry leaves the added one. */
+      remove: z
+        .array(z.strictObject({ plate: hotlistPlate, state: hotlistState, listType: z.enum(LIST_TYPES) }))
+        .meta({
+          description:
+            'Applied before add (removing and adding one entry leaves the added one). Plates and states are read as in entries; a remove that names no entry is counted (notFound in the audit record).',
+        }),
     }),
   ])
   .meta({ title: 'HotlistDocument', description: 'A full list or a delta, inside a SignedDocument.' });

@@ -132,7 +132,9 @@ const importCmd: Command = {
       else {
         ctx.stdout.write(
           `imported ${report.listId} version ${report.version} (${report.mode}, ${report.format}): ${report.rows} rows, ` +
-            `${report.imported} added, ${report.duplicates} duplicates, ${report.removed} removed, ${report.skippedCount} skipped in ${(report.durationMs / 1000).toFixed(1)} s\n`,
+            `${report.imported} added, ${report.updated} updated, ${report.duplicates} duplicates, ` +
+            `${report.removed} removed${report.notFound > 0 ? ` (${report.notFound} not on the list)` : ''}, ` +
+            `${report.skippedCount} skipped in ${(report.durationMs / 1000).toFixed(1)} s\n`,
         );
         for (const s of report.skipped) ctx.stderr.write(`skipped ${s.where}: ${s.message}\n`);
         if (report.skippedCount > report.skipped.length)

@@ -144,5 +144,19 @@ describe.skipIf(!canActAsServiceUser)("root in the service user's data folder", 
       );
       expect(r.status).toBe(2);
     }
-  });
+    // selftest, as the service user, fails its database check with that fix (not "call support").
+    const selftest = asServiceUser(process.execPath, [bin, 'selftest', '--json', '--config', config]);
+    const checks = JSON.parse(selftest.stdout) as {
+      check: string;
+      status: string;
+      detail: string;
+      fix?: string;
+    }[];
+    expect(checks.find((c) => c.check === 'database')).toEqual({
+      check: 'database',
+      status: 'fail',
+      detail: `cannot write the database ${file}: ${file} belongs to root, so user ${serviceUser.name} cannot write it`,
+      fix: `give the data folder to ${serviceUser.name}: sudo chown -R ${serviceUser.name}: ${dataDir}`,
+    });
+  }, 120_000);
 });

@@ -20,10 +20,14 @@ export interface Migration {
 /**
  * The data directory or database cannot be used (a file where the folder should be, a file that
  * is not a database). The message names the path and the fix; cli.ts prints it as one line.
+ * `fix`, when given apart, is appended to the message; selftest shows it as the check's fix.
  */
 export class DatabaseError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(
+    readonly problem: string,
+    readonly fix?: string,
+  ) {
+    super(fix ? `${problem}; ${fix}` : problem);
     this.name = 'DatabaseError';
   }
 }
@@ -56,7 +60,7 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Db
       // goes to the folder's owner, or the daemon could no longer write its own database.
       giveTo(foreignOwnerOf(path.dirname(file)), created);
       const unwritable = whyNotWritable(file);
-      if (unwritable) throw new DatabaseError(unwritable);
+      if (unwritable) throw new DatabaseError(unwritable.problem, unwritable.fix);
     }
     // NORMAL is durable across application crashes in WAL mode; a power cut may lose the last
     // transaction but never corrupts the file.

@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 
 /**
- * Why this process cannot write the database `file`, as one line naming the file and the fix, or
- * null when it can. SQLite opens a file it may not write read-only without a word, so the daemon
+ * Why this process cannot write the database `file` (naming the file) and the fix, or null when
+ * it can. SQLite opens a file it may not write read-only without a word, so the daemon
  * used to start and then die on its first write ("attempt to write a readonly database", a stack
  * trace, exit 70), typically after root had created the database in the service user's folder.
  * The folder must be writable too: SQLite creates its -wal and -shm there, the daemon its images.
  */
-export function whyNotWritable(file: string): string | null {
+export function whyNotWritable(file: string): { problem: string; fix: string } | null {
   const dir = path.dirname(file);
   for (const p of [file, `${file}-wal`, `${file}-shm`, dir]) {
     if (!existsSync(p)) continue;
@@ -18,9 +18,15 @@ export function whyNotWritable(file: string): string | null {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EROFS')
-        return `cannot write the database ${file}: ${dir} is on a read-only filesystem; mount it read-write`;
+        return {
+          problem: `cannot write the database ${file}: ${dir} is on a read-only filesystem`,
+          fix: 'mount it read-write',
+        };
       const me = userName(os.userInfo().uid);
-      return `cannot write the database ${file}: ${p} belongs to ${userName(statSync(p).uid)}, so user ${me} cannot write it; ${fix(dir, me)}`;
+      return {
+        problem: `cannot write the database ${file}: ${p} belongs to ${userName(statSync(p).uid)}, so user ${me} cannot write it`,
+        fix: fix(dir, me),
+      };
     }
   }
   return null;

@@ -236,6 +236,98 @@ describe('scripts/install.sh', () => {
     expect(fs.readFileSync(path.join(opt, 'dist/cli.js'), 'utf8')).toContain('0.3.0');
   });
 
+  /** A system tree being built (--root): its own account files, with the groups the unit uses. */
+  function systemTree(name: string): string {
+    const dest = path.join(tmp, name);
+    const files: Record<string, string> = {
+      passwd: 'root:x:0:0:root:/root:/bin/bash\n',
+      group: 'root:x:0:\nvideo:x:44:\ndialout:x:20:\n',
+      shadow: 'root:*:19000:0:99999:7:::\n',
+      gshadow: 'root:*::\nvideo:*::\ndialout:*::\n',
+    };
+    fs.mkdirSync(path.join(dest, 'etc'), { recursive: true });
+    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dest, 'etc', file), text);
+    return dest;
+  }
+
+  /**
+   * useradd and usermod that refuse to act on this machine's accounts (without --root): a test of
+   * --root cannot create a real user, even with an installer that would.
+   */
+  function onlyTreeAccounts(): NodeJS.ProcessEnv {
+    const shims = path.join(tmp, 'account-shims');
+    fs.mkdirSync(shims, { recursive: true });
+    for (const tool of ['useradd', 'usermod']) {
+      const real = sh('sh', ['-c', `command -v ${tool}`]).stdout.trim();
+      fs.writeFileSync(
+        path.join(shims, tool),
+        `#!/bin/sh\ncase " $* " in *" --root "*) exec ${real} "$@" ;; esac\necho "${tool} without --root would change this machine's accounts" >&2\nexit 97\n`,
+        { mode: 0o755 },
+      );
+    }
+    return { ...process.env, PATH: `${shims}:${process.env.PATH}` };
+  }
+
+  it('--root: the dry run creates the service account in the tree (useradd/usermod --root), never on this machine', () => {
+    const tree = systemTree('dry-tree');
+    const r = sh(script, ['--dry-run', '--no-apt', '--root', tree]);
+    expect(r.status, r.stderr).toBe(0);
+    const accounts = r.stdout.split('\n').filter((l) => /^\[dry-run\] (useradd|usermod) /.test(l));
+    expect(accounts.map((l) => l.split(' ').slice(1, 4).join(' '))).toEqual([
+      `useradd --root ${tree}`,
+      `usermod --root ${tree}`,
+      `usermod --root ${tree}`,
+    ]);
+    expect(accounts[0]).toMatch(/ --system --user-group .*--shell \/usr\/sbin\/nologin .*lpr-edge $/);
+    expect(accounts.slice(1).map((l) => l.split(' ').slice(4).join(' '))).toEqual([
+      '-aG video lpr-edge ',
+      '-aG dialout lpr-edge ',
+    ]);
+
+    // A tree without accounts (not a whole system): none is created, and it says so.
+    const bare = sh(script, ['--dry-run', '--no-apt', '--root', path.join(tmp, 'no-such-tree')]);
+    expect(bare.status, bare.stderr).toBe(0);
+    expect(bare.stdout).not.toMatch(/useradd|usermod/);
+    expect(bare.stdout).toContain(
+      `WARNING: service account not created: ${path.join(tmp, 'no-such-tree')} has no etc/passwd`,
+    );
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    '--root into a system tree creates the service account in its etc/passwd only, and gives it the directories by number',
+    () => {
+      const tree = systemTree('tree');
+      const hostBefore = sh('getent', ['passwd', 'lpr-edge']).stdout;
+      const args = ['--root', tree, '--no-apt'];
+      const first = sh(path.join(workTree('5.0.0'), 'scripts/install.sh'), args, onlyTreeAccounts());
+      expect(first.status, first.stdout + first.stderr).toBe(0);
+      const account = fs
+        .readFileSync(path.join(tree, 'etc/passwd'), 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('lpr-edge:'));
+      expect(account).toMatch(
+        /^lpr-edge:x:\d+:\d+:lpr-edge daemon:\/var\/lib\/lpr-edge:\/usr\/sbin\/nologin$/,
+      );
+      const [uid, gid] = account!.split(':').slice(2, 4).map(Number);
+      const group = fs.readFileSync(path.join(tree, 'etc/group'), 'utf8');
+      expect(group).toMatch(/^video:x:44:lpr-edge$/m);
+      expect(group).toMatch(/^dialout:x:20:lpr-edge$/m);
+      expect(group).toContain(`lpr-edge:x:${gid}:`);
+      expect(sh('getent', ['passwd', 'lpr-edge']).stdout).toBe(hostBefore);
+      const owner = (rel: string) => {
+        const st = fs.statSync(path.join(tree, rel));
+        return [st.uid, st.gid, st.mode & 0o777];
+      };
+      expect(owner('var/lib/lpr-edge')).toEqual([uid, gid, 0o750]);
+      expect(owner('etc/lpr-edge')).toEqual([0, gid, 0o750]);
+
+      const again = sh(path.join(workTree('5.0.0'), 'scripts/install.sh'), args, onlyTreeAccounts());
+      expect(again.status, again.stdout + again.stderr).toBe(0);
+      expect(again.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
+      expect(again.stdout).toContain(`system user lpr-edge in ${tree}: present`);
+    },
+  );
+
   it('refuses unknown options', () => {
     const r = sh(script, ['--frobnicate']);
     expect(r.status).toBe(2);

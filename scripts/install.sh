@@ -50,6 +50,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 # Everything below writes under $ROOT (empty = the real system).
+[ "$PREFIX" = / ] || PREFIX="${PREFIX%/}" # --prefix /srv/lpr/: the unit's paths get no double slash
 UNIT_PREFIX="$PREFIX" # the prefix as the unit sees it (links and the unit drop-in are read there)
 PREFIX="$ROOT$PREFIX"
 CONFIG_DIR="$ROOT$CONFIG_DIR"
@@ -338,14 +339,45 @@ create_dirs() {
   fi
 }
 
+# The service user's own group, by name (Group= in the unit): the group of its passwd entry's gid
+# (in --dry-run, before the account exists, the group useradd --user-group will create).
+service_group() {
+  local ids gid
+  ids="$(service_ids)"
+  gid="${ids#* }"
+  account_entry group "$gid" | cut -d: -f1 | grep . || echo "$gid"
+}
+
+# $1 made safe as the replacement of a sed s|||.
+sed_replacement() { printf '%s' "$1" | sed 's/[\\&|]/\\&/g'; }
+
+# The unit as this install runs it: systemd/lpr-edge.service names /opt/lpr-edge (ExecStart,
+# Documentation) and the lpr-edge account (User=, Group=); --prefix and --user go in their place.
+unit_text() {
+  sed -e "s|/opt/lpr-edge/|$(sed_replacement "$UNIT_PREFIX")/|g" \
+    -e "s|^User=.*|User=$(sed_replacement "$SERVICE_USER")|" \
+    -e "s|^Group=.*|Group=$(sed_replacement "$(service_group)")|" \
+    "$SRC_DIR/systemd/lpr-edge.service"
+}
+
 install_unit() {
-  local src="$SRC_DIR/systemd/lpr-edge.service"
-  local dst="$UNIT_DIR/lpr-edge.service"
-  if [ -f "$dst" ] && cmp -s "$src" "$dst"; then
+  local dst="$UNIT_DIR/lpr-edge.service" want
+  want="$(unit_text)"
+  if [ -f "$dst" ] && [ "$(cat "$dst")" = "$want" ]; then
     say "unit: $dst up to date"
   else
     [ -d "$UNIT_DIR" ] || run install -d -m 0755 "$UNIT_DIR"
-    run install -m 0644 "$src" "$dst"
+    local what
+    what="systemd/lpr-edge.service with $(printf '%s\n' "$want" | grep -E '^(ExecStart|User|Group)=' | paste -sd ' ')"
+    if [ "$DRY_RUN" = 1 ]; then
+      say "[dry-run] write $dst ($what)"
+    else
+      # Beside it, then renamed over it: the unit is never half written.
+      printf '%s\n' "$want" >"$dst.new"
+      chmod 0644 "$dst.new"
+      mv -f "$dst.new" "$dst"
+      say "+ wrote $dst ($what)"
+    fi
     [ -n "$ROOT" ] || run systemctl daemon-reload
   fi
   if [ "$START" = 1 ]; then

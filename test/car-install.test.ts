@@ -74,8 +74,8 @@ describe('scripts/install.sh', () => {
       expect(text).toMatch(/useradd --system .*--shell \/usr\/sbin\/nologin .*lpr-edge/);
     expect(text).toContain('/etc/lpr-edge');
     expect(text).toContain('/var/lib/lpr-edge');
-    expect(text).toMatch(
-      /install -m 0644 .*systemd\/lpr-edge\.service \/etc\/systemd\/system\/lpr-edge\.service/,
+    expect(text).toContain(
+      '[dry-run] write /etc/systemd/system/lpr-edge.service (systemd/lpr-edge.service with ExecStart=/usr/bin/node /opt/lpr-edge/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml User=lpr-edge Group=lpr-edge)',
     );
     expect(text).toContain('systemctl enable lpr-edge.service');
     expect(r.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
@@ -327,6 +327,45 @@ describe('scripts/install.sh', () => {
       expect(again.stdout).toContain(`system user lpr-edge in ${tree}: present`);
     },
   );
+
+  it('--prefix and --user are in the installed unit (ExecStart, Documentation, User=, Group=), which systemd-analyze verify accepts', () => {
+    const dest = path.join(tmp, 'prefix-user');
+    const args = ['--root', dest, '--prefix', '/srv/lpr', '--user', 'nobody', '--no-apt'];
+    const installer = path.join(workTree('6.0.0'), 'scripts/install.sh');
+    const r = sh(installer, args);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const installed = path.join(dest, 'etc/systemd/system/lpr-edge.service');
+    const unit = fs.readFileSync(installed, 'utf8');
+    const group = sh('id', ['-gn', 'nobody']).stdout.trim();
+    const settings = unit.split('\n').filter((l) => /^(ExecStart|Documentation|User|Group)=/.test(l));
+    expect(settings).toEqual([
+      'Documentation=file:/srv/lpr/docs/in-car.md',
+      'ExecStart=/usr/bin/node /srv/lpr/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml',
+      `User=nobody`,
+      `Group=${group}`,
+    ]);
+    expect(unit).not.toContain('/opt/lpr-edge');
+    expect(fs.statSync(installed).mode & 0o777).toBe(0o644);
+    // Otherwise the project's unit, line for line.
+    const project = fs.readFileSync(path.join(root, 'systemd/lpr-edge.service'), 'utf8').split('\n');
+    const changed = unit.split('\n').filter((line, i) => line !== project[i]);
+    expect(changed).toEqual(settings);
+
+    // As CI checks the project's unit; node wherever it is here. User=nobody draws systemd's
+    // warning about that account, the only output allowed.
+    const copy = path.join(dest, 'verify-lpr-edge.service');
+    fs.writeFileSync(copy, unit.replace('/usr/bin/node', process.execPath));
+    const verify = sh('systemd-analyze', ['verify', copy]);
+    expect(verify.status).toBe(0);
+    expect(verify.stderr.split('\n').filter((l) => l && !/Special user nobody configured/.test(l))).toEqual(
+      [],
+    );
+
+    // Installed again: the unit is up to date, nothing is done.
+    const again = sh(installer, args);
+    expect(again.stdout).toContain(`unit: ${installed} up to date`);
+    expect(again.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
+  });
 
   it('refuses unknown options', () => {
     const r = sh(script, ['--frobnicate']);

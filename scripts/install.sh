@@ -274,7 +274,7 @@ link_command() {
 
 install_app() {
   if [ ! -f "$SRC_DIR/dist/cli.js" ]; then
-    echo "install.sh: $SRC_DIR/dist/cli.js is missing; run 'npm run setup' (or use a release tarball) first" >&2
+    echo "install.sh: $SRC_DIR/dist/cli.js is missing; run 'bash scripts/setup.sh' (or use a release tarball) first" >&2
     [ "$DRY_RUN" = 1 ] || exit 1
   fi
   [ -d "$PREFIX" ] || run install -d -m 0755 "$PREFIX"

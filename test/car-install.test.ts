@@ -367,6 +367,25 @@ describe('scripts/install.sh', () => {
     expect(again.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
   });
 
+  it('a work tree that is not built is refused with the command that builds it (bash scripts/setup.sh)', () => {
+    const tree = workTree('7.0.0');
+    fs.rmSync(path.join(tree, 'dist/cli.js'));
+    const r = sh(path.join(tree, 'scripts/install.sh'), [
+      '--root',
+      path.join(tmp, 'unbuilt'),
+      '--user',
+      'root',
+      '--no-apt',
+    ]);
+    expect(r.stderr).toBe(
+      `install.sh: ${tree}/dist/cli.js is missing; run 'bash scripts/setup.sh' (or use a release tarball) first\n`,
+    );
+    expect(r.status).toBe(1);
+    // The command it names is the one the README gives, and it exists.
+    expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).toContain('bash scripts/setup.sh');
+    expect(fs.existsSync(path.join(root, 'scripts/setup.sh'))).toBe(true);
+  });
+
   it('refuses unknown options', () => {
     const r = sh(script, ['--frobnicate']);
     expect(r.status).toBe(2);

@@ -6,8 +6,9 @@
 #
 # --from-tarball FILE installs a release tarball (lpr-edge-VERSION-linux-arm64.tar.gz, built by
 # scripts/arm64-check.sh, layout in docs/arm64.md) with the Node.js it carries.
-# --root DIR installs into DIR as if it were / (image building, tests); --user NAME runs the daemon
-# as an existing account instead of creating the "lpr-edge" system user.
+# --root DIR installs into DIR as if it were / (image building, tests); the account is created in
+# DIR's etc/passwd (useradd --root DIR), never on this machine, and not at all when DIR has none.
+# --user NAME runs the daemon as an existing account instead of creating the "lpr-edge" system user.
 # Idempotent: every step checks before it acts, so running it again (an upgrade, a rollback to an
 # older release, or after a failure or power cut half way) only does what is missing or different:
 # the files under the prefix become exactly the release's, whatever their dates; config and data
@@ -31,7 +32,7 @@ FROM_TARBALL=
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 usage() {
- sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+ sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -49,6 +50,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 # Everything below writes under $ROOT (empty = the real system).
+[ "$PREFIX" = / ] || PREFIX="${PREFIX%/}" # --prefix /srv/lpr/: the unit's paths get no double slash
 UNIT_PREFIX="$PREFIX" # the prefix as the unit sees it (links and the unit drop-in are read there)
 PREFIX="$ROOT$PREFIX"
 CONFIG_DIR="$ROOT$CONFIG_DIR"
@@ -131,22 +133,54 @@ install_packages() {
   run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
+# The unit's accounts. With --root DIR they are DIR's (an image being built): looked up in
+# DIR/etc/passwd and DIR/etc/group, and useradd/usermod get --root DIR (they chroot into it), so
+# nothing is created on this machine. A --root tree without etc/passwd (a staging tree, the tests')
+# has no accounts to create one in; --user then names an account of this machine.
+target_accounts() { [ -n "$ROOT" ] && [ -f "$ROOT/etc/passwd" ]; }
+
+# The passwd or group entry of $2 (a name or a number) in the unit's accounts.
+account_entry() {
+  if target_accounts; then
+    [ -f "$ROOT/etc/$1" ] && awk -F: -v key="$2" '$1 == key || $3 == key { print; found = 1; exit } END { exit !found }' "$ROOT/etc/$1"
+  else
+    getent "$1" "$2"
+  fi
+}
+
+# Whether user $1 is a member of group $2 (listed in it; the user's own group is not asked about).
+in_group() {
+  account_entry group "$2" | cut -d: -f4 | tr ',' '\n' | grep -qx "$1"
+}
+
 create_system_user() {
   if [ "$CREATE_USER" = 0 ]; then
-    getent passwd "$SERVICE_USER" >/dev/null || { echo "install.sh: user $SERVICE_USER does not exist" >&2; exit 1; }
+    account_entry passwd "$SERVICE_USER" >/dev/null || { echo "install.sh: user $SERVICE_USER does not exist${ROOT:+ in $ROOT}" >&2; exit 1; }
     say "service user: $SERVICE_USER (existing account, --user)"
     return
   fi
-  if getent passwd "$SERVICE_USER" >/dev/null; then
-    say "system user $SERVICE_USER: present"
+  if [ -n "$ROOT" ] && ! target_accounts; then
+    local why="$ROOT has no etc/passwd to create the $SERVICE_USER account in (install into a whole system tree, or give --user NAME of an existing account)"
+    if [ "$DRY_RUN" = 1 ]; then
+      say "WARNING: service account not created: $why"
+      return
+    fi
+    echo "install.sh: $why" >&2
+    exit 1
+  fi
+  local on_target=()
+  if target_accounts; then on_target=(--root "$ROOT"); fi
+  if account_entry passwd "$SERVICE_USER" >/dev/null; then
+    say "system user $SERVICE_USER${ROOT:+ in $ROOT}: present"
   else
-    run useradd --system --home-dir "$DATA_DIR" --no-create-home --shell /usr/sbin/nologin \
-      --comment "lpr-edge daemon" "$SERVICE_USER"
+    # --user-group: the unit runs with Group=$SERVICE_USER, whatever the target's login.defs says.
+    run useradd "${on_target[@]}" --system --user-group --home-dir "$DATA_DIR" --no-create-home \
+      --shell /usr/sbin/nologin --comment "lpr-edge daemon" "$SERVICE_USER"
   fi
   local g
   for g in video dialout; do
-    if getent group "$g" >/dev/null && ! id -nG "$SERVICE_USER" 2>/dev/null | tr ' ' '\n' | grep -qx "$g"; then
-      run usermod -aG "$g" "$SERVICE_USER"
+    if account_entry group "$g" >/dev/null && ! in_group "$SERVICE_USER" "$g"; then
+      run usermod "${on_target[@]}" -aG "$g" "$SERVICE_USER"
     fi
   done
 }
@@ -240,7 +274,7 @@ link_command() {
 
 install_app() {
   if [ ! -f "$SRC_DIR/dist/cli.js" ]; then
-    echo "install.sh: $SRC_DIR/dist/cli.js is missing; run 'npm run setup' (or use a release tarball) first" >&2
+    echo "install.sh: $SRC_DIR/dist/cli.js is missing; run 'bash scripts/setup.sh' (or use a release tarball) first" >&2
     [ "$DRY_RUN" = 1 ] || exit 1
   fi
   [ -d "$PREFIX" ] || run install -d -m 0755 "$PREFIX"
@@ -268,21 +302,36 @@ install_app() {
   fi
 }
 
-# A directory with owner, group and mode 0750, created or fixed only when it differs.
+# The service user's uid and gid ("UID GID"), from the unit's accounts: numbers, because with
+# --root the names may mean nothing (or another account) on this machine. In --dry-run an account
+# still to be created is shown by name.
+service_ids() {
+  local entry
+  if entry="$(account_entry passwd "$SERVICE_USER")"; then
+    printf '%s %s\n' "$(echo "$entry" | cut -d: -f3)" "$(echo "$entry" | cut -d: -f4)"
+  elif [ "$DRY_RUN" = 1 ]; then
+    printf '%s %s\n' "$SERVICE_USER" "$SERVICE_USER"
+  else
+    echo "install.sh: no account $SERVICE_USER${ROOT:+ in $ROOT}" >&2
+    exit 1
+  fi
+}
+
+# A directory with owner, group (numbers) and mode 0750, created or fixed only when it differs.
 ensure_dir() {
-  local dir="$1" owner="$2" group="$3"
-  local group_name
-  group_name="$(id -gn "$group" 2>/dev/null || echo "$group")"
-  if [ -d "$dir" ] && [ "$(stat -c '%U:%G:%a' "$dir")" = "$owner:$group_name:750" ]; then
+  local dir="$1" uid="$2" gid="$3"
+  if [ -d "$dir" ] && [ "$(stat -c '%u:%g:%a' "$dir")" = "$uid:$gid:750" ]; then
     say "directory $dir: present"
   else
-    run install -d -m 0750 -o "$owner" -g "$group_name" "$dir"
+    run install -d -m 0750 -o "$uid" -g "$gid" "$dir"
   fi
 }
 
 create_dirs() {
-  ensure_dir "$CONFIG_DIR" root "$SERVICE_USER"
-  ensure_dir "$DATA_DIR_ON_DISK" "$SERVICE_USER" "$SERVICE_USER"
+  local ids
+  ids="$(service_ids)"
+  ensure_dir "$CONFIG_DIR" 0 "${ids#* }" # root:<service group>: the daemon reads its config
+  ensure_dir "$DATA_DIR_ON_DISK" "${ids% *}" "${ids#* }"
   if [ -f "$CONFIG_DIR/config.yaml" ]; then
     say "config: $CONFIG_DIR/config.yaml present (kept; change it with 'lpr-edge provision')"
   else
@@ -290,14 +339,45 @@ create_dirs() {
   fi
 }
 
+# The service user's own group, by name (Group= in the unit): the group of its passwd entry's gid
+# (in --dry-run, before the account exists, the group useradd --user-group will create).
+service_group() {
+  local ids gid
+  ids="$(service_ids)"
+  gid="${ids#* }"
+  account_entry group "$gid" | cut -d: -f1 | grep . || echo "$gid"
+}
+
+# $1 made safe as the replacement of a sed s|||.
+sed_replacement() { printf '%s' "$1" | sed 's/[\\&|]/\\&/g'; }
+
+# The unit as this install runs it: systemd/lpr-edge.service names /opt/lpr-edge (ExecStart,
+# Documentation) and the lpr-edge account (User=, Group=); --prefix and --user go in their place.
+unit_text() {
+  sed -e "s|/opt/lpr-edge/|$(sed_replacement "$UNIT_PREFIX")/|g" \
+    -e "s|^User=.*|User=$(sed_replacement "$SERVICE_USER")|" \
+    -e "s|^Group=.*|Group=$(sed_replacement "$(service_group)")|" \
+    "$SRC_DIR/systemd/lpr-edge.service"
+}
+
 install_unit() {
-  local src="$SRC_DIR/systemd/lpr-edge.service"
-  local dst="$UNIT_DIR/lpr-edge.service"
-  if [ -f "$dst" ] && cmp -s "$src" "$dst"; then
+  local dst="$UNIT_DIR/lpr-edge.service" want
+  want="$(unit_text)"
+  if [ -f "$dst" ] && [ "$(cat "$dst")" = "$want" ]; then
     say "unit: $dst up to date"
   else
     [ -d "$UNIT_DIR" ] || run install -d -m 0755 "$UNIT_DIR"
-    run install -m 0644 "$src" "$dst"
+    local what
+    what="systemd/lpr-edge.service with $(printf '%s\n' "$want" | grep -E '^(ExecStart|User|Group)=' | paste -sd ' ')"
+    if [ "$DRY_RUN" = 1 ]; then
+      say "[dry-run] write $dst ($what)"
+    else
+      # Beside it, then renamed over it: the unit is never half written.
+      printf '%s\n' "$want" >"$dst.new"
+      chmod 0644 "$dst.new"
+      mv -f "$dst.new" "$dst"
+      say "+ wrote $dst ($what)"
+    fi
     [ -n "$ROOT" ] || run systemctl daemon-reload
   fi
   if [ "$START" = 1 ]; then

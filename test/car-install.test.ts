@@ -74,8 +74,8 @@ describe('scripts/install.sh', () => {
       expect(text).toMatch(/useradd --system .*--shell \/usr\/sbin\/nologin .*lpr-edge/);
     expect(text).toContain('/etc/lpr-edge');
     expect(text).toContain('/var/lib/lpr-edge');
-    expect(text).toMatch(
-      /install -m 0644 .*systemd\/lpr-edge\.service \/etc\/systemd\/system\/lpr-edge\.service/,
+    expect(text).toContain(
+      '[dry-run] write /etc/systemd/system/lpr-edge.service (systemd/lpr-edge.service with ExecStart=/usr/bin/node /opt/lpr-edge/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml User=lpr-edge Group=lpr-edge)',
     );
     expect(text).toContain('systemctl enable lpr-edge.service');
     expect(r.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
@@ -234,6 +234,156 @@ describe('scripts/install.sh', () => {
     expect(fs.readFileSync(path.join(opt, 'node/bin/node'), 'utf8')).toContain('v20.0.3.0');
     expect(fs.readFileSync(dropin, 'utf8')).toContain('ExecStart=/opt/lpr-edge/node/bin/node ');
     expect(fs.readFileSync(path.join(opt, 'dist/cli.js'), 'utf8')).toContain('0.3.0');
+  });
+
+  /** A system tree being built (--root): its own account files, with the groups the unit uses. */
+  function systemTree(name: string): string {
+    const dest = path.join(tmp, name);
+    const files: Record<string, string> = {
+      passwd: 'root:x:0:0:root:/root:/bin/bash\n',
+      group: 'root:x:0:\nvideo:x:44:\ndialout:x:20:\n',
+      shadow: 'root:*:19000:0:99999:7:::\n',
+      gshadow: 'root:*::\nvideo:*::\ndialout:*::\n',
+    };
+    fs.mkdirSync(path.join(dest, 'etc'), { recursive: true });
+    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dest, 'etc', file), text);
+    return dest;
+  }
+
+  /**
+   * useradd and usermod that refuse to act on this machine's accounts (without --root): a test of
+   * --root cannot create a real user, even with an installer that would.
+   */
+  function onlyTreeAccounts(): NodeJS.ProcessEnv {
+    const shims = path.join(tmp, 'account-shims');
+    fs.mkdirSync(shims, { recursive: true });
+    for (const tool of ['useradd', 'usermod']) {
+      const real = sh('sh', ['-c', `command -v ${tool}`]).stdout.trim();
+      fs.writeFileSync(
+        path.join(shims, tool),
+        `#!/bin/sh\ncase " $* " in *" --root "*) exec ${real} "$@" ;; esac\necho "${tool} without --root would change this machine's accounts" >&2\nexit 97\n`,
+        { mode: 0o755 },
+      );
+    }
+    return { ...process.env, PATH: `${shims}:${process.env.PATH}` };
+  }
+
+  it('--root: the dry run creates the service account in the tree (useradd/usermod --root), never on this machine', () => {
+    const tree = systemTree('dry-tree');
+    const r = sh(script, ['--dry-run', '--no-apt', '--root', tree]);
+    expect(r.status, r.stderr).toBe(0);
+    const accounts = r.stdout.split('\n').filter((l) => /^\[dry-run\] (useradd|usermod) /.test(l));
+    expect(accounts.map((l) => l.split(' ').slice(1, 4).join(' '))).toEqual([
+      `useradd --root ${tree}`,
+      `usermod --root ${tree}`,
+      `usermod --root ${tree}`,
+    ]);
+    expect(accounts[0]).toMatch(/ --system --user-group .*--shell \/usr\/sbin\/nologin .*lpr-edge $/);
+    expect(accounts.slice(1).map((l) => l.split(' ').slice(4).join(' '))).toEqual([
+      '-aG video lpr-edge ',
+      '-aG dialout lpr-edge ',
+    ]);
+
+    // A tree without accounts (not a whole system): none is created, and it says so.
+    const bare = sh(script, ['--dry-run', '--no-apt', '--root', path.join(tmp, 'no-such-tree')]);
+    expect(bare.status, bare.stderr).toBe(0);
+    expect(bare.stdout).not.toMatch(/useradd|usermod/);
+    expect(bare.stdout).toContain(
+      `WARNING: service account not created: ${path.join(tmp, 'no-such-tree')} has no etc/passwd`,
+    );
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    '--root into a system tree creates the service account in its etc/passwd only, and gives it the directories by number',
+    () => {
+      const tree = systemTree('tree');
+      const hostBefore = sh('getent', ['passwd', 'lpr-edge']).stdout;
+      const args = ['--root', tree, '--no-apt'];
+      const first = sh(path.join(workTree('5.0.0'), 'scripts/install.sh'), args, onlyTreeAccounts());
+      expect(first.status, first.stdout + first.stderr).toBe(0);
+      const account = fs
+        .readFileSync(path.join(tree, 'etc/passwd'), 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('lpr-edge:'));
+      expect(account).toMatch(
+        /^lpr-edge:x:\d+:\d+:lpr-edge daemon:\/var\/lib\/lpr-edge:\/usr\/sbin\/nologin$/,
+      );
+      const [uid, gid] = account!.split(':').slice(2, 4).map(Number);
+      const group = fs.readFileSync(path.join(tree, 'etc/group'), 'utf8');
+      expect(group).toMatch(/^video:x:44:lpr-edge$/m);
+      expect(group).toMatch(/^dialout:x:20:lpr-edge$/m);
+      expect(group).toContain(`lpr-edge:x:${gid}:`);
+      expect(sh('getent', ['passwd', 'lpr-edge']).stdout).toBe(hostBefore);
+      const owner = (rel: string) => {
+        const st = fs.statSync(path.join(tree, rel));
+        return [st.uid, st.gid, st.mode & 0o777];
+      };
+      expect(owner('var/lib/lpr-edge')).toEqual([uid, gid, 0o750]);
+      expect(owner('etc/lpr-edge')).toEqual([0, gid, 0o750]);
+
+      const again = sh(path.join(workTree('5.0.0'), 'scripts/install.sh'), args, onlyTreeAccounts());
+      expect(again.status, again.stdout + again.stderr).toBe(0);
+      expect(again.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
+      expect(again.stdout).toContain(`system user lpr-edge in ${tree}: present`);
+    },
+  );
+
+  it('--prefix and --user are in the installed unit (ExecStart, Documentation, User=, Group=), which systemd-analyze verify accepts', () => {
+    const dest = path.join(tmp, 'prefix-user');
+    const args = ['--root', dest, '--prefix', '/srv/lpr', '--user', 'nobody', '--no-apt'];
+    const installer = path.join(workTree('6.0.0'), 'scripts/install.sh');
+    const r = sh(installer, args);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const installed = path.join(dest, 'etc/systemd/system/lpr-edge.service');
+    const unit = fs.readFileSync(installed, 'utf8');
+    const group = sh('id', ['-gn', 'nobody']).stdout.trim();
+    const settings = unit.split('\n').filter((l) => /^(ExecStart|Documentation|User|Group)=/.test(l));
+    expect(settings).toEqual([
+      'Documentation=file:/srv/lpr/docs/in-car.md',
+      'ExecStart=/usr/bin/node /srv/lpr/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml',
+      `User=nobody`,
+      `Group=${group}`,
+    ]);
+    expect(unit).not.toContain('/opt/lpr-edge');
+    expect(fs.statSync(installed).mode & 0o777).toBe(0o644);
+    // Otherwise the project's unit, line for line.
+    const project = fs.readFileSync(path.join(root, 'systemd/lpr-edge.service'), 'utf8').split('\n');
+    const changed = unit.split('\n').filter((line, i) => line !== project[i]);
+    expect(changed).toEqual(settings);
+
+    // As CI checks the project's unit; node wherever it is here. User=nobody draws systemd's
+    // warning about that account, the only output allowed.
+    const copy = path.join(dest, 'verify-lpr-edge.service');
+    fs.writeFileSync(copy, unit.replace('/usr/bin/node', process.execPath));
+    const verify = sh('systemd-analyze', ['verify', copy]);
+    expect(verify.status).toBe(0);
+    expect(verify.stderr.split('\n').filter((l) => l && !/Special user nobody configured/.test(l))).toEqual(
+      [],
+    );
+
+    // Installed again: the unit is up to date, nothing is done.
+    const again = sh(installer, args);
+    expect(again.stdout).toContain(`unit: ${installed} up to date`);
+    expect(again.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
+  });
+
+  it('a work tree that is not built is refused with the command that builds it (bash scripts/setup.sh)', () => {
+    const tree = workTree('7.0.0');
+    fs.rmSync(path.join(tree, 'dist/cli.js'));
+    const r = sh(path.join(tree, 'scripts/install.sh'), [
+      '--root',
+      path.join(tmp, 'unbuilt'),
+      '--user',
+      'root',
+      '--no-apt',
+    ]);
+    expect(r.stderr).toBe(
+      `install.sh: ${tree}/dist/cli.js is missing; run 'bash scripts/setup.sh' (or use a release tarball) first\n`,
+    );
+    expect(r.status).toBe(1);
+    // The command it names is the one the README gives, and it exists.
+    expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).toContain('bash scripts/setup.sh');
+    expect(fs.existsSync(path.join(root, 'scripts/setup.sh'))).toBe(true);
   });
 
   it('refuses unknown options', () => {

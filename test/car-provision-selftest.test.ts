@@ -11,6 +11,12 @@ import { allMigrations } from '../src/store/all-migrations.js';
 import { HotlistStore } from '../src/hotlist/store.js';
 import { Equivalence } from '../src/hotlist/normalise.js';
 import { importHotlist } from '../src/hotlist/import.js';
+import {
+  asServiceUser,
+  canActAsServiceUser,
+  letServiceUserThrough,
+  serviceUser,
+} from './helpers/service-user.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'bin/lpr-edge.js');
@@ -102,6 +108,33 @@ describe('lpr-edge provision', () => {
     expect(c2.vision).toEqual(c1.vision);
     expect(fs.readdirSync(path.dirname(cfg)).sort()).toEqual(['config.yaml', 'config.yaml.prev']);
   });
+
+  it.skipIf(!canActAsServiceUser)(
+    "run as root, gives the config (and the previous one) the folder's group, so the daemon's user can read it",
+    () => {
+      // /etc/lpr-edge on a unit: root:lpr-edge 0750, the daemon running as lpr-edge.
+      letServiceUserThrough(tmp);
+      const dir = path.join(tmp, 'etc-lpr-edge');
+      fs.mkdirSync(dir, { mode: 0o750 });
+      fs.chownSync(dir, 0, serviceUser.gid);
+      const cfg = path.join(dir, 'config.yaml');
+      const provision = () =>
+        cli(['provision', '--config', cfg, '--unit-id', 'car-12', '--agency', 'nyspd', '--gps', 'none']);
+      expect(provision().status).toBe(0);
+      expect(provision().status).toBe(0);
+      for (const file of [cfg, `${cfg}.prev`]) {
+        const st = fs.statSync(file);
+        expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }, file).toEqual({
+          uid: 0,
+          gid: serviceUser.gid,
+          mode: 0o640,
+        });
+      }
+      const read = asServiceUser('cat', [cfg]);
+      expect(read.stderr).toBe('');
+      expect(read.stdout).toContain('unitId: car-12');
+    },
+  );
 
   it('writes nothing when the answers are invalid, naming the key and the fix', () => {
     const cfg = path.join(tmp, 'b', 'config.yaml');

@@ -253,12 +253,12 @@ export function checkDatabase(config: Config): CheckResult {
       db.close();
     }
   } catch (err) {
-    return fail(
-      'database',
-      // A DatabaseError already names the file.
-      err instanceof DatabaseError ? err.message : `${file}: ${(err as Error).message}`,
-      'stop lpr-edge, copy the data directory aside, and call support: do not delete unsent reads',
-    );
+    const callSupport =
+      'stop lpr-edge, copy the data directory aside, and call support: do not delete unsent reads';
+    // A DatabaseError already names the file; one with a fix of its own (a database this user
+    // cannot write: chown it) is not a case for support.
+    if (err instanceof DatabaseError) return fail('database', err.problem, err.fix ?? callSupport);
+    return fail('database', `${file}: ${(err as Error).message}`, callSupport);
   }
 }
 

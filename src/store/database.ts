@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { foreignOwnerOf, giveTo } from './data-dir-owner.js';
+import { whyNotWritable } from './unwritable.js';
 
 export type Db = Database.Database;
 
@@ -18,10 +20,14 @@ export interface Migration {
 /**
  * The data directory or database cannot be used (a file where the folder should be, a file that
  * is not a database). The message names the path and the fix; cli.ts prints it as one line.
+ * `fix`, when given apart, is appended to the message; selftest shows it as the check's fix.
  */
 export class DatabaseError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(
+    readonly problem: string,
+    readonly fix?: string,
+  ) {
+    super(fix ? `${problem}; ${fix}` : problem);
     this.name = 'DatabaseError';
   }
 }
@@ -43,10 +49,19 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Db
       );
     }
   }
+  const inFolder = file === ':memory:' ? [] : [file, `${file}-wal`, `${file}-shm`];
+  const created = inFolder.filter((f) => !existsSync(f));
   let db: Db | undefined;
   try {
     db = new Database(file);
-    db.pragma('journal_mode = WAL');
+    db.pragma('journal_mode = WAL'); // creates -wal and -shm
+    if (inFolder.length) {
+      // Root in the service user's data folder (`sudo lpr-edge selftest`): what it created there
+      // goes to the folder's owner, or the daemon could no longer write its own database.
+      giveTo(foreignOwnerOf(path.dirname(file)), created);
+      const unwritable = whyNotWritable(file);
+      if (unwritable) throw new DatabaseError(unwritable.problem, unwritable.fix);
+    }
     // NORMAL is durable across application crashes in WAL mode; a power cut may lose the last
     // transaction but never corrupts the file.
     db.pragma('synchronous = NORMAL');

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from './database.js';
+import { foreignOwnerOf, giveTo } from './data-dir-owner.js';
 import type { Read, ReadImages, StoredRead } from './types.js';
 
 interface ReadRow {
@@ -38,11 +39,14 @@ export type ReadListener = (read: StoredRead) => void;
 export class ReadStore {
   private readonly insert;
   private readonly listeners = new Set<ReadListener>();
+  /** Set when root writes reads into the service user's folder (`lpr-edge replay` with sudo). */
+  private readonly newFilesOwner;
 
   constructor(
     private readonly db: Db,
     private readonly dataDir: string,
   ) {
+    this.newFilesOwner = foreignOwnerOf(dataDir);
     this.insert = db.prepare(`INSERT INTO reads (
       id, seq, unit_id, camera_id, ts, first_seen, last_seen, plate, state, state_confidence, confidence,
       char_confidences, candidates, frames, box, crop_path, overview_path, crop_bytes, overview_bytes,
@@ -79,9 +83,13 @@ export class ReadStore {
         throw err;
       }
       created.push(abs);
+      giveTo(this.newFilesOwner, [abs]);
     };
     try {
-      mkdirSync(path.join(this.dataDir, 'images', day), { recursive: true });
+      const dayDir = path.join(this.dataDir, 'images', day);
+      const firstNew = mkdirSync(dayDir, { recursive: true });
+      // The daemon, as the folder's owner, adds the next reads to these folders.
+      if (firstNew) giveTo(this.newFilesOwner, foldersFrom(firstNew, dayDir));
       if (images.crop && cropPath) write(cropPath, images.crop);
       if (images.overview && overviewPath) write(overviewPath, images.overview);
       this.insert.run({
@@ -143,6 +151,14 @@ export class ReadStore {
     if (!abs.startsWith(root + path.sep)) throw new Error(`image path outside the image store: ${relative}`);
     return abs;
   }
+}
+
+/** `top` and each folder below it down to `bottom` (those `mkdir -p bottom` created from `top`). */
+function foldersFrom(top: string, bottom: string): string[] {
+  const folders = [top];
+  for (const part of path.relative(top, bottom).split(path.sep).filter(Boolean))
+    folders.push(path.join(folders.at(-1)!, part));
+  return folders;
 }
 
 export function fromRow(row: ReadRow): StoredRead {

@@ -1,4 +1,4 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterAll, afterEach, beforeAll } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -10,6 +10,7 @@ import { makeRead, openStore, plateCrop } from './helpers/unit.js';
 import {
   asServiceUser,
   canActAsServiceUser,
+  letServiceUserReach,
   letServiceUserThrough,
   serviceUser,
 } from './helpers/service-user.js';
@@ -24,6 +25,12 @@ const children: ChildProcess[] = [];
 afterEach(async () => {
   for (const c of children.splice(0)) await killChild(c);
 });
+// The service user runs the project's own CLI, wherever the clone is.
+let closeProject = () => {};
+beforeAll(() => {
+  if (canActAsServiceUser) closeProject = letServiceUserReach(bin);
+});
+afterAll(() => closeProject());
 
 /** /var/lib/lpr-edge as install.sh leaves it: the service user's, 0750, empty. */
 function serviceUsersDataDir(name: string): string {

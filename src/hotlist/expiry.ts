@@ -5,6 +5,8 @@
  * day, and an entry would then expire on a day nobody wrote.
  */
 
+import { dateProblem } from '../util/calendar.js';
+
 const DATE = /^(\d{4})-?(\d{2})-?(\d{2})$/;
 const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
 
@@ -46,15 +48,5 @@ function timeProblem(
   if (second > 59) return `second ${second} (seconds run 00–59)`;
   if (sign && (offsetHours > 23 || offsetMinutes > 59))
     return `offset ${sign}${String(offsetHours).padStart(2, '0')}:${String(offsetMinutes).padStart(2, '0')} (offsets run to ±23:59)`;
-  return null;
-}
-
-/** What makes year-month-day no day of the calendar, or null. */
-function dateProblem(year: number, month: number, day: number): string | null {
-  if (month < 1 || month > 12) return `month ${month} (months run 01–12)`;
-  // Day 0 of the next month is this month's last.
-  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > days)
-    return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')} has no day ${day}`;
   return null;
 }

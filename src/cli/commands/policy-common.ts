@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../log.js';
 import { policyServices, type PolicyServices } from '../../policy/services.js';
 import { UsageError, type CommandContext, type OptionValues } from '../command.js';
+import { dateProblem } from '../../util/calendar.js';
 
 /** Open the unit plus the policy services for one command, closing the database afterwards. */
 export async function withPolicy<T>(
@@ -51,8 +52,7 @@ export function parseTime(value: string | undefined, key: string, endOfDay = fal
   const m = ISO_TIME.exec(value);
   if (!m) throw bad('');
   const [, y, mo, d, h, mi, s = '00', frac = '', sign, oh = '00', om = '00'] = m;
-  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > daysInMonth(Number(y), Number(mo)))
-    throw bad(`${y}-${mo}-${d} is not a calendar date; `);
+  if (dateProblem(Number(y), Number(mo), Number(d))) throw bad(`${y}-${mo}-${d} is not a calendar date; `);
   if (h === undefined) {
     const start = Date.parse(`${y}-${mo}-${d}T00:00:00.000Z`);
     return endOfDay ? start + 86_400_000 - 1 : start;
@@ -62,11 +62,6 @@ export function parseTime(value: string | undefined, key: string, endOfDay = fal
   // Rebuilt in the one form Date.parse is specified to read.
   const offset = sign ? `${sign}${oh}:${om}` : 'Z';
   return Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${frac.padEnd(3, '0').slice(0, 3)}${offset}`);
-}
-
-function daysInMonth(year: number, month: number): number {
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 }
 
 /** Refuse a reversed range up front, as `query` does, rather than answering with nothing. */

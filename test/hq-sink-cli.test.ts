@@ -66,7 +66,11 @@ describe('hq-sink', () => {
       await new Promise((r) => setTimeout(r, 1000));
       expect(publisher.count()).toBe(0);
       expect(sync.stats.acked).toBe(0);
-      const consumer = new HqSink({ ...auth, dbFile: path.join(tmp, 'hq.db') });
+      const consumer = new HqSink({
+        ...auth,
+        dbFile: path.join(tmp, 'hq.db'),
+        signingKey: hqKeys.privateKeyPem,
+      });
       await consumer.start();
       try {
         await until(() => consumer.count('read') === 1, 60_000, 'the read at HQ');
@@ -81,10 +85,17 @@ describe('hq-sink', () => {
     }
   }, 120_000);
 
-  it('refuses run without --db, bad pull dates and a public key as --key, before connecting', async () => {
+  it('refuses run without --db or --key, bad pull dates and a public key as --key, before connecting', async () => {
     const run = await hqSink('run', '--url', broker.url);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/run: --db FILE is required/);
+    // Its acks must be signed: the units take no other.
+    const unsigned = await hqSink('run', '--url', broker.url, '--db', path.join(tmp, 'unsigned.db'));
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.stderr).toMatch(
+      /run: --key KEY is required \(hq-signing\.key: the units take only acks signed/,
+    );
+    expect(() => new HqSink({ url: broker.url, dbFile: ':memory:' })).toThrow(/needs the signing key/);
     const keys = path.join(tmp, 'keys');
     expect((await hqSink('keygen', '--out', keys)).code).toBe(0);
     const pull = ['pull', '--url', broker.url, '--agency', 'nyspd', '--unit', 'car-1'];

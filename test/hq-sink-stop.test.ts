@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
 import { SinkProcess } from '../src/hq/sink-process.js';
+import { generateSigningKeys } from '../src/sync/signing.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { until } from './helpers/unit.js';
 
@@ -11,12 +12,16 @@ import { until } from './helpers/unit.js';
 // or gone with a QoS 1 publish unacknowledged. And the sink process wrapper has to notice a
 // child that died by a signal, or that ignores SIGTERM. Bounds are loose on purpose (a loaded
 // two-core machine): without the fixes these waits never end at all.
+const hqKeys = generateSigningKeys();
 let tmp: string;
+let keyFile: string;
 const brokers: Mosquitto[] = [];
 const sinks: SinkProcess[] = [];
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-hq-sink-stop-'));
+  keyFile = path.join(tmp, 'hq-signing.key');
+  writeFileSync(keyFile, hqKeys.privateKeyPem, { mode: 0o600 });
 });
 
 afterEach(async () => {
@@ -50,6 +55,8 @@ function newSinkProcess(broker: Mosquitto, name: string, statsMs = 200): SinkPro
     'hq',
     '--password',
     'hq-secret',
+    '--key',
+    keyFile,
     '--stats-ms',
     String(statsMs),
   ]);
@@ -76,7 +83,13 @@ async function within(p: Promise<unknown>, ms: number): Promise<'resolved' | 're
 describe('HqSink.stop', () => {
   it('returns within seconds while its broker is hung', async () => {
     const broker = await newBroker('hung');
-    const sink = new HqSink({ url: broker.url, dbFile: ':memory:', username: 'hq', password: 'hq-secret' });
+    const sink = new HqSink({
+      url: broker.url,
+      dbFile: ':memory:',
+      username: 'hq',
+      password: 'hq-secret',
+      signingKey: hqKeys.privateKeyPem,
+    });
     await sink.start();
     broker.proc!.kill('SIGSTOP');
     expect(await within(sink.stop(), 10_000)).toBe('resolved');
@@ -84,7 +97,13 @@ describe('HqSink.stop', () => {
 
   it('returns within seconds when the broker went away with a QoS 1 publish unacknowledged', async () => {
     const broker = await newBroker('gone');
-    const sink = new HqSink({ url: broker.url, dbFile: ':memory:', username: 'hq', password: 'hq-secret' });
+    const sink = new HqSink({
+      url: broker.url,
+      dbFile: ':memory:',
+      username: 'hq',
+      password: 'hq-secret',
+      signingKey: hqKeys.privateKeyPem,
+    });
     await sink.start();
     broker.proc!.kill('SIGSTOP');
     // Never acknowledged: the broker is frozen, then killed.

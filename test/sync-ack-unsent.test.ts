@@ -10,11 +10,13 @@ import { policySchema } from '../src/policy/config.js';
 import { approveRetention, runRetention } from '../src/policy/retention.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { SyncService } from '../src/sync/service.js';
+import { generateSigningKeys, loadPrivateKey, signDocument } from '../src/sync/signing.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, plateCrop, unitConfig, until } from './helpers/unit.js';
 
 const DAY = 86_400_000;
 const AGENCY = 'nyspd';
+const hqKeys = generateSigningKeys();
 let tmp: string;
 let broker: Mosquitto;
 
@@ -29,8 +31,9 @@ afterAll(async () => {
 });
 
 // Policy VI.B and VI.F: an acknowledgement makes a record purgeable, so it only counts for a record
-// the unit has sent. Anyone who can publish on the ack topic must not be able to get a read (or an
-// audit record) purged that HQ never received.
+// the unit has sent. Acks are signed by HQ (sync-ack-signed.test.ts); this is the second line: even
+// an ack with HQ's signature (HQ's mistake, or its key in the wrong hands) cannot get a read (or an
+// audit record) purged that the unit never sent.
 describe('an ack for a record the unit never sent', () => {
   it('is ignored and logged as a count; the read keeps its images through a retention run', async () => {
     const dataDir = path.join(tmp, 'unit');
@@ -60,6 +63,7 @@ describe('an ack for a record the unit never sent', () => {
       password: 'unit-secret',
       window: 1,
       ackTimeoutMs: 600_000,
+      hqPublicKey: hqKeys.publicKeyPem,
     });
     const sync = new SyncService(config, unit.db, unit.reads, { log });
     const outboxRow = (msgId: string) =>
@@ -85,11 +89,12 @@ describe('an ack for a record the unit never sent', () => {
       expect(outboxRow(readMsg)).toMatchObject({ attempts: 0, last_sent_at: null });
 
       // One ack: two records never sent, an id the unit never had, and the record really in flight.
-      await hq.publishAsync(
-        `lpr/v1/${AGENCY}/car-1/ack`,
-        JSON.stringify({ v: 1, ids: [readMsg, unsentAudit, `car-1:read:${randomUUID()}`, inFlight] }),
-        { qos: 1 },
+      const ids = [readMsg, unsentAudit, `car-1:read:${randomUUID()}`, inFlight];
+      const ack = signDocument(
+        { v: 1, type: 'ack', agency: AGENCY, unit: 'car-1', ids },
+        loadPrivateKey(hqKeys.privateKeyPem),
       );
+      await hq.publishAsync(`lpr/v1/${AGENCY}/car-1/ack`, JSON.stringify(ack), { qos: 1 });
       await until(() => outboxRow(inFlight!)?.acked_at != null, 10_000, 'the record in flight acknowledged');
       expect(outboxRow(readMsg)?.acked_at).toBeNull();
       expect(outboxRow(unsentAudit)?.acked_at).toBeNull();

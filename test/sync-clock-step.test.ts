@@ -45,6 +45,7 @@ beforeAll(async () => {
     username: 'hq',
     password: 'hq-secret',
     dbFile: path.join(tmp, 'hq.db'),
+    signingKey: hqKeys.privateKeyPem,
     flushMs: 2000,
   });
   await sink.start();
@@ -81,6 +82,7 @@ describe('a wall-clock step while records wait for HQ', () => {
           ackTimeoutMs: 30_000,
           reconnectInitialMs: 100,
           reconnectMaxMs: 500,
+          hqPublicKey: hqKeys.publicKeyPem,
         },
         unitId,
       );

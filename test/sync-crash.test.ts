@@ -6,10 +6,12 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
+import { generateSigningKeys } from '../src/sync/signing.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, plateCrop, unitConfig, until, writeConfig } from './helpers/unit.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const hqKeys = generateSigningKeys();
 let tmp: string;
 let broker: Mosquitto;
 const children: ChildProcess[] = [];
@@ -50,6 +52,7 @@ describe('sync process killed with SIGKILL mid-drain', () => {
         window: 1000,
         ackTimeoutMs: 5000,
         reconnectInitialMs: 100,
+        hqPublicKey: hqKeys.publicKeyPem,
       },
       'car-7',
     );
@@ -68,6 +71,7 @@ describe('sync process killed with SIGKILL mid-drain', () => {
       username: 'hq',
       password: 'hq-secret',
       dbFile: path.join(tmp, 'hq.db'),
+      signingKey: hqKeys.privateKeyPem,
     });
     await sink.start();
     const statusRow = () =>

@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
 import { silentLogger } from '../src/log.js';
 import { SyncService } from '../src/sync/service.js';
+import { generateSigningKeys } from '../src/sync/signing.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, plateCrop, unitConfig, until } from './helpers/unit.js';
 
+const hqKeys = generateSigningKeys();
 let tmp: string;
 let broker: Mosquitto;
 
@@ -36,6 +38,7 @@ describe('outbox drain over mutual TLS', () => {
       ackTimeoutMs: 5000,
       reconnectInitialMs: 100,
       reconnectMaxMs: 500,
+      hqPublicKey: hqKeys.publicKeyPem,
     });
     const sink = new HqSink({
       url: broker.url,
@@ -43,6 +46,7 @@ describe('outbox drain over mutual TLS', () => {
       password: 'hq-secret',
       dbFile: path.join(tmp, 'hq-a.db'),
       clientId: 'hq-a',
+      signingKey: hqKeys.privateKeyPem,
     });
     await sink.start();
     const sync = new SyncService(config, db, reads, { log: silentLogger() });

@@ -19,9 +19,15 @@ import { policyServices } from '../src/policy/services.js';
 import { hotlistPort } from '../src/sync/adapters.js';
 import { queryLogMismatch } from '../src/policy/query.js';
 import { buildAuditReport, reportMarkdown } from '../src/policy/report.js';
-import type { HotlistDocument, PullResponse } from '../src/sync/schemas.js';
+import type { Ack, HotlistDocument, PullResponse } from '../src/sync/schemas.js';
 import { createSyncService, type SyncService } from '../src/sync/service.js';
-import { generateSigningKeys, loadPrivateKey, signDocument } from '../src/sync/signing.js';
+import {
+  generateSigningKeys,
+  loadPrivateKey,
+  loadPublicKey,
+  openSigned,
+  signDocument,
+} from '../src/sync/signing.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, plateCrop, unitConfig, until } from './helpers/unit.js';
 
@@ -385,26 +391,33 @@ describe('down-link from headquarters', () => {
     await sink.publishRaw(AGENCY, 'car-1', 'pull', Buffer.from([0xff, 0x00, 0x13]));
     await sink.publishRaw(AGENCY, 'car-1', 'roster', Buffer.alloc(100 * 1024, 0x41));
     await sink.publishRaw(AGENCY, 'car-1', 'nonsense', '{}');
-    // An ack with the wrong shape must not mark anything synced.
+    // An ack with the wrong shape must not mark anything synced, signed by HQ or not.
     const c = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
-    await c.publishAsync(`lpr/v1/${AGENCY}/car-1/ack`, JSON.stringify({ v: 1, ids: 'all' }), { qos: 1 });
+    const badAck = { v: 1, type: 'ack', agency: AGENCY, unit: 'car-1', ids: 'all' };
+    const signedBadAck = signDocument(badAck, loadPrivateKey(hqKeys.privateKeyPem));
+    for (const ack of [badAck, signedBadAck])
+      await c.publishAsync(`lpr/v1/${AGENCY}/car-1/ack`, JSON.stringify(ack), { qos: 1 });
     await c.endAsync();
-    await until(() => inbound('rejected').length >= n + 4, 10_000, 'rejections recorded');
+    await until(() => inbound('rejected').length >= n + 6, 10_000, 'rejections recorded');
     const reasons = inbound('rejected')
       .slice(n)
       .map((r) => r.reason ?? '');
     expect(reasons.some((r) => /not JSON/.test(r))).toBe(true);
     expect(reasons.some((r) => /exceeds sync.maxPayloadBytes/.test(r))).toBe(true);
     expect(reasons.some((r) => /unknown message kind "nonsense"/.test(r))).toBe(true);
+    expect(reasons.some((r) => /^ack: not a signed document/.test(r))).toBe(true);
+    expect(reasons.some((r) => /^ack: invalid document: ids:/.test(r))).toBe(true);
     await until(
       () =>
-        logs.some((l) => l.msg === 'inbound sync message rejected' && /malformed ack/.test(l.reason ?? '')),
+        logs.some(
+          (l) => l.msg === 'inbound sync message rejected' && /ack: invalid document/.test(l.reason ?? ''),
+        ),
       5000,
       'malformed ack logged',
     );
     expect(
       logs.filter((l) => l.msg === 'inbound sync message rejected' && l.level === 50).length,
-    ).toBeGreaterThanOrEqual(5);
+    ).toBeGreaterThanOrEqual(6);
 
     // Still alive: a signed roster goes through afterwards.
     await sink.publishRoster({
@@ -701,6 +714,7 @@ describe('down-link from headquarters', () => {
         username: 'unit',
         password: 'unit-secret',
         reconnectInitialMs: 100,
+        hqPublicKey: hqKeys.publicKeyPem,
       },
       'car-2',
     );
@@ -728,7 +742,8 @@ describe('down-link from headquarters', () => {
   it('HQ quarantines a record it cannot store and acknowledges it, so the unit stops resending it', async () => {
     const c = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
     const acked: string[] = [];
-    c.on('message', (_t, p) => acked.push(...(JSON.parse(p.toString()) as { ids: string[] }).ids));
+    const hqPublicKey = loadPublicKey(hqKeys.publicKeyPem);
+    c.on('message', (_t, p) => acked.push(...(openSigned(JSON.parse(p.toString()), hqPublicKey) as Ack).ids));
     await c.subscribeAsync(`lpr/v1/${AGENCY}/car-9/ack`, { qos: 1 });
     const bad = {
       v: 1,

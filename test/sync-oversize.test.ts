@@ -10,6 +10,7 @@ import { decodeRecord } from '../src/sync/codec.js';
 import { JSON_CONTENT_TYPE, publishPacketBytes } from '../src/sync/message-size.js';
 import type { Status } from '../src/sync/schemas.js';
 import { createSyncService } from '../src/sync/service.js';
+import { generateSigningKeys } from '../src/sync/signing.js';
 import { recordingLogger, type LogRecord } from './helpers/logger.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
@@ -23,6 +24,7 @@ const AGENCY = 'nyspd';
 const LIMIT = 60_000;
 const WARN = 40;
 const ERROR = 50;
+const hqKeys = generateSigningKeys();
 let tmp: string;
 let broker: Mosquitto;
 let sink: HqSink;
@@ -35,6 +37,7 @@ beforeAll(async () => {
     username: 'hq',
     password: 'hq-secret',
     dbFile: path.join(tmp, 'hq.db'),
+    signingKey: hqKeys.privateKeyPem,
   });
   await sink.start();
 });
@@ -70,6 +73,7 @@ function unitSetup(unitId: string, sync: Record<string, unknown>) {
       reconnectInitialMs: 100,
       reconnectMaxMs: 500,
       ackTimeoutMs: 1500,
+      hqPublicKey: hqKeys.publicKeyPem,
       ...sync,
     },
     unitId,
@@ -265,6 +269,7 @@ describe('records larger than the broker accepts', () => {
       username: 'hq',
       password: 'hq-secret',
       dbFile: path.join(tmp, 'hq2.db'),
+      signingKey: hqKeys.privateKeyPem,
     });
     await sink2.start();
     const again = createSyncService({

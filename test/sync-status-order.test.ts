@@ -9,6 +9,7 @@ import { HqSink } from '../src/hq/sink.js';
 import { silentLogger } from '../src/log.js';
 import type { Status } from '../src/sync/schemas.js';
 import { createSyncService } from '../src/sync/service.js';
+import { generateSigningKeys } from '../src/sync/signing.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { openStore, unitConfig, until, writeConfig } from './helpers/unit.js';
 
@@ -18,6 +19,7 @@ import { openStore, unitConfig, until, writeConfig } from './helpers/unit.js';
 const AGENCY = 'nyspd';
 const HOUR = 3_600_000;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const hqKeys = generateSigningKeys();
 let tmp: string;
 let broker: Mosquitto;
 let sink: HqSink;
@@ -31,6 +33,7 @@ beforeAll(async () => {
     username: 'hq',
     password: 'hq-secret',
     dbFile: path.join(tmp, 'hq.db'),
+    signingKey: hqKeys.privateKeyPem,
   });
   await sink.start();
 });
@@ -64,6 +67,7 @@ describe('unit status at HQ', () => {
         // Reconnects 50-400 ms after a lost connection: the will is HQ's status that long.
         reconnectInitialMs: 400,
         reconnectMaxMs: 500,
+        hqPublicKey: hqKeys.publicKeyPem,
       },
       unit,
     );
@@ -126,7 +130,13 @@ describe('unit status at HQ', () => {
     openStore(dataDir).db.close();
     const config = unitConfig(
       dataDir,
-      { brokerUrl: broker.url, username: 'unit', password: 'unit-secret', reconnectInitialMs: 100 },
+      {
+        brokerUrl: broker.url,
+        username: 'unit',
+        password: 'unit-secret',
+        reconnectInitialMs: 100,
+        hqPublicKey: hqKeys.publicKeyPem,
+      },
       unit,
     );
     const configFile = writeConfig(path.join(tmp, `${unit}.json`), { ...config, log: { level: 'warn' } });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +13,7 @@ import { openDatabase } from '../store/database.js';
 import { ReadStore } from '../store/reads.js';
 import type { Read } from '../store/types.js';
 import { SyncService } from '../sync/service.js';
+import { generateSigningKeys } from '../sync/signing.js';
 
 export interface DrainFigures {
   readsPerSec: number;
@@ -54,6 +55,17 @@ export function benchRead(i: number, unitId: string): Read {
   };
 }
 
+/**
+ * A signing key pair for a run: the sink signs its acks with the private key (written to
+ * `dir/hq-signing.key` for `hq-sink run --key`), and the units take no ack without the public key.
+ */
+export function benchSigningKeys(dir: string): { keyFile: string; hqPublicKey: string } {
+  const keys = generateSigningKeys();
+  const keyFile = path.join(dir, 'hq-signing.key');
+  writeFileSync(keyFile, keys.privateKeyPem, { mode: 0o600 });
+  return { keyFile, hqPublicKey: keys.publicKeyPem };
+}
+
 /** A plate-crop-sized JPEG (about 4-6 KB), like the recogniser's crops. */
 export async function benchCrop(): Promise<Buffer> {
   const w = 200;
@@ -73,6 +85,7 @@ export async function benchSync(opts: { reads?: number } = {}): Promise<SyncBenc
   const n = opts.reads ?? 5000;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-sync-'));
   const broker = await Mosquitto.create(path.join(tmp, 'broker'));
+  const { keyFile, hqPublicKey } = benchSigningKeys(tmp);
   const sink = new SinkProcess([
     '--url',
     broker.url,
@@ -82,6 +95,8 @@ export async function benchSync(opts: { reads?: number } = {}): Promise<SyncBenc
     'hq',
     '--password',
     'hq-secret',
+    '--key',
+    keyFile,
     '--stats-ms',
     '500',
   ]);
@@ -110,6 +125,7 @@ export async function benchSync(opts: { reads?: number } = {}): Promise<SyncBenc
           rate: 0,
           window: 2000,
           imageEncoding: encoding,
+          hqPublicKey,
         },
       });
       const sync = new SyncService(config, db, reads, { log: silentLogger() });

@@ -9,7 +9,8 @@ import { HqSink } from './sink.js';
 
 const USAGE = `hq-sink: reference headquarters consumer for lpr-edge sync
 
-  node scripts/hq-sink.mjs run     --url URL --db FILE [--group hq] [--agency A] [auth] [--stats-ms 5000]
+  node scripts/hq-sink.mjs run     --url URL --db FILE --key KEY [--group hq] [--agency A] [auth] [--stats-ms 5000]
+                                   (acks are signed with KEY, hq-signing.key: the units take no other)
   node scripts/hq-sink.mjs keygen  --out DIR [--force]       (writes hq-signing.key and hq-signing.pub;
                                                              --force replaces an existing pair)
   node scripts/hq-sink.mjs hotlist --url URL --key KEY --file DOC.json [--unit U] [auth]
@@ -80,6 +81,8 @@ export async function main(argv: string[]): Promise<number> {
   // store them on disk. The other commands take records only when given a database.
   if (cmd === 'run' && !values.db)
     throw new Error('run: --db FILE is required (records are acknowledged once stored)');
+  if (cmd === 'run' && !values.key)
+    throw new Error('run: --key KEY is required (hq-signing.key: the units take only acks signed with it)');
   if (values.key) loadPrivateKey(values.key); // a wrong file named now, before connecting
   const criteria =
     cmd === 'pull'

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { benchCrop, benchRead } from '../bench/sync.js';
+import { benchCrop, benchRead, benchSigningKeys } from '../bench/sync.js';
 import { parseConfig } from '../config/load.js';
 import { silentLogger } from '../log.js';
 import { allMigrations } from '../store/all-migrations.js';
@@ -51,6 +51,7 @@ export async function runFleetSim(opts: FleetSimOptions = {}): Promise<FleetSimR
   const log = opts.log ?? (() => {});
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-fleet-'));
   const broker = await Mosquitto.create(path.join(tmp, 'broker'));
+  const { keyFile, hqPublicKey } = benchSigningKeys(tmp);
   const sinks: SinkProcess[] = [];
   const fleet: { id: string; db: Db; reads: ReadStore; sync: SyncService; made: number }[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -68,6 +69,8 @@ export async function runFleetSim(opts: FleetSimOptions = {}): Promise<FleetSimR
           'hq',
           '--password',
           'hq-secret',
+          '--key',
+          keyFile,
           '--stats-ms',
           '1000',
           '--client-id',
@@ -93,6 +96,7 @@ export async function runFleetSim(opts: FleetSimOptions = {}): Promise<FleetSimR
           username: 'unit',
           password: 'unit-secret',
           ackTimeoutMs: 15_000,
+          hqPublicKey,
         },
       });
       const sync = new SyncService(config, db, reads, { log: silentLogger() });

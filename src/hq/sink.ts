@@ -9,6 +9,7 @@ import {
   pullResponseSchema,
   statusSchema,
   upMessageSchema,
+  type Ack,
   type HotlistDocument,
   type PullRequest,
   type PullResponse,
@@ -23,7 +24,7 @@ import { endMqttClient } from '../util/mqtt-end.js';
  * The reference headquarters consumer: the integration tests' counterpart and the example an HQ
  * team starts from. Several instances share the load through an MQTT 5 shared subscription
  * (`$share/{group}/...`); each stores records into SQLite (de-duplicating by message id) and
- * acknowledges them to the unit only after the transaction has committed.
+ * acknowledges them to the unit, signed with HQ's key, only after the transaction has committed.
  */
 export interface HqSinkOptions {
   url: string;
@@ -37,7 +38,10 @@ export interface HqSinkOptions {
   key?: string;
   username?: string;
   password?: string;
-  /** Ed25519 private key (PEM text or path) for signing hotlists and rosters. */
+  /**
+   * Ed25519 private key (PEM text or path) for signing hotlists, rosters, pull requests and acks.
+   * Needed to consume: a unit takes only acks signed with it.
+   */
   signingKey?: string;
   /** Commit + acknowledge at least this often. */
   flushMs?: number;
@@ -89,6 +93,10 @@ export class HqSink {
   readonly stats = { received: 0, stored: 0, duplicates: 0, invalid: 0, acksSent: 0 };
 
   constructor(private readonly opts: HqSinkOptions) {
+    if (opts.signingKey) this.signingKey = loadPrivateKey(opts.signingKey);
+    // Every unit rejects an unsigned ack: without the key, nothing taken here would count as synced.
+    if ((opts.consume ?? true) && !this.signingKey)
+      throw new Error('hq sink: consuming records needs the signing key (the units take only signed acks)');
     if (opts.dbFile !== ':memory:') mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     this.db = new Database(opts.dbFile);
     this.db.pragma('journal_mode = WAL');
@@ -125,7 +133,6 @@ export class HqSink {
       `INSERT OR IGNORE INTO records (id, agency, unit, kind, seq, sent_at, received_at, body, crop)
        VALUES (@id, @agency, @unit, @kind, @seq, @sentAt, @receivedAt, @body, @crop)`,
     );
-    if (opts.signingKey) this.signingKey = loadPrivateKey(opts.signingKey);
   }
 
   async start(): Promise<void> {
@@ -234,7 +241,7 @@ export class HqSink {
       .immediate();
   }
 
-  /** Commit what arrived, then acknowledge it to each unit (one ack message per unit). */
+  /** Commit what arrived, then acknowledge it to each unit (one signed ack message per unit). */
   flush(): void {
     if (this.pending.length === 0 && this.quarantine.length === 0) return;
     const batch = this.pending;
@@ -268,7 +275,8 @@ export class HqSink {
       const topic = new Topics(agency, unit).ack();
       for (let i = 0; i < ids.length; i += 5000) {
         const chunk = ids.slice(i, i + 5000);
-        this.client?.publish(topic, JSON.stringify({ v: 1, ids: chunk, ts: Date.now() }), { qos: 1 });
+        const ack: Ack = { v: 1, type: 'ack', agency, unit, ids: chunk, ts: Date.now() };
+        this.client?.publish(topic, this.sign(ack), { qos: 1 });
         this.stats.acksSent++;
       }
     }

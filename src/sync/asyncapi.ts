@@ -35,7 +35,9 @@ const SIGNED_CONTENT: Record<string, string> = {
   SignedHotlist: 'HotlistDocument',
   SignedRoster: 'RosterDocument',
   SignedPullRequest: 'PullRequest',
+  SignedAck: 'Ack',
 };
+const article = (noun: string) => `${/^[AEIOU]/.test(noun) ? 'an' : 'a'} ${noun}`;
 const mqttOp = (qos: 0 | 1, retain = false) => ({ mqtt: { qos, retain, bindingVersion: '0.2.0' } });
 
 interface ChannelSpec {
@@ -105,8 +107,10 @@ export function buildAsyncApi(): Record<string, unknown> {
     {
       key: 'ack',
       address: `${ROOT_ADDRESS}/ack`,
-      message: 'Ack',
-      summary: 'Batched application-level acknowledgement: ids HQ has durably stored.',
+      message: 'SignedAck',
+      summary:
+        'Batched application-level acknowledgement: ids HQ has durably stored, signed for this unit. ' +
+        'The unit takes no other (without sync.hqPublicKey, none).',
       action: 'receive',
     },
     {
@@ -165,7 +169,7 @@ export function buildAsyncApi(): Record<string, unknown> {
       payload: { $ref: `#/components/schemas/${signed ? 'SignedDocument' : c.message}` },
       ...(signed
         ? {
-            description: `The envelope's payload is base64 of a ${SIGNED_CONTENT[c.message]} (see components.schemas), signed with headquarters' Ed25519 key.`,
+            description: `The envelope's payload is base64 of ${article(SIGNED_CONTENT[c.message]!)} (see components.schemas), signed with headquarters' Ed25519 key.`,
           }
         : {}),
       ...(c.description ? { description: c.description } : {}),

@@ -207,10 +207,18 @@ export class InboundRouter {
     }
   }
 
+  /**
+   * An ack makes the unit stop sending a record and lets retention purge it, so it is signed by HQ
+   * like every other document HQ sends: whoever can publish on the ack topic must not be able to
+   * acknowledge a record HQ never stored. A unit without HQ's key takes none (its records stay
+   * queued), as it takes no hotlist. Not audited: a forged ack changes nothing, and each one must
+   * not add to the audit chain. A genuine ack replayed later needs no freshness check: it is bound
+   * to this unit, and message ids are never reused (UUIDs, or numbers under the database's random
+   * `sync_install` id), so it can only acknowledge again records HQ has stored.
+   */
   private ack(payload: Buffer): 'acked' {
-    const parsed = ackSchema.safeParse(parseJson(payload));
-    if (!parsed.success) throw new Rejection(`malformed ack: ${issues(parsed.error)}`);
-    const { acked, unsent, unknown } = this.d.outbox.ack(parsed.data.ids);
+    const { ids } = this.signed(payload, ackSchema, 'ack', false);
+    const { acked, unsent, unknown } = this.d.outbox.ack(ids);
     // Counts only: the ids name reads, and a forged ack is no reason to write them to the log.
     if (unsent + unknown > 0)
       this.d.log.warn({ unsent, unknown }, 'ack from HQ names records this unit never sent; ignored');
@@ -218,28 +226,29 @@ export class InboundRouter {
     return 'acked';
   }
 
-  /** Verify the signature and the target; return the signed document. */
+  /** Verify the signature and the target; return the signed document. `audit`: audit a rejection. */
   private signed<T extends { agency: string; unit?: string | undefined }>(
     payload: Buffer,
     schema: z.ZodType<T>,
     what: string,
+    audit = true,
   ): T {
     let raw: unknown;
     try {
       raw = openSigned(parseJson(payload), this.d.publicKey);
     } catch (err) {
-      throw new Rejection(`${what}: ${(err as Error).message}`, true);
+      throw new Rejection(`${what}: ${(err as Error).message}`, audit);
     }
     const doc = schema.safeParse(raw);
-    if (!doc.success) throw new Rejection(`${what}: invalid document: ${issues(doc.error)}`, true);
+    if (!doc.success) throw new Rejection(`${what}: invalid document: ${issues(doc.error)}`, audit);
     if (doc.data.agency !== this.d.topics.agency) {
       throw new Rejection(
         `${what}: signed for agency ${doc.data.agency}, this unit is ${this.d.topics.agency}`,
-        true,
+        audit,
       );
     }
     if (doc.data.unit !== undefined && doc.data.unit !== this.d.topics.unit) {
-      throw new Rejection(`${what}: addressed to unit ${doc.data.unit}`, true);
+      throw new Rejection(`${what}: addressed to unit ${doc.data.unit}`, audit);
     }
     return doc.data;
   }

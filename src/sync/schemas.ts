@@ -328,13 +328,19 @@ export type Status = z.infer<typeof statusSchema>;
 export const ackSchema = z
   .object({
     v: z.literal(1),
+    type: z.literal('ack'),
+    /** The one unit it is for: signed, so an ack captured for one unit cannot be replayed to another. */
+    agency: segment,
+    unit: segment,
     /** Message ids HQ has durably stored. */
     ids: z.array(id).min(1).max(10_000),
     ts: ms.optional(),
   })
   .meta({
     title: 'Ack',
-    description: 'Batched application-level acknowledgement: HQ has committed these ids.',
+    description:
+      'Batched application-level acknowledgement: HQ has committed these ids. Sent inside a SignedDocument, ' +
+      'for exactly one unit of one agency: the unit stops sending what it acknowledges and may purge it.',
   });
 export type Ack = z.infer<typeof ackSchema>;
 
@@ -343,7 +349,7 @@ export const signedEnvelopeSchema = z
     v: z.literal(1),
     alg: z.literal('Ed25519'),
     keyId: z.string().max(200).optional(),
-    /** base64 of the UTF-8 JSON document that was signed (a HotlistDocument or RosterDocument). */
+    /** base64 of the UTF-8 JSON document that was signed (a HotlistDocument, RosterDocument, PullRequest or Ack). */
     payload: b64.min(1),
     /** base64 Ed25519 signature over the payload bytes (before base64). */
     signature: b64.min(1),

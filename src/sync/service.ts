@@ -151,7 +151,11 @@ export class SyncService implements Service {
       }));
     let publicKey: KeyObject | undefined;
     if (this.cfg.hqPublicKey) publicKey = loadPublicKey(this.cfg.hqPublicKey);
-    else this.log.warn('sync.hqPublicKey is not set: signed hotlists and rosters from HQ will be rejected');
+    else
+      this.log.warn(
+        'sync.hqPublicKey is not set: hotlists, rosters, pull requests and acks from HQ will be rejected ' +
+          '(records are sent but stay queued: none is ever acknowledged, nor purged)',
+      );
     this.inbound = new InboundRouter({
       db,
       log: this.log,

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
@@ -20,6 +21,12 @@ function cli(args: string[], opts: { input?: string; cwd?: string } = {}) {
     input: opts.input ?? '',
     timeout: 60_000,
   });
+}
+
+/** Headquarters' public signing key, as `hq-sink keygen` writes it. */
+function writeHqPublicKey(file: string): void {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  fs.writeFileSync(file, publicKey.export({ type: 'spki', format: 'pem' }));
 }
 
 /** The user saw one message line, no stack trace. */
@@ -90,6 +97,7 @@ describe('provision --interactive', () => {
       path.join(tmp, 'ca.pem'),
       '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
     );
+    writeHqPublicKey(path.join(tmp, 'hq.pub'));
     const r = interactive('ca.yaml', [
       'car-1',
       'nyspd',
@@ -99,6 +107,8 @@ describe('provision --interactive', () => {
       'ca.pem',
       '',
       '',
+      'hq.pub',
+      '',
       '',
       'none',
     ]);
@@ -107,6 +117,12 @@ describe('provision --interactive', () => {
     expect(r.stdout).toContain(
       'an mqtts broker needs the CA certificate that signed its certificate: give its PEM path',
     );
+    // HQ's signing key too is asked for again rather than left out.
+    expect(r.stdout).toContain(
+      'the unit checks everything HQ sends against this key: give the path of hq-signing.pub',
+    );
+    const c = parseYaml(fs.readFileSync(path.join(tmp, 'ca.yaml'), 'utf8'));
+    expect(c.sync.hqPublicKey).toBe(path.join(fs.realpathSync(tmp), 'hq.pub'));
   });
 });
 
@@ -118,6 +134,7 @@ describe('provision with relative paths', () => {
       path.join(tmp, 'certs/ca.pem'),
       '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
     );
+    writeHqPublicKey(path.join(tmp, 'certs/hq.pub'));
     fs.mkdirSync(path.join(tmp, 'clips'), { recursive: true });
     fs.writeFileSync(path.join(tmp, 'clips/a.mp4'), '');
     const cfg = 'rel/conf/config.yaml';
@@ -135,6 +152,8 @@ describe('provision with relative paths', () => {
       'mqtts://127.0.0.1:1',
       '--ca',
       'certs/ca.pem',
+      '--hq-key',
+      'certs/hq.pub',
       '--camera',
       'file:clips/a.mp4,id=clip',
       '--gps',
@@ -145,7 +164,7 @@ describe('provision with relative paths', () => {
     const c = parseYaml(fs.readFileSync(path.join(tmp, cfg), 'utf8'));
     expect(c).toMatchObject({
       dataDir: path.join(here, 'reldata'),
-      sync: { ca: path.join(here, 'certs/ca.pem') },
+      sync: { ca: path.join(here, 'certs/ca.pem'), hqPublicKey: path.join(here, 'certs/hq.pub') },
       cameras: [{ path: path.join(here, 'clips/a.mp4') }],
       gps: { source: 'serial', path: path.join(here, 'gps0'), baud: 4800 },
     });
@@ -275,5 +294,47 @@ describe('provision flags', () => {
   it('refuses a home state that is not a US state, DC or territory', () => {
     refused('xx', ['--home-state', 'XX'], /homeState: got "XX"; not a US state, DC or territory/);
     expect(provision('pr', ['--home-state', 'PR']).config).toMatchObject({ homeState: 'PR' });
+  });
+});
+
+describe("provision with a broker but no headquarters' signing key", () => {
+  const base = [
+    'provision',
+    '--unit-id',
+    'car-1',
+    '--agency',
+    'nyspd',
+    '--broker-url',
+    'mqtt://127.0.0.1:1883',
+  ];
+
+  it('refuses: the unit would refuse every hotlist and ack from HQ', () => {
+    const r = cli([...base, '--config', 'nokey/config.yaml']);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(
+      /broker\.hqKey: a unit that syncs needs headquarters' public signing key, .*give --hq-key PATH \(hq-signing\.pub/,
+    );
+    expect(fs.existsSync(path.join(tmp, 'nokey'))).toBe(false);
+  });
+
+  it('refuses a file that is not an Ed25519 public key, naming it', () => {
+    fs.writeFileSync(path.join(tmp, 'not-a-key.pem'), 'hello\n');
+    const r = cli([...base, '--config', 'badkey/config.yaml', '--hq-key', 'not-a-key.pem']);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(/broker\.hqKey: .*give hq-signing\.pub from "hq-sink keygen"/);
+    expect(fs.existsSync(path.join(tmp, 'badkey'))).toBe(false);
+  });
+
+  it('keeps the key of the previous config when provisioned again', () => {
+    writeHqPublicKey(path.join(tmp, 'again.pub'));
+    const first = cli([...base, '--config', 'again/config.yaml', '--hq-key', 'again.pub']);
+    expect(first.stderr).toBe('');
+    const second = cli([...base, '--config', 'again/config.yaml']);
+    expect(second.stderr).toBe('');
+    expect(second.status).toBe(0);
+    const c = parseYaml(fs.readFileSync(path.join(tmp, 'again/config.yaml'), 'utf8'));
+    expect(c.sync.hqPublicKey).toBe(path.join(fs.realpathSync(tmp), 'again.pub'));
   });
 });

@@ -39,6 +39,10 @@ export const answersSchema = z.strictObject({
         .min(1, 'empty: give the path of the client certificate (PEM), or leave it out')
         .optional(),
       key: z.string().min(1, "empty: give the path of the client certificate's key (PEM)").optional(),
+      hqKey: z
+        .string()
+        .min(1, "empty: give the path of headquarters' public signing key (hq-signing.pub)")
+        .optional(),
     })
     .optional(),
   cameras: z

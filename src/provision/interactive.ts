@@ -67,6 +67,16 @@ export async function askAnswers(
           );
         }
       }
+      const prevSync = defaults.sync as Record<string, unknown> | undefined;
+      const knownKey = typeof prevSync?.hqPublicKey === 'string' ? prevSync.hqPublicKey : undefined;
+      const hqKey = await askValid(
+        `  headquarters' public signing key (hq-signing.pub path${knownKey ? ', empty to keep the current one' : ''})`,
+        (v) =>
+          v || knownKey
+            ? undefined
+            : 'the unit checks everything HQ sends against this key: give the path of hq-signing.pub',
+      );
+      if (hqKey) broker.hqKey = hqKey;
       answers.broker = broker;
     }
     output.write('\nCameras found:\n');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describeIssues, ConfigError, parseConfigText, refuseSpecialFile } from '../config/load.js';
 import { embeddedDefaults } from '../config/defaults.js';
 import { answersSchema, type Answers } from './answers.js';
+import { loadPublicKey } from '../sync/signing.js';
 
 export class PolicyError extends Error {
   constructor(message: string) {
@@ -59,6 +60,7 @@ export function absolutePaths(a: Answers, cwd = process.cwd()): Answers {
       ca: opt(a.broker.ca),
       cert: opt(a.broker.cert),
       key: opt(a.broker.key),
+      hqKey: opt(a.broker.hqKey),
     },
     // v4l2 devices are not paths when relative: a bare name means /dev/v4l/by-id/NAME.
     cameras: a.cameras.map((c) => (c.kind === 'file' ? { ...c, path: abs(c.path) } : c)),
@@ -91,6 +93,7 @@ export function buildConfig(a: Answers, previous: Record<string, unknown> | null
       ...(a.broker.ca ? { ca: a.broker.ca } : {}),
       ...(a.broker.cert ? { cert: a.broker.cert } : {}),
       ...(a.broker.key ? { key: a.broker.key } : {}),
+      ...(a.broker.hqKey ? { hqPublicKey: a.broker.hqKey } : {}),
     };
   }
   return config;
@@ -111,4 +114,30 @@ export function checkCertificates(a: Answers): void {
   }
   if (a.broker?.cert && !a.broker.key)
     throw new ConfigError('broker.cert given without broker.key: mutual TLS needs both', 'broker');
+  if (a.broker?.hqKey) {
+    refuseSpecialFile(a.broker.hqKey, 'broker.hqKey');
+    try {
+      loadPublicKey(a.broker.hqKey);
+    } catch (err) {
+      throw new ConfigError(
+        `broker.hqKey: ${(err as Error).message.replace(/^sync\.hqPublicKey: /, '')}; give hq-signing.pub from "hq-sink keygen"`,
+        a.broker.hqKey,
+      );
+    }
+  }
+}
+
+/**
+ * A unit that syncs checks every message from headquarters (hotlists, rosters, pull requests,
+ * acks) against HQ's public signing key, and refuses them all without it: provisioned with a
+ * broker but no key, it would send its records for ever and never receive a hotlist.
+ */
+export function checkHqKeyKnown(a: Answers, previous: Record<string, unknown> | null): void {
+  if (!a.broker || a.broker.hqKey) return;
+  const prevSync = previous?.sync as Record<string, unknown> | undefined;
+  if (typeof prevSync?.hqPublicKey === 'string' && prevSync.hqPublicKey) return;
+  throw new ConfigError(
+    'broker.hqKey: a unit that syncs needs headquarters\' public signing key, to check hotlists, rosters, pull requests and acks: give --hq-key PATH (hq-signing.pub from "hq-sink keygen")',
+    'broker',
+  );
 }

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { checkBroker } from '../src/selftest/broker.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { checkBroker, checkHqKey } from '../src/selftest/broker.js';
 import { freePort, waitFor, killChild, spawn, portOpen } from './helpers/proc.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lpr-broker-'));
@@ -51,5 +52,32 @@ describe('selftest broker check against Mosquitto', () => {
     } finally {
       await killChild(broker);
     }
+  });
+});
+
+describe("selftest check of headquarters' signing key", () => {
+  it('fails without the key or with one that does not load, passes with an Ed25519 public key', () => {
+    const sync = { enabled: true, brokerUrl: 'mqtt://127.0.0.1:1883' };
+    const missing = checkHqKey(sync);
+    expect(missing).toMatchObject({ status: 'fail' });
+    expect(missing.detail).toMatch(
+      /sync\.hqPublicKey is not set: every hotlist, roster, pull request and ack/,
+    );
+    expect(missing.fix).toMatch(/provision --hq-key/);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    });
+    expect(checkHqKey({ ...sync, hqPublicKey: String(rsa) }).detail).toMatch(
+      /rsa key; an Ed25519 public key/,
+    );
+    expect(checkHqKey({ ...sync, hqPublicKey: path.join(tmp, 'gone.pub') }).detail).toMatch(/does not exist/);
+    const file = path.join(tmp, 'hq.pub');
+    fs.writeFileSync(file, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+    expect(checkHqKey({ ...sync, hqPublicKey: file })).toMatchObject({
+      status: 'pass',
+      detail: `Ed25519 public key ${file}`,
+    });
+    expect(checkHqKey(undefined)).toMatchObject({ status: 'skip' });
   });
 });

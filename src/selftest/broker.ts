@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import mqtt from 'mqtt';
 import type { CheckResult } from './checks.js';
+import { loadPublicKey } from '../sync/signing.js';
 
 /** The broker settings selftest needs (the sync section's brokerUrl, TLS files and credentials). */
 export interface BrokerSettings {
@@ -13,6 +14,31 @@ export interface BrokerSettings {
   password?: string;
   passwordFile?: string;
   clientId?: string;
+  hqPublicKey?: string;
+}
+
+/**
+ * HQ's public signing key: without it (or with a key that does not load) the unit refuses every
+ * hotlist, roster, pull request and ack from HQ, so its records are never acknowledged.
+ */
+export function checkHqKey(s: BrokerSettings | undefined): CheckResult {
+  const name = 'hq key';
+  if (!s?.enabled) return { check: name, status: 'skip', detail: 'sync with headquarters is off' };
+  const fix = 'run "lpr-edge provision --hq-key hq-signing.pub …" (or set sync.hqPublicKey)';
+  if (!s.hqPublicKey)
+    return {
+      check: name,
+      status: 'fail',
+      detail: 'sync.hqPublicKey is not set: every hotlist, roster, pull request and ack from HQ is refused',
+      fix,
+    };
+  try {
+    loadPublicKey(s.hqPublicKey);
+  } catch (err) {
+    return { check: name, status: 'fail', detail: (err as Error).message, fix };
+  }
+  const where = s.hqPublicKey.includes('-----BEGIN') ? 'in the config' : s.hqPublicKey;
+  return { check: name, status: 'pass', detail: `Ed25519 public key ${where}` };
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   checkModels,
 } from './checks.js';
 import type { LiveCameraConfig } from '../capture/config.js';
-import { checkBroker } from './broker.js';
+import { checkBroker, checkHqKey } from './broker.js';
 
 /**
  * Every check a technician needs before the car leaves the garage, in order. `extra` lets other
@@ -46,6 +46,7 @@ export async function runSelftest(
   const db = checkDatabase(opts.config);
   results.push(db);
   if (db.status === 'pass') results.push(checkHotlists(opts.config, (opts.now ?? Date.now)()));
+  results.push(checkHqKey(opts.config.sync));
   results.push(await checkBroker(opts.config.sync));
   for (const e of extra) results.push(await e());
   return results;

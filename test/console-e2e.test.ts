@@ -469,6 +469,21 @@ describe('officer console in Chromium', () => {
     expect(await page.locator('#watching li').first().innerText()).toMatch(
       /WAT123\s+any state\s+until .* · BOLO: hit and run, dispatch 14:02 · ofc\.diaz/,
     );
+    // Watching it again renews the watch: the form stays open and says whose watch it was and
+    // what it is now, rather than closing as if a plate had been added.
+    await page.keyboard.press('w');
+    await page.locator('#watch-plate').fill('WAT123');
+    await page.locator('#watch-reason').fill('BOLO: hit and run, dispatch 14:02');
+    await page.locator('#watch-hours').selectOption('12');
+    await page.locator('#watch-form button[type=submit]').click();
+    await expectText(
+      page,
+      '#watch-error',
+      /^WAT123 any state was already watched \(ofc\.diaz, until .+, medium priority: BOLO: hit and run, dispatch 14:02\)\. Renewed, now: ofc\.diaz, until .+, medium priority: BOLO: hit and run, dispatch 14:02\.$/,
+    );
+    expect(await page.locator('#watch-form').isVisible()).toBe(true);
+    await page.locator('#watch-cancel').click();
+    expect(await page.locator('#watching li', { hasText: 'WAT123' }).count()).toBe(1);
     // Stored reads were not searched for it: that would be an inquiry the officer did not make.
     expect(hitsFor(passedBy.id)).toEqual([]);
     expect(listQueryLog(db)).toEqual([]);
@@ -538,6 +553,7 @@ describe('officer console in Chromium', () => {
       ]),
     ).toEqual([
       ['add', 'WAT123', 'BOLO: hit and run, dispatch 14:02'],
+      ['renew', 'WAT123', 'BOLO: hit and run, dispatch 14:02'],
       ['add', 'RET4560', 'Seen leaving a burglary'],
       ['remove', 'WAT123', 'found'],
     ]);

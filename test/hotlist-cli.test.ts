@@ -149,6 +149,78 @@ describe('lpr-edge hotlist', { timeout: 240_000 }, () => {
     }
   });
 
+  it('adding a plate already on the list renews its entry, or adds it afresh when that entry has expired, and says which', async () => {
+    const add = (plate: string, as: string, password: string, ...more: string[]) =>
+      cli(['hotlist', 'add', plate, '--state', 'NY', ...more, '--as', as], password);
+    // An entry that expires a few seconds from now (each CLI run is a fresh Node process).
+    const soon = new Date(Date.now() + 15_000).toISOString();
+    expect(add('CLX001', 'ofc.diaz', OFFICER_PW, '--reason', 'seen at burglary', '--expires', soon).out).toBe(
+      'added CLX001 NY (manual) to local\n',
+    );
+    await new Promise((r) => setTimeout(r, Date.parse(soon) + 200 - Date.now()));
+    expect(cli(['hotlist', 'check', 'CLX001', '--state', 'NY']).code).toBe(1);
+    expect(
+      add('CLX001', 'ofc.diaz', OFFICER_PW, '--reason', 'seen again', '--expires', '2099-01-01').out,
+    ).toBe(
+      `added CLX001 NY (manual) to local, in place of its expired entry (entered by ofc.diaz, until ${soon}, low priority, reason "seen at burglary")\n`,
+    );
+    expect(cli(['hotlist', 'check', 'CLX001', '--state', 'NY']).out).toMatch(/CLX001 NY\tmanual\texact/);
+
+    // Another user's add of an entry still running renews it: later expiry, higher priority, both reasons.
+    add('CLX002', 'ofc.diaz', OFFICER_PW, '--reason', 'plates swapped', '--expires', '2099-01-01');
+    const renew = add(
+      'CLX002',
+      'admin.ray',
+      ADMIN_PW,
+      '--reason',
+      'wanted for questioning',
+      '--priority',
+      'high',
+      '--expires',
+      '2099-06-30',
+    );
+    expect(renew.code).toBe(0);
+    expect(renew.out).toBe(
+      'CLX002 NY (manual) was already on local (entered by ofc.diaz, until 2099-01-02T00:00:00.000Z, low priority, reason "plates swapped"): ' +
+        'renewed, now entered by ofc.diaz, until 2099-07-01T00:00:00.000Z, high priority, reason "plates swapped; admin.ray: wanted for questioning"\n',
+    );
+    const same = add(
+      'CLX002',
+      'ofc.diaz',
+      OFFICER_PW,
+      '--reason',
+      'plates swapped',
+      '--expires',
+      '2099-01-01',
+    );
+    expect(same.out).toMatch(
+      /^CLX002 NY \(manual\) is already on local \(entered by ofc.diaz, until 2099-07-01.*\): nothing changed\n$/,
+    );
+
+    const db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
+    try {
+      const changes = (
+        db
+          .prepare(`SELECT actor, details FROM audit_log WHERE type = 'hotlist.change' ORDER BY seq`)
+          .all() as {
+          actor: string;
+          details: string;
+        }[]
+      )
+        .map((r) => ({ actor: r.actor, ...(JSON.parse(r.details) as Record<string, unknown>) }))
+        .filter((d) => String(d.plate).startsWith('CLX'));
+      // What happened, and nothing for the add that changed nothing.
+      expect(changes.map((d) => [d.actor, d.action, d.plate, 'replacedExpired' in d])).toEqual([
+        ['ofc.diaz', 'add', 'CLX001', false],
+        ['ofc.diaz', 'add', 'CLX001', true],
+        ['ofc.diaz', 'add', 'CLX002', false],
+        ['admin.ray', 'renew', 'CLX002', false],
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('manual entries change only local lists: an HQ or imported list keeps its entries and its age', () => {
     const stale = path.join(dir, 'stale.csv');
     writeFileSync(stale, 'plate,state,list_type\nSTL001,NY,ncic\n');

@@ -381,10 +381,14 @@ export class ConsoleServer implements Service {
         throw new HttpError(403, (err as Error).message);
       }
     }
-    const added = watchPlate(this.deps.store, this.deps.audit, user.name, body, now);
+    // Added, or renewed when already watched (WatchOutcome): the answer says which.
+    const outcome = watchPlate(this.deps.store, this.deps.audit, user.name, body, now);
     const raised = this.deps.service.lookBack(earlier, LOCAL_LIST);
     this.push();
-    this.json(res, 200, { added, ...(body.lookBack ? { lookBack: { reads: earlier.length, raised } } : {}) });
+    this.json(res, 200, {
+      ...outcome,
+      ...(body.lookBack ? { lookBack: { reads: earlier.length, raised } } : {}),
+    });
   }
 
   private async unwatch(req: IncomingMessage, res: ServerResponse, user: ConsoleUser): Promise<void> {

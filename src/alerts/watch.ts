@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { normalisePlate, normaliseState, plateProblem } from '../hotlist/normalise.js';
 import { addManualEntry, LOCAL_LIST, removeManualEntries } from '../hotlist/manual.js';
 import type { HotlistStore } from '../hotlist/store.js';
-import { PRIORITIES, type AuditSink } from '../hotlist/types.js';
+import {
+  PRIORITIES,
+  priorityName,
+  type AuditSink,
+  type HotlistEntry,
+  type PriorityName,
+} from '../hotlist/types.js';
 import { PURPOSES, type PurposeCode } from '../policy/purposes.js';
 
 /**
@@ -74,6 +80,18 @@ export interface WatchedPlate {
   reason: string | null;
   enteredBy: string | null;
   expiresAt: number | null;
+  priority: PriorityName;
+}
+
+function watched(e: HotlistEntry): WatchedPlate {
+  return {
+    plate: e.plate,
+    state: e.state,
+    reason: e.reason,
+    enteredBy: e.enteredBy,
+    expiresAt: e.expiresAt,
+    priority: priorityName(e.priority),
+  };
 }
 
 /** The manual entries on the unit's local list, newest first (what the console shows). */
@@ -81,13 +99,19 @@ export function watchedPlates(store: HotlistStore, now: number): WatchedPlate[] 
   return store
     .activeEntriesOf(LOCAL_LIST, now)
     .filter((e) => e.listType === 'manual')
-    .map((e) => ({
-      plate: e.plate,
-      state: e.state,
-      reason: e.reason,
-      enteredBy: e.enteredBy,
-      expiresAt: e.expiresAt,
-    }));
+    .map(watched);
+}
+
+/**
+ * The answer to "watch this plate": whether it was added, or renewed (the plate was already
+ * watched: `previous` says by whom, until when and why), and the watch as it now is. The page
+ * tells the officer which, rather than closing as if the plate were added.
+ */
+export interface WatchOutcome {
+  added: boolean;
+  renewed: boolean;
+  watch: WatchedPlate;
+  previous?: WatchedPlate;
 }
 
 export function watchPlate(
@@ -96,14 +120,26 @@ export function watchPlate(
   user: string,
   body: z.infer<typeof watchBody>,
   now: number,
-): boolean {
-  return addManualEntry(store, audit, user, {
-    plate: body.plate,
-    state: body.state,
-    reason: body.reason,
-    expiresAt: now + body.hours * 3_600_000,
-    priority: PRIORITIES[body.priority],
-  });
+): WatchOutcome {
+  const r = addManualEntry(
+    store,
+    audit,
+    user,
+    {
+      plate: body.plate,
+      state: body.state,
+      reason: body.reason,
+      expiresAt: now + body.hours * 3_600_000,
+      priority: PRIORITIES[body.priority],
+    },
+    now,
+  );
+  return {
+    added: r.outcome === 'added',
+    renewed: r.outcome === 'renewed',
+    watch: watched(r.entry),
+    ...(r.outcome === 'added' ? {} : { previous: watched(r.previous) }),
+  };
 }
 
 export function unwatchPlate(

@@ -1,3 +1,4 @@
+import { ENTRY_FIELDS } from './conflicts.js';
 import { InputError } from './import.js';
 import type { HotlistStore, VersionMeta } from './store.js';
 import {
@@ -6,6 +7,8 @@ import {
   LOCAL_LIST,
   LOCAL_SOURCE,
   type AuditSink,
+  type EntryInput,
+  type HotlistEntry,
   type ListType,
   type Priority,
 } from './types.js';
@@ -84,46 +87,122 @@ function onManualList<T>(store: HotlistStore, listId: string, fn: () => T): T {
     .immediate();
 }
 
-/** Adds the entry; false when the same plate, state and type were already on the list. */
-export function addManualEntry(store: HotlistStore, audit: AuditSink, user: string, add: ManualAdd): boolean {
+/**
+ * What a manual add did. `entry` is the entry on the list afterwards.
+ * - added: the plate was not on the list, or only with an entry that had expired (`expired`: that
+ *   entry, taken off; an expired entry matches nothing, so the add is a fresh entry).
+ * - renewed: the plate was on the list and still active (`previous`); see `renewal`.
+ * - unchanged: it was, and the add asked for nothing it does not already have.
+ */
+export type ManualAddResult =
+  | { outcome: 'added'; entry: HotlistEntry; expired?: HotlistEntry }
+  | { outcome: 'renewed' | 'unchanged'; entry: HotlistEntry; previous: HotlistEntry };
+
+/**
+ * An add for a plate already on the list and not expired. Both officers' reasons to look for it
+ * hold, so the entry is renewed, not replaced or refused: the later expiry and the higher
+ * priority win (a watch never ends sooner or sounds quieter because a colleague asked for less),
+ * the entry stays the first officer's (`enteredBy`), and a reason it does not give yet is added
+ * under the renewing officer's name, so that a hit shows every reason to stop the car. A vehicle
+ * or reference the entry lacks is filled in; one it has is kept.
+ */
+function renewal(was: HotlistEntry, add: EntryInput, user: string): EntryInput {
+  const note = `${user}: ${add.reason}`;
+  const reasons = was.reason ?? '';
+  // The first reason, then "; user: reason" for each added: the reason given is known when it is
+  // one of them, whole (a reason may itself contain "; ", hence the ends matched too).
+  const all = `; ${reasons}; `;
+  const known = !add.reason || all.includes(`; ${add.reason}; `) || all.includes(`; ${note}; `);
+  return {
+    ...was,
+    expiresAt:
+      was.expiresAt === null || add.expiresAt === null ? null : Math.max(was.expiresAt, add.expiresAt),
+    priority: Math.min(was.priority, add.priority) as Priority,
+    reason: known ? was.reason : reasons ? `${reasons}; ${note}` : add.reason,
+    vehicle: was.vehicle ?? add.vehicle,
+    reference: was.reference ?? add.reference,
+  };
+}
+
+/**
+ * Adds a manual entry, or renews the entry already on the list for its plate, state and type
+ * (see ManualAddResult); `now` decides whether that entry has expired. Audited as what happened:
+ * "add" or "renew" (with the entry before), nothing when nothing changed.
+ */
+export function addManualEntry(
+  store: HotlistStore,
+  audit: AuditSink,
+  user: string,
+  add: ManualAdd,
+  now = Date.now(),
+): ManualAddResult {
   const listId = add.listId ?? LOCAL_LIST;
   const listType = add.listType ?? 'manual';
-  const expiresAt = add.expiresAt ?? null;
-  const result = onManualList(store, listId, () =>
-    store.applyManualChange(
-      localVersion(listId, user),
-      [
-        {
-          plate: add.plate,
-          state: add.state,
-          listType,
-          source: LOCAL_SOURCE,
-          reference: add.reference ?? null,
-          priority: add.priority ?? DEFAULT_PRIORITY[listType],
-          expiresAt,
-          vehicle: add.vehicle ?? null,
-          reason: add.reason,
-          enteredBy: user,
-        },
-      ],
-      [],
-    ),
-  );
-  audit.append({
-    type: 'hotlist.change',
-    actor: user,
-    details: {
-      action: 'add',
-      list: listId,
-      plate: add.plate,
-      state: add.state,
-      listType,
-      reason: add.reason,
-      expiresAt,
-      duplicate: result.added === 0,
-    },
+  const entry: EntryInput = {
+    plate: add.plate,
+    state: add.state,
+    listType,
+    source: LOCAL_SOURCE,
+    reference: add.reference ?? null,
+    priority: add.priority ?? DEFAULT_PRIORITY[listType],
+    expiresAt: add.expiresAt ?? null,
+    vehicle: add.vehicle ?? null,
+    reason: add.reason,
+    enteredBy: user,
+  };
+  const onList = () =>
+    store.findInList(listId, add.plate).find((e) => e.state === add.state && e.listType === listType);
+  const result = onManualList(store, listId, (): ManualAddResult => {
+    const was = onList();
+    const meta = localVersion(listId, user);
+    if (!was || (was.expiresAt !== null && was.expiresAt <= now)) {
+      // Removed and added in one change: the fresh entry gets a new id, newest on the watch list.
+      store.applyManualChange(meta, [entry], was ? [was] : []);
+      return { outcome: 'added', entry: onList()!, ...(was ? { expired: was } : {}) };
+    }
+    const renewed = renewal(was, entry, user);
+    if (ENTRY_FIELDS.every((f) => renewed[f] === was[f]))
+      return { outcome: 'unchanged', entry: was, previous: was };
+    store.applyManualChange(meta, [renewed], []);
+    return { outcome: 'renewed', entry: onList()!, previous: was };
   });
-  return result.added > 0;
+  const details = { list: listId, plate: add.plate, state: add.state, listType, reason: add.reason };
+  if (result.outcome === 'added')
+    audit.append({
+      type: 'hotlist.change',
+      actor: user,
+      details: {
+        action: 'add',
+        ...details,
+        expiresAt: entry.expiresAt,
+        priority: entry.priority,
+        ...(result.expired ? { replacedExpired: fieldsOf(result.expired) } : {}),
+      },
+    });
+  else if (result.outcome === 'renewed')
+    audit.append({
+      type: 'hotlist.change',
+      actor: user,
+      details: {
+        action: 'renew',
+        ...details,
+        before: fieldsOf(result.previous),
+        after: fieldsOf(result.entry),
+      },
+    });
+  return result;
+}
+
+/** The fields of an entry a renewal may change, and whose it is: for the audit record. */
+function fieldsOf(e: HotlistEntry) {
+  return {
+    enteredBy: e.enteredBy,
+    expiresAt: e.expiresAt,
+    priority: e.priority,
+    reason: e.reason,
+    vehicle: e.vehicle,
+    reference: e.reference,
+  };
 }
 
 /** Removes the matching entries; how many (0: nothing matched, and nothing is audited). */

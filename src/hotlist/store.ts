@@ -90,6 +90,7 @@ export class HotlistStore {
   private readonly suffixScanMany;
   private readonly insertEntry;
   private readonly entryWithKey;
+  private readonly updateFields;
   private infoCache = new Map<number, HotlistInfo>();
   private infoCacheVersion = -1;
 
@@ -138,6 +139,9 @@ export class HotlistStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.entryWithKey = db.prepare(
       `SELECT * FROM hotlist_entries WHERE ekey = ? AND plate = ? AND state = ? AND list_type = ? AND version_id = ?`,
+    );
+    this.updateFields = db.prepare(
+      `UPDATE hotlist_entries SET ${FIELD_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`,
     );
     this.cleanupStaging();
   }
@@ -461,18 +465,30 @@ export class HotlistStore {
 
   /**
    * The unit's manual entries (`hotlist add` / `remove`, the console's watch list), in one
-   * transaction that relabels the list's version. An add already on the list leaves that entry as
-   * it was (counted as a duplicate): an officer adding a plate again does not rewrite who entered
-   * it and why.
+   * transaction that relabels the list's version: removes first, then adds. An add for an entry
+   * already on the list (same plate, state and type, expired or not) sets that entry's fields and
+   * keeps its id. The caller decides the fields (manual.ts: an expired entry is removed and added
+   * afresh, an unexpired one is renewed); a plain insert would be ignored on the unique key and
+   * leave the old entry, even an expired one that matches nothing, in the new one's place.
    */
   applyManualChange(meta: VersionMeta, adds: EntryInput[], removes: EntryKey[]): DeltaCounts {
     return this.db.transaction(() => {
       const active = this.activeOrNewVersion(meta);
       const { removed, notFound } = this.removeEntries(active, removes);
       let added = 0;
-      for (const e of adds) if (this.insertRow(active, e) !== null) added++;
+      let updated = 0;
+      for (const e of adds) {
+        if (this.insertRow(active, e) !== null) {
+          added++;
+          continue;
+        }
+        const same = this.sameKeyEntry(active, e)!;
+        if (same.differs.length === 0) continue;
+        this.updateFields.run(...ENTRY_FIELDS.map((f) => e[f]), same.id);
+        updated++;
+      }
       this.relabel(active, meta);
-      return { added, updated: 0, duplicates: adds.length - added, removed, notFound };
+      return { added, updated, duplicates: adds.length - added - updated, removed, notFound };
     })();
   }
 

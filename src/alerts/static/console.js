@@ -688,7 +688,17 @@ $('watch-form').addEventListener('submit', (e) => {
         }
       : {}),
   })
-    .then(closeWatch)
+    // Added: the form closes and the watch list shows it. Already watched: the watch was renewed
+    // (or needed nothing); the form stays open and says whose watch it is and what it is now.
+    .then((r) => {
+      if (r.added) return closeWatch();
+      const watch = (w) =>
+        `${w.enteredBy}, ${w.expiresAt === null ? 'no expiry' : `until ${fmtTime(w.expiresAt)}`}, ${w.priority} priority: ${w.reason}`;
+      const plate = `${r.watch.plate} ${r.watch.state || 'any state'}`;
+      $('watch-error').textContent = r.renewed
+        ? `${plate} was already watched (${watch(r.previous)}). Renewed, now: ${watch(r.watch)}.`
+        : `${plate} is already watched (${watch(r.watch)}). Nothing changed.`;
+    })
     .catch((err) => {
       $('watch-error').textContent = err.message;
     });

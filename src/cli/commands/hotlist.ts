@@ -7,13 +7,20 @@ import { HotlistStore } from '../../hotlist/store.js';
 import { importHotlist, InputError } from '../../hotlist/import.js';
 import { readExpiry } from '../../hotlist/expiry.js';
 import { Matcher } from '../../hotlist/match.js';
-import { addManualEntry, LOCAL_LIST, removeManualEntries } from '../../hotlist/manual.js';
+import {
+  addManualEntry,
+  LOCAL_LIST,
+  removeManualEntries,
+  type ManualAddResult,
+} from '../../hotlist/manual.js';
 import { isStale, listAgeHours } from '../../hotlist/currency.js';
 import {
   DEFAULT_PRIORITY,
   LIST_ID,
   LIST_TYPES,
   PRIORITIES,
+  priorityName,
+  type HotlistEntry,
   type ListType,
   type Priority,
 } from '../../hotlist/types.js';
@@ -263,7 +270,7 @@ const addCmd: Command = {
     return withHotlist(ctx, async (_unit, p, store) => {
       const user = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(user, 'officer', 'admin');
-      const added = addManualEntry(store, p.audit, user.name, {
+      const result = addManualEntry(store, p.audit, user.name, {
         plate,
         state: st,
         reason,
@@ -274,15 +281,25 @@ const addCmd: Command = {
         reference: str(values, 'reference') ?? null,
         listId,
       });
-      ctx.stdout.write(
-        added
-          ? `added ${plate} ${st ?? 'any state'} (${type}) to ${listId}\n`
-          : `${plate} ${st ?? 'any state'} (${type}) is already on ${listId}\n`,
-      );
+      ctx.stdout.write(`${manualAddText(result, `${plate} ${st ?? 'any state'} (${type})`, listId)}\n`);
       return 0;
     });
   },
 };
+
+/** What `hotlist add` did, said so: an entry already on the list is renewed, not added again. */
+function manualAddText(r: ManualAddResult, what: string, listId: string): string {
+  const entry = (e: HotlistEntry) =>
+    `entered by ${e.enteredBy ?? 'nobody named'}, ${e.expiresAt === null ? 'no expiry' : `until ${new Date(e.expiresAt).toISOString()}`}, ` +
+    `${priorityName(e.priority)} priority, reason "${e.reason ?? ''}"`;
+  if (r.outcome === 'added')
+    return r.expired
+      ? `added ${what} to ${listId}, in place of its expired entry (${entry(r.expired)})`
+      : `added ${what} to ${listId}`;
+  if (r.outcome === 'unchanged')
+    return `${what} is already on ${listId} (${entry(r.entry)}): nothing changed`;
+  return `${what} was already on ${listId} (${entry(r.previous)}): renewed, now ${entry(r.entry)}`;
+}
 
 const removeCmd: Command = {
   name: 'remove',

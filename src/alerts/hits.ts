@@ -4,9 +4,21 @@ import type { Db } from '../store/database.js';
 import type { StoredRead } from '../store/types.js';
 import type { HotlistsConfig } from '../hotlist/config.js';
 import type { Match, MatchDifference, MatchRule } from '../hotlist/match.js';
+import type { HotlistStore } from '../hotlist/store.js';
 import type { AuditSink, EntryInput, ListType } from '../hotlist/types.js';
 
-export type HitStatus = 'raised' | 'seen' | 'verified' | 'rejected' | 'expired' | 'suppressed';
+export type HitStatus =
+  'raised' | 'seen' | 'verified' | 'rejected' | 'expired' | 'suppressed' | 'withdrawn' | 'superseded';
+
+/** One officer's confirmation of the plate or the state: each officer's stand on their own. */
+export interface HitConfirmation {
+  officer: string;
+  what: 'plate' | 'state';
+  at: number;
+}
+
+/** The hotlists as they are now (the HotlistStore), to tell whether a hit's entry still stands. */
+export type ListedEntries = Pick<HotlistStore, 'list' | 'findInList'>;
 
 export interface Hit {
   id: string;
@@ -34,6 +46,9 @@ export interface Hit {
   expiresAt: number;
   seenAt: number | null;
   seenBy: string | null;
+  /** Every officer's confirmations; only the verifying officer's own count for verifying. */
+  confirmations: HitConfirmation[];
+  /** The latest confirmation of the plate and of the state, by whoever gave it (or, once verified, the verifier's). */
   plateConfirmedAt: number | null;
   plateConfirmedBy: string | null;
   stateConfirmedAt: number | null;
@@ -45,6 +60,10 @@ export interface Hit {
   /** An expired hit: when and by whom the officer acknowledged the console's notice of it. */
   expiryAckedAt: number | null;
   expiryAckedBy: string | null;
+  /** Status "withdrawn": why no stop may be made on it (its entry removed from its list, or expired). */
+  withdrawnReason: string | null;
+  /** Status "superseded": the hit of a newer sighting of the same car that took its place. */
+  supersededBy: string | null;
 }
 
 export interface HitEvent {
@@ -73,13 +92,19 @@ const OPEN: HitStatus[] = ['raised', 'seen'];
 /** However long officers keep working a hit, it expires by this many times hitExpiryMinutes after it was raised. */
 const MAX_EXPIRY_FACTOR = 2;
 /** The actions that end a hit's life: each is one `hit.disposition` audit record. */
-const DISPOSITIONS = ['verified', 'rejected', 'expired'];
+const DISPOSITIONS = ['verified', 'rejected', 'expired', 'withdrawn', 'superseded'];
+/** Every read of a hit row, with its officers' confirmations (a JSON array). */
+const HIT_ROW = `hits.*, (SELECT json_group_array(json_object('officer', officer, 'what', what, 'at', at))
+  FROM hit_confirmations c WHERE c.hit_id = hits.id) AS confirmations`;
 
 /**
  * The hit lifecycle (policy IV.C.2): raised → seen → verified (only after the plate AND the state
- * were each confirmed) | rejected (with a reason) | expired (nobody answered in time). Every
- * transition is stored with time and user and audited. A repeat of the same plate against the
- * same entry inside the duplicate window is recorded as "suppressed" and does not alert.
+ * were each confirmed by the verifying officer) | rejected (with a reason) | expired (nobody
+ * answered in time) | withdrawn (its entry left the list or expired meanwhile, IV.C.1) |
+ * superseded (a newer sighting of the same car took its place). Every transition is stored with
+ * time and user and audited. A genuine repeat (the same car against the same entry inside the
+ * duplicate window, while its hit is open or verified) is recorded as "suppressed" and does not
+ * alert; see `bearing` for what is not a repeat.
  * An expired hit is never dropped silently: it records whether any console ever showed it, and
  * stays on the console as missed until an officer acknowledges it (no stop can be made from it).
  * A hit an officer is working does not expire under them: each act on it moves its deadline to
@@ -101,6 +126,8 @@ export class HitLog {
     // One injected clock for both (a test's) has no steps: the stored deadlines are then all
     // there is, and a test may move one.
     private readonly steady: () => number = steadyClockFor(now),
+    // Without the lists (a replay's scratch log) a hit is never checked against them again.
+    private readonly lists?: ListedEntries,
   ) {}
 
   /**
@@ -126,17 +153,38 @@ export class HitLog {
     // alert again, not be suppressed as its duplicate.
     this.expireDue();
     const now = this.now();
-    const result = this.db.transaction(() => {
+    const raised = this.db.transaction(() => {
       const already = this.db
         .prepare(`SELECT id FROM hits WHERE read_id = ? AND entry_key = ?`)
         .get(read.id, entryKey);
       if (already) return null;
       const windowStart = now - this.config.duplicateWindowMinutes * 60_000;
-      const original = this.db
+      // Rejected, expired, withdrawn, superseded and suppressed hits have no say: only a hit that
+      // is open or verified can make this read a repeat. The latest with a bearing decides.
+      const earlier = this.db
         .prepare(
-          `SELECT id FROM hits WHERE entry_key = ? AND raised_at >= ? AND status NOT IN ('suppressed', 'expired') ORDER BY raised_at DESC LIMIT 1`,
+          `SELECT id, status, retroactive, read_plate, read_state,
+             (SELECT crop_path IS NULL FROM reads WHERE reads.id = hits.read_id) AS no_crop
+           FROM hits WHERE entry_key = ? AND raised_at >= ? AND status IN ('raised', 'seen', 'verified')
+           ORDER BY raised_at DESC, seq DESC`,
         )
-        .get(entryKey, windowStart) as { id: string } | undefined;
+        .all(entryKey, windowStart) as EarlierHit[];
+      const sighting: Sighting = {
+        plate: read.plate,
+        state: read.state,
+        retroactive: !!opts.retroactive,
+        hasCrop: read.cropPath !== null,
+      };
+      let decided: { hit: EarlierHit; bearing: 'suppress' | 'supersede' } | undefined;
+      for (const hit of earlier) {
+        const b = bearing(hit, sighting);
+        if (b) {
+          decided = { hit, bearing: b };
+          break;
+        }
+      }
+      const original = decided?.bearing === 'suppress' ? decided.hit : undefined;
+      const replaces = decided?.bearing === 'supersede' ? decided.hit.id : null;
       const id = randomUUID();
       const status: HitStatus = original ? 'suppressed' : 'raised';
       const entry: EntryInput = {
@@ -190,10 +238,23 @@ export class HitLog {
         via: match.via,
         duplicateOf: original?.id ?? null,
         retroactive: !!opts.retroactive,
+        ...(replaces ? { supersedes: replaces } : {}),
       });
-      return this.get(id)!;
+      // In the same transaction: the car is never on the console twice, nor missing from it.
+      const superseded = replaces
+        ? this.change(replaces, 'system', 'superseded', now, (hit, at) => {
+            this.db
+              .prepare(
+                `UPDATE hits SET status = 'superseded', decided_at = ?, superseded_by = ? WHERE id = ?`,
+              )
+              .run(at, id, hit.id);
+            return { to: 'superseded', details: { supersededBy: id } };
+          })
+        : null;
+      return { hit: this.get(id)!, superseded };
     })();
-    if (!result) return null;
+    if (!raised) return null;
+    const { hit: result, superseded } = raised;
     this.audit.append({
       type: result.status === 'suppressed' ? 'hit.suppressed' : 'hit.raised',
       actor: 'system',
@@ -208,9 +269,11 @@ export class HitLog {
         rule: result.rule,
         retroactive: result.retroactive,
         duplicateOf: result.duplicateOf,
+        ...(superseded ? { supersedes: superseded.id } : {}),
       },
     });
     this.emit(result, result.status === 'suppressed' ? 'suppressed' : 'raised', result.status === 'raised');
+    if (superseded) this.announce(superseded, 'system', 'superseded');
     return result;
   }
 
@@ -220,24 +283,42 @@ export class HitLog {
   }
 
   get(id: string): Hit | undefined {
-    const row = this.db.prepare(`SELECT * FROM hits WHERE id = ?`).get(id) as HitRow | undefined;
+    const row = this.db.prepare(`SELECT ${HIT_ROW} FROM hits WHERE id = ?`).get(id) as HitRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
-  /** Hits waiting for an officer: most urgent first, then oldest first (a new equal-priority hit queues behind). */
+  /**
+   * Hits waiting for an officer: most urgent first, then a car in front of the camera now before
+   * one read earlier (retroactive), then oldest first (a new equal hit queues behind).
+   */
   open(): Hit[] {
     const rows = this.db
       .prepare(
-        `SELECT * FROM hits WHERE status IN ('raised', 'seen') ORDER BY priority ASC, raised_at ASC, seq ASC`,
+        `SELECT ${HIT_ROW} FROM hits WHERE status IN ('raised', 'seen')
+         ORDER BY priority ASC, retroactive ASC, raised_at ASC, seq ASC`,
       )
       .all() as HitRow[];
     return rows.map(fromRow);
   }
 
   recent(limit = 20): Hit[] {
-    return (this.db.prepare(`SELECT * FROM hits ORDER BY seq DESC LIMIT ?`).all(limit) as HitRow[]).map(
-      fromRow,
-    );
+    return (
+      this.db.prepare(`SELECT ${HIT_ROW} FROM hits ORDER BY seq DESC LIMIT ?`).all(limit) as HitRow[]
+    ).map(fromRow);
+  }
+
+  /**
+   * Hits withdrawn since `since`, the latest first: the console says why an alert it had left
+   * (its entry was taken off the list or expired: no stop on it).
+   */
+  withdrawnSince(since: number, limit = 20): Hit[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT ${HIT_ROW} FROM hits WHERE status = 'withdrawn' AND decided_at >= ? ORDER BY decided_at DESC, seq DESC LIMIT ?`,
+        )
+        .all(since, limit) as HitRow[]
+    ).map(fromRow);
   }
 
   events(id: string): HitEvent[] {
@@ -278,8 +359,16 @@ export class HitLog {
 
   /** One of the two separate confirmations: the plate characters, or the state of registration. */
   confirm(id: string, what: 'plate' | 'state', actor: string): Hit {
+    this.requireListed(id);
     return this.transition(id, actor, `confirm-${what}`, (hit, now) => {
       this.requireOpen(hit);
+      // Each officer's own: a partner confirming the same hit adds theirs, and takes no one's away.
+      this.db
+        .prepare(
+          `INSERT INTO hit_confirmations (hit_id, officer, what, at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (hit_id, officer, what) DO UPDATE SET at = excluded.at`,
+        )
+        .run(id, actor, what, now);
       const col = what === 'plate' ? 'plate' : 'state';
       this.db
         .prepare(
@@ -297,25 +386,29 @@ export class HitLog {
    * who makes the stop checked plate and state). Nothing else makes a hit actionable.
    */
   verify(id: string, actor: string): Hit {
+    this.requireListed(id);
     return this.transition(id, actor, 'verified', (hit, now) => {
       this.requireOpen(hit);
-      const missing = [
-        hit.plateConfirmedBy === actor ? null : 'plate',
-        hit.stateConfirmedBy === actor ? null : 'state',
-      ].filter(Boolean);
-      const others = [hit.plateConfirmedBy, hit.stateConfirmedBy].filter((by) => by && by !== actor);
-      if (missing.length > 0)
+      const mine = new Map(hit.confirmations.filter((c) => c.officer === actor).map((c) => [c.what, c.at]));
+      const missing = (['plate', 'state'] as const).filter((what) => !mine.has(what));
+      if (missing.length > 0) {
+        const others = hit.confirmations
+          .filter((c) => c.officer !== actor && missing.includes(c.what))
+          .map((c) => c.officer);
         throw new HitError(
           `hit ${id} cannot be verified: ${missing.join(' and ')} not confirmed${others.length ? ` by ${actor} (confirmed by ${[...new Set(others)].join(', ')}: confirm them yourself)` : ''}`,
           409,
         );
+      }
+      // The row keeps the confirmations the stop was made on: the verifier's own, whoever else
+      // confirmed since.
       this.db
-        .prepare(`UPDATE hits SET status = 'verified', decided_at = ?, decided_by = ? WHERE id = ?`)
-        .run(now, actor, id);
-      return {
-        to: 'verified',
-        details: { plateConfirmedBy: hit.plateConfirmedBy, stateConfirmedBy: hit.stateConfirmedBy },
-      };
+        .prepare(
+          `UPDATE hits SET status = 'verified', decided_at = ?, decided_by = ?, plate_confirmed_by = ?,
+             plate_confirmed_at = ?, state_confirmed_by = ?, state_confirmed_at = ? WHERE id = ?`,
+        )
+        .run(now, actor, actor, mine.get('plate'), actor, mine.get('state'), id);
+      return { to: 'verified', details: { plateConfirmedBy: actor, stateConfirmedBy: actor } };
     });
   }
 
@@ -385,7 +478,7 @@ export class HitLog {
       .pluck()
       .get() as number;
     const rows = this.db
-      .prepare(`SELECT * FROM hits WHERE ${where} ORDER BY decided_at DESC, seq DESC LIMIT ?`)
+      .prepare(`SELECT ${HIT_ROW} FROM hits WHERE ${where} ORDER BY decided_at DESC, seq DESC LIMIT ?`)
       .all(limit) as HitRow[];
     return { ...counts, expiredEver, hits: rows.map(fromRow) };
   }
@@ -447,8 +540,72 @@ export class HitLog {
     return deadline;
   }
 
+  /**
+   * Open hits whose entry no longer stands on its list as the unit holds it now (taken off by a
+   * new version or a delta, or expired): withdrawn, so no stop is made on them (IV.C.1). Run at
+   * every housekeeping tick, which also notices list changes. Returns how many.
+   */
+  withdrawDelisted(): number {
+    let withdrawn = 0;
+    for (const hit of this.open()) {
+      // One past its deadline was missed, whatever its entry did since: it expires as such.
+      if (!this.pastDeadline(hit, this.now()) && this.withdrawIfDelisted(hit)) withdrawn++;
+    }
+    return withdrawn;
+  }
+
+  /** Withdraws an open hit whose entry is gone; returns why, or null while the entry stands. */
+  private withdrawIfDelisted(hit: Hit): string | null {
+    const reason = this.delisted(hit, this.now());
+    if (!reason) return null;
+    this.transition(hit.id, 'system', 'withdrawn', (h, now) => {
+      if (!OPEN.includes(h.status)) return null;
+      this.db
+        .prepare(`UPDATE hits SET status = 'withdrawn', decided_at = ?, withdrawn_reason = ? WHERE id = ?`)
+        .run(now, reason, h.id);
+      return { to: 'withdrawn', details: { reason } };
+    });
+    return reason;
+  }
+
+  /**
+   * Confirming or verifying is checked against the list as it is now, not as it was when the hit
+   * was raised (the periodic check may not have run yet): a hit whose entry is gone is withdrawn
+   * on the spot and the act refused, naming why.
+   */
+  private requireListed(id: string): void {
+    const hit = this.get(id);
+    if (!hit || !OPEN.includes(hit.status) || this.pastDeadline(hit, this.now())) return; // requireOpen says why
+    const reason = this.withdrawIfDelisted(hit);
+    if (reason) throw new HitError(`hit ${id} is withdrawn: ${reason}; no stop on this alert`, 409);
+  }
+
+  /** Why the hit's entry no longer stands on its list (removed, or expired), or null while it does. */
+  private delisted(hit: Hit, now: number): string | null {
+    if (!this.lists) return null;
+    const e = hit.entry;
+    const name = `${e.plate} ${e.state ?? 'any state'} (${e.listType})`;
+    const list = this.lists.list(hit.listId);
+    if (!list) return `list ${hit.listId}, which listed ${name}, is no longer on this unit`;
+    const current = this.lists
+      .findInList(hit.listId, e.plate)
+      .find((x) => x.state === e.state && x.listType === e.listType);
+    if (!current) return `entry ${name} was removed from list ${hit.listId} in version ${list.version}`;
+    if (current.expiresAt !== null && current.expiresAt <= now)
+      return `entry ${name} on list ${hit.listId} expired at ${new Date(current.expiresAt).toISOString()}`;
+    return null;
+  }
+
   private requireOpen(hit: Hit): void {
-    if (!OPEN.includes(hit.status)) throw new HitError(`hit ${hit.id} is already ${hit.status}`, 409);
+    if (!OPEN.includes(hit.status)) {
+      const why =
+        hit.status === 'withdrawn'
+          ? `: ${hit.withdrawnReason}; no stop on this alert`
+          : hit.status === 'superseded'
+            ? ` by a newer sighting of the vehicle (hit ${hit.supersededBy})`
+            : '';
+      throw new HitError(`hit ${hit.id} is already ${hit.status}${why}`, 409);
+    }
     // Past its deadline it is expired, whether or not the expiry check (every 2 s) has run yet.
     if (this.pastDeadline(hit, this.now()))
       throw new HitError(`hit ${hit.id} has expired: read and verify the vehicle again`, 409);
@@ -468,41 +625,58 @@ export class HitLog {
     const now = this.now();
     let changed = false;
     const hit = this.db.transaction(() => {
-      const before = this.get(id);
-      if (!before) throw new HitError(`no hit with id ${id}`, 404);
-      const res = apply(before, now);
-      if (!res) return before;
-      if (!OPEN.includes(res.to)) this.deadlines.delete(id);
-      changed = true;
-      this.event(id, actor, action, before.status, res.to, res.details, now);
-      return this.get(id)!;
+      const after = this.change(id, actor, action, now, apply);
+      changed = after !== null;
+      return after ?? this.get(id)!;
     })();
-    if (changed) {
-      const details: Record<string, unknown> = {
-        hitId: id,
-        status: hit.status,
-        readId: hit.readId,
-        list: hit.listId,
-        listVersion: hit.listVersion,
-      };
-      if (DISPOSITIONS.includes(action) && hit.decidedAt !== null) {
-        // The policy audit report counts dispositions and time to verify from these records.
-        this.audit.append({
-          type: 'hit.disposition',
-          actor,
-          details: {
-            ...details,
-            outcome: hit.status,
-            reason: hit.rejectReason,
-            text: hit.rejectText,
-            timeToVerifyMs: hit.decidedAt - hit.raisedAt,
-            ...(hit.status === 'expired' ? expiryDetails(hit) : {}),
-          },
-        });
-      } else this.audit.append({ type: `hit.${action}`, actor, details });
-      this.emit(hit, action, false);
-    }
+    if (changed) this.announce(hit, actor, action);
     return hit;
+  }
+
+  /** One step of a hit, inside the caller's transaction: applied and its event stored. Null when nothing changed. */
+  private change(
+    id: string,
+    actor: string,
+    action: string,
+    now: number,
+    apply: (hit: Hit, now: number) => { to: HitStatus; details: Record<string, unknown> } | null,
+  ): Hit | null {
+    const before = this.get(id);
+    if (!before) throw new HitError(`no hit with id ${id}`, 404);
+    const res = apply(before, now);
+    if (!res) return null;
+    if (!OPEN.includes(res.to)) this.deadlines.delete(id);
+    this.event(id, actor, action, before.status, res.to, res.details, now);
+    return this.get(id)!;
+  }
+
+  /** A stored step goes to the audit log and to the listeners (the console). */
+  private announce(hit: Hit, actor: string, action: string): void {
+    const details: Record<string, unknown> = {
+      hitId: hit.id,
+      status: hit.status,
+      readId: hit.readId,
+      list: hit.listId,
+      listVersion: hit.listVersion,
+    };
+    if (DISPOSITIONS.includes(action) && hit.decidedAt !== null) {
+      // The policy audit report counts dispositions and time to verify from these records.
+      this.audit.append({
+        type: 'hit.disposition',
+        actor,
+        details: {
+          ...details,
+          outcome: hit.status,
+          reason: hit.rejectReason,
+          text: hit.rejectText,
+          timeToVerifyMs: hit.decidedAt - hit.raisedAt,
+          ...(hit.status === 'expired' ? expiryDetails(hit) : {}),
+          ...(hit.status === 'withdrawn' ? { withdrawnReason: hit.withdrawnReason } : {}),
+          ...(hit.status === 'superseded' ? { supersededBy: hit.supersededBy } : {}),
+        },
+      });
+    } else this.audit.append({ type: `hit.${action}`, actor, details });
+    this.emit(hit, action, false);
   }
 
   private event(
@@ -557,6 +731,51 @@ interface HitRow {
   reject_text: string | null;
   expiry_acked_at: number | null;
   expiry_acked_by: string | null;
+  withdrawn_reason: string | null;
+  superseded_by: string | null;
+  /** JSON array of HitConfirmation (HIT_ROW). */
+  confirmations: string;
+}
+
+/** An open or verified hit on the entry a new read matched, inside the duplicate window. */
+interface EarlierHit {
+  id: string;
+  status: 'raised' | 'seen' | 'verified';
+  retroactive: number;
+  read_plate: string;
+  read_state: string | null;
+  /** 1 when its read was stored without a plate crop (null when the read is not in this database). */
+  no_crop: number | null;
+}
+
+/** The new read: what it says, and whether it is the car now or one re-checked from the past hour. */
+interface Sighting {
+  plate: string;
+  state: string | null;
+  retroactive: boolean;
+  hasCrop: boolean;
+}
+
+/**
+ * What an earlier open or verified hit on the same entry makes of a new read: a genuine repeat
+ * (suppressed, no alert), a newer sighting that takes its place on the console (supersede), or
+ * nothing (the new read alerts on its own). Only the same reading (plate and state) is taken for
+ * the same car: a near miss of the entry may be another car, and hiding it behind a hit the
+ * officer may yet reject would leave the listed car unannounced.
+ */
+function bearing(earlier: EarlierHit, now: Sighting): 'suppress' | 'supersede' | null {
+  const open = earlier.status !== 'verified';
+  const sameCar = earlier.read_plate === now.plate && earlier.read_state === now.state;
+  // A retroactive hit is where the car was up to an hour ago: the car in front of the camera now
+  // alerts whatever became of that one, and replaces it on the console while it is open.
+  if (earlier.retroactive && !now.retroactive) return open && sameCar ? 'supersede' : null;
+  // The officer has checked this car against the entry: seeing it again is no news.
+  if (earlier.status === 'verified') return 'suppress';
+  if (!sameCar) return null;
+  // A hit on a read without a plate crop can only be rejected: a live read of the car with one
+  // takes its place, so it can be verified.
+  if (earlier.no_crop === 1 && now.hasCrop && !now.retroactive) return 'supersede';
+  return 'suppress';
 }
 
 /** What an expiry records besides the outcome: whether anyone was ever shown the alert. */
@@ -566,6 +785,7 @@ function expiryDetails(hit: Hit): Record<string, unknown> {
     seenBy: hit.seenBy,
     plateConfirmedBy: hit.plateConfirmedBy,
     stateConfirmedBy: hit.stateConfirmedBy,
+    confirmations: hit.confirmations.map((c) => ({ officer: c.officer, what: c.what })),
   };
 }
 
@@ -595,6 +815,7 @@ function fromRow(r: HitRow): Hit {
     expiresAt: r.expires_at,
     seenAt: r.seen_at,
     seenBy: r.seen_by,
+    confirmations: (JSON.parse(r.confirmations) as HitConfirmation[]).sort((a, b) => a.at - b.at),
     plateConfirmedAt: r.plate_confirmed_at,
     plateConfirmedBy: r.plate_confirmed_by,
     stateConfirmedAt: r.state_confirmed_at,
@@ -605,5 +826,7 @@ function fromRow(r: HitRow): Hit {
     rejectText: r.reject_text,
     expiryAckedAt: r.expiry_acked_at,
     expiryAckedBy: r.expiry_acked_by,
+    withdrawnReason: r.withdrawn_reason,
+    supersededBy: r.superseded_by,
   };
 }

@@ -66,4 +66,30 @@ export const alertMigrations: Migration[] = [
       UPDATE hits SET expiry_acked_at = decided_at, expiry_acked_by = 'system' WHERE status = 'expired';
     `,
   },
+  {
+    module: 'alerts',
+    version: 3,
+    description:
+      "each officer's own confirmations; hits withdrawn with their entry or superseded by a newer sighting",
+    // Statuses gain "withdrawn" (its entry left the list or expired while it was open: no stop) and
+    // "superseded" (a newer sighting of the same car took its place on the console); hit_events
+    // gains the actions of the same names.
+    sql: `
+      ALTER TABLE hits ADD COLUMN withdrawn_reason TEXT;
+      ALTER TABLE hits ADD COLUMN superseded_by TEXT;
+      -- One row per officer and confirmation: a partner confirming too no longer overwrites whose
+      -- confirmation it was (plate_confirmed_by/state_confirmed_by keep only the latest).
+      CREATE TABLE hit_confirmations (
+        hit_id TEXT NOT NULL REFERENCES hits(id),
+        officer TEXT NOT NULL,
+        what TEXT NOT NULL,                 -- plate | state
+        at INTEGER NOT NULL,
+        PRIMARY KEY (hit_id, officer, what)
+      );
+      -- Every confirmation given before this version is in hit_events, with its officer.
+      INSERT INTO hit_confirmations (hit_id, officer, what, at)
+        SELECT hit_id, actor, substr(action, 9), MAX(ts) FROM hit_events
+        WHERE action IN ('confirm-plate', 'confirm-state') GROUP BY hit_id, actor, action;
+    `,
+  },
 ];

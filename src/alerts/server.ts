@@ -183,6 +183,7 @@ export class ConsoleServer implements Service {
         ...this.deps.hits.deadlineView(h),
       })),
       missed: this.missedView(),
+      withdrawn: this.withdrawnView(now),
       feed: this.feed.map((r) => ({
         id: r.id,
         ts: r.ts,
@@ -235,6 +236,26 @@ export class ConsoleServer implements Service {
     };
   }
 
+  /**
+   * Alerts the unit withdrew in the last hitExpiryMinutes because their entry left its list (or
+   * expired): an alert that vanished from the screen says why, and that no stop is made on it.
+   */
+  private withdrawnView(now: number): unknown {
+    return this.deps.hits.withdrawnSince(now - this.deps.hotlists.hitExpiryMinutes * 60_000).map((h) => ({
+      id: h.id,
+      status: h.status,
+      priority: priorityName(h.priority),
+      listTypeLabel: LIST_TYPE_LABELS[h.listType],
+      listId: h.listId,
+      plate: h.entry.plate,
+      state: h.entry.state,
+      readPlate: h.readPlate,
+      raisedAt: h.raisedAt,
+      withdrawnAt: h.decidedAt,
+      withdrawnReason: h.withdrawnReason,
+    }));
+  }
+
   private hitView(h: Hit, user: ConsoleUser): unknown {
     const read = this.deps.reads.get(h.readId);
     return {
@@ -260,9 +281,10 @@ export class ConsoleServer implements Service {
       raisedAt: h.raisedAt,
       // The console counts down the last minutes, and says when acting on it gives no more time.
       ...this.deps.hits.deadlineView(h),
-      // Confirmed by this officer: the one who verifies confirms both (a partner's do not count).
-      plateConfirmed: h.plateConfirmedBy === user.name,
-      stateConfirmed: h.stateConfirmedBy === user.name,
+      // Confirmed by this officer: the one who verifies confirms both (a partner's do not count,
+      // and a partner confirming too takes nothing from this officer's).
+      plateConfirmed: h.confirmations.some((c) => c.officer === user.name && c.what === 'plate'),
+      stateConfirmed: h.confirmations.some((c) => c.officer === user.name && c.what === 'state'),
       read: read
         ? {
             plate: read.plate,

@@ -177,6 +177,10 @@ export class HotlistService implements Service {
   tick(): void {
     try {
       this.recheckChangedLists();
+      // Open hits whose entry a list change took off (or that expired) are withdrawn: the
+      // officer is told before anything is confirmed against a list the unit no longer holds.
+      const withdrawn = this.deps.hits.withdrawDelisted();
+      if (withdrawn > 0) this.deps.log.info({ withdrawn }, 'hits withdrawn: their entries left the lists');
       this.checkCurrency();
       const expired = this.deps.hits.expireDue();
       // The console shows them as missed; the journal should say so too.

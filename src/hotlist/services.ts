@@ -39,7 +39,8 @@ export interface HotlistParts {
 export function buildHotlist(unit: HotlistUnit, deps: HotlistDeps): HotlistParts {
   const config = unit.config.hotlists;
   const store = new HotlistStore(unit.db, new Equivalence(config.equivalence));
-  const hits = new HitLog(unit.db, config, deps.audit, deps.now);
+  // The hit log checks open hits against the lists as they are now (entries withdrawn meanwhile).
+  const hits = new HitLog(unit.db, config, deps.audit, deps.now, undefined, store);
   const matching = new HotlistService({
     db: unit.db,
     reads: unit.reads,

@@ -96,7 +96,16 @@ export const readBodySchema = z
   .meta({ title: 'Read', description: 'One plate read as the tracker decided it.' });
 
 const textOrNull = z.string().nullable();
-const HIT_STATUSES = ['raised', 'seen', 'verified', 'rejected', 'expired', 'suppressed'] as const;
+const HIT_STATUSES = [
+  'raised',
+  'seen',
+  'verified',
+  'rejected',
+  'expired',
+  'suppressed',
+  'withdrawn',
+  'superseded',
+] as const;
 
 // Loose objects: HQ keeps fields a later unit version adds; the ones below are always there.
 export const hitBodySchema = z
@@ -156,6 +165,8 @@ export const dispositionBodySchema = z
       'expired',
       'suppressed',
       'expiry-acknowledged',
+      'withdrawn',
+      'superseded',
     ]),
     fromStatus: z.enum(HIT_STATUSES).nullable(),
     toStatus: z.enum(HIT_STATUSES),
@@ -166,7 +177,9 @@ export const dispositionBodySchema = z
     description:
       "One step of a hit's life: seen, each confirmation, the officer's outcome (with the reason); " +
       'an expiry (details.neverShown: no console ever showed the alert), and the officer acknowledging ' +
-      "the console's notice of it (expiry-acknowledged).",
+      "the console's notice of it (expiry-acknowledged); withdrawn (details.reason: its entry was " +
+      'taken off its list or expired while the hit was open: no stop on it) and superseded ' +
+      '(details.supersededBy: the hit of a newer sighting of the same vehicle that took its place).',
   });
 
 export const auditBodySchema = z

@@ -23,6 +23,8 @@ export interface AuditReport {
     at: string;
     by: string | null;
     outcome: string;
+    /** Why a refused export was refused (a failed sign-in included), as in its record. */
+    refusal: string | null;
     caseNumber: unknown;
     requester: unknown;
     agency: unknown;
@@ -103,6 +105,7 @@ export function buildAuditReport(
         at: iso(r.ts),
         by: r.actor,
         outcome: String(d.outcome ?? ''),
+        refusal: typeof d.refusal === 'string' ? d.refusal : null,
         caseNumber: d.caseNumber,
         requester: d.requester,
         agency: d.agency,
@@ -220,7 +223,7 @@ export function reportMarkdown(r: AuditReport): string {
       r.exports.map((e) => [
         e.at,
         e.by,
-        e.outcome,
+        e.refusal ? `${e.outcome}: ${e.refusal}` : e.outcome,
         e.caseNumber,
         e.requester,
         e.agency,
@@ -312,7 +315,7 @@ ${table(
   r.exports.map((e) => [
     e.at,
     e.by,
-    e.outcome,
+    e.refusal ? `${e.outcome}: ${e.refusal}` : e.outcome,
     e.caseNumber,
     e.requester,
     e.agency,

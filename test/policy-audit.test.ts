@@ -169,6 +169,52 @@ describe('lpr-edge audit verify', () => {
     });
   });
 
+  // Policy VI.G: an audit report that said "intact" over a tampered query log would be false assurance.
+  it('an audit report over a query log tampered behind the triggers says so and fails, as verify does', () => {
+    const report = (...extra: string[]) =>
+      cli(dir, ['audit', 'report', '--from', '2020-01-01', '--to', '2100-01-01', ...extra, '--as', 'ada'], {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      });
+    const db = new Database(dbFile(dir));
+    db.exec('DROP TRIGGER query_log_no_update; DROP TRIGGER query_log_no_delete;');
+    const granted = db.prepare("SELECT id FROM query_log WHERE outcome = 'ok'").pluck().get() as number;
+    db.prepare("UPDATE query_log SET case_number = 'C-2' WHERE id = ?").run(granted);
+    db.close();
+    const problem = `does not match the audit chain: query-log row ${granted} was altered (case_number)`;
+    const printed = report();
+    expect(printed.status).toBe(1);
+    expect(printed.stdout).not.toMatch(/intact/);
+    expect(printed.stdout).toContain(`**Query log ${problem}`);
+    expect(printed.stdout).toContain('The figures below are drawn from this trail and cannot be relied on.');
+    expect(printed.stderr).toContain(`lpr-edge: query log ${problem}`);
+    const html = `${dir}/report.html`;
+    expect(report('--out', html).status).toBe(1);
+    expect(fs.readFileSync(html, 'utf8')).toContain(`<strong>Query log ${problem}`);
+
+    // A row added behind the triggers: a query credited to ada that she never made.
+    const db2 = new Database(dbFile(dir));
+    const forged = Number(
+      db2
+        .prepare(
+          `INSERT INTO query_log (ts, requester_kind, requester, purpose, case_number, attested, criteria, outcome,
+             refusal, result_count, audit_seq, result_ids)
+           SELECT ts, requester_kind, 'ada', purpose, case_number, attested, criteria, outcome, refusal, result_count,
+             NULL, result_ids FROM query_log WHERE id = ?`,
+        )
+        .run(granted).lastInsertRowid,
+    );
+    db2.prepare("UPDATE query_log SET case_number = 'C-1' WHERE id = ?").run(granted);
+    db2.close();
+    const json = report('--json');
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      chain: {
+        ok: false,
+        queryLog: `query-log row ${forged} was inserted: it has no query record in the audit chain`,
+      },
+    });
+  });
+
   it('names the record altered by an UPDATE done directly in SQLite', () => {
     const db = rawDb(dir);
     const victim = db
@@ -395,6 +441,7 @@ describe('lpr-edge audit verify', () => {
     expect(printed.status).toBe(0);
     expect(printed.stdout).toMatch(/^\*\*FOR OFFICIAL USE ONLY\*\*/);
     expect(printed.stdout).toContain('| olly | investigation-vehicle | 1 | 0 |');
+    expect(printed.stdout).toMatch(/Audit chain intact: \d+ records; query log matches it\./);
 
     // An officer may not run the audit.
     const officer = cli(

@@ -401,3 +401,141 @@ describe('lpr-edge export: purpose of the case', () => {
     expect(exported('held.json')).toEqual(['HELD002']);
   });
 });
+
+// Policy III.B, VI.E: every attempt to take read data out is logged with who, when, why and what,
+// also when the person could not sign in; the sign-in failure record alone names no case or purpose.
+describe('lpr-edge export: a sign-in that fails', () => {
+  let dir: string;
+  const exportAs = (user: string, env: Record<string, string>, ...extra: string[]) =>
+    cli(
+      dir,
+      [
+        'export',
+        '--case',
+        'C-7',
+        '--reason',
+        'follow-up',
+        '--purpose',
+        'investigation-vehicle',
+        '--requester',
+        'Det. Rivera',
+        '--agency',
+        'State Police Troop K',
+        '--as',
+        user,
+        '--out',
+        path.join(dir, 'out.json'),
+        ...extra,
+      ],
+      env,
+    );
+  const attemptsSince = (before: number) => {
+    const db = openTestDb(dir);
+    try {
+      return listQueryLog(db).slice(before);
+    } finally {
+      db.close();
+    }
+  };
+  const logged = () => attemptsSince(0).length;
+
+  beforeAll(() => {
+    dir = tempDir();
+    provision(dir);
+    saveReads(dir, [makeRead({ plate: 'CASE777' })]);
+    const q = cli(
+      dir,
+      [
+        'query',
+        '--plate',
+        'CASE777',
+        '--purpose',
+        'investigation-vehicle',
+        '--case',
+        'C-7',
+        '--attest',
+        '--as',
+        'olly',
+      ],
+      { LPR_EDGE_PASSWORD: OFFICER_PW },
+    );
+    expect(q.status).toBe(0);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // Each test runs six or seven CLI commands, most signing in with scrypt: 120 s, not the default
+  // 60 s, on the loaded 2-core build machine.
+  it('is in the query log under the claimed name with case, purpose and criteria, and in the audit report', () => {
+    const before = logged();
+    const attempts = [
+      { user: 'olly', env: { LPR_EDGE_PASSWORD: 'wrong-guess' }, extra: ['--attest'] },
+      { user: 'nobody', env: { LPR_EDGE_PASSWORD: 'wrong-guess' }, extra: ['--attest'] },
+      { user: 'olly', env: {}, extra: ['--attest'] },
+      { user: 'olly', env: { LPR_EDGE_PASSWORD: 'wrong-guess' }, extra: [] },
+    ];
+    const messages = attempts.map(({ user, env, extra }) => {
+      const r = exportAs(user, env, ...extra);
+      // The person is told why sign-in failed, as before; nothing is exported.
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(new RegExp(`^lpr-edge: (sign-in refused for|password for) ${user}`));
+      expect(fs.existsSync(path.join(dir, 'out.json'))).toBe(false);
+      return r.stderr.replace(/^lpr-edge: /, '').trim();
+    });
+    expect(messages[2]).toMatch(/set LPR_EDGE_PASSWORD/);
+    const rows = attemptsSince(before);
+    expect(rows).toHaveLength(attempts.length);
+    rows.forEach((row, i) =>
+      expect(row).toMatchObject({
+        requesterKind: 'unauthenticated',
+        requester: attempts[i]!.user,
+        purpose: 'investigation-vehicle',
+        caseNumber: 'C-7',
+        attested: attempts[i]!.extra.includes('--attest'),
+        criteria: { exportOfCase: 'C-7' },
+        outcome: 'refused',
+        refusal: `not authenticated: ${messages[i]}`,
+        resultCount: 0,
+      }),
+    );
+    // The auditor sees each attempt among the exports, with why it was refused and what it asked for.
+    const report = cli(
+      dir,
+      ['audit', 'report', '--from', '2020-01-01', '--to', '2100-01-01', '--as', 'ada'],
+      {
+        LPR_EDGE_PASSWORD: ADMIN_PW,
+      },
+    );
+    expect(report.status).toBe(0);
+    expect(report.stdout).toContain(
+      '| olly | refused: not authenticated: sign-in refused for olly: unknown user or wrong password | C-7 | Det. Rivera | State Police Troop K | follow-up |',
+    );
+    expect(report.stdout).toContain(
+      '| nobody | refused: not authenticated: sign-in refused for nobody: unknown user or wrong password | C-7 |',
+    );
+    expect(cli(dir, ['audit', 'verify']).status).toBe(0);
+  }, 120_000);
+
+  it('by a locked-out account is logged with the lockout', () => {
+    const added = cli(
+      dir,
+      ['users', 'add', 'lou', '--role', 'officer', '--trained', '2026-02-01', '--as', 'ada'],
+      { LPR_EDGE_PASSWORD: ADMIN_PW, LPR_EDGE_NEW_PASSWORD: 'lou-pass-1' },
+    );
+    expect(added.status).toBe(0);
+    for (let i = 0; i < 5; i++) exportAs('lou', { LPR_EDGE_PASSWORD: 'wrong-guess' }, '--attest');
+    const before = logged();
+    const locked = exportAs('lou', { LPR_EDGE_PASSWORD: 'lou-pass-1' }, '--attest');
+    expect(locked.status).toBe(3);
+    expect(locked.stderr).toMatch(/sign-in refused for lou: account locked/);
+    expect(attemptsSince(before)).toEqual([
+      expect.objectContaining({
+        requester: 'lou',
+        caseNumber: 'C-7',
+        criteria: { exportOfCase: 'C-7' },
+        outcome: 'refused',
+        refusal: expect.stringMatching(/^not authenticated: sign-in refused for lou: account locked/),
+      }),
+    ]);
+    expect(cli(dir, ['audit', 'verify']).status).toBe(0);
+  }, 120_000);
+});

@@ -176,6 +176,36 @@ export function exportCase(
   return { file: abs, reads: reads.length, hits: hits.length, sha256, auditSeq: record.seq };
 }
 
+/**
+ * An export whose sign-in failed (unknown user, wrong password, locked or disabled account, no
+ * password given) is still an attempt to disseminate read data: it goes to the query log under the
+ * name that was claimed, as a query whose sign-in failed does (policy III.B, VI.E), and to the audit
+ * log as a refused export naming what was asked for (case, purpose, reason, requester, agency).
+ * `reason` is the sign-in refusal.
+ */
+export function refuseUnauthenticatedExport(
+  deps: { db: Db; audit?: AuditLog },
+  claimedName: string,
+  req: ExportRequest,
+  reason: string,
+): void {
+  const audit = deps.audit ?? new AuditLog(deps.db);
+  const justification = { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attested };
+  deps.db.transaction(() => {
+    new ReadQueries(deps.db, audit).refuseUnauthenticated(
+      claimedName,
+      { exportOfCase: req.caseNumber },
+      justification,
+      reason,
+    );
+    audit.append({
+      type: 'export',
+      actor: claimedName,
+      details: { outcome: 'refused', refusal: `not authenticated: ${reason}`, ...req },
+    });
+  })();
+}
+
 /** Hits for these reads or held for the case, when the hits module's table exists. */
 function caseHits(db: Db, readIds: Set<string>, heldHitIds: Set<string>): Record<string, unknown>[] {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hits'").get();

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Db } from '../store/database.js';
-import { AuditLog, type AuditRecord, type VerifyResult } from './audit.js';
+import { AuditLog, type AuditRecord } from './audit.js';
 import { listQueryLog, type QueryLogEntry } from './query.js';
+import { checkTrail, trailSummary, type TrailCheck } from './trail.js';
 
 export interface AuditReport {
   marking: string;
@@ -9,7 +10,8 @@ export interface AuditReport {
   to: string;
   user: string | null;
   generatedAt: string;
-  chain: VerifyResult;
+  /** The whole trail as `audit verify` checks it: the chain and the query log against it. */
+  chain: TrailCheck;
   queries: {
     total: number;
     refused: number;
@@ -21,6 +23,8 @@ export interface AuditReport {
     at: string;
     by: string | null;
     outcome: string;
+    /** Why a refused export was refused (a failed sign-in included), as in its record. */
+    refusal: string | null;
     caseNumber: unknown;
     requester: unknown;
     agency: unknown;
@@ -101,6 +105,7 @@ export function buildAuditReport(
         at: iso(r.ts),
         by: r.actor,
         outcome: String(d.outcome ?? ''),
+        refusal: typeof d.refusal === 'string' ? d.refusal : null,
         caseNumber: d.caseNumber,
         requester: d.requester,
         agency: d.agency,
@@ -150,7 +155,7 @@ export function buildAuditReport(
     to: iso(opts.to),
     user: opts.user ?? null,
     generatedAt: iso(opts.now ?? Date.now()),
-    chain: audit.verify(),
+    chain: checkTrail(db, audit),
     queries: {
       total: queries.length,
       refused: queries.filter((q) => q.outcome === 'refused').length,
@@ -202,7 +207,7 @@ export function reportMarkdown(r: AuditReport): string {
     '',
     `# LPR audit report ${r.from} to ${r.to}${r.user ? ` (user ${r.user})` : ''}`,
     '',
-    `Generated ${r.generatedAt}. Audit chain: ${r.chain.ok ? `intact (${r.chain.count} records)` : `BROKEN: ${r.chain.firstBad?.message}`}.`,
+    `Generated ${r.generatedAt}. ${r.chain.ok ? trailStatement(r) : `**${trailStatement(r)}** ${UNRELIABLE}`}`,
     '',
     `## Queries by user and purpose (${queryCounts(r)})`,
     '',
@@ -218,7 +223,7 @@ export function reportMarkdown(r: AuditReport): string {
       r.exports.map((e) => [
         e.at,
         e.by,
-        e.outcome,
+        e.refusal ? `${e.outcome}: ${e.refusal}` : e.outcome,
         e.caseNumber,
         e.requester,
         e.agency,
@@ -298,7 +303,7 @@ export function reportHtml(r: AuditReport): string {
 </head><body>
 ${fouo}
 <h1>LPR audit report ${h(r.from)} to ${h(r.to)}${r.user ? ` (user ${h(r.user)})` : ''}</h1>
-<p>Generated ${h(r.generatedAt)}. Audit chain: ${r.chain.ok ? `intact (${r.chain.count} records)` : `<strong>BROKEN</strong>: ${h(r.chain.firstBad?.message)}`}.</p>
+<p>Generated ${h(r.generatedAt)}. ${r.chain.ok ? h(trailStatement(r)) : `<strong>${h(trailStatement(r))}</strong> ${h(UNRELIABLE)}`}</p>
 <h2>Queries by user and purpose (${h(queryCounts(r))})</h2>
 ${table(
   ['user', 'purpose', 'queries', 'reads returned'],
@@ -310,7 +315,7 @@ ${table(
   r.exports.map((e) => [
     e.at,
     e.by,
-    e.outcome,
+    e.refusal ? `${e.outcome}: ${e.refusal}` : e.outcome,
     e.caseNumber,
     e.requester,
     e.agency,
@@ -357,6 +362,14 @@ ${table(
 ${fouo}
 </body></html>
 `;
+}
+
+const UNRELIABLE = 'The figures below are drawn from this trail and cannot be relied on.';
+
+/** The trail check as `audit verify` words it, as the report's opening sentence. */
+function trailStatement(r: AuditReport): string {
+  const s = trailSummary(r.chain);
+  return `${s[0]!.toUpperCase()}${s.slice(1)}.`;
 }
 
 function queryCounts(r: AuditReport): string {

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { AUDIT_TYPES } from '../../policy/audit.js';
 import { writeFileWithRecord } from '../../policy/audited-file.js';
 import { authenticateCli } from '../../policy/cli-identity.js';
-import { queryLogMismatch } from '../../policy/query.js';
 import { buildAuditReport, reportHtml, reportMarkdown } from '../../policy/report.js';
 import { requireRole } from '../../policy/roles.js';
+import { checkTrail, trailSummary } from '../../policy/trail.js';
 import { UsageError, type Command } from '../command.js';
 import {
   checkOutFile,
@@ -24,15 +24,11 @@ const verify: Command = {
   options: { json: { type: 'boolean' } },
   async run(ctx, _positionals, values) {
     return withPolicy(ctx, async (unit, p) => {
-      const result = p.audit.verify();
-      const queryLog = queryLogMismatch(unit.db);
-      const ok = result.ok && queryLog === null;
-      if (values.json) ctx.stdout.write(`${JSON.stringify({ ...result, ok, queryLog })}\n`);
-      else if (!result.ok) ctx.stderr.write(`lpr-edge: audit chain BROKEN: ${result.firstBad!.message}\n`);
-      else if (queryLog)
-        ctx.stderr.write(`lpr-edge: query log does not match the audit chain: ${queryLog}\n`);
-      else ctx.stdout.write(`audit chain intact: ${result.count} records; query log matches it\n`);
-      return ok ? 0 : 1;
+      const trail = checkTrail(unit.db, p.audit);
+      if (values.json) ctx.stdout.write(`${JSON.stringify(trail)}\n`);
+      else if (trail.ok) ctx.stdout.write(`${trailSummary(trail)}\n`);
+      else ctx.stderr.write(`lpr-edge: ${trailSummary(trail)}\n`);
+      return trail.ok ? 0 : 1;
     });
   },
 };
@@ -89,6 +85,12 @@ const report: Command = {
       if (values.json) ctx.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       // Neither: the auditor reads it in the terminal.
       else if (!out) ctx.stdout.write(reportMarkdown(r));
+      // The report is still given (it says what is wrong), but fails as `audit verify` would:
+      // figures drawn from a tampered trail are no assurance.
+      if (!r.chain.ok) {
+        ctx.stderr.write(`lpr-edge: ${trailSummary(r.chain)}\n`);
+        return 1;
+      }
       return 0;
     });
   },

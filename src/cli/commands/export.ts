@@ -1,5 +1,5 @@
 import { authenticateCli } from '../../policy/cli-identity.js';
-import { exportCase } from '../../policy/export.js';
+import { exportCase, refuseUnauthenticatedExport, type ExportRequest } from '../../policy/export.js';
 import type { PolicyError } from '../../policy/errors.js';
 import { purposeHelp } from '../../policy/purposes.js';
 import type { Identity } from '../../policy/roles.js';
@@ -39,29 +39,32 @@ ${purposeHelp('  ')}`,
     const out = str(values, 'out');
     if (!out) throw new UsageError(`missing --out FILE\nUsage: lpr-edge ${this.usage}`);
     checkOutFile(out, 'out', 'export.json');
+    const legalReview = str(values, 'legal-review');
+    const req: ExportRequest = {
+      caseNumber: str(values, 'case'),
+      reason: str(values, 'reason'),
+      requester: str(values, 'requester'),
+      agency: str(values, 'agency'),
+      purpose: str(values, 'purpose'),
+      attested: values.attest === true,
+      recordsRequest: values['records-request'] === true,
+      ...(legalReview ? { legalReview } : {}),
+    };
     return withPolicy(ctx, async (unit, p) => {
+      const deps = { db: unit.db, unitId: unit.config.unitId, audit: p.audit };
       let identity: Identity | null = null;
       try {
         identity = await authenticateCli({ users: p.users }, str(values, 'as'));
       } catch (err) {
-        if ((err as PolicyError).reason !== 'no-identity') throw err;
+        // Without --as, exportCase refuses and logs the export; one whose sign-in failed is logged
+        // here with what it asked for, as a query's is, then the sign-in error is shown.
+        if ((err as PolicyError).reason !== 'no-identity') {
+          if ((err as Error).name === 'PolicyError')
+            refuseUnauthenticatedExport(deps, str(values, 'as')!, req, (err as Error).message);
+          throw err;
+        }
       }
-      const legalReview = str(values, 'legal-review');
-      const result = exportCase(
-        { db: unit.db, unitId: unit.config.unitId, audit: p.audit },
-        identity,
-        {
-          caseNumber: str(values, 'case'),
-          reason: str(values, 'reason'),
-          requester: str(values, 'requester'),
-          agency: str(values, 'agency'),
-          purpose: str(values, 'purpose'),
-          attested: values.attest === true,
-          recordsRequest: values['records-request'] === true,
-          ...(legalReview ? { legalReview } : {}),
-        },
-        out,
-      );
+      const result = exportCase(deps, identity, req, out);
       ctx.stdout.write(
         `FOR OFFICIAL USE ONLY: exported ${result.reads} read(s) and ${result.hits} hit(s) to ${result.file} (sha256 ${result.sha256}); dissemination recorded as audit record ${result.auditSeq}\n`,
       );

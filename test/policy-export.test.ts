@@ -359,7 +359,8 @@ describe('lpr-edge export: purpose of the case', () => {
       { LPR_EDGE_PASSWORD: ADMIN_PW },
     );
     expect(hold.status).toBe(0);
-  });
+    // Seven CLI runs, each starting node and deriving a password key: well over a minute on a busy machine.
+  }, 180_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('refuses an export under a purpose the case was never queried for, naming purpose and case', () => {

@@ -9,7 +9,7 @@ export const CLOCK_SAMPLES = 5;
  * GPS times before this are not taken: a receiver hit by the GPS week-number rollover reports a
  * date 1024 weeks (19.6 years) back, which says nothing about the unit's clock.
  */
-const EARLIEST_GPS_TIME = Date.UTC(2020, 0, 1);
+export const EARLIEST_GPS_TIME = Date.UTC(2020, 0, 1);
 
 export type ClockHealth = {
   /** `unknown` until a live fix with a valid time arrived; `off` beyond `maxOffsetMs`. */

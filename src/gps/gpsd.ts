@@ -88,6 +88,8 @@ export class GpsdSource extends ReconnectingGpsSource {
       socket.setEncoding('utf8');
       socket.on('connect', () => {
         this.connected = true;
+        // Reconnected: the error that lost (or kept) the connection is over.
+        this.lastError = null;
         this.opts.log.info({ host: this.opts.host, port: this.opts.port }, 'gpsd connected');
         socket.write('?WATCH={"enable":true,"json":true};\n');
       });

@@ -24,10 +24,12 @@ export function nmeaSentence(body: string): string {
   return `$${body}*${nmeaChecksum(body).toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
+/** The standard caps a sentence at 82 characters; some slack for proprietary receivers. */
+export const MAX_SENTENCE_LENGTH = 120;
+
 export function parseSentence(raw: string): NmeaResult {
   const line = raw.trim();
-  // The standard caps a sentence at 82 characters; allow some slack for proprietary receivers.
-  if (line.length > 120) return { ok: false, reason: 'too-long', line };
+  if (line.length > MAX_SENTENCE_LENGTH) return { ok: false, reason: 'too-long', line };
   const start = line.indexOf('$');
   if (start < 0) return { ok: false, reason: 'no-start', line };
   const star = line.lastIndexOf('*');
@@ -44,18 +46,27 @@ export function parseSentence(raw: string): NmeaResult {
   return { ok: true, talker, type, fields: fields.slice(1) };
 }
 
-/** ddmm.mmmm + hemisphere → signed decimal degrees. */
+const COORDINATE = { 2: /^\d{4}(\.\d+)?$/, 3: /^\d{5}(\.\d+)?$/ };
+
+/**
+ * ddmm.mmmm (latitude) or dddmm.mmmm (longitude) + hemisphere → signed decimal degrees; null when
+ * the field is missing or not a place on Earth (latitude beyond 90°, longitude beyond 180°,
+ * minutes of 60 or more, a hemisphere other than N/S or E/W). A checksum only proves the sentence
+ * arrived as sent: a receiver's garbage must not become a read's position.
+ */
 export function parseCoordinate(
   value: string | undefined,
   hemi: string | undefined,
   degDigits: 2 | 3,
 ): number | null {
-  if (!value || !hemi) return null;
-  const deg = Number.parseInt(value.slice(0, degDigits), 10);
-  const min = Number.parseFloat(value.slice(degDigits));
-  if (!Number.isFinite(deg) || !Number.isFinite(min)) return null;
+  if (!value || !COORDINATE[degDigits].test(value)) return null;
+  const [plus, minus] = degDigits === 2 ? ['N', 'S'] : ['E', 'W'];
+  if (hemi !== plus && hemi !== minus) return null;
+  const deg = Number(value.slice(0, degDigits));
+  const min = Number(value.slice(degDigits));
   const v = deg + min / 60;
-  return hemi === 'S' || hemi === 'W' ? -v : v;
+  if (min >= 60 || v > (degDigits === 2 ? 90 : 180)) return null;
+  return hemi === minus ? -v : v;
 }
 
 function num(v: string | undefined): number | undefined {
@@ -64,26 +75,43 @@ function num(v: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** hhmmss.ss on day ddmmyy → UTC ms. */
-function utcMs(time: string, date: { y: number; m: number; d: number }): number | null {
+type Day = { y: number; m: number; d: number };
+
+/** ddmmyy → a calendar day, or null when it is none (month 13, 31 February). */
+function parseDate(date: string): Day | null {
+  if (!/^\d{6}$/.test(date)) return null;
+  const day = {
+    d: Number(date.slice(0, 2)),
+    m: Number(date.slice(2, 4)),
+    y: 2000 + Number(date.slice(4, 6)),
+  };
+  const t = new Date(Date.UTC(day.y, day.m - 1, day.d));
+  return t.getUTCMonth() === day.m - 1 && t.getUTCDate() === day.d ? day : null;
+}
+
+/** hhmmss.ss → ms since midnight, or null when it is no time of day (25:61:70 would roll over). */
+function timeOfDayMs(time: string | undefined): number | null {
+  if (!time || !/^\d{6}(\.\d+)?$/.test(time)) return null;
   const h = Number(time.slice(0, 2));
   const mi = Number(time.slice(2, 4));
   const s = Number(time.slice(4));
-  if (![h, mi, s].every(Number.isFinite)) return null;
-  return Date.UTC(date.y, date.m - 1, date.d, h, mi, 0) + Math.round(s * 1000);
+  // 60 s: a leap second.
+  if (h > 23 || mi > 59 || s >= 61) return null;
+  return (h * 60 + mi) * 60_000 + Math.round(s * 1000);
 }
 
+const dayStart = (day: Day): number => Date.UTC(day.y, day.m - 1, day.d);
+
 const KNOTS_TO_MPS = 0.514444;
+const HALF_DAY_MS = 12 * 3_600_000;
 
 /**
  * Turns a stream of sentences into fixes. A receiver sends one burst per second (RMC, GGA, GSA…
  * in any order); a fix is emitted on each RMC or GGA that has a valid position, carrying the latest
  * values the other sentences gave for that second.
  */
-const HALF_DAY_MS = 12 * 3_600_000;
-
 export class NmeaFixBuilder {
-  private date: { y: number; m: number; d: number } | null = null;
+  private date: Day | null = null;
   private mode: 2 | 3 | null = null;
   private hdop: number | undefined;
   private satellites: number | undefined;
@@ -91,8 +119,20 @@ export class NmeaFixBuilder {
   private speedMps: number | undefined;
   private headingDeg: number | undefined;
   private lastFixTime: number | null = null;
-  /** Sentences rejected for a bad or missing checksum (reported in health). */
+  /** The part of a line `feed` has not yet seen the end of. */
+  private pending = '';
+  /** `feed` is dropping the rest of an over-long line, up to its end. */
+  private discarding = false;
+  /**
+   * Sentences rejected (reported in health): a bad or missing checksum, a line too long for NMEA,
+   * or a fix whose position, date or time is none.
+   */
   rejected = 0;
+  /** Why the last one was rejected, in words a technician can act on. */
+  lastRejection: string | null = null;
+  /** Of those, lines longer than any sentence: not NMEA, or the wrong baud rate. */
+  overlong = 0;
+  /** Sentences whose checksum was right: proof that the line carries NMEA at the right baud rate. */
   accepted = 0;
   /**
    * Told the UTC time of each valid RMC (status A) whose own date and time parse: the receiver's
@@ -100,13 +140,44 @@ export class NmeaFixBuilder {
    */
   onTime?: (utcMs: number) => void;
 
+  /**
+   * Feed a chunk of the receiver's byte stream (as latin1 text). Lines end at CR, LF or CRLF:
+   * receivers differ, and some end sentences with CR alone. A line longer than any sentence is
+   * not NMEA (a wrong baud rate, another device on the port): it is dropped as it arrives, never
+   * buffered whole, and counted once as rejected.
+   */
+  feed(chunk: string): (GpsFix | 'nofix')[] {
+    const out: (GpsFix | 'nofix')[] = [];
+    const parts = chunk.split(/[\r\n]/);
+    parts.forEach((part, i) => {
+      if (!this.discarding) this.pending += part;
+      if (this.pending.length > MAX_SENTENCE_LENGTH) {
+        this.pending = '';
+        this.discarding = true;
+        this.overlong++;
+        this.reject(`a line of over ${MAX_SENTENCE_LENGTH} characters without a line end`);
+      }
+      // Every part but the last was ended by a line end.
+      if (i === parts.length - 1) return;
+      const r = this.discarding ? null : this.push(this.pending);
+      if (r) out.push(r);
+      this.pending = '';
+      this.discarding = false;
+    });
+    return out;
+  }
+
   /** Feed one line; returns a fix when this sentence completes one, `'nofix'` when the receiver says it has none. */
   push(line: string): GpsFix | 'nofix' | null {
     if (line.trim() === '') return null;
     const s = parseSentence(line);
     if (!s.ok) {
-      this.rejected++;
-      return null;
+      const why = { 'no-start': 'no "$"', 'no-checksum': 'no checksum', 'bad-checksum': 'a wrong checksum' };
+      return this.reject(
+        s.reason === 'too-long'
+          ? `a line of over ${MAX_SENTENCE_LENGTH} characters`
+          : `a sentence with ${why[s.reason]}`,
+      );
     }
     this.accepted++;
     const f = s.fields;
@@ -114,24 +185,22 @@ export class NmeaFixBuilder {
       case 'RMC': {
         // time,status,lat,N,lon,E,speed(kn),course,date,...
         const [time, status, lat, ns, lon, ew, kn, course, date] = f;
-        let day: { y: number; m: number; d: number } | null = null;
-        if (date && /^\d{6}$/.test(date)) {
-          day = {
-            d: Number(date.slice(0, 2)),
-            m: Number(date.slice(2, 4)),
-            y: 2000 + Number(date.slice(4, 6)),
-          };
+        let day: Day | null = null;
+        if (date) {
+          day = parseDate(date);
+          if (!day) return this.reject(`RMC with date "${date}", which is no date`);
           this.date = day;
         }
         if (status !== 'A') return 'nofix';
-        if (this.onTime && day && time && /^\d{6}(\.\d+)?$/.test(time)) {
-          const t = utcMs(time, day);
-          if (t !== null) this.onTime(t);
-        }
+        const fix = this.position(s.type, time, lat, ns, lon, ew);
+        if (typeof fix === 'string') return this.reject(fix);
+        // Its own date: the sentence's time as it is (GGA's may need the next day, below).
+        const t = day ? dayStart(day) + fix.ms : null;
+        if (t !== null) this.onTime?.(t);
         const knots = num(kn);
         this.speedMps = knots === undefined ? undefined : knots * KNOTS_TO_MPS;
         this.headingDeg = num(course);
-        return this.emit(time, lat, ns, lon, ew);
+        return this.emit(fix, t);
       }
       case 'GGA': {
         // time,lat,N,lon,E,quality,sats,hdop,alt,M,...
@@ -140,7 +209,9 @@ export class NmeaFixBuilder {
         this.hdop = num(hdop);
         this.altM = num(alt);
         if (!quality || quality === '0') return 'nofix';
-        return this.emit(time, lat, ns, lon, ew);
+        const fix = this.position(s.type, time, lat, ns, lon, ew);
+        if (typeof fix === 'string') return this.reject(fix);
+        return this.emit(fix, null);
       }
       case 'GSA': {
         // mode(A/M),fix type(1 none, 2 2D, 3 3D),sv…,pdop,hdop,vdop
@@ -162,29 +233,54 @@ export class NmeaFixBuilder {
     }
   }
 
-  private emit(
+  private reject(why: string): null {
+    this.rejected++;
+    this.lastRejection = why;
+    return null;
+  }
+
+  /** A sentence's position and time of day, or why they are none. */
+  private position(
+    type: string,
     time: string | undefined,
     lat: string | undefined,
     ns: string | undefined,
     lon: string | undefined,
     ew: string | undefined,
-  ): GpsFix | null {
+  ): { lat: number; lon: number; ms: number } | string {
     const la = parseCoordinate(lat, ns, 2);
+    if (la === null) return `${type} with latitude "${lat ?? ''},${ns ?? ''}", which is no place on Earth`;
     const lo = parseCoordinate(lon, ew, 3);
-    if (la === null || lo === null || !time || !this.date) return null;
-    let t = utcMs(time, this.date);
-    if (t === null) return null;
-    // GGA carries no date: the first one after midnight, before that second's RMC, still has
-    // yesterday's. A time of day half a day before the last fix is the next day's.
-    if (this.lastFixTime !== null && t < this.lastFixTime - HALF_DAY_MS) {
-      t += 2 * HALF_DAY_MS;
-      const next = new Date(t);
-      this.date = { y: next.getUTCFullYear(), m: next.getUTCMonth() + 1, d: next.getUTCDate() };
+    if (lo === null) return `${type} with longitude "${lon ?? ''},${ew ?? ''}", which is no place on Earth`;
+    const ms = timeOfDayMs(time);
+    if (ms === null) return `${type} with time "${time ?? ''}", which is no time of day`;
+    return { lat: la, lon: lo, ms };
+  }
+
+  /** `dated`: the fix's UTC time from its own sentence's date; null for GGA, which has none. */
+  private emit(p: { lat: number; lon: number; ms: number }, dated: number | null): GpsFix | null {
+    let t = dated;
+    if (t === null) {
+      if (!this.date) return null;
+      t = dayStart(this.date) + p.ms;
+      // GGA carries no date: the first one after midnight, before that second's RMC, still has
+      // yesterday's. A time of day half a day before the last fix is the next day's. (Never applied
+      // to RMC: its own date stands, even a wrong one, which a track then drops as out of sequence.)
+      if (this.lastFixTime !== null && t < this.lastFixTime - HALF_DAY_MS) {
+        t += 2 * HALF_DAY_MS;
+        const next = new Date(t);
+        this.date = { y: next.getUTCFullYear(), m: next.getUTCMonth() + 1, d: next.getUTCDate() };
+      }
     }
     // RMC and GGA of the same second both complete a fix; emit it once, with everything known.
     if (this.lastFixTime === t) return null;
     this.lastFixTime = t;
-    const fix: GpsFix = { lat: la, lon: lo, time: t, mode: this.mode ?? (this.altM !== undefined ? 3 : 2) };
+    const fix: GpsFix = {
+      lat: p.lat,
+      lon: p.lon,
+      time: t,
+      mode: this.mode ?? (this.altM !== undefined ? 3 : 2),
+    };
     if (this.hdop !== undefined) fix.hdop = this.hdop;
     if (this.satellites !== undefined) fix.satellites = this.satellites;
     if (this.speedMps !== undefined) fix.speedMps = this.speedMps;

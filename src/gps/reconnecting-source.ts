@@ -68,8 +68,9 @@ export abstract class ReconnectingGpsSource implements PositionSource, Service {
     this.loop = null;
   }
 
-  /** A fix arrived: it becomes the latest, and a working receiver resets the backoff. */
+  /** A fix arrived: it becomes the latest, a working receiver resets the backoff and its last error. */
   protected publish(fix: GpsFix): void {
+    this.lastError = null;
     this.latest.update(fix);
     this.backoff.reset();
     for (const l of this.listeners) l(fix);

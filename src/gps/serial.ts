@@ -1,10 +1,17 @@
-import { SerialPort, ReadlineParser } from 'serialport';
+import { SerialPort } from 'serialport';
 import type { Logger } from 'pino';
 import type { Backoff } from '../capture/backoff.js';
 import type { GpsHealth } from './latest-fix.js';
 import type { ClockHealth } from './clock-check.js';
-import { NmeaFixBuilder } from './nmea.js';
+import { MAX_SENTENCE_LENGTH, NmeaFixBuilder } from './nmea.js';
 import { ReconnectingGpsSource } from './reconnecting-source.js';
+import { monotonicMs } from '../util/clock.js';
+
+/**
+ * A receiver sends a burst of sentences every second: this long without one valid sentence is no
+ * hiccup, and the technician is told what to check (lastError).
+ */
+export const NO_SENTENCE_MS = 3000;
 
 export interface SerialNmeaOptions {
   path: string;
@@ -18,8 +25,10 @@ export interface SerialNmeaOptions {
 
 /**
  * NMEA 0183 read directly from a serial port: the fallback for units without gpsd. Lines are split
- * by serialport's readline parser, checksums verified by NmeaFixBuilder. When the port goes away
- * (USB receiver unplugged) it is reopened with backoff; reads meanwhile get no position.
+ * and sentences checked by NmeaFixBuilder (line ends CR, LF or CRLF; over-long lines dropped;
+ * checksums, positions and times verified). When the port goes away (USB receiver unplugged) it is
+ * reopened with backoff; reads meanwhile get no position. What keeps fixes from coming (no data,
+ * data that is not NMEA, rejected sentences) is told in `lastError`, cleared by the next fix.
  */
 export class SerialNmeaSource extends ReconnectingGpsSource {
   protected readonly lostMessage: string;
@@ -59,35 +68,78 @@ export class SerialNmeaSource extends ReconnectingGpsSource {
     return new Promise((resolve, reject) => {
       const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baud, autoOpen: false });
       this.port = port;
-      const parser = port.pipe(new ReadlineParser({ delimiter: '\n' }));
       // Listening before `open`: a stop that comes while the port is still opening must close it
       // as soon as it is open, or `stop` (and a failed daemon start) would wait for ever.
       const onAbort = () => {
         if (port.isOpen) port.close();
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      parser.on('data', (line: string) => {
-        const r = this.builder.push(line);
-        if (r === 'nofix') this.latest.clear();
-        else if (r) this.publish(r);
+      // Since the last valid sentence (or the port's opening): when, and what came instead.
+      let lastSentenceAt = monotonicMs();
+      let bytes = 0;
+      let sentences = this.builder.accepted;
+      let rejected = this.builder.rejected;
+      let overlong = this.builder.overlong;
+      port.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        // latin1: NMEA is ASCII, and line noise must not turn into multi-byte characters.
+        for (const r of this.builder.feed(chunk.toString('latin1'))) {
+          if (r === 'nofix') this.latest.clear();
+          else this.publish(r);
+        }
+        if (this.builder.accepted > sentences) {
+          sentences = this.builder.accepted;
+          lastSentenceAt = monotonicMs();
+          bytes = 0;
+          overlong = this.builder.overlong;
+        }
+        // Sentences arrive but are rejected (a position that is none): say why. Once none has
+        // arrived for a while, the silence (below) says more.
+        if (this.builder.rejected > rejected && monotonicMs() - lastSentenceAt < NO_SENTENCE_MS) {
+          rejected = this.builder.rejected;
+          this.lastError = `${rejected} NMEA sentence(s) rejected, the last: ${this.builder.lastRejection}`;
+        }
       });
-      port.on('error', (err) => {
+      const silence = setInterval(() => {
+        const quietMs = monotonicMs() - lastSentenceAt;
+        if (quietMs >= NO_SENTENCE_MS)
+          this.lastError = this.silenceProblem(quietMs, bytes, this.builder.overlong > overlong);
+      }, 500);
+      const done = () => {
         signal.removeEventListener('abort', onAbort);
+        clearInterval(silence);
+      };
+      port.on('error', (err) => {
+        done();
         reject(err);
       });
       port.on('close', () => {
-        signal.removeEventListener('abort', onAbort);
+        done();
         resolve();
       });
       port.open((err) => {
         if (err) {
-          signal.removeEventListener('abort', onAbort);
+          done();
           return reject(err);
         }
         if (signal.aborted) return void port.close();
         this.connected = true;
+        // The port is back: the error that closed it (or kept it from opening) is over.
+        this.lastError = null;
+        lastSentenceAt = monotonicMs();
         this.opts.log.info({ path: this.opts.path }, 'GPS serial port open');
       });
     });
+  }
+
+  /** Why no sentence has come for `quietMs`, in words that say what to check. */
+  private silenceProblem(quietMs: number, bytes: number, overlong: boolean): string {
+    const what = `no NMEA sentence in ${Math.floor(quietMs / 1000)} s`;
+    const baud = `check the baud rate (gps.baud ${this.opts.baud}) against the receiver's`;
+    if (bytes === 0)
+      return `${what}: nothing arrives on ${this.opts.path}; check that the receiver is powered and its cable`;
+    if (overlong)
+      return `${what}: lines too long for NMEA (over ${MAX_SENTENCE_LENGTH} characters without a line end); ${baud}`;
+    return `${what}: ${bytes} bytes arrived, none a valid sentence; ${baud}`;
   }
 }

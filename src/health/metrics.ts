@@ -39,7 +39,8 @@ export function problems(s: UnitStatus): string[] {
   }
   if (s.gps) {
     if (!s.gps.connected) out.push(`GPS not connected${s.gps.lastError ? `: ${s.gps.lastError}` : ''}`);
-    else if (s.gps.fixAgeMs === null) out.push('GPS has no fix');
+    else if (s.gps.fixAgeMs === null)
+      out.push(`GPS has no fix${s.gps.lastError ? `: ${s.gps.lastError}` : ''}`);
     else if (s.gpsMaxFixAgeMs !== undefined && s.gps.fixAgeMs > s.gpsMaxFixAgeMs)
       out.push(
         `GPS fix is ${Math.round(s.gps.fixAgeMs / 1000)} s old (reads get no position after gps.maxFixAgeMs ${s.gpsMaxFixAgeMs} ms)`,

@@ -176,7 +176,7 @@ export async function checkGps(opts: SelftestOptions): Promise<{ result: CheckRe
     return {
       result: fail(
         'gps',
-        `${where} connected but no fix in ${opts.gpsSeconds} s`,
+        `${where} connected but no fix in ${opts.gpsSeconds} s${health?.lastError ? `: ${health.lastError}` : ''}`,
         'move the car into open sky and check the antenna; reads are stored without position until then',
       ),
       fix: null,

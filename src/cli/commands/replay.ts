@@ -10,7 +10,7 @@ import { openRecording } from '../../capture/file-source.js';
 import { openFolder, isFolder } from '../../capture/folder-source.js';
 import { CameraPipeline, type PipelineStats } from '../../pipeline/camera-pipeline.js';
 import { noPosition, type PositionSource } from '../../gps/types.js';
-import { loadTrack, TrackPositionSource, type Track } from '../../gps/track.js';
+import { loadTrack, trackDropped, TrackPositionSource, type Track } from '../../gps/track.js';
 import { loadLabels, type Label } from '../../fieldtest/labels.js';
 import { evaluateField } from '../../fieldtest/evaluate.js';
 import { renderReport } from '../../fieldtest/report.js';
@@ -22,7 +22,7 @@ import type { MatchRule } from '../../hotlist/match.js';
 import { ReplayHotlist } from '../../fieldtest/replay-hotlist.js';
 import { DataDirInUse, DataDirLock } from '../../store/data-dir-lock.js';
 import { DatabaseError } from '../../store/database.js';
-import type { FrameSource } from '../../capture/types.js';
+import type { Frame, FrameSource } from '../../capture/types.js';
 import { createLogger } from '../../log.js';
 import { round } from '../../util/format.js';
 
@@ -80,6 +80,9 @@ export const replayCommand: Command = {
     if (values.report !== undefined) checkOutFile(String(values.report), 'report', 'report.html');
     // Validate the side files before the (slow) model loading, so a typo fails at once.
     const track: Track | null = values.gps ? loadTrack(values.gps as string) : null;
+    const dropped = track && trackDropped(track);
+    if (dropped)
+      ctx.stderr.write(`lpr-edge: warning: GPS track ${values.gps as string}: not used: ${dropped}\n`);
     const labels: Label[] | null = values.labels ? loadLabels(values.labels as string) : null;
     const cameraId = (values.camera as string | undefined) ?? 'replay';
     // Logs go to stderr so stdout carries only reads.
@@ -95,6 +98,21 @@ export const replayCommand: Command = {
       throw new UsageError(
         `replay: the config has ${unit.config.policy.exclusionZones.length} exclusion zone(s) (policy.exclusionZones); give the drive's track with --gps TRACK.nmea so they apply, or replay with a config without zones`,
       );
+    }
+    // A fix older than this gives no position, in a replay as on the road.
+    const maxFixAgeMs = unit.config.gps.source === 'none' ? undefined : unit.config.gps.maxFixAgeMs;
+    // A video that starts after the track has ended cannot give any read a position: refused now,
+    // before anything is stored (one that starts before the track may still run into it; below).
+    if (track) {
+      // The video's first frame at video time 0.
+      const aligned = new TrackPositionSource(track, 0, offsetS * 1000, maxFixAgeMs);
+      if (aligned.placeOf(0) === 'after') {
+        const { from, to } = aligned.span;
+        unit.close();
+        throw new UsageError(
+          `replay: with --gps-offset ${offsetS} the video starts at ${iso(aligned.trackTime(0))}, after the GPS track ends (${iso(from)} to ${iso(to)}): no read could have a position; check --gps-offset`,
+        );
+      }
     }
     let lock: DataDirLock;
     try {
@@ -155,12 +173,20 @@ export const replayCommand: Command = {
         ctx.stderr.write('lpr-edge: replay: interrupted before the recording started; nothing replayed\n');
         return 130;
       }
-      const position: PositionSource = track
-        ? new TrackPositionSource(track, startTime, offsetS * 1000)
-        : noPosition;
+      const trackPosition = track && new TrackPositionSource(track, startTime, offsetS * 1000, maxFixAgeMs);
+      const position: PositionSource = trackPosition ?? noPosition;
+      // Which frames fall outside the track, told after the replay (their reads have no position).
+      const frames = { seen: 0, outside: 0, first: 0, last: 0 };
+      const counted: FrameSource = trackPosition
+        ? withEachFrame(source, (f) => {
+            if (!frames.seen++) frames.first = f.ts;
+            frames.last = f.ts;
+            if (trackPosition.placeOf(f.ts) !== 'within') frames.outside++;
+          })
+        : source;
       const collected: StoredRead[] = [];
       const pipeline = new CameraPipeline(
-        source,
+        counted,
         // Exclusion zones apply as on the road (with --gps, reads carry the recorded positions).
         {
           config: unit.config,
@@ -231,6 +257,20 @@ export const replayCommand: Command = {
         );
         return 1;
       }
+      if (trackPosition && frames.outside > 0) {
+        const { from, to } = trackPosition.span;
+        const spans = `the video runs from ${iso(frames.first)} to ${iso(frames.last)}, the GPS track from ${iso(from)} to ${iso(to)}`;
+        // Every read stored without a position: the field test's positions are lost, so it failed.
+        if (frames.outside === frames.seen) {
+          ctx.stderr.write(
+            `lpr-edge: replay: no frame of the video falls within the GPS track (${spans}): every read was stored without a position; check --gps-offset\n`,
+          );
+          return 1;
+        }
+        ctx.stderr.write(
+          `lpr-edge: warning: ${frames.outside} of ${frames.seen} frames fall outside the GPS track (${spans}): their reads have no position; check --gps-offset\n`,
+        );
+      }
       // Reads that could not be stored are lost from the field test: a failure, not a quiet run.
       const { storeFailures, lastError } = pipeline.health();
       if (storeFailures > 0) {
@@ -267,6 +307,24 @@ function lockForReplay(dataDir: string): DataDirLock {
       throw new DatabaseError(`${err.message}, or replay into another --data-dir`);
     throw err;
   }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The same frames, `each` told about every one as the pipeline takes it. */
+function withEachFrame(source: FrameSource, each: (frame: Frame) => void): FrameSource {
+  return {
+    id: source.id,
+    unitClock: source.unitClock,
+    async *frames() {
+      for await (const frame of source.frames()) {
+        each(frame);
+        yield frame;
+      }
+    },
+    stats: () => source.stats(),
+    stop: () => source.stop(),
+  };
 }
 
 /** The most a recording may start before or after its GPS track's first fix (--gps-offset). */

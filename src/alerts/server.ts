@@ -219,6 +219,8 @@ export class ConsoleServer implements Service {
         entries: l.entryCount,
       })),
       maxAgeHours: this.deps.hotlists.maxAgeHours,
+      // How far back the watch form's look-back searches (the label says it).
+      lookBackMinutes: this.deps.hotlists.recheckWindowMinutes,
       unit: this.deps.unitStatus?.() ?? {},
       rejectionReasons: this.deps.hotlists.rejectionReasons,
       watching: watchedPlates(this.deps.store, now),

@@ -38,6 +38,22 @@ const STATIC: Record<string, string> = {
   '/console.css': 'console.css',
   '/console.js': 'console.js',
 };
+/**
+ * The one method each path answers to. Any other is refused with 405 and Allow before anything
+ * else is checked: a wrong method is not "sign in first" (401) or "no such page" (404).
+ */
+const ROUTES: Record<string, 'GET' | 'POST'> = {
+  '/': 'GET',
+  '/console.css': 'GET',
+  '/console.js': 'GET',
+  '/api/signin': 'POST',
+  '/api/signout': 'POST',
+  '/api/state': 'GET',
+  '/api/events': 'GET',
+  '/api/watch': 'POST',
+  '/api/watch/remove': 'POST',
+};
+const HIT_ROUTE = /^\/api\/hits\/([^/]+)\/(seen|confirm|verify|reject|acknowledge|crop|overview)$/;
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -56,7 +72,11 @@ const rejectBody = z.strictObject({
   reason: z.string().min(1).max(60),
   text: z.string().max(500).optional(),
 });
+/** seen, verify, acknowledge and signout take no body: an empty one or `{}`, nothing else. */
+const noBody = z.strictObject({});
 const hitId = z.uuid();
+/** Hits still being worked: only theirs are the alert on screen. */
+const OPEN_STATUSES: readonly string[] = ['raised', 'seen'];
 /** Missed hits listed on the console; the rest are counted ("and N more"). */
 const MISSED_SHOWN = 20;
 
@@ -200,6 +220,8 @@ export class ConsoleServer implements Service {
         entries: l.entryCount,
       })),
       maxAgeHours: this.deps.hotlists.maxAgeHours,
+      // How far back the watch form's look-back searches (the label says it).
+      lookBackMinutes: this.deps.hotlists.recheckWindowMinutes,
       unit: this.deps.unitStatus?.() ?? {},
       rejectionReasons: this.deps.hotlists.rejectionReasons,
       watching: watchedPlates(this.deps.store, now),
@@ -336,46 +358,57 @@ export class ConsoleServer implements Service {
     res.setHeader('X-Frame-Options', 'DENY');
     this.checkOrigin(req);
     const method = req.method ?? 'GET';
+    const hitRoute = HIT_ROUTE.exec(url.pathname);
+    const allow = hitRoute
+      ? hitRoute[2] === 'crop' || hitRoute[2] === 'overview'
+        ? 'GET'
+        : 'POST'
+      : ROUTES[url.pathname];
+    if (!allow) throw new HttpError(404, `no such page: ${url.pathname}`);
+    if (method !== allow) {
+      res.setHeader('Allow', allow);
+      throw new HttpError(405, `${method} is not allowed on ${url.pathname}: use ${allow}`);
+    }
     const file = STATIC[url.pathname];
-    if (method === 'GET' && file) return this.sendStatic(res, file);
-    if (method === 'POST' && url.pathname === '/api/signin') return this.signIn(req, res);
+    if (file) return this.sendStatic(res, file);
+    if (url.pathname === '/api/signin') return this.signIn(req, res);
     const { user, token } = this.requireUser(req);
-    if (method === 'POST' && url.pathname === '/api/signout') {
+    if (url.pathname === '/api/signout') {
+      parse(noBody, await readJson(req));
       this.deps.users.endSession(token);
       this.deps.audit.append({ type: 'console.signout', actor: user.name, details: {} });
       res.setHeader('Set-Cookie', `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
       return this.json(res, 200, { ok: true });
     }
-    if (method === 'GET' && url.pathname === '/api/state') return this.json(res, 200, this.state(user));
-    if (method === 'GET' && url.pathname === '/api/events') return this.events(req, res, user, token);
-    if (method === 'POST' && url.pathname === '/api/watch') return this.watch(req, res, user);
-    if (method === 'POST' && url.pathname === '/api/watch/remove') return this.unwatch(req, res, user);
-    const m = /^\/api\/hits\/([^/]+)\/(seen|confirm|verify|reject|acknowledge|crop|overview)$/.exec(
-      url.pathname,
-    );
-    if (m) {
-      const id = hitId.safeParse(m[1]);
-      if (!id.success) throw new HttpError(400, `hit id "${m[1]}" is not a UUID`);
-      const action = m[2]!;
-      if (method === 'GET' && (action === 'crop' || action === 'overview'))
-        return this.image(res, id.data, action, token);
-      if (method !== 'POST') throw new HttpError(405, `${method} not allowed here`);
-      const body = await readJson(req);
-      let hit: Hit;
-      if (action === 'seen') hit = this.deps.hits.markSeen(id.data, user.name);
-      else if (action === 'confirm') {
-        const what = parse(confirmBody, body).what;
-        this.requirePicturesShown(token, id.data);
-        hit = this.deps.hits.confirm(id.data, what, user.name);
-      } else if (action === 'verify') hit = this.deps.hits.verify(id.data, user.name);
-      else if (action === 'reject') {
-        const b = parse(rejectBody, body);
-        hit = this.deps.hits.reject(id.data, b.reason, b.text ?? null, user.name);
-      } else if (action === 'acknowledge') hit = this.deps.hits.acknowledgeExpired(id.data, user.name);
-      else throw new HttpError(404, 'not found');
-      return this.json(res, 200, { id: hit.id, status: hit.status });
+    if (url.pathname === '/api/state') return this.json(res, 200, this.state(user));
+    if (url.pathname === '/api/events') return this.events(req, res, user, token);
+    if (url.pathname === '/api/watch') return this.watch(req, res, user);
+    if (url.pathname === '/api/watch/remove') return this.unwatch(req, res, user);
+    if (!hitRoute) throw new HttpError(404, `no such page: ${url.pathname}`);
+    const id = hitId.safeParse(hitRoute[1]);
+    if (!id.success) throw new HttpError(400, `hit id "${hitRoute[1]}" is not a UUID`);
+    const action = hitRoute[2]!;
+    if (action === 'crop' || action === 'overview') return this.image(res, id.data, action, token);
+    const body = await readJson(req);
+    let hit: Hit;
+    if (action === 'seen') {
+      parse(noBody, body);
+      hit = this.deps.hits.markSeen(id.data, user.name);
+    } else if (action === 'confirm') {
+      const what = parse(confirmBody, body).what;
+      this.requirePicturesShown(token, id.data);
+      hit = this.deps.hits.confirm(id.data, what, user.name);
+    } else if (action === 'verify') {
+      parse(noBody, body);
+      hit = this.deps.hits.verify(id.data, user.name);
+    } else if (action === 'reject') {
+      const b = parse(rejectBody, body);
+      hit = this.deps.hits.reject(id.data, b.reason, b.text ?? null, user.name);
+    } else {
+      parse(noBody, body);
+      hit = this.deps.hits.acknowledgeExpired(id.data, user.name);
     }
-    throw new HttpError(404, `no such page: ${url.pathname}`);
+    return this.json(res, 200, { id: hit.id, status: hit.status });
   }
 
   /**
@@ -520,6 +553,15 @@ export class ConsoleServer implements Service {
   private image(res: ServerResponse, id: string, kind: Picture, token: string): void {
     const hit = this.deps.hits.get(id);
     if (!hit) throw new HttpError(404, `no hit with id ${id}`);
+    // Policy III.B: an open hit's pictures are the alert being worked. Those of a past one (missed,
+    // decided, suppressed) are stored read data like any other, looked at only with a purpose and
+    // a query-log record; served here they would be an unlogged lookup.
+    if (!OPEN_STATUSES.includes(hit.status)) {
+      throw new HttpError(
+        409,
+        `hit ${id} is ${hit.status}: its pictures are shown only while it is open. Looking at a past hit's pictures is a search of stored reads: make it through the logged query path (lpr-edge query, with a purpose and a case number)`,
+      );
+    }
     const read = this.deps.reads.get(hit.readId);
     const rel = kind === 'crop' ? read?.cropPath : read?.overviewPath;
     if (!rel) throw new HttpError(404, `hit ${id} has no ${kind} image`);

@@ -6,10 +6,30 @@
 const $ = (id) => document.getElementById(id);
 let state = null;
 let events = null;
+/** The hit whose pictures this page asked for (null: ask again at the next render). */
 let shownHitId = null;
+/** The hit on screen: keys and clicks act on this one, as rendered when they are made. */
+let onScreenHitId = null;
 /** The alert's pictures not yet on screen: P and S wait for them. */
 let picturesLoading = new Set();
 const alerted = new Set();
+/** Hits announced to screen readers as new (each once; one back on screen is announced as such). */
+const announced = new Set();
+/** A hit on screen not yet marked seen: it is marked once the page is in front of the officer. */
+let unseenHitId = null;
+/**
+ * After an alert comes on screen P, S and V are ignored for a moment, keys and clicks alike: a key
+ * pressed for the alert being worked must not land on a more urgent one that replaced it just
+ * before (policy IV.C.2). Long enough to notice the change, short enough not to slow a stop.
+ */
+const NEW_ALERT_HOLD_MS = 1500;
+/** P and S wait this long after the pictures arrive: the unit refuses a confirmation within 1 s of sending them (shown.ts). */
+const PICTURE_SETTLE_MS = 1100;
+/** The hold starts once the page is visible (an alert that came while it was in the background has not been seen). */
+let holdPending = false;
+let holdUntil = 0;
+let picturesSettleUntil = 0;
+let holdTimer = null;
 /** How many hits had expired in all when this page last looked: more now means a tone. */
 let expiredSeen = null;
 /** The unit's clock minus this browser's: the countdown agrees with when the unit expires a hit. */
@@ -120,6 +140,7 @@ async function api(method, url, body) {
 function showSignIn() {
   if (events) events.close();
   events = null;
+  clearScreen();
   $('app').hidden = true;
   $('signin').hidden = false;
   $('signin-name').focus();
@@ -146,7 +167,46 @@ function startEvents() {
 /** The next render fetches the alert's pictures again (after a reconnect, or when refused). */
 function showPicturesAgain() {
   shownHitId = null;
+  rerenderHit();
+}
+
+function rerenderHit() {
   if (state && state.current) renderHit(state.current, state.queue.length);
+}
+
+/**
+ * Nothing of the last session stays for whoever signs in next: no name, alert, confirmations or
+ * lists until the new session's first update arrives (which a slow link may take seconds to bring).
+ */
+function clearScreen() {
+  state = null;
+  shownHitId = null;
+  onScreenHitId = null;
+  unseenHitId = null;
+  holdPending = false;
+  holdUntil = 0;
+  picturesSettleUntil = 0;
+  picturesLoading = new Set();
+  alerted.clear(); // the next officer hears the alerts that are open
+  announced.clear();
+  expiredSeen = null; // what expired meanwhile is in the banner the next officer signs in to
+  missedShown = null;
+  closeReject();
+  closeWatch();
+  showError(null);
+  $('alert').className = 'alert-panel';
+  $('hit').hidden = true;
+  $('no-alert').hidden = true;
+  $('loading').hidden = false;
+  delete $('hit').dataset.hitId;
+  $('hit-crop').removeAttribute('src');
+  $('hit-overview').removeAttribute('src');
+  for (const id of ['user', 'alert-announce', 'feed', 'watching', 'status', 'waiting-list', 'missed-list'])
+    $(id).textContent = '';
+  for (const id of ['user-warnings', 'missed-banner', 'missed', 'waiting']) $(id).hidden = true;
+  // No confirmation of the last officer's left pressed, nor Verify left enabled, even out of sight.
+  for (const id of ['confirm-plate', 'confirm-state']) $(id).setAttribute('aria-pressed', 'false');
+  for (const id of ['confirm-plate', 'confirm-state', 'verify']) $(id).disabled = true;
 }
 
 // The server sends the state at least every 15 s: longer without, or a broken stream, and what
@@ -162,7 +222,7 @@ function setLive(live) {
     $('not-live').textContent =
       `NOT LIVE since ${liveSince.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}: this console has lost the unit; alerts and status may be out of date.`;
   }
-  if (state && state.current) renderHit(state.current, state.queue.length);
+  rerenderHit();
   if (state) renderMissed(state.missed);
   // The banner above may have come or gone, moving the alert's end: measured once all is laid out.
   updateMoreBelow();
@@ -189,7 +249,25 @@ function fmtAge(hours) {
   return `${Math.round(hours / 24)} days`;
 }
 
+/**
+ * Changes a property only when its value differs. The alert is rendered on every update (each read
+ * made sends one): an unchanged field is left alone, so nothing flickers and assistive technology
+ * has nothing to report again.
+ */
+function setProp(el, prop, value) {
+  if (el[prop] !== value) el[prop] = value;
+}
+function setText(el, text) {
+  setProp(el, 'textContent', text);
+}
+
+/** What each plate element was last drawn from: drawn again only when that changes. */
+const platesDrawn = new WeakMap();
+
 function plateHtml(el, text, charConfidences, differences) {
+  const key = JSON.stringify([text, charConfidences, differences]);
+  if (platesDrawn.get(el) === key) return;
+  platesDrawn.set(el, key);
   el.textContent = '';
   const marks = new Map();
   for (const d of differences || []) {
@@ -235,7 +313,7 @@ function ruleText(hit) {
 
 function render(s) {
   state = s;
-  $('user').textContent = `${s.user.name} (${s.user.role})`;
+  setText($('user'), `${s.user.name} (${s.user.role})`);
   // Overdue in-service training (policy VII): shown for as long as the officer is signed in.
   const warnings = s.user.warnings || [];
   $('user-warnings').hidden = warnings.length === 0;
@@ -263,19 +341,29 @@ function render(s) {
 }
 
 function renderHit(hit, queued) {
-  const panel = $('alert');
-  panel.className = 'alert-panel' + (hit ? ` prio-${hit.priority}` : '');
-  $('no-alert').hidden = !!hit;
-  $('hit').hidden = !hit;
+  setProp($('alert'), 'className', 'alert-panel' + (hit ? ` prio-${hit.priority}` : ''));
+  setProp($('loading'), 'hidden', true);
+  setProp($('no-alert'), 'hidden', !!hit);
+  setProp($('hit'), 'hidden', !hit);
   if (!hit) {
     closeReject();
     shownHitId = null;
+    onScreenHitId = null;
+    unseenHitId = null;
     return;
   }
-  if (hit.id !== shownHitId) {
+  if (hit.id !== onScreenHitId) {
+    // Another alert on screen (a new one, or one back after a more urgent one): nothing opened for
+    // the last one stays over it (the watch form too: it is marked seen, so nothing may cover it),
+    // a screen reader hears which it is, and P, S and V wait a moment.
+    onScreenHitId = hit.id;
     closeReject();
-    // A new alert is marked seen below, so nothing may cover it.
     closeWatch();
+    showError(null);
+    announce(hit);
+    holdPending = true;
+  }
+  if (hit.id !== shownHitId) {
     shownHitId = hit.id;
     picturesLoading = new Set(
       [hit.read && hit.read.hasCrop && 'crop', hit.read && hit.read.hasOverview && 'overview'].filter(
@@ -285,55 +373,124 @@ function renderHit(hit, queued) {
     // A fresh URL each time: the server counts what it has sent to this session (confirmations
     // need it), so a reconnect or a new sign-in must fetch the pictures again.
     const fresh = `?t=${Date.now()}`;
-    $('hit-crop').src = hit.read && hit.read.hasCrop ? `/api/hits/${hit.id}/crop${fresh}` : '';
+    setPicture($('hit-crop'), hit.read && hit.read.hasCrop ? `/api/hits/${hit.id}/crop${fresh}` : null);
     $('hit-overview-mark').hidden = true;
-    $('hit-overview').src = hit.read && hit.read.hasOverview ? `/api/hits/${hit.id}/overview${fresh}` : '';
+    setPicture(
+      $('hit-overview'),
+      hit.read && hit.read.hasOverview ? `/api/hits/${hit.id}/overview${fresh}` : null,
+    );
+    if (!(hit.read && hit.read.hasCrop)) {
+      showError('No plate picture was stored with this read: nothing can be confirmed against it.', true);
+    }
     // Every time it comes on screen, not only the first: a hit back after a more urgent one was
     // dealt with (or after a reconnect) is in the officer's hands again, and gets time to be worked.
-    api('POST', `/api/hits/${hit.id}/seen`).catch(() => undefined);
+    unseenHitId = hit.id;
   }
-  $('hit').dataset.hitId = hit.id;
-  $('hit-priority').textContent = hit.priority;
-  $('hit-priority').className = `badge ${hit.priority}`;
-  $('hit-type').textContent = hit.listTypeLabel;
-  $('hit-retro').hidden = !hit.retroactive;
-  $('hit-queue').textContent = queued > 0 ? `${queued} more waiting` : '';
+  // Seen, and the hold, count from when the page is in front of the officer, not in the background.
+  if (document.visibilityState === 'visible') {
+    if (holdPending) holdUntil = Date.now() + NEW_ALERT_HOLD_MS;
+    holdPending = false;
+    if (unseenHitId === hit.id) {
+      unseenHitId = null;
+      api('POST', `/api/hits/${hit.id}/seen`).catch(() => undefined);
+    }
+  }
+  setProp($('hit').dataset, 'hitId', hit.id);
+  setText($('hit-priority'), hit.priority);
+  setProp($('hit-priority'), 'className', `badge ${hit.priority}`);
+  setText($('hit-type'), hit.listTypeLabel);
+  setProp($('hit-retro'), 'hidden', !hit.retroactive);
+  setText($('hit-queue'), queued > 0 ? `${queued} more waiting` : '');
   const read = hit.read || { plate: hit.matchedText, state: null, charConfidences: [] };
   // What the unit read, even when an alternative reading matched (hit-rule names that one).
   plateHtml($('hit-read'), read.plate, read.charConfidences, hit.readDifferences);
   plateHtml($('hit-entry'), hit.entry.plate, null, []);
   // Both plates at one size, small enough for the longer to fit whole (console.css, .compare).
-  const chars = Math.max(7, read.plate.length, hit.entry.plate.length);
-  document.querySelector('.compare').style.setProperty('--plate-chars', String(chars));
-  $('hit-read-state').textContent = read.state ? `State ${read.state}` : 'State not read';
-  $('hit-entry-state').textContent = hit.entry.state ? `State ${hit.entry.state}` : 'Any state';
-  $('hit-state-warning').hidden = !hit.stateNotRead;
-  $('hit-rule').textContent = ruleText(hit);
-  $('hit-vehicle').textContent = hit.entry.vehicle || '—';
-  $('hit-reason').textContent = hit.entry.reason || '—';
-  $('hit-ref').textContent = [hit.entry.reference, hit.entry.source].filter(Boolean).join(' · ') || '—';
-  const list = state.lists.find((l) => l.id === hit.list.id);
-  const age = list ? fmtAge(list.ageHours) : fmtAge((state.now - hit.list.generatedAt) / 3600000);
-  $('hit-list').textContent = `${hit.list.id} v${hit.list.version} · ${age} old`;
-  $('hit-list').className = list && list.stale ? 'stale' : '';
-  $('hit-time').textContent = read.ts
-    ? `${fmtTime(read.ts)} · camera ${read.cameraId}`
-    : fmtTime(hit.raisedAt);
-  $('hit-place').textContent = read.gps
-    ? `${read.gps.lat.toFixed(5)}, ${read.gps.lon.toFixed(5)}`
-    : 'No GPS fix';
-  $('confirm-plate').setAttribute('aria-pressed', String(hit.plateConfirmed));
-  $('confirm-state').setAttribute('aria-pressed', String(hit.stateConfirmed));
+  const chars = String(Math.max(7, read.plate.length, hit.entry.plate.length));
+  const compare = document.querySelector('.compare');
+  if (compare.style.getPropertyValue('--plate-chars') !== chars)
+    compare.style.setProperty('--plate-chars', chars);
+  setText($('hit-read-state'), read.state ? `State ${read.state}` : 'State not read');
+  setText($('hit-entry-state'), hit.entry.state ? `State ${hit.entry.state}` : 'Any state');
+  setProp($('hit-state-warning'), 'hidden', !hit.stateNotRead);
+  setText($('hit-rule'), ruleText(hit));
+  setText($('hit-vehicle'), hit.entry.vehicle || '—');
+  setText($('hit-reason'), hit.entry.reason || '—');
+  setText($('hit-ref'), [hit.entry.reference, hit.entry.source].filter(Boolean).join(' · ') || '—');
+  const list = listLine(hit);
+  setText($('hit-list'), list.text);
+  setProp($('hit-list'), 'className', list.stale ? 'stale' : '');
+  setText($('hit-time'), read.ts ? `${fmtTime(read.ts)} · camera ${read.cameraId}` : fmtTime(hit.raisedAt));
+  setText($('hit-place'), read.gps ? `${read.gps.lat.toFixed(5)}, ${read.gps.lon.toFixed(5)}` : 'No GPS fix');
+  setAttr($('confirm-plate'), 'aria-pressed', String(hit.plateConfirmed));
+  setAttr($('confirm-state'), 'aria-pressed', String(hit.stateConfirmed));
+  const now = Date.now();
+  const held = holdPending || now < holdUntil;
   // Confirmed while seeing the pictures (policy IV.C.2; the server refuses otherwise too).
-  const unseen = picturesLoading.size > 0 || !(hit.read && hit.read.hasCrop);
+  const unseen = picturesLoading.size > 0 || now < picturesSettleUntil || !(hit.read && hit.read.hasCrop);
   // Nothing is decided on a screen that may be out of date.
   const notLive = $('app').classList.contains('not-live');
-  $('confirm-plate').disabled = hit.plateConfirmed || unseen || notLive;
-  $('confirm-state').disabled = hit.stateConfirmed || unseen || notLive;
-  $('verify').disabled = !(hit.plateConfirmed && hit.stateConfirmed) || notLive;
-  $('reject').disabled = notLive;
+  setProp($('hit-hold'), 'hidden', !held);
+  setProp($('confirm-plate'), 'disabled', hit.plateConfirmed || unseen || held || notLive);
+  setProp($('confirm-state'), 'disabled', hit.stateConfirmed || unseen || held || notLive);
+  setProp($('verify'), 'disabled', !(hit.plateConfirmed && hit.stateConfirmed) || held || notLive);
+  setProp($('reject'), 'disabled', notLive);
+  setProp($('hit-error-reject'), 'disabled', notLive);
+  // The buttons come back by themselves when the hold ends, not at the next update.
+  const wait = Math.max(holdUntil, picturesSettleUntil) - now;
+  if (wait > 0) {
+    window.clearTimeout(holdTimer);
+    holdTimer = window.setTimeout(rerenderHit, wait + 20);
+  }
   renderExpiry();
   updateMoreBelow();
+}
+
+function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+/** Points a picture at its URL, or at nothing (no empty src: that is a load error in itself). */
+function setPicture(img, url) {
+  if (url) img.src = url;
+  else img.removeAttribute('src');
+}
+
+/**
+ * One short line in the alert's live region when an alert comes on screen. Only this is live:
+ * the alert itself is updated in place, and a screen reader would read all of it again each time.
+ */
+function announce(hit) {
+  const plate = `${hit.entry.plate}${hit.entry.state ? ` ${hit.entry.state}` : ', any state'}`;
+  const what = `${hit.priority} priority, ${hit.listTypeLabel}, plate ${plate}`;
+  setText($('alert-announce'), `${announced.has(hit.id) ? 'Alert back on screen' : 'New alert'}: ${what}`);
+  announced.add(hit.id);
+}
+
+/**
+ * The list line of the alert: the version the hit was raised on and that version's age, not the
+ * age of whatever version is current now; "superseded" when the list has changed since.
+ */
+function listLine(hit) {
+  const current = state.lists.find((l) => l.id === hit.list.id);
+  const sameVersion = current && current.version === hit.list.version;
+  // Still the current version: its age and staleness as the unit counts them (a list of manual
+  // entries is never stale). An older one: counted from its own generation time.
+  const ageHours = sameVersion ? current.ageHours : (state.now - hit.list.generatedAt) / 3600000;
+  const stale = sameVersion ? current.stale : ageHours > state.maxAgeHours;
+  const since = current
+    ? sameVersion
+      ? ''
+      : ` · superseded by v${current.version}`
+    : ' · list no longer loaded';
+  return { text: `${hit.list.id} v${hit.list.version} · ${fmtAge(ageHours)} old${since}`, stale };
+}
+
+/** Why the alert cannot be acted on as expected, over its buttons; with Reject… when that is the way on. */
+function showError(text, offerReject = false) {
+  $('hit-error').hidden = !text;
+  $('hit-error-text').textContent = text || '';
+  $('hit-error-reject').hidden = !offerReject;
 }
 
 /** The countdown shows this close to the alert's deadline. */
@@ -359,13 +516,13 @@ function renderExpiry() {
   const el = $('hit-expires');
   const left = hit ? timeLeft(hit) : null;
   if (!left || left.secs > EXPIRY_WARNING_SECS) {
-    el.hidden = true;
+    setProp(el, 'hidden', true);
     return;
   }
   const text = `Alert ${left.text}`;
-  el.textContent = hit.expiresAt >= hit.latestExpiresAt ? `${text} (final: it cannot be extended)` : text;
-  el.classList.toggle('urgent', left.secs <= 30);
-  el.hidden = false;
+  setText(el, hit.expiresAt >= hit.latestExpiresAt ? `${text} (final: it cannot be extended)` : text);
+  setProp(el, 'className', left.secs <= 30 ? 'expires urgent' : 'expires');
+  setProp(el, 'hidden', false);
 }
 
 /**
@@ -433,10 +590,33 @@ $('hit-overview').addEventListener('load', markPlateOnOverview);
 
 function pictureShown(kind) {
   picturesLoading.delete(kind);
-  if (state && state.current) renderHit(state.current, state.queue.length);
+  picturesSettleUntil = Date.now() + PICTURE_SETTLE_MS;
+  rerenderHit();
 }
+// Back in front of the officer: an alert that came meanwhile is marked seen now, and held from now.
+document.addEventListener('visibilitychange', rerenderHit);
 $('hit-crop').addEventListener('load', () => pictureShown('crop'));
 $('hit-overview').addEventListener('load', () => pictureShown('overview'));
+
+/**
+ * A picture that did not load leaves P and S disabled: say why, in the unit's words (an <img>
+ * error carries none, so the same address is asked again for its answer), and offer Reject.
+ */
+async function pictureFailed(img, name) {
+  const src = img.getAttribute('src');
+  if (!src) return;
+  let why = 'the browser could not display it';
+  try {
+    const res = await fetch(src, { credentials: 'same-origin' });
+    if (!res.ok) why = (await res.json().catch(() => ({}))).error || `the unit answered ${res.status}`;
+  } catch {
+    why = 'the unit could not be reached';
+  }
+  if (img.getAttribute('src') !== src) return; // another alert, or fetched again, meanwhile
+  showError(`The ${name} could not be shown: ${why}. Nothing can be confirmed without it.`, true);
+}
+$('hit-crop').addEventListener('error', () => pictureFailed($('hit-crop'), 'plate crop'));
+$('hit-overview').addEventListener('error', () => pictureFailed($('hit-overview'), 'overview image'));
 window.addEventListener('resize', markPlateOnOverview);
 
 /** A side-panel row: the plate, its state, and a line of details under them. */
@@ -599,21 +779,29 @@ function renderStatus(s) {
 
 // ---- acts -----------------------------------------------------------------------------------
 
-function currentId() {
-  return state && state.current ? state.current.id : null;
+/** The alert on screen as the officer sees it now (null when none, or while P, S and V are held). */
+function hitToActOn() {
+  return $('hit').hidden || holdPending || Date.now() < holdUntil ? null : onScreenHitId;
 }
 
 function act(path, body) {
-  const id = currentId();
+  // Bound to the alert on screen at the key press or click, never one that arrives meanwhile.
+  const id = hitToActOn();
   if (!id) return;
-  api('POST', `/api/hits/${id}/${path}`, body).catch((err) => {
-    $('hit-rule').textContent = err.message;
-    if (/not been shown on this console/.test(err.message)) showPicturesAgain();
-  });
+  api('POST', `/api/hits/${id}/${path}`, body)
+    .then(() => {
+      if (id === onScreenHitId) showError(null);
+    })
+    .catch((err) => {
+      if (id !== onScreenHitId) return;
+      showError(err.message);
+      if (/not been shown on this console/.test(err.message)) showPicturesAgain();
+    });
 }
 
 function openReject() {
-  if (!currentId()) return;
+  if (!onScreenHitId || $('hit').hidden) return;
+  $('reject-form').dataset.hitId = onScreenHitId;
   const box = $('reject-reasons');
   box.textContent = '';
   state.rejectionReasons.forEach((reason, i) => {
@@ -638,7 +826,18 @@ function closeReject() {
   $('reject-form').hidden = true;
 }
 
+/** "last hour", "last 90 minutes": the look-back window the unit is configured with. */
+function fmtWindow(minutes) {
+  if (minutes === 60) return 'last hour';
+  return minutes % 60 === 0 ? `last ${minutes / 60} hours` : `last ${minutes} minutes`;
+}
+
 function openWatch() {
+  if (!state) return;
+  // A unit configured with no look-back window (0) has nothing to search.
+  $('watch-lookback-set').hidden = !(state.lookBackMinutes > 0);
+  $('watch-lookback-text').textContent =
+    `Also search the reads of the ${fmtWindow(state.lookBackMinutes)} for it`;
   const hours = $('watch-hours');
   hours.textContent = '';
   for (const h of state.watchHours) {
@@ -717,7 +916,7 @@ $('reject-form').addEventListener('submit', (e) => {
     return;
   }
   const text = $('reject-text').value.trim();
-  const id = currentId();
+  const id = $('reject-form').dataset.hitId; // the alert it was opened for (it closes when that changes)
   api('POST', `/api/hits/${id}/reject`, { reason: chosen.value, text: text || undefined })
     .then(closeReject)
     .catch((err) => {
@@ -729,6 +928,7 @@ $('confirm-plate').addEventListener('click', () => act('confirm', { what: 'plate
 $('confirm-state').addEventListener('click', () => act('confirm', { what: 'state' }));
 $('verify').addEventListener('click', () => act('verify'));
 $('reject').addEventListener('click', openReject);
+$('hit-error-reject').addEventListener('click', openReject);
 $('theme').addEventListener('click', () =>
   applyTheme(document.documentElement.dataset.theme === 'day' ? 'night' : 'day'),
 );
@@ -741,7 +941,6 @@ $('signout').addEventListener('click', () =>
     // The next officer starts from the defaults and an empty form, not this one's choices.
     localStorage.removeItem('lpr-mute-low');
     muteLow = false;
-    expiredSeen = null; // what expired meanwhile is in the banner the next officer signs in to
     applyMute();
     $('signin-name').value = '';
     showSignIn();
@@ -787,8 +986,8 @@ document.addEventListener('keydown', (e) => {
     return;
   }
   const key = e.key.toLowerCase();
-  if (key === 'p' && !$('confirm-plate').disabled && currentId()) act('confirm', { what: 'plate' });
-  else if (key === 's' && !$('confirm-state').disabled && currentId()) act('confirm', { what: 'state' });
+  if (key === 'p' && !$('confirm-plate').disabled) act('confirm', { what: 'plate' });
+  else if (key === 's' && !$('confirm-state').disabled) act('confirm', { what: 'state' });
   else if (key === 'v' && !$('verify').disabled) act('verify');
   else if (key === 'r' && !$('reject').disabled) openReject();
   else if (key === 'w') openWatch();

@@ -52,6 +52,8 @@ export interface PipelineStats {
   readsGated: number;
   elapsedMs: number;
   stageMs: StageTotals;
+  /** A recording that ended before its end: how many frames came, and why (`SourceStats.endedEarly`). */
+  endedEarly: string | null;
 }
 
 export interface PipelineHealth {
@@ -204,6 +206,7 @@ export class CameraPipeline {
       readsGated: this.gated,
       elapsedMs: performance.now() - this.startedAt,
       stageMs: { ...this.totals },
+      endedEarly: s.endedEarly ?? null,
     };
   }
 

@@ -355,7 +355,10 @@ export class Daemon {
         const stats = await pipeline.run();
         if (this.stopping) return;
         if (camera.kind === 'file' && !camera.loop) {
-          log.info({ camera: camera.id, frames: stats.framesDecoded, reads: stats.reads }, 'recording ended');
+          const ended = { camera: camera.id, frames: stats.framesDecoded, reads: stats.reads };
+          // A cut-off file ends as if complete (ffmpeg exits 0): said, so it is not taken for the whole.
+          if (stats.endedEarly) log.warn({ ...ended, endedEarly: stats.endedEarly }, 'recording ended early');
+          else log.info(ended, 'recording ended');
           this.endedRecordings.add(camera.id);
           return;
         }

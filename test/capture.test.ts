@@ -109,6 +109,32 @@ describe('recorded video source (ffmpeg)', () => {
     expect(frames.length).toBeGreaterThan(30);
   });
 
+  it('decodes the video stream it probed from a file with two, not the larger one squeezed to its size', async () => {
+    // Two cameras, or a recording and its preview, in one file: the first stream red at 160x120,
+    // the second blue at 320x180 and marked default, which ffmpeg picks on its own (a default
+    // stream first, then the highest resolution) and squeezed into the probed first's size.
+    const two = path.join(dir, 'two-streams.mkv');
+    execFileSync('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=red:size=160x120:rate=5:duration=1'],
+      ...['-f', 'lavfi', '-i', 'color=c=blue:size=320x180:rate=5:duration=1'],
+      ...['-map', '0:v', '-map', '1:v', '-disposition:v:0', '0', '-disposition:v:1', 'default'],
+      ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', two],
+    ]);
+    const source = await openRecording({ id: 'cam', path: two, realtime: false, everyFrame: true });
+    const frames = await collect(source);
+    expect(frames).toHaveLength(5);
+    const [r, g, b] = frames[0]!.rgb.subarray(0, 3);
+    expect({
+      width: frames[0]!.width,
+      height: frames[0]!.height,
+      red: r! > 200 && g! < 60 && b! < 60,
+    }).toEqual({
+      width: 160,
+      height: 120,
+      red: true,
+    });
+  });
+
   it('fails with a one-line error naming a missing or non-video file', async () => {
     await expect(
       openRecording({ id: 'c', path: path.join(dir, 'nope.mp4'), realtime: false, everyFrame: true }),

@@ -16,6 +16,8 @@ interface Camera {
   width?: number;
   height?: number;
   sweepEvery?: number;
+  /** Each frame's monotonic time (ms); default 100 ms apart. */
+  mono?: (index: number) => number;
 }
 
 function observation(plate: string, confidence: number, box: Box): PlateObservation {
@@ -24,7 +26,7 @@ function observation(plate: string, confidence: number, box: Box): PlateObservat
 
 async function searchPlan(
   wholeFrame: PlateObservation[],
-  { frames = FRAMES, width = 1920, height = 1080, sweepEvery = 0 }: Camera = {},
+  { frames = FRAMES, width = 1920, height = 1080, sweepEvery = 0, mono = (i) => i * 100 }: Camera = {},
 ): Promise<(SearchRegion[] | undefined)[]> {
   const asked: (SearchRegion[] | undefined)[] = [];
   const vision = {
@@ -43,8 +45,8 @@ async function searchPlan(
         yield {
           cameraId: 'front',
           index,
-          ts: index * 100,
-          mono: index * 100,
+          ts: mono(index),
+          mono: mono(index),
           width,
           height,
           rgb: Buffer.alloc(0),
@@ -115,5 +117,17 @@ describe('pipeline: a frame much larger than the whole-frame search is swept at 
     expect(at720p.every((regions) => !regions?.length)).toBe(true);
     const off = await searchPlan([], { frames: 12, sweepEvery: 0 });
     expect(off.every((regions) => !regions?.length)).toBe(true);
+  });
+});
+
+describe("pipeline: a frame after a gap longer than the tracker's idleMs", () => {
+  it('is searched whole, not around plates whose tracks the gap ended', async () => {
+    // A plate seen in the whole frame 0 and searched around in frame 1; then the camera stalls
+    // for 5 s (idleMs is 1.5 s), and frame 2 would have been searched around it again.
+    const plan = await searchPlan([observation('KDT4821', 0.9, [500, 700, 120, 40])], {
+      frames: 4,
+      mono: (i) => i * 100 + (i >= 2 ? 5000 : 0),
+    });
+    expect(plan.map((r) => (r === undefined ? 'whole' : r.length))).toEqual(['whole', 1, 'whole', 'whole']);
   });
 });

@@ -144,3 +144,54 @@ describe('tracker', () => {
     });
   });
 });
+
+// A gap in the frames (a camera that stalls and reconnects, one slow frame, a variable-rate
+// recording) can be far longer than idleMs: tracks idle that long have ended before the next
+// frame's plates are matched, whatever that frame shows.
+describe('tracker: a gap in the frames', () => {
+  /** Observations of `plate` every 100 ms from `from` to `to` (ms), at the same place in view. */
+  function seen(tracker: Tracker, plate: string, from: number, to: number) {
+    const done = [];
+    for (let t = from; t <= to; t += 100) done.push(...tracker.update(t, [obs(plate, t, 100)]));
+    return done;
+  }
+
+  it('keeps a vehicle seen after the gap apart from one with a similar plate seen before it', () => {
+    const tracker = new Tracker('front', cfg);
+    const done = seen(tracker, 'ABC1234', 0, 1000);
+    // No frame at all for 5 s, then another vehicle, whose plate differs in two characters.
+    const after = seen(tracker, 'XBC1284', 6000, 8000);
+    // The first vehicle's read is emitted by the first frame after the gap.
+    expect(after.map((t) => t.vote.plate)).toEqual(['ABC1234']);
+    done.push(...after, ...tracker.flush());
+    expect(done.map((t) => [t.vote.plate, t.frames, t.firstSeen, t.lastSeen])).toEqual([
+      ['ABC1234', 11, 0, 1000],
+      ['XBC1284', 21, 6000, 8000],
+    ]);
+  });
+
+  it('makes the same plate seen again after the gap a new read, not one spanning the gap', () => {
+    const tracker = new Tracker('front', cfg);
+    const done = [...seen(tracker, 'KDT4821', 0, 500), ...seen(tracker, 'KDT4821', 3000, 3500)];
+    done.push(...tracker.flush());
+    expect(done.map((t) => [t.firstSeen, t.lastSeen])).toEqual([
+      [0, 500],
+      [3000, 3500],
+    ]);
+  });
+
+  it('still extends a track seen again within idleMs', () => {
+    const tracker = new Tracker('front', cfg);
+    const done = [...seen(tracker, 'KDT4821', 0, 500), ...seen(tracker, 'KDT4821', 1500, 2000)];
+    done.push(...tracker.flush());
+    expect(done.map((t) => [t.firstSeen, t.lastSeen, t.frames])).toEqual([[0, 2000, 12]]);
+  });
+
+  it('ends idle tracks on expire(), without a frame, as update() would', () => {
+    const tracker = new Tracker('front', cfg);
+    seen(tracker, 'KDT4821', 0, 500);
+    expect(tracker.expire(1500)).toEqual([]);
+    expect(tracker.expire(1501).map((t) => t.vote.plate)).toEqual(['KDT4821']);
+    expect(tracker.lastSightings()).toEqual([]);
+  });
+});

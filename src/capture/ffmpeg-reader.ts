@@ -13,7 +13,12 @@ export interface FfmpegReaderOptions {
    * frame is then timed by its own presentation time, so a variable frame rate recording (phones
    * record so) keeps its real times. Without it (live cameras) frames are timed as they arrive.
    */
-  timeline?: { start: number; fps: number; fromFileStart?: boolean };
+  timeline?: { start: number; fps: number; fromFileStart?: boolean; frames?: number | null };
+  /**
+   * The input stream to decode (`-map`), e.g. `0:v:0`, the one probed; default ffmpeg's own
+   * choice (a video stream marked default, else the one of the highest resolution).
+   */
+  stream?: string;
   /** Deliver every frame (back-pressure) instead of dropping to the latest. */
   everyFrame: boolean;
   /** What the user asked to read, for error messages (a path or a URL without credentials). */
@@ -26,7 +31,8 @@ export interface FfmpegReaderOptions {
 }
 
 /** Lines that say why a recording gave nothing: its data ends early or is not what it claims. */
-const TRUNCATED_LINE = /partial file|moov atom not found|Invalid data found|truncat|end of file/i;
+const TRUNCATED_LINE =
+  /partial file|moov atom not found|Invalid data found|truncat|end of file|ended prematurely/i;
 
 /**
  * Lines ffmpeg prints (at warning level) when it meets damaged data: the demuxer drops corrupt
@@ -57,7 +63,9 @@ export class FfmpegReader extends PipeReader {
         ? new PresentationClock(timeline.start, timeline.fps, timeline.fromFileStart ?? false)
         : undefined,
       corruptLine: CORRUPT_LINE,
-      ...(timeline ? { causeLine: TRUNCATED_LINE, noFrame: 'no frame could be decoded' } : {}),
+      ...(timeline
+        ? { causeLine: TRUNCATED_LINE, noFrame: 'no frame could be decoded', expectedFrames: timeline.frames }
+        : {}),
       stallMs: opts.stallMs,
       // A recording whose tail is damaged still delivered its frames: the replay ends, not fails.
       toleratesLateFailure: true,
@@ -66,6 +74,7 @@ export class FfmpegReader extends PipeReader {
         'ffmpeg',
         ...['-hide_banner', '-nostdin', ...logging, '-fflags', '+discardcorrupt'],
         ...opts.inputArgs,
+        ...(opts.stream ? ['-map', opts.stream] : []),
         ...['-an', '-sn', '-vf', filter, '-fps_mode', 'passthrough'],
         ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
       ],

@@ -51,9 +51,13 @@ export async function openRecording(opts: RecordingOptions): Promise<FrameSource
       '-i',
       opts.path,
     ],
+    // The stream probed, not ffmpeg's own pick (a default-marked stream, else the largest): in a
+    // file with two video streams the other's frames would be squeezed into this one's size.
+    stream: '0:v:0',
     width: even(info.width),
     height: even(info.height),
-    timeline: { start, fps, fromFileStart },
+    // A looping recording's frames outnumber its header's count: not compared with it.
+    timeline: { start, fps, fromFileStart, frames: opts.loop ? null : info.frames },
     everyFrame: opts.everyFrame,
     // Looping, ffmpeg goes round forever once nothing in the file decodes (it is empty or was cut
     // short after it was opened) and never ends: a recording that gives no frame for this long has

@@ -52,6 +52,12 @@ export interface PipeReaderOptions {
    */
   noFrame?: string;
   /**
+   * A recording's frame count from its header, when known. A program that exits normally after
+   * reporting a `causeLine`, having given fewer frames than this (or this unknown), ended early
+   * (`SourceStats.endedEarly`).
+   */
+  expectedFrames?: number | null;
+  /**
    * Stop the program and fail when it writes nothing for this long while the reader waits on it
    * (time spent handing a frame on, under back-pressure, does not count): a looping recording
    * whose data is gone makes ffmpeg go round and round without a frame, forever.
@@ -221,6 +227,17 @@ export class PipeReader implements FrameSource {
         if (!this.opts.toleratesLateFailure || this.counters.decoded === 0) {
           throw new SourceError(`${this.opts.label}: ${this.counters.lastError}`, this.opts.label);
         }
+      }
+      // A cut-off recording ends "normally": ffmpeg says why ("partial file"), decodes what is
+      // there and exits 0. Nothing failed, but the rest is missing, and whoever replays it must
+      // hear so. Fewer frames than the header counts is no proof alone: an MP4's edit list (a
+      // file cut without re-encoding) hides frames its header still counts.
+      const { decoded } = this.counters;
+      const expected = this.opts.expectedFrames ?? null;
+      const short = expected === null || decoded < expected;
+      if (exit.code === 0 && !this.stopped && causeLine?.test(cause) && short) {
+        const count = expected === null ? `${decoded}` : `${decoded} of ${expected}`;
+        this.counters.endedEarly = `${count} frames (${cmd}: ${causeText()})`;
       }
     } finally {
       if (watchdog) clearInterval(watchdog);

@@ -27,6 +27,11 @@ export interface SourceStats {
   lastFrameMono: number | null;
   errors: number;
   lastError: string | null;
+  /**
+   * A recording that ended before its end, though ffmpeg exited normally (it stops at the last
+   * whole frame of a cut-off file): how many frames came and what ffmpeg said. Its frames stand.
+   */
+  endedEarly?: string;
 }
 
 /** Counters of a source that has delivered nothing yet. */

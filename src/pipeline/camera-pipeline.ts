@@ -52,6 +52,8 @@ export interface PipelineStats {
   readsGated: number;
   elapsedMs: number;
   stageMs: StageTotals;
+  /** A recording that ended before its end: how many frames came, and why (`SourceStats.endedEarly`). */
+  endedEarly: string | null;
 }
 
 export interface PipelineHealth {
@@ -126,7 +128,10 @@ export class CameraPipeline {
       this.totals.decode += performance.now() - t0;
       if (next.done) break;
       const frame = next.value;
-      const regions = this.searchRegions();
+      // Tracks that ended in a gap before this frame (a stall, a slow frame) end before its search
+      // is planned: their plates are not looked for around where they were seen long ago.
+      const ended = this.tracker.expire(frame.mono);
+      const regions = this.searchRegions(frame.mono);
       const observations = await vision.findPlates(frame, regions);
       this.totals.detect += vision.times.detectMs;
       this.totals.recognise += vision.times.recogniseMs;
@@ -146,7 +151,7 @@ export class CameraPipeline {
       this.processed++;
       this.lastProcessedAt = monotonicMs();
       this.lastFrameMono = frame.mono;
-      await this.storeAll(finished);
+      await this.storeAll([...ended, ...finished]);
     }
     await this.storeAll(this.tracker.flush());
     return this.stats();
@@ -158,11 +163,15 @@ export class CameraPipeline {
    * and, in the frame after a whole-frame search, around the lines it read too doubtfully and in
    * the sweep's tile, if one is due (`FrameSweep`). Where a plate was seen in the last frame it
    * should still be there, so a search that finds no line of characters is repeated closer; around
-   * a plate not seen since, the vehicle has most likely gone, and one search is enough.
+   * a plate not seen since, the vehicle has most likely gone, and one search is enough. After a
+   * gap of more than `idleMs` since the last frame, nothing known of the scene is current (its
+   * tracks have ended, its doubtful lines and sweep tile are of a frame long gone): whole frame.
    */
-  private searchRegions(): SearchRegion[] | undefined {
+  private searchRegions(mono: number): SearchRegion[] | undefined {
     const every = this.deps.config.vision.detector.fullFrameEvery;
-    if (this.processed % every === 0) return undefined;
+    const afterGap =
+      this.lastFrameMono !== null && mono - this.lastFrameMono > this.deps.config.tracker.idleMs;
+    if (this.processed % every === 0 || afterGap) return undefined;
     const sightings = [
       ...this.tracker.lastSightings(),
       ...this.secondLooks.map((box) => ({ box, mono: this.lastFrameMono })),
@@ -197,6 +206,7 @@ export class CameraPipeline {
       readsGated: this.gated,
       elapsedMs: performance.now() - this.startedAt,
       stageMs: { ...this.totals },
+      endedEarly: s.endedEarly ?? null,
     };
   }
 

@@ -279,6 +279,15 @@ export const replayCommand: Command = {
         );
         return 1;
       }
+      // A cut-off recording (a dashcam losing power, a copy that did not finish) replays to its
+      // cut, and ffmpeg exits normally: its reads stand, but a field test of it is incomplete
+      // (every vehicle after the cut missed), so the replay says so and fails.
+      if (stats.endedEarly) {
+        ctx.stderr.write(
+          `lpr-edge: replay: ${input}: recording ends early after ${stats.endedEarly}; the reads are only of the frames before the cut\n`,
+        );
+        return 1;
+      }
       return 0;
     } finally {
       process.off('SIGINT', stop);
@@ -338,6 +347,7 @@ export function formatSummary(name: string, s: PipelineStats): string {
     framesProcessed: s.framesProcessed,
     framesDropped: s.framesDropped,
     framesCorrupt: s.framesCorrupt,
+    ...(s.endedEarly ? { warning: `recording ends early after ${s.endedEarly}` } : {}),
     reads: s.reads,
     fps: round((s.framesProcessed * 1000) / Math.max(1, s.elapsedMs), 2),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

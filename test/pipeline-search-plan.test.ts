@@ -18,6 +18,8 @@ interface Camera {
   sweepEvery?: number;
   /** Each frame's monotonic time (ms); default 100 ms apart. */
   mono?: (index: number) => number;
+  /** Frames the source has dropped by the time frame `index` is taken (the pipeline fell behind). */
+  dropped?: (index: number) => number;
 }
 
 function observation(plate: string, confidence: number, box: Box): PlateObservation {
@@ -26,7 +28,14 @@ function observation(plate: string, confidence: number, box: Box): PlateObservat
 
 async function searchPlan(
   wholeFrame: PlateObservation[],
-  { frames = FRAMES, width = 1920, height = 1080, sweepEvery = 0, mono = (i) => i * 100 }: Camera = {},
+  {
+    frames = FRAMES,
+    width = 1920,
+    height = 1080,
+    sweepEvery = 0,
+    mono = (i) => i * 100,
+    dropped = () => 0,
+  }: Camera = {},
 ): Promise<(SearchRegion[] | undefined)[]> {
   const asked: (SearchRegion[] | undefined)[] = [];
   const vision = {
@@ -36,12 +45,13 @@ async function searchPlan(
       return regions ? [] : wholeFrame;
     },
   } as unknown as Vision;
+  let current = 0;
   const source: FrameSource = {
     id: 'front',
-    stats: emptySourceStats,
+    stats: () => ({ ...emptySourceStats(), dropped: dropped(current) }),
     stop: async () => {},
     async *frames() {
-      for (let index = 0; index < frames; index++)
+      for (let index = 0; index < frames; index++, current = index)
         yield {
           cameraId: 'front',
           index,
@@ -129,5 +139,16 @@ describe("pipeline: a frame after a gap longer than the tracker's idleMs", () =>
       mono: (i) => i * 100 + (i >= 2 ? 5000 : 0),
     });
     expect(plan.map((r) => (r === undefined ? 'whole' : r.length))).toEqual(['whole', 1, 'whole', 'whole']);
+  });
+
+  it('is searched around the plate as usual when frames were dropped in between: the pipeline fell behind', async () => {
+    // The camera kept delivering during those 5 s; the frames the pipeline had no time for were
+    // dropped, so the vehicle may well still be in view, and its track carries on.
+    const plan = await searchPlan([observation('KDT4821', 0.9, [500, 700, 120, 40])], {
+      frames: 3,
+      mono: (i) => i * 100 + (i >= 2 ? 5000 : 0),
+      dropped: (i) => (i >= 2 ? 49 : 0),
+    });
+    expect(plan.map((r) => (r === undefined ? 'whole' : r.length))).toEqual(['whole', 1, 1]);
   });
 });

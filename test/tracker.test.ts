@@ -145,13 +145,13 @@ describe('tracker', () => {
   });
 });
 
-// A gap in the frames (a camera that stalls and reconnects, one slow frame, a variable-rate
-// recording) can be far longer than idleMs: tracks idle that long have ended before the next
-// frame's plates are matched, whatever that frame shows.
+// A gap in what the camera saw (a camera that stalls and reconnects, a variable-rate recording)
+// can be far longer than idleMs: the pipeline then ends the tracks idle that long (`expire`)
+// before the next frame's plates are matched, whatever that frame shows.
 describe('tracker: a gap in the frames', () => {
-  /** Observations of `plate` every 100 ms from `from` to `to` (ms), at the same place in view. */
+  /** Observations of `plate` every 100 ms from `from` to `to` (ms), at the same place in view, as the pipeline feeds them. */
   function seen(tracker: Tracker, plate: string, from: number, to: number) {
-    const done = [];
+    const done = [...tracker.expire(from)];
     for (let t = from; t <= to; t += 100) done.push(...tracker.update(t, [obs(plate, t, 100)]));
     return done;
   }

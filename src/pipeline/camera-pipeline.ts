@@ -104,6 +104,8 @@ export class CameraPipeline {
   private secondLooks: Box[] = [];
   /** When (monotonic, `Frame.mono`) the last frame processed was taken. */
   private lastFrameMono: number | null = null;
+  /** The source's dropped-frame count when the last frame was taken (`afterGap`). */
+  private droppedBefore = 0;
   private readonly sweep: FrameSweep;
 
   constructor(
@@ -128,10 +130,11 @@ export class CameraPipeline {
       this.totals.decode += performance.now() - t0;
       if (next.done) break;
       const frame = next.value;
-      // Tracks that ended in a gap before this frame (a stall, a slow frame) end before its search
-      // is planned: their plates are not looked for around where they were seen long ago.
-      const ended = this.tracker.expire(frame.mono);
-      const regions = this.searchRegions(frame.mono);
+      const afterGap = this.afterGap(frame.mono);
+      // Tracks that ended in the gap end before this frame's search is planned and its plates
+      // matched: they are not looked for, nor extended, where they were seen long ago.
+      const ended = afterGap ? this.tracker.expire(frame.mono) : [];
+      const regions = this.searchRegions(frame.mono, afterGap);
       const observations = await vision.findPlates(frame, regions);
       this.totals.detect += vision.times.detectMs;
       this.totals.recognise += vision.times.recogniseMs;
@@ -158,6 +161,23 @@ export class CameraPipeline {
   }
 
   /**
+   * Whether this frame comes after a gap in what the camera saw: more than `tracker.idleMs` since
+   * the last frame, with no frame dropped in between (a stall and reconnect, a pause in a
+   * recording). Frames dropped in between mean the pipeline fell behind a camera that kept
+   * delivering: its vehicles may still be in view, so their tracks carry on as after any frame.
+   */
+  private afterGap(mono: number): boolean {
+    const dropped = this.source.stats().dropped;
+    const droppedMeanwhile = dropped > this.droppedBefore;
+    this.droppedBefore = dropped;
+    return (
+      !droppedMeanwhile &&
+      this.lastFrameMono !== null &&
+      mono - this.lastFrameMono > this.deps.config.tracker.idleMs
+    );
+  }
+
+  /**
    * Whole frame every `fullFrameEvery` frames (new vehicles appear within that many frames);
    * otherwise only around the plates being tracked, grown to allow for movement between frames,
    * and, in the frame after a whole-frame search, around the lines it read too doubtfully and in
@@ -167,10 +187,8 @@ export class CameraPipeline {
    * gap of more than `idleMs` since the last frame, nothing known of the scene is current (its
    * tracks have ended, its doubtful lines and sweep tile are of a frame long gone): whole frame.
    */
-  private searchRegions(mono: number): SearchRegion[] | undefined {
+  private searchRegions(mono: number, afterGap: boolean): SearchRegion[] | undefined {
     const every = this.deps.config.vision.detector.fullFrameEvery;
-    const afterGap =
-      this.lastFrameMono !== null && mono - this.lastFrameMono > this.deps.config.tracker.idleMs;
     if (this.processed % every === 0 || afterGap) return undefined;
     const sightings = [
       ...this.tracker.lastSightings(),

@@ -58,10 +58,6 @@ export class Tracker {
 
   /** Add one frame's observations; returns the tracks that ended by this frame's (monotonic) time. */
   update(mono: number, observations: TrackedObservation[]): FinishedTrack[] {
-    // Tracks idle longer than idleMs end before this frame's plates are matched: after a gap in
-    // the frames (a camera stall and reconnect, a slow frame, a variable-rate recording) a plate in
-    // view is a new sighting, and must not extend, or be voted into, a vehicle seen before the gap.
-    const ended = this.expire(mono);
     const claimed = new Set<Track>();
     for (const obs of observations) {
       const track = this.match(obs, claimed);
@@ -83,8 +79,7 @@ export class Tracker {
         claimed.add(t);
       }
     }
-    // And those that have now been tracked for maxTrackMs.
-    return [...ended, ...this.expire(mono)];
+    return this.expire(mono);
   }
 
   /** Emit every open track (the source ended or the daemon is stopping). */
@@ -127,8 +122,9 @@ export class Tracker {
 
   /**
    * End the tracks idle for more than idleMs, or tracked for maxTrackMs, by `now` (monotonic).
-   * `update` does so itself; the pipeline calls it before it plans a frame's search, so it does
-   * not search around plates whose tracks the frame will end.
+   * `update` does so after matching a frame's plates. After a gap in what the camera saw (a stall
+   * and reconnect, a pause in a recording) the pipeline calls it before matching: a plate in view
+   * then is a new sighting, and must not extend, or be voted into, a vehicle seen before the gap.
    */
   expire(now: number): FinishedTrack[] {
     const done: FinishedTrack[] = [];

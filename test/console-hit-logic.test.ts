@@ -66,7 +66,10 @@ async function state(token: string) {
   return s as Json & { current: Current | null; queue: Json[]; withdrawn: Json[] };
 }
 
-/** The officer's console as the page works it: the pictures fetched, then each act. */
+/**
+ * The officer's console as the page works it: the pictures fetched and looked at for a second
+ * (a confirmation sooner than that is refused, src/alerts/shown.ts), then each act.
+ */
 async function showPictures(token: string, id: string) {
   for (const p of ['crop', 'overview']) {
     const res = await fetch(new URL(`/api/hits/${id}/${p}`, url), {
@@ -74,6 +77,7 @@ async function showPictures(token: string, id: string) {
     });
     await res.arrayBuffer();
   }
+  await new Promise((r) => setTimeout(r, 1_050));
 }
 const act = (token: string, id: string, what: string, body?: unknown) =>
   consoleCall(url, token, 'POST', `/api/hits/${id}/${what}`, body);

@@ -407,10 +407,10 @@ describe('the console page in Chromium', () => {
     await save('OLD7777');
     await entryShown('OLD7777');
     await expectText(page, '#hit-list', /^dmv vold · 5 days old$/);
-    // A fresh version of the list arrives while the alert is on screen.
+    // A fresh version of the list arrives while the alert is on screen, its entry still on it.
     writeFileSync(
       path.join(dir, 'dmv-new.csv'),
-      'plate,state,list_type\r\nNEW8888,NY,suspended-registration\r\n',
+      'plate,state,list_type\r\nOLD7777,NY,suspended-registration\r\nNEW8888,NY,suspended-registration\r\n',
     );
     await importHotlist(parts.store, {
       file: path.join(dir, 'dmv-new.csv'),
@@ -425,6 +425,31 @@ describe('the console page in Chromium', () => {
     await expectText(page, '#hit-list', /superseded/);
     expect(await page.locator('#hit-list').innerText()).toBe('dmv vold · 5 days old · superseded by vnew');
     expect(await page.locator('#hit-list').getAttribute('class')).toBe('stale');
+    // Then one without it: the unit withdraws the alert, and the page says so and why.
+    writeFileSync(
+      path.join(dir, 'dmv-newer.csv'),
+      'plate,state,list_type\r\nNEW8888,NY,suspended-registration\r\n',
+    );
+    await importHotlist(parts.store, {
+      file: path.join(dir, 'dmv-newer.csv'),
+      listId: 'dmv',
+      actor: 'admin.ray',
+      audit: auditLog,
+      mode: 'replace',
+      version: 'newer',
+    });
+    await page.locator('#withdrawn-banner').waitFor({ state: 'visible', timeout: 20_000 });
+    await expectText(
+      page,
+      '#withdrawn-banner',
+      /^ALERT WITHDRAWN: OLD7777 .*removed.*No stop on this alert\.$/,
+    );
+    await expectText(
+      page,
+      '#withdrawn-list',
+      /OLD7777[\s\S]*WITHDRAWN .*\d\d:\d\d:\d\d( [AP]M)?: entry OLD7777 NY \(suspended-registration\) was removed from list dmv in version newer/,
+    );
+    await page.locator('#no-alert').waitFor({ state: 'visible' });
   });
 
   it("hand-over: the next officer sees nothing of the last one's alert, name or confirmations before their own first update", async () => {

@@ -40,6 +40,8 @@ let audio = null;
 let muteLow = localStorage.getItem('lpr-mute-low') === '1';
 /** What the missed list on screen was built from: it is built again only when that changes. */
 let missedShown = null;
+/** Likewise for the withdrawn list. */
+let withdrawnShown = null;
 
 // ---- theme and tones ------------------------------------------------------------------------
 
@@ -201,9 +203,20 @@ function clearScreen() {
   delete $('hit').dataset.hitId;
   $('hit-crop').removeAttribute('src');
   $('hit-overview').removeAttribute('src');
-  for (const id of ['user', 'alert-announce', 'feed', 'watching', 'status', 'waiting-list', 'missed-list'])
+  withdrawnShown = null;
+  for (const id of [
+    'user',
+    'alert-announce',
+    'feed',
+    'watching',
+    'status',
+    'waiting-list',
+    'missed-list',
+    'withdrawn-list',
+  ])
     $(id).textContent = '';
-  for (const id of ['user-warnings', 'missed-banner', 'missed', 'waiting']) $(id).hidden = true;
+  for (const id of ['user-warnings', 'missed-banner', 'missed', 'waiting', 'withdrawn-banner', 'withdrawn'])
+    $(id).hidden = true;
   // No confirmation of the last officer's left pressed, nor Verify left enabled, even out of sight.
   for (const id of ['confirm-plate', 'confirm-state']) $(id).setAttribute('aria-pressed', 'false');
   for (const id of ['confirm-plate', 'confirm-state', 'verify']) $(id).disabled = true;
@@ -332,6 +345,7 @@ function render(s) {
   renderHit(s.current, s.queue.length);
   renderWaiting();
   renderMissed(s.missed);
+  renderWithdrawn(s.withdrawn);
   renderFeed(s.feed);
   renderWatching(s.watching);
   renderStatus(s);
@@ -694,6 +708,36 @@ function renderMissed(missed) {
   $('missed-more').hidden = total <= hits.length;
   $('missed-more').textContent = `and ${total - hits.length} more (acknowledge these to see them)`;
 }
+/**
+ * Alerts the unit withdrew because their entry left its hotlist: an alert this page raised that
+ * vanished from the screen must say why, and that no stop is made on it (a banner, above the
+ * alert); the side panel lists every one withdrawn in the last minutes.
+ */
+function renderWithdrawn(withdrawn) {
+  const key = JSON.stringify(withdrawn);
+  if (key === withdrawnShown) return;
+  withdrawnShown = key;
+  const ol = $('withdrawn-list');
+  ol.textContent = '';
+  $('withdrawn').hidden = withdrawn.length === 0;
+  for (const h of withdrawn) {
+    const details = `${h.priority} · ${h.listTypeLabel} · list ${h.listId} · read ${h.readPlate} at ${fmtTime(h.raisedAt)}`;
+    const { li } = plateRow(h.plate, h.state || 'any state', details);
+    li.dataset.hitId = h.id;
+    const why = document.createElement('span');
+    why.className = 'fr never';
+    why.textContent = `WITHDRAWN ${fmtTime(h.withdrawnAt)}: ${h.withdrawnReason}`;
+    li.appendChild(why);
+    ol.appendChild(li);
+  }
+  // The banner is for alerts this page put in front of the officer, the latest first.
+  const ours = withdrawn.filter((h) => alerted.has(h.id));
+  $('withdrawn-banner').hidden = ours.length === 0;
+  if (ours.length)
+    $('withdrawn-banner').textContent =
+      `ALERT WITHDRAWN: ${ours[0].plate} ${ours[0].listTypeLabel.toLowerCase()}: ${ours[0].withdrawnReason}. No stop on this alert.`;
+}
+
 $('missed-review').addEventListener('click', () => {
   $('missed').scrollIntoView({ block: 'start' });
   const first = $('missed-list').querySelector('button');

@@ -1,0 +1,244 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HqSink, type PullAnswer } from '../src/hq/sink.js';
+import { silentLogger } from '../src/log.js';
+import { queryLogMismatch } from '../src/policy/query.js';
+import { policyServices } from '../src/policy/services.js';
+import { publishPacketBytes } from '../src/sync/message-size.js';
+import type { PullResponse } from '../src/sync/schemas.js';
+import { createSyncService } from '../src/sync/service.js';
+import { generateSigningKeys } from '../src/sync/signing.js';
+import { Mosquitto } from './helpers/mosquitto.js';
+import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
+
+// A pull answer used to go out as one message whatever its size. Larger than the broker's maximum
+// packet size, it got the unit's connection dropped (again at each repeat HQ asked for) and HQ never
+// had an answer. Here the broker takes 60,000 bytes: the answer comes in numbered parts that fit,
+// a crop too large for any message is left out (and said so), and HQ puts the parts together.
+const execFileAsync = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const AGENCY = 'nyspd';
+const LIMIT = 60_000;
+const hqKeys = generateSigningKeys();
+let tmp: string;
+let broker: Mosquitto;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-pull-size-'));
+  broker = await Mosquitto.create(path.join(tmp, 'broker'), undefined, [`max_packet_size ${LIMIT}`]);
+});
+
+afterAll(async () => {
+  await broker?.kill('SIGTERM');
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A unit holding `crops.length` reads of `plate`, with those crops (null: none). */
+function unitWithReads(
+  unitId: string,
+  plate: string,
+  crops: (Buffer | null)[],
+  settings: Record<string, unknown>,
+) {
+  const dataDir = path.join(tmp, unitId);
+  const car = openStore(dataDir);
+  const config = unitConfig(
+    dataDir,
+    {
+      brokerUrl: broker.url,
+      username: 'unit',
+      password: 'unit-secret',
+      hqPublicKey: hqKeys.publicKeyPem,
+      reconnectInitialMs: 100,
+      reconnectMaxMs: 500,
+      ...settings,
+    },
+    unitId,
+  );
+  const policy = policyServices({ db: car.db, config });
+  const stored = crops.map((crop, i) =>
+    car.reads.save({ ...makeRead(i, unitId), plate }, { crop, overview: null }),
+  );
+  const sync = createSyncService(
+    { config, db: car.db, reads: car.reads, log: silentLogger() },
+    { audit: policy.audit, queries: policy.queries },
+  );
+  return { car, stored, sync };
+}
+
+/** Every pull-response message the broker passes on for `unitId`, as it came. */
+async function watchAnswers(unitId: string) {
+  const client = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+  const topic = `lpr/v1/${AGENCY}/${unitId}/up/pull-response`;
+  const seen: { bytes: number; message: PullResponse }[] = [];
+  client.on('message', (_t, payload) =>
+    seen.push({ bytes: payload.length, message: JSON.parse(String(payload)) as PullResponse }),
+  );
+  await client.subscribeAsync(topic, { qos: 1 });
+  /** Every part of the answer, once they have all passed the broker. */
+  const parts = async () => {
+    await until(() => seen.length > 0 && seen.length === seen[0]!.message.parts, 10_000, 'every part');
+    return seen;
+  };
+  return { parts, topic, close: () => client.endAsync() };
+}
+
+describe('a pull answer larger than the broker accepts', () => {
+  it('MQTT 5: 40 reads with 8 KB crops come in numbered parts, each within the limit; a 70 KB crop is left out, marked; HQ gets every read once', async () => {
+    const crops = Array.from({ length: 41 }, (_, i) => randomBytes(i === 20 ? 70_000 : 8_000));
+    const unit = unitWithReads('car-crops', 'BIG1234', crops, {});
+    const wire = await watchAnswers('car-crops');
+    const sink = new HqSink({
+      url: broker.url,
+      username: 'hq',
+      password: 'hq-secret',
+      dbFile: path.join(tmp, 'hq-crops.db'),
+      signingKey: hqKeys.privateKeyPem,
+    });
+    await sink.start();
+    await unit.sync.start();
+    try {
+      await until(() => unit.sync.link.connected, 10_000, 'the unit to connect');
+      const answer: PullAnswer = await sink.pull(
+        AGENCY,
+        'car-crops',
+        {
+          requester: 'det.jones',
+          purpose: 'investigation-vehicle',
+          caseNumber: 'C-2026-97',
+          attestation: true,
+          criteria: { plate: 'BIG1234' },
+          includeCrops: true,
+        },
+        { resendMs: 20_000, attempts: 1 },
+      );
+      // HQ has the whole answer: every read once, newest first, as the unit found them.
+      expect(answer).toMatchObject({ status: 'answered', count: 41, complete: true, truncated: false });
+      const newestFirst = [...unit.stored].reverse();
+      expect(answer.reads.map((r) => r.id)).toEqual(newestFirst.map((r) => r.id));
+      newestFirst.forEach((stored, i) => {
+        const read = answer.reads[i]!;
+        const crop = crops[unit.stored.indexOf(stored)]!;
+        if (crop.length === 70_000) {
+          // Too big for any message: sent without it, and HQ is told why. It stays on the unit.
+          expect(read.crop).toBeUndefined();
+          expect(read.imagesLeftOut).toEqual([
+            { image: 'crop', reason: 'message-too-large', bytes: 70_000, limitBytes: LIMIT },
+          ]);
+        } else {
+          expect(read.crop?.encoding === 'base64' && Buffer.from(read.crop.data, 'base64').equals(crop)).toBe(
+            true,
+          );
+          expect(read.imagesLeftOut).toBeUndefined();
+        }
+      });
+      // On the wire: parts 1..N of N, each packet within the broker's limit; the link held.
+      const seen = await wire.parts();
+      const parts = seen.map((s) => s.message);
+      expect(parts.length).toBeGreaterThan(1);
+      expect(parts.map((p) => p.part)).toEqual(parts.map((_, i) => i + 1));
+      expect(new Set(parts.map((p) => p.parts))).toEqual(new Set([parts.length]));
+      expect(new Set(parts.map((p) => p.count))).toEqual(new Set([41]));
+      for (const s of seen)
+        expect(publishPacketBytes(wire.topic, s.bytes, { v5: true })).toBeLessThanOrEqual(LIMIT);
+      expect(unit.sync.link.stats.disconnects).toBe(0);
+      // The query log names exactly the reads HQ received, once; and it reaches HQ too.
+      const ids = answer.reads.map((r) => r.id);
+      expect(unit.car.db.prepare('SELECT result_ids FROM query_log').pluck().all()).toEqual([
+        JSON.stringify(ids),
+      ]);
+      expect(queryLogMismatch(unit.car.db)).toBeNull();
+      await until(() => sink.count('query-log') === 1, 10_000, 'the query-log record at HQ');
+      const logged = sink.db
+        .prepare("SELECT body FROM records WHERE kind = 'query-log'")
+        .pluck()
+        .get() as string;
+      expect((JSON.parse(logged) as { resultIds: string[] }).resultIds).toEqual(ids);
+    } finally {
+      await wire.close();
+      await sink.stop();
+      await unit.sync.stop();
+      unit.car.db.close();
+    }
+  });
+
+  it('MQTT 3.1.1 (no announced limit) with sync.maxMessageBytes: 300 reads without crops reach hq-sink pull, which shows the whole answer', async () => {
+    const unit = unitWithReads('car-many', 'MANY123', Array<null>(300).fill(null), {
+      protocolVersion: 4,
+      maxMessageBytes: LIMIT,
+    });
+    const wire = await watchAnswers('car-many');
+    const keyFile = path.join(tmp, 'hq-signing.key');
+    writeFileSync(keyFile, hqKeys.privateKeyPem);
+    const hqDb = path.join(tmp, 'hq-many.db');
+    await unit.sync.start();
+    try {
+      await until(() => unit.sync.link.connected, 10_000, 'the unit to connect');
+      // Some 170 KB of read metadata: three messages' worth.
+      const { stdout } = await execFileAsync(process.execPath, [
+        path.join(root, 'scripts/hq-sink.mjs'),
+        'pull',
+        '--url',
+        broker.url,
+        '--username',
+        'hq',
+        '--password',
+        'hq-secret',
+        '--db',
+        hqDb,
+        '--key',
+        keyFile,
+        '--agency',
+        AGENCY,
+        '--unit',
+        'car-many',
+        '--requester',
+        'det.jones',
+        '--purpose',
+        'investigation-vehicle',
+        '--case',
+        'C-2026-98',
+        '--plate',
+        'MANY123',
+        '--resend-ms',
+        '20000',
+        '--attempts',
+        '1',
+      ]);
+      const answer = JSON.parse(stdout) as PullAnswer;
+      expect(answer).toMatchObject({ status: 'answered', count: 300, complete: true });
+      expect(new Set(answer.reads.map((r) => r.id))).toEqual(new Set(unit.stored.map((r) => r.id)));
+      expect(answer.reads).toHaveLength(300);
+      const seen = await wire.parts();
+      expect(seen.length).toBeGreaterThan(1);
+      for (const s of seen)
+        expect(publishPacketBytes(wire.topic, s.bytes, { v5: false })).toBeLessThanOrEqual(LIMIT);
+      expect(unit.sync.link.stats.disconnects).toBe(0);
+      // HQ's database keeps the answer put together, once.
+      const hq = new Database(hqDb, { readonly: true });
+      try {
+        const rows = hq.prepare('SELECT count, payload FROM pull_responses').all() as {
+          count: number;
+          payload: string;
+        }[];
+        expect(rows).toHaveLength(1);
+        expect(rows[0]!.count).toBe(300);
+        expect((JSON.parse(rows[0]!.payload) as PullAnswer).reads).toHaveLength(300);
+      } finally {
+        hq.close();
+      }
+    } finally {
+      await wire.close();
+      await unit.sync.stop();
+      unit.car.db.close();
+    }
+  });
+});

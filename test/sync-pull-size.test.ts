@@ -170,6 +170,49 @@ describe('a pull answer larger than the broker accepts', () => {
     }
   });
 
+  it('a pull cut at its limit: the query log names the reads sent, not the one more the unit looked at to know there were more', async () => {
+    const unit = unitWithReads('car-limit', 'LIMIT12', Array<null>(12).fill(null), {});
+    const sink = new HqSink({
+      url: broker.url,
+      username: 'hq',
+      password: 'hq-secret',
+      dbFile: path.join(tmp, 'hq-limit.db'),
+      signingKey: hqKeys.privateKeyPem,
+    });
+    await sink.start();
+    await unit.sync.start();
+    try {
+      await until(() => unit.sync.link.connected, 10_000, 'the unit to connect');
+      const answer = await sink.pull(
+        AGENCY,
+        'car-limit',
+        {
+          requester: 'det.jones',
+          purpose: 'investigation-vehicle',
+          caseNumber: 'C-2026-99',
+          attestation: true,
+          criteria: { plate: 'LIMIT12' },
+          limit: 5,
+        },
+        { resendMs: 20_000, attempts: 1 },
+      );
+      expect(answer).toMatchObject({ status: 'answered', count: 5, truncated: true, complete: true });
+      const row = unit.car.db.prepare('SELECT result_count, result_ids, criteria FROM query_log').get() as {
+        result_count: number;
+        result_ids: string;
+        criteria: string;
+      };
+      expect(row.result_count).toBe(5);
+      expect(JSON.parse(row.result_ids)).toEqual(answer.reads.map((r) => r.id));
+      expect(JSON.parse(row.criteria)).toMatchObject({ plate: 'LIMIT12', limit: 5 });
+      expect(queryLogMismatch(unit.car.db)).toBeNull();
+    } finally {
+      await sink.stop();
+      await unit.sync.stop();
+      unit.car.db.close();
+    }
+  });
+
   it('MQTT 3.1.1 (no announced limit) with sync.maxMessageBytes: 300 reads without crops reach hq-sink pull, which shows the whole answer', async () => {
     const unit = unitWithReads('car-many', 'MANY123', Array<null>(300).fill(null), {
       protocolVersion: 4,

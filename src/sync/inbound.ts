@@ -397,14 +397,15 @@ export class InboundRouter {
     if (!this.d.queries) return refuse('this unit does not answer pull requests (no query service)');
     const limit = Math.min(req.limit ?? this.d.pullMaxResults, this.d.pullMaxResults);
     let reads: StoredRead[];
+    let truncated: boolean;
     let auditSeq: number | undefined;
     this.answering.add(req.requestId);
     try {
       // The query service checks purpose, case number and requester, and writes the query log
       // (refusals included), exactly as for an officer's query.
-      ({ reads, auditSeq } = await this.d.queries.search(
+      ({ reads, truncated, auditSeq } = await this.d.queries.search(
         { kind: 'hq', requester: req.requester ?? '' },
-        { ...req.criteria, limit: limit + 1 },
+        { ...req.criteria, limit },
         { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attestation },
       ));
     } catch (err) {
@@ -412,8 +413,6 @@ export class InboundRouter {
     } finally {
       this.answering.delete(req.requestId);
     }
-    const truncated = reads.length > limit;
-    reads = reads.slice(0, limit);
     this.pulls.answered.run(
       'answered',
       null,

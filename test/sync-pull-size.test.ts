@@ -15,7 +15,7 @@ import { policyServices } from '../src/policy/services.js';
 import { publishPacketBytes } from '../src/sync/message-size.js';
 import type { PullResponse } from '../src/sync/schemas.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
+import { generateSigningKeys, loadPublicKey, openSigned } from '../src/sync/signing.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
@@ -282,6 +282,84 @@ describe('a pull answer larger than the broker accepts', () => {
       await wire.close();
       await unit.sync.stop();
       unit.car.db.close();
+    }
+  });
+
+  it('HQ makes up a lost part from the answer to its resend, and names the parts that came when it gives up', async () => {
+    // A stand-in unit answering in parts as scripted, so that a part can go missing.
+    const unit = await mqtt.connectAsync(broker.url, { username: 'unit', password: 'unit-secret' });
+    const reads = Array.from({ length: 4 }, (_, i) => makeRead(i, 'car-lossy'));
+    const requests: { requestId: string }[] = [];
+    const answer = (requestId: string, part: number, parts: number, repeat?: number) => {
+      const per = Math.ceil(reads.length / parts);
+      const message = {
+        v: 1,
+        requestId,
+        agency: AGENCY,
+        unit: 'car-lossy',
+        status: 'answered',
+        count: reads.length,
+        truncated: false,
+        reads: reads.slice((part - 1) * per, part * per),
+        ts: Date.now(),
+        part,
+        parts,
+        ...(repeat ? { repeat } : {}),
+      };
+      return unit.publishAsync(`lpr/v1/${AGENCY}/car-lossy/up/pull-response`, JSON.stringify(message), {
+        qos: 1,
+      });
+    };
+    let script: (requestId: string, copy: number) => Promise<unknown> = async () => {};
+    unit.on('message', (_t, payload) => {
+      const request = openSigned(JSON.parse(String(payload)), loadPublicKey(hqKeys.publicKeyPem)) as {
+        requestId: string;
+      };
+      requests.push(request);
+      void script(request.requestId, requests.filter((r) => r.requestId === request.requestId).length);
+    });
+    await unit.subscribeAsync(`lpr/v1/${AGENCY}/car-lossy/down/pull`, { qos: 1 });
+    const sink = new HqSink({
+      url: broker.url,
+      username: 'hq',
+      password: 'hq-secret',
+      dbFile: path.join(tmp, 'hq-lossy.db'),
+      signingKey: hqKeys.privateKeyPem,
+    });
+    await sink.start();
+    const ask = (caseNumber: string) =>
+      sink.pull(
+        AGENCY,
+        'car-lossy',
+        {
+          requester: 'det.jones',
+          purpose: 'investigation-vehicle',
+          caseNumber,
+          attestation: true,
+          criteria: { plate: 'T000001' },
+        },
+        { resendMs: 1_500, attempts: 2 },
+      );
+    try {
+      // The first answer loses its part 2; the answer to the resend (a repeat) comes whole.
+      script = (id, copy) =>
+        copy === 1 ? answer(id, 1, 2) : Promise.all([answer(id, 1, 2, 1), answer(id, 2, 2, 1)]);
+      const whole = await ask('C-2026-100');
+      expect(whole).toMatchObject({ status: 'answered', count: 4, complete: true });
+      expect(whole.reads.map((r) => r.id)).toEqual(reads.map((r) => r.id));
+      // Only part 2 of 3 ever comes: the pull fails saying so, and HQ keeps what came, marked.
+      script = (id) => answer(id, 2, 3);
+      await expect(ask('C-2026-101')).rejects.toThrow(
+        /^incomplete answer \(parts 2 of 3 arrived\) to pull request/,
+      );
+      const kept = sink.db
+        .prepare('SELECT count, payload FROM pull_responses ORDER BY received_at DESC LIMIT 1')
+        .get() as { count: number; payload: string };
+      expect(kept.count).toBe(2);
+      expect(JSON.parse(kept.payload)).toMatchObject({ complete: false });
+    } finally {
+      await sink.stop();
+      await unit.endAsync();
     }
   });
 });

@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +22,6 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 // packet size, it got the unit's connection dropped (again at each repeat HQ asked for) and HQ never
 // had an answer. Here the broker takes 60,000 bytes: the answer comes in numbered parts that fit,
 // a crop too large for any message is left out (and said so), and HQ puts the parts together.
-const execFileAsync = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const AGENCY = 'nyspd';
 const LIMIT = 60_000;
@@ -72,6 +70,28 @@ function unitWithReads(
     { audit: policy.audit, queries: policy.queries },
   );
   return { car, stored, sync };
+}
+
+/**
+ * Run `hq-sink` with a slow reader on its stdout, as a shell pipeline or a loaded machine makes:
+ * nothing is read until `ready` has resolved and the process has then exited or had 3 s to.
+ */
+async function hqSinkSlowlyRead(args: string[], ready: () => Promise<unknown>) {
+  const child = spawn(process.execPath, [path.join(root, 'scripts/hq-sink.mjs'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stdout.pause();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await ready();
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+  child.stdout.resume();
+  const code = await closed;
+  return { code, stdout: Buffer.concat(out).toString(), stderr };
 }
 
 /** Every pull-response message the broker passes on for `unitId`, as it came. */
@@ -213,10 +233,11 @@ describe('a pull answer larger than the broker accepts', () => {
     }
   });
 
-  it('MQTT 3.1.1 (no announced limit) with sync.maxMessageBytes: 300 reads without crops reach hq-sink pull, which shows the whole answer', async () => {
-    const unit = unitWithReads('car-many', 'MANY123', Array<null>(300).fill(null), {
+  it('MQTT 3.1.1 (no announced limit) with sync.maxMessageBytes: 1,000 reads without crops reach hq-sink pull, which prints the whole answer to a slow reader', async () => {
+    const unit = unitWithReads('car-many', 'MANY123', Array<null>(1000).fill(null), {
       protocolVersion: 4,
       maxMessageBytes: LIMIT,
+      pullMaxResults: 1000,
     });
     const wire = await watchAnswers('car-many');
     const keyFile = path.join(tmp, 'hq-signing.key');
@@ -225,41 +246,46 @@ describe('a pull answer larger than the broker accepts', () => {
     await unit.sync.start();
     try {
       await until(() => unit.sync.link.connected, 10_000, 'the unit to connect');
-      // Some 170 KB of read metadata: three messages' worth.
-      const { stdout } = await execFileAsync(process.execPath, [
-        path.join(root, 'scripts/hq-sink.mjs'),
-        'pull',
-        '--url',
-        broker.url,
-        '--username',
-        'hq',
-        '--password',
-        'hq-secret',
-        '--db',
-        hqDb,
-        '--key',
-        keyFile,
-        '--agency',
-        AGENCY,
-        '--unit',
-        'car-many',
-        '--requester',
-        'det.jones',
-        '--purpose',
-        'investigation-vehicle',
-        '--case',
-        'C-2026-98',
-        '--plate',
-        'MANY123',
-        '--resend-ms',
-        '20000',
-        '--attempts',
-        '1',
-      ]);
-      const answer = JSON.parse(stdout) as PullAnswer;
-      expect(answer).toMatchObject({ status: 'answered', count: 300, complete: true });
+      // About half a megabyte of read metadata: several messages' worth. Printed, some 800 KB: more
+      // than a pipe (a socket pair here) and its buffers hold, so a reader slower than hq-sink gets
+      // all of it only if hq-sink waits for it before exiting.
+      const cli = await hqSinkSlowlyRead(
+        [
+          'pull',
+          '--url',
+          broker.url,
+          '--username',
+          'hq',
+          '--password',
+          'hq-secret',
+          '--db',
+          hqDb,
+          '--key',
+          keyFile,
+          '--agency',
+          AGENCY,
+          '--unit',
+          'car-many',
+          '--requester',
+          'det.jones',
+          '--purpose',
+          'investigation-vehicle',
+          '--case',
+          'C-2026-98',
+          '--plate',
+          'MANY123',
+          '--resend-ms',
+          '20000',
+          '--attempts',
+          '1',
+        ],
+        () => wire.parts(),
+      );
+      expect(cli).toMatchObject({ code: 0, stderr: '' });
+      const answer = JSON.parse(cli.stdout) as PullAnswer;
+      expect(answer).toMatchObject({ status: 'answered', count: 1000, complete: true });
       expect(new Set(answer.reads.map((r) => r.id))).toEqual(new Set(unit.stored.map((r) => r.id)));
-      expect(answer.reads).toHaveLength(300);
+      expect(answer.reads).toHaveLength(1000);
       const seen = await wire.parts();
       expect(seen.length).toBeGreaterThan(1);
       for (const s of seen)
@@ -273,8 +299,8 @@ describe('a pull answer larger than the broker accepts', () => {
           payload: string;
         }[];
         expect(rows).toHaveLength(1);
-        expect(rows[0]!.count).toBe(300);
-        expect((JSON.parse(rows[0]!.payload) as PullAnswer).reads).toHaveLength(300);
+        expect(rows[0]!.count).toBe(1000);
+        expect((JSON.parse(rows[0]!.payload) as PullAnswer).reads).toHaveLength(1000);
       } finally {
         hq.close();
       }

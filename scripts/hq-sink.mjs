@@ -4,7 +4,9 @@
 import { main } from '../dist/hq/cli.js';
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // Exit once stdout is written: process.exit drops what a pipe has not taken yet (a reader slower
+  // than the 64 KiB pipe buffer), and `pull` prints answers of hundreds of KB.
+  (code) => process.stdout.write('', () => process.exit(code)),
   (err) => {
     console.error(`hq-sink: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

@@ -7,6 +7,7 @@ import {
   contentTypeOf,
   fitRecord,
   publishPacketBytes,
+  splitPullResponse,
 } from '../src/sync/message-size.js';
 
 // mqtt-packet is the serializer mqtt.js writes every packet with: its length is what the broker
@@ -93,5 +94,60 @@ describe('fitRecord', () => {
     const r = fitRecord(m, { crop }, { encoding: 'base64', limitBytes: 50, packetBytes });
     expect(r.fits).toBe(false);
     expect(JSON.stringify(m)).toBe(before);
+  });
+});
+
+describe('splitPullResponse', () => {
+  const head = {
+    v: 1 as const,
+    requestId: 'q1',
+    agency: 'nyspd',
+    unit: 'car-1',
+    status: 'answered' as const,
+    count: 30,
+    truncated: false,
+    ts: 1,
+  };
+  const topic = 'lpr/v1/nyspd/car-1/up/pull-response';
+  const packetBytes = (n: number) => publishPacketBytes(topic, n, { v5: true });
+  const reads = Array.from({ length: 30 }, (_, i) => ({
+    body: { id: `r${i}`, note: 'x'.repeat(200 + i * 13) },
+    crop: Buffer.alloc(900 + i * 7, i),
+  }));
+
+  it('packs whole reads in order into numbered parts, each as full as the limit allows', () => {
+    const limitBytes = 8_000;
+    const r = splitPullResponse(head, reads, { limitBytes, packetBytes });
+    if (!r.fits) throw new Error('should fit');
+    expect(r.cropsLeftOut).toBe(0);
+    const parts = r.payloads.map(
+      (p) => JSON.parse(String(p)) as { part: number; parts: number; count: number; reads: { id: string }[] },
+    );
+    expect(parts.map((p) => [p.part, p.parts, p.count])).toEqual(
+      parts.map((_, i) => [i + 1, parts.length, 30]),
+    );
+    expect(parts.flatMap((p) => p.reads.map((read) => read.id))).toEqual(reads.map((read) => read.body.id));
+    r.payloads.forEach((payload, i) => {
+      expect(packetBytes(payload.length)).toBeLessThanOrEqual(limitBytes);
+      // The next part's first read would not have fitted here.
+      const next = parts[i + 1]?.reads[0];
+      if (next)
+        expect(packetBytes(payload.length + 1 + JSON.stringify(next).length)).toBeGreaterThan(limitBytes);
+    });
+  });
+
+  it('leaves out only a crop too large for a message with its read alone; a read too large without it does not fit', () => {
+    const big = { body: { id: 'big' }, crop: Buffer.alloc(5_000) };
+    const r = splitPullResponse({ ...head, count: 2 }, [reads[0]!, big], { limitBytes: 4_000, packetBytes });
+    if (!r.fits) throw new Error('should fit');
+    expect(r.cropsLeftOut).toBe(1);
+    const bodies = r.payloads.flatMap((p) => (JSON.parse(String(p)) as { reads: object[] }).reads);
+    expect(bodies[0]).toHaveProperty('crop');
+    expect(bodies[1]).toEqual({
+      id: 'big',
+      imagesLeftOut: [{ image: 'crop', reason: 'message-too-large', bytes: 5_000, limitBytes: 4_000 }],
+    });
+    const huge = { body: { id: 'huge', note: 'x'.repeat(5_000) } };
+    expect(splitPullResponse(head, [huge], { limitBytes: 4_000, packetBytes }).fits).toBe(false);
   });
 });

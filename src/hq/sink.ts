@@ -62,6 +62,13 @@ export interface PullOptions {
   attempts?: number;
 }
 
+/**
+ * A pull answer as HQ keeps it: every message of it (its parts, and answers to repeats of the
+ * request) merged, each read once. `count` is the reads held; `complete` once every part of one
+ * answer has arrived.
+ */
+export type PullAnswer = Omit<PullResponse, 'part' | 'parts'> & { complete: boolean };
+
 interface Pending {
   id: string;
   agency: string;
@@ -88,7 +95,7 @@ export class HqSink {
   }[] = [];
   private flushTimer?: NodeJS.Timeout;
   private readonly signingKey?: KeyObject;
-  private readonly waiters = new Map<string, (r: PullResponse) => void>();
+  private readonly waiters = new Map<string, (r: PullAnswer) => void>();
   private readonly insert;
   readonly stats = { received: 0, stored: 0, duplicates: 0, invalid: 0, acksSent: 0 };
 
@@ -127,6 +134,12 @@ export class HqSink {
       CREATE TABLE IF NOT EXISTS pull_responses (
         request_id TEXT PRIMARY KEY, agency TEXT NOT NULL, unit TEXT NOT NULL, status TEXT NOT NULL,
         count INTEGER NOT NULL, received_at INTEGER NOT NULL, payload TEXT NOT NULL
+      );
+      -- The messages of each answer that arrived: answer 0 is the first, N the unit's Nth repeat
+      -- (each split on its own). An answer is complete with parts 1..parts.
+      CREATE TABLE IF NOT EXISTS pull_response_parts (
+        request_id TEXT NOT NULL, answer INTEGER NOT NULL, part INTEGER NOT NULL, parts INTEGER NOT NULL,
+        PRIMARY KEY (request_id, answer, part)
       );
     `);
     this.insert = this.db.prepare(
@@ -182,7 +195,7 @@ export class HqSink {
       }
       if (t.channel === 'up' && t.kind === 'pull-response') {
         const r = this.keepPullResponse(pullResponseSchema.parse(parseJson(payload)));
-        this.waiters.get(r.requestId)?.(r);
+        if (r.complete) this.waiters.get(r.requestId)?.(r);
         return;
       }
       const { json, images } = decodeRecord(payload);
@@ -327,22 +340,34 @@ export class HqSink {
   }
 
   /**
-   * Store an answer to a pull request. The same request may be answered more than once (HQ sent it
-   * again; each answer arrives here twice when `pull` listens besides the shared subscription):
-   * answers are merged, each read kept once, so repeats add nothing twice. Returns what is stored.
+   * Store a message of an answer to a pull request. A large answer comes in parts (each may reach
+   * another consumer of the group: they meet in the database), and the same request may be
+   * answered more than once (HQ sent it again; each message arrives here twice when `pull` listens
+   * besides the shared subscription): all are merged, each read kept once, so repeats add nothing
+   * twice. Returns what is stored.
    */
-  private keepPullResponse(r: PullResponse): PullResponse {
+  private keepPullResponse(r: PullResponse): PullAnswer {
     return this.db.transaction(() => {
+      const { part, parts, ...message } = r;
+      this.db
+        .prepare('INSERT OR IGNORE INTO pull_response_parts VALUES (?, ?, ?, ?)')
+        .run(r.requestId, r.repeat ?? 0, part, parts);
+      const complete =
+        this.db
+          .prepare(
+            'SELECT 1 FROM pull_response_parts WHERE request_id = ? GROUP BY answer HAVING COUNT(*) = MAX(parts)',
+          )
+          .get(r.requestId) !== undefined;
       const prior = this.db
         .prepare('SELECT payload FROM pull_responses WHERE request_id = ?')
         .pluck()
         .get(r.requestId) as string | undefined;
-      let kept = r;
+      let kept: PullAnswer = { ...message, count: r.reads.length, complete };
       if (prior) {
-        const first = JSON.parse(prior) as PullResponse;
+        const first = JSON.parse(prior) as PullAnswer;
         const have = new Set(first.reads.map((read) => read.id));
         const reads = [...first.reads, ...r.reads.filter((read) => !have.has(read.id))];
-        kept = { ...first, reads, count: reads.length, truncated: first.truncated || r.truncated };
+        kept = { ...first, reads, count: reads.length, truncated: first.truncated || r.truncated, complete };
       }
       this.db
         .prepare(
@@ -362,11 +387,24 @@ export class HqSink {
     })();
   }
 
+  /** Which parts of the most nearly complete answer to a request have arrived ("parts 1, 3 of 5"). */
+  private partsArrived(requestId: string): string | undefined {
+    const best = this.db
+      .prepare(
+        `SELECT group_concat(part, ', ') AS arrived, MAX(parts) AS parts FROM
+           (SELECT * FROM pull_response_parts WHERE request_id = ? ORDER BY part)
+         GROUP BY answer ORDER BY COUNT(*) DESC LIMIT 1`,
+      )
+      .get(requestId) as { arrived: string; parts: number } | undefined;
+    return best && `parts ${best.arrived} of ${best.parts}`;
+  }
+
   /**
-   * Send a pull request to a unit and wait for its answer. The request is signed once; with no
-   * answer within `resendMs` the very same message is sent again (a unit without a session at the
-   * broker, offline, never got it; or its answer was lost: the unit answers a repeated requestId
-   * with its first answer's reads), at most `attempts` times in all.
+   * Send a pull request to a unit and wait for its whole answer (every part of it). The request
+   * is signed once; with no answer within `resendMs` the very same message is sent again (a unit
+   * without a session at the broker, offline, never got it; or its answer, or a part of it, was
+   * lost: the unit answers a repeated requestId with its first answer's reads), at most `attempts`
+   * times in all.
    */
   async pull(
     agency: string,
@@ -376,7 +414,7 @@ export class HqSink {
       includeCrops?: boolean;
     },
     opts: PullOptions = {},
-  ): Promise<PullResponse> {
+  ): Promise<PullAnswer> {
     const resendMs = opts.resendMs ?? 35_000;
     const attempts = opts.attempts ?? 4;
     const requestId = request.requestId ?? randomUUID();
@@ -386,7 +424,7 @@ export class HqSink {
     await this.client!.subscribeAsync(responseTopic, { qos: 1 });
     let timer: NodeJS.Timeout | undefined;
     try {
-      const answer = new Promise<PullResponse>((resolve) => this.waiters.set(requestId, resolve));
+      const answer = new Promise<PullAnswer>((resolve) => this.waiters.set(requestId, resolve));
       const signed = this.sign({ v: 1, ...request, requestId, agency, unit, issuedAt: Date.now() });
       for (let sent = 1; ; sent++) {
         await this.client!.publishAsync(topics.down('pull'), signed, { qos: 1 });
@@ -396,10 +434,12 @@ export class HqSink {
         const r = await Promise.race([answer, waited]);
         clearTimeout(timer);
         if (r) return r;
-        if (sent >= attempts)
+        if (sent >= attempts) {
+          const arrived = this.partsArrived(requestId);
           throw new Error(
-            `no answer to pull request ${requestId} (sent ${sent} times, ${resendMs / 1000} s apart)`,
+            `${arrived ? `incomplete answer (${arrived} arrived)` : 'no answer'} to pull request ${requestId} (sent ${sent} times, ${resendMs / 1000} s apart)`,
           );
+        }
         this.opts.log?.info({ requestId, unit, sent }, 'no answer to the pull request yet; sending it again');
       }
     } finally {

@@ -41,6 +41,8 @@ export interface QueryResult {
   count: number;
   queryId: number;
   auditSeq: number;
+  /** More reads matched than `limit` returned. */
+  truncated: boolean;
 }
 
 /** Roles allowed to search read data; technicians maintain the unit, auditors read the audit log. */
@@ -73,9 +75,13 @@ export class ReadQueries {
       this.log(identity, criteria, justification, 'refused', problems.join('; '), []);
       throw new PolicyError(`query refused: ${problems.join('; ')}`, 'query-refused');
     }
-    const reads = this.find(criteria);
+    // One read past the limit is looked at only to tell whether there were more: it is neither
+    // returned nor logged, as it is not disclosed.
+    const limit = criteria.limit ?? 1000;
+    const found = this.find(criteria, limit + 1);
+    const reads = found.slice(0, limit);
     const { queryId, auditSeq } = this.log(identity, criteria, justification, 'ok', null, reads);
-    return { reads, count: reads.length, queryId, auditSeq };
+    return { reads, count: reads.length, queryId, auditSeq, truncated: found.length > limit };
   }
 
   /**
@@ -161,7 +167,7 @@ export class ReadQueries {
     return problems;
   }
 
-  private find(c: QueryCriteria): StoredRead[] {
+  private find(c: QueryCriteria, limit: number): StoredRead[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (c.plate) {
@@ -195,7 +201,6 @@ export class ReadQueries {
       args.push(b.minLat, b.maxLat, b.minLon, b.maxLon);
     }
     const sql = `SELECT * FROM reads WHERE ${where.join(' AND ')} ORDER BY ts DESC`;
-    const limit = c.limit ?? 1000;
     const out: StoredRead[] = [];
     for (const row of this.db.prepare(sql).iterate(...args)) {
       const read = fromRow(row as Parameters<typeof fromRow>[0]);

@@ -6,6 +6,7 @@ import type { Db } from '../store/database.js';
 import type { ReadStore } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import { parseJson } from './codec.js';
+import type { PullAnswerHead, PullAnswerRead } from './message-size.js';
 import type { Outbox } from './outbox.js';
 import type { AuditPort, HotlistApplied, HotlistPort, QueryPort, RosterPort } from './ports.js';
 import {
@@ -15,7 +16,6 @@ import {
   rosterDocumentSchema,
   type HotlistDocument,
   type PullRequest,
-  type PullResponse,
   type RosterDocument,
 } from './schemas.js';
 import { openSigned } from './signing.js';
@@ -49,8 +49,11 @@ export interface InboundDeps {
   roster?: RosterPort;
   audit?: AuditPort;
   queries?: QueryPort;
-  /** Send a pull response (the service publishes it on up/pull-response). */
-  respond(response: PullResponse): Promise<void>;
+  /**
+   * Send a pull answer (the service publishes it on up/pull-response, in as many messages as the
+   * broker's maximum packet size takes).
+   */
+  respond(head: PullAnswerHead, reads?: PullAnswerRead[]): Promise<void>;
   /** HQ acknowledged these message ids (newly). */
   onAcked?(ids: string[]): void;
   /**
@@ -403,14 +406,15 @@ export class InboundRouter {
     if (!this.d.queries) return refuse('this unit does not answer pull requests (no query service)');
     const limit = Math.min(req.limit ?? this.d.pullMaxResults, this.d.pullMaxResults);
     let reads: StoredRead[];
+    let truncated: boolean;
     let auditSeq: number | undefined;
     this.answering.add(req.requestId);
     try {
       // The query service checks purpose, case number and requester, and writes the query log
       // (refusals included), exactly as for an officer's query.
-      ({ reads, auditSeq } = await this.d.queries.search(
+      ({ reads, truncated, auditSeq } = await this.d.queries.search(
         { kind: 'hq', requester: req.requester ?? '' },
-        { ...req.criteria, limit: limit + 1 },
+        { ...req.criteria, limit },
         { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attestation },
       ));
     } catch (err) {
@@ -418,9 +422,6 @@ export class InboundRouter {
     } finally {
       this.answering.delete(req.requestId);
     }
-    const truncated = reads.length > limit;
-    reads = reads.slice(0, limit);
-    const bodies = this.bodies(reads, req.includeCrops);
     this.pulls.answered.run(
       'answered',
       null,
@@ -429,15 +430,12 @@ export class InboundRouter {
       auditSeq ?? null,
       req.requestId,
     );
-    const response = {
-      ...this.response(req.requestId, 'answered'),
-      count: bodies.length,
-      truncated,
-      reads: bodies,
-    };
-    await this.d.respond(response as PullResponse);
+    await this.d.respond(
+      { ...this.response(req.requestId, 'answered'), count: reads.length, truncated },
+      this.answerReads(reads, req.includeCrops),
+    );
     this.d.log.info(
-      { requestId: req.requestId, requester: req.requester, count: bodies.length },
+      { requestId: req.requestId, requester: req.requester, count: reads.length },
       'pull request answered',
     );
     return { outcome: 'answered' };
@@ -485,13 +483,15 @@ export class InboundRouter {
       { of: prior.query_seq, requestId: req.requestId, count: repeat },
       prior.status === 'refused' ? prior.reason : null,
     );
-    await this.d.respond({
-      ...this.response(req.requestId, prior.status, prior.reason ?? undefined),
-      count: sent.length,
-      truncated: prior.truncated === 1,
-      reads: this.bodies(sent, req.includeCrops),
-      repeat,
-    } as PullResponse);
+    await this.d.respond(
+      {
+        ...this.response(req.requestId, prior.status, prior.reason ?? undefined),
+        count: sent.length,
+        truncated: prior.truncated === 1,
+        repeat,
+      },
+      this.answerReads(sent, req.includeCrops),
+    );
     this.d.log.info(
       { requestId: req.requestId, requester: req.requester, count: sent.length, repeat },
       'pull request repeated by HQ: answered again',
@@ -499,25 +499,21 @@ export class InboundRouter {
     return { outcome: prior.status, reason: `repeat ${repeat} of request ${req.requestId}` };
   }
 
-  private bodies(reads: StoredRead[], includeCrops: boolean): ReturnType<typeof readBody>[] {
+  private answerReads(reads: StoredRead[], includeCrops: boolean): PullAnswerRead[] {
     return reads.map((r) => {
-      const body = readBody(r);
+      const read: PullAnswerRead = { body: readBody(r) };
       if (includeCrops && r.cropPath) {
         try {
-          body.crop = {
-            encoding: 'base64',
-            contentType: 'image/jpeg',
-            data: readFileSync(this.d.reads.imagePath(r.cropPath)).toString('base64'),
-          };
+          read.crop = readFileSync(this.d.reads.imagePath(r.cropPath));
         } catch {
           /* image gone: send the metadata */
         }
       }
-      return body;
+      return read;
     });
   }
 
-  private response(requestId: string, status: PullResponse['status'], reason?: string): PullResponse {
+  private response(requestId: string, status: PullAnswerHead['status'], reason?: string): PullAnswerHead {
     return {
       v: 1,
       requestId,
@@ -527,7 +523,6 @@ export class InboundRouter {
       ...(reason ? { reason } : {}),
       count: 0,
       truncated: false,
-      reads: [],
       ts: Date.now(),
     };
   }

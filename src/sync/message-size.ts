@@ -1,5 +1,5 @@
 import { encodeRecord, type FrameImages } from './codec.js';
-import type { ImageLeftOut } from './schemas.js';
+import type { ImageLeftOut, PullResponse } from './schemas.js';
 
 /**
  * Keeping outbound messages within the broker's maximum packet size. A broker drops the
@@ -86,4 +86,77 @@ export function fitRecord(
   }
   if (packetBytes > opts.limitBytes) return { fits: false, packetBytes };
   return { fits: true, payload, leftOut, fullPacketBytes };
+}
+
+/** A pull answer but its reads and numbering: the same in each of its messages. */
+export type PullAnswerHead = Omit<PullResponse, 'reads' | 'part' | 'parts'>;
+
+/** One read of a pull answer, with its crop when HQ asked for crops. */
+export interface PullAnswerRead {
+  body: Record<string, unknown>;
+  crop?: Buffer;
+}
+
+export type SplitResult =
+  { fits: true; payloads: Buffer[]; cropsLeftOut: number } | { fits: false; packetBytes: number };
+
+/**
+ * A pull answer as messages whose PUBLISH packets are each at most `limitBytes`. HQ may ask for
+ * hundreds of reads with their crops, far more than one packet takes, and a packet over the limit
+ * gets the connection dropped without HQ hearing anything. So the reads go in order, as many whole
+ * reads to a message as fit, each message numbered (`part` of `parts`) and carrying the answer's
+ * `count`. Nothing is left out to make an answer fit except a crop too large for a message even
+ * with its read alone: that read goes without it, listed in `imagesLeftOut` as on the up-link.
+ * Does not fit (`fits: false`) only when a read without its crop, or the answer without reads,
+ * is too large for a message.
+ */
+export function splitPullResponse(
+  head: PullAnswerHead,
+  reads: PullAnswerRead[],
+  opts: { limitBytes: number; packetBytes: (payloadBytes: number) => number },
+): SplitResult {
+  const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+  // Measured with the largest numbers any message of it can carry: none is larger.
+  const most = Math.max(1, reads.length);
+  const envelope = bytes({ ...head, part: most, parts: most, reads: [] });
+  let maxPayload = opts.limitBytes - opts.packetBytes(0);
+  while (maxPayload > 0 && opts.packetBytes(maxPayload) > opts.limitBytes) maxPayload--;
+  const room = maxPayload - envelope;
+  if (room < 0) return { fits: false, packetBytes: opts.packetBytes(envelope) };
+  const groups: Record<string, unknown>[][] = [[]];
+  let used = 0;
+  let cropsLeftOut = 0;
+  for (const read of reads) {
+    let body = read.crop
+      ? {
+          ...read.body,
+          crop: { encoding: 'base64', contentType: 'image/jpeg', data: read.crop.toString('base64') },
+        }
+      : read.body;
+    if (read.crop && bytes(body) > room) {
+      const leftOut: ImageLeftOut = {
+        image: 'crop',
+        reason: 'message-too-large',
+        bytes: read.crop.length,
+        limitBytes: opts.limitBytes,
+      };
+      body = { ...read.body, imagesLeftOut: [leftOut] };
+      cropsLeftOut++;
+    }
+    const size = bytes(body);
+    if (size > room) return { fits: false, packetBytes: opts.packetBytes(envelope + size) };
+    const group = groups[groups.length - 1]!;
+    // Reads are joined by a comma inside the message.
+    if (group.length > 0 && used + 1 + size > room) {
+      groups.push([body]);
+      used = size;
+    } else {
+      used += (group.length > 0 ? 1 : 0) + size;
+      group.push(body);
+    }
+  }
+  const payloads = groups.map((group, i) =>
+    Buffer.from(JSON.stringify({ ...head, part: i + 1, parts: groups.length, reads: group })),
+  );
+  return { fits: true, payloads, cropsLeftOut };
 }

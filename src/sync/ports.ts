@@ -65,7 +65,10 @@ export interface QueryPort {
 }
 
 export interface PullQueryResult {
+  /** At most `criteria.limit`: every one is sent to HQ and in the query log. */
   reads: StoredRead[];
+  /** More reads matched than the limit let through. */
+  truncated: boolean;
   /** Sequence number of the query's audit record (a repeated request's record points to it). */
   auditSeq?: number;
 }

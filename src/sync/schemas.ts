@@ -579,11 +579,28 @@ export const pullResponseSchema = z
     unit: segment,
     status: z.enum(['answered', 'refused', 'error']),
     reason: z.string().optional(),
-    count: z.number().int().nonnegative(),
+    /** Reads in the whole answer, every part: HQ knows how many to expect. */
+    count: z.number().int().nonnegative().meta({ description: 'Reads in the whole answer (all its parts).' }),
     /** More matched than were returned (limit reached). */
     truncated: z.boolean().default(false),
+    /** This part's reads; the parts of an answer together hold `count`, each read once. */
     reads: z.array(readBodySchema).default([]),
     ts: ms,
+    /** An answer too large for one message (the broker's maximum packet size) comes in parts. */
+    part: z
+      .number()
+      .int()
+      .positive()
+      .default(1)
+      .meta({
+        description:
+          "This message's number within the answer, 1..parts. An answer larger than the broker's maximum packet size " +
+          'comes in several messages, each with as many whole reads as fit and the same other fields; a read too large ' +
+          'for a message of its own with its crop comes without it, listed in its imagesLeftOut.',
+      }),
+    parts: z.number().int().positive().default(1).meta({
+      description: 'How many messages the answer takes; HQ has it all when it holds parts 1..parts.',
+    }),
     repeat: z
       .number()
       .int()
@@ -595,5 +612,6 @@ export const pullResponseSchema = z
           "repeat. Status, reason and reads are the first answer's (reads deleted since are left out).",
       }),
   })
+  .refine((r) => r.part <= r.parts, { message: 'part is beyond parts', path: ['part'] })
   .meta({ title: 'PullResponse', description: 'The answer to one pull request (refusals included).' });
 export type PullResponse = z.infer<typeof pullResponseSchema>;

@@ -11,11 +11,18 @@ import { monotonicMs } from '../util/clock.js';
 import { readConfiguredFile } from '../util/input-file.js';
 import { InboundRouter } from './inbound.js';
 import { MqttLink } from './link.js';
-import { contentTypeOf, fitRecord, publishPacketBytes } from './message-size.js';
+import {
+  contentTypeOf,
+  fitRecord,
+  publishPacketBytes,
+  splitPullResponse,
+  type PullAnswerHead,
+  type PullAnswerRead,
+} from './message-size.js';
 import { Outbox, type OutboxItem, type OutboxSource } from './outbox.js';
 import { ParkedRecords } from './parked.js';
 import type { AuditPort, HotlistPort, QueryPort, RosterPort } from './ports.js';
-import type { PullResponse, Status } from './schemas.js';
+import type { Status } from './schemas.js';
 import { loadPublicKey } from './signing.js';
 import { readSource } from './sources.js';
 import { recordSources } from './adapters.js';
@@ -169,7 +176,7 @@ export class SyncService implements Service {
       roster: deps.roster,
       audit: deps.audit,
       queries: deps.queries,
-      respond: (r) => this.respond(r),
+      respond: (head, reads) => this.respond(head, reads),
       now: this.now,
       onAcked: (ids) => {
         this.stats.acked += ids.length;
@@ -415,10 +422,41 @@ export class SyncService implements Service {
     if (batch.length === items.length || allowed > 0) this.pumpAgain = true;
   }
 
-  private async respond(response: PullResponse): Promise<void> {
-    await this.link.publish(this.topics.up('pull-response'), Buffer.from(JSON.stringify(response)), {
-      qos: 1,
-    });
+  /**
+   * Publish a pull answer in messages that each fit the broker's limit (`splitPullResponse`): one
+   * larger would get the connection dropped and HQ would never hear the answer. Resolves when the
+   * broker has every part.
+   */
+  private async respond(head: PullAnswerHead, reads: PullAnswerRead[] = []): Promise<void> {
+    const topic = this.topics.up('pull-response');
+    const limitBytes = this.messageLimit();
+    const v5 = this.link.version === 5;
+    const packetBytes = (n: number) => publishPacketBytes(topic, n, { v5 });
+    let split = splitPullResponse(head, reads, { limitBytes, packetBytes });
+    if (!split.fits) {
+      // Only a limit smaller than one read's metadata gets here: HQ is told, rather than left waiting.
+      this.log.error(
+        { requestId: head.requestId, packetBytes: split.packetBytes, limitBytes },
+        'pull answer cannot fit the broker limit even one read to a message; answered with an error',
+      );
+      const reason = `the answer does not fit the broker's maximum packet size (${limitBytes} bytes) even one read to a message, without its crop`;
+      split = splitPullResponse({ ...head, status: 'error', reason, count: 0, truncated: false }, [], {
+        limitBytes,
+        packetBytes,
+      });
+      if (!split.fits) return;
+    }
+    if (split.cropsLeftOut > 0)
+      this.log.warn(
+        { requestId: head.requestId, cropsLeftOut: split.cropsLeftOut, limitBytes },
+        'pull answer: crops too large for the broker left out (marked in imagesLeftOut); they stay on the unit',
+      );
+    if (split.payloads.length > 1)
+      this.log.info(
+        { requestId: head.requestId, parts: split.payloads.length, count: head.count, limitBytes },
+        'pull answer larger than the broker takes in one message: sent in parts',
+      );
+    await Promise.all(split.payloads.map((p) => this.link.publish(topic, p, { qos: 1 })));
   }
 
   private statusPayload(state: 'online' | 'offline', opts: { will?: true } = {}): Buffer {

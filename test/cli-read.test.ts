@@ -83,7 +83,12 @@ describe('lpr-edge read', () => {
     );
     const result = await runCli(['read', '--config', config, path.join(DATASET, 'crops-us', 'ak399.png')]);
     expect(result.code).not.toBe(0);
-    expect(result.stderr.trim()).toMatch(new RegExp(`^lpr-edge: model ${broken}: does not load`));
+    expect(result.stderr.trim()).toMatch(
+      new RegExp(`^lpr-edge: vision\\.detector\\.model ${broken}: does not load \\(`),
+    );
+    expect(result.stderr.trim()).toMatch(
+      /; not an ONNX model this version runs: check vision\.detector\.model, or reinstall the model$/,
+    );
   });
 
   it('names a model with the wrong input shape', async () => {

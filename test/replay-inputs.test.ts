@@ -79,6 +79,24 @@ describe('replay refuses what would lose or falsify its run', { timeout: 180_000
     const offset = await runCli(['replay', 'drive.mp4', '--gps', track, '--gps-offset', '1e300']);
     expect(offset.code).toBe(2);
     expect(offset.stderr).toMatch(/--gps-offset must be a number of seconds within ±86400 \(a day\)/);
+    // An empty value (an unset shell variable) is no offset of 0 and no camera id.
+    const emptyOffset = await runCli(['replay', 'drive.mp4', '--gps', track, '--gps-offset', '']);
+    expect(emptyOffset.code).toBe(2);
+    expect(emptyOffset.stderr).toMatch(
+      /^lpr-edge: replay: --gps-offset is empty: give the seconds, e\.g\. --gps-offset 12\.5, or leave it out\n/,
+    );
+    const emptyCamera = await runCli([
+      'replay',
+      folder,
+      '--camera',
+      '',
+      '--data-dir',
+      path.join(dir, 'd-nocam'),
+    ]);
+    expect(emptyCamera.code).toBe(2);
+    expect(emptyCamera.stderr).toMatch(
+      /^lpr-edge: replay: --camera is empty: give the camera id the reads are recorded under, e\.g\. --camera front, or leave it out \(default "replay"\)\n/,
+    );
     const config = path.join(dir, 'zones.json');
     writeFileSync(
       config,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { milliseconds } from '../config/duration.js';
 
 /**
  * Config schemas of the live camera kinds (the `file` kind lives in src/config/schema.ts). Every
@@ -12,20 +13,31 @@ const id = z
   .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_"');
 const position = z.enum(['front', 'rear', 'left', 'right']);
 
-export const reconnectSchema = z.strictObject({
-  /** First retry delay after a camera is lost; doubles up to maxMs. */
-  initialMs: z.number().int().min(50).default(1000),
-  maxMs: z.number().int().min(100).default(30_000),
-  /** A camera that delivers no frame for this long is treated as lost and reopened. */
-  stallMs: z.number().int().min(500).default(5000),
-  /**
-   * Frames must flow this long before the backoff resets: a camera that gives a few frames and
-   * dies again (a loose connector) keeps backing off to maxMs instead of respawning every second.
-   */
-  steadyMs: z.number().int().min(500).default(10_000),
-  /** How long one attempt may take to deliver its first frame (RTSP handshake, ffmpeg probing, GigE negotiation). */
-  connectTimeoutMs: z.number().int().min(1000).default(15_000),
-});
+export const reconnectSchema = z
+  .strictObject({
+    /** First retry delay after a camera is lost; doubles up to maxMs. */
+    initialMs: milliseconds(50, 60_000).default(1000),
+    maxMs: milliseconds(100, 600_000).default(30_000),
+    /** A camera that delivers no frame for this long is treated as lost and reopened. */
+    stallMs: milliseconds(500, 60_000).default(5000),
+    /**
+     * Frames must flow this long before the backoff resets: a camera that gives a few frames and
+     * dies again (a loose connector) keeps backing off to maxMs instead of respawning every second.
+     */
+    steadyMs: milliseconds(500, 600_000).default(10_000),
+    /** How long one attempt may take to deliver its first frame (RTSP handshake, ffmpeg probing, GigE negotiation). */
+    connectTimeoutMs: milliseconds(1000, 120_000).default(15_000),
+  })
+  // The delay starts at initialMs and doubles up to maxMs: above maxMs, initialMs would be cut to
+  // maxMs at once, and the setting the technician wrote would silently not apply.
+  .superRefine((r, ctx) => {
+    if (r.initialMs > r.maxMs)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['initialMs'],
+        message: `must not be above reconnect.maxMs (${r.maxMs}), where the delay that starts at initialMs stops doubling: lower initialMs or raise maxMs`,
+      });
+  });
 const reconnectDefault = reconnectSchema.parse({});
 
 const common = {

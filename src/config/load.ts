@@ -19,9 +19,17 @@ export class ConfigError extends Error {
   }
 }
 
-/** "cameras[0].kind: got "usb"; allowed: file" — one line per problem, naming key, value and fix. */
+/** "cameras[0].kind: got "usb"; kind must be one of file, v4l2, …" — one line per problem, naming key, value and fix. */
 export function describeIssues(error: z.ZodError, input: unknown): string {
-  return error.issues.map((issue) => describeIssue(issue, input)).join('; ');
+  // One problem per key: an empty id also fails its pattern, and the first problem says enough.
+  const seen = new Set<string>();
+  const first = error.issues.filter((issue) => {
+    const key = formatPath(issue.path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return first.map((issue) => describeIssue(issue, input)).join('; ');
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
@@ -30,14 +38,97 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     const where = key ? `${key}.` : '';
     return `unknown key ${issue.keys.map((k) => `"${where}${k}"`).join(', ')}: remove it or check its spelling`;
   }
+  // A bad key of a record (state.formats, hotlists.mappings): its path ends with the key itself.
+  if (issue.code === 'invalid_key') {
+    const bad = issue.path.at(-1);
+    const why = issue.issues.map((i) => i.message).join('; ');
+    return `${formatPath(issue.path.slice(0, -1)) || '(root)'}: key ${JSON.stringify(String(bad))}: ${why}`;
+  }
   const value = valueAt(input, issue.path);
-  const got = value === undefined ? 'missing' : `got ${JSON.stringify(value)}`;
+  const got = value === undefined ? 'missing' : `got ${shown(value)}`;
   let allowed = issue.message;
   if (issue.code === 'invalid_value')
     allowed = `allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  if (issue.code === 'invalid_union' && 'discriminator' in issue) allowed = issue.message;
   return `${key || '(root)'}: ${got}; ${allowed}`;
 }
+
+/** A value as the technician wrote it: YAML's .nan is NaN (JSON would say null), long ones cut. */
+function shown(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'text',
+  boolean: 'true or false',
+  object: 'a mapping of keys to values',
+  array: 'a list',
+};
+
+/**
+ * Zod's own messages say what is wrong ("Invalid input: expected number, received string") but not
+ * what to write instead. This per-parse error map words them as the fix. A message written in the
+ * schema (a regex's, a refine's, a range's) takes precedence over it: those already say the fix.
+ */
+export const fixMessages: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case 'invalid_type': {
+      const want = TYPE_WORDS[issue.expected] ?? issue.expected;
+      const input = issue.input;
+      if (input === undefined) return `add it: ${want}`;
+      // Quoted, YAML reads 100 or true as text; unquoted, it reads an id such as 007 as a number.
+      if (typeof input === 'string') {
+        const numeric = input.trim() !== '' && !isNaN(Number(input));
+        if ((issue.expected === 'number' || issue.expected === 'int') && numeric)
+          return `give ${want}, without quotes`;
+        if (issue.expected === 'boolean' && (input === 'true' || input === 'false'))
+          return `give ${want}, without quotes`;
+      }
+      if (issue.expected === 'string' && (typeof input === 'number' || typeof input === 'boolean'))
+        return 'give text: put it in quotes';
+      return `give ${want}`;
+    }
+    case 'too_small':
+    case 'too_big': {
+      const small = issue.code === 'too_small';
+      const bound = Number(small ? issue.minimum : issue.maximum);
+      if (issue.origin === 'number' || issue.origin === 'int') {
+        if (issue.inclusive) return `give ${small ? 'at least' : 'at most'} ${bound}`;
+        return `give a number ${small ? 'above' : 'below'} ${bound}`;
+      }
+      if (issue.origin === 'string')
+        return small && bound === 1
+          ? 'empty: give a value'
+          : `give ${small ? 'at least' : 'at most'} ${bound} characters`;
+      if (issue.origin === 'array') return `give ${small ? 'at least' : 'at most'} ${bound} entries`;
+      return undefined;
+    }
+    case 'invalid_union': {
+      const options = (issue as { options?: unknown[] }).options;
+      if (issue.discriminator && options)
+        return `${issue.discriminator} must be one of ${options.join(', ')}`;
+      // A union of literals (sync.protocolVersion: 5 or 4): list them.
+      const values = issue.errors.map((branch) =>
+        branch.length === 1 && branch[0]!.code === 'invalid_value' ? branch[0]!.values : null,
+      );
+      if (values.every((v) => v !== null))
+        return `allowed: ${values
+          .flat()
+          .map((v) => JSON.stringify(v))
+          .join(', ')}`;
+      return undefined;
+    }
+    case 'not_multiple_of':
+      return `give a multiple of ${issue.divisor}`;
+    case 'invalid_format':
+      return issue.format === 'regex' ? `must match ${issue.pattern}` : `give a valid ${issue.format}`;
+    default:
+      return undefined;
+  }
+};
 
 function formatPath(p: PropertyKey[]): string {
   return p.reduce<string>((acc, part) => {
@@ -57,7 +148,7 @@ function valueAt(input: unknown, p: PropertyKey[]): unknown {
 
 /** Validate an already-parsed object (from a file, the embedded defaults or provisioning). */
 export function parseConfig(input: unknown, file = '(embedded)'): Config {
-  const result = configSchema.safeParse(input);
+  const result = configSchema.safeParse(input, { error: fixMessages });
   if (!result.success) {
     throw new ConfigError(`config ${file}: ${describeIssues(result.error, input)}`, file);
   }
@@ -76,7 +167,13 @@ export function loadConfigFile(file: string): Config {
       file,
     );
   }
-  const raw = parseConfigText(text, file, 'config');
+  // A blank file (YAML reads one of only comments as null too) would otherwise be "(root): got null".
+  const raw = text.trim() === '' ? null : parseConfigText(text, file, 'config');
+  if (raw === null || raw === undefined)
+    throw new ConfigError(
+      `config ${file}: the file is empty (no settings in it): write the unit's settings (README, Configuration), or run "lpr-edge provision"`,
+      file,
+    );
   return resolvePaths(parseConfig(raw, file), path.dirname(path.resolve(file)));
 }
 
@@ -164,17 +261,47 @@ export function loadConfig(opts: LoadOptions = {}): { config: Config; source: st
   return { config, source };
 }
 
+/**
+ * Every path in the file made absolute against the file's folder, so the unit finds the same files
+ * from whatever folder a command is run in. Devices are the exception: a v4l2 camera's bare
+ * `device` is a /dev/v4l/by-id name (src/capture/v4l2.ts), and a serial GPS's, below.
+ */
 function resolvePaths(config: Config, base: string): Config {
   const abs = (p: string) => (path.isAbsolute(p) ? p : path.resolve(base, p));
+  const { recogniser } = config.vision;
   return {
     ...config,
     dataDir: abs(config.dataDir),
     cameras: config.cameras.map((c) => (c.kind === 'file' ? { ...c, path: abs(c.path) } : c)),
+    gps:
+      config.gps.source === 'serial'
+        ? { ...config.gps, path: serialDevice(config.gps.path, abs) }
+        : config.gps,
     vision: {
       ...config.vision,
       detector: { ...config.vision.detector, model: abs(config.vision.detector.model) },
-      recogniser: { ...config.vision.recogniser, model: abs(config.vision.recogniser.model) },
+      recogniser: {
+        ...recogniser,
+        model: abs(recogniser.model),
+        // Unset (the bundled model) and null (none) stay as they are.
+        ...(typeof recogniser.secondOpinion === 'string' && { secondOpinion: abs(recogniser.secondOpinion) }),
+      },
+    },
+    state: {
+      ...config.state,
+      ...(config.state.wordModel !== undefined && { wordModel: abs(config.state.wordModel) }),
     },
     sync: resolveSyncPaths(config.sync, abs),
   };
+}
+
+/**
+ * `gps.path` names a device, and a device is never in the config's folder: a bare name such as
+ * "ttyUSB0", "gps0" (the usual udev link) or "serial/by-id/usb-…" means that device under /dev.
+ * Written as a path ("./gps0", "../dev/gps0") it is relative to the config's folder like any other
+ * path in the file; an absolute one stays as it is.
+ */
+export function serialDevice(p: string, abs: (p: string) => string): string {
+  if (path.isAbsolute(p)) return p;
+  return /^\.\.?\//.test(p) ? abs(p) : path.join('/dev', p);
 }

@@ -7,6 +7,7 @@ import { healthSchema } from '../health/config.js';
 import { policySchema } from '../policy/config.js';
 import { syncSchema } from '../sync/config.js';
 import { stateSchema } from '../state/config.js';
+import { milliseconds } from './duration.js';
 
 /**
  * The daemon's one configuration schema. Every section is strict: an unknown key is an error, so a
@@ -59,7 +60,7 @@ const sizeSchema = z
   .max(2048)
   .refine((n) => n % 32 === 0, 'must be a multiple of 32');
 
-const detectorSchema = z.strictObject({
+const detectorFields = z.strictObject({
   model: z.string().min(1),
   /**
    * Longest side of a video frame given to the detector for a whole-frame search, in pixels
@@ -82,30 +83,58 @@ const detectorSchema = z.strictObject({
    * is also swept at its own size, one tile of `inputSize` at a time: a tile is searched in the
    * frame after every Nth whole-frame search. 0 turns the sweep off; it needs `fullFrameEvery` > 1.
    * 2 rather than 1: `eval --video 1920x1080` 78.2 -> 80.8 % at 12.0 instead of 14.7 frames/s
-   * (1: 82.1 %, 9.8 frames/s; docs/recognition.md).
+   * (1: 82.1 %, 9.8 frames/s; docs/recognition.md). Unset: 2, or 0 with `fullFrameEvery` 1.
    */
-  sweepEvery: z.number().int().min(0).max(30).default(2),
+  sweepEvery: z.number().int().min(0).max(30).optional(),
 });
 
-export const visionSchema = z.strictObject({
-  detector: detectorSchema,
-  recogniser: recogniserSchema,
-  /**
-   * onnxruntime intra-op threads per session. 2 by default, the unit's core count: every camera
-   * shares the one detector and recogniser, whose runs take turns, so each run may use both cores.
-   */
-  threads: z.number().int().min(1).max(16).default(2),
-  /** Reads below this confidence are not stored. */
-  minConfidence: z.number().min(0).max(1).default(0.5),
-  minPlateChars: z.number().int().min(1).max(10).default(4),
-  maxPlateChars: z.number().int().min(1).max(12).default(8),
-});
+/**
+ * The sweep's tiles are searched in the frames between whole-frame searches, and with
+ * `fullFrameEvery` 1 there are none: a sweep asked for would silently never run, so it is refused,
+ * and left unset it is off.
+ */
+const detectorSchema = detectorFields
+  .superRefine((d, ctx) => {
+    if (d.fullFrameEvery === 1 && d.sweepEvery !== undefined && d.sweepEvery > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sweepEvery'],
+        message:
+          'needs vision.detector.fullFrameEvery above 1 (at 1 every frame is searched whole, leaving no frame to sweep in): set sweepEvery: 0, or fullFrameEvery: 2 or more',
+      });
+  })
+  .transform((d) => ({ ...d, sweepEvery: d.sweepEvery ?? (d.fullFrameEvery > 1 ? 2 : 0) }));
+
+export const visionSchema = z
+  .strictObject({
+    detector: detectorSchema,
+    recogniser: recogniserSchema,
+    /**
+     * onnxruntime intra-op threads per session. 2 by default, the unit's core count: every camera
+     * shares the one detector and recogniser, whose runs take turns, so each run may use both cores.
+     */
+    threads: z.number().int().min(1).max(16).default(2),
+    /** Reads below this confidence are not stored. */
+    minConfidence: z.number().min(0).max(1).default(0.5),
+    minPlateChars: z.number().int().min(1).max(10).default(4),
+    maxPlateChars: z.number().int().min(1).max(12).default(8),
+  })
+  // Readings shorter than minPlateChars or longer than maxPlateChars are dropped: crossed, every
+  // reading is, and the unit would store nothing (selftest then blamed the models).
+  .superRefine((v, ctx) => {
+    if (v.minPlateChars > v.maxPlateChars)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minPlateChars'],
+        message: `must not be above vision.maxPlateChars (${v.maxPlateChars}), or no plate is ever read: lower vision.minPlateChars or raise vision.maxPlateChars`,
+      });
+  });
 
 export const trackerSchema = z.strictObject({
   /** A track ends when its plate has not been seen for this long. */
-  idleMs: z.number().int().positive().default(1500),
+  idleMs: milliseconds(1, 60_000).default(1500),
   /** A track is emitted at the latest after this long, even if the plate is still in view. */
-  maxTrackMs: z.number().int().positive().default(10_000),
+  maxTrackMs: milliseconds(1, 600_000).default(10_000),
   /** Text similarity (0..1) above which an observation joins an existing track. */
   minSimilarity: z.number().min(0).max(1).default(0.6),
 });
@@ -160,7 +189,21 @@ export const configSchema = z.strictObject({
     )
     .default([]),
   dataDir: z.string().min(1),
-  cameras: z.array(cameraSchema).default([]),
+  cameras: z
+    .array(cameraSchema)
+    // Reads, health and metrics tell cameras apart by id: two with one id are indistinguishable.
+    .superRefine((cams, ctx) =>
+      cams.forEach((c, i) => {
+        const first = cams.findIndex((o) => o.id === c.id);
+        if (first < i)
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'id'],
+            message: `cameras[${first}] has this id too: give each camera its own id`,
+          });
+      }),
+    )
+    .default([]),
   gps: gpsSchema.default({ source: 'none' }),
   health: healthSchema.default(healthSchema.parse({})),
   vision: visionSchema,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MQTT_MAX_PACKET_BYTES } from './message-size.js';
+import { milliseconds } from '../config/duration.js';
 
 /**
  * The `sync` config section: the MQTT link to headquarters. Off by default so a bench unit or a
@@ -35,8 +36,8 @@ export const syncSchema = z
       .default(7 * 24 * 3600),
     keepaliveSec: z.number().int().min(5).max(3600).default(30),
     /** Reconnect backoff: full jitter between 0 and min(max, initial * 2^attempt). */
-    reconnectInitialMs: z.number().int().min(50).default(1000),
-    reconnectMaxMs: z.number().int().min(100).default(60_000),
+    reconnectInitialMs: milliseconds(50, 60_000).default(1000),
+    reconnectMaxMs: milliseconds(100, 600_000).default(60_000),
     /** Ed25519 public key of headquarters (PEM text or a path to a PEM file). */
     hqPublicKey: z.string().min(1).optional(),
     /** Records sent but not yet acknowledged by headquarters, at most. */
@@ -68,7 +69,7 @@ export const syncSchema = z
       .min(1024)
       .default(16 * 1024 * 1024),
     /** Status topic refresh period. */
-    statusIntervalMs: z.number().int().min(1000).default(60_000),
+    statusIntervalMs: milliseconds(1000, 3_600_000).default(60_000),
     /** Most reads one pull request may return. */
     pullMaxResults: z.number().int().min(1).max(10_000).default(500),
   })
@@ -83,6 +84,11 @@ export const syncSchema = z
   .refine((s) => !(s.password !== undefined && s.passwordFile !== undefined), {
     message: 'set either sync.password or sync.passwordFile, not both',
     path: ['passwordFile'],
+  })
+  // As a camera's reconnect (src/capture/config.ts): above the cap, the first delay would not apply.
+  .refine((s) => s.reconnectInitialMs <= s.reconnectMaxMs, {
+    message: 'must not be above sync.reconnectMaxMs: lower reconnectInitialMs or raise reconnectMaxMs',
+    path: ['reconnectInitialMs'],
   });
 
 export type SyncConfig = z.infer<typeof syncSchema>;

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModelError, refuseSpecialModelFile } from './onnx.js';
+import { ModelError, modelNotFound, refuseSpecialModelFile } from './onnx.js';
 
 /**
  * The JSON sidecar beside every recognition model: how to feed it and how to read its output.
@@ -62,8 +62,10 @@ export interface RecogniserSpec {
 export function loadRecogniserSpec(modelPath: string, key = 'model'): RecogniserSpec {
   const sidecar = modelPath.endsWith('.json') ? modelPath : modelPath.replace(/\.onnx$/, '.json');
   if (!existsSync(sidecar)) {
+    // Neither there: the path is wrong, which "missing sidecar" would hide.
+    if (!existsSync(modelPath)) throw modelNotFound(key, modelPath);
     throw new ModelError(
-      `model ${modelPath}: missing sidecar ${sidecar} describing input and alphabet`,
+      `${key} ${modelPath}: missing sidecar ${sidecar} describing the model's input and alphabet; put the .json that came with the model beside it`,
       modelPath,
     );
   }
@@ -86,6 +88,7 @@ export function loadRecogniserSpec(modelPath: string, key = 'model'): Recogniser
   else if (spec.output.alphabetFile) {
     // PaddleOCR key files: one symbol per line, and the model has one extra class for a space.
     const alphabetFile = path.resolve(dir, spec.output.alphabetFile);
+    if (!existsSync(alphabetFile)) throw modelNotFound(key, modelPath, alphabetFile);
     refuseSpecialModelFile(alphabetFile, key, modelPath);
     symbols = readFileSync(alphabetFile, 'utf8')
       .split('\n')

@@ -28,6 +28,22 @@ export function refuseSpecialModelFile(file: string, key: string, model = file):
 }
 
 /**
+ * `key` (the config key, `model` when none named it) gave `model`, and `file` is not there: the
+ * model itself (relative paths in a config are taken from its folder, the usual surprise), or a
+ * file its sidecar names (the .onnx, the alphabet).
+ */
+export function modelNotFound(key: string, model: string, file = model): ModelError {
+  if (file !== model)
+    return new ModelError(
+      `${key} ${model}: ${file}, which its sidecar names, is not there; put it there, or correct the sidecar`,
+      file,
+    );
+  const fix =
+    key === 'model' ? 'check the path' : `check ${key} (a relative path is taken from the config's folder)`;
+  return new ModelError(`${key} ${model}: file not found; ${fix}`, file);
+}
+
+/**
  * One onnxruntime session on the CPU. Spinning is off: with two sessions (detector and
  * recogniser) on two cores, spinning threads starve each other and both get slower.
  * Memory patterns are off: onnxruntime plans one block per input shape it sees, and the
@@ -42,7 +58,7 @@ export async function openSession(
   model = file,
 ): Promise<ort.InferenceSession> {
   refuseSpecialModelFile(file, key, model);
-  if (!existsSync(file)) throw new ModelError(`model ${file}: file not found`, file);
+  if (!existsSync(file)) throw modelNotFound(key, model, file);
   try {
     return await ort.InferenceSession.create(file, {
       executionProviders: ['cpu'],
@@ -55,7 +71,12 @@ export async function openSession(
     });
   } catch (err) {
     const reason = (err as Error).message.split('\n')[0];
-    throw new ModelError(`model ${file}: does not load (${reason})`, file);
+    const beside = file === model ? '' : ` ${file}`;
+    const fix = key === 'model' ? 'check the path' : `check ${key}`;
+    throw new ModelError(
+      `${key} ${model}:${beside} does not load (${reason}); not an ONNX model this version runs: ${fix}, or reinstall the model`,
+      file,
+    );
   }
 }
 

@@ -65,6 +65,16 @@ export const replayCommand: Command = {
     if (!input || positionals.length > 1)
       throw new UsageError('replay: name exactly one video file or image folder');
     const everyFrame = Boolean(values['every-frame']);
+    // An empty value is a slip (an unset shell variable): Number("") is 0, and an empty camera id
+    // would file the reads under no camera.
+    if (values['gps-offset'] !== undefined && String(values['gps-offset']).trim() === '')
+      throw new UsageError(
+        'replay: --gps-offset is empty: give the seconds, e.g. --gps-offset 12.5, or leave it out',
+      );
+    if (values.camera !== undefined && String(values.camera).trim() === '')
+      throw new UsageError(
+        'replay: --camera is empty: give the camera id the reads are recorded under, e.g. --camera front, or leave it out (default "replay")',
+      );
     const offsetS = values['gps-offset'] === undefined ? 0 : Number(values['gps-offset']);
     // A recording and its track are of one drive: an offset of more than a day is a typo (and one
     // beyond about 10^13 s gives times no Date can hold, so every read would fail to store).

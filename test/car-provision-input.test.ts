@@ -157,7 +157,7 @@ describe('provision with relative paths', () => {
       '--camera',
       'file:clips/a.mp4,id=clip',
       '--gps',
-      'serial:gps0:4800',
+      'serial:./gps0:4800',
     ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -285,6 +285,8 @@ describe('provision flags', () => {
       path: '/dev/ttyUSB0',
       baud: 38400,
     });
+    // A bare device name means it under /dev, as it does in a config file.
+    expect(provision('bare', ['--gps', 'serial:ttyUSB1']).config.gps).toMatchObject({ path: '/dev/ttyUSB1' });
     expect(provision('gpsd', ['--gps', 'gpsd:10.0.0.2:2948']).config.gps).toMatchObject({
       host: '10.0.0.2',
       port: 2948,

@@ -157,6 +157,22 @@ export const logSchema = z.strictObject({
   plates: z.boolean().default(false),
 });
 
+/** The unit's cameras: reads, health and metrics tell them apart by id, so no two share one. */
+export const camerasSchema = z
+  .array(cameraSchema)
+  .superRefine((cams, ctx) =>
+    cams.forEach((c, i) => {
+      const first = cams.findIndex((o) => o.id === c.id);
+      if (first < i)
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'id'],
+          message: `cameras[${first}] has this id too: give each camera its own id`,
+        });
+    }),
+  )
+  .default([]);
+
 export const configSchema = z.strictObject({
   unitId: z
     .string()
@@ -189,21 +205,7 @@ export const configSchema = z.strictObject({
     )
     .default([]),
   dataDir: z.string().min(1),
-  cameras: z
-    .array(cameraSchema)
-    // Reads, health and metrics tell cameras apart by id: two with one id are indistinguishable.
-    .superRefine((cams, ctx) =>
-      cams.forEach((c, i) => {
-        const first = cams.findIndex((o) => o.id === c.id);
-        if (first < i)
-          ctx.addIssue({
-            code: 'custom',
-            path: [i, 'id'],
-            message: `cameras[${first}] has this id too: give each camera its own id`,
-          });
-      }),
-    )
-    .default([]),
+  cameras: camerasSchema,
   gps: gpsSchema.default({ source: 'none' }),
   health: healthSchema.default(healthSchema.parse({})),
   vision: visionSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cameraSchema } from '../config/schema.js';
+import { camerasSchema } from '../config/schema.js';
 import { gpsSchema } from '../gps/config.js';
 import { STATE_CODES } from '../state/states.js';
 
@@ -45,21 +45,7 @@ export const answersSchema = z.strictObject({
         .optional(),
     })
     .optional(),
-  cameras: z
-    .array(cameraSchema)
-    // Reads, metrics and selftest tell cameras apart by id.
-    .superRefine((cams, ctx) =>
-      cams.forEach((c, i) => {
-        const first = cams.findIndex((o) => o.id === c.id);
-        if (first < i)
-          ctx.addIssue({
-            code: 'custom',
-            path: [i, 'id'],
-            message: `cameras[${first}] has this id too: give each camera its own id`,
-          });
-      }),
-    )
-    .default([]),
+  cameras: camerasSchema,
   gps: gpsSchema.default({ source: 'none' }),
 });
 export type Answers = z.infer<typeof answersSchema>;

@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeIssues, ConfigError, parseConfigText, refuseSpecialFile } from '../config/load.js';
+import {
+  describeIssues,
+  ConfigError,
+  parseConfigText,
+  refuseSpecialFile,
+  serialDevice,
+} from '../config/load.js';
 import { embeddedDefaults } from '../config/defaults.js';
 import { answersSchema, type Answers } from './answers.js';
 import { loadPublicKey } from '../sync/signing.js';
@@ -64,7 +70,8 @@ export function absolutePaths(a: Answers, cwd = process.cwd()): Answers {
     },
     // v4l2 devices are not paths when relative: a bare name means /dev/v4l/by-id/NAME.
     cameras: a.cameras.map((c) => (c.kind === 'file' ? { ...c, path: abs(c.path) } : c)),
-    gps: a.gps.source === 'serial' ? { ...a.gps, path: abs(a.gps.path) } : a.gps,
+    // As in a config: a bare device name is under /dev, ./name and ../name are from here.
+    gps: a.gps.source === 'serial' ? { ...a.gps, path: serialDevice(a.gps.path, abs) } : a.gps,
   };
 }
 

@@ -22,7 +22,7 @@ export interface UnitStatus {
   reads?: number;
   hits?: number;
   outboxDepth?: number;
-  /** Age of each hotlist in seconds, by list name. */
+  /** Age of each hotlist from a source (not the unit's own watch list) in seconds, by list name; {} = none loaded. */
   hotlistAgeS?: Record<string, number>;
   /** Hotlist age above which the unit is degraded (policy IV.C.1; default 24 h). */
   hotlistMaxAgeS?: number;
@@ -33,6 +33,9 @@ export interface UnitStatus {
 /** Problems a technician should see; none means healthy. */
 export function problems(s: UnitStatus): string[] {
   const out: string[] = [];
+  // A unit that reads nothing must not look healthy to the technician who installed it.
+  if (s.cameras.length === 0)
+    out.push('no camera configured: add one under cameras in the config (lpr-edge provision writes them)');
   for (const c of s.cameras) {
     if (c.state !== 'streaming' && c.state !== 'ended')
       out.push(`camera ${c.id} ${c.state}${c.lastError ? `: ${c.lastError}` : ''}`);
@@ -49,6 +52,12 @@ export function problems(s: UnitStatus): string[] {
   if (s.clock?.status === 'off' && s.clock.offsetMs !== null)
     out.push(
       `system clock is ${Math.abs(s.clock.offsetMs / 1000).toFixed(1)} s ${s.clock.offsetMs > 0 ? 'behind' : 'ahead of'} GPS time (more than gps.maxClockOffsetMs ${s.clock.maxOffsetMs} ms): reads are stamped with a wrong time`,
+    );
+  // Reads are checked against nothing: no alert can ever be raised. The unit's own watch list
+  // (never stale) does not count: policy IV.C.1 asks for the agency's current list.
+  if (s.hotlistAgeS && Object.keys(s.hotlistAgeS).length === 0)
+    out.push(
+      "no hotlist loaded (policy IV.C.1): import one (lpr-edge hotlist import FILE) or enable sync to receive HQ's",
     );
   if (s.hotlistAgeS && s.hotlistMaxAgeS !== undefined) {
     for (const [name, age] of Object.entries(s.hotlistAgeS)) {

@@ -22,6 +22,7 @@ import type { GpsHealth } from './gps/latest-fix.js';
 import type { ClockHealth } from './gps/clock-check.js';
 import { createSyncService, type SyncService } from './sync/service.js';
 import { hotlistPort } from './sync/adapters.js';
+import { syncFilesProblem } from './sync/files.js';
 import { buildHotlist, type HotlistParts } from './hotlist/services.js';
 import { canFallBehind, listAgeHours } from './hotlist/currency.js';
 import type { UnitStatus as ConsoleStatus } from './alerts/server.js';
@@ -76,6 +77,8 @@ export class Daemon {
   private maintenance: PolicyMaintenance | null = null;
   private hotlist: HotlistParts | null = null;
   private sync: SyncService | null = null;
+  /** Why sync is configured but not running (its certificate, key or HQ key unusable), or null. */
+  private syncDisabled: string | null = null;
   /** Reads the state of registration of each finished track (src/state). */
   private state?: PlateStateReader;
   private lock: DataDirLock | null = null;
@@ -150,7 +153,16 @@ export class Daemon {
     try {
       // Headquarters: reads, hits, audit and query logs up; signed hotlists, roster, pull requests
       // down. Created in here: reading its certificates or password file can fail like a start.
-      if (config.sync.enabled) {
+      const syncProblem = config.sync.enabled ? syncFilesProblem(config.sync) : null;
+      if (syncProblem) {
+        // The reader runs without HQ: reads stay in the database, and the outbox collects them at
+        // the next start with sync working, so none is lost. Said once here and in /healthz.
+        daemon.syncDisabled = `sync disabled: ${syncProblem}`;
+        log.error(
+          { problem: syncProblem },
+          'sync disabled: reads are kept and sent once this is fixed and lpr-edge restarted',
+        );
+      } else if (config.sync.enabled) {
         daemon.sync = createSyncService(unit, {
           audit: daemon.policy.audit,
           roster: daemon.policy.users,
@@ -216,6 +228,7 @@ export class Daemon {
     }
     // Reads are still recorded without the console, but the officer gets no alerts: not healthy.
     if (consoleHealth?.error) extra.push(`officer console not listening: ${String(consoleHealth.error)}`);
+    if (this.syncDisabled) extra.push(this.syncDisabled);
     const sync = this.sync?.health();
     // A live receiver reports the clock check with its health; it is shown on its own.
     const { clock = null, ...gpsHealth } =
@@ -324,7 +337,9 @@ export class Daemon {
             ok: this.sync.health().connected === true,
             detail: `${String(this.sync.health().queueDepth)} queued`,
           }
-        : { ok: null, detail: 'off (no broker configured)' },
+        : this.syncDisabled
+          ? { ok: false, detail: 'disabled: see /healthz' }
+          : { ok: null, detail: 'off (no broker configured)' },
     };
   }
 

@@ -241,7 +241,15 @@ export class Daemon {
       gps: gps?.health ? (gpsHealth as GpsHealth) : null,
       clock,
       gpsMaxFixAgeMs: config.gps.source === 'none' ? undefined : config.gps.maxFixAgeMs,
-      sync: sync ? { connected: sync.connected === true, queueDepth: sync.queueDepth as number } : null,
+      sync: sync
+        ? {
+            connected: sync.connected === true,
+            queueDepth: sync.queueDepth as number,
+            lastError: sync.lastError as string | null,
+            errorCode: sync.errorCode as string | null,
+            check: sync.check as string | null,
+          }
+        : null,
       reads: this.unit.reads.count(),
       storeFailures: pipelines.reduce((n, p) => n + p.health().storeFailures, 0),
       hits: this.hotlist?.hits.count(),

@@ -158,3 +158,43 @@ describe('a sync file the service user cannot read', () => {
     }
   });
 });
+
+describe('a broker the unit cannot trust', () => {
+  it('shows the link error, its code and the config key to check in /healthz, logged once per attempt', async () => {
+    const dataDir = path.join(dir, 'wrong-ca-data');
+    await importCurrentHotlist(dataDir);
+    const car = broker.certs.client('car-1');
+    // The CA of another agency's broker: the broker's certificate does not chain to it.
+    const unit = await startUnit(dataDir, {
+      ca: broker.certs.rogueCa,
+      cert: car.cert,
+      key: car.key,
+      hqPublicKey: hqKeys.publicKeyPem,
+    });
+    const h = await waitFor(
+      async () => {
+        const body = await unit.healthz();
+        return body.sync?.lastError ? body : null;
+      },
+      20_000,
+      'the link error in /healthz',
+    );
+    expect(h.sync).toMatchObject({
+      connected: false,
+      lastError: 'self-signed certificate in certificate chain',
+      errorCode: 'SELF_SIGNED_CERT_IN_CHAIN',
+      check: 'sync.ca (the broker certificate does not chain to it)',
+    });
+    // Not "out of coverage": a CA that does not fit never heals by driving on.
+    expect(h.problems).toContain(
+      'sync link failing: self-signed certificate in certificate chain (SELF_SIGNED_CERT_IN_CHAIN): check sync.ca (the broker certificate does not chain to it)',
+    );
+    // A few attempts later: one warning per attempt, not two.
+    const count = (re: RegExp) => unit.records.filter((r) => re.test(r.msg)).length;
+    await waitFor(() => count(/sync link reconnect scheduled/) >= 3, 20_000, 'three attempts');
+    await unit.daemon.stop();
+    const attempts = count(/sync link reconnect scheduled/);
+    expect(count(/sync link error/)).toBeGreaterThanOrEqual(attempts);
+    expect(count(/sync link error/)).toBeLessThanOrEqual(attempts + 1);
+  }, 60_000);
+});

@@ -14,8 +14,19 @@ export interface UnitStatus {
   gpsMaxFixAgeMs?: number;
   /** The unit's wall clock checked against live GPS time; null without a live GPS source. */
   clock?: ClockHealth | null;
-  /** The headquarters link: reported, never a problem (a patrol car is often out of coverage). */
-  sync?: { connected: boolean; queueDepth: number } | null;
+  /**
+   * The headquarters link. Down is not a problem (a patrol car is often out of coverage); a failure
+   * with a config key to check (a CA, certificate or password refused) is: it does not heal.
+   */
+  sync?: {
+    connected: boolean;
+    queueDepth: number;
+    /** Why the last attempt failed, and its code (TLS, socket or CONNACK); null once connected. */
+    lastError?: string | null;
+    errorCode?: string | null;
+    /** The config key to check, for a failure of the unit's configuration. */
+    check?: string | null;
+  } | null;
   /** Reads that could not be saved since the start, all cameras. */
   storeFailures?: number;
   inference?: { lastMs: number | null; avgMs: number | null; count: number };
@@ -64,6 +75,10 @@ export function problems(s: UnitStatus): string[] {
       if (age > s.hotlistMaxAgeS) out.push(`hotlist ${name} is ${Math.round(age / 3600)} h old`);
     }
   }
+  if (s.sync && !s.sync.connected && s.sync.check)
+    out.push(
+      `sync link failing: ${s.sync.lastError}${s.sync.errorCode ? ` (${s.sync.errorCode})` : ''}: check ${s.sync.check}`,
+    );
   return [...out, ...(s.problems ?? [])];
 }
 

@@ -67,8 +67,9 @@ export class Daemon {
   private readonly endedRecordings = new Set<string>();
   /** Why each camera last failed to open or run, until it runs again. */
   private readonly cameraErrors = new Map<string, string>();
-  /** Frames processed by pipelines since replaced (a camera reopened), so the total only grows. */
+  /** Frames, and their inference time, of pipelines since replaced (a camera reopened): totals only grow. */
   private framesEarlier = 0;
+  private inferenceMsEarlier = 0;
   private stopping = false;
   private stopped: Promise<void> | null = null;
   private stopGraceMs = STOP_GRACE_MS;
@@ -230,6 +231,8 @@ export class Daemon {
     if (consoleHealth?.error) extra.push(`officer console not listening: ${String(consoleHealth.error)}`);
     if (this.syncDisabled) extra.push(this.syncDisabled);
     const sync = this.sync?.health();
+    const frames = pipelines.reduce((n, p) => n + p.stats().framesProcessed, this.framesEarlier);
+    const inferenceTotal = pipelines.reduce((n, p) => n + inferenceMs(p), this.inferenceMsEarlier);
     // A live receiver reports the clock check with its health; it is shown on its own.
     const { clock = null, ...gpsHealth } =
       (gps?.health?.() as (GpsHealth & { clock?: ClockHealth }) | undefined) ?? {};
@@ -261,11 +264,12 @@ export class Daemon {
           .map((l) => [l.id, Math.round(listAgeHours(l, Date.now()) * 3600)]),
       ),
       hotlistMaxAgeS: config.hotlists.maxAgeHours * 3600,
-      // Vision is shared by the cameras: its last frame's detect + recognise time.
+      // Vision is shared by the cameras: its last frame's detect + recognise time, and the mean since
+      // the start over every frame of every camera.
       inference: {
-        lastMs: Math.round((this.vision.times.detectMs + this.vision.times.recogniseMs) * 10) / 10,
-        avgMs: null,
-        count: pipelines.reduce((n, p) => n + p.stats().framesProcessed, this.framesEarlier),
+        lastMs: tenths(this.vision.times.detectMs + this.vision.times.recogniseMs),
+        avgMs: frames > 0 ? tenths(inferenceTotal / frames) : null,
+        count: frames,
       },
       problems: extra,
     };
@@ -372,7 +376,9 @@ export class Daemon {
         // A stop that came while the camera was opening found no pipeline to stop.
         if (this.stopping) return await source.stop();
         const pipeline = new CameraPipeline(source, deps);
-        this.framesEarlier += this.pipelines.get(camera.id)?.stats().framesProcessed ?? 0;
+        const replaced = this.pipelines.get(camera.id);
+        this.framesEarlier += replaced?.stats().framesProcessed ?? 0;
+        this.inferenceMsEarlier += replaced ? inferenceMs(replaced) : 0;
         this.pipelines.set(camera.id, pipeline);
         this.cameraErrors.delete(camera.id);
         const stats = await pipeline.run();
@@ -428,4 +434,14 @@ export class Daemon {
     this.lock?.release();
     log.info('stopped');
   }
+}
+
+/** Time a pipeline's frames spent in vision (detection and recognition), in ms. */
+function inferenceMs(p: CameraPipeline): number {
+  const { detect, recognise } = p.stats().stageMs;
+  return detect + recognise;
+}
+
+function tenths(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

@@ -156,14 +156,21 @@ export function prometheusText(s: UnitStatus): string {
     metric('lpr_inference_last_ms', 'gauge', 'Duration of the last frame inference', [
       [{}, s.inference.lastMs],
     ]);
-    metric('lpr_inference_avg_ms', 'gauge', 'Average frame inference duration', [[{}, s.inference.avgMs]]);
+    metric('lpr_inference_avg_ms', 'gauge', 'Mean frame inference duration since the start', [
+      [{}, s.inference.avgMs],
+    ]);
     metric('lpr_inference_frames_total', 'counter', 'Frames run through inference', [
       [{}, s.inference.count],
     ]);
   }
-  metric('lpr_reads_total', 'counter', 'Plate reads stored', [[{}, s.reads]]);
+  // Rows in the database, not counters: the retention purge lowers them (policy), which a counter must not do.
+  metric('lpr_reads_stored', 'gauge', 'Plate reads held on the unit (falls when retention purges)', [
+    [{}, s.reads],
+  ]);
   metric('lpr_store_failures_total', 'counter', 'Reads that could not be saved', [[{}, s.storeFailures]]);
-  metric('lpr_hits_total', 'counter', 'Hotlist hits raised', [[{}, s.hits]]);
+  metric('lpr_hits_stored', 'gauge', 'Hotlist hits held on the unit (falls when retention purges)', [
+    [{}, s.hits],
+  ]);
   if (s.sync) {
     metric('lpr_sync_connected', 'gauge', '1 while the headquarters link is up', [
       [{}, s.sync.connected ? 1 : 0],

@@ -46,6 +46,9 @@ describe('lpr-edge run under a systemd-like supervisor', () => {
       await waitFor(() => s.out().includes('READY'), 10_000, 'RTSP server');
       return s.child;
     };
+    // A unit without a hotlist is degraded (nothing to alert on): this one has the agency's list.
+    // Imported before the GPS log is made, so its time does not put GPS time behind the clock.
+    await importCurrentHotlist(path.join(tmp, 'data'));
     let rtsp = await startRtsp();
     const log = path.join(tmp, 'drive.nmea');
     // Ten minutes of drive from about now, one burst (6 sentences) a second as a receiver sends it:
@@ -87,8 +90,6 @@ describe('lpr-edge run under a systemd-like supervisor', () => {
         log: { level: 'warn' },
       }),
     );
-    // A unit without a hotlist is degraded (nothing to alert on): this one has the agency's list.
-    await importCurrentHotlist(path.join(tmp, 'data'));
     const daemon = start(process.execPath, [path.join(root, 'bin/lpr-edge.js'), 'run', '--config', cfgFile], {
       NOTIFY_SOCKET: sock,
       WATCHDOG_USEC: '1000000',

@@ -68,7 +68,8 @@ describe('provision --interactive', () => {
     });
 
   it('asks again when a camera number is not in the list', () => {
-    const r = interactive('ask-again.yaml', ['car-1', 'nyspd', '', '', '3', '', '', 'none']);
+    // No camera at all is taken only when confirmed.
+    const r = interactive('ask-again.yaml', ['car-1', 'nyspd', '', '', '3', '', '', 'yes', 'none']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('"3" is not in the list: no cameras were found, leave it empty');
@@ -110,6 +111,7 @@ describe('provision --interactive', () => {
       'hq.pub',
       '',
       '',
+      'yes',
       'none',
     ]);
     expect(r.stderr).toBe('');
@@ -196,6 +198,7 @@ describe('provision --config FILE.json', () => {
       'car-1',
       '--agency',
       'nyspd',
+      '--no-cameras',
     ];
     expect(cli(args).status).toBe(0);
     const c = JSON.parse(fs.readFileSync(path.join(tmp, 'cj.json'), 'utf8')) as Record<string, unknown>;
@@ -218,7 +221,8 @@ describe('provision flags', () => {
   /** Provision into a fresh file; returns the run and the config written (or null). */
   function provision(name: string, extra: string[]) {
     const file = path.join(tmp, 'flags', `${name}.yaml`);
-    const r = cli([...base, '--config', file, ...extra]);
+    const cameras = extra.includes('--camera') ? [] : ['--no-cameras'];
+    const r = cli([...base, '--config', file, ...cameras, ...extra]);
     return { ...r, config: fs.existsSync(file) ? parseYaml(fs.readFileSync(file, 'utf8')) : null };
   }
   function refused(name: string, extra: string[], message: RegExp): void {
@@ -308,6 +312,7 @@ describe("provision with a broker but no headquarters' signing key", () => {
     'nyspd',
     '--broker-url',
     'mqtt://127.0.0.1:1883',
+    '--no-cameras',
   ];
 
   it('refuses: the unit would refuse every hotlist and ack from HQ', () => {
@@ -338,5 +343,94 @@ describe("provision with a broker but no headquarters' signing key", () => {
     expect(second.status).toBe(0);
     const c = parseYaml(fs.readFileSync(path.join(tmp, 'again/config.yaml'), 'utf8'));
     expect(c.sync.hqPublicKey).toBe(path.join(fs.realpathSync(tmp), 'again.pub'));
+  });
+});
+
+describe('provision again, with only some of the settings', () => {
+  const first = [
+    '--unit-id',
+    'car-7',
+    '--agency',
+    'pd',
+    '--home-state',
+    'NY',
+    '--camera',
+    'rtsp:rtsp://127.0.0.1:18554/cam,id=rear',
+    '--camera',
+    'v4l2:/dev/video0,id=front',
+    '--gps',
+    'serial:ttyUSB0:4800',
+  ];
+  const read = (cfg: string) => parseYaml(fs.readFileSync(path.join(tmp, cfg), 'utf8'));
+
+  it('keeps the GPS, data folder, home state and cameras it was not given', () => {
+    const cfg = 'again2/config.yaml';
+    expect(cli(['provision', '--config', cfg, '--data-dir', 'again2/data', ...first]).status).toBe(0);
+    const before = read(cfg);
+    const r = cli(['provision', '--config', cfg, '--unit-id', 'car-7', '--agency', 'pd']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(read(cfg)).toEqual(before);
+    expect(before).toMatchObject({
+      dataDir: path.join(fs.realpathSync(tmp), 'again2/data'),
+      homeState: 'NY',
+      gps: { source: 'serial', path: '/dev/ttyUSB0', baud: 4800 },
+    });
+    // What is given replaces what was: here the cameras, then the home state taken away.
+    cli(['provision', '--config', cfg, '--camera', 'rtsp:rtsp://127.0.0.1:18554/cam,id=rear']);
+    expect(read(cfg).cameras.map((c: { id: string }) => c.id)).toEqual(['rear']);
+    expect(cli(['provision', '--config', cfg, '--unit-id', 'car-7', '--home-state', 'none']).status).toBe(0);
+    expect(read(cfg).homeState).toBeUndefined();
+    expect(read(cfg).gps).toMatchObject({ source: 'serial', baud: 4800 });
+  });
+
+  it('offers the previous answers when asked again: Enter everywhere changes nothing', () => {
+    const cfg = 'again3/config.yaml';
+    writeHqPublicKey(path.join(tmp, 'again3.pub'));
+    fs.writeFileSync(
+      path.join(tmp, 'again3-ca.pem'),
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    );
+    const broker = [
+      '--broker-url',
+      'mqtts://127.0.0.1:8883',
+      '--ca',
+      'again3-ca.pem',
+      '--hq-key',
+      'again3.pub',
+    ];
+    expect(cli(['provision', '--config', cfg, ...first, ...broker]).stderr).toBe('');
+    const before = read(cfg);
+    const r = cli(['provision', '--config', cfg, '--interactive', '--discovery-root', tmp], {
+      input: '\n'.repeat(20),
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Headquarters broker URL (mqtts://…) [mqtts://127.0.0.1:8883]');
+    expect(r.stdout).toMatch(
+      /1\. rear \(rtsp rtsp:\/\/127\.0\.0\.1:18554\/cam\)\n\s+2\. front \(v4l2 \/dev\/video0\)/,
+    );
+    expect(r.stdout).toContain('[serial:/dev/ttyUSB0:4800]');
+    expect(read(cfg)).toEqual(before);
+  });
+
+  it('refuses a unit without cameras unless --no-cameras says so', () => {
+    const r = cli(['provision', '--config', 'nocam/config.yaml', '--unit-id', 'car-1', '--agency', 'pd']);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(/no camera given: .*add --camera KIND:TARGET .*or give --no-cameras/);
+    expect(fs.existsSync(path.join(tmp, 'nocam'))).toBe(false);
+    const ok = cli([
+      'provision',
+      '--config',
+      'nocam/config.yaml',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--no-cameras',
+    ]);
+    expect(ok.status).toBe(0);
+    expect(read('nocam/config.yaml').cameras).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import {
   serialDevice,
 } from '../config/load.js';
 import { embeddedDefaults } from '../config/defaults.js';
+import type { z } from 'zod';
 import { answersSchema, type Answers } from './answers.js';
 import { loadPublicKey } from '../sync/signing.js';
 
@@ -48,6 +49,34 @@ export function readAnswersFile(file: string): Record<string, unknown> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
     throw new ConfigError(`answers ${file}: expected a mapping of keys to values`, file);
   return raw as Record<string, unknown>;
+}
+
+/** The answers a previous config gave: each valid field of it, by the answers' own names. */
+export function answersFromConfig(previous: Record<string, unknown> | null): Record<string, unknown> {
+  if (!previous) return {};
+  const sync = previous.sync as Record<string, unknown> | undefined;
+  const candidates: Record<string, unknown> = {
+    unitId: previous.unitId,
+    agency: previous.agency,
+    homeState: previous.homeState,
+    dataDir: previous.dataDir,
+    cameras: previous.cameras,
+    gps: previous.gps,
+    broker:
+      sync?.enabled && typeof sync.brokerUrl === 'string'
+        ? {
+            url: sync.brokerUrl,
+            ...(typeof sync.ca === 'string' ? { ca: sync.ca } : {}),
+            ...(typeof sync.cert === 'string' ? { cert: sync.cert } : {}),
+            ...(typeof sync.key === 'string' ? { key: sync.key } : {}),
+          }
+        : undefined,
+  };
+  // A field the previous config got wrong is asked for (or refused) as if it were not there.
+  const shape = answersSchema.shape as Record<string, z.ZodType>;
+  return Object.fromEntries(
+    Object.entries(candidates).filter(([k, v]) => v !== undefined && shape[k]!.safeParse(v).success),
+  );
 }
 
 /**

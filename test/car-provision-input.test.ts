@@ -6,12 +6,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { makeCerts } from './helpers/mosquitto.js';
 
 /**
  * `lpr-edge provision` with bad or awkward input from the technician: one clear line, a non-zero
  * exit, no stack trace and nothing written.
  */
 const tmp = tempDir('lpr-prov-input-');
+/** A CA and client certificates made with openssl, as headquarters issues them. */
+const pki = makeCerts(path.join(tmp, 'pki'));
 
 /** Run the built CLI from `cwd` (the technician's current directory). */
 function cli(args: string[], opts: { input?: string; cwd?: string } = {}) {
@@ -94,10 +97,7 @@ describe('provision --interactive', () => {
   });
 
   it('asks again for the CA of an mqtts broker left empty', () => {
-    fs.writeFileSync(
-      path.join(tmp, 'ca.pem'),
-      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
-    );
+    fs.writeFileSync(path.join(tmp, 'ca.pem'), fs.readFileSync(pki.ca));
     writeHqPublicKey(path.join(tmp, 'hq.pub'));
     const r = interactive('ca.yaml', [
       'car-1',
@@ -132,10 +132,7 @@ describe('provision with relative paths', () => {
   it('stores them absolute, as meant from where the technician ran it, so selftest finds them', () => {
     const here = fs.realpathSync(tmp);
     fs.mkdirSync(path.join(tmp, 'certs'), { recursive: true });
-    fs.writeFileSync(
-      path.join(tmp, 'certs/ca.pem'),
-      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
-    );
+    fs.writeFileSync(path.join(tmp, 'certs/ca.pem'), fs.readFileSync(pki.ca));
     writeHqPublicKey(path.join(tmp, 'certs/hq.pub'));
     fs.mkdirSync(path.join(tmp, 'clips'), { recursive: true });
     fs.writeFileSync(path.join(tmp, 'clips/a.mp4'), '');
@@ -387,10 +384,7 @@ describe('provision again, with only some of the settings', () => {
   it('offers the previous answers when asked again: Enter everywhere changes nothing', () => {
     const cfg = 'again3/config.yaml';
     writeHqPublicKey(path.join(tmp, 'again3.pub'));
-    fs.writeFileSync(
-      path.join(tmp, 'again3-ca.pem'),
-      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
-    );
+    fs.writeFileSync(path.join(tmp, 'again3-ca.pem'), fs.readFileSync(pki.ca));
     const broker = [
       '--broker-url',
       'mqtts://127.0.0.1:8883',
@@ -432,5 +426,53 @@ describe('provision again, with only some of the settings', () => {
     ]);
     expect(ok.status).toBe(0);
     expect(read('nocam/config.yaml').cameras).toEqual([]);
+  });
+});
+
+describe('provision with client certificate files that do not go together', () => {
+  const car = pki.client('car-1');
+  const other = pki.client('car-2');
+  const base = ['provision', '--unit-id', 'car-1', '--agency', 'pd', '--no-cameras'];
+  const broker = ['--broker-url', 'mqtts://127.0.0.1:8883', '--ca', pki.ca, '--hq-key', 'tls-hq.pub'];
+  writeHqPublicKey(path.join(tmp, 'tls-hq.pub'));
+  const run = (name: string, tlsFiles: string[]) =>
+    cli([...base, '--config', `${name}/config.yaml`, ...broker, ...tlsFiles]);
+
+  it("refuses a key that is not the certificate's, naming --key and the fix", () => {
+    const r = run('tls-mismatch', ['--cert', car.cert, '--key', other.key]);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(
+      /broker\.key \(--key\): .*client-car-2\.key does not belong to the client certificate .*client-car-1\.crt: give --key the private key made with that certificate/,
+    );
+    expect(fs.existsSync(path.join(tmp, 'tls-mismatch'))).toBe(false);
+  });
+
+  it('refuses a certificate given as the key, and a key given as the CA', () => {
+    const r = run('tls-ca-key', ['--cert', car.cert, '--key', pki.ca]);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(
+      /broker\.key \(--key\): .*ca\.crt is not a private key .*give --key the private key/,
+    );
+    const c = cli([
+      ...base,
+      '--config',
+      'tls-key-ca/config.yaml',
+      '--broker-url',
+      'mqtts://127.0.0.1:8883',
+      '--ca',
+      car.key,
+      '--hq-key',
+      'tls-hq.pub',
+    ]);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(
+      /broker\.ca \(--ca\): .*client-car-1\.key is not a certificate: give --ca the CA certificate/,
+    );
+    // The right pair is taken.
+    const ok = run('tls-ok', ['--cert', car.cert, '--key', car.key]);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
   });
 });

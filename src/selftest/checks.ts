@@ -26,6 +26,8 @@ export interface CheckResult {
 
 export interface SelftestOptions {
   config: Config;
+  /** The file the config was read from, named in the config check. */
+  configSource?: string;
   log: Logger;
   /** Seconds each camera is sampled. */
   cameraSeconds: number;

@@ -1,6 +1,6 @@
 import type { CameraHealth } from '../capture/live-camera.js';
 import type { GpsHealth } from '../gps/latest-fix.js';
-import type { ClockHealth } from '../gps/clock-check.js';
+import { describeOffset, type ClockHealth } from '../gps/clock-check.js';
 
 /** Everything /healthz and /metrics report; the daemon fills what it has (missing = not reported). */
 export interface UnitStatus {
@@ -48,7 +48,7 @@ export function problems(s: UnitStatus): string[] {
   }
   if (s.clock?.status === 'off' && s.clock.offsetMs !== null)
     out.push(
-      `system clock is ${Math.abs(s.clock.offsetMs / 1000).toFixed(1)} s ${s.clock.offsetMs > 0 ? 'behind' : 'ahead of'} GPS time (more than gps.maxClockOffsetMs ${s.clock.maxOffsetMs} ms): reads are stamped with a wrong time`,
+      `system clock is ${describeOffset(s.clock.offsetMs)} (more than gps.maxClockOffsetMs ${s.clock.maxOffsetMs} ms): reads are stamped with a wrong time`,
     );
   if (s.hotlistAgeS && s.hotlistMaxAgeS !== undefined) {
     for (const [name, age] of Object.entries(s.hotlistAgeS)) {

@@ -44,7 +44,7 @@ export async function runSelftest(
   }
   const gps = await checkGps(opts);
   results.push(gps.result);
-  results.push(checkClock((opts.now ?? Date.now)(), gps.fix));
+  results.push(checkClock((opts.now ?? Date.now)(), gps.clock));
   results.push(checkDisk(opts.config, opts.minFreeMb));
   const db = checkDatabase(opts.config);
   results.push(db);

@@ -327,6 +327,24 @@ ensure_dir() {
   fi
 }
 
+# A file the daemon reads: group $2 (the service's), mode 0640, changed only when it differs.
+share_with_service() {
+  local file="$1" gid="$2"
+  [ -f "$file" ] || return 0
+  if [ "$(stat -c '%g:%a' "$file")" = "$gid:640" ]; then
+    say "file $file: readable by the service"
+  else
+    run chgrp "$gid" "$file"
+    run chmod 0640 "$file"
+  fi
+}
+
+# The files a config names for the daemon to read (sync's ca/cert/key, hqPublicKey, passwordFile),
+# one absolute path a line, as the unit sees them (an inline PEM key is no path and is left out).
+config_files() {
+  sed -n -E "s/^[[:space:]]+(ca|cert|key|hqPublicKey|passwordFile):[[:space:]]*[\"']?(\/[^\"']+)[\"']?[[:space:]]*$/\2/p" "$1"
+}
+
 create_dirs() {
   local ids
   ids="$(service_ids)"
@@ -334,6 +352,11 @@ create_dirs() {
   ensure_dir "$DATA_DIR_ON_DISK" "${ids% *}" "${ids#* }"
   if [ -f "$CONFIG_DIR/config.yaml" ]; then
     say "config: $CONFIG_DIR/config.yaml present (kept; change it with 'lpr-edge provision')"
+    # Provisioned before this install (root:root files), the daemon could read neither the config
+    # nor the certificates it names: they get the service group, mode 0640 (owner kept).
+    local f
+    for f in "$CONFIG_DIR/config.yaml" "$CONFIG_DIR/config.yaml.prev"; do share_with_service "$f" "${ids#* }"; done
+    while IFS= read -r f; do share_with_service "$ROOT$f" "${ids#* }"; done < <(config_files "$CONFIG_DIR/config.yaml")
   else
     say "config: none yet; run 'sudo lpr-edge provision' after installing"
   fi

@@ -476,3 +476,46 @@ describe('provision with client certificate files that do not go together', () =
     expect(ok.status).toBe(0);
   });
 });
+
+describe('provision on a unit whose config folder belongs to the service group', () => {
+  it.skipIf(process.getuid?.() !== 0)(
+    "warns when the daemon could not read a key it names (openssl's 0600 root), with the fix",
+    () => {
+      const gid = Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+      const dir = path.join(tmp, 'unit-etc');
+      fs.mkdirSync(dir, { mode: 0o750 });
+      fs.chownSync(dir, 0, gid);
+      const car = pki.client('car-3');
+      writeHqPublicKey(path.join(tmp, 'unit-hq.pub'));
+      const args = [
+        'provision',
+        '--config',
+        path.join(dir, 'config.yaml'),
+        '--unit-id',
+        'car-3',
+        '--agency',
+        'pd',
+      ];
+      const tls = [
+        '--broker-url',
+        'mqtts://127.0.0.1:8883',
+        '--ca',
+        pki.ca,
+        '--cert',
+        car.cert,
+        '--key',
+        car.key,
+      ];
+      const r = cli([...args, '--no-cameras', ...tls, '--hq-key', 'unit-hq.pub']);
+      expect(r.status).toBe(0);
+      expect(fs.statSync(car.key).mode & 0o777).toBe(0o600);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^lpr-edge: warning: broker\\.key ${car.key} is mode 0600, group root: the daemon \\(group \\w+\\) cannot read it and would stop with EACCES; fix: sudo chgrp \\w+ ${car.key} && sudo chmod 0640 ${car.key}$`,
+          ),
+        ),
+      ]);
+    },
+  );
+});

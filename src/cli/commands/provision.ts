@@ -17,6 +17,7 @@ import {
   validateAnswers,
 } from '../../provision/provision.js';
 import { writeConfigAtomic } from '../../provision/write-config.js';
+import { unreadableByService } from '../../provision/file-access.js';
 
 export const provisionCommand: Command = {
   name: 'provision',
@@ -145,6 +146,7 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     }
     const header = `# lpr-edge config for unit ${answers.unitId}, written by "lpr-edge provision" on ${new Date().toISOString()}\n`;
     const { previous: kept } = writeConfigAtomic(target, config, header);
+    for (const w of unreadableByService(target, answers)) ctx.stderr.write(`lpr-edge: warning: ${w}\n`);
     ctx.stdout.write(
       `wrote ${target}${kept ? ` (previous kept as ${kept})` : ''}: ${answers.cameras.length} camera(s), GPS ${answers.gps.source}\n`,
     );

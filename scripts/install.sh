@@ -82,13 +82,19 @@ run() {
 }
 
 # Node.js 20 or newer is required; Debian 12 and Ubuntu 24.04 ship 18, so it is not taken from apt.
+# The Node.js the unit runs (ExecStart): the one on PATH that check_node accepted.
+NODE_BIN=/usr/bin/node
 check_node() {
   # A release tarball (--from-tarball) brings its own Node.js.
   if [ -n "$FROM_TARBALL" ]; then say "Node.js: the release's own"; return; fi
   local major
   major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
   if [ "$major" -ge 20 ]; then
-    say "Node.js: $(node --version)"
+    # The unit runs the node checked here, not whatever /usr/bin/node is (NodeSource and the
+    # official tarball put it elsewhere, e.g. /usr/local/bin/node).
+    NODE_BIN="$(command -v node)"
+    case "$NODE_BIN" in /*) ;; *) NODE_BIN="$(cd "$(dirname "$NODE_BIN")" && pwd)/$(basename "$NODE_BIN")" ;; esac
+    say "Node.js: $(node --version) ($NODE_BIN, the unit's ExecStart)"
   elif [ "$DRY_RUN" = 1 ]; then
     say "WARNING: Node.js 20 or newer is needed (found ${major:-none}); install it (NodeSource packages or the official arm64/x64 tarball) before a real install"
   else
@@ -375,9 +381,11 @@ service_group() {
 sed_replacement() { printf '%s' "$1" | sed 's/[\\&|]/\\&/g'; }
 
 # The unit as this install runs it: systemd/lpr-edge.service names /opt/lpr-edge (ExecStart,
-# Documentation) and the lpr-edge account (User=, Group=); --prefix and --user go in their place.
+# Documentation), /usr/bin/node and the lpr-edge account (User=, Group=); --prefix, the Node.js
+# check_node found and --user go in their place.
 unit_text() {
   sed -e "s|/opt/lpr-edge/|$(sed_replacement "$UNIT_PREFIX")/|g" \
+    -e "s|^ExecStart=/usr/bin/node |ExecStart=$(sed_replacement "$NODE_BIN") |" \
     -e "s|^User=.*|User=$(sed_replacement "$SERVICE_USER")|" \
     -e "s|^Group=.*|Group=$(sed_replacement "$(service_group)")|" \
     "$SRC_DIR/systemd/lpr-edge.service"

@@ -407,6 +407,31 @@ describe('scripts/install.sh', () => {
     },
   );
 
+  it('runs the unit with the Node.js it checked on PATH, not a /usr/bin/node that may not be there', () => {
+    // Node.js 20 from NodeSource or the official tarball, e.g. in /usr/local/bin, first on PATH.
+    const bin = path.join(tmp, 'node-elsewhere');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const installer = path.join(workTree('8.0.0'), 'scripts/install.sh');
+    const dest = path.join(tmp, 'node-path');
+    const args = ['--root', dest, '--user', 'nobody', '--no-apt'];
+    const dry = sh(installer, [...args, '--dry-run'], env);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`(${bin}/node, the unit's ExecStart)`);
+    expect(dry.stdout).toMatch(
+      new RegExp(
+        `\\[dry-run\\] write .*lpr-edge\\.service \\(.*ExecStart=${bin}/node /opt/lpr-edge/bin/lpr-edge\\.js run`,
+      ),
+    );
+    const r = sh(installer, args, env);
+    expect(r.status, r.stderr).toBe(0);
+    const unit = fs.readFileSync(path.join(dest, 'etc/systemd/system/lpr-edge.service'), 'utf8');
+    expect(unit).toContain(
+      `\nExecStart=${bin}/node /opt/lpr-edge/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml\n`,
+    );
+  });
+
   it('a work tree that is not built is refused with the command that builds it (bash scripts/setup.sh)', () => {
     const tree = workTree('7.0.0');
     fs.rmSync(path.join(tree, 'dist/cli.js'));

@@ -519,3 +519,22 @@ describe('provision on a unit whose config folder belongs to the service group',
     },
   );
 });
+
+describe('the next step printed after provision', () => {
+  it('names the config written when it is not the default one', () => {
+    const r = cli([
+      'provision',
+      '--config',
+      'hint/config.yaml',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--no-cameras',
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      `next: "lpr-edge selftest --config ${path.join(tmp, 'hint/config.yaml')}" to check the unit`,
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
@@ -18,6 +19,11 @@ import {
 } from '../../provision/provision.js';
 import { writeConfigAtomic } from '../../provision/write-config.js';
 import { unreadableByService } from '../../provision/file-access.js';
+
+/** A path as one shell word (quoted only when it needs to be), for a command to copy. */
+function shellWord(p: string): string {
+  return /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+}
 
 export const provisionCommand: Command = {
   name: 'provision',
@@ -152,7 +158,7 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     );
     // The running daemon reads its config only when it starts.
     ctx.stdout.write(
-      'next: "lpr-edge selftest" to check the unit, then "sudo systemctl restart lpr-edge" so the daemon uses this config\n',
+      `next: "lpr-edge selftest${path.resolve(target) === DEFAULT_CONFIG_PATH ? '' : ` --config ${shellWord(path.resolve(target))}`}" to check the unit, then "sudo systemctl restart lpr-edge" so the daemon uses this config\n`,
     );
     return 0;
   },

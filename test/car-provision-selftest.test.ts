@@ -348,7 +348,7 @@ describe('lpr-edge selftest', () => {
     expect(by('gps').detail).toMatch(/3D fix 42\.65/);
     expect(by('disk').status).toBe('pass');
     expect(by('database')).toMatchObject({ status: 'pass' });
-    expect(by('clock').status).toBe('pass');
+    expect(by('clock').status, by('clock').detail).toBe('pass');
     expect(by('hotlists')).toMatchObject({ status: 'pass' });
     expect(by('hotlists').detail).toMatch(/^stolen 1\.\d h$/);
 

@@ -172,6 +172,8 @@ export class GpsdSource extends ReconnectingGpsSource {
     const fix: GpsFix = {
       lat: t.lat,
       lon: t.lon,
+      // Without the receiver's time the fix is dated on arrival: it then says nothing about the
+      // unit's clock, which only the ClockCheck above (receiver times only) measures.
       time: Number.isFinite(gpsTime) ? gpsTime : Date.now(),
       mode: t.mode as 2 | 3,
     };

@@ -103,22 +103,27 @@ export function runRetention(deps: {
   result.ran = true;
   result.cutoff = cutoff;
   const count = (sql: string) => (db.prepare(sql).get(cutoff) as { n: number }).n;
-  result.keptUnacknowledged = count('SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NULL');
-  result.keptHeld = count(
-    `SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
+  // Each condition of a purge is in the DELETE itself, and the reads are chosen inside the same
+  // immediate transaction: a hold another process commits while this run waits for the write
+  // lock is seen, and nothing it holds is deleted (VI.C).
+  const del = db.prepare(
+    `DELETE FROM reads WHERE id = ? AND ts < ? AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}`,
   );
-  const candidates = db
-    .prepare(
-      `SELECT id, crop_path, overview_path FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL} ORDER BY ts`,
-    )
-    .all(cutoff) as { id: string; crop_path: string | null; overview_path: string | null }[];
-  const del = db.prepare('DELETE FROM reads WHERE id = ? AND acked_at IS NOT NULL');
   const files: string[] = [];
-  const runRecord = db.transaction(() => {
+  const purge = db.transaction(() => {
+    result.keptUnacknowledged = count('SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NULL');
+    result.keptHeld = count(
+      `SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
+    );
+    const candidates = db
+      .prepare(
+        `SELECT id, crop_path, overview_path FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL} ORDER BY ts`,
+      )
+      .all(cutoff) as { id: string; crop_path: string | null; overview_path: string | null }[];
     for (const c of candidates) {
       try {
         // A savepoint per row: a foreign key from another module's table (a hit) keeps that read.
-        db.transaction(() => del.run(c.id))();
+        if (db.transaction(() => del.run(c.id, cutoff).changes)() === 0) continue;
         result.purged++;
         for (const p of [c.crop_path, c.overview_path]) if (p) files.push(p);
       } catch (err) {
@@ -144,7 +149,8 @@ export function runRetention(deps: {
         approvedAt: approved.approvedAt,
       },
     });
-  })();
+  });
+  const runRecord = purge.immediate();
   if (files.length === 0) return result;
   // The reads are gone already; a file left behind is counted, logged and audited.
   const { deleted, failed } = deleteImageFiles(

@@ -203,7 +203,7 @@ export class HitLog {
         .prepare(
           `INSERT INTO hits (id, seq, read_id, entry_id, entry_key, entry, list_id, list_version, list_generated_at, list_type, priority,
              read_plate, read_state, matched_text, via, rule, differences, state_not_read, retroactive, duplicate_of, status, raised_at, expires_at)
-           VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM hits), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, (SELECT hits_last + 1 FROM hit_seq WHERE id = 1), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -690,7 +690,8 @@ export class HitLog {
   ): void {
     this.db
       .prepare(
-        `INSERT INTO hit_events (hit_id, ts, actor, action, from_status, to_status, details) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO hit_events (id, hit_id, ts, actor, action, from_status, to_status, details)
+         VALUES ((SELECT events_last + 1 FROM hit_seq WHERE id = 1), ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(id, ts, actor, action, from, to, JSON.stringify(details));
   }

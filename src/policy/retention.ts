@@ -2,6 +2,7 @@ import type { Logger } from '../log.js';
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
 import { PolicyError } from './errors.js';
+import { purgeClosedHits, type HitRetentionCounts } from './hit-retention.js';
 import { READ_HELD_SQL } from './holds.js';
 import { deleteImageFiles, MAX_FAILED_PATHS_AUDITED } from './image-files.js';
 import { requireRole, type SignedInUser } from './roles.js';
@@ -46,7 +47,7 @@ export function approveRetention(
   return approvedRetention(db)!;
 }
 
-export interface RetentionResult {
+export interface RetentionResult extends HitRetentionCounts {
   ran: boolean;
   reason?: string;
   windowDays: number | null;
@@ -66,7 +67,9 @@ export interface RetentionResult {
 
 /**
  * One purge run: deletes reads (and their images) only when HQ has acknowledged them, they are
- * older than the admin-approved window, and no active legal hold covers them. Audited with counts,
+ * older than the admin-approved window, and no active legal hold covers them; before them, the
+ * closed hits that are as old, acknowledged and not held (`purgeClosedHits`), so that a read with
+ * only such hits (a rejected misread) goes too. Audited with counts,
  * also when it purged nothing or could not run: `retention.run` commits with the purge and says how
  * many image files are to go; `retention.images` follows the deletions and says how many went and
  * which could not be deleted. A file that cannot be deleted never fails the run.
@@ -93,6 +96,11 @@ export function runRetention(deps: {
     keptReferenced: 0,
     imagesDeleted: 0,
     imagesFailed: 0,
+    hitsPurged: 0,
+    hitsKeptVerified: 0,
+    hitsKeptHeld: 0,
+    hitsKeptUnacknowledged: 0,
+    hitsKeptOpen: 0,
   };
   if (!approved) {
     result.reason = 'no retention window approved by an admin (lpr-edge retention set --days N --as ADMIN)';
@@ -111,6 +119,8 @@ export function runRetention(deps: {
   );
   const files: string[] = [];
   const purge = db.transaction(() => {
+    // Closed hits first: a read is purged only once no hit refers to it any more.
+    Object.assign(result, purgeClosedHits(db, cutoff));
     result.keptUnacknowledged = count('SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NULL');
     result.keptHeld = count(
       `SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
@@ -144,6 +154,11 @@ export function runRetention(deps: {
         keptUnacknowledged: result.keptUnacknowledged,
         keptHeld: result.keptHeld,
         keptReferenced: result.keptReferenced,
+        hitsPurged: result.hitsPurged,
+        hitsKeptVerified: result.hitsKeptVerified,
+        hitsKeptHeld: result.hitsKeptHeld,
+        hitsKeptUnacknowledged: result.hitsKeptUnacknowledged,
+        hitsKeptOpen: result.hitsKeptOpen,
         imagesToDelete: files.length,
         approvedBy: approved.approvedBy,
         approvedAt: approved.approvedAt,

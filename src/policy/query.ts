@@ -54,6 +54,17 @@ export function normalisePlate(p: string): string {
 }
 
 /**
+ * A prefix or partial plate needs this many letters or digits (after normalising, wildcards not
+ * counted): with fewer it matches most or all reads, a "browse all reads" (policy V, VI.E).
+ */
+export const MIN_PLATE_CHARACTERS = 2;
+
+/** Letters and digits of a plate pattern once normalised; `?`, `*`, spaces and dashes do not count. */
+export function plateCharacters(pattern: string): number {
+  return normalisePlate(pattern).replace(/[^\p{L}\p{N}]/gu, '').length;
+}
+
+/**
  * Policy-checked search of stored reads (policy III.B, IV.B, V, VI.E). Every call, refused or
  * not, writes a query-log row and an audit record with the criteria and result count. Used by the
  * CLI, the console, exports and headquarters pull requests (identity `{kind: 'hq', requester}`).
@@ -150,17 +161,26 @@ export class ReadQueries {
       );
     }
     const hasCriterion =
-      !!c.plate ||
-      !!c.platePrefix ||
-      !!c.partial ||
+      c.plate !== undefined ||
+      c.platePrefix !== undefined ||
+      c.partial !== undefined ||
       c.from !== undefined ||
       c.to !== undefined ||
       !!c.cameraId ||
       !!c.near;
     if (!hasCriterion)
       problems.push('no search criteria: give a plate, partial plate, time range, camera or place');
-    if (c.partial !== undefined && normalisePlate(c.partial).replace(/[?*]/g, '').length < 2) {
-      problems.push('partial plate needs at least 2 known characters');
+    if (c.plate !== undefined && plateCharacters(c.plate) === 0)
+      problems.push(`plate "${c.plate}" has no letters or digits: give the plate (--plate ABC1234)`);
+    for (const [field, value, example] of [
+      ['plate prefix', c.platePrefix, '--prefix AB'],
+      ['partial plate', c.partial, '--partial AB?12*'],
+    ] as const) {
+      if (value !== undefined && plateCharacters(value) < MIN_PLATE_CHARACTERS) {
+        problems.push(
+          `${field} "${value}" needs at least ${MIN_PLATE_CHARACTERS} letters or digits (spaces, dashes and wildcards do not count), or it matches nearly every read: give more of the plate (${example})`,
+        );
+      }
     }
     if (c.from !== undefined && c.to !== undefined && c.from > c.to)
       problems.push('time range: --from is after --to');

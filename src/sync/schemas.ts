@@ -512,9 +512,17 @@ export type RosterDocument = z.infer<typeof rosterDocumentSchema>;
 export const pullCriteriaSchema = z
   .object({
     plate: z.string().min(1).max(16).optional(),
-    platePrefix: z.string().min(1).max(16).optional(),
+    // Fewer than 2 letters or digits is not refused here but by the unit's query service, which
+    // logs the refusal (policy III.B) and answers `refused` with the reason.
+    platePrefix: z.string().min(1).max(16).optional().meta({
+      description:
+        'Plates starting with this. Needs at least 2 letters or digits once spaces and dashes are removed; fewer is refused (and logged): it would match nearly every read.',
+    }),
     /** `?` one unknown character, `*` any run. */
-    partial: z.string().min(1).max(16).optional(),
+    partial: z.string().min(1).max(16).optional().meta({
+      description:
+        '`?` one unknown character, `*` any run. Needs at least 2 letters or digits besides them; fewer is refused (and logged).',
+    }),
     cameraId: z.string().min(1).max(100).optional(),
     from: ms.optional(),
     to: ms.optional(),

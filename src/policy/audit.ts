@@ -287,6 +287,23 @@ export class AuditLog {
     return row ? fromRow(row) : undefined;
   }
 
+  /**
+   * The newest record of a type, if its content still matches its hash (one rewritten behind the
+   * triggers is not taken for what it says); undefined if there is none or it was altered.
+   */
+  lastIntact(type: string): AuditRecord | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM audit_log WHERE type = ? ORDER BY seq DESC LIMIT 1')
+      .get(type) as AuditRow | undefined;
+    if (!row) return undefined;
+    try {
+      const record = fromRow(row);
+      return recordHash(record) === record.hash ? record : undefined;
+    } catch {
+      return undefined; // details no longer JSON
+    }
+  }
+
   /** HQ has stored these records (sync calls this on its acknowledgement). Returns how many were newly marked. */
   markAcknowledged(ids: readonly string[], at = this.now()): number {
     const stmt = this.db.prepare('UPDATE audit_log SET acked_at = ? WHERE id = ? AND acked_at IS NULL');
@@ -315,14 +332,15 @@ export class AuditLog {
               { seq: number; hash: string } | undefined)
           : last;
       if (!cut) return 0;
-      const n = this.db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(cut.seq).changes;
+      // The base first: the database refuses to delete a record above it, and takes a base only
+      // where a record with that hash still is (policy migration 4).
       this.db
         .prepare(
           `INSERT INTO policy_state (key, value, updated_by, updated_at) VALUES ('audit.base', ?, NULL, ?)
            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
         )
         .run(JSON.stringify({ seq: cut.seq, hash: cut.hash }), this.now());
-      return n;
+      return this.db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(cut.seq).changes;
     })();
   }
 }

@@ -47,6 +47,20 @@ export function approveRetention(
   return approvedRetention(db)!;
 }
 
+/**
+ * Why the window in policy_state cannot be trusted, or null. policy_state is a plain table; the
+ * admin's approval is also a `retention.set` record in the hash chain (VI.D), so a window written
+ * into the table by other means (a shorter one, purging reads early) is not acted on.
+ */
+function unchainedApproval(approved: ApprovedRetention, audit: AuditLog): string | null {
+  const record = audit.lastIntact('retention.set');
+  if (record && record.details.days === approved.days && record.actor === approved.approvedBy) return null;
+  const chained = record
+    ? `${String(record.details.days)} days by ${record.actor ?? '?'} (audit record ${record.seq})`
+    : 'no intact retention.set record';
+  return `the approved retention window (${approved.days} days by ${approved.approvedBy}) does not match the audit chain (${chained}): nothing purged; run lpr-edge audit verify, then have an admin set the window again (lpr-edge retention set --days N --as ADMIN)`;
+}
+
 export interface RetentionResult extends HitRetentionCounts {
   ran: boolean;
   reason?: string;
@@ -102,8 +116,11 @@ export function runRetention(deps: {
     hitsKeptUnacknowledged: 0,
     hitsKeptOpen: 0,
   };
-  if (!approved) {
-    result.reason = 'no retention window approved by an admin (lpr-edge retention set --days N --as ADMIN)';
+  const refusal = approved
+    ? unchainedApproval(approved, audit)
+    : 'no retention window approved by an admin (lpr-edge retention set --days N --as ADMIN)';
+  if (!approved || refusal) {
+    result.reason = refusal!;
     audit.append({ type: 'retention.run', actor: deps.actor ?? null, details: { ...result } });
     return result;
   }

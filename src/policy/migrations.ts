@@ -198,3 +198,12 @@ policyMigrations.push({
       BEGIN SELECT RAISE(ABORT, 'audit.base only advances over acknowledged records still in the chain'); END;
   `,
 });
+
+policyMigrations.push({
+  module: 'policy',
+  version: 5,
+  description: 'query_log.hit_ids: which hits an export released',
+  // An export of a case's held hits released hits, not only reads (III.B, IV.D): its row said
+  // "0 reads" and nothing else. Searches return reads only, so theirs stays '[]'.
+  sql: `ALTER TABLE query_log ADD COLUMN hit_ids TEXT NOT NULL DEFAULT '[]';`,
+});

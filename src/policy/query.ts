@@ -122,9 +122,20 @@ export class ReadQueries {
     justification: Justification,
     reads: StoredRead[],
     refusal: string | null = null,
+    hitIds: string[] = [],
   ): void {
     const criteria = { exportOfCase: caseNumber };
-    this.log(identity, criteria, justification, refusal ? 'refused' : 'ok', refusal, reads);
+    this.log(
+      identity,
+      criteria,
+      justification,
+      refusal ? 'refused' : 'ok',
+      refusal,
+      reads,
+      null,
+      undefined,
+      hitIds,
+    );
   }
 
   /**
@@ -240,6 +251,8 @@ export class ReadQueries {
     reads: StoredRead[],
     claimedName: string | null = null,
     repeat?: { of: number | null; requestId: string; count: number },
+    /** The hits an export released (only exports release hits; a search's record has none). */
+    hitIds?: string[],
   ): { queryId: number; auditSeq: number } {
     const actor = identity ? actorName(identity) : claimedName;
     return this.db.transaction(() => {
@@ -256,14 +269,15 @@ export class ReadQueries {
           refusal,
           resultCount: reads.length,
           resultIds: reads.map((r) => r.id),
+          ...(hitIds && { hitCount: hitIds.length, hitIds }),
           ...(repeat && { repeat }),
         },
       });
       const info = this.db
         .prepare(
           `INSERT INTO query_log (ts, requester_kind, requester, purpose, case_number, attested, criteria, outcome, refusal,
-             result_count, audit_seq, result_ids)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             result_count, audit_seq, result_ids, hit_ids)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           record.ts,
@@ -278,6 +292,7 @@ export class ReadQueries {
           reads.length,
           record.seq,
           JSON.stringify(reads.map((r) => r.id)),
+          JSON.stringify(hitIds ?? []),
         );
       return { queryId: Number(info.lastInsertRowid), auditSeq: record.seq };
     })();
@@ -301,6 +316,8 @@ export interface QueryLogEntry {
   refusal: string | null;
   resultCount: number;
   resultIds: string[];
+  /** The hits an export released; none for a search. */
+  hitIds: string[];
   /**
    * A headquarters pull request answered again (its answer lost): that request's id, from this
    * row's chained record; null for a query of its own.
@@ -350,6 +367,7 @@ export function listQueryLog(
     refusal: string | null;
     result_count: number;
     result_ids: string;
+    hit_ids: string;
     repeat_of: string | null;
   }[];
   return rows.map((r) => ({
@@ -365,6 +383,7 @@ export function listQueryLog(
     refusal: r.refusal,
     resultCount: r.result_count,
     resultIds: JSON.parse(r.result_ids) as string[],
+    hitIds: JSON.parse(r.hit_ids) as string[],
     repeatOf: r.repeat_of,
   }));
 }
@@ -416,6 +435,8 @@ function alteredColumns(row: QueryLogRow, record: QueryRecord): string[] {
     result_count: d.resultCount,
     // Records written before result ids were chained (2026-12-01) carry none to compare.
     ...(d.resultIds !== undefined && { result_ids: JSON.stringify(d.resultIds) }),
+    // Only exports' records carry hit ids (since policy migration 5); every other row has none.
+    hit_ids: JSON.stringify(d.hitIds ?? []),
   };
   // The row keeps criteria in the order they were given, the record with its keys sorted.
   const actual: Record<string, unknown> = { ...row, criteria: canonicalCriteria(row.criteria) };

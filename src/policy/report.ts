@@ -31,6 +31,8 @@ export interface AuditReport {
     reason: unknown;
     legalReview: unknown;
     reads: number;
+    /** Hits released with the reads (a case's held hits, the hits on its reads). */
+    hits: number;
   }[];
   signIns: { user: string; success: number; failure: number; lockouts: number; trainingOverdue: number }[];
   hitDispositions: { outcome: string; count: number; medianSecondsToVerify: number | null }[];
@@ -112,6 +114,7 @@ export function buildAuditReport(
         reason: d.reason,
         legalReview: d.legalReview ?? null,
         reads: Array.isArray(d.readIds) ? d.readIds.length : 0,
+        hits: Array.isArray(d.hitIds) ? d.hitIds.length : 0,
       });
     } else if (r.type === 'hit.disposition') {
       // Supervisors see apart the expired hits no console ever showed: nobody was told of them.
@@ -219,7 +222,7 @@ export function reportMarkdown(r: AuditReport): string {
     '## Exports and disseminations',
     '',
     table(
-      ['at', 'by', 'outcome', 'case', 'requester', 'agency', 'reason', 'legal review', 'reads'],
+      ['at', 'by', 'outcome', 'case', 'requester', 'agency', 'reason', 'legal review', 'reads', 'hits'],
       r.exports.map((e) => [
         e.at,
         e.by,
@@ -230,6 +233,7 @@ export function reportMarkdown(r: AuditReport): string {
         e.reason,
         e.legalReview,
         e.reads,
+        e.hits,
       ]),
     ),
     '',
@@ -311,7 +315,7 @@ ${table(
 )}
 <h2>Exports and disseminations</h2>
 ${table(
-  ['at', 'by', 'outcome', 'case', 'requester', 'agency', 'reason', 'legal review', 'reads'],
+  ['at', 'by', 'outcome', 'case', 'requester', 'agency', 'reason', 'legal review', 'reads', 'hits'],
   r.exports.map((e) => [
     e.at,
     e.by,
@@ -322,6 +326,7 @@ ${table(
     e.reason,
     e.legalReview,
     e.reads,
+    e.hits,
   ]),
 )}
 <h2>Sign-ins</h2>

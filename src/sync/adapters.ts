@@ -132,6 +132,7 @@ export function recordSources(db: Db): OutboxSource[] {
         attested: r.attested === 1,
         criteria: json(r.criteria),
         resultIds: json(r.result_ids),
+        hitIds: json(r.hit_ids),
       }),
     }),
   ];

@@ -211,6 +211,8 @@ export const queryLogBodySchema = z
     resultCount: z.number().int().nonnegative(),
     /** The reads the query returned. */
     resultIds: z.array(z.string()),
+    /** The hits an export released (a case's held hits); empty for a search. Absent from older units. */
+    hitIds: z.array(z.string()).optional(),
     /** Its `query` record in the audit chain. */
     auditSeq: z.number().int().nullable(),
   })

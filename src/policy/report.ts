@@ -70,9 +70,10 @@ export function buildAuditReport(
 
   const byKey = new Map<string, { user: string; purpose: string; count: number; results: number }>();
   for (const q of queries) {
-    const key = `${q.requester ?? '(none)'}\u0000${q.purpose ?? '(none)'}`;
+    const user = reportedUser(q);
+    const key = `${user}\u0000${q.purpose ?? '(none)'}`;
     const e = byKey.get(key) ?? {
-      user: q.requester ?? '(none)',
+      user,
       purpose: q.purpose ?? '(none)',
       count: 0,
       results: 0,
@@ -182,6 +183,15 @@ export function buildAuditReport(
   function pick(r: AuditRecord) {
     return { at: iso(r.ts), by: r.actor, type: r.type, details: r.details };
   }
+}
+
+/**
+ * Whose query a row is, as the report shows it. One whose sign-in failed is logged under the name
+ * that was claimed; it is not that user's query (anyone can type a name), so it is shown apart.
+ */
+function reportedUser(q: QueryLogEntry): string {
+  if (q.requesterKind === 'unauthenticated') return `unauthenticated (claimed: ${q.requester ?? '?'})`;
+  return q.requester ?? '(none)';
 }
 
 function median(xs: number[]): number | null {

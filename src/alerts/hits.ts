@@ -6,6 +6,7 @@ import type { HotlistsConfig } from '../hotlist/config.js';
 import type { Match, MatchDifference, MatchRule } from '../hotlist/match.js';
 import type { HotlistStore } from '../hotlist/store.js';
 import type { AuditSink, EntryInput, ListType } from '../hotlist/types.js';
+import { hitAuditType, type HitAction } from './audit-types.js';
 
 export type HitStatus =
   'raised' | 'seen' | 'verified' | 'rejected' | 'expired' | 'suppressed' | 'withdrawn' | 'superseded';
@@ -91,8 +92,6 @@ export type HitListener = (hit: Hit, change: { action: string; alert: boolean })
 const OPEN: HitStatus[] = ['raised', 'seen'];
 /** However long officers keep working a hit, it expires by this many times hitExpiryMinutes after it was raised. */
 const MAX_EXPIRY_FACTOR = 2;
-/** The actions that end a hit's life: each is one `hit.disposition` audit record. */
-const DISPOSITIONS = ['verified', 'rejected', 'expired', 'withdrawn', 'superseded'];
 /** Every read of a hit row, with its officers' confirmations (a JSON array). */
 const HIT_ROW = `hits.*, (SELECT json_group_array(json_object('officer', officer, 'what', what, 'at', at))
   FROM hit_confirmations c WHERE c.hit_id = hits.id) AS confirmations`;
@@ -360,7 +359,7 @@ export class HitLog {
   /** One of the two separate confirmations: the plate characters, or the state of registration. */
   confirm(id: string, what: 'plate' | 'state', actor: string): Hit {
     this.requireListed(id);
-    return this.transition(id, actor, `confirm-${what}`, (hit, now) => {
+    return this.transition(id, actor, `confirm-${what}` as const, (hit, now) => {
       this.requireOpen(hit);
       // Each officer's own: a partner confirming the same hit adds theirs, and takes no one's away.
       this.db
@@ -619,7 +618,7 @@ export class HitLog {
   private transition(
     id: string,
     actor: string,
-    action: string,
+    action: HitAction,
     apply: (hit: Hit, now: number) => { to: HitStatus; details: Record<string, unknown> } | null,
   ): Hit {
     const now = this.now();
@@ -637,7 +636,7 @@ export class HitLog {
   private change(
     id: string,
     actor: string,
-    action: string,
+    action: HitAction,
     now: number,
     apply: (hit: Hit, now: number) => { to: HitStatus; details: Record<string, unknown> } | null,
   ): Hit | null {
@@ -651,7 +650,7 @@ export class HitLog {
   }
 
   /** A stored step goes to the audit log and to the listeners (the console). */
-  private announce(hit: Hit, actor: string, action: string): void {
+  private announce(hit: Hit, actor: string, action: HitAction): void {
     const details: Record<string, unknown> = {
       hitId: hit.id,
       status: hit.status,
@@ -659,7 +658,8 @@ export class HitLog {
       list: hit.listId,
       listVersion: hit.listVersion,
     };
-    if (DISPOSITIONS.includes(action) && hit.decidedAt !== null) {
+    const type = hitAuditType(action);
+    if (type === 'hit.disposition') {
       // The policy audit report counts dispositions and time to verify from these records.
       this.audit.append({
         type: 'hit.disposition',
@@ -669,13 +669,13 @@ export class HitLog {
           outcome: hit.status,
           reason: hit.rejectReason,
           text: hit.rejectText,
-          timeToVerifyMs: hit.decidedAt - hit.raisedAt,
+          timeToVerifyMs: hit.decidedAt === null ? null : hit.decidedAt - hit.raisedAt,
           ...(hit.status === 'expired' ? expiryDetails(hit) : {}),
           ...(hit.status === 'withdrawn' ? { withdrawnReason: hit.withdrawnReason } : {}),
           ...(hit.status === 'superseded' ? { supersededBy: hit.supersededBy } : {}),
         },
       });
-    } else this.audit.append({ type: `hit.${action}`, actor, details });
+    } else this.audit.append({ type, actor, details });
     this.emit(hit, action, false);
   }
 

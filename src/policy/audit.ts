@@ -1,16 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../store/database.js';
+import { ALERT_AUDIT_TYPES } from '../alerts/audit-types.js';
+import { HOTLIST_AUDIT_TYPES } from '../hotlist/audit-types.js';
 import { canonicalJson } from './canonical.js';
 
-/** Every kind of event the audit log records (hits and hotlists come from their own modules). */
+/**
+ * Every kind of record the audit log holds, gathered from the modules that write them (hits and the
+ * console, hotlists, and the policy module's own): what `audit list --type` accepts.
+ */
 export const AUDIT_TYPES = [
   'signin.success',
   'signin.failure',
   'query',
   'export',
-  'hit.disposition',
-  'hotlist.import',
-  'hotlist.change',
   'user.add',
   'user.change',
   'user.disable',
@@ -25,6 +27,8 @@ export const AUDIT_TYPES = [
   'hold.release',
   'exclusion.zones-changed',
   'audit.report',
+  ...HOTLIST_AUDIT_TYPES,
+  ...ALERT_AUDIT_TYPES,
 ] as const;
 
 export const GENESIS_HASH = '0'.repeat(64);

@@ -3,8 +3,12 @@
  * module gathers every module's list into AUDIT_TYPES, what `audit list --type` accepts.
  */
 
-/** The steps of a hit after it is raised, each stored as a hit event. */
+/**
+ * The steps of a hit after it is first stored, each stored as a hit event. `raised` here is a
+ * suppressed repeat raised when the officer rejects the hit it was suppressed behind.
+ */
 export const HIT_ACTIONS = [
+  'raised',
   'seen',
   'confirm-plate',
   'confirm-state',
@@ -32,7 +36,6 @@ export function hitAuditType(action: HitAction): `hit.${string}` {
 }
 
 export const ALERT_AUDIT_TYPES = [
-  'hit.raised',
   'hit.suppressed',
   ...new Set(HIT_ACTIONS.map(hitAuditType)),
   'console.signin',

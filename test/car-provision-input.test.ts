@@ -62,6 +62,71 @@ describe('provision --answers with a syntax error', () => {
   });
 });
 
+describe('provision answers that are wrong', () => {
+  /** Provision from an answers file with `text`; the run, with nothing written. */
+  function fromAnswers(name: string, text: string) {
+    fs.writeFileSync(path.join(tmp, name), text);
+    const r = cli(['provision', '--config', `wrong/${name}.config.yaml`, '--answers', name]);
+    expect(r.status, r.stderr).toBe(2);
+    expectOneLine(r.stderr);
+    expect(fs.existsSync(path.join(tmp, 'wrong'))).toBe(false);
+    return r.stderr.trim();
+  }
+
+  it("name the field and the fix, as the config loader does, never zod's own words", () => {
+    const cases: [string, string, string][] = [
+      ['number-id.yaml', 'unitId: 17\nagency: nyspd\n', 'unitId: got 17; give text: put it in quotes'],
+      [
+        'empty-dir.yaml',
+        'unitId: car-1\nagency: nyspd\ndataDir: ""\n',
+        'dataDir: got ""; empty: give a value',
+      ],
+      [
+        'serial-no-path.yaml',
+        'unitId: car-1\nagency: nyspd\ngps: {source: serial}\n',
+        'gps.path: missing; add it: text',
+      ],
+      [
+        'quoted-baud.yaml',
+        'unitId: car-1\nagency: nyspd\ngps: {source: serial, path: ttyUSB0, baud: "4800"}\n',
+        'gps.baud: got "4800"; give a number, without quotes',
+      ],
+      [
+        'cameras-text.yaml',
+        'unitId: car-1\nagency: nyspd\ncameras: front\n',
+        'cameras: got "front"; give a list',
+      ],
+      [
+        'gps-kind.yaml',
+        'unitId: car-1\nagency: nyspd\ngps: {source: usb}\n',
+        'gps.source: got "usb"; source must be one of gpsd, serial, none',
+      ],
+      [
+        'broker-list.yaml',
+        'unitId: car-1\nagency: nyspd\nbroker: [mqtts://hq:8883]\n',
+        'broker: got ["mqtts://hq:8883"]; give a mapping of keys to values',
+      ],
+    ];
+    for (const [name, text, problem] of cases) {
+      const stderr = fromAnswers(name, text);
+      expect(stderr).toBe(`lpr-edge: answers ${name}: ${problem}`);
+      expect(stderr).not.toMatch(/Invalid input|expected \w+, received|Too (small|big)/);
+    }
+  });
+
+  it('name the field and the fix for a camera flag, too', () => {
+    const r = cli([
+      'provision',
+      ...['--unit-id', 'car-1', '--agency', 'nyspd', '--config', 'wrong/flag.yaml'],
+      ...['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=front,fps=fast'],
+    ]);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr.trim()).toBe('lpr-edge: provision: cameras[0].fps: got "fast"; give a number');
+    expect(fs.existsSync(path.join(tmp, 'wrong'))).toBe(false);
+  });
+});
+
 describe('provision --interactive', () => {
   const empty = path.join(tmp, 'no-cameras');
   fs.mkdirSync(empty, { recursive: true });

@@ -158,13 +158,25 @@ function valueAt(input: unknown, p: PropertyKey[]): unknown {
   return cur;
 }
 
+/**
+ * Validate what a technician wrote (a config, provisioning answers) against `schema`: zod's messages
+ * worded as the fix (`fixMessages`), and every problem named by key and value (`describeIssues`) in
+ * one ConfigError line after `where`.
+ */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  where: string,
+  file = where,
+): z.output<S> {
+  const result = schema.safeParse(input, { error: fixMessages });
+  if (!result.success) throw new ConfigError(`${where}: ${describeIssues(result.error, input)}`, file);
+  return result.data;
+}
+
 /** Validate an already-parsed object (from a file, the embedded defaults or provisioning). */
 export function parseConfig(input: unknown, file = '(embedded)'): Config {
-  const result = configSchema.safeParse(input, { error: fixMessages });
-  if (!result.success) {
-    throw new ConfigError(`config ${file}: ${describeIssues(result.error, input)}`, file);
-  }
-  return result.data;
+  return parseInput(configSchema, input, `config ${file}`, file);
 }
 
 /** Read YAML or JSON; relative paths inside it are resolved against the file's folder. */

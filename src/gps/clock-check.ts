@@ -11,6 +11,15 @@ export const CLOCK_SAMPLES = 5;
  */
 export const EARLIEST_GPS_TIME = Date.UTC(2020, 0, 1);
 
+/**
+ * A fix time before EARLIEST_GPS_TIME: a receiver with the GPS week-rollover bug (its firmware
+ * counts 1024 weeks from an epoch that has passed). One rule for live receivers, their clock check
+ * and recorded tracks alike.
+ */
+export function rolloverDate(timeMs: number): boolean {
+  return timeMs < EARLIEST_GPS_TIME;
+}
+
 export type ClockHealth = {
   /** `unknown` until a live fix with a valid time arrived; `off` beyond `maxOffsetMs`. */
   status: 'unknown' | 'ok' | 'off';
@@ -47,7 +56,7 @@ export class ClockCheck {
   /** A live fix with a valid UTC time just arrived. */
   observe(gpsTimeMs: number): void {
     if (!Number.isFinite(gpsTimeMs)) return;
-    if (gpsTimeMs < EARLIEST_GPS_TIME) {
+    if (rolloverDate(gpsTimeMs)) {
       // Kept to tell the technician the receiver is wrong (selftest), never compared.
       this.refused = gpsTimeMs;
       return;

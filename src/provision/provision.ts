@@ -2,13 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import {
-  describeIssues,
-  ConfigError,
-  parseConfigText,
-  refuseSpecialFile,
-  serialDevice,
-} from '../config/load.js';
+import { ConfigError, parseConfigText, parseInput, refuseSpecialFile, serialDevice } from '../config/load.js';
 import { embeddedDefaults } from '../config/defaults.js';
 import type { z } from 'zod';
 import { answersSchema, type Answers } from './answers.js';
@@ -31,9 +25,8 @@ export function validateAnswers(raw: Record<string, unknown>, where: string): An
       `${where}: "${forbidden[0]}" is not allowed: provisioning cannot create users or grant roles (policy VI.A); the agency's administrator or headquarters manages the user roster`,
     );
   }
-  const r = answersSchema.safeParse(raw);
-  if (!r.success) throw new ConfigError(`${where}: ${describeIssues(r.error, raw)}`, where);
-  return r.data;
+  // Worded as the config loader words a config's problems: the key, what it got, and the fix.
+  return parseInput(answersSchema, raw, where);
 }
 
 export function readAnswersFile(file: string): Record<string, unknown> {

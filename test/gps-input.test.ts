@@ -207,9 +207,9 @@ describe('a serial receiver through a socat pty pair, as selftest and health see
       expect(gps.fixAt(Date.now())).toBeNull();
       expect(gps.lastKnownAt(Date.now())).toBeNull();
       expect(h.clock).toMatchObject({ status: 'unknown', samples: 0 });
-      expect(problems({ unitId: 'car-1', uptimeS: 1, cameras: [], gps: h })).toEqual([
+      expect(problems({ unitId: 'car-1', uptimeS: 1, cameras: [], gps: h })).toContain(
         `GPS has no fix: ${told}`,
-      ]);
+      );
       // After the firmware update: the same receiver's fixes are taken, and the error is over.
       for (const t of timers.splice(0)) clearInterval(t);
       await fs.promises.appendFile(receiver, nmeaBurst(straightDrive(T0, 1)[0]!).join('\r\n') + '\r\n');

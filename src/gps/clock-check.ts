@@ -34,6 +34,13 @@ export type ClockHealth = {
   refusedGpsTime: number | null;
 };
 
+/** What a technician is told of a receiver whose fixes carry a week-rollover date. */
+export function rolloverProblem(timeMs: number): string {
+  const date = new Date(timeMs).toISOString().slice(0, 10);
+  const cutoff = new Date(EARLIEST_GPS_TIME).getUTCFullYear();
+  return `GPS fix dated ${date}, before ${cutoff}, not used: the receiver has the GPS week-rollover bug (its dates are 1024 weeks, 19.6 years, back); update its firmware or replace it`;
+}
+
 /**
  * Reads are stamped with the unit's wall clock, which in a patrol car may be wrong (no RTC battery,
  * NTP not reached yet, drift). A live receiver's fixes carry UTC, so each one measures the wall

@@ -2,7 +2,7 @@ import { SerialPort } from 'serialport';
 import type { Logger } from 'pino';
 import type { Backoff } from '../capture/backoff.js';
 import type { GpsHealth } from './latest-fix.js';
-import { EARLIEST_GPS_TIME, rolloverDate, type ClockHealth } from './clock-check.js';
+import { rolloverDate, rolloverProblem, type ClockHealth } from './clock-check.js';
 import { MAX_SENTENCE_LENGTH, NmeaFixBuilder } from './nmea.js';
 import { ReconnectingGpsSource } from './reconnecting-source.js';
 import { monotonicMs } from '../util/clock.js';
@@ -149,11 +149,4 @@ export class SerialNmeaSource extends ReconnectingGpsSource {
       return `${what}: lines too long for NMEA (over ${MAX_SENTENCE_LENGTH} characters without a line end); ${baud}`;
     return `${what}: ${bytes} bytes arrived, none a valid sentence; ${baud}`;
   }
-}
-
-/** What a technician is told of a receiver whose fixes carry a week-rollover date. */
-export function rolloverProblem(timeMs: number): string {
-  const date = new Date(timeMs).toISOString().slice(0, 10);
-  const cutoff = new Date(EARLIEST_GPS_TIME).getUTCFullYear();
-  return `GPS fix dated ${date}, before ${cutoff}, not used: the receiver has the GPS week-rollover bug (its dates are 1024 weeks, 19.6 years, back); update its firmware or replace it`;
 }

@@ -25,6 +25,7 @@ export const AUDIT_TYPES = [
   'hold.release',
   'exclusion.zones-changed',
   'audit.report',
+  'pull.unsent',
 ] as const;
 
 export const GENESIS_HASH = '0'.repeat(64);

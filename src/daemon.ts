@@ -22,6 +22,7 @@ import type { GpsHealth } from './gps/latest-fix.js';
 import type { ClockHealth } from './gps/clock-check.js';
 import { createSyncService, type SyncService } from './sync/service.js';
 import { hotlistPort } from './sync/adapters.js';
+import { syncFilesProblem } from './sync/files.js';
 import { buildHotlist, type HotlistParts } from './hotlist/services.js';
 import { canFallBehind, listAgeHours } from './hotlist/currency.js';
 import type { UnitStatus as ConsoleStatus } from './alerts/server.js';
@@ -66,8 +67,9 @@ export class Daemon {
   private readonly endedRecordings = new Set<string>();
   /** Why each camera last failed to open or run, until it runs again. */
   private readonly cameraErrors = new Map<string, string>();
-  /** Frames processed by pipelines since replaced (a camera reopened), so the total only grows. */
+  /** Frames, and their inference time, of pipelines since replaced (a camera reopened): totals only grow. */
   private framesEarlier = 0;
+  private inferenceMsEarlier = 0;
   private stopping = false;
   private stopped: Promise<void> | null = null;
   private stopGraceMs = STOP_GRACE_MS;
@@ -76,6 +78,8 @@ export class Daemon {
   private maintenance: PolicyMaintenance | null = null;
   private hotlist: HotlistParts | null = null;
   private sync: SyncService | null = null;
+  /** Why sync is configured but not running (its certificate, key or HQ key unusable), or null. */
+  private syncDisabled: string | null = null;
   /** Reads the state of registration of each finished track (src/state). */
   private state?: PlateStateReader;
   private lock: DataDirLock | null = null;
@@ -150,7 +154,16 @@ export class Daemon {
     try {
       // Headquarters: reads, hits, audit and query logs up; signed hotlists, roster, pull requests
       // down. Created in here: reading its certificates or password file can fail like a start.
-      if (config.sync.enabled) {
+      const syncProblem = config.sync.enabled ? syncFilesProblem(config.sync) : null;
+      if (syncProblem) {
+        // The reader runs without HQ: reads stay in the database, and the outbox collects them at
+        // the next start with sync working, so none is lost. Said once here and in /healthz.
+        daemon.syncDisabled = `sync disabled: ${syncProblem}`;
+        log.error(
+          { problem: syncProblem },
+          'sync disabled: reads are kept and sent once this is fixed and lpr-edge restarted',
+        );
+      } else if (config.sync.enabled) {
         daemon.sync = createSyncService(unit, {
           audit: daemon.policy.audit,
           roster: daemon.policy.users,
@@ -216,7 +229,10 @@ export class Daemon {
     }
     // Reads are still recorded without the console, but the officer gets no alerts: not healthy.
     if (consoleHealth?.error) extra.push(`officer console not listening: ${String(consoleHealth.error)}`);
+    if (this.syncDisabled) extra.push(this.syncDisabled);
     const sync = this.sync?.health();
+    const frames = pipelines.reduce((n, p) => n + p.stats().framesProcessed, this.framesEarlier);
+    const inferenceTotal = pipelines.reduce((n, p) => n + inferenceMs(p), this.inferenceMsEarlier);
     // A live receiver reports the clock check with its health; it is shown on its own.
     const { clock = null, ...gpsHealth } =
       (gps?.health?.() as (GpsHealth & { clock?: ClockHealth }) | undefined) ?? {};
@@ -228,7 +244,15 @@ export class Daemon {
       gps: gps?.health ? (gpsHealth as GpsHealth) : null,
       clock,
       gpsMaxFixAgeMs: config.gps.source === 'none' ? undefined : config.gps.maxFixAgeMs,
-      sync: sync ? { connected: sync.connected === true, queueDepth: sync.queueDepth as number } : null,
+      sync: sync
+        ? {
+            connected: sync.connected === true,
+            queueDepth: sync.queueDepth as number,
+            lastError: sync.lastError as string | null,
+            errorCode: sync.errorCode as string | null,
+            check: sync.check as string | null,
+          }
+        : null,
       reads: this.unit.reads.count(),
       storeFailures: pipelines.reduce((n, p) => n + p.health().storeFailures, 0),
       hits: this.hotlist?.hits.count(),
@@ -240,11 +264,12 @@ export class Daemon {
           .map((l) => [l.id, Math.round(listAgeHours(l, Date.now()) * 3600)]),
       ),
       hotlistMaxAgeS: config.hotlists.maxAgeHours * 3600,
-      // Vision is shared by the cameras: its last frame's detect + recognise time.
+      // Vision is shared by the cameras: its last frame's detect + recognise time, and the mean since
+      // the start over every frame of every camera.
       inference: {
-        lastMs: Math.round((this.vision.times.detectMs + this.vision.times.recogniseMs) * 10) / 10,
-        avgMs: null,
-        count: pipelines.reduce((n, p) => n + p.stats().framesProcessed, this.framesEarlier),
+        lastMs: tenths(this.vision.times.detectMs + this.vision.times.recogniseMs),
+        avgMs: frames > 0 ? tenths(inferenceTotal / frames) : null,
+        count: frames,
       },
       problems: extra,
     };
@@ -324,7 +349,9 @@ export class Daemon {
             ok: this.sync.health().connected === true,
             detail: `${String(this.sync.health().queueDepth)} queued`,
           }
-        : { ok: null, detail: 'off (no broker configured)' },
+        : this.syncDisabled
+          ? { ok: false, detail: 'disabled: see /healthz' }
+          : { ok: null, detail: 'off (no broker configured)' },
     };
   }
 
@@ -349,7 +376,9 @@ export class Daemon {
         // A stop that came while the camera was opening found no pipeline to stop.
         if (this.stopping) return await source.stop();
         const pipeline = new CameraPipeline(source, deps);
-        this.framesEarlier += this.pipelines.get(camera.id)?.stats().framesProcessed ?? 0;
+        const replaced = this.pipelines.get(camera.id);
+        this.framesEarlier += replaced?.stats().framesProcessed ?? 0;
+        this.inferenceMsEarlier += replaced ? inferenceMs(replaced) : 0;
         this.pipelines.set(camera.id, pipeline);
         this.cameraErrors.delete(camera.id);
         const stats = await pipeline.run();
@@ -405,4 +434,14 @@ export class Daemon {
     this.lock?.release();
     log.info('stopped');
   }
+}
+
+/** Time a pipeline's frames spent in vision (detection and recognition), in ms. */
+function inferenceMs(p: CameraPipeline): number {
+  const { detect, recognise } = p.stats().stageMs;
+  return detect + recognise;
+}
+
+function tenths(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

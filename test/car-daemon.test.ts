@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { freePort, waitFor, killChild, spawn, portOpen } from './helpers/proc.js';
 import { nmeaLog, straightDrive } from './helpers/nmea-track.js';
+import { importCurrentHotlist } from './helpers/hotlist-fixtures.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lpr-daemon-'));
@@ -45,6 +46,9 @@ describe('lpr-edge run under a systemd-like supervisor', () => {
       await waitFor(() => s.out().includes('READY'), 10_000, 'RTSP server');
       return s.child;
     };
+    // A unit without a hotlist is degraded (nothing to alert on): this one has the agency's list.
+    // Imported before the GPS log is made, so its time does not put GPS time behind the clock.
+    await importCurrentHotlist(path.join(tmp, 'data'));
     let rtsp = await startRtsp();
     const log = path.join(tmp, 'drive.nmea');
     // Ten minutes of drive from about now, one burst (6 sentences) a second as a receiver sends it:
@@ -104,7 +108,18 @@ describe('lpr-edge run under a systemd-like supervisor', () => {
       'camera up in /metrics',
     );
     await waitFor(async () => (await metric(/lpr_gps_connected (\d)/)) === 1, 15_000, 'GPS in /metrics');
-    await waitFor(async () => (await fetch(`${base}/healthz`)).status === 200, 15_000, '/healthz ok');
+    let lastProblems: unknown;
+    await waitFor(
+      async () => {
+        const res = await fetch(`${base}/healthz`);
+        lastProblems = ((await res.json()) as { problems: string[] }).problems;
+        return res.status === 200;
+      },
+      15_000,
+      '/healthz ok',
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; problems: ${JSON.stringify(lastProblems)}`);
+    });
     // Inference time of the last frame is reported once the camera's frames go through vision.
     await waitFor(
       async () => (await metric(/lpr_inference_last_ms ([\d.]+)/)) > 0,

@@ -232,7 +232,7 @@ describe('/healthz and /metrics', () => {
       expect(fps).toBeGreaterThan(2);
       expect(fps).toBeLessThan(15);
       expect(m).toContain('lpr_camera_up{camera="rear",position="rear",kind="rtsp"} 0');
-      expect(m).toContain('lpr_reads_total 7');
+      expect(m).toContain('lpr_reads_stored 7');
       expect(m).toContain('lpr_outbox_depth 2');
       expect(m).toContain('lpr_inference_avg_ms 38.5');
       expect(m).toContain('lpr_hotlist_age_seconds{list="ncic"} 3600');

@@ -37,6 +37,12 @@ let auditLog: AuditLog;
 const auditTypes = (type: string, actor: string) =>
   auditLog.list({ limit: 10_000 }).filter((r) => r.type === type && r.actor === actor);
 
+/** R, once it takes effect: for 1.5 s after an alert comes on screen it waits, as P, S and V do. */
+async function pressReject(): Promise<void> {
+  await page.waitForFunction(() => !(document.getElementById('reject') as HTMLButtonElement).disabled);
+  await page.keyboard.press('r');
+}
+
 async function saveRead(plate: string, state: string | null, shownState = 'NEW YORK') {
   return reads.save(makeRead(plate, state), await images(plate, shownState));
 }
@@ -280,7 +286,7 @@ describe('officer console in Chromium', () => {
   it('a rejection records its reason', async () => {
     const read = await saveRead('REJ9001', 'NY');
     await page.locator('#hit').waitFor({ state: 'visible' });
-    await page.keyboard.press('r');
+    await pressReject();
     await page.locator('#reject-form').waitFor({ state: 'visible' });
     await page.screenshot({ path: path.join(SHOTS, 'console-reject-day.png') });
     // "other" without text is refused with a message.
@@ -317,7 +323,7 @@ describe('officer console in Chromium', () => {
       () => document.getElementById('confirm-plate')!.getAttribute('aria-pressed') === 'true',
     );
     expect(parts.hits.events(hitsFor(read.id)[0]!.id).map((e) => e.action)).toContain('confirm-plate');
-    await page.keyboard.press('r');
+    await pressReject();
     await page.locator(`#reject-reasons input[value="misread"]`).check();
     await page.locator('#reject-form button[type=submit]').click();
     await page.locator('#no-alert').waitFor({ state: 'visible' });
@@ -339,7 +345,7 @@ describe('officer console in Chromium', () => {
     }, hit!.id);
     expect(answer.status).toBe(409);
     expect(answer.body.error).toMatch(/no plate picture was stored with this read/);
-    await page.keyboard.press('r');
+    await pressReject();
     await page.locator(`#reject-reasons input[value="plate not visible"]`).check();
     await page.locator('#reject-form button[type=submit]').click();
     await page.locator('#no-alert').waitFor({ state: 'visible' });
@@ -438,7 +444,7 @@ describe('officer console in Chromium', () => {
       await page.screenshot({ path: path.join(SHOTS, `console-alternative-${width}.png`) });
     }
     await page.setViewportSize({ width: 1280, height: 800 });
-    await page.keyboard.press('r');
+    await pressReject();
     await page.locator(`#reject-reasons input[value="misread"]`).check();
     await page.locator('#reject-form button[type=submit]').click();
     // The low-priority alert from before comes back.
@@ -448,7 +454,7 @@ describe('officer console in Chromium', () => {
 
   it('an officer watches for plates from the console: new reads of them alert; earlier ones only through a logged inquiry', async () => {
     // Clear the low-priority alert left from before.
-    await page.keyboard.press('r');
+    await pressReject();
     await page.locator(`#reject-reasons input[value="misread"]`).check();
     await page.locator('#reject-form button[type=submit]').click();
     await page.locator('#no-alert').waitFor({ state: 'visible' });
@@ -503,7 +509,7 @@ describe('officer console in Chromium', () => {
 
     // Searching the last hour's reads as well is an LPR inquiry: purpose, case number and the
     // officer's attestation, or nothing is added; then it is logged and raises a retroactive alert.
-    await page.keyboard.press('r');
+    await pressReject();
     await page.locator(`#reject-reasons input[value="vehicle does not match"]`).check();
     await page.locator('#reject-form button[type=submit]').click();
     await page.locator('#no-alert').waitFor({ state: 'visible' });
@@ -619,7 +625,7 @@ describe('officer console in Chromium', () => {
     // Clear what earlier tests left on screen.
     while (await page.locator('#hit').isVisible()) {
       const id = await page.locator('#hit').getAttribute('data-hit-id');
-      await page.keyboard.press('r');
+      await pressReject();
       await page.locator(`#reject-reasons input[value="misread"]`).check();
       await page.locator('#reject-form button[type=submit]').click();
       await page.waitForFunction(
@@ -656,7 +662,7 @@ describe('officer console in Chromium', () => {
     }
     expect(await reasonEnd()).toEqual({ underButtons: false, onScreen: true, cue: false });
     await page.screenshot({ path: path.join(SHOTS, 'console-long-reason-800-end.png') });
-    await page.keyboard.press('r');
+    await pressReject();
     await page.locator(`#reject-reasons input[value="misread"]`).check();
     await page.locator('#reject-form button[type=submit]').click();
     await page.locator('#no-alert').waitFor({ state: 'visible' });
@@ -667,7 +673,7 @@ describe('officer console in Chromium', () => {
     await saveRead('SHR1001', 'NY');
     await page.waitForFunction(() => document.getElementById('hit-entry')?.textContent === 'SHR1001');
     expect(await reasonEnd()).toEqual({ underButtons: false, onScreen: true, cue: false });
-    await page.keyboard.press('r');
+    await pressReject();
     await page.locator(`#reject-reasons input[value="misread"]`).check();
     await page.locator('#reject-form button[type=submit]').click();
     await page.locator('#no-alert').waitFor({ state: 'visible' });
@@ -723,7 +729,7 @@ describe('officer console in Chromium', () => {
     expect(await endAboveButtons()).toMatchObject({ cue: false, banner: false });
     expect((await endAboveButtons()).gap).toBeGreaterThan(0);
 
-    await page.keyboard.press('r');
+    await pressReject();
     await page.locator(`#reject-reasons input[value="misread"]`).check();
     await page.locator('#reject-form button[type=submit]').click();
     await page.locator('#no-alert').waitFor({ state: 'visible' });

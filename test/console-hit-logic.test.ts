@@ -242,6 +242,126 @@ describe('which sighting of a listed car alerts', () => {
   });
 });
 
+describe('a read suppressed behind a hit the officer then rejects', () => {
+  it('the latest such read alerts at once; one older than the hit expiry, or behind a reject as "duplicate", does not', async () => {
+    const first = await sighting('KXT4821', 'NY');
+    const rejected = (await state(officerA)).current!;
+    expect(rejected.read).toMatchObject({ ts: first.ts });
+    await act(officerA, rejected.id, 'seen');
+    // The car passes twice more while the officer works the first read: repeats, no alert.
+    t += 30_000;
+    const second = await sighting('KXT4821', 'NY');
+    t += 30_000;
+    const third = await sighting('KXT4821', 'NY');
+    for (const r of [second, third])
+      expect(hitsOf(r.id)).toEqual([
+        expect.objectContaining({ status: 'suppressed', duplicate_of: rejected.id }),
+      ]);
+
+    // The first read's picture shows no plate: rejected. The car was read again meanwhile: the
+    // latest of those reads alerts now, not at the car's next pass.
+    t += 30_000;
+    const stream = await consoleEvents(url, officerA);
+    try {
+      expect((await act(officerA, rejected.id, 'reject', { reason: 'plate not visible' })).status).toBe(200);
+      const [again] = hitsOf(third.id);
+      expect(again).toMatchObject({ status: 'raised', duplicate_of: null });
+      expect(hitsOf(second.id)).toEqual([expect.objectContaining({ status: 'suppressed' })]);
+      const s = await state(officerA);
+      expect(s.current).toMatchObject({ id: again!.id, status: 'raised', read: { ts: third.ts } });
+      expect(s.queue).toEqual([]);
+      // Raised now: its deadline counts from the reject, and the console was told (with a tone).
+      expect(parts.hits.get(again!.id)).toMatchObject({ raisedAt: t, expiresAt: t + 15 * 60_000 });
+      await expect
+        .poll(() => stream.states.some((st) => (st.current as Json | null)?.id === again!.id))
+        .toBe(true);
+    } finally {
+      stream.close();
+    }
+    expect(
+      parts.hits.events(hitsOf(third.id)[0]!.id).map((e) => [e.action, e.fromStatus, e.toStatus]),
+    ).toEqual([
+      ['suppressed', null, 'suppressed'],
+      ['raised', 'suppressed', 'raised'],
+    ]);
+    expect(parts.hits.events(hitsOf(third.id)[0]!.id).at(-1)!.details).toMatchObject({
+      afterRejectOf: rejected.id,
+    });
+    expect(audit.list({ type: 'hit.raised', limit: 100 }).at(-1)!.details).toMatchObject({
+      hitId: hitsOf(third.id)[0]!.id,
+      readId: third.id,
+      afterRejectOf: rejected.id,
+    });
+    expect(audit.verify().ok).toBe(true);
+
+    // Rejected as a duplicate: the officer has the car in hand under another alert.
+    const amber = await sighting('AMB3307', 'NY');
+    const amberHit = hitsOf(amber.id)[0]!.id;
+    t += 20_000;
+    const amberAgain = await sighting('AMB3307', 'NY');
+    expect(hitsOf(amberAgain.id)[0]).toMatchObject({ status: 'suppressed', duplicate_of: amberHit });
+    expect((await act(officerA, amberHit, 'reject', { reason: 'duplicate' })).status).toBe(200);
+    expect(hitsOf(amberAgain.id)[0]!.status).toBe('suppressed');
+
+    // A repeat recorded more than hitExpiryMinutes (15) ago: a hit raised for it then would have
+    // expired by now, so it is no alert now either.
+    await load('late.csv', 'plate,state,list_type,action\nLAT2424,NY,stolen-vehicle,add\n', {
+      mode: 'delta',
+    });
+    parts.matching.tick();
+    const stolen = await sighting('LAT2424', 'NY');
+    const stolenHit = hitsOf(stolen.id)[0]!.id;
+    t += 20_000;
+    const stolenAgain = await sighting('LAT2424', 'NY');
+    expect(hitsOf(stolenAgain.id)[0]).toMatchObject({ status: 'suppressed', duplicate_of: stolenHit });
+    t += 14 * 60_000;
+    await showPictures(officerA, stolenHit);
+    // Worked just before its deadline: the confirmation gives it 2 minutes more.
+    expect((await act(officerA, stolenHit, 'confirm', { what: 'plate' })).status).toBe(200);
+    t += 90_000; // the repeat is now 15.5 minutes old
+    expect((await act(officerA, stolenHit, 'reject', { reason: 'misread' })).status).toBe(200);
+    expect(hitsOf(stolenAgain.id)[0]!.status).toBe('suppressed');
+  });
+});
+
+describe('a list update that matches several recent reads of one car', () => {
+  it('alerts on the newest read (where the car was last seen), the earlier ones its sightings', async () => {
+    const imgs = await images('NEW7777');
+    /** A read of the car now, by one camera at one place. */
+    const save = (cameraId: string, lat: number) =>
+      reads.save(
+        makeRead('NEW7777', 'NY', { ts: t, cameraId, gps: { lat, lon: -74.0, time: t, mode: 3, hdop: 0.9 } }),
+        imgs,
+      );
+    const oldest = await save('front', 40.7);
+    t += 2 * 60_000;
+    const middle = await save('rear', 40.71);
+    t += 3 * 60_000;
+    const newest = await save('front', 40.72);
+    t += 10 * 60_000; // then a delta from HQ lists it as stolen
+    await load('add.csv', 'plate,state,list_type,action\nNEW7777,NY,stolen-vehicle,add\n', { mode: 'delta' });
+    parts.matching.tick();
+
+    const s = await state(officerA);
+    expect(s.current).toMatchObject({ retroactive: true, read: { ts: newest.ts, gps: { lat: 40.72 } } });
+    expect(s.queue).toEqual([]);
+    const hit = s.current!.id;
+    for (const r of [middle, oldest])
+      expect(hitsOf(r.id)).toEqual([expect.objectContaining({ status: 'suppressed', duplicate_of: hit })]);
+    // The earlier sightings go with the alert, the latest first: when, which camera, where.
+    expect(s.current!.sightings).toEqual([
+      { ts: middle.ts, cameraId: 'rear', gps: { lat: 40.71, lon: -74.0 } },
+      { ts: oldest.ts, cameraId: 'front', gps: { lat: 40.7, lon: -74.0 } },
+    ]);
+
+    // Rejected: the earlier sightings, listed with it, do not alert in its place (only a read made
+    // after the rejected one would: the car seen again).
+    expect((await act(officerA, hit, 'reject', { reason: 'plate not visible' })).status).toBe(200);
+    expect((await state(officerA)).current).toBeNull();
+    for (const r of [middle, oldest]) expect(hitsOf(r.id)[0]!.status).toBe('suppressed');
+  });
+});
+
 describe('a hit whose entry leaves the list (policy IV.C.1)', () => {
   it('cannot be confirmed or verified once a new version of the list no longer has it: withdrawn, audited, on the console', async () => {
     await sighting('KXT4821', 'NY');

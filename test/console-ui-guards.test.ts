@@ -8,6 +8,7 @@ import { ReadStore } from '../src/store/reads.js';
 import { silentLogger } from '../src/log.js';
 import { buildHotlist, type HotlistParts } from '../src/hotlist/services.js';
 import { importHotlist } from '../src/hotlist/import.js';
+import { addManualEntry } from '../src/hotlist/manual.js';
 import { defaultConsoleConfig, defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { AuditLog } from '../src/policy/audit.js';
 import { UserDirectory } from '../src/policy/users.js';
@@ -86,6 +87,8 @@ beforeAll(async () => {
       'HND7070,NY,stolen-vehicle,NCIC V-7070,Stolen from a driveway',
       'SEE5050,NY,stolen-vehicle,NCIC V-5050,Stolen from a car park',
       'PIC4040,NY,stolen-vehicle,NCIC V-4040,Stolen at a fuel station',
+      'RJK5151,NY,suspended-registration,DMV R-5151,Registration suspended',
+      'AMB4408,NY,amber-alert,AMBER NY-2026-120,Child abduction',
     ].join('\r\n'),
   );
   // Three days old (under this unit's 100 h): its age reads "3 days" all through these tests.
@@ -261,7 +264,7 @@ describe('the console page in Chromium', () => {
       await page.waitForTimeout(300); // time for a request the key or click might have made
       expect([hitOf(amber.id).state_confirmed_by, hitOf(low.id).state_confirmed_by]).toEqual([null, null]);
       expect(await page.locator('#hit-hold').innerText()).toBe(
-        'New alert: look at it first (P, S and V wait a moment)',
+        'New alert: look at it first (P, S, V and R wait a moment)',
       );
     } finally {
       // A moment later (1.5 s by the page's clock, running again) the keys work again, on the
@@ -287,6 +290,119 @@ describe('the console page in Chromium', () => {
       'New alert: high priority, AMBER alert, plate AMB3307 NY',
       'Alert back on screen: low priority, Suspended/revoked registration, plate LOW1234 NY',
     ]);
+  });
+
+  it('R is held too: a reject meant for the alert being worked does not open on a more urgent one that just replaced it', async () => {
+    await clearAlerts();
+    const low = await save('RJK5151');
+    await entryShown('RJK5151');
+    await enabled('confirm-plate'); // the hold is over, and the pictures are on screen
+    expect(await page.locator('#reject').isDisabled()).toBe(false);
+
+    // The officer decides the low alert is a misread and reaches for R (or the Reject button) just
+    // as an AMBER alert takes the screen; the page's clock stands still, as in the test above.
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_000);
+    let amber;
+    try {
+      amber = await save('AMB4408');
+      await entryShown('AMB4408');
+      await page.keyboard.press('r');
+      await page.locator('#reject').click({ force: true });
+      await page.keyboard.press('1'); // the first reason, had a form opened
+      await page.waitForTimeout(300); // time for a form to open, or a request to be made
+      expect(await page.locator('#reject-form').isHidden()).toBe(true);
+      expect(await page.locator('#reject').isDisabled()).toBe(true);
+      expect(await page.locator('#hit-hold').innerText()).toBe(
+        'New alert: look at it first (P, S, V and R wait a moment)',
+      );
+      expect([hitOf(amber.id).status, hitOf(low.id).status]).not.toContain('rejected');
+    } finally {
+      await page.clock.resume();
+    }
+    // A moment later R works again, on the alert now on screen.
+    await enabled('reject');
+    await page.keyboard.press('r');
+    await page.locator('#reject-form').waitFor({ state: 'visible' });
+    expect(await page.locator('#reject-form').getAttribute('data-hit-id')).toBe(hitOf(amber.id).id);
+    await page.keyboard.press('Escape');
+    await page.locator('#reject-form').waitFor({ state: 'hidden' });
+    expect(hitOf(amber.id).status).not.toBe('rejected');
+  });
+
+  it("a watch alert's list line is not superseded by another officer's watch, only by its own entry being renewed", async () => {
+    await clearAlerts();
+    const watch = (plate: string, reason: string) =>
+      addManualEntry(parts.store, auditLog, 'oona', {
+        plate,
+        state: 'NY',
+        reason,
+        expiresAt: Date.now() + 12 * 3_600_000,
+        priority: 2,
+      });
+    watch('WCH3131', 'Seen leaving a burglary');
+    const read = await save('WCH3131');
+    await entryShown('WCH3131');
+    const raisedOn = parts.hits.get(hitOf(read.id).id)!.listVersion;
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+    // Another plate watched for: the local list takes a new version, the alert's entry is as it was.
+    watch('OTH2020', 'Driver wanted for questioning');
+    parts.matching.tick();
+    await save('ZZZ0002'); // any read pushes the state
+    await page.waitForFunction(() => document.querySelector('#feed li .fp')?.textContent === 'ZZZ0002');
+    expect(parts.store.list('local')!.version).not.toBe(raisedOn);
+    const line = (tail = '') => new RegExp(`^local v${escape(raisedOn)} · \\d+ min old${tail}$`);
+    expect(await page.locator('#hit-list').innerText()).toMatch(line());
+    expect(await page.locator('#hit-list').getAttribute('class')).not.toBe('stale'); // never stale
+    expect(hitOf(read.id).status).toMatch(/^(raised|seen)$/);
+
+    // Its own entry renewed (a colleague adds a reason): that the line says.
+    addManualEntry(parts.store, auditLog, 'olly', {
+      plate: 'WCH3131',
+      state: 'NY',
+      reason: 'Same car in a hit and run',
+      expiresAt: Date.now() + 12 * 3_600_000,
+      priority: 2,
+    });
+    await save('ZZZ0003');
+    await expectText(page, '#hit-list', /entry renewed since \(v/);
+    expect(await page.locator('#hit-list').innerText()).toMatch(
+      line(` · entry renewed since \\(v${escape(parts.store.list('local')!.version)}\\)`),
+    );
+    expect(hitOf(read.id).status).toMatch(/^(raised|seen)$/);
+  });
+
+  it('a list update matching several recent reads of one car alerts on the newest, listing the earlier sightings', async () => {
+    await clearAlerts();
+    const imgs = await images('SGT8080');
+    const earlier = await reads.save(
+      makeRead('SGT8080', 'NY', { ts: Date.now() - 120_000, cameraId: 'rear' }),
+      imgs,
+    );
+    const newest = await reads.save(makeRead('SGT8080', 'NY', { ts: Date.now() - 60_000 }), imgs);
+    writeFileSync(
+      path.join(dir, 'ncic-delta.csv'),
+      'plate,state,list_type,action\r\nSGT8080,NY,stolen-vehicle,add\r\n',
+    );
+    await importHotlist(parts.store, {
+      file: path.join(dir, 'ncic-delta.csv'),
+      listId: 'ncic',
+      actor: 'admin.ray',
+      audit: auditLog,
+      mode: 'delta',
+    });
+    parts.matching.tick();
+    await entryShown('SGT8080');
+    expect(hitOf(newest.id).status).toMatch(/^(raised|seen)$/);
+    expect(hitOf(earlier.id).status).toBe('suppressed');
+    // Times as the page writes them (its fmtTime: the browser's locale).
+    const fmt = (ts: number) =>
+      page.evaluate((t) => (window as unknown as { fmtTime: (ms: number) => string }).fmtTime(t), ts);
+    await expectText(page, '#hit-time', new RegExp(`^${await fmt(newest.ts)} · camera front$`));
+    expect(await page.locator('#hit-sightings-label').isVisible()).toBe(true);
+    expect(await page.locator('#hit-sightings').innerText()).toBe(
+      `${await fmt(earlier.ts)} · camera rear at 40.71278, -74.00597`,
+    );
   });
 
   it('updates that change nothing about the alert leave it untouched: a screen reader has nothing to read again', async () => {

@@ -86,10 +86,54 @@ describe('/healthz on a unit that is losing reads', () => {
     expect(problems).toMatch(/camera rear failed: .*not-there\.mp4/);
     expect(problems).toMatch(/GPS fix is \d+ s old/);
     expect(problems).toMatch(new RegExp(`officer console not listening: 127\\.0\\.0\\.1:${consolePort}`));
+    // No list was ever imported: every read is checked against nothing.
+    expect(problems).toMatch(/no hotlist loaded \(policy IV\.C\.1\): import one/);
     // A recording that played to its end is not a problem.
     expect(problems).not.toMatch(/camera front ended/);
     const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
     expect(Number(/lpr_inference_frames_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
     expect(metrics).toMatch(/lpr_store_failures_total 1\n/);
+    // The mean inference time is measured, as documented; read and hit totals are rows held, which
+    // the retention purge lowers: gauges, not counters (a counter that falls reads as a restart).
+    expect(Number(/lpr_inference_avg_ms ([\d.]+)\n/.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/# TYPE lpr_reads_stored gauge\nlpr_reads_stored 0\n/);
+    expect(metrics).toMatch(/# TYPE lpr_hits_stored gauge\nlpr_hits_stored 0\n/);
+    expect(metrics).not.toMatch(/lpr_(reads|hits)_total/);
   }, 180_000);
+});
+
+describe('/healthz on a unit set up to read nothing', () => {
+  it('is degraded, not ok, with no camera configured and no hotlist loaded', async () => {
+    const healthPort = await freePort();
+    const config = path.join(dir, 'bare.yaml');
+    writeFileSync(
+      config,
+      stringify({
+        unitId: 'car-10',
+        agency: 'nyspd',
+        dataDir: path.join(dir, 'bare-data'),
+        vision: embeddedDefaults().vision,
+        cameras: [],
+        console: { port: await freePort() },
+        health: { port: healthPort },
+      }),
+    );
+    const bare = await Daemon.start({ configPath: config, log: silentLogger() });
+    try {
+      const res = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
+      const body = (await res.json()) as { status: string; problems: string[] };
+      expect({ code: res.status, status: body.status, problems: body.problems }).toEqual({
+        code: 503,
+        status: 'degraded',
+        problems: [
+          'no camera configured: add one under cameras in the config (lpr-edge provision writes them)',
+          "no hotlist loaded (policy IV.C.1): import one (lpr-edge hotlist import FILE) or enable sync to receive HQ's",
+        ],
+      });
+      const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+      expect(metrics).toMatch(/lpr_up\{unit="car-10"\} 0\n/);
+    } finally {
+      await bare.stop();
+    }
+  }, 60_000);
 });

@@ -8,6 +8,7 @@ import { embeddedDefaults } from '../src/config/defaults.js';
 import { silentLogger } from '../src/log.js';
 import { tempDir } from './helpers/tmp.js';
 import { freePort, waitFor } from './helpers/proc.js';
+import { importCurrentHotlist } from './helpers/hotlist-fixtures.js';
 
 const dir = tempDir('daemon-recording-');
 let daemon: Daemon | undefined;
@@ -34,6 +35,8 @@ describe('the daemon on a recording (field-test replay, the demo)', () => {
         health: { port: healthPort },
       }),
     );
+    // A unit without a hotlist is degraded (nothing to alert on): this one has the agency's list.
+    await importCurrentHotlist(path.join(dir, 'data'));
     daemon = await Daemon.start({ configPath: config, log: silentLogger() });
     // The camera appears once its pipeline has opened the file.
     const front = () => daemon!.consoleStatus().cameras?.[0];

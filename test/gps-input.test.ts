@@ -169,9 +169,9 @@ describe('a serial receiver through a socat pty pair, as selftest and health see
       expect(h.rejectedSentences).toBe(1);
       expect(h.fixAgeMs).toBeNull();
       // What /healthz lists as the unit's problem.
-      expect(problems({ unitId: 'car-1', uptimeS: 1, cameras: [], gps: h })).toEqual([
+      expect(problems({ unitId: 'car-1', uptimeS: 1, cameras: [], gps: h })).toContain(
         `GPS has no fix: ${h.lastError}`,
-      ]);
+      );
       await fs.promises.appendFile(
         receiver,
         '\r\n' + nmeaBurst(straightDrive(T0, 1)[0]!).join('\r\n') + '\r\n',

@@ -512,14 +512,15 @@ describe('the re-check window when the wall clock is stepped (SQLite on disk)', 
     expect(marks).toBeLessThanOrEqual(62);
     await load('edge', wanted('EDG0001'));
     stepped.tick();
-    // Each read re-checked leaves a hit row (raised, or suppressed as a repeat): exactly the last hour's.
+    // Each read re-checked leaves a hit row (raised, or suppressed as a repeat): exactly the last
+    // hour's, the newest first (it is the one that alerts).
     const rechecked = db
       .prepare(`SELECT read_id FROM hits WHERE list_id = 'edge' ORDER BY seq`)
       .pluck()
       .all();
     const inWindow = saved.filter((r) => r.at >= steady - 60 * 60_000).map((r) => r.id);
     expect(inWindow).toHaveLength(60);
-    expect(rechecked).toEqual(inWindow);
+    expect(rechecked).toEqual(inWindow.reverse());
   });
 });
 

@@ -146,6 +146,57 @@ describe('watching a plate that is already on the watch list', () => {
     expect(changes()).toHaveLength(before);
   });
 
+  it('renewals keep the merged reason within the 200 characters of one reason: the first and the newest stay, the cut marked', async () => {
+    // 150 characters: ofc.a's reason, whose watch it is.
+    const first =
+      'Grey Honda Civic seen leaving the scene of an armed robbery at the Main Street pharmacy; ' +
+      'two occupants, one in a red coat; approach with care, call it';
+    expect(first).toHaveLength(150);
+    // 120 characters: ofc.b's, added by a renewal.
+    const second =
+      'Same car reported by a witness at the Elm Road burglary this morning; the driver matches ' +
+      'the description of the suspect.';
+    expect(second).toHaveLength(120);
+    await watch(a, { plate: 'CAP7777', reason: first, hours: 4 });
+    const renewed = await watch(b, { plate: 'CAP7777', reason: second, hours: 12 });
+    expect(renewed.body).toMatchObject({ added: false, renewed: true });
+    // Both whole would be 279 characters. ofc.b's note is kept whole; ofc.a's reason keeps its
+    // first 70 characters and an ellipsis, so the two make exactly 200.
+    const merged = `${first.slice(0, 70)}…; ofc.b: ${second}`;
+    expect(merged).toHaveLength(200);
+    expect((renewed.body.watch as { reason: string }).reason).toBe(merged);
+    // The audit record of the renewal keeps the reason given, whole.
+    expect(changes().at(-1)).toMatchObject({ actor: 'ofc.b', action: 'renew', reason: second });
+
+    // The same reason again is known (it is the newest, kept whole): nothing changes.
+    const before = changes().length;
+    const again = await watch(b, { plate: 'CAP7777', reason: second, hours: 12 });
+    expect(again.body).toMatchObject({ added: false, renewed: false });
+    expect(changes()).toHaveLength(before);
+
+    // A third reason: the newest is kept and the reasons before it are cut from their end, so
+    // ofc.a's (the beginning) stays and ofc.b's goes first.
+    const third = await watch(a, { plate: 'CAP7777', reason: 'plates swapped to LKJ1234', hours: 12 });
+    const note = 'ofc.a: plates swapped to LKJ1234';
+    const reason = (third.body.watch as { reason: string }).reason;
+    expect(reason).toBe(`${merged.slice(0, 200 - note.length - 3).trimEnd()}…; ${note}`);
+    expect(reason.length).toBeLessThanOrEqual(200);
+    expect(reason.startsWith(first.slice(0, 70))).toBe(true);
+
+    // A reason of the full 200 characters is itself cut (to 138 with its "ofc.b: "): 60 characters
+    // of the first reason always stay.
+    const long = 'x'.repeat(200);
+    const fourth = (await watch(b, { plate: 'CAP7777', reason: long, hours: 12 })).body.watch as {
+      reason: string;
+    };
+    expect(fourth.reason).toBe(`${first.slice(0, 59)}…; ofc.b: ${'x'.repeat(130)}…`);
+    expect(fourth.reason).toHaveLength(200);
+
+    // And a read of the plate alerts with the reason as the entry holds it.
+    const hits = await hitsOfNewRead('CAP7777');
+    expect(JSON.parse(hits[0]!.entry)).toMatchObject({ reason: fourth.reason });
+  });
+
   it('a plate whose watch expired is watched afresh, and a new read of it raises a hit', async () => {
     const start = now;
     await watch(a, { plate: 'EXP4242', reason: 'BOLO robbery', hours: 4 });

@@ -54,7 +54,7 @@ function databasesIn(folder: string): string[] {
     .filter((f) => /\.db(-wal|-shm)?$/.test(f));
 }
 
-/** The lock file's content ("<pid> <boot id> <holder>"), or "" while there is none. */
+/** The lock file's content ("<pid> <boot id> <holder> <start time>"), or "" while there is none. */
 function lockText(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');

@@ -89,6 +89,8 @@ export class HitError extends Error {
 export type HitListener = (hit: Hit, change: { action: string; alert: boolean }) => void;
 
 const OPEN: HitStatus[] = ['raised', 'seen'];
+/** The rejection reason saying the car is in hand under another alert: nothing suppressed behind it alerts. */
+const REJECT_DUPLICATE = 'duplicate';
 /** However long officers keep working a hit, it expires by this many times hitExpiryMinutes after it was raised. */
 const MAX_EXPIRY_FACTOR = 2;
 /** The actions that end a hit's life: each is one `hit.disposition` audit record. */
@@ -104,7 +106,8 @@ const HIT_ROW = `hits.*, (SELECT json_group_array(json_object('officer', officer
  * superseded (a newer sighting of the same car took its place). Every transition is stored with
  * time and user and audited. A genuine repeat (the same car against the same entry inside the
  * duplicate window, while its hit is open or verified) is recorded as "suppressed" and does not
- * alert; see `bearing` for what is not a repeat.
+ * alert; see `bearing` for what is not a repeat. Rejecting the hit it repeats raises the latest
+ * such read after all (`raiseAfterReject`).
  * An expired hit is never dropped silently: it records whether any console ever showed it, and
  * stays on the console as missed until an officer acknowledges it (no stop can be made from it).
  * A hit an officer is working does not expire under them: each act on it moves its deadline to
@@ -148,7 +151,7 @@ export class HitLog {
   /** Record a hit for a read; returns it (status "suppressed" when it is a duplicate), or null if this read already has it. */
   raise(read: StoredRead, match: Match, opts: { retroactive?: boolean } = {}): Hit | null {
     const e = match.entry;
-    const entryKey = `${e.list.id}|${e.plate}|${e.state ?? ''}|${e.listType}`;
+    const entryKey = entryKeyOf(e.list.id, e);
     // A hit past its deadline is expired now, not at the next check: the vehicle seen again must
     // alert again, not be suppressed as its duplicate.
     this.expireDue();
@@ -158,31 +161,16 @@ export class HitLog {
         .prepare(`SELECT id FROM hits WHERE read_id = ? AND entry_key = ?`)
         .get(read.id, entryKey);
       if (already) return null;
-      const windowStart = now - this.config.duplicateWindowMinutes * 60_000;
-      // Rejected, expired, withdrawn, superseded and suppressed hits have no say: only a hit that
-      // is open or verified can make this read a repeat. The latest with a bearing decides.
-      const earlier = this.db
-        .prepare(
-          `SELECT id, status, retroactive, read_plate, read_state,
-             (SELECT crop_path IS NULL FROM reads WHERE reads.id = hits.read_id) AS no_crop
-           FROM hits WHERE entry_key = ? AND raised_at >= ? AND status IN ('raised', 'seen', 'verified')
-           ORDER BY raised_at DESC, seq DESC`,
-        )
-        .all(entryKey, windowStart) as EarlierHit[];
-      const sighting: Sighting = {
-        plate: read.plate,
-        state: read.state,
-        retroactive: !!opts.retroactive,
-        hasCrop: read.cropPath !== null,
-      };
-      let decided: { hit: EarlierHit; bearing: 'suppress' | 'supersede' } | undefined;
-      for (const hit of earlier) {
-        const b = bearing(hit, sighting);
-        if (b) {
-          decided = { hit, bearing: b };
-          break;
-        }
-      }
+      const decided = this.bearingOn(
+        entryKey,
+        {
+          plate: read.plate,
+          state: read.state,
+          retroactive: !!opts.retroactive,
+          hasCrop: read.cropPath !== null,
+        },
+        now,
+      );
       const original = decided?.bearing === 'suppress' ? decided.hit : undefined;
       const replaces = decided?.bearing === 'supersede' ? decided.hit.id : null;
       const id = randomUUID();
@@ -241,26 +229,59 @@ export class HitLog {
         ...(replaces ? { supersedes: replaces } : {}),
       });
       // In the same transaction: the car is never on the console twice, nor missing from it.
-      const superseded = replaces
-        ? this.change(replaces, 'system', 'superseded', now, (hit, at) => {
-            this.db
-              .prepare(
-                `UPDATE hits SET status = 'superseded', decided_at = ?, superseded_by = ? WHERE id = ?`,
-              )
-              .run(at, id, hit.id);
-            return { to: 'superseded', details: { supersededBy: id } };
-          })
-        : null;
+      const superseded = replaces ? this.supersede(replaces, id, now) : null;
       return { hit: this.get(id)!, superseded };
     })();
     if (!raised) return null;
     const { hit: result, superseded } = raised;
+    this.announceRaised(result, superseded);
+    return result;
+  }
+
+  /**
+   * What the open or verified hits on the entry inside the duplicate window make of a sighting
+   * (`bearing`): the latest with a bearing decides. Rejected, expired, withdrawn, superseded and
+   * suppressed hits have no say. Inside the caller's transaction.
+   */
+  private bearingOn(
+    entryKey: string,
+    sighting: Sighting,
+    now: number,
+  ): { hit: EarlierHit; bearing: 'suppress' | 'supersede' } | undefined {
+    const windowStart = now - this.config.duplicateWindowMinutes * 60_000;
+    const earlier = this.db
+      .prepare(
+        `SELECT id, status, retroactive, read_plate, read_state,
+           (SELECT crop_path IS NULL FROM reads WHERE reads.id = hits.read_id) AS no_crop
+         FROM hits WHERE entry_key = ? AND raised_at >= ? AND status IN ('raised', 'seen', 'verified')
+         ORDER BY raised_at DESC, seq DESC`,
+      )
+      .all(entryKey, windowStart) as EarlierHit[];
+    for (const hit of earlier) {
+      const b = bearing(hit, sighting);
+      if (b) return { hit, bearing: b };
+    }
+    return undefined;
+  }
+
+  /** `replaces` gives its place to the hit `by`, inside the caller's transaction; the hit as it is then. */
+  private supersede(replaces: string, by: string, now: number): Hit | null {
+    return this.change(replaces, 'system', 'superseded', now, (hit, at) => {
+      this.db
+        .prepare(`UPDATE hits SET status = 'superseded', decided_at = ?, superseded_by = ? WHERE id = ?`)
+        .run(at, by, hit.id);
+      return { to: 'superseded', details: { supersededBy: by } };
+    });
+  }
+
+  /** A hit raised (or recorded as suppressed) goes to the audit log and to the listeners. */
+  private announceRaised(result: Hit, superseded: Hit | null, extra: Record<string, unknown> = {}): void {
     this.audit.append({
       type: result.status === 'suppressed' ? 'hit.suppressed' : 'hit.raised',
       actor: 'system',
       details: {
         hitId: result.id,
-        readId: read.id,
+        readId: result.readId,
         list: result.listId,
         listVersion: result.listVersion,
         listType: result.listType,
@@ -270,11 +291,11 @@ export class HitLog {
         retroactive: result.retroactive,
         duplicateOf: result.duplicateOf,
         ...(superseded ? { supersedes: superseded.id } : {}),
+        ...extra,
       },
     });
     this.emit(result, result.status === 'suppressed' ? 'suppressed' : 'raised', result.status === 'raised');
     if (superseded) this.announce(superseded, 'system', 'superseded');
-    return result;
   }
 
   /** Hits raised on this unit (suppressed duplicates included), for /metrics. */
@@ -299,6 +320,24 @@ export class HitLog {
       )
       .all() as HitRow[];
     return rows.map(fromRow);
+  }
+
+  /**
+   * The other reads of the car recorded as suppressed repeats of this hit, the latest stored first:
+   * later passes while it was open, or, for a list update matching several recent reads, the
+   * earlier sightings behind the newest.
+   */
+  repeatsOf(hit: Pick<Hit, 'id' | 'raisedAt' | 'listId' | 'entry'>, limit = 20): Hit[] {
+    // A repeat is recorded after the hit it repeats was raised, on its entry: the (entry_key,
+    // raised_at) index finds them without reading every hit.
+    return (
+      this.db
+        .prepare(
+          `SELECT ${HIT_ROW} FROM hits WHERE entry_key = ? AND raised_at >= ? AND duplicate_of = ? AND status = 'suppressed'
+           ORDER BY (SELECT seq FROM reads WHERE reads.id = hits.read_id) DESC, seq DESC LIMIT ?`,
+        )
+        .all(entryKeyOf(hit.listId, hit.entry), hit.raisedAt, hit.id, limit) as HitRow[]
+    ).map(fromRow);
   }
 
   recent(limit = 20): Hit[] {
@@ -412,25 +451,118 @@ export class HitLog {
     });
   }
 
+  /**
+   * Rejected, with a reason. A later read of the same car that was suppressed behind this hit (it
+   * was open, so the car seemed in hand) is no repeat any more: the latest such read alerts now, as
+   * a read coming a moment after the reject would (`raiseAfterReject`).
+   */
   reject(id: string, reason: string, text: string | null, actor: string): Hit {
-    return this.transition(id, actor, 'rejected', (hit, now) => {
-      this.requireOpen(hit);
-      if (!this.config.rejectionReasons.includes(reason)) {
-        throw new HitError(
-          `rejection reason "${reason}" is not one of: ${this.config.rejectionReasons.join(', ')}`,
-          400,
-        );
-      }
-      const t = text?.trim() || null;
-      if (reason === 'other' && !t)
-        throw new HitError(`rejection reason "other" needs a text saying why`, 400);
+    const now = this.now();
+    const done = this.db.transaction(() => {
+      const rejected = this.change(id, actor, 'rejected', now, (hit, at) => {
+        this.requireOpen(hit);
+        if (!this.config.rejectionReasons.includes(reason)) {
+          throw new HitError(
+            `rejection reason "${reason}" is not one of: ${this.config.rejectionReasons.join(', ')}`,
+            400,
+          );
+        }
+        const t = text?.trim() || null;
+        if (reason === 'other' && !t)
+          throw new HitError(`rejection reason "other" needs a text saying why`, 400);
+        this.db
+          .prepare(
+            `UPDATE hits SET status = 'rejected', decided_at = ?, decided_by = ?, reject_reason = ?, reject_text = ? WHERE id = ?`,
+          )
+          .run(at, actor, reason, t, id);
+        return { to: 'rejected', details: { reason, text: t } };
+      })!;
+      return { rejected, again: this.raiseAfterReject(rejected, reason, now) };
+    })();
+    this.announce(done.rejected, actor, 'rejected');
+    if (done.again)
+      this.announceRaised(done.again.hit, done.again.superseded, { afterRejectOf: done.rejected.id });
+    return done.rejected;
+  }
+
+  /**
+   * After `rejected` was rejected: the latest read suppressed behind it alerts, so a real sighting
+   * of the car is not lost because an officer was working another read of it. Only
+   * - a read stored after the rejected hit's read: the car seen again since. Earlier sightings
+   *   (a list update matching several reads alerts on the newest) were listed with the alert the
+   *   officer rejected, and are no newer news of the car;
+   * - the latest of them (by when it was stored; the others stay suppressed, as repeats of it);
+   * - one recorded no more than hitExpiryMinutes ago: a hit raised for it then would still be open;
+   * - not after the reason "duplicate": the officer has this car in hand under another alert;
+   * - while its entry still stands on its list (`delisted`);
+   * - and only when no other open or verified hit on the entry bears on it (`bearing`): a verified
+   *   hit still holds it back, and it supersedes a hit it would have superseded when it came.
+   * It keeps its id and read: suppressed → raised, its deadline counted from now. Inside the
+   * caller's transaction; null when no read qualifies.
+   */
+  private raiseAfterReject(
+    rejected: Hit,
+    reason: string,
+    now: number,
+  ): { hit: Hit; superseded: Hit | null } | null {
+    if (reason === REJECT_DUPLICATE) return null;
+    const expiryMs = this.config.hitExpiryMinutes * 60_000;
+    const candidate = this.db
+      .prepare(
+        `SELECT h.id, h.entry_key, h.raised_at, h.retroactive, h.read_plate, h.read_state,
+           r.crop_path IS NOT NULL AS has_crop
+         FROM hits h JOIN reads r ON r.id = h.read_id
+         WHERE h.duplicate_of = ? AND h.status = 'suppressed' AND h.raised_at > ?
+           AND r.seq > (SELECT seq FROM reads WHERE id = ?)
+         ORDER BY r.seq DESC, h.seq DESC LIMIT 1`,
+      )
+      .get(rejected.id, now - expiryMs, rejected.readId) as
+      | {
+          id: string;
+          entry_key: string;
+          raised_at: number;
+          retroactive: number;
+          read_plate: string;
+          read_state: string | null;
+          has_crop: number;
+        }
+      | undefined;
+    // Its entry must still stand: one taken off the list (or expired) alerts no more.
+    if (!candidate || this.delisted(this.get(candidate.id)!, now)) return null;
+    const decided = this.bearingOn(
+      candidate.entry_key,
+      {
+        plate: candidate.read_plate,
+        state: candidate.read_state,
+        retroactive: candidate.retroactive === 1,
+        hasCrop: candidate.has_crop === 1,
+      },
+      now,
+    );
+    if (decided?.bearing === 'suppress') return null;
+    const replaces = decided?.bearing === 'supersede' ? decided.hit.id : null;
+    const hit = this.change(candidate.id, 'system', 'raised', now, (h, at) => {
       this.db
         .prepare(
-          `UPDATE hits SET status = 'rejected', decided_at = ?, decided_by = ?, reject_reason = ?, reject_text = ? WHERE id = ?`,
+          `UPDATE hits SET status = 'raised', duplicate_of = NULL, raised_at = ?, expires_at = ? WHERE id = ?`,
         )
-        .run(now, actor, reason, t, id);
-      return { to: 'rejected', details: { reason, text: t } };
-    });
+        .run(at, at + expiryMs, h.id);
+      return {
+        to: 'raised',
+        details: {
+          afterRejectOf: rejected.id,
+          suppressedAt: h.raisedAt,
+          raisedAt: at,
+          expiresAt: at + expiryMs,
+          ...(replaces ? { supersedes: replaces } : {}),
+        },
+      };
+    })!;
+    if (this.steady !== this.now) {
+      const raised = this.steady();
+      this.deadlines.set(hit.id, { raised, deadline: raised + expiryMs });
+    }
+    return { hit, superseded: replaces ? this.supersede(replaces, hit.id, now) : null };
   }
 
   /**
@@ -776,6 +908,11 @@ function bearing(earlier: EarlierHit, now: Sighting): 'suppress' | 'supersede' |
   // takes its place, so it can be verified.
   if (earlier.no_crop === 1 && now.hasCrop && !now.retroactive) return 'supersede';
   return 'suppress';
+}
+
+/** An entry across list versions: list, plate, state and type (what duplicates are counted on). */
+function entryKeyOf(listId: string, e: Pick<EntryInput, 'plate' | 'state' | 'listType'>): string {
+  return `${listId}|${e.plate}|${e.state ?? ''}|${e.listType}`;
 }
 
 /** What an expiry records besides the outcome: whether anyone was ever shown the alert. */

@@ -12,6 +12,8 @@ import type { ConsoleConfig, HotlistsConfig } from '../hotlist/config.js';
 import type { HotlistService } from '../hotlist/service.js';
 import type { HotlistStore } from '../hotlist/store.js';
 import { LOCAL_LIST } from '../hotlist/manual.js';
+import { canFallBehind } from '../hotlist/currency.js';
+import { ENTRY_FIELDS } from '../hotlist/conflicts.js';
 import { PURPOSES } from '../policy/purposes.js';
 import type { ReadQueries } from '../policy/query.js';
 import { LIST_TYPE_LABELS, priorityName, type AuditSink } from '../hotlist/types.js';
@@ -77,6 +79,8 @@ const noBody = z.strictObject({});
 const hitId = z.uuid();
 /** Hits still being worked: only theirs are the alert on screen. */
 const OPEN_STATUSES: readonly string[] = ['raised', 'seen'];
+/** Other sightings of the car listed with an alert. */
+const SIGHTINGS_SHOWN = 10;
 /** Missed hits listed on the console; the rest are counted ("and N more"). */
 const MISSED_SHOWN = 20;
 
@@ -286,7 +290,7 @@ export class ConsoleServer implements Service {
       priority: priorityName(h.priority),
       listType: h.listType,
       listTypeLabel: LIST_TYPE_LABELS[h.listType],
-      list: { id: h.listId, version: h.listVersion, generatedAt: h.listGeneratedAt },
+      list: { id: h.listId, version: h.listVersion, generatedAt: h.listGeneratedAt, ...this.listStanding(h) },
       entry: h.entry,
       rule: h.rule,
       via: h.via,
@@ -301,6 +305,21 @@ export class ConsoleServer implements Service {
       stateNotRead: h.stateNotRead,
       retroactive: h.retroactive,
       raisedAt: h.raisedAt,
+      // The same car's other reads recorded as repeats of this hit: its passes since, or, when a
+      // list update matched several recent reads (the newest alerts), its earlier sightings. Times
+      // and places only: their pictures are not the alert's.
+      sightings: this.deps.hits.repeatsOf(h, SIGHTINGS_SHOWN).flatMap((r) => {
+        const seen = this.deps.reads.get(r.readId);
+        return seen
+          ? [
+              {
+                ts: seen.ts,
+                cameraId: seen.cameraId,
+                gps: seen.gps ? { lat: seen.gps.lat, lon: seen.gps.lon } : null,
+              },
+            ]
+          : [];
+      }),
       // The console counts down the last minutes, and says when acting on it gives no more time.
       ...this.deps.hits.deadlineView(h),
       // Confirmed by this officer: the one who verifies confirms both (a partner's do not count,
@@ -323,6 +342,23 @@ export class ConsoleServer implements Service {
           }
         : null,
     };
+  }
+
+  /**
+   * How the hit's list stands now, for its list line. A list from elsewhere (HQ, an import) is
+   * judged by its version: a newer one supersedes the version the hit was raised on, whose age is
+   * its own. The unit's own manual entries (the watch list, `hotlist add`) are one list whose
+   * version changes with every entry anyone adds, renews or removes: a hit on one is judged by its
+   * own entry, which has changed only when it was renewed since (a removed or expired entry
+   * withdraws the hit).
+   */
+  private listStanding(h: Hit): { local: boolean; entryChanged: boolean } {
+    const list = this.deps.store.list(h.listId);
+    if (!list || canFallBehind(list)) return { local: false, entryChanged: false };
+    const now = this.deps.store
+      .findInList(h.listId, h.entry.plate)
+      .find((e) => e.state === h.entry.state && e.listType === h.entry.listType);
+    return { local: true, entryChanged: !!now && ENTRY_FIELDS.some((f) => now[f] !== (h.entry[f] ?? null)) };
   }
 
   private schedulePush(): void {

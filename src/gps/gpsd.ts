@@ -36,6 +36,20 @@ const skySchema = z.looseObject({
   satellites: z.array(z.looseObject({ used: z.boolean().optional() })).optional(),
 });
 
+/** gpsd's device list (sent after WATCH) and one device's change (`activated: 0` when it is gone). */
+const devicesSchema = z.looseObject({
+  class: z.literal('DEVICES'),
+  devices: z.array(z.looseObject({ path: z.string().optional() })),
+});
+const deviceSchema = z.looseObject({
+  class: z.literal('DEVICE'),
+  path: z.string().optional(),
+  activated: z.union([z.number(), z.string()]).optional(),
+});
+
+/** gpsd runs but reads no receiver: without this, health said only "no fix" and no reason. */
+export const NO_RECEIVER = 'gpsd has no receiver attached: check the GPS USB cable';
+
 export interface GpsdOptions {
   host: string;
   port: number;
@@ -48,6 +62,7 @@ export interface GpsdOptions {
 
 export class GpsdSource extends ReconnectingGpsSource {
   protected readonly lostMessage = 'gpsd connection lost';
+  protected readonly unreachableMessage = 'gpsd unreachable; retrying';
   private socket: net.Socket | null = null;
   private hdop: number | null = null;
   private satellites: number | null = null;
@@ -127,6 +142,10 @@ export class GpsdSource extends ReconnectingGpsSource {
       return;
     }
     const cls = (msg as { class?: unknown }).class;
+    if (cls === 'DEVICES' || cls === 'DEVICE') {
+      this.receiverChanged(msg);
+      return;
+    }
     if (cls === 'SKY') {
       const sky = skySchema.safeParse(msg);
       if (!sky.success) return;
@@ -163,5 +182,24 @@ export class GpsdSource extends ReconnectingGpsSource {
     if (this.hdop !== null) fix.hdop = this.hdop;
     if (this.satellites !== null) fix.satellites = this.satellites;
     this.publish(fix);
+  }
+
+  /** A receiver unplugged behind gpsd (or gpsd started without one) is named, once in the log. */
+  private receiverChanged(msg: unknown): void {
+    const list = devicesSchema.safeParse(msg);
+    const one = deviceSchema.safeParse(msg);
+    let present: boolean;
+    if (list.success) present = list.data.devices.length > 0;
+    // `activated` is the time it was activated (a number or an ISO string), 0 when it went away.
+    else if (one.success && one.data.activated !== undefined) present = one.data.activated !== 0;
+    else return;
+    if (!present && this.lastError !== NO_RECEIVER) {
+      this.lastError = NO_RECEIVER;
+      this.latest.clear();
+      this.opts.log.warn({ host: this.opts.host, port: this.opts.port }, NO_RECEIVER);
+    } else if (present && this.lastError === NO_RECEIVER) {
+      this.lastError = null;
+      this.opts.log.info({ device: one.success ? one.data.path : undefined }, 'gpsd receiver attached');
+    }
   }
 }

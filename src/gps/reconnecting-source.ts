@@ -21,6 +21,8 @@ export abstract class ReconnectingGpsSource implements PositionSource, Service {
   private loop: Promise<void> | null = null;
   protected connected = false;
   protected lastError: string | null = null;
+  /** The failure last logged: a receiver that stays away is logged once, not at every retry. */
+  private loggedFailure: string | null = null;
   /** Listeners told about each new fix (tests, the console's position display). */
   private readonly listeners = new Set<(fix: GpsFix) => void>();
 
@@ -41,6 +43,8 @@ export abstract class ReconnectingGpsSource implements PositionSource, Service {
   protected abstract closeConnection(): Promise<void> | void;
   /** What to log when the connection is lost. */
   protected abstract readonly lostMessage: string;
+  /** What to log when no connection could be made (logged again only when the reason changes). */
+  protected abstract readonly unreachableMessage: string;
 
   fixAt(timeMs: number, monoMs?: number) {
     return this.latest.fixAt(timeMs, monoMs);
@@ -80,9 +84,17 @@ export abstract class ReconnectingGpsSource implements PositionSource, Service {
     while (!signal.aborted) {
       try {
         await this.session(signal);
+        if (this.connected) this.loggedFailure = null;
       } catch (err) {
         this.lastError = (err as Error).message;
-        this.log.warn({ err: this.lastError }, this.lostMessage);
+        // Logged when a working connection is lost or the reason changes; the same refusal at every
+        // retry (gpsd not running, a receiver unplugged for the shift) would fill the journal.
+        if (this.connected || this.lastError !== this.loggedFailure)
+          this.log.warn(
+            { err: this.lastError, retrying: true },
+            this.connected ? this.lostMessage : this.unreachableMessage,
+          );
+        this.loggedFailure = this.lastError;
       }
       this.connected = false;
       this.latest.clear();

@@ -32,12 +32,14 @@ export interface SerialNmeaOptions {
  */
 export class SerialNmeaSource extends ReconnectingGpsSource {
   protected readonly lostMessage: string;
+  protected readonly unreachableMessage: string;
   private readonly builder = new NmeaFixBuilder();
   private port: SerialPort | null = null;
 
   constructor(private readonly opts: SerialNmeaOptions) {
     super(opts.log, opts.maxFixAgeMs, opts.backoff, opts.maxClockOffsetMs);
     this.lostMessage = `GPS serial port ${opts.path} lost`;
+    this.unreachableMessage = `GPS serial port ${opts.path} cannot be opened; retrying`;
     // Each valid RMC (status A, its own date and time) measures the unit's clock on arrival.
     this.builder.onTime = (utcMs) => this.clock.observe(utcMs);
   }

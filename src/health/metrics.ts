@@ -14,15 +14,26 @@ export interface UnitStatus {
   gpsMaxFixAgeMs?: number;
   /** The unit's wall clock checked against live GPS time; null without a live GPS source. */
   clock?: ClockHealth | null;
-  /** The headquarters link: reported, never a problem (a patrol car is often out of coverage). */
-  sync?: { connected: boolean; queueDepth: number } | null;
+  /**
+   * The headquarters link. Down is not a problem (a patrol car is often out of coverage); a failure
+   * with a config key to check (a CA, certificate or password refused) is: it does not heal.
+   */
+  sync?: {
+    connected: boolean;
+    queueDepth: number;
+    /** Why the last attempt failed, and its code (TLS, socket or CONNACK); null once connected. */
+    lastError?: string | null;
+    errorCode?: string | null;
+    /** The config key to check, for a failure of the unit's configuration. */
+    check?: string | null;
+  } | null;
   /** Reads that could not be saved since the start, all cameras. */
   storeFailures?: number;
   inference?: { lastMs: number | null; avgMs: number | null; count: number };
   reads?: number;
   hits?: number;
   outboxDepth?: number;
-  /** Age of each hotlist in seconds, by list name. */
+  /** Age of each hotlist from a source (not the unit's own watch list) in seconds, by list name; {} = none loaded. */
   hotlistAgeS?: Record<string, number>;
   /** Hotlist age above which the unit is degraded (policy IV.C.1; default 24 h). */
   hotlistMaxAgeS?: number;
@@ -33,6 +44,9 @@ export interface UnitStatus {
 /** Problems a technician should see; none means healthy. */
 export function problems(s: UnitStatus): string[] {
   const out: string[] = [];
+  // A unit that reads nothing must not look healthy to the technician who installed it.
+  if (s.cameras.length === 0)
+    out.push('no camera configured: add one under cameras in the config (lpr-edge provision writes them)');
   for (const c of s.cameras) {
     if (c.state !== 'streaming' && c.state !== 'ended')
       out.push(`camera ${c.id} ${c.state}${c.lastError ? `: ${c.lastError}` : ''}`);
@@ -50,11 +64,21 @@ export function problems(s: UnitStatus): string[] {
     out.push(
       `system clock is ${Math.abs(s.clock.offsetMs / 1000).toFixed(1)} s ${s.clock.offsetMs > 0 ? 'behind' : 'ahead of'} GPS time (more than gps.maxClockOffsetMs ${s.clock.maxOffsetMs} ms): reads are stamped with a wrong time`,
     );
+  // Reads are checked against nothing: no alert can ever be raised. The unit's own watch list
+  // (never stale) does not count: policy IV.C.1 asks for the agency's current list.
+  if (s.hotlistAgeS && Object.keys(s.hotlistAgeS).length === 0)
+    out.push(
+      "no hotlist loaded (policy IV.C.1): import one (lpr-edge hotlist import FILE) or enable sync to receive HQ's",
+    );
   if (s.hotlistAgeS && s.hotlistMaxAgeS !== undefined) {
     for (const [name, age] of Object.entries(s.hotlistAgeS)) {
       if (age > s.hotlistMaxAgeS) out.push(`hotlist ${name} is ${Math.round(age / 3600)} h old`);
     }
   }
+  if (s.sync && !s.sync.connected && s.sync.check)
+    out.push(
+      `sync link failing: ${s.sync.lastError}${s.sync.errorCode ? ` (${s.sync.errorCode})` : ''}: check ${s.sync.check}`,
+    );
   return [...out, ...(s.problems ?? [])];
 }
 
@@ -132,14 +156,21 @@ export function prometheusText(s: UnitStatus): string {
     metric('lpr_inference_last_ms', 'gauge', 'Duration of the last frame inference', [
       [{}, s.inference.lastMs],
     ]);
-    metric('lpr_inference_avg_ms', 'gauge', 'Average frame inference duration', [[{}, s.inference.avgMs]]);
+    metric('lpr_inference_avg_ms', 'gauge', 'Mean frame inference duration since the start', [
+      [{}, s.inference.avgMs],
+    ]);
     metric('lpr_inference_frames_total', 'counter', 'Frames run through inference', [
       [{}, s.inference.count],
     ]);
   }
-  metric('lpr_reads_total', 'counter', 'Plate reads stored', [[{}, s.reads]]);
+  // Rows in the database, not counters: the retention purge lowers them (policy), which a counter must not do.
+  metric('lpr_reads_stored', 'gauge', 'Plate reads held on the unit (falls when retention purges)', [
+    [{}, s.reads],
+  ]);
   metric('lpr_store_failures_total', 'counter', 'Reads that could not be saved', [[{}, s.storeFailures]]);
-  metric('lpr_hits_total', 'counter', 'Hotlist hits raised', [[{}, s.hits]]);
+  metric('lpr_hits_stored', 'gauge', 'Hotlist hits held on the unit (falls when retention purges)', [
+    [{}, s.hits],
+  ]);
   if (s.sync) {
     metric('lpr_sync_connected', 'gauge', '1 while the headquarters link is up', [
       [{}, s.sync.connected ? 1 : 0],

@@ -88,6 +88,36 @@ function onManualList<T>(store: HotlistStore, listId: string, fn: () => T): T {
 }
 
 /**
+ * The longest reason of a manual entry the console takes (its watch form), and the longest a
+ * renewal makes by adding reasons to one: a plate watched by officer after officer does not grow a
+ * reason without end (the console shows it whole on every alert, and it goes to HQ with each hit).
+ */
+export const REASON_MAX_CHARS = 200;
+/** Of the reasons a renewal keeps, at least this much of the first (whose entry it is) stays. */
+const FIRST_REASON_KEPT = 60;
+/** The newest note (`user: reason`) of a renewal is kept whole up to this length. */
+const NOTE_MAX_CHARS = REASON_MAX_CHARS - FIRST_REASON_KEPT - '; '.length;
+
+/** `text` cut to `max` characters, an ellipsis marking the cut. */
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
+}
+
+/**
+ * The reasons an entry gives so far, with a renewing officer's note added last, within
+ * REASON_MAX_CHARS: the note (cut to NOTE_MAX_CHARS) is kept, and the reasons before it are cut
+ * from their end, marked "…", so the notes in between go first and the first reason, the entry
+ * owner's, keeps its beginning (at least FIRST_REASON_KEPT characters). Every reason stays whole in
+ * the audit log's record of each add and renewal.
+ */
+function mergedReason(reasons: string, note: string): string {
+  const newest = cut(note, NOTE_MAX_CHARS);
+  const whole = `${reasons}; ${newest}`;
+  if (whole.length <= REASON_MAX_CHARS) return whole;
+  return `${cut(reasons, REASON_MAX_CHARS - newest.length - 2)}; ${newest}`;
+}
+
+/**
  * What a manual add did. `entry` is the entry on the list afterwards.
  * - added: the plate was not on the list, or only with an entry that had expired (`expired`: that
  *   entry, taken off; an expired entry matches nothing, so the add is a fresh entry).
@@ -103,22 +133,28 @@ export type ManualAddResult =
  * hold, so the entry is renewed, not replaced or refused: the later expiry and the higher
  * priority win (a watch never ends sooner or sounds quieter because a colleague asked for less),
  * the entry stays the first officer's (`enteredBy`), and a reason it does not give yet is added
- * under the renewing officer's name, so that a hit shows every reason to stop the car. A vehicle
+ * under the renewing officer's name, so that a hit shows every reason to stop the car (within
+ * REASON_MAX_CHARS: `mergedReason` says what is kept when they do not all fit). A vehicle
  * or reference the entry lacks is filled in; one it has is kept.
  */
 function renewal(was: HotlistEntry, add: EntryInput, user: string): EntryInput {
   const note = `${user}: ${add.reason}`;
   const reasons = was.reason ?? '';
   // The first reason, then "; user: reason" for each added: the reason given is known when it is
-  // one of them, whole (a reason may itself contain "; ", hence the ends matched too).
+  // one of them, whole (a reason may itself contain "; ", hence the ends matched too), or the
+  // newest note as a capped merge keeps it.
   const all = `; ${reasons}; `;
-  const known = !add.reason || all.includes(`; ${add.reason}; `) || all.includes(`; ${note}; `);
+  const known =
+    !add.reason ||
+    all.includes(`; ${add.reason}; `) ||
+    all.includes(`; ${note}; `) ||
+    all.includes(`; ${cut(note, NOTE_MAX_CHARS)}; `);
   return {
     ...was,
     expiresAt:
       was.expiresAt === null || add.expiresAt === null ? null : Math.max(was.expiresAt, add.expiresAt),
     priority: Math.min(was.priority, add.priority) as Priority,
-    reason: known ? was.reason : reasons ? `${reasons}; ${note}` : add.reason,
+    reason: known ? was.reason : reasons ? mergedReason(reasons, note) : add.reason,
     vehicle: was.vehicle ?? add.vehicle,
     reference: was.reference ?? add.reference,
   };

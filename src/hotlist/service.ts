@@ -208,7 +208,9 @@ export class HotlistService implements Service {
     for (const [id, v] of current) if (this.known.get(id) !== v && !local.has(id)) changed.add(id);
     this.known = current;
     if (changed.size === 0 || this.deps.config.recheckWindowMinutes <= 0) return 0;
-    const ids = this.windowReads();
+    // Newest first: of several reads of one car the latest (where it was last seen) alerts, and
+    // the earlier ones are recorded as suppressed repeats of it (its earlier sightings).
+    const ids = this.windowReads().reverse();
     let raised = 0;
     for (const id of ids) {
       const read = this.deps.reads.get(id);
@@ -221,10 +223,13 @@ export class HotlistService implements Service {
     return raised;
   }
 
-  /** Match reads an inquiry returned against one list, as retroactive hits (the watch list's look back). */
+  /**
+   * Match reads an inquiry returned against one list, as retroactive hits (the watch list's look
+   * back); newest first, as `recheckChangedLists`.
+   */
   lookBack(reads: StoredRead[], listId: string): number {
     let raised = 0;
-    for (const read of reads)
+    for (const read of [...reads].sort((a, b) => b.seq - a.seq))
       raised += this.onRead(read, { retroactive: true, onlyLists: new Set([listId]) });
     return raised;
   }

@@ -6,7 +6,7 @@ import { DatabaseError } from './database.js';
 const CLAIM_STALE_MS = 10_000;
 
 /**
- * One daemon per data directory: `<dataDir>/lpr-edge.lock` holds "<pid> <boot id> <holder>" for as
+ * One daemon per data directory: `<dataDir>/lpr-edge.lock` holds "<pid> <boot id> <holder> <start>" for as
  * long as its holder (the daemon, or a replay) runs. Two daemons on one directory would both sync (re-sending each other's
  * records) and fight over the database. A replay holds it too: it stores reads as the daemon
  * does, and a daemon running beside it takes them for its own (a hotlist update re-checks recent
@@ -16,7 +16,10 @@ const CLAIM_STALE_MS = 10_000;
  * Node has no flock, so the lock is a file that only one process can create: it is written to a
  * private file first and hard-linked into place (link fails if the name exists), so it is never
  * seen empty. A lock whose process is gone (a crash, or a power cut: the boot id differs) is
- * stale and taken over; `lpr-edge.lock.takeover-<pid>` makes sure only one of two daemons
+ * stale and taken over. So is one whose pid now names another process: after a crash the pid is
+ * free for reuse (often by a process started early at the next start-up), so the holder's start
+ * time (/proc/PID/stat field 22, clock ticks since boot) is recorded and compared. A lock written
+ * before the start time was recorded is judged by its pid alone, as then; `lpr-edge.lock.takeover-<pid>` makes sure only one of two daemons
  * starting at once takes over the same stale lock.
  */
 
@@ -40,7 +43,7 @@ export class DataDirLock {
   ): DataDirLock {
     mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, 'lpr-edge.lock');
-    const content = `${pid} ${bootId()} ${holder}\n`;
+    const content = `${pid} ${bootId()} ${holder} ${processStartTime(pid) ?? '-'}\n`;
     const mine = `${file}.${pid}`;
     writeFileSync(mine, content);
     try {
@@ -50,7 +53,7 @@ export class DataDirLock {
         if (tryLink(mine, file)) return new DataDirLock(file, content);
         const current = readHolder(file);
         if (!current) continue; // released between our link and read: try again
-        if (current.bootId === bootId() && alive(current.pid)) throw inUse(dataDir, current);
+        if (current.bootId === bootId() && isHolderRunning(current)) throw inUse(dataDir, current);
         takeOver(file, current.raw, current.pid);
       }
       throw new DatabaseError(`could not lock data directory ${dataDir} (${file} keeps changing)`);
@@ -107,12 +110,14 @@ interface LockRecord {
   pid: number;
   bootId: string;
   holder: LockHolder;
+  /** The holder's start time, when the lock recorded it (locks from older releases did not). */
+  startTime: string | null;
 }
 
 function readHolder(file: string): LockRecord | null {
   const raw = readText(file);
   if (raw === null) return null;
-  const [pid, boot = '', holder] = raw.trim().split(/\s+/);
+  const [pid, boot = '', holder, start] = raw.trim().split(/\s+/);
   // Unparseable content is treated as a dead holder (pid 0 is never alive here). A lock written
   // before the holder was recorded is a daemon's: only the daemon locked then.
   return {
@@ -120,6 +125,7 @@ function readHolder(file: string): LockRecord | null {
     pid: Number.parseInt(pid ?? '', 10) || 0,
     bootId: boot,
     holder: holder === 'replay' ? 'replay' : 'daemon',
+    startTime: start && start !== '-' ? start : null,
   };
 }
 
@@ -129,6 +135,24 @@ function inUse(dataDir: string, current: LockRecord): DataDirInUse {
       ? `an lpr-edge replay (pid ${current.pid}); wait for it to finish or stop it`
       : `another lpr-edge daemon (pid ${current.pid}); stop it first`;
   return new DataDirInUse(`data directory ${dataDir} is in use by ${what}`);
+}
+
+/** The lock's process still runs: its pid is alive and, when recorded, it started when the lock says. */
+function isHolderRunning(lock: LockRecord): boolean {
+  if (!alive(lock.pid)) return false;
+  if (lock.startTime === null) return true;
+  const now = processStartTime(lock.pid);
+  // Unknown (no /proc): the pid alone decides, as it did before start times were recorded.
+  return now === null || now === lock.startTime;
+}
+
+/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot; null if unknown. */
+export function processStartTime(pid: number): string | null {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (stat === null) return null;
+  // Field 2, the command name, is in parentheses and may hold spaces or ')': count after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[22 - 3] ?? null;
 }
 
 function alive(pid: number): boolean {

@@ -3,6 +3,7 @@ import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient 
 import type { Logger } from '../log.js';
 import { readConfiguredFile } from '../util/input-file.js';
 import { endMqttClient } from '../util/mqtt-end.js';
+import { describeLinkError, type LinkFailure } from './link-errors.js';
 
 export interface LinkOptions {
   url: string;
@@ -63,6 +64,10 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   private readonly tls: Pick<IClientOptions, 'ca' | 'cert' | 'key'>;
   /** The Maximum Packet Size the broker announced in this connection's CONNACK (MQTT 5 only). */
   private brokerMaxPacket?: number;
+  /** What ended the last attempt, until a connection is made (shown in /healthz). */
+  private failure: LinkFailure | null = null;
+  /** mqtt.js may report one failed attempt more than once (the TLS error, then the closed stream). */
+  private attemptFailed = false;
   readonly stats = { connects: 0, disconnects: 0, fallbacks: 0 };
 
   constructor(private readonly opts: LinkOptions) {
@@ -78,6 +83,11 @@ export class MqttLink extends EventEmitter<LinkEvents> {
 
   get connected(): boolean {
     return this.client?.connected === true;
+  }
+
+  /** Why the last connection attempt failed, with the config key to check; null once connected. */
+  get lastFailure(): LinkFailure | null {
+    return this.failure;
   }
 
   get version(): 5 | 4 {
@@ -125,10 +135,12 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   }
 
   private open(): void {
+    this.attemptFailed = false;
     const client = mqtt.connect(this.opts.url, this.clientOptions());
     this.client = client;
     client.on('connect', (connack) => {
       this.attempt = 0;
+      this.failure = null;
       this.stats.connects++;
       // Per connection: a reconnect may reach another cluster node, configured otherwise.
       this.brokerMaxPacket = connack.properties?.maximumPacketSize;
@@ -157,7 +169,12 @@ export class MqttLink extends EventEmitter<LinkEvents> {
         this.replaceClient(0);
         return;
       }
-      this.opts.log.warn({ err: err.message, code }, 'sync link error');
+      // The first error of an attempt says why it failed; what follows is its consequence.
+      if (this.attemptFailed) return;
+      this.attemptFailed = true;
+      this.failure = describeLinkError(err);
+      const { check } = this.failure;
+      this.opts.log.warn({ err: err.message, code, ...(check ? { check } : {}) }, 'sync link error');
     });
     client.on('close', () => {
       if (client !== this.client) return;
@@ -189,6 +206,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       if (this.stopping || !this.client) return;
       // mqtt.js builds each CONNECT from its options: the reconnect carries a will of its own.
       this.client.options.will = this.will();
+      this.attemptFailed = false;
       this.client.reconnect();
     }, delay);
   }

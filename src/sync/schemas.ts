@@ -179,7 +179,9 @@ export const dispositionBodySchema = z
       'an expiry (details.neverShown: no console ever showed the alert), and the officer acknowledging ' +
       "the console's notice of it (expiry-acknowledged); withdrawn (details.reason: its entry was " +
       'taken off its list or expired while the hit was open: no stop on it) and superseded ' +
-      '(details.supersededBy: the hit of a newer sighting of the same vehicle that took its place).',
+      '(details.supersededBy: the hit of a newer sighting of the same vehicle that took its place); ' +
+      'raised from suppressed (details.afterRejectOf: a repeat of the car read after the hit it was ' +
+      'suppressed behind, raised when an officer rejected that hit; details.raisedAt and expiresAt are its own now).',
   });
 
 export const auditBodySchema = z

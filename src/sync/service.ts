@@ -294,6 +294,9 @@ export class SyncService implements Service {
   health(): Record<string, unknown> {
     return {
       connected: this.link.connected,
+      lastError: this.link.lastFailure?.message ?? null,
+      errorCode: this.link.lastFailure?.code ?? null,
+      check: this.link.lastFailure?.check ?? null,
       protocolVersion: this.link.version,
       queueDepth: this.outbox.depth(),
       inFlight: this.inFlight.size,

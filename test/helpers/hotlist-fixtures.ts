@@ -1,5 +1,13 @@
 import sharp from 'sharp';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { defaultHotlistsConfig } from '../../src/hotlist/config.js';
+import { importHotlist } from '../../src/hotlist/import.js';
+import { Equivalence } from '../../src/hotlist/normalise.js';
+import { HotlistStore } from '../../src/hotlist/store.js';
+import { AuditLog } from '../../src/policy/audit.js';
+import { openStore } from './unit.js';
 import type { Read, ReadImages } from '../../src/store/types.js';
 
 /** A plate-like JPEG with the given text (what a crop looks like to the officer). */
@@ -56,4 +64,20 @@ export function makeRead(plate: string, state: string | null, over: Partial<Read
 
 export async function images(plate: string, state?: string): Promise<ReadImages> {
   return { crop: await plateJpeg(plate, state), overview: await overviewJpeg(plate) };
+}
+
+/**
+ * Imports a one-entry agency list (`ncic`, generated now) into a data folder, as `lpr-edge hotlist
+ * import` would, before a daemon starts there: a unit with no list at all is degraded.
+ */
+export async function importCurrentHotlist(dataDir: string, plate = 'KDT4821'): Promise<void> {
+  const { db } = openStore(dataDir);
+  try {
+    const store = new HotlistStore(db, new Equivalence(defaultHotlistsConfig().equivalence));
+    const file = path.join(dataDir, 'ncic.csv');
+    writeFileSync(file, `plate,state,list_type,reference\n${plate},NY,stolen-vehicle,NCIC V-1\n`);
+    await importHotlist(store, { file, listId: 'ncic', actor: 'admin.test', audit: new AuditLog(db) });
+  } finally {
+    db.close();
+  }
 }

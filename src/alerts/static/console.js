@@ -18,9 +18,11 @@ const announced = new Set();
 /** A hit on screen not yet marked seen: it is marked once the page is in front of the officer. */
 let unseenHitId = null;
 /**
- * After an alert comes on screen P, S and V are ignored for a moment, keys and clicks alike: a key
- * pressed for the alert being worked must not land on a more urgent one that replaced it just
- * before (policy IV.C.2). Long enough to notice the change, short enough not to slow a stop.
+ * After an alert comes on screen P, S, V and R (every key and button that decides on the alert)
+ * are ignored for a moment, keys and clicks alike: a key pressed for the alert being worked must
+ * not land on a more urgent one that replaced it just before (policy IV.C.2); a reject meant for a
+ * misread must not throw away the AMBER alert that took its place. Long enough to notice the
+ * change, short enough not to slow a stop.
  */
 const NEW_ALERT_HOLD_MS = 1500;
 /** P and S wait this long after the pictures arrive: the unit refuses a confirmation within 1 s of sending them (shown.ts). */
@@ -369,7 +371,7 @@ function renderHit(hit, queued) {
   if (hit.id !== onScreenHitId) {
     // Another alert on screen (a new one, or one back after a more urgent one): nothing opened for
     // the last one stays over it (the watch form too: it is marked seen, so nothing may cover it),
-    // a screen reader hears which it is, and P, S and V wait a moment.
+    // a screen reader hears which it is, and P, S, V and R wait a moment.
     onScreenHitId = hit.id;
     closeReject();
     closeWatch();
@@ -436,6 +438,10 @@ function renderHit(hit, queued) {
   setProp($('hit-list'), 'className', list.stale ? 'stale' : '');
   setText($('hit-time'), read.ts ? `${fmtTime(read.ts)} · camera ${read.cameraId}` : fmtTime(hit.raisedAt));
   setText($('hit-place'), read.gps ? `${read.gps.lat.toFixed(5)}, ${read.gps.lon.toFixed(5)}` : 'No GPS fix');
+  const sightings = sightingsLine(hit);
+  setText($('hit-sightings'), sightings);
+  setProp($('hit-sightings'), 'hidden', !sightings);
+  setProp($('hit-sightings-label'), 'hidden', !sightings);
   setAttr($('confirm-plate'), 'aria-pressed', String(hit.plateConfirmed));
   setAttr($('confirm-state'), 'aria-pressed', String(hit.stateConfirmed));
   const now = Date.now();
@@ -448,8 +454,8 @@ function renderHit(hit, queued) {
   setProp($('confirm-plate'), 'disabled', hit.plateConfirmed || unseen || held || notLive);
   setProp($('confirm-state'), 'disabled', hit.stateConfirmed || unseen || held || notLive);
   setProp($('verify'), 'disabled', !(hit.plateConfirmed && hit.stateConfirmed) || held || notLive);
-  setProp($('reject'), 'disabled', notLive);
-  setProp($('hit-error-reject'), 'disabled', notLive);
+  setProp($('reject'), 'disabled', held || notLive);
+  setProp($('hit-error-reject'), 'disabled', held || notLive);
   // The buttons come back by themselves when the hold ends, not at the next update.
   const wait = Math.max(holdUntil, picturesSettleUntil) - now;
   if (wait > 0) {
@@ -483,7 +489,9 @@ function announce(hit) {
 
 /**
  * The list line of the alert: the version the hit was raised on and that version's age, not the
- * age of whatever version is current now; "superseded" when the list has changed since.
+ * age of whatever version is current now; "superseded" when the list has changed since. The
+ * unit's own manual entries (the watch list) are never stale, and their list changes with every
+ * entry anyone adds: a hit on one is outdated only when its own entry was renewed since.
  */
 function listLine(hit) {
   const current = state.lists.find((l) => l.id === hit.list.id);
@@ -491,13 +499,27 @@ function listLine(hit) {
   // Still the current version: its age and staleness as the unit counts them (a list of manual
   // entries is never stale). An older one: counted from its own generation time.
   const ageHours = sameVersion ? current.ageHours : (state.now - hit.list.generatedAt) / 3600000;
-  const stale = sameVersion ? current.stale : ageHours > state.maxAgeHours;
-  const since = current
-    ? sameVersion
-      ? ''
-      : ` · superseded by v${current.version}`
-    : ' · list no longer loaded';
+  const stale = hit.list.local ? false : sameVersion ? current.stale : ageHours > state.maxAgeHours;
+  let since = '';
+  if (!current) since = ' · list no longer loaded';
+  else if (hit.list.local)
+    since = hit.list.entryChanged ? ` · entry renewed since (v${current.version})` : '';
+  else if (!sameVersion) since = ` · superseded by v${current.version}`;
   return { text: `${hit.list.id} v${hit.list.version} · ${fmtAge(ageHours)} old${since}`, stale };
+}
+
+/**
+ * The same car's other reads recorded as repeats of the alert (its passes since, or for a list
+ * update that matched several recent reads, the earlier sightings behind the newest): when and where.
+ */
+function sightingsLine(hit) {
+  const sightings = hit.sightings || [];
+  return sightings
+    .map((r) => {
+      const place = r.gps ? ` at ${r.gps.lat.toFixed(5)}, ${r.gps.lon.toFixed(5)}` : '';
+      return `${fmtTime(r.ts)} · camera ${r.cameraId}${place}`;
+    })
+    .join('; ');
 }
 
 /** Why the alert cannot be acted on as expected, over its buttons; with Reject… when that is the way on. */
@@ -823,7 +845,7 @@ function renderStatus(s) {
 
 // ---- acts -----------------------------------------------------------------------------------
 
-/** The alert on screen as the officer sees it now (null when none, or while P, S and V are held). */
+/** The alert on screen as the officer sees it now (null when none, or while P, S, V and R are held). */
 function hitToActOn() {
   return $('hit').hidden || holdPending || Date.now() < holdUntil ? null : onScreenHitId;
 }
@@ -844,8 +866,10 @@ function act(path, body) {
 }
 
 function openReject() {
-  if (!onScreenHitId || $('hit').hidden) return;
-  $('reject-form').dataset.hitId = onScreenHitId;
+  // Held like P, S and V: the form is opened for the alert on screen, never one that just came.
+  const id = hitToActOn();
+  if (!id) return;
+  $('reject-form').dataset.hitId = id;
   const box = $('reject-reasons');
   box.textContent = '';
   state.rejectionReasons.forEach((reason, i) => {

@@ -42,7 +42,11 @@ beforeEach(() => {
     pullMaxResults: 100,
     hotlists: hotlistPort(store),
     audit: { append: (e) => void audits.push(e) },
-    respond: async () => undefined,
+    // Not used by a hotlist.
+    buildAnswer: () => {
+      throw new Error('no pull here');
+    },
+    sendAnswer: async () => ({ unsentParts: [] }),
   });
 });
 afterEach(() => {

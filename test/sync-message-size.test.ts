@@ -150,4 +150,33 @@ describe('splitPullResponse', () => {
     const huge = { body: { id: 'huge', note: 'x'.repeat(5_000) } };
     expect(splitPullResponse(head, [huge], { limitBytes: 4_000, packetBytes }).fits).toBe(false);
   });
+
+  it('with maxParts 1 (an HQ that does not put parts together) stops after the reads one message holds, and says so', () => {
+    const limitBytes = 8_000;
+    const whole = splitPullResponse(head, reads, { limitBytes, packetBytes });
+    const cut = splitPullResponse(head, reads, { limitBytes, packetBytes, maxParts: 1 });
+    if (!whole.fits || !cut.fits) throw new Error('should fit');
+    expect(whole.payloads.length).toBeGreaterThan(1);
+    expect(cut.payloads).toHaveLength(1);
+    // The first message of the whole answer, holding the same reads, now counted as the answer.
+    expect(cut.reads).toBe(whole.partReads[0]);
+    expect(cut).toMatchObject({ count: cut.reads, truncated: true, partReads: [cut.reads] });
+    const only = JSON.parse(String(cut.payloads[0])) as {
+      part: number;
+      parts: number;
+      count: number;
+      truncated: boolean;
+      reads: { id: string }[];
+    };
+    expect(only).toMatchObject({ part: 1, parts: 1, count: cut.reads, truncated: true });
+    expect(only.reads.map((r) => r.id)).toEqual(reads.slice(0, cut.reads).map((r) => r.body.id));
+    expect(packetBytes(cut.payloads[0]!.length)).toBeLessThanOrEqual(limitBytes);
+    // An answer one message holds is not cut.
+    const small = splitPullResponse({ ...head, count: 2 }, reads.slice(0, 2), {
+      limitBytes,
+      packetBytes,
+      maxParts: 1,
+    });
+    expect(small).toMatchObject({ fits: true, reads: 2, count: 2, truncated: false });
+  });
 });

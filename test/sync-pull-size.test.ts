@@ -105,7 +105,8 @@ async function watchAnswers(unitId: string) {
   await client.subscribeAsync(topic, { qos: 1 });
   /** Every part of the answer, once they have all passed the broker. */
   const parts = async () => {
-    await until(() => seen.length > 0 && seen.length === seen[0]!.message.parts, 10_000, 'every part');
+    // From the spawn of hq-sink on: a loaded machine takes seconds to start it.
+    await until(() => seen.length > 0 && seen.length === seen[0]!.message.parts, 30_000, 'every part');
     return seen;
   };
   return { parts, topic, close: () => client.endAsync() };

@@ -409,7 +409,10 @@ export class HqSink {
   async pull(
     agency: string,
     unit: string,
-    request: Omit<PullRequest, 'v' | 'requestId' | 'includeCrops' | 'agency' | 'unit' | 'issuedAt'> & {
+    request: Omit<
+      PullRequest,
+      'v' | 'requestId' | 'includeCrops' | 'agency' | 'unit' | 'issuedAt' | 'acceptsParts'
+    > & {
       requestId?: string;
       includeCrops?: boolean;
     },
@@ -425,7 +428,17 @@ export class HqSink {
     let timer: NodeJS.Timeout | undefined;
     try {
       const answer = new Promise<PullAnswer>((resolve) => this.waiters.set(requestId, resolve));
-      const signed = this.sign({ v: 1, ...request, requestId, agency, unit, issuedAt: Date.now() });
+      // acceptsParts: this sink puts an answer's parts together (a unit sends an HQ that does not
+      // say so at most one message, cut to the reads it holds).
+      const signed = this.sign({
+        v: 1,
+        ...request,
+        requestId,
+        agency,
+        unit,
+        issuedAt: Date.now(),
+        acceptsParts: true,
+      });
       for (let sent = 1; ; sent++) {
         await this.client!.publishAsync(topics.down('pull'), signed, { qos: 1 });
         const waited = new Promise<undefined>((resolve) => {

@@ -43,7 +43,19 @@ export interface QueryResult {
   auditSeq: number;
   /** More reads matched than `limit` returned. */
   truncated: boolean;
+  /** The reads were found but none disclosed (`Disclose` said why): logged as a refusal. */
+  refusal?: string;
 }
+
+/**
+ * What of a search's result is actually disclosed, decided before the query is logged (a
+ * headquarters pull: the answer is made into messages first): the reads that go, from the first
+ * (and whether more matched than go), or why none go. The query log then lists exactly those.
+ */
+export type Disclose = (
+  reads: StoredRead[],
+  truncated: boolean,
+) => { reads: StoredRead[]; truncated: boolean } | { refusal: string };
 
 /** Roles allowed to search read data; technicians maintain the unit, auditors read the audit log. */
 const SEARCH_ROLES = ['officer', 'admin'] as const;
@@ -76,10 +88,17 @@ export class ReadQueries {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * `disclose`: the caller sends the reads somewhere that may not take them all (a pull answer to
+   * HQ): it is given the reads found and says which of them go, or why none do, and the query log
+   * lists exactly that: a read found but not sent was not disclosed. Without it, every read found
+   * (up to the limit) is returned, and logged.
+   */
   search(
     identity: Identity | null | undefined,
     criteria: QueryCriteria,
     justification: Justification,
+    disclose?: Disclose,
   ): QueryResult {
     const problems = this.check(identity, criteria, justification);
     if (problems.length) {
@@ -90,9 +109,29 @@ export class ReadQueries {
     // returned nor logged, as it is not disclosed.
     const limit = criteria.limit ?? 1000;
     const found = this.find(criteria, limit + 1);
-    const reads = found.slice(0, limit);
+    let reads = found.slice(0, limit);
+    let truncated = found.length > limit;
+    if (disclose) {
+      let decided: ReturnType<Disclose>;
+      try {
+        decided = disclose(reads, truncated);
+      } catch (err) {
+        // Nothing went: the attempt is logged as such, and the caller hears why.
+        this.log(identity, criteria, justification, 'refused', `not sent: ${(err as Error).message}`, []);
+        throw err;
+      }
+      if ('refusal' in decided) {
+        const logged = this.log(identity, criteria, justification, 'refused', decided.refusal, []);
+        return { reads: [], count: 0, ...logged, truncated: false, refusal: decided.refusal };
+      }
+      const foundIds = new Set(reads.map((r) => r.id));
+      const stranger = decided.reads.find((r) => !foundIds.has(r.id));
+      if (stranger) throw new Error(`disclose: read ${stranger.id} was not found by this query`);
+      reads = decided.reads;
+      truncated = decided.truncated;
+    }
     const { queryId, auditSeq } = this.log(identity, criteria, justification, 'ok', null, reads);
-    return { reads, count: reads.length, queryId, auditSeq, truncated: found.length > limit };
+    return { reads, count: reads.length, queryId, auditSeq, truncated };
   }
 
   /**

@@ -6,7 +6,7 @@ import type { Db } from '../store/database.js';
 import type { ReadStore } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import { parseJson } from './codec.js';
-import type { PullAnswerHead, PullAnswerRead } from './message-size.js';
+import type { BuiltPullAnswer, PullAnswerHead, PullAnswerRead } from './message-size.js';
 import type { Outbox } from './outbox.js';
 import type { AuditPort, HotlistApplied, HotlistPort, QueryPort, RosterPort } from './ports.js';
 import {
@@ -50,10 +50,20 @@ export interface InboundDeps {
   audit?: AuditPort;
   queries?: QueryPort;
   /**
-   * Send a pull answer (the service publishes it on up/pull-response, in as many messages as the
-   * broker's maximum packet size takes).
+   * Make a pull answer into the messages that will go on up/pull-response: as many as the
+   * broker's maximum packet size takes (`oneMessage`: one, cut after the reads it holds), or an
+   * `error` holding no reads when it cannot be made to fit.
    */
-  respond(head: PullAnswerHead, reads?: PullAnswerRead[]): Promise<void>;
+  buildAnswer(
+    head: PullAnswerHead,
+    reads: PullAnswerRead[],
+    opts?: { oneMessage?: boolean },
+  ): BuiltPullAnswer;
+  /**
+   * Send those messages (paced by the rate limit, waiting for the link). Resolves once the broker
+   * has them all, or when sync stops first, naming the parts never handed to the broker.
+   */
+  sendAnswer(answer: BuiltPullAnswer): Promise<{ unsentParts: number[] }>;
   /** HQ acknowledged these message ids (newly). */
   onAcked?(ids: string[]): void;
   /**
@@ -90,7 +100,10 @@ export class InboundRouter {
   private readonly setVersion;
   private readonly pulls;
   private readonly now: () => number;
-  /** Requests this process is searching for now: a copy arriving meanwhile waits for that answer. */
+  /**
+   * Requests this process is searching for or sending the answer to now: a copy arriving
+   * meanwhile waits for that answer.
+   */
   private readonly answering = new Set<string>();
 
   constructor(private readonly d: InboundDeps) {
@@ -371,7 +384,7 @@ export class InboundRouter {
       const requestId = (raw as { requestId?: unknown } | null)?.requestId;
       const reason = `malformed pull request: ${issues(parsed.error)}`;
       if (typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 200) {
-        await this.d.respond(this.response(requestId, 'error', reason));
+        await this.d.sendAnswer(this.d.buildAnswer(this.response(requestId, 'error', reason), []));
       }
       throw new Rejection(reason);
     }
@@ -400,45 +413,108 @@ export class InboundRouter {
     const refuse = async (reason: string) => {
       this.pulls.answered.run('refused', reason, 0, '[]', null, req.requestId);
       this.d.log.warn({ requestId: req.requestId, requester: req.requester, reason }, 'pull request refused');
-      await this.d.respond(this.response(req.requestId, 'refused', reason));
+      await this.d.sendAnswer(this.d.buildAnswer(this.response(req.requestId, 'refused', reason), []));
       return { outcome: 'refused' as const, reason };
     };
     if (!this.d.queries) return refuse('this unit does not answer pull requests (no query service)');
     const limit = Math.min(req.limit ?? this.d.pullMaxResults, this.d.pullMaxResults);
+    const oneMessage = req.acceptsParts !== true;
     let reads: StoredRead[];
     let truncated: boolean;
     let auditSeq: number | undefined;
+    let answer: BuiltPullAnswer | undefined;
     this.answering.add(req.requestId);
     try {
-      // The query service checks purpose, case number and requester, and writes the query log
-      // (refusals included), exactly as for an officer's query.
-      ({ reads, truncated, auditSeq } = await this.d.queries.search(
-        { kind: 'hq', requester: req.requester ?? '' },
-        { ...req.criteria, limit },
-        { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attestation },
-      ));
-    } catch (err) {
-      return refuse((err as Error).message);
+      try {
+        // The query service checks purpose, case number and requester, and writes the query log
+        // (refusals included), exactly as for an officer's query. The answer is made into its
+        // messages before that, so the log lists the reads that go: an answer that cannot be
+        // made to fit the broker (an error holding none), or one cut to one message for an HQ
+        // that does not put parts together, discloses no more than it holds.
+        ({ reads, truncated, auditSeq } = await this.d.queries.search(
+          { kind: 'hq', requester: req.requester ?? '' },
+          { ...req.criteria, limit },
+          { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attestation },
+          (found, more) => {
+            answer = this.d.buildAnswer(
+              { ...this.response(req.requestId, 'answered'), count: found.length, truncated: more },
+              this.answerReads(found, req.includeCrops),
+              { oneMessage },
+            );
+            if (answer.status !== 'answered') return { refusal: notSent(answer.reason) };
+            return { reads: found.slice(0, answer.reads), truncated: answer.truncated };
+          },
+        ));
+      } catch (err) {
+        this.answering.delete(req.requestId);
+        return await refuse((err as Error).message);
+      }
+      // A query service that took no `disclose` (none in this code base) logged every read found.
+      answer ??= this.d.buildAnswer(
+        { ...this.response(req.requestId, 'answered'), count: reads.length, truncated },
+        this.answerReads(reads, req.includeCrops),
+      );
+      const status = answer.status === 'answered' ? 'answered' : 'error';
+      this.pulls.answered.run(
+        status,
+        answer.reason ?? null,
+        truncated ? 1 : 0,
+        JSON.stringify(reads.map((r) => r.id)),
+        auditSeq ?? null,
+        req.requestId,
+      );
+      const { unsentParts } = await this.d.sendAnswer(answer);
+      this.unsent(req, answer, reads, unsentParts, auditSeq);
     } finally {
       this.answering.delete(req.requestId);
     }
-    this.pulls.answered.run(
-      'answered',
-      null,
-      truncated ? 1 : 0,
-      JSON.stringify(reads.map((r) => r.id)),
-      auditSeq ?? null,
-      req.requestId,
-    );
-    await this.d.respond(
-      { ...this.response(req.requestId, 'answered'), count: reads.length, truncated },
-      this.answerReads(reads, req.includeCrops),
-    );
+    if (answer.status !== 'answered') return { outcome: 'refused', reason: notSent(answer.reason) };
     this.d.log.info(
       { requestId: req.requestId, requester: req.requester, count: reads.length },
       'pull request answered',
     );
     return { outcome: 'answered' };
+  }
+
+  /**
+   * The service stopped before every message of an answer went: the query log lists reads that
+   * were not sent. The audit chain says which (`pull.unsent`, pointing at the query's record), so
+   * what left the unit stays provable. HQ asking again gets them (a repeat, logged as such).
+   */
+  private unsent(
+    req: PullRequest,
+    answer: BuiltPullAnswer,
+    reads: StoredRead[],
+    unsentParts: number[],
+    querySeq: number | undefined,
+    repeat?: number,
+  ): void {
+    if (unsentParts.length === 0) return;
+    // Part p holds the partReads[p] reads after those of the parts before it.
+    const readIds = unsentParts.flatMap((p) => {
+      const from = answer.partReads.slice(0, p).reduce((a, b) => a + b, 0);
+      return reads.slice(from, from + answer.partReads[p]!).map((r) => r.id);
+    });
+    if (readIds.length === 0) return; // a refusal or error: it disclosed nothing
+    try {
+      this.d.audit?.append({
+        type: 'pull.unsent',
+        actor: null,
+        details: {
+          requestId: req.requestId,
+          ...(repeat ? { repeat } : {}),
+          of: querySeq ?? null,
+          parts: answer.payloads.length,
+          unsentParts: unsentParts.map((p) => p + 1),
+          readIds,
+        },
+      });
+    } catch (err) {
+      this.d.log.error(
+        { err: (err as Error).message, requestId: req.requestId },
+        'could not audit unsent pull parts',
+      );
+    }
   }
 
   /**
@@ -452,7 +528,9 @@ export class InboundRouter {
   ): Promise<{ outcome: InboundOutcome; reason?: string }> {
     if (prior.digest !== digest)
       throw new Rejection(`pull: request id ${req.requestId} was already used for another request`);
-    if (prior.status === null)
+    // Being searched for, or its answer still going out (paced by the rate limit): that answer
+    // is on its way, and sending it twice would only disclose it twice.
+    if (prior.status === null || this.answering.has(req.requestId))
       return { outcome: 'ignored', reason: `repeat of request ${req.requestId} while it is being answered` };
     // answered_at is wall clock (it outlives a restart). Stepped back since, it lies ahead: that is
     // no reason to hold HQ's repeats until the clock catches up (an hour, for an hour's step).
@@ -472,7 +550,22 @@ export class InboundRouter {
     const ids = JSON.parse(prior.read_ids) as string[];
     // Reads purged by retention since the first answer are left out.
     const reads = ids.map((id) => this.d.reads.get(id)).filter((r): r is StoredRead => r !== undefined);
-    const sent = prior.status === 'answered' ? reads : [];
+    const found = prior.status === 'answered' ? reads : [];
+    // Made into messages first (the broker's limit may have changed since), so that the query log
+    // lists the reads that go again, and none that do not.
+    const answer = this.d.buildAnswer(
+      {
+        ...this.response(req.requestId, prior.status, prior.reason ?? undefined),
+        count: found.length,
+        truncated: prior.truncated === 1,
+        repeat,
+      },
+      this.answerReads(found, req.includeCrops),
+      { oneMessage: req.acceptsParts !== true },
+    );
+    const sent = answer.status === 'answered' ? found.slice(0, answer.reads) : [];
+    const refusal =
+      prior.status === 'refused' ? prior.reason : answer.status === 'error' ? notSent(answer.reason) : null;
     // Read data sent again is a disclosure of its own, and a refusal repeated an inquiry refused
     // again: each a query-log row (III.B, VI.E) pointing at the first.
     this.d.queries?.logRepeat(
@@ -481,22 +574,23 @@ export class InboundRouter {
       { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attestation },
       sent,
       { of: prior.query_seq, requestId: req.requestId, count: repeat },
-      prior.status === 'refused' ? prior.reason : null,
+      refusal,
     );
-    await this.d.respond(
-      {
-        ...this.response(req.requestId, prior.status, prior.reason ?? undefined),
-        count: sent.length,
-        truncated: prior.truncated === 1,
-        repeat,
-      },
-      this.answerReads(sent, req.includeCrops),
-    );
+    this.answering.add(req.requestId);
+    try {
+      const { unsentParts } = await this.d.sendAnswer(answer);
+      this.unsent(req, answer, sent, unsentParts, prior.query_seq ?? undefined, repeat);
+    } finally {
+      this.answering.delete(req.requestId);
+    }
     this.d.log.info(
       { requestId: req.requestId, requester: req.requester, count: sent.length, repeat },
       'pull request repeated by HQ: answered again',
     );
-    return { outcome: prior.status, reason: `repeat ${repeat} of request ${req.requestId}` };
+    return {
+      outcome: answer.status === 'answered' ? 'answered' : 'refused',
+      reason: `repeat ${repeat} of request ${req.requestId}${refusal ? `: ${refusal}` : ''}`,
+    };
   }
 
   private answerReads(reads: StoredRead[], includeCrops: boolean): PullAnswerRead[] {
@@ -534,11 +628,17 @@ interface PullRow {
   issued_at: number;
   answered_at: number;
   repeats: number;
-  status: 'answered' | 'refused' | null;
+  /** 'error': the answer could not be made to fit the broker (it held no reads). */
+  status: 'answered' | 'refused' | 'error' | null;
   reason: string | null;
   truncated: number;
   read_ids: string;
   query_seq: number | null;
+}
+
+/** The query log's refusal for an answer that could not be sent (`reason`: what HQ was told). */
+function notSent(reason: string | undefined): string {
+  return `answer not sent: ${reason ?? 'unknown reason'}`;
 }
 
 /** What makes two pull requests the same one: everything but issuedAt (HQ may sign a repeat anew). */

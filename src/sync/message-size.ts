@@ -97,8 +97,37 @@ export interface PullAnswerRead {
   crop?: Buffer;
 }
 
+/** A pull answer made into messages (`SyncService.buildAnswer`): what goes, and which reads it holds. */
+export interface BuiltPullAnswer {
+  requestId: string;
+  /** `error` when the answer could not be made to fit the broker: then it holds no reads. */
+  status: PullResponse['status'];
+  reason?: string;
+  /** As the messages say: the reads they hold together, and whether more matched. */
+  count: number;
+  truncated: boolean;
+  /** How many of the reads given, from the first, the messages hold. */
+  reads: number;
+  /** The reads of each message, in order. */
+  partReads: number[];
+  /** Empty only when not even an error answer fits the broker (nothing can be sent). */
+  payloads: Buffer[];
+}
+
 export type SplitResult =
-  { fits: true; payloads: Buffer[]; cropsLeftOut: number } | { fits: false; packetBytes: number };
+  | {
+      fits: true;
+      payloads: Buffer[];
+      cropsLeftOut: number;
+      /** How many of the reads, from the first, the messages hold (all, unless `maxParts` cut them). */
+      reads: number;
+      /** The reads of each message, in order. */
+      partReads: number[];
+      /** The answer's `count` and `truncated` as the messages carry them (changed only by a cut). */
+      count: number;
+      truncated: boolean;
+    }
+  | { fits: false; packetBytes: number };
 
 /**
  * A pull answer as messages whose PUBLISH packets are each at most `limitBytes`. HQ may ask for
@@ -109,23 +138,30 @@ export type SplitResult =
  * with its read alone: that read goes without it, listed in `imagesLeftOut` as on the up-link.
  * Does not fit (`fits: false`) only when a read without its crop, or the answer without reads,
  * is too large for a message.
+ *
+ * `maxParts` (1 for an HQ that does not put parts together): the answer stops at the last read
+ * that fits in that many messages; it then says so (`truncated: true`) and counts only the reads
+ * it holds, so it is whole as it stands.
  */
 export function splitPullResponse(
   head: PullAnswerHead,
   reads: PullAnswerRead[],
-  opts: { limitBytes: number; packetBytes: (payloadBytes: number) => number },
+  opts: { limitBytes: number; packetBytes: (payloadBytes: number) => number; maxParts?: number },
 ): SplitResult {
   const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
-  // Measured with the largest numbers any message of it can carry: none is larger.
+  // Measured with the largest numbers any message of it can carry: none is larger (a cut answer
+  // counts fewer reads, and says `true` where it said `false`).
   const most = Math.max(1, reads.length);
   const envelope = bytes({ ...head, part: most, parts: most, reads: [] });
   let maxPayload = opts.limitBytes - opts.packetBytes(0);
   while (maxPayload > 0 && opts.packetBytes(maxPayload) > opts.limitBytes) maxPayload--;
   const room = maxPayload - envelope;
   if (room < 0) return { fits: false, packetBytes: opts.packetBytes(envelope) };
+  const maxParts = opts.maxParts ?? Infinity;
   const groups: Record<string, unknown>[][] = [[]];
   let used = 0;
   let cropsLeftOut = 0;
+  let cut = false;
   for (const read of reads) {
     let body = read.crop
       ? {
@@ -133,6 +169,7 @@ export function splitPullResponse(
           crop: { encoding: 'base64', contentType: 'image/jpeg', data: read.crop.toString('base64') },
         }
       : read.body;
+    let cropLeftOut = false;
     if (read.crop && bytes(body) > room) {
       const leftOut: ImageLeftOut = {
         image: 'crop',
@@ -141,22 +178,40 @@ export function splitPullResponse(
         limitBytes: opts.limitBytes,
       };
       body = { ...read.body, imagesLeftOut: [leftOut] };
-      cropsLeftOut++;
+      cropLeftOut = true;
     }
     const size = bytes(body);
     if (size > room) return { fits: false, packetBytes: opts.packetBytes(envelope + size) };
     const group = groups[groups.length - 1]!;
     // Reads are joined by a comma inside the message.
     if (group.length > 0 && used + 1 + size > room) {
+      if (groups.length >= maxParts) {
+        cut = true;
+        break;
+      }
       groups.push([body]);
       used = size;
     } else {
       used += (group.length > 0 ? 1 : 0) + size;
       group.push(body);
     }
+    if (cropLeftOut) cropsLeftOut++;
   }
+  const held = groups.reduce((n, g) => n + g.length, 0);
+  const count = cut ? held : head.count;
+  const truncated = head.truncated || cut;
   const payloads = groups.map((group, i) =>
-    Buffer.from(JSON.stringify({ ...head, part: i + 1, parts: groups.length, reads: group })),
+    Buffer.from(
+      JSON.stringify({ ...head, count, truncated, part: i + 1, parts: groups.length, reads: group }),
+    ),
   );
-  return { fits: true, payloads, cropsLeftOut };
+  return {
+    fits: true,
+    payloads,
+    cropsLeftOut,
+    reads: held,
+    partReads: groups.map((g) => g.length),
+    count,
+    truncated,
+  };
 }

@@ -49,6 +49,15 @@ export interface QueryPort {
     identity: { kind: 'hq'; requester: string },
     criteria: PullCriteria & { limit?: number },
     justification: PullJustification,
+    /**
+     * Called with the reads found, before the query is logged: which of them the answer holds
+     * (all, or the first ones when it is cut to one message), or why it holds none (it cannot be
+     * made to fit the broker). The query log lists exactly what this returns.
+     */
+    disclose?: (
+      reads: StoredRead[],
+      truncated: boolean,
+    ) => { reads: StoredRead[]; truncated: boolean } | { refusal: string },
   ): PullQueryResult | Promise<PullQueryResult>;
   /**
    * The same request answered again with the first answer's reads (HQ lost it): no new search,
@@ -65,8 +74,10 @@ export interface QueryPort {
 }
 
 export interface PullQueryResult {
-  /** At most `criteria.limit`: every one is sent to HQ and in the query log. */
+  /** At most `criteria.limit`: every one is sent to HQ and in the query log (what `disclose` kept). */
   reads: StoredRead[];
+  /** `disclose` said none go, and why: the query is logged as refused with this reason. */
+  refusal?: string;
   /** More reads matched than the limit let through. */
   truncated: boolean;
   /** Sequence number of the query's audit record (a repeated request's record points to it). */

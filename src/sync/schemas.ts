@@ -575,6 +575,17 @@ export const pullRequestSchema = z
     criteria: pullCriteriaSchema,
     includeCrops: z.boolean().default(false),
     limit: z.number().int().min(1).max(10_000).optional(),
+    /** HQ puts an answer in several messages together (PullResponse part/parts). */
+    acceptsParts: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'true: HQ puts together an answer sent in several messages (PullResponse part/parts), so the unit sends ' +
+          "all of it, in as many messages as the broker's maximum packet size takes. Absent (an HQ tool that " +
+          'predates parts and takes the first message as the whole answer): the answer is one message, cut after ' +
+          'the last read that fits, with truncated: true and count the reads it holds; the query log lists those.',
+      }),
   })
   .meta({
     title: 'PullRequest',
@@ -607,8 +618,9 @@ export const pullResponseSchema = z
       .meta({
         description:
           "This message's number within the answer, 1..parts. An answer larger than the broker's maximum packet size " +
-          'comes in several messages, each with as many whole reads as fit and the same other fields; a read too large ' +
-          'for a message of its own with its crop comes without it, listed in its imagesLeftOut.',
+          'comes in several messages (only when the request said acceptsParts), each with as many whole reads as fit ' +
+          'and the same other fields; a read too large for a message of its own with its crop comes without it, ' +
+          'listed in its imagesLeftOut.',
       }),
     parts: z.number().int().positive().default(1).meta({
       description: 'How many messages the answer takes; HQ has it all when it holds parts 1..parts.',

@@ -16,6 +16,7 @@ import {
   fitRecord,
   publishPacketBytes,
   splitPullResponse,
+  type BuiltPullAnswer,
   type PullAnswerHead,
   type PullAnswerRead,
 } from './message-size.js';
@@ -75,6 +76,18 @@ class RateLimiter {
   }
 }
 
+/** A pull answer on its way out (`SyncService.sendAnswer`). */
+interface QueuedAnswer {
+  requestId: string;
+  topic: string;
+  payloads: Buffer[];
+  /** Parts (indexes into `payloads`) not yet handed to the broker, in order. */
+  waiting: number[];
+  /** Parts handed to the broker and not yet acknowledged by it (PUBACK). */
+  publishing: number;
+  settle(result: { unsentParts: number[] }): void;
+}
+
 function readPassword(cfg: Config['sync']): string | undefined {
   if (cfg.password) return cfg.password;
   if (cfg.passwordFile)
@@ -101,6 +114,11 @@ export class SyncService implements Service {
    * record in flight look timed out and send the window again; one stepped back would hold them.
    */
   private readonly inFlight = new Map<string, number>();
+  /**
+   * Pull answers being sent, in the order they were made: their messages go out through the same
+   * rate limiter as records (ahead of them: HQ is waiting for the answer), and wait for the link.
+   */
+  private readonly answers: QueuedAnswer[] = [];
   private readonly limiter: RateLimiter;
   private readonly cfg: Config['sync'];
   private readonly log: Logger;
@@ -112,7 +130,15 @@ export class SyncService implements Service {
   private collectQueued = false;
   private started = false;
   /** `sentWithoutImages`: messages sent without an image that would have made them too large. */
-  readonly stats = { published: 0, acked: 0, resent: 0, publishErrors: 0, sentWithoutImages: 0 };
+  readonly stats = {
+    published: 0,
+    acked: 0,
+    resent: 0,
+    publishErrors: 0,
+    sentWithoutImages: 0,
+    /** Messages of pull answers the broker has taken. */
+    answerParts: 0,
+  };
   /**
    * Orders this boot's statuses at HQ, never the wall clock (stepped by NTP or the GPS, often
    * backwards): a random id per start, the connection to the broker within the boot (each
@@ -176,7 +202,8 @@ export class SyncService implements Service {
       roster: deps.roster,
       audit: deps.audit,
       queries: deps.queries,
-      respond: (head, reads) => this.respond(head, reads),
+      buildAnswer: (head, reads, opts) => this.buildAnswer(head, reads, opts),
+      sendAnswer: (answer) => this.sendAnswer(answer),
       now: this.now,
       onAcked: (ids) => {
         this.stats.acked += ids.length;
@@ -246,6 +273,20 @@ export class SyncService implements Service {
     this.started = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    // Messages of pull answers still waiting for the rate or the link do not go: each answer's
+    // sender hears which (the query log listed their reads as sent). Those handed to the broker
+    // before have until the link's clean end to be acknowledged.
+    for (const answer of this.answers.splice(0)) {
+      this.log.warn(
+        {
+          requestId: answer.requestId,
+          unsentParts: answer.waiting.map((i) => i + 1),
+          parts: answer.payloads.length,
+        },
+        'sync stopped while a pull answer was being sent: its remaining parts are not sent',
+      );
+      answer.settle({ unsentParts: [...answer.waiting] });
+    }
     this.unsubscribe?.();
     await this.link.stop({ topic: this.topics.status(), payload: this.statusPayload('offline') });
   }
@@ -259,6 +300,7 @@ export class SyncService implements Service {
       protocolVersion: this.link.version,
       queueDepth: this.outbox.depth(),
       inFlight: this.inFlight.size,
+      answerPartsWaiting: this.answers.reduce((n, a) => n + a.waiting.length, 0),
       maxMessageBytes: this.messageLimit(),
       parked: this.parked.summary(),
       ...this.stats,
@@ -326,6 +368,8 @@ export class SyncService implements Service {
   /** Send what the window and the rate allow. Synchronous: publishes are queued on the socket. */
   private pump(): void {
     if (!this.started || !this.link.connected) return;
+    // Pull answers first, from the same bucket: HQ is waiting for them, records only queue.
+    this.pumpAnswers();
     // Not acknowledged within the ack timeout: due again (same id; HQ de-duplicates).
     const timedOut: string[] = [];
     const resendBefore = monotonicMs() - this.cfg.ackTimeoutMs;
@@ -426,16 +470,26 @@ export class SyncService implements Service {
   }
 
   /**
-   * Publish a pull answer in messages that each fit the broker's limit (`splitPullResponse`): one
-   * larger would get the connection dropped and HQ would never hear the answer. Resolves when the
-   * broker has every part.
+   * Make a pull answer into messages that each fit the broker's limit (`splitPullResponse`): one
+   * larger would get the connection dropped and HQ would never hear the answer. `oneMessage` (an HQ
+   * that does not put parts together): cut to the reads one message holds. An answer that cannot
+   * be made to fit is an `error` naming the limit, which holds no reads; if not even that fits
+   * (it always does: `maxMessageBytes` is at least 8 KiB), there is nothing to send.
    */
-  private async respond(head: PullAnswerHead, reads: PullAnswerRead[] = []): Promise<void> {
+  private buildAnswer(
+    head: PullAnswerHead,
+    reads: PullAnswerRead[],
+    opts: { oneMessage?: boolean } = {},
+  ): BuiltPullAnswer {
     const topic = this.topics.up('pull-response');
     const limitBytes = this.messageLimit();
     const v5 = this.link.version === 5;
     const packetBytes = (n: number) => publishPacketBytes(topic, n, { v5 });
-    let split = splitPullResponse(head, reads, { limitBytes, packetBytes });
+    const split = splitPullResponse(head, reads, {
+      limitBytes,
+      packetBytes,
+      ...(opts.oneMessage ? { maxParts: 1 } : {}),
+    });
     if (!split.fits) {
       // Only a limit smaller than one read's metadata gets here: HQ is told, rather than left waiting.
       this.log.error(
@@ -443,23 +497,119 @@ export class SyncService implements Service {
         'pull answer cannot fit the broker limit even one read to a message; answered with an error',
       );
       const reason = `the answer does not fit the broker's maximum packet size (${limitBytes} bytes) even one read to a message, without its crop`;
-      split = splitPullResponse({ ...head, status: 'error', reason, count: 0, truncated: false }, [], {
+      const error = splitPullResponse({ ...head, status: 'error', reason, count: 0, truncated: false }, [], {
         limitBytes,
         packetBytes,
       });
-      if (!split.fits) return;
+      if (!error.fits)
+        this.log.error(
+          { requestId: head.requestId, limitBytes },
+          'not even an error answer fits the broker limit: HQ gets no answer',
+        );
+      return {
+        requestId: head.requestId,
+        status: 'error',
+        reason,
+        count: 0,
+        truncated: false,
+        reads: 0,
+        partReads: error.fits ? error.partReads : [],
+        payloads: error.fits ? error.payloads : [],
+      };
     }
     if (split.cropsLeftOut > 0)
       this.log.warn(
         { requestId: head.requestId, cropsLeftOut: split.cropsLeftOut, limitBytes },
         'pull answer: crops too large for the broker left out (marked in imagesLeftOut); they stay on the unit',
       );
+    if (split.reads < reads.length)
+      this.log.warn(
+        { requestId: head.requestId, sent: split.reads, found: reads.length, limitBytes },
+        'pull answer cut to one message (the request did not say HQ puts parts together); marked truncated',
+      );
     if (split.payloads.length > 1)
       this.log.info(
-        { requestId: head.requestId, parts: split.payloads.length, count: head.count, limitBytes },
+        { requestId: head.requestId, parts: split.payloads.length, count: split.count, limitBytes },
         'pull answer larger than the broker takes in one message: sent in parts',
       );
-    await Promise.all(split.payloads.map((p) => this.link.publish(topic, p, { qos: 1 })));
+    return {
+      requestId: head.requestId,
+      status: head.status,
+      ...(head.reason !== undefined ? { reason: head.reason } : {}),
+      count: split.count,
+      truncated: split.truncated,
+      reads: split.reads,
+      partReads: split.partReads,
+      payloads: split.payloads,
+    };
+  }
+
+  /**
+   * Send an answer's messages, in order, as the rate limit allows, while connected (the link
+   * down, they wait). Resolves once the broker has taken every one, or when the service stops
+   * first, naming the parts (indexes) that were never handed to the broker.
+   */
+  private sendAnswer(answer: BuiltPullAnswer): Promise<{ unsentParts: number[] }> {
+    if (answer.payloads.length === 0) return Promise.resolve({ unsentParts: [] });
+    if (!this.started) return Promise.resolve({ unsentParts: answer.payloads.map((_, i) => i) });
+    return new Promise((resolve) => {
+      this.answers.push({
+        requestId: answer.requestId,
+        topic: this.topics.up('pull-response'),
+        payloads: answer.payloads,
+        waiting: answer.payloads.map((_, i) => i),
+        publishing: 0,
+        settle: resolve,
+      });
+      this.schedulePump();
+    });
+  }
+
+  /** Hand waiting answer messages to the broker, as many as the rate allows now. */
+  private pumpAnswers(): void {
+    const waiting = this.answers.reduce((n, a) => n + a.waiting.length, 0);
+    if (waiting === 0) return;
+    const allowed = this.limiter.take(waiting);
+    let left = allowed;
+    for (const answer of this.answers) {
+      while (left > 0 && answer.waiting.length > 0) {
+        const part = answer.waiting.shift()!;
+        left--;
+        answer.publishing++;
+        this.link
+          .publish(answer.topic, answer.payloads[part]!, { qos: 1 })
+          .then(() => {
+            this.stats.answerParts++;
+            answer.publishing--;
+            this.answerProgress(answer);
+          })
+          .catch((err: Error) => {
+            answer.publishing--;
+            this.stats.publishErrors++;
+            // Never reached the broker: it waits again, in its place, unless the service stopped
+            // (and has told the answer's sender it was not sent).
+            if (!this.started || !this.answers.includes(answer)) return;
+            answer.waiting.push(part);
+            answer.waiting.sort((a, b) => a - b);
+            this.log.debug(
+              { requestId: answer.requestId, part: part + 1, err: err.message },
+              'pull answer part not sent; will retry',
+            );
+            this.schedulePump();
+          });
+      }
+    }
+    // More waiting than the bucket held: the next pump (every 250 ms at the latest) sends on.
+    if (allowed > 0 && allowed < waiting) this.pumpAgain = true;
+  }
+
+  /** An answer whose every message the broker has taken is done. */
+  private answerProgress(answer: QueuedAnswer): void {
+    if (answer.waiting.length > 0 || answer.publishing > 0) return;
+    const i = this.answers.indexOf(answer);
+    if (i < 0) return;
+    this.answers.splice(i, 1);
+    answer.settle({ unsentParts: [] });
   }
 
   private statusPayload(state: 'online' | 'offline', opts: { will?: true } = {}): Buffer {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { normalisePlate, normaliseState, plateProblem } from '../hotlist/normalise.js';
 import { LIST_TYPES } from '../hotlist/types.js';
 import { PURPOSES } from '../policy/purposes.js';
+import { HIT_ACTIONS } from '../alerts/audit-types.js';
 
 /**
  * Every payload on the wire, defined once. The link validates inbound messages with these, the
@@ -155,19 +156,8 @@ export const dispositionBodySchema = z
     hitId: id,
     ts: ms,
     actor: z.string(),
-    action: z.enum([
-      'raised',
-      'seen',
-      'confirm-plate',
-      'confirm-state',
-      'verified',
-      'rejected',
-      'expired',
-      'suppressed',
-      'expiry-acknowledged',
-      'withdrawn',
-      'superseded',
-    ]),
+    // A hit is stored raised or suppressed; every later step is one of HIT_ACTIONS.
+    action: z.enum(['suppressed', ...HIT_ACTIONS]),
     fromStatus: z.enum(HIT_STATUSES).nullable(),
     toStatus: z.enum(HIT_STATUSES),
     details: z.record(z.string(), z.unknown()),

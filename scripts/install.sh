@@ -82,13 +82,19 @@ run() {
 }
 
 # Node.js 20 or newer is required; Debian 12 and Ubuntu 24.04 ship 18, so it is not taken from apt.
+# The Node.js the unit runs (ExecStart): the one on PATH that check_node accepted.
+NODE_BIN=/usr/bin/node
 check_node() {
   # A release tarball (--from-tarball) brings its own Node.js.
   if [ -n "$FROM_TARBALL" ]; then say "Node.js: the release's own"; return; fi
   local major
   major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
   if [ "$major" -ge 20 ]; then
-    say "Node.js: $(node --version)"
+    # The unit runs the node checked here, not whatever /usr/bin/node is (NodeSource and the
+    # official tarball put it elsewhere, e.g. /usr/local/bin/node).
+    NODE_BIN="$(command -v node)"
+    case "$NODE_BIN" in /*) ;; *) NODE_BIN="$(cd "$(dirname "$NODE_BIN")" && pwd)/$(basename "$NODE_BIN")" ;; esac
+    say "Node.js: $(node --version) ($NODE_BIN, the unit's ExecStart)"
   elif [ "$DRY_RUN" = 1 ]; then
     say "WARNING: Node.js 20 or newer is needed (found ${major:-none}); install it (NodeSource packages or the official arm64/x64 tarball) before a real install"
   else
@@ -327,6 +333,24 @@ ensure_dir() {
   fi
 }
 
+# A file the daemon reads: group $2 (the service's), mode 0640, changed only when it differs.
+share_with_service() {
+  local file="$1" gid="$2"
+  [ -f "$file" ] || return 0
+  if [ "$(stat -c '%g:%a' "$file")" = "$gid:640" ]; then
+    say "file $file: readable by the service"
+  else
+    run chgrp "$gid" "$file"
+    run chmod 0640 "$file"
+  fi
+}
+
+# The files a config names for the daemon to read (sync's ca/cert/key, hqPublicKey, passwordFile),
+# one absolute path a line, as the unit sees them (an inline PEM key is no path and is left out).
+config_files() {
+  sed -n -E "s/^[[:space:]]+(ca|cert|key|hqPublicKey|passwordFile):[[:space:]]*[\"']?(\/[^\"']+)[\"']?[[:space:]]*$/\2/p" "$1"
+}
+
 create_dirs() {
   local ids
   ids="$(service_ids)"
@@ -334,6 +358,11 @@ create_dirs() {
   ensure_dir "$DATA_DIR_ON_DISK" "${ids% *}" "${ids#* }"
   if [ -f "$CONFIG_DIR/config.yaml" ]; then
     say "config: $CONFIG_DIR/config.yaml present (kept; change it with 'lpr-edge provision')"
+    # Provisioned before this install (root:root files), the daemon could read neither the config
+    # nor the certificates it names: they get the service group, mode 0640 (owner kept).
+    local f
+    for f in "$CONFIG_DIR/config.yaml" "$CONFIG_DIR/config.yaml.prev"; do share_with_service "$f" "${ids#* }"; done
+    while IFS= read -r f; do share_with_service "$ROOT$f" "${ids#* }"; done < <(config_files "$CONFIG_DIR/config.yaml")
   else
     say "config: none yet; run 'sudo lpr-edge provision' after installing"
   fi
@@ -352,9 +381,11 @@ service_group() {
 sed_replacement() { printf '%s' "$1" | sed 's/[\\&|]/\\&/g'; }
 
 # The unit as this install runs it: systemd/lpr-edge.service names /opt/lpr-edge (ExecStart,
-# Documentation) and the lpr-edge account (User=, Group=); --prefix and --user go in their place.
+# Documentation), /usr/bin/node and the lpr-edge account (User=, Group=); --prefix, the Node.js
+# check_node found and --user go in their place.
 unit_text() {
   sed -e "s|/opt/lpr-edge/|$(sed_replacement "$UNIT_PREFIX")/|g" \
+    -e "s|^ExecStart=/usr/bin/node |ExecStart=$(sed_replacement "$NODE_BIN") |" \
     -e "s|^User=.*|User=$(sed_replacement "$SERVICE_USER")|" \
     -e "s|^Group=.*|Group=$(sed_replacement "$(service_group)")|" \
     "$SRC_DIR/systemd/lpr-edge.service"

@@ -6,6 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { checkBroker, checkHqKey } from '../src/selftest/broker.js';
 import { freePort, waitFor, killChild, spawn, portOpen } from './helpers/proc.js';
+import { makeCerts } from './helpers/mosquitto.js';
+import { runCli } from './helpers/cli.js';
+import { unitConfig, writeConfig } from './helpers/unit.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lpr-broker-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -80,4 +83,43 @@ describe("selftest check of headquarters' signing key", () => {
     });
     expect(checkHqKey(undefined)).toMatchObject({ status: 'skip' });
   });
+});
+
+describe("lpr-edge selftest with a client key that is not the certificate's", () => {
+  it('fails the broker check naming sync.cert and sync.key, and keeps every other result', async () => {
+    const certs = makeCerts(path.join(tmp, 'pki'));
+    const car = certs.client('car-1');
+    const other = certs.client('car-2');
+    const file = writeConfig(
+      path.join(tmp, 'mismatch.json'),
+      unitConfig(path.join(tmp, 'mismatch-data'), {
+        brokerUrl: `mqtts://127.0.0.1:${await freePort()}`,
+        ca: certs.ca,
+        cert: car.cert,
+        key: other.key,
+      }),
+    );
+    const r = await runCli([
+      'selftest',
+      '--json',
+      '--config',
+      file,
+      '--gps-seconds',
+      '0',
+      '--min-free-mb',
+      '1',
+    ]);
+    expect(r.stderr).not.toMatch(/\n\s+at |unexpected error/);
+    expect(r.code).toBe(1);
+    const checks = JSON.parse(r.stdout) as { check: string; status: string; detail: string; fix?: string }[];
+    expect(checks.map((c) => c.check)).toEqual(
+      expect.arrayContaining(['config', 'models', 'disk', 'database', 'broker']),
+    );
+    const broker = checks.find((c) => c.check === 'broker')!;
+    expect(broker.status).toBe('fail');
+    expect(broker.detail).toMatch(
+      /sync\.key .*client-car-2\.key does not belong to the client certificate sync\.cert .*client-car-1\.crt/,
+    );
+    expect(broker.fix).toMatch(/give sync\.key the private key issued with the certificate sync\.cert/);
+  }, 120_000);
 });

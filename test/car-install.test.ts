@@ -367,6 +367,71 @@ describe('scripts/install.sh', () => {
     expect(again.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
   });
 
+  it.skipIf(process.getuid?.() !== 0)(
+    'a config provisioned before the install, and the certificate files it names, get the service group (0640), so the daemon can read them',
+    () => {
+      const dest = path.join(tmp, 'provisioned-first');
+      const etc = path.join(dest, 'etc/lpr-edge');
+      fs.mkdirSync(etc, { recursive: true });
+      // As "sudo lpr-edge provision" and openssl leave them before the service group exists.
+      const files: Record<string, [string, number]> = {
+        'config.yaml': [
+          'unitId: car-1\nagency: pd\nsync:\n  enabled: true\n  brokerUrl: mqtts://hq:8883\n  ca: /etc/lpr-edge/ca.pem\n  cert: "/etc/lpr-edge/car.crt"\n  key: /etc/lpr-edge/car.key\n',
+          0o640,
+        ],
+        'config.yaml.prev': ['unitId: car-1\n', 0o640],
+        'ca.pem': ['ca', 0o644],
+        'car.crt': ['crt', 0o644],
+        'car.key': ['key', 0o600],
+        'other.key': ['not named in the config', 0o600],
+      };
+      for (const [name, [text, mode]] of Object.entries(files)) {
+        fs.writeFileSync(path.join(etc, name), text);
+        fs.chownSync(path.join(etc, name), 0, 0);
+        fs.chmodSync(path.join(etc, name), mode);
+      }
+      const installer = path.join(workTree('7.0.0'), 'scripts/install.sh');
+      const args = ['--root', dest, '--user', 'nobody', '--no-apt'];
+      const r = sh(installer, args);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      const gid = Number(sh('id', ['-g', 'nobody']).stdout.trim());
+      const owner = (name: string) => {
+        const st = fs.statSync(path.join(etc, name));
+        return [st.uid, st.gid, st.mode & 0o777];
+      };
+      for (const name of ['config.yaml', 'config.yaml.prev', 'ca.pem', 'car.crt', 'car.key'])
+        expect(owner(name), name).toEqual([0, gid, 0o640]);
+      expect(owner('other.key')).toEqual([0, 0, 0o600]);
+      const again = sh(installer, args);
+      expect(again.stdout.split('\n').filter((l) => l.startsWith('+ '))).toEqual([]);
+    },
+  );
+
+  it('runs the unit with the Node.js it checked on PATH, not a /usr/bin/node that may not be there', () => {
+    // Node.js 20 from NodeSource or the official tarball, e.g. in /usr/local/bin, first on PATH.
+    const bin = path.join(tmp, 'node-elsewhere');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const installer = path.join(workTree('8.0.0'), 'scripts/install.sh');
+    const dest = path.join(tmp, 'node-path');
+    const args = ['--root', dest, '--user', 'nobody', '--no-apt'];
+    const dry = sh(installer, [...args, '--dry-run'], env);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`(${bin}/node, the unit's ExecStart)`);
+    expect(dry.stdout).toMatch(
+      new RegExp(
+        `\\[dry-run\\] write .*lpr-edge\\.service \\(.*ExecStart=${bin}/node /opt/lpr-edge/bin/lpr-edge\\.js run`,
+      ),
+    );
+    const r = sh(installer, args, env);
+    expect(r.status, r.stderr).toBe(0);
+    const unit = fs.readFileSync(path.join(dest, 'etc/systemd/system/lpr-edge.service'), 'utf8');
+    expect(unit).toContain(
+      `\nExecStart=${bin}/node /opt/lpr-edge/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml\n`,
+    );
+  });
+
   it('a work tree that is not built is refused with the command that builds it (bash scripts/setup.sh)', () => {
     const tree = workTree('7.0.0');
     fs.rmSync(path.join(tree, 'dist/cli.js'));

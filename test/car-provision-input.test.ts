@@ -6,12 +6,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { makeCerts } from './helpers/mosquitto.js';
 
 /**
  * `lpr-edge provision` with bad or awkward input from the technician: one clear line, a non-zero
  * exit, no stack trace and nothing written.
  */
 const tmp = tempDir('lpr-prov-input-');
+/** A CA and client certificates made with openssl, as headquarters issues them. */
+const pki = makeCerts(path.join(tmp, 'pki'));
 
 /** Run the built CLI from `cwd` (the technician's current directory). */
 function cli(args: string[], opts: { input?: string; cwd?: string } = {}) {
@@ -59,6 +62,71 @@ describe('provision --answers with a syntax error', () => {
   });
 });
 
+describe('provision answers that are wrong', () => {
+  /** Provision from an answers file with `text`; the run, with nothing written. */
+  function fromAnswers(name: string, text: string) {
+    fs.writeFileSync(path.join(tmp, name), text);
+    const r = cli(['provision', '--config', `wrong/${name}.config.yaml`, '--answers', name]);
+    expect(r.status, r.stderr).toBe(2);
+    expectOneLine(r.stderr);
+    expect(fs.existsSync(path.join(tmp, 'wrong'))).toBe(false);
+    return r.stderr.trim();
+  }
+
+  it("name the field and the fix, as the config loader does, never zod's own words", () => {
+    const cases: [string, string, string][] = [
+      ['number-id.yaml', 'unitId: 17\nagency: nyspd\n', 'unitId: got 17; give text: put it in quotes'],
+      [
+        'empty-dir.yaml',
+        'unitId: car-1\nagency: nyspd\ndataDir: ""\n',
+        'dataDir: got ""; empty: give a value',
+      ],
+      [
+        'serial-no-path.yaml',
+        'unitId: car-1\nagency: nyspd\ngps: {source: serial}\n',
+        'gps.path: missing; add it: text',
+      ],
+      [
+        'quoted-baud.yaml',
+        'unitId: car-1\nagency: nyspd\ngps: {source: serial, path: ttyUSB0, baud: "4800"}\n',
+        'gps.baud: got "4800"; give a number, without quotes',
+      ],
+      [
+        'cameras-text.yaml',
+        'unitId: car-1\nagency: nyspd\ncameras: front\n',
+        'cameras: got "front"; give a list',
+      ],
+      [
+        'gps-kind.yaml',
+        'unitId: car-1\nagency: nyspd\ngps: {source: usb}\n',
+        'gps.source: got "usb"; source must be one of gpsd, serial, none',
+      ],
+      [
+        'broker-list.yaml',
+        'unitId: car-1\nagency: nyspd\nbroker: [mqtts://hq:8883]\n',
+        'broker: got ["mqtts://hq:8883"]; give a mapping of keys to values',
+      ],
+    ];
+    for (const [name, text, problem] of cases) {
+      const stderr = fromAnswers(name, text);
+      expect(stderr).toBe(`lpr-edge: answers ${name}: ${problem}`);
+      expect(stderr).not.toMatch(/Invalid input|expected \w+, received|Too (small|big)/);
+    }
+  });
+
+  it('name the field and the fix for a camera flag, too', () => {
+    const r = cli([
+      'provision',
+      ...['--unit-id', 'car-1', '--agency', 'nyspd', '--config', 'wrong/flag.yaml'],
+      ...['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=front,fps=fast'],
+    ]);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr.trim()).toBe('lpr-edge: provision: cameras[0].fps: got "fast"; give a number');
+    expect(fs.existsSync(path.join(tmp, 'wrong'))).toBe(false);
+  });
+});
+
 describe('provision --interactive', () => {
   const empty = path.join(tmp, 'no-cameras');
   fs.mkdirSync(empty, { recursive: true });
@@ -68,7 +136,8 @@ describe('provision --interactive', () => {
     });
 
   it('asks again when a camera number is not in the list', () => {
-    const r = interactive('ask-again.yaml', ['car-1', 'nyspd', '', '', '3', '', '', 'none']);
+    // No camera at all is taken only when confirmed.
+    const r = interactive('ask-again.yaml', ['car-1', 'nyspd', '', '', '3', '', '', 'yes', 'none']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('"3" is not in the list: no cameras were found, leave it empty');
@@ -93,10 +162,7 @@ describe('provision --interactive', () => {
   });
 
   it('asks again for the CA of an mqtts broker left empty', () => {
-    fs.writeFileSync(
-      path.join(tmp, 'ca.pem'),
-      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
-    );
+    fs.writeFileSync(path.join(tmp, 'ca.pem'), fs.readFileSync(pki.ca));
     writeHqPublicKey(path.join(tmp, 'hq.pub'));
     const r = interactive('ca.yaml', [
       'car-1',
@@ -110,6 +176,7 @@ describe('provision --interactive', () => {
       'hq.pub',
       '',
       '',
+      'yes',
       'none',
     ]);
     expect(r.stderr).toBe('');
@@ -130,10 +197,7 @@ describe('provision with relative paths', () => {
   it('stores them absolute, as meant from where the technician ran it, so selftest finds them', () => {
     const here = fs.realpathSync(tmp);
     fs.mkdirSync(path.join(tmp, 'certs'), { recursive: true });
-    fs.writeFileSync(
-      path.join(tmp, 'certs/ca.pem'),
-      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
-    );
+    fs.writeFileSync(path.join(tmp, 'certs/ca.pem'), fs.readFileSync(pki.ca));
     writeHqPublicKey(path.join(tmp, 'certs/hq.pub'));
     fs.mkdirSync(path.join(tmp, 'clips'), { recursive: true });
     fs.writeFileSync(path.join(tmp, 'clips/a.mp4'), '');
@@ -196,6 +260,7 @@ describe('provision --config FILE.json', () => {
       'car-1',
       '--agency',
       'nyspd',
+      '--no-cameras',
     ];
     expect(cli(args).status).toBe(0);
     const c = JSON.parse(fs.readFileSync(path.join(tmp, 'cj.json'), 'utf8')) as Record<string, unknown>;
@@ -218,7 +283,8 @@ describe('provision flags', () => {
   /** Provision into a fresh file; returns the run and the config written (or null). */
   function provision(name: string, extra: string[]) {
     const file = path.join(tmp, 'flags', `${name}.yaml`);
-    const r = cli([...base, '--config', file, ...extra]);
+    const cameras = extra.includes('--camera') ? [] : ['--no-cameras'];
+    const r = cli([...base, '--config', file, ...cameras, ...extra]);
     return { ...r, config: fs.existsSync(file) ? parseYaml(fs.readFileSync(file, 'utf8')) : null };
   }
   function refused(name: string, extra: string[], message: RegExp): void {
@@ -308,6 +374,7 @@ describe("provision with a broker but no headquarters' signing key", () => {
     'nyspd',
     '--broker-url',
     'mqtt://127.0.0.1:1883',
+    '--no-cameras',
   ];
 
   it('refuses: the unit would refuse every hotlist and ack from HQ', () => {
@@ -341,6 +408,202 @@ describe("provision with a broker but no headquarters' signing key", () => {
   });
 });
 
+describe('provision again, with only some of the settings', () => {
+  const first = [
+    '--unit-id',
+    'car-7',
+    '--agency',
+    'pd',
+    '--home-state',
+    'NY',
+    '--camera',
+    'rtsp:rtsp://127.0.0.1:18554/cam,id=rear',
+    '--camera',
+    'v4l2:/dev/video0,id=front',
+    '--gps',
+    'serial:ttyUSB0:4800',
+  ];
+  const read = (cfg: string) => parseYaml(fs.readFileSync(path.join(tmp, cfg), 'utf8'));
+
+  it('keeps the GPS, data folder, home state and cameras it was not given', () => {
+    const cfg = 'again2/config.yaml';
+    expect(cli(['provision', '--config', cfg, '--data-dir', 'again2/data', ...first]).status).toBe(0);
+    const before = read(cfg);
+    const r = cli(['provision', '--config', cfg, '--unit-id', 'car-7', '--agency', 'pd']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(read(cfg)).toEqual(before);
+    expect(before).toMatchObject({
+      dataDir: path.join(fs.realpathSync(tmp), 'again2/data'),
+      homeState: 'NY',
+      gps: { source: 'serial', path: '/dev/ttyUSB0', baud: 4800 },
+    });
+    // What is given replaces what was: here the cameras, then the home state taken away.
+    cli(['provision', '--config', cfg, '--camera', 'rtsp:rtsp://127.0.0.1:18554/cam,id=rear']);
+    expect(read(cfg).cameras.map((c: { id: string }) => c.id)).toEqual(['rear']);
+    expect(cli(['provision', '--config', cfg, '--unit-id', 'car-7', '--home-state', 'none']).status).toBe(0);
+    expect(read(cfg).homeState).toBeUndefined();
+    expect(read(cfg).gps).toMatchObject({ source: 'serial', baud: 4800 });
+  });
+
+  it('offers the previous answers when asked again: Enter everywhere changes nothing', () => {
+    const cfg = 'again3/config.yaml';
+    writeHqPublicKey(path.join(tmp, 'again3.pub'));
+    fs.writeFileSync(path.join(tmp, 'again3-ca.pem'), fs.readFileSync(pki.ca));
+    const broker = [
+      '--broker-url',
+      'mqtts://127.0.0.1:8883',
+      '--ca',
+      'again3-ca.pem',
+      '--hq-key',
+      'again3.pub',
+    ];
+    expect(cli(['provision', '--config', cfg, ...first, ...broker]).stderr).toBe('');
+    const before = read(cfg);
+    const r = cli(['provision', '--config', cfg, '--interactive', '--discovery-root', tmp], {
+      input: '\n'.repeat(20),
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Headquarters broker URL (mqtts://…) [mqtts://127.0.0.1:8883]');
+    expect(r.stdout).toMatch(
+      /1\. rear \(rtsp rtsp:\/\/127\.0\.0\.1:18554\/cam\)\n\s+2\. front \(v4l2 \/dev\/video0\)/,
+    );
+    expect(r.stdout).toContain('[serial:/dev/ttyUSB0:4800]');
+    expect(read(cfg)).toEqual(before);
+  });
+
+  it('refuses a unit without cameras unless --no-cameras says so', () => {
+    const r = cli(['provision', '--config', 'nocam/config.yaml', '--unit-id', 'car-1', '--agency', 'pd']);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(/no camera given: .*add --camera KIND:TARGET .*or give --no-cameras/);
+    expect(fs.existsSync(path.join(tmp, 'nocam'))).toBe(false);
+    const ok = cli([
+      'provision',
+      '--config',
+      'nocam/config.yaml',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--no-cameras',
+    ]);
+    expect(ok.status).toBe(0);
+    expect(read('nocam/config.yaml').cameras).toEqual([]);
+  });
+});
+
+describe('provision with client certificate files that do not go together', () => {
+  const car = pki.client('car-1');
+  const other = pki.client('car-2');
+  const base = ['provision', '--unit-id', 'car-1', '--agency', 'pd', '--no-cameras'];
+  const broker = ['--broker-url', 'mqtts://127.0.0.1:8883', '--ca', pki.ca, '--hq-key', 'tls-hq.pub'];
+  writeHqPublicKey(path.join(tmp, 'tls-hq.pub'));
+  const run = (name: string, tlsFiles: string[]) =>
+    cli([...base, '--config', `${name}/config.yaml`, ...broker, ...tlsFiles]);
+
+  it("refuses a key that is not the certificate's, naming --key and the fix", () => {
+    const r = run('tls-mismatch', ['--cert', car.cert, '--key', other.key]);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(
+      /broker\.key \(--key\): .*client-car-2\.key does not belong to the client certificate .*client-car-1\.crt: give --key the private key made with that certificate/,
+    );
+    expect(fs.existsSync(path.join(tmp, 'tls-mismatch'))).toBe(false);
+  });
+
+  it('refuses a certificate given as the key, and a key given as the CA', () => {
+    const r = run('tls-ca-key', ['--cert', car.cert, '--key', pki.ca]);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(
+      /broker\.key \(--key\): .*ca\.crt is not a private key .*give --key the private key/,
+    );
+    const c = cli([
+      ...base,
+      '--config',
+      'tls-key-ca/config.yaml',
+      '--broker-url',
+      'mqtts://127.0.0.1:8883',
+      '--ca',
+      car.key,
+      '--hq-key',
+      'tls-hq.pub',
+    ]);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(
+      /broker\.ca \(--ca\): .*client-car-1\.key is not a certificate: give --ca the CA certificate/,
+    );
+    // The right pair is taken.
+    const ok = run('tls-ok', ['--cert', car.cert, '--key', car.key]);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+  });
+});
+
+describe('provision on a unit whose config folder belongs to the service group', () => {
+  it.skipIf(process.getuid?.() !== 0)(
+    "warns when the daemon could not read a key it names (openssl's 0600 root), with the fix",
+    () => {
+      const gid = Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+      const dir = path.join(tmp, 'unit-etc');
+      fs.mkdirSync(dir, { mode: 0o750 });
+      fs.chownSync(dir, 0, gid);
+      const car = pki.client('car-3');
+      writeHqPublicKey(path.join(tmp, 'unit-hq.pub'));
+      const args = [
+        'provision',
+        '--config',
+        path.join(dir, 'config.yaml'),
+        '--unit-id',
+        'car-3',
+        '--agency',
+        'pd',
+      ];
+      const tls = [
+        '--broker-url',
+        'mqtts://127.0.0.1:8883',
+        '--ca',
+        pki.ca,
+        '--cert',
+        car.cert,
+        '--key',
+        car.key,
+      ];
+      const r = cli([...args, '--no-cameras', ...tls, '--hq-key', 'unit-hq.pub']);
+      expect(r.status).toBe(0);
+      expect(fs.statSync(car.key).mode & 0o777).toBe(0o600);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^lpr-edge: warning: broker\\.key ${car.key} is mode 0600, group root: the daemon \\(group \\w+\\) cannot read it and would stop with EACCES; fix: sudo chgrp \\w+ ${car.key} && sudo chmod 0640 ${car.key}$`,
+          ),
+        ),
+      ]);
+    },
+  );
+});
+
+describe('the next step printed after provision', () => {
+  it('names the config written when it is not the default one', () => {
+    const r = cli([
+      'provision',
+      '--config',
+      'hint/config.yaml',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--no-cameras',
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      `next: "lpr-edge selftest --config ${path.join(tmp, 'hint/config.yaml')}" to check the unit`,
+    );
+  });
+});
+
 describe('provision with a separate ack key (sync.hqKeys)', () => {
   const base = [
     'provision',
@@ -352,6 +615,7 @@ describe('provision with a separate ack key (sync.hqKeys)', () => {
     'mqtt://127.0.0.1:1883',
     '--hq-key',
     'main.pub',
+    '--no-cameras',
   ];
   const config = (dir: string) => parseYaml(fs.readFileSync(path.join(tmp, dir, 'config.yaml'), 'utf8'));
 

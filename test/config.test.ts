@@ -234,7 +234,7 @@ describe('settings that cannot work together', () => {
 });
 
 describe('delays', () => {
-  it('are bounded where they feed a timer (at most 2^31-1 ms), the message giving the range', () => {
+  it('are bounded (below 2^31-1 ms where they feed a timer), the message giving the range', () => {
     const camera = { id: 'c1', kind: 'v4l2', device: '/dev/video0', width: 640, height: 480 };
     const reconnect = (r: Record<string, number>) => ({ ...valid, cameras: [{ ...camera, reconnect: r }] });
     // The reviewer's 3000000000 ms was cut to 1 ms by setTimeout: a tight reconnect loop.
@@ -278,6 +278,38 @@ describe('delays', () => {
         'sync.statusIntervalMs: got 3000000000',
         '1000 to 3600000 (milliseconds: 1 s to 1 h)',
       ],
+      // Not timers, but unbounded: a fix a day old given to reads, a clock a day off called ok, a
+      // record whose ack was lost never sent again.
+      [
+        withSections({ gps: { source: 'gpsd', maxFixAgeMs: 86_400_000 } }),
+        'gps.maxFixAgeMs: got 86400000',
+        '1 to 60000 (milliseconds: 1 ms to 1 min)',
+      ],
+      [
+        withSections({ gps: { source: 'serial', path: '/dev/ttyUSB0', maxFixAgeMs: 0 } }),
+        'gps.maxFixAgeMs: got 0',
+        '1 to 60000 (milliseconds: 1 ms to 1 min)',
+      ],
+      [
+        withSections({ gps: { source: 'serial', path: '/dev/ttyUSB0', maxClockOffsetMs: 86_400_000 } }),
+        'gps.maxClockOffsetMs: got 86400000',
+        '1 to 600000 (milliseconds: 1 ms to 10 min)',
+      ],
+      [
+        withSections({ gps: { source: 'gpsd', maxClockOffsetMs: 3e9 } }),
+        'gps.maxClockOffsetMs: got 3000000000',
+        '1 to 600000 (milliseconds: 1 ms to 10 min)',
+      ],
+      [
+        withSections({ sync: { ackTimeoutMs: 3e9 } }),
+        'sync.ackTimeoutMs: got 3000000000',
+        '100 to 3600000 (milliseconds: 100 ms to 1 h)',
+      ],
+      [
+        withSections({ sync: { ackTimeoutMs: 50 } }),
+        'sync.ackTimeoutMs: got 50',
+        '100 to 3600000 (milliseconds: 100 ms to 1 h)',
+      ],
     ];
     for (const [input, got, range] of ranges)
       expect(problem(input)).toBe(`config (embedded): ${got}; allowed: ${range}`);
@@ -285,7 +317,13 @@ describe('delays', () => {
     const largest = parseConfig({
       ...withSections({
         tracker: { idleMs: 60_000, maxTrackMs: 600_000 },
-        sync: { reconnectInitialMs: 60_000, reconnectMaxMs: 600_000, statusIntervalMs: 3_600_000 },
+        sync: {
+          reconnectInitialMs: 60_000,
+          reconnectMaxMs: 600_000,
+          statusIntervalMs: 3_600_000,
+          ackTimeoutMs: 3_600_000,
+        },
+        gps: { source: 'gpsd', maxFixAgeMs: 60_000, maxClockOffsetMs: 600_000 },
       }),
       cameras: [
         {
@@ -301,6 +339,8 @@ describe('delays', () => {
       ],
     });
     expect(largest.sync.statusIntervalMs).toBe(3_600_000);
+    expect(largest.sync.ackTimeoutMs).toBe(3_600_000);
+    expect(largest.gps).toMatchObject({ maxFixAgeMs: 60_000, maxClockOffsetMs: 600_000 });
   });
 });
 

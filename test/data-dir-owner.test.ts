@@ -167,3 +167,41 @@ describe.skipIf(!canActAsServiceUser)("root in the service user's data folder", 
     });
   }, 120_000);
 });
+
+describe.skipIf(!canActAsServiceUser)('a data folder the service user cannot create', () => {
+  it('selftest fails the database check with the ownership fix, not "call support"', () => {
+    // /var/lib as root leaves it (0755 root): the service user cannot make lpr-edge in it.
+    letServiceUserThrough(dir);
+    const parent = path.join(dir, 'var-lib');
+    fs.mkdirSync(parent, { mode: 0o755 });
+    const dataDir = path.join(parent, 'lpr-edge');
+    const file = path.join(dir, 'no-folder.yaml');
+    fs.writeFileSync(
+      file,
+      stringify({
+        unitId: 'car-12',
+        agency: 'nyspd',
+        dataDir,
+        cameras: [],
+        vision: { detector: { model: 'none.onnx' }, recogniser: { model: 'none.onnx' } },
+      }),
+      { mode: 0o644 },
+    );
+    const r = asServiceUser(process.execPath, [
+      bin,
+      'selftest',
+      '--json',
+      '--config',
+      file,
+      '--min-free-mb',
+      '1',
+    ]);
+    const checks = JSON.parse(r.stdout) as { check: string; status: string; detail: string; fix?: string }[];
+    expect(checks.find((c) => c.check === 'database')).toEqual({
+      check: 'database',
+      status: 'fail',
+      detail: `cannot create the data directory ${dataDir} (EACCES)`,
+      fix: `create it for the service user (sudo install -d -m 0750 -o lpr-edge -g lpr-edge ${dataDir}), or point --data-dir (or dataDir in the config) at a folder lpr-edge can write`,
+    });
+  }, 120_000);
+});

@@ -184,6 +184,55 @@ describe('a serial receiver through a socat pty pair, as selftest and health see
     }
   });
 
+  it("takes no fix dated 19.6 years back (a receiver's week-rollover bug) and says to update its firmware", async () => {
+    const { receiver, tty } = await serialLine();
+    // 1024 weeks before T0 (2 December 2026): 18 April 2007, as a receiver with the bug reports it.
+    const rolledBack = T0 - 1024 * 7 * 86_400_000;
+    expect(new Date(rolledBack).toISOString().slice(0, 10)).toBe('2007-04-18');
+    const burst = nmeaBurst(straightDrive(rolledBack, 1)[0]!).join('\r\n') + '\r\n';
+    const gps = new SerialNmeaSource({ path: tty, baud: 9600, maxFixAgeMs: 3000, log: silentLogger() });
+    await gps.start();
+    try {
+      await waitFor(() => gps.health().connected, 5000, 'port open');
+      sendEvery(receiver, () => burst);
+      const h = await waitFor(
+        () => (gps.health().lastError ? gps.health() : null),
+        5000,
+        'the rollover named in health',
+      );
+      const told =
+        'GPS fix dated 2007-04-18, before 2020, not used: the receiver has the GPS week-rollover bug (its dates are 1024 weeks, 19.6 years, back); update its firmware or replace it';
+      expect(h).toMatchObject({ connected: true, fixes: 0, fixAgeMs: null, lastError: told });
+      // A read is not tagged with it, and the clock is not checked against it.
+      expect(gps.fixAt(Date.now())).toBeNull();
+      expect(gps.lastKnownAt(Date.now())).toBeNull();
+      expect(h.clock).toMatchObject({ status: 'unknown', samples: 0 });
+      expect(problems({ unitId: 'car-1', uptimeS: 1, cameras: [], gps: h })).toContain(
+        `GPS has no fix: ${told}`,
+      );
+      // After the firmware update: the same receiver's fixes are taken, and the error is over.
+      for (const t of timers.splice(0)) clearInterval(t);
+      await fs.promises.appendFile(receiver, nmeaBurst(straightDrive(T0, 1)[0]!).join('\r\n') + '\r\n');
+      const r = await waitFor(() => gps.fixAt(Date.now()), 5000, 'a fix dated 2026');
+      expect(r.fix.time).toBe(T0);
+      expect(gps.health().lastError).toBeNull();
+    } finally {
+      await gps.stop();
+    }
+  });
+
+  it('fails selftest on a week-rollover date, naming it, instead of passing with it', async () => {
+    const { receiver, tty } = await serialLine();
+    const burst = nmeaBurst(straightDrive(T0 - 1024 * 7 * 86_400_000, 1)[0]!).join('\r\n') + '\r\n';
+    sendEvery(receiver, () => burst);
+    const { result, fix } = await selftestGps(tty, 2);
+    expect(fix).toBeNull();
+    expect(result).toMatchObject({ check: 'gps', status: 'fail' });
+    expect(result.detail).toMatch(
+      /^serial \S+ connected but no fix in 2 s: GPS fix dated 2007-04-18, before 2020, not used: the receiver has the GPS week-rollover bug .*update its firmware/,
+    );
+  });
+
   it('forgets "No such file" once the receiver is plugged in and the port opens', async () => {
     const tty = path.join(dir, 'ttyLATE');
     const receiver = path.join(dir, 'receiverLATE');

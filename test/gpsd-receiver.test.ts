@@ -104,5 +104,18 @@ describe('gpsd with no receiver behind it', () => {
       'gpsd has no receiver attached: check the GPS USB cable',
       'gpsd has no receiver attached: check the GPS USB cable',
     ]);
+
+    // A receiver with the GPS week-rollover bug behind gpsd: its 2007 fixes are not taken.
+    client!.write(line({ class: 'DEVICE', path: '/dev/ttyUSB0', activated: '2026-12-02T05:00:00.000Z' }));
+    const rolledBack = new Date(Date.now() - 1024 * 7 * 86_400_000).toISOString();
+    client!.write(line({ class: 'TPV', mode: 3, time: rolledBack, lat: 42.65, lon: -73.75 }));
+    await waitFor(
+      async () => /week-rollover bug .*update its firmware/.test((await healthz()).gps?.lastError ?? ''),
+      10_000,
+      'the rollover date named',
+    );
+    // Fixed firmware: its fixes are taken and the error is over.
+    client!.write(line({ class: 'TPV', mode: 3, time: new Date().toISOString(), lat: 42.65, lon: -73.75 }));
+    await waitFor(async () => (await healthz()).gps?.lastError === null, 10_000, 'the error cleared');
   }, 90_000);
 });

@@ -8,7 +8,13 @@ import { ADMIN_PW, cli, dbFile, OFFICER_PW, openTestDb, provision, tempDir } fro
 /** What an attacker with root does first: the append-only triggers are in the way. */
 function rawDb(dir: string): Database.Database {
   const db = new Database(dbFile(dir));
-  db.exec('DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_unacked_delete;');
+  const triggers = db
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_log', 'audit_head', 'policy_state')",
+    )
+    .pluck()
+    .all() as string[];
+  for (const t of triggers) db.exec(`DROP TRIGGER ${t}`);
   return db;
 }
 

@@ -96,3 +96,16 @@ export function provision(dataDir: string): void {
   );
   if (o.status !== 0) throw new Error(`adding officer failed: ${o.stderr}`);
 }
+
+/** A hit on the read, as the alerts module records one (only the columns the schema requires). */
+export function insertHit(db: Db, readId: string): string {
+  const id = randomUUID();
+  db.prepare(
+    `INSERT INTO hits (id, seq, read_id, entry_id, entry_key, entry, list_id, list_version, list_generated_at,
+       list_type, priority, read_plate, matched_text, via, rule, differences, state_not_read, retroactive,
+       status, raised_at, expires_at)
+     VALUES (?, 1, ?, 1, 'ncic|DSK0001|NY|stolen-vehicle', '{}', 'ncic', 'v1', 0, 'stolen-vehicle', 1,
+       'DSK0001', 'DSK0001', 'best', 'exact', '[]', 0, 0, 'verified', 0, 0)`,
+  ).run(id, readId);
+  return id;
+}

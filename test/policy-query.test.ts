@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listQueryLog } from '../src/policy/query.js';
 import { AuditLog } from '../src/policy/audit.js';
 import { ReadQueries } from '../src/policy/query.js';
+import { pullCriteriaSchema } from '../src/sync/schemas.js';
 import { cli, makeRead, OFFICER_PW, openTestDb, provision, saveReads, tempDir } from './policy-helpers.js';
 
 // Policy IV.B, V.B, VI.E, III.B: queries through the real CLI against a real SQLite file.
@@ -152,6 +153,64 @@ describe('lpr-edge query', () => {
     );
     // Nothing was searched, so nothing was logged.
     expect(logged()).toBe(before);
+  });
+
+  // Policy V, VI.E: a prefix or partial plate that normalises to (nearly) nothing would list
+  // every read on the unit.
+  for (const [option, value] of [
+    ['--prefix', ' '],
+    ['--prefix', '-'],
+    ['--prefix', 'A'],
+    ['--prefix', ''],
+    ['--partial', 'A?*'],
+    ['--partial', ' ? '],
+  ] as const) {
+    it(`refuses ${option} "${value}" (fewer than 2 letters or digits), naming it, and logs the refusal`, () => {
+      const r = cli(dir, ['query', option, value, ...full, '--json'], asOfficer);
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).toBe('');
+      const field = option === '--prefix' ? 'plate prefix' : 'partial plate';
+      expect(r.stderr).toContain(`query refused: ${field} "${value}" needs at least 2 letters or digits`);
+      expect(r.stderr).toMatch(option === '--prefix' ? /\(--prefix AB\)/ : /\(--partial AB\?12\*\)/);
+      const { log, audit } = lastLog();
+      expect(log).toMatchObject({ outcome: 'refused', resultCount: 0, resultIds: [] });
+      expect(log.refusal).toContain(`${field} "${value}" needs at least 2 letters or digits`);
+      expect(audit.details).toMatchObject({ outcome: 'refused', resultCount: 0 });
+    });
+  }
+
+  it('finds by a prefix of 2 characters', () => {
+    const r = cli(dir, ['query', '--prefix', 'x-y', ...full, '--json'], asOfficer);
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as { reads: { plate: string }[] }).reads.map((x) => x.plate)).toEqual([
+      'XYZ9876',
+    ]);
+  });
+
+  it('refuses a headquarters pull whose platePrefix is blank or one character, and logs it', () => {
+    const db = openTestDb(dir);
+    try {
+      const q = new ReadQueries(db);
+      for (const platePrefix of [' ', '-', 'A']) {
+        // The pull schema lets it through to the query service, so the refusal is in the query log.
+        const criteria = pullCriteriaSchema.parse({ platePrefix });
+        expect(() =>
+          q.search({ kind: 'hq', requester: 'sgt.hq' }, criteria, {
+            purpose: 'owner-occupant',
+            caseNumber: 'HQ-7',
+            attested: true,
+          }),
+        ).toThrow(`plate prefix "${platePrefix}" needs at least 2 letters or digits`);
+        expect(listQueryLog(db).at(-1)).toMatchObject({
+          requester: 'hq:sgt.hq',
+          outcome: 'refused',
+          criteria: { platePrefix },
+          resultCount: 0,
+        });
+      }
+    } finally {
+      db.close();
+    }
   });
 
   it('refuses --plate, --prefix and --partial together: they are alternatives', () => {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -15,10 +14,10 @@ import { silentLogger } from '../src/log.js';
 import { recordingLogger } from './helpers/logger.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { ReadStore } from '../src/store/reads.js';
-import type { Db } from '../src/store/database.js';
 import {
   ADMIN_PW,
   cli,
+  insertHit,
   makeRead,
   OFFICER_PW,
   openTestDb,
@@ -413,16 +412,3 @@ describe('lpr-edge hold set --hit', () => {
     expect(known.stdout).toMatch(`legal hold 1 set on hit ${hitId} for case C-1`);
   });
 });
-
-/** A hit on the read, as the alerts module records one (only the columns the schema requires). */
-function insertHit(db: Db, readId: string): string {
-  const id = randomUUID();
-  db.prepare(
-    `INSERT INTO hits (id, seq, read_id, entry_id, entry_key, entry, list_id, list_version, list_generated_at,
-       list_type, priority, read_plate, matched_text, via, rule, differences, state_not_read, retroactive,
-       status, raised_at, expires_at)
-     VALUES (?, 1, ?, 1, 'ncic|DSK0001|NY|stolen-vehicle', '{}', 'ncic', 'v1', 0, 'stolen-vehicle', 1,
-       'DSK0001', 'DSK0001', 'best', 'exact', '[]', 0, 0, 'verified', 0, 0)`,
-  ).run(id, readId);
-  return id;
-}

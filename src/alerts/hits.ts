@@ -6,6 +6,7 @@ import type { HotlistsConfig } from '../hotlist/config.js';
 import type { Match, MatchDifference, MatchRule } from '../hotlist/match.js';
 import type { HotlistStore } from '../hotlist/store.js';
 import type { AuditSink, EntryInput, ListType } from '../hotlist/types.js';
+import { hitAuditType, type HitAction } from './audit-types.js';
 
 export type HitStatus =
   'raised' | 'seen' | 'verified' | 'rejected' | 'expired' | 'suppressed' | 'withdrawn' | 'superseded';
@@ -93,8 +94,6 @@ const OPEN: HitStatus[] = ['raised', 'seen'];
 const REJECT_DUPLICATE = 'duplicate';
 /** However long officers keep working a hit, it expires by this many times hitExpiryMinutes after it was raised. */
 const MAX_EXPIRY_FACTOR = 2;
-/** The actions that end a hit's life: each is one `hit.disposition` audit record. */
-const DISPOSITIONS = ['verified', 'rejected', 'expired', 'withdrawn', 'superseded'];
 /** Every read of a hit row, with its officers' confirmations (a JSON array). */
 const HIT_ROW = `hits.*, (SELECT json_group_array(json_object('officer', officer, 'what', what, 'at', at))
   FROM hit_confirmations c WHERE c.hit_id = hits.id) AS confirmations`;
@@ -191,7 +190,7 @@ export class HitLog {
         .prepare(
           `INSERT INTO hits (id, seq, read_id, entry_id, entry_key, entry, list_id, list_version, list_generated_at, list_type, priority,
              read_plate, read_state, matched_text, via, rule, differences, state_not_read, retroactive, duplicate_of, status, raised_at, expires_at)
-           VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM hits), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, (SELECT hits_last + 1 FROM hit_seq WHERE id = 1), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -399,7 +398,7 @@ export class HitLog {
   /** One of the two separate confirmations: the plate characters, or the state of registration. */
   confirm(id: string, what: 'plate' | 'state', actor: string): Hit {
     this.requireListed(id);
-    return this.transition(id, actor, `confirm-${what}`, (hit, now) => {
+    return this.transition(id, actor, `confirm-${what}` as const, (hit, now) => {
       this.requireOpen(hit);
       // Each officer's own: a partner confirming the same hit adds theirs, and takes no one's away.
       this.db
@@ -751,7 +750,7 @@ export class HitLog {
   private transition(
     id: string,
     actor: string,
-    action: string,
+    action: HitAction,
     apply: (hit: Hit, now: number) => { to: HitStatus; details: Record<string, unknown> } | null,
   ): Hit {
     const now = this.now();
@@ -769,7 +768,7 @@ export class HitLog {
   private change(
     id: string,
     actor: string,
-    action: string,
+    action: HitAction,
     now: number,
     apply: (hit: Hit, now: number) => { to: HitStatus; details: Record<string, unknown> } | null,
   ): Hit | null {
@@ -783,7 +782,7 @@ export class HitLog {
   }
 
   /** A stored step goes to the audit log and to the listeners (the console). */
-  private announce(hit: Hit, actor: string, action: string): void {
+  private announce(hit: Hit, actor: string, action: HitAction): void {
     const details: Record<string, unknown> = {
       hitId: hit.id,
       status: hit.status,
@@ -791,7 +790,8 @@ export class HitLog {
       list: hit.listId,
       listVersion: hit.listVersion,
     };
-    if (DISPOSITIONS.includes(action) && hit.decidedAt !== null) {
+    const type = hitAuditType(action);
+    if (type === 'hit.disposition') {
       // The policy audit report counts dispositions and time to verify from these records.
       this.audit.append({
         type: 'hit.disposition',
@@ -801,13 +801,13 @@ export class HitLog {
           outcome: hit.status,
           reason: hit.rejectReason,
           text: hit.rejectText,
-          timeToVerifyMs: hit.decidedAt - hit.raisedAt,
+          timeToVerifyMs: hit.decidedAt === null ? null : hit.decidedAt - hit.raisedAt,
           ...(hit.status === 'expired' ? expiryDetails(hit) : {}),
           ...(hit.status === 'withdrawn' ? { withdrawnReason: hit.withdrawnReason } : {}),
           ...(hit.status === 'superseded' ? { supersededBy: hit.supersededBy } : {}),
         },
       });
-    } else this.audit.append({ type: `hit.${action}`, actor, details });
+    } else this.audit.append({ type, actor, details });
     this.emit(hit, action, false);
   }
 
@@ -822,7 +822,8 @@ export class HitLog {
   ): void {
     this.db
       .prepare(
-        `INSERT INTO hit_events (hit_id, ts, actor, action, from_status, to_status, details) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO hit_events (id, hit_id, ts, actor, action, from_status, to_status, details)
+         VALUES ((SELECT events_last + 1 FROM hit_seq WHERE id = 1), ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(id, ts, actor, action, from, to, JSON.stringify(details));
   }

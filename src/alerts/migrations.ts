@@ -92,4 +92,32 @@ export const alertMigrations: Migration[] = [
         WHERE action IN ('confirm-plate', 'confirm-state') GROUP BY hit_id, actor, action;
     `,
   },
+  {
+    module: 'alerts',
+    version: 4,
+    description: "HQ's acknowledgement of hits and their events; hit and event numbers that never go back",
+    // Retention may purge a closed hit once HQ holds it and every event of it (policy VI.B, VI.D):
+    // sync sets acked_at on a signed ack, as for reads. Purging the newest hits or events would
+    // hand their numbers out again (MAX + 1, or SQLite's rowid), below the sync cursor: those
+    // records would never be sent. The last numbers given are kept, as read_seq does for reads.
+    sql: `
+      ALTER TABLE hits ADD COLUMN acked_at INTEGER;
+      ALTER TABLE hit_events ADD COLUMN acked_at INTEGER;
+      CREATE TABLE hit_seq (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        hits_last INTEGER NOT NULL,
+        events_last INTEGER NOT NULL
+      );
+      INSERT INTO hit_seq (id, hits_last, events_last)
+        SELECT 1, (SELECT COALESCE(MAX(seq), 0) FROM hits), (SELECT COALESCE(MAX(id), 0) FROM hit_events);
+      CREATE TRIGGER hits_seq_advance AFTER INSERT ON hits
+      BEGIN
+        UPDATE hit_seq SET hits_last = NEW.seq WHERE id = 1 AND NEW.seq > hits_last;
+      END;
+      CREATE TRIGGER hit_events_seq_advance AFTER INSERT ON hit_events
+      BEGIN
+        UPDATE hit_seq SET events_last = NEW.id WHERE id = 1 AND NEW.id > events_last;
+      END;
+    `,
+  },
 ];

@@ -13,7 +13,14 @@ export interface FfmpegReaderOptions {
    * frame is then timed by its own presentation time, so a variable frame rate recording (phones
    * record so) keeps its real times. Without it (live cameras) frames are timed as they arrive.
    */
-  timeline?: { start: number; fps: number; fromFileStart?: boolean; frames?: number | null };
+  timeline?: {
+    start: number;
+    fps: number;
+    fromFileStart?: boolean;
+    frames?: number | null;
+    /** Known before decoding: the file was cut (an MPEG-TS file ending inside a packet), and how. */
+    cut?: string | null;
+  };
   /**
    * The input stream to decode (`-map`), e.g. `0:v:0`, the one probed; default ffmpeg's own
    * choice (a video stream marked default, else the one of the highest resolution).
@@ -64,7 +71,12 @@ export class FfmpegReader extends PipeReader {
         : undefined,
       corruptLine: CORRUPT_LINE,
       ...(timeline
-        ? { causeLine: TRUNCATED_LINE, noFrame: 'no frame could be decoded', expectedFrames: timeline.frames }
+        ? {
+            causeLine: TRUNCATED_LINE,
+            noFrame: 'no frame could be decoded',
+            expectedFrames: timeline.frames,
+            cut: timeline.cut,
+          }
         : {}),
       stallMs: opts.stallMs,
       // A recording whose tail is damaged still delivered its frames: the replay ends, not fails.

@@ -58,6 +58,12 @@ export interface PipeReaderOptions {
    */
   expectedFrames?: number | null;
   /**
+   * Known before the program ran: the recording was cut, and how (an MPEG-TS file ending inside a
+   * packet, which ffmpeg replays to the cut without a word). A program that then exits normally
+   * ended early, whatever it said.
+   */
+  cut?: string | null;
+  /**
    * Stop the program and fail when it writes nothing for this long while the reader waits on it
    * (time spent handing a frame on, under back-pressure, does not count): a looping recording
    * whose data is gone makes ffmpeg go round and round without a frame, forever.
@@ -232,12 +238,15 @@ export class PipeReader implements FrameSource {
       // there and exits 0. Nothing failed, but the rest is missing, and whoever replays it must
       // hear so. Fewer frames than the header counts is no proof alone: an MP4's edit list (a
       // file cut without re-encoding) hides frames its header still counts.
+      // A cut the file itself shows (MPEG-TS) needs no word from ffmpeg.
       const { decoded } = this.counters;
       const expected = this.opts.expectedFrames ?? null;
       const short = expected === null || decoded < expected;
-      if (exit.code === 0 && !this.stopped && causeLine?.test(cause) && short) {
-        const count = expected === null ? `${decoded}` : `${decoded} of ${expected}`;
-        this.counters.endedEarly = `${count} frames (${cmd}: ${causeText()})`;
+      const count = expected === null ? `${decoded}` : `${decoded} of ${expected}`;
+      if (exit.code === 0 && !this.stopped) {
+        if (this.opts.cut) this.counters.endedEarly = `${count} frames (${this.opts.cut})`;
+        else if (causeLine?.test(cause) && short)
+          this.counters.endedEarly = `${count} frames (${cmd}: ${causeText()})`;
       }
     } finally {
       if (watchdog) clearInterval(watchdog);

@@ -1,4 +1,4 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -8,6 +8,18 @@ import { resolveSyncPaths } from '../sync/config.js';
 import { inputFileProblem } from '../util/input-file.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/lpr-edge/config.yaml';
+/** The `source` of a config that is the built-in demo (no --config, and no default config file). */
+export const EMBEDDED_SOURCE = '(embedded defaults)';
+
+/**
+ * What to do about a config file this user may not read: on a unit /etc/lpr-edge is root:lpr-edge
+ * 0750 and its files 0640, for root and the service's group only.
+ */
+function unreadableFix(code: string | undefined): string {
+  return code === 'EACCES' || code === 'EPERM'
+    ? ': run the command as root (sudo lpr-edge …), or add yourself to the lpr-edge group (sudo usermod -aG lpr-edge $USER, then log in again)'
+    : '';
+}
 
 export class ConfigError extends Error {
   constructor(
@@ -146,13 +158,25 @@ function valueAt(input: unknown, p: PropertyKey[]): unknown {
   return cur;
 }
 
+/**
+ * Validate what a technician wrote (a config, provisioning answers) against `schema`: zod's messages
+ * worded as the fix (`fixMessages`), and every problem named by key and value (`describeIssues`) in
+ * one ConfigError line after `where`.
+ */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  where: string,
+  file = where,
+): z.output<S> {
+  const result = schema.safeParse(input, { error: fixMessages });
+  if (!result.success) throw new ConfigError(`${where}: ${describeIssues(result.error, input)}`, file);
+  return result.data;
+}
+
 /** Validate an already-parsed object (from a file, the embedded defaults or provisioning). */
 export function parseConfig(input: unknown, file = '(embedded)'): Config {
-  const result = configSchema.safeParse(input, { error: fixMessages });
-  if (!result.success) {
-    throw new ConfigError(`config ${file}: ${describeIssues(result.error, input)}`, file);
-  }
-  return result.data;
+  return parseInput(configSchema, input, `config ${file}`, file);
 }
 
 /** Read YAML or JSON; relative paths inside it are resolved against the file's folder. */
@@ -162,10 +186,8 @@ export function loadConfigFile(file: string): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(
-      `config ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`,
-      file,
-    );
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`config ${file}: cannot read (${code ?? err})${unreadableFix(code)}`, file);
   }
   // A blank file (YAML reads one of only comments as null too) would otherwise be "(root): got null".
   const raw = text.trim() === '' ? null : parseConfigText(text, file, 'config');
@@ -175,6 +197,25 @@ export function loadConfigFile(file: string): Config {
       file,
     );
   return resolvePaths(parseConfig(raw, file), path.dirname(path.resolve(file)));
+}
+
+/**
+ * Whether the unit's config file is there. Not existsSync: it says "no" as well when /etc/lpr-edge
+ * may not be searched by this user (EACCES), and the command would then silently run the built-in
+ * demo config instead of the unit's.
+ */
+function defaultConfigExists(): boolean {
+  try {
+    statSync(DEFAULT_CONFIG_PATH);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw new ConfigError(
+      `config ${DEFAULT_CONFIG_PATH}: cannot read (${code ?? err})${unreadableFix(code)}`,
+      DEFAULT_CONFIG_PATH,
+    );
+  }
 }
 
 /**
@@ -250,12 +291,12 @@ export function loadConfig(opts: LoadOptions = {}): { config: Config; source: st
   if (opts.configPath) {
     config = loadConfigFile(opts.configPath);
     source = opts.configPath;
-  } else if (existsSync(DEFAULT_CONFIG_PATH)) {
+  } else if (defaultConfigExists()) {
     config = loadConfigFile(DEFAULT_CONFIG_PATH);
     source = DEFAULT_CONFIG_PATH;
   } else {
     config = embeddedDefaults();
-    source = '(embedded defaults)';
+    source = EMBEDDED_SOURCE;
   }
   if (opts.dataDir) config = { ...config, dataDir: path.resolve(opts.dataDir) };
   return { config, source };

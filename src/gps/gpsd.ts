@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { GpsFix } from '../store/types.js';
 import type { Backoff } from '../capture/backoff.js';
 import type { GpsHealth } from './latest-fix.js';
-import type { ClockHealth } from './clock-check.js';
+import { rolloverDate, rolloverProblem, type ClockHealth } from './clock-check.js';
 import { ReconnectingGpsSource } from './reconnecting-source.js';
 
 /**
@@ -169,9 +169,16 @@ export class GpsdSource extends ReconnectingGpsSource {
     const gpsTime = t.time ? Date.parse(t.time) : NaN;
     // Only a fix with the receiver's own time says anything about the unit's clock.
     if (Number.isFinite(gpsTime)) this.clock.observe(gpsTime);
+    if (Number.isFinite(gpsTime) && rolloverDate(gpsTime)) {
+      // As from a serial receiver: a read tagged with it would carry a fix time 19.6 years off.
+      this.lastError = rolloverProblem(gpsTime);
+      return;
+    }
     const fix: GpsFix = {
       lat: t.lat,
       lon: t.lon,
+      // Without the receiver's time the fix is dated on arrival: it then says nothing about the
+      // unit's clock, which only the ClockCheck above (receiver times only) measures.
       time: Number.isFinite(gpsTime) ? gpsTime : Date.now(),
       mode: t.mode as 2 | 3,
     };

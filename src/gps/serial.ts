@@ -2,7 +2,7 @@ import { SerialPort } from 'serialport';
 import type { Logger } from 'pino';
 import type { Backoff } from '../capture/backoff.js';
 import type { GpsHealth } from './latest-fix.js';
-import type { ClockHealth } from './clock-check.js';
+import { rolloverDate, rolloverProblem, type ClockHealth } from './clock-check.js';
 import { MAX_SENTENCE_LENGTH, NmeaFixBuilder } from './nmea.js';
 import { ReconnectingGpsSource } from './reconnecting-source.js';
 import { monotonicMs } from '../util/clock.js';
@@ -27,8 +27,10 @@ export interface SerialNmeaOptions {
  * NMEA 0183 read directly from a serial port: the fallback for units without gpsd. Lines are split
  * and sentences checked by NmeaFixBuilder (line ends CR, LF or CRLF; over-long lines dropped;
  * checksums, positions and times verified). When the port goes away (USB receiver unplugged) it is
- * reopened with backoff; reads meanwhile get no position. What keeps fixes from coming (no data,
- * data that is not NMEA, rejected sentences) is told in `lastError`, cleared by the next fix.
+ * reopened with backoff; reads meanwhile get no position. A fix dated before 2020 (a receiver with
+ * the GPS week-rollover bug) is not taken, as a recorded track drops it (`rolloverDate`). What keeps
+ * fixes from coming (no data, data that is not NMEA, rejected sentences, rollover dates) is told in
+ * `lastError`, cleared by the next fix.
  */
 export class SerialNmeaSource extends ReconnectingGpsSource {
   protected readonly lostMessage: string;
@@ -87,6 +89,9 @@ export class SerialNmeaSource extends ReconnectingGpsSource {
         // latin1: NMEA is ASCII, and line noise must not turn into multi-byte characters.
         for (const r of this.builder.feed(chunk.toString('latin1'))) {
           if (r === 'nofix') this.latest.clear();
+          // A week-rollover date (2007 for 2026): the position may be right, but a read tagged with
+          // it would carry a fix time 19.6 years off. Not taken, as a recorded track drops it.
+          else if (rolloverDate(r.time)) this.lastError = rolloverProblem(r.time);
           else this.publish(r);
         }
         if (this.builder.accepted > sentences) {

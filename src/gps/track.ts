@@ -3,7 +3,7 @@ import type { GpsFix } from '../store/types.js';
 import type { PositionSource } from './types.js';
 import { NmeaFixBuilder } from './nmea.js';
 import { inputFileProblem } from '../util/input-file.js';
-import { EARLIEST_GPS_TIME } from './clock-check.js';
+import { EARLIEST_GPS_TIME, rolloverDate } from './clock-check.js';
 
 export class InputError extends Error {
   constructor(message: string) {
@@ -56,7 +56,7 @@ export function parseTrack(text: string): Track {
   // Lines end at CR, LF or CRLF, as on a live port.
   const inFile = b.feed(text + '\n').filter((r) => r !== 'nofix');
   // The week-rollover receiver's fixes first: they would count as neighbours otherwise.
-  const dated = inFile.filter((f) => f.time >= EARLIEST_GPS_TIME);
+  const dated = inFile.filter((f) => !rolloverDate(f.time));
   const out = outOfSequence(dated.map((f) => f.time));
   const fixes = dated.filter((_, i) => !out[i]);
   fixes.sort((a, c) => a.time - c.time);

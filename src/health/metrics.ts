@@ -1,6 +1,6 @@
 import type { CameraHealth } from '../capture/live-camera.js';
 import type { GpsHealth } from '../gps/latest-fix.js';
-import type { ClockHealth } from '../gps/clock-check.js';
+import { describeOffset, type ClockHealth } from '../gps/clock-check.js';
 
 /** Everything /healthz and /metrics report; the daemon fills what it has (missing = not reported). */
 export interface UnitStatus {
@@ -62,7 +62,7 @@ export function problems(s: UnitStatus): string[] {
   }
   if (s.clock?.status === 'off' && s.clock.offsetMs !== null)
     out.push(
-      `system clock is ${Math.abs(s.clock.offsetMs / 1000).toFixed(1)} s ${s.clock.offsetMs > 0 ? 'behind' : 'ahead of'} GPS time (more than gps.maxClockOffsetMs ${s.clock.maxOffsetMs} ms): reads are stamped with a wrong time`,
+      `system clock is ${describeOffset(s.clock.offsetMs)} (more than gps.maxClockOffsetMs ${s.clock.maxOffsetMs} ms): reads are stamped with a wrong time`,
     );
   // Reads are checked against nothing: no alert can ever be raised. The unit's own watch list
   // (never stale) does not count: policy IV.C.1 asks for the agency's current list.

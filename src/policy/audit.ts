@@ -1,16 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../store/database.js';
+import { ALERT_AUDIT_TYPES } from '../alerts/audit-types.js';
+import { HOTLIST_AUDIT_TYPES } from '../hotlist/audit-types.js';
 import { canonicalJson } from './canonical.js';
 
-/** Every kind of event the audit log records (hits and hotlists come from their own modules). */
+/**
+ * Every kind of record the audit log holds, gathered from the modules that write them (hits and the
+ * console, hotlists, and the policy module's own): what `audit list --type` accepts.
+ */
 export const AUDIT_TYPES = [
   'signin.success',
   'signin.failure',
   'query',
   'export',
-  'hit.disposition',
-  'hotlist.import',
-  'hotlist.change',
   'user.add',
   'user.change',
   'user.disable',
@@ -26,6 +28,8 @@ export const AUDIT_TYPES = [
   'exclusion.zones-changed',
   'audit.report',
   'pull.unsent',
+  ...HOTLIST_AUDIT_TYPES,
+  ...ALERT_AUDIT_TYPES,
 ] as const;
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -288,6 +292,23 @@ export class AuditLog {
     return row ? fromRow(row) : undefined;
   }
 
+  /**
+   * The newest record of a type, if its content still matches its hash (one rewritten behind the
+   * triggers is not taken for what it says); undefined if there is none or it was altered.
+   */
+  lastIntact(type: string): AuditRecord | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM audit_log WHERE type = ? ORDER BY seq DESC LIMIT 1')
+      .get(type) as AuditRow | undefined;
+    if (!row) return undefined;
+    try {
+      const record = fromRow(row);
+      return recordHash(record) === record.hash ? record : undefined;
+    } catch {
+      return undefined; // details no longer JSON
+    }
+  }
+
   /** HQ has stored these records (sync calls this on its acknowledgement). Returns how many were newly marked. */
   markAcknowledged(ids: readonly string[], at = this.now()): number {
     const stmt = this.db.prepare('UPDATE audit_log SET acked_at = ? WHERE id = ? AND acked_at IS NULL');
@@ -316,14 +337,15 @@ export class AuditLog {
               { seq: number; hash: string } | undefined)
           : last;
       if (!cut) return 0;
-      const n = this.db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(cut.seq).changes;
+      // The base first: the database refuses to delete a record above it, and takes a base only
+      // where a record with that hash still is (policy migration 4).
       this.db
         .prepare(
           `INSERT INTO policy_state (key, value, updated_by, updated_at) VALUES ('audit.base', ?, NULL, ?)
            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
         )
         .run(JSON.stringify({ seq: cut.seq, hash: cut.hash }), this.now());
-      return n;
+      return this.db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(cut.seq).changes;
     })();
   }
 }

@@ -50,25 +50,27 @@ export function relieveDiskPressure(deps: {
     return result;
   }
   const target = 0.9 * limit;
-  const rows = db
-    .prepare(
-      `SELECT id, overview_path, overview_bytes FROM reads
-       WHERE acked_at IS NOT NULL AND overview_path IS NOT NULL
-         AND NOT ${READ_HELD_SQL} AND NOT EXISTS (SELECT 1 FROM hits WHERE hits.read_id = reads.id)
-       ORDER BY ts`,
-    )
-    .iterate() as IterableIterator<{ id: string; overview_path: string; overview_bytes: number }>;
-  const clear = db.prepare('UPDATE reads SET overview_path = NULL, overview_bytes = 0 WHERE id = ?');
+  // Which overviews may go is part of the UPDATE itself, and they are chosen inside the same
+  // immediate transaction: a hold another process commits while this waits for the write lock
+  // is seen, and no overview of a read it holds is deleted (VI.C).
+  const mayGo = `acked_at IS NOT NULL AND overview_path IS NOT NULL
+    AND NOT ${READ_HELD_SQL} AND NOT EXISTS (SELECT 1 FROM hits WHERE hits.read_id = reads.id)`;
+  const clear = db.prepare(
+    `UPDATE reads SET overview_path = NULL, overview_bytes = 0 WHERE id = ? AND ${mayGo}`,
+  );
   const toDelete: { id: string; path: string; bytes: number }[] = [];
-  let projected = used;
-  for (const r of rows) {
-    if (projected <= target) break;
-    toDelete.push({ id: r.id, path: r.overview_path, bytes: r.overview_bytes });
-    projected -= r.overview_bytes;
-  }
   db.transaction(() => {
+    const rows = db
+      .prepare(`SELECT id, overview_path, overview_bytes FROM reads WHERE ${mayGo} ORDER BY ts`)
+      .iterate() as IterableIterator<{ id: string; overview_path: string; overview_bytes: number }>;
+    let projected = used;
+    for (const r of rows) {
+      if (projected <= target) break;
+      toDelete.push({ id: r.id, path: r.overview_path, bytes: r.overview_bytes });
+      projected -= r.overview_bytes;
+    }
     for (const d of toDelete) clear.run(d.id);
-  })();
+  }).immediate();
   const { deleted, failed } = deleteImageFiles(
     dataDir,
     toDelete.map((d) => d.path),

@@ -158,8 +158,9 @@ export function exportCase(
   const abs = path.resolve(outFile);
   // The dissemination and query-log records say "ok" only if the file was written, and no export
   // is ever on disk without them.
+  const hitIds = hits.map((h) => String(h.id ?? ''));
   const record = writeFileWithRecord(db, abs, text, () => {
-    queries.logExport(identity, caseNumber, justification, reads);
+    queries.logExport(identity, caseNumber, justification, reads, null, hitIds);
     return audit.append({
       type: 'export',
       actor,
@@ -169,7 +170,7 @@ export function exportCase(
         file: path.basename(abs),
         sha256,
         readIds: reads.map((r) => r.id),
-        hitIds: hits.map((h) => String(h.id ?? '')),
+        hitIds,
       },
     });
   });

@@ -52,13 +52,16 @@ export class LegalHolds {
     if (!h.caseNumber?.trim())
       throw new PolicyError('legal hold needs a case number (--case)', 'missing-case');
     if (!h.reason?.trim()) throw new PolicyError('legal hold needs a reason (--reason)', 'missing-reason');
-    if (h.targetKind === 'read' && !this.db.prepare('SELECT 1 FROM reads WHERE id = ?').get(h.targetId)) {
-      throw new PolicyError(`no read with id ${h.targetId}`, 'unknown-read');
-    }
-    if (h.targetKind === 'hit' && !this.hitExists(h.targetId)) {
-      throw new PolicyError(`no hit with id ${h.targetId}`, 'unknown-hit');
-    }
-    return this.db.transaction(() => {
+    // Checked inside the immediate transaction that inserts the hold: checked before it, the
+    // read could be purged by retention while this waited for the write lock, and the hold would
+    // hold nothing.
+    const tx = this.db.transaction(() => {
+      if (h.targetKind === 'read' && !this.db.prepare('SELECT 1 FROM reads WHERE id = ?').get(h.targetId)) {
+        throw new PolicyError(`no read with id ${h.targetId}`, 'unknown-read');
+      }
+      if (h.targetKind === 'hit' && !this.hitExists(h.targetId)) {
+        throw new PolicyError(`no hit with id ${h.targetId}`, 'unknown-hit');
+      }
       const info = this.db
         .prepare(
           'INSERT INTO legal_holds (target_kind, target_id, case_number, reason, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -67,7 +70,8 @@ export class LegalHolds {
       const id = Number(info.lastInsertRowid);
       this.audit.append({ type: 'hold.set', actor: actor.name, details: { holdId: id, ...h } });
       return this.get(id)!;
-    })();
+    });
+    return tx.immediate();
   }
 
   release(actor: SignedInUser, holdId: number, reason: string): LegalHold {

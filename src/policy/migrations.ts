@@ -135,3 +135,75 @@ policyMigrations.push({
       BEGIN SELECT RAISE(ABORT, 'query_log is append-only'); END;
   `,
 });
+
+policyMigrations.push({
+  module: 'policy',
+  version: 4,
+  description: "the audit chain's ack, head and base change only as sync, append and purge change them",
+  // Policy VI.F. Without these, plain SQL (no trigger dropped) could cut records off the chain:
+  // set acked_at on an unacknowledged record so that it may be deleted, delete it, and move the
+  // head (or the base, for the start of the chain) to match, and `audit verify` found nothing.
+  // Root can still drop triggers; the hash chain and HQ's copy of it are the defence then.
+  sql: `
+    -- HQ's acknowledgement is given once: never taken back (the delete trigger keys on it) nor moved.
+    CREATE TRIGGER audit_log_ack_once BEFORE UPDATE OF acked_at ON audit_log
+      WHEN OLD.acked_at IS NOT NULL OR NEW.acked_at IS NULL
+      BEGIN SELECT RAISE(ABORT, 'audit_log.acked_at is set once, by HQ''s acknowledgement'); END;
+    -- Records are appended right after the head, and deleted only at or below the chain base
+    -- (purgeAcknowledged records the base first), so never the newest. (An unacknowledged one is
+    -- refused by audit_log_no_unacked_delete, with its own message.)
+    CREATE TRIGGER audit_log_append_at_head BEFORE INSERT ON audit_log
+      WHEN NEW.seq <> COALESCE((SELECT seq FROM audit_head WHERE id = 1), 0) + 1
+      BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: a record goes right after the chain head'); END;
+    CREATE TRIGGER audit_log_delete_below_base BEFORE DELETE ON audit_log
+      WHEN OLD.acked_at IS NOT NULL AND OLD.seq > COALESCE((SELECT json_extract(value, '$.seq') FROM policy_state WHERE key = 'audit.base'), 0)
+      BEGIN SELECT RAISE(ABORT, 'audit record above the chain base: only an acknowledged prefix is purged'); END;
+    -- The head only moves forward, to the newest record and its hash.
+    CREATE TRIGGER audit_head_insert BEFORE INSERT ON audit_head
+      WHEN NEW.seq IS NOT (SELECT MAX(seq) FROM audit_log)
+        OR NEW.hash IS NOT (SELECT hash FROM audit_log WHERE seq = NEW.seq)
+        OR NEW.seq <= COALESCE((SELECT seq FROM audit_head WHERE id = 1), 0)
+      BEGIN SELECT RAISE(ABORT, 'audit_head only advances to the newest record'); END;
+    CREATE TRIGGER audit_head_update BEFORE UPDATE ON audit_head
+      WHEN NEW.id <> OLD.id OR NEW.seq <= OLD.seq
+        OR NEW.seq IS NOT (SELECT MAX(seq) FROM audit_log)
+        OR NEW.hash IS NOT (SELECT hash FROM audit_log WHERE seq = NEW.seq)
+      BEGIN SELECT RAISE(ABORT, 'audit_head only advances to the newest record'); END;
+    CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+      BEGIN SELECT RAISE(ABORT, 'audit_head only advances to the newest record'); END;
+    -- The base (where the chain starts after a purge) only advances, to a record still there
+    -- with that hash, below the head, with every record up to it acknowledged by HQ. (IS NOT 1:
+    -- a condition that comes out NULL refuses too.)
+    CREATE TRIGGER audit_base_insert BEFORE INSERT ON policy_state
+      WHEN NEW.key = 'audit.base' AND (
+        json_valid(NEW.value)
+        AND EXISTS (SELECT 1 FROM audit_log WHERE seq = json_extract(NEW.value, '$.seq')
+                      AND hash = json_extract(NEW.value, '$.hash'))
+        AND json_extract(NEW.value, '$.seq') < (SELECT seq FROM audit_head WHERE id = 1)
+        AND NOT EXISTS (SELECT 1 FROM audit_log WHERE seq <= json_extract(NEW.value, '$.seq') AND acked_at IS NULL)
+        AND json_extract(NEW.value, '$.seq') >
+          COALESCE((SELECT json_extract(value, '$.seq') FROM policy_state WHERE key = 'audit.base'), 0)) IS NOT 1
+      BEGIN SELECT RAISE(ABORT, 'audit.base only advances over acknowledged records still in the chain'); END;
+    CREATE TRIGGER audit_base_update BEFORE UPDATE ON policy_state
+      WHEN (OLD.key = 'audit.base' OR NEW.key = 'audit.base') AND (
+        OLD.key = NEW.key
+        AND json_valid(NEW.value)
+        AND EXISTS (SELECT 1 FROM audit_log WHERE seq = json_extract(NEW.value, '$.seq')
+                      AND hash = json_extract(NEW.value, '$.hash'))
+        AND json_extract(NEW.value, '$.seq') < (SELECT seq FROM audit_head WHERE id = 1)
+        AND NOT EXISTS (SELECT 1 FROM audit_log WHERE seq <= json_extract(NEW.value, '$.seq') AND acked_at IS NULL)
+        AND json_extract(NEW.value, '$.seq') > COALESCE(json_extract(OLD.value, '$.seq'), 0)) IS NOT 1
+      BEGIN SELECT RAISE(ABORT, 'audit.base only advances over acknowledged records still in the chain'); END;
+    CREATE TRIGGER audit_base_no_delete BEFORE DELETE ON policy_state WHEN OLD.key = 'audit.base'
+      BEGIN SELECT RAISE(ABORT, 'audit.base only advances over acknowledged records still in the chain'); END;
+  `,
+});
+
+policyMigrations.push({
+  module: 'policy',
+  version: 5,
+  description: 'query_log.hit_ids: which hits an export released',
+  // An export of a case's held hits released hits, not only reads (III.B, IV.D): its row said
+  // "0 reads" and nothing else. Searches return reads only, so theirs stays '[]'.
+  sql: `ALTER TABLE query_log ADD COLUMN hit_ids TEXT NOT NULL DEFAULT '[]';`,
+});

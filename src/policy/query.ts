@@ -66,6 +66,17 @@ export function normalisePlate(p: string): string {
 }
 
 /**
+ * A prefix or partial plate needs this many letters or digits (after normalising, wildcards not
+ * counted): with fewer it matches most or all reads, a "browse all reads" (policy V, VI.E).
+ */
+export const MIN_PLATE_CHARACTERS = 2;
+
+/** Letters and digits of a plate pattern once normalised; `?`, `*`, spaces and dashes do not count. */
+export function plateCharacters(pattern: string): number {
+  return normalisePlate(pattern).replace(/[^\p{L}\p{N}]/gu, '').length;
+}
+
+/**
  * Policy-checked search of stored reads (policy III.B, IV.B, V, VI.E). Every call, refused or
  * not, writes a query-log row and an audit record with the criteria and result count. Used by the
  * CLI, the console, exports and headquarters pull requests (identity `{kind: 'hq', requester}`).
@@ -150,9 +161,20 @@ export class ReadQueries {
     justification: Justification,
     reads: StoredRead[],
     refusal: string | null = null,
+    hitIds: string[] = [],
   ): void {
     const criteria = { exportOfCase: caseNumber };
-    this.log(identity, criteria, justification, refusal ? 'refused' : 'ok', refusal, reads);
+    this.log(
+      identity,
+      criteria,
+      justification,
+      refusal ? 'refused' : 'ok',
+      refusal,
+      reads,
+      null,
+      undefined,
+      hitIds,
+    );
   }
 
   /**
@@ -189,17 +211,26 @@ export class ReadQueries {
       );
     }
     const hasCriterion =
-      !!c.plate ||
-      !!c.platePrefix ||
-      !!c.partial ||
+      c.plate !== undefined ||
+      c.platePrefix !== undefined ||
+      c.partial !== undefined ||
       c.from !== undefined ||
       c.to !== undefined ||
       !!c.cameraId ||
       !!c.near;
     if (!hasCriterion)
       problems.push('no search criteria: give a plate, partial plate, time range, camera or place');
-    if (c.partial !== undefined && normalisePlate(c.partial).replace(/[?*]/g, '').length < 2) {
-      problems.push('partial plate needs at least 2 known characters');
+    if (c.plate !== undefined && plateCharacters(c.plate) === 0)
+      problems.push(`plate "${c.plate}" has no letters or digits: give the plate (--plate ABC1234)`);
+    for (const [field, value, example] of [
+      ['plate prefix', c.platePrefix, '--prefix AB'],
+      ['partial plate', c.partial, '--partial AB?12*'],
+    ] as const) {
+      if (value !== undefined && plateCharacters(value) < MIN_PLATE_CHARACTERS) {
+        problems.push(
+          `${field} "${value}" needs at least ${MIN_PLATE_CHARACTERS} letters or digits (spaces, dashes and wildcards do not count), or it matches nearly every read: give more of the plate (${example})`,
+        );
+      }
     }
     if (c.from !== undefined && c.to !== undefined && c.from > c.to)
       problems.push('time range: --from is after --to');
@@ -259,6 +290,8 @@ export class ReadQueries {
     reads: StoredRead[],
     claimedName: string | null = null,
     repeat?: { of: number | null; requestId: string; count: number },
+    /** The hits an export released (only exports release hits; a search's record has none). */
+    hitIds?: string[],
   ): { queryId: number; auditSeq: number } {
     const actor = identity ? actorName(identity) : claimedName;
     return this.db.transaction(() => {
@@ -275,14 +308,15 @@ export class ReadQueries {
           refusal,
           resultCount: reads.length,
           resultIds: reads.map((r) => r.id),
+          ...(hitIds && { hitCount: hitIds.length, hitIds }),
           ...(repeat && { repeat }),
         },
       });
       const info = this.db
         .prepare(
           `INSERT INTO query_log (ts, requester_kind, requester, purpose, case_number, attested, criteria, outcome, refusal,
-             result_count, audit_seq, result_ids)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             result_count, audit_seq, result_ids, hit_ids)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           record.ts,
@@ -297,6 +331,7 @@ export class ReadQueries {
           reads.length,
           record.seq,
           JSON.stringify(reads.map((r) => r.id)),
+          JSON.stringify(hitIds ?? []),
         );
       return { queryId: Number(info.lastInsertRowid), auditSeq: record.seq };
     })();
@@ -320,6 +355,8 @@ export interface QueryLogEntry {
   refusal: string | null;
   resultCount: number;
   resultIds: string[];
+  /** The hits an export released; none for a search. */
+  hitIds: string[];
   /**
    * A headquarters pull request answered again (its answer lost): that request's id, from this
    * row's chained record; null for a query of its own.
@@ -369,6 +406,7 @@ export function listQueryLog(
     refusal: string | null;
     result_count: number;
     result_ids: string;
+    hit_ids: string;
     repeat_of: string | null;
   }[];
   return rows.map((r) => ({
@@ -384,6 +422,7 @@ export function listQueryLog(
     refusal: r.refusal,
     resultCount: r.result_count,
     resultIds: JSON.parse(r.result_ids) as string[],
+    hitIds: JSON.parse(r.hit_ids) as string[],
     repeatOf: r.repeat_of,
   }));
 }
@@ -435,6 +474,8 @@ function alteredColumns(row: QueryLogRow, record: QueryRecord): string[] {
     result_count: d.resultCount,
     // Records written before result ids were chained (2026-12-01) carry none to compare.
     ...(d.resultIds !== undefined && { result_ids: JSON.stringify(d.resultIds) }),
+    // Only exports' records carry hit ids (since policy migration 5); every other row has none.
+    hit_ids: JSON.stringify(d.hitIds ?? []),
   };
   // The row keeps criteria in the order they were given, the record with its keys sorted.
   const actual: Record<string, unknown> = { ...row, criteria: canonicalCriteria(row.criteria) };

@@ -31,6 +31,8 @@ export interface AuditReport {
     reason: unknown;
     legalReview: unknown;
     reads: number;
+    /** Hits released with the reads (a case's held hits, the hits on its reads). */
+    hits: number;
   }[];
   signIns: { user: string; success: number; failure: number; lockouts: number; trainingOverdue: number }[];
   hitDispositions: { outcome: string; count: number; medianSecondsToVerify: number | null }[];
@@ -68,9 +70,10 @@ export function buildAuditReport(
 
   const byKey = new Map<string, { user: string; purpose: string; count: number; results: number }>();
   for (const q of queries) {
-    const key = `${q.requester ?? '(none)'}\u0000${q.purpose ?? '(none)'}`;
+    const user = reportedUser(q);
+    const key = `${user}\u0000${q.purpose ?? '(none)'}`;
     const e = byKey.get(key) ?? {
-      user: q.requester ?? '(none)',
+      user,
       purpose: q.purpose ?? '(none)',
       count: 0,
       results: 0,
@@ -112,6 +115,7 @@ export function buildAuditReport(
         reason: d.reason,
         legalReview: d.legalReview ?? null,
         reads: Array.isArray(d.readIds) ? d.readIds.length : 0,
+        hits: Array.isArray(d.hitIds) ? d.hitIds.length : 0,
       });
     } else if (r.type === 'hit.disposition') {
       // Supervisors see apart the expired hits no console ever showed: nobody was told of them.
@@ -181,6 +185,15 @@ export function buildAuditReport(
   }
 }
 
+/**
+ * Whose query a row is, as the report shows it. One whose sign-in failed is logged under the name
+ * that was claimed; it is not that user's query (anyone can type a name), so it is shown apart.
+ */
+function reportedUser(q: QueryLogEntry): string {
+  if (q.requesterKind === 'unauthenticated') return `unauthenticated (claimed: ${q.requester ?? '?'})`;
+  return q.requester ?? '(none)';
+}
+
 function median(xs: number[]): number | null {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -219,7 +232,7 @@ export function reportMarkdown(r: AuditReport): string {
     '## Exports and disseminations',
     '',
     table(
-      ['at', 'by', 'outcome', 'case', 'requester', 'agency', 'reason', 'legal review', 'reads'],
+      ['at', 'by', 'outcome', 'case', 'requester', 'agency', 'reason', 'legal review', 'reads', 'hits'],
       r.exports.map((e) => [
         e.at,
         e.by,
@@ -230,6 +243,7 @@ export function reportMarkdown(r: AuditReport): string {
         e.reason,
         e.legalReview,
         e.reads,
+        e.hits,
       ]),
     ),
     '',
@@ -311,7 +325,7 @@ ${table(
 )}
 <h2>Exports and disseminations</h2>
 ${table(
-  ['at', 'by', 'outcome', 'case', 'requester', 'agency', 'reason', 'legal review', 'reads'],
+  ['at', 'by', 'outcome', 'case', 'requester', 'agency', 'reason', 'legal review', 'reads', 'hits'],
   r.exports.map((e) => [
     e.at,
     e.by,
@@ -322,6 +336,7 @@ ${table(
     e.reason,
     e.legalReview,
     e.reads,
+    e.hits,
   ]),
 )}
 <h2>Sign-ins</h2>

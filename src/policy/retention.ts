@@ -2,6 +2,7 @@ import type { Logger } from '../log.js';
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
 import { PolicyError } from './errors.js';
+import { purgeClosedHits, type HitRetentionCounts } from './hit-retention.js';
 import { READ_HELD_SQL } from './holds.js';
 import { deleteImageFiles, MAX_FAILED_PATHS_AUDITED } from './image-files.js';
 import { requireRole, type SignedInUser } from './roles.js';
@@ -46,7 +47,21 @@ export function approveRetention(
   return approvedRetention(db)!;
 }
 
-export interface RetentionResult {
+/**
+ * Why the window in policy_state cannot be trusted, or null. policy_state is a plain table; the
+ * admin's approval is also a `retention.set` record in the hash chain (VI.D), so a window written
+ * into the table by other means (a shorter one, purging reads early) is not acted on.
+ */
+function unchainedApproval(approved: ApprovedRetention, audit: AuditLog): string | null {
+  const record = audit.lastIntact('retention.set');
+  if (record && record.details.days === approved.days && record.actor === approved.approvedBy) return null;
+  const chained = record
+    ? `${String(record.details.days)} days by ${record.actor ?? '?'} (audit record ${record.seq})`
+    : 'no intact retention.set record';
+  return `the approved retention window (${approved.days} days by ${approved.approvedBy}) does not match the audit chain (${chained}): nothing purged; run lpr-edge audit verify, then have an admin set the window again (lpr-edge retention set --days N --as ADMIN)`;
+}
+
+export interface RetentionResult extends HitRetentionCounts {
   ran: boolean;
   reason?: string;
   windowDays: number | null;
@@ -66,7 +81,9 @@ export interface RetentionResult {
 
 /**
  * One purge run: deletes reads (and their images) only when HQ has acknowledged them, they are
- * older than the admin-approved window, and no active legal hold covers them. Audited with counts,
+ * older than the admin-approved window, and no active legal hold covers them; before them, the
+ * closed hits that are as old, acknowledged and not held (`purgeClosedHits`), so that a read with
+ * only such hits (a rejected misread) goes too. Audited with counts,
  * also when it purged nothing or could not run: `retention.run` commits with the purge and says how
  * many image files are to go; `retention.images` follows the deletions and says how many went and
  * which could not be deleted. A file that cannot be deleted never fails the run.
@@ -93,9 +110,17 @@ export function runRetention(deps: {
     keptReferenced: 0,
     imagesDeleted: 0,
     imagesFailed: 0,
+    hitsPurged: 0,
+    hitsKeptVerified: 0,
+    hitsKeptHeld: 0,
+    hitsKeptUnacknowledged: 0,
+    hitsKeptOpen: 0,
   };
-  if (!approved) {
-    result.reason = 'no retention window approved by an admin (lpr-edge retention set --days N --as ADMIN)';
+  const refusal = approved
+    ? unchainedApproval(approved, audit)
+    : 'no retention window approved by an admin (lpr-edge retention set --days N --as ADMIN)';
+  if (!approved || refusal) {
+    result.reason = refusal!;
     audit.append({ type: 'retention.run', actor: deps.actor ?? null, details: { ...result } });
     return result;
   }
@@ -103,22 +128,29 @@ export function runRetention(deps: {
   result.ran = true;
   result.cutoff = cutoff;
   const count = (sql: string) => (db.prepare(sql).get(cutoff) as { n: number }).n;
-  result.keptUnacknowledged = count('SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NULL');
-  result.keptHeld = count(
-    `SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
+  // Each condition of a purge is in the DELETE itself, and the reads are chosen inside the same
+  // immediate transaction: a hold another process commits while this run waits for the write
+  // lock is seen, and nothing it holds is deleted (VI.C).
+  const del = db.prepare(
+    `DELETE FROM reads WHERE id = ? AND ts < ? AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}`,
   );
-  const candidates = db
-    .prepare(
-      `SELECT id, crop_path, overview_path FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL} ORDER BY ts`,
-    )
-    .all(cutoff) as { id: string; crop_path: string | null; overview_path: string | null }[];
-  const del = db.prepare('DELETE FROM reads WHERE id = ? AND acked_at IS NOT NULL');
   const files: string[] = [];
-  const runRecord = db.transaction(() => {
+  const purge = db.transaction(() => {
+    // Closed hits first: a read is purged only once no hit refers to it any more.
+    Object.assign(result, purgeClosedHits(db, cutoff));
+    result.keptUnacknowledged = count('SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NULL');
+    result.keptHeld = count(
+      `SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
+    );
+    const candidates = db
+      .prepare(
+        `SELECT id, crop_path, overview_path FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL} ORDER BY ts`,
+      )
+      .all(cutoff) as { id: string; crop_path: string | null; overview_path: string | null }[];
     for (const c of candidates) {
       try {
         // A savepoint per row: a foreign key from another module's table (a hit) keeps that read.
-        db.transaction(() => del.run(c.id))();
+        if (db.transaction(() => del.run(c.id, cutoff).changes)() === 0) continue;
         result.purged++;
         for (const p of [c.crop_path, c.overview_path]) if (p) files.push(p);
       } catch (err) {
@@ -139,12 +171,18 @@ export function runRetention(deps: {
         keptUnacknowledged: result.keptUnacknowledged,
         keptHeld: result.keptHeld,
         keptReferenced: result.keptReferenced,
+        hitsPurged: result.hitsPurged,
+        hitsKeptVerified: result.hitsKeptVerified,
+        hitsKeptHeld: result.hitsKeptHeld,
+        hitsKeptUnacknowledged: result.hitsKeptUnacknowledged,
+        hitsKeptOpen: result.hitsKeptOpen,
         imagesToDelete: files.length,
         approvedBy: approved.approvedBy,
         approvedAt: approved.approvedAt,
       },
     });
-  })();
+  });
+  const runRecord = purge.immediate();
   if (files.length === 0) return result;
   // The reads are gone already; a file left behind is counted, logged and audited.
   const { deleted, failed } = deleteImageFiles(

@@ -118,3 +118,14 @@ export function parseGpsFlag(spec: string): Record<string, unknown> {
   }
   throw new Error(`--gps "${spec}": expected gpsd[:HOST[:PORT]], serial:PATH[:BAUD] or none`);
 }
+
+/** A GPS setting written as the `--gps` flag spells it (the default offered when asked again). */
+export function gpsSpec(gps: unknown): string | undefined {
+  const g = gps as
+    { source?: string; host?: string; port?: number; path?: string; baud?: number } | undefined;
+  if (g?.source === 'none') return 'none';
+  if (g?.source === 'gpsd')
+    return ['gpsd', g.host, g.host && g.port ? g.port : undefined].filter(Boolean).join(':');
+  if (g?.source === 'serial' && g.path) return `serial:${g.path}${g.baud ? `:${g.baud}` : ''}`;
+  return undefined;
+}

@@ -1,6 +1,7 @@
 import readline from 'node:readline';
 import type { V4l2Device } from '../capture/v4l2.js';
 import type { GigeDevice } from '../capture/gige.js';
+import { gpsSpec } from './answers.js';
 
 /** The technician's input ended (a short answers pipe, Ctrl-D) before every question was answered. */
 export class InputError extends Error {
@@ -45,25 +46,37 @@ export async function askAnswers(
     const answers: Record<string, unknown> = {};
     answers.unitId = await ask('Unit id (e.g. car-12)', defaults.unitId as string | undefined);
     answers.agency = await ask('Agency code', defaults.agency as string | undefined);
-    const state = await ask(
-      'Home state (two letters, empty for none)',
-      defaults.homeState as string | undefined,
+    const prevState = defaults.homeState as string | undefined;
+    const state = await ask(`Home state (two letters, ${prevState ? 'none' : 'empty'} for none)`, prevState);
+    // "none" is passed on: it takes away the home state the previous config had.
+    if (state) answers.homeState = state.toLowerCase() === 'none' ? 'none' : state.toUpperCase();
+    // The current broker and its files are offered: Enter keeps them.
+    const prevBroker = (defaults.broker ?? {}) as Record<string, string | undefined>;
+    const url = await ask(
+      `Headquarters broker URL (mqtts://…${prevBroker.url ? '' : ', empty for none'})`,
+      prevBroker.url,
     );
-    if (state) answers.homeState = state.toUpperCase();
-    const url = await ask('Headquarters broker URL (mqtts://…, empty for none)');
     if (url) {
       const broker: Record<string, string> = { url };
       if (url.startsWith('mqtts:')) {
-        broker.ca = await askValid('  CA certificate (PEM path)', (v) =>
-          v
-            ? undefined
-            : 'an mqtts broker needs the CA certificate that signed its certificate: give its PEM path',
+        broker.ca = await askValid(
+          '  CA certificate (PEM path)',
+          (v) =>
+            v
+              ? undefined
+              : 'an mqtts broker needs the CA certificate that signed its certificate: give its PEM path',
+          prevBroker.ca,
         );
-        const cert = await ask('  client certificate (PEM path, empty for none)');
+        const cert = await ask(
+          `  client certificate (PEM path${prevBroker.cert ? '' : ', empty for none'})`,
+          prevBroker.cert,
+        );
         if (cert) {
           broker.cert = cert;
-          broker.key = await askValid('  client key (PEM path)', (v) =>
-            v ? undefined : "a client certificate needs its key: give the key's PEM path",
+          broker.key = await askValid(
+            '  client key (PEM path)',
+            (v) => (v ? undefined : "a client certificate needs its key: give the key's PEM path"),
+            prevBroker.key,
           );
         }
       }
@@ -79,60 +92,109 @@ export async function askAnswers(
       if (hqKey) broker.hqKey = hqKey;
       answers.broker = broker;
     }
-    output.write('\nCameras found:\n');
-    const choices: Record<string, unknown>[] = [
-      ...found.v4l2.map((d) => ({
-        kind: 'v4l2',
-        device: d.byId ?? d.device,
-        label: `USB ${d.name} (${d.byId ?? d.device})`,
-      })),
-      ...found.gige.map((d) => ({
-        kind: 'gige',
-        camera: d.name,
-        label: `GigE ${d.name}${d.address ? ` (${d.address})` : ''}`,
-      })),
-    ];
-    if (!choices.length) output.write('  (none)\n');
-    choices.forEach((c, i) => output.write(`  ${i + 1}. ${c.label as string}\n`));
-    const numbers = (v: string) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-    const picked = await askValid('Cameras to use (numbers separated by commas, empty for none)', (v) => {
-      const bad = numbers(v).find((n) => !/^\d+$/.test(n) || !choices[Number(n) - 1]);
-      if (bad === undefined) return undefined;
-      return choices.length
-        ? `"${bad}" is not in the list: answer numbers from 1 to ${choices.length} separated by commas, or leave it empty for none`
-        : `"${bad}" is not in the list: no cameras were found, leave it empty (network cameras come next)`;
-    });
-    const cameras: Record<string, unknown>[] = [];
-    for (const n of numbers(picked)) {
-      const c = choices[Number(n) - 1]!;
-      const cam = { ...c };
-      delete cam.label;
-      const id = await ask(`  id for ${c.label as string}`, `cam${cameras.length + 1}`);
-      const position = await ask('  position (front, rear, left, right)', 'front');
-      const size = await askValid(
-        '  resolution WIDTHxHEIGHT',
-        (v) => (/^\d+x\d+$/.test(v) ? undefined : 'answer WIDTHxHEIGHT in pixels, such as 1280x720'),
-        '1280x720',
-      );
-      const [w, h] = size.split('x').map(Number);
-      cameras.push({ ...cam, id, position, width: w, height: h });
-    }
-    for (;;) {
-      const rtsp = await ask('Add a network (RTSP) camera URL (empty to finish)');
-      if (!rtsp) break;
-      const id = await ask('  id', `cam${cameras.length + 1}`);
-      const position = await ask('  position (front, rear, left, right)', 'front');
-      cameras.push({ kind: 'rtsp', url: rtsp, id, position, width: 1280, height: 720 });
-    }
+    const cameras = await chooseCameras(ask, askValid, output, found, defaults.cameras);
+    if (!cameras.length) answers.noCameras = true;
     answers.cameras = cameras;
-    const gps = await ask('GPS source: gpsd, serial:/dev/ttyUSB0 or none', 'gpsd');
+    const gps = await ask('GPS source: gpsd, serial:/dev/ttyUSB0 or none', gpsSpec(defaults.gps) ?? 'gpsd');
     answers.gps = gps;
     return answers;
   } finally {
     rl.close();
   }
+}
+
+type Ask = (q: string, def?: string) => Promise<string>;
+type AskValid = (q: string, problem: (v: string) => string | undefined, def?: string) => Promise<string>;
+
+/**
+ * The cameras: the current ones kept on Enter; else picked from those discovered plus network
+ * cameras. None at all is only taken when the technician confirms it (the unit would read no plates).
+ */
+async function chooseCameras(
+  ask: Ask,
+  askValid: AskValid,
+  output: NodeJS.WritableStream,
+  found: { v4l2: V4l2Device[]; gige: GigeDevice[] },
+  current: unknown,
+): Promise<Record<string, unknown>[]> {
+  const yesNo = (v: string) => (/^(y|yes|n|no)$/i.test(v) ? undefined : 'answer yes or no');
+  const prev = Array.isArray(current) ? (current as Record<string, unknown>[]) : [];
+  if (prev.length) {
+    output.write('\nCurrent cameras:\n');
+    prev.forEach((c, i) =>
+      output.write(
+        `  ${i + 1}. ${String(c.id)} (${String(c.kind)} ${String(c.device ?? c.url ?? c.camera ?? c.path)})\n`,
+      ),
+    );
+    if (/^y/i.test(await askValid('Keep the current cameras? (yes/no)', yesNo, 'yes'))) return prev;
+  }
+  for (;;) {
+    const cameras = await pickCameras(ask, askValid, output, found);
+    if (cameras.length) return cameras;
+    const none = await askValid(
+      'No camera chosen: a unit without cameras reads no plates. Provision it without cameras? (yes/no)',
+      yesNo,
+      'no',
+    );
+    if (/^y/i.test(none)) return cameras;
+  }
+}
+
+/** Cameras picked from those discovered, then network (RTSP) cameras typed in. */
+async function pickCameras(
+  ask: Ask,
+  askValid: AskValid,
+  output: NodeJS.WritableStream,
+  found: { v4l2: V4l2Device[]; gige: GigeDevice[] },
+): Promise<Record<string, unknown>[]> {
+  output.write('\nCameras found:\n');
+  const choices: Record<string, unknown>[] = [
+    ...found.v4l2.map((d) => ({
+      kind: 'v4l2',
+      device: d.byId ?? d.device,
+      label: `USB ${d.name} (${d.byId ?? d.device})`,
+    })),
+    ...found.gige.map((d) => ({
+      kind: 'gige',
+      camera: d.name,
+      label: `GigE ${d.name}${d.address ? ` (${d.address})` : ''}`,
+    })),
+  ];
+  if (!choices.length) output.write('  (none)\n');
+  choices.forEach((c, i) => output.write(`  ${i + 1}. ${c.label as string}\n`));
+  const numbers = (v: string) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const picked = await askValid('Cameras to use (numbers separated by commas, empty for none)', (v) => {
+    const bad = numbers(v).find((n) => !/^\d+$/.test(n) || !choices[Number(n) - 1]);
+    if (bad === undefined) return undefined;
+    return choices.length
+      ? `"${bad}" is not in the list: answer numbers from 1 to ${choices.length} separated by commas, or leave it empty for none`
+      : `"${bad}" is not in the list: no cameras were found, leave it empty (network cameras come next)`;
+  });
+  const cameras: Record<string, unknown>[] = [];
+  for (const n of numbers(picked)) {
+    const c = choices[Number(n) - 1]!;
+    const cam = { ...c };
+    delete cam.label;
+    const id = await ask(`  id for ${c.label as string}`, `cam${cameras.length + 1}`);
+    const position = await ask('  position (front, rear, left, right)', 'front');
+    const size = await askValid(
+      '  resolution WIDTHxHEIGHT',
+      (v) => (/^\d+x\d+$/.test(v) ? undefined : 'answer WIDTHxHEIGHT in pixels, such as 1280x720'),
+      '1280x720',
+    );
+    const [w, h] = size.split('x').map(Number);
+    cameras.push({ ...cam, id, position, width: w, height: h });
+  }
+  for (;;) {
+    const rtsp = await ask('Add a network (RTSP) camera URL (empty to finish)');
+    if (!rtsp) break;
+    const id = await ask('  id', `cam${cameras.length + 1}`);
+    const position = await ask('  position (front, rear, left, right)', 'front');
+    cameras.push({ kind: 'rtsp', url: rtsp, id, position, width: 1280, height: 720 });
+  }
+  return cameras;
 }

@@ -1,13 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  describeIssues,
-  ConfigError,
-  parseConfigText,
-  refuseSpecialFile,
-  serialDevice,
-} from '../config/load.js';
+import tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { ConfigError, parseConfigText, parseInput, refuseSpecialFile, serialDevice } from '../config/load.js';
 import { embeddedDefaults } from '../config/defaults.js';
+import type { z } from 'zod';
 import { answersSchema, type Answers } from './answers.js';
 import { loadPublicKey } from '../sync/signing.js';
 
@@ -28,9 +25,8 @@ export function validateAnswers(raw: Record<string, unknown>, where: string): An
       `${where}: "${forbidden[0]}" is not allowed: provisioning cannot create users or grant roles (policy VI.A); the agency's administrator or headquarters manages the user roster`,
     );
   }
-  const r = answersSchema.safeParse(raw);
-  if (!r.success) throw new ConfigError(`${where}: ${describeIssues(r.error, raw)}`, where);
-  return r.data;
+  // Worded as the config loader words a config's problems: the key, what it got, and the fix.
+  return parseInput(answersSchema, raw, where);
 }
 
 export function readAnswersFile(file: string): Record<string, unknown> {
@@ -48,6 +44,34 @@ export function readAnswersFile(file: string): Record<string, unknown> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
     throw new ConfigError(`answers ${file}: expected a mapping of keys to values`, file);
   return raw as Record<string, unknown>;
+}
+
+/** The answers a previous config gave: each valid field of it, by the answers' own names. */
+export function answersFromConfig(previous: Record<string, unknown> | null): Record<string, unknown> {
+  if (!previous) return {};
+  const sync = previous.sync as Record<string, unknown> | undefined;
+  const candidates: Record<string, unknown> = {
+    unitId: previous.unitId,
+    agency: previous.agency,
+    homeState: previous.homeState,
+    dataDir: previous.dataDir,
+    cameras: previous.cameras,
+    gps: previous.gps,
+    broker:
+      sync?.enabled && typeof sync.brokerUrl === 'string'
+        ? {
+            url: sync.brokerUrl,
+            ...(typeof sync.ca === 'string' ? { ca: sync.ca } : {}),
+            ...(typeof sync.cert === 'string' ? { cert: sync.cert } : {}),
+            ...(typeof sync.key === 'string' ? { key: sync.key } : {}),
+          }
+        : undefined,
+  };
+  // A field the previous config got wrong is asked for (or refused) as if it were not there.
+  const shape = answersSchema.shape as Record<string, z.ZodType>;
+  return Object.fromEntries(
+    Object.entries(candidates).filter(([k, v]) => v !== undefined && shape[k]!.safeParse(v).success),
+  );
 }
 
 /**
@@ -121,21 +145,60 @@ function withAckKey(previous: unknown, keyId: string, publicKey: string): unknow
   return [...kept, { keyId, publicKey, signs: ['ack'] }];
 }
 
-/** Certificate paths given must exist and look like PEM, so the unit does not fail on the road. */
+/** The flag that sets each broker file, named with the answers' field in errors. */
+const TLS_FLAGS = { ca: '--ca', cert: '--cert', key: '--key' } as const;
+
+/**
+ * Certificate paths given must exist and be what they claim: the CA and client certificate X.509
+ * certificates, the key the private key of that client certificate. TLS itself (node's
+ * createSecureContext, as the daemon's MQTT client uses) checks the key against the certificate: a
+ * mismatched key or a certificate given as the key would otherwise pass and fail only in the car.
+ */
 export function checkCertificates(a: Answers): void {
-  for (const [k, p] of Object.entries({ ca: a.broker?.ca, cert: a.broker?.cert, key: a.broker?.key })) {
+  const pem: Partial<Record<keyof typeof TLS_FLAGS, string>> = {};
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    const p = a.broker?.[k];
     if (!p) continue;
     refuseSpecialFile(p, `broker.${k}`);
-    let text: string;
     try {
-      text = fs.readFileSync(p, 'utf8');
+      pem[k] = fs.readFileSync(p, 'utf8');
     } catch {
       throw new ConfigError(`broker.${k}: cannot read ${p}; copy the file onto the unit first`, p);
     }
-    if (!text.includes('-----BEGIN ')) throw new ConfigError(`broker.${k}: ${p} is not a PEM file`, p);
+    if (!pem[k].includes('-----BEGIN ')) throw new ConfigError(`broker.${k}: ${p} is not a PEM file`, p);
   }
   if (a.broker?.cert && !a.broker.key)
     throw new ConfigError('broker.cert given without broker.key: mutual TLS needs both', 'broker');
+  const what = {
+    ca: "the CA certificate that signed the broker's certificate",
+    cert: 'the client certificate headquarters issued for this unit',
+  };
+  for (const k of ['ca', 'cert'] as const) {
+    if (pem[k] === undefined) continue;
+    try {
+      new X509Certificate(pem[k]);
+    } catch {
+      throw new ConfigError(
+        `broker.${k} (${TLS_FLAGS[k]}): ${a.broker![k]} is not a certificate: give ${TLS_FLAGS[k]} ${what[k]} (PEM)`,
+        a.broker![k]!,
+      );
+    }
+  }
+  if (pem.cert !== undefined && pem.key !== undefined) {
+    try {
+      tls.createSecureContext({ cert: pem.cert, key: pem.key, ca: pem.ca });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const problem =
+        code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH'
+          ? `does not belong to the client certificate ${a.broker!.cert}`
+          : `is not a private key (${(err as Error).message.replace(/^error:[0-9A-F]+:/, '')})`;
+      throw new ConfigError(
+        `broker.key (--key): ${a.broker!.key} ${problem}: give --key the private key made with that certificate (the .key file issued with its .crt)`,
+        a.broker!.key!,
+      );
+    }
+  }
   if (a.broker?.hqAckKey) {
     refuseSpecialFile(a.broker.hqAckKey, 'broker.hqAckKey');
     try {

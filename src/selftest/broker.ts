@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import mqtt from 'mqtt';
+import tls from 'node:tls';
+import mqtt, { type MqttClient } from 'mqtt';
 import type { CheckResult } from './checks.js';
 import { loadHqKeys, uncoveredKinds } from '../sync/signing.js';
 
@@ -93,17 +94,31 @@ export async function checkBroker(s: BrokerSettings | undefined, timeoutMs = 10_
     };
   }
   const url = s.brokerUrl;
+  const unusable = tlsFilesProblem(s, tls);
+  if (unusable) return { check: name, ...unusable };
   return new Promise((resolve) => {
-    const client = mqtt.connect(url, {
-      clientId: `${s.clientId ?? 'lpr-selftest'}-selftest-${process.pid}`,
-      username: s.username,
-      password,
-      ...tls,
-      rejectUnauthorized: true,
-      reconnectPeriod: 0,
-      connectTimeout: timeoutMs,
-      clean: true,
-    });
+    let client: MqttClient;
+    try {
+      client = mqtt.connect(url, {
+        clientId: `${s.clientId ?? 'lpr-selftest'}-selftest-${process.pid}`,
+        username: s.username,
+        password,
+        ...tls,
+        rejectUnauthorized: true,
+        reconnectPeriod: 0,
+        connectTimeout: timeoutMs,
+        clean: true,
+      });
+    } catch (err) {
+      // mqtt.connect builds the TLS context at once and throws; the other checks' results must stand.
+      resolve({
+        check: name,
+        status: 'fail',
+        detail: `cannot connect to ${url}: ${(err as Error).message}`,
+        fix: 'check sync.brokerUrl and the TLS files, or run "lpr-edge provision" again',
+      });
+      return;
+    }
     const finish = (r: CheckResult) => {
       clearTimeout(timer);
       client.end(true);
@@ -147,4 +162,29 @@ export async function checkBroker(s: BrokerSettings | undefined, timeoutMs = 10_
       );
     });
   });
+}
+
+/**
+ * The unit's TLS files as TLS will take them (node's createSecureContext, which mqtt.connect calls
+ * and throws from): a key that is not the certificate's, or is no private key, named by its field.
+ */
+function tlsFilesProblem(
+  s: BrokerSettings,
+  files: { ca?: Buffer; cert?: Buffer; key?: Buffer },
+): { status: 'fail'; detail: string; fix: string } | null {
+  if (!files.cert && !files.key) return null;
+  try {
+    tls.createSecureContext(files);
+    return null;
+  } catch (err) {
+    const mismatch = (err as NodeJS.ErrnoException).code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH';
+    const why = (err as Error).message.replace(/^error:[0-9A-F]+:/, '');
+    return {
+      status: 'fail',
+      detail: mismatch
+        ? `sync.key ${s.key} does not belong to the client certificate sync.cert ${s.cert}`
+        : `the client certificate sync.cert ${s.cert ?? '(none)'} and key sync.key ${s.key ?? '(none)'} cannot be used: ${why}`,
+      fix: 'give sync.key the private key issued with the certificate sync.cert (lpr-edge provision --cert CRT --key KEY …)',
+    };
+  }
 }

@@ -10,6 +10,7 @@ import { openLiveCamera, type OpenLiveOptions } from '../capture/live.js';
 import type { LiveCameraConfig } from '../capture/config.js';
 import { createPositionSource } from '../gps/index.js';
 import type { GpsFix } from '../store/types.js';
+import { describeOffset, type ClockHealth } from '../gps/clock-check.js';
 import { HotlistStore } from '../hotlist/store.js';
 import { Equivalence } from '../hotlist/normalise.js';
 import { isStale, listAgeHours } from '../hotlist/currency.js';
@@ -26,6 +27,8 @@ export interface CheckResult {
 
 export interface SelftestOptions {
   config: Config;
+  /** The file the config was read from, named in the config check. */
+  configSource?: string;
   log: Logger;
   /** Seconds each camera is sampled. */
   cameraSeconds: number;
@@ -147,17 +150,26 @@ export async function checkCamera(cfg: LiveCameraConfig, opts: SelftestOptions):
   return pass(name, detail);
 }
 
-export async function checkGps(opts: SelftestOptions): Promise<{ result: CheckResult; fix: GpsFix | null }> {
+/** The GPS check's result, and the receiver's measure of the unit's clock (the daemon's ClockCheck). */
+type GpsCheck = { result: CheckResult; fix: GpsFix | null; clock: ClockHealth | null };
+
+export async function checkGps(opts: SelftestOptions): Promise<GpsCheck> {
   const gpsCfg = opts.config.gps;
   if (gpsCfg.source === 'none')
-    return { result: skip('gps', 'no GPS configured (reads are stored without a position)'), fix: null };
+    return {
+      result: skip('gps', 'no GPS configured (reads are stored without a position)'),
+      fix: null,
+      clock: null,
+    };
   const src = createPositionSource(gpsCfg, opts.log);
   await src.start?.();
   const until = monotonicMs() + opts.gpsSeconds * 1000;
   let got: { fix: GpsFix; ageMs: number } | null = null;
   while (monotonicMs() < until && !(got = src.fixAt(Date.now())))
     await new Promise((r) => setTimeout(r, 100));
-  const health = src.health?.() as { connected?: boolean; lastError?: string | null } | undefined;
+  const health = src.health?.() as
+    { connected?: boolean; lastError?: string | null; clock?: ClockHealth } | undefined;
+  const clock = health?.clock ?? null;
   await src.stop?.();
   const where = gpsCfg.source === 'gpsd' ? `gpsd at ${gpsCfg.host}:${gpsCfg.port}` : `serial ${gpsCfg.path}`;
   if (!got) {
@@ -171,6 +183,7 @@ export async function checkGps(opts: SelftestOptions): Promise<{ result: CheckRe
             : 'check the receiver cable and the serial path and baud rate',
         ),
         fix: null,
+        clock,
       };
     }
     return {
@@ -180,6 +193,7 @@ export async function checkGps(opts: SelftestOptions): Promise<{ result: CheckRe
         'move the car into open sky and check the antenna; reads are stored without position until then',
       ),
       fix: null,
+      clock,
     };
   }
   const f = got.fix;
@@ -189,28 +203,41 @@ export async function checkGps(opts: SelftestOptions): Promise<{ result: CheckRe
       `${f.mode}D fix ${f.lat.toFixed(5)}, ${f.lon.toFixed(5)}${f.satellites !== undefined ? `, ${f.satellites} satellites` : ''}${f.hdop !== undefined ? `, HDOP ${f.hdop}` : ''}`,
     ),
     fix: f,
+    clock,
   };
 }
 
-export function checkClock(now: number, gpsFix: GpsFix | null): CheckResult {
+/**
+ * The system clock: a sane year, and against the GPS receiver's time as the daemon measures it
+ * (src/gps/clock-check.ts: only times the receiver sent, none before 2020, within
+ * gps.maxClockOffsetMs), so selftest and /healthz agree on the same unit.
+ */
+export function checkClock(now: number, clock: ClockHealth | null): CheckResult {
+  const at = new Date(now).toISOString();
   const year = new Date(now).getUTCFullYear();
   if (year < 2024 || year > 2100)
     return fail(
       'clock',
-      `system clock says ${new Date(now).toISOString()}`,
+      `system clock says ${at}`,
       'set the time (timedatectl) or let the GPS/NTP set it; reads would carry wrong times',
     );
-  if (gpsFix) {
-    const skew = Math.abs(now - gpsFix.time);
-    if (skew > 5000)
+  if (clock?.offsetMs != null) {
+    const offset = `${describeOffset(clock.offsetMs)} (gps.maxClockOffsetMs ${clock.maxOffsetMs} ms)`;
+    if (clock.status === 'off')
       return fail(
         'clock',
-        `system clock is ${(skew / 1000).toFixed(1)} s off GPS time`,
-        'enable time sync (chrony with gpsd as a source, or NTP)',
+        `system clock is ${offset}: reads are stamped with a wrong time`,
+        'enable time sync (chrony with gpsd as a source, or NTP), or set the time (timedatectl)',
       );
-    return pass('clock', `${new Date(now).toISOString()}, within ${(skew / 1000).toFixed(1)} s of GPS time`);
+    return pass('clock', `${at}, ${offset}`);
   }
-  return pass('clock', `${new Date(now).toISOString()} (no GPS time to compare)`);
+  if (clock?.refusedGpsTime != null)
+    return fail(
+      'clock',
+      `the GPS receiver's own time is wrong: it says ${new Date(clock.refusedGpsTime).toISOString()} (GPS week-number rollover), so the system clock could not be checked against it`,
+      "update the GPS receiver's firmware or replace it; until then keep the system clock set by NTP (timedatectl)",
+    );
+  return pass('clock', `${at} (no GPS time to compare${clock ? ': the receiver sent none' : ''})`);
 }
 
 export function checkDisk(config: Config, minFreeMb: number): CheckResult {

@@ -20,7 +20,10 @@ export async function runSelftest(
   opts: SelftestOptions,
   extra: (() => Promise<CheckResult>)[] = [],
 ): Promise<CheckResult[]> {
-  const results: CheckResult[] = [{ check: 'config', status: 'pass', detail: 'valid' }];
+  // Which file is checked: on a unit with several configs the technician must see it is the right one.
+  const results: CheckResult[] = [
+    { check: 'config', status: 'pass', detail: `${opts.configSource ?? 'the config'} is valid` },
+  ];
   results.push(await checkModels(opts.config));
   const live = opts.config.cameras.filter((c): c is LiveCameraConfig => c.kind !== 'file');
   if (!opts.config.cameras.length)
@@ -41,7 +44,7 @@ export async function runSelftest(
   }
   const gps = await checkGps(opts);
   results.push(gps.result);
-  results.push(checkClock((opts.now ?? Date.now)(), gps.fix));
+  results.push(checkClock((opts.now ?? Date.now)(), gps.clock));
   results.push(checkDisk(opts.config, opts.minFreeMb));
   const db = checkDatabase(opts.config);
   results.push(db);

@@ -42,10 +42,17 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Db
       mkdirSync(dir, { recursive: true });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTDIR')
+        throw new DatabaseError(
+          `data directory ${dir} is not a folder (a file is in the way)`,
+          `point ${WHERE} at a folder`,
+        );
+      // A permissions problem of the folder above, not a damaged database: the fix is ownership.
       throw new DatabaseError(
-        code === 'EEXIST' || code === 'ENOTDIR'
-          ? `data directory ${dir} is not a folder (a file is in the way); point ${WHERE} at a folder`
-          : `cannot create the data directory ${dir} (${code}); point ${WHERE} at a folder lpr-edge can write`,
+        `cannot create the data directory ${dir} (${code})`,
+        code === 'EACCES' || code === 'EPERM'
+          ? `create it for the service user (sudo install -d -m 0750 -o lpr-edge -g lpr-edge ${dir}), or point ${WHERE} at a folder lpr-edge can write`
+          : `point ${WHERE} at a folder lpr-edge can write`,
       );
     }
   }

@@ -69,9 +69,12 @@ export function hotlistPort(store: HotlistStore): HotlistPort {
 }
 
 const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
+/** A row as a wire body: camelCase keys, without `acked_at` (the unit's own note of HQ's ack). */
 const camel = (row: Record<string, unknown>) =>
   Object.fromEntries(
-    Object.entries(row).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+    Object.entries(row)
+      .filter(([k]) => k !== 'acked_at')
+      .map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
   );
 
 /** The outbox streams besides reads: hits and their lifecycle events, audit records, query logs. */
@@ -129,6 +132,7 @@ export function recordSources(db: Db): OutboxSource[] {
         attested: r.attested === 1,
         criteria: json(r.criteria),
         resultIds: json(r.result_ids),
+        hitIds: json(r.hit_ids),
       }),
     }),
   ];

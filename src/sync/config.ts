@@ -72,8 +72,12 @@ export const syncSchema = z
     window: z.number().int().min(1).max(100_000).default(1000),
     /** Messages per second, at most (0 = no limit). */
     rate: z.number().int().min(0).default(1000),
-    /** A record not acknowledged this long after it was sent is sent again (same id). */
-    ackTimeoutMs: z.number().int().min(100).default(30_000),
+    /**
+     * A record not acknowledged this long after it was sent is sent again (same id). At most an
+     * hour: until then a record whose ack was lost is not sent again and keeps its place in
+     * `window`, and enough of them stop the unit sending anything.
+     */
+    ackTimeoutMs: milliseconds(100, 3_600_000).default(30_000),
     /** How the plate crop travels: base64 inside JSON, or JSON + raw JPEG in one binary frame. */
     imageEncoding: z.enum(['base64', 'binary']).default('base64'),
     /** Send the overview frame with each read (large; off by default). */

@@ -220,7 +220,7 @@ export class InboundRouter {
     }
   }
 
-  private audit(type: string, details: Record<string, unknown>): void {
+  private audit(type: 'roster.apply' | 'hotlist.import', details: Record<string, unknown>): void {
     try {
       this.d.audit?.append({ type, actor: 'hq', details });
     } catch (err) {

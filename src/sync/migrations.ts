@@ -96,4 +96,21 @@ export const syncMigrations: Migration[] = [
       CREATE INDEX sync_outbox_parked ON sync_outbox (oseq) WHERE parked_at IS NOT NULL AND acked_at IS NULL;
     `,
   },
+  {
+    module: 'sync',
+    version: 5,
+    description: 'hits and hit events HQ acknowledged before they had acked_at',
+    // The alerts module's migration 4 gave hits and hit_events an acked_at; the acks HQ sent
+    // before it are still in the outbox (unless pruned): a hit retention may purge must be known
+    // to be at HQ.
+    sql: `
+      UPDATE hits SET acked_at = (
+        SELECT MAX(o.acked_at) FROM sync_outbox o WHERE o.kind = 'hit' AND o.source_id = hits.id
+      ) WHERE acked_at IS NULL;
+      UPDATE hit_events SET acked_at = (
+        SELECT MAX(o.acked_at) FROM sync_outbox o
+        WHERE o.kind = 'disposition' AND o.source_id = CAST(hit_events.id AS TEXT)
+      ) WHERE acked_at IS NULL;
+    `,
+  },
 ];

@@ -213,6 +213,8 @@ export const queryLogBodySchema = z
     resultCount: z.number().int().nonnegative(),
     /** The reads the query returned. */
     resultIds: z.array(z.string()),
+    /** The hits an export released (a case's held hits); empty for a search. Absent from older units. */
+    hitIds: z.array(z.string()).optional(),
     /** Its `query` record in the audit chain. */
     auditSeq: z.number().int().nullable(),
   })
@@ -523,9 +525,17 @@ export type RosterDocument = z.infer<typeof rosterDocumentSchema>;
 export const pullCriteriaSchema = z
   .object({
     plate: z.string().min(1).max(16).optional(),
-    platePrefix: z.string().min(1).max(16).optional(),
+    // Fewer than 2 letters or digits is not refused here but by the unit's query service, which
+    // logs the refusal (policy III.B) and answers `refused` with the reason.
+    platePrefix: z.string().min(1).max(16).optional().meta({
+      description:
+        'Plates starting with this. Needs at least 2 letters or digits once spaces and dashes are removed; fewer is refused (and logged): it would match nearly every read.',
+    }),
     /** `?` one unknown character, `*` any run. */
-    partial: z.string().min(1).max(16).optional(),
+    partial: z.string().min(1).max(16).optional().meta({
+      description:
+        '`?` one unknown character, `*` any run. Needs at least 2 letters or digits besides them; fewer is refused (and logged).',
+    }),
     cameraId: z.string().min(1).max(100).optional(),
     from: ms.optional(),
     to: ms.optional(),

@@ -1,8 +1,15 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { renderDemoVideo, type DemoVehicle } from '../../src/demo/scene.js';
 
-/** Encode a test-pattern video of exactly `frames` frames with ffmpeg's lavfi source. */
-export function makeTestVideo(out: string, opts: { frames: number; fps?: number; size?: string }): void {
+/**
+ * Encode a test-pattern video of exactly `frames` frames with ffmpeg's lavfi source. `args`: more
+ * output options, e.g. `['-movflags', '+faststart']` (an MP4's index first, as phones write it).
+ */
+export function makeTestVideo(
+  out: string,
+  opts: { frames: number; fps?: number; size?: string; args?: string[] },
+): void {
   execFileSync('ffmpeg', [
     '-hide_banner',
     '-loglevel',
@@ -20,8 +27,19 @@ export function makeTestVideo(out: string, opts: { frames: number; fps?: number;
     'yuv420p',
     '-g',
     '5',
+    ...(opts.args ?? []),
     out,
   ]);
+}
+
+/**
+ * A copy of `file` truncated to `bytes` (default: half of it, rounded down), as a recording cut off
+ * part-way is (a dashcam losing power mid-write, a copy that did not finish).
+ */
+export function cutCopy(file: string, out: string, bytes?: number): string {
+  fs.copyFileSync(file, out);
+  fs.truncateSync(out, bytes ?? Math.floor(fs.statSync(file).size / 2));
+  return out;
 }
 
 /** The two demo vehicles most tests drive past. */

@@ -1,14 +1,16 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { DEFAULT_CONFIG_PATH, refuseSpecialFile } from '../../config/load.js';
 import { discoverV4l2 } from '../../capture/v4l2.js';
 import { discoverGige } from '../../capture/gige.js';
-import { parseCameraFlag, parseGpsFlag } from '../../provision/answers.js';
+import { gpsSpec, parseCameraFlag, parseGpsFlag } from '../../provision/answers.js';
 import { askAnswers } from '../../provision/interactive.js';
 import {
   absolutePaths,
+  answersFromConfig,
   buildConfig,
   checkCertificates,
   checkHqKeyKnown,
@@ -16,13 +18,19 @@ import {
   validateAnswers,
 } from '../../provision/provision.js';
 import { writeConfigAtomic } from '../../provision/write-config.js';
+import { unreadableByService } from '../../provision/file-access.js';
+
+/** A path as one shell word (quoted only when it needs to be), for a command to copy. */
+function shellWord(p: string): string {
+  return /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+}
 
 export const provisionCommand: Command = {
   name: 'provision',
   summary: 'set up this unit: id, agency, broker, cameras, GPS (interactive, flags or an answers file)',
   usage: `provision [--answers FILE] [--unit-id ID --agency CODE] [--home-state XX]
           [--broker-url URL --hq-key PEM [--hq-ack-key PEM --hq-ack-key-id ID] [--ca PEM] [--cert PEM --key PEM]]
-          [--camera SPEC]... [--gps SPEC]
+          [--camera SPEC]... [--no-cameras] [--gps SPEC]
           [--interactive] [--discover-gige] [--print]
   --answers FILE    YAML/JSON with unitId, agency, homeState, dataDir, broker{url,hqKey,hqAckKey,hqAckKeyId,ca,cert,key},
                     cameras[], gps
@@ -31,10 +39,13 @@ export const provisionCommand: Command = {
   --hq-ack-key PEM  a separate key HQ's consumers sign acks with (hq-ack.pub from "hq-sink keygen --name
                     hq-ack"), taken for acks only; --hq-ack-key-id ID: the keyId they sign with (--key-id)
   --camera SPEC     KIND:TARGET[,key=value…], e.g. v4l2:/dev/video0,id=front,width=1280,height=720 (repeatable)
+  --no-cameras      provision the unit without cameras on purpose (refused otherwise: it reads no plates)
   --gps SPEC        gpsd[:HOST[:PORT]], serial:PATH[:BAUD] (BAUD: an all-digit last part) or none
   --interactive     ask for everything (the default when no answers are given and stdin is a terminal)
   --discover-gige   list GigE Vision cameras too (aravis broadcasts discovery on the camera network)
   --print           print the config instead of writing it
+Provisioning again changes only what is given: everything left out (cameras, GPS, data folder, home
+state, broker) keeps its value from the current config; --home-state none removes the home state.
 The config is validated, then written atomically to --config (default ${DEFAULT_CONFIG_PATH});
 the previous file is kept as <file>.prev. Users and roles cannot be created here (policy VI.A).`,
   options: {
@@ -52,6 +63,7 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     camera: { type: 'string', multiple: true },
     gps: { type: 'string' },
     interactive: { type: 'boolean' },
+    'no-cameras': { type: 'boolean' },
     'discover-gige': { type: 'boolean' },
     'discovery-root': { type: 'string' },
     print: { type: 'boolean' },
@@ -68,7 +80,8 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
         previous = null; // a broken config is replaced; the broken file is kept as .prev
       }
     }
-    let raw: Record<string, unknown> = values.answers ? readAnswersFile(values.answers as string) : {};
+    // What this run was given (answers file, then flags); the rest is kept from the previous config.
+    const given: Record<string, unknown> = values.answers ? readAnswersFile(values.answers as string) : {};
     const flag = (name: string) => values[name] as string | undefined;
     // The certificates belong to a broker; without one they would be silently left out.
     const tlsFlag = ['ca', 'cert', 'key', 'hq-key', 'hq-ack-key', 'hq-ack-key-id'].find(
@@ -78,12 +91,15 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
       throw new UsageError(
         `provision: --${tlsFlag} is for the headquarters broker: give --broker-url too (e.g. --broker-url mqtts://hq.example.org:8883)`,
       );
+    const cams = values.camera as string[] | undefined;
+    if (values['no-cameras'] && cams?.length)
+      throw new UsageError('provision: --no-cameras with --camera: give one or the other');
     try {
-      if (flag('unit-id')) raw.unitId = flag('unit-id');
-      if (flag('agency')) raw.agency = flag('agency');
-      if (flag('home-state')) raw.homeState = flag('home-state');
+      if (flag('unit-id')) given.unitId = flag('unit-id');
+      if (flag('agency')) given.agency = flag('agency');
+      if (flag('home-state')) given.homeState = flag('home-state');
       if (flag('broker-url'))
-        raw.broker = {
+        given.broker = {
           url: flag('broker-url'),
           // An empty path is kept, for validation to refuse by name.
           ...(flag('ca') !== undefined ? { ca: flag('ca') } : {}),
@@ -93,35 +109,51 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
           ...(flag('hq-ack-key') !== undefined ? { hqAckKey: flag('hq-ack-key') } : {}),
           ...(flag('hq-ack-key-id') !== undefined ? { hqAckKeyId: flag('hq-ack-key-id') } : {}),
         };
-      const cams = values.camera as string[] | undefined;
-      if (cams?.length) raw.cameras = cams.map((c, i) => parseCameraFlag(c, i));
-      if (flag('gps')) raw.gps = parseGpsFlag(flag('gps')!);
+      if (cams?.length) given.cameras = cams.map((c, i) => parseCameraFlag(c, i));
+      if (values['no-cameras']) given.cameras = [];
+      if (flag('gps')) given.gps = parseGpsFlag(flag('gps')!);
     } catch (err) {
       throw new UsageError(`provision: ${(err as Error).message}`);
     }
+    if (ctx.dataDir) given.dataDir = ctx.dataDir;
+    // `--home-state none` (or "none" when asked) takes a home state away; left out, it is kept.
+    const clearHomeState = (v: unknown) => typeof v === 'string' && v.toLowerCase() === 'none';
+    // Provisioning again changes only what it is given: a flag left out must not reset the GPS,
+    // strand unsent reads in another data folder, or forget the cameras.
+    const fromPrevious = answersFromConfig(previous);
+    let raw: Record<string, unknown> = { ...fromPrevious, ...given };
+    let noCameras = Boolean(values['no-cameras']);
     const interactive =
-      Boolean(values.interactive) || (!values.answers && !raw.unitId && process.stdin.isTTY);
+      Boolean(values.interactive) || (!values.answers && !given.unitId && process.stdin.isTTY);
     if (interactive) {
       const found = {
         v4l2: discoverV4l2(flag('discovery-root') ?? '/'),
         gige: values['discover-gige'] ? await discoverGige() : [],
       };
       const asked = await askAnswers(process.stdin, ctx.stdout, found, { ...previous, ...raw });
+      noCameras ||= asked.noCameras === true;
+      delete asked.noCameras;
       try {
-        raw = { ...raw, ...asked, gps: parseGpsFlag(asked.gps as string) };
+        // The GPS offered as it was is kept as it was (with its thresholds), not re-parsed from text.
+        const gps = asked.gps === gpsSpec(raw.gps) ? raw.gps : parseGpsFlag(asked.gps as string);
+        raw = { ...raw, ...asked, gps };
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
     }
+    if (clearHomeState(raw.homeState)) delete raw.homeState;
     if (!raw.unitId || !raw.agency) {
       throw new UsageError('provision: give --unit-id and --agency (or --answers FILE, or --interactive)');
     }
-    if (ctx.dataDir) raw.dataDir = ctx.dataDir;
     const answers = absolutePaths(
       validateAnswers(raw, values.answers ? `answers ${values.answers as string}` : 'provision'),
     );
     checkCertificates(answers);
     checkHqKeyKnown(answers, previous);
+    if (!answers.cameras.length && !noCameras)
+      throw new UsageError(
+        'provision: no camera given: a unit without cameras reads no plates; add --camera KIND:TARGET (e.g. --camera v4l2:/dev/video0,id=front), or give --no-cameras to provision it without cameras on purpose',
+      );
     const config = buildConfig(answers, previous);
     if (values.print) {
       const { stringify } = await import('yaml');
@@ -130,12 +162,13 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     }
     const header = `# lpr-edge config for unit ${answers.unitId}, written by "lpr-edge provision" on ${new Date().toISOString()}\n`;
     const { previous: kept } = writeConfigAtomic(target, config, header);
+    for (const w of unreadableByService(target, answers)) ctx.stderr.write(`lpr-edge: warning: ${w}\n`);
     ctx.stdout.write(
       `wrote ${target}${kept ? ` (previous kept as ${kept})` : ''}: ${answers.cameras.length} camera(s), GPS ${answers.gps.source}\n`,
     );
     // The running daemon reads its config only when it starts.
     ctx.stdout.write(
-      'next: "lpr-edge selftest" to check the unit, then "sudo systemctl restart lpr-edge" so the daemon uses this config\n',
+      `next: "lpr-edge selftest${path.resolve(target) === DEFAULT_CONFIG_PATH ? '' : ` --config ${shellWord(path.resolve(target))}`}" to check the unit, then "sudo systemctl restart lpr-edge" so the daemon uses this config\n`,
     );
     return 0;
   },

@@ -43,9 +43,11 @@ ${purposeHelp('  ')}`,
         `give one of --plate, --prefix or --partial, not ${plateOptions.map((k) => `--${k}`).join(' and ')}`,
       );
     const criteria: QueryCriteria = {};
-    if (str(values, 'plate')) criteria.plate = str(values, 'plate');
-    if (str(values, 'prefix')) criteria.platePrefix = str(values, 'prefix');
-    if (str(values, 'partial')) criteria.partial = str(values, 'partial');
+    // Given but empty is passed on too: the query service refuses it by name (and logs it)
+    // rather than the search running without it.
+    if (str(values, 'plate') !== undefined) criteria.plate = str(values, 'plate');
+    if (str(values, 'prefix') !== undefined) criteria.platePrefix = str(values, 'prefix');
+    if (str(values, 'partial') !== undefined) criteria.partial = str(values, 'partial');
     const from = parseTime(str(values, 'from'), 'from');
     const to = parseTime(str(values, 'to'), 'to', true);
     if (from !== undefined) criteria.from = from;

@@ -49,7 +49,18 @@ export const replayCommand: Command = {
   --hotlist FILE a hotlist (CSV or JSON, as "hotlist import" takes) that every read is matched against,
                  hits raised as the daemon raises them; the list and its hits are kept apart from the
                  unit's and deleted at the end (the unit's own lists are not matched)
-  The data directory is locked for the replay, as for the daemon: one of them at a time.`,
+  The data directory is locked for the replay, as for the daemon: one of them at a time.
+Exit codes:
+  0    the recording or folder was replayed to its end
+  1    replayed, but incomplete (what was read is stored; stderr's last line says why): the
+       recording ends early (cut off: a "partial file", an MPEG-TS file ending inside a packet;
+       only the frames before the cut were read), reads could not be stored, no frame falls within
+       the GPS track, or no image of the folder could be read
+  2    nothing replayed: a wrong option, or an input (video, folder, track, labels, hotlist, report,
+       config, model) missing or unreadable, or the data directory in use (the daemon, another replay)
+  70   an unexpected error (a bug: its stack trace is on stderr)
+  130  interrupted (Ctrl-C) before the recording started; interrupted during it, the replay stops
+       there and exits as above with what it read`,
   options: {
     'every-frame': { type: 'boolean' },
     json: { type: 'boolean' },

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { loadConfig } from '../../config/load.js';
+import { DEFAULT_CONFIG_PATH, EMBEDDED_SOURCE, loadConfig } from '../../config/load.js';
 import { silentLogger } from '../../log.js';
 import { runSelftest, formatTable } from '../../selftest/selftest.js';
 import type { CheckResult } from '../../selftest/checks.js';
@@ -13,6 +13,8 @@ export const selftestCommand: Command = {
   --camera-seconds S  how long each camera is sampled (default 3)
   --gps-seconds S     how long to wait for a GPS fix (default 10)
   --min-free-mb MB    free space the data directory needs (default 1024)
+The config checked is --config, else ${DEFAULT_CONFIG_PATH}; without either the unit is not
+provisioned and selftest fails (it does not check the built-in demo config).
 Exit code 0 when every check passed or was skipped, 1 when any failed.`,
   options: {
     json: { type: 'boolean' },
@@ -37,8 +39,20 @@ Exit code 0 when every check passed or was skipped, 1 when any failed.`,
     };
     let results: CheckResult[];
     try {
-      const { config } = loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir });
-      results = await runSelftest({ config, log: silentLogger(), ...opts });
+      const { config, source } = loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir });
+      // The built-in demo config says nothing about this unit (and its data folder is inside the
+      // install): checking it would pass a unit nobody provisioned.
+      results =
+        source === EMBEDDED_SOURCE
+          ? [
+              {
+                check: 'config',
+                status: 'fail',
+                detail: `${DEFAULT_CONFIG_PATH} does not exist: this unit is not provisioned, and only the built-in demo config could be checked`,
+                fix: 'run "sudo lpr-edge provision" (or give --config FILE for another config)',
+              },
+            ]
+          : await runSelftest({ config, configSource: source, log: silentLogger(), ...opts });
     } catch (err) {
       if ((err as Error).name !== 'ConfigError') throw err;
       results = [

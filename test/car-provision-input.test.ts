@@ -603,3 +603,65 @@ describe('the next step printed after provision', () => {
     );
   });
 });
+
+describe('provision with a separate ack key (sync.hqKeys)', () => {
+  const base = [
+    'provision',
+    '--unit-id',
+    'car-1',
+    '--agency',
+    'nyspd',
+    '--broker-url',
+    'mqtt://127.0.0.1:1883',
+    '--hq-key',
+    'main.pub',
+    '--no-cameras',
+  ];
+  const config = (dir: string) => parseYaml(fs.readFileSync(path.join(tmp, dir, 'config.yaml'), 'utf8'));
+
+  it('writes the ack key as an entry of sync.hqKeys signing acks only; a new one of the same keyId replaces it', () => {
+    writeHqPublicKey(path.join(tmp, 'main.pub'));
+    writeHqPublicKey(path.join(tmp, 'ack.pub'));
+    writeHqPublicKey(path.join(tmp, 'ack2.pub'));
+    const ack = ['--hq-ack-key', 'ack.pub', '--hq-ack-key-id', 'hq-ack'];
+    const r = cli([...base, '--config', 'acked/config.yaml', ...ack]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const here = fs.realpathSync(tmp);
+    expect(config('acked').sync).toMatchObject({
+      hqPublicKey: path.join(here, 'main.pub'),
+      hqKeys: [{ keyId: 'hq-ack', publicKey: path.join(here, 'ack.pub'), signs: ['ack'] }],
+    });
+    // Provisioned again without it: kept. With a renewed key under the same id: replaced.
+    expect(cli([...base, '--config', 'acked/config.yaml']).status).toBe(0);
+    expect(config('acked').sync.hqKeys).toHaveLength(1);
+    const renewed = ['--hq-ack-key', 'ack2.pub', '--hq-ack-key-id', 'hq-ack'];
+    expect(cli([...base, '--config', 'acked/config.yaml', ...renewed]).status).toBe(0);
+    expect(config('acked').sync.hqKeys).toEqual([
+      { keyId: 'hq-ack', publicKey: path.join(here, 'ack2.pub'), signs: ['ack'] },
+    ]);
+  });
+
+  it('refuses an ack key without its keyId, and a private key, naming them', () => {
+    const noId = cli([...base, '--config', 'noid/config.yaml', '--hq-ack-key', 'ack.pub']);
+    expect(noId.status).toBe(2);
+    expectOneLine(noId.stderr);
+    expect(noId.stderr).toMatch(/broker\.hqAckKeyId: .*give both hqAckKey and hqAckKeyId/);
+    const { privateKey } = generateKeyPairSync('ed25519');
+    fs.writeFileSync(path.join(tmp, 'ack.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const secret = cli([
+      ...base,
+      '--config',
+      'secret/config.yaml',
+      '--hq-ack-key',
+      'ack.key',
+      '--hq-ack-key-id',
+      'hq-ack',
+    ]);
+    expect(secret.status).toBe(2);
+    expectOneLine(secret.stderr);
+    expect(secret.stderr).toMatch(/broker\.hqAckKey: this is a private key; give the public one/);
+    expect(fs.existsSync(path.join(tmp, 'noid'))).toBe(false);
+    expect(fs.existsSync(path.join(tmp, 'secret'))).toBe(false);
+  });
+});

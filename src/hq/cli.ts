@@ -9,16 +9,19 @@ import { HqSink } from './sink.js';
 
 const USAGE = `hq-sink: reference headquarters consumer for lpr-edge sync
 
-  node scripts/hq-sink.mjs run     --url URL --db FILE --key KEY [--group hq] [--agency A] [auth] [--stats-ms 5000]
-                                   (acks are signed with KEY, hq-signing.key: the units take no other)
-  node scripts/hq-sink.mjs keygen  --out DIR [--force]       (writes hq-signing.key and hq-signing.pub;
-                                                             --force replaces an existing pair)
+  node scripts/hq-sink.mjs run     --url URL --db FILE --key KEY [--key-id ID] [--group hq] [--agency A] [auth] [--stats-ms 5000]
+                                   (acks are signed with KEY: hq-signing.key, or an ack key with the
+                                   --key-id the units list it under in sync.hqKeys, signing acks only)
+  node scripts/hq-sink.mjs keygen  --out DIR [--name hq-signing] [--force]
+                                   (writes NAME.key and NAME.pub; --force replaces an existing pair;
+                                   e.g. --name hq-ack for a separate ack key)
   node scripts/hq-sink.mjs hotlist --url URL --key KEY --file DOC.json [--unit U] [auth]
   node scripts/hq-sink.mjs roster  --url URL --key KEY --file DOC.json [--unit U] [auth]
   node scripts/hq-sink.mjs pull    --url URL --key HQ.key --agency A --unit U --requester NAME --purpose CODE --case NO
                                    [--plate P] [--from ISO] [--to ISO] [--resend-ms 35000] [--attempts 4] [auth]
                                    (no answer within --resend-ms: the same signed request is sent again)
 
+--key-id ID: the keyId put in every envelope signed with --key (unset: HQ's main key, sync.hqPublicKey)
 auth: --username U --password P, and/or --ca CA.pem --cert CERT.pem --client-key KEY.pem (mutual TLS)
 DOC.json for hotlist/roster is a HotlistDocument / RosterDocument (docs/asyncapi.yaml); it is signed here.`;
 
@@ -38,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
       cert: { type: 'string' },
       'client-key': { type: 'string' },
       key: { type: 'string' },
+      'key-id': { type: 'string' },
+      name: { type: 'string' },
       file: { type: 'string' },
       out: { type: 'string' },
       requester: { type: 'string' },
@@ -61,19 +66,24 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'keygen') {
     const out = values.out ?? '.';
+    const name = values.name ?? 'hq-signing';
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.'))
+      throw new Error(`--name "${name}": a file name of letters, digits, ".", "_" or "-" (e.g. hq-ack)`);
     // A new pair would silently cut every unit off: units verify against the old public key.
-    const existing = ['hq-signing.key', 'hq-signing.pub'].filter((f) => existsSync(path.join(out, f)));
+    const existing = [`${name}.key`, `${name}.pub`].filter((f) => existsSync(path.join(out, f)));
     if (existing.length > 0 && !values.force)
       throw new Error(
-        `${path.join(out, existing[0]!)} exists; the units verify against that pair. Give another --out, or --force to replace it (then provision every unit with the new hq-signing.pub)`,
+        `${path.join(out, existing[0]!)} exists; the units verify against that pair. Give another --out, or --force to replace it (then provision every unit with the new ${name}.pub)`,
       );
     mkdirSync(out, { recursive: true });
     const keys = generateSigningKeys();
-    writeFileSync(path.join(out, 'hq-signing.key'), keys.privateKeyPem, { mode: 0o600 });
-    writeFileSync(path.join(out, 'hq-signing.pub'), keys.publicKeyPem);
-    console.log(
-      `wrote ${out}/hq-signing.key (keep secret) and ${out}/hq-signing.pub (sync.hqPublicKey on the units)`,
-    );
+    writeFileSync(path.join(out, `${name}.key`), keys.privateKeyPem, { mode: 0o600 });
+    writeFileSync(path.join(out, `${name}.pub`), keys.publicKeyPem);
+    const use =
+      name === 'hq-signing'
+        ? 'sync.hqPublicKey on the units'
+        : 'on the units: sync.hqPublicKey, or an entry of sync.hqKeys with the keyId signed with (--key-id)';
+    console.log(`wrote ${out}/${name}.key (keep secret) and ${out}/${name}.pub (${use})`);
     return 0;
   }
   if (!values.url) throw new Error('--url is required');
@@ -84,6 +94,12 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === 'run' && !values.key)
     throw new Error('run: --key KEY is required (hq-signing.key: the units take only acks signed with it)');
   if (values.key) loadPrivateKey(values.key); // a wrong file named now, before connecting
+  if (values['key-id'] !== undefined && !values.key)
+    throw new Error('--key-id names the key given with --key');
+  if (values['key-id'] !== undefined && !/^[A-Za-z0-9._:-]{1,200}$/.test(values['key-id']))
+    throw new Error(
+      `--key-id "${values['key-id']}": letters, digits, ".", "_", ":" or "-", as in sync.hqKeys`,
+    );
   const criteria =
     cmd === 'pull'
       ? {
@@ -106,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
     cert: values.cert,
     key: values['client-key'],
     signingKey: values.key,
+    signingKeyId: values['key-id'],
     log,
   });
   await sink.start();

@@ -40,9 +40,15 @@ export interface HqSinkOptions {
   password?: string;
   /**
    * Ed25519 private key (PEM text or path) for signing hotlists, rosters, pull requests and acks.
-   * Needed to consume: a unit takes only acks signed with it.
+   * Needed to consume: a unit takes only acks signed with it. A consumer that only acknowledges
+   * can hold an ack key instead of HQ's main key, with its `signingKeyId`.
    */
   signingKey?: string;
+  /**
+   * The keyId written in every envelope this sink signs: the units check it against the key of
+   * that id in their `sync.hqKeys` (an ack key: acks only). Unset: HQ's main key (`hqPublicKey`).
+   */
+  signingKeyId?: string;
   /** Commit + acknowledge at least this often. */
   flushMs?: number;
   /**
@@ -305,7 +311,7 @@ export class HqSink {
 
   private sign(doc: unknown): string {
     if (!this.signingKey) throw new Error('hq sink has no signing key');
-    return JSON.stringify(signDocument(doc, this.signingKey));
+    return JSON.stringify(signDocument(doc, this.signingKey, this.opts.signingKeyId));
   }
 
   /**

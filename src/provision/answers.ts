@@ -43,6 +43,23 @@ export const answersSchema = z.strictObject({
         .string()
         .min(1, "empty: give the path of headquarters' public signing key (hq-signing.pub)")
         .optional(),
+      /** A separate key HQ's consumers sign acks with (written to sync.hqKeys, signing acks only). */
+      hqAckKey: z
+        .string()
+        .min(1, "empty: give the path of headquarters' public ack key (hq-ack.pub), or leave it out")
+        .optional(),
+      hqAckKeyId: z
+        .string()
+        .regex(
+          /^[A-Za-z0-9._:-]{1,200}$/,
+          'letters, digits, ".", "_", ":" or "-", as HQ signs with (--key-id)',
+        )
+        .optional(),
+    })
+    .refine((b) => (b.hqAckKey === undefined) === (b.hqAckKeyId === undefined), {
+      message:
+        'an ack key needs its keyId and a keyId its key: give both hqAckKey and hqAckKeyId (--hq-ack-key and --hq-ack-key-id)',
+      path: ['hqAckKeyId'],
     })
     .optional(),
   cameras: camerasSchema,

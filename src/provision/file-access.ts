@@ -29,7 +29,13 @@ export function unreadableByService(configFile: string, a: Answers): string[] {
     return [];
   }
   if (gid === 0) return [];
-  const files = { ca: a.broker?.ca, cert: a.broker?.cert, key: a.broker?.key, hqKey: a.broker?.hqKey };
+  const files = {
+    ca: a.broker?.ca,
+    cert: a.broker?.cert,
+    key: a.broker?.key,
+    hqKey: a.broker?.hqKey,
+    hqAckKey: a.broker?.hqAckKey,
+  };
   const warnings: string[] = [];
   for (const [k, file] of Object.entries(files)) {
     if (!file) continue;

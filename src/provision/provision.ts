@@ -91,6 +91,7 @@ export function absolutePaths(a: Answers, cwd = process.cwd()): Answers {
       cert: opt(a.broker.cert),
       key: opt(a.broker.key),
       hqKey: opt(a.broker.hqKey),
+      hqAckKey: opt(a.broker.hqAckKey),
     },
     // v4l2 devices are not paths when relative: a bare name means /dev/v4l/by-id/NAME.
     cameras: a.cameras.map((c) => (c.kind === 'file' ? { ...c, path: abs(c.path) } : c)),
@@ -125,9 +126,23 @@ export function buildConfig(a: Answers, previous: Record<string, unknown> | null
       ...(a.broker.cert ? { cert: a.broker.cert } : {}),
       ...(a.broker.key ? { key: a.broker.key } : {}),
       ...(a.broker.hqKey ? { hqPublicKey: a.broker.hqKey } : {}),
+      ...(a.broker.hqAckKey && a.broker.hqAckKeyId
+        ? { hqKeys: withAckKey(prevSync.hqKeys, a.broker.hqAckKeyId, a.broker.hqAckKey) }
+        : {}),
     };
   }
   return config;
+}
+
+/**
+ * The previous config's `sync.hqKeys` with the ack key given: it replaces an entry of the same
+ * keyId (a renewed key), and signs acks only.
+ */
+function withAckKey(previous: unknown, keyId: string, publicKey: string): unknown[] {
+  const kept = Array.isArray(previous)
+    ? previous.filter((k) => (k as { keyId?: unknown } | null)?.keyId !== keyId)
+    : [];
+  return [...kept, { keyId, publicKey, signs: ['ack'] }];
 }
 
 /** The flag that sets each broker file, named with the answers' field in errors. */
@@ -181,6 +196,17 @@ export function checkCertificates(a: Answers): void {
       throw new ConfigError(
         `broker.key (--key): ${a.broker!.key} ${problem}: give --key the private key made with that certificate (the .key file issued with its .crt)`,
         a.broker!.key!,
+      );
+    }
+  }
+  if (a.broker?.hqAckKey) {
+    refuseSpecialFile(a.broker.hqAckKey, 'broker.hqAckKey');
+    try {
+      loadPublicKey(a.broker.hqAckKey, 'broker.hqAckKey');
+    } catch (err) {
+      throw new ConfigError(
+        `${(err as Error).message}; give hq-ack.pub from "hq-sink keygen --name hq-ack"`,
+        a.broker.hqAckKey,
       );
     }
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import tls from 'node:tls';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { CheckResult } from './checks.js';
-import { loadPublicKey } from '../sync/signing.js';
+import { loadHqKeys, uncoveredKinds } from '../sync/signing.js';
 
 /** The broker settings selftest needs (the sync section's brokerUrl, TLS files and credentials). */
 export interface BrokerSettings {
@@ -16,30 +16,46 @@ export interface BrokerSettings {
   passwordFile?: string;
   clientId?: string;
   hqPublicKey?: string;
+  hqKeys?: { keyId: string; publicKey: string; signs: ('hotlist' | 'roster' | 'pull' | 'ack')[] }[];
 }
 
 /**
- * HQ's public signing key: without it (or with a key that does not load) the unit refuses every
- * hotlist, roster, pull request and ack from HQ, so its records are never acknowledged.
+ * HQ's public signing keys: without one (or with a key that does not load) the unit refuses every
+ * hotlist, roster, pull request and ack from HQ, so its records are never acknowledged. A unit with
+ * `sync.hqKeys` and no `hqPublicKey` refuses the kinds of document none of them signs.
  */
 export function checkHqKey(s: BrokerSettings | undefined): CheckResult {
   const name = 'hq key';
   if (!s?.enabled) return { check: name, status: 'skip', detail: 'sync with headquarters is off' };
   const fix = 'run "lpr-edge provision --hq-key hq-signing.pub …" (or set sync.hqPublicKey)';
-  if (!s.hqPublicKey)
+  if (!s.hqPublicKey && !s.hqKeys?.length)
     return {
       check: name,
       status: 'fail',
       detail: 'sync.hqPublicKey is not set: every hotlist, roster, pull request and ack from HQ is refused',
       fix,
     };
+  let uncovered: string[];
   try {
-    loadPublicKey(s.hqPublicKey);
+    uncovered = uncoveredKinds(loadHqKeys(s));
   } catch (err) {
     return { check: name, status: 'fail', detail: (err as Error).message, fix };
   }
-  const where = s.hqPublicKey.includes('-----BEGIN') ? 'in the config' : s.hqPublicKey;
-  return { check: name, status: 'pass', detail: `Ed25519 public key ${where}` };
+  if (uncovered.length > 0)
+    return {
+      check: name,
+      status: 'fail',
+      detail: `no HQ key signs ${uncovered.join(', ')} (sync.hqPublicKey is not set, and no sync.hqKeys entry signs them): HQ's are refused`,
+      fix,
+    };
+  const where = (k: string) => (k.includes('-----BEGIN') ? 'in the config' : k);
+  const listed = (s.hqKeys ?? []).map((k) => `"${k.keyId}" (${k.signs.join(', ')}) ${where(k.publicKey)}`);
+  const main = s.hqPublicKey ? [`Ed25519 public key ${where(s.hqPublicKey)}`] : [];
+  return {
+    check: name,
+    status: 'pass',
+    detail: [...main, ...(listed.length ? [`keys by keyId: ${listed.join('; ')}`] : [])].join('; '),
+  };
 }
 
 /**

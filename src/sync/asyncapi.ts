@@ -110,7 +110,8 @@ export function buildAsyncApi(): Record<string, unknown> {
       message: 'SignedAck',
       summary:
         'Batched application-level acknowledgement: ids HQ has durably stored, signed for this unit. ' +
-        'The unit takes no other (without sync.hqPublicKey, none).',
+        'The unit takes no other (without sync.hqPublicKey, none): signed with HQ’s main key, or with an ack key ' +
+        'it lists in sync.hqKeys (signs: [ack]) under the envelope’s keyId.',
       action: 'receive',
     },
     {

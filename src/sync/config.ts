@@ -2,6 +2,29 @@ import { z } from 'zod';
 import { MQTT_MAX_PACKET_BYTES } from './message-size.js';
 import { milliseconds } from '../config/duration.js';
 
+/** What a headquarters key may sign (`sync.hqKeys[].signs`). */
+export const SIGNED_KINDS = ['hotlist', 'roster', 'pull', 'ack'] as const;
+export type SignedKind = (typeof SIGNED_KINDS)[number];
+
+/**
+ * A headquarters public key named by the `keyId` HQ writes in the envelopes it signs with it,
+ * taken only for the documents it `signs`: a separate ack key held by every HQ consumer can then
+ * acknowledge records, and nothing else (no hotlist, roster or pull request).
+ */
+const hqKeySchema = z.strictObject({
+  keyId: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'use letters, digits, ".", "_", ":" or "-" (e.g. hq-ack-2026)'),
+  /** Ed25519 public key: PEM text or a path to a PEM file. */
+  publicKey: z.string().min(1),
+  signs: z
+    .array(z.enum(SIGNED_KINDS))
+    .min(1, `name what this key signs: some of ${SIGNED_KINDS.join(', ')}`)
+    .refine((k) => new Set(k).size === k.length, 'each kind once'),
+});
+
 /**
  * The `sync` config section: the MQTT link to headquarters. Off by default so a bench unit or a
  * demo never tries to reach a broker.
@@ -38,8 +61,13 @@ export const syncSchema = z
     /** Reconnect backoff: full jitter between 0 and min(max, initial * 2^attempt). */
     reconnectInitialMs: milliseconds(50, 60_000).default(1000),
     reconnectMaxMs: milliseconds(100, 600_000).default(60_000),
-    /** Ed25519 public key of headquarters (PEM text or a path to a PEM file). */
+    /**
+     * Ed25519 public key of headquarters (PEM text or a path to a PEM file): checks every document
+     * HQ signs without a `keyId`, or with one `hqKeys` does not list.
+     */
     hqPublicKey: z.string().min(1).optional(),
+    /** More HQ keys, each for the documents it `signs`, picked by the envelope's `keyId`. */
+    hqKeys: z.array(hqKeySchema).optional(),
     /** Records sent but not yet acknowledged by headquarters, at most. */
     window: z.number().int().min(1).max(100_000).default(1000),
     /** Messages per second, at most (0 = no limit). */
@@ -89,6 +117,10 @@ export const syncSchema = z
     message: 'set either sync.password or sync.passwordFile, not both',
     path: ['passwordFile'],
   })
+  .refine((s) => new Set((s.hqKeys ?? []).map((k) => k.keyId)).size === (s.hqKeys ?? []).length, {
+    message: 'two keys with one keyId: the unit could not tell which one a document names',
+    path: ['hqKeys'],
+  })
   // As a camera's reconnect (src/capture/config.ts): above the cap, the first delay would not apply.
   .refine((s) => s.reconnectInitialMs <= s.reconnectMaxMs, {
     message: 'must not be above sync.reconnectMaxMs: lower reconnectInitialMs or raise reconnectMaxMs',
@@ -107,6 +139,11 @@ export function resolveSyncPaths(s: SyncConfig, abs: (p: string) => string): Syn
     key: opt(s.key),
     passwordFile: opt(s.passwordFile),
     // hqPublicKey may be the PEM text itself.
-    hqPublicKey: s.hqPublicKey && !s.hqPublicKey.includes('-----BEGIN') ? abs(s.hqPublicKey) : s.hqPublicKey,
+    hqPublicKey: pemOrPath(s.hqPublicKey, abs),
+    ...(s.hqKeys ? { hqKeys: s.hqKeys.map((k) => ({ ...k, publicKey: pemOrPath(k.publicKey, abs)! })) } : {}),
   };
+}
+
+function pemOrPath(value: string | undefined, abs: (p: string) => string): string | undefined {
+  return value && !value.includes('-----BEGIN') ? abs(value) : value;
 }

@@ -3,7 +3,7 @@ import { createSecureContext } from 'node:tls';
 import { userInfo } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { inputFileProblem, readConfiguredFile } from '../util/input-file.js';
-import { loadPublicKey } from './signing.js';
+import { loadHqKeys } from './signing.js';
 
 /**
  * Why the files the `sync` section names cannot be used, with the config key and the fix, or null.
@@ -19,6 +19,10 @@ export function syncFilesProblem(cfg: Config['sync']): string | null {
     ['sync.passwordFile', cfg.passwordFile],
     // PEM text in the config is no file.
     ['sync.hqPublicKey', cfg.hqPublicKey?.includes('-----BEGIN') ? undefined : cfg.hqPublicKey],
+    ...(cfg.hqKeys ?? []).map((k, i): [string, string | undefined] => [
+      `sync.hqKeys[${i}].publicKey`,
+      k.publicKey.includes('-----BEGIN') ? undefined : k.publicKey,
+    ]),
   ];
   for (const [key, file] of files) {
     const problem = file === undefined ? null : fileProblem(key, file);
@@ -38,12 +42,10 @@ export function syncFilesProblem(cfg: Config['sync']): string | null {
       );
     }
   }
-  if (cfg.hqPublicKey) {
-    try {
-      loadPublicKey(cfg.hqPublicKey);
-    } catch (err) {
-      return `${(err as Error).message}: fix: install HQ's Ed25519 public key (PEM) there`;
-    }
+  try {
+    loadHqKeys(cfg);
+  } catch (err) {
+    return `${(err as Error).message}: fix: install HQ's Ed25519 public key (PEM) there`;
   }
   return null;
 }

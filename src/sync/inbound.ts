@@ -18,7 +18,7 @@ import {
   type PullRequest,
   type RosterDocument,
 } from './schemas.js';
-import { openSigned } from './signing.js';
+import { openSignedBy, type HqKeys } from './signing.js';
 import { readBody } from './sources.js';
 import { FLEET, parseTopic, type ParsedTopic, type Topics } from './topics.js';
 import { LOCAL_LIST } from '../hotlist/types.js';
@@ -42,7 +42,10 @@ export interface InboundDeps {
   topics: Topics;
   outbox: Outbox;
   reads: ReadStore;
+  /** HQ's key for everything it signs (sync.hqPublicKey), when `keys` is not given. */
   publicKey?: KeyObject;
+  /** HQ's keys (sync.hqPublicKey and sync.hqKeys): each document is checked as `openSignedBy` says. */
+  keys?: HqKeys;
   maxPayloadBytes: number;
   pullMaxResults: number;
   hotlists?: HotlistPort;
@@ -100,6 +103,7 @@ export class InboundRouter {
   private readonly setVersion;
   private readonly pulls;
   private readonly now: () => number;
+  private readonly keys: HqKeys;
   /**
    * Requests this process is searching for or sending the answer to now: a copy arriving
    * meanwhile waits for that answer.
@@ -108,6 +112,7 @@ export class InboundRouter {
 
   constructor(private readonly d: InboundDeps) {
     this.now = d.now ?? Date.now;
+    this.keys = d.keys ?? { ...(d.publicKey ? { main: d.publicKey } : {}), byId: new Map() };
     this.record = d.db.prepare(
       'INSERT INTO sync_inbound (ts, topic, kind, bytes, outcome, reason) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -246,12 +251,12 @@ export class InboundRouter {
   private signed<T extends { agency: string; unit?: string | undefined }>(
     payload: Buffer,
     schema: z.ZodType<T>,
-    what: string,
+    what: 'ack' | 'hotlist' | 'roster',
     audit = true,
   ): T {
     let raw: unknown;
     try {
-      raw = openSigned(parseJson(payload), this.d.publicKey);
+      raw = openSignedBy(parseJson(payload), this.keys, what);
     } catch (err) {
       throw new Rejection(`${what}: ${(err as Error).message}`, audit);
     }
@@ -375,7 +380,7 @@ export class InboundRouter {
     // broker's access rules are not the only thing standing between it and whoever can publish.
     let raw: unknown;
     try {
-      raw = openSigned(parseJson(payload), this.d.publicKey);
+      raw = openSignedBy(parseJson(payload), this.keys, 'pull');
     } catch (err) {
       throw new Rejection(`pull: ${(err as Error).message}`);
     }

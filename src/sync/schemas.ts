@@ -355,7 +355,16 @@ export const signedEnvelopeSchema = z
   .object({
     v: z.literal(1),
     alg: z.literal('Ed25519'),
-    keyId: z.string().max(200).optional(),
+    keyId: z
+      .string()
+      .max(200)
+      .optional()
+      .meta({
+        description:
+          "Which of headquarters' keys signed it. A keyId the unit lists in sync.hqKeys is checked against that key, " +
+          'and taken only for the kinds of document that key signs (an ack key: acks only); any other keyId, or none, ' +
+          'against sync.hqPublicKey.',
+      }),
     /** base64 of the UTF-8 JSON document that was signed (a HotlistDocument, RosterDocument, PullRequest or Ack). */
     payload: b64.min(1),
     /** base64 Ed25519 signature over the payload bytes (before base64). */

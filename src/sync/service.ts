@@ -1,4 +1,4 @@
-import { randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config/defaults.js';
@@ -24,7 +24,7 @@ import { Outbox, type OutboxItem, type OutboxSource } from './outbox.js';
 import { ParkedRecords } from './parked.js';
 import type { AuditPort, HotlistPort, QueryPort, RosterPort } from './ports.js';
 import type { Status } from './schemas.js';
-import { loadPublicKey } from './signing.js';
+import { loadHqKeys, uncoveredKinds } from './signing.js';
 import { readSource } from './sources.js';
 import { recordSources } from './adapters.js';
 import { Topics } from './topics.js';
@@ -182,12 +182,17 @@ export class SyncService implements Service {
         version: r.version,
         ageSec: Math.round((this.now() - r.issued_at) / 1000),
       }));
-    let publicKey: KeyObject | undefined;
-    if (this.cfg.hqPublicKey) publicKey = loadPublicKey(this.cfg.hqPublicKey);
-    else
+    const keys = loadHqKeys(this.cfg);
+    const uncovered = uncoveredKinds(keys);
+    if (uncovered.length === 4)
       this.log.warn(
         'sync.hqPublicKey is not set: hotlists, rosters, pull requests and acks from HQ will be rejected ' +
           '(records are sent but stay queued: none is ever acknowledged, nor purged)',
+      );
+    else if (uncovered.length > 0)
+      this.log.warn(
+        { unsigned: uncovered },
+        'no HQ key signs these (sync.hqPublicKey is not set, and no sync.hqKeys entry signs them): they will be rejected',
       );
     this.inbound = new InboundRouter({
       db,
@@ -195,7 +200,7 @@ export class SyncService implements Service {
       topics: this.topics,
       outbox: this.outbox,
       reads,
-      publicKey,
+      keys,
       maxPayloadBytes: this.cfg.maxPayloadBytes,
       pullMaxResults: this.cfg.pullMaxResults,
       hotlists: deps.hotlists,

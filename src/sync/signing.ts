@@ -8,6 +8,7 @@ import {
 } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import type { SignedKind } from './config.js';
 import { signedEnvelopeSchema, type SignedEnvelope } from './schemas.js';
 
 /**
@@ -16,16 +17,86 @@ import { signedEnvelopeSchema, type SignedEnvelope } from './schemas.js';
  * verifies the bytes it received, then parses them.
  */
 
-/** A PEM string, or a path to a PEM file. */
-export function loadPublicKey(pemOrPath: string): KeyObject {
-  const pem = pemOrPath.includes('-----BEGIN') ? pemOrPath : readPem(pemOrPath, 'sync.hqPublicKey');
-  const key = createPublicKey(pem);
-  if (key.asymmetricKeyType !== 'ed25519') {
+/** A PEM string, or a path to a PEM file. `what`: the config key, for messages. */
+export function loadPublicKey(pemOrPath: string, what = 'sync.hqPublicKey'): KeyObject {
+  const pem = pemOrPath.includes('-----BEGIN') ? pemOrPath : readPem(pemOrPath, what);
+  // createPublicKey takes a private key too (it derives the public one): HQ's private key on a unit
+  // would let whoever reads the unit's disk sign as HQ.
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem))
     throw new Error(
-      `sync.hqPublicKey: got a ${key.asymmetricKeyType} key; an Ed25519 public key (PEM) is needed`,
+      `${what}: this is a private key; give the public one (the .pub of the pair), and keep the private key off the unit`,
     );
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch (err) {
+    throw new Error(`${what}: not a PEM public key (${(err as Error).message})`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new Error(`${what}: got a ${key.asymmetricKeyType} key; an Ed25519 public key (PEM) is needed`);
   }
   return key;
+}
+
+/**
+ * Headquarters' public keys as the unit holds them: `main` (sync.hqPublicKey) for documents signed
+ * without a keyId or with one not listed, and the keys of `sync.hqKeys` by keyId, each for the
+ * kinds of document it signs.
+ */
+export interface HqKeys {
+  main?: KeyObject;
+  byId: Map<string, { key: KeyObject; signs: readonly SignedKind[] }>;
+}
+
+export function loadHqKeys(cfg: {
+  hqPublicKey?: string | undefined;
+  hqKeys?: { keyId: string; publicKey: string; signs: readonly SignedKind[] }[] | undefined;
+}): HqKeys {
+  const byId: HqKeys['byId'] = new Map();
+  (cfg.hqKeys ?? []).forEach((k, i) =>
+    byId.set(k.keyId, { key: loadPublicKey(k.publicKey, `sync.hqKeys[${i}].publicKey`), signs: k.signs }),
+  );
+  return { ...(cfg.hqPublicKey ? { main: loadPublicKey(cfg.hqPublicKey) } : {}), byId };
+}
+
+/** The kinds of document no key checks: the unit refuses every one of them. */
+export function uncoveredKinds(keys: HqKeys): SignedKind[] {
+  if (keys.main) return [];
+  const covered = new Set([...keys.byId.values()].flatMap((k) => k.signs));
+  return (['hotlist', 'roster', 'pull', 'ack'] as const).filter((k) => !covered.has(k));
+}
+
+const KIND_NAMES: Record<SignedKind, string> = {
+  hotlist: 'a hotlist',
+  roster: 'a roster',
+  pull: 'a pull request',
+  ack: 'an ack',
+};
+
+/**
+ * Verify a document of kind `kind` HQ signed: against the key its envelope's `keyId` names when
+ * `sync.hqKeys` lists it (and only if that key signs this kind), else against sync.hqPublicKey.
+ * So a key kept for acks cannot sign a hotlist, roster or pull request, whatever keyId it claims:
+ * its own keyId is refused for them, and any other does not verify against the main key.
+ */
+export function openSignedBy(raw: unknown, keys: HqKeys, kind: SignedKind): unknown {
+  const keyId =
+    typeof raw === 'object' && raw !== null && typeof (raw as { keyId?: unknown }).keyId === 'string'
+      ? (raw as { keyId: string }).keyId
+      : undefined;
+  const named = keyId === undefined ? undefined : keys.byId.get(keyId);
+  if (named) {
+    if (!named.signs.includes(kind))
+      throw new SignatureError(
+        `signed with key "${keyId}", which signs ${named.signs.join(', ')} only, not ${KIND_NAMES[kind]}`,
+      );
+    return openSigned(raw, named.key, `key "${keyId}"`);
+  }
+  if (!keys.main && keys.byId.size > 0)
+    throw new SignatureError(
+      `${keyId === undefined ? 'no keyId' : `keyId "${keyId}" is not in sync.hqKeys`}, and sync.hqPublicKey is not set: no key to check it against`,
+    );
+  return openSigned(raw, keys.main);
 }
 
 export function loadPrivateKey(pemOrPath: string): KeyObject {
@@ -78,8 +149,15 @@ export class SignatureError extends Error {
   }
 }
 
-/** Verify an envelope (already parsed JSON) and return the signed document, parsed as JSON. */
-export function openSigned(raw: unknown, publicKey: KeyObject | undefined): unknown {
+/**
+ * Verify an envelope (already parsed JSON) and return the signed document, parsed as JSON.
+ * `keyName`: which key, for the message when the signature does not verify.
+ */
+export function openSigned(
+  raw: unknown,
+  publicKey: KeyObject | undefined,
+  keyName = 'headquarters’ public key',
+): unknown {
   const env = signedEnvelopeSchema.safeParse(raw);
   if (!env.success) throw new SignatureError(`not a signed document: ${envelopeProblems(raw, env.error)}`);
   if (!publicKey)
@@ -92,7 +170,7 @@ export function openSigned(raw: unknown, publicKey: KeyObject | undefined): unkn
   } catch {
     ok = false;
   }
-  if (!ok) throw new SignatureError('signature does not verify against headquarters’ public key');
+  if (!ok) throw new SignatureError(`signature does not verify against ${keyName}`);
   try {
     return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch {

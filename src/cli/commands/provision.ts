@@ -29,11 +29,15 @@ export const provisionCommand: Command = {
   name: 'provision',
   summary: 'set up this unit: id, agency, broker, cameras, GPS (interactive, flags or an answers file)',
   usage: `provision [--answers FILE] [--unit-id ID --agency CODE] [--home-state XX]
-          [--broker-url URL --hq-key PEM [--ca PEM] [--cert PEM --key PEM]] [--camera SPEC]... [--no-cameras] [--gps SPEC]
+          [--broker-url URL --hq-key PEM [--hq-ack-key PEM --hq-ack-key-id ID] [--ca PEM] [--cert PEM --key PEM]]
+          [--camera SPEC]... [--no-cameras] [--gps SPEC]
           [--interactive] [--discover-gige] [--print]
-  --answers FILE    YAML/JSON with unitId, agency, homeState, dataDir, broker{url,hqKey,ca,cert,key}, cameras[], gps
+  --answers FILE    YAML/JSON with unitId, agency, homeState, dataDir, broker{url,hqKey,hqAckKey,hqAckKeyId,ca,cert,key},
+                    cameras[], gps
   --hq-key PEM      headquarters' public signing key (hq-signing.pub from "hq-sink keygen"): the unit
                     checks every hotlist, roster, pull request and ack from HQ against it
+  --hq-ack-key PEM  a separate key HQ's consumers sign acks with (hq-ack.pub from "hq-sink keygen --name
+                    hq-ack"), taken for acks only; --hq-ack-key-id ID: the keyId they sign with (--key-id)
   --camera SPEC     KIND:TARGET[,key=value…], e.g. v4l2:/dev/video0,id=front,width=1280,height=720 (repeatable)
   --no-cameras      provision the unit without cameras on purpose (refused otherwise: it reads no plates)
   --gps SPEC        gpsd[:HOST[:PORT]], serial:PATH[:BAUD] (BAUD: an all-digit last part) or none
@@ -54,6 +58,8 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     cert: { type: 'string' },
     key: { type: 'string' },
     'hq-key': { type: 'string' },
+    'hq-ack-key': { type: 'string' },
+    'hq-ack-key-id': { type: 'string' },
     camera: { type: 'string', multiple: true },
     gps: { type: 'string' },
     interactive: { type: 'boolean' },
@@ -78,7 +84,9 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     const given: Record<string, unknown> = values.answers ? readAnswersFile(values.answers as string) : {};
     const flag = (name: string) => values[name] as string | undefined;
     // The certificates belong to a broker; without one they would be silently left out.
-    const tlsFlag = ['ca', 'cert', 'key', 'hq-key'].find((k) => flag(k) !== undefined);
+    const tlsFlag = ['ca', 'cert', 'key', 'hq-key', 'hq-ack-key', 'hq-ack-key-id'].find(
+      (k) => flag(k) !== undefined,
+    );
     if (tlsFlag && flag('broker-url') === undefined)
       throw new UsageError(
         `provision: --${tlsFlag} is for the headquarters broker: give --broker-url too (e.g. --broker-url mqtts://hq.example.org:8883)`,
@@ -98,6 +106,8 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
           ...(flag('cert') !== undefined ? { cert: flag('cert') } : {}),
           ...(flag('key') !== undefined ? { key: flag('key') } : {}),
           ...(flag('hq-key') !== undefined ? { hqKey: flag('hq-key') } : {}),
+          ...(flag('hq-ack-key') !== undefined ? { hqAckKey: flag('hq-ack-key') } : {}),
+          ...(flag('hq-ack-key-id') !== undefined ? { hqAckKeyId: flag('hq-ack-key-id') } : {}),
         };
       if (cams?.length) given.cameras = cams.map((c, i) => parseCameraFlag(c, i));
       if (values['no-cameras']) given.cameras = [];

@@ -23,7 +23,9 @@ export function createLogger(
   }
   return pino(
     { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ fd, sync: false }),
+    // On stderr it is a command's log, interleaved with the command's own messages: written at
+    // once, so a warning logged before the command's final line is not printed after it.
+    pino.destination({ fd, sync: destination === 'stderr' }),
   );
 }
 

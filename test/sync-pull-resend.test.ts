@@ -177,6 +177,8 @@ describe('hq-sink pull to a unit out of coverage', () => {
         10_000,
         'the other copies to be dropped as early repeats',
       );
+      // Recorded once the broker has acknowledged the answer to the unit, which may be after HQ has it.
+      await until(() => unit.pulls('answered') >= 1, 10_000, 'the answer recorded on the unit');
       expect(unit.pulls('answered')).toBe(1);
       expect(unit.queries()).toBe(1);
       const stored = sink.db.prepare('SELECT payload FROM pull_responses').pluck().all() as string[];

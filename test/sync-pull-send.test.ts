@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -153,6 +153,8 @@ describe('a pull answer in parts', () => {
         );
       });
 
+      // The watcher is another subscriber: it may get the last part after HQ's sink.
+      await waitFor(() => wire.answers().length >= 16, 5_000, 'every part at the watcher');
       const parts = wire.seen.filter((s) => s.topic.endsWith('/pull-response'));
       expect(parts.map((p) => p.message.part)).toEqual(parts.map((_, i) => i + 1));
       expect(parts).toHaveLength(16);
@@ -175,6 +177,8 @@ describe('a pull answer in parts', () => {
           result_ids: JSON.stringify(newestFirst.map((r) => r.id)),
         },
       ]);
+      // Counted as the broker acknowledges each to the unit (which may be after HQ has it).
+      await waitFor(() => unit.sync.health().answerParts === 16, 5_000, 'the last PUBACK');
       expect(unit.sync.health()).toMatchObject({ answerParts: 16, answerPartsWaiting: 0 });
     } finally {
       await wire.close();
@@ -258,6 +262,73 @@ describe('a pull answer in parts', () => {
       await wire.close();
       await unit.sync.stop();
       unit.car.db.close();
+    }
+  });
+});
+
+describe('a pull answer made for a larger limit than the broker takes after a reconnect', () => {
+  it('is not sent on (it would get the link dropped, again and again): the parts left are audited as unsent', async () => {
+    // A broker of its own, restarted mid-answer with a smaller maximum packet size (another node
+    // of a cluster, configured otherwise, would do the same).
+    const dir = path.join(tmp, 'shrinking');
+    const small = await Mosquitto.create(dir, undefined, [`max_packet_size ${LIMIT}`]);
+    const crops = Array.from({ length: 4 }, () => randomBytes(8_000));
+    const unit = unitWithReads('car-shrink', 'SHRINK1', crops, { rate: 1, brokerUrl: small.url });
+    const hq = new HqSink({
+      url: small.url,
+      username: 'hq',
+      password: 'hq-secret',
+      dbFile: path.join(tmp, 'hq-shrink.db'),
+      signingKey: hqKeys.privateKeyPem,
+    });
+    await hq.start();
+    await unit.sync.start();
+    try {
+      await waitFor(() => unit.sync.outbox.depth() === 0, 30_000, 'the reads to reach HQ');
+      await new Promise((r) => setTimeout(r, 1_100));
+      void hq
+        .pull(
+          AGENCY,
+          'car-shrink',
+          { ...ask, criteria: { plate: 'SHRINK1' }, includeCrops: true },
+          { resendMs: 30_000, attempts: 1 },
+        )
+        .catch(() => {});
+      const firstPart = () =>
+        hq.db.prepare('SELECT COUNT(*) FROM pull_response_parts').pluck().get() as number;
+      await waitFor(() => firstPart() >= 1, 10_000, 'the first part at HQ');
+      // Each part (a read with its 8 KB crop) is some 11 KB: over the new limit.
+      const conf = path.join(dir, 'mosquitto.conf');
+      writeFileSync(
+        conf,
+        readFileSync(conf, 'utf8').replace(`max_packet_size ${LIMIT}`, 'max_packet_size 9000'),
+      );
+      await small.kill('SIGTERM');
+      await small.start();
+      await waitFor(
+        () => unit.policy.audit.list({ type: 'pull.unsent' }).length === 1,
+        20_000,
+        'pull.unsent',
+      );
+      const details = unit.policy.audit.list({ type: 'pull.unsent' })[0]!.details as {
+        unsentParts: number[];
+        readIds: string[];
+      };
+      expect(details.unsentParts).toEqual([2, 3, 4]);
+      const logged = JSON.parse(unit.queryLog()[0]!.result_ids) as string[];
+      expect(details.readIds).toEqual(logged.slice(1));
+      // The link came back after the restart and stays: nothing over the limit was sent.
+      await waitFor(() => unit.sync.link.connected, 10_000, 'the unit to reconnect');
+      const { connects, disconnects } = unit.sync.link.stats;
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(unit.sync.link.connected).toBe(true);
+      expect(unit.sync.link.stats).toMatchObject({ connects, disconnects });
+      expect(unit.sync.health()).toMatchObject({ answerPartsWaiting: 0 });
+    } finally {
+      await unit.sync.stop();
+      await hq.stop();
+      unit.car.db.close();
+      await small.kill('SIGTERM');
     }
   });
 });

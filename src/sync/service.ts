@@ -576,9 +576,16 @@ export class SyncService implements Service {
     if (waiting === 0) return;
     const allowed = this.limiter.take(waiting);
     let left = allowed;
-    for (const answer of this.answers) {
+    const v5 = this.link.version === 5;
+    const limitBytes = this.messageLimit();
+    for (const answer of [...this.answers]) {
       while (left > 0 && answer.waiting.length > 0) {
-        const part = answer.waiting.shift()!;
+        const part = answer.waiting[0]!;
+        if (publishPacketBytes(answer.topic, answer.payloads[part]!.length, { v5 }) > limitBytes) {
+          this.abandonAnswer(answer, limitBytes);
+          break;
+        }
+        answer.waiting.shift();
         left--;
         answer.publishing++;
         this.link
@@ -606,6 +613,27 @@ export class SyncService implements Service {
     }
     // More waiting than the bucket held: the next pump (every 250 ms at the latest) sends on.
     if (allowed > 0 && allowed < waiting) this.pumpAgain = true;
+  }
+
+  /**
+   * An answer made for a larger limit than this connection's (a reconnect reached a broker, or a
+   * cluster node, that takes less; a fall back to 3.1.1): its next part would get the link dropped,
+   * and again after every reconnect. The parts not yet sent are not sent; its sender hears which
+   * (and audits them), and HQ asking again gets an answer made for the limit then in force.
+   */
+  private abandonAnswer(answer: QueuedAnswer, limitBytes: number): void {
+    this.answers.splice(this.answers.indexOf(answer), 1);
+    const unsentParts = answer.waiting.splice(0);
+    this.log.error(
+      {
+        requestId: answer.requestId,
+        unsentParts: unsentParts.map((i) => i + 1),
+        parts: answer.payloads.length,
+        limitBytes,
+      },
+      "pull answer made for a larger limit than the broker's now: its remaining parts are not sent",
+    );
+    answer.settle({ unsentParts });
   }
 
   /** An answer whose every message the broker has taken is done. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import tls from 'node:tls';
+import { tlsPairProblem } from '../sync/files.js';
 import { X509Certificate } from 'node:crypto';
 import { ConfigError, parseConfigText, parseInput, refuseSpecialFile, serialDevice } from '../config/load.js';
 import { embeddedDefaults } from '../config/defaults.js';
@@ -185,14 +185,11 @@ export function checkCertificates(a: Answers): void {
     }
   }
   if (pem.cert !== undefined && pem.key !== undefined) {
-    try {
-      tls.createSecureContext({ cert: pem.cert, key: pem.key, ca: pem.ca });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const problem =
-        code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH'
-          ? `does not belong to the client certificate ${a.broker!.cert}`
-          : `is not a private key (${(err as Error).message.replace(/^error:[0-9A-F]+:/, '')})`;
+    const pair = tlsPairProblem({ cert: pem.cert, key: pem.key, ca: pem.ca });
+    if (pair) {
+      const problem = pair.mismatch
+        ? `does not belong to the client certificate ${a.broker!.cert}`
+        : `is not a private key (${pair.why})`;
       throw new ConfigError(
         `broker.key (--key): ${a.broker!.key} ${problem}: give --key the private key made with that certificate (the .key file issued with its .crt)`,
         a.broker!.key!,

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import tls from 'node:tls';
+import { tlsPairProblem } from '../sync/files.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { CheckResult } from './checks.js';
 import { loadHqKeys, uncoveredKinds } from '../sync/signing.js';
@@ -173,18 +173,13 @@ function tlsFilesProblem(
   files: { ca?: Buffer; cert?: Buffer; key?: Buffer },
 ): { status: 'fail'; detail: string; fix: string } | null {
   if (!files.cert && !files.key) return null;
-  try {
-    tls.createSecureContext(files);
-    return null;
-  } catch (err) {
-    const mismatch = (err as NodeJS.ErrnoException).code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH';
-    const why = (err as Error).message.replace(/^error:[0-9A-F]+:/, '');
-    return {
-      status: 'fail',
-      detail: mismatch
-        ? `sync.key ${s.key} does not belong to the client certificate sync.cert ${s.cert}`
-        : `the client certificate sync.cert ${s.cert ?? '(none)'} and key sync.key ${s.key ?? '(none)'} cannot be used: ${why}`,
-      fix: 'give sync.key the private key issued with the certificate sync.cert (lpr-edge provision --cert CRT --key KEY …)',
-    };
-  }
+  const pair = tlsPairProblem(files);
+  if (!pair) return null;
+  return {
+    status: 'fail',
+    detail: pair.mismatch
+      ? `sync.key ${s.key} does not belong to the client certificate sync.cert ${s.cert}`
+      : `the client certificate sync.cert ${s.cert ?? '(none)'} and key sync.key ${s.key ?? '(none)'} cannot be used: ${pair.why}`,
+    fix: 'give sync.key the private key issued with the certificate sync.cert (lpr-edge provision --cert CRT --key KEY …)',
+  };
 }

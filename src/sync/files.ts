@@ -29,18 +29,15 @@ export function syncFilesProblem(cfg: Config['sync']): string | null {
     if (problem) return problem;
   }
   if (cfg.cert && cfg.key) {
-    try {
-      // What the TLS connection would do at the first attempt: pairs the key with the certificate.
-      createSecureContext({
-        cert: readConfiguredFile(cfg.cert, 'sync.cert'),
-        key: readConfiguredFile(cfg.key, 'sync.key'),
-      });
-    } catch (err) {
+    const pair = tlsPairProblem({
+      cert: readConfiguredFile(cfg.cert, 'sync.cert'),
+      key: readConfiguredFile(cfg.key, 'sync.key'),
+    });
+    if (pair)
       return (
-        `sync.key ${cfg.key} cannot be used with sync.cert ${cfg.cert} (${(err as Error).message}): ` +
+        `sync.key ${cfg.key} cannot be used with sync.cert ${cfg.cert} (${pair.why}): ` +
         'fix: install the key this certificate was issued for (or the certificate for this key)'
       );
-    }
   }
   try {
     loadHqKeys(cfg);
@@ -66,4 +63,26 @@ function fileProblem(key: string, file: string): string | null {
     `${key} ${file}: cannot be read by ${user}, the user lpr-edge runs as: ` +
     `fix: chgrp ${user} ${file} && chmod 640 ${file} (or correct ${key})`
   );
+}
+
+/**
+ * What TLS makes of a client certificate and its key, as the MQTT client will at its first
+ * connection (node's createSecureContext): null when they go together. `mismatch` tells a key
+ * issued with another certificate from something that is no key at all; `why` is OpenSSL's reason
+ * without its error number. Provision, selftest and the daemon word it each for their own reader.
+ */
+export function tlsPairProblem(files: {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}): { mismatch: boolean; why: string } | null {
+  try {
+    createSecureContext(files);
+    return null;
+  } catch (err) {
+    return {
+      mismatch: (err as NodeJS.ErrnoException).code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
+      why: (err as Error).message.replace(/^error:[0-9A-F]+:/, ''),
+    };
+  }
 }

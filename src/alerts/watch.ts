@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normalisePlate, normaliseState, plateProblem } from '../hotlist/normalise.js';
-import { addManualEntry, LOCAL_LIST, REASON_MAX_CHARS, removeManualEntries } from '../hotlist/manual.js';
+import { addManualEntry, LOCAL_LIST, manualReason, removeManualEntries } from '../hotlist/manual.js';
 import type { HotlistStore } from '../hotlist/store.js';
 import {
   PRIORITIES,
@@ -59,7 +59,7 @@ const lookBack = z.strictObject({
 export const watchBody = z.strictObject({
   plate,
   state,
-  reason: z.string().trim().min(1, 'say why you are watching for this plate').max(REASON_MAX_CHARS),
+  reason: manualReason('say why you are watching for this plate'),
   hours: z
     .number()
     .refine((h) => (WATCH_HOURS as readonly number[]).includes(h), `one of ${WATCH_HOURS.join(', ')} hours`),
@@ -71,7 +71,7 @@ export const watchBody = z.strictObject({
 export const unwatchBody = z.strictObject({
   plate,
   state,
-  reason: z.string().trim().min(1, 'say why the plate is no longer watched for').max(REASON_MAX_CHARS),
+  reason: manualReason('say why the plate is no longer watched for'),
 });
 
 export interface WatchedPlate {

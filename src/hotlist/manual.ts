@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ENTRY_FIELDS } from './conflicts.js';
 import { InputError } from './import.js';
 import type { HotlistStore, VersionMeta } from './store.js';
@@ -93,6 +94,24 @@ function onManualList<T>(store: HotlistStore, listId: string, fn: () => T): T {
  * reason without end (the console shows it whole on every alert, and it goes to HQ with each hit).
  */
 export const REASON_MAX_CHARS = 200;
+
+/**
+ * The reason a person gives for adding or removing a manual entry, on the console's watch form or
+ * `lpr-edge hotlist add|remove --reason`: one rule for both, so a reason the console would refuse
+ * cannot reach the officer's screen through the CLI. Trimmed; `missing` is the message for a blank
+ * one, worded for where it is asked.
+ */
+export function manualReason(missing: string) {
+  return z
+    .string()
+    .trim()
+    .min(1, missing)
+    .max(REASON_MAX_CHARS, {
+      error: (issue) =>
+        `at most ${REASON_MAX_CHARS} characters (this one has ${String(issue.input).length}): say why in fewer words`,
+    });
+}
+
 /** Of the reasons a renewal keeps, at least this much of the first (whose entry it is) stays. */
 const FIRST_REASON_KEPT = 60;
 /** The newest note (`user: reason`) of a renewal is kept whole up to this length. */

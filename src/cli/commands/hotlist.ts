@@ -10,6 +10,7 @@ import { Matcher } from '../../hotlist/match.js';
 import {
   addManualEntry,
   LOCAL_LIST,
+  manualReason,
   removeManualEntries,
   type ManualAddResult,
 } from '../../hotlist/manual.js';
@@ -64,6 +65,13 @@ function state(values: OptionValues): string | null {
   } catch (err) {
     throw new UsageError(`--state: ${(err as Error).message}`);
   }
+}
+
+/** `--reason`, checked as the console checks its watch form (`manualReason`). */
+function reasonOption(values: OptionValues, missing: string, usage: string): string {
+  const r = manualReason(missing).safeParse(str(values, 'reason') ?? '');
+  if (r.success) return r.data;
+  throw new UsageError(`--reason: ${r.error.issues[0]!.message}\nUsage: lpr-edge ${usage}`);
 }
 
 async function withHotlist<T>(
@@ -252,9 +260,7 @@ const addCmd: Command = {
     if (str(values, 'state') === undefined)
       throw new UsageError(`give --state (a USPS code, or ANY)\nUsage: lpr-edge ${this.usage}`);
     const st = state(values);
-    const reason = str(values, 'reason')?.trim();
-    if (!reason)
-      throw new UsageError(`a manual entry needs --reason saying why\nUsage: lpr-edge ${this.usage}`);
+    const reason = reasonOption(values, 'a manual entry needs --reason saying why', this.usage);
     const type = listType(str(values, 'type'), this.usage) ?? 'manual';
     const ex = str(values, 'expires');
     const expiry = ex === undefined ? null : readExpiry(ex);
@@ -314,8 +320,7 @@ const removeCmd: Command = {
   },
   async run(ctx, positionals, values) {
     const plate = onePlate(positionals, this.usage);
-    const reason = str(values, 'reason')?.trim();
-    if (!reason) throw new UsageError(`removing an entry needs --reason\nUsage: lpr-edge ${this.usage}`);
+    const reason = reasonOption(values, 'removing an entry needs --reason', this.usage);
     const type = listType(str(values, 'type'), this.usage);
     const listId = listName(values) ?? LOCAL_LIST;
     const stGiven = str(values, 'state') !== undefined;

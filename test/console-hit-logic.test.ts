@@ -360,6 +360,60 @@ describe('a list update that matches several recent reads of one car', () => {
     expect((await state(officerA)).current).toBeNull();
     for (const r of [middle, oldest]) expect(hitsOf(r.id)[0]!.status).toBe('suppressed');
   });
+
+  it('the car passing now takes the alert with every earlier sighting: the replaced alert’s read and those listed under it', async () => {
+    const imgs = await images('NEW7777');
+    const save = (cameraId: string, lat: number) =>
+      reads.save(
+        makeRead('NEW7777', 'NY', { ts: t, cameraId, gps: { lat, lon: -74.0, time: t, mode: 3, hdop: 0.9 } }),
+        imgs,
+      );
+    const oldest = await save('front', 40.7);
+    t += 2 * 60_000;
+    const middle = await save('rear', 40.71);
+    t += 3 * 60_000;
+    const newest = await save('front', 40.72);
+    t += 10 * 60_000;
+    await load('add.csv', 'plate,state,list_type,action\nNEW7777,NY,stolen-vehicle,add\n', { mode: 'delta' });
+    parts.matching.tick();
+    let s = await state(officerA);
+    const retro = s.current!.id;
+    expect(s.current).toMatchObject({ retroactive: true, read: { ts: newest.ts } });
+    expect(s.current!.sightings).toHaveLength(2);
+    await act(officerA, retro, 'seen');
+
+    // The car in front of the camera now: its live alert replaces the retroactive one on screen.
+    t += 60_000;
+    const live = await save('rear', 40.73);
+    const [liveHit] = hitsOf(live.id);
+    s = await state(officerA);
+    expect(s.current).toMatchObject({ id: liveHit!.id, retroactive: false, read: { ts: live.ts } });
+    expect(parts.hits.get(retro)).toMatchObject({ status: 'superseded', supersededBy: liveHit!.id });
+    // Where the car was seen before is still on the alert, the latest first: the replaced
+    // alert's own read (where it was last seen), then the sightings listed under it.
+    const before = [
+      { ts: newest.ts, cameraId: 'front', gps: { lat: 40.72, lon: -74.0 } },
+      { ts: middle.ts, cameraId: 'rear', gps: { lat: 40.71, lon: -74.0 } },
+      { ts: oldest.ts, cameraId: 'front', gps: { lat: 40.7, lon: -74.0 } },
+    ];
+    expect(s.current!.sightings).toEqual(before);
+
+    // A pass while the live alert is open is its repeat, listed first; the earlier ones stay.
+    t += 30_000;
+    const again = await save('front', 40.74);
+    expect(hitsOf(again.id)).toEqual([
+      expect.objectContaining({ status: 'suppressed', duplicate_of: liveHit!.id }),
+    ]);
+    s = await state(officerA);
+    expect(s.current!.sightings).toEqual([
+      { ts: again.ts, cameraId: 'front', gps: { lat: 40.74, lon: -74.0 } },
+      ...before,
+    ]);
+    // Nothing stored about the earlier sightings changed: they stay repeats of the hit they were
+    // recorded behind (the audit trail and a reject's lifting of suppression go by that).
+    for (const r of [middle, oldest])
+      expect(hitsOf(r.id)).toEqual([expect.objectContaining({ status: 'suppressed', duplicate_of: retro })]);
+  });
 });
 
 describe('a hit whose entry leaves the list (policy IV.C.1)', () => {

@@ -322,20 +322,43 @@ export class HitLog {
   }
 
   /**
-   * The other reads of the car recorded as suppressed repeats of this hit, the latest stored first:
-   * later passes while it was open, or, for a list update matching several recent reads, the
-   * earlier sightings behind the newest.
+   * The car's other reads listed with this hit, the latest stored first: the reads recorded as
+   * suppressed repeats of it (later passes while it was open, or, for a list update matching
+   * several recent reads, the earlier sightings behind the newest), and those of the hits it took
+   * the place of (`supersede`: the car passing now replacing its retroactive alert, or a read with
+   * a plate crop one without): each such hit's own read and the repeats listed under it, so the
+   * officer does not lose where the car was seen when its alert is replaced. Nothing stored
+   * moves: each repeat stays `duplicate_of` the hit it was recorded behind.
    */
-  repeatsOf(hit: Pick<Hit, 'id' | 'raisedAt' | 'listId' | 'entry'>, limit = 20): Hit[] {
-    // A repeat is recorded after the hit it repeats was raised, on its entry: the (entry_key,
-    // raised_at) index finds them without reading every hit.
+  sightingsOf(hit: Pick<Hit, 'id' | 'raisedAt' | 'listId' | 'entry'>, limit = 20): Hit[] {
+    const entryKey = entryKeyOf(hit.listId, hit.entry);
+    // Only hits on the same entry supersede one another (`bearingOn`): the (entry_key, raised_at)
+    // index finds them, and their repeats, without reading every hit.
+    const replaced = this.db
+      .prepare(
+        `WITH RECURSIVE replaced(id, raised_at) AS (
+           SELECT id, raised_at FROM hits WHERE entry_key = ? AND superseded_by = ? AND status = 'superseded'
+           UNION
+           SELECT h.id, h.raised_at FROM hits h JOIN replaced r ON h.superseded_by = r.id
+             WHERE h.entry_key = ? AND h.status = 'superseded'
+         )
+         SELECT id, raised_at FROM replaced`,
+      )
+      .all(entryKey, hit.id, entryKey) as { id: string; raised_at: number }[];
+    const replacedIds = replaced.map((r) => r.id);
+    const behind = [hit.id, ...replacedIds];
+    // A repeat is recorded after the hit it repeats was raised.
+    const since = Math.min(hit.raisedAt, ...replaced.map((r) => r.raised_at));
+    const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
     return (
       this.db
         .prepare(
-          `SELECT ${HIT_ROW} FROM hits WHERE entry_key = ? AND raised_at >= ? AND duplicate_of = ? AND status = 'suppressed'
+          `SELECT ${HIT_ROW} FROM hits WHERE entry_key = ? AND raised_at >= ?
+             AND ((duplicate_of IN (${marks(behind.length)}) AND status = 'suppressed')
+               OR id IN (${marks(replacedIds.length)}))
            ORDER BY (SELECT seq FROM reads WHERE reads.id = hits.read_id) DESC, seq DESC LIMIT ?`,
         )
-        .all(entryKeyOf(hit.listId, hit.entry), hit.raisedAt, hit.id, limit) as HitRow[]
+        .all(entryKey, since, ...behind, ...replacedIds, limit) as HitRow[]
     ).map(fromRow);
   }
 

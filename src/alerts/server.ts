@@ -306,9 +306,10 @@ export class ConsoleServer implements Service {
       retroactive: h.retroactive,
       raisedAt: h.raisedAt,
       // The same car's other reads recorded as repeats of this hit: its passes since, or, when a
-      // list update matched several recent reads (the newest alerts), its earlier sightings. Times
-      // and places only: their pictures are not the alert's.
-      sightings: this.deps.hits.repeatsOf(h, SIGHTINGS_SHOWN).flatMap((r) => {
+      // list update matched several recent reads (the newest alerts), its earlier sightings; and
+      // those of an alert it replaced (superseded), with that alert's own read. Times and places
+      // only: their pictures are not the alert's.
+      sightings: this.deps.hits.sightingsOf(h, SIGHTINGS_SHOWN).flatMap((r) => {
         const seen = this.deps.reads.get(r.readId);
         return seen
           ? [

@@ -510,7 +510,8 @@ function listLine(hit) {
 
 /**
  * The same car's other reads recorded as repeats of the alert (its passes since, or for a list
- * update that matched several recent reads, the earlier sightings behind the newest): when and where.
+ * update that matched several recent reads, the earlier sightings behind the newest), and those of
+ * an alert it replaced, with that alert's own read: when and where.
  */
 function sightingsLine(hit) {
   const sightings = hit.sightings || [];

@@ -87,7 +87,7 @@ describe('a recording that ends early', () => {
     expect(codes).toMatch(/^\nExit codes:\n {2}0 {4}the recording or folder was replayed to its end\n/);
     expect(codes).toMatch(/\n {2}1 {4}replayed, but incomplete .*: the\s+recording ends early \(cut off/);
     expect(codes).toMatch(/\n {2}2 {4}nothing replayed: /);
-    expect(codes).toMatch(/\n {2}130 {2}interrupted \(Ctrl-C\) before the recording started/);
+    expect(codes).toMatch(/\n {2}130 {2}interrupted \(Ctrl-C, SIGINT\): before the recording started/);
   });
 
   it("is logged as a warning by the daemon's file camera", async () => {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { syntaxOptions } from '../../state/syntax.js';
 import type { Command } from '../command.js';
@@ -59,8 +60,11 @@ Exit codes:
   2    nothing replayed: a wrong option, or an input (video, folder, track, labels, hotlist, report,
        config, model) missing or unreadable, or the data directory in use (the daemon, another replay)
   70   an unexpected error (a bug: its stack trace is on stderr)
-  130  interrupted (Ctrl-C) before the recording started; interrupted during it, the replay stops
-       there and exits as above with what it read`,
+  130  interrupted (Ctrl-C, SIGINT): before the recording started, nothing replayed; during
+       it, the replay stops there, the reads so far stored, and its summary says "interrupted"
+       (stderr's last line: after how many frames)
+  143  the same, stopped by SIGTERM (kill, systemctl stop)
+  A second Ctrl-C ends the replay at once, without its summary.`,
   options: {
     'every-frame': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -144,12 +148,14 @@ Exit codes:
     }
     // From here on a signal ends the replay through the clean-up below (lock released, scratch
     // hotlist deleted) rather than killing it midway: before the recording starts nothing is
-    // replayed; during it the recording stops and what was read is reported. A second signal
-    // kills as usual.
+    // replayed; during it the recording stops, what was read is stored and reported, and the exit
+    // code says it was interrupted (128 + the signal's number, as a shell reports a killed
+    // command), so a script does not take a cut-short field test for a whole one. A second
+    // signal kills as usual.
     let source: FrameSource | null = null;
-    let interrupted = false;
-    const stop = () => {
-      interrupted = true;
+    let interruptedBy: NodeJS.Signals | null = null;
+    const stop = (signal: NodeJS.Signals) => {
+      interruptedBy ??= signal;
       void source?.stop();
     };
     process.once('SIGINT', stop);
@@ -189,10 +195,12 @@ Exit codes:
       source = folder
         ? openFolder({ id: cameraId, path: input, everyFrame, onSkip })
         : await openRecording({ id: cameraId, path: input, realtime: !everyFrame, everyFrame, startTime });
-      if (interrupted) {
+      if (interruptedBy) {
         await source.stop();
-        ctx.stderr.write('lpr-edge: replay: interrupted before the recording started; nothing replayed\n');
-        return 130;
+        ctx.stderr.write(
+          `lpr-edge: replay: interrupted (${interruptedBy}) before the recording started; nothing replayed\n`,
+        );
+        return interruptedExitCode(interruptedBy);
       }
       const trackPosition = track && new TrackPositionSource(track, startTime, offsetS * 1000, maxFixAgeMs);
       const position: PositionSource = trackPosition ?? noPosition;
@@ -237,12 +245,18 @@ Exit codes:
         },
       );
       const stats = await pipeline.run();
-      const summary = values.hotlist
-        ? JSON.stringify({
-            ...(JSON.parse(formatSummary(path.basename(input), stats)) as object),
-            hits: hitCount,
-          })
-        : formatSummary(path.basename(input), stats);
+      // Read once the pipeline is done: a signal may have come at any await before.
+      const interrupted = interruptedBy as NodeJS.Signals | null;
+      const summary =
+        values.hotlist || interrupted
+          ? JSON.stringify({
+              ...(JSON.parse(formatSummary(path.basename(input), stats)) as object),
+              ...(values.hotlist ? { hits: hitCount } : {}),
+              ...(interrupted
+                ? { interrupted: `by ${interrupted} after ${stats.framesDecoded} frames` }
+                : {}),
+            })
+          : formatSummary(path.basename(input), stats);
       ctx.stderr.write(summary + '\n');
       const evaluation = labels ? evaluateField(collected, labels, startTime) : null;
       if (evaluation) {
@@ -270,6 +284,15 @@ Exit codes:
         });
         writeFileSync(values.report as string, html);
         ctx.stderr.write(`report written to ${values.report as string}\n`);
+      }
+      // Stopped by a signal: the rest of the recording was never looked at, whatever else is true.
+      if (interrupted) {
+        const { storeFailures } = pipeline.health();
+        ctx.stderr.write(
+          `lpr-edge: replay: interrupted (${interrupted}) after ${stats.framesDecoded} frames; the ${collected.length} read(s) of those frames are stored` +
+            `${storeFailures > 0 ? ` (${storeFailures} could not be stored)` : ''}\n`,
+        );
+        return interruptedExitCode(interrupted);
       }
       // A folder none of whose images could be read replayed nothing: a failure, not a quiet run.
       if (folder && stats.framesDecoded === 0 && stats.framesCorrupt > 0) {
@@ -340,6 +363,11 @@ function lockForReplay(dataDir: string): DataDirLock {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** 128 + the signal's number, as a shell reports a command a signal ended: SIGINT 130, SIGTERM 143. */
+function interruptedExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 2);
+}
 
 /** The same frames, `each` told about every one as the pipeline takes it. */
 function withEachFrame(source: FrameSource, each: (frame: Frame) => void): FrameSource {

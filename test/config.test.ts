@@ -283,32 +283,32 @@ describe('delays', () => {
       [
         withSections({ gps: { source: 'gpsd', maxFixAgeMs: 86_400_000 } }),
         'gps.maxFixAgeMs: got 86400000',
-        '1 to 60000 (milliseconds: 1 ms to 1 min)',
+        '1000 to 60000 (milliseconds: 1 s to 1 min)',
       ],
       [
         withSections({ gps: { source: 'serial', path: '/dev/ttyUSB0', maxFixAgeMs: 0 } }),
         'gps.maxFixAgeMs: got 0',
-        '1 to 60000 (milliseconds: 1 ms to 1 min)',
+        '1000 to 60000 (milliseconds: 1 s to 1 min): a receiver sends a fix about once a second, so below 1 s most reads would find it stale and be stored without a position',
       ],
       [
         withSections({ gps: { source: 'serial', path: '/dev/ttyUSB0', maxClockOffsetMs: 86_400_000 } }),
         'gps.maxClockOffsetMs: got 86400000',
-        '1 to 600000 (milliseconds: 1 ms to 10 min)',
+        '2000 to 600000 (milliseconds: 2 s to 10 min)',
       ],
       [
         withSections({ gps: { source: 'gpsd', maxClockOffsetMs: 3e9 } }),
         'gps.maxClockOffsetMs: got 3000000000',
-        '1 to 600000 (milliseconds: 1 ms to 10 min)',
+        '2000 to 600000 (milliseconds: 2 s to 10 min)',
       ],
       [
         withSections({ sync: { ackTimeoutMs: 3e9 } }),
         'sync.ackTimeoutMs: got 3000000000',
-        '100 to 3600000 (milliseconds: 100 ms to 1 h)',
+        '1000 to 3600000 (milliseconds: 1 s to 1 h)',
       ],
       [
         withSections({ sync: { ackTimeoutMs: 50 } }),
         'sync.ackTimeoutMs: got 50',
-        '100 to 3600000 (milliseconds: 100 ms to 1 h)',
+        "1000 to 3600000 (milliseconds: 1 s to 1 h): an ack takes a round trip to HQ over the car's mobile link, so below 1 s records would be sent again before it could come",
       ],
     ];
     for (const [input, got, range] of ranges)
@@ -342,6 +342,53 @@ describe('delays', () => {
     expect(largest.sync.ackTimeoutMs).toBe(3_600_000);
     expect(largest.gps).toMatchObject({ maxFixAgeMs: 60_000, maxClockOffsetMs: 600_000 });
   });
+});
+
+describe('lower bounds that keep the unit usable', () => {
+  // A tolerance below what the hardware and the link can give makes the unit useless while every
+  // check passes: each fix stale (reads stored without a position), a correct clock reported off,
+  // each record sent again before HQ could acknowledge it.
+  const gps = (g: Record<string, unknown>) =>
+    withSections({ gps: { source: 'serial', path: '/dev/ttyUSB0', ...g } });
+
+  it('refuse a fix age, clock tolerance or ack timeout too short to work, naming the key and why', () => {
+    expect(problem(gps({ maxFixAgeMs: 1 }))).toBe(
+      'config (embedded): gps.maxFixAgeMs: got 1; allowed: 1000 to 60000 (milliseconds: 1 s to 1 min): ' +
+        'a receiver sends a fix about once a second, so below 1 s most reads would find it stale and be stored without a position',
+    );
+    expect(problem(gps({ maxClockOffsetMs: 1 }))).toBe(
+      'config (embedded): gps.maxClockOffsetMs: got 1; allowed: 2000 to 600000 (milliseconds: 2 s to 10 min): ' +
+        "a receiver's time arrives up to a second late, so below 2 s a correct clock would be reported off",
+    );
+    expect(problem(withSections({ sync: { ackTimeoutMs: 100 } }))).toBe(
+      'config (embedded): sync.ackTimeoutMs: got 100; allowed: 1000 to 3600000 (milliseconds: 1 s to 1 h): ' +
+        "an ack takes a round trip to HQ over the car's mobile link, so below 1 s records would be sent again before it could come",
+    );
+    // The least of each is taken.
+    const least = parseConfig({
+      ...gps({ maxFixAgeMs: 1000, maxClockOffsetMs: 2000 }),
+      sync: { ackTimeoutMs: 1000 },
+    });
+    expect(least.gps).toMatchObject({ maxFixAgeMs: 1000, maxClockOffsetMs: 2000 });
+    expect(least.sync.ackTimeoutMs).toBe(1000);
+  });
+
+  it('the CLI refuses such a config file in one line naming every key', async () => {
+    const file = path.join(dir, 'too-short.yaml');
+    writeFileSync(
+      file,
+      'unitId: car-1\nagency: spd\ndataDir: /tmp/x\nvision: { detector: { model: a }, recogniser: { model: b } }\n' +
+        'gps: { source: gpsd, maxFixAgeMs: 0, maxClockOffsetMs: 1 }\nsync: { ackTimeoutMs: 1 }\n',
+    );
+    const result = await runCli(['read', '--config', file, 'x.jpg']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    for (const key of ['gps.maxFixAgeMs: got 0', 'gps.maxClockOffsetMs: got 1', 'sync.ackTimeoutMs: got 1'])
+      expect(result.stderr).toContain(key);
+    expect(result.stderr).toMatch(
+      /gps\.maxFixAgeMs: got 0; allowed: 1000 to 60000 .*stored without a position/,
+    );
+  }, 60_000);
 });
 
 describe('messages', () => {

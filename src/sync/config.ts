@@ -75,9 +75,15 @@ export const syncSchema = z
     /**
      * A record not acknowledged this long after it was sent is sent again (same id). At most an
      * hour: until then a record whose ack was lost is not sent again and keeps its place in
-     * `window`, and enough of them stop the unit sending anything.
+     * `window`, and enough of them stop the unit sending anything. At least a second: an ack comes
+     * back over the car's mobile link (a round trip to the broker and HQ, hundreds of ms on a weak
+     * signal); a shorter timeout sends each record again before its ack could arrive.
      */
-    ackTimeoutMs: milliseconds(100, 3_600_000).default(30_000),
+    ackTimeoutMs: milliseconds(
+      1000,
+      3_600_000,
+      "an ack takes a round trip to HQ over the car's mobile link, so below 1 s records would be sent again before it could come",
+    ).default(30_000),
     /** How the plate crop travels: base64 inside JSON, or JSON + raw JPEG in one binary frame. */
     imageEncoding: z.enum(['base64', 'binary']).default('base64'),
     /** Send the overview frame with each read (large; off by default). */

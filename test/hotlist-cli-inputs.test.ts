@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../src/store/database.js';
@@ -25,6 +25,28 @@ function cli(args: string[], password?: string, newPassword?: string) {
     timeout: 60_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function entriesOf(plate: string): { reason: string; vehicle: string | null; reference: string | null }[] {
+  const db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
+  try {
+    return db
+      .prepare(`SELECT reason, vehicle, reference FROM hotlist_entries WHERE plate = ?`)
+      .all(plate) as { reason: string; vehicle: string | null; reference: string | null }[];
+  } finally {
+    db.close();
+  }
+}
+
+function listVersions(listId: string): { version: string; source: string | null; generated_at: number }[] {
+  const db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
+  try {
+    return db
+      .prepare(`SELECT version, source, generated_at FROM hotlist_versions WHERE list_id = ?`)
+      .all(listId) as { version: string; source: string | null; generated_at: number }[];
+  } finally {
+    db.close();
+  }
 }
 
 function reasonsOnList(plate: string): string[] {
@@ -82,5 +104,76 @@ describe('lpr-edge hotlist add|remove options', { timeout: 240_000 }, () => {
 
     // An empty or blank reason is still refused as before.
     expect(add('RSN002', '--reason', '   ').err).toMatch(/needs --reason/);
+  });
+
+  it('refuses a --vehicle or --reference longer than an imported list keeps, or given empty', () => {
+    for (const [option, max] of [
+      ['--vehicle', 500],
+      ['--reference', 100],
+    ] as const) {
+      const long = add('VHC001', '--reason', 'seen at scene', option, 'v'.repeat(100_000));
+      expect(long.code).toBe(2);
+      expect(long.err).toMatch(new RegExp(`${option}: at most ${max} characters \\(this one has 100000\\)`));
+      const empty = add('VHC001', '--reason', 'seen at scene', option, '  ');
+      expect(empty.code).toBe(2);
+      expect(empty.err).toMatch(new RegExp(`${option} is empty: .*or leave it out`));
+    }
+    expect(entriesOf('VHC001')).toEqual([]);
+    const ok = add(
+      'VHC001',
+      '--reason',
+      'seen at scene',
+      '--vehicle',
+      ' blue sedan ',
+      '--reference',
+      'CASE-12',
+    );
+    expect(ok.code).toBe(0);
+    expect(entriesOf('VHC001')).toEqual([
+      { reason: 'seen at scene', vehicle: 'blue sedan', reference: 'CASE-12' },
+    ]);
+  });
+});
+
+describe('lpr-edge hotlist import options', { timeout: 240_000 }, () => {
+  const importCsv = (...more: string[]) => {
+    const f = path.join(dir, 'bolo.csv');
+    writeFileSync(f, 'plate,state,list_type\nBOL0001,NY,stolen-vehicle\n');
+    return cli(['hotlist', 'import', f, ...more, '--as', 'admin.ray'], ADMIN_PW);
+  };
+
+  it('takes --version and --source within the limits a JSON list has', () => {
+    const version = importCsv('--version', 'x'.repeat(100_000));
+    expect(version.code).toBe(2);
+    expect(version.err).toMatch(/--version: at most 100 characters \(this one has 100000\)/);
+    const source = importCsv('--source', 's'.repeat(100_000));
+    expect(source.code).toBe(2);
+    expect(source.err).toMatch(/--source: at most 100 characters \(this one has 100000\)/);
+    expect(listVersions('bolo')).toEqual([]);
+  });
+
+  it('takes --generated-at as an ISO date or date-time only, a real calendar date, as other time options', () => {
+    // Date.parse reads "1" as the year 2001 and rolls 30 February over to 2 March.
+    for (const bad of ['1', '2026-02-30T06:00:00Z', '11/28/2026']) {
+      const r = importCsv('--generated-at', bad);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`--generated-at: got "${bad}"; `);
+      expect(r.err).toContain(
+        'give an ISO date (2026-11-28) or date-time (2026-11-28T14:30, UTC unless it ends in an offset such as +01:00)',
+      );
+    }
+    expect(listVersions('bolo')).toEqual([]);
+    const at = new Date(Date.now() - 3_600_000);
+    at.setUTCMilliseconds(0);
+    const ok = importCsv(
+      '--generated-at',
+      at.toISOString().replace('.000Z', '+00:00'),
+      '--version',
+      'v1',
+      '--source',
+      'ncic',
+    );
+    expect(ok.err).toBe('');
+    expect(listVersions('bolo')).toEqual([{ version: 'v1', source: 'ncic', generated_at: at.getTime() }]);
   });
 });

@@ -19,6 +19,7 @@ import {
   LOCAL_LIST,
   LOCAL_SOURCE,
   PRIORITIES,
+  TEXT_MAX_CHARS,
   type AuditSink,
   type EntryInput,
   type ListType,
@@ -620,11 +621,11 @@ function toEntry(
       plate: /^[A-Z0-9]+$/.test(plateRaw) ? plateRaw : normalisePlate(plateRaw),
       state,
       listType,
-      source: opt(raw.source, 100) ?? opts.source ?? null,
-      reference: opt(raw.reference, 100),
+      source: opt(raw.source, TEXT_MAX_CHARS.source) ?? opts.source ?? null,
+      reference: opt(raw.reference, TEXT_MAX_CHARS.reference),
       priority,
       expiresAt,
-      vehicle: opt(raw.vehicle),
+      vehicle: opt(raw.vehicle, TEXT_MAX_CHARS.vehicle),
       reason,
       enteredBy,
     },
@@ -648,15 +649,28 @@ const jsonEntry = z.strictObject({
   enteredBy: z.string().nullish(),
 });
 
+/**
+ * Text of a list or an entry given whole (a JSON list's header, a `hotlist` option): trimmed, at
+ * most `max` characters, the message saying how many it has. One rule for files and the CLI.
+ */
+export function text(max: number) {
+  return z
+    .string()
+    .trim()
+    .max(max, {
+      error: (issue) => `at most ${max} characters (this one has ${String(issue.input).length})`,
+    });
+}
+
 export const hotlistDocumentSchema = z.strictObject({
   format: z.literal('lpr-edge.hotlist'),
   formatVersion: z.literal(1),
   list: z.strictObject({
     id: z.string().regex(LIST_ID, 'letters, digits, "-" or "_"'),
     type: z.enum([...LIST_TYPES, 'mixed']).default('mixed'),
-    version: z.string().min(1).max(100),
+    version: text(TEXT_MAX_CHARS.version).min(1),
     generatedAt: z.iso.datetime({ offset: true }),
-    source: z.string().max(100).optional(),
+    source: text(TEXT_MAX_CHARS.source).optional(),
   }),
   mode: z.enum(['replace', 'delta']).default('replace'),
   entries: z.array(z.unknown()).default([]),

@@ -25,6 +25,13 @@ export const LIST_TYPE_LABELS: Record<ListType, string> = {
 /** A list id as files, the CLI and sync name it. */
 export const LIST_ID = /^[A-Za-z0-9_-]+$/;
 
+/**
+ * The longest text a list or an entry carries, however it comes (a file, `hotlist add|import`
+ * options): a list's version label and source, an entry's reference and vehicle. An imported row
+ * is cut to them; an option longer is refused (`text` in import.ts).
+ */
+export const TEXT_MAX_CHARS = { version: 100, source: 100, reference: 100, vehicle: 500 } as const;
+
 /** 1 is the most urgent. A higher-priority alert pre-empts a lower one on the console. */
 export const PRIORITIES = { high: 1, medium: 2, low: 3 } as const;
 export type PriorityName = keyof typeof PRIORITIES;

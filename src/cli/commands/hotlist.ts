@@ -4,7 +4,7 @@ import { requireRole } from '../../policy/roles.js';
 import type { Unit } from '../../unit.js';
 import { Equivalence, normalisePlate, normaliseState, plateProblem } from '../../hotlist/normalise.js';
 import { HotlistStore } from '../../hotlist/store.js';
-import { importHotlist, InputError } from '../../hotlist/import.js';
+import { importHotlist, InputError, text } from '../../hotlist/import.js';
 import { readExpiry } from '../../hotlist/expiry.js';
 import { Matcher } from '../../hotlist/match.js';
 import {
@@ -21,12 +21,13 @@ import {
   LIST_TYPES,
   PRIORITIES,
   priorityName,
+  TEXT_MAX_CHARS,
   type HotlistEntry,
   type ListType,
   type Priority,
 } from '../../hotlist/types.js';
 import { UsageError, type Command, type CommandContext, type OptionValues } from '../command.js';
-import { str, withPolicy } from './policy-common.js';
+import { parseTime, str, withPolicy } from './policy-common.js';
 import type { PolicyServices } from '../../policy/services.js';
 
 const AS = { as: { type: 'string' } } as const;
@@ -74,6 +75,24 @@ function reasonOption(values: OptionValues, missing: string, usage: string): str
   throw new UsageError(`--reason: ${r.error.issues[0]!.message}\nUsage: lpr-edge ${usage}`);
 }
 
+/**
+ * `--KEY TEXT` for text a list or an entry keeps (TEXT_MAX_CHARS), held to the rule a file's is
+ * (`text`): trimmed and within the limit. Absent: undefined. Blank is refused, not stored as no
+ * value: it is an unset shell variable more often than a choice (`what`: what to give instead).
+ */
+function textOption(
+  values: OptionValues,
+  key: keyof typeof TEXT_MAX_CHARS,
+  what: string,
+): string | undefined {
+  const v = str(values, key);
+  if (v === undefined) return undefined;
+  if (v.trim() === '') throw new UsageError(`--${key} is empty: give ${what}, or leave it out`);
+  const r = text(TEXT_MAX_CHARS[key]).safeParse(v);
+  if (!r.success) throw new UsageError(`--${key}: ${r.error.issues[0]!.message}`);
+  return r.data;
+}
+
 async function withHotlist<T>(
   ctx: CommandContext,
   fn: (unit: Unit, p: PolicyServices, store: HotlistStore) => Promise<T>,
@@ -111,10 +130,11 @@ const importCmd: Command = {
     if (values.replace && values.delta) throw new UsageError('give --replace or --delta, not both');
     const list = listName(values);
     const type = listType(str(values, 'type'), this.usage);
-    const gen = str(values, 'generated-at');
-    const generatedAt = gen === undefined ? undefined : Date.parse(gen);
-    if (generatedAt !== undefined && !Number.isFinite(generatedAt))
-      throw new UsageError(`--generated-at "${gen}" is not an ISO time such as 2026-11-28T06:00:00Z`);
+    // ISO only, real calendar dates only: Date.parse alone took "1" (the year 2001, a list that
+    // old is stale at once) and "2026-02-30" (2 March).
+    const generatedAt = parseTime(str(values, 'generated-at'), 'generated-at');
+    const version = textOption(values, 'version', 'the version label of the list, e.g. 2026-11-28.1');
+    const source = textOption(values, 'source', 'where the list came from, e.g. ncic');
     return withHotlist(ctx, async (unit, p, store) => {
       const user = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(user, 'admin');
@@ -137,9 +157,9 @@ const importCmd: Command = {
         mode: values.delta ? 'delta' : values.replace ? 'replace' : undefined,
         strict: !values.lenient,
         mapping,
-        version: str(values, 'version'),
+        version,
         generatedAt,
-        source: str(values, 'source'),
+        source,
         actor: user.name,
         audit: p.audit,
       });
@@ -273,6 +293,8 @@ const addCmd: Command = {
       throw new UsageError(`--priority must be high, medium or low`);
     const priority: Priority = pr ? PRIORITIES[pr as keyof typeof PRIORITIES] : DEFAULT_PRIORITY[type];
     const listId = listName(values) ?? LOCAL_LIST;
+    const vehicle = textOption(values, 'vehicle', 'a description of the vehicle, e.g. "blue Ford sedan"');
+    const reference = textOption(values, 'reference', 'the case or reference number');
     return withHotlist(ctx, async (_unit, p, store) => {
       const user = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(user, 'officer', 'admin');
@@ -283,8 +305,8 @@ const addCmd: Command = {
         listType: type,
         expiresAt,
         priority,
-        vehicle: str(values, 'vehicle') ?? null,
-        reference: str(values, 'reference') ?? null,
+        vehicle: vehicle ?? null,
+        reference: reference ?? null,
         listId,
       });
       ctx.stdout.write(`${manualAddText(result, `${plate} ${st ?? 'any state'} (${type})`, listId)}\n`);

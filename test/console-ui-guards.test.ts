@@ -405,6 +405,44 @@ describe('the console page in Chromium', () => {
     );
   });
 
+  it('the car passing now replaces that alert, and its Also read line keeps every earlier sighting', async () => {
+    await clearAlerts();
+    const imgs = await images('SUP9090');
+    const earlier = await reads.save(
+      makeRead('SUP9090', 'NY', { ts: Date.now() - 120_000, cameraId: 'rear' }),
+      imgs,
+    );
+    const newest = await reads.save(makeRead('SUP9090', 'NY', { ts: Date.now() - 60_000 }), imgs);
+    writeFileSync(
+      path.join(dir, 'ncic-delta-sup.csv'),
+      'plate,state,list_type,action\r\nSUP9090,NY,stolen-vehicle,add\r\n',
+    );
+    await importHotlist(parts.store, {
+      file: path.join(dir, 'ncic-delta-sup.csv'),
+      listId: 'ncic',
+      actor: 'admin.ray',
+      audit: auditLog,
+      mode: 'delta',
+    });
+    parts.matching.tick();
+    await entryShown('SUP9090');
+    const fmt = (ts: number) =>
+      page.evaluate((t) => (window as unknown as { fmtTime: (ms: number) => string }).fmtTime(t), ts);
+    await expectText(page, '#hit-time', new RegExp(`^${await fmt(newest.ts)} · camera front$`));
+
+    // The car in front of the camera now: its alert takes the place of the retroactive one.
+    const live = await reads.save(makeRead('SUP9090', 'NY', { ts: Date.now(), cameraId: 'rear' }), imgs);
+    await expectText(page, '#hit-time', new RegExp(`^${await fmt(live.ts)} · camera rear$`));
+    expect(hitOf(newest.id).status).toBe('superseded');
+    // Where the car was seen before stays on the screen: the replaced alert's read, then the
+    // sighting listed under it, latest first.
+    expect(await page.locator('#hit-sightings-label').isVisible()).toBe(true);
+    expect(await page.locator('#hit-sightings').innerText()).toBe(
+      `${await fmt(newest.ts)} · camera front at 40.71278, -74.00597; ` +
+        `${await fmt(earlier.ts)} · camera rear at 40.71278, -74.00597`,
+    );
+  });
+
   it('updates that change nothing about the alert leave it untouched: a screen reader has nothing to read again', async () => {
     await clearAlerts();
     await save('LIV6060');

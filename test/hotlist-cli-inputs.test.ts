@@ -135,6 +135,31 @@ describe('lpr-edge hotlist add|remove options', { timeout: 240_000 }, () => {
   });
 });
 
+describe('lpr-edge hotlist --state', { timeout: 240_000 }, () => {
+  it('given empty (an unset shell variable) is refused, not taken as any state', () => {
+    const empty = cli(
+      ['hotlist', 'add', 'STE001', '--state', '', '--reason', 'seen at scene', '--as', 'ofc.diaz'],
+      OFFICER_PW,
+    );
+    expect(empty.code).toBe(2);
+    expect(empty.err).toMatch(/--state is empty: give a USPS code such as NY, or ANY/);
+    expect(entriesOf('STE001')).toEqual([]);
+    // ANY says it: the entry matches the plate in every state.
+    const any = cli(
+      ['hotlist', 'add', 'STE001', '--state', 'ANY', '--reason', 'seen at scene', '--as', 'ofc.diaz'],
+      OFFICER_PW,
+    );
+    expect(any.out).toBe('added STE001 any state (manual) to local\n');
+    const rm = cli(
+      ['hotlist', 'remove', 'STE001', '--state', ' ', '--reason', 'found', '--as', 'ofc.diaz'],
+      OFFICER_PW,
+    );
+    expect(rm.code).toBe(2);
+    expect(rm.err).toMatch(/--state is empty/);
+    expect(entriesOf('STE001')).toHaveLength(1);
+  });
+});
+
 describe('lpr-edge hotlist import options', { timeout: 240_000 }, () => {
   const importCsv = (...more: string[]) => {
     const f = path.join(dir, 'bolo.csv');

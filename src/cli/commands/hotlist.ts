@@ -60,9 +60,17 @@ function onePlate(positionals: string[], usage: string): string {
   return normalisePlate(positionals[0]!);
 }
 
+/**
+ * `--state`: a USPS code, or ANY for every state; absent, null. Given blank it is refused: an unset
+ * shell variable would otherwise make an entry for the plate in every state (more stops of the
+ * wrong car), or remove only the any-state one.
+ */
 function state(values: OptionValues): string | null {
+  const given = str(values, 'state');
+  if (given !== undefined && given.trim() === '')
+    throw new UsageError('--state is empty: give a USPS code such as NY, or ANY');
   try {
-    return normaliseState(str(values, 'state'));
+    return normaliseState(given);
   } catch (err) {
     throw new UsageError(`--state: ${(err as Error).message}`);
   }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_VEHICLES } from '../src/demo/scene.js';
 import { ROOT, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
@@ -12,8 +12,8 @@ import { renderShortDrive } from './helpers/video.js';
 // field test for a finished one.
 const dir = tempDir();
 
-/** The real CLI replaying `video` in real time; SIGINT once its first read is printed. */
-function replayInterrupted(video: string, dataDir: string) {
+/** The real CLI replaying `video` in real time; `signal` once its first read is printed. */
+function replayInterrupted(video: string, dataDir: string, signal: NodeJS.Signals = 'SIGINT') {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
     (resolve, reject) => {
       const child = spawn(
@@ -28,7 +28,7 @@ function replayInterrupted(video: string, dataDir: string) {
         stdout += d.toString();
         if (!sent && stdout.includes('\n')) {
           sent = true;
-          child.kill('SIGINT');
+          child.kill(signal);
         }
       });
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -42,16 +42,20 @@ function replayInterrupted(video: string, dataDir: string) {
   );
 }
 
+const video = path.join(dir, 'drive.mp4');
+
 describe('Ctrl-C during a replay', () => {
-  it('stops there, keeps the reads so far, says it was interrupted, and exits 130', async () => {
+  beforeAll(async () => {
     // Six vehicles in real time: about 17 s, the first read printed about 3 s in.
-    const video = path.join(dir, 'drive.mp4');
     await renderShortDrive(video, [
       ...DEMO_VEHICLES,
       { plate: 'LMP2048', stateName: 'NEW YORK', bodyColour: '#4a6b3a' },
       { plate: 'RTV6613', stateName: 'NEW JERSEY', bodyColour: '#6b4a3a' },
       { plate: 'WQC7350', stateName: 'VERMONT', bodyColour: '#3a4a6b' },
     ]);
+  }, 120_000);
+
+  it('stops there, keeps the reads so far, says it was interrupted, and exits 130', async () => {
     const dataDir = path.join(dir, 'data');
     const r = await replayInterrupted(video, dataDir);
     expect(r.signal).toBeNull();
@@ -78,6 +82,15 @@ describe('Ctrl-C during a replay', () => {
     );
     db.close();
     expect(stored).toEqual(printed.map((p) => p.id));
+  }, 240_000);
+
+  it('stopped by SIGTERM (kill, systemctl stop) the same way, exits 143', async () => {
+    const r = await replayInterrupted(video, path.join(dir, 'data-term'), 'SIGTERM');
+    expect(r.signal).toBeNull();
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /^lpr-edge: replay: interrupted \(SIGTERM\) after \d+ frames; the \d+ read\(s\) of those frames are stored$/,
+    );
+    expect(r.code).toBe(143);
   }, 240_000);
 
   it('is exit code 130, as "replay --help" says', async () => {

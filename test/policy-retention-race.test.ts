@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { relieveDiskPressure } from '../src/policy/disk.js';
+import { AuditLog } from '../src/policy/audit.js';
 import { LegalHolds } from '../src/policy/holds.js';
 import { approveRetention, runRetention } from '../src/policy/retention.js';
 import { markReadsAcknowledged } from '../src/policy/acks.js';
@@ -100,5 +101,45 @@ describe('a legal hold committed while retention or disk pressure waits for the 
     ).toThrow(`no read with id ${read.id}`);
     await writer.done;
     expect(holds.active()).toEqual([]);
+  });
+});
+
+describe('a legal hold released by another process while hold release waits for the write lock (VI.C)', () => {
+  let d: string;
+  let db: Db;
+  afterEach(() => {
+    db?.close();
+    fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('refuses to release it a second time, keeping who released it first and one hold.release record', async () => {
+    d = tempDir();
+    db = openTestDb(d);
+    const users = new UserDirectory(db, policySchema.parse({ passwordCostLog2: 14 }));
+    users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
+    const ada = users.signIn('ada', ADMIN_PW);
+    const read = new ReadStore(db, d).save(makeRead({ plate: 'EVD0002' }), {
+      crop: Buffer.from('crop'),
+      overview: Buffer.from('overview'),
+    });
+    const holds = new LegalHolds(db);
+    const hold = holds.set(ada, {
+      targetKind: 'read',
+      targetId: read.id,
+      caseNumber: 'C-78',
+      reason: 'evidence',
+    });
+    // Another admin's `hold release` in another process, committed while this one waits.
+    const writer = await writerHoldingTheLock(
+      dbFile(d),
+      1000,
+      `UPDATE legal_holds SET released_by = 'bea', released_at = ${Date.now()} WHERE id = ${hold.id}`,
+    );
+    expect(() => holds.release(ada, hold.id, 'case closed')).toThrow(
+      `legal hold ${hold.id} was already released`,
+    );
+    await writer.done;
+    expect(holds.get(hold.id)).toMatchObject({ releasedBy: 'bea' });
+    expect(new AuditLog(db).list({ type: 'hold.release' })).toEqual([]);
   });
 });

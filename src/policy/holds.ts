@@ -76,15 +76,20 @@ export class LegalHolds {
 
   release(actor: SignedInUser, holdId: number, reason: string): LegalHold {
     requireRole(actor, 'admin');
-    const hold = this.get(holdId);
-    if (!hold) throw new PolicyError(`no legal hold with id ${holdId}`, 'unknown-hold');
-    if (hold.releasedAt !== null)
-      throw new PolicyError(`legal hold ${holdId} was already released`, 'hold-released');
     if (!reason?.trim())
       throw new PolicyError('releasing a legal hold needs a reason (--reason)', 'missing-reason');
-    this.db.transaction(() => {
+    // Checked inside the immediate transaction that releases it: checked before it, another
+    // admin's release committed while this waited for the write lock would be released again,
+    // its releaser overwritten and a second hold.release audited.
+    const tx = this.db.transaction(() => {
+      const hold = this.get(holdId);
+      if (!hold) throw new PolicyError(`no legal hold with id ${holdId}`, 'unknown-hold');
+      if (hold.releasedAt !== null)
+        throw new PolicyError(`legal hold ${holdId} was already released`, 'hold-released');
       this.db
-        .prepare('UPDATE legal_holds SET released_by = ?, released_at = ? WHERE id = ?')
+        .prepare(
+          'UPDATE legal_holds SET released_by = ?, released_at = ? WHERE id = ? AND released_at IS NULL',
+        )
         .run(actor.name, this.now(), holdId);
       this.audit.append({
         type: 'hold.release',
@@ -97,8 +102,9 @@ export class LegalHolds {
           reason,
         },
       });
-    })();
-    return this.get(holdId)!;
+      return this.get(holdId)!;
+    });
+    return tx.immediate();
   }
 
   get(id: number): LegalHold | undefined {

@@ -1,5 +1,6 @@
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
+import { normaliseCaseNumber } from './case-number.js';
 import { PolicyError } from './errors.js';
 import { requireRole, type SignedInUser } from './roles.js';
 
@@ -49,8 +50,8 @@ export class LegalHolds {
     h: { targetKind: HoldTarget; targetId: string; caseNumber: string; reason: string },
   ): LegalHold {
     requireRole(actor, 'admin');
-    if (!h.caseNumber?.trim())
-      throw new PolicyError('legal hold needs a case number (--case)', 'missing-case');
+    h = { ...h, caseNumber: normaliseCaseNumber(h.caseNumber) };
+    if (!h.caseNumber) throw new PolicyError('legal hold needs a case number (--case)', 'missing-case');
     if (!h.reason?.trim()) throw new PolicyError('legal hold needs a reason (--reason)', 'missing-reason');
     // Checked inside the immediate transaction that inserts the hold: checked before it, the
     // read could be purged by retention while this waited for the write lock, and the hold would
@@ -118,7 +119,7 @@ export class LegalHolds {
     const args: unknown[] = [];
     if (filter.caseNumber) {
       where.push('case_number = ?');
-      args.push(filter.caseNumber);
+      args.push(normaliseCaseNumber(filter.caseNumber));
     }
     if (filter.targetKind) {
       where.push('target_kind = ?');

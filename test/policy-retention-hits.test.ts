@@ -38,7 +38,7 @@ beforeEach(async () => {
   db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
   now = Date.now() - 40 * DAY; // the hits below were raised and decided 40 days ago
   audit = new AuditLog(db);
-  reads = new ReadStore(db, dir);
+  reads = new ReadStore(db, dir, () => now);
   const store = new HotlistStore(db, new Equivalence(config.equivalence));
   hits = new HitLog(db, config, audit, () => now);
   const file = path.join(dir, 'ncic.csv');

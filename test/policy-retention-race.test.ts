@@ -11,7 +11,15 @@ import { policySchema } from '../src/policy/config.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { ReadStore } from '../src/store/reads.js';
 import type { Db } from '../src/store/database.js';
-import { ADMIN_PW, dbFile, makeRead, openTestDb, root, tempDir } from './policy-helpers.js';
+import {
+  ADMIN_PW,
+  dbFile,
+  makeRead,
+  openTestDb,
+  root,
+  storedWhenCaptured,
+  tempDir,
+} from './policy-helpers.js';
 
 const DAY = 86_400_000;
 
@@ -60,8 +68,9 @@ describe('a legal hold committed while retention or disk pressure waits for the 
     users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
     const ada = users.signIn('ada', ADMIN_PW);
     approveRetention(db, ada, 7);
-    const store = new ReadStore(db, d);
-    const read = store.save(makeRead({ ts: Date.now() - 10 * DAY, plate: 'EVD0001' }), {
+    const read0 = makeRead({ ts: Date.now() - 10 * DAY, plate: 'EVD0001' });
+    const store = storedWhenCaptured(db, d, read0);
+    const read = store.save(read0, {
       crop: Buffer.from('crop'),
       overview: Buffer.alloc(400_000, 1),
     });

@@ -23,6 +23,7 @@ import {
   openTestDb,
   provision,
   saveReads,
+  storedWhenCaptured,
   tempDir,
 } from './policy-helpers.js';
 
@@ -231,7 +232,8 @@ describe('retention and legal hold', () => {
     const d = tempDir();
     try {
       const db = openTestDb(d);
-      const store = new ReadStore(db, d);
+      // Captured and stored 10 days ago.
+      const store = new ReadStore(db, d, () => Date.now() - 10 * DAY);
       const a = makeRead({ ts: Date.now() - 10 * DAY, plate: 'MNT0001' });
       const b = makeRead({ ts: Date.now() - 10 * DAY, plate: 'MNT0002' });
       for (const r of [a, b]) store.save(r, { crop: Buffer.from('c'), overview: Buffer.from('o') });
@@ -261,7 +263,8 @@ describe('the image files a retention run deletes', () => {
   function unitWithPurgeableReads(n: number) {
     const d = tempDir();
     const db = openTestDb(d);
-    const store = new ReadStore(db, d);
+    // Captured and stored 10 days ago.
+    const store = new ReadStore(db, d, () => Date.now() - 10 * DAY);
     const users = new UserDirectory(db, policySchema.parse({ passwordCostLog2: 14 }));
     users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
     approveRetention(db, users.signIn('ada', ADMIN_PW), 7);
@@ -361,7 +364,7 @@ describe('the daily retention run and a stepped clock', () => {
       expect(m.health()).toMatchObject({ lastRetention: { purged: 0 } });
       wall = realNow; // the GPS sets the clock right: a year back
       const due = makeRead({ ts: realNow - 10 * DAY, plate: 'DAY0001' });
-      store.save(due, { crop: null, overview: null });
+      storedWhenCaptured(db, d, due).save(due, { crop: null, overview: null });
       markReadsAcknowledged(db, [due.id]);
       mono += DAY / 2;
       m.tick(); // not yet: half a day since the last run

@@ -1,3 +1,4 @@
+import { EARLIEST_GPS_TIME } from '../gps/clock-check.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
@@ -10,6 +11,14 @@ import { getState, setState } from './state.js';
 
 const APPROVED_KEY = 'retention.approved';
 const DAY_MS = 86_400_000;
+
+/**
+ * Older than the window (`@cutoff`) both by when it was captured and by when the unit stored it: a
+ * capture time from a wrong clock (1970 on a unit with no RTC battery, GPS or NTP) or from a
+ * replayed recording says nothing of how long the unit has kept the read (VI.B). A read stored
+ * undated (`stored_at` NULL: the clock was not believable then) is never old enough until dated.
+ */
+const READ_OLD_SQL = 'reads.ts < @cutoff AND reads.stored_at < @cutoff';
 
 export interface ApprovedRetention {
   days: number;
@@ -69,6 +78,11 @@ export interface RetentionResult extends HitRetentionCounts {
   purged: number;
   /** Old enough but not acknowledged by HQ: kept (policy VI.B). */
   keptUnacknowledged: number;
+  /**
+   * Stored while the unit's clock was not believable, so of unknown age: dated by this run (its
+   * `now`), and kept at least the window from then.
+   */
+  keptUndated: number;
   /** Old enough and acknowledged but under legal hold: kept (VI.C). */
   keptHeld: number;
   /** Old enough, acknowledged, not held, but another table still refers to it (e.g. a hit): kept. */
@@ -106,6 +120,7 @@ export function runRetention(deps: {
     cutoff: null,
     purged: 0,
     keptUnacknowledged: 0,
+    keptUndated: 0,
     keptHeld: 0,
     keptReferenced: 0,
     imagesDeleted: 0,
@@ -127,30 +142,37 @@ export function runRetention(deps: {
   const cutoff = now - approved.days * DAY_MS;
   result.ran = true;
   result.cutoff = cutoff;
-  const count = (sql: string) => (db.prepare(sql).get(cutoff) as { n: number }).n;
+  const count = (sql: string) => (db.prepare(sql).get({ cutoff }) as { n: number }).n;
   // Each condition of a purge is in the DELETE itself, and the reads are chosen inside the same
   // immediate transaction: a hold another process commits while this run waits for the write
   // lock is seen, and nothing it holds is deleted (VI.C).
   const del = db.prepare(
-    `DELETE FROM reads WHERE id = ? AND ts < ? AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}`,
+    `DELETE FROM reads WHERE id = @id AND ${READ_OLD_SQL} AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}`,
   );
   const files: string[] = [];
   const purge = db.transaction(() => {
     // Closed hits first: a read is purged only once no hit refers to it any more.
     Object.assign(result, purgeClosedHits(db, cutoff));
-    result.keptUnacknowledged = count('SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NULL');
+    // Reads stored undated get this run's time, when it is believable: their age counts from now.
+    if (now >= EARLIEST_GPS_TIME)
+      result.keptUndated = db
+        .prepare('UPDATE reads SET stored_at = ? WHERE stored_at IS NULL')
+        .run(now).changes;
+    result.keptUnacknowledged = count(
+      `SELECT COUNT(*) AS n FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NULL`,
+    );
     result.keptHeld = count(
-      `SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
+      `SELECT COUNT(*) AS n FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
     );
     const candidates = db
       .prepare(
-        `SELECT id, crop_path, overview_path FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL} ORDER BY ts`,
+        `SELECT id, crop_path, overview_path FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL} ORDER BY ts`,
       )
-      .all(cutoff) as { id: string; crop_path: string | null; overview_path: string | null }[];
+      .all({ cutoff }) as { id: string; crop_path: string | null; overview_path: string | null }[];
     for (const c of candidates) {
       try {
         // A savepoint per row: a foreign key from another module's table (a hit) keeps that read.
-        if (db.transaction(() => del.run(c.id, cutoff).changes)() === 0) continue;
+        if (db.transaction(() => del.run({ id: c.id, cutoff }).changes)() === 0) continue;
         result.purged++;
         for (const p of [c.crop_path, c.overview_path]) if (p) files.push(p);
       } catch (err) {
@@ -169,6 +191,7 @@ export function runRetention(deps: {
         cutoff: result.cutoff,
         purged: result.purged,
         keptUnacknowledged: result.keptUnacknowledged,
+        keptUndated: result.keptUndated,
         keptHeld: result.keptHeld,
         keptReferenced: result.keptReferenced,
         hitsPurged: result.hitsPurged,

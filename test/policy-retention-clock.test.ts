@@ -39,7 +39,7 @@ describe('retention of reads stamped by a wrong clock', () => {
       crop: Buffer.from('crop'),
       overview: null,
     });
-    markReadsAcknowledged(db, [read.id]);
+    markReadsAcknowledged(db, [read.id], { overviewSent: true });
     return read;
   }
   const plates = () => new ReadStore(db, d).list().map((r) => r.plate);

@@ -74,7 +74,7 @@ describe('a legal hold committed while retention or disk pressure waits for the 
       crop: Buffer.from('crop'),
       overview: Buffer.alloc(400_000, 1),
     });
-    markReadsAcknowledged(db, [read.id]);
+    markReadsAcknowledged(db, [read.id], { overviewSent: true });
     return { ada, store, read };
   }
   const holdSql = (readId: string) =>

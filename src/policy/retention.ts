@@ -20,6 +20,18 @@ const DAY_MS = 86_400_000;
  */
 const READ_OLD_SQL = 'reads.ts < @cutoff AND reads.stored_at < @cutoff';
 
+/** Reads are kept at least a year (VI.B); HQ keeps them once it has acknowledged them. */
+const MIN_KEEP_DAYS = 365;
+
+/**
+ * Nothing of the read exists only on the unit, or it is a year old (`@yearCutoff`, as
+ * READ_OLD_SQL): with sync.sendOverview false HQ acknowledges a read without its overview frame,
+ * so the unit's copy is the only one and is kept the year VI.B asks, then goes with its read
+ * under the approved procedure (VI.D).
+ */
+const ARCHIVED_SQL = `(reads.overview_path IS NULL OR reads.overview_at_hq = 1
+  OR (reads.ts < @yearCutoff AND reads.stored_at < @yearCutoff))`;
+
 export interface ApprovedRetention {
   days: number;
   approvedBy: string;
@@ -83,6 +95,11 @@ export interface RetentionResult extends HitRetentionCounts {
    * `now`), and kept at least the window from then.
    */
   keptUndated: number;
+  /**
+   * Old enough and acknowledged, but HQ never received its overview (sync.sendOverview false) and
+   * it is less than a year old: kept (VI.B).
+   */
+  keptOverviewUnsent: number;
   /** Old enough and acknowledged but under legal hold: kept (VI.C). */
   keptHeld: number;
   /** Old enough, acknowledged, not held, but another table still refers to it (e.g. a hit): kept. */
@@ -121,6 +138,7 @@ export function runRetention(deps: {
     purged: 0,
     keptUnacknowledged: 0,
     keptUndated: 0,
+    keptOverviewUnsent: 0,
     keptHeld: 0,
     keptReferenced: 0,
     imagesDeleted: 0,
@@ -142,12 +160,14 @@ export function runRetention(deps: {
   const cutoff = now - approved.days * DAY_MS;
   result.ran = true;
   result.cutoff = cutoff;
-  const count = (sql: string) => (db.prepare(sql).get({ cutoff }) as { n: number }).n;
+  const yearCutoff = now - MIN_KEEP_DAYS * DAY_MS;
+  const count = (sql: string) => (db.prepare(sql).get({ cutoff, yearCutoff }) as { n: number }).n;
   // Each condition of a purge is in the DELETE itself, and the reads are chosen inside the same
   // immediate transaction: a hold another process commits while this run waits for the write
   // lock is seen, and nothing it holds is deleted (VI.C).
   const del = db.prepare(
-    `DELETE FROM reads WHERE id = @id AND ${READ_OLD_SQL} AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}`,
+    `DELETE FROM reads WHERE id = @id AND ${READ_OLD_SQL} AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}
+       AND ${ARCHIVED_SQL}`,
   );
   const files: string[] = [];
   const purge = db.transaction(() => {
@@ -164,15 +184,24 @@ export function runRetention(deps: {
     result.keptHeld = count(
       `SELECT COUNT(*) AS n FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
     );
+    result.keptOverviewUnsent = count(
+      `SELECT COUNT(*) AS n FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}
+         AND NOT ${ARCHIVED_SQL}`,
+    );
     const candidates = db
       .prepare(
-        `SELECT id, crop_path, overview_path FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL} ORDER BY ts`,
+        `SELECT id, crop_path, overview_path FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL
+           AND NOT ${READ_HELD_SQL} AND ${ARCHIVED_SQL} ORDER BY ts`,
       )
-      .all({ cutoff }) as { id: string; crop_path: string | null; overview_path: string | null }[];
+      .all({ cutoff, yearCutoff }) as {
+      id: string;
+      crop_path: string | null;
+      overview_path: string | null;
+    }[];
     for (const c of candidates) {
       try {
         // A savepoint per row: a foreign key from another module's table (a hit) keeps that read.
-        if (db.transaction(() => del.run({ id: c.id, cutoff }).changes)() === 0) continue;
+        if (db.transaction(() => del.run({ id: c.id, cutoff, yearCutoff }).changes)() === 0) continue;
         result.purged++;
         for (const p of [c.crop_path, c.overview_path]) if (p) files.push(p);
       } catch (err) {
@@ -192,6 +221,7 @@ export function runRetention(deps: {
         purged: result.purged,
         keptUnacknowledged: result.keptUnacknowledged,
         keptUndated: result.keptUndated,
+        keptOverviewUnsent: result.keptOverviewUnsent,
         keptHeld: result.keptHeld,
         keptReferenced: result.keptReferenced,
         hitsPurged: result.hitsPurged,

@@ -28,13 +28,13 @@ const DAY = 86_400_000;
  * `hold set` while the daemon's retention runs). Resolves once it holds the lock; `done` once it
  * has committed.
  */
-async function writerHoldingTheLock(file: string, holdMs: number, sql: string) {
-  const child = spawn(process.execPath, [
-    path.join(root, 'test/fixtures/write-while-locked.mjs'),
-    file,
-    String(holdMs),
-    sql,
-  ]);
+function writerHoldingTheLock(file: string, holdMs: number, sql: string) {
+  return lockHolder('write-while-locked.mjs', [file, String(holdMs), sql]);
+}
+
+/** Runs test/fixtures/`fixture` with `args`: resolves once it holds the write lock. */
+async function lockHolder(fixture: string, args: string[]) {
+  const child = spawn(process.execPath, [path.join(root, 'test/fixtures', fixture), ...args]);
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -150,5 +150,44 @@ describe('a legal hold released by another process while hold release waits for 
     await writer.done;
     expect(holds.get(hold.id)).toMatchObject({ releasedBy: 'bea' });
     expect(new AuditLog(db).list({ type: 'hold.release' })).toEqual([]);
+  });
+});
+
+describe('a retention window an admin changes while retention waits for the write lock (VI.D)', () => {
+  let d: string;
+  let db: Db;
+  afterEach(() => {
+    db?.close();
+    fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('retention purges by the window in force when it holds the lock, and the change records the window it replaced', async () => {
+    d = tempDir();
+    db = openTestDb(d);
+    const users = new UserDirectory(db, policySchema.parse({ passwordCostLog2: 14 }));
+    users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
+    const ada = users.signIn('ada', ADMIN_PW);
+    approveRetention(db, ada, 7);
+    const r = makeRead({ ts: Date.now() - 10 * DAY, plate: 'WIN0001' });
+    storedWhenCaptured(db, d, r).save(r, { crop: Buffer.from('crop'), overview: null });
+    markReadsAcknowledged(db, [r.id], { overviewSent: true });
+    // Another admin lengthens the window to 30 days while this run waits for the lock.
+    const admin = await lockHolder('approve-while-locked.mjs', [dbFile(d), '1000', '30', 'ada', ADMIN_PW]);
+    const run = runRetention({ db, dataDir: d, actor: null });
+    await admin.done;
+    expect(run).toMatchObject({ ran: true, windowDays: 30, purged: 0 });
+    expect(new ReadStore(db, d).get(r.id)?.plate).toBe('WIN0001');
+
+    // And the other way: this admin's change waits for the other's, and records it as replaced.
+    const other = await lockHolder('approve-while-locked.mjs', [dbFile(d), '1000', '60', 'ada', ADMIN_PW]);
+    const set = approveRetention(db, ada, 90);
+    await other.done;
+    expect(set.days).toBe(90);
+    expect(new AuditLog(db).list({ type: 'retention.set' }).map((x) => x.details)).toEqual([
+      { days: 7, previousDays: null },
+      { days: 30, previousDays: 7 },
+      { days: 60, previousDays: 30 },
+      { days: 90, previousDays: 60 },
+    ]);
   });
 });

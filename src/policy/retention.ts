@@ -56,16 +56,20 @@ export function approveRetention(
   if (!Number.isInteger(days) || days < 1 || days > 3650) {
     throw new PolicyError(`--days: got ${days}; give a whole number of days from 1 to 3650`, 'bad-days');
   }
-  const before = approvedRetention(db);
-  db.transaction(() => {
+  // The window it replaces is read inside the immediate transaction that replaces it: read before
+  // it, another admin's change committed while this waited for the write lock would be missing
+  // from the record (previousDays).
+  const tx = db.transaction(() => {
+    const before = approvedRetention(db);
     setState(db, APPROVED_KEY, { days }, actor.name, now);
     audit.append({
       type: 'retention.set',
       actor: actor.name,
       details: { days, previousDays: before?.days ?? null },
     });
-  })();
-  return approvedRetention(db)!;
+    return approvedRetention(db)!;
+  });
+  return tx.immediate();
 }
 
 /**
@@ -130,10 +134,9 @@ export function runRetention(deps: {
   const { db, dataDir } = deps;
   const audit = deps.audit ?? new AuditLog(db);
   const now = deps.now ?? Date.now();
-  const approved = approvedRetention(db);
   const result: RetentionResult = {
     ran: false,
-    windowDays: approved?.days ?? null,
+    windowDays: null,
     cutoff: null,
     purged: 0,
     keptUnacknowledged: 0,
@@ -149,28 +152,30 @@ export function runRetention(deps: {
     hitsKeptUnacknowledged: 0,
     hitsKeptOpen: 0,
   };
-  const refusal = approved
-    ? unchainedApproval(approved, audit)
-    : 'no retention window approved by an admin (lpr-edge retention set --days N --as ADMIN)';
-  if (!approved || refusal) {
-    result.reason = refusal!;
-    audit.append({ type: 'retention.run', actor: deps.actor ?? null, details: { ...result } });
-    return result;
-  }
-  const cutoff = now - approved.days * DAY_MS;
-  result.ran = true;
-  result.cutoff = cutoff;
   const yearCutoff = now - MIN_KEEP_DAYS * DAY_MS;
-  const count = (sql: string) => (db.prepare(sql).get({ cutoff, yearCutoff }) as { n: number }).n;
-  // Each condition of a purge is in the DELETE itself, and the reads are chosen inside the same
-  // immediate transaction: a hold another process commits while this run waits for the write
-  // lock is seen, and nothing it holds is deleted (VI.C).
+  // Each condition of a purge is in the DELETE itself, and the window and the reads are read
+  // inside the same immediate transaction: a hold another process commits while this run waits
+  // for the write lock is seen, and nothing it holds is deleted (VI.C); a window an admin changes
+  // meanwhile is the one this run purges by (VI.D).
   const del = db.prepare(
     `DELETE FROM reads WHERE id = @id AND ${READ_OLD_SQL} AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}
        AND ${ARCHIVED_SQL}`,
   );
   const files: string[] = [];
   const purge = db.transaction(() => {
+    const approved = approvedRetention(db);
+    result.windowDays = approved?.days ?? null;
+    const refusal = approved
+      ? unchainedApproval(approved, audit)
+      : 'no retention window approved by an admin (lpr-edge retention set --days N --as ADMIN)';
+    if (!approved || refusal) {
+      result.reason = refusal!;
+      return audit.append({ type: 'retention.run', actor: deps.actor ?? null, details: { ...result } });
+    }
+    const cutoff = now - approved.days * DAY_MS;
+    result.ran = true;
+    result.cutoff = cutoff;
+    const count = (sql: string) => (db.prepare(sql).get({ cutoff, yearCutoff }) as { n: number }).n;
     // Closed hits first: a read is purged only once no hit refers to it any more.
     Object.assign(result, purgeClosedHits(db, cutoff));
     // Reads stored undated get this run's time, when it is believable: their age counts from now.

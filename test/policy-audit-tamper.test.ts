@@ -140,7 +140,7 @@ describe('tampering with the audit chain through SQL alone', () => {
     db.prepare("UPDATE policy_state SET value = '{\"days\":1}' WHERE key = 'retention.approved'").run();
     const unit = openTestDb(dir);
     try {
-      markReadsAcknowledged(unit, [old.id]);
+      markReadsAcknowledged(unit, [old.id], { overviewSent: true });
       const r = runRetention({ db: unit, dataDir: dir, actor: null });
       expect(r).toMatchObject({ ran: false, purged: 0 });
       expect(r.reason).toMatch(

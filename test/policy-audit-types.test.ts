@@ -83,5 +83,58 @@ describe('audit record types', () => {
         expect((JSON.parse(r.stdout) as { type: string }[]).map((x) => x.type)).toEqual([type]);
       });
     }
+
+    // The records shown hold read data (the plate of each hit, the plates searched for): who
+    // listed which records is itself recorded, as `audit report` is (III.B, VI.F).
+    it('audit list leaves a record of who listed what, after what it lists', () => {
+      const before = (() => {
+        const db = openTestDb(dir);
+        try {
+          return new AuditLog(db).list({ type: 'audit.list' }).length;
+        } finally {
+          db.close();
+        }
+      })();
+      const r = cli(
+        dir,
+        [
+          'audit',
+          'list',
+          '--type',
+          'console.signin',
+          '--from',
+          '2020-01-01',
+          '--user',
+          'olly',
+          '--json',
+          '--as',
+          'ada',
+        ],
+        { LPR_EDGE_PASSWORD: ADMIN_PW },
+      );
+      expect(r.stderr).toBe('');
+      const shown = JSON.parse(r.stdout) as { seq: number; type: string }[];
+      expect(shown.map((x) => x.type)).toEqual(['console.signin']);
+      const db = openTestDb(dir);
+      try {
+        const records = new AuditLog(db).list({ type: 'audit.list' });
+        expect(records).toHaveLength(before + 1);
+        expect(records.at(-1)).toMatchObject({
+          actor: 'ada',
+          details: {
+            type: 'console.signin',
+            from: Date.UTC(2020, 0, 1),
+            to: null,
+            user: 'olly',
+            unacked: false,
+            shown: 1,
+            firstSeq: shown[0]!.seq,
+            lastSeq: shown[0]!.seq,
+          },
+        });
+      } finally {
+        db.close();
+      }
+    });
   });
 });

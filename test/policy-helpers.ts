@@ -68,13 +68,23 @@ export function makeRead(over: Partial<Read> = {}): Read {
   };
 }
 
-/** Store reads the way the pipeline does (ReadStore.save), with small fake JPEG bytes. */
+/**
+ * Store reads the way the pipeline does (ReadStore.save), with small fake JPEG bytes, each as the
+ * unit stores a read it has just captured: stored at its capture time.
+ */
 export function saveReads(dataDir: string, reads: Read[]): void {
   const db = openTestDb(dataDir);
-  const store = new ReadStore(db, dataDir);
   for (const r of reads)
-    store.save(r, { crop: Buffer.from('crop-jpeg'), overview: Buffer.from('overview-jpeg-bytes') });
+    storedWhenCaptured(db, dataDir, r).save(r, {
+      crop: Buffer.from('crop-jpeg'),
+      overview: Buffer.from('overview-jpeg-bytes'),
+    });
   db.close();
+}
+
+/** A store whose clock says the read's capture time: a read of `read.ts` stored as it was made. */
+export function storedWhenCaptured(db: Db, dataDir: string, read: Read): ReadStore {
+  return new ReadStore(db, dataDir, () => read.ts);
 }
 
 export const ADMIN_PW = 'admin-pass-1';

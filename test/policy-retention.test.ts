@@ -23,6 +23,7 @@ import {
   openTestDb,
   provision,
   saveReads,
+  storedWhenCaptured,
   tempDir,
 } from './policy-helpers.js';
 
@@ -44,9 +45,8 @@ describe('retention and legal hold', () => {
     provision(dir);
     saveReads(dir, Object.values(ids));
     const db = openTestDb(dir);
-    // HQ acknowledged three of them (the sync module does this on an MQTT ack).
-    const ack = db.prepare('UPDATE reads SET acked_at = ? WHERE id = ?');
-    for (const r of [ids.ackedOld, ids.heldOld, ids.ackedNew]) ack.run(Date.now(), r.id);
+    // HQ acknowledged three of them, overviews included (sync does this on an MQTT ack).
+    markReadsAcknowledged(db, [ids.ackedOld.id, ids.heldOld.id, ids.ackedNew.id], { overviewSent: true });
     db.close();
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -231,11 +231,12 @@ describe('retention and legal hold', () => {
     const d = tempDir();
     try {
       const db = openTestDb(d);
-      const store = new ReadStore(db, d);
+      // Captured and stored 10 days ago.
+      const store = new ReadStore(db, d, () => Date.now() - 10 * DAY);
       const a = makeRead({ ts: Date.now() - 10 * DAY, plate: 'MNT0001' });
       const b = makeRead({ ts: Date.now() - 10 * DAY, plate: 'MNT0002' });
       for (const r of [a, b]) store.save(r, { crop: Buffer.from('c'), overview: Buffer.from('o') });
-      expect(markReadsAcknowledged(db, [a.id, a.id])).toBe(1);
+      expect(markReadsAcknowledged(db, [a.id, a.id], { overviewSent: true })).toBe(1);
       const users = new UserDirectory(db, policySchema.parse({ passwordCostLog2: 14 }));
       users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
       approveRetention(db, users.signIn('ada', ADMIN_PW), 7);
@@ -261,7 +262,8 @@ describe('the image files a retention run deletes', () => {
   function unitWithPurgeableReads(n: number) {
     const d = tempDir();
     const db = openTestDb(d);
-    const store = new ReadStore(db, d);
+    // Captured and stored 10 days ago.
+    const store = new ReadStore(db, d, () => Date.now() - 10 * DAY);
     const users = new UserDirectory(db, policySchema.parse({ passwordCostLog2: 14 }));
     users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
     approveRetention(db, users.signIn('ada', ADMIN_PW), 7);
@@ -274,6 +276,7 @@ describe('the image files a retention run deletes', () => {
     markReadsAcknowledged(
       db,
       reads.map((r) => r.id),
+      { overviewSent: true },
     );
     return { d, db, reads, audit: new AuditLog(db) };
   }
@@ -361,8 +364,8 @@ describe('the daily retention run and a stepped clock', () => {
       expect(m.health()).toMatchObject({ lastRetention: { purged: 0 } });
       wall = realNow; // the GPS sets the clock right: a year back
       const due = makeRead({ ts: realNow - 10 * DAY, plate: 'DAY0001' });
-      store.save(due, { crop: null, overview: null });
-      markReadsAcknowledged(db, [due.id]);
+      storedWhenCaptured(db, d, due).save(due, { crop: null, overview: null });
+      markReadsAcknowledged(db, [due.id], { overviewSent: true });
       mono += DAY / 2;
       m.tick(); // not yet: half a day since the last run
       expect(store.get(due.id)?.plate).toBe('DAY0001');

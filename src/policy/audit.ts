@@ -27,6 +27,7 @@ export const AUDIT_TYPES = [
   'hold.release',
   'exclusion.zones-changed',
   'audit.report',
+  'audit.list',
   'pull.unsent',
   ...HOTLIST_AUDIT_TYPES,
   ...ALERT_AUDIT_TYPES,

@@ -4,6 +4,7 @@ import type { Db } from '../store/database.js';
 import { fromRow } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import { AuditLog } from './audit.js';
+import { normaliseCaseNumber } from './case-number.js';
 import { writeFileWithRecord } from './audited-file.js';
 import { PolicyError } from './errors.js';
 import { LegalHolds } from './holds.js';
@@ -55,6 +56,7 @@ export function exportCase(
   outFile: string,
 ): ExportResult {
   const { db } = deps;
+  req = { ...req, caseNumber: normaliseCaseNumber(req.caseNumber) };
   const audit = deps.audit ?? new AuditLog(db);
   const queries = new ReadQueries(db, audit);
   const now = (deps.now ?? Date.now)();
@@ -190,6 +192,7 @@ export function refuseUnauthenticatedExport(
   req: ExportRequest,
   reason: string,
 ): void {
+  req = { ...req, caseNumber: normaliseCaseNumber(req.caseNumber) };
   const audit = deps.audit ?? new AuditLog(deps.db);
   const justification = { purpose: req.purpose, caseNumber: req.caseNumber, attested: req.attested };
   deps.db.transaction(() => {

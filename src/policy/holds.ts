@@ -1,5 +1,6 @@
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
+import { normaliseCaseNumber } from './case-number.js';
 import { PolicyError } from './errors.js';
 import { requireRole, type SignedInUser } from './roles.js';
 
@@ -49,8 +50,8 @@ export class LegalHolds {
     h: { targetKind: HoldTarget; targetId: string; caseNumber: string; reason: string },
   ): LegalHold {
     requireRole(actor, 'admin');
-    if (!h.caseNumber?.trim())
-      throw new PolicyError('legal hold needs a case number (--case)', 'missing-case');
+    h = { ...h, caseNumber: normaliseCaseNumber(h.caseNumber) };
+    if (!h.caseNumber) throw new PolicyError('legal hold needs a case number (--case)', 'missing-case');
     if (!h.reason?.trim()) throw new PolicyError('legal hold needs a reason (--reason)', 'missing-reason');
     // Checked inside the immediate transaction that inserts the hold: checked before it, the
     // read could be purged by retention while this waited for the write lock, and the hold would
@@ -76,15 +77,20 @@ export class LegalHolds {
 
   release(actor: SignedInUser, holdId: number, reason: string): LegalHold {
     requireRole(actor, 'admin');
-    const hold = this.get(holdId);
-    if (!hold) throw new PolicyError(`no legal hold with id ${holdId}`, 'unknown-hold');
-    if (hold.releasedAt !== null)
-      throw new PolicyError(`legal hold ${holdId} was already released`, 'hold-released');
     if (!reason?.trim())
       throw new PolicyError('releasing a legal hold needs a reason (--reason)', 'missing-reason');
-    this.db.transaction(() => {
+    // Checked inside the immediate transaction that releases it: checked before it, another
+    // admin's release committed while this waited for the write lock would be released again,
+    // its releaser overwritten and a second hold.release audited.
+    const tx = this.db.transaction(() => {
+      const hold = this.get(holdId);
+      if (!hold) throw new PolicyError(`no legal hold with id ${holdId}`, 'unknown-hold');
+      if (hold.releasedAt !== null)
+        throw new PolicyError(`legal hold ${holdId} was already released`, 'hold-released');
       this.db
-        .prepare('UPDATE legal_holds SET released_by = ?, released_at = ? WHERE id = ?')
+        .prepare(
+          'UPDATE legal_holds SET released_by = ?, released_at = ? WHERE id = ? AND released_at IS NULL',
+        )
         .run(actor.name, this.now(), holdId);
       this.audit.append({
         type: 'hold.release',
@@ -97,8 +103,9 @@ export class LegalHolds {
           reason,
         },
       });
-    })();
-    return this.get(holdId)!;
+      return this.get(holdId)!;
+    });
+    return tx.immediate();
   }
 
   get(id: number): LegalHold | undefined {
@@ -112,7 +119,7 @@ export class LegalHolds {
     const args: unknown[] = [];
     if (filter.caseNumber) {
       where.push('case_number = ?');
-      args.push(filter.caseNumber);
+      args.push(normaliseCaseNumber(filter.caseNumber));
     }
     if (filter.targetKind) {
       where.push('target_kind = ?');

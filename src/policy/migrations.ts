@@ -207,3 +207,13 @@ policyMigrations.push({
   // "0 reads" and nothing else. Searches return reads only, so theirs stays '[]'.
   sql: `ALTER TABLE query_log ADD COLUMN hit_ids TEXT NOT NULL DEFAULT '[]';`,
 });
+
+policyMigrations.push({
+  module: 'policy',
+  version: 6,
+  description: 'reads.overview_at_hq: whether HQ received the overview frame it acknowledged',
+  // With sync.sendOverview false (the default) HQ acknowledges a read without its overview, so the
+  // unit holds the only copy; retention keeps it the year VI.B asks. Reads acknowledged before
+  // this column are not known to have had theirs sent: 0, kept the year.
+  sql: `ALTER TABLE reads ADD COLUMN overview_at_hq INTEGER NOT NULL DEFAULT 0;`,
+});

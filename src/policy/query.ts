@@ -3,6 +3,7 @@ import { fromRow } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import { AuditLog } from './audit.js';
 import { canonicalJson } from './canonical.js';
+import { normaliseCaseNumber } from './case-number.js';
 import { PolicyError } from './errors.js';
 import { boundingBox, distanceM } from './geo.js';
 import { isPurpose, PURPOSES } from './purposes.js';
@@ -294,6 +295,7 @@ export class ReadQueries {
     hitIds?: string[],
   ): { queryId: number; auditSeq: number } {
     const actor = identity ? actorName(identity) : claimedName;
+    j = withCaseNumberNormalised(j);
     return this.db.transaction(() => {
       const record = this.audit.append({
         type: 'query',
@@ -336,6 +338,11 @@ export class ReadQueries {
       return { queryId: Number(info.lastInsertRowid), auditSeq: record.seq };
     })();
   }
+}
+
+/** The justification with its case number in the one form it is stored and compared in. */
+function withCaseNumberNormalised(j: Justification): Justification {
+  return j.caseNumber === undefined ? j : { ...j, caseNumber: normaliseCaseNumber(j.caseNumber) };
 }
 
 function likeEscape(s: string): string {
@@ -385,7 +392,7 @@ export function listQueryLog(
   }
   if (opts.caseNumber !== undefined) {
     where.push('case_number = ?');
-    args.push(opts.caseNumber);
+    args.push(normaliseCaseNumber(opts.caseNumber));
   }
   const rows = db
     .prepare(

@@ -1,3 +1,4 @@
+import { EARLIEST_GPS_TIME } from '../gps/clock-check.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
@@ -10,6 +11,26 @@ import { getState, setState } from './state.js';
 
 const APPROVED_KEY = 'retention.approved';
 const DAY_MS = 86_400_000;
+
+/**
+ * Older than the window (`@cutoff`) both by when it was captured and by when the unit stored it: a
+ * capture time from a wrong clock (1970 on a unit with no RTC battery, GPS or NTP) or from a
+ * replayed recording says nothing of how long the unit has kept the read (VI.B). A read stored
+ * undated (`stored_at` NULL: the clock was not believable then) is never old enough until dated.
+ */
+const READ_OLD_SQL = 'reads.ts < @cutoff AND reads.stored_at < @cutoff';
+
+/** Reads are kept at least a year (VI.B); HQ keeps them once it has acknowledged them. */
+const MIN_KEEP_DAYS = 365;
+
+/**
+ * Nothing of the read exists only on the unit, or it is a year old (`@yearCutoff`, as
+ * READ_OLD_SQL): with sync.sendOverview false HQ acknowledges a read without its overview frame,
+ * so the unit's copy is the only one and is kept the year VI.B asks, then goes with its read
+ * under the approved procedure (VI.D).
+ */
+const ARCHIVED_SQL = `(reads.overview_path IS NULL OR reads.overview_at_hq = 1
+  OR (reads.ts < @yearCutoff AND reads.stored_at < @yearCutoff))`;
 
 export interface ApprovedRetention {
   days: number;
@@ -35,16 +56,20 @@ export function approveRetention(
   if (!Number.isInteger(days) || days < 1 || days > 3650) {
     throw new PolicyError(`--days: got ${days}; give a whole number of days from 1 to 3650`, 'bad-days');
   }
-  const before = approvedRetention(db);
-  db.transaction(() => {
+  // The window it replaces is read inside the immediate transaction that replaces it: read before
+  // it, another admin's change committed while this waited for the write lock would be missing
+  // from the record (previousDays).
+  const tx = db.transaction(() => {
+    const before = approvedRetention(db);
     setState(db, APPROVED_KEY, { days }, actor.name, now);
     audit.append({
       type: 'retention.set',
       actor: actor.name,
       details: { days, previousDays: before?.days ?? null },
     });
-  })();
-  return approvedRetention(db)!;
+    return approvedRetention(db)!;
+  });
+  return tx.immediate();
 }
 
 /**
@@ -69,6 +94,16 @@ export interface RetentionResult extends HitRetentionCounts {
   purged: number;
   /** Old enough but not acknowledged by HQ: kept (policy VI.B). */
   keptUnacknowledged: number;
+  /**
+   * Stored while the unit's clock was not believable, so of unknown age: dated by this run (its
+   * `now`), and kept at least the window from then.
+   */
+  keptUndated: number;
+  /**
+   * Old enough and acknowledged, but HQ never received its overview (sync.sendOverview false) and
+   * it is less than a year old: kept (VI.B).
+   */
+  keptOverviewUnsent: number;
   /** Old enough and acknowledged but under legal hold: kept (VI.C). */
   keptHeld: number;
   /** Old enough, acknowledged, not held, but another table still refers to it (e.g. a hit): kept. */
@@ -99,13 +134,14 @@ export function runRetention(deps: {
   const { db, dataDir } = deps;
   const audit = deps.audit ?? new AuditLog(db);
   const now = deps.now ?? Date.now();
-  const approved = approvedRetention(db);
   const result: RetentionResult = {
     ran: false,
-    windowDays: approved?.days ?? null,
+    windowDays: null,
     cutoff: null,
     purged: 0,
     keptUnacknowledged: 0,
+    keptUndated: 0,
+    keptOverviewUnsent: 0,
     keptHeld: 0,
     keptReferenced: 0,
     imagesDeleted: 0,
@@ -116,41 +152,61 @@ export function runRetention(deps: {
     hitsKeptUnacknowledged: 0,
     hitsKeptOpen: 0,
   };
-  const refusal = approved
-    ? unchainedApproval(approved, audit)
-    : 'no retention window approved by an admin (lpr-edge retention set --days N --as ADMIN)';
-  if (!approved || refusal) {
-    result.reason = refusal!;
-    audit.append({ type: 'retention.run', actor: deps.actor ?? null, details: { ...result } });
-    return result;
-  }
-  const cutoff = now - approved.days * DAY_MS;
-  result.ran = true;
-  result.cutoff = cutoff;
-  const count = (sql: string) => (db.prepare(sql).get(cutoff) as { n: number }).n;
-  // Each condition of a purge is in the DELETE itself, and the reads are chosen inside the same
-  // immediate transaction: a hold another process commits while this run waits for the write
-  // lock is seen, and nothing it holds is deleted (VI.C).
+  const yearCutoff = now - MIN_KEEP_DAYS * DAY_MS;
+  // Each condition of a purge is in the DELETE itself, and the window and the reads are read
+  // inside the same immediate transaction: a hold another process commits while this run waits
+  // for the write lock is seen, and nothing it holds is deleted (VI.C); a window an admin changes
+  // meanwhile is the one this run purges by (VI.D).
   const del = db.prepare(
-    `DELETE FROM reads WHERE id = ? AND ts < ? AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}`,
+    `DELETE FROM reads WHERE id = @id AND ${READ_OLD_SQL} AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}
+       AND ${ARCHIVED_SQL}`,
   );
   const files: string[] = [];
   const purge = db.transaction(() => {
+    const approved = approvedRetention(db);
+    result.windowDays = approved?.days ?? null;
+    const refusal = approved
+      ? unchainedApproval(approved, audit)
+      : 'no retention window approved by an admin (lpr-edge retention set --days N --as ADMIN)';
+    if (!approved || refusal) {
+      result.reason = refusal!;
+      return audit.append({ type: 'retention.run', actor: deps.actor ?? null, details: { ...result } });
+    }
+    const cutoff = now - approved.days * DAY_MS;
+    result.ran = true;
+    result.cutoff = cutoff;
+    const count = (sql: string) => (db.prepare(sql).get({ cutoff, yearCutoff }) as { n: number }).n;
     // Closed hits first: a read is purged only once no hit refers to it any more.
     Object.assign(result, purgeClosedHits(db, cutoff));
-    result.keptUnacknowledged = count('SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NULL');
+    // Reads stored undated get this run's time, when it is believable: their age counts from now.
+    if (now >= EARLIEST_GPS_TIME)
+      result.keptUndated = db
+        .prepare('UPDATE reads SET stored_at = ? WHERE stored_at IS NULL')
+        .run(now).changes;
+    result.keptUnacknowledged = count(
+      `SELECT COUNT(*) AS n FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NULL`,
+    );
     result.keptHeld = count(
-      `SELECT COUNT(*) AS n FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
+      `SELECT COUNT(*) AS n FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
+    );
+    result.keptOverviewUnsent = count(
+      `SELECT COUNT(*) AS n FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}
+         AND NOT ${ARCHIVED_SQL}`,
     );
     const candidates = db
       .prepare(
-        `SELECT id, crop_path, overview_path FROM reads WHERE ts < ? AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL} ORDER BY ts`,
+        `SELECT id, crop_path, overview_path FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL
+           AND NOT ${READ_HELD_SQL} AND ${ARCHIVED_SQL} ORDER BY ts`,
       )
-      .all(cutoff) as { id: string; crop_path: string | null; overview_path: string | null }[];
+      .all({ cutoff, yearCutoff }) as {
+      id: string;
+      crop_path: string | null;
+      overview_path: string | null;
+    }[];
     for (const c of candidates) {
       try {
         // A savepoint per row: a foreign key from another module's table (a hit) keeps that read.
-        if (db.transaction(() => del.run(c.id, cutoff).changes)() === 0) continue;
+        if (db.transaction(() => del.run({ id: c.id, cutoff, yearCutoff }).changes)() === 0) continue;
         result.purged++;
         for (const p of [c.crop_path, c.overview_path]) if (p) files.push(p);
       } catch (err) {
@@ -169,6 +225,8 @@ export function runRetention(deps: {
         cutoff: result.cutoff,
         purged: result.purged,
         keptUnacknowledged: result.keptUnacknowledged,
+        keptUndated: result.keptUndated,
+        keptOverviewUnsent: result.keptOverviewUnsent,
         keptHeld: result.keptHeld,
         keptReferenced: result.keptReferenced,
         hitsPurged: result.hitsPurged,

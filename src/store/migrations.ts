@@ -1,3 +1,4 @@
+import { EARLIEST_GPS_TIME } from '../gps/clock-check.js';
 import type { Migration } from './database.js';
 
 /** Tables owned by the store itself: reads and their images. */
@@ -50,6 +51,20 @@ export const storeMigrations: Migration[] = [
       BEGIN
         UPDATE read_seq SET last = NEW.seq WHERE id = 1 AND NEW.seq > last;
       END;
+    `,
+  },
+  {
+    module: 'store',
+    version: 3,
+    description: 'when the unit stored each read',
+    // A read's ts is when it was captured, by whatever clock stamped it (a wrong one, a replayed
+    // recording's); retention must also know how long the unit has kept it. NULL: stored while the
+    // unit's clock was not believable; retention dates it. Reads stored before this column are
+    // taken as stored when captured, unless that time is not believable either.
+    sql: `
+      ALTER TABLE reads ADD COLUMN stored_at INTEGER;
+      UPDATE reads SET stored_at = ts WHERE ts >= ${EARLIEST_GPS_TIME};
+      CREATE INDEX reads_stored_at ON reads (stored_at);
     `,
   },
 ];

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from './database.js';
 import { foreignOwnerOf, giveTo } from './data-dir-owner.js';
+import { EARLIEST_GPS_TIME } from '../gps/clock-check.js';
 import type { Read, ReadImages, StoredRead } from './types.js';
 
 interface ReadRow {
@@ -45,16 +46,18 @@ export class ReadStore {
   constructor(
     private readonly db: Db,
     private readonly dataDir: string,
+    /** The unit's wall clock, for `stored_at`. */
+    private readonly now: () => number = Date.now,
   ) {
     this.newFilesOwner = foreignOwnerOf(dataDir);
     this.insert = db.prepare(`INSERT INTO reads (
       id, seq, unit_id, camera_id, ts, first_seen, last_seen, plate, state, state_confidence, confidence,
       char_confidences, candidates, frames, box, crop_path, overview_path, crop_bytes, overview_bytes,
-      lat, lon, gps_fix_age_ms, gps, flags
+      lat, lon, gps_fix_age_ms, gps, flags, stored_at
     ) VALUES (
       @id, (SELECT last + 1 FROM read_seq WHERE id = 1), @unitId, @cameraId, @ts, @firstSeen, @lastSeen, @plate,
       @state, @stateConfidence, @confidence, @charConfidences, @candidates, @frames, @box, @cropPath,
-      @overviewPath, @cropBytes, @overviewBytes, @lat, @lon, @gpsFixAgeMs, @gps, @flags
+      @overviewPath, @cropBytes, @overviewBytes, @lat, @lon, @gpsFixAgeMs, @gps, @flags, @storedAt
     )`);
   }
 
@@ -116,6 +119,7 @@ export class ReadStore {
         gpsFixAgeMs: read.gpsFixAgeMs,
         gps: read.gps ? JSON.stringify(read.gps) : null,
         flags: JSON.stringify(read.flags),
+        storedAt: this.storedAt(),
       });
     } catch (err) {
       for (const abs of created) rmSync(abs, { force: true });
@@ -125,6 +129,17 @@ export class ReadStore {
     if (!stored) throw new Error(`read ${read.id} vanished after insert`);
     for (const l of this.listeners) l(stored);
     return stored;
+  }
+
+  /**
+   * When the unit stores a read, by its wall clock: retention ages reads by it as well as by their
+   * capture time. A clock before any date this software ran on (no RTC battery, no GPS or NTP yet)
+   * says nothing: the read is stored undated (NULL) and retention dates it at its first run with a
+   * believable clock, so it is kept at least the window from then.
+   */
+  private storedAt(): number | null {
+    const now = this.now();
+    return now < EARLIEST_GPS_TIME ? null : now;
   }
 
   get(id: string): StoredRead | undefined {

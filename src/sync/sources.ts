@@ -25,10 +25,15 @@ export function readSource(db: Db, reads: ReadStore, opts: { sendOverview: boole
   const scan = db.prepare('SELECT id, seq FROM reads WHERE seq > ? ORDER BY seq LIMIT ?');
   // Prepared once: the drain loads thousands of reads per second.
   const get = db.prepare('SELECT * FROM reads WHERE id = ?');
-  // The policy migration adds reads.acked_at: acknowledgement makes a read eligible for retention.
-  const ackStmt = hasColumn(db, 'reads', 'acked_at')
-    ? db.prepare('UPDATE reads SET acked_at = ? WHERE id = ? AND acked_at IS NULL')
-    : undefined;
+  // The policy migrations add reads.acked_at (acknowledgement makes a read eligible for retention)
+  // and reads.overview_at_hq (an overview HQ never received is kept the year VI.B asks).
+  const ackStmt = hasColumn(db, 'reads', 'overview_at_hq')
+    ? db.prepare(
+        `UPDATE reads SET acked_at = ?, overview_at_hq = ${opts.sendOverview ? 1 : 0} WHERE id = ? AND acked_at IS NULL`,
+      )
+    : hasColumn(db, 'reads', 'acked_at')
+      ? db.prepare('UPDATE reads SET acked_at = ? WHERE id = ? AND acked_at IS NULL')
+      : undefined;
   const image = (rel: string | null): Buffer | undefined => {
     if (!rel) return undefined;
     try {

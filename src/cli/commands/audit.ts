@@ -126,6 +126,23 @@ const list: Command = {
         ...(user ? { actor: user } : {}),
         unackedOnly: values.unacked === true,
       });
+      // The records hold read data (each hit's plate, the plates searched for): who listed which
+      // is recorded, as for audit report (III.B, VI.F). Appended after the listing, so not in it;
+      // the filters, count and first and last seq say which records were shown.
+      p.audit.append({
+        type: 'audit.list',
+        actor: me.name,
+        details: {
+          from: from ?? null,
+          to: to ?? null,
+          type: type ?? null,
+          user: user ?? null,
+          unacked: values.unacked === true,
+          shown: records.length,
+          firstSeq: records[0]?.seq ?? null,
+          lastSeq: records.at(-1)?.seq ?? null,
+        },
+      });
       if (values.json) ctx.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
       else {
         for (const r of records) {

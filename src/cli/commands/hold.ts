@@ -1,7 +1,7 @@
 import { authenticateCli } from '../../policy/cli-identity.js';
 import { requireRole } from '../../policy/roles.js';
 import { UsageError, type Command } from '../command.js';
-import { required, str, withPolicy } from './policy-common.js';
+import { parseRecordId, required, str, withPolicy } from './policy-common.js';
 
 const set: Command = {
   name: 'set',
@@ -39,9 +39,9 @@ const release: Command = {
   usage: 'hold release HOLD_ID --reason TEXT --as ADMIN',
   options: { reason: { type: 'string' }, as: { type: 'string' } },
   async run(ctx, positionals, values) {
-    const id = Number(positionals[0]);
-    if (positionals.length !== 1 || !Number.isInteger(id))
-      throw new UsageError(`give the hold id\nUsage: lpr-edge ${this.usage}`);
+    if (positionals.length > 1)
+      throw new UsageError(`give one hold id, not ${positionals.length}\nUsage: lpr-edge ${this.usage}`);
+    const id = parseRecordId(positionals[0], 'HOLD_ID', 'give the hold id as hold list shows it');
     const reason = required(values, 'reason', this.usage);
     return withPolicy(ctx, async (_unit, p) => {
       const admin = await authenticateCli({ users: p.users }, str(values, 'as'));

@@ -33,6 +33,20 @@ export function required(values: OptionValues, key: string, usage: string): stri
   return v;
 }
 
+/**
+ * A record id given on the command line (`name` as the usage writes it): only a plain positive
+ * decimal integer. Number() alone reads "0x1", "1e0", " 1" and "+1" as 1, so a typo or a pasted
+ * value would act on a record the admin did not name.
+ */
+export function parseRecordId(value: string | undefined, name: string, fix: string): number {
+  const id = value !== undefined && /^[1-9][0-9]*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(id))
+    throw new UsageError(
+      `${name}: got ${value === undefined ? 'nothing' : `"${value}"`}; ${fix}, a whole number such as 12 (digits only)`,
+    );
+  return id;
+}
+
 /** YYYY-MM-DD, optionally THH:MM[:SS[.fff]] and Z or an offset ±HH:MM. */
 const ISO_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:Z|([+-])(\d{2}):?(\d{2}))?)?$/;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { makeCerts } from './helpers/mosquitto.js';
@@ -663,5 +663,58 @@ describe('provision with a separate ack key (sync.hqKeys)', () => {
     expect(secret.stderr).toMatch(/broker\.hqAckKey: this is a private key; give the public one/);
     expect(fs.existsSync(path.join(tmp, 'noid'))).toBe(false);
     expect(fs.existsSync(path.join(tmp, 'secret'))).toBe(false);
+  });
+});
+
+describe('provision again over a config with relative paths', () => {
+  it("takes them as the config did, from the config's folder, not from where provision runs", () => {
+    // Written by hand (or copied from another unit): paths relative to the config's folder, as the
+    // config loader reads them.
+    const etc = path.join(fs.realpathSync(tmp), 'relprev/etc');
+    fs.mkdirSync(path.join(etc, 'certs'), { recursive: true });
+    fs.mkdirSync(path.join(etc, 'clips'), { recursive: true });
+    fs.copyFileSync(pki.ca, path.join(etc, 'certs/ca.pem'));
+    const client = pki.client('car-1');
+    fs.copyFileSync(client.cert, path.join(etc, 'certs/car.crt'));
+    fs.copyFileSync(client.key, path.join(etc, 'certs/car.key'));
+    writeHqPublicKey(path.join(etc, 'certs/hq.pub'));
+    fs.writeFileSync(path.join(etc, 'clips/a.mp4'), '');
+    const cfg = path.join(etc, 'config.yaml');
+    const made = cli(['provision', '--config', cfg, '--unit-id', 'car-1', '--agency', 'pd', '--no-cameras']);
+    expect(made.stderr).toBe('');
+    const written = parseYaml(fs.readFileSync(cfg, 'utf8'));
+    fs.writeFileSync(
+      cfg,
+      stringifyYaml({
+        ...written,
+        dataDir: 'data',
+        cameras: [{ kind: 'file', id: 'clip', path: 'clips/a.mp4' }],
+        gps: { source: 'serial', path: './gps0', baud: 4800 },
+        sync: {
+          enabled: true,
+          brokerUrl: 'mqtts://127.0.0.1:1',
+          ca: 'certs/ca.pem',
+          cert: 'certs/car.crt',
+          key: 'certs/car.key',
+          hqPublicKey: 'certs/hq.pub',
+        },
+      }),
+    );
+    // Run from another folder, changing only the unit id.
+    const r = cli(['provision', '--config', cfg, '--unit-id', 'car-2']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const c = parseYaml(fs.readFileSync(cfg, 'utf8'));
+    expect(c).toMatchObject({
+      unitId: 'car-2',
+      dataDir: path.join(etc, 'data'),
+      cameras: [{ id: 'clip', path: path.join(etc, 'clips/a.mp4') }],
+      gps: { source: 'serial', path: path.join(etc, 'gps0'), baud: 4800 },
+      sync: {
+        ca: path.join(etc, 'certs/ca.pem'),
+        cert: path.join(etc, 'certs/car.crt'),
+        key: path.join(etc, 'certs/car.key'),
+      },
+    });
   });
 });

@@ -120,7 +120,7 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     const clearHomeState = (v: unknown) => typeof v === 'string' && v.toLowerCase() === 'none';
     // Provisioning again changes only what it is given: a flag left out must not reset the GPS,
     // strand unsent reads in another data folder, or forget the cameras.
-    const fromPrevious = answersFromConfig(previous);
+    const fromPrevious = answersFromConfig(previous, path.dirname(path.resolve(target)));
     let raw: Record<string, unknown> = { ...fromPrevious, ...given };
     let noCameras = Boolean(values['no-cameras']);
     const interactive =

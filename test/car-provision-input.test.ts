@@ -174,6 +174,7 @@ describe('provision --interactive', () => {
       '',
       '',
       'hq.pub',
+      '', // no separate ack key
       '',
       '',
       'yes',
@@ -465,7 +466,9 @@ describe('provision again, with only some of the settings', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('Headquarters broker URL (mqtts://…) [mqtts://127.0.0.1:8883]');
+    expect(r.stdout).toContain(
+      'Headquarters broker URL (mqtts://…, "none" to stop syncing) [mqtts://127.0.0.1:8883]',
+    );
     expect(r.stdout).toMatch(
       /1\. rear \(rtsp rtsp:\/\/127\.0\.0\.1:18554\/cam\)\n\s+2\. front \(v4l2 \/dev\/video0\)/,
     );
@@ -716,5 +719,79 @@ describe('provision again over a config with relative paths', () => {
         key: path.join(etc, 'certs/car.key'),
       },
     });
+  });
+});
+
+describe('provision --interactive and the broker', () => {
+  const interactive = (cfg: string, answers: string[]) =>
+    cli(['provision', '--config', cfg, '--interactive', '--discovery-root', path.join(tmp, 'no-cameras')], {
+      input: answers.join('\n') + '\n',
+    });
+  const config = (cfg: string) => parseYaml(fs.readFileSync(path.join(tmp, cfg), 'utf8'));
+
+  it('takes "none" at the broker URL to stop syncing with headquarters', () => {
+    writeHqPublicKey(path.join(tmp, 'unsync.pub'));
+    const cfg = 'unsync/config.yaml';
+    const first = cli([
+      'provision',
+      '--config',
+      cfg,
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--broker-url',
+      'mqtt://127.0.0.1:1883',
+      '--hq-key',
+      'unsync.pub',
+      '--no-cameras',
+    ]);
+    expect(first.stderr).toBe('');
+    expect(config(cfg).sync.enabled).toBe(true);
+    // Unit id, agency, home state kept; no broker; still no cameras (confirmed); GPS kept.
+    const r = interactive(cfg, ['', '', '', 'none', '', '', 'yes', '']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      'Headquarters broker URL (mqtts://…, "none" to stop syncing) [mqtt://127.0.0.1:1883]',
+    );
+    expect(config(cfg).sync.enabled).toBe(false);
+    // Asked again, no broker is offered and Enter keeps it off.
+    const again = interactive(cfg, ['', '', '', '', '', '', 'yes', '']);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain('Headquarters broker URL (mqtts://…, empty for none):');
+    expect(config(cfg).sync.enabled).toBe(false);
+  });
+
+  it("asks for headquarters' ack key and its keyId, as --hq-ack-key and --hq-ack-key-id give them", () => {
+    writeHqPublicKey(path.join(tmp, 'ia-hq.pub'));
+    writeHqPublicKey(path.join(tmp, 'ia-ack.pub'));
+    const cfg = 'ia-ack/config.yaml';
+    const r = interactive(cfg, [
+      'car-1',
+      'pd',
+      '',
+      'mqtt://127.0.0.1:1883',
+      'ia-hq.pub',
+      'ia-ack.pub',
+      'bad key id!',
+      'hq-ack-1',
+      '',
+      '',
+      'yes',
+      'none',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("headquarters' ack key (hq-ack.pub path, empty for none)");
+    expect(r.stdout).toContain('letters, digits, ".", "_", ":" or "-", as HQ signs with (--key-id)');
+    expect(config(cfg).sync.hqKeys).toEqual([
+      { keyId: 'hq-ack-1', publicKey: path.join(fs.realpathSync(tmp), 'ia-ack.pub'), signs: ['ack'] },
+    ]);
+    // Asked again, Enter keeps the ack key the config has.
+    const again = interactive(cfg, ['', '', '', '', '', '', '', '', 'yes', '']);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain("headquarters' ack key (hq-ack.pub path, empty to keep hq-ack-1)");
+    expect(config(cfg).sync.hqKeys).toHaveLength(1);
   });
 });

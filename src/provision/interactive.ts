@@ -1,7 +1,7 @@
 import readline from 'node:readline';
 import type { V4l2Device } from '../capture/v4l2.js';
 import type { GigeDevice } from '../capture/gige.js';
-import { gpsSpec } from './answers.js';
+import { answersSchema, gpsSpec } from './answers.js';
 
 /** The technician's input ended (a short answers pipe, Ctrl-D) before every question was answered. */
 export class InputError extends Error {
@@ -50,13 +50,16 @@ export async function askAnswers(
     const state = await ask(`Home state (two letters, ${prevState ? 'none' : 'empty'} for none)`, prevState);
     // "none" is passed on: it takes away the home state the previous config had.
     if (state) answers.homeState = state.toLowerCase() === 'none' ? 'none' : state.toUpperCase();
-    // The current broker and its files are offered: Enter keeps them.
+    // The current broker and its files are offered: Enter keeps them, "none" stops syncing.
     const prevBroker = (defaults.broker ?? {}) as Record<string, string | undefined>;
     const url = await ask(
-      `Headquarters broker URL (mqtts://…${prevBroker.url ? '' : ', empty for none'})`,
+      `Headquarters broker URL (mqtts://…${prevBroker.url ? ', "none" to stop syncing' : ', empty for none'})`,
       prevBroker.url,
     );
-    if (url) {
+    if (url.toLowerCase() === 'none') {
+      // Passed on as "none": provision turns the previous config's sync off.
+      answers.broker = 'none';
+    } else if (url) {
       const broker: Record<string, string> = { url };
       if (url.startsWith('mqtts:')) {
         broker.ca = await askValid(
@@ -90,6 +93,7 @@ export async function askAnswers(
             : 'the unit checks everything HQ sends against this key: give the path of hq-signing.pub',
       );
       if (hqKey) broker.hqKey = hqKey;
+      Object.assign(broker, await askAckKey(ask, askValid, prevSync));
       answers.broker = broker;
     }
     const cameras = await chooseCameras(ask, askValid, output, found, defaults.cameras);
@@ -105,6 +109,31 @@ export async function askAnswers(
 
 type Ask = (q: string, def?: string) => Promise<string>;
 type AskValid = (q: string, problem: (v: string) => string | undefined, def?: string) => Promise<string>;
+
+/**
+ * A separate key HQ's consumers sign acks with, and its keyId (--hq-ack-key, --hq-ack-key-id):
+ * empty keeps the config's sync.hqKeys as they are (none, or those it has).
+ */
+async function askAckKey(
+  ask: Ask,
+  askValid: AskValid,
+  prevSync: Record<string, unknown> | undefined,
+): Promise<{ hqAckKey?: string; hqAckKeyId?: string }> {
+  const known = Array.isArray(prevSync?.hqKeys)
+    ? (prevSync.hqKeys as { keyId?: unknown }[]).map((k) => String(k?.keyId)).join(', ')
+    : '';
+  const hqAckKey = await ask(
+    `  headquarters' ack key (hq-ack.pub path, ${known ? `empty to keep ${known}` : 'empty for none'})`,
+  );
+  if (!hqAckKey) return {};
+  // The keyId's rule is the answers schema's own, so the answer is never refused later.
+  const idField = answersSchema.shape.broker.unwrap().shape.hqAckKeyId;
+  const hqAckKeyId = await askValid('  its keyId (as HQ signs with, hq-sink run --key-id)', (v) => {
+    const r = idField.safeParse(v);
+    return r.success ? undefined : r.error.issues[0]?.message;
+  });
+  return { hqAckKey, hqAckKeyId };
+}
 
 /**
  * The cameras: the current ones kept on Enter; else picked from those discovered plus network

@@ -122,8 +122,14 @@ export function absolutePaths(a: Answers, cwd = process.cwd()): Answers {
 /**
  * The unit's config from the answers, keeping what provisioning does not ask about (vision,
  * tracker, storage… and any other section) from the previous config, else the shipped defaults.
+ * `stopSync`: the technician took the broker away; the previous sync section is kept (its keys and
+ * files, for when it comes back) but turned off.
  */
-export function buildConfig(a: Answers, previous: Record<string, unknown> | null): Record<string, unknown> {
+export function buildConfig(
+  a: Answers,
+  previous: Record<string, unknown> | null,
+  opts: { stopSync?: boolean } = {},
+): Record<string, unknown> {
   const base: Record<string, unknown> = previous ?? { vision: embeddedDefaults().vision };
   const config: Record<string, unknown> = {
     ...base,
@@ -135,6 +141,7 @@ export function buildConfig(a: Answers, previous: Record<string, unknown> | null
   };
   if (a.homeState) config.homeState = a.homeState;
   else delete config.homeState;
+  if (opts.stopSync && base.sync) config.sync = { ...(base.sync as Record<string, unknown>), enabled: false };
   if (a.broker) {
     const prevSync = (base.sync as Record<string, unknown> | undefined) ?? {};
     config.sync = {

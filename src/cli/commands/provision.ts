@@ -142,6 +142,9 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
       }
     }
     if (clearHomeState(raw.homeState)) delete raw.homeState;
+    // "none" at the broker question: the unit stops syncing with headquarters.
+    const stopSync = raw.broker === 'none';
+    if (stopSync) delete raw.broker;
     if (!raw.unitId || !raw.agency) {
       throw new UsageError('provision: give --unit-id and --agency (or --answers FILE, or --interactive)');
     }
@@ -154,7 +157,7 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
       throw new UsageError(
         'provision: no camera given: a unit without cameras reads no plates; add --camera KIND:TARGET (e.g. --camera v4l2:/dev/video0,id=front), or give --no-cameras to provision it without cameras on purpose',
       );
-    const config = buildConfig(answers, previous);
+    const config = buildConfig(answers, previous, { stopSync });
     if (values.print) {
       const { stringify } = await import('yaml');
       ctx.stdout.write(stringify(config));

@@ -1,19 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Answers } from './answers.js';
-
-/** A group's name from /etc/group, else its number. */
-function groupName(gid: number): string {
-  try {
-    const line = fs
-      .readFileSync('/etc/group', 'utf8')
-      .split('\n')
-      .find((l) => l.split(':')[2] === String(gid));
-    return line?.split(':')[0] || String(gid);
-  } catch {
-    return String(gid);
-  }
-}
+import { groupName } from '../util/accounts.js';
 
 /**
  * Files the config names that the daemon could not read. On a unit the config's folder is

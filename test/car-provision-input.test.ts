@@ -795,3 +795,46 @@ describe('provision --interactive and the broker', () => {
     expect(config(cfg).sync.hqKeys).toHaveLength(1);
   });
 });
+
+describe('provision with paths the service cannot see (ProtectHome=yes)', () => {
+  it('warns naming each setting and the fix: /home, /root and /run/user are empty to the daemon', () => {
+    // The unit really has the setting the warning names.
+    const unit = fs.readFileSync(path.join(ROOT, 'systemd/lpr-edge.service'), 'utf8');
+    expect(unit).toMatch(/^ProtectHome=yes$/m);
+    const r = cli([
+      'provision',
+      '--config',
+      'protect-home/config.yaml',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--data-dir',
+      '/home/tech/lpr-data',
+      '--camera',
+      'file:/run/user/1000/clip.mp4,id=clip',
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'lpr-edge: warning: dataDir /home/tech/lpr-data is under /home, which the lpr-edge service cannot see (ProtectHome=yes in lpr-edge.service): use a folder such as /var/lib/lpr-edge (--data-dir)',
+      'lpr-edge: warning: cameras[0].path /run/user/1000/clip.mp4 is under /run/user, which the lpr-edge service cannot see (ProtectHome=yes in lpr-edge.service): copy it to a folder such as /var/lib/lpr-edge and give that path',
+    ]);
+    // A model a previous config names under /root (a technician's copy) is named too.
+    const c = parseYaml(fs.readFileSync(path.join(tmp, 'protect-home/config.yaml'), 'utf8'));
+    c.vision.detector.model = '/root/models/det.onnx';
+    fs.writeFileSync(path.join(tmp, 'protect-home/config.yaml'), stringifyYaml(c));
+    const again = cli([
+      'provision',
+      '--config',
+      'protect-home/config.yaml',
+      '--data-dir',
+      '/var/lib/lpr-edge',
+      '--camera',
+      'rtsp:rtsp://127.0.0.1:8554/cam,id=rear',
+    ]);
+    expect(again.status).toBe(0);
+    expect(again.stderr.trim().split('\n')).toEqual([
+      'lpr-edge: warning: vision.detector.model /root/models/det.onnx is under /root, which the lpr-edge service cannot see (ProtectHome=yes in lpr-edge.service): copy it to a folder such as /etc/lpr-edge/models and give that path',
+    ]);
+  });
+});

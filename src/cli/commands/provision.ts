@@ -18,7 +18,7 @@ import {
   validateAnswers,
 } from '../../provision/provision.js';
 import { writeConfigAtomic } from '../../provision/write-config.js';
-import { unreadableByService } from '../../provision/file-access.js';
+import { hiddenFromService, unreadableByService } from '../../provision/file-access.js';
 
 /** A path as one shell word (quoted only when it needs to be), for a command to copy. */
 function shellWord(p: string): string {
@@ -158,6 +158,9 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
         'provision: no camera given: a unit without cameras reads no plates; add --camera KIND:TARGET (e.g. --camera v4l2:/dev/video0,id=front), or give --no-cameras to provision it without cameras on purpose',
       );
     const config = buildConfig(answers, previous, { stopSync });
+    // Warned about, not refused: the config may be meant for a daemon run by hand, and a warning
+    // here beats a unit that fails only once the service starts.
+    for (const w of hiddenFromService(target, config)) ctx.stderr.write(`lpr-edge: warning: ${w}\n`);
     if (values.print) {
       const { stringify } = await import('yaml');
       ctx.stdout.write(stringify(config));

@@ -1,12 +1,13 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { makeCerts } from './helpers/mosquitto.js';
+import { freePort, waitFor } from './helpers/proc.js';
 
 /**
  * `lpr-edge provision` with bad or awkward input from the technician: one clear line, a non-zero
@@ -118,7 +119,7 @@ describe('provision answers that are wrong', () => {
     const r = cli([
       'provision',
       ...['--unit-id', 'car-1', '--agency', 'nyspd', '--config', 'wrong/flag.yaml'],
-      ...['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=front,fps=fast'],
+      ...['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=front,width=1280,height=720,fps=fast'],
     ]);
     expect(r.status).toBe(2);
     expectOneLine(r.stderr);
@@ -320,13 +321,18 @@ describe('provision flags', () => {
   it('refuses two cameras with the same id, naming it', () => {
     refused(
       'dup',
-      ['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=front', '--camera', 'rtsp:rtsp://10.0.0.6/s1,id=front'],
+      [
+        '--camera',
+        'rtsp:rtsp://10.0.0.5/s1,id=front,width=1280,height=720',
+        '--camera',
+        'rtsp:rtsp://10.0.0.6/s1,id=front,width=1280,height=720',
+      ],
       /cameras\[1\]\.id: got "front"; cameras\[0\] has this id too: give each camera its own id/,
     );
   });
 
   it('keeps camera ids that look like numbers as text', () => {
-    const r = provision('id007', ['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=007,fps=10']);
+    const r = provision('id007', ['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=007,width=1280,height=720,fps=10']);
     expect(r.stderr).toBe('');
     expect(r.config.cameras).toMatchObject([{ id: '007', fps: 10 }]);
   });
@@ -418,7 +424,7 @@ describe('provision again, with only some of the settings', () => {
     '--home-state',
     'NY',
     '--camera',
-    'rtsp:rtsp://127.0.0.1:18554/cam,id=rear',
+    'rtsp:rtsp://127.0.0.1:18554/cam,id=rear,width=1280,height=720',
     '--camera',
     'v4l2:/dev/video0,id=front',
     '--gps',
@@ -440,7 +446,13 @@ describe('provision again, with only some of the settings', () => {
       gps: { source: 'serial', path: '/dev/ttyUSB0', baud: 4800 },
     });
     // What is given replaces what was: here the cameras, then the home state taken away.
-    cli(['provision', '--config', cfg, '--camera', 'rtsp:rtsp://127.0.0.1:18554/cam,id=rear']);
+    cli([
+      'provision',
+      '--config',
+      cfg,
+      '--camera',
+      'rtsp:rtsp://127.0.0.1:18554/cam,id=rear,width=1280,height=720',
+    ]);
     expect(read(cfg).cameras.map((c: { id: string }) => c.id)).toEqual(['rear']);
     expect(cli(['provision', '--config', cfg, '--unit-id', 'car-7', '--home-state', 'none']).status).toBe(0);
     expect(read(cfg).homeState).toBeUndefined();
@@ -830,11 +842,85 @@ describe('provision with paths the service cannot see (ProtectHome=yes)', () => 
       '--data-dir',
       '/var/lib/lpr-edge',
       '--camera',
-      'rtsp:rtsp://127.0.0.1:8554/cam,id=rear',
+      'rtsp:rtsp://127.0.0.1:8554/cam,id=rear,width=1280,height=720',
     ]);
     expect(again.status).toBe(0);
     expect(again.stderr.trim().split('\n')).toEqual([
       'lpr-edge: warning: vision.detector.model /root/models/det.onnx is under /root, which the lpr-edge service cannot see (ProtectHome=yes in lpr-edge.service): copy it to a folder such as /etc/lpr-edge/models and give that path',
     ]);
   });
+});
+
+describe('provision of an RTSP camera without a size', () => {
+  let server: ChildProcess | undefined;
+  afterAll(() => {
+    server?.kill();
+  });
+
+  it("takes the stream's own size (ffprobe) instead of stretching it to 1280x720", async () => {
+    const port = await freePort();
+    server = spawn(
+      '/usr/bin/python3',
+      [path.join(ROOT, 'test/fixtures/rtsp-server.py'), String(port), '640', '480', '10'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    server.stdout!.on('data', (d) => (out += String(d)));
+    await waitFor(() => out.includes('READY'), 10_000, 'RTSP server');
+    const url = `rtsp://127.0.0.1:${port}/cam`;
+    // The CLI runs with spawnSync: the RTSP server is a process of its own, so it still answers.
+    const r = cli([
+      'provision',
+      '--config',
+      'rtsp-size/config.yaml',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--camera',
+      `rtsp:${url},id=rear`,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const c = parseYaml(fs.readFileSync(path.join(tmp, 'rtsp-size/config.yaml'), 'utf8'));
+    expect(c.cameras).toMatchObject([{ kind: 'rtsp', id: 'rear', url, width: 640, height: 480 }]);
+    // A size given is taken as given, without asking the stream.
+    const given = cli([
+      'provision',
+      '--config',
+      'rtsp-size/config.yaml',
+      '--camera',
+      `rtsp:${url},id=rear,width=320,height=240`,
+    ]);
+    expect(given.status).toBe(0);
+    expect(
+      parseYaml(fs.readFileSync(path.join(tmp, 'rtsp-size/config.yaml'), 'utf8')).cameras[0],
+    ).toMatchObject({
+      width: 320,
+      height: 240,
+    });
+  }, 60_000);
+
+  it('refuses when the stream cannot be asked, naming the camera and the fix, rather than guessing a size', async () => {
+    const dead = await freePort();
+    const r = cli([
+      'provision',
+      '--config',
+      'rtsp-dead/config.yaml',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--camera',
+      `rtsp:rtsp://127.0.0.1:${dead}/cam,id=rear`,
+    ]);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `cameras\\[0\\] \\(rear\\): cannot ask rtsp://127\\.0\\.0\\.1:${dead}/cam its frame size \\(.*\\): give it, e\\.g\\. --camera rtsp:rtsp://127\\.0\\.0\\.1:${dead}/cam,id=rear,width=1280,height=720`,
+      ),
+    );
+    expect(fs.existsSync(path.join(tmp, 'rtsp-dead'))).toBe(false);
+  }, 60_000);
 });

@@ -20,6 +20,8 @@ export async function askAnswers(
   output: NodeJS.WritableStream,
   found: { v4l2: V4l2Device[]; gige: GigeDevice[] },
   defaults: Record<string, unknown>,
+  /** Asks an RTSP stream its frame size (src/provision/camera-size.ts). */
+  rtspSize: RtspSize = async () => ({ problem: 'not asked' }),
 ): Promise<Record<string, unknown>> {
   const rl = readline.createInterface({ input, terminal: false });
   const lines = rl[Symbol.asyncIterator]();
@@ -96,7 +98,7 @@ export async function askAnswers(
       Object.assign(broker, await askAckKey(ask, askValid, prevSync));
       answers.broker = broker;
     }
-    const cameras = await chooseCameras(ask, askValid, output, found, defaults.cameras);
+    const cameras = await chooseCameras(ask, askValid, output, found, defaults.cameras, rtspSize);
     if (!cameras.length) answers.noCameras = true;
     answers.cameras = cameras;
     const gps = await ask('GPS source: gpsd, serial:/dev/ttyUSB0 or none', gpsSpec(defaults.gps) ?? 'gpsd');
@@ -108,6 +110,18 @@ export async function askAnswers(
 }
 
 type Ask = (q: string, def?: string) => Promise<string>;
+type RtspSize = (url: string) => Promise<{ width: number; height: number } | { problem: string }>;
+
+/** A camera's frame size, WIDTHxHEIGHT, asked until it is one. */
+async function askSize(askValid: AskValid, def: string | undefined): Promise<[number, number]> {
+  const size = await askValid(
+    '  resolution WIDTHxHEIGHT',
+    (v) => (/^\d+x\d+$/.test(v) ? undefined : 'answer WIDTHxHEIGHT in pixels, such as 1280x720'),
+    def,
+  );
+  const [w, h] = size.split('x').map(Number);
+  return [w!, h!];
+}
 type AskValid = (q: string, problem: (v: string) => string | undefined, def?: string) => Promise<string>;
 
 /**
@@ -145,6 +159,7 @@ async function chooseCameras(
   output: NodeJS.WritableStream,
   found: { v4l2: V4l2Device[]; gige: GigeDevice[] },
   current: unknown,
+  rtspSize: RtspSize,
 ): Promise<Record<string, unknown>[]> {
   const yesNo = (v: string) => (/^(y|yes|n|no)$/i.test(v) ? undefined : 'answer yes or no');
   const prev = Array.isArray(current) ? (current as Record<string, unknown>[]) : [];
@@ -158,7 +173,7 @@ async function chooseCameras(
     if (/^y/i.test(await askValid('Keep the current cameras? (yes/no)', yesNo, 'yes'))) return prev;
   }
   for (;;) {
-    const cameras = await pickCameras(ask, askValid, output, found);
+    const cameras = await pickCameras(ask, askValid, output, found, rtspSize);
     if (cameras.length) return cameras;
     const none = await askValid(
       'No camera chosen: a unit without cameras reads no plates. Provision it without cameras? (yes/no)',
@@ -175,6 +190,7 @@ async function pickCameras(
   askValid: AskValid,
   output: NodeJS.WritableStream,
   found: { v4l2: V4l2Device[]; gige: GigeDevice[] },
+  rtspSize: RtspSize,
 ): Promise<Record<string, unknown>[]> {
   output.write('\nCameras found:\n');
   const choices: Record<string, unknown>[] = [
@@ -210,12 +226,7 @@ async function pickCameras(
     delete cam.label;
     const id = await ask(`  id for ${c.label as string}`, `cam${cameras.length + 1}`);
     const position = await ask('  position (front, rear, left, right)', 'front');
-    const size = await askValid(
-      '  resolution WIDTHxHEIGHT',
-      (v) => (/^\d+x\d+$/.test(v) ? undefined : 'answer WIDTHxHEIGHT in pixels, such as 1280x720'),
-      '1280x720',
-    );
-    const [w, h] = size.split('x').map(Number);
+    const [w, h] = await askSize(askValid, '1280x720');
     cameras.push({ ...cam, id, position, width: w, height: h });
   }
   for (;;) {
@@ -223,7 +234,11 @@ async function pickCameras(
     if (!rtsp) break;
     const id = await ask('  id', `cam${cameras.length + 1}`);
     const position = await ask('  position (front, rear, left, right)', 'front');
-    cameras.push({ kind: 'rtsp', url: rtsp, id, position, width: 1280, height: 720 });
+    // The capture scales to the size configured: the stream's own is offered, never a guess.
+    const sent = await rtspSize(rtsp);
+    if ('problem' in sent) output.write(`  cannot ask the stream its frame size (${sent.problem})\n`);
+    const [w, h] = await askSize(askValid, 'problem' in sent ? undefined : `${sent.width}x${sent.height}`);
+    cameras.push({ kind: 'rtsp', url: rtsp, id, position, width: w, height: h });
   }
   return cameras;
 }

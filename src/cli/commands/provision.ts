@@ -8,6 +8,7 @@ import { discoverV4l2 } from '../../capture/v4l2.js';
 import { discoverGige } from '../../capture/gige.js';
 import { gpsSpec, parseCameraFlag, parseGpsFlag } from '../../provision/answers.js';
 import { askAnswers } from '../../provision/interactive.js';
+import { fillRtspSizes, RtspSizeError, rtspFrameSize } from '../../provision/camera-size.js';
 import {
   absolutePaths,
   answersFromConfig,
@@ -115,6 +116,14 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     } catch (err) {
       throw new UsageError(`provision: ${(err as Error).message}`);
     }
+    if (Array.isArray(given.cameras)) {
+      try {
+        await fillRtspSizes(given.cameras as Record<string, unknown>[]);
+      } catch (err) {
+        if (err instanceof RtspSizeError) throw new UsageError(`provision: ${err.message}`);
+        throw err;
+      }
+    }
     if (ctx.dataDir) given.dataDir = ctx.dataDir;
     // `--home-state none` (or "none" when asked) takes a home state away; left out, it is kept.
     const clearHomeState = (v: unknown) => typeof v === 'string' && v.toLowerCase() === 'none';
@@ -130,7 +139,9 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
         v4l2: discoverV4l2(flag('discovery-root') ?? '/'),
         gige: values['discover-gige'] ? await discoverGige() : [],
       };
-      const asked = await askAnswers(process.stdin, ctx.stdout, found, { ...previous, ...raw });
+      const asked = await askAnswers(process.stdin, ctx.stdout, found, { ...previous, ...raw }, (url) =>
+        rtspFrameSize(url),
+      );
       noCameras ||= asked.noCameras === true;
       delete asked.noCameras;
       try {

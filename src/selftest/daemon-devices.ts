@@ -6,11 +6,12 @@ import type { CheckResult } from './checks.js';
 
 /**
  * Devices only one process can use at a time: a USB camera (V4L2 gives the stream to one reader,
- * or a second reader takes frames from the first) and a serial GPS receiver (two readers split its
- * sentences). RTSP streams and gpsd serve several clients; those are checked as usual.
+ * or a second reader takes frames from the first), a GigE Vision camera (one application holds its
+ * control channel) and a serial GPS receiver (two readers split its sentences). RTSP streams and
+ * gpsd serve several clients; those are checked as usual.
  */
 export function heldByDaemon(what: LiveCameraConfig | Config['gps']): boolean {
-  return 'kind' in what ? what.kind === 'v4l2' : what.source === 'serial';
+  return 'kind' in what ? what.kind === 'v4l2' || what.kind === 'gige' : what.source === 'serial';
 }
 
 /** The running daemon of this config's data folder (it holds the folder's lock), or null. */
@@ -35,6 +36,7 @@ export async function daemonHealth(config: Config): Promise<Partial<UnitStatus> 
 
 const CAMERA_FIX: Record<string, string> = {
   v4l2: 'check the USB cable and that the device exists (lpr-edge provision lists cameras)',
+  gige: 'check the camera is powered and on the camera network, and its name (arv-tool-0.8 lists cameras)',
 };
 
 function inUse(pid: number): string {

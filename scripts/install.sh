@@ -2,13 +2,15 @@
 # Install lpr-edge on a Debian 12 / Ubuntu 22.04+ unit (arm64 or x86-64).
 #
 #   sudo scripts/install.sh [--dry-run] [--prefix /opt/lpr-edge] [--no-apt] [--no-start]
-#                           [--root DIR] [--user NAME] [--from-tarball FILE]
+#                           [--root DIR] [--user NAME] [--node PATH] [--from-tarball FILE]
 #
 # --from-tarball FILE installs a release tarball (lpr-edge-VERSION-linux-arm64.tar.gz, built by
 # scripts/arm64-check.sh, layout in docs/arm64.md) with the Node.js it carries.
 # --root DIR installs into DIR as if it were / (image building, tests); the account is created in
 # DIR's etc/passwd (useradd --root DIR), never on this machine, and not at all when DIR has none.
 # --user NAME runs the daemon as an existing account instead of creating the "lpr-edge" system user.
+# --node PATH is the Node.js (20 or newer) the unit runs, as the unit sees it. Default: the node on
+# PATH; with --root, /usr/bin/node (this machine's node says nothing about where the image has it).
 # Idempotent: every step checks before it acts, so running it again (an upgrade, a rollback to an
 # older release, or after a failure or power cut half way) only does what is missing or different:
 # the files under the prefix become exactly the release's, whatever their dates; config and data
@@ -29,10 +31,11 @@ DRY_RUN=0
 APT=1
 START=1
 FROM_TARBALL=
+NODE_OPTION=
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 usage() {
- sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+ sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -43,6 +46,7 @@ while [ $# -gt 0 ]; do
     --no-start) START=0 ;;
     --root) ROOT="${2:?--root needs a directory}"; shift ;;
     --user) SERVICE_USER="${2:?--user needs a name}"; CREATE_USER=0; shift ;;
+    --node) NODE_OPTION="${2:?--node needs the path of node}"; shift ;;
     --from-tarball) FROM_TARBALL="${2:?--from-tarball needs a file}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -82,23 +86,38 @@ run() {
 }
 
 # Node.js 20 or newer is required; Debian 12 and Ubuntu 24.04 ship 18, so it is not taken from apt.
-# The Node.js the unit runs (ExecStart): the one on PATH that check_node accepted.
+# The Node.js the unit runs (ExecStart): --node PATH, else the one on PATH that check_node accepted,
+# else (with --root, an image) /usr/bin/node.
 NODE_BIN=/usr/bin/node
 check_node() {
   # A release tarball (--from-tarball) brings its own Node.js.
   if [ -n "$FROM_TARBALL" ]; then say "Node.js: the release's own"; return; fi
-  local major
-  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  case "${NODE_OPTION:-/}" in
+    /*) ;;
+    *) echo "install.sh: --node $NODE_OPTION: give the absolute path of node (e.g. /usr/bin/node)" >&2; exit 2 ;;
+  esac
+  if [ -n "$ROOT" ]; then
+    # An image being built: the node found here is the builder's (an nvm folder, a CI tool cache),
+    # which the unit will not have. Its version cannot be asked either (the image may be another CPU).
+    NODE_BIN="${NODE_OPTION:-/usr/bin/node}"
+    say "Node.js: $NODE_BIN (in the image, the unit's ExecStart)"
+    if [ ! -x "$ROOT$NODE_BIN" ]; then
+      say "WARNING: $ROOT$NODE_BIN does not exist: install Node.js 20 or newer in the image there, or give --node PATH (where the image has it)"
+    fi
+    return
+  fi
+  local node="${NODE_OPTION:-node}" major
+  major="$("$node" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
   if [ "$major" -ge 20 ]; then
     # The unit runs the node checked here, not whatever /usr/bin/node is (NodeSource and the
     # official tarball put it elsewhere, e.g. /usr/local/bin/node).
-    NODE_BIN="$(command -v node)"
+    NODE_BIN="${NODE_OPTION:-$(command -v node)}"
     case "$NODE_BIN" in /*) ;; *) NODE_BIN="$(cd "$(dirname "$NODE_BIN")" && pwd)/$(basename "$NODE_BIN")" ;; esac
-    say "Node.js: $(node --version) ($NODE_BIN, the unit's ExecStart)"
+    say "Node.js: $("$node" --version) ($NODE_BIN, the unit's ExecStart)"
   elif [ "$DRY_RUN" = 1 ]; then
-    say "WARNING: Node.js 20 or newer is needed (found ${major:-none}); install it (NodeSource packages or the official arm64/x64 tarball) before a real install"
+    say "WARNING: Node.js 20 or newer is needed (found ${major:-none}${NODE_OPTION:+ at $NODE_OPTION}); install it (NodeSource packages or the official arm64/x64 tarball) before a real install"
   else
-    echo "install.sh: Node.js 20 or newer is needed (found ${major:-none}); install it from NodeSource or the official tarball, then run install.sh again" >&2
+    echo "install.sh: Node.js 20 or newer is needed (found ${major:-none}${NODE_OPTION:+ at $NODE_OPTION}); install it from NodeSource or the official tarball, then run install.sh again" >&2
     exit 1
   fi
 }
@@ -382,7 +401,7 @@ sed_replacement() { printf '%s' "$1" | sed 's/[\\&|]/\\&/g'; }
 
 # The unit as this install runs it: systemd/lpr-edge.service names /opt/lpr-edge (ExecStart,
 # Documentation), /usr/bin/node and the lpr-edge account (User=, Group=); --prefix, the Node.js
-# check_node found and --user go in their place.
+# check_node chose and --user go in their place.
 unit_text() {
   sed -e "s|/opt/lpr-edge/|$(sed_replacement "$UNIT_PREFIX")/|g" \
     -e "s|^ExecStart=/usr/bin/node |ExecStart=$(sed_replacement "$NODE_BIN") |" \

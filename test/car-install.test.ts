@@ -414,9 +414,8 @@ describe('scripts/install.sh', () => {
     fs.symlinkSync(process.execPath, path.join(bin, 'node'));
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     const installer = path.join(workTree('8.0.0'), 'scripts/install.sh');
-    const dest = path.join(tmp, 'node-path');
-    const args = ['--root', dest, '--user', 'nobody', '--no-apt'];
-    const dry = sh(installer, [...args, '--dry-run'], env);
+    // This machine (no --root): only a dry run, which writes nothing here.
+    const dry = sh(installer, ['--dry-run', '--no-apt', '--user', 'nobody'], env);
     expect(dry.status, dry.stderr).toBe(0);
     expect(dry.stdout).toContain(`(${bin}/node, the unit's ExecStart)`);
     expect(dry.stdout).toMatch(
@@ -424,11 +423,51 @@ describe('scripts/install.sh', () => {
         `\\[dry-run\\] write .*lpr-edge\\.service \\(.*ExecStart=${bin}/node /opt/lpr-edge/bin/lpr-edge\\.js run`,
       ),
     );
+  });
+
+  it("--root (an image): ExecStart names the image's Node.js (/usr/bin/node, or --node PATH), never the builder's", () => {
+    // The builder's Node.js is somewhere the image does not have it (an nvm or CI tool cache).
+    const bin = path.join(tmp, 'builder-node');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const installer = path.join(workTree('8.1.0'), 'scripts/install.sh');
+    const dest = path.join(tmp, 'image-node');
+    const unitFile = path.join(dest, 'etc/systemd/system/lpr-edge.service');
+    const execStart = () =>
+      fs
+        .readFileSync(unitFile, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('ExecStart='));
+    const args = ['--root', dest, '--user', 'nobody', '--no-apt'];
+
+    // The image has no Node.js yet: /usr/bin/node, with a warning that names the fix.
     const r = sh(installer, args, env);
     expect(r.status, r.stderr).toBe(0);
-    const unit = fs.readFileSync(path.join(dest, 'etc/systemd/system/lpr-edge.service'), 'utf8');
-    expect(unit).toContain(
-      `\nExecStart=${bin}/node /opt/lpr-edge/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml\n`,
+    expect(execStart()).toBe(
+      'ExecStart=/usr/bin/node /opt/lpr-edge/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml',
+    );
+    expect(r.stdout).not.toContain(bin);
+    expect(r.stdout).toContain(
+      `WARNING: ${dest}/usr/bin/node does not exist: install Node.js 20 or newer in the image there, or give --node PATH (where the image has it)`,
+    );
+
+    // The image has it elsewhere: --node names it; present there, no warning.
+    fs.mkdirSync(path.join(dest, 'usr/local/bin'), { recursive: true });
+    fs.writeFileSync(path.join(dest, 'usr/local/bin/node'), '#!/bin/sh\n', { mode: 0o755 });
+    const withNode = sh(installer, [...args, '--node', '/usr/local/bin/node'], env);
+    expect(withNode.status, withNode.stderr).toBe(0);
+    expect(execStart()).toBe(
+      'ExecStart=/usr/local/bin/node /opt/lpr-edge/bin/lpr-edge.js run --config /etc/lpr-edge/config.yaml',
+    );
+    expect(withNode.stdout).toContain("Node.js: /usr/local/bin/node (in the image, the unit's ExecStart)");
+    expect(withNode.stdout).not.toContain('WARNING');
+
+    // A relative --node means nothing to systemd.
+    const relative = sh(installer, [...args, '--node', 'bin/node'], env);
+    expect(relative.status).toBe(2);
+    expect(relative.stderr).toBe(
+      'install.sh: --node bin/node: give the absolute path of node (e.g. /usr/bin/node)\n',
     );
   });
 

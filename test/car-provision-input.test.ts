@@ -1,12 +1,13 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { makeCerts } from './helpers/mosquitto.js';
+import { freePort, waitFor } from './helpers/proc.js';
 
 /**
  * `lpr-edge provision` with bad or awkward input from the technician: one clear line, a non-zero
@@ -118,7 +119,7 @@ describe('provision answers that are wrong', () => {
     const r = cli([
       'provision',
       ...['--unit-id', 'car-1', '--agency', 'nyspd', '--config', 'wrong/flag.yaml'],
-      ...['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=front,fps=fast'],
+      ...['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=front,width=1280,height=720,fps=fast'],
     ]);
     expect(r.status).toBe(2);
     expectOneLine(r.stderr);
@@ -174,6 +175,7 @@ describe('provision --interactive', () => {
       '',
       '',
       'hq.pub',
+      '', // no separate ack key
       '',
       '',
       'yes',
@@ -319,13 +321,18 @@ describe('provision flags', () => {
   it('refuses two cameras with the same id, naming it', () => {
     refused(
       'dup',
-      ['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=front', '--camera', 'rtsp:rtsp://10.0.0.6/s1,id=front'],
+      [
+        '--camera',
+        'rtsp:rtsp://10.0.0.5/s1,id=front,width=1280,height=720',
+        '--camera',
+        'rtsp:rtsp://10.0.0.6/s1,id=front,width=1280,height=720',
+      ],
       /cameras\[1\]\.id: got "front"; cameras\[0\] has this id too: give each camera its own id/,
     );
   });
 
   it('keeps camera ids that look like numbers as text', () => {
-    const r = provision('id007', ['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=007,fps=10']);
+    const r = provision('id007', ['--camera', 'rtsp:rtsp://10.0.0.5/s1,id=007,width=1280,height=720,fps=10']);
     expect(r.stderr).toBe('');
     expect(r.config.cameras).toMatchObject([{ id: '007', fps: 10 }]);
   });
@@ -417,7 +424,7 @@ describe('provision again, with only some of the settings', () => {
     '--home-state',
     'NY',
     '--camera',
-    'rtsp:rtsp://127.0.0.1:18554/cam,id=rear',
+    'rtsp:rtsp://127.0.0.1:18554/cam,id=rear,width=1280,height=720',
     '--camera',
     'v4l2:/dev/video0,id=front',
     '--gps',
@@ -439,7 +446,13 @@ describe('provision again, with only some of the settings', () => {
       gps: { source: 'serial', path: '/dev/ttyUSB0', baud: 4800 },
     });
     // What is given replaces what was: here the cameras, then the home state taken away.
-    cli(['provision', '--config', cfg, '--camera', 'rtsp:rtsp://127.0.0.1:18554/cam,id=rear']);
+    cli([
+      'provision',
+      '--config',
+      cfg,
+      '--camera',
+      'rtsp:rtsp://127.0.0.1:18554/cam,id=rear,width=1280,height=720',
+    ]);
     expect(read(cfg).cameras.map((c: { id: string }) => c.id)).toEqual(['rear']);
     expect(cli(['provision', '--config', cfg, '--unit-id', 'car-7', '--home-state', 'none']).status).toBe(0);
     expect(read(cfg).homeState).toBeUndefined();
@@ -465,7 +478,9 @@ describe('provision again, with only some of the settings', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('Headquarters broker URL (mqtts://…) [mqtts://127.0.0.1:8883]');
+    expect(r.stdout).toContain(
+      'Headquarters broker URL (mqtts://…, "none" to stop syncing) [mqtts://127.0.0.1:8883]',
+    );
     expect(r.stdout).toMatch(
       /1\. rear \(rtsp rtsp:\/\/127\.0\.0\.1:18554\/cam\)\n\s+2\. front \(v4l2 \/dev\/video0\)/,
     );
@@ -664,4 +679,248 @@ describe('provision with a separate ack key (sync.hqKeys)', () => {
     expect(fs.existsSync(path.join(tmp, 'noid'))).toBe(false);
     expect(fs.existsSync(path.join(tmp, 'secret'))).toBe(false);
   });
+});
+
+describe('provision again over a config with relative paths', () => {
+  it("takes them as the config did, from the config's folder, not from where provision runs", () => {
+    // Written by hand (or copied from another unit): paths relative to the config's folder, as the
+    // config loader reads them.
+    const etc = path.join(fs.realpathSync(tmp), 'relprev/etc');
+    fs.mkdirSync(path.join(etc, 'certs'), { recursive: true });
+    fs.mkdirSync(path.join(etc, 'clips'), { recursive: true });
+    fs.copyFileSync(pki.ca, path.join(etc, 'certs/ca.pem'));
+    const client = pki.client('car-1');
+    fs.copyFileSync(client.cert, path.join(etc, 'certs/car.crt'));
+    fs.copyFileSync(client.key, path.join(etc, 'certs/car.key'));
+    writeHqPublicKey(path.join(etc, 'certs/hq.pub'));
+    fs.writeFileSync(path.join(etc, 'clips/a.mp4'), '');
+    const cfg = path.join(etc, 'config.yaml');
+    const made = cli(['provision', '--config', cfg, '--unit-id', 'car-1', '--agency', 'pd', '--no-cameras']);
+    expect(made.stderr).toBe('');
+    const written = parseYaml(fs.readFileSync(cfg, 'utf8'));
+    fs.writeFileSync(
+      cfg,
+      stringifyYaml({
+        ...written,
+        dataDir: 'data',
+        cameras: [{ kind: 'file', id: 'clip', path: 'clips/a.mp4' }],
+        gps: { source: 'serial', path: './gps0', baud: 4800 },
+        sync: {
+          enabled: true,
+          brokerUrl: 'mqtts://127.0.0.1:1',
+          ca: 'certs/ca.pem',
+          cert: 'certs/car.crt',
+          key: 'certs/car.key',
+          hqPublicKey: 'certs/hq.pub',
+        },
+      }),
+    );
+    // Run from another folder, changing only the unit id.
+    const r = cli(['provision', '--config', cfg, '--unit-id', 'car-2']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const c = parseYaml(fs.readFileSync(cfg, 'utf8'));
+    expect(c).toMatchObject({
+      unitId: 'car-2',
+      dataDir: path.join(etc, 'data'),
+      cameras: [{ id: 'clip', path: path.join(etc, 'clips/a.mp4') }],
+      gps: { source: 'serial', path: path.join(etc, 'gps0'), baud: 4800 },
+      sync: {
+        ca: path.join(etc, 'certs/ca.pem'),
+        cert: path.join(etc, 'certs/car.crt'),
+        key: path.join(etc, 'certs/car.key'),
+      },
+    });
+  });
+});
+
+describe('provision --interactive and the broker', () => {
+  const interactive = (cfg: string, answers: string[]) =>
+    cli(['provision', '--config', cfg, '--interactive', '--discovery-root', path.join(tmp, 'no-cameras')], {
+      input: answers.join('\n') + '\n',
+    });
+  const config = (cfg: string) => parseYaml(fs.readFileSync(path.join(tmp, cfg), 'utf8'));
+
+  it('takes "none" at the broker URL to stop syncing with headquarters', () => {
+    writeHqPublicKey(path.join(tmp, 'unsync.pub'));
+    const cfg = 'unsync/config.yaml';
+    const first = cli([
+      'provision',
+      '--config',
+      cfg,
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--broker-url',
+      'mqtt://127.0.0.1:1883',
+      '--hq-key',
+      'unsync.pub',
+      '--no-cameras',
+    ]);
+    expect(first.stderr).toBe('');
+    expect(config(cfg).sync.enabled).toBe(true);
+    // Unit id, agency, home state kept; no broker; still no cameras (confirmed); GPS kept.
+    const r = interactive(cfg, ['', '', '', 'none', '', '', 'yes', '']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      'Headquarters broker URL (mqtts://…, "none" to stop syncing) [mqtt://127.0.0.1:1883]',
+    );
+    expect(config(cfg).sync.enabled).toBe(false);
+    // Asked again, no broker is offered and Enter keeps it off.
+    const again = interactive(cfg, ['', '', '', '', '', '', 'yes', '']);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain('Headquarters broker URL (mqtts://…, empty for none):');
+    expect(config(cfg).sync.enabled).toBe(false);
+  });
+
+  it("asks for headquarters' ack key and its keyId, as --hq-ack-key and --hq-ack-key-id give them", () => {
+    writeHqPublicKey(path.join(tmp, 'ia-hq.pub'));
+    writeHqPublicKey(path.join(tmp, 'ia-ack.pub'));
+    const cfg = 'ia-ack/config.yaml';
+    const r = interactive(cfg, [
+      'car-1',
+      'pd',
+      '',
+      'mqtt://127.0.0.1:1883',
+      'ia-hq.pub',
+      'ia-ack.pub',
+      'bad key id!',
+      'hq-ack-1',
+      '',
+      '',
+      'yes',
+      'none',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("headquarters' ack key (hq-ack.pub path, empty for none)");
+    expect(r.stdout).toContain('letters, digits, ".", "_", ":" or "-", as HQ signs with (--key-id)');
+    expect(config(cfg).sync.hqKeys).toEqual([
+      { keyId: 'hq-ack-1', publicKey: path.join(fs.realpathSync(tmp), 'ia-ack.pub'), signs: ['ack'] },
+    ]);
+    // Asked again, Enter keeps the ack key the config has.
+    const again = interactive(cfg, ['', '', '', '', '', '', '', '', 'yes', '']);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain("headquarters' ack key (hq-ack.pub path, empty to keep hq-ack-1)");
+    expect(config(cfg).sync.hqKeys).toHaveLength(1);
+  });
+});
+
+describe('provision with paths the service cannot see (ProtectHome=yes)', () => {
+  it('warns naming each setting and the fix: /home, /root and /run/user are empty to the daemon', () => {
+    // The unit really has the setting the warning names.
+    const unit = fs.readFileSync(path.join(ROOT, 'systemd/lpr-edge.service'), 'utf8');
+    expect(unit).toMatch(/^ProtectHome=yes$/m);
+    const r = cli([
+      'provision',
+      '--config',
+      'protect-home/config.yaml',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--data-dir',
+      '/home/tech/lpr-data',
+      '--camera',
+      'file:/run/user/1000/clip.mp4,id=clip',
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'lpr-edge: warning: dataDir /home/tech/lpr-data is under /home, which the lpr-edge service cannot see (ProtectHome=yes in lpr-edge.service): use a folder such as /var/lib/lpr-edge (--data-dir)',
+      'lpr-edge: warning: cameras[0].path /run/user/1000/clip.mp4 is under /run/user, which the lpr-edge service cannot see (ProtectHome=yes in lpr-edge.service): copy it to a folder such as /var/lib/lpr-edge and give that path',
+    ]);
+    // A model a previous config names under /root (a technician's copy) is named too.
+    const c = parseYaml(fs.readFileSync(path.join(tmp, 'protect-home/config.yaml'), 'utf8'));
+    c.vision.detector.model = '/root/models/det.onnx';
+    fs.writeFileSync(path.join(tmp, 'protect-home/config.yaml'), stringifyYaml(c));
+    const again = cli([
+      'provision',
+      '--config',
+      'protect-home/config.yaml',
+      '--data-dir',
+      '/var/lib/lpr-edge',
+      '--camera',
+      'rtsp:rtsp://127.0.0.1:8554/cam,id=rear,width=1280,height=720',
+    ]);
+    expect(again.status).toBe(0);
+    expect(again.stderr.trim().split('\n')).toEqual([
+      'lpr-edge: warning: vision.detector.model /root/models/det.onnx is under /root, which the lpr-edge service cannot see (ProtectHome=yes in lpr-edge.service): copy it to a folder such as /etc/lpr-edge/models and give that path',
+    ]);
+  });
+});
+
+describe('provision of an RTSP camera without a size', () => {
+  let server: ChildProcess | undefined;
+  afterAll(() => {
+    server?.kill();
+  });
+
+  it("takes the stream's own size (ffprobe) instead of stretching it to 1280x720", async () => {
+    const port = await freePort();
+    server = spawn(
+      '/usr/bin/python3',
+      [path.join(ROOT, 'test/fixtures/rtsp-server.py'), String(port), '640', '480', '10'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    server.stdout!.on('data', (d) => (out += String(d)));
+    await waitFor(() => out.includes('READY'), 10_000, 'RTSP server');
+    const url = `rtsp://127.0.0.1:${port}/cam`;
+    // The CLI runs with spawnSync: the RTSP server is a process of its own, so it still answers.
+    const r = cli([
+      'provision',
+      '--config',
+      'rtsp-size/config.yaml',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--camera',
+      `rtsp:${url},id=rear`,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const c = parseYaml(fs.readFileSync(path.join(tmp, 'rtsp-size/config.yaml'), 'utf8'));
+    expect(c.cameras).toMatchObject([{ kind: 'rtsp', id: 'rear', url, width: 640, height: 480 }]);
+    // A size given is taken as given, without asking the stream.
+    const given = cli([
+      'provision',
+      '--config',
+      'rtsp-size/config.yaml',
+      '--camera',
+      `rtsp:${url},id=rear,width=320,height=240`,
+    ]);
+    expect(given.status).toBe(0);
+    expect(
+      parseYaml(fs.readFileSync(path.join(tmp, 'rtsp-size/config.yaml'), 'utf8')).cameras[0],
+    ).toMatchObject({
+      width: 320,
+      height: 240,
+    });
+  }, 60_000);
+
+  it('refuses when the stream cannot be asked, naming the camera and the fix, rather than guessing a size', async () => {
+    const dead = await freePort();
+    const r = cli([
+      'provision',
+      '--config',
+      'rtsp-dead/config.yaml',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--camera',
+      `rtsp:rtsp://127.0.0.1:${dead}/cam,id=rear`,
+    ]);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `cameras\\[0\\] \\(rear\\): cannot ask rtsp://127\\.0\\.0\\.1:${dead}/cam its frame size \\(.*\\): give it, e\\.g\\. --camera rtsp:rtsp://127\\.0\\.0\\.1:${dead}/cam,id=rear,width=1280,height=720`,
+      ),
+    );
+    expect(fs.existsSync(path.join(tmp, 'rtsp-dead'))).toBe(false);
+  }, 60_000);
 });

@@ -59,7 +59,7 @@ describe('lpr-edge provision', () => {
       '--camera',
       'v4l2:usb-046d_C920-video-index0,id=front,width=1280,height=720,fps=15',
       '--camera',
-      'rtsp:rtsp://127.0.0.1:8554/s1,id=rear,position=rear',
+      'rtsp:rtsp://127.0.0.1:8554/s1,id=rear,position=rear,width=1280,height=720',
       '--gps',
       'gpsd',
     ]);
@@ -204,6 +204,8 @@ describe('lpr-edge provision', () => {
         'rtsp://127.0.0.1:8554/rear',
         'rear',
         'rear',
+        // Nothing serves this stream: its size cannot be asked, so it is asked of the technician.
+        '1280x720',
         '',
         'gpsd',
       ].join('\n') + '\n';
@@ -211,6 +213,7 @@ describe('lpr-edge provision', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('1. USB HD Pro Webcam C920 (/dev/v4l/by-id/usb-C920-video-index0)');
+    expect(r.stdout).toMatch(/cannot ask the stream its frame size \(.*\)\n\s+resolution WIDTHxHEIGHT: /);
     const c = parseYaml(fs.readFileSync(cfg, 'utf8'));
     expect(c).toMatchObject({ unitId: 'car-7', homeState: 'NY', gps: { source: 'gpsd' } });
     expect(c.cameras).toMatchObject([

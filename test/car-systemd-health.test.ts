@@ -97,6 +97,62 @@ function unitSettings(text: string): Record<string, Record<string, string>> {
   return out;
 }
 
+describe('systemd unit: the config folder and reloads', () => {
+  it('ConfigurationDirectoryMode= is the mode install.sh gives /etc/lpr-edge (else systemd warns at every start and creates it 0755)', () => {
+    // systemd leaves an existing ConfigurationDirectory's mode alone but logs "already exists but
+    // the mode is different" when it is not ConfigurationDirectoryMode= (default 0755).
+    const service = unitSettings(fs.readFileSync(unitFile, 'utf8')).Service!;
+    expect(service.ConfigurationDirectory).toBe('lpr-edge');
+    const dest = path.join(tmp, 'installed');
+    const r = spawnSync(
+      path.join(root, 'scripts/install.sh'),
+      ['--root', dest, '--user', 'nobody', '--no-apt', '--prefix', path.join(tmp, 'prefix')],
+      { encoding: 'utf8' },
+    );
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const installedMode = (fs.statSync(path.join(dest, 'etc/lpr-edge')).mode & 0o7777)
+      .toString(8)
+      .padStart(4, '0');
+    expect(service.ConfigurationDirectoryMode).toBe(installedMode);
+  }, 120_000);
+
+  it('reload signals the daemon only: ExecReload=/bin/kill -HUP $MAINPID, since SIGHUP kills its ffmpeg children', async () => {
+    const service = unitSettings(fs.readFileSync(unitFile, 'utf8')).Service!;
+    expect(service.ExecReload).toBe('/bin/kill -HUP $MAINPID');
+    // Stopping still takes the whole control group (ffmpeg included) down.
+    expect(service.KillMode ?? 'control-group').toBe('control-group');
+    // Why: "systemctl kill -s HUP" signals every process of the unit, and ffmpeg (as the capture
+    // runs it) dies on SIGHUP instead of being stopped in order by the daemon.
+    const ffmpeg = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=size=320x240:rate=5',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        'pipe:1',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let bytes = 0;
+    ffmpeg.stdout!.on('data', (d: Buffer) => (bytes += d.length));
+    const exited = new Promise<NodeJS.Signals | null>((res) =>
+      ffmpeg.once('exit', (_code, signal) => res(signal)),
+    );
+    await waitFor(() => bytes > 0, 10_000);
+    ffmpeg.kill('SIGHUP');
+    expect(await exited).toBe('SIGHUP');
+  }, 30_000);
+});
+
 describe('systemd unit: restarts', () => {
   it('keeps restarting a failing daemon forever: no start limit ever leaves the reader dead until a reboot', () => {
     const { Unit: unit = {}, Service: service = {} } = unitSettings(fs.readFileSync(unitFile, 'utf8'));

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterAll, afterEach, beforeAll } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { stringify } from 'yaml';
 import { embeddedDefaults } from '../src/config/defaults.js';
 import { freePort, waitFor, killChild, spawn } from './helpers/proc.js';
@@ -169,7 +169,8 @@ describe.skipIf(!canActAsServiceUser)("root in the service user's data folder", 
 });
 
 describe.skipIf(!canActAsServiceUser)('a data folder the service user cannot create', () => {
-  it('selftest fails the database check with the ownership fix, not "call support"', () => {
+  const serviceGroup = spawnSync('id', ['-gn', serviceUser.name], { encoding: 'utf8' }).stdout.trim();
+  it('selftest fails the database check with the ownership fix for the account it runs as (install.sh --user), not "call support"', () => {
     // /var/lib as root leaves it (0755 root): the service user cannot make lpr-edge in it.
     letServiceUserThrough(dir);
     const parent = path.join(dir, 'var-lib');
@@ -201,7 +202,8 @@ describe.skipIf(!canActAsServiceUser)('a data folder the service user cannot cre
       check: 'database',
       status: 'fail',
       detail: `cannot create the data directory ${dataDir} (EACCES)`,
-      fix: `create it for the service user (sudo install -d -m 0750 -o lpr-edge -g lpr-edge ${dataDir}), or point --data-dir (or dataDir in the config) at a folder lpr-edge can write`,
+      // The service user here is nobody (as install.sh --user nobody would run it), not lpr-edge.
+      fix: `create it for the service user (sudo install -d -m 0750 -o ${serviceUser.name} -g ${serviceGroup} ${dataDir}), or point --data-dir (or dataDir in the config) at a folder ${serviceUser.name} can write`,
     });
   }, 120_000);
 });

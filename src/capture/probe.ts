@@ -35,6 +35,8 @@ export async function probeVideo(
   file: string,
   what: 'video' | 'image' = 'video',
   timeoutMs = PROBE_TIMEOUT_MS,
+  /** ffprobe options for the input, before it (a stream's transport and timeout). */
+  inputArgs: string[] = [],
 ): Promise<VideoInfo> {
   let stdout: string;
   try {
@@ -49,6 +51,7 @@ export async function probeVideo(
         'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames:stream_tags=rotate:stream_side_data=rotation:format=format_name:format_tags=creation_time',
         '-of',
         'json',
+        ...inputArgs,
         file,
       ],
       { timeout: timeoutMs },

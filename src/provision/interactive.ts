@@ -1,7 +1,7 @@
 import readline from 'node:readline';
 import type { V4l2Device } from '../capture/v4l2.js';
 import type { GigeDevice } from '../capture/gige.js';
-import { gpsSpec } from './answers.js';
+import { answersSchema, gpsSpec } from './answers.js';
 
 /** The technician's input ended (a short answers pipe, Ctrl-D) before every question was answered. */
 export class InputError extends Error {
@@ -20,6 +20,8 @@ export async function askAnswers(
   output: NodeJS.WritableStream,
   found: { v4l2: V4l2Device[]; gige: GigeDevice[] },
   defaults: Record<string, unknown>,
+  /** Asks an RTSP stream its frame size (src/provision/camera-size.ts). */
+  rtspSize: RtspSize = async () => ({ problem: 'not asked' }),
 ): Promise<Record<string, unknown>> {
   const rl = readline.createInterface({ input, terminal: false });
   const lines = rl[Symbol.asyncIterator]();
@@ -50,13 +52,16 @@ export async function askAnswers(
     const state = await ask(`Home state (two letters, ${prevState ? 'none' : 'empty'} for none)`, prevState);
     // "none" is passed on: it takes away the home state the previous config had.
     if (state) answers.homeState = state.toLowerCase() === 'none' ? 'none' : state.toUpperCase();
-    // The current broker and its files are offered: Enter keeps them.
+    // The current broker and its files are offered: Enter keeps them, "none" stops syncing.
     const prevBroker = (defaults.broker ?? {}) as Record<string, string | undefined>;
     const url = await ask(
-      `Headquarters broker URL (mqtts://…${prevBroker.url ? '' : ', empty for none'})`,
+      `Headquarters broker URL (mqtts://…${prevBroker.url ? ', "none" to stop syncing' : ', empty for none'})`,
       prevBroker.url,
     );
-    if (url) {
+    if (url.toLowerCase() === 'none') {
+      // Passed on as "none": provision turns the previous config's sync off.
+      answers.broker = 'none';
+    } else if (url) {
       const broker: Record<string, string> = { url };
       if (url.startsWith('mqtts:')) {
         broker.ca = await askValid(
@@ -90,9 +95,10 @@ export async function askAnswers(
             : 'the unit checks everything HQ sends against this key: give the path of hq-signing.pub',
       );
       if (hqKey) broker.hqKey = hqKey;
+      Object.assign(broker, await askAckKey(ask, askValid, prevSync));
       answers.broker = broker;
     }
-    const cameras = await chooseCameras(ask, askValid, output, found, defaults.cameras);
+    const cameras = await chooseCameras(ask, askValid, output, found, defaults.cameras, rtspSize);
     if (!cameras.length) answers.noCameras = true;
     answers.cameras = cameras;
     const gps = await ask('GPS source: gpsd, serial:/dev/ttyUSB0 or none', gpsSpec(defaults.gps) ?? 'gpsd');
@@ -104,7 +110,44 @@ export async function askAnswers(
 }
 
 type Ask = (q: string, def?: string) => Promise<string>;
+type RtspSize = (url: string) => Promise<{ width: number; height: number } | { problem: string }>;
+
+/** A camera's frame size, WIDTHxHEIGHT, asked until it is one. */
+async function askSize(askValid: AskValid, def: string | undefined): Promise<[number, number]> {
+  const size = await askValid(
+    '  resolution WIDTHxHEIGHT',
+    (v) => (/^\d+x\d+$/.test(v) ? undefined : 'answer WIDTHxHEIGHT in pixels, such as 1280x720'),
+    def,
+  );
+  const [w, h] = size.split('x').map(Number);
+  return [w!, h!];
+}
 type AskValid = (q: string, problem: (v: string) => string | undefined, def?: string) => Promise<string>;
+
+/**
+ * A separate key HQ's consumers sign acks with, and its keyId (--hq-ack-key, --hq-ack-key-id):
+ * empty keeps the config's sync.hqKeys as they are (none, or those it has).
+ */
+async function askAckKey(
+  ask: Ask,
+  askValid: AskValid,
+  prevSync: Record<string, unknown> | undefined,
+): Promise<{ hqAckKey?: string; hqAckKeyId?: string }> {
+  const known = Array.isArray(prevSync?.hqKeys)
+    ? (prevSync.hqKeys as { keyId?: unknown }[]).map((k) => String(k?.keyId)).join(', ')
+    : '';
+  const hqAckKey = await ask(
+    `  headquarters' ack key (hq-ack.pub path, ${known ? `empty to keep ${known}` : 'empty for none'})`,
+  );
+  if (!hqAckKey) return {};
+  // The keyId's rule is the answers schema's own, so the answer is never refused later.
+  const idField = answersSchema.shape.broker.unwrap().shape.hqAckKeyId;
+  const hqAckKeyId = await askValid('  its keyId (as HQ signs with, hq-sink run --key-id)', (v) => {
+    const r = idField.safeParse(v);
+    return r.success ? undefined : r.error.issues[0]?.message;
+  });
+  return { hqAckKey, hqAckKeyId };
+}
 
 /**
  * The cameras: the current ones kept on Enter; else picked from those discovered plus network
@@ -116,6 +159,7 @@ async function chooseCameras(
   output: NodeJS.WritableStream,
   found: { v4l2: V4l2Device[]; gige: GigeDevice[] },
   current: unknown,
+  rtspSize: RtspSize,
 ): Promise<Record<string, unknown>[]> {
   const yesNo = (v: string) => (/^(y|yes|n|no)$/i.test(v) ? undefined : 'answer yes or no');
   const prev = Array.isArray(current) ? (current as Record<string, unknown>[]) : [];
@@ -129,7 +173,7 @@ async function chooseCameras(
     if (/^y/i.test(await askValid('Keep the current cameras? (yes/no)', yesNo, 'yes'))) return prev;
   }
   for (;;) {
-    const cameras = await pickCameras(ask, askValid, output, found);
+    const cameras = await pickCameras(ask, askValid, output, found, rtspSize);
     if (cameras.length) return cameras;
     const none = await askValid(
       'No camera chosen: a unit without cameras reads no plates. Provision it without cameras? (yes/no)',
@@ -146,6 +190,7 @@ async function pickCameras(
   askValid: AskValid,
   output: NodeJS.WritableStream,
   found: { v4l2: V4l2Device[]; gige: GigeDevice[] },
+  rtspSize: RtspSize,
 ): Promise<Record<string, unknown>[]> {
   output.write('\nCameras found:\n');
   const choices: Record<string, unknown>[] = [
@@ -181,12 +226,7 @@ async function pickCameras(
     delete cam.label;
     const id = await ask(`  id for ${c.label as string}`, `cam${cameras.length + 1}`);
     const position = await ask('  position (front, rear, left, right)', 'front');
-    const size = await askValid(
-      '  resolution WIDTHxHEIGHT',
-      (v) => (/^\d+x\d+$/.test(v) ? undefined : 'answer WIDTHxHEIGHT in pixels, such as 1280x720'),
-      '1280x720',
-    );
-    const [w, h] = size.split('x').map(Number);
+    const [w, h] = await askSize(askValid, '1280x720');
     cameras.push({ ...cam, id, position, width: w, height: h });
   }
   for (;;) {
@@ -194,7 +234,11 @@ async function pickCameras(
     if (!rtsp) break;
     const id = await ask('  id', `cam${cameras.length + 1}`);
     const position = await ask('  position (front, rear, left, right)', 'front');
-    cameras.push({ kind: 'rtsp', url: rtsp, id, position, width: 1280, height: 720 });
+    // The capture scales to the size configured: the stream's own is offered, never a guess.
+    const sent = await rtspSize(rtsp);
+    if ('problem' in sent) output.write(`  cannot ask the stream its frame size (${sent.problem})\n`);
+    const [w, h] = await askSize(askValid, 'problem' in sent ? undefined : `${sent.width}x${sent.height}`);
+    cameras.push({ kind: 'rtsp', url: rtsp, id, position, width: w, height: h });
   }
   return cameras;
 }

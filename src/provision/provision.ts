@@ -46,8 +46,15 @@ export function readAnswersFile(file: string): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
-/** The answers a previous config gave: each valid field of it, by the answers' own names. */
-export function answersFromConfig(previous: Record<string, unknown> | null): Record<string, unknown> {
+/**
+ * The answers a previous config gave: each valid field of it, by the answers' own names. Its
+ * relative paths are made absolute against `configDir`, the previous config's folder, as the config
+ * loader reads them: carried over as written they would be taken from where provision runs.
+ */
+export function answersFromConfig(
+  previous: Record<string, unknown> | null,
+  configDir: string,
+): Record<string, unknown> {
   if (!previous) return {};
   const sync = previous.sync as Record<string, unknown> | undefined;
   const candidates: Record<string, unknown> = {
@@ -69,9 +76,38 @@ export function answersFromConfig(previous: Record<string, unknown> | null): Rec
   };
   // A field the previous config got wrong is asked for (or refused) as if it were not there.
   const shape = answersSchema.shape as Record<string, z.ZodType>;
-  return Object.fromEntries(
+  const valid = Object.fromEntries(
     Object.entries(candidates).filter(([k, v]) => v !== undefined && shape[k]!.safeParse(v).success),
   );
+  return pathsFrom(valid as Partial<Answers>, configDir);
+}
+
+/**
+ * The path fields of (partial) answers made absolute against `base`: a data folder, broker files,
+ * file cameras and a serial GPS written as a path (a bare device name means /dev/NAME, as in a
+ * config; a v4l2 camera's bare name is a /dev/v4l/by-id name and stays as it is).
+ */
+function pathsFrom<T extends Partial<Answers>>(a: T, base: string): T {
+  const abs = (p: string) => path.resolve(base, p);
+  const opt = (p: string | undefined) => (p === undefined ? undefined : abs(p));
+  const broker = a.broker && {
+    ...a.broker,
+    ca: opt(a.broker.ca),
+    cert: opt(a.broker.cert),
+    key: opt(a.broker.key),
+    hqKey: opt(a.broker.hqKey),
+    hqAckKey: opt(a.broker.hqAckKey),
+  };
+  return {
+    ...a,
+    ...(a.dataDir !== undefined && { dataDir: abs(a.dataDir) }),
+    // Undefined fields are left out: a zod strictObject and YAML both see them otherwise.
+    ...(broker && { broker: Object.fromEntries(Object.entries(broker).filter(([, v]) => v !== undefined)) }),
+    ...(a.cameras && {
+      cameras: a.cameras.map((c) => (c.kind === 'file' ? { ...c, path: abs(c.path) } : c)),
+    }),
+    ...(a.gps?.source === 'serial' && { gps: { ...a.gps, path: serialDevice(a.gps.path, abs) } }),
+  };
 }
 
 /**
@@ -80,31 +116,20 @@ export function answersFromConfig(previous: Record<string, unknown> | null): Rec
  * (src/config/load.ts), which is not where the technician meant.
  */
 export function absolutePaths(a: Answers, cwd = process.cwd()): Answers {
-  const abs = (p: string) => path.resolve(cwd, p);
-  const opt = (p: string | undefined) => (p === undefined ? undefined : abs(p));
-  return {
-    ...a,
-    dataDir: abs(a.dataDir),
-    broker: a.broker && {
-      ...a.broker,
-      ca: opt(a.broker.ca),
-      cert: opt(a.broker.cert),
-      key: opt(a.broker.key),
-      hqKey: opt(a.broker.hqKey),
-      hqAckKey: opt(a.broker.hqAckKey),
-    },
-    // v4l2 devices are not paths when relative: a bare name means /dev/v4l/by-id/NAME.
-    cameras: a.cameras.map((c) => (c.kind === 'file' ? { ...c, path: abs(c.path) } : c)),
-    // As in a config: a bare device name is under /dev, ./name and ../name are from here.
-    gps: a.gps.source === 'serial' ? { ...a.gps, path: serialDevice(a.gps.path, abs) } : a.gps,
-  };
+  return pathsFrom(a, cwd);
 }
 
 /**
  * The unit's config from the answers, keeping what provisioning does not ask about (vision,
  * tracker, storage… and any other section) from the previous config, else the shipped defaults.
+ * `stopSync`: the technician took the broker away; the previous sync section is kept (its keys and
+ * files, for when it comes back) but turned off.
  */
-export function buildConfig(a: Answers, previous: Record<string, unknown> | null): Record<string, unknown> {
+export function buildConfig(
+  a: Answers,
+  previous: Record<string, unknown> | null,
+  opts: { stopSync?: boolean } = {},
+): Record<string, unknown> {
   const base: Record<string, unknown> = previous ?? { vision: embeddedDefaults().vision };
   const config: Record<string, unknown> = {
     ...base,
@@ -116,6 +141,7 @@ export function buildConfig(a: Answers, previous: Record<string, unknown> | null
   };
   if (a.homeState) config.homeState = a.homeState;
   else delete config.homeState;
+  if (opts.stopSync && base.sync) config.sync = { ...(base.sync as Record<string, unknown>), enabled: false };
   if (a.broker) {
     const prevSync = (base.sync as Record<string, unknown> | undefined) ?? {};
     config.sync = {

@@ -11,6 +11,7 @@ import {
 } from './checks.js';
 import type { LiveCameraConfig } from '../capture/config.js';
 import { checkBroker, checkHqKey } from './broker.js';
+import { cameraOfDaemon, daemonHealth, gpsOfDaemon, heldByDaemon, runningDaemon } from './daemon-devices.js';
 
 /**
  * Every check a technician needs before the car leaves the garage, in order. `extra` lets other
@@ -33,8 +34,23 @@ export async function runSelftest(
       detail: 'no camera configured',
       fix: 'add cameras with "lpr-edge provision"',
     });
+  // A running daemon holds the USB cameras and a serial GPS: opening them again would fail (busy)
+  // or take frames and sentences from it. Their state is its own /healthz's.
+  const daemon = runningDaemon(opts.config);
+  const daemonsView =
+    daemon && (live.some(heldByDaemon) || heldByDaemon(opts.config.gps))
+      ? await daemonHealth(opts.config)
+      : null;
   // Cameras are sampled together: that is how they run in the car (shared USB bus and CPU).
-  results.push(...(await Promise.all(live.map((c) => checkCamera(c, opts)))));
+  results.push(
+    ...(await Promise.all(
+      live.map((c) =>
+        daemon && heldByDaemon(c)
+          ? cameraOfDaemon(c, opts.config, daemon.pid, daemonsView)
+          : checkCamera(c, opts),
+      ),
+    )),
+  );
   for (const c of opts.config.cameras.filter((c) => c.kind === 'file')) {
     results.push({
       check: `camera ${c.id}`,
@@ -42,7 +58,11 @@ export async function runSelftest(
       detail: `recording ${c.path} (not a live camera)`,
     });
   }
-  const gps = await checkGps(opts);
+  const gpsCfg = opts.config.gps;
+  const gps =
+    daemon && gpsCfg.source === 'serial'
+      ? { result: gpsOfDaemon(gpsCfg, opts.config, daemon.pid, daemonsView), clock: null }
+      : await checkGps(opts);
   results.push(gps.result);
   results.push(checkClock((opts.now ?? Date.now)(), gps.clock));
   results.push(checkDisk(opts.config, opts.minFreeMb));

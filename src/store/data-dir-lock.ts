@@ -68,6 +68,17 @@ export class DataDirLock {
   }
 }
 
+/**
+ * Who holds `dataDir`'s lock now, when that holder is still running (a stale lock is nobody's);
+ * null when nobody does. Read only: for commands that must not get in a running daemon's way
+ * (selftest does not open the devices it holds).
+ */
+export function runningHolder(dataDir: string): { pid: number; holder: LockHolder } | null {
+  const current = readHolder(path.join(dataDir, 'lpr-edge.lock'));
+  if (!current || current.bootId !== bootId() || !isHolderRunning(current)) return null;
+  return { pid: current.pid, holder: current.holder };
+}
+
 /** Removes a stale lock, if this process is the one to claim it and it is still the stale one. */
 function takeOver(file: string, staleContent: string, stalePid: number): void {
   const claim = `${file}.takeover-${stalePid}`;

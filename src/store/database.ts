@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { foreignOwnerOf, giveTo } from './data-dir-owner.js';
 import { whyNotWritable } from './unwritable.js';
+import { runningAccount } from '../util/accounts.js';
 
 export type Db = Database.Database;
 
@@ -47,12 +48,15 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Db
           `data directory ${dir} is not a folder (a file is in the way)`,
           `point ${WHERE} at a folder`,
         );
-      // A permissions problem of the folder above, not a damaged database: the fix is ownership.
+      // A permissions problem of the folder above, not a damaged database: the fix is ownership,
+      // for the account this runs as (root would have created it): the daemon's User=, which is
+      // not "lpr-edge" after install.sh --user.
+      const { user, group } = runningAccount();
       throw new DatabaseError(
         `cannot create the data directory ${dir} (${code})`,
         code === 'EACCES' || code === 'EPERM'
-          ? `create it for the service user (sudo install -d -m 0750 -o lpr-edge -g lpr-edge ${dir}), or point ${WHERE} at a folder lpr-edge can write`
-          : `point ${WHERE} at a folder lpr-edge can write`,
+          ? `create it for the service user (sudo install -d -m 0750 -o ${user} -g ${group} ${dir}), or point ${WHERE} at a folder ${user} can write`
+          : `point ${WHERE} at a folder ${user} can write`,
       );
     }
   }

@@ -1,6 +1,7 @@
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { userName } from '../util/accounts.js';
 
 /**
  * Why this process cannot write the database `file` (naming the file) and the fix, or null when
@@ -42,18 +43,4 @@ function fix(dir: string, me: string): string {
   return owner === me || owner === 'root'
     ? `give the data folder to ${me}: sudo chown -R ${me}: ${dir}`
     : `run lpr-edge as ${owner} (the data folder's owner) or with sudo`;
-}
-
-/** An account's name for a message (its number when the passwd file does not list it). */
-function userName(uid: number): string {
-  if (uid === os.userInfo().uid) return os.userInfo().username;
-  try {
-    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
-      const [name, , id] = line.split(':');
-      if (name && Number(id) === uid) return name;
-    }
-  } catch {
-    // no passwd file to look in
-  }
-  return `uid ${uid}`;
 }

@@ -8,6 +8,7 @@ import { discoverV4l2 } from '../../capture/v4l2.js';
 import { discoverGige } from '../../capture/gige.js';
 import { gpsSpec, parseCameraFlag, parseGpsFlag } from '../../provision/answers.js';
 import { askAnswers } from '../../provision/interactive.js';
+import { fillRtspSizes, RtspSizeError, rtspFrameSize } from '../../provision/camera-size.js';
 import {
   absolutePaths,
   answersFromConfig,
@@ -18,7 +19,7 @@ import {
   validateAnswers,
 } from '../../provision/provision.js';
 import { writeConfigAtomic } from '../../provision/write-config.js';
-import { unreadableByService } from '../../provision/file-access.js';
+import { hiddenFromService, unreadableByService } from '../../provision/file-access.js';
 
 /** A path as one shell word (quoted only when it needs to be), for a command to copy. */
 function shellWord(p: string): string {
@@ -115,12 +116,20 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     } catch (err) {
       throw new UsageError(`provision: ${(err as Error).message}`);
     }
+    if (Array.isArray(given.cameras)) {
+      try {
+        await fillRtspSizes(given.cameras as Record<string, unknown>[]);
+      } catch (err) {
+        if (err instanceof RtspSizeError) throw new UsageError(`provision: ${err.message}`);
+        throw err;
+      }
+    }
     if (ctx.dataDir) given.dataDir = ctx.dataDir;
     // `--home-state none` (or "none" when asked) takes a home state away; left out, it is kept.
     const clearHomeState = (v: unknown) => typeof v === 'string' && v.toLowerCase() === 'none';
     // Provisioning again changes only what it is given: a flag left out must not reset the GPS,
     // strand unsent reads in another data folder, or forget the cameras.
-    const fromPrevious = answersFromConfig(previous);
+    const fromPrevious = answersFromConfig(previous, path.dirname(path.resolve(target)));
     let raw: Record<string, unknown> = { ...fromPrevious, ...given };
     let noCameras = Boolean(values['no-cameras']);
     const interactive =
@@ -130,7 +139,9 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
         v4l2: discoverV4l2(flag('discovery-root') ?? '/'),
         gige: values['discover-gige'] ? await discoverGige() : [],
       };
-      const asked = await askAnswers(process.stdin, ctx.stdout, found, { ...previous, ...raw });
+      const asked = await askAnswers(process.stdin, ctx.stdout, found, { ...previous, ...raw }, (url) =>
+        rtspFrameSize(url),
+      );
       noCameras ||= asked.noCameras === true;
       delete asked.noCameras;
       try {
@@ -142,6 +153,9 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
       }
     }
     if (clearHomeState(raw.homeState)) delete raw.homeState;
+    // "none" at the broker question: the unit stops syncing with headquarters.
+    const stopSync = raw.broker === 'none';
+    if (stopSync) delete raw.broker;
     if (!raw.unitId || !raw.agency) {
       throw new UsageError('provision: give --unit-id and --agency (or --answers FILE, or --interactive)');
     }
@@ -154,7 +168,10 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
       throw new UsageError(
         'provision: no camera given: a unit without cameras reads no plates; add --camera KIND:TARGET (e.g. --camera v4l2:/dev/video0,id=front), or give --no-cameras to provision it without cameras on purpose',
       );
-    const config = buildConfig(answers, previous);
+    const config = buildConfig(answers, previous, { stopSync });
+    // Warned about, not refused: the config may be meant for a daemon run by hand, and a warning
+    // here beats a unit that fails only once the service starts.
+    for (const w of hiddenFromService(target, config)) ctx.stderr.write(`lpr-edge: warning: ${w}\n`);
     if (values.print) {
       const { stringify } = await import('yaml');
       ctx.stdout.write(stringify(config));

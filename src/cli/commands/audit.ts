@@ -9,7 +9,7 @@ import { UsageError, type Command } from '../command.js';
 import {
   checkOutFile,
   checkRange,
-  parseNumber,
+  parseCount,
   parseTime,
   required,
   str,
@@ -52,9 +52,7 @@ const report: Command = {
     const from = parseTime(required(values, 'from', this.usage), 'from')!;
     const to = parseTime(required(values, 'to', this.usage), 'to', true)!;
     checkRange(from, to);
-    const sample = parseNumber(str(values, 'sample'), 'sample') ?? 0;
-    if (!Number.isInteger(sample) || sample < 0)
-      throw new UsageError(`--sample: got ${sample}; give a whole number of queries`);
+    const sample = parseCount(str(values, 'sample'), 'sample') ?? 0;
     const out = str(values, 'out');
     if (out && !/\.(md|html?)$/i.test(out))
       throw new UsageError(`--out: got "${out}"; the file name must end in .md or .html`);

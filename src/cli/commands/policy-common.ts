@@ -86,10 +86,15 @@ export function checkRange(from: number | undefined, to: number | undefined): vo
     );
 }
 
-export function parseNumber(value: string | undefined, key: string): number | undefined {
+/**
+ * A count given as `--key N` (days, a limit, a sample size): plain decimal digits only, for the
+ * same reason as parseRecordId; Number() alone also reads "" as 0.
+ */
+export function parseCount(value: string | undefined, key: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new UsageError(`--${key}: got "${value}"; give a number`);
+  const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n))
+    throw new UsageError(`--${key}: got "${value}"; give a whole number such as 30 (digits only)`);
   return n;
 }
 

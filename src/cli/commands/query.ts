@@ -4,7 +4,7 @@ import { purposeHelp } from '../../policy/purposes.js';
 import type { QueryCriteria } from '../../policy/query.js';
 import type { Identity } from '../../policy/roles.js';
 import { UsageError, type Command } from '../command.js';
-import { parseNumber, parseTime, str, withPolicy } from './policy-common.js';
+import { parseCount, parseTime, str, withPolicy } from './policy-common.js';
 
 export const queryCommand: Command = {
   name: 'query',
@@ -68,8 +68,9 @@ ${purposeHelp('  ')}`,
       }
       criteria.near = { lat, lon, radiusM };
     }
-    const limit = parseNumber(str(values, 'limit'), 'limit');
-    if (limit !== undefined) criteria.limit = Math.max(1, Math.floor(limit));
+    const limit = parseCount(str(values, 'limit'), 'limit');
+    if (limit === 0) throw new UsageError('--limit: got 0; give at least 1, or leave it out for every match');
+    if (limit !== undefined) criteria.limit = limit;
     const justification = {
       purpose: str(values, 'purpose'),
       caseNumber: str(values, 'case'),

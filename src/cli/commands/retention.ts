@@ -2,7 +2,7 @@ import { authenticateCli } from '../../policy/cli-identity.js';
 import { approvedRetention, approveRetention, runRetention } from '../../policy/retention.js';
 import { requireRole } from '../../policy/roles.js';
 import { type Command } from '../command.js';
-import { parseNumber, str, withPolicy } from './policy-common.js';
+import { parseCount, str, withPolicy } from './policy-common.js';
 
 const set: Command = {
   name: 'set',
@@ -12,7 +12,7 @@ const set: Command = {
   async run(ctx, _positionals, values) {
     return withPolicy(ctx, async (unit, p) => {
       const admin = await authenticateCli({ users: p.users }, str(values, 'as'));
-      const days = parseNumber(str(values, 'days'), 'days') ?? unit.config.policy.retentionDays;
+      const days = parseCount(str(values, 'days'), 'days') ?? unit.config.policy.retentionDays;
       const r = approveRetention(unit.db, admin, days, p.audit);
       ctx.stdout.write(`retention window ${r.days} days approved by ${r.approvedBy}\n`);
       return 0;

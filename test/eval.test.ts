@@ -41,6 +41,22 @@ describe('lpr-edge eval', () => {
     expect(missingFolder.stdout).not.toMatch(/exact plate/);
   });
 
+  it('refuses an --out that is its own labels or pictures, leaving them whole', async () => {
+    const labels = 'file,state,plate\nak399.png,AK,FGJ235\n';
+    const crops = cropSet('outonlabels', labels);
+    const r = await runCli(['eval', crops, '--out', `${crops}.csv`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /--out: ".*outonlabels\.csv" is the dataset's labels \(.*\), which writing the out would overwrite; give another file name, such as .*eval\.json/,
+    );
+    expect(readFileSync(`${crops}.csv`, 'utf8')).toBe(labels);
+    const picture = readFileSync(path.join(crops, 'ak399.png'));
+    const onPicture = await runCli(['eval', crops, '--out', path.join(crops, 'ak399.png')]);
+    expect(onPicture.code).toBe(2);
+    expect(onPicture.stderr).toMatch(/is a picture of the dataset/);
+    expect(readFileSync(path.join(crops, 'ak399.png')).equals(picture)).toBe(true);
+  });
+
   it('reports accuracy, per-state and per-height tables and confusions on a labelled crop set', async () => {
     const rows = [
       ['ak399.png', 'ak', 'FGJ235'],

@@ -24,6 +24,8 @@ export interface Dataset {
    * (measured as a miss, as an unreadable picture is) or a label given twice (measured once).
    */
   warnings: DatasetWarning[];
+  /** The files the labels were read from (an output must not be written over them). */
+  labelFiles: string[];
 }
 
 export interface DatasetWarning {
@@ -115,18 +117,22 @@ export function loadDataset(dir: string): Dataset {
       // A named pipe would block the read forever: refused, not passed over.
       const problem = inputFileProblem(csv);
       if (problem) throw new InputError(`${csv}: ${problem.message}`);
-      return checked('crops', parseCropsCsv(csv, dir, errors), errors);
+      return { ...checked('crops', parseCropsCsv(csv, dir, errors), errors), labelFiles: [csv] };
     }
     const labels = readdirSync(dir)
       .filter((f) => f.endsWith('.txt') && statSync(path.join(dir, f)).isFile())
       .sort();
     if (labels.length === 0)
       throw new InputError(`${dir}: no labels (expected NAME.txt beside each image, or ${dir}.csv)`);
-    return checked(
-      'frames',
-      labels.flatMap((l) => parseFrameLabel(path.join(dir, l), dir, errors)),
-      errors,
-    );
+    const labelFiles = labels.map((l) => path.join(dir, l));
+    return {
+      ...checked(
+        'frames',
+        labelFiles.flatMap((l) => parseFrameLabel(l, dir, errors)),
+        errors,
+      ),
+      labelFiles,
+    };
   } catch (err) {
     // Unreadable labels (permissions): one line naming the file, not a stack trace.
     const e = err as NodeJS.ErrnoException;
@@ -247,7 +253,7 @@ function parseFrameLabel(labelFile: string, dir: string, errors: LabelErrors): L
  * missing picture stays in the set, measured as a miss as an unreadable one is, with a warning
  * naming its label.
  */
-function checked(kind: Dataset['kind'], labels: Located[], errors: LabelErrors): Dataset {
+function checked(kind: Dataset['kind'], labels: Located[], errors: LabelErrors): Omit<Dataset, 'labelFiles'> {
   const warnings: DatasetWarning[] = [];
   const seen = new Map<string, Located>();
   const items: LabelledImage[] = [];

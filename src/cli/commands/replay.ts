@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { syntaxOptions } from '../../state/syntax.js';
-import type { Command } from '../command.js';
+import type { Command, OptionValues } from '../command.js';
 import { UsageError } from '../command.js';
 import { checkOutFile } from './policy-common.js';
 import { openUnit } from '../../unit.js';
@@ -15,7 +15,7 @@ import { loadLabels, type Label } from '../../fieldtest/labels.js';
 import { evaluateField } from '../../fieldtest/evaluate.js';
 import { renderReport } from '../../fieldtest/report.js';
 import type { StoredRead } from '../../store/types.js';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { policyServices } from '../../policy/services.js';
 import { LIST_TYPE_LABELS } from '../../hotlist/types.js';
 import type { MatchRule } from '../../hotlist/match.js';
@@ -98,7 +98,13 @@ Exit codes:
     if (values.gps && isFolder(input))
       throw new UsageError('replay: --gps needs a video file (an image folder has no timeline)');
     // Checked now: the report is written after the whole replay, which would otherwise be lost.
-    if (values.report !== undefined) checkOutFile(String(values.report), 'report', 'report.html');
+    if (values.report !== undefined)
+      checkOutFile(
+        String(values.report),
+        'report',
+        'report.html',
+        replayInputs(input, values, ctx.configPath),
+      );
     // Validate the side files before the (slow) model loading, so a typo fails at once.
     const track: Track | null = values.gps ? loadTrack(values.gps as string) : null;
     const dropped = track && trackDropped(track);
@@ -340,6 +346,28 @@ function lockForReplay(dataDir: string): DataDirLock {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The files a replay reads, which its report must not be written over. */
+function replayInputs(
+  input: string,
+  values: OptionValues,
+  configPath: string | undefined,
+): { file: string; what: string }[] {
+  const named = (key: string, what: string) => {
+    const file = values[key];
+    return typeof file === 'string' ? [{ file, what }] : [];
+  };
+  const recording = isFolder(input)
+    ? readdirSync(input).map((f) => ({ file: path.join(input, f), what: 'an image of the folder replayed' }))
+    : [{ file: input, what: 'the recording replayed' }];
+  return [
+    ...recording,
+    ...named('gps', 'the GPS track (--gps)'),
+    ...named('labels', 'the labels (--labels)'),
+    ...named('hotlist', 'the hotlist (--hotlist)'),
+    ...(configPath ? [{ file: configPath, what: 'the config (--config)' }] : []),
+  ];
+}
 
 /** The same frames, `each` told about every one as the pipeline takes it. */
 function withEachFrame(source: FrameSource, each: (frame: Frame) => void): FrameSource {

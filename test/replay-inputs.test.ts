@@ -75,6 +75,23 @@ describe('replay refuses what would lose or falsify its run', { timeout: 180_000
     const report = await runCli(['replay', folder, '--report', path.join(dir, 'nowhere', 'r.html')]);
     expect(report.code).toBe(2);
     expect(report.stderr).toMatch(/--report: folder \S*nowhere does not exist/);
+    // Labels are spans of video time, which a folder of images does not have.
+    mkdirSync(folder, { recursive: true });
+    copyFileSync(FRAME, path.join(folder, 'a-car.jpg'));
+    const labels = path.join(dir, 'folder-labels.csv');
+    writeFileSync(labels, 'plate,state,from_s,to_s\nEMR7094,,0,1\n');
+    const labelled = await runCli([
+      'replay',
+      folder,
+      '--labels',
+      labels,
+      '--data-dir',
+      path.join(dir, 'd-lab'),
+    ]);
+    expect(labelled.code).toBe(2);
+    expect(labelled.stderr).toMatch(
+      /^lpr-edge: replay: --labels needs a video file \(its labels are spans of video time; an image folder has none\): measure a labelled image folder with "lpr-edge eval"\n/,
+    );
     const track = path.join(dir, 'track.nmea');
     writeFileSync(track, '');
     const offset = await runCli(['replay', 'drive.mp4', '--gps', track, '--gps-offset', '1e300']);

@@ -97,6 +97,12 @@ Exit codes:
       throw new UsageError('replay: --gps-offset needs --gps TRACK.nmea');
     if (values.gps && isFolder(input))
       throw new UsageError('replay: --gps needs a video file (an image folder has no timeline)');
+    // Labels are spans of video time: against a folder every read would be judged by when it was
+    // made, not by what it shows.
+    if (values.labels && isFolder(input))
+      throw new UsageError(
+        'replay: --labels needs a video file (its labels are spans of video time; an image folder has none): measure a labelled image folder with "lpr-edge eval"',
+      );
     // Checked now: the report is written after the whole replay, which would otherwise be lost.
     if (values.report !== undefined)
       checkOutFile(

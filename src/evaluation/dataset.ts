@@ -44,7 +44,7 @@ const SEPARATORS = /[\s.·-]/g;
  * Anything else (a "?" for an unreadable character, an Ö, a stray column) is an error rather than
  * quietly dropped, which would leave a shorter plate no read could ever match.
  */
-const plateSchema = z.string().transform((raw, ctx) => {
+export const plateSchema = z.string().transform((raw, ctx) => {
   const plate = raw.toUpperCase().replace(SEPARATORS, '');
   const others = [...new Set(plate.replace(/[A-Z0-9]/g, ''))];
   if (plate === '') ctx.addIssue({ code: 'custom', message: 'the plate is empty' });
@@ -62,7 +62,7 @@ const plateSchema = z.string().transform((raw, ctx) => {
 });
 
 /** A USPS code in any case, or nothing. */
-const stateSchema = z
+export const stateSchema = z
   .string()
   .refine((s) => s.trim() === '' || STATE_CODES.includes(s.trim().toUpperCase()), {
     error: (issue) =>
@@ -149,7 +149,12 @@ interface Located {
 
 /** Lines of a text file with their 1-based numbers, blank lines left out (but counted). */
 function numberedLines(file: string): { line: string; n: number }[] {
-  return readFileSync(file, 'utf8')
+  return numberLines(readFileSync(file, 'utf8'));
+}
+
+/** Lines of a text with their 1-based numbers, blank lines left out (but counted). */
+export function numberLines(text: string): { line: string; n: number }[] {
+  return text
     .replace(/^\uFEFF/, '') // a byte-order mark, as spreadsheet exports write
     .split(/\r?\n/)
     .map((line, i) => ({ line, n: i + 1 }))
@@ -157,7 +162,7 @@ function numberedLines(file: string): { line: string; n: number }[] {
 }
 
 /** Every bad label at once: the first named, the count of the rest, so one edit round fixes all. */
-class LabelErrors {
+export class LabelErrors {
   private readonly errors: string[] = [];
 
   add(where: string, error: z.ZodError | string): void {
@@ -290,6 +295,6 @@ function checked(kind: Dataset['kind'], labels: Located[], errors: LabelErrors):
 }
 
 /** A CSV cell without the blanks and the quotes around it. */
-function csvCell(cell: string): string {
+export function csvCell(cell: string): string {
   return cell.trim().replace(/^"(.*)"$/, '$1');
 }

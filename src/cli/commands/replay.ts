@@ -116,7 +116,9 @@ Exit codes:
     const dropped = track && trackDropped(track);
     if (dropped)
       ctx.stderr.write(`lpr-edge: warning: GPS track ${values.gps as string}: not used: ${dropped}\n`);
-    const labels: Label[] | null = values.labels ? loadLabels(values.labels as string) : null;
+    const labels: Label[] | null = values.labels
+      ? loadLabels(values.labels as string, (m) => ctx.stderr.write(`lpr-edge: warning: ${m}\n`))
+      : null;
     const cameraId = (values.camera as string | undefined) ?? 'replay';
     // Logs go to stderr so stdout carries only reads.
     const unit = openUnit({

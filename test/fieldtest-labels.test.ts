@@ -74,3 +74,39 @@ describe('replay --labels: labels are checked before the replay, each named by i
     },
   );
 });
+
+describe('replay --labels with labels the video never reaches', () => {
+  it('names each label after the last frame, counted as missed', { timeout: 120_000 }, async () => {
+    const r = await replayWith(`${HEADER}KDT4821,NY,0.6,2.2\nHZN5177,NJ,3.4,5.0\nBXR3926,VT,20,22\n`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /lpr-edge: warning: labels \S+: line 4: BXR3926 20–22 s starts after the video's last frame \(5\.4 s\): counted as missed; check its times are seconds of this video/,
+    );
+    expect(r.stderr.match(/starts after the video's last frame/g)).toHaveLength(1);
+    expect(metricsOf(r.stderr)).toEqual({
+      vehicles: 3,
+      recall: 0.6667,
+      misreads: 0,
+      missed: 1,
+      falseReads: 0,
+    });
+  });
+
+  it(
+    'fails when no labelled vehicle falls within the video (milliseconds given for seconds)',
+    { timeout: 120_000 },
+    async () => {
+      const r = await replayWith(
+        '[{"plate":"KDT4821","state":"NY","fromS":600,"toS":2200},{"plate":"HZN5177","fromS":3400,"toS":5000}]',
+        'json',
+      );
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        /warning: labels \S+: entry 2: HZN5177 3400–5000 s starts after the video's last frame/,
+      );
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+        /^lpr-edge: replay: none of the 2 labelled vehicle\(s\) in \S+\.json falls within the video \(its last frame at 5\.4 s\): the recall measures nothing; check the labels are of this video, in seconds$/,
+      );
+    },
+  );
+});

@@ -82,3 +82,13 @@ export function evaluateField(reads: StoredRead[], labels: Label[], videoStartMs
     stateCorrect: found.filter((v) => v.label.state !== null && v.read?.state === v.label.state).length,
   };
 }
+
+/**
+ * The labels no read of the video could belong to: they start more than the slack after its last
+ * frame (`lastFrameS`, video seconds). Each counts as missed, but is most likely a labelling slip
+ * (times of another video, milliseconds or minutes:seconds for seconds) that would lower the
+ * recall without a word, so the replay names them.
+ */
+export function labelsAfterVideo(labels: Label[], lastFrameS: number): Label[] {
+  return labels.filter((l) => l.fromS > lastFrameS + SLACK_S);
+}

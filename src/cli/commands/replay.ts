@@ -12,7 +12,7 @@ import { CameraPipeline, type PipelineStats } from '../../pipeline/camera-pipeli
 import { noPosition, type PositionSource } from '../../gps/types.js';
 import { loadTrack, trackDropped, TrackPositionSource, type Track } from '../../gps/track.js';
 import { loadLabels, type Label } from '../../fieldtest/labels.js';
-import { evaluateField } from '../../fieldtest/evaluate.js';
+import { evaluateField, labelsAfterVideo } from '../../fieldtest/evaluate.js';
 import { renderReport } from '../../fieldtest/report.js';
 import type { StoredRead } from '../../store/types.js';
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -55,7 +55,8 @@ Exit codes:
   1    replayed, but incomplete (what was read is stored; stderr's last line says why): the
        recording ends early (cut off: a "partial file", an MPEG-TS file ending inside a packet;
        only the frames before the cut were read), reads could not be stored, no frame falls within
-       the GPS track, or no image of the folder could be read
+       the GPS track, no image of the folder could be read, or no labelled vehicle (--labels)
+       falls within the video
   2    nothing replayed: a wrong option, or an input (video, folder, track, labels, hotlist, report,
        config, model) missing or unreadable, or the data directory in use (the daemon, another replay)
   70   an unexpected error (a bug: its stack trace is on stderr)
@@ -210,15 +211,14 @@ Exit codes:
       }
       const trackPosition = track && new TrackPositionSource(track, startTime, offsetS * 1000, maxFixAgeMs);
       const position: PositionSource = trackPosition ?? noPosition;
-      // Which frames fall outside the track, told after the replay (their reads have no position).
+      // Which frames fall outside the track, told after the replay (their reads have no position),
+      // and when the last one was (labels after it could never be read).
       const frames = { seen: 0, outside: 0, first: 0, last: 0 };
-      const counted: FrameSource = trackPosition
-        ? withEachFrame(source, (f) => {
-            if (!frames.seen++) frames.first = f.ts;
-            frames.last = f.ts;
-            if (trackPosition.placeOf(f.ts) !== 'within') frames.outside++;
-          })
-        : source;
+      const counted: FrameSource = withEachFrame(source, (f) => {
+        if (!frames.seen++) frames.first = f.ts;
+        frames.last = f.ts;
+        if (trackPosition && trackPosition.placeOf(f.ts) !== 'within') frames.outside++;
+      });
       const collected: StoredRead[] = [];
       const pipeline = new CameraPipeline(
         counted,
@@ -270,6 +270,14 @@ Exit codes:
           }) + '\n',
         );
       }
+      // Labels the video never reaches: counted as missed, and named, since they are most likely
+      // a slip in the labels (another video's times, milliseconds) rather than vehicles missed.
+      const lastFrameS = (frames.last - startTime) / 1000;
+      const unreachable = labels && frames.seen ? labelsAfterVideo(labels, lastFrameS) : [];
+      for (const l of unreachable)
+        ctx.stderr.write(
+          `lpr-edge: warning: labels ${values.labels as string}: ${l.where}: ${l.plate} ${l.fromS}–${l.toS} s starts after the video's last frame (${lastFrameS.toFixed(1)} s): counted as missed; check its times are seconds of this video\n`,
+        );
       if (values.report) {
         const html = renderReport({
           title: `Field test: ${path.basename(input)}`,
@@ -320,6 +328,13 @@ Exit codes:
       if (stats.endedEarly) {
         ctx.stderr.write(
           `lpr-edge: replay: ${input}: recording ends early after ${stats.endedEarly}; the reads are only of the frames before the cut\n`,
+        );
+        return 1;
+      }
+      // Not one labelled vehicle within the video: the figures measure the labels, not the reads.
+      if (labels && unreachable.length === labels.length) {
+        ctx.stderr.write(
+          `lpr-edge: replay: none of the ${labels.length} labelled vehicle(s) in ${values.labels as string} falls within the video (its last frame at ${lastFrameS.toFixed(1)} s): the recall measures nothing; check the labels are of this video, in seconds\n`,
         );
         return 1;
       }

@@ -110,3 +110,15 @@ describe('replay --labels with labels the video never reaches', () => {
     },
   );
 });
+
+describe('replay --labels with vehicles in view together', () => {
+  it('counts one read as one vehicle read or misread, never two', { timeout: 120_000 }, async () => {
+    // KDT4821 labelled twice with different spans, and two other cars in view while HZN5177 passes:
+    // two reads can make at most two vehicles read or misread.
+    const r = await replayWith(
+      `${HEADER}KDT4821,NY,0.6,2.2\nKDT4821,NY,1.0,2.0\nAAA1111,,3.4,5.0\nBBB2222,,3.6,4.8\n`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(metricsOf(r.stderr)).toEqual({ vehicles: 4, recall: 0.25, misreads: 1, missed: 2, falseReads: 0 });
+  });
+});

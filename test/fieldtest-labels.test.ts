@@ -50,6 +50,14 @@ describe('replay --labels: labels are checked before the replay, each named by i
     expect(each[3]!.stderr).toMatch(/line 2: state "NN" is not a USPS code/);
   });
 
+  it('reads JSON labels by their content, whatever the file is called', async () => {
+    const r = await replayWith('[{"plate":"KDT?821","state":"NY","fromS":0.6,"toS":2.2}]', 'JSON');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(
+      /^lpr-edge: labels \S+\.JSON: entry 1: plate "KDT\?821" has "\?": only A–Z and 0–9 are read/,
+    );
+  });
+
   it('refuses a file that labels no vehicle, and names JSON keys it does not know', async () => {
     const none = await replayWith(HEADER);
     expect(none.code).toBe(2);

@@ -75,7 +75,7 @@ function issues(error: z.ZodError): string {
 }
 
 /**
- * The labels of `text` (`file` names it in messages and tells CSV from JSON). Every bad label is
+ * The labels of `text`, JSON or CSV (`file` names it in messages). Every bad label is
  * an error, the first named with its line and the rest counted, so one edit round fixes all; a
  * file that labels no vehicle is one too (recall would be 0 of 0). The same vehicle labelled
  * twice (the same plate, state and span) is measured once, `warn` told of it: counted twice, one
@@ -83,11 +83,12 @@ function issues(error: z.ZodError): string {
  */
 export function parseLabels(text: string, file: string, warn: (message: string) => void = () => {}): Label[] {
   const errors = new LabelErrors();
-  const rows = file.endsWith('.json') ? jsonLabels(text, file, errors) : csvLabels(text, file, errors);
+  const json = isJson(text);
+  const rows = json ? jsonLabels(text, file, errors) : csvLabels(text, file, errors);
   errors.throwIfAny();
   if (rows.length === 0)
     throw new InputError(
-      `labels ${file}: no vehicle labelled; give one ${file.endsWith('.json') ? 'entry {plate, state, fromS, toS}' : 'line plate,state,from_s,to_s'} per vehicle`,
+      `labels ${file}: no vehicle labelled; give one ${json ? 'entry {plate, state, fromS, toS}' : 'line plate,state,from_s,to_s'} per vehicle`,
     );
   const labels: Label[] = [];
   const seen = new Map<string, Label>();
@@ -104,6 +105,14 @@ export function parseLabels(text: string, file: string, warn: (message: string) 
     labels.push(label);
   }
   return labels;
+}
+
+/**
+ * JSON or CSV by what the file holds, not its name: a CSV starts with its header, JSON with its
+ * array, and "labels.JSON" or "labels.txt" are as likely names as "labels.json".
+ */
+function isJson(text: string): boolean {
+  return /^[\uFEFF\s]*[[{]/.test(text);
 }
 
 function csvLabels(text: string, file: string, errors: LabelErrors): Label[] {

@@ -251,6 +251,17 @@ Exit codes:
         },
       );
       const stats = await pipeline.run();
+      // With --gps the drive's recorded times are the reads' times, so a second replay of one drive
+      // into one data dir stores its reads again at the same times and places (and HQ gets them
+      // twice): said, so the engineer keeps runs apart.
+      if (track && frames.seen) {
+        const inSpan = unit.reads.countOfCameraBetween(cameraId, frames.first, frames.last);
+        const earlier = inSpan - collected.length;
+        if (earlier > 0)
+          ctx.stderr.write(
+            `lpr-edge: warning: ${unit.config.dataDir} already held ${earlier} read(s) of camera "${cameraId}" from this drive's time (${iso(frames.first)} to ${iso(frames.last)}), an earlier replay of it?: its reads are now stored twice (and go to HQ twice); replay each run into its own --data-dir\n`,
+          );
+      }
       const summary = values.hotlist
         ? JSON.stringify({
             ...(JSON.parse(formatSummary(path.basename(input), stats)) as object),

@@ -41,6 +41,17 @@ describe('lpr-edge eval', () => {
     expect(missingFolder.stdout).not.toMatch(/exact plate/);
   });
 
+  it('names the pictures of the folder that have no label, which it does not measure', async () => {
+    // copy.png is in the folder but not in the labels.
+    const crops = cropSet('unlabelled', 'file,state,plate\nak399.png,AK,FGJ235\n');
+    const r = await runCli(['eval', crops]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^lpr-edge: warning: 1 picture\(s\) in \S+unlabelled have no label and are not measured: copy\.png$/m,
+    );
+    expect(r.stdout).toMatch(/unlabelled \(1 plate crops?\)/);
+  });
+
   it('refuses an --out that is its own labels or pictures, leaving them whole', async () => {
     const labels = 'file,state,plate\nak399.png,AK,FGJ235\n';
     const crops = cropSet('outonlabels', labels);

@@ -5,6 +5,7 @@ import { InputError } from '../vision/load-image.js';
 import type { Box } from '../vision/image.js';
 import { STATE_CODES } from '../state/states.js';
 import { inputFileProblem } from '../util/input-file.js';
+import { IMAGE } from '../capture/folder-source.js';
 
 /** One labelled picture: a full frame with the plate's box, or a plate crop. */
 export interface LabelledImage {
@@ -26,6 +27,8 @@ export interface Dataset {
   warnings: DatasetWarning[];
   /** The files the labels were read from (an output must not be written over them). */
   labelFiles: string[];
+  /** Pictures in the folder that no label names: not measured, so eval says so. */
+  unlabelled: string[];
 }
 
 export interface DatasetWarning {
@@ -117,7 +120,8 @@ export function loadDataset(dir: string): Dataset {
       // A named pipe would block the read forever: refused, not passed over.
       const problem = inputFileProblem(csv);
       if (problem) throw new InputError(`${csv}: ${problem.message}`);
-      return { ...checked('crops', parseCropsCsv(csv, dir, errors), errors), labelFiles: [csv] };
+      const set = checked('crops', parseCropsCsv(csv, dir, errors), errors);
+      return { ...set, labelFiles: [csv], unlabelled: unlabelledIn(dir, set.items) };
     }
     const labels = readdirSync(dir)
       .filter((f) => f.endsWith('.txt') && statSync(path.join(dir, f)).isFile())
@@ -125,20 +129,27 @@ export function loadDataset(dir: string): Dataset {
     if (labels.length === 0)
       throw new InputError(`${dir}: no labels (expected NAME.txt beside each image, or ${dir}.csv)`);
     const labelFiles = labels.map((l) => path.join(dir, l));
-    return {
-      ...checked(
-        'frames',
-        labelFiles.flatMap((l) => parseFrameLabel(l, dir, errors)),
-        errors,
-      ),
-      labelFiles,
-    };
+    const set = checked(
+      'frames',
+      labelFiles.flatMap((l) => parseFrameLabel(l, dir, errors)),
+      errors,
+    );
+    return { ...set, labelFiles, unlabelled: unlabelledIn(dir, set.items) };
   } catch (err) {
     // Unreadable labels (permissions): one line naming the file, not a stack trace.
     const e = err as NodeJS.ErrnoException;
     if (e.code && e.path) throw new InputError(`${e.path}: cannot read the labels (${e.code})`);
     throw err;
   }
+}
+
+/** The pictures in `dir` that no label names. */
+function unlabelledIn(dir: string, items: LabelledImage[]): string[] {
+  const labelled = new Set(items.map((i) => path.resolve(i.file)));
+  return readdirSync(dir)
+    .filter((name) => IMAGE.test(name) && !labelled.has(path.resolve(dir, name)))
+    .sort()
+    .map((name) => path.join(dir, name));
 }
 
 /** A label and where it was written, for messages. */
@@ -258,7 +269,11 @@ function parseFrameLabel(labelFile: string, dir: string, errors: LabelErrors): L
  * missing picture stays in the set, measured as a miss as an unreadable one is, with a warning
  * naming its label.
  */
-function checked(kind: Dataset['kind'], labels: Located[], errors: LabelErrors): Omit<Dataset, 'labelFiles'> {
+function checked(
+  kind: Dataset['kind'],
+  labels: Located[],
+  errors: LabelErrors,
+): Omit<Dataset, 'labelFiles' | 'unlabelled'> {
   const warnings: DatasetWarning[] = [];
   const seen = new Map<string, Located>();
   const items: LabelledImage[] = [];

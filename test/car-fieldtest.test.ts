@@ -31,11 +31,11 @@ const T0 = Date.UTC(2026, 10, 28, 14, 0, 0);
 describe('labels', () => {
   it('parses the documented CSV and rejects a bad row naming it', () => {
     expect(parseLabels('plate,state,from_s,to_s\nKDT4821,NY,0.5,2.1\nHZN5177,,3,4\n', 'l.csv')).toEqual([
-      { plate: 'KDT4821', state: 'NY', fromS: 0.5, toS: 2.1 },
-      { plate: 'HZN5177', state: null, fromS: 3, toS: 4 },
+      { plate: 'KDT4821', state: 'NY', fromS: 0.5, toS: 2.1, where: 'line 2' },
+      { plate: 'HZN5177', state: null, fromS: 3, toS: 4, where: 'line 3' },
     ]);
-    expect(() => parseLabels('plate,state,from_s,to_s\nkdt 4821,NY,0,1\n', 'l.csv')).toThrow(
-      /vehicle 1 plate: got "kdt 4821"; upper-case letters and digits only/,
+    expect(() => parseLabels('plate,state,from_s,to_s\nKDT?821,NY,0,1\n', 'l.csv')).toThrow(
+      /line 2: plate "KDT\?821" has "\?": only A–Z and 0–9 are read/,
     );
     expect(() => parseLabels('plate,from,to\n', 'l.csv')).toThrow(/header "plate,state,from_s,to_s"/);
   });

@@ -41,6 +41,33 @@ describe('lpr-edge eval', () => {
     expect(missingFolder.stdout).not.toMatch(/exact plate/);
   });
 
+  it('names the pictures of the folder that have no label, which it does not measure', async () => {
+    // copy.png is in the folder but not in the labels.
+    const crops = cropSet('unlabelled', 'file,state,plate\nak399.png,AK,FGJ235\n');
+    const r = await runCli(['eval', crops]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^lpr-edge: warning: 1 picture\(s\) in \S+unlabelled have no label and are not measured: copy\.png$/m,
+    );
+    expect(r.stdout).toMatch(/unlabelled \(1 plate crops?\)/);
+  });
+
+  it('refuses an --out that is its own labels or pictures, leaving them whole', async () => {
+    const labels = 'file,state,plate\nak399.png,AK,FGJ235\n';
+    const crops = cropSet('outonlabels', labels);
+    const r = await runCli(['eval', crops, '--out', `${crops}.csv`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /--out: ".*outonlabels\.csv" is the dataset's labels \(.*\), which writing the out would overwrite; give another file name, such as .*eval\.json/,
+    );
+    expect(readFileSync(`${crops}.csv`, 'utf8')).toBe(labels);
+    const picture = readFileSync(path.join(crops, 'ak399.png'));
+    const onPicture = await runCli(['eval', crops, '--out', path.join(crops, 'ak399.png')]);
+    expect(onPicture.code).toBe(2);
+    expect(onPicture.stderr).toMatch(/is a picture of the dataset/);
+    expect(readFileSync(path.join(crops, 'ak399.png')).equals(picture)).toBe(true);
+  });
+
   it('reports accuracy, per-state and per-height tables and confusions on a labelled crop set', async () => {
     const rows = [
       ['ak399.png', 'ak', 'FGJ235'],

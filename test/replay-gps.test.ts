@@ -133,6 +133,24 @@ describe('replay --gps with a video outside the track', { timeout: 120_000 }, ()
   });
 });
 
+describe('replay --gps of one drive twice into one data dir', { timeout: 120_000 }, () => {
+  it('warns that the reads are now stored twice, at the same recorded times', async () => {
+    const track = writeTrack('twice.nmea');
+    const first = await replay('twice', ['--gps', track, '--gps-offset', '5']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).not.toMatch(/stored twice/);
+    const second = await replay('twice', ['--gps', track, '--gps-offset', '5']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(
+      /lpr-edge: warning: \S+twice already held 1 read\(s\) of camera "replay" from this drive's time \(2026-12-02T12:00:05\.000Z to 2026-12-02T12:00:06\.800Z\), an earlier replay of it\?: its reads are now stored twice \(and go to HQ twice\); replay each run into its own --data-dir/,
+    );
+    expect(second.stored().map((r) => [r.plate, r.ts])).toEqual([
+      ['EMR7094', first.stored()[0]!.ts],
+      ['EMR7094', first.stored()[0]!.ts],
+    ]);
+  });
+});
+
 describe('replay --gps and gps.maxFixAgeMs', { timeout: 120_000 }, () => {
   it('gives no position from a fix older than the config allows, as the daemon would', async () => {
     // Fixes at second 0 and from second 10: the video (offset 2) falls 2 to 3.8 s after the last one.

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { DATASET, jsonLines, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { makeTestVideo } from './helpers/video.js';
 
 const dir = tempDir();
 /** A real 1600x1200 frame whose plate (EMR7094, 256 px wide) every replay here reads. */
@@ -74,6 +75,23 @@ describe('replay refuses what would lose or falsify its run', { timeout: 180_000
     const report = await runCli(['replay', folder, '--report', path.join(dir, 'nowhere', 'r.html')]);
     expect(report.code).toBe(2);
     expect(report.stderr).toMatch(/--report: folder \S*nowhere does not exist/);
+    // Labels are spans of video time, which a folder of images does not have.
+    mkdirSync(folder, { recursive: true });
+    copyFileSync(FRAME, path.join(folder, 'a-car.jpg'));
+    const labels = path.join(dir, 'folder-labels.csv');
+    writeFileSync(labels, 'plate,state,from_s,to_s\nEMR7094,,0,1\n');
+    const labelled = await runCli([
+      'replay',
+      folder,
+      '--labels',
+      labels,
+      '--data-dir',
+      path.join(dir, 'd-lab'),
+    ]);
+    expect(labelled.code).toBe(2);
+    expect(labelled.stderr).toMatch(
+      /^lpr-edge: replay: --labels needs a video file \(its labels are spans of video time; an image folder has none\): measure a labelled image folder with "lpr-edge eval"\n/,
+    );
     const track = path.join(dir, 'track.nmea');
     writeFileSync(track, '');
     const offset = await runCli(['replay', 'drive.mp4', '--gps', track, '--gps-offset', '1e300']);
@@ -113,6 +131,57 @@ describe('replay refuses what would lose or falsify its run', { timeout: 180_000
     expect(zones.stderr).toMatch(
       /1 exclusion zone\(s\) \(policy\.exclusionZones\); give the drive's track with --gps/,
     );
+  });
+});
+
+describe('replay --report never overwrites a file the replay reads', { timeout: 180_000 }, () => {
+  it('refuses the recording, the labels or an image of the folder as the report, leaving them whole', async () => {
+    const video = path.join(dir, 'drive-kept.mp4');
+    makeTestVideo(video, { frames: 5 });
+    const labels = path.join(dir, 'labels-kept.csv');
+    writeFileSync(labels, 'plate,state,from_s,to_s\nKDT4821,NY,0.1,0.4\n');
+    const before = { video: readFileSync(video), labels: readFileSync(labels) };
+    const data = path.join(dir, 'd-kept');
+    for (const [report, what] of [
+      [video, 'the recording replayed'],
+      [labels, 'the labels \\(--labels\\)'],
+    ] as const) {
+      const r = await runCli([
+        'replay',
+        video,
+        '--every-frame',
+        '--labels',
+        labels,
+        '--report',
+        report,
+        '--data-dir',
+        data,
+      ]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `--report: "\\S+" is ${what} \\(\\S+\\), which writing the report would overwrite; give another file name, such as \\S+report\\.html`,
+        ),
+      );
+    }
+    expect(readFileSync(video).equals(before.video)).toBe(true);
+    expect(readFileSync(labels).equals(before.labels)).toBe(true);
+
+    const folder = path.join(dir, 'one-photo');
+    mkdirSync(folder);
+    copyFileSync(FRAME, path.join(folder, 'a-car.jpg'));
+    const image = await runCli([
+      'replay',
+      folder,
+      '--every-frame',
+      '--report',
+      path.join(folder, 'a-car.jpg'),
+      '--data-dir',
+      data,
+    ]);
+    expect(image.code).toBe(2);
+    expect(image.stderr).toMatch(/is an image of the folder replayed/);
+    expect(readFileSync(path.join(folder, 'a-car.jpg')).equals(readFileSync(FRAME))).toBe(true);
   });
 });
 

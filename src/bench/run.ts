@@ -22,6 +22,15 @@ const benches: Record<string, () => Promise<unknown>> = {
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
+// Every name checked before any benchmark runs: a typo in the last one would otherwise be told
+// only after the others had taken their minutes.
+const unknown = names.filter((name) => !benches[name]);
+if (unknown.length) {
+  console.error(
+    `unknown benchmark${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; known: ${Object.keys(benches).join(', ')}`,
+  );
+  process.exit(2);
+}
 console.log(
   JSON.stringify({
     machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
@@ -29,11 +38,6 @@ console.log(
   }),
 );
 for (const name of names) {
-  const bench = benches[name];
-  if (!bench) {
-    console.error(`unknown benchmark "${name}"; known: ${Object.keys(benches).join(', ')}`);
-    process.exit(2);
-  }
   console.log(`# ${name}`);
-  await bench();
+  await benches[name]!();
 }

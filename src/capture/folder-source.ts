@@ -11,7 +11,8 @@ import { MAX_PIXELS, loadImage } from '../vision/load-image.js';
 import type { RgbImage } from '../vision/image.js';
 
 const run = promisify(execFile);
-const IMAGE = /\.(jpe?g|png|bmp|tiff?|webp)$/i;
+/** The file names taken for pictures (in a replayed folder, in an eval set). */
+export const IMAGE = /\.(jpe?g|png|bmp|tiff?|webp)$/i;
 
 export interface FolderOptions {
   id: string;

@@ -5,6 +5,7 @@ import { InputError } from '../vision/load-image.js';
 import type { Box } from '../vision/image.js';
 import { STATE_CODES } from '../state/states.js';
 import { inputFileProblem } from '../util/input-file.js';
+import { IMAGE } from '../capture/folder-source.js';
 
 /** One labelled picture: a full frame with the plate's box, or a plate crop. */
 export interface LabelledImage {
@@ -24,6 +25,10 @@ export interface Dataset {
    * (measured as a miss, as an unreadable picture is) or a label given twice (measured once).
    */
   warnings: DatasetWarning[];
+  /** The files the labels were read from (an output must not be written over them). */
+  labelFiles: string[];
+  /** Pictures in the folder that no label names: not measured, so eval says so. */
+  unlabelled: string[];
 }
 
 export interface DatasetWarning {
@@ -42,7 +47,7 @@ const SEPARATORS = /[\s.·-]/g;
  * Anything else (a "?" for an unreadable character, an Ö, a stray column) is an error rather than
  * quietly dropped, which would leave a shorter plate no read could ever match.
  */
-const plateSchema = z.string().transform((raw, ctx) => {
+export const plateSchema = z.string().transform((raw, ctx) => {
   const plate = raw.toUpperCase().replace(SEPARATORS, '');
   const others = [...new Set(plate.replace(/[A-Z0-9]/g, ''))];
   if (plate === '') ctx.addIssue({ code: 'custom', message: 'the plate is empty' });
@@ -60,7 +65,7 @@ const plateSchema = z.string().transform((raw, ctx) => {
 });
 
 /** A USPS code in any case, or nothing. */
-const stateSchema = z
+export const stateSchema = z
   .string()
   .refine((s) => s.trim() === '' || STATE_CODES.includes(s.trim().toUpperCase()), {
     error: (issue) =>
@@ -115,24 +120,36 @@ export function loadDataset(dir: string): Dataset {
       // A named pipe would block the read forever: refused, not passed over.
       const problem = inputFileProblem(csv);
       if (problem) throw new InputError(`${csv}: ${problem.message}`);
-      return checked('crops', parseCropsCsv(csv, dir, errors), errors);
+      const set = checked('crops', parseCropsCsv(csv, dir, errors), errors);
+      return { ...set, labelFiles: [csv], unlabelled: unlabelledIn(dir, set.items) };
     }
     const labels = readdirSync(dir)
       .filter((f) => f.endsWith('.txt') && statSync(path.join(dir, f)).isFile())
       .sort();
     if (labels.length === 0)
       throw new InputError(`${dir}: no labels (expected NAME.txt beside each image, or ${dir}.csv)`);
-    return checked(
+    const labelFiles = labels.map((l) => path.join(dir, l));
+    const set = checked(
       'frames',
-      labels.flatMap((l) => parseFrameLabel(path.join(dir, l), dir, errors)),
+      labelFiles.flatMap((l) => parseFrameLabel(l, dir, errors)),
       errors,
     );
+    return { ...set, labelFiles, unlabelled: unlabelledIn(dir, set.items) };
   } catch (err) {
     // Unreadable labels (permissions): one line naming the file, not a stack trace.
     const e = err as NodeJS.ErrnoException;
     if (e.code && e.path) throw new InputError(`${e.path}: cannot read the labels (${e.code})`);
     throw err;
   }
+}
+
+/** The pictures in `dir` that no label names. */
+function unlabelledIn(dir: string, items: LabelledImage[]): string[] {
+  const labelled = new Set(items.map((i) => path.resolve(i.file)));
+  return readdirSync(dir)
+    .filter((name) => IMAGE.test(name) && !labelled.has(path.resolve(dir, name)))
+    .sort()
+    .map((name) => path.join(dir, name));
 }
 
 /** A label and where it was written, for messages. */
@@ -143,7 +160,12 @@ interface Located {
 
 /** Lines of a text file with their 1-based numbers, blank lines left out (but counted). */
 function numberedLines(file: string): { line: string; n: number }[] {
-  return readFileSync(file, 'utf8')
+  return numberLines(readFileSync(file, 'utf8'));
+}
+
+/** Lines of a text with their 1-based numbers, blank lines left out (but counted). */
+export function numberLines(text: string): { line: string; n: number }[] {
+  return text
     .replace(/^\uFEFF/, '') // a byte-order mark, as spreadsheet exports write
     .split(/\r?\n/)
     .map((line, i) => ({ line, n: i + 1 }))
@@ -151,7 +173,7 @@ function numberedLines(file: string): { line: string; n: number }[] {
 }
 
 /** Every bad label at once: the first named, the count of the rest, so one edit round fixes all. */
-class LabelErrors {
+export class LabelErrors {
   private readonly errors: string[] = [];
 
   add(where: string, error: z.ZodError | string): void {
@@ -247,7 +269,11 @@ function parseFrameLabel(labelFile: string, dir: string, errors: LabelErrors): L
  * missing picture stays in the set, measured as a miss as an unreadable one is, with a warning
  * naming its label.
  */
-function checked(kind: Dataset['kind'], labels: Located[], errors: LabelErrors): Dataset {
+function checked(
+  kind: Dataset['kind'],
+  labels: Located[],
+  errors: LabelErrors,
+): Omit<Dataset, 'labelFiles' | 'unlabelled'> {
   const warnings: DatasetWarning[] = [];
   const seen = new Map<string, Located>();
   const items: LabelledImage[] = [];
@@ -284,6 +310,6 @@ function checked(kind: Dataset['kind'], labels: Located[], errors: LabelErrors):
 }
 
 /** A CSV cell without the blanks and the quotes around it. */
-function csvCell(cell: string): string {
+export function csvCell(cell: string): string {
   return cell.trim().replace(/^"(.*)"$/, '$1');
 }

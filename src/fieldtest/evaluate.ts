@@ -30,6 +30,12 @@ const SLACK_S = 1;
  * seconds) overlaps the label's span ± 1 s. A vehicle is "read" when one of its reads has the
  * exact plate, "misread" when it only has wrong ones, "missed" when it has none. Reads that belong
  * to no vehicle are false reads.
+ *
+ * One read stands for one vehicle: two vehicles in view together (side by side, or one label
+ * given twice with different spans) are never both read, or both misread, by the same read. Exact
+ * matches are given first (a vehicle's exact read is never another's misread), each vehicle in the
+ * order it came into view taking the earliest exact read still free; then each wrong read goes to
+ * the vehicle it overlaps the most, vehicles with the largest overlaps first.
  */
 export function evaluateField(reads: StoredRead[], labels: Label[], videoStartMs: number): FieldResult {
   const span = (r: StoredRead) =>
@@ -38,28 +44,38 @@ export function evaluateField(reads: StoredRead[], labels: Label[], videoStartMs
     const [a, b] = span(r);
     return a <= l.toS + SLACK_S && b >= l.fromS - SLACK_S;
   };
-  const used = new Set<string>();
-  // First pass: exact plates. A read that is some vehicle's exact match is never another's misread.
-  const exactOf = new Map<Label, StoredRead>();
-  for (const label of labels) {
-    const exact = reads
-      .filter((r) => overlaps(r, label) && r.plate === label.plate)
-      .sort((a, b) => a.firstSeen - b.firstSeen)[0];
-    if (exact) {
-      exactOf.set(label, exact);
-      used.add(exact.id);
-    }
-  }
   const overlapS = (r: StoredRead, l: Label) => {
     const [a, b] = span(r);
     return Math.min(b, l.toS) - Math.max(a, l.fromS);
   };
+  const byFirstSeen = [...reads].sort((a, b) => a.firstSeen - b.firstSeen);
+  const exactOf = new Map<Label, StoredRead>();
+  const exactReads = new Set<StoredRead>();
+  for (const label of [...labels].sort((a, b) => a.fromS - b.fromS)) {
+    const exact = byFirstSeen.find(
+      (r) => !exactReads.has(r) && overlaps(r, label) && r.plate === label.plate,
+    );
+    if (exact) {
+      exactOf.set(label, exact);
+      exactReads.add(exact);
+    }
+  }
+  // Each wrong read to one vehicle without an exact read: the pairs that overlap the most first.
+  const misreadOf = new Map<Label, StoredRead>();
+  const misreads = new Set<StoredRead>();
+  const pairs = labels
+    .filter((l) => !exactOf.has(l))
+    .flatMap((label) =>
+      reads.filter((r) => !exactReads.has(r) && overlaps(r, label)).map((read) => ({ label, read })),
+    )
+    .sort((a, b) => overlapS(b.read, b.label) - overlapS(a.read, a.label));
+  for (const { label, read } of pairs) {
+    if (misreadOf.has(label) || misreads.has(read)) continue;
+    misreadOf.set(label, read);
+    misreads.add(read);
+  }
   const vehicles = labels.map((label): VehicleResult => {
     const exact = exactOf.get(label);
-    const mine = reads.filter(
-      (r) => overlaps(r, label) && (r === exact || ![...exactOf.values()].includes(r)),
-    );
-    for (const r of mine) used.add(r.id);
     if (exact)
       return {
         label,
@@ -67,11 +83,14 @@ export function evaluateField(reads: StoredRead[], labels: Label[], videoStartMs
         read: exact,
         timeToFirstReadS: Math.max(0, span(exact)[0] - label.fromS),
       };
-    // The wrong read that overlaps the vehicle's time in view the most.
-    const best = [...mine].sort((a, b) => overlapS(b, label) - overlapS(a, label))[0] ?? null;
-    return { label, outcome: best ? 'misread' : 'missed', read: best, timeToFirstReadS: null };
+    const wrong = misreadOf.get(label) ?? null;
+    return { label, outcome: wrong ? 'misread' : 'missed', read: wrong, timeToFirstReadS: null };
   });
-  const falseReads = reads.filter((r) => !used.has(r.id));
+  // A read within some vehicle's time in view is of that traffic (a second read of a vehicle
+  // whose track split, say), not a false read.
+  const falseReads = reads.filter(
+    (r) => !exactReads.has(r) && !misreads.has(r) && !labels.some((l) => overlaps(r, l)),
+  );
   const found = vehicles.filter((v) => v.outcome === 'read');
   return {
     vehicles,
@@ -81,4 +100,14 @@ export function evaluateField(reads: StoredRead[], labels: Label[], videoStartMs
     missed: vehicles.filter((v) => v.outcome === 'missed').length,
     stateCorrect: found.filter((v) => v.label.state !== null && v.read?.state === v.label.state).length,
   };
+}
+
+/**
+ * The labels no read of the video could belong to: they start more than the slack after its last
+ * frame (`lastFrameS`, video seconds). Each counts as missed, but is most likely a labelling slip
+ * (times of another video, milliseconds or minutes:seconds for seconds) that would lower the
+ * recall without a word, so the replay names them.
+ */
+export function labelsAfterVideo(labels: Label[], lastFrameS: number): Label[] {
+  return labels.filter((l) => l.fromS > lastFrameS + SLACK_S);
 }

@@ -155,6 +155,15 @@ export class ReadStore {
     return rows.map(fromRow);
   }
 
+  /** How many reads of `cameraId` were made from `from` to `to` (UTC ms, both included). */
+  countOfCameraBetween(cameraId: string, from: number, to: number): number {
+    return (
+      this.db
+        .prepare('SELECT COUNT(*) AS n FROM reads WHERE camera_id = ? AND ts BETWEEN ? AND ?')
+        .get(cameraId, from, to) as { n: number }
+    ).n;
+  }
+
   count(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM reads').get() as { n: number }).n;
   }

@@ -69,7 +69,20 @@ export const evalCommand: Command = {
     const measured = new Set(dataset.items.map((i) => i.file));
     for (const w of dataset.warnings.filter((w) => measured.has(w.file)))
       ctx.stderr.write(`lpr-edge: warning: ${w.message}\n`);
-    if (values.out !== undefined) checkOutFile(String(values.out), 'out', 'eval.json');
+    // A picture added to the folder without its label would be left out without a word.
+    const { unlabelled } = dataset;
+    if (unlabelled.length) {
+      const names = unlabelled.slice(0, 5).map((f) => path.basename(f));
+      const more = unlabelled.length > names.length ? `, and ${unlabelled.length - names.length} more` : '';
+      ctx.stderr.write(
+        `lpr-edge: warning: ${unlabelled.length} picture(s) in ${dir} have no label and are not measured: ${names.join(', ')}${more}\n`,
+      );
+    }
+    if (values.out !== undefined)
+      checkOutFile(String(values.out), 'out', 'eval.json', [
+        ...dataset.labelFiles.map((file) => ({ file, what: "the dataset's labels" })),
+        ...dataset.items.map((i) => ({ file: i.file, what: 'a picture of the dataset' })),
+      ]);
     const degradations =
       values.degrade === undefined ? undefined : parseDegradeOption(String(values.degrade));
     const show = values.video === undefined ? undefined : parseVideoOption(String(values.video));

@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { openUnit, type Unit } from '../../unit.js';
 import { loadConfig } from '../../config/load.js';
@@ -101,10 +101,23 @@ export function parseCount(value: string | undefined, key: string): number | und
 /**
  * Refuse an output file that cannot be written, before anything is queried, written or audited:
  * a folder (or device) in its place, or a parent folder that is missing or not writable.
- * `example` is a file name to suggest inside a folder given by mistake.
+ * `example` is a file name to suggest inside a folder given by mistake. `inputs`: the files the
+ * command reads, each with what it is called ("the recording"); the output must be none of them,
+ * since it is written over at the end (a report over the recording it reports on, an eval report
+ * over the labels it measured, would lose them).
  */
-export function checkOutFile(file: string, key: string, example: string): void {
+export function checkOutFile(
+  file: string,
+  key: string,
+  example: string,
+  inputs: readonly { file: string; what: string }[] = [],
+): void {
   const existing = statOrNull(file);
+  const same = existing && inputs.find((i) => sameFile(existing, statOrNull(i.file)));
+  if (same)
+    throw new UsageError(
+      `--${key}: "${file}" is ${same.what} (${same.file}), which writing the ${key} would overwrite; give another file name, such as ${path.join(path.dirname(file), example)}`,
+    );
   if (existing?.isDirectory())
     throw new UsageError(
       `--${key}: "${file}" is a folder; give a file name, such as ${path.join(file, example)}`,
@@ -131,4 +144,9 @@ function statOrNull(p: string) {
   } catch {
     return null;
   }
+}
+
+/** One file under two names (a path and a link, a relative and an absolute path). */
+function sameFile(a: Stats, b: Stats | null): boolean {
+  return b !== null && a.dev === b.dev && a.ino === b.ino;
 }

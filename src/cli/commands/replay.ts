@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { syntaxOptions } from '../../state/syntax.js';
-import type { Command } from '../command.js';
+import type { Command, OptionValues } from '../command.js';
 import { UsageError } from '../command.js';
 import { checkOutFile } from './policy-common.js';
 import { openUnit } from '../../unit.js';
@@ -13,10 +13,10 @@ import { CameraPipeline, type PipelineStats } from '../../pipeline/camera-pipeli
 import { noPosition, type PositionSource } from '../../gps/types.js';
 import { loadTrack, trackDropped, TrackPositionSource, type Track } from '../../gps/track.js';
 import { loadLabels, type Label } from '../../fieldtest/labels.js';
-import { evaluateField } from '../../fieldtest/evaluate.js';
+import { evaluateField, labelsAfterVideo } from '../../fieldtest/evaluate.js';
 import { renderReport } from '../../fieldtest/report.js';
 import type { StoredRead } from '../../store/types.js';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { policyServices } from '../../policy/services.js';
 import { LIST_TYPE_LABELS } from '../../hotlist/types.js';
 import type { MatchRule } from '../../hotlist/match.js';
@@ -56,7 +56,8 @@ Exit codes:
   1    replayed, but incomplete (what was read is stored; stderr's last line says why): the
        recording ends early (cut off: a "partial file", an MPEG-TS file ending inside a packet;
        only the frames before the cut were read), reads could not be stored, no frame falls within
-       the GPS track, or no image of the folder could be read
+       the GPS track, no image of the folder could be read, or no labelled vehicle (--labels)
+       falls within the video
   2    nothing replayed: a wrong option, or an input (video, folder, track, labels, hotlist, report,
        config, model) missing or unreadable, or the data directory in use (the daemon, another replay)
   70   an unexpected error (a bug: its stack trace is on stderr)
@@ -101,14 +102,28 @@ Exit codes:
       throw new UsageError('replay: --gps-offset needs --gps TRACK.nmea');
     if (values.gps && isFolder(input))
       throw new UsageError('replay: --gps needs a video file (an image folder has no timeline)');
+    // Labels are spans of video time: against a folder every read would be judged by when it was
+    // made, not by what it shows.
+    if (values.labels && isFolder(input))
+      throw new UsageError(
+        'replay: --labels needs a video file (its labels are spans of video time; an image folder has none): measure a labelled image folder with "lpr-edge eval"',
+      );
     // Checked now: the report is written after the whole replay, which would otherwise be lost.
-    if (values.report !== undefined) checkOutFile(String(values.report), 'report', 'report.html');
+    if (values.report !== undefined)
+      checkOutFile(
+        String(values.report),
+        'report',
+        'report.html',
+        replayInputs(input, values, ctx.configPath),
+      );
     // Validate the side files before the (slow) model loading, so a typo fails at once.
     const track: Track | null = values.gps ? loadTrack(values.gps as string) : null;
     const dropped = track && trackDropped(track);
     if (dropped)
       ctx.stderr.write(`lpr-edge: warning: GPS track ${values.gps as string}: not used: ${dropped}\n`);
-    const labels: Label[] | null = values.labels ? loadLabels(values.labels as string) : null;
+    const labels: Label[] | null = values.labels
+      ? loadLabels(values.labels as string, (m) => ctx.stderr.write(`lpr-edge: warning: ${m}\n`))
+      : null;
     const cameraId = (values.camera as string | undefined) ?? 'replay';
     // Logs go to stderr so stdout carries only reads.
     const unit = openUnit({
@@ -204,15 +219,14 @@ Exit codes:
       }
       const trackPosition = track && new TrackPositionSource(track, startTime, offsetS * 1000, maxFixAgeMs);
       const position: PositionSource = trackPosition ?? noPosition;
-      // Which frames fall outside the track, told after the replay (their reads have no position).
+      // Which frames fall outside the track, told after the replay (their reads have no position),
+      // and when the last one was (labels after it could never be read).
       const frames = { seen: 0, outside: 0, first: 0, last: 0 };
-      const counted: FrameSource = trackPosition
-        ? withEachFrame(source, (f) => {
-            if (!frames.seen++) frames.first = f.ts;
-            frames.last = f.ts;
-            if (trackPosition.placeOf(f.ts) !== 'within') frames.outside++;
-          })
-        : source;
+      const counted: FrameSource = withEachFrame(source, (f) => {
+        if (!frames.seen++) frames.first = f.ts;
+        frames.last = f.ts;
+        if (trackPosition && trackPosition.placeOf(f.ts) !== 'within') frames.outside++;
+      });
       const collected: StoredRead[] = [];
       const pipeline = new CameraPipeline(
         counted,
@@ -245,6 +259,17 @@ Exit codes:
         },
       );
       const stats = await pipeline.run();
+      // With --gps the drive's recorded times are the reads' times, so a second replay of one drive
+      // into one data dir stores its reads again at the same times and places (and HQ gets them
+      // twice): said, so the engineer keeps runs apart.
+      if (track && frames.seen) {
+        const inSpan = unit.reads.countOfCameraBetween(cameraId, frames.first, frames.last);
+        const earlier = inSpan - collected.length;
+        if (earlier > 0)
+          ctx.stderr.write(
+            `lpr-edge: warning: ${unit.config.dataDir} already held ${earlier} read(s) of camera "${cameraId}" from this drive's time (${iso(frames.first)} to ${iso(frames.last)}), an earlier replay of it?: its reads are now stored twice (and go to HQ twice); replay each run into its own --data-dir\n`,
+          );
+      }
       // Read once the pipeline is done: a signal may have come at any await before.
       const interrupted = interruptedBy as NodeJS.Signals | null;
       const summary =
@@ -270,6 +295,14 @@ Exit codes:
           }) + '\n',
         );
       }
+      // Labels the video never reaches: counted as missed, and named, since they are most likely
+      // a slip in the labels (another video's times, milliseconds) rather than vehicles missed.
+      const lastFrameS = (frames.last - startTime) / 1000;
+      const unreachable = labels && frames.seen ? labelsAfterVideo(labels, lastFrameS) : [];
+      for (const l of unreachable)
+        ctx.stderr.write(
+          `lpr-edge: warning: labels ${values.labels as string}: ${l.where}: ${l.plate} ${l.fromS}–${l.toS} s starts after the video's last frame (${lastFrameS.toFixed(1)} s): counted as missed; check its times are seconds of this video\n`,
+        );
       if (values.report) {
         const html = renderReport({
           title: `Field test: ${path.basename(input)}`,
@@ -332,6 +365,13 @@ Exit codes:
         );
         return 1;
       }
+      // Not one labelled vehicle within the video: the figures measure the labels, not the reads.
+      if (labels && unreachable.length === labels.length) {
+        ctx.stderr.write(
+          `lpr-edge: replay: none of the ${labels.length} labelled vehicle(s) in ${values.labels as string} falls within the video (its last frame at ${lastFrameS.toFixed(1)} s): the recall measures nothing; check the labels are of this video, in seconds\n`,
+        );
+        return 1;
+      }
       return 0;
     } finally {
       process.off('SIGINT', stop);
@@ -367,6 +407,28 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** 128 + the signal's number, as a shell reports a command a signal ended: SIGINT 130, SIGTERM 143. */
 function interruptedExitCode(signal: NodeJS.Signals): number {
   return 128 + (os.constants.signals[signal] ?? 2);
+}
+
+/** The files a replay reads, which its report must not be written over. */
+function replayInputs(
+  input: string,
+  values: OptionValues,
+  configPath: string | undefined,
+): { file: string; what: string }[] {
+  const named = (key: string, what: string) => {
+    const file = values[key];
+    return typeof file === 'string' ? [{ file, what }] : [];
+  };
+  const recording = isFolder(input)
+    ? readdirSync(input).map((f) => ({ file: path.join(input, f), what: 'an image of the folder replayed' }))
+    : [{ file: input, what: 'the recording replayed' }];
+  return [
+    ...recording,
+    ...named('gps', 'the GPS track (--gps)'),
+    ...named('labels', 'the labels (--labels)'),
+    ...named('hotlist', 'the hotlist (--hotlist)'),
+    ...(configPath ? [{ file: configPath, what: 'the config (--config)' }] : []),
+  ];
 }
 
 /** The same frames, `each` told about every one as the pipeline takes it. */

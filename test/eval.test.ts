@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { runCli, DATASET } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { wilsonInterval } from '../src/evaluation/metrics.js';
@@ -66,6 +67,31 @@ describe('lpr-edge eval', () => {
     expect(onPicture.code).toBe(2);
     expect(onPicture.stderr).toMatch(/is a picture of the dataset/);
     expect(readFileSync(path.join(crops, 'ak399.png')).equals(picture)).toBe(true);
+  });
+
+  it("refuses an --out that is the unit's database, its -wal or its lock, leaving the database whole", async () => {
+    const crops = cropSet('outondb', 'file,state,plate\nak399.png,AK,FGJ235\n');
+    const data = path.join(dir, 'd-outondb');
+    mkdirSync(data);
+    const dbFile = path.join(data, 'lpr-edge.db');
+    const db = new Database(dbFile);
+    db.exec('CREATE TABLE reads (id TEXT)');
+    db.close();
+    const before = readFileSync(dbFile);
+    for (const [name, what] of [
+      ['lpr-edge.db', "the unit's database"],
+      ['lpr-edge.db-wal', "the unit's database \\(its write-ahead log\\)"],
+      ['lpr-edge.lock', "the data directory's lock"],
+    ] as const) {
+      const r = await runCli(['eval', crops, '--data-dir', data, '--out', path.join(data, name)]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `--out: "\\S+/${name.replace('.', '\\.')}" is ${what} \\(\\S+\\), which writing the out would overwrite`,
+        ),
+      );
+    }
+    expect(readFileSync(dbFile).equals(before)).toBe(true);
   });
 
   it('reports accuracy, per-state and per-height tables and confusions on a labelled crop set', async () => {

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import Database from 'better-sqlite3';
 import { DATASET, jsonLines, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { makeTestVideo } from './helpers/video.js';
@@ -182,6 +183,46 @@ describe('replay --report never overwrites a file the replay reads', { timeout: 
     expect(image.code).toBe(2);
     expect(image.stderr).toMatch(/is an image of the folder replayed/);
     expect(readFileSync(path.join(folder, 'a-car.jpg')).equals(readFileSync(FRAME))).toBe(true);
+  });
+});
+
+describe("replay --report never overwrites the unit's database or lock", { timeout: 180_000 }, () => {
+  it('refuses <dataDir>/lpr-edge.db, its -wal and -shm, and the lock file, keeping the reads', async () => {
+    const folder = path.join(dir, 'own-db-car');
+    mkdirSync(folder);
+    copyFileSync(FRAME, path.join(folder, 'a-car.jpg'));
+    const data = path.join(dir, 'd-own-db');
+    const first = await replay(folder, 'd-own-db');
+    expect(first.code, first.stderr).toBe(0);
+    const readCount = () => {
+      const db = new Database(path.join(data, 'lpr-edge.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM reads').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    expect(readCount()).toBe(1);
+    // The -wal, -shm and lock files are gone between runs (SQLite and the lock remove them): they
+    // are refused by name, since the replay creates them before the report is written.
+    for (const [name, what] of [
+      ['lpr-edge.db', "the unit's database"],
+      ['lpr-edge.db-wal', "the unit's database \\(its write-ahead log\\)"],
+      ['lpr-edge.db-shm', "the unit's database \\(its shared-memory index\\)"],
+      ['lpr-edge.lock', "the data directory's lock"],
+    ] as const) {
+      // Relative to the working directory, as a person types it.
+      const r = await runCli(['replay', folder, '--every-frame', '--report', name, '--data-dir', data], {
+        cwd: data,
+      });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `--report: "${name.replace('.', '\\.')}" is ${what} \\(\\S+\\), which writing the report would overwrite; give another file name, such as report\\.html`,
+        ),
+      );
+    }
+    expect(readCount()).toBe(1);
   });
 });
 

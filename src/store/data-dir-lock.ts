@@ -23,6 +23,11 @@ const CLAIM_STALE_MS = 10_000;
  * starting at once takes over the same stale lock.
  */
 
+/** The lock file of `dataDir`. */
+export function lockPath(dataDir: string): string {
+  return path.join(dataDir, 'lpr-edge.lock');
+}
+
 /** What holds the lock; named in the refusal so the person knows what to stop or wait for. */
 export type LockHolder = 'daemon' | 'replay';
 
@@ -42,7 +47,7 @@ export class DataDirLock {
     { holder = 'daemon', pid = process.pid }: { holder?: LockHolder; pid?: number } = {},
   ): DataDirLock {
     mkdirSync(dataDir, { recursive: true });
-    const file = path.join(dataDir, 'lpr-edge.lock');
+    const file = lockPath(dataDir);
     const content = `${pid} ${bootId()} ${holder} ${processStartTime(pid) ?? '-'}\n`;
     const mine = `${file}.${pid}`;
     writeFileSync(mine, content);
@@ -74,7 +79,7 @@ export class DataDirLock {
  * (selftest does not open the devices it holds).
  */
 export function runningHolder(dataDir: string): { pid: number; holder: LockHolder } | null {
-  const current = readHolder(path.join(dataDir, 'lpr-edge.lock'));
+  const current = readHolder(lockPath(dataDir));
   if (!current || current.bootId !== bootId() || !isHolderRunning(current)) return null;
   return { pid: current.pid, holder: current.holder };
 }

@@ -14,7 +14,7 @@ import { isHeldOut } from '../../state/calibrate.js';
 import { Equivalence } from '../../hotlist/normalise.js';
 import { DEGRADATION_HELP, parseDegradations, type Degradation } from '../../evaluation/degrade.js';
 import { parseVideoShow, VIDEO_FRAMES, type VideoShow } from '../../evaluation/video.js';
-import { openUnit } from '../../unit.js';
+import { dataDirFiles, openUnit } from '../../unit.js';
 import { createLogger } from '../../log.js';
 import { noPosition } from '../../gps/types.js';
 
@@ -82,6 +82,8 @@ export const evalCommand: Command = {
       checkOutFile(String(values.out), 'out', 'eval.json', [
         ...dataset.labelFiles.map((file) => ({ file, what: "the dataset's labels" })),
         ...dataset.items.map((i) => ({ file: i.file, what: 'a picture of the dataset' })),
+        // eval does not open the unit's database, but a report written over it would destroy it.
+        ...dataDirFiles(loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir }).config.dataDir),
       ]);
     const degradations =
       values.degrade === undefined ? undefined : parseDegradeOption(String(values.degrade));

@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { openUnit, type Unit } from '../../unit.js';
 import { loadConfig } from '../../config/load.js';
@@ -113,7 +113,12 @@ export function checkOutFile(
   inputs: readonly { file: string; what: string }[] = [],
 ): void {
   const existing = statOrNull(file);
-  const same = existing && inputs.find((i) => sameFile(existing, statOrNull(i.file)));
+  // By name as well: an input may not exist yet when this is checked (SQLite's -wal, the lock)
+  // and be there by the time the output is written.
+  const where = resolvedPath(file);
+  const same = inputs.find(
+    (i) => (existing && sameFile(existing, statOrNull(i.file))) || resolvedPath(i.file) === where,
+  );
   if (same)
     throw new UsageError(
       `--${key}: "${file}" is ${same.what} (${same.file}), which writing the ${key} would overwrite; give another file name, such as ${path.join(path.dirname(file), example)}`,
@@ -143,6 +148,16 @@ function statOrNull(p: string) {
     return statSync(p);
   } catch {
     return null;
+  }
+}
+
+/** The absolute path of `p`, its folder's links resolved (the file itself need not exist). */
+function resolvedPath(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return path.join(realpathSync(path.dirname(abs)), path.basename(abs));
+  } catch {
+    return abs;
   }
 }
 

@@ -4,7 +4,8 @@ import { syntaxOptions } from '../../state/syntax.js';
 import type { Command, OptionValues } from '../command.js';
 import { UsageError } from '../command.js';
 import { checkOutFile } from './policy-common.js';
-import { openUnit } from '../../unit.js';
+import { dataDirFiles, openUnit } from '../../unit.js';
+import { loadConfig } from '../../config/load.js';
 import { Vision } from '../../vision/vision.js';
 import { createStateReader, type PlateStateReader } from '../../state/reader.js';
 import { openRecording } from '../../capture/file-source.js';
@@ -110,12 +111,11 @@ Exit codes:
       );
     // Checked now: the report is written after the whole replay, which would otherwise be lost.
     if (values.report !== undefined)
-      checkOutFile(
-        String(values.report),
-        'report',
-        'report.html',
-        replayInputs(input, values, ctx.configPath),
-      );
+      checkOutFile(String(values.report), 'report', 'report.html', [
+        ...replayInputs(input, values, ctx.configPath),
+        // The replay stores its reads there: a report written over them would destroy the unit's.
+        ...dataDirFiles(loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir }).config.dataDir),
+      ]);
     // Validate the side files before the (slow) model loading, so a typo fails at once.
     const track: Track | null = values.gps ? loadTrack(values.gps as string) : null;
     const dropped = track && trackDropped(track);

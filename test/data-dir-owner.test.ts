@@ -207,3 +207,20 @@ describe.skipIf(!canActAsServiceUser)('a data folder the service user cannot cre
     });
   }, 120_000);
 });
+
+describe.skipIf(!canActAsServiceUser)('a data folder the service user cannot write in', () => {
+  it('names the account the command runs as (install.sh --user), not "lpr-edge", in the fix', async () => {
+    // The folder is there but root's, 0755: the service user may look in it but not create the
+    // database, so SQLite cannot open it.
+    letServiceUserThrough(dir);
+    const dataDir = path.join(dir, 'roots-folder');
+    fs.mkdirSync(dataDir, { mode: 0o755 });
+    const config = await unitConfig('roots-folder', dataDir);
+    const file = path.join(dataDir, 'lpr-edge.db');
+    const r = asServiceUser(process.execPath, [bin, 'audit', 'verify', '--config', config]);
+    expect(r.stderr).toBe(
+      `lpr-edge: cannot open the database ${file} (unable to open database file); point --data-dir (or dataDir in the config) at a folder ${serviceUser.name} can write\n`,
+    );
+    expect(r.status).toBe(2);
+  }, 120_000);
+});

@@ -96,8 +96,9 @@ function databaseError(file: string, err: unknown): unknown {
     );
   }
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') {
+    // The account this runs as (the daemon's User=, not "lpr-edge" after install.sh --user).
     return new DatabaseError(
-      `cannot open the database ${file} (${(err as Error).message}); point ${WHERE} at a folder lpr-edge can write`,
+      `cannot open the database ${file} (${(err as Error).message}); point ${WHERE} at a folder ${runningAccount().user} can write`,
     );
   }
   return err;

@@ -775,6 +775,44 @@ describe('provision --interactive and the broker', () => {
     expect(config(cfg).sync.enabled).toBe(false);
   });
 
+  it('takes --broker-url none to stop syncing without asking, keeping the rest of the sync section', () => {
+    writeHqPublicKey(path.join(tmp, 'flag-unsync.pub'));
+    const cfg = 'flag-unsync/config.yaml';
+    const first = cli([
+      ...['provision', '--config', cfg, '--unit-id', 'car-1', '--agency', 'pd'],
+      ...['--broker-url', 'mqtt://127.0.0.1:1883', '--hq-key', 'flag-unsync.pub', '--no-cameras'],
+    ]);
+    expect(first.stderr).toBe('');
+    expect(config(cfg).sync.enabled).toBe(true);
+    // Certificates for no broker are a slip: refused, nothing written.
+    const withCa = cli([
+      'provision',
+      '--config',
+      cfg,
+      '--broker-url',
+      'none',
+      '--ca',
+      'x.pem',
+      '--no-cameras',
+    ]);
+    expect(withCa.status).toBe(2);
+    expect(withCa.stderr).toBe(
+      'lpr-edge: provision: --ca is for the headquarters broker, and --broker-url none stops syncing: leave --ca out\n',
+    );
+    expect(config(cfg).sync.enabled).toBe(true);
+    // Unit id and agency kept from the config; "NONE" as a technician may type it.
+    const r = cli(['provision', '--config', cfg, '--broker-url', 'NONE', '--no-cameras']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const after = config(cfg);
+    expect(after.sync.enabled).toBe(false);
+    // Kept (turned off) for when it comes back.
+    expect(after.sync.brokerUrl).toBe('mqtt://127.0.0.1:1883');
+    expect(after.sync.hqPublicKey).toBe(path.join(tmp, 'flag-unsync.pub'));
+    // The help says so.
+    expect(cli(['provision', '--help']).stdout).toMatch(/--broker-url none\s+stop syncing with headquarters/);
+  });
+
   it("asks for headquarters' ack key and its keyId, as --hq-ack-key and --hq-ack-key-id give them", () => {
     writeHqPublicKey(path.join(tmp, 'ia-hq.pub'));
     writeHqPublicKey(path.join(tmp, 'ia-ack.pub'));

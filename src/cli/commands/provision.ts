@@ -30,11 +30,13 @@ export const provisionCommand: Command = {
   name: 'provision',
   summary: 'set up this unit: id, agency, broker, cameras, GPS (interactive, flags or an answers file)',
   usage: `provision [--answers FILE] [--unit-id ID --agency CODE] [--home-state XX]
-          [--broker-url URL --hq-key PEM [--hq-ack-key PEM --hq-ack-key-id ID] [--ca PEM] [--cert PEM --key PEM]]
+          [--broker-url URL|none --hq-key PEM [--hq-ack-key PEM --hq-ack-key-id ID] [--ca PEM] [--cert PEM --key PEM]]
           [--camera SPEC]... [--no-cameras] [--gps SPEC]
           [--interactive] [--discover-gige] [--print]
   --answers FILE    YAML/JSON with unitId, agency, homeState, dataDir, broker{url,hqKey,hqAckKey,hqAckKeyId,ca,cert,key},
                     cameras[], gps
+  --broker-url none stop syncing with headquarters (as "none" at the interactive question): the sync
+                    section is kept, turned off, for when a broker is given again
   --hq-key PEM      headquarters' public signing key (hq-signing.pub from "hq-sink keygen"): the unit
                     checks every hotlist, roster, pull request and ack from HQ against it
   --hq-ack-key PEM  a separate key HQ's consumers sign acks with (hq-ack.pub from "hq-sink keygen --name
@@ -88,6 +90,12 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     const tlsFlag = ['ca', 'cert', 'key', 'hq-key', 'hq-ack-key', 'hq-ack-key-id'].find(
       (k) => flag(k) !== undefined,
     );
+    // "none", as the interactive question takes it: the unit stops syncing with headquarters.
+    const noBroker = flag('broker-url')?.trim().toLowerCase() === 'none';
+    if (tlsFlag && noBroker)
+      throw new UsageError(
+        `provision: --${tlsFlag} is for the headquarters broker, and --broker-url none stops syncing: leave --${tlsFlag} out`,
+      );
     if (tlsFlag && flag('broker-url') === undefined)
       throw new UsageError(
         `provision: --${tlsFlag} is for the headquarters broker: give --broker-url too (e.g. --broker-url mqtts://hq.example.org:8883)`,
@@ -99,7 +107,9 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
       if (flag('unit-id')) given.unitId = flag('unit-id');
       if (flag('agency')) given.agency = flag('agency');
       if (flag('home-state')) given.homeState = flag('home-state');
-      if (flag('broker-url'))
+      // Stored as the interactive answer is: the previous sync section is kept, turned off.
+      if (noBroker) given.broker = 'none';
+      else if (flag('broker-url'))
         given.broker = {
           url: flag('broker-url'),
           // An empty path is kept, for validation to refuse by name.

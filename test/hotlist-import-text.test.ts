@@ -42,7 +42,7 @@ function versions(): Record<string, string> {
 }
 
 /** A column of the active entries for a plate, read from the unit's database file. */
-function stored(plate: string, column: 'vehicle' | 'expires_at'): unknown[] {
+function stored(plate: string, column: 'vehicle' | 'expires_at' | 'reason' | 'reference'): unknown[] {
   const db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
   try {
     return (
@@ -266,5 +266,48 @@ describe('hotlist import: the text of the file', { timeout: 240_000 }, () => {
     const partial = importFile('sheet.csv', 'plate,state,list_type,vehicle\nROW003,NY,ncic,\n,,,Ford\n');
     expect(partial.code).toBe(2);
     expect(partial.err).toMatch(/1 bad row; .*line 3: plate/);
+  });
+
+  it('keeps a CSV or JSON row whose text is over its limit, cut, and names each cut with its line', () => {
+    // The limits an imported row's text is held to (src/hotlist/types.ts, import.ts).
+    const reason = 'R'.repeat(1200);
+    const vehicle = 'V'.repeat(600);
+    const csv = importFile(
+      'long.csv',
+      `plate,state,list_type,reason,vehicle\nCUT001,NY,ncic,short,Ford\nCUT002,NY,ncic,${reason},${vehicle}\n`,
+      '--version',
+      'v1',
+    );
+    expect(csv.code, csv.err).toBe(0);
+    expect(csv.out).toMatch(/2 added/);
+    expect(stored('CUT002', 'reason')).toEqual(['R'.repeat(1000)]);
+    expect(stored('CUT002', 'vehicle')).toEqual(['V'.repeat(500)]);
+    expect(csv.err).toBe(
+      'text cut line 3: vehicle has 600 characters, the first 500 kept\n' +
+        'text cut line 3: reason has 1200 characters, the first 1000 kept\n',
+    );
+    const doc = jsonDoc('long-json', [
+      { plate: 'CUT003', state: 'NY', reference: 'X'.repeat(150) },
+      { plate: 'CUT004', state: 'NY', reference: 'short' },
+    ]);
+    const json = importFile('long.json', doc);
+    expect(json.code, json.err).toBe(0);
+    expect(stored('CUT003', 'reference')).toEqual(['X'.repeat(100)]);
+    const entryLine = doc.slice(0, doc.indexOf('"CUT003"')).split('\n').length - 1; // its "{"
+    expect(json.err).toBe(
+      `text cut entries[0]: reference has 150 characters, the first 100 kept (line ${entryLine})\n`,
+    );
+    // --json carries them, for a script to check.
+    const again = importFile(
+      'long.csv',
+      `plate,state,list_type,reason\nCUT002,NY,ncic,${reason}\n`,
+      '--json',
+    );
+    expect(again.code, again.err).toBe(0);
+    const report = JSON.parse(again.out) as { cut: unknown[]; cutCount: number };
+    expect(report.cutCount).toBe(1);
+    expect(report.cut).toEqual([
+      { line: 2, where: 'line 2', message: 'reason has 1200 characters, the first 1000 kept' },
+    ]);
   });
 });

@@ -80,7 +80,43 @@ export interface ImportReport {
   notFound: number;
   skipped: RowProblem[];
   skippedCount: number;
+  /**
+   * Rows imported with a text cut to its limit (TEXT_MAX_CHARS, REASON_IMPORT_MAX_CHARS): one
+   * message per text, naming the field, its length and what was kept.
+   */
+  cut: RowProblem[];
+  cutCount: number;
   durationMs: number;
+}
+
+/**
+ * The longest reason an imported row keeps. Longer than a manual entry's (REASON_MAX_CHARS): an
+ * agency's notes are its own, and the console shows a long one whole, scrolling (docs/hotlists.md).
+ */
+export const REASON_IMPORT_MAX_CHARS = 1000;
+/** The longest entered_by an imported row keeps. */
+const ENTERED_BY_MAX_CHARS = 100;
+
+/**
+ * The texts cut in the rows imported. A row's text over its limit is cut, not refused: a strict
+ * import would reject the whole list for one long note (the previous, older list staying active),
+ * a lenient one drop the row and the plate with it, while what a hit is matched and judged on
+ * (plate, state, type, expiry, priority) is whole. But the cut is reported, never silent.
+ */
+class TextCuts {
+  readonly kept: RowProblem[] = [];
+  count = 0;
+  note(line: number, where: string, messages: string[], withLine: boolean): void {
+    for (const message of messages) {
+      this.count++;
+      if (this.kept.length < KEEP_PROBLEMS)
+        this.kept.push({
+          line,
+          where,
+          message: withLine && line > 0 ? `${message} (line ${line})` : message,
+        });
+    }
+  }
 }
 
 /** Problems kept for the report; the count goes on past this. */
@@ -194,6 +230,7 @@ export async function importHotlist(store: HotlistStore, opts: ImportOptions): P
         removed: report.removed,
         notFound: report.notFound,
         skipped: report.skippedCount,
+        cut: report.cutCount,
       },
     });
     return report;
@@ -295,6 +332,7 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
     ),
   );
   const removes: EntryKey[] = [];
+  const cuts = new TextCuts();
   const onRecord = (rec: CsvRecord) => {
     // A blank line, or a row of only delimiters (",,,": what a spreadsheet exports for an empty
     // row, often after the last one): no data to read, or to take for the header.
@@ -341,8 +379,10 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
         state: parsed.entry.state,
         listType: parsed.entry.listType,
       });
-    } else if (problemCount === 0 || !strict)
+    } else if (problemCount === 0 || !strict) {
       staged.insert(parsed.entry, { position: rec.line, line: rec.line });
+      cuts.note(rec.line, `line ${rec.line}`, parsed.cut, false);
+    }
   };
   // Each chunk of the file is parsed and stored in one write transaction, row by row as it is
   // parsed: no batch of rows is held in memory, and other writers wait at most one chunk.
@@ -373,7 +413,7 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
     );
   }
   if (!opts.type) meta.type = types.size === 1 ? [...types][0]! : 'mixed';
-  return finish(store, staged, meta, mode, 'csv', rows, removes, problems, problemCount, opts.file);
+  return finish(store, staged, meta, mode, 'csv', rows, removes, problems, problemCount, cuts, opts.file);
 }
 
 /** Refuse a list dated ahead of this unit's clock (see `generatedInFuture`). */
@@ -409,11 +449,12 @@ function finish(
   removes: EntryKey[],
   problems: RowProblem[],
   problemCount: number,
+  cuts: TextCuts,
   file: string,
 ): ImportReport {
   if (mode === 'delta') {
     const d = store.applyDelta(meta, staged, removes);
-    return report(meta, mode, format, rows, d, problems, problemCount);
+    return report(meta, mode, format, rows, d, problems, problemCount, cuts);
   }
   try {
     staged.flush();
@@ -427,7 +468,7 @@ function finish(
     throw err;
   }
   const counts = { added: staged.added, updated: 0, duplicates: staged.duplicates, removed: 0, notFound: 0 };
-  return report(meta, mode, format, rows, counts, problems, problemCount);
+  return report(meta, mode, format, rows, counts, problems, problemCount, cuts);
 }
 
 /** The row's fields by name (one object shape for every row). */
@@ -456,6 +497,7 @@ function report(
   counts: DeltaCounts,
   skipped: RowProblem[],
   skippedCount: number,
+  cuts: TextCuts,
 ): ImportReport {
   return {
     listId: meta.listId,
@@ -470,6 +512,8 @@ function report(
     notFound: counts.notFound,
     skipped,
     skippedCount,
+    cut: cuts.kept,
+    cutCount: cuts.count,
     durationMs: 0,
   };
 }
@@ -557,10 +601,14 @@ function str(v: unknown): string {
   return v === undefined || v === null ? '' : String(v).trim();
 }
 
-function opt(v: unknown, max = 500): string | null {
-  const s = str(v);
-  return s === '' ? null : s.slice(0, max);
-}
+/** The longest text each optional text field of a row keeps. */
+const TEXT_FIELD_MAX: Partial<Record<Field, number>> = {
+  source: TEXT_MAX_CHARS.source,
+  reference: TEXT_MAX_CHARS.reference,
+  vehicle: TEXT_MAX_CHARS.vehicle,
+  reason: REASON_IMPORT_MAX_CHARS,
+  entered_by: ENTERED_BY_MAX_CHARS,
+};
 
 /** List-type codes as files write them most often, spelled as they are (no case or "_" fix-up per row). */
 const TYPE_KEYS = new Map<string, string>(LIST_TYPES.map((t) => [t, t]));
@@ -570,7 +618,9 @@ function toEntry(
   raw: RawRow,
   opts: ImportOptions,
   mapping?: ColumnMapping,
-): { entry: EntryInput; action: 'add' | 'remove' } | string {
+  /** How the file names a field (a CSV column, a JSON key), for the report of a text cut. */
+  fieldName: (f: Field) => string = (f) => f,
+): { entry: EntryInput; action: 'add' | 'remove'; cut: string[] } | string {
   const plateRaw = str(raw.plate);
   const pp = plateProblem(plateRaw);
   if (pp) return pp;
@@ -611,21 +661,33 @@ function toEntry(
   }
   const action = str(raw.action).toLowerCase() || 'add';
   if (action !== 'add' && action !== 'remove') return `action "${raw.action}" is not add or remove`;
-  const enteredBy = opt(raw.entered_by, 100);
-  const reason = opt(raw.reason, 1000);
+  // Trimmed, empty as null, cut to its limit, each cut said (TextCuts).
+  const cut: string[] = [];
+  const textOf = (field: Field): string | null => {
+    const s = str(raw[field]);
+    const max = TEXT_FIELD_MAX[field]!;
+    if (s.length > max) cut.push(`${fieldName(field)} has ${s.length} characters, the first ${max} kept`);
+    return s === '' ? null : s.slice(0, max);
+  };
+  const source = textOf('source');
+  const reference = textOf('reference');
+  const vehicle = textOf('vehicle');
+  const reason = textOf('reason');
+  const enteredBy = textOf('entered_by');
   if (listType === 'manual' && action === 'add' && (!enteredBy || !reason))
     return `a manual entry needs entered_by and reason`;
   return {
     action,
+    cut,
     entry: {
       plate: /^[A-Z0-9]+$/.test(plateRaw) ? plateRaw : normalisePlate(plateRaw),
       state,
       listType,
-      source: opt(raw.source, TEXT_MAX_CHARS.source) ?? opts.source ?? null,
-      reference: opt(raw.reference, TEXT_MAX_CHARS.reference),
+      source: source ?? opts.source ?? null,
+      reference,
       priority,
       expiresAt,
-      vehicle: opt(raw.vehicle, TEXT_MAX_CHARS.vehicle),
+      vehicle,
       reason,
       enteredBy,
     },
@@ -717,6 +779,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
   let rowOpts: ImportOptions = opts;
   let rows = 0;
   const removes: EntryKey[] = [];
+  const cuts = new TextCuts();
   const rawRemoves: (z.infer<typeof removeSchema> & { where: string; line: number })[] = [];
   const stage = (): StagedVersion => {
     if (staged) return staged;
@@ -787,10 +850,14 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
                 action: undefined,
               },
               rowOpts,
+              undefined,
+              (f) => JSON_KEYS[f] ?? f,
             );
             if (typeof res === 'string') problem(where, ev.line, res);
-            else if (problemCount === 0 || !strict)
+            else if (problemCount === 0 || !strict) {
               staged!.add(res.entry, { position: ev.index, line: ev.line });
+              cuts.note(ev.line, where, res.cut, true);
+            }
           } else {
             // Removes are few and need no list to be checked: kept until the end, so they may
             // come before "list".
@@ -837,7 +904,19 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
         problems,
       );
     }
-    const out = finish(store, st, meta!, mode, 'json', rows, removes, problems, problemCount, opts.file);
+    const out = finish(
+      store,
+      st,
+      meta!,
+      mode,
+      'json',
+      rows,
+      removes,
+      problems,
+      problemCount,
+      cuts,
+      opts.file,
+    );
     staged = null;
     return out;
   } finally {

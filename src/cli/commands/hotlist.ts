@@ -182,6 +182,10 @@ const importCmd: Command = {
         for (const s of report.skipped) ctx.stderr.write(`skipped ${s.where}: ${s.message}\n`);
         if (report.skippedCount > report.skipped.length)
           ctx.stderr.write(`... and ${report.skippedCount - report.skipped.length} more skipped\n`);
+        // Imported, but not whole: the person importing should know which rows, to fix the source.
+        for (const c of report.cut) ctx.stderr.write(`text cut ${c.where}: ${c.message}\n`);
+        if (report.cutCount > report.cut.length)
+          ctx.stderr.write(`... and ${report.cutCount - report.cut.length} more texts cut\n`);
       }
       return 0;
     });

@@ -179,6 +179,26 @@ describe('lpr-edge export', () => {
     expect(fs.readdirSync(folder)).toEqual([]);
   });
 
+  it("refuses --out naming the unit's database or lock, before anything is exported or audited", () => {
+    const args = [...base, '--requester', 'Det. Rivera', '--agency', 'State Police Troop K'];
+    const before = exports().length;
+    for (const [name, what] of [
+      ['lpr-edge.db', "the unit's database"],
+      ['lpr-edge.db-wal', "the unit's database (its write-ahead log)"],
+      ['lpr-edge.lock', "the data directory's lock"],
+    ] as const) {
+      const file = path.join(dir, name);
+      const r = cli(dir, [...args, '--out', file], env);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toBe(
+        `lpr-edge: --out: "${file}" is ${what} (${file}), which writing the out would overwrite; give another file name, such as ${dir}/export.json\n`,
+      );
+    }
+    // The database is whole: the reads are there, the chain verifies, no dissemination recorded.
+    expect(exports().length).toBe(before);
+    expect(cli(dir, ['audit', 'verify']).status).toBe(0);
+  });
+
   it('a file that cannot be written leaves no dissemination record and no temp file', () => {
     // The folder appears after the CLI's check (or the library is called directly): the rename fails.
     const folder = path.join(dir, 'late-folder');

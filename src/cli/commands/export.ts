@@ -5,6 +5,8 @@ import { purposeHelp } from '../../policy/purposes.js';
 import type { Identity } from '../../policy/roles.js';
 import { UsageError, type Command } from '../command.js';
 import { checkOutFile, str, withPolicy } from './policy-common.js';
+import { dataDirFiles } from '../../unit.js';
+import { loadConfig } from '../../config/load.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -38,7 +40,13 @@ ${purposeHelp('  ')}`,
       throw new UsageError(`unexpected argument "${positionals[0]}"\nUsage: lpr-edge ${this.usage}`);
     const out = str(values, 'out');
     if (!out) throw new UsageError(`missing --out FILE\nUsage: lpr-edge ${this.usage}`);
-    checkOutFile(out, 'out', 'export.json');
+    // Written by rename: over the unit's database it would replace every read with the export.
+    checkOutFile(
+      out,
+      'out',
+      'export.json',
+      dataDirFiles(loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir }).config.dataDir),
+    );
     const legalReview = str(values, 'legal-review');
     const req: ExportRequest = {
       caseNumber: str(values, 'case'),

@@ -84,6 +84,7 @@ interface Pending {
   sentAt: number;
   body: string;
   crop: Buffer | null;
+  overview: Buffer | null;
 }
 
 export class HqSink {
@@ -126,7 +127,8 @@ export class HqSink {
         sent_at INTEGER NOT NULL,
         received_at INTEGER NOT NULL,
         body TEXT NOT NULL,             -- JSON, images removed
-        crop BLOB
+        crop BLOB,
+        overview BLOB                   -- the overview frame (units with sync.sendOverview)
       );
       CREATE INDEX IF NOT EXISTS records_unit_kind_seq ON records (unit, kind, seq);
       CREATE TABLE IF NOT EXISTS unit_status (
@@ -148,9 +150,14 @@ export class HqSink {
         PRIMARY KEY (request_id, answer, part)
       );
     `);
+    // A database made before records kept the overview: a unit that sends overviews marks them as
+    // held at HQ once acknowledged, and may then purge its own copy, so this sink must store them.
+    const columns = this.db.prepare('PRAGMA table_info(records)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'overview'))
+      this.db.exec('ALTER TABLE records ADD COLUMN overview BLOB');
     this.insert = this.db.prepare(
-      `INSERT OR IGNORE INTO records (id, agency, unit, kind, seq, sent_at, received_at, body, crop)
-       VALUES (@id, @agency, @unit, @kind, @seq, @sentAt, @receivedAt, @body, @crop)`,
+      `INSERT OR IGNORE INTO records (id, agency, unit, kind, seq, sent_at, received_at, body, crop, overview)
+       VALUES (@id, @agency, @unit, @kind, @seq, @sentAt, @receivedAt, @body, @crop, @overview)`,
     );
   }
 
@@ -221,6 +228,7 @@ export class HqSink {
         sentAt: m.sentAt,
         body: JSON.stringify(body),
         crop: images.crop ?? null,
+        overview: images.overview ?? null,
       });
       if (this.pending.length >= 1000) this.flush();
     } catch (err) {

@@ -109,4 +109,35 @@ describe('overview frames sent to HQ (sync.sendOverview)', () => {
     reopened.db.close();
     expect(columns.map((c) => c.name)).toContain('overview');
   });
+
+  it('a read sent without its overview (too large for maxMessageBytes) keeps overview_at_hq = 0 after its ack', async () => {
+    const unitId = 'car-ov-left-out';
+    const { db, reads, config } = unitSetup(unitId, { maxMessageBytes: 8192 });
+    const fits = reads.save(makeRead(1, unitId), { crop: randomBytes(1_000), overview: randomBytes(2_000) });
+    const tooBig = reads.save(makeRead(2, unitId), {
+      crop: randomBytes(1_000),
+      overview: randomBytes(20_000),
+    });
+    const sync = createSyncService({ config, db, reads, log: recordingLogger().log });
+    try {
+      await sync.start();
+      await until(
+        () =>
+          overviewAtUnit(db, fits.id).acked_at !== null && overviewAtUnit(db, tooBig.id).acked_at !== null,
+        20_000,
+        'HQ to acknowledge both reads',
+      );
+    } finally {
+      await sync.stop();
+    }
+    const atHq = sink.db
+      .prepare('SELECT body FROM records WHERE id = ?')
+      .pluck()
+      .get(`${unitId}:read:${tooBig.id}`) as string;
+    expect(JSON.parse(atHq)).toMatchObject({ imagesLeftOut: [{ image: 'overview' }] });
+    // HQ never got that overview: the unit's copy is the only one, kept the year VI.B asks.
+    expect(overviewAtUnit(db, tooBig.id).overview_at_hq).toBe(0);
+    expect(overviewAtUnit(db, fits.id).overview_at_hq).toBe(1);
+    db.close();
+  });
 });

@@ -178,7 +178,7 @@ export class InboundRouter {
       if (kind === 'ack') return this.ack(payload);
       if (parsed.channel !== 'down') throw new Rejection(`unexpected channel ${parsed.channel}`);
       if (kind === 'hotlist') return this.done(topic, kind, payload, this.hotlist(payload, parsed));
-      if (kind === 'roster') return this.done(topic, kind, payload, this.roster(payload));
+      if (kind === 'roster') return this.done(topic, kind, payload, this.roster(payload, parsed));
       if (kind === 'pull') return this.done(topic, kind, payload, await this.pull(payload));
       throw new Rejection(`unknown message kind "${kind}"`);
     } catch (err) {
@@ -354,12 +354,20 @@ export class InboundRouter {
     return { outcome: 'applied' };
   }
 
-  private roster(payload: Buffer): { outcome: InboundOutcome; reason?: string } {
+  private roster(payload: Buffer, topic: ParsedTopic): { outcome: InboundOutcome; reason?: string } {
     const doc: RosterDocument = this.signed(payload, rosterDocumentSchema, 'roster');
     const name = `roster:${doc.rosterId}`;
     const current = this.current(name, undefined);
     if (doc.version === current) return { outcome: 'ignored', reason: `version ${doc.version} already held` };
     if (doc.version < current) {
+      // As for hotlists: the retained fleet roster comes again at every connect, and one older than
+      // a roster HQ sent this unit since is superseded, as designed (rejected, it was audited at
+      // every connect). One sent to this unit alone is HQ's mistake, and HQ should hear of it.
+      if (topic.unit === FLEET)
+        return {
+          outcome: 'ignored',
+          reason: `version ${doc.version} superseded: this unit holds version ${current} (a later roster sent to it)`,
+        };
       throw new Rejection(`roster: version ${doc.version} is older than the current ${current}`, true);
     }
     if (!this.d.roster) throw new Rejection('roster: this unit has no user directory');

@@ -11,6 +11,7 @@ import type { Outbox } from './outbox.js';
 import type { AuditPort, HotlistApplied, HotlistPort, QueryPort, RosterPort } from './ports.js';
 import {
   ackSchema,
+  describeIssues,
   hotlistDocumentSchema,
   pullRequestSchema,
   rosterDocumentSchema,
@@ -83,13 +84,6 @@ class Rejection extends Error {
   ) {
     super(message);
   }
-}
-
-function issues(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
 }
 
 /**
@@ -261,7 +255,7 @@ export class InboundRouter {
       throw new Rejection(`${what}: ${(err as Error).message}`, audit);
     }
     const doc = schema.safeParse(raw);
-    if (!doc.success) throw new Rejection(`${what}: invalid document: ${issues(doc.error)}`, audit);
+    if (!doc.success) throw new Rejection(`${what}: invalid document: ${describeIssues(doc.error)}`, audit);
     if (doc.data.agency !== this.d.topics.agency) {
       throw new Rejection(
         `${what}: signed for agency ${doc.data.agency}, this unit is ${this.d.topics.agency}`,
@@ -395,7 +389,7 @@ export class InboundRouter {
     const parsed = pullRequestSchema.safeParse(raw);
     if (!parsed.success) {
       const requestId = (raw as { requestId?: unknown } | null)?.requestId;
-      const reason = `malformed pull request: ${issues(parsed.error)}`;
+      const reason = `malformed pull request: ${describeIssues(parsed.error)}`;
       if (typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 200) {
         await this.d.sendAnswer(this.d.buildAnswer(this.response(requestId, 'error', reason), []));
       }

@@ -13,6 +13,17 @@ import { HIT_ACTIONS } from '../alerts/audit-types.js';
  * version, 1) so a consumer can tell a future change apart.
  */
 
+/**
+ * A validation failure as one line naming each wrong field (`entries.0: Unrecognized key:
+ * "expires"`), the first five: what the unit tells HQ, and the HQ tools tell their operator.
+ */
+export function describeIssues(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
 const id = z.string().min(1).max(200);
 /** Message ids of parked records the status names (the count covers them all). */
 export const PARKED_IDS_SHOWN = 10;

@@ -283,20 +283,20 @@ export class HqSink {
       if (list) list.push(p.id);
       else acks.set(key, [p.id]);
     };
-    this.db.transaction(() => {
-      for (const p of batch) {
-        const r = this.insert.run({ ...p, receivedAt });
-        if (r.changes === 1) this.stats.stored++;
-        else this.stats.duplicates++;
-        // Duplicates are acknowledged too: the unit evidently did not get the earlier ack.
-        ack(p);
-      }
-      const keep = this.db.prepare('INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)');
-      for (const q of quarantined) {
-        keep.run(q.id, q.agency, q.unit, q.topic, q.reason, receivedAt, q.payload);
-        ack(q);
-      }
-    })();
+    try {
+      this.store(batch, quarantined, receivedAt, ack);
+    } catch (err) {
+      // Another consumer sharing the database held it past the busy timeout, or the disk is full:
+      // nothing committed, so nothing is acknowledged. Kept for the next flush (thrown from the
+      // flush timer, it ended the process); the units send them again anyway if this one dies.
+      this.pending = [...batch, ...this.pending];
+      this.quarantine = [...quarantined, ...this.quarantine];
+      this.opts.log?.error(
+        { err: (err as Error).message, records: batch.length + quarantined.length },
+        'hq sink: records not committed; trying again',
+      );
+      return;
+    }
     for (const [key, ids] of acks) {
       const [agency, unit] = key.split('/') as [string, string];
       const topic = new Topics(agency, unit).ack();
@@ -307,6 +307,31 @@ export class HqSink {
         this.stats.acksSent++;
       }
     }
+  }
+
+  /** The batch in one transaction: every record stored (and passed to `ack`), or none. */
+  private store(
+    batch: Pending[],
+    quarantined: HqSink['quarantine'],
+    receivedAt: number,
+    ack: (p: { agency: string; unit: string; id: string }) => void,
+  ): void {
+    let stored = 0;
+    this.db.transaction(() => {
+      for (const p of batch) {
+        stored += this.insert.run({ ...p, receivedAt }).changes;
+        // Duplicates are acknowledged too: the unit evidently did not get the earlier ack.
+        ack(p);
+      }
+      const keep = this.db.prepare('INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const q of quarantined) {
+        keep.run(q.id, q.agency, q.unit, q.topic, q.reason, receivedAt, q.payload);
+        ack(q);
+      }
+    })();
+    // Counted once committed: a batch rolled back is counted when it is stored.
+    this.stats.stored += stored;
+    this.stats.duplicates += batch.length - stored;
   }
 
   count(kind?: string): number {

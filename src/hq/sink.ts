@@ -202,12 +202,20 @@ export class HqSink {
     const t = parseTopic(topic);
     try {
       if (!t) throw new Error('not an lpr/v1 topic');
+      // The broker lets a unit publish on its own topics only: what a message says about whose it
+      // is must agree with its topic, or one unit could speak for another.
+      const ownTopic = <M extends { agency: string; unit: string }>(what: string, m: M): M => {
+        if (m.agency !== t.agency || m.unit !== t.unit)
+          throw new Error(`${what} of ${m.agency}/${m.unit} on ${topic}: not its topic`);
+        return m;
+      };
       if (t.channel === 'status') {
-        this.keepStatus(statusSchema.parse(parseJson(payload)));
+        this.keepStatus(ownTopic('status', statusSchema.parse(parseJson(payload))));
         return;
       }
       if (t.channel === 'up' && t.kind === 'pull-response') {
-        const r = this.keepPullResponse(pullResponseSchema.parse(parseJson(payload)));
+        const answer = ownTopic('pull answer', pullResponseSchema.parse(parseJson(payload)));
+        const r = this.keepPullResponse(answer);
         if (r.complete) this.waiters.get(r.requestId)?.(r);
         return;
       }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildAsyncApi } from '../src/sync/asyncapi.js';
+import { ackSchema } from '../src/sync/schemas.js';
 import { Topics } from '../src/sync/topics.js';
 
 // The topic table of docs/sync.md is what an HQ integrator reads first: every topic, its
@@ -75,5 +76,23 @@ describe('docs/sync.md topic table', () => {
         topic,
       ).toBe(true);
     }
+  });
+});
+
+describe('docs/sync.md on acks', () => {
+  it('states how many ids one ack may carry, as the unit checks it (more: the whole ack is rejected)', () => {
+    const md = readFileSync(path.join(root, 'docs/sync.md'), 'utf8');
+    const stated = /`ids`: 1 to ([\d,]+) message ids/.exec(md)?.[1];
+    expect(stated, 'docs/sync.md names the limit').toBeDefined();
+    const probe = (n: number) =>
+      ackSchema.safeParse({
+        v: 1,
+        type: 'ack',
+        agency: 'a',
+        unit: 'u',
+        ids: Array.from({ length: n }, (_, i) => `u:read:${i}`),
+      }).success;
+    const max = Number(stated!.replace(/,/g, ''));
+    expect([probe(max), probe(max + 1)]).toEqual([true, false]);
   });
 });

@@ -96,3 +96,16 @@ describe('docs/sync.md on acks', () => {
     expect([probe(max), probe(max + 1)]).toEqual([true, false]);
   });
 });
+
+describe('AsyncAPI messages shared by a unit channel and a fleet channel', () => {
+  it('do not describe themselves as for one unit only', () => {
+    const api = buildAsyncApi() as {
+      channels: Record<string, { address: string; messages: Record<string, unknown> }>;
+      components: { messages: Record<string, { summary: string }> };
+    };
+    const fleet = Object.values(api.channels).filter((c) => c.address.includes('/fleet/'));
+    expect(fleet.length).toBeGreaterThan(0);
+    for (const name of fleet.flatMap((c) => Object.keys(c.messages)))
+      expect(api.components.messages[name]!.summary, name).not.toMatch(/for this unit/);
+  });
+});

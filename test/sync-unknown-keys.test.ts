@@ -118,6 +118,37 @@ describe('a document from HQ with a key the unit does not know', () => {
     ]);
   });
 
+  it('a malformed pull request for another unit, or older than a day, gets no answer from this one', async () => {
+    const malformed = {
+      v: 1,
+      agency: AGENCY,
+      unit: 'car-1',
+      issuedAt: Date.now(),
+      requester: 'det.jones',
+      purpose: 'investigation-vehicle',
+      caseNumber: 'C-2026-77',
+      attestation: true,
+      criteria: { plate: 'KEY1234' },
+      limt: 1,
+    };
+    const forCar2 = randomUUID();
+    const stale = randomUUID();
+    const control = randomUUID();
+    await publishSigned('pull', { ...malformed, requestId: forCar2, unit: 'car-2' });
+    await publishSigned('pull', { ...malformed, requestId: stale, issuedAt: Date.now() - 2 * 86_400_000 });
+    // This unit's own malformed request is answered with the error, after the two above.
+    await publishSigned('pull', { ...malformed, requestId: control });
+    await until(() => responses.some((r) => r.requestId === control), 10_000, 'the error to the control');
+    expect(responses.filter((r) => r.requestId === forCar2 || r.requestId === stale)).toEqual([]);
+    const reasons = inbound()
+      .filter((r) => r.kind === 'pull')
+      .slice(-3)
+      .map((r) => r.reason);
+    expect(reasons[0]).toMatch(/signed for nyspd\/car-2, this unit is nyspd\/car-1/);
+    expect(reasons[1]).toMatch(/outside the day a request is valid/);
+    expect(reasons[2]).toMatch(/malformed pull request: \(root\): Unrecognized key: "limt"/);
+  });
+
   it('a roster with a misspelt user field is rejected naming it, and not applied', async () => {
     const roster = (version: number, users: unknown[]) => ({
       type: 'roster',

@@ -386,6 +386,11 @@ export class InboundRouter {
     } catch (err) {
       throw new Rejection(`pull: ${(err as Error).message}`);
     }
+    // For another unit, or past its day (a replay): dropped before anything else, even malformed,
+    // so that it gets no answer from this unit (the error below would go out on this unit's
+    // topic, for a request HQ never sent it, or sent long ago).
+    const misdirected = this.pullTargetProblem(raw as PullTarget | null);
+    if (misdirected) throw new Rejection(misdirected);
     const parsed = pullRequestSchema.safeParse(raw);
     if (!parsed.success) {
       const requestId = (raw as { requestId?: unknown } | null)?.requestId;
@@ -396,17 +401,8 @@ export class InboundRouter {
       throw new Rejection(reason);
     }
     const req = parsed.data;
-    if (req.agency !== this.d.topics.agency || req.unit !== this.d.topics.unit)
-      throw new Rejection(
-        `pull: signed for ${req.agency}/${req.unit}, this unit is ${this.d.topics.agency}/${this.d.topics.unit}`,
-      );
-    // issuedAt is HQ's clock: only the unit's wall clock can be compared with it.
-    const age = this.now() - req.issuedAt;
-    if (age > PULL_MAX_AGE_MS || age < -CLOCK_SKEW_MS) {
-      throw new Rejection(
-        `pull: issued ${new Date(req.issuedAt).toISOString()}, outside the day a request is valid; send a new one`,
-      );
-    }
+    const problem = this.pullTargetProblem(req);
+    if (problem) throw new Rejection(problem);
     // Requests still valid are remembered: a repeat (HQ lost the answer) is not a new query.
     const digest = pullDigest(req);
     const prior = this.pulls.get.get(req.requestId) as PullRow | undefined;
@@ -481,6 +477,25 @@ export class InboundRouter {
       'pull request answered',
     );
     return { outcome: 'answered' };
+  }
+
+  /**
+   * Why a pull request is not this unit's to answer: signed for another agency or unit, or issued
+   * outside the day it is valid. Fields of the wrong type (a malformed request) are left to the
+   * schema, whose error names them.
+   */
+  private pullTargetProblem(doc: PullTarget | null): string | undefined {
+    if (typeof doc !== 'object' || doc === null) return undefined;
+    const { agency, unit, issuedAt } = doc;
+    const here = `${this.d.topics.agency}/${this.d.topics.unit}`;
+    if (typeof agency === 'string' && typeof unit === 'string' && `${agency}/${unit}` !== here)
+      return `pull: signed for ${agency}/${unit}, this unit is ${here}`;
+    // issuedAt is HQ's clock: only the unit's wall clock can be compared with it.
+    if (typeof issuedAt !== 'number' || !Number.isFinite(issuedAt)) return undefined;
+    const age = this.now() - issuedAt;
+    if (age > PULL_MAX_AGE_MS || age < -CLOCK_SKEW_MS)
+      return `pull: issued ${Math.abs(issuedAt) <= 8.64e15 ? new Date(issuedAt).toISOString() : issuedAt}, outside the day a request is valid; send a new one`;
+    return undefined;
   }
 
   /**
@@ -627,6 +642,13 @@ export class InboundRouter {
       ts: Date.now(),
     };
   }
+}
+
+/** The fields of a pull request that say whether it is this unit's, as they may arrive. */
+interface PullTarget {
+  agency?: unknown;
+  unit?: unknown;
+  issuedAt?: unknown;
 }
 
 interface PullRow {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { silentLogger } from '../src/log.js';
 import { policyServices } from '../src/policy/services.js';
 import { createSyncService } from '../src/sync/service.js';
 import { generateSigningKeys } from '../src/sync/signing.js';
-import { Mosquitto } from './helpers/mosquitto.js';
+import { Mosquitto, freePort } from './helpers/mosquitto.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // The reference HQ tool: a unit may delete what HQ acknowledged, so only a consumer that stores
@@ -105,6 +105,40 @@ describe('hq-sink', () => {
     const publicKey = await hqSink(...pull, '--key', path.join(keys, 'hq-signing.pub'));
     expect(publicKey.code).toBe(1);
     expect(publicKey.stderr).toMatch(/hq-signing\.pub: this is a public key; give the private key/);
+  });
+
+  it('checks a hotlist or roster file before connecting, naming the file and each wrong field', async () => {
+    const keys = path.join(tmp, 'doc-keys');
+    expect((await hqSink('keygen', '--out', keys)).code).toBe(0);
+    const key = path.join(keys, 'hq-signing.key');
+    // Nothing listens here: a tool that connected first would report the broker, not the file.
+    const nowhere = `mqtt://127.0.0.1:${await freePort()}`;
+    const list = path.join(tmp, 'bad-list.json');
+    writeFileSync(
+      list,
+      JSON.stringify({
+        type: 'hotlist',
+        agency: 'nyspd',
+        listId: 'ncic-stolen',
+        kind: 'full',
+        version: 1,
+        issuedAt: 1,
+        entries: [{ plate: 'ABC1234', state: 'NY', listType: 'stolen', expires: 5 }],
+      }),
+    );
+    const started = Date.now();
+    const bad = await hqSink('hotlist', '--url', nowhere, '--key', key, '--file', list);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`--file ${list}: not a HotlistDocument (docs/asyncapi.yaml): `);
+    expect(bad.stderr).toContain('entries.0.listType: Invalid option');
+    expect(bad.stderr).toContain('entries.0: Unrecognized key: "expires"');
+    expect(bad.stderr).not.toMatch(/could not connect|"code"/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const roster = path.join(tmp, 'bad-roster.json');
+    writeFileSync(roster, '{"type": "roster",');
+    const notJson = await hqSink('roster', '--url', nowhere, '--key', key, '--file', roster);
+    expect(notJson.code).toBe(1);
+    expect(notJson.stderr).toMatch(new RegExp(`--file ${roster}: not JSON`));
   });
 
   it('will not replace a signing key pair the units verify against, unless told to', async () => {

@@ -2,7 +2,13 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../log.js';
-import { hotlistDocumentSchema, rosterDocumentSchema } from '../sync/schemas.js';
+import {
+  describeIssues,
+  hotlistDocumentSchema,
+  rosterDocumentSchema,
+  type HotlistDocument,
+  type RosterDocument,
+} from '../sync/schemas.js';
 import { generateSigningKeys, loadPrivateKey } from '../sync/signing.js';
 import { parseTime } from '../cli/commands/policy-common.js';
 import { HqSink } from './sink.js';
@@ -108,6 +114,9 @@ export async function main(argv: string[]): Promise<number> {
           ...(values.to ? { to: parseTime(values.to, 'to', true) } : {}),
         }
       : {};
+  // A document file is checked before connecting: its faults are named, not hidden behind a broker
+  // that cannot be reached, nor dumped as raw validation JSON.
+  const document = cmd === 'hotlist' || cmd === 'roster' ? readDocument(cmd, values.file) : undefined;
   const log = createLogger('info', 'stderr');
   const sink = new HqSink({
     url: values.url,
@@ -151,12 +160,10 @@ export async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
-    if (cmd === 'hotlist' || cmd === 'roster') {
-      if (!values.file || !values.key) throw new Error('--file and --key are required');
-      const raw = JSON.parse(readFileSync(values.file, 'utf8')) as unknown;
-      if (cmd === 'hotlist')
-        await sink.publishHotlist(hotlistDocumentSchema.parse(raw), { unit: values.unit });
-      else await sink.publishRoster(rosterDocumentSchema.parse(raw), { unit: values.unit });
+    if (document) {
+      if (!values.key) throw new Error('--key is required (documents are signed)');
+      if (document.type === 'hotlist') await sink.publishHotlist(document, { unit: values.unit });
+      else await sink.publishRoster(document, { unit: values.unit });
       console.log(`${cmd} signed and published`);
       return 0;
     }
@@ -185,6 +192,26 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await sink.stop();
   }
+}
+
+/** The HotlistDocument or RosterDocument in `file`, or an error naming the file and each wrong field. */
+function readDocument(cmd: 'hotlist' | 'roster', file: string | undefined): HotlistDocument | RosterDocument {
+  if (!file) throw new Error(`${cmd}: --file DOC.json is required`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (err) {
+    throw new Error(
+      `--file ${file}: ${err instanceof SyntaxError ? 'not JSON: ' : ''}${(err as Error).message}`,
+    );
+  }
+  const schema = cmd === 'hotlist' ? hotlistDocumentSchema : rosterDocumentSchema;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const title = cmd === 'hotlist' ? 'HotlistDocument' : 'RosterDocument';
+    throw new Error(`--file ${file}: not a ${title} (docs/asyncapi.yaml): ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {

@@ -84,6 +84,7 @@ interface Pending {
   sentAt: number;
   body: string;
   crop: Buffer | null;
+  overview: Buffer | null;
 }
 
 export class HqSink {
@@ -126,7 +127,8 @@ export class HqSink {
         sent_at INTEGER NOT NULL,
         received_at INTEGER NOT NULL,
         body TEXT NOT NULL,             -- JSON, images removed
-        crop BLOB
+        crop BLOB,
+        overview BLOB                   -- the overview frame (units with sync.sendOverview)
       );
       CREATE INDEX IF NOT EXISTS records_unit_kind_seq ON records (unit, kind, seq);
       CREATE TABLE IF NOT EXISTS unit_status (
@@ -148,9 +150,14 @@ export class HqSink {
         PRIMARY KEY (request_id, answer, part)
       );
     `);
+    // A database made before records kept the overview: a unit that sends overviews marks them as
+    // held at HQ once acknowledged, and may then purge its own copy, so this sink must store them.
+    const columns = this.db.prepare('PRAGMA table_info(records)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'overview'))
+      this.db.exec('ALTER TABLE records ADD COLUMN overview BLOB');
     this.insert = this.db.prepare(
-      `INSERT OR IGNORE INTO records (id, agency, unit, kind, seq, sent_at, received_at, body, crop)
-       VALUES (@id, @agency, @unit, @kind, @seq, @sentAt, @receivedAt, @body, @crop)`,
+      `INSERT OR IGNORE INTO records (id, agency, unit, kind, seq, sent_at, received_at, body, crop, overview)
+       VALUES (@id, @agency, @unit, @kind, @seq, @sentAt, @receivedAt, @body, @crop, @overview)`,
     );
   }
 
@@ -195,12 +202,20 @@ export class HqSink {
     const t = parseTopic(topic);
     try {
       if (!t) throw new Error('not an lpr/v1 topic');
+      // The broker lets a unit publish on its own topics only: what a message says about whose it
+      // is must agree with its topic, or one unit could speak for another.
+      const ownTopic = <M extends { agency: string; unit: string }>(what: string, m: M): M => {
+        if (m.agency !== t.agency || m.unit !== t.unit)
+          throw new Error(`${what} of ${m.agency}/${m.unit} on ${topic}: not its topic`);
+        return m;
+      };
       if (t.channel === 'status') {
-        this.keepStatus(statusSchema.parse(parseJson(payload)));
+        this.keepStatus(ownTopic('status', statusSchema.parse(parseJson(payload))));
         return;
       }
       if (t.channel === 'up' && t.kind === 'pull-response') {
-        const r = this.keepPullResponse(pullResponseSchema.parse(parseJson(payload)));
+        const answer = ownTopic('pull answer', pullResponseSchema.parse(parseJson(payload)));
+        const r = this.keepPullResponse(answer);
         if (r.complete) this.waiters.get(r.requestId)?.(r);
         return;
       }
@@ -221,6 +236,7 @@ export class HqSink {
         sentAt: m.sentAt,
         body: JSON.stringify(body),
         crop: images.crop ?? null,
+        overview: images.overview ?? null,
       });
       if (this.pending.length >= 1000) this.flush();
     } catch (err) {
@@ -275,20 +291,20 @@ export class HqSink {
       if (list) list.push(p.id);
       else acks.set(key, [p.id]);
     };
-    this.db.transaction(() => {
-      for (const p of batch) {
-        const r = this.insert.run({ ...p, receivedAt });
-        if (r.changes === 1) this.stats.stored++;
-        else this.stats.duplicates++;
-        // Duplicates are acknowledged too: the unit evidently did not get the earlier ack.
-        ack(p);
-      }
-      const keep = this.db.prepare('INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)');
-      for (const q of quarantined) {
-        keep.run(q.id, q.agency, q.unit, q.topic, q.reason, receivedAt, q.payload);
-        ack(q);
-      }
-    })();
+    try {
+      this.store(batch, quarantined, receivedAt, ack);
+    } catch (err) {
+      // Another consumer sharing the database held it past the busy timeout, or the disk is full:
+      // nothing committed, so nothing is acknowledged. Kept for the next flush (thrown from the
+      // flush timer, it ended the process); the units send them again anyway if this one dies.
+      this.pending = [...batch, ...this.pending];
+      this.quarantine = [...quarantined, ...this.quarantine];
+      this.opts.log?.error(
+        { err: (err as Error).message, records: batch.length + quarantined.length },
+        'hq sink: records not committed; trying again',
+      );
+      return;
+    }
     for (const [key, ids] of acks) {
       const [agency, unit] = key.split('/') as [string, string];
       const topic = new Topics(agency, unit).ack();
@@ -299,6 +315,31 @@ export class HqSink {
         this.stats.acksSent++;
       }
     }
+  }
+
+  /** The batch in one transaction: every record stored (and passed to `ack`), or none. */
+  private store(
+    batch: Pending[],
+    quarantined: HqSink['quarantine'],
+    receivedAt: number,
+    ack: (p: { agency: string; unit: string; id: string }) => void,
+  ): void {
+    let stored = 0;
+    this.db.transaction(() => {
+      for (const p of batch) {
+        stored += this.insert.run({ ...p, receivedAt }).changes;
+        // Duplicates are acknowledged too: the unit evidently did not get the earlier ack.
+        ack(p);
+      }
+      const keep = this.db.prepare('INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const q of quarantined) {
+        keep.run(q.id, q.agency, q.unit, q.topic, q.reason, receivedAt, q.payload);
+        ack(q);
+      }
+    })();
+    // Counted once committed: a batch rolled back is counted when it is stored.
+    this.stats.stored += stored;
+    this.stats.duplicates += batch.length - stored;
   }
 
   count(kind?: string): number {

@@ -49,6 +49,8 @@ interface ChannelSpec {
   retain?: boolean;
   description?: string;
   contentType?: string;
+  /** The message's own summary when a fleet channel shares it (else the channel's summary). */
+  messageSummary?: string;
   /** Address parameters; agency and unit unless given. */
   parameters?: string[];
 }
@@ -119,6 +121,8 @@ export function buildAsyncApi(): Record<string, unknown> {
       address: `${ROOT_ADDRESS}/down/hotlist`,
       message: 'SignedHotlist',
       summary: 'A signed hotlist (full or delta) for this unit.',
+      messageSummary:
+        'A signed hotlist: full or delta on a unit topic, full only (one list per topic, retained) on a fleet topic.',
       action: 'receive',
     },
     {
@@ -137,6 +141,8 @@ export function buildAsyncApi(): Record<string, unknown> {
       address: `${ROOT_ADDRESS}/down/roster`,
       message: 'SignedRoster',
       summary: 'The signed authorised-user roster for this unit.',
+      messageSummary:
+        'The signed authorised-user roster, for one unit or (retained) for every unit of the agency.',
       action: 'receive',
     },
     {
@@ -165,7 +171,7 @@ export function buildAsyncApi(): Record<string, unknown> {
     messages[c.message] = {
       name: c.message,
       title: c.message,
-      summary: c.summary,
+      summary: c.messageSummary ?? c.summary,
       contentType: 'application/json',
       payload: { $ref: `#/components/schemas/${signed ? 'SignedDocument' : c.message}` },
       ...(signed

@@ -11,6 +11,7 @@ import type { Outbox } from './outbox.js';
 import type { AuditPort, HotlistApplied, HotlistPort, QueryPort, RosterPort } from './ports.js';
 import {
   ackSchema,
+  describeIssues,
   hotlistDocumentSchema,
   pullRequestSchema,
   rosterDocumentSchema,
@@ -83,13 +84,6 @@ class Rejection extends Error {
   ) {
     super(message);
   }
-}
-
-function issues(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
 }
 
 /**
@@ -178,7 +172,7 @@ export class InboundRouter {
       if (kind === 'ack') return this.ack(payload);
       if (parsed.channel !== 'down') throw new Rejection(`unexpected channel ${parsed.channel}`);
       if (kind === 'hotlist') return this.done(topic, kind, payload, this.hotlist(payload, parsed));
-      if (kind === 'roster') return this.done(topic, kind, payload, this.roster(payload));
+      if (kind === 'roster') return this.done(topic, kind, payload, this.roster(payload, parsed));
       if (kind === 'pull') return this.done(topic, kind, payload, await this.pull(payload));
       throw new Rejection(`unknown message kind "${kind}"`);
     } catch (err) {
@@ -261,7 +255,7 @@ export class InboundRouter {
       throw new Rejection(`${what}: ${(err as Error).message}`, audit);
     }
     const doc = schema.safeParse(raw);
-    if (!doc.success) throw new Rejection(`${what}: invalid document: ${issues(doc.error)}`, audit);
+    if (!doc.success) throw new Rejection(`${what}: invalid document: ${describeIssues(doc.error)}`, audit);
     if (doc.data.agency !== this.d.topics.agency) {
       throw new Rejection(
         `${what}: signed for agency ${doc.data.agency}, this unit is ${this.d.topics.agency}`,
@@ -354,12 +348,20 @@ export class InboundRouter {
     return { outcome: 'applied' };
   }
 
-  private roster(payload: Buffer): { outcome: InboundOutcome; reason?: string } {
+  private roster(payload: Buffer, topic: ParsedTopic): { outcome: InboundOutcome; reason?: string } {
     const doc: RosterDocument = this.signed(payload, rosterDocumentSchema, 'roster');
     const name = `roster:${doc.rosterId}`;
     const current = this.current(name, undefined);
     if (doc.version === current) return { outcome: 'ignored', reason: `version ${doc.version} already held` };
     if (doc.version < current) {
+      // As for hotlists: the retained fleet roster comes again at every connect, and one older than
+      // a roster HQ sent this unit since is superseded, as designed (rejected, it was audited at
+      // every connect). One sent to this unit alone is HQ's mistake, and HQ should hear of it.
+      if (topic.unit === FLEET)
+        return {
+          outcome: 'ignored',
+          reason: `version ${doc.version} superseded: this unit holds version ${current} (a later roster sent to it)`,
+        };
       throw new Rejection(`roster: version ${doc.version} is older than the current ${current}`, true);
     }
     if (!this.d.roster) throw new Rejection('roster: this unit has no user directory');
@@ -384,27 +386,23 @@ export class InboundRouter {
     } catch (err) {
       throw new Rejection(`pull: ${(err as Error).message}`);
     }
+    // For another unit, or past its day (a replay): dropped before anything else, even malformed,
+    // so that it gets no answer from this unit (the error below would go out on this unit's
+    // topic, for a request HQ never sent it, or sent long ago).
+    const misdirected = this.pullTargetProblem(raw as PullTarget | null);
+    if (misdirected) throw new Rejection(misdirected);
     const parsed = pullRequestSchema.safeParse(raw);
     if (!parsed.success) {
       const requestId = (raw as { requestId?: unknown } | null)?.requestId;
-      const reason = `malformed pull request: ${issues(parsed.error)}`;
+      const reason = `malformed pull request: ${describeIssues(parsed.error)}`;
       if (typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 200) {
         await this.d.sendAnswer(this.d.buildAnswer(this.response(requestId, 'error', reason), []));
       }
       throw new Rejection(reason);
     }
     const req = parsed.data;
-    if (req.agency !== this.d.topics.agency || req.unit !== this.d.topics.unit)
-      throw new Rejection(
-        `pull: signed for ${req.agency}/${req.unit}, this unit is ${this.d.topics.agency}/${this.d.topics.unit}`,
-      );
-    // issuedAt is HQ's clock: only the unit's wall clock can be compared with it.
-    const age = this.now() - req.issuedAt;
-    if (age > PULL_MAX_AGE_MS || age < -CLOCK_SKEW_MS) {
-      throw new Rejection(
-        `pull: issued ${new Date(req.issuedAt).toISOString()}, outside the day a request is valid; send a new one`,
-      );
-    }
+    const problem = this.pullTargetProblem(req);
+    if (problem) throw new Rejection(problem);
     // Requests still valid are remembered: a repeat (HQ lost the answer) is not a new query.
     const digest = pullDigest(req);
     const prior = this.pulls.get.get(req.requestId) as PullRow | undefined;
@@ -479,6 +477,25 @@ export class InboundRouter {
       'pull request answered',
     );
     return { outcome: 'answered' };
+  }
+
+  /**
+   * Why a pull request is not this unit's to answer: signed for another agency or unit, or issued
+   * outside the day it is valid. Fields of the wrong type (a malformed request) are left to the
+   * schema, whose error names them.
+   */
+  private pullTargetProblem(doc: PullTarget | null): string | undefined {
+    if (typeof doc !== 'object' || doc === null) return undefined;
+    const { agency, unit, issuedAt } = doc;
+    const here = `${this.d.topics.agency}/${this.d.topics.unit}`;
+    if (typeof agency === 'string' && typeof unit === 'string' && `${agency}/${unit}` !== here)
+      return `pull: signed for ${agency}/${unit}, this unit is ${here}`;
+    // issuedAt is HQ's clock: only the unit's wall clock can be compared with it.
+    if (typeof issuedAt !== 'number' || !Number.isFinite(issuedAt)) return undefined;
+    const age = this.now() - issuedAt;
+    if (age > PULL_MAX_AGE_MS || age < -CLOCK_SKEW_MS)
+      return `pull: issued ${Math.abs(issuedAt) <= 8.64e15 ? new Date(issuedAt).toISOString() : issuedAt}, outside the day a request is valid; send a new one`;
+    return undefined;
   }
 
   /**
@@ -625,6 +642,13 @@ export class InboundRouter {
       ts: Date.now(),
     };
   }
+}
+
+/** The fields of a pull request that say whether it is this unit's, as they may arrive. */
+interface PullTarget {
+  agency?: unknown;
+  unit?: unknown;
+  issuedAt?: unknown;
 }
 
 interface PullRow {

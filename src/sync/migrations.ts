@@ -113,4 +113,14 @@ export const syncMigrations: Migration[] = [
       ) WHERE acked_at IS NULL;
     `,
   },
+  {
+    module: 'sync',
+    version: 6,
+    description: 'reads sent without their overview frame: their ack does not put the overview at HQ',
+    // With sync.sendOverview, an ack marks the read's overview as held at HQ (reads.overview_at_hq),
+    // and retention may then delete the unit's copy before the year VI.B keeps one HQ never got. A
+    // copy sent without it (too large for the broker) must not count: set once, never cleared, as HQ
+    // keeps the first copy it stores and the ack does not say which copy that was.
+    sql: `ALTER TABLE sync_outbox ADD COLUMN overview_left_out INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

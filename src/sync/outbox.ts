@@ -14,8 +14,12 @@ export interface OutboxSource {
   scan(afterSeq: number, limit: number): { id: string; seq: number }[];
   /** The message body (and images) for one record, or undefined if it no longer exists. */
   load(id: string): { body: Record<string, unknown>; images?: FrameImages } | undefined;
-  /** HQ has acknowledged these records: mark them (makes them eligible for local retention). */
-  acknowledged?(ids: string[], at: number): void;
+  /**
+   * HQ has acknowledged these records: mark them (makes them eligible for local retention).
+   * `withoutOverview`: ids of those a copy of which went without its overview frame (left out to
+   * fit the broker), so HQ may not hold it.
+   */
+  acknowledged?(ids: string[], at: number, withoutOverview?: ReadonlySet<string>): void;
   /** Ids are row numbers of this database, not UUIDs: message ids then carry the install id. */
   localIds?: boolean;
 }
@@ -91,7 +95,10 @@ export class Outbox {
         `UPDATE sync_outbox SET last_sent_at = NULL, attempts = attempts - 1
          WHERE msg_id = ? AND acked_at IS NULL AND attempts > 0`,
       ),
-      ackTarget: db.prepare('SELECT kind, source_id, attempts, acked_at FROM sync_outbox WHERE msg_id = ?'),
+      ackTarget: db.prepare(
+        'SELECT kind, source_id, attempts, acked_at, overview_left_out FROM sync_outbox WHERE msg_id = ?',
+      ),
+      overviewLeftOut: db.prepare('UPDATE sync_outbox SET overview_left_out = 1 WHERE msg_id = ?'),
       ack: db.prepare('UPDATE sync_outbox SET acked_at = ? WHERE msg_id = ? AND acked_at IS NULL'),
       depth: db.prepare('SELECT COUNT(*) FROM sync_outbox WHERE acked_at IS NULL').pluck(),
       resetSent: db.prepare(
@@ -180,6 +187,11 @@ export class Outbox {
     })();
   }
 
+  /** This record was sent without its overview frame: its ack will not say HQ holds the overview. */
+  markOverviewLeftOut(msgId: string): void {
+    this.stmts.overviewLeftOut.run(msgId);
+  }
+
   /**
    * Apply an HQ acknowledgement. An ack makes a record eligible for local retention (policy VI.B,
    * VI.F), so it counts only for a record this unit has sent at least once: anyone able to publish
@@ -191,9 +203,17 @@ export class Outbox {
     return this.db.transaction(() => {
       const result: AckResult = { acked: [], repeated: 0, unsent: 0, unknown: 0 };
       const byKind = new Map<UpKind, string[]>();
+      const withoutOverview = new Set<string>();
       for (const id of msgIds) {
         const row = this.stmts.ackTarget.get(id) as
-          { kind: UpKind; source_id: string; attempts: number; acked_at: number | null } | undefined;
+          | {
+              kind: UpKind;
+              source_id: string;
+              attempts: number;
+              acked_at: number | null;
+              overview_left_out: number;
+            }
+          | undefined;
         if (!row) result.unknown++;
         else if (row.acked_at !== null) result.repeated++;
         else if (row.attempts === 0) result.unsent++;
@@ -203,9 +223,10 @@ export class Outbox {
           const list = byKind.get(row.kind) ?? [];
           list.push(row.source_id);
           byKind.set(row.kind, list);
+          if (row.overview_left_out) withoutOverview.add(row.source_id);
         }
       }
-      for (const [kind, ids] of byKind) this.sources.get(kind)?.acknowledged?.(ids, at);
+      for (const [kind, ids] of byKind) this.sources.get(kind)?.acknowledged?.(ids, at, withoutOverview);
       return result;
     })();
   }

@@ -13,6 +13,17 @@ import { HIT_ACTIONS } from '../alerts/audit-types.js';
  * version, 1) so a consumer can tell a future change apart.
  */
 
+/**
+ * A validation failure as one line naming each wrong field (`entries.0: Unrecognized key:
+ * "expires"`), the first five: what the unit tells HQ, and the HQ tools tell their operator.
+ */
+export function describeIssues(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
 const id = z.string().min(1).max(200);
 /** Message ids of parked records the status names (the count covers them all). */
 export const PARKED_IDS_SHOWN = 10;
@@ -485,7 +496,10 @@ export const hotlistDocumentSchema = z
 export type HotlistDocument = z.infer<typeof hotlistDocumentSchema>;
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
-export const rosterEntrySchema = z.object({
+// Roster and pull request are strict, as hotlist entries: a misspelt key dropped would apply the
+// document without what it meant ("disable" for "disabled" leaves the user able to sign in; "form"
+// for "from" searches, and discloses, every sighting of the plate instead of the window's).
+export const rosterEntrySchema = z.strictObject({
   name: z.string().min(1).max(100),
   role: z.enum(['officer', 'technician', 'admin', 'auditor']),
   disabled: z.boolean().optional(),
@@ -497,7 +511,7 @@ export const rosterEntrySchema = z.object({
 export type RosterEntry = z.infer<typeof rosterEntrySchema>;
 
 export const rosterDocumentSchema = z
-  .object({
+  .strictObject({
     type: z.literal('roster'),
     agency: segment,
     unit: segment.optional(),
@@ -513,7 +527,7 @@ export const rosterDocumentSchema = z
 export type RosterDocument = z.infer<typeof rosterDocumentSchema>;
 
 export const pullCriteriaSchema = z
-  .object({
+  .strictObject({
     plate: z.string().min(1).max(16).optional(),
     // Fewer than 2 letters or digits is not refused here but by the unit's query service, which
     // logs the refusal (policy III.B) and answers `refused` with the reason.
@@ -530,7 +544,7 @@ export const pullCriteriaSchema = z
     from: ms.optional(),
     to: ms.optional(),
     near: z
-      .object({
+      .strictObject({
         lat: z.number().min(-90).max(90),
         lon: z.number().min(-180).max(180),
         radiusM: z.number().positive().max(100_000),
@@ -548,7 +562,7 @@ export type PullCriteria = z.infer<typeof pullCriteriaSchema>;
  * request without them must be answered with a refusal (and logged), not silently dropped.
  */
 export const pullRequestSchema = z
-  .object({
+  .strictObject({
     v: z.literal(1),
     requestId: id.meta({
       description:

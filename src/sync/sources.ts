@@ -27,13 +27,14 @@ export function readSource(db: Db, reads: ReadStore, opts: { sendOverview: boole
   const get = db.prepare('SELECT * FROM reads WHERE id = ?');
   // The policy migrations add reads.acked_at (acknowledgement makes a read eligible for retention)
   // and reads.overview_at_hq (an overview HQ never received is kept the year VI.B asks).
-  const ackStmt = hasColumn(db, 'reads', 'overview_at_hq')
-    ? db.prepare(
-        `UPDATE reads SET acked_at = ?, overview_at_hq = ${opts.sendOverview ? 1 : 0} WHERE id = ? AND acked_at IS NULL`,
-      )
-    : hasColumn(db, 'reads', 'acked_at')
-      ? db.prepare('UPDATE reads SET acked_at = ? WHERE id = ? AND acked_at IS NULL')
-      : undefined;
+  // An overview is at HQ only if it was sent (sync.sendOverview) and no copy of the read went
+  // without it (left out to fit the broker: `withoutOverview`).
+  const ackWithOverview = hasColumn(db, 'reads', 'overview_at_hq')
+    ? db.prepare('UPDATE reads SET acked_at = ?, overview_at_hq = ? WHERE id = ? AND acked_at IS NULL')
+    : undefined;
+  const ackStmt = hasColumn(db, 'reads', 'acked_at')
+    ? db.prepare('UPDATE reads SET acked_at = ? WHERE id = ? AND acked_at IS NULL')
+    : undefined;
   const image = (rel: string | null): Buffer | undefined => {
     if (!rel) return undefined;
     try {
@@ -61,8 +62,12 @@ export function readSource(db: Db, reads: ReadStore, opts: { sendOverview: boole
       if (read.cropPath && !crop) body.flags = [...read.flags, 'crop-missing'];
       return { body, images };
     },
-    acknowledged(ids, at) {
-      if (ackStmt) for (const id of ids) ackStmt.run(at, id);
+    acknowledged(ids, at, withoutOverview = new Set()) {
+      for (const id of ids) {
+        if (ackWithOverview)
+          ackWithOverview.run(at, opts.sendOverview && !withoutOverview.has(id) ? 1 : 0, id);
+        else ackStmt?.run(at, id);
+      }
     },
   };
 }

@@ -67,6 +67,18 @@ describe('lpr-edge eval', () => {
     expect(onPicture.code).toBe(2);
     expect(onPicture.stderr).toMatch(/is a picture of the dataset/);
     expect(readFileSync(path.join(crops, 'ak399.png')).equals(picture)).toBe(true);
+    const config = path.join(dir, 'outonconfig.json');
+    const settings = JSON.stringify({
+      unitId: 'car-1',
+      agency: 'nyspd',
+      dataDir: path.join(dir, 'd-outonconfig'),
+      vision: { detector: { model: 'unused.onnx' }, recogniser: { model: 'unused.onnx' } },
+    });
+    writeFileSync(config, settings);
+    const onConfig = await runCli(['eval', crops, '--config', config, '--out', config]);
+    expect(onConfig.code, onConfig.stderr).toBe(2);
+    expect(onConfig.stderr).toMatch(/--out: ".*outonconfig\.json" is the config \(--config\)/);
+    expect(readFileSync(config, 'utf8')).toBe(settings);
   });
 
   it("refuses an --out that is the unit's database, its -wal or its lock, leaving the database whole", async () => {

@@ -105,6 +105,14 @@ describe('hq-sink', () => {
     const publicKey = await hqSink(...pull, '--key', path.join(keys, 'hq-signing.pub'));
     expect(publicKey.code).toBe(1);
     expect(publicKey.stderr).toMatch(/hq-signing\.pub: this is a public key; give the private key/);
+    // NaN would print the counters every millisecond; an unused loopback port, so a check that
+    // came after connecting would fail on the connection instead.
+    const run1 = ['run', '--url', 'mqtt://127.0.0.1:1', '--db', path.join(tmp, 'stats.db')];
+    for (const ms of ['abc', '0', '1e3']) {
+      const stats = await hqSink(...run1, '--key', path.join(keys, 'hq-signing.key'), '--stats-ms', ms);
+      expect(stats.code).toBe(1);
+      expect(stats.stderr).toContain(`--stats-ms "${ms}": give milliseconds from 100 to 3600000`);
+    }
   });
 
   it('checks a hotlist or roster file before connecting, naming the file and each wrong field', async () => {

@@ -106,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new Error(
       `--key-id "${values['key-id']}": letters, digits, ".", "_", ":" or "-", as in sync.hqKeys`,
     );
+  const statsMs = parseStatsMs(values['stats-ms']);
   const criteria =
     cmd === 'pull'
       ? {
@@ -137,13 +138,12 @@ export async function main(argv: string[]): Promise<number> {
   await sink.start();
   try {
     if (cmd === 'run') {
-      const every = Number(values['stats-ms'] ?? 5000);
       const timer = setInterval(() => {
         const cpu = process.cpuUsage();
         console.log(
           JSON.stringify({ ...sink.stats, stored: sink.count(), cpuMs: (cpu.user + cpu.system) / 1000 }),
         );
-      }, every);
+      }, statsMs);
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
         process.once('SIGINT', resolve);
@@ -220,4 +220,16 @@ function positiveInt(value: string | undefined, name: string): number | undefine
   if (!Number.isInteger(n) || n <= 0)
     throw new Error(`${name} must be a positive whole number, not "${value}"`);
   return n;
+}
+
+/**
+ * `--stats-ms`: how often `run` prints its counters. Checked before connecting: Number("abc") is
+ * NaN, which setInterval takes as 1 ms, flooding the output.
+ */
+function parseStatsMs(value: string | undefined): number {
+  if (value === undefined) return 5000;
+  const ms = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!(ms >= 100 && ms <= 3_600_000))
+    throw new Error(`--stats-ms "${value}": give milliseconds from 100 to 3600000 (digits only), e.g. 5000`);
+  return ms;
 }

@@ -82,6 +82,7 @@ export const evalCommand: Command = {
       checkOutFile(String(values.out), 'out', 'eval.json', [
         ...dataset.labelFiles.map((file) => ({ file, what: "the dataset's labels" })),
         ...dataset.items.map((i) => ({ file: i.file, what: 'a picture of the dataset' })),
+        ...(ctx.configPath ? [{ file: ctx.configPath, what: 'the config (--config)' }] : []),
         // eval does not open the unit's database, but a report written over it would destroy it.
         ...dataDirFiles(loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir }).config.dataDir),
       ]);

@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
+import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
 import { decodeRecord } from '../src/sync/codec.js';
 import { JSON_CONTENT_TYPE, publishPacketBytes } from '../src/sync/message-size.js';
 import type { Status } from '../src/sync/schemas.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { recordingLogger, type LogRecord } from './helpers/logger.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
@@ -24,29 +22,8 @@ const AGENCY = 'nyspd';
 const LIMIT = 60_000;
 const WARN = 40;
 const ERROR = 50;
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-let sink: HqSink;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-oversize-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'), undefined, [`max_packet_size ${LIMIT}`]);
-  sink = new HqSink({
-    url: broker.url,
-    username: 'hq',
-    password: 'hq-secret',
-    dbFile: path.join(tmp, 'hq.db'),
-    signingKey: hqKeys.privateKeyPem,
-  });
-  await sink.start();
-});
-
-afterAll(async () => {
-  await sink?.stop();
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-sync-oversize-', { maxPacketBytes: LIMIT });
+const { dir: tmp, hqKeys } = fixture;
 
 interface AtHq {
   id: string;
@@ -55,7 +32,7 @@ interface AtHq {
 }
 
 function atHq(unitId: string, kind: string): Map<string, AtHq> {
-  const rows = sink.db
+  const rows = fixture.sink.db
     .prepare('SELECT id, body, crop FROM records WHERE unit = ? AND kind = ?')
     .all(unitId, kind) as { id: string; body: string; crop: Buffer | null }[];
   return new Map(rows.map((r) => [r.id, { ...r, body: JSON.parse(r.body) as AtHq['body'] }]));
@@ -67,7 +44,7 @@ function unitSetup(unitId: string, sync: Record<string, unknown>) {
   const config = unitConfig(
     dataDir,
     {
-      brokerUrl: broker.url,
+      brokerUrl: fixture.broker.url,
       username: 'unit',
       password: 'unit-secret',
       reconnectInitialMs: 100,
@@ -102,7 +79,7 @@ describe('records larger than the broker accepts', () => {
         [n, 'acknowledged'],
         [n + lengthBytes + 1, 'disconnected'],
       ] as const) {
-        const client = await mqtt.connectAsync(broker.url, {
+        const client = await mqtt.connectAsync(fixture.broker.url, {
           username: 'unit',
           password: 'unit-secret',
           protocolVersion,
@@ -138,7 +115,7 @@ describe('records larger than the broker accepts', () => {
     try {
       await sync.start();
       await until(() => sync.outbox.depth() === 0, 20_000, 'HQ to acknowledge all 20 reads');
-      sink.flush();
+      fixture.sink.flush();
       const hq = atHq(unitId, 'read');
       expect(hq.size).toBe(20);
       const bigId = `${unitId}:read:${stored[0]!.id}`;
@@ -177,7 +154,7 @@ describe('records larger than the broker accepts', () => {
       sendOverview: true,
     });
     // What the broker passes on, images included (the sink keeps only the crop).
-    const seen = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+    const seen = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
     const arrived = new Map<string, ReturnType<typeof decodeRecord>>();
     seen.on('message', (_t, payload) => {
       const m = decodeRecord(payload);
@@ -252,7 +229,10 @@ describe('records larger than the broker accepts', () => {
       expect(db.prepare('SELECT acked_at FROM audit_log WHERE id = ?').pluck().get(huge.id)).toBeNull();
       await until(
         () => {
-          const s = sink.db.prepare('SELECT payload FROM unit_status WHERE unit = ?').pluck().get(unitId);
+          const s = fixture.sink.db
+            .prepare('SELECT payload FROM unit_status WHERE unit = ?')
+            .pluck()
+            .get(unitId);
           return s !== undefined && (JSON.parse(s as string) as Status).parked?.count === 1;
         },
         5_000,
@@ -264,13 +244,7 @@ describe('records larger than the broker accepts', () => {
 
     // The agency raises the limit (another broker here): the next start sends the parked record.
     const roomy = await Mosquitto.create(path.join(tmp, 'roomy'));
-    const sink2 = new HqSink({
-      url: roomy.url,
-      username: 'hq',
-      password: 'hq-secret',
-      dbFile: path.join(tmp, 'hq2.db'),
-      signingKey: hqKeys.privateKeyPem,
-    });
+    const sink2 = fixture.newSink('hq2', { url: roomy.url });
     await sink2.start();
     const again = createSyncService({
       config: unitConfig(dataDir, { ...config.sync, brokerUrl: roomy.url }, unitId),

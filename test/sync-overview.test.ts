@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // With sync.sendOverview the unit sends each read's overview frame, and once HQ acknowledges the
@@ -16,29 +13,8 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 // unit's copy before the year policy VI.B keeps an overview HQ never got. So (1) HQ must store the
 // overview it acknowledges, and (2) the unit must not take an ack for a read sent without its
 // overview (left out to fit the broker's packet size) as HQ holding it.
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-let sink: HqSink;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-overview-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-  sink = new HqSink({
-    url: broker.url,
-    username: 'hq',
-    password: 'hq-secret',
-    dbFile: path.join(tmp, 'hq.db'),
-    signingKey: hqKeys.privateKeyPem,
-  });
-  await sink.start();
-});
-
-afterAll(async () => {
-  await sink?.stop();
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-sync-overview-');
+const { dir: tmp, hqKeys } = fixture;
 
 function unitSetup(unitId: string, sync: Record<string, unknown>) {
   const dataDir = path.join(tmp, unitId);
@@ -46,7 +22,7 @@ function unitSetup(unitId: string, sync: Record<string, unknown>) {
   const config = unitConfig(
     dataDir,
     {
-      brokerUrl: broker.url,
+      brokerUrl: fixture.broker.url,
       username: 'unit',
       password: 'unit-secret',
       ackTimeoutMs: 2000,
@@ -86,7 +62,7 @@ describe('overview frames sent to HQ (sync.sendOverview)', () => {
       }
       // The unit now counts the overview as held at HQ: HQ must hold it.
       expect(overviewAtUnit(db, read.id).overview_at_hq).toBe(1);
-      const row = sink.db
+      const row = fixture.sink.db
         .prepare('SELECT * FROM records WHERE id = ?')
         .get(`${unitId}:read:${read.id}`) as Record<string, unknown>;
       expect(row).toBeDefined();
@@ -104,7 +80,7 @@ describe('overview frames sent to HQ (sync.sendOverview)', () => {
       kind TEXT NOT NULL, seq INTEGER NOT NULL, sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
       body TEXT NOT NULL, crop BLOB)`);
     old.close();
-    const reopened = new HqSink({ url: broker.url, dbFile: file, consume: false });
+    const reopened = new HqSink({ url: fixture.broker.url, dbFile: file, consume: false });
     const columns = reopened.db.prepare('PRAGMA table_info(records)').all() as { name: string }[];
     reopened.db.close();
     expect(columns.map((c) => c.name)).toContain('overview');
@@ -130,7 +106,7 @@ describe('overview frames sent to HQ (sync.sendOverview)', () => {
     } finally {
       await sync.stop();
     }
-    const atHq = sink.db
+    const atHq = fixture.sink.db
       .prepare('SELECT body FROM records WHERE id = ?')
       .pluck()
       .get(`${unitId}:read:${tooBig.id}`) as string;

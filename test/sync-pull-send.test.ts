@@ -1,17 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/log.js';
 import { queryLogMismatch } from '../src/policy/query.js';
 import { policyServices } from '../src/policy/services.js';
 import type { PullResponse } from '../src/sync/schemas.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys, loadPrivateKey, signDocument } from '../src/sync/signing.js';
+import { loadPrivateKey, signDocument } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
@@ -21,29 +20,8 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 // whole answer. Real Mosquitto (maximum packet size 20,000 bytes), the reference sink.
 const AGENCY = 'nyspd';
 const LIMIT = 20_000;
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-let sink: HqSink;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-pull-send-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'), undefined, [`max_packet_size ${LIMIT}`]);
-  sink = new HqSink({
-    url: broker.url,
-    username: 'hq',
-    password: 'hq-secret',
-    dbFile: path.join(tmp, 'hq.db'),
-    signingKey: hqKeys.privateKeyPem,
-  });
-  await sink.start();
-});
-
-afterAll(async () => {
-  await sink?.stop();
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-pull-send-', { maxPacketBytes: LIMIT });
+const { dir: tmp, hqKeys } = fixture;
 
 /** Waits on the monotonic clock. */
 async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -67,7 +45,7 @@ function unitWithReads(
   const config = unitConfig(
     dataDir,
     {
-      brokerUrl: broker.url,
+      brokerUrl: fixture.broker.url,
       username: 'unit',
       password: 'unit-secret',
       hqPublicKey: hqKeys.publicKeyPem,
@@ -100,7 +78,7 @@ function unitWithReads(
 
 /** Every message a unit publishes on up/… (records and pull answers), with when it came. */
 async function watchUnit(unitId: string) {
-  const client = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+  const client = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
   const seen: { topic: string; at: number; message: Record<string, unknown> }[] = [];
   client.on('message', (topic, payload) =>
     seen.push({
@@ -137,7 +115,7 @@ describe('a pull answer in parts', () => {
       await waitFor(() => unit.sync.outbox.depth() === 0, 30_000, 'the reads to reach HQ');
       // A full bucket again (a second's worth): the answer may start with that burst, no more.
       await new Promise((r) => setTimeout(r, 1_500));
-      const answer = await sink.pull(
+      const answer = await fixture.sink.pull(
         AGENCY,
         'car-rate',
         { ...ask, criteria: { plate: 'RATE123' }, includeCrops: true },
@@ -195,7 +173,7 @@ describe('a pull answer in parts', () => {
     try {
       await waitFor(() => unit.sync.outbox.depth() === 0, 30_000, 'the reads to reach HQ');
       const connects = unit.sync.link.stats.connects;
-      const pulling = sink.pull(
+      const pulling = fixture.sink.pull(
         AGENCY,
         'car-drop',
         { ...ask, criteria: { plate: 'DROP123' }, includeCrops: true },
@@ -230,7 +208,7 @@ describe('a pull answer in parts', () => {
     try {
       await waitFor(() => unit.sync.outbox.depth() === 0, 30_000, 'the reads to reach HQ');
       await new Promise((r) => setTimeout(r, 1_100));
-      void sink
+      void fixture.sink
         .pull(
           AGENCY,
           'car-stop',
@@ -274,13 +252,7 @@ describe('a pull answer made for a larger limit than the broker takes after a re
     const small = await Mosquitto.create(dir, undefined, [`max_packet_size ${LIMIT}`]);
     const crops = Array.from({ length: 4 }, () => randomBytes(8_000));
     const unit = unitWithReads('car-shrink', 'SHRINK1', crops, { rate: 1, brokerUrl: small.url });
-    const hq = new HqSink({
-      url: small.url,
-      username: 'hq',
-      password: 'hq-secret',
-      dbFile: path.join(tmp, 'hq-shrink.db'),
-      signingKey: hqKeys.privateKeyPem,
-    });
+    const hq = fixture.newSink('hq-shrink', { url: small.url });
     await hq.start();
     await unit.sync.start();
     try {
@@ -346,7 +318,7 @@ describe('the query log of a pull lists what was sent', () => {
       await until(() => unit.sync.link.connected, 10_000, 'the unit to connect');
       const requestId = randomUUID();
       const request = { ...ask, requestId, criteria: { plate: 'ERR1234' } };
-      const answer = await sink.pull(AGENCY, 'car-error', request, { resendMs: 30_000, attempts: 1 });
+      const answer = await fixture.sink.pull(AGENCY, 'car-error', request, { resendMs: 30_000, attempts: 1 });
       expect(answer).toMatchObject({ status: 'error', count: 0, reads: [], complete: true });
       expect(answer.reason).toMatch(/does not fit the broker's maximum packet size \(8192 bytes\)/);
       const refusal = `answer not sent: ${answer.reason}`;
@@ -359,7 +331,7 @@ describe('the query log of a pull lists what was sent', () => {
       ).toEqual({ status: 'error', reason: answer.reason, read_ids: '[]' });
       // HQ asks again (the unit's clock past the pace of repeats): the same error, logged as such.
       unit.clock.ahead = 31_000;
-      const again = await sink.pull(AGENCY, 'car-error', request, { resendMs: 30_000, attempts: 1 });
+      const again = await fixture.sink.pull(AGENCY, 'car-error', request, { resendMs: 30_000, attempts: 1 });
       expect(again).toMatchObject({ status: 'error', reads: [] });
       expect(unit.queryLog()).toEqual([
         { outcome: 'refused', refusal, result_count: 0, result_ids: '[]' },
@@ -369,14 +341,14 @@ describe('the query log of a pull lists what was sent', () => {
       // HQ's copy of the query log says the same.
       await until(
         () =>
-          sink.db
+          fixture.sink.db
             .prepare("SELECT COUNT(*) FROM records WHERE kind = 'query-log' AND unit = 'car-error'")
             .pluck()
             .get() === 2,
         10_000,
         'the query-log records at HQ',
       );
-      const atHq = sink.db
+      const atHq = fixture.sink.db
         .prepare("SELECT body FROM records WHERE kind = 'query-log' AND unit = 'car-error'")
         .pluck()
         .all() as string[];
@@ -407,7 +379,7 @@ describe('the query log of a pull lists what was sent', () => {
         criteria: { plate: 'OLD1234' },
         includeCrops: true,
       };
-      await sink.publishRaw(
+      await fixture.sink.publishRaw(
         AGENCY,
         'car-old-hq',
         'pull',

@@ -1,21 +1,20 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink, type PullAnswer } from '../src/hq/sink.js';
+import { describe, expect, it } from 'vitest';
+import type { PullAnswer } from '../src/hq/sink.js';
 import { silentLogger } from '../src/log.js';
 import { queryLogMismatch } from '../src/policy/query.js';
 import { policyServices } from '../src/policy/services.js';
 import { publishPacketBytes } from '../src/sync/message-size.js';
 import type { PullResponse } from '../src/sync/schemas.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys, loadPublicKey, openSigned } from '../src/sync/signing.js';
-import { Mosquitto } from './helpers/mosquitto.js';
+import { loadPublicKey, openSigned } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // A pull answer used to go out as one message whatever its size. Larger than the broker's maximum
@@ -25,19 +24,8 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const AGENCY = 'nyspd';
 const LIMIT = 60_000;
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-pull-size-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'), undefined, [`max_packet_size ${LIMIT}`]);
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-pull-size-', { maxPacketBytes: LIMIT, sink: false });
+const { dir: tmp, hqKeys } = fixture;
 
 /** A unit holding `crops.length` reads of `plate`, with those crops (null: none). */
 function unitWithReads(
@@ -51,7 +39,7 @@ function unitWithReads(
   const config = unitConfig(
     dataDir,
     {
-      brokerUrl: broker.url,
+      brokerUrl: fixture.broker.url,
       username: 'unit',
       password: 'unit-secret',
       hqPublicKey: hqKeys.publicKeyPem,
@@ -96,7 +84,7 @@ async function hqSinkSlowlyRead(args: string[], ready: () => Promise<unknown>) {
 
 /** Every pull-response message the broker passes on for `unitId`, as it came. */
 async function watchAnswers(unitId: string) {
-  const client = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+  const client = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
   const topic = `lpr/v1/${AGENCY}/${unitId}/up/pull-response`;
   const seen: { bytes: number; message: PullResponse }[] = [];
   client.on('message', (_t, payload) =>
@@ -117,13 +105,7 @@ describe('a pull answer larger than the broker accepts', () => {
     const crops = Array.from({ length: 41 }, (_, i) => randomBytes(i === 20 ? 70_000 : 8_000));
     const unit = unitWithReads('car-crops', 'BIG1234', crops, {});
     const wire = await watchAnswers('car-crops');
-    const sink = new HqSink({
-      url: broker.url,
-      username: 'hq',
-      password: 'hq-secret',
-      dbFile: path.join(tmp, 'hq-crops.db'),
-      signingKey: hqKeys.privateKeyPem,
-    });
+    const sink = fixture.newSink('hq-crops');
     await sink.start();
     await unit.sync.start();
     try {
@@ -193,13 +175,7 @@ describe('a pull answer larger than the broker accepts', () => {
 
   it('a pull cut at its limit: the query log names the reads sent, not the one more the unit looked at to know there were more', async () => {
     const unit = unitWithReads('car-limit', 'LIMIT12', Array<null>(12).fill(null), {});
-    const sink = new HqSink({
-      url: broker.url,
-      username: 'hq',
-      password: 'hq-secret',
-      dbFile: path.join(tmp, 'hq-limit.db'),
-      signingKey: hqKeys.privateKeyPem,
-    });
+    const sink = fixture.newSink('hq-limit');
     await sink.start();
     await unit.sync.start();
     try {
@@ -254,7 +230,7 @@ describe('a pull answer larger than the broker accepts', () => {
         [
           'pull',
           '--url',
-          broker.url,
+          fixture.broker.url,
           '--username',
           'hq',
           '--password',
@@ -314,7 +290,7 @@ describe('a pull answer larger than the broker accepts', () => {
 
   it('HQ makes up a lost part from the answer to its resend, and names the parts that came when it gives up', async () => {
     // A stand-in unit answering in parts as scripted, so that a part can go missing.
-    const unit = await mqtt.connectAsync(broker.url, { username: 'unit', password: 'unit-secret' });
+    const unit = await mqtt.connectAsync(fixture.broker.url, { username: 'unit', password: 'unit-secret' });
     const reads = Array.from({ length: 4 }, (_, i) => makeRead(i, 'car-lossy'));
     const requests: { requestId: string }[] = [];
     const answer = (requestId: string, part: number, parts: number, repeat?: number) => {
@@ -346,13 +322,7 @@ describe('a pull answer larger than the broker accepts', () => {
       void script(request.requestId, requests.filter((r) => r.requestId === request.requestId).length);
     });
     await unit.subscribeAsync(`lpr/v1/${AGENCY}/car-lossy/down/pull`, { qos: 1 });
-    const sink = new HqSink({
-      url: broker.url,
-      username: 'hq',
-      password: 'hq-secret',
-      dbFile: path.join(tmp, 'hq-lossy.db'),
-      signingKey: hqKeys.privateKeyPem,
-    });
+    const sink = fixture.newSink('hq-lossy');
     await sink.start();
     const ask = (caseNumber: string) =>
       sink.pull(

@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
+import { describe, expect, it } from 'vitest';
 import { policyServices } from '../src/policy/services.js';
 import type { RosterDocument } from '../src/sync/schemas.js';
 import { createSyncService, type SyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
 import { openStore, unitConfig, until } from './helpers/unit.js';
 
 // docs/sync.md (Down-link, 3): an older version is rejected as stale when sent to this unit, but
@@ -17,29 +13,8 @@ import { openStore, unitConfig, until } from './helpers/unit.js';
 // the roster was rejected and audited each time (the audit chain growing at every connect, and the
 // status's lastRejected reporting HQ's normal practice as an error).
 const AGENCY = 'nyspd';
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-let sink: HqSink;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-roster-fleet-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-  sink = new HqSink({
-    url: broker.url,
-    username: 'hq',
-    password: 'hq-secret',
-    dbFile: path.join(tmp, 'hq.db'),
-    signingKey: hqKeys.privateKeyPem,
-  });
-  await sink.start();
-});
-
-afterAll(async () => {
-  await sink?.stop();
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-sync-roster-fleet-');
+const { dir: tmp, hqKeys } = fixture;
 
 const roster = (version: number, role: 'officer' | 'admin'): RosterDocument => ({
   type: 'roster',
@@ -55,7 +30,7 @@ describe('an older roster on the fleet topic', () => {
     const dataDir = path.join(tmp, 'unit');
     const unit = openStore(dataDir);
     const config = unitConfig(dataDir, {
-      brokerUrl: broker.url,
+      brokerUrl: fixture.broker.url,
       username: 'unit',
       password: 'unit-secret',
       hqPublicKey: hqKeys.publicKeyPem,
@@ -80,9 +55,9 @@ describe('an older roster on the fleet topic', () => {
     let sync = await start();
     try {
       // The fleet's roster v1 (retained), then v2 for this unit alone.
-      await sink.publishRoster(roster(1, 'officer'));
+      await fixture.sink.publishRoster(roster(1, 'officer'));
       await until(() => inbound().length === 1, 10_000, 'fleet roster v1');
-      await sink.publishRoster(roster(2, 'admin'), { unit: 'car-1' });
+      await fixture.sink.publishRoster(roster(2, 'admin'), { unit: 'car-1' });
       await until(() => policy.users.get('jsmith')?.role === 'admin', 10_000, 'unit roster v2');
       // Reconnect: the retained fleet v1 comes again.
       await sync.stop();
@@ -93,7 +68,7 @@ describe('an older roster on the fleet topic', () => {
       expect(rejectedAudits()).toEqual([]);
       expect(policy.users.get('jsmith')?.role).toBe('admin');
       // Sent to this unit, an older roster is HQ's mistake: rejected and audited, as before.
-      await sink.publishRoster(roster(1, 'officer'), { unit: 'car-1' });
+      await fixture.sink.publishRoster(roster(1, 'officer'), { unit: 'car-1' });
       await until(() => inbound().length === 4, 10_000, 'unit roster v1');
       expect(inbound()[3]).toMatchObject({ outcome: 'rejected' });
       expect(rejectedAudits()).toHaveLength(1);

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyServices } from '../src/policy/services.js';
 import type { PullResponse } from '../src/sync/schemas.js';
 import { createSyncService, type SyncService } from '../src/sync/service.js';
-import { generateSigningKeys, loadPrivateKey, signDocument } from '../src/sync/signing.js';
+import { loadPrivateKey, signDocument } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // A key HQ misspells in a pull request or a roster used to be dropped without a word, and the
@@ -19,10 +17,9 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 // disable able to sign in. As hotlist entries already are, these documents are refused, naming
 // the key, and nothing of them is applied.
 const AGENCY = 'nyspd';
-const hqKeys = generateSigningKeys();
+const fixture = useBrokerAndHqSink('lpr-sync-unknown-keys-', { sink: false });
+const { dir: tmp, hqKeys } = fixture;
 const hqKey = loadPrivateKey(hqKeys.privateKeyPem);
-let tmp: string;
-let broker: Mosquitto;
 let sync: SyncService;
 let unit: ReturnType<typeof openStore>;
 let policy: ReturnType<typeof policyServices>;
@@ -41,12 +38,10 @@ const queryLogRows = () =>
   );
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-unknown-keys-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
   const dataDir = path.join(tmp, 'unit');
   unit = openStore(dataDir);
   const config = unitConfig(dataDir, {
-    brokerUrl: broker.url,
+    brokerUrl: fixture.broker.url,
     username: 'unit',
     password: 'unit-secret',
     hqPublicKey: hqKeys.publicKeyPem,
@@ -56,7 +51,7 @@ beforeAll(async () => {
     { config, db: unit.db, reads: unit.reads, log: recordingLogger().log },
     { roster: policy.users, audit: policy.audit, queries: policy.queries },
   );
-  hq = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+  hq = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
   hq.on('message', (topic, payload) => {
     if (topic.endsWith('/up/pull-response')) responses.push(JSON.parse(payload.toString()) as PullResponse);
   });
@@ -69,8 +64,6 @@ afterAll(async () => {
   await hq?.endAsync();
   await sync?.stop();
   unit?.db.close();
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 async function publishSigned(kind: 'pull' | 'roster', doc: unknown): Promise<void> {

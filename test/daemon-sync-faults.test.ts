@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { Daemon } from '../src/daemon.js';
 import { embeddedDefaults } from '../src/config/defaults.js';
-import { HqSink } from '../src/hq/sink.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
-import { tempDir } from './helpers/tmp.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { freePort, waitFor } from './helpers/proc.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, plateCrop } from './helpers/unit.js';
 import { importCurrentHotlist } from './helpers/hotlist-fixtures.js';
 import { ROOT } from './helpers/cli.js';
@@ -26,28 +23,12 @@ import {
  * reading, and /healthz says what is wrong with the link and which config key to fix.
  */
 
-const dir = tempDir('daemon-sync-faults-');
-const hqKeys = generateSigningKeys();
-let broker: Mosquitto;
-let sink: HqSink;
+const fixture = useBrokerAndHqSink('daemon-sync-faults-', { sink: { clientId: 'hq-faults' } });
+const { dir, hqKeys } = fixture;
 const daemons: Daemon[] = [];
 
-beforeAll(async () => {
-  broker = await Mosquitto.create(path.join(dir, 'broker'));
-  sink = new HqSink({
-    url: broker.url,
-    username: 'hq',
-    password: 'hq-secret',
-    dbFile: path.join(dir, 'hq.db'),
-    clientId: 'hq-faults',
-    signingKey: hqKeys.privateKeyPem,
-  });
-  await sink.start();
-}, 60_000);
 afterAll(async () => {
   for (const d of daemons) await d.stop();
-  await sink?.stop();
-  await broker?.kill('SIGTERM');
 });
 
 type Healthz = {
@@ -72,7 +53,7 @@ async function startUnit(dataDir: string, sync: Record<string, unknown>) {
       health: { port: healthPort },
       sync: {
         enabled: true,
-        brokerUrl: broker.tlsUrl,
+        brokerUrl: fixture.broker.tlsUrl,
         reconnectInitialMs: 100,
         reconnectMaxMs: 500,
         ...sync,
@@ -91,11 +72,11 @@ describe('sync set up wrong on a unit', () => {
   it('starts the reader without sync when its key or HQ key is unusable, says which key to fix, and sends the kept reads once fixed', async () => {
     const dataDir = path.join(dir, 'unit-data');
     await importCurrentHotlist(dataDir);
-    const car = broker.certs.client('car-1');
-    const other = broker.certs.client('car-2');
+    const car = fixture.broker.certs.client('car-1');
+    const other = fixture.broker.certs.client('car-2');
     const hqKey = path.join(dir, 'hq-public.pem');
     writeFileSync(hqKey, hqKeys.publicKeyPem);
-    const good = { ca: broker.certs.ca, cert: car.cert, key: car.key, hqPublicKey: hqKey };
+    const good = { ca: fixture.broker.certs.ca, cert: car.cert, key: car.key, hqPublicKey: hqKey };
 
     // Another unit's key beside this unit's certificate: the reader runs, sync does not.
     const wrongKey = await startUnit(dataDir, { ...good, key: other.key });
@@ -124,7 +105,7 @@ describe('sync set up wrong on a unit', () => {
 
     // All fixed: the read made while sync was off reaches headquarters.
     const fixed = await startUnit(dataDir, good);
-    await waitFor(() => sink.count('read') === 1, 30_000, 'the kept read at HQ');
+    await waitFor(() => fixture.sink.count('read') === 1, 30_000, 'the kept read at HQ');
     const h3 = await fixed.healthz();
     expect(h3.problems.filter((p) => /sync/.test(p))).toEqual([]);
     expect(h3.sync?.connected).toBe(true);
@@ -163,10 +144,10 @@ describe('a broker the unit cannot trust', () => {
   it('shows the link error, its code and the config key to check in /healthz, logged once per attempt', async () => {
     const dataDir = path.join(dir, 'wrong-ca-data');
     await importCurrentHotlist(dataDir);
-    const car = broker.certs.client('car-1');
+    const car = fixture.broker.certs.client('car-1');
     // The CA of another agency's broker: the broker's certificate does not chain to it.
     const unit = await startUnit(dataDir, {
-      ca: broker.certs.rogueCa,
+      ca: fixture.broker.certs.rogueCa,
       cert: car.cert,
       key: car.key,
       hqPublicKey: hqKeys.publicKeyPem,

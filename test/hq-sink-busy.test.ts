@@ -1,32 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
+import { describe, expect, it } from 'vitest';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // HQ consumers of a shared subscription may share one database (docs/sync.md). One holding the
 // write lock longer than the sink's busy timeout made the sink's periodic commit throw from its
 // timer: an uncaught exception that ended the HQ process. The commit is tried again instead, and
 // nothing is acknowledged until it has committed.
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-hq-sink-busy-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-hq-sink-busy-', { sink: false });
+const { dir: tmp, hqKeys } = fixture;
 
 describe('the reference sink when its database is locked by another consumer', () => {
   it('keeps the records, acknowledges nothing until they are committed, and stores them once the lock is gone', async () => {
@@ -35,21 +20,14 @@ describe('the reference sink when its database is locked by another consumer', (
     process.on('uncaughtException', onUncaught);
     const dbFile = path.join(tmp, 'hq.db');
     const { log, records: sinkLogs } = recordingLogger();
-    const sink = new HqSink({
-      url: broker.url,
-      username: 'hq',
-      password: 'hq-secret',
-      dbFile,
-      signingKey: hqKeys.privateKeyPem,
-      log,
-    });
+    const sink = fixture.newSink('hq', { log });
     await sink.start();
     sink.db.pragma('busy_timeout = 200'); // the lock outlasts it without a 5 s wait in the test
     const other = new Database(dbFile);
     const dataDir = path.join(tmp, 'unit');
     const unit = openStore(dataDir);
     const config = unitConfig(dataDir, {
-      brokerUrl: broker.url,
+      brokerUrl: fixture.broker.url,
       username: 'unit',
       password: 'unit-secret',
       hqPublicKey: hqKeys.publicKeyPem,

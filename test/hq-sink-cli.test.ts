@@ -1,35 +1,23 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
 import { silentLogger } from '../src/log.js';
 import { policyServices } from '../src/policy/services.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
-import { Mosquitto, freePort } from './helpers/mosquitto.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
+import { freePort } from './helpers/mosquitto.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // The reference HQ tool: a unit may delete what HQ acknowledged, so only a consumer that stores
 // records on disk may take them; and its inputs are checked before it connects.
 const execFileAsync = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-hq-sink-cli-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-hq-sink-cli-', { sink: false });
+const { dir: tmp, hqKeys } = fixture;
 
 async function hqSink(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -47,7 +35,12 @@ describe('hq-sink', () => {
     const car = openStore(dataDir);
     const config = unitConfig(
       dataDir,
-      { brokerUrl: broker.url, username: 'unit', password: 'unit-secret', hqPublicKey: hqKeys.publicKeyPem },
+      {
+        brokerUrl: fixture.broker.url,
+        username: 'unit',
+        password: 'unit-secret',
+        hqPublicKey: hqKeys.publicKeyPem,
+      },
       'car-1',
     );
     const policy = policyServices({ db: car.db, config });
@@ -56,7 +49,7 @@ describe('hq-sink', () => {
       { config, db: car.db, reads: car.reads, log: silentLogger() },
       { audit: policy.audit, queries: policy.queries },
     );
-    const auth = { url: broker.url, username: 'hq', password: 'hq-secret', flushMs: 20 };
+    const auth = { url: fixture.broker.url, username: 'hq', password: 'hq-secret', flushMs: 20 };
     const publisher = new HqSink({ ...auth, dbFile: ':memory:', consume: false });
     await publisher.start();
     await sync.start();
@@ -86,19 +79,21 @@ describe('hq-sink', () => {
   }, 120_000);
 
   it('refuses run without --db or --key, bad pull dates and a public key as --key, before connecting', async () => {
-    const run = await hqSink('run', '--url', broker.url);
+    const run = await hqSink('run', '--url', fixture.broker.url);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/run: --db FILE is required/);
     // Its acks must be signed: the units take no other.
-    const unsigned = await hqSink('run', '--url', broker.url, '--db', path.join(tmp, 'unsigned.db'));
+    const unsigned = await hqSink('run', '--url', fixture.broker.url, '--db', path.join(tmp, 'unsigned.db'));
     expect(unsigned.code).toBe(1);
     expect(unsigned.stderr).toMatch(
       /run: --key KEY is required \(hq-signing\.key: the units take only acks signed/,
     );
-    expect(() => new HqSink({ url: broker.url, dbFile: ':memory:' })).toThrow(/needs the signing key/);
+    expect(() => new HqSink({ url: fixture.broker.url, dbFile: ':memory:' })).toThrow(
+      /needs the signing key/,
+    );
     const keys = path.join(tmp, 'keys');
     expect((await hqSink('keygen', '--out', keys)).code).toBe(0);
-    const pull = ['pull', '--url', broker.url, '--agency', 'nyspd', '--unit', 'car-1'];
+    const pull = ['pull', '--url', fixture.broker.url, '--agency', 'nyspd', '--unit', 'car-1'];
     const badDate = await hqSink(...pull, '--key', path.join(keys, 'hq-signing.key'), '--from', '01/12/2026');
     expect(badDate.code).toBe(1);
     expect(badDate.stderr).toMatch(/--from: got "01\/12\/2026"; give an ISO date/);

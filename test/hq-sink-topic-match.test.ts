@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
+import { describe, expect, it } from 'vitest';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
 import { until } from './helpers/unit.js';
 
 // The broker's access rules let each unit publish on its own topics only (docs/sync.md, topic-level
@@ -14,33 +9,14 @@ import { until } from './helpers/unit.js';
 // could speak for another. The sink checked that for records, not for statuses and pull answers:
 // car-1 could set car-2 "online" at HQ, or add reads to an answer HQ awaits from car-2.
 const AGENCY = 'nyspd';
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-hq-sink-topic-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-hq-sink-topic-', { sink: false });
 
 describe('the reference sink and a message naming another unit than its topic', () => {
   it('drops a status or a pull answer whose agency or unit is not its topic’s, and logs it', async () => {
     const { log, records } = recordingLogger();
-    const sink = new HqSink({
-      url: broker.url,
-      username: 'hq',
-      password: 'hq-secret',
-      dbFile: path.join(tmp, 'hq.db'),
-      signingKey: hqKeys.privateKeyPem,
-      log,
-    });
+    const sink = fixture.newSink('hq', { log });
     await sink.start();
-    const car1 = await mqtt.connectAsync(broker.url, { username: 'unit', password: 'unit-secret' });
+    const car1 = await mqtt.connectAsync(fixture.broker.url, { username: 'unit', password: 'unit-secret' });
     try {
       const status = (unit: string) => ({ v: 1, state: 'online', agency: AGENCY, unit, ts: Date.now() });
       const answer = (unit: string, requestId: string) => ({

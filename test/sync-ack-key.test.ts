@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../src/config/load.js';
 import { HqSink } from '../src/hq/sink.js';
 import { silentLogger } from '../src/log.js';
@@ -13,8 +12,8 @@ import { checkHqKey } from '../src/selftest/broker.js';
 import { syncFilesProblem } from '../src/sync/files.js';
 import { createSyncService } from '../src/sync/service.js';
 import { loadPrivateKey, signDocument } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { killChild } from './helpers/proc.js';
-import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // Every HQ consumer signs acks, so every one held HQ's only private key: the key that also signs
@@ -22,24 +21,16 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 // signs: a consumer holding an ack key acknowledges records and can do nothing else.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const AGENCY = 'nyspd';
-let tmp: string;
-let broker: Mosquitto;
-let keys: string;
+const fixture = useBrokerAndHqSink('lpr-sync-ack-key-', { sink: false });
+const { dir: tmp } = fixture;
+const keys = path.join(tmp, 'keys');
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-ack-key-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-  keys = path.join(tmp, 'keys');
   // As headquarters makes them: its main pair, and a pair for the consumers' acks.
   for (const name of [[], ['--name', 'hq-ack']]) {
     const r = await hqSinkCli('keygen', '--out', keys, ...name);
     expect(r.code).toBe(0);
   }
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 async function hqSinkCli(
@@ -62,7 +53,7 @@ describe('a separate ack key', () => {
     const dataDir = path.join(tmp, 'car-1');
     const car = openStore(dataDir);
     const config = unitConfig(dataDir, {
-      brokerUrl: broker.url,
+      brokerUrl: fixture.broker.url,
       username: 'unit',
       password: 'unit-secret',
       hqPublicKey: key('hq-signing.pub'),
@@ -82,7 +73,7 @@ describe('a separate ack key', () => {
       path.join(root, 'scripts/hq-sink.mjs'),
       'run',
       '--url',
-      broker.url,
+      fixture.broker.url,
       '--username',
       'hq',
       '--password',
@@ -105,7 +96,7 @@ describe('a separate ack key', () => {
     const ackKey = loadPrivateKey(key('hq-ack.key'));
     const publish = async (kind: string, doc: object, keyId?: string) => {
       const raw = new HqSink({
-        url: broker.url,
+        url: fixture.broker.url,
         username: 'hq',
         password: 'hq-secret',
         dbFile: ':memory:',
@@ -179,7 +170,7 @@ describe('a separate ack key', () => {
 
       // HQ's main key signs everything as before, acks included (no keyId).
       const hq = new HqSink({
-        url: broker.url,
+        url: fixture.broker.url,
         username: 'hq',
         password: 'hq-secret',
         dbFile: ':memory:',
@@ -220,7 +211,7 @@ describe('a separate ack key', () => {
     const config = unitConfig(
       dataDir,
       {
-        brokerUrl: broker.url,
+        brokerUrl: fixture.broker.url,
         username: 'unit',
         password: 'unit-secret',
         hqPublicKey: key('hq-signing.pub'),
@@ -230,7 +221,7 @@ describe('a separate ack key', () => {
     );
     const sync = createSyncService({ config, db: car.db, reads: car.reads, log: silentLogger() });
     const consumer = new HqSink({
-      url: broker.url,
+      url: fixture.broker.url,
       username: 'hq',
       password: 'hq-secret',
       dbFile: path.join(tmp, 'hq-2.db'),
@@ -331,12 +322,12 @@ describe('hq-sink', () => {
     expect(again.stderr).toMatch(/hq-ack\.key exists; the units verify against that pair/);
     const bad = await hqSinkCli('keygen', '--out', keys, '--name', '../x');
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringMatching(/--name "\.\.\/x": a file name/) });
-    const noKey = await hqSinkCli('pull', '--url', broker.url, '--key-id', 'hq-ack');
+    const noKey = await hqSinkCli('pull', '--url', fixture.broker.url, '--key-id', 'hq-ack');
     expect(noKey.stderr).toMatch(/--key-id names the key given with --key/);
     const badId = await hqSinkCli(
       'run',
       '--url',
-      broker.url,
+      fixture.broker.url,
       '--db',
       path.join(tmp, 'x.db'),
       '--key',

@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
 import { SyncService } from '../src/sync/service.js';
 import {
@@ -12,28 +10,17 @@ import {
   openSigned,
   signDocument,
 } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // An ack lets the unit stop sending a record and makes it purgeable (policy VI.B), so it is signed
 // by HQ like every other document HQ sends: whoever can publish on a unit's ack topic must not be
 // able to acknowledge records the unit really sent but HQ never stored.
 const AGENCY = 'nyspd';
-const hqKeys = generateSigningKeys();
+const fixture = useBrokerAndHqSink('lpr-sync-ack-signed-', { sink: false });
+const { dir: tmp, hqKeys } = fixture;
 const hqKey = loadPrivateKey(hqKeys.privateKeyPem);
-let tmp: string;
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-ack-signed-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
 
 /** A unit with `n` reads waiting, syncing to the test broker; `sync` overrides its sync settings. */
 function startUnit(unitId: string, n: number, sync: Record<string, unknown>) {
@@ -46,7 +33,7 @@ function startUnit(unitId: string, n: number, sync: Record<string, unknown>) {
   const { log, records } = recordingLogger();
   const config = unitConfig(
     dataDir,
-    { brokerUrl: broker.url, username: 'unit', password: 'unit-secret', ackTimeoutMs: 1500, ...sync },
+    { brokerUrl: fixture.broker.url, username: 'unit', password: 'unit-secret', ackTimeoutMs: 1500, ...sync },
     unitId,
   );
   const service = new SyncService(config, unit.db, unit.reads, { log });
@@ -64,20 +51,13 @@ function startUnit(unitId: string, n: number, sync: Record<string, unknown>) {
 }
 
 function hqSink(name: string): HqSink {
-  return new HqSink({
-    url: broker.url,
-    dbFile: path.join(tmp, `${name}.db`),
-    username: 'hq',
-    password: 'hq-secret',
-    signingKey: hqKeys.privateKeyPem,
-    flushMs: 20,
-  });
+  return fixture.newSink(name, { flushMs: 20 });
 }
 
 describe('acks from HQ', () => {
   it('forged ones are rejected and the records still reach HQ; a signed one from HQ is taken', async () => {
     const car = startUnit('car-1', 3, { hqPublicKey: hqKeys.publicKeyPem });
-    const forger = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+    const forger = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
     const ackTopic = `lpr/v1/${AGENCY}/car-1/ack`;
     let sink: HqSink | undefined;
     try {

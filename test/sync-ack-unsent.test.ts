@@ -1,34 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { policySchema } from '../src/policy/config.js';
 import { approveRetention, runRetention } from '../src/policy/retention.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { SyncService } from '../src/sync/service.js';
-import { generateSigningKeys, loadPrivateKey, signDocument } from '../src/sync/signing.js';
-import { Mosquitto } from './helpers/mosquitto.js';
+import { loadPrivateKey, signDocument } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { makeRead, openStore, plateCrop, unitConfig, until } from './helpers/unit.js';
 
 const DAY = 86_400_000;
 const AGENCY = 'nyspd';
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-ack-unsent-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-sync-ack-unsent-', { sink: false });
+const { dir: tmp, hqKeys } = fixture;
 
 // Policy VI.B and VI.F: an acknowledgement makes a record purgeable, so it only counts for a record
 // the unit has sent. Acks are signed by HQ (sync-ack-signed.test.ts); this is the second line: even
@@ -58,7 +46,7 @@ describe('an ack for a record the unit never sent', () => {
       { crop: await plateCrop(), overview: Buffer.from('overview-jpeg') },
     );
     const config = unitConfig(dataDir, {
-      brokerUrl: broker.url,
+      brokerUrl: fixture.broker.url,
       username: 'unit',
       password: 'unit-secret',
       window: 1,
@@ -70,7 +58,7 @@ describe('an ack for a record the unit never sent', () => {
       unit.db
         .prepare('SELECT attempts, last_sent_at, acked_at FROM sync_outbox WHERE msg_id = ?')
         .get(msgId) as { attempts: number; last_sent_at: number | null; acked_at: number | null } | undefined;
-    const hq = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+    const hq = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
     try {
       await sync.start();
       const sentNow = () =>

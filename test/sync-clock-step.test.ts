@@ -1,15 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
 import { silentLogger } from '../src/log.js';
 import { policyServices } from '../src/policy/services.js';
 import type { PullResponse } from '../src/sync/schemas.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys, loadPrivateKey, signDocument } from '../src/sync/signing.js';
-import { Mosquitto } from './helpers/mosquitto.js';
+import { loadPrivateKey, signDocument } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { makeRead, openStore, plateCrop, unitConfig } from './helpers/unit.js';
 
 // A patrol car's wall clock is stepped by NTP or the GPS after boot, often by an hour. Here
@@ -18,10 +15,6 @@ import { makeRead, openStore, plateCrop, unitConfig } from './helpers/unit.js';
 const AGENCY = 'nyspd';
 const RATE = 20;
 const N = 120;
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-let sink: HqSink;
 /** What the test adds to the real wall clock: the unit's and the sink's Date.now. */
 let offset = 0;
 
@@ -34,32 +27,22 @@ async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Pr
   }
 }
 
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-clock-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
+// The test's clock, before the sink starts; put back after it has stopped.
+beforeAll(() => {
   const realNow = Date.now.bind(Date);
   vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
-  // HQ commits and acknowledges every 2 s (it may batch): records are in flight when the clock steps.
-  sink = new HqSink({
-    url: broker.url,
-    username: 'hq',
-    password: 'hq-secret',
-    dbFile: path.join(tmp, 'hq.db'),
-    signingKey: hqKeys.privateKeyPem,
-    flushMs: 2000,
-  });
-  await sink.start();
 });
+
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+
+// HQ commits and acknowledges every 2 s (it may batch): records are in flight when the clock steps.
+const fixture = useBrokerAndHqSink('lpr-sync-clock-', { sink: { flushMs: 2000 } });
+const { dir: tmp, hqKeys } = fixture;
 
 afterEach(() => {
   offset = 0;
-});
-
-afterAll(async () => {
-  await sink?.stop();
-  vi.restoreAllMocks();
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('a wall-clock step while records wait for HQ', () => {
@@ -75,7 +58,7 @@ describe('a wall-clock step while records wait for HQ', () => {
       const config = unitConfig(
         dataDir,
         {
-          brokerUrl: broker.url,
+          brokerUrl: fixture.broker.url,
           username: 'unit',
           password: 'unit-secret',
           rate: RATE,
@@ -87,7 +70,7 @@ describe('a wall-clock step while records wait for HQ', () => {
         unitId,
       );
       // What leaves the unit, as the broker passes it on: each copy, and when it came (monotonic).
-      const seen = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+      const seen = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
       const arrivals: { id: string; at: number }[] = [];
       seen.on('message', (_t, payload) =>
         arrivals.push({ id: (JSON.parse(String(payload)) as { id: string }).id, at: performance.now() }),
@@ -113,7 +96,7 @@ describe('a wall-clock step while records wait for HQ', () => {
         const steppedAt = performance.now();
         const before = arrivals.length;
         await waitFor(() => sync.outbox.depth() === 0, 60_000, 'every record to be acknowledged');
-        sink.flush();
+        fixture.sink.flush();
 
         // No stall: the rest went at the rate (plus a second of burst and the ack round trip), not
         // when the clock caught up.
@@ -130,7 +113,7 @@ describe('a wall-clock step while records wait for HQ', () => {
         expect(arrivals).toHaveLength(N);
         const ids = made.map((r) => `${unitId}:read:${r.id}`).sort();
         expect(arrivals.map((a) => a.id).sort()).toEqual(ids);
-        const atHq = sink.db
+        const atHq = fixture.sink.db
           .prepare('SELECT id FROM records WHERE unit = ? ORDER BY id')
           .pluck()
           .all(unitId) as string[];
@@ -149,7 +132,12 @@ describe('a wall-clock step while records wait for HQ', () => {
     const car = openStore(dataDir);
     const config = unitConfig(
       dataDir,
-      { brokerUrl: broker.url, username: 'unit', password: 'unit-secret', hqPublicKey: hqKeys.publicKeyPem },
+      {
+        brokerUrl: fixture.broker.url,
+        username: 'unit',
+        password: 'unit-secret',
+        hqPublicKey: hqKeys.publicKeyPem,
+      },
       'car-pull',
     );
     const policy = policyServices({ db: car.db, config });
@@ -159,7 +147,7 @@ describe('a wall-clock step while records wait for HQ', () => {
       { config, db: car.db, reads: car.reads, log: silentLogger() },
       { audit: policy.audit, queries: policy.queries },
     );
-    const hq = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+    const hq = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
     const answers: PullResponse[] = [];
     hq.on('message', (_t, payload) => answers.push(JSON.parse(String(payload)) as PullResponse));
     await hq.subscribeAsync(`lpr/v1/${AGENCY}/car-pull/up/pull-response`, { qos: 1 });

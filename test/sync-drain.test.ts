@@ -1,36 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/log.js';
 import { SyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
-import { Mosquitto } from './helpers/mosquitto.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { makeRead, openStore, plateCrop, unitConfig, until } from './helpers/unit.js';
 
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-drain-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-sync-drain-', { sink: false });
+const { dir: tmp, hqKeys } = fixture;
 
 describe('outbox drain over mutual TLS', () => {
   it('10,000 reads made while the broker is down, broker killed and restarted mid-drain: none lost, none duplicated', async () => {
     const dataDir = path.join(tmp, 'unit-a');
     const { db, reads } = openStore(dataDir);
-    const client = broker.certs.client('car-1');
+    const client = fixture.broker.certs.client('car-1');
     const config = unitConfig(dataDir, {
-      brokerUrl: broker.tlsUrl,
-      ca: broker.certs.ca,
+      brokerUrl: fixture.broker.tlsUrl,
+      ca: fixture.broker.certs.ca,
       cert: client.cert,
       key: client.key,
       rate: 0,
@@ -40,19 +25,12 @@ describe('outbox drain over mutual TLS', () => {
       reconnectMaxMs: 500,
       hqPublicKey: hqKeys.publicKeyPem,
     });
-    const sink = new HqSink({
-      url: broker.url,
-      username: 'hq',
-      password: 'hq-secret',
-      dbFile: path.join(tmp, 'hq-a.db'),
-      clientId: 'hq-a',
-      signingKey: hqKeys.privateKeyPem,
-    });
+    const sink = fixture.newSink('hq-a', { clientId: 'hq-a' });
     await sink.start();
     const sync = new SyncService(config, db, reads, { log: silentLogger() });
 
     // The broker is down while the unit reads 10,000 plates.
-    await broker.kill();
+    await fixture.broker.kill();
     await sync.start();
     const crop = await plateCrop();
     db.transaction(() => {
@@ -61,14 +39,14 @@ describe('outbox drain over mutual TLS', () => {
     await until(() => sync.outbox.depth() === 10_000, 10_000, 'reads to enter the outbox');
     const t0 = Date.now();
 
-    await broker.start();
+    await fixture.broker.start();
     // Kill the broker again once part of the backlog has gone through.
     await until(() => sink.count('read') >= 2500, 120_000, 'first quarter of the backlog');
-    await broker.kill();
+    await fixture.broker.kill();
     const atKill = sink.count('read');
     expect(atKill).toBeLessThan(10_000);
     await new Promise((r) => setTimeout(r, 500));
-    await broker.start();
+    await fixture.broker.start();
 
     await until(() => sync.outbox.depth() === 0, 150_000, 'outbox to drain');
     const drainMs = Date.now() - t0;

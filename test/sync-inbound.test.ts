@@ -1,15 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
 import { HitLog } from '../src/alerts/hits.js';
 import { defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { HotlistService } from '../src/hotlist/service.js';
@@ -28,20 +26,27 @@ import {
   openSigned,
   signDocument,
 } from '../src/sync/signing.js';
-import { Mosquitto } from './helpers/mosquitto.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { makeRead, openStore, plateCrop, unitConfig, until } from './helpers/unit.js';
 
 const execFileAsync = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-let tmp: string;
-let broker: Mosquitto;
-let sink: HqSink;
+// HQ's sink over mutual TLS (its certificate, no password).
+const fixture = useBrokerAndHqSink('lpr-sync-inbound-', {
+  sink: (broker) => ({
+    url: broker.tlsUrl,
+    ca: broker.certs.ca,
+    ...broker.certs.client('hq'),
+    username: undefined,
+    password: undefined,
+  }),
+});
+const { dir: tmp, hqKeys } = fixture;
 let sync: SyncService;
 let unit: ReturnType<typeof openStore>;
 let store: HotlistStore;
 let policy: ReturnType<typeof policyServices>;
 const logs: { level: number; msg: string; reason?: string }[] = [];
-const hqKeys = generateSigningKeys();
 const AGENCY = 'nyspd';
 
 const inbound = (outcome?: string) =>
@@ -71,13 +76,11 @@ function hotlist(version: number, plates: string[]): HotlistDocument {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-inbound-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
   const dataDir = path.join(tmp, 'unit');
   unit = openStore(dataDir);
   // MQTT 3.1.1 and username/password here; the drain test covers MQTT 5 with mutual TLS.
   const config = unitConfig(dataDir, {
-    brokerUrl: broker.url,
+    brokerUrl: fixture.broker.url,
     protocolVersion: 4,
     username: 'unit',
     password: 'unit-secret',
@@ -98,33 +101,21 @@ beforeAll(async () => {
     { config, db: unit.db, reads: unit.reads, log },
     { hotlists: hotlistPort(store), roster: policy.users, audit: policy.audit, queries: policy.queries },
   );
-  const hqCert = broker.certs.client('hq');
-  sink = new HqSink({
-    url: broker.tlsUrl,
-    ca: broker.certs.ca,
-    ...hqCert,
-    dbFile: path.join(tmp, 'hq.db'),
-    signingKey: hqKeys.privateKeyPem,
-  });
-  await sink.start();
   await sync.start();
   await until(() => sync.link.connected, 10_000, 'unit to connect');
 });
 
 afterAll(async () => {
   await sync?.stop();
-  await sink?.stop();
   unit?.db.close();
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('down-link from headquarters', () => {
   it('applies a signed full hotlist sent to the fleet (retained) and a signed delta', async () => {
-    await sink.publishHotlist(hotlist(1, ['ABC1234', 'XYZ999']));
+    await fixture.sink.publishHotlist(hotlist(1, ['ABC1234', 'XYZ999']));
     await until(() => store.list('ncic-stolen') !== undefined, 10_000, 'hotlist v1');
     expect(store.findInList('ncic-stolen', 'ABC1234')).toHaveLength(1);
-    await sink.publishHotlist(
+    await fixture.sink.publishHotlist(
       {
         type: 'hotlist',
         agency: AGENCY,
@@ -170,14 +161,14 @@ describe('down-link from headquarters', () => {
       hits.confirm(hit!.id, 'state', 'ofc.diaz');
       hits.verify(hit!.id, 'ofc.diaz');
       await until(
-        () => sink.count('hit') === 1 && sink.count('disposition') === 5,
+        () => fixture.sink.count('hit') === 1 && fixture.sink.count('disposition') === 5,
         15_000,
         'the hit and its steps at HQ',
       );
       // The sink stored them only after validating them against the AsyncAPI schemas.
       const bodies = (kind: string) =>
         (
-          sink.db
+          fixture.sink.db
             .prepare('SELECT body FROM records WHERE kind = ? ORDER BY seq')
             .pluck()
             .all(kind) as string[]
@@ -206,9 +197,16 @@ describe('down-link from headquarters', () => {
 
   it('a unit that connects later gets every fleet list (one retained topic per list), never a fleet delta', async () => {
     const amber = { ...hotlist(1, ['AMB3307']), listId: 'amber-alerts' };
-    await sink.publishHotlist(amber);
+    await fixture.sink.publishHotlist(amber);
     await expect(
-      sink.publishHotlist({ ...amber, kind: 'delta', version: 2, baseVersion: 1, add: [], remove: [] }),
+      fixture.sink.publishHotlist({
+        ...amber,
+        kind: 'delta',
+        version: 2,
+        baseVersion: 1,
+        add: [],
+        remove: [],
+      }),
     ).rejects.toThrow(/fleet topics carry full lists/);
     // A car that was off while both fleet lists were published (ncic-stolen in the test above).
     const dataDir = path.join(tmp, 'car-2');
@@ -216,7 +214,7 @@ describe('down-link from headquarters', () => {
     const config = unitConfig(
       dataDir,
       {
-        brokerUrl: broker.url,
+        brokerUrl: fixture.broker.url,
         protocolVersion: 4,
         username: 'unit',
         password: 'unit-secret',
@@ -246,7 +244,7 @@ describe('down-link from headquarters', () => {
       expect(store2.findInList('ncic-stolen', 'ABC1234')).toHaveLength(1);
       // A list on another list's fleet topic is refused: it would displace that list there.
       const n = inbound('rejected').length;
-      await sink.publishRaw(
+      await fixture.sink.publishRaw(
         AGENCY,
         'fleet',
         'hotlist/ncic-stolen',
@@ -271,7 +269,7 @@ describe('down-link from headquarters', () => {
     const config = unitConfig(
       dataDir,
       {
-        brokerUrl: broker.url,
+        brokerUrl: fixture.broker.url,
         protocolVersion: 4,
         username: 'unit',
         password: 'unit-secret',
@@ -302,7 +300,7 @@ describe('down-link from headquarters', () => {
     let sync3 = await connect();
     try {
       await until(() => store3.list('ncic-stolen')?.version === '1', 10_000, 'the fleet list');
-      await sink.publishHotlist(
+      await fixture.sink.publishHotlist(
         {
           type: 'hotlist',
           agency: AGENCY,
@@ -350,7 +348,7 @@ describe('down-link from headquarters', () => {
   it('rejects and audits a forged list, a tampered list, malformed envelopes (naming the field) and a stale list; nothing is applied', async () => {
     const before = hotlistAudits().length;
     const forger = loadPrivateKey(generateSigningKeys().privateKeyPem);
-    await sink.publishRaw(
+    await fixture.sink.publishRaw(
       AGENCY,
       'car-1',
       'hotlist',
@@ -361,15 +359,15 @@ describe('down-link from headquarters', () => {
       ...good,
       payload: Buffer.from(JSON.stringify(hotlist(10, ['EVIL2']))).toString('base64'),
     };
-    await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(tampered));
+    await fixture.sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(tampered));
     const unsigned = { v: 1, alg: 'Ed25519', payload: good.payload, signature: '' };
-    await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(unsigned));
+    await fixture.sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(unsigned));
     // Envelopes another signer might send: the reason names the field and what was expected.
-    await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify({ ...good, alg: 'RS256' }));
+    await fixture.sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify({ ...good, alg: 'RS256' }));
     const noSignature: Record<string, unknown> = { ...good };
     delete noSignature.signature;
-    await sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(noSignature));
-    await sink.publishHotlist(hotlist(1, ['OLD1']), { unit: 'car-1' }); // genuine, but older than v2
+    await fixture.sink.publishRaw(AGENCY, 'car-1', 'hotlist', JSON.stringify(noSignature));
+    await fixture.sink.publishHotlist(hotlist(1, ['OLD1']), { unit: 'car-1' }); // genuine, but older than v2
     await until(() => hotlistAudits().length >= before + 6, 10_000, 'six rejections audited');
     const rejected = hotlistAudits().slice(before);
     expect(rejected.map((a) => a.outcome)).toEqual(Array(6).fill('rejected'));
@@ -387,12 +385,12 @@ describe('down-link from headquarters', () => {
 
   it('logs and ignores malformed and oversized payloads, and keeps working', async () => {
     const n = inbound('rejected').length;
-    await sink.publishRaw(AGENCY, 'car-1', 'hotlist', '{"v":1,"alg":"Ed25519",');
-    await sink.publishRaw(AGENCY, 'car-1', 'pull', Buffer.from([0xff, 0x00, 0x13]));
-    await sink.publishRaw(AGENCY, 'car-1', 'roster', Buffer.alloc(100 * 1024, 0x41));
-    await sink.publishRaw(AGENCY, 'car-1', 'nonsense', '{}');
+    await fixture.sink.publishRaw(AGENCY, 'car-1', 'hotlist', '{"v":1,"alg":"Ed25519",');
+    await fixture.sink.publishRaw(AGENCY, 'car-1', 'pull', Buffer.from([0xff, 0x00, 0x13]));
+    await fixture.sink.publishRaw(AGENCY, 'car-1', 'roster', Buffer.alloc(100 * 1024, 0x41));
+    await fixture.sink.publishRaw(AGENCY, 'car-1', 'nonsense', '{}');
     // An ack with the wrong shape must not mark anything synced, signed by HQ or not.
-    const c = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+    const c = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
     const badAck = { v: 1, type: 'ack', agency: AGENCY, unit: 'car-1', ids: 'all' };
     const signedBadAck = signDocument(badAck, loadPrivateKey(hqKeys.privateKeyPem));
     for (const ack of [badAck, signedBadAck])
@@ -420,7 +418,7 @@ describe('down-link from headquarters', () => {
     ).toBeGreaterThanOrEqual(6);
 
     // Still alive: a signed roster goes through afterwards.
-    await sink.publishRoster({
+    await fixture.sink.publishRoster({
       type: 'roster',
       agency: AGENCY,
       rosterId: 'main',
@@ -437,7 +435,7 @@ describe('down-link from headquarters', () => {
     const read = unit.reads.save({ ...makeRead(1), plate: 'PULL123' }, { crop, overview: null });
     unit.reads.save(makeRead(2), { crop, overview: null });
 
-    const refused = await sink.pull(AGENCY, 'car-1', {
+    const refused = await fixture.sink.pull(AGENCY, 'car-1', {
       requester: 'det.jones',
       caseNumber: 'C-2026-77',
       attestation: true,
@@ -461,12 +459,12 @@ describe('down-link from headquarters', () => {
       attestation: true,
       criteria: { plate: 'PULL123' },
     };
-    await sink.publishRaw(AGENCY, 'car-1', 'pull', JSON.stringify(request));
+    await fixture.sink.publishRaw(AGENCY, 'car-1', 'pull', JSON.stringify(request));
     const key = loadPrivateKey(hqKeys.privateKeyPem);
     const stale = { ...request, issuedAt: Date.now() - 2 * 86_400_000 };
-    await sink.publishRaw(AGENCY, 'car-1', 'pull', JSON.stringify(signDocument(stale, key)));
+    await fixture.sink.publishRaw(AGENCY, 'car-1', 'pull', JSON.stringify(signDocument(stale, key)));
     const elsewhere = { ...request, unit: 'car-2' };
-    await sink.publishRaw(AGENCY, 'car-1', 'pull', JSON.stringify(signDocument(elsewhere, key)));
+    await fixture.sink.publishRaw(AGENCY, 'car-1', 'pull', JSON.stringify(signDocument(elsewhere, key)));
     await until(() => inbound('rejected').length >= rejectedBefore + 3, 10_000, 'three pulls rejected');
     expect(
       inbound('rejected')
@@ -478,7 +476,7 @@ describe('down-link from headquarters', () => {
       expect.stringMatching(/^pull: signed for nyspd\/car-2, this unit is nyspd\/car-1/),
     ]);
 
-    const answered = await sink.pull(AGENCY, 'car-1', {
+    const answered = await fixture.sink.pull(AGENCY, 'car-1', {
       requester: 'det.jones',
       purpose: 'investigation-vehicle',
       caseNumber: 'C-2026-77',
@@ -499,13 +497,13 @@ describe('down-link from headquarters', () => {
     ]);
     // The query log and the audit chain travel up through the outbox and are acknowledged.
     await until(
-      () => sink.count('query-log') === 2 && sync.outbox.depth() === 0,
+      () => fixture.sink.count('query-log') === 2 && sync.outbox.depth() === 0,
       15_000,
       'records to reach HQ',
     );
     const auditCount = unit.db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
     // This unit's: the other cars of these tests send their audit chains to the same HQ.
-    const atHq = sink.db
+    const atHq = fixture.sink.db
       .prepare("SELECT COUNT(*) FROM records WHERE kind = 'audit' AND unit = 'car-1'")
       .pluck()
       .get() as number;
@@ -520,7 +518,12 @@ describe('down-link from headquarters', () => {
     const car = openStore(dataDir);
     const config = unitConfig(
       dataDir,
-      { brokerUrl: broker.url, username: 'unit', password: 'unit-secret', hqPublicKey: hqKeys.publicKeyPem },
+      {
+        brokerUrl: fixture.broker.url,
+        username: 'unit',
+        password: 'unit-secret',
+        hqPublicKey: hqKeys.publicKeyPem,
+      },
       'car-3',
     );
     const carPolicy = policyServices({ db: car.db, config });
@@ -530,7 +533,7 @@ describe('down-link from headquarters', () => {
       { audit: carPolicy.audit, queries: carPolicy.queries, now: () => Date.now() + clockAhead },
     );
     // HQ's side of the answers: every one published, repeats included.
-    const hq = await mqtt.connectAsync(broker.url, { username: 'unit', password: 'unit-secret' });
+    const hq = await mqtt.connectAsync(fixture.broker.url, { username: 'unit', password: 'unit-secret' });
     const answers: PullResponse[] = [];
     hq.on('message', (_topic, payload) => answers.push(JSON.parse(String(payload)) as PullResponse));
     await hq.subscribeAsync(`lpr/v1/${AGENCY}/car-3/up/pull-response`, { qos: 1 });
@@ -560,7 +563,7 @@ describe('down-link from headquarters', () => {
       };
       const key = loadPrivateKey(hqKeys.privateKeyPem);
       const signed = JSON.stringify(signDocument(request, key));
-      await sink.publishRaw(AGENCY, 'car-3', 'pull', signed);
+      await fixture.sink.publishRaw(AGENCY, 'car-3', 'pull', signed);
       await until(() => answers.length === 1, 10_000, 'the first answer');
       expect(answers[0]).toMatchObject({ status: 'answered', count: 1 });
       expect(answers[0]!.repeat).toBeUndefined();
@@ -568,13 +571,13 @@ describe('down-link from headquarters', () => {
       // The same plate read again after the answer: a repeat must not slip it in unaudited.
       car.reads.save({ ...makeRead(9, 'car-3'), plate: 'AGAIN12' }, { crop, overview: null });
       // At once (a redelivery, an impatient HQ): dropped, within the pace of repeats.
-      await sink.publishRaw(AGENCY, 'car-3', 'pull', signed);
+      await fixture.sink.publishRaw(AGENCY, 'car-3', 'pull', signed);
       await until(() => carInbound('ignored').length === 1, 10_000, 'the early repeat to be dropped');
       expect(carInbound('ignored')[0]).toMatch(/repeats are answered at most every 30 s/);
 
       // Later, the answer having been lost: the same signed request gets the same answer again.
       clockAhead = 31_000;
-      await sink.publishRaw(AGENCY, 'car-3', 'pull', signed);
+      await fixture.sink.publishRaw(AGENCY, 'car-3', 'pull', signed);
       await until(() => answers.length === 2, 10_000, 'the answer to the repeat');
       expect(answers[1]).toMatchObject({
         requestId: request.requestId,
@@ -611,10 +614,10 @@ describe('down-link from headquarters', () => {
         purpose: undefined,
       };
       const signedRefusal = JSON.stringify(signDocument(unjustified, key));
-      await sink.publishRaw(AGENCY, 'car-3', 'pull', signedRefusal);
+      await fixture.sink.publishRaw(AGENCY, 'car-3', 'pull', signedRefusal);
       await until(() => answers.length === 3, 10_000, 'the refusal');
       clockAhead = 62_000;
-      await sink.publishRaw(AGENCY, 'car-3', 'pull', signedRefusal);
+      await fixture.sink.publishRaw(AGENCY, 'car-3', 'pull', signedRefusal);
       await until(() => answers.length === 4, 10_000, 'the repeated refusal');
       expect(answers[3]).toMatchObject({ status: 'refused', repeat: 1 });
       expect(car.db.prepare('SELECT outcome FROM query_log ORDER BY id').pluck().all()).toEqual([
@@ -631,7 +634,7 @@ describe('down-link from headquarters', () => {
 
       // The same request id with other criteria is not a repeat: rejected, nothing answered.
       const other = { ...request, criteria: { plate: 'OTHER99' } };
-      await sink.publishRaw(AGENCY, 'car-3', 'pull', JSON.stringify(signDocument(other, key)));
+      await fixture.sink.publishRaw(AGENCY, 'car-3', 'pull', JSON.stringify(signDocument(other, key)));
       await until(() => carInbound('rejected').length === 1, 10_000, 'the reused id to be rejected');
       expect(carInbound('rejected')[0]).toMatch(/already used for another request/);
       expect(answers).toHaveLength(4);
@@ -652,7 +655,7 @@ describe('down-link from headquarters', () => {
         path.join(root, 'scripts/hq-sink.mjs'),
         ...args,
         '--url',
-        broker.url,
+        fixture.broker.url,
         '--username',
         'hq',
         '--password',
@@ -694,7 +697,7 @@ describe('down-link from headquarters', () => {
         const level = first[i + 7]!;
         levels.push(level);
         if (level === 5) return void s.end(Buffer.from([0x20, 0x02, 0x00, 0x01]));
-        const up = net.connect(broker.port, '127.0.0.1', () => {
+        const up = net.connect(fixture.broker.port, '127.0.0.1', () => {
           up.write(first);
           s.pipe(up).pipe(s);
         });
@@ -728,7 +731,10 @@ describe('down-link from headquarters', () => {
     try {
       const read = other.reads.save(makeRead(5, 'car-2'), { crop: await plateCrop(), overview: null });
       const atHq = () =>
-        sink.db.prepare('SELECT COUNT(*) FROM records WHERE id = ?').pluck().get(`car-2:read:${read.id}`);
+        fixture.sink.db
+          .prepare('SELECT COUNT(*) FROM records WHERE id = ?')
+          .pluck()
+          .get(`car-2:read:${read.id}`);
       await until(() => atHq() === 1 && s2.outbox.depth() === 0, 15_000, 'read through the 3.1.1 link');
       expect(levels.slice(0, 2)).toEqual([5, 4]);
       expect(s2.health()).toMatchObject({ protocolVersion: 4, fallbacks: 1 });
@@ -740,7 +746,7 @@ describe('down-link from headquarters', () => {
   });
 
   it('HQ quarantines a record it cannot store and acknowledges it, so the unit stops resending it', async () => {
-    const c = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+    const c = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
     const acked: string[] = [];
     const hqPublicKey = loadPublicKey(hqKeys.publicKeyPem);
     c.on('message', (_t, p) => acked.push(...(openSigned(JSON.parse(p.toString()), hqPublicKey) as Ack).ids));
@@ -756,7 +762,9 @@ describe('down-link from headquarters', () => {
     await c.publishAsync(`lpr/v1/${AGENCY}/car-9/up/read`, JSON.stringify(bad), { qos: 1 });
     await c.publishAsync(`lpr/v1/${AGENCY}/car-9/up/read`, 'no envelope at all', { qos: 1 });
     await until(() => acked.includes(bad.id), 10_000, 'the quarantined record acknowledged');
-    const kept = sink.db.prepare('SELECT unit, reason, payload FROM quarantine WHERE id = ?').get(bad.id) as {
+    const kept = fixture.sink.db
+      .prepare('SELECT unit, reason, payload FROM quarantine WHERE id = ?')
+      .get(bad.id) as {
       unit: string;
       reason: string;
       payload: Buffer;
@@ -764,24 +772,26 @@ describe('down-link from headquarters', () => {
     expect(kept.unit).toBe('car-9');
     expect(kept.reason).toMatch(/seq/);
     expect(JSON.parse(kept.payload.toString())).toEqual(bad);
-    expect(sink.db.prepare('SELECT COUNT(*) FROM quarantine').pluck().get()).toBe(1); // no id: dropped
+    expect(fixture.sink.db.prepare('SELECT COUNT(*) FROM quarantine').pluck().get()).toBe(1); // no id: dropped
     await c.endAsync();
   });
 
   it('keeps a retained status topic: online while connected, offline after stop', async () => {
     await until(
-      () => sink.db.prepare("SELECT state FROM unit_status WHERE unit = 'car-1'").pluck().get() === 'online',
+      () =>
+        fixture.sink.db.prepare("SELECT state FROM unit_status WHERE unit = 'car-1'").pluck().get() ===
+        'online',
       10_000,
       'online status',
     );
-    const c = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+    const c = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
     const seen: string[] = [];
     c.on('message', (_t, p) => seen.push((JSON.parse(p.toString()) as { state: string }).state));
     await c.subscribeAsync(`lpr/v1/${AGENCY}/car-1/status`, { qos: 1 });
     await until(() => seen.length >= 1, 5000, 'retained status');
     expect(seen[0]).toBe('online');
     const status = JSON.parse(
-      sink.db.prepare("SELECT payload FROM unit_status WHERE unit = 'car-1'").pluck().get() as string,
+      fixture.sink.db.prepare("SELECT payload FROM unit_status WHERE unit = 'car-1'").pluck().get() as string,
     ) as {
       software: string;
       hotlists: { listId: string; version: number; ageSec: number }[];

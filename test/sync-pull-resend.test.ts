@@ -1,19 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/log.js';
 import { policyServices } from '../src/policy/services.js';
 import type { PullResponse } from '../src/sync/schemas.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
-import { Mosquitto } from './helpers/mosquitto.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // HQ asks a unit for reads while the unit is out of coverage. `hq-sink pull` sends the same signed
@@ -21,22 +18,10 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 const execFileAsync = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const AGENCY = 'nyspd';
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-let keyFile: string;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-pull-resend-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-  keyFile = path.join(tmp, 'hq-signing.key');
-  writeFileSync(keyFile, hqKeys.privateKeyPem);
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-pull-resend-', { sink: false });
+const { dir: tmp, hqKeys } = fixture;
+const keyFile = path.join(tmp, 'hq-signing.key');
+writeFileSync(keyFile, hqKeys.privateKeyPem);
 
 /** A unit holding one read of `plate`, its sync not started. */
 function unitWithRead(unitId: string, plate: string) {
@@ -44,7 +29,12 @@ function unitWithRead(unitId: string, plate: string) {
   const car = openStore(dataDir);
   const config = unitConfig(
     dataDir,
-    { brokerUrl: broker.url, username: 'unit', password: 'unit-secret', hqPublicKey: hqKeys.publicKeyPem },
+    {
+      brokerUrl: fixture.broker.url,
+      username: 'unit',
+      password: 'unit-secret',
+      hqPublicKey: hqKeys.publicKeyPem,
+    },
     unitId,
   );
   const policy = policyServices({ db: car.db, config });
@@ -64,7 +54,7 @@ function unitWithRead(unitId: string, plate: string) {
 
 /** Copies of pull requests for `unitId` that HQ put on the broker. */
 async function countRequests(unitId: string) {
-  const client = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+  const client = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
   const seen = { copies: 0, close: () => client.endAsync() };
   client.on('message', () => seen.copies++);
   await client.subscribeAsync(`lpr/v1/${AGENCY}/${unitId}/down/pull`, { qos: 1 });
@@ -81,7 +71,7 @@ describe('hq-sink pull to a unit out of coverage', () => {
         path.join(root, 'scripts/hq-sink.mjs'),
         'pull',
         '--url',
-        broker.url,
+        fixture.broker.url,
         '--username',
         'hq',
         '--password',
@@ -146,13 +136,7 @@ describe('hq-sink pull to a unit out of coverage', () => {
     await until(() => unit.sync.link.connected, 10_000, 'the unit to connect');
     await unit.sync.stop();
     const requests = await countRequests('car-away');
-    const sink = new HqSink({
-      url: broker.url,
-      username: 'hq',
-      password: 'hq-secret',
-      dbFile: path.join(tmp, 'hq-away.db'),
-      signingKey: hqKeys.privateKeyPem,
-    });
+    const sink = fixture.newSink('hq-away');
     await sink.start();
     try {
       const pulled = sink.pull(

@@ -1,16 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/log.js';
 import type { Status } from '../src/sync/schemas.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
-import { Mosquitto } from './helpers/mosquitto.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { openStore, unitConfig, until, writeConfig } from './helpers/unit.js';
 
 // HQ keeps each unit's newest status. A patrol car's wall clock is stepped by NTP or the GPS after
@@ -19,36 +15,20 @@ import { openStore, unitConfig, until, writeConfig } from './helpers/unit.js';
 const AGENCY = 'nyspd';
 const HOUR = 3_600_000;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-let sink: HqSink;
+const fixture = useBrokerAndHqSink('lpr-sync-status-');
+const { dir: tmp, hqKeys } = fixture;
 const children: ChildProcess[] = [];
 
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-status-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-  sink = new HqSink({
-    url: broker.url,
-    username: 'hq',
-    password: 'hq-secret',
-    dbFile: path.join(tmp, 'hq.db'),
-    signingKey: hqKeys.privateKeyPem,
-  });
-  await sink.start();
-});
-
-afterAll(async () => {
+afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await sink?.stop();
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 /** The status HQ holds for a unit. */
 function atHq(unit: string): Status | undefined {
-  const payload = sink.db.prepare('SELECT payload FROM unit_status WHERE unit = ?').pluck().get(unit) as
-    string | undefined;
+  const payload = fixture.sink.db
+    .prepare('SELECT payload FROM unit_status WHERE unit = ?')
+    .pluck()
+    .get(unit) as string | undefined;
   return payload === undefined ? undefined : (JSON.parse(payload) as Status);
 }
 
@@ -60,7 +40,7 @@ describe('unit status at HQ', () => {
     const config = unitConfig(
       dataDir,
       {
-        brokerUrl: broker.url,
+        brokerUrl: fixture.broker.url,
         username: 'unit',
         password: 'unit-secret',
         statusIntervalMs: 1000,
@@ -131,7 +111,7 @@ describe('unit status at HQ', () => {
     const config = unitConfig(
       dataDir,
       {
-        brokerUrl: broker.url,
+        brokerUrl: fixture.broker.url,
         username: 'unit',
         password: 'unit-secret',
         reconnectInitialMs: 100,
@@ -166,7 +146,7 @@ describe('unit status at HQ', () => {
       expect(now.state).toBe('online');
       expect(now.ts).toBeLessThan(Date.now() - HOUR / 2);
       // The retained status a newly subscribing HQ consumer gets is the same.
-      const c = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+      const c = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
       const retained = new Promise<Status>((resolve) =>
         c.once('message', (_t, p) => resolve(JSON.parse(String(p)) as Status)),
       );
@@ -183,7 +163,7 @@ describe('unit status at HQ', () => {
   it('a unit older than bootId is still ordered by ts, its will applied whatever its ts', async () => {
     const unit = 'car-old';
     const topic = `lpr/v1/${AGENCY}/${unit}/status`;
-    const c = await mqtt.connectAsync(broker.url, { username: 'unit', password: 'unit-secret' });
+    const c = await mqtt.connectAsync(fixture.broker.url, { username: 'unit', password: 'unit-secret' });
     const publish = async (s: Partial<Status>) => {
       await c.publishAsync(topic, JSON.stringify({ v: 1, agency: AGENCY, unit, ...s }), {
         qos: 1,

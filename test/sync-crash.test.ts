@@ -1,30 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
-import { Mosquitto } from './helpers/mosquitto.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { makeRead, openStore, plateCrop, unitConfig, until, writeConfig } from './helpers/unit.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
+const fixture = useBrokerAndHqSink('lpr-sync-crash-', { sink: false });
+const { dir: tmp, hqKeys } = fixture;
 const children: ChildProcess[] = [];
 
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-crash-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
+afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 function startChild(configFile: string): ChildProcess {
@@ -39,12 +27,12 @@ function startChild(configFile: string): ChildProcess {
 describe('sync process killed with SIGKILL mid-drain', () => {
   it('10,000 reads: after the restart HQ has every read exactly once and the outbox is empty', async () => {
     const dataDir = path.join(tmp, 'unit');
-    const client = broker.certs.client('car-7');
+    const client = fixture.broker.certs.client('car-7');
     const config = unitConfig(
       dataDir,
       {
-        brokerUrl: broker.tlsUrl,
-        ca: broker.certs.ca,
+        brokerUrl: fixture.broker.tlsUrl,
+        ca: fixture.broker.certs.ca,
         cert: client.cert,
         key: client.key,
         imageEncoding: 'binary',
@@ -66,13 +54,7 @@ describe('sync process killed with SIGKILL mid-drain', () => {
     const ids = new Set(reads.list().map((r) => `car-7:read:${r.id}`));
     db.close();
 
-    const sink = new HqSink({
-      url: broker.url,
-      username: 'hq',
-      password: 'hq-secret',
-      dbFile: path.join(tmp, 'hq.db'),
-      signingKey: hqKeys.privateKeyPem,
-    });
+    const sink = fixture.newSink('hq');
     await sink.start();
     const statusRow = () =>
       sink.db.prepare("SELECT state, payload FROM unit_status WHERE unit = 'car-7'").get() as

@@ -6,13 +6,7 @@ import { HqSink, type HqSinkOptions } from '../../src/hq/sink.js';
 import { generateSigningKeys } from '../../src/sync/signing.js';
 import { Mosquitto } from './mosquitto.js';
 
-/**
- * The headquarters side that the sync tests send a unit's records to: a real Mosquitto on free
- * loopback ports (users hq/hq-secret and unit/unit-secret, and a mutual-TLS listener) and the
- * reference HQ sink consuming from it as user hq, signing with a key pair made for the file.
- * Registers a beforeAll that starts them and an afterAll that stops them and removes the file's
- * temporary folder, so call it at the top of a test file; its own hooks run inside these.
- */
+/** What useBrokerAndHqSink gives a test file. */
 export interface BrokerAndHqSink {
   /** The file's temporary folder: the broker's files, HQ's databases, the units' data folders. */
   readonly dir: string;
@@ -36,6 +30,14 @@ export interface BrokerAndHqSinkOptions {
   sink?: false | Partial<HqSinkOptions> | ((broker: Mosquitto) => Partial<HqSinkOptions>);
 }
 
+/**
+ * The headquarters side that the sync and HQ tests send a unit's records to, set up once here
+ * rather than in each file: a real Mosquitto on free loopback ports (users hq/hq-secret and
+ * unit/unit-secret, and a mutual-TLS listener) and the reference HQ sink consuming from it as user
+ * hq, signing with a key pair made for the file. Call it at the top of a test file: it registers a
+ * beforeAll that starts them and an afterAll that stops them and removes the file's temporary
+ * folder; hooks the file registers after the call run after the start and before the stop.
+ */
 export function useBrokerAndHqSink(tmpPrefix: string, options: BrokerAndHqSinkOptions = {}): BrokerAndHqSink {
   const dir = mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
   const hqKeys = generateSigningKeys();

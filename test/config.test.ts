@@ -79,8 +79,9 @@ describe('configuration', () => {
 
   it('has embedded defaults that run the demo recording', () => {
     const config = embeddedDefaults();
-    expect(config.cameras[0]).toMatchObject({ kind: 'file', id: 'demo' });
-    expect(config.cameras[0]!.path).toMatch(/demo\.mp4$/);
+    const camera = config.cameras[0]!;
+    expect(camera).toMatchObject({ kind: 'file', id: 'demo' });
+    expect(camera.kind === 'file' && camera.path).toMatch(/demo\.mp4$/);
   });
 
   it('makes the CLI exit non-zero with a one-line error for a bad config', async () => {

@@ -47,7 +47,10 @@ const hitOf = (readId: string) =>
   };
 /** How many tones the page has played, and the last (console.js sets both as it plays one). */
 const tones = (p: Page) =>
-  p.evaluate(() => [Number(document.body.dataset.toneCount ?? 0), document.body.dataset.lastTone ?? null]);
+  p.evaluate((): [number, string | null] => [
+    Number(document.body.dataset.toneCount ?? 0),
+    document.body.dataset.lastTone ?? null,
+  ]);
 
 /** When the unit's latest look for hits past their deadline began (every 2 s, and as a hit is raised). */
 let lastExpiryCheck = 0;

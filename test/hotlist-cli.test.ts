@@ -207,7 +207,10 @@ describe('lpr-edge hotlist', { timeout: 240_000 }, () => {
           details: string;
         }[]
       )
-        .map((r) => ({ actor: r.actor, ...(JSON.parse(r.details) as Record<string, unknown>) }))
+        .map((r): Record<string, unknown> => ({
+          actor: r.actor,
+          ...(JSON.parse(r.details) as Record<string, unknown>),
+        }))
         .filter((d) => String(d.plate).startsWith('CLX'));
       // What happened, and nothing for the add that changed nothing.
       expect(changes.map((d) => [d.actor, d.action, d.plate, 'replacedExpired' in d])).toEqual([

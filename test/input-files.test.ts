@@ -80,7 +80,9 @@ describe(
     });
 
     it('model files named in the config, and the sidecar beside a recogniser model', async () => {
-      const [det, second, words] = ['det.onnx', 'second.json', 'words.json'].map((f) => path.join(dir, f));
+      const [det, second, words] = ['det.onnx', 'second.json', 'words.json'].map((f) =>
+        path.join(dir, f),
+      ) as [string, string, string];
       // A recogniser given as its .onnx, whose sidecar beside it is a pipe.
       const rec = path.join(dir, 'rec.onnx');
       execFileSync('mkfifo', [det, second, words, path.join(dir, 'rec.json')]);

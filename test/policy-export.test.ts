@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
 import { exportCase } from '../src/policy/export.js';
 import { listQueryLog } from '../src/policy/query.js';
+import type { SignedInUser } from '../src/policy/roles.js';
 import {
   ADMIN_PW,
   cli,
@@ -207,13 +208,13 @@ describe('lpr-edge export', () => {
     try {
       const audit = new AuditLog(db);
       const before = audit.list({ type: 'export' }).length;
-      const olly = {
+      const olly: SignedInUser = {
         kind: 'user',
         name: 'olly',
         role: 'officer',
         warnings: [],
         trainingOverdue: false,
-      } as const;
+      };
       const req = {
         caseNumber: '26-0099',
         reason: 'stolen vehicle follow-up',
@@ -488,7 +489,7 @@ describe('lpr-edge export: a sign-in that fails', () => {
   // 60 s, on the loaded 2-core build machine.
   it('is in the query log under the claimed name with case, purpose and criteria, and in the audit report', () => {
     const before = logged();
-    const attempts = [
+    const attempts: { user: string; env: Record<string, string>; extra: string[] }[] = [
       { user: 'olly', env: { LPR_EDGE_PASSWORD: 'wrong-guess' }, extra: ['--attest'] },
       { user: 'nobody', env: { LPR_EDGE_PASSWORD: 'wrong-guess' }, extra: ['--attest'] },
       { user: 'olly', env: {}, extra: ['--attest'] },

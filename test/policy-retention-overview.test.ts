@@ -40,7 +40,7 @@ describe('retention of overview images HQ never received', () => {
       overview: opts.overview ? Buffer.from('overview') : null,
     });
     const store = new ReadStore(db, d);
-    readSource(db, store, { sendOverview: opts.sendOverview }).acknowledged([read.id], r.ts + 1000);
+    readSource(db, store, { sendOverview: opts.sendOverview }).acknowledged!([read.id], r.ts + 1000);
     return { read, store };
   }
 
@@ -93,8 +93,8 @@ describe('disk pressure and overview images HQ never received', () => {
       makeRead({ ts: Date.now() - (10 - i) * DAY, plate: `PRS000${i}` }),
     );
     for (const r of reads) store.save(r, { crop: Buffer.from('crop'), overview: Buffer.alloc(OVERVIEW, 1) });
-    readSource(db, store, { sendOverview: false }).acknowledged([reads[0]!.id, reads[1]!.id], Date.now());
-    readSource(db, store, { sendOverview: true }).acknowledged([reads[2]!.id, reads[3]!.id], Date.now());
+    readSource(db, store, { sendOverview: false }).acknowledged!([reads[0]!.id, reads[1]!.id], Date.now());
+    readSource(db, store, { sendOverview: true }).acknowledged!([reads[2]!.id, reads[3]!.id], Date.now());
     // What the unit uses (images and database), asked with a limit it is far under.
     const used = relieveDiskPressure({ db, dataDir: d, maxDiskMb: 1e6 }).usedBytes;
     // A limit whose 90 % is reached by deleting three overviews but not two.

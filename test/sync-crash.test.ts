@@ -44,7 +44,10 @@ describe('sync process killed with SIGKILL mid-drain', () => {
       },
       'car-7',
     );
-    const configFile = writeConfig(path.join(tmp, 'config.json'), { ...config, log: { level: 'warn' } });
+    const configFile = writeConfig(path.join(tmp, 'config.json'), {
+      ...config,
+      log: { ...config.log, level: 'warn' },
+    });
     // The reads are committed before the sync process ever runs (the broker is irrelevant here).
     const { db, reads } = openStore(dataDir);
     const crop = await plateCrop();
@@ -68,7 +71,7 @@ describe('sync process killed with SIGKILL mid-drain', () => {
     // The broker publishes the unit's last will: HQ sees it go offline, though the will's ts is
     // older than the online status it replaces.
     await until(() => unitState() === 'offline', 10_000, 'the last will at HQ');
-    expect(JSON.parse(statusRow().payload)).toMatchObject({ state: 'offline', will: true });
+    expect(JSON.parse(statusRow()!.payload)).toMatchObject({ state: 'offline', will: true });
     const atKill = sink.count('read');
     expect(atKill).toBeLessThan(10_000);
 

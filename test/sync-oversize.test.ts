@@ -211,7 +211,7 @@ describe('records larger than the broker accepts', () => {
     );
     const hugeId = `${unitId}:audit:${huge.id}`;
     const { log, records } = recordingLogger();
-    const sync = createSyncService({ config, db, reads, log, audit });
+    const sync = createSyncService({ config, db, reads, log });
     try {
       await sync.start();
       await until(() => atHq(unitId, 'read').size === stored.length, 20_000, 'the reads to reach HQ');
@@ -251,7 +251,6 @@ describe('records larger than the broker accepts', () => {
       db,
       reads,
       log: recordingLogger().log,
-      audit,
     });
     try {
       await again.start();

@@ -119,7 +119,10 @@ describe('unit status at HQ', () => {
       },
       unit,
     );
-    const configFile = writeConfig(path.join(tmp, `${unit}.json`), { ...config, log: { level: 'warn' } });
+    const configFile = writeConfig(path.join(tmp, `${unit}.json`), {
+      ...config,
+      log: { ...config.log, level: 'warn' },
+    });
     const start = (offsetMs: number) => {
       const child = spawn(process.execPath, [path.join(root, 'test/fixtures/sync-child.mjs'), configFile], {
         stdio: ['ignore', 'ignore', 'inherit'],

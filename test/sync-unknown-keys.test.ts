@@ -75,8 +75,14 @@ async function publishSigned(kind: 'pull' | 'roster', doc: unknown): Promise<voi
 describe('a document from HQ with a key the unit does not know', () => {
   it('a pull request with a misspelt criterion or option gets an error naming the key; nothing is searched or logged', async () => {
     const day = Date.UTC(2026, 10, 28);
-    const inWindow = unit.reads.save({ ...makeRead(1, 'car-1', day + 3_600_000), plate: 'KEY1234' }, {});
-    unit.reads.save({ ...makeRead(2, 'car-1', day - 30 * 86_400_000), plate: 'KEY1234' }, {});
+    const inWindow = unit.reads.save(
+      { ...makeRead(1, 'car-1', day + 3_600_000), plate: 'KEY1234' },
+      { crop: null, overview: null },
+    );
+    unit.reads.save(
+      { ...makeRead(2, 'car-1', day - 30 * 86_400_000), plate: 'KEY1234' },
+      { crop: null, overview: null },
+    );
     const base = {
       v: 1,
       agency: AGENCY,

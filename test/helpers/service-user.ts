@@ -17,11 +17,15 @@ export const canActAsServiceUser =
   process.getuid?.() === 0 && spawnSync('runuser', ['--version']).status === 0 && serviceUser.uid > 0;
 
 /** Run a command as the service user, as systemd runs the daemon (User=). */
-export function asServiceUser(command: string, args: string[], opts: SpawnSyncOptions = {}) {
+export function asServiceUser(
+  command: string,
+  args: string[],
+  opts: Omit<SpawnSyncOptions, 'encoding'> = {},
+) {
   return spawnSync('runuser', ['-u', serviceUser.name, '--', command, ...args], {
-    encoding: 'utf8',
     timeout: 60_000,
     ...opts,
+    encoding: 'utf8',
   });
 }
 

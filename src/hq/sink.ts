@@ -80,6 +80,8 @@ interface Pending {
   agency: string;
   unit: string;
   kind: string;
+  /** The unit database's id: a re-imaged unit's streams start at seq 1 again under a new one. */
+  install: string | null;
   seq: number;
   sentAt: number;
   body: string;
@@ -123,14 +125,14 @@ export class HqSink {
         agency TEXT NOT NULL,
         unit TEXT NOT NULL,
         kind TEXT NOT NULL,
-        seq INTEGER NOT NULL,
+        install TEXT,                   -- the unit database (NULL: a unit older than the field)
+        seq INTEGER NOT NULL,           -- numbered per install: a stream is (unit, kind, install)
         sent_at INTEGER NOT NULL,
         received_at INTEGER NOT NULL,
         body TEXT NOT NULL,             -- JSON, images removed
         crop BLOB,
         overview BLOB                   -- the overview frame (units with sync.sendOverview)
       );
-      CREATE INDEX IF NOT EXISTS records_unit_kind_seq ON records (unit, kind, seq);
       CREATE TABLE IF NOT EXISTS unit_status (
         agency TEXT NOT NULL, unit TEXT NOT NULL, state TEXT NOT NULL, ts INTEGER NOT NULL, payload TEXT NOT NULL,
         PRIMARY KEY (agency, unit)
@@ -155,9 +157,17 @@ export class HqSink {
     const columns = this.db.prepare('PRAGMA table_info(records)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'overview'))
       this.db.exec('ALTER TABLE records ADD COLUMN overview BLOB');
+    // Nor the unit database a record came from: a re-imaged unit numbers its records from 1 again,
+    // and by (unit, kind, seq) alone its new audit chain and query log interleaved with the old.
+    if (!columns.some((c) => c.name === 'install'))
+      this.db.exec('ALTER TABLE records ADD COLUMN install TEXT');
+    this.db.exec(`
+      DROP INDEX IF EXISTS records_unit_kind_seq;
+      CREATE INDEX IF NOT EXISTS records_stream ON records (unit, kind, install, seq);
+    `);
     this.insert = this.db.prepare(
-      `INSERT OR IGNORE INTO records (id, agency, unit, kind, seq, sent_at, received_at, body, crop, overview)
-       VALUES (@id, @agency, @unit, @kind, @seq, @sentAt, @receivedAt, @body, @crop, @overview)`,
+      `INSERT OR IGNORE INTO records (id, agency, unit, kind, install, seq, sent_at, received_at, body, crop, overview)
+       VALUES (@id, @agency, @unit, @kind, @install, @seq, @sentAt, @receivedAt, @body, @crop, @overview)`,
     );
   }
 
@@ -232,6 +242,7 @@ export class HqSink {
         agency: m.agency,
         unit: m.unit,
         kind: m.kind,
+        install: m.install ?? null,
         seq: m.seq,
         sentAt: m.sentAt,
         body: JSON.stringify(body),

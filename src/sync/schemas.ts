@@ -232,6 +232,19 @@ const envelope = <K extends string, B extends z.ZodType>(kind: K, body: B, title
       unit: segment,
       /** The record's commit position in its own stream on the unit. */
       seq: z.number().int().nonnegative(),
+      /**
+       * Random per unit database (`sync_install`). A unit re-imaged under the same unit id starts
+       * every stream at seq 1 again: HQ orders a stream by (`install`, `seq`), never mixing the
+       * records of two databases. Absent from older units.
+       */
+      install: z
+        .string()
+        .regex(/^[0-9a-f]{16}$/)
+        .optional()
+        .meta({
+          description:
+            "Random per unit database (16 hex digits). A re-imaged unit's streams start again at seq 1 under a new install: HQ orders a stream by (install, seq). Absent from older units.",
+        }),
       /** When the unit sent this copy (a retry has a later sentAt, same id). */
       sentAt: ms,
       body,

@@ -75,6 +75,9 @@ export interface PullOptions {
  */
 export type PullAnswer = Omit<PullResponse, 'part' | 'parts'> & { complete: boolean };
 
+/** A status or a pull answer's message, validated, to be written. */
+type Unwritten = { status: Status } | { answer: PullResponse };
+
 interface Pending {
   id: string;
   agency: string;
@@ -102,6 +105,12 @@ export class HqSink {
     reason: string;
     payload: Buffer;
   }[] = [];
+  /**
+   * Statuses and pull-answer messages taken but not yet written (the database was locked by
+   * another consumer, or full): written in the order they came, before anything newer of theirs,
+   * at the next flush. They used to be dropped as invalid.
+   */
+  private unwritten: Unwritten[] = [];
   private flushTimer?: NodeJS.Timeout;
   private readonly signingKey?: KeyObject;
   private readonly waiters = new Map<string, (r: PullAnswer) => void>();
@@ -220,13 +229,11 @@ export class HqSink {
         return m;
       };
       if (t.channel === 'status') {
-        this.keepStatus(ownTopic('status', statusSchema.parse(parseJson(payload))));
+        this.write({ status: ownTopic('status', statusSchema.parse(parseJson(payload))) });
         return;
       }
       if (t.channel === 'up' && t.kind === 'pull-response') {
-        const answer = ownTopic('pull answer', pullResponseSchema.parse(parseJson(payload)));
-        const r = this.keepPullResponse(answer);
-        if (r.complete) this.waiters.get(r.requestId)?.(r);
+        this.write({ answer: ownTopic('pull answer', pullResponseSchema.parse(parseJson(payload))) });
         return;
       }
       const { json, images } = decodeRecord(payload);
@@ -265,6 +272,35 @@ export class HqSink {
     }
   }
 
+  /** Write a status or pull-answer message now, or (behind others not yet written) at the next flush. */
+  private write(item: Unwritten): void {
+    this.unwritten.push(item);
+    // With others waiting, the flush timer writes it after them: a status compared with the one
+    // held must come after those that arrived before it.
+    if (this.unwritten.length === 1) this.writeUnwritten();
+  }
+
+  /** Write the waiting statuses and pull-answer messages in order, up to the first that fails. */
+  private writeUnwritten(): void {
+    while (this.unwritten.length > 0) {
+      const item = this.unwritten[0]!;
+      try {
+        if ('status' in item) this.keepStatus(item.status);
+        else {
+          const r = this.keepPullResponse(item.answer);
+          if (r.complete) this.waiters.get(r.requestId)?.(r);
+        }
+      } catch (err) {
+        this.opts.log?.error(
+          { err: (err as Error).message, waiting: this.unwritten.length },
+          `hq sink: ${'status' in item ? 'status' : 'pull answer'} not written; trying again`,
+        );
+        return;
+      }
+      this.unwritten.shift();
+    }
+  }
+
   /**
    * Keep a unit's newest status (see `replacesStatus`). Read, compare and write in one immediate
    * transaction: consumers sharing the database take turns, so "arrived later" is commit order.
@@ -289,6 +325,7 @@ export class HqSink {
 
   /** Commit what arrived, then acknowledge it to each unit (one signed ack message per unit). */
   flush(): void {
+    this.writeUnwritten();
     if (this.pending.length === 0 && this.quarantine.length === 0) return;
     const batch = this.pending;
     const quarantined = this.quarantine;

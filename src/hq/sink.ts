@@ -150,17 +150,8 @@ export class HqSink {
         id TEXT PRIMARY KEY, agency TEXT NOT NULL, unit TEXT NOT NULL, topic TEXT NOT NULL,
         reason TEXT NOT NULL, received_at INTEGER NOT NULL, payload BLOB NOT NULL
       );
-      CREATE TABLE IF NOT EXISTS pull_responses (
-        request_id TEXT PRIMARY KEY, agency TEXT NOT NULL, unit TEXT NOT NULL, status TEXT NOT NULL,
-        count INTEGER NOT NULL, received_at INTEGER NOT NULL, payload TEXT NOT NULL
-      );
-      -- The messages of each answer that arrived: answer 0 is the first, N the unit's Nth repeat
-      -- (each split on its own). An answer is complete with parts 1..parts.
-      CREATE TABLE IF NOT EXISTS pull_response_parts (
-        request_id TEXT NOT NULL, answer INTEGER NOT NULL, part INTEGER NOT NULL, parts INTEGER NOT NULL,
-        PRIMARY KEY (request_id, answer, part)
-      );
     `);
+    this.createPullTables();
     // A database made before records kept the overview: a unit that sends overviews marks them as
     // held at HQ once acknowledged, and may then purge its own copy, so this sink must store them.
     const columns = this.db.prepare('PRAGMA table_info(records)').all() as { name: string }[];
@@ -178,6 +169,53 @@ export class HqSink {
       `INSERT OR IGNORE INTO records (id, agency, unit, kind, install, seq, sent_at, received_at, body, crop, overview)
        VALUES (@id, @agency, @unit, @kind, @install, @seq, @sentAt, @receivedAt, @body, @crop, @overview)`,
     );
+  }
+
+  /**
+   * A unit's answers to a pull request, one row per unit and request id: HQ may give two units'
+   * requests the same id, and a unit may answer with another unit's request id; neither may mix
+   * one unit's reads into another's answer. (Databases made when they were keyed by request id
+   * alone are moved over.)
+   */
+  private createPullTables(): void {
+    this.db.transaction(() => {
+      const keyed = this.db.prepare('PRAGMA table_info(pull_responses)').all() as {
+        name: string;
+        pk: number;
+      }[];
+      const old = keyed.length > 0 && keyed.filter((c) => c.pk > 0).length === 1;
+      if (old) {
+        this.db.exec(`
+          ALTER TABLE pull_responses RENAME TO pull_responses_by_request;
+          ALTER TABLE pull_response_parts RENAME TO pull_response_parts_by_request;
+        `);
+      }
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS pull_responses (
+          agency TEXT NOT NULL, unit TEXT NOT NULL, request_id TEXT NOT NULL, status TEXT NOT NULL,
+          count INTEGER NOT NULL, received_at INTEGER NOT NULL, payload TEXT NOT NULL,
+          PRIMARY KEY (agency, unit, request_id)
+        );
+        -- The messages of each answer that arrived: answer 0 is the first, N the unit's Nth repeat
+        -- (each split on its own). An answer is complete with parts 1..parts.
+        CREATE TABLE IF NOT EXISTS pull_response_parts (
+          agency TEXT NOT NULL, unit TEXT NOT NULL, request_id TEXT NOT NULL,
+          answer INTEGER NOT NULL, part INTEGER NOT NULL, parts INTEGER NOT NULL,
+          PRIMARY KEY (agency, unit, request_id, answer, part)
+        );
+      `);
+      if (old) {
+        this.db.exec(`
+          INSERT INTO pull_responses (agency, unit, request_id, status, count, received_at, payload)
+            SELECT agency, unit, request_id, status, count, received_at, payload FROM pull_responses_by_request;
+          INSERT INTO pull_response_parts (agency, unit, request_id, answer, part, parts)
+            SELECT r.agency, r.unit, p.request_id, p.answer, p.part, p.parts
+            FROM pull_response_parts_by_request p JOIN pull_responses_by_request r USING (request_id);
+          DROP TABLE pull_responses_by_request;
+          DROP TABLE pull_response_parts_by_request;
+        `);
+      }
+    })();
   }
 
   async start(): Promise<void> {
@@ -288,7 +326,7 @@ export class HqSink {
         if ('status' in item) this.keepStatus(item.status);
         else {
           const r = this.keepPullResponse(item.answer);
-          if (r.complete) this.waiters.get(r.requestId)?.(r);
+          if (r.complete) this.waiters.get(answerKey(r.agency, r.unit, r.requestId))?.(r);
         }
       } catch (err) {
         this.opts.log?.error(
@@ -444,19 +482,23 @@ export class HqSink {
   private keepPullResponse(r: PullResponse): PullAnswer {
     return this.db.transaction(() => {
       const { part, parts, ...message } = r;
+      const key = [r.agency, r.unit, r.requestId] as const;
       this.db
-        .prepare('INSERT OR IGNORE INTO pull_response_parts VALUES (?, ?, ?, ?)')
-        .run(r.requestId, r.repeat ?? 0, part, parts);
+        .prepare(
+          'INSERT OR IGNORE INTO pull_response_parts (agency, unit, request_id, answer, part, parts) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(...key, r.repeat ?? 0, part, parts);
       const complete =
         this.db
           .prepare(
-            'SELECT 1 FROM pull_response_parts WHERE request_id = ? GROUP BY answer HAVING COUNT(*) = MAX(parts)',
+            `SELECT 1 FROM pull_response_parts WHERE agency = ? AND unit = ? AND request_id = ?
+             GROUP BY answer HAVING COUNT(*) = MAX(parts)`,
           )
-          .get(r.requestId) !== undefined;
+          .get(...key) !== undefined;
       const prior = this.db
-        .prepare('SELECT payload FROM pull_responses WHERE request_id = ?')
+        .prepare('SELECT payload FROM pull_responses WHERE agency = ? AND unit = ? AND request_id = ?')
         .pluck()
-        .get(r.requestId) as string | undefined;
+        .get(...key) as string | undefined;
       let kept: PullAnswer = { ...message, count: r.reads.length, complete };
       if (prior) {
         const first = JSON.parse(prior) as PullAnswer;
@@ -466,31 +508,24 @@ export class HqSink {
       }
       this.db
         .prepare(
-          `INSERT INTO pull_responses VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (request_id) DO UPDATE SET count = excluded.count, payload = excluded.payload`,
+          `INSERT INTO pull_responses (agency, unit, request_id, status, count, received_at, payload)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (agency, unit, request_id) DO UPDATE SET count = excluded.count, payload = excluded.payload`,
         )
-        .run(
-          kept.requestId,
-          kept.agency,
-          kept.unit,
-          kept.status,
-          kept.count,
-          Date.now(),
-          JSON.stringify(kept),
-        );
+        .run(...key, kept.status, kept.count, Date.now(), JSON.stringify(kept));
       return kept;
     })();
   }
 
   /** Which parts of the most nearly complete answer to a request have arrived ("parts 1, 3 of 5"). */
-  private partsArrived(requestId: string): string | undefined {
+  private partsArrived(agency: string, unit: string, requestId: string): string | undefined {
     const best = this.db
       .prepare(
         `SELECT group_concat(part, ', ') AS arrived, MAX(parts) AS parts FROM
-           (SELECT * FROM pull_response_parts WHERE request_id = ? ORDER BY part)
+           (SELECT * FROM pull_response_parts WHERE agency = ? AND unit = ? AND request_id = ? ORDER BY part)
          GROUP BY answer ORDER BY COUNT(*) DESC LIMIT 1`,
       )
-      .get(requestId) as { arrived: string; parts: number } | undefined;
+      .get(agency, unit, requestId) as { arrived: string; parts: number } | undefined;
     return best && `parts ${best.arrived} of ${best.parts}`;
   }
 
@@ -522,7 +557,9 @@ export class HqSink {
     await this.client!.subscribeAsync(responseTopic, { qos: 1 });
     let timer: NodeJS.Timeout | undefined;
     try {
-      const answer = new Promise<PullAnswer>((resolve) => this.waiters.set(requestId, resolve));
+      const answer = new Promise<PullAnswer>((resolve) =>
+        this.waiters.set(answerKey(agency, unit, requestId), resolve),
+      );
       // acceptsParts: this sink puts an answer's parts together (a unit sends an HQ that does not
       // say so at most one message, cut to the reads it holds).
       const signed = this.sign({
@@ -543,7 +580,7 @@ export class HqSink {
         clearTimeout(timer);
         if (r) return r;
         if (sent >= attempts) {
-          const arrived = this.partsArrived(requestId);
+          const arrived = this.partsArrived(agency, unit, requestId);
           throw new Error(
             `${arrived ? `incomplete answer (${arrived} arrived)` : 'no answer'} to pull request ${requestId} (sent ${sent} times, ${resendMs / 1000} s apart)`,
           );
@@ -552,7 +589,7 @@ export class HqSink {
       }
     } finally {
       clearTimeout(timer);
-      this.waiters.delete(requestId);
+      this.waiters.delete(answerKey(agency, unit, requestId));
       await this.client?.unsubscribeAsync(responseTopic).catch(() => {});
     }
   }
@@ -585,6 +622,11 @@ export function replacesStatus(next: Status, held: Status): boolean {
   const [a, b] = [key(next), key(held)];
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
   return false;
+}
+
+/** A pull waiting for its answer: the unit's answer to its request id, not another unit's. */
+function answerKey(agency: string, unit: string, requestId: string): string {
+  return `${agency}/${unit}/${requestId}`;
 }
 
 /** The message id of an up-link record, if its envelope can be read at all. */

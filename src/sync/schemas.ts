@@ -480,14 +480,16 @@ const hotlistCommon = {
 const ONCE =
   'Each plate, state and listType once: copies that differ in other fields are refused, identical ones kept once.';
 
+// Strict like its entries (and rosters and pull requests, below): a misspelt top-level key dropped
+// would apply the list without what it meant ("unti" for "unit" makes one car's list every car's).
 export const hotlistDocumentSchema = z
   .discriminatedUnion('kind', [
-    z.object({
+    z.strictObject({
       ...hotlistCommon,
       kind: z.literal('full'),
       entries: z.array(hotlistEntrySchema).meta({ description: ONCE }),
     }),
-    z.object({
+    z.strictObject({
       ...hotlistCommon,
       kind: z.literal('delta'),
       /** The version this delta applies to; the unit must hold exactly it. */

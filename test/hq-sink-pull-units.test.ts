@@ -8,7 +8,7 @@ import { createSyncService } from '../src/sync/service.js';
 import { generateSigningKeys } from '../src/sync/signing.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { tempDir } from './helpers/tmp.js';
-import { makeRead, openStore, unitConfig } from './helpers/unit.js';
+import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // The reference sink merged pull answers by request id alone: two units answering requests of the
 // same id (an HQ tool that derives ids from the case, or a unit answering with another unit's
@@ -58,6 +58,7 @@ describe('pull answers of two units to requests of the same id', () => {
     try {
       await one.sync.start();
       await two.sync.start();
+      await until(() => one.sync.link.connected && two.sync.link.connected, 10_000, 'the units to connect');
       const requestId = '0b7e2c64-6a4f-4d8e-9a43-3c1f2b9d5e10';
       const ask = (unit: string, plate: string) =>
         sink.pull(

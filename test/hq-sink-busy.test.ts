@@ -50,8 +50,8 @@ describe('the reference sink when its database is locked by another consumer', (
       other.exec('COMMIT');
       await until(() => sync.outbox.depth() === 0, 10_000, 'HQ to store and acknowledge the reads');
       expect(sink.count('read')).toBe(3);
-      // Records kept as they came, not quarantined as if invalid. (The unit's status, whose write
-      // met the lock too, is dropped: the next one replaces it.)
+      // Records kept as they came, not quarantined as if invalid. (The unit's status met the lock
+      // too: test/hq-sink-busy-writes.test.ts.)
       expect(sink.db.prepare('SELECT COUNT(*) FROM quarantine').pluck().get()).toBe(0);
       const ids = sink.db.prepare('SELECT id FROM records ORDER BY seq').pluck().all();
       expect(ids).toEqual(reads.map((r) => `car-1:read:${r.id}`));

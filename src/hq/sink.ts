@@ -75,11 +75,16 @@ export interface PullOptions {
  */
 export type PullAnswer = Omit<PullResponse, 'part' | 'parts'> & { complete: boolean };
 
+/** A status or a pull answer's message, validated, to be written. */
+type Unwritten = { status: Status } | { answer: PullResponse };
+
 interface Pending {
   id: string;
   agency: string;
   unit: string;
   kind: string;
+  /** The unit database's id: a re-imaged unit's streams start at seq 1 again under a new one. */
+  install: string | null;
   seq: number;
   sentAt: number;
   body: string;
@@ -100,6 +105,12 @@ export class HqSink {
     reason: string;
     payload: Buffer;
   }[] = [];
+  /**
+   * Statuses and pull-answer messages taken but not yet written (the database was locked by
+   * another consumer, or full): written in the order they came, before anything newer of theirs,
+   * at the next flush. They used to be dropped as invalid.
+   */
+  private unwritten: Unwritten[] = [];
   private flushTimer?: NodeJS.Timeout;
   private readonly signingKey?: KeyObject;
   private readonly waiters = new Map<string, (r: PullAnswer) => void>();
@@ -123,14 +134,14 @@ export class HqSink {
         agency TEXT NOT NULL,
         unit TEXT NOT NULL,
         kind TEXT NOT NULL,
-        seq INTEGER NOT NULL,
+        install TEXT,                   -- the unit database (NULL: a unit older than the field)
+        seq INTEGER NOT NULL,           -- numbered per install: a stream is (unit, kind, install)
         sent_at INTEGER NOT NULL,
         received_at INTEGER NOT NULL,
         body TEXT NOT NULL,             -- JSON, images removed
         crop BLOB,
         overview BLOB                   -- the overview frame (units with sync.sendOverview)
       );
-      CREATE INDEX IF NOT EXISTS records_unit_kind_seq ON records (unit, kind, seq);
       CREATE TABLE IF NOT EXISTS unit_status (
         agency TEXT NOT NULL, unit TEXT NOT NULL, state TEXT NOT NULL, ts INTEGER NOT NULL, payload TEXT NOT NULL,
         PRIMARY KEY (agency, unit)
@@ -139,26 +150,72 @@ export class HqSink {
         id TEXT PRIMARY KEY, agency TEXT NOT NULL, unit TEXT NOT NULL, topic TEXT NOT NULL,
         reason TEXT NOT NULL, received_at INTEGER NOT NULL, payload BLOB NOT NULL
       );
-      CREATE TABLE IF NOT EXISTS pull_responses (
-        request_id TEXT PRIMARY KEY, agency TEXT NOT NULL, unit TEXT NOT NULL, status TEXT NOT NULL,
-        count INTEGER NOT NULL, received_at INTEGER NOT NULL, payload TEXT NOT NULL
-      );
-      -- The messages of each answer that arrived: answer 0 is the first, N the unit's Nth repeat
-      -- (each split on its own). An answer is complete with parts 1..parts.
-      CREATE TABLE IF NOT EXISTS pull_response_parts (
-        request_id TEXT NOT NULL, answer INTEGER NOT NULL, part INTEGER NOT NULL, parts INTEGER NOT NULL,
-        PRIMARY KEY (request_id, answer, part)
-      );
     `);
+    this.createPullTables();
     // A database made before records kept the overview: a unit that sends overviews marks them as
     // held at HQ once acknowledged, and may then purge its own copy, so this sink must store them.
     const columns = this.db.prepare('PRAGMA table_info(records)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'overview'))
       this.db.exec('ALTER TABLE records ADD COLUMN overview BLOB');
+    // Nor the unit database a record came from: a re-imaged unit numbers its records from 1 again,
+    // and by (unit, kind, seq) alone its new audit chain and query log interleaved with the old.
+    if (!columns.some((c) => c.name === 'install'))
+      this.db.exec('ALTER TABLE records ADD COLUMN install TEXT');
+    this.db.exec(`
+      DROP INDEX IF EXISTS records_unit_kind_seq;
+      CREATE INDEX IF NOT EXISTS records_stream ON records (unit, kind, install, seq);
+    `);
     this.insert = this.db.prepare(
-      `INSERT OR IGNORE INTO records (id, agency, unit, kind, seq, sent_at, received_at, body, crop, overview)
-       VALUES (@id, @agency, @unit, @kind, @seq, @sentAt, @receivedAt, @body, @crop, @overview)`,
+      `INSERT OR IGNORE INTO records (id, agency, unit, kind, install, seq, sent_at, received_at, body, crop, overview)
+       VALUES (@id, @agency, @unit, @kind, @install, @seq, @sentAt, @receivedAt, @body, @crop, @overview)`,
     );
+  }
+
+  /**
+   * A unit's answers to a pull request, one row per unit and request id: HQ may give two units'
+   * requests the same id, and a unit may answer with another unit's request id; neither may mix
+   * one unit's reads into another's answer. (Databases made when they were keyed by request id
+   * alone are moved over.)
+   */
+  private createPullTables(): void {
+    this.db.transaction(() => {
+      const keyed = this.db.prepare('PRAGMA table_info(pull_responses)').all() as {
+        name: string;
+        pk: number;
+      }[];
+      const old = keyed.length > 0 && keyed.filter((c) => c.pk > 0).length === 1;
+      if (old) {
+        this.db.exec(`
+          ALTER TABLE pull_responses RENAME TO pull_responses_by_request;
+          ALTER TABLE pull_response_parts RENAME TO pull_response_parts_by_request;
+        `);
+      }
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS pull_responses (
+          agency TEXT NOT NULL, unit TEXT NOT NULL, request_id TEXT NOT NULL, status TEXT NOT NULL,
+          count INTEGER NOT NULL, received_at INTEGER NOT NULL, payload TEXT NOT NULL,
+          PRIMARY KEY (agency, unit, request_id)
+        );
+        -- The messages of each answer that arrived: answer 0 is the first, N the unit's Nth repeat
+        -- (each split on its own). An answer is complete with parts 1..parts.
+        CREATE TABLE IF NOT EXISTS pull_response_parts (
+          agency TEXT NOT NULL, unit TEXT NOT NULL, request_id TEXT NOT NULL,
+          answer INTEGER NOT NULL, part INTEGER NOT NULL, parts INTEGER NOT NULL,
+          PRIMARY KEY (agency, unit, request_id, answer, part)
+        );
+      `);
+      if (old) {
+        this.db.exec(`
+          INSERT INTO pull_responses (agency, unit, request_id, status, count, received_at, payload)
+            SELECT agency, unit, request_id, status, count, received_at, payload FROM pull_responses_by_request;
+          INSERT INTO pull_response_parts (agency, unit, request_id, answer, part, parts)
+            SELECT r.agency, r.unit, p.request_id, p.answer, p.part, p.parts
+            FROM pull_response_parts_by_request p JOIN pull_responses_by_request r USING (request_id);
+          DROP TABLE pull_responses_by_request;
+          DROP TABLE pull_response_parts_by_request;
+        `);
+      }
+    })();
   }
 
   async start(): Promise<void> {
@@ -210,13 +267,11 @@ export class HqSink {
         return m;
       };
       if (t.channel === 'status') {
-        this.keepStatus(ownTopic('status', statusSchema.parse(parseJson(payload))));
+        this.write({ status: ownTopic('status', statusSchema.parse(parseJson(payload))) });
         return;
       }
       if (t.channel === 'up' && t.kind === 'pull-response') {
-        const answer = ownTopic('pull answer', pullResponseSchema.parse(parseJson(payload)));
-        const r = this.keepPullResponse(answer);
-        if (r.complete) this.waiters.get(r.requestId)?.(r);
+        this.write({ answer: ownTopic('pull answer', pullResponseSchema.parse(parseJson(payload))) });
         return;
       }
       const { json, images } = decodeRecord(payload);
@@ -232,6 +287,7 @@ export class HqSink {
         agency: m.agency,
         unit: m.unit,
         kind: m.kind,
+        install: m.install ?? null,
         seq: m.seq,
         sentAt: m.sentAt,
         body: JSON.stringify(body),
@@ -251,6 +307,35 @@ export class HqSink {
         { topic, err: reason },
         id ? 'hq sink: invalid record quarantined' : 'hq sink: invalid message dropped',
       );
+    }
+  }
+
+  /** Write a status or pull-answer message now, or (behind others not yet written) at the next flush. */
+  private write(item: Unwritten): void {
+    this.unwritten.push(item);
+    // With others waiting, the flush timer writes it after them: a status compared with the one
+    // held must come after those that arrived before it.
+    if (this.unwritten.length === 1) this.writeUnwritten();
+  }
+
+  /** Write the waiting statuses and pull-answer messages in order, up to the first that fails. */
+  private writeUnwritten(): void {
+    while (this.unwritten.length > 0) {
+      const item = this.unwritten[0]!;
+      try {
+        if ('status' in item) this.keepStatus(item.status);
+        else {
+          const r = this.keepPullResponse(item.answer);
+          if (r.complete) this.waiters.get(answerKey(r.agency, r.unit, r.requestId))?.(r);
+        }
+      } catch (err) {
+        this.opts.log?.error(
+          { err: (err as Error).message, waiting: this.unwritten.length },
+          `hq sink: ${'status' in item ? 'status' : 'pull answer'} not written; trying again`,
+        );
+        return;
+      }
+      this.unwritten.shift();
     }
   }
 
@@ -278,6 +363,7 @@ export class HqSink {
 
   /** Commit what arrived, then acknowledge it to each unit (one signed ack message per unit). */
   flush(): void {
+    this.writeUnwritten();
     if (this.pending.length === 0 && this.quarantine.length === 0) return;
     const batch = this.pending;
     const quarantined = this.quarantine;
@@ -396,19 +482,23 @@ export class HqSink {
   private keepPullResponse(r: PullResponse): PullAnswer {
     return this.db.transaction(() => {
       const { part, parts, ...message } = r;
+      const key = [r.agency, r.unit, r.requestId] as const;
       this.db
-        .prepare('INSERT OR IGNORE INTO pull_response_parts VALUES (?, ?, ?, ?)')
-        .run(r.requestId, r.repeat ?? 0, part, parts);
+        .prepare(
+          'INSERT OR IGNORE INTO pull_response_parts (agency, unit, request_id, answer, part, parts) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(...key, r.repeat ?? 0, part, parts);
       const complete =
         this.db
           .prepare(
-            'SELECT 1 FROM pull_response_parts WHERE request_id = ? GROUP BY answer HAVING COUNT(*) = MAX(parts)',
+            `SELECT 1 FROM pull_response_parts WHERE agency = ? AND unit = ? AND request_id = ?
+             GROUP BY answer HAVING COUNT(*) = MAX(parts)`,
           )
-          .get(r.requestId) !== undefined;
+          .get(...key) !== undefined;
       const prior = this.db
-        .prepare('SELECT payload FROM pull_responses WHERE request_id = ?')
+        .prepare('SELECT payload FROM pull_responses WHERE agency = ? AND unit = ? AND request_id = ?')
         .pluck()
-        .get(r.requestId) as string | undefined;
+        .get(...key) as string | undefined;
       let kept: PullAnswer = { ...message, count: r.reads.length, complete };
       if (prior) {
         const first = JSON.parse(prior) as PullAnswer;
@@ -418,31 +508,24 @@ export class HqSink {
       }
       this.db
         .prepare(
-          `INSERT INTO pull_responses VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (request_id) DO UPDATE SET count = excluded.count, payload = excluded.payload`,
+          `INSERT INTO pull_responses (agency, unit, request_id, status, count, received_at, payload)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (agency, unit, request_id) DO UPDATE SET count = excluded.count, payload = excluded.payload`,
         )
-        .run(
-          kept.requestId,
-          kept.agency,
-          kept.unit,
-          kept.status,
-          kept.count,
-          Date.now(),
-          JSON.stringify(kept),
-        );
+        .run(...key, kept.status, kept.count, Date.now(), JSON.stringify(kept));
       return kept;
     })();
   }
 
   /** Which parts of the most nearly complete answer to a request have arrived ("parts 1, 3 of 5"). */
-  private partsArrived(requestId: string): string | undefined {
+  private partsArrived(agency: string, unit: string, requestId: string): string | undefined {
     const best = this.db
       .prepare(
         `SELECT group_concat(part, ', ') AS arrived, MAX(parts) AS parts FROM
-           (SELECT * FROM pull_response_parts WHERE request_id = ? ORDER BY part)
+           (SELECT * FROM pull_response_parts WHERE agency = ? AND unit = ? AND request_id = ? ORDER BY part)
          GROUP BY answer ORDER BY COUNT(*) DESC LIMIT 1`,
       )
-      .get(requestId) as { arrived: string; parts: number } | undefined;
+      .get(agency, unit, requestId) as { arrived: string; parts: number } | undefined;
     return best && `parts ${best.arrived} of ${best.parts}`;
   }
 
@@ -474,7 +557,9 @@ export class HqSink {
     await this.client!.subscribeAsync(responseTopic, { qos: 1 });
     let timer: NodeJS.Timeout | undefined;
     try {
-      const answer = new Promise<PullAnswer>((resolve) => this.waiters.set(requestId, resolve));
+      const answer = new Promise<PullAnswer>((resolve) =>
+        this.waiters.set(answerKey(agency, unit, requestId), resolve),
+      );
       // acceptsParts: this sink puts an answer's parts together (a unit sends an HQ that does not
       // say so at most one message, cut to the reads it holds).
       const signed = this.sign({
@@ -495,7 +580,7 @@ export class HqSink {
         clearTimeout(timer);
         if (r) return r;
         if (sent >= attempts) {
-          const arrived = this.partsArrived(requestId);
+          const arrived = this.partsArrived(agency, unit, requestId);
           throw new Error(
             `${arrived ? `incomplete answer (${arrived} arrived)` : 'no answer'} to pull request ${requestId} (sent ${sent} times, ${resendMs / 1000} s apart)`,
           );
@@ -504,7 +589,7 @@ export class HqSink {
       }
     } finally {
       clearTimeout(timer);
-      this.waiters.delete(requestId);
+      this.waiters.delete(answerKey(agency, unit, requestId));
       await this.client?.unsubscribeAsync(responseTopic).catch(() => {});
     }
   }
@@ -537,6 +622,11 @@ export function replacesStatus(next: Status, held: Status): boolean {
   const [a, b] = [key(next), key(held)];
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
   return false;
+}
+
+/** A pull waiting for its answer: the unit's answer to its request id, not another unit's. */
+function answerKey(agency: string, unit: string, requestId: string): string {
+  return `${agency}/${unit}/${requestId}`;
 }
 
 /** The message id of an up-link record, if its envelope can be read at all. */

@@ -10,6 +10,7 @@ import {
   statusSchema,
   upMessageSchemas,
 } from './schemas.js';
+import { FRAME_CONTENT_TYPE, JSON_CONTENT_TYPE } from './message-size.js';
 import { FLEET, PROTOCOL_VERSION, UP_KINDS } from './topics.js';
 
 /**
@@ -53,6 +54,11 @@ interface ChannelSpec {
   messageSummary?: string;
   /** Address parameters; agency and unit unless given. */
   parameters?: string[];
+  /**
+   * The message as a binary frame besides JSON (reads with images, sync.imageEncoding=binary): a
+   * second message of the channel, so a consumer built from the document expects both.
+   */
+  frame?: { message: string; summary: string };
 }
 
 export function buildAsyncApi(): Record<string, unknown> {
@@ -92,10 +98,14 @@ export function buildAsyncApi(): Record<string, unknown> {
       ...(kind === 'read'
         ? {
             description:
-              'JSON with the crop as base64 (content type application/json) or, with sync.imageEncoding=binary, ' +
-              'a frame "LPR1" + uint32 BE JSON length + JSON + JPEG bytes (application/vnd.lpr-edge.frame). ' +
+              `JSON with the crop (and overview) as base64 (content type ${JSON_CONTENT_TYPE}) or, with ` +
+              `sync.imageEncoding=binary, a read with images as a binary frame: ReadFrame (${FRAME_CONTENT_TYPE}). ` +
               "A read too large for the broker's maximum packet size comes without its overview, then without its " +
               'crop too, each listed in body.imagesLeftOut (the images stay on the unit).',
+            frame: {
+              message: 'ReadFrame',
+              summary: 'A read with its images in a binary frame (sync.imageEncoding=binary).',
+            },
           }
         : {}),
     })),
@@ -172,7 +182,7 @@ export function buildAsyncApi(): Record<string, unknown> {
       name: c.message,
       title: c.message,
       summary: c.messageSummary ?? c.summary,
-      contentType: 'application/json',
+      contentType: JSON_CONTENT_TYPE,
       payload: { $ref: `#/components/schemas/${signed ? 'SignedDocument' : c.message}` },
       ...(signed
         ? {
@@ -181,7 +191,23 @@ export function buildAsyncApi(): Record<string, unknown> {
         : {}),
       ...(c.description ? { description: c.description } : {}),
     };
+    if (c.frame) {
+      messages[c.frame.message] = {
+        name: c.frame.message,
+        title: c.frame.message,
+        summary: c.frame.summary,
+        contentType: FRAME_CONTENT_TYPE,
+        description:
+          `"LPR1" (4 bytes) + uint32 BE length of the JSON + the JSON (UTF-8): a ${c.message} whose images say ` +
+          '{encoding: "binary", contentType: "image/jpeg", offset, length}, offsets counted from the first byte ' +
+          `after the JSON + the image bytes. The content type is set over MQTT 5; over 3.1.1 a payload that does ` +
+          'not start with "{" is a frame. A read without images goes as JSON even with imageEncoding=binary.',
+        payload: { type: 'string', format: 'binary' },
+      };
+    }
   }
+  /** The messages of a channel: its JSON message, and its binary frame if it has one. */
+  const messagesOf = (c: ChannelSpec) => [c.message, ...(c.frame ? [c.frame.message] : [])];
 
   return {
     asyncapi: '3.0.0',
@@ -214,7 +240,7 @@ export function buildAsyncApi(): Record<string, unknown> {
           parameters: Object.fromEntries(
             (c.parameters ?? ['agency', 'unit']).map((p) => [p, { $ref: `#/components/parameters/${p}` }]),
           ),
-          messages: { [c.message]: { $ref: `#/components/messages/${c.message}` } },
+          messages: Object.fromEntries(messagesOf(c).map((m) => [m, { $ref: `#/components/messages/${m}` }])),
         },
       ]),
     ),
@@ -225,7 +251,7 @@ export function buildAsyncApi(): Record<string, unknown> {
           action: c.action,
           channel: { $ref: `#/channels/${c.key}` },
           summary: c.summary,
-          messages: [{ $ref: `#/channels/${c.key}/messages/${c.message}` }],
+          messages: messagesOf(c).map((m) => ({ $ref: `#/channels/${c.key}/messages/${m}` })),
           bindings: mqttOp(1, c.retain ?? false),
         },
       ]),

@@ -65,7 +65,7 @@ export class Outbox {
   private readonly sources = new Map<UpKind, OutboxSource>();
   private readonly stmts;
   /** Random per database (sync migration 2): tells apart two databases under one unit id. */
-  private readonly installId: string;
+  readonly installId: string;
 
   constructor(
     private readonly db: Db,

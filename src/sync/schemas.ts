@@ -232,6 +232,19 @@ const envelope = <K extends string, B extends z.ZodType>(kind: K, body: B, title
       unit: segment,
       /** The record's commit position in its own stream on the unit. */
       seq: z.number().int().nonnegative(),
+      /**
+       * Random per unit database (`sync_install`). A unit re-imaged under the same unit id starts
+       * every stream at seq 1 again: HQ orders a stream by (`install`, `seq`), never mixing the
+       * records of two databases. Absent from older units.
+       */
+      install: z
+        .string()
+        .regex(/^[0-9a-f]{16}$/)
+        .optional()
+        .meta({
+          description:
+            "Random per unit database (16 hex digits). A re-imaged unit's streams start again at seq 1 under a new install: HQ orders a stream by (install, seq). Absent from older units.",
+        }),
       /** When the unit sent this copy (a retry has a later sentAt, same id). */
       sentAt: ms,
       body,
@@ -467,14 +480,16 @@ const hotlistCommon = {
 const ONCE =
   'Each plate, state and listType once: copies that differ in other fields are refused, identical ones kept once.';
 
+// Strict like its entries (and rosters and pull requests, below): a misspelt top-level key dropped
+// would apply the list without what it meant ("unti" for "unit" makes one car's list every car's).
 export const hotlistDocumentSchema = z
   .discriminatedUnion('kind', [
-    z.object({
+    z.strictObject({
       ...hotlistCommon,
       kind: z.literal('full'),
       entries: z.array(hotlistEntrySchema).meta({ description: ONCE }),
     }),
-    z.object({
+    z.strictObject({
       ...hotlistCommon,
       kind: z.literal('delta'),
       /** The version this delta applies to; the unit must hold exactly it. */

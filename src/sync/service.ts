@@ -419,6 +419,8 @@ export class SyncService implements Service {
         agency: this.config.agency,
         unit: this.config.unitId,
         seq: item.sourceSeq,
+        // seq restarts at 1 in a new database: HQ keeps each database's streams apart by this.
+        install: this.outbox.installId,
         sentAt: now,
         body: loaded.body,
       };

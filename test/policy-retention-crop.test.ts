@@ -6,6 +6,8 @@ import { policySchema } from '../src/policy/config.js';
 import { approveRetention, runRetention } from '../src/policy/retention.js';
 import { UserDirectory } from '../src/policy/users.js';
 import type { Db } from '../src/store/database.js';
+import { allMigrations } from '../src/store/all-migrations.js';
+import { openDatabase } from '../src/store/database.js';
 import { ReadStore } from '../src/store/reads.js';
 import { readSource } from '../src/sync/sources.js';
 import { ADMIN_PW, makeRead, openTestDb, storedWhenCaptured, tempDir } from './policy-helpers.js';
@@ -64,5 +66,27 @@ describe('retention of plate crops HQ never received', () => {
     const { read } = unitWithAckedRead({ cropLeftOut: false });
     expect(runRetention({ db, dataDir: d })).toMatchObject({ purged: 1, keptCropUnsent: 0 });
     expect(fs.existsSync(path.join(d, read.cropPath!))).toBe(false);
+  });
+
+  it('keeps a year a read acknowledged before the unit tracked crops (policy migration 7): it cannot tell whether its crop went', () => {
+    d = tempDir();
+    const file = path.join(d, 'lpr-edge.db');
+    // The unit before the upgrade: every migration but the one adding reads.crop_at_hq.
+    const before = openDatabase(
+      file,
+      allMigrations.filter((m) => !(m.module === 'policy' && m.version === 7)),
+    );
+    const r = makeRead({ ts: Date.now() - 10 * DAY, plate: 'CRP0002' });
+    const read = storedWhenCaptured(before, d, r).save(r, { crop: Buffer.from('crop'), overview: null });
+    before
+      .prepare('UPDATE reads SET acked_at = ?, overview_at_hq = 1 WHERE id = ?')
+      .run(r.ts + 1000, read.id);
+    before.close();
+    db = openTestDb(d);
+    const users = new UserDirectory(db, policySchema.parse({ passwordCostLog2: 14 }));
+    users.bootstrapAdmin('ada', ADMIN_PW, '2026-01-01');
+    approveRetention(db, users.signIn('ada', ADMIN_PW), 7);
+    expect(runRetention({ db, dataDir: d })).toMatchObject({ purged: 0, keptCropUnsent: 1 });
+    expect(runRetention({ db, dataDir: d, now: read.ts + 366 * DAY })).toMatchObject({ purged: 1 });
   });
 });

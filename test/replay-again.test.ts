@@ -68,4 +68,12 @@ describe('replaying one drive twice into one data folder', { timeout: 180_000 },
     expect(storedPlates(data)).toHaveLength(3);
     expect(again.stderr).toMatch(/its reads are now stored twice/);
   });
+
+  it('refuses --again without --gps, whose reads carry the time of the replay, not the drive', async () => {
+    const r = await runCli(['replay', video, '--again', '--data-dir', path.join(dir, 'no-gps')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      "lpr-edge: replay: --again needs --gps TRACK.nmea: only then do the reads carry the drive's times, by which an earlier replay of it is found",
+    );
+  });
 });

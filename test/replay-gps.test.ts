@@ -133,13 +133,14 @@ describe('replay --gps with a video outside the track', { timeout: 120_000 }, ()
   });
 });
 
-describe('replay --gps of one drive twice into one data dir', { timeout: 120_000 }, () => {
+// Without --again the second replay is refused before storing anything (replay-again.test.ts).
+describe('replay --gps --again of one drive twice into one data dir', { timeout: 120_000 }, () => {
   it('warns that the reads are now stored twice, at the same recorded times', async () => {
     const track = writeTrack('twice.nmea');
     const first = await replay('twice', ['--gps', track, '--gps-offset', '5']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).not.toMatch(/stored twice/);
-    const second = await replay('twice', ['--gps', track, '--gps-offset', '5']);
+    const second = await replay('twice', ['--gps', track, '--gps-offset', '5', '--again']);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(
       /lpr-edge: warning: \S+twice already held 1 read\(s\) of camera "replay" from this drive's time \(2026-12-02T12:00:05\.000Z to 2026-12-02T12:00:06\.800Z\), an earlier replay of it\?: its reads are now stored twice \(and go to HQ twice\); replay each run into its own --data-dir/,

@@ -23,6 +23,8 @@ export interface VideoInfo {
   createdAt: number | null;
   /** Frame count from the header, when the container records one. */
   frames: number | null;
+  /** The container's duration in ms, when it records one (a cut-off recording may not). */
+  durationMs: number | null;
   /** The container as ffprobe names it (`format_name`: "mpegts", "mov,mp4,m4a,3gp,3g2,mj2"), or null. */
   format: string | null;
 }
@@ -48,7 +50,7 @@ export async function probeVideo(
         '-select_streams',
         'v:0',
         '-show_entries',
-        'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames:stream_tags=rotate:stream_side_data=rotation:format=format_name:format_tags=creation_time',
+        'stream=width,height,avg_frame_rate,r_frame_rate,nb_frames:stream_tags=rotate:stream_side_data=rotation:format=format_name,duration:format_tags=creation_time',
         '-of',
         'json',
         ...inputArgs,
@@ -74,7 +76,7 @@ export async function probeVideo(
       tags?: { rotate?: string };
       side_data_list?: { rotation?: number }[];
     }[];
-    format?: { format_name?: string; tags?: { creation_time?: string } };
+    format?: { format_name?: string; duration?: string; tags?: { creation_time?: string } };
   };
   const stream = parsed.streams?.[0];
   if (!stream?.width || !stream.height)
@@ -91,8 +93,15 @@ export async function probeVideo(
     fps: parseRate(stream.avg_frame_rate) ?? parseRate(stream.r_frame_rate),
     createdAt: created ? Date.parse(created) || null : null,
     frames: stream.nb_frames ? Number(stream.nb_frames) || null : null,
+    durationMs: parseDuration(parsed.format?.duration),
     format: parsed.format?.format_name ?? null,
   };
+}
+
+/** ffprobe's seconds ("2.000000"; "N/A" when unknown) in ms, or null. */
+function parseDuration(seconds: string | undefined): number | null {
+  const s = Number(seconds);
+  return seconds && Number.isFinite(s) && s > 0 ? Math.round(s * 1000) : null;
 }
 
 function parseRate(rate: string | undefined): number | null {

@@ -29,6 +29,11 @@ export interface Dataset {
   labelFiles: string[];
   /** Pictures in the folder that no label names: not measured, so eval says so. */
   unlabelled: string[];
+  /**
+   * Text files of a full-frame folder that are not label files (a README.txt, notes.txt): not
+   * read as labels, so eval names them as skipped.
+   */
+  skipped: string[];
 }
 
 export interface DatasetWarning {
@@ -121,26 +126,47 @@ export function loadDataset(dir: string): Dataset {
       const problem = inputFileProblem(csv);
       if (problem) throw new InputError(`${csv}: ${problem.message}`);
       const set = checked('crops', parseCropsCsv(csv, dir, errors), errors);
-      return { ...set, labelFiles: [csv], unlabelled: unlabelledIn(dir, set.items) };
+      return { ...set, labelFiles: [csv], unlabelled: unlabelledIn(dir, set.items), skipped: [] };
     }
-    const labels = readdirSync(dir)
+    const names = readdirSync(dir);
+    const texts = names
       .filter((f) => f.endsWith('.txt') && statSync(path.join(dir, f)).isFile())
-      .sort();
-    if (labels.length === 0)
-      throw new InputError(`${dir}: no labels (expected NAME.txt beside each image, or ${dir}.csv)`);
-    const labelFiles = labels.map((l) => path.join(dir, l));
+      .sort()
+      .map((f) => path.join(dir, f));
+    const pictureStems = new Set(names.filter((f) => IMAGE.test(f)).map((f) => f.replace(/\.[^.]+$/, '')));
+    const labelFiles = texts.filter((f) => isFrameLabelFile(f, pictureStems));
+    const skipped = texts.filter((f) => !labelFiles.includes(f));
+    if (labelFiles.length === 0)
+      throw new InputError(
+        `${dir}: no labels (expected NAME.txt beside each image, or ${dir}.csv)${skipped.length ? `; ${skipped.map((f) => path.basename(f)).join(', ')}: not label files (no picture named as it beside it, no line starting with a picture's file name)` : ''}`,
+      );
     const set = checked(
       'frames',
       labelFiles.flatMap((l) => parseFrameLabel(l, dir, errors)),
       errors,
     );
-    return { ...set, labelFiles, unlabelled: unlabelledIn(dir, set.items) };
+    return { ...set, labelFiles, unlabelled: unlabelledIn(dir, set.items), skipped };
   } catch (err) {
     // Unreadable labels (permissions): one line naming the file, not a stack trace.
     const e = err as NodeJS.ErrnoException;
     if (e.code && e.path) throw new InputError(`${e.path}: cannot read the labels (${e.code})`);
     throw err;
   }
+}
+
+/**
+ * Whether a text file of a full-frame folder is a label file: a picture of its name lies beside it
+ * (`car1.txt` for `car1.jpg`), or one of its lines starts with a picture's file name, as every
+ * label line does (a label whose picture is missing is still measured, as a miss). Anything else
+ * (a README.txt, notes.txt) is no label file: read as one, its first line stopped the evaluation.
+ * A label file that is malformed still fails, naming its line.
+ */
+function isFrameLabelFile(file: string, pictureStems: ReadonlySet<string>): boolean {
+  if (pictureStems.has(path.basename(file, '.txt'))) return true;
+  // The first field as parseFrameLabel splits it: at tabs, or at blanks in a line without tabs.
+  const firstField = (line: string) =>
+    line.includes('\t') ? line.split('\t')[0]! : line.trim().split(/\s+/)[0]!;
+  return numberedLines(file).some(({ line }) => IMAGE.test(firstField(line).trim()));
 }
 
 /** The pictures in `dir` that no label names. */
@@ -273,7 +299,7 @@ function checked(
   kind: Dataset['kind'],
   labels: Located[],
   errors: LabelErrors,
-): Omit<Dataset, 'labelFiles' | 'unlabelled'> {
+): Omit<Dataset, 'labelFiles' | 'unlabelled' | 'skipped'> {
   const warnings: DatasetWarning[] = [];
   const seen = new Map<string, Located>();
   const items: LabelledImage[] = [];

@@ -217,3 +217,14 @@ policyMigrations.push({
   // this column are not known to have had theirs sent: 0, kept the year.
   sql: `ALTER TABLE reads ADD COLUMN overview_at_hq INTEGER NOT NULL DEFAULT 0;`,
 });
+
+policyMigrations.push({
+  module: 'policy',
+  version: 7,
+  description: 'reads.crop_at_hq: whether HQ received the plate crop it acknowledged',
+  // A read too large for the broker is sent without its crop (sync's imagesLeftOut) and HQ
+  // acknowledges it all the same: the unit then holds the only copy, which retention keeps the
+  // year VI.B asks, as an overview HQ never received. Reads acknowledged before this column are
+  // not known to have had theirs sent: 0, kept the year (the safe side; crops are small).
+  sql: `ALTER TABLE reads ADD COLUMN crop_at_hq INTEGER NOT NULL DEFAULT 0;`,
+});

@@ -23,14 +23,26 @@ const READ_OLD_SQL = 'reads.ts < @cutoff AND reads.stored_at < @cutoff';
 /** Reads are kept at least a year (VI.B); HQ keeps them once it has acknowledged them. */
 const MIN_KEEP_DAYS = 365;
 
+/** A year old (`@yearCutoff`), by capture and storage time as READ_OLD_SQL. */
+const YEAR_OLD_SQL = '(reads.ts < @yearCutoff AND reads.stored_at < @yearCutoff)';
+
 /**
- * Nothing of the read exists only on the unit, or it is a year old (`@yearCutoff`, as
- * READ_OLD_SQL): with sync.sendOverview false HQ acknowledges a read without its overview frame,
- * so the unit's copy is the only one and is kept the year VI.B asks, then goes with its read
- * under the approved procedure (VI.D).
+ * HQ acknowledged the read without its overview frame (sync.sendOverview false, or left out to
+ * fit the broker) and it is less than a year old: the unit's copy is the only one.
  */
-const ARCHIVED_SQL = `(reads.overview_path IS NULL OR reads.overview_at_hq = 1
-  OR (reads.ts < @yearCutoff AND reads.stored_at < @yearCutoff))`;
+const OVERVIEW_ONLY_HERE_SQL = `(reads.overview_path IS NOT NULL AND reads.overview_at_hq = 0
+  AND NOT ${YEAR_OLD_SQL})`;
+
+/** As OVERVIEW_ONLY_HERE_SQL, for the plate crop (left out of a read too large for the broker). */
+const CROP_ONLY_HERE_SQL = `(reads.crop_path IS NOT NULL AND reads.crop_at_hq = 0
+  AND NOT ${YEAR_OLD_SQL})`;
+
+/**
+ * Nothing of the read exists only on the unit, or it is a year old: an image HQ never received is
+ * kept, with its read, the year VI.B asks, then goes with its read under the approved procedure
+ * (VI.D).
+ */
+const ARCHIVED_SQL = `(NOT ${OVERVIEW_ONLY_HERE_SQL} AND NOT ${CROP_ONLY_HERE_SQL})`;
 
 export interface ApprovedRetention {
   days: number;
@@ -104,6 +116,11 @@ export interface RetentionResult extends HitRetentionCounts {
    * it is less than a year old: kept (VI.B).
    */
   keptOverviewUnsent: number;
+  /**
+   * As keptOverviewUnsent, for a plate crop left out to fit the broker. A read HQ lacks both of is
+   * counted in both.
+   */
+  keptCropUnsent: number;
   /** Old enough and acknowledged but under legal hold: kept (VI.C). */
   keptHeld: number;
   /** Old enough, acknowledged, not held, but another table still refers to it (e.g. a hit): kept. */
@@ -142,6 +159,7 @@ export function runRetention(deps: {
     keptUnacknowledged: 0,
     keptUndated: 0,
     keptOverviewUnsent: 0,
+    keptCropUnsent: 0,
     keptHeld: 0,
     keptReferenced: 0,
     imagesDeleted: 0,
@@ -189,10 +207,13 @@ export function runRetention(deps: {
     result.keptHeld = count(
       `SELECT COUNT(*) AS n FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL AND ${READ_HELD_SQL}`,
     );
-    result.keptOverviewUnsent = count(
-      `SELECT COUNT(*) AS n FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}
-         AND NOT ${ARCHIVED_SQL}`,
-    );
+    const keptUnsent = (onlyHere: string) =>
+      count(
+        `SELECT COUNT(*) AS n FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL AND NOT ${READ_HELD_SQL}
+           AND ${onlyHere}`,
+      );
+    result.keptOverviewUnsent = keptUnsent(OVERVIEW_ONLY_HERE_SQL);
+    result.keptCropUnsent = keptUnsent(CROP_ONLY_HERE_SQL);
     const candidates = db
       .prepare(
         `SELECT id, crop_path, overview_path FROM reads WHERE ${READ_OLD_SQL} AND acked_at IS NOT NULL
@@ -227,6 +248,7 @@ export function runRetention(deps: {
         keptUnacknowledged: result.keptUnacknowledged,
         keptUndated: result.keptUndated,
         keptOverviewUnsent: result.keptOverviewUnsent,
+        keptCropUnsent: result.keptCropUnsent,
         keptHeld: result.keptHeld,
         keptReferenced: result.keptReferenced,
         hitsPurged: result.hitsPurged,

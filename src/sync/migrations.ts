@@ -123,4 +123,12 @@ export const syncMigrations: Migration[] = [
     // keeps the first copy it stores and the ack does not say which copy that was.
     sql: `ALTER TABLE sync_outbox ADD COLUMN overview_left_out INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    module: 'sync',
+    version: 7,
+    description: 'reads sent without their plate crop: their ack does not put the crop at HQ',
+    // As overview_left_out, for the crop (left out when the read is too large for the broker even
+    // without its overview): retention keeps a crop HQ never received the year VI.B asks.
+    sql: `ALTER TABLE sync_outbox ADD COLUMN crop_left_out INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

@@ -16,10 +16,15 @@ export interface OutboxSource {
   load(id: string): { body: Record<string, unknown>; images?: FrameImages } | undefined;
   /**
    * HQ has acknowledged these records: mark them (makes them eligible for local retention).
-   * `withoutOverview`: ids of those a copy of which went without its overview frame (left out to
-   * fit the broker), so HQ may not hold it.
+   * `withoutOverview`, `withoutCrop`: ids of those a copy of which went without its overview frame
+   * or its plate crop (left out to fit the broker), so HQ may not hold it.
    */
-  acknowledged?(ids: string[], at: number, withoutOverview?: ReadonlySet<string>): void;
+  acknowledged?(
+    ids: string[],
+    at: number,
+    withoutOverview?: ReadonlySet<string>,
+    withoutCrop?: ReadonlySet<string>,
+  ): void;
   /** Ids are row numbers of this database, not UUIDs: message ids then carry the install id. */
   localIds?: boolean;
 }
@@ -96,9 +101,10 @@ export class Outbox {
          WHERE msg_id = ? AND acked_at IS NULL AND attempts > 0`,
       ),
       ackTarget: db.prepare(
-        'SELECT kind, source_id, attempts, acked_at, overview_left_out FROM sync_outbox WHERE msg_id = ?',
+        'SELECT kind, source_id, attempts, acked_at, overview_left_out, crop_left_out FROM sync_outbox WHERE msg_id = ?',
       ),
       overviewLeftOut: db.prepare('UPDATE sync_outbox SET overview_left_out = 1 WHERE msg_id = ?'),
+      cropLeftOut: db.prepare('UPDATE sync_outbox SET crop_left_out = 1 WHERE msg_id = ?'),
       ack: db.prepare('UPDATE sync_outbox SET acked_at = ? WHERE msg_id = ? AND acked_at IS NULL'),
       depth: db.prepare('SELECT COUNT(*) FROM sync_outbox WHERE acked_at IS NULL').pluck(),
       resetSent: db.prepare(
@@ -187,9 +193,13 @@ export class Outbox {
     })();
   }
 
-  /** This record was sent without its overview frame: its ack will not say HQ holds the overview. */
-  markOverviewLeftOut(msgId: string): void {
-    this.stmts.overviewLeftOut.run(msgId);
+  /**
+   * This record was sent without these images: its ack will not say HQ holds them. Set once,
+   * never cleared: HQ keeps the first copy it stores, and the ack does not say which that was.
+   */
+  markImagesLeftOut(msgId: string, images: readonly ('overview' | 'crop')[]): void {
+    if (images.includes('overview')) this.stmts.overviewLeftOut.run(msgId);
+    if (images.includes('crop')) this.stmts.cropLeftOut.run(msgId);
   }
 
   /**
@@ -204,6 +214,7 @@ export class Outbox {
       const result: AckResult = { acked: [], repeated: 0, unsent: 0, unknown: 0 };
       const byKind = new Map<UpKind, string[]>();
       const withoutOverview = new Set<string>();
+      const withoutCrop = new Set<string>();
       for (const id of msgIds) {
         const row = this.stmts.ackTarget.get(id) as
           | {
@@ -212,6 +223,7 @@ export class Outbox {
               attempts: number;
               acked_at: number | null;
               overview_left_out: number;
+              crop_left_out: number;
             }
           | undefined;
         if (!row) result.unknown++;
@@ -224,9 +236,11 @@ export class Outbox {
           list.push(row.source_id);
           byKind.set(row.kind, list);
           if (row.overview_left_out) withoutOverview.add(row.source_id);
+          if (row.crop_left_out) withoutCrop.add(row.source_id);
         }
       }
-      for (const [kind, ids] of byKind) this.sources.get(kind)?.acknowledged?.(ids, at, withoutOverview);
+      for (const [kind, ids] of byKind)
+        this.sources.get(kind)?.acknowledged?.(ids, at, withoutOverview, withoutCrop);
       return result;
     })();
   }

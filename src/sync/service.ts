@@ -438,7 +438,10 @@ export class SyncService implements Service {
       }
       if (fitted.leftOut.length > 0) {
         this.stats.sentWithoutImages++;
-        if (fitted.leftOut.some((l) => l.image === 'overview')) this.outbox.markOverviewLeftOut(item.msgId);
+        this.outbox.markImagesLeftOut(
+          item.msgId,
+          fitted.leftOut.map((l) => l.image),
+        );
         // The record id only: a plate in the log would outlive the read's retention.
         this.log.warn(
           {

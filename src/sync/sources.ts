@@ -26,11 +26,14 @@ export function readSource(db: Db, reads: ReadStore, opts: { sendOverview: boole
   // Prepared once: the drain loads thousands of reads per second.
   const get = db.prepare('SELECT * FROM reads WHERE id = ?');
   // The policy migrations add reads.acked_at (acknowledgement makes a read eligible for retention)
-  // and reads.overview_at_hq (an overview HQ never received is kept the year VI.B asks).
-  // An overview is at HQ only if it was sent (sync.sendOverview) and no copy of the read went
-  // without it (left out to fit the broker: `withoutOverview`).
-  const ackWithOverview = hasColumn(db, 'reads', 'overview_at_hq')
-    ? db.prepare('UPDATE reads SET acked_at = ?, overview_at_hq = ? WHERE id = ? AND acked_at IS NULL')
+  // and reads.overview_at_hq and crop_at_hq (an image HQ never received is kept the year VI.B
+  // asks). An overview is at HQ only if it was sent (sync.sendOverview) and no copy of the read
+  // went without it (left out to fit the broker: `withoutOverview`); a crop only if no copy went
+  // without it (`withoutCrop`).
+  const ackWithImages = hasColumn(db, 'reads', 'crop_at_hq')
+    ? db.prepare(
+        'UPDATE reads SET acked_at = ?, overview_at_hq = ?, crop_at_hq = ? WHERE id = ? AND acked_at IS NULL',
+      )
     : undefined;
   const ackStmt = hasColumn(db, 'reads', 'acked_at')
     ? db.prepare('UPDATE reads SET acked_at = ? WHERE id = ? AND acked_at IS NULL')
@@ -62,10 +65,15 @@ export function readSource(db: Db, reads: ReadStore, opts: { sendOverview: boole
       if (read.cropPath && !crop) body.flags = [...read.flags, 'crop-missing'];
       return { body, images };
     },
-    acknowledged(ids, at, withoutOverview = new Set()) {
+    acknowledged(ids, at, withoutOverview = new Set(), withoutCrop = new Set()) {
       for (const id of ids) {
-        if (ackWithOverview)
-          ackWithOverview.run(at, opts.sendOverview && !withoutOverview.has(id) ? 1 : 0, id);
+        if (ackWithImages)
+          ackWithImages.run(
+            at,
+            opts.sendOverview && !withoutOverview.has(id) ? 1 : 0,
+            withoutCrop.has(id) ? 0 : 1,
+            id,
+          );
         else ackStmt?.run(at, id);
       }
     },

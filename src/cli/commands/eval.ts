@@ -69,6 +69,11 @@ export const evalCommand: Command = {
     const measured = new Set(dataset.items.map((i) => i.file));
     for (const w of dataset.warnings.filter((w) => measured.has(w.file)))
       ctx.stderr.write(`lpr-edge: warning: ${w.message}\n`);
+    // Read as labels, a README.txt stopped the evaluation at its first line; passed over, named.
+    for (const file of dataset.skipped)
+      ctx.stderr.write(
+        `lpr-edge: warning: ${file}: not a label file (no picture named as it beside it, no line starting with a picture's file name); skipped\n`,
+      );
     // A picture added to the folder without its label would be left out without a word.
     const { unlabelled } = dataset;
     if (unlabelled.length) {

@@ -22,6 +22,7 @@ import { policyServices } from '../../policy/services.js';
 import { LIST_TYPE_LABELS } from '../../hotlist/types.js';
 import type { MatchRule } from '../../hotlist/match.js';
 import { ReplayHotlist } from '../../fieldtest/replay-hotlist.js';
+import { earlierReplay, recordingStretch } from '../../fieldtest/replay-repeat.js';
 import { DataDirInUse, DataDirLock } from '../../store/data-dir-lock.js';
 import { DatabaseError } from '../../store/database.js';
 import type { Frame, FrameSource } from '../../capture/types.js';
@@ -39,13 +40,15 @@ export const replayCommand: Command = {
   name: 'replay',
   summary: 'run the whole pipeline on a recording or image folder, storing reads like the daemon',
   usage: `replay <video|folder> [--every-frame] [--json] [--camera ID]
-       [--gps TRACK.nmea [--gps-offset S]] [--hotlist FILE] [--labels FILE] [--report OUT.html]
+       [--gps TRACK.nmea [--gps-offset S] [--again]] [--hotlist FILE] [--labels FILE] [--report OUT.html]
   --every-frame  process every frame as fast as possible (default: real time, latest frame wins)
   --json         one JSON line per read: {"plate","state","confidence","camera","firstSeen","lastSeen","frames","id"};
                  a summary (frames, dropped, reads, frames/s, per-stage ms) goes to stderr
   --camera ID    camera id recorded with the reads (default "replay")
   --gps FILE     NMEA 0183 log of the same drive: reads carry the recorded positions (time-aligned)
   --gps-offset S the video starts S seconds after the track's first fix (negative: before); default 0
+  --again        with --gps, replay a stretch of the drive this data directory already holds reads of
+                 (same camera): refused without it, as its reads would be stored (and sent to HQ) twice
   --labels FILE  expected plates (CSV "plate,state,from_s,to_s" or JSON) for recall/misreads/false reads
   --report FILE  write one self-contained HTML report (reads with crops, expected vs read, track plot)
   --hotlist FILE a hotlist (CSV or JSON, as "hotlist import" takes) that every read is matched against,
@@ -60,7 +63,9 @@ Exit codes:
        the GPS track, no image of the folder could be read, or no labelled vehicle (--labels)
        falls within the video
   2    nothing replayed: a wrong option, or an input (video, folder, track, labels, hotlist, report,
-       config, model) missing or unreadable, or the data directory in use (the daemon, another replay)
+       config, model) missing or unreadable, the data directory in use (the daemon, another replay),
+       or (with --gps, without --again) already holding reads of this camera from the recording's
+       stretch of the drive: an earlier replay of it
   70   an unexpected error (a bug: its stack trace is on stderr)
   130  interrupted (Ctrl-C, SIGINT): before the recording started, nothing replayed; during
        it, the replay stops there, the reads so far stored, and its summary says "interrupted"
@@ -76,6 +81,7 @@ Exit codes:
     labels: { type: 'string' },
     report: { type: 'string' },
     hotlist: { type: 'string' },
+    again: { type: 'boolean' },
   },
   async run(ctx, positionals, values) {
     const input = positionals[0];
@@ -101,6 +107,11 @@ Exit codes:
       );
     if (values['gps-offset'] !== undefined && !values.gps)
       throw new UsageError('replay: --gps-offset needs --gps TRACK.nmea');
+    // Without a track the reads are stamped with the time of the replay: no earlier one to find.
+    if (values.again && !values.gps)
+      throw new UsageError(
+        "replay: --again needs --gps TRACK.nmea: only then do the reads carry the drive's times, by which an earlier replay of it is found",
+      );
     if (values.gps && isFolder(input))
       throw new UsageError('replay: --gps needs a video file (an image folder has no timeline)');
     // Labels are spans of video time: against a folder every read would be judged by when it was
@@ -179,6 +190,12 @@ Exit codes:
     let vision: Vision | null = null;
     let state: PlateStateReader | null = null;
     try {
+      // Checked under the lock (no other replay can store meanwhile) and before anything is stored.
+      if (track && !values.again) {
+        const stretch = await recordingStretch(input, track.fixes[0]!.time + offsetS * 1000, track);
+        const repeat = earlierReplay(unit.reads, unit.config.dataDir, cameraId, stretch);
+        if (repeat) throw new UsageError(`replay: ${repeat}`);
+      }
       // --hotlist: reads are matched by the service the daemon runs, so hits are raised exactly as on
       // the road, but against a scratch copy of the list that is no part of the unit (see
       // replay-hotlist.ts). Imported before the (slow) model loading, so a bad list fails at once.
@@ -261,7 +278,7 @@ Exit codes:
       const stats = await pipeline.run();
       // With --gps the drive's recorded times are the reads' times, so a second replay of one drive
       // into one data dir stores its reads again at the same times and places (and HQ gets them
-      // twice): said, so the engineer keeps runs apart.
+      // twice). Refused above unless --again (or the container's duration fell short): said here.
       if (track && frames.seen) {
         const inSpan = unit.reads.countOfCameraBetween(cameraId, frames.first, frames.last);
         const earlier = inSpan - collected.length;

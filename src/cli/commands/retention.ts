@@ -40,7 +40,7 @@ const run: Command = {
       else if (!r.ran) ctx.stdout.write(`nothing purged: ${r.reason}\n`);
       else {
         ctx.stdout.write(
-          `purged ${r.purged} read(s) older than ${r.windowDays} days; kept ${r.keptUnacknowledged} not acknowledged by HQ, ${r.keptHeld} under legal hold, ${r.keptReferenced} referenced${r.keptOverviewUnsent ? `, ${r.keptOverviewUnsent} whose overview HQ never received (kept a year)` : ''}${r.keptUndated ? `, ${r.keptUndated} stored while the unit's clock was wrong (dated now: kept ${r.windowDays} days from now)` : ''}; purged ${r.hitsPurged} closed hit(s), kept ${r.hitsKeptVerified} verified, ${r.hitsKeptHeld} held, ${r.hitsKeptUnacknowledged} not acknowledged, ${r.hitsKeptOpen} open; deleted ${r.imagesDeleted} image file(s)${r.imagesFailed ? `, ${r.imagesFailed} could not be deleted (paths in the log and the audit record)` : ''}\n`,
+          `purged ${r.purged} read(s) older than ${r.windowDays} days; kept ${r.keptUnacknowledged} not acknowledged by HQ, ${r.keptHeld} under legal hold, ${r.keptReferenced} referenced${r.keptOverviewUnsent ? `, ${r.keptOverviewUnsent} whose overview HQ never received (kept a year)` : ''}${r.keptCropUnsent ? `, ${r.keptCropUnsent} whose plate crop HQ never received (kept a year)` : ''}${r.keptUndated ? `, ${r.keptUndated} stored while the unit's clock was wrong (dated now: kept ${r.windowDays} days from now)` : ''}; purged ${r.hitsPurged} closed hit(s), kept ${r.hitsKeptVerified} verified, ${r.hitsKeptHeld} held, ${r.hitsKeptUnacknowledged} not acknowledged, ${r.hitsKeptOpen} open; deleted ${r.imagesDeleted} image file(s)${r.imagesFailed ? `, ${r.imagesFailed} could not be deleted (paths in the log and the audit record)` : ''}\n`,
         );
       }
       return 0;

@@ -40,7 +40,7 @@ describe('retention of plate crops HQ never received', () => {
     const read = storedWhenCaptured(db, d, r).save(r, { crop: Buffer.from('crop'), overview: null });
     const store = new ReadStore(db, d);
     const leftOut = new Set(opts.cropLeftOut ? [read.id] : []);
-    readSource(db, store, { sendOverview: false }).acknowledged([read.id], r.ts + 1000, new Set(), leftOut);
+    readSource(db, store, { sendOverview: false }).acknowledged!([read.id], r.ts + 1000, new Set(), leftOut);
     return { read, store };
   }
 

@@ -19,6 +19,7 @@ import {
   LOCAL_LIST,
   LOCAL_SOURCE,
   PRIORITIES,
+  REASON_MAX_CHARS,
   TEXT_MAX_CHARS,
   type AuditSink,
   type EntryInput,
@@ -81,7 +82,7 @@ export interface ImportReport {
   skipped: RowProblem[];
   skippedCount: number;
   /**
-   * Rows imported with a text cut to its limit (TEXT_MAX_CHARS, REASON_IMPORT_MAX_CHARS): one
+   * Rows imported with a text cut to its limit (TEXT_MAX_CHARS, REASON_MAX_CHARS): one
    * message per text, naming the field, its length and what was kept.
    */
   cut: RowProblem[];
@@ -89,11 +90,6 @@ export interface ImportReport {
   durationMs: number;
 }
 
-/**
- * The longest reason an imported row keeps. Longer than a manual entry's (REASON_MAX_CHARS): an
- * agency's notes are its own, and the console shows a long one whole, scrolling (docs/hotlists.md).
- */
-export const REASON_IMPORT_MAX_CHARS = 1000;
 /** The longest entered_by an imported row keeps. */
 const ENTERED_BY_MAX_CHARS = 100;
 
@@ -606,7 +602,7 @@ const TEXT_FIELD_MAX: Partial<Record<Field, number>> = {
   source: TEXT_MAX_CHARS.source,
   reference: TEXT_MAX_CHARS.reference,
   vehicle: TEXT_MAX_CHARS.vehicle,
-  reason: REASON_IMPORT_MAX_CHARS,
+  reason: REASON_MAX_CHARS,
   entered_by: ENTERED_BY_MAX_CHARS,
 };
 

@@ -7,6 +7,7 @@ import {
   LIST_ID,
   LOCAL_LIST,
   LOCAL_SOURCE,
+  REASON_MAX_CHARS,
   type AuditSink,
   type EntryInput,
   type HotlistEntry,
@@ -89,17 +90,10 @@ function onManualList<T>(store: HotlistStore, listId: string, fn: () => T): T {
 }
 
 /**
- * The longest reason of a manual entry the console takes (its watch form), and the longest a
- * renewal makes by adding reasons to one: a plate watched by officer after officer does not grow a
- * reason without end (the console shows it whole on every alert, and it goes to HQ with each hit).
- */
-export const REASON_MAX_CHARS = 200;
-
-/**
  * The reason a person gives for adding or removing a manual entry, on the console's watch form or
- * `lpr-edge hotlist add|remove --reason`: one rule for both, so a reason the console would refuse
- * cannot reach the officer's screen through the CLI. Trimmed; `missing` is the message for a blank
- * one, worded for where it is asked.
+ * `lpr-edge hotlist add|remove --reason`: one rule for both, held to the limit of every entry's
+ * reason (REASON_MAX_CHARS). Refused when longer, not cut: the one typing it can say it shorter.
+ * Trimmed; `missing` is the message for a blank one, worded for where it is asked.
  */
 export function manualReason(missing: string) {
   return z
@@ -111,6 +105,10 @@ export function manualReason(missing: string) {
         `at most ${REASON_MAX_CHARS} characters (this one has ${String(issue.input).length}): say why in fewer words`,
     });
 }
+
+// A renewal adding reasons to an entry keeps them within REASON_MAX_CHARS, the limit of any one
+// reason: a plate watched by officer after officer does not grow a reason without end (the console
+// shows it whole on every alert, and it goes to HQ with each hit).
 
 /** Of the reasons a renewal keeps, at least this much of the first (whose entry it is) stays. */
 const FIRST_REASON_KEPT = 60;

@@ -32,6 +32,18 @@ export const LIST_ID = /^[A-Za-z0-9_-]+$/;
  */
 export const TEXT_MAX_CHARS = { version: 100, source: 100, reference: 100, vehicle: 500 } as const;
 
+/**
+ * The longest reason (why a plate is wanted) an entry carries, however it comes: a manual entry
+ * (the console's watch form, `hotlist add|remove --reason`) longer is refused, an imported row's
+ * or an HQ list's is cut to it and the cut reported. One limit because the officer reads the
+ * reason on the alert whichever way the entry came. 1000: the alert shows the reason whole, and
+ * scrolls with a "More below" cue over its buttons on an 800 x 600 screen (console-e2e shows a
+ * 987-character one); an agency's cautions (armed, medical, what to look for) fit in it, where 200
+ * (the watch form's old limit) cut them from imported lists; HQ's old 2000 was never on screen
+ * tested and needs several screens at 800 x 600.
+ */
+export const REASON_MAX_CHARS = 1000;
+
 /** 1 is the most urgent. A higher-priority alert pre-empts a lower one on the console. */
 export const PRIORITIES = { high: 1, medium: 2, low: 3 } as const;
 export type PriorityName = keyof typeof PRIORITIES;

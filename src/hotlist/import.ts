@@ -14,7 +14,8 @@ import { monotonicMs } from '../util/clock.js';
 import type { DeltaCounts, EntryKey, HotlistStore, StagedVersion, VersionMeta } from './store.js';
 import {
   DEFAULT_PRIORITY,
-  LIST_ID,
+  listIdProblem,
+  listIdSchema,
   LIST_TYPES,
   LOCAL_LIST,
   LOCAL_SOURCE,
@@ -518,6 +519,9 @@ function listIdFromFile(file: string): string {
   const base = path.basename(file).replace(/\.[^.]*$/, '');
   const id = base.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
   if (!id) throw new InputError(`cannot derive a list id from "${file}"; give --list NAME`);
+  // Not cut to fit: two long file names cut alike would name one list, the second replacing the first.
+  const problem = listIdProblem(id, 'the list id from the file name');
+  if (problem) throw new InputError(`hotlist ${file}: ${problem}; give --list NAME`);
   return id;
 }
 
@@ -724,7 +728,7 @@ export const hotlistDocumentSchema = z.strictObject({
   format: z.literal('lpr-edge.hotlist'),
   formatVersion: z.literal(1),
   list: z.strictObject({
-    id: z.string().regex(LIST_ID, 'letters, digits, "-" or "_"'),
+    id: listIdSchema,
     type: z.enum([...LIST_TYPES, 'mixed']).default('mixed'),
     version: text(TEXT_MAX_CHARS.version).min(1),
     generatedAt: z.iso.datetime({ offset: true }),

@@ -4,7 +4,7 @@ import { InputError } from './import.js';
 import type { HotlistStore, VersionMeta } from './store.js';
 import {
   DEFAULT_PRIORITY,
-  LIST_ID,
+  listIdProblem,
   LOCAL_LIST,
   LOCAL_SOURCE,
   REASON_MAX_CHARS,
@@ -65,7 +65,8 @@ function localVersion(listId: string, user: string): VersionMeta {
 
 /** Why manual entries cannot be made on `listId` (worded for the user), or null when they can. */
 export function manualListProblem(store: HotlistStore, listId: string): string | null {
-  if (!LIST_ID.test(listId)) return `--list "${listId}": use letters, digits, "-" or "_"`;
+  const problem = listIdProblem(listId, '--list');
+  if (problem) return problem;
   const list = store.list(listId);
   if (!list || list.source === LOCAL_SOURCE) return null; // a new list is made here: local
   return (

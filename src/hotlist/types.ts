@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** The list categories of policy III.C, as written in files and on the CLI. */
 export const LIST_TYPES = [
   'stolen-vehicle',
@@ -24,6 +26,39 @@ export const LIST_TYPE_LABELS: Record<ListType, string> = {
 
 /** A list id as files, the CLI and sync name it. */
 export const LIST_ID = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The longest list id. It is named on every alert, audit record, sync status and console line of
+ * the list: an id of any length would push the alert's plate and reason off the officer's screen
+ * and fill records with it. 64 takes an agency's names (`ncic-stolen-vehicles-2026`) with room.
+ */
+export const LIST_ID_MAX_CHARS = 64;
+
+/**
+ * A list id, however it is given (`--list`, a CSV file's name, a JSON list's `list.id`, a list
+ * from HQ, a manual entry's list): letters, digits, "-" and "_" (no spaces or control characters),
+ * 1 to LIST_ID_MAX_CHARS of them. The length is checked first (and alone), and no message repeats
+ * the id: one of thousands of characters would bury the message.
+ */
+export const listIdSchema = z
+  .string()
+  .min(1, 'give a list id (letters, digits, "-" or "_")')
+  .max(LIST_ID_MAX_CHARS, {
+    abort: true,
+    error: (issue) => `at most ${LIST_ID_MAX_CHARS} characters (this one has ${String(issue.input).length})`,
+  })
+  .regex(LIST_ID, 'use letters, digits, "-" or "_"');
+
+/**
+ * Why `id`, given as `name` (`--list`), is no list id, or null when it is one: listIdSchema's
+ * message, after the id when it is short enough to show.
+ */
+export function listIdProblem(id: string, name: string): string | null {
+  const r = listIdSchema.safeParse(id);
+  if (r.success) return null;
+  const shown = id.length <= LIST_ID_MAX_CHARS ? `${name} "${id}"` : name;
+  return `${shown}: ${r.error.issues[0]!.message}`;
+}
 
 /**
  * The longest text a list or an entry carries, however it comes (a file, `hotlist add|import`

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normalisePlate, normaliseState, plateProblem } from '../hotlist/normalise.js';
-import { LIST_TYPES, REASON_MAX_CHARS } from '../hotlist/types.js';
+import { LIST_TYPES, listIdSchema, REASON_MAX_CHARS } from '../hotlist/types.js';
 import { PURPOSES } from '../policy/purposes.js';
 import { HIT_ACTIONS } from '../alerts/audit-types.js';
 
@@ -460,7 +460,7 @@ const hotlistCommon = {
   agency: segment,
   /** Only for this unit when set; otherwise for every unit of the agency. */
   unit: segment.optional(),
-  listId: segment,
+  listId: listIdSchema,
   version: z.number().int().positive(),
   /** When HQ generated it: the list's age counts from here, so the unit refuses one dated ahead of its clock. */
   issuedAt: ms.meta({

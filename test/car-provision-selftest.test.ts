@@ -213,6 +213,11 @@ describe('lpr-edge provision', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('1. USB HD Pro Webcam C920 (/dev/v4l/by-id/usb-C920-video-index0)');
+    // The USB camera (a fake one, no device to ask) is not offered a guessed size.
+    expect(r.stdout).toMatch(
+      /position \(front, rear, left, right\) \[front\]: +cannot ask the camera its frame size \(no such device\)\n\s+resolution WIDTHxHEIGHT: /,
+    );
+    expect(r.stdout).not.toContain('[1280x720]');
     expect(r.stdout).toMatch(/cannot ask the stream its frame size \(.*\)\n\s+resolution WIDTHxHEIGHT: /);
     const c = parseYaml(fs.readFileSync(cfg, 'utf8'));
     expect(c).toMatchObject({ unitId: 'car-7', homeState: 'NY', gps: { source: 'gpsd' } });

@@ -7,7 +7,8 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { makeCerts } from './helpers/mosquitto.js';
-import { freePort, waitFor } from './helpers/proc.js';
+import { freePort, killChild, waitFor } from './helpers/proc.js';
+import { createLoopbackNetns } from './helpers/netns.js';
 
 /**
  * `lpr-edge provision` with bad or awkward input from the technician: one clear line, a non-zero
@@ -426,7 +427,7 @@ describe('provision again, with only some of the settings', () => {
     '--camera',
     'rtsp:rtsp://127.0.0.1:18554/cam,id=rear,width=1280,height=720',
     '--camera',
-    'v4l2:/dev/video0,id=front',
+    'v4l2:/dev/video0,id=front,width=1280,height=720',
     '--gps',
     'serial:ttyUSB0:4800',
   ];
@@ -961,4 +962,90 @@ describe('provision of an RTSP camera without a size', () => {
     );
     expect(fs.existsSync(path.join(tmp, 'rtsp-dead'))).toBe(false);
   }, 60_000);
+});
+
+describe('provision of a USB or GigE camera without a size', () => {
+  it('asks a GigE camera its Width and Height (aravis, in a loopback-only namespace) instead of assuming 1280x720', async (ctx) => {
+    const ns = createLoopbackNetns(`lpr-prov-${process.pid}`);
+    if ('error' in ns) {
+      ctx.skip(`GigE test skipped: ${ns.error}`);
+      return;
+    }
+    let fake: ChildProcess | undefined;
+    // Every aravis client runs inside the namespace, the provisioning CLI included.
+    const inNs = (cmd: string, args: string[]) =>
+      spawnSync('ip', ['netns', 'exec', ns.name, cmd, ...args], {
+        cwd: tmp,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    try {
+      fake = spawn(
+        'ip',
+        ['netns', 'exec', ns.name, 'arv-fake-gv-camera-0.8', '-i', '127.0.0.1', '-s', 'LPR01'],
+        {
+          stdio: 'ignore',
+        },
+      );
+      await waitFor(
+        () => /Width = \d+/.test(inNs('arv-tool-0.8', ['-a', '127.0.0.1', 'control', 'Width']).stdout),
+        10_000,
+        'the fake GigE camera',
+      );
+      // The camera is set up for 640x480 (it keeps the setting), as a vendor's tool leaves it.
+      expect(inNs('arv-tool-0.8', ['-a', '127.0.0.1', 'control', 'Width=640', 'Height=480']).status).toBe(0);
+      const provision = (camera: string, cfg: string) =>
+        inNs(process.execPath, [
+          path.join(ROOT, 'bin/lpr-edge.js'),
+          'provision',
+          '--config',
+          cfg,
+          '--unit-id',
+          'car-1',
+          '--agency',
+          'pd',
+          '--camera',
+          camera,
+        ]);
+      const r = provision('gige:127.0.0.1,id=left', 'gige-size/config.yaml');
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const c = parseYaml(fs.readFileSync(path.join(tmp, 'gige-size/config.yaml'), 'utf8'));
+      expect(c.cameras).toMatchObject([
+        { kind: 'gige', id: 'left', camera: '127.0.0.1', width: 640, height: 480 },
+      ]);
+
+      // A camera that is not there is refused, naming it and the fix; nothing is written.
+      const missing = provision('gige:LPR-missing,id=left', 'gige-missing/config.yaml');
+      expect(missing.status).toBe(2);
+      expectOneLine(missing.stderr);
+      expect(missing.stderr).toMatch(
+        /cameras\[0\] \(left\): cannot ask GigE camera LPR-missing its frame size \(.*not found.*\): give it, e\.g\. --camera gige:LPR-missing,id=left,width=1280,height=720/,
+      );
+      expect(fs.existsSync(path.join(tmp, 'gige-missing/config.yaml'))).toBe(false);
+    } finally {
+      if (fake) await killChild(fake);
+      ns.remove();
+    }
+  }, 120_000);
+
+  it('refuses a USB camera whose size cannot be asked (no such device), naming the fix, rather than assuming one', () => {
+    const r = cli([
+      'provision',
+      '--config',
+      'v4l2-none/config.yaml',
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--camera',
+      'v4l2:/dev/video-lpr-none,id=front',
+    ]);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(
+      /cameras\[0\] \(front\): cannot ask \/dev\/video-lpr-none its frame size \(.*no such device.*\): give it, e\.g\. --camera v4l2:\/dev\/video-lpr-none,id=front,width=1280,height=720/,
+    );
+    expect(fs.existsSync(path.join(tmp, 'v4l2-none/config.yaml'))).toBe(false);
+  });
 });

@@ -213,6 +213,11 @@ describe('lpr-edge provision', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('1. USB HD Pro Webcam C920 (/dev/v4l/by-id/usb-C920-video-index0)');
+    // The USB camera (a fake one, no device to ask) is not offered a guessed size.
+    expect(r.stdout).toMatch(
+      /position \(front, rear, left, right\) \[front\]: +cannot ask the camera its frame size \(no such device\)\n\s+resolution WIDTHxHEIGHT: /,
+    );
+    expect(r.stdout).not.toContain('[1280x720]');
     expect(r.stdout).toMatch(/cannot ask the stream its frame size \(.*\)\n\s+resolution WIDTHxHEIGHT: /);
     const c = parseYaml(fs.readFileSync(cfg, 'utf8'));
     expect(c).toMatchObject({ unitId: 'car-7', homeState: 'NY', gps: { source: 'gpsd' } });
@@ -235,6 +240,48 @@ describe('lpr-edge provision', () => {
       },
     ]);
   });
+
+  it("offers an RTSP stream's own frame size when asking interactively, and writes it when taken", async () => {
+    const port = await freePort();
+    const server = spawn(
+      '/usr/bin/python3',
+      [path.join(import.meta.dirname, 'fixtures/rtsp-server.py'), String(port), '640', '480', '10'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(server);
+    let out = '';
+    server.stdout!.on('data', (d) => (out += String(d)));
+    await waitFor(() => out.includes('READY'), 10_000, 'RTSP server');
+    const url = `rtsp://127.0.0.1:${port}/cam`;
+    const cfg = path.join(tmp, 'i-rtsp', 'config.yaml');
+    // No cameras discovered (an empty root): one RTSP camera, its size taken as offered (Enter).
+    const fake = path.join(tmp, 'emptyroot');
+    fs.mkdirSync(fake, { recursive: true });
+    const input = ['car-8', 'nyspd', 'ny', '', '', url, 'rear', 'rear', '', '', 'gpsd'].join('\n') + '\n';
+    // Asynchronously: the RTSP server, a child of this process, must answer the probe meanwhile.
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const c = spawnChild(
+        process.execPath,
+        [bin, 'provision', '--config', cfg, '--interactive', '--discovery-root', fake],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      c.stdout!.on('data', (d) => (stdout += String(d)));
+      c.stderr!.on('data', (d) => (stderr += String(d)));
+      c.on('close', (status) => resolve({ status, stdout, stderr }));
+      c.stdin!.end(input);
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // The stream's size is the answer offered, not a guess.
+    expect(r.stdout).toMatch(/resolution WIDTHxHEIGHT \[640x480\]/);
+    expect(r.stdout).not.toContain('cannot ask the stream');
+    const c = parseYaml(fs.readFileSync(cfg, 'utf8'));
+    expect(c.cameras).toEqual([
+      expect.objectContaining({ kind: 'rtsp', url, id: 'rear', position: 'rear', width: 640, height: 480 }),
+    ]);
+  }, 60_000);
 });
 
 interface Check {

@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../src/store/database.js';
 import { allMigrations } from '../src/store/all-migrations.js';
-import { REASON_MAX_CHARS } from '../src/hotlist/manual.js';
+import { REASON_MAX_CHARS } from '../src/hotlist/types.js';
 
 /**
  * The options of `lpr-edge hotlist add|remove` are checked as the console checks its watch form:
- * a reason longer than the console takes is refused, naming the option and the limit, and
+ * a reason longer than any entry's (REASON_MAX_CHARS) is refused, naming the option and the limit, and
  * nothing reaches the list (or the officer's screen, where a hit shows the reason whole).
  */
 
@@ -80,7 +80,7 @@ const add = (plate: string, ...more: string[]) =>
 
 // Each step spawns the CLI (a fresh Node process): allow for a busy 2-core machine.
 describe('lpr-edge hotlist add|remove options', { timeout: 240_000 }, () => {
-  it('refuses a --reason longer than the console takes, naming the option and the limit', () => {
+  it('refuses a --reason longer than any entry keeps, naming the option and the limit', () => {
     const long = add('RSN001', '--reason', 'x'.repeat(100_000));
     expect(long.code).toBe(2);
     expect(long.err).toMatch(new RegExp(`--reason: .*at most ${REASON_MAX_CHARS} characters.*100000`, 's'));

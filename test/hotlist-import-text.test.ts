@@ -310,4 +310,27 @@ describe('hotlist import: the text of the file', { timeout: 240_000 }, () => {
       { line: 2, where: 'line 2', message: 'reason has 1200 characters, the first 1000 kept' },
     ]);
   });
+
+  it('holds a reason to one limit however it comes: what an import keeps whole, `hotlist add` takes', () => {
+    // The officer reads the reason on the alert whichever way the entry came. An agency's
+    // 1,000-character note was kept by an import, but the same text typed in was refused (200).
+    const note = 'Armed; approach with caution. '.repeat(40).slice(0, 1000);
+    const imported = importFile('one-limit.csv', `plate,state,list_type,reason\nONE001,NY,ncic,${note}X\n`);
+    expect(imported.code, imported.err).toBe(0);
+    expect(imported.err).toBe('text cut line 2: reason has 1001 characters, the first 1000 kept\n');
+    expect(stored('ONE001', 'reason')).toEqual([note]);
+
+    const addReason = (plate: string, reason: string) =>
+      cli(['hotlist', 'add', plate, '--state', 'NY', '--reason', reason, '--as', 'admin.ray'], ADMIN_PW);
+    const whole = addReason('ONE002', note);
+    expect(whole.err).toBe('');
+    expect(whole.code).toBe(0);
+    expect(stored('ONE002', 'reason')).toEqual([note]);
+    // One character more is refused by hand (not cut: the one typing it can say it shorter),
+    // naming the option and the limit.
+    const over = addReason('ONE003', `${note}X`);
+    expect(over.code).toBe(2);
+    expect(over.err).toMatch(/--reason: .*at most 1000 characters \(this one has 1001\)/);
+    expect(stored('ONE003', 'reason')).toEqual([]);
+  });
 });

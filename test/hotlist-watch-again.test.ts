@@ -10,6 +10,7 @@ import { AuditLog } from '../src/policy/audit.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { policySchema } from '../src/policy/config.js';
 import { ReadQueries } from '../src/policy/query.js';
+import { REASON_MAX_CHARS } from '../src/hotlist/types.js';
 import { images, makeRead } from './helpers/hotlist-fixtures.js';
 import { consoleCall, consoleSignIn } from './helpers/console-http.js';
 import { tempDir } from './helpers/tmp.js';
@@ -146,24 +147,32 @@ describe('watching a plate that is already on the watch list', () => {
     expect(changes()).toHaveLength(before);
   });
 
-  it('renewals keep the merged reason within the 200 characters of one reason: the first and the newest stay, the cut marked', async () => {
-    // 150 characters: ofc.a's reason, whose watch it is.
-    const first =
-      'Grey Honda Civic seen leaving the scene of an armed robbery at the Main Street pharmacy; ' +
-      'two occupants, one in a red coat; approach with care, call it';
-    expect(first).toHaveLength(150);
-    // 120 characters: ofc.b's, added by a renewal.
-    const second =
-      'Same car reported by a witness at the Elm Road burglary this morning; the driver matches ' +
-      'the description of the suspect.';
-    expect(second).toHaveLength(120);
+  it("the watch form takes a reason as long as any entry's (1000 characters), and refuses a longer one naming the limit", async () => {
+    // The alert shows the reason whole, whichever way the entry came: an imported or HQ list's
+    // reason is kept to 1000 characters, and the officer may say as much.
+    const reason = 'Seen leaving the Main Street robbery, two occupants. '.repeat(20).slice(0, 1000);
+    const ok = await watch(a, { plate: 'LNG1000', reason, hours: 4 });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect((ok.body.watch as { reason: string }).reason).toBe(reason);
+    const over = await watch(a, { plate: 'LNG1001', reason: `${reason}X`, hours: 4 });
+    expect(over.status).toBe(400);
+    expect(over.body.error).toMatch(/^reason: at most 1000 characters \(this one has 1001\)/);
+    expect(await watching()).not.toContainEqual(expect.objectContaining({ plate: 'LNG1001' }));
+  });
+
+  it('renewals keep the merged reason within the length of one reason: the first and the newest stay, the cut marked', async () => {
+    const L = REASON_MAX_CHARS;
+    // ofc.a's reason, whose watch it is, and ofc.b's, added by a renewal: together too long.
+    const first = 'A'.repeat(Math.floor(L * 0.75));
+    const second = 'B'.repeat(Math.floor(L * 0.4));
     await watch(a, { plate: 'CAP7777', reason: first, hours: 4 });
     const renewed = await watch(b, { plate: 'CAP7777', reason: second, hours: 12 });
     expect(renewed.body).toMatchObject({ added: false, renewed: true });
-    // Both whole would be 279 characters. ofc.b's note is kept whole; ofc.a's reason keeps its
-    // first 70 characters and an ellipsis, so the two make exactly 200.
-    const merged = `${first.slice(0, 70)}…; ofc.b: ${second}`;
-    expect(merged).toHaveLength(200);
+    // ofc.b's note is kept whole; ofc.a's reason keeps its beginning and an ellipsis, so the two
+    // make exactly the limit.
+    const note2 = `ofc.b: ${second}`;
+    const merged = `${first.slice(0, L - note2.length - 3)}…; ${note2}`;
+    expect(merged).toHaveLength(L);
     expect((renewed.body.watch as { reason: string }).reason).toBe(merged);
     // The audit record of the renewal keeps the reason given, whole.
     expect(changes().at(-1)).toMatchObject({ actor: 'ofc.b', action: 'renew', reason: second });
@@ -179,18 +188,18 @@ describe('watching a plate that is already on the watch list', () => {
     const third = await watch(a, { plate: 'CAP7777', reason: 'plates swapped to LKJ1234', hours: 12 });
     const note = 'ofc.a: plates swapped to LKJ1234';
     const reason = (third.body.watch as { reason: string }).reason;
-    expect(reason).toBe(`${merged.slice(0, 200 - note.length - 3).trimEnd()}…; ${note}`);
-    expect(reason.length).toBeLessThanOrEqual(200);
-    expect(reason.startsWith(first.slice(0, 70))).toBe(true);
+    expect(reason).toBe(`${merged.slice(0, L - note.length - 3).trimEnd()}…; ${note}`);
+    expect(reason.length).toBeLessThanOrEqual(L);
+    expect(reason.startsWith(first.slice(0, 60))).toBe(true);
 
-    // A reason of the full 200 characters is itself cut (to 138 with its "ofc.b: "): 60 characters
-    // of the first reason always stay.
-    const long = 'x'.repeat(200);
+    // A reason of the full length is itself cut (with its "ofc.b: "): 60 characters of the first
+    // reason always stay.
+    const long = 'x'.repeat(L);
     const fourth = (await watch(b, { plate: 'CAP7777', reason: long, hours: 12 })).body.watch as {
       reason: string;
     };
-    expect(fourth.reason).toBe(`${first.slice(0, 59)}…; ofc.b: ${'x'.repeat(130)}…`);
-    expect(fourth.reason).toHaveLength(200);
+    expect(fourth.reason).toBe(`${first.slice(0, 59)}…; ofc.b: ${'x'.repeat(L - 70)}…`);
+    expect(fourth.reason).toHaveLength(L);
 
     // And a read of the plate alerts with the reason as the entry holds it.
     const hits = await hitsOfNewRead('CAP7777');

@@ -190,6 +190,17 @@ describe('a list from HQ is refused, audited and not applied', () => {
     );
   });
 
+  it('with a list id over 64 characters (it is named on every alert and audit record)', async () => {
+    const long = `ncic-${'a'.repeat(60)}`;
+    await refused(
+      full(1, [sv('ABC1234')], { listId: long }),
+      /listId: at most 64 characters \(this one has 65\)/,
+    );
+    expect(store.list(long)).toBeUndefined();
+    // 64 is taken.
+    expect(await send(full(1, [sv('ABC1234')], { listId: long.slice(0, 64) }))).toBe('applied');
+  });
+
   it('with a state that is no USPS code', async () => {
     await refused(
       full(1, [sv('ABC1234'), sv('XXS001', { state: 'XX' })]),

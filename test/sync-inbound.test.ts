@@ -136,6 +136,40 @@ describe('down-link from headquarters', () => {
     expect(hotlistAudits().filter((a) => a.outcome === 'applied')).toHaveLength(2);
   });
 
+  it("cuts an entry's reason longer than the officer's screen takes (1000 characters), applies the list, and says which", async () => {
+    // A long agency note is the agency's: the list is applied (refusing it would leave an older
+    // list active for one note), but the alert shows at most what any entry's reason holds.
+    const note = 'Armed; approach with caution. '.repeat(50).slice(0, 1500);
+    const doc: HotlistDocument = {
+      type: 'hotlist',
+      agency: AGENCY,
+      unit: 'car-1',
+      listId: 'hq-notes',
+      kind: 'full',
+      version: 1,
+      issuedAt: Date.now(),
+      entries: [
+        { plate: 'NOTE001', state: 'NY', listType: 'stolen-vehicle', reason: 'short' },
+        { plate: 'NOTE002', state: 'NY', listType: 'stolen-vehicle', reason: note },
+      ],
+    };
+    await sink.publishHotlist(doc, { unit: 'car-1' });
+    await until(() => store.list('hq-notes') !== undefined, 10_000, 'the list with a long note');
+    expect(store.findInList('hq-notes', 'NOTE002').map((e) => e.reason)).toEqual([note.slice(0, 1000)]);
+    expect(store.findInList('hq-notes', 'NOTE001').map((e) => e.reason)).toEqual(['short']);
+    // The cut is noted with the message (sync status), counted in the audit record HQ receives,
+    // and logged.
+    expect(inbound().at(-1)).toEqual({
+      kind: 'hotlist',
+      outcome: 'applied',
+      reason: 'reason cut to its first 1000 characters: entries.1 (1500)',
+    });
+    expect(hotlistAudits().at(-1)).toMatchObject({ outcome: 'applied', listId: 'hq-notes', cut: 1 });
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 40, msg: 'hotlist from HQ: reason cut to its first 1000 characters' }),
+    );
+  });
+
   it('sends each hit and every step of its verification to HQ, in the documented shapes', async () => {
     const config = defaultHotlistsConfig();
     const hits = new HitLog(unit.db, config, policy.audit);
@@ -811,9 +845,10 @@ describe('down-link from headquarters', () => {
       expect.arrayContaining([
         { listId: 'ncic-stolen', version: 3, ageSec: expect.any(Number) },
         { listId: 'amber-alerts', version: 1, ageSec: expect.any(Number) },
+        { listId: 'hq-notes', version: 1, ageSec: expect.any(Number) },
       ]),
     );
-    expect(status.hotlists).toHaveLength(2);
+    expect(status.hotlists).toHaveLength(3);
     expect(status.queueDepth).toBe(0);
     await sync.stop();
     await until(() => seen.at(-1) === 'offline', 5000, 'offline status');

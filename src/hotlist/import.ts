@@ -14,11 +14,13 @@ import { monotonicMs } from '../util/clock.js';
 import type { DeltaCounts, EntryKey, HotlistStore, StagedVersion, VersionMeta } from './store.js';
 import {
   DEFAULT_PRIORITY,
-  LIST_ID,
+  listIdProblem,
+  listIdSchema,
   LIST_TYPES,
   LOCAL_LIST,
   LOCAL_SOURCE,
   PRIORITIES,
+  REASON_MAX_CHARS,
   TEXT_MAX_CHARS,
   type AuditSink,
   type EntryInput,
@@ -81,7 +83,7 @@ export interface ImportReport {
   skipped: RowProblem[];
   skippedCount: number;
   /**
-   * Rows imported with a text cut to its limit (TEXT_MAX_CHARS, REASON_IMPORT_MAX_CHARS): one
+   * Rows imported with a text cut to its limit (TEXT_MAX_CHARS, REASON_MAX_CHARS): one
    * message per text, naming the field, its length and what was kept.
    */
   cut: RowProblem[];
@@ -89,11 +91,6 @@ export interface ImportReport {
   durationMs: number;
 }
 
-/**
- * The longest reason an imported row keeps. Longer than a manual entry's (REASON_MAX_CHARS): an
- * agency's notes are its own, and the console shows a long one whole, scrolling (docs/hotlists.md).
- */
-export const REASON_IMPORT_MAX_CHARS = 1000;
 /** The longest entered_by an imported row keeps. */
 const ENTERED_BY_MAX_CHARS = 100;
 
@@ -522,6 +519,9 @@ function listIdFromFile(file: string): string {
   const base = path.basename(file).replace(/\.[^.]*$/, '');
   const id = base.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
   if (!id) throw new InputError(`cannot derive a list id from "${file}"; give --list NAME`);
+  // Not cut to fit: two long file names cut alike would name one list, the second replacing the first.
+  const problem = listIdProblem(id, 'the list id from the file name');
+  if (problem) throw new InputError(`hotlist ${file}: ${problem}; give --list NAME`);
   return id;
 }
 
@@ -606,7 +606,7 @@ const TEXT_FIELD_MAX: Partial<Record<Field, number>> = {
   source: TEXT_MAX_CHARS.source,
   reference: TEXT_MAX_CHARS.reference,
   vehicle: TEXT_MAX_CHARS.vehicle,
-  reason: REASON_IMPORT_MAX_CHARS,
+  reason: REASON_MAX_CHARS,
   entered_by: ENTERED_BY_MAX_CHARS,
 };
 
@@ -728,7 +728,7 @@ export const hotlistDocumentSchema = z.strictObject({
   format: z.literal('lpr-edge.hotlist'),
   formatVersion: z.literal(1),
   list: z.strictObject({
-    id: z.string().regex(LIST_ID, 'letters, digits, "-" or "_"'),
+    id: listIdSchema,
     type: z.enum([...LIST_TYPES, 'mixed']).default('mixed'),
     version: text(TEXT_MAX_CHARS.version).min(1),
     generatedAt: z.iso.datetime({ offset: true }),

@@ -4,9 +4,10 @@ import { InputError } from './import.js';
 import type { HotlistStore, VersionMeta } from './store.js';
 import {
   DEFAULT_PRIORITY,
-  LIST_ID,
+  listIdProblem,
   LOCAL_LIST,
   LOCAL_SOURCE,
+  REASON_MAX_CHARS,
   type AuditSink,
   type EntryInput,
   type HotlistEntry,
@@ -64,7 +65,8 @@ function localVersion(listId: string, user: string): VersionMeta {
 
 /** Why manual entries cannot be made on `listId` (worded for the user), or null when they can. */
 export function manualListProblem(store: HotlistStore, listId: string): string | null {
-  if (!LIST_ID.test(listId)) return `--list "${listId}": use letters, digits, "-" or "_"`;
+  const problem = listIdProblem(listId, '--list');
+  if (problem) return problem;
   const list = store.list(listId);
   if (!list || list.source === LOCAL_SOURCE) return null; // a new list is made here: local
   return (
@@ -89,17 +91,10 @@ function onManualList<T>(store: HotlistStore, listId: string, fn: () => T): T {
 }
 
 /**
- * The longest reason of a manual entry the console takes (its watch form), and the longest a
- * renewal makes by adding reasons to one: a plate watched by officer after officer does not grow a
- * reason without end (the console shows it whole on every alert, and it goes to HQ with each hit).
- */
-export const REASON_MAX_CHARS = 200;
-
-/**
  * The reason a person gives for adding or removing a manual entry, on the console's watch form or
- * `lpr-edge hotlist add|remove --reason`: one rule for both, so a reason the console would refuse
- * cannot reach the officer's screen through the CLI. Trimmed; `missing` is the message for a blank
- * one, worded for where it is asked.
+ * `lpr-edge hotlist add|remove --reason`: one rule for both, held to the limit of every entry's
+ * reason (REASON_MAX_CHARS). Refused when longer, not cut: the one typing it can say it shorter.
+ * Trimmed; `missing` is the message for a blank one, worded for where it is asked.
  */
 export function manualReason(missing: string) {
   return z
@@ -111,6 +106,10 @@ export function manualReason(missing: string) {
         `at most ${REASON_MAX_CHARS} characters (this one has ${String(issue.input).length}): say why in fewer words`,
     });
 }
+
+// A renewal adding reasons to an entry keeps them within REASON_MAX_CHARS, the limit of any one
+// reason: a plate watched by officer after officer does not grow a reason without end (the console
+// shows it whole on every alert, and it goes to HQ with each hit).
 
 /** Of the reasons a renewal keeps, at least this much of the first (whose entry it is) stays. */
 const FIRST_REASON_KEPT = 60;

@@ -85,9 +85,8 @@ export function parseCameraFlag(spec: string, index: number): Record<string, unk
   const [target, ...pairs] = m[2]!.split(',');
   const cam: Record<string, unknown> = { kind, id: `cam${index + 1}` };
   cam[{ v4l2: 'device', rtsp: 'url', gige: 'camera', file: 'path' }[kind]!] = target;
-  // An RTSP camera's size is asked of its stream by provision (camera-size.ts): the capture scales
-  // to the configured size, so a guess would stretch it. USB and GigE cameras are asked for this size.
-  if (kind === 'v4l2' || kind === 'gige') Object.assign(cam, { width: 1280, height: 720 });
+  // No size is assumed: provision asks the camera its own (camera-size.ts), as the capture scales
+  // to the configured size and a guess would stretch or cut the picture.
   for (const p of pairs) {
     const [k, v] = p.split('=');
     if (!k || v === undefined) throw new Error(`--camera "${spec}": "${p}" is not key=value`);

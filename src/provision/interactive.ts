@@ -20,8 +20,8 @@ export async function askAnswers(
   output: NodeJS.WritableStream,
   found: { v4l2: V4l2Device[]; gige: GigeDevice[] },
   defaults: Record<string, unknown>,
-  /** Asks an RTSP stream its frame size (src/provision/camera-size.ts). */
-  rtspSize: RtspSize = async () => ({ problem: 'not asked' }),
+  /** Asks a camera (kind and target, as written) its frame size (src/provision/camera-size.ts). */
+  frameSize: FrameSizeOf = async () => ({ problem: 'not asked' }),
 ): Promise<Record<string, unknown>> {
   const rl = readline.createInterface({ input, terminal: false });
   const lines = rl[Symbol.asyncIterator]();
@@ -98,7 +98,7 @@ export async function askAnswers(
       Object.assign(broker, await askAckKey(ask, askValid, prevSync));
       answers.broker = broker;
     }
-    const cameras = await chooseCameras(ask, askValid, output, found, defaults.cameras, rtspSize);
+    const cameras = await chooseCameras(ask, askValid, output, found, defaults.cameras, frameSize);
     if (!cameras.length) answers.noCameras = true;
     answers.cameras = cameras;
     const gps = await ask('GPS source: gpsd, serial:/dev/ttyUSB0 or none', gpsSpec(defaults.gps) ?? 'gpsd');
@@ -110,7 +110,26 @@ export async function askAnswers(
 }
 
 type Ask = (q: string, def?: string) => Promise<string>;
-type RtspSize = (url: string) => Promise<{ width: number; height: number } | { problem: string }>;
+type FrameSizeOf = (
+  cam: Record<string, unknown>,
+) => Promise<{ width: number; height: number } | { problem: string }>;
+
+/**
+ * The size to offer for `cam`: the camera's own, asked of it. The capture scales to the size
+ * configured, so none is guessed (USB and GigE cameras were offered 1280x720): one that cannot be
+ * asked is said so, and the technician answers without a default.
+ */
+async function offeredSize(
+  frameSize: FrameSizeOf,
+  cam: Record<string, unknown>,
+  output: NodeJS.WritableStream,
+): Promise<string | undefined> {
+  const size = await frameSize(cam);
+  if (!('problem' in size)) return `${size.width}x${size.height}`;
+  const what = cam.kind === 'rtsp' ? 'the stream' : 'the camera';
+  output.write(`  cannot ask ${what} its frame size (${size.problem})\n`);
+  return undefined;
+}
 
 /** A camera's frame size, WIDTHxHEIGHT, asked until it is one. */
 async function askSize(askValid: AskValid, def: string | undefined): Promise<[number, number]> {
@@ -159,7 +178,7 @@ async function chooseCameras(
   output: NodeJS.WritableStream,
   found: { v4l2: V4l2Device[]; gige: GigeDevice[] },
   current: unknown,
-  rtspSize: RtspSize,
+  frameSize: FrameSizeOf,
 ): Promise<Record<string, unknown>[]> {
   const yesNo = (v: string) => (/^(y|yes|n|no)$/i.test(v) ? undefined : 'answer yes or no');
   const prev = Array.isArray(current) ? (current as Record<string, unknown>[]) : [];
@@ -173,7 +192,7 @@ async function chooseCameras(
     if (/^y/i.test(await askValid('Keep the current cameras? (yes/no)', yesNo, 'yes'))) return prev;
   }
   for (;;) {
-    const cameras = await pickCameras(ask, askValid, output, found, rtspSize);
+    const cameras = await pickCameras(ask, askValid, output, found, frameSize);
     if (cameras.length) return cameras;
     const none = await askValid(
       'No camera chosen: a unit without cameras reads no plates. Provision it without cameras? (yes/no)',
@@ -190,7 +209,7 @@ async function pickCameras(
   askValid: AskValid,
   output: NodeJS.WritableStream,
   found: { v4l2: V4l2Device[]; gige: GigeDevice[] },
-  rtspSize: RtspSize,
+  frameSize: FrameSizeOf,
 ): Promise<Record<string, unknown>[]> {
   output.write('\nCameras found:\n');
   const choices: Record<string, unknown>[] = [
@@ -226,7 +245,7 @@ async function pickCameras(
     delete cam.label;
     const id = await ask(`  id for ${c.label as string}`, `cam${cameras.length + 1}`);
     const position = await ask('  position (front, rear, left, right)', 'front');
-    const [w, h] = await askSize(askValid, '1280x720');
+    const [w, h] = await askSize(askValid, await offeredSize(frameSize, cam, output));
     cameras.push({ ...cam, id, position, width: w, height: h });
   }
   for (;;) {
@@ -234,10 +253,7 @@ async function pickCameras(
     if (!rtsp) break;
     const id = await ask('  id', `cam${cameras.length + 1}`);
     const position = await ask('  position (front, rear, left, right)', 'front');
-    // The capture scales to the size configured: the stream's own is offered, never a guess.
-    const sent = await rtspSize(rtsp);
-    if ('problem' in sent) output.write(`  cannot ask the stream its frame size (${sent.problem})\n`);
-    const [w, h] = await askSize(askValid, 'problem' in sent ? undefined : `${sent.width}x${sent.height}`);
+    const [w, h] = await askSize(askValid, await offeredSize(frameSize, { kind: 'rtsp', url: rtsp }, output));
     cameras.push({ kind: 'rtsp', url: rtsp, id, position, width: w, height: h });
   }
   return cameras;

@@ -1,6 +1,6 @@
 import { conflictMessage } from '../hotlist/conflicts.js';
 import type { HotlistStore, StagedVersion, VersionMeta } from '../hotlist/store.js';
-import { DEFAULT_PRIORITY, type EntryInput, type ListType } from '../hotlist/types.js';
+import { DEFAULT_PRIORITY, REASON_MAX_CHARS, type EntryInput, type ListType } from '../hotlist/types.js';
 import type { Db } from '../store/database.js';
 import type { OutboxSource } from './outbox.js';
 import type { HotlistPort } from './ports.js';
@@ -13,7 +13,17 @@ import { tableSource } from './sources.js';
  * twice with different fields is refused, naming both (`entries.3` and `entries.1`).
  */
 export function hotlistPort(store: HotlistStore): HotlistPort {
-  const toEntry = (e: HotlistEntry): EntryInput => ({
+  // An entry's reason longer than any entry's may be (REASON_MAX_CHARS) is cut, not refused: what
+  // a hit is matched and judged on is whole, and refusing would keep an older list for one long
+  // note. Each cut is named (its path and length) for the sync status and audit record.
+  let cut: string[] = [];
+  const reasonOf = (e: HotlistEntry, where: string): string | null => {
+    const reason = e.reason ?? null;
+    if (reason === null || reason.length <= REASON_MAX_CHARS) return reason;
+    cut.push(`${where} (${reason.length})`);
+    return reason.slice(0, REASON_MAX_CHARS);
+  };
+  const toEntry = (e: HotlistEntry, where: string): EntryInput => ({
     plate: e.plate,
     state: e.state,
     listType: e.listType as ListType,
@@ -22,7 +32,7 @@ export function hotlistPort(store: HotlistStore): HotlistPort {
     priority: e.priority ?? DEFAULT_PRIORITY[e.listType as ListType],
     expiresAt: e.expiresAt ?? null,
     vehicle: e.vehicle ?? null,
-    reason: e.reason ?? null,
+    reason: reasonOf(e, where),
     enteredBy: e.enteredBy ?? null,
   });
   /** The entries staged for `meta`, each named by its path in the document (`add.2`). */
@@ -31,7 +41,7 @@ export function hotlistPort(store: HotlistStore): HotlistPort {
       throw new Error(`${path}.${c.origin.position}: ${conflictMessage(c, (i) => `${path}.${i}`)}`);
     });
     try {
-      entries.forEach((e, i) => staged.add(toEntry(e), { position: i, line: 0 }));
+      entries.forEach((e, i) => staged.add(toEntry(e, `${path}.${i}`), { position: i, line: 0 }));
       staged.flush();
       return staged;
     } catch (err) {
@@ -45,6 +55,7 @@ export function hotlistPort(store: HotlistStore): HotlistPort {
       return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
     },
     apply(doc) {
+      cut = [];
       const entries = doc.kind === 'full' ? doc.entries : doc.add;
       const types = new Set(entries.map((e) => e.listType));
       const meta = {
@@ -55,7 +66,8 @@ export function hotlistPort(store: HotlistStore): HotlistPort {
         source: 'hq',
         importedBy: 'hq',
       };
-      if (doc.kind === 'delta') return store.applyDelta(meta, stage(meta, doc.add, 'add'), doc.remove);
+      if (doc.kind === 'delta')
+        return { ...store.applyDelta(meta, stage(meta, doc.add, 'add'), doc.remove), cut };
       const staged = stage(meta, doc.entries, 'entries');
       try {
         staged.activate();
@@ -63,7 +75,7 @@ export function hotlistPort(store: HotlistStore): HotlistPort {
         staged.abort();
         throw err;
       }
-      return { added: staged.added, updated: 0, duplicates: staged.duplicates, removed: 0, notFound: 0 };
+      return { added: staged.added, updated: 0, duplicates: staged.duplicates, removed: 0, notFound: 0, cut };
     },
   };
 }

@@ -9,6 +9,7 @@ import { parseJson } from './codec.js';
 import type { BuiltPullAnswer, PullAnswerHead, PullAnswerRead } from './message-size.js';
 import type { Outbox } from './outbox.js';
 import type { AuditPort, HotlistApplied, HotlistPort, QueryPort, RosterPort } from './ports.js';
+import { REASON_MAX_CHARS } from '../hotlist/types.js';
 import {
   ackSchema,
   describeIssues,
@@ -335,17 +336,28 @@ export class InboundRouter {
       );
     }
     const entries = doc.kind === 'full' ? doc.entries.length : doc.add.length + doc.remove.length;
-    const details = { listId: doc.listId, kind: doc.kind, version: doc.version, entries, ...counts };
-    this.audit('hotlist.import', { outcome: 'applied', source: 'hq', ...details });
+    const { cut, ...applied } = counts;
+    const details = { listId: doc.listId, kind: doc.kind, version: doc.version, entries, ...applied };
+    // Reasons cut, as an import counts its cut texts (`cut`).
+    this.audit('hotlist.import', { outcome: 'applied', source: 'hq', ...details, cut: cut.length });
     this.d.log.info(details, 'hotlist applied from HQ');
-    // A remove that found nothing: HQ's list and the unit's disagree. Counted in the audit record
-    // (which reaches HQ), and noted with the message in sync_inbound.
+    if (cut.length > 0)
+      this.d.log.warn(
+        { listId: doc.listId, version: doc.version, cut },
+        `hotlist from HQ: reason cut to its first ${REASON_MAX_CHARS} characters`,
+      );
+    // A remove that found nothing: HQ's list and the unit's disagree; a reason cut: HQ sent more
+    // than the officer is shown. Counted in the audit record (which reaches HQ), and noted with the
+    // message in sync_inbound (the first few cuts named).
+    const notes: string[] = [];
     if (counts.notFound > 0)
-      return {
-        outcome: 'applied',
-        reason: `${counts.notFound} remove${counts.notFound === 1 ? '' : 's'} named no entry on the list`,
-      };
-    return { outcome: 'applied' };
+      notes.push(`${counts.notFound} remove${counts.notFound === 1 ? '' : 's'} named no entry on the list`);
+    if (cut.length > 0)
+      notes.push(
+        `reason cut to its first ${REASON_MAX_CHARS} characters: ${cut.slice(0, 5).join(', ')}` +
+          (cut.length > 5 ? ` and ${cut.length - 5} more` : ''),
+      );
+    return notes.length > 0 ? { outcome: 'applied', reason: notes.join('; ') } : { outcome: 'applied' };
   }
 
   private roster(payload: Buffer, topic: ParsedTopic): { outcome: InboundOutcome; reason?: string } {

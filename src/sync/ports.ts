@@ -23,6 +23,11 @@ export interface HotlistApplied {
   removed: number;
   /** Delta removes that named no entry on the list. */
   notFound: number;
+  /**
+   * Entries whose reason was cut to REASON_MAX_CHARS, each named by its path in the document and
+   * the length it had (`entries.3 (1500)`).
+   */
+  cut: string[];
 }
 
 export interface RosterPort {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normalisePlate, normaliseState, plateProblem } from '../hotlist/normalise.js';
-import { LIST_TYPES } from '../hotlist/types.js';
+import { LIST_TYPES, listIdSchema, REASON_MAX_CHARS } from '../hotlist/types.js';
 import { PURPOSES } from '../policy/purposes.js';
 import { HIT_ACTIONS } from '../alerts/audit-types.js';
 
@@ -440,7 +440,13 @@ export const hotlistEntrySchema = z
     priority: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
     expiresAt: ms.nullable().optional(),
     vehicle: z.string().max(200).nullable().optional(),
-    reason: z.string().max(2000).nullable().optional(),
+    reason: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({
+        description: `Why the plate is wanted, shown on the alert. Longer than ${REASON_MAX_CHARS} characters is cut to them on the unit and the list applied (counted as cut in its hotlist.import audit record, named in its sync status).`,
+      }),
     enteredBy: z.string().max(200).nullable().optional(),
   })
   // Policy III.C: a manual entry says who entered it and why, whichever way it reaches the unit
@@ -467,7 +473,7 @@ const hotlistCommon = {
   agency: segment,
   /** Only for this unit when set; otherwise for every unit of the agency. */
   unit: segment.optional(),
-  listId: segment,
+  listId: listIdSchema,
   version: z.number().int().positive(),
   /** When HQ generated it: the list's age counts from here, so the unit refuses one dated ahead of its clock. */
   issuedAt: ms.meta({

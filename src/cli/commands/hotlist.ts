@@ -17,7 +17,7 @@ import {
 import { isStale, listAgeHours } from '../../hotlist/currency.js';
 import {
   DEFAULT_PRIORITY,
-  LIST_ID,
+  listIdProblem,
   LIST_TYPES,
   PRIORITIES,
   priorityName,
@@ -48,8 +48,8 @@ function listType(v: string | undefined, usage: string): ListType | undefined {
 /** `--list NAME`, named as import and sync name lists. */
 function listName(values: OptionValues): string | undefined {
   const list = str(values, 'list');
-  if (list !== undefined && !LIST_ID.test(list))
-    throw new UsageError(`--list "${list}": use letters, digits, "-" or "_"`);
+  const problem = list === undefined ? null : listIdProblem(list, '--list');
+  if (problem) throw new UsageError(problem);
   return list;
 }
 

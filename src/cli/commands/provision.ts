@@ -8,7 +8,7 @@ import { discoverV4l2 } from '../../capture/v4l2.js';
 import { discoverGige } from '../../capture/gige.js';
 import { gpsSpec, parseCameraFlag, parseGpsFlag } from '../../provision/answers.js';
 import { askAnswers } from '../../provision/interactive.js';
-import { fillRtspSizes, RtspSizeError, rtspFrameSize } from '../../provision/camera-size.js';
+import { cameraFrameSize, CameraSizeError, fillCameraSizes } from '../../provision/camera-size.js';
 import {
   absolutePaths,
   answersFromConfig,
@@ -128,9 +128,9 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     }
     if (Array.isArray(given.cameras)) {
       try {
-        await fillRtspSizes(given.cameras as Record<string, unknown>[]);
+        await fillCameraSizes(given.cameras as Record<string, unknown>[]);
       } catch (err) {
-        if (err instanceof RtspSizeError) throw new UsageError(`provision: ${err.message}`);
+        if (err instanceof CameraSizeError) throw new UsageError(`provision: ${err.message}`);
         throw err;
       }
     }
@@ -149,8 +149,12 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
         v4l2: discoverV4l2(flag('discovery-root') ?? '/'),
         gige: values['discover-gige'] ? await discoverGige() : [],
       };
-      const asked = await askAnswers(process.stdin, ctx.stdout, found, { ...previous, ...raw }, (url) =>
-        rtspFrameSize(url),
+      const asked = await askAnswers(
+        process.stdin,
+        ctx.stdout,
+        found,
+        { ...previous, ...raw },
+        cameraFrameSize,
       );
       noCameras ||= asked.noCameras === true;
       delete asked.noCameras;

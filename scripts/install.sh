@@ -70,6 +70,7 @@ APT_PACKAGES=(
   aravis-tools-cli  # arv-tool-0.8: GigE camera discovery for provisioning
   gpsd gpsd-clients # GPS receiver sharing
   udev              # /dev/v4l/by-id names, serial port listing
+  v4l-utils         # v4l2-ctl: a USB camera's frame size for provisioning
   systemd           # service manager, systemd-notify
 )
 

@@ -83,7 +83,7 @@ describe('a hotlist list id', { timeout: 240_000 }, () => {
     const r = importFile(`${at65}.csv`, CSV);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
-      /the list id from the file name: at most 64 characters \(this one has 65\); give --list NAME/,
+      /the list id from the file name: at most 64 characters \(this one has 65\); rename the file, or give --list NAME/,
     );
     expect(lists()).not.toContain(at65);
     // Named with --list, the same file is imported.

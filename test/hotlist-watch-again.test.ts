@@ -32,7 +32,7 @@ let b: string; // ofc.b's
 
 const watch = (token: string, body: Record<string, unknown>) =>
   consoleCall(url, token, 'POST', '/api/watch', { state: 'NY', priority: 'medium', ...body });
-const watching = async () => (await consoleCall(url, a, 'GET', '/api/state')).body.watching;
+const watching = async () => (await consoleCall(url, a, 'GET', '/api/state')).body.watching as unknown[];
 const changes = () =>
   auditLog
     .list({ limit: 10_000 })

@@ -153,7 +153,7 @@ describe('down-link from headquarters', () => {
         { plate: 'NOTE002', state: 'NY', listType: 'stolen-vehicle', reason: note },
       ],
     };
-    await sink.publishHotlist(doc, { unit: 'car-1' });
+    await fixture.sink.publishHotlist(doc, { unit: 'car-1' });
     await until(() => store.list('hq-notes') !== undefined, 10_000, 'the list with a long note');
     expect(store.findInList('hq-notes', 'NOTE002').map((e) => e.reason)).toEqual([note.slice(0, 1000)]);
     expect(store.findInList('hq-notes', 'NOTE001').map((e) => e.reason)).toEqual(['short']);

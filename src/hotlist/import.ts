@@ -518,10 +518,16 @@ function report(
 function listIdFromFile(file: string): string {
   const base = path.basename(file).replace(/\.[^.]*$/, '');
   const id = base.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
-  if (!id) throw new InputError(`cannot derive a list id from "${file}"; give --list NAME`);
+  if (!id)
+    throw new InputError(
+      `cannot derive a list id from "${file}"; rename the file, or give --list NAME to hotlist import`,
+    );
   // Not cut to fit: two long file names cut alike would name one list, the second replacing the first.
   const problem = listIdProblem(id, 'the list id from the file name');
-  if (problem) throw new InputError(`hotlist ${file}: ${problem}; give --list NAME`);
+  if (problem)
+    throw new InputError(
+      `hotlist ${file}: ${problem}; rename the file, or give --list NAME to hotlist import`,
+    );
   return id;
 }
 

@@ -75,12 +75,17 @@ export async function v4l2FrameSize(device: string): Promise<FrameSize> {
   if (!existsSync(device)) return { problem: `no such device` };
   try {
     const r = await run('v4l2-ctl', ['-d', device, '--get-fmt-video'], { timeout: DEVICE_PROBE_TIMEOUT_MS });
-    const m = /Width\/Height\s*:\s*(\d+)\/(\d+)/.exec(r.stdout);
-    if (!m) return { problem: 'v4l2-ctl gave no Width/Height' };
-    return { width: Number(m[1]), height: Number(m[2]) };
+    return parseV4l2Format(r.stdout);
   } catch (err) {
     return { problem: runProblem('v4l2-ctl', 'v4l-utils', err) };
   }
+}
+
+/** The size in `v4l2-ctl --get-fmt-video`'s answer ("Width/Height      : 640/480"). */
+export function parseV4l2Format(stdout: string): FrameSize {
+  const m = /^\s*Width\/Height\s*:\s*(\d+)\/(\d+)\s*$/m.exec(stdout);
+  if (!m) return { problem: 'v4l2-ctl gave no Width/Height' };
+  return { width: Number(m[1]), height: Number(m[2]) };
 }
 
 /** Where each kind of camera is, and how the technician's messages name it. */

@@ -24,12 +24,7 @@ export interface RecordingOptions {
  * so reads and GPS tracks from the same drive line up.
  */
 export async function openRecording(opts: RecordingOptions): Promise<FrameSource> {
-  // ffprobe and ffmpeg would wait forever on a named pipe nobody writes to.
-  const problem = inputFileProblem(opts.path);
-  if (problem) throw new SourceError(`${opts.path}: ${problem.message}`, opts.path);
-  // ffprobe would only say "Invalid data found when processing input".
-  const size = statSync(opts.path).size;
-  if (size === 0) throw new SourceError(`${opts.path}: the file is empty (0 bytes); not a video`, opts.path);
+  const size = checkRecordingFile(opts.path);
   const info = await probeVideo(opts.path);
   // Below this no plate fits, and a 1-pixel side rounds to an empty frame the reader cannot step over.
   if (info.width < MIN_SIDE || info.height < MIN_SIDE) {
@@ -70,6 +65,20 @@ export async function openRecording(opts: RecordingOptions): Promise<FrameSource
     // failed. A frame is due every 1/fps (also under -re); a late-starting video waits a little more.
     ...(opts.loop ? { stallMs: Math.max(LOOP_STALL_MS, 3000 / fps) } : {}),
   });
+}
+
+/**
+ * Refuses, naming the fix, a recording file ffprobe cannot be asked about; returns its size.
+ * Called before anything probes the file (replay --gps asks for its duration first).
+ */
+export function checkRecordingFile(file: string): number {
+  // ffprobe and ffmpeg would wait forever on a named pipe nobody writes to.
+  const problem = inputFileProblem(file);
+  if (problem) throw new SourceError(`${file}: ${problem.message}`, file);
+  // ffprobe would only say "Invalid data found when processing input".
+  const size = statSync(file).size;
+  if (size === 0) throw new SourceError(`${file}: the file is empty (0 bytes); not a video`, file);
+  return size;
 }
 
 /**

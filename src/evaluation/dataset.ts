@@ -166,8 +166,15 @@ function isFrameLabelFile(file: string, pictureStems: ReadonlySet<string>): bool
   // The first field as parseFrameLabel splits it: at tabs, or at blanks in a line without tabs.
   const firstField = (line: string) =>
     line.includes('\t') ? line.split('\t')[0]! : line.trim().split(/\s+/)[0]!;
-  return numberedLines(file).some(({ line }) => IMAGE.test(firstField(line).trim()));
+  // Or a picture's name ending at a comma or semicolon: a label file a spreadsheet saved is still
+  // a label file, refused naming its line rather than passed over with its pictures unmeasured.
+  return numberedLines(file).some(
+    ({ line }) => IMAGE.test(firstField(line).trim()) || PICTURE_THEN_DELIMITER.test(line),
+  );
 }
+
+/** A line that starts with a picture's file name (IMAGE's extensions) followed by a comma or semicolon. */
+const PICTURE_THEN_DELIMITER = new RegExp(`^\\s*[^,;\\t]+${IMAGE.source.replace(/\$$/, '')}\\s*[,;]`, 'i');
 
 /** The pictures in `dir` that no label names. */
 function unlabelledIn(dir: string, items: LabelledImage[]): string[] {

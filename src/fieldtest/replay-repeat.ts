@@ -1,3 +1,4 @@
+import { checkRecordingFile } from '../capture/file-source.js';
 import { probeVideo } from '../capture/probe.js';
 import type { Track } from '../gps/track.js';
 import type { ReadStore } from '../store/reads.js';
@@ -14,6 +15,8 @@ export interface DriveStretch {
  * that an earlier replay of it is still found.
  */
 export async function recordingStretch(video: string, startMs: number, track: Track): Promise<DriveStretch> {
+  // Before ffprobe: on a named pipe it would wait to its timeout, on an empty file say only "Invalid data".
+  checkRecordingFile(video);
   const { durationMs } = await probeVideo(video);
   const trackEnd = track.fixes[track.fixes.length - 1]!.time;
   return { from: startMs, to: durationMs === null ? Math.max(startMs, trackEnd) : startMs + durationMs };

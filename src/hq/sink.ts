@@ -184,12 +184,14 @@ export class HqSink {
         pk: number;
       }[];
       const old = keyed.length > 0 && keyed.filter((c) => c.pk > 0).length === 1;
-      if (old) {
-        this.db.exec(`
-          ALTER TABLE pull_responses RENAME TO pull_responses_by_request;
-          ALTER TABLE pull_response_parts RENAME TO pull_response_parts_by_request;
-        `);
-      }
+      // The first sink (before answers came in parts) had no parts table: nothing of it to move.
+      const oldParts =
+        old &&
+        this.db
+          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pull_response_parts'")
+          .get() !== undefined;
+      if (old) this.db.exec('ALTER TABLE pull_responses RENAME TO pull_responses_by_request');
+      if (oldParts) this.db.exec('ALTER TABLE pull_response_parts RENAME TO pull_response_parts_by_request');
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS pull_responses (
           agency TEXT NOT NULL, unit TEXT NOT NULL, request_id TEXT NOT NULL, status TEXT NOT NULL,
@@ -204,15 +206,19 @@ export class HqSink {
           PRIMARY KEY (agency, unit, request_id, answer, part)
         );
       `);
+      if (oldParts) {
+        this.db.exec(`
+          INSERT INTO pull_response_parts (agency, unit, request_id, answer, part, parts)
+            SELECT r.agency, r.unit, p.request_id, p.answer, p.part, p.parts
+            FROM pull_response_parts_by_request p JOIN pull_responses_by_request r USING (request_id);
+          DROP TABLE pull_response_parts_by_request;
+        `);
+      }
       if (old) {
         this.db.exec(`
           INSERT INTO pull_responses (agency, unit, request_id, status, count, received_at, payload)
             SELECT agency, unit, request_id, status, count, received_at, payload FROM pull_responses_by_request;
-          INSERT INTO pull_response_parts (agency, unit, request_id, answer, part, parts)
-            SELECT r.agency, r.unit, p.request_id, p.answer, p.part, p.parts
-            FROM pull_response_parts_by_request p JOIN pull_responses_by_request r USING (request_id);
           DROP TABLE pull_responses_by_request;
-          DROP TABLE pull_response_parts_by_request;
         `);
       }
     })();

@@ -33,16 +33,7 @@ describe('hq-sink', () => {
   it('takes no unit record without a database of its own, and takes it with one', async () => {
     const dataDir = path.join(tmp, 'car-1');
     const car = openStore(dataDir);
-    const config = unitConfig(
-      dataDir,
-      {
-        brokerUrl: fixture.broker.url,
-        username: 'unit',
-        password: 'unit-secret',
-        hqPublicKey: hqKeys.publicKeyPem,
-      },
-      'car-1',
-    );
+    const config = unitConfig(dataDir, fixture.unitSync(), 'car-1');
     const policy = policyServices({ db: car.db, config });
     car.reads.save(makeRead(1, 'car-1'), { crop: null, overview: null });
     const sync = createSyncService(

@@ -1,15 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SinkProcess } from '../src/hq/sink-process.js';
 import { AuditLog, GENESIS_HASH } from '../src/policy/audit.js';
 import { ReadQueries } from '../src/policy/query.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
-import { tempDir } from './helpers/tmp.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // A unit re-imaged under the same unit id starts with a fresh database: its audit chain, query
@@ -18,17 +16,8 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 // interleaved, and no way to tell which record came from which database, so HQ could not verify
 // either chain (policy VI.F). The envelope now carries the database's `install` id, and the
 // reference sink (the real `hq-sink run` process) stores it beside `seq`.
-const tmp = tempDir('lpr-hq-sink-reimage-');
-const hqKeys = generateSigningKeys();
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-});
+const fixture = useBrokerAndHqSink('lpr-hq-sink-reimage-', { sink: false });
+const { dir: tmp, hqKeys } = fixture;
 
 interface Image {
   install: string;
@@ -40,12 +29,7 @@ interface Image {
 /** One image of car-1: a fresh database, a few records of each kind, synced until HQ acknowledged them all. */
 async function runImage(dataDir: string): Promise<Image> {
   const unit = openStore(dataDir);
-  const config = unitConfig(dataDir, {
-    brokerUrl: broker.url,
-    username: 'unit',
-    password: 'unit-secret',
-    hqPublicKey: hqKeys.publicKeyPem,
-  });
+  const config = unitConfig(dataDir, fixture.unitSync());
   const audit = new AuditLog(unit.db);
   for (let i = 1; i <= 3; i++) {
     unit.reads.save(makeRead(i), { crop: null, overview: null });
@@ -78,7 +62,7 @@ describe('a unit re-imaged under the same unit id', () => {
     const dbFile = path.join(tmp, 'hq.db');
     const sink = new SinkProcess([
       '--url',
-      broker.url,
+      fixture.broker.url,
       '--db',
       dbFile,
       '--key',

@@ -52,15 +52,15 @@ describe('a separate ack key', () => {
   it('a consumer holding only the ack key (hq-sink run --key-id) gets records acknowledged, and can sign nothing else the unit takes', async () => {
     const dataDir = path.join(tmp, 'car-1');
     const car = openStore(dataDir);
-    const config = unitConfig(dataDir, {
-      brokerUrl: fixture.broker.url,
-      username: 'unit',
-      password: 'unit-secret',
-      hqPublicKey: key('hq-signing.pub'),
-      hqKeys: ackOnly(),
-      // Sent again soon: the consumer (a process of its own) may subscribe after the first send.
-      ackTimeoutMs: 1500,
-    });
+    const config = unitConfig(
+      dataDir,
+      fixture.unitSync({
+        hqPublicKey: key('hq-signing.pub'),
+        hqKeys: ackOnly(),
+        // Sent again soon: the consumer (a process of its own) may subscribe after the first send.
+        ackTimeoutMs: 1500,
+      }),
+    );
     const policy = policyServices({ db: car.db, config });
     const reads = Array.from({ length: 5 }, (_, i) =>
       car.reads.save({ ...makeRead(i), plate: 'ACK1234' }, { crop: null, overview: null }),
@@ -210,13 +210,10 @@ describe('a separate ack key', () => {
     car.reads.save(makeRead(1, 'car-2'), { crop: null, overview: null });
     const config = unitConfig(
       dataDir,
-      {
-        brokerUrl: fixture.broker.url,
-        username: 'unit',
-        password: 'unit-secret',
+      fixture.unitSync({
         hqPublicKey: key('hq-signing.pub'),
         ackTimeoutMs: 60_000,
-      },
+      }),
       'car-2',
     );
     const sync = createSyncService({ config, db: car.db, reads: car.reads, log: silentLogger() });

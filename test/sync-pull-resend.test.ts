@@ -27,16 +27,7 @@ writeFileSync(keyFile, hqKeys.privateKeyPem);
 function unitWithRead(unitId: string, plate: string) {
   const dataDir = path.join(tmp, unitId);
   const car = openStore(dataDir);
-  const config = unitConfig(
-    dataDir,
-    {
-      brokerUrl: fixture.broker.url,
-      username: 'unit',
-      password: 'unit-secret',
-      hqPublicKey: hqKeys.publicKeyPem,
-    },
-    unitId,
-  );
+  const config = unitConfig(dataDir, fixture.unitSync(), unitId);
   const policy = policyServices({ db: car.db, config });
   const read = car.reads.save({ ...makeRead(1, unitId), plate }, { crop: null, overview: null });
   const sync = createSyncService(

@@ -18,6 +18,11 @@ export interface BrokerAndHqSink {
   readonly sink: HqSink;
   /** Another sink as the shared one is made (not started), with database `<name>.db`. */
   newSink(name: string, options?: Partial<HqSinkOptions>): HqSink;
+  /**
+   * A unit's `sync` settings for this broker and HQ, as most sync tests give `unitConfig`: the
+   * broker's plain URL, user unit/unit-secret, HQ's public key; `changes` add to or replace them.
+   */
+  unitSync(changes?: Record<string, unknown>): Record<string, unknown>;
 }
 
 export interface BrokerAndHqSinkOptions {
@@ -65,6 +70,13 @@ export function useBrokerAndHqSink(tmpPrefix: string, options: BrokerAndHqSinkOp
         signingKey: hqKeys.privateKeyPem,
         ...extra,
       }),
+    unitSync: (changes = {}) => ({
+      brokerUrl: fixture.broker.url,
+      username: 'unit',
+      password: 'unit-secret',
+      hqPublicKey: hqKeys.publicKeyPem,
+      ...changes,
+    }),
   };
 
   beforeAll(async () => {

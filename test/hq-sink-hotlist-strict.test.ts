@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { Equivalence } from '../src/hotlist/normalise.js';
 import { HotlistStore } from '../src/hotlist/store.js';
@@ -25,11 +25,6 @@ import { openStore, unitConfig, until } from './helpers/unit.js';
 // tool (rejected, audited, reported in its status, nothing of it applied).
 const fixture = useBrokerAndHqSink('lpr-hq-sink-hotlist-strict-', { sink: false });
 const { dir: tmp, hqKeys } = fixture;
-const keyFile = path.join(tmp, 'hq-signing.key');
-
-beforeAll(() => {
-  writeFileSync(keyFile, hqKeys.privateKeyPem, { mode: 0o600 });
-});
 
 function hqSinkCli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts/hq-sink.mjs'), ...args]);
@@ -63,20 +58,7 @@ describe('a hotlist with a misspelt top-level key', () => {
       { audit: policy.audit, hotlists: hotlistPort(store) },
     );
     const hqDb = path.join(tmp, 'hq.db');
-    const sink = new SinkProcess([
-      '--url',
-      fixture.broker.url,
-      '--db',
-      hqDb,
-      '--key',
-      keyFile,
-      '--username',
-      'hq',
-      '--password',
-      'hq-secret',
-      '--stats-ms',
-      '200',
-    ]);
+    const sink = new SinkProcess([...fixture.hqSinkArgs(hqDb), '--stats-ms', '200']);
     const hq = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
     try {
       await sink.ready();
@@ -86,19 +68,7 @@ describe('a hotlist with a misspelt top-level key', () => {
       writeFileSync(file, JSON.stringify(misspelt()));
 
       // HQ's own tool names the key and publishes nothing.
-      const cli = await hqSinkCli(
-        'hotlist',
-        '--url',
-        fixture.broker.url,
-        '--key',
-        keyFile,
-        '--file',
-        file,
-        '--username',
-        'hq',
-        '--password',
-        'hq-secret',
-      );
+      const cli = await hqSinkCli('hotlist', ...fixture.hqSinkArgs(), '--file', file);
       expect(cli.code).toBe(1);
       expect(cli.stderr).toContain(`--file ${file}: not a HotlistDocument`);
       expect(cli.stderr).toContain('Unrecognized key: "unti"');

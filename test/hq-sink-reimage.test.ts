@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 // either chain (policy VI.F). The envelope now carries the database's `install` id, and the
 // reference sink (the real `hq-sink run` process) stores it beside `seq`.
 const fixture = useBrokerAndHqSink('lpr-hq-sink-reimage-', { sink: false });
-const { dir: tmp, hqKeys } = fixture;
+const { dir: tmp } = fixture;
 
 interface Image {
   install: string;
@@ -57,23 +56,8 @@ async function runImage(dataDir: string): Promise<Image> {
 
 describe('a unit re-imaged under the same unit id', () => {
   it('has every record of both databases at HQ, each stream kept apart by its database', async () => {
-    const keyFile = path.join(tmp, 'hq-signing.key');
-    writeFileSync(keyFile, hqKeys.privateKeyPem, { mode: 0o600 });
     const dbFile = path.join(tmp, 'hq.db');
-    const sink = new SinkProcess([
-      '--url',
-      fixture.broker.url,
-      '--db',
-      dbFile,
-      '--key',
-      keyFile,
-      '--username',
-      'hq',
-      '--password',
-      'hq-secret',
-      '--stats-ms',
-      '200',
-    ]);
+    const sink = new SinkProcess([...fixture.hqSinkArgs(dbFile), '--stats-ms', '200']);
     try {
       await sink.ready();
       const before = await runImage(path.join(tmp, 'image-1'));

@@ -72,16 +72,7 @@ describe('a separate ack key', () => {
     const consumer = spawn(process.execPath, [
       path.join(root, 'scripts/hq-sink.mjs'),
       'run',
-      '--url',
-      fixture.broker.url,
-      '--username',
-      'hq',
-      '--password',
-      'hq-secret',
-      '--db',
-      path.join(tmp, 'hq.db'),
-      '--key',
-      key('hq-ack.key'),
+      ...fixture.hqSinkArgs(path.join(tmp, 'hq.db'), key('hq-ack.key')),
       '--key-id',
       'hq-ack',
     ]);

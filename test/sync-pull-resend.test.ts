@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -19,9 +18,7 @@ const execFileAsync = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const AGENCY = 'nyspd';
 const fixture = useBrokerAndHqSink('lpr-pull-resend-', { sink: false });
-const { dir: tmp, hqKeys } = fixture;
-const keyFile = path.join(tmp, 'hq-signing.key');
-writeFileSync(keyFile, hqKeys.privateKeyPem);
+const { dir: tmp } = fixture;
 
 /** A unit holding one read of `plate`, its sync not started. */
 function unitWithRead(unitId: string, plate: string) {
@@ -61,16 +58,7 @@ describe('hq-sink pull to a unit out of coverage', () => {
       const cli = execFileAsync(process.execPath, [
         path.join(root, 'scripts/hq-sink.mjs'),
         'pull',
-        '--url',
-        fixture.broker.url,
-        '--username',
-        'hq',
-        '--password',
-        'hq-secret',
-        '--db',
-        hqDb,
-        '--key',
-        keyFile,
+        ...fixture.hqSinkArgs(hqDb),
         '--agency',
         AGENCY,
         '--unit',

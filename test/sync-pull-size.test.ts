@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -213,8 +212,6 @@ describe('a pull answer larger than the broker accepts', () => {
       pullMaxResults: 1000,
     });
     const wire = await watchAnswers('car-many');
-    const keyFile = path.join(tmp, 'hq-signing.key');
-    writeFileSync(keyFile, hqKeys.privateKeyPem);
     const hqDb = path.join(tmp, 'hq-many.db');
     await unit.sync.start();
     try {
@@ -225,16 +222,7 @@ describe('a pull answer larger than the broker accepts', () => {
       const cli = await hqSinkSlowlyRead(
         [
           'pull',
-          '--url',
-          fixture.broker.url,
-          '--username',
-          'hq',
-          '--password',
-          'hq-secret',
-          '--db',
-          hqDb,
-          '--key',
-          keyFile,
+          ...fixture.hqSinkArgs(hqDb),
           '--agency',
           AGENCY,
           '--unit',

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -12,6 +12,8 @@ export interface BrokerAndHqSink {
   readonly dir: string;
   /** HQ's signing key pair: the sinks sign with the private key; units are given the public one. */
   readonly hqKeys: { publicKeyPem: string; privateKeyPem: string };
+  /** HQ's private key in a file (mode 0600), for the `hq-sink` command line's `--key`. */
+  readonly hqKeyFile: string;
   /** Started in beforeAll. */
   readonly broker: Mosquitto;
   /** The started sink, database `hq.db` (in beforeAll; there is none with `sink: false`). */
@@ -23,6 +25,11 @@ export interface BrokerAndHqSink {
    * broker's plain URL, user unit/unit-secret, HQ's public key; `changes` add to or replace them.
    */
   unitSync(changes?: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * The `hq-sink` command line's options to reach this broker as user hq, signing with `keyFile`
+   * (HQ's key by default), with database `dbFile` when given; a test adds the subcommand and the rest.
+   */
+  hqSinkArgs(dbFile?: string, keyFile?: string): string[];
 }
 
 export interface BrokerAndHqSinkOptions {
@@ -46,6 +53,8 @@ export interface BrokerAndHqSinkOptions {
 export function useBrokerAndHqSink(tmpPrefix: string, options: BrokerAndHqSinkOptions = {}): BrokerAndHqSink {
   const dir = mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
   const hqKeys = generateSigningKeys();
+  const hqKeyFile = path.join(dir, 'hq-signing.key');
+  writeFileSync(hqKeyFile, hqKeys.privateKeyPem, { mode: 0o600 });
   let broker: Mosquitto | undefined;
   let sink: HqSink | undefined;
   const started = <T>(value: T | undefined, what: string): T => {
@@ -55,6 +64,7 @@ export function useBrokerAndHqSink(tmpPrefix: string, options: BrokerAndHqSinkOp
   const fixture: BrokerAndHqSink = {
     dir,
     hqKeys,
+    hqKeyFile,
     get broker() {
       return started(broker, 'the broker');
     },
@@ -77,6 +87,17 @@ export function useBrokerAndHqSink(tmpPrefix: string, options: BrokerAndHqSinkOp
       hqPublicKey: hqKeys.publicKeyPem,
       ...changes,
     }),
+    hqSinkArgs: (dbFile, keyFile = hqKeyFile) => [
+      '--url',
+      fixture.broker.url,
+      '--username',
+      'hq',
+      '--password',
+      'hq-secret',
+      '--key',
+      keyFile,
+      ...(dbFile === undefined ? [] : ['--db', dbFile]),
+    ],
   };
 
   beforeAll(async () => {

@@ -2,11 +2,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
-import { silentLogger } from '../src/log.js';
-import { policyServices } from '../src/policy/services.js';
-import { createSyncService } from '../src/sync/service.js';
 import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
-import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
+import { unitAnsweringPulls } from './helpers/unit-answering-pulls.js';
+import { makeRead, until } from './helpers/unit.js';
 
 // The reference sink merged pull answers by request id alone: two units answering requests of the
 // same id (an HQ tool that derives ids from the case, or a unit answering with another unit's
@@ -16,15 +14,8 @@ const fixture = useBrokerAndHqSink('lpr-hq-sink-pull-units-', { sink: false });
 const { dir: tmp } = fixture;
 
 function unitWithRead(unitId: string, plate: string) {
-  const dataDir = path.join(tmp, unitId);
-  const car = openStore(dataDir);
-  const config = unitConfig(dataDir, fixture.unitSync(), unitId);
-  const policy = policyServices({ db: car.db, config });
+  const { car, sync } = unitAnsweringPulls(fixture, unitId);
   const read = car.reads.save({ ...makeRead(1, unitId), plate }, { crop: null, overview: null });
-  const sync = createSyncService(
-    { config, db: car.db, reads: car.reads, log: silentLogger() },
-    { audit: policy.audit, queries: policy.queries },
-  );
   return { car, read, sync };
 }
 

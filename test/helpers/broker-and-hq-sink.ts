@@ -25,10 +25,7 @@ export interface BrokerAndHqSink {
    * broker's plain URL, user unit/unit-secret, HQ's public key; `changes` add to or replace them.
    */
   unitSync(changes?: Record<string, unknown>): Record<string, unknown>;
-  /**
-   * The `hq-sink` command line's options to reach this broker as user hq, signing with `keyFile`
-   * (HQ's key by default), with database `dbFile` when given; a test adds the subcommand and the rest.
-   */
+  /** hqSinkArgs for this broker, signing with HQ's key unless given another key file. */
   hqSinkArgs(dbFile?: string, keyFile?: string): string[];
 }
 
@@ -40,6 +37,24 @@ export interface BrokerAndHqSinkOptions {
    * shared sink's options, or a function making that from the broker (its TLS listener, say).
    */
   sink?: false | Partial<HqSinkOptions> | ((broker: Mosquitto) => Partial<HqSinkOptions>);
+}
+
+/**
+ * The `hq-sink` command line's options to reach `broker` as user hq, signing with `keyFile`, with
+ * database `dbFile` when given; a test adds the subcommand and the rest.
+ */
+export function hqSinkArgs(broker: Mosquitto, keyFile: string, dbFile?: string): string[] {
+  return [
+    '--url',
+    broker.url,
+    '--username',
+    'hq',
+    '--password',
+    'hq-secret',
+    '--key',
+    keyFile,
+    ...(dbFile === undefined ? [] : ['--db', dbFile]),
+  ];
 }
 
 /**
@@ -87,17 +102,7 @@ export function useBrokerAndHqSink(tmpPrefix: string, options: BrokerAndHqSinkOp
       hqPublicKey: hqKeys.publicKeyPem,
       ...changes,
     }),
-    hqSinkArgs: (dbFile, keyFile = hqKeyFile) => [
-      '--url',
-      fixture.broker.url,
-      '--username',
-      'hq',
-      '--password',
-      'hq-secret',
-      '--key',
-      keyFile,
-      ...(dbFile === undefined ? [] : ['--db', dbFile]),
-    ],
+    hqSinkArgs: (dbFile, keyFile = hqKeyFile) => hqSinkArgs(fixture.broker, keyFile, dbFile),
   };
 
   beforeAll(async () => {

@@ -1,13 +1,11 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
 import { policyServices } from '../src/policy/services.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
-import { tempDir } from './helpers/tmp.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // test/hq-sink-busy.test.ts: records that meet a database locked by another consumer are kept and
@@ -15,28 +13,13 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 // invalid: HQ showed no status for the unit (or an old one: a lost "offline" left a dead unit online
 // until its next status, a minute later or never), and `pull` waited for an answer that had come,
 // then failed. They are now kept, in the order they came, and written once the lock is gone.
-const tmp = tempDir('lpr-hq-sink-busy-writes-');
-const hqKeys = generateSigningKeys();
-let broker: Mosquitto;
+const fixture = useBrokerAndHqSink('lpr-hq-sink-busy-writes-', { sink: false });
+const { dir: tmp } = fixture;
 
-beforeAll(async () => {
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-});
-
-async function startSink(dbFile: string) {
+/** A sink with database `<name>.db`, started. */
+async function startSink(name: string) {
   const { log, records: logs } = recordingLogger();
-  const sink = new HqSink({
-    url: broker.url,
-    username: 'hq',
-    password: 'hq-secret',
-    dbFile,
-    signingKey: hqKeys.privateKeyPem,
-    log,
-  });
+  const sink = fixture.newSink(name, { log });
   await sink.start();
   sink.db.pragma('busy_timeout = 200'); // the lock outlasts it without a 5 s wait in the test
   return { sink, logs };
@@ -45,12 +28,7 @@ async function startSink(dbFile: string) {
 function startUnit(name: string) {
   const dataDir = path.join(tmp, name);
   const unit = openStore(dataDir);
-  const config = unitConfig(dataDir, {
-    brokerUrl: broker.url,
-    username: 'unit',
-    password: 'unit-secret',
-    hqPublicKey: hqKeys.publicKeyPem,
-  });
+  const config = unitConfig(dataDir, fixture.unitSync());
   const policy = policyServices({ db: unit.db, config });
   const sync = createSyncService(
     { config, db: unit.db, reads: unit.reads, log: recordingLogger().log },
@@ -65,7 +43,7 @@ const statusOf = (sink: HqSink) =>
 describe('the reference sink writing statuses and pull answers while another consumer locks its database', () => {
   it("keeps a unit's online and offline statuses and writes them once the lock is gone", async () => {
     const dbFile = path.join(tmp, 'status.db');
-    const { sink, logs } = await startSink(dbFile);
+    const { sink, logs } = await startSink('status');
     const other = new Database(dbFile);
     const { unit, sync } = startUnit('status-unit');
     unit.reads.save(makeRead(1), { crop: null, overview: null });
@@ -99,7 +77,7 @@ describe('the reference sink writing statuses and pull answers while another con
 
   it('keeps a pull answer and hands it to the waiting pull once the lock is gone', async () => {
     const dbFile = path.join(tmp, 'pull.db');
-    const { sink, logs } = await startSink(dbFile);
+    const { sink, logs } = await startSink('pull');
     const other = new Database(dbFile);
     const { unit, sync } = startUnit('pull-unit');
     const read = unit.reads.save(makeRead(1), { crop: null, overview: null });

@@ -11,7 +11,7 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 // timer: an uncaught exception that ended the HQ process. The commit is tried again instead, and
 // nothing is acknowledged until it has committed.
 const fixture = useBrokerAndHqSink('lpr-hq-sink-busy-', { sink: false });
-const { dir: tmp, hqKeys } = fixture;
+const { dir: tmp } = fixture;
 
 describe('the reference sink when its database is locked by another consumer', () => {
   it('keeps the records, acknowledges nothing until they are committed, and stores them once the lock is gone', async () => {
@@ -26,13 +26,12 @@ describe('the reference sink when its database is locked by another consumer', (
     const other = new Database(dbFile);
     const dataDir = path.join(tmp, 'unit');
     const unit = openStore(dataDir);
-    const config = unitConfig(dataDir, {
-      brokerUrl: fixture.broker.url,
-      username: 'unit',
-      password: 'unit-secret',
-      hqPublicKey: hqKeys.publicKeyPem,
-      ackTimeoutMs: 60_000,
-    });
+    const config = unitConfig(
+      dataDir,
+      fixture.unitSync({
+        ackTimeoutMs: 60_000,
+      }),
+    );
     const reads = [1, 2, 3].map((i) => unit.reads.save(makeRead(i), { crop: null, overview: null }));
     const sync = createSyncService({ config, db: unit.db, reads: unit.reads, log: recordingLogger().log });
     try {

@@ -5,12 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
-import { silentLogger } from '../src/log.js';
-import { policyServices } from '../src/policy/services.js';
-import { createSyncService } from '../src/sync/service.js';
 import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { freePort } from './helpers/mosquitto.js';
-import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
+import { unitAnsweringPulls } from './helpers/unit-answering-pulls.js';
+import { makeRead, until } from './helpers/unit.js';
 
 // The reference HQ tool: a unit may delete what HQ acknowledged, so only a consumer that stores
 // records on disk may take them; and its inputs are checked before it connects.
@@ -31,24 +29,8 @@ async function hqSink(...args: string[]): Promise<{ code: number; stdout: string
 
 describe('hq-sink', () => {
   it('takes no unit record without a database of its own, and takes it with one', async () => {
-    const dataDir = path.join(tmp, 'car-1');
-    const car = openStore(dataDir);
-    const config = unitConfig(
-      dataDir,
-      {
-        brokerUrl: fixture.broker.url,
-        username: 'unit',
-        password: 'unit-secret',
-        hqPublicKey: hqKeys.publicKeyPem,
-      },
-      'car-1',
-    );
-    const policy = policyServices({ db: car.db, config });
+    const { car, sync } = unitAnsweringPulls(fixture, 'car-1');
     car.reads.save(makeRead(1, 'car-1'), { crop: null, overview: null });
-    const sync = createSyncService(
-      { config, db: car.db, reads: car.reads, log: silentLogger() },
-      { audit: policy.audit, queries: policy.queries },
-    );
     const auth = { url: fixture.broker.url, username: 'hq', password: 'hq-secret', flushMs: 20 };
     const publisher = new HqSink({ ...auth, dbFile: ':memory:', consume: false });
     await publisher.start();

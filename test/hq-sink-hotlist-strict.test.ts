@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { Equivalence } from '../src/hotlist/normalise.js';
 import { HotlistStore } from '../src/hotlist/store.js';
@@ -11,12 +11,11 @@ import { SinkProcess } from '../src/hq/sink-process.js';
 import { policyServices } from '../src/policy/services.js';
 import { hotlistPort } from '../src/sync/adapters.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys, loadPrivateKey, signDocument } from '../src/sync/signing.js';
+import { loadPrivateKey, signDocument } from '../src/sync/signing.js';
 import { Topics } from '../src/sync/topics.js';
 import { ROOT } from './helpers/cli.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
-import { tempDir } from './helpers/tmp.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { openStore, unitConfig, until } from './helpers/unit.js';
 
 // A hotlist's entries were strict, its top level not: a misspelt top-level key was dropped and the
@@ -24,19 +23,8 @@ import { openStore, unitConfig, until } from './helpers/unit.js';
 // car's. As pull requests and rosters already are, the document is now refused naming the key:
 // by `hq-sink hotlist` before it publishes anything, and by a unit given it signed by another HQ
 // tool (rejected, audited, reported in its status, nothing of it applied).
-const tmp = tempDir('lpr-hq-sink-hotlist-strict-');
-const hqKeys = generateSigningKeys();
-const keyFile = path.join(tmp, 'hq-signing.key');
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-  writeFileSync(keyFile, hqKeys.privateKeyPem, { mode: 0o600 });
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-});
+const fixture = useBrokerAndHqSink('lpr-hq-sink-hotlist-strict-', { sink: false });
+const { dir: tmp, hqKeys } = fixture;
 
 function hqSinkCli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts/hq-sink.mjs'), ...args]);
@@ -62,12 +50,7 @@ describe('a hotlist with a misspelt top-level key', () => {
   it('is refused naming the key by hq-sink hotlist and by the unit, and nothing of it is applied', async () => {
     const dataDir = path.join(tmp, 'unit');
     const unit = openStore(dataDir);
-    const config = unitConfig(dataDir, {
-      brokerUrl: broker.url,
-      username: 'unit',
-      password: 'unit-secret',
-      hqPublicKey: hqKeys.publicKeyPem,
-    });
+    const config = unitConfig(dataDir, fixture.unitSync());
     const policy = policyServices({ db: unit.db, config });
     const store = new HotlistStore(unit.db, new Equivalence(defaultHotlistsConfig().equivalence));
     const sync = createSyncService(
@@ -75,21 +58,8 @@ describe('a hotlist with a misspelt top-level key', () => {
       { audit: policy.audit, hotlists: hotlistPort(store) },
     );
     const hqDb = path.join(tmp, 'hq.db');
-    const sink = new SinkProcess([
-      '--url',
-      broker.url,
-      '--db',
-      hqDb,
-      '--key',
-      keyFile,
-      '--username',
-      'hq',
-      '--password',
-      'hq-secret',
-      '--stats-ms',
-      '200',
-    ]);
-    const hq = await mqtt.connectAsync(broker.url, { username: 'hq', password: 'hq-secret' });
+    const sink = new SinkProcess([...fixture.hqSinkArgs(hqDb), '--stats-ms', '200']);
+    const hq = await mqtt.connectAsync(fixture.broker.url, { username: 'hq', password: 'hq-secret' });
     try {
       await sink.ready();
       await sync.start();
@@ -98,19 +68,7 @@ describe('a hotlist with a misspelt top-level key', () => {
       writeFileSync(file, JSON.stringify(misspelt()));
 
       // HQ's own tool names the key and publishes nothing.
-      const cli = await hqSinkCli(
-        'hotlist',
-        '--url',
-        broker.url,
-        '--key',
-        keyFile,
-        '--file',
-        file,
-        '--username',
-        'hq',
-        '--password',
-        'hq-secret',
-      );
+      const cli = await hqSinkCli('hotlist', ...fixture.hqSinkArgs(), '--file', file);
       expect(cli.code).toBe(1);
       expect(cli.stderr).toContain(`--file ${file}: not a HotlistDocument`);
       expect(cli.stderr).toContain('Unrecognized key: "unti"');

@@ -1,57 +1,27 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
-import { silentLogger } from '../src/log.js';
-import { policyServices } from '../src/policy/services.js';
-import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
-import { Mosquitto } from './helpers/mosquitto.js';
-import { tempDir } from './helpers/tmp.js';
-import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
+import { unitAnsweringPulls } from './helpers/unit-answering-pulls.js';
+import { makeRead, until } from './helpers/unit.js';
 
 // The reference sink merged pull answers by request id alone: two units answering requests of the
 // same id (an HQ tool that derives ids from the case, or a unit answering with another unit's
 // request id) had their reads put together in one answer, under the unit that answered first. An
 // answer is now one unit's: keyed by agency, unit and request id.
-const tmp = tempDir('lpr-hq-sink-pull-units-');
-const hqKeys = generateSigningKeys();
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-});
+const fixture = useBrokerAndHqSink('lpr-hq-sink-pull-units-', { sink: false });
+const { dir: tmp } = fixture;
 
 function unitWithRead(unitId: string, plate: string) {
-  const dataDir = path.join(tmp, unitId);
-  const car = openStore(dataDir);
-  const config = unitConfig(
-    dataDir,
-    { brokerUrl: broker.url, username: 'unit', password: 'unit-secret', hqPublicKey: hqKeys.publicKeyPem },
-    unitId,
-  );
-  const policy = policyServices({ db: car.db, config });
+  const { car, sync } = unitAnsweringPulls(fixture, unitId);
   const read = car.reads.save({ ...makeRead(1, unitId), plate }, { crop: null, overview: null });
-  const sync = createSyncService(
-    { config, db: car.db, reads: car.reads, log: silentLogger() },
-    { audit: policy.audit, queries: policy.queries },
-  );
   return { car, read, sync };
 }
 
 describe('pull answers of two units to requests of the same id', () => {
   it("keeps each unit's answer apart, in the pull and in HQ's database", async () => {
-    const sink = new HqSink({
-      url: broker.url,
-      username: 'hq',
-      password: 'hq-secret',
-      dbFile: path.join(tmp, 'hq.db'),
-      signingKey: hqKeys.privateKeyPem,
-    });
+    const sink = fixture.newSink('hq');
     const one = unitWithRead('car-1', 'ONE1111');
     const two = unitWithRead('car-2', 'TWO2222');
     await sink.start();
@@ -118,7 +88,7 @@ describe('pull answers of two units to requests of the same id', () => {
       INSERT INTO pull_response_parts VALUES ('req-a', 0, 1, 2), ('req-a', 0, 2, 2);
     `);
     before.close();
-    const sink = new HqSink({ url: broker.url, dbFile, consume: false });
+    const sink = new HqSink({ url: fixture.broker.url, dbFile, consume: false });
     try {
       expect(
         sink.db.prepare('SELECT agency, unit, request_id, count, payload FROM pull_responses').all(),

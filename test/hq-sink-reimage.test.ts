@@ -1,15 +1,12 @@
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SinkProcess } from '../src/hq/sink-process.js';
 import { AuditLog, GENESIS_HASH } from '../src/policy/audit.js';
 import { ReadQueries } from '../src/policy/query.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
-import { tempDir } from './helpers/tmp.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // A unit re-imaged under the same unit id starts with a fresh database: its audit chain, query
@@ -18,17 +15,8 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 // interleaved, and no way to tell which record came from which database, so HQ could not verify
 // either chain (policy VI.F). The envelope now carries the database's `install` id, and the
 // reference sink (the real `hq-sink run` process) stores it beside `seq`.
-const tmp = tempDir('lpr-hq-sink-reimage-');
-const hqKeys = generateSigningKeys();
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-});
+const fixture = useBrokerAndHqSink('lpr-hq-sink-reimage-', { sink: false });
+const { dir: tmp } = fixture;
 
 interface Image {
   install: string;
@@ -40,12 +28,7 @@ interface Image {
 /** One image of car-1: a fresh database, a few records of each kind, synced until HQ acknowledged them all. */
 async function runImage(dataDir: string): Promise<Image> {
   const unit = openStore(dataDir);
-  const config = unitConfig(dataDir, {
-    brokerUrl: broker.url,
-    username: 'unit',
-    password: 'unit-secret',
-    hqPublicKey: hqKeys.publicKeyPem,
-  });
+  const config = unitConfig(dataDir, fixture.unitSync());
   const audit = new AuditLog(unit.db);
   for (let i = 1; i <= 3; i++) {
     unit.reads.save(makeRead(i), { crop: null, overview: null });
@@ -73,23 +56,8 @@ async function runImage(dataDir: string): Promise<Image> {
 
 describe('a unit re-imaged under the same unit id', () => {
   it('has every record of both databases at HQ, each stream kept apart by its database', async () => {
-    const keyFile = path.join(tmp, 'hq-signing.key');
-    writeFileSync(keyFile, hqKeys.privateKeyPem, { mode: 0o600 });
     const dbFile = path.join(tmp, 'hq.db');
-    const sink = new SinkProcess([
-      '--url',
-      broker.url,
-      '--db',
-      dbFile,
-      '--key',
-      keyFile,
-      '--username',
-      'hq',
-      '--password',
-      'hq-secret',
-      '--stats-ms',
-      '200',
-    ]);
+    const sink = new SinkProcess([...fixture.hqSinkArgs(dbFile), '--stats-ms', '200']);
     try {
       await sink.ready();
       const before = await runImage(path.join(tmp, 'image-1'));

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HqSink } from '../src/hq/sink.js';
 import { SinkProcess } from '../src/hq/sink-process.js';
 import { generateSigningKeys } from '../src/sync/signing.js';
+import { hqSinkArgs } from './helpers/broker-and-hq-sink.js';
 import { Mosquitto } from './helpers/mosquitto.js';
 import { until } from './helpers/unit.js';
 
@@ -47,16 +48,7 @@ async function newBroker(name: string): Promise<Mosquitto> {
 
 function newSinkProcess(broker: Mosquitto, name: string, statsMs = 200): SinkProcess {
   const s = new SinkProcess([
-    '--url',
-    broker.url,
-    '--db',
-    path.join(tmp, `${name}.db`),
-    '--username',
-    'hq',
-    '--password',
-    'hq-secret',
-    '--key',
-    keyFile,
+    ...hqSinkArgs(broker, keyFile, path.join(tmp, `${name}.db`)),
     '--stats-ms',
     String(statsMs),
   ]);

@@ -7,13 +7,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../src/config/load.js';
 import { HqSink } from '../src/hq/sink.js';
 import { silentLogger } from '../src/log.js';
-import { policyServices } from '../src/policy/services.js';
 import { checkHqKey } from '../src/selftest/broker.js';
 import { syncFilesProblem } from '../src/sync/files.js';
 import { createSyncService } from '../src/sync/service.js';
 import { loadPrivateKey, signDocument } from '../src/sync/signing.js';
 import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { killChild } from './helpers/proc.js';
+import { unitAnsweringPulls } from './helpers/unit-answering-pulls.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 
 // Every HQ consumer signs acks, so every one held HQ's only private key: the key that also signs
@@ -50,38 +50,19 @@ const ackOnly = () => [{ keyId: 'hq-ack', publicKey: key('hq-ack.pub'), signs: [
 
 describe('a separate ack key', () => {
   it('a consumer holding only the ack key (hq-sink run --key-id) gets records acknowledged, and can sign nothing else the unit takes', async () => {
-    const dataDir = path.join(tmp, 'car-1');
-    const car = openStore(dataDir);
-    const config = unitConfig(dataDir, {
-      brokerUrl: fixture.broker.url,
-      username: 'unit',
-      password: 'unit-secret',
+    const { car, sync } = unitAnsweringPulls(fixture, 'car-1', {
       hqPublicKey: key('hq-signing.pub'),
       hqKeys: ackOnly(),
       // Sent again soon: the consumer (a process of its own) may subscribe after the first send.
       ackTimeoutMs: 1500,
     });
-    const policy = policyServices({ db: car.db, config });
     const reads = Array.from({ length: 5 }, (_, i) =>
       car.reads.save({ ...makeRead(i), plate: 'ACK1234' }, { crop: null, overview: null }),
-    );
-    const sync = createSyncService(
-      { config, db: car.db, reads: car.reads, log: silentLogger() },
-      { audit: policy.audit, queries: policy.queries },
     );
     const consumer = spawn(process.execPath, [
       path.join(root, 'scripts/hq-sink.mjs'),
       'run',
-      '--url',
-      fixture.broker.url,
-      '--username',
-      'hq',
-      '--password',
-      'hq-secret',
-      '--db',
-      path.join(tmp, 'hq.db'),
-      '--key',
-      key('hq-ack.key'),
+      ...fixture.hqSinkArgs(path.join(tmp, 'hq.db'), key('hq-ack.key')),
       '--key-id',
       'hq-ack',
     ]);
@@ -210,13 +191,10 @@ describe('a separate ack key', () => {
     car.reads.save(makeRead(1, 'car-2'), { crop: null, overview: null });
     const config = unitConfig(
       dataDir,
-      {
-        brokerUrl: fixture.broker.url,
-        username: 'unit',
-        password: 'unit-secret',
+      fixture.unitSync({
         hqPublicKey: key('hq-signing.pub'),
         ackTimeoutMs: 60_000,
-      },
+      }),
       'car-2',
     );
     const sync = createSyncService({ config, db: car.db, reads: car.reads, log: silentLogger() });

@@ -45,14 +45,13 @@ describe('an ack for a record the unit never sent', () => {
       { ...makeRead(1), plate: 'FORGE01' },
       { crop: await plateCrop(), overview: Buffer.from('overview-jpeg') },
     );
-    const config = unitConfig(dataDir, {
-      brokerUrl: fixture.broker.url,
-      username: 'unit',
-      password: 'unit-secret',
-      window: 1,
-      ackTimeoutMs: 600_000,
-      hqPublicKey: hqKeys.publicKeyPem,
-    });
+    const config = unitConfig(
+      dataDir,
+      fixture.unitSync({
+        window: 1,
+        ackTimeoutMs: 600_000,
+      }),
+    );
     const sync = new SyncService(config, unit.db, unit.reads, { log });
     const outboxRow = (msgId: string) =>
       unit.db

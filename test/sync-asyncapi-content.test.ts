@@ -1,15 +1,13 @@
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
 import { buildAsyncApi } from '../src/sync/asyncapi.js';
 import { decodeRecord } from '../src/sync/codec.js';
 import { upMessageSchemas } from '../src/sync/schemas.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
-import { tempDir } from './helpers/tmp.js';
 import { makeRead, openStore, plateCrop, unitConfig, until } from './helpers/unit.js';
 
 // docs/asyncapi.yaml is what an HQ integrator builds a consumer from. Its read channel listed one
@@ -17,17 +15,8 @@ import { makeRead, openStore, plateCrop, unitConfig, until } from './helpers/uni
 // as binary frames (content type application/vnd.lpr-edge.frame over MQTT 5): a consumer built
 // from the document would fail on every one. Here a real unit sends over Mosquitto in both
 // encodings, and each message's content type must be one the document lists for its channel.
-const tmp = tempDir('lpr-sync-asyncapi-content-');
-const hqKeys = generateSigningKeys();
-let broker: Mosquitto;
-
-beforeAll(async () => {
-  broker = await Mosquitto.create(path.join(tmp, 'broker'));
-});
-
-afterAll(async () => {
-  await broker?.kill('SIGTERM');
-});
+const fixture = useBrokerAndHqSink('lpr-sync-asyncapi-content-', { sink: false });
+const { dir: tmp } = fixture;
 
 interface Api {
   channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }>;
@@ -52,21 +41,20 @@ describe('the content types a unit sends', () => {
     it(`are the AsyncAPI document's for each up channel (sync.imageEncoding: ${encoding})`, async () => {
       const dataDir = path.join(tmp, encoding);
       const unit = openStore(dataDir);
-      const config = unitConfig(dataDir, {
-        brokerUrl: broker.url,
-        username: 'unit',
-        password: 'unit-secret',
-        hqPublicKey: hqKeys.publicKeyPem,
-        imageEncoding: encoding,
-        sendOverview: true,
-        clientId: `content-${encoding}`,
-      });
+      const config = unitConfig(
+        dataDir,
+        fixture.unitSync({
+          imageEncoding: encoding,
+          sendOverview: true,
+          clientId: `content-${encoding}`,
+        }),
+      );
       const crop = await plateCrop();
       unit.reads.save(makeRead(1), { crop, overview: crop });
       unit.reads.save(makeRead(2), { crop: null, overview: null });
       new AuditLog(unit.db).append({ type: 'login', actor: 'officer-1', details: {} });
       const seen: { topic: string; contentType: string | undefined; payload: Buffer }[] = [];
-      const hq = await mqtt.connectAsync(broker.url, {
+      const hq = await mqtt.connectAsync(fixture.broker.url, {
         username: 'hq',
         password: 'hq-secret',
         protocolVersion: 5,

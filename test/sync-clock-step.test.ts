@@ -57,16 +57,12 @@ describe('a wall-clock step while records wait for HQ', () => {
       const { db, reads } = openStore(dataDir);
       const config = unitConfig(
         dataDir,
-        {
-          brokerUrl: fixture.broker.url,
-          username: 'unit',
-          password: 'unit-secret',
+        fixture.unitSync({
           rate: RATE,
           ackTimeoutMs: 30_000,
           reconnectInitialMs: 100,
           reconnectMaxMs: 500,
-          hqPublicKey: hqKeys.publicKeyPem,
-        },
+        }),
         unitId,
       );
       // What leaves the unit, as the broker passes it on: each copy, and when it came (monotonic).
@@ -130,16 +126,7 @@ describe('a wall-clock step while records wait for HQ', () => {
   it('a pull request HQ repeats after the clock was set back an hour is answered, not held for the hour', async () => {
     const dataDir = path.join(tmp, 'car-pull');
     const car = openStore(dataDir);
-    const config = unitConfig(
-      dataDir,
-      {
-        brokerUrl: fixture.broker.url,
-        username: 'unit',
-        password: 'unit-secret',
-        hqPublicKey: hqKeys.publicKeyPem,
-      },
-      'car-pull',
-    );
+    const config = unitConfig(dataDir, fixture.unitSync(), 'car-pull');
     const policy = policyServices({ db: car.db, config });
     // The unit boots an hour fast (a stale RTC) and answers; then the GPS sets its clock right.
     offset = 3_600_000;

@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqSink } from '../src/hq/sink.js';
+import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/policy/audit.js';
 import { policySchema } from '../src/policy/config.js';
 import { approveRetention, runRetention } from '../src/policy/retention.js';
 import { UserDirectory } from '../src/policy/users.js';
 import { createSyncService } from '../src/sync/service.js';
-import { generateSigningKeys } from '../src/sync/signing.js';
 import { recordingLogger } from './helpers/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
+import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
 import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 import { ADMIN_PW } from './policy-helpers.js';
 
@@ -21,29 +18,8 @@ import { ADMIN_PW } from './policy-helpers.js';
 // overview HQ never received. Here Mosquitto takes packets of at most 20,000 bytes (MQTT 5 CONNACK).
 const LIMIT = 20_000;
 const DAY = 86_400_000;
-const hqKeys = generateSigningKeys();
-let tmp: string;
-let broker: Mosquitto;
-let sink: HqSink;
-
-beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-sync-crop-left-out-'));
-  broker = await Mosquitto.create(path.join(tmp, 'broker'), undefined, [`max_packet_size ${LIMIT}`]);
-  sink = new HqSink({
-    url: broker.url,
-    username: 'hq',
-    password: 'hq-secret',
-    dbFile: path.join(tmp, 'hq.db'),
-    signingKey: hqKeys.privateKeyPem,
-  });
-  await sink.start();
-});
-
-afterAll(async () => {
-  await sink?.stop();
-  await broker?.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fixture = useBrokerAndHqSink('lpr-sync-crop-left-out-', { maxPacketBytes: LIMIT });
+const { dir: tmp } = fixture;
 
 describe('a plate crop left out to fit the broker', () => {
   it('is kept by retention after the ack (the read with it), while a read HQ got whole is purged at the window', async () => {
@@ -52,13 +28,9 @@ describe('a plate crop left out to fit the broker', () => {
     const { db, reads } = openStore(dataDir);
     const config = unitConfig(
       dataDir,
-      {
-        brokerUrl: broker.url,
-        username: 'unit',
-        password: 'unit-secret',
+      fixture.unitSync({
         ackTimeoutMs: 2000,
-        hqPublicKey: hqKeys.publicKeyPem,
-      },
+      }),
       unitId,
     );
     const whole = reads.save(makeRead(1, unitId), { crop: randomBytes(2_000), overview: null });
@@ -70,8 +42,8 @@ describe('a plate crop left out to fit the broker', () => {
     } finally {
       await sync.stop();
     }
-    sink.flush();
-    const cropAtHq = sink.db
+    fixture.sink.flush();
+    const cropAtHq = fixture.sink.db
       .prepare('SELECT crop FROM records WHERE id = ?')
       .pluck()
       .get(`${unitId}:read:${tooBig.id}`) as Buffer | null;

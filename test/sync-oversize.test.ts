@@ -23,7 +23,7 @@ const LIMIT = 60_000;
 const WARN = 40;
 const ERROR = 50;
 const fixture = useBrokerAndHqSink('lpr-sync-oversize-', { maxPacketBytes: LIMIT });
-const { dir: tmp, hqKeys } = fixture;
+const { dir: tmp } = fixture;
 
 interface AtHq {
   id: string;
@@ -43,16 +43,12 @@ function unitSetup(unitId: string, sync: Record<string, unknown>) {
   const store = openStore(dataDir);
   const config = unitConfig(
     dataDir,
-    {
-      brokerUrl: fixture.broker.url,
-      username: 'unit',
-      password: 'unit-secret',
+    fixture.unitSync({
       reconnectInitialMs: 100,
       reconnectMaxMs: 500,
       ackTimeoutMs: 1500,
-      hqPublicKey: hqKeys.publicKeyPem,
       ...sync,
-    },
+    }),
     unitId,
   );
   return { dataDir, ...store, config };

@@ -14,22 +14,18 @@ import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
 // overview it acknowledges, and (2) the unit must not take an ack for a read sent without its
 // overview (left out to fit the broker's packet size) as HQ holding it.
 const fixture = useBrokerAndHqSink('lpr-sync-overview-');
-const { dir: tmp, hqKeys } = fixture;
+const { dir: tmp } = fixture;
 
 function unitSetup(unitId: string, sync: Record<string, unknown>) {
   const dataDir = path.join(tmp, unitId);
   const store = openStore(dataDir);
   const config = unitConfig(
     dataDir,
-    {
-      brokerUrl: fixture.broker.url,
-      username: 'unit',
-      password: 'unit-secret',
+    fixture.unitSync({
       ackTimeoutMs: 2000,
-      hqPublicKey: hqKeys.publicKeyPem,
       sendOverview: true,
       ...sync,
-    },
+    }),
     unitId,
   );
   return { ...store, config };

@@ -1,17 +1,14 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../src/log.js';
-import { policyServices } from '../src/policy/services.js';
 import type { PullResponse } from '../src/sync/schemas.js';
-import { createSyncService } from '../src/sync/service.js';
 import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
-import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
+import { unitAnsweringPulls } from './helpers/unit-answering-pulls.js';
+import { makeRead, until } from './helpers/unit.js';
 
 // HQ asks a unit for reads while the unit is out of coverage. `hq-sink pull` sends the same signed
 // request again until the unit answers, and keeps each read once however many answers arrive.
@@ -19,30 +16,12 @@ const execFileAsync = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const AGENCY = 'nyspd';
 const fixture = useBrokerAndHqSink('lpr-pull-resend-', { sink: false });
-const { dir: tmp, hqKeys } = fixture;
-const keyFile = path.join(tmp, 'hq-signing.key');
-writeFileSync(keyFile, hqKeys.privateKeyPem);
+const { dir: tmp } = fixture;
 
 /** A unit holding one read of `plate`, its sync not started. */
 function unitWithRead(unitId: string, plate: string) {
-  const dataDir = path.join(tmp, unitId);
-  const car = openStore(dataDir);
-  const config = unitConfig(
-    dataDir,
-    {
-      brokerUrl: fixture.broker.url,
-      username: 'unit',
-      password: 'unit-secret',
-      hqPublicKey: hqKeys.publicKeyPem,
-    },
-    unitId,
-  );
-  const policy = policyServices({ db: car.db, config });
+  const { car, sync } = unitAnsweringPulls(fixture, unitId);
   const read = car.reads.save({ ...makeRead(1, unitId), plate }, { crop: null, overview: null });
-  const sync = createSyncService(
-    { config, db: car.db, reads: car.reads, log: silentLogger() },
-    { audit: policy.audit, queries: policy.queries },
-  );
   const pulls = (outcome: string) =>
     car.db
       .prepare("SELECT COUNT(*) FROM sync_inbound WHERE kind = 'pull' AND outcome = ?")
@@ -70,16 +49,7 @@ describe('hq-sink pull to a unit out of coverage', () => {
       const cli = execFileAsync(process.execPath, [
         path.join(root, 'scripts/hq-sink.mjs'),
         'pull',
-        '--url',
-        fixture.broker.url,
-        '--username',
-        'hq',
-        '--password',
-        'hq-secret',
-        '--db',
-        hqDb,
-        '--key',
-        keyFile,
+        ...fixture.hqSinkArgs(hqDb),
         '--agency',
         AGENCY,
         '--unit',

@@ -44,15 +44,11 @@ function unitWithReads(
   const car = openStore(dataDir);
   const config = unitConfig(
     dataDir,
-    {
-      brokerUrl: fixture.broker.url,
-      username: 'unit',
-      password: 'unit-secret',
-      hqPublicKey: hqKeys.publicKeyPem,
+    fixture.unitSync({
       reconnectInitialMs: 100,
       reconnectMaxMs: 300,
       ...settings,
-    },
+    }),
     unitId,
   );
   const policy = policyServices({ db: car.db, config });

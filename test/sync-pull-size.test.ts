@@ -1,21 +1,18 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import type { PullAnswer } from '../src/hq/sink.js';
-import { silentLogger } from '../src/log.js';
 import { queryLogMismatch } from '../src/policy/query.js';
-import { policyServices } from '../src/policy/services.js';
 import { publishPacketBytes } from '../src/sync/message-size.js';
 import type { PullResponse } from '../src/sync/schemas.js';
-import { createSyncService } from '../src/sync/service.js';
 import { loadPublicKey, openSigned } from '../src/sync/signing.js';
 import { useBrokerAndHqSink } from './helpers/broker-and-hq-sink.js';
-import { makeRead, openStore, unitConfig, until } from './helpers/unit.js';
+import { unitAnsweringPulls } from './helpers/unit-answering-pulls.js';
+import { makeRead, until } from './helpers/unit.js';
 
 // A pull answer used to go out as one message whatever its size. Larger than the broker's maximum
 // packet size, it got the unit's connection dropped (again at each repeat HQ asked for) and HQ never
@@ -34,28 +31,13 @@ function unitWithReads(
   crops: (Buffer | null)[],
   settings: Record<string, unknown>,
 ) {
-  const dataDir = path.join(tmp, unitId);
-  const car = openStore(dataDir);
-  const config = unitConfig(
-    dataDir,
-    {
-      brokerUrl: fixture.broker.url,
-      username: 'unit',
-      password: 'unit-secret',
-      hqPublicKey: hqKeys.publicKeyPem,
-      reconnectInitialMs: 100,
-      reconnectMaxMs: 500,
-      ...settings,
-    },
-    unitId,
-  );
-  const policy = policyServices({ db: car.db, config });
+  const { car, sync } = unitAnsweringPulls(fixture, unitId, {
+    reconnectInitialMs: 100,
+    reconnectMaxMs: 500,
+    ...settings,
+  });
   const stored = crops.map((crop, i) =>
     car.reads.save({ ...makeRead(i, unitId), plate }, { crop, overview: null }),
-  );
-  const sync = createSyncService(
-    { config, db: car.db, reads: car.reads, log: silentLogger() },
-    { audit: policy.audit, queries: policy.queries },
   );
   return { car, stored, sync };
 }
@@ -217,8 +199,6 @@ describe('a pull answer larger than the broker accepts', () => {
       pullMaxResults: 1000,
     });
     const wire = await watchAnswers('car-many');
-    const keyFile = path.join(tmp, 'hq-signing.key');
-    writeFileSync(keyFile, hqKeys.privateKeyPem);
     const hqDb = path.join(tmp, 'hq-many.db');
     await unit.sync.start();
     try {
@@ -229,16 +209,7 @@ describe('a pull answer larger than the broker accepts', () => {
       const cli = await hqSinkSlowlyRead(
         [
           'pull',
-          '--url',
-          fixture.broker.url,
-          '--username',
-          'hq',
-          '--password',
-          'hq-secret',
-          '--db',
-          hqDb,
-          '--key',
-          keyFile,
+          ...fixture.hqSinkArgs(hqDb),
           '--agency',
           AGENCY,
           '--unit',

@@ -14,7 +14,7 @@ import { openStore, unitConfig, until } from './helpers/unit.js';
 // status's lastRejected reporting HQ's normal practice as an error).
 const AGENCY = 'nyspd';
 const fixture = useBrokerAndHqSink('lpr-sync-roster-fleet-');
-const { dir: tmp, hqKeys } = fixture;
+const { dir: tmp } = fixture;
 
 const roster = (version: number, role: 'officer' | 'admin'): RosterDocument => ({
   type: 'roster',
@@ -29,12 +29,7 @@ describe('an older roster on the fleet topic', () => {
   it('is ignored, not rejected or audited, at every connect; one sent to the unit alone is still rejected', async () => {
     const dataDir = path.join(tmp, 'unit');
     const unit = openStore(dataDir);
-    const config = unitConfig(dataDir, {
-      brokerUrl: fixture.broker.url,
-      username: 'unit',
-      password: 'unit-secret',
-      hqPublicKey: hqKeys.publicKeyPem,
-    });
+    const config = unitConfig(dataDir, fixture.unitSync());
     const policy = policyServices({ db: unit.db, config });
     const inbound = () =>
       unit.db.prepare("SELECT outcome, reason FROM sync_inbound WHERE kind = 'roster' ORDER BY id").all() as {

@@ -16,7 +16,7 @@ const AGENCY = 'nyspd';
 const HOUR = 3_600_000;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = useBrokerAndHqSink('lpr-sync-status-');
-const { dir: tmp, hqKeys } = fixture;
+const { dir: tmp } = fixture;
 const children: ChildProcess[] = [];
 
 afterAll(() => {
@@ -39,16 +39,12 @@ describe('unit status at HQ', () => {
     const { db, reads } = openStore(dataDir);
     const config = unitConfig(
       dataDir,
-      {
-        brokerUrl: fixture.broker.url,
-        username: 'unit',
-        password: 'unit-secret',
+      fixture.unitSync({
         statusIntervalMs: 1000,
         // Reconnects 50-400 ms after a lost connection: the will is HQ's status that long.
         reconnectInitialMs: 400,
         reconnectMaxMs: 500,
-        hqPublicKey: hqKeys.publicKeyPem,
-      },
+      }),
       unit,
     );
     let offset = 0;
@@ -110,13 +106,9 @@ describe('unit status at HQ', () => {
     openStore(dataDir).db.close();
     const config = unitConfig(
       dataDir,
-      {
-        brokerUrl: fixture.broker.url,
-        username: 'unit',
-        password: 'unit-secret',
+      fixture.unitSync({
         reconnectInitialMs: 100,
-        hqPublicKey: hqKeys.publicKeyPem,
-      },
+      }),
       unit,
     );
     const configFile = writeConfig(path.join(tmp, `${unit}.json`), {

@@ -40,12 +40,7 @@ const queryLogRows = () =>
 beforeAll(async () => {
   const dataDir = path.join(tmp, 'unit');
   unit = openStore(dataDir);
-  const config = unitConfig(dataDir, {
-    brokerUrl: fixture.broker.url,
-    username: 'unit',
-    password: 'unit-secret',
-    hqPublicKey: hqKeys.publicKeyPem,
-  });
+  const config = unitConfig(dataDir, fixture.unitSync());
   policy = policyServices({ db: unit.db, config });
   sync = createSyncService(
     { config, db: unit.db, reads: unit.reads, log: recordingLogger().log },

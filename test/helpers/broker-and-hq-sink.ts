@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -12,12 +12,21 @@ export interface BrokerAndHqSink {
   readonly dir: string;
   /** HQ's signing key pair: the sinks sign with the private key; units are given the public one. */
   readonly hqKeys: { publicKeyPem: string; privateKeyPem: string };
+  /** HQ's private key in a file (mode 0600), for the `hq-sink` command line's `--key`. */
+  readonly hqKeyFile: string;
   /** Started in beforeAll. */
   readonly broker: Mosquitto;
   /** The started sink, database `hq.db` (in beforeAll; there is none with `sink: false`). */
   readonly sink: HqSink;
   /** Another sink as the shared one is made (not started), with database `<name>.db`. */
   newSink(name: string, options?: Partial<HqSinkOptions>): HqSink;
+  /**
+   * A unit's `sync` settings for this broker and HQ, as most sync tests give `unitConfig`: the
+   * broker's plain URL, user unit/unit-secret, HQ's public key; `changes` add to or replace them.
+   */
+  unitSync(changes?: Record<string, unknown>): Record<string, unknown>;
+  /** hqSinkArgs for this broker, signing with HQ's key unless given another key file. */
+  hqSinkArgs(dbFile?: string, keyFile?: string): string[];
 }
 
 export interface BrokerAndHqSinkOptions {
@@ -31,6 +40,24 @@ export interface BrokerAndHqSinkOptions {
 }
 
 /**
+ * The `hq-sink` command line's options to reach `broker` as user hq, signing with `keyFile`, with
+ * database `dbFile` when given; a test adds the subcommand and the rest.
+ */
+export function hqSinkArgs(broker: Mosquitto, keyFile: string, dbFile?: string): string[] {
+  return [
+    '--url',
+    broker.url,
+    '--username',
+    'hq',
+    '--password',
+    'hq-secret',
+    '--key',
+    keyFile,
+    ...(dbFile === undefined ? [] : ['--db', dbFile]),
+  ];
+}
+
+/**
  * The headquarters side that the sync and HQ tests send a unit's records to, set up once here
  * rather than in each file: a real Mosquitto on free loopback ports (users hq/hq-secret and
  * unit/unit-secret, and a mutual-TLS listener) and the reference HQ sink consuming from it as user
@@ -41,6 +68,8 @@ export interface BrokerAndHqSinkOptions {
 export function useBrokerAndHqSink(tmpPrefix: string, options: BrokerAndHqSinkOptions = {}): BrokerAndHqSink {
   const dir = mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
   const hqKeys = generateSigningKeys();
+  const hqKeyFile = path.join(dir, 'hq-signing.key');
+  writeFileSync(hqKeyFile, hqKeys.privateKeyPem, { mode: 0o600 });
   let broker: Mosquitto | undefined;
   let sink: HqSink | undefined;
   const started = <T>(value: T | undefined, what: string): T => {
@@ -50,6 +79,7 @@ export function useBrokerAndHqSink(tmpPrefix: string, options: BrokerAndHqSinkOp
   const fixture: BrokerAndHqSink = {
     dir,
     hqKeys,
+    hqKeyFile,
     get broker() {
       return started(broker, 'the broker');
     },
@@ -65,6 +95,14 @@ export function useBrokerAndHqSink(tmpPrefix: string, options: BrokerAndHqSinkOp
         signingKey: hqKeys.privateKeyPem,
         ...extra,
       }),
+    unitSync: (changes = {}) => ({
+      brokerUrl: fixture.broker.url,
+      username: 'unit',
+      password: 'unit-secret',
+      hqPublicKey: hqKeys.publicKeyPem,
+      ...changes,
+    }),
+    hqSinkArgs: (dbFile, keyFile = hqKeyFile) => hqSinkArgs(fixture.broker, keyFile, dbFile),
   };
 
   beforeAll(async () => {

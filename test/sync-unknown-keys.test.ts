@@ -125,6 +125,8 @@ describe('a document from HQ with a key the unit does not know', () => {
       criteria: { plate: 'KEY1234' },
       limt: 1,
     };
+    const pullRows = () => inbound().filter((r) => r.kind === 'pull');
+    const before = pullRows().length;
     const forCar2 = randomUUID();
     const stale = randomUUID();
     const control = randomUUID();
@@ -133,10 +135,11 @@ describe('a document from HQ with a key the unit does not know', () => {
     // This unit's own malformed request is answered with the error, after the two above.
     await publishSigned('pull', { ...malformed, requestId: control });
     await until(() => responses.some((r) => r.requestId === control), 10_000, 'the error to the control');
+    // The unit records each request after answering it: wait for all three records, not the answer.
+    await until(() => pullRows().length === before + 3, 10_000, 'the three requests recorded');
     expect(responses.filter((r) => r.requestId === forCar2 || r.requestId === stale)).toEqual([]);
-    const reasons = inbound()
-      .filter((r) => r.kind === 'pull')
-      .slice(-3)
+    const reasons = pullRows()
+      .slice(before)
       .map((r) => r.reason);
     expect(reasons[0]).toMatch(/signed for nyspd\/car-2, this unit is nyspd\/car-1/);
     expect(reasons[1]).toMatch(/outside the day a request is valid/);

@@ -3,7 +3,10 @@ import { probeVideo } from '../capture/probe.js';
 import type { Track } from '../gps/track.js';
 import type { ReadStore } from '../store/reads.js';
 
-/** A stretch of a recorded drive, in the drive's own time (UTC ms). */
+/**
+ * A stretch of a recorded drive, in the drive's own time (UTC ms): from `from` up to, not
+ * including, `to`, where a dashcam's next file of the drive begins.
+ */
 export interface DriveStretch {
   from: number;
   to: number;
@@ -19,7 +22,7 @@ export async function recordingStretch(video: string, startMs: number, track: Tr
   checkRecordingFile(video);
   const { durationMs } = await probeVideo(video);
   const trackEnd = track.fixes[track.fixes.length - 1]!.time;
-  return { from: startMs, to: durationMs === null ? Math.max(startMs, trackEnd) : startMs + durationMs };
+  return { from: startMs, to: durationMs === null ? Math.max(startMs, trackEnd + 1) : startMs + durationMs };
 }
 
 /**

@@ -155,11 +155,11 @@ export class ReadStore {
     return rows.map(fromRow);
   }
 
-  /** How many reads of `cameraId` were made from `from` to `to` (UTC ms, both included). */
+  /** How many reads of `cameraId` were made from `from` up to, not including, `to` (UTC ms). */
   countOfCameraBetween(cameraId: string, from: number, to: number): number {
     return (
       this.db
-        .prepare('SELECT COUNT(*) AS n FROM reads WHERE camera_id = ? AND ts BETWEEN ? AND ?')
+        .prepare('SELECT COUNT(*) AS n FROM reads WHERE camera_id = ? AND ts >= ? AND ts < ?')
         .get(cameraId, from, to) as { n: number }
     ).n;
   }

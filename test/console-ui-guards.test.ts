@@ -9,6 +9,7 @@ import { silentLogger } from '../src/log.js';
 import { buildHotlist, type HotlistParts } from '../src/hotlist/services.js';
 import { importHotlist } from '../src/hotlist/import.js';
 import { addManualEntry } from '../src/hotlist/manual.js';
+import { REASON_MAX_CHARS } from '../src/hotlist/types.js';
 import { defaultConsoleConfig, defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { AuditLog } from '../src/policy/audit.js';
 import { UserDirectory } from '../src/policy/users.js';
@@ -541,6 +542,25 @@ describe('the console page in Chromium', () => {
     );
     await page.keyboard.press('Escape');
     await page.locator('#watch-form').waitFor({ state: 'hidden' });
+  });
+
+  it('a watch with a reason as long as allowed takes three lines of the side panel, the whole reason in its tooltip', async () => {
+    const reason = 'BOLO: armed, approach with caution; '.repeat(40).slice(0, REASON_MAX_CHARS);
+    addManualEntry(parts.store, auditLog, 'oona', {
+      plate: 'LNG7777',
+      state: 'NY',
+      reason,
+      expiresAt: Date.now() + 3_600_000,
+      priority: 2,
+    });
+    await save('ZZZ0004'); // any read pushes the state
+    const details = page.locator('#watching li', { hasText: 'LNG7777' }).locator('.fm');
+    await details.waitFor();
+    expect(await details.getAttribute('title')).toContain(reason);
+    // Not a column of some fifty lines pushing the rest of the watch list out of sight.
+    const lineHeight = await details.evaluate((e) => parseFloat(getComputedStyle(e).lineHeight));
+    expect(lineHeight).toBeGreaterThan(0);
+    expect((await details.boundingBox())!.height).toBeLessThanOrEqual(3 * lineHeight + 1);
   });
 
   it("an alert's list line gives the age of the version it was raised on, and says when that was superseded", async () => {

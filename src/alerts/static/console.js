@@ -783,6 +783,10 @@ function renderWatching(list) {
   for (const w of list) {
     const details = `until ${fmtTime(w.expiresAt)} · ${w.reason} · ${w.enteredBy}`;
     const { li, meta } = plateRow(w.plate, w.state || 'any state', details);
+    // A reason may run to 1000 characters: three lines here, the whole of it on hover (and on
+    // the alert, which shows it in full).
+    meta.classList.add('clamped');
+    meta.title = details;
     const actions = document.createElement('div');
     actions.className = 'watch-actions';
     for (const reason of ['found', 'no longer needed']) {

@@ -75,8 +75,19 @@ export interface PullOptions {
  */
 export type PullAnswer = Omit<PullResponse, 'part' | 'parts'> & { complete: boolean };
 
-/** A status or a pull answer's message, validated, to be written. */
-type Unwritten = { status: Status } | { answer: PullResponse };
+/** A status or a pull answer's message, validated, to be written; as it came, to quarantine it. */
+type Unwritten = ({ status: Status } | { answer: PullResponse }) & { topic: string; payload: Buffer };
+
+/** A message kept raw for review (see onMessage); records are acknowledged, statuses and answers not. */
+interface Quarantined {
+  id: string;
+  agency: string;
+  unit: string;
+  topic: string;
+  reason: string;
+  payload: Buffer;
+  ack: boolean;
+}
 
 interface Pending {
   id: string;
@@ -97,14 +108,7 @@ export class HqSink {
   private client?: MqttClient;
   private pending: Pending[] = [];
   /** Records that failed validation but carry an id: kept raw and acknowledged (see onMessage). */
-  private quarantine: {
-    id: string;
-    agency: string;
-    unit: string;
-    topic: string;
-    reason: string;
-    payload: Buffer;
-  }[] = [];
+  private quarantine: Quarantined[] = [];
   /**
    * Statuses and pull-answer messages taken but not yet written (the database was locked by
    * another consumer, or full): written in the order they came, before anything newer of theirs,
@@ -113,7 +117,8 @@ export class HqSink {
   private unwritten: Unwritten[] = [];
   private flushTimer?: NodeJS.Timeout;
   private readonly signingKey?: KeyObject;
-  private readonly waiters = new Map<string, (r: PullAnswer) => void>();
+  /** A waiting pull's answer, or why the answer that came cannot be stored. */
+  private readonly waiters = new Map<string, (r: PullAnswer | Error) => void>();
   private readonly insert;
   readonly stats = { received: 0, stored: 0, duplicates: 0, invalid: 0, acksSent: 0 };
 
@@ -273,11 +278,12 @@ export class HqSink {
         return m;
       };
       if (t.channel === 'status') {
-        this.write({ status: ownTopic('status', statusSchema.parse(parseJson(payload))) });
+        this.write({ status: ownTopic('status', statusSchema.parse(parseJson(payload))), topic, payload });
         return;
       }
       if (t.channel === 'up' && t.kind === 'pull-response') {
-        this.write({ answer: ownTopic('pull answer', pullResponseSchema.parse(parseJson(payload))) });
+        const answer = ownTopic('pull answer', pullResponseSchema.parse(parseJson(payload)));
+        this.write({ answer, topic, payload });
         return;
       }
       const { json, images } = decodeRecord(payload);
@@ -308,7 +314,8 @@ export class HqSink {
       // and never becoming eligible for its retention: keep it as it came, for review, and
       // acknowledge it. Only a message without a readable id is dropped.
       const id = t?.channel === 'up' ? messageIdOf(payload) : undefined;
-      if (t && id) this.quarantine.push({ id, agency: t.agency, unit: t.unit, topic, reason, payload });
+      if (t && id)
+        this.quarantine.push({ id, agency: t.agency, unit: t.unit, topic, reason, payload, ack: true });
       this.opts.log?.error(
         { topic, err: reason },
         id ? 'hq sink: invalid record quarantined' : 'hq sink: invalid message dropped',
@@ -324,10 +331,16 @@ export class HqSink {
     if (this.unwritten.length === 1) this.writeUnwritten();
   }
 
-  /** Write the waiting statuses and pull-answer messages in order, up to the first that fails. */
+  /**
+   * Write the waiting statuses and pull-answer messages in order, up to the first that meets a
+   * locked database. One whose write fails for any other reason (a constraint or trigger of HQ's,
+   * a held row it cannot read) would fail at every flush and hold back every unit's status behind
+   * it: it is quarantined instead, and the ones behind it are written.
+   */
   private writeUnwritten(): void {
     while (this.unwritten.length > 0) {
       const item = this.unwritten[0]!;
+      const what = 'status' in item ? 'status' : 'pull answer';
       try {
         if ('status' in item) this.keepStatus(item.status);
         else {
@@ -335,11 +348,38 @@ export class HqSink {
           if (r.complete) this.waiters.get(answerKey(r.agency, r.unit, r.requestId))?.(r);
         }
       } catch (err) {
+        const reason = (err as Error).message.slice(0, 500);
+        if (isTransient(err)) {
+          this.opts.log?.error(
+            { err: reason, waiting: this.unwritten.length },
+            `hq sink: ${what} not written; trying again`,
+          );
+          return;
+        }
+        const m = 'status' in item ? item.status : item.answer;
+        const id =
+          'status' in item
+            ? `status:${m.agency}/${m.unit}:${randomUUID()}`
+            : `pull-response:${m.agency}/${m.unit}:${item.answer.requestId}:${item.answer.repeat ?? 0}:${item.answer.part}`;
+        this.quarantine.push({
+          id,
+          agency: m.agency,
+          unit: m.unit,
+          topic: item.topic,
+          reason,
+          payload: item.payload,
+          ack: false,
+        });
         this.opts.log?.error(
-          { err: (err as Error).message, waiting: this.unwritten.length },
-          `hq sink: ${'status' in item ? 'status' : 'pull answer'} not written; trying again`,
+          { topic: item.topic, id, err: reason },
+          `hq sink: ${what} not writable; quarantined`,
         );
-        return;
+        if ('answer' in item)
+          this.waiters.get(answerKey(m.agency, m.unit, item.answer.requestId))?.(
+            new Error(
+              `the answer to pull request ${item.answer.requestId} could not be stored (quarantined as ${id}): ${reason}`,
+            ),
+          );
       }
       this.unwritten.shift();
     }
@@ -412,7 +452,7 @@ export class HqSink {
   /** The batch in one transaction: every record stored (and passed to `ack`), or none. */
   private store(
     batch: Pending[],
-    quarantined: HqSink['quarantine'],
+    quarantined: Quarantined[],
     receivedAt: number,
     ack: (p: { agency: string; unit: string; id: string }) => void,
   ): void {
@@ -426,7 +466,7 @@ export class HqSink {
       const keep = this.db.prepare('INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)');
       for (const q of quarantined) {
         keep.run(q.id, q.agency, q.unit, q.topic, q.reason, receivedAt, q.payload);
-        ack(q);
+        if (q.ack) ack(q);
       }
     })();
     // Counted once committed: a batch rolled back is counted when it is stored.
@@ -563,7 +603,7 @@ export class HqSink {
     await this.client!.subscribeAsync(responseTopic, { qos: 1 });
     let timer: NodeJS.Timeout | undefined;
     try {
-      const answer = new Promise<PullAnswer>((resolve) =>
+      const answer = new Promise<PullAnswer | Error>((resolve) =>
         this.waiters.set(answerKey(agency, unit, requestId), resolve),
       );
       // acceptsParts: this sink puts an answer's parts together (a unit sends an HQ that does not
@@ -584,6 +624,7 @@ export class HqSink {
         });
         const r = await Promise.race([answer, waited]);
         clearTimeout(timer);
+        if (r instanceof Error) throw r;
         if (r) return r;
         if (sent >= attempts) {
           const arrived = this.partsArrived(agency, unit, requestId);
@@ -628,6 +669,14 @@ export function replacesStatus(next: Status, held: Status): boolean {
   const [a, b] = [key(next), key(held)];
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
   return false;
+}
+
+/**
+ * Whether a write that failed may succeed later: another consumer sharing the database holds its
+ * lock, or the disk is full (freed by the operator). Anything else fails the same way every time.
+ */
+function isTransient(err: unknown): boolean {
+  return err instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED|FULL)/.test(err.code);
 }
 
 /** A pull waiting for its answer: the unit's answer to its request id, not another unit's. */

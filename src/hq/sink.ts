@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../log.js';
-import { decodeRecord, parseJson } from '../sync/codec.js';
+import { decodeRecord, encodeRecord, parseJson } from '../sync/codec.js';
 import {
   pullResponseSchema,
   statusSchema,
@@ -17,7 +17,7 @@ import {
   type Status,
 } from '../sync/schemas.js';
 import { loadPrivateKey, signDocument } from '../sync/signing.js';
-import { FLEET, ROOT, Topics, hqSubscriptions, parseTopic } from '../sync/topics.js';
+import { FLEET, ROOT, Topics, hqSubscriptions, parseTopic, type UpKind } from '../sync/topics.js';
 import { endMqttClient } from '../util/mqtt-end.js';
 
 /**
@@ -426,17 +426,70 @@ export class HqSink {
     try {
       this.store(batch, quarantined, receivedAt, ack);
     } catch (err) {
-      // Another consumer sharing the database held it past the busy timeout, or the disk is full:
-      // nothing committed, so nothing is acknowledged. Kept for the next flush (thrown from the
-      // flush timer, it ended the process); the units send them again anyway if this one dies.
-      this.pending = [...batch, ...this.pending];
-      this.quarantine = [...quarantined, ...this.quarantine];
-      this.opts.log?.error(
-        { err: (err as Error).message, records: batch.length + quarantined.length },
-        'hq sink: records not committed; trying again',
-      );
-      return;
+      if (!isTransient(err)) this.storeEach(batch, quarantined, receivedAt, ack);
+      else this.keepForNextFlush(batch, quarantined, err);
     }
+    this.sendAcks(acks);
+  }
+
+  /**
+   * Another consumer sharing the database held it past the busy timeout, or the disk is full:
+   * nothing committed, so nothing is acknowledged. Kept for the next flush (thrown from the flush
+   * timer, it ended the process); the units send them again anyway if this one dies.
+   */
+  private keepForNextFlush(batch: Pending[], quarantined: Quarantined[], err: unknown): void {
+    this.pending = [...batch, ...this.pending];
+    this.quarantine = [...quarantined, ...this.quarantine];
+    this.opts.log?.error(
+      { err: (err as Error).message, records: batch.length + quarantined.length },
+      'hq sink: records not committed; trying again',
+    );
+  }
+
+  /**
+   * A batch failed for another reason than a lock or a full disk: one of its records can never be
+   * written (a constraint or trigger of HQ's database). Tried again as a whole, it failed at every
+   * flush and held back every unit's records. Each on its own, then: one that fails so is kept raw
+   * in quarantine and acknowledged, as an invalid record is; the others are stored.
+   */
+  private storeEach(
+    batch: Pending[],
+    quarantined: Quarantined[],
+    receivedAt: number,
+    ack: (p: { agency: string; unit: string; id: string }) => void,
+  ): void {
+    for (const [i, p] of batch.entries()) {
+      try {
+        this.store([p], [], receivedAt, ack);
+      } catch (err) {
+        if (isTransient(err)) return this.keepForNextFlush(batch.slice(i), quarantined, err);
+        const reason = (err as Error).message.slice(0, 500);
+        this.opts.log?.error({ id: p.id, err: reason }, 'hq sink: record not writable; quarantined');
+        this.quarantine.push({
+          id: p.id,
+          agency: p.agency,
+          unit: p.unit,
+          topic: new Topics(p.agency, p.unit).up(p.kind as UpKind),
+          reason,
+          payload: rawRecord(p),
+          ack: true,
+        });
+      }
+    }
+    for (const [i, q] of quarantined.entries()) {
+      try {
+        this.store([], [q], receivedAt, ack);
+      } catch (err) {
+        if (isTransient(err)) return this.keepForNextFlush([], quarantined.slice(i), err);
+        // Not even kept aside: not acknowledged, so the unit keeps the record and sends it again.
+        const reason = (err as Error).message.slice(0, 500);
+        this.opts.log?.error({ id: q.id, topic: q.topic, err: reason }, 'hq sink: quarantine not writable');
+      }
+    }
+  }
+
+  /** One signed ack message per unit (chunked) for what was committed. */
+  private sendAcks(acks: Map<string, string[]>): void {
     for (const [key, ids] of acks) {
       const [agency, unit] = key.split('/') as [string, string];
       const topic = new Topics(agency, unit).ack();
@@ -458,17 +511,14 @@ export class HqSink {
   ): void {
     let stored = 0;
     this.db.transaction(() => {
-      for (const p of batch) {
-        stored += this.insert.run({ ...p, receivedAt }).changes;
-        // Duplicates are acknowledged too: the unit evidently did not get the earlier ack.
-        ack(p);
-      }
+      for (const p of batch) stored += this.insert.run({ ...p, receivedAt }).changes;
       const keep = this.db.prepare('INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)');
-      for (const q of quarantined) {
-        keep.run(q.id, q.agency, q.unit, q.topic, q.reason, receivedAt, q.payload);
-        if (q.ack) ack(q);
-      }
+      for (const q of quarantined) keep.run(q.id, q.agency, q.unit, q.topic, q.reason, receivedAt, q.payload);
     })();
+    // Only once committed: a batch that fails may be stored record by record (storeEach).
+    // Duplicates are acknowledged too: the unit evidently did not get the earlier ack.
+    for (const p of batch) ack(p);
+    for (const q of quarantined) if (q.ack) ack(q);
     // Counted once committed: a batch rolled back is counted when it is stored.
     this.stats.stored += stored;
     this.stats.duplicates += batch.length - stored;
@@ -682,6 +732,25 @@ function isTransient(err: unknown): boolean {
 /** A pull waiting for its answer: the unit's answer to its request id, not another unit's. */
 function answerKey(agency: string, unit: string, requestId: string): string {
   return `${agency}/${unit}/${requestId}`;
+}
+
+/** A record taken apart for `records`, whole again: as a unit sends it base64-encoded. */
+function rawRecord(p: Pending): Buffer {
+  const { id, kind, agency, unit, seq, install, sentAt } = p;
+  const body = JSON.parse(p.body) as Record<string, unknown>;
+  const message = {
+    v: 1,
+    id,
+    kind,
+    agency,
+    unit,
+    seq,
+    ...(install !== null ? { install } : {}),
+    sentAt,
+    body,
+  };
+  const images = { ...(p.crop ? { crop: p.crop } : {}), ...(p.overview ? { overview: p.overview } : {}) };
+  return encodeRecord(message, images, 'base64');
 }
 
 /** The message id of an up-link record, if its envelope can be read at all. */

@@ -71,3 +71,14 @@ describe('changing hotlists.equivalence after a list was imported', { timeout: 2
     expect(JSON.parse(again.out)).toEqual([expect.objectContaining({ plate: 'AGG123', rule: 'equivalent' })]);
   });
 });
+
+describe('look-alike classes that share a character', { timeout: 120_000 }, () => {
+  it('are refused, naming both: a class given later would quietly take the character out of the first', () => {
+    // Meant: Q looks like 0, O and D, and like 9. Read as given, "Q9" took Q out of "0ODQ".
+    const overlapping = config('overlapping.json', ['0ODQ', '1I', 'Q9']);
+    const r = cli(['hotlist', 'check', 'ABQ123', '--config', overlapping]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/hotlists\.equivalence.*"Q" is in "0ODQ" and in "Q9"/);
+  });
+});

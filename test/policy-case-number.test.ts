@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listQueryLog } from '../src/policy/query.js';
+import { listQueryLog, ReadQueries } from '../src/policy/query.js';
 import {
   ADMIN_PW,
   cli,
@@ -130,5 +130,85 @@ describe('case numbers typed differently name one case', () => {
     // The query and the export's own query-log row.
     expect(report.sample.map((q) => q.caseNumber)).toEqual(['CR-26 0042', 'CR-26 0042']);
     expect(report.exports.map((e) => e.caseNumber)).toEqual(['CR-26 0042']);
+  });
+});
+
+/**
+ * A case number or a requester that says nothing (policy VI.E): only punctuation, or characters
+ * that show as nothing (a zero-width space pasted with it), names no case and no inquirer.
+ */
+describe('a case number or requester that names nothing', () => {
+  let dir: string;
+  const read = makeRead({ plate: 'NONE777' });
+  const asOfficer = { LPR_EDGE_PASSWORD: OFFICER_PW };
+  const query = (caseNumber: string) =>
+    cli(
+      dir,
+      [
+        'query',
+        '--plate',
+        'NONE777',
+        '--purpose',
+        'investigation-vehicle',
+        `--case=${caseNumber}`,
+        '--attest',
+        '--as',
+        'olly',
+        '--json',
+      ],
+      asOfficer,
+    );
+
+  beforeAll(() => {
+    dir = tempDir();
+    provision(dir);
+    saveReads(dir, [read]);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a case number without a letter or digit, and logs the refusal', () => {
+    for (const caseNumber of ['\u200b', '\ufeff \u200b', '-', '.', '—']) {
+      const r = query(caseNumber);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/query refused: missing case or incident number/);
+      expect(r.status).not.toBe(0);
+      const db = openTestDb(dir);
+      try {
+        expect(listQueryLog(db).at(-1)).toMatchObject({ outcome: 'refused', resultCount: 0 });
+      } finally {
+        db.close();
+      }
+    }
+  });
+
+  it('takes a case number with a zero-width character in it as the case without it', () => {
+    const r = query('CR-9\u200b 0042\u00ad');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const db = openTestDb(dir);
+    try {
+      expect(listQueryLog(db).at(-1)).toMatchObject({ outcome: 'ok', caseNumber: 'CR-9 0042' });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a headquarters pull whose requester is blank', () => {
+    const db = openTestDb(dir);
+    try {
+      const q = new ReadQueries(db);
+      for (const requester of [' ', '\u200b']) {
+        expect(() =>
+          q.search(
+            { kind: 'hq', requester },
+            { plate: 'NONE777' },
+            { purpose: 'owner-occupant', caseNumber: 'HQ-7', attested: true },
+          ),
+        ).toThrow('headquarters request without a named requester');
+        expect(listQueryLog(db).at(-1)).toMatchObject({ outcome: 'refused', resultCount: 0 });
+      }
+    } finally {
+      db.close();
+    }
   });
 });

@@ -41,7 +41,22 @@ export const hotlistsSchema = z.strictObject({
   /** Characters an OCR reader confuses; each string is one class, its first character the representative. */
   equivalence: z
     .array(z.string().regex(/^[A-Z0-9]{2,}$/, 'each class is two or more of A–Z, 0–9, e.g. "0ODQ"'))
-    .default(['0ODQ', '1I', '2Z', '5S', '8B', '6G']),
+    .default(['0ODQ', '1I', '2Z', '5S', '8B', '6G'])
+    .superRefine((classes, ctx) => {
+      // A character belongs to one class (its key); one given in a later class too would be taken
+      // out of the earlier one without a word ("0ODQ", "Q9": Q no longer looks like 0).
+      const seen = new Map<string, string>();
+      for (const cls of classes)
+        for (const c of new Set(cls)) {
+          const first = seen.get(c);
+          if (first === undefined) seen.set(c, cls);
+          else
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${c}" is in "${first}" and in "${cls}"; a character is in one class only: merge them ("${first}${[...cls].filter((x) => !first.includes(x)).join('')}") or take it out of one`,
+            });
+        }
+    }),
   /** Named column mappings for `hotlist import --mapping NAME`. */
   mappings: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), mappingSchema).default({}),
   /**

@@ -73,6 +73,8 @@ export class Matcher {
 
   /** `now` is wall clock: an entry expires at a time its list gives (a time from elsewhere). */
   match(input: MatchInput, now = Date.now()): Match[] {
+    // Before the read transaction: making the keys this config's is a write.
+    this.store.ensureKeys();
     // One read transaction: every probe sees the same snapshot, so a list flipping mid-match
     // gives the old version's hits or the new one's, never a mix.
     return this.store.db.transaction(() => this.matchInSnapshot(input, now))();

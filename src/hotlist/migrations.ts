@@ -64,4 +64,18 @@ export const hotlistMigrations: Migration[] = [
       ALTER TABLE hotlist_entries DROP COLUMN ends;
     `,
   },
+  {
+    module: 'hotlist',
+    version: 3,
+    description: 'the look-alike classes the entries are keyed by',
+    // Entries are found by a key made with hotlists.equivalence: when the config's classes change,
+    // the keys are made again (HotlistStore.ensureKeys), or a plate read exactly as listed would
+    // no longer find its entry. No row: keyed by classes not recorded (before this migration).
+    sql: `
+      CREATE TABLE hotlist_keying (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        classes TEXT NOT NULL               -- each of A-Z0-9 as the equivalence keys it
+      );
+    `,
+  },
 ];

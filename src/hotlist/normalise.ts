@@ -62,6 +62,15 @@ export class Equivalence {
     return out;
   }
 
+  /**
+   * The keys these classes make, as one string (each of A–Z, 0–9 as its key): two sets of
+   * classes key every plate alike exactly when this is equal ("0ODQ" and "0DOQ" do; "O0DQ",
+   * with another representative, does not).
+   */
+  get signature(): string {
+    return this.key('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
+  }
+
   same(a: string, b: string): boolean {
     return a === b || (this.map.get(a) ?? a) === (this.map.get(b) ?? b);
   }

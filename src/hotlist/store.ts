@@ -91,6 +91,7 @@ export class HotlistStore {
   private readonly insertEntry;
   private readonly entryWithKey;
   private readonly updateFields;
+  private readonly keyedAs;
   private infoCache = new Map<number, HotlistInfo>();
   private infoCacheVersion = -1;
 
@@ -143,7 +144,45 @@ export class HotlistStore {
     this.updateFields = db.prepare(
       `UPDATE hotlist_entries SET ${FIELD_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`,
     );
+    this.keyedAs = db.prepare(`SELECT classes FROM hotlist_keying WHERE id = 1`).pluck();
+    this.ensureKeys();
     this.cleanupStaging();
+  }
+
+  /**
+   * Makes the stored keys (`ekey`, `rkey`) those of this store's look-alike classes. They are made
+   * when an entry is stored, with the config of that time; an agency that then changes
+   * `hotlists.equivalence` (adds "UV", drops "6G") would otherwise key its reads one way and its
+   * entries another, and a plate read exactly as listed would find nothing. Called before keys
+   * are used (a match, a write, a lookup by plate), so a process with other classes (a command run
+   * with the new config while the daemon still has the old) never leaves this one keyed wrong:
+   * whichever uses the keys makes them its own first. One row read when they already are.
+   */
+  ensureKeys(): void {
+    const mine = this.equivalence.signature;
+    if (this.keyedAs.get() === mine) return;
+    this.db
+      .transaction(() => {
+        if (this.keyedAs.get() === mine) return;
+        // Only the rows whose key changes are written; the plate decides the key, so the unique
+        // index (key, plate, state, type, version) holds throughout.
+        const eq = this.equivalence;
+        this.db.function('hotlist_ekey', { deterministic: true }, (p) => eq.key(String(p)));
+        this.db.function('hotlist_rkey', { deterministic: true }, (p) => reverse(eq.key(String(p))));
+        this.db
+          .prepare(
+            `UPDATE hotlist_entries SET ekey = hotlist_ekey(plate), rkey = hotlist_rkey(plate)
+             WHERE ekey != hotlist_ekey(plate)`,
+          )
+          .run();
+        this.db
+          .prepare(
+            `INSERT INTO hotlist_keying (id, classes) VALUES (1, ?)
+             ON CONFLICT (id) DO UPDATE SET classes = excluded.classes`,
+          )
+          .run(mine);
+      })
+      .immediate();
   }
 
   /** Versions left half-staged by a crash are never activated: drop them. */
@@ -322,6 +361,7 @@ export class HotlistStore {
 
   /** @internal `fn` in one write transaction, with the import page cache. */
   writeTransaction<T>(fn: () => T): T {
+    this.ensureKeys();
     this.importCache(true);
     return this.db.transaction(fn)();
   }
@@ -433,6 +473,7 @@ export class HotlistStore {
   applyDelta(meta: VersionMeta, adds: StagedVersion, removes: EntryKey[]): DeltaCounts {
     try {
       adds.flush();
+      this.ensureKeys();
       return this.db.transaction(() => {
         const active = this.activeOrNewVersion(meta);
         const { removed, notFound } = this.removeEntries(active, removes);
@@ -472,6 +513,7 @@ export class HotlistStore {
    * leave the old entry, even an expired one that matches nothing, in the new one's place.
    */
   applyManualChange(meta: VersionMeta, adds: EntryInput[], removes: EntryKey[]): DeltaCounts {
+    this.ensureKeys();
     return this.db.transaction(() => {
       const active = this.activeOrNewVersion(meta);
       const { removed, notFound } = this.removeEntries(active, removes);
@@ -544,6 +586,7 @@ export class HotlistStore {
 
   /** Entries of the active version of a list matching a plate (CLI remove, tests). */
   findInList(listId: string, plate: string): HotlistEntry[] {
+    this.ensureKeys();
     const rows = this.db
       .prepare(
         `SELECT e.* FROM hotlist_entries e JOIN hotlists h ON h.active_version_id = e.version_id

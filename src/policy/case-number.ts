@@ -14,5 +14,21 @@
 export function normaliseCaseNumber(raw: string): string;
 export function normaliseCaseNumber(raw: string | undefined): string | undefined;
 export function normaliseCaseNumber(raw: string | undefined): string | undefined {
-  return raw?.normalize('NFKC').trim().replace(/\s+/g, ' ').toUpperCase();
+  // Format characters (a zero-width space, a soft hyphen, a byte-order mark pasted with the
+  // number) show as nothing, so they make no other case either.
+  return raw
+    ?.normalize('NFKC')
+    .replace(/\p{Cf}/gu, '')
+    .trim()
+    .replace(/\s+/g, ' ')
+    .toUpperCase();
+}
+
+/**
+ * Whether `text` (a case number, a requester, a reason) says anything: a letter or digit in it.
+ * Blank, only punctuation ("-", "."), or only characters that show as nothing (a zero-width
+ * space) names no case and no person (policy VI.E), though `trim()` leaves it non-empty.
+ */
+export function saysSomething(text: string | undefined): boolean {
+  return text !== undefined && /[\p{L}\p{N}]/u.test(text);
 }

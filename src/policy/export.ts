@@ -4,7 +4,7 @@ import type { Db } from '../store/database.js';
 import { fromRow } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import { AuditLog } from './audit.js';
-import { normaliseCaseNumber } from './case-number.js';
+import { normaliseCaseNumber, saysSomething } from './case-number.js';
 import { writeFileWithRecord } from './audited-file.js';
 import { PolicyError } from './errors.js';
 import { LegalHolds } from './holds.js';
@@ -66,15 +66,15 @@ export function exportCase(
   else if (identity.kind === 'user' && !EXPORT_ROLES.includes(identity.role)) {
     problems.push(`${identity.name} is a ${identity.role}; exports need the officer or admin role`);
   }
-  if (!req.caseNumber?.trim()) problems.push('missing case number (--case)');
-  if (!req.reason?.trim()) problems.push('missing reason (--reason)');
-  if (!req.requester?.trim()) problems.push('missing requesting person (--requester)');
-  if (!req.agency?.trim()) problems.push('missing requesting agency (--agency)');
+  if (!saysSomething(req.caseNumber)) problems.push('missing case number (--case)');
+  if (!saysSomething(req.reason)) problems.push('missing reason (--reason)');
+  if (!saysSomething(req.requester)) problems.push('missing requesting person (--requester)');
+  if (!saysSomething(req.agency)) problems.push('missing requesting agency (--agency)');
   if (!req.purpose)
     problems.push(`missing purpose (--purpose: one of ${PURPOSES.map((p) => p.code).join(', ')})`);
   else if (!isPurpose(req.purpose))
     problems.push(`unknown purpose "${req.purpose}" (use one of ${PURPOSES.map((p) => p.code).join(', ')})`);
-  if (req.recordsRequest && !req.legalReview?.trim()) {
+  if (req.recordsRequest && !saysSomething(req.legalReview)) {
     problems.push(
       'a public-records request needs the legal review reference (--legal-review REF, policy VI.H)',
     );

@@ -1,6 +1,6 @@
 import type { Db } from '../store/database.js';
 import { AuditLog } from './audit.js';
-import { normaliseCaseNumber } from './case-number.js';
+import { normaliseCaseNumber, saysSomething } from './case-number.js';
 import { PolicyError } from './errors.js';
 import { requireRole, type SignedInUser } from './roles.js';
 
@@ -51,8 +51,10 @@ export class LegalHolds {
   ): LegalHold {
     requireRole(actor, 'admin');
     h = { ...h, caseNumber: normaliseCaseNumber(h.caseNumber) };
-    if (!h.caseNumber) throw new PolicyError('legal hold needs a case number (--case)', 'missing-case');
-    if (!h.reason?.trim()) throw new PolicyError('legal hold needs a reason (--reason)', 'missing-reason');
+    if (!saysSomething(h.caseNumber))
+      throw new PolicyError('legal hold needs a case number (--case)', 'missing-case');
+    if (!saysSomething(h.reason))
+      throw new PolicyError('legal hold needs a reason (--reason)', 'missing-reason');
     // Checked inside the immediate transaction that inserts the hold: checked before it, the
     // read could be purged by retention while this waited for the write lock, and the hold would
     // hold nothing.
@@ -77,7 +79,7 @@ export class LegalHolds {
 
   release(actor: SignedInUser, holdId: number, reason: string): LegalHold {
     requireRole(actor, 'admin');
-    if (!reason?.trim())
+    if (!saysSomething(reason))
       throw new PolicyError('releasing a legal hold needs a reason (--reason)', 'missing-reason');
     // Checked inside the immediate transaction that releases it: checked before it, another
     // admin's release committed while this waited for the write lock would be released again,

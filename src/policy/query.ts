@@ -3,7 +3,7 @@ import { fromRow } from '../store/reads.js';
 import type { StoredRead } from '../store/types.js';
 import { AuditLog } from './audit.js';
 import { canonicalJson } from './canonical.js';
-import { normaliseCaseNumber } from './case-number.js';
+import { normaliseCaseNumber, saysSomething } from './case-number.js';
 import { PolicyError } from './errors.js';
 import { boundingBox, distanceM } from './geo.js';
 import { isPurpose, PURPOSES } from './purposes.js';
@@ -200,12 +200,15 @@ export class ReadQueries {
       problems.push(
         `${identity.name} is a ${identity.role}; searching reads needs the officer or admin role`,
       );
-    } else if (identity.kind === 'hq' && !identity.requester)
+    } else if (identity.kind === 'hq' && !saysSomething(identity.requester))
       problems.push('headquarters request without a named requester');
     if (!j.purpose) problems.push(`missing purpose (one of ${PURPOSES.map((p) => p.code).join(', ')})`);
     else if (!isPurpose(j.purpose))
       problems.push(`unknown purpose "${j.purpose}" (use one of ${PURPOSES.map((p) => p.code).join(', ')})`);
-    if (!j.caseNumber || !j.caseNumber.trim()) problems.push('missing case or incident number');
+    if (!saysSomething(j.caseNumber))
+      problems.push(
+        `missing case or incident number${j.caseNumber?.trim() ? ` ("${j.caseNumber}" has no letter or digit)` : ''}`,
+      );
     if (j.attested !== true) {
       problems.push(
         'missing attestation that the search is not based solely on protected activity or association (policy V.B)',

@@ -14,22 +14,28 @@ import { openStore } from './helpers/unit.js';
 // now refused before anything is stored, unless --again asks for it.
 const dir = tempDir('replay-again-');
 const video = path.join(dir, 'car.mp4');
+// The dashcam's next file of the drive: the same car, encoded apart (another recording's content).
+const nextVideo = path.join(dir, 'car-next.mp4');
 const track = path.join(dir, 'drive.nmea');
 const T0 = Date.UTC(2026, 11, 2, 12, 0, 0);
 
 beforeAll(() => {
   // Two seconds of one car (plate EMR7094), frames at 0, 0.2 … 1.8 s.
-  execFileSync('ffmpeg', [
-    ...['-loglevel', 'error', '-y', '-loop', '1', '-framerate', '5', '-t', '2'],
-    ...['-i', path.join(DATASET, 'endtoend-us', 'car13.jpg')],
-    ...['-vf', 'scale=800:600,format=yuv420p', '-c:v', 'libx264', '-crf', '12', video],
-  ]);
+  for (const [out, crf] of [
+    [video, '12'],
+    [nextVideo, '14'],
+  ])
+    execFileSync('ffmpeg', [
+      ...['-loglevel', 'error', '-y', '-loop', '1', '-framerate', '5', '-t', '2'],
+      ...['-i', path.join(DATASET, 'endtoend-us', 'car13.jpg')],
+      ...['-vf', 'scale=800:600,format=yuv420p', '-c:v', 'libx264', '-crf', crf!, out!],
+    ]);
   const lines = straightDrive(T0, 30).flatMap((p) => nmeaBurst(p));
   fs.writeFileSync(track, lines.join('\r\n') + '\r\n');
 });
 
-async function replay(data: string, args: string[] = []) {
-  return runCli(['replay', video, '--every-frame', '--gps', track, '--data-dir', data, ...args]);
+async function replay(data: string, args: string[] = [], recording = video) {
+  return runCli(['replay', recording, '--every-frame', '--gps', track, '--data-dir', data, ...args]);
 }
 
 function storedPlates(data: string): string[] {
@@ -57,7 +63,7 @@ describe('replaying one drive twice into one data folder', { timeout: 180_000 },
   });
 
   it('replays another stretch of the same drive (the next recording of a dashcam) into the same folder', async () => {
-    const next = await replay(data, ['--gps-offset', '10']);
+    const next = await replay(data, ['--gps-offset', '10'], nextVideo);
     expect(next.code, next.stderr).toBe(0);
     expect(storedPlates(data)).toEqual(['EMR7094', 'EMR7094']);
   });
@@ -69,11 +75,11 @@ describe('replaying one drive twice into one data folder', { timeout: 180_000 },
     expect(again.stderr).toMatch(/its reads are now stored twice/);
   });
 
-  it('refuses --again without --gps, whose reads carry the time of the replay, not the drive', async () => {
-    const r = await runCli(['replay', video, '--again', '--data-dir', path.join(dir, 'no-gps')]);
+  it('refuses the same recording at another offset: it is the same footage, whatever its times', async () => {
+    const r = await replay(data, ['--gps-offset', '20']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(
-      "lpr-edge: replay: --again needs --gps TRACK.nmea: only then do the reads carry the drive's times, by which an earlier replay of it is found",
+    expect(r.stderr).toMatch(
+      /already holds the 2 read\(s\) of 2 earlier replays of this recording \(car\.mp4, last replayed /,
     );
   });
 });

@@ -148,7 +148,8 @@ describe('lpr-edge replay on a unit’s data directory', () => {
     // A list refused halfway through (a bad row) leaves nothing either, and the directory unlocked.
     const bad = path.join(dir, 'bad.csv');
     fs.writeFileSync(bad, 'plate,state,list_type\nKDT4821,NY,stolen-vehicle\nHZN5177,NJ,stolen-bicycle\n');
-    const refused = await runCli(['replay', video, '--hotlist', bad, '--config', u.config], {
+    // --again: the same recording, replayed above, would be refused as a repeat before its list is read.
+    const refused = await runCli(['replay', video, '--again', '--hotlist', bad, '--config', u.config], {
       env: { TMPDIR: tmp },
     });
     expect(refused.code).not.toBe(0);

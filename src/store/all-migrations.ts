@@ -4,6 +4,7 @@ import { hotlistMigrations } from '../hotlist/migrations.js';
 import { alertMigrations } from '../alerts/migrations.js';
 import { policyMigrations } from '../policy/migrations.js';
 import { syncMigrations } from '../sync/migrations.js';
+import { fieldtestMigrations } from '../fieldtest/migrations.js';
 
 /**
  * Every module's migrations. A module that owns tables adds its list here; each module numbers
@@ -15,4 +16,5 @@ export const allMigrations: Migration[] = [
   ...hotlistMigrations,
   ...alertMigrations,
   ...syncMigrations,
+  ...fieldtestMigrations,
 ];

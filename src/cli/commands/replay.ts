@@ -22,7 +22,12 @@ import { policyServices } from '../../policy/services.js';
 import { LIST_TYPE_LABELS } from '../../hotlist/types.js';
 import type { MatchRule } from '../../hotlist/match.js';
 import { ReplayHotlist } from '../../fieldtest/replay-hotlist.js';
-import { earlierReplay, recordingStretch } from '../../fieldtest/replay-repeat.js';
+import {
+  earlierReplay,
+  recordingFingerprint,
+  recordingStretch,
+  ReplayLog,
+} from '../../fieldtest/replay-repeat.js';
 import { DataDirInUse, DataDirLock } from '../../store/data-dir-lock.js';
 import { DatabaseError } from '../../store/database.js';
 import type { Frame, FrameSource } from '../../capture/types.js';
@@ -47,8 +52,9 @@ export const replayCommand: Command = {
   --camera ID    camera id recorded with the reads (default "replay")
   --gps FILE     NMEA 0183 log of the same drive: reads carry the recorded positions (time-aligned)
   --gps-offset S the video starts S seconds after the track's first fix (negative: before); default 0
-  --again        with --gps, replay a stretch of the drive this data directory already holds reads of
-                 (same camera): refused without it, as its reads would be stored (and sent to HQ) twice
+  --again        replay a recording this data directory already holds the reads of (an earlier replay of
+                 the same file, by its content, or with --gps of its stretch of the drive, same camera):
+                 refused without it, as its reads would be stored (and sent to HQ) twice
   --labels FILE  expected plates (CSV "plate,state,from_s,to_s" or JSON) for recall/misreads/false reads
   --report FILE  write one self-contained HTML report (reads with crops, expected vs read, track plot)
   --hotlist FILE a hotlist (CSV or JSON, as "hotlist import" takes) that every read is matched against,
@@ -64,8 +70,9 @@ Exit codes:
        falls within the video
   2    nothing replayed: a wrong option, or an input (video, folder, track, labels, hotlist, report,
        config, model) missing or unreadable, the data directory in use (the daemon, another replay),
-       or (with --gps, without --again) already holding reads of this camera from the recording's
-       stretch of the drive: an earlier replay of it
+       or (without --again) already holding the reads of an earlier replay of the recording (the
+       same file's content, whatever its name; with --gps, reads of this camera from its stretch of
+       the drive)
   70   an unexpected error (a bug: its stack trace is on stderr)
   130  interrupted (Ctrl-C, SIGINT): before the recording started, nothing replayed; during
        it, the replay stops there, the reads so far stored, and its summary says "interrupted"
@@ -107,11 +114,6 @@ Exit codes:
       );
     if (values['gps-offset'] !== undefined && !values.gps)
       throw new UsageError('replay: --gps-offset needs --gps TRACK.nmea');
-    // Without a track the reads are stamped with the time of the replay: no earlier one to find.
-    if (values.again && !values.gps)
-      throw new UsageError(
-        "replay: --again needs --gps TRACK.nmea: only then do the reads carry the drive's times, by which an earlier replay of it is found",
-      );
     if (values.gps && isFolder(input))
       throw new UsageError('replay: --gps needs a video file (an image folder has no timeline)');
     // Labels are spans of video time: against a folder every read would be judged by when it was
@@ -196,6 +198,16 @@ Exit codes:
         const repeat = earlierReplay(unit.reads, unit.config.dataDir, cameraId, stretch);
         if (repeat) throw new UsageError(`replay: ${repeat}`);
       }
+      // A recording is also known by its content, whatever its path: without --gps that is the only
+      // way to tell an earlier replay (its reads carry the time of the replay). Each stored read of
+      // this one is counted against it.
+      const fingerprint = isFolder(input) ? null : recordingFingerprint(input);
+      const replays = new ReplayLog(unit.db);
+      if (fingerprint && !values.again) {
+        const repeat = replays.earlier(fingerprint, unit.config.dataDir);
+        if (repeat) throw new UsageError(`replay: ${repeat}`);
+      }
+      const recordRead = fingerprint ? replays.recorder(fingerprint, input, cameraId) : () => {};
       // --hotlist: reads are matched by the service the daemon runs, so hits are raised exactly as on
       // the road, but against a scratch copy of the list that is no part of the unit (see
       // replay-hotlist.ts). Imported before the (slow) model loading, so a bad list fails at once.
@@ -259,6 +271,7 @@ Exit codes:
           state,
         },
         (read) => {
+          recordRead();
           collected.push(read);
           const line = values.json
             ? JSON.stringify({

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tlsPairProblem } from '../sync/files.js';
 import { X509Certificate } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError, parseConfigText, parseInput, refuseSpecialFile, serialDevice } from '../config/load.js';
 import { embeddedDefaults } from '../config/defaults.js';
 import type { z } from 'zod';
@@ -27,6 +28,31 @@ export function validateAnswers(raw: Record<string, unknown>, where: string): An
   }
   // Worded as the config loader words a config's problems: the key, what it got, and the fix.
   return parseInput(answersSchema, raw, where);
+}
+
+/**
+ * The config being replaced, parsed, or null when there is none (or it is not valid YAML: a broken
+ * config is replaced, and kept as .prev). One this user may not read (on a unit /etc/lpr-edge is
+ * root:lpr-edge 0750) is an error: taken as absent, the cameras, GPS and broker it holds would be
+ * passed over, and provision asked for them again ("no camera given") or dropped them.
+ */
+export function readPreviousConfig(file: string): Record<string, unknown> | null {
+  refuseSpecialFile(file, 'config');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    const fix =
+      code === 'EACCES' || code === 'EPERM' ? ': run provision as root (sudo lpr-edge provision …)' : '';
+    throw new ConfigError(`config ${file}: cannot read (${code ?? err})${fix}`, file);
+  }
+  try {
+    return parseYaml(text) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
 }
 
 export function readAnswersFile(file: string): Record<string, unknown> {

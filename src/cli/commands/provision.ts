@@ -1,9 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { DEFAULT_CONFIG_PATH, refuseSpecialFile } from '../../config/load.js';
+import { DEFAULT_CONFIG_PATH } from '../../config/load.js';
 import { discoverV4l2 } from '../../capture/v4l2.js';
 import { discoverGige } from '../../capture/gige.js';
 import { gpsSpec, parseCameraFlag, parseGpsFlag } from '../../provision/answers.js';
@@ -16,9 +14,10 @@ import {
   checkCertificates,
   checkHqKeyKnown,
   readAnswersFile,
+  readPreviousConfig,
   validateAnswers,
 } from '../../provision/provision.js';
-import { writeConfigAtomic } from '../../provision/write-config.js';
+import { assertWritable, writeConfigAtomic } from '../../provision/write-config.js';
 import { hiddenFromService, unreadableByService } from '../../provision/file-access.js';
 
 /** A path as one shell word (quoted only when it needs to be), for a command to copy. */
@@ -74,15 +73,9 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
   async run(ctx, positionals, values) {
     if (positionals.length) throw new UsageError(`provision: unexpected argument "${positionals[0]}"`);
     const target = ctx.configPath ?? DEFAULT_CONFIG_PATH;
-    let previous: Record<string, unknown> | null = null;
-    refuseSpecialFile(target, 'config');
-    if (fs.existsSync(target)) {
-      try {
-        previous = parseYaml(fs.readFileSync(target, 'utf8')) as Record<string, unknown>;
-      } catch {
-        previous = null; // a broken config is replaced; the broken file is kept as .prev
-      }
-    }
+    const previous = readPreviousConfig(target);
+    // Before any question: answered in full, they would all be lost to a config it cannot write.
+    if (!values.print) assertWritable(target);
     // What this run was given (answers file, then flags); the rest is kept from the previous config.
     const given: Record<string, unknown> = values.answers ? readAnswersFile(values.answers as string) : {};
     const flag = (name: string) => values[name] as string | undefined;

@@ -44,6 +44,8 @@ let muteLow = localStorage.getItem('lpr-mute-low') === '1';
 let missedShown = null;
 /** Likewise for the withdrawn list. */
 let withdrawnShown = null;
+/** Likewise for the watch list: its Found and Stop watching keep their element and focus. */
+let watchingShown = null;
 
 // ---- theme and tones ------------------------------------------------------------------------
 
@@ -206,6 +208,7 @@ function clearScreen() {
   $('hit-crop').removeAttribute('src');
   $('hit-overview').removeAttribute('src');
   withdrawnShown = null;
+  watchingShown = null;
   for (const id of [
     'user',
     'alert-announce',
@@ -777,6 +780,12 @@ function renderFeed(feed) {
 }
 
 function renderWatching(list) {
+  // Built again only when the watches changed, not on every update (each read sends one, and
+  // the unit one every 15 s): a Found or Stop watching reached with Tab, or being clicked, would
+  // be replaced under the officer and the key or click lost.
+  const key = JSON.stringify(list);
+  if (key === watchingShown) return;
+  watchingShown = key;
   const ol = $('watching');
   ol.textContent = '';
   $('watching-none').hidden = list.length > 0;

@@ -1,4 +1,4 @@
-/* global document, window, localStorage, fetch, EventSource, AudioContext */
+/* global document, window, localStorage, fetch, EventSource, AudioContext, performance */
 // The officer console: renders the state the daemon pushes over server-sent events and sends the
 // officer's acts (confirm plate, confirm state, verify, reject) as JSON requests.
 'use strict';
@@ -27,6 +27,13 @@ let unseenHitId = null;
 const NEW_ALERT_HOLD_MS = 1500;
 /** P and S wait this long after the pictures arrive: the unit refuses a confirmation within 1 s of sending them (shown.ts). */
 const PICTURE_SETTLE_MS = 1100;
+/**
+ * Every wait and age on this page is timed by a clock that never steps. The computer's wall clock
+ * is set by NTP or the GPS after boot, often minutes or hours off: timed by it, a step forward
+ * said NOT LIVE and took the buttons away until the next update, and counted every alert down
+ * to "expiring now"; a step back held P, S, V and R for the size of the step.
+ */
+const steadyNow = () => performance.now();
 /** The hold starts once the page is visible (an alert that came while it was in the background has not been seen). */
 let holdPending = false;
 let holdUntil = 0;
@@ -34,8 +41,8 @@ let picturesSettleUntil = 0;
 let holdTimer = null;
 /** How many hits had expired in all when this page last looked: more now means a tone. */
 let expiredSeen = null;
-/** The unit's clock minus this browser's: the countdown agrees with when the unit expires a hit. */
-let clockSkew = 0;
+/** The unit's wall clock at its last update, and this page's steady clock then: the countdown agrees with when the unit expires a hit. */
+let unitClock = { wall: 0, at: 0 };
 const pendingTones = new Set();
 let toneTimer = null;
 let audio = null;
@@ -158,7 +165,7 @@ function startEvents() {
   showPicturesAgain();
   events = new EventSource('/api/events');
   events.addEventListener('state', (e) => {
-    lastUpdate = Date.now();
+    lastUpdate = steadyNow();
     setLive(true);
     render(JSON.parse(e.data));
   });
@@ -246,7 +253,7 @@ function setLive(live) {
   updateMoreBelow();
 }
 window.setInterval(() => {
-  if (events && lastUpdate && Date.now() - lastUpdate > 35_000) setLive(false);
+  if (events && lastUpdate && steadyNow() - lastUpdate > 35_000) setLive(false);
 }, 5000);
 
 // ---- rendering ------------------------------------------------------------------------------
@@ -346,7 +353,7 @@ function render(s) {
   // Counted, not timed: the unit's clock may be stepped while the page is open.
   if (expiredSeen !== null && s.missed.expiredEver > expiredSeen) queueTone('expired');
   expiredSeen = s.missed.expiredEver;
-  clockSkew = s.now - Date.now();
+  unitClock = { wall: s.now, at: steadyNow() };
   renderHit(s.current, s.queue.length);
   renderWaiting();
   renderMissed(s.missed);
@@ -407,7 +414,7 @@ function renderHit(hit, queued) {
   }
   // Seen, and the hold, count from when the page is in front of the officer, not in the background.
   if (document.visibilityState === 'visible') {
-    if (holdPending) holdUntil = Date.now() + NEW_ALERT_HOLD_MS;
+    if (holdPending) holdUntil = steadyNow() + NEW_ALERT_HOLD_MS;
     holdPending = false;
     if (unseenHitId === hit.id) {
       unseenHitId = null;
@@ -447,7 +454,7 @@ function renderHit(hit, queued) {
   setProp($('hit-sightings-label'), 'hidden', !sightings);
   setAttr($('confirm-plate'), 'aria-pressed', String(hit.plateConfirmed));
   setAttr($('confirm-state'), 'aria-pressed', String(hit.stateConfirmed));
-  const now = Date.now();
+  const now = steadyNow();
   const held = holdPending || now < holdUntil;
   // Confirmed while seeing the pictures (policy IV.C.2; the server refuses otherwise too).
   const unseen = picturesLoading.size > 0 || now < picturesSettleUntil || !(hit.read && hit.read.hasCrop);
@@ -540,7 +547,8 @@ const WAITING_URGENT_SECS = 60;
 
 /** The whole seconds left before a hit expires, by the unit's clock, and how a countdown says them. */
 function timeLeft(hit) {
-  const secs = Math.max(0, Math.ceil((hit.expiresAt - (Date.now() + clockSkew)) / 1000));
+  const unitNow = unitClock.wall + (steadyNow() - unitClock.at);
+  const secs = Math.max(0, Math.ceil((hit.expiresAt - unitNow) / 1000));
   const text =
     secs > 0 ? `expires in ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}` : 'expiring now';
   return { secs, text };
@@ -630,7 +638,7 @@ $('hit-overview').addEventListener('load', markPlateOnOverview);
 
 function pictureShown(kind) {
   picturesLoading.delete(kind);
-  picturesSettleUntil = Date.now() + PICTURE_SETTLE_MS;
+  picturesSettleUntil = steadyNow() + PICTURE_SETTLE_MS;
   rerenderHit();
 }
 // Back in front of the officer: an alert that came meanwhile is marked seen now, and held from now.
@@ -861,7 +869,7 @@ function renderStatus(s) {
 
 /** The alert on screen as the officer sees it now (null when none, or while P, S, V and R are held). */
 function hitToActOn() {
-  return $('hit').hidden || holdPending || Date.now() < holdUntil ? null : onScreenHitId;
+  return $('hit').hidden || holdPending || steadyNow() < holdUntil ? null : onScreenHitId;
 }
 
 function act(path, body) {

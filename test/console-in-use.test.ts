@@ -16,10 +16,11 @@ import { images, makeRead } from './helpers/hotlist-fixtures.js';
 import { launchChromium, signIn } from './helpers/chromium.js';
 import { tempDir } from './helpers/tmp.js';
 
-// The console worked from the keyboard, and its side panel while reads keep arriving: the console
-// server over HTTP on 127.0.0.1, and the page in Chromium.
+// The console as it is used in a car: worked from the keyboard while reads keep arriving, on a
+// computer whose wall clock is stepped under it. The console server over HTTP on 127.0.0.1, and
+// the page in Chromium.
 
-const dir = tempDir('console-keyboard-');
+const dir = tempDir('console-in-use-');
 const OLLY = 'olly secret 42';
 let db: Db;
 let reads: ReadStore;
@@ -28,6 +29,16 @@ let browser: Browser;
 let page: Page;
 let url: string;
 
+const hitOf = (readId: string) =>
+  db.prepare(`SELECT * FROM hits WHERE read_id = ?`).get(readId) as { id: string; status: string };
+const entryShown = (plate: string) =>
+  page.waitForFunction((p) => document.getElementById('hit-entry')?.textContent === p, plate);
+const enabled = (id: string, timeout = 10_000) =>
+  page.waitForFunction((b) => !(document.getElementById(b) as HTMLButtonElement).disabled, id, { timeout });
+async function clearAlerts(): Promise<void> {
+  for (const h of parts.hits.open()) parts.hits.reject(h.id, 'misread', null, 'olly');
+  await page.locator('#no-alert').waitFor({ state: 'visible' });
+}
 const save = async (plate: string, state: string | null = 'NY') =>
   reads.save(makeRead(plate, state), await images(plate));
 
@@ -50,9 +61,12 @@ beforeAll(async () => {
   );
   writeFileSync(
     path.join(dir, 'ncic.csv'),
-    ['plate,state,list_type,reference,reason', 'KXT4821,NY,stolen-vehicle,NCIC V-4821,Stolen overnight'].join(
-      '\r\n',
-    ),
+    [
+      'plate,state,list_type,reference,reason',
+      'KXT4821,NY,stolen-vehicle,NCIC V-4821,Stolen overnight',
+      'WAI5555,NY,stolen-vehicle,NCIC V-5555,Stolen from a car park',
+      'STP2020,NY,stolen-vehicle,NCIC V-2020,Stolen from a driveway',
+    ].join('\r\n'),
   );
   await importHotlist(parts.store, {
     file: path.join(dir, 'ncic.csv'),
@@ -64,6 +78,9 @@ beforeAll(async () => {
   url = parts.console.url;
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // The page's clock is Playwright's (running at the real rate), so that a test can step its wall
+  // clock as NTP or the GPS steps the car computer's.
+  await page.clock.install();
   await page.goto(url);
   await signIn(page, 'olly', OLLY);
 });
@@ -101,5 +118,40 @@ describe('the watch list in the side panel', () => {
     await page.keyboard.press('Enter');
     await page.locator('#watching-none').waitFor({ state: 'visible', timeout: 5_000 });
     expect(parts.store.activeEntriesOf('local', Date.now())).toEqual([]);
+  });
+});
+
+describe('the wall clock stepped under the console (NTP or the GPS setting it)', () => {
+  it('a step forward neither says NOT LIVE nor counts the alerts down', async () => {
+    await clearAlerts();
+    await save('KXT4821');
+    await save('WAI5555');
+    await entryShown('KXT4821');
+    await page.locator('#waiting-list li', { hasText: 'WAI5555' }).waitFor();
+    await enabled('confirm-plate');
+    // 15 minutes to expiry: the waiting hit counts down from there.
+    const waiting = () => page.locator('#waiting-list li').innerText();
+    expect(await waiting()).toMatch(/expires in 1[45]:\d\d/);
+    await page.clock.setSystemTime((await page.evaluate(() => Date.now())) + 20 * 60_000);
+    // The page's timers (its live check, every 5 s; the countdown, every second) come round.
+    await page.clock.runFor(6_000);
+    expect(await page.locator('#not-live').isHidden()).toBe(true);
+    expect(await page.locator('#confirm-plate').isDisabled()).toBe(false);
+    expect(await waiting()).toMatch(/expires in 1[34]:\d\d/);
+    await clearAlerts();
+  });
+
+  it('a step back does not hold the keys of a new alert for the size of the step', async () => {
+    await clearAlerts();
+    const read = await save('STP2020');
+    await entryShown('STP2020'); // on screen: P, S, V and R wait 1.5 s from now
+    await page.clock.setSystemTime((await page.evaluate(() => Date.now())) - 20 * 60_000);
+    await enabled('confirm-plate');
+    await page.keyboard.press('p');
+    await page.waitForFunction(
+      () => document.getElementById('confirm-plate')!.getAttribute('aria-pressed') === 'true',
+    );
+    expect(parts.hits.get(hitOf(read.id).id)!.plateConfirmedBy).toBe('olly');
+    await clearAlerts();
   });
 });

@@ -66,6 +66,7 @@ beforeAll(async () => {
       'KXT4821,NY,stolen-vehicle,NCIC V-4821,Stolen overnight',
       'WAI5555,NY,stolen-vehicle,NCIC V-5555,Stolen from a car park',
       'STP2020,NY,stolen-vehicle,NCIC V-2020,Stolen from a driveway',
+      'VER3030,NY,stolen-vehicle,NCIC V-3030,Stolen overnight',
     ].join('\r\n'),
   );
   await importHotlist(parts.store, {
@@ -118,6 +119,35 @@ describe('the watch list in the side panel', () => {
     await page.keyboard.press('Enter');
     await page.locator('#watching-none').waitFor({ state: 'visible', timeout: 5_000 });
     expect(parts.store.activeEntriesOf('local', Date.now())).toEqual([]);
+  });
+});
+
+describe('verifying', () => {
+  it('the verified alert stays on screen in words for the stop, until Done', async () => {
+    await clearAlerts();
+    const read = await save('VER3030');
+    await entryShown('VER3030');
+    for (const [key, button] of [
+      ['p', 'confirm-plate'],
+      ['s', 'confirm-state'],
+      ['v', 'verify'],
+    ] as const) {
+      await enabled(button);
+      await page.keyboard.press(key);
+    }
+    await expect.poll(() => hitOf(read.id).status).toBe('verified');
+    // What the officer needs for the stop: which vehicle, why it is listed, the reference to
+    // confirm the hit by; not only "No active alerts", as if nothing had happened.
+    await page.locator('#verified').waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await page.locator('#no-alert').isVisible()).toBe(true);
+    const card = await page.locator('#verified').innerText();
+    for (const text of ['Verified: VER3030 NY', 'Stolen vehicle', 'Stolen overnight', 'NCIC V-3030'])
+      expect(card).toContain(text);
+    // Its pictures are not asked for again: the hit is no longer open.
+    expect(await page.locator('#verified img').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await page.locator('#verified').waitFor({ state: 'hidden' });
+    expect(await page.locator('#no-alert').isVisible()).toBe(true);
   });
 });
 

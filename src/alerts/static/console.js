@@ -51,6 +51,11 @@ let muteLow = localStorage.getItem('lpr-mute-low') === '1';
 let missedShown = null;
 /** Likewise for the withdrawn list. */
 let withdrawnShown = null;
+/**
+ * The alert this officer verified last and when: the details of the vehicle stay on screen for the
+ * stop (reason, reference, vehicle) under "No active alerts", until Done.
+ */
+let verified = null;
 /** Likewise for the watch list: its Found and Stop watching keep their element and focus. */
 let watchingShown = null;
 
@@ -216,6 +221,8 @@ function clearScreen() {
   $('hit-overview').removeAttribute('src');
   withdrawnShown = null;
   watchingShown = null;
+  verified = null;
+  $('verified').hidden = true;
   for (const id of [
     'user',
     'alert-announce',
@@ -370,6 +377,7 @@ function renderHit(hit, queued) {
   setProp($('alert'), 'className', 'alert-panel' + (hit ? ` prio-${hit.priority}` : ''));
   setProp($('loading'), 'hidden', true);
   setProp($('no-alert'), 'hidden', !!hit);
+  setProp($('verified'), 'hidden', !verified);
   setProp($('hit'), 'hidden', !hit);
   if (!hit) {
     closeReject();
@@ -876,8 +884,11 @@ function act(path, body) {
   // Bound to the alert on screen at the key press or click, never one that arrives meanwhile.
   const id = hitToActOn();
   if (!id) return;
+  // What it said when acted on: a verified alert's details stay on screen (showVerified).
+  const hit = state.current && state.current.id === id ? state.current : null;
   api('POST', `/api/hits/${id}/${path}`, body)
     .then(() => {
+      if (path === 'verify' && hit) showVerified(hit);
       if (id === onScreenHitId) showError(null);
     })
     .catch((err) => {
@@ -886,6 +897,35 @@ function act(path, body) {
       if (/not been shown on this console/.test(err.message)) showPicturesAgain();
     });
 }
+
+/**
+ * Verified: the alert leaves the screen (it is no longer open), but the officer is about to make
+ * the stop and needs what it said, in words: which vehicle, why it is listed, the reference to
+ * confirm it by. Its pictures are not shown again (a past hit's are stored read data, III.B).
+ */
+function showVerified(hit) {
+  verified = hit;
+  const read = hit.read || { plate: hit.matchedText, state: null, ts: hit.raisedAt, cameraId: '?' };
+  $('verified-title').textContent =
+    `Verified: ${hit.entry.plate} ${hit.entry.state || 'any state'}, ${hit.listTypeLabel}`;
+  $('verified-when').textContent = `Verified by you at ${fmtTime(Date.now())}. Done (Esc) clears it.`;
+  $('verified-type').textContent = `${hit.listTypeLabel} · ${hit.priority} priority · list ${hit.list.id}`;
+  $('verified-vehicle').textContent = hit.entry.vehicle || '—';
+  $('verified-reason').textContent = hit.entry.reason || '—';
+  $('verified-ref').textContent = [hit.entry.reference, hit.entry.source].filter(Boolean).join(' · ') || '—';
+  $('verified-read').textContent =
+    `${read.plate} ${read.state || '(state not read)'} at ${fmtTime(read.ts)} · camera ${read.cameraId}`;
+  $('verified-place').textContent = read.gps
+    ? `${read.gps.lat.toFixed(5)}, ${read.gps.lon.toFixed(5)}`
+    : 'No GPS fix';
+  renderHit(state && state.current, state ? state.queue.length : 0);
+}
+
+function doneVerified() {
+  verified = null;
+  renderHit(state && state.current, state ? state.queue.length : 0);
+}
+$('verified-done').addEventListener('click', doneVerified);
 
 function openReject() {
   // Held like P, S and V: the form is opened for the alert on screen, never one that just came.
@@ -1061,6 +1101,7 @@ document.addEventListener('keydown', (e) => {
   const rejectOpen = !$('reject-form').hidden;
   if (e.key === 'Escape' && rejectOpen) return closeReject();
   if (e.key === 'Escape' && !$('watch-form').hidden) return closeWatch();
+  if (e.key === 'Escape' && verified && !$('no-alert').hidden) return doneVerified();
   const typing =
     (e.target instanceof window.HTMLInputElement && e.target.type !== 'radio') ||
     e.target instanceof window.HTMLSelectElement;

@@ -1,4 +1,4 @@
-/* global document, window, localStorage, fetch, EventSource, AudioContext */
+/* global document, window, localStorage, fetch, EventSource, AudioContext, performance */
 // The officer console: renders the state the daemon pushes over server-sent events and sends the
 // officer's acts (confirm plate, confirm state, verify, reject) as JSON requests.
 'use strict';
@@ -27,6 +27,13 @@ let unseenHitId = null;
 const NEW_ALERT_HOLD_MS = 1500;
 /** P and S wait this long after the pictures arrive: the unit refuses a confirmation within 1 s of sending them (shown.ts). */
 const PICTURE_SETTLE_MS = 1100;
+/**
+ * Every wait and age on this page is timed by a clock that never steps. The computer's wall clock
+ * is set by NTP or the GPS after boot, often minutes or hours off: timed by it, a step forward
+ * said NOT LIVE and took the buttons away until the next update, and counted every alert down
+ * to "expiring now"; a step back held P, S, V and R for the size of the step.
+ */
+const steadyNow = () => performance.now();
 /** The hold starts once the page is visible (an alert that came while it was in the background has not been seen). */
 let holdPending = false;
 let holdUntil = 0;
@@ -34,8 +41,8 @@ let picturesSettleUntil = 0;
 let holdTimer = null;
 /** How many hits had expired in all when this page last looked: more now means a tone. */
 let expiredSeen = null;
-/** The unit's clock minus this browser's: the countdown agrees with when the unit expires a hit. */
-let clockSkew = 0;
+/** The unit's wall clock at its last update, and this page's steady clock then: the countdown agrees with when the unit expires a hit. */
+let unitClock = { wall: 0, at: 0 };
 const pendingTones = new Set();
 let toneTimer = null;
 let audio = null;
@@ -44,6 +51,13 @@ let muteLow = localStorage.getItem('lpr-mute-low') === '1';
 let missedShown = null;
 /** Likewise for the withdrawn list. */
 let withdrawnShown = null;
+/**
+ * The alert this officer verified last and when: the details of the vehicle stay on screen for the
+ * stop (reason, reference, vehicle) under "No active alerts", until Done.
+ */
+let verified = null;
+/** Likewise for the watch list: its Found and Stop watching keep their element and focus. */
+let watchingShown = null;
 
 // ---- theme and tones ------------------------------------------------------------------------
 
@@ -156,7 +170,7 @@ function startEvents() {
   showPicturesAgain();
   events = new EventSource('/api/events');
   events.addEventListener('state', (e) => {
-    lastUpdate = Date.now();
+    lastUpdate = steadyNow();
     setLive(true);
     render(JSON.parse(e.data));
   });
@@ -206,6 +220,9 @@ function clearScreen() {
   $('hit-crop').removeAttribute('src');
   $('hit-overview').removeAttribute('src');
   withdrawnShown = null;
+  watchingShown = null;
+  verified = null;
+  $('verified').hidden = true;
   for (const id of [
     'user',
     'alert-announce',
@@ -243,7 +260,7 @@ function setLive(live) {
   updateMoreBelow();
 }
 window.setInterval(() => {
-  if (events && lastUpdate && Date.now() - lastUpdate > 35_000) setLive(false);
+  if (events && lastUpdate && steadyNow() - lastUpdate > 35_000) setLive(false);
 }, 5000);
 
 // ---- rendering ------------------------------------------------------------------------------
@@ -343,7 +360,7 @@ function render(s) {
   // Counted, not timed: the unit's clock may be stepped while the page is open.
   if (expiredSeen !== null && s.missed.expiredEver > expiredSeen) queueTone('expired');
   expiredSeen = s.missed.expiredEver;
-  clockSkew = s.now - Date.now();
+  unitClock = { wall: s.now, at: steadyNow() };
   renderHit(s.current, s.queue.length);
   renderWaiting();
   renderMissed(s.missed);
@@ -360,6 +377,7 @@ function renderHit(hit, queued) {
   setProp($('alert'), 'className', 'alert-panel' + (hit ? ` prio-${hit.priority}` : ''));
   setProp($('loading'), 'hidden', true);
   setProp($('no-alert'), 'hidden', !!hit);
+  setProp($('verified'), 'hidden', !verified);
   setProp($('hit'), 'hidden', !hit);
   if (!hit) {
     closeReject();
@@ -404,7 +422,7 @@ function renderHit(hit, queued) {
   }
   // Seen, and the hold, count from when the page is in front of the officer, not in the background.
   if (document.visibilityState === 'visible') {
-    if (holdPending) holdUntil = Date.now() + NEW_ALERT_HOLD_MS;
+    if (holdPending) holdUntil = steadyNow() + NEW_ALERT_HOLD_MS;
     holdPending = false;
     if (unseenHitId === hit.id) {
       unseenHitId = null;
@@ -444,7 +462,7 @@ function renderHit(hit, queued) {
   setProp($('hit-sightings-label'), 'hidden', !sightings);
   setAttr($('confirm-plate'), 'aria-pressed', String(hit.plateConfirmed));
   setAttr($('confirm-state'), 'aria-pressed', String(hit.stateConfirmed));
-  const now = Date.now();
+  const now = steadyNow();
   const held = holdPending || now < holdUntil;
   // Confirmed while seeing the pictures (policy IV.C.2; the server refuses otherwise too).
   const unseen = picturesLoading.size > 0 || now < picturesSettleUntil || !(hit.read && hit.read.hasCrop);
@@ -537,7 +555,8 @@ const WAITING_URGENT_SECS = 60;
 
 /** The whole seconds left before a hit expires, by the unit's clock, and how a countdown says them. */
 function timeLeft(hit) {
-  const secs = Math.max(0, Math.ceil((hit.expiresAt - (Date.now() + clockSkew)) / 1000));
+  const unitNow = unitClock.wall + (steadyNow() - unitClock.at);
+  const secs = Math.max(0, Math.ceil((hit.expiresAt - unitNow) / 1000));
   const text =
     secs > 0 ? `expires in ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}` : 'expiring now';
   return { secs, text };
@@ -627,7 +646,7 @@ $('hit-overview').addEventListener('load', markPlateOnOverview);
 
 function pictureShown(kind) {
   picturesLoading.delete(kind);
-  picturesSettleUntil = Date.now() + PICTURE_SETTLE_MS;
+  picturesSettleUntil = steadyNow() + PICTURE_SETTLE_MS;
   rerenderHit();
 }
 // Back in front of the officer: an alert that came meanwhile is marked seen now, and held from now.
@@ -777,6 +796,12 @@ function renderFeed(feed) {
 }
 
 function renderWatching(list) {
+  // Built again only when the watches changed, not on every update (each read sends one, and
+  // the unit one every 15 s): a Found or Stop watching reached with Tab, or being clicked, would
+  // be replaced under the officer and the key or click lost.
+  const key = JSON.stringify(list);
+  if (key === watchingShown) return;
+  watchingShown = key;
   const ol = $('watching');
   ol.textContent = '';
   $('watching-none').hidden = list.length > 0;
@@ -852,15 +877,18 @@ function renderStatus(s) {
 
 /** The alert on screen as the officer sees it now (null when none, or while P, S, V and R are held). */
 function hitToActOn() {
-  return $('hit').hidden || holdPending || Date.now() < holdUntil ? null : onScreenHitId;
+  return $('hit').hidden || holdPending || steadyNow() < holdUntil ? null : onScreenHitId;
 }
 
 function act(path, body) {
   // Bound to the alert on screen at the key press or click, never one that arrives meanwhile.
   const id = hitToActOn();
   if (!id) return;
+  // What it said when acted on: a verified alert's details stay on screen (showVerified).
+  const hit = state.current && state.current.id === id ? state.current : null;
   api('POST', `/api/hits/${id}/${path}`, body)
     .then(() => {
+      if (path === 'verify' && hit) showVerified(hit);
       if (id === onScreenHitId) showError(null);
     })
     .catch((err) => {
@@ -869,6 +897,35 @@ function act(path, body) {
       if (/not been shown on this console/.test(err.message)) showPicturesAgain();
     });
 }
+
+/**
+ * Verified: the alert leaves the screen (it is no longer open), but the officer is about to make
+ * the stop and needs what it said, in words: which vehicle, why it is listed, the reference to
+ * confirm it by. Its pictures are not shown again (a past hit's are stored read data, III.B).
+ */
+function showVerified(hit) {
+  verified = hit;
+  const read = hit.read || { plate: hit.matchedText, state: null, ts: hit.raisedAt, cameraId: '?' };
+  $('verified-title').textContent =
+    `Verified: ${hit.entry.plate} ${hit.entry.state || 'any state'}, ${hit.listTypeLabel}`;
+  $('verified-when').textContent = `Verified by you at ${fmtTime(Date.now())}. Done (Esc) clears it.`;
+  $('verified-type').textContent = `${hit.listTypeLabel} · ${hit.priority} priority · list ${hit.list.id}`;
+  $('verified-vehicle').textContent = hit.entry.vehicle || '—';
+  $('verified-reason').textContent = hit.entry.reason || '—';
+  $('verified-ref').textContent = [hit.entry.reference, hit.entry.source].filter(Boolean).join(' · ') || '—';
+  $('verified-read').textContent =
+    `${read.plate} ${read.state || '(state not read)'} at ${fmtTime(read.ts)} · camera ${read.cameraId}`;
+  $('verified-place').textContent = read.gps
+    ? `${read.gps.lat.toFixed(5)}, ${read.gps.lon.toFixed(5)}`
+    : 'No GPS fix';
+  renderHit(state && state.current, state ? state.queue.length : 0);
+}
+
+function doneVerified() {
+  verified = null;
+  renderHit(state && state.current, state ? state.queue.length : 0);
+}
+$('verified-done').addEventListener('click', doneVerified);
 
 function openReject() {
   // Held like P, S and V: the form is opened for the alert on screen, never one that just came.
@@ -1044,6 +1101,7 @@ document.addEventListener('keydown', (e) => {
   const rejectOpen = !$('reject-form').hidden;
   if (e.key === 'Escape' && rejectOpen) return closeReject();
   if (e.key === 'Escape' && !$('watch-form').hidden) return closeWatch();
+  if (e.key === 'Escape' && verified && !$('no-alert').hidden) return doneVerified();
   const typing =
     (e.target instanceof window.HTMLInputElement && e.target.type !== 'radio') ||
     e.target instanceof window.HTMLSelectElement;

@@ -75,6 +75,16 @@ export interface PullOptions {
  */
 export type PullAnswer = Omit<PullResponse, 'part' | 'parts'> & { complete: boolean };
 
+/**
+ * Kinds whose records a unit numbers per database (`{unit}:{kind}:{install}-{n}`) and never
+ * changes: a resend's body is the same. A unit whose database is restored from a backup keeps its
+ * install id and numbers its next records again from where the backup stood, so an id HQ holds
+ * with another body is another record: it is quarantined (`REUSED_ID`), not dropped as a duplicate.
+ */
+const NUMBERED_KINDS = new Set(['disposition', 'query-log']);
+const REUSED_ID =
+  'HQ already holds another record under this id (the unit numbered it again: its database restored from a backup?)';
+
 /** A status or a pull answer's message, validated, to be written; as it came, to quarantine it. */
 type Unwritten = ({ status: Status } | { answer: PullResponse }) & { topic: string; payload: Buffer };
 
@@ -120,6 +130,7 @@ export class HqSink {
   /** A waiting pull's answer, or why the answer that came cannot be stored. */
   private readonly waiters = new Map<string, (r: PullAnswer | Error) => void>();
   private readonly insert;
+  private readonly heldBody;
   readonly stats = { received: 0, stored: 0, duplicates: 0, invalid: 0, acksSent: 0 };
 
   constructor(private readonly opts: HqSinkOptions) {
@@ -170,6 +181,7 @@ export class HqSink {
       DROP INDEX IF EXISTS records_unit_kind_seq;
       CREATE INDEX IF NOT EXISTS records_stream ON records (unit, kind, install, seq);
     `);
+    this.heldBody = this.db.prepare('SELECT body FROM records WHERE id = ?').pluck();
     this.insert = this.db.prepare(
       `INSERT OR IGNORE INTO records (id, agency, unit, kind, install, seq, sent_at, received_at, body, crop, overview)
        VALUES (@id, @agency, @unit, @kind, @install, @seq, @sentAt, @receivedAt, @body, @crop, @overview)`,
@@ -510,18 +522,30 @@ export class HqSink {
     ack: (p: { agency: string; unit: string; id: string }) => void,
   ): void {
     let stored = 0;
+    const reused: Pending[] = [];
     this.db.transaction(() => {
-      for (const p of batch) stored += this.insert.run({ ...p, receivedAt }).changes;
       const keep = this.db.prepare('INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const p of batch) {
+        const added = this.insert.run({ ...p, receivedAt }).changes;
+        stored += added;
+        if (added === 1 || !NUMBERED_KINDS.has(p.kind) || this.heldBody.get(p.id) === p.body) continue;
+        // Not a resend: another record under a used id (see NUMBERED_KINDS). Acknowledged as a
+        // duplicate, the unit would take it as held here, and it would be nowhere.
+        reused.push(p);
+        const topic = new Topics(p.agency, p.unit).up(p.kind as UpKind);
+        keep.run(p.id, p.agency, p.unit, topic, REUSED_ID, receivedAt, rawRecord(p));
+      }
       for (const q of quarantined) keep.run(q.id, q.agency, q.unit, q.topic, q.reason, receivedAt, q.payload);
     })();
+    for (const p of reused)
+      this.opts.log?.error({ id: p.id, unit: p.unit, kind: p.kind }, `hq sink: ${REUSED_ID}; quarantined`);
     // Only once committed: a batch that fails may be stored record by record (storeEach).
     // Duplicates are acknowledged too: the unit evidently did not get the earlier ack.
     for (const p of batch) ack(p);
     for (const q of quarantined) if (q.ack) ack(q);
     // Counted once committed: a batch rolled back is counted when it is stored.
     this.stats.stored += stored;
-    this.stats.duplicates += batch.length - stored;
+    this.stats.duplicates += batch.length - stored - reused.length;
   }
 
   count(kind?: string): number {

@@ -332,6 +332,15 @@ export class HqSink {
         { topic, err: reason },
         id ? 'hq sink: invalid record quarantined' : 'hq sink: invalid message dropped',
       );
+      // The unit did answer: a pull waiting for it fails now with why, not later with "no answer"
+      // (and a resend would bring the same answer).
+      const requestId = t?.channel === 'up' && t.kind === 'pull-response' ? requestIdOf(payload) : undefined;
+      if (t && requestId)
+        this.waiters.get(answerKey(t.agency, t.unit, requestId))?.(
+          new Error(
+            `the answer from ${t.agency}/${t.unit} to pull request ${requestId} is invalid: ${reason}`,
+          ),
+        );
     }
   }
 
@@ -775,6 +784,16 @@ function rawRecord(p: Pending): Buffer {
   };
   const images = { ...(p.crop ? { crop: p.crop } : {}), ...(p.overview ? { overview: p.overview } : {}) };
   return encodeRecord(message, images, 'base64');
+}
+
+/** The request id a pull answer names, if it can be read at all. */
+function requestIdOf(payload: Buffer): string | undefined {
+  try {
+    const requestId = (parseJson(payload) as { requestId?: unknown } | null)?.requestId;
+    return typeof requestId === 'string' ? requestId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The message id of an up-link record, if its envelope can be read at all. */

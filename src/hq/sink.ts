@@ -755,11 +755,15 @@ export function replacesStatus(next: Status, held: Status): boolean {
 }
 
 /**
- * Whether a write that failed may succeed later: another consumer sharing the database holds its
- * lock, or the disk is full (freed by the operator). Anything else fails the same way every time.
+ * Whether a write that failed is to be tried again: another consumer sharing the database holds
+ * its lock, or the database itself cannot be written now (disk full, read-only, I/O error), which
+ * is no fault of the message and the operator puts right. Anything else (a constraint or trigger,
+ * a row that cannot be read) fails the same way for that message every time.
  */
 function isTransient(err: unknown): boolean {
-  return err instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED|FULL)/.test(err.code);
+  return (
+    err instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN)/.test(err.code)
+  );
 }
 
 /** A pull waiting for its answer: the unit's answer to its request id, not another unit's. */

@@ -75,6 +75,16 @@ export interface PullOptions {
  */
 export type PullAnswer = Omit<PullResponse, 'part' | 'parts'> & { complete: boolean };
 
+/**
+ * Kinds whose records a unit numbers per database (`{unit}:{kind}:{install}-{n}`) and never
+ * changes: a resend's body is the same. A unit whose database is restored from a backup keeps its
+ * install id and numbers its next records again from where the backup stood, so an id HQ holds
+ * with another body is another record: it is quarantined (`REUSED_ID`), not dropped as a duplicate.
+ */
+const NUMBERED_KINDS = new Set(['disposition', 'query-log']);
+const REUSED_ID =
+  'HQ already holds another record under this id (the unit numbered it again: its database restored from a backup?)';
+
 /** A status or a pull answer's message, validated, to be written; as it came, to quarantine it. */
 type Unwritten = ({ status: Status } | { answer: PullResponse }) & { topic: string; payload: Buffer };
 
@@ -120,6 +130,7 @@ export class HqSink {
   /** A waiting pull's answer, or why the answer that came cannot be stored. */
   private readonly waiters = new Map<string, (r: PullAnswer | Error) => void>();
   private readonly insert;
+  private readonly heldBody;
   readonly stats = { received: 0, stored: 0, duplicates: 0, invalid: 0, acksSent: 0 };
 
   constructor(private readonly opts: HqSinkOptions) {
@@ -170,6 +181,7 @@ export class HqSink {
       DROP INDEX IF EXISTS records_unit_kind_seq;
       CREATE INDEX IF NOT EXISTS records_stream ON records (unit, kind, install, seq);
     `);
+    this.heldBody = this.db.prepare('SELECT body FROM records WHERE id = ?').pluck();
     this.insert = this.db.prepare(
       `INSERT OR IGNORE INTO records (id, agency, unit, kind, install, seq, sent_at, received_at, body, crop, overview)
        VALUES (@id, @agency, @unit, @kind, @install, @seq, @sentAt, @receivedAt, @body, @crop, @overview)`,
@@ -320,6 +332,15 @@ export class HqSink {
         { topic, err: reason },
         id ? 'hq sink: invalid record quarantined' : 'hq sink: invalid message dropped',
       );
+      // The unit did answer: a pull waiting for it fails now with why, not later with "no answer"
+      // (and a resend would bring the same answer).
+      const requestId = t?.channel === 'up' && t.kind === 'pull-response' ? requestIdOf(payload) : undefined;
+      if (t && requestId)
+        this.waiters.get(answerKey(t.agency, t.unit, requestId))?.(
+          new Error(
+            `the answer from ${t.agency}/${t.unit} to pull request ${requestId} is invalid: ${reason}`,
+          ),
+        );
     }
   }
 
@@ -510,18 +531,30 @@ export class HqSink {
     ack: (p: { agency: string; unit: string; id: string }) => void,
   ): void {
     let stored = 0;
+    const reused: Pending[] = [];
     this.db.transaction(() => {
-      for (const p of batch) stored += this.insert.run({ ...p, receivedAt }).changes;
       const keep = this.db.prepare('INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const p of batch) {
+        const added = this.insert.run({ ...p, receivedAt }).changes;
+        stored += added;
+        if (added === 1 || !NUMBERED_KINDS.has(p.kind) || this.heldBody.get(p.id) === p.body) continue;
+        // Not a resend: another record under a used id (see NUMBERED_KINDS). Acknowledged as a
+        // duplicate, the unit would take it as held here, and it would be nowhere.
+        reused.push(p);
+        const topic = new Topics(p.agency, p.unit).up(p.kind as UpKind);
+        keep.run(p.id, p.agency, p.unit, topic, REUSED_ID, receivedAt, rawRecord(p));
+      }
       for (const q of quarantined) keep.run(q.id, q.agency, q.unit, q.topic, q.reason, receivedAt, q.payload);
     })();
+    for (const p of reused)
+      this.opts.log?.error({ id: p.id, unit: p.unit, kind: p.kind }, `hq sink: ${REUSED_ID}; quarantined`);
     // Only once committed: a batch that fails may be stored record by record (storeEach).
     // Duplicates are acknowledged too: the unit evidently did not get the earlier ack.
     for (const p of batch) ack(p);
     for (const q of quarantined) if (q.ack) ack(q);
     // Counted once committed: a batch rolled back is counted when it is stored.
     this.stats.stored += stored;
-    this.stats.duplicates += batch.length - stored;
+    this.stats.duplicates += batch.length - stored - reused.length;
   }
 
   count(kind?: string): number {
@@ -722,11 +755,15 @@ export function replacesStatus(next: Status, held: Status): boolean {
 }
 
 /**
- * Whether a write that failed may succeed later: another consumer sharing the database holds its
- * lock, or the disk is full (freed by the operator). Anything else fails the same way every time.
+ * Whether a write that failed is to be tried again: another consumer sharing the database holds
+ * its lock, or the database itself cannot be written now (disk full, read-only, I/O error), which
+ * is no fault of the message and the operator puts right. Anything else (a constraint or trigger,
+ * a row that cannot be read) fails the same way for that message every time.
  */
 function isTransient(err: unknown): boolean {
-  return err instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED|FULL)/.test(err.code);
+  return (
+    err instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN)/.test(err.code)
+  );
 }
 
 /** A pull waiting for its answer: the unit's answer to its request id, not another unit's. */
@@ -751,6 +788,16 @@ function rawRecord(p: Pending): Buffer {
   };
   const images = { ...(p.crop ? { crop: p.crop } : {}), ...(p.overview ? { overview: p.overview } : {}) };
   return encodeRecord(message, images, 'base64');
+}
+
+/** The request id a pull answer names, if it can be read at all. */
+function requestIdOf(payload: Buffer): string | undefined {
+  try {
+    const requestId = (parseJson(payload) as { requestId?: unknown } | null)?.requestId;
+    return typeof requestId === 'string' ? requestId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The message id of an up-link record, if its envelope can be read at all. */

@@ -1,7 +1,7 @@
 import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ColumnMapping } from './config.js';
+import { ROW_FIELDS, type ColumnMapping, type RowField } from './config.js';
 import { CsvParser, CsvSyntaxError, type CsvRecord } from './csv.js';
 import { readJsonObject, JsonSyntaxError } from './json-stream.js';
 import { readExpiry } from './expiry.js';
@@ -126,31 +126,8 @@ const KEEP_PROBLEMS = 100;
 const CSV_CHUNK = 4 << 20;
 
 type RawRow = Partial<Record<Field, unknown>>;
-type Field =
-  | 'plate'
-  | 'state'
-  | 'list_type'
-  | 'source'
-  | 'reference'
-  | 'priority'
-  | 'expires'
-  | 'vehicle'
-  | 'reason'
-  | 'entered_by'
-  | 'action';
-const FIELDS: Field[] = [
-  'plate',
-  'state',
-  'list_type',
-  'source',
-  'reference',
-  'priority',
-  'expires',
-  'vehicle',
-  'reason',
-  'entered_by',
-  'action',
-];
+type Field = RowField;
+const FIELDS = ROW_FIELDS;
 
 /** Header spellings accepted without a mapping ("License Plate", "list-type", "NCIC number", ...). */
 const ALIASES: Record<string, Field> = {

@@ -8,6 +8,7 @@ import { HotlistStore } from '../src/hotlist/store.js';
 import { Equivalence } from '../src/hotlist/normalise.js';
 import { importHotlist, InputError, type ImportOptions } from '../src/hotlist/import.js';
 import { readCsv } from '../src/hotlist/csv.js';
+import { addManualEntry } from '../src/hotlist/manual.js';
 import { defaultHotlistsConfig, mappingSchema } from '../src/hotlist/config.js';
 
 let dir: string;
@@ -258,6 +259,28 @@ describe('CSV import', () => {
     );
     expect(store.list('local')).toBeUndefined();
     expect(store.list('agency')).toBeUndefined();
+  });
+
+  it('refuses to import over a list of manual entries made on the unit under another name', async () => {
+    // Officers keep a second watch list ("hotlist add --list watch"); a file named watch.csv
+    // would otherwise replace their entries and reasons, and lock them out of the list.
+    addManualEntry(store, { append: () => undefined }, 'ofc.diaz', {
+      plate: 'WCH001',
+      state: 'NY',
+      reason: 'seen leaving the burglary',
+      listId: 'watch',
+    });
+    for (const mode of ['replace', 'delta'] as const) {
+      const f = file('watch.csv', 'plate,state,list_type\nAGY001,NY,ncic\n');
+      expect((await rejects(run(f, { mode }))).message).toMatch(
+        /the list "watch" holds manual entries made on this unit .*import under another list id/,
+      );
+    }
+    expect(store.findInList('watch', 'WCH001')).toEqual([
+      expect.objectContaining({ enteredBy: 'ofc.diaz', reason: 'seen leaving the burglary' }),
+    ]);
+    expect(store.findInList('watch', 'AGY001')).toEqual([]);
+    expect(store.list('watch')?.source).toBe('local');
   });
 
   it('applies a delta: adds and removes in one step', async () => {

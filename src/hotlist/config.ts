@@ -3,7 +3,8 @@ import { LIST_TYPES } from './types.js';
 
 const listType = z.enum(LIST_TYPES);
 
-const fieldName = z.enum([
+/** The fields of a hotlist row, as CSV headers and column mappings name them. */
+export const ROW_FIELDS = [
   'plate',
   'state',
   'list_type',
@@ -15,7 +16,10 @@ const fieldName = z.enum([
   'reason',
   'entered_by',
   'action',
-]);
+] as const;
+export type RowField = (typeof ROW_FIELDS)[number];
+
+const fieldName = z.enum(ROW_FIELDS);
 
 /**
  * How to read a delimited extract as an agency receives it: its delimiter, which column holds each

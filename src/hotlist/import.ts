@@ -1,7 +1,7 @@
 import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ColumnMapping } from './config.js';
+import { ROW_FIELDS, type ColumnMapping, type RowField } from './config.js';
 import { CsvParser, CsvSyntaxError, type CsvRecord } from './csv.js';
 import { readJsonObject, JsonSyntaxError } from './json-stream.js';
 import { readExpiry } from './expiry.js';
@@ -126,31 +126,8 @@ const KEEP_PROBLEMS = 100;
 const CSV_CHUNK = 4 << 20;
 
 type RawRow = Partial<Record<Field, unknown>>;
-type Field =
-  | 'plate'
-  | 'state'
-  | 'list_type'
-  | 'source'
-  | 'reference'
-  | 'priority'
-  | 'expires'
-  | 'vehicle'
-  | 'reason'
-  | 'entered_by'
-  | 'action';
-const FIELDS: Field[] = [
-  'plate',
-  'state',
-  'list_type',
-  'source',
-  'reference',
-  'priority',
-  'expires',
-  'vehicle',
-  'reason',
-  'entered_by',
-  'action',
-];
+type Field = RowField;
+const FIELDS = ROW_FIELDS;
 
 /** Header spellings accepted without a mapping ("License Plate", "list-type", "NCIC number", ...). */
 const ALIASES: Record<string, Field> = {
@@ -302,7 +279,7 @@ async function importCsv(store: HotlistStore, opts: ImportOptions, mtimeMs: numb
       opts.file,
       'give that time with --generated-at',
     );
-  notTheUnitsOwn(meta, opts.file);
+  notTheUnitsOwn(store, meta, opts.file);
   const problems: RowProblem[] = [];
   let problemCount = 0;
   const problem = (line: number, message: string) => {
@@ -424,10 +401,16 @@ function notInFuture(generatedAt: number, field: string, now: number, file: stri
  * open to officers' changes. An import under either name would make an agency list look like
  * that, or turn the unit's own list into one officers may no longer change.
  */
-function notTheUnitsOwn(meta: VersionMeta, file: string): void {
+function notTheUnitsOwn(store: HotlistStore, meta: VersionMeta, file: string): void {
   if (meta.listId === LOCAL_LIST)
     throw new InputError(
       `hotlist ${file}: the list "${LOCAL_LIST}" holds the unit's manual entries (hotlist add, the console's watch list); import under another list id`,
+    );
+  // So does any other list officers made on the unit (hotlist add --list NAME): an import would
+  // replace their entries and reasons, and close the list to them.
+  if (store.list(meta.listId)?.source === LOCAL_SOURCE)
+    throw new InputError(
+      `hotlist ${file}: the list "${meta.listId}" holds manual entries made on this unit (hotlist add --list ${meta.listId}); import under another list id (--list NAME)`,
     );
   if (meta.source === LOCAL_SOURCE)
     throw new InputError(
@@ -807,7 +790,7 @@ async function importJson(store: HotlistStore, opts: ImportOptions): Promise<Imp
       importedBy: opts.actor,
     };
     notInFuture(meta.generatedAt, 'list.generatedAt', (opts.now ?? Date.now)(), opts.file);
-    notTheUnitsOwn(meta, opts.file);
+    notTheUnitsOwn(store, meta, opts.file);
     staged = store.stageVersion(meta, (c) =>
       problem(
         `entries[${c.origin.position}]`,

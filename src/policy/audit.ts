@@ -3,6 +3,7 @@ import type { Db } from '../store/database.js';
 import { ALERT_AUDIT_TYPES } from '../alerts/audit-types.js';
 import { HOTLIST_AUDIT_TYPES } from '../hotlist/audit-types.js';
 import { canonicalJson } from './canonical.js';
+import { Where } from './sql-where.js';
 
 /**
  * Every kind of record the audit log holds, gathered from the modules that write them (hits and the
@@ -259,33 +260,16 @@ export class AuditLog {
   }
 
   list(opts: AuditListOptions = {}): AuditRecord[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (opts.from !== undefined) {
-      where.push('ts >= ?');
-      args.push(opts.from);
-    }
-    if (opts.to !== undefined) {
-      where.push('ts <= ?');
-      args.push(opts.to);
-    }
-    if (opts.actor !== undefined) {
-      where.push('actor = ?');
-      args.push(opts.actor);
-    }
-    if (opts.afterSeq !== undefined) {
-      where.push('seq > ?');
-      args.push(opts.afterSeq);
-    }
-    if (opts.unackedOnly) where.push('acked_at IS NULL');
-    if (opts.type !== undefined) {
-      const types = Array.isArray(opts.type) ? opts.type : [opts.type];
-      where.push(`type IN (${types.map(() => '?').join(', ')})`);
-      args.push(...types);
-    }
-    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
-    args.push(opts.limit ?? 10_000_000);
-    return (this.db.prepare(sql).all(...args) as AuditRow[]).map(fromRow);
+    const types = opts.type === undefined ? undefined : [opts.type].flat();
+    const where = new Where()
+      .add('ts >= ?', opts.from)
+      .add('ts <= ?', opts.to)
+      .add('actor = ?', opts.actor)
+      .add('seq > ?', opts.afterSeq)
+      .add('type IN (SELECT value FROM json_each(?))', types && JSON.stringify(types));
+    if (opts.unackedOnly) where.conditions.push('acked_at IS NULL');
+    const sql = `SELECT * FROM audit_log ${where.sql()} ORDER BY seq LIMIT ?`;
+    return (this.db.prepare(sql).all(...where.args, opts.limit ?? 10_000_000) as AuditRow[]).map(fromRow);
   }
 
   get(id: string): AuditRecord | undefined {

@@ -5,6 +5,7 @@ import { AuditLog } from './audit.js';
 import { canonicalJson } from './canonical.js';
 import { normaliseCaseNumber, saysSomething } from './case-number.js';
 import { PolicyError } from './errors.js';
+import { Where } from './sql-where.js';
 import { boundingBox, distanceM } from './geo.js';
 import { isPurpose, PURPOSES } from './purposes.js';
 import { actorName, type Identity } from './roles.js';
@@ -379,31 +380,18 @@ export function listQueryLog(
   db: Db,
   opts: { from?: number; to?: number; requester?: string; caseNumber?: string } = {},
 ): QueryLogEntry[] {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (opts.from !== undefined) {
-    where.push('ts >= ?');
-    args.push(opts.from);
-  }
-  if (opts.to !== undefined) {
-    where.push('ts <= ?');
-    args.push(opts.to);
-  }
-  if (opts.requester !== undefined) {
-    where.push('requester = ?');
-    args.push(opts.requester);
-  }
-  if (opts.caseNumber !== undefined) {
-    where.push('case_number = ?');
-    args.push(normaliseCaseNumber(opts.caseNumber));
-  }
+  const where = new Where()
+    .add('ts >= ?', opts.from)
+    .add('ts <= ?', opts.to)
+    .add('requester = ?', opts.requester)
+    .add('case_number = ?', normaliseCaseNumber(opts.caseNumber));
   const rows = db
     .prepare(
       `SELECT q.*, json_extract(a.details, '$.repeat.requestId') AS repeat_of
          FROM query_log q LEFT JOIN audit_log a ON a.seq = q.audit_seq
-         ${where.length ? `WHERE ${where.map((w) => `q.${w}`).join(' AND ')}` : ''} ORDER BY q.id`,
+         ${where.sql('q')} ORDER BY q.id`,
     )
-    .all(...args) as {
+    .all(...where.args) as {
     id: number;
     ts: number;
     requester_kind: string;

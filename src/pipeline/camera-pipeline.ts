@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
-import type { FrameSource } from '../capture/types.js';
+import type { Frame, FrameSource } from '../capture/types.js';
 import type { SearchRegion, Vision } from '../vision/vision.js';
 import type { ReadStore } from '../store/reads.js';
 import type { Read, StoredRead } from '../store/types.js';
@@ -126,7 +126,7 @@ export class CameraPipeline {
     const { vision } = this.deps;
     while (true) {
       const t0 = performance.now();
-      const next = await frames.next();
+      const next = await this.nextFrame(frames);
       this.totals.decode += performance.now() - t0;
       if (next.done) break;
       const frame = next.value;
@@ -158,6 +158,30 @@ export class CameraPipeline {
     }
     await this.storeAll(this.tracker.flush());
     return this.stats();
+  }
+
+  /**
+   * The source's next frame. A live camera that stops delivering (unplugged, an RTSP stream gone
+   * silent, reconnecting with backoff) would otherwise keep the plates in view when it went in the
+   * tracker until it came back, or the daemon stopped: a hotlist vehicle that had just passed
+   * raised its hit minutes or hours late. So while tracks are open, they end as they would between
+   * frames, idleMs after their plate was last seen, by the unit's monotonic clock, which is a live
+   * camera's frame time. A recording's frames are on its own timeline, which does not run while
+   * it waits.
+   */
+  private async nextFrame(frames: AsyncIterator<Frame>): Promise<IteratorResult<Frame>> {
+    const next = frames.next();
+    if (!this.source.unitClock) return next;
+    const { idleMs } = this.deps.config.tracker;
+    while (this.tracker.open > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const idle = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), idleMs + 1)));
+      const frame = await Promise.race([next, idle]);
+      clearTimeout(timer);
+      if (frame) return frame;
+      await this.storeAll(this.tracker.expire(monotonicMs()));
+    }
+    return next;
   }
 
   /**

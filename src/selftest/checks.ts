@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -15,6 +16,7 @@ import { HotlistStore } from '../hotlist/store.js';
 import { Equivalence } from '../hotlist/normalise.js';
 import { isStale, listAgeHours } from '../hotlist/currency.js';
 import { monotonicMs } from '../util/clock.js';
+import { isBelowAny, serviceSandbox, UNIT_FILE } from './service-unit.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 export interface CheckResult {
@@ -238,6 +240,28 @@ export function checkClock(now: number, clock: ClockHealth | null): CheckResult 
       "update the GPS receiver's firmware or replace it; until then keep the system clock set by NTP (timedatectl)",
     );
   return pass('clock', `${at} (no GPS time to compare${clock ? ': the receiver sent none' : ''})`);
+}
+
+/**
+ * The data folder against the installed service's sandbox, when `configSource` (the config file
+ * checked) is the one the service runs with: under ProtectSystem=strict everything but its
+ * ReadWritePaths= is read-only to it, so a data folder elsewhere (a data disk mounted on /data)
+ * passed the disk check, as root, and the daemon then failed on its first write ("read-only
+ * filesystem", on a disk mounted rw). A failed disk check, or null when there is nothing to say.
+ */
+export function checkServiceDataDir(config: Config, configSource?: string): CheckResult | null {
+  const sandbox = configSource ? serviceSandbox() : null;
+  if (
+    !sandbox ||
+    path.resolve(configSource!) !== path.resolve(sandbox.configFile) ||
+    isBelowAny(config.dataDir, sandbox.writable)
+  )
+    return null;
+  return fail(
+    'disk',
+    `the lpr-edge service may not write ${config.dataDir}: its unit (${UNIT_FILE}, ProtectSystem=strict) lets it write only ${sandbox.writable.join(', ') || 'nothing'}`,
+    `put dataDir below ${sandbox.writable[0] ?? '/var/lib/lpr-edge'} (mount the data disk there), or let the service write it: "sudo systemctl edit lpr-edge", add the lines [Service] and ReadWritePaths=${config.dataDir}, create it for the service (sudo install -d -m 0750 -o ${sandbox.user} -g ${sandbox.group} ${config.dataDir}), then "sudo systemctl restart lpr-edge"`,
+  );
 }
 
 export function checkDisk(config: Config, minFreeMb: number): CheckResult {

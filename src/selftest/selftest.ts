@@ -5,6 +5,7 @@ import {
   checkClock,
   checkDatabase,
   checkDisk,
+  checkServiceDataDir,
   checkGps,
   checkHotlists,
   checkModels,
@@ -65,8 +66,13 @@ export async function runSelftest(
       : await checkGps(opts);
   results.push(gps.result);
   results.push(checkClock((opts.now ?? Date.now)(), gps.clock));
-  results.push(checkDisk(opts.config, opts.minFreeMb));
-  const db = checkDatabase(opts.config);
+  // A data folder the service may not write is not created here, as root, by opening a database
+  // in it: the daemon would find it root's once allowed to write there.
+  const outside = checkServiceDataDir(opts.config, opts.configSource);
+  results.push(outside ?? checkDisk(opts.config, opts.minFreeMb));
+  const db: CheckResult = outside
+    ? { check: 'database', status: 'skip', detail: 'not checked: see the disk check' }
+    : checkDatabase(opts.config);
   results.push(db);
   if (db.status === 'pass') results.push(checkHotlists(opts.config, (opts.now ?? Date.now)()));
   results.push(checkHqKey(opts.config.sync));

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { foreignOwnerOf, giveTo } from './data-dir-owner.js';
 import { whyNotWritable } from './unwritable.js';
@@ -95,6 +95,13 @@ function databaseError(file: string, err: unknown): unknown {
       `${file} is not a usable database (${(err as Error).message}); check that ${WHERE} names the unit's data folder; if it does, stop lpr-edge, copy the folder aside and call support (do not delete it)`,
     );
   }
+  // A full disk: SQLite says "database or disk is full", or only "disk I/O error" when it cannot
+  // even grow its -shm. Said as such, since the daemon cannot free space it never gets to open.
+  if ((code === 'SQLITE_FULL' || code?.startsWith('SQLITE_IOERR')) && diskFull(path.dirname(file)))
+    return new DatabaseError(
+      `cannot open the database ${file} (${(err as Error).message}): the disk is full (no space left on the filesystem of ${path.dirname(file)})`,
+      "free space on it (files that are not lpr-edge's; the journal: sudo journalctl --vacuum-size=200M), then start lpr-edge again; do not delete the database: it holds reads not yet sent",
+    );
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') {
     // The account this runs as (the daemon's User=, not "lpr-edge" after install.sh --user).
     return new DatabaseError(
@@ -102,6 +109,16 @@ function databaseError(file: string, err: unknown): unknown {
     );
   }
   return err;
+}
+
+/** Whether the filesystem of `dir` has less than a megabyte left for this user. */
+function diskFull(dir: string): boolean {
+  try {
+    const st = statfsSync(dir);
+    return st.bavail * st.bsize < 1024 * 1024;
+  } catch {
+    return false;
+  }
 }
 
 export function migrate(db: Db, migrations: readonly Migration[]): void {

@@ -731,7 +731,16 @@ function renderMissed(missed) {
     const seen = document.createElement('span');
     seen.className = h.neverShown ? 'fr never' : 'fr';
     seen.textContent = h.neverShown ? 'NEVER SHOWN on a console' : 'Shown, not verified';
-    if (h.reason) seen.textContent += ` · ${h.reason}`;
+    li.appendChild(seen);
+    if (h.reason) {
+      // A reason may run to 1000 characters: three lines here, the whole of it on hover (as on the
+      // watch list), not a column pushing the rest of the side panel out of sight.
+      const why = document.createElement('span');
+      why.className = 'fm clamped';
+      why.textContent = h.reason;
+      why.title = h.reason;
+      li.appendChild(why);
+    }
     const actions = document.createElement('div');
     actions.className = 'watch-actions';
     const b = document.createElement('button');
@@ -744,7 +753,7 @@ function renderMissed(missed) {
       }),
     );
     actions.appendChild(b);
-    li.append(seen, actions);
+    li.append(actions);
     ol.appendChild(li);
   }
   $('missed-more').hidden = total <= hits.length;

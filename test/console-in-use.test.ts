@@ -216,3 +216,20 @@ describe('missed hits in the side panel', () => {
     await row.waitFor({ state: 'detached' });
   });
 });
+
+// Last: it stops the unit's console.
+describe('the unit not answering', () => {
+  it('signing in says the unit did not answer, not the browser\'s "Failed to fetch"', async () => {
+    await clearAlerts();
+    await page.locator('#signout').click();
+    await page.locator('#signin').waitFor({ state: 'visible' });
+    await parts.console.stop(); // the daemon stopped (an update, a crash) while the page stayed open
+    await page.locator('#signin-name').fill('olly');
+    await page.locator('#signin-secret').fill(OLLY);
+    await page.locator('#signin-form button').click();
+    await page.waitForFunction(() => document.getElementById('signin-error')!.textContent !== '');
+    expect(await page.locator('#signin-error').innerText()).toBe(
+      'The unit did not answer (its LPR service may be stopped or restarting): try again in a moment.',
+    );
+  });
+});

@@ -142,13 +142,23 @@ function queueTone(kind) {
 
 // ---- API ------------------------------------------------------------------------------------
 
+/** Said wherever an answer was expected (sign-in, an act on an alert, a form) and none came. */
+const NO_ANSWER =
+  'The unit did not answer (its LPR service may be stopped or restarting): try again in a moment.';
+
 async function api(method, url, body) {
-  const res = await fetch(url, {
-    method,
-    headers: body ? { 'Content-Type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-    credentials: 'same-origin',
-  });
+  let res;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: 'same-origin',
+    });
+  } catch {
+    // No answer at all: the browser's own words ("Failed to fetch") tell the officer nothing.
+    throw new Error(NO_ANSWER);
+  }
   const data = await res.json().catch(() => ({}));
   if (res.status === 401 && url !== '/api/signin') showSignIn();
   if (!res.ok) throw new Error(data.error || `request failed (${res.status})`);

@@ -173,7 +173,7 @@ describe('hits that expire unverified, in Chromium', () => {
     const amberRow = rows.filter({ hasText: 'AMB3307' });
     const lowRow = rows.filter({ hasText: 'LOW1234' });
     expect(await amberRow.innerText()).toMatch(/high · AMBER alert · list ncic · AMBER NY-2026-114/);
-    expect(await amberRow.innerText()).toMatch(/Shown, not verified · Child abduction/);
+    expect(await amberRow.innerText()).toMatch(/Shown, not verified\s+Child abduction/);
     expect(await lowRow.innerText()).toMatch(/NEVER SHOWN on a console/);
     // What was missed, never how to act on it: one button, Acknowledge; the API refuses a stop.
     expect(await amberRow.locator('button').allInnerTexts()).toEqual(['Acknowledge']);

@@ -8,6 +8,8 @@ import { ReadStore } from '../src/store/reads.js';
 import { silentLogger } from '../src/log.js';
 import { buildHotlist, type HotlistParts } from '../src/hotlist/services.js';
 import { importHotlist } from '../src/hotlist/import.js';
+import { addManualEntry } from '../src/hotlist/manual.js';
+import { REASON_MAX_CHARS } from '../src/hotlist/types.js';
 import { defaultConsoleConfig, defaultHotlistsConfig } from '../src/hotlist/config.js';
 import { AuditLog } from '../src/policy/audit.js';
 import { UserDirectory } from '../src/policy/users.js';
@@ -24,6 +26,7 @@ const dir = tempDir('console-in-use-');
 const OLLY = 'olly secret 42';
 let db: Db;
 let reads: ReadStore;
+let auditLog: AuditLog;
 let parts: HotlistParts;
 let browser: Browser;
 let page: Page;
@@ -45,7 +48,7 @@ const save = async (plate: string, state: string | null = 'NY') =>
 beforeAll(async () => {
   db = openDatabase(path.join(dir, 'lpr-edge.db'), allMigrations);
   reads = new ReadStore(db, dir);
-  const auditLog = new AuditLog(db);
+  auditLog = new AuditLog(db);
   const users = new UserDirectory(db, { ...policySchema.parse({}), passwordCostLog2: 12 }, auditLog);
   users.bootstrapAdmin('admin.ray', 'admin secret 1', '2026-01-05');
   const admin = users.signIn('admin.ray', 'admin secret 1');
@@ -183,5 +186,50 @@ describe('the wall clock stepped under the console (NTP or the GPS setting it)',
     );
     expect(parts.hits.get(hitOf(read.id).id)!.plateConfirmedBy).toBe('olly');
     await clearAlerts();
+  });
+});
+
+describe('missed hits in the side panel', () => {
+  it("a missed hit's long reason takes three lines, the whole of it in its tooltip", async () => {
+    await clearAlerts();
+    const reason = 'BOLO: armed, approach with caution; '.repeat(40).slice(0, REASON_MAX_CHARS);
+    addManualEntry(parts.store, auditLog, 'olly', {
+      plate: 'MIS8080',
+      state: 'NY',
+      reason,
+      expiresAt: Date.now() + 3_600_000,
+      priority: 2,
+    });
+    const { id } = hitOf((await save('MIS8080')).id);
+    db.prepare(`UPDATE hits SET expires_at = ? WHERE id = ?`).run(Date.now() - 1, id);
+    parts.hits.expireDue();
+    const row = page.locator('#missed-list li', { hasText: 'MIS8080' });
+    await row.waitFor();
+    const why = row.locator('span', { hasText: 'BOLO: armed' });
+    // Not a column of some fifty lines pushing the recent reads and the watch list out of sight.
+    const lineHeight = await why.evaluate((e) => parseFloat(getComputedStyle(e).lineHeight));
+    expect(lineHeight).toBeGreaterThan(0);
+    expect((await why.boundingBox())!.height).toBeLessThanOrEqual(3 * lineHeight + 1);
+    expect(await why.getAttribute('title')).toBe(reason);
+    expect(await row.locator('button', { hasText: 'Acknowledge' }).isVisible()).toBe(true);
+    await row.locator('button', { hasText: 'Acknowledge' }).click();
+    await row.waitFor({ state: 'detached' });
+  });
+});
+
+// Last: it stops the unit's console.
+describe('the unit not answering', () => {
+  it('signing in says the unit did not answer, not the browser\'s "Failed to fetch"', async () => {
+    await clearAlerts();
+    await page.locator('#signout').click();
+    await page.locator('#signin').waitFor({ state: 'visible' });
+    await parts.console.stop(); // the daemon stopped (an update, a crash) while the page stayed open
+    await page.locator('#signin-name').fill('olly');
+    await page.locator('#signin-secret').fill(OLLY);
+    await page.locator('#signin-form button').click();
+    await page.waitForFunction(() => document.getElementById('signin-error')!.textContent !== '');
+    expect(await page.locator('#signin-error').innerText()).toBe(
+      'The unit did not answer (its LPR service may be stopped or restarting): try again in a moment.',
+    );
   });
 });

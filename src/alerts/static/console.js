@@ -142,13 +142,23 @@ function queueTone(kind) {
 
 // ---- API ------------------------------------------------------------------------------------
 
+/** Said wherever an answer was expected (sign-in, an act on an alert, a form) and none came. */
+const NO_ANSWER =
+  'The unit did not answer (its LPR service may be stopped or restarting): try again in a moment.';
+
 async function api(method, url, body) {
-  const res = await fetch(url, {
-    method,
-    headers: body ? { 'Content-Type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-    credentials: 'same-origin',
-  });
+  let res;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: 'same-origin',
+    });
+  } catch {
+    // No answer at all: the browser's own words ("Failed to fetch") tell the officer nothing.
+    throw new Error(NO_ANSWER);
+  }
   const data = await res.json().catch(() => ({}));
   if (res.status === 401 && url !== '/api/signin') showSignIn();
   if (!res.ok) throw new Error(data.error || `request failed (${res.status})`);
@@ -731,7 +741,16 @@ function renderMissed(missed) {
     const seen = document.createElement('span');
     seen.className = h.neverShown ? 'fr never' : 'fr';
     seen.textContent = h.neverShown ? 'NEVER SHOWN on a console' : 'Shown, not verified';
-    if (h.reason) seen.textContent += ` · ${h.reason}`;
+    li.appendChild(seen);
+    if (h.reason) {
+      // A reason may run to 1000 characters: three lines here, the whole of it on hover (as on the
+      // watch list), not a column pushing the rest of the side panel out of sight.
+      const why = document.createElement('span');
+      why.className = 'fm clamped';
+      why.textContent = h.reason;
+      why.title = h.reason;
+      li.appendChild(why);
+    }
     const actions = document.createElement('div');
     actions.className = 'watch-actions';
     const b = document.createElement('button');
@@ -744,7 +763,7 @@ function renderMissed(missed) {
       }),
     );
     actions.appendChild(b);
-    li.append(seen, actions);
+    li.append(actions);
     ol.appendChild(li);
   }
   $('missed-more').hidden = total <= hits.length;

@@ -172,19 +172,13 @@ export async function importHotlist(store: HotlistStore, opts: ImportOptions): P
   // A duration: the monotonic clock (NTP or the GPS may step the wall clock mid-import).
   const started = monotonicMs();
   const format = opts.format ?? (opts.file.toLowerCase().endsWith('.json') ? 'json' : 'csv');
-  let stat;
   try {
-    stat = statSync(opts.file);
-  } catch (err) {
-    throw new InputError(`hotlist ${opts.file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
-  // A named pipe would block the import forever: refused, as a folder or device is.
-  if (!stat.isFile())
-    throw new InputError(`hotlist ${opts.file}: ${inputFileProblem(opts.file)?.message ?? 'not a file'}`);
-  if (opts.type && !LIST_TYPES.includes(opts.type))
-    throw new InputError(`--type "${opts.type}" is not a list type; use one of ${LIST_TYPES.join(', ')}`);
-  sniffText(opts.file);
-  try {
+    // Inside the try: a file refused before its rows are read (UTF-16, a ZIP, a folder) is a
+    // rejected import in the audit log like one refused for its rows.
+    const stat = readableFile(opts.file);
+    if (opts.type && !LIST_TYPES.includes(opts.type))
+      throw new InputError(`--type "${opts.type}" is not a list type; use one of ${LIST_TYPES.join(', ')}`);
+    sniffText(opts.file);
     const report =
       format === 'json' ? await importJson(store, opts) : await importCsv(store, opts, stat.mtimeMs);
     report.durationMs = Math.round(monotonicMs() - started);
@@ -221,6 +215,20 @@ export async function importHotlist(store: HotlistStore, opts: ImportOptions): P
     });
     throw err;
   }
+}
+
+/** The file's stat, or an InputError saying why it cannot be imported. */
+function readableFile(file: string) {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch (err) {
+    throw new InputError(`hotlist ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+  // A named pipe would block the import forever: refused, as a folder or device is.
+  if (!stat.isFile())
+    throw new InputError(`hotlist ${file}: ${inputFileProblem(file)?.message ?? 'not a file'}`);
+  return stat;
 }
 
 /** Refuse binary files up front with a clear message instead of a pile of row errors. */

@@ -253,11 +253,21 @@ function sniffText(file: string): void {
   }
 }
 
-/** UTF-16 or UTF-32, as the byte-order mark a file starts with says; null for anything else. */
+/** UTF-16 or UTF-32, as the byte-order mark a file starts with says (or UTF-16 by its NUL bytes); null for anything else. */
 function otherUnicode(head: Buffer): string | null {
   const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
   if (starts(0xff, 0xfe, 0, 0) || starts(0, 0, 0xfe, 0xff)) return 'UTF-32';
   if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return 'UTF-16';
+  // Without a byte-order mark: a list is mostly ASCII, which UTF-16 writes with a NUL in every
+  // other byte (the second of each pair little-endian, the first big-endian), and in no other.
+  const pairs = Math.floor(head.length / 2);
+  let first = 0;
+  let second = 0;
+  for (let i = 0; i + 1 < head.length; i += 2) {
+    if (head[i] === 0) first++;
+    if (head[i + 1] === 0) second++;
+  }
+  if (pairs >= 2 && Math.min(first, second) === 0 && Math.max(first, second) >= pairs * 0.9) return 'UTF-16';
   return null;
 }
 

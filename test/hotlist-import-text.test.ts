@@ -125,6 +125,28 @@ describe('hotlist import: the text of the file', { timeout: 240_000 }, () => {
     expect(Object.keys(versions())).not.toContain('utf16le');
   });
 
+  it('says a UTF-16 file without a byte-order mark is UTF-16 too', () => {
+    const text = 'plate,state,list_type\nU16002,NY,ncic\n';
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le);
+    be.swap16();
+    for (const [name, content] of [
+      ['nobom-le.csv', le],
+      ['nobom-be.csv', be],
+    ] as const) {
+      const r = importFile(name, content);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(
+        new RegExp(
+          `^lpr-edge: hotlist .*${name}: UTF-16 text; save the file as UTF-8 .*and import it again\\n$`,
+        ),
+      );
+    }
+    // A file with NUL bytes that is no UTF-16 text is still binary data.
+    const blob = importFile('blob.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 0x49, 0x48]));
+    expect(blob.err).toMatch(/binary data, not a CSV or JSON text file/);
+  });
+
   it('reads UTF-8 with or without a byte-order mark, characters split between reads included', () => {
     const header = 'plate,state,list_type,vehicle\n';
     const bom = importFile('bom.csv', '\uFEFF' + header + 'UTF001,NY,ncic,Citroën\n');

@@ -107,6 +107,24 @@ describe('CSV import', () => {
     expect(audit.map((a) => a.type)).toEqual(['hotlist.import', 'hotlist.import-rejected']);
   });
 
+  it('audits a file refused before its rows are read (UTF-16, a ZIP, binary) as a rejected import', async () => {
+    const files = [
+      file('utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('plate\nABC1\n', 'utf16le')])),
+      file('sheet.csv', Buffer.from('PK\u0003\u0004rest of a zip')),
+      file('blob.csv', Buffer.from([1, 0, 2, 0, 3])),
+    ];
+    for (const f of files) await rejects(run(f, { listId: 'hq' }));
+    expect(audit).toEqual(
+      files.map((f) =>
+        expect.objectContaining({
+          type: 'hotlist.import-rejected',
+          actor: 'admin.ray',
+          details: expect.objectContaining({ file: path.basename(f), list: 'hq' }),
+        }),
+      ),
+    );
+  });
+
   it('lenient mode skips and reports bad rows', async () => {
     const r = await run(
       file('hq.csv', 'plate,state,list_type\nGOOD1,NY,ncic\nABCDEFGHJKLM,NY,ncic\nGOOD2,NY,wanted\n'),

@@ -172,19 +172,13 @@ export async function importHotlist(store: HotlistStore, opts: ImportOptions): P
   // A duration: the monotonic clock (NTP or the GPS may step the wall clock mid-import).
   const started = monotonicMs();
   const format = opts.format ?? (opts.file.toLowerCase().endsWith('.json') ? 'json' : 'csv');
-  let stat;
   try {
-    stat = statSync(opts.file);
-  } catch (err) {
-    throw new InputError(`hotlist ${opts.file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
-  // A named pipe would block the import forever: refused, as a folder or device is.
-  if (!stat.isFile())
-    throw new InputError(`hotlist ${opts.file}: ${inputFileProblem(opts.file)?.message ?? 'not a file'}`);
-  if (opts.type && !LIST_TYPES.includes(opts.type))
-    throw new InputError(`--type "${opts.type}" is not a list type; use one of ${LIST_TYPES.join(', ')}`);
-  sniffText(opts.file);
-  try {
+    // Inside the try: a file refused before its rows are read (UTF-16, a ZIP, a folder) is a
+    // rejected import in the audit log like one refused for its rows.
+    const stat = readableFile(opts.file);
+    if (opts.type && !LIST_TYPES.includes(opts.type))
+      throw new InputError(`--type "${opts.type}" is not a list type; use one of ${LIST_TYPES.join(', ')}`);
+    sniffText(opts.file);
     const report =
       format === 'json' ? await importJson(store, opts) : await importCsv(store, opts, stat.mtimeMs);
     report.durationMs = Math.round(monotonicMs() - started);
@@ -223,6 +217,20 @@ export async function importHotlist(store: HotlistStore, opts: ImportOptions): P
   }
 }
 
+/** The file's stat, or an InputError saying why it cannot be imported. */
+function readableFile(file: string) {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch (err) {
+    throw new InputError(`hotlist ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+  // A named pipe would block the import forever: refused, as a folder or device is.
+  if (!stat.isFile())
+    throw new InputError(`hotlist ${file}: ${inputFileProblem(file)?.message ?? 'not a file'}`);
+  return stat;
+}
+
 /** Refuse binary files up front with a clear message instead of a pile of row errors. */
 function sniffText(file: string): void {
   const fd = openSync(file, 'r');
@@ -245,11 +253,21 @@ function sniffText(file: string): void {
   }
 }
 
-/** UTF-16 or UTF-32, as the byte-order mark a file starts with says; null for anything else. */
+/** UTF-16 or UTF-32, as the byte-order mark a file starts with says (or UTF-16 by its NUL bytes); null for anything else. */
 function otherUnicode(head: Buffer): string | null {
   const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
   if (starts(0xff, 0xfe, 0, 0) || starts(0, 0, 0xfe, 0xff)) return 'UTF-32';
   if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return 'UTF-16';
+  // Without a byte-order mark: a list is mostly ASCII, which UTF-16 writes with a NUL in every
+  // other byte (the second of each pair little-endian, the first big-endian), and in no other.
+  const pairs = Math.floor(head.length / 2);
+  let first = 0;
+  let second = 0;
+  for (let i = 0; i + 1 < head.length; i += 2) {
+    if (head[i] === 0) first++;
+    if (head[i + 1] === 0) second++;
+  }
+  if (pairs >= 2 && Math.min(first, second) === 0 && Math.max(first, second) >= pairs * 0.9) return 'UTF-16';
   return null;
 }
 

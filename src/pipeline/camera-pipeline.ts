@@ -174,8 +174,11 @@ export class CameraPipeline {
     if (!this.source.unitClock) return next;
     const { idleMs } = this.deps.config.tracker;
     while (this.tracker.open > 0) {
+      // Until the track seen longest ago has been idle for idleMs.
+      const oldest = Math.min(...this.tracker.lastSightings().map((t) => t.mono));
+      const wait = Math.max(1, oldest + idleMs + 1 - monotonicMs());
       let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), idleMs + 1)));
+      const idle = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), wait)));
       const frame = await Promise.race([next, idle]);
       clearTimeout(timer);
       if (frame) return frame;

@@ -86,10 +86,14 @@ export class LiveCamera implements FrameSource {
       let stalled = false;
       const watchdog = setInterval(
         () => {
+          // When the camera last delivered a frame, whether or not the pipeline has taken it yet: a
+          // pipeline slower over a frame than stallMs (cameras sharing the cores, many plates) is
+          // no stalled camera, and reopening a working one lost the frames of the reconnect.
+          const delivered = source.stats().lastFrameMono ?? attemptFrameAt;
           // Before an attempt's first frame, connecting may take longer than a stall.
           const limit =
-            attemptFrameAt === null ? this.opts.reconnect.connectTimeoutMs : this.opts.reconnect.stallMs;
-          if (monotonicMs() - (attemptFrameAt ?? attemptStart) > limit) {
+            delivered === null ? this.opts.reconnect.connectTimeoutMs : this.opts.reconnect.stallMs;
+          if (monotonicMs() - (delivered ?? attemptStart) > limit) {
             stalled = true;
             void source.stop();
           }

@@ -124,39 +124,45 @@ export class CameraPipeline {
     this.lastProcessedAt = monotonicMs();
     const frames = this.source.frames()[Symbol.asyncIterator]();
     const { vision } = this.deps;
-    while (true) {
-      const t0 = performance.now();
-      const next = await this.nextFrame(frames);
-      this.totals.decode += performance.now() - t0;
-      if (next.done) break;
-      const frame = next.value;
-      const afterGap = this.afterGap(frame.mono);
-      // Tracks that ended in the gap end before this frame's search is planned and its plates
-      // matched: they are not looked for, nor extended, where they were seen long ago.
-      const ended = afterGap ? this.tracker.expire(frame.mono) : [];
-      const regions = this.searchRegions(frame.mono, afterGap);
-      const observations = await vision.findPlates(frame, regions);
-      this.totals.detect += vision.times.detectMs;
-      this.totals.recognise += vision.times.recogniseMs;
-      const t1 = performance.now();
-      const trackable = this.deps.config.vision.minConfidence / 2;
-      const finished = this.tracker.update(
-        frame.mono,
-        observations
-          .filter((o) => o.confidence >= trackable)
-          .map((o) => ({ ...o, ts: frame.ts, mono: frame.mono, frame })),
-      );
-      if (!regions) {
-        this.secondLooks = this.doubtfulLines(observations.filter((o) => o.confidence < trackable));
-        this.sweep.afterWholeSearch(frame.width, frame.height);
+    try {
+      while (true) {
+        const t0 = performance.now();
+        const next = await this.nextFrame(frames);
+        this.totals.decode += performance.now() - t0;
+        if (next.done) break;
+        const frame = next.value;
+        const afterGap = this.afterGap(frame.mono);
+        // Tracks that ended in the gap end before this frame's search is planned and its plates
+        // matched: they are not looked for, nor extended, where they were seen long ago.
+        // Stored now: a failure in this frame's search must not lose them.
+        await this.storeAll(afterGap ? this.tracker.expire(frame.mono) : []);
+        const regions = this.searchRegions(frame.mono, afterGap);
+        const observations = await vision.findPlates(frame, regions);
+        this.totals.detect += vision.times.detectMs;
+        this.totals.recognise += vision.times.recogniseMs;
+        const t1 = performance.now();
+        const trackable = this.deps.config.vision.minConfidence / 2;
+        const finished = this.tracker.update(
+          frame.mono,
+          observations
+            .filter((o) => o.confidence >= trackable)
+            .map((o) => ({ ...o, ts: frame.ts, mono: frame.mono, frame })),
+        );
+        if (!regions) {
+          this.secondLooks = this.doubtfulLines(observations.filter((o) => o.confidence < trackable));
+          this.sweep.afterWholeSearch(frame.width, frame.height);
+        }
+        this.totals.track += performance.now() - t1;
+        this.processed++;
+        this.lastProcessedAt = monotonicMs();
+        this.lastFrameMono = frame.mono;
+        await this.storeAll(finished);
       }
-      this.totals.track += performance.now() - t1;
-      this.processed++;
-      this.lastProcessedAt = monotonicMs();
-      this.lastFrameMono = frame.mono;
-      await this.storeAll([...ended, ...finished]);
+    } finally {
+      // Also when the source or vision fails midway (onnxruntime out of memory): the vehicles being
+      // tracked were seen, and are stored before the failure goes on to the daemon's restart.
+      await this.storeAll(this.tracker.flush());
     }
-    await this.storeAll(this.tracker.flush());
     return this.stats();
   }
 
@@ -174,8 +180,11 @@ export class CameraPipeline {
     if (!this.source.unitClock) return next;
     const { idleMs } = this.deps.config.tracker;
     while (this.tracker.open > 0) {
+      // Until the track seen longest ago has been idle for idleMs.
+      const oldest = Math.min(...this.tracker.lastSightings().map((t) => t.mono));
+      const wait = Math.max(1, oldest + idleMs + 1 - monotonicMs());
       let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), idleMs + 1)));
+      const idle = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), wait)));
       const frame = await Promise.race([next, idle]);
       clearTimeout(timer);
       if (frame) return frame;

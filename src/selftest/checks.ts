@@ -249,7 +249,10 @@ export function checkClock(now: number, clock: ClockHealth | null): CheckResult 
  * passed the disk check, as root, and the daemon then failed on its first write ("read-only
  * filesystem", on a disk mounted rw). A failed disk check, or null when there is nothing to say.
  */
-export function checkServiceDataDir(config: Config, configSource?: string): CheckResult | null {
+export function checkServiceDataDir(
+  config: Pick<Config, 'dataDir'>,
+  configSource?: string,
+): CheckResult | null {
   const sandbox = configSource ? serviceSandbox() : null;
   if (
     !sandbox ||

@@ -45,6 +45,27 @@ function unitConfig(name: string, dataDir: string): string {
 
 type Check = { check: string; status: string; detail: string; fix?: string };
 
+/** `lpr-edge ARGS` on a unit whose systemd/system is `units`. */
+function cliWith(units: string, args: string[]) {
+  return spawnSync(
+    'unshare',
+    [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'mount --bind "$1" /etc/systemd/system && shift && exec "$@"',
+      'sh',
+      units,
+      process.execPath,
+      bin,
+      ...args,
+    ],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+}
+
 /** `sudo lpr-edge selftest --json --config CONFIG` on a unit whose systemd/system is `units`. */
 function selftestWith(units: string, config: string): Check {
   const r = spawnSync(
@@ -100,5 +121,26 @@ describe.skipIf(!canUnshare)('selftest: a data folder the service may not write'
     const config = unitConfig('other', dataDir);
     const units = unitFolder('units-other', path.join(tmp, 'elsewhere.yaml'));
     expect(selftestWith(units, config)).toMatchObject({ check: 'disk', status: 'pass' });
+  });
+
+  it("provision warns when it writes the service's config with such a data folder, naming the fix", () => {
+    const dataDir = path.join(tmp, 'data-disk4', 'lpr-edge');
+    const config = path.join(tmp, 'provisioned.yaml');
+    const r = cliWith(unitFolder('units-provision', config), [
+      'provision',
+      '--config',
+      config,
+      '--unit-id',
+      'car-1',
+      '--agency',
+      'pd',
+      '--no-cameras',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(
+      `lpr-edge: warning: the lpr-edge service may not write ${dataDir}: its unit (/etc/systemd/system/lpr-edge.service, ProtectSystem=strict) lets it write only /var/lib/lpr-edge; fix: put dataDir below /var/lib/lpr-edge (mount the data disk there), or let the service write it: "sudo systemctl edit lpr-edge", add the lines [Service] and ReadWritePaths=${dataDir}, create it for the service (sudo install -d -m 0750 -o lpr-edge -g lpr-edge ${dataDir}), then "sudo systemctl restart lpr-edge"\n`,
+    );
   });
 });

@@ -14,7 +14,7 @@ import type { GpsFix } from '../store/types.js';
 import { describeOffset, type ClockHealth } from '../gps/clock-check.js';
 import { HotlistStore } from '../hotlist/store.js';
 import { Equivalence } from '../hotlist/normalise.js';
-import { isStale, listAgeHours } from '../hotlist/currency.js';
+import { canFallBehind, isStale, listAgeHours } from '../hotlist/currency.js';
 import { monotonicMs } from '../util/clock.js';
 import { isBelowAny, serviceSandbox, UNIT_FILE } from './service-unit.js';
 
@@ -249,7 +249,10 @@ export function checkClock(now: number, clock: ClockHealth | null): CheckResult 
  * passed the disk check, as root, and the daemon then failed on its first write ("read-only
  * filesystem", on a disk mounted rw). A failed disk check, or null when there is nothing to say.
  */
-export function checkServiceDataDir(config: Config, configSource?: string): CheckResult | null {
+export function checkServiceDataDir(
+  config: Pick<Config, 'dataDir'>,
+  configSource?: string,
+): CheckResult | null {
   const sandbox = configSource ? serviceSandbox() : null;
   if (
     !sandbox ||
@@ -320,10 +323,13 @@ export function checkHotlists(config: Config, now: number): CheckResult {
     const db = openDatabase(file, allMigrations);
     try {
       const lists = new HotlistStore(db, new Equivalence(config.hotlists.equivalence)).lists();
-      if (!lists.length) {
+      // The unit's own entries (a watched plate, "hotlist add") are no agency list: /healthz does
+      // not count them either, and passing on them passed a unit that checks reads against nothing.
+      const own = lists.filter((l) => !canFallBehind(l)).map((l) => l.id);
+      if (own.length === lists.length) {
         return fail(
           'hotlists',
-          'no hotlist loaded',
+          `no hotlist loaded${own.length ? ` (only the unit's own entries, which policy IV.C.1 does not count: ${own.join(', ')})` : ''}`,
           'connect to headquarters (sync) or import a list with "lpr-edge hotlist import"',
         );
       }

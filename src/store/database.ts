@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { foreignOwnerOf, giveTo } from './data-dir-owner.js';
 import { whyNotWritable } from './unwritable.js';
@@ -103,12 +103,25 @@ function databaseError(file: string, err: unknown): unknown {
       "free space on it (files that are not lpr-edge's; the journal: sudo journalctl --vacuum-size=200M), then start lpr-edge again; do not delete the database: it holds reads not yet sent",
     );
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') {
+    // A data disk the kernel remounted read-only (SD card errors): said as such, rather than
+    // "point --data-dir at a folder root can write" to root.
+    const readOnly = onReadOnlyFilesystem(path.dirname(file)) ? whyNotWritable(file) : null;
+    if (readOnly) return new DatabaseError(readOnly.problem, readOnly.fix);
     // The account this runs as (the daemon's User=, not "lpr-edge" after install.sh --user).
     return new DatabaseError(
       `cannot open the database ${file} (${(err as Error).message}); point ${WHERE} at a folder ${runningAccount().user} can write`,
     );
   }
   return err;
+}
+
+function onReadOnlyFilesystem(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EROFS';
+  }
 }
 
 /** Whether the filesystem of `dir` has less than a megabyte left for this user. */

@@ -21,7 +21,8 @@ export function whyNotWritable(file: string): { problem: string; fix: string } |
       if (code === 'EROFS')
         return {
           problem: `cannot write the database ${file}: ${dir} is on a read-only filesystem`,
-          fix: 'mount it read-write',
+          // Not a setting: a data disk the kernel turned read-only after I/O errors, typically.
+          fix: 'check the disk (dmesg; a card or disk turned read-only after errors), then mount it read-write and start lpr-edge again',
         };
       const me = userName(os.userInfo().uid);
       return {

@@ -19,6 +19,7 @@ import {
 } from '../../provision/provision.js';
 import { assertWritable, writeConfigAtomic } from '../../provision/write-config.js';
 import { hiddenFromService, unreadableByService } from '../../provision/file-access.js';
+import { checkServiceDataDir } from '../../selftest/checks.js';
 
 /** A path as one shell word (quoted only when it needs to be), for a command to copy. */
 function shellWord(p: string): string {
@@ -187,6 +188,9 @@ the previous file is kept as <file>.prev. Users and roles cannot be created here
     const header = `# lpr-edge config for unit ${answers.unitId}, written by "lpr-edge provision" on ${new Date().toISOString()}\n`;
     const { previous: kept } = writeConfigAtomic(target, config, header);
     for (const w of unreadableByService(target, answers)) ctx.stderr.write(`lpr-edge: warning: ${w}\n`);
+    // The service's own config with a data folder its sandbox keeps read-only: told now, as selftest does.
+    const outside = checkServiceDataDir({ dataDir: answers.dataDir }, target);
+    if (outside) ctx.stderr.write(`lpr-edge: warning: ${outside.detail}; fix: ${outside.fix}\n`);
     ctx.stdout.write(
       `wrote ${target}${kept ? ` (previous kept as ${kept})` : ''}: ${answers.cameras.length} camera(s), GPS ${answers.gps.source}\n`,
     );

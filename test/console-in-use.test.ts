@@ -217,6 +217,21 @@ describe('missed hits in the side panel', () => {
   });
 });
 
+describe('signed out under the officer', () => {
+  it('a session ended elsewhere shows the sign-in form saying why', async () => {
+    await clearAlerts();
+    // The same officer signs out in another tab (the same cookie): this page's session is gone.
+    expect((await page.context().request.post(`${url}api/signout`)).status()).toBe(200);
+    await save('ZZZ0001'); // the next update finds the session ended
+    await page.locator('#signin').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await page.locator('#signin-error').innerText()).toBe(
+      'Signed out: sign in first (no live session: signed out, expired, or ended by an admin changing the account)',
+    );
+    await signIn(page, 'olly', OLLY);
+    expect(await page.locator('#signin-error').innerText()).toBe('');
+  });
+});
+
 // Last: it stops the unit's console.
 describe('the unit not answering', () => {
   it('signing in says the unit did not answer, not the browser\'s "Failed to fetch"', async () => {

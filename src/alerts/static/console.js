@@ -160,12 +160,18 @@ async function api(method, url, body) {
     throw new Error(NO_ANSWER);
   }
   const data = await res.json().catch(() => ({}));
-  if (res.status === 401 && url !== '/api/signin') showSignIn();
+  if (res.status === 401 && url !== '/api/signin') showSignIn(data.error);
   if (!res.ok) throw new Error(data.error || `request failed (${res.status})`);
   return data;
 }
 
-function showSignIn() {
+/**
+ * The sign-in form. `why`: the unit's reason when a session this page was working in ended under
+ * it (expired, signed out in another tab, ended by an admin): the officer is told why the alert
+ * left the screen, not handed an empty form. A sign-out here, or a first visit, says nothing.
+ */
+function showSignIn(why) {
+  if (!$('app').hidden) $('signin-error').textContent = why ? `Signed out: ${why}` : '';
   if (events) events.close();
   events = null;
   clearScreen();

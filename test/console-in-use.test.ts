@@ -70,6 +70,7 @@ beforeAll(async () => {
       'WAI5555,NY,stolen-vehicle,NCIC V-5555,Stolen from a car park',
       'STP2020,NY,stolen-vehicle,NCIC V-2020,Stolen from a driveway',
       'VER3030,NY,stolen-vehicle,NCIC V-3030,Stolen overnight',
+      'ALR6060,NY,stolen-vehicle,NCIC V-6060,Stolen from a driveway',
     ].join('\r\n'),
   );
   await importHotlist(parts.store, {
@@ -214,6 +215,32 @@ describe('missed hits in the side panel', () => {
     expect(await row.locator('button', { hasText: 'Acknowledge' }).isVisible()).toBe(true);
     await row.locator('button', { hasText: 'Acknowledge' }).click();
     await row.waitFor({ state: 'detached' });
+  });
+});
+
+describe('the watch form', () => {
+  it('an alert coming on screen puts what the officer was typing aside; W brings it back', async () => {
+    await clearAlerts();
+    await page.keyboard.press('w');
+    await page.locator('#watch-form').waitFor({ state: 'visible' });
+    await page.locator('#watch-plate').fill('DRF4545');
+    await page.locator('#watch-reason').fill('Seen leaving the bank at speed, two occupants');
+    await save('ALR6060'); // the alert takes the screen: nothing may cover it
+    await entryShown('ALR6060');
+    expect(await page.locator('#watch-form').isHidden()).toBe(true);
+    await clearAlerts(); // dealt with
+    await page.keyboard.press('w');
+    await page.locator('#watch-form').waitFor({ state: 'visible' });
+    expect([
+      await page.locator('#watch-plate').inputValue(),
+      await page.locator('#watch-reason').inputValue(),
+    ]).toEqual(['DRF4545', 'Seen leaving the bank at speed, two occupants']);
+    // Cancelled, it starts afresh.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('w');
+    await page.locator('#watch-form').waitFor({ state: 'visible' });
+    expect(await page.locator('#watch-plate').inputValue()).toBe('');
+    await page.keyboard.press('Escape');
   });
 });
 

@@ -56,6 +56,8 @@ let withdrawnShown = null;
  * stop (reason, reference, vehicle) under "No active alerts", until Done.
  */
 let verified = null;
+/** The watch form was closed by an alert coming on screen: W brings it back as it was. */
+let watchPutAside = false;
 /** Likewise for the watch list: its Found and Stop watching keep their element and focus. */
 let watchingShown = null;
 
@@ -408,7 +410,11 @@ function renderHit(hit, queued) {
     // a screen reader hears which it is, and P, S, V and R wait a moment.
     onScreenHitId = hit.id;
     closeReject();
-    closeWatch();
+    // Put aside, not thrown away: what the officer typed comes back with W once the alert is dealt with.
+    if (!$('watch-form').hidden) {
+      closeWatch();
+      watchPutAside = true;
+    }
     showError(null);
     announce(hit);
     holdPending = true;
@@ -989,6 +995,13 @@ function fmtWindow(minutes) {
 
 function openWatch() {
   if (!state) return;
+  if (watchPutAside) {
+    watchPutAside = false;
+    $('watch-error').textContent = 'An alert came while you were filling this in: here it is as you left it.';
+    $('watch-form').hidden = false;
+    $('watch-plate').focus();
+    return;
+  }
   // A unit configured with no look-back window (0) has nothing to search.
   $('watch-lookback-set').hidden = !(state.lookBackMinutes > 0);
   $('watch-lookback-text').textContent =
@@ -1022,6 +1035,7 @@ function openWatch() {
 
 function closeWatch() {
   $('watch-form').hidden = true;
+  watchPutAside = false;
 }
 
 $('watch-form').addEventListener('submit', (e) => {

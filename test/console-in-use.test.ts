@@ -71,6 +71,8 @@ beforeAll(async () => {
       'STP2020,NY,stolen-vehicle,NCIC V-2020,Stolen from a driveway',
       'VER3030,NY,stolen-vehicle,NCIC V-3030,Stolen overnight',
       'ALR6060,NY,stolen-vehicle,NCIC V-6060,Stolen from a driveway',
+      'LOW1234,NY,suspended-registration,DMV R-5521,Registration suspended',
+      'AMB3307,NY,amber-alert,AMBER NY-2026-114,Child abduction',
     ].join('\r\n'),
   );
   await importHotlist(parts.store, {
@@ -241,6 +243,35 @@ describe('the watch form', () => {
     await page.locator('#watch-form').waitFor({ state: 'visible' });
     expect(await page.locator('#watch-plate').inputValue()).toBe('');
     await page.keyboard.press('Escape');
+  });
+});
+
+describe('the reject form', () => {
+  it('a more urgent alert that closes it keeps the reason and text; R on the first alert brings them back', async () => {
+    await clearAlerts();
+    const low = await save('LOW1234');
+    await entryShown('LOW1234');
+    await enabled('reject');
+    await page.keyboard.press('r');
+    await page.locator('#reject-form').waitFor({ state: 'visible' });
+    await page.keyboard.press('6'); // other
+    const why = 'Plate is a dealer trade plate, not the listed registration';
+    await page.locator('#reject-text').fill(why);
+    const amber = await save('AMB3307'); // takes the screen, and the form with it
+    await entryShown('AMB3307');
+    expect(await page.locator('#reject-form').isHidden()).toBe(true);
+    parts.hits.reject(hitOf(amber.id).id, 'misread', null, 'olly'); // dealt with
+    await entryShown('LOW1234');
+    await enabled('reject');
+    await page.keyboard.press('r');
+    await page.locator('#reject-form').waitFor({ state: 'visible' });
+    expect([
+      await page.locator('input[name="reason"]:checked').getAttribute('value'),
+      await page.locator('#reject-text').inputValue(),
+    ]).toEqual(['other', why]);
+    await page.locator('#reject-form button[type="submit"]').click();
+    await expect.poll(() => hitOf(low.id).status).toBe('rejected');
+    expect(parts.hits.get(hitOf(low.id).id)!.rejectText).toBe(why);
   });
 });
 

@@ -56,6 +56,11 @@ let withdrawnShown = null;
  * stop (reason, reference, vehicle) under "No active alerts", until Done.
  */
 let verified = null;
+/**
+ * A reject form a more urgent alert closed: the alert it was for, its reason and text. R on that
+ * alert, back on screen, opens it as it was.
+ */
+let rejectPutAside = null;
 /** The watch form was closed by an alert coming on screen: W brings it back as it was. */
 let watchPutAside = false;
 /** Likewise for the watch list: its Found and Stop watching keep their element and focus. */
@@ -240,6 +245,7 @@ function clearScreen() {
   withdrawnShown = null;
   watchingShown = null;
   verified = null;
+  rejectPutAside = null;
   $('verified').hidden = true;
   for (const id of [
     'user',
@@ -409,6 +415,14 @@ function renderHit(hit, queued) {
     // the last one stays over it (the watch form too: it is marked seen, so nothing may cover it),
     // a screen reader hears which it is, and P, S, V and R wait a moment.
     onScreenHitId = hit.id;
+    if (!$('reject-form').hidden) {
+      const chosen = document.querySelector('input[name="reason"]:checked');
+      rejectPutAside = {
+        hitId: $('reject-form').dataset.hitId,
+        reason: chosen ? chosen.value : null,
+        text: $('reject-text').value,
+      };
+    }
     closeReject();
     // Put aside, not thrown away: what the officer typed comes back with W once the alert is dealt with.
     if (!$('watch-form').hidden) {
@@ -978,8 +992,17 @@ function openReject() {
   });
   $('reject-text').value = '';
   $('reject-error').textContent = '';
+  const aside = rejectPutAside && rejectPutAside.hitId === id ? rejectPutAside : null;
+  if (aside) {
+    // Closed by a more urgent alert while being filled in: as the officer left it.
+    rejectPutAside = null;
+    for (const r of box.querySelectorAll('input')) r.checked = r.value === aside.reason;
+    $('reject-text').value = aside.text;
+    $('reject-error').textContent =
+      'An alert came while you were filling this in: here it is as you left it.';
+  }
   $('reject-form').hidden = false;
-  const first = box.querySelector('input');
+  const first = box.querySelector('input:checked') || box.querySelector('input');
   if (first) first.focus();
 }
 

@@ -70,6 +70,9 @@ beforeAll(async () => {
       'WAI5555,NY,stolen-vehicle,NCIC V-5555,Stolen from a car park',
       'STP2020,NY,stolen-vehicle,NCIC V-2020,Stolen from a driveway',
       'VER3030,NY,stolen-vehicle,NCIC V-3030,Stolen overnight',
+      'ALR6060,NY,stolen-vehicle,NCIC V-6060,Stolen from a driveway',
+      'LOW1234,NY,suspended-registration,DMV R-5521,Registration suspended',
+      'AMB3307,NY,amber-alert,AMBER NY-2026-114,Child abduction',
     ].join('\r\n'),
   );
   await importHotlist(parts.store, {
@@ -214,6 +217,76 @@ describe('missed hits in the side panel', () => {
     expect(await row.locator('button', { hasText: 'Acknowledge' }).isVisible()).toBe(true);
     await row.locator('button', { hasText: 'Acknowledge' }).click();
     await row.waitFor({ state: 'detached' });
+  });
+});
+
+describe('the watch form', () => {
+  it('an alert coming on screen puts what the officer was typing aside; W brings it back', async () => {
+    await clearAlerts();
+    await page.keyboard.press('w');
+    await page.locator('#watch-form').waitFor({ state: 'visible' });
+    await page.locator('#watch-plate').fill('DRF4545');
+    await page.locator('#watch-reason').fill('Seen leaving the bank at speed, two occupants');
+    await save('ALR6060'); // the alert takes the screen: nothing may cover it
+    await entryShown('ALR6060');
+    expect(await page.locator('#watch-form').isHidden()).toBe(true);
+    await clearAlerts(); // dealt with
+    await page.keyboard.press('w');
+    await page.locator('#watch-form').waitFor({ state: 'visible' });
+    expect([
+      await page.locator('#watch-plate').inputValue(),
+      await page.locator('#watch-reason').inputValue(),
+    ]).toEqual(['DRF4545', 'Seen leaving the bank at speed, two occupants']);
+    // Cancelled, it starts afresh.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('w');
+    await page.locator('#watch-form').waitFor({ state: 'visible' });
+    expect(await page.locator('#watch-plate').inputValue()).toBe('');
+    await page.keyboard.press('Escape');
+  });
+});
+
+describe('the reject form', () => {
+  it('a more urgent alert that closes it keeps the reason and text; R on the first alert brings them back', async () => {
+    await clearAlerts();
+    const low = await save('LOW1234');
+    await entryShown('LOW1234');
+    await enabled('reject');
+    await page.keyboard.press('r');
+    await page.locator('#reject-form').waitFor({ state: 'visible' });
+    await page.keyboard.press('6'); // other
+    const why = 'Plate is a dealer trade plate, not the listed registration';
+    await page.locator('#reject-text').fill(why);
+    const amber = await save('AMB3307'); // takes the screen, and the form with it
+    await entryShown('AMB3307');
+    expect(await page.locator('#reject-form').isHidden()).toBe(true);
+    parts.hits.reject(hitOf(amber.id).id, 'misread', null, 'olly'); // dealt with
+    await entryShown('LOW1234');
+    await enabled('reject');
+    await page.keyboard.press('r');
+    await page.locator('#reject-form').waitFor({ state: 'visible' });
+    expect([
+      await page.locator('input[name="reason"]:checked').getAttribute('value'),
+      await page.locator('#reject-text').inputValue(),
+    ]).toEqual(['other', why]);
+    await page.locator('#reject-form button[type="submit"]').click();
+    await expect.poll(() => hitOf(low.id).status).toBe('rejected');
+    expect(parts.hits.get(hitOf(low.id).id)!.rejectText).toBe(why);
+  });
+});
+
+describe('signed out under the officer', () => {
+  it('a session ended elsewhere shows the sign-in form saying why', async () => {
+    await clearAlerts();
+    // The same officer signs out in another tab (the same cookie): this page's session is gone.
+    expect((await page.context().request.post(`${url}api/signout`)).status()).toBe(200);
+    await save('ZZZ0001'); // the next update finds the session ended
+    await page.locator('#signin').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await page.locator('#signin-error').innerText()).toBe(
+      'Signed out: sign in first (no live session: signed out, expired, or ended by an admin changing the account)',
+    );
+    await signIn(page, 'olly', OLLY);
+    expect(await page.locator('#signin-error').innerText()).toBe('');
   });
 });
 

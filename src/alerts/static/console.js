@@ -56,6 +56,13 @@ let withdrawnShown = null;
  * stop (reason, reference, vehicle) under "No active alerts", until Done.
  */
 let verified = null;
+/**
+ * A reject form a more urgent alert closed: the alert it was for, its reason and text. R on that
+ * alert, back on screen, opens it as it was.
+ */
+let rejectPutAside = null;
+/** The watch form was closed by an alert coming on screen: W brings it back as it was. */
+let watchPutAside = false;
 /** Likewise for the watch list: its Found and Stop watching keep their element and focus. */
 let watchingShown = null;
 
@@ -160,12 +167,18 @@ async function api(method, url, body) {
     throw new Error(NO_ANSWER);
   }
   const data = await res.json().catch(() => ({}));
-  if (res.status === 401 && url !== '/api/signin') showSignIn();
+  if (res.status === 401 && url !== '/api/signin') showSignIn(data.error);
   if (!res.ok) throw new Error(data.error || `request failed (${res.status})`);
   return data;
 }
 
-function showSignIn() {
+/**
+ * The sign-in form. `why`: the unit's reason when a session this page was working in ended under
+ * it (expired, signed out in another tab, ended by an admin): the officer is told why the alert
+ * left the screen, not handed an empty form. A sign-out here, or a first visit, says nothing.
+ */
+function showSignIn(why) {
+  if (!$('app').hidden) $('signin-error').textContent = why ? `Signed out: ${why}` : '';
   if (events) events.close();
   events = null;
   clearScreen();
@@ -232,6 +245,7 @@ function clearScreen() {
   withdrawnShown = null;
   watchingShown = null;
   verified = null;
+  rejectPutAside = null;
   $('verified').hidden = true;
   for (const id of [
     'user',
@@ -401,8 +415,20 @@ function renderHit(hit, queued) {
     // the last one stays over it (the watch form too: it is marked seen, so nothing may cover it),
     // a screen reader hears which it is, and P, S, V and R wait a moment.
     onScreenHitId = hit.id;
+    if (!$('reject-form').hidden) {
+      const chosen = document.querySelector('input[name="reason"]:checked');
+      rejectPutAside = {
+        hitId: $('reject-form').dataset.hitId,
+        reason: chosen ? chosen.value : null,
+        text: $('reject-text').value,
+      };
+    }
     closeReject();
-    closeWatch();
+    // Put aside, not thrown away: what the officer typed comes back with W once the alert is dealt with.
+    if (!$('watch-form').hidden) {
+      closeWatch();
+      watchPutAside = true;
+    }
     showError(null);
     announce(hit);
     holdPending = true;
@@ -966,8 +992,17 @@ function openReject() {
   });
   $('reject-text').value = '';
   $('reject-error').textContent = '';
+  const aside = rejectPutAside && rejectPutAside.hitId === id ? rejectPutAside : null;
+  if (aside) {
+    // Closed by a more urgent alert while being filled in: as the officer left it.
+    rejectPutAside = null;
+    for (const r of box.querySelectorAll('input')) r.checked = r.value === aside.reason;
+    $('reject-text').value = aside.text;
+    $('reject-error').textContent =
+      'An alert came while you were filling this in: here it is as you left it.';
+  }
   $('reject-form').hidden = false;
-  const first = box.querySelector('input');
+  const first = box.querySelector('input:checked') || box.querySelector('input');
   if (first) first.focus();
 }
 
@@ -983,6 +1018,13 @@ function fmtWindow(minutes) {
 
 function openWatch() {
   if (!state) return;
+  if (watchPutAside) {
+    watchPutAside = false;
+    $('watch-error').textContent = 'An alert came while you were filling this in: here it is as you left it.';
+    $('watch-form').hidden = false;
+    $('watch-plate').focus();
+    return;
+  }
   // A unit configured with no look-back window (0) has nothing to search.
   $('watch-lookback-set').hidden = !(state.lookBackMinutes > 0);
   $('watch-lookback-text').textContent =
@@ -1016,6 +1058,7 @@ function openWatch() {
 
 function closeWatch() {
   $('watch-form').hidden = true;
+  watchPutAside = false;
 }
 
 $('watch-form').addEventListener('submit', (e) => {

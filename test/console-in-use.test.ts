@@ -246,6 +246,27 @@ describe('the watch form', () => {
   });
 });
 
+describe('keys right after Esc', () => {
+  it('W pressed before the page has drawn the closed form opens it again, not typed into it', async () => {
+    await clearAlerts();
+    await page.keyboard.press('w');
+    await page.locator('#watch-form').waitFor({ state: 'visible' });
+    // Both keys in one task, as a quick officer's (or a loaded unit's) can come: no rendering in
+    // between, so nothing but the page itself takes the focus out of the form it hid.
+    const reopened = await page.evaluate(() => {
+      const key = (k: string) =>
+        (document.activeElement ?? document.body).dispatchEvent(
+          new KeyboardEvent('keydown', { key: k, bubbles: true }),
+        );
+      key('Escape');
+      key('w');
+      return !(document.getElementById('watch-form') as HTMLFormElement).hidden;
+    });
+    expect(reopened).toBe(true);
+    await page.keyboard.press('Escape');
+  });
+});
+
 describe('the reject form', () => {
   it('a more urgent alert that closes it keeps the reason and text; R on the first alert brings them back', async () => {
     await clearAlerts();

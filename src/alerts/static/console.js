@@ -1006,8 +1006,19 @@ function openReject() {
   if (first) first.focus();
 }
 
+/**
+ * Hide a form, taking the focus out of it first: the browser moves focus off a hidden field only
+ * at its next rendering, and until then a key such as W or P, pressed right after Esc, went to
+ * the hidden field and was taken for typing.
+ */
+function hideForm(id) {
+  const form = $(id);
+  if (form.contains(document.activeElement)) document.activeElement.blur();
+  form.hidden = true;
+}
+
 function closeReject() {
-  $('reject-form').hidden = true;
+  hideForm('reject-form');
 }
 
 /** "last hour", "last 90 minutes": the look-back window the unit is configured with. */
@@ -1057,7 +1068,7 @@ function openWatch() {
 }
 
 function closeWatch() {
-  $('watch-form').hidden = true;
+  hideForm('watch-form');
   watchPutAside = false;
 }
 

@@ -18,24 +18,30 @@ const bin = path.join(ROOT, 'bin/lpr-edge.js');
 const canUnshare =
   process.getuid?.() === 0 && spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status === 0;
 
+/** A unit config whose data folder is on a disk (a folder to mount a tmpfs on) of its own. */
+async function unitWithDataOn(name: string) {
+  const disk = path.join(tmp, name);
+  const dataDir = path.join(disk, 'data');
+  fs.mkdirSync(disk);
+  const config = path.join(tmp, `${name}.yaml`);
+  fs.writeFileSync(
+    config,
+    stringify({
+      unitId: 'car-1',
+      agency: 'pd',
+      dataDir,
+      cameras: [],
+      vision: embeddedDefaults().vision,
+      health: { port: await freePort() },
+      console: { port: await freePort() },
+    }),
+  );
+  return { disk, dataDir, config };
+}
+
 describe.skipIf(!canUnshare)('a data disk that filled up or went read-only', () => {
   it('the daemon and selftest say the disk is full and what to do, not "unexpected error: disk I/O error" with a stack', async () => {
-    const disk = path.join(tmp, 'disk');
-    const dataDir = path.join(disk, 'data');
-    fs.mkdirSync(disk);
-    const config = path.join(tmp, 'unit.yaml');
-    fs.writeFileSync(
-      config,
-      stringify({
-        unitId: 'car-1',
-        agency: 'pd',
-        dataDir,
-        cameras: [],
-        vision: embeddedDefaults().vision,
-        health: { port: await freePort() },
-        console: { port: await freePort() },
-      }),
-    );
+    const { disk, dataDir, config } = await unitWithDataOn('disk');
     const out = (name: string) => path.join(tmp, name);
     const cli = `${process.execPath} ${bin}`;
     const script = [
@@ -72,22 +78,7 @@ describe.skipIf(!canUnshare)('a data disk that filled up or went read-only', () 
   }, 180_000);
 
   it('read-only (remounted after errors): the daemon and selftest say so, not "point --data-dir at a folder root can write"', async () => {
-    const disk = path.join(tmp, 'ro-disk');
-    const dataDir = path.join(disk, 'data');
-    fs.mkdirSync(disk);
-    const config = path.join(tmp, 'ro-unit.yaml');
-    fs.writeFileSync(
-      config,
-      stringify({
-        unitId: 'car-1',
-        agency: 'pd',
-        dataDir,
-        cameras: [],
-        vision: embeddedDefaults().vision,
-        health: { port: await freePort() },
-        console: { port: await freePort() },
-      }),
-    );
+    const { disk, dataDir, config } = await unitWithDataOn('ro-disk');
     const out = (name: string) => path.join(tmp, `ro-${name}`);
     const cli = `${process.execPath} ${bin}`;
     const script = [

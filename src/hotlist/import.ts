@@ -426,7 +426,7 @@ function notTheUnitsOwn(store: HotlistStore, meta: VersionMeta, file: string): v
     );
   // So does any other list officers made on the unit (hotlist add --list NAME): an import would
   // replace their entries and reasons, and close the list to them.
-  if (store.list(meta.listId)?.source === LOCAL_SOURCE)
+  if (store.madeOnUnit(meta.listId))
     throw new InputError(
       `hotlist ${file}: the list "${meta.listId}" holds manual entries made on this unit (hotlist add --list ${meta.listId}); import under another list id (--list NAME)`,
     );

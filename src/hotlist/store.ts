@@ -9,7 +9,13 @@ import {
 import { Equivalence, reverse } from './normalise.js';
 import { maxDifferencesForLength, neighbourhoodExact, planNearScan } from './near.js';
 import { RowOrigins } from './row-origins.js';
-import type { EntryInput, HotlistEntry, HotlistInfo, ListType } from './types.js';
+import {
+  LOCAL_SOURCE,
+  type EntryInput,
+  type HotlistEntry,
+  type HotlistInfo,
+  type ListType,
+} from './types.js';
 
 interface EntryRow {
   id: number;
@@ -308,6 +314,15 @@ export class HotlistStore {
 
   list(id: string): HotlistInfo | undefined {
     return this.lists().find((l) => l.id === id);
+  }
+
+  /**
+   * Whether `id` is a list of manual entries officers made on this unit (`local`, or `hotlist add
+   * --list NAME`). An import or a list from HQ under its id would replace their entries, reasons
+   * and entered_by and close the list to them, so both refuse it.
+   */
+  madeOnUnit(id: string): boolean {
+    return this.list(id)?.source === LOCAL_SOURCE;
   }
 
   /** The list's active version id, if it has one (deltas are applied to it). */

@@ -42,6 +42,25 @@ export interface AuditReport {
 }
 
 /**
+ * Whether a report on `name` can be about anyone: a user in the roster (disabled ones too), or a
+ * name the audit or query log holds (one since removed from the roster, or claimed at a failed
+ * sign-in), whose past activity stays reportable. An unknown name would give an empty report that
+ * reads as "no activity".
+ */
+export function reportableUser(db: Db, name: string): boolean {
+  return (
+    db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM users WHERE name = @name)
+             OR EXISTS (SELECT 1 FROM audit_log WHERE actor = @name)
+             OR EXISTS (SELECT 1 FROM query_log WHERE requester = @name)`,
+      )
+      .pluck()
+      .get({ name }) === 1
+  );
+}
+
+/**
  * The periodic and random audit of use (policy VI.G): queries by user and purpose, exports,
  * sign-ins, hit dispositions with time to verify, user/retention/hold changes, and a random
  * sample of N queries for manual review. `random` is injectable so a test can fix the sample.

@@ -55,6 +55,12 @@ export function hotlistPort(store: HotlistStore): HotlistPort {
       return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
     },
     apply(doc) {
+      // Checked here, in the transaction that applies the list, so an officer's list made since
+      // cannot slip in between; as for an import (the unit's own `local` is refused before this).
+      if (store.madeOnUnit(doc.listId))
+        throw new Error(
+          `the list id "${doc.listId}" holds manual entries officers made on this unit (hotlist add --list ${doc.listId}); HQ may not replace it: send the list under another id`,
+        );
       cut = [];
       const entries = doc.kind === 'full' ? doc.entries : doc.add;
       const types = new Set(entries.map((e) => e.listType));

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { AUDIT_TYPES } from '../../policy/audit.js';
 import { writeFileWithRecord } from '../../policy/audited-file.js';
 import { authenticateCli } from '../../policy/cli-identity.js';
-import { buildAuditReport, reportHtml, reportMarkdown } from '../../policy/report.js';
+import { buildAuditReport, reportableUser, reportHtml, reportMarkdown } from '../../policy/report.js';
 import { requireRole } from '../../policy/roles.js';
 import { checkTrail, trailSummary } from '../../policy/trail.js';
 import { UsageError, type Command } from '../command.js';
@@ -61,6 +61,11 @@ const report: Command = {
       const me = await authenticateCli({ users: p.users }, str(values, 'as'));
       requireRole(me, 'auditor', 'admin');
       const user = str(values, 'user');
+      // Checked once signed in as an auditor: whether a name is known is not for anyone to probe.
+      if (user && !reportableUser(unit.db, user))
+        throw new UsageError(
+          `--user: no user "${user}" in the roster, the audit log or the query log; "lpr-edge users list --as NAME" lists the users`,
+        );
       const r = buildAuditReport(unit.db, { from, to, sample, ...(user ? { user } : {}) });
       const record = () =>
         p.audit.append({

@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { DatabaseError, openDatabase } from '../store/database.js';
+import { makeDataDir } from '../store/data-dir-owner.js';
 import { allMigrations } from '../store/all-migrations.js';
 import { databasePath } from '../unit.js';
 import { Vision } from '../vision/vision.js';
@@ -270,7 +271,7 @@ export function checkServiceDataDir(
 export function checkDisk(config: Config, minFreeMb: number): CheckResult {
   let st: fs.StatsFs;
   try {
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    makeDataDir(config.dataDir);
     st = fs.statfsSync(config.dataDir);
   } catch (err) {
     return fail(

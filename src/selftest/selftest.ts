@@ -10,7 +10,9 @@ import {
   checkHotlists,
   checkModels,
 } from './checks.js';
+import { existsSync } from 'node:fs';
 import type { LiveCameraConfig } from '../capture/config.js';
+import { checkRecordingFile } from '../capture/file-source.js';
 import { checkBroker, checkHqKey } from './broker.js';
 import { cameraOfDaemon, daemonHealth, gpsOfDaemon, heldByDaemon, runningDaemon } from './daemon-devices.js';
 
@@ -52,13 +54,9 @@ export async function runSelftest(
       ),
     )),
   );
-  for (const c of opts.config.cameras.filter((c) => c.kind === 'file')) {
-    results.push({
-      check: `camera ${c.id}`,
-      status: 'skip',
-      detail: `recording ${c.path} (not a live camera)`,
-    });
-  }
+  opts.config.cameras.forEach((c, i) => {
+    if (c.kind === 'file') results.push(checkRecording(c.id, c.path, i));
+  });
   const gpsCfg = opts.config.gps;
   const gps =
     daemon && gpsCfg.source === 'serial'
@@ -79,6 +77,28 @@ export async function runSelftest(
   results.push(await checkBroker(opts.config.sync));
   for (const e of extra) results.push(await e());
   return results;
+}
+
+/**
+ * A recording as a camera is not sampled (it is no device), but one the daemon cannot open fails
+ * that camera there: the same check here (missing, a folder, a pipe, empty), or it was "skip".
+ */
+function checkRecording(id: string, file: string, index: number): CheckResult {
+  const check = `camera ${id}`;
+  try {
+    checkRecordingFile(file);
+  } catch (err) {
+    const where = `cameras[${index}].path in the config`;
+    return {
+      check,
+      status: 'fail',
+      detail: `recording ${(err as Error).message}`,
+      fix: existsSync(file)
+        ? `set ${where} to a video file ("lpr-edge provision")`
+        : `put the recording at ${file}, or set ${where} to where it is ("lpr-edge provision")`,
+    };
+  }
+  return { check, status: 'skip', detail: `recording ${file} (not a live camera)` };
 }
 
 export function formatTable(results: CheckResult[]): string {

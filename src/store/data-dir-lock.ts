@@ -1,6 +1,7 @@
-import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseError } from './database.js';
+import { makeDataDir } from './data-dir-owner.js';
 
 /** A takeover claim older than this was left by a starter that died mid-takeover. */
 const CLAIM_STALE_MS = 10_000;
@@ -46,7 +47,7 @@ export class DataDirLock {
     dataDir: string,
     { holder = 'daemon', pid = process.pid }: { holder?: LockHolder; pid?: number } = {},
   ): DataDirLock {
-    mkdirSync(dataDir, { recursive: true });
+    makeDataDir(dataDir);
     const file = lockPath(dataDir);
     const content = `${pid} ${bootId()} ${holder} ${processStartTime(pid) ?? '-'}\n`;
     const mine = `${file}.${pid}`;

@@ -1,4 +1,4 @@
-import { chownSync, statSync } from 'node:fs';
+import { chownSync, mkdirSync, statSync } from 'node:fs';
 
 export interface Owner {
   uid: number;
@@ -33,4 +33,20 @@ export function giveTo(owner: Owner | null, paths: readonly string[]): void {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
+}
+
+// Plate reads are personal data (policy): what the unit creates for them is never open to others,
+// whatever the umask. The service's UMask=0027 does not apply to a technician's `sudo lpr-edge ...`
+// (umask 022), which left a new data folder 0755 and its database 0644. The group keeps read
+// access: the service user's group, once the folder is given to it (giveTo).
+const DATA_DIR_MODE = 0o750;
+/** For the database (SQLite gives its -wal and -shm the same) and images. */
+export const DATA_FILE_MODE = 0o640;
+
+/**
+ * `mkdir -p dir` for the unit's data, each new folder 0750 (the umask can only take more away);
+ * folders already there keep the mode their admin gave them. Returns the first folder created.
+ */
+export function makeDataDir(dir: string): string | undefined {
+  return mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
 }

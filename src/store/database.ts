@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { accessSync, constants, existsSync, mkdirSync, statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { foreignOwnerOf, giveTo } from './data-dir-owner.js';
+import { DATA_FILE_MODE, foreignOwnerOf, giveTo, makeDataDir } from './data-dir-owner.js';
 import { whyNotWritable } from './unwritable.js';
 import { runningAccount } from '../util/accounts.js';
 
@@ -40,7 +40,7 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Db
   if (file !== ':memory:') {
     const dir = path.dirname(file);
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDataDir(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' || code === 'ENOTDIR')
@@ -64,6 +64,15 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Db
   const created = inFolder.filter((f) => !existsSync(f));
   let db: Db | undefined;
   try {
+    // SQLite would create it 0644 less the umask; an empty file is a new database to it, and its
+    // -wal and -shm get the database's mode.
+    if (created.includes(file)) {
+      try {
+        writeFileSync(file, '', { flag: 'wx', mode: DATA_FILE_MODE });
+      } catch {
+        // SQLite's own open below says why, in the words databaseError turns into the fix.
+      }
+    }
     db = new Database(file);
     db.pragma('journal_mode = WAL'); // creates -wal and -shm
     if (inFolder.length) {
@@ -104,9 +113,11 @@ function databaseError(file: string, err: unknown): unknown {
     );
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') {
     // A data disk the kernel remounted read-only (SD card errors): said as such, rather than
-    // "point --data-dir at a folder root can write" to root.
-    const readOnly = onReadOnlyFilesystem(path.dirname(file)) ? whyNotWritable(file) : null;
-    if (readOnly) return new DatabaseError(readOnly.problem, readOnly.fix);
+    // "point --data-dir at a folder root can write" to root. A database that is there but another
+    // account's (root's, 0640, so this user cannot even read it): whose it is and the chown.
+    const notMine =
+      onReadOnlyFilesystem(path.dirname(file)) || existsSync(file) ? whyNotWritable(file) : null;
+    if (notMine) return new DatabaseError(notMine.problem, notMine.fix);
     // The account this runs as (the daemon's User=, not "lpr-edge" after install.sh --user).
     return new DatabaseError(
       `cannot open the database ${file} (${(err as Error).message}); point ${WHERE} at a folder ${runningAccount().user} can write`,

@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from './database.js';
-import { foreignOwnerOf, giveTo } from './data-dir-owner.js';
+import { DATA_FILE_MODE, foreignOwnerOf, giveTo, makeDataDir } from './data-dir-owner.js';
 import { EARLIEST_GPS_TIME } from '../gps/clock-check.js';
 import type { Read, ReadImages, StoredRead } from './types.js';
 
@@ -79,7 +79,7 @@ export class ReadStore {
       const abs = path.join(this.dataDir, rel);
       try {
         // 'wx': never overwrite another read's image (a duplicate id on the same day).
-        writeFileSync(abs, data, { flag: 'wx' });
+        writeFileSync(abs, data, { flag: 'wx', mode: DATA_FILE_MODE });
       } catch (err) {
         // The file exists if the open created it before the write failed (ENOSPC).
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') created.push(abs);
@@ -90,7 +90,7 @@ export class ReadStore {
     };
     try {
       const dayDir = path.join(this.dataDir, 'images', day);
-      const firstNew = mkdirSync(dayDir, { recursive: true });
+      const firstNew = makeDataDir(dayDir);
       // The daemon, as the folder's owner, adds the next reads to these folders.
       if (firstNew) giveTo(this.newFilesOwner, foldersFrom(firstNew, dayDir));
       if (images.crop && cropPath) write(cropPath, images.crop);

@@ -174,6 +174,15 @@ export class NmeaFixBuilder {
     return out;
   }
 
+  /**
+   * Forget a line begun before the port was (re)opened: a receiver unplugged mid-sentence would
+   * have the old half joined to its first sentence once plugged back in, and that rejected.
+   */
+  dropPartialLine(): void {
+    this.pending = '';
+    this.discarding = false;
+  }
+
   /** Feed one line; returns a fix when this sentence completes one, `'nofix'` when the receiver says it has none. */
   push(line: string): GpsFix | 'nofix' | null {
     if (line.trim() === '') return null;

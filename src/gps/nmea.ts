@@ -107,8 +107,10 @@ const HALF_DAY_MS = 12 * 3_600_000;
 
 /**
  * Turns a stream of sentences into fixes. A receiver sends one burst per second (RMC, GGA, GSA…
- * in any order); a fix is emitted on each RMC or GGA that has a valid position, carrying the latest
- * values the other sentences gave for that second.
+ * in any order); a fix is emitted once per second, carrying the values the other sentences gave
+ * for that second. A receiver that sends both RMC (speed, heading) and GGA (satellites, altitude)
+ * gets its fix on whichever of the two comes last in its burst: emitted on the first, the fix
+ * would carry the previous second's values of the other.
  */
 export class NmeaFixBuilder {
   private date: Day | null = null;
@@ -119,6 +121,11 @@ export class NmeaFixBuilder {
   private speedMps: number | undefined;
   private headingDeg: number | undefined;
   private lastFixTime: number | null = null;
+  /** The time of day of the burst being read, and which of RMC and GGA it has had with a position. */
+  private burstMs: number | null = null;
+  private readonly burstTypes = new Set<string>();
+  /** The last burst had both RMC and GGA: this one's fix waits for the second of the two. */
+  private sendsBoth = false;
   /** The part of a line `feed` has not yet seen the end of. */
   private pending = '';
   /** `feed` is dropping the rest of an over-long line, up to its end. */
@@ -167,6 +174,15 @@ export class NmeaFixBuilder {
     return out;
   }
 
+  /**
+   * Forget a line begun before the port was (re)opened: a receiver unplugged mid-sentence would
+   * have the old half joined to its first sentence once plugged back in, and that rejected.
+   */
+  dropPartialLine(): void {
+    this.pending = '';
+    this.discarding = false;
+  }
+
   /** Feed one line; returns a fix when this sentence completes one, `'nofix'` when the receiver says it has none. */
   push(line: string): GpsFix | 'nofix' | null {
     if (line.trim() === '') return null;
@@ -200,7 +216,7 @@ export class NmeaFixBuilder {
         const knots = num(kn);
         this.speedMps = knots === undefined ? undefined : knots * KNOTS_TO_MPS;
         this.headingDeg = num(course);
-        return this.emit(fix, t);
+        return this.burstComplete(s.type, fix.ms) ? this.emit(fix, t) : null;
       }
       case 'GGA': {
         // time,lat,N,lon,E,quality,sats,hdop,alt,M,...
@@ -211,7 +227,7 @@ export class NmeaFixBuilder {
         if (!quality || quality === '0') return 'nofix';
         const fix = this.position(s.type, time, lat, ns, lon, ew);
         if (typeof fix === 'string') return this.reject(fix);
-        return this.emit(fix, null);
+        return this.burstComplete(s.type, fix.ms) ? this.emit(fix, null) : null;
       }
       case 'GSA': {
         // mode(A/M),fix type(1 none, 2 2D, 3 3D),sv…,pdop,hdop,vdop
@@ -231,6 +247,22 @@ export class NmeaFixBuilder {
       default:
         return null;
     }
+  }
+
+  /**
+   * Whether an RMC or GGA with a position at time of day `ms` completes its second's burst: it is
+   * the second of the two, or the receiver is not known to send both. Known from the last burst, so
+   * a receiver whose RMC was lost (a bad checksum) loses that second's fix, then is read as sending
+   * one of them until a burst has both again.
+   */
+  private burstComplete(type: string, ms: number): boolean {
+    if (ms !== this.burstMs) {
+      this.sendsBoth = this.burstTypes.size === 2;
+      this.burstMs = ms;
+      this.burstTypes.clear();
+    }
+    this.burstTypes.add(type);
+    return this.burstTypes.size === 2 || !this.sendsBoth;
   }
 
   private reject(why: string): null {

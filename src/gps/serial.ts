@@ -131,6 +131,7 @@ export class SerialNmeaSource extends ReconnectingGpsSource {
         }
         if (signal.aborted) return void port.close();
         this.connected = true;
+        this.builder.dropPartialLine();
         // The port is back: the error that closed it (or kept it from opening) is over.
         this.lastError = null;
         lastSentenceAt = monotonicMs();

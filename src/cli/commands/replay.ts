@@ -45,7 +45,7 @@ export const replayCommand: Command = {
   name: 'replay',
   summary: 'run the whole pipeline on a recording or image folder, storing reads like the daemon',
   usage: `replay <video|folder> [--every-frame] [--json] [--camera ID]
-       [--gps TRACK.nmea [--gps-offset S] [--again]] [--hotlist FILE] [--labels FILE] [--report OUT.html]
+       [--gps TRACK.nmea [--gps-offset S]] [--again] [--hotlist FILE] [--labels FILE] [--report OUT.html]
   --every-frame  process every frame as fast as possible (default: real time, latest frame wins)
   --json         one JSON line per read: {"plate","state","confidence","camera","firstSeen","lastSeen","frames","id"};
                  a summary (frames, dropped, reads, frames/s, per-stage ms) goes to stderr
